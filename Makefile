@@ -1,0 +1,140 @@
+# tide -- one plain Makefile: make, make test, make demo, make bench,
+# make install PREFIX=... DESTDIR=..., make lint, make asan, make fuzz.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= gcc
+
+PROGS = tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen
+# Programs whose source exists; the others join as their issues land.
+PROGS_BUILT = $(filter $(PROGS),$(patsubst cmd/%.c,%,$(wildcard cmd/tide-*.c)))
+
+PKGS = rdkafka libzstd sqlite3 hiredis
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifdef CI
+WERROR = -Werror
+endif
+ifdef WERROR_ON
+WERROR = -Werror
+endif
+OPT ?= -O2 -g
+SANFLAGS =
+ifdef SAN
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1 -g
+endif
+
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) $(SANFLAGS) \
+	-Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(BUILD)/libtide.a -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -lpthread
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
+
+.PHONY: all deps test unit cli kafka doctest asan demo bench install lint fuzz clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/.deps $(BINS)
+
+# Finds the build dependencies; installs them with apt-get when it can
+# (root on Debian/Ubuntu), else prints the exact command and stops.
+$(BUILD)/.deps: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@sh scripts/deps.sh
+	@touch $@
+
+deps:
+	@sh scripts/deps.sh --test
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libtide.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtide.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
+
+# Unit tests: one Check suite per lib module (tests/unit/check_NAME.c
+# defines suite_NAME()); the runner's list is generated from the file names.
+$(BUILD)/unit/suites.h: $(UNIT_SRC)
+	@mkdir -p $(@D)
+	@for f in $(UNIT_SRC); do n=$${f#tests/unit/check_}; echo "SUITE($${n%.c})"; done > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard lib/*.h) tests/unit/unit.h | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(BUILD)/libtide.a
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/unit -o $@ \
+		tests/unit/runner.c $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
+
+unit: $(BUILD)/unit/runner
+	cd tests/unit && CK_FORK=no ../../$(BUILD)/unit/runner
+
+test: all $(BUILD)/unit/runner
+	@sh scripts/deps.sh --test
+	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \
+		sh tests/run.sh $(TESTS)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 test
+
+demo: all
+	@sh examples/demo.sh
+
+bench: all
+	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin sh tests/bench/run.sh $(BENCH)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+	for p in $(PROGS_BUILT); do \
+		install -m 644 completions/tide.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; \
+	done
+	install -m 644 completions/_tide $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tide
+	install -m 644 completions/tide.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tide.fish
+
+lint:
+	mandoc -Tlint -W warning man/*.1 man/*.7
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -Ilib lib cmd
+
+FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 30
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+			-Ilib $(PKG_CFLAGS) -o $(BUILD)/fuzz/$$t fuzz/$$t.c $(LIB_SRC) \
+			$(PKG_LIBS) -lcsv -lm -lpthread || exit 1; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		seeds=fuzz/seeds/$${t#fuzz_}; [ -d $$seeds ] || seeds=; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			$(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
+	done
+
+clean:
+	rm -rf build

@@ -1,0 +1,101 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bad.h"
+#include "base64.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcode.h"
+#include "json.h"
+#include "prog.h"
+#include "xalloc.h"
+
+int
+tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
+{
+	memset(bad, 0, sizeof(*bad));
+	bad->strict = strict;
+	if (deadpath) {
+		if (strcmp(deadpath, "-") == 0)
+			bad->dead = stderr;
+		else if ((bad->dead = fopen(deadpath, "a")) == NULL)
+			return TIDE_EIO;
+		bad->deadpath = tide_xstrdup(deadpath);
+	}
+	return 0;
+}
+
+int
+tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
+    const char *raw, size_t n, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	bad->count++;
+
+	if (bad->strict || bad->shown < TIDE_BAD_SHOWN) {
+		if (strcmp(source, "-") == 0)
+			tide_warn("line %llu: %s", (unsigned long long)lineno, reason);
+		else
+			tide_warn("%s: line %llu: %s", source,
+			    (unsigned long long)lineno, reason);
+		if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
+			tide_warn("further bad records are counted, not shown");
+	}
+	if (bad->dead) {
+		struct tide_buf b = TIDE_BUF_INIT;
+		struct tide_jobj o;
+
+		tide_jobj_begin(&o, &b);
+		tide_jobj_key(&o, "source", 6);
+		tide_json_write_str(&b, source, strlen(source));
+		tide_jobj_key(&o, "line", 4);
+		tide_json_write_int(&b, (int64_t)lineno);
+		tide_jobj_key(&o, "error", 5);
+		tide_json_write_str(&b, reason, strlen(reason));
+		if (tide_utf8_valid(raw, n)) {
+			tide_jobj_key(&o, "raw", 3);
+			tide_json_write_str(&b, raw, n);
+		} else {
+			tide_jobj_key(&o, "raw_b64", 7);
+			tide_buf_addc(&b, '"');
+			tide_b64_encode(&b, raw, n);
+			tide_buf_addc(&b, '"');
+		}
+		tide_jobj_end(&o);
+		tide_buf_addc(&b, '\n');
+		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
+			tide_buf_release(&b);
+			return TIDE_EX_IOERR;
+		}
+		tide_buf_release(&b);
+	}
+	return bad->strict ? TIDE_EX_DATAERR : 0;
+}
+
+int
+tide_bad_finish(struct tide_bad *bad)
+{
+	int r = 0;
+
+	if (bad->count && !bad->strict)
+		tide_warn("%llu bad record%s skipped%s%s",
+		    (unsigned long long)bad->count, bad->count == 1 ? "" : "s",
+		    bad->deadpath ? ", kept in " : "",
+		    bad->deadpath ? bad->deadpath : "");
+	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0)
+		r = TIDE_EX_IOERR;
+	else if (bad->dead == stderr)
+		fflush(stderr);
+	bad->dead = NULL;
+	free(bad->deadpath);
+	bad->deadpath = NULL;
+	return r;
+}

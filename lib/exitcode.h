@@ -1,0 +1,26 @@
+/*
+ * The one exit-status table of tide (sysexits(3) numbering).  Every man page
+ * copies it into EXIT STATUS and tests/doc checks that they agree.
+ *
+ *   0  ok
+ *   1  other runtime failure
+ *  64  usage error
+ *  65  bad input data (under --strict)
+ *  69  Kafka or another service unavailable
+ *  74  I/O error
+ *  75  some records were not delivered (sink) and are in the dead-letter file
+ */
+#ifndef TIDE_EXITCODE_H
+#define TIDE_EXITCODE_H
+
+enum tide_exit {
+	TIDE_EX_OK = 0,
+	TIDE_EX_FAIL = 1,
+	TIDE_EX_USAGE = 64,
+	TIDE_EX_DATAERR = 65,
+	TIDE_EX_UNAVAILABLE = 69,
+	TIDE_EX_IOERR = 74,
+	TIDE_EX_TEMPFAIL = 75,
+};
+
+#endif

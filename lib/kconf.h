@@ -1,0 +1,55 @@
+/*
+ * Kafka configuration shared by every program that talks to Kafka: -b
+ * BROKERS (or $TIDE_BROKERS), -X prop=value (a "topic." prefix sets a
+ * topic-level property), -F FILE of prop=value lines (or $TIDE_CONFIG; "#"
+ * comments and blank lines allowed), -d DEBUG.  Settings pass straight
+ * through to librdkafka: tide has no second configuration language.  The
+ * collected settings are applied in order (file first, then -X in the order
+ * given, then -b), so the command line wins.  Secrets (*password*,
+ * *secret*, sasl.oauthbearer.config, ssl.key.pem ...) are redacted in any
+ * dump.
+ */
+#ifndef TIDE_KCONF_H
+#define TIDE_KCONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <librdkafka/rdkafka.h>
+
+struct tide_kconf {
+	char **props;		/* "name=value" strings, in order of application */
+	size_t nprops;
+	char *brokers;
+	char *debug;
+};
+
+/* Where a setting failed: the property, and librdkafka's message. */
+struct tide_kconf_err {
+	char msg[512];
+};
+
+void tide_kconf_init(struct tide_kconf *kc);
+void tide_kconf_release(struct tide_kconf *kc);
+/* Record -b, -X, -F, -d as they come; 0 or TIDE_EINVAL / TIDE_EIO with err. */
+int tide_kconf_brokers(struct tide_kconf *kc, const char *brokers);
+int tide_kconf_set(struct tide_kconf *kc, const char *prop_eq_value,
+    struct tide_kconf_err *err);
+int tide_kconf_file(struct tide_kconf *kc, const char *path,
+    struct tide_kconf_err *err);
+int tide_kconf_debug(struct tide_kconf *kc, const char *contexts);
+/* Fill in $TIDE_CONFIG and $TIDE_BROKERS where -F / -b were not given.
+ * Call after option parsing. */
+int tide_kconf_env(struct tide_kconf *kc, struct tide_kconf_err *err);
+/*
+ * Build an rd_kafka_conf_t: defaults (the caller's, as "name=value" strings,
+ * NULL-terminated, applied first), then the user's settings.  Returns the
+ * conf or NULL with err filled in (unknown property, bad value).
+ */
+rd_kafka_conf_t *tide_kconf_build(const struct tide_kconf *kc,
+    const char *const *defaults, struct tide_kconf_err *err);
+/* Print the effective settings, secrets redacted, one per line. */
+void tide_kconf_dump(const rd_kafka_conf_t *conf, FILE *fp);
+int tide_kconf_is_secret(const char *name);
+
+#endif

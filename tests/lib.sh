@@ -1,0 +1,132 @@
+# Shared by the shell tests (tests/cli, tests/kafka, tests/doc).  Source it;
+# each assertion prints "ok"/"not ok" lines and counts into $T_PASS/$T_FAIL;
+# t_done prints "N passed, N failed" and exits non-zero on failure.
+#
+#   t_run NAME CMD...        run CMD (stdin from $T_IN, default /dev/null);
+#                            stdout in $T_OUT, stderr in $T_ERR, status $T_RC
+#   t_status N               the status was N
+#   t_stdout <<'EOF' ...     stdout was exactly the heredoc
+#   t_stdout_file F          stdout was exactly file F
+#   t_stderr_has TEXT        stderr contains TEXT
+#   t_ok NAME CMD...         CMD succeeded (a check written as a command)
+#
+# Programs come from $TIDE_BIN (make test sets it).  Every test works in its
+# own temporary directory $T_DIR, removed at exit even on failure.
+
+set -u
+T_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${TIDE_BIN:=$T_ROOT/build/bin}"
+PATH="$TIDE_BIN:$PATH"
+export PATH TIDE_BIN
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tide-test.XXXXXX")
+T_OUT=$T_DIR/.out
+T_ERR=$T_DIR/.err
+T_IN=/dev/null
+T_PASS=0
+T_FAIL=0
+T_NAME=
+T_RC=0
+T_CLEANUP=
+T_SCRIPT=$(basename "$0")
+
+t_cleanup() {
+	eval "$T_CLEANUP"
+	rm -rf "$T_DIR"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+: "${TIDE_TESTDATA:=}"
+if [ -z "$TIDE_TESTDATA" ]; then
+	for d in "$T_ROOT/../shared/testdata" "$T_ROOT/../../shared/testdata"; do
+		[ -d "$d" ] && TIDE_TESTDATA=$(cd "$d" && pwd) && break
+	done
+fi
+export TIDE_TESTDATA
+
+t_pass() { T_PASS=$((T_PASS + 1)); [ -n "${T_VERBOSE:-}" ] && echo "ok - $T_SCRIPT: $1"; return 0; }
+t_fail() {
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok - $T_SCRIPT: $1"
+	shift
+	[ $# -gt 0 ] && printf '    %s\n' "$@"
+	return 0
+}
+
+t_run() {
+	T_NAME=$1
+	shift
+	"$@" <"$T_IN" >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	return 0
+}
+
+t_status() {
+	if [ "$T_RC" = "$1" ]; then t_pass "$T_NAME: status $1"
+	else t_fail "$T_NAME: status $T_RC, expected $1" "stderr: $(head -c 600 "$T_ERR")"; fi
+}
+
+t_stdout_file() {
+	if cmp -s "$1" "$T_OUT"; then t_pass "$T_NAME: stdout"
+	else t_fail "$T_NAME: stdout differs" "$(diff "$1" "$T_OUT" | head -20)" "stderr: $(head -c 400 "$T_ERR")"; fi
+}
+
+t_stdout() {
+	cat >"$T_DIR/.expect"
+	t_stdout_file "$T_DIR/.expect"
+}
+
+t_stderr_has() {
+	if grep -qF -- "$1" "$T_ERR"; then t_pass "$T_NAME: stderr has '$1'"
+	else t_fail "$T_NAME: stderr lacks '$1'" "stderr: $(head -c 600 "$T_ERR")"; fi
+}
+
+t_stderr_empty() {
+	if [ ! -s "$T_ERR" ]; then t_pass "$T_NAME: stderr empty"
+	else t_fail "$T_NAME: stderr not empty" "$(head -c 600 "$T_ERR")"; fi
+}
+
+t_ok() {
+	_n=$1
+	shift
+	if "$@" >"$T_DIR/.okout" 2>&1; then t_pass "$_n"
+	else t_fail "$_n" "$(head -c 600 "$T_DIR/.okout")"; fi
+}
+
+t_skip_unless() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "skip - $T_SCRIPT: $1 not installed"
+	exit 0
+}
+
+t_done() {
+	echo "$T_SCRIPT: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" = 0 ]
+	exit $?
+}
+
+# --- tide-mock, started and stopped by the harness ------------------------
+#   mock_start [tide-mock args]   start it; sets BROKERS
+#   mock_cmd "broker 1 down"      send a fault-injection command
+mock_start() {
+	mkfifo "$T_DIR/.mockin"
+	tide-mock "$@" --bootstrap-file "$T_DIR/.bootstrap" <"$T_DIR/.mockin" >"$T_DIR/.mockout" 2>"$T_DIR/.mockerr" &
+	T_MOCKPID=$!
+	exec 9>"$T_DIR/.mockin"
+	T_CLEANUP="exec 9>&-; kill $T_MOCKPID 2>/dev/null; wait $T_MOCKPID 2>/dev/null; $T_CLEANUP"
+	_i=0
+	while [ ! -s "$T_DIR/.bootstrap" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 $T_MOCKPID 2>/dev/null; then
+			echo "tide-mock did not start: $(cat "$T_DIR/.mockerr")" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	BROKERS=$(cat "$T_DIR/.bootstrap")
+	export BROKERS
+}
+
+mock_cmd() {
+	printf '%s\n' "$1" >&9
+}
