@@ -32,7 +32,7 @@ OPT = -O1 -g
 endif
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) $(SANFLAGS) \
-	-Ilib $(PKG_CFLAGS) $(CFLAGS)
+	-iquote lib $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(BUILD)/libtide.a -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -lpthread
 
@@ -127,7 +127,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-			-Ilib $(PKG_CFLAGS) -o $(BUILD)/fuzz/$$t fuzz/$$t.c $(LIB_SRC) \
+			-iquote lib $(PKG_CFLAGS) -o $(BUILD)/fuzz/$$t fuzz/$$t.c $(LIB_SRC) \
 			$(PKG_LIBS) -lcsv -lm -lpthread || exit 1; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 		seeds=fuzz/seeds/$${t#fuzz_}; [ -d $$seeds ] || seeds=; \

@@ -57,7 +57,7 @@ void tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx);
 void tide_rin_release(struct tide_rin *in);
 
 /*
- * Next record: returns 1 with *line/*len (no "\n", no trailing "\r"),
+ * Next record: returns 1 with *line and *len (no "\n", no trailing "\r"),
  * TIDE_EOF at the end, TIDE_ETOOBIG for an oversized line (skipped; lineno
  * names it), TIDE_EAGAIN when timeout_ms (>= 0) passed with no complete
  * record ready, TIDE_EINTR when a signal interrupted the wait, TIDE_EIO on a
