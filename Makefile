@@ -85,7 +85,7 @@ $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(B
 		tests/unit/runner.c $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
 unit: $(BUILD)/unit/runner
-	cd tests/unit && CK_FORK=no ../../$(BUILD)/unit/runner
+	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner
 
 test: all $(BUILD)/unit/runner
 	@sh scripts/deps.sh --test

@@ -8,7 +8,7 @@
 set -u
 
 BUILD_PKGS="gcc make pkg-config librdkafka-dev libcsv-dev libzstd-dev check libsqlite3-dev libhiredis-dev"
-TEST_PKGS="kcat python3-kafka sqlite3 miller mandoc gawk mawk jq redis-server clang"
+TEST_PKGS="kcat python3-kafka sqlite3 miller mandoc gawk mawk jq redis-server clang time"
 
 missing=""
 need() { missing="$missing $1"; }
@@ -30,7 +30,7 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
 	for c in kcat:kcat sqlite3:sqlite3 mlr:miller mandoc:mandoc gawk:gawk \
-	    mawk:mawk jq:jq redis-server:redis-server clang:clang; do
+	    mawk:mawk jq:jq redis-server:redis-server clang:clang /usr/bin/time:time; do
 		command -v "${c%%:*}" >/dev/null 2>&1 || need "${c#*:}"
 	done
 	python3 -c 'import kafka' >/dev/null 2>&1 || need python3-kafka

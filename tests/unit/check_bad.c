@@ -1,0 +1,142 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bad.h"
+#include "exitcode.h"
+#include "prog.h"
+#include "unit.h"
+
+static const struct tide_opt no_opts[] = { { 0, NULL, NULL, NULL } };
+static const struct tide_prog test_prog = { "tide-test", "[-q]", "test", no_opts };
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[4096];
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_bad_dead_letter_keeps_raw_line_and_reason)
+{
+	char path[] = "/tmp/tide-bad.XXXXXX";
+	struct tide_bad bad;
+	int fd = mkstemp(path);
+
+	close(fd);
+	tide_prog_init(&test_prog);
+	tide_verbose = -1;
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(tide_bad_record(&bad, "-", 3, "{\"a\":", 5,
+	    "not valid JSON: %s", "unexpected end"), 0);
+	ck_assert_int_eq(tide_bad_record(&bad, "in.ndjson", 7, "\xff\x01", 2,
+	    "invalid UTF-8"), 0);
+	ck_assert_uint_eq(bad.count, 2);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_str_eq(slurp(path),
+	    "{\"source\":\"-\",\"line\":3,\"error\":\"not valid JSON: unexpected end\",\"raw\":\"{\\\"a\\\":\"}\n"
+	    "{\"source\":\"in.ndjson\",\"line\":7,\"error\":\"invalid UTF-8\",\"raw_b64\":\"/wE=\"}\n");
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_bad_strict_asks_to_stop)
+{
+	struct tide_bad bad;
+
+	tide_prog_init(&test_prog);
+	tide_verbose = -1;
+	ck_assert_int_eq(tide_bad_init(&bad, 1, NULL), 0);
+	ck_assert_int_eq(tide_bad_record(&bad, "-", 1, "x", 1, "not JSON"),
+	    TIDE_EX_DATAERR);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+}
+END_TEST
+
+START_TEST(test_bad_unwritable_dead_letter_path_fails_init)
+{
+	struct tide_bad bad;
+
+	ck_assert_int_lt(tide_bad_init(&bad, 0, "/nonexistent/dir/dead.ndjson"), 0);
+}
+END_TEST
+
+START_TEST(test_arg_int_accepts_in_range)
+{
+	tide_prog_init(&test_prog);
+	ck_assert_int_eq(tide_arg_int("--count", "42", 0, 100), 42);
+	ck_assert_int_eq(tide_arg_int("--count", "-5", -10, 0), -5);
+	ck_assert_int_eq(tide_arg_size("--max-record", "16M"), 16 << 20);
+	ck_assert_int_eq(tide_arg_size("--max-record", "512k"), 512 << 10);
+	ck_assert_int_eq(tide_arg_size("--max-record", "100"), 100);
+}
+END_TEST
+
+START_TEST(test_arg_int_rejects_garbage)
+{
+	tide_prog_init(&test_prog);
+	fclose(stderr);
+	tide_arg_int("--count", "12x", 0, 100);
+}
+END_TEST
+
+START_TEST(test_arg_int_rejects_out_of_range)
+{
+	tide_prog_init(&test_prog);
+	fclose(stderr);
+	tide_arg_int("--count", "101", 0, 100);
+}
+END_TEST
+
+START_TEST(test_arg_int_rejects_empty)
+{
+	tide_prog_init(&test_prog);
+	fclose(stderr);
+	tide_arg_int("--count", "", 0, 100);
+}
+END_TEST
+
+START_TEST(test_arg_size_rejects_unknown_suffix)
+{
+	tide_prog_init(&test_prog);
+	fclose(stderr);
+	tide_arg_size("--max-record", "16X");
+}
+END_TEST
+
+START_TEST(test_arg_double_rejects_nan)
+{
+	tide_prog_init(&test_prog);
+	fclose(stderr);
+	tide_arg_double("--late", "nan", 0, 1);
+}
+END_TEST
+
+Suite *suite_bad(void);
+
+Suite *
+suite_bad(void)
+{
+	Suite *s = suite_create("bad");
+	TCase *tc = tcase_create("bad");
+
+	tcase_add_test(tc, test_bad_dead_letter_keeps_raw_line_and_reason);
+	tcase_add_test(tc, test_bad_strict_asks_to_stop);
+	tcase_add_test(tc, test_bad_unwritable_dead_letter_path_fails_init);
+	tcase_add_test(tc, test_arg_int_accepts_in_range);
+	tcase_add_exit_test(tc, test_arg_int_rejects_garbage, TIDE_EX_USAGE);
+	tcase_add_exit_test(tc, test_arg_int_rejects_out_of_range, TIDE_EX_USAGE);
+	tcase_add_exit_test(tc, test_arg_int_rejects_empty, TIDE_EX_USAGE);
+	tcase_add_exit_test(tc, test_arg_size_rejects_unknown_suffix, TIDE_EX_USAGE);
+	tcase_add_exit_test(tc, test_arg_double_rejects_nan, TIDE_EX_USAGE);
+	suite_add_tcase(s, tc);
+	return s;
+}
