@@ -33,7 +33,7 @@ if [ "${1:-}" = "--test" ]; then
 	    mawk:mawk jq:jq redis-server:redis-server clang:clang /usr/bin/time:time; do
 		command -v "${c%%:*}" >/dev/null 2>&1 || need "${c#*:}"
 	done
-	python3 -c 'import kafka' >/dev/null 2>&1 || need python3-kafka
+	/usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || need python3-kafka
 fi
 
 [ -z "$missing" ] && exit 0
