@@ -78,7 +78,7 @@ $(BUILD)/unit/suites.h: $(UNIT_SRC)
 
 $(BUILD)/unit/%.o: tests/unit/%.c $(wildcard lib/*.h) tests/unit/unit.h | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests/unit -c -o $@ $<
 
 $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(BUILD)/libtide.a
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/unit -o $@ \
