@@ -22,6 +22,8 @@ struct tide_kconf {
 	size_t nprops;
 	char *brokers;
 	char *debug;
+	size_t nfile;		/* props[0..nfile) came from -F files */
+	int files;		/* -F files read (so $TIDE_CONFIG is not) */
 };
 
 /* Where a setting failed: the property, and librdkafka's message. */
@@ -41,6 +43,9 @@ int tide_kconf_debug(struct tide_kconf *kc, const char *contexts);
 /* Fill in $TIDE_CONFIG and $TIDE_BROKERS where -F / -b were not given.
  * Call after option parsing. */
 int tide_kconf_env(struct tide_kconf *kc, struct tide_kconf_err *err);
+/* Whether brokers were given: -b, $TIDE_BROKERS or a bootstrap.servers /
+ * metadata.broker.list setting. */
+int tide_kconf_has_brokers(const struct tide_kconf *kc);
 /*
  * Build an rd_kafka_conf_t: defaults (the caller's, as "name=value" strings,
  * NULL-terminated, applied first), then the user's settings.  Returns the
