@@ -1,0 +1,881 @@
+/*
+ * tide-join: enrich a stream of NDJSON records with a table: inner, left
+ * and anti joins, and point-in-time (as-of) joins against versioned tables.
+ * Options -> a join plan -> tide_table_load() -> for each record: look the
+ * key up, append the table's fields to the record's own bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bad.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcode.h"
+#include "json.h"
+#include "prog.h"
+#include "rio.h"
+#include "table.h"
+#include "time.h"
+#include "xalloc.h"
+
+enum {
+	OPT_ON = TIDE_OPT_LONG,
+	OPT_INNER, OPT_LEFT, OPT_ANTI, OPT_SELECT, OPT_PREFIX, OPT_OVERWRITE,
+	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
+	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
+	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS,
+};
+
+static const struct tide_opt opts[] = {
+	{ 'T', "table", "table", "the table: a CSV or NDJSON file, maybe .zst" },
+	{ OPT_ON, "on", "field[=tfield][,...]",
+	  "join keys: stream field, and table field if named otherwise" },
+	{ OPT_INNER, "inner", NULL, "emit only records with a match (default)" },
+	{ OPT_LEFT, "left", NULL, "emit every record; table fields null on a miss" },
+	{ OPT_ANTI, "anti", NULL, "emit only records without a match, unchanged" },
+	{ OPT_SELECT, "select", "field[,...]",
+	  "table fields to add (default: all but the key)" },
+	{ OPT_PREFIX, "prefix", "prefix", "prefix the added fields' names" },
+	{ OPT_OVERWRITE, "overwrite", NULL,
+	  "table fields replace stream fields of the same name" },
+	{ OPT_DEFAULT, "default", "field=value",
+	  "value of a table field on a miss (--left), instead of null" },
+	{ OPT_MISSFIELD, "miss-field", "name",
+	  "add a field saying why a record had no match (--left)" },
+	{ OPT_ASOF, "as-of", "field",
+	  "point-in-time join on the stream's time field" },
+	{ OPT_TABLETIME, "table-time", "field",
+	  "the table's version time field (with --as-of)" },
+	{ OPT_DIRECTION, "direction", "dir",
+	  "backward (default), forward or nearest version" },
+	{ OPT_TOLERANCE, "tolerance", "duration",
+	  "the version must lie within this of the record's time" },
+	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
+	{ OPT_TABLEFMT, "table-format", "format",
+	  "csv or ndjson (default: by the file name)" },
+	{ OPT_WATCH, "watch", NULL, "reload the table when its file changes" },
+	{ OPT_STRICT, "strict", NULL, "stop at the first bad record or table row (exit 65)" },
+	{ OPT_DEADLETTER, "dead-letter", "file", "append bad records to file" },
+	{ OPT_MAXRECORD, "max-record", "size", "longest record (default 16M)" },
+	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ 'q', "quiet", NULL, "no diagnostics but errors" },
+	{ 'v', "verbose", NULL, "more detail" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct tide_prog prog = {
+	"tide-join",
+	"[-qv] -T table --on field[=tfield][,...] [--inner | --left | --anti] "
+	"[--select field[,...]] [--prefix p] [--as-of field --table-time field] "
+	"[file ...]",
+	"Join a stream of NDJSON records with a table.",
+	opts,
+};
+
+enum join_kind { JOIN_INNER, JOIN_LEFT, JOIN_ANTI };
+
+struct conf {
+	const char *table;
+	enum tide_table_fmt fmt;
+	enum join_kind kind;
+	int nkeys;
+	char *skey[TIDE_TABLE_MAXKEYS], *tkey[TIDE_TABLE_MAXKEYS];
+	int nsel;
+	char *sel[TIDE_TABLE_MAXCOLS];
+	const char *prefix;
+	int overwrite;
+	int ndef;
+	char *defname[TIDE_TABLE_MAXCOLS];
+	char *defval[TIDE_TABLE_MAXCOLS];	/* JSON text */
+	const char *missfield;
+	const char *asof, *tabletime;
+	enum tide_table_dir dir;
+	int64_t tol;
+	enum tide_time_unit unit;
+	int watch, strict, stats;
+	const char *deadletter;
+	size_t maxrec;
+};
+
+/* What the loaded table means for output: the fields' "name": texts, the
+ * fragment written on a miss, and the stream paths looked up per record.
+ * Rebuilt on each (re)load, since an NDJSON table's columns may change. */
+struct plan {
+	int ncol;
+	struct tide_buf names;		/* "name": per column, back to back */
+	size_t *noff, *nlen;
+	struct tide_buf missfrag;	/* "a":null,"b":"dflt" */
+	struct tide_buf reasonkey;	/* "miss": */
+	struct tide_path *paths;	/* keys, time, then output names */
+	int npath, nout;
+	struct tide_json_val *vals;
+};
+
+struct stats {
+	uint64_t in, out, matched, missed, bad, reloads, reloadfail;
+	int64_t loadms;
+};
+
+static volatile sig_atomic_t stopping, reloading, dumpstats;
+static struct conf conf;
+static struct stats st;
+static struct tide_table *table;
+static struct tide_bad bad;
+static int load_badrows;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reloading = 1;
+	else if (sig == SIGUSR1)
+		dumpstats = 1;
+	else
+		stopping = 1;
+}
+
+static void
+split_list(const char *opt, const char *s, char **out, int *n, int max)
+{
+	char *copy = tide_xstrdup(s), *p = copy, *q;
+
+	*n = 0;
+	for (;;) {
+		if ((q = strchr(p, ',')) != NULL)
+			*q = '\0';
+		if (*p == '\0')
+			tide_usage_error("option '%s': empty field name in '%s'",
+			    opt, s);
+		if (*n == max)
+			tide_usage_error("option '%s': more than %d fields", opt,
+			    max);
+		out[(*n)++] = tide_xstrdup(p);
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
+	free(copy);
+}
+
+static void
+parse_on(const char *s)
+{
+	char *f[TIDE_TABLE_MAXKEYS], *eq;
+	int i, n;
+
+	split_list("--on", s, f, &n, TIDE_TABLE_MAXKEYS);
+	for (i = 0; i < n; i++) {
+		if ((eq = strchr(f[i], '=')) != NULL) {
+			*eq = '\0';
+			if (*f[i] == '\0' || eq[1] == '\0')
+				tide_usage_error("option '--on': bad key '%s'", s);
+			conf.tkey[i] = tide_xstrdup(eq + 1);
+		} else
+			conf.tkey[i] = tide_xstrdup(f[i]);
+		conf.skey[i] = f[i];
+	}
+	conf.nkeys = n;
+}
+
+static void
+parse_default(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	struct tide_buf b = TIDE_BUF_INIT;
+	enum tide_json_type type;
+
+	if (eq == NULL || eq == s)
+		tide_usage_error("option '--default': expected field=value, not '%s'",
+		    s);
+	if (conf.ndef == TIDE_TABLE_MAXCOLS)
+		tide_usage_error("option '--default': too many");
+	conf.defname[conf.ndef] = tide_xmemdup(s, (size_t)(eq - s));
+	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
+	eq++;
+	if (*eq && tide_json_check(eq, strlen(eq), TIDE_JSON_MAXDEPTH, &type,
+	    NULL) == 0)
+		conf.defval[conf.ndef] = tide_xstrdup(eq);
+	else {
+		tide_json_write_str(&b, eq, strlen(eq));
+		conf.defval[conf.ndef] = tide_xmemdup(b.data, b.len);
+		tide_buf_release(&b);
+	}
+	conf.ndef++;
+}
+
+/* A one-segment path for a member name, dots and all. */
+static void
+path_name(struct tide_path *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->text = tide_xstrdup(name);
+	p->nseg = 1;
+	p->seg[0].name = p->text;
+	p->seg[0].len = strlen(name);
+}
+
+static void
+plan_release(struct plan *pl)
+{
+	int i;
+
+	tide_buf_release(&pl->names);
+	tide_buf_release(&pl->missfrag);
+	tide_buf_release(&pl->reasonkey);
+	free(pl->noff);
+	free(pl->nlen);
+	if (pl->paths)
+		for (i = 0; i < pl->npath; i++)
+			tide_path_release(&pl->paths[i]);
+	free(pl->paths);
+	free(pl->vals);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/* Build the plan for table t; a --default naming no column is an error
+ * (usage at startup, a failed reload later): returns its name or NULL. */
+static const char *
+plan_build(struct plan *pl, const struct tide_table *t)
+{
+	struct tide_buf name = TIDE_BUF_INIT;
+	int i, k, np = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	tide_buf_init(&pl->names, TIDE_BUF_NOMAX);
+	tide_buf_init(&pl->missfrag, TIDE_BUF_NOMAX);
+	tide_buf_init(&pl->reasonkey, TIDE_BUF_NOMAX);
+	for (k = 0; k < conf.ndef; k++) {
+		for (i = 0; i < tide_table_ncols(t); i++)
+			if (strcmp(conf.defname[k], tide_table_colname(t, i)) == 0)
+				break;
+		if (i == tide_table_ncols(t))
+			return conf.defname[k];
+	}
+	pl->ncol = tide_table_ncols(t);
+	pl->noff = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
+	pl->nlen = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
+	pl->npath = conf.nkeys + 1 + pl->ncol + 1;
+	pl->paths = tide_xcalloc((size_t)pl->npath, sizeof(*pl->paths));
+	pl->vals = tide_xcalloc((size_t)pl->npath, sizeof(*pl->vals));
+	for (i = 0; i < conf.nkeys; i++)
+		if (tide_path_parse(&pl->paths[np++], conf.skey[i]) < 0)
+			tide_usage_error("option '--on': bad field name '%s'",
+			    conf.skey[i]);
+	if (conf.asof && tide_path_parse(&pl->paths[np], conf.asof) < 0)
+		tide_usage_error("option '--as-of': bad field name '%s'",
+		    conf.asof);
+	np++;
+	for (i = 0; i < pl->ncol; i++) {
+		const char *cn = tide_table_colname(t, i);
+
+		tide_buf_reset(&name);
+		if (conf.prefix)
+			tide_buf_adds(&name, conf.prefix);
+		tide_buf_adds(&name, cn);
+		path_name(&pl->paths[np++], tide_buf_cstr(&name));
+		pl->noff[i] = pl->names.len;
+		tide_json_write_str(&pl->names, name.data, name.len);
+		tide_buf_addc(&pl->names, ':');
+		pl->nlen[i] = pl->names.len - pl->noff[i];
+		if (i > 0)
+			tide_buf_addc(&pl->missfrag, ',');
+		tide_buf_add(&pl->missfrag, pl->names.data + pl->noff[i],
+		    pl->nlen[i]);
+		for (k = conf.ndef - 1; k >= 0; k--)
+			if (strcmp(conf.defname[k], cn) == 0)
+				break;
+		tide_buf_adds(&pl->missfrag, k >= 0 ? conf.defval[k] : "null");
+	}
+	if (conf.missfield) {
+		path_name(&pl->paths[np++], conf.missfield);
+		tide_json_write_str(&pl->reasonkey, conf.missfield,
+		    strlen(conf.missfield));
+		tide_buf_addc(&pl->reasonkey, ':');
+	}
+	pl->npath = np;
+	pl->nout = np - conf.nkeys - 1;
+	tide_buf_release(&name);
+	return NULL;
+}
+
+static int
+table_bad(void *ctx, uint64_t lineno, const char *msg)
+{
+	const char *path = ctx;
+
+	load_badrows++;
+	if (conf.strict || load_badrows <= TIDE_BAD_SHOWN)
+		tide_warn("%s: line %llu: %s", path, (unsigned long long)lineno,
+		    msg);
+	if (load_badrows == TIDE_BAD_SHOWN && !conf.strict)
+		tide_warn("%s: further bad rows are counted, not shown", path);
+	return conf.strict;
+}
+
+/* Load the table named by conf into a new struct: NULL on failure, with
+ * the reason printed and *status set. */
+static struct tide_table *
+load_table(int *status)
+{
+	struct tide_table_spec spec;
+	struct tide_table_rowerr err;
+	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
+	int64_t t0 = tide_mono_us();
+	int i, r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.nkeys = conf.nkeys;
+	for (i = 0; i < conf.nkeys; i++)
+		spec.keys[i] = conf.tkey[i];
+	spec.ncols = conf.nsel;
+	for (i = 0; i < conf.nsel; i++)
+		spec.cols[i] = conf.sel[i];
+	spec.timefield = conf.tabletime;
+	spec.unit = conf.unit;
+	load_badrows = 0;
+	if ((r = tide_table_init(t, &spec, &err)) < 0) {
+		tide_table_release(t);
+		free(t);
+		tide_usage_error("%s", err.msg);
+	}
+	r = tide_table_load(t, conf.table, conf.fmt, conf.maxrec, table_bad,
+	    (void *)conf.table, &err);
+	if (r < 0) {
+		tide_warn("table '%s': %s", conf.table, err.msg);
+		*status = r == TIDE_EINVAL ? TIDE_EX_DATAERR :
+		    r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		tide_table_release(t);
+		free(t);
+		return NULL;
+	}
+	if (load_badrows > TIDE_BAD_SHOWN)
+		tide_warn("table '%s': %d bad rows skipped", conf.table,
+		    load_badrows);
+	st.loadms = (tide_mono_us() - t0) / 1000;
+	tide_info("table '%s': %llu rows, %zu keys, %llu versions, %zu bytes, "
+	    "loaded in %lld ms", conf.table, (unsigned long long)t->rows,
+	    tide_table_nkeys(t), (unsigned long long)t->versions,
+	    tide_table_bytes(t), (long long)st.loadms);
+	return t;
+}
+
+static void
+print_stats(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
+	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
+	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
+	    (unsigned long long)st.in, (unsigned long long)st.out,
+	    (unsigned long long)st.matched, (unsigned long long)st.missed,
+	    (unsigned long long)bad.count,
+	    (unsigned long long)(table ? table->rows : 0),
+	    table ? tide_table_nkeys(table) : 0,
+	    (unsigned long long)(table ? table->versions : 0),
+	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
+	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
+	    ru.ru_maxrss);
+}
+
+/* Replace the table between two records, so no record sees half of one;
+ * on failure the old table stays. */
+static void
+reload(struct plan *pl)
+{
+	struct tide_table *t;
+	struct plan np;
+	const char *badname;
+	int status;
+
+	if ((t = load_table(&status)) == NULL) {
+		st.reloadfail++;
+		tide_warn("table '%s': reload failed, keeping the old table",
+		    conf.table);
+		return;
+	}
+	if ((badname = plan_build(&np, t)) != NULL) {
+		tide_warn("table '%s': reload failed: no column '%s' for "
+		    "--default, keeping the old table", conf.table, badname);
+		plan_release(&np);
+		tide_table_release(t);
+		free(t);
+		st.reloadfail++;
+		return;
+	}
+	plan_release(pl);
+	*pl = np;
+	tide_table_release(table);
+	free(table);
+	table = t;
+	st.reloads++;
+}
+
+struct watch {
+	struct stat sb;
+	int ok;
+	int64_t next;
+};
+
+static int
+watch_changed(struct watch *w)
+{
+	struct stat sb;
+	int ok;
+
+	ok = stat(conf.table, &sb) == 0;
+	if (ok == w->ok && (!ok || (sb.st_ino == w->sb.st_ino &&
+	    sb.st_size == w->sb.st_size &&
+	    sb.st_mtim.tv_sec == w->sb.st_mtim.tv_sec &&
+	    sb.st_mtim.tv_nsec == w->sb.st_mtim.tv_nsec)))
+		return 0;
+	w->sb = sb;
+	w->ok = ok;
+	return ok;
+}
+
+/*
+ * Join one validated record.  Returns 0, a TIDE_EX_* status to stop with,
+ * or -1 when the record is bad (reason in why).
+ */
+static int
+join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
+    struct tide_buf *kb, const char *line, size_t len, char *why,
+    size_t whylen)
+{
+	struct tide_json_val *v = pl->vals;
+	struct tide_table_row row;
+	enum tide_table_miss m;
+	struct tide_jobj o;
+	int64_t ts = 0;
+	int i, r, collide = 0, nokey = 0;
+	const char *cp;
+	size_t cl;
+
+	tide_json_get_many(line, len, pl->paths, pl->npath, v);
+	if ((r = tide_table_key(kb, v, conf.nkeys)) < 0) {
+		for (i = 0; i < conf.nkeys; i++)
+			if (v[i].type == TIDE_JSON_NONE ||
+			    v[i].type == TIDE_JSON_NULL ||
+			    v[i].type == TIDE_JSON_OBJECT ||
+			    v[i].type == TIDE_JSON_ARRAY)
+				break;
+		if (i == conf.nkeys)
+			i = 0;
+		if (r != TIDE_ENOENT) {
+			snprintf(why, whylen, "key field '%s' is an %s",
+			    conf.skey[i], v[i].type == TIDE_JSON_OBJECT ?
+			    "object" : "array");
+			return -1;
+		}
+		if (conf.kind != JOIN_LEFT) {
+			snprintf(why, whylen, "key field '%s' is %s",
+			    conf.skey[i], v[i].type == TIDE_JSON_NULL ? "null" :
+			    "missing");
+			return -1;
+		}
+		nokey = 1;
+	}
+	if (conf.asof) {
+		struct tide_json_val *tv = &v[conf.nkeys];
+
+		if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
+			snprintf(why, whylen, "time field '%s' is missing",
+			    conf.asof);
+			return -1;
+		}
+		if (tide_time_from_json(tv, conf.unit, &ts) < 0) {
+			snprintf(why, whylen, "field '%s' is not a time: %.*s",
+			    conf.asof, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
+			return -1;
+		}
+	}
+	m = nokey ? TIDE_TABLE_NO_MATCH : tide_table_get(table, kb->data,
+	    kb->len, ts, conf.dir, conf.tol, &row);
+	if (m == TIDE_TABLE_HIT)
+		st.matched++;
+	else
+		st.missed++;
+	if (conf.kind == JOIN_ANTI) {
+		if (m == TIDE_TABLE_HIT)
+			return 0;
+		st.out++;
+		return tide_wout_rec(out, line, len) < 0 ? TIDE_EX_IOERR : 0;
+	}
+	if (m != TIDE_TABLE_HIT && conf.kind == JOIN_INNER)
+		return 0;
+	for (i = conf.nkeys + 1; i < pl->npath; i++)
+		if (v[i].type != TIDE_JSON_NONE)
+			collide = 1;
+	tide_buf_reset(ob);
+	if (collide && !conf.overwrite) {
+		for (i = conf.nkeys + 1; v[i].type == TIDE_JSON_NONE; i++)
+			;
+		snprintf(why, whylen, "field '%s' is also a table field "
+		    "(--overwrite replaces it)", pl->paths[i].text);
+		return -1;
+	}
+	if (collide) {
+		/* Copy the record without the members the table replaces;
+		 * only such records pay for it. */
+		struct tide_json_val obj, name, val;
+		size_t pos = 0;
+		int j, drop;
+
+		obj.type = TIDE_JSON_OBJECT;
+		obj.p = line;
+		obj.len = len;
+		while (obj.len && obj.p[0] != '{')
+			obj.p++, obj.len--;
+		while (obj.len && obj.p[obj.len - 1] != '}')
+			obj.len--;
+		tide_jobj_begin(&o, ob);
+		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+			drop = 0;
+			for (j = conf.nkeys + 1; j < pl->npath && !drop; j++)
+				drop = tide_json_str_eq(&name,
+				    pl->paths[j].seg[0].name,
+				    pl->paths[j].seg[0].len);
+			if (drop)
+				continue;
+			if (!o.empty)
+				tide_buf_addc(ob, ',');
+			o.empty = 0;
+			tide_buf_add(ob, name.p, name.len);
+			tide_buf_addc(ob, ':');
+			tide_buf_add(ob, val.p, val.len);
+		}
+	} else if (tide_jobj_append(&o, ob, line, len) < 0)
+		goto toobig;
+	if (m == TIDE_TABLE_HIT) {
+		for (i = 0; i < pl->ncol && tide_table_col_next(&row, &cp, &cl);
+		    i++) {
+			if (!o.empty)
+				tide_buf_addc(ob, ',');
+			o.empty = 0;
+			tide_buf_add(ob, pl->names.data + pl->noff[i],
+			    pl->nlen[i]);
+			if (cl)
+				tide_buf_add(ob, cp, cl);
+			else
+				tide_buf_add(ob, "null", 4);
+		}
+	} else if (pl->ncol) {
+		if (!o.empty)
+			tide_buf_addc(ob, ',');
+		o.empty = 0;
+		tide_buf_add(ob, pl->missfrag.data, pl->missfrag.len);
+	}
+	if (conf.missfield) {
+		if (!o.empty)
+			tide_buf_addc(ob, ',');
+		o.empty = 0;
+		tide_buf_add(ob, pl->reasonkey.data, pl->reasonkey.len);
+		if (m == TIDE_TABLE_HIT)
+			tide_buf_add(ob, "null", 4);
+		else {
+			tide_buf_addc(ob, '"');
+			tide_buf_adds(ob, nokey ? "no_key" :
+			    tide_table_miss_name(m));
+			tide_buf_addc(ob, '"');
+		}
+	}
+	if (tide_jobj_end(&o) < 0)
+		goto toobig;
+	st.out++;
+	return tide_wout_rec(out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
+toobig:
+	snprintf(why, whylen, "joined record longer than %zu bytes", ob->max);
+	return -1;
+}
+
+static void
+parse_options(int argc, char **argv)
+{
+	const char *arg;
+	int c, kinds = 0;
+
+	conf.tol = -1;
+	conf.maxrec = TIDE_MAX_RECORD;
+	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'T':
+			conf.table = arg;
+			break;
+		case OPT_ON:
+			parse_on(arg);
+			break;
+		case OPT_INNER:
+			conf.kind = JOIN_INNER;
+			kinds |= 1;
+			break;
+		case OPT_LEFT:
+			conf.kind = JOIN_LEFT;
+			kinds |= 2;
+			break;
+		case OPT_ANTI:
+			conf.kind = JOIN_ANTI;
+			kinds |= 4;
+			break;
+		case OPT_SELECT:
+			split_list("--select", arg, conf.sel, &conf.nsel,
+			    TIDE_TABLE_MAXCOLS);
+			break;
+		case OPT_PREFIX:
+			conf.prefix = arg;
+			break;
+		case OPT_OVERWRITE:
+			conf.overwrite = 1;
+			break;
+		case OPT_DEFAULT:
+			parse_default(arg);
+			break;
+		case OPT_MISSFIELD:
+			if (*arg == '\0')
+				tide_usage_error("option '--miss-field': empty name");
+			conf.missfield = arg;
+			break;
+		case OPT_ASOF:
+			conf.asof = arg;
+			break;
+		case OPT_TABLETIME:
+			conf.tabletime = arg;
+			break;
+		case OPT_DIRECTION:
+			if (strcmp(arg, "backward") == 0)
+				conf.dir = TIDE_TABLE_BACKWARD;
+			else if (strcmp(arg, "forward") == 0)
+				conf.dir = TIDE_TABLE_FORWARD;
+			else if (strcmp(arg, "nearest") == 0)
+				conf.dir = TIDE_TABLE_NEAREST;
+			else
+				tide_usage_error("option '--direction': expected "
+				    "backward, forward or nearest, not '%s'", arg);
+			break;
+		case OPT_TOLERANCE:
+			conf.tol = tide_arg_dur_ms("--tolerance", arg);
+			break;
+		case OPT_TIMEUNIT:
+			if (tide_time_unit_parse(arg, &conf.unit) < 0)
+				tide_usage_error("option '--time-unit': bad unit '%s'",
+				    arg);
+			break;
+		case OPT_TABLEFMT:
+			if (strcmp(arg, "csv") == 0)
+				conf.fmt = TIDE_TABLE_CSV;
+			else if (strcmp(arg, "ndjson") == 0)
+				conf.fmt = TIDE_TABLE_NDJSON;
+			else
+				tide_usage_error("option '--table-format': expected "
+				    "csv or ndjson, not '%s'", arg);
+			break;
+		case OPT_WATCH:
+			conf.watch = 1;
+			break;
+		case OPT_STRICT:
+			conf.strict = 1;
+			break;
+		case OPT_DEADLETTER:
+			conf.deadletter = arg;
+			break;
+		case OPT_MAXRECORD:
+			conf.maxrec = (size_t)tide_arg_size("--max-record", arg);
+			if (conf.maxrec < 2)
+				tide_usage_error("option '--max-record': too small");
+			break;
+		case OPT_STATS:
+			conf.stats = 1;
+			break;
+		case 'q':
+			tide_verbose = -1;
+			break;
+		case 'v':
+			if (tide_verbose >= 0)
+				tide_verbose++;
+			break;
+		}
+	}
+	if (conf.table == NULL)
+		tide_usage_error("option '-T' is required");
+	if (conf.nkeys == 0)
+		tide_usage_error("option '--on' is required");
+	if (kinds & (kinds - 1))
+		tide_usage_error("options '--inner', '--left' and '--anti' "
+		    "exclude each other");
+	if ((conf.asof == NULL) != (conf.tabletime == NULL))
+		tide_usage_error("options '--as-of' and '--table-time' go together");
+	if (conf.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
+	    conf.tol >= 0))
+		tide_usage_error("options '--direction' and '--tolerance' need "
+		    "'--as-of'");
+	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
+		tide_usage_error("options '--default' and '--miss-field' need "
+		    "'--left'");
+	if (strncmp(conf.table, "kafka:", 6) == 0)
+		tide_usage_error("option '-T': Kafka tables are not supported yet");
+}
+
+static int
+run_input(struct plan *pl, const char *path, struct tide_wout *out,
+    struct watch *w)
+{
+	struct tide_buf ob, kb;
+	struct tide_json_err jerr;
+	enum tide_json_type type;
+	struct tide_rin in;
+	const char *line, *src = path;
+	char why[512];
+	size_t len;
+	int fd, r, status = 0;
+	uint64_t n = 0;
+
+	if (strcmp(path, "-") == 0)
+		fd = 0;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		tide_warn("cannot open '%s': %s", path, strerror(errno));
+		return TIDE_EX_IOERR;
+	}
+	tide_rin_init(&in, fd, conf.maxrec);
+	tide_rin_set_idle(&in, tide_wout_idle, out);
+	tide_buf_init(&ob, conf.maxrec + (1u << 20));
+	tide_buf_init(&kb, conf.maxrec);
+	while (!stopping) {
+		if (reloading) {
+			reloading = 0;
+			reload(pl);
+		}
+		if (dumpstats) {
+			dumpstats = 0;
+			print_stats();
+		}
+		/* A busy stream never waits, so look at the clock every few
+		 * thousand records too. */
+		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
+			w->next = tide_mono_us() + 1000000;
+			if (watch_changed(w))
+				reload(pl);
+		}
+		r = tide_rin_next(&in, &line, &len, conf.watch ? 1000 : -1);
+		if (r == TIDE_EOF)
+			break;
+		if (r == TIDE_EINTR)
+			continue;
+		if (r == TIDE_EAGAIN) {
+			if (conf.watch && tide_mono_us() >= w->next) {
+				w->next = tide_mono_us() + 1000000;
+				if (watch_changed(w))
+					reload(pl);
+			}
+			continue;
+		}
+		if (r == TIDE_EIO) {
+			tide_warn("%s: read error: %s", path, strerror(errno));
+			status = TIDE_EX_IOERR;
+			break;
+		}
+		st.in++;
+		if (r == TIDE_ETOOBIG) {
+			snprintf(why, sizeof(why), "record longer than %zu bytes",
+			    conf.maxrec);
+			goto badrec;
+		}
+		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
+		    &jerr) < 0) {
+			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
+			    jerr.reason, jerr.offset + 1);
+			goto badrec;
+		}
+		if (type != TIDE_JSON_OBJECT) {
+			snprintf(why, sizeof(why), "not a JSON object");
+			goto badrec;
+		}
+		r = join_one(pl, out, &ob, &kb, line, len, why, sizeof(why));
+		if (r == 0)
+			continue;
+		if (r > 0) {
+			status = r;
+			break;
+		}
+badrec:
+		if ((r = tide_bad_record(&bad, src, in.lineno,
+		    r == TIDE_ETOOBIG ? "" : line, r == TIDE_ETOOBIG ? 0 : len,
+		    "%s", why)) != 0) {
+			status = r;
+			break;
+		}
+	}
+	tide_buf_release(&ob);
+	tide_buf_release(&kb);
+	tide_rin_release(&in);
+	if (fd != 0)
+		close(fd);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tide_wout out;
+	struct sigaction sa;
+	struct plan pl;
+	struct watch w;
+	const char *badname;
+	int i, status = 0, r;
+
+	tide_prog_init(&prog);
+	parse_options(argc, argv);
+	if (tide_bad_init(&bad, conf.strict, conf.deadletter) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.deadletter,
+		    strerror(errno));
+	memset(&w, 0, sizeof(w));
+	if (conf.watch)
+		watch_changed(&w);
+	if ((table = load_table(&status)) == NULL)
+		return status;
+	if ((badname = plan_build(&pl, table)) != NULL)
+		tide_usage_error("option '--default': the table has no field '%s'",
+		    badname);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal must wake a blocked read. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	tide_wout_init(&out, 1);
+	i = tide_opt_index();
+	if (i >= argc)
+		status = run_input(&pl, "-", &out, &w);
+	for (; i < argc && status == 0 && !stopping; i++)
+		status = run_input(&pl, argv[i], &out, &w);
+	r = tide_wout_flush(&out);
+	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
+		status = 0;	/* the reader went away, as with head */
+	else if (r < 0) {
+		tide_warn("write error: %s", strerror(errno));
+		status = TIDE_EX_IOERR;
+	}
+	if (conf.stats)
+		print_stats();
+	r = tide_bad_finish(&bad);
+	if (r && status == 0)
+		status = r;
+	tide_wout_release(&out);
+	plan_release(&pl);
+	tide_table_release(table);
+	free(table);
+	return status;
+}

@@ -1,0 +1,857 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "htab.h"
+#include "rio.h"
+#include "table.h"
+#include "xalloc.h"
+#include <unistd.h>
+
+/*
+ * Arena entry: varint klen, key bytes, varint nver, then (timed tables)
+ * nver int64 times in ascending order, then nver value blocks, each a
+ * varint length and the block.  Staged rows of timed tables: varint klen,
+ * key, int64 time, varint blen, block.
+ */
+
+#define ARENA_MAX ((size_t)UINT32_MAX - 1)
+
+static size_t
+varint_put(unsigned char *p, size_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+static inline size_t
+varint_get(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	size_t v = 0;
+	int shift = 0;
+
+	while (*p & 0x80) {
+		v |= (size_t)(*p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	v |= (size_t)*p++ << shift;
+	*pp = p;
+	return v;
+}
+
+static int
+buf_varint(struct tide_buf *b, size_t v)
+{
+	unsigned char tmp[10];
+
+	return tide_buf_add(b, tmp, varint_put(tmp, v));
+}
+
+/* A one-segment path naming the member name[0..n) as it is (dots and all). */
+static void
+path_raw(struct tide_path *p, const char *name, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->text = tide_xmemdup(name, n);
+	p->nseg = 1;
+	p->seg[0].name = p->text;
+	p->seg[0].len = n;
+}
+
+int
+tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
+    struct tide_table_rowerr *err)
+{
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->spec = *spec;
+	t->ncol = -1;
+	t->timed = spec->timefield != NULL;
+	tide_buf_init(&t->stage, ARENA_MAX);
+	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&t->tbuf, TIDE_BUF_NOMAX);
+	if (spec->nkeys < 1 || spec->nkeys > TIDE_TABLE_MAXKEYS) {
+		snprintf(err->msg, sizeof(err->msg), "between 1 and %d key fields",
+		    TIDE_TABLE_MAXKEYS);
+		return TIDE_EINVAL;
+	}
+	if (spec->ncols < 0 || spec->ncols > TIDE_TABLE_MAXCOLS) {
+		snprintf(err->msg, sizeof(err->msg), "at most %d columns",
+		    TIDE_TABLE_MAXCOLS);
+		return TIDE_EINVAL;
+	}
+	/* Compile the key and time paths now, so a bad one fails before any
+	 * row is read; columns may have to wait for the first row. */
+	t->path = tide_xcalloc((size_t)spec->nkeys + TIDE_TABLE_MAXCOLS + 1,
+	    sizeof(*t->path));
+	for (i = 0; i < spec->nkeys; i++) {
+		if (tide_path_parse(&t->path[i], spec->keys[i]) < 0) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "bad field name '%s'", spec->keys[i]);
+			return TIDE_EINVAL;
+		}
+		t->npath++;
+	}
+	if (spec->ncols > 0) {
+		t->colname = tide_xcalloc((size_t)spec->ncols, sizeof(char *));
+		for (i = 0; i < spec->ncols; i++) {
+			struct tide_path *p = &t->path[spec->nkeys + i];
+
+			if (tide_path_parse(p, spec->cols[i]) < 0) {
+				snprintf(err->msg, sizeof(err->msg),
+				    "bad field name '%s'", spec->cols[i]);
+				return TIDE_EINVAL;
+			}
+			t->npath++;
+			/* A nested column is named by its last segment. */
+			t->colname[i] = tide_xmemdup(p->seg[p->nseg - 1].name,
+			    p->seg[p->nseg - 1].len);
+		}
+		t->ncol = spec->ncols;
+	}
+	if (t->timed) {
+		struct tide_path *p = &t->path[spec->nkeys + TIDE_TABLE_MAXCOLS];
+
+		if (tide_path_parse(p, spec->timefield) < 0) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "bad field name '%s'", spec->timefield);
+			return TIDE_EINVAL;
+		}
+	}
+	t->vals = tide_xcalloc((size_t)spec->nkeys + TIDE_TABLE_MAXCOLS + 1,
+	    sizeof(*t->vals));
+	return 0;
+}
+
+void
+tide_table_release(struct tide_table *t)
+{
+	int i;
+
+	if (t->path) {
+		for (i = 0; i < t->spec.nkeys + TIDE_TABLE_MAXCOLS + 1; i++)
+			tide_path_release(&t->path[i]);
+		free(t->path);
+	}
+	if (t->colname) {
+		for (i = 0; i < t->ncol; i++)
+			free(t->colname[i]);
+		free(t->colname);
+	}
+	free(t->arena);
+	free(t->slot);
+	free(t->stageoff);
+	free(t->vals);
+	tide_buf_release(&t->stage);
+	tide_buf_release(&t->kbuf);
+	tide_buf_release(&t->vbuf);
+	tide_buf_release(&t->tbuf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The columns of a table without --select: the first row's top-level
+ * fields, less the key fields. */
+static int
+columns_from_row(struct tide_table *t, const char *rec, size_t n,
+    struct tide_table_rowerr *err)
+{
+	struct tide_json_val obj = { TIDE_JSON_OBJECT, rec, n }, name, val;
+	struct tide_buf nb = TIDE_BUF_INIT;
+	size_t pos = 0;
+	int i, nc = 0, iskey;
+
+	/* obj_next wants the object's own bytes: trim surrounding space. */
+	while (obj.len && (obj.p[0] == ' ' || obj.p[0] == '\t'))
+		obj.p++, obj.len--;
+	while (obj.len && (obj.p[obj.len - 1] == ' ' ||
+	    obj.p[obj.len - 1] == '\t' || obj.p[obj.len - 1] == '\r'))
+		obj.len--;
+	t->colname = tide_xcalloc(TIDE_TABLE_MAXCOLS, sizeof(char *));
+	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+		tide_buf_reset(&nb);
+		if (tide_json_str(&name, &nb) < 0)
+			continue;
+		iskey = 0;
+		for (i = 0; i < t->spec.nkeys; i++)
+			if (t->path[i].nseg == 1 && t->path[i].seg[0].len ==
+			    nb.len && memcmp(t->path[i].seg[0].name, nb.data,
+			    nb.len) == 0)
+				iskey = 1;
+		for (i = 0; i < nc && !iskey; i++)
+			if (strlen(t->colname[i]) == nb.len &&
+			    memcmp(t->colname[i], nb.data, nb.len) == 0)
+				iskey = 1;	/* a duplicate name */
+		if (iskey)
+			continue;
+		if (nc == TIDE_TABLE_MAXCOLS) {
+			tide_buf_release(&nb);
+			snprintf(err->msg, sizeof(err->msg),
+			    "more than %d columns", TIDE_TABLE_MAXCOLS);
+			t->ncol = nc;
+			return TIDE_ETOOBIG;
+		}
+		path_raw(&t->path[t->spec.nkeys + nc], nb.len ? nb.data : "",
+		    nb.len);
+		t->colname[nc] = tide_xmemdup(nb.len ? nb.data : "", nb.len);
+		nc++;
+	}
+	tide_buf_release(&nb);
+	t->ncol = nc;
+	t->npath = t->spec.nkeys + nc;
+	return 0;
+}
+
+int
+tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n)
+{
+	char num[40];
+	const char *p;
+	size_t len, start;
+	int i, r;
+
+	tide_buf_reset(out);
+	for (i = 0; i < n; i++) {
+		start = out->len;
+		switch (v[i].type) {
+		case TIDE_JSON_STRING:
+			p = v[i].p + 1;
+			len = v[i].len - 2;
+			if (memchr(p, '\\', len) != NULL) {
+				/* Unescape after a length placeholder. */
+				if (n > 1 && (r = tide_buf_add(out, "\0\0\0\0\0",
+				    5)) < 0)
+					return r;
+				if ((r = tide_json_str(&v[i], out)) < 0)
+					return r;
+				if (n > 1) {
+					unsigned char tmp[10];
+					size_t vl = out->len - start - 5;
+					size_t k = varint_put(tmp, vl);
+
+					memmove(out->data + start + k,
+					    out->data + start + 5, vl);
+					memcpy(out->data + start, tmp, k);
+					out->len = start + k + vl;
+				}
+				continue;
+			}
+			break;
+		case TIDE_JSON_NUMBER:
+			p = v[i].p;
+			len = v[i].len;
+			if (memchr(p, '.', len) || memchr(p, 'e', len) ||
+			    memchr(p, 'E', len)) {
+				double d;
+
+				if ((r = tide_json_double(&v[i], &d)) < 0)
+					return r;
+				if (d == 0)
+					d = 0;	/* -0 is 0 */
+				if (d == floor(d) && fabs(d) < 9007199254740992.0)
+					len = (size_t)snprintf(num, sizeof(num),
+					    "%lld", (long long)d);
+				else
+					len = tide_json_fmt_double(num, d);
+				p = num;
+			} else if (len == 2 && p[0] == '-' && p[1] == '0') {
+				p = "0";
+				len = 1;
+			}
+			break;
+		case TIDE_JSON_TRUE:
+			p = "true";
+			len = 4;
+			break;
+		case TIDE_JSON_FALSE:
+			p = "false";
+			len = 5;
+			break;
+		case TIDE_JSON_NONE:
+		case TIDE_JSON_NULL:
+			return TIDE_ENOENT;
+		default:
+			return TIDE_ETYPE;
+		}
+		if (n > 1 && (r = buf_varint(out, len)) < 0)
+			return r;
+		if ((r = tide_buf_add(out, p, len)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A table time: an epoch number or RFC 3339 string, or (CSV) a string
+ * holding an epoch number. */
+static int
+table_time(const struct tide_json_val *v, enum tide_time_unit unit,
+    int64_t *ms)
+{
+	struct tide_json_val num;
+	enum tide_json_type type;
+
+	if (v->type == TIDE_JSON_STRING && v->len > 2 &&
+	    tide_json_check(v->p + 1, v->len - 2, 1, &type, NULL) == 0 &&
+	    type == TIDE_JSON_NUMBER) {
+		num.type = TIDE_JSON_NUMBER;
+		num.p = v->p + 1;
+		num.len = v->len - 2;
+		return tide_time_from_json(&num, unit, ms);
+	}
+	return tide_time_from_json(v, unit, ms);
+}
+
+/* Slot index holding key, or of the empty slot where it would go. */
+static size_t
+probe(const struct tide_table *t, const char *key, size_t klen, int *found)
+{
+	size_t mask = t->cap - 1, i = tide_hash(key, klen) & mask;
+	const unsigned char *e;
+	uint32_t s;
+
+	while ((s = t->slot[i]) != 0) {
+		e = (const unsigned char *)t->arena + s - 1;
+		if (varint_get(&e) == klen && memcmp(e, key, klen) == 0) {
+			*found = 1;
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+	*found = 0;
+	return i;
+}
+
+static void
+index_grow(struct tide_table *t)
+{
+	uint32_t *old = t->slot;
+	size_t oldcap = t->cap, i, j, klen;
+	const unsigned char *e;
+
+	t->cap = oldcap ? oldcap * 2 : 1024;
+	t->slot = tide_xcalloc(t->cap, sizeof(*t->slot));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == 0)
+			continue;
+		e = (const unsigned char *)t->arena + old[i] - 1;
+		klen = varint_get(&e);
+		j = tide_hash(e, klen) & (t->cap - 1);
+		while (t->slot[j])
+			j = (j + 1) & (t->cap - 1);
+		t->slot[j] = old[i];
+	}
+	free(old);
+}
+
+static int
+arena_reserve(struct tide_table *t, size_t n)
+{
+	size_t want;
+
+	if (n > ARENA_MAX - t->alen)
+		return TIDE_ETOOBIG;
+	if (t->acap - t->alen >= n)
+		return 0;
+	want = t->acap ? t->acap : 64 * 1024;
+	while (want - t->alen < n)
+		want *= 2;
+	if (want > ARENA_MAX)
+		want = ARENA_MAX;
+	t->arena = tide_xrealloc(t->arena, want);
+	t->acap = want;
+	return 0;
+}
+
+/* Point the index at a new entry at offset off for key (replacing any). */
+static void
+index_put(struct tide_table *t, const char *key, size_t klen, size_t off)
+{
+	size_t i;
+	int found;
+
+	if ((t->nkey + 1) * 4 > t->cap * 3)
+		index_grow(t);
+	i = probe(t, key, klen, &found);
+	if (!found)
+		t->nkey++;
+	else
+		t->dups++;
+	t->slot[i] = (uint32_t)(off + 1);
+}
+
+int
+tide_table_add(struct tide_table *t, const char *rec, size_t n,
+    struct tide_table_rowerr *err)
+{
+	struct tide_json_val *v = t->vals;
+	unsigned char hdr[32];
+	size_t hl, off;
+	int64_t ts = 0;
+	int i, r, nk = t->spec.nkeys;
+
+	if (t->ncol < 0 && (r = columns_from_row(t, rec, n, err)) < 0)
+		return r;
+	tide_json_get_many(rec, n, t->path, t->npath, v);
+	if ((r = tide_table_key(&t->kbuf, v, nk)) < 0) {
+		for (i = 0; i < nk; i++)
+			if (v[i].type == TIDE_JSON_NONE ||
+			    v[i].type == TIDE_JSON_NULL)
+				break;
+		if (r == TIDE_ENOENT)
+			snprintf(err->msg, sizeof(err->msg),
+			    "key field '%s' is %s", t->spec.keys[i < nk ? i : 0],
+			    i < nk && v[i].type == TIDE_JSON_NULL ? "null" :
+			    "missing");
+		else
+			snprintf(err->msg, sizeof(err->msg),
+			    "key field is an object or array");
+		return r == TIDE_ENOENT ? r : TIDE_ETYPE;
+	}
+	if (t->timed) {
+		struct tide_json_val tv;
+
+		tide_json_get(rec, n, &t->path[nk + TIDE_TABLE_MAXCOLS], &tv);
+		if (tv.type == TIDE_JSON_NONE || tv.type == TIDE_JSON_NULL) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "time field '%s' is missing", t->spec.timefield);
+			return TIDE_ENOENT;
+		}
+		if (table_time(&tv, t->spec.unit, &ts) < 0) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "time field '%s' is not a time: %.*s",
+			    t->spec.timefield, (int)(tv.len > 64 ? 64 : tv.len),
+			    tv.p);
+			return TIDE_ETYPE;
+		}
+	}
+	/* The value block. */
+	tide_buf_reset(&t->vbuf);
+	for (i = 0; i < t->ncol; i++) {
+		const struct tide_json_val *c = &v[nk + i];
+		size_t len = c->type == TIDE_JSON_NONE ||
+		    c->type == TIDE_JSON_NULL ? 0 : c->len;
+
+		if ((r = buf_varint(&t->vbuf, len)) < 0 ||
+		    (r = tide_buf_add(&t->vbuf, c->p, len)) < 0)
+			return r;
+	}
+	t->rows++;
+	if (t->timed) {
+		/* Stage; tide_table_finish() sorts and groups versions. */
+		off = t->stage.len;
+		hl = varint_put(hdr, t->kbuf.len);
+		if ((r = tide_buf_add(&t->stage, hdr, hl)) < 0 ||
+		    (r = tide_buf_add(&t->stage, t->kbuf.data, t->kbuf.len)) < 0 ||
+		    (r = tide_buf_add(&t->stage, &ts, sizeof(ts))) < 0 ||
+		    (r = buf_varint(&t->stage, t->vbuf.len)) < 0 ||
+		    (r = tide_buf_add(&t->stage, t->vbuf.data, t->vbuf.len)) < 0) {
+			t->stage.len = off;
+			t->rows--;
+			snprintf(err->msg, sizeof(err->msg), "table too big");
+			return TIDE_ETOOBIG;
+		}
+		if (t->nstage == t->stagecap) {
+			t->stagecap = t->stagecap ? t->stagecap * 2 : 1024;
+			t->stageoff = tide_xreallocarray(t->stageoff,
+			    t->stagecap, sizeof(*t->stageoff));
+		}
+		t->stageoff[t->nstage++] = off;
+		return 0;
+	}
+	hl = varint_put(hdr, t->kbuf.len);
+	if (arena_reserve(t, hl + t->kbuf.len + 1 + 10 + t->vbuf.len) < 0) {
+		t->rows--;
+		snprintf(err->msg, sizeof(err->msg), "table too big");
+		return TIDE_ETOOBIG;
+	}
+	off = t->alen;
+	memcpy(t->arena + t->alen, hdr, hl);
+	t->alen += hl;
+	memcpy(t->arena + t->alen, t->kbuf.data, t->kbuf.len);
+	t->alen += t->kbuf.len;
+	t->arena[t->alen++] = 1;	/* one version */
+	t->alen += varint_put((unsigned char *)t->arena + t->alen, t->vbuf.len);
+	memcpy(t->arena + t->alen, t->vbuf.data, t->vbuf.len);
+	t->alen += t->vbuf.len;
+	index_put(t, t->kbuf.data, t->kbuf.len, off);
+	t->versions = t->nkey;
+	return 0;
+}
+
+/* Staged rows in (key, time, arrival) order. */
+static int
+stage_cmp(const void *a, const void *b, void *ctx)
+{
+	const unsigned char *base = ctx;
+	uint64_t oa = *(const uint64_t *)a, ob = *(const uint64_t *)b;
+	const unsigned char *pa = base + oa, *pb = base + ob;
+	size_t la = varint_get(&pa), lb = varint_get(&pb);
+	int64_t ta, tb;
+	int c;
+
+	c = memcmp(pa, pb, la < lb ? la : lb);
+	if (c)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	memcpy(&ta, pa + la, sizeof(ta));
+	memcpy(&tb, pb + lb, sizeof(tb));
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return oa < ob ? -1 : oa > ob;
+}
+
+struct staged {
+	const unsigned char *key;
+	size_t klen;
+	int64_t time;
+	const unsigned char *blk;
+	size_t blen;
+};
+
+static void
+staged_at(const struct tide_table *t, size_t off, struct staged *s)
+{
+	const unsigned char *p = (const unsigned char *)t->stage.data + off;
+
+	s->klen = varint_get(&p);
+	s->key = p;
+	p += s->klen;
+	memcpy(&s->time, p, sizeof(s->time));
+	p += sizeof(s->time);
+	s->blen = varint_get(&p);
+	s->blk = p;
+}
+
+/* Whether staged row k of the run ending before j is superseded by a
+ * later row of the same key and time. */
+static int
+superseded(const struct tide_table *t, size_t k, size_t j)
+{
+	struct staged a, b;
+
+	if (k + 1 >= j)
+		return 0;
+	staged_at(t, t->stageoff[k], &a);
+	staged_at(t, t->stageoff[k + 1], &b);
+	return a.time == b.time;
+}
+
+static int
+finish_timed(struct tide_table *t)
+{
+	struct staged a, b;
+	size_t i, j, k, nver, need, off;
+
+	qsort_r(t->stageoff, t->nstage, sizeof(*t->stageoff), stage_cmp,
+	    t->stage.data);
+	for (i = 0; i < t->nstage; i = j) {
+		staged_at(t, t->stageoff[i], &a);
+		need = 20 + a.klen;
+		for (j = i; j < t->nstage; j++) {
+			staged_at(t, t->stageoff[j], &b);
+			if (b.klen != a.klen || memcmp(b.key, a.key, a.klen))
+				break;
+			need += 10 + sizeof(int64_t) + b.blen;
+		}
+		nver = 0;
+		for (k = i; k < j; k++)
+			if (superseded(t, k, j))
+				t->dups++;
+			else
+				nver++;
+		if (arena_reserve(t, need) < 0)
+			return TIDE_ETOOBIG;
+		off = t->alen;
+		t->alen += varint_put((unsigned char *)t->arena + t->alen, a.klen);
+		memcpy(t->arena + t->alen, a.key, a.klen);
+		t->alen += a.klen;
+		t->alen += varint_put((unsigned char *)t->arena + t->alen, nver);
+		/* Times first, so a lookup binary-searches them in one place. */
+		for (k = i; k < j; k++) {
+			if (superseded(t, k, j))
+				continue;
+			staged_at(t, t->stageoff[k], &b);
+			memcpy(t->arena + t->alen, &b.time, sizeof(b.time));
+			t->alen += sizeof(b.time);
+		}
+		for (k = i; k < j; k++) {
+			if (superseded(t, k, j))
+				continue;
+			staged_at(t, t->stageoff[k], &b);
+			t->alen += varint_put((unsigned char *)t->arena + t->alen,
+			    b.blen);
+			memcpy(t->arena + t->alen, b.blk, b.blen);
+			t->alen += b.blen;
+		}
+		index_put(t, (const char *)a.key, a.klen, off);
+		t->versions += nver;
+	}
+	tide_buf_release(&t->stage);
+	free(t->stageoff);
+	t->stageoff = NULL;
+	t->nstage = t->stagecap = 0;
+	return 0;
+}
+
+int
+tide_table_finish(struct tide_table *t)
+{
+	int r;
+
+	if (t->finished)
+		return 0;
+	if (t->timed && (r = finish_timed(t)) < 0)
+		return r;
+	if (t->cap == 0)
+		index_grow(t);
+	/* Give back the doubling slack: realloc shrinks in place or, for
+	 * large blocks, remaps without copying. */
+	if (t->alen && t->alen < t->acap) {
+		t->arena = tide_xrealloc(t->arena, t->alen);
+		t->acap = t->alen;
+	}
+	if (t->ncol < 0)
+		t->ncol = 0;
+	tide_buf_release(&t->kbuf);
+	tide_buf_release(&t->vbuf);
+	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
+	t->finished = 1;
+	return 0;
+}
+
+/* Skip k value blocks. */
+static const unsigned char *
+skip_blocks(const unsigned char *p, size_t k)
+{
+	while (k--) {
+		size_t l = varint_get(&p);
+
+		p += l;
+	}
+	return p;
+}
+
+enum tide_table_miss
+tide_table_get(const struct tide_table *t, const char *key, size_t klen,
+    int64_t ts, enum tide_table_dir dir, int64_t tol,
+    struct tide_table_row *row)
+{
+	const unsigned char *e, *times;
+	size_t i, nver, lo, hi, mid, pick, l;
+	int64_t tm, tb, tf;
+	int found;
+
+	if (t->cap == 0)
+		return TIDE_TABLE_NO_MATCH;
+	i = probe(t, key, klen, &found);
+	if (!found)
+		return TIDE_TABLE_NO_MATCH;
+	e = (const unsigned char *)t->arena + t->slot[i] - 1;
+	l = varint_get(&e);
+	e += l;
+	nver = varint_get(&e);
+	if (!t->timed) {
+		l = varint_get(&e);
+		row->p = e;
+		row->end = e + l;
+		row->time = 0;
+		return TIDE_TABLE_HIT;
+	}
+	times = e;
+	e += nver * sizeof(int64_t);
+	/* lo = the number of versions at or before ts. */
+	lo = 0;
+	hi = nver;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		memcpy(&tm, times + mid * sizeof(int64_t), sizeof(tm));
+		if (tm <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	switch (dir) {
+	case TIDE_TABLE_BACKWARD:
+		if (lo == 0)
+			return TIDE_TABLE_BEFORE_FIRST;
+		pick = lo - 1;
+		break;
+	case TIDE_TABLE_FORWARD:
+		/* An exact match counts: the version at ts itself. */
+		if (lo > 0) {
+			memcpy(&tm, times + (lo - 1) * sizeof(int64_t),
+			    sizeof(tm));
+			if (tm == ts) {
+				pick = lo - 1;
+				/* Equal times were merged: one version. */
+				break;
+			}
+		}
+		if (lo == nver)
+			return TIDE_TABLE_AFTER_LAST;
+		pick = lo;
+		break;
+	default:
+		if (lo == 0)
+			pick = 0;
+		else if (lo == nver)
+			pick = nver - 1;
+		else {
+			memcpy(&tb, times + (lo - 1) * sizeof(int64_t),
+			    sizeof(tb));
+			memcpy(&tf, times + lo * sizeof(int64_t), sizeof(tf));
+			pick = (uint64_t)(tf - ts) < (uint64_t)(ts - tb) ?
+			    lo : lo - 1;
+		}
+		break;
+	}
+	memcpy(&tm, times + pick * sizeof(int64_t), sizeof(tm));
+	if (tol >= 0 && (tm > ts ? (uint64_t)tm - (uint64_t)ts :
+	    (uint64_t)ts - (uint64_t)tm) > (uint64_t)tol)
+		return TIDE_TABLE_BEYOND_TOLERANCE;
+	e = skip_blocks(e, pick);
+	l = varint_get(&e);
+	row->p = e;
+	row->end = e + l;
+	row->time = tm;
+	return TIDE_TABLE_HIT;
+}
+
+size_t
+tide_table_bytes(const struct tide_table *t)
+{
+	return t->acap + t->cap * sizeof(*t->slot);
+}
+
+const char *
+tide_table_miss_name(enum tide_table_miss m)
+{
+	switch (m) {
+	case TIDE_TABLE_HIT:
+		return "match";
+	case TIDE_TABLE_NO_MATCH:
+		return "no_match";
+	case TIDE_TABLE_BEFORE_FIRST:
+		return "before_first_version";
+	case TIDE_TABLE_AFTER_LAST:
+		return "after_last_version";
+	case TIDE_TABLE_BEYOND_TOLERANCE:
+		return "beyond_tolerance";
+	}
+	return "?";
+}
+
+enum tide_table_fmt
+tide_table_fmt_of(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > 4 && strcmp(path + n - 4, ".zst") == 0)
+		n -= 4;
+	if (n > 4 && strncmp(path + n - 4, ".csv", 4) == 0)
+		return TIDE_TABLE_CSV;
+	return TIDE_TABLE_NDJSON;
+}
+
+static int
+load_ndjson(struct tide_table *t, struct tide_rin *in, tide_table_bad_fn bad,
+    void *ctx, struct tide_table_rowerr *err)
+{
+	struct tide_table_rowerr rerr;
+	struct tide_json_err jerr;
+	enum tide_json_type type;
+	const char *line;
+	size_t len, i;
+	int r;
+
+	for (;;) {
+		r = tide_rin_next(in, &line, &len, -1);
+		if (r == TIDE_EOF)
+			return 0;
+		if (r == TIDE_EIO) {
+			snprintf(err->msg, sizeof(err->msg), "%s",
+			    strerror(errno));
+			return r;
+		}
+		if (r == TIDE_ETOOBIG) {
+			snprintf(rerr.msg, sizeof(rerr.msg),
+			    "row longer than %zu bytes", in->max);
+			goto badrow;
+		}
+		if (r < 0)
+			continue;
+		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+			;
+		if (i == len)
+			continue;	/* blank lines are not rows */
+		if ((r = tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
+		    &jerr)) < 0) {
+			snprintf(rerr.msg, sizeof(rerr.msg),
+			    "not valid JSON: %s at byte %zu", jerr.reason,
+			    jerr.offset + 1);
+			goto badrow;
+		}
+		if (type != TIDE_JSON_OBJECT) {
+			snprintf(rerr.msg, sizeof(rerr.msg),
+			    "not a JSON object");
+			goto badrow;
+		}
+		if ((r = tide_table_add(t, line, len, &rerr)) == 0)
+			continue;
+		if (r == TIDE_ETOOBIG) {
+			/* Too many columns or a full arena: no row fixes it. */
+			memcpy(err->msg, rerr.msg, sizeof(err->msg));
+			return r;
+		}
+badrow:
+		if (bad && bad(ctx, in->lineno, rerr.msg) != 0) {
+			snprintf(err->msg, sizeof(err->msg), "line %llu: %.200s",
+			    (unsigned long long)in->lineno, rerr.msg);
+			return TIDE_EINVAL;
+		}
+	}
+}
+
+int
+tide_table_load(struct tide_table *t, const char *path,
+    enum tide_table_fmt fmt, size_t maxrec, tide_table_bad_fn bad, void *ctx,
+    struct tide_table_rowerr *err)
+{
+	struct tide_rin in;
+	int fd, r;
+
+	if (fmt == TIDE_TABLE_AUTO)
+		fmt = tide_table_fmt_of(path);
+	if (fmt == TIDE_TABLE_CSV) {
+		snprintf(err->msg, sizeof(err->msg), "CSV tables are not supported yet");
+		return TIDE_EFORMAT;
+	}
+	if (strcmp(path, "-") == 0)
+		fd = 0;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(errno));
+		return TIDE_EIO;
+	}
+	tide_rin_init(&in, fd, maxrec);
+	r = load_ndjson(t, &in, bad, ctx, err);
+	tide_rin_release(&in);
+	if (fd != 0)
+		close(fd);
+	if (r == 0 && (r = tide_table_finish(t)) < 0)
+		snprintf(err->msg, sizeof(err->msg), "table too big");
+	return r;
+}

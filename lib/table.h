@@ -1,0 +1,196 @@
+/*
+ * struct tide_table: an in-memory lookup table for stream-table joins,
+ * keyed by one or more fields, built from JSON object rows (NDJSON lines,
+ * or CSV rows turned into objects) and read-only once finished.
+ *
+ * Storage is compact because tables are large (a 1M-row customer table must
+ * fit in twice its CSV size).  All rows live in one arena: per key, the key
+ * bytes, the number of versions, their times (timed tables only) and one
+ * value block per version.  A value block holds the selected columns' JSON
+ * text, each behind a varint length (0 = null), so column names are stored
+ * once, not per row.  The index is open addressing over 32-bit arena
+ * offsets: 4 bytes per slot, no per-row allocation.  The arena is therefore
+ * capped at 4 GiB (TIDE_ETOOBIG past it).
+ *
+ * Keys are compared by their normalised text (tide_table_key): a string by
+ * its unescaped value, a number by its canonical text (integers as written,
+ * other numbers in shortest round-trip form, so 42, 42.0 and 4.2e1 are one
+ * key), true/false as those words.  So the CSV value "42" and the JSON
+ * number 42 are the same key.  null or an absent field is no key at all;
+ * objects and arrays are not keys.  Several key fields are joined with
+ * length prefixes, so ("a,b","c") and ("a","b,c") stay apart.
+ *
+ * A plain table keeps one row per key (a later row with the same key
+ * replaces an earlier one).  A timed table (spec.timefield set) keeps every
+ * version of a key sorted by its time, for point-in-time lookups; two rows
+ * of a key with the same time: the later one wins.
+ *
+ * Threads: a finished table is immutable, so any number of threads may
+ * read it.  A reload builds a second table and the owner swaps pointers
+ * between records, so no lookup ever sees half a table.
+ */
+#ifndef TIDE_TABLE_H
+#define TIDE_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+#include "time.h"
+
+#define TIDE_TABLE_MAXKEYS 8
+#define TIDE_TABLE_MAXCOLS 256
+
+/* How to build a table.  Strings are borrowed: they must outlive it. */
+struct tide_table_spec {
+	int nkeys;
+	const char *keys[TIDE_TABLE_MAXKEYS];	/* table key fields (paths) */
+	int ncols;		/* 0: every top-level field of the first row
+				 * (a CSV header) except the key fields */
+	const char *cols[TIDE_TABLE_MAXCOLS];	/* selected fields (paths) */
+	const char *timefield;	/* NULL for a plain table */
+	enum tide_time_unit unit;	/* of numeric table times */
+};
+
+/* Why a row was rejected, for the caller to report with its line. */
+struct tide_table_rowerr {
+	char msg[256];
+};
+
+enum tide_table_miss {
+	TIDE_TABLE_HIT = 0,
+	TIDE_TABLE_NO_MATCH,		/* key not in the table */
+	TIDE_TABLE_BEFORE_FIRST,	/* backward: every version is later */
+	TIDE_TABLE_AFTER_LAST,		/* forward: every version is earlier */
+	TIDE_TABLE_BEYOND_TOLERANCE,	/* nearest version too far away */
+};
+
+enum tide_table_dir {
+	TIDE_TABLE_BACKWARD = 0,	/* latest version at or before t */
+	TIDE_TABLE_FORWARD,		/* earliest version at or after t */
+	TIDE_TABLE_NEAREST,		/* closest; a tie goes backward */
+};
+
+struct tide_table {
+	struct tide_table_spec spec;
+	struct tide_path *path;		/* keys, then columns, then time */
+	int npath;
+	int ncol;			/* -1 until known (first row) */
+	char **colname;			/* ncol names as given, owned */
+	int timed;
+
+	char *arena;			/* entries; see the top comment */
+	size_t alen, acap;
+	uint32_t *slot;			/* arena offset + 1; 0 is empty */
+	size_t cap, nkey;
+
+	/* Timed tables stage rows here until tide_table_finish() sorts them. */
+	struct tide_buf stage;
+	uint64_t *stageoff;
+	size_t nstage, stagecap;
+
+	struct tide_buf kbuf, vbuf, tbuf;	/* scratch, reused per row */
+	struct tide_json_val *vals;
+	uint64_t rows, dups, versions, waste;
+	int finished;
+};
+
+/*
+ * Start a table.  Returns 0 or TIDE_EINVAL (a bad path in spec, too many
+ * keys or columns) with err naming it.  Release with tide_table_release()
+ * either way.
+ */
+int tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
+    struct tide_table_rowerr *err);
+void tide_table_release(struct tide_table *t);
+
+/*
+ * Add one row, the validated JSON object rec[0..n).  Returns 0, or
+ * TIDE_ENOENT (a key field absent or null), TIDE_ETYPE (a key that is an
+ * object or array, a table time that is not a time), TIDE_ETOOBIG (arena
+ * full) with err saying why; a rejected row leaves the table as it was.
+ */
+int tide_table_add(struct tide_table *t, const char *rec, size_t n,
+    struct tide_table_rowerr *err);
+
+/* Sort versions and shrink the storage: call once after the last add,
+ * before any lookup.  0 or TIDE_ETOOBIG. */
+int tide_table_finish(struct tide_table *t);
+
+/*
+ * Normalised key of values v[0..n) (n key fields of one record) into out
+ * (reset first).  Returns 0, TIDE_ENOENT when a value is absent or null,
+ * TIDE_ETYPE for an object or array.
+ */
+int tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n);
+
+/* The value block of a matching version, for tide_table_col_next(). */
+struct tide_table_row {
+	const unsigned char *p, *end;
+	int64_t time;			/* its table time (timed tables) */
+};
+
+/*
+ * Look key[0..klen) up.  Plain tables: HIT or NO_MATCH.  Timed tables: the
+ * version chosen by dir for event time ts, within tol ms (tol < 0: no
+ * limit).  On a HIT *row is set.
+ */
+enum tide_table_miss tide_table_get(const struct tide_table *t,
+    const char *key, size_t klen, int64_t ts, enum tide_table_dir dir,
+    int64_t tol, struct tide_table_row *row);
+
+/* Next column's JSON text in a row: 1 with *p and *len (len 0: null), 0 at the
+ * end.  Columns come in the order of tide_table_colname(). */
+static inline int
+tide_table_col_next(struct tide_table_row *row, const char **p, size_t *len)
+{
+	size_t v = 0;
+	int shift = 0;
+
+	if (row->p >= row->end)
+		return 0;
+	while (*row->p & 0x80) {
+		v |= (size_t)(*row->p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	v |= (size_t)*row->p++ << shift;
+	*p = (const char *)row->p;
+	*len = v;
+	row->p += v;
+	return 1;
+}
+
+static inline int tide_table_ncols(const struct tide_table *t) { return t->ncol < 0 ? 0 : t->ncol; }
+static inline const char *tide_table_colname(const struct tide_table *t, int i) { return t->colname[i]; }
+static inline size_t tide_table_nkeys(const struct tide_table *t) { return t->nkey; }
+/* Bytes held by the table (arena and index), for --stats and tests. */
+size_t tide_table_bytes(const struct tide_table *t);
+
+enum tide_table_fmt {
+	TIDE_TABLE_AUTO = 0,	/* by name: .csv[.zst] is CSV, else NDJSON */
+	TIDE_TABLE_NDJSON,
+	TIDE_TABLE_CSV,
+};
+
+/* Told about each rejected row of a file (lineno counts the file's lines,
+ * a CSV header included); returns 0 to skip it and go on, non-zero to stop
+ * the load. */
+typedef int (*tide_table_bad_fn)(void *ctx, uint64_t lineno, const char *msg);
+
+/*
+ * Add every row of a file ("-" is stdin) to t, then finish it.  Returns 0,
+ * TIDE_EIO (errno set), TIDE_EFORMAT (a broken CSV or zstd stream) or
+ * TIDE_EINVAL when bad() asked to stop, with err saying why.  Rows that
+ * are not JSON objects, or that tide_table_add() rejects, go to bad().
+ */
+int tide_table_load(struct tide_table *t, const char *path,
+    enum tide_table_fmt fmt, size_t maxrec, tide_table_bad_fn bad, void *ctx,
+    struct tide_table_rowerr *err);
+/* The format a name implies under TIDE_TABLE_AUTO. */
+enum tide_table_fmt tide_table_fmt_of(const char *path);
+
+/* The name of a miss reason as --miss-field writes it ("no_match"). */
+const char *tide_table_miss_name(enum tide_table_miss m);
+
+#endif
