@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "csvrec.h"
 #include "htab.h"
 #include "rio.h"
 #include "table.h"
@@ -826,6 +827,90 @@ badrow:
 	}
 }
 
+struct csvload {
+	struct tide_table *t;
+	tide_table_bad_fn bad;
+	void *ctx;
+	int stop;		/* TIDE_EINVAL (bad() said stop), TIDE_ETOOBIG */
+	struct tide_table_rowerr *err;
+};
+
+static int
+csv_row(void *ctx, const struct tide_csv_row *row)
+{
+	struct csvload *cl = ctx;
+	struct tide_table_rowerr rerr;
+	int r;
+
+	if (row->err) {
+		snprintf(rerr.msg, sizeof(rerr.msg), "%s", row->reason);
+	} else if ((r = tide_table_add(cl->t, row->rec, row->len, &rerr)) == 0) {
+		return 0;
+	} else if (r == TIDE_ETOOBIG) {
+		memcpy(cl->err->msg, rerr.msg, sizeof(rerr.msg));
+		cl->stop = r;
+		return r;
+	}
+	if (cl->bad && cl->bad(cl->ctx, row->line, rerr.msg) != 0) {
+		snprintf(cl->err->msg, sizeof(cl->err->msg), "line %llu: %.200s",
+		    (unsigned long long)row->line, rerr.msg);
+		cl->stop = TIDE_EINVAL;
+		return TIDE_EINVAL;
+	}
+	return 0;
+}
+
+/* CSV rows become JSON objects (csvrec): numbers typed, an empty cell
+ * null, so a table cell with nothing in it joins as null. */
+static int
+load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
+    tide_table_bad_fn bad, void *ctx, struct tide_table_rowerr *err)
+{
+	struct csvload cl = { t, bad, ctx, 0, err };
+	struct tide_csv c;
+	char *buf = tide_xmalloc(TIDE_RIO_BUFSZ);
+	ssize_t n;
+	int r = 0;
+
+	tide_csv_init(&c, TIDE_CSV_EMPTY_NULL, maxrec, csv_row, &cl);
+	for (;;) {
+		if ((n = rd(rdctx, buf, TIDE_RIO_BUFSZ)) < 0) {
+			snprintf(err->msg, sizeof(err->msg), "%s",
+			    strerror(errno));
+			r = TIDE_EIO;
+			break;
+		}
+		r = n ? tide_csv_feed(&c, buf, (size_t)n) : tide_csv_finish(&c);
+		if (r < 0 || n == 0)
+			break;
+	}
+	if (r < 0 && r != TIDE_EIO) {
+		if (cl.stop)
+			r = cl.stop;
+		else {
+			snprintf(err->msg, sizeof(err->msg), "line %llu: %s",
+			    (unsigned long long)c.errline, c.reason ? c.reason :
+			    tide_strerror(r));
+			r = TIDE_EFORMAT;
+		}
+	}
+	tide_csv_release(&c);
+	free(buf);
+	return r;
+}
+
+static ssize_t
+fd_read(void *ctx, void *p, size_t n)
+{
+	int fd = *(int *)ctx;
+	ssize_t r;
+
+	do
+		r = read(fd, p, n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? TIDE_EIO : r;
+}
+
 int
 tide_table_load(struct tide_table *t, const char *path,
     enum tide_table_fmt fmt, size_t maxrec, tide_table_bad_fn bad, void *ctx,
@@ -836,19 +921,19 @@ tide_table_load(struct tide_table *t, const char *path,
 
 	if (fmt == TIDE_TABLE_AUTO)
 		fmt = tide_table_fmt_of(path);
-	if (fmt == TIDE_TABLE_CSV) {
-		snprintf(err->msg, sizeof(err->msg), "CSV tables are not supported yet");
-		return TIDE_EFORMAT;
-	}
 	if (strcmp(path, "-") == 0)
 		fd = 0;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s", strerror(errno));
 		return TIDE_EIO;
 	}
-	tide_rin_init(&in, fd, maxrec);
-	r = load_ndjson(t, &in, bad, ctx, err);
-	tide_rin_release(&in);
+	if (fmt == TIDE_TABLE_CSV)
+		r = load_csv(t, fd_read, &fd, maxrec, bad, ctx, err);
+	else {
+		tide_rin_init(&in, fd, maxrec);
+		r = load_ndjson(t, &in, bad, ctx, err);
+		tide_rin_release(&in);
+	}
 	if (fd != 0)
 		close(fd);
 	if (r == 0 && (r = tide_table_finish(t)) < 0)
