@@ -1,0 +1,933 @@
+/*
+ * tide-sink: NDJSON records out to a Kafka topic or to files, with nothing
+ * lost.  Kafka: an idempotent producer with acks=all; at exit every
+ * delivery is waited for, and a record that cannot be delivered goes to the
+ * dead-letter file (exit 75).  Files: lib/fileout.c (strftime names,
+ * rotation, zstd, .part then rename).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bad.h"
+#include "buf.h"
+#include "envelope.h"
+#include "err.h"
+#include "exitcode.h"
+#include "fileout.h"
+#include "json.h"
+#include "kconf.h"
+#include "producer.h"
+#include "prog.h"
+#include "rio.h"
+#include "time.h"
+#include "xalloc.h"
+
+enum {
+	OPT_TIMESTAMP = TIDE_OPT_LONG,
+	OPT_KEEPPART,
+	OPT_DEADLETTER,
+	OPT_TEE,
+	OPT_FORMAT,
+	OPT_TIME,
+	OPT_TIMEUNIT,
+	OPT_LEVEL,
+	OPT_ROTATE,
+	OPT_STRICT,
+	OPT_MAXREC,
+	OPT_CONNTIMEOUT,
+	OPT_STATS,
+};
+
+static const struct tide_opt opts[] = {
+	{ 'b', "brokers", "brokers", "Kafka bootstrap brokers (or $TIDE_BROKERS)" },
+	{ 'X', NULL, "prop=value", "set a librdkafka property (repeatable)" },
+	{ 'F', NULL, "file", "read librdkafka properties from file (or $TIDE_CONFIG)" },
+	{ 'd', NULL, "contexts", "librdkafka debug contexts" },
+	{ 't', "topic", "topic", "produce to this Kafka topic" },
+	{ 'k', "key", "field", "message key from this field" },
+	{ 'p', "partition", "n|field", "partition number, or the field holding it" },
+	{ 'H', "header", "name=value", "add a header to every message (repeatable)" },
+	{ OPT_TIMESTAMP, "timestamp", "field", "message timestamp from this field" },
+	{ 'z', "compression", "codec", "compress batches: zstd, lz4, gzip, snappy, none" },
+	{ 'J', "envelope", NULL, "records are tide-source -J envelopes: produce them back" },
+	{ OPT_KEEPPART, "keep-partition", NULL, "with -J, produce to the envelope's partition" },
+	{ OPT_DEADLETTER, "dead-letter", "file", "keep bad and undeliverable records in file" },
+	{ OPT_TEE, "tee", NULL, "write each record to stdout once delivered" },
+	{ OPT_CONNTIMEOUT, "connect-timeout", "duration", "give up when brokers do not answer (default 10s)" },
+	{ 'o', "output", "path", "write to files named by path (strftime), or - for stdout" },
+	{ OPT_FORMAT, "format", "ndjson|csv", "file format (default ndjson)" },
+	{ OPT_TIME, "time", "field", "name files by this event-time field, not the wall clock" },
+	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
+	{ OPT_LEVEL, "level", "n", "zstd compression level for .zst files (default 3)" },
+	{ OPT_ROTATE, "rotate", "size|duration", "start a new file after size bytes or each duration" },
+	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad record" },
+	{ OPT_MAXREC, "max-record", "size", "longest accepted line (default 16M)" },
+	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ 'q', "quiet", NULL, "no warnings" },
+	{ 'v', "verbose", NULL, "more detail (repeatable)" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct tide_prog prog = {
+	"tide-sink",
+	"[-Jqv] [-b brokers] [-X prop=value] [-F file] [-d contexts] "
+	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
+	    "-o path [--format ndjson|csv] [--rotate size|duration]) "
+	    "[--dead-letter file] [--strict]",
+	"Write NDJSON records to a Kafka topic or to files, losing none.",
+	opts,
+};
+
+#define MAXHDR 64
+
+static volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t stats_sig;
+
+struct sink {
+	/* configuration */
+	const char *topic;
+	char *source;			/* "kafka:TOPIC", for dead letters */
+	const char *output;
+	int envelope;
+	int keep_partition;
+	int tee;
+	int stats;
+	int32_t partition;		/* fixed partition, or UA */
+	struct tide_path keypath, partpath, tspath, timepath;
+	int has_key, has_part, has_ts, has_time;
+	enum tide_time_unit unit;
+	struct tide_env_hdr hdrs[MAXHDR];	/* -H */
+	size_t nhdrs;
+	/* state */
+	struct tide_bad bad;
+	struct tide_producer prod;
+	struct tide_fileout fo;
+	struct tide_wout tee_out;
+	int tee_dead;			/* stdout went away */
+	struct tide_env_dec dec;
+	struct tide_buf keybuf;		/* unescaped key */
+	struct tide_buf dlbuf;		/* dead-letter / envelope lines */
+	struct tide_env_hdr *allhdrs;	/* envelope headers + -H */
+	size_t allcap;
+	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
+	size_t rcap;
+	uint64_t in, out, undelivered, dlshown;
+	int64_t t0;
+	int dlerr;			/* the dead-letter file failed */
+};
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		stats_sig = 1;
+	else
+		stop_sig++;
+}
+
+static void
+print_stats(struct sink *s)
+{
+	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
+
+	if (s->topic)
+		fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
+		    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
+		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+		    (unsigned long long)s->prod.sent,
+		    (unsigned long long)s->prod.delivered,
+		    (unsigned long long)s->undelivered,
+		    (unsigned long long)tide_producer_pending(&s->prod),
+		    secs > 0 ? (double)s->in / secs : 0.0);
+	else
+		fprintf(stderr, "%s: in %llu, bad %llu, out %llu, bytes %llu, "
+		    "files %llu, %.0f records/s\n", prog.name,
+		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+		    (unsigned long long)s->out,
+		    (unsigned long long)s->fo.bytes,
+		    (unsigned long long)s->fo.files,
+		    secs > 0 ? (double)s->in / secs : 0.0);
+}
+
+/* Rebuild the envelope of a produced message (for --tee and dead letters
+ * under -J: the input line itself is not kept, to avoid a copy per
+ * record). */
+static void
+message_envelope(struct sink *s, const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h = NULL;
+	rd_kafka_timestamp_type_t tstype;
+	struct tide_env e;
+	const char *name;
+	const void *val;
+	size_t size, i, n = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.topic = s->topic;
+	e.topiclen = strlen(s->topic);
+	e.partition = m->partition;
+	e.offset = m->offset;
+	e.ts = rd_kafka_message_timestamp(m, &tstype);
+	e.ts_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
+	    tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
+	    TIDE_ENV_TS_NONE;
+	e.key = m->key;
+	e.keylen = m->key_len;
+	e.value = m->payload;
+	e.len = m->len;
+	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		while (rd_kafka_header_get_all(h, n, &name, &val, &size) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			n++;
+		if (n > s->rcap) {
+			s->rcap = n;
+			s->rhdrs = tide_xreallocarray(s->rhdrs, n, sizeof(*s->rhdrs));
+		}
+		for (i = 0; i < n; i++) {
+			rd_kafka_header_get_all(h, i, &name, &val, &size);
+			s->rhdrs[i].name = name;
+			s->rhdrs[i].namelen = strlen(name);
+			s->rhdrs[i].value = val;
+			s->rhdrs[i].len = val ? size : 0;
+		}
+	}
+	e.hdrs = s->rhdrs;
+	e.nhdrs = n;
+	tide_env_encode(&s->dlbuf, &e);
+}
+
+static void
+dead_letter(struct sink *s, const rd_kafka_message_t *m)
+{
+	uint64_t lineno = (uint64_t)(uintptr_t)m->_private;
+	const char *err = rd_kafka_err2str(m->err);
+	struct tide_buf *b = &s->dlbuf;
+	struct tide_jobj o;
+	FILE *fp = s->bad.dead ? s->bad.dead : stderr;
+
+	s->undelivered++;
+	if (s->dlshown++ < TIDE_BAD_SHOWN)
+		tide_warn("line %llu: not delivered to '%s': %s",
+		    (unsigned long long)lineno, s->topic, err);
+	tide_buf_reset(b);
+	tide_jobj_begin(&o, b);
+	tide_jobj_key(&o, "source", 6);
+	tide_json_write_str(b, s->source, strlen(s->source));
+	tide_jobj_key(&o, "line", 4);
+	tide_json_write_int(b, (int64_t)lineno);
+	tide_jobj_key(&o, "error", 5);
+	tide_json_write_str(b, err, strlen(err));
+	tide_jobj_key(&o, "raw", 3);
+	if (s->envelope) {
+		/* The envelope goes in as a string: "raw" holds the input line
+		 * as text, as for bad input. */
+		size_t at = b->len;
+		size_t n;
+		char *copy;
+
+		message_envelope(s, m);
+		n = b->len - at;
+		copy = tide_xmemdup(b->data + at, n);
+		b->len = at;
+		tide_json_write_str(b, copy, n);
+		free(copy);
+	} else
+		tide_json_write_str(b, m->payload, m->len);
+	tide_jobj_end(&o);
+	tide_buf_addc(b, '\n');
+	if (fwrite(b->data, 1, b->len, fp) != b->len)
+		s->dlerr = 1;
+}
+
+static void
+on_delivery(void *ctx, const rd_kafka_message_t *m)
+{
+	struct sink *s = ctx;
+
+	if (m->err) {
+		dead_letter(s, m);
+		return;
+	}
+	s->out++;
+	if (!s->tee || s->tee_dead)
+		return;
+	if (s->envelope) {
+		tide_buf_reset(&s->dlbuf);
+		message_envelope(s, m);
+		tide_wout_rec(&s->tee_out, s->dlbuf.data, s->dlbuf.len);
+	} else
+		tide_wout_rec(&s->tee_out, m->payload, m->len);
+	if (s->tee_out.err)
+		s->tee_dead = 1;
+}
+
+static void
+on_error(void *ctx, int err, const char *reason)
+{
+	(void)ctx;
+	/* Transport errors come and go while librdkafka retries; they only
+	 * matter to the user if records end up undelivered, which is
+	 * reported per record.  Fatal ones are always shown. */
+	if (err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_err2name(err) == NULL)
+		tide_warn("kafka: %s", reason);
+	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		tide_info("kafka: %s", reason);
+	else
+		tide_info("kafka: %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* The idle hook: before blocking on input, serve delivery reports and
+ * flush whatever output is waiting, so nothing is held back. */
+static int
+idle(void *ctx)
+{
+	struct sink *s = ctx;
+
+	if (s->topic) {
+		tide_producer_poll(&s->prod, 0);
+		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0)
+			s->tee_dead = 1;
+		return 0;
+	}
+	return tide_fileout_idle(&s->fo);
+}
+
+static void
+set_path(struct tide_path *p, int *has, const char *opt, const char *spec)
+{
+	if (*has)
+		tide_path_release(p);
+	if (tide_path_parse(p, spec) < 0)
+		tide_usage_error("%s: not a field path: '%s'", opt, spec);
+	*has = 1;
+}
+
+static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* Report a bad record; returns nonzero to stop (exit status in *status). */
+static int
+bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    int *status, const char *fmt, const char *arg)
+{
+	int r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
+
+	if (r) {
+		*status = r;
+		return 1;
+	}
+	return 0;
+}
+
+/* Look up the field f of rec; the message names it on failure. */
+static int
+field(const char *rec, size_t n, const struct tide_path *path,
+    struct tide_json_val *v)
+{
+	return tide_json_get(rec, n, path, v);
+}
+
+/*
+ * Produce one validated record.  Returns 0, or nonzero with *status set
+ * when the program must stop.
+ */
+static int
+produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, int *status)
+{
+	struct tide_msg m;
+	struct tide_json_val v;
+	rd_kafka_resp_err_t kerr;
+	int64_t i64;
+	size_t i, n;
+
+	memset(&m, 0, sizeof(m));
+	m.partition = s->partition;
+	m.opaque = (void *)(uintptr_t)lineno;
+	if (s->envelope) {
+		const struct tide_env *e = &s->dec.env;
+
+		if (tide_env_decode(&s->dec, line, len) < 0)
+			return bad(s, lineno, line, len, status,
+			    "not an envelope: %s", s->dec.reason);
+		m.key = e->key;
+		m.keylen = e->keylen;
+		m.value = e->value;
+		m.len = e->len;
+		if (e->ts_type != TIDE_ENV_TS_NONE)
+			m.ts = e->ts;
+		if (s->keep_partition && e->partition >= 0)
+			m.partition = e->partition;
+		n = e->nhdrs + s->nhdrs;
+		if (n > s->allcap) {
+			s->allcap = n * 2;
+			s->allhdrs = tide_xreallocarray(s->allhdrs, s->allcap,
+			    sizeof(*s->allhdrs));
+		}
+		for (i = 0; i < e->nhdrs; i++)
+			s->allhdrs[i] = e->hdrs[i];
+		for (i = 0; i < s->nhdrs; i++)
+			s->allhdrs[e->nhdrs + i] = s->hdrs[i];
+		m.hdrs = s->allhdrs;
+		m.nhdrs = n;
+	} else {
+		m.value = line;
+		m.len = len;
+		m.hdrs = s->hdrs;
+		m.nhdrs = s->nhdrs;
+		if ((s->has_key || s->has_part || s->has_ts) &&
+		    type != TIDE_JSON_OBJECT)
+			return bad(s, lineno, line, len, status, "%s",
+			    "not a JSON object");
+		if (s->has_key) {
+			if (!field(line, len, &s->keypath, &v))
+				return bad(s, lineno, line, len, status,
+				    "no key field '%s'", s->keypath.text);
+			if (v.type == TIDE_JSON_STRING) {
+				if (memchr(v.p, '\\', v.len) == NULL) {
+					/* No escapes: the key is the bytes
+					 * between the quotes, no copy. */
+					m.key = v.p + 1;
+					m.keylen = v.len - 2;
+				} else {
+					tide_buf_reset(&s->keybuf);
+					tide_json_str(&v, &s->keybuf);
+					m.key = s->keybuf.data ? s->keybuf.data : "";
+					m.keylen = s->keybuf.len;
+				}
+			} else if (v.type != TIDE_JSON_NULL) {
+				m.key = v.p;
+				m.keylen = v.len;
+			}
+		}
+		if (s->has_part) {
+			if (!field(line, len, &s->partpath, &v))
+				return bad(s, lineno, line, len, status,
+				    "no partition field '%s'", s->partpath.text);
+			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
+			    i64 >= s->prod.npart)
+				return bad(s, lineno, line, len, status,
+				    "field '%s' is not a partition of the topic",
+				    s->partpath.text);
+			m.partition = (int32_t)i64;
+		}
+		if (s->has_ts) {
+			if (!field(line, len, &s->tspath, &v))
+				return bad(s, lineno, line, len, status,
+				    "no timestamp field '%s'", s->tspath.text);
+			if (tide_time_from_json(&v, s->unit, &i64) < 0 ||
+			    i64 <= 0)
+				return bad(s, lineno, line, len, status,
+				    "field '%s' is not a time", s->tspath.text);
+			m.ts = i64;
+		}
+	}
+	if (tide_producer_send(&s->prod, &m, &kerr) < 0) {
+		/* Refused at once (e.g. no such partition, too large): the
+		 * record is undeliverable; dead-letter it like a failed
+		 * delivery. */
+		rd_kafka_message_t fake;
+
+		memset(&fake, 0, sizeof(fake));
+		fake.err = kerr;
+		fake.partition = m.partition;
+		fake.offset = -1;
+		fake.payload = (void *)(s->envelope ? m.value : line);
+		fake.len = s->envelope ? m.len : len;
+		fake.key = (void *)m.key;
+		fake.key_len = m.keylen;
+		fake._private = m.opaque;
+		if (s->envelope) {
+			/* No librdkafka message to rebuild from: keep the
+			 * line itself. */
+			s->envelope = 0;
+			fake.payload = (void *)line;
+			fake.len = len;
+			dead_letter(s, &fake);
+			s->envelope = 1;
+		} else
+			dead_letter(s, &fake);
+		if (s->prod.fatal) {
+			*status = TIDE_EX_TEMPFAIL;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, int *status)
+{
+	struct tide_json_val v;
+	int64_t t;
+	int r;
+
+	if (s->has_time) {
+		if (type != TIDE_JSON_OBJECT)
+			return bad(s, lineno, line, len, status, "%s",
+			    "not a JSON object");
+		if (!field(line, len, &s->timepath, &v))
+			return bad(s, lineno, line, len, status,
+			    "no time field '%s'", s->timepath.text);
+		if (tide_time_from_json(&v, s->unit, &t) < 0)
+			return bad(s, lineno, line, len, status,
+			    "field '%s' is not a time", s->timepath.text);
+	} else
+		t = tide_now_ms();
+	r = tide_fileout_write(&s->fo, t, line, len);
+	if (r == TIDE_ETYPE)
+		return bad(s, lineno, line, len, status, "%s",
+		    "not a JSON object (needed for csv)");
+	if (r == TIDE_EPIPE) {
+		*status = TIDE_EX_OK;
+		return 1;
+	}
+	if (r < 0) {
+		errno = s->fo.errnum;
+		tide_warn("write '%s': %s", tide_fileout_errpath(&s->fo),
+		    strerror(s->fo.errnum));
+		*status = TIDE_EX_IOERR;
+		return 1;
+	}
+	s->out++;
+	return 0;
+}
+
+static void
+add_header(struct sink *s, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		tide_usage_error("-H: not name=value: '%s'", arg);
+	if (s->nhdrs == MAXHDR)
+		tide_usage_error("-H: more than %d headers", MAXHDR);
+	s->hdrs[s->nhdrs].name = arg;
+	s->hdrs[s->nhdrs].namelen = (size_t)(eq - arg);
+	s->hdrs[s->nhdrs].value = eq + 1;
+	s->hdrs[s->nhdrs].len = strlen(eq + 1);
+	s->nhdrs++;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read must return so the loop sees it. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sink sk;
+	struct sink *s = &sk;
+	struct tide_kconf kc;
+	struct tide_kconf_err kerr;
+	struct tide_fileout_opts fopts;
+	struct tide_rin in;
+	struct tide_json_err jerr;
+	enum tide_json_type type;
+	rd_kafka_conf_t *conf;
+	const char *arg, *deadpath = NULL, *codec = NULL, *partarg = NULL;
+	const char *defaults[8];
+	char codecprop[64];
+	long long connect_ms = 10000, level = 3;
+	size_t maxrec = TIDE_MAX_RECORD, nd = 0;
+	int c, r, strict = 0, status = TIDE_EX_OK, csv = 0, level_set = 0;
+	const char *line;
+	size_t len;
+	uint64_t polls = 0;
+
+	tide_prog_init(&prog);
+	tide_kconf_init(&kc);
+	memset(&fopts, 0, sizeof(fopts));
+	s->partition = RD_KAFKA_PARTITION_UA;
+	s->unit = TIDE_UNIT_AUTO;
+	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'b':
+			if (tide_kconf_brokers(&kc, arg) < 0)
+				tide_usage_error("-b: no brokers given");
+			break;
+		case 'X':
+			if (tide_kconf_set(&kc, arg, &kerr) < 0)
+				tide_usage_error("-X: %s", kerr.msg);
+			break;
+		case 'F':
+			if ((r = tide_kconf_file(&kc, arg, &kerr)) < 0) {
+				if (r == TIDE_EIO)
+					tide_die(TIDE_EX_IOERR, "-F: %s", kerr.msg);
+				tide_usage_error("-F: %s", kerr.msg);
+			}
+			break;
+		case 'd':
+			if (tide_kconf_debug(&kc, arg) < 0)
+				tide_usage_error("-d: no debug contexts given");
+			break;
+		case 't':
+			if (*arg == '\0')
+				tide_usage_error("-t: empty topic name");
+			s->topic = arg;
+			break;
+		case 'k':
+			set_path(&s->keypath, &s->has_key, "--key", arg);
+			break;
+		case 'p':
+			partarg = arg;
+			if (all_digits(arg))
+				s->partition = (int32_t)tide_arg_int("--partition",
+				    arg, 0, INT32_MAX);
+			else
+				set_path(&s->partpath, &s->has_part,
+				    "--partition", arg);
+			break;
+		case 'H':
+			add_header(s, arg);
+			break;
+		case OPT_TIMESTAMP:
+			set_path(&s->tspath, &s->has_ts, "--timestamp", arg);
+			break;
+		case 'z':
+			if (strcmp(arg, "zstd") && strcmp(arg, "lz4") &&
+			    strcmp(arg, "gzip") && strcmp(arg, "snappy") &&
+			    strcmp(arg, "none"))
+				tide_usage_error("-z: unknown codec '%s' (zstd, "
+				    "lz4, gzip, snappy, none)", arg);
+			codec = arg;
+			break;
+		case 'J':
+			s->envelope = 1;
+			break;
+		case OPT_KEEPPART:
+			s->keep_partition = 1;
+			break;
+		case OPT_DEADLETTER:
+			deadpath = arg;
+			break;
+		case OPT_TEE:
+			s->tee = 1;
+			break;
+		case OPT_CONNTIMEOUT:
+			connect_ms = tide_arg_dur_ms("--connect-timeout", arg);
+			if (connect_ms <= 0 || connect_ms > INT32_MAX)
+				tide_usage_error("--connect-timeout: out of "
+				    "range: '%s'", arg);
+			break;
+		case 'o':
+			if (*arg == '\0')
+				tide_usage_error("-o: empty path");
+			s->output = arg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(arg, "csv") == 0)
+				csv = 1;
+			else if (strcmp(arg, "ndjson") == 0)
+				csv = 0;
+			else
+				tide_usage_error("--format: unknown format '%s' "
+				    "(ndjson, csv)", arg);
+			break;
+		case OPT_TIME:
+			set_path(&s->timepath, &s->has_time, "--time", arg);
+			break;
+		case OPT_TIMEUNIT:
+			if (tide_time_unit_parse(arg, &s->unit) < 0)
+				tide_usage_error("--time-unit: unknown unit '%s' "
+				    "(s, ms, us, ns, auto)", arg);
+			break;
+		case OPT_LEVEL:
+			level = tide_arg_int("--level", arg, 1, 22);
+			level_set = 1;
+			break;
+		case OPT_ROTATE:
+			if (*arg >= '0' && *arg <= '9' &&
+			    arg[strspn(arg, "0123456789")] != '\0' &&
+			    strchr("kKmMgGbB", arg[strspn(arg, "0123456789")]) &&
+			    strcmp(arg + strspn(arg, "0123456789"), "m") &&
+			    strcmp(arg + strspn(arg, "0123456789"), "ms")) {
+				/* 512k, 16M, 1G, 100B: a size.  A bare "m" is
+				 * minutes, so sizes in MiB are written M. */
+				fopts.rotate_bytes = (uint64_t)tide_arg_size(
+				    "--rotate", arg);
+			} else if (all_digits(arg)) {
+				fopts.rotate_bytes = (uint64_t)tide_arg_size(
+				    "--rotate", arg);
+			} else {
+				fopts.rotate_ms = tide_arg_dur_ms("--rotate", arg);
+			}
+			if ((fopts.rotate_bytes == 0 && fopts.rotate_ms == 0))
+				tide_usage_error("--rotate: must be more than "
+				    "zero: '%s'", arg);
+			break;
+		case OPT_STRICT:
+			strict = 1;
+			break;
+		case OPT_MAXREC:
+			maxrec = (size_t)tide_arg_size("--max-record", arg);
+			if (maxrec == 0)
+				tide_usage_error("--max-record: must be more "
+				    "than zero");
+			break;
+		case OPT_STATS:
+			s->stats = 1;
+			break;
+		case 'q':
+			tide_verbose = -1;
+			break;
+		case 'v':
+			if (tide_verbose >= 0)
+				tide_verbose++;
+			break;
+		}
+	}
+	if (tide_opt_index() < argc)
+		tide_usage_error("unexpected argument '%s'", argv[tide_opt_index()]);
+	if ((s->topic != NULL) == (s->output != NULL))
+		tide_usage_error("give one of -t topic or -o path");
+	if (s->topic) {
+		if (csv || fopts.rotate_bytes || fopts.rotate_ms || s->has_time ||
+		    level_set)
+			tide_usage_error("--format, --rotate, --time and --level "
+			    "are for -o");
+		if (s->envelope && (s->has_key || s->has_part || s->has_ts))
+			tide_usage_error("-J takes key, partition and timestamp "
+			    "from the envelope: no --key, --partition field or "
+			    "--timestamp");
+		if (s->keep_partition && !s->envelope)
+			tide_usage_error("--keep-partition needs -J");
+		if (s->keep_partition && partarg)
+			tide_usage_error("--keep-partition and --partition "
+			    "exclude each other");
+	} else {
+		if (s->has_key || partarg || s->nhdrs || s->has_ts || codec ||
+		    s->envelope || s->keep_partition || s->tee)
+			tide_usage_error("--key, --partition, -H, --timestamp, "
+			    "-z, -J and --tee are for -t");
+		if (strcmp(s->output, "-") == 0 &&
+		    (fopts.rotate_bytes || fopts.rotate_ms))
+			tide_usage_error("--rotate needs a file, not -o -");
+	}
+	if ((r = tide_kconf_env(&kc, &kerr)) < 0)
+		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
+		    "$TIDE_CONFIG: %s", kerr.msg);
+
+	signals();
+	if (tide_bad_init(&s->bad, strict, deadpath) < 0)
+		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", deadpath,
+		    strerror(errno));
+	tide_buf_init(&s->keybuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&s->dlbuf, TIDE_BUF_NOMAX);
+	s->t0 = tide_mono_us();
+
+	if (s->topic) {
+		if (!tide_kconf_has_brokers(&kc))
+			tide_usage_error("no brokers: give -b or set TIDE_BROKERS");
+		/* Durable by default: no duplicates on retry, acknowledged by
+		 * every in-sync replica.  linger.ms=5 batches under load and
+		 * adds at most 5 ms when idle. */
+		defaults[nd++] = "enable.idempotence=true";
+		defaults[nd++] = "acks=all";
+		defaults[nd++] = "linger.ms=5";
+		if (codec) {
+			snprintf(codecprop, sizeof(codecprop),
+			    "compression.codec=%s", codec);
+			defaults[nd++] = codecprop;
+		}
+		defaults[nd] = NULL;
+		if ((conf = tide_kconf_build(&kc, defaults, &kerr)) == NULL)
+			tide_usage_error("%s", kerr.msg);
+		s->prod.on_delivery = on_delivery;
+		s->prod.on_error = on_error;
+		s->prod.ctx = s;
+		r = tide_producer_new(&s->prod, conf, s->topic, (int)connect_ms);
+		if (r < 0)
+			tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' "
+			    "at '%s': %s", s->topic, kc.brokers ? kc.brokers :
+			    "(configured brokers)", s->prod.errstr);
+		if (s->partition != RD_KAFKA_PARTITION_UA &&
+		    s->partition >= s->prod.npart)
+			tide_usage_error("--partition: topic '%s' has %d "
+			    "partitions: no partition %d", s->topic,
+			    (int)s->prod.npart, (int)s->partition);
+		s->source = tide_xmalloc(strlen(s->topic) + 7);
+		memcpy(s->source, "kafka:", 6);
+		strcpy(s->source + 6, s->topic);
+		if (s->envelope)
+			tide_env_dec_init(&s->dec, maxrec);
+		if (s->tee)
+			tide_wout_init(&s->tee_out, STDOUT_FILENO);
+	} else {
+		fopts.format = csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
+		fopts.level = (int)level;
+		fopts.stdout_fd = STDOUT_FILENO;
+		if (tide_fileout_open(&s->fo, s->output, &fopts) < 0)
+			tide_usage_error("-o: bad path pattern '%s'", s->output);
+	}
+
+	tide_rin_init(&in, STDIN_FILENO, maxrec);
+	tide_rin_set_idle(&in, idle, s);
+	for (;;) {
+		if (stop_sig)
+			break;
+		if (stats_sig) {
+			stats_sig = 0;
+			print_stats(s);
+		}
+		if (s->topic && s->tee_dead) {
+			/* The reader of --tee went away: stop reading, still
+			 * deliver what was produced. */
+			break;
+		}
+		r = tide_rin_next(&in, &line, &len,
+		    s->topic ? (s->tee ? 10 : 100) : -1);
+		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
+			continue;
+		if (r == TIDE_EOF)
+			break;
+		if (r == TIDE_EPIPE) {
+			break;
+		}
+		if (r == TIDE_ETOOBIG) {
+			s->in++;
+			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
+			    "record longer than --max-record (%zu bytes)",
+			    maxrec)) != 0) {
+				status = r;
+				break;
+			}
+			continue;
+		}
+		if (r < 0) {
+			if (r == TIDE_EIO && !s->topic && s->fo.err) {
+				status = TIDE_EX_IOERR;
+				tide_warn("write '%s': %s",
+				    tide_fileout_errpath(&s->fo),
+				    strerror(s->fo.errnum));
+				break;
+			}
+			tide_warn("read stdin: %s", r == TIDE_EIO ?
+			    strerror(errno) : tide_strerror(r));
+			status = TIDE_EX_IOERR;
+			break;
+		}
+		s->in++;
+		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
+		    &jerr) < 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s at byte %zu",
+			    jerr.reason ? jerr.reason : "bad JSON", jerr.offset);
+			if (bad(s, in.lineno, line, len, &status,
+			    "not valid JSON: %s", why))
+				break;
+			continue;
+		}
+		if (s->topic) {
+			if (produce(s, in.lineno, line, len, type, &status))
+				break;
+			if ((++polls & 255) == 0)
+				tide_producer_poll(&s->prod, 0);
+		} else if (write_file(s, in.lineno, line, len, type, &status))
+			break;
+		if (s->bad.dead && ferror(s->bad.dead)) {
+			s->dlerr = 1;
+			break;
+		}
+	}
+
+	if (s->topic) {
+		/* Wait for every delivery (librdkafka's message.timeout.ms
+		 * bounds it); a second signal gives up on the rest, which
+		 * then fail as purged and are dead-lettered. */
+		sig_atomic_t seen = stop_sig;
+
+		while (tide_producer_drain(&s->prod, 200) > 0) {
+			if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
+				tide_warn("interrupted: dead-lettering %llu "
+				    "undelivered records", (unsigned long long)
+				    tide_producer_pending(&s->prod));
+				tide_producer_abort(&s->prod);
+				tide_producer_drain(&s->prod, 5000);
+				break;
+			}
+			seen = stop_sig;
+		}
+		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
+		    s->tee_out.err != TIDE_EPIPE) {
+			tide_warn("write stdout: %s", strerror(errno));
+			if (status == TIDE_EX_OK)
+				status = TIDE_EX_IOERR;
+		}
+		if (s->undelivered) {
+			tide_warn("%llu record%s not delivered, kept in %s",
+			    (unsigned long long)s->undelivered,
+			    s->undelivered == 1 ? "" : "s",
+			    deadpath ? deadpath : "stderr");
+			if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
+				status = TIDE_EX_TEMPFAIL;
+		}
+	} else {
+		r = tide_fileout_close(&s->fo);
+		if (r == TIDE_EPIPE)
+			r = 0;
+		if (r < 0 && status != TIDE_EX_IOERR) {
+			tide_warn("write '%s': %s", tide_fileout_errpath(&s->fo),
+			    strerror(s->fo.errnum));
+			status = TIDE_EX_IOERR;
+		}
+		if (s->fo.csv_extra)
+			tide_warn("%llu record%s had fields not in the csv header "
+			    "(dropped)", (unsigned long long)s->fo.csv_extra,
+			    s->fo.csv_extra == 1 ? "" : "s");
+	}
+	if (s->stats)
+		print_stats(s);
+	if (s->bad.dead && fflush(s->bad.dead) != 0)
+		s->dlerr = 1;
+	if (tide_bad_finish(&s->bad) != 0)
+		s->dlerr = 1;
+	if (s->dlerr) {
+		tide_warn("--dead-letter '%s': write failed", deadpath ?
+		    deadpath : "stderr");
+		status = TIDE_EX_IOERR;
+	}
+	if (s->topic) {
+		tide_producer_release(&s->prod);
+		if (s->envelope)
+			tide_env_dec_release(&s->dec);
+		if (s->tee)
+			tide_wout_release(&s->tee_out);
+	} else
+		tide_fileout_release(&s->fo);
+	tide_rin_release(&in);
+	tide_buf_release(&s->keybuf);
+	tide_buf_release(&s->dlbuf);
+	free(s->allhdrs);
+	free(s->rhdrs);
+	free(s->source);
+	tide_kconf_release(&kc);
+	return status;
+}

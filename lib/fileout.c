@@ -1,0 +1,565 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "err.h"
+#include "fileout.h"
+#include "rio.h"
+#include "xalloc.h"
+
+#define NAME_MAX_LEN 4096
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int
+tide_fileout_expand(const char *pattern, int64_t t_ms, struct tide_buf *out)
+{
+	time_t sec = (time_t)floor_div(t_ms, 1000);
+	struct tm tm;
+	size_t cap = 256, n;
+	int r;
+
+	if (gmtime_r(&sec, &tm) == NULL)
+		return TIDE_ERANGE;
+	for (;;) {
+		tide_buf_reset(out);
+		if ((r = tide_buf_grow(out, cap)) < 0)
+			return r;
+		n = strftime(out->data, cap, pattern, &tm);
+		if (n > 0) {
+			out->len = n;
+			return 0;
+		}
+		/* strftime gives 0 both for "too small" and "empty": retry
+		 * bigger up to a sane name length, then call it empty. */
+		if (cap >= NAME_MAX_LEN)
+			return TIDE_EINVAL;
+		cap *= 2;
+	}
+}
+
+static int
+has_conversion(const char *p)
+{
+	for (; *p; p++)
+		if (*p == '%') {
+			if (p[1] != '%')
+				return 1;
+			p++;
+		}
+	return 0;
+}
+
+static int
+ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+int
+tide_fileout_open(struct tide_fileout *f, const char *pattern,
+    const struct tide_fileout_opts *o)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->o = *o;
+	f->sec = INT64_MIN;
+	tide_buf_init(&f->name, NAME_MAX_LEN);
+	tide_buf_init(&f->header, TIDE_BUF_NOMAX);
+	tide_buf_init(&f->row, TIDE_BUF_NOMAX);
+	tide_buf_init(&f->cell, TIDE_BUF_NOMAX);
+	if (pattern == NULL || *pattern == '\0')
+		return TIDE_EINVAL;
+	f->pattern = tide_xstrdup(pattern);
+	f->incap = TIDE_RIO_BUFSZ;
+	f->in = tide_xmalloc(f->incap);
+	if (strcmp(pattern, "-") == 0) {
+		if (o->rotate_bytes || o->rotate_ms)
+			return TIDE_EINVAL;
+		f->is_stdout = 1;
+		f->fd = o->stdout_fd;
+		return 0;
+	}
+	f->templated = has_conversion(pattern);
+	f->zstd = ends_with(pattern, ".zst");
+	if (f->zstd) {
+		f->outcap = ZSTD_CStreamOutSize();
+		f->out = tide_xmalloc(f->outcap);
+		if ((f->cctx = ZSTD_createCCtx()) == NULL)
+			return TIDE_ENOMEM;
+	}
+	/* Check once that the pattern expands to something. */
+	if (tide_fileout_expand(pattern, 0, &f->name) < 0)
+		return TIDE_EINVAL;
+	return 0;
+}
+
+static int
+fail(struct tide_fileout *f, int err, const char *path)
+{
+	if (f->err == 0) {
+		f->err = err;
+		f->errnum = errno;
+		free(f->errpath);
+		f->errpath = tide_xstrdup(path ? path : "-");
+	}
+	return f->err;
+}
+
+static int
+write_all(struct tide_fileout *f, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(f->fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE && f->is_stdout)
+				return fail(f, TIDE_EPIPE, "-");
+			return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Push p[0..n) through the compressor (or straight out); with end, close
+ * the zstd frame. */
+static int
+sink(struct tide_fileout *f, const char *p, size_t n, int end)
+{
+	ZSTD_inBuffer ib = { p, n, 0 };
+	ZSTD_outBuffer ob;
+	size_t rem;
+	int r;
+
+	if (!f->zstd)
+		return n ? write_all(f, p, n) : 0;
+	for (;;) {
+		ob.dst = f->out;
+		ob.size = f->outcap;
+		ob.pos = 0;
+		rem = ZSTD_compressStream2(f->cctx, &ob, &ib,
+		    end ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(rem)) {
+			errno = EIO;
+			return fail(f, TIDE_EIO, f->part);
+		}
+		if (ob.pos && (r = write_all(f, f->out, ob.pos)) < 0)
+			return r;
+		if (end ? rem == 0 : ib.pos == ib.size)
+			return 0;
+	}
+}
+
+static int
+flush_in(struct tide_fileout *f)
+{
+	int r;
+
+	if (f->inlen == 0)
+		return 0;
+	r = sink(f, f->in, f->inlen, 0);
+	f->inlen = 0;
+	return r;
+}
+
+static int
+emit(struct tide_fileout *f, const char *p, size_t n)
+{
+	int r;
+
+	if (f->incap - f->inlen < n) {
+		if ((r = flush_in(f)) < 0)
+			return r;
+		if (n >= f->incap)
+			return sink(f, p, n, 0);
+	}
+	memcpy(f->in + f->inlen, p, n);
+	f->inlen += n;
+	return 0;
+}
+
+int
+tide_fileout_flush(struct tide_fileout *f)
+{
+	if (f->err)
+		return f->err;
+	if (f->fd < 0)
+		return 0;
+	return flush_in(f);
+}
+
+int
+tide_fileout_idle(void *ctx)
+{
+	struct tide_fileout *f = ctx;
+
+	return f->is_stdout ? tide_fileout_flush(f) : f->err;
+}
+
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		dir = tide_xstrdup(".");
+	else if (slash == path)
+		dir = tide_xstrdup("/");
+	else
+		dir = tide_xmemdup(path, (size_t)(slash - path));
+	/* Best effort: the rename is what matters; some file systems refuse
+	 * to fsync a directory. */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+tide_fileout_close(struct tide_fileout *f)
+{
+	int r;
+
+	if (f->err)
+		return f->err;
+	if (f->is_stdout)
+		return flush_in(f);
+	if (f->fd < 0)
+		return 0;
+	if ((r = flush_in(f)) < 0 || (f->zstd && (r = sink(f, NULL, 0, 1)) < 0))
+		return r;
+	/* fsync before the rename: the final name must never point at data
+	 * that a crash could still lose. */
+	if (!f->direct && fsync(f->fd) < 0 && errno != EINVAL &&
+	    errno != EROFS)
+		return fail(f, TIDE_EIO, f->part);
+	if (close(f->fd) < 0) {
+		f->fd = -1;
+		return fail(f, TIDE_EIO, f->part);
+	}
+	f->fd = -1;
+	if (f->direct) {
+		f->files++;
+		return 0;
+	}
+	if (rename(f->part, f->path) < 0)
+		return fail(f, TIDE_EIO, f->path);
+	sync_dir(f->path);
+	f->files++;
+	return 0;
+}
+
+/* base with "-N" inserted before its extension: the last dot of the file
+ * name, not counting a final ".zst" nor a leading dot. */
+static char *
+numbered(const char *base, unsigned n)
+{
+	const char *name = strrchr(base, '/'), *end, *dot = NULL, *p;
+	size_t len = strlen(base);
+	struct tide_buf b = TIDE_BUF_INIT;
+
+	name = name ? name + 1 : base;
+	end = base + len;
+	if (ends_with(base, ".zst") && end - 4 > name)
+		end -= 4;
+	for (p = name + 1; p < end; p++)
+		if (*p == '.')
+			dot = p;
+	if (dot == NULL)
+		dot = end;
+	tide_buf_add(&b, base, (size_t)(dot - base));
+	tide_buf_addf(&b, "-%u", n);
+	tide_buf_adds(&b, dot);
+	tide_buf_cstr(&b);
+	return tide_buf_detach(&b, NULL);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static int
+seg_open(struct tide_fileout *f, int64_t t)
+{
+	struct stat st;
+	int r;
+	unsigned n;
+	size_t plen;
+
+	if ((r = tide_fileout_expand(f->pattern, t, &f->name)) < 0) {
+		errno = EINVAL;
+		return fail(f, TIDE_EIO, f->pattern);
+	}
+	f->sec = floor_div(t, 1000);
+	free(f->base);
+	free(f->path);
+	free(f->part);
+	f->base = tide_xmemdup(f->name.data, f->name.len);
+	f->path = tide_xstrdup(f->base);
+	/* A plain name is replaced like a redirection; with patterns or
+	 * rotation the names of a run's segments must not collide with each
+	 * other nor with earlier runs, so nothing is overwritten. */
+	if (f->templated || f->o.rotate_bytes || f->o.rotate_ms)
+		for (n = 1; exists(f->path); n++) {
+			free(f->path);
+			f->path = numbered(f->base, n);
+		}
+	plen = strlen(f->path);
+	f->part = tide_xmalloc(plen + 6);
+	memcpy(f->part, f->path, plen);
+	memcpy(f->part + plen, ".part", 6);
+	/* A device or a FIFO (/dev/null, a named pipe) is written as it is:
+	 * renaming a file over it would replace the device. */
+	f->direct = stat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
+	if (f->direct) {
+		memcpy(f->part, f->path, plen + 1);
+		f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
+	} else
+		f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0666);
+	if (f->fd < 0)
+		return fail(f, TIDE_EIO, f->part);
+	f->seg_bytes = 0;
+	f->seg_t = t;
+	if (f->zstd) {
+		ZSTD_CCtx_reset(f->cctx, ZSTD_reset_session_only);
+		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel,
+		    f->o.level);
+		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_checksumFlag, 1);
+	}
+	if (f->header.len)
+		return emit(f, f->header.data, f->header.len);
+	return 0;
+}
+
+/* Whether the record at t must start a new segment. */
+static int
+must_rotate(struct tide_fileout *f, int64_t t, size_t n)
+{
+	int64_t sec;
+
+	if (f->o.rotate_bytes && f->seg_bytes > 0 &&
+	    f->seg_bytes + n > f->o.rotate_bytes)
+		return 1;
+	if (f->o.rotate_ms)
+		return floor_div(t, f->o.rotate_ms) > f->slot;
+	if (!f->templated || t <= f->seg_t)
+		return 0;
+	sec = floor_div(t, 1000);
+	if (sec == f->sec)
+		return 0;
+	/* Expand once per second of time at most: the finest strftime
+	 * conversion is the second. */
+	if (tide_fileout_expand(f->pattern, t, &f->name) < 0)
+		return 0;
+	f->sec = sec;
+	return f->name.len != strlen(f->base) ||
+	    memcmp(f->name.data, f->base, f->name.len) != 0;
+}
+
+static void
+csv_cell(struct tide_buf *b, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
+			break;
+	if (i == n) {
+		tide_buf_add(b, p, n);
+		return;
+	}
+	tide_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"')
+			tide_buf_addc(b, '"');
+		tide_buf_addc(b, p[i]);
+	}
+	tide_buf_addc(b, '"');
+}
+
+static int
+csv_header(struct tide_fileout *f, const struct tide_json_val *obj)
+{
+	struct tide_json_val name, val;
+	size_t pos = 0;
+	int i = 0;
+
+	while (tide_json_obj_next(obj, &pos, &name, &val))
+		f->ncol++;
+	f->cols = tide_xcalloc((size_t)f->ncol + 1, sizeof(*f->cols));
+	f->vals = tide_xcalloc((size_t)f->ncol + 1, sizeof(*f->vals));
+	pos = 0;
+	while (tide_json_obj_next(obj, &pos, &name, &val)) {
+		tide_buf_reset(&f->cell);
+		tide_json_str(&name, &f->cell);
+		f->cols[i].nseg = 1;
+		f->cols[i].seg[0].name = tide_xmemdup(f->cell.data, f->cell.len);
+		f->cols[i].seg[0].len = f->cell.len;
+		f->cols[i].text = tide_xmemdup(f->cell.data, f->cell.len);
+		if (i > 0)
+			tide_buf_addc(&f->header, ',');
+		csv_cell(&f->header, f->cell.data, f->cell.len);
+		i++;
+	}
+	tide_buf_addc(&f->header, '\n');
+	/* The header goes at the top of the open segment (or stdout) too. */
+	if (f->fd >= 0)
+		return emit(f, f->header.data, f->header.len);
+	return 0;
+}
+
+static int
+csv_row(struct tide_fileout *f, const struct tide_json_val *obj)
+{
+	struct tide_json_val name, val;
+	size_t pos = 0;
+	int i, found, members = 0;
+
+	found = tide_json_get_many(obj->p, obj->len, f->cols, f->ncol, f->vals);
+	while (tide_json_obj_next(obj, &pos, &name, &val))
+		members++;
+	if (members > found)
+		f->csv_extra++;
+	tide_buf_reset(&f->row);
+	for (i = 0; i < f->ncol; i++) {
+		struct tide_json_val *v = &f->vals[i];
+
+		if (i > 0)
+			tide_buf_addc(&f->row, ',');
+		switch (v->type) {
+		case TIDE_JSON_NONE:
+		case TIDE_JSON_NULL:
+			break;
+		case TIDE_JSON_STRING:
+			tide_buf_reset(&f->cell);
+			tide_json_str(v, &f->cell);
+			csv_cell(&f->row, f->cell.data, f->cell.len);
+			break;
+		default:
+			csv_cell(&f->row, v->p, v->len);
+		}
+	}
+	return tide_buf_addc(&f->row, '\n');
+}
+
+int
+tide_fileout_write(struct tide_fileout *f, int64_t t, const char *rec,
+    size_t n)
+{
+	struct tide_json_val obj;
+	const char *p = rec;
+	size_t len = n;
+	int r;
+
+	if (f->err)
+		return f->err;
+	if (f->o.format == TIDE_FILEOUT_CSV) {
+		/* The record was validated: trim the whitespace around it. */
+		while (len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+		    p[len - 1] == '\n' || p[len - 1] == '\r'))
+			len--;
+		if (len == 0 || *p != '{')
+			return TIDE_ETYPE;
+		obj.type = TIDE_JSON_OBJECT;
+		obj.p = p;
+		obj.len = len;
+		if (f->cols == NULL && (r = csv_header(f, &obj)) < 0)
+			return r;
+		if ((r = csv_row(f, &obj)) < 0)
+			return r;
+		p = f->row.data;
+		len = f->row.len;
+	} else
+		len = n + 1;
+	if (!f->is_stdout) {
+		if (f->fd >= 0 && must_rotate(f, t, len) &&
+		    (r = tide_fileout_close(f)) < 0)
+			return r;
+		if (f->fd < 0) {
+			if (f->o.rotate_ms) {
+				f->slot = floor_div(t, f->o.rotate_ms);
+				t = f->slot * f->o.rotate_ms;
+			}
+			if ((r = seg_open(f, t)) < 0)
+				return r;
+		}
+	}
+	f->seg_bytes += len;
+	f->bytes += len;
+	if (f->o.format == TIDE_FILEOUT_CSV)
+		return emit(f, p, len);
+	if ((r = emit(f, rec, n)) < 0)
+		return r;
+	return emit(f, "\n", 1);
+}
+
+void
+tide_fileout_release(struct tide_fileout *f)
+{
+	int i;
+
+	if (f->fd >= 0 && !f->is_stdout)
+		close(f->fd);
+	f->fd = -1;
+	ZSTD_freeCCtx(f->cctx);
+	f->cctx = NULL;
+	for (i = 0; i < f->ncol; i++) {
+		free((char *)f->cols[i].seg[0].name);
+		free(f->cols[i].text);
+	}
+	free(f->cols);
+	free(f->vals);
+	f->cols = NULL;
+	f->vals = NULL;
+	f->ncol = 0;
+	free(f->pattern);
+	free(f->path);
+	free(f->part);
+	free(f->base);
+	free(f->errpath);
+	free(f->in);
+	free(f->out);
+	f->pattern = f->path = f->part = f->base = f->errpath = NULL;
+	f->in = f->out = NULL;
+	tide_buf_release(&f->name);
+	tide_buf_release(&f->header);
+	tide_buf_release(&f->row);
+	tide_buf_release(&f->cell);
+}
+
+const char *
+tide_fileout_errpath(const struct tide_fileout *f)
+{
+	return f->errpath ? f->errpath : "-";
+}

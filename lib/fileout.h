@@ -1,0 +1,125 @@
+/*
+ * Rotating file output: the file half of tide-sink.
+ *
+ * struct tide_fileout writes records to a sequence of segment files named
+ * by a path pattern.  The pattern may hold strftime(3) conversions,
+ * expanded in UTC from a time the caller gives with each record (its event
+ * time, or the wall clock).  A pattern ending in ".zst" is written as a
+ * zstd stream (one frame per segment, with a checksum).  A new segment
+ * starts when the expanded name changes, when --rotate's size (bytes of
+ * records written to the segment, before compression) would be exceeded,
+ * or when the record's time leaves the segment's time slot (slots are
+ * aligned to multiples of the rotation duration since the epoch; a record
+ * older than the open slot goes to the open segment: segments only move
+ * forward).
+ *
+ * Each segment is written as NAME.part; when it is complete it is flushed,
+ * fsync(2)ed, renamed to NAME, and the directory is fsync'ed, so a reader
+ * never sees a torn file under a final name.  With no strftime conversion
+ * and no rotation, NAME is replaced as by a shell redirection (atomically);
+ * otherwise an existing file is never overwritten: a name already taken gets
+ * "-N" inserted before its extension (out.ndjson.zst -> out-1.ndjson.zst).
+ *
+ * A path naming an existing device or FIFO (/dev/null, a named pipe) is
+ * written in place, without .part or rename.
+ *
+ * The path "-" means the file descriptor given at open (stdout): no
+ * segments, no renames, no compression; tide_fileout_idle() flushes it, so
+ * output is not held back while input is idle.
+ *
+ * Records are NDJSON lines written as given, or CSV: the header is the
+ * top-level field names of the first record (kept for the whole run and
+ * written at the top of every segment); later records give the values of
+ * those fields (missing or null: an empty cell; strings unescaped; numbers
+ * and booleans as written; objects and arrays as JSON text), quoted per RFC
+ * 4180 where needed.  Fields the header lacks are counted in csv_extra.
+ *
+ * No allocation per record: buffers are reused.  Errors are TIDE_EIO with
+ * errno saved in f->errnum and the file named by tide_fileout_errpath().
+ */
+#ifndef TIDE_FILEOUT_H
+#define TIDE_FILEOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+
+enum tide_fileout_format {
+	TIDE_FILEOUT_NDJSON = 0,
+	TIDE_FILEOUT_CSV,
+};
+
+struct tide_fileout_opts {
+	enum tide_fileout_format format;
+	int level;		/* zstd level; 0 for zstd's default */
+	uint64_t rotate_bytes;	/* 0: no size rotation */
+	int64_t rotate_ms;	/* 0: no time rotation */
+	int stdout_fd;		/* the descriptor "-" means (normally 1) */
+};
+
+struct tide_fileout {
+	char *pattern;
+	struct tide_fileout_opts o;
+	int is_stdout;
+	int templated;		/* the pattern holds a strftime conversion */
+	int zstd;
+	int fd;			/* open segment, or -1 */
+	int direct;		/* writing a device or FIFO in place */
+	char *path;		/* its final name */
+	char *part;		/* its name while written */
+	char *errpath;		/* the file of the last error */
+	int errnum;
+	uint64_t seg_bytes;	/* record bytes in the open segment */
+	int64_t slot;		/* time slot of the open segment (rotate_ms) */
+	int64_t seg_t;		/* time the open segment was named for */
+	char *base;		/* its name before any "-N" */
+	int err;		/* sticky: first error */
+	int64_t sec;		/* second the cached name was expanded for */
+	struct tide_buf name;	/* expanded name of the cached second */
+	char *in;		/* record bytes not yet written */
+	size_t inlen, incap;
+	char *out;		/* compressed bytes (zstd) */
+	size_t outcap;
+	void *cctx;		/* ZSTD_CCtx */
+	/* CSV */
+	int ncol;
+	struct tide_path *cols;
+	struct tide_json_val *vals;
+	struct tide_buf header;
+	struct tide_buf row;
+	struct tide_buf cell;
+	uint64_t csv_extra;	/* records with fields the header lacks */
+	uint64_t files;		/* segments completed */
+	uint64_t bytes;		/* record bytes written in all */
+};
+
+/* Check the pattern and options; nothing is created until the first
+ * record.  0 or TIDE_EINVAL (an empty pattern, "-" with rotation, or a
+ * pattern whose expansion is empty). */
+int tide_fileout_open(struct tide_fileout *f, const char *pattern,
+    const struct tide_fileout_opts *o);
+/*
+ * Write one record rec[0..n) (without its newline; it must have passed
+ * tide_json_check) stamped with time t_ms (epoch ms, used for the name and
+ * time rotation).  0, TIDE_ETYPE when CSV output is given a record that is
+ * not an object (nothing written), TIDE_EIO, or TIDE_EPIPE on stdout.
+ */
+int tide_fileout_write(struct tide_fileout *f, int64_t t_ms, const char *rec,
+    size_t n);
+/* Write buffered bytes out (stdout: to the reader; files: to the kernel). */
+int tide_fileout_flush(struct tide_fileout *f);
+/* An idle hook for tide_rin_set_idle(): flushes stdout output only. */
+int tide_fileout_idle(void *f);
+/* Complete the open segment (flush, fsync, rename into place). */
+int tide_fileout_close(struct tide_fileout *f);
+/* Free everything.  An open segment is left as NAME.part (call close
+ * first to keep it). */
+void tide_fileout_release(struct tide_fileout *f);
+const char *tide_fileout_errpath(const struct tide_fileout *f);
+/* Expand pattern for t_ms (UTC) into out; used for names and messages. */
+int tide_fileout_expand(const char *pattern, int64_t t_ms,
+    struct tide_buf *out);
+
+#endif
