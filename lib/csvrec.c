@@ -1,0 +1,493 @@
+/*
+ * CSV records through libcsv (see csvrec.h for the contract).
+ *
+ * libcsv is run with CSV_STRICT | CSV_STRICT_FINI so that RFC 4180
+ * violations are reported instead of being guessed at, and with a space
+ * function that never matches, because by default it trims spaces and
+ * tabs around unquoted fields, which would turn " 1" into a number.  Its
+ * buffer grows through tide_xrealloc (out of memory is fatal in one place)
+ * in large steps.
+ *
+ * libcsv reports fields and rows through callbacks but never says where
+ * in the input they were.  To give line numbers, input is handed to it in
+ * slices that end at a "\n" (or after SLICE bytes), so the line of the
+ * bytes being parsed is always known; a row's line is the line of its
+ * first byte that is not a line break.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "csvrec.h"
+#include "err.h"
+#include "json.h"
+#include "rio.h"
+#include "xalloc.h"
+
+#define SLICE (64 * 1024)
+#define BLK (64 * 1024)
+#define CSV_OPTS (CSV_STRICT | CSV_STRICT_FINI)
+
+static int
+never_space(unsigned char ch)
+{
+	(void)ch;
+	return 0;
+}
+
+static void *
+csv_xrealloc(void *p, size_t n)
+{
+	return tide_xrealloc(p, n);
+}
+
+void
+tide_csv_init(struct tide_csv *c, unsigned flags, size_t max,
+    tide_csv_fn fn, void *ctx)
+{
+	unsigned char opts = CSV_OPTS;
+
+	memset(c, 0, sizeof(*c));
+	c->flags = flags;
+	c->max = max ? max : TIDE_MAX_RECORD;
+	c->fn = fn;
+	c->ctx = ctx;
+	c->p = tide_xmalloc(sizeof(*c->p));
+	if (flags & TIDE_CSV_EMPTY_NULL)
+		opts |= CSV_EMPTY_IS_NULL;
+	csv_init(c->p, opts);
+	csv_set_space_func(c->p, never_space);
+	csv_set_realloc_func(c->p, csv_xrealloc);
+	csv_set_blk_size(c->p, BLK);
+	tide_buf_init(&c->rec, c->max);
+	tide_buf_init(&c->names, TIDE_BUF_NOMAX);
+	tide_buf_init(&c->keys, TIDE_BUF_NOMAX);
+	c->line = 1;
+	c->between = 1;
+}
+
+void
+tide_csv_release(struct tide_csv *c)
+{
+	if (c->p) {
+		csv_free(c->p);
+		free(c->p);
+		c->p = NULL;
+	}
+	tide_buf_release(&c->rec);
+	tide_buf_release(&c->names);
+	tide_buf_release(&c->keys);
+	free(c->name_off);
+	free(c->key_off);
+	c->name_off = c->key_off = NULL;
+}
+
+const char *
+tide_csv_name(const struct tide_csv *c, int i, size_t *len)
+{
+	*len = c->name_off[i + 1] - c->name_off[i];
+	return c->names.data + c->name_off[i];
+}
+
+static void
+fatal(struct tide_csv *c, int err, const char *reason)
+{
+	if (c->err)
+		return;
+	c->err = err;
+	c->errline = c->rowline;
+	c->reason = reason;
+}
+
+/* Whether s[0..n) is exactly a JSON number (RFC 8259 section 6). */
+static int
+is_json_number(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i == n)
+		return 0;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		if (++i == n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i == n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+static void
+row_reset(struct tide_csv *c)
+{
+	tide_buf_reset(&c->rec);
+	c->nfield = 0;
+	c->rowerr = 0;
+	c->rowreason = NULL;
+}
+
+static void
+row_fail(struct tide_csv *c, int err, const char *reason)
+{
+	if (c->rowerr == 0) {
+		c->rowerr = err;
+		c->rowreason = reason;
+	}
+}
+
+/* Hand the current row to the callback, good or bad. */
+static void
+row_emit(struct tide_csv *c)
+{
+	struct tide_csv_row row;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	row.line = c->rowline;
+	row.nfield = c->nfield;
+	if (c->rowerr == 0 && c->nfield != c->nhdr)
+		row_fail(c, TIDE_EINVAL, "wrong number of fields");
+	if (c->rowerr == 0 && (r = tide_buf_addc(&c->rec, '}')) < 0)
+		row_fail(c, r, "record too long");
+	if (c->rowerr) {
+		row.err = c->rowerr;
+		row.reason = c->rowreason;
+	} else {
+		row.rec = c->rec.data;
+		row.len = c->rec.len;
+	}
+	if ((r = c->fn(c->ctx, &row)) < 0)
+		fatal(c, r, "stopped by the caller");
+	row_reset(c);
+}
+
+struct name {
+	const char *p;
+	size_t len;
+};
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct name *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int r = memcmp(x->p, y->p, n);
+
+	if (r)
+		return r;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* The header row is complete: check its names, pre-escape the keys. */
+static void
+header_done(struct tide_csv *c)
+{
+	struct name *v;
+	int i, dup = 0, r = 0;
+
+	c->header = 1;
+	c->nhdr = c->nfield;
+	v = tide_xreallocarray(NULL, (size_t)c->nhdr, sizeof(*v));
+	for (i = 0; i < c->nhdr; i++) {
+		v[i].p = c->names.data + c->name_off[i];
+		v[i].len = c->name_off[i + 1] - c->name_off[i];
+	}
+	qsort(v, (size_t)c->nhdr, sizeof(*v), name_cmp);
+	for (i = 1; i < c->nhdr && !dup; i++)
+		dup = name_cmp(&v[i - 1], &v[i]) == 0;
+	free(v);
+	if (dup) {
+		fatal(c, TIDE_EFORMAT, "duplicate column name in header");
+		return;
+	}
+	c->key_off = tide_xreallocarray(NULL, (size_t)c->nhdr + 1,
+	    sizeof(*c->key_off));
+	for (i = 0; i < c->nhdr && r == 0; i++) {
+		c->key_off[i] = c->keys.len;
+		if (i > 0)
+			r = tide_buf_addc(&c->keys, ',');
+		if (r == 0)
+			r = tide_json_write_str(&c->keys,
+			    c->names.data + c->name_off[i],
+			    c->name_off[i + 1] - c->name_off[i]);
+		if (r == 0)
+			r = tide_buf_addc(&c->keys, ':');
+	}
+	c->key_off[c->nhdr] = c->keys.len;
+	if (r < 0)
+		fatal(c, r, "header too long");
+	row_reset(c);
+}
+
+static void
+header_field(struct tide_csv *c, const char *s, size_t n)
+{
+	if (n == 0) {
+		fatal(c, TIDE_EFORMAT, "empty column name in header");
+		return;
+	}
+	if (n > c->max) {
+		fatal(c, TIDE_ETOOBIG, "column name too long");
+		return;
+	}
+	if (!tide_utf8_valid(s, n)) {
+		fatal(c, TIDE_EFORMAT, "column name is not UTF-8");
+		return;
+	}
+	if ((size_t)c->nfield + 1 >= c->noff) {
+		c->noff = c->noff ? c->noff * 2 : 16;
+		c->name_off = tide_xreallocarray(c->name_off, c->noff,
+		    sizeof(*c->name_off));
+	}
+	c->name_off[c->nfield] = c->names.len;
+	tide_buf_add(&c->names, s, n);	/* no cap: cannot fail */
+	c->nfield++;
+	c->name_off[c->nfield] = c->names.len;
+}
+
+static void
+on_field(void *data, size_t n, void *ctx)
+{
+	struct tide_csv *c = ctx;
+	const char *s = data;
+	int i, r;
+
+	c->between = 0;
+	if (c->err)
+		return;
+	if (!c->header) {
+		header_field(c, s ? s : "", n);
+		return;
+	}
+	i = c->nfield++;
+	if (c->rowerr || i >= c->nhdr)
+		return;
+	if (n > c->max) {
+		row_fail(c, TIDE_ETOOBIG, "field too long");
+		return;
+	}
+	if (s != NULL && !tide_utf8_valid(s, n)) {
+		row_fail(c, TIDE_EUTF8, "field is not UTF-8");
+		return;
+	}
+	r = tide_buf_add(&c->rec, i == 0 ? "{" : "", i == 0);
+	if (r == 0)
+		r = tide_buf_add(&c->rec, c->keys.data + c->key_off[i],
+		    c->key_off[i + 1] - c->key_off[i]);
+	if (r == 0) {
+		if (s == NULL)
+			r = tide_buf_add(&c->rec, "null", 4);
+		else if (!(c->flags & TIDE_CSV_STRINGS) &&
+		    is_json_number(s, n))
+			r = tide_buf_add(&c->rec, s, n);
+		else
+			r = tide_json_write_str(&c->rec, s, n);
+	}
+	if (r < 0)
+		row_fail(c, r, "record too long");
+}
+
+static void
+on_row(int ch, void *ctx)
+{
+	struct tide_csv *c = ctx;
+
+	(void)ch;
+	if (!c->err) {
+		if (!c->header)
+			header_done(c);
+		else
+			row_emit(c);
+	}
+	/* A row ended by a lone CR may be followed by another on the same
+	 * line: it starts here unless a later line says otherwise. */
+	c->rowline = c->line;
+	c->between = 1;
+}
+
+/* Forget the row in progress inside libcsv, after a strict-mode error or
+ * an overlong field.  csv_fini() resets the parser; without callbacks it
+ * reports nothing, and without CSV_STRICT_FINI it does not refuse an open
+ * quote. */
+static void
+parser_reset(struct tide_csv *c)
+{
+	csv_set_opts(c->p, csv_get_opts(c->p) & ~CSV_STRICT_FINI);
+	csv_fini(c->p, NULL, NULL, NULL);
+	csv_set_opts(c->p, csv_get_opts(c->p) | CSV_STRICT_FINI);
+	c->between = 1;
+}
+
+/* A broken row: report it (a broken header is fatal) and drop the rest of
+ * its line. */
+static void
+row_broken(struct tide_csv *c, int err, const char *reason, int at_eol)
+{
+	parser_reset(c);
+	if (!c->header) {
+		fatal(c, err == TIDE_ETOOBIG ? err : TIDE_EFORMAT,
+		    err == TIDE_ETOOBIG ? "column name too long" :
+		    "bad quoting in header");
+		return;
+	}
+	row_fail(c, err, reason);
+	row_emit(c);
+	c->skipline = !at_eol;
+}
+
+static int
+has_content(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != '\n' && s[i] != '\r')
+			return 1;
+	return 0;
+}
+
+static int
+feed(struct tide_csv *c, const char *s, size_t n)
+{
+	const char *nl;
+	size_t len, done;
+
+	while (n > 0 && !c->err) {
+		if (c->skipline) {
+			if ((nl = memchr(s, '\n', n)) == NULL)
+				return 0;
+			len = (size_t)(nl - s) + 1;
+			s += len;
+			n -= len;
+			c->line++;
+			c->skipline = 0;
+			c->between = 1;
+			continue;
+		}
+		len = n < SLICE ? n : SLICE;
+		if ((nl = memchr(s, '\n', len)) != NULL)
+			len = (size_t)(nl - s) + 1;
+		if (c->between && has_content(s, len)) {
+			c->rowline = c->line;
+			c->between = 0;
+		}
+		done = csv_parse(c->p, s, len, on_field, on_row, c);
+		if (c->err)
+			break;
+		if (done < len) {
+			/* CSV_EPARSE: the only error left, since the buffer
+			 * grows through tide_xrealloc. */
+			row_broken(c, TIDE_EINVAL, "bad quoting", 0);
+			s += done;
+			n -= done;
+			continue;
+		}
+		if (csv_get_buffer_size(c->p) > c->max + BLK) {
+			/* A field still open past max: do not buffer more. */
+			row_broken(c, TIDE_ETOOBIG, "field too long",
+			    nl != NULL);
+			csv_free(c->p);		/* give the memory back */
+		}
+		if (nl)
+			c->line++;
+		s += len;
+		n -= len;
+	}
+	return c->err;
+}
+
+static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+
+int
+tide_csv_feed(struct tide_csv *c, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	int r;
+
+	if (c->err)
+		return c->err;
+	/* Drop a UTF-8 BOM at the start, even when it comes split. */
+	while (c->bom >= 0 && c->bom < 3 && n > 0) {
+		if (*s != bom[c->bom]) {
+			r = feed(c, (const char *)bom, (size_t)c->bom);
+			c->bom = -1;
+			if (r < 0)
+				return r;
+			break;
+		}
+		c->bom++;
+		s++;
+		n--;
+	}
+	return feed(c, (const char *)s, n);
+}
+
+int
+tide_csv_finish(struct tide_csv *c)
+{
+	int r;
+
+	if (c->err)
+		return c->err;
+	if (c->bom > 0 && c->bom < 3) {
+		r = feed(c, (const char *)bom, (size_t)c->bom);
+		c->bom = -1;
+		if (r < 0)
+			return r;
+	}
+	if (c->skipline)
+		return 0;
+	if (csv_fini(c->p, on_field, on_row, c) != 0) {
+		fatal(c, TIDE_EFORMAT, "unterminated quoted field");
+		parser_reset(c);
+	}
+	return c->err;
+}
+
+int
+tide_csv_write_field(struct tide_buf *b, const char *s, size_t n)
+{
+	const char *q;
+	size_t i;
+	int r;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			break;
+	if (i == n && s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' &&
+	    s[n - 1] != '\t')
+		return tide_buf_add(b, s, n);
+	if ((r = tide_buf_addc(b, '"')) < 0)
+		return r;
+	while ((q = memchr(s, '"', n)) != NULL) {
+		/* Up to and including the quote, then the quote again. */
+		if ((r = tide_buf_add(b, s, (size_t)(q - s) + 1)) < 0 ||
+		    (r = tide_buf_addc(b, '"')) < 0)
+			return r;
+		n -= (size_t)(q - s) + 1;
+		s = q + 1;
+	}
+	if ((r = tide_buf_add(b, s, n)) < 0)
+		return r;
+	return tide_buf_addc(b, '"');
+}

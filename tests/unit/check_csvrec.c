@@ -1,0 +1,442 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "csvrec.h"
+#include "err.h"
+#include "json.h"
+#include "unit.h"
+
+/* Every row as one line of text: "LINE REC" for a record, "LINE !ERR
+ * REASON (NFIELD)" for a bad row. */
+static int
+collect(void *ctx, const struct tide_csv_row *row)
+{
+	struct tide_buf *out = ctx;
+
+	if (row->err) {
+		tide_buf_addf(out, "%llu !%d %s (%d)\n",
+		    (unsigned long long)row->line, row->err, row->reason,
+		    row->nfield);
+		return 0;
+	}
+	ck_assert_int_eq(tide_json_check(row->rec, row->len, 8, NULL, NULL),
+	    0);
+	tide_buf_addf(out, "%llu %.*s\n", (unsigned long long)row->line,
+	    (int)row->len, row->rec);
+	return 0;
+}
+
+/*
+ * Parse in in chunks of chunk bytes (0: all at once) and return what the
+ * callback saw, followed by "= R" with the final status and, on a fatal
+ * error, its line and reason.  Caller frees.
+ */
+static char *
+parse_chunked(const char *in, size_t n, unsigned flags, size_t max,
+    size_t chunk)
+{
+	struct tide_csv c;
+	struct tide_buf out = TIDE_BUF_INIT;
+	size_t off = 0, k;
+	int r = 0;
+
+	tide_csv_init(&c, flags, max, collect, &out);
+	while (off < n && r == 0) {
+		k = chunk == 0 || n - off < chunk ? n - off : chunk;
+		r = tide_csv_feed(&c, in + off, k);
+		off += k;
+	}
+	if (r == 0)
+		r = tide_csv_finish(&c);
+	if (r)
+		tide_buf_addf(&out, "= %d line %llu: %s", r,
+		    (unsigned long long)c.errline, c.reason);
+	else
+		tide_buf_addf(&out, "= 0 (%d columns)", c.nhdr);
+	tide_csv_release(&c);
+	return tide_buf_detach(&out, NULL);
+}
+
+/* Same result whether fed at once, byte by byte, or in 7-byte chunks. */
+static char *
+parse(const char *in, unsigned flags)
+{
+	size_t n = strlen(in);
+	char *a = parse_chunked(in, n, flags, 0, 0);
+	char *b = parse_chunked(in, n, flags, 0, 1);
+	char *c = parse_chunked(in, n, flags, 0, 7);
+
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, c);
+	free(b);
+	free(c);
+	return a;
+}
+
+#define EXPECT(in, flags, want) do {				\
+	char *got_ = parse(in, flags);				\
+	ck_assert_str_eq(got_, want);				\
+	free(got_);						\
+} while (0)
+
+START_TEST(test_csv_header_names_become_keys)
+{
+	EXPECT("name,city\nann,Oslo\nbob,Rome\n", 0,
+	    "2 {\"name\":\"ann\",\"city\":\"Oslo\"}\n"
+	    "3 {\"name\":\"bob\",\"city\":\"Rome\"}\n"
+	    "= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_numbers_only_when_json_grammar_matches)
+{
+	EXPECT("a,b,c,d,e,f\n42,-1.5,1e3,0,-0.0e-2,1E+9\n", 0,
+	    "2 {\"a\":42,\"b\":-1.5,\"c\":1e3,\"d\":0,\"e\":-0.0e-2,"
+	    "\"f\":1E+9}\n= 0 (6 columns)");
+	EXPECT("a,b,c,d,e,f,g,h,i,j\n007,+1,1., 1,0x10,NaN,1 ,-,.5,1e\n", 0,
+	    "2 {\"a\":\"007\",\"b\":\"+1\",\"c\":\"1.\",\"d\":\" 1\","
+	    "\"e\":\"0x10\",\"f\":\"NaN\",\"g\":\"1 \",\"h\":\"-\","
+	    "\"i\":\".5\",\"j\":\"1e\"}\n= 0 (10 columns)");
+	/* A quoted number is a number too: quoting is CSV syntax only. */
+	EXPECT("a\n\"12\"\n", 0, "2 {\"a\":12}\n= 0 (1 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_strings_flag_keeps_every_value_a_string)
+{
+	EXPECT("a,b\n42,-1.5\n", TIDE_CSV_STRINGS,
+	    "2 {\"a\":\"42\",\"b\":\"-1.5\"}\n= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_empty_fields_are_empty_strings_or_null)
+{
+	EXPECT("a,b,c\n,\"\",x\n", 0,
+	    "2 {\"a\":\"\",\"b\":\"\",\"c\":\"x\"}\n= 0 (3 columns)");
+	EXPECT("a,b,c\n,\"\",x\n", TIDE_CSV_EMPTY_NULL,
+	    "2 {\"a\":null,\"b\":\"\",\"c\":\"x\"}\n= 0 (3 columns)");
+	EXPECT("a,b\n1,\n", TIDE_CSV_EMPTY_NULL,
+	    "2 {\"a\":1,\"b\":null}\n= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_rfc4180_quoting)
+{
+	EXPECT("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n", 0,
+	    "2 {\"a\":\"x,y\",\"b\":\"say \\\"hi\\\"\"}\n= 0 (2 columns)");
+	/* A quoted field spans lines; the record keeps its first line. */
+	EXPECT("a,b\n1,\"two\nlines\"\n3,x\n", 0,
+	    "2 {\"a\":1,\"b\":\"two\\nlines\"}\n"
+	    "4 {\"a\":3,\"b\":\"x\"}\n= 0 (2 columns)");
+	/* Quoted header names, and names that need JSON escaping. */
+	EXPECT("\"a,b\",\"q\"\"\",\"t\tab\"\n1,2,3\n", 0,
+	    "2 {\"a,b\":1,\"q\\\"\":2,\"t\\tab\":3}\n= 0 (3 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_spaces_are_data)
+{
+	EXPECT("a,b\n x , y\t\n", 0,
+	    "2 {\"a\":\" x \",\"b\":\" y\\t\"}\n= 0 (2 columns)");
+	/* A line of spaces is a row, not an empty line. */
+	EXPECT("a\n  \n", 0, "2 {\"a\":\"  \"}\n= 0 (1 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_crlf_empty_lines_and_no_final_newline)
+{
+	EXPECT("a,b\r\n1,2\r\n\r\n\n3,4", 0,
+	    "2 {\"a\":1,\"b\":2}\n5 {\"a\":3,\"b\":4}\n= 0 (2 columns)");
+	EXPECT("\n\na\n\n1\n", 0, "5 {\"a\":1}\n= 0 (1 columns)");
+	/* A quoted CRLF is kept as data. */
+	EXPECT("a\r\n\"x\r\ny\"\r\n", 0,
+	    "2 {\"a\":\"x\\r\\ny\"}\n= 0 (1 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_bom_is_dropped)
+{
+	EXPECT("\xef\xbb\xbf" "id\n1\n", 0, "2 {\"id\":1}\n= 0 (1 columns)");
+	/* Not a BOM: an invalid UTF-8 name. */
+	EXPECT("\xef\xbb" "id\n1\n", 0,
+	    "= -14 line 1: column name is not UTF-8");
+}
+END_TEST
+
+START_TEST(test_csv_empty_input_has_no_rows)
+{
+	EXPECT("", 0, "= 0 (0 columns)");
+	EXPECT("\n\r\n", 0, "= 0 (0 columns)");
+	EXPECT("a,b\n", 0, "= 0 (2 columns)");
+	EXPECT("a,b", 0, "= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_utf8_and_nul_are_escaped_not_lost)
+{
+	char in[] = "a,b\n\xc3\xa9t\xc3\xa9,x\0y\n";
+	char *got = parse_chunked(in, sizeof(in) - 1, 0, 0, 0);
+
+	ck_assert_str_eq(got, "2 {\"a\":\"\xc3\xa9t\xc3\xa9\","
+	    "\"b\":\"x\\u0000y\"}\n= 0 (2 columns)");
+	free(got);
+}
+END_TEST
+
+START_TEST(test_csv_wrong_field_count_is_a_row_error_and_parsing_goes_on)
+{
+	EXPECT("a,b\n1\n1,2,3\n4,5\n", 0,
+	    "2 !-2 wrong number of fields (1)\n"
+	    "3 !-2 wrong number of fields (3)\n"
+	    "4 {\"a\":4,\"b\":5}\n= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_bad_quoting_is_a_row_error_resync_next_line)
+{
+	/* A quote inside an unquoted field, text after a closing quote. */
+	EXPECT("a,b\n1,x\"y\n\"p\"q,2\n3,4\n", 0,
+	    "2 !-2 bad quoting (1)\n"
+	    "3 !-2 bad quoting (0)\n"
+	    "4 {\"a\":3,\"b\":4}\n= 0 (2 columns)");
+	/* A space after a closing quote is text after it, too. */
+	EXPECT("a\n\"x\" \n5\n", 0,
+	    "2 !-2 bad quoting (0)\n3 {\"a\":5}\n= 0 (1 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_invalid_utf8_field_is_a_row_error)
+{
+	EXPECT("a,b\n\xff,1\n2,3\n", 0,
+	    "2 !-12 field is not UTF-8 (2)\n3 {\"a\":2,\"b\":3}\n"
+	    "= 0 (2 columns)");
+}
+END_TEST
+
+START_TEST(test_csv_unterminated_quote_at_eof_is_fatal)
+{
+	EXPECT("a,b\n1,2\n3,\"open\nmore\n", 0,
+	    "2 {\"a\":1,\"b\":2}\n= -14 line 3: unterminated quoted field");
+	EXPECT("a,\"b", 0, "= -14 line 1: unterminated quoted field");
+}
+END_TEST
+
+START_TEST(test_csv_bad_header_is_fatal)
+{
+	EXPECT("a,,b\n1,2,3\n", 0, "= -14 line 1: empty column name in header");
+	EXPECT("a,b,a\n1,2,3\n", 0,
+	    "= -14 line 1: duplicate column name in header");
+	EXPECT("\n\nx,y,z,y\n", 0,
+	    "= -14 line 3: duplicate column name in header");
+	EXPECT("a,\"\"\n", TIDE_CSV_EMPTY_NULL,
+	    "= -14 line 1: empty column name in header");
+	EXPECT("a,b\"c\n", 0, "= -14 line 1: bad quoting in header");
+	EXPECT("a,\xc3\n", 0, "= -14 line 1: column name is not UTF-8");
+}
+END_TEST
+
+START_TEST(test_csv_fatal_error_is_sticky)
+{
+	struct tide_csv c;
+	struct tide_buf out = TIDE_BUF_INIT;
+
+	tide_csv_init(&c, 0, 0, collect, &out);
+	ck_assert_int_eq(tide_csv_feed(&c, "a,a\n", 4), TIDE_EFORMAT);
+	ck_assert_int_eq(tide_csv_feed(&c, "1,2\n", 4), TIDE_EFORMAT);
+	ck_assert_int_eq(tide_csv_finish(&c), TIDE_EFORMAT);
+	ck_assert_uint_eq(out.len, 0);
+	tide_csv_release(&c);
+	tide_buf_release(&out);
+}
+END_TEST
+
+START_TEST(test_csv_field_over_cap_is_etoobig_row_error)
+{
+	char *got;
+	const char *in = "a,b\n123456789012345678901,1\n1234,5\n";
+
+	got = parse_chunked(in, strlen(in), 0, 20, 0);
+	ck_assert_str_eq(got, "2 !-4 field too long (2)\n"
+	    "3 {\"a\":1234,\"b\":5}\n= 0 (2 columns)");
+	free(got);
+	/* The record as JSON is over the cap although each field is not. */
+	in = "a,b\n1234,5678\n";
+	got = parse_chunked(in, strlen(in), 0, 16, 0);
+	ck_assert_str_eq(got, "2 !-4 record too long (2)\n= 0 (2 columns)");
+	free(got);
+	in = "abcdefghij\n1\n";
+	got = parse_chunked(in, strlen(in), 0, 8, 0);
+	ck_assert_str_eq(got, "= -4 line 1: column name too long");
+	free(got);
+}
+END_TEST
+
+START_TEST(test_csv_huge_open_field_is_cut_off_memory_bounded)
+{
+	size_t big = 1 << 20, n;
+	char *in = malloc(big + 64), *got;
+
+	/* A 1 MiB unquoted field with a cap of 1000: reported, skipped to
+	 * the next line, and the rows after it are read. */
+	n = (size_t)sprintf(in, "a\n");
+	memset(in + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(in + n, "\n7\n");
+	got = parse_chunked(in, n, 0, 1000, 4096);
+	ck_assert_str_eq(got, "2 !-4 field too long (0)\n3 {\"a\":7}\n"
+	    "= 0 (1 columns)");
+	free(got);
+	free(in);
+}
+END_TEST
+
+static int
+stop_at_second(void *ctx, const struct tide_csv_row *row)
+{
+	int *n = ctx;
+
+	(void)row;
+	return ++*n == 2 ? TIDE_EPIPE : 0;
+}
+
+START_TEST(test_csv_callback_can_stop_parsing)
+{
+	struct tide_csv c;
+	int n = 0;
+
+	tide_csv_init(&c, 0, 0, stop_at_second, &n);
+	ck_assert_int_eq(tide_csv_feed(&c, "a\n1\n2\n3\n4\n", 10), TIDE_EPIPE);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(tide_csv_finish(&c), TIDE_EPIPE);
+	ck_assert_int_eq(n, 2);
+	tide_csv_release(&c);
+}
+END_TEST
+
+START_TEST(test_csv_name_returns_header_names)
+{
+	struct tide_csv c;
+	struct tide_buf out = TIDE_BUF_INIT;
+	const char *p;
+	size_t len;
+
+	tide_csv_init(&c, 0, 0, collect, &out);
+	ck_assert_int_eq(tide_csv_feed(&c, "id,\"a \"\"b\"\"\"\n", 13), 0);
+	ck_assert_int_eq(c.nhdr, 2);
+	p = tide_csv_name(&c, 0, &len);
+	ck_assert_uint_eq(len, 2);
+	ck_assert(memcmp(p, "id", 2) == 0);
+	p = tide_csv_name(&c, 1, &len);
+	ck_assert_uint_eq(len, 5);
+	ck_assert(memcmp(p, "a \"b\"", 5) == 0);
+	tide_csv_release(&c);
+	tide_buf_release(&out);
+}
+END_TEST
+
+static char *
+field(const char *s)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+
+	ck_assert_int_eq(tide_csv_write_field(&b, s, strlen(s)), 0);
+	return tide_buf_detach(&b, NULL);
+}
+
+#define FIELD(in, want) do {					\
+	char *got_ = field(in);					\
+	ck_assert_str_eq(got_, want);				\
+	free(got_);						\
+} while (0)
+
+START_TEST(test_csv_write_field_quotes_only_when_needed)
+{
+	FIELD("plain", "plain");
+	FIELD("", "");
+	FIELD("42", "42");
+	FIELD("in side", "in side");
+	FIELD("a,b", "\"a,b\"");
+	FIELD("say \"hi\"", "\"say \"\"hi\"\"\"");
+	FIELD("\"", "\"\"\"\"");
+	FIELD("two\nlines", "\"two\nlines\"");
+	FIELD("cr\r", "\"cr\r\"");
+	FIELD(" lead", "\" lead\"");
+	FIELD("trail\t", "\"trail\t\"");
+}
+END_TEST
+
+START_TEST(test_csv_write_field_round_trips_through_reader)
+{
+	static const char *vals[] = {
+		"a,b", "say \"hi\"", "x\r\ny", " 1", "", "\"\"", "007",
+	};
+	struct tide_buf b = TIDE_BUF_INIT;
+	char *got;
+	size_t i;
+
+	tide_buf_adds(&b, "h0,h1,h2,h3,h4,h5,h6\n");
+	for (i = 0; i < 7; i++) {
+		if (i)
+			tide_buf_addc(&b, ',');
+		tide_csv_write_field(&b, vals[i], strlen(vals[i]));
+	}
+	tide_buf_addc(&b, '\n');
+	got = parse_chunked(b.data, b.len, TIDE_CSV_STRINGS, 0, 3);
+	ck_assert_str_eq(got, "2 {\"h0\":\"a,b\",\"h1\":\"say \\\"hi\\\"\","
+	    "\"h2\":\"x\\r\\ny\",\"h3\":\" 1\",\"h4\":\"\",\"h5\":\"\\\"\\\"\","
+	    "\"h6\":\"007\"}\n= 0 (7 columns)");
+	free(got);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_csv_write_field_respects_buffer_cap)
+{
+	struct tide_buf b;
+
+	tide_buf_init(&b, 4);
+	ck_assert_int_eq(tide_csv_write_field(&b, "abcd", 4), 0);
+	tide_buf_reset(&b);
+	ck_assert_int_eq(tide_csv_write_field(&b, "a,b", 3), TIDE_ETOOBIG);
+	tide_buf_release(&b);
+}
+END_TEST
+
+Suite *suite_csvrec(void);
+
+Suite *
+suite_csvrec(void)
+{
+	Suite *s = suite_create("csvrec");
+	TCase *tc = tcase_create("csvrec");
+
+	tcase_add_test(tc, test_csv_header_names_become_keys);
+	tcase_add_test(tc, test_csv_numbers_only_when_json_grammar_matches);
+	tcase_add_test(tc, test_csv_strings_flag_keeps_every_value_a_string);
+	tcase_add_test(tc, test_csv_empty_fields_are_empty_strings_or_null);
+	tcase_add_test(tc, test_csv_rfc4180_quoting);
+	tcase_add_test(tc, test_csv_spaces_are_data);
+	tcase_add_test(tc, test_csv_crlf_empty_lines_and_no_final_newline);
+	tcase_add_test(tc, test_csv_bom_is_dropped);
+	tcase_add_test(tc, test_csv_empty_input_has_no_rows);
+	tcase_add_test(tc, test_csv_utf8_and_nul_are_escaped_not_lost);
+	tcase_add_test(tc,
+	    test_csv_wrong_field_count_is_a_row_error_and_parsing_goes_on);
+	tcase_add_test(tc, test_csv_bad_quoting_is_a_row_error_resync_next_line);
+	tcase_add_test(tc, test_csv_invalid_utf8_field_is_a_row_error);
+	tcase_add_test(tc, test_csv_unterminated_quote_at_eof_is_fatal);
+	tcase_add_test(tc, test_csv_bad_header_is_fatal);
+	tcase_add_test(tc, test_csv_fatal_error_is_sticky);
+	tcase_add_test(tc, test_csv_field_over_cap_is_etoobig_row_error);
+	tcase_add_test(tc, test_csv_huge_open_field_is_cut_off_memory_bounded);
+	tcase_add_test(tc, test_csv_callback_can_stop_parsing);
+	tcase_add_test(tc, test_csv_name_returns_header_names);
+	tcase_add_test(tc, test_csv_write_field_quotes_only_when_needed);
+	tcase_add_test(tc, test_csv_write_field_round_trips_through_reader);
+	tcase_add_test(tc, test_csv_write_field_respects_buffer_cap);
+	suite_add_tcase(s, tc);
+	return s;
+}
