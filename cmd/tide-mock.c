@@ -86,6 +86,15 @@ struct mock {
 	int stop;		/* "quit" was given */
 };
 
+/* Globals so that a usage error's exit() leaves nothing unreachable. */
+static struct topic *topics;
+static size_t ntopics;
+static struct {
+	int opt;		/* 'd' or 'X' */
+	const char *arg;
+} *settings;
+static size_t nsettings;
+
 static volatile sig_atomic_t got_signal;
 static int debugging;
 
@@ -500,6 +509,36 @@ serve(struct mock *m, int use_stdin, const sigset_t *waitmask)
 	}
 }
 
+/* One -d or -X setting; 0, or -1 with the reason in why. */
+static int
+conf_set(rd_kafka_conf_t *conf, int opt, const char *arg, char *why,
+    size_t whylen)
+{
+	char prop[256];
+	const char *name = "debug", *value = arg, *eq;
+
+	if (opt == 'X') {
+		if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+			snprintf(why, whylen, "expected prop=value: '%s'", arg);
+			return -1;
+		}
+		if ((size_t)(eq - arg) >= sizeof(prop)) {
+			snprintf(why, whylen, "no such property: '%.*s'",
+			    (int)(eq - arg), arg);
+			return -1;
+		}
+		memcpy(prop, arg, (size_t)(eq - arg));
+		prop[eq - arg] = '\0';
+		name = prop;
+		value = eq + 1;
+	}
+	if (rd_kafka_conf_set(conf, name, value, why, whylen) != RD_KAFKA_CONF_OK)
+		return -1;
+	if (!strcmp(name, "debug"))
+		debugging = 1;
+	return 0;
+}
+
 static void
 publish(const char *bootstraps, const char *file)
 {
@@ -533,8 +572,7 @@ int
 main(int argc, char **argv)
 {
 	struct mock m = { NULL, NULL, 1, 1, 0 };
-	struct topic *topics = NULL;
-	size_t ntopics = 0, i, j;
+	size_t i, j;
 	const char *bootfile = NULL, *arg;
 	int use_stdin = 1, c;
 	char errstr[512];
@@ -543,7 +581,6 @@ main(int argc, char **argv)
 	sigset_t block, waitmask;
 
 	tide_prog_init(&prog);
-	conf = rd_kafka_conf_new();
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_BROKERS:
@@ -555,24 +592,33 @@ main(int argc, char **argv)
 			    MAX_PARTITIONS);
 			break;
 		case 't': {
-			char *name = tide_xstrdup(arg), *colon;
+			/*
+			 * Checked in a local copy: nothing is allocated
+			 * before a usage error can exit.
+			 */
+			char name[256];
+			const char *colon = strchr(arg, ':');
+			size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
 			int parts = 0;
 
-			if ((colon = strchr(name, ':')) != NULL) {
-				*colon = '\0';
+			if (colon)
 				parts = (int)tide_arg_int("-t", colon + 1, 1,
 				    MAX_PARTITIONS);
-			}
-			if (!topic_name_ok(name))
-				tide_usage_error("-t: not a topic name: '%s' (1 to "
-				    "249 of a-z A-Z 0-9 . _ -)", name);
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;	/* too long: fails below */
+			memcpy(name, arg, n);
+			name[n] = '\0';
+			if (!topic_name_ok(name) || (colon == NULL && n < strlen(arg)))
+				tide_usage_error("-t: not a topic name: '%.*s' (1 to "
+				    "249 of a-z A-Z 0-9 . _ -)",
+				    colon ? (int)(colon - arg) : (int)strlen(arg), arg);
 			for (j = 0; j < ntopics; j++)
 				if (!strcmp(topics[j].name, name))
 					tide_usage_error("-t: topic '%s' given twice",
 					    name);
 			topics = tide_xreallocarray(topics, ntopics + 1,
 			    sizeof(*topics));
-			topics[ntopics].name = name;
+			topics[ntopics].name = tide_xstrdup(name);
 			topics[ntopics].partitions = parts;
 			ntopics++;
 			break;
@@ -586,25 +632,14 @@ main(int argc, char **argv)
 			use_stdin = 0;
 			break;
 		case 'd':
-			if (rd_kafka_conf_set(conf, "debug", arg, errstr,
-			    sizeof(errstr)) != RD_KAFKA_CONF_OK)
-				tide_usage_error("-d: %s", errstr);
-			debugging = 1;
+		case 'X':
+			/* Applied once all options are read, in this order. */
+			settings = tide_xreallocarray(settings, nsettings + 1,
+			    sizeof(*settings));
+			settings[nsettings].opt = c;
+			settings[nsettings].arg = arg;
+			nsettings++;
 			break;
-		case 'X': {
-			char *prop = tide_xstrdup(arg), *eq = strchr(prop, '=');
-
-			if (eq == NULL || eq == prop)
-				tide_usage_error("-X: expected prop=value: '%s'", arg);
-			*eq = '\0';
-			if (rd_kafka_conf_set(conf, prop, eq + 1, errstr,
-			    sizeof(errstr)) != RD_KAFKA_CONF_OK)
-				tide_usage_error("-X: %s", errstr);
-			if (!strcmp(prop, "debug"))
-				debugging = 1;
-			free(prop);
-			break;
-		}
 		case 'q':
 			tide_verbose = -1;
 			break;
@@ -616,6 +651,13 @@ main(int argc, char **argv)
 	}
 	if (tide_opt_index() < argc)
 		tide_usage_error("unexpected argument '%s'", argv[tide_opt_index()]);
+	conf = rd_kafka_conf_new();
+	for (i = 0; i < nsettings; i++)
+		if (conf_set(conf, settings[i].opt, settings[i].arg, errstr,
+		    sizeof(errstr)) < 0) {
+			rd_kafka_conf_destroy(conf);
+			tide_usage_error("-%c: %s", settings[i].opt, errstr);
+		}
 
 	/*
 	 * A stale file from an earlier run would hand a waiting script a

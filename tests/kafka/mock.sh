@@ -30,6 +30,13 @@ t_run "-t empty topic name" tide-mock -t :3
 t_status 64
 t_stderr_has "-t: not a topic name: ''"
 
+long250=$(awk 'BEGIN { while (n++ < 250) printf "a"; }')
+t_run "-t name of 250 characters" tide-mock -t "$long250:2"
+t_status 64
+t_stderr_has "-t: not a topic name: '$long250'"
+t_run "-t name of 249 characters" tide-mock -t "${long250#a}:2"
+t_status 0
+
 t_run "-t twice" tide-mock -t mock.a -t mock.b:2 -t mock.a:3
 t_status 64
 t_stderr_has "-t: topic 'mock.a' given twice"
@@ -69,6 +76,15 @@ t_ok "three brokers: one bootstrap line of three loopback addresses" \
 	grep -Eqx '127\.0\.0\.1:[0-9]+,127\.0\.0\.1:[0-9]+,127\.0\.0\.1:[0-9]+' "$T_OUT"
 t_ok "three brokers: nothing else on stdout" test "$(wc -l <"$T_OUT")" = 1
 t_stderr_empty
+
+printf 'help\n' >"$T_DIR/cmds"
+T_IN=$T_DIR/cmds
+t_run "-v" tide-mock -v -t mock.v:2
+T_IN=/dev/null
+t_status 0
+t_stderr_has "tide-mock: topic 'mock.v': 2 partitions"
+t_stderr_has "tide-mock: 1 broker at 127.0.0.1:"
+t_stderr_has "tide-mock: command: help"
 
 # --- the command protocol, exact answers -----------------------------------
 
