@@ -1,0 +1,443 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "table.h"
+#include "unit.h"
+
+/* Build a table from NDJSON lines; NULL-terminated. */
+static void
+build(struct tide_table *t, const struct tide_table_spec *spec,
+    const char *const *rows)
+{
+	struct tide_table_rowerr err;
+
+	ck_assert_int_eq(tide_table_init(t, spec, &err), 0);
+	for (; *rows; rows++)
+		ck_assert_msg(tide_table_add(t, *rows, strlen(*rows), &err) == 0,
+		    "row %s: %s", *rows, err.msg);
+	ck_assert_int_eq(tide_table_finish(t), 0);
+}
+
+/* The looked-up row's columns as "v1|v2|...", null as "-". */
+static const char *
+cols(struct tide_table_row *row)
+{
+	static char out[256];
+	const char *p;
+	size_t len, n = 0;
+
+	out[0] = '\0';
+	while (tide_table_col_next(row, &p, &len)) {
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s",
+		    n ? "|" : "", len ? (int)len : 1, len ? p : "-");
+	}
+	return out;
+}
+
+/* Key text of one JSON value, for lookups as the stream side does. */
+static size_t
+key_of(struct tide_buf *b, const char *json)
+{
+	struct tide_json_val v;
+
+	v.p = json;
+	v.len = strlen(json);
+	v.type = json[0] == '"' ? TIDE_JSON_STRING : json[0] == '{' ?
+	    TIDE_JSON_OBJECT : json[0] == 'n' ? TIDE_JSON_NULL : json[0] == 't' ?
+	    TIDE_JSON_TRUE : TIDE_JSON_NUMBER;
+	ck_assert_int_eq(tide_table_key(b, &v, 1), 0);
+	return b->len;
+}
+
+START_TEST(test_table_plain_lookup_selects_columns_and_last_row_wins)
+{
+	static const char *const rows[] = {
+		"{\"id\":\"a\",\"x\":1,\"y\":\"p\"}",
+		"{\"id\":\"b\",\"y\":\"q\",\"x\":[1, 2]}",
+		"{\"id\":\"a\",\"x\":3}",
+		NULL,
+	};
+	struct tide_table_spec spec = { 0 };
+	struct tide_table t;
+	struct tide_table_row row;
+	struct tide_buf k = TIDE_BUF_INIT;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+	build(&t, &spec, rows);
+	ck_assert_int_eq(tide_table_ncols(&t), 2);
+	ck_assert_str_eq(tide_table_colname(&t, 0), "x");
+	ck_assert_str_eq(tide_table_colname(&t, 1), "y");
+	ck_assert_uint_eq(tide_table_nkeys(&t), 2);
+	ck_assert_uint_eq(t.dups, 1);
+	key_of(&k, "\"a\"");
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "3|-");
+	key_of(&k, "\"b\"");
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "[1, 2]|\"q\"");
+	key_of(&k, "\"c\"");
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_NO_MATCH);
+	tide_buf_release(&k);
+	tide_table_release(&t);
+}
+END_TEST
+
+START_TEST(test_table_key_normalises_numbers_and_strings)
+{
+	struct tide_buf a = TIDE_BUF_INIT, b = TIDE_BUF_INIT;
+
+	key_of(&a, "42");
+	key_of(&b, "\"42\"");
+	ck_assert_int_eq(a.len, b.len);
+	ck_assert_int_eq(memcmp(a.data, b.data, a.len), 0);
+	key_of(&b, "42.0");
+	ck_assert_int_eq(memcmp(a.data, b.data, a.len), 0);
+	key_of(&b, "4.2e1");
+	ck_assert_int_eq(b.len, 2);
+	ck_assert_int_eq(memcmp(a.data, b.data, a.len), 0);
+	key_of(&a, "-0");
+	ck_assert_int_eq(a.len, 1);
+	ck_assert_int_eq(a.data[0], '0');
+	key_of(&a, "0.5e0");
+	ck_assert_int_eq(a.len, 3);
+	ck_assert_int_eq(memcmp(a.data, "0.5", 3), 0);
+	key_of(&a, "\"a\\u0062\"");
+	ck_assert_int_eq(a.len, 2);
+	ck_assert_int_eq(memcmp(a.data, "ab", 2), 0);
+	key_of(&a, "true");
+	ck_assert_int_eq(memcmp(a.data, "true", 4), 0);
+	/* "007" is text, not the number 7. */
+	key_of(&a, "\"007\"");
+	key_of(&b, "7");
+	ck_assert_int_ne(a.len, b.len);
+	tide_buf_release(&a);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_table_key_rejects_null_absent_and_objects)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+	struct tide_json_val v[2];
+
+	v[0].type = TIDE_JSON_NULL;
+	v[0].p = "null";
+	v[0].len = 4;
+	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ENOENT);
+	v[0].type = TIDE_JSON_NONE;
+	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ENOENT);
+	v[0].type = TIDE_JSON_OBJECT;
+	v[0].p = "{}";
+	v[0].len = 2;
+	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ETYPE);
+	v[0].type = TIDE_JSON_ARRAY;
+	v[0].p = "[]";
+	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ETYPE);
+	/* One good part does not rescue a missing one. */
+	v[0].type = TIDE_JSON_STRING;
+	v[0].p = "\"a\"";
+	v[0].len = 3;
+	v[1].type = TIDE_JSON_NONE;
+	ck_assert_int_eq(tide_table_key(&b, v, 2), TIDE_ENOENT);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_table_multi_key_parts_do_not_run_together)
+{
+	static const char *const rows[] = {
+		"{\"a\":\"x,y\",\"b\":\"z\",\"v\":1}",
+		"{\"a\":\"x\",\"b\":\"y,z\",\"v\":2}",
+		"{\"a\":\"x\\\"\",\"b\":\"q\",\"v\":3}",
+		NULL,
+	};
+	struct tide_table_spec spec = { 0 };
+	struct tide_table t;
+	struct tide_table_row row;
+	struct tide_buf k = TIDE_BUF_INIT;
+	struct tide_json_val v[2];
+
+	spec.nkeys = 2;
+	spec.keys[0] = "a";
+	spec.keys[1] = "b";
+	build(&t, &spec, rows);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 3);
+	ck_assert_int_eq(tide_table_ncols(&t), 1);
+	v[0].type = v[1].type = TIDE_JSON_STRING;
+	v[0].p = "\"x\"";
+	v[0].len = 3;
+	v[1].p = "\"y,z\"";
+	v[1].len = 5;
+	ck_assert_int_eq(tide_table_key(&k, v, 2), 0);
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "2");
+	/* An escaped part is unescaped before it is length-prefixed. */
+	v[0].p = "\"x\\u0022\"";
+	v[0].len = 9;
+	v[1].p = "\"q\"";
+	v[1].len = 3;
+	ck_assert_int_eq(tide_table_key(&k, v, 2), 0);
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "3");
+	tide_buf_release(&k);
+	tide_table_release(&t);
+}
+END_TEST
+
+START_TEST(test_table_rejects_rows_without_key_or_time)
+{
+	struct tide_table_spec spec = { 0 };
+	struct tide_table_rowerr err;
+	struct tide_table t;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+	spec.timefield = "t";
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	ck_assert_int_eq(tide_table_add(&t, "{\"t\":1}", 7, &err), TIDE_ENOENT);
+	ck_assert_str_eq(err.msg, "key field 'id' is missing");
+	ck_assert_int_eq(tide_table_add(&t, "{\"id\":null,\"t\":1}", 17, &err),
+	    TIDE_ENOENT);
+	ck_assert_str_eq(err.msg, "key field 'id' is null");
+	ck_assert_int_eq(tide_table_add(&t, "{\"id\":{},\"t\":1}", 15, &err),
+	    TIDE_ETYPE);
+	ck_assert_int_eq(tide_table_add(&t, "{\"id\":1}", 8, &err), TIDE_ENOENT);
+	ck_assert_str_eq(err.msg, "time field 't' is missing");
+	ck_assert_int_eq(tide_table_add(&t, "{\"id\":1,\"t\":\"soon\"}", 19,
+	    &err), TIDE_ETYPE);
+	ck_assert_str_eq(err.msg, "time field 't' is not a time: \"soon\"");
+	ck_assert_int_eq(tide_table_finish(&t), 0);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 0);
+	ck_assert_uint_eq(t.rows, 0);
+	tide_table_release(&t);
+}
+END_TEST
+
+START_TEST(test_table_asof_directions_and_tolerance)
+{
+	/* Versions of k at 100, 200 (twice: the later row wins), 300, given
+	 * out of order; times as numbers, RFC 3339 and numeric strings. */
+	static const char *const rows[] = {
+		"{\"k\":\"k\",\"t\":300,\"v\":3}",
+		"{\"k\":\"k\",\"t\":\"1970-01-01T00:00:00.100Z\",\"v\":1}",
+		"{\"k\":\"k\",\"t\":\"200\",\"v\":20}",
+		"{\"k\":\"k\",\"t\":200,\"v\":2}",
+		"{\"k\":\"j\",\"t\":50,\"v\":9}",
+		NULL,
+	};
+	static const struct {
+		int64_t ts;
+		enum tide_table_dir dir;
+		int64_t tol;
+		enum tide_table_miss want;
+		const char *v;
+	} cases[] = {
+		{ 99, TIDE_TABLE_BACKWARD, -1, TIDE_TABLE_BEFORE_FIRST, NULL },
+		{ 100, TIDE_TABLE_BACKWARD, -1, TIDE_TABLE_HIT, "1" },
+		{ 250, TIDE_TABLE_BACKWARD, -1, TIDE_TABLE_HIT, "2" },
+		{ 9999, TIDE_TABLE_BACKWARD, -1, TIDE_TABLE_HIT, "3" },
+		{ 9999, TIDE_TABLE_BACKWARD, 100, TIDE_TABLE_BEYOND_TOLERANCE, NULL },
+		{ 301, TIDE_TABLE_FORWARD, -1, TIDE_TABLE_AFTER_LAST, NULL },
+		{ 200, TIDE_TABLE_FORWARD, -1, TIDE_TABLE_HIT, "2" },
+		{ 201, TIDE_TABLE_FORWARD, -1, TIDE_TABLE_HIT, "3" },
+		{ 0, TIDE_TABLE_FORWARD, -1, TIDE_TABLE_HIT, "1" },
+		{ 0, TIDE_TABLE_FORWARD, 99, TIDE_TABLE_BEYOND_TOLERANCE, NULL },
+		{ 0, TIDE_TABLE_NEAREST, -1, TIDE_TABLE_HIT, "1" },
+		{ 150, TIDE_TABLE_NEAREST, -1, TIDE_TABLE_HIT, "1" },	/* tie: back */
+		{ 151, TIDE_TABLE_NEAREST, -1, TIDE_TABLE_HIT, "2" },
+		{ 260, TIDE_TABLE_NEAREST, -1, TIDE_TABLE_HIT, "3" },
+		{ 500, TIDE_TABLE_NEAREST, 200, TIDE_TABLE_HIT, "3" },
+		{ 501, TIDE_TABLE_NEAREST, 200, TIDE_TABLE_BEYOND_TOLERANCE, NULL },
+	};
+	struct tide_table_spec spec = { 0 };
+	struct tide_table t;
+	struct tide_table_row row;
+	struct tide_buf k = TIDE_BUF_INIT;
+	size_t i;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "k";
+	spec.ncols = 1;
+	spec.cols[0] = "v";
+	spec.timefield = "t";
+	spec.unit = TIDE_UNIT_MS;
+	build(&t, &spec, rows);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 2);
+	ck_assert_uint_eq(t.versions, 4);
+	ck_assert_uint_eq(t.dups, 1);
+	key_of(&k, "\"k\"");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum tide_table_miss m = tide_table_get(&t, k.data, k.len,
+		    cases[i].ts, cases[i].dir, cases[i].tol, &row);
+
+		ck_assert_msg(m == cases[i].want, "case %zu: %s", i,
+		    tide_table_miss_name(m));
+		if (cases[i].v)
+			ck_assert_str_eq(cols(&row), cases[i].v);
+	}
+	tide_buf_release(&k);
+	tide_table_release(&t);
+}
+END_TEST
+
+START_TEST(test_table_many_rows_stay_compact)
+{
+	struct tide_table_spec spec = { 0 };
+	struct tide_table_rowerr err;
+	struct tide_table_row row;
+	struct tide_table t;
+	struct tide_buf k = TIDE_BUF_INIT;
+	char rec[128], key[32];
+	size_t csvbytes = 0;
+	int i, n;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "account";
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	for (i = 0; i < 200000; i++) {
+		n = snprintf(rec, sizeof(rec), "{\"account\":\"a%06d\","
+		    "\"risk_score\":0.%03d,\"segment\":\"retail\","
+		    "\"credit_limit\":%d}", i, i % 1000, 1000 + i % 50000);
+		ck_assert_int_eq(tide_table_add(&t, rec, (size_t)n, &err), 0);
+		/* The same row as CSV: a000001,0.001,retail,1001 */
+		csvbytes += (size_t)snprintf(rec, sizeof(rec),
+		    "a%06d,0.%03d,retail,%d\n", i, i % 1000, 1000 + i % 50000);
+	}
+	ck_assert_int_eq(tide_table_finish(&t), 0);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 200000);
+	ck_assert_msg(tide_table_bytes(&t) <= 2 * csvbytes,
+	    "%zu bytes for %zu of CSV", tide_table_bytes(&t), csvbytes);
+	for (i = 0; i < 200000; i += 997) {
+		n = snprintf(key, sizeof(key), "a%06d", i);
+		ck_assert_int_eq(tide_table_get(&t, key, (size_t)n, 0, 0, -1,
+		    &row), TIDE_TABLE_HIT);
+		snprintf(rec, sizeof(rec), "0.%03d|\"retail\"|%d", i % 1000,
+		    1000 + i % 50000);
+		ck_assert_str_eq(cols(&row), rec);
+	}
+	ck_assert_int_eq(tide_table_get(&t, "a200000", 7, 0, 0, -1, &row),
+	    TIDE_TABLE_NO_MATCH);
+	tide_buf_release(&k);
+	tide_table_release(&t);
+}
+END_TEST
+
+static int nbad;
+static char lastbad[256];
+
+static int
+count_bad(void *ctx, uint64_t lineno, const char *msg)
+{
+	(void)ctx;
+	nbad++;
+	snprintf(lastbad, sizeof(lastbad), "%llu: %s",
+	    (unsigned long long)lineno, msg);
+	return 0;
+}
+
+static int
+stop_bad(void *ctx, uint64_t lineno, const char *msg)
+{
+	return count_bad(ctx, lineno, msg) || 1;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+START_TEST(test_table_load_csv_and_ndjson_report_bad_rows_by_line)
+{
+	char dir[] = "/tmp/check_table.XXXXXX", path[64];
+	struct tide_table_spec spec = { 0 };
+	struct tide_table_rowerr err;
+	struct tide_table_row row;
+	struct tide_table t;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	write_file(path, "id,v,w\n1,x,\n2,\"y,z\",3\n3,too,many,fields\n,4,4\n");
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	nbad = 0;
+	ck_assert_int_eq(tide_table_load(&t, path, TIDE_TABLE_AUTO, 0,
+	    count_bad, NULL, &err), 0);
+	ck_assert_int_eq(nbad, 2);
+	ck_assert_str_eq(lastbad, "5: key field 'id' is null");
+	ck_assert_uint_eq(tide_table_nkeys(&t), 2);
+	ck_assert_int_eq(tide_table_get(&t, "1", 1, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "\"x\"|-");
+	ck_assert_int_eq(tide_table_get(&t, "2", 1, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "\"y,z\"|3");
+	tide_table_release(&t);
+
+	snprintf(path, sizeof(path), "%s/t.ndjson", dir);
+	write_file(path, "{\"id\":1,\"v\":2}\n\n[1]\n{\"id\":2,\"v\":3}\n{bad\n");
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	nbad = 0;
+	ck_assert_int_eq(tide_table_load(&t, path, TIDE_TABLE_AUTO, 0,
+	    count_bad, NULL, &err), 0);
+	ck_assert_int_eq(nbad, 2);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 2);
+	ck_assert_int_eq(strncmp(lastbad, "5: not valid JSON", 17), 0);
+	tide_table_release(&t);
+
+	/* A callback that says stop fails the load (--strict). */
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	ck_assert_int_eq(tide_table_load(&t, path, TIDE_TABLE_NDJSON, 0,
+	    stop_bad, NULL, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "line 3: not a JSON object");
+	tide_table_release(&t);
+
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	snprintf(path, sizeof(path), "%s/missing.csv", dir);
+	ck_assert_int_eq(tide_table_load(&t, path, TIDE_TABLE_AUTO, 0,
+	    count_bad, NULL, &err), TIDE_EIO);
+	tide_table_release(&t);
+
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.ndjson", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+Suite *suite_table(void);
+
+Suite *
+suite_table(void)
+{
+	Suite *s = suite_create("table");
+	TCase *tc = tcase_create("table");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_table_plain_lookup_selects_columns_and_last_row_wins);
+	tcase_add_test(tc, test_table_key_normalises_numbers_and_strings);
+	tcase_add_test(tc, test_table_key_rejects_null_absent_and_objects);
+	tcase_add_test(tc, test_table_multi_key_parts_do_not_run_together);
+	tcase_add_test(tc, test_table_rejects_rows_without_key_or_time);
+	tcase_add_test(tc, test_table_asof_directions_and_tolerance);
+	tcase_add_test(tc, test_table_many_rows_stay_compact);
+	tcase_add_test(tc, test_table_load_csv_and_ndjson_report_bad_rows_by_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
