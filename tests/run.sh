@@ -12,7 +12,6 @@ if [ $# -eq 0 ]; then
 	if [ -n "${TIDE_UNIT:-}" ]; then
 		echo "== unit"
 		if (cd tests/unit && CK_FORK=yes "$TIDE_UNIT" >"${TMPDIR:-/tmp}/tide-unit.$$" 2>&1); then
-			tail -1 "${TMPDIR:-/tmp}/tide-unit.$$" | grep -v '^$' || true
 			grep '^[0-9]*%' "${TMPDIR:-/tmp}/tide-unit.$$" || true
 			pass=$((pass + 1))
 		else
