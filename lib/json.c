@@ -78,6 +78,44 @@ static const unsigned char wsclass[256] = {
 	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
 };
 
+/* Bytes that matter while skipping over a container's contents. */
+static const unsigned char nestclass[256] = {
+	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3,
+};
+
+/*
+ * Eight bytes at a time (SWAR, as in "Bit Twiddling Hacks"): whether a
+ * word holds a byte that ends a run of plain string bytes.  Strings are
+ * most of a record, so this is where the scanner spends its time.
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+#define HASZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+
+static inline uint64_t
+load8(const unsigned char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	return x;
+}
+
+/* A quote or a backslash. */
+static inline int
+word_has_stop(uint64_t x)
+{
+	return (HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'))) != 0;
+}
+
+/* Anything but printable ASCII other than quote and backslash. */
+static inline int
+word_not_plain(uint64_t x)
+{
+	return ((((x) - ONES * 0x20) & ~(x)) | HASZERO(x ^ (ONES * '"')) |
+	    HASZERO(x ^ (ONES * '\\')) | x) & HIGHS ? 1 : 0;
+}
+
 /* Hex digit values plus one, so that 0 means "not a hex digit". */
 static const unsigned char hexd1[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
@@ -159,11 +197,9 @@ scan_string(const unsigned char **sp, const unsigned char *end,
 	size_t k;
 
 	for (;;) {
-		/* The common case: runs of plain ASCII, four at a time. */
-		while (end - s >= 4 && strclass[s[0]] == C_PLAIN &&
-		    strclass[s[1]] == C_PLAIN && strclass[s[2]] == C_PLAIN &&
-		    strclass[s[3]] == C_PLAIN)
-			s += 4;
+		/* The common case: runs of plain ASCII, eight at a time. */
+		while (end - s >= 8 && !word_not_plain(load8(s)))
+			s += 8;
 		while (s < end && strclass[*s] == C_PLAIN)
 			s++;
 		if (s >= end) {
@@ -410,12 +446,8 @@ skip_string(const unsigned char *s, const unsigned char *end, int *esc)
 {
 	s++;
 	for (;;) {
-		while (end - s >= 4 && strclass[s[0]] != C_QUOTE &&
-		    strclass[s[0]] != C_BSLASH &&
-		    strclass[s[1]] != C_QUOTE && strclass[s[1]] != C_BSLASH &&
-		    strclass[s[2]] != C_QUOTE && strclass[s[2]] != C_BSLASH &&
-		    strclass[s[3]] != C_QUOTE && strclass[s[3]] != C_BSLASH)
-			s += 4;
+		while (end - s >= 8 && !word_has_stop(load8(s)))
+			s += 8;
 		while (s < end && *s != '"' && *s != '\\')
 			s++;
 		if (s >= end)
@@ -450,14 +482,14 @@ skip_value(const unsigned char *s, const unsigned char *end,
 		*type = *s == '{' ? TIDE_JSON_OBJECT : TIDE_JSON_ARRAY;
 		depth = 0;
 		while (s < end) {
-			switch (*s) {
-			case '"':
+			switch (nestclass[*s]) {
+			case 1:
 				s = skip_string(s, end, NULL);
 				continue;
-			case '{': case '[':
+			case 2:
 				depth++;
 				break;
-			case '}': case ']':
+			case 3:
 				if (--depth == 0)
 					return s + 1;
 				break;
@@ -561,16 +593,32 @@ obj_find(const struct tide_json_val *obj, const char *name, size_t len,
 	return found;
 }
 
-/* The top-level value of doc[0..n). */
+/*
+ * The top-level value of doc[0..n).  A checked document ends with it, so
+ * trimming whitespace finds its end without a pass over it.
+ */
 static void
 doc_val(const char *doc, size_t n, struct tide_json_val *v)
 {
-	const unsigned char *s = (const unsigned char *)doc, *end = s + n, *e;
+	const unsigned char *s = (const unsigned char *)doc, *end = s + n;
 
 	s = skip_ws(s, end);
-	e = skip_value(s, end, &v->type);
+	while (end > s && wsclass[end[-1]])
+		end--;
+	v->type = TIDE_JSON_NONE;
+	if (s < end) {
+		switch (*s) {
+		case '{': v->type = TIDE_JSON_OBJECT; break;
+		case '[': v->type = TIDE_JSON_ARRAY; break;
+		case '"': v->type = TIDE_JSON_STRING; break;
+		case 't': v->type = TIDE_JSON_TRUE; break;
+		case 'f': v->type = TIDE_JSON_FALSE; break;
+		case 'n': v->type = TIDE_JSON_NULL; break;
+		default: v->type = TIDE_JSON_NUMBER; break;
+		}
+	}
 	v->p = (const char *)s;
-	v->len = (size_t)(e - s);
+	v->len = (size_t)(end - s);
 }
 
 int
@@ -1147,6 +1195,66 @@ tide_json_write_int(struct tide_buf *b, int64_t v)
 	return tide_buf_addi64(b, v);
 }
 
+static const double pow10tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * The fast path of tide_json_fmt_double(), giving the very bytes "%.15g"
+ * would when that round-trips, without snprintf and strtod (ten times
+ * the cost).  In 1e-4 <= |d| < 1e15 "%g" uses plain notation, and if some
+ * m * 10^-k with m < 10^15 reads back as d, rounding d to 15 digits gives
+ * that decimal, so the smallest such k yields "%.15g"'s digits.  m / 10^k
+ * is what strtod makes of the decimal: both are exact (m < 2^53,
+ * 10^k <= 10^22) and the division rounds correctly.  Returns 0 when d is
+ * outside the range or needs more digits.
+ */
+static int
+fmt_short(char *out, double d)
+{
+	char dig[24], *w = out;
+	double a = fabs(d), m;
+	int k, nd, i;
+	uint64_t u;
+
+	if (a < 1e-4 || a >= 1e15)
+		return 0;
+	for (k = 1; k <= 22; k++) {
+		m = nearbyint(a * pow10tab[k]);
+		if (m >= 1e15)
+			return 0;
+		if (m / pow10tab[k] == a)
+			break;
+	}
+	if (k > 22)
+		return 0;
+	u = (uint64_t)m;
+	nd = 0;
+	do {
+		dig[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (d < 0)
+		*w++ = '-';
+	if (nd <= k) {
+		*w++ = '0';
+		*w++ = '.';
+		for (i = nd; i < k; i++)
+			*w++ = '0';
+		while (nd > 0)
+			*w++ = dig[--nd];
+	} else {
+		for (i = nd; i > k; i--)
+			*w++ = dig[i - 1];
+		*w++ = '.';
+		for (; i > 0; i--)
+			*w++ = dig[i - 1];
+	}
+	*w = '\0';
+	return (int)(w - out);
+}
+
 size_t
 tide_json_fmt_double(char *out, double d)
 {
@@ -1171,6 +1279,8 @@ tide_json_fmt_double(char *out, double d)
 	/* 2^53: every integer below it is exact and printed in full. */
 	if (fabs(d) < 9007199254740992.0 && d == trunc(d))
 		return (size_t)snprintf(out, 32, "%lld", (long long)d);
+	if ((n = fmt_short(out, d)) > 0)
+		return (size_t)n;
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		n = snprintf(out, 32, fmts[i], d);
 		if (strtod(out, &e) == d)

@@ -1040,6 +1040,61 @@ START_TEST(test_json_write_double_round_trips)
 }
 END_TEST
 
+/* The specified form: the first of %.15g, %.16g, %.17g that reads back. */
+static void
+ref_fmt(char *out, double d)
+{
+	static const char *fmts[] = { "%.15g", "%.16g", "%.17g" };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(out, 32, fmts[i], d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+}
+
+START_TEST(test_json_fmt_double_matches_the_reference_form)
+{
+	uint64_t x = 88172645463325252ULL;
+	char got[32], want[32];
+	double d;
+	int i, bad = 0;
+
+	for (i = 0; i < 60000; i++) {
+		switch (i % 6) {
+		case 0:
+			d = (double)(i - 30000) / 100;
+			break;
+		case 1:
+			d = (double)i / 7;
+			break;
+		case 2:
+			d = (double)(i * 37 % 100003) / 1e5 + 1e-4;
+			break;
+		default:
+			/* xorshift64: doubles from random bit patterns. */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			memcpy(&d, &x, sizeof(d));
+			if (i % 6 == 4)	/* mostly the plain-notation range */
+				d = ldexp(fabs(d) / pow(2, ilogb(d)),
+				    (int)(x % 64) - 14);
+			break;
+		}
+		if (isnan(d) || isinf(d) || (d == trunc(d) &&
+		    fabs(d) < 9007199254740992.0))
+			continue;
+		tide_json_fmt_double(got, d);
+		ref_fmt(want, d);
+		if (strcmp(got, want) != 0 && bad++ < 5)
+			fprintf(stderr, "%.17g: %s, want %s\n", d, got, want);
+	}
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 /* Append rec and add "x":1; the result as a C string in a static. */
 static const char *
 append_x(const char *r, int addkey)
@@ -1160,6 +1215,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_write_str_over_cap_leaves_buffer);
 	tcase_add_test(tc, test_json_write_int);
 	tcase_add_test(tc, test_json_write_double_round_trips);
+	tcase_add_test(tc, test_json_fmt_double_matches_the_reference_form);
 	tcase_add_test(tc, test_jobj_append_keeps_original_bytes);
 	tcase_add_test(tc, test_jobj_append_rejects_non_objects);
 	tcase_add_test(tc, test_jobj_builds_objects);
