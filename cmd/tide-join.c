@@ -346,7 +346,8 @@ load_table(int *status)
 		free(t);
 		tide_usage_error("%s", err.msg);
 	}
-	r = tide_table_load(t, conf.table, conf.fmt, conf.maxrec, table_bad,
+	/* --max-record bounds stream records; table rows keep the default. */
+	r = tide_table_load(t, conf.table, conf.fmt, 0, table_bad,
 	    (void *)conf.table, &err);
 	if (r < 0) {
 		tide_warn("table '%s': %s", conf.table, err.msg);

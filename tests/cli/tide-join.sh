@@ -1,0 +1,514 @@
+#!/bin/sh
+# tide-join: exact output for small tables (CSV and NDJSON; inner, left,
+# anti, multi-key, as-of), results against sqlite3 on tide-gen data, bad
+# input and bad table rows, SIGHUP and --watch reloads, usage errors, and
+# the man page's EXAMPLES.
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless sqlite3
+
+D=$T_DIR
+cat >"$D/cust.csv" <<'EOF'
+account,risk_score,segment,credit_limit
+a1,0.12,retail,5000
+a2,0.87,gold,20000
+a3,0.5,,1000
+007,0.9,"odd, quoted",100
+EOF
+cat >"$D/cust.ndjson" <<'EOF'
+{"account":"a1","risk_score":0.12,"segment":"retail","credit_limit":5000}
+{"account":"a2","risk_score":0.87,"segment":"gold","credit_limit":20000}
+{"account":"a3","risk_score":0.5,"segment":null,"credit_limit":1000}
+{"account":"007","risk_score":0.9,"segment":"odd, quoted","credit_limit":100}
+EOF
+cat >"$D/tx.ndjson" <<'EOF'
+{"ts":1,"account":"a1","amount":10}
+{"ts":2,"account":"a9","amount":5}
+{"ts":3, "account" : "a2" ,"amount":7.5 }
+{"ts":4,"account":"007"}
+{"ts":5,"account":7}
+{}
+EOF
+
+# --- exact output: plain joins ------------------------------------------------
+
+T_IN=$D/tx.ndjson
+t_run "inner join, csv table" tide-join -T "$D/cust.csv" --on account
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"risk_score":0.12,"segment":"retail","credit_limit":5000}
+{"ts":3, "account" : "a2" ,"amount":7.5,"risk_score":0.87,"segment":"gold","credit_limit":20000}
+{"ts":4,"account":"007","risk_score":0.9,"segment":"odd, quoted","credit_limit":100}
+EOF
+t_stderr_has "line 6: key field 'account' is missing"
+
+t_run "inner join, ndjson table gives the same" tide-join -T "$D/cust.ndjson" --on account
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"risk_score":0.12,"segment":"retail","credit_limit":5000}
+{"ts":3, "account" : "a2" ,"amount":7.5,"risk_score":0.87,"segment":"gold","credit_limit":20000}
+{"ts":4,"account":"007","risk_score":0.9,"segment":"odd, quoted","credit_limit":100}
+EOF
+
+t_run "left join with --select, --prefix, --default, --miss-field" \
+	tide-join -T "$D/cust.csv" --on account --left --select segment,risk_score \
+	--prefix c_ --default segment=unknown --default risk_score=0.5 --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"c_segment":"retail","c_risk_score":0.12,"why":null}
+{"ts":2,"account":"a9","amount":5,"c_segment":"unknown","c_risk_score":0.5,"why":"no_match"}
+{"ts":3, "account" : "a2" ,"amount":7.5,"c_segment":"gold","c_risk_score":0.87,"why":null}
+{"ts":4,"account":"007","c_segment":"odd, quoted","c_risk_score":0.9,"why":null}
+{"ts":5,"account":7,"c_segment":"unknown","c_risk_score":0.5,"why":"no_match"}
+{"c_segment":"unknown","c_risk_score":0.5,"why":"no_key"}
+EOF
+t_stderr_empty
+
+t_run "left join, an empty csv cell is null" tide-join -T "$D/cust.csv" --on account --left --select segment
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"segment":"retail"}
+{"ts":2,"account":"a9","amount":5,"segment":null}
+{"ts":3, "account" : "a2" ,"amount":7.5,"segment":"gold"}
+{"ts":4,"account":"007","segment":"odd, quoted"}
+{"ts":5,"account":7,"segment":null}
+{"segment":null}
+EOF
+
+t_run "anti join keeps the record's bytes" tide-join -T "$D/cust.csv" --on account --anti
+t_status 0
+t_stdout <<'EOF'
+{"ts":2,"account":"a9","amount":5}
+{"ts":5,"account":7}
+EOF
+
+# Keys compare as text: the string "42" and the number 42 (or 42.0) meet;
+# "007" and 7 do not.
+cat >"$D/num.ndjson" <<'EOF'
+{"id":42,"name":"forty-two"}
+{"id":"x\"y","name":"quote"}
+{"id":true,"name":"yes"}
+EOF
+printf '%s\n' '{"k":"42"}' '{"k":42.0}' '{"k":4.2e1}' '{"k":"x\u0022y"}' '{"k":true}' '{"k":"true"}' '{"k":43}' >"$D/nums"
+T_IN=$D/nums
+t_run "keys compare by their text" tide-join -T "$D/num.ndjson" --on k=id
+t_status 0
+t_stdout <<'EOF'
+{"k":"42","name":"forty-two"}
+{"k":42.0,"name":"forty-two"}
+{"k":4.2e1,"name":"forty-two"}
+{"k":"x\u0022y","name":"quote"}
+{"k":true,"name":"yes"}
+{"k":"true","name":"yes"}
+EOF
+
+# Multi-key, with a differently named table field and nested stream field.
+cat >"$D/limits.csv" <<'EOF'
+acct,country,limit
+a1,US,100
+a1,GB,200
+a2,US,300
+EOF
+printf '%s\n' '{"a":{"id":"a1"},"country":"GB"}' '{"a":{"id":"a1"},"country":"FR"}' '{"a":{"id":"a2"},"country":"US"}' '{"a":{"id":"a2"}}' >"$D/mk"
+T_IN=$D/mk
+t_run "multi-key left join" tide-join -T "$D/limits.csv" --on a.id=acct,country --left --miss-field m
+t_status 0
+t_stdout <<'EOF'
+{"a":{"id":"a1"},"country":"GB","limit":200,"m":null}
+{"a":{"id":"a1"},"country":"FR","limit":null,"m":"no_match"}
+{"a":{"id":"a2"},"country":"US","limit":300,"m":null}
+{"a":{"id":"a2"},"limit":null,"m":"no_key"}
+EOF
+
+# A later table row with the same key replaces the earlier one.
+printf 'account,v\na1,1\na1,2\n' >"$D/dup.csv"
+T_IN=$D/tx.ndjson
+t_run "last table row per key wins" tide-join -T "$D/dup.csv" --on account
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"v":2}
+EOF
+
+# Collisions: an error per record, or --overwrite replaces the stream's field.
+printf '%s\n' '{"account":"a1","segment":"mine","n":1}' '{"account":"a2","n":2}' >"$D/coll"
+T_IN=$D/coll
+t_run "field collision is a bad record" tide-join -T "$D/cust.csv" --on account --select segment
+t_status 0
+t_stdout <<'EOF'
+{"account":"a2","n":2,"segment":"gold"}
+EOF
+t_stderr_has "line 1: field 'segment' is also a table field (--overwrite replaces it)"
+
+t_run "--overwrite replaces the stream's field" tide-join -T "$D/cust.csv" --on account --select segment --overwrite
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","n":1,"segment":"retail"}
+{"account":"a2","n":2,"segment":"gold"}
+EOF
+
+t_run "--strict stops at a collision" tide-join -T "$D/cust.csv" --on account --select segment --strict
+t_status 65
+t_stdout </dev/null
+
+# --- as-of joins ---------------------------------------------------------------
+
+cat >"$D/hist.csv" <<'EOF'
+account,valid_from,risk_score
+a1,2026-11-01T00:00:00Z,0.1
+a1,2026-11-03T00:00:00Z,0.3
+a1,2026-11-02T00:00:00Z,0.2
+a2,1793491200000,0.7
+EOF
+cat >"$D/ev" <<'EOF'
+{"ts":"2026-10-31T23:59:59.999Z","account":"a1"}
+{"ts":"2026-11-01T00:00:00Z","account":"a1"}
+{"ts":"2026-11-02T11:00:00Z","account":"a1"}
+{"ts":"2026-11-02T13:00:00Z","account":"a1"}
+{"ts":1793577600,"account":"a1"}
+{"ts":1793491200000,"account":"a2"}
+{"ts":"2026-11-09T00:00:00Z","account":"a3"}
+EOF
+T_IN=$D/ev
+t_run "as-of backward" tide-join -T "$D/hist.csv" --on account --as-of ts \
+	--table-time valid_from --left --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"ts":"2026-10-31T23:59:59.999Z","account":"a1","valid_from":null,"risk_score":null,"why":"before_first_version"}
+{"ts":"2026-11-01T00:00:00Z","account":"a1","valid_from":"2026-11-01T00:00:00Z","risk_score":0.1,"why":null}
+{"ts":"2026-11-02T11:00:00Z","account":"a1","valid_from":"2026-11-02T00:00:00Z","risk_score":0.2,"why":null}
+{"ts":"2026-11-02T13:00:00Z","account":"a1","valid_from":"2026-11-02T00:00:00Z","risk_score":0.2,"why":null}
+{"ts":1793577600,"account":"a1","valid_from":"2026-11-02T00:00:00Z","risk_score":0.2,"why":null}
+{"ts":1793491200000,"account":"a2","valid_from":1793491200000,"risk_score":0.7,"why":null}
+{"ts":"2026-11-09T00:00:00Z","account":"a3","valid_from":null,"risk_score":null,"why":"no_match"}
+EOF
+
+t_run "as-of forward" tide-join -T "$D/hist.csv" --on account --as-of ts \
+	--table-time valid_from --direction forward --select risk_score
+t_status 0
+t_stdout <<'EOF'
+{"ts":"2026-10-31T23:59:59.999Z","account":"a1","risk_score":0.1}
+{"ts":"2026-11-01T00:00:00Z","account":"a1","risk_score":0.1}
+{"ts":"2026-11-02T11:00:00Z","account":"a1","risk_score":0.3}
+{"ts":"2026-11-02T13:00:00Z","account":"a1","risk_score":0.3}
+{"ts":1793577600,"account":"a1","risk_score":0.2}
+{"ts":1793491200000,"account":"a2","risk_score":0.7}
+EOF
+
+t_run "as-of nearest within a tolerance" tide-join -T "$D/hist.csv" --on account --as-of ts \
+	--table-time valid_from --direction nearest --tolerance 12h --select risk_score \
+	--left --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"ts":"2026-10-31T23:59:59.999Z","account":"a1","risk_score":0.1,"why":null}
+{"ts":"2026-11-01T00:00:00Z","account":"a1","risk_score":0.1,"why":null}
+{"ts":"2026-11-02T11:00:00Z","account":"a1","risk_score":0.2,"why":null}
+{"ts":"2026-11-02T13:00:00Z","account":"a1","risk_score":0.3,"why":null}
+{"ts":1793577600,"account":"a1","risk_score":0.2,"why":null}
+{"ts":1793491200000,"account":"a2","risk_score":0.7,"why":null}
+{"ts":"2026-11-09T00:00:00Z","account":"a3","risk_score":null,"why":"no_match"}
+EOF
+
+printf '%s\n' '{"account":"a1"}' '{"ts":"soon","account":"a1"}' '{"ts":null,"account":"a1"}' '{"ts":"2026-11-05T00:00:00Z","account":"a1"}' >"$D/badev"
+T_IN=$D/badev
+t_run "as-of: records without a usable time are bad" tide-join -T "$D/hist.csv" \
+	--on account --as-of ts --table-time valid_from --select risk_score --left
+t_status 0
+t_stdout <<'EOF'
+{"ts":"2026-11-05T00:00:00Z","account":"a1","risk_score":0.3}
+EOF
+t_stderr_has "line 1: time field 'ts' is missing"
+t_stderr_has "line 2: field 'ts' is not a time: \"soon\""
+t_stderr_has "line 3: time field 'ts' is missing"
+
+# --- bad input -------------------------------------------------------------------
+
+printf '%s\n' 'not json' '[1,2]' '"a1"' '{"account":null}' '{"account":{"id":1}}' \
+	'{"account":["a1"]}' '{"account":"a1","x":1' '{"account":"a1"}' >"$D/bad"
+printf '{"account":"a1","pad":"%0100d"}\n' 0 >>"$D/bad"
+T_IN=$D/bad
+t_run "bad records are reported, counted and skipped" tide-join -T "$D/cust.csv" \
+	--on account --select risk_score --max-record 64 --dead-letter "$D/dead"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","risk_score":0.12}
+EOF
+t_stderr_has "line 1: not valid JSON"
+t_stderr_has "line 2: not a JSON object"
+t_stderr_has "line 3: not a JSON object"
+t_stderr_has "line 4: key field 'account' is null"
+t_stderr_has "line 5: key field 'account' is an object"
+t_stderr_has "line 6: key field 'account' is an array"
+t_stderr_has "line 7: not valid JSON"
+t_stderr_has "line 9: record longer than 64 bytes"
+t_stderr_has "8 bad records skipped"
+t_ok "dead-letter file holds the 8 bad records" test "$(wc -l <"$D/dead")" -eq 8
+t_ok "dead-letter line keeps the raw record and reason" grep -qF \
+	'{"source":"-","line":4,"error":"key field '"'"'account'"'"' is null","raw":"{\"account\":null}"}' "$D/dead"
+
+t_run "left join still rejects a key of the wrong type" tide-join -T "$D/cust.csv" \
+	--on account --left --select risk_score
+t_status 0
+t_stderr_has "line 5: key field 'account' is an object"
+
+t_run "--strict: the first bad record exits 65" tide-join -T "$D/cust.csv" --on account --strict
+t_status 65
+t_stderr_has "line 1: not valid JSON"
+t_stdout </dev/null
+
+t_run "--anti: a record without a key is bad" tide-join -T "$D/cust.csv" --on account --anti
+t_status 0
+t_stderr_has "line 4: key field 'account' is null"
+
+# --- bad tables --------------------------------------------------------------------
+
+cat >"$D/badt.csv" <<'EOF'
+account,risk_score
+a1,0.1
+a2,0.2,extra
+,0.3
+a4,"0.4"x
+a5,0.5
+EOF
+T_IN=$D/tx.ndjson
+t_run "bad table rows are reported with file and line, then skipped" \
+	tide-join -T "$D/badt.csv" --on account --anti
+t_status 0
+t_stdout <<'EOF'
+{"ts":2,"account":"a9","amount":5}
+{"ts":3, "account" : "a2" ,"amount":7.5 }
+{"ts":4,"account":"007"}
+{"ts":5,"account":7}
+EOF
+t_stderr_has "$D/badt.csv: line 3: wrong number of fields"
+t_stderr_has "$D/badt.csv: line 4: key field 'account' is null"
+t_stderr_has "$D/badt.csv: line 5: bad quoting"
+
+t_run "bad table row under --strict: the load fails" tide-join -T "$D/badt.csv" --on account --strict
+t_status 65
+t_stderr_has "table '$D/badt.csv': line 3: wrong number of fields"
+t_stdout </dev/null
+
+printf '%s\n' '{"account":"a1","v":1}' '{"account":"a2","v":2' '[3]' '{"v":4}' >"$D/badt.ndjson"
+t_run "bad ndjson table rows" tide-join -T "$D/badt.ndjson" --on account
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"v":1}
+EOF
+t_stderr_has "$D/badt.ndjson: line 2: not valid JSON"
+t_stderr_has "$D/badt.ndjson: line 3: not a JSON object"
+t_stderr_has "$D/badt.ndjson: line 4: key field 'account' is missing"
+
+t_run "missing table file exits 74" tide-join -T "$D/nope.csv" --on account
+t_status 74
+t_stderr_has "table '$D/nope.csv': No such file or directory"
+
+printf 'a,"b\n1,2\n' >"$D/open.csv"
+t_run "broken csv header fails the load" tide-join -T "$D/open.csv" --on a
+t_status 65
+
+printf 'account,valid_from\na1,never\n' >"$D/badh.csv"
+t_run "as-of table row with a bad time, --strict" tide-join -T "$D/badh.csv" --on account \
+	--as-of ts --table-time valid_from --strict
+t_status 65
+t_stderr_has "line 2: time field 'valid_from' is not a time: \"never\""
+
+# --- usage errors --------------------------------------------------------------------
+
+T_IN=/dev/null
+for args in "--on account" "-T $D/cust.csv" "-T $D/cust.csv --on account --left --anti" \
+	"-T $D/cust.csv --on account --default x=1" "-T $D/cust.csv --on account --miss-field m" \
+	"-T $D/cust.csv --on account --as-of ts" "-T $D/cust.csv --on account --direction sideways" \
+	"-T $D/cust.csv --on account --as-of ts --table-time t --tolerance 5x" \
+	"-T $D/cust.csv --on account --tolerance 1s" "-T $D/cust.csv --on account,,x" \
+	"-T $D/cust.csv --on =x" "-T $D/cust.csv --on account --left --default nosuch=1" \
+	"-T $D/cust.csv --on account --bogus" "-T $D/cust.csv --on account --table-format xml"; do
+	# shellcheck disable=SC2086
+	t_run "usage: $args" tide-join $args
+	t_status 64
+done
+
+t_run "-h" tide-join -h
+t_status 0
+t_ok "-h shows the usage line" grep -q '^usage: tide-join ' "$T_OUT"
+
+# --- against sqlite3 on tide-gen data ---------------------------------------------------
+
+if command -v tide-gen >/dev/null 2>&1; then
+	tide-gen --seed 3 --accounts 100 --format csv customers >"$D/c.csv"
+	tide-gen --seed 5 --accounts 130 --count 800 --step 1m --start 2026-10-31T23:00:00Z \
+		transactions >"$D/t.ndjson"
+	tide-gen --seed 5 --accounts 130 --count 800 --step 1m --start 2026-10-31T23:00:00Z \
+		--format csv transactions >"$D/t.csv"
+	tide-gen --seed 3 --accounts 100 --versions 4 --version-gap 2h --format csv customers >"$D/h.csv"
+	awk -F, 'NR == 1 { print "account,country,daily_limit"; next }
+		{ print $1 ",US," NR * 10; if (NR % 3) print $1 ",GB," NR * 7 }' "$D/c.csv" >"$D/l.csv"
+	sqlite3 "$D/db" <<EOF
+CREATE TABLE c(account TEXT, risk_score NUMERIC, segment TEXT, credit_limit INTEGER);
+CREATE TABLE t(ts INTEGER, account TEXT, merchant TEXT, amount NUMERIC, country TEXT, card_present TEXT);
+CREATE TABLE h(account TEXT, risk_score NUMERIC, segment TEXT, credit_limit INTEGER, valid_from INTEGER);
+CREATE TABLE l(account TEXT, country TEXT, daily_limit INTEGER);
+.import --csv --skip 1 $D/c.csv c
+.import --csv --skip 1 $D/t.csv t
+.import --csv --skip 1 $D/h.csv h
+.import --csv --skip 1 $D/l.csv l
+EOF
+	TX="'ts',t.ts,'account',t.account,'merchant',t.merchant,'amount',t.amount,'country',t.country,'card_present',json(t.card_present)"
+	q() { sqlite3 "$D/db" "$1" >"$D/expect"; }
+
+	T_IN=$D/t.ndjson
+	q "SELECT json_object($TX,'risk_score',c.risk_score,'segment',c.segment,'credit_limit',c.credit_limit)
+	   FROM t JOIN c ON c.account = t.account ORDER BY t.rowid"
+	t_ok "oracle: inner join has matches and misses" test "$(wc -l <"$D/expect")" -gt 100 -a "$(wc -l <"$D/expect")" -lt 800
+	t_run "oracle: inner join" tide-join -T "$D/c.csv" --on account
+	t_status 0
+	t_stdout_file "$D/expect"
+
+	q "SELECT json_object($TX,'risk_score',c.risk_score,'segment',c.segment,'credit_limit',c.credit_limit)
+	   FROM t LEFT JOIN c ON c.account = t.account ORDER BY t.rowid"
+	t_run "oracle: left join" tide-join -T "$D/c.csv" --on account --left
+	t_status 0
+	t_stdout_file "$D/expect"
+
+	q "SELECT json_object($TX) FROM t WHERE NOT EXISTS
+	   (SELECT 1 FROM c WHERE c.account = t.account) ORDER BY t.rowid"
+	t_run "oracle: anti join" tide-join -T "$D/c.csv" --on account --anti
+	t_status 0
+	t_stdout_file "$D/expect"
+
+	q "SELECT json_object($TX,'daily_limit',l.daily_limit) FROM t LEFT JOIN l
+	   ON l.account = t.account AND l.country = t.country ORDER BY t.rowid"
+	t_ok "oracle: multi-key join has matches" grep -q '"daily_limit":[0-9]' "$D/expect"
+	t_run "oracle: multi-key left join" tide-join -T "$D/l.csv" --on account,country --left
+	t_status 0
+	t_stdout_file "$D/expect"
+
+	ASOF="(SELECT %s FROM h WHERE h.account = t.account AND h.valid_from <= t.ts
+	       ORDER BY h.valid_from DESC LIMIT 1)"
+	# shellcheck disable=SC2059
+	q "SELECT json_object($TX,'risk_score',$(printf "$ASOF" h.risk_score),
+	   'valid_from',$(printf "$ASOF" h.valid_from)) FROM t ORDER BY t.rowid"
+	t_ok "oracle: as-of has misses" grep -q '"valid_from":null' "$D/expect"
+	t_ok "oracle: as-of picks many versions" test "$(grep -o '"valid_from":[0-9]*' \
+		"$D/expect" | sort -u | wc -l)" -gt 3
+	t_run "oracle: as-of left join" tide-join -T "$D/h.csv" --on account --as-of ts \
+		--table-time valid_from --select risk_score,valid_from --left
+	t_status 0
+	t_stdout_file "$D/expect"
+
+	# shellcheck disable=SC2059
+	q "SELECT json_object($TX,'risk_score',$(printf "$ASOF" h.risk_score))
+	   FROM t WHERE EXISTS $(printf "$ASOF" 1) ORDER BY t.rowid"
+	t_run "oracle: as-of inner join" tide-join -T "$D/h.csv" --on account --as-of ts \
+		--table-time valid_from --select risk_score
+	t_status 0
+	t_stdout_file "$D/expect"
+fi
+
+# --- reloads ------------------------------------------------------------------------------
+
+# Feed records one at a time through a fifo and wait for each output line.
+wait_lines() {
+	_i=0
+	while [ "$(wc -l <"$D/rl.out")" -lt "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+reload_test() {
+	name=$1
+	shift
+	printf 'account,v\na1,old\n' >"$D/rl.csv"
+	rm -f "$D/rl.fifo"
+	mkfifo "$D/rl.fifo"
+	: >"$D/rl.out"
+	tide-join -T "$D/rl.csv" --on account "$@" <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
+	pid=$!
+	exec 8>"$D/rl.fifo"
+	echo '{"account":"a1","n":1}' >&8
+	wait_lines 1
+	# A new file, renamed into place, as editors and deploys do.
+	printf 'account,v\na1,new\na2,two\n' >"$D/rl.tmp"
+	touch -d '2001-01-01' "$D/rl.tmp"
+	mv "$D/rl.tmp" "$D/rl.csv"
+	case $name in
+	sighup) kill -HUP $pid ;;
+	watch) sleep 1.5 ;;
+	esac
+	sleep 0.3
+	echo '{"account":"a1","n":2}' >&8
+	echo '{"account":"a2","n":3}' >&8
+	wait_lines 3
+	exec 8>&-
+	wait $pid
+	T_RC=$?
+	T_NAME="reload on $name"
+	cp "$D/rl.out" "$T_OUT"
+	cp "$D/rl.err" "$T_ERR"
+	t_status 0
+	t_stdout <<'EOF'
+{"account":"a1","n":1,"v":"old"}
+{"account":"a1","n":2,"v":"new"}
+{"account":"a2","n":3,"v":"two"}
+EOF
+}
+reload_test sighup
+reload_test watch --watch
+
+# A reload that fails keeps the old table.
+printf 'account,v\na1,old\n' >"$D/rl.csv"
+rm -f "$D/rl.fifo"
+mkfifo "$D/rl.fifo"
+: >"$D/rl.out"
+tide-join -T "$D/rl.csv" --on account --strict --stats <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
+pid=$!
+exec 8>"$D/rl.fifo"
+echo '{"account":"a1"}' >&8
+wait_lines 1
+printf 'account,v\na1,new,extra\n' >"$D/rl.csv"
+kill -HUP $pid
+sleep 0.3
+echo '{"account":"a1"}' >&8
+wait_lines 2
+exec 8>&-
+wait $pid
+T_RC=$?
+T_NAME="failed reload keeps the old table"
+cp "$D/rl.out" "$T_OUT"
+cp "$D/rl.err" "$T_ERR"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","v":"old"}
+{"account":"a1","v":"old"}
+EOF
+t_stderr_has "reload failed, keeping the old table"
+t_stderr_has "reloads 0 (failed 1)"
+
+# --- the man page's EXAMPLES run -------------------------------------------------------------
+
+if [ -f "$T_ROOT/man/tide-join.1" ]; then
+	# Each example is a .Dl or .Bd -literal block after .Sh EXAMPLES; run
+	# the ones marked runnable with their data.
+	mkdir -p "$D/ex"
+	cp "$D/cust.csv" "$D/ex/customers.csv"
+	cp "$D/hist.csv" "$D/ex/customers-history.csv"
+	awk '/^\.Sh EXAMPLES/ { on = 1; next } /^\.Sh / { on = 0 }
+		on && /^\.Bd -literal/ { lit = 1; cmd = ""; next }
+		on && /^\.Ed/ { lit = 0; print cmd; next }
+		on && lit { sub(/\\$/, ""); cmd = cmd $0 " " }' "$T_ROOT/man/tide-join.1" |
+		sed 's/\\e/\\/g' >"$D/ex/cmds"
+	n=0
+	while IFS= read -r cmd; do
+		n=$((n + 1))
+		(cd "$D/ex" && sh -c "$cmd") >"$D/ex/out" 2>"$D/ex/err"
+		T_RC=$?
+		T_NAME="man EXAMPLE $n: $cmd"
+		cp "$D/ex/err" "$T_ERR"
+		t_status 0
+		t_ok "man EXAMPLE $n gives output" test -s "$D/ex/out"
+	done <"$D/ex/cmds"
+	t_ok "man page has runnable EXAMPLES" test "$n" -ge 3
+fi
+
+t_done
