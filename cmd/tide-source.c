@@ -1,0 +1,1275 @@
+/*
+ * tide-source: records in, from Kafka topics or from files, as NDJSON on
+ * stdout.
+ *
+ * Kafka: without -G the partitions are assigned directly and their ranges
+ * (-o, --from, --to, -e) resolved once at start (lib/offsets.h), so a
+ * bounded read always ends.  With -G the group assigns partitions and an
+ * offset is committed only after its record has been written to stdout and
+ * flushed: a crash re-delivers, never skips.
+ *
+ * Messages are taken in batches from the consumer queue without waiting;
+ * only when nothing is ready is the output flushed (and offsets committed)
+ * before a blocking wait, so output is never held back while the topic is
+ * quiet and never written line by line while it is busy.
+ *
+ * Files: NDJSON or CSV (by --format, else by the name: .csv), either
+ * zstd-compressed (by content); each line or row becomes a record, bad
+ * ones follow the bad-input policy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <zstd.h>
+
+#include "bad.h"
+#include "buf.h"
+#include "csvrec.h"
+#include "envelope.h"
+#include "err.h"
+#include "exitcode.h"
+#include "json.h"
+#include "kconf.h"
+#include "offsets.h"
+#include "prog.h"
+#include "rio.h"
+#include "time.h"
+#include "xalloc.h"
+
+#define BATCH		1024
+#define POLL_MS		100	/* longest wait: how soon a signal is seen */
+#define COMMIT_MS	1000	/* commit at least this often under load */
+
+enum {
+	OPT_FROM = TIDE_OPT_LONG,
+	OPT_TO,
+	OPT_IDLE,
+	OPT_DRYRUN,
+	OPT_STATS,
+	OPT_MDTIMEOUT,
+	OPT_FORMAT,
+	OPT_MAXREC,
+	OPT_STRICT,
+	OPT_DEAD,
+	OPT_DUMPCONF,
+};
+
+static const struct tide_opt opts[] = {
+	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
+	{ 't', "topic", "topic", "topic to read; ^regex for a pattern (repeatable)" },
+	{ 'p', "partitions", "list", "partitions to read, e.g. 0,2,4-7 (default all)" },
+	{ 'o', "offset", "offset", "start at beginning, end, stored, N or -N (N before the end)" },
+	{ OPT_FROM, "from", "time", "start at the first message at or after time" },
+	{ OPT_TO, "to", "time", "stop before the first message at or after time" },
+	{ 'e', "exit", NULL, "exit at the end of every partition as of start" },
+	{ 'c', "count", "n", "exit after n records" },
+	{ OPT_IDLE, "idle-timeout", "duration", "exit after no record for duration" },
+	{ OPT_DRYRUN, "dry-run", NULL, "print the resolved partition ranges and exit" },
+	{ 'G', "group", "group", "read as a member of consumer group (balanced)" },
+	{ 'J', "envelope", NULL, "write each message as the JSON envelope" },
+	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
+	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
+	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
+	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_DUMPCONF, "dump-config", NULL, "print the effective librdkafka settings and exit" },
+	{ OPT_FORMAT, "format", "format", "file input format: ndjson or csv (default by name)" },
+	{ OPT_MAXREC, "max-record", "size", "longest accepted file record (default 16M)" },
+	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad file record" },
+	{ OPT_DEAD, "dead-letter", "file", "append bad file records to file" },
+	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ 'q', "quiet", NULL, "no warnings" },
+	{ 'v', "verbose", NULL, "more detail on stderr" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct tide_prog prog = {
+	"tide-source",
+	"[-eJqv] [-b brokers] [-t topic] ... [-p list] [-o offset] [--from time] "
+	    "[--to time] [-c n] [-G group] [-X prop=value] ... [file ...]",
+	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
+	    "write NDJSON.",
+	opts,
+};
+
+/* One partition being read. */
+struct part {
+	const char *topic;	/* in topics[] */
+	int32_t partition;
+	int64_t start, end;	/* end -1: none */
+	int done;		/* reached its end (or EOF under -G -e) */
+	int assigned;
+	int64_t next;		/* offset after the last record flushed */
+	int64_t committed;	/* last committed next */
+};
+
+static struct {
+	struct tide_kconf kc;
+	char **topics;
+	size_t ntopics;
+	int32_t *plist;
+	size_t nplist;
+	struct tide_offspec from, to;
+	int have_o, have_from, have_to;
+	int exit_eof, dryrun, envelope, stats, strict, dumpconf;
+	long long count;
+	int64_t idle_ms;
+	int64_t md_timeout;
+	const char *group;
+	const char *format;
+	const char *dead;
+	size_t maxrec;
+} o;
+
+static struct {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	struct part *parts;
+	size_t nparts, capparts;
+	size_t ndone;
+	size_t last;		/* index of the last part looked up */
+	struct tide_wout out;
+	struct tide_buf ob;
+	struct tide_env_hdr *hdrs;
+	size_t hdrcap;
+	uint64_t nin, nout, nbad;
+	int64_t t0;
+	int64_t lastcommit;
+	char lasterr[512];
+} s;
+
+static volatile sig_atomic_t stop_sig, stats_sig;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		stats_sig = 1;
+	else
+		stop_sig = 1;
+}
+
+static void
+print_stats(void)
+{
+	double secs = (double)(tide_mono_us() / 1000 - s.t0) / 1000.0;
+
+	fprintf(stderr, "%s: stats: records_in %" PRIu64 ", records_out %"
+	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f "
+	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, secs,
+	    secs > 0 ? (double)s.nout / secs : 0.0);
+}
+
+/* Output: a failed write ends the program; a closed pipe ends it quietly. */
+static void
+check_write(int r)
+{
+	if (r == 0)
+		return;
+	if (r == TIDE_EPIPE)
+		exit(TIDE_EX_OK);
+	tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
+}
+
+/* ---- Kafka ------------------------------------------------------------- */
+
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	/* Connection failures are reported once, by us, with an exit
+	 * status; librdkafka's own lines are detail for -v and -d. */
+	if (tide_verbose > 0 || o.kc.debug)
+		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
+		    fac, buf);
+}
+
+static void
+error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	(void)opaque;
+	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
+	if (rd_kafka_fatal_error(rk, NULL, 0))
+		tide_warn("fatal: %s", reason);
+	else
+		tide_info("%s: %s", rd_kafka_err2name(err), reason);
+}
+
+static struct part *
+part_find(const char *topic, int32_t partition)
+{
+	size_t i;
+
+	if (s.last < s.nparts && s.parts[s.last].partition == partition &&
+	    strcmp(s.parts[s.last].topic, topic) == 0)
+		return &s.parts[s.last];
+	for (i = 0; i < s.nparts; i++)
+		if (s.parts[i].partition == partition &&
+		    strcmp(s.parts[i].topic, topic) == 0) {
+			s.last = i;
+			return &s.parts[i];
+		}
+	return NULL;
+}
+
+static struct part *
+part_add(const char *topic, int32_t partition)
+{
+	struct part *p;
+	size_t i;
+
+	for (i = 0; i < o.ntopics; i++)
+		if (strcmp(o.topics[i], topic) == 0)
+			break;
+	if (i == o.ntopics) {
+		/* A topic matched by a pattern: keep its name. */
+		o.topics = tide_xreallocarray(o.topics, o.ntopics + 1,
+		    sizeof(*o.topics));
+		o.topics[o.ntopics++] = tide_xstrdup(topic);
+	}
+	if (s.nparts == s.capparts) {
+		s.capparts = s.capparts ? 2 * s.capparts : 16;
+		s.parts = tide_xreallocarray(s.parts, s.capparts,
+		    sizeof(*s.parts));
+	}
+	p = &s.parts[s.nparts++];
+	memset(p, 0, sizeof(*p));
+	p->topic = o.topics[i];
+	p->partition = partition;
+	p->end = -1;
+	p->next = p->committed = -1;
+	return p;
+}
+
+static void
+mark_done(struct part *p)
+{
+	if (!p->done) {
+		p->done = 1;
+		s.ndone++;
+	}
+}
+
+/* Commit what has been written and flushed: the caller flushes first. */
+static void
+commit(int async, int only_unassigned)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e;
+	size_t i;
+
+	if (o.group == NULL)
+		return;
+	tl = rd_kafka_topic_partition_list_new(8);
+	for (i = 0; i < s.nparts; i++) {
+		struct part *p = &s.parts[i];
+
+		if (p->next > p->committed && (!only_unassigned || !p->assigned))
+			rd_kafka_topic_partition_list_add(tl, p->topic,
+			    p->partition)->offset = p->next;
+	}
+	if (tl->cnt > 0) {
+		e = rd_kafka_commit(s.rk, tl, async);
+		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			tide_warn("commit failed: %s", rd_kafka_err2str(e));
+		else
+			for (i = 0; i < s.nparts; i++)
+				if (!only_unassigned || !s.parts[i].assigned)
+					s.parts[i].committed = s.parts[i].next;
+	}
+	rd_kafka_topic_partition_list_destroy(tl);
+	s.lastcommit = tide_mono_us() / 1000;
+}
+
+static void
+flush_and_commit(int async)
+{
+	check_write(tide_wout_flush(&s.out));
+	commit(async, 0);
+}
+
+static void
+rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *tl, void *opaque)
+{
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	struct part *p;
+	int i;
+
+	(void)opaque;
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		for (i = 0; i < tl->cnt; i++) {
+			if ((p = part_find(tl->elems[i].topic,
+			    tl->elems[i].partition)) == NULL)
+				p = part_add(tl->elems[i].topic,
+				    tl->elems[i].partition);
+			p->assigned = 1;
+			if (p->done) {
+				p->done = 0;
+				s.ndone--;
+			}
+			p->next = p->committed = -1;
+		}
+		tide_info("assigned %d partition(s)", tl->cnt);
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, tl));
+		else
+			rd_kafka_assign(rk, tl);
+		return;
+	}
+	/* Revoked: what was written is flushed and committed before the
+	 * partitions go to another member, so it does not read them again. */
+	for (i = 0; i < tl->cnt; i++)
+		if ((p = part_find(tl->elems[i].topic,
+		    tl->elems[i].partition)) != NULL) {
+			p->assigned = 0;
+			if (p->done) {
+				p->done = 0;
+				s.ndone--;
+			}
+		}
+	check_write(tide_wout_flush(&s.out));
+	if (!rd_kafka_assignment_lost(rk))
+		commit(0, 1);
+	tide_info("revoked %d partition(s)", tl->cnt);
+	if (coop)
+		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, tl));
+	else
+		rd_kafka_assign(rk, NULL);
+}
+
+static int
+all_done(void)
+{
+	size_t i, nassigned = 0;
+
+	if (o.group == NULL)
+		return s.nparts > 0 && s.ndone == s.nparts;
+	if (!o.exit_eof)
+		return 0;
+	for (i = 0; i < s.nparts; i++)
+		if (s.parts[i].assigned) {
+			nassigned++;
+			if (!s.parts[i].done)
+				return 0;
+		}
+	return nassigned > 0;
+}
+
+static void
+emit(rd_kafka_message_t *m)
+{
+	struct tide_env e;
+	rd_kafka_headers_t *hs;
+	rd_kafka_timestamp_type_t tt;
+	const void *hv;
+	size_t hl, i;
+	const char *hn;
+	int r;
+
+	if (!o.envelope) {
+		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
+		if (r == 0)
+			r = tide_buf_addc(&s.ob, '\n');
+		return;
+	}
+	e.topic = rd_kafka_topic_name(m->rkt);
+	e.topiclen = strlen(e.topic);
+	e.partition = m->partition;
+	e.offset = m->offset;
+	e.ts = rd_kafka_message_timestamp(m, &tt);
+	e.ts_type = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
+	    tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
+	    TIDE_ENV_TS_NONE;
+	e.key = m->key;
+	e.keylen = m->key_len;
+	e.value = m->payload;
+	e.len = m->len;
+	e.nhdrs = 0;
+	if (rd_kafka_message_headers(m, &hs) == 0) {
+		for (i = 0; rd_kafka_header_get_all(hs, i, &hn, &hv, &hl) == 0;
+		    i++) {
+			if (i == s.hdrcap) {
+				s.hdrcap = s.hdrcap ? 2 * s.hdrcap : 8;
+				s.hdrs = tide_xreallocarray(s.hdrs, s.hdrcap,
+				    sizeof(*s.hdrs));
+			}
+			s.hdrs[i].name = hn;
+			s.hdrs[i].namelen = strlen(hn);
+			s.hdrs[i].value = hv;
+			s.hdrs[i].len = hl;
+		}
+		e.nhdrs = i;
+	}
+	e.hdrs = s.hdrs;
+	r = tide_env_encode(&s.ob, &e);
+	if (r == 0)
+		r = tide_buf_addc(&s.ob, '\n');
+}
+
+/* One message or event from the queue. */
+static void
+handle(rd_kafka_message_t *m)
+{
+	const char *topic;
+	struct part *p;
+
+	if (m->err) {
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (m->rkt == NULL)
+				return;
+			p = part_find(rd_kafka_topic_name(m->rkt), m->partition);
+			if (p && (o.group ? o.exit_eof :
+			    p->end >= 0 && m->offset >= p->end))
+				mark_done(p);
+			return;
+		}
+		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+			if (o.group == NULL)
+				tide_die(TIDE_EX_UNAVAILABLE, "%s",
+				    rd_kafka_message_errstr(m));
+		}
+		if (rd_kafka_fatal_error(s.rk, NULL, 0))
+			tide_die(TIDE_EX_UNAVAILABLE, "fatal: %s",
+			    rd_kafka_message_errstr(m));
+		tide_info("%s", rd_kafka_message_errstr(m));
+		return;
+	}
+	topic = rd_kafka_topic_name(m->rkt);
+	p = part_find(topic, m->partition);
+	if (p == NULL || p->done || (p->end >= 0 && m->offset >= p->end))
+		return;	/* fetched past the end of the range */
+	if (o.group && !p->assigned)
+		return;
+	s.nin++;
+	emit(m);
+	s.nout++;
+	p->next = m->offset + 1;
+	if (p->end >= 0 && p->next >= p->end)
+		mark_done(p);
+}
+
+static rd_kafka_conf_t *
+make_conf(void)
+{
+	char gid[300];
+	const char *defaults[] = {
+		"client.id=tide-source",
+		/* Latency: a quiet partition's fetch returns after at most
+		 * this long; a busy one returns as soon as there is data. */
+		"fetch.wait.max.ms=10",
+		"fetch.min.bytes=1",
+		"fetch.error.backoff.ms=50",
+		"enable.partition.eof=true",
+		"enable.auto.commit=false",
+		"enable.auto.offset.store=false",
+		"auto.offset.reset=earliest",
+		"log.connection.close=false",
+		"topic.metadata.refresh.interval.ms=60000",
+		gid,
+		NULL,
+	};
+	struct tide_kconf_err err;
+	rd_kafka_conf_t *conf;
+
+	/* assign() needs a group id even when no group is joined; nothing
+	 * is committed without -G. */
+	snprintf(gid, sizeof(gid), "group.id=%s", o.group ? o.group :
+	    "tide-source");
+	if ((conf = tide_kconf_build(&o.kc, defaults, &err)) == NULL)
+		tide_usage_error("%s", err.msg);
+	rd_kafka_conf_set_log_cb(conf, log_cb);
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	if (o.group)
+		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	return conf;
+}
+
+static int
+want_partition(int32_t id)
+{
+	size_t i;
+
+	if (o.nplist == 0)
+		return 1;
+	for (i = 0; i < o.nplist; i++)
+		if (o.plist[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Find the topics (and their partitions) in the cluster's metadata. */
+static void
+discover(void)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t e;
+	size_t i, k;
+	int j, t, found;
+
+	e = rd_kafka_metadata(s.rk, 1, NULL, &md, (int)o.md_timeout);
+	if (e)
+		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
+		    "%" PRId64 "ms: %s%s%s", o.md_timeout, rd_kafka_err2str(e),
+		    s.lasterr[0] ? ": " : "", s.lasterr);
+	for (i = 0; i < o.ntopics; i++) {
+		const char *name = o.topics[i];
+		regex_t re;
+
+		if (name[0] == '^' && regcomp(&re, name, REG_EXTENDED |
+		    REG_NOSUB) != 0)
+			tide_usage_error("-t: bad regular expression '%s'", name);
+		found = 0;
+		for (t = 0; t < md->topic_cnt; t++) {
+			const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+
+			if (name[0] == '^' ? regexec(&re, mt->topic, 0, NULL, 0) != 0 ||
+			    strncmp(mt->topic, "__", 2) == 0 :
+			    strcmp(mt->topic, name) != 0)
+				continue;
+			if (mt->err && mt->partition_cnt == 0)
+				continue;
+			found = 1;
+			if (o.group)
+				continue;
+			for (j = 0; j < mt->partition_cnt; j++)
+				if (want_partition(mt->partitions[j].id) &&
+				    part_find(mt->topic, mt->partitions[j].id) == NULL)
+					part_add(mt->topic, mt->partitions[j].id);
+			for (k = 0; k < o.nplist; k++) {
+				for (j = 0; j < mt->partition_cnt; j++)
+					if (mt->partitions[j].id == o.plist[k])
+						break;
+				if (j == mt->partition_cnt) {
+					rd_kafka_metadata_destroy(md);
+					tide_die(TIDE_EX_UNAVAILABLE,
+					    "topic '%s' has no partition %" PRId32,
+					    mt->topic, o.plist[k]);
+				}
+			}
+		}
+		if (name[0] == '^')
+			regfree(&re);
+		if (!found && name[0] != '^') {
+			rd_kafka_metadata_destroy(md);
+			tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' not found", name);
+		}
+		if (!found)
+			tide_warn("no topic matches '%s' yet", name);
+	}
+	rd_kafka_metadata_destroy(md);
+}
+
+static void
+resolve(void)
+{
+	struct tide_offsets_err err;
+	struct tide_offspec from = o.from, to = o.to;
+	struct tide_prange *r;
+	size_t i, j, n, base;
+
+	if (!o.have_o && !o.have_from)
+		from.kind = TIDE_OFF_BEGINNING;
+	if (!o.have_to)
+		to.kind = o.exit_eof ? TIDE_OFF_END : TIDE_OFF_NONE;
+	for (i = 0; i < o.ntopics; i++) {
+		for (n = 0, base = s.nparts, j = 0; j < s.nparts; j++)
+			if (s.parts[j].topic == o.topics[i]) {
+				if (base == s.nparts)
+					base = j;
+				n++;
+			}
+		if (n == 0)
+			continue;
+		r = tide_xcalloc(n, sizeof(*r));
+		for (j = 0; j < n; j++)
+			r[j].partition = s.parts[base + j].partition;
+		if (tide_offsets_resolve(s.rk, o.topics[i], r, n, &from, &to,
+		    (int)o.md_timeout, &err) < 0)
+			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topics[i],
+			    err.msg);
+		for (j = 0; j < n; j++) {
+			struct part *p = &s.parts[base + j];
+
+			p->start = r[j].start;
+			p->end = r[j].end;
+			if (o.dryrun) {
+				tide_buf_reset(&s.ob);
+				tide_buf_adds(&s.ob, "{\"topic\":");
+				tide_json_write_str(&s.ob, p->topic,
+				    strlen(p->topic));
+				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32
+				    ",\"low\":%" PRId64 ",\"high\":%" PRId64
+				    ",\"start\":", p->partition, r[j].low,
+				    r[j].high);
+				if (p->start == RD_KAFKA_OFFSET_STORED)
+					tide_buf_adds(&s.ob, "\"stored\"");
+				else
+					tide_buf_addi64(&s.ob, p->start);
+				tide_buf_adds(&s.ob, ",\"end\":");
+				if (p->end < 0)
+					tide_buf_adds(&s.ob, "null");
+				else
+					tide_buf_addi64(&s.ob, p->end);
+				tide_buf_adds(&s.ob, "}\n");
+				check_write(tide_wout_add(&s.out, s.ob.data,
+				    s.ob.len));
+			}
+		}
+		free(r);
+	}
+}
+
+static void
+assign(void)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e;
+	size_t i;
+
+	tl = rd_kafka_topic_partition_list_new((int)s.nparts);
+	for (i = 0; i < s.nparts; i++) {
+		struct part *p = &s.parts[i];
+
+		if (p->end >= 0 && p->start != RD_KAFKA_OFFSET_STORED &&
+		    p->start >= p->end) {
+			mark_done(p);	/* empty range: nothing to wait for */
+			continue;
+		}
+		p->assigned = 1;
+		rd_kafka_topic_partition_list_add(tl, p->topic,
+		    p->partition)->offset = p->start;
+	}
+	if (tl->cnt && (e = rd_kafka_assign(s.rk, tl)) != 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(tl);
+}
+
+static void
+subscribe(void)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e;
+	size_t i;
+
+	tl = rd_kafka_topic_partition_list_new((int)o.ntopics);
+	for (i = 0; i < o.ntopics; i++)
+		rd_kafka_topic_partition_list_add(tl, o.topics[i],
+		    RD_KAFKA_PARTITION_UA);
+	if ((e = rd_kafka_subscribe(s.rk, tl)) != 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "subscribe: %s",
+		    rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(tl);
+}
+
+static void
+consume(void)
+{
+	rd_kafka_message_t *msgs[BATCH];
+	int64_t lastrec = tide_mono_us() / 1000, now;
+	ssize_t n, i;
+	int wait;
+
+	while (!stop_sig && !all_done() &&
+	    (o.count < 0 || (long long)s.nout < o.count)) {
+		if (stats_sig) {
+			stats_sig = 0;
+			print_stats();
+		}
+		n = rd_kafka_consume_batch_queue(s.q, 0, msgs, BATCH);
+		if (n == 0) {
+			/* Nothing ready: flush before waiting. */
+			flush_and_commit(1);
+			now = tide_mono_us() / 1000;
+			wait = POLL_MS;
+			if (o.idle_ms >= 0) {
+				if (now - lastrec >= o.idle_ms)
+					break;
+				if (lastrec + o.idle_ms - now < wait)
+					wait = (int)(lastrec + o.idle_ms - now);
+			}
+			n = rd_kafka_consume_batch_queue(s.q, wait, msgs, BATCH);
+		}
+		if (n < 0)
+			tide_die(TIDE_EX_FAIL, "consume: %s",
+			    rd_kafka_err2str(rd_kafka_last_error()));
+		tide_buf_reset(&s.ob);
+		for (i = 0; i < n; i++) {
+			if (o.count < 0 || (long long)s.nout < o.count)
+				handle(msgs[i]);
+			rd_kafka_message_destroy(msgs[i]);
+		}
+		if (s.ob.len) {
+			lastrec = tide_mono_us() / 1000;
+			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+			if (o.group && lastrec - s.lastcommit >= COMMIT_MS)
+				flush_and_commit(1);
+		}
+	}
+}
+
+static int
+run_kafka(void)
+{
+	char errstr[512];
+	rd_kafka_conf_t *conf = make_conf();
+
+	if (o.dumpconf) {
+		tide_kconf_dump(conf, stdout);
+		rd_kafka_conf_destroy(conf);
+		return fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK;
+	}
+	if ((s.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
+	    sizeof(errstr))) == NULL)
+		tide_die(TIDE_EX_USAGE, "%s", errstr);
+	rd_kafka_poll_set_consumer(s.rk);
+	s.q = rd_kafka_queue_get_consumer(s.rk);
+	discover();
+	if (o.group)
+		subscribe();
+	else {
+		resolve();
+		if (o.dryrun) {
+			check_write(tide_wout_flush(&s.out));
+			rd_kafka_queue_destroy(s.q);
+			rd_kafka_destroy(s.rk);
+			return TIDE_EX_OK;
+		}
+		assign();
+	}
+	consume();
+	flush_and_commit(0);
+	if (o.stats)
+		print_stats();
+	rd_kafka_queue_destroy(s.q);
+	if (o.group)
+		rd_kafka_consumer_close(s.rk);
+	rd_kafka_destroy(s.rk);
+	return TIDE_EX_OK;
+}
+
+/* ---- Files ------------------------------------------------------------- */
+
+struct zin {
+	int fd;
+	ZSTD_DCtx *dctx;
+	ZSTD_inBuffer in;
+	char *ibuf;
+	size_t icap;
+	int eof;
+	int pending;		/* a frame is not complete yet */
+};
+
+static ssize_t
+zread(void *ctx, void *p, size_t n)
+{
+	struct zin *z = ctx;
+	ZSTD_outBuffer ob = { p, n, 0 };
+	ssize_t got;
+	size_t r;
+
+	while (ob.pos == 0) {
+		if (z->in.pos == z->in.size) {
+			if (z->eof)
+				break;
+			got = read(z->fd, z->ibuf, z->icap);
+			if (got < 0) {
+				if (errno == EINTR)
+					continue;
+				return TIDE_EIO;
+			}
+			if (got == 0) {
+				z->eof = 1;
+				if (z->pending) {
+					errno = EINVAL;
+					return TIDE_EFORMAT;
+				}
+				break;
+			}
+			z->in.src = z->ibuf;
+			z->in.size = (size_t)got;
+			z->in.pos = 0;
+		}
+		r = ZSTD_decompressStream(z->dctx, &ob, &z->in);
+		if (ZSTD_isError(r)) {
+			errno = EINVAL;
+			return TIDE_EFORMAT;
+		}
+		z->pending = r != 0;
+	}
+	return (ssize_t)ob.pos;
+}
+
+struct fctx {
+	const char *name;
+	struct tide_bad *bad;
+	int rc;
+};
+
+static int
+emit_record(const char *p, size_t n)
+{
+	check_write(tide_wout_rec(&s.out, p, n));
+	s.nout++;
+	return o.count >= 0 && (long long)s.nout >= o.count;
+}
+
+static int
+csv_row(void *ctx, const struct tide_csv_row *row)
+{
+	struct fctx *f = ctx;
+	int r;
+
+	if (stop_sig)
+		return TIDE_EINTR;
+	s.nin++;
+	if (row->err) {
+		s.nbad++;
+		if ((r = tide_bad_record(f->bad, f->name, row->line, "", 0, "%s",
+		    row->reason)) != 0) {
+			f->rc = r;
+			return TIDE_EINTR;
+		}
+		return 0;
+	}
+	return emit_record(row->rec, row->len) ? TIDE_EOF : 0;
+}
+
+static int
+is_csv(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (o.format)
+		return strcmp(o.format, "csv") == 0;
+	return (n >= 4 && strcmp(name + n - 4, ".csv") == 0) ||
+	    (n >= 8 && strcmp(name + n - 8, ".csv.zst") == 0);
+}
+
+/* Read one file; returns 0 to go on, -1 when -c is satisfied or a signal
+ * came, or an exit status. */
+static int
+read_file(const char *name, struct tide_bad *bad)
+{
+	struct tide_rin in;
+	struct zin z;
+	struct tide_csv csv;
+	struct fctx f = { name, bad, 0 };
+	unsigned char magic[4];
+	char *pre = NULL;
+	size_t npre = 0;
+	const char *line;
+	size_t len;
+	ssize_t got;
+	int fd, r, zst = 0, rc = 0;
+	char buf[65536];
+
+	if (strcmp(name, "-") == 0)
+		fd = 0;
+	else if ((fd = open(name, O_RDONLY)) < 0) {
+		tide_warn("%s: %s", name, strerror(errno));
+		return TIDE_EX_IOERR;
+	}
+	/* Sniff the zstd magic.  What was read is handed on to the reader. */
+	while (npre < 4 && (got = read(fd, magic + npre, 4 - npre)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			tide_warn("%s: %s", name, strerror(errno));
+			if (fd)
+				close(fd);
+			return TIDE_EX_IOERR;
+		}
+		npre += (size_t)got;
+	}
+	zst = npre == 4 && magic[0] == 0x28 && magic[1] == 0xb5 &&
+	    magic[2] == 0x2f && magic[3] == 0xfd;
+	memset(&z, 0, sizeof(z));
+	z.fd = fd;
+	z.icap = 1 << 17;
+	z.ibuf = tide_xmalloc(z.icap);
+	memcpy(z.ibuf, magic, npre);
+	z.in.src = z.ibuf;
+	z.in.size = npre;
+	pre = z.ibuf;
+	if (zst)
+		z.dctx = ZSTD_createDCtx();
+
+	if (is_csv(name)) {
+		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
+		r = 0;
+		if (zst) {
+			while ((got = zread(&z, buf, sizeof(buf))) > 0)
+				if ((r = tide_csv_feed(&csv, buf, (size_t)got)) < 0)
+					break;
+		} else {
+			r = tide_csv_feed(&csv, pre, npre);
+			while (r == 0 && (got = read(fd, buf, sizeof(buf))) != 0) {
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got < 0)
+					break;
+				r = tide_csv_feed(&csv, buf, (size_t)got);
+			}
+		}
+		if (got < 0 && r == 0) {
+			tide_warn("%s: %s", name, got == TIDE_EFORMAT ?
+			    "corrupt zstd data" : strerror(errno));
+			rc = got == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
+		} else if (r == 0)
+			r = tide_csv_finish(&csv);
+		if (f.rc)
+			rc = f.rc;
+		else if (r == TIDE_EOF || r == TIDE_EINTR)
+			rc = -1;
+		else if (r < 0 && rc == 0) {
+			tide_warn("%s: line %" PRIu64 ": %s", name, csv.errline,
+			    csv.reason ? csv.reason : tide_strerror(r));
+			rc = TIDE_EX_DATAERR;
+		}
+		tide_csv_release(&csv);
+		goto out;
+	}
+
+	if (zst)
+		tide_rin_init_fn(&in, zread, &z, o.maxrec);
+	else {
+		/* Put the sniffed bytes back in front through a pipe-less
+		 * trick: read them through zread's buffer, which passes raw
+		 * bytes when there is no decoder. */
+		tide_rin_init(&in, fd, o.maxrec);
+		if (npre) {
+			if (in.cap < npre)
+				npre = 0;	/* cannot happen: cap is large */
+			memcpy(in.buf, pre, npre);
+			in.end = npre;
+		}
+		tide_rin_set_idle(&in, tide_wout_idle, &s.out);
+	}
+	for (;;) {
+		if (stop_sig) {
+			rc = -1;
+			break;
+		}
+		r = tide_rin_next(&in, &line, &len, -1);
+		if (r == TIDE_EOF)
+			break;
+		if (r == TIDE_EINTR)
+			continue;
+		if (r == TIDE_ETOOBIG) {
+			s.nin++;
+			s.nbad++;
+			if ((rc = tide_bad_record(bad, name, in.lineno, "", 0,
+			    "record longer than %zu bytes", o.maxrec)) != 0)
+				break;
+			continue;
+		}
+		if (r < 0) {
+			tide_warn("%s: %s", name, r == TIDE_EFORMAT ?
+			    "corrupt zstd data" : strerror(errno));
+			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
+			break;
+		}
+		s.nin++;
+		{
+			struct tide_json_err je;
+			enum tide_json_type t;
+
+			if (tide_json_check(line, len, 0, &t, &je) < 0 ||
+			    t != TIDE_JSON_OBJECT) {
+				s.nbad++;
+				if (len == 0)
+					rc = tide_bad_record(bad, name, in.lineno,
+					    line, len, "empty line");
+				else if (t != TIDE_JSON_OBJECT &&
+				    tide_json_check(line, len, 0, NULL, NULL) == 0)
+					rc = tide_bad_record(bad, name, in.lineno,
+					    line, len, "not a JSON object");
+				else
+					rc = tide_bad_record(bad, name, in.lineno,
+					    line, len, "not valid JSON: %s at byte %zu",
+					    je.reason, je.offset);
+				if (rc)
+					break;
+				continue;
+			}
+		}
+		if (emit_record(line, len)) {
+			rc = -1;
+			break;
+		}
+	}
+	tide_rin_release(&in);
+out:
+	if (z.dctx)
+		ZSTD_freeDCtx(z.dctx);
+	free(z.ibuf);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
+
+static int
+run_files(char **files, int nfiles)
+{
+	struct tide_bad bad;
+	int i, rc = 0, r;
+
+	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
+		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
+	for (i = 0; i < nfiles && rc == 0; i++) {
+		r = read_file(files[i], &bad);
+		if (r == -1)
+			break;
+		if (r == TIDE_EX_IOERR && rc == 0) {
+			rc = r;	/* an unreadable file: go on with the others */
+			continue;
+		}
+		rc = r;
+	}
+	check_write(tide_wout_flush(&s.out));
+	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
+		rc = r;
+	if (o.stats)
+		print_stats();
+	return rc;
+}
+
+/* ---- Options ----------------------------------------------------------- */
+
+static void
+parse_plist(const char *arg)
+{
+	const char *p = arg;
+	char *end;
+	long a, b;
+
+	while (*p) {
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			b = strtol(p, &end, 10);
+		}
+		if (errno || a > b || b > INT32_MAX || b - a > 100000)
+			goto bad;
+		for (; a <= b; a++) {
+			o.plist = tide_xreallocarray(o.plist, o.nplist + 1,
+			    sizeof(*o.plist));
+			o.plist[o.nplist++] = (int32_t)a;
+		}
+		if (*end == ',' && end[1] != '\0')
+			end++;
+		else if (*end != '\0')
+			goto bad;
+		p = end;
+	}
+	if (o.nplist)
+		return;
+bad:
+	tide_usage_error("-p: not a partition list: '%s' (e.g. 0,2,4-7)", arg);
+}
+
+static int64_t
+parse_time(const char *opt, const char *arg)
+{
+	int64_t ms;
+
+	if (tide_time_parse_arg(arg, tide_now_ms(), &ms) < 0)
+		tide_usage_error("%s: not a time: '%s' (RFC 3339, a date, epoch "
+		    "ms, now or -15m)", opt, arg);
+	return ms;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tide_kconf_err kerr;
+	struct sigaction sa;
+	const char *arg;
+	int c, nfiles;
+
+	tide_prog_init(&prog);
+	tide_kconf_init(&o.kc);
+	o.count = -1;
+	o.idle_ms = -1;
+	o.md_timeout = 10000;
+	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'b':
+			if (tide_kconf_brokers(&o.kc, arg) < 0)
+				tide_usage_error("-b: empty broker list");
+			break;
+		case 'X':
+			if (tide_kconf_set(&o.kc, arg, &kerr) < 0)
+				tide_usage_error("-X: %s", kerr.msg);
+			break;
+		case 'F':
+			if (tide_kconf_file(&o.kc, arg, &kerr) < 0)
+				tide_usage_error("-F: %s", kerr.msg);
+			break;
+		case 'd':
+			if (tide_kconf_debug(&o.kc, arg) < 0)
+				tide_usage_error("-d: empty debug context list");
+			break;
+		case 't':
+			if (*arg == '\0')
+				tide_usage_error("-t: empty topic name");
+			o.topics = tide_xreallocarray(o.topics, o.ntopics + 1,
+			    sizeof(*o.topics));
+			o.topics[o.ntopics++] = tide_xstrdup(arg);
+			break;
+		case 'p':
+			parse_plist(arg);
+			break;
+		case 'o':
+			if (tide_offspec_parse(arg, &o.from) < 0)
+				tide_usage_error("-o: not an offset: '%s' "
+				    "(beginning, end, stored, N or -N)", arg);
+			o.have_o = 1;
+			break;
+		case OPT_FROM:
+			o.from.kind = TIDE_OFF_TIME;
+			o.from.v = parse_time("--from", arg);
+			o.have_from = 1;
+			break;
+		case OPT_TO:
+			o.to.kind = TIDE_OFF_TIME;
+			o.to.v = parse_time("--to", arg);
+			o.have_to = 1;
+			break;
+		case 'e':
+			o.exit_eof = 1;
+			break;
+		case 'c':
+			o.count = tide_arg_int("-c", arg, 0, INT64_MAX);
+			break;
+		case OPT_IDLE:
+			o.idle_ms = tide_arg_dur_ms("--idle-timeout", arg);
+			break;
+		case OPT_DRYRUN:
+			o.dryrun = 1;
+			break;
+		case 'G':
+			if (*arg == '\0')
+				tide_usage_error("-G: empty group id");
+			o.group = arg;
+			break;
+		case 'J':
+			o.envelope = 1;
+			break;
+		case OPT_MDTIMEOUT:
+			o.md_timeout = tide_arg_dur_ms("--metadata-timeout", arg);
+			if (o.md_timeout <= 0 || o.md_timeout > 3600000)
+				tide_usage_error("--metadata-timeout: out of "
+				    "range: '%s' (1ms to 1h)", arg);
+			break;
+		case OPT_DUMPCONF:
+			o.dumpconf = 1;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "csv") != 0)
+				tide_usage_error("--format: not ndjson or csv: '%s'",
+				    arg);
+			o.format = arg;
+			break;
+		case OPT_MAXREC:
+			o.maxrec = (size_t)tide_arg_size("--max-record", arg);
+			if (o.maxrec == 0)
+				tide_usage_error("--max-record: must be positive");
+			break;
+		case OPT_STRICT:
+			o.strict = 1;
+			break;
+		case OPT_DEAD:
+			o.dead = arg;
+			break;
+		case OPT_STATS:
+			o.stats = 1;
+			break;
+		case 'q':
+			tide_verbose = -1;
+			break;
+		case 'v':
+			if (tide_verbose >= 0)
+				tide_verbose++;
+			break;
+		}
+	}
+	nfiles = argc - tide_opt_index();
+	if (o.maxrec == 0)
+		o.maxrec = TIDE_MAX_RECORD;
+
+	if (nfiles > 0 && o.ntopics > 0)
+		tide_usage_error("give topics (-t) or files, not both");
+	if (nfiles > 0) {
+		if (o.envelope || o.group || o.have_o || o.have_from ||
+		    o.have_to || o.nplist || o.dryrun)
+			tide_usage_error("-J, -G, -p, -o, --from, --to and "
+			    "--dry-run apply to Kafka input only");
+	} else {
+		if (o.ntopics == 0 && !o.dumpconf)
+			tide_usage_error("no topic (-t) and no file given");
+		if (tide_kconf_env(&o.kc, &kerr) < 0)
+			tide_usage_error("$TIDE_CONFIG: %s", kerr.msg);
+		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
+			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
+		if (o.group && (o.have_from || o.have_to || o.nplist ||
+		    o.dryrun))
+			tide_usage_error("-G cannot be used with -p, --from, "
+			    "--to or --dry-run: the group assigns partitions "
+			    "and its committed offsets say where to start");
+		if (o.group && o.have_o) {
+			if (o.from.kind == TIDE_OFF_BEGINNING)
+				tide_kconf_set(&o.kc, "auto.offset.reset=earliest",
+				    &kerr);
+			else if (o.from.kind == TIDE_OFF_END)
+				tide_kconf_set(&o.kc, "auto.offset.reset=latest",
+				    &kerr);
+			else if (o.from.kind != TIDE_OFF_STORED)
+				tide_usage_error("-o: with -G only beginning, "
+				    "end or stored (where the group has no "
+				    "committed offset)");
+		}
+		if (o.have_o && o.have_from)
+			tide_usage_error("-o and --from both say where to start");
+		if (o.have_o && o.from.kind == TIDE_OFF_STORED && !o.group)
+			tide_usage_error("-o stored needs a group: -G group");
+		if (o.have_from && o.have_to && o.to.v < o.from.v)
+			tide_usage_error("--to is before --from");
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	tide_wout_init(&s.out, 1);
+	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
+	s.t0 = tide_mono_us() / 1000;
+	c = nfiles > 0 ? run_files(argv + tide_opt_index(), nfiles) : run_kafka();
+	check_write(tide_wout_flush(&s.out));
+	tide_wout_release(&s.out);
+	tide_buf_release(&s.ob);
+	free(s.parts);
+	free(s.hdrs);
+	tide_kconf_release(&o.kc);
+	return c;
+}
