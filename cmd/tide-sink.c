@@ -281,6 +281,18 @@ on_error(void *ctx, int err, const char *reason)
 		tide_info("kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
 
+static int log_all;	/* -d given: show librdkafka's debug logs */
+
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	/* librdkafka logs the connection failures it then retries: noise
+	 * unless asked for with -v or -d. */
+	if (log_all || tide_verbose > 1 || (level <= 3 && tide_verbose > 0))
+		fprintf(stderr, "%s: kafka: %s: %s\n", prog.name, fac, buf);
+}
+
 /* The idle hook: before blocking on input, serve delivery reports and
  * flush whatever output is waiting, so nothing is held back. */
 static int
@@ -586,6 +598,7 @@ main(int argc, char **argv)
 		case 'd':
 			if (tide_kconf_debug(&kc, arg) < 0)
 				tide_usage_error("-d: no debug contexts given");
+			log_all = 1;
 			break;
 		case 't':
 			if (*arg == '\0')
@@ -759,6 +772,7 @@ main(int argc, char **argv)
 		defaults[nd] = NULL;
 		if ((conf = tide_kconf_build(&kc, defaults, &kerr)) == NULL)
 			tide_usage_error("%s", kerr.msg);
+		rd_kafka_conf_set_log_cb(conf, on_log);
 		s->prod.on_delivery = on_delivery;
 		s->prod.on_error = on_error;
 		s->prod.ctx = s;

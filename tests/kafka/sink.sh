@@ -1,0 +1,278 @@
+#!/bin/sh
+# tide-sink against tide-mock: what it produces is read back exactly by two
+# independent clients (kcat and python3-kafka); keys, partitions, headers
+# and timestamps; the envelope round trip through tide-source; and faults:
+# an unreachable cluster, a broker down in the middle of producing (every
+# record exactly once), a broker down past message.timeout.ms (every record
+# dead-lettered, exit 75).  Every kcat/python call runs under timeout(1).
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless kcat
+
+KC="timeout 20 kcat"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+# Reconnect quickly after a broker comes back, so fault tests stay short.
+FAST="-X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
+
+mock_start -t s.keyed:3 -t s.part:4 -t s.tee:2 -t s.down:2 -t s.dead:1 \
+    -t s.zstd:1 -t s.null:1 -t s.env.src:3 -t s.env.dst:3 -t s.sig:1 \
+    -t s.bad:1 -t s.py:2 -t s.fatal:1
+
+# Read a topic to its end as "partition|key|value|timestamp|headers".
+consume() {
+	$KC -b "$BROKERS" -C -t "$1" -e -q -f '%p|%k|%s|%T|%h\n' | sort -t '|' -k1,1n -s
+}
+
+# --- keys, headers, timestamps ------------------------------------------
+
+cat >"$T_DIR/tx" <<'EOF'
+{"account":"a1","amount":10,"ts":1764547200123}
+{"account":"a2","amount":20,"ts":"2025-12-01T00:00:01.5Z"}
+{"account":"a\u00e9","amount":30,"ts":1764547202}
+{"account":7,"amount":40,"ts":1764547203000000}
+EOF
+T_IN=$T_DIR/tx
+t_run "produce with key, headers, timestamp" tide-sink -b "$BROKERS" -t s.keyed \
+    -k account --timestamp ts -H src=test -H empty= -H src=dup
+t_status 0
+t_stderr_empty
+consume s.keyed >"$T_DIR/keyed.got"
+t_run "kcat reads what tide-sink wrote: key|value|timestamp|headers" sh -c \
+    "cut -d'|' -f2- '$T_DIR/keyed.got' | LC_ALL=C sort"
+# Keys unescaped to UTF-8; a number key as written; times in s, ms, us and
+# RFC 3339 all become epoch ms; headers in order, duplicates kept.
+t_stdout <<'EOF'
+7|{"account":7,"amount":40,"ts":1764547203000000}|1764547203000|src=test,empty=,src=dup
+a1|{"account":"a1","amount":10,"ts":1764547200123}|1764547200123|src=test,empty=,src=dup
+a2|{"account":"a2","amount":20,"ts":"2025-12-01T00:00:01.5Z"}|1764547201500|src=test,empty=,src=dup
+aé|{"account":"a\u00e9","amount":30,"ts":1764547202}|1764547202000|src=test,empty=,src=dup
+EOF
+t_ok "same key, same partition as kcat's partitioner" sh -c "
+	printf 'a1\tx\n' | $KC -b '$BROKERS' -P -t s.keyed -K '\t' -X partitioner=consistent_random &&
+	$KC -b '$BROKERS' -C -t s.keyed -e -q -f '%p %k %s\n' | grep ' a1 ' | cut -d' ' -f1 | uniq | wc -l | grep -qx 1"
+
+# --- python3-kafka, a second independent client ---------------------------
+
+printf '%s\n' '{"id":1,"k":"x"}' '{"id":2,"k":"y"}' '{"id":3,"k":null}' >"$T_DIR/py.in"
+T_IN=$T_DIR/py.in
+t_run "produce for python" tide-sink -b "$BROKERS" -t s.py -k k -p 1 -H h=v
+t_status 0
+T_IN=/dev/null
+t_run "python3-kafka reads what tide-sink wrote" timeout 30 "$PY" -c '
+import sys
+from kafka import KafkaConsumer
+c = KafkaConsumer("s.py", bootstrap_servers=sys.argv[1],
+    auto_offset_reset="earliest", consumer_timeout_ms=2500)
+for m in sorted(c, key=lambda m: (m.partition, m.offset)):
+    print(m.partition, m.offset, m.key, m.value.decode(), m.headers)
+' "$BROKERS"
+t_status 0
+t_stdout <<'EOF'
+1 0 b'x' {"id":1,"k":"x"} [('h', b'v')]
+1 1 b'y' {"id":2,"k":"y"} [('h', b'v')]
+1 2 None {"id":3,"k":null} [('h', b'v')]
+EOF
+
+# --- partition by field, fixed partition, compression ---------------------
+
+printf '%s\n' '{"p":3,"v":"a"}' '{"p":0,"v":"b"}' '{"p":3,"v":"c"}' '{"p":9,"v":"d"}' \
+    '{"p":"1","v":"e"}' '{"v":"f"}' '{"p":-1,"v":"g"}' >"$T_DIR/part.in"
+T_IN=$T_DIR/part.in
+t_run "partition from a field" tide-sink -b "$BROKERS" -t s.part -p p \
+    --dead-letter "$T_DIR/part.dl"
+t_status 0
+t_stderr_has "tide-sink: line 4: field 'p' is not a partition of the topic"
+t_stderr_has "tide-sink: line 5: field 'p' is not a partition of the topic"
+t_stderr_has "tide-sink: line 6: no partition field 'p'"
+t_stderr_has "tide-sink: line 7: field 'p' is not a partition of the topic"
+t_stderr_has "tide-sink: 4 bad records skipped, kept in $T_DIR/part.dl"
+t_run "partition from a field: read back" sh -c \
+    "$KC -b '$BROKERS' -C -t s.part -e -q -f '%p|%k|%s\n' | sort -t '|' -k1,1n -s"
+t_stdout <<'EOF'
+0||{"p":0,"v":"b"}
+3||{"p":3,"v":"a"}
+3||{"p":3,"v":"c"}
+EOF
+t_ok "partition from a field: dead letters" cmp "$T_DIR/part.dl" - <<EOF
+{"source":"-","line":4,"error":"field 'p' is not a partition of the topic","raw":"{\"p\":9,\"v\":\"d\"}"}
+{"source":"-","line":5,"error":"field 'p' is not a partition of the topic","raw":"{\"p\":\"1\",\"v\":\"e\"}"}
+{"source":"-","line":6,"error":"no partition field 'p'","raw":"{\"v\":\"f\"}"}
+{"source":"-","line":7,"error":"field 'p' is not a partition of the topic","raw":"{\"p\":-1,\"v\":\"g\"}"}
+EOF
+seq 1 50 | sed 's/.*/{"n":&,"pad":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}/' >"$T_DIR/z.in"
+T_IN=$T_DIR/z.in
+t_run "zstd-compressed batches" tide-sink -b "$BROKERS" -t s.zstd -z zstd -p 0
+t_status 0
+T_IN=/dev/null
+t_run "zstd: kcat reads every record" $KC -b "$BROKERS" -C -t s.zstd -e -q -f '%s\n'
+t_stdout_file "$T_DIR/z.in"
+
+# --- --tee: records on stdout once delivered ------------------------------
+
+printf '%s\n' '{"a":1}' '[1,2]' '"text"' '{"a":2}' >"$T_DIR/tee.in"
+T_IN=$T_DIR/tee.in
+t_run "--tee with any JSON values" tide-sink -b "$BROKERS" -t s.tee -p 1 --tee
+t_status 0
+t_stdout_file "$T_DIR/tee.in"
+t_run "--tee: same records in the topic" $KC -b "$BROKERS" -C -t s.tee -p 1 -e -q -f '%s\n'
+t_stdout_file "$T_DIR/tee.in"
+t_run "--tee into a closed pipe: quiet, delivers all" sh -c \
+    "seq 1 2000 | tide-sink -b '$BROKERS' -t s.tee -p 0 --tee | head -1"
+t_status 0
+t_stdout <<'EOF'
+1
+EOF
+t_stderr_empty
+t_run "--tee into a closed pipe: all delivered" sh -c \
+    "$KC -b '$BROKERS' -C -t s.tee -p 0 -e -q -f '%s\n' | wc -l"
+t_ok "--tee into a closed pipe: at least the records read" test "$(cat "$T_OUT")" -ge 1
+t_ok "--tee into a closed pipe: no duplicates" sh -c \
+    "$KC -b '$BROKERS' -C -t s.tee -p 0 -e -q -f '%s\n' | sort | uniq -d | wc -l | grep -qx 0"
+
+# --- null keys, bad input on the Kafka path --------------------------------
+
+printf '%s\n' '{"k":null,"v":1}' '{"k":"","v":2}' '{"k":{"a":[1]},"v":3}' >"$T_DIR/null.in"
+T_IN=$T_DIR/null.in
+t_run "null, empty and object keys" tide-sink -b "$BROKERS" -t s.null -k k
+t_status 0
+t_run "null, empty and object keys: read back" $KC -b "$BROKERS" -C -t s.null -e -q \
+    -f '%K|%k|%s\n'
+t_stdout <<'EOF'
+-1||{"k":null,"v":1}
+0||{"k":"","v":2}
+9|{"a":[1]}|{"k":{"a":[1]},"v":3}
+EOF
+
+printf '%s\n' '{"k":"a"}' 'not json' '{"k":"b"' '[1]' '{"x":1}' '' '{"k":"c"}' >"$T_DIR/bad.in"
+T_IN=$T_DIR/bad.in
+t_run "bad records are skipped and dead-lettered" tide-sink -b "$BROKERS" -t s.bad -k k \
+    --dead-letter "$T_DIR/bad.dl"
+t_status 0
+t_stderr_has "tide-sink: line 2: not valid JSON"
+t_stderr_has "tide-sink: line 4: not a JSON object"
+t_stderr_has "tide-sink: line 5: no key field 'k'"
+t_stderr_has "tide-sink: 5 bad records skipped"
+t_ok "bad records: five dead letters with their lines" sh -c \
+    "jq -c '[.line,.raw]' '$T_DIR/bad.dl' | tr '\n' ' ' | grep -qxF '[2,\"not json\"] [3,\"{\\\"k\\\":\\\"b\\\"\"] [4,\"[1]\"] [5,\"{\\\"x\\\":1}\"] [6,\"\"] '"
+t_run "bad records: the good ones are in the topic" $KC -b "$BROKERS" -C -t s.bad -e -q -f '%k %s\n'
+t_stdout <<'EOF'
+a {"k":"a"}
+c {"k":"c"}
+EOF
+t_run "--strict stops at the first bad record, delivers the ones before" \
+    tide-sink -b "$BROKERS" -t s.bad -k k --strict
+t_status 65
+t_stderr_has "tide-sink: line 2: not valid JSON"
+t_run "--strict: one more record delivered" sh -c "$KC -b '$BROKERS' -C -t s.bad -e -q -f '%s\n' | wc -l"
+t_stdout <<'EOF'
+3
+EOF
+
+# --- SIGTERM while input is idle: flush, deliver, exit 0 -------------------
+
+T_IN=/dev/null
+t_run "SIGTERM while idle delivers what was read" sh -c "
+	( printf '{\"s\":1}\n{\"s\":2}\n'; sleep 5 ) | tide-sink -b '$BROKERS' -t s.sig &
+	pid=\$!
+	sleep 1.5
+	kill -TERM \$pid
+	wait \$pid
+	echo status \$?"
+t_stdout <<'EOF'
+status 0
+EOF
+t_run "SIGTERM: both records in the topic" $KC -b "$BROKERS" -C -t s.sig -e -q -f '%s\n'
+t_stdout <<'EOF'
+{"s":1}
+{"s":2}
+EOF
+
+# --- an unreachable cluster: exit 69, within the bound ---------------------
+
+T_IN=$T_DIR/tx
+start=$(date +%s)
+t_run "unreachable brokers" tide-sink -b 127.0.0.1:1 -t s.keyed --connect-timeout 2s
+end=$(date +%s)
+t_status 69
+t_stderr_has "tide-sink: cannot produce to 's.keyed' at '127.0.0.1:1': brokers did not answer within 2000 ms"
+t_ok "unreachable brokers: gave up within 5 s" test $((end - start)) -le 5
+t_run "no brokers at all" env -u TIDE_BROKERS tide-sink -t s.keyed
+t_status 64
+t_stderr_has "tide-sink: no brokers: give -b or set TIDE_BROKERS"
+t_run "TIDE_BROKERS is used" env TIDE_BROKERS="$BROKERS" tide-sink -t s.keyed -p 0 -k account
+t_status 0
+t_run "partition beyond the topic" tide-sink -b "$BROKERS" -t s.keyed -p 3
+t_status 64
+t_stderr_has "tide-sink: --partition: topic 's.keyed' has 3 partitions: no partition 3"
+t_run "-X unknown property" tide-sink -b "$BROKERS" -t s.keyed -X no.such=1
+t_status 64
+t_stderr_has "no.such"
+
+# --- a broker down in the middle: every record exactly once ---------------
+
+awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "{\"id\":%d,\"k\":\"k%d\"}\n", i, i % 7 }' >"$T_DIR/down.in"
+T_IN=/dev/null
+(
+	head -n 1000 "$T_DIR/down.in"
+	sleep 0.3
+	mock_cmd "broker 1 down"
+	sed -n '1001,2000p' "$T_DIR/down.in"
+	sleep 3
+	mock_cmd "broker 1 up"
+	sed -n '2001,3000p' "$T_DIR/down.in"
+) | tide-sink -b "$BROKERS" -t s.down -k k $FAST --dead-letter "$T_DIR/down.dl" \
+    >"$T_DIR/down.out" 2>"$T_DIR/down.err"
+rc=$?
+t_ok "broker down mid-produce: exit 0 (or 75 with dead letters)" \
+    sh -c "[ $rc = 0 ] || { [ $rc = 75 ] && [ -s '$T_DIR/down.dl' ]; }"
+$KC -b "$BROKERS" -C -t s.down -e -q -f '%s\n' >"$T_DIR/down.got"
+jq -r .raw "$T_DIR/down.dl" 2>/dev/null >>"$T_DIR/down.got"
+t_ok "broker down mid-produce: delivered + dead-lettered = 3000" test "$(wc -l <"$T_DIR/down.got")" = 3000
+t_ok "broker down mid-produce: no record twice" test "$(sort -u "$T_DIR/down.got" | wc -l)" = 3000
+t_ok "broker down mid-produce: every record there" sh -c "sort '$T_DIR/down.got' | cmp -s - \"\$(sort '$T_DIR/down.in' >'$T_DIR/down.sorted'; echo '$T_DIR/down.sorted')\""
+
+# --- a broker down past message.timeout.ms: all dead-lettered, exit 75 ----
+
+printf '%s\n' '{"d":1}' '{"d":2}' '{"d":3}' >"$T_DIR/dead.in"
+T_IN=/dev/null
+# The broker goes away after the producer has connected and before the
+# records come, and stays away past message.timeout.ms.
+(
+	sleep 1.5
+	mock_cmd "broker 1 down"
+	sleep 0.3
+	cat "$T_DIR/dead.in"
+) | tide-sink -b "$BROKERS" -t s.dead -X message.timeout.ms=800 \
+    --dead-letter "$T_DIR/dead.dl" >"$T_OUT" 2>"$T_ERR"
+T_RC=$?
+T_NAME="broker down: every record dead-lettered"
+t_status 75
+t_stderr_has "tide-sink: 3 records not delivered, kept in $T_DIR/dead.dl"
+t_stderr_has "tide-sink: line 1: not delivered to 's.dead': Local: Message timed out"
+t_ok "dead letters: exact lines" sh -c "jq -c '[.source,.line,.raw]' '$T_DIR/dead.dl' | sort | tr '\n' ' ' | grep -qxF '[\"kafka:s.dead\",1,\"{\\\"d\\\":1}\"] [\"kafka:s.dead\",2,\"{\\\"d\\\":2}\"] [\"kafka:s.dead\",3,\"{\\\"d\\\":3}\"] '"
+t_ok "dead letters: the error is given" sh -c "jq -r .error '$T_DIR/dead.dl' | grep -c 'timed out' | grep -qx 3"
+mock_cmd "broker 1 up"
+
+# --- envelope round trip: topic -> tide-source -J -> .zst -> topic ---------
+
+if command -v tide-source >/dev/null 2>&1; then
+	printf 'k1\tv1\nk2\t{"a":1}\nk3\tplain text\nk1\t"str"\n' |
+	    $KC -b "$BROKERS" -P -t s.env.src -K '\t' -H h1=x -H h2=y
+	printf 'k4\t\n' | $KC -b "$BROKERS" -P -t s.env.src -K '\t' -Z -p 2
+	t_run "envelope: tide-source -J to a .zst file" sh -c \
+	    "tide-source -b '$BROKERS' -t s.env.src -J -e | tide-sink -o '$T_DIR/env.ndjson.zst'"
+	t_status 0
+	T_IN=/dev/null
+	t_run "envelope: back into a topic" sh -c \
+	    "zstdcat '$T_DIR/env.ndjson.zst' | tide-sink -b '$BROKERS' -t s.env.dst -J --keep-partition"
+	t_status 0
+	$KC -b "$BROKERS" -C -t s.env.src -e -q -f '%p|%o|%k|%S|%s|%T|%h\n' | sort >"$T_DIR/env.src"
+	t_run "envelope: keys, values, headers, timestamps, partitions identical" \
+	    sh -c "$KC -b '$BROKERS' -C -t s.env.dst -e -q -f '%p|%o|%k|%S|%s|%T|%h\n' | sort"
+	t_stdout_file "$T_DIR/env.src"
+	t_ok "envelope: five records" test "$(wc -l <"$T_DIR/env.src")" = 5
+else
+	echo "skip - $T_SCRIPT: tide-source not built yet (envelope round trip)"
+fi
+
+t_done
