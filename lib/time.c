@@ -495,7 +495,9 @@ tide_time_fmt(char *out, int64_t ms)
 	int m, d, n;
 
 	days = floordiv(ms, MS_PER_DAY);
-	rem = ms - days * MS_PER_DAY;
+	/* Not ms - days * MS_PER_DAY: that overflows near INT64_MIN. */
+	if ((rem = ms % MS_PER_DAY) < 0)
+		rem += MS_PER_DAY;
 	civil_from_days(days, &y, &m, &d);
 	n = snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    (long long)y, m, d, (int)(rem / 3600000),
