@@ -5,7 +5,6 @@
  * key up, append the table's fields to the record's own bytes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include "table.h"
 #include "time.h"
 #include "xalloc.h"
+#include "zfile.h"
 
 enum {
 	OPT_ON = TIDE_OPT_LONG,
@@ -733,20 +733,28 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 	struct tide_json_err jerr;
 	enum tide_json_type type;
 	struct tide_rin in;
+	struct tide_zr z;
 	const char *line, *src = path;
 	char why[512];
 	size_t len;
-	int fd, r, status = 0;
+	int r, status = 0;
 	uint64_t n = 0;
 
-	if (strcmp(path, "-") == 0)
-		fd = 0;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		tide_warn("cannot open '%s': %s", path, strerror(errno));
-		return TIDE_EX_IOERR;
+	memset(&z, 0, sizeof(z));
+	if (strcmp(path, "-") == 0) {
+		/* stdin is read directly, so the idle hook sees it block. */
+		tide_rin_init(&in, 0, conf.maxrec);
+		tide_rin_set_idle(&in, tide_wout_idle, out);
+	} else {
+		/* Files may be zstd-compressed. */
+		if ((r = tide_zr_open(&z, path)) < 0) {
+			tide_warn("cannot open '%s': %s", path, r == TIDE_EIO ?
+			    strerror(z.errnum) : "not a valid zstd file");
+			tide_zr_close(&z);
+			return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		}
+		tide_rin_init_fn(&in, tide_zr_read, &z, conf.maxrec);
 	}
-	tide_rin_init(&in, fd, conf.maxrec);
-	tide_rin_set_idle(&in, tide_wout_idle, out);
 	tide_buf_init(&ob, conf.maxrec + (1u << 20));
 	tide_buf_init(&kb, conf.maxrec);
 	while (!stopping) {
@@ -783,6 +791,11 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			status = TIDE_EX_IOERR;
 			break;
 		}
+		if (r == TIDE_EFORMAT) {
+			tide_warn("%s: not a valid zstd file", path);
+			status = TIDE_EX_DATAERR;
+			break;
+		}
 		st.in++;
 		if (r == TIDE_ETOOBIG) {
 			snprintf(why, sizeof(why), "record longer than %zu bytes",
@@ -817,8 +830,8 @@ badrec:
 	tide_buf_release(&ob);
 	tide_buf_release(&kb);
 	tide_rin_release(&in);
-	if (fd != 0)
-		close(fd);
+	if (strcmp(path, "-") != 0)
+		tide_zr_close(&z);
 	return status;
 }
 

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 #include "rio.h"
 #include "table.h"
 #include "xalloc.h"
-#include <unistd.h>
+#include "zfile.h"
 
 /*
  * Arena entry: varint klen, key bytes, varint nver, then (timed tables)
@@ -788,6 +787,11 @@ load_ndjson(struct tide_table *t, struct tide_rin *in, tide_table_bad_fn bad,
 			    strerror(errno));
 			return r;
 		}
+		if (r == TIDE_EFORMAT) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "not a valid zstd file");
+			return r;
+		}
 		if (r == TIDE_ETOOBIG) {
 			snprintf(rerr.msg, sizeof(rerr.msg),
 			    "row longer than %zu bytes", in->max);
@@ -874,17 +878,20 @@ load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
 
 	tide_csv_init(&c, TIDE_CSV_EMPTY_NULL, maxrec, csv_row, &cl);
 	for (;;) {
-		if ((n = rd(rdctx, buf, TIDE_RIO_BUFSZ)) < 0) {
+		if ((n = rd(rdctx, buf, TIDE_RIO_BUFSZ)) == TIDE_EINTR)
+			continue;
+		if (n < 0) {
+			r = (int)n;
 			snprintf(err->msg, sizeof(err->msg), "%s",
-			    strerror(errno));
-			r = TIDE_EIO;
+			    r == TIDE_EIO ? strerror(errno) :
+			    "not a valid zstd file");
 			break;
 		}
 		r = n ? tide_csv_feed(&c, buf, (size_t)n) : tide_csv_finish(&c);
 		if (r < 0 || n == 0)
 			break;
 	}
-	if (r < 0 && r != TIDE_EIO) {
+	if (r < 0 && r != TIDE_EIO && r != TIDE_EFORMAT) {
 		if (cl.stop)
 			r = cl.stop;
 		else {
@@ -899,43 +906,38 @@ load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
 	return r;
 }
 
-static ssize_t
-fd_read(void *ctx, void *p, size_t n)
-{
-	int fd = *(int *)ctx;
-	ssize_t r;
-
-	do
-		r = read(fd, p, n);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? TIDE_EIO : r;
-}
-
 int
 tide_table_load(struct tide_table *t, const char *path,
     enum tide_table_fmt fmt, size_t maxrec, tide_table_bad_fn bad, void *ctx,
     struct tide_table_rowerr *err)
 {
 	struct tide_rin in;
-	int fd, r;
+	struct tide_zr z;
+	int r;
 
 	if (fmt == TIDE_TABLE_AUTO)
 		fmt = tide_table_fmt_of(path);
-	if (strcmp(path, "-") == 0)
-		fd = 0;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s", strerror(errno));
-		return TIDE_EIO;
+	/* zstd or plain, whatever the name says: tide_zr sniffs. */
+	if ((r = tide_zr_open(&z, path)) < 0) {
+		if (r == TIDE_EIO)
+			snprintf(err->msg, sizeof(err->msg), "%s",
+			    strerror(z.errnum));
+		else
+			snprintf(err->msg, sizeof(err->msg),
+			    "not a valid zstd file");
+		tide_zr_close(&z);
+		return r;
 	}
 	if (fmt == TIDE_TABLE_CSV)
-		r = load_csv(t, fd_read, &fd, maxrec, bad, ctx, err);
+		r = load_csv(t, tide_zr_read, &z, maxrec, bad, ctx, err);
 	else {
-		tide_rin_init(&in, fd, maxrec);
+		tide_rin_init_fn(&in, tide_zr_read, &z, maxrec);
 		r = load_ndjson(t, &in, bad, ctx, err);
 		tide_rin_release(&in);
 	}
-	if (fd != 0)
-		close(fd);
+	if (r == TIDE_EIO && z.err == TIDE_EIO)
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(z.errnum));
+	tide_zr_close(&z);
 	if (r == 0 && (r = tide_table_finish(t)) < 0)
 		snprintf(err->msg, sizeof(err->msg), "table too big");
 	return r;

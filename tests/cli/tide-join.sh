@@ -311,6 +311,30 @@ t_run "as-of table row with a bad time, --strict" tide-join -T "$D/badh.csv" --o
 t_status 65
 t_stderr_has "line 2: time field 'valid_from' is not a time: \"never\""
 
+# --- zstd tables and inputs ---------------------------------------------------------
+
+if command -v zstd >/dev/null 2>&1; then
+	zstd -q "$D/cust.csv" -o "$D/cust.csv.zst"
+	zstd -q "$D/tx.ndjson" -o "$D/tx.zst"
+	T_IN=/dev/null
+	t_run "zstd csv table, zstd input file" tide-join -T "$D/cust.csv.zst" --on account \
+		--select segment "$D/tx.zst"
+	t_status 0
+	t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"segment":"retail"}
+{"ts":3, "account" : "a2" ,"amount":7.5,"segment":"gold"}
+{"ts":4,"account":"007","segment":"odd, quoted"}
+EOF
+	t_stderr_has "$D/tx.zst: line 6: key field 'account' is missing"
+	head -c 20 "$D/cust.csv.zst" >"$D/trunc.csv.zst"
+	t_run "truncated zstd table" tide-join -T "$D/trunc.csv.zst" --on account
+	t_status 65
+	t_stderr_has "not a valid zstd file"
+fi
+t_run "missing input file exits 74" tide-join -T "$D/cust.csv" --on account "$D/nope"
+t_status 74
+t_stderr_has "cannot open '$D/nope'"
+
 # --- usage errors --------------------------------------------------------------------
 
 T_IN=/dev/null
