@@ -1,0 +1,308 @@
+#!/bin/sh
+# tide-sink without Kafka: stdout and file output (strftime names by event
+# time, rotation, zstd, .part then rename, csv), the bad-input policy,
+# JSONTestSuite under --strict, write errors and usage errors.
+. "$(dirname "$0")/../lib.sh"
+
+cd "$T_DIR" || exit 1
+
+# --- stdout: any JSON value, unchanged ------------------------------------
+
+printf '%s\n' '{"a":1}' '  [1, 2] ' '"s"' '3.5e2' 'null' '{"b":{"c":[true]}}' >in.good
+T_IN=in.good
+t_run "-o - writes every record as it came" tide-sink -o -
+t_status 0
+t_stdout_file in.good
+t_stderr_empty
+
+printf '{"a":1}\r\n{"a":2}\r\n{"a":3}' >in.crlf
+T_IN=in.crlf
+t_run "CRLF and a last line without newline" tide-sink -o -
+t_status 0
+t_stdout <<'EOF'
+{"a":1}
+{"a":2}
+{"a":3}
+EOF
+
+# --- bad input: reported with line numbers, skipped, counted -------------
+
+printf '%s\n' '{"ok":1}' 'not json' '{"a":1' '' '   ' '{"a":1}x' '{"ok":2}' >in.bad
+printf '{"bad":"\377"}\n{"ok":3}\n' >>in.bad
+T_IN=in.bad
+t_run "bad lines are skipped" tide-sink -o -
+t_status 0
+t_stdout <<'EOF'
+{"ok":1}
+{"ok":2}
+{"ok":3}
+EOF
+t_stderr_has "tide-sink: line 2: not valid JSON"
+t_stderr_has "tide-sink: line 3: not valid JSON"
+t_stderr_has "tide-sink: line 4: not valid JSON"
+t_stderr_has "tide-sink: line 5: not valid JSON"
+t_stderr_has "tide-sink: line 6: not valid JSON"
+t_stderr_has "tide-sink: line 8: not valid JSON"
+t_stderr_has "tide-sink: 6 bad records skipped"
+
+t_run "bad lines go to the dead-letter file" tide-sink -o - --dead-letter dl
+t_status 0
+t_ok "dead letters: lines and raw text (raw_b64 for invalid UTF-8)" sh -c \
+    "jq -c '[.source,.line,.raw,.raw_b64]' dl | tr '\n' ' ' | grep -qxF '[\"-\",2,\"not json\",null] [\"-\",3,\"{\\\"a\\\":1\",null] [\"-\",4,\"\",null] [\"-\",5,\"   \",null] [\"-\",6,\"{\\\"a\\\":1}x\",null] [\"-\",8,null,\"eyJiYWQiOiL/In0=\"] '"
+t_stderr_has "tide-sink: 6 bad records skipped, kept in dl"
+
+t_run "--strict stops at the first bad line" tide-sink -o - --strict
+t_status 65
+t_stdout <<'EOF'
+{"ok":1}
+EOF
+t_stderr_has "tide-sink: line 2: not valid JSON"
+
+awk 'BEGIN { printf "{\"a\":\""; for (i = 0; i < 300; i++) printf "x"; print "\"}"; print "{\"b\":1}" }' >in.long
+T_IN=in.long
+t_run "a line over --max-record is skipped" tide-sink -o - --max-record 256
+t_status 0
+t_stdout <<'EOF'
+{"b":1}
+EOF
+t_stderr_has "tide-sink: line 1: record longer than --max-record (256 bytes)"
+t_run "a line over --max-record under --strict" tide-sink -o - --max-record 256 --strict
+t_status 65
+t_stdout </dev/null
+
+# --- JSONTestSuite under --strict ------------------------------------------
+
+if [ -n "$TIDE_TESTDATA" ] && [ -d "$TIDE_TESTDATA/JSONTestSuite/test_parsing" ]; then
+	ybad=0 nbad=0 ny=0 nn=0
+	for f in "$TIDE_TESTDATA"/JSONTestSuite/test_parsing/y_*.json; do
+		ny=$((ny + 1))
+		# One record per line: line breaks inside a document (only
+		# whitespace in y_ cases) become spaces.
+		tr '\n' ' ' <"$f" >y.in
+		printf '\n' >>y.in
+		if ! tide-sink --strict -o - <y.in >y.out 2>/dev/null ||
+		    ! cmp -s y.in y.out; then
+			ybad=$((ybad + 1))
+			echo "    rejected or changed: $(basename "$f")"
+		fi
+	done
+	t_ok "JSONTestSuite: every y_ case ($ny) accepted byte for byte" test "$ybad" = 0
+	for f in "$TIDE_TESTDATA"/JSONTestSuite/test_parsing/n_*.json; do
+		nn=$((nn + 1))
+		tide-sink --strict -o - <"$f" >n.out 2>/dev/null
+		rc=$?
+		# An empty file holds no record at all (n_structure_no_data).
+		if [ ! -s "$f" ]; then
+			[ $rc = 0 ] && [ ! -s n.out ] && continue
+		elif [ $rc = 65 ]; then
+			continue
+		fi
+		nbad=$((nbad + 1))
+		echo "    accepted: $(basename "$f") (status $rc)"
+	done
+	t_ok "JSONTestSuite: every n_ case ($nn) rejected with 65" test "$nbad" = 0
+else
+	echo "skip - $T_SCRIPT: JSONTestSuite not found"
+fi
+
+# --- files: .part, rename, strftime by event time -------------------------
+
+cat >ev.in <<'EOF'
+{"id":1,"ts":"2026-11-01T23:59:59.999Z"}
+{"id":2,"ts":1793577600000}
+{"id":3,"ts":"2026-11-02T10:00:00Z"}
+{"id":4,"ts":"2026-11-01T12:00:00Z"}
+{"id":5,"ts":"2026-11-03T00:00:00+01:00"}
+{"id":6}
+EOF
+T_IN=ev.in
+t_run "strftime names by --time" tide-sink -o 'day-%Y%m%d.ndjson' --time ts
+t_status 0
+t_stderr_has "tide-sink: line 6: no time field 'ts'"
+t_ok "strftime: two files, no .part left" sh -c "ls day-* | tr '\n' ' ' | grep -qxF 'day-20261101.ndjson day-20261102.ndjson '"
+t_ok "strftime: day 1 holds id 1" sh -c "jq -c .id day-20261101.ndjson | tr '\n' ' ' | grep -qxF '1 '"
+# Segments only move forward: the late id 4 (day 1) goes to the open file;
+# id 5 (+01:00) is 2026-11-02T23:00Z.
+t_ok "strftime: day 2 holds ids 2 to 5, late id 4 included" sh -c "jq -c .id day-20261102.ndjson | tr '\n' ' ' | grep -qxF '2 3 4 5 '"
+
+rm -f day-*
+printf '%s\n' '{"ts":"2026-11-01T00:00:00Z"}' '{"ts":"2026-11-02T00:00:00Z"}' >ev2.in
+T_IN=ev2.in
+t_run "strftime: one file per day" tide-sink -o 'day-%Y%m%d.ndjson' --time ts
+t_status 0
+t_ok "strftime: exactly two files" sh -c "ls day-* | tr '\n' ' ' | grep -qxF 'day-20261101.ndjson day-20261102.ndjson '"
+t_run "strftime: a second run never overwrites" tide-sink -o 'day-%Y%m%d.ndjson' --time ts
+t_status 0
+t_ok "strftime: second run numbered" sh -c "ls day-* | tr '\n' ' ' | grep -qxF 'day-20261101-1.ndjson day-20261101.ndjson day-20261102-1.ndjson day-20261102.ndjson '"
+
+T_IN=in.good
+t_run "a plain name is replaced, like a redirection" tide-sink -o plain.ndjson
+t_status 0
+t_run "plain name: second run" tide-sink -o plain.ndjson
+t_status 0
+t_ok "plain name: one file with the records" cmp plain.ndjson in.good
+t_ok "plain name: no .part left" test ! -e plain.ndjson.part
+
+# While input is open, only NAME.part exists; NAME appears when complete.
+t_run ".part while writing, final name after" sh -c '
+	( printf "{\"x\":1}\n"; sleep 1; printf "{\"x\":2}\n" ) | tide-sink -o live.ndjson &
+	sleep 0.5
+	ls live.ndjson* | tr "\n" " "; echo
+	wait
+	ls live.ndjson* | tr "\n" " "; echo
+	cat live.ndjson'
+t_status 0
+t_stdout <<'EOF'
+live.ndjson.part 
+live.ndjson 
+{"x":1}
+{"x":2}
+EOF
+
+# --- rotation by size and by duration, zstd --------------------------------
+
+awk 'BEGIN { for (i = 1; i <= 10; i++) printf "{\"i\":%d,\"pad\":\"0123456789\"}\n", i }' >rot.in
+T_IN=rot.in
+t_run "--rotate by size" tide-sink -o 'seg.ndjson' --rotate 70
+t_status 0
+t_ok "--rotate 70: five files of two 27-byte records" sh -c "ls seg* | tr '\n' ' ' | grep -qxF 'seg-1.ndjson seg-2.ndjson seg-3.ndjson seg-4.ndjson seg.ndjson '"
+t_ok "--rotate 70: nothing lost, in order" sh -c "cat seg.ndjson seg-1.ndjson seg-2.ndjson seg-3.ndjson seg-4.ndjson | cmp -s - rot.in"
+t_ok "--rotate 70: two records in each file" sh -c "wc -l seg*.ndjson | grep -c ' 2 seg' | grep -qx 5"
+
+awk 'BEGIN { for (i = 0; i < 6; i++) printf "{\"i\":%d,\"ts\":%d}\n", i, 1793577600000 + i * 25000 }' >dur.in
+T_IN=dur.in
+t_run "--rotate by duration, named by slot start" tide-sink -o 'm-%H%M%S.ndjson.zst' --rotate 1m --time ts
+t_status 0
+t_ok "--rotate 1m: three slots" sh -c "ls m-* | tr '\n' ' ' | grep -qxF 'm-000000.ndjson.zst m-000100.ndjson.zst m-000200.ndjson.zst '"
+t_ok "--rotate 1m: zstd files read back by zstdcat" sh -c "zstdcat m-000000.ndjson.zst m-000100.ndjson.zst m-000200.ndjson.zst | cmp -s - dur.in"
+t_ok "--rotate 1m: records 0-2 in the first slot" sh -c "zstdcat m-000000.ndjson.zst | jq -c .i | tr '\n' ' ' | grep -qxF '0 1 2 '"
+t_ok "zstd: frames carry a checksum and test clean" zstd -tq m-000000.ndjson.zst
+
+T_IN=in.good
+t_run "--level 19" tide-sink -o hi.ndjson.zst --level 19
+t_status 0
+t_ok "--level 19: read back" sh -c "zstdcat hi.ndjson.zst | cmp -s - in.good"
+
+# --- csv --------------------------------------------------------------------
+
+cat >csv.in <<'EOF'
+{"id":1,"name":"plain","amount":10.5,"tags":["a","b"],"ok":true}
+{"id":2,"name":"with, comma","amount":null,"tags":[],"ok":false}
+{"name":"quote \" and\nline","id":3,"extra":1}
+[1,2]
+{"id":4}
+EOF
+T_IN=csv.in
+t_run "--format csv" tide-sink -o - --format csv
+t_status 0
+t_stdout <<'EOF'
+id,name,amount,tags,ok
+1,plain,10.5,"[""a"",""b""]",true
+2,"with, comma",,[],false
+3,"quote "" and
+line",,,
+4,,,,
+EOF
+t_stderr_has "tide-sink: line 4: not a JSON object (needed for csv)"
+t_stderr_has "tide-sink: 1 record had fields not in the csv header (dropped)"
+t_ok "csv: mlr reads it back" sh -c "tide-sink -o out.csv --format csv <csv.in 2>/dev/null && mlr --icsv --ojson cat out.csv | jq -c '.[2].name' | grep -qxF '\"quote \\\" and\\nline\"'"
+t_run "csv: a header in every rotated file" tide-sink -o 'c.csv' --format csv --rotate 40
+t_status 0
+t_ok "csv: every file starts with the header" sh -c "for f in c*.csv; do head -1 \$f; done | sort -u | grep -qxF 'id,name,amount,tags,ok'"
+
+# --- write errors -------------------------------------------------------------
+
+T_IN=in.good
+t_run "/dev/full as -o" tide-sink -o /dev/full
+t_status 74
+t_stderr_has "tide-sink: write '/dev/full': No space left on device"
+t_ok "/dev/full is still a device" test -c /dev/full
+t_run "stdout on /dev/full" sh -c 'tide-sink -o - >/dev/full'
+t_status 74
+t_stderr_has "tide-sink: write '-': No space left on device"
+t_run "directory that does not exist" tide-sink -o nodir/x.ndjson
+t_status 74
+t_stderr_has "tide-sink: write 'nodir/x.ndjson.part': No such file or directory"
+t_run "EPIPE on stdout: quiet" sh -c 'yes "{\"a\":1}" | head -100000 | tide-sink -o - | head -1'
+t_status 0
+t_stdout <<'EOF'
+{"a":1}
+EOF
+t_stderr_empty
+t_run "dead-letter file cannot be opened" tide-sink -o - --dead-letter nodir/dl
+t_status 74
+t_stderr_has "tide-sink: --dead-letter 'nodir/dl': No such file or directory"
+
+# --- usage errors -------------------------------------------------------------
+
+T_IN=/dev/null
+t_run "no destination" tide-sink
+t_status 64
+t_stderr_has "tide-sink: give one of -t topic or -o path"
+t_stderr_has "usage: tide-sink"
+t_run "both destinations" tide-sink -t x -o -
+t_status 64
+t_stderr_has "tide-sink: give one of -t topic or -o path"
+t_run "unknown option" tide-sink --bogus
+t_status 64
+t_stderr_has "tide-sink: unknown option '--bogus'"
+t_run "operand" tide-sink -o - file
+t_status 64
+t_stderr_has "tide-sink: unexpected argument 'file'"
+t_run "--format unknown" tide-sink -o - --format xml
+t_status 64
+t_stderr_has "tide-sink: --format: unknown format 'xml' (ndjson, csv)"
+t_run "--rotate garbage" tide-sink -o x --rotate 5q
+t_status 64
+t_stderr_has "tide-sink: --rotate: not a duration: '5q'"
+t_run "--rotate 0" tide-sink -o x --rotate 0
+t_status 64
+t_stderr_has "tide-sink: --rotate: must be more than zero: '0'"
+t_run "--rotate with -o -" tide-sink -o - --rotate 1M
+t_status 64
+t_stderr_has "tide-sink: --rotate needs a file, not -o -"
+t_run "--level out of range" tide-sink -o x.zst --level 23
+t_status 64
+t_stderr_has "tide-sink: --level: 23 is out of range [1, 22]"
+t_run "--max-record not a size" tide-sink -o - --max-record lots
+t_status 64
+t_stderr_has "tide-sink: --max-record: not a size: 'lots'"
+t_run "-z unknown codec" tide-sink -t x -z brotli
+t_status 64
+t_stderr_has "tide-sink: -z: unknown codec 'brotli' (zstd, lz4, gzip, snappy, none)"
+t_run "--key with -o" tide-sink -o - -k id
+t_status 64
+t_stderr_has "tide-sink: --key, --partition, -H, --timestamp, -z, -J and --tee are for -t"
+t_run "--rotate with -t" tide-sink -t x --rotate 1m
+t_status 64
+t_stderr_has "tide-sink: --format, --rotate, --time and --level are for -o"
+t_run "-J with --key" tide-sink -t x -J -k id
+t_status 64
+t_stderr_has "tide-sink: -J takes key, partition and timestamp from the envelope"
+t_run "--keep-partition without -J" tide-sink -t x --keep-partition
+t_status 64
+t_stderr_has "tide-sink: --keep-partition needs -J"
+t_run "-H without =" tide-sink -t x -H novalue
+t_status 64
+t_stderr_has "tide-sink: -H: not name=value: 'novalue'"
+t_run "--key bad path" tide-sink -t x -k 'a..b'
+t_status 64
+t_stderr_has "tide-sink: --key: not a field path: 'a..b'"
+t_run "--connect-timeout bad" tide-sink -t x --connect-timeout soon
+t_status 64
+t_stderr_has "tide-sink: --connect-timeout: not a duration: 'soon'"
+t_run "--time-unit bad" tide-sink -o - --time-unit weeks
+t_status 64
+t_stderr_has "tide-sink: --time-unit: unknown unit 'weeks' (s, ms, us, ns, auto)"
+t_run "-o empty" tide-sink -o ''
+t_status 64
+t_stderr_has "tide-sink: -o: empty path"
+
+t_run "-h" tide-sink -h
+t_status 0
+t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
+t_run "--list-options" tide-sink --list-options
+t_status 0
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - - - --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --strict --max-record --stats --quiet --verbose --help --version --list-options '"
+
+t_done
