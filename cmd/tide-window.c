@@ -1,0 +1,642 @@
+/*
+ * tide-window: keyed event-time windowed aggregation over NDJSON.
+ *
+ * Options -> a struct tide_aggspec (lib/agg.h) and a struct tide_win
+ * (lib/window.h) -> for each record: validate, look its fields up in one
+ * pass, add it, advance the watermark; results go out through the writer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agg.h"
+#include "bad.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcode.h"
+#include "json.h"
+#include "prog.h"
+#include "rio.h"
+#include "sketch.h"
+#include "time.h"
+#include "window.h"
+#include "xalloc.h"
+
+enum {
+	OPT_TUMBLE = TIDE_OPT_LONG,
+	OPT_HOP,
+	OPT_EVERY,
+	OPT_SESSION,
+	OPT_OVER,
+	OPT_EXCLUDE,
+	OPT_ALIGN,
+	OPT_TIME,
+	OPT_TIME_UNIT,
+	OPT_TIME_FORMAT,
+	OPT_DELAY,
+	OPT_LATENESS,
+	OPT_LATE_FILE,
+	OPT_KEY_MISSING,
+	OPT_DEAD,
+	OPT_STRICT,
+	OPT_STATS,
+	OPT_PART,
+	OPT_IDLE,
+	OPT_MAX_FUTURE,
+	OPT_MAX_KEYS,
+	OPT_HLL,
+	OPT_MAX_RECORD,
+};
+
+static const struct tide_opt opts[] = {
+	{ 'k', "key", "field[,field]", "group by these fields (dotted paths)" },
+	{ 'a', "aggs", "list", "aggregates: count,sum(f),avg(f) as name,p99(f),..." },
+	{ OPT_TUMBLE, "tumble", "d", "tumbling windows of duration d" },
+	{ OPT_HOP, "hop", "d", "hopping windows of duration d (with --every)" },
+	{ OPT_EVERY, "every", "s", "hop: a window ends every s" },
+	{ OPT_SESSION, "session", "gap", "session windows closed by a gap" },
+	{ OPT_OVER, "over", "d", "rolling: each record with its key's trailing d" },
+	{ OPT_EXCLUDE, "exclude-current", NULL, "over: leave the record itself out" },
+	{ OPT_ALIGN, "align", "offset", "shift window boundaries by offset" },
+	{ OPT_TIME, "time", "field", "event time field (default ts)" },
+	{ OPT_TIME_UNIT, "time-unit", "unit", "s, ms, us, ns or auto (default)" },
+	{ OPT_TIME_FORMAT, "time-format", "fmt", "window times as epoch (ms) or rfc3339" },
+	{ OPT_DELAY, "delay", "d", "watermark = max event time - d" },
+	{ OPT_LATENESS, "allowed-lateness", "d", "keep fired windows d for updates" },
+	{ OPT_LATE_FILE, "late-file", "file", "write late records to file" },
+	{ OPT_KEY_MISSING, "key-missing", "policy", "error (default) or null" },
+	{ OPT_DEAD, "dead-letter", "file", "keep bad records in file" },
+	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
+	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit" },
+	{ OPT_PART, "partition-field", "field[,field]", "per-partition watermarks" },
+	{ OPT_IDLE, "idle", "d", "idle partitions stop holding the watermark" },
+	{ OPT_MAX_FUTURE, "max-future", "d", "records dated past now + d are bad" },
+	{ OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more are bad input" },
+	{ OPT_HLL, "hll-precision", "p", "approx_distinct precision 4..18 (14)" },
+	{ OPT_MAX_RECORD, "max-record", "size", "longest record (default 16M)" },
+	{ 'q', "quiet", NULL, "no diagnostics but fatal ones" },
+	{ 'v', "verbose", NULL, "more diagnostics" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct tide_prog prog = {
+	"tide-window",
+	"[-qv] -k field[,field] -a aggs (--tumble d | --hop d --every s | "
+	    "--session gap | --over d) [options] [file ...]",
+	"Keyed event-time windowed aggregation of NDJSON records.",
+	opts,
+};
+
+#define MAXKEYF 16
+#define MAXPARTF 4
+
+struct ctx {
+	struct tide_wout out;
+	struct tide_buf ob;		/* one output record */
+	struct tide_buf kb;		/* one record's key bytes */
+	struct tide_buf sb;		/* scratch for string keys */
+	struct tide_aggspec spec;
+	struct tide_win win;
+	struct tide_wm wm;
+	struct tide_bad bad;
+	char **keynames;
+	int nkeys;
+	int rfc3339;
+	FILE *late;
+	const char *latepath;
+	uint64_t in, out_n, late_n;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+write_time(struct tide_buf *b, int64_t t, int rfc)
+{
+	char s[40];
+
+	if (!rfc)
+		return tide_json_write_int(b, t);
+	return tide_json_write_str(b, s, tide_time_fmt(s, t));
+}
+
+/* The emit callback of struct tide_win: one output record. */
+static int
+emit(void *arg, const struct tide_win_out *o)
+{
+	struct ctx *c = arg;
+	struct tide_jobj j;
+	const char *k = o->key, *end = o->key + o->klen;
+	int i;
+
+	tide_buf_reset(&c->ob);
+	tide_jobj_begin(&j, &c->ob);
+	tide_jobj_key(&j, "window_start", 12);
+	write_time(&c->ob, o->start, c->rfc3339);
+	tide_jobj_key(&j, "window_end", 10);
+	write_time(&c->ob, o->end, c->rfc3339);
+	for (i = 0; i < c->nkeys; i++) {
+		const char *z = memchr(k, '\0', (size_t)(end - k));
+
+		if (z == NULL)
+			z = end;
+		tide_jobj_key(&j, c->keynames[i], strlen(c->keynames[i]));
+		tide_buf_add(&c->ob, k, (size_t)(z - k));
+		k = z < end ? z + 1 : end;
+	}
+	tide_agg_emit(&c->spec, o->state, &j);
+	if (o->update) {
+		tide_jobj_key(&j, "update", 6);
+		tide_buf_adds(&c->ob, "true");
+	}
+	tide_jobj_end(&j);
+	c->out_n++;
+	return tide_wout_rec(&c->out, c->ob.data, c->ob.len);
+}
+
+static void
+split_list(const char *opt, const char *s, struct tide_path *paths, int max,
+    int *n, char ***names)
+{
+	char *copy = tide_xstrdup(s), *p = copy, *q;
+	int inq = 0;
+
+	for (q = copy;; q++) {
+		if (*q == '"')
+			inq = !inq;
+		if ((*q == ',' && !inq) || *q == '\0') {
+			int last = *q == '\0';
+
+			*q = '\0';
+			if (*n == max)
+				tide_usage_error("%s: too many fields", opt);
+			if (tide_path_parse(&paths[*n], p) < 0)
+				tide_usage_error("%s: bad field path '%s'", opt, p);
+			if (names)
+				(*names)[*n] = tide_xstrdup(p);
+			(*n)++;
+			if (last)
+				break;
+			p = q + 1;
+		}
+	}
+	free(copy);
+}
+
+static int64_t
+parse_offset(const char *opt, const char *s)
+{
+	int neg = *s == '-';
+
+	if (*s == '-' || *s == '+')
+		s++;
+	return neg ? -tide_arg_dur_ms(opt, s) : tide_arg_dur_ms(opt, s);
+}
+
+/* A short quote of a value for messages. */
+static void
+quote(char *out, size_t cap, const struct tide_json_val *v)
+{
+	size_t n = v->len;
+
+	if (n > cap - 5) {
+		snprintf(out, cap, "%.*s...", (int)(cap - 5), v->p);
+		return;
+	}
+	snprintf(out, cap, "%.*s", (int)n, v->p);
+}
+
+/* Append the key value v (the JSON text; strings with escapes rewritten
+ * so equal strings give equal keys). */
+static int
+add_key(struct ctx *c, const struct tide_json_val *v)
+{
+	if (v->type == TIDE_JSON_STRING && memchr(v->p, '\\', v->len)) {
+		tide_buf_reset(&c->sb);
+		if (tide_json_str(v, &c->sb) < 0)
+			return TIDE_EINVAL;
+		return tide_json_write_str(&c->kb, c->sb.data, c->sb.len);
+	}
+	return tide_buf_add(&c->kb, v->p, v->len);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ctx c;
+	struct tide_path paths[2 + MAXKEYF + MAXPARTF + 64];
+	struct tide_json_val jv[2 + MAXKEYF + MAXPARTF + 64];
+	struct tide_aggval vals[65];
+	struct tide_win_conf wc;
+	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
+	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
+	int64_t delay = 0, idle = 0, max_future = -1;
+	enum tide_time_unit unit = TIDE_UNIT_AUTO;
+	int opt, strict = 0, stats = 0, keynull = 0, nkinds = 0, npart = 0;
+	int hll = 14, every_set = 0, i, r, status = TIDE_EX_OK, nf;
+	size_t maxrec = 0;
+	struct tide_aggerr aerr;
+	struct sigaction sa;
+	char **partnames = NULL;
+
+	tide_prog_init(&prog);
+	memset(&wc, 0, sizeof(wc));
+	wc.kind = TIDE_WIN_TUMBLE;
+	c.keynames = tide_xcalloc(MAXKEYF, sizeof(char *));
+	partnames = tide_xcalloc(MAXPARTF, sizeof(char *));
+	while ((opt = tide_opt_next(argc, argv, &arg)) != -1) {
+		switch (opt) {
+		case 'k':
+			keys = arg;
+			break;
+		case 'a':
+			aggs = arg;
+			break;
+		case OPT_TUMBLE:
+			wc.kind = TIDE_WIN_TUMBLE;
+			wc.size = tide_arg_dur_ms("--tumble", arg);
+			nkinds++;
+			break;
+		case OPT_HOP:
+			wc.kind = TIDE_WIN_HOP;
+			wc.size = tide_arg_dur_ms("--hop", arg);
+			nkinds++;
+			break;
+		case OPT_EVERY:
+			wc.every = tide_arg_dur_ms("--every", arg);
+			every_set = 1;
+			break;
+		case OPT_SESSION:
+			wc.kind = TIDE_WIN_SESSION;
+			wc.gap = tide_arg_dur_ms("--session", arg);
+			nkinds++;
+			break;
+		case OPT_OVER:
+			wc.kind = TIDE_WIN_OVER;
+			wc.size = tide_arg_dur_ms("--over", arg);
+			nkinds++;
+			break;
+		case OPT_EXCLUDE:
+			wc.exclude_current = 1;
+			break;
+		case OPT_ALIGN:
+			wc.align = parse_offset("--align", arg);
+			break;
+		case OPT_TIME:
+			timef = arg;
+			break;
+		case OPT_TIME_UNIT:
+			if (tide_time_unit_parse(arg, &unit) < 0)
+				tide_usage_error("--time-unit: not a unit: '%s' "
+				    "(s, ms, us, ns, auto)", arg);
+			break;
+		case OPT_TIME_FORMAT:
+			if (strcmp(arg, "rfc3339") == 0)
+				c.rfc3339 = 1;
+			else if (strcmp(arg, "epoch") == 0 || strcmp(arg, "ms") == 0)
+				c.rfc3339 = 0;
+			else
+				tide_usage_error("--time-format: not a format: '%s' "
+				    "(epoch, rfc3339)", arg);
+			break;
+		case OPT_DELAY:
+			delay = tide_arg_dur_ms("--delay", arg);
+			break;
+		case OPT_LATENESS:
+			wc.lateness = tide_arg_dur_ms("--allowed-lateness", arg);
+			break;
+		case OPT_LATE_FILE:
+			c.latepath = arg;
+			break;
+		case OPT_KEY_MISSING:
+			if (strcmp(arg, "null") == 0)
+				keynull = 1;
+			else if (strcmp(arg, "error") == 0)
+				keynull = 0;
+			else
+				tide_usage_error("--key-missing: not a policy: '%s' "
+				    "(error, null)", arg);
+			break;
+		case OPT_DEAD:
+			dead = arg;
+			break;
+		case OPT_STRICT:
+			strict = 1;
+			break;
+		case OPT_STATS:
+			stats = 1;
+			break;
+		case OPT_PART:
+			split_list("--partition-field", arg, partp, MAXPARTF, &npart,
+			    &partnames);
+			break;
+		case OPT_IDLE:
+			idle = tide_arg_dur_ms("--idle", arg);
+			if (idle == 0)
+				tide_usage_error("--idle: must be more than 0");
+			break;
+		case OPT_MAX_FUTURE:
+			max_future = tide_arg_dur_ms("--max-future", arg);
+			break;
+		case OPT_MAX_KEYS:
+			wc.max_keys = (size_t)tide_arg_int("--max-keys", arg, 1,
+			    1LL << 40);
+			break;
+		case OPT_HLL:
+			hll = (int)tide_arg_int("--hll-precision", arg,
+			    TIDE_HLL_PMIN, TIDE_HLL_PMAX);
+			break;
+		case OPT_MAX_RECORD:
+			maxrec = (size_t)tide_arg_size("--max-record", arg);
+			if (maxrec == 0)
+				tide_usage_error("--max-record: must be more than 0");
+			break;
+		case 'q':
+			tide_verbose = -1;
+			break;
+		case 'v':
+			if (tide_verbose >= 0)
+				tide_verbose++;
+			break;
+		}
+	}
+	argc -= tide_opt_index();
+	argv += tide_opt_index();
+
+	if (nkinds == 0)
+		tide_usage_error("a window is needed: --tumble, --hop, --session "
+		    "or --over");
+	if (nkinds > 1)
+		tide_usage_error("only one of --tumble, --hop, --session, --over");
+	if (keys == NULL)
+		tide_usage_error("-k is needed");
+	if (aggs == NULL)
+		tide_usage_error("-a is needed");
+	if (wc.kind == TIDE_WIN_HOP && !every_set)
+		tide_usage_error("--hop needs --every");
+	if (wc.kind != TIDE_WIN_HOP && every_set)
+		tide_usage_error("--every goes with --hop");
+	if (wc.kind == TIDE_WIN_HOP && (wc.every == 0 || wc.every > wc.size))
+		tide_usage_error("--every: must be more than 0 and at most --hop");
+	if ((wc.kind != TIDE_WIN_SESSION && wc.size == 0) ||
+	    (wc.kind == TIDE_WIN_SESSION && wc.gap == 0))
+		tide_usage_error("the window duration must be more than 0");
+	if (wc.exclude_current && wc.kind != TIDE_WIN_OVER)
+		tide_usage_error("--exclude-current goes with --over");
+	if (wc.lateness && wc.kind == TIDE_WIN_HOP)
+		tide_usage_error("--allowed-lateness is not supported with --hop");
+	if (tide_aggspec_parse(&c.spec, aggs, hll, &aerr) < 0)
+		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
+		    aerr.offset, aggs);
+	split_list("-k", keys, keyp, MAXKEYF, &c.nkeys, &c.keynames);
+	for (i = 0; i < c.nkeys; i++) {
+		int j;
+
+		if (strcmp(c.keynames[i], "window_start") == 0 ||
+		    strcmp(c.keynames[i], "window_end") == 0)
+			tide_usage_error("-k: '%s' is an output field", c.keynames[i]);
+		for (j = 0; j < c.spec.naggs; j++)
+			if (strcmp(c.keynames[i], c.spec.aggs[j].name) == 0)
+				tide_usage_error("-a: '%s' is also a key",
+				    c.keynames[i]);
+	}
+
+	/* One lookup per record: time, keys, partition fields, agg fields. */
+	nf = 0;
+	if (tide_path_parse(&paths[nf++], timef) < 0)
+		tide_usage_error("--time: bad field path '%s'", timef);
+	for (i = 0; i < c.nkeys; i++)
+		paths[nf++] = keyp[i];
+	for (i = 0; i < npart; i++)
+		paths[nf++] = partp[i];
+	for (i = 0; i < c.spec.nfields; i++)
+		paths[nf++] = c.spec.paths[i];
+
+	if (tide_bad_init(&c.bad, strict, dead) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", dead, strerror(errno));
+	if (c.latepath && (c.late = fopen(c.latepath, "a")) == NULL)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", c.latepath,
+		    strerror(errno));
+	wc.spec = &c.spec;
+	tide_win_init(&c.win, &wc, emit, &c);
+	tide_wm_init(&c.wm, delay, idle);
+	tide_wout_init(&c.out, STDOUT_FILENO);
+	tide_buf_init(&c.ob, TIDE_BUF_NOMAX);
+	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);
+	tide_buf_init(&c.sb, TIDE_BUF_NOMAX);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc == 0) {
+		static char *dash[] = { "-", NULL };
+
+		argv = dash;
+		argc = 1;
+	}
+	for (int fi = 0; fi < argc && !stop && status == TIDE_EX_OK; fi++) {
+		const char *src = argv[fi], *line;
+		struct tide_rin in;
+		size_t len;
+		int fd;
+
+		if (strcmp(src, "-") == 0)
+			fd = STDIN_FILENO;
+		else if ((fd = open(src, O_RDONLY)) < 0)
+			tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", src,
+			    strerror(errno));
+		tide_rin_init(&in, fd, maxrec);
+		tide_rin_set_idle(&in, tide_wout_idle, &c.out);
+		while (!stop && status == TIDE_EX_OK) {
+			enum tide_json_type type;
+			struct tide_json_err jerr;
+			const void *ov = NULL;
+			int64_t t, now = 0;
+			char q[64];
+			int bf;
+
+			r = tide_rin_next(&in, &line, &len, idle ? (int)idle : -1);
+			if (r == TIDE_EOF || r == TIDE_EINTR)
+				break;
+			if (r == TIDE_EAGAIN) {
+				if ((r = tide_win_advance(&c.win,
+				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
+				    (r = tide_wout_flush(&c.out)) < 0)
+					goto werr;
+				continue;
+			}
+			if (r == TIDE_ETOOBIG) {
+				r = tide_bad_record(&c.bad, src, in.lineno, "", 0,
+				    "record longer than %zu bytes", in.max);
+				goto bad;
+			}
+			if (r < 0)
+				tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", src,
+				    strerror(errno));
+			c.in++;
+			if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
+			    &jerr) < 0) {
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "not valid JSON: %s at offset %zu", jerr.reason,
+				    jerr.offset);
+				goto bad;
+			}
+			if (type != TIDE_JSON_OBJECT) {
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "not a JSON object");
+				goto bad;
+			}
+			tide_json_get_many(line, len, paths, nf, jv);
+			if (jv[0].type == TIDE_JSON_NONE) {
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "no time field '%s'", timef);
+				goto bad;
+			}
+			if (tide_time_from_json(&jv[0], unit, &t) < 0) {
+				quote(q, sizeof(q), &jv[0]);
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "field '%s' is not a time: %s", timef, q);
+				goto bad;
+			}
+			if (max_future >= 0 || idle) {
+				now = tide_now_ms();
+				if (max_future >= 0 && t > now + max_future) {
+					quote(q, sizeof(q), &jv[0]);
+					r = tide_bad_record(&c.bad, src, in.lineno,
+					    line, len, "field '%s' is too far in the "
+					    "future: %s", timef, q);
+					goto bad;
+				}
+			}
+			tide_buf_reset(&c.kb);
+			for (i = 0; i < c.nkeys; i++) {
+				const struct tide_json_val *v = &jv[1 + i];
+
+				if (i)
+					tide_buf_addc(&c.kb, '\0');
+				if (v->type == TIDE_JSON_NONE) {
+					if (!keynull)
+						break;
+					tide_buf_adds(&c.kb, "null");
+				} else if (add_key(&c, v) < 0)
+					break;
+			}
+			if (i < c.nkeys) {
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "no key field '%s'", c.keynames[i]);
+				goto bad;
+			}
+			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + npart], vals,
+			    &bf) < 0) {
+				quote(q, sizeof(q), &jv[1 + c.nkeys + npart + bf]);
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "field '%s' is not a number: %s",
+				    c.spec.paths[bf].text, q);
+				goto bad;
+			}
+			r = tide_win_add(&c.win, t, c.kb.data, c.kb.len, vals, &ov);
+			if (r == TIDE_WIN_FULL) {
+				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
+				    "too many keys (--max-keys %zu)", wc.max_keys);
+				goto bad;
+			}
+			if (r == TIDE_WIN_LATE) {
+				c.late_n++;
+				if (c.late && (fwrite(line, 1, len, c.late) != len ||
+				    putc('\n', c.late) == EOF))
+					tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+					    c.latepath, strerror(errno));
+				continue;
+			}
+			if (r < 0)
+				goto werr;
+			if (ov) {
+				struct tide_jobj j;
+
+				tide_buf_reset(&c.ob);
+				tide_jobj_append(&j, &c.ob, line, len);
+				tide_agg_emit(&c.spec, ov, &j);
+				tide_jobj_end(&j);
+				c.out_n++;
+				if ((r = tide_wout_rec(&c.out, c.ob.data, c.ob.len)) < 0)
+					goto werr;
+			}
+			{
+				const char *pp = NULL;
+				size_t pl = 0;
+
+				if (npart) {
+					tide_buf_reset(&c.sb);
+					for (i = 0; i < npart; i++) {
+						const struct tide_json_val *v =
+						    &jv[1 + c.nkeys + i];
+
+						tide_buf_add(&c.sb, v->p, v->len);
+						tide_buf_addc(&c.sb, '\0');
+					}
+					pp = c.sb.data;
+					pl = c.sb.len;
+				}
+				if ((r = tide_win_advance(&c.win, tide_wm_see(&c.wm,
+				    pp, pl, t, now))) < 0)
+					goto werr;
+			}
+			continue;
+bad:
+			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
+				status = r;
+		}
+		tide_rin_release(&in);
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	/* End of input (or a signal): every open window closes. */
+	if (status == TIDE_EX_OK && (r = tide_win_flush(&c.win)) < 0)
+		goto werr;
+	if ((r = tide_wout_flush(&c.out)) < 0)
+		goto werr;
+	goto done;
+werr:
+	if (r == TIDE_EPIPE) {
+		status = TIDE_EX_OK;
+		goto done;
+	}
+	tide_warn("cannot write output: %s", tide_strerror(r));
+	status = TIDE_EX_IOERR;
+done:
+	if (c.late_n)
+		tide_warn("%llu late record%s%s%s", (unsigned long long)c.late_n,
+		    c.late_n == 1 ? "" : "s",
+		    c.latepath ? ", written to " : " dropped (see --late-file)",
+		    c.latepath ? c.latepath : "");
+	if (stats)
+		fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
+		    "late %llu, windows %llu, updates %llu, open keys %zu, "
+		    "open windows %zu\n", (unsigned long long)c.in,
+		    (unsigned long long)c.out_n, (unsigned long long)c.bad.count,
+		    (unsigned long long)c.late_n,
+		    (unsigned long long)c.win.fired,
+		    (unsigned long long)c.win.updates, tide_win_keys(&c.win),
+		    tide_win_states(&c.win));
+	if (c.late && fclose(c.late) != 0 && status == TIDE_EX_OK)
+		status = TIDE_EX_IOERR;
+	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
+		status = r;
+	tide_wout_release(&c.out);
+	tide_win_release(&c.win);
+	tide_wm_release(&c.wm);
+	return status;
+}

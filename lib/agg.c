@@ -1,0 +1,851 @@
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "err.h"
+#include "htab.h"
+#include "sketch.h"
+#include "xalloc.h"
+
+/* Per-aggregate state, laid out one after another in a block. */
+struct st_count { int64_t n; };
+struct st_sum { double s, c; int64_t n; };	/* Neumaier-compensated */
+struct st_mm { double v; int64_t n; };
+struct st_fl { int64_t t; char *p; uint32_t len, cap; int has; };
+struct st_var { int64_t n; double mean, m2; };
+struct st_set { struct tide_htab *h; };
+struct st_hll { struct tide_hll h; };
+struct st_dds { struct tide_dds d; };
+struct st_top { struct tide_topk t; };
+
+static const struct {
+	const char *name;
+	enum tide_agg_op op;
+	int numeric;
+	size_t size;
+} ops[] = {
+	{ "count", TIDE_AGG_COUNT, 0, sizeof(struct st_count) },
+	{ "sum", TIDE_AGG_SUM, 1, sizeof(struct st_sum) },
+	{ "avg", TIDE_AGG_AVG, 1, sizeof(struct st_sum) },
+	{ "mean", TIDE_AGG_AVG, 1, sizeof(struct st_sum) },
+	{ "min", TIDE_AGG_MIN, 1, sizeof(struct st_mm) },
+	{ "max", TIDE_AGG_MAX, 1, sizeof(struct st_mm) },
+	{ "first", TIDE_AGG_FIRST, 0, sizeof(struct st_fl) },
+	{ "last", TIDE_AGG_LAST, 0, sizeof(struct st_fl) },
+	{ "var", TIDE_AGG_VAR, 1, sizeof(struct st_var) },
+	{ "var_pop", TIDE_AGG_VAR, 1, sizeof(struct st_var) },
+	{ "var_samp", TIDE_AGG_VAR_SAMP, 1, sizeof(struct st_var) },
+	{ "stddev", TIDE_AGG_STDDEV, 1, sizeof(struct st_var) },
+	{ "stddev_pop", TIDE_AGG_STDDEV, 1, sizeof(struct st_var) },
+	{ "stddev_samp", TIDE_AGG_STDDEV_SAMP, 1, sizeof(struct st_var) },
+	{ "distinct", TIDE_AGG_DISTINCT, 0, sizeof(struct st_set) },
+	{ "count_distinct", TIDE_AGG_DISTINCT, 0, sizeof(struct st_set) },
+	{ "approx_distinct", TIDE_AGG_APPROX_DISTINCT, 0, sizeof(struct st_hll) },
+	{ "median", TIDE_AGG_QUANTILE, 1, sizeof(struct st_dds) },
+	{ "top", TIDE_AGG_TOP, 0, sizeof(struct st_top) },
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+
+static size_t
+align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+static int
+fail(struct tide_aggerr *err, size_t off, const char *fmt, const char *arg)
+{
+	if (err) {
+		err->offset = off;
+		snprintf(err->reason, sizeof(err->reason), fmt, arg ? arg : "");
+	}
+	return TIDE_EINVAL;
+}
+
+/* Output name from the function and field: sum(card.bin) -> sum_card_bin. */
+static char *
+default_name(const char *fn, size_t fnlen, const char *field)
+{
+	size_t n = fnlen + (field ? strlen(field) + 1 : 0), i, j = 0;
+	char *s = tide_xmalloc(n + 1);
+
+	for (i = 0; i < fnlen; i++)
+		s[j++] = isalnum((unsigned char)fn[i]) ? fn[i] : '_';
+	if (field) {
+		s[j++] = '_';
+		for (i = 0; field[i]; i++)
+			if (field[i] != '"')
+				s[j++] = isalnum((unsigned char)field[i]) ||
+				    field[i] == '_' ? field[i] : '_';
+	}
+	s[j] = '\0';
+	return s;
+}
+
+/* Intern a field path: its index in s->paths. */
+static int
+add_field(struct tide_aggspec *s, const char *text, size_t n, int numeric,
+    size_t off, struct tide_aggerr *err)
+{
+	struct tide_path p;
+	char *spec = tide_xmemdup(text, n);
+	int i;
+
+	for (i = 0; i < s->nfields; i++)
+		if (strcmp(s->paths[i].text, spec) == 0) {
+			free(spec);
+			s->numeric[i] |= (unsigned char)numeric;
+			return i;
+		}
+	if (tide_path_parse(&p, spec) < 0) {
+		fail(err, off, "bad field path '%s'", spec);
+		free(spec);
+		return -1;
+	}
+	free(spec);
+	s->paths = tide_xreallocarray(s->paths, (size_t)s->nfields + 1,
+	    sizeof(*s->paths));
+	s->numeric = tide_xreallocarray(s->numeric, (size_t)s->nfields + 1, 1);
+	s->paths[s->nfields] = p;
+	s->numeric[s->nfields] = (unsigned char)numeric;
+	return s->nfields++;
+}
+
+static const char *
+skipws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Trim spaces around t[0..*n). */
+static const char *
+trim(const char *t, size_t *n)
+{
+	while (*n && (*t == ' ' || *t == '\t')) {
+		t++;
+		(*n)--;
+	}
+	while (*n && (t[*n - 1] == ' ' || t[*n - 1] == '\t'))
+		(*n)--;
+	return t;
+}
+
+/* A quantile name: p50, p99, p99.9, p0, p100. */
+static int
+parse_pn(const char *fn, size_t n, double *q)
+{
+	char buf[32], *end;
+	double v;
+
+	if (n < 2 || n >= sizeof(buf) || fn[0] != 'p' ||
+	    !isdigit((unsigned char)fn[1]))
+		return 0;
+	memcpy(buf, fn + 1, n - 1);
+	buf[n - 1] = '\0';
+	v = strtod(buf, &end);
+	if (*end != '\0' || v < 0 || v > 100)
+		return 0;
+	*q = v / 100.0;
+	return 1;
+}
+
+static int
+parse_one(struct tide_aggspec *s, const char *text, const char **pp,
+    struct tide_aggerr *err)
+{
+	const char *p = skipws(*pp), *fn, *args[2] = { NULL, NULL };
+	size_t fnlen, alen[2] = { 0, 0 }, i;
+	int nargs = 0, numeric = 0, k = 0;
+	struct tide_agg a;
+	double q = 0;
+
+	memset(&a, 0, sizeof(a));
+	fn = p;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '.')
+		p++;
+	fnlen = (size_t)(p - fn);
+	if (fnlen == 0)
+		return fail(err, (size_t)(p - text), "expected an aggregate%s", NULL);
+	for (i = 0; i < NOPS; i++)
+		if (strlen(ops[i].name) == fnlen &&
+		    memcmp(ops[i].name, fn, fnlen) == 0)
+			break;
+	if (i < NOPS) {
+		a.op = ops[i].op;
+		numeric = ops[i].numeric;
+		if (memcmp(fn, "median", 6) == 0 && fnlen == 6)
+			q = 0.5;
+	} else if (parse_pn(fn, fnlen, &q)) {
+		a.op = TIDE_AGG_QUANTILE;
+		numeric = 1;
+	} else {
+		char name[40];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(fnlen > 32 ? 32 : fnlen), fn);
+		return fail(err, (size_t)(fn - text), "unknown aggregate '%s'", name);
+	}
+	p = skipws(p);
+	if (*p == '(') {
+		const char *start = ++p;
+		int inq = 0;
+
+		for (;; p++) {
+			if (*p == '\0')
+				return fail(err, (size_t)(p - text),
+				    "missing ')'%s", NULL);
+			if (inq) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (*p == '"')
+					inq = 0;
+				continue;
+			}
+			if (*p == '"')
+				inq = 1;
+			else if (*p == ',' || *p == ')') {
+				if (nargs == 2)
+					return fail(err, (size_t)(p - text),
+					    "too many arguments%s", NULL);
+				args[nargs] = start;
+				alen[nargs] = (size_t)(p - start);
+				args[nargs] = trim(args[nargs], &alen[nargs]);
+				if (alen[nargs] == 0)
+					return fail(err, (size_t)(p - text),
+					    "empty argument%s", NULL);
+				nargs++;
+				start = p + 1;
+				if (*p == ')')
+					break;
+			}
+		}
+		p++;
+	}
+	a.field = -1;
+	if (a.op == TIDE_AGG_TOP) {
+		char kb[16], *end;
+		long v;
+
+		if (nargs != 2)
+			return fail(err, (size_t)(fn - text),
+			    "top needs (k, field)%s", NULL);
+		if (alen[0] >= sizeof(kb))
+			return fail(err, (size_t)(args[0] - text),
+			    "top: k is not an integer in [1, 1000]%s", NULL);
+		memcpy(kb, args[0], alen[0]);
+		kb[alen[0]] = '\0';
+		v = strtol(kb, &end, 10);
+		if (*end != '\0' || v < 1 || v > 1000)
+			return fail(err, (size_t)(args[0] - text),
+			    "top: k is not an integer in [1, 1000]%s", NULL);
+		k = (int)v;
+		args[0] = args[1];
+		alen[0] = alen[1];
+		nargs = 1;
+	} else if (nargs > 1)
+		return fail(err, (size_t)(fn - text), "too many arguments%s", NULL);
+	if (nargs == 0 && a.op != TIDE_AGG_COUNT)
+		return fail(err, (size_t)(fn - text), "aggregate needs a field%s",
+		    NULL);
+	if (nargs == 1) {
+		a.field = add_field(s, args[0], alen[0], numeric,
+		    (size_t)(args[0] - text), err);
+		if (a.field < 0)
+			return TIDE_EINVAL;
+	}
+	a.q = q;
+	a.k = k;
+	p = skipws(p);
+	if (strncmp(p, "as", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
+		const char *nm;
+
+		p = skipws(p + 2);
+		nm = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '"' &&
+		    *p != '\\' && (unsigned char)*p >= 0x20)
+			p++;
+		if (p == nm)
+			return fail(err, (size_t)(p - text),
+			    "'as' needs a name%s", NULL);
+		a.name = tide_xmemdup(nm, (size_t)(p - nm));
+		p = skipws(p);
+	} else if (a.op == TIDE_AGG_TOP) {
+		char tn[24];
+
+		snprintf(tn, sizeof(tn), "top%d", k);
+		a.name = default_name(tn, strlen(tn), s->paths[a.field].text);
+	} else {
+		a.name = default_name(fn, fnlen,
+		    a.field >= 0 ? s->paths[a.field].text : NULL);
+	}
+	if (*p != ',' && *p != '\0') {
+		free(a.name);
+		return fail(err, (size_t)(p - text), "expected ',' or 'as'%s", NULL);
+	}
+	for (i = 0; i < (size_t)s->naggs; i++)
+		if (strcmp(s->aggs[i].name, a.name) == 0) {
+			fail(err, (size_t)(fn - text), "duplicate output name '%s'",
+			    a.name);
+			free(a.name);
+			return TIDE_EINVAL;
+		}
+	if (s->naggs == TIDE_AGG_LIMIT) {
+		free(a.name);
+		return fail(err, (size_t)(fn - text), "too many aggregates%s", NULL);
+	}
+	for (i = 0; i < NOPS; i++)
+		if (ops[i].op == a.op)
+			break;
+	a.off = s->size;
+	s->size += align8(ops[i].size);
+	s->aggs = tide_xreallocarray(s->aggs, (size_t)s->naggs + 1,
+	    sizeof(*s->aggs));
+	s->aggs[s->naggs++] = a;
+	*pp = p;
+	return 0;
+}
+
+int
+tide_aggspec_parse(struct tide_aggspec *s, const char *text, int hll_p,
+    struct tide_aggerr *err)
+{
+	const char *p = text;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->hll_p = hll_p ? hll_p : 14;
+	for (;;) {
+		if ((r = parse_one(s, text, &p, err)) < 0) {
+			tide_aggspec_release(s);
+			return r;
+		}
+		if (*p == '\0')
+			break;
+		p++;	/* ',' */
+	}
+	return 0;
+}
+
+void
+tide_aggspec_release(struct tide_aggspec *s)
+{
+	int i;
+
+	for (i = 0; i < s->naggs; i++)
+		free(s->aggs[i].name);
+	for (i = 0; i < s->nfields; i++)
+		tide_path_release(&s->paths[i]);
+	free(s->aggs);
+	free(s->paths);
+	free(s->numeric);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv,
+    struct tide_aggval *vals, int *badfield)
+{
+	int i;
+
+	for (i = 0; i < s->nfields; i++) {
+		struct tide_aggval *v = &vals[i];
+
+		v->type = jv[i].type;
+		v->raw = jv[i].p;
+		v->len = jv[i].len;
+		if (v->type == TIDE_JSON_NUMBER) {
+			if (tide_json_double(&jv[i], &v->num) < 0 ||
+			    !isfinite(v->num)) {
+				*badfield = i;
+				return TIDE_ETYPE;
+			}
+		} else if (v->type == TIDE_JSON_NULL) {
+			v->type = TIDE_JSON_NONE;
+		} else if (v->type != TIDE_JSON_NONE && s->numeric[i]) {
+			*badfield = i;
+			return TIDE_ETYPE;
+		}
+	}
+	return 0;
+}
+
+void
+tide_agg_init(const struct tide_aggspec *s, void *st)
+{
+	int i;
+
+	memset(st, 0, s->size);
+	for (i = 0; i < s->naggs; i++) {
+		void *p = (char *)st + s->aggs[i].off;
+
+		switch (s->aggs[i].op) {
+		case TIDE_AGG_APPROX_DISTINCT:
+			tide_hll_init(&((struct st_hll *)p)->h, s->hll_p);
+			break;
+		case TIDE_AGG_QUANTILE:
+			tide_dds_init(&((struct st_dds *)p)->d);
+			break;
+		case TIDE_AGG_TOP:
+			/* More counters than k make the top k reliable. */
+			tide_topk_init(&((struct st_top *)p)->t,
+			    (uint32_t)(s->aggs[i].k < 8 ? 32 : 4 * s->aggs[i].k));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+sum_add(struct st_sum *m, double x)
+{
+	double t = m->s + x;
+
+	if (fabs(m->s) >= fabs(x))
+		m->c += (m->s - t) + x;
+	else
+		m->c += (x - t) + m->s;
+	m->s = t;
+}
+
+static void
+fl_set(struct st_fl *f, int64_t t, const char *p, size_t n)
+{
+	if (n > f->cap) {
+		f->p = tide_xrealloc(f->p, n);
+		f->cap = (uint32_t)n;
+	}
+	memcpy(f->p, p, n);
+	f->len = (uint32_t)n;
+	f->t = t;
+	f->has = 1;
+}
+
+/*
+ * The canonical bytes of a value, for distinct, approx_distinct and top:
+ * a type letter then the text, with numbers in shortest form (1.0 and 1 are
+ * one value) and strings unescaped ("\u0041" and "A" are one value).
+ * Writes into buf (cap bytes) or, when longer, into *big.
+ */
+static const char *
+canon(const struct tide_aggval *v, char *buf, size_t cap, struct tide_buf *big,
+    size_t *n)
+{
+	if (v->type == TIDE_JSON_NUMBER) {
+		buf[0] = 'n';
+		*n = 1 + tide_json_fmt_double(buf + 1, v->num);
+		return buf;
+	}
+	if (v->type == TIDE_JSON_STRING) {
+		if (memchr(v->raw, '\\', v->len) == NULL && v->len - 1 <= cap) {
+			buf[0] = 's';
+			memcpy(buf + 1, v->raw + 1, v->len - 2);
+			*n = v->len - 1;
+			return buf;
+		}
+		tide_buf_reset(big);
+		tide_buf_addc(big, 's');
+		tide_json_str(&(struct tide_json_val){ v->type, v->raw, v->len },
+		    big);
+		*n = big->len;
+		return big->data;
+	}
+	if (v->len + 1 <= cap) {
+		buf[0] = 'o';
+		memcpy(buf + 1, v->raw, v->len);
+		*n = v->len + 1;
+		return buf;
+	}
+	tide_buf_reset(big);
+	tide_buf_addc(big, 'o');
+	tide_buf_add(big, v->raw, v->len);
+	*n = big->len;
+	return big->data;
+}
+
+static int
+write_canon(struct tide_buf *b, const char *p, size_t n)
+{
+	if (n == 0)
+		return tide_buf_adds(b, "null");
+	switch (p[0]) {
+	case 's':
+		return tide_json_write_str(b, p + 1, n - 1);
+	default:
+		return tide_buf_add(b, p + 1, n - 1);
+	}
+}
+
+void
+tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
+    const struct tide_aggval *vals)
+{
+	char cbuf[256];
+	struct tide_buf big = TIDE_BUF_INIT;
+	int i;
+
+	for (i = 0; i < s->naggs; i++) {
+		const struct tide_agg *a = &s->aggs[i];
+		const struct tide_aggval *v = a->field >= 0 ? &vals[a->field] : NULL;
+		void *p = (char *)st + a->off;
+		const char *c;
+		size_t cn;
+
+		if (a->op == TIDE_AGG_COUNT) {
+			if (v == NULL || v->type != TIDE_JSON_NONE)
+				((struct st_count *)p)->n++;
+			continue;
+		}
+		if (v->type == TIDE_JSON_NONE)
+			continue;
+		switch (a->op) {
+		case TIDE_AGG_COUNT:
+			break;
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG:
+			sum_add(p, v->num);
+			((struct st_sum *)p)->n++;
+			break;
+		case TIDE_AGG_MIN: {
+			struct st_mm *m = p;
+
+			if (m->n++ == 0 || v->num < m->v)
+				m->v = v->num;
+			break;
+		}
+		case TIDE_AGG_MAX: {
+			struct st_mm *m = p;
+
+			if (m->n++ == 0 || v->num > m->v)
+				m->v = v->num;
+			break;
+		}
+		case TIDE_AGG_FIRST: {
+			struct st_fl *f = p;
+
+			if (!f->has || t < f->t)
+				fl_set(f, t, v->raw, v->len);
+			break;
+		}
+		case TIDE_AGG_LAST: {
+			struct st_fl *f = p;
+
+			if (!f->has || t >= f->t)
+				fl_set(f, t, v->raw, v->len);
+			break;
+		}
+		case TIDE_AGG_VAR:
+		case TIDE_AGG_VAR_SAMP:
+		case TIDE_AGG_STDDEV:
+		case TIDE_AGG_STDDEV_SAMP: {
+			struct st_var *m = p;
+			double d = v->num - m->mean;
+
+			m->n++;
+			m->mean += d / (double)m->n;
+			m->m2 += d * (v->num - m->mean);
+			break;
+		}
+		case TIDE_AGG_DISTINCT: {
+			struct st_set *m = p;
+
+			if (m->h == NULL) {
+				m->h = tide_xmalloc(sizeof(*m->h));
+				tide_htab_init(m->h, 0);
+			}
+			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
+			tide_htab_put(m->h, c, cn, NULL);
+			break;
+		}
+		case TIDE_AGG_APPROX_DISTINCT:
+			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
+			tide_hll_add(&((struct st_hll *)p)->h, tide_hash(c, cn));
+			break;
+		case TIDE_AGG_QUANTILE:
+			tide_dds_add(&((struct st_dds *)p)->d, v->num);
+			break;
+		case TIDE_AGG_TOP:
+			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
+			tide_topk_add(&((struct st_top *)p)->t, c, cn, 1);
+			break;
+		}
+	}
+	tide_buf_release(&big);
+}
+
+void
+tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src)
+{
+	int i;
+
+	for (i = 0; i < s->naggs; i++) {
+		const struct tide_agg *a = &s->aggs[i];
+		void *d = (char *)dst + a->off;
+		const void *p = (const char *)src + a->off;
+
+		switch (a->op) {
+		case TIDE_AGG_COUNT:
+			((struct st_count *)d)->n += ((const struct st_count *)p)->n;
+			break;
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG: {
+			const struct st_sum *m = p;
+
+			if (m->n == 0)
+				break;
+			sum_add(d, m->s);
+			sum_add(d, m->c);
+			((struct st_sum *)d)->n += m->n;
+			break;
+		}
+		case TIDE_AGG_MIN: {
+			const struct st_mm *m = p;
+			struct st_mm *o = d;
+
+			if (m->n && (o->n == 0 || m->v < o->v))
+				o->v = m->v;
+			o->n += m->n;
+			break;
+		}
+		case TIDE_AGG_MAX: {
+			const struct st_mm *m = p;
+			struct st_mm *o = d;
+
+			if (m->n && (o->n == 0 || m->v > o->v))
+				o->v = m->v;
+			o->n += m->n;
+			break;
+		}
+		case TIDE_AGG_FIRST: {
+			const struct st_fl *f = p;
+			struct st_fl *o = d;
+
+			if (f->has && (!o->has || f->t < o->t))
+				fl_set(o, f->t, f->p, f->len);
+			break;
+		}
+		case TIDE_AGG_LAST: {
+			const struct st_fl *f = p;
+			struct st_fl *o = d;
+
+			/* Blocks are merged in time order (panes) or
+			 * arrival order is unknown (sessions): on a tie the
+			 * block merged in, the later one, wins. */
+			if (f->has && (!o->has || f->t >= o->t))
+				fl_set(o, f->t, f->p, f->len);
+			break;
+		}
+		case TIDE_AGG_VAR:
+		case TIDE_AGG_VAR_SAMP:
+		case TIDE_AGG_STDDEV:
+		case TIDE_AGG_STDDEV_SAMP: {
+			const struct st_var *m = p;
+			struct st_var *o = d;
+			double n, delta;
+
+			if (m->n == 0)
+				break;
+			if (o->n == 0) {
+				*o = *m;
+				break;
+			}
+			n = (double)(o->n + m->n);
+			delta = m->mean - o->mean;
+			o->m2 += m->m2 + delta * delta * (double)o->n *
+			    (double)m->n / n;
+			o->mean += delta * (double)m->n / n;
+			o->n += m->n;
+			break;
+		}
+		case TIDE_AGG_DISTINCT: {
+			const struct st_set *m = p;
+			struct st_set *o = d;
+			const char *key;
+			size_t pos = 0, klen;
+
+			if (m->h == NULL)
+				break;
+			if (o->h == NULL) {
+				o->h = tide_xmalloc(sizeof(*o->h));
+				tide_htab_init(o->h, 0);
+			}
+			while (tide_htab_next(m->h, &pos, &key, &klen))
+				tide_htab_put(o->h, key, klen, NULL);
+			break;
+		}
+		case TIDE_AGG_APPROX_DISTINCT:
+			tide_hll_merge(&((struct st_hll *)d)->h,
+			    &((const struct st_hll *)p)->h);
+			break;
+		case TIDE_AGG_QUANTILE:
+			tide_dds_merge(&((struct st_dds *)d)->d,
+			    &((const struct st_dds *)p)->d);
+			break;
+		case TIDE_AGG_TOP:
+			tide_topk_merge(&((struct st_top *)d)->t,
+			    &((const struct st_top *)p)->t);
+			break;
+		}
+	}
+}
+
+static int
+write_num(struct tide_buf *b, double v)
+{
+	return tide_json_write_double(b, v);
+}
+
+int
+tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
+{
+	struct tide_buf *b = o->b;
+	int i, r = 0;
+
+	for (i = 0; i < s->naggs && r == 0; i++) {
+		const struct tide_agg *a = &s->aggs[i];
+		const void *p = (const char *)st + a->off;
+
+		if ((r = tide_jobj_key(o, a->name, strlen(a->name))) < 0)
+			break;
+		switch (a->op) {
+		case TIDE_AGG_COUNT:
+			r = tide_json_write_int(b, ((const struct st_count *)p)->n);
+			break;
+		case TIDE_AGG_SUM: {
+			const struct st_sum *m = p;
+
+			r = m->n ? write_num(b, m->s + m->c) : tide_buf_adds(b, "null");
+			break;
+		}
+		case TIDE_AGG_AVG: {
+			const struct st_sum *m = p;
+
+			r = m->n ? write_num(b, (m->s + m->c) / (double)m->n) :
+			    tide_buf_adds(b, "null");
+			break;
+		}
+		case TIDE_AGG_MIN:
+		case TIDE_AGG_MAX: {
+			const struct st_mm *m = p;
+
+			r = m->n ? write_num(b, m->v) : tide_buf_adds(b, "null");
+			break;
+		}
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST: {
+			const struct st_fl *f = p;
+
+			r = f->has ? tide_buf_add(b, f->p, f->len) :
+			    tide_buf_adds(b, "null");
+			break;
+		}
+		case TIDE_AGG_VAR:
+		case TIDE_AGG_VAR_SAMP:
+		case TIDE_AGG_STDDEV:
+		case TIDE_AGG_STDDEV_SAMP: {
+			const struct st_var *m = p;
+			int samp = a->op == TIDE_AGG_VAR_SAMP ||
+			    a->op == TIDE_AGG_STDDEV_SAMP;
+			double v;
+
+			if (m->n == 0 || (samp && m->n < 2)) {
+				r = tide_buf_adds(b, "null");
+				break;
+			}
+			v = m->m2 / (double)(samp ? m->n - 1 : m->n);
+			if (v < 0)
+				v = 0;
+			if (a->op == TIDE_AGG_STDDEV || a->op == TIDE_AGG_STDDEV_SAMP)
+				v = sqrt(v);
+			r = write_num(b, v);
+			break;
+		}
+		case TIDE_AGG_DISTINCT: {
+			const struct st_set *m = p;
+
+			r = tide_json_write_int(b,
+			    m->h ? (int64_t)tide_htab_count(m->h) : 0);
+			break;
+		}
+		case TIDE_AGG_APPROX_DISTINCT:
+			r = tide_json_write_int(b, (int64_t)llround(
+			    tide_hll_estimate(&((const struct st_hll *)p)->h)));
+			break;
+		case TIDE_AGG_QUANTILE: {
+			const struct st_dds *m = p;
+
+			r = m->d.count ? write_num(b, tide_dds_quantile(&m->d, a->q)) :
+			    tide_buf_adds(b, "null");
+			break;
+		}
+		case TIDE_AGG_TOP: {
+			/* Sorting reorders counters only: the block's results
+			 * do not change, so emit may sort in place. */
+			struct tide_topk *t = &((struct st_top *)(uintptr_t)p)->t;
+			uint32_t j;
+
+			tide_topk_sort(t);
+			r = tide_buf_addc(b, '[');
+			for (j = 0; j < t->n && j < (uint32_t)a->k && r == 0; j++) {
+				struct tide_jobj e;
+
+				if (j)
+					tide_buf_addc(b, ',');
+				tide_jobj_begin(&e, b);
+				tide_jobj_key(&e, "value", 5);
+				write_canon(b, t->e[j].v, t->e[j].len);
+				tide_jobj_key(&e, "count", 5);
+				tide_json_write_int(b, (int64_t)t->e[j].count);
+				r = tide_jobj_end(&e);
+			}
+			if (r == 0)
+				r = tide_buf_addc(b, ']');
+			break;
+		}
+		}
+	}
+	return r;
+}
+
+void
+tide_agg_clear(const struct tide_aggspec *s, void *st)
+{
+	int i;
+
+	for (i = 0; i < s->naggs; i++) {
+		void *p = (char *)st + s->aggs[i].off;
+
+		switch (s->aggs[i].op) {
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST:
+			free(((struct st_fl *)p)->p);
+			((struct st_fl *)p)->p = NULL;
+			break;
+		case TIDE_AGG_DISTINCT: {
+			struct st_set *m = p;
+
+			if (m->h) {
+				tide_htab_release(m->h);
+				free(m->h);
+				m->h = NULL;
+			}
+			break;
+		}
+		case TIDE_AGG_APPROX_DISTINCT:
+			tide_hll_release(&((struct st_hll *)p)->h);
+			break;
+		case TIDE_AGG_QUANTILE:
+			tide_dds_release(&((struct st_dds *)p)->d);
+			break;
+		case TIDE_AGG_TOP:
+			tide_topk_release(&((struct st_top *)p)->t);
+			break;
+		default:
+			break;
+		}
+	}
+}

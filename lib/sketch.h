@@ -1,0 +1,93 @@
+/*
+ * Mergeable sketches for the approximate aggregates of tide-window.
+ *
+ * Each sketch summarises a stream in bounded memory and merges with another
+ * of the same parameters so that merge(A, B) answers as one sketch fed A's
+ * and B's values would (exactly for HyperLogLog and DDSketch; within the
+ * stated bound for Space-Saving).  That is what lets windows be computed
+ * from panes, sessions be merged and state be checkpointed without changing
+ * results.  Sketches own their memory: release them with the _release call.
+ *
+ * HyperLogLog (struct tide_hll): distinct counts from 64-bit hashes, 2^p
+ * one-byte registers, p in [4, 18]; standard error about 1.04 / sqrt(2^p)
+ * (p = 14: 0.81%).  Small counts use linear counting, so they are exact in
+ * practice.
+ *
+ * DDSketch (struct tide_dds): quantiles with relative error alpha: the
+ * value returned for quantile q is within alpha * |x| of the exact order
+ * statistic x of rank floor(q * (n - 1)).  Buckets are logarithmic with
+ * gamma = (1 + alpha) / (1 - alpha); at most TIDE_DDS_MAXBINS buckets per
+ * sign are kept (the lowest are collapsed beyond that, which only affects
+ * quantiles of the lowest values, and only past a range of 10^(bins*0.0087)).
+ *
+ * Space-Saving (struct tide_topk): the k most frequent values with cap >= k
+ * counters; any value whose true count exceeds n / cap is present, and each
+ * reported count overestimates the true one by at most its error.
+ */
+#ifndef TIDE_SKETCH_H
+#define TIDE_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIDE_HLL_PMIN 4
+#define TIDE_HLL_PMAX 18
+
+struct tide_hll {
+	int p;
+	uint8_t *reg;		/* 2^p registers, allocated on first add */
+};
+
+void tide_hll_init(struct tide_hll *h, int p);
+void tide_hll_release(struct tide_hll *h);
+void tide_hll_add(struct tide_hll *h, uint64_t hash);
+/* Merge src into dst (same p). */
+void tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src);
+double tide_hll_estimate(const struct tide_hll *h);
+
+#define TIDE_DDS_ALPHA 0.01
+#define TIDE_DDS_MAXBINS 2048
+
+/* One sign's logarithmic buckets: counts of bins [off, off + n). */
+struct tide_dds_store {
+	uint64_t *c;
+	int32_t off;
+	uint32_t n;
+};
+
+struct tide_dds {
+	struct tide_dds_store pos, neg;
+	uint64_t zero;		/* values of magnitude below the smallest bucket */
+	uint64_t count;
+	double min, max;	/* exact extremes, so q = 0 and q = 1 are exact */
+};
+
+void tide_dds_init(struct tide_dds *d);
+void tide_dds_release(struct tide_dds *d);
+void tide_dds_add(struct tide_dds *d, double v);
+void tide_dds_merge(struct tide_dds *dst, const struct tide_dds *src);
+/* Quantile q in [0, 1]; NaN when empty. */
+double tide_dds_quantile(const struct tide_dds *d, double q);
+
+struct tide_topk_ent {
+	char *v;		/* the value's bytes (owned) */
+	uint32_t len;
+	uint64_t count;
+	uint64_t err;		/* overestimation bound */
+};
+
+struct tide_topk {
+	struct tide_topk_ent *e;
+	uint32_t n, cap;
+};
+
+void tide_topk_init(struct tide_topk *t, uint32_t cap);
+void tide_topk_release(struct tide_topk *t);
+/* Count one occurrence of v[0..len), weight w. */
+void tide_topk_add(struct tide_topk *t, const char *v, size_t len, uint64_t w);
+void tide_topk_merge(struct tide_topk *dst, const struct tide_topk *src);
+/* Sort the entries by count descending, then value bytes ascending, so
+ * the first k are the answer (deterministic under ties). */
+void tide_topk_sort(struct tide_topk *t);
+
+#endif

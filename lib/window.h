@@ -1,0 +1,173 @@
+/*
+ * Keyed event-time windows: assignment, state, firing order, watermarks.
+ *
+ * struct tide_win holds the open windows of every key and fires them as the
+ * watermark passes their end.  The caller (tide-window) reads records,
+ * turns each into (event time, key bytes, aggregate values), calls
+ * tide_win_add() and then tide_win_advance() with the watermark that
+ * struct tide_wm computes; results come back through the emit callback in
+ * (window end, key bytes) order for each advance, so output is a function
+ * of the input order alone.  tide_win_flush() fires every open window
+ * (end of input).
+ *
+ * Kinds:
+ *   tumble D    windows [s, s + D) with s = align + n*D.
+ *   hop D, S    windows [e - D, e) ending at align + n*S, kept as panes of
+ *               gcd(D, S): a record updates one pane, a firing window merges
+ *               its D/gcd panes, so the per-record cost does not grow with
+ *               D/S.  Only windows that hold a record of the key fire.
+ *   session G   a key's records closer than G to each other form one window
+ *               [first, last + G); a record that bridges two sessions
+ *               merges them.
+ *   over D      no firing: tide_win_add() returns, for each record, the
+ *               aggregates of the records of its key seen so far with time
+ *               in (t - D, t], itself included unless exclude_current.
+ *
+ * A window fires when the watermark reaches its end (end <= watermark).
+ * With allowed lateness L (tumble and session) a fired window is kept until
+ * the watermark reaches end + L; a record that lands in it in the meantime
+ * re-emits it at once, marked as an update.  A record with no window left
+ * to go to is late: tide_win_add() returns TIDE_WIN_LATE and keeps nothing.
+ *
+ * Keys are byte strings (the caller's encoding; tide-window joins the JSON
+ * texts of the key fields with NUL bytes).  Keys and states are freed when
+ * their last window closes, so memory follows the open windows, not the
+ * input.  All state lives in arrays indexed by number: no pointer into it
+ * survives a call.
+ */
+#ifndef TIDE_WINDOW_H
+#define TIDE_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agg.h"
+#include "heap.h"
+#include "htab.h"
+
+enum tide_win_kind {
+	TIDE_WIN_TUMBLE,
+	TIDE_WIN_HOP,
+	TIDE_WIN_SESSION,
+	TIDE_WIN_OVER,
+};
+
+struct tide_win_conf {
+	enum tide_win_kind kind;
+	int64_t size;		/* tumble, hop, over: D (> 0) */
+	int64_t every;		/* hop: S, 0 < S <= D */
+	int64_t gap;		/* session: G (> 0) */
+	int64_t align;		/* boundary offset: windows start at align + n*D */
+	int64_t lateness;	/* allowed lateness (>= 0) */
+	int exclude_current;	/* over: leave the record itself out */
+	size_t max_keys;	/* open keys at most; 0 for no limit */
+	const struct tide_aggspec *spec;
+};
+
+/* One result. */
+struct tide_win_out {
+	int64_t start, end;
+	const char *key;	/* key bytes */
+	size_t klen;
+	const void *state;	/* an aggregate block of spec */
+	int update;		/* a corrected result of a window already emitted */
+};
+
+/* Called for each result; a negative return stops and is passed on. */
+typedef int (*tide_win_emit_fn)(void *ctx, const struct tide_win_out *out);
+
+enum {
+	TIDE_WIN_LATE = 1,	/* tide_win_add: the record is late */
+	TIDE_WIN_FULL = 2,	/* tide_win_add: a new key past max_keys */
+};
+
+struct wkey;
+struct wstate;
+struct wfire;
+
+struct tide_win {
+	struct tide_win_conf c;
+	int64_t pane;		/* hop: gcd(size, every) */
+	tide_win_emit_fn emit;
+	void *ctx;
+	int64_t wm;		/* the watermark last advanced to */
+
+	struct tide_htab keyidx;	/* key bytes -> uint32 key id */
+	struct wkey *keys;
+	uint32_t nkeys, capkeys, freekey;	/* freekey: head of free list */
+	size_t livekeys;
+
+	struct wstate *st;
+	char *blob;		/* aggregate blocks, spec->size each */
+	uint32_t nst, capst, freest;
+	size_t livest;
+
+	struct tide_heap heap;	/* what to look at next, by time */
+	struct wfire *fire;	/* scratch: results of one advance */
+	size_t nfire, capfire;
+	char *scratch;		/* scratch aggregate block */
+	struct tide_aggval *vscratch;
+
+	uint64_t fired, updates, late;
+};
+
+/* Set up w; c is copied (c->spec must outlive w). */
+void tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
+    tide_win_emit_fn emit, void *ctx);
+void tide_win_release(struct tide_win *w);
+
+/*
+ * Add a record of key[0..klen) at event time t with aggregate values vals
+ * (spec->nfields of them; their raw bytes need only last for the call).
+ * Returns 0, TIDE_WIN_LATE, TIDE_WIN_FULL, or a negative code from the emit
+ * callback (updates are emitted at once).  For over windows, *over (when
+ * not NULL) gets the block of this record's aggregates, valid until the
+ * next call.
+ */
+int tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
+    const struct tide_aggval *vals, const void **over);
+/* Fire every window whose end is <= wm (watermarks never go back). */
+int tide_win_advance(struct tide_win *w, int64_t wm);
+/* End of input: fire every open window. */
+int tide_win_flush(struct tide_win *w);
+/* Open keys and windows (panes, sessions), for --stats. */
+size_t tide_win_keys(const struct tide_win *w);
+size_t tide_win_states(const struct tide_win *w);
+
+/*
+ * Watermarks: the maximum event time seen, less the delay.  With
+ * partitions (a partition is any byte string: tide-window uses the topic
+ * and partition of envelope input) the watermark is the minimum over
+ * partitions, and a partition that has had no record for idle ms of wall
+ * time no longer holds it back.  With idle set and no input at all for
+ * that long, tide_wm_tick() moves the watermark on with the wall clock so
+ * quiet streams still close their windows.  The watermark never goes back.
+ */
+struct wpart;
+
+struct tide_wm {
+	int64_t delay, idle;	/* idle 0: never */
+	int64_t max;		/* greatest event time seen */
+	int64_t lastwall;	/* wall time of the last record */
+	int64_t wm;
+	struct tide_htab partidx;	/* partition bytes -> index */
+	struct wpart *parts;
+	size_t nparts;
+};
+
+void tide_wm_init(struct tide_wm *m, int64_t delay, int64_t idle);
+void tide_wm_release(struct tide_wm *m);
+/* A record at t from partition part[0..plen) (plen 0: no partitions),
+ * seen at wall time now (ignored unless idle is set).  Returns the
+ * watermark. */
+int64_t tide_wm_see(struct tide_wm *m, const char *part, size_t plen,
+    int64_t t, int64_t now);
+/* No record arrived: returns the watermark at wall time now. */
+int64_t tide_wm_tick(struct tide_wm *m, int64_t now);
+
+/* Window arithmetic, exposed for tests: floor division that rounds toward
+ * negative infinity, and the start of the window of size d holding t. */
+int64_t tide_win_floor(int64_t t, int64_t d, int64_t align);
+int64_t tide_gcd64(int64_t a, int64_t b);
+
+#endif
