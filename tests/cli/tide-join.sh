@@ -511,17 +511,22 @@ t_stderr_has "reloads 0 (failed 1)"
 
 # --- the man page's EXAMPLES run -------------------------------------------------------------
 
-if [ -f "$T_ROOT/man/tide-join.1" ]; then
-	# Each example is a .Dl or .Bd -literal block after .Sh EXAMPLES; run
-	# the ones marked runnable with their data.
+if [ -f "$T_ROOT/man/tide-join.1" ] && command -v tide-gen >/dev/null 2>&1; then
+	# A command is a "$ " line in a literal block, continued while a line
+	# ends with "\e" or "|"; they run in order in one directory.
 	mkdir -p "$D/ex"
-	cp "$D/cust.csv" "$D/ex/customers.csv"
-	cp "$D/hist.csv" "$D/ex/customers-history.csv"
 	awk '/^\.Sh EXAMPLES/ { on = 1; next } /^\.Sh / { on = 0 }
-		on && /^\.Bd -literal/ { lit = 1; cmd = ""; next }
-		on && /^\.Ed/ { lit = 0; print cmd; next }
-		on && lit { sub(/\\$/, ""); cmd = cmd $0 " " }' "$T_ROOT/man/tide-join.1" |
-		sed 's/\\e/\\/g' >"$D/ex/cmds"
+		!on { next }
+		/^\.Bd -literal/ { lit = 1; next }
+		/^\.Ed/ { lit = 0; next }
+		!lit { next }
+		cont { cmd = cmd " " $0 }
+		!cont && /^\$ / { cmd = substr($0, 3) }
+		!cont && !/^\$ / { next }
+		{ cont = 0 }
+		cmd ~ /\\e$/ { sub(/\\e$/, "", cmd); cont = 1; next }
+		cmd ~ /\|$/ { cont = 1; next }
+		{ print cmd; cmd = "" }' "$T_ROOT/man/tide-join.1" >"$D/ex/cmds"
 	n=0
 	while IFS= read -r cmd; do
 		n=$((n + 1))
@@ -530,9 +535,14 @@ if [ -f "$T_ROOT/man/tide-join.1" ]; then
 		T_NAME="man EXAMPLE $n: $cmd"
 		cp "$D/ex/err" "$T_ERR"
 		t_status 0
-		t_ok "man EXAMPLE $n gives output" test -s "$D/ex/out"
+		t_stderr_empty
+		case $cmd in
+		*tide-join*) t_ok "man EXAMPLE $n writes joined records" \
+			grep -q '^{"ts":' "$D/ex/out" ;;
+		esac
 	done <"$D/ex/cmds"
-	t_ok "man page has runnable EXAMPLES" test "$n" -ge 3
+	t_ok "man page has 6 runnable EXAMPLES" test "$n" -eq 6
+	t_ok "as-of EXAMPLE joins versions" grep -q '"valid_from":1793' "$D/ex/out"
 fi
 
 t_done
