@@ -1,0 +1,471 @@
+#!/bin/sh
+# tide-window: exact rows for small cases, bad input, usage errors, and
+# results checked against independent oracles (sqlite3 GROUP BY for tumble
+# and hop, brute-force python for over, session, quantiles, distinct).
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless tide-window
+D=$T_DIR
+W=tide-window
+
+# --- exact rows ------------------------------------------------------------
+
+cat >"$D/small.nd" <<'EOF'
+{"ts":1700000000000,"k":"a","x":1}
+{"ts":1700000002000,"k":"b","x":2}
+{"ts":1700000061000,"k":"a","x":3}
+{"ts":1700000062000,"k":"a","x":5}
+{"ts":1700000003000,"k":"a","x":1}
+{"ts":1700000300000,"k":"a","x":1.5}
+EOF
+
+T_IN=$D/small.nd
+t_run "tumble 1m" $W --tumble 1m -k k -a 'count,sum(x),avg(x) as m,min(x),max(x)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1,"sum_x":1,"m":1,"min_x":1,"max_x":1}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1,"sum_x":2,"m":2,"min_x":2,"max_x":2}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2,"sum_x":8,"m":4,"min_x":3,"max_x":5}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1,"sum_x":1.5,"m":1.5,"min_x":1.5,"max_x":1.5}
+EOF
+t_stderr_has "1 late record dropped"
+
+t_run "tumble with delay takes the out-of-order record" $W --tumble 1m --delay 1m -k k -a count
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1}
+EOF
+
+t_run "tumble align and rfc3339" $W --tumble 1m --align 30s --delay 1m --time-format rfc3339 -k k -a count
+t_stdout <<'EOF'
+{"window_start":"2023-11-14T22:12:30.000Z","window_end":"2023-11-14T22:13:30.000Z","k":"a","count":2}
+{"window_start":"2023-11-14T22:12:30.000Z","window_end":"2023-11-14T22:13:30.000Z","k":"b","count":1}
+{"window_start":"2023-11-14T22:13:30.000Z","window_end":"2023-11-14T22:14:30.000Z","k":"a","count":2}
+{"window_start":"2023-11-14T22:17:30.000Z","window_end":"2023-11-14T22:18:30.000Z","k":"a","count":1}
+EOF
+
+t_run "late file keeps the late record" $W --tumble 1m -k k -a count --late-file "$D/late.nd"
+t_ok "late file content" sh -c "grep -c . '$D/late.nd' | grep -qx 1 && grep -q '1700000003000' '$D/late.nd'"
+t_stderr_has "1 late record, written to $D/late.nd"
+
+t_run "hop 2m every 1m" $W --hop 2m --every 1m -k k -a 'count,sum(x)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1,"sum_x":1}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"b","count":1,"sum_x":2}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":4,"sum_x":10}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"b","count":1,"sum_x":2}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":2,"sum_x":8}
+{"window_start":1700000220000,"window_end":1700000340000,"k":"a","count":1,"sum_x":1.5}
+{"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1,"sum_x":1.5}
+EOF
+
+t_run "session 30s merges and updates within lateness" $W --session 30s --allowed-lateness 1m -k k -a 'count,sum(x)'
+t_stdout <<'EOF'
+{"window_start":1700000000000,"window_end":1700000030000,"k":"a","count":1,"sum_x":1}
+{"window_start":1700000002000,"window_end":1700000032000,"k":"b","count":1,"sum_x":2}
+{"window_start":1700000000000,"window_end":1700000033000,"k":"a","count":2,"sum_x":2,"update":true}
+{"window_start":1700000061000,"window_end":1700000092000,"k":"a","count":2,"sum_x":8}
+{"window_start":1700000300000,"window_end":1700000330000,"k":"a","count":1,"sum_x":1.5}
+EOF
+
+t_run "tumble allowed lateness re-emits the window" $W --tumble 1m --allowed-lateness 2m -k k -a count
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":2,"update":true}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1}
+EOF
+
+cat >"$D/bridge.nd" <<'EOF'
+{"ts":1700000000000,"k":"a"}
+{"ts":1700000020000,"k":"a"}
+{"ts":1700000010000,"k":"a"}
+{"ts":1700000100000,"k":"a"}
+EOF
+T_IN=$D/bridge.nd
+t_run "session bridged by an out-of-order record" $W --session 12s --delay 30s -k k -a 'count,first(ts),last(ts)'
+t_stdout <<'EOF'
+{"window_start":1700000000000,"window_end":1700000032000,"k":"a","count":3,"first_ts":1700000000000,"last_ts":1700000020000}
+{"window_start":1700000100000,"window_end":1700000112000,"k":"a","count":1,"first_ts":1700000100000,"last_ts":1700000100000}
+EOF
+
+T_IN=$D/small.nd
+t_run "over 1m" $W --over 1m -k k -a 'count,sum(x)'
+t_stdout <<'EOF'
+{"ts":1700000000000,"k":"a","x":1,"count":1,"sum_x":1}
+{"ts":1700000002000,"k":"b","x":2,"count":1,"sum_x":2}
+{"ts":1700000061000,"k":"a","x":3,"count":1,"sum_x":3}
+{"ts":1700000062000,"k":"a","x":5,"count":2,"sum_x":8}
+{"ts":1700000300000,"k":"a","x":1.5,"count":1,"sum_x":1.5}
+EOF
+t_stderr_has "1 late record"
+
+t_run "over exclude-current, delay" $W --over 2m --delay 1m --exclude-current -k k -a 'count,sum(x)'
+t_stdout <<'EOF'
+{"ts":1700000000000,"k":"a","x":1,"count":0,"sum_x":null}
+{"ts":1700000002000,"k":"b","x":2,"count":0,"sum_x":null}
+{"ts":1700000061000,"k":"a","x":3,"count":1,"sum_x":1}
+{"ts":1700000062000,"k":"a","x":5,"count":2,"sum_x":4}
+{"ts":1700000003000,"k":"a","x":1,"count":1,"sum_x":1}
+{"ts":1700000300000,"k":"a","x":1.5,"count":0,"sum_x":null}
+EOF
+
+cat >"$D/aggs.nd" <<'EOF'
+{"ts":1700000000000,"u":{"id":7},"m":"x","v":2}
+{"ts":1700000001000,"u":{"id":7},"m":"y","v":4}
+{"ts":1700000002000,"u":{"id":7},"m":"x","v":4}
+{"ts":1700000003000,"u":{"id":7},"m":"x","v":null}
+{"ts":1700000004000,"u":{"id":7},"m":"z"}
+{"ts":1700000005000,"u":{"id":7},"m":"\u0078","v":6}
+EOF
+T_IN=$D/aggs.nd
+t_run "every aggregate, dotted key" $W --tumble 1h -k u.id -a 'count,count(v),sum(v),avg(v),min(v),max(v),first(m),last(m),var(v),var_samp(v),stddev(v) as sd,stddev_samp(v),distinct(m),approx_distinct(m),p50(v),p100(v),top(2,m)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999200000,"window_end":1700002800000,"u.id":7,"count":6,"count_v":4,"sum_v":16,"avg_v":4,"min_v":2,"max_v":6,"first_m":"x","last_m":"\u0078","var_v":2,"var_samp_v":2.6666666666666665,"sd":1.4142135623730951,"stddev_samp_v":1.632993161855452,"distinct_m":3,"approx_distinct_m":3,"p50_v":4.0148353330285875,"p100_v":6,"top2_m":[{"value":"x","count":4},{"value":"y","count":1}]}
+EOF
+
+# --- keys ----------------------------------------------------------------
+
+cat >"$D/keys.nd" <<'EOF'
+{"ts":1700000000000,"a":"p","b":1}
+{"ts":1700000000000,"a":"p","b":2}
+{"ts":1700000000000,"a":"p"}
+{"ts":1700000000000,"b":1,"a":"p"}
+{"ts":1700000000000,"a":"o","b":1}
+EOF
+T_IN=$D/keys.nd
+t_run "two key fields, missing key is bad" $W --tumble 1m -k a,b -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a":"o","b":1,"count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":1,"count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":2,"count":1}
+EOF
+t_stderr_has "line 3: no key field 'b'"
+t_run "--key-missing null" $W --tumble 1m -k a,b -a count --key-missing null
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a":"o","b":1,"count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":1,"count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":2,"count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":null,"count":1}
+EOF
+t_run "--max-keys" $W --tumble 1m -k a,b -a count --max-keys 2 --key-missing null
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":1,"count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":2,"count":1}
+EOF
+t_stderr_has "line 3: too many keys (--max-keys 2)"
+t_stderr_has "2 bad records skipped"
+
+# --- bad input -----------------------------------------------------------
+
+cat >"$D/bad.nd" <<'EOF'
+{"ts":1700000000000,"k":"a","x":1}
+not json
+[1,2]
+{"k":"a","x":1}
+{"ts":"yesterday","k":"a","x":1}
+{"ts":true,"k":"a","x":1}
+{"ts":1700000000000,"x":1}
+{"ts":1700000000000,"k":"a","x":"12"}
+{"ts":1700000000000,"k":"a","x":{"v":1}}
+{"ts":1700000000000,"k":"a","x":1e999}
+{"ts":1700000000000,"k":"a","x":2}
+EOF
+T_IN=$D/bad.nd
+t_run "bad records are reported and skipped" $W --tumble 1m -k k -a 'count,sum(x)' --dead-letter "$D/dead.nd"
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":2,"sum_x":3}
+EOF
+t_stderr_has "line 2: not valid JSON"
+t_stderr_has "line 3: not a JSON object"
+t_stderr_has "line 4: no time field 'ts'"
+t_stderr_has "line 5: field 'ts' is not a time: \"yesterday\""
+t_stderr_has "line 6: field 'ts' is not a time: true"
+t_stderr_has "line 7: no key field 'k'"
+t_stderr_has "line 8: field 'x' is not a number: \"12\""
+t_stderr_has "line 9: field 'x' is not a number: {\"v\":1}"
+t_stderr_has "line 10: field 'x' is not a number: 1e999"
+t_stderr_has "9 bad records skipped, kept in $D/dead.nd"
+t_ok "dead letter holds 9 lines with reasons" sh -c "test \$(wc -l <'$D/dead.nd') = 9 && grep -q '\"line\":8,\"error\":\"field .x. is not a number' '$D/dead.nd'"
+
+t_run "--strict stops with 65" $W --tumble 1m -k k -a 'count,sum(x)' --strict
+t_status 65
+t_stderr_has "line 2: not valid JSON"
+t_stdout </dev/null
+
+t_run "first takes any type; a number past double range is bad" $W --tumble 1m -k k -a 'count,first(x),last(x)'
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":4,"first_x":1,"last_x":2}
+EOF
+
+printf '{"ts":1700000000000,"k":"a","pad":"%0300d"}\n{"ts":1700000000000,"k":"a"}\n' 0 >"$D/big.nd"
+T_IN=$D/big.nd
+t_run "oversized record" $W --tumble 1m -k k -a count --max-record 100
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}
+EOF
+t_stderr_has "line 1: record longer than 100 bytes"
+
+printf '{"ts":"2999-01-01T00:00:00Z","k":"a"}\n{"ts":"2023-11-14T22:13:20Z","k":"a"}\n' >"$D/future.nd"
+T_IN=$D/future.nd
+t_run "--max-future" $W --tumble 1m -k k -a count --max-future 1h
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}
+EOF
+t_stderr_has "line 1: field 'ts' is too far in the future"
+
+printf '{"t":1700000000,"k":"a"}\n{"t":1700000001.5,"k":"a"}\n' >"$D/secs.nd"
+T_IN=$D/secs.nd
+t_run "--time and --time-unit s" $W --tumble 1s --time t --time-unit s -k k -a count
+t_stdout <<'EOF'
+{"window_start":1700000000000,"window_end":1700000001000,"k":"a","count":1}
+{"window_start":1700000001000,"window_end":1700000002000,"k":"a","count":1}
+EOF
+
+# --- usage errors ----------------------------------------------------------
+
+T_IN=/dev/null
+t_run "no window" $W -k k -a count
+t_status 64
+t_stderr_has "a window is needed"
+t_run "two windows" $W --tumble 1m --session 1m -k k -a count
+t_status 64
+t_stderr_has "only one of"
+t_run "hop without every" $W --hop 1m -k k -a count
+t_status 64
+t_stderr_has "--hop needs --every"
+t_run "every longer than hop" $W --hop 1m --every 2m -k k -a count
+t_status 64
+t_stderr_has "--every: must be more than 0 and at most --hop"
+t_run "bad duration" $W --tumble 5x -k k -a count
+t_status 64
+t_stderr_has "--tumble: not a duration: '5x'"
+t_run "zero duration" $W --tumble 0 -k k -a count
+t_status 64
+t_run "no -k" $W --tumble 1m -a count
+t_status 64
+t_stderr_has "-k is needed"
+t_run "unknown aggregate" $W --tumble 1m -k k -a 'count,median2(x)'
+t_status 64
+t_stderr_has "unknown aggregate 'median2'"
+t_run "missing paren" $W --tumble 1m -k k -a 'sum(x'
+t_status 64
+t_stderr_has "missing ')'"
+t_run "sum without field" $W --tumble 1m -k k -a 'sum'
+t_status 64
+t_stderr_has "aggregate needs a field"
+t_run "top with a bad k" $W --tumble 1m -k k -a 'top(0,m)'
+t_status 64
+t_stderr_has "top: k is not an integer in [1, 1000]"
+t_run "duplicate names" $W --tumble 1m -k k -a 'sum(x),max(x) as sum_x'
+t_status 64
+t_stderr_has "duplicate output name 'sum_x'"
+t_run "aggregate named like the key" $W --tumble 1m -k k -a 'count as k'
+t_status 64
+t_run "exclude-current without over" $W --tumble 1m --exclude-current -k k -a count
+t_status 64
+t_run "bad time unit" $W --tumble 1m --time-unit hours -k k -a count
+t_status 64
+t_run "bad key-missing" $W --tumble 1m --key-missing drop -k k -a count
+t_status 64
+t_run "bad hll precision" $W --tumble 1m --hll-precision 30 -k k -a count
+t_status 64
+t_run "-h" $W -h
+t_status 0
+t_ok "-h shows the usage" grep -q "usage: tide-window" "$T_OUT"
+t_run "missing file" $W --tumble 1m -k k -a count "$D/nonexistent"
+t_status 74
+
+# --- determinism and oracles -------------------------------------------------
+
+gen() {
+	# gen COUNT ACCOUNTS SEED STEP [extra]: tide-gen when built, else a
+	# small deterministic python generator with the same fields.
+	if command -v tide-gen >/dev/null 2>&1; then
+		tide-gen transactions --count "$1" --accounts "$2" --seed "$3" --step "$4" ${5:-}
+	else
+		python3 - "$1" "$2" "$3" "$4" <<'EOF'
+import random, sys
+n, k, seed, step = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+step = int(step[:-2]) if step.endswith("ms") else int(float(step[:-1]) * 1000)
+r = random.Random(seed)
+for i in range(n):
+    print('{"ts":%d,"account":"a%06d","merchant":"m%05d","amount":%.2f}' % (
+        1793491200000 + i * step, r.randrange(k), r.randrange(50), r.random() * 300))
+EOF
+	fi
+}
+
+t_skip_unless sqlite3
+t_skip_unless python3
+
+gen 4000 40 7 37ms >"$D/tx.nd"
+T_IN=$D/tx.nd
+t_run "determinism run 1" $W --tumble 10s -k account -a 'count,sum(amount),p99(amount)'
+cp "$T_OUT" "$D/run1"
+t_run "determinism run 2" $W --tumble 10s -k account -a 'count,sum(amount),p99(amount)'
+t_stdout_file "$D/run1"
+
+sqlite3 "$D/tx.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j text);' \
+	".import $D/tx.nd raw" \
+	"create table tx as select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') account, json_extract(j,'\$.merchant') merchant, json_extract(j,'\$.amount') amount from raw;"
+
+fmt() { cat; }
+# rows A B: the same rows, text fields equal, numbers within 1e-9 relative.
+rows() {
+	[ "$(wc -l <"$1")" = "$(wc -l <"$2")" ] || { echo "row counts differ"; return 1; }
+	paste "$1" "$2" | awk -F'\t' '{
+		n = NF / 2
+		for (i = 1; i <= n; i++) {
+			a = $i; b = $(i + n)
+			if (a == b) continue
+			if (a ~ /^-?[0-9.e+-]+$/ && b ~ /^-?[0-9.e+-]+$/) {
+				d = a - b; if (d < 0) d = -d
+				m = a < 0 ? -a : a; if (m < 1) m = 1
+				if (d <= 1e-9 * m) continue
+			}
+			print "line " NR ": " a " != " b; bad = 1
+		}
+	} END { exit bad }'
+}
+
+t_run "tumble vs sqlite3" $W --tumble 10s -k account -a 'count,sum(amount),avg(amount),min(amount),max(amount),var(amount),distinct(merchant)'
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.avg_amount,.min_amount,.max_amount,.var_amount,.distinct_merchant]|@tsv' <"$T_OUT" | fmt >"$D/got"
+sqlite3 -separator '	' "$D/tx.db" "select ts/10000*10000 ws, ts/10000*10000+10000, account, count(*), sum(amount), avg(amount), min(amount), max(amount), avg(amount*amount)-avg(amount)*avg(amount), count(distinct merchant) from tx group by ws, account order by ws, account" | fmt >"$D/want"
+t_ok "tumble rows match sqlite3" rows "$D/want" "$D/got"
+t_ok "tumble has many rows" test "$(wc -l <"$D/want")" -gt 100
+
+t_run "hop vs sqlite3" $W --hop 10s --every 4s -k account -a 'count,sum(amount),max(amount)'
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" | fmt >"$D/got"
+# Panes of gcd(10s, 4s) = 2s; a record is in windows ending e = 4s*n with
+# ts < e <= ts + 10s.
+sqlite3 -separator '	' "$D/tx.db" "with k(n) as (values(0),(1),(2),(3)), w as (select (ts/4000+1+n)*4000 e, account, amount from tx, k where (ts/4000+1+n)*4000 <= ts+10000) select e-10000, e, account, count(*), sum(amount), max(amount) from w group by e, account order by e, account" | fmt >"$D/want"
+t_ok "hop rows match sqlite3" rows "$D/want" "$D/got"
+
+gen 3000 30 9 50ms "--late 0.2 --late-by 2s" >"$D/late.nd"
+sqlite3 "$D/late.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j text);' \
+	".import $D/late.nd raw" \
+	"create table tx as select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') account, json_extract(j,'\$.amount') amount from raw;"
+T_IN=$D/late.nd
+t_run "out-of-order within --delay gives the full windows" $W --tumble 5s --delay 2s -k account -a 'count,sum(amount)'
+t_stderr_empty
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount]|@tsv' <"$T_OUT" | fmt >"$D/got"
+sqlite3 -separator '	' "$D/late.db" "select ts/5000*5000 ws, ts/5000*5000+5000, account, count(*), sum(amount) from tx group by ws, account order by ws, account" | fmt >"$D/want"
+t_ok "tumble with delay matches sqlite3" rows "$D/want" "$D/got"
+sort "$D/late.nd" >"$D/sorted.nd"
+T_IN=$D/sorted.nd
+t_run "same input sorted" $W --tumble 5s --delay 2s -k account -a 'count,sum(amount)'
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount]|@tsv' <"$T_OUT" | fmt >"$D/got2"
+t_ok "shuffled within delay gives the same windows" cmp "$D/got" "$D/got2"
+T_IN=$D/late.nd
+t_run "without delay some are late" $W --tumble 5s -k account -a count
+t_stderr_has "late records dropped"
+
+cat >"$D/oracle.py" <<'EOF'
+import json, math, sys
+mode, D, data, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+recs = [json.loads(l) for l in open(data)]
+got = [json.loads(l) for l in open(out)]
+def close(a, b, rel=1e-9):
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= rel * max(1.0, abs(b))
+bad = 0
+def fail(msg):
+    global bad
+    bad += 1
+    if bad < 5:
+        print(msg)
+if mode == "over":
+    # Arrival order; records of the key seen so far with t in (t-D, t].
+    assert len(got) == len(recs), (len(got), len(recs))
+    seen = {}
+    for r, g in zip(recs, got):
+        l = seen.setdefault(r["account"], [])
+        l.append(r)
+        w = [x["amount"] for x in l if r["ts"] - D < x["ts"] <= r["ts"]]
+        want = (len(w), sum(w), max(w))
+        have = (g["count"], g["sum_amount"], g["max_amount"])
+        if want[0] != have[0] or not close(want[1], have[1]) or want[2] != have[2]:
+            fail("over %r: want %r got %r" % (r, want, have))
+        if any(g[k] != r[k] for k in r):
+            fail("over: record changed %r" % g)
+elif mode == "session":
+    by = {}
+    for r in recs:
+        by.setdefault(r["account"], []).append(r)
+    want = []
+    for k, l in by.items():
+        l.sort(key=lambda x: x["ts"])
+        cur = [l[0]]
+        for x in l[1:]:
+            if x["ts"] - cur[-1]["ts"] >= D:
+                want.append((cur[-1]["ts"] + D, k, cur[0]["ts"], len(cur), sum(y["amount"] for y in cur)))
+                cur = []
+            cur.append(x)
+        want.append((cur[-1]["ts"] + D, k, cur[0]["ts"], len(cur), sum(y["amount"] for y in cur)))
+    want.sort()
+    have = [(g["window_end"], g["account"], g["window_start"], g["count"], g["sum_amount"]) for g in got]
+    if len(want) != len(have):
+        fail("session: %d windows, want %d" % (len(have), len(want)))
+    for a, b in zip(want, have):
+        if a[:4] != b[:4] or not close(a[4], b[4]):
+            fail("session: want %r got %r" % (a, b))
+elif mode == "sketch":
+    # Tumbling windows of D: p50/p90/p99 within 1% of the exact order
+    # statistic of rank floor(q*(n-1)); approx_distinct within 3%.
+    by = {}
+    for r in recs:
+        by.setdefault((r["ts"] // D * D, r["account"]), []).append(r)
+    if len(got) != len(by):
+        fail("sketch: %d windows, want %d" % (len(got), len(by)))
+    for g in got:
+        l = by[(g["window_start"], g["account"])]
+        a = sorted(x["amount"] for x in l)
+        for q in (50, 90, 99):
+            x = a[int(math.floor(q / 100 * (len(a) - 1)))]
+            if abs(g["p%d_amount" % q] - x) > 0.01 * abs(x) + 1e-9:
+                fail("p%d: want %r got %r" % (q, x, g["p%d_amount" % q]))
+        d = len(set(x["merchant"] for x in l))
+        if abs(g["approx_distinct_merchant"] - d) > 0.03 * d:
+            fail("approx_distinct: want %d got %d" % (d, g["approx_distinct_merchant"]))
+        if g["distinct_merchant"] != d:
+            fail("distinct: want %d got %d" % (d, g["distinct_merchant"]))
+print("%d bad" % bad)
+sys.exit(1 if bad else 0)
+EOF
+
+T_IN=$D/tx.nd
+t_run "over 2s" $W --over 2s -k account -a 'count,sum(amount),max(amount)'
+t_status 0
+t_ok "over matches brute force" python3 "$D/oracle.py" over 2000 "$D/tx.nd" "$T_OUT"
+t_run "session 1500ms" $W --session 1500ms -k account -a 'count,sum(amount)'
+t_ok "session matches brute force" python3 "$D/oracle.py" session 1500 "$D/tx.nd" "$T_OUT"
+
+gen 20000 3 11 10ms >"$D/many.nd"
+T_IN=$D/many.nd
+t_run "quantiles and distinct" $W --tumble 100s -k account -a 'p50(amount),p90(amount),p99(amount),approx_distinct(merchant),distinct(merchant)'
+t_ok "sketches within their stated error" python3 "$D/oracle.py" sketch 100000 "$D/many.nd" "$T_OUT"
+
+# --- man page examples -------------------------------------------------------
+
+if [ -f "$T_ROOT/man/tide-window.1" ]; then
+	t_ok "man page is lint clean" mandoc -Tlint -W warning "$T_ROOT/man/tide-window.1"
+	# Each EXAMPLES line starting with "$ " that reads from a file uses
+	# tx.ndjson: run it against generated data.
+	gen 500 10 3 100ms >"$D/tx.ndjson"
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$T_ROOT/man/tide-window.1" |
+	    sed -n 's/^\.Dl \$ //p' | grep 'tx.ndjson' >"$D/examples"
+	t_ok "man page has examples" test -s "$D/examples"
+	while IFS= read -r ex; do
+		t_ok "example: $ex" sh -c "cd '$D' && $ex >/dev/null"
+	done <"$D/examples"
+fi
+
+t_done
