@@ -39,6 +39,7 @@ struct wkey {
 	struct over *ov;
 	uint32_t nextfree;
 	int used;
+	int idle;		/* no open state: freed by the next sweep */
 };
 
 struct wstate {
@@ -161,7 +162,7 @@ tide_win_release(struct tide_win *w)
 size_t
 tide_win_keys(const struct tide_win *w)
 {
-	return w->livekeys;
+	return w->livekeys - w->nidle;
 }
 
 size_t
@@ -186,11 +187,19 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	uint32_t *slot = tide_htab_get(&w->keyidx, key, klen), kid;
 	struct wkey *k;
 
-	if (slot)
+	if (slot) {
+		k = &w->keys[*slot];
+		if (k->idle) {
+			if (!create)
+				return NONE;
+			k->idle = 0;
+			w->nidle--;
+		}
 		return *slot;
+	}
 	if (!create)
 		return NONE;
-	if (w->c.max_keys && w->livekeys >= w->c.max_keys) {
+	if (w->c.max_keys && w->livekeys - w->nidle >= w->c.max_keys) {
 		*full = 1;
 		return NONE;
 	}
@@ -216,6 +225,7 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	k->expire = INT64_MIN;
 	k->ov = NULL;
 	k->used = 1;
+	k->idle = 0;
 	slot = tide_htab_put(&w->keyidx, key, klen, NULL);
 	*slot = kid;
 	w->livekeys++;
@@ -227,6 +237,10 @@ key_free(struct tide_win *w, uint32_t kid)
 {
 	struct wkey *k = &w->keys[kid];
 
+	if (k->idle) {
+		k->idle = 0;
+		w->nidle--;
+	}
 	tide_htab_del(&w->keyidx, k->p, k->len);
 	free(k->p);
 	free(k->st);
@@ -243,6 +257,26 @@ key_free(struct tide_win *w, uint32_t kid)
 	if (tide_htab_waste(&w->keyidx) > 65536 &&
 	    tide_htab_waste(&w->keyidx) > tide_htab_bytes(&w->keyidx) / 2)
 		tide_htab_compact(&w->keyidx);
+}
+
+/*
+ * A key whose last window closed is kept for a while: keys recur, and
+ * keeping them saves a free and an allocation per window.  Once idle keys
+ * outnumber the keys with open windows (and there are many), they all go,
+ * so memory still follows the open windows.
+ */
+static void
+key_idle(struct tide_win *w, uint32_t kid)
+{
+	uint32_t i;
+
+	w->keys[kid].idle = 1;
+	w->nidle++;
+	if (w->nidle < 65536 || w->nidle < w->livekeys - w->nidle)
+		return;
+	for (i = 0; i < w->nkeys; i++)
+		if (w->keys[i].used && w->keys[i].idle)
+			key_free(w, i);
 }
 
 /* --- states ----------------------------------------------------------- */
@@ -309,7 +343,7 @@ state_free(struct tide_win *w, uint32_t idx)
 	w->freest = idx;
 	w->livest--;
 	if (k->nst == 0 && k->ov == NULL)
-		key_free(w, s->kid);
+		key_idle(w, s->kid);
 }
 
 static void

@@ -95,7 +95,8 @@ struct tide_win {
 	struct tide_htab keyidx;	/* key bytes -> uint32 key id */
 	struct wkey *keys;
 	uint32_t nkeys, capkeys, freekey;	/* freekey: head of free list */
-	size_t livekeys;
+	size_t livekeys;	/* keys held, idle ones included */
+	size_t nidle;		/* keys with no open window */
 
 	struct wstate *st;
 	char *blob;		/* aggregate blocks, spec->size each */
@@ -131,7 +132,7 @@ int tide_win_advance(struct tide_win *w, int64_t wm);
 /* End of input: fire every open window. */
 int tide_win_flush(struct tide_win *w);
 /* Open keys and windows (panes, sessions), for --stats. */
-size_t tide_win_keys(const struct tide_win *w);
+size_t tide_win_keys(const struct tide_win *w);	/* with open windows */
 size_t tide_win_states(const struct tide_win *w);
 
 /*
