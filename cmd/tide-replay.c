@@ -1,0 +1,1418 @@
+/*
+ * tide-replay: the Kafka log, or its archive, in event-time order, paced
+ * at the original speed, N times it, a fixed rate, or as fast as possible.
+ *
+ * Kafka: the partitions' --from/--to ranges are resolved once at start
+ * (lib/offsets.h, as tide-source does), so a replay of a live topic ends.
+ * Every partition is assigned; messages are taken from the consumer queue
+ * into a read-ahead ring per partition, and a partition whose ring is full
+ * is paused until the merge has drained it, so memory is bounded by the
+ * read-ahead, not by the range.  A record is emitted only when every
+ * partition that is not finished has a buffered head (lib/merge.h), so
+ * the order -- timestamp, then partition, then offset -- never depends on
+ * fetch timing, and two replays of a range are byte-identical.
+ *
+ * Archives (tide-sink -o of -J envelopes, or plain NDJSON with --time) are
+ * read twice: a first pass checks every line (bad ones are reported then,
+ * with line numbers, before any output), counts records and finds the
+ * partitions in each file; the second pass reads a file as one source when
+ * it is already in merge order, else once per partition, so interleaved
+ * partitions are merged without holding the file in memory.
+ *
+ * Pacing: lib/pace.h.  Output is flushed whenever the next record is not
+ * yet due and before any blocking wait, so a paced record goes out when it
+ * falls due; at --speed max it goes through the large buffer.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "bad.h"
+#include "buf.h"
+#include "envelope.h"
+#include "err.h"
+#include "exitcode.h"
+#include "json.h"
+#include "kconf.h"
+#include "kmsg.h"
+#include "merge.h"
+#include "offsets.h"
+#include "pace.h"
+#include "prog.h"
+#include "rio.h"
+#include "time.h"
+#include "xalloc.h"
+#include "zfile.h"
+
+#define BATCH		1024
+#define POLL_MS		100	/* longest wait: how soon a signal is seen */
+#define READAHEAD	4096	/* messages buffered per partition */
+#define RESUME_AT	(READAHEAD / 4)
+#define PROGRESS_US	250000
+
+enum {
+	OPT_FROM = TIDE_OPT_LONG,
+	OPT_TO,
+	OPT_TIME,
+	OPT_TIMEUNIT,
+	OPT_SPEED,
+	OPT_RATE,
+	OPT_MAXGAP,
+	OPT_LIMIT,
+	OPT_DURATION,
+	OPT_LOOP,
+	OPT_SHIFT,
+	OPT_DRYRUN,
+	OPT_STATS,
+	OPT_PROGRESS,
+	OPT_NOPROGRESS,
+	OPT_MDTIMEOUT,
+	OPT_MAXREC,
+	OPT_STRICT,
+	OPT_DEAD,
+};
+
+static const struct tide_opt opts[] = {
+	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
+	{ 't', "topic", "topic", "topic to replay" },
+	{ 'p', "partitions", "list", "partitions to replay, e.g. 0,2,4-7 (default all)" },
+	{ OPT_FROM, "from", "time", "start at the first record at or after time" },
+	{ OPT_TO, "to", "time", "stop before the first record at or after time" },
+	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
+	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
+	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
+	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_TIME, "time", "field", "archives are plain NDJSON with event time in field" },
+	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
+	{ 'J', "envelope", NULL, "write each record as the JSON envelope" },
+	{ OPT_SPEED, "speed", "n|max", "n times the original speed, or max (default 1)" },
+	{ OPT_RATE, "rate", "n/s", "n records per second, whatever their times" },
+	{ OPT_MAXGAP, "max-gap", "duration", "cap each silence between records at duration" },
+	{ OPT_LIMIT, "limit", "n", "stop after n records" },
+	{ OPT_DURATION, "duration", "duration", "stop after duration of replay" },
+	{ OPT_LOOP, "loop", "n", "replay n times (0: until stopped)" },
+	{ OPT_SHIFT, "shift-time", NULL, "move times forward by the span on each loop" },
+	{ OPT_DRYRUN, "dry-run", NULL, "print the ranges and record counts and exit" },
+	{ OPT_STATS, "stats", NULL, "print counters and lateness to stderr at exit and on SIGUSR1" },
+	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
+	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
+	{ OPT_MAXREC, "max-record", "size", "longest accepted archive line (default 16M)" },
+	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad archive line" },
+	{ OPT_DEAD, "dead-letter", "file", "append bad archive lines to file" },
+	{ 'q', "quiet", NULL, "no warnings" },
+	{ 'v', "verbose", NULL, "more detail on stderr" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct tide_prog prog = {
+	"tide-replay",
+	"[-Jqv] [-b brokers] [-t topic [-p list]] [--from time] [--to time] "
+	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
+	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
+	    "[--time field] [file ...]",
+	"Replay a Kafka topic's time range or its archives in event-time order, "
+	    "paced.",
+	opts,
+};
+
+/* One source of the merge: a Kafka partition, or an archive file (all of
+ * it, or one partition of it). */
+struct src {
+	struct tide_merge_key key;	/* the head's */
+	int32_t partition;
+	/* Kafka */
+	int64_t start, end;		/* offsets: [start, end) */
+	int64_t next;			/* offset expected next */
+	int done;			/* nothing more will be buffered */
+	int paused;
+	rd_kafka_message_t **ring;
+	size_t rhead, rlen, rcap;
+	int64_t low, high;
+	/* files */
+	const char *path;
+	int fileidx;
+	int all;			/* every partition of the file */
+	int report;			/* report bad lines (no first pass) */
+	int open;
+	struct tide_zr z;
+	struct tide_rin in;
+	struct tide_env_dec dec;
+	const char *line;
+	size_t len;
+	struct tide_json_val tval;	/* plain: the time field */
+};
+
+/* What the first pass found in one partition of a file. */
+struct fpart {
+	int32_t partition;
+	uint64_t records;
+	int64_t first_ts, last_ts;
+};
+
+static struct {
+	struct tide_kconf kc;
+	const char *topic;
+	int32_t *plist;
+	size_t nplist;
+	int have_from, have_to;
+	int64_t from, to;		/* ms */
+	const char *timefield;
+	struct tide_path timepath;
+	enum tide_time_unit unit;
+	int envelope, dryrun, stats, progress, strict, shift;
+	const char *dead;
+	double speed, rate;
+	int have_speed;
+	int64_t max_gap;
+	long long limit;
+	int64_t duration;		/* ms, < 0 none */
+	long long loops;
+	int64_t md_timeout;
+	size_t maxrec;
+	char **files;
+	int nfiles;
+} o;
+
+static struct {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	struct src *srcs;
+	size_t nsrcs;
+	struct tide_merge merge;
+	struct tide_pace pace;
+	struct tide_wout out;
+	struct tide_buf ob;
+	struct tide_env_hdr *hdrs;
+	size_t hdrcap;
+	struct tide_bad bad;
+	uint64_t nout, total;		/* records out; estimate per loop */
+	int64_t first_ts, last_ts;	/* of the data, first loop */
+	int64_t span;			/* --shift-time step */
+	int64_t shift;			/* of the current loop */
+	long long loop;
+	int64_t t0_us, lastprog_us, startsched_us;
+	int64_t cur_ts;
+	int stopping;
+	int progress_shown;
+	char lasterr[512];
+} s;
+
+static volatile sig_atomic_t stop_sig, stats_sig;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		stats_sig = 1;
+	else
+		stop_sig = 1;
+}
+
+static void
+clear_progress(void)
+{
+	if (s.progress_shown) {
+		fputs("\r\033[K", stderr);
+		s.progress_shown = 0;
+	}
+}
+
+static void
+print_stats(void)
+{
+	double secs = (double)(tide_mono_us() - s.t0_us) / 1e6;
+
+	clear_progress();
+	fprintf(stderr, "%s: stats: records_out %" PRIu64 ", bytes_out %"
+	    PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f records/s", prog.name,
+	    s.nout, s.out.bytes + s.out.len, s.bad.count, secs,
+	    secs > 0 ? (double)s.nout / secs : 0.0);
+	if (tide_pace_paced(&s.pace))
+		fprintf(stderr, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
+		    "lag %.3fms",
+		    (double)tide_pace_quantile(&s.pace, 0.5) / 1000.0,
+		    (double)tide_pace_quantile(&s.pace, 0.99) / 1000.0,
+		    (double)s.pace.max_late_us / 1000.0,
+		    (double)s.pace.last_late_us / 1000.0);
+	fputc('\n', stderr);
+}
+
+static void
+show_progress(int64_t now)
+{
+	char tsbuf[32];
+	double secs = (double)(now - s.t0_us) / 1e6;
+	double rate = secs > 0 ? (double)s.nout / secs : 0;
+	uint64_t total = s.total * (o.loops > 0 ? (uint64_t)o.loops : 1);
+	double eta = -1;
+
+	s.lastprog_us = now;
+	if (o.limit >= 0 && (uint64_t)o.limit < total)
+		total = (uint64_t)o.limit;
+	tide_time_fmt(tsbuf, s.cur_ts);
+	if (total && s.nout <= total && rate > 0)
+		eta = (double)(total - s.nout) / rate;
+	fprintf(stderr, "\r\033[K%s: %s", prog.name, tsbuf);
+	if (total)
+		fprintf(stderr, " %5.1f%%", 100.0 * (double)s.nout /
+		    (double)total);
+	fprintf(stderr, " %" PRIu64 " records %.0f/s", s.nout, rate);
+	if (eta >= 0)
+		fprintf(stderr, " ETA %dm%02ds", (int)(eta / 60),
+		    (int)fmod(eta, 60));
+	if (tide_pace_paced(&s.pace))
+		fprintf(stderr, " lag %.1fms",
+		    (double)s.pace.last_late_us / 1000.0);
+	s.progress_shown = 1;
+}
+
+/* Output: a failed write ends the program; a closed pipe ends it quietly. */
+static void
+check_write(int r)
+{
+	if (r == 0)
+		return;
+	if (r == TIDE_EPIPE)
+		exit(TIDE_EX_OK);
+	tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
+}
+
+static void
+flush_out(void)
+{
+	check_write(tide_wout_flush(&s.out));
+}
+
+/* ---- Kafka ------------------------------------------------------------- */
+
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	if (tide_verbose > 0 || o.kc.debug)
+		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
+		    fac, buf);
+}
+
+static void
+error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	(void)opaque;
+	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
+	if (rd_kafka_fatal_error(rk, NULL, 0))
+		tide_warn("fatal: %s", reason);
+	else
+		tide_info("%s: %s", rd_kafka_err2name(err), reason);
+}
+
+static struct src *
+src_of_partition(int32_t partition)
+{
+	size_t i;
+
+	/* Partitions are few and usually 0..n-1 in order. */
+	if (partition >= 0 && (size_t)partition < s.nsrcs &&
+	    s.srcs[partition].partition == partition)
+		return &s.srcs[partition];
+	for (i = 0; i < s.nsrcs; i++)
+		if (s.srcs[i].partition == partition)
+			return &s.srcs[i];
+	return NULL;
+}
+
+static void
+pause_part(struct src *p, int pause)
+{
+	rd_kafka_topic_partition_list_t *tl;
+
+	tl = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(tl, o.topic, p->partition);
+	if (pause)
+		rd_kafka_pause_partitions(s.rk, tl);
+	else
+		rd_kafka_resume_partitions(s.rk, tl);
+	rd_kafka_topic_partition_list_destroy(tl);
+	p->paused = pause;
+}
+
+static void
+ring_push(struct src *p, rd_kafka_message_t *m)
+{
+	if (p->rlen == p->rcap) {
+		size_t ncap = p->rcap ? 2 * p->rcap : 256, i;
+		rd_kafka_message_t **r = tide_xreallocarray(NULL, ncap,
+		    sizeof(*r));
+
+		for (i = 0; i < p->rlen; i++)
+			r[i] = p->ring[(p->rhead + i) % p->rcap];
+		free(p->ring);
+		p->ring = r;
+		p->rcap = ncap;
+		p->rhead = 0;
+	}
+	p->ring[(p->rhead + p->rlen) % p->rcap] = m;
+	p->rlen++;
+	if (p->rlen >= READAHEAD && !p->paused && !p->done)
+		pause_part(p, 1);
+}
+
+/* One message or event from the consumer queue, into its ring. */
+static void
+route(rd_kafka_message_t *m)
+{
+	struct src *p;
+
+	if (m->err) {
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (m->rkt && (p = src_of_partition(m->partition)) &&
+			    m->offset >= p->end)
+				p->done = 1;
+		} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+			tide_die(TIDE_EX_UNAVAILABLE, "%s",
+			    rd_kafka_message_errstr(m));
+		else if (rd_kafka_fatal_error(s.rk, NULL, 0))
+			tide_die(TIDE_EX_UNAVAILABLE, "fatal: %s",
+			    rd_kafka_message_errstr(m));
+		else
+			tide_info("%s", rd_kafka_message_errstr(m));
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	p = src_of_partition(m->partition);
+	/* Fetched past the end, or again after a resume. */
+	if (p == NULL || p->done || m->offset < p->next) {
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (m->offset >= p->end) {
+		p->done = 1;
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	p->next = m->offset + 1;
+	if (p->next >= p->end)
+		p->done = 1;
+	ring_push(p, m);
+}
+
+/* Take what the consumer queue holds, waiting up to wait_ms (after a
+ * flush, so nothing is held back while we wait). */
+static void
+pump(int wait_ms)
+{
+	rd_kafka_message_t *msgs[BATCH];
+	ssize_t n, i;
+
+	n = rd_kafka_consume_batch_queue(s.q, 0, msgs, BATCH);
+	if (n == 0 && wait_ms > 0) {
+		flush_out();
+		n = rd_kafka_consume_batch_queue(s.q, wait_ms, msgs, BATCH);
+	}
+	if (n < 0)
+		tide_die(TIDE_EX_FAIL, "consume: %s",
+		    rd_kafka_err2str(rd_kafka_last_error()));
+	for (i = 0; i < n; i++)
+		route(msgs[i]);
+}
+
+/* Wait until p has a buffered head or is finished.  0, or -1 on a signal. */
+static int
+kafka_fill(struct src *p)
+{
+	while (p->rlen == 0 && !p->done) {
+		if (stop_sig)
+			return -1;
+		pump(POLL_MS);
+	}
+	return 0;
+}
+
+static void
+kafka_key(struct src *p)
+{
+	rd_kafka_message_t *m = p->ring[p->rhead];
+
+	p->key.ts = rd_kafka_message_timestamp(m, NULL);
+	p->key.partition = m->partition;
+	p->key.offset = m->offset;
+}
+
+static rd_kafka_conf_t *
+make_conf(void)
+{
+	const char *defaults[] = {
+		"client.id=tide-replay",
+		/* assign() needs a group id; nothing is ever committed. */
+		"group.id=tide-replay",
+		"fetch.wait.max.ms=10",
+		"fetch.min.bytes=1",
+		"fetch.error.backoff.ms=50",
+		"enable.partition.eof=true",
+		"enable.auto.commit=false",
+		"enable.auto.offset.store=false",
+		"auto.offset.reset=earliest",
+		"log.connection.close=false",
+		NULL,
+	};
+	struct tide_kconf_err err;
+	rd_kafka_conf_t *conf;
+
+	if ((conf = tide_kconf_build(&o.kc, defaults, &err)) == NULL)
+		tide_usage_error("%s", err.msg);
+	rd_kafka_conf_set_log_cb(conf, log_cb);
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	return conf;
+}
+
+static int
+want_partition(int32_t id)
+{
+	size_t i;
+
+	if (o.nplist == 0)
+		return 1;
+	for (i = 0; i < o.nplist; i++)
+		if (o.plist[i] == id)
+			return 1;
+	return 0;
+}
+
+static void
+kafka_setup(void)
+{
+	struct tide_offsets_err err;
+	struct tide_offspec from, to;
+	struct tide_prange *r;
+	char errstr[512];
+	int32_t *parts = NULL;
+	size_t i, j;
+	int n;
+
+	if ((s.rk = rd_kafka_new(RD_KAFKA_CONSUMER, make_conf(), errstr,
+	    sizeof(errstr))) == NULL)
+		tide_die(TIDE_EX_USAGE, "%s", errstr);
+	rd_kafka_poll_set_consumer(s.rk);
+	s.q = rd_kafka_queue_get_consumer(s.rk);
+	n = tide_offsets_partitions(s.rk, o.topic, (int)o.md_timeout, &parts,
+	    &err);
+	if (n == TIDE_ENOENT)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
+	if (n < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
+		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
+		    s.lasterr[0] ? ": " : "", s.lasterr);
+	for (i = 0; i < o.nplist; i++) {
+		for (j = 0; j < (size_t)n; j++)
+			if (parts[j] == o.plist[i])
+				break;
+		if (j == (size_t)n)
+			tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' has no "
+			    "partition %" PRId32, o.topic, o.plist[i]);
+	}
+	s.srcs = tide_xcalloc((size_t)n + 1, sizeof(*s.srcs));
+	for (j = 0; j < (size_t)n; j++)
+		if (want_partition(parts[j]))
+			s.srcs[s.nsrcs++].partition = parts[j];
+	free(parts);
+	/* Partition order, so ties and --dry-run come out the same way
+	 * whatever order the metadata lists them in. */
+	for (i = 1; i < s.nsrcs; i++)
+		for (j = i; j > 0 && s.srcs[j - 1].partition >
+		    s.srcs[j].partition; j--) {
+			struct src t = s.srcs[j];
+
+			s.srcs[j] = s.srcs[j - 1];
+			s.srcs[j - 1] = t;
+		}
+	memset(&from, 0, sizeof(from));
+	memset(&to, 0, sizeof(to));
+	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
+	from.v = o.from;
+	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
+	to.v = o.to;
+	r = tide_xcalloc(s.nsrcs + 1, sizeof(*r));
+	for (i = 0; i < s.nsrcs; i++)
+		r[i].partition = s.srcs[i].partition;
+	if (tide_offsets_resolve(s.rk, o.topic, r, s.nsrcs, &from, &to,
+	    (int)o.md_timeout, &err) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topic, err.msg);
+	for (i = 0; i < s.nsrcs; i++) {
+		s.srcs[i].start = r[i].start;
+		s.srcs[i].end = r[i].end;
+		s.srcs[i].low = r[i].low;
+		s.srcs[i].high = r[i].high;
+		s.total += (uint64_t)(r[i].end - r[i].start);
+	}
+	free(r);
+}
+
+static void
+kafka_dryrun(void)
+{
+	size_t i;
+
+	for (i = 0; i < s.nsrcs; i++) {
+		struct src *p = &s.srcs[i];
+
+		tide_buf_reset(&s.ob);
+		tide_buf_adds(&s.ob, "{\"topic\":");
+		tide_json_write_str(&s.ob, o.topic, strlen(o.topic));
+		tide_buf_addf(&s.ob, ",\"partition\":%" PRId32 ",\"low\":%"
+		    PRId64 ",\"high\":%" PRId64 ",\"start\":%" PRId64
+		    ",\"end\":%" PRId64 ",\"records\":%" PRId64 "}\n",
+		    p->partition, p->low, p->high, p->start, p->end,
+		    p->end - p->start);
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	}
+	tide_buf_reset(&s.ob);
+	tide_buf_addf(&s.ob, "{\"records\":%" PRIu64 "}\n", s.total);
+	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+}
+
+/* Assign every partition with something to read at its start, and put
+ * each in the merge once it has a head. */
+static int
+kafka_open(void)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e;
+	size_t i;
+
+	tl = rd_kafka_topic_partition_list_new((int)s.nsrcs + 1);
+	for (i = 0; i < s.nsrcs; i++) {
+		struct src *p = &s.srcs[i];
+
+		p->next = p->start;
+		p->done = p->start >= p->end;
+		p->paused = 0;
+		p->rhead = p->rlen = 0;
+		if (!p->done)
+			rd_kafka_topic_partition_list_add(tl, o.topic,
+			    p->partition)->offset = p->start;
+	}
+	if (tl->cnt && (e = rd_kafka_assign(s.rk, tl)) != 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(tl);
+	for (i = 0; i < s.nsrcs; i++) {
+		if (kafka_fill(&s.srcs[i]) < 0)
+			return -1;
+		if (s.srcs[i].rlen) {
+			kafka_key(&s.srcs[i]);
+			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+		}
+	}
+	return 0;
+}
+
+static void
+kafka_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < s.nsrcs; i++) {
+		struct src *p = &s.srcs[i];
+
+		while (p->rlen) {
+			rd_kafka_message_destroy(p->ring[p->rhead]);
+			p->rhead = (p->rhead + 1) % p->rcap;
+			p->rlen--;
+		}
+	}
+	rd_kafka_assign(s.rk, NULL);
+}
+
+/* The emitted head of the top source is gone: its next one, or its end. */
+static int
+kafka_advance(struct src *p)
+{
+	rd_kafka_message_destroy(p->ring[p->rhead]);
+	p->rhead = (p->rhead + 1) % p->rcap;
+	p->rlen--;
+	if (p->paused && p->rlen <= RESUME_AT)
+		pause_part(p, 0);
+	if (kafka_fill(p) < 0)
+		return -1;
+	if (p->rlen) {
+		kafka_key(p);
+		tide_merge_advance(&s.merge, &p->key);
+	} else
+		tide_merge_drop(&s.merge);
+	return 0;
+}
+
+static void
+kafka_emit(struct src *p)
+{
+	rd_kafka_message_t *m = p->ring[p->rhead];
+	struct tide_env e;
+	int r;
+
+	if (!o.envelope)
+		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
+	else {
+		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
+		if (e.ts_type != TIDE_ENV_TS_NONE)
+			e.ts += s.shift;
+		r = tide_env_encode(&s.ob, &e);
+	}
+	if (r < 0)
+		tide_die(TIDE_EX_FAIL, "partition %" PRId32 " offset %" PRId64
+		    ": %s", m->partition, m->offset, tide_strerror(r));
+}
+
+/* ---- archives ---------------------------------------------------------- */
+
+static int
+in_range(int64_t ts)
+{
+	return (!o.have_from || ts >= o.from) && (!o.have_to || ts < o.to);
+}
+
+static void
+file_open(struct src *f)
+{
+	int r;
+
+	memset(&f->z, 0, sizeof(f->z));
+	if ((r = tide_zr_open(&f->z, f->path)) < 0) {
+		if (r == TIDE_EIO)
+			tide_die(TIDE_EX_IOERR, "%s: %s", f->path,
+			    strerror(f->z.errnum));
+		tide_die(TIDE_EX_DATAERR, "%s: %s", f->path, tide_strerror(r));
+	}
+	tide_rin_init_fn(&f->in, tide_zr_read, &f->z, o.maxrec);
+	tide_env_dec_init(&f->dec, o.maxrec);
+	f->open = 1;
+}
+
+static void
+file_close(struct src *f)
+{
+	if (!f->open)
+		return;
+	tide_rin_release(&f->in);
+	tide_zr_close(&f->z);
+	tide_env_dec_release(&f->dec);
+	f->open = 0;
+}
+
+static void
+bad_line(struct src *f, const char *line, size_t len, const char *fmt,
+    const char *what)
+{
+	int r;
+
+	if (!f->report)
+		return;
+	if ((r = tide_bad_record(&s.bad, f->path, f->in.lineno, line, len, fmt,
+	    what)) != 0) {
+		flush_out();
+		exit(r);
+	}
+}
+
+/*
+ * Read f's next good line into its head (key, line, decoded envelope or
+ * time field).  1 with a head, 0 at the end, -1 on a signal.  Lines that
+ * are bad, out of the --from/--to range, or of another partition (f->all
+ * unset) are skipped.
+ */
+static int
+file_next(struct src *f)
+{
+	struct tide_json_err jerr;
+	enum tide_json_type type;
+	const char *line;
+	size_t len;
+	char why[300];
+	int r;
+
+	for (;;) {
+		if (stop_sig)
+			return -1;
+		r = tide_rin_next(&f->in, &line, &len, -1);
+		if (r == TIDE_EOF)
+			return 0;
+		if (r == TIDE_EINTR)
+			continue;
+		if (r == TIDE_ETOOBIG) {
+			bad_line(f, "", 0, "%s", "line too long");
+			continue;
+		}
+		if (r < 0) {
+			if (r == TIDE_EIO)
+				tide_die(TIDE_EX_IOERR, "%s: %s", f->path,
+				    strerror(f->z.errnum ? f->z.errnum : errno));
+			tide_die(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
+			    f->path, f->in.lineno + 1, tide_strerror(r));
+		}
+		if (o.timefield == NULL) {
+			if (tide_env_decode(&f->dec, line, len) < 0) {
+				bad_line(f, line, len, "not an envelope: %s",
+				    f->dec.reason);
+				continue;
+			}
+			if (f->dec.env.ts_type == TIDE_ENV_TS_NONE) {
+				bad_line(f, line, len, "%s",
+				    "envelope has no time (\"ts\")");
+				continue;
+			}
+			f->key.ts = f->dec.env.ts;
+			f->key.partition = f->dec.env.partition;
+			f->key.offset = f->dec.env.offset >= 0 ?
+			    f->dec.env.offset : (int64_t)f->in.lineno;
+		} else {
+			struct tide_json_val v;
+			int64_t ts;
+
+			if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH,
+			    &type, &jerr) < 0) {
+				snprintf(why, sizeof(why), "%s at byte %zu",
+				    jerr.reason, jerr.offset);
+				bad_line(f, line, len, "not valid JSON: %s", why);
+				continue;
+			}
+			if (type != TIDE_JSON_OBJECT) {
+				bad_line(f, line, len, "%s", "not a JSON object");
+				continue;
+			}
+			if (!tide_json_get(line, len, &o.timepath, &v)) {
+				bad_line(f, line, len, "field '%s' is missing",
+				    o.timefield);
+				continue;
+			}
+			if (tide_time_from_json(&v, o.unit, &ts) < 0) {
+				snprintf(why, sizeof(why), "field '%s' is not "
+				    "a time: %.*s", o.timefield,
+				    (int)(v.len > 64 ? 64 : v.len), v.p);
+				bad_line(f, line, len, "%s", why);
+				continue;
+			}
+			f->tval = v;
+			f->key.ts = ts;
+			f->key.partition = f->fileidx;
+			f->key.offset = (int64_t)f->in.lineno;
+		}
+		if (!in_range(f->key.ts))
+			continue;
+		if (!f->all && f->key.partition != f->partition)
+			continue;
+		f->line = line;
+		f->len = len;
+		return 1;
+	}
+}
+
+/*
+ * First pass over one archive: report bad lines, count records in range
+ * per partition, and say whether the file is already in merge order.
+ * Adds the file's sources (one, or one per partition) to s.srcs.
+ */
+static void
+file_scan(const char *path, int idx)
+{
+	struct src f;
+	struct fpart *fp = NULL;
+	size_t nfp = 0, i;
+	struct tide_merge_key prev = { INT64_MIN, INT32_MIN, INT64_MIN };
+	int sorted = 1, r;
+
+	memset(&f, 0, sizeof(f));
+	f.path = path;
+	f.fileidx = idx;
+	f.all = 1;
+	f.report = 1;
+	file_open(&f);
+	while ((r = file_next(&f)) > 0) {
+		if (tide_merge_cmp(&prev, &f.key) > 0)
+			sorted = 0;
+		prev = f.key;
+		for (i = 0; i < nfp; i++)
+			if (fp[i].partition == f.key.partition)
+				break;
+		if (i == nfp) {
+			fp = tide_xreallocarray(fp, nfp + 1, sizeof(*fp));
+			fp[nfp].partition = f.key.partition;
+			fp[nfp].records = 0;
+			fp[nfp].first_ts = fp[nfp].last_ts = f.key.ts;
+			nfp++;
+		}
+		fp[i].records++;
+		fp[i].last_ts = f.key.ts;
+		if (s.total == 0 || f.key.ts < s.first_ts)
+			s.first_ts = f.key.ts;
+		if (s.total == 0 || f.key.ts > s.last_ts)
+			s.last_ts = f.key.ts;
+		s.total++;
+	}
+	file_close(&f);
+	if (r < 0)
+		return;
+	for (i = 0; i < nfp; i++) {
+		if (o.dryrun) {
+			tide_buf_reset(&s.ob);
+			tide_buf_adds(&s.ob, "{\"file\":");
+			tide_json_write_str(&s.ob, path, strlen(path));
+			if (o.timefield == NULL)
+				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32,
+				    fp[i].partition);
+			tide_buf_addf(&s.ob, ",\"records\":%" PRIu64
+			    ",\"first_ts\":%" PRId64 ",\"last_ts\":%" PRId64
+			    "}\n", fp[i].records, fp[i].first_ts,
+			    fp[i].last_ts);
+			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+		}
+		if (sorted && i > 0)
+			continue;
+		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
+		    sizeof(*s.srcs));
+		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
+		s.srcs[s.nsrcs].path = path;
+		s.srcs[s.nsrcs].fileidx = idx;
+		s.srcs[s.nsrcs].all = sorted;
+		s.srcs[s.nsrcs].partition = fp[i].partition;
+		s.nsrcs++;
+	}
+	if (!sorted)
+		tide_info("%s: not in time order: read once per partition",
+		    path);
+	free(fp);
+}
+
+static void
+files_setup(void)
+{
+	int i;
+
+	for (i = 0; i < o.nfiles && !stop_sig; i++) {
+		if (strcmp(o.files[i], "-") == 0) {
+			/* Standard input cannot be read twice: one source, in
+			 * the order it comes, bad lines reported as met. */
+			if (o.loops != 1)
+				tide_usage_error("--loop: cannot read standard "
+				    "input more than once");
+			s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
+			    sizeof(*s.srcs));
+			memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
+			s.srcs[s.nsrcs].path = "-";
+			s.srcs[s.nsrcs].fileidx = i;
+			s.srcs[s.nsrcs].all = 1;
+			s.srcs[s.nsrcs].report = 1;
+			s.nsrcs++;
+			continue;
+		}
+		file_scan(o.files[i], i);
+	}
+	if (o.dryrun) {
+		tide_buf_reset(&s.ob);
+		tide_buf_addf(&s.ob, "{\"records\":%" PRIu64 "}\n", s.total);
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	}
+}
+
+static int
+files_open(void)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < s.nsrcs; i++) {
+		file_open(&s.srcs[i]);
+		if ((r = file_next(&s.srcs[i])) < 0)
+			return -1;
+		if (r)
+			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+		else
+			file_close(&s.srcs[i]);
+	}
+	return 0;
+}
+
+static void
+files_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < s.nsrcs; i++)
+		file_close(&s.srcs[i]);
+}
+
+static int
+file_advance(struct src *f)
+{
+	int r;
+
+	if ((r = file_next(f)) < 0)
+		return -1;
+	if (r)
+		tide_merge_advance(&s.merge, &f->key);
+	else {
+		tide_merge_drop(&s.merge);
+		file_close(f);
+	}
+	return 0;
+}
+
+/* Epoch unit of a number, as tide_time_from_epoch tells it. */
+static double
+unit_per_ms(double v)
+{
+	enum tide_time_unit u = o.unit;
+
+	if (u == TIDE_UNIT_AUTO) {
+		double a = fabs(v);
+
+		u = a < 1e11 ? TIDE_UNIT_S : a < 1e14 ? TIDE_UNIT_MS :
+		    a < 1e17 ? TIDE_UNIT_US : TIDE_UNIT_NS;
+	}
+	return u == TIDE_UNIT_S ? 0.001 : u == TIDE_UNIT_MS ? 1 :
+	    u == TIDE_UNIT_US ? 1000 : 1e6;
+}
+
+/* A plain record with its time field moved forward by s.shift, written
+ * in the form it had: an RFC 3339 string, or a number in its unit. */
+static int
+shift_plain(struct src *f)
+{
+	const struct tide_json_val *v = &f->tval;
+	size_t pre = (size_t)(v->p - f->line);
+	int64_t iv;
+	double dv, per;
+	char tb[32];
+	int r;
+
+	if ((r = tide_buf_add(&s.ob, f->line, pre)) < 0)
+		return r;
+	if (v->type == TIDE_JSON_STRING) {
+		tide_buf_addc(&s.ob, '"');
+		tide_buf_add(&s.ob, tb, tide_time_fmt(tb, f->key.ts + s.shift));
+		r = tide_buf_addc(&s.ob, '"');
+	} else {
+		tide_json_double(v, &dv);
+		per = unit_per_ms(dv);
+		if (per >= 1 && tide_json_int64(v, &iv) == 0)
+			r = tide_json_write_int(&s.ob, iv + s.shift *
+			    (int64_t)per);
+		else
+			r = tide_json_write_double(&s.ob, dv +
+			    (double)s.shift * per);
+	}
+	if (r < 0)
+		return r;
+	return tide_buf_add(&s.ob, v->p + v->len, f->len - pre - v->len);
+}
+
+static void
+file_emit(struct src *f)
+{
+	struct tide_env e;
+	int r;
+
+	if (o.timefield)
+		r = s.shift ? shift_plain(f) : tide_buf_add(&s.ob, f->line,
+		    f->len);
+	else if (!o.envelope)
+		r = tide_env_payload(&s.ob, f->dec.env.value, f->dec.env.len,
+		    NULL);
+	else {
+		e = f->dec.env;
+		e.ts += s.shift;
+		r = tide_env_encode(&s.ob, &e);
+	}
+	if (r < 0)
+		tide_die(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->path,
+		    f->in.lineno, tide_strerror(r));
+}
+
+/* ---- the replay -------------------------------------------------------- */
+
+/* One pass over the data.  0 when done, -1 when stopped. */
+static int
+replay_once(void)
+{
+	struct src *top;
+	int64_t due, now;
+	int r;
+
+	tide_merge_init(&s.merge);
+	r = s.rk ? kafka_open() : files_open();
+	while (r == 0 && (top = tide_merge_top(&s.merge)) != NULL) {
+		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
+			s.stopping = 1;
+			break;
+		}
+		if (s.loop == 0) {
+			if (s.nout == 0 || top->key.ts < s.first_ts)
+				s.first_ts = top->key.ts;
+			if (s.nout == 0 || top->key.ts > s.last_ts)
+				s.last_ts = top->key.ts;
+		}
+		now = tide_mono_us();
+		due = tide_pace_next(&s.pace, top->key.ts + s.loop * s.span, now);
+		if (o.duration >= 0 && (tide_pace_paced(&s.pace) ?
+		    tide_pace_offset(&s.pace, due) : now - s.pace.start_us) >=
+		    o.duration * 1000) {
+			s.stopping = 1;
+			break;
+		}
+		if (due > now) {
+			flush_out();
+			while (tide_pace_wait(due) == TIDE_EINTR)
+				if (stop_sig)
+					break;
+			if (stop_sig) {
+				r = -1;
+				break;
+			}
+		}
+		s.cur_ts = top->key.ts + s.shift;
+		tide_buf_reset(&s.ob);
+		if (s.rk)
+			kafka_emit(top);
+		else
+			file_emit(top);
+		tide_buf_addc(&s.ob, '\n');
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+		s.nout++;
+		if (tide_pace_paced(&s.pace))
+			tide_pace_sent(&s.pace, due, tide_mono_us());
+		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
+			s.stopping = 1;
+			break;
+		}
+		if (o.progress && ((s.nout & 255) == 0 ||
+		    tide_pace_paced(&s.pace))) {
+			now = tide_mono_us();
+			if (now - s.lastprog_us >= PROGRESS_US)
+				show_progress(now);
+		}
+		if (stats_sig) {
+			stats_sig = 0;
+			print_stats();
+		}
+		if (stop_sig) {
+			r = -1;
+			break;
+		}
+		r = s.rk ? kafka_advance(top) : file_advance(top);
+	}
+	if (s.rk)
+		kafka_close();
+	else
+		files_close();
+	tide_merge_release(&s.merge);
+	return r;
+}
+
+static void
+replay(void)
+{
+	for (s.loop = 0; o.loops == 0 || s.loop < o.loops; s.loop++) {
+		if (s.loop == 1) {
+			/* The step between loops: the --from/--to range when
+			 * both are given, else the data's own span. */
+			s.span = o.have_from && o.have_to ? o.to - o.from :
+			    s.last_ts - s.first_ts + 1;
+			if (s.nout == 0)
+				break;
+		}
+		s.shift = o.shift ? s.loop * s.span : 0;
+		if (replay_once() < 0 || s.stopping || stop_sig)
+			break;
+	}
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static void
+parse_partitions(const char *arg)
+{
+	const char *p = arg;
+	char *end;
+	long a, b, k;
+
+	while (*p) {
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				goto bad;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (errno || a > b || b > INT32_MAX || (*end && *end != ','))
+			goto bad;
+		if (b - a > 100000)
+			goto bad;
+		for (k = a; k <= b; k++) {
+			o.plist = tide_xreallocarray(o.plist, o.nplist + 1,
+			    sizeof(*o.plist));
+			o.plist[o.nplist++] = (int32_t)k;
+		}
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (o.nplist)
+		return;
+bad:
+	tide_usage_error("-p: not a partition list: '%s' (e.g. 0,2,4-7)", arg);
+}
+
+static int64_t
+parse_time(const char *opt, const char *arg)
+{
+	int64_t ms;
+
+	if (tide_time_parse_arg(arg, tide_now_ms(), &ms) < 0)
+		tide_usage_error("%s: not a time: '%s' (e.g. 2026-11-01, "
+		    "2026-11-01T12:00:00Z, -15m, epoch ms)", opt, arg);
+	return ms;
+}
+
+/* n, n/s, n/m or n/h: records per second. */
+static double
+parse_rate(const char *arg)
+{
+	char buf[64];
+	size_t n = strlen(arg);
+	double per = 1;
+
+	if (n >= 2 && arg[n - 2] == '/' && n - 2 < sizeof(buf)) {
+		switch (arg[n - 1]) {
+		case 's': per = 1; break;
+		case 'm': per = 60; break;
+		case 'h': per = 3600; break;
+		default: tide_usage_error("--rate: not a rate: '%s' (e.g. "
+		    "100/s, 5/m)", arg);
+		}
+		memcpy(buf, arg, n - 2);
+		buf[n - 2] = '\0';
+		return tide_arg_double("--rate", buf, 1e-6, 1e9) / per;
+	}
+	return tide_arg_double("--rate", arg, 1e-6, 1e9);
+}
+
+static void
+parse_options(int argc, char **argv)
+{
+	struct tide_kconf_err kerr;
+	const char *arg;
+	int c, ix, have_rate = 0;
+
+	tide_kconf_init(&o.kc);
+	o.speed = 1;
+	o.max_gap = -1;
+	o.limit = -1;
+	o.duration = -1;
+	o.loops = 1;
+	o.md_timeout = 10000;
+	o.progress = -1;
+	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'b':
+			if (tide_kconf_brokers(&o.kc, arg) < 0)
+				tide_usage_error("-b: no brokers given");
+			break;
+		case 't':
+			if (o.topic)
+				tide_usage_error("-t: one topic at a time");
+			if (*arg == '\0')
+				tide_usage_error("-t: empty topic name");
+			o.topic = arg;
+			break;
+		case 'p':
+			parse_partitions(arg);
+			break;
+		case OPT_FROM:
+			o.from = parse_time("--from", arg);
+			o.have_from = 1;
+			break;
+		case OPT_TO:
+			o.to = parse_time("--to", arg);
+			o.have_to = 1;
+			break;
+		case 'X':
+			if (tide_kconf_set(&o.kc, arg, &kerr) < 0)
+				tide_usage_error("-X: %s", kerr.msg);
+			break;
+		case 'F':
+			if (tide_kconf_file(&o.kc, arg, &kerr) < 0)
+				tide_usage_error("-F: %s", kerr.msg);
+			break;
+		case 'd':
+			tide_kconf_debug(&o.kc, arg);
+			break;
+		case OPT_MDTIMEOUT:
+			o.md_timeout = tide_arg_dur_ms("--metadata-timeout", arg);
+			if (o.md_timeout < 1 || o.md_timeout > INT_MAX)
+				tide_usage_error("--metadata-timeout: out of "
+				    "range: '%s'", arg);
+			break;
+		case OPT_TIME:
+			o.timefield = arg;
+			if (tide_path_parse(&o.timepath, arg) < 0)
+				tide_usage_error("--time: not a field path: '%s'",
+				    arg);
+			break;
+		case OPT_TIMEUNIT:
+			if (tide_time_unit_parse(arg, &o.unit) < 0)
+				tide_usage_error("--time-unit: not a unit: '%s' "
+				    "(s, ms, us, ns, auto)", arg);
+			break;
+		case 'J':
+			o.envelope = 1;
+			break;
+		case OPT_SPEED:
+			if (strcmp(arg, "max") == 0)
+				o.speed = 0;
+			else
+				o.speed = tide_arg_double("--speed", arg, 1e-6,
+				    1e9);
+			o.have_speed = 1;
+			break;
+		case OPT_RATE:
+			o.rate = parse_rate(arg);
+			have_rate = 1;
+			break;
+		case OPT_MAXGAP:
+			o.max_gap = tide_arg_dur_ms("--max-gap", arg);
+			break;
+		case OPT_LIMIT:
+			o.limit = tide_arg_int("--limit", arg, 0, LLONG_MAX);
+			break;
+		case OPT_DURATION:
+			o.duration = tide_arg_dur_ms("--duration", arg);
+			break;
+		case OPT_LOOP:
+			o.loops = tide_arg_int("--loop", arg, 0, LLONG_MAX);
+			break;
+		case OPT_SHIFT:
+			o.shift = 1;
+			break;
+		case OPT_DRYRUN:
+			o.dryrun = 1;
+			break;
+		case OPT_STATS:
+			o.stats = 1;
+			break;
+		case OPT_PROGRESS:
+			o.progress = 1;
+			break;
+		case OPT_NOPROGRESS:
+			o.progress = 0;
+			break;
+		case OPT_MAXREC:
+			o.maxrec = (size_t)tide_arg_size("--max-record", arg);
+			if (o.maxrec == 0)
+				tide_usage_error("--max-record: must be more "
+				    "than 0");
+			break;
+		case OPT_STRICT:
+			o.strict = 1;
+			break;
+		case OPT_DEAD:
+			o.dead = arg;
+			break;
+		case 'q':
+			tide_verbose = -1;
+			break;
+		case 'v':
+			if (tide_verbose >= 0)
+				tide_verbose++;
+			break;
+		}
+	}
+	ix = tide_opt_index();
+	o.files = argv + ix;
+	o.nfiles = argc - ix;
+	if (have_rate && o.have_speed)
+		tide_usage_error("--rate and --speed exclude each other");
+	if (have_rate)
+		o.speed = 0;
+	if (o.topic && o.nfiles)
+		tide_usage_error("-t and archive files exclude each other");
+	if (!o.topic && !o.nfiles)
+		tide_usage_error("give -t topic or archive files");
+	if (o.topic) {
+		if (o.timefield)
+			tide_usage_error("--time: only for archive files");
+		if (tide_kconf_env(&o.kc, &kerr) < 0)
+			tide_usage_error("%s", kerr.msg);
+		if (!tide_kconf_has_brokers(&o.kc))
+			tide_usage_error("-b: no brokers (give -b or set "
+			    "TIDE_BROKERS)");
+	} else if (o.nplist)
+		tide_usage_error("-p: only with -t");
+	if (o.envelope && o.timefield)
+		tide_usage_error("-J: plain archives (--time) have no envelope");
+	if (o.have_from && o.have_to && o.to < o.from)
+		tide_usage_error("--to is before --from");
+	if (o.progress < 0)
+		o.progress = isatty(2) && tide_verbose >= 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	int r;
+
+	tide_prog_init(&prog);
+	parse_options(argc, argv);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal must cut a pacing sleep short. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	tide_wout_init(&s.out, 1);
+	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
+	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
+		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
+	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
+	s.t0_us = tide_mono_us();
+
+	if (o.topic) {
+		kafka_setup();
+		if (o.dryrun)
+			kafka_dryrun();
+	} else
+		files_setup();
+	if (o.dryrun) {
+		flush_out();
+		r = tide_bad_finish(&s.bad);
+		return r ? r : TIDE_EX_OK;
+	}
+	if (!stop_sig)
+		replay();
+	flush_out();
+	clear_progress();
+	if (s.nout == 0 && !stop_sig)
+		tide_warn("no records in the range");
+	if (o.stats)
+		print_stats();
+	if (s.rk) {
+		rd_kafka_queue_destroy(s.q);
+		rd_kafka_destroy(s.rk);
+	}
+	r = tide_bad_finish(&s.bad);
+	tide_wout_release(&s.out);
+	tide_buf_release(&s.ob);
+	return r ? r : TIDE_EX_OK;
+}

@@ -1,0 +1,45 @@
+#include <string.h>
+
+#include "kmsg.h"
+#include "xalloc.h"
+
+void
+tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
+    struct tide_env_hdr **hdrs, size_t *cap)
+{
+	rd_kafka_headers_t *hs;
+	rd_kafka_timestamp_type_t tt;
+	const void *hv;
+	const char *hn;
+	size_t hl, i = 0;
+
+	e->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+	e->topiclen = strlen(e->topic);
+	e->partition = m->partition;
+	e->offset = m->offset;
+	e->ts = rd_kafka_message_timestamp(m, &tt);
+	e->ts_type = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
+	    tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
+	    TIDE_ENV_TS_NONE;
+	e->key = m->key;
+	e->keylen = m->key_len;
+	e->value = m->payload;
+	e->len = m->len;
+	/* rd_kafka_message_headers() wants a non-const message but only
+	 * parses the headers it carries. */
+	if (rd_kafka_message_headers((rd_kafka_message_t *)m, &hs) == 0) {
+		for (; rd_kafka_header_get_all(hs, i, &hn, &hv, &hl) == 0; i++) {
+			if (i == *cap) {
+				*cap = *cap ? 2 * *cap : 8;
+				*hdrs = tide_xreallocarray(*hdrs, *cap,
+				    sizeof(**hdrs));
+			}
+			(*hdrs)[i].name = hn;
+			(*hdrs)[i].namelen = strlen(hn);
+			(*hdrs)[i].value = hv;
+			(*hdrs)[i].len = hv ? hl : 0;
+		}
+	}
+	e->hdrs = *hdrs;
+	e->nhdrs = i;
+}
