@@ -1,0 +1,166 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "err.h"
+#include "pace.h"
+#include "time.h"
+#include "unit.h"
+
+START_TEST(test_pace_due_times_follow_timestamps_over_speed)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 2, 0, -1);
+	ck_assert(tide_pace_paced(&p));
+	/* The first record starts the schedule whenever it comes. */
+	ck_assert_int_eq(tide_pace_next(&p, 1000, 5000000), 5000000);
+	ck_assert_int_eq(tide_pace_next(&p, 1500, 5000001), 5250000);
+	ck_assert_int_eq(tide_pace_next(&p, 3000, 9999999), 6000000);
+	ck_assert_int_eq(tide_pace_offset(&p, 6000000), 1000000);
+}
+END_TEST
+
+START_TEST(test_pace_errors_do_not_accumulate)
+{
+	struct tide_pace p;
+	int64_t due = 0;
+	int i;
+
+	/* 1ms apart at speed 3: each due time is 333.33us after the last,
+	 * rounded from the start, never from the previous due time. */
+	tide_pace_init(&p, 3, 0, -1);
+	for (i = 0; i <= 30000; i++)
+		due = tide_pace_next(&p, 1000 + i, 0);
+	ck_assert_int_eq(due, 10000000);
+	/* Sending late does not move the schedule. */
+	tide_pace_init(&p, 1, 0, -1);
+	tide_pace_next(&p, 0, 0);
+	tide_pace_sent(&p, 0, 700000);
+	ck_assert_int_eq(tide_pace_next(&p, 1000, 700000), 1000000);
+}
+END_TEST
+
+START_TEST(test_pace_max_gap_caps_silences)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 1, 0, 500);
+	tide_pace_next(&p, 0, 0);
+	ck_assert_int_eq(tide_pace_next(&p, 200, 0), 200000);
+	ck_assert_int_eq(tide_pace_next(&p, 60200, 0), 700000);	/* capped */
+	ck_assert_int_eq(tide_pace_next(&p, 60300, 0), 800000);
+	/* max_gap 0: every record due at once. */
+	tide_pace_init(&p, 1, 0, 0);
+	tide_pace_next(&p, 0, 42);
+	ck_assert_int_eq(tide_pace_next(&p, 99999, 42), 42);
+}
+END_TEST
+
+START_TEST(test_pace_step_back_is_no_gap)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 1, 0, -1);
+	tide_pace_next(&p, 1000, 0);
+	ck_assert_int_eq(tide_pace_next(&p, 2000, 0), 1000000);
+	ck_assert_int_eq(tide_pace_next(&p, 1500, 0), 1000000);
+	/* Timed from the latest time seen, not from the step back. */
+	ck_assert_int_eq(tide_pace_next(&p, 2100, 0), 1100000);
+}
+END_TEST
+
+START_TEST(test_pace_rate_ignores_timestamps)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 1, 4, -1);
+	ck_assert_int_eq(tide_pace_next(&p, 0, 100), 100);
+	ck_assert_int_eq(tide_pace_next(&p, 999999, 100), 250100);
+	ck_assert_int_eq(tide_pace_next(&p, 5, 100), 500100);
+}
+END_TEST
+
+START_TEST(test_pace_max_is_due_now)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 0, 0, -1);
+	ck_assert(!tide_pace_paced(&p));
+	ck_assert_int_eq(tide_pace_next(&p, 0, 10), 10);
+	ck_assert_int_eq(tide_pace_next(&p, 100000, 20), 20);
+}
+END_TEST
+
+START_TEST(test_pace_lateness_quantiles)
+{
+	struct tide_pace p;
+	int64_t q;
+	int i;
+
+	tide_pace_init(&p, 1, 0, -1);
+	ck_assert_int_eq(tide_pace_quantile(&p, 0.5), 0);
+	/* 98 records 10us late, one 1000us, one 50000us. */
+	for (i = 0; i < 98; i++)
+		tide_pace_sent(&p, 100, 110);
+	tide_pace_sent(&p, 100, 1100);
+	tide_pace_sent(&p, 100, 50100);
+	ck_assert_int_eq(tide_pace_quantile(&p, 0.5), 10);
+	q = tide_pace_quantile(&p, 0.99);
+	ck_assert(q >= 970 && q <= 1030);
+	ck_assert_int_eq(tide_pace_quantile(&p, 1), 50000);
+	ck_assert_int_eq(p.max_late_us, 50000);
+	ck_assert_int_eq(p.last_late_us, 50000);
+	/* Early is counted as on time. */
+	tide_pace_sent(&p, 100, 90);
+	ck_assert_int_eq(p.last_late_us, 0);
+}
+END_TEST
+
+START_TEST(test_pace_quantile_relative_error_is_small)
+{
+	struct tide_pace p;
+	int64_t v, q;
+
+	for (v = 33; v < (int64_t)1 << 40; v = v * 7 / 3) {
+		tide_pace_init(&p, 1, 0, -1);
+		tide_pace_sent(&p, 0, v);
+		tide_pace_sent(&p, 0, v + 100000000000LL);
+		q = tide_pace_quantile(&p, 0.5);
+		ck_assert_msg((double)llabs(v - q) <= (double)v / 32,
+		    "value %lld gave %lld", (long long)v, (long long)q);
+	}
+}
+END_TEST
+
+START_TEST(test_pace_wait_sleeps_until_due)
+{
+	int64_t t0 = tide_mono_us(), t1;
+
+	ck_assert_int_eq(tide_pace_wait(t0 + 20000), 0);
+	t1 = tide_mono_us();
+	ck_assert(t1 - t0 >= 20000);
+	ck_assert(t1 - t0 < 500000);
+	/* A time past is no wait. */
+	ck_assert_int_eq(tide_pace_wait(t0), 0);
+}
+END_TEST
+
+Suite *
+suite_pace(void)
+{
+	Suite *s = suite_create("pace");
+	TCase *tc = tcase_create("pace");
+
+	tcase_add_test(tc, test_pace_due_times_follow_timestamps_over_speed);
+	tcase_add_test(tc, test_pace_errors_do_not_accumulate);
+	tcase_add_test(tc, test_pace_max_gap_caps_silences);
+	tcase_add_test(tc, test_pace_step_back_is_no_gap);
+	tcase_add_test(tc, test_pace_rate_ignores_timestamps);
+	tcase_add_test(tc, test_pace_max_is_due_now);
+	tcase_add_test(tc, test_pace_lateness_quantiles);
+	tcase_add_test(tc, test_pace_quantile_relative_error_is_small);
+	tcase_add_test(tc, test_pace_wait_sleeps_until_due);
+	suite_add_tcase(s, tc);
+	return s;
+}
