@@ -10,9 +10,9 @@
  *
  * libcsv reports fields and rows through callbacks but never says where
  * in the input they were.  To give line numbers, input is handed to it in
- * slices that end at a "\n" (or after SLICE bytes), so the line of the
- * bytes being parsed is always known; a row's line is the line of its
- * first byte that is not a line break.
+ * slices that end at a line break (see feed()), so the line of the bytes
+ * being parsed is always known; a row's line is the line of its first
+ * byte that is not a line break.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -317,9 +317,6 @@ on_row(int ch, void *ctx)
 		else
 			row_emit(c);
 	}
-	/* A row ended by a lone CR may be followed by another on the same
-	 * line: it starts here unless a later line says otherwise. */
-	c->rowline = c->line;
 	c->between = 1;
 }
 
@@ -364,27 +361,44 @@ has_content(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Slices end at the first CR or LF, so a row can only end on a slice's
+ * last byte and the next row's first line is known; and at multiples of
+ * SLICE bytes of input, where an open field's size is checked.  Both are
+ * positions in the input, not in the caller's chunks, so what comes out
+ * does not depend on how the input was chunked.
+ */
 static int
 feed(struct tide_csv *c, const char *s, size_t n)
 {
 	const char *nl;
-	size_t len, done;
+	size_t len, lim, done, i;
+	int eol, at_check;
 
 	while (n > 0 && !c->err) {
 		if (c->skipline) {
-			if ((nl = memchr(s, '\n', n)) == NULL)
+			if ((nl = memchr(s, '\n', n)) == NULL) {
+				c->off += n;
 				return 0;
+			}
 			len = (size_t)(nl - s) + 1;
 			s += len;
 			n -= len;
+			c->off += len;
 			c->line++;
 			c->skipline = 0;
 			c->between = 1;
 			continue;
 		}
-		len = n < SLICE ? n : SLICE;
-		if ((nl = memchr(s, '\n', len)) != NULL)
-			len = (size_t)(nl - s) + 1;
+		lim = SLICE - (size_t)(c->off % SLICE);
+		len = n < lim ? n : lim;
+		for (i = 0, eol = 0; i < len; i++)
+			if (s[i] == '\n' || s[i] == '\r') {
+				len = i + 1;
+				eol = 1;
+				break;
+			}
+		at_check = eol || len == lim;
 		if (c->between && has_content(s, len)) {
 			c->rowline = c->line;
 			c->between = 0;
@@ -398,18 +412,20 @@ feed(struct tide_csv *c, const char *s, size_t n)
 			row_broken(c, TIDE_EINVAL, "bad quoting", 0);
 			s += done;
 			n -= done;
+			c->off += done;
 			continue;
 		}
-		if (csv_get_buffer_size(c->p) > c->max + BLK) {
+		if (at_check && csv_get_buffer_size(c->p) > c->max + BLK) {
 			/* A field still open past max: do not buffer more. */
 			row_broken(c, TIDE_ETOOBIG, "field too long",
-			    nl != NULL);
+			    s[len - 1] == '\n');
 			csv_free(c->p);		/* give the memory back */
 		}
-		if (nl)
+		if (s[len - 1] == '\n')
 			c->line++;
 		s += len;
 		n -= len;
+		c->off += len;
 	}
 	return c->err;
 }

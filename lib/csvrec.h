@@ -92,6 +92,7 @@ struct tide_csv {
 	int rowerr;
 	const char *rowreason;
 	uint64_t line;		/* line of the bytes being fed */
+	uint64_t off;		/* bytes fed to the parser so far */
 	uint64_t rowline;	/* line where the current row started */
 	int between;		/* no row in progress */
 	int skipline;		/* discarding up to the next "\n" */

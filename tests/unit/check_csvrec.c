@@ -151,6 +151,11 @@ START_TEST(test_csv_crlf_empty_lines_and_no_final_newline)
 	EXPECT("a,b\r\n1,2\r\n\r\n\n3,4", 0,
 	    "2 {\"a\":1,\"b\":2}\n5 {\"a\":3,\"b\":4}\n= 0 (2 columns)");
 	EXPECT("\n\na\n\n1\n", 0, "5 {\"a\":1}\n= 0 (1 columns)");
+	/* A lone CR ends a row too; lines are counted by LF, so rows
+	 * after a lone CR share its line. */
+	EXPECT("a\r1\r\"x\ny\"\n2\n", 0,
+	    "1 {\"a\":1}\n1 {\"a\":\"x\\ny\"}\n3 {\"a\":2}\n"
+	    "= 0 (1 columns)");
 	/* A quoted CRLF is kept as data. */
 	EXPECT("a\r\n\"x\r\ny\"\r\n", 0,
 	    "2 {\"a\":\"x\\r\\ny\"}\n= 0 (1 columns)");
