@@ -1,0 +1,203 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "agg.h"
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "unit.h"
+
+static const char *
+emit_str(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
+{
+	struct tide_jobj o;
+
+	tide_buf_reset(b);
+	tide_jobj_begin(&o, b);
+	ck_assert_int_eq(tide_agg_emit(s, st, &o), 0);
+	tide_jobj_end(&o);
+	return tide_buf_cstr(b);
+}
+
+/* Feed one record (a JSON object) to st. */
+static int
+feed(const struct tide_aggspec *s, void *st, int64_t t, const char *rec)
+{
+	struct tide_json_val jv[16];
+	struct tide_aggval v[16];
+	int bad = -1, r;
+
+	ck_assert_int_eq(tide_json_check(rec, strlen(rec), 64, NULL, NULL), 0);
+	tide_json_get_many(rec, strlen(rec), s->paths, s->nfields, jv);
+	if ((r = tide_agg_values(s, jv, v, &bad)) < 0)
+		return bad;
+	tide_agg_update(s, st, t, v);
+	return -1;
+}
+
+START_TEST(test_aggspec_parses_names_and_fields)
+{
+	struct tide_aggspec s;
+	struct tide_aggerr e;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s,
+	    "count, sum(amount),avg(amount) as a,p99(latency),top(3, merchant),"
+	    "approx_distinct(card.bin),median(x) as med", 0, &e), 0);
+	ck_assert_int_eq(s.naggs, 7);
+	ck_assert_int_eq(s.nfields, 5);	/* amount, latency, merchant, card.bin, x */
+	ck_assert_str_eq(s.aggs[0].name, "count");
+	ck_assert_str_eq(s.aggs[1].name, "sum_amount");
+	ck_assert_str_eq(s.aggs[2].name, "a");
+	ck_assert_str_eq(s.aggs[3].name, "p99_latency");
+	ck_assert_double_eq(s.aggs[3].q, 0.99);
+	ck_assert_str_eq(s.aggs[4].name, "top3_merchant");
+	ck_assert_int_eq(s.aggs[4].k, 3);
+	ck_assert_str_eq(s.aggs[5].name, "approx_distinct_card_bin");
+	ck_assert_double_eq(s.aggs[6].q, 0.5);
+	ck_assert_int_eq(s.numeric[0], 1);
+	ck_assert_int_eq(s.numeric[2], 0);
+	ck_assert_int_eq(s.hll_p, 14);
+	tide_aggspec_release(&s);
+}
+END_TEST
+
+START_TEST(test_aggspec_rejects_bad_lists)
+{
+	static const struct { const char *text, *reason; } bad[] = {
+		{ "", "expected an aggregate" },
+		{ "count,", "expected an aggregate" },
+		{ "sum", "aggregate needs a field" },
+		{ "sum(x", "missing ')'" },
+		{ "sum(x,y)", "too many arguments" },
+		{ "sum()", "empty argument" },
+		{ "frob(x)", "unknown aggregate 'frob'" },
+		{ "p101(x)", "unknown aggregate 'p101'" },
+		{ "top(x)", "top needs (k, field)" },
+		{ "top(0,x)", "top: k is not an integer" },
+		{ "top(a,x)", "top: k is not an integer" },
+		{ "count as", "expected ',' or 'as'" },
+		{ "count as  ,sum(x)", "'as' needs a name" },
+		{ "count count", "expected ',' or 'as'" },
+		{ "sum(x),max(x) as sum_x", "duplicate output name 'sum_x'" },
+		{ "sum(a..b)", "bad field path" },
+	};
+	struct tide_aggspec s;
+	struct tide_aggerr e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		ck_assert_msg(tide_aggspec_parse(&s, bad[i].text, 0, &e) ==
+		    TIDE_EINVAL, "accepted '%s'", bad[i].text);
+		ck_assert_msg(strstr(e.reason, bad[i].reason) != NULL,
+		    "'%s': reason '%s'", bad[i].text, e.reason);
+	}
+}
+END_TEST
+
+START_TEST(test_agg_values_rejects_non_numbers_for_numeric_aggs)
+{
+	struct tide_aggspec s;
+	char st[4096];
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "sum(x),first(y)", 0, NULL), 0);
+	tide_agg_init(&s, st);
+	ck_assert_int_eq(feed(&s, st, 1, "{\"x\":\"1\",\"y\":1}"), 0);
+	ck_assert_int_eq(feed(&s, st, 1, "{\"x\":[1]}"), 0);
+	ck_assert_int_eq(feed(&s, st, 1, "{\"x\":true}"), 0);
+	ck_assert_int_eq(feed(&s, st, 1, "{\"x\":null,\"y\":\"s\"}"), -1);
+	ck_assert_int_eq(feed(&s, st, 1, "{\"y\":{\"a\":1}}"), -1);
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+}
+END_TEST
+
+START_TEST(test_agg_empty_results_are_null)
+{
+	struct tide_aggspec s;
+	struct tide_buf b = TIDE_BUF_INIT;
+	char st[4096];
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "count,count(x),sum(x),avg(x),"
+	    "min(x),first(x),var_samp(x),distinct(x),p50(x),top(2,x)", 0, NULL), 0);
+	tide_agg_init(&s, st);
+	feed(&s, st, 1, "{\"y\":1}");
+	ck_assert_str_eq(emit_str(&s, st, &b), "{\"count\":1,\"count_x\":0,"
+	    "\"sum_x\":null,\"avg_x\":null,\"min_x\":null,\"first_x\":null,"
+	    "\"var_samp_x\":null,\"distinct_x\":0,\"p50_x\":null,\"top2_x\":[]}");
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_agg_merge_gives_the_same_results_as_one_block)
+{
+	struct tide_aggspec s;
+	struct tide_buf b1 = TIDE_BUF_INIT, b2 = TIDE_BUF_INIT;
+	static char all[8192], p1[8192], p2[8192];
+	char rec[128];
+	int i;
+
+	/* var and stddev merge with Chan's formula, which agrees with one
+	 * pass to rounding only; the CLI tests check them against sqlite3. */
+	ck_assert_int_eq(tide_aggspec_parse(&s, "count,sum(x),avg(x),min(x),max(x),"
+	    "first(m),last(m),distinct(m),"
+	    "approx_distinct(m),p90(x),top(2,m)", 0, NULL), 0);
+	tide_agg_init(&s, all);
+	tide_agg_init(&s, p1);
+	tide_agg_init(&s, p2);
+	for (i = 0; i < 300; i++) {
+		snprintf(rec, sizeof(rec), "{\"x\":%d.25,\"m\":\"m%d\"}", i % 17,
+		    i % 7 == 0 ? 0 : i % 5);
+		feed(&s, all, i, rec);
+		feed(&s, i < 140 ? p1 : p2, i, rec);
+	}
+	tide_agg_merge(&s, p1, p2);
+	ck_assert_str_eq(emit_str(&s, p1, &b1), emit_str(&s, all, &b2));
+	tide_agg_clear(&s, all);
+	tide_agg_clear(&s, p1);
+	tide_agg_clear(&s, p2);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b1);
+	tide_buf_release(&b2);
+}
+END_TEST
+
+START_TEST(test_agg_first_last_by_event_time_and_canonical_distinct)
+{
+	struct tide_aggspec s;
+	struct tide_buf b = TIDE_BUF_INIT;
+	char st[4096];
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "first(v),last(v),distinct(v)",
+	    0, NULL), 0);
+	tide_agg_init(&s, st);
+	feed(&s, st, 20, "{\"v\":\"b\"}");
+	feed(&s, st, 10, "{\"v\":\"a\"}");
+	feed(&s, st, 30, "{\"v\":1}");
+	feed(&s, st, 30, "{\"v\":1.0}");
+	feed(&s, st, 5, "{\"v\":\"\\u0061\"}");
+	ck_assert_str_eq(emit_str(&s, st, &b),
+	    "{\"first_v\":\"\\u0061\",\"last_v\":1.0,\"distinct_v\":3}");
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b);
+}
+END_TEST
+
+Suite *
+suite_agg(void)
+{
+	Suite *s = suite_create("agg");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_aggspec_parses_names_and_fields);
+	tcase_add_test(tc, test_aggspec_rejects_bad_lists);
+	tcase_add_test(tc, test_agg_values_rejects_non_numbers_for_numeric_aggs);
+	tcase_add_test(tc, test_agg_empty_results_are_null);
+	tcase_add_test(tc, test_agg_merge_gives_the_same_results_as_one_block);
+	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
+	suite_add_tcase(s, tc);
+	return s;
+}

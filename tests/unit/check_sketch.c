@@ -1,0 +1,187 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htab.h"
+#include "sketch.h"
+#include "unit.h"
+
+START_TEST(test_hll_small_counts_are_exact)
+{
+	struct tide_hll h;
+	char k[16];
+	int i;
+
+	tide_hll_init(&h, 14);
+	ck_assert_double_eq(tide_hll_estimate(&h), 0);
+	for (i = 0; i < 100; i++) {
+		int n = snprintf(k, sizeof(k), "k%d", i % 50);
+
+		tide_hll_add(&h, tide_hash(k, (size_t)n));
+	}
+	ck_assert_int_eq((int)llround(tide_hll_estimate(&h)), 50);
+	tide_hll_release(&h);
+}
+END_TEST
+
+START_TEST(test_hll_large_count_within_error_and_merge_is_union)
+{
+	struct tide_hll a, b, all;
+	char k[16];
+	double e;
+	int i;
+
+	tide_hll_init(&a, 12);
+	tide_hll_init(&b, 12);
+	tide_hll_init(&all, 12);
+	for (i = 0; i < 200000; i++) {
+		int n = snprintf(k, sizeof(k), "v%d", i);
+		uint64_t hh = tide_hash(k, (size_t)n);
+
+		tide_hll_add(i % 2 ? &a : &b, hh);
+		tide_hll_add(&all, hh);
+	}
+	tide_hll_merge(&a, &b);
+	/* 1.04/sqrt(4096) = 1.6%; allow 4 standard errors. */
+	e = tide_hll_estimate(&a);
+	ck_assert(fabs(e - 200000) < 0.065 * 200000);
+	ck_assert_double_eq(e, tide_hll_estimate(&all));
+	tide_hll_release(&a);
+	tide_hll_release(&b);
+	tide_hll_release(&all);
+}
+END_TEST
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+START_TEST(test_dds_quantiles_within_relative_error)
+{
+	struct tide_dds d;
+	double *v = malloc(10001 * sizeof(*v)), qs[] = { 0.01, 0.5, 0.9, 0.99 };
+	unsigned s = 12345;
+	int i, j;
+
+	tide_dds_init(&d);
+	ck_assert(isnan(tide_dds_quantile(&d, 0.5)));
+	for (i = 0; i < 10001; i++) {
+		s = s * 1103515245 + 12345;
+		v[i] = (double)((s >> 8) % 100000) / 97.0 - 200.0;
+		tide_dds_add(&d, v[i]);
+	}
+	qsort(v, 10001, sizeof(*v), dcmp);
+	for (j = 0; j < 4; j++) {
+		double x = v[(int)floor(qs[j] * 10000)];
+
+		ck_assert(fabs(tide_dds_quantile(&d, qs[j]) - x) <=
+		    TIDE_DDS_ALPHA * fabs(x) + 1e-9);
+	}
+	ck_assert_double_eq(tide_dds_quantile(&d, 0), v[0]);
+	ck_assert_double_eq(tide_dds_quantile(&d, 1), v[10000]);
+	tide_dds_release(&d);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_dds_merge_equals_one_sketch)
+{
+	struct tide_dds a, b, all;
+	int i;
+
+	tide_dds_init(&a);
+	tide_dds_init(&b);
+	tide_dds_init(&all);
+	for (i = 1; i <= 5000; i++) {
+		double x = i * 0.37 - 100;
+
+		tide_dds_add(i % 3 ? &a : &b, x);
+		tide_dds_add(&all, x);
+	}
+	tide_dds_merge(&a, &b);
+	ck_assert_double_eq(tide_dds_quantile(&a, 0.5), tide_dds_quantile(&all, 0.5));
+	ck_assert_double_eq(tide_dds_quantile(&a, 0.99), tide_dds_quantile(&all, 0.99));
+	ck_assert_uint_eq(a.count, 5000);
+	tide_dds_release(&a);
+	tide_dds_release(&b);
+	tide_dds_release(&all);
+}
+END_TEST
+
+START_TEST(test_dds_wide_range_collapses_low_buckets_only)
+{
+	struct tide_dds d;
+	int i;
+
+	tide_dds_init(&d);
+	for (i = -300; i <= 300; i++)
+		tide_dds_add(&d, pow(10, i / 10.0));
+	/* The high quantiles stay accurate when the lowest buckets fold. */
+	ck_assert(fabs(tide_dds_quantile(&d, 0.99) / pow(10, 29.4) - 1) < 0.011);
+	tide_dds_release(&d);
+}
+END_TEST
+
+START_TEST(test_topk_exact_under_capacity_and_sorted)
+{
+	struct tide_topk t;
+
+	tide_topk_init(&t, 8);
+	tide_topk_add(&t, "b", 1, 1);
+	tide_topk_add(&t, "a", 1, 1);
+	tide_topk_add(&t, "c", 1, 3);
+	tide_topk_add(&t, "b", 1, 1);
+	tide_topk_sort(&t);
+	ck_assert_uint_eq(t.n, 3);
+	ck_assert_mem_eq(t.e[0].v, "c", 1);
+	ck_assert_uint_eq(t.e[0].count, 3);
+	ck_assert_mem_eq(t.e[1].v, "b", 1);
+	ck_assert_mem_eq(t.e[2].v, "a", 1);
+	tide_topk_release(&t);
+}
+END_TEST
+
+START_TEST(test_topk_keeps_heavy_hitters_past_capacity)
+{
+	struct tide_topk t, u;
+	char k[16];
+	int i;
+
+	tide_topk_init(&t, 4);
+	tide_topk_init(&u, 4);
+	for (i = 0; i < 1000; i++) {
+		int n = i % 3 == 0 ? snprintf(k, sizeof(k), "hot") :
+		    snprintf(k, sizeof(k), "c%d", i);
+
+		tide_topk_add(i < 500 ? &t : &u, k, (size_t)n, 1);
+	}
+	tide_topk_merge(&t, &u);
+	tide_topk_sort(&t);
+	ck_assert_mem_eq(t.e[0].v, "hot", 3);
+	ck_assert(t.e[0].count >= 334);
+	tide_topk_release(&t);
+	tide_topk_release(&u);
+}
+END_TEST
+
+Suite *
+suite_sketch(void)
+{
+	Suite *s = suite_create("sketch");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_hll_small_counts_are_exact);
+	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
+	tcase_add_test(tc, test_dds_quantiles_within_relative_error);
+	tcase_add_test(tc, test_dds_merge_equals_one_sketch);
+	tcase_add_test(tc, test_dds_wide_range_collapses_low_buckets_only);
+	tcase_add_test(tc, test_topk_exact_under_capacity_and_sorted);
+	tcase_add_test(tc, test_topk_keeps_heavy_hitters_past_capacity);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,256 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "agg.h"
+#include "buf.h"
+#include "window.h"
+#include "unit.h"
+
+/* Collects results as "start end key count" lines. */
+struct out {
+	struct tide_buf b;
+	const struct tide_aggspec *s;
+};
+
+static int
+collect(void *ctx, const struct tide_win_out *o)
+{
+	struct out *c = ctx;
+	struct tide_buf tmp = TIDE_BUF_INIT;
+	struct tide_jobj j;
+
+	tide_jobj_begin(&j, &tmp);
+	tide_agg_emit(c->s, o->state, &j);
+	tide_jobj_end(&j);
+	tide_buf_addf(&c->b, "%lld %lld %.*s %.*s%s\n", (long long)o->start,
+	    (long long)o->end, (int)o->klen, o->key, (int)tmp.len, tmp.data,
+	    o->update ? " update" : "");
+	tide_buf_release(&tmp);
+	return 0;
+}
+
+struct fixture {
+	struct tide_aggspec s;
+	struct tide_win w;
+	struct out o;
+	struct tide_aggval v[1];
+};
+
+static void
+setup(struct fixture *f, enum tide_win_kind kind, int64_t size, int64_t every,
+    int64_t lateness)
+{
+	struct tide_win_conf c;
+
+	memset(f, 0, sizeof(*f));
+	ck_assert_int_eq(tide_aggspec_parse(&f->s, "count", 0, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.size = size;
+	c.every = every;
+	c.gap = size;
+	c.lateness = lateness;
+	c.spec = &f->s;
+	tide_buf_init(&f->o.b, TIDE_BUF_NOMAX);
+	f->o.s = &f->s;
+	tide_win_init(&f->w, &c, collect, &f->o);
+}
+
+static int
+add(struct fixture *f, int64_t t, const char *key)
+{
+	int r = tide_win_add(&f->w, t, key, strlen(key), f->v, NULL);
+
+	tide_win_advance(&f->w, t);
+	return r;
+}
+
+static void
+done(struct fixture *f, const char *want)
+{
+	ck_assert_int_eq(tide_win_flush(&f->w), 0);
+	ck_assert_str_eq(tide_buf_cstr(&f->o.b), want);
+	ck_assert_uint_eq(tide_win_states(&f->w), 0);
+	ck_assert_uint_eq(tide_win_keys(&f->w), 0);
+	tide_win_release(&f->w);
+	tide_aggspec_release(&f->s);
+	tide_buf_release(&f->o.b);
+}
+
+START_TEST(test_floor_rounds_toward_negative_infinity)
+{
+	ck_assert_int_eq(tide_win_floor(59, 60, 0), 0);
+	ck_assert_int_eq(tide_win_floor(60, 60, 0), 60);
+	ck_assert_int_eq(tide_win_floor(-1, 60, 0), -60);
+	ck_assert_int_eq(tide_win_floor(10, 60, 30), -30);
+	ck_assert_int_eq(tide_win_floor(30, 60, 30), 30);
+	ck_assert_int_eq(tide_win_floor(5, 60, -30), -30);
+	ck_assert_int_eq(tide_gcd64(300000, 60000), 60000);
+	ck_assert_int_eq(tide_gcd64(10, 4), 2);
+}
+END_TEST
+
+START_TEST(test_tumble_fires_in_end_then_key_order)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 0);
+	ck_assert_int_eq(add(&f, 1, "b"), 0);
+	ck_assert_int_eq(add(&f, 2, "a"), 0);
+	ck_assert_int_eq(add(&f, 5, "b"), 0);
+	ck_assert_int_eq(add(&f, 12, "c"), 0);	/* fires [0,10) */
+	ck_assert_int_eq(add(&f, 3, "a"), TIDE_WIN_LATE);
+	ck_assert_int_eq(add(&f, 25, "a"), 0);
+	done(&f, "0 10 a {\"count\":1}\n0 10 b {\"count\":2}\n"
+	    "10 20 c {\"count\":1}\n20 30 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_tumble_lateness_updates_then_forgets)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 10);
+	add(&f, 1, "a");
+	add(&f, 15, "a");		/* fires [0,10) */
+	ck_assert_int_eq(add(&f, 2, "a"), 0);	/* update */
+	add(&f, 20, "a");		/* forgets [0,10), fires [10,20) */
+	ck_assert_int_eq(add(&f, 3, "a"), TIDE_WIN_LATE);
+	ck_assert_uint_eq(f.w.late, 1);
+	done(&f, "0 10 a {\"count\":1}\n0 10 a {\"count\":2} update\n"
+	    "10 20 a {\"count\":1}\n20 30 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_hop_counts_each_record_in_every_window)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_HOP, 10, 4, 0);	/* panes of 2 */
+	add(&f, 1, "a");
+	add(&f, 7, "a");
+	done(&f, "-6 4 a {\"count\":1}\n-2 8 a {\"count\":2}\n"
+	    "2 12 a {\"count\":1}\n6 16 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_hop_skips_empty_windows_of_a_sparse_key)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_HOP, 4, 2, 0);
+	add(&f, 1, "a");
+	add(&f, 101, "a");
+	done(&f, "-2 2 a {\"count\":1}\n0 4 a {\"count\":1}\n"
+	    "98 102 a {\"count\":1}\n100 104 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_session_merges_when_a_record_bridges)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_SESSION, 5, 0, 0);
+	ck_assert_int_eq(tide_win_add(&f.w, 0, "a", 1, f.v, NULL), 0);
+	ck_assert_int_eq(tide_win_add(&f.w, 8, "a", 1, f.v, NULL), 0);
+	ck_assert_uint_eq(tide_win_states(&f.w), 2);
+	ck_assert_int_eq(tide_win_add(&f.w, 4, "a", 1, f.v, NULL), 0);
+	ck_assert_uint_eq(tide_win_states(&f.w), 1);
+	ck_assert_int_eq(tide_win_add(&f.w, 13, "a", 1, f.v, NULL), 0);
+	done(&f, "0 13 a {\"count\":3}\n13 18 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_over_counts_trailing_records_of_the_key)
+{
+	struct tide_aggspec s;
+	struct tide_win w;
+	struct tide_win_conf c;
+	struct tide_aggval v[1];
+	struct tide_buf b = TIDE_BUF_INIT;
+	const void *st;
+	int64_t ts[] = { 0, 5, 10, 11, 30 };
+	const char *want[] = { "{\"count\":1}", "{\"count\":2}", "{\"count\":2}",
+	    "{\"count\":3}", "{\"count\":1}" };
+	int i;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "count", 0, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = TIDE_WIN_OVER;
+	c.size = 10;
+	c.spec = &s;
+	tide_win_init(&w, &c, collect, NULL);
+	for (i = 0; i < 5; i++) {
+		struct tide_jobj j;
+
+		ck_assert_int_eq(tide_win_add(&w, ts[i], "k", 1, v, &st), 0);
+		tide_win_advance(&w, ts[i]);
+		tide_buf_reset(&b);
+		tide_jobj_begin(&j, &b);
+		tide_agg_emit(&s, st, &j);
+		tide_jobj_end(&j);
+		ck_assert_str_eq(tide_buf_cstr(&b), want[i]);
+	}
+	ck_assert_int_eq(tide_win_add(&w, 29, "k", 1, v, &st), TIDE_WIN_LATE);
+	tide_win_flush(&w);
+	ck_assert_uint_eq(tide_win_keys(&w), 0);
+	tide_win_release(&w);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_max_keys_refuses_a_new_key)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 0);
+	f.w.c.max_keys = 1;
+	ck_assert_int_eq(add(&f, 1, "a"), 0);
+	ck_assert_int_eq(add(&f, 2, "b"), TIDE_WIN_FULL);
+	ck_assert_int_eq(add(&f, 9, "a"), 0);
+	tide_win_advance(&f.w, 10);		/* "a" closes: room again */
+	ck_assert_int_eq(add(&f, 11, "b"), 0);
+	done(&f, "0 10 a {\"count\":2}\n10 20 b {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_watermark_is_min_over_partitions_until_idle)
+{
+	struct tide_wm m;
+
+	tide_wm_init(&m, 5, 1000);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 100, 0), 95);
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 50, 0), 95);	/* never back */
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 200, 10), 95);	/* p1 holds it */
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 150, 20), 145);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 400, 1500), 395);	/* p1 idle */
+	ck_assert_int_eq(tide_wm_tick(&m, 1600), 395);
+	ck_assert_int_eq(tide_wm_tick(&m, 2500), 1395);	/* quiet: wall clock */
+	tide_wm_release(&m);
+
+	tide_wm_init(&m, 0, 0);
+	ck_assert_int_eq(tide_wm_see(&m, NULL, 0, 10, 0), 10);
+	ck_assert_int_eq(tide_wm_tick(&m, 1000000), 10);	/* no --idle */
+	tide_wm_release(&m);
+}
+END_TEST
+
+Suite *
+suite_window(void)
+{
+	Suite *s = suite_create("window");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_floor_rounds_toward_negative_infinity);
+	tcase_add_test(tc, test_tumble_fires_in_end_then_key_order);
+	tcase_add_test(tc, test_tumble_lateness_updates_then_forgets);
+	tcase_add_test(tc, test_hop_counts_each_record_in_every_window);
+	tcase_add_test(tc, test_hop_skips_empty_windows_of_a_sparse_key);
+	tcase_add_test(tc, test_session_merges_when_a_record_bridges);
+	tcase_add_test(tc, test_over_counts_trailing_records_of_the_key);
+	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
+	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
+	suite_add_tcase(s, tc);
+	return s;
+}
