@@ -1,0 +1,617 @@
+/* Materialized views in Redis; see redisview.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis.h>
+
+#include "err.h"
+#include "redisview.h"
+#include "table.h"
+#include "xalloc.h"
+
+static int
+fail(struct tide_redisview_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct tide_redisview_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static char *
+xdup_range(const char *p, size_t n)
+{
+	return tide_xmemdup(p, n);
+}
+
+/* Undo %XX escapes in place (user, password and prefix may hold any
+ * byte); 0 or -1 on a bad escape. */
+static int
+pct_decode(char *s)
+{
+	char *o = s;
+	unsigned v;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		if (sscanf(s + 1, "%2x", &v) != 1 || s[1] == '\0' || s[2] == '\0')
+			return -1;
+		*o++ = (char)v;
+		s += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+void
+tide_redis_url_release(struct tide_redis_url *u)
+{
+	free(u->host);
+	free(u->user);
+	free(u->password);
+	free(u->prefix);
+	memset(u, 0, sizeof(*u));
+}
+
+int
+tide_redis_url_parse(struct tide_redis_url *u, const char *url,
+    struct tide_redisview_err *err)
+{
+	const char *p, *at, *end, *colon, *q;
+	char *e;
+	long l;
+
+	memset(u, 0, sizeof(*u));
+	u->port = 6379;
+	if (strncmp(url, "redis://", 8) != 0)
+		return fail(err, TIDE_EINVAL, "not a redis:// URL: '%s'", url);
+	p = url + 8;
+	end = p + strcspn(p, "/?");
+	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		if (colon != NULL) {
+			if (colon > p)
+				u->user = xdup_range(p, (size_t)(colon - p));
+			u->password = xdup_range(colon + 1,
+			    (size_t)(at - colon - 1));
+		} else {
+			u->password = xdup_range(p, (size_t)(at - p));
+		}
+		if ((u->user != NULL && pct_decode(u->user) < 0) ||
+		    pct_decode(u->password) < 0)
+			return fail(err, TIDE_EINVAL, "bad %%-escape in the "
+			    "credentials of '%s'", url);
+		p = at + 1;
+	}
+	colon = memchr(p, ':', (size_t)(end - p));
+	u->host = xdup_range(p, (size_t)((colon != NULL ? colon : end) - p));
+	if (u->host[0] == '\0')
+		return fail(err, TIDE_EINVAL, "no host in '%s'", url);
+	if (colon != NULL) {
+		errno = 0;
+		l = strtol(colon + 1, &e, 10);
+		if (e == colon + 1 || e != end || l < 1 || l > 65535)
+			return fail(err, TIDE_EINVAL, "bad port in '%s'", url);
+		u->port = (int)l;
+	}
+	p = end;
+	if (*p == '/') {
+		p++;
+		q = p + strcspn(p, "?");
+		if (q > p) {
+			l = strtol(p, &e, 10);
+			if (e != q || l < 0 || l > 1000000 || *p == '-' ||
+			    *p == '+' || *p == ' ')
+				return fail(err, TIDE_EINVAL, "bad database "
+				    "number in '%s'", url);
+			u->db = (int)l;
+		}
+		p = q;
+	}
+	if (*p == '?') {
+		p++;
+		if (strncmp(p, "prefix=", 7) != 0 || strchr(p, '&') != NULL)
+			return fail(err, TIDE_EINVAL, "unknown parameter in '%s' "
+			    "(only prefix=P)", url);
+		u->prefix = tide_xstrdup(p + 7);
+		if (pct_decode(u->prefix) < 0)
+			return fail(err, TIDE_EINVAL, "bad %%-escape in the "
+			    "prefix of '%s'", url);
+	}
+	return 0;
+}
+
+/* A command's reply: NULL on a connection error (err set). */
+static redisReply *
+command(struct tide_redisview *v, struct tide_redisview_err *err, int argc,
+    const char **argv, const size_t *len)
+{
+	redisReply *rep;
+
+	rep = redisCommandArgv(v->rc, argc, argv, len);
+	if (rep == NULL)
+		fail(err, TIDE_EIO, "redis %s:%d: %s", v->url.host, v->url.port,
+		    v->rc->errstr[0] ? v->rc->errstr : "connection lost");
+	return rep;
+}
+
+static int
+connect_url(struct tide_redisview *v, const char *url, int timeout_ms,
+    struct tide_redisview_err *err)
+{
+	struct timeval tv;
+	redisReply *rep;
+	const char *argv[3];
+	size_t len[3];
+	char db[16];
+	int r;
+
+	if ((r = tide_redis_url_parse(&v->url, url, err)) < 0)
+		return r;
+	if (timeout_ms <= 0)
+		timeout_ms = 5000;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	v->rc = redisConnectWithTimeout(v->url.host, v->url.port, tv);
+	if (v->rc == NULL || v->rc->err)
+		return fail(err, TIDE_EIO, "redis %s:%d: cannot connect: %s",
+		    v->url.host, v->url.port, v->rc != NULL ? v->rc->errstr :
+		    "out of memory");
+	redisSetTimeout(v->rc, tv);
+	if (v->url.password != NULL) {
+		argv[0] = "AUTH";
+		argv[1] = v->url.user != NULL ? v->url.user : v->url.password;
+		argv[2] = v->url.password;
+		r = v->url.user != NULL ? 3 : 2;
+		for (int i = 0; i < r; i++)
+			len[i] = strlen(argv[i]);
+		if ((rep = command(v, err, r, argv, len)) == NULL)
+			return TIDE_EIO;
+		r = rep->type == REDIS_REPLY_ERROR ? fail(err, TIDE_EIO,
+		    "redis %s:%d: AUTH: %s", v->url.host, v->url.port,
+		    rep->str) : 0;
+		freeReplyObject(rep);
+		if (r < 0)
+			return r;
+	}
+	if (v->url.db != 0) {
+		snprintf(db, sizeof(db), "%d", v->url.db);
+		argv[0] = "SELECT";
+		argv[1] = db;
+		len[0] = 6;
+		len[1] = strlen(db);
+		if ((rep = command(v, err, 2, argv, len)) == NULL)
+			return TIDE_EIO;
+		r = rep->type == REDIS_REPLY_ERROR ? fail(err, TIDE_EIO,
+		    "redis %s:%d: SELECT %s: %s", v->url.host, v->url.port, db,
+		    rep->str) : 0;
+		freeReplyObject(rep);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void
+init_common(struct tide_redisview *v)
+{
+	memset(v, 0, sizeof(*v));
+	tide_buf_init(&v->arena, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->key, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->kpart, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->res, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->ckey, TIDE_BUF_NOMAX);
+	tide_viewcache_init(&v->cache, 0, 0);
+}
+
+static void
+set_prefix(struct tide_redisview *v, const char *prefix)
+{
+	if (prefix == NULL)
+		prefix = v->url.prefix != NULL ? v->url.prefix : "";
+	v->prefix = tide_xstrdup(prefix);
+	v->plen = strlen(prefix);
+}
+
+int
+tide_redisview_open(struct tide_redisview *v,
+    const struct tide_redisview_conf *conf, struct tide_redisview_err *err)
+{
+	int i, r;
+
+	init_common(v);
+	if (conf->nkey < 1 || conf->nkey > TIDE_REDISVIEW_MAXKEYS)
+		return fail(err, TIDE_EINVAL, "between 1 and %d key fields",
+		    TIDE_REDISVIEW_MAXKEYS);
+	for (i = 0; i < conf->nkey; i++) {
+		if (tide_path_parse(&v->path[i], conf->keys[i]) < 0)
+			return fail(err, TIDE_EINVAL, "bad key field '%s'",
+			    conf->keys[i]);
+		v->nkey++;
+	}
+	v->vals = tide_xcalloc((size_t)v->nkey, sizeof(*v->vals));
+	v->as_json = conf->as_json != 0;
+	v->ttl_ms = conf->ttl_ms;
+	snprintf(v->ttltext, sizeof(v->ttltext), "%lld", (long long)conf->ttl_ms);
+	v->batch = conf->batch > 0 ? conf->batch : TIDE_REDISVIEW_BATCH;
+	v->batch_ms = conf->batch_ms;
+	if ((r = connect_url(v, conf->url, conf->timeout_ms, err)) < 0)
+		return r;
+	set_prefix(v, conf->prefix);
+	return 0;
+}
+
+/* The Redis key of key values k[0..n) into v->key: prefix, then each
+ * value's canonical text, joined with ':'. */
+static int
+make_key(struct tide_redisview *v, const struct tide_json_val *k, int n,
+    struct tide_redisview_err *err)
+{
+	int i, r;
+
+	tide_buf_reset(&v->key);
+	tide_buf_add(&v->key, v->prefix, v->plen);
+	for (i = 0; i < n; i++) {
+		if ((r = tide_table_key(&v->kpart, &k[i], 1)) < 0) {
+			if (r == TIDE_ENOENT)
+				return fail(err, r, "key field '%s' is %s",
+				    v->path[i].text != NULL ? v->path[i].text :
+				    "key", k[i].type == TIDE_JSON_NONE ?
+				    "missing" : "null");
+			return fail(err, r, "key field '%s' is an %s",
+			    v->path[i].text != NULL ? v->path[i].text : "key",
+			    k[i].type == TIDE_JSON_OBJECT ? "object" : "array");
+		}
+		if (i > 0)
+			tide_buf_addc(&v->key, ':');
+		tide_buf_add(&v->key, v->kpart.data, v->kpart.len);
+	}
+	return 0;
+}
+
+/* Add one argument's bytes to the arena. */
+static void
+arg_add(struct tide_redisview *v, size_t *argc, const char *p, size_t n)
+{
+	if (*argc == v->argcap) {
+		v->argcap = v->argcap ? v->argcap * 2 : 64;
+		v->argoff = tide_xreallocarray(v->argoff, v->argcap,
+		    sizeof(*v->argoff));
+		v->arglen = tide_xreallocarray(v->arglen, v->argcap,
+		    sizeof(*v->arglen));
+		v->argv = tide_xreallocarray(v->argv, v->argcap,
+		    sizeof(*v->argv));
+	}
+	v->argoff[*argc] = v->arena.len;
+	tide_buf_add(&v->arena, p, n);
+	v->arglen[*argc] = v->arena.len - v->argoff[*argc];
+	(*argc)++;
+}
+
+/* Add a JSON value as the text a hash field holds. */
+static void
+arg_val(struct tide_redisview *v, size_t *argc, const struct tide_json_val *val)
+{
+	if (val->type == TIDE_JSON_STRING) {
+		if (memchr(val->p, '\\', val->len) == NULL) {
+			arg_add(v, argc, val->p + 1, val->len - 2);
+			return;
+		}
+		arg_add(v, argc, "", 0);
+		(void)tide_json_str(val, &v->arena);
+		v->arglen[*argc - 1] = v->arena.len - v->argoff[*argc - 1];
+		return;
+	}
+	arg_add(v, argc, val->p, val->len);
+}
+
+static void
+append(struct tide_redisview *v, size_t argc)
+{
+	size_t i;
+
+	for (i = 0; i < argc; i++)
+		v->argv[i] = v->arena.data + v->argoff[i];
+	redisAppendCommandArgv(v->rc, (int)argc, v->argv, v->arglen);
+	v->queued++;
+}
+
+int
+tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
+    int64_t now_ms, struct tide_redisview_err *err)
+{
+	struct tide_json_val obj, name, val;
+	size_t argc, pos = 0, i;
+	int r;
+
+	if (v->rc == NULL || v->vals == NULL)
+		return fail(err, TIDE_EINVAL, "view is not open for writing");
+	tide_json_get_many(rec, n, v->path, v->nkey, v->vals);
+	if ((r = make_key(v, v->vals, v->nkey, err)) < 0)
+		return r;
+	if (v->inbatch == 0) {
+		redisAppendCommand(v->rc, "MULTI");
+		v->batch_start = now_ms;
+	}
+	tide_buf_reset(&v->arena);
+	argc = 0;
+	if (v->as_json) {
+		arg_add(v, &argc, "SET", 3);
+		arg_add(v, &argc, v->key.data, v->key.len);
+		arg_add(v, &argc, rec, n);
+		if (v->ttl_ms > 0) {
+			arg_add(v, &argc, "PX", 2);
+			arg_add(v, &argc, v->ttltext, strlen(v->ttltext));
+		}
+		append(v, argc);
+	} else {
+		/* Replace, not merge: a field the new record lacks goes. */
+		arg_add(v, &argc, "DEL", 3);
+		arg_add(v, &argc, v->key.data, v->key.len);
+		append(v, argc);
+		tide_buf_reset(&v->arena);
+		argc = 0;
+		arg_add(v, &argc, "HSET", 4);
+		arg_add(v, &argc, v->key.data, v->key.len);
+		for (i = 0; i < n && rec[i] != '{'; i++)
+			;
+		obj.type = TIDE_JSON_OBJECT;
+		obj.p = rec + i;
+		obj.len = n - i;
+		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+			arg_val(v, &argc, &name);
+			arg_val(v, &argc, &val);
+		}
+		if (argc > 2)
+			append(v, argc);
+		if (v->ttl_ms > 0) {
+			tide_buf_reset(&v->arena);
+			argc = 0;
+			arg_add(v, &argc, "PEXPIRE", 7);
+			arg_add(v, &argc, v->key.data, v->key.len);
+			arg_add(v, &argc, v->ttltext, strlen(v->ttltext));
+			append(v, argc);
+		}
+	}
+	v->upserts++;
+	if (++v->inbatch >= v->batch)
+		return tide_redisview_commit(v, err);
+	return 0;
+}
+
+int
+tide_redisview_commit(struct tide_redisview *v, struct tide_redisview_err *err)
+{
+	redisReply *rep;
+	uint64_t i, nrep;
+	size_t j;
+	int r = 0;
+
+	if (v->inbatch == 0)
+		return 0;
+	redisAppendCommand(v->rc, "EXEC");
+	/* MULTI, each queued command, EXEC: read them all even after an
+	 * error, so the connection stays in step. */
+	nrep = v->queued + 2;
+	v->inbatch = 0;
+	v->queued = 0;
+	for (i = 0; i < nrep; i++) {
+		if (redisGetReply(v->rc, (void **)&rep) != REDIS_OK) {
+			return fail(err, TIDE_EIO, "redis %s:%d: %s",
+			    v->url.host, v->url.port, v->rc->errstr[0] ?
+			    v->rc->errstr : "connection lost");
+		}
+		if (r == 0 && rep->type == REDIS_REPLY_ERROR)
+			r = fail(err, TIDE_EIO, "redis %s:%d: %s", v->url.host,
+			    v->url.port, rep->str);
+		if (r == 0 && i == nrep - 1) {
+			if (rep->type != REDIS_REPLY_ARRAY)
+				r = fail(err, TIDE_EIO, "redis %s:%d: the batch "
+				    "was not applied", v->url.host, v->url.port);
+			else
+				for (j = 0; j < rep->elements && r == 0; j++)
+					if (rep->element[j]->type ==
+					    REDIS_REPLY_ERROR)
+						r = fail(err, TIDE_EIO, "redis "
+						    "%s:%d: %s", v->url.host,
+						    v->url.port,
+						    rep->element[j]->str);
+		}
+		freeReplyObject(rep);
+	}
+	if (r == 0)
+		v->commits++;
+	return r;
+}
+
+int
+tide_redisview_tick(struct tide_redisview *v, int64_t now_ms,
+    struct tide_redisview_err *err)
+{
+	int r;
+
+	if (v->inbatch == 0 || v->batch_ms <= 0 ||
+	    now_ms - v->batch_start < v->batch_ms)
+		return 0;
+	if ((r = tide_redisview_commit(v, err)) < 0)
+		return r;
+	return 1;
+}
+
+void
+tide_redisview_close(struct tide_redisview *v)
+{
+	int i;
+
+	/* Closing the connection with a MULTI open discards the batch. */
+	if (v->rc != NULL)
+		redisFree(v->rc);
+	for (i = 0; i < v->nkey; i++)
+		tide_path_release(&v->path[i]);
+	free(v->vals);
+	free(v->prefix);
+	free(v->argoff);
+	free(v->arglen);
+	free(v->argv);
+	tide_redis_url_release(&v->url);
+	tide_buf_release(&v->arena);
+	tide_buf_release(&v->key);
+	tide_buf_release(&v->kpart);
+	tide_buf_release(&v->res);
+	tide_buf_release(&v->ckey);
+	tide_viewcache_release(&v->cache);
+	memset(v, 0, sizeof(*v));
+}
+
+int
+tide_redisview_open_reader(struct tide_redisview *v, const char *url,
+    const char *prefix, int timeout_ms, struct tide_redisview_err *err)
+{
+	int r;
+
+	init_common(v);
+	if ((r = connect_url(v, url, timeout_ms, err)) < 0)
+		return r;
+	set_prefix(v, prefix);
+	return 0;
+}
+
+void
+tide_redisview_set_cache(struct tide_redisview *v, uint32_t n, int64_t ttl_ms)
+{
+	tide_viewcache_release(&v->cache);
+	tide_viewcache_init(&v->cache, n, ttl_ms);
+}
+
+/* Whether a hash value reads back as the JSON value it spells. */
+static int
+is_json_text(const char *p, size_t n)
+{
+	enum tide_json_type t;
+
+	if (n == 0)
+		return 0;
+	if (strchr("-0123456789{[tfn", p[0]) == NULL ||
+	    strchr(" \t\r\n", p[n - 1]) != NULL)
+		return 0;
+	if (tide_json_check(p, n, TIDE_JSON_MAXDEPTH, &t, NULL) < 0)
+		return 0;
+	return t != TIDE_JSON_STRING;
+}
+
+static int
+hash_to_json(struct tide_redisview *v, redisReply *rep,
+    struct tide_redisview_err *err)
+{
+	struct tide_jobj o;
+	redisReply *f, *x;
+	size_t i;
+
+	tide_buf_reset(&v->res);
+	tide_jobj_begin(&o, &v->res);
+	for (i = 0; i + 1 < rep->elements; i += 2) {
+		f = rep->element[i];
+		x = rep->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING || x->type != REDIS_REPLY_STRING)
+			continue;
+		if (!tide_utf8_valid(f->str, f->len) ||
+		    !tide_utf8_valid(x->str, x->len))
+			return fail(err, TIDE_EFORMAT, "redis key '%.*s' holds "
+			    "a field that is not UTF-8", (int)v->key.len,
+			    v->key.data);
+		tide_jobj_key(&o, f->str, f->len);
+		if (is_json_text(x->str, x->len))
+			tide_buf_add(&v->res, x->str, x->len);
+		else
+			tide_json_write_str(&v->res, x->str, x->len);
+	}
+	tide_jobj_end(&o);
+	return 1;
+}
+
+static int
+fetch(struct tide_redisview *v, struct tide_redisview_err *err)
+{
+	redisReply *rep;
+	const char *argv[2];
+	size_t len[2];
+	enum tide_json_type t;
+	int r, tries;
+
+	argv[1] = v->key.data;
+	len[1] = v->key.len;
+	for (tries = 0; tries < 2; tries++) {
+		argv[0] = v->mode == 0 ? "HGETALL" : "GET";
+		len[0] = strlen(argv[0]);
+		if ((rep = command(v, err, 2, argv, len)) == NULL)
+			return TIDE_EIO;
+		if (rep->type == REDIS_REPLY_ERROR &&
+		    strncmp(rep->str, "WRONGTYPE", 9) == 0) {
+			/* A view of the other kind: remember and ask again. */
+			v->mode = !v->mode;
+			freeReplyObject(rep);
+			continue;
+		}
+		if (rep->type == REDIS_REPLY_ERROR)
+			r = fail(err, TIDE_EIO, "redis %s:%d: %s: %s",
+			    v->url.host, v->url.port, argv[0], rep->str);
+		else if (rep->type == REDIS_REPLY_NIL ||
+		    (rep->type == REDIS_REPLY_ARRAY && rep->elements == 0))
+			r = 0;
+		else if (rep->type == REDIS_REPLY_ARRAY)
+			r = hash_to_json(v, rep, err);
+		else if (rep->type == REDIS_REPLY_STRING &&
+		    tide_json_check(rep->str, rep->len, TIDE_JSON_MAXDEPTH, &t,
+		    NULL) == 0 && t == TIDE_JSON_OBJECT) {
+			tide_buf_reset(&v->res);
+			tide_buf_add(&v->res, rep->str, rep->len);
+			r = 1;
+		} else
+			r = fail(err, TIDE_EFORMAT, "redis key '%.*s' does not "
+			    "hold a JSON object", (int)v->key.len, v->key.data);
+		freeReplyObject(rep);
+		return r;
+	}
+	return fail(err, TIDE_EFORMAT, "redis key '%.*s' is neither a hash nor "
+	    "a string", (int)v->key.len, v->key.data);
+}
+
+int
+tide_redisview_lookup(struct tide_redisview *v, const struct tide_json_val *k,
+    int nkey, int64_t now_ms, const char **rec, size_t *len,
+    struct tide_redisview_err *err)
+{
+	int r, found;
+
+	if (v->rc == NULL)
+		return fail(err, TIDE_EINVAL, "view is not open");
+	if ((r = make_key(v, k, nkey, err)) < 0)
+		return r;
+	if (v->cache.cap > 0 && tide_viewcache_get(&v->cache, v->key.data,
+	    v->key.len, now_ms, &found, rec, len))
+		return found;
+	if ((r = fetch(v, err)) < 0)
+		return r;
+	if (v->cache.cap > 0)
+		tide_viewcache_put(&v->cache, v->key.data, v->key.len, now_ms,
+		    r, v->res.data, v->res.len);
+	*rec = v->res.data;
+	*len = v->res.len;
+	return r;
+}

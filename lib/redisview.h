@@ -1,0 +1,147 @@
+/*
+ * struct tide_redisview: a materialized view in Redis -- the latest record
+ * per key, for any client of a shared online store to read.
+ *
+ * Each record goes under the key PREFIX + its key value (a string as its
+ * unescaped text, a number in canonical form, several key fields joined
+ * with ':'), as a hash of its top-level fields (strings unescaped, numbers,
+ * true, false and null as written, nested objects and arrays as JSON text)
+ * or, with as_json, as one string holding the record as written.  A hash
+ * is replaced, not merged: fields a newer record lacks are gone.  With a
+ * ttl each key expires that long after its last write (Redis's own clock).
+ *
+ * Writes are pipelined: commands are appended (redisAppendCommandArgv) and
+ * their replies read per batch, conf.batch records or conf.batch_ms (the
+ * caller drives time through tide_redisview_tick).  A batch is wrapped in
+ * MULTI/EXEC, so readers see it whole or not at all, and a writer killed
+ * mid-batch leaves the store as of the previous batch; replaying the
+ * stream converges to the same content.
+ *
+ * Reads: tide_redisview_open_reader() and tide_redisview_lookup() give a
+ * key's record back as a JSON object (HGETALL, or GET for as_json views,
+ * told apart by the type of the key), through a small LRU cache.  Values of
+ * a hash come back typed by their text: a value that reads as a JSON
+ * number, true, false, null, object or array is one, anything else is a
+ * string -- store with as_json where a string like "42" must stay a string.
+ *
+ * URLs: redis://[[user]:password@]host[:port][/db][?prefix=P].
+ * lib never prints: rich error text goes to the caller's struct
+ * tide_redisview_err.
+ */
+#ifndef TIDE_REDISVIEW_H
+#define TIDE_REDISVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+#include "viewcache.h"
+
+#define TIDE_REDISVIEW_MAXKEYS 8
+#define TIDE_REDISVIEW_BATCH 1000
+
+struct tide_redisview_err {
+	char msg[256];
+};
+
+/* How to open a view for writing.  Strings are borrowed for the call. */
+struct tide_redisview_conf {
+	const char *url;
+	int nkey;
+	const char *keys[TIDE_REDISVIEW_MAXKEYS];	/* key field paths */
+	const char *prefix;		/* NULL: the URL's, or none */
+	int64_t ttl_ms;			/* 0: no expiry */
+	int as_json;			/* SET the record instead of a hash */
+	uint64_t batch;			/* 0: TIDE_REDISVIEW_BATCH */
+	int64_t batch_ms;		/* 0: commit by count only */
+	int timeout_ms;			/* connect and reply timeout; 0: 5000 */
+};
+
+/* A parsed URL (tide_redisview_parse_url); strings owned. */
+struct tide_redis_url {
+	char *host;
+	int port;
+	int db;
+	char *user, *password;		/* NULL when absent */
+	char *prefix;			/* NULL when absent */
+};
+
+struct tide_redisview {
+	struct redisContext *rc;
+	struct tide_redis_url url;
+	char *prefix;
+	size_t plen;
+	int nkey;
+	struct tide_path path[TIDE_REDISVIEW_MAXKEYS];
+	struct tide_json_val *vals;
+	int as_json;
+	int64_t ttl_ms;
+	char ttltext[24];
+
+	/* One record's command: argument bytes in arena, as offsets while
+	 * the arena may still move. */
+	struct tide_buf arena, key, kpart;
+	size_t *argoff, *arglen;
+	const char **argv;
+	size_t argcap;
+
+	uint64_t batch, inbatch, queued;
+	int64_t batch_ms, batch_start;
+
+	int mode;			/* reader: 0 hash, 1 string */
+	struct tide_buf res, ckey;
+	struct tide_viewcache cache;
+	uint64_t upserts, commits;
+};
+
+/* Parse a redis:// URL: 0 or TIDE_EINVAL with err.  Release with
+ * tide_redis_url_release() either way. */
+int tide_redis_url_parse(struct tide_redis_url *u, const char *url,
+    struct tide_redisview_err *err);
+void tide_redis_url_release(struct tide_redis_url *u);
+
+/*
+ * Connect for writing.  Returns 0, TIDE_EINVAL (a bad URL or key path) or
+ * TIDE_EIO (cannot connect, authenticate or select the database), with err
+ * saying why.  Call tide_redisview_close() either way.
+ */
+int tide_redisview_open(struct tide_redisview *v,
+    const struct tide_redisview_conf *conf, struct tide_redisview_err *err);
+
+/*
+ * Queue one record, the validated JSON object rec[0..n), in the current
+ * batch (sending it when it reaches conf.batch records).  Returns 0, or
+ * for a record left out: TIDE_ENOENT (a key field absent or null),
+ * TIDE_ETYPE (a key that is an object or array); or TIDE_EIO when Redis
+ * failed or refused the batch (treat it as fatal).
+ */
+int tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
+    int64_t now_ms, struct tide_redisview_err *err);
+/* Send the open batch if conf.batch_ms has passed since it began: 1 when
+ * it did, 0 when not, TIDE_EIO. */
+int tide_redisview_tick(struct tide_redisview *v, int64_t now_ms,
+    struct tide_redisview_err *err);
+/* Send the open batch now and wait for Redis to apply it: 0 or TIDE_EIO. */
+int tide_redisview_commit(struct tide_redisview *v,
+    struct tide_redisview_err *err);
+/* Disconnect; a batch not committed is discarded. */
+void tide_redisview_close(struct tide_redisview *v);
+
+/* Connect for lookups; prefix NULL takes the URL's.  0, TIDE_EINVAL or
+ * TIDE_EIO with err. */
+int tide_redisview_open_reader(struct tide_redisview *v, const char *url,
+    const char *prefix, int timeout_ms, struct tide_redisview_err *err);
+/* Cache up to n lookups for ttl_ms each (0 turns the cache off). */
+void tide_redisview_set_cache(struct tide_redisview *v, uint32_t n,
+    int64_t ttl_ms);
+/*
+ * The record of key values k[0..nkey) as a JSON object: 1 with *rec and
+ * *len (valid until the next lookup), 0 when absent, TIDE_ENOENT /
+ * TIDE_ETYPE for an unusable key value, TIDE_EIO when Redis failed.
+ */
+int tide_redisview_lookup(struct tide_redisview *v,
+    const struct tide_json_val *k, int nkey, int64_t now_ms, const char **rec,
+    size_t *len, struct tide_redisview_err *err);
+
+#endif
