@@ -241,16 +241,19 @@ dec_b64(struct tide_env_dec *d, const struct tide_json_val *v, struct span *s)
 	if ((r = tide_json_str(v, &d->scratch)) < 0)
 		return fail(d, r, "envelope too big");
 	tmp = d->scratch.len;
+	/* The text is decoded from scratch into scratch: make room first so
+	 * the decoder never moves the buffer under its own input. */
+	if ((r = tide_buf_grow(&d->scratch, tmp - start + 4)) < 0) {
+		d->scratch.len = start;
+		return fail(d, r, "envelope too big");
+	}
 	if ((r = tide_b64_decode(&d->scratch, d->scratch.data + start,
 	    tmp - start)) < 0) {
 		d->scratch.len = start;
 		return fail(d, r == TIDE_ETOOBIG ? r : TIDE_EINVAL,
 		    r == TIDE_ETOOBIG ? "envelope too big" : "bad base64");
 	}
-	/*
-	 * tide_b64_decode may have moved the buffer; the source offsets are
-	 * still right.  Slide the decoded bytes down over the text.
-	 */
+	/* Slide the decoded bytes down over the text. */
 	memmove(d->scratch.data + start, d->scratch.data + tmp,
 	    d->scratch.len - tmp);
 	d->scratch.len = start + (d->scratch.len - tmp);

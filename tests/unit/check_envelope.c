@@ -248,6 +248,19 @@ START_TEST(test_env_roundtrip_all_byte_values)
 }
 END_TEST
 
+/* Found by fuzz_envelope: a long base64 payload made the decoder grow
+ * (and move) its buffer while reading from it. */
+START_TEST(test_env_roundtrip_long_binary)
+{
+	static char v[70000];
+	size_t n;
+
+	memset(v, 0xff, sizeof(v));
+	for (n = 1; n <= sizeof(v); n = n * 3 + 1)
+		roundtrip(v, n, v, n, NULL, 0, TIDE_ENV_TS_CREATE);
+}
+END_TEST
+
 START_TEST(test_env_decode_any_order_and_unknown_fields)
 {
 	struct tide_env_dec d;
@@ -362,6 +375,7 @@ suite_envelope(void)
 	tcase_add_test(tc, test_env_payload_alone);
 	tcase_add_test(tc, test_env_roundtrip_is_byte_exact);
 	tcase_add_test(tc, test_env_roundtrip_all_byte_values);
+	tcase_add_test(tc, test_env_roundtrip_long_binary);
 	tcase_add_test(tc, test_env_decode_any_order_and_unknown_fields);
 	tcase_add_test(tc, test_env_decode_rejects_bad_envelopes);
 	tcase_add_test(tc, test_env_decode_caps_decoded_size);
