@@ -178,7 +178,7 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	if (i < NOPS) {
 		a.op = ops[i].op;
 		numeric = ops[i].numeric;
-		if (memcmp(fn, "median", 6) == 0 && fnlen == 6)
+		if (fnlen == 6 && memcmp(fn, "median", 6) == 0)
 			q = 0.5;
 	} else if (parse_pn(fn, fnlen, &q)) {
 		a.op = TIDE_AGG_QUANTILE;
