@@ -15,8 +15,10 @@
 /*
  * Arena entry: varint klen, key bytes, varint nver, then (timed tables)
  * nver int64 times in ascending order, then nver value blocks, each a
- * varint length and the block.  Staged rows of timed tables: varint klen,
- * key, int64 time, varint blen, block.
+ * varint (length << 1 | gone) and the block.  "gone" marks a deletion
+ * version of a live timed table (a Kafka tombstone): a lookup that lands
+ * on it misses.  Staged rows of timed tables: varint klen, key, int64 time,
+ * varint blen, block.
  */
 
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
@@ -78,7 +80,7 @@ tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
 	memset(t, 0, sizeof(*t));
 	t->spec = *spec;
 	t->ncol = -1;
-	t->timed = spec->timefield != NULL;
+	t->timed = spec->timefield != NULL || spec->versioned;
 	tide_buf_init(&t->stage, ARENA_MAX);
 	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
@@ -122,7 +124,7 @@ tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
 		}
 		t->ncol = spec->ncols;
 	}
-	if (t->timed) {
+	if (spec->timefield) {
 		struct tide_path *p = &t->path[spec->nkeys + TIDE_TABLE_MAXCOLS];
 
 		if (tide_path_parse(p, spec->timefield) < 0) {
@@ -391,20 +393,22 @@ index_put(struct tide_table *t, const char *key, size_t klen, size_t off)
 	t->slot[i] = (uint32_t)(off + 1);
 }
 
-int
-tide_table_add(struct tide_table *t, const char *rec, size_t n,
-    struct tide_table_rowerr *err)
+/*
+ * Take a row apart: its key into t->kbuf (unless nokey), its table time
+ * into *ts (when the table has a time field) and its value block into
+ * t->vbuf.  0 or an error as tide_table_add() says.
+ */
+static int
+row_prepare(struct tide_table *t, const char *rec, size_t n, int nokey,
+    int64_t *ts, struct tide_table_rowerr *err)
 {
 	struct tide_json_val *v = t->vals;
-	unsigned char hdr[32];
-	size_t hl, off;
-	int64_t ts = 0;
 	int i, r, nk = t->spec.nkeys;
 
 	if (t->ncol < 0 && (r = columns_from_row(t, rec, n, err)) < 0)
 		return r;
 	tide_json_get_many(rec, n, t->path, t->npath, v);
-	if ((r = tide_table_key(&t->kbuf, v, nk)) < 0) {
+	if (!nokey && (r = tide_table_key(&t->kbuf, v, nk)) < 0) {
 		for (i = 0; i < nk; i++)
 			if (v[i].type == TIDE_JSON_NONE ||
 			    v[i].type == TIDE_JSON_NULL)
@@ -419,7 +423,7 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 			    "key field is an object or array");
 		return r == TIDE_ENOENT ? r : TIDE_ETYPE;
 	}
-	if (t->timed) {
+	if (t->spec.timefield) {
 		struct tide_json_val tv;
 
 		tide_json_get(rec, n, &t->path[nk + TIDE_TABLE_MAXCOLS], &tv);
@@ -428,7 +432,7 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 			    "time field '%s' is missing", t->spec.timefield);
 			return TIDE_ENOENT;
 		}
-		if (table_time(&tv, t->spec.unit, &ts) < 0) {
+		if (table_time(&tv, t->spec.unit, ts) < 0) {
 			snprintf(err->msg, sizeof(err->msg),
 			    "time field '%s' is not a time: %.*s",
 			    t->spec.timefield, (int)(tv.len > 64 ? 64 : tv.len),
@@ -447,6 +451,20 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 		    (r = tide_buf_add(&t->vbuf, c->p, len)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int
+tide_table_add(struct tide_table *t, const char *rec, size_t n,
+    struct tide_table_rowerr *err)
+{
+	unsigned char hdr[32];
+	size_t hl, off;
+	int64_t ts = 0;
+	int r;
+
+	if ((r = row_prepare(t, rec, n, 0, &ts, err)) < 0)
+		return r;
 	t->rows++;
 	if (t->timed) {
 		/* Stage; tide_table_finish() sorts and groups versions. */
@@ -482,7 +500,8 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 	memcpy(t->arena + t->alen, t->kbuf.data, t->kbuf.len);
 	t->alen += t->kbuf.len;
 	t->arena[t->alen++] = 1;	/* one version */
-	t->alen += varint_put((unsigned char *)t->arena + t->alen, t->vbuf.len);
+	t->alen += varint_put((unsigned char *)t->arena + t->alen,
+	    t->vbuf.len << 1);
 	memcpy(t->arena + t->alen, t->vbuf.data, t->vbuf.len);
 	t->alen += t->vbuf.len;
 	index_put(t, t->kbuf.data, t->kbuf.len, off);
@@ -592,7 +611,7 @@ finish_timed(struct tide_table *t)
 				continue;
 			staged_at(t, t->stageoff[k], &b);
 			t->alen += varint_put((unsigned char *)t->arena + t->alen,
-			    b.blen);
+			    b.blen << 1);
 			memcpy(t->arena + t->alen, b.blk, b.blen);
 			t->alen += b.blen;
 		}
@@ -623,7 +642,7 @@ tide_table_finish(struct tide_table *t)
 		t->arena = tide_xrealloc(t->arena, t->alen);
 		t->acap = t->alen;
 	}
-	if (t->ncol < 0)
+	if (t->ncol < 0 && !t->spec.live)
 		t->ncol = 0;
 	tide_buf_release(&t->kbuf);
 	tide_buf_release(&t->vbuf);
@@ -633,12 +652,225 @@ tide_table_finish(struct tide_table *t)
 	return 0;
 }
 
+/* Bytes of the arena entry at e. */
+static size_t
+entry_size(const struct tide_table *t, const unsigned char *e)
+{
+	const unsigned char *p = e;
+	size_t klen, nver, l;
+
+	klen = varint_get(&p);
+	p += klen;
+	nver = varint_get(&p);
+	if (t->timed)
+		p += nver * sizeof(int64_t);
+	while (nver--) {
+		l = varint_get(&p) >> 1;
+		p += l;
+	}
+	return (size_t)(p - e);
+}
+
+/* Empty slot i, shifting later members of its probe run back so that
+ * linear probing still finds them (no tombstones in the index). */
+static void
+slot_remove(struct tide_table *t, size_t i)
+{
+	size_t mask = t->cap - 1, j = i, k, klen;
+	const unsigned char *e;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->slot[j] == 0)
+			break;
+		e = (const unsigned char *)t->arena + t->slot[j] - 1;
+		klen = varint_get(&e);
+		k = tide_hash(e, klen) & mask;
+		/* An entry whose home lies cyclically in (i, j] stays. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->slot[i] = t->slot[j];
+		i = j;
+	}
+	t->slot[i] = 0;
+}
+
+/* Copy the live entries into a new arena once replaced ones make up
+ * most of it, so a long-running changelog does not grow without end. */
+static void
+compact(struct tide_table *t)
+{
+	size_t i, n, len = 0, cap = t->alen - t->waste + 64 * 1024;
+	char *na = tide_xmalloc(cap);
+	const unsigned char *e;
+
+	for (i = 0; i < t->cap; i++) {
+		if (t->slot[i] == 0)
+			continue;
+		e = (const unsigned char *)t->arena + t->slot[i] - 1;
+		n = entry_size(t, e);
+		memcpy(na + len, e, n);
+		t->slot[i] = (uint32_t)(len + 1);
+		len += n;
+	}
+	free(t->arena);
+	t->arena = na;
+	t->alen = len;
+	t->acap = cap;
+	t->waste = 0;
+}
+
+/*
+ * Put a version (or, gone, a deletion) of key at time ts into a finished
+ * table: plain tables replace or drop the key's one row; timed tables
+ * insert the version in time order (the same time: the new one wins).
+ */
+static int
+live_put(struct tide_table *t, const char *key, size_t klen, int64_t ts,
+    const char *blk, size_t blen, int gone)
+{
+	const unsigned char *e, *times = NULL, *blocks = NULL, *p;
+	size_t i, off, oldoff = 0, oldsz = 0, nver = 0, pos = 0, need, k, l;
+	int found, replace = 0;
+	int64_t tm;
+
+	i = probe(t, key, klen, &found);
+	if (!found && gone)
+		return 0;	/* nothing to delete, no history to end */
+	if (found) {
+		oldoff = t->slot[i] - 1;
+		oldsz = entry_size(t, (const unsigned char *)t->arena + oldoff);
+	}
+	if (!t->timed && gone) {
+		slot_remove(t, i);
+		t->nkey--;
+		t->versions--;
+		t->waste += oldsz;
+		goto out;
+	}
+	need = oldsz + 2 * 10 + klen + sizeof(int64_t) + 10 + blen;
+	if (arena_reserve(t, need) < 0)
+		return TIDE_ETOOBIG;
+	/* The arena may have moved: find the old entry by offset. */
+	if (found && t->timed) {
+		e = (const unsigned char *)t->arena + oldoff;
+		l = varint_get(&e);
+		e += l;
+		nver = varint_get(&e);
+		times = e;
+		blocks = e + nver * sizeof(int64_t);
+		for (pos = 0; pos < nver; pos++) {
+			memcpy(&tm, times + pos * sizeof(int64_t), sizeof(tm));
+			if (tm > ts)
+				break;
+		}
+		if (pos > 0) {
+			memcpy(&tm, times + (pos - 1) * sizeof(int64_t),
+			    sizeof(tm));
+			if (tm == ts) {
+				pos--;
+				replace = 1;
+				t->dups++;
+			}
+		}
+	}
+	off = t->alen;
+	t->alen += varint_put((unsigned char *)t->arena + t->alen, klen);
+	memcpy(t->arena + t->alen, key, klen);
+	t->alen += klen;
+	t->alen += varint_put((unsigned char *)t->arena + t->alen,
+	    nver + !replace);
+	if (t->timed) {
+		if (pos)
+			memcpy(t->arena + t->alen, times, pos * sizeof(int64_t));
+		t->alen += pos * sizeof(int64_t);
+		memcpy(t->arena + t->alen, &ts, sizeof(ts));
+		t->alen += sizeof(ts);
+		k = pos + replace;
+		if (nver > k)
+			memcpy(t->arena + t->alen, times + k * sizeof(int64_t),
+			    (nver - k) * sizeof(int64_t));
+		t->alen += (nver - k) * sizeof(int64_t);
+	}
+	/* Blocks before pos, the new one, the rest (less a replaced one). */
+	p = blocks;
+	for (k = 0; k < pos; k++) {
+		e = p;
+		l = varint_get(&p) >> 1;
+		p += l;
+		memcpy(t->arena + t->alen, e, (size_t)(p - e));
+		t->alen += (size_t)(p - e);
+	}
+	t->alen += varint_put((unsigned char *)t->arena + t->alen,
+	    blen << 1 | (gone != 0));
+	memcpy(t->arena + t->alen, blk, blen);
+	t->alen += blen;
+	if (replace) {
+		l = varint_get(&p) >> 1;
+		p += l;
+		k++;
+	}
+	if (nver > k) {
+		e = p;
+		for (; k < nver; k++) {
+			l = varint_get(&p) >> 1;
+			p += l;
+		}
+		memcpy(t->arena + t->alen, e, (size_t)(p - e));
+		t->alen += (size_t)(p - e);
+	}
+	if (found) {
+		t->slot[i] = (uint32_t)(off + 1);
+		t->waste += oldsz;
+		if (!t->timed)
+			t->dups++;
+	} else {
+		index_put(t, key, klen, off);
+		if (!t->timed)
+			t->versions++;
+	}
+	if (t->timed && !replace)
+		t->versions++;
+out:
+	if (t->waste > (1u << 20) && t->waste * 2 > t->alen)
+		compact(t);
+	return 0;
+}
+
+int
+tide_table_upsert(struct tide_table *t, const char *key, size_t klen,
+    const char *rec, size_t n, int64_t ts, struct tide_table_rowerr *err)
+{
+	int r;
+
+	if ((r = row_prepare(t, rec, n, key != NULL, &ts, err)) < 0)
+		return r;
+	if (key == NULL) {
+		key = t->kbuf.data;
+		klen = t->kbuf.len;
+	}
+	if ((r = live_put(t, key, klen, ts, t->vbuf.data, t->vbuf.len, 0)) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "table too big");
+		return r;
+	}
+	t->rows++;
+	return 0;
+}
+
+int
+tide_table_delete(struct tide_table *t, const char *key, size_t klen,
+    int64_t ts)
+{
+	t->rows++;
+	return live_put(t, key, klen, ts, "", 0, 1);
+}
+
 /* Skip k value blocks. */
 static const unsigned char *
 skip_blocks(const unsigned char *p, size_t k)
 {
 	while (k--) {
-		size_t l = varint_get(&p);
+		size_t l = varint_get(&p) >> 1;
 
 		p += l;
 	}
@@ -665,7 +897,7 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
 	e += l;
 	nver = varint_get(&e);
 	if (!t->timed) {
-		l = varint_get(&e);
+		l = varint_get(&e) >> 1;
 		row->p = e;
 		row->end = e + l;
 		row->time = 0;
@@ -725,6 +957,9 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
 		return TIDE_TABLE_BEYOND_TOLERANCE;
 	e = skip_blocks(e, pick);
 	l = varint_get(&e);
+	if (l & 1)
+		return TIDE_TABLE_NO_MATCH;	/* deleted at that time */
+	l >>= 1;
 	row->p = e;
 	row->end = e + l;
 	row->time = tm;

@@ -25,9 +25,18 @@
  * version of a key sorted by its time, for point-in-time lookups; two rows
  * of a key with the same time: the later one wins.
  *
- * Threads: a finished table is immutable, so any number of threads may
- * read it.  A reload builds a second table and the owner swaps pointers
+ * Threads: a finished file table is immutable, so any number of threads
+ * may read it.  A reload builds a second table and the owner swaps pointers
  * between records, so no lookup ever sees half a table.
+ *
+ * Live tables (spec.live: a Kafka changelog) keep changing after
+ * tide_table_finish(): tide_table_upsert() replaces a key's row (or adds a
+ * version), tide_table_delete() drops it (or, timed, adds a deletion
+ * version: lookups landing on it miss, earlier versions stay for
+ * point-in-time reads).  An update may move the arena, so the caller must
+ * keep lookups (and their row pointers) out while it runs -- tide-join
+ * holds a reader-writer lock.  Replaced entries are garbage in the arena
+ * until it is compacted, which happens once they are most of it.
  */
 #ifndef TIDE_TABLE_H
 #define TIDE_TABLE_H
@@ -51,6 +60,10 @@ struct tide_table_spec {
 	const char *cols[TIDE_TABLE_MAXCOLS];	/* selected fields (paths) */
 	const char *timefield;	/* NULL for a plain table */
 	enum tide_time_unit unit;	/* of numeric table times */
+	int versioned;		/* keep versions even without timefield: times
+				 * come from tide_table_upsert()'s ts */
+	int live;		/* updated after finish; columns (without
+				 * cols) come from the first upserted row */
 };
 
 /* Why a row was rejected, for the caller to report with its line. */
@@ -92,7 +105,8 @@ struct tide_table {
 
 	struct tide_buf kbuf, vbuf, tbuf;	/* scratch, reused per row */
 	struct tide_json_val *vals;
-	uint64_t rows, dups, versions, waste;
+	uint64_t rows, dups, versions;
+	size_t waste;			/* arena bytes of replaced entries */
 	int finished;
 };
 
@@ -117,6 +131,19 @@ int tide_table_add(struct tide_table *t, const char *rec, size_t n,
 /* Sort versions and shrink the storage: call once after the last add,
  * before any lookup.  0 or TIDE_ETOOBIG. */
 int tide_table_finish(struct tide_table *t);
+
+/*
+ * Live updates of a finished table (see the top comment).  upsert: the
+ * row is the validated JSON object rec[0..n); its key is key[0..klen)
+ * (already normalised, e.g. a Kafka message key) or, with key NULL, taken
+ * from the row's key fields; ts is the version time unless the table has
+ * a time field.  Errors as tide_table_add().  delete: drop key (plain) or
+ * add a deletion version at ts (timed); 0 or TIDE_ETOOBIG.
+ */
+int tide_table_upsert(struct tide_table *t, const char *key, size_t klen,
+    const char *rec, size_t n, int64_t ts, struct tide_table_rowerr *err);
+int tide_table_delete(struct tide_table *t, const char *key, size_t klen,
+    int64_t ts);
 
 /*
  * Normalised key of values v[0..n) (n key fields of one record) into out

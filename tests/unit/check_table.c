@@ -423,6 +423,130 @@ END_TEST
 
 Suite *suite_table(void);
 
+/* A live plain table: upserts replace, deletes drop, the index survives
+ * many deletions (backward-shift removal) and compaction. */
+START_TEST(test_table_live_upsert_delete_and_compaction)
+{
+	struct tide_table_spec spec = { 0 };
+	struct tide_table_rowerr err;
+	struct tide_table t;
+	struct tide_table_row row;
+	struct tide_buf k = TIDE_BUF_INIT;
+	char key[32], rec[128];
+	int i, round;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+	spec.live = 1;
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	ck_assert_int_eq(tide_table_finish(&t), 0);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 0, 0, -1, &row),
+	    TIDE_TABLE_NO_MATCH);
+	/* Columns come from the first row, not from finish(). */
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1,
+	    "{\"id\":\"zz\",\"x\":1,\"y\":2}", 25, 0, &err), 0);
+	ck_assert_int_eq(tide_table_ncols(&t), 2);
+	ck_assert_int_eq(tide_table_upsert(&t, NULL, 0,
+	    "{\"id\":\"b\",\"x\":5}", 17, 0, &err), 0);
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1,
+	    "{\"x\":\"new\"}", 11, 0, &err), 0);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "\"new\"|-");
+	key_of(&k, "\"b\"");
+	ck_assert_int_eq(tide_table_get(&t, k.data, k.len, 0, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "5|-");
+	ck_assert_int_eq(tide_table_delete(&t, "a", 1, 0), 0);
+	ck_assert_int_eq(tide_table_delete(&t, "nope", 4, 0), 0);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 0, 0, -1, &row),
+	    TIDE_TABLE_NO_MATCH);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 1);
+	/* Churn: 5000 keys written 8 times, odd ones deleted each round. */
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < 5000; i++) {
+			int n = snprintf(rec, sizeof(rec),
+			    "{\"x\":%d,\"y\":\"%0100d\"}", round * 100000 + i, 0);
+
+			snprintf(key, sizeof(key), "k%d", i);
+			ck_assert_int_eq(tide_table_upsert(&t, key, strlen(key),
+			    rec, (size_t)n, 0, &err), 0);
+		}
+		for (i = 1; i < 5000; i += 2) {
+			snprintf(key, sizeof(key), "k%d", i);
+			ck_assert_int_eq(tide_table_delete(&t, key, strlen(key),
+			    0), 0);
+		}
+	}
+	ck_assert_uint_eq(tide_table_nkeys(&t), 2501);
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		if (i & 1) {
+			ck_assert_int_eq(tide_table_get(&t, key, strlen(key), 0,
+			    0, -1, &row), TIDE_TABLE_NO_MATCH);
+			continue;
+		}
+		ck_assert_int_eq(tide_table_get(&t, key, strlen(key), 0, 0, -1,
+		    &row), TIDE_TABLE_HIT);
+		snprintf(rec, sizeof(rec), "%d", 700000 + i);
+		ck_assert_int_eq(strncmp(cols(&row), rec, strlen(rec)), 0);
+	}
+	/* 5 MB written, 0.3 MB live: compaction kept the arena small. */
+	ck_assert_uint_lt(t.alen, 2u << 20);
+	tide_table_release(&t);
+	tide_buf_release(&k);
+}
+END_TEST
+
+/* A live versioned table: versions in time order whatever the arrival
+ * order, the same time replaced, a deletion version ends the key. */
+START_TEST(test_table_live_versions_and_deletion_versions)
+{
+	struct tide_table_spec spec = { 0 };
+	struct tide_table_rowerr err;
+	struct tide_table t;
+	struct tide_table_row row;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+	spec.cols[0] = "v";
+	spec.ncols = 1;
+	spec.live = 1;
+	spec.versioned = 1;
+	ck_assert_int_eq(tide_table_init(&t, &spec, &err), 0);
+	ck_assert_int_eq(tide_table_finish(&t), 0);
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1, "{\"v\":20}", 8, 20,
+	    &err), 0);
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1, "{\"v\":10}", 8, 10,
+	    &err), 0);
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1, "{\"v\":30}", 8, 30,
+	    &err), 0);
+	ck_assert_int_eq(tide_table_upsert(&t, "a", 1, "{\"v\":21}", 8, 20,
+	    &err), 0);
+	ck_assert_int_eq(tide_table_delete(&t, "a", 1, 40), 0);
+	ck_assert_uint_eq(t.versions, 4);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 5, 0, -1, &row),
+	    TIDE_TABLE_BEFORE_FIRST);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 10, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "10");
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 25, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "21");
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 39, 0, -1, &row),
+	    TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "30");
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 40, 0, -1, &row),
+	    TIDE_TABLE_NO_MATCH);
+	ck_assert_int_eq(tide_table_get(&t, "a", 1, 35, TIDE_TABLE_FORWARD, -1,
+	    &row), TIDE_TABLE_NO_MATCH);
+	/* A key first seen as deleted has no history to end. */
+	ck_assert_int_eq(tide_table_delete(&t, "b", 1, 40), 0);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 1);
+	tide_table_release(&t);
+}
+END_TEST
+
 Suite *
 suite_table(void)
 {
@@ -438,6 +562,8 @@ suite_table(void)
 	tcase_add_test(tc, test_table_asof_directions_and_tolerance);
 	tcase_add_test(tc, test_table_many_rows_stay_compact);
 	tcase_add_test(tc, test_table_load_csv_and_ndjson_report_bad_rows_by_line);
+	tcase_add_test(tc, test_table_live_upsert_delete_and_compaction);
+	tcase_add_test(tc, test_table_live_versions_and_deletion_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }
