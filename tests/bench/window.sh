@@ -1,0 +1,56 @@
+#!/bin/sh
+# tide-window benchmark (make bench; never run by make test): tide-gen 1M
+# transactions over 100k accounts; --tumble 1m -k account -a
+# count,sum(amount),max(amount) against mlr, gawk, mawk and sqlite3
+# computing the same table in the same run; then --over 60s, --hop 5m
+# --every 1m, --session 30s and p99, with ratios to tumble; then peak RSS
+# for 10x the input (memory follows open windows, not input).  N and
+# ACCOUNTS override the sizes; BIG=0 skips the 10x run.
+. "$(dirname "$0")/lib.sh"
+N=${N:-1000000}
+ACCOUNTS=${ACCOUNTS:-100000}
+
+tide-gen transactions --count "$N" --accounts "$ACCOUNTS" --seed 1 >"$B_DIR/tx.ndjson"
+B_IN=$B_DIR/tx.ndjson
+echo "tide-window bench: $N transactions, $ACCOUNTS accounts ($(wc -c <"$B_IN") bytes)"
+
+bench_run tumble "$N" tide-window --tumble 1m -k account -a 'count,sum(amount),max(amount)'
+# The peers get the same job.  awk splits tide-gen's fixed field order
+# ({"ts":T,"account":"A","merchant":"M","amount":X,...}), which is kinder
+# to them than parsing JSON.
+AWKPROG='{ w = int($2 / 60000) * 60000; k = w SUBSEP $4; n[k]++; s[k] += $8;
+	if (!(k in m) || $8 > m[k]) m[k] = $8 }
+	END { for (k in n) { split(k, p, SUBSEP); print p[1], p[2], n[k], s[k], m[k] } }'
+bench_run mawk "$N" mawk -F'[:,]' "$AWKPROG"
+bench_run gawk "$N" gawk -F'[:,]' "$AWKPROG"
+if command -v mlr >/dev/null 2>&1; then
+	B_REPEAT=1 bench_run mlr "$N" mlr --ijsonl --ojsonl put -q \
+	    'w = int($ts / 60000) * 60000; @c[w][$account] += 1; @s[w][$account] += $amount;
+	     @m[w][$account] = max(@m[w][$account], $amount); end { emit (@c, @s, @m), "w", "account" }'
+fi
+if command -v sqlite3 >/dev/null 2>&1; then
+	B_REPEAT=1 bench_run sqlite3 "$N" sqlite3 :memory: '.mode ascii' '.separator "\037" "\n"' \
+	    'create table raw(j text);' ".import $B_IN raw" '.mode list' \
+	    "select ts/60000*60000 w, a, count(*), sum(x), max(x) from (select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') a, json_extract(j,'\$.amount') x from raw) group by w, a"
+fi
+bench_run over "$N" tide-window --over 60s -k account -a 'count,sum(amount),max(amount)'
+bench_run hop "$N" tide-window --hop 5m --every 1m -k account -a 'count,sum(amount),max(amount)'
+bench_run session "$N" tide-window --session 30s -k account -a 'count,sum(amount),max(amount)'
+bench_run p99 "$N" tide-window --tumble 1m -k account -a 'count,p99(amount)'
+
+bench_ratio tumble mawk
+bench_ratio tumble gawk
+command -v mlr >/dev/null 2>&1 && bench_ratio tumble mlr
+command -v sqlite3 >/dev/null 2>&1 && bench_ratio tumble sqlite3
+bench_ratio over tumble
+bench_ratio hop tumble
+bench_ratio session tumble
+
+if [ "${BIG:-1}" != 0 ]; then
+	# Ten times the records over the same accounts: peak RSS should stay
+	# that of the open windows.
+	tide-gen transactions --count "$((N * 10))" --accounts "$ACCOUNTS" --seed 1 >"$B_DIR/tx10.ndjson"
+	B_IN=$B_DIR/tx10.ndjson
+	B_REPEAT=1 bench_run tumble_10x "$((N * 10))" tide-window --tumble 1m -k account -a 'count,sum(amount),max(amount)'
+	rm -f "$B_DIR/tx10.ndjson"
+fi
