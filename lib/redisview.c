@@ -17,6 +17,7 @@
 static int
 fail(struct tide_redisview_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int send_batch(struct tide_redisview *, int, struct tide_redisview_err *);
 
 static int
 fail(struct tide_redisview_err *err, int code, const char *fmt, ...)
@@ -391,32 +392,26 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 	}
 	v->upserts++;
 	if (++v->inbatch >= v->batch)
-		return tide_redisview_commit(v, err);
+		return send_batch(v, 0, err);
 	return 0;
 }
 
-int
-tide_redisview_commit(struct tide_redisview *v, struct tide_redisview_err *err)
+/* Read a sent batch's replies: MULTI, each queued command, EXEC -- all of
+ * them even after an error, so the connection stays in step. */
+static int
+read_replies(struct tide_redisview *v, uint64_t nrep,
+    struct tide_redisview_err *err)
 {
 	redisReply *rep;
-	uint64_t i, nrep;
+	uint64_t i;
 	size_t j;
 	int r = 0;
 
-	if (v->inbatch == 0)
-		return 0;
-	redisAppendCommand(v->rc, "EXEC");
-	/* MULTI, each queued command, EXEC: read them all even after an
-	 * error, so the connection stays in step. */
-	nrep = v->queued + 2;
-	v->inbatch = 0;
-	v->queued = 0;
 	for (i = 0; i < nrep; i++) {
-		if (redisGetReply(v->rc, (void **)&rep) != REDIS_OK) {
+		if (redisGetReply(v->rc, (void **)&rep) != REDIS_OK)
 			return fail(err, TIDE_EIO, "redis %s:%d: %s",
 			    v->url.host, v->url.port, v->rc->errstr[0] ?
 			    v->rc->errstr : "connection lost");
-		}
 		if (r == 0 && rep->type == REDIS_REPLY_ERROR)
 			r = fail(err, TIDE_EIO, "redis %s:%d: %s", v->url.host,
 			    v->url.port, rep->str);
@@ -440,6 +435,48 @@ tide_redisview_commit(struct tide_redisview *v, struct tide_redisview_err *err)
 	return r;
 }
 
+/*
+ * Send the open batch.  One batch stays in flight: the replies of the
+ * previous one are read only after this one is on its way, so Redis
+ * applies a batch while the next is being built.  With wait, this one's
+ * replies are read too.
+ */
+static int
+send_batch(struct tide_redisview *v, int wait, struct tide_redisview_err *err)
+{
+	uint64_t prev = v->inflight;
+	int done = 0, r;
+
+	if (v->inbatch > 0) {
+		redisAppendCommand(v->rc, "EXEC");
+		v->inflight = v->queued + 2;
+		v->inbatch = 0;
+		v->queued = 0;
+		while (!done)
+			if (redisBufferWrite(v->rc, &done) != REDIS_OK)
+				return fail(err, TIDE_EIO, "redis %s:%d: %s",
+				    v->url.host, v->url.port, v->rc->errstr);
+	} else {
+		prev = 0;
+	}
+	if (prev > 0 && (r = read_replies(v, prev, err)) < 0)
+		return r;
+	if (wait && v->inflight > 0) {
+		prev = v->inflight;
+		v->inflight = 0;
+		return read_replies(v, prev, err);
+	}
+	return 0;
+}
+
+int
+tide_redisview_commit(struct tide_redisview *v, struct tide_redisview_err *err)
+{
+	if (v->rc == NULL)
+		return 0;
+	return send_batch(v, 1, err);
+}
+
 int
 tide_redisview_tick(struct tide_redisview *v, int64_t now_ms,
     struct tide_redisview_err *err)
@@ -449,7 +486,8 @@ tide_redisview_tick(struct tide_redisview *v, int64_t now_ms,
 	if (v->inbatch == 0 || v->batch_ms <= 0 ||
 	    now_ms - v->batch_start < v->batch_ms)
 		return 0;
-	if ((r = tide_redisview_commit(v, err)) < 0)
+	/* Rare (once per batch_ms), so worth confirming at once. */
+	if ((r = send_batch(v, 1, err)) < 0)
 		return r;
 	return 1;
 }

@@ -11,8 +11,10 @@
  * ttl each key expires that long after its last write (Redis's own clock).
  *
  * Writes are pipelined: commands are appended (redisAppendCommandArgv) and
- * their replies read per batch, conf.batch records or conf.batch_ms (the
- * caller drives time through tide_redisview_tick).  A batch is wrapped in
+ * sent per batch, conf.batch records or conf.batch_ms (the caller drives
+ * time through tide_redisview_tick); a batch's replies are read once the
+ * next batch is sent (one in flight), or by tide_redisview_commit(), which
+ * waits for everything sent.  A batch is wrapped in
  * MULTI/EXEC, so readers see it whole or not at all, and a writer killed
  * mid-batch leaves the store as of the previous batch; replaying the
  * stream converges to the same content.
@@ -87,6 +89,7 @@ struct tide_redisview {
 	size_t argcap;
 
 	uint64_t batch, inbatch, queued;
+	uint64_t inflight;		/* replies due for the batch sent last */
 	int64_t batch_ms, batch_start;
 
 	int mode;			/* reader: 0 hash, 1 string */
@@ -118,8 +121,8 @@ int tide_redisview_open(struct tide_redisview *v,
  */
 int tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
     int64_t now_ms, struct tide_redisview_err *err);
-/* Send the open batch if conf.batch_ms has passed since it began: 1 when
- * it did, 0 when not, TIDE_EIO. */
+/* Send the open batch if conf.batch_ms has passed since it began and wait
+ * for everything sent: 1 when it did, 0 when not, TIDE_EIO. */
 int tide_redisview_tick(struct tide_redisview *v, int64_t now_ms,
     struct tide_redisview_err *err);
 /* Send the open batch now and wait for Redis to apply it: 0 or TIDE_EIO. */
