@@ -198,8 +198,10 @@ static struct {
 	int64_t span;			/* --shift-time step */
 	int64_t shift;			/* of the current loop */
 	long long loop;
-	int64_t t0_us, lastprog_us, startsched_us;
-	int64_t cur_ts;
+	int64_t t0_us, lastprog_us;
+	int64_t cur_ts;			/* as written (shifted) */
+	int64_t cur_key;		/* as read */
+	int scanned;			/* first_ts, last_ts known up front */
 	int stopping;
 	int progress_shown;
 	char lasterr[512];
@@ -245,29 +247,46 @@ print_stats(void)
 	fputc('\n', stderr);
 }
 
+/* Seconds left: by the schedule when replaying by timestamps and the
+ * end of the range is known, else by the records left at the rate so far. */
+static double
+eta(double rate, uint64_t total)
+{
+	int64_t end = o.have_to ? o.to : s.scanned ? s.last_ts : INT64_MIN;
+	double left;
+
+	if (o.rate > 0)
+		return total > s.nout ? (double)(total - s.nout) / o.rate : 0;
+	if (o.speed > 0 && o.max_gap < 0 && end != INT64_MIN && o.loops > 0) {
+		left = (double)(end - s.cur_key) + (double)(o.loops - s.loop - 1) *
+		    (double)(s.span ? s.span : end - s.first_ts + 1);
+		return left > 0 ? left / 1000.0 / o.speed : 0;
+	}
+	if (total && s.nout <= total && rate > 0)
+		return (double)(total - s.nout) / rate;
+	return -1;
+}
+
 static void
 show_progress(int64_t now)
 {
 	char tsbuf[32];
 	double secs = (double)(now - s.t0_us) / 1e6;
-	double rate = secs > 0 ? (double)s.nout / secs : 0;
-	uint64_t total = s.total * (o.loops > 0 ? (uint64_t)o.loops : 1);
-	double eta = -1;
+	double rate = secs > 0 ? (double)s.nout / secs : 0, left;
+	uint64_t total = s.total * (o.loops > 0 ? (uint64_t)o.loops : 0);
 
 	s.lastprog_us = now;
 	if (o.limit >= 0 && (uint64_t)o.limit < total)
 		total = (uint64_t)o.limit;
 	tide_time_fmt(tsbuf, s.cur_ts);
-	if (total && s.nout <= total && rate > 0)
-		eta = (double)(total - s.nout) / rate;
 	fprintf(stderr, "\r\033[K%s: %s", prog.name, tsbuf);
 	if (total)
 		fprintf(stderr, " %5.1f%%", 100.0 * (double)s.nout /
 		    (double)total);
 	fprintf(stderr, " %" PRIu64 " records %.0f/s", s.nout, rate);
-	if (eta >= 0)
-		fprintf(stderr, " ETA %dm%02ds", (int)(eta / 60),
-		    (int)fmod(eta, 60));
+	if ((left = eta(rate, total)) >= 0)
+		fprintf(stderr, " ETA %dm%02ds", (int)(left / 60),
+		    (int)fmod(left, 60));
 	if (tide_pace_paced(&s.pace))
 		fprintf(stderr, " lag %.1fms",
 		    (double)s.pace.last_late_us / 1000.0);
@@ -894,8 +913,10 @@ files_setup(void)
 {
 	int i;
 
+	s.scanned = 1;
 	for (i = 0; i < o.nfiles && !stop_sig; i++) {
 		if (strcmp(o.files[i], "-") == 0) {
+			s.scanned = 0;
 			/* Standard input cannot be read twice: one source, in
 			 * the order it comes, bad lines reported as met. */
 			if (o.loops != 1)
@@ -1051,7 +1072,7 @@ replay_once(void)
 			s.stopping = 1;
 			break;
 		}
-		if (s.loop == 0) {
+		if (s.loop == 0 && !s.scanned) {
 			if (s.nout == 0 || top->key.ts < s.first_ts)
 				s.first_ts = top->key.ts;
 			if (s.nout == 0 || top->key.ts > s.last_ts)
@@ -1075,6 +1096,7 @@ replay_once(void)
 				break;
 			}
 		}
+		s.cur_key = top->key.ts;
 		s.cur_ts = top->key.ts + s.shift;
 		tide_buf_reset(&s.ob);
 		if (s.rk)
@@ -1386,7 +1408,7 @@ main(int argc, char **argv)
 	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
-	s.t0_us = tide_mono_us();
+	s.t0_us = s.lastprog_us = tide_mono_us();
 
 	if (o.topic) {
 		kafka_setup();
