@@ -3,7 +3,8 @@
  * lost.  Kafka: an idempotent producer with acks=all; at exit every
  * delivery is waited for, and a record that cannot be delivered goes to the
  * dead-letter file (exit 75).  Files: lib/fileout.c (strftime names,
- * rotation, zstd, .part then rename).
+ * rotation, zstd, .part then rename).  Materialized views: lib/sqlview.c
+ * and lib/redisview.c keep the latest record per key in SQLite or Redis.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,7 +24,9 @@
 #include "kconf.h"
 #include "producer.h"
 #include "prog.h"
+#include "redisview.h"
 #include "rio.h"
+#include "sqlview.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -41,6 +44,17 @@ enum {
 	OPT_MAXREC,
 	OPT_CONNTIMEOUT,
 	OPT_STATS,
+	OPT_SQLITE,
+	OPT_TABLE,
+	OPT_UPSERT,
+	OPT_COLUMNS,
+	OPT_BATCH,
+	OPT_BATCHTIME,
+	OPT_TTL,
+	OPT_HISTORY,
+	OPT_REDIS,
+	OPT_PREFIX,
+	OPT_ASJSON,
 };
 
 static const struct tide_opt opts[] = {
@@ -65,6 +79,17 @@ static const struct tide_opt opts[] = {
 	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
 	{ OPT_LEVEL, "level", "n", "zstd compression level for .zst files (default 3)" },
 	{ OPT_ROTATE, "rotate", "size|duration", "start a new file after size bytes or each duration" },
+	{ OPT_SQLITE, "sqlite", "file", "upsert into a view in this SQLite database" },
+	{ OPT_TABLE, "table", "name", "the view's table (with --sqlite)" },
+	{ OPT_REDIS, "redis", "url", "upsert into a view in Redis (redis://host:port[/db])" },
+	{ OPT_UPSERT, "upsert", "field[,field]", "the view's key fields" },
+	{ OPT_COLUMNS, "columns", "field[,field]", "the table's columns (default: the first record's fields)" },
+	{ OPT_BATCH, "batch", "n", "records per view transaction (default 1000)" },
+	{ OPT_BATCHTIME, "batch-time", "duration", "commit a view batch at least this often" },
+	{ OPT_TTL, "ttl", "duration", "expire view rows (SQLite: by --time event time; Redis: keys)" },
+	{ OPT_HISTORY, "history", NULL, "keep every version by --time in the SQLite view" },
+	{ OPT_PREFIX, "prefix", "string", "Redis key prefix" },
+	{ OPT_ASJSON, "as-json", NULL, "store each Redis record as a JSON string, not a hash" },
 	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad record" },
 	{ OPT_MAXREC, "max-record", "size", "longest accepted line (default 16M)" },
 	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
@@ -77,9 +102,12 @@ static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] [-b brokers] [-X prop=value] [-F file] [-d contexts] "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
-	    "-o path [--format ndjson|csv] [--rotate size|duration]) "
+	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
+	    "--sqlite file --table name --upsert field[,field] | "
+	    "--redis url --upsert field[,field]) "
 	    "[--dead-letter file] [--strict]",
-	"Write NDJSON records to a Kafka topic or to files, losing none.",
+	"Write NDJSON records to a Kafka topic, to files or to a materialized "
+	    "view, losing none.",
 	opts,
 };
 
@@ -116,6 +144,12 @@ struct sink {
 	size_t allcap;
 	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
 	size_t rcap;
+	/* materialized views */
+	const char *sqlite, *redis;
+	struct tide_sqlview_conf svc;
+	struct tide_redisview_conf rvc;
+	struct tide_sqlview sv;
+	struct tide_redisview rv;
 	uint64_t in, out, undelivered, dlshown;
 	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
@@ -135,7 +169,16 @@ print_stats(struct sink *s)
 {
 	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
 
-	if (s->topic)
+	if (s->sqlite || s->redis)
+		fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits "
+		    "%llu, expired %llu, %.0f records/s\n", prog.name,
+		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+		    (unsigned long long)(s->sqlite ? s->sv.upserts :
+		    s->rv.upserts), (unsigned long long)(s->sqlite ?
+		    s->sv.commits : s->rv.commits), (unsigned long long)
+		    (s->sqlite ? s->sv.expired : 0),
+		    secs > 0 ? (double)s->in / secs : 0.0);
+	else if (s->topic)
 		fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
 		    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
 		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
@@ -299,7 +342,25 @@ static int
 idle(void *ctx)
 {
 	struct sink *s = ctx;
+	struct tide_sqlview_err serr;
+	struct tide_redisview_err rerr;
 
+	/* Commit a view's batch when input pauses: readers are never kept
+	 * waiting for records that are already here. */
+	if (s->sqlite) {
+		if (tide_sqlview_commit(&s->sv, &serr) < 0) {
+			tide_warn("--sqlite '%s': %s", s->sqlite, serr.msg);
+			return TIDE_EIO;
+		}
+		return 0;
+	}
+	if (s->redis) {
+		if (tide_redisview_commit(&s->rv, &rerr) < 0) {
+			tide_warn("--redis: %s", rerr.msg);
+			return TIDE_EPIPE;
+		}
+		return 0;
+	}
 	if (s->topic) {
 		tide_producer_poll(&s->prod, 0);
 		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0)
@@ -519,6 +580,63 @@ write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	return 0;
 }
 
+/*
+ * Upsert one validated record into the view.  Returns 0, or nonzero with
+ * *status set when the program must stop.
+ */
+static int
+write_view(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, int *status)
+{
+	struct tide_sqlview_err serr;
+	struct tide_redisview_err rerr;
+	int64_t now = tide_mono_us() / 1000;
+	const char *msg;
+	int r;
+
+	if (type != TIDE_JSON_OBJECT)
+		return bad(s, lineno, line, len, status, "%s",
+		    "not a JSON object");
+	if (s->sqlite) {
+		r = tide_sqlview_put(&s->sv, line, len, now, &serr);
+		if (r == 0)
+			r = tide_sqlview_tick(&s->sv, now, &serr);
+		msg = serr.msg;
+	} else {
+		r = tide_redisview_put(&s->rv, line, len, now, &rerr);
+		if (r == 0)
+			r = tide_redisview_tick(&s->rv, now, &rerr);
+		msg = rerr.msg;
+	}
+	if (r == TIDE_ENOENT || r == TIDE_ETYPE || r == TIDE_ETOOBIG)
+		return bad(s, lineno, line, len, status, "%s", msg);
+	if (r < 0) {
+		tide_warn("%s: %s", s->sqlite ? s->sqlite : "--redis", msg);
+		*status = s->sqlite ? TIDE_EX_IOERR : TIDE_EX_UNAVAILABLE;
+		return 1;
+	}
+	s->out++;
+	return 0;
+}
+
+/* Split a comma-separated list into at most max items (modifies arg). */
+static int
+split_list(const char *opt, char *arg, const char **out, int max)
+{
+	char *p, *save = NULL;
+	int n = 0;
+
+	for (p = strtok_r(arg, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			tide_usage_error("%s: more than %d fields", opt, max);
+		out[n++] = p;
+	}
+	if (n == 0)
+		tide_usage_error("%s: no fields given", opt);
+	return n;
+}
+
 static void
 add_header(struct sink *s, const char *arg)
 {
@@ -572,6 +690,13 @@ main(int argc, char **argv)
 	const char *line;
 	size_t len;
 	uint64_t polls = 0;
+	const char *table = NULL, *prefix = NULL, *timefield = NULL;
+	const char **cols = NULL;
+	const char *keys[TIDE_SQLVIEW_MAXKEYS];
+	int nkey = 0, ncol = 0, history = 0, asjson = 0, batch_set = 0;
+	long long batch = 0, batch_ms = 0, ttl_ms = 0;
+	struct tide_sqlview_err serr;
+	struct tide_redisview_err rerr;
 
 	tide_prog_init(&prog);
 	tide_kconf_init(&kc);
@@ -665,6 +790,58 @@ main(int argc, char **argv)
 			break;
 		case OPT_TIME:
 			set_path(&s->timepath, &s->has_time, "--time", arg);
+			timefield = arg;
+			break;
+		case OPT_SQLITE:
+			if (*arg == '\0')
+				tide_usage_error("--sqlite: empty path");
+			s->sqlite = arg;
+			break;
+		case OPT_TABLE:
+			if (*arg == '\0')
+				tide_usage_error("--table: empty name");
+			table = arg;
+			break;
+		case OPT_REDIS:
+			if (strncmp(arg, "redis://", 8) != 0)
+				tide_usage_error("--redis: not a redis:// URL: "
+				    "'%s'", arg);
+			s->redis = arg;
+			break;
+		case OPT_UPSERT:
+			nkey = split_list("--upsert", tide_xstrdup(arg), keys,
+			    TIDE_SQLVIEW_MAXKEYS);
+			break;
+		case OPT_COLUMNS:
+			free(cols);
+			cols = tide_xcalloc(TIDE_SQLVIEW_MAXCOLS, sizeof(*cols));
+			ncol = split_list("--columns", tide_xstrdup(arg), cols,
+			    TIDE_SQLVIEW_MAXCOLS);
+			break;
+		case OPT_BATCH:
+			batch = tide_arg_int("--batch", arg, 1, 100000000);
+			batch_set = 1;
+			break;
+		case OPT_BATCHTIME:
+			batch_ms = tide_arg_dur_ms("--batch-time", arg);
+			if (batch_ms <= 0)
+				tide_usage_error("--batch-time: must be more than "
+				    "zero: '%s'", arg);
+			break;
+		case OPT_TTL:
+			ttl_ms = tide_arg_dur_ms("--ttl", arg);
+			if (ttl_ms <= 0)
+				tide_usage_error("--ttl: must be more than zero: "
+				    "'%s'", arg);
+			break;
+		case OPT_HISTORY:
+			history = 1;
+			break;
+		case OPT_PREFIX:
+			prefix = arg;
+			break;
+		case OPT_ASJSON:
+			asjson = 1;
 			break;
 		case OPT_TIMEUNIT:
 			if (tide_time_unit_parse(arg, &s->unit) < 0)
@@ -718,9 +895,36 @@ main(int argc, char **argv)
 	}
 	if (tide_opt_index() < argc)
 		tide_usage_error("unexpected argument '%s'", argv[tide_opt_index()]);
-	if ((s->topic != NULL) == (s->output != NULL))
-		tide_usage_error("give one of -t topic or -o path");
-	if (s->topic) {
+	if ((s->topic != NULL) + (s->output != NULL) + (s->sqlite != NULL) +
+	    (s->redis != NULL) != 1)
+		tide_usage_error("give one of -t topic, -o path, --sqlite file "
+		    "or --redis url");
+	if (!s->sqlite && (table || ncol || history))
+		tide_usage_error("--table, --columns and --history are for "
+		    "--sqlite");
+	if (!s->redis && (prefix || asjson))
+		tide_usage_error("--prefix and --as-json are for --redis");
+	if (!s->sqlite && !s->redis && (nkey || batch_set || batch_ms || ttl_ms))
+		tide_usage_error("--upsert, --batch, --batch-time and --ttl are "
+		    "for --sqlite and --redis");
+	if (s->sqlite || s->redis) {
+		if (nkey == 0)
+			tide_usage_error("%s needs --upsert field[,field]",
+			    s->sqlite ? "--sqlite" : "--redis");
+		if (s->sqlite && table == NULL)
+			tide_usage_error("--sqlite needs --table name");
+		if (s->sqlite && (history || ttl_ms) && !timefield)
+			tide_usage_error("%s needs --time field", history ?
+			    "--history" : "--ttl");
+		if (csv || fopts.rotate_bytes || fopts.rotate_ms || level_set ||
+		    s->has_key || partarg || s->nhdrs || s->has_ts || codec ||
+		    s->envelope || s->keep_partition || s->tee)
+			tide_usage_error("Kafka and file options do not go with "
+			    "a view");
+		if (s->redis && timefield)
+			tide_usage_error("--time is not used with --redis "
+			    "(--ttl counts from each write)");
+	} else if (s->topic) {
 		if (csv || fopts.rotate_bytes || fopts.rotate_ms || s->has_time ||
 		    level_set)
 			tide_usage_error("--format, --rotate, --time and --level "
@@ -793,6 +997,36 @@ main(int argc, char **argv)
 			tide_env_dec_init(&s->dec, maxrec);
 		if (s->tee)
 			tide_wout_init(&s->tee_out, STDOUT_FILENO);
+	} else if (s->sqlite) {
+		s->svc.path = s->sqlite;
+		s->svc.table = table;
+		s->svc.nkey = nkey;
+		memcpy(s->svc.keys, keys, sizeof(keys));
+		s->svc.ncol = ncol;
+		s->svc.cols = cols;
+		s->svc.timefield = timefield;
+		s->svc.unit = s->unit;
+		s->svc.history = history;
+		s->svc.ttl_ms = ttl_ms;
+		s->svc.batch = (uint64_t)batch;
+		s->svc.batch_ms = batch_ms;
+		if ((r = tide_sqlview_open(&s->sv, &s->svc, &serr)) < 0)
+			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : r == TIDE_EIO ?
+			    TIDE_EX_IOERR : TIDE_EX_FAIL, "--sqlite '%s': %s",
+			    s->sqlite, serr.msg);
+	} else if (s->redis) {
+		s->rvc.url = s->redis;
+		s->rvc.nkey = nkey;
+		memcpy(s->rvc.keys, keys, sizeof(keys));
+		s->rvc.prefix = prefix;
+		s->rvc.ttl_ms = ttl_ms;
+		s->rvc.as_json = asjson;
+		s->rvc.batch = (uint64_t)batch;
+		s->rvc.batch_ms = batch_ms;
+		s->rvc.timeout_ms = (int)connect_ms;
+		if ((r = tide_redisview_open(&s->rv, &s->rvc, &rerr)) < 0)
+			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    TIDE_EX_UNAVAILABLE, "--redis: %s", rerr.msg);
 	} else {
 		fopts.format = csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
 		fopts.level = (int)level;
@@ -816,7 +1050,22 @@ main(int argc, char **argv)
 			break;
 		}
 		r = tide_rin_next(&in, &line, &len,
-		    s->topic ? (s->tee ? 10 : 100) : -1);
+		    s->topic ? (s->tee ? 10 : 100) : batch_ms > 0 ?
+		    (int)(batch_ms < 1000 ? batch_ms : 1000) : -1);
+		if (r == TIDE_EAGAIN && (s->sqlite || s->redis)) {
+			int64_t now = tide_mono_us() / 1000;
+
+			r = s->sqlite ? tide_sqlview_tick(&s->sv, now, &serr) :
+			    tide_redisview_tick(&s->rv, now, &rerr);
+			if (r < 0) {
+				tide_warn("%s: %s", s->sqlite ? s->sqlite :
+				    "--redis", s->sqlite ? serr.msg : rerr.msg);
+				status = s->sqlite ? TIDE_EX_IOERR :
+				    TIDE_EX_UNAVAILABLE;
+				break;
+			}
+			continue;
+		}
 		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
 			continue;
 		if (r == TIDE_EOF)
@@ -833,6 +1082,17 @@ main(int argc, char **argv)
 				break;
 			}
 			continue;
+		}
+		if (r < 0 && (s->sqlite || s->redis)) {
+			/* The idle hook could not commit (it said why). */
+			if (r == TIDE_EIO && s->sqlite) {
+				status = TIDE_EX_IOERR;
+				break;
+			}
+			if (r == TIDE_EPIPE && s->redis) {
+				status = TIDE_EX_UNAVAILABLE;
+				break;
+			}
 		}
 		if (r < 0) {
 			if (r == TIDE_EIO && !s->topic && s->fo.err) {
@@ -859,7 +1119,10 @@ main(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (s->topic) {
+		if (s->sqlite || s->redis) {
+			if (write_view(s, in.lineno, line, len, type, &status))
+				break;
+		} else if (s->topic) {
 			if (produce(s, in.lineno, line, len, type, &status))
 				break;
 			if ((++polls & 255) == 0)
@@ -872,7 +1135,20 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (s->topic) {
+	if (s->sqlite || s->redis) {
+		/* Commit what was read, also after a bad record under
+		 * --strict: it was good input up to there. */
+		if (status != TIDE_EX_IOERR && status != TIDE_EX_UNAVAILABLE) {
+			r = s->sqlite ? tide_sqlview_commit(&s->sv, &serr) :
+			    tide_redisview_commit(&s->rv, &rerr);
+			if (r < 0) {
+				tide_warn("%s: %s", s->sqlite ? s->sqlite :
+				    "--redis", s->sqlite ? serr.msg : rerr.msg);
+				status = s->sqlite ? TIDE_EX_IOERR :
+				    TIDE_EX_UNAVAILABLE;
+			}
+		}
+	} else if (s->topic) {
 		/* Wait for every delivery (librdkafka's message.timeout.ms
 		 * bounds it); a second signal gives up on the rest, which
 		 * then fail as purged and are dead-lettered. */
@@ -928,7 +1204,11 @@ main(int argc, char **argv)
 		    deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
-	if (s->topic) {
+	if (s->sqlite)
+		tide_sqlview_close(&s->sv);
+	else if (s->redis)
+		tide_redisview_close(&s->rv);
+	else if (s->topic) {
 		tide_producer_release(&s->prod);
 		if (s->envelope)
 			tide_env_dec_release(&s->dec);
