@@ -656,8 +656,7 @@ static void
 many_at(const struct tide_json_val *obj, const struct tide_path *paths,
     const int *idx, int nidx, int level, struct tide_json_val *out)
 {
-	const unsigned char *s = (const unsigned char *)obj->p;
-	const unsigned char *end = s + obj->len;
+	const unsigned char *s, *end;
 	int sub[MANY_CHUNK], done[MANY_CHUNK];
 	struct member m;
 	int i, j, nsub;
@@ -670,8 +669,11 @@ many_at(const struct tide_json_val *obj, const struct tide_path *paths,
 		out[idx[i]].len = 0;
 		done[i] = 0;
 	}
+	/* A parent that did not match has p == NULL: no arithmetic on it. */
 	if (obj->type != TIDE_JSON_OBJECT)
 		return;
+	s = (const unsigned char *)obj->p;
+	end = s + obj->len;
 	s++;
 	while ((s = obj_member(s, end, &m)) != NULL) {
 		for (i = 0; i < nidx; i++) {
