@@ -638,5 +638,17 @@ done:
 	tide_wout_release(&c.out);
 	tide_win_release(&c.win);
 	tide_wm_release(&c.wm);
+	tide_buf_release(&c.ob);
+	tide_buf_release(&c.kb);
+	tide_buf_release(&c.sb);
+	for (i = 0; i < 1 + c.nkeys + npart; i++)
+		tide_path_release(&paths[i]);
+	for (i = 0; i < c.nkeys; i++)
+		free(c.keynames[i]);
+	for (i = 0; i < npart; i++)
+		free(partnames[i]);
+	free(c.keynames);
+	free(partnames);
+	tide_aggspec_release(&c.spec);
 	return status;
 }

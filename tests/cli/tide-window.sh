@@ -290,14 +290,17 @@ gen() {
 	if command -v tide-gen >/dev/null 2>&1; then
 		tide-gen transactions --count "$1" --accounts "$2" --seed "$3" --step "$4" ${5:-}
 	else
-		python3 - "$1" "$2" "$3" "$4" <<'EOF'
+		python3 - "$1" "$2" "$3" "$4" "${5:-}" <<'EOF'
 import random, sys
 n, k, seed, step = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+late = "--late" in sys.argv[5]
 step = int(step[:-2]) if step.endswith("ms") else int(float(step[:-1]) * 1000)
 r = random.Random(seed)
 for i in range(n):
+    # With --late, a fifth of the records are up to 2 s behind.
+    back = r.randrange(2000) if late and r.random() < 0.2 else 0
     print('{"ts":%d,"account":"a%06d","merchant":"m%05d","amount":%.2f}' % (
-        1793491200000 + i * step, r.randrange(k), r.randrange(50), r.random() * 300))
+        1793491200000 + i * step - back, r.randrange(k), r.randrange(50), r.random() * 300))
 EOF
 	fi
 }
