@@ -3,15 +3,23 @@
  * and anti joins, and point-in-time (as-of) joins against versioned tables.
  * Options -> a join plan -> tide_table_load() -> for each record: look the
  * key up, append the table's fields to the record's own bytes.
+ *
+ * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
+ * see struct ktable.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bad.h"
@@ -19,6 +27,8 @@
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
+#include "kconf.h"
+#include "offsets.h"
 #include "prog.h"
 #include "rio.h"
 #include "table.h"
@@ -31,11 +41,13 @@ enum {
 	OPT_INNER, OPT_LEFT, OPT_ANTI, OPT_SELECT, OPT_PREFIX, OPT_OVERWRITE,
 	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
-	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS,
+	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
+	OPT_MDTIMEOUT,
 };
 
 static const struct tide_opt opts[] = {
-	{ 'T', "table", "table", "the table: a CSV or NDJSON file, maybe .zst" },
+	{ 'T', "table", "table",
+	  "the table: a CSV or NDJSON file, maybe .zst, or kafka:topic" },
 	{ OPT_ON, "on", "field[=tfield][,...]",
 	  "join keys: stream field, and table field if named otherwise" },
 	{ OPT_INNER, "inner", NULL, "emit only records with a match (default)" },
@@ -62,6 +74,16 @@ static const struct tide_opt opts[] = {
 	{ OPT_TABLEFMT, "table-format", "format",
 	  "csv or ndjson (default: by the file name)" },
 	{ OPT_WATCH, "watch", NULL, "reload the table when its file changes" },
+	{ OPT_TABLEKEY, "table-key", "field[,...]",
+	  "kafka table: key rows by these value fields, not the message key" },
+	{ OPT_NOWAIT, "no-wait", NULL,
+	  "kafka table: do not hold the stream until the table has loaded" },
+	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
+	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
+	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
+	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
+	{ OPT_MDTIMEOUT, "metadata-timeout", "duration",
+	  "give up on unreachable brokers after duration (default 10s)" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record or table row (exit 65)" },
 	{ OPT_DEADLETTER, "dead-letter", "file", "append bad records to file" },
 	{ OPT_MAXRECORD, "max-record", "size", "longest record (default 16M)" },
@@ -73,9 +95,9 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-join",
-	"[-qv] -T table --on field[=tfield][,...] [--inner | --left | --anti] "
-	"[--select field[,...]] [--prefix p] [--as-of field --table-time field] "
-	"[file ...]",
+	"[-qv] [-b brokers] -T table --on field[=tfield][,...] "
+	"[--inner | --left | --anti] [--select field[,...]] [--prefix p] "
+	"[--as-of field [--table-time field]] [file ...]",
 	"Join a stream of NDJSON records with a table.",
 	opts,
 };
@@ -103,6 +125,11 @@ struct conf {
 	int watch, strict, stats;
 	const char *deadletter;
 	size_t maxrec;
+	const char *topic;		/* -T kafka:TOPIC */
+	int ntkey;			/* --table-key */
+	struct tide_kconf kc;
+	int nowait;
+	int64_t mdtimeout;
 };
 
 /* What the loaded table means for output: the fields' "name": texts, the
@@ -130,6 +157,41 @@ static struct stats st;
 static struct tide_table *table;
 static struct tide_bad bad;
 static int load_badrows;
+
+/*
+ * A Kafka changelog table.  A consumer thread reads every partition of the
+ * topic from the beginning, for as long as the program runs, and applies
+ * each message to the live table: a JSON object value is the key's new row
+ * (or, with --as-of, a new version), a null value (tombstone) deletes the
+ * key (or ends its history at the message's time).  The broker's compaction
+ * is not relied on: every message is applied in offset order.
+ *
+ * Atomicity: the consumer applies a message under the write side of a
+ * reader-writer lock; the stream thread holds the read side for each
+ * record's lookup and output, so a record sees the table before or after
+ * an update, never half of one.  The lock prefers writers, so a busy stream
+ * cannot starve the consumer.
+ *
+ * "Loaded": each partition's high watermark is read once at start; the
+ * stream is held until every partition has been consumed up to it.
+ */
+struct ktable {
+	rd_kafka_t *rk;
+	pthread_t thr;
+	int started;
+	pthread_rwlock_t lock;
+	pthread_mutex_t mu;		/* guards behind; cv signals it */
+	pthread_cond_t cv;
+	struct tide_prange *r;		/* per partition: end = high at start */
+	int64_t *next;			/* next offset to apply */
+	size_t nparts, behind;
+	atomic_int stop;
+	atomic_int fatal;		/* exit status, once something failed */
+	uint64_t msgs, upserts, deletes, badrows;	/* consumer thread only */
+	char lasterr[256];
+};
+
+static struct ktable kt;
 
 static void
 on_signal(int sig)
@@ -252,7 +314,7 @@ plan_build(struct plan *pl, const struct tide_table *t)
 	tide_buf_init(&pl->names, TIDE_BUF_NOMAX);
 	tide_buf_init(&pl->missfrag, TIDE_BUF_NOMAX);
 	tide_buf_init(&pl->reasonkey, TIDE_BUF_NOMAX);
-	for (k = 0; k < conf.ndef; k++) {
+	for (k = 0; k < conf.ndef && t->ncol >= 0; k++) {
 		for (i = 0; i < tide_table_ncols(t); i++)
 			if (strcmp(conf.defname[k], tide_table_colname(t, i)) == 0)
 				break;
@@ -368,12 +430,331 @@ load_table(int *status)
 	return t;
 }
 
+/* Stop the program from the consumer thread: the stream loop sees it. */
+static void
+ktable_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	int zero = 0;
+
+	va_start(ap, fmt);
+	tide_vwarn(fmt, ap);
+	va_end(ap);
+	atomic_compare_exchange_strong(&kt.fatal, &zero, status);
+	pthread_mutex_lock(&kt.mu);
+	pthread_cond_broadcast(&kt.cv);
+	pthread_mutex_unlock(&kt.mu);
+}
+
+/* Partition p has been applied up to (not including) offset next. */
+static void
+ktable_pos(int32_t p, int64_t next)
+{
+	size_t i;
+
+	for (i = 0; i < kt.nparts && kt.r[i].partition != p; i++)
+		;
+	if (i == kt.nparts || next <= kt.next[i])
+		return;
+	if (kt.next[i] < kt.r[i].end && next >= kt.r[i].end) {
+		pthread_mutex_lock(&kt.mu);
+		if (--kt.behind == 0)
+			pthread_cond_broadcast(&kt.cv);
+		pthread_mutex_unlock(&kt.mu);
+	}
+	kt.next[i] = next;
+}
+
+static void
+ktable_bad(const rd_kafka_message_t *m, const char *msg)
+{
+	kt.badrows++;
+	if (conf.strict) {
+		ktable_fail(TIDE_EX_DATAERR, "table '%s': partition %" PRId32
+		    " offset %" PRId64 ": %s", conf.table, m->partition,
+		    m->offset, msg);
+		return;
+	}
+	if (kt.badrows <= TIDE_BAD_SHOWN)
+		tide_warn("table '%s': partition %" PRId32 " offset %" PRId64
+		    ": %s", conf.table, m->partition, m->offset, msg);
+	if (kt.badrows == TIDE_BAD_SHOWN)
+		tide_warn("table '%s': further bad rows are counted, not shown",
+		    conf.table);
+}
+
+static void
+ktable_msg(rd_kafka_message_t *m)
+{
+	struct tide_table_rowerr err;
+	enum tide_json_type type;
+	const char *key = m->key;
+	size_t klen = m->key_len;
+	int64_t ts;
+	int r;
+
+	if (m->err) {
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			ktable_pos(m->partition, m->offset);
+			return;
+		}
+		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+		    rd_kafka_fatal_error(kt.rk, NULL, 0))
+			ktable_fail(TIDE_EX_UNAVAILABLE, "table '%s': %s",
+			    conf.table, rd_kafka_message_errstr(m));
+		else
+			tide_info("table '%s': %s", conf.table,
+			    rd_kafka_message_errstr(m));
+		return;
+	}
+	kt.msgs++;
+	if ((ts = rd_kafka_message_timestamp(m, NULL)) < 0)
+		ts = 0;
+	if (m->payload == NULL) {
+		/* A tombstone names its key by the message key, also under
+		 * --table-key (producers key by the same field). */
+		if (key == NULL)
+			ktable_bad(m, "tombstone without a message key");
+		else if (conf.ntkey > 1)
+			ktable_bad(m, "a tombstone cannot name a key of "
+			    "several fields");
+		else {
+			pthread_rwlock_wrlock(&kt.lock);
+			r = tide_table_delete(table, key, klen, ts);
+			pthread_rwlock_unlock(&kt.lock);
+			if (r < 0)
+				ktable_fail(TIDE_EX_FAIL, "table '%s': table too "
+				    "big", conf.table);
+			kt.deletes++;
+		}
+	} else if (tide_json_check(m->payload, m->len, TIDE_JSON_MAXDEPTH,
+	    &type, NULL) < 0 || type != TIDE_JSON_OBJECT) {
+		ktable_bad(m, "value is not a JSON object");
+	} else if (key == NULL && conf.ntkey == 0) {
+		ktable_bad(m, "no message key (--table-key takes the key from "
+		    "the value)");
+	} else {
+		pthread_rwlock_wrlock(&kt.lock);
+		r = tide_table_upsert(table, conf.ntkey ? NULL : key,
+		    conf.ntkey ? 0 : klen, m->payload, m->len, ts, &err);
+		pthread_rwlock_unlock(&kt.lock);
+		if (r == TIDE_ETOOBIG)
+			ktable_fail(TIDE_EX_FAIL, "table '%s': %s", conf.table,
+			    err.msg);
+		else if (r < 0)
+			ktable_bad(m, err.msg);
+		else
+			kt.upserts++;
+	}
+	ktable_pos(m->partition, m->offset + 1);
+}
+
+static void *
+ktable_run(void *arg)
+{
+	rd_kafka_message_t *m;
+
+	(void)arg;
+	while (!atomic_load(&kt.stop)) {
+		if ((m = rd_kafka_consumer_poll(kt.rk, 100)) == NULL)
+			continue;
+		ktable_msg(m);
+		rd_kafka_message_destroy(m);
+	}
+	return NULL;
+}
+
+static void
+ktable_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	/* Failures are reported once, by us, with an exit status;
+	 * librdkafka's own lines are detail for -v and -d. */
+	if (tide_verbose > 0 || conf.kc.debug)
+		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
+		    fac, buf);
+}
+
+static void
+ktable_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	(void)opaque;
+	snprintf(kt.lasterr, sizeof(kt.lasterr), "%s", reason);
+	if (rd_kafka_fatal_error(rk, NULL, 0))
+		ktable_fail(TIDE_EX_UNAVAILABLE, "table '%s': fatal: %s",
+		    conf.table, reason);
+	else
+		tide_info("table '%s': %s: %s", conf.table,
+		    rd_kafka_err2name(err), reason);
+}
+
+/*
+ * Start following the table's topic: find its partitions and their high
+ * watermarks (bounded by --metadata-timeout: an unknown topic or
+ * unreachable brokers exit 69), assign every partition from the beginning
+ * and start the consumer thread.  Signals stay with the main thread.
+ */
+static void
+ktable_start(void)
+{
+	const char *defaults[] = {
+		"client.id=tide-join",
+		"group.id=tide-join",	/* assign() needs one; nothing joins */
+		"fetch.wait.max.ms=10",
+		"fetch.min.bytes=1",
+		"fetch.error.backoff.ms=50",
+		"enable.partition.eof=true",
+		"enable.auto.commit=false",
+		"enable.auto.offset.store=false",
+		"auto.offset.reset=earliest",
+		"log.connection.close=false",
+		NULL,
+	};
+	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
+	struct tide_offspec to = { TIDE_OFF_END, 0 };
+	rd_kafka_topic_partition_list_t *tl;
+	struct tide_offsets_err oerr;
+	struct tide_kconf_err kerr;
+	pthread_rwlockattr_t la;
+	rd_kafka_conf_t *kconf;
+	sigset_t all, old;
+	int32_t *parts = NULL;
+	char errstr[512];
+	int i, n;
+
+	if ((kconf = tide_kconf_build(&conf.kc, defaults, &kerr)) == NULL)
+		tide_usage_error("%s", kerr.msg);
+	rd_kafka_conf_set_log_cb(kconf, ktable_log);
+	rd_kafka_conf_set_error_cb(kconf, ktable_error);
+	pthread_rwlockattr_init(&la);
+	pthread_rwlockattr_setkind_np(&la,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&kt.lock, &la);
+	pthread_rwlockattr_destroy(&la);
+	pthread_mutex_init(&kt.mu, NULL);
+	pthread_cond_init(&kt.cv, NULL);
+	/* librdkafka's threads and ours inherit this mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if ((kt.rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr,
+	    sizeof(errstr))) == NULL)
+		tide_die(TIDE_EX_FAIL, "table '%s': %s", conf.table, errstr);
+	rd_kafka_poll_set_consumer(kt.rk);
+	if ((n = tide_offsets_partitions(kt.rk, conf.topic,
+	    (int)conf.mdtimeout, &parts, &oerr)) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s%s%s", conf.table,
+		    oerr.msg, n == TIDE_EKAFKA && kt.lasterr[0] ? ": " : "",
+		    n == TIDE_EKAFKA ? kt.lasterr : "");
+	kt.nparts = (size_t)n;
+	kt.r = tide_xcalloc((size_t)n + 1, sizeof(*kt.r));
+	kt.next = tide_xcalloc((size_t)n + 1, sizeof(*kt.next));
+	for (i = 0; i < n; i++)
+		kt.r[i].partition = parts[i];
+	free(parts);
+	if (n > 0 && tide_offsets_resolve(kt.rk, conf.topic, kt.r, kt.nparts,
+	    &from, &to, (int)conf.mdtimeout, &oerr) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
+		    oerr.msg);
+	tl = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+	for (i = 0; i < n; i++) {
+		kt.next[i] = kt.r[i].low;
+		if (kt.r[i].low < kt.r[i].end)
+			kt.behind++;
+		rd_kafka_topic_partition_list_add(tl, conf.topic,
+		    kt.r[i].partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	}
+	if (rd_kafka_assign(kt.rk, tl) != 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': cannot assign "
+		    "partitions", conf.table);
+	rd_kafka_topic_partition_list_destroy(tl);
+	if (pthread_create(&kt.thr, NULL, ktable_run, NULL) != 0)
+		tide_die(TIDE_EX_FAIL, "cannot start the table thread");
+	kt.started = 1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Hold the stream until the table has caught up with the topic's end as
+ * of start.  Returns 0, or the status to exit with. */
+static int
+ktable_wait(void)
+{
+	struct timespec ts;
+	int64_t t0 = tide_mono_us();
+
+	pthread_mutex_lock(&kt.mu);
+	while (kt.behind > 0 && !stopping && !atomic_load(&kt.fatal)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&kt.cv, &kt.mu, &ts);
+	}
+	pthread_mutex_unlock(&kt.mu);
+	st.loadms = (tide_mono_us() - t0) / 1000;
+	if (atomic_load(&kt.fatal))
+		return atomic_load(&kt.fatal);
+	pthread_rwlock_rdlock(&kt.lock);
+	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
+	    "loaded in %lld ms", conf.table, kt.nparts,
+	    (unsigned long long)table->rows, tide_table_nkeys(table),
+	    (long long)st.loadms);
+	pthread_rwlock_unlock(&kt.lock);
+	return 0;
+}
+
+static void
+ktable_stop(void)
+{
+	if (!kt.started)
+		return;
+	atomic_store(&kt.stop, 1);
+	pthread_join(kt.thr, NULL);
+	rd_kafka_assign(kt.rk, NULL);
+	rd_kafka_destroy(kt.rk);
+	free(kt.r);
+	free(kt.next);
+	kt.started = 0;
+}
+
+/* An empty live table for the Kafka topic. */
+static struct tide_table *
+ktable_table(void)
+{
+	struct tide_table_spec spec;
+	struct tide_table_rowerr err;
+	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
+	int i;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.nkeys = conf.nkeys;
+	for (i = 0; i < conf.nkeys; i++)
+		spec.keys[i] = conf.tkey[i];
+	spec.ncols = conf.nsel;
+	for (i = 0; i < conf.nsel; i++)
+		spec.cols[i] = conf.sel[i];
+	spec.timefield = conf.tabletime;
+	spec.unit = conf.unit;
+	spec.live = 1;
+	spec.versioned = conf.asof != NULL;
+	if (tide_table_init(t, &spec, &err) < 0)
+		tide_usage_error("%s", err.msg);
+	if (tide_table_finish(t) < 0)
+		tide_die(TIDE_EX_FAIL, "table '%s': table too big", conf.table);
+	return t;
+}
+
 static void
 print_stats(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
+	if (kt.started)
+		pthread_rwlock_rdlock(&kt.lock);
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
@@ -386,6 +767,15 @@ print_stats(void)
 	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
 	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
 	    ru.ru_maxrss);
+	if (kt.started) {
+		/* The consumer's counters are read racily: they are only
+		 * counts for a human. */
+		tide_warn("table '%s': %llu messages, %llu upserts, %llu deletes, "
+		    "%llu bad", conf.table, (unsigned long long)kt.msgs,
+		    (unsigned long long)kt.upserts, (unsigned long long)kt.deletes,
+		    (unsigned long long)kt.badrows);
+		pthread_rwlock_unlock(&kt.lock);
+	}
 }
 
 /* Replace the table between two records, so no record sees half of one;
@@ -398,6 +788,11 @@ reload(struct plan *pl)
 	const char *badname;
 	int status;
 
+	if (conf.topic) {
+		tide_info("table '%s' follows its topic: nothing to reload",
+		    conf.table);
+		return;
+	}
 	if ((t = load_table(&status)) == NULL) {
 		st.reloadfail++;
 		tide_warn("table '%s': reload failed, keeping the old table",
@@ -602,11 +997,15 @@ toobig:
 static void
 parse_options(int argc, char **argv)
 {
+	struct tide_kconf_err kerr;
+	char *tkeys[TIDE_TABLE_MAXKEYS];
 	const char *arg;
-	int c, kinds = 0;
+	int c, i, kinds = 0;
 
 	conf.tol = -1;
 	conf.maxrec = TIDE_MAX_RECORD;
+	conf.mdtimeout = 10000;
+	tide_kconf_init(&conf.kc);
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'T':
@@ -696,6 +1095,36 @@ parse_options(int argc, char **argv)
 		case OPT_STATS:
 			conf.stats = 1;
 			break;
+		case OPT_TABLEKEY:
+			split_list("--table-key", arg, tkeys, &conf.ntkey,
+			    TIDE_TABLE_MAXKEYS);
+			break;
+		case OPT_NOWAIT:
+			conf.nowait = 1;
+			break;
+		case 'b':
+			if (tide_kconf_brokers(&conf.kc, arg) < 0)
+				tide_usage_error("option '-b': bad brokers '%s'", arg);
+			break;
+		case 'X':
+			if (tide_kconf_set(&conf.kc, arg, &kerr) < 0)
+				tide_usage_error("option '-X': %s", kerr.msg);
+			break;
+		case 'F':
+			if (tide_kconf_file(&conf.kc, arg, &kerr) < 0)
+				tide_usage_error("option '-F': %s", kerr.msg);
+			break;
+		case 'd':
+			if (tide_kconf_debug(&conf.kc, arg) < 0)
+				tide_usage_error("option '-d': bad contexts '%s'",
+				    arg);
+			break;
+		case OPT_MDTIMEOUT:
+			conf.mdtimeout = tide_arg_dur_ms("--metadata-timeout", arg);
+			if (conf.mdtimeout <= 0 || conf.mdtimeout > 3600000)
+				tide_usage_error("option '--metadata-timeout': "
+				    "out of range (1ms to 1h)");
+			break;
 		case 'q':
 			tide_verbose = -1;
 			break;
@@ -712,8 +1141,38 @@ parse_options(int argc, char **argv)
 	if (kinds & (kinds - 1))
 		tide_usage_error("options '--inner', '--left' and '--anti' "
 		    "exclude each other");
-	if ((conf.asof == NULL) != (conf.tabletime == NULL))
-		tide_usage_error("options '--as-of' and '--table-time' go together");
+	if (strncmp(conf.table, "kafka:", 6) == 0) {
+		conf.topic = conf.table + 6;
+		if (*conf.topic == '\0')
+			tide_usage_error("option '-T': no topic in '%s'", conf.table);
+		if (conf.watch)
+			tide_usage_error("option '--watch': a kafka table follows "
+			    "its topic already");
+		if (tide_kconf_env(&conf.kc, &kerr) < 0)
+			tide_usage_error("%s", kerr.msg);
+		if (!tide_kconf_has_brokers(&conf.kc))
+			tide_usage_error("a kafka table needs brokers: -b or "
+			    "TIDE_BROKERS");
+		if (conf.ntkey) {
+			if (conf.ntkey != conf.nkeys)
+				tide_usage_error("option '--table-key': %d fields "
+				    "for %d in '--on'", conf.ntkey, conf.nkeys);
+			for (i = 0; i < conf.ntkey; i++)
+				conf.tkey[i] = tkeys[i];
+		} else if (conf.nkeys > 1)
+			tide_usage_error("option '--on': a kafka table keyed by "
+			    "the message key joins on one field (or use "
+			    "'--table-key')");
+	} else {
+		if (conf.ntkey || conf.nowait)
+			tide_usage_error("options '--table-key' and '--no-wait' "
+			    "need a kafka table");
+		if ((conf.asof == NULL) != (conf.tabletime == NULL))
+			tide_usage_error("options '--as-of' and '--table-time' "
+			    "go together");
+	}
+	if (conf.tabletime && conf.asof == NULL)
+		tide_usage_error("option '--table-time' needs '--as-of'");
 	if (conf.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
 	    conf.tol >= 0))
 		tide_usage_error("options '--direction' and '--tolerance' need "
@@ -721,8 +1180,19 @@ parse_options(int argc, char **argv)
 	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
 		tide_usage_error("options '--default' and '--miss-field' need "
 		    "'--left'");
-	if (strncmp(conf.table, "kafka:", 6) == 0)
-		tide_usage_error("option '-T': Kafka tables are not supported yet");
+}
+
+/* A live table has learnt its columns from its first row: output them
+ * from now on.  Called with the read lock held. */
+static void
+replan(struct plan *pl)
+{
+	const char *badname;
+
+	plan_release(pl);
+	if ((badname = plan_build(pl, table)) != NULL)
+		tide_die(TIDE_EX_USAGE, "option '--default': the table has no "
+		    "field '%s'", badname);
 }
 
 static int
@@ -773,7 +1243,15 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			if (watch_changed(w))
 				reload(pl);
 		}
-		r = tide_rin_next(&in, &line, &len, conf.watch ? 1000 : -1);
+		if (kt.started && (r = atomic_load_explicit(&kt.fatal,
+		    memory_order_relaxed)) != 0) {
+			status = r;
+			break;
+		}
+		/* A Kafka table's consumer may fail while the stream is
+		 * quiet: wake up to look. */
+		r = tide_rin_next(&in, &line, &len, conf.watch || kt.started ?
+		    1000 : -1);
 		if (r == TIDE_EOF)
 			break;
 		if (r == TIDE_EINTR)
@@ -812,7 +1290,16 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			snprintf(why, sizeof(why), "not a JSON object");
 			goto badrec;
 		}
-		r = join_one(pl, out, &ob, &kb, line, len, why, sizeof(why));
+		if (kt.started) {
+			pthread_rwlock_rdlock(&kt.lock);
+			if (pl->ncol != tide_table_ncols(table))
+				replan(pl);
+			r = join_one(pl, out, &ob, &kb, line, len, why,
+			    sizeof(why));
+			pthread_rwlock_unlock(&kt.lock);
+		} else
+			r = join_one(pl, out, &ob, &kb, line, len, why,
+			    sizeof(why));
 		if (r == 0)
 			continue;
 		if (r > 0) {
@@ -853,11 +1340,6 @@ main(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	if (conf.watch)
 		watch_changed(&w);
-	if ((table = load_table(&status)) == NULL)
-		return status;
-	if ((badname = plan_build(&pl, table)) != NULL)
-		tide_usage_error("option '--default': the table has no field '%s'",
-		    badname);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -868,6 +1350,25 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	if (conf.topic) {
+		table = ktable_table();
+		ktable_start();
+		if (!conf.nowait && (status = ktable_wait()) != 0) {
+			ktable_stop();
+			return status;
+		}
+		pthread_rwlock_rdlock(&kt.lock);
+		badname = plan_build(&pl, table);
+		pthread_rwlock_unlock(&kt.lock);
+	} else {
+		if ((table = load_table(&status)) == NULL)
+			return status;
+		badname = plan_build(&pl, table);
+	}
+	if (badname != NULL)
+		tide_usage_error("option '--default': the table has no field '%s'",
+		    badname);
 
 	tide_wout_init(&out, 1);
 	i = tide_opt_index();
@@ -884,6 +1385,9 @@ main(int argc, char **argv)
 	}
 	if (conf.stats)
 		print_stats();
+	ktable_stop();
+	if (status == 0 && kt.started == 0 && atomic_load(&kt.fatal))
+		status = atomic_load(&kt.fatal);
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
 		status = r;
@@ -891,5 +1395,6 @@ main(int argc, char **argv)
 	plan_release(&pl);
 	tide_table_release(table);
 	free(table);
+	tide_kconf_release(&conf.kc);
 	return status;
 }

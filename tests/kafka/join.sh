@@ -1,0 +1,339 @@
+#!/bin/sh
+# tide-join -T kafka:TOPIC against tide-mock: a changelog table loaded from
+# every partition (last value per key, tombstones delete), --table-key,
+# updates and deletes arriving while the stream runs, the stream held until
+# the table is loaded (and not with --no-wait), as-of joins on a Kafka
+# table, bad table messages, and unknown topics / unreachable brokers.
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless kcat
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+mock_start -t jt.cust:2 -t jt.tk:1 -t jt.live:1 -t jt.big:2 -t jt.asof:1 \
+	-t jt.bad:1 -t jt.empty:3
+D=$T_DIR
+
+# python3-kafka producer: lines "partition ts_ms key|- value|-" (- is null),
+# so tests control message timestamps, which kcat cannot.
+cat >"$D/prod.py" <<'EOF'
+import sys
+from kafka import KafkaProducer
+br, topic = sys.argv[1], sys.argv[2]
+p = KafkaProducer(bootstrap_servers=br, api_version=(2, 5, 0),
+                  request_timeout_ms=5000, max_block_ms=5000)
+for line in sys.stdin:
+    part, ts, key, val = line.rstrip("\n").split(" ", 3)
+    p.send(topic, partition=int(part), timestamp_ms=int(ts),
+           key=None if key == "-" else key.encode(),
+           value=None if val == "-" else val.encode())
+p.flush(5)
+EOF
+py_produce() { timeout 30 "$PY" "$D/prod.py" "$BROKERS" "$1"; }
+# kprod TOPIC PARTITION: kcat -K: -Z lines "key:value" (empty value: null).
+kprod() { timeout 20 kcat -P -b "$BROKERS" -t "$1" -p "$2" -K: -Z; }
+
+# --- a changelog over two partitions ------------------------------------------
+
+kprod jt.cust 0 <<'EOF'
+a1:{"account":"a1","risk":0.1,"seg":"retail"}
+a2:{"account":"a2","risk":0.2,"seg":"gold"}
+a1:{"account":"a1","risk":0.3,"seg":"retail"}
+a3:{"risk":0.9,"seg":null}
+a2:
+EOF
+kprod jt.cust 1 <<'EOF'
+42:{"risk":0.42,"seg":"num"}
+a5:{"risk":0.5}
+a5:
+a5:{"risk":0.55,"seg":"back"}
+EOF
+cat >"$D/s.ndjson" <<'EOF'
+{"account":"a1","n":1}
+{"account":"a2","n":2}
+{"account":"a3","n":3}
+{"account":42,"n":4}
+{"account":"a5","n":5}
+{"account":"a9","n":6}
+EOF
+T_IN=$D/s.ndjson
+t_run "kafka table: last value per key, tombstones delete" timeout 30 \
+	tide-join -b "$BROKERS" -T kafka:jt.cust --on account --left --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","n":1,"risk":0.3,"seg":"retail","why":null}
+{"account":"a2","n":2,"risk":null,"seg":null,"why":"no_match"}
+{"account":"a3","n":3,"risk":0.9,"seg":null,"why":null}
+{"account":42,"n":4,"risk":0.42,"seg":"num","why":null}
+{"account":"a5","n":5,"risk":0.55,"seg":"back","why":null}
+{"account":"a9","n":6,"risk":null,"seg":null,"why":"no_match"}
+EOF
+
+t_run "kafka table: inner join, --select, --prefix, TIDE_BROKERS" \
+	env TIDE_BROKERS="$BROKERS" timeout 30 tide-join -T kafka:jt.cust \
+	--on account --select seg --prefix c_
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","n":1,"c_seg":"retail"}
+{"account":"a3","n":3,"c_seg":null}
+{"account":42,"n":4,"c_seg":"num"}
+{"account":"a5","n":5,"c_seg":"back"}
+EOF
+
+t_run "kafka table: anti join" timeout 30 \
+	tide-join -b "$BROKERS" -T kafka:jt.cust --on account --anti
+t_stdout <<'EOF'
+{"account":"a2","n":2}
+{"account":"a9","n":6}
+EOF
+
+t_run "kafka table: -v reports the load" timeout 30 \
+	tide-join -v -b "$BROKERS" -T kafka:jt.cust --on account --stats
+t_status 0
+t_stderr_has "table 'kafka:jt.cust': 2 partitions, 9 rows, 4 keys, loaded in"
+t_stderr_has "table 'kafka:jt.cust': 9 messages, 7 upserts, 2 deletes, 0 bad"
+
+# --- --table-key: rows keyed by a value field ---------------------------------
+
+kprod jt.tk 0 <<'EOF'
+x:{"id":"c1","v":1}
+y:{"id":"c2","v":2}
+z:{"id":"c1","v":3}
+c2:
+nokey:{"v":4}
+EOF
+printf '{"c":"c1"}\n{"c":"c2"}\n' >"$D/tk.ndjson"
+T_IN=$D/tk.ndjson
+t_run "--table-key: keyed by the value's field; tombstone by message key" \
+	timeout 30 tide-join -b "$BROKERS" -T kafka:jt.tk --on c=id --table-key id --left
+t_status 0
+t_stdout <<'EOF'
+{"c":"c1","v":3}
+{"c":"c2","v":null}
+EOF
+t_stderr_has "table 'kafka:jt.tk': partition 0 offset 4: key field 'id' is missing"
+
+t_run "--strict: a bad table message stops the load (65)" \
+	timeout 30 tide-join -b "$BROKERS" -T kafka:jt.tk --on c=id --table-key id --strict
+t_status 65
+t_stdout </dev/null
+t_stderr_has "table 'kafka:jt.tk': partition 0 offset 4: key field 'id' is missing"
+
+kprod jt.bad 0 <<'EOF'
+k1:not json
+k2:[1,2]
+k3:{"v":3}
+EOF
+printf '{"v":9}\n' | timeout 20 kcat -P -b "$BROKERS" -t jt.bad -p 0
+printf '{"k":"k1"}\n{"k":"k3"}\n' >"$D/bad.ndjson"
+T_IN=$D/bad.ndjson
+t_run "bad table messages are reported with partition and offset, skipped" \
+	timeout 30 tide-join -b "$BROKERS" -T kafka:jt.bad --on k --left
+t_status 0
+t_stdout <<'EOF'
+{"k":"k1","v":null}
+{"k":"k3","v":3}
+EOF
+t_stderr_has "table 'kafka:jt.bad': partition 0 offset 0: value is not a JSON object"
+t_stderr_has "table 'kafka:jt.bad': partition 0 offset 1: value is not a JSON object"
+t_stderr_has "table 'kafka:jt.bad': partition 0 offset 3: no message key"
+
+t_run "an empty topic loads at once; no row, no columns" timeout 30 \
+	tide-join -b "$BROKERS" -T kafka:jt.empty --on k --left --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"k":"k1","why":"no_match"}
+{"k":"k3","why":"no_match"}
+EOF
+
+# --- updates and deletes while the stream runs ----------------------------------
+# The stream comes from a fifo fed over time.  After each table change a
+# marker row "sync" is produced to the same partition, and probe records
+# are fed until the join shows the marker: then every change before it has
+# been applied.  Probe lines are left out of the comparison.
+
+kprod jt.live 0 <<'EOF'
+b1:{"level":"low"}
+b2:{"level":"mid"}
+EOF
+mkfifo "$D/live.in"
+tide-join -b "$BROKERS" -T kafka:jt.live --on acct --left --miss-field why \
+	<"$D/live.in" >"$D/live.out" 2>"$D/live.err" &
+LIVEPID=$!
+exec 8>"$D/live.in"
+T_CLEANUP="exec 8>&-; kill $LIVEPID 2>/dev/null; $T_CLEANUP"
+sync_to() {
+	printf 'sync:{"level":"%s"}\n' "$1" | kprod jt.live 0
+	_n=0
+	while ! grep -q "\"level\":\"$1\"" "$D/live.out"; do
+		_n=$((_n + 1))
+		if [ $_n -gt 150 ]; then
+			t_fail "live: marker $1 never seen" "$(cat "$D/live.err")"
+			return 1
+		fi
+		echo '{"acct":"sync"}' >&8
+		sleep 0.1
+	done
+}
+echo '{"acct":"b1","i":1}' >&8
+echo '{"acct":"b2","i":2}' >&8
+echo '{"acct":"b3","i":3}' >&8
+sync_to m1
+kprod jt.live 0 <<'EOF'
+b1:{"level":"high"}
+b2:
+b3:{"level":"new"}
+EOF
+sync_to m2
+echo '{"acct":"b1","i":4}' >&8
+echo '{"acct":"b2","i":5}' >&8
+echo '{"acct":"b3","i":6}' >&8
+kprod jt.live 0 <<'EOF'
+b2:{"level":"again"}
+b1:
+EOF
+sync_to m3
+echo '{"acct":"b1","i":7}' >&8
+echo '{"acct":"b2","i":8}' >&8
+exec 8>&-
+wait $LIVEPID
+T_RC=$?
+T_NAME="live updates and deletes mid-stream"
+cp "$D/live.err" "$T_ERR"
+t_status 0
+grep -v '"acct":"sync"' "$D/live.out" >"$T_OUT"
+t_stdout <<'EOF'
+{"acct":"b1","i":1,"level":"low","why":null}
+{"acct":"b2","i":2,"level":"mid","why":null}
+{"acct":"b3","i":3,"level":null,"why":"no_match"}
+{"acct":"b1","i":4,"level":"high","why":null}
+{"acct":"b2","i":5,"level":null,"why":"no_match"}
+{"acct":"b3","i":6,"level":"new","why":null}
+{"acct":"b1","i":7,"level":null,"why":"no_match"}
+{"acct":"b2","i":8,"level":"again","why":null}
+EOF
+
+# --- the stream is held until the table is loaded ---------------------------------
+# 3000 rows over two partitions, behind 150 ms of broker latency: loading
+# takes several round trips, so a record that went through at once would
+# miss the last rows.
+
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "r%d:{\"v\":%d}\n", i, i }' >"$D/big.kv"
+head -1500 "$D/big.kv" | kprod jt.big 0
+tail -1500 "$D/big.kv" | kprod jt.big 1
+printf '{"k":"r1499"}\n{"k":"r2999"}\n{"k":"r0"}\n' >"$D/big.ndjson"
+mock_cmd "broker all rtt 150"
+T_IN=$D/big.ndjson
+t_run "the stream is held until every partition is loaded" timeout 60 \
+	tide-join -b "$BROKERS" -T kafka:jt.big --on k --left --select v \
+	-X fetch.max.bytes=4096 -X message.max.bytes=2048 \
+	-X max.partition.fetch.bytes=2048
+t_status 0
+t_stdout <<'EOF'
+{"k":"r1499","v":1499}
+{"k":"r2999","v":2999}
+{"k":"r0","v":0}
+EOF
+t_run "--no-wait: the stream does not wait" timeout 60 \
+	tide-join -b "$BROKERS" -T kafka:jt.big --on k --left --select v --no-wait
+t_status 0
+t_stdout <<'EOF'
+{"k":"r1499","v":null}
+{"k":"r2999","v":null}
+{"k":"r0","v":null}
+EOF
+mock_cmd "broker all rtt 0"
+
+# --- as-of joins on a Kafka table ---------------------------------------------
+# Versions by the message timestamp (no --table-time), or by a value field;
+# a tombstone ends the key's history at its timestamp.
+
+py_produce jt.asof <<'EOF'
+0 1000 p1 {"price":10,"valid":500}
+0 3000 p1 {"price":30,"valid":2500}
+0 2000 p1 {"price":20,"valid":1500}
+0 2000 p2 {"price":7,"valid":100}
+0 4000 p1 -
+0 5000 p1 {"price":50,"valid":4500}
+EOF
+cat >"$D/asof.ndjson" <<'EOF'
+{"sku":"p1","ts":999}
+{"sku":"p1","ts":1000}
+{"sku":"p1","ts":2999}
+{"sku":"p1","ts":3500}
+{"sku":"p1","ts":4000}
+{"sku":"p1","ts":6000}
+{"sku":"p2","ts":1999}
+{"sku":"p2","ts":9000}
+EOF
+T_IN=$D/asof.ndjson
+t_run "as-of on a kafka table: versions by message timestamp" timeout 30 \
+	tide-join -b "$BROKERS" -T kafka:jt.asof --on sku --as-of ts --left \
+	--time-unit ms --select price --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"sku":"p1","ts":999,"price":null,"why":"before_first_version"}
+{"sku":"p1","ts":1000,"price":10,"why":null}
+{"sku":"p1","ts":2999,"price":20,"why":null}
+{"sku":"p1","ts":3500,"price":30,"why":null}
+{"sku":"p1","ts":4000,"price":null,"why":"no_match"}
+{"sku":"p1","ts":6000,"price":50,"why":null}
+{"sku":"p2","ts":1999,"price":null,"why":"before_first_version"}
+{"sku":"p2","ts":9000,"price":7,"why":null}
+EOF
+t_run "as-of on a kafka table: versions by --table-time" timeout 30 \
+	tide-join -b "$BROKERS" -T kafka:jt.asof --on sku --as-of ts \
+	--time-unit ms --table-time valid --left --select price --miss-field why
+t_status 0
+t_stdout <<'EOF'
+{"sku":"p1","ts":999,"price":10,"why":null}
+{"sku":"p1","ts":1000,"price":10,"why":null}
+{"sku":"p1","ts":2999,"price":30,"why":null}
+{"sku":"p1","ts":3500,"price":30,"why":null}
+{"sku":"p1","ts":4000,"price":null,"why":"no_match"}
+{"sku":"p1","ts":6000,"price":50,"why":null}
+{"sku":"p2","ts":1999,"price":7,"why":null}
+{"sku":"p2","ts":9000,"price":7,"why":null}
+EOF
+
+# --- unavailable: exit 69 with a clear message, in bounded time ----------------
+
+T_IN=$D/s.ndjson
+t0=$(date +%s%3N)
+t_run "unknown topic" timeout 30 tide-join -b "$BROKERS" -T kafka:jt.nope --on account
+t_status 69
+t_stdout </dev/null
+t_stderr_has "tide-join: table 'kafka:jt.nope': topic 'jt.nope' not found"
+t1=$(date +%s%3N)
+t_ok "unknown topic: answered within 5 s" test $((t1 - t0)) -lt 5000
+
+t0=$(date +%s%3N)
+t_run "unreachable brokers" timeout 30 tide-join -b 127.0.0.1:1 \
+	--metadata-timeout 1s -T kafka:jt.cust --on account
+t_status 69
+t_stdout </dev/null
+t_stderr_has "tide-join: table 'kafka:jt.cust': brokers unreachable"
+t1=$(date +%s%3N)
+t_ok "unreachable brokers: given up within 5 s" test $((t1 - t0)) -lt 5000
+
+# --- usage -----------------------------------------------------------------------
+
+t_run "no brokers" env -u TIDE_BROKERS tide-join -T kafka:jt.cust --on account
+t_status 64
+t_stderr_has "a kafka table needs brokers: -b or TIDE_BROKERS"
+t_run "no topic" tide-join -b "$BROKERS" -T kafka: --on account
+t_status 64
+t_stderr_has "option '-T': no topic in 'kafka:'"
+t_run "several keys need --table-key" tide-join -b "$BROKERS" -T kafka:jt.cust --on a,b
+t_status 64
+t_stderr_has "a kafka table keyed by the message key joins on one field"
+t_run "--table-key count" tide-join -b "$BROKERS" -T kafka:jt.cust --on a,b --table-key x
+t_status 64
+t_stderr_has "option '--table-key': 1 fields for 2 in '--on'"
+t_run "--watch on a kafka table" tide-join -b "$BROKERS" -T kafka:jt.cust --on a --watch
+t_status 64
+t_stderr_has "option '--watch': a kafka table follows its topic already"
+t_run "bad -X" tide-join -b "$BROKERS" -X nosuch.prop=1 -T kafka:jt.cust --on a
+t_status 64
+t_stderr_has "nosuch.prop"
+
+t_done
