@@ -83,17 +83,32 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 int
 tide_bad_finish(struct tide_bad *bad)
 {
-	int r = 0;
+	int r = 0, e = 0;
 
+	/*
+	 * Flush before the summary: a full disk shows only now, and the
+	 * summary must not say the lines are kept in a file that refused them.
+	 */
+	if (bad->dead) {
+		errno = 0;
+		if (fflush(bad->dead) != 0 || ferror(bad->dead)) {
+			e = errno ? errno : EIO;
+			r = TIDE_EX_IOERR;
+		}
+	}
 	if (bad->count && !bad->strict)
 		tide_warn("%llu bad record%s skipped%s%s",
 		    (unsigned long long)bad->count, bad->count == 1 ? "" : "s",
-		    bad->deadpath ? ", kept in " : "",
-		    bad->deadpath ? bad->deadpath : "");
-	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0)
+		    bad->deadpath && r == 0 ? ", kept in " : "",
+		    bad->deadpath && r == 0 ? bad->deadpath : "");
+	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0 &&
+	    r == 0) {
+		e = errno ? errno : EIO;
 		r = TIDE_EX_IOERR;
-	else if (bad->dead == stderr)
-		fflush(stderr);
+	}
+	if (r)
+		tide_warn("cannot write dead-letter file '%s': %s",
+		    bad->deadpath, strerror(e));
 	bad->dead = NULL;
 	free(bad->deadpath);
 	bad->deadpath = NULL;
