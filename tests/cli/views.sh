@@ -166,9 +166,11 @@ t_status 74
 t_stderr_has "cannot open '/nonexistent/dir/v.db'"
 
 # --- kill -9 in the middle of a batch, restart: same final view --------------
-awk 'BEGIN { for (i = 0; i < 60000; i++)
-	printf "{\"k\":\"k%d\",\"seq\":%d,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n", i % 700, i }' >"$T_DIR/big"
-tide-sink -q --sqlite "$T_DIR/ref.db" --table t --upsert k <"$T_DIR/big"
+# The expected view is the last line per key, worked out by awk.
+awk 'BEGIN { for (i = 0; i < 300000; i++)
+	printf "{\"k\":\"k%d\",\"seq\":%d,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n", i % 700, i }' >"$T_DIR/big"
+awk -F'"' '{ last[$4] = $0 } END { for (k in last) print last[k] }' "$T_DIR/big" |
+    sed 's/^{"k":"\([^"]*\)","seq":\([0-9]*\),.*/\1|\2/' | LC_ALL=C sort -t '|' -k1,1 >"$T_DIR/ref.dump"
 tide-sink -q --sqlite "$T_DIR/crash.db" --table t --upsert k --batch 500 <"$T_DIR/big" &
 pid=$!
 sleep 0.3
@@ -180,8 +182,7 @@ t_ok "kill -9: the view holds whole batches (last seq $last)" \
     test $(( (last + 1) % 500 )) = 0
 t_ok "kill -9: database intact" sh -c "[ \"\$(sqlite3 '$T_DIR/crash.db' 'PRAGMA integrity_check' 2>&1)\" = ok ] || [ ! -s '$T_DIR/crash.db' ]"
 tide-sink -q --sqlite "$T_DIR/crash.db" --table t --upsert k --batch 500 <"$T_DIR/big"
-sqlite3 "$T_DIR/ref.db" "SELECT k, seq, record FROM t ORDER BY k" >"$T_DIR/ref.dump"
-t_run "kill -9, restart: the same view" sqlite3 "$T_DIR/crash.db" "SELECT k, seq, record FROM t ORDER BY k"
+t_run "kill -9, restart: the same view" sqlite3 "$T_DIR/crash.db" "SELECT k, seq FROM t ORDER BY k"
 t_stdout_file "$T_DIR/ref.dump"
 t_ok "kill -9, restart: 700 keys" test "$(wc -l <"$T_DIR/ref.dump")" = 700
 
