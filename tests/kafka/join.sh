@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 mock_start -t jt.cust:2 -t jt.tk:1 -t jt.live:1 -t jt.big:2 -t jt.asof:1 \
-	-t jt.bad:1 -t jt.empty:3
+	-t jt.bad:1 -t jt.empty:3 -t transactions:2 -t customers:2
 D=$T_DIR
 
 # python3-kafka producer: lines "partition ts_ms key|- value|-" (- is null),
@@ -314,6 +314,33 @@ t_stdout </dev/null
 t_stderr_has "tide-join: table 'kafka:jt.cust': brokers unreachable"
 t1=$(date +%s%3N)
 t_ok "unreachable brokers: given up within 5 s" test $((t1 - t0)) -lt 5000
+
+# --- the man page's Kafka EXAMPLES run ------------------------------------------
+
+tide-gen --accounts 100 customers | timeout 30 tide-sink -b "$BROKERS" -t customers --key account
+tide-gen --accounts 100 --count 200 transactions | timeout 30 tide-sink -b "$BROKERS" -t transactions
+awk '/^\.Sh EXAMPLES/ { on = 1; next } /^\.Sh / { on = 0 }
+	!on { next }
+	/^\.Bd -literal/ { lit = 1; next }
+	/^\.Ed/ { lit = 0; next }
+	!lit { next }
+	cont { cmd = cmd " " $0 }
+	!cont && /^\$ / { cmd = substr($0, 3) }
+	!cont && !/^\$ / { next }
+	{ cont = 0 }
+	cmd ~ /\\e$/ { sub(/\\e$/, "", cmd); cont = 1; next }
+	cmd ~ /\|$/ { cont = 1; next }
+	{ print cmd; cmd = "" }' "$T_ROOT/man/tide-join.1" | grep -F '$BROKERS' >"$D/excmds"
+n=0
+while IFS= read -r cmd; do
+	n=$((n + 1))
+	t_run "man EXAMPLE: $cmd" timeout 60 sh -c "$cmd"
+	t_status 0
+	t_stderr_empty
+	t_ok "man EXAMPLE: 200 records, each with a risk score" \
+		test "$(grep -c '^{"ts":.*"risk_score":[0-9.]*,"segment":"' "$T_OUT")" -eq 200
+done <"$D/excmds"
+t_ok "man page has 1 Kafka EXAMPLE" test "$n" -eq 1
 
 # --- usage -----------------------------------------------------------------------
 
