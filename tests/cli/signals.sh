@@ -1,0 +1,302 @@
+#!/bin/sh
+# Signals, pipes and write errors, for every program that is built
+# (DESIGN.md, shared conventions):
+#   - SIGTERM/SIGINT in the middle of a stream: exit 0 after flushing all
+#     that was read -- tide-window emits its open windows, tide-sink writes
+#     every record it took, nothing half-written;
+#   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
+#   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
+#     a message naming the program.
+# A program not in $TIDE_BIN yet is skipped with a note.
+. "$(dirname "$0")/../lib.sh"
+
+have() {
+	[ -x "$TIDE_BIN/$1" ] && return 0
+	echo "skip - $T_SCRIPT: $1 not built"
+	return 1
+}
+
+T1='{"ts":1764547200000,"account":"a","amount":1}'
+T2='{"ts":1764547215000,"account":"a","amount":2}'
+printf '%s\n%s\n' "$T1" "$T2" >"$T_DIR/two"
+printf 'account,seg\na,gold\n' >"$T_DIR/table.csv"
+
+# Wait (at most 5 s) until file $1 has $2 lines.
+wait_lines() {
+	_i=0
+	while [ "$(wc -l <"$1")" -lt "$2" ] && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# sig_mid NAME SIG NLINES CMD...: CMD reads a fifo that stays open (input
+# is not at its end); the two records of $T_DIR/two go in, and once NLINES
+# output lines are out (flushed because the input went idle) SIG arrives.
+# Sets T_NAME, T_RC, $T_OUT, $T_ERR like t_run.
+sig_mid() {
+	T_NAME=$1
+	_sig=$2
+	_n=$3
+	shift 3
+	rm -f "$T_DIR/fifo"
+	mkfifo "$T_DIR/fifo"
+	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	exec 8>"$T_DIR/fifo"
+	cat "$T_DIR/two" >&8
+	wait_lines "$T_OUT" "$_n"
+	# The record after the flush is read by now or is about to be: the
+	# signal must not lose it either way.
+	sleep 0.2
+	kill -"$_sig" $_pid
+	wait $_pid
+	T_RC=$?
+	exec 8>&-
+}
+
+for sig in TERM INT; do
+	if have tide-window; then
+		# The first window closes when the second record moves the
+		# watermark; the second is open when the signal comes.
+		sig_mid "window SIG$sig" $sig 1 tide-window -k account \
+		    -a 'count,sum(amount)' --tumble 10s --stats
+		t_status 0
+		t_stdout <<'EOF'
+{"window_start":1764547200000,"window_end":1764547210000,"account":"a","count":1,"sum_amount":1}
+{"window_start":1764547210000,"window_end":1764547220000,"account":"a","count":1,"sum_amount":2}
+EOF
+		t_stderr_has "tide-window: stats: in 2, out 2, bad 0"
+	fi
+	if have tide-join; then
+		sig_mid "join SIG$sig" $sig 2 tide-join -T "$T_DIR/table.csv" \
+		    --on account --stats
+		t_status 0
+		t_stdout <<'EOF'
+{"ts":1764547200000,"account":"a","amount":1,"seg":"gold"}
+{"ts":1764547215000,"account":"a","amount":2,"seg":"gold"}
+EOF
+		t_stderr_has "tide-join: records in 2, out 2"
+	fi
+	if have tide-sink; then
+		sig_mid "sink -o - SIG$sig" $sig 2 tide-sink -o - --stats
+		t_status 0
+		t_stdout_file "$T_DIR/two"
+		t_stderr_has "tide-sink: in 2, bad 0, out 2"
+		# A file sink: the segment is complete and renamed into place.
+		sig_mid "sink -o file SIG$sig" $sig 0 tide-sink -o "$T_DIR/out-$sig.ndjson"
+		t_status 0
+		t_ok "sink -o file SIG$sig: file holds both records" \
+		    cmp "$T_DIR/two" "$T_DIR/out-$sig.ndjson"
+		t_ok "sink -o file SIG$sig: no .part left" \
+		    test ! -e "$T_DIR/out-$sig.ndjson.part"
+	fi
+	if have tide-source; then
+		sig_mid "source file SIG$sig" $sig 2 tide-source --format ndjson \
+		    --stats /dev/stdin
+		t_status 0
+		t_stdout_file "$T_DIR/two"
+		t_stderr_has "records_in 2, records_out 2"
+	fi
+done
+
+# Signals under load: the programs read from a fast producer and are
+# stopped mid-flow.  Everything they counted in is out, in whole lines.
+# flow NAME CMD...: tide-gen at 40000/s | CMD, SIGTERM after 0.6 s.
+flow() {
+	T_NAME=$1
+	shift
+	tide-gen --rate 40000/s --seed 3 transactions | "$@" >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	sleep 0.6
+	kill -TERM $_pid
+	wait $_pid
+	T_RC=$?
+	_lines=$(wc -l <"$T_OUT")
+	if [ "$_lines" -gt 1000 ]; then t_pass "$T_NAME: mid-stream ($_lines lines)"
+	else t_fail "$T_NAME: only $_lines lines before the signal"; fi
+	if [ "$(tail -c 1 "$T_OUT" | od -An -c | tr -d ' ')" = '\n' ]; then
+		t_pass "$T_NAME: ends with a whole line"
+	else t_fail "$T_NAME: last line cut" "$(tail -c 200 "$T_OUT")"; fi
+	t_ok "$T_NAME: every line is JSON" jq -e . "$T_OUT"
+}
+# counted IN OUT: the stats numbers match the lines written.
+counted() {
+	_lines=$(wc -l <"$T_OUT")
+	if [ "$1" = "$_lines" ] && [ "$2" = "$_lines" ]; then
+		t_pass "$T_NAME: in $1 = out $2 = $_lines lines"
+	else
+		t_fail "$T_NAME: in $1, out $2, lines $_lines" "$(cat "$T_ERR")"
+	fi
+}
+if have tide-gen; then
+	if have tide-sink; then
+		flow "sink flow" tide-sink -o - --stats
+		t_status 0
+		counted "$(sed -n 's/^tide-sink: in \([0-9]*\),.*/\1/p' "$T_ERR")" \
+		    "$(sed -n 's/^tide-sink: .*, out \([0-9]*\),.*/\1/p' "$T_ERR")"
+	fi
+	if have tide-window; then
+		flow "window --over flow" tide-window -k account -a count --over 10s --stats
+		t_status 0
+		counted "$(sed -n 's/^tide-window: stats: in \([0-9]*\),.*/\1/p' "$T_ERR")" \
+		    "$(sed -n 's/^tide-window: stats: in [0-9]*, out \([0-9]*\),.*/\1/p' "$T_ERR")"
+	fi
+	if have tide-join; then
+		tide-gen customers >"$T_DIR/customers.ndjson"
+		flow "join flow" tide-join -T "$T_DIR/customers.ndjson" --on account --left --stats
+		t_status 0
+		counted "$(sed -n 's/^tide-join: records in \([0-9]*\),.*/\1/p' "$T_ERR")" \
+		    "$(sed -n 's/^tide-join: records in [0-9]*, out \([0-9]*\),.*/\1/p' "$T_ERR")"
+	fi
+	if have tide-source; then
+		flow "source flow" tide-source --format ndjson --stats /dev/stdin
+		t_status 0
+		counted "$(sed -n 's/.*records_in \([0-9]*\),.*/\1/p' "$T_ERR")" \
+		    "$(sed -n 's/.*records_out \([0-9]*\),.*/\1/p' "$T_ERR")"
+	fi
+	# tide-gen itself, stopped while pacing.
+	T_NAME="gen SIGTERM"
+	tide-gen --rate 2000/s transactions >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	sleep 0.5
+	kill -TERM $_pid
+	wait $_pid
+	T_RC=$?
+	t_status 0
+	t_stderr_empty
+	t_ok "gen SIGTERM: whole JSON lines" jq -e . "$T_OUT"
+fi
+
+# tide-replay paces an archive: stopped between two due records, it exits
+# at once with what was due.
+if have tide-replay; then
+	printf '%s\n%s\n%s\n' '{"ts":1764547200000,"n":1}' \
+	    '{"ts":1764547200100,"n":2}' '{"ts":1764547260000,"n":3}' \
+	    >"$T_DIR/archive.ndjson"
+	for sig in TERM INT; do
+		T_NAME="replay SIG$sig while pacing"
+		tide-replay --time ts "$T_DIR/archive.ndjson" >"$T_OUT" 2>"$T_ERR" &
+		_pid=$!
+		wait_lines "$T_OUT" 2
+		kill -$sig $_pid
+		wait $_pid
+		T_RC=$?
+		t_status 0
+		t_stdout <<'EOF'
+{"ts":1764547200000,"n":1}
+{"ts":1764547200100,"n":2}
+EOF
+	done
+fi
+
+if have tide-mock; then
+	for sig in TERM INT; do
+		T_NAME="mock SIG$sig"
+		tide-mock --no-stdin >"$T_OUT" 2>"$T_ERR" &
+		_pid=$!
+		wait_lines "$T_OUT" 1
+		kill -$sig $_pid
+		wait $_pid
+		T_RC=$?
+		t_status 0
+		t_ok "mock SIG$sig: printed its bootstrap address" \
+		    grep -q '^127\.0\.0\.1:[0-9][0-9]*$' "$T_OUT"
+	done
+fi
+
+# SIGPIPE/EPIPE: a reader that goes away after one line.  Enough input
+# that the writer is still writing when it does.
+if have tide-gen; then
+	tide-gen --count 50000 --seed 2 transactions >"$T_DIR/big"
+	tide-gen customers >"$T_DIR/customers.ndjson"
+	head -1 "$T_DIR/big" >"$T_DIR/one"
+	printf '%s\nnot json\n' "$(cat "$T_DIR/one")" >"$T_DIR/onebad"
+
+	# pipe NAME CMD...: CMD <big | head -1.
+	pipe() {
+		T_NAME=$1
+		shift
+		{ "$@" <"$T_DIR/big"; echo $? >"$T_DIR/rc"; } 2>"$T_ERR" | head -1 >"$T_OUT"
+		T_RC=$(cat "$T_DIR/rc")
+		t_status 0
+		t_stderr_empty
+		t_stdout_file "$T_DIR/one.expect"
+	}
+	# full NAME INPUT CMD...: CMD <INPUT >/dev/full.
+	full() {
+		T_NAME=$1
+		_in=$2
+		shift 2
+		"$@" <"$_in" >/dev/full 2>"$T_ERR"
+		T_RC=$?
+		t_status 74
+		t_stderr_has "$1: "
+	}
+	# deadfull NAME CMD...: --dead-letter /dev/full.
+	deadfull() {
+		T_NAME=$1
+		shift
+		"$@" --dead-letter /dev/full <"$T_DIR/onebad" >/dev/null 2>"$T_ERR"
+		T_RC=$?
+		t_status 74
+		t_stderr_has "$1: cannot write dead-letter file '/dev/full'"
+		if grep -q 'kept in' "$T_ERR"; then
+			t_fail "$T_NAME: says the records are kept" "$(cat "$T_ERR")"
+		else t_pass "$T_NAME: no false 'kept in'"; fi
+	}
+
+	cp "$T_DIR/one" "$T_DIR/one.expect"
+	pipe "gen | head -1" tide-gen --count 50000 --seed 2 transactions
+	full "gen >/dev/full" /dev/null tide-gen --count 1 transactions
+	full "gen >/dev/full, long" /dev/null tide-gen --count 50000 transactions
+	if have tide-sink; then
+		pipe "sink -o - | head -1" tide-sink -o -
+		full "sink >/dev/full" "$T_DIR/one" tide-sink -o -
+		full "sink >/dev/full, long" "$T_DIR/big" tide-sink -o -
+		T_NAME="sink -o /dev/full"
+		tide-sink -o /dev/full <"$T_DIR/one" 2>"$T_ERR"
+		T_RC=$?
+		t_status 74
+		t_stderr_has "tide-sink: write '/dev/full': No space left on device"
+		deadfull tide-sink tide-sink -o -
+	fi
+	if have tide-source; then
+		pipe "source file | head -1" tide-source --format ndjson /dev/stdin
+		full "source >/dev/full" "$T_DIR/one" tide-source --format ndjson /dev/stdin
+		full "source >/dev/full, long" "$T_DIR/big" tide-source --format ndjson /dev/stdin
+		deadfull tide-source tide-source --format ndjson "$T_DIR/onebad"
+	fi
+	if have tide-join; then
+		jq -c --slurpfile c "$T_DIR/customers.ndjson" \
+		    '. as $r | ($c | map(select(.account == $r.account))[0]) as $t | $r + ($t | del(.account))' \
+		    "$T_DIR/one" >"$T_DIR/one.expect"
+		pipe "join | head -1" tide-join -T "$T_DIR/customers.ndjson" --on account
+		full "join >/dev/full" "$T_DIR/one" tide-join -T "$T_DIR/customers.ndjson" --on account
+		full "join >/dev/full, long" "$T_DIR/big" tide-join -T "$T_DIR/customers.ndjson" --on account
+		deadfull tide-join tide-join -T "$T_DIR/customers.ndjson" --on account
+	fi
+	if have tide-window; then
+		jq -c '. + {count: 1}' "$T_DIR/one" >"$T_DIR/one.expect"
+		pipe "window --over | head -1" tide-window -k account -a count --over 10s
+		full "window >/dev/full" "$T_DIR/one" tide-window -k account -a count --tumble 10s
+		full "window >/dev/full, long" "$T_DIR/big" tide-window -k account -a count --over 10s
+		deadfull tide-window tide-window -k account -a count --tumble 10s
+	fi
+	if have tide-replay; then
+		cp "$T_DIR/one" "$T_DIR/one.expect"
+		pipe "replay archive | head -1" tide-replay --speed max --time ts "$T_DIR/big"
+		full "replay >/dev/full" /dev/null tide-replay --speed max --time ts "$T_DIR/one"
+		full "replay >/dev/full, long" /dev/null tide-replay --speed max --time ts "$T_DIR/big"
+		deadfull tide-replay tide-replay --speed max --time ts "$T_DIR/onebad"
+	fi
+fi
+if have tide-mock; then
+	T_NAME="mock >/dev/full"
+	timeout 10 tide-mock --no-stdin >/dev/full 2>"$T_ERR"
+	T_RC=$?
+	t_status 74
+	t_stderr_has "tide-mock: "
+fi
+
+t_done
