@@ -123,16 +123,23 @@ lint:
 
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 30
+# JSONTestSuite seeds the JSON target when ../shared/testdata is there.
+FUZZ_JSONTS = $(wildcard ../shared/testdata/JSONTestSuite/test_parsing)
+# UBSan reports abort (no recovery) so libFuzzer keeps them as crashes;
+# crash files go to $(BUILD)/fuzz, not the source tree.
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+			-fno-sanitize-recover=undefined \
 			-iquote lib $(PKG_CFLAGS) -o $(BUILD)/fuzz/$$t fuzz/$$t.c $(LIB_SRC) \
 			$(PKG_LIBS) -lcsv -lm -lpthread || exit 1; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 		seeds=fuzz/seeds/$${t#fuzz_}; [ -d $$seeds ] || seeds=; \
+		if [ $$t = fuzz_json ]; then seeds="$$seeds $(FUZZ_JSONTS)"; fi; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- \
 			$(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
 	done
 
