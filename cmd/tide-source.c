@@ -18,8 +18,8 @@
  * ones follow the bad-input policy.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <zstd.h>
 
 #include "bad.h"
 #include "buf.h"
@@ -43,6 +42,7 @@
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
+#include "zfile.h"
 
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
@@ -759,54 +759,26 @@ run_kafka(void)
 
 /* ---- Files ------------------------------------------------------------- */
 
-struct zin {
-	int fd;
-	ZSTD_DCtx *dctx;
-	ZSTD_inBuffer in;
-	char *ibuf;
-	size_t icap;
-	int eof;
-	int pending;		/* a frame is not complete yet */
-};
-
+/*
+ * Files are read through lib/zfile, which sniffs zstd by content.  Plain
+ * input read that way no longer tells struct tide_rin when it is about to
+ * block, so this reader does: with nothing buffered and nothing ready on
+ * the descriptor (a pipe that has gone quiet), output is flushed before
+ * the read waits.
+ */
 static ssize_t
-zread(void *ctx, void *p, size_t n)
+file_read(void *ctx, void *p, size_t n)
 {
-	struct zin *z = ctx;
-	ZSTD_outBuffer ob = { p, n, 0 };
-	ssize_t got;
-	size_t r;
+	struct tide_zr *z = ctx;
+	struct pollfd pfd;
 
-	while (ob.pos == 0) {
-		if (z->in.pos == z->in.size) {
-			if (z->eof)
-				break;
-			got = read(z->fd, z->ibuf, z->icap);
-			if (got < 0) {
-				if (errno == EINTR)
-					continue;
-				return TIDE_EIO;
-			}
-			if (got == 0) {
-				z->eof = 1;
-				if (z->pending) {
-					errno = EINVAL;
-					return TIDE_EFORMAT;
-				}
-				break;
-			}
-			z->in.src = z->ibuf;
-			z->in.size = (size_t)got;
-			z->in.pos = 0;
-		}
-		r = ZSTD_decompressStream(z->dctx, &ob, &z->in);
-		if (ZSTD_isError(r)) {
-			errno = EINVAL;
-			return TIDE_EFORMAT;
-		}
-		z->pending = r != 0;
+	if (z->start == z->end && !z->eof) {
+		pfd.fd = z->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) == 0)
+			check_write(tide_wout_flush(&s.out));
 	}
-	return (ssize_t)ob.pos;
+	return tide_zr_read(z, p, n);
 }
 
 struct fctx {
@@ -855,75 +827,50 @@ is_csv(const char *name)
 	    (n >= 8 && strcmp(name + n - 8, ".csv.zst") == 0);
 }
 
+static const char *
+read_error(const struct tide_zr *z, int r)
+{
+	return r == TIDE_EFORMAT ? "corrupt zstd data" : strerror(z->errnum);
+}
+
 /* Read one file; returns 0 to go on, -1 when -c is satisfied or a signal
  * came, or an exit status. */
 static int
 read_file(const char *name, struct tide_bad *bad)
 {
 	struct tide_rin in;
-	struct zin z;
+	struct tide_zr z;
 	struct tide_csv csv;
 	struct fctx f = { name, bad, 0 };
-	unsigned char magic[4];
-	char *pre = NULL;
-	size_t npre = 0;
 	const char *line;
 	size_t len;
-	ssize_t got;
-	int fd, r, zst = 0, rc = 0;
+	ssize_t got = 0;
+	int r, rc = 0;
 	char buf[65536];
 
+	/* Opening stdin waits for its first bytes: do not hold back what
+	 * earlier files gave meanwhile. */
 	if (strcmp(name, "-") == 0)
-		fd = 0;
-	else if ((fd = open(name, O_RDONLY)) < 0) {
-		tide_warn("%s: %s", name, strerror(errno));
-		return TIDE_EX_IOERR;
+		check_write(tide_wout_flush(&s.out));
+	if ((r = tide_zr_open(&z, name)) < 0) {
+		tide_warn("%s: %s", name, read_error(&z, r));
+		tide_zr_close(&z);
+		return r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 	}
-	/* Sniff the zstd magic.  What was read is handed on to the reader. */
-	while (npre < 4 && (got = read(fd, magic + npre, 4 - npre)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			tide_warn("%s: %s", name, strerror(errno));
-			if (fd)
-				close(fd);
-			return TIDE_EX_IOERR;
-		}
-		npre += (size_t)got;
-	}
-	zst = npre == 4 && magic[0] == 0x28 && magic[1] == 0xb5 &&
-	    magic[2] == 0x2f && magic[3] == 0xfd;
-	memset(&z, 0, sizeof(z));
-	z.fd = fd;
-	z.icap = 1 << 17;
-	z.ibuf = tide_xmalloc(z.icap);
-	memcpy(z.ibuf, magic, npre);
-	z.in.src = z.ibuf;
-	z.in.size = npre;
-	pre = z.ibuf;
-	if (zst)
-		z.dctx = ZSTD_createDCtx();
 
 	if (is_csv(name)) {
 		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
 		r = 0;
-		if (zst) {
-			while ((got = zread(&z, buf, sizeof(buf))) > 0)
-				if ((r = tide_csv_feed(&csv, buf, (size_t)got)) < 0)
-					break;
-		} else {
-			r = tide_csv_feed(&csv, pre, npre);
-			while (r == 0 && (got = read(fd, buf, sizeof(buf))) != 0) {
-				if (got < 0 && errno == EINTR)
-					continue;
-				if (got < 0)
-					break;
-				r = tide_csv_feed(&csv, buf, (size_t)got);
-			}
+		while ((got = file_read(&z, buf, sizeof(buf))) != 0) {
+			if (got == TIDE_EINTR)
+				continue;
+			if (got < 0)
+				break;
+			if ((r = tide_csv_feed(&csv, buf, (size_t)got)) < 0)
+				break;
 		}
 		if (got < 0 && r == 0) {
-			tide_warn("%s: %s", name, got == TIDE_EFORMAT ?
-			    "corrupt zstd data" : strerror(errno));
+			tide_warn("%s: %s", name, read_error(&z, (int)got));
 			rc = got == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 		} else if (r == 0)
 			r = tide_csv_finish(&csv);
@@ -937,24 +884,11 @@ read_file(const char *name, struct tide_bad *bad)
 			rc = TIDE_EX_DATAERR;
 		}
 		tide_csv_release(&csv);
-		goto out;
+		tide_zr_close(&z);
+		return rc;
 	}
 
-	if (zst)
-		tide_rin_init_fn(&in, zread, &z, o.maxrec);
-	else {
-		/* Put the sniffed bytes back in front through a pipe-less
-		 * trick: read them through zread's buffer, which passes raw
-		 * bytes when there is no decoder. */
-		tide_rin_init(&in, fd, o.maxrec);
-		if (npre) {
-			if (in.cap < npre)
-				npre = 0;	/* cannot happen: cap is large */
-			memcpy(in.buf, pre, npre);
-			in.end = npre;
-		}
-		tide_rin_set_idle(&in, tide_wout_idle, &s.out);
-	}
+	tide_rin_init_fn(&in, file_read, &z, o.maxrec);
 	for (;;) {
 		if (stop_sig) {
 			rc = -1;
@@ -974,8 +908,7 @@ read_file(const char *name, struct tide_bad *bad)
 			continue;
 		}
 		if (r < 0) {
-			tide_warn("%s: %s", name, r == TIDE_EFORMAT ?
-			    "corrupt zstd data" : strerror(errno));
+			tide_warn("%s: %s", name, read_error(&z, r));
 			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 			break;
 		}
@@ -1009,12 +942,7 @@ read_file(const char *name, struct tide_bad *bad)
 		}
 	}
 	tide_rin_release(&in);
-out:
-	if (z.dctx)
-		ZSTD_freeDCtx(z.dctx);
-	free(z.ibuf);
-	if (fd > 0)
-		close(fd);
+	tide_zr_close(&z);
 	return rc;
 }
 

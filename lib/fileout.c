@@ -7,12 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <zstd.h>
-
 #include "err.h"
 #include "fileout.h"
-#include "rio.h"
 #include "xalloc.h"
+#include "zfile.h"
 
 #define NAME_MAX_LEN 4096
 
@@ -86,23 +84,17 @@ tide_fileout_open(struct tide_fileout *f, const char *pattern,
 	if (pattern == NULL || *pattern == '\0')
 		return TIDE_EINVAL;
 	f->pattern = tide_xstrdup(pattern);
-	f->incap = TIDE_RIO_BUFSZ;
-	f->in = tide_xmalloc(f->incap);
 	if (strcmp(pattern, "-") == 0) {
 		if (o->rotate_bytes || o->rotate_ms)
 			return TIDE_EINVAL;
 		f->is_stdout = 1;
 		f->fd = o->stdout_fd;
+		tide_zw_init(&f->w, f->fd, 0, 0);
+		f->wopen = 1;
 		return 0;
 	}
 	f->templated = has_conversion(pattern);
-	f->zstd = ends_with(pattern, ".zst");
-	if (f->zstd) {
-		f->outcap = ZSTD_CStreamOutSize();
-		f->out = tide_xmalloc(f->outcap);
-		if ((f->cctx = ZSTD_createCCtx()) == NULL)
-			return TIDE_ENOMEM;
-	}
+	f->zstd = tide_zst_path(pattern);
 	/* Check once that the pattern expands to something. */
 	if (tide_fileout_expand(pattern, 0, &f->name) < 0)
 		return TIDE_EINVAL;
@@ -121,64 +113,14 @@ fail(struct tide_fileout *f, int err, const char *path)
 	return f->err;
 }
 
+/* A writer error as the module's: the writer keeps errno in errnum. */
 static int
-write_all(struct tide_fileout *f, const char *p, size_t n)
+wfail(struct tide_fileout *f, int r)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(f->fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE && f->is_stdout)
-				return fail(f, TIDE_EPIPE, "-");
-			return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Push p[0..n) through the compressor (or straight out); with end, close
- * the zstd frame. */
-static int
-sink(struct tide_fileout *f, const char *p, size_t n, int end)
-{
-	ZSTD_inBuffer ib = { p, n, 0 };
-	ZSTD_outBuffer ob;
-	size_t rem;
-	int r;
-
-	if (!f->zstd)
-		return n ? write_all(f, p, n) : 0;
-	for (;;) {
-		ob.dst = f->out;
-		ob.size = f->outcap;
-		ob.pos = 0;
-		rem = ZSTD_compressStream2(f->cctx, &ob, &ib,
-		    end ? ZSTD_e_end : ZSTD_e_continue);
-		if (ZSTD_isError(rem)) {
-			errno = EIO;
-			return fail(f, TIDE_EIO, f->part);
-		}
-		if (ob.pos && (r = write_all(f, f->out, ob.pos)) < 0)
-			return r;
-		if (end ? rem == 0 : ib.pos == ib.size)
-			return 0;
-	}
-}
-
-static int
-flush_in(struct tide_fileout *f)
-{
-	int r;
-
-	if (f->inlen == 0)
-		return 0;
-	r = sink(f, f->in, f->inlen, 0);
-	f->inlen = 0;
-	return r;
+	errno = r == TIDE_EFORMAT ? EIO : f->w.errnum;
+	if (r == TIDE_EPIPE && f->is_stdout)
+		return fail(f, TIDE_EPIPE, "-");
+	return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
 }
 
 static int
@@ -186,25 +128,37 @@ emit(struct tide_fileout *f, const char *p, size_t n)
 {
 	int r;
 
-	if (f->incap - f->inlen < n) {
-		if ((r = flush_in(f)) < 0)
-			return r;
-		if (n >= f->incap)
-			return sink(f, p, n, 0);
-	}
-	memcpy(f->in + f->inlen, p, n);
-	f->inlen += n;
+	if ((r = tide_zw_write(&f->w, p, n)) < 0)
+		return wfail(f, r);
 	return 0;
+}
+
+/* Free the writer without writing what it holds: tide_zw_close() writes
+ * nothing once an error is recorded, and the segment is being abandoned
+ * (left as NAME.part) or has failed already. */
+static void
+w_abandon(struct tide_fileout *f)
+{
+	if (!f->wopen)
+		return;
+	if (f->w.err == 0)
+		f->w.err = TIDE_EIO;
+	(void)tide_zw_close(&f->w);
+	f->wopen = 0;
 }
 
 int
 tide_fileout_flush(struct tide_fileout *f)
 {
+	int r;
+
 	if (f->err)
 		return f->err;
 	if (f->fd < 0)
 		return 0;
-	return flush_in(f);
+	if ((r = tide_zw_flush(&f->w)) < 0)
+		return wfail(f, r);
+	return 0;
 }
 
 int
@@ -245,11 +199,13 @@ tide_fileout_close(struct tide_fileout *f)
 	if (f->err)
 		return f->err;
 	if (f->is_stdout)
-		return flush_in(f);
+		return tide_fileout_flush(f);
 	if (f->fd < 0)
 		return 0;
-	if ((r = flush_in(f)) < 0 || (f->zstd && (r = sink(f, NULL, 0, 1)) < 0))
-		return r;
+	/* End the zstd frame and write everything out. */
+	f->wopen = 0;
+	if ((r = tide_zw_close(&f->w)) < 0)
+		return wfail(f, r);
 	/* fsync before the rename: the final name must never point at data
 	 * that a crash could still lose. */
 	if (!f->direct && fsync(f->fd) < 0 && errno != EINVAL &&
@@ -347,12 +303,9 @@ seg_open(struct tide_fileout *f, int64_t t)
 		return fail(f, TIDE_EIO, f->part);
 	f->seg_bytes = 0;
 	f->seg_t = t;
-	if (f->zstd) {
-		ZSTD_CCtx_reset(f->cctx, ZSTD_reset_session_only);
-		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel,
-		    f->o.level);
-		ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_checksumFlag, 1);
-	}
+	/* One zstd frame (with a checksum) per segment. */
+	tide_zw_init(&f->w, f->fd, f->zstd, f->o.level);
+	f->wopen = 1;
 	if (f->header.len)
 		return emit(f, f->header.data, f->header.len);
 	return 0;
@@ -529,11 +482,10 @@ tide_fileout_release(struct tide_fileout *f)
 {
 	int i;
 
+	w_abandon(f);
 	if (f->fd >= 0 && !f->is_stdout)
 		close(f->fd);
 	f->fd = -1;
-	ZSTD_freeCCtx(f->cctx);
-	f->cctx = NULL;
 	for (i = 0; i < f->ncol; i++) {
 		free((char *)f->cols[i].seg[0].name);
 		free(f->cols[i].text);
@@ -548,10 +500,7 @@ tide_fileout_release(struct tide_fileout *f)
 	free(f->part);
 	free(f->base);
 	free(f->errpath);
-	free(f->in);
-	free(f->out);
 	f->pattern = f->path = f->part = f->base = f->errpath = NULL;
-	f->in = f->out = NULL;
 	tide_buf_release(&f->name);
 	tide_buf_release(&f->header);
 	tide_buf_release(&f->row);

@@ -45,6 +45,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "zfile.h"
 
 enum tide_fileout_format {
 	TIDE_FILEOUT_NDJSON = 0,
@@ -78,11 +79,8 @@ struct tide_fileout {
 	int err;		/* sticky: first error */
 	int64_t sec;		/* second the cached name was expanded for */
 	struct tide_buf name;	/* expanded name of the cached second */
-	char *in;		/* record bytes not yet written */
-	size_t inlen, incap;
-	char *out;		/* compressed bytes (zstd) */
-	size_t outcap;
-	void *cctx;		/* ZSTD_CCtx */
+	struct tide_zw w;	/* the open segment's (or stdout's) writer */
+	int wopen;		/* w is initialised and not yet closed */
 	/* CSV */
 	int ncol;
 	struct tide_path *cols;

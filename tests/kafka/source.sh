@@ -317,6 +317,37 @@ head -c 20 "$T_DIR/in.ndjson.zst" >"$T_DIR/trunc.zst"
 t_run "truncated zstd file" tide-source "$T_DIR/trunc.zst"
 t_status 65
 t_stderr_has "corrupt zstd data"
+printf '{"a":1}\n' >"$T_DIR/plain.zst"
+t_run "a .zst name holding plain text" tide-source "$T_DIR/plain.zst"
+t_status 65
+t_stderr_has "plain.zst: corrupt zstd data"
+t_stdout </dev/null
+cp "$T_DIR/in.ndjson.zst" "$T_DIR/flip.zst"
+printf 'XXXX' | dd of="$T_DIR/flip.zst" bs=1 seek=14 conv=notrunc 2>/dev/null
+t_run "corrupt zstd block" tide-source "$T_DIR/flip.zst"
+t_status 65
+t_stderr_has "flip.zst: corrupt zstd data"
+printf '{"c":3}\n' | zstd -q -c >"$T_DIR/c.zst"
+printf '{"e":4}\n{"f":5}\n' | zstd -q -c >"$T_DIR/e.zst"
+cat "$T_DIR/c.zst" "$T_DIR/e.zst" >"$T_DIR/cat.ndjson.zst"
+t_run "concatenated zstd frames" tide-source "$T_DIR/cat.ndjson.zst"
+t_status 0
+printf '{"c":3}\n{"e":4}\n{"f":5}\n' | t_stdout
+t_run "zstd CSV on stdin" sh -c "tide-source --format csv - <'$T_DIR/t.csv.zst'"
+printf '{"name":"x","amount":42}\n{"name":"y,z","amount":"007"}\n' | t_stdout
+# Output is flushed while stdin is quiet, plain or zstd (the second frame
+# comes a while after the first).
+for z in cat "zstd -q -c"; do
+	( printf '{"q":1}\n' | $z; sleep 1.5; printf '{"q":2}\n' | $z ) |
+	    tide-source - >"$T_DIR/quiet.out" 2>&1 &
+	qpid=$!
+	sleep 0.8
+	t_ok "quiet stdin ($z): first record out before the second comes" \
+	    test "$(cat "$T_DIR/quiet.out")" = '{"q":1}'
+	wait $qpid
+	t_ok "quiet stdin ($z): both records at the end" \
+	    test "$(cat "$T_DIR/quiet.out")" = "$(printf '{"q":1}\n{"q":2}')"
+done
 t_run "missing file" tide-source "$T_DIR/nope.ndjson"
 t_status 74
 t_stderr_has "nope.ndjson: No such file or directory"
