@@ -1,0 +1,362 @@
+#!/bin/sh
+# The bad-input matrix (DESIGN.md, "Bad input never crashes and is never
+# lost silently"), for every program that reads records: tide-window,
+# tide-join, tide-sink -o -, tide-source and tide-replay on files.
+#
+# Each case is one line between two good records.  By default the program
+# exits 0, writes exactly what the two good records give, names the
+# program and "line 2" on stderr, counts the line in --stats and keeps it
+# in --dead-letter as {"source":...,"line":2,"error":"...","raw":"..."}
+# ("raw_b64" when the line is not UTF-8).  Under --strict it stops there
+# with exit 65, before the third record.  A line that is bad for one
+# program may be a good record for another (a pass-through program does
+# not look at ts): those rows check that it goes through unchanged.
+# A program not built yet is skipped with a note.
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless jq
+cd "$T_DIR" || exit 1
+
+# Known bugs in programs still being written: the check runs, and its
+# failure is reported as "xfail" without failing the script; once it passes
+# it says so, and the mark should go.
+xfail() {
+	_n=$1
+	shift
+	if "$@" >"$T_DIR/.xout" 2>&1; then
+		echo "xpass - $T_SCRIPT: $_n (drop the xfail mark)"
+		t_pass "$_n"
+	else
+		echo "xfail - $T_SCRIPT: $_n"
+	fi
+}
+
+have() {
+	[ -x "$TIDE_BIN/$1" ] && return 0
+	echo "skip - $T_SCRIPT: $1 not built"
+	return 1
+}
+
+G1='{"ts":1764547200000,"k":"a","x":1}'
+G3='{"ts":1764547201000,"k":"a","x":2}'
+printf 'k,seg\na,gold\n' >table.csv
+
+# The cases: case.NAME holds the bad line's bytes (no newline).
+mk() {
+	_n=$1
+	shift
+	# shellcheck disable=SC2059 # the case is the format: octal escapes
+	printf "$@" >"case.$_n"
+}
+mk notjson 'not json'
+mk truncated '{"ts":1764547200500,"k":"a","x":'
+mk toolong '{"ts":1764547200500,"k":"a","x":1,"pad":"%0200d"}' 0
+mk nul '{"ts":1764547200500,"k":"a","x":1,"n":"a\000b"}'
+mk utf8 '{"ts":1764547200500,"k":"a\377","x":1}'
+mk utf8_overlong '{"ts":1764547200500,"k":"\300\257","x":1}'
+mk surrogate '{"ts":1764547200500,"k":"\355\240\200","x":1}'
+printf '{"ts":1764547200500,"k":"a","x":1,"d":%s%s}' \
+    "$(printf '%0200d' 0 | tr 0 '[')" "$(printf '%0200d' 0 | tr 0 ']')" >case.deep
+mk empty ''
+mk blank '   '
+mk array '[1,2]'
+mk string '"hello"'
+mk twoobjs '{"k":"a"} {"k":"b"}'
+mk badesc '{"ts":1764547200500,"k":"a\\q","x":1}'
+mk ts_missing '{"k":"a","x":1}'
+mk ts_type '{"ts":"yesterday","k":"a","x":1}'
+mk ts_bool '{"ts":true,"k":"a","x":1}'
+mk ts_range '{"ts":1e999,"k":"a","x":1}'
+mk ts_int_range '{"ts":123456789012345678901234567890,"k":"a","x":1}'
+mk x_type '{"ts":1764547200500,"k":"a","x":"one"}'
+mk x_range '{"ts":1764547200500,"k":"a","x":-1e999}'
+mk k_missing '{"ts":1764547200500,"x":1}'
+mk k_object '{"ts":1764547200500,"k":{"o":1},"x":1}'
+mk k_array '{"ts":1764547200500,"k":[1],"x":1}'
+
+# What the two good records give, per program.
+printf '%s\n%s\n' "$G1" "$G3" >good.pass
+cat >good.window <<'EOF'
+{"window_start":1764547200000,"window_end":1764547210000,"k":"a","count":2,"sum_x":3}
+EOF
+cat >good.join <<'EOF'
+{"ts":1764547200000,"k":"a","x":1,"seg":"gold"}
+{"ts":1764547201000,"k":"a","x":2,"seg":"gold"}
+EOF
+
+# How each program is run on file $1; the source name in messages is
+# "-" for stdin, else the file's name.
+run_prog() {
+	_p=$1
+	_f=$2
+	shift 2
+	case $_p in
+	window) tide-window -k k -a 'count,sum(x)' --tumble 10s "$@" <"$_f" ;;
+	join) tide-join -T table.csv --on k "$@" <"$_f" ;;
+	sink) tide-sink -o - "$@" <"$_f" ;;
+	source) tide-source --format ndjson "$@" "$_f" ;;
+	replay) tide-replay --speed max --time ts "$@" "$_f" ;;
+	esac
+}
+src_of() {
+	case $1 in
+	window | join | sink) echo - ;;
+	*) echo "$2" ;;
+	esac
+}
+# Where "line N" appears: "tide-join: line 2: ..." for stdin,
+# "tide-source: in.x: line 2: ..." for a named file.
+where() {
+	_s=$(src_of "$1" "$2")
+	if [ "$_s" = - ]; then echo "tide-$1: line $3: "
+	else echo "tide-$1: $_s: line $3: "; fi
+}
+stats_bad() {
+	case $1 in
+	window) echo "bad $2, late" ;;
+	join) echo "bad $2;" ;;
+	sink) echo "bad $2, out" ;;
+	*) echo "bad $2, " ;;
+	esac
+}
+good_of() {
+	case $1 in
+	window) echo good.window ;;
+	join) echo good.join ;;
+	*) echo good.pass ;;
+	esac
+}
+
+# The dead-letter line expected for case $1 from source $2, without
+# "error" (its wording is the program's), which is checked separately.
+dead_expect() {
+	if iconv -f UTF-8 -t UTF-8 "case.$1" >/dev/null 2>&1; then
+		jq -nc --arg s "$2" --rawfile r "case.$1" \
+		    '{source: $s, line: 2, raw: $r}'
+	else
+		jq -nc --arg s "$2" --arg b "$(base64 -w0 "case.$1")" \
+		    '{source: $s, line: 2, raw_b64: $b}'
+	fi
+}
+
+# bad PROG CASE [ARGS...]: the whole check for one bad line.
+bad() {
+	_p=$1
+	_c=$2
+	shift 2
+	_in=in.$_c
+	{ printf '%s\n' "$G1"; cat "case.$_c"; printf '\n%s\n' "$G3"; } >"$_in"
+	_src=$(src_of "$_p" "$_in")
+	rm -f dead
+	t_run "$_p $_c" run_prog "$_p" "$_in" --stats --dead-letter dead "$@"
+	t_status 0
+	t_stdout_file "$(good_of "$_p")"
+	t_stderr_has "$(where "$_p" "$_in" 2)"
+	t_stderr_has "$(stats_bad "$_p" 1)"
+	# An over-long line is skipped without being buffered (memory stays
+	# bounded by --max-record), so only where it was is kept.
+	_keep='del(.error)'
+	_want=$(dead_expect "$_c" "$_src")
+	if [ "$_c" = toolong ]; then
+		_keep='{source, line}'
+		_want=$(jq -nc --arg s "$_src" '{source: $s, line: 2}')
+	fi
+	if [ "$(wc -l <dead 2>/dev/null)" = 1 ] &&
+	    [ "$(jq -c "$_keep" dead)" = "$_want" ] &&
+	    jq -e '.error | type == "string" and length > 0' dead >/dev/null; then
+		t_pass "$T_NAME: dead-letter line"
+	else
+		t_fail "$T_NAME: dead-letter line" "got: $(cat dead 2>&1)" \
+		    "want: $_want with an error"
+	fi
+	t_run "$_p $_c --strict" run_prog "$_p" "$_in" --strict "$@"
+	t_status 65
+	t_stderr_has "$(where "$_p" "$_in" 2)"
+	if grep -q '"x":2\|"sum_x"' "$T_OUT"; then
+		t_fail "$T_NAME: went on past the bad line" "$(cat "$T_OUT")"
+	else t_pass "$T_NAME: stopped at the bad line"; fi
+}
+
+# passes PROG CASE: a line this program need not look into goes through.
+passes() {
+	_p=$1
+	_c=$2
+	_in=in.$_c
+	{ printf '%s\n' "$G1"; cat "case.$_c"; printf '\n%s\n' "$G3"; } >"$_in"
+	if [ "$_p" = join ]; then
+		sed 's/}$/,"seg":"gold"}/' "$_in" >"$_in.want"
+	else
+		cp "$_in" "$_in.want"
+	fi
+	t_run "$_p $_c (a good record here)" run_prog "$_p" "$_in" --stats --strict
+	t_status 0
+	t_stdout_file "$_in.want"
+	t_stderr_has "$(stats_bad "$_p" 0)"
+}
+
+ALL="window join sink source replay"
+for p in $ALL; do
+	have tide-$p || continue
+	for c in notjson truncated nul utf8 utf8_overlong surrogate deep \
+	    empty blank twoobjs badesc; do
+		bad $p $c
+	done
+	bad $p toolong --max-record 100
+	# tide-sink takes any JSON value when it looks up no field
+	# (tide-sink(1)); the others need an object.
+	case $p in
+	sink) passes $p array; passes $p string ;;
+	*) bad $p array; bad $p string ;;
+	esac
+	for c in ts_missing ts_type ts_bool ts_range ts_int_range; do
+		case $p in
+		window | replay) bad $p $c ;;
+		*) passes $p $c ;;
+		esac
+	done
+	for c in x_type x_range; do
+		case $p in
+		window) bad $p $c ;;
+		*) passes $p $c ;;
+		esac
+	done
+	case $p in
+	window | join) bad $p k_missing ;;
+	*) passes $p k_missing ;;
+	esac
+	for c in k_object k_array; do
+		case $p in
+		join) bad $p $c ;;
+		sink | source | replay) passes $p $c ;;
+		esac
+	done
+
+	# CRLF line ends are tolerated: the same output, nothing bad.
+	printf '%s\r\n%s\r\n' "$G1" "$G3" >in.crlf
+	t_run "$p crlf" run_prog $p in.crlf --stats --strict
+	t_status 0
+	t_stdout_file "$(good_of $p)"
+	t_stderr_has "$(stats_bad $p 0)"
+	# A last line without a newline is still a record.
+	printf '%s\n%s' "$G1" "$G3" >in.nonl
+	t_run "$p no final newline" run_prog $p in.nonl --strict
+	t_status 0
+	t_stdout_file "$(good_of $p)"
+
+	# Several bad lines: every one reported with its own line number
+	# and kept; the good ones in between all come out.
+	{ printf '%s\n' "$G1"; printf 'x\n\n'; cat case.utf8; printf '\n'
+	  cat case.truncated; printf '\n%s\n' "$G3"; } >in.several
+	rm -f dead
+	t_run "$p several bad lines" run_prog $p in.several --stats --dead-letter dead
+	t_status 0
+	t_stdout_file "$(good_of $p)"
+	for n in 2 3 4 5; do t_stderr_has "$(where $p in.several $n)"; done
+	t_stderr_has "$(stats_bad $p 4)"
+	t_ok "$p several bad lines: dead letters 2..5" \
+	    test "$(jq -c .line dead | tr '\n' ' ')" = "2 3 4 5 "
+done
+
+# More than TIDE_BAD_SHOWN bad lines: the first ten in full, then counted;
+# the summary and --stats still count them all.
+if have tide-sink; then
+	{ printf '%s\n' "$G1"; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		echo "bad $i"; done; printf '%s\n' "$G3"; } >in.many
+	T_IN=in.many
+	t_run "sink 15 bad lines" tide-sink -o - --stats
+	T_IN=/dev/null
+	t_status 0
+	t_stdout_file good.pass
+	t_stderr_has "tide-sink: line 11: "
+	t_stderr_has "further bad records are counted, not shown"
+	t_stderr_has "tide-sink: 15 bad records skipped"
+	t_stderr_has "bad 15, out 2"
+	if grep -q 'line 12:' "$T_ERR"; then
+		t_fail "$T_NAME: not rate-limited" "$(cat "$T_ERR")"
+	else t_pass "$T_NAME: rate-limited"; fi
+fi
+
+# CSV: a row with the wrong number of fields.  tide-source reads CSV files
+# (line numbers count the header as line 1); tide-join reads CSV tables.
+if have tide-source; then
+	printf 'k,x\na,1\nb,2,3\nc\nd,4\n' >rows.csv
+	rm -f dead
+	t_run "source csv wrong field count" tide-source --stats --dead-letter dead rows.csv
+	t_status 0
+	t_stdout <<'EOF'
+{"k":"a","x":1}
+{"k":"d","x":4}
+EOF
+	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields"
+	t_stderr_has "tide-source: rows.csv: line 4: wrong number of fields"
+	t_stderr_has "bad 2, "
+	t_ok "source csv wrong field count: dead letters name lines 3 and 4" \
+	    test "$(jq -c '[.source, .line, .error]' dead | tr '\n' ' ')" = \
+	    '["rows.csv",3,"wrong number of fields"] ["rows.csv",4,"wrong number of fields"] '
+	# The dead letter keeps the row's text (tide-source passes "" today:
+	# lib/csvrec gives a bad row's line and reason but not its bytes).
+	xfail "source csv wrong field count: dead letters keep the raw rows" \
+	    test "$(jq -c .raw dead | tr '\n' ' ')" = '"b,2,3" "c" '
+	t_run "source csv wrong field count --strict" tide-source --strict rows.csv
+	t_status 65
+	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields"
+	t_stdout <<'EOF'
+{"k":"a","x":1}
+EOF
+	printf 'k,x\r\na,1\r\n"b\r\nc",2\r\n' >crlf.csv
+	t_run "source csv crlf" tide-source --strict crlf.csv
+	t_status 0
+	t_stdout <<'EOF'
+{"k":"a","x":1}
+{"k":"b\r\nc","x":2}
+EOF
+	printf 'k,x\na,1\nb,"unterminated\n' >open.csv
+	t_run "source csv open quote at the end" tide-source open.csv
+	t_stderr_has "open.csv"
+	t_stderr_has "line 3"
+	t_ok "source csv open quote: status 0 or 65, not a crash" \
+	    test "$T_RC" = 0 -o "$T_RC" = 65
+	printf 'k,x\na,\377\nb,2\n' >utf8.csv
+	t_run "source csv not UTF-8" tide-source --stats utf8.csv
+	t_status 0
+	t_stdout <<'EOF'
+{"k":"b","x":2}
+EOF
+	t_stderr_has "tide-source: utf8.csv: line 2: "
+fi
+# An archive that cannot be read twice (a pipe named as a file, as with
+# <(cmd) or /dev/stdin): its records come out, or the program says it
+# cannot read it and fails -- never "no records" and exit 0.
+if have tide-replay; then
+	printf '%s\n%s\n' "$G1" "$G3" >two
+	replay_pipe() {
+		cat two | tide-replay --speed max --time ts /dev/stdin >"$T_OUT" 2>"$T_ERR"
+		_rc=$?
+		cmp -s two "$T_OUT" || [ "$_rc" != 0 ]
+	}
+	xfail "replay archive on a pipe: records out or an error" replay_pipe
+	T_IN=two
+	t_run "replay archive on stdin (-)" tide-replay --speed max --time ts -
+	T_IN=/dev/null
+	t_status 0
+	t_stdout_file two
+fi
+
+if have tide-join; then
+	printf 'k,seg\na,gold\nb,silver,extra\nc,bronze\n' >badtable.csv
+	printf '{"k":"a"}\n{"k":"b"}\n{"k":"c"}\n' >keys
+	T_IN=keys
+	t_run "join csv table wrong field count" tide-join -T badtable.csv --on k
+	t_status 0
+	t_stdout <<'EOF'
+{"k":"a","seg":"gold"}
+{"k":"c","seg":"bronze"}
+EOF
+	t_stderr_has "tide-join: badtable.csv: line 3: wrong number of fields"
+	t_run "join csv table wrong field count --strict" tide-join -T badtable.csv --on k --strict
+	T_IN=/dev/null
+	t_status 65
+	t_stderr_has "line 3: wrong number of fields"
+	t_stdout </dev/null
+fi
+
+t_done
