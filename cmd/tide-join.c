@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "ijoin.h"
 #include "json.h"
 #include "kconf.h"
 #include "offsets.h"
@@ -42,7 +43,7 @@ enum {
 	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
 	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
-	OPT_MDTIMEOUT,
+	OPT_MDTIMEOUT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY, OPT_LATEFILE,
 };
 
 static const struct tide_opt opts[] = {
@@ -78,6 +79,15 @@ static const struct tide_opt opts[] = {
 	  "kafka table: key rows by these value fields, not the message key" },
 	{ OPT_NOWAIT, "no-wait", NULL,
 	  "kafka table: do not hold the stream until the table has loaded" },
+	{ OPT_WITH, "with", "file",
+	  "interval join with the stream in file (with --within)" },
+	{ OPT_WITHIN, "within", "duration",
+	  "interval join: records whose times differ by at most duration" },
+	{ OPT_TIME, "time", "field", "interval join: event time field (default ts)" },
+	{ OPT_DELAY, "delay", "duration",
+	  "interval join: the watermark trails the event time by duration" },
+	{ OPT_LATEFILE, "late-file", "file",
+	  "interval join: append late records to file" },
 	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
 	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
 	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
@@ -95,8 +105,9 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-join",
-	"[-qv] [-b brokers] -T table --on field[=tfield][,...] "
-	"[--inner | --left | --anti] [--select field[,...]] [--prefix p] "
+	"[-qv] [-b brokers] (-T table | --with file --within d) "
+	"--on field[=tfield][,...] [--inner | --left | --anti] "
+	"[--select field[,...]] [--prefix p] "
 	"[--as-of field [--table-time field]] [file ...]",
 	"Join a stream of NDJSON records with a table.",
 	opts,
@@ -130,6 +141,9 @@ struct conf {
 	struct tide_kconf kc;
 	int nowait;
 	int64_t mdtimeout;
+	const char *with;		/* interval join */
+	int64_t within, delay;
+	const char *timefield, *latefile;
 };
 
 /* What the loaded table means for output: the fields' "name": texts, the
@@ -1000,7 +1014,7 @@ parse_options(int argc, char **argv)
 	struct tide_kconf_err kerr;
 	char *tkeys[TIDE_TABLE_MAXKEYS];
 	const char *arg;
-	int c, i, kinds = 0;
+	int c, i, kinds = 0, withinset = 0;
 
 	conf.tol = -1;
 	conf.maxrec = TIDE_MAX_RECORD;
@@ -1119,6 +1133,26 @@ parse_options(int argc, char **argv)
 				tide_usage_error("option '-d': bad contexts '%s'",
 				    arg);
 			break;
+		case OPT_WITH:
+			conf.with = arg;
+			break;
+		case OPT_WITHIN:
+			conf.within = tide_arg_dur_ms("--within", arg);
+			if (conf.within < 0)
+				tide_usage_error("option '--within': negative");
+			withinset = 1;
+			break;
+		case OPT_TIME:
+			conf.timefield = arg;
+			break;
+		case OPT_DELAY:
+			conf.delay = tide_arg_dur_ms("--delay", arg);
+			if (conf.delay < 0)
+				tide_usage_error("option '--delay': negative");
+			break;
+		case OPT_LATEFILE:
+			conf.latefile = arg;
+			break;
 		case OPT_MDTIMEOUT:
 			conf.mdtimeout = tide_arg_dur_ms("--metadata-timeout", arg);
 			if (conf.mdtimeout <= 0 || conf.mdtimeout > 3600000)
@@ -1134,6 +1168,35 @@ parse_options(int argc, char **argv)
 			break;
 		}
 	}
+	if (conf.with) {
+		if (conf.table)
+			tide_usage_error("options '-T' and '--with' exclude each "
+			    "other");
+		if (conf.within < 0 || !withinset)
+			tide_usage_error("option '--with' needs '--within'");
+		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
+		    conf.nowait)
+			tide_usage_error("options '--as-of', '--table-time', "
+			    "'--watch', '--table-key' and '--no-wait' are for "
+			    "table joins");
+		if (conf.nkeys == 0)
+			tide_usage_error("option '--on' is required");
+		if (kinds & (kinds - 1))
+			tide_usage_error("options '--inner', '--left' and "
+			    "'--anti' exclude each other");
+		if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
+			tide_usage_error("options '--default' and '--miss-field' "
+			    "need '--left'");
+		if (strncmp(conf.with, "kafka:", 6) == 0)
+			tide_usage_error("option '--with': Kafka streams are not "
+			    "supported yet");
+		if (conf.timefield == NULL)
+			conf.timefield = "ts";
+		return;
+	}
+	if (withinset || conf.timefield || conf.delay || conf.latefile)
+		tide_usage_error("options '--within', '--time', '--delay' and "
+		    "'--late-file' need '--with'");
 	if (conf.table == NULL)
 		tide_usage_error("option '-T' is required");
 	if (conf.nkeys == 0)
@@ -1322,6 +1385,561 @@ badrec:
 	return status;
 }
 
+/*
+ * Interval join of two streams (--with FILE --within D): the records of the
+ * operands (the left stream) and of FILE (the right stream) are merged by
+ * event time (--time; the left first on a tie; within a stream, in its own
+ * order) and fed to a struct tide_ijoin.  The watermark is the smaller of
+ * the two streams' greatest event times (a stream at its end no longer
+ * holds it back), less --delay.  A record older than the watermark is late:
+ * some records it could have joined may be gone, so it is counted,
+ * reported and kept in --late-file, not joined.  A left record without a
+ * match is written (--left, --anti) when the watermark passes its time
+ * plus D: then no partner can come any more.
+ */
+struct isrc {
+	char **paths;
+	int npaths, idx, side, open, eof;
+	const char *path;
+	struct tide_rin in;
+	struct tide_zr z;
+	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
+	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
+	struct tide_buf key;
+	/* The head record, valid until the next isrc_next(). */
+	int have, nokey;
+	const char *line;
+	size_t len;
+	uint64_t lineno;
+	int64_t ts, maxts;
+};
+
+struct ictx {
+	struct tide_wout *out;
+	struct tide_buf ob, nb;
+	struct tide_buf missfrag;	/* "a":null,... for --select on a miss */
+	struct tide_path sel[TIDE_TABLE_MAXCOLS];
+	const struct isrc *cur;		/* the record being added */
+	FILE *late;
+	int status;
+	uint64_t pairs, unmatched, late_n;
+};
+
+static void
+isrc_init(struct isrc *s, int side, char **paths, int npaths)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->side = side;
+	s->paths = paths;
+	s->npaths = npaths;
+	s->maxts = INT64_MIN;
+	tide_buf_init(&s->key, conf.maxrec);
+	for (i = 0; i < conf.nkeys; i++)
+		if (tide_path_parse(&s->kpath[i], side ? conf.tkey[i] :
+		    conf.skey[i]) < 0)
+			tide_usage_error("option '--on': bad field name '%s'",
+			    side ? conf.tkey[i] : conf.skey[i]);
+	if (tide_path_parse(&s->kpath[conf.nkeys], conf.timefield) < 0)
+		tide_usage_error("option '--time': bad field name '%s'",
+		    conf.timefield);
+}
+
+static void
+isrc_release(struct isrc *s)
+{
+	int i;
+
+	if (s->open) {
+		tide_rin_release(&s->in);
+		if (strcmp(s->path, "-") != 0)
+			tide_zr_close(&s->z);
+	}
+	for (i = 0; i <= conf.nkeys; i++)
+		tide_path_release(&s->kpath[i]);
+	tide_buf_release(&s->key);
+}
+
+/* The next good record into s's head: 1, 0 at the end, or an exit status
+ * (negated) to stop with. */
+static int
+isrc_next(struct isrc *s)
+{
+	struct tide_json_err jerr;
+	enum tide_json_type type;
+	char why[256];
+	int r, i;
+
+	s->have = 0;
+	for (;;) {
+		if (stopping)
+			return 0;
+		if (!s->open) {
+			if (s->idx == s->npaths) {
+				s->eof = 1;
+				return 0;
+			}
+			s->path = s->paths[s->idx++];
+			if (strcmp(s->path, "-") == 0)
+				tide_rin_init(&s->in, 0, conf.maxrec);
+			else {
+				memset(&s->z, 0, sizeof(s->z));
+				if ((r = tide_zr_open(&s->z, s->path)) < 0) {
+					tide_warn("cannot open '%s': %s", s->path,
+					    r == TIDE_EIO ? strerror(s->z.errnum) :
+					    "not a valid zstd file");
+					tide_zr_close(&s->z);
+					return -(r == TIDE_EIO ? TIDE_EX_IOERR :
+					    TIDE_EX_DATAERR);
+				}
+				tide_rin_init_fn(&s->in, tide_zr_read, &s->z,
+				    conf.maxrec);
+			}
+			s->open = 1;
+		}
+		r = tide_rin_next(&s->in, &s->line, &s->len, -1);
+		if (r == TIDE_EOF) {
+			tide_rin_release(&s->in);
+			if (strcmp(s->path, "-") != 0)
+				tide_zr_close(&s->z);
+			s->open = 0;
+			continue;
+		}
+		if (r == TIDE_EINTR || r == TIDE_EAGAIN)
+			continue;
+		if (r == TIDE_EIO) {
+			tide_warn("%s: read error: %s", s->path, strerror(errno));
+			return -TIDE_EX_IOERR;
+		}
+		if (r == TIDE_EFORMAT) {
+			tide_warn("%s: not a valid zstd file", s->path);
+			return -TIDE_EX_DATAERR;
+		}
+		st.in++;
+		s->lineno = s->in.lineno;
+		if (r == TIDE_ETOOBIG) {
+			snprintf(why, sizeof(why), "record longer than %zu bytes",
+			    conf.maxrec);
+			s->len = 0;
+			goto bad;
+		}
+		if (tide_json_check(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
+		    &jerr) < 0) {
+			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
+			    jerr.reason, jerr.offset + 1);
+			goto bad;
+		}
+		if (type != TIDE_JSON_OBJECT) {
+			snprintf(why, sizeof(why), "not a JSON object");
+			goto bad;
+		}
+		tide_json_get_many(s->line, s->len, s->kpath, conf.nkeys + 1,
+		    s->vals);
+		if (s->vals[conf.nkeys].type == TIDE_JSON_NONE ||
+		    s->vals[conf.nkeys].type == TIDE_JSON_NULL) {
+			snprintf(why, sizeof(why), "time field '%s' is missing",
+			    conf.timefield);
+			goto bad;
+		}
+		if (tide_time_from_json(&s->vals[conf.nkeys], conf.unit,
+		    &s->ts) < 0) {
+			snprintf(why, sizeof(why), "field '%s' is not a time: %.*s",
+			    conf.timefield, (int)(s->vals[conf.nkeys].len > 64 ?
+			    64 : s->vals[conf.nkeys].len), s->vals[conf.nkeys].p);
+			goto bad;
+		}
+		s->nokey = 0;
+		if ((r = tide_table_key(&s->key, s->vals, conf.nkeys)) < 0) {
+			for (i = 0; i < conf.nkeys - 1; i++)
+				if (s->vals[i].type == TIDE_JSON_NONE ||
+				    s->vals[i].type == TIDE_JSON_NULL ||
+				    s->vals[i].type == TIDE_JSON_OBJECT ||
+				    s->vals[i].type == TIDE_JSON_ARRAY)
+					break;
+			if (r == TIDE_ENOENT && s->side == 0 &&
+			    conf.kind == JOIN_LEFT)
+				s->nokey = 1;
+			else {
+				snprintf(why, sizeof(why), "key field '%s' is %s",
+				    s->side ? conf.tkey[i] : conf.skey[i],
+				    r != TIDE_ENOENT ? "an object or array" :
+				    s->vals[i].type == TIDE_JSON_NULL ? "null" :
+				    "missing");
+				goto bad;
+			}
+		}
+		s->have = 1;
+		return 1;
+bad:
+		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
+		    s->len, "%s", why)) != 0)
+			return -r;
+	}
+}
+
+/* The right record's fields to append: (name, value) into nb as
+ * "name":value pairs separated by commas; names unescaped in names[]. */
+static int
+ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
+    struct tide_buf *names)
+{
+	struct tide_json_val obj, name, val;
+	const char *line = tide_ijoin_rec_line(r);
+	size_t pos = 0, len = r->len;
+	int i, k, skip;
+
+	tide_buf_reset(nb);
+	tide_buf_reset(names);
+	if (conf.nsel) {
+		for (i = 0; i < conf.nsel; i++) {
+			const struct tide_path *p = &c->sel[i];
+
+			tide_json_get(line, len, p, &val);
+			if (nb->len)
+				tide_buf_addc(nb, ',');
+			tide_buf_reset(&c->nb);
+			if (conf.prefix)
+				tide_buf_adds(&c->nb, conf.prefix);
+			tide_buf_add(&c->nb, p->seg[p->nseg - 1].name,
+			    p->seg[p->nseg - 1].len);
+			tide_json_write_str(nb, c->nb.data, c->nb.len);
+			tide_buf_addc(nb, ':');
+			if (val.type == TIDE_JSON_NONE)
+				tide_buf_add(nb, "null", 4);
+			else
+				tide_buf_add(nb, val.p, val.len);
+			tide_buf_add(names, c->nb.data, c->nb.len);
+			tide_buf_addc(names, '\0');
+		}
+		return 0;
+	}
+	obj.type = TIDE_JSON_OBJECT;
+	obj.p = line;
+	obj.len = len;
+	while (obj.len && obj.p[0] != '{')
+		obj.p++, obj.len--;
+	while (obj.len && obj.p[obj.len - 1] != '}')
+		obj.len--;
+	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+		for (skip = 0, k = 0; k < conf.nkeys && !skip; k++)
+			skip = tide_json_str_eq(&name, conf.tkey[k],
+			    strlen(conf.tkey[k]));
+		if (skip)
+			continue;
+		tide_buf_reset(&c->nb);
+		if (conf.prefix)
+			tide_buf_adds(&c->nb, conf.prefix);
+		if (tide_json_str(&name, &c->nb) < 0)
+			continue;
+		if (nb->len)
+			tide_buf_addc(nb, ',');
+		tide_json_write_str(nb, c->nb.data, c->nb.len);
+		tide_buf_addc(nb, ':');
+		tide_buf_add(nb, val.p, val.len);
+		tide_buf_add(names, c->nb.data, c->nb.len);
+		tide_buf_addc(names, '\0');
+	}
+	return 0;
+}
+
+/* Write left record line[0..len) with the fragment frag appended (names
+ * in the NUL-separated list names[0..nlen)). */
+static int
+ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
+    size_t flen, const char *names, size_t nlen)
+{
+	struct tide_json_val obj, name, val;
+	struct tide_jobj o;
+	struct tide_buf *ob = &c->ob;
+	size_t pos = 0, q;
+	int collide = 0, drop;
+
+	obj.type = TIDE_JSON_OBJECT;
+	obj.p = line;
+	obj.len = len;
+	while (obj.len && obj.p[0] != '{')
+		obj.p++, obj.len--;
+	while (obj.len && obj.p[obj.len - 1] != '}')
+		obj.len--;
+	if (nlen) {
+		while (!collide && tide_json_obj_next(&obj, &pos, &name, &val))
+			for (q = 0; q < nlen && !collide; q += strlen(names + q) + 1)
+				collide = tide_json_str_eq(&name, names + q,
+				    strlen(names + q));
+		pos = 0;
+	}
+	if (collide && !conf.overwrite) {
+		const struct isrc *s = c->cur;
+
+		for (q = 0; q < nlen; q += strlen(names + q) + 1) {
+			struct tide_json_val v2;
+			struct tide_path p;
+
+			path_name(&p, names + q);
+			tide_json_get(line, len, &p, &v2);
+			tide_path_release(&p);
+			if (v2.type != TIDE_JSON_NONE)
+				break;
+		}
+		return tide_bad_record(&bad, s->path, s->lineno, s->line, s->len,
+		    "field '%s' is also a field of the other stream "
+		    "(--overwrite replaces it)", names + q);
+	}
+	tide_buf_reset(ob);
+	if (collide) {
+		tide_jobj_begin(&o, ob);
+		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+			for (drop = 0, q = 0; q < nlen && !drop;
+			    q += strlen(names + q) + 1)
+				drop = tide_json_str_eq(&name, names + q,
+				    strlen(names + q));
+			if (drop)
+				continue;
+			if (!o.empty)
+				tide_buf_addc(ob, ',');
+			o.empty = 0;
+			tide_buf_add(ob, name.p, name.len);
+			tide_buf_addc(ob, ':');
+			tide_buf_add(ob, val.p, val.len);
+		}
+	} else if (tide_jobj_append(&o, ob, line, len) < 0)
+		goto toobig;
+	if (flen) {
+		if (!o.empty)
+			tide_buf_addc(ob, ',');
+		o.empty = 0;
+		tide_buf_add(ob, frag, flen);
+	}
+	if (tide_jobj_end(&o) < 0)
+		goto toobig;
+	st.out++;
+	return tide_wout_rec(c->out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
+toobig:
+	return tide_bad_record(&bad, c->cur->path, c->cur->lineno, "", 0,
+	    "joined record longer than %zu bytes", ob->max);
+}
+
+static int
+ij_match(void *ctx, const struct tide_ijoin_rec *l, const struct tide_ijoin_rec *r)
+{
+	struct ictx *c = ctx;
+	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
+	int ret;
+
+	c->pairs++;
+	st.matched++;
+	if (conf.kind == JOIN_ANTI)
+		return 0;
+	ij_fields(c, r, &frag, &names);
+	if (conf.missfield) {
+		if (frag.len)
+			tide_buf_addc(&frag, ',');
+		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
+		tide_buf_adds(&frag, ":null");
+		tide_buf_adds(&names, conf.missfield);
+		tide_buf_addc(&names, '\0');
+	}
+	ret = ij_write(c, tide_ijoin_rec_line(l), l->len, frag.data, frag.len,
+	    names.data, names.len);
+	tide_buf_release(&frag);
+	tide_buf_release(&names);
+	return ret;
+}
+
+/* A left record without a match, written once its interval has closed. */
+static int
+ij_miss(struct ictx *c, const char *line, size_t len, const char *reason)
+{
+	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
+	int i, ret;
+
+	c->unmatched++;
+	st.missed++;
+	if (conf.kind == JOIN_INNER)
+		return 0;
+	if (conf.kind == JOIN_ANTI) {
+		st.out++;
+		return tide_wout_rec(c->out, line, len) < 0 ? TIDE_EX_IOERR : 0;
+	}
+	tide_buf_add(&frag, c->missfrag.data, c->missfrag.len);
+	for (i = 0; i < conf.nsel; i++) {
+		const struct tide_path *p = &c->sel[i];
+
+		if (conf.prefix)
+			tide_buf_adds(&names, conf.prefix);
+		tide_buf_add(&names, p->seg[p->nseg - 1].name,
+		    p->seg[p->nseg - 1].len);
+		tide_buf_addc(&names, '\0');
+	}
+	if (conf.missfield) {
+		if (frag.len)
+			tide_buf_addc(&frag, ',');
+		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
+		tide_buf_addc(&frag, ':');
+		tide_buf_addc(&frag, '"');
+		tide_buf_adds(&frag, reason);
+		tide_buf_addc(&frag, '"');
+		tide_buf_adds(&names, conf.missfield);
+		tide_buf_addc(&names, '\0');
+	}
+	ret = ij_write(c, line, len, frag.data, frag.len, names.data, names.len);
+	tide_buf_release(&frag);
+	tide_buf_release(&names);
+	return ret;
+}
+
+static int
+ij_expire(void *ctx, const struct tide_ijoin_rec *r)
+{
+	if (r->side != TIDE_IJOIN_LEFT || r->matched)
+		return 0;
+	return ij_miss(ctx, tide_ijoin_rec_line(r), r->len, "no_match");
+}
+
+static int64_t
+ij_watermark(const struct isrc *l, const struct isrc *r)
+{
+	int64_t a = l->eof ? INT64_MAX : l->maxts;
+	int64_t b = r->eof ? INT64_MAX : r->maxts;
+	int64_t m = a < b ? a : b;
+
+	if (m == INT64_MAX || m == INT64_MIN)
+		return m;
+	return m < INT64_MIN + conf.delay ? INT64_MIN : m - conf.delay;
+}
+
+static int
+run_interval(char **operands, int noperands, struct tide_wout *out)
+{
+	static char *stdin_path[] = { "-" };
+	struct isrc ls, rs, *s;
+	struct tide_ijoin ij;
+	struct ictx c;
+	int64_t wm = INT64_MIN, nwm;
+	int i, k, r, status = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	tide_buf_init(&c.ob, conf.maxrec + (1u << 20));
+	tide_buf_init(&c.nb, TIDE_BUF_NOMAX);
+	tide_buf_init(&c.missfrag, TIDE_BUF_NOMAX);
+	for (i = 0; i < conf.nsel; i++) {
+		const struct tide_path *p = &c.sel[i];
+
+		if (tide_path_parse(&c.sel[i], conf.sel[i]) < 0)
+			tide_usage_error("option '--select': bad field name '%s'",
+			    conf.sel[i]);
+		tide_buf_reset(&c.nb);
+		if (conf.prefix)
+			tide_buf_adds(&c.nb, conf.prefix);
+		tide_buf_add(&c.nb, p->seg[p->nseg - 1].name,
+		    p->seg[p->nseg - 1].len);
+		if (i)
+			tide_buf_addc(&c.missfrag, ',');
+		tide_json_write_str(&c.missfrag, c.nb.data, c.nb.len);
+		tide_buf_addc(&c.missfrag, ':');
+		for (k = conf.ndef - 1; k >= 0; k--)
+			if (strcmp(conf.defname[k], tide_buf_cstr(&c.nb) +
+			    (conf.prefix ? strlen(conf.prefix) : 0)) == 0)
+				break;
+		tide_buf_adds(&c.missfrag, k >= 0 ? conf.defval[k] : "null");
+	}
+	for (k = 0; k < conf.ndef; k++) {
+		for (i = 0; i < conf.nsel; i++)
+			if (strcmp(conf.defname[k], c.sel[i].seg[c.sel[i].nseg -
+			    1].name) == 0)
+				break;
+		if (i == conf.nsel)
+			tide_usage_error("option '--default': '%s' is not a "
+			    "--select field", conf.defname[k]);
+	}
+	if (conf.latefile && (c.late = fopen(conf.latefile, "a")) == NULL)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
+		    strerror(errno));
+	if (noperands == 0) {
+		operands = stdin_path;
+		noperands = 1;
+	}
+	isrc_init(&ls, TIDE_IJOIN_LEFT, operands, noperands);
+	isrc_init(&rs, TIDE_IJOIN_RIGHT, (char **)&conf.with, 1);
+	tide_ijoin_init(&ij, conf.within);
+	while (!stopping && status == 0) {
+		if (!ls.have && !ls.eof && (r = isrc_next(&ls)) < 0) {
+			status = -r;
+			break;
+		}
+		if (!rs.have && !rs.eof && (r = isrc_next(&rs)) < 0) {
+			status = -r;
+			break;
+		}
+		if (!ls.have && !rs.have)
+			break;
+		s = ls.have && (!rs.have || ls.ts <= rs.ts) ? &ls : &rs;
+		s->have = 0;
+		c.cur = s;
+		if (s->ts < wm) {
+			c.late_n++;
+			if (c.late_n <= TIDE_BAD_SHOWN)
+				tide_warn("%s: line %llu: late record (time %lld "
+				    "is behind the watermark %lld), not joined",
+				    s->path, (unsigned long long)s->lineno,
+				    (long long)s->ts, (long long)wm);
+			if (c.late_n == TIDE_BAD_SHOWN)
+				tide_warn("further late records are counted, "
+				    "not shown");
+			if (c.late && (fwrite(s->line, 1, s->len, c.late) !=
+			    s->len || putc('\n', c.late) == EOF))
+				tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+				    conf.latefile, strerror(errno));
+			continue;
+		}
+		if (s->ts > s->maxts)
+			s->maxts = s->ts;
+		if (s->nokey)
+			status = ij_miss(&c, s->line, s->len, "no_key");
+		else
+			status = tide_ijoin_add(&ij, s->side, s->key.data,
+			    s->key.len, s->ts, s->line, s->len, ij_match, &c);
+		if (status)
+			break;
+		/* Join first, then advance: a record meets its partners
+		 * before the watermark it moves can expire them. */
+		nwm = ij_watermark(&ls, &rs);
+		if (nwm > wm) {
+			wm = nwm;
+			status = tide_ijoin_advance(&ij, wm, ij_expire, &c);
+		}
+		if (dumpstats) {
+			dumpstats = 0;
+			print_stats();
+		}
+	}
+	/* At the end of both streams every interval has closed. */
+	if (status == 0 && !stopping)
+		status = tide_ijoin_advance(&ij, INT64_MAX, ij_expire, &c);
+	if (conf.stats)
+		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
+		    "%llu late records; state peak %zu records",
+		    (unsigned long long)c.pairs, (unsigned long long)c.unmatched,
+		    (unsigned long long)c.late_n, ij.peak);
+	if (c.late_n > TIDE_BAD_SHOWN)
+		tide_warn("%llu late records", (unsigned long long)c.late_n);
+	if (c.late && fclose(c.late) != 0 && status == 0) {
+		tide_warn("cannot write '%s': %s", conf.latefile, strerror(errno));
+		status = TIDE_EX_IOERR;
+	}
+	tide_ijoin_release(&ij);
+	isrc_release(&ls);
+	isrc_release(&rs);
+	for (i = 0; i < conf.nsel; i++)
+		tide_path_release(&c.sel[i]);
+	tide_buf_release(&c.ob);
+	tide_buf_release(&c.nb);
+	tide_buf_release(&c.missfrag);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1351,6 +1969,13 @@ main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (conf.with) {
+		tide_wout_init(&out, 1);
+		i = tide_opt_index();
+		status = run_interval(argv + i, argc - i, &out);
+		memset(&pl, 0, sizeof(pl));
+		goto done;
+	}
 	if (conf.topic) {
 		table = ktable_table();
 		ktable_start();
@@ -1376,6 +2001,7 @@ main(int argc, char **argv)
 		status = run_input(&pl, "-", &out, &w);
 	for (; i < argc && status == 0 && !stopping; i++)
 		status = run_input(&pl, argv[i], &out, &w);
+done:
 	r = tide_wout_flush(&out);
 	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
 		status = 0;	/* the reader went away, as with head */
@@ -1393,8 +2019,10 @@ main(int argc, char **argv)
 		status = r;
 	tide_wout_release(&out);
 	plan_release(&pl);
-	tide_table_release(table);
-	free(table);
+	if (table) {
+		tide_table_release(table);
+		free(table);
+	}
 	tide_kconf_release(&conf.kc);
 	return status;
 }

@@ -509,6 +509,280 @@ EOF
 t_stderr_has "reload failed, keeping the old table"
 t_stderr_has "reloads 0 (failed 1)"
 
+# --- interval join of two streams (--with, --within) ------------------------------
+
+cat >"$D/orders.ndjson" <<'EOF'
+{"ts":1000,"order":"o1","amt":5}
+{"ts":2000,"order":"o2","amt":7}
+{"ts":3000,"order":"o3","amt":9}
+{"ts":9000,"order":"o4","amt":1}
+{"ts":9100,"amt":2}
+EOF
+cat >"$D/pay.ndjson" <<'EOF'
+{"ts":1500,"order":"o1","paid":5}
+{"ts":2600,"order":"o1","paid":1}
+{"ts":3500,"order":"o3","paid":9}
+{"ts":9500,"order":"o4","paid":1}
+{"ts":9600,"order":"o4","paid":2}
+EOF
+T_IN=/dev/null
+t_run "interval join: inner, all fields of the other stream, prefixed" \
+	tide-join --with "$D/pay.ndjson" --within 1s --on order --prefix p_ \
+	--time-unit ms "$D/orders.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"o1","amt":5,"p_ts":1500,"p_paid":5}
+{"ts":3000,"order":"o3","amt":9,"p_ts":3500,"p_paid":9}
+{"ts":9000,"order":"o4","amt":1,"p_ts":9500,"p_paid":1}
+{"ts":9000,"order":"o4","amt":1,"p_ts":9600,"p_paid":2}
+EOF
+t_stderr_has "orders.ndjson: line 5: key field 'order' is missing"
+
+t_run "interval join: --left waits for the interval to close; no_key at once" \
+	tide-join --with "$D/pay.ndjson" --within 500ms --on order --select paid \
+	--left --default paid=0 --miss-field why --time-unit ms "$D/orders.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"o1","amt":5,"paid":5,"why":null}
+{"ts":2000,"order":"o2","amt":7,"paid":0,"why":"no_match"}
+{"ts":3000,"order":"o3","amt":9,"paid":9,"why":null}
+{"ts":9100,"amt":2,"paid":0,"why":"no_key"}
+{"ts":9000,"order":"o4","amt":1,"paid":1,"why":null}
+EOF
+
+T_IN=$D/orders.ndjson
+t_run "interval join: --anti, left stream on stdin, --time" \
+	sh -c "sed 's/\"ts\"/\"at\"/' '$D/pay.ndjson' >'$D/payat.ndjson' &&
+	sed 's/\"ts\"/\"at\"/' | tide-join --with '$D/payat.ndjson' --within 1s --on order \
+	--anti --time at --time-unit ms --delay 0s"
+t_status 0
+t_stdout <<'EOF'
+{"at":2000,"order":"o2","amt":7}
+EOF
+T_IN=/dev/null
+
+t_run "interval join: the same key on both sides, renamed with --on" \
+	sh -c "sed 's/order/oid/' '$D/pay.ndjson' >'$D/pay2.ndjson' &&
+	tide-join --with '$D/pay2.ndjson' --within 100ms --on order=oid --select paid \
+	--time-unit ms '$D/orders.ndjson'"
+t_status 0
+t_stdout <<'EOF'
+EOF
+
+printf '{"ts":1000,"order":"o1"}\n{"ts":1200,"order":"o1","amt":1}\n' >"$D/coll.ndjson"
+t_run "interval join: a field-name collision is bad input" \
+	tide-join --with "$D/coll.ndjson" --within 1s --on order --time-unit ms \
+	"$D/orders.ndjson"
+t_status 0
+t_stdout <<'EOF'
+EOF
+t_stderr_has "coll.ndjson: line 1: field 'ts' is also a field of the other stream (--overwrite replaces it)"
+t_stderr_has "coll.ndjson: line 2: field 'ts' is also a field of the other stream"
+t_run "interval join: --overwrite takes the other stream's field" \
+	tide-join --with "$D/coll.ndjson" --within 1s --on order --time-unit ms \
+	--overwrite --select amt "$D/orders.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"o1","amt":null}
+{"ts":1000,"order":"o1","amt":1}
+EOF
+
+printf '{"ts":1000,"order":"o1"}\nnot json\n{"order":"o1"}\n{"ts":"noon","order":"o1"}\n{"ts":1100,"order":{}}\n' >"$D/badpay.ndjson"
+t_run "interval join: bad records of the other stream, with its name and line" \
+	tide-join --with "$D/badpay.ndjson" --within 1s --on order --select ts \
+	--prefix p_ --time-unit ms "$D/orders.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"o1","amt":5,"p_ts":1000}
+EOF
+t_stderr_has "badpay.ndjson: line 2: not valid JSON"
+t_stderr_has "badpay.ndjson: line 3: time field 'ts' is missing"
+t_stderr_has "badpay.ndjson: line 4: field 'ts' is not a time: \"noon\""
+t_stderr_has "badpay.ndjson: line 5: key field 'order' is an object or array"
+t_run "interval join: --strict stops at the first bad record" \
+	tide-join --with "$D/badpay.ndjson" --within 1s --on order --strict \
+	--time-unit ms "$D/orders.ndjson"
+t_status 65
+
+printf '{"ts":5000,"order":"o9"}\n{"ts":1000,"order":"o1"}\n{"ts":4990,"order":"o3"}\n' >"$D/latepay.ndjson"
+printf '{"ts":5000,"order":"o9"}\n{"ts":6000,"order":"o6"}\n{"ts":1000,"order":"o1"}\n' >"$D/lateord.ndjson"
+t_run "interval join: late records are reported, kept in --late-file, not joined" \
+	tide-join --with "$D/latepay.ndjson" --within 10ms --on order --select ts \
+	--prefix p_ --left --time-unit ms --late-file "$D/late.out" --stats \
+	"$D/lateord.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":5000,"order":"o9","p_ts":5000}
+{"ts":6000,"order":"o6","p_ts":null}
+EOF
+t_stderr_has "latepay.ndjson: line 2: late record (time 1000 is behind the watermark 5000), not joined"
+t_stderr_has "latepay.ndjson: line 3: late record (time 4990 is behind the watermark 5000), not joined"
+t_stderr_has "lateord.ndjson: line 3: late record (time 1000 is behind the watermark 6000), not joined"
+t_stderr_has "interval join: 1 pairs, 1 unmatched left records, 3 late records"
+cat >"$D/late.exp" <<'EOF'
+{"ts":1000,"order":"o1"}
+{"ts":4990,"order":"o3"}
+{"ts":1000,"order":"o1"}
+EOF
+t_ok "late records in --late-file" cmp "$D/late.exp" "$D/late.out"
+
+# Against a brute-force oracle (python3): random orders and payments with
+# jitter and late records, for each join kind, with and without --delay.
+cat >"$D/igen.py" <<'EOF'
+# Orders and payments with jitter and a few late records: seed, n, file names.
+import json, random, sys
+rnd = random.Random(int(sys.argv[1]))
+n = int(sys.argv[2])
+for name, f in (("o", sys.argv[3]), ("p", sys.argv[4])):
+    t = 0
+    with open(f, "w") as fp:
+        for k in range(n):
+            t += rnd.randint(0, 20)
+            ts = t + rnd.randint(-15, 15)
+            if rnd.random() < 0.04:
+                ts -= rnd.randint(60, 300)      # late
+            rec = {"ts": ts, "order": "k%d" % rnd.randint(0, 7)}
+            if name == "o":
+                rec["amt"] = rnd.randint(1, 99)
+            else:
+                rec["paid"] = rnd.randint(1, 99)
+            fp.write(json.dumps(rec, separators=(",", ":")) + "\n")
+EOF
+cat >"$D/ioracle.py" <<'EOF'
+# Brute-force interval join oracle: merge by time (left first on ties),
+# watermark = min of the streams' greatest times (a finished stream does not
+# count) - delay, a record older than the watermark is late, pairs against
+# every earlier non-late record of the other side, unmatched left records
+# written when the watermark passes ts + D, in (ts, arrival) order.
+import json, sys
+lf, rf, D, delay, kind, late_out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+L = [l.rstrip("\n") for l in open(lf)]
+R = [l.rstrip("\n") for l in open(rf)]
+INF = float("inf")
+i = j = 0
+mx = [None, None]
+wm = -INF
+hist = []          # every non-late record: [side, ts, seq, key, line, matched]
+pending = []       # left records not yet expired
+out, late = [], []
+seq = 0
+def fields(rline):
+    r = json.loads(rline)
+    return ',"p_paid":' + json.dumps(r.get("paid"))
+def emit_pair(lline, rline):
+    if kind == "anti":
+        return
+    s = lline[:-1] + fields(rline)
+    if kind == "left":
+        s += ',"why":null'
+    out.append(s + "}")
+def expire(upto):
+    global pending
+    keep = []
+    for e in sorted(pending, key=lambda e: (e[1], e[2])):
+        if upto == INF or e[1] + D < upto:
+            if not e[5]:
+                if kind == "left":
+                    out.append(e[4][:-1] + ',"p_paid":null,"why":"no_match"}')
+                elif kind == "anti":
+                    out.append(e[4])
+        else:
+            keep.append(e)
+    pending = sorted(keep, key=lambda e: e[2])
+while i < len(L) or j < len(R):
+    eof = [i >= len(L), j >= len(R)]
+    if not eof[0] and (eof[1] or json.loads(L[i])["ts"] <= json.loads(R[j])["ts"]):
+        side, line = 0, L[i]; i += 1
+    else:
+        side, line = 1, R[j]; j += 1
+    x = json.loads(line)
+    ts, key = x["ts"], x["order"]
+    if ts < wm:
+        late.append(line)
+        continue
+    mx[side] = ts if mx[side] is None else max(mx[side], ts)
+    e = [side, ts, seq, key, line, False]
+    seq += 1
+    for p in hist:
+        if p[0] != side and p[3] == key and abs(p[1] - ts) <= D:
+            p[5] = e[5] = True
+            if side == 0:
+                emit_pair(line, p[4])
+            else:
+                emit_pair(p[4], line)
+    hist.append(e)
+    if side == 0:
+        pending.append(e)
+    a = [INF if eof[k] else (mx[k] if mx[k] is not None else -INF) for k in (0, 1)]
+    m = min(a)
+    nwm = m if m in (INF, -INF) else m - delay
+    if nwm > wm:
+        wm = nwm
+        expire(wm)
+expire(INF)
+print("\n".join(out) + ("\n" if out else ""), end="")
+open(late_out, "w").write("".join(l + "\n" for l in late))
+EOF
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+# No left record is written as unmatched and also with a match.
+nodup() {
+	grep '"why":"no_match"' "$1" | sed 's/,"p_paid.*//' | sort >"$D/miss"
+	grep '"why":null' "$1" | sed 's/,"p_paid.*//' | sort -u >"$D/hit"
+	test -s "$D/miss" && test -s "$D/hit" && ! comm -12 "$D/miss" "$D/hit" | grep -q .
+}
+for seed in 1 2; do
+	"$PY" "$D/igen.py" "$seed" 400 "$D/o.nd" "$D/p.nd"
+	for kind in inner left anti; do
+		for delay in 0 25; do
+			extra=
+			[ "$kind" = left ] && extra="--miss-field why"
+			"$PY" "$D/ioracle.py" "$D/o.nd" "$D/p.nd" 40 "$delay" "$kind" \
+				"$D/late.exp" >"$D/oracle.out"
+			rm -f "$D/late.got"
+			t_run "interval join vs oracle: seed $seed --$kind --delay ${delay}ms" \
+				tide-join --with "$D/p.nd" --within 40ms --delay "${delay}ms" \
+				--on order --select paid --prefix p_ "--$kind" $extra \
+				--time-unit ms --late-file "$D/late.got" --stats "$D/o.nd"
+			t_status 0
+			t_stdout_file "$D/oracle.out"
+			[ "$kind" = left ] && [ "$delay" = 0 ] && cp "$T_OUT" "$D/left.out"
+			t_ok "oracle: seed $seed --$kind --delay $delay: late records" \
+				cmp "$D/late.exp" "$D/late.got"
+			peak=$(sed -n 's/.*state peak \([0-9]*\) records.*/\1/p' "$T_ERR")
+			t_ok "oracle: seed $seed --$kind --delay $delay: state stays bounded ($peak of 800)" \
+				test "${peak:-999}" -lt 100
+		done
+	done
+	t_ok "oracle: seed $seed: at least 20 late records exercised" \
+		test "$(wc -l <"$D/late.exp")" -ge 20
+	t_ok "oracle: seed $seed --left: no record both unmatched and matched" \
+		nodup "$D/left.out"
+done
+
+t_run "--with needs --within" tide-join --with "$D/pay.ndjson" --on order
+t_status 64
+t_stderr_has "option '--with' needs '--within'"
+t_run "--with excludes -T" tide-join --with "$D/pay.ndjson" --within 1s -T "$D/cust.csv" --on order
+t_status 64
+t_stderr_has "options '-T' and '--with' exclude each other"
+t_run "--within needs --with" tide-join -T "$D/cust.csv" --on account --within 1s
+t_status 64
+t_stderr_has "need '--with'"
+t_run "--as-of is for table joins" tide-join --with "$D/pay.ndjson" --within 1s --on order --as-of ts
+t_status 64
+t_stderr_has "are for table joins"
+t_run "--within must be a duration" tide-join --with "$D/pay.ndjson" --within soon --on order
+t_status 64
+t_stderr_has "--within"
+t_run "--default must name a --select field" tide-join --with "$D/pay.ndjson" --within 1s \
+	--on order --left --select paid --default amt=1
+t_status 64
+t_stderr_has "option '--default': 'amt' is not a --select field"
+t_run "--with a missing file" tide-join --with "$D/nope.ndjson" --within 1s --on order "$D/orders.ndjson"
+t_status 74
+t_stderr_has "cannot open"
+
 # --- the man page's EXAMPLES run -------------------------------------------------------------
 
 if [ -f "$T_ROOT/man/tide-join.1" ] && command -v tide-gen >/dev/null 2>&1; then
@@ -543,7 +817,7 @@ if [ -f "$T_ROOT/man/tide-join.1" ] && command -v tide-gen >/dev/null 2>&1; then
 			grep -q '^{"ts":' "$D/ex/out" ;;
 		esac
 	done <"$D/ex/cmds"
-	t_ok "man page has 6 runnable EXAMPLES" test "$n" -eq 6
+	t_ok "man page has 10 runnable EXAMPLES" test "$n" -eq 10
 	t_ok "as-of EXAMPLE joins versions" grep -q '"valid_from":1793' "$D/ex/out"
 fi
 
