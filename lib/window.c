@@ -27,19 +27,25 @@ struct over {
 	int64_t maxt;
 };
 
+/* Key bytes up to this long live in struct wkey itself: no allocation per
+ * key and no second cache miss to compare them. */
+#define KINLINE 24
+
 struct wkey {
-	char *p;
+	char *p;		/* key bytes when longer than KINLINE */
+	uint64_t hash;
+	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
 	uint32_t len;
 	uint32_t gen;		/* bumped on free: heap entries name a key by it */
 	uint32_t *st;		/* open states, sorted by start */
 	uint32_t nst, cap;
-	int64_t next_fire;	/* hop: end of the next window to fire */
-	int64_t last_fired;	/* hop */
+	int64_t last_fired;	/* tumble, hop: end of the last window fired */
 	int64_t expire;		/* over: when all its entries are dead */
 	struct over *ov;
 	uint32_t nextfree;
-	int used;
-	int idle;		/* no open state: freed by the next sweep */
+	unsigned char used;
+	unsigned char idle;	/* no open state: freed by the next sweep */
+	char ib[KINLINE];
 };
 
 struct wstate {
@@ -49,8 +55,16 @@ struct wstate {
 };
 
 struct wfire {
+	uint64_t pfx;
 	int64_t start, end;
 	uint32_t kid, idx;
+};
+
+/* Tumble and hop: the panes that start at one time. */
+struct wpane {
+	int64_t start;
+	uint32_t *idx;
+	uint32_t n, cap;
 };
 
 static int64_t
@@ -110,11 +124,14 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	w->emit = emit;
 	w->ctx = ctx;
 	w->wm = INT64_MIN;
+	w->fired_to = INT64_MIN;
 	w->freekey = NONE;
 	w->freest = NONE;
-	if (c->kind == TIDE_WIN_HOP)
+	if (c->kind == TIDE_WIN_TUMBLE) {
+		w->pane = c->size;
+		w->c.every = c->size;
+	} else if (c->kind == TIDE_WIN_HOP)
 		w->pane = tide_gcd64(c->size, c->every);
-	tide_htab_init(&w->keyidx, sizeof(uint32_t));
 	tide_heap_init(&w->heap);
 	w->scratch = tide_xcalloc(1, c->spec->size ? c->spec->size : 1);
 	tide_agg_init(c->spec, w->scratch);
@@ -147,14 +164,21 @@ tide_win_release(struct tide_win *w)
 			free(w->keys[i].st);
 			over_free(w->keys[i].ov);
 		}
+	for (i = 0; i < w->npanes; i++)
+		free(w->panes[i].idx);
+	for (i = 0; i < w->nspare; i++)
+		free(w->spare[i].idx);
 	tide_agg_clear(w->c.spec, w->scratch);
 	free(w->scratch);
 	free(w->vscratch);
 	free(w->keys);
+	free(w->kslot);
 	free(w->st);
 	free(w->blob);
 	free(w->fire);
-	tide_htab_release(&w->keyidx);
+	free(w->fire2);
+	free(w->panes);
+	free(w->spare);
 	tide_heap_release(&w->heap);
 	memset(w, 0, sizeof(*w));
 }
@@ -179,29 +203,127 @@ blob(struct tide_win *w, uint32_t idx)
 
 /* --- keys ------------------------------------------------------------- */
 
+/*
+ * The key index: open addressing over 8-byte slots, (hash >> 32) << 32 |
+ * (key id + 1), 0 for empty, load at most 1/2.  The key bytes are compared
+ * in struct wkey, which the caller needs next anyway, so a lookup costs
+ * about two cache misses.
+ */
+static const char *
+kbytes(const struct wkey *k)
+{
+	return k->len <= KINLINE ? k->ib : k->p;
+}
+
+static uint64_t
+key_pfx(const char *key, size_t klen)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (i < klen ? (unsigned char)key[i] : 0);
+	return v;
+}
+
+static uint32_t
+kidx_find(const struct tide_win *w, uint64_t hash, const char *key,
+    size_t klen, size_t *pos)
+{
+	uint64_t tag = hash >> 32 << 32;
+	size_t i, mask = w->kcap - 1;
+
+	if (w->kcap == 0) {
+		*pos = 0;
+		return NONE;
+	}
+	for (i = hash & mask;; i = (i + 1) & mask) {
+		uint64_t sl = w->kslot[i];
+		const struct wkey *k;
+
+		if (sl == 0) {
+			*pos = i;
+			return NONE;
+		}
+		if ((sl & 0xffffffff00000000ULL) != tag)
+			continue;
+		k = &w->keys[(uint32_t)sl - 1];
+		if (k->len == klen && memcmp(kbytes(k), key, klen) == 0) {
+			*pos = i;
+			return (uint32_t)sl - 1;
+		}
+	}
+}
+
+static void
+kidx_grow(struct tide_win *w)
+{
+	size_t cap = w->kcap ? 2 * w->kcap : 1024, i, j;
+	uint64_t *old = w->kslot;
+
+	w->kslot = tide_xcalloc(cap, sizeof(*w->kslot));
+	for (i = 0; i < w->kcap; i++) {
+		if (old[i] == 0)
+			continue;
+		j = w->keys[(uint32_t)old[i] - 1].hash & (cap - 1);
+		while (w->kslot[j])
+			j = (j + 1) & (cap - 1);
+		w->kslot[j] = old[i];
+	}
+	free(old);
+	w->kcap = cap;
+}
+
+static void
+kidx_del(struct tide_win *w, const struct wkey *k)
+{
+	size_t i, j, mask = w->kcap - 1;
+
+	if (kidx_find(w, k->hash, kbytes(k), k->len, &i) == NONE)
+		return;
+	w->kcount--;
+	/* Backward-shift deletion: no tombstones, so churn does not degrade
+	 * the table. */
+	for (j = (i + 1) & mask; w->kslot[j]; j = (j + 1) & mask) {
+		size_t home = w->keys[(uint32_t)w->kslot[j] - 1].hash & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			w->kslot[i] = w->kslot[j];
+			i = j;
+		}
+	}
+	w->kslot[i] = 0;
+}
+
 /* The key id of key, created when create is set: NONE when absent, or
  * NONE with *full set when the key limit stops a new one. */
 static uint32_t
 key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 {
-	uint32_t *slot = tide_htab_get(&w->keyidx, key, klen), kid;
+	uint64_t hash = tide_hash(key, klen);
+	uint32_t kid;
 	struct wkey *k;
+	size_t pos;
 
-	if (slot) {
-		k = &w->keys[*slot];
+	if ((kid = kidx_find(w, hash, key, klen, &pos)) != NONE) {
+		k = &w->keys[kid];
 		if (k->idle) {
 			if (!create)
 				return NONE;
 			k->idle = 0;
 			w->nidle--;
 		}
-		return *slot;
+		return kid;
 	}
 	if (!create)
 		return NONE;
 	if (w->c.max_keys && w->livekeys - w->nidle >= w->c.max_keys) {
 		*full = 1;
 		return NONE;
+	}
+	if ((w->kcount + 1) * 2 > w->kcap) {
+		kidx_grow(w);
+		kidx_find(w, hash, key, klen, &pos);
 	}
 	if (w->freekey != NONE) {
 		kid = w->freekey;
@@ -216,18 +338,23 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 		w->keys[kid].gen = 0;
 	}
 	k = &w->keys[kid];
-	k->p = tide_xmemdup(key, klen);
+	k->p = NULL;
+	if (klen > KINLINE)
+		k->p = tide_xmemdup(key, klen);
+	else
+		memcpy(k->ib, key, klen);
 	k->len = (uint32_t)klen;
+	k->hash = hash;
+	k->pfx = key_pfx(key, klen);
 	k->st = NULL;
 	k->nst = k->cap = 0;
-	k->next_fire = INT64_MAX;
 	k->last_fired = INT64_MIN;
 	k->expire = INT64_MIN;
 	k->ov = NULL;
 	k->used = 1;
 	k->idle = 0;
-	slot = tide_htab_put(&w->keyidx, key, klen, NULL);
-	*slot = kid;
+	w->kslot[pos] = (hash >> 32 << 32) | ((uint64_t)kid + 1);
+	w->kcount++;
 	w->livekeys++;
 	return kid;
 }
@@ -241,7 +368,7 @@ key_free(struct tide_win *w, uint32_t kid)
 		k->idle = 0;
 		w->nidle--;
 	}
-	tide_htab_del(&w->keyidx, k->p, k->len);
+	kidx_del(w, k);
 	free(k->p);
 	free(k->st);
 	over_free(k->ov);
@@ -253,18 +380,17 @@ key_free(struct tide_win *w, uint32_t kid)
 	k->nextfree = w->freekey;
 	w->freekey = kid;
 	w->livekeys--;
-	/* Keys come and go: reclaim the bytes of deleted ones now and then. */
-	if (tide_htab_waste(&w->keyidx) > 65536 &&
-	    tide_htab_waste(&w->keyidx) > tide_htab_bytes(&w->keyidx) / 2)
-		tide_htab_compact(&w->keyidx);
 }
 
 /*
  * A key whose last window closed is kept for a while: keys recur, and
  * keeping them saves a free and an allocation per window.  Once idle keys
- * outnumber the keys with open windows (and there are many), they all go,
- * so memory still follows the open windows.
+ * number IDLE_KEEP and outnumber the keys with open windows, they all go,
+ * so memory follows the open windows plus at most IDLE_KEEP keys
+ * (about 100 bytes each).
  */
+#define IDLE_KEEP 131072
+
 static void
 key_idle(struct tide_win *w, uint32_t kid)
 {
@@ -272,7 +398,7 @@ key_idle(struct tide_win *w, uint32_t kid)
 
 	w->keys[kid].idle = 1;
 	w->nidle++;
-	if (w->nidle < 65536 || w->nidle < w->livekeys - w->nidle)
+	if (w->nidle < IDLE_KEEP || w->nidle < w->livekeys - w->nidle)
 		return;
 	for (i = 0; i < w->nkeys; i++)
 		if (w->keys[i].used && w->keys[i].idle)
@@ -324,7 +450,7 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	return idx;
 }
 
-/* Free a state; the key goes too when it was its last. */
+/* Free a state; the key goes idle when it was its last. */
 static void
 state_free(struct tide_win *w, uint32_t idx)
 {
@@ -361,7 +487,7 @@ emit_state(struct tide_win *w, uint32_t idx, int update)
 
 	o.start = s->start;
 	o.end = s->end;
-	o.key = k->p;
+	o.key = kbytes(k);
 	o.klen = k->len;
 	o.state = blob(w, idx);
 	o.update = update;
@@ -372,36 +498,195 @@ emit_state(struct tide_win *w, uint32_t idx, int update)
 	return w->emit(w->ctx, &o);
 }
 
-/* --- tumble ----------------------------------------------------------- */
+/* --- tumble and hop: panes -------------------------------------------- */
+
+/*
+ * Tumble is hop with every = size: one pane per window.  A record updates
+ * the pane of its key that holds it; panes are listed by start time in
+ * w->panes, so when the watermark passes a window end E, the keys to fire
+ * are those with a pane in [E - size, E): the lists of size/pane pane
+ * starts, not a heap entry per window.  fired_to is the last end fired:
+ * every window ending at or before it is done.  A pane goes when every
+ * window holding it is done and past the allowed lateness.
+ */
+
+/* The end of the last window that holds the pane starting at ps. */
+static int64_t
+pane_elast(const struct tide_win *w, int64_t ps)
+{
+	if (w->pane == w->c.size)
+		return sat_add(ps, w->c.size);
+	return tide_win_floor(sat_add(ps, w->c.size), w->c.every, w->c.align);
+}
+
+/* The end of the first window that holds the pane starting at ps. */
+static int64_t
+pane_efirst(const struct tide_win *w, int64_t ps)
+{
+	if (w->pane == w->c.size)
+		return sat_add(ps, w->c.size);
+	return sat_add(tide_win_floor(ps, w->c.every, w->c.align), w->c.every);
+}
+
+static struct wpane *
+pane_list(struct tide_win *w, int64_t start)
+{
+	struct wpane *p;
+	uint32_t lo = 0, hi = w->npanes;
+
+	/* Nearly always the latest pane or one near it. */
+	if (hi > 0 && w->panes[hi - 1].start == start)
+		return &w->panes[hi - 1];
+	if (hi > 0 && w->panes[hi - 1].start < start)
+		lo = hi;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (w->panes[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < w->npanes && w->panes[lo].start == start)
+		return &w->panes[lo];
+	if (w->npanes == w->cappanes) {
+		w->cappanes = w->cappanes ? 2 * w->cappanes : 16;
+		w->panes = tide_xreallocarray(w->panes, w->cappanes,
+		    sizeof(*w->panes));
+	}
+	memmove(&w->panes[lo + 1], &w->panes[lo],
+	    (w->npanes - lo) * sizeof(*w->panes));
+	w->npanes++;
+	p = &w->panes[lo];
+	if (w->nspare > 0)
+		*p = w->spare[--w->nspare];
+	else
+		memset(p, 0, sizeof(*p));
+	p->start = start;
+	p->n = 0;
+	return p;
+}
+
+/* Drop the first pane list, freeing its panes. */
+static void
+pane_drop_first(struct tide_win *w)
+{
+	struct wpane p = w->panes[0];
+	uint32_t i;
+
+	for (i = 0; i < p.n; i++)
+		state_free(w, p.idx[i]);
+	memmove(&w->panes[0], &w->panes[1], (w->npanes - 1) * sizeof(*w->panes));
+	w->npanes--;
+	if (w->nspare == w->capspare) {
+		w->capspare = w->capspare ? 2 * w->capspare : 8;
+		w->spare = tide_xreallocarray(w->spare, w->capspare,
+		    sizeof(*w->spare));
+	}
+	w->spare[w->nspare++] = p;
+}
+
+/* Emit window [end - size, end) of a key: its pane, or its panes merged. */
+static int
+emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
+    int update)
+{
+	struct wkey *k = &w->keys[kid];
+	struct tide_win_out o;
+	int64_t start = sat_sub(end, w->c.size);
+	uint32_t i;
+
+	o.state = NULL;
+	if (w->pane == w->c.size) {
+		if (idx == NONE)
+			for (i = 0; i < k->nst; i++)
+				if (w->st[k->st[i]].start == start)
+					idx = k->st[i];
+		o.state = blob(w, idx);
+	} else {
+		tide_agg_clear(w->c.spec, w->scratch);
+		tide_agg_init(w->c.spec, w->scratch);
+		for (i = 0; i < k->nst; i++) {
+			struct wstate *s = &w->st[k->st[i]];
+
+			if (s->start >= start && s->start < end)
+				tide_agg_merge(w->c.spec, w->scratch,
+				    blob(w, k->st[i]));
+		}
+		o.state = w->scratch;
+	}
+	o.start = start;
+	o.end = end;
+	o.key = kbytes(k);
+	o.klen = k->len;
+	o.update = update;
+	if (update)
+		w->updates++;
+	else
+		w->fired++;
+	return w->emit(w->ctx, &o);
+}
 
 static int
-add_tumble(struct tide_win *w, int64_t t, const char *key, size_t klen,
+add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals)
 {
-	int64_t ws = tide_win_floor(t, w->c.size, w->c.align);
-	int64_t we = sat_add(ws, w->c.size);
+	int64_t ps = w->pane == w->c.size ? tide_win_floor(t, w->c.size,
+	    w->c.align) : tide_win_floor(t, w->pane, w->c.align);
+	int64_t elast = pane_elast(w, ps), e;
 	uint32_t kid, idx = NONE, i;
-	int full = 0;
+	int full = 0, isnew = 0, r;
 	struct wkey *k;
 
-	if (sat_add(we, w->c.lateness) <= w->wm)
+	if (sat_add(elast, w->c.lateness) <= w->wm)
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
 	k = &w->keys[kid];
 	for (i = k->nst; i > 0; i--)
-		if (w->st[k->st[i - 1]].start == ws) {
+		if (w->st[k->st[i - 1]].start == ps) {
 			idx = k->st[i - 1];
 			break;
-		} else if (w->st[k->st[i - 1]].start < ws)
+		} else if (w->st[k->st[i - 1]].start < ps)
 			break;
 	if (idx == NONE) {
-		idx = state_new(w, kid, ws, we);
-		push_state(w, we, idx);
+		struct wpane *p;
+
+		idx = state_new(w, kid, ps, sat_add(ps, w->pane));
+		p = pane_list(w, ps);
+		if (p->n == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 64;
+			p->idx = tide_xreallocarray(p->idx, p->cap, sizeof(*p->idx));
+		}
+		p->idx[p->n++] = idx;
+		isnew = 1;	/* not in any window emitted so far */
 	}
 	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
-	if (w->st[idx].fired)
-		return emit_state(w, idx, 1);
+	if (w->fired_to < pane_efirst(w, ps))
+		return 0;
+	/* Within the allowed lateness of windows already done: correct them
+	 * now.  A window was emitted before if the key had a pane in it. */
+	for (e = pane_efirst(w, ps); e <= elast && e <= w->fired_to;
+	    e = sat_add(e, w->c.every)) {
+		int update = !isnew;
+
+		if (sat_add(e, w->c.lateness) <= w->wm)
+			continue;
+		if (!update) {
+			uint32_t j;
+
+			k = &w->keys[kid];
+			for (j = 0; j < k->nst; j++) {
+				int64_t s = w->st[k->st[j]].start;
+
+				if (k->st[j] != idx && s >= sat_sub(e, w->c.size) &&
+				    s < e)
+					update = 1;
+			}
+		}
+		if ((r = emit_window(w, kid, e, idx, update)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -495,113 +780,6 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	}
 }
 
-/* --- hop ------------------------------------------------------------- */
-
-static int
-add_hop(struct tide_win *w, int64_t t, const char *key, size_t klen,
-    const struct tide_aggval *vals)
-{
-	int64_t ps = tide_win_floor(t, w->pane, w->c.align);
-	int64_t elast = tide_win_floor(sat_add(ps, w->c.size), w->c.every,
-	    w->c.align);
-	int64_t efirst = sat_add(tide_win_floor(ps, w->c.every, w->c.align),
-	    w->c.every);
-	uint32_t kid, idx = NONE, i;
-	int full = 0;
-	struct wkey *k;
-
-	if (elast <= w->wm)
-		return TIDE_WIN_LATE;
-	if (efirst <= w->wm)
-		efirst = sat_add(tide_win_floor(w->wm, w->c.every, w->c.align),
-		    w->c.every);
-	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
-		return TIDE_WIN_FULL;
-	k = &w->keys[kid];
-	for (i = k->nst; i > 0; i--)
-		if (w->st[k->st[i - 1]].start == ps) {
-			idx = k->st[i - 1];
-			break;
-		} else if (w->st[k->st[i - 1]].start < ps)
-			break;
-	if (idx == NONE)
-		idx = state_new(w, kid, ps, sat_add(ps, w->pane));
-	k = &w->keys[kid];
-	if (efirst < k->next_fire) {
-		k->next_fire = efirst;
-		tide_heap_push(&w->heap, efirst, tie(k->gen, kid), NULL);
-	}
-	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
-	return 0;
-}
-
-/* The end of the key's next window after e that holds a pane, or
- * INT64_MAX. */
-static int64_t
-hop_next(struct tide_win *w, const struct wkey *k, int64_t e)
-{
-	int64_t lo = sat_add(sat_sub(e, w->c.size), w->c.every), e2;
-	uint32_t i;
-
-	for (i = 0; i < k->nst; i++) {
-		int64_t ps = w->st[k->st[i]].start;
-
-		if (ps >= lo) {
-			e2 = sat_add(tide_win_floor(ps, w->c.every, w->c.align),
-			    w->c.every);
-			return e2 > sat_add(e, w->c.every) ? e2 :
-			    sat_add(e, w->c.every);
-		}
-	}
-	return INT64_MAX;
-}
-
-static int
-emit_hop(struct tide_win *w, const struct wfire *f)
-{
-	struct wkey *k = &w->keys[f->kid];
-	struct tide_win_out o;
-	int64_t start = sat_sub(f->end, w->c.size);
-	uint32_t i;
-
-	tide_agg_clear(w->c.spec, w->scratch);
-	tide_agg_init(w->c.spec, w->scratch);
-	for (i = 0; i < k->nst; i++) {
-		struct wstate *s = &w->st[k->st[i]];
-
-		if (s->start >= start && s->start < f->end)
-			tide_agg_merge(w->c.spec, w->scratch, blob(w, k->st[i]));
-	}
-	o.start = start;
-	o.end = f->end;
-	o.key = k->p;
-	o.klen = k->len;
-	o.state = w->scratch;
-	o.update = 0;
-	w->fired++;
-	return w->emit(w->ctx, &o);
-}
-
-/* After firing up to k->last_fired: drop panes no later window needs and
- * schedule the next one. */
-static void
-hop_after(struct tide_win *w, uint32_t kid)
-{
-	struct wkey *k = &w->keys[kid];
-	int64_t lo = sat_add(sat_sub(k->last_fired, w->c.size), w->c.every);
-
-	while (k->nst > 0 && w->st[k->st[0]].start < lo) {
-		uint32_t gen = k->gen;
-
-		state_free(w, k->st[0]);
-		if (w->keys[kid].gen != gen)
-			return;	/* the key went with its last pane */
-		k = &w->keys[kid];
-	}
-	if (k->next_fire != INT64_MAX)
-		tide_heap_push(&w->heap, k->next_fire, tie(k->gen, kid), NULL);
-}
-
 /* --- over ------------------------------------------------------------- */
 
 static void
@@ -639,10 +817,10 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 
 	if (t < sat_sub(w->wm, w->c.lateness))
 		return TIDE_WIN_LATE;
-	isnew = tide_htab_get(&w->keyidx, key, klen) == NULL;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
 	k = &w->keys[kid];
+	isnew = k->ov == NULL;
 	if (k->ov == NULL) {
 		k->ov = tide_xcalloc(1, sizeof(*k->ov));
 		k->ov->maxt = INT64_MIN;
@@ -722,10 +900,8 @@ tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
 
 	switch (w->c.kind) {
 	case TIDE_WIN_TUMBLE:
-		r = add_tumble(w, t, key, klen, vals);
-		break;
 	case TIDE_WIN_HOP:
-		r = add_hop(w, t, key, klen, vals);
+		r = add_pane(w, t, key, klen, vals);
 		break;
 	case TIDE_WIN_SESSION:
 		r = add_session(w, t, key, klen, vals);
@@ -740,37 +916,177 @@ tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
 }
 
 static int
+key_cmp(const struct wkey *kx, const struct wkey *ky)
+{
+	size_t n = kx->len < ky->len ? kx->len : ky->len;
+	int c;
+
+	if (kx->pfx != ky->pfx)
+		return kx->pfx < ky->pfx ? -1 : 1;
+	if ((c = memcmp(kbytes(kx), kbytes(ky), n)) != 0)
+		return c;
+	if (kx->len != ky->len)
+		return kx->len < ky->len ? -1 : 1;
+	return 0;
+}
+
+static int
 fire_cmp(const void *a, const void *b, void *arg)
 {
 	const struct wfire *x = a, *y = b;
 	const struct tide_win *w = arg;
-	const struct wkey *kx = &w->keys[x->kid], *ky = &w->keys[y->kid];
-	size_t n;
 	int c;
 
 	if (x->end != y->end)
 		return x->end < y->end ? -1 : 1;
-	n = kx->len < ky->len ? kx->len : ky->len;
-	if ((c = memcmp(kx->p, ky->p, n)) != 0)
+	if ((c = key_cmp(&w->keys[x->kid], &w->keys[y->kid])) != 0)
 		return c;
-	if (kx->len != ky->len)
-		return kx->len < ky->len ? -1 : 1;
 	return (x->start > y->start) - (x->start < y->start);
+}
+
+/*
+ * Sort w->fire (one window end) by key: a radix sort on the keys' first 8
+ * bytes, skipping bytes all keys share, then a comparison sort of each
+ * run of equal prefixes.
+ */
+static void
+fire_sort_keys(struct tide_win *w)
+{
+	size_t n = w->nfire, i, cnt[8][256], b;
+	struct wfire *a = w->fire, *t;
+
+	if (n < 2)
+		return;
+	if (n < 32) {
+		qsort_r(a, n, sizeof(*a), fire_cmp, w);
+		return;
+	}
+	if (w->capfire2 < n) {
+		w->capfire2 = w->capfire;
+		w->fire2 = tide_xreallocarray(w->fire2, w->capfire2,
+		    sizeof(*w->fire2));
+	}
+	t = w->fire2;
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++)
+		for (b = 0; b < 8; b++)
+			cnt[b][(a[i].pfx >> (8 * b)) & 0xff]++;
+	for (b = 0; b < 8; b++) {
+		size_t sum = 0, c, j;
+		struct wfire *x;
+
+		if (cnt[b][(a[0].pfx >> (8 * b)) & 0xff] == n)
+			continue;	/* every key has this byte */
+		for (j = 0; j < 256; j++) {
+			c = cnt[b][j];
+			cnt[b][j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			t[cnt[b][(a[i].pfx >> (8 * b)) & 0xff]++] = a[i];
+		x = a;
+		a = t;
+		t = x;
+	}
+	if (a != w->fire)
+		memcpy(w->fire, a, n * sizeof(*a));
+	a = w->fire;
+	for (i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && a[j].pfx == a[i].pfx)
+			j++;
+		if (j - i > 1)
+			qsort_r(a + i, j - i, sizeof(*a), fire_cmp, w);
+		i = j;
+	}
 }
 
 static void
 fire_add(struct tide_win *w, int64_t start, int64_t end, uint32_t kid,
     uint32_t idx)
 {
+	struct wfire *f;
+
 	if (w->nfire == w->capfire) {
 		w->capfire = w->capfire ? 2 * w->capfire : 256;
 		w->fire = tide_xreallocarray(w->fire, w->capfire, sizeof(*w->fire));
 	}
-	w->fire[w->nfire].start = start;
-	w->fire[w->nfire].end = end;
-	w->fire[w->nfire].kid = kid;
-	w->fire[w->nfire].idx = idx;
-	w->nfire++;
+	f = &w->fire[w->nfire++];
+	f->pfx = w->keys[kid].pfx;
+	f->start = start;
+	f->end = end;
+	f->kid = kid;
+	f->idx = idx;
+}
+
+/* Tumble and hop: fire the windows of every key that end at or before the
+ * watermark, one window end at a time. */
+static int
+advance_panes(struct tide_win *w)
+{
+	int64_t wm = w->wm, e;
+	uint32_t i, j;
+	int r;
+
+	for (;;) {
+		/* The next end to fire: after fired_to, and no sooner than
+		 * the first window of the earliest pane not done with. */
+		for (i = 0; i < w->npanes; i++)
+			if (w->panes[i].n > 0 &&
+			    pane_elast(w, w->panes[i].start) > w->fired_to)
+				break;
+		if (i == w->npanes)
+			break;
+		e = pane_efirst(w, w->panes[i].start);
+		if (w->fired_to != INT64_MIN && e <= w->fired_to)
+			e = sat_add(w->fired_to, w->c.every);
+		if (e > wm)
+			break;
+		w->nfire = 0;
+		for (; i < w->npanes && w->panes[i].start < e; i++) {
+			const struct wpane *p = &w->panes[i];
+
+			if (p->start < sat_sub(e, w->c.size))
+				continue;
+			for (j = 0; j < p->n; j++) {
+				uint32_t kid = w->st[p->idx[j]].kid;
+
+				if (w->keys[kid].last_fired == e)
+					continue;
+				w->keys[kid].last_fired = e;
+				fire_add(w, 0, e, kid, p->idx[j]);
+			}
+		}
+		fire_sort_keys(w);
+		for (j = 0; j < w->nfire; j++)
+			if ((r = emit_window(w, w->fire[j].kid, e, w->fire[j].idx,
+			    0)) < 0)
+				return r;
+		w->fired_to = e;
+		while (w->npanes > 0) {
+			int64_t el = pane_elast(w, w->panes[0].start);
+
+			if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+				break;
+			pane_drop_first(w);
+		}
+	}
+	/* Windows ending at or before the watermark with no pane are done
+	 * too: a record landing in one later is late for it. */
+	if (wm != INT64_MIN) {
+		e = tide_win_floor(wm, w->c.every, w->c.align);
+		if (e > w->fired_to)
+			w->fired_to = e;
+	}
+	while (w->npanes > 0) {
+		int64_t el = pane_elast(w, w->panes[0].start);
+
+		if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+			break;
+		pane_drop_first(w);
+	}
+	return 0;
 }
 
 /* Take one heap entry due at wm: a window to fire (added to w->fire), a
@@ -782,6 +1098,8 @@ take(struct tide_win *w, const struct tide_heap_ent *e, int64_t wm)
 
 	switch (w->c.kind) {
 	case TIDE_WIN_TUMBLE:
+	case TIDE_WIN_HOP:
+		return;
 	case TIDE_WIN_SESSION: {
 		struct wstate *s;
 
@@ -794,21 +1112,6 @@ take(struct tide_win *w, const struct tide_heap_ent *e, int64_t wm)
 			fire_add(w, s->start, s->end, s->kid, idx);
 		else if (s->fired && sat_add(s->end, w->c.lateness) == e->prio)
 			state_free(w, idx);
-		return;
-	}
-	case TIDE_WIN_HOP: {
-		struct wkey *k = idx < w->nkeys ? &w->keys[idx] : NULL;
-		int64_t end;
-
-		if (k == NULL || !k->used || k->gen != gen ||
-		    k->next_fire != e->prio)
-			return;
-		for (end = k->next_fire; end != INT64_MAX && end <= wm;
-		    end = hop_next(w, k, end)) {
-			fire_add(w, sat_sub(end, w->c.size), end, idx, NONE);
-			k->last_fired = end;
-		}
-		k->next_fire = end;
 		return;
 	}
 	case TIDE_WIN_OVER: {
@@ -836,6 +1139,8 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 	if (wm > w->wm)
 		w->wm = wm;
 	wm = w->wm;
+	if (w->c.kind == TIDE_WIN_TUMBLE || w->c.kind == TIDE_WIN_HOP)
+		return advance_panes(w);
 	for (;;) {
 		w->nfire = 0;
 		while ((top = tide_heap_top(&w->heap)) != NULL && top->prio <= wm) {
@@ -848,24 +1153,12 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 		for (i = 0; i < w->nfire; i++) {
 			struct wfire *f = &w->fire[i];
 
-			if (w->c.kind == TIDE_WIN_HOP) {
-				if ((r = emit_hop(w, f)) < 0)
-					return r;
-				continue;
-			}
 			if ((r = emit_state(w, f->idx, w->st[f->idx].emitted)) < 0)
 				return r;
 		}
 		for (i = 0; i < w->nfire; i++) {
 			struct wfire *f = &w->fire[i];
 
-			if (w->c.kind == TIDE_WIN_HOP) {
-				/* Once per key: its last entry in the batch. */
-				if (w->keys[f->kid].used &&
-				    w->keys[f->kid].last_fired == f->end)
-					hop_after(w, f->kid);
-				continue;
-			}
 			w->st[f->idx].fired = 1;
 			w->st[f->idx].emitted = 1;
 			if (w->c.lateness == 0)

@@ -16,6 +16,9 @@
  *               gcd(D, S): a record updates one pane, a firing window merges
  *               its D/gcd panes, so the per-record cost does not grow with
  *               D/S.  Only windows that hold a record of the key fire.
+ *               Tumble is hop with S = D: one pane per window.  Panes are
+ *               listed by start, so all keys' windows ending at one time
+ *               fire together, sorted by key with a radix sort.
  *   session G   a key's records closer than G to each other form one window
  *               [first, last + G); a record that bridges two sessions
  *               merges them.
@@ -24,7 +27,7 @@
  *               in (t - D, t], itself included unless exclude_current.
  *
  * A window fires when the watermark reaches its end (end <= watermark).
- * With allowed lateness L (tumble and session) a fired window is kept until
+ * With allowed lateness L a fired window (its panes, for hop) is kept until
  * the watermark reaches end + L; a record that lands in it in the meantime
  * re-emits it at once, marked as an update.  A record with no window left
  * to go to is late: tide_win_add() returns TIDE_WIN_LATE and keeps nothing.
@@ -84,15 +87,18 @@ enum {
 struct wkey;
 struct wstate;
 struct wfire;
+struct wpane;
 
 struct tide_win {
 	struct tide_win_conf c;
-	int64_t pane;		/* hop: gcd(size, every) */
+	int64_t pane;		/* tumble: size; hop: gcd(size, every) */
 	tide_win_emit_fn emit;
 	void *ctx;
 	int64_t wm;		/* the watermark last advanced to */
+	int64_t fired_to;	/* tumble, hop: windows ending here are done */
 
-	struct tide_htab keyidx;	/* key bytes -> uint32 key id */
+	uint64_t *kslot;	/* key index: hash tag << 32 | key id + 1 */
+	size_t kcap, kcount;
 	struct wkey *keys;
 	uint32_t nkeys, capkeys, freekey;	/* freekey: head of free list */
 	size_t livekeys;	/* keys held, idle ones included */
@@ -103,9 +109,15 @@ struct tide_win {
 	uint32_t nst, capst, freest;
 	size_t livest;
 
-	struct tide_heap heap;	/* what to look at next, by time */
+	struct wpane *panes;	/* tumble, hop: pane lists by start */
+	uint32_t npanes, cappanes;
+	struct wpane *spare;	/* emptied lists, kept for reuse */
+	uint32_t nspare, capspare;
+
+	struct tide_heap heap;	/* session, over: what to look at next */
 	struct wfire *fire;	/* scratch: results of one advance */
-	size_t nfire, capfire;
+	struct wfire *fire2;	/* scratch for sorting */
+	size_t nfire, capfire, capfire2;
 	char *scratch;		/* scratch aggregate block */
 	struct tide_aggval *vscratch;
 
