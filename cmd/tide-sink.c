@@ -58,10 +58,7 @@ enum {
 };
 
 static const struct tide_opt opts[] = {
-	{ 'b', "brokers", "brokers", "Kafka bootstrap brokers (or $TIDE_BROKERS)" },
-	{ 'X', NULL, "prop=value", "set a librdkafka property (repeatable)" },
-	{ 'F', NULL, "file", "read librdkafka properties from file (or $TIDE_CONFIG)" },
-	{ 'd', NULL, "contexts", "librdkafka debug contexts" },
+	TIDE_KCONF_OPTS,
 	{ 't', "topic", "topic", "produce to this Kafka topic" },
 	{ 'k', "key", "field", "message key from this field" },
 	{ 'p', "partition", "n|field", "partition number, or the field holding it" },
@@ -100,7 +97,7 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-sink",
-	"[-Jqv] [-b brokers] [-X prop=value] [-F file] [-d contexts] "
+	"[-Jqv] " TIDE_KCONF_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
@@ -706,24 +703,16 @@ main(int argc, char **argv)
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'b':
-			if (tide_kconf_brokers(&kc, arg) < 0)
-				tide_usage_error("-b: no brokers given");
-			break;
 		case 'X':
-			if (tide_kconf_set(&kc, arg, &kerr) < 0)
-				tide_usage_error("-X: %s", kerr.msg);
-			break;
 		case 'F':
-			if ((r = tide_kconf_file(&kc, arg, &kerr)) < 0) {
-				if (r == TIDE_EIO)
-					tide_die(TIDE_EX_IOERR, "-F: %s", kerr.msg);
-				tide_usage_error("-F: %s", kerr.msg);
-			}
-			break;
 		case 'd':
-			if (tide_kconf_debug(&kc, arg) < 0)
-				tide_usage_error("-d: no debug contexts given");
-			log_all = 1;
+			if ((r = tide_kconf_option(&kc, c, arg, &kerr)) ==
+			    TIDE_EIO)
+				tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
+			if (r < 0)
+				tide_usage_error("%s", kerr.msg);
+			if (c == 'd')
+				log_all = 1;
 			break;
 		case 't':
 			if (*arg == '\0')

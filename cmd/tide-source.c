@@ -63,7 +63,7 @@ enum {
 };
 
 static const struct tide_opt opts[] = {
-	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
+	TIDE_KCONF_OPTS,
 	{ 't', "topic", "topic", "topic to read; ^regex for a pattern (repeatable)" },
 	{ 'p', "partitions", "list", "partitions to read, e.g. 0,2,4-7 (default all)" },
 	{ 'o', "offset", "offset", "start at beginning, end, stored, N or -N (N before the end)" },
@@ -75,9 +75,6 @@ static const struct tide_opt opts[] = {
 	{ OPT_DRYRUN, "dry-run", NULL, "print the resolved partition ranges and exit" },
 	{ 'G', "group", "group", "read as a member of consumer group (balanced)" },
 	{ 'J', "envelope", NULL, "write each message as the JSON envelope" },
-	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
-	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
-	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
 	{ OPT_DUMPCONF, "dump-config", NULL, "print the effective librdkafka settings and exit" },
 	{ OPT_FORMAT, "format", "format", "file input format: ndjson or csv (default by name)" },
@@ -92,8 +89,8 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-source",
-	"[-eJqv] [-b brokers] [-t topic] ... [-p list] [-o offset] [--from time] "
-	    "[--to time] [-c n] [-G group] [-X prop=value] ... [file ...]",
+	"[-eJqv] " TIDE_KCONF_SYNOPSIS " [-t topic] ... [-p list] "
+	    "[-o offset] [--from time] [--to time] [-c n] [-G group] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 	opts,
@@ -1012,6 +1009,18 @@ bad:
 	tide_usage_error("-p: not a partition list: '%s' (e.g. 0,2,4-7)", arg);
 }
 
+static void
+kconf_option(int c, const char *arg)
+{
+	struct tide_kconf_err err;
+	int r;
+
+	if ((r = tide_kconf_option(&o.kc, c, arg, &err)) == TIDE_EIO)
+		tide_die(TIDE_EX_IOERR, "%s", err.msg);
+	if (r < 0)
+		tide_usage_error("%s", err.msg);
+}
+
 static int64_t
 parse_time(const char *opt, const char *arg)
 {
@@ -1039,20 +1048,10 @@ main(int argc, char **argv)
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'b':
-			if (tide_kconf_brokers(&o.kc, arg) < 0)
-				tide_usage_error("-b: empty broker list");
-			break;
 		case 'X':
-			if (tide_kconf_set(&o.kc, arg, &kerr) < 0)
-				tide_usage_error("-X: %s", kerr.msg);
-			break;
 		case 'F':
-			if (tide_kconf_file(&o.kc, arg, &kerr) < 0)
-				tide_usage_error("-F: %s", kerr.msg);
-			break;
 		case 'd':
-			if (tide_kconf_debug(&o.kc, arg) < 0)
-				tide_usage_error("-d: empty debug context list");
+			kconf_option(c, arg);
 			break;
 		case 't':
 			if (*arg == '\0')
@@ -1152,8 +1151,9 @@ main(int argc, char **argv)
 	} else {
 		if (o.ntopics == 0 && !o.dumpconf)
 			tide_usage_error("no topic (-t) and no file given");
-		if (tide_kconf_env(&o.kc, &kerr) < 0)
-			tide_usage_error("$TIDE_CONFIG: %s", kerr.msg);
+		if ((c = tide_kconf_env(&o.kc, &kerr)) < 0)
+			tide_die(c == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
+			    "$TIDE_CONFIG: %s", kerr.msg);
 		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
 			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
 		if (o.group && (o.have_from || o.have_to || o.nplist ||

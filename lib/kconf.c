@@ -47,6 +47,41 @@ tide_kconf_debug(struct tide_kconf *kc, const char *contexts)
 	return 0;
 }
 
+int
+tide_kconf_option(struct tide_kconf *kc, int id, const char *arg,
+    struct tide_kconf_err *err)
+{
+	struct tide_kconf_err e;
+	int r;
+
+	e.msg[0] = '\0';
+	switch (id) {
+	case 'b':
+		if ((r = tide_kconf_brokers(kc, arg)) < 0)
+			snprintf(e.msg, sizeof(e.msg), "empty broker list");
+		break;
+	case 'X':
+		r = tide_kconf_set(kc, arg, &e);
+		break;
+	case 'F':
+		r = tide_kconf_file(kc, arg, &e);
+		break;
+	case 'd':
+		if ((r = tide_kconf_debug(kc, arg)) < 0)
+			snprintf(e.msg, sizeof(e.msg), "empty debug context list");
+		break;
+	default:
+		return 0;
+	}
+	if (r < 0) {
+		if (err)
+			snprintf(err->msg, sizeof(err->msg), "-%c: %.500s", id,
+			    e.msg);
+		return r;
+	}
+	return 1;
+}
+
 /*
  * Apply one "name=value" to conf.  A "topic." prefix names a topic-level
  * property; librdkafka forwards topic properties set on the global

@@ -238,11 +238,11 @@ t_stderr_has "tide-sink: --dead-letter 'nodir/dl': No such file or directory"
 T_IN=/dev/null
 t_run "no destination" tide-sink
 t_status 64
-t_stderr_has "tide-sink: give one of -t topic or -o path"
+t_stderr_has "tide-sink: give one of -t topic, -o path, --sqlite file or --redis url"
 t_stderr_has "usage: tide-sink"
 t_run "both destinations" tide-sink -t x -o -
 t_status 64
-t_stderr_has "tide-sink: give one of -t topic or -o path"
+t_stderr_has "tide-sink: give one of -t topic, -o path, --sqlite file or --redis url"
 t_run "unknown option" tide-sink --bogus
 t_status 64
 t_stderr_has "tide-sink: unknown option '--bogus'"
@@ -298,11 +298,84 @@ t_run "-o empty" tide-sink -o ''
 t_status 64
 t_stderr_has "tide-sink: -o: empty path"
 
+# --- Kafka options: one table fragment (lib/kconf.h) in tide-source and
+# tide-sink, so the same names, help, errors and exit codes in both.
+printf 'client.id = a\nnot a setting\n' >"$T_DIR/bad.conf"
+printf '# comment\n\nno.such=1\n' >"$T_DIR/unk.conf"
+printf '# comment\n\n client.id = fromfile \nsocket.timeout.ms=1234\n' >"$T_DIR/good.conf"
+printf '{"k":1}\n' >"$T_DIR/k.ndjson"
+for p in tide-source tide-sink; do
+	t_run "$p -F missing file" $p -F "$T_DIR/none.conf" -t x
+	t_status 74
+	t_stderr_has "$p: -F: $T_DIR/none.conf: No such file or directory"
+	t_run "$p --config: a line that is not a setting" $p --config "$T_DIR/bad.conf" -t x
+	t_status 64
+	t_stderr_has "$p: -F: $T_DIR/bad.conf: line 2: not a property=value setting: 'not a setting'"
+	t_run "$p -F: an unknown property" $p -F "$T_DIR/unk.conf" -t x
+	t_status 64
+	t_stderr_has "$p: -F: $T_DIR/unk.conf: line 3: no.such: No such configuration property"
+	t_run "$p -X without =" $p -X fetch -t x
+	t_status 64
+	t_stderr_has "$p: -X: not a property=value setting: 'fetch'"
+	t_run "$p -X unknown property" $p -X no.such=1 -t x
+	t_status 64
+	t_stderr_has "$p: -X: no.such: No such configuration property"
+	t_run "$p -X bad value" $p -X socket.timeout.ms=soon -t x
+	t_status 64
+	t_stderr_has "$p: -X: socket.timeout.ms: "
+	t_run "$p --brokers empty" $p --brokers '' -t x
+	t_status 64
+	t_stderr_has "$p: -b: empty broker list"
+	t_run "$p --debug empty" $p --debug '' -t x
+	t_status 64
+	t_stderr_has "$p: -d: empty debug context list"
+	t_run "$p \$TIDE_CONFIG missing" env TIDE_CONFIG="$T_DIR/none.conf" $p -b 127.0.0.1:1 -t x
+	t_status 74
+	t_stderr_has "$p: \$TIDE_CONFIG: $T_DIR/none.conf: No such file or directory"
+	t_run "$p \$TIDE_CONFIG bad" env TIDE_CONFIG="$T_DIR/bad.conf" $p -b 127.0.0.1:1 -t x
+	t_status 64
+	t_stderr_has "$p: \$TIDE_CONFIG: $T_DIR/bad.conf: line 2:"
+done
+# Good settings are accepted by both (unused for files).
+t_run "tide-source: long names, good settings, file input" tide-source \
+    --brokers 127.0.0.1:1 --config "$T_DIR/good.conf" -X client.id=x --debug broker "$T_DIR/k.ndjson"
+t_status 0
+printf '{"k":1}\n' | t_stdout
+T_IN=$T_DIR/k.ndjson
+t_run "tide-sink: long names, good settings, file output" tide-sink \
+    --brokers 127.0.0.1:1 --config "$T_DIR/good.conf" -X client.id=x --debug broker -o -
+t_status 0
+printf '{"k":1}\n' | t_stdout
+T_IN=/dev/null
+# The file first, then -X: the command line wins.
+t_run "tide-source: -X wins over -F, whatever the order" tide-source \
+    -X client.id=fromx -F "$T_DIR/good.conf" -b 127.0.0.1:1 --dump-config
+t_status 0
+t_ok "client.id from -X" grep -qx 'client.id=fromx' "$T_OUT"
+t_ok "socket.timeout.ms from -F" grep -qx 'socket.timeout.ms=1234' "$T_OUT"
+t_ok "brokers from -b" grep -qx 'metadata.broker.list=127.0.0.1:1' "$T_OUT"
+# Same --list-options lines, same man page items, same usage fragment.
+tide-source --list-options | grep -E "^-[bXFd]$(printf '\t')" >"$T_DIR/ko.source"
+tide-sink --list-options | grep -E "^-[bXFd]$(printf '\t')" >"$T_DIR/ko.sink"
+t_ok "-b -X -F -d: four options listed" test "$(wc -l <"$T_DIR/ko.sink")" = 4
+t_ok "-b -X -F -d: --list-options identical in tide-source and tide-sink" \
+    cmp -s "$T_DIR/ko.source" "$T_DIR/ko.sink"
+t_ok "-b -X -F -d: long names --brokers, -, --config, --debug" \
+    test "$(cut -f2 "$T_DIR/ko.sink" | tr '\n' ' ')" = "--brokers - --config --debug "
+for p in tide-source tide-sink; do
+	awk '/^\.It Fl b /{ on = 1 } on && /^\.It / && !/^\.It Fl [bXFd] /{ exit } on' \
+	    "$T_ROOT/man/$p.1" >"$T_DIR/km.$p"
+	$p -h | head -1 | grep -o '\[-b brokers\] \[-X prop=value\] \.\.\. \[-F file\] \[-d contexts\]' >"$T_DIR/ku.$p"
+done
+t_ok "-b -X -F -d: man page items found" grep -q '^\.It Fl d Ar contexts' "$T_DIR/km.tide-sink"
+t_ok "-b -X -F -d: man page items identical" cmp -s "$T_DIR/km.tide-source" "$T_DIR/km.tide-sink"
+t_ok "-b -X -F -d: usage fragment in both" sh -c "test -s '$T_DIR/ku.tide-source' && cmp -s '$T_DIR/ku.tide-source' '$T_DIR/ku.tide-sink'"
+
 t_run "-h" tide-sink -h
 t_status 0
 t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
 t_run "--list-options" tide-sink --list-options
 t_status 0
-t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - - - --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --strict --max-record --stats --quiet --verbose --help --version --list-options '"
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-record --stats --quiet --verbose --help --version --list-options '"
 
 t_done

@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "kconf.h"
+#include "prog.h"
 #include "unit.h"
 
 /* The value librdkafka holds for name, in a static buffer. */
@@ -280,6 +281,87 @@ START_TEST(test_kconf_is_secret)
 }
 END_TEST
 
+START_TEST(test_kconf_option_takes_the_four_kafka_options)
+{
+	struct tide_kconf kc;
+	struct tide_kconf_err err;
+	char *path = write_tmp("client.id=fromfile\n");
+	rd_kafka_conf_t *conf;
+
+	tide_kconf_init(&kc);
+	ck_assert_int_eq(tide_kconf_option(&kc, 'X', "client.id=fromx", &err), 1);
+	ck_assert_int_eq(tide_kconf_option(&kc, 'F', path, &err), 1);
+	ck_assert_int_eq(tide_kconf_option(&kc, 'b', "h:1", &err), 1);
+	ck_assert_int_eq(tide_kconf_option(&kc, 'd', "broker", &err), 1);
+	ck_assert_str_eq(kc.brokers, "h:1");
+	ck_assert_str_eq(kc.debug, "broker");
+	conf = tide_kconf_build(&kc, NULL, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(get(conf, "client.id"), "fromx");
+	rd_kafka_conf_destroy(conf);
+	/* Any other option is not its business and changes nothing. */
+	ck_assert_int_eq(tide_kconf_option(&kc, 't', "topic", &err), 0);
+	ck_assert_int_eq(tide_kconf_option(&kc, 'c', "1", &err), 0);
+	ck_assert_uint_eq(kc.nprops, 2);
+	tide_kconf_release(&kc);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_kconf_option_errors_name_the_option)
+{
+	static const struct {
+		int id;
+		const char *arg;
+		int r;
+		const char *msg;
+	} bad[] = {
+		{ 'b', "", TIDE_EINVAL, "-b: empty broker list" },
+		{ 'd', "", TIDE_EINVAL, "-d: empty debug context list" },
+		{ 'X', "fetch", TIDE_EINVAL,
+		    "-X: not a property=value setting: 'fetch'" },
+		{ 'X', "=1", TIDE_EINVAL, "-X: not a property=value setting: '=1'" },
+		{ 'X', "no.such=1", TIDE_EINVAL,
+		    "-X: no.such: No such configuration property: \"no.such\"" },
+		{ 'F', "/nonexistent/tide.conf", TIDE_EIO,
+		    "-F: /nonexistent/tide.conf: No such file or directory" },
+	};
+	struct tide_kconf kc;
+	struct tide_kconf_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tide_kconf_init(&kc);
+		ck_assert_int_eq(tide_kconf_option(&kc, bad[i].id, bad[i].arg,
+		    &err), bad[i].r);
+		ck_assert_str_eq(err.msg, bad[i].msg);
+		ck_assert_uint_eq(kc.nprops, 0);
+		ck_assert_ptr_null(kc.brokers);
+		ck_assert_ptr_null(kc.debug);
+		tide_kconf_release(&kc);
+	}
+}
+END_TEST
+
+START_TEST(test_kconf_opts_fragment_names_and_help)
+{
+	static const struct tide_opt opts[] = { TIDE_KCONF_OPTS, { 0, NULL,
+		NULL, NULL } };
+
+	ck_assert_int_eq(opts[0].id, 'b');
+	ck_assert_str_eq(opts[0].name, "brokers");
+	ck_assert_int_eq(opts[1].id, 'X');
+	ck_assert_ptr_null(opts[1].name);
+	ck_assert_int_eq(opts[2].id, 'F');
+	ck_assert_str_eq(opts[2].name, "config");
+	ck_assert_int_eq(opts[3].id, 'd');
+	ck_assert_str_eq(opts[3].name, "debug");
+	ck_assert_int_eq(opts[4].id, 0);
+	ck_assert_str_eq(TIDE_KCONF_SYNOPSIS,
+	    "[-b brokers] [-X prop=value] ... [-F file] [-d contexts]");
+}
+END_TEST
+
 Suite *
 suite_kconf(void)
 {
@@ -298,6 +380,9 @@ suite_kconf(void)
 	tcase_add_test(tc, test_kconf_build_reports_bad_default);
 	tcase_add_test(tc, test_kconf_dump_redacts_secrets);
 	tcase_add_test(tc, test_kconf_is_secret);
+	tcase_add_test(tc, test_kconf_option_takes_the_four_kafka_options);
+	tcase_add_test(tc, test_kconf_option_errors_name_the_option);
+	tcase_add_test(tc, test_kconf_opts_fragment_names_and_help);
 	suite_add_tcase(s, tc);
 	return s;
 }
