@@ -143,11 +143,15 @@ tide_rin_next(struct tide_rin *in, const char **line, size_t *len, int timeout_m
 				continue;	/* the tail of an oversized line */
 			}
 			in->lineno++;
+			/*
+			 * The cap counts a trailing "\r": a line that fills the
+			 * buffer before its "\n" arrives was measured with it, and
+			 * the verdict must not depend on where a read ended.
+			 */
+			if (n > in->max)
+				return TIDE_ETOOBIG;
 			if (n > 0 && p[n - 1] == '\r')
 				n--;
-			if (n > in->max) {
-				return TIDE_ETOOBIG;
-			}
 			*line = p;
 			*len = n;
 			return 1;

@@ -5,7 +5,8 @@
  * (or any read function, e.g. a zstd decoder) and hands out zero-copy views
  * into its buffer.  A view is valid until the next call to tide_rin_next().
  * A trailing "\r" is removed; a last line without "\n" is still a record.
- * A line longer than max is a data error: tide_rin_next() returns
+ * A line longer than max (a trailing "\r" counts) is a data error:
+ * tide_rin_next() returns
  * TIDE_ETOOBIG once for it (with its line number), skips the rest of the
  * line without buffering it, and carries on; memory stays bounded by max.
  *

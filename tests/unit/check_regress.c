@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "bad.h"
+#include "err.h"
 #include "exitcode.h"
 #include "json.h"
 #include "prog.h"
+#include "rio.h"
 #include "unit.h"
 
 /*
@@ -65,6 +67,81 @@ START_TEST(test_regress_get_many_nested_paths_on_empty_object)
 }
 END_TEST
 
+struct pieces {
+	const char *p;
+	size_t n, off, step;	/* step 0: as much as asked */
+};
+
+static ssize_t
+pieces_read(void *ctx, void *p, size_t n)
+{
+	struct pieces *s = ctx;
+	size_t k = s->n - s->off;
+
+	if (k > n)
+		k = n;
+	if (s->step && k > s->step)
+		k = s->step;
+	memcpy(p, s->p + s->off, k);
+	s->off += k;
+	return (ssize_t)k;
+}
+
+/*
+ * fuzz_rio, cap 5, input "e:\f2}\r\n\0": a line of exactly max bytes and
+ * a CRLF was accepted when "\r\n" came in one read and rejected as too
+ * long when a read ended between them (the cap was checked before
+ * stripping "\r" on one path, after on the other).  Now it is too long
+ * however it is read, and the line after it is line 2.
+ */
+START_TEST(test_regress_rio_cap_counts_cr_whatever_the_reads)
+{
+	static const char text[] = "e:\f2}\r\n\0";
+	size_t steps[] = { 0, 1, 6 }, i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct pieces s = { text, sizeof(text) - 1, 0, steps[i] };
+		struct tide_rin in;
+		const char *line;
+		size_t len;
+
+		tide_rin_init_fn(&in, pieces_read, &s, 5);
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), TIDE_ETOOBIG);
+		ck_assert_int_eq(in.lineno, 1);
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), 1);
+		ck_assert_int_eq(in.lineno, 2);
+		ck_assert_int_eq(len, 1);
+		ck_assert_int_eq(line[0], '\0');
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), TIDE_EOF);
+		tide_rin_release(&in);
+	}
+}
+END_TEST
+
+/* Within the cap, a CRLF line is the same record however it is read. */
+START_TEST(test_regress_rio_crlf_within_cap_whatever_the_reads)
+{
+	static const char text[] = "abcd\r\nxy\r\n";
+	size_t steps[] = { 0, 1, 5 }, i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct pieces s = { text, sizeof(text) - 1, 0, steps[i] };
+		struct tide_rin in;
+		const char *line;
+		size_t len;
+
+		tide_rin_init_fn(&in, pieces_read, &s, 5);
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), 1);
+		ck_assert_int_eq(len, 4);
+		ck_assert_int_eq(memcmp(line, "abcd", 4), 0);
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), 1);
+		ck_assert_int_eq(len, 2);
+		ck_assert_int_eq(tide_rin_next(&in, &line, &len, -1), TIDE_EOF);
+		tide_rin_release(&in);
+	}
+}
+END_TEST
+
 static const struct tide_opt no_opts[] = { { 0, NULL, NULL, NULL } };
 static const struct tide_prog test_prog = { "tide-test", "", "test", no_opts };
 
@@ -110,6 +187,8 @@ suite_regress(void)
 
 	tcase_add_test(tc, test_regress_get_many_nested_path_under_missing_parent);
 	tcase_add_test(tc, test_regress_get_many_nested_paths_on_empty_object);
+	tcase_add_test(tc, test_regress_rio_cap_counts_cr_whatever_the_reads);
+	tcase_add_test(tc, test_regress_rio_crlf_within_cap_whatever_the_reads);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_test(tc, test_regress_bad_finish_reports_full_dead_letter_file);
