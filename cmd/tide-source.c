@@ -101,7 +101,7 @@ struct part {
 	const char *topic;	/* in topics[] */
 	int32_t partition;
 	int64_t start, end;	/* end -1: none */
-	int done;		/* reached its end (or EOF under -G -e) */
+	int done;		/* reached its end */
 	int assigned;
 	int64_t next;		/* offset after the last record flushed */
 	int64_t committed;	/* last committed next */
@@ -292,6 +292,30 @@ flush_and_commit(int async)
 	commit(async, 0);
 }
 
+/*
+ * -G -e: a partition ends at its high watermark as of its assignment, so
+ * a member of a group with a steady producer still ends.  Without an
+ * answer from the broker it ends at the first end-of-partition instead.
+ */
+static void
+set_end(rd_kafka_t *rk, struct part *p)
+{
+	rd_kafka_resp_err_t e;
+	int64_t low, high;
+
+	e = rd_kafka_query_watermark_offsets(rk, p->topic, p->partition, &low,
+	    &high, (int)o.md_timeout);
+	if (e) {
+		tide_warn("watermarks of '%s' [%" PRId32 "]: %s; -e ends it at "
+		    "the first end of partition", p->topic, p->partition,
+		    rd_kafka_err2str(e));
+		return;
+	}
+	p->end = high;
+	tide_info("'%s' [%" PRId32 "]: -e ends at offset %" PRId64, p->topic,
+	    p->partition, high);
+}
+
 static void
 rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *tl, void *opaque)
@@ -313,6 +337,9 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 				s.ndone--;
 			}
 			p->next = p->committed = -1;
+			p->end = -1;
+			if (o.exit_eof)
+				set_end(rk, p);
 		}
 		tide_info("assigned %d partition(s)", tl->cnt);
 		if (coop)
@@ -423,8 +450,8 @@ handle(rd_kafka_message_t *m)
 			if (m->rkt == NULL)
 				return;
 			p = part_find(rd_kafka_topic_name(m->rkt), m->partition);
-			if (p && (o.group ? o.exit_eof :
-			    p->end >= 0 && m->offset >= p->end))
+			if (p && (p->end >= 0 ? m->offset >= p->end :
+			    o.group && o.exit_eof))
 				mark_done(p);
 			return;
 		}

@@ -6,7 +6,7 @@ t_skip_unless kcat
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
-mock_start -t kc:1 -t ts:2 -t empty:2 -t off:1 -t grp:3 -t py:1 -t pat.a:1 -t pat.b:1 -t big:1
+mock_start -t kc:1 -t ts:2 -t empty:2 -t off:1 -t grp:3 -t py:1 -t pat.a:1 -t pat.b:1 -t big:1 -t gend:2
 
 # Envelope fields that depend on the wall clock become "ts":T.
 no_ts() { sed 's/"ts":[0-9]*,/"ts":T,/' "$T_OUT" >"$T_OUT.nots" && mv "$T_OUT.nots" "$T_OUT"; }
@@ -214,6 +214,31 @@ t_run "-G after -c 7" timeout 60 tide-source -b "$BROKERS" -t grp -G gcount $G -
 t_status 0
 cat "$T_DIR/c1" "$T_OUT" | tr -d '"' | sort -n >"$T_DIR/c.all"
 t_ok "-G -c: each record exactly once over two runs" cmp -s "$T_DIR/c.all" "$T_DIR/g.want"
+
+# -G -e ends each partition at its high watermark as of its assignment,
+# while a producer keeps writing; the rest is left to the next member.
+seq 1 200 | timeout 20 kcat -P -b "$BROKERS" -t gend -p -1 2>/dev/null
+( i=1001; while [ $i -le 1600 ]; do echo $i; i=$((i + 1)); sleep 0.01; done ) |
+	timeout 30 kcat -P -b "$BROKERS" -t gend -p -1 2>/dev/null &
+ppid=$!
+t_run "-G -e while a producer writes" timeout 60 tide-source -b "$BROKERS" -t gend -G gend $G -e -v
+t_status 0
+t_ok "-G -e: ended before the producer did" kill -0 $ppid
+ends=$(sed -n "s/^tide-source: 'gend' \[[01]\]: -e ends at offset \([0-9]*\)$/\1/p" "$T_ERR")
+t_ok "-G -e: an end for each partition" test "$(echo $ends | wc -w)" = 2
+t_ok "-G -e: exactly the records up to the ends ($(echo $ends | tr ' ' +))" \
+    test "$(wc -l <"$T_OUT")" = "$(($(echo $ends | tr ' ' +)))"
+t_ok "-G -e: at least what was there before" test "$(wc -l <"$T_OUT")" -ge 200
+cp "$T_OUT" "$T_DIR/gend1"
+wait $ppid
+t_run "-G -e: the next member reads the rest" timeout 60 tide-source -b "$BROKERS" -t gend -G gend $G -e
+t_status 0
+cat "$T_DIR/gend1" "$T_OUT" | tr -d '"' | sort -n >"$T_DIR/gend.all"
+{ seq 1 200; seq 1001 1600; } >"$T_DIR/gend.want"
+t_ok "-G -e: every record exactly once over two members" cmp -s "$T_DIR/gend.all" "$T_DIR/gend.want"
+t_run "-G -e: nothing left, ends at once" timeout 60 tide-source -b "$BROKERS" -t gend -G gend $G -e
+t_status 0
+t_stdout </dev/null
 
 # --- bad input --------------------------------------------------------------
 t_run "unknown topic" timeout 20 tide-source -b "$BROKERS" -t no.such.topic -e
