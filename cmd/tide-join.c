@@ -1220,8 +1220,10 @@ parse_options(int argc, char **argv)
 			if (conf.ntkey != conf.nkeys)
 				tide_usage_error("option '--table-key': %d fields "
 				    "for %d in '--on'", conf.ntkey, conf.nkeys);
-			for (i = 0; i < conf.ntkey; i++)
+			for (i = 0; i < conf.ntkey; i++) {
+				free(conf.tkey[i]);
 				conf.tkey[i] = tkeys[i];
+			}
 		} else if (conf.nkeys > 1)
 			tide_usage_error("option '--on': a kafka table keyed by "
 			    "the message key joins on one field (or use "

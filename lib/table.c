@@ -574,8 +574,9 @@ finish_timed(struct tide_table *t)
 	struct staged a, b;
 	size_t i, j, k, nver, need, off;
 
-	qsort_r(t->stageoff, t->nstage, sizeof(*t->stageoff), stage_cmp,
-	    t->stage.data);
+	if (t->nstage > 1)	/* an empty (live) table has no array */
+		qsort_r(t->stageoff, t->nstage, sizeof(*t->stageoff),
+		    stage_cmp, t->stage.data);
 	for (i = 0; i < t->nstage; i = j) {
 		staged_at(t, t->stageoff[i], &a);
 		need = 20 + a.klen;
