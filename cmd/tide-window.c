@@ -104,6 +104,9 @@ struct ctx {
 	struct tide_wm wm;
 	struct tide_bad bad;
 	char **keynames;
+	struct tide_buf *qkeys;		/* ,"name": per key field */
+	struct tide_buf hdr;		/* {"window_start":..,"window_end":.. */
+	int64_t hdr_start, hdr_end;
 	int nkeys;
 	int rfc3339;
 	FILE *late;
@@ -139,18 +142,29 @@ emit(void *arg, const struct tide_win_out *o)
 	const char *k = o->key, *end = o->key + o->klen;
 	int i;
 
+	/* Windows fire in batches with one start and end: their common
+	 * head is written once. */
+	if (c->hdr.len == 0 || o->start != c->hdr_start || o->end != c->hdr_end) {
+		tide_buf_reset(&c->hdr);
+		tide_jobj_begin(&j, &c->hdr);
+		tide_jobj_key(&j, "window_start", 12);
+		write_time(&c->hdr, o->start, c->rfc3339);
+		tide_jobj_key(&j, "window_end", 10);
+		write_time(&c->hdr, o->end, c->rfc3339);
+		c->hdr_start = o->start;
+		c->hdr_end = o->end;
+	}
 	tide_buf_reset(&c->ob);
-	tide_jobj_begin(&j, &c->ob);
-	tide_jobj_key(&j, "window_start", 12);
-	write_time(&c->ob, o->start, c->rfc3339);
-	tide_jobj_key(&j, "window_end", 10);
-	write_time(&c->ob, o->end, c->rfc3339);
+	tide_buf_add(&c->ob, c->hdr.data, c->hdr.len);
+	j.b = &c->ob;
+	j.empty = 0;
 	for (i = 0; i < c->nkeys; i++) {
-		const char *z = memchr(k, '\0', (size_t)(end - k));
+		const char *z = i + 1 < c->nkeys ?
+		    memchr(k, '\0', (size_t)(end - k)) : NULL;
 
 		if (z == NULL)
 			z = end;
-		tide_jobj_key(&j, c->keynames[i], strlen(c->keynames[i]));
+		tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
 		tide_buf_add(&c->ob, k, (size_t)(z - k));
 		k = z < end ? z + 1 : end;
 	}
@@ -434,6 +448,15 @@ main(int argc, char **argv)
 	tide_buf_init(&c.ob, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.sb, TIDE_BUF_NOMAX);
+	tide_buf_init(&c.hdr, TIDE_BUF_NOMAX);
+	c.qkeys = tide_xcalloc((size_t)c.nkeys, sizeof(*c.qkeys));
+	for (i = 0; i < c.nkeys; i++) {
+		tide_buf_init(&c.qkeys[i], TIDE_BUF_NOMAX);
+		tide_buf_addc(&c.qkeys[i], ',');
+		tide_json_write_str(&c.qkeys[i], c.keynames[i],
+		    strlen(c.keynames[i]));
+		tide_buf_addc(&c.qkeys[i], ':');
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -641,6 +664,10 @@ done:
 	tide_buf_release(&c.ob);
 	tide_buf_release(&c.kb);
 	tide_buf_release(&c.sb);
+	tide_buf_release(&c.hdr);
+	for (i = 0; i < c.nkeys; i++)
+		tide_buf_release(&c.qkeys[i]);
+	free(c.qkeys);
 	for (i = 0; i < 1 + c.nkeys + npart; i++)
 		tide_path_release(&paths[i]);
 	for (i = 0; i < c.nkeys; i++)

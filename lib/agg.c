@@ -302,6 +302,16 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 			break;
 	a.off = s->size;
 	s->size += align8(ops[i].size);
+	{
+		/* "name": as tide_jobj_key() writes it, once. */
+		struct tide_buf qb = TIDE_BUF_INIT;
+
+		tide_json_write_str(&qb, a.name, strlen(a.name));
+		tide_buf_addc(&qb, ':');
+		a.qname = tide_xmemdup(qb.data, qb.len);
+		a.qlen = qb.len;
+		tide_buf_release(&qb);
+	}
 	s->aggs = tide_xreallocarray(s->aggs, (size_t)s->naggs + 1,
 	    sizeof(*s->aggs));
 	s->aggs[s->naggs++] = a;
@@ -335,14 +345,57 @@ tide_aggspec_release(struct tide_aggspec *s)
 {
 	int i;
 
-	for (i = 0; i < s->naggs; i++)
+	for (i = 0; i < s->naggs; i++) {
 		free(s->aggs[i].name);
+		free(s->aggs[i].qname);
+	}
 	for (i = 0; i < s->nfields; i++)
 		tide_path_release(&s->paths[i]);
 	free(s->aggs);
 	free(s->paths);
 	free(s->numeric);
 	memset(s, 0, sizeof(*s));
+}
+
+static const double pow10tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * A validated JSON number without exponent and with at most 15 digits
+ * (Clinger's fast path): m and 10^k are exact doubles, so m / 10^k is the
+ * correctly rounded value, the one strtod gives.  Returns 0 when the text
+ * needs the slow path.
+ */
+static int
+fast_number(const char *p, size_t n, double *out)
+{
+	const char *e = p + n;
+	uint64_t m = 0;
+	int nd = 0, k = -1, neg = 0;
+
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; p < e; p++) {
+		if (*p >= '0' && *p <= '9') {
+			m = m * 10 + (uint64_t)(*p - '0');
+			nd++;
+			if (k >= 0)
+				k++;
+		} else if (*p == '.' && k < 0)
+			k = 0;
+		else
+			return 0;
+	}
+	if (nd == 0 || nd > 15)
+		return 0;
+	*out = k > 0 ? (double)m / pow10tab[k] : (double)m;
+	if (neg)
+		*out = -*out;
+	return 1;
 }
 
 int
@@ -358,6 +411,8 @@ tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv,
 		v->raw = jv[i].p;
 		v->len = jv[i].len;
 		if (v->type == TIDE_JSON_NUMBER) {
+			if (fast_number(v->raw, v->len, &v->num))
+				continue;
 			if (tide_json_double(&jv[i], &v->num) < 0 ||
 			    !isfinite(v->num)) {
 				*badfield = i;
@@ -709,8 +764,10 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		const struct tide_agg *a = &s->aggs[i];
 		const void *p = (const char *)st + a->off;
 
-		if ((r = tide_jobj_key(o, a->name, strlen(a->name))) < 0)
+		if ((!o->empty && (r = tide_buf_addc(b, ',')) < 0) ||
+		    (r = tide_buf_add(b, a->qname, a->qlen)) < 0)
 			break;
+		o->empty = 0;
 		switch (a->op) {
 		case TIDE_AGG_COUNT:
 			r = tide_json_write_int(b, ((const struct st_count *)p)->n);

@@ -51,6 +51,8 @@ struct tide_agg {
 	enum tide_agg_op op;
 	int field;		/* index into spec->paths; -1 for count */
 	char *name;		/* output member name (owned) */
+	char *qname;		/* "name": as JSON (owned) */
+	size_t qlen;
 	double q;		/* quantile in [0, 1] */
 	int k;			/* top k */
 	size_t off;		/* offset of its state in a block */

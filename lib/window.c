@@ -37,15 +37,23 @@ struct wkey {
 	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
 	uint32_t len;
 	uint32_t gen;		/* bumped on free: heap entries name a key by it */
-	uint32_t *st;		/* open states, sorted by start */
+	struct kst *st;		/* open states, sorted by start */
 	uint32_t nst, cap;
 	int64_t last_fired;	/* tumble, hop: end of the last window fired */
+	uint32_t fslot;		/* hop: its block in w->acc while firing */
 	int64_t expire;		/* over: when all its entries are dead */
 	struct over *ov;
 	uint32_t nextfree;
 	unsigned char used;
 	unsigned char idle;	/* no open state: freed by the next sweep */
 	char ib[KINLINE];
+};
+
+/* A key's open state and its start, kept with it so that finding a pane
+ * does not touch the states. */
+struct kst {
+	int64_t start;
+	uint32_t idx;
 };
 
 struct wstate {
@@ -61,9 +69,13 @@ struct wfire {
 };
 
 /* Tumble and hop: the panes that start at one time. */
+struct wpent {
+	uint32_t idx, kid;
+};
+
 struct wpane {
 	int64_t start;
-	uint32_t *idx;
+	struct wpent *idx;
 	uint32_t n, cap;
 };
 
@@ -177,6 +189,7 @@ tide_win_release(struct tide_win *w)
 	free(w->blob);
 	free(w->fire);
 	free(w->fire2);
+	free(w->acc);
 	free(w->panes);
 	free(w->spare);
 	tide_heap_release(&w->heap);
@@ -443,9 +456,10 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 		k->cap = k->cap ? 2 * k->cap : 2;
 		k->st = tide_xreallocarray(k->st, k->cap, sizeof(*k->st));
 	}
-	for (i = k->nst; i > 0 && w->st[k->st[i - 1]].start > start; i--)
+	for (i = k->nst; i > 0 && k->st[i - 1].start > start; i--)
 		k->st[i] = k->st[i - 1];
-	k->st[i] = idx;
+	k->st[i].start = start;
+	k->st[i].idx = idx;
 	k->nst++;
 	return idx;
 }
@@ -459,7 +473,7 @@ state_free(struct tide_win *w, uint32_t idx)
 	uint32_t i, j;
 
 	for (i = 0, j = 0; i < k->nst; i++)
-		if (k->st[i] != idx)
+		if (k->st[i].idx != idx)
 			k->st[j++] = k->st[i];
 	k->nst = j;
 	tide_agg_clear(w->c.spec, blob(w, idx));
@@ -575,7 +589,7 @@ pane_drop_first(struct tide_win *w)
 	uint32_t i;
 
 	for (i = 0; i < p.n; i++)
-		state_free(w, p.idx[i]);
+		state_free(w, p.idx[i].idx);
 	memmove(&w->panes[0], &w->panes[1], (w->npanes - 1) * sizeof(*w->panes));
 	w->npanes--;
 	if (w->nspare == w->capspare) {
@@ -600,19 +614,16 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 	if (w->pane == w->c.size) {
 		if (idx == NONE)
 			for (i = 0; i < k->nst; i++)
-				if (w->st[k->st[i]].start == start)
-					idx = k->st[i];
+				if (k->st[i].start == start)
+					idx = k->st[i].idx;
 		o.state = blob(w, idx);
 	} else {
 		tide_agg_clear(w->c.spec, w->scratch);
 		tide_agg_init(w->c.spec, w->scratch);
-		for (i = 0; i < k->nst; i++) {
-			struct wstate *s = &w->st[k->st[i]];
-
-			if (s->start >= start && s->start < end)
+		for (i = 0; i < k->nst; i++)
+			if (k->st[i].start >= start && k->st[i].start < end)
 				tide_agg_merge(w->c.spec, w->scratch,
-				    blob(w, k->st[i]));
-		}
+				    blob(w, k->st[i].idx));
 		o.state = w->scratch;
 	}
 	o.start = start;
@@ -644,10 +655,10 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		return TIDE_WIN_FULL;
 	k = &w->keys[kid];
 	for (i = k->nst; i > 0; i--)
-		if (w->st[k->st[i - 1]].start == ps) {
-			idx = k->st[i - 1];
+		if (k->st[i - 1].start == ps) {
+			idx = k->st[i - 1].idx;
 			break;
-		} else if (w->st[k->st[i - 1]].start < ps)
+		} else if (k->st[i - 1].start < ps)
 			break;
 	if (idx == NONE) {
 		struct wpane *p;
@@ -658,7 +669,8 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			p->cap = p->cap ? 2 * p->cap : 64;
 			p->idx = tide_xreallocarray(p->idx, p->cap, sizeof(*p->idx));
 		}
-		p->idx[p->n++] = idx;
+		p->idx[p->n].idx = idx;
+		p->idx[p->n++].kid = kid;
 		isnew = 1;	/* not in any window emitted so far */
 	}
 	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
@@ -677,9 +689,9 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 
 			k = &w->keys[kid];
 			for (j = 0; j < k->nst; j++) {
-				int64_t s = w->st[k->st[j]].start;
+				int64_t s = k->st[j].start;
 
-				if (k->st[j] != idx && s >= sat_sub(e, w->c.size) &&
+				if (k->st[j].idx != idx && s >= sat_sub(e, w->c.size) &&
 				    s < e)
 					update = 1;
 			}
@@ -706,10 +718,10 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (kid != NONE) {
 		k = &w->keys[kid];
 		for (i = 0; i < k->nst; i++) {
-			s = &w->st[k->st[i]];
+			s = &w->st[k->st[i].idx];
 			if (s->start < e && t < s->end) {
 				if (first == NONE)
-					first = k->st[i];
+					first = k->st[i].idx;
 				n++;
 			}
 		}
@@ -734,17 +746,18 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		uint32_t victims[64], nv = 0;
 
 		for (i = 0; i < k->nst; i++) {
-			struct wstate *o = &w->st[k->st[i]];
+			struct wstate *o = &w->st[k->st[i].idx];
 
-			if (k->st[i] == first || !(o->start < e && t < o->end))
+			if (k->st[i].idx == first || !(o->start < e && t < o->end))
 				continue;
-			tide_agg_merge(w->c.spec, blob(w, first), blob(w, k->st[i]));
+			tide_agg_merge(w->c.spec, blob(w, first),
+			    blob(w, k->st[i].idx));
 			if (o->end > s->end)
 				s->end = o->end;
 			wasfired |= o->fired;
 			wasemitted |= o->emitted;
 			if (nv < 64)
-				victims[nv++] = k->st[i];
+				victims[nv++] = k->st[i].idx;
 		}
 		for (i = 0; i < nv; i++)
 			state_free(w, victims[i]);
@@ -752,8 +765,12 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		s = &w->st[first];
 	}
 	tide_agg_update(w->c.spec, blob(w, first), t, vals);
-	if (t < s->start)
+	if (t < s->start) {
 		s->start = t;
+		for (i = 0; i < k->nst; i++)
+			if (k->st[i].idx == first)
+				k->st[i].start = t;
+	}
 	{
 		int64_t oldend = s->end;
 		int r;
@@ -1020,13 +1037,89 @@ fire_add(struct tide_win *w, int64_t start, int64_t end, uint32_t kid,
 	f->idx = idx;
 }
 
+/* How far ahead to prefetch keys and blocks: their cache misses overlap
+ * instead of following one another. */
+#define AHEAD 8
+
+/*
+ * Fire the windows ending at e, whose panes start in the lists from
+ * w->panes[i] on.  Tumble: a window is its one pane.  Hop: each key's
+ * panes are merged into its block in w->acc, list by list (so in start
+ * order), walking the lists rather than the keys.
+ */
+static int
+fire_end(struct tide_win *w, uint32_t i, int64_t e)
+{
+	size_t sz = w->c.spec->size, j;
+	int hop = w->pane != w->c.size, r = 0;
+
+	w->nfire = 0;
+	for (; i < w->npanes && w->panes[i].start < e; i++) {
+		const struct wpane *p = &w->panes[i];
+
+		if (p->start < sat_sub(e, w->c.size))
+			continue;
+		for (j = 0; j < p->n; j++) {
+			uint32_t kid = p->idx[j].kid, idx = p->idx[j].idx;
+			struct wkey *k = &w->keys[kid];
+
+			if (j + AHEAD < p->n) {
+				__builtin_prefetch(&w->keys[p->idx[j + AHEAD].kid]);
+				__builtin_prefetch(blob(w, p->idx[j + AHEAD].idx));
+			}
+			if (!hop) {
+				fire_add(w, 0, e, kid, idx);
+				continue;
+			}
+			if (k->last_fired != e) {
+				k->last_fired = e;
+				k->fslot = (uint32_t)w->nfire;
+				if (w->nfire == w->capacc) {
+					w->capacc = w->capacc ? 2 * w->capacc : 256;
+					w->acc = tide_xreallocarray(w->acc,
+					    w->capacc, sz ? sz : 1);
+				}
+				tide_agg_init(w->c.spec, w->acc + w->nfire * sz);
+				fire_add(w, 0, e, kid, k->fslot);
+			}
+			tide_agg_merge(w->c.spec, w->acc + (size_t)k->fslot * sz,
+			    blob(w, idx));
+		}
+	}
+	fire_sort_keys(w);
+	for (j = 0; j < w->nfire; j++) {
+		const struct wfire *f = &w->fire[j];
+		const struct wkey *k = &w->keys[f->kid];
+		struct tide_win_out o;
+
+		if (j + AHEAD < w->nfire) {
+			__builtin_prefetch(&w->keys[w->fire[j + AHEAD].kid]);
+			if (!hop)
+				__builtin_prefetch(blob(w, w->fire[j + AHEAD].idx));
+		}
+		o.start = sat_sub(e, w->c.size);
+		o.end = e;
+		o.key = kbytes(k);
+		o.klen = k->len;
+		o.state = hop ? w->acc + (size_t)f->idx * sz : blob(w, f->idx);
+		o.update = 0;
+		w->fired++;
+		if ((r = w->emit(w->ctx, &o)) < 0)
+			break;
+	}
+	if (hop)
+		for (j = 0; j < w->nfire; j++)
+			tide_agg_clear(w->c.spec, w->acc + j * sz);
+	return r;
+}
+
 /* Tumble and hop: fire the windows of every key that end at or before the
  * watermark, one window end at a time. */
 static int
 advance_panes(struct tide_win *w)
 {
 	int64_t wm = w->wm, e;
-	uint32_t i, j;
+	uint32_t i;
 	int r;
 
 	for (;;) {
@@ -1043,26 +1136,8 @@ advance_panes(struct tide_win *w)
 			e = sat_add(w->fired_to, w->c.every);
 		if (e > wm)
 			break;
-		w->nfire = 0;
-		for (; i < w->npanes && w->panes[i].start < e; i++) {
-			const struct wpane *p = &w->panes[i];
-
-			if (p->start < sat_sub(e, w->c.size))
-				continue;
-			for (j = 0; j < p->n; j++) {
-				uint32_t kid = w->st[p->idx[j]].kid;
-
-				if (w->keys[kid].last_fired == e)
-					continue;
-				w->keys[kid].last_fired = e;
-				fire_add(w, 0, e, kid, p->idx[j]);
-			}
-		}
-		fire_sort_keys(w);
-		for (j = 0; j < w->nfire; j++)
-			if ((r = emit_window(w, w->fire[j].kid, e, w->fire[j].idx,
-			    0)) < 0)
-				return r;
+		if ((r = fire_end(w, i, e)) < 0)
+			return r;
 		w->fired_to = e;
 		while (w->npanes > 0) {
 			int64_t el = pane_elast(w, w->panes[0].start);

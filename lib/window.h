@@ -118,6 +118,8 @@ struct tide_win {
 	struct wfire *fire;	/* scratch: results of one advance */
 	struct wfire *fire2;	/* scratch for sorting */
 	size_t nfire, capfire, capfire2;
+	char *acc;		/* hop: one aggregate block per key firing */
+	size_t capacc;
 	char *scratch;		/* scratch aggregate block */
 	struct tide_aggval *vscratch;
 
