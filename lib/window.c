@@ -588,8 +588,15 @@ pane_drop_first(struct tide_win *w)
 	struct wpane p = w->panes[0];
 	uint32_t i;
 
-	for (i = 0; i < p.n; i++)
+	for (i = 0; i < p.n; i++) {
+		if (i + 8 < p.n) {
+			__builtin_prefetch(&w->st[p.idx[i + 8].idx]);
+			__builtin_prefetch(&w->keys[p.idx[i + 8].kid]);
+		}
+		if (i + 4 < p.n)
+			__builtin_prefetch(w->keys[p.idx[i + 4].kid].st);
 		state_free(w, p.idx[i].idx);
+	}
 	memmove(&w->panes[0], &w->panes[1], (w->npanes - 1) * sizeof(*w->panes));
 	w->npanes--;
 	if (w->nspare == w->capspare) {
