@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "kconf.h"
 #include "producer.h"
 #include "prog.h"
+#include "progress.h"
 #include "redisview.h"
 #include "rio.h"
 #include "sqlview.h"
@@ -55,6 +57,8 @@ enum {
 	OPT_REDIS,
 	OPT_PREFIX,
 	OPT_ASJSON,
+	OPT_PROGRESS,
+	OPT_NOPROGRESS,
 };
 
 static const struct tide_opt opts[] = {
@@ -90,6 +94,8 @@ static const struct tide_opt opts[] = {
 	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad record" },
 	{ OPT_MAXREC, "max-record", "size", "longest accepted line (default 16M)" },
 	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
+	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
 	{ 'q', "quiet", NULL, "no warnings" },
 	{ 'v', "verbose", NULL, "more detail (repeatable)" },
 	{ 0, NULL, NULL, NULL },
@@ -109,6 +115,9 @@ static const struct tide_prog prog = {
 };
 
 #define MAXHDR 64
+
+/* The progress line: file output on a terminal, or --progress. */
+static struct tide_progress pr;
 
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t stats_sig;
@@ -161,10 +170,27 @@ on_signal(int sig)
 		stop_sig++;
 }
 
+/* Warnings erase the progress line first, so they are not written into
+ * it; it is drawn again at the next update. */
+static void pwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+pwarn(const char *fmt, ...)
+{
+	va_list ap;
+
+	tide_progress_clear(&pr);
+	va_start(ap, fmt);
+	tide_vwarn(fmt, ap);
+	va_end(ap);
+}
+
 static void
 print_stats(struct sink *s)
 {
 	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
+
+	tide_progress_clear(&pr);
 
 	if (s->sqlite || s->redis)
 		fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits "
@@ -192,6 +218,23 @@ print_stats(struct sink *s)
 		    (unsigned long long)s->fo.bytes,
 		    (unsigned long long)s->fo.files,
 		    secs > 0 ? (double)s->in / secs : 0.0);
+}
+
+static void
+progress_tick(struct sink *s)
+{
+	struct tide_progress_stat st;
+
+	if (!tide_progress_due(&pr))
+		return;
+	memset(&st, 0, sizeof(st));
+	if (s->topic || s->sqlite || s->redis)
+		st.records = s->in;
+	else {
+		st.records = s->out;
+		st.bytes = s->fo.bytes;
+	}
+	tide_progress_draw(&pr, &st);
 }
 
 /* Rebuild the envelope of a produced message (for --tee and dead letters
@@ -252,7 +295,7 @@ dead_letter(struct sink *s, const rd_kafka_message_t *m)
 
 	s->undelivered++;
 	if (s->dlshown++ < TIDE_BAD_SHOWN)
-		tide_warn("line %llu: not delivered to '%s': %s",
+		pwarn("line %llu: not delivered to '%s': %s",
 		    (unsigned long long)lineno, s->topic, err);
 	tide_buf_reset(b);
 	tide_jobj_begin(&o, b);
@@ -314,7 +357,7 @@ on_error(void *ctx, int err, const char *reason)
 	 * matter to the user if records end up undelivered, which is
 	 * reported per record.  Fatal ones are always shown. */
 	if (err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_err2name(err) == NULL)
-		tide_warn("kafka: %s", reason);
+		pwarn("kafka: %s", reason);
 	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
 		tide_info("kafka: %s", reason);
 	else
@@ -346,14 +389,14 @@ idle(void *ctx)
 	 * waiting for records that are already here. */
 	if (s->sqlite) {
 		if (tide_sqlview_commit(&s->sv, &serr) < 0) {
-			tide_warn("--sqlite '%s': %s", s->sqlite, serr.msg);
+			pwarn("--sqlite '%s': %s", s->sqlite, serr.msg);
 			return TIDE_EIO;
 		}
 		return 0;
 	}
 	if (s->redis) {
 		if (tide_redisview_commit(&s->rv, &rerr) < 0) {
-			tide_warn("--redis: %s", rerr.msg);
+			pwarn("--redis: %s", rerr.msg);
 			return TIDE_EPIPE;
 		}
 		return 0;
@@ -393,7 +436,10 @@ static int
 bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
     int *status, const char *fmt, const char *arg)
 {
-	int r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
+	int r;
+
+	tide_progress_clear(&pr);
+	r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
 
 	if (r) {
 		*status = r;
@@ -568,7 +614,7 @@ write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	}
 	if (r < 0) {
 		errno = s->fo.errnum;
-		tide_warn("write '%s': %s", tide_fileout_errpath(&s->fo),
+		pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
 		    strerror(s->fo.errnum));
 		*status = TIDE_EX_IOERR;
 		return 1;
@@ -608,7 +654,7 @@ write_view(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	if (r == TIDE_ENOENT || r == TIDE_ETYPE || r == TIDE_ETOOBIG)
 		return bad(s, lineno, line, len, status, "%s", msg);
 	if (r < 0) {
-		tide_warn("%s: %s", s->sqlite ? s->sqlite : "--redis", msg);
+		pwarn("%s: %s", s->sqlite ? s->sqlite : "--redis", msg);
 		*status = s->sqlite ? TIDE_EX_IOERR : TIDE_EX_UNAVAILABLE;
 		return 1;
 	}
@@ -684,6 +730,7 @@ main(int argc, char **argv)
 	long long connect_ms = 10000, level = 3;
 	size_t maxrec = TIDE_MAX_RECORD, nd = 0;
 	int c, r, strict = 0, status = TIDE_EX_OK, csv = 0, level_set = 0;
+	int progress = -1;	/* --progress 1, --no-progress 0, auto -1 */
 	const char *line;
 	size_t len;
 	uint64_t polls = 0;
@@ -873,6 +920,12 @@ main(int argc, char **argv)
 		case OPT_STATS:
 			s->stats = 1;
 			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NOPROGRESS:
+			progress = 0;
+			break;
 		case 'q':
 			tide_verbose = -1;
 			break;
@@ -947,6 +1000,12 @@ main(int argc, char **argv)
 	tide_buf_init(&s->keybuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&s->dlbuf, TIDE_BUF_NOMAX);
 	s->t0 = tide_mono_us();
+	/* On its own, the line shows on a terminal for file output. */
+	if (progress < 0 && (tide_verbose < 0 || s->output == NULL ||
+	    strcmp(s->output, "-") == 0))
+		progress = 0;
+	tide_progress_init(&pr, tide_progress_wanted(progress, 2) ? 2 : -1,
+	    prog.name);
 
 	if (s->topic) {
 		if (!tide_kconf_has_brokers(&kc))
@@ -1047,7 +1106,7 @@ main(int argc, char **argv)
 			r = s->sqlite ? tide_sqlview_tick(&s->sv, now, &serr) :
 			    tide_redisview_tick(&s->rv, now, &rerr);
 			if (r < 0) {
-				tide_warn("%s: %s", s->sqlite ? s->sqlite :
+				pwarn("%s: %s", s->sqlite ? s->sqlite :
 				    "--redis", s->sqlite ? serr.msg : rerr.msg);
 				status = s->sqlite ? TIDE_EX_IOERR :
 				    TIDE_EX_UNAVAILABLE;
@@ -1064,6 +1123,7 @@ main(int argc, char **argv)
 		}
 		if (r == TIDE_ETOOBIG) {
 			s->in++;
+			tide_progress_clear(&pr);
 			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
 			    "record longer than --max-record (%zu bytes)",
 			    maxrec)) != 0) {
@@ -1086,12 +1146,12 @@ main(int argc, char **argv)
 		if (r < 0) {
 			if (r == TIDE_EIO && !s->topic && s->fo.err) {
 				status = TIDE_EX_IOERR;
-				tide_warn("write '%s': %s",
+				pwarn("write '%s': %s",
 				    tide_fileout_errpath(&s->fo),
 				    strerror(s->fo.errnum));
 				break;
 			}
-			tide_warn("read stdin: %s", r == TIDE_EIO ?
+			pwarn("read stdin: %s", r == TIDE_EIO ?
 			    strerror(errno) : tide_strerror(r));
 			status = TIDE_EX_IOERR;
 			break;
@@ -1122,7 +1182,10 @@ main(int argc, char **argv)
 			s->dlerr = 1;
 			break;
 		}
+		if ((s->in & 63) == 0)
+			progress_tick(s);
 	}
+	tide_progress_clear(&pr);
 
 	if (s->sqlite || s->redis) {
 		/* Commit what was read, also after a bad record under
@@ -1131,7 +1194,7 @@ main(int argc, char **argv)
 			r = s->sqlite ? tide_sqlview_commit(&s->sv, &serr) :
 			    tide_redisview_commit(&s->rv, &rerr);
 			if (r < 0) {
-				tide_warn("%s: %s", s->sqlite ? s->sqlite :
+				pwarn("%s: %s", s->sqlite ? s->sqlite :
 				    "--redis", s->sqlite ? serr.msg : rerr.msg);
 				status = s->sqlite ? TIDE_EX_IOERR :
 				    TIDE_EX_UNAVAILABLE;
@@ -1145,7 +1208,7 @@ main(int argc, char **argv)
 
 		while (tide_producer_drain(&s->prod, 200) > 0) {
 			if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
-				tide_warn("interrupted: dead-lettering %llu "
+				pwarn("interrupted: dead-lettering %llu "
 				    "undelivered records", (unsigned long long)
 				    tide_producer_pending(&s->prod));
 				tide_producer_abort(&s->prod);
@@ -1156,12 +1219,12 @@ main(int argc, char **argv)
 		}
 		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
 		    s->tee_out.err != TIDE_EPIPE) {
-			tide_warn("write stdout: %s", strerror(errno));
+			pwarn("write stdout: %s", strerror(errno));
 			if (status == TIDE_EX_OK)
 				status = TIDE_EX_IOERR;
 		}
 		if (s->undelivered) {
-			tide_warn("%llu record%s not delivered, kept in %s",
+			pwarn("%llu record%s not delivered, kept in %s",
 			    (unsigned long long)s->undelivered,
 			    s->undelivered == 1 ? "" : "s",
 			    deadpath ? deadpath : "stderr");
@@ -1173,12 +1236,12 @@ main(int argc, char **argv)
 		if (r == TIDE_EPIPE)
 			r = 0;
 		if (r < 0 && status != TIDE_EX_IOERR) {
-			tide_warn("write '%s': %s", tide_fileout_errpath(&s->fo),
+			pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
 			    strerror(s->fo.errnum));
 			status = TIDE_EX_IOERR;
 		}
 		if (s->fo.csv_extra)
-			tide_warn("%llu record%s had fields not in the csv header "
+			pwarn("%llu record%s had fields not in the csv header "
 			    "(dropped)", (unsigned long long)s->fo.csv_extra,
 			    s->fo.csv_extra == 1 ? "" : "s");
 	}
@@ -1189,7 +1252,7 @@ main(int argc, char **argv)
 	if (tide_bad_finish(&s->bad) != 0)
 		s->dlerr = 1;
 	if (s->dlerr) {
-		tide_warn("--dead-letter '%s': write failed", deadpath ?
+		pwarn("--dead-letter '%s': write failed", deadpath ?
 		    deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}

@@ -22,9 +22,11 @@
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -39,6 +41,7 @@
 #include "kconf.h"
 #include "offsets.h"
 #include "prog.h"
+#include "progress.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -60,6 +63,8 @@ enum {
 	OPT_STRICT,
 	OPT_DEAD,
 	OPT_DUMPCONF,
+	OPT_PROGRESS,
+	OPT_NOPROGRESS,
 };
 
 static const struct tide_opt opts[] = {
@@ -82,6 +87,8 @@ static const struct tide_opt opts[] = {
 	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad file record" },
 	{ OPT_DEAD, "dead-letter", "file", "append bad file records to file" },
 	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
+	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
 	{ 'q', "quiet", NULL, "no warnings" },
 	{ 'v', "verbose", NULL, "more detail on stderr" },
 	{ 0, NULL, NULL, NULL },
@@ -116,6 +123,7 @@ static struct {
 	struct tide_offspec from, to;
 	int have_o, have_from, have_to;
 	int exit_eof, dryrun, envelope, stats, strict, dumpconf;
+	int progress;		/* 1 --progress, 0 --no-progress, -1 auto */
 	long long count;
 	int64_t idle_ms;
 	int64_t md_timeout;
@@ -140,6 +148,11 @@ static struct {
 	int64_t t0;
 	int64_t lastcommit;
 	char lasterr[512];
+	struct tide_progress pr;
+	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
+	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
+	uint64_t file_done;	/* bytes read from the files before this one */
+	const struct tide_zr *curz;	/* the file being read */
 } s;
 
 static volatile sig_atomic_t stop_sig, stats_sig;
@@ -153,11 +166,49 @@ on_signal(int sig)
 		stop_sig = 1;
 }
 
+/* Warnings erase the progress line first, so they are not written into
+ * it; it is drawn again at the next update. */
+static void pwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+pwarn(const char *fmt, ...)
+{
+	va_list ap;
+
+	tide_progress_clear(&s.pr);
+	va_start(ap, fmt);
+	tide_vwarn(fmt, ap);
+	va_end(ap);
+}
+
+static void
+progress_tick(void)
+{
+	struct tide_progress_stat st;
+
+	if (!tide_progress_due(&s.pr))
+		return;
+	memset(&st, 0, sizeof(st));
+	st.records = s.nout;
+	st.bytes = s.out.bytes + s.out.len;
+	if (s.file_total) {
+		st.unit = TIDE_PROGRESS_BYTES;
+		st.total = s.file_total;
+		st.pos = s.file_done + (s.curz ? s.curz->bytes_in : 0);
+	} else {
+		st.unit = TIDE_PROGRESS_RECORDS;
+		st.total = s.rec_total;
+		st.pos = s.nout;
+	}
+	tide_progress_draw(&s.pr, &st);
+}
+
 static void
 print_stats(void)
 {
 	double secs = (double)(tide_mono_us() / 1000 - s.t0) / 1000.0;
 
+	tide_progress_clear(&s.pr);
 	fprintf(stderr, "%s: stats: records_in %" PRIu64 ", records_out %"
 	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f "
 	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, secs,
@@ -194,7 +245,7 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	(void)opaque;
 	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
 	if (rd_kafka_fatal_error(rk, NULL, 0))
-		tide_warn("fatal: %s", reason);
+		pwarn("fatal: %s", reason);
 	else
 		tide_info("%s: %s", rd_kafka_err2name(err), reason);
 }
@@ -275,7 +326,7 @@ commit(int async, int only_unassigned)
 	if (tl->cnt > 0) {
 		e = rd_kafka_commit(s.rk, tl, async);
 		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-			tide_warn("commit failed: %s", rd_kafka_err2str(e));
+			pwarn("commit failed: %s", rd_kafka_err2str(e));
 		else
 			for (i = 0; i < s.nparts; i++)
 				if (!only_unassigned || !s.parts[i].assigned)
@@ -306,7 +357,7 @@ set_end(rd_kafka_t *rk, struct part *p)
 	e = rd_kafka_query_watermark_offsets(rk, p->topic, p->partition, &low,
 	    &high, (int)o.md_timeout);
 	if (e) {
-		tide_warn("watermarks of '%s' [%" PRId32 "]: %s; -e ends it at "
+		pwarn("watermarks of '%s' [%" PRId32 "]: %s; -e ends it at "
 		    "the first end of partition", p->topic, p->partition,
 		    rd_kafka_err2str(e));
 		return;
@@ -588,7 +639,7 @@ discover(void)
 			tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' not found", name);
 		}
 		if (!found)
-			tide_warn("no topic matches '%s' yet", name);
+			pwarn("no topic matches '%s' yet", name);
 	}
 	rd_kafka_metadata_destroy(md);
 }
@@ -678,6 +729,26 @@ assign(void)
 	rd_kafka_topic_partition_list_destroy(tl);
 }
 
+/* What a bounded read without a group expects to write: the sum of the
+ * ranges, or -c if fewer; 0 (no total) when a partition has no end. */
+static void
+set_rec_total(void)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < s.nparts; i++) {
+		if (s.parts[i].end < 0) {
+			t = 0;
+			break;
+		}
+		t += (uint64_t)(s.parts[i].end - s.parts[i].start);
+	}
+	if (o.count >= 0 && (t == 0 || (uint64_t)o.count < t))
+		t = (uint64_t)o.count;
+	s.rec_total = t;
+}
+
 static void
 subscribe(void)
 {
@@ -738,6 +809,7 @@ consume(void)
 			if (o.group && lastrec - s.lastcommit >= COMMIT_MS)
 				flush_and_commit(1);
 		}
+		progress_tick();
 	}
 }
 
@@ -758,9 +830,12 @@ run_kafka(void)
 	rd_kafka_poll_set_consumer(s.rk);
 	s.q = rd_kafka_queue_get_consumer(s.rk);
 	discover();
-	if (o.group)
+	if (o.group) {
 		subscribe();
-	else {
+		/* Where the group starts is not known: only -c bounds it. */
+		if (o.count >= 0)
+			s.rec_total = (uint64_t)o.count;
+	} else {
 		resolve();
 		if (o.dryrun) {
 			check_write(tide_wout_flush(&s.out));
@@ -769,6 +844,7 @@ run_kafka(void)
 			return TIDE_EX_OK;
 		}
 		assign();
+		set_rec_total();
 	}
 	consume();
 	flush_and_commit(0);
@@ -815,7 +891,8 @@ static int
 emit_record(const char *p, size_t n)
 {
 	check_write(tide_wout_rec(&s.out, p, n));
-	s.nout++;
+	if ((++s.nout & 63) == 0)
+		progress_tick();
 	return o.count >= 0 && (long long)s.nout >= o.count;
 }
 
@@ -830,6 +907,7 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 	s.nin++;
 	if (row->err) {
 		s.nbad++;
+		tide_progress_clear(&s.pr);
 		if ((r = tide_bad_record(f->bad, f->name, row->line, "", 0, "%s",
 		    row->reason)) != 0) {
 			f->rc = r;
@@ -877,10 +955,11 @@ read_file(const char *name, struct tide_bad *bad)
 	if (strcmp(name, "-") == 0)
 		check_write(tide_wout_flush(&s.out));
 	if ((r = tide_zr_open(&z, name)) < 0) {
-		tide_warn("%s: %s", name, read_error(&z, r));
+		pwarn("%s: %s", name, read_error(&z, r));
 		tide_zr_close(&z);
 		return r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 	}
+	s.curz = &z;
 
 	if (is_csv(name)) {
 		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
@@ -894,7 +973,7 @@ read_file(const char *name, struct tide_bad *bad)
 				break;
 		}
 		if (got < 0 && r == 0) {
-			tide_warn("%s: %s", name, read_error(&z, (int)got));
+			pwarn("%s: %s", name, read_error(&z, (int)got));
 			rc = got == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 		} else if (r == 0)
 			r = tide_csv_finish(&csv);
@@ -903,11 +982,13 @@ read_file(const char *name, struct tide_bad *bad)
 		else if (r == TIDE_EOF || r == TIDE_EINTR)
 			rc = -1;
 		else if (r < 0 && rc == 0) {
-			tide_warn("%s: line %" PRIu64 ": %s", name, csv.errline,
+			pwarn("%s: line %" PRIu64 ": %s", name, csv.errline,
 			    csv.reason ? csv.reason : tide_strerror(r));
 			rc = TIDE_EX_DATAERR;
 		}
 		tide_csv_release(&csv);
+		s.file_done += z.bytes_in;
+		s.curz = NULL;
 		tide_zr_close(&z);
 		return rc;
 	}
@@ -926,13 +1007,14 @@ read_file(const char *name, struct tide_bad *bad)
 		if (r == TIDE_ETOOBIG) {
 			s.nin++;
 			s.nbad++;
+			tide_progress_clear(&s.pr);
 			if ((rc = tide_bad_record(bad, name, in.lineno, "", 0,
 			    "record longer than %zu bytes", o.maxrec)) != 0)
 				break;
 			continue;
 		}
 		if (r < 0) {
-			tide_warn("%s: %s", name, read_error(&z, r));
+			pwarn("%s: %s", name, read_error(&z, r));
 			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 			break;
 		}
@@ -944,6 +1026,7 @@ read_file(const char *name, struct tide_bad *bad)
 			if (tide_json_check(line, len, 0, &t, &je) < 0 ||
 			    t != TIDE_JSON_OBJECT) {
 				s.nbad++;
+				tide_progress_clear(&s.pr);
 				if (len == 0)
 					rc = tide_bad_record(bad, name, in.lineno,
 					    line, len, "empty line");
@@ -966,6 +1049,8 @@ read_file(const char *name, struct tide_bad *bad)
 		}
 	}
 	tide_rin_release(&in);
+	s.file_done += z.bytes_in;
+	s.curz = NULL;
 	tide_zr_close(&z);
 	return rc;
 }
@@ -973,11 +1058,23 @@ read_file(const char *name, struct tide_bad *bad)
 static int
 run_files(char **files, int nfiles)
 {
+	struct stat st;
 	struct tide_bad bad;
 	int i, rc = 0, r;
 
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
+	/* Progress by bytes when every file has a size. */
+	for (i = 0; i < nfiles; i++) {
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) < 0 ||
+		    !S_ISREG(st.st_mode)) {
+			s.file_total = 0;
+			break;
+		}
+		s.file_total += (uint64_t)st.st_size;
+	}
+	if (s.file_total == 0 && o.count >= 0)
+		s.rec_total = (uint64_t)o.count;
 	for (i = 0; i < nfiles && rc == 0; i++) {
 		r = read_file(files[i], &bad);
 		if (r == -1)
@@ -1072,6 +1169,7 @@ main(int argc, char **argv)
 	o.count = -1;
 	o.idle_ms = -1;
 	o.md_timeout = 10000;
+	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'b':
@@ -1155,6 +1253,12 @@ main(int argc, char **argv)
 		case OPT_STATS:
 			o.stats = 1;
 			break;
+		case OPT_PROGRESS:
+			o.progress = 1;
+			break;
+		case OPT_NOPROGRESS:
+			o.progress = 0;
+			break;
 		case 'q':
 			tide_verbose = -1;
 			break;
@@ -1219,8 +1323,17 @@ main(int argc, char **argv)
 	tide_wout_init(&s.out, 1);
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
 	s.t0 = tide_mono_us() / 1000;
+	/* On its own, the line shows on a terminal for reads that end. */
+	if (o.progress < 0 && (tide_verbose < 0 || !(nfiles > 0 ||
+	    o.exit_eof || o.have_to || o.count >= 0)))
+		o.progress = 0;
+	if (o.dryrun || o.dumpconf)
+		o.progress = 0;
+	tide_progress_init(&s.pr, tide_progress_wanted(o.progress, 2) ? 2 : -1,
+	    prog.name);
 	c = nfiles > 0 ? run_files(argv + tide_opt_index(), nfiles) : run_kafka();
 	check_write(tide_wout_flush(&s.out));
+	tide_progress_clear(&s.pr);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
 	free(s.parts);

@@ -298,6 +298,40 @@ t_run "-o empty" tide-sink -o ''
 t_status 64
 t_stderr_has "tide-sink: -o: empty path"
 
+# --- the progress line: file output on a terminal (script(1) gives a
+# pseudo-terminal); \r is shown as R and ESC as E.
+pty() {
+	printf '%s\n' "$1" >"$T_DIR/pty.cmd"
+	script -qec "sh '$T_DIR/pty.cmd'" /dev/null </dev/null | tr '\r\033' 'RE'
+}
+i=0
+while [ $i -lt 100 ]; do i=$((i + 1)); printf '{"n":"%08d"}\n' $i; done >"$T_DIR/p.ndjson"
+t_run "progress: -o file on a terminal" pty "tide-sink -o '$T_DIR/p.out' <'$T_DIR/p.ndjson'"
+t_status 0
+t_ok "progress: records, bytes, rates; cleared at the end" \
+    grep -Eqx 'Rtide-sink: 64 records, 1\.1 KiB, [0-9.]+k? records/s, [0-9.]+ (B|KiB|MiB|GiB)/sE\[KRE\[K' "$T_OUT"
+t_ok "progress: the file is complete" cmp -s "$T_DIR/p.out" "$T_DIR/p.ndjson"
+t_run "progress: not for -o - (a pipeline stage)" pty "tide-sink -o - <'$T_DIR/p.ndjson' >/dev/null"
+t_stdout </dev/null
+t_run "progress: --no-progress on a terminal" pty "tide-sink --no-progress -o '$T_DIR/p.out' <'$T_DIR/p.ndjson'"
+t_stdout </dev/null
+t_run "progress: -q on a terminal" pty "tide-sink -q -o '$T_DIR/p.out' <'$T_DIR/p.ndjson'"
+t_stdout </dev/null
+T_IN=$T_DIR/p.ndjson
+t_run "progress: not when stderr is a file" tide-sink -o "$T_DIR/p.out"
+t_status 0
+t_stderr_empty
+t_run "progress: --progress when stderr is a file" tide-sink --progress -o - 
+t_status 0
+t_stderr_has "$(printf '\r')tide-sink: 64 records, 1.1 KiB, "
+t_stdout_file "$T_DIR/p.ndjson"
+T_IN=/dev/null
+# A warning erases the line first, so it starts at the left margin.
+{ head -70 "$T_DIR/p.ndjson"; echo 'not json'; tail -30 "$T_DIR/p.ndjson"; } >"$T_DIR/pb.ndjson"
+t_run "progress: a warning clears the line first" pty "tide-sink -o '$T_DIR/p.out' <'$T_DIR/pb.ndjson'"
+t_ok "progress: line, clear, then the warning" \
+    grep -q 'E\[KRE\[Ktide-sink: line 71: not valid JSON' "$T_OUT"
+
 # --- Kafka options: one table fragment (lib/kconf.h) in tide-source and
 # tide-sink, so the same names, help, errors and exit codes in both.
 printf 'client.id = a\nnot a setting\n' >"$T_DIR/bad.conf"
@@ -376,6 +410,6 @@ t_status 0
 t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
 t_run "--list-options" tide-sink --list-options
 t_status 0
-t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-record --stats --quiet --verbose --help --version --list-options '"
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-record --stats --progress --no-progress --quiet --verbose --help --version --list-options '"
 
 t_done

@@ -373,6 +373,37 @@ for z in cat "zstd -q -c"; do
 	t_ok "quiet stdin ($z): both records at the end" \
 	    test "$(cat "$T_DIR/quiet.out")" = "$(printf '{"q":1}\n{"q":2}')"
 done
+# --- the progress line: on a terminal (script(1) gives a pseudo-terminal),
+# for bounded reads only; \r is shown as R and ESC as E.
+pty() {
+	printf '%s\n' "$1" >"$T_DIR/pty.cmd"
+	script -qec "sh '$T_DIR/pty.cmd'" /dev/null </dev/null | tr '\r\033' 'RE'
+}
+i=0
+while [ $i -lt 100 ]; do i=$((i + 1)); printf '{"n":"%08d"}\n' $i; done >"$T_DIR/p.ndjson"
+t_run "progress: files on a terminal" pty "tide-source '$T_DIR/p.ndjson' >'$T_DIR/p.out'"
+t_status 0
+t_ok "progress: bytes of the files, records, rates, ETA; cleared at the end" \
+    grep -Eqx 'Rtide-source: 1\.7 KiB/1\.7 KiB \(100%\), 64 records, [0-9.]+k? records/s, [0-9.]+ (B|KiB|MiB|GiB)/s, ETA 0sE\[KRE\[K' "$T_OUT"
+t_ok "progress: the records still all on stdout" test "$(wc -l <"$T_DIR/p.out")" = 100
+t_run "progress: stdin is not counted in bytes" pty "tide-source - <'$T_DIR/p.ndjson' >/dev/null"
+t_ok "progress: records and rate without a total" \
+    grep -Eqx 'Rtide-source: 64 records, [0-9.]+ (B|KiB), [0-9.]+k? records/s, [0-9.]+ (B|KiB|MiB|GiB)/sE\[KRE\[K' "$T_OUT"
+t_run "progress: --no-progress on a terminal" pty "tide-source --no-progress '$T_DIR/p.ndjson' >/dev/null"
+t_stdout </dev/null
+t_run "progress: -q on a terminal" pty "tide-source -q '$T_DIR/p.ndjson' >/dev/null"
+t_stdout </dev/null
+t_run "progress: not when stderr is a file" sh -c "tide-source '$T_DIR/p.ndjson' 2>'$T_DIR/p.err' >/dev/null"
+t_ok "progress: stderr file empty" test ! -s "$T_DIR/p.err"
+t_run "progress: --progress when stderr is a file" sh -c "tide-source --progress '$T_DIR/p.ndjson' 2>'$T_DIR/p.err' >/dev/null"
+t_ok "progress: --progress draws it anyway" grep -q "$(printf '\r')tide-source: 1.7 KiB/1.7 KiB (100%)" "$T_DIR/p.err"
+t_run "progress: -e on a terminal" pty "timeout 20 tide-source -b '$BROKERS' -t off -e >/dev/null"
+t_status 0
+t_ok "progress: -e counts records to the end" \
+    grep -Eqx '(Rtide-source: [0-9]+/10 records \([0-9]+%\), [0-9.]+k? records/s, ETA [0-9hms?]+E\[K)+RE\[K' "$T_OUT"
+t_run "progress: not for an unbounded read" pty "timeout 20 tide-source -b '$BROKERS' -t off --idle-timeout 300ms >/dev/null"
+t_status 0
+t_stdout </dev/null
 t_run "missing file" tide-source "$T_DIR/nope.ndjson"
 t_status 74
 t_stderr_has "nope.ndjson: No such file or directory"
