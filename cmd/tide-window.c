@@ -50,6 +50,7 @@ enum {
 	OPT_MAX_KEYS,
 	OPT_HLL,
 	OPT_MAX_RECORD,
+	OPT_EMIT,
 };
 
 static const struct tide_opt opts[] = {
@@ -68,6 +69,7 @@ static const struct tide_opt opts[] = {
 	{ OPT_DELAY, "delay", "d", "watermark = max event time - d" },
 	{ OPT_LATENESS, "allowed-lateness", "d", "keep fired windows d for updates" },
 	{ OPT_LATE_FILE, "late-file", "file", "write late records to file" },
+	{ OPT_EMIT, "emit", "when", "final (default), early=d or every" },
 	{ OPT_KEY_MISSING, "key-missing", "policy", "error (default) or null" },
 	{ OPT_DEAD, "dead-letter", "file", "keep bad records in file" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
@@ -109,6 +111,7 @@ struct ctx {
 	int64_t hdr_start, hdr_end;
 	int nkeys;
 	int rfc3339;
+	int marked;			/* results say "final":true/false */
 	FILE *late;
 	const char *latepath;
 	uint64_t in, out_n, late_n;
@@ -172,6 +175,10 @@ emit(void *arg, const struct tide_win_out *o)
 	if (o->update) {
 		tide_jobj_key(&j, "update", 6);
 		tide_buf_adds(&c->ob, "true");
+	}
+	if (c->marked) {
+		tide_jobj_key(&j, "final", 5);
+		tide_buf_adds(&c->ob, o->provisional ? "false" : "true");
 	}
 	tide_jobj_end(&j);
 	c->out_n++;
@@ -332,6 +339,21 @@ main(int argc, char **argv)
 		case OPT_LATE_FILE:
 			c.latepath = arg;
 			break;
+		case OPT_EMIT:
+			if (strcmp(arg, "final") == 0)
+				wc.emit = TIDE_EMIT_FINAL;
+			else if (strcmp(arg, "every") == 0)
+				wc.emit = TIDE_EMIT_EVERY;
+			else if (strncmp(arg, "early=", 6) == 0) {
+				wc.emit = TIDE_EMIT_EARLY;
+				wc.early = tide_arg_dur_ms("--emit early", arg + 6);
+				if (wc.early == 0)
+					tide_usage_error("--emit early: must be more "
+					    "than 0");
+			} else
+				tide_usage_error("--emit: not a mode: '%s' "
+				    "(final, early=D, every)", arg);
+			break;
 		case OPT_KEY_MISSING:
 			if (strcmp(arg, "null") == 0)
 				keynull = 1;
@@ -405,10 +427,11 @@ main(int argc, char **argv)
 	if ((wc.kind != TIDE_WIN_SESSION && wc.size == 0) ||
 	    (wc.kind == TIDE_WIN_SESSION && wc.gap == 0))
 		tide_usage_error("the window duration must be more than 0");
+	if (wc.emit != TIDE_EMIT_FINAL && wc.kind == TIDE_WIN_OVER)
+		tide_usage_error("--emit: --over has one result per record");
+	c.marked = wc.emit != TIDE_EMIT_FINAL;
 	if (wc.exclude_current && wc.kind != TIDE_WIN_OVER)
 		tide_usage_error("--exclude-current goes with --over");
-	if (wc.lateness && wc.kind == TIDE_WIN_HOP)
-		tide_usage_error("--allowed-lateness is not supported with --hop");
 	if (tide_aggspec_parse(&c.spec, aggs, hll, &aerr) < 0)
 		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
 		    aerr.offset, aggs);

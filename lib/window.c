@@ -41,6 +41,8 @@ struct wkey {
 	uint32_t nst, cap;
 	int64_t last_fired;	/* tumble, hop: end of the last window fired */
 	uint32_t fslot;		/* hop: its block in w->acc while firing */
+	int64_t dlo, dhi;	/* early/every: panes changed, first and last */
+	unsigned char dirty;
 	int64_t expire;		/* over: when all its entries are dead */
 	struct over *ov;
 	uint32_t nextfree;
@@ -60,6 +62,7 @@ struct wstate {
 	int64_t start, end;
 	uint32_t kid, gen, nextfree;
 	unsigned char used, fired, emitted;
+	unsigned char dirty;	/* session, early/every: changed */
 };
 
 struct wfire {
@@ -137,6 +140,7 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	w->ctx = ctx;
 	w->wm = INT64_MIN;
 	w->fired_to = INT64_MIN;
+	w->last_tick = INT64_MIN;
 	w->freekey = NONE;
 	w->freest = NONE;
 	if (c->kind == TIDE_WIN_TUMBLE) {
@@ -190,6 +194,7 @@ tide_win_release(struct tide_win *w)
 	free(w->fire);
 	free(w->fire2);
 	free(w->acc);
+	free(w->dirty);
 	free(w->panes);
 	free(w->spare);
 	tide_heap_release(&w->heap);
@@ -363,6 +368,7 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	k->nst = k->cap = 0;
 	k->last_fired = INT64_MIN;
 	k->expire = INT64_MIN;
+	k->dirty = 0;
 	k->ov = NULL;
 	k->used = 1;
 	k->idle = 0;
@@ -445,7 +451,7 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	s->end = end;
 	s->kid = kid;
 	s->used = 1;
-	s->fired = s->emitted = 0;
+	s->fired = s->emitted = s->dirty = 0;
 	tide_agg_init(w->c.spec, blob(w, idx));
 	w->livest++;
 
@@ -505,11 +511,57 @@ emit_state(struct tide_win *w, uint32_t idx, int update)
 	o.klen = k->len;
 	o.state = blob(w, idx);
 	o.update = update;
-	if (update)
+	o.provisional = w->provisional;
+	if (w->provisional)
+		w->early++;
+	else if (update)
 		w->updates++;
 	else
 		w->fired++;
 	return w->emit(w->ctx, &o);
+}
+
+/* --- early and every: what changed since the last result ------------- */
+
+static void
+dirty_push(struct tide_win *w, uint32_t i)
+{
+	if (w->ndirty == w->capdirty) {
+		w->capdirty = w->capdirty ? 2 * w->capdirty : 256;
+		w->dirty = tide_xreallocarray(w->dirty, w->capdirty,
+		    sizeof(*w->dirty));
+	}
+	w->dirty[w->ndirty++] = i;
+}
+
+/* Tumble, hop: the key's pane at ps took a record. */
+static void
+mark_key(struct tide_win *w, uint32_t kid, int64_t ps)
+{
+	struct wkey *k = &w->keys[kid];
+
+	if (w->c.emit == TIDE_EMIT_FINAL)
+		return;
+	if (!k->dirty) {
+		k->dirty = 1;
+		k->dlo = k->dhi = ps;
+		dirty_push(w, kid);
+		return;
+	}
+	if (ps < k->dlo)
+		k->dlo = ps;
+	if (ps > k->dhi)
+		k->dhi = ps;
+}
+
+/* Session: the state took a record. */
+static void
+mark_state(struct tide_win *w, uint32_t idx)
+{
+	if (w->c.emit == TIDE_EMIT_FINAL || w->st[idx].dirty)
+		return;
+	w->st[idx].dirty = 1;
+	dirty_push(w, idx);
 }
 
 /* --- tumble and hop: panes -------------------------------------------- */
@@ -638,7 +690,10 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 	o.key = kbytes(k);
 	o.klen = k->len;
 	o.update = update;
-	if (update)
+	o.provisional = w->provisional;
+	if (w->provisional)
+		w->early++;
+	else if (update)
 		w->updates++;
 	else
 		w->fired++;
@@ -681,6 +736,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		isnew = 1;	/* not in any window emitted so far */
 	}
 	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
+	mark_key(w, kid, ps);
 	if (w->fired_to < pane_efirst(w, ps))
 		return 0;
 	/* Within the allowed lateness of windows already done: correct them
@@ -741,6 +797,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		first = state_new(w, kid, t, e);
 		push_state(w, e, first);
 		tide_agg_update(w->c.spec, blob(w, first), t, vals);
+		mark_state(w, first);
 		return 0;
 	}
 	k = &w->keys[kid];
@@ -772,6 +829,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		s = &w->st[first];
 	}
 	tide_agg_update(w->c.spec, blob(w, first), t, vals);
+	mark_state(w, first);
 	if (t < s->start) {
 		s->start = t;
 		for (i = 0; i < k->nst; i++)
@@ -916,6 +974,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 
 /* --- common ----------------------------------------------------------- */
 
+
 int
 tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals, const void **over)
@@ -1044,6 +1103,95 @@ fire_add(struct tide_win *w, int64_t start, int64_t end, uint32_t kid,
 	f->idx = idx;
 }
 
+/*
+ * Early and every: emit, marked provisional, the open windows that took
+ * records since their last result, in (end, key) order.
+ */
+static int
+tick(struct tide_win *w)
+{
+	size_t i, n = w->ndirty;
+	int r = 0;
+
+	w->nfire = 0;
+	w->ndirty = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t x = w->dirty[i];
+
+		if (w->c.kind == TIDE_WIN_SESSION) {
+			struct wstate *s = &w->st[x];
+
+			if (!s->used || !s->dirty)
+				continue;
+			s->dirty = 0;
+			if (!s->fired && s->end > w->wm)
+				fire_add(w, s->start, s->end, s->kid, x);
+		} else {
+			struct wkey *k = &w->keys[x];
+			int64_t e, hi;
+
+			if (!k->used || !k->dirty)
+				continue;
+			k->dirty = 0;
+			hi = pane_elast(w, k->dhi);
+			for (e = pane_efirst(w, k->dlo); e <= hi;
+			    e = sat_add(e, w->c.every)) {
+				int64_t st = sat_sub(e, w->c.size);
+				uint32_t j;
+
+				if (e <= w->fired_to)
+					continue;
+				for (j = 0; j < k->nst; j++)
+					if (k->st[j].start >= st && k->st[j].start < e)
+						break;
+				if (j < k->nst)
+					fire_add(w, st, e, x, NONE);
+				if (e == INT64_MAX)
+					break;
+			}
+		}
+	}
+	if (w->nfire == 0)
+		return 0;
+	qsort_r(w->fire, w->nfire, sizeof(*w->fire), fire_cmp, w);
+	w->provisional = 1;
+	for (i = 0; i < w->nfire && r >= 0; i++) {
+		const struct wfire *f = &w->fire[i];
+
+		if (w->c.kind == TIDE_WIN_SESSION)
+			r = emit_state(w, f->idx, 0);
+		else
+			r = emit_window(w, f->kid, f->end, NONE, 0);
+	}
+	w->provisional = 0;
+	w->nfire = 0;
+	return r < 0 ? r : 0;
+}
+
+/* After the windows an advance fires: every, a tick; early, a tick when
+ * the watermark has crossed a multiple of early. */
+static int
+early_tick(struct tide_win *w)
+{
+	int64_t n;
+
+	if (w->c.emit == TIDE_EMIT_EVERY && w->c.kind != TIDE_WIN_OVER)
+		return tick(w);
+	if (w->c.emit != TIDE_EMIT_EARLY || w->wm == INT64_MIN ||
+	    w->wm == INT64_MAX)
+		return 0;
+	n = tide_win_floor(w->wm, w->c.early, 0);
+	if (n <= w->last_tick)
+		return 0;
+	if (w->last_tick == INT64_MIN) {
+		/* The first watermark crosses nothing. */
+		w->last_tick = n;
+		return 0;
+	}
+	w->last_tick = n;
+	return tick(w);
+}
+
 /* How far ahead to prefetch keys and blocks: their cache misses overlap
  * instead of following one another. */
 #define AHEAD 8
@@ -1110,6 +1258,7 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 		o.klen = k->len;
 		o.state = hop ? w->acc + (size_t)f->idx * sz : blob(w, f->idx);
 		o.update = 0;
+		o.provisional = 0;
 		w->fired++;
 		if ((r = w->emit(w->ctx, &o)) < 0)
 			break;
@@ -1221,8 +1370,11 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 	if (wm > w->wm)
 		w->wm = wm;
 	wm = w->wm;
-	if (w->c.kind == TIDE_WIN_TUMBLE || w->c.kind == TIDE_WIN_HOP)
-		return advance_panes(w);
+	if (w->c.kind == TIDE_WIN_TUMBLE || w->c.kind == TIDE_WIN_HOP) {
+		if ((r = advance_panes(w)) < 0)
+			return r;
+		return early_tick(w);
+	}
 	for (;;) {
 		w->nfire = 0;
 		while ((top = tide_heap_top(&w->heap)) != NULL && top->prio <= wm) {
@@ -1230,7 +1382,7 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 			take(w, &e, wm);
 		}
 		if (w->nfire == 0)
-			return 0;
+			return early_tick(w);
 		qsort_r(w->fire, w->nfire, sizeof(*w->fire), fire_cmp, w);
 		for (i = 0; i < w->nfire; i++) {
 			struct wfire *f = &w->fire[i];

@@ -27,6 +27,11 @@
  *               in (t - D, t], itself included unless exclude_current.
  *
  * A window fires when the watermark reaches its end (end <= watermark).
+ * With emit EARLY or EVERY, open windows that took records since their
+ * last result are also emitted, marked provisional, after the windows
+ * that tide_win_advance() fires, in (end, key) order: with EVERY at each
+ * advance (the caller advances after every record), with EARLY when the
+ * watermark has crossed a multiple of early since the last time.
  * With allowed lateness L a fired window (its panes, for hop) is kept until
  * the watermark reaches end + L; a record that lands in it in the meantime
  * re-emits it at once, marked as an update.  A record with no window left
@@ -55,8 +60,18 @@ enum tide_win_kind {
 	TIDE_WIN_OVER,
 };
 
+/* When results come out (tumble, hop, session; over has one per record). */
+enum tide_win_emit {
+	TIDE_EMIT_FINAL,	/* once, when the window fires */
+	TIDE_EMIT_EARLY,	/* and provisionally each time the watermark
+				 * crosses a multiple of early */
+	TIDE_EMIT_EVERY,	/* and provisionally after every record */
+};
+
 struct tide_win_conf {
 	enum tide_win_kind kind;
+	enum tide_win_emit emit;
+	int64_t early;		/* TIDE_EMIT_EARLY: the period (> 0) */
 	int64_t size;		/* tumble, hop, over: D (> 0) */
 	int64_t every;		/* hop: S, 0 < S <= D */
 	int64_t gap;		/* session: G (> 0) */
@@ -74,6 +89,7 @@ struct tide_win_out {
 	size_t klen;
 	const void *state;	/* an aggregate block of spec */
 	int update;		/* a corrected result of a window already emitted */
+	int provisional;	/* an early result of a window still open */
 };
 
 /* Called for each result; a negative return stops and is passed on. */
@@ -120,10 +136,15 @@ struct tide_win {
 	size_t nfire, capfire, capfire2;
 	char *acc;		/* hop: one aggregate block per key firing */
 	size_t capacc;
+	uint32_t *dirty;	/* early/every: keys (tumble, hop) or states
+				 * (session) changed since their last result */
+	size_t ndirty, capdirty;
+	int64_t last_tick;	/* early: the last multiple of early passed */
+	int provisional;	/* results being emitted are provisional */
 	char *scratch;		/* scratch aggregate block */
 	struct tide_aggval *vscratch;
 
-	uint64_t fired, updates, late;
+	uint64_t fired, updates, late, early;
 };
 
 /* Set up w; c is copied (c->spec must outlive w). */

@@ -79,6 +79,98 @@ t_stdout <<'EOF'
 {"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1}
 EOF
 
+t_run "hop allowed lateness re-emits the windows that fired" $W --hop 2m --every 1m --allowed-lateness 1m -k k -a 'count,sum(x)'
+t_status 0
+t_stderr_empty
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1,"sum_x":1}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"b","count":1,"sum_x":2}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":2,"sum_x":2,"update":true}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":4,"sum_x":10}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"b","count":1,"sum_x":2}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":2,"sum_x":8}
+{"window_start":1700000220000,"window_end":1700000340000,"k":"a","count":1,"sum_x":1.5}
+{"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1,"sum_x":1.5}
+EOF
+
+# Too short a lateness: the record misses the window that fired but still
+# counts in the next one, so it is not late.
+t_run "hop lateness too short for the first window" $W --hop 2m --every 1m --allowed-lateness 1s -k k -a count
+t_stderr_empty
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"b","count":1}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":4}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"b","count":1}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":2}
+{"window_start":1700000220000,"window_end":1700000340000,"k":"a","count":1}
+{"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1}
+EOF
+
+# --emit: provisional results ("final":false) of open windows after the
+# final ones of each watermark step, in (end, key) order.
+t_run "--emit every" $W --tumble 1m --emit every -k k -a 'count,sum(x)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1,"sum_x":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1,"sum_x":2,"final":false}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1,"sum_x":1,"final":true}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1,"sum_x":2,"final":true}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":1,"sum_x":3,"final":false}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2,"sum_x":8,"final":false}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2,"sum_x":8,"final":true}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1,"sum_x":1.5,"final":false}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1,"sum_x":1.5,"final":true}
+EOF
+t_stderr_has "1 late record dropped"
+
+t_run "--emit early=30s: when the watermark crosses a multiple of 30s" $W --tumble 1m --emit early=30s --delay 1m -k k -a count
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1,"final":false}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":2,"final":true}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","count":1,"final":true}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":2,"final":true}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1,"final":false}
+{"window_start":1700000280000,"window_end":1700000340000,"k":"a","count":1,"final":true}
+EOF
+
+t_run "--emit every, hop: each window the record is in" $W --hop 2m --every 1m --emit every -k k -a count
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":1,"final":false}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"b","count":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"b","count":1,"final":false}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1,"final":true}
+{"window_start":1699999920000,"window_end":1700000040000,"k":"b","count":1,"final":true}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":2,"final":false}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":1,"final":false}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":3,"final":false}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":2,"final":false}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":4,"final":false}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":4,"final":true}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"b","count":1,"final":true}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":2,"final":true}
+{"window_start":1700000220000,"window_end":1700000340000,"k":"a","count":1,"final":false}
+{"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1,"final":false}
+{"window_start":1700000220000,"window_end":1700000340000,"k":"a","count":1,"final":true}
+{"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1,"final":true}
+EOF
+
+t_run "--emit every, session" $W --session 30s --emit every -k k -a count
+t_stdout <<'EOF'
+{"window_start":1700000000000,"window_end":1700000030000,"k":"a","count":1,"final":false}
+{"window_start":1700000002000,"window_end":1700000032000,"k":"b","count":1,"final":false}
+{"window_start":1700000000000,"window_end":1700000030000,"k":"a","count":1,"final":true}
+{"window_start":1700000002000,"window_end":1700000032000,"k":"b","count":1,"final":true}
+{"window_start":1700000061000,"window_end":1700000091000,"k":"a","count":1,"final":false}
+{"window_start":1700000061000,"window_end":1700000092000,"k":"a","count":2,"final":false}
+{"window_start":1700000061000,"window_end":1700000092000,"k":"a","count":2,"final":true}
+{"window_start":1700000300000,"window_end":1700000330000,"k":"a","count":1,"final":false}
+{"window_start":1700000300000,"window_end":1700000330000,"k":"a","count":1,"final":true}
+EOF
+
 cat >"$D/bridge.nd" <<'EOF'
 {"ts":1700000000000,"k":"a"}
 {"ts":1700000020000,"k":"a"}
@@ -276,6 +368,17 @@ t_run "bad key-missing" $W --tumble 1m --key-missing drop -k k -a count
 t_status 64
 t_run "bad hll precision" $W --tumble 1m --hll-precision 30 -k k -a count
 t_status 64
+t_run "bad --emit" $W --tumble 1m --emit sometimes -k k -a count
+t_status 64
+t_stderr_has "--emit: not a mode: 'sometimes' (final, early=D, every)"
+t_run "--emit early=0" $W --tumble 1m --emit early=0 -k k -a count
+t_status 64
+t_stderr_has "--emit early: must be more than 0"
+t_run "--emit early without a duration" $W --tumble 1m --emit early= -k k -a count
+t_status 64
+t_run "--emit with --over" $W --over 1m --emit every -k k -a count
+t_status 64
+t_stderr_has "--emit: --over has one result per record"
 t_run "-h" $W -h
 t_status 0
 t_ok "-h shows the usage" grep -q "usage: tide-window" "$T_OUT"
@@ -351,6 +454,23 @@ jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv'
 sqlite3 -separator '	' "$D/tx.db" "with k(n) as (values(0),(1),(2),(3)), w as (select (ts/4000+1+n)*4000 e, account, amount from tx, k where (ts/4000+1+n)*4000 <= ts+10000) select e-10000, e, account, count(*), sum(amount), max(amount) from w group by e, account order by e, account" | fmt >"$D/want"
 t_ok "hop rows match sqlite3" rows "$D/want" "$D/got"
 
+# Provisional results change nothing final: the "final":true rows of
+# --emit every and early are the rows of --emit final, and the last row
+# of each window is its final row.
+t_run "--emit final" $W --hop 10s --every 4s -k account -a 'count,sum(amount),max(amount)'
+cp "$T_OUT" "$D/final"
+sort "$D/final" >"$D/final.s"
+for m in every early=3s; do
+	t_run "--emit $m" $W --hop 10s --every 4s --emit $m -k account -a 'count,sum(amount),max(amount)'
+	grep '"final":true}$' "$T_OUT" | sed 's/,"final":true}$/}/' >"$D/fin"
+	t_ok "--emit $m: final rows are those of --emit final" cmp "$D/final" "$D/fin"
+	t_ok "--emit $m: provisional rows" grep -q '"final":false}$' "$T_OUT"
+	sed 's/,"final":[a-z]*}$/}/' "$T_OUT" |
+	    awk '{ k = substr($0, 1, index($0, ",\"count\"")); last[k] = $0 }
+		END { for (k in last) print last[k] }' | sort >"$D/lastrow"
+	t_ok "--emit $m: the last row of each window is the final one" cmp "$D/final.s" "$D/lastrow"
+done
+
 gen 3000 30 9 50ms "--late 0.2 --late-by 2s" >"$D/late.nd"
 sqlite3 "$D/late.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j text);' \
 	".import $D/late.nd raw" \
@@ -369,6 +489,17 @@ t_ok "shuffled within delay gives the same windows" cmp "$D/got" "$D/got2"
 T_IN=$D/late.nd
 t_run "without delay some are late" $W --tumble 5s -k account -a count
 t_stderr_has "late records dropped"
+
+# Lateness covering the disorder: the last result of each hop window
+# (final or update) counts every record, as sqlite3 does.
+t_run "hop with --allowed-lateness" $W --hop 10s --every 5s --allowed-lateness 3s -k account -a 'count,sum(amount)'
+t_stderr_empty
+t_ok "hop lateness: some updates" grep -q '"update":true' "$T_OUT"
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount]|@tsv' <"$T_OUT" |
+    awk -F'\t' '{ k = $2 "\t" $3; last[k] = $0 } END { for (k in last) print last[k] }' |
+    sort -t '	' -k2,2n -k3,3 >"$D/got"
+sqlite3 -separator '	' "$D/late.db" "with k(n) as (values(0),(1)), w as (select (ts/5000+1+n)*5000 e, account, amount from tx, k where (ts/5000+1+n)*5000 <= ts+10000) select e-10000, e, account, count(*), sum(amount) from w group by e, account order by e, account" >"$D/want"
+t_ok "hop lateness: last results match sqlite3" rows "$D/want" "$D/got"
 
 cat >"$D/oracle.py" <<'EOF'
 import json, math, sys
