@@ -25,6 +25,7 @@
 #include "time.h"
 #include "window.h"
 #include "xalloc.h"
+#include "zfile.h"
 
 enum {
 	OPT_TUMBLE = TIDE_OPT_LONG,
@@ -51,6 +52,9 @@ enum {
 	OPT_HLL,
 	OPT_MAX_RECORD,
 	OPT_EMIT,
+	OPT_STATE,
+	OPT_CHECKPOINT,
+	OPT_FLUSH,
 };
 
 static const struct tide_opt opts[] = {
@@ -70,6 +74,9 @@ static const struct tide_opt opts[] = {
 	{ OPT_LATENESS, "allowed-lateness", "d", "keep fired windows d for updates" },
 	{ OPT_LATE_FILE, "late-file", "file", "write late records to file" },
 	{ OPT_EMIT, "emit", "when", "final (default), early=d or every" },
+	{ OPT_STATE, "state", "file", "keep open windows in file across runs" },
+	{ OPT_CHECKPOINT, "checkpoint", "d", "with --state: save it every d" },
+	{ OPT_FLUSH, "flush", NULL, "with --state: close every window at the end" },
 	{ OPT_KEY_MISSING, "key-missing", "policy", "error (default) or null" },
 	{ OPT_DEAD, "dead-letter", "file", "keep bad records in file" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
@@ -114,6 +121,10 @@ struct ctx {
 	int marked;			/* results say "final":true/false */
 	FILE *late;
 	const char *latepath;
+	const char *statepath;		/* --state */
+	struct tide_buf cfg;		/* what the state file must match */
+	struct fpos *fpos;		/* where reading stopped, per file */
+	size_t nfpos;
 	uint64_t in, out_n, late_n;
 };
 
@@ -183,6 +194,179 @@ emit(void *arg, const struct tide_win_out *o)
 	tide_jobj_end(&j);
 	c->out_n++;
 	return tide_wout_rec(&c->out, c->ob.data, c->ob.len);
+}
+
+/* --- state files ------------------------------------------------------ */
+
+/*
+ * A state file is a zstd frame holding a text head and the binary state
+ * of lib/window.c:
+ *
+ *	tide-window state 1
+ *	config <the options that shape windows and aggregates>
+ *	file <offset> <length> <path>	(bytes of each input file consumed)
+ *	data
+ *	<tide_win_save()><tide_wm_save()>
+ *
+ * It is written to FILE.tmp, synced and renamed over FILE, so a crash
+ * leaves the old file or the new one.  Files named on the command line
+ * are read on from the recorded offset, so a run killed after a
+ * checkpoint and started again with the same files neither loses nor
+ * double-counts records (windows it emitted after the checkpoint come out
+ * again, identical).  Standard input is never skipped: what feeds it
+ * decides what comes next.
+ */
+struct fpos {
+	char *path;
+	int64_t off;
+};
+
+static int64_t *
+fpos_get(struct ctx *c, const char *path, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfpos; i++)
+		if (strlen(c->fpos[i].path) == n && memcmp(c->fpos[i].path, path,
+		    n) == 0)
+			return &c->fpos[i].off;
+	c->fpos = tide_xreallocarray(c->fpos, c->nfpos + 1, sizeof(*c->fpos));
+	c->fpos[c->nfpos].path = tide_xmemdup(path, n);
+	c->fpos[c->nfpos].off = 0;
+	return &c->fpos[c->nfpos++].off;
+}
+
+static void
+state_save(struct ctx *c)
+{
+	struct tide_buf b = TIDE_BUF_INIT, tmp = TIDE_BUF_INIT;
+	struct tide_zw z;
+	size_t i;
+	int fd, r;
+
+	tide_buf_addf(&b, "tide-window state 1\nconfig %.*s\n", (int)c->cfg.len,
+	    c->cfg.data);
+	for (i = 0; i < c->nfpos; i++)
+		tide_buf_addf(&b, "file %lld %zu %s\n", (long long)c->fpos[i].off,
+		    strlen(c->fpos[i].path), c->fpos[i].path);
+	tide_buf_adds(&b, "data\n");
+	tide_win_save(&c->win, &b);
+	tide_wm_save(&c->wm, &b);
+	tide_buf_addf(&tmp, "%s.tmp", c->statepath);
+	tide_buf_addc(&tmp, '\0');
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
+		    strerror(errno));
+	tide_zw_init(&z, fd, 1, 1);
+	r = tide_zw_write(&z, b.data, b.len);
+	if (tide_zw_close(&z) < 0 || r < 0 || fsync(fd) < 0 || close(fd) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
+		    strerror(errno));
+	if (rename(tmp.data, c->statepath) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot rename '%s' to '%s': %s", tmp.data,
+		    c->statepath, strerror(errno));
+	tide_buf_release(&tmp);
+	tide_buf_release(&b);
+}
+
+/* The next line of the head, or NULL. */
+static const char *
+head_line(const char **p, const char *end, size_t *n)
+{
+	const char *s = *p, *nl = memchr(s, '\n', (size_t)(end - s));
+
+	if (nl == NULL)
+		return NULL;
+	*n = (size_t)(nl - s);
+	*p = nl + 1;
+	return s;
+}
+
+static void
+state_load(struct ctx *c)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+	struct tide_zr z;
+	const char *p, *end, *l;
+	char chunk[65536];
+	ssize_t got;
+	size_t n;
+
+	if (access(c->statepath, F_OK) < 0 && errno == ENOENT)
+		return;		/* the first run */
+	if (tide_zr_open(&z, c->statepath) < 0) {
+		tide_zr_close(&z);
+		tide_die(TIDE_EX_IOERR, "cannot read state '%s': %s",
+		    c->statepath, strerror(z.errnum ? z.errnum : errno));
+	}
+	while ((got = tide_zr_read(&z, chunk, sizeof(chunk))) != 0) {
+		if (got == TIDE_EINTR)
+			continue;
+		if (got < 0) {
+			tide_zr_close(&z);
+			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: %s",
+			    c->statepath, tide_strerror((int)got));
+		}
+		tide_buf_add(&b, chunk, (size_t)got);
+	}
+	tide_zr_close(&z);
+	p = b.data;
+	end = b.data + b.len;
+	if (b.len == 0 || (l = head_line(&p, end, &n)) == NULL ||
+	    n != 19 || memcmp(l, "tide-window state 1", 19) != 0)
+		tide_die(TIDE_EX_DATAERR, "'%s' is not a tide-window state file",
+		    c->statepath);
+	if ((l = head_line(&p, end, &n)) == NULL || n < 7 ||
+	    memcmp(l, "config ", 7) != 0)
+		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no config",
+		    c->statepath);
+	if (n - 7 != c->cfg.len || memcmp(l + 7, c->cfg.data, n - 7) != 0)
+		tide_die(TIDE_EX_USAGE, "state '%s' was written with other "
+		    "options (%.*s), not these (%.*s): use another file or the "
+		    "same options", c->statepath, (int)(n - 7), l + 7,
+		    (int)c->cfg.len, c->cfg.data);
+	for (;;) {
+		long long off;
+		size_t plen;
+		int used;
+
+		if ((l = head_line(&p, end, &n)) == NULL)
+			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no data",
+			    c->statepath);
+		if (n == 4 && memcmp(l, "data", 4) == 0)
+			break;
+		if (sscanf(l, "file %lld %zu %n", &off, &plen, &used) != 2 ||
+		    off < 0 || (size_t)used + plen != n)
+			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: bad line "
+			    "'%.*s'", c->statepath, (int)n, l);
+		*fpos_get(c, l + used, plen) = off;
+	}
+	if (tide_win_load(&c->win, &p, end) < 0 ||
+	    tide_wm_load(&c->wm, &p, end, tide_now_ms()) < 0 || p != end)
+		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: bad window data",
+		    c->statepath);
+	tide_buf_release(&b);
+}
+
+/* The window configuration, which a state file must match. */
+static void
+state_config(struct ctx *c, const struct tide_win_conf *wc)
+{
+	static const char *kinds[] = { "tumble", "hop", "session", "over" };
+	int i;
+
+	tide_buf_addf(&c->cfg, "%s size=%lld every=%lld gap=%lld align=%lld "
+	    "lateness=%lld exclude=%d keys=", kinds[wc->kind],
+	    (long long)wc->size, (long long)wc->every, (long long)wc->gap,
+	    (long long)wc->align, (long long)wc->lateness, wc->exclude_current);
+	for (i = 0; i < c->nkeys; i++)
+		tide_buf_addf(&c->cfg, "%s%s", i ? "," : "", c->keynames[i]);
+	tide_buf_adds(&c->cfg, " aggs=");
+	tide_aggspec_describe(&c->spec, &c->cfg);
+	/* A newline would end the line in the head. */
+	for (i = 0; i < (int)c->cfg.len; i++)
+		if (c->cfg.data[i] == '\n')
+			c->cfg.data[i] = ' ';
 }
 
 static void
@@ -261,7 +445,9 @@ main(int argc, char **argv)
 	struct tide_win_conf wc;
 	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
-	int64_t delay = 0, idle = 0, max_future = -1;
+	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
+	int flush_end = 0;
+	unsigned since = 0;
 	enum tide_time_unit unit = TIDE_UNIT_AUTO;
 	int opt, strict = 0, stats = 0, keynull = 0, nkinds = 0, npart = 0;
 	int hll = 14, every_set = 0, i, r, status = TIDE_EX_OK, nf;
@@ -338,6 +524,17 @@ main(int argc, char **argv)
 			break;
 		case OPT_LATE_FILE:
 			c.latepath = arg;
+			break;
+		case OPT_STATE:
+			c.statepath = arg;
+			break;
+		case OPT_CHECKPOINT:
+			ckpt = tide_arg_dur_ms("--checkpoint", arg);
+			if (ckpt == 0)
+				tide_usage_error("--checkpoint: must be more than 0");
+			break;
+		case OPT_FLUSH:
+			flush_end = 1;
 			break;
 		case OPT_EMIT:
 			if (strcmp(arg, "final") == 0)
@@ -427,6 +624,9 @@ main(int argc, char **argv)
 	if ((wc.kind != TIDE_WIN_SESSION && wc.size == 0) ||
 	    (wc.kind == TIDE_WIN_SESSION && wc.gap == 0))
 		tide_usage_error("the window duration must be more than 0");
+	if ((ckpt || flush_end) && c.statepath == NULL)
+		tide_usage_error("%s goes with --state", ckpt ? "--checkpoint" :
+		    "--flush");
 	if (wc.emit != TIDE_EMIT_FINAL && wc.kind == TIDE_WIN_OVER)
 		tide_usage_error("--emit: --over has one result per record");
 	c.marked = wc.emit != TIDE_EMIT_FINAL;
@@ -481,6 +681,14 @@ main(int argc, char **argv)
 		tide_buf_addc(&c.qkeys[i], ':');
 	}
 
+	if (c.statepath) {
+		tide_buf_init(&c.cfg, TIDE_BUF_NOMAX);
+		state_config(&c, &wc);
+		state_load(&c);
+		if (ckpt)
+			next_ckpt = tide_now_ms() + ckpt;
+	}
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -499,11 +707,21 @@ main(int argc, char **argv)
 		size_t len;
 		int fd;
 
+		int64_t *pos = NULL, base = 0;
+
 		if (strcmp(src, "-") == 0)
 			fd = STDIN_FILENO;
 		else if ((fd = open(src, O_RDONLY)) < 0)
 			tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", src,
 			    strerror(errno));
+		if (c.statepath && fd != STDIN_FILENO) {
+			/* Read on from where the state says reading stopped. */
+			pos = fpos_get(&c, src, strlen(src));
+			if (*pos > 0 && lseek(fd, *pos, SEEK_SET) < 0)
+				tide_die(TIDE_EX_IOERR, "cannot seek '%s': %s", src,
+				    strerror(errno));
+			base = *pos;
+		}
 		tide_rin_init(&in, fd, maxrec);
 		tide_rin_set_idle(&in, tide_wout_idle, &c.out);
 		while (!stop && status == TIDE_EX_OK) {
@@ -514,7 +732,20 @@ main(int argc, char **argv)
 			char q[64];
 			int bf;
 
-			r = tide_rin_next(&in, &line, &len, idle ? (int)idle : -1);
+			if (pos)
+				*pos = base + (int64_t)(in.bytes - (in.end -
+				    in.start));
+			if (ckpt && (++since & 255) == 0 &&
+			    tide_now_ms() >= next_ckpt) {
+				/* Out first, then the state that follows it. */
+				if ((r = tide_wout_flush(&c.out)) < 0)
+					goto werr;
+				state_save(&c);
+				next_ckpt = tide_now_ms() + ckpt;
+			}
+			/* Blocked reads wake up for --idle and --checkpoint. */
+			r = tide_rin_next(&in, &line, &len, idle ? (int)idle :
+			    ckpt ? (int)ckpt : -1);
 			if (r == TIDE_EOF || r == TIDE_EINTR)
 				break;
 			if (r == TIDE_EAGAIN) {
@@ -522,6 +753,10 @@ main(int argc, char **argv)
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
+				if (ckpt && tide_now_ms() >= next_ckpt) {
+					state_save(&c);
+					next_ckpt = tide_now_ms() + ckpt;
+				}
 				continue;
 			}
 			if (r == TIDE_ETOOBIG) {
@@ -645,15 +880,21 @@ bad:
 			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
 				status = r;
 		}
+		if (pos)
+			*pos = base + (int64_t)(in.bytes - (in.end - in.start));
 		tide_rin_release(&in);
 		if (fd != STDIN_FILENO)
 			close(fd);
 	}
-	/* End of input (or a signal): every open window closes. */
-	if (status == TIDE_EX_OK && (r = tide_win_flush(&c.win)) < 0)
+	/* End of input (or a signal): every open window closes, unless the
+	 * state file keeps them for the next run. */
+	if (status == TIDE_EX_OK && (c.statepath == NULL || flush_end) &&
+	    (r = tide_win_flush(&c.win)) < 0)
 		goto werr;
 	if ((r = tide_wout_flush(&c.out)) < 0)
 		goto werr;
+	if (c.statepath && status == TIDE_EX_OK)
+		state_save(&c);
 	goto done;
 werr:
 	if (r == TIDE_EPIPE) {
@@ -688,6 +929,10 @@ done:
 	tide_buf_release(&c.kb);
 	tide_buf_release(&c.sb);
 	tide_buf_release(&c.hdr);
+	tide_buf_release(&c.cfg);
+	for (size_t fi = 0; fi < c.nfpos; fi++)
+		free(c.fpos[fi].path);
+	free(c.fpos);
 	for (i = 0; i < c.nkeys; i++)
 		tide_buf_release(&c.qkeys[i]);
 	free(c.qkeys);

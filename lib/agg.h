@@ -111,4 +111,18 @@ int tide_agg_emit(const struct tide_aggspec *s, const void *st,
 /* Free what the block points to; it must be initialised again before use. */
 void tide_agg_clear(const struct tide_aggspec *s, void *st);
 
+/*
+ * State files (tide-window --state).  tide_aggspec_describe() appends a
+ * text that differs whenever blocks would mean something else (the
+ * aggregates, their fields, names and parameters).  tide_agg_save()
+ * appends a block as bytes; tide_agg_load() reads one back into st (set
+ * up by tide_agg_init()), advancing *p: 0, or TIDE_EFORMAT on truncated
+ * or inconsistent bytes (st must then be cleared, not used).
+ */
+void tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b);
+void tide_agg_save(const struct tide_aggspec *s, const void *st,
+    struct tide_buf *b);
+int tide_agg_load(const struct tide_aggspec *s, void *st, const char **p,
+    const char *end);
+
 #endif

@@ -1489,3 +1489,301 @@ tide_wm_tick(struct tide_wm *m, int64_t now)
 		wm_raise(m, sat_add(sat_sub(m->max, m->delay), now - m->lastwall));
 	return m->wm;
 }
+
+/* --- state files ------------------------------------------------------ */
+
+static void
+put_u64(struct tide_buf *b, uint64_t v)
+{
+	unsigned char x[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	tide_buf_add(b, x, 8);
+}
+
+static void
+put_bytes(struct tide_buf *b, const void *p, size_t n)
+{
+	put_u64(b, n);
+	tide_buf_add(b, p, n);
+}
+
+static int
+get_u64(const char **p, const char *end, uint64_t *v)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	int i;
+
+	if (end - *p < 8)
+		return TIDE_EFORMAT;
+	*v = 0;
+	for (i = 0; i < 8; i++)
+		*v |= (uint64_t)s[i] << (8 * i);
+	*p += 8;
+	return 0;
+}
+
+static int
+get_i64(const char **p, const char *end, int64_t *v)
+{
+	uint64_t u;
+
+	if (get_u64(p, end, &u) < 0)
+		return TIDE_EFORMAT;
+	*v = (int64_t)u;
+	return 0;
+}
+
+static int
+get_bytes(const char **p, const char *end, const char **s, size_t *n)
+{
+	uint64_t len;
+
+	if (get_u64(p, end, &len) < 0 || len > (uint64_t)(end - *p) ||
+	    len > UINT32_MAX)
+		return TIDE_EFORMAT;
+	*s = *p;
+	*n = (size_t)len;
+	*p += len;
+	return 0;
+}
+
+#define WIN_MAGIC 0x314e495745444954ULL	/* "TIDEWIN1" */
+
+int
+tide_win_save(const struct tide_win *w, struct tide_buf *b)
+{
+	const struct tide_aggspec *sp = w->c.spec;
+	uint32_t *map = tide_xcalloc((size_t)w->nkeys + 1, sizeof(*map));
+	uint32_t i, nk = 0, ns = 0;
+	int nf = sp->nfields, j;
+
+	put_u64(b, WIN_MAGIC);
+	put_u64(b, (uint64_t)w->wm);
+	put_u64(b, (uint64_t)w->fired_to);
+	put_u64(b, (uint64_t)w->last_tick);
+	for (i = 0; i < w->nkeys; i++)
+		if (w->keys[i].used && !w->keys[i].idle)
+			map[i] = nk++;
+	put_u64(b, nk);
+	for (i = 0; i < w->nkeys; i++) {
+		const struct wkey *k = &w->keys[i];
+		const struct over *ov = k->ov;
+		uint32_t e;
+
+		if (!k->used || k->idle)
+			continue;
+		put_bytes(b, kbytes(k), k->len);
+		put_u64(b, k->dirty);
+		put_u64(b, (uint64_t)k->dlo);
+		put_u64(b, (uint64_t)k->dhi);
+		put_u64(b, ov ? ov->n + 1 : 0);
+		if (ov == NULL)
+			continue;
+		put_u64(b, (uint64_t)ov->maxt);
+		put_u64(b, (uint64_t)k->expire);
+		for (e = 0; e < ov->n; e++) {
+			put_u64(b, (uint64_t)ov->t[e]);
+			for (j = 0; j < nf; j++) {
+				const struct ovv *v = &ov->v[(size_t)e * nf + j];
+				uint64_t num;
+
+				memcpy(&num, &v->num, 8);
+				put_u64(b, (uint64_t)v->type);
+				put_u64(b, num);
+				put_bytes(b, ov->raw.data + v->off, v->len);
+			}
+		}
+	}
+	for (i = 0; i < w->nst; i++)
+		if (w->st[i].used)
+			ns++;
+	put_u64(b, ns);
+	for (i = 0; i < w->nst; i++) {
+		const struct wstate *s = &w->st[i];
+
+		if (!s->used)
+			continue;
+		put_u64(b, map[s->kid]);
+		put_u64(b, (uint64_t)s->start);
+		put_u64(b, (uint64_t)s->end);
+		put_u64(b, (uint64_t)(s->fired | s->emitted << 1 | s->dirty << 2));
+		tide_agg_save(sp, w->blob + (size_t)i * sp->size, b);
+	}
+	free(map);
+	return 0;
+}
+
+int
+tide_win_load(struct tide_win *w, const char **p, const char *end)
+{
+	const struct tide_aggspec *sp = w->c.spec;
+	uint64_t magic, nk, ns, i, x;
+	uint32_t *kids = NULL;
+	size_t maxkeys = w->c.max_keys;
+	int nf = sp->nfields, j, full = 0, r = TIDE_EFORMAT;
+
+	w->c.max_keys = 0;	/* what was kept is kept */
+	if (get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
+	    get_i64(p, end, &w->wm) < 0 || get_i64(p, end, &w->fired_to) < 0 ||
+	    get_i64(p, end, &w->last_tick) < 0 || get_u64(p, end, &nk) < 0 ||
+	    nk > (uint64_t)(end - *p) / 8)
+		goto out;
+	kids = tide_xcalloc((size_t)nk + 1, sizeof(*kids));
+	for (i = 0; i < nk; i++) {
+		const char *kb;
+		size_t kl;
+		struct wkey *k;
+		uint64_t dirty, n, e;
+
+		if (get_bytes(p, end, &kb, &kl) < 0 ||
+		    get_u64(p, end, &dirty) < 0)
+			goto out;
+		kids[i] = key_get(w, kb, kl, 1, &full);
+		k = &w->keys[kids[i]];
+		if (get_i64(p, end, &k->dlo) < 0 || get_i64(p, end, &k->dhi) < 0 ||
+		    get_u64(p, end, &n) < 0)
+			goto out;
+		if (dirty && !k->dirty) {
+			k->dirty = 1;
+			dirty_push(w, kids[i]);
+		}
+		if (n == 0)
+			continue;
+		n--;
+		if (n > (uint64_t)(end - *p) / 8 || k->ov != NULL)
+			goto out;
+		k->ov = tide_xcalloc(1, sizeof(*k->ov));
+		tide_buf_init(&k->ov->raw, TIDE_BUF_NOMAX);
+		if (get_i64(p, end, &k->ov->maxt) < 0 ||
+		    get_i64(p, end, &k->expire) < 0)
+			goto out;
+		for (e = 0; e < n; e++) {
+			struct over *ov = k->ov;
+
+			if (ov->n == ov->cap) {
+				ov->cap = ov->cap ? 2 * ov->cap : 4;
+				ov->t = tide_xreallocarray(ov->t, ov->cap,
+				    sizeof(*ov->t));
+				ov->v = tide_xreallocarray(ov->v,
+				    (size_t)ov->cap * (nf ? nf : 1), sizeof(*ov->v));
+			}
+			if (get_i64(p, end, &ov->t[ov->n]) < 0)
+				goto out;
+			for (j = 0; j < nf; j++) {
+				struct ovv *v = &ov->v[(size_t)ov->n * nf + j];
+				const char *raw;
+				size_t rl;
+				uint64_t num;
+
+				if (get_u64(p, end, &x) < 0 ||
+				    get_u64(p, end, &num) < 0 ||
+				    get_bytes(p, end, &raw, &rl) < 0)
+					goto out;
+				v->type = (enum tide_json_type)x;
+				memcpy(&v->num, &num, 8);
+				v->off = (uint32_t)ov->raw.len;
+				v->len = (uint32_t)rl;
+				tide_buf_add(&ov->raw, raw, rl);
+				ov->liveraw += rl;
+			}
+			ov->n++;
+		}
+		k = &w->keys[kids[i]];
+		tide_heap_push(&w->heap, k->expire, tie(k->gen, kids[i]), NULL);
+	}
+	if (get_u64(p, end, &ns) < 0 || ns > (uint64_t)(end - *p) / 8)
+		goto out;
+	for (i = 0; i < ns; i++) {
+		int64_t start, stend;
+		uint64_t ki;
+		uint32_t idx;
+		struct wstate *s;
+
+		if (get_u64(p, end, &ki) < 0 || ki >= nk ||
+		    get_i64(p, end, &start) < 0 || get_i64(p, end, &stend) < 0 ||
+		    get_u64(p, end, &x) < 0)
+			goto out;
+		idx = state_new(w, kids[ki], start, stend);
+		s = &w->st[idx];
+		s->fired = x & 1;
+		s->emitted = (x >> 1) & 1;
+		if (tide_agg_load(sp, blob(w, idx), p, end) < 0)
+			goto out;
+		if (x & 4)
+			mark_state(w, idx);
+		if (w->c.kind == TIDE_WIN_SESSION) {
+			push_state(w, s->fired ? sat_add(s->end, w->c.lateness) :
+			    s->end, idx);
+		} else if (w->c.kind != TIDE_WIN_OVER) {
+			struct wpane *pl = pane_list(w, start);
+
+			if (pl->n == pl->cap) {
+				pl->cap = pl->cap ? 2 * pl->cap : 64;
+				pl->idx = tide_xreallocarray(pl->idx, pl->cap,
+				    sizeof(*pl->idx));
+			}
+			pl->idx[pl->n].idx = idx;
+			pl->idx[pl->n++].kid = kids[ki];
+		}
+	}
+	r = 0;
+out:
+	free(kids);
+	w->c.max_keys = maxkeys;
+	return r;
+}
+
+#define WM_MAGIC 0x31204d5745444954ULL	/* "TIDEWM 1" */
+
+void
+tide_wm_save(const struct tide_wm *m, struct tide_buf *b)
+{
+	size_t pos = 0, kl;
+	const char *k;
+	uint32_t *slot;
+
+	put_u64(b, WM_MAGIC);
+	put_u64(b, (uint64_t)m->max);
+	put_u64(b, (uint64_t)m->wm);
+	put_u64(b, m->nparts);
+	while ((slot = tide_htab_next(&m->partidx, &pos, &k, &kl)) != NULL) {
+		put_bytes(b, k, kl);
+		put_u64(b, (uint64_t)m->parts[*slot].max);
+	}
+}
+
+int
+tide_wm_load(struct tide_wm *m, const char **p, const char *end, int64_t now)
+{
+	uint64_t magic, n, i;
+
+	if (get_u64(p, end, &magic) < 0 || magic != WM_MAGIC ||
+	    get_i64(p, end, &m->max) < 0 || get_i64(p, end, &m->wm) < 0 ||
+	    get_u64(p, end, &n) < 0 || n > (uint64_t)(end - *p) / 16)
+		return TIDE_EFORMAT;
+	m->lastwall = now;
+	for (i = 0; i < n; i++) {
+		const char *k;
+		size_t kl;
+		int64_t max;
+		int isnew = 0;
+		uint32_t *slot;
+
+		if (get_bytes(p, end, &k, &kl) < 0 || kl == 0 ||
+		    get_i64(p, end, &max) < 0)
+			return TIDE_EFORMAT;
+		slot = tide_htab_put(&m->partidx, k, kl, &isnew);
+		if (!isnew)
+			return TIDE_EFORMAT;
+		*slot = (uint32_t)m->nparts;
+		m->parts = tide_xreallocarray(m->parts, m->nparts + 1,
+		    sizeof(*m->parts));
+		m->parts[m->nparts].max = max;
+		m->parts[m->nparts].wall = now;
+		m->nparts++;
+	}
+	return 0;
+}

@@ -166,6 +166,15 @@ int tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
 int tide_win_advance(struct tide_win *w, int64_t wm);
 /* End of input: fire every open window. */
 int tide_win_flush(struct tide_win *w);
+/*
+ * State files: tide_win_save() appends the open windows (keys, panes or
+ * sessions, their aggregate blocks, what early results are due) and the
+ * window's watermark to b; tide_win_load() restores them into a w just
+ * set up with the same configuration (the caller checks that), advancing
+ * *p.  0, or TIDE_EFORMAT on truncated or inconsistent bytes (release w).
+ */
+int tide_win_save(const struct tide_win *w, struct tide_buf *b);
+int tide_win_load(struct tide_win *w, const char **p, const char *end);
 /* Open keys and windows (panes, sessions), for --stats. */
 size_t tide_win_keys(const struct tide_win *w);	/* with open windows */
 size_t tide_win_states(const struct tide_win *w);
@@ -200,6 +209,11 @@ int64_t tide_wm_see(struct tide_wm *m, const char *part, size_t plen,
     int64_t t, int64_t now);
 /* No record arrived: returns the watermark at wall time now. */
 int64_t tide_wm_tick(struct tide_wm *m, int64_t now);
+/* State files: the greatest times seen, per partition too; partitions
+ * restored count as seen at wall time now. */
+void tide_wm_save(const struct tide_wm *m, struct tide_buf *b);
+int tide_wm_load(struct tide_wm *m, const char **p, const char *end,
+    int64_t now);
 
 /* Window arithmetic, exposed for tests: floor division that rounds toward
  * negative infinity, and the start of the window of size d holding t. */

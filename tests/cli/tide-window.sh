@@ -501,6 +501,129 @@ jq -r '[.window_start,.window_end,.account,.count,.sum_amount]|@tsv' <"$T_OUT" |
 sqlite3 -separator '	' "$D/late.db" "with k(n) as (values(0),(1)), w as (select (ts/5000+1+n)*5000 e, account, amount from tx, k where (ts/5000+1+n)*5000 <= ts+10000) select e-10000, e, account, count(*), sum(amount) from w group by e, account order by e, account" >"$D/want"
 t_ok "hop lateness: last results match sqlite3" rows "$D/want" "$D/got"
 
+# --- state files -------------------------------------------------------------
+
+# A run stopped and started again with --state gives the windows of one
+# run: input split in two, the second run with --flush, equals one run
+# without --state, byte for byte, with late data, lateness, sketches and
+# early results.
+head -1500 "$D/late.nd" >"$D/late1.nd"
+tail -n +1501 "$D/late.nd" >"$D/late2.nd"
+A='count,sum(amount),max(amount),p99(amount),first(account),last(account),distinct(account),approx_distinct(account),top(2,account),stddev(amount)'
+i=0
+for kind in "--tumble 10s --allowed-lateness 1s" "--hop 10s --every 4s --allowed-lateness 1s" \
+    "--session 1s --allowed-lateness 1s --delay 500ms" "--over 5s --allowed-lateness 1s" \
+    "--tumble 10s --delay 1s --emit every" "--hop 10s --every 5s --emit early=3s"; do
+	i=$((i + 1))
+	rm -f "$D/st$i"
+	$W $kind -k account -a "$A" <"$D/late.nd" >"$D/one$i" 2>/dev/null
+	T_IN=$D/late1.nd
+	t_run "--state $kind: first half" $W $kind -k account -a "$A" --state "$D/st$i"
+	t_status 0
+	cp "$T_OUT" "$D/two$i"
+	t_ok "--state $kind: state file written" test -s "$D/st$i"
+	t_ok "--state $kind: zstd-compressed" sh -c "head -c 4 '$D/st$i' | od -An -tx1 | grep -q '28 b5 2f fd'"
+	T_IN=$D/late2.nd
+	t_run "--state $kind: second half, --flush" $W $kind -k account -a "$A" --state "$D/st$i" --flush
+	t_status 0
+	cat "$T_OUT" >>"$D/two$i"
+	t_ok "--state $kind: stopped and restarted equals one run" cmp "$D/one$i" "$D/two$i"
+	t_ok "--state $kind: not a trivial comparison" test "$(wc -l <"$D/one$i")" -gt 100
+done
+
+# Without --flush the open windows stay in the file: the output is the
+# one-run output less its last (flushed) windows, and a run with nothing
+# to read gives them.
+T_IN=$D/late.nd
+rm -f "$D/stk"
+t_run "--state keeps open windows at the end" $W --tumble 10s -k account -a count --state "$D/stk"
+cp "$T_OUT" "$D/kept"
+$W --tumble 10s -k account -a count <"$D/late.nd" >"$D/full" 2>/dev/null
+t_ok "--state: output is the full output less the open windows" sh -c \
+    "head -n \$(wc -l <'$D/kept') '$D/full' | cmp - '$D/kept' && test \$(wc -l <'$D/kept') -lt \$(wc -l <'$D/full')"
+T_IN=/dev/null
+t_run "--state --flush on empty input closes the kept windows" $W --tumble 10s -k account -a count --state "$D/stk" --flush
+cat "$D/kept" "$T_OUT" >"$D/kept2"
+t_ok "--state: kept then flushed equals the full output" cmp "$D/full" "$D/kept2"
+
+# Files named on the command line are read on from where the state says.
+rm -f "$D/stf"
+T_IN=/dev/null
+t_run "--state with a file: first run" $W --tumble 10s -k account -a count --state "$D/stf" "$D/late.nd"
+cp "$T_OUT" "$D/f1"
+t_run "--state with the same file again reads nothing new" $W --tumble 10s -k account -a count --state "$D/stf" --flush "$D/late.nd"
+cat "$D/f1" "$T_OUT" >"$D/f2"
+t_ok "--state: the same file is not counted twice" cmp "$D/full" "$D/f2"
+
+# Refused: another configuration, a damaged file, a file that is not one.
+T_IN=$D/late1.nd
+$W --tumble 10s -k account -a count --state "$D/stc" <"$D/late1.nd" >/dev/null 2>&1
+t_run "--state from other options is refused" $W --tumble 20s -k account -a count --state "$D/stc"
+t_status 64
+t_stderr_has "state '$D/stc' was written with other options (tumble size=10000 "
+t_stdout </dev/null
+t_run "--state from other aggregates is refused" $W --tumble 10s -k account -a 'count,sum(amount)' --state "$D/stc"
+t_status 64
+t_run "--state from other keys is refused" $W --tumble 10s -k merchant -a count --state "$D/stc"
+t_status 64
+zstd -q -d -c "$D/stc" >"$D/stplain"
+head -c $(($(wc -c <"$D/stplain") - 20)) "$D/stplain" | zstd -q -c >"$D/stbad"
+t_run "a truncated state file is refused" $W --tumble 10s -k account -a count --state "$D/stbad"
+t_status 65
+t_stderr_has "state '$D/stbad' is damaged"
+echo 'not a state' >"$D/stnot"
+t_run "a file that is not a state file is refused" $W --tumble 10s -k account -a count --state "$D/stnot"
+t_status 65
+t_stderr_has "'$D/stnot' is not a tide-window state file"
+t_run "--checkpoint without --state" $W --tumble 10s -k account -a count --checkpoint 1s
+t_status 64
+t_stderr_has "--checkpoint goes with --state"
+t_run "--flush without --state" $W --tumble 10s -k account -a count --flush
+t_status 64
+t_run "--state in a missing directory" $W --tumble 10s -k account -a count --state "$D/nodir/st"
+t_status 74
+t_stderr_has "cannot write state '$D/nodir/st.tmp'"
+
+# SIGTERM saves the state too.
+mkfifo "$D/fifo"
+rm -f "$D/sts"
+$W --tumble 10s -k account -a count --state "$D/sts" <"$D/fifo" >"$D/sig.out" 2>/dev/null &
+pid=$!
+exec 7>"$D/fifo"
+cat "$D/late1.nd" >&7
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+t_ok "SIGTERM: exit 0" test $? -eq 0
+exec 7>&-
+t_ok "SIGTERM: the state was saved" test -s "$D/sts"
+T_IN=$D/late2.nd
+t_run "SIGTERM: the restarted run goes on" $W --tumble 10s -k account -a count --state "$D/sts" --flush
+cat "$D/sig.out" "$T_OUT" >"$D/sig2"
+t_ok "SIGTERM: stopped and restarted equals one run" cmp "$D/full" "$D/sig2"
+
+# kill -9 after a checkpoint: the restarted run (same file) re-emits what
+# came after the checkpoint, so the combined output holds every window of
+# an uninterrupted run, and a window seen twice is the same both times.
+gen 200000 50 13 20ms >"$D/big.nd"
+$W --tumble 10s -k account -a 'count,sum(amount)' "$D/big.nd" >"$D/big.full" 2>/dev/null
+rm -f "$D/stkill"
+$W --tumble 10s -k account -a 'count,sum(amount)' --state "$D/stkill" --checkpoint 5ms "$D/big.nd" >"$D/k1" 2>/dev/null &
+pid=$!
+n=0
+while [ ! -s "$D/stkill" ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n + 1)); done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+t_ok "kill -9: a checkpoint was written" test -s "$D/stkill"
+T_IN=/dev/null
+t_run "kill -9: restart from the checkpoint" $W --tumble 10s -k account -a 'count,sum(amount)' --state "$D/stkill" --flush "$D/big.nd"
+t_status 0
+cat "$D/k1" "$T_OUT" >"$D/k2"
+t_ok "kill -9: every window of the uninterrupted run is there" sh -c \
+    "sort -u '$D/k2' >'$D/k2.s'; sort '$D/big.full' | comm -23 - '$D/k2.s' | grep -c . | grep -qx 0"
+t_ok "kill -9: nothing else, and duplicates are identical" sh -c \
+    "sort -u '$D/big.full' | cmp - '$D/k2.s'"
+
 cat >"$D/oracle.py" <<'EOF'
 import json, math, sys
 mode, D, data, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]

@@ -186,6 +186,58 @@ START_TEST(test_agg_first_last_by_event_time_and_canonical_distinct)
 }
 END_TEST
 
+START_TEST(test_agg_save_load_round_trips_and_refuses_truncation)
+{
+	struct tide_aggspec s;
+	struct tide_buf b1 = TIDE_BUF_INIT, b2 = TIDE_BUF_INIT;
+	struct tide_buf saved = TIDE_BUF_INIT, again = TIDE_BUF_INIT;
+	static char st[8192], back[8192];
+	const char *p;
+	char rec[128];
+	size_t n;
+	int i;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "count,sum(x),avg(x),min(x),"
+	    "max(x),first(m),last(m),var(x),distinct(m),approx_distinct(m),"
+	    "p90(x),top(2,m)", 0, NULL), 0);
+	tide_agg_init(&s, st);
+	for (i = 0; i < 200; i++) {
+		snprintf(rec, sizeof(rec), "{\"x\":%d.5,\"m\":\"m%d\"}",
+		    i % 13 - 4, i % 9);
+		feed(&s, st, i, rec);
+	}
+	tide_agg_save(&s, st, &saved);
+	tide_agg_init(&s, back);
+	p = saved.data;
+	ck_assert_int_eq(tide_agg_load(&s, back, &p, saved.data + saved.len), 0);
+	ck_assert_ptr_eq(p, saved.data + saved.len);
+	ck_assert_str_eq(emit_str(&s, back, &b1), emit_str(&s, st, &b2));
+	/* The restored block goes on as the original does. */
+	feed(&s, st, 500, "{\"x\":99,\"m\":\"new\"}");
+	feed(&s, back, 500, "{\"x\":99,\"m\":\"new\"}");
+	ck_assert_str_eq(emit_str(&s, back, &b1), emit_str(&s, st, &b2));
+	tide_agg_save(&s, back, &again);
+	tide_buf_reset(&saved);
+	tide_agg_save(&s, st, &saved);
+	ck_assert_uint_eq(again.len, saved.len);
+	tide_agg_clear(&s, back);
+	/* Every truncation is refused. */
+	for (n = 0; n < saved.len; n += 7) {
+		tide_agg_init(&s, back);
+		p = saved.data;
+		ck_assert_int_eq(tide_agg_load(&s, back, &p, saved.data + n),
+		    TIDE_EFORMAT);
+		tide_agg_clear(&s, back);
+	}
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b1);
+	tide_buf_release(&b2);
+	tide_buf_release(&saved);
+	tide_buf_release(&again);
+}
+END_TEST
+
 Suite *
 suite_agg(void)
 {
@@ -198,6 +250,7 @@ suite_agg(void)
 	tcase_add_test(tc, test_agg_empty_results_are_null);
 	tcase_add_test(tc, test_agg_merge_gives_the_same_results_as_one_block);
 	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
+	tcase_add_test(tc, test_agg_save_load_round_trips_and_refuses_truncation);
 	suite_add_tcase(s, tc);
 	return s;
 }
