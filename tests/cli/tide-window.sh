@@ -385,6 +385,108 @@ t_ok "-h shows the usage" grep -q "usage: tide-window" "$T_OUT"
 t_run "missing file" $W --tumble 1m -k k -a count "$D/nonexistent"
 t_status 74
 
+# --- partitions and idleness ----------------------------------------------------
+
+# Envelope input as tide-source -J writes it: the watermark is the minimum
+# over (topic, partition), so partition 1 running behind loses nothing;
+# without --partition-field its records are late.
+cat >"$D/env.nd" <<'EOF'
+{"topic":"tx","partition":0,"offset":0,"ts":1700000001000,"key":"a1","headers":[],"value":{"account":"a1","amount":1}}
+{"topic":"tx","partition":1,"offset":0,"ts":1700000002000,"key":"a2","headers":[],"value":{"account":"a2","amount":2}}
+{"topic":"tx","partition":0,"offset":1,"ts":1700000070000,"key":"a1","headers":[["h","v"]],"value":{"account":"a1","amount":3}}
+{"topic":"tx","partition":0,"offset":2,"ts":1700000130000,"key":"a2","headers":[],"value":{"account":"a2","amount":4}}
+{"topic":"tx","partition":1,"offset":1,"ts":1700000030000,"key":"a1","headers":[],"value":{"account":"a1","amount":5}}
+{"topic":"tx","partition":1,"offset":2,"ts":1700000075000,"key":"a2","headers":[],"value":{"account":"a2","amount":6}}
+{"topic":"tx","partition":1,"offset":3,"ts":1700000140000,"key":"a2","headers":[],"value":{"account":"a2","amount":7}}
+EOF
+T_IN=$D/env.nd
+t_run "envelope: --partition-field topic,partition" $W --tumble 1m --partition-field topic,partition -k value.account -a 'count,sum(value.amount)'
+t_status 0
+t_stderr_empty
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":2,"sum_value_amount":6}
+{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a2","count":1,"sum_value_amount":2}
+{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a1","count":1,"sum_value_amount":3}
+{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a2","count":1,"sum_value_amount":6}
+{"window_start":1700000100000,"window_end":1700000160000,"value.account":"a2","count":2,"sum_value_amount":11}
+EOF
+cp "$T_OUT" "$D/env.p"
+t_run "envelope: --partition-field partition alone" $W --tumble 1m --partition-field partition -k value.account -a 'count,sum(value.amount)'
+t_stderr_empty
+t_stdout_file "$D/env.p"
+t_run "envelope: without partitions the slow partition is late" $W --tumble 1m -k value.account -a 'count,sum(value.amount)'
+t_stderr_has "2 late records dropped"
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":1,"sum_value_amount":1}
+{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a2","count":1,"sum_value_amount":2}
+{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a1","count":1,"sum_value_amount":3}
+{"window_start":1700000100000,"window_end":1700000160000,"value.account":"a2","count":2,"sum_value_amount":11}
+EOF
+# Event time from the payload rather than the message timestamp.
+sed 's/"value":{"account":\("a[12]"\),"amount":\([0-9]\)}/"value":{"account":\1,"amount":\2,"t":"2023-11-14T22:13:20Z"}/' "$D/env.nd" >"$D/env2.nd"
+T_IN=$D/env2.nd
+t_run "envelope: --time value.t (RFC 3339)" $W --tumble 1h --time value.t --partition-field partition -k value.account -a count
+t_stdout <<'EOF'
+{"window_start":1699999200000,"window_end":1700002800000,"value.account":"a1","count":3}
+{"window_start":1699999200000,"window_end":1700002800000,"value.account":"a2","count":4}
+EOF
+printf '%s\n' '{"topic":"tx","offset":9,"ts":1700000001000,"value":{"account":"a1"}}' >"$D/env3.nd"
+T_IN=$D/env3.nd
+t_run "envelope: a record without the partition field is one partition of its own" $W --tumble 1m --partition-field partition -k value.account -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":1}
+EOF
+t_run "--partition-field: a bad path" $W --tumble 1m --partition-field 'a..b' -k k -a count
+t_status 64
+t_stderr_has "--partition-field: bad field path 'a..b'"
+
+# --idle: partition 1 goes quiet; once it has been idle for 200ms it no
+# longer holds the watermark back, so its next record (event time 20s)
+# is late.  Without --idle the watermark waits for it.
+cat >"$D/idle1.nd" <<'EOF'
+{"partition":0,"ts":1700000001000,"value":{"account":"a1"}}
+{"partition":1,"ts":1700000010000,"value":{"account":"a2"}}
+{"partition":0,"ts":1700000050000,"value":{"account":"a1"}}
+EOF
+cat >"$D/idle2.nd" <<'EOF'
+{"partition":0,"ts":1700000200000,"value":{"account":"a1"}}
+{"partition":1,"ts":1700000020000,"value":{"account":"a2"}}
+EOF
+t_ok "--idle: the idle partition stops holding the watermark" sh -c "
+	(cat '$D/idle1.nd'; sleep 0.8; cat '$D/idle2.nd') |
+	    $W --tumble 1m --partition-field partition -k value.account -a count --idle 200ms \
+	    >'$D/idle.out' 2>'$D/idle.err'"
+t_ok "--idle: the quiet partition's record is late" grep -q '1 late record dropped' "$D/idle.err"
+t_ok "--idle: results" sh -c "cat >'$D/idle.want' <<'EOF'
+{\"window_start\":1699999980000,\"window_end\":1700000040000,\"value.account\":\"a1\",\"count\":1}
+{\"window_start\":1699999980000,\"window_end\":1700000040000,\"value.account\":\"a2\",\"count\":1}
+{\"window_start\":1700000040000,\"window_end\":1700000100000,\"value.account\":\"a1\",\"count\":1}
+{\"window_start\":1700000160000,\"window_end\":1700000220000,\"value.account\":\"a1\",\"count\":1}
+EOF
+cmp '$D/idle.want' '$D/idle.out'"
+(cat "$D/idle1.nd"; sleep 0.8; cat "$D/idle2.nd") |
+    $W --tumble 1m --partition-field partition -k value.account -a count >"$D/noidle.out" 2>"$D/noidle.err"
+t_ok "without --idle: nothing is late" test ! -s "$D/noidle.err"
+t_ok "without --idle: the quiet partition's record counts" grep -q '"value.account":"a2","count":2' "$D/noidle.out"
+
+# --idle with no input at all: the watermark moves on with the wall clock
+# and the window comes out while the input is still open.
+mkfifo "$D/idlefifo"
+$W --tumble 100ms --idle 200ms -k k -a count <"$D/idlefifo" >"$D/quiet.out" 2>/dev/null &
+pid=$!
+exec 8>"$D/idlefifo"
+printf '%s\n' '{"ts":1700000000010,"k":"a"}' >&8
+n=0
+while [ ! -s "$D/quiet.out" ] && [ $n -lt 300 ]; do sleep 0.01; n=$((n + 1)); done
+cp "$D/quiet.out" "$D/quiet.before"
+exec 8>&-
+wait "$pid"
+t_ok "--idle: a quiet stream still closes its window" sh -c \
+    "grep -qx '{\"window_start\":1700000000000,\"window_end\":1700000000100,\"k\":\"a\",\"count\":1}' '$D/quiet.before'"
+t_run "--idle 0 is refused" $W --tumble 1m --idle 0 -k k -a count
+t_status 64
+
 # --- determinism and oracles -------------------------------------------------
 
 gen() {
