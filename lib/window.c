@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "agg.h"
 #include "err.h"
@@ -29,30 +30,40 @@ struct over {
 
 /* Key bytes up to this long live in struct wkey itself: no allocation per
  * key and no second cache miss to compare them. */
-#define KINLINE 24
+#define KINLINE 20
 
+/*
+ * The first 64 bytes hold what a record's lookup and a firing touch (key
+ * bytes, sort prefix, states); the keys array is 64-byte aligned and a
+ * key is 128 bytes, so that is one cache line.
+ */
 struct wkey {
-	char *p;		/* key bytes when longer than KINLINE */
-	uint64_t hash;
-	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
 	uint32_t len;
-	uint32_t gen;		/* bumped on free: heap entries name a key by it */
+	uint32_t nst;
 	struct kst *st;		/* open states, sorted by start */
-	uint32_t nst, cap;
-	int64_t last_fired;	/* tumble, hop: end of the last window fired */
+	char ib[KINLINE];	/* key bytes up to KINLINE */
 	uint32_t fslot;		/* hop: its block in w->acc while firing */
-	int64_t dlo, dhi;	/* early/every: panes changed, first and last */
-	unsigned char dirty;
-	int64_t expire;		/* over: when all its entries are dead */
-	struct over *ov;
-	uint32_t nextfree;
+	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
+	uint32_t cap;
 	unsigned char used;
 	unsigned char idle;	/* no open state: freed by the next sweep */
-	char ib[KINLINE];
+	unsigned char dirty;	/* early/every: changed since its last result */
+	int64_t last_fired;	/* tumble, hop: end of the last window fired */
+	/* 64 */
+	char *p;		/* key bytes when longer than KINLINE */
+	uint64_t hash;
+	int64_t dlo, dhi;	/* early/every: panes changed, first and last */
+	int64_t expire;		/* over: when all its entries are dead */
+	struct over *ov;
+	uint32_t gen;		/* bumped on free: heap entries name a key by it */
+	uint32_t nextfree;
+	uint64_t spare;		/* to 128 bytes */
 };
 
 /* A key's open state and its start, kept with it so that finding a pane
  * does not touch the states. */
+_Static_assert(sizeof(struct wkey) == 128, "struct wkey: two cache lines");
+
 struct kst {
 	int64_t start;
 	uint32_t idx;
@@ -81,6 +92,45 @@ struct wpane {
 	struct wpent *idx;
 	uint32_t n, cap;
 };
+
+/*
+ * The large arrays (keys, their index, states and aggregate blocks) are
+ * read at random, one record at a time: with 4 KiB pages nearly every
+ * access also misses the TLB.  Past 2 MiB they are allocated on 2 MiB
+ * boundaries and offered to the kernel as huge pages.
+ */
+#define HUGE_SZ ((size_t)2 << 20)
+
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < HUGE_SZ)
+		return tide_xmalloc(n ? n : 1);
+	n = (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	if ((p = aligned_alloc(HUGE_SZ, n)) == NULL)
+		return tide_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+/* Grow p from old to n bytes (n > old), keeping its contents. */
+static void *
+big_grow(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (n < HUGE_SZ)
+		return tide_xrealloc(p, n);
+	q = big_alloc(n);
+	if (old)
+		memcpy(q, p, old);
+	free(p);
+	return q;
+}
 
 static int64_t
 sat_add(int64_t a, int64_t b)
@@ -279,7 +329,8 @@ kidx_grow(struct tide_win *w)
 	size_t cap = w->kcap ? 2 * w->kcap : 1024, i, j;
 	uint64_t *old = w->kslot;
 
-	w->kslot = tide_xcalloc(cap, sizeof(*w->kslot));
+	w->kslot = big_alloc(cap * sizeof(*w->kslot));
+	memset(w->kslot, 0, cap * sizeof(*w->kslot));
 	for (i = 0; i < w->kcap; i++) {
 		if (old[i] == 0)
 			continue;
@@ -348,9 +399,19 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 		w->freekey = w->keys[kid].nextfree;
 	} else {
 		if (w->nkeys == w->capkeys) {
-			w->capkeys = w->capkeys ? 2 * w->capkeys : 1024;
-			w->keys = tide_xreallocarray(w->keys, w->capkeys,
-			    sizeof(*w->keys));
+			/* Aligned, so a key's first half is one cache line. */
+			size_t cap = w->capkeys ? 2 * (size_t)w->capkeys : 1024;
+			struct wkey *nk;
+
+			if (cap * sizeof(*nk) >= HUGE_SZ)
+				nk = big_alloc(cap * sizeof(*nk));
+			else if ((nk = aligned_alloc(64, cap * sizeof(*nk))) == NULL)
+				nk = tide_xmalloc(cap * sizeof(*nk));
+			if (w->nkeys)
+				memcpy(nk, w->keys, w->nkeys * sizeof(*nk));
+			free(w->keys);
+			w->keys = nk;
+			w->capkeys = (uint32_t)cap;
 		}
 		kid = w->nkeys++;
 		w->keys[kid].gen = 0;
@@ -438,10 +499,13 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 		w->freest = w->st[idx].nextfree;
 	} else {
 		if (w->nst == w->capst) {
+			size_t old = w->capst, bs = w->c.spec->size ?
+			    w->c.spec->size : 1;
+
 			w->capst = w->capst ? 2 * w->capst : 1024;
-			w->st = tide_xreallocarray(w->st, w->capst, sizeof(*w->st));
-			w->blob = tide_xreallocarray(w->blob, w->capst,
-			    w->c.spec->size ? w->c.spec->size : 1);
+			w->st = big_grow(w->st, old * sizeof(*w->st),
+			    (size_t)w->capst * sizeof(*w->st));
+			w->blob = big_grow(w->blob, old * bs, (size_t)w->capst * bs);
 		}
 		idx = w->nst++;
 		w->st[idx].gen = 0;
