@@ -421,18 +421,76 @@ quote(char *out, size_t cap, const struct tide_json_val *v)
 	snprintf(out, cap, "%.*s", (int)n, v->p);
 }
 
-/* Append the key value v (the JSON text; strings with escapes rewritten
- * so equal strings give equal keys). */
+/* Append the key value v to kb (the JSON text; strings with escapes
+ * rewritten so equal strings give equal keys). */
 static int
-add_key(struct ctx *c, const struct tide_json_val *v)
+add_key(struct ctx *c, struct tide_buf *kb, const struct tide_json_val *v)
 {
 	if (v->type == TIDE_JSON_STRING && memchr(v->p, '\\', v->len)) {
 		tide_buf_reset(&c->sb);
 		if (tide_json_str(v, &c->sb) < 0)
 			return TIDE_EINVAL;
-		return tide_json_write_str(&c->kb, c->sb.data, c->sb.len);
+		return tide_json_write_str(kb, c->sb.data, c->sb.len);
 	}
-	return tide_buf_add(&c->kb, v->p, v->len);
+	return tide_buf_add(kb, v->p, v->len);
+}
+
+/*
+ * A parsed record waiting to be added.  The main loop runs one record
+ * ahead: it parses record n + 1 (a copy, so its values outlive the
+ * reader's buffer) while the window table lines of record n, asked for
+ * with tide_win_prefetch(), come in from memory, then adds record n.
+ * Everything observable happens in input order: a pending record is
+ * added before anything else is done (a bad record reported, a tick, a
+ * checkpoint, the end).
+ */
+struct prec {
+	struct tide_buf line;		/* the record's bytes */
+	struct tide_buf key;
+	struct tide_buf part;		/* partition bytes, or empty */
+	struct tide_aggval vals[TIDE_AGG_LIMIT + 1];
+	int64_t t, now;
+	uint64_t lineno;
+	const char *src;
+};
+
+/* Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
+ * from the bad-input policy. */
+static int
+process(struct ctx *c, struct prec *p, size_t max_keys)
+{
+	const void *ov = NULL;
+	int r;
+
+	r = tide_win_add(&c->win, p->t, p->key.data, p->key.len, p->vals, &ov);
+	if (r == TIDE_WIN_FULL) {
+		r = tide_bad_record(&c->bad, p->src, p->lineno, p->line.data,
+		    p->line.len, "too many keys (--max-keys %zu)", max_keys);
+		return r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR ? r : 0;
+	}
+	if (r == TIDE_WIN_LATE) {
+		c->late_n++;
+		if (c->late && (fwrite(p->line.data, 1, p->line.len, c->late) !=
+		    p->line.len || putc('\n', c->late) == EOF))
+			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+			    c->latepath, strerror(errno));
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (ov) {
+		struct tide_jobj j;
+
+		tide_buf_reset(&c->ob);
+		tide_jobj_append(&j, &c->ob, p->line.data, p->line.len);
+		tide_agg_emit(&c->spec, ov, &j);
+		tide_jobj_end(&j);
+		c->out_n++;
+		if ((r = tide_wout_rec(&c->out, c->ob.data, c->ob.len)) < 0)
+			return r;
+	}
+	return tide_win_advance(&c->win, tide_wm_see(&c->wm, p->part.data,
+	    p->part.len, p->t, p->now));
 }
 
 int
@@ -441,7 +499,8 @@ main(int argc, char **argv)
 	static struct ctx c;
 	struct tide_path paths[2 + MAXKEYF + MAXPARTF + 64];
 	struct tide_json_val jv[2 + MAXKEYF + MAXPARTF + 64];
-	struct tide_aggval vals[65];
+	struct prec pr[3], *pend[2];
+	int npend = 0, ip = 0;
 	struct tide_win_conf wc;
 	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
@@ -701,6 +760,27 @@ main(int argc, char **argv)
 		argv = dash;
 		argc = 1;
 	}
+	/* Add the pending record, if any, before anything else happens. */
+#define FLUSH_PENDING() do {						\
+	while (npend > 0) {						\
+		struct prec *pp_ = pend[0];				\
+									\
+		pend[0] = pend[1];					\
+		npend--;						\
+		if ((r = process(&c, pp_, wc.max_keys)) < 0)		\
+			goto werr;					\
+		if (r > 0) {						\
+			npend = 0;					\
+			status = r;					\
+			goto bad;					\
+		}							\
+	}								\
+} while (0)
+	for (i = 0; i < 3; i++) {
+		tide_buf_init(&pr[i].line, TIDE_BUF_NOMAX);
+		tide_buf_init(&pr[i].key, TIDE_BUF_NOMAX);
+		tide_buf_init(&pr[i].part, TIDE_BUF_NOMAX);
+	}
 	for (int fi = 0; fi < argc && !stop && status == TIDE_EX_OK; fi++) {
 		const char *src = argv[fi], *line;
 		struct tide_rin in;
@@ -727,8 +807,7 @@ main(int argc, char **argv)
 		while (!stop && status == TIDE_EX_OK) {
 			enum tide_json_type type;
 			struct tide_json_err jerr;
-			const void *ov = NULL;
-			int64_t t, now = 0;
+			struct prec *p = &pr[ip];
 			char q[64];
 			int bf;
 
@@ -737,6 +816,7 @@ main(int argc, char **argv)
 				    in.start));
 			if (ckpt && (++since & 255) == 0 &&
 			    tide_now_ms() >= next_ckpt) {
+				FLUSH_PENDING();
 				/* Out first, then the state that follows it. */
 				if ((r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
@@ -749,6 +829,7 @@ main(int argc, char **argv)
 			if (r == TIDE_EOF || r == TIDE_EINTR)
 				break;
 			if (r == TIDE_EAGAIN) {
+				FLUSH_PENDING();
 				if ((r = tide_win_advance(&c.win,
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
@@ -760,6 +841,7 @@ main(int argc, char **argv)
 				continue;
 			}
 			if (r == TIDE_ETOOBIG) {
+				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, "", 0,
 				    "record longer than %zu bytes", in.max);
 				goto bad;
@@ -768,33 +850,45 @@ main(int argc, char **argv)
 				tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", src,
 				    strerror(errno));
 			c.in++;
+			/* A copy: the values must outlive the reader's buffer. */
+			tide_buf_reset(&p->line);
+			tide_buf_add(&p->line, line, len);
+			line = p->line.data;
+			p->src = src;
+			p->lineno = in.lineno;
+			p->now = 0;
 			if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
 			    &jerr) < 0) {
+				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "not valid JSON: %s at offset %zu", jerr.reason,
 				    jerr.offset);
 				goto bad;
 			}
 			if (type != TIDE_JSON_OBJECT) {
+				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "not a JSON object");
 				goto bad;
 			}
 			tide_json_get_many(line, len, paths, nf, jv);
 			if (jv[0].type == TIDE_JSON_NONE) {
+				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "no time field '%s'", timef);
 				goto bad;
 			}
-			if (tide_time_from_json(&jv[0], unit, &t) < 0) {
+			if (tide_time_from_json(&jv[0], unit, &p->t) < 0) {
+				FLUSH_PENDING();
 				quote(q, sizeof(q), &jv[0]);
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "field '%s' is not a time: %s", timef, q);
 				goto bad;
 			}
 			if (max_future >= 0 || idle) {
-				now = tide_now_ms();
-				if (max_future >= 0 && t > now + max_future) {
+				p->now = tide_now_ms();
+				if (max_future >= 0 && p->t > p->now + max_future) {
+					FLUSH_PENDING();
 					quote(q, sizeof(q), &jv[0]);
 					r = tide_bad_record(&c.bad, src, in.lineno,
 					    line, len, "field '%s' is too far in the "
@@ -802,84 +896,78 @@ main(int argc, char **argv)
 					goto bad;
 				}
 			}
-			tide_buf_reset(&c.kb);
+			tide_buf_reset(&p->key);
 			for (i = 0; i < c.nkeys; i++) {
 				const struct tide_json_val *v = &jv[1 + i];
 
 				if (i)
-					tide_buf_addc(&c.kb, '\0');
+					tide_buf_addc(&p->key, '\0');
 				if (v->type == TIDE_JSON_NONE) {
 					if (!keynull)
 						break;
-					tide_buf_adds(&c.kb, "null");
-				} else if (add_key(&c, v) < 0)
+					tide_buf_adds(&p->key, "null");
+				} else if (add_key(&c, &p->key, v) < 0)
 					break;
 			}
 			if (i < c.nkeys) {
+				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "no key field '%s'", c.keynames[i]);
 				goto bad;
 			}
-			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + npart], vals,
-			    &bf) < 0) {
+			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + npart],
+			    p->vals, &bf) < 0) {
+				FLUSH_PENDING();
 				quote(q, sizeof(q), &jv[1 + c.nkeys + npart + bf]);
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "field '%s' is not a number: %s",
 				    c.spec.paths[bf].text, q);
 				goto bad;
 			}
-			r = tide_win_add(&c.win, t, c.kb.data, c.kb.len, vals, &ov);
-			if (r == TIDE_WIN_FULL) {
-				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
-				    "too many keys (--max-keys %zu)", wc.max_keys);
-				goto bad;
-			}
-			if (r == TIDE_WIN_LATE) {
-				c.late_n++;
-				if (c.late && (fwrite(line, 1, len, c.late) != len ||
-				    putc('\n', c.late) == EOF))
-					tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-					    c.latepath, strerror(errno));
-				continue;
-			}
-			if (r < 0)
-				goto werr;
-			if (ov) {
-				struct tide_jobj j;
+			tide_buf_reset(&p->part);
+			for (i = 0; i < npart; i++) {
+				const struct tide_json_val *v = &jv[1 + c.nkeys + i];
 
-				tide_buf_reset(&c.ob);
-				tide_jobj_append(&j, &c.ob, line, len);
-				tide_agg_emit(&c.spec, ov, &j);
-				tide_jobj_end(&j);
-				c.out_n++;
-				if ((r = tide_wout_rec(&c.out, c.ob.data, c.ob.len)) < 0)
+				tide_buf_add(&p->part, v->p, v->len);
+				tide_buf_addc(&p->part, '\0');
+			}
+			/* Two records in flight: this one's index slot and the
+			 * previous one's key come in while the next is parsed. */
+			tide_win_prefetch(&c.win, p->key.data, p->key.len, 1);
+			if (npend > 0)
+				tide_win_prefetch(&c.win, pend[npend - 1]->key.data,
+				    pend[npend - 1]->key.len, 2);
+			if (npend == 2) {
+				struct prec *pp = pend[0];
+
+				pend[0] = pend[1];
+				npend--;
+				if ((r = process(&c, pp, wc.max_keys)) < 0)
 					goto werr;
-			}
-			{
-				const char *pp = NULL;
-				size_t pl = 0;
-
-				if (npart) {
-					tide_buf_reset(&c.sb);
-					for (i = 0; i < npart; i++) {
-						const struct tide_json_val *v =
-						    &jv[1 + c.nkeys + i];
-
-						tide_buf_add(&c.sb, v->p, v->len);
-						tide_buf_addc(&c.sb, '\0');
-					}
-					pp = c.sb.data;
-					pl = c.sb.len;
+				if (r > 0) {
+					npend = 0;
+					status = r;
+					goto bad;
 				}
-				if ((r = tide_win_advance(&c.win, tide_wm_see(&c.wm,
-				    pp, pl, t, now))) < 0)
-					goto werr;
 			}
+			pend[npend++] = p;
+			ip = (ip + 1) % 3;
 			continue;
 bad:
 			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
 				status = r;
 		}
+		while (npend > 0 && status == TIDE_EX_OK) {
+			struct prec *pp = pend[0];
+
+			pend[0] = pend[1];
+			npend--;
+			if ((r = process(&c, pp, wc.max_keys)) < 0)
+				goto werr;
+			if (r > 0)
+				status = r;
+		}
+		npend = 0;
 		if (pos)
 			*pos = base + (int64_t)(in.bytes - (in.end - in.start));
 		tide_rin_release(&in);
@@ -929,6 +1017,11 @@ done:
 	tide_buf_release(&c.kb);
 	tide_buf_release(&c.sb);
 	tide_buf_release(&c.hdr);
+	for (i = 0; i < 3; i++) {
+		tide_buf_release(&pr[i].line);
+		tide_buf_release(&pr[i].key);
+		tide_buf_release(&pr[i].part);
+	}
 	tide_buf_release(&c.cfg);
 	for (size_t fi = 0; fi < c.nfpos; fi++)
 		free(c.fpos[fi].path);

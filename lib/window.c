@@ -485,6 +485,32 @@ key_idle(struct tide_win *w, uint32_t kid)
 			key_free(w, i);
 }
 
+void
+tide_win_prefetch(const struct tide_win *w, const char *key, size_t klen,
+    int stage)
+{
+	uint64_t hash, tag;
+	size_t i, mask = w->kcap - 1;
+
+	if (w->kcap == 0 || w->c.kind == TIDE_WIN_OVER)
+		return;
+	hash = tide_hash(key, klen);
+	i = hash & mask;
+	if (stage == 1) {
+		__builtin_prefetch(&w->kslot[i]);
+		return;
+	}
+	/* The slot is in cache by now: fetch the key it names. */
+	tag = hash >> 32 << 32;
+	for (; w->kslot[i]; i = (i + 1) & mask)
+		if ((w->kslot[i] & 0xffffffff00000000ULL) == tag) {
+			const struct wkey *k = &w->keys[(uint32_t)w->kslot[i] - 1];
+
+			__builtin_prefetch(k);
+			return;
+		}
+}
+
 /* --- states ----------------------------------------------------------- */
 
 static uint32_t

@@ -162,6 +162,14 @@ void tide_win_release(struct tide_win *w);
  */
 int tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals, const void **over);
+/*
+ * A hint for a caller that reads ahead: start fetching what adding key
+ * will touch, stage 1 (its index slot) as soon as the key is known, stage
+ * 2 (the key's own entry) some time later, then tide_win_add() it.
+ * Nothing observable depends on it.
+ */
+void tide_win_prefetch(const struct tide_win *w, const char *key, size_t klen,
+    int stage);
 /* Fire every window whose end is <= wm (watermarks never go back). */
 int tide_win_advance(struct tide_win *w, int64_t wm);
 /* End of input: fire every open window. */
