@@ -1339,8 +1339,8 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 
 		if (j + AHEAD < w->nfire) {
 			__builtin_prefetch(&w->keys[w->fire[j + AHEAD].kid]);
-			if (!hop)
-				__builtin_prefetch(blob(w, w->fire[j + AHEAD].idx));
+			__builtin_prefetch(hop ? w->acc + (size_t)w->fire[j +
+			    AHEAD].idx * sz : blob(w, w->fire[j + AHEAD].idx));
 		}
 		o.start = sat_sub(e, w->c.size);
 		o.end = e;
