@@ -748,10 +748,185 @@ tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src)
 	}
 }
 
+/*
+ * tide_json_fmt_double()'s bytes, faster: it tries "%.15g", "%.16g" and
+ * "%.17g" with snprintf and strtod until one reads back as d, and sums
+ * often need 16 or 17 digits.  Here, for 1e-4 <= |d| < 1e15 (plain
+ * notation under %g), the P-digit decimal of d = m * 2^-s is computed
+ * exactly in 128-bit integers (q = m * 10^k / 2^s rounded half to even,
+ * as printf rounds), and whether it reads back as d is decided exactly
+ * too: q / 10^k is within half an ulp of d (ties to even m, as strtod
+ * breaks them).  Anything else (a carry into a new digit, a power of two
+ * whose lower neighbour is closer) goes to tide_json_fmt_double().
+ */
+static const unsigned __int128 p10x[] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL, (unsigned __int128)10000000000000000000ULL * 10,
+};
+
+static size_t
+fmt_fast(char *out, double d)
+{
+	double a = fabs(d);
+	unsigned __int128 n, q, rem, half, lhs, tk;
+	uint64_t m, u;
+	int e2, s, x, p, k, i;
+	char dig[24], *w = out;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	m = (uint64_t)ldexp(frexp(a, &e2), 53);
+	s = 53 - e2;	/* a = m / 2^s, 3 <= s <= 66 */
+	/* x = floor(log10(a)), made exact: 10^x <= a < 10^(x+1). */
+	x = (int)floor(log10(a));
+	for (i = 0; i < 2; i++) {
+		if (x >= 0 ? (unsigned __int128)m < p10x[x] << s :
+		    (unsigned __int128)m * p10x[-x] < (unsigned __int128)1 << s)
+			x--;
+		else if (x + 1 >= 0 ? (unsigned __int128)m >= p10x[x + 1] << s :
+		    (unsigned __int128)m * p10x[-x - 1] >= (unsigned __int128)1 << s)
+			x++;
+	}
+	if (x < -4 || x > 14)
+		return 0;
+	for (p = 15; p <= 17; p++) {
+		__int128 diff;
+
+		k = p - 1 - x;	/* digits after the point: 0..20 */
+		if (k < 0 || k > 20)
+			return 0;
+		tk = p10x[k];
+		n = (unsigned __int128)m * tk;
+		q = n >> s;
+		rem = n - (q << s);
+		half = (unsigned __int128)1 << (s - 1);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+		if (q >= p10x[p] || q < p10x[p - 1])
+			return 0;
+		diff = (__int128)(q << s) - (__int128)n;
+		if (m == (1ULL << 52) && diff < 0)
+			return 0;
+		lhs = (unsigned __int128)(diff < 0 ? -diff : diff) * 2;
+		if (lhs < tk || (lhs == tk && (m & 1) == 0))
+			break;
+	}
+	if (p > 17)
+		return 0;
+	for (u = (uint64_t)q, i = p - 1; i >= 0; i--) {
+		dig[i] = (char)('0' + (int)(u % 10));	/* q < 10^17: 64 bits */
+		u /= 10;
+	}
+	while (p > 1 && dig[p - 1] == '0' && p - 1 > x)
+		p--;	/* trailing zeros of the fraction go, as with %g */
+	if (d < 0)
+		*w++ = '-';
+	if (x < 0) {
+		*w++ = '0';
+		*w++ = '.';
+		for (i = 0; i < -x - 1; i++)
+			*w++ = '0';
+		memcpy(w, dig, (size_t)p);
+		w += p;
+	} else {
+		memcpy(w, dig, (size_t)x + 1);
+		w += x + 1;
+		if (p > x + 1) {
+			*w++ = '.';
+			memcpy(w, dig + x + 1, (size_t)(p - x - 1));
+			w += p - x - 1;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - out);
+}
+
+/* tide_json_fmt_double()'s first try, copied (it is static there): the
+ * shortest decimal of up to 15 digits that reads back as d, exactly the
+ * bytes of "%.15g" when that round-trips; 0 when there is none. */
+static size_t
+fmt_short(char *out, double d)
+{
+	char dig[24], *w = out;
+	double a = fabs(d), m = 0;
+	int k, nd, i;
+	uint64_t u;
+
+	if (a < 1e-4 || a >= 1e15)
+		return 0;
+	for (k = 1; k <= 22; k++) {
+		m = nearbyint(a * pow10tab[k]);
+		if (m >= 1e15)
+			return 0;
+		if (m / pow10tab[k] == a)
+			break;
+	}
+	if (k > 22)
+		return 0;
+	u = (uint64_t)m;
+	nd = 0;
+	do {
+		dig[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (d < 0)
+		*w++ = '-';
+	if (nd <= k) {
+		*w++ = '0';
+		*w++ = '.';
+		for (i = nd; i < k; i++)
+			*w++ = '0';
+		while (nd > 0)
+			*w++ = dig[--nd];
+	} else {
+		for (i = nd; i > k; i--)
+			*w++ = dig[i - 1];
+		*w++ = '.';
+		for (; i > 0; i--)
+			*w++ = dig[i - 1];
+	}
+	*w = '\0';
+	return (size_t)(w - out);
+}
+
+size_t
+tide_agg_fmt_num(char *out, double d)
+{
+	size_t n;
+
+	/* Integers below 2^53 are written in full, as "%lld" would. */
+	if (fabs(d) < 9007199254740992.0 && d == trunc(d) && d != 0) {
+		uint64_t u = (uint64_t)(d < 0 ? -d : d);
+		char t[24];
+		int i = 0;
+
+		while (u) {
+			t[i++] = (char)('0' + (int)(u % 10));
+			u /= 10;
+		}
+		n = 0;
+		if (d < 0)
+			out[n++] = '-';
+		while (i > 0)
+			out[n++] = t[--i];
+		out[n] = '\0';
+		return n;
+	}
+	if ((n = fmt_short(out, d)) > 0 || (n = fmt_fast(out, d)) > 0)
+		return n;
+	return tide_json_fmt_double(out, d);
+}
+
 static int
 write_num(struct tide_buf *b, double v)
 {
-	return tide_json_write_double(b, v);
+	char tmp[40];
+
+	return tide_buf_add(b, tmp, tide_agg_fmt_num(tmp, v));
 }
 
 int

@@ -120,6 +120,9 @@ void tide_agg_clear(const struct tide_aggspec *s, void *st);
  * or inconsistent bytes (st must then be cleared, not used).
  */
 void tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b);
+/* The bytes tide_json_fmt_double() writes for d (into out, 32 bytes),
+ * found with integer arithmetic where it can: how results are written. */
+size_t tide_agg_fmt_num(char *out, double d);
 void tide_agg_save(const struct tide_aggspec *s, const void *st,
     struct tide_buf *b);
 int tide_agg_load(const struct tide_aggspec *s, void *st, const char **p,

@@ -1,3 +1,5 @@
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -238,6 +240,57 @@ START_TEST(test_agg_save_load_round_trips_and_refuses_truncation)
 }
 END_TEST
 
+START_TEST(test_agg_fmt_num_writes_what_tide_json_fmt_double_writes)
+{
+	static const double fixed[] = {
+		0.1, 0.2 + 0.1, 35.760000000000005, 1e-4, 0.00010000000000000002,
+		999999999999999.9, 1e15, 123456789012345.67, 4503599627370496.0,
+		0.3, -0.0, 0, 1, -1, 2.5, 9007199254740991.0, 9007199254740992.0,
+		1.7976931348623157e308, 5e-324, 0.000099999999999999991,
+		71.56999999999999, 100.00000000000001, 1.0000000000000002,
+	};
+	uint64_t x = 88172645463325252ULL;
+	char a[64], b[64];
+	size_t na, nb, i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 300000; i++) {
+		double d;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			d = fixed[i];
+		else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			switch (i % 4) {
+			case 0:	/* sums of amounts: 16 and 17 digits */
+				d = (double)(x % 30000) / 100 +
+				    (double)(x >> 20 & 32767) / 100 +
+				    (double)(x >> 40 & 4095) / 100;
+				break;
+			case 1:	/* powers of two and their neighbours */
+				d = ldexp(1.0, (int)(x % 70) - 20);
+				if (x & 64)
+					d = nextafter(d, 0);
+				break;
+			case 2:	/* any bits */
+				memcpy(&d, &x, sizeof(d));
+				break;
+			default:
+				d = (double)(x % 100000007) / 3e3;
+				break;
+			}
+			if (x & 128)
+				d = -d;
+		}
+		na = tide_agg_fmt_num(a, d);
+		nb = tide_json_fmt_double(b, d);
+		if (na != nb || memcmp(a, b, na) != 0)
+			ck_abort_msg("%.17g: '%s', want '%s'", d, a, b);
+	}
+}
+END_TEST
+
 Suite *
 suite_agg(void)
 {
@@ -251,6 +304,7 @@ suite_agg(void)
 	tcase_add_test(tc, test_agg_merge_gives_the_same_results_as_one_block);
 	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
 	tcase_add_test(tc, test_agg_save_load_round_trips_and_refuses_truncation);
+	tcase_add_test(tc, test_agg_fmt_num_writes_what_tide_json_fmt_double_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
