@@ -101,6 +101,7 @@ static const struct tide_prog prog = {
 };
 
 #define MAXKEYF 16
+#define INFLIGHT 3	/* parsed records waiting to be added */
 #define MAXPARTF 4
 
 struct ctx {
@@ -499,7 +500,7 @@ main(int argc, char **argv)
 	static struct ctx c;
 	struct tide_path paths[2 + MAXKEYF + MAXPARTF + 64];
 	struct tide_json_val jv[2 + MAXKEYF + MAXPARTF + 64];
-	struct prec pr[3], *pend[2];
+	struct prec pr[INFLIGHT + 1], *pend[INFLIGHT];
 	int npend = 0, ip = 0;
 	struct tide_win_conf wc;
 	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
@@ -765,8 +766,7 @@ main(int argc, char **argv)
 	while (npend > 0) {						\
 		struct prec *pp_ = pend[0];				\
 									\
-		pend[0] = pend[1];					\
-		npend--;						\
+		memmove(pend, pend + 1, --npend * sizeof(*pend));	\
 		if ((r = process(&c, pp_, wc.max_keys)) < 0)		\
 			goto werr;					\
 		if (r > 0) {						\
@@ -776,7 +776,7 @@ main(int argc, char **argv)
 		}							\
 	}								\
 } while (0)
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < INFLIGHT + 1; i++) {
 		tide_buf_init(&pr[i].line, TIDE_BUF_NOMAX);
 		tide_buf_init(&pr[i].key, TIDE_BUF_NOMAX);
 		tide_buf_init(&pr[i].part, TIDE_BUF_NOMAX);
@@ -931,17 +931,17 @@ main(int argc, char **argv)
 				tide_buf_add(&p->part, v->p, v->len);
 				tide_buf_addc(&p->part, '\0');
 			}
-			/* Two records in flight: this one's index slot and the
-			 * previous one's key come in while the next is parsed. */
+			/* Records in flight: while the next one is parsed, this
+			 * one's index slot, the previous one's key and the one
+			 * before's list of windows come in from memory. */
 			tide_win_prefetch(&c.win, p->key.data, p->key.len, 1);
-			if (npend > 0)
-				tide_win_prefetch(&c.win, pend[npend - 1]->key.data,
-				    pend[npend - 1]->key.len, 2);
-			if (npend == 2) {
+			for (i = 1; i <= npend && i < INFLIGHT; i++)
+				tide_win_prefetch(&c.win, pend[npend - i]->key.data,
+				    pend[npend - i]->key.len, 1 + i);
+			if (npend == INFLIGHT) {
 				struct prec *pp = pend[0];
 
-				pend[0] = pend[1];
-				npend--;
+				memmove(pend, pend + 1, --npend * sizeof(*pend));
 				if ((r = process(&c, pp, wc.max_keys)) < 0)
 					goto werr;
 				if (r > 0) {
@@ -951,7 +951,7 @@ main(int argc, char **argv)
 				}
 			}
 			pend[npend++] = p;
-			ip = (ip + 1) % 3;
+			ip = (ip + 1) % (INFLIGHT + 1);
 			continue;
 bad:
 			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
@@ -960,8 +960,7 @@ bad:
 		while (npend > 0 && status == TIDE_EX_OK) {
 			struct prec *pp = pend[0];
 
-			pend[0] = pend[1];
-			npend--;
+			memmove(pend, pend + 1, --npend * sizeof(*pend));
 			if ((r = process(&c, pp, wc.max_keys)) < 0)
 				goto werr;
 			if (r > 0)
@@ -1017,7 +1016,7 @@ done:
 	tide_buf_release(&c.kb);
 	tide_buf_release(&c.sb);
 	tide_buf_release(&c.hdr);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < INFLIGHT + 1; i++) {
 		tide_buf_release(&pr[i].line);
 		tide_buf_release(&pr[i].key);
 		tide_buf_release(&pr[i].part);

@@ -500,13 +500,17 @@ tide_win_prefetch(const struct tide_win *w, const char *key, size_t klen,
 		__builtin_prefetch(&w->kslot[i]);
 		return;
 	}
-	/* The slot is in cache by now: fetch the key it names. */
+	/* The slot is in cache by now: fetch the key it names (stage 2),
+	 * then, the key being in cache too, its list of states (stage 3). */
 	tag = hash >> 32 << 32;
 	for (; w->kslot[i]; i = (i + 1) & mask)
 		if ((w->kslot[i] & 0xffffffff00000000ULL) == tag) {
 			const struct wkey *k = &w->keys[(uint32_t)w->kslot[i] - 1];
 
-			__builtin_prefetch(k);
+			if (stage == 2)
+				__builtin_prefetch(k);
+			else if (k->st != NULL)
+				__builtin_prefetch(k->st + (k->nst ? k->nst - 1 : 0));
 			return;
 		}
 }

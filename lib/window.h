@@ -165,8 +165,8 @@ int tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
 /*
  * A hint for a caller that reads ahead: start fetching what adding key
  * will touch, stage 1 (its index slot) as soon as the key is known, stage
- * 2 (the key's own entry) some time later, then tide_win_add() it.
- * Nothing observable depends on it.
+ * 2 (the key's own entry) some time later, stage 3 (its list of windows)
+ * later still, then tide_win_add() it.  Nothing observable depends on it.
  */
 void tide_win_prefetch(const struct tide_win *w, const char *key, size_t klen,
     int stage);
