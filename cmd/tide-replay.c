@@ -435,7 +435,15 @@ pump(int wait_ms)
 	n = rd_kafka_consume_batch_queue(s.q, 0, msgs, BATCH);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
-		n = rd_kafka_consume_batch_queue(s.q, wait_ms, msgs, BATCH);
+		/* One message, not a batch: a batch call with a timeout waits
+		 * for the batch to fill or the timeout to pass. */
+		if ((msgs[0] = rd_kafka_consume_queue(s.q, wait_ms)) != NULL)
+			n = 1;
+		else if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+		    rd_kafka_last_error() == RD_KAFKA_RESP_ERR_NO_ERROR)
+			n = 0;
+		else
+			n = -1;
 	}
 	if (n < 0)
 		tide_die(TIDE_EX_FAIL, "consume: %s",

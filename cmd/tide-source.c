@@ -792,7 +792,17 @@ consume(void)
 				if (lastrec + o.idle_ms - now < wait)
 					wait = (int)(lastrec + o.idle_ms - now);
 			}
-			n = rd_kafka_consume_batch_queue(s.q, wait, msgs, BATCH);
+			/* Wait for one message, not a batch: a batch call with
+			 * a timeout holds what has arrived until the batch is
+			 * full or the timeout passes, which would add up to
+			 * POLL_MS of latency to a quiet stream. */
+			if ((msgs[0] = rd_kafka_consume_queue(s.q, wait)) != NULL)
+				n = 1;
+			else if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+			    rd_kafka_last_error() == RD_KAFKA_RESP_ERR_NO_ERROR)
+				n = 0;
+			else
+				n = -1;
 		}
 		if (n < 0)
 			tide_die(TIDE_EX_FAIL, "consume: %s",

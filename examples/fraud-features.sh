@@ -12,6 +12,8 @@
 # CUSTOMERS is a versioned table (account, risk_score, segment, valid_from):
 # the as-of join picks, for each transaction, the version in force at its
 # event time, so live and replayed features agree record for record.
+# $TIDE_SOURCE_FLAGS adds flags to the live tide-source (make demo uses -v to
+# see when the group has assigned it partitions).
 set -eu
 
 # --over emits each transaction at once with its account's trailing 60 s;
@@ -28,7 +30,8 @@ features() {
 case "${1:-}" in
 live)
 	[ $# -eq 6 ] || { echo "usage: $0 live BROKERS IN_TOPIC OUT_TOPIC CUSTOMERS GROUP" >&2; exit 64; }
-	tide-source -b "$2" -t "$3" -G "$6" \
+	# shellcheck disable=SC2086 # $TIDE_SOURCE_FLAGS is a list of flags
+	tide-source ${TIDE_SOURCE_FLAGS:-} -b "$2" -t "$3" -G "$6" \
 	| features "$5" \
 	| tide-sink -b "$2" -t "$4" --key account
 	;;
