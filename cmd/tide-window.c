@@ -823,6 +823,12 @@ main(int argc, char **argv)
 				state_save(&c);
 				next_ckpt = tide_now_ms() + ckpt;
 			}
+			/* With no complete record buffered the next read may
+			 * block: the records in flight go out first, so the
+			 * idle hook's flush sends them and a quiet stream is
+			 * never held back behind the read-ahead. */
+			if (npend > 0 && !tide_rin_buffered(&in))
+				FLUSH_PENDING();
 			/* Blocked reads wake up for --idle and --checkpoint. */
 			r = tide_rin_next(&in, &line, &len, idle ? (int)idle :
 			    ckpt ? (int)ckpt : -1);

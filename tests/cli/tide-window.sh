@@ -827,4 +827,28 @@ if [ -f "$T_ROOT/man/tide-window.1" ]; then
 	done <"$D/examples"
 fi
 
+# A quiet stream is never held back: each record comes out while the
+# input stays open (no read-ahead or buffering waits for more input).
+for mode in "--over 60s" "--tumble 1s"; do
+	rm -f "$T_DIR/quiet.in" "$T_DIR/quiet.out"
+	mkfifo "$T_DIR/quiet.in"
+	# shellcheck disable=SC2086
+	tide-window $mode -k a -a count <"$T_DIR/quiet.in" >"$T_DIR/quiet.out" &
+	qpid=$!
+	exec 8>"$T_DIR/quiet.in"
+	printf '{"ts":1000,"a":"x"}\n{"ts":1001,"a":"x"}\n{"ts":3000,"a":"y"}\n' >&8
+	i=0
+	want=3
+	[ "$mode" = "--tumble 1s" ] && want=2	# ts in seconds: two windows closed by ts 3000
+	while [ "$(wc -l <"$T_DIR/quiet.out")" -lt $want ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	got=$(wc -l <"$T_DIR/quiet.out")
+	exec 8>&-
+	wait $qpid
+	if [ "$got" -eq $want ]; then t_pass "quiet input, $mode: $want records out while input is open"
+	else t_fail "quiet input, $mode: $got records out while input is open, want $want"; fi
+done
+
 t_done
