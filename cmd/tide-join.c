@@ -5,7 +5,9 @@
  * key up, append the table's fields to the record's own bytes.
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
- * see struct ktable.
+ * see struct ktable.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
+ * not loaded at all: each record's key is looked up in the store; see
+ * struct vtable.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +33,9 @@
 #include "kconf.h"
 #include "offsets.h"
 #include "prog.h"
+#include "redisview.h"
 #include "rio.h"
+#include "sqlview.h"
 #include "table.h"
 #include "time.h"
 #include "xalloc.h"
@@ -44,11 +48,13 @@ enum {
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
 	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
 	OPT_MDTIMEOUT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY, OPT_LATEFILE,
+	OPT_CACHETTL,
 };
 
 static const struct tide_opt opts[] = {
 	{ 'T', "table", "table",
-	  "the table: a CSV or NDJSON file, maybe .zst, or kafka:topic" },
+	  "the table: a CSV or NDJSON file, maybe .zst, kafka:topic, "
+	  "sqlite:file:table or redis:url" },
 	{ OPT_ON, "on", "field[=tfield][,...]",
 	  "join keys: stream field, and table field if named otherwise" },
 	{ OPT_INNER, "inner", NULL, "emit only records with a match (default)" },
@@ -79,6 +85,8 @@ static const struct tide_opt opts[] = {
 	  "kafka table: key rows by these value fields, not the message key" },
 	{ OPT_NOWAIT, "no-wait", NULL,
 	  "kafka table: do not hold the stream until the table has loaded" },
+	{ OPT_CACHETTL, "cache-ttl", "duration",
+	  "view table: reuse a key's lookup for duration (default 1s; 0: off)" },
 	{ OPT_WITH, "with", "file",
 	  "interval join with the stream in file (with --within)" },
 	{ OPT_WITHIN, "within", "duration",
@@ -114,6 +122,9 @@ static const struct tide_prog prog = {
 };
 
 enum join_kind { JOIN_INNER, JOIN_LEFT, JOIN_ANTI };
+enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
+
+#define VIEW_CACHE_N 65536	/* keys cached by a view table */
 
 struct conf {
 	const char *table;
@@ -144,6 +155,12 @@ struct conf {
 	const char *with;		/* interval join */
 	int64_t within, delay;
 	const char *timefield, *latefile;
+	enum view_kind view;		/* -T sqlite:... or redis:... */
+	char *vfile;			/* sqlite:FILE:TABLE */
+	const char *vtable;
+	const char *vurl;		/* redis:URL */
+	int64_t cachettl;
+	int cachettlset;
 };
 
 /* What the loaded table means for output: the fields' "name": texts, the
@@ -206,6 +223,32 @@ struct ktable {
 };
 
 static struct ktable kt;
+
+/*
+ * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
+ * read by key for each record through lib/sqlview or lib/redisview, with
+ * their LRU cache in front (--cache-ttl), so a view built by one pipeline
+ * enriches another and an update shows within the cache's TTL.
+ *
+ * The view returns a whole record; vt_row() cuts the plan's columns out of
+ * it into the value block a file table's lookup gives (struct
+ * tide_table_row), so join_one() writes both the same way.  The columns are
+ * --select, or else an SQLite view's field columns (the top-level fields it
+ * was created with) or, for Redis, whose keys hold no schema, the fields
+ * of the first record found (as a Kafka table learns them).
+ */
+struct vtable {
+	struct tide_sqlview sv;
+	struct tide_redisview rv;
+	int ncol;			/* -1: not known yet */
+	char **col;			/* output names */
+	struct tide_path *path;		/* each column's path in a record */
+	struct tide_json_val *vals;
+	struct tide_buf row;		/* the value block of the last hit */
+	uint64_t lookups;
+};
+
+static struct vtable vt;
 
 static void
 on_signal(int sig)
@@ -316,10 +359,11 @@ plan_release(struct plan *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-/* Build the plan for table t; a --default naming no column is an error
- * (usage at startup, a failed reload later): returns its name or NULL. */
+/* Build the plan for a table of ncol columns (-1: not known yet) named
+ * names[]; a --default naming no column is an error (usage at startup, a
+ * failed reload later): returns its name or NULL. */
 static const char *
-plan_build(struct plan *pl, const struct tide_table *t)
+plan_build(struct plan *pl, int ncol, char *const *names)
 {
 	struct tide_buf name = TIDE_BUF_INIT;
 	int i, k, np = 0;
@@ -328,14 +372,14 @@ plan_build(struct plan *pl, const struct tide_table *t)
 	tide_buf_init(&pl->names, TIDE_BUF_NOMAX);
 	tide_buf_init(&pl->missfrag, TIDE_BUF_NOMAX);
 	tide_buf_init(&pl->reasonkey, TIDE_BUF_NOMAX);
-	for (k = 0; k < conf.ndef && t->ncol >= 0; k++) {
-		for (i = 0; i < tide_table_ncols(t); i++)
-			if (strcmp(conf.defname[k], tide_table_colname(t, i)) == 0)
+	for (k = 0; k < conf.ndef && ncol >= 0; k++) {
+		for (i = 0; i < ncol; i++)
+			if (strcmp(conf.defname[k], names[i]) == 0)
 				break;
-		if (i == tide_table_ncols(t))
+		if (i == ncol)
 			return conf.defname[k];
 	}
-	pl->ncol = tide_table_ncols(t);
+	pl->ncol = ncol < 0 ? 0 : ncol;
 	pl->noff = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
 	pl->nlen = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
 	pl->npath = conf.nkeys + 1 + pl->ncol + 1;
@@ -350,7 +394,7 @@ plan_build(struct plan *pl, const struct tide_table *t)
 		    conf.asof);
 	np++;
 	for (i = 0; i < pl->ncol; i++) {
-		const char *cn = tide_table_colname(t, i);
+		const char *cn = names[i];
 
 		tide_buf_reset(&name);
 		if (conf.prefix)
@@ -781,6 +825,14 @@ print_stats(void)
 	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
 	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
 	    ru.ru_maxrss);
+	if (conf.view != VIEW_NONE) {
+		const struct tide_viewcache *c = conf.view == VIEW_SQLITE ?
+		    &vt.sv.cache : &vt.rv.cache;
+
+		tide_warn("table '%s': %llu lookups, %llu cache hits, %llu "
+		    "misses", conf.table, (unsigned long long)vt.lookups,
+		    (unsigned long long)c->hits, (unsigned long long)c->misses);
+	}
 	if (kt.started) {
 		/* The consumer's counters are read racily: they are only
 		 * counts for a human. */
@@ -807,13 +859,20 @@ reload(struct plan *pl)
 		    conf.table);
 		return;
 	}
+	if (conf.view != VIEW_NONE) {
+		/* A view is read live: forget what the cache holds. */
+		tide_viewcache_clear(conf.view == VIEW_SQLITE ? &vt.sv.cache :
+		    &vt.rv.cache);
+		st.reloads++;
+		return;
+	}
 	if ((t = load_table(&status)) == NULL) {
 		st.reloadfail++;
 		tide_warn("table '%s': reload failed, keeping the old table",
 		    conf.table);
 		return;
 	}
-	if ((badname = plan_build(&np, t)) != NULL) {
+	if ((badname = plan_build(&np, t->ncol, t->colname)) != NULL) {
 		tide_warn("table '%s': reload failed: no column '%s' for "
 		    "--default, keeping the old table", conf.table, badname);
 		plan_release(&np);
@@ -853,6 +912,224 @@ watch_changed(struct watch *w)
 	return ok;
 }
 
+static void replan(struct plan *pl, int ncol, char *const *names);
+
+/* The view's columns: names n[0..ncol), paths into a record from sel (a
+ * --select path) or a member name as it is. */
+static void
+vt_columns(int ncol, char *const *n, int sel)
+{
+	int i;
+
+	vt.ncol = ncol;
+	vt.col = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.col));
+	vt.path = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.path));
+	vt.vals = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.vals));
+	for (i = 0; i < ncol; i++) {
+		if (!sel) {
+			path_name(&vt.path[i], n[i]);
+			vt.col[i] = tide_xstrdup(n[i]);
+			continue;
+		}
+		if (tide_path_parse(&vt.path[i], n[i]) < 0)
+			tide_usage_error("option '--select': bad field name '%s'",
+			    n[i]);
+		/* A nested field is named by its last segment, as in a file
+		 * table. */
+		vt.col[i] = tide_xmemdup(vt.path[i].seg[vt.path[i].nseg - 1].name,
+		    vt.path[i].seg[vt.path[i].nseg - 1].len);
+	}
+}
+
+/* Learn a Redis view's columns from its first record found: its top-level
+ * fields but the key fields. */
+static void
+vt_learn(const char *rec, size_t len)
+{
+	struct tide_json_val obj, name, val;
+	struct tide_buf nb = TIDE_BUF_INIT;
+	char *n[TIDE_TABLE_MAXCOLS];
+	size_t pos = 0;
+	int i, nc = 0, skip;
+
+	obj.type = TIDE_JSON_OBJECT;
+	obj.p = rec;
+	obj.len = len;
+	while (nc < TIDE_TABLE_MAXCOLS &&
+	    tide_json_obj_next(&obj, &pos, &name, &val)) {
+		tide_buf_reset(&nb);
+		if (tide_json_str(&name, &nb) < 0 ||
+		    memchr(nb.data, '\0', nb.len) != NULL)
+			continue;
+		for (skip = 0, i = 0; i < conf.nkeys && !skip; i++)
+			skip = strcmp(conf.tkey[i], tide_buf_cstr(&nb)) == 0;
+		for (i = 0; i < nc && !skip; i++)
+			skip = strcmp(n[i], tide_buf_cstr(&nb)) == 0;
+		if (!skip)
+			n[nc++] = tide_xstrdup(tide_buf_cstr(&nb));
+	}
+	vt_columns(nc, n, 0);
+	for (i = 0; i < nc; i++)
+		free(n[i]);
+	tide_buf_release(&nb);
+}
+
+/* Open the view named by -T; failures exit as tide-sink's do: 74 for an
+ * SQLite file or table that cannot be read, 69 for Redis. */
+static void
+vt_open(void)
+{
+	struct tide_sqlview_err serr;
+	struct tide_redisview_err rerr;
+	int i, r, n;
+
+	tide_buf_init(&vt.row, TIDE_BUF_NOMAX);
+	vt.ncol = -1;
+	if (conf.view == VIEW_REDIS) {
+		if ((r = tide_redisview_open_reader(&vt.rv, conf.vurl, NULL, 0,
+		    &rerr)) < 0) {
+			if (r == TIDE_EINVAL)
+				tide_usage_error("option '-T': %s", rerr.msg);
+			tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s",
+			    conf.table, rerr.msg);
+		}
+		tide_redisview_set_cache(&vt.rv, VIEW_CACHE_N,
+		    (int64_t)conf.cachettl);
+		if (conf.nsel)
+			vt_columns(conf.nsel, conf.sel, 1);
+		tide_info("table '%s': redis view", conf.table);
+		return;
+	}
+	if ((r = tide_sqlview_open_reader(&vt.sv, conf.vfile, conf.vtable, 0,
+	    &serr)) < 0)
+		tide_die(TIDE_EX_IOERR, "table '%s': %s", conf.table, serr.msg);
+	n = tide_sqlview_nkeys(&vt.sv);
+	if (n != conf.nkeys)
+		tide_usage_error("table '%s' is keyed by %d field%s ('%s'%s), "
+		    "'--on' names %d", conf.table, n, n == 1 ? "" : "s",
+		    tide_sqlview_keyname(&vt.sv, 0), n > 1 ? ", ..." : "",
+		    conf.nkeys);
+	for (i = 0; i < n; i++)
+		if (strcmp(conf.tkey[i], tide_sqlview_keyname(&vt.sv, i)) != 0)
+			tide_usage_error("table '%s': key field %d is '%s', not "
+			    "'%s' (--on %s=%s)", conf.table, i + 1,
+			    tide_sqlview_keyname(&vt.sv, i), conf.tkey[i],
+			    conf.skey[i], tide_sqlview_keyname(&vt.sv, i));
+	if (conf.asof && !tide_sqlview_is_history(&vt.sv))
+		tide_usage_error("option '--as-of': table '%s' keeps no history "
+		    "(tide-sink --history)", conf.table);
+	tide_sqlview_set_cache(&vt.sv, VIEW_CACHE_N, (int64_t)conf.cachettl);
+	if (conf.nsel)
+		vt_columns(conf.nsel, conf.sel, 1);
+	else
+		vt_columns(tide_sqlview_nfields(&vt.sv), vt.sv.fields, 0);
+	tide_info("table '%s': sqlite view, %d key fields, %d columns%s",
+	    conf.table, n, vt.ncol, tide_sqlview_is_history(&vt.sv) ?
+	    ", history" : "");
+}
+
+static void
+vt_close(void)
+{
+	int i;
+
+	if (conf.view == VIEW_NONE)
+		return;
+	if (conf.view == VIEW_SQLITE)
+		tide_sqlview_close(&vt.sv);
+	else
+		tide_redisview_close(&vt.rv);
+	for (i = 0; i < vt.ncol; i++) {
+		free(vt.col[i]);
+		tide_path_release(&vt.path[i]);
+	}
+	free(vt.col);
+	free(vt.path);
+	free(vt.vals);
+	tide_buf_release(&vt.row);
+}
+
+static void
+vt_varint(struct tide_buf *b, size_t v)
+{
+	while (v >= 0x80) {
+		tide_buf_addc(b, (char)((v & 0x7f) | 0x80));
+		v >>= 7;
+	}
+	tide_buf_addc(b, (char)v);
+}
+
+/*
+ * Look key values k up in the view (as of ts under --as-of): 0 with *m and,
+ * on a hit, *row; *learnt when the view's columns (and so the plan) were
+ * learnt just now.  -1 when the view's record is not a JSON object (reason
+ * in why); a TIDE_EX_* status when the store failed.
+ */
+static int
+vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
+    struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
+    char *why, size_t whylen)
+{
+	struct tide_sqlview_err serr;
+	struct tide_redisview_err rerr;
+	enum tide_json_type type;
+	const char *rec;
+	size_t len, n;
+	int64_t now = tide_mono_us() / 1000;
+	int i, r;
+
+	vt.lookups++;
+	if (conf.view == VIEW_REDIS)
+		r = tide_redisview_lookup(&vt.rv, k, conf.nkeys, now, &rec, &len,
+		    &rerr);
+	else if (conf.asof) {
+		r = tide_sqlview_lookup_asof(&vt.sv, k, conf.nkeys, ts, &rec,
+		    &len, &serr);
+		/* A key with versions, all later, is not a plain miss. */
+		if (r == 0 && (r = tide_sqlview_lookup(&vt.sv, k, conf.nkeys,
+		    now, &rec, &len, &serr)) == 1) {
+			*m = TIDE_TABLE_BEFORE_FIRST;
+			return 0;
+		}
+	} else
+		r = tide_sqlview_lookup(&vt.sv, k, conf.nkeys, now, &rec, &len,
+		    &serr);
+	if (r < 0) {
+		tide_warn("table '%s': %s", conf.table,
+		    conf.view == VIEW_REDIS ? rerr.msg : serr.msg);
+		return conf.view == VIEW_REDIS ? TIDE_EX_UNAVAILABLE :
+		    TIDE_EX_IOERR;
+	}
+	if (r == 0) {
+		*m = TIDE_TABLE_NO_MATCH;
+		return 0;
+	}
+	/* Another writer may have put anything in the store. */
+	if (tide_json_check(rec, len, TIDE_JSON_MAXDEPTH, &type, NULL) < 0 ||
+	    type != TIDE_JSON_OBJECT) {
+		snprintf(why, whylen, "the view's record of this key is not a "
+		    "JSON object");
+		return -1;
+	}
+	if (vt.ncol < 0) {
+		vt_learn(rec, len);
+		replan(pl, vt.ncol, vt.col);
+		*learnt = 1;
+	}
+	tide_json_get_many(rec, len, vt.path, vt.ncol, vt.vals);
+	tide_buf_reset(&vt.row);
+	for (i = 0; i < vt.ncol; i++) {
+		n = vt.vals[i].type == TIDE_JSON_NONE ||
+		    vt.vals[i].type == TIDE_JSON_NULL ? 0 : vt.vals[i].len;
+		vt_varint(&vt.row, n);
+		tide_buf_add(&vt.row, vt.vals[i].p, n);
+	}
+	row->p = (const unsigned char *)vt.row.data;
+	row->end = row->p + vt.row.len;
+	*m = TIDE_TABLE_HIT;
+	return 0;
+}
+
 /*
  * Join one validated record.  Returns 0, a TIDE_EX_* status to stop with,
  * or -1 when the record is bad (reason in why).
@@ -867,7 +1144,7 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 	enum tide_table_miss m;
 	struct tide_jobj o;
 	int64_t ts = 0;
-	int i, r, collide = 0, nokey = 0;
+	int i, r, collide = 0, nokey = 0, learnt = 0;
 	const char *cp;
 	size_t cl;
 
@@ -909,8 +1186,21 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 			return -1;
 		}
 	}
-	m = nokey ? TIDE_TABLE_NO_MATCH : tide_table_get(table, kb->data,
-	    kb->len, ts, conf.dir, conf.tol, &row);
+	if (nokey)
+		m = TIDE_TABLE_NO_MATCH;
+	else if (conf.view == VIEW_NONE)
+		m = tide_table_get(table, kb->data, kb->len, ts, conf.dir,
+		    conf.tol, &row);
+	else {
+		if ((r = vt_get(pl, v, ts, &row, &m, &learnt, why, whylen)) != 0)
+			return r;
+		if (learnt) {
+			/* The plan has new output names to look for. */
+			tide_json_get_many(line, len, pl->paths, pl->npath,
+			    pl->vals);
+			v = pl->vals;
+		}
+	}
 	if (m == TIDE_TABLE_HIT)
 		st.matched++;
 	else
@@ -1019,6 +1309,7 @@ parse_options(int argc, char **argv)
 	conf.tol = -1;
 	conf.maxrec = TIDE_MAX_RECORD;
 	conf.mdtimeout = 10000;
+	conf.cachettl = 1000;
 	tide_kconf_init(&conf.kc);
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
@@ -1153,6 +1444,12 @@ parse_options(int argc, char **argv)
 		case OPT_LATEFILE:
 			conf.latefile = arg;
 			break;
+		case OPT_CACHETTL:
+			conf.cachettl = tide_arg_dur_ms("--cache-ttl", arg);
+			if (conf.cachettl < 0)
+				tide_usage_error("option '--cache-ttl': negative");
+			conf.cachettlset = 1;
+			break;
 		case OPT_MDTIMEOUT:
 			conf.mdtimeout = tide_arg_dur_ms("--metadata-timeout", arg);
 			if (conf.mdtimeout <= 0 || conf.mdtimeout > 3600000)
@@ -1168,6 +1465,11 @@ parse_options(int argc, char **argv)
 			break;
 		}
 	}
+	if (conf.cachettlset && (conf.table == NULL ||
+	    (strncmp(conf.table, "sqlite:", 7) != 0 &&
+	    strncmp(conf.table, "redis:", 6) != 0)))
+		tide_usage_error("option '--cache-ttl' needs a view table "
+		    "(-T sqlite:file:table or -T redis:url)");
 	if (conf.with) {
 		if (conf.table)
 			tide_usage_error("options '-T' and '--with' exclude each "
@@ -1228,6 +1530,37 @@ parse_options(int argc, char **argv)
 			tide_usage_error("option '--on': a kafka table keyed by "
 			    "the message key joins on one field (or use "
 			    "'--table-key')");
+	} else if (strncmp(conf.table, "sqlite:", 7) == 0 ||
+	    strncmp(conf.table, "redis:", 6) == 0) {
+		if (conf.table[0] == 's') {
+			const char *colon = strrchr(conf.table + 7, ':');
+
+			if (colon == NULL || colon == conf.table + 7 ||
+			    colon[1] == '\0')
+				tide_usage_error("option '-T': expected "
+				    "sqlite:file:table, not '%s'", conf.table);
+			conf.view = VIEW_SQLITE;
+			conf.vfile = tide_xmemdup(conf.table + 7,
+			    (size_t)(colon - conf.table - 7));
+			conf.vtable = colon + 1;
+		} else {
+			conf.view = VIEW_REDIS;
+			conf.vurl = conf.table + 6;
+			if (*conf.vurl == '\0')
+				tide_usage_error("option '-T': expected redis:url, "
+				    "not '%s'", conf.table);
+		}
+		if (conf.watch || conf.fmt != TIDE_TABLE_AUTO || conf.tabletime ||
+		    conf.ntkey || conf.nowait)
+			tide_usage_error("options '--watch', '--table-format', "
+			    "'--table-time', '--table-key' and '--no-wait' are not "
+			    "for view tables");
+		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
+			tide_usage_error("options '--direction' and '--tolerance' "
+			    "are not supported with view tables");
+		if (conf.asof && conf.view == VIEW_REDIS)
+			tide_usage_error("option '--as-of': a redis view keeps no "
+			    "history (use an sqlite view written with --history)");
 	} else {
 		if (conf.ntkey || conf.nowait)
 			tide_usage_error("options '--table-key' and '--no-wait' "
@@ -1250,12 +1583,12 @@ parse_options(int argc, char **argv)
 /* A live table has learnt its columns from its first row: output them
  * from now on.  Called with the read lock held. */
 static void
-replan(struct plan *pl)
+replan(struct plan *pl, int ncol, char *const *names)
 {
 	const char *badname;
 
 	plan_release(pl);
-	if ((badname = plan_build(pl, table)) != NULL)
+	if ((badname = plan_build(pl, ncol, names)) != NULL)
 		tide_die(TIDE_EX_USAGE, "option '--default': the table has no "
 		    "field '%s'", badname);
 }
@@ -1358,7 +1691,7 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		if (kt.started) {
 			pthread_rwlock_rdlock(&kt.lock);
 			if (pl->ncol != tide_table_ncols(table))
-				replan(pl);
+				replan(pl, table->ncol, table->colname);
 			r = join_one(pl, out, &ob, &kb, line, len, why,
 			    sizeof(why));
 			pthread_rwlock_unlock(&kt.lock);
@@ -1986,12 +2319,15 @@ main(int argc, char **argv)
 			return status;
 		}
 		pthread_rwlock_rdlock(&kt.lock);
-		badname = plan_build(&pl, table);
+		badname = plan_build(&pl, table->ncol, table->colname);
 		pthread_rwlock_unlock(&kt.lock);
+	} else if (conf.view != VIEW_NONE) {
+		vt_open();
+		badname = plan_build(&pl, vt.ncol, vt.col);
 	} else {
 		if ((table = load_table(&status)) == NULL)
 			return status;
-		badname = plan_build(&pl, table);
+		badname = plan_build(&pl, table->ncol, table->colname);
 	}
 	if (badname != NULL)
 		tide_usage_error("option '--default': the table has no field '%s'",
@@ -2025,6 +2361,8 @@ done:
 		tide_table_release(table);
 		free(table);
 	}
+	vt_close();
+	free(conf.vfile);
 	tide_kconf_release(&conf.kc);
 	return status;
 }

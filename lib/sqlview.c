@@ -707,6 +707,9 @@ tide_sqlview_close(struct tide_sqlview *v)
 	for (i = 0; i < v->ndefcols; i++)
 		free(v->defcols[i]);
 	free(v->defcols);
+	for (i = 0; i < v->nfields; i++)
+		free(v->fields[i]);
+	free(v->fields);
 	free(v->vals);
 	free(v->table);
 	tide_htab_release(&v->cols);
@@ -757,6 +760,15 @@ tide_sqlview_open_reader(struct tide_sqlview *v, const char *path,
 		r = fail(err, TIDE_ENOENT, "sqlite: '%s': table '%s' is not a "
 		    "view (no primary key or no '" RECCOL "' column)", path,
 		    table);
+	if (r == 0) {
+		v->fields = tide_xcalloc((size_t)n + 1, sizeof(char *));
+		for (i = 0; i < n; i++) {
+			if (pk[i] > 0 || strcmp(names[i], RECCOL) == 0 ||
+			    strcmp(names[i], TIMECOL) == 0)
+				continue;
+			v->fields[v->nfields++] = tide_xstrdup(names[i]);
+		}
+	}
 	free_names(names, pk, n);
 	if (r < 0)
 		return r;

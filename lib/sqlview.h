@@ -87,6 +87,8 @@ struct tide_sqlview {
 	int recparam, timeparam;	/* parameter numbers */
 	char **defcols;			/* conf.cols, until the table exists */
 	int ndefcols;
+	char **fields;			/* readers: the field columns */
+	int nfields;
 
 	uint64_t batch, inbatch;
 	int64_t batch_ms, batch_start;
@@ -148,6 +150,10 @@ void tide_sqlview_set_cache(struct tide_sqlview *v, uint32_t n, int64_t ttl_ms);
 static inline int tide_sqlview_nkeys(const struct tide_sqlview *v) { return v->nkey; }
 static inline const char *tide_sqlview_keyname(const struct tide_sqlview *v, int i) { return v->keyname[i]; }
 static inline int tide_sqlview_is_history(const struct tide_sqlview *v) { return v->history; }
+/* Readers: the field columns, in table order (not the key columns,
+ * `record` or `tide_time`): the top-level fields the view was built with. */
+static inline int tide_sqlview_nfields(const struct tide_sqlview *v) { return v->nfields; }
+static inline const char *tide_sqlview_field(const struct tide_sqlview *v, int i) { return v->fields[i]; }
 
 /*
  * Look up the record of key values k[0..nkey) (JSON values, e.g. from
