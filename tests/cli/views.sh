@@ -213,6 +213,199 @@ t_stdout <<'EOF'
 149|149|200
 EOF
 
+# --- tide-join reads a SQLite view --------------------------------------------
+# A view built by one pipeline enriches another: the same joins against the
+# view and against its CSV export (the sqlite3 shell's) give the same bytes.
+JV=$T_DIR/jv.db
+cat >"$T_DIR/jupd" <<'EOF'
+{"id":"a","name":"Ann","n":1}
+{"id":"b","name":"Bob","n":2}
+{"id":"a","name":"Ann B","n":3}
+{"id":"7","name":"Seven","n":7}
+{"id":"c","name":"café, \"q\"","n":-4}
+{"id":"b","name":"Bobby","n":5}
+EOF
+tide-sink -q --sqlite "$JV" --table cust --upsert id <"$T_DIR/jupd"
+sqlite3 -csv -header "$JV" "SELECT id, name, n FROM cust ORDER BY id" >"$T_DIR/jv.csv"
+cat >"$T_DIR/jstream" <<'EOF'
+{"id":"a","x":1}
+{"id":"zz","x":2}
+{"x":3}
+{"id":"b","x":4}
+{"id":7,"x":5}
+{"id":null,"x":6}
+{"id":{"o":1},"x":7}
+not json
+{"id":"c","x":8}
+{"id":"a","x":9,"n":0}
+EOF
+T_IN=$T_DIR/jstream
+t_run "join sqlite view: inner" tide-join -T "sqlite:$JV:cust" --on id
+t_status 0
+t_stderr_has "tide-join: line 3: key field 'id' is missing"
+t_stderr_has "tide-join: line 6: key field 'id' is null"
+t_stderr_has "tide-join: line 7: key field 'id' is an object"
+t_stderr_has "tide-join: line 8: not valid JSON"
+t_stderr_has "tide-join: line 10: field 'n' is also a table field"
+t_stdout <<'EOF'
+{"id":"a","x":1,"name":"Ann B","n":3}
+{"id":"b","x":4,"name":"Bobby","n":5}
+{"id":7,"x":5,"name":"Seven","n":7}
+{"id":"c","x":8,"name":"café, \"q\"","n":-4}
+EOF
+for args in "" "--left" "--left --miss-field why --default name=none" "--anti" \
+    "--select n --prefix c_" "--left --select name --overwrite" "--inner --overwrite"; do
+	T_IN=$T_DIR/jstream
+	tide-join -q -T "$T_DIR/jv.csv" --on id $args <"$T_IN" >"$T_DIR/jref" 2>/dev/null
+	t_run "join sqlite view = join its CSV export: $args" tide-join -q -T "sqlite:$JV:cust" --on id $args
+	t_stdout_file "$T_DIR/jref"
+done
+t_ok "join sqlite view: the CSV reference is not empty" test -s "$T_DIR/jref"
+T_IN=$T_DIR/jstream
+t_run "join sqlite view: --left --miss-field" tide-join -q -T "sqlite:$JV:cust" --on id --left --miss-field why --select name
+t_stdout <<'EOF'
+{"id":"a","x":1,"name":"Ann B","why":null}
+{"id":"zz","x":2,"name":null,"why":"no_match"}
+{"x":3,"name":null,"why":"no_key"}
+{"id":"b","x":4,"name":"Bobby","why":null}
+{"id":7,"x":5,"name":"Seven","why":null}
+{"id":null,"x":6,"name":null,"why":"no_key"}
+{"id":"c","x":8,"name":"café, \"q\"","why":null}
+{"id":"a","x":9,"n":0,"name":"Ann B","why":null}
+EOF
+T_IN=$T_DIR/jstream
+t_run "join sqlite view: --strict" tide-join -T "sqlite:$JV:cust" --on id --strict
+t_status 65
+t_stderr_has "line 3: key field 'id' is missing"
+t_stdout <<'EOF'
+{"id":"a","x":1,"name":"Ann B","n":3}
+EOF
+# Another key name in the stream.
+printf '{"cust":"b"}\n' >"$T_DIR/jcust"
+T_IN=$T_DIR/jcust
+t_run "join sqlite view: --on field=key" tide-join -T "sqlite:$JV:cust" --on cust=id --select name
+t_stdout <<'EOF'
+{"cust":"b","name":"Bobby"}
+EOF
+t_run "join sqlite view: a key the view is not keyed by" tide-join -T "sqlite:$JV:cust" --on cust
+t_status 64
+t_stderr_has "key field 1 is 'id', not 'cust' (--on cust=id)"
+t_run "join sqlite view: two keys for one" tide-join -T "sqlite:$JV:cust" --on id,x
+t_status 64
+t_stderr_has "keyed by 1 field ('id'), '--on' names 2"
+
+# A record in the store that is not JSON is a bad record, not a crash.
+cp "$JV" "$T_DIR/jbad.db"
+sqlite3 "$T_DIR/jbad.db" "UPDATE cust SET record = 'oops' WHERE id = 'b'"
+T_IN=$T_DIR/jstream
+t_run "join sqlite view: a broken stored record" tide-join -T "sqlite:$T_DIR/jbad.db:cust" --on id --select n
+t_status 0
+t_stderr_has "line 4: the view's record of this key is not a JSON object"
+t_stdout <<'EOF'
+{"id":"a","x":1,"n":3}
+{"id":7,"x":5,"n":7}
+{"id":"c","x":8,"n":-4}
+EOF
+
+# Point-in-time: a --history view answers as the NDJSON history does.
+cat >"$T_DIR/jhist" <<'EOF'
+{"id":"a","ts":1000,"v":1}
+{"id":"b","ts":1500,"v":3}
+{"id":"a","ts":2000,"v":2}
+EOF
+tide-sink -q --sqlite "$T_DIR/jh.db" --table t --upsert id --time ts --history <"$T_DIR/jhist"
+printf '%s\n' '{"id":"a","t":999}' '{"id":"a","t":1000}' '{"id":"a","t":1999}' \
+    '{"id":"a","t":5000}' '{"id":"b","t":1400}' '{"id":"c","t":1400}' '{"id":"a"}' \
+    '{"id":"a","t":"x"}' >"$T_DIR/jasof"
+T_IN=$T_DIR/jasof
+t_run "join sqlite history view --as-of" tide-join -T "sqlite:$T_DIR/jh.db:t" --on id --as-of t --left --miss-field why --select v
+t_status 0
+t_stderr_has "line 7: time field 't' is missing"
+t_stderr_has "line 8: field 't' is not a time: \"x\""
+t_stdout <<'EOF'
+{"id":"a","t":999,"v":null,"why":"before_first_version"}
+{"id":"a","t":1000,"v":1,"why":null}
+{"id":"a","t":1999,"v":1,"why":null}
+{"id":"a","t":5000,"v":2,"why":null}
+{"id":"b","t":1400,"v":null,"why":"before_first_version"}
+{"id":"c","t":1400,"v":null,"why":"no_match"}
+EOF
+tide-join -q -T "$T_DIR/jhist" --table-format ndjson --on id --as-of t --table-time ts --left --miss-field why --select v <"$T_IN" >"$T_DIR/jref"
+t_run "join sqlite history view --as-of = the NDJSON history" tide-join -q -T "sqlite:$T_DIR/jh.db:t" --on id --as-of t --left --miss-field why --select v
+t_stdout_file "$T_DIR/jref"
+t_run "join sqlite view: --as-of without history" tide-join -T "sqlite:$JV:cust" --on id --as-of t
+t_status 64
+t_stderr_has "table 'sqlite:$JV:cust' keeps no history"
+
+# The cache: an update shows once --cache-ttl has passed, not before.
+printf '{"id":"a","name":"Ann C","n":30}\n' >"$T_DIR/jnew"
+cp "$JV" "$T_DIR/jc.db"
+t_run "join sqlite view: --cache-ttl 200ms sees the update" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.3
+	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
+	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
+	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 200ms"
+t_stdout <<'EOF'
+{"id":"a","n":3}
+{"id":"a","n":30}
+EOF
+cp "$JV" "$T_DIR/jc.db"
+t_run "join sqlite view: --cache-ttl 1h keeps the cached row" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.3
+	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
+	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
+	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 1h"
+t_stdout <<'EOF'
+{"id":"a","n":3}
+{"id":"a","n":3}
+EOF
+cp "$JV" "$T_DIR/jc.db"
+t_run "join sqlite view: --cache-ttl 0 reads every time" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.2
+	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
+	  echo '{\"id\":\"a\"}'; } |
+	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 0"
+t_stdout <<'EOF'
+{"id":"a","n":3}
+{"id":"a","n":30}
+EOF
+
+# Usage and unavailable views.
+t_run "join view: missing sqlite file" tide-join -T "sqlite:$T_DIR/none.db:cust" --on id
+t_status 74
+t_stderr_has "cannot open '$T_DIR/none.db'"
+t_ok "join view: a missing file is not created" test ! -e "$T_DIR/none.db"
+t_run "join view: missing table" tide-join -T "sqlite:$JV:nope" --on id
+t_status 74
+t_stderr_has "no table 'nope'"
+sqlite3 "$T_DIR/plain.db" "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)"
+t_run "join view: a table that is not a view" tide-join -T "sqlite:$T_DIR/plain.db:t" --on a
+t_status 74
+t_stderr_has "is not a view"
+t_run "join view: -T sqlite:file" tide-join -T "sqlite:$JV" --on id
+t_status 64
+t_stderr_has "expected sqlite:file:table"
+t_run "join view: -T sqlite::t" tide-join -T "sqlite::t" --on id
+t_status 64
+t_run "join view: -T sqlite:f:" tide-join -T "sqlite:$JV:" --on id
+t_status 64
+t_run "join view: -T redis:" tide-join -T "redis:" --on id
+t_status 64
+t_stderr_has "expected redis:url"
+t_run "join view: --watch" tide-join -T "sqlite:$JV:cust" --on id --watch
+t_status 64
+t_stderr_has "not for view tables"
+t_run "join view: --table-time" tide-join -T "sqlite:$T_DIR/jh.db:t" --on id --as-of t --table-time ts
+t_status 64
+t_run "join view: --direction" tide-join -T "sqlite:$T_DIR/jh.db:t" --on id --as-of t --direction forward
+t_status 64
+t_stderr_has "not supported with view tables"
+t_run "join view: --cache-ttl with a file table" tide-join -T "$T_DIR/jv.csv" --on id --cache-ttl 1s
+t_status 64
+t_stderr_has "'--cache-ttl' needs a view table"
+t_run "join view: --cache-ttl bad" tide-join -T "sqlite:$JV:cust" --on id --cache-ttl soon
+t_status 64
+
 # --- Redis ---------------------------------------------------------------------
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
 	echo "skip - $T_SCRIPT: redis-server not installed: Redis cases skipped"
