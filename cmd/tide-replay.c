@@ -17,12 +17,18 @@
  * with line numbers, before any output), counts records and finds the
  * partitions in each file; the second pass reads a file as one source when
  * it is already in merge order, else once per partition, so interleaved
- * partitions are merged without holding the file in memory.
+ * partitions are merged without holding the file in memory.  An input
+ * that gives its bytes once -- standard input, a pipe, a fifo, <(cmd) --
+ * is read in a single pass instead (the checking pass would consume it and
+ * leave the replay nothing): one source, in the order it comes, bad lines
+ * reported as met, and a warning at the first record out of merge order.
  *
  * Pacing: lib/pace.h.  Output is flushed whenever the next record is not
  * yet due and before any blocking wait, so a paced record goes out when it
  * falls due; at --speed max it goes through the large buffer.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -140,7 +146,8 @@ struct src {
 	const char *path;
 	int fileidx;
 	int all;			/* every partition of the file */
-	int report;			/* report bad lines (no first pass) */
+	int report;			/* one pass: report bad lines as met */
+	int unordered;			/* one pass, and out of order was said */
 	int open;
 	struct tide_zr z;
 	struct tide_rin in;
@@ -916,6 +923,24 @@ file_scan(const char *path, int idx)
 	free(fp);
 }
 
+/*
+ * Whether path can be read twice: a regular file.  Standard input, a pipe
+ * (/dev/stdin on a pipe, <(cmd), a fifo), a socket or a terminal gives its
+ * bytes once -- a checking pass would consume them and leave the replay
+ * nothing.  A path stat() cannot see is left to file_open() to report.
+ */
+static int
+rereadable(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (stat(path, &st) < 0)
+		return 1;
+	return S_ISREG(st.st_mode);
+}
+
 static void
 files_setup(void)
 {
@@ -923,24 +948,29 @@ files_setup(void)
 
 	s.scanned = 1;
 	for (i = 0; i < o.nfiles && !stop_sig; i++) {
-		if (strcmp(o.files[i], "-") == 0) {
-			s.scanned = 0;
-			/* Standard input cannot be read twice: one source, in
-			 * the order it comes, bad lines reported as met. */
-			if (o.loops != 1)
-				tide_usage_error("--loop: cannot read standard "
-				    "input more than once");
-			s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
-			    sizeof(*s.srcs));
-			memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
-			s.srcs[s.nsrcs].path = "-";
-			s.srcs[s.nsrcs].fileidx = i;
-			s.srcs[s.nsrcs].all = 1;
-			s.srcs[s.nsrcs].report = 1;
-			s.nsrcs++;
+		/* --dry-run reads each input once anyway. */
+		if (o.dryrun || rereadable(o.files[i])) {
+			file_scan(o.files[i], i);
 			continue;
 		}
-		file_scan(o.files[i], i);
+		/* One pass: one source, in the order it comes, bad lines
+		 * reported as met. */
+		s.scanned = 0;
+		if (o.loops != 1) {
+			if (strcmp(o.files[i], "-") == 0)
+				tide_usage_error("--loop: cannot read standard "
+				    "input more than once");
+			tide_usage_error("--loop: cannot read '%s' more than "
+			    "once (not a regular file)", o.files[i]);
+		}
+		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
+		    sizeof(*s.srcs));
+		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
+		s.srcs[s.nsrcs].path = o.files[i];
+		s.srcs[s.nsrcs].fileidx = i;
+		s.srcs[s.nsrcs].all = 1;
+		s.srcs[s.nsrcs].report = 1;
+		s.nsrcs++;
 	}
 	if (o.dryrun) {
 		tide_buf_reset(&s.ob);
@@ -979,10 +1009,20 @@ files_close(void)
 static int
 file_advance(struct src *f)
 {
+	struct tide_merge_key prev = f->key;
 	int r;
 
 	if ((r = file_next(f)) < 0)
 		return -1;
+	/* A one-pass input cannot be re-read per partition: its records
+	 * go out in the order they come, which may not be merge order. */
+	if (r && f->report && !f->unordered &&
+	    tide_merge_cmp(&prev, &f->key) > 0) {
+		f->unordered = 1;
+		tide_warn("%s: line %" PRIu64 ": not in time order, and the "
+		    "input cannot be read twice: records go out in the order "
+		    "read", f->path, f->in.lineno);
+	}
 	if (r)
 		tide_merge_advance(&s.merge, &f->key);
 	else {
