@@ -1094,6 +1094,13 @@ vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
 	} else
 		r = tide_sqlview_lookup(&vt.sv, k, conf.nkeys, now, &rec, &len,
 		    &serr);
+	if (r == TIDE_EFORMAT) {
+		/* One key's value is broken: that record is bad, the
+		 * store is not down. */
+		snprintf(why, whylen, "%s", conf.view == VIEW_REDIS ? rerr.msg :
+		    serr.msg);
+		return -1;
+	}
 	if (r < 0) {
 		tide_warn("table '%s': %s", conf.table,
 		    conf.view == VIEW_REDIS ? rerr.msg : serr.msg);

@@ -141,7 +141,9 @@ void tide_redisview_set_cache(struct tide_redisview *v, uint32_t n,
 /*
  * The record of key values k[0..nkey) as a JSON object: 1 with *rec and
  * *len (valid until the next lookup), 0 when absent, TIDE_ENOENT /
- * TIDE_ETYPE for an unusable key value, TIDE_EIO when Redis failed.
+ * TIDE_ETYPE for an unusable key value, TIDE_EFORMAT when the key holds
+ * something that is not a record (a string that is not a JSON object, a
+ * list...), TIDE_EIO when Redis failed.
  */
 int tide_redisview_lookup(struct tide_redisview *v,
     const struct tide_json_val *k, int nkey, int64_t now_ms, const char **rec,

@@ -496,4 +496,67 @@ t_stderr_has "cannot connect"
 t_run "redis: bad db" tide-sink --redis "$URL/99999" --upsert id
 t_status 69
 t_stderr_has "SELECT 99999"
+
+# --- tide-join reads a Redis view ----------------------------------------------
+# The same updates as the SQLite view above: the joins give the same bytes
+# as against that view's CSV export.
+tide-sink -q --redis "$URL/5" --upsert id --prefix c: <"$T_DIR/jupd"
+for args in "--select name,n" "--left --select name,n" \
+    "--left --miss-field why --default name=none --select name,n" "--anti" \
+    "--select n --prefix c_" "--inner --overwrite --select name,n"; do
+	T_IN=$T_DIR/jstream
+	tide-join -q -T "$T_DIR/jv.csv" --on id $args <"$T_IN" >"$T_DIR/jref" 2>/dev/null
+	t_run "join redis view = join the CSV export: $args" tide-join -q -T "redis:$URL/5?prefix=c:" --on id $args
+	t_stdout_file "$T_DIR/jref"
+done
+T_IN=$T_DIR/jstream
+t_run "join redis view: columns from the first record found" tide-join -T "redis:$URL/5?prefix=c:" --on id
+t_status 0
+t_stderr_has "line 3: key field 'id' is missing"
+t_stderr_has "line 7: key field 'id' is an object"
+t_stderr_has "line 10: field 'n' is also a table field"
+t_stdout <<'EOF'
+{"id":"a","x":1,"name":"Ann B","n":3}
+{"id":"b","x":4,"name":"Bobby","n":5}
+{"id":7,"x":5,"name":"Seven","n":7}
+{"id":"c","x":8,"name":"café, \"q\"","n":-4}
+EOF
+$R -n 5 SET c:b notjson >/dev/null
+T_IN=$T_DIR/jstream
+t_run "join redis view: a stored value that is not a record" tide-join -T "redis:$URL/5?prefix=c:" --on id --select n --cache-ttl 0
+t_status 0
+t_stderr_has "line 4: redis key 'c:b' does not hold a JSON object"
+t_stdout <<'EOF'
+{"id":"a","x":1,"n":3}
+{"id":7,"x":5,"n":7}
+{"id":"c","x":8,"n":-4}
+EOF
+t_run "join redis view: --cache-ttl 200ms sees the update" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.3
+	  tide-sink -q --redis '$URL/5' --upsert id --prefix c: <'$T_DIR/jnew'
+	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
+	tide-join -T 'redis:$URL/5?prefix=c:' --on id --select n --cache-ttl 200ms"
+t_stdout <<'EOF'
+{"id":"a","n":3}
+{"id":"a","n":30}
+EOF
+tide-sink -q --redis "$URL/5" --upsert id --prefix c: <"$T_DIR/jupd"
+t_run "join redis view: --cache-ttl 1h keeps the cached row" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.3
+	  tide-sink -q --redis '$URL/5' --upsert id --prefix c: <'$T_DIR/jnew'
+	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
+	tide-join -T 'redis:$URL/5?prefix=c:' --on id --select n --cache-ttl 1h"
+t_stdout <<'EOF'
+{"id":"a","n":3}
+{"id":"a","n":3}
+EOF
+T_IN=$T_DIR/jstream
+t_run "join redis view: unreachable" tide-join -T redis:redis://127.0.0.1:1 --on id
+t_status 69
+t_stderr_has "cannot connect"
+t_run "join redis view: bad url" tide-join -T redis:http://h --on id
+t_status 64
+t_run "join redis view: --as-of" tide-join -T "redis:$URL" --on id --as-of ts
+t_status 64
+t_stderr_has "a redis view keeps no history"
 t_done
