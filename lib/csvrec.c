@@ -80,7 +80,11 @@ tide_csv_release(struct tide_csv *c)
 	tide_buf_release(&c->keys);
 	free(c->name_off);
 	free(c->key_off);
+	free(c->val);
+	free(c->valoff);
 	c->name_off = c->key_off = NULL;
+	c->val = NULL;
+	c->valoff = NULL;
 }
 
 const char *
@@ -171,8 +175,13 @@ row_emit(struct tide_csv *c)
 		row.err = c->rowerr;
 		row.reason = c->rowreason;
 	} else {
+		int i;
+
 		row.rec = c->rec.data;
 		row.len = c->rec.len;
+		for (i = 0; i < c->nfield; i++)
+			c->val[i].p = c->rec.data + c->valoff[i];
+		row.val = c->val;
 	}
 	if ((r = c->fn(c->ctx, &row)) < 0)
 		fatal(c, r, "stopped by the caller");
@@ -232,6 +241,10 @@ header_done(struct tide_csv *c)
 			r = tide_buf_addc(&c->keys, ':');
 	}
 	c->key_off[c->nhdr] = c->keys.len;
+	c->nval = c->nhdr;
+	c->val = tide_xreallocarray(NULL, (size_t)c->nval, sizeof(*c->val));
+	c->valoff = tide_xreallocarray(NULL, (size_t)c->nval,
+	    sizeof(*c->valoff));
 	if (r < 0)
 		fatal(c, r, "header too long");
 	row_reset(c);
@@ -292,15 +305,21 @@ on_field(void *data, size_t n, void *ctx)
 	if (r == 0)
 		r = tide_buf_add(&c->rec, c->keys.data + c->key_off[i],
 		    c->key_off[i + 1] - c->key_off[i]);
+	c->valoff[i] = c->rec.len;
 	if (r == 0) {
-		if (s == NULL)
+		if (s == NULL) {
+			c->val[i].type = TIDE_JSON_NULL;
 			r = tide_buf_add(&c->rec, "null", 4);
-		else if (!(c->flags & TIDE_CSV_STRINGS) &&
-		    is_json_number(s, n))
+		} else if (!(c->flags & TIDE_CSV_STRINGS) &&
+		    is_json_number(s, n)) {
+			c->val[i].type = TIDE_JSON_NUMBER;
 			r = tide_buf_add(&c->rec, s, n);
-		else
+		} else {
+			c->val[i].type = TIDE_JSON_STRING;
 			r = tide_json_write_str(&c->rec, s, n);
+		}
 	}
+	c->val[i].len = c->rec.len - c->valoff[i];
 	if (r < 0)
 		row_fail(c, r, "record too long");
 }

@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "json.h"
 
 enum tide_csv_flags {
 	TIDE_CSV_STRINGS = 1 << 0,	/* every value a string */
@@ -58,6 +59,10 @@ struct tide_csv_row {
 	int nfield;		/* fields in the row */
 	const char *rec;	/* err == 0: the JSON object (no newline) */
 	size_t len;
+	/* err == 0: each field's value as it stands in rec (nfield of
+	 * them, in header order), so a reader wanting fields by column need
+	 * not look them up in rec again.  Valid only during the call. */
+	const struct tide_json_val *val;
 };
 
 /*
@@ -87,6 +92,9 @@ struct tide_csv {
 	size_t *name_off;	/* nhdr + 1 offsets into names */
 	size_t *key_off;	/* nhdr + 1 offsets into keys */
 	size_t noff;		/* allocated offsets */
+	struct tide_json_val *val;	/* the row's values; p = offset in rec */
+	size_t *valoff;		/* until row_emit() points them into rec */
+	int nval;		/* allocated values */
 	int header;		/* 1 once the header row is complete */
 	int nfield;		/* fields so far in the current row */
 	int rowerr;

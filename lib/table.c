@@ -82,6 +82,7 @@ tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
 	t->ncol = -1;
 	t->timed = spec->timefield != NULL || spec->versioned;
 	tide_buf_init(&t->stage, ARENA_MAX);
+	tide_buf_init(&t->skeys, ARENA_MAX);
 	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->tbuf, TIDE_BUF_NOMAX);
@@ -156,8 +157,10 @@ tide_table_release(struct tide_table *t)
 	free(t->arena);
 	free(t->slot);
 	free(t->stageoff);
+	free(t->shash);
 	free(t->vals);
 	tide_buf_release(&t->stage);
+	tide_buf_release(&t->skeys);
 	tide_buf_release(&t->kbuf);
 	tide_buf_release(&t->vbuf);
 	tide_buf_release(&t->tbuf);
@@ -399,15 +402,12 @@ index_put(struct tide_table *t, const char *key, size_t klen, size_t off)
  * t->vbuf.  0 or an error as tide_table_add() says.
  */
 static int
-row_prepare(struct tide_table *t, const char *rec, size_t n, int nokey,
-    int64_t *ts, struct tide_table_rowerr *err)
+row_prepare_vals(struct tide_table *t, const struct tide_json_val *v,
+    const struct tide_json_val *tvp, int nokey, int64_t *ts,
+    struct tide_table_rowerr *err)
 {
-	struct tide_json_val *v = t->vals;
 	int i, r, nk = t->spec.nkeys;
 
-	if (t->ncol < 0 && (r = columns_from_row(t, rec, n, err)) < 0)
-		return r;
-	tide_json_get_many(rec, n, t->path, t->npath, v);
 	if (!nokey && (r = tide_table_key(&t->kbuf, v, nk)) < 0) {
 		for (i = 0; i < nk; i++)
 			if (v[i].type == TIDE_JSON_NONE ||
@@ -424,9 +424,8 @@ row_prepare(struct tide_table *t, const char *rec, size_t n, int nokey,
 		return r == TIDE_ENOENT ? r : TIDE_ETYPE;
 	}
 	if (t->spec.timefield) {
-		struct tide_json_val tv;
+		struct tide_json_val tv = *tvp;
 
-		tide_json_get(rec, n, &t->path[nk + TIDE_TABLE_MAXCOLS], &tv);
 		if (tv.type == TIDE_JSON_NONE || tv.type == TIDE_JSON_NULL) {
 			snprintf(err->msg, sizeof(err->msg),
 			    "time field '%s' is missing", t->spec.timefield);
@@ -454,38 +453,127 @@ row_prepare(struct tide_table *t, const char *rec, size_t n, int nokey,
 	return 0;
 }
 
-int
-tide_table_add(struct tide_table *t, const char *rec, size_t n,
-    struct tide_table_rowerr *err)
+/* Staged key k equals key[0..klen). */
+static int
+stage_key_is(const struct tide_table *t, size_t k, const char *key,
+    size_t klen)
 {
-	unsigned char hdr[32];
-	size_t hl, off;
-	int64_t ts = 0;
+	const unsigned char *p = (const unsigned char *)t->skeys.data +
+	    t->stageoff[3 * k];
+
+	return varint_get(&p) == klen && memcmp(p, key, klen) == 0;
+}
+
+/* The staging index keeps each key's hash, so growing it reads no keys. */
+static void
+stage_hash_grow(struct tide_table *t)
+{
+	uint64_t *old = t->shash;
+	size_t oldcap = t->shcap, i, j, mask;
+
+	t->shcap = oldcap ? oldcap * 2 : 1024;
+	mask = t->shcap - 1;
+	t->shash = tide_xcalloc(t->shcap, sizeof(*t->shash));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i] == 0)
+			continue;
+		j = (size_t)(old[i] >> 32) & mask;
+		while (t->shash[j])
+			j = (j + 1) & mask;
+		t->shash[j] = old[i];
+	}
+	free(old);
+}
+
+/*
+ * Stage the prepared row (key in t->kbuf, block in t->vbuf) at time ts:
+ * a row record (next row of its key, time, block) chained to its key's
+ * last one; a key seen for the first time goes to skeys.  0 or
+ * TIDE_ETOOBIG, the table as it was.
+ */
+static int
+stage_row(struct tide_table *t, int64_t ts)
+{
+	const char *key = t->kbuf.data;
+	size_t klen = t->kbuf.len, mask, i, k, koff = t->skeys.len;
+	uint64_t next = 0, *sk, s, roff = t->stage.len;
+	uint32_t h;
 	int r;
 
-	if ((r = row_prepare(t, rec, n, 0, &ts, err)) < 0)
-		return r;
-	t->rows++;
-	if (t->timed) {
-		/* Stage; tide_table_finish() sorts and groups versions. */
-		off = t->stage.len;
-		hl = varint_put(hdr, t->kbuf.len);
-		if ((r = tide_buf_add(&t->stage, hdr, hl)) < 0 ||
-		    (r = tide_buf_add(&t->stage, t->kbuf.data, t->kbuf.len)) < 0 ||
-		    (r = tide_buf_add(&t->stage, &ts, sizeof(ts))) < 0 ||
-		    (r = buf_varint(&t->stage, t->vbuf.len)) < 0 ||
-		    (r = tide_buf_add(&t->stage, t->vbuf.data, t->vbuf.len)) < 0) {
-			t->stage.len = off;
-			t->rows--;
-			snprintf(err->msg, sizeof(err->msg), "table too big");
-			return TIDE_ETOOBIG;
-		}
+	if ((t->nstage + 1) * 4 > t->shcap * 3)
+		stage_hash_grow(t);
+	mask = t->shcap - 1;
+	h = (uint32_t)tide_hash(key, klen);
+	i = h & mask;
+	while ((s = t->shash[i]) != 0 && ((uint32_t)(s >> 32) != h ||
+	    !stage_key_is(t, (uint32_t)s - 1, key, klen)))
+		i = (i + 1) & mask;
+	/* Row offset 0 means "no next row": keep it unused. */
+	if (roff == 0 && (r = tide_buf_add(&t->stage, "", 1)) < 0)
+		goto fail;
+	roff = t->stage.len;
+	if ((r = tide_buf_add(&t->stage, &next, sizeof(next))) < 0 ||
+	    (r = tide_buf_add(&t->stage, &ts, sizeof(ts))) < 0 ||
+	    (r = buf_varint(&t->stage, t->vbuf.len)) < 0 ||
+	    (r = tide_buf_add(&t->stage, t->vbuf.data, t->vbuf.len)) < 0)
+		goto fail;
+	if (s == 0) {
+		if ((r = buf_varint(&t->skeys, klen)) < 0 ||
+		    (r = tide_buf_add(&t->skeys, key, klen)) < 0)
+			goto fail;
 		if (t->nstage == t->stagecap) {
 			t->stagecap = t->stagecap ? t->stagecap * 2 : 1024;
 			t->stageoff = tide_xreallocarray(t->stageoff,
-			    t->stagecap, sizeof(*t->stageoff));
+			    t->stagecap, 3 * sizeof(*t->stageoff));
 		}
-		t->stageoff[t->nstage++] = off;
+		k = t->nstage++;
+		sk = &t->stageoff[3 * k];
+		sk[0] = koff;
+		sk[1] = roff;
+		t->shash[i] = (uint64_t)h << 32 | (k + 1);
+	} else {
+		sk = &t->stageoff[3 * ((uint32_t)s - 1)];
+		memcpy(t->stage.data + sk[2], &roff, sizeof(roff));
+	}
+	sk[2] = roff;
+	return 0;
+fail:
+	t->stage.len = roff;
+	t->skeys.len = koff;
+	return TIDE_ETOOBIG;
+}
+
+static int
+row_prepare(struct tide_table *t, const char *rec, size_t n, int nokey,
+    int64_t *ts, struct tide_table_rowerr *err)
+{
+	struct tide_json_val tv = { TIDE_JSON_NONE, NULL, 0 };
+	int r;
+
+	if (t->ncol < 0 && (r = columns_from_row(t, rec, n, err)) < 0)
+		return r;
+	tide_json_get_many(rec, n, t->path, t->npath, t->vals);
+	if (t->spec.timefield)
+		tide_json_get(rec, n, &t->path[t->spec.nkeys +
+		    TIDE_TABLE_MAXCOLS], &tv);
+	return row_prepare_vals(t, t->vals, &tv, nokey, ts, err);
+}
+
+/* Add the row prepared in t->kbuf and t->vbuf at table time ts. */
+static int
+add_prepared(struct tide_table *t, int64_t ts, struct tide_table_rowerr *err)
+{
+	unsigned char hdr[32];
+	size_t hl, off;
+	int r;
+
+	t->rows++;
+	if (t->timed) {
+		if ((r = stage_row(t, ts)) < 0) {
+			t->rows--;
+			snprintf(err->msg, sizeof(err->msg), "table too big");
+			return r;
+		}
 		return 0;
 	}
 	hl = varint_put(hdr, t->kbuf.len);
@@ -509,120 +597,135 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 	return 0;
 }
 
-/* Staged rows in (key, time, arrival) order. */
-static int
-stage_cmp(const void *a, const void *b, void *ctx)
+int
+tide_table_add(struct tide_table *t, const char *rec, size_t n,
+    struct tide_table_rowerr *err)
 {
-	const unsigned char *base = ctx;
-	uint64_t oa = *(const uint64_t *)a, ob = *(const uint64_t *)b;
-	const unsigned char *pa = base + oa, *pb = base + ob;
-	size_t la = varint_get(&pa), lb = varint_get(&pb);
-	int64_t ta, tb;
-	int c;
+	int64_t ts = 0;
+	int r;
 
-	c = memcmp(pa, pb, la < lb ? la : lb);
-	if (c)
-		return c;
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	memcpy(&ta, pa + la, sizeof(ta));
-	memcpy(&tb, pb + lb, sizeof(tb));
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return oa < ob ? -1 : oa > ob;
+	if ((r = row_prepare(t, rec, n, 0, &ts, err)) < 0)
+		return r;
+	return add_prepared(t, ts, err);
 }
 
+/* A staged row: its time, its block, and the next row of its key. */
 struct staged {
-	const unsigned char *key;
-	size_t klen;
+	uint64_t off, next;
 	int64_t time;
 	const unsigned char *blk;
 	size_t blen;
 };
 
 static void
-staged_at(const struct tide_table *t, size_t off, struct staged *s)
+staged_at(const struct tide_table *t, uint64_t off, struct staged *s)
 {
 	const unsigned char *p = (const unsigned char *)t->stage.data + off;
 
-	s->klen = varint_get(&p);
-	s->key = p;
-	p += s->klen;
+	s->off = off;
+	memcpy(&s->next, p, sizeof(s->next));
+	p += sizeof(s->next);
 	memcpy(&s->time, p, sizeof(s->time));
 	p += sizeof(s->time);
 	s->blen = varint_get(&p);
 	s->blk = p;
 }
 
-/* Whether staged row k of the run ending before j is superseded by a
- * later row of the same key and time. */
+/* Staged rows of one key in (time, arrival) order; arrival is the stage
+ * offset, so the order is total and the sort stable. */
 static int
-superseded(const struct tide_table *t, size_t k, size_t j)
+staged_cmp(const void *a, const void *b)
 {
-	struct staged a, b;
+	const struct staged *x = a, *y = b;
 
-	if (k + 1 >= j)
-		return 0;
-	staged_at(t, t->stageoff[k], &a);
-	staged_at(t, t->stageoff[k + 1], &b);
-	return a.time == b.time;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/*
+ * Each staged key becomes one arena entry, its versions in time order.
+ * Rows usually arrive in time order per key (a history appended to), so
+ * a key's chain is sorted only when it is not already.  Of rows with the
+ * same time the last one wins.
+ */
 static int
 finish_timed(struct tide_table *t)
 {
-	struct staged a, b;
-	size_t i, j, k, nver, need, off;
+	struct staged *v = NULL;
+	size_t vcap = 0, n, i, k, nver, need, off, klen;
+	const unsigned char *key;
+	uint64_t ro;
+	int sorted;
 
-	if (t->nstage > 1)	/* an empty (live) table has no array */
-		qsort_r(t->stageoff, t->nstage, sizeof(*t->stageoff),
-		    stage_cmp, t->stage.data);
-	for (i = 0; i < t->nstage; i = j) {
-		staged_at(t, t->stageoff[i], &a);
-		need = 20 + a.klen;
-		for (j = i; j < t->nstage; j++) {
-			staged_at(t, t->stageoff[j], &b);
-			if (b.klen != a.klen || memcmp(b.key, a.key, a.klen))
-				break;
-			need += 10 + sizeof(int64_t) + b.blen;
+	/* Size the index for every key at once rather than by doublings. */
+	if (t->cap == 0 && t->nstage > 0) {
+		size_t cap = 1024;
+
+		while (t->nstage * 4 > cap * 3)
+			cap *= 2;
+		t->cap = cap;
+		t->slot = tide_xcalloc(cap, sizeof(*t->slot));
+	}
+	for (k = 0; k < t->nstage; k++) {
+		key = (const unsigned char *)t->skeys.data + t->stageoff[3 * k];
+		klen = varint_get(&key);
+		n = 0;
+		sorted = 1;
+		need = 20 + klen;
+		for (ro = t->stageoff[3 * k + 1]; ro != 0; ro = v[n - 1].next) {
+			if (n == vcap) {
+				vcap = vcap ? vcap * 2 : 16;
+				v = tide_xreallocarray(v, vcap, sizeof(*v));
+			}
+			staged_at(t, ro, &v[n]);
+			if (n > 0 && v[n].time < v[n - 1].time)
+				sorted = 0;
+			need += 10 + sizeof(int64_t) + v[n].blen;
+			n++;
 		}
+		if (!sorted)
+			qsort(v, n, sizeof(*v), staged_cmp);
+		/* Drop rows superseded by a later one at the same time. */
 		nver = 0;
-		for (k = i; k < j; k++)
-			if (superseded(t, k, j))
+		for (i = 0; i < n; i++) {
+			if (i + 1 < n && v[i].time == v[i + 1].time) {
 				t->dups++;
-			else
-				nver++;
-		if (arena_reserve(t, need) < 0)
+				continue;
+			}
+			v[nver++] = v[i];
+		}
+		if (arena_reserve(t, need) < 0) {
+			free(v);
 			return TIDE_ETOOBIG;
+		}
 		off = t->alen;
-		t->alen += varint_put((unsigned char *)t->arena + t->alen, a.klen);
-		memcpy(t->arena + t->alen, a.key, a.klen);
-		t->alen += a.klen;
+		t->alen += varint_put((unsigned char *)t->arena + t->alen, klen);
+		memcpy(t->arena + t->alen, key, klen);
+		t->alen += klen;
 		t->alen += varint_put((unsigned char *)t->arena + t->alen, nver);
 		/* Times first, so a lookup binary-searches them in one place. */
-		for (k = i; k < j; k++) {
-			if (superseded(t, k, j))
-				continue;
-			staged_at(t, t->stageoff[k], &b);
-			memcpy(t->arena + t->alen, &b.time, sizeof(b.time));
-			t->alen += sizeof(b.time);
+		for (i = 0; i < nver; i++) {
+			memcpy(t->arena + t->alen, &v[i].time, sizeof(v[i].time));
+			t->alen += sizeof(v[i].time);
 		}
-		for (k = i; k < j; k++) {
-			if (superseded(t, k, j))
-				continue;
-			staged_at(t, t->stageoff[k], &b);
+		for (i = 0; i < nver; i++) {
 			t->alen += varint_put((unsigned char *)t->arena + t->alen,
-			    b.blen << 1);
-			memcpy(t->arena + t->alen, b.blk, b.blen);
-			t->alen += b.blen;
+			    v[i].blen << 1);
+			memcpy(t->arena + t->alen, v[i].blk, v[i].blen);
+			t->alen += v[i].blen;
 		}
-		index_put(t, (const char *)a.key, a.klen, off);
+		index_put(t, (const char *)key, klen, off);
 		t->versions += nver;
 	}
+	free(v);
 	tide_buf_release(&t->stage);
+	tide_buf_release(&t->skeys);
 	free(t->stageoff);
+	free(t->shash);
 	t->stageoff = NULL;
-	t->nstage = t->stagecap = 0;
+	t->shash = NULL;
+	t->nstage = t->stagecap = t->shcap = 0;
 	return 0;
 }
 
@@ -1073,7 +1176,73 @@ struct csvload {
 	void *ctx;
 	int stop;		/* TIDE_EINVAL (bad() said stop), TIDE_ETOOBIG */
 	struct tide_table_rowerr *err;
+	struct tide_csv *csv;
+	/* The CSV column of each table path (keys, columns, then time at
+	 * [nkeys + ncol]), -1 for none: set up at the second row, once the
+	 * columns are known; fast = 1 when every path is a plain name, so
+	 * rows are taken from csvrec's values without a JSON lookup. */
+	int *map;
+	int fast;
 };
+
+/* A CSV row is a flat object: a one-segment path is a column by name,
+ * a longer one matches nothing (no column holds an object). */
+static void
+csv_map(struct csvload *cl)
+{
+	struct tide_table *t = cl->t;
+	int i, j, np = t->spec.nkeys + t->ncol + 1;
+	const struct tide_path *pa;
+	const char *name;
+	size_t nlen;
+
+	cl->map = tide_xreallocarray(NULL, (size_t)np, sizeof(*cl->map));
+	cl->fast = 1;
+	for (i = 0; i < np; i++) {
+		cl->map[i] = -1;
+		if (i == np - 1) {
+			if (!t->spec.timefield)
+				continue;
+			pa = &t->path[t->spec.nkeys + TIDE_TABLE_MAXCOLS];
+		} else
+			pa = &t->path[i];
+		if (pa->nseg != 1) {
+			cl->fast = 0;
+			continue;
+		}
+		for (j = 0; j < cl->csv->nhdr; j++) {
+			name = tide_csv_name(cl->csv, j, &nlen);
+			if (nlen == pa->seg[0].len &&
+			    memcmp(name, pa->seg[0].name, nlen) == 0)
+				cl->map[i] = j;
+		}
+	}
+}
+
+static int
+csv_add(struct csvload *cl, const struct tide_csv_row *row,
+    struct tide_table_rowerr *err)
+{
+	static const struct tide_json_val none = { TIDE_JSON_NONE, NULL, 0 };
+	struct tide_table *t = cl->t;
+	int i, r, np, m;
+	int64_t ts = 0;
+
+	if (t->ncol < 0)
+		return tide_table_add(t, row->rec, row->len, err);
+	if (cl->map == NULL)
+		csv_map(cl);
+	if (!cl->fast)
+		return tide_table_add(t, row->rec, row->len, err);
+	np = t->spec.nkeys + t->ncol;
+	for (i = 0; i < np; i++)
+		t->vals[i] = (m = cl->map[i]) < 0 ? none : row->val[m];
+	m = cl->map[np];
+	if ((r = row_prepare_vals(t, t->vals, m < 0 ? &none : &row->val[m], 0,
+	    &ts, err)) < 0)
+		return r;
+	return add_prepared(t, ts, err);
+}
 
 static int
 csv_row(void *ctx, const struct tide_csv_row *row)
@@ -1084,7 +1253,7 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 
 	if (row->err) {
 		snprintf(rerr.msg, sizeof(rerr.msg), "%s", row->reason);
-	} else if ((r = tide_table_add(cl->t, row->rec, row->len, &rerr)) == 0) {
+	} else if ((r = csv_add(cl, row, &rerr)) == 0) {
 		return 0;
 	} else if (r == TIDE_ETOOBIG) {
 		memcpy(cl->err->msg, rerr.msg, sizeof(rerr.msg));
@@ -1106,11 +1275,13 @@ static int
 load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
     tide_table_bad_fn bad, void *ctx, struct tide_table_rowerr *err)
 {
-	struct csvload cl = { t, bad, ctx, 0, err };
+	struct csvload cl = { t, bad, ctx, 0, err, NULL, NULL, 0 };
 	struct tide_csv c;
 	char *buf = tide_xmalloc(TIDE_RIO_BUFSZ);
 	ssize_t n;
 	int r = 0;
+
+	cl.csv = &c;
 
 	tide_csv_init(&c, TIDE_CSV_EMPTY_NULL, maxrec, csv_row, &cl);
 	for (;;) {
@@ -1138,6 +1309,7 @@ load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
 		}
 	}
 	tide_csv_release(&c);
+	free(cl.map);
 	free(buf);
 	return r;
 }

@@ -98,10 +98,16 @@ struct tide_table {
 	uint32_t *slot;			/* arena offset + 1; 0 is empty */
 	size_t cap, nkey;
 
-	/* Timed tables stage rows here until tide_table_finish() sorts them. */
-	struct tide_buf stage;
+	/* Timed tables stage rows here until tide_table_finish() writes each
+	 * key's versions together: a key's rows are chained in arrival order
+	 * (stageoff holds, per staged key, its offset in skeys and its first
+	 * and last row in stage; shash indexes them), so no global sort is
+	 * needed. */
+	struct tide_buf stage, skeys;
 	uint64_t *stageoff;
 	size_t nstage, stagecap;
+	uint64_t *shash;		/* hash << 32 | (staged key + 1); 0 empty */
+	size_t shcap;
 
 	struct tide_buf kbuf, vbuf, tbuf;	/* scratch, reused per row */
 	struct tide_json_val *vals;

@@ -9,6 +9,26 @@
 #include "json.h"
 #include "unit.h"
 
+/* row->val[i] is exactly the value of the record's i-th member. */
+static void
+check_vals(const struct tide_csv_row *row)
+{
+	struct tide_json_val obj = { TIDE_JSON_OBJECT, row->rec, row->len };
+	struct tide_json_val name, val;
+	size_t pos = 0;
+	int i = 0;
+
+	ck_assert_ptr_nonnull(row->val);
+	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+		ck_assert_int_lt(i, row->nfield);
+		ck_assert_int_eq(row->val[i].type, val.type);
+		ck_assert_ptr_eq(row->val[i].p, val.p);
+		ck_assert_uint_eq(row->val[i].len, val.len);
+		i++;
+	}
+	ck_assert_int_eq(i, row->nfield);
+}
+
 /* Every row as one line of text: "LINE REC" for a record, "LINE !ERR
  * REASON (NFIELD)" for a bad row. */
 static int
@@ -24,6 +44,7 @@ collect(void *ctx, const struct tide_csv_row *row)
 	}
 	ck_assert_int_eq(tide_json_check(row->rec, row->len, 8, NULL, NULL),
 	    0);
+	check_vals(row);
 	tide_buf_addf(out, "%llu %.*s\n", (unsigned long long)row->line,
 	    (int)row->len, row->rec);
 	return 0;
