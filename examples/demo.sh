@@ -31,10 +31,10 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/tide-demo.XXXXXX")
 mock=
 cleanup() {
 	[ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
-	pkill -TERM -f "tide-source .*-t transactions -G demo-$$" 2>/dev/null
+	pkill -TERM -f "tide-source .*-t transactions -G demo-$$" 2>/dev/null|| true
 	[ -n "${TIDE_DEMO_KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
 }
-trap cleanup EXIT
+trap 'st=$?; cleanup; exit $st' EXIT
 trap 'exit 130' INT TERM
 
 # 1. A local Kafka cluster: 6 partitions in, 6 out.
