@@ -406,6 +406,19 @@ t_stderr_has "'--cache-ttl' needs a view table"
 t_run "join view: --cache-ttl bad" tide-join -T "sqlite:$JV:cust" --on id --cache-ttl soon
 t_status 64
 
+# The man page's example: a view built by one pipeline enriches another,
+# as the CSV of the same customers does.
+(cd "$T_DIR" && tide-gen --accounts 100 customers |
+    tide-sink --sqlite features.db --table customers --upsert account)
+tide-gen --accounts 100 --format csv customers >"$T_DIR/customers.csv"
+tide-gen --accounts 120 --count 1000 transactions >"$T_DIR/tx"
+tide-join -T "$T_DIR/customers.csv" --on account --select risk_score,segment <"$T_DIR/tx" >"$T_DIR/jexref"
+T_IN=$T_DIR/tx
+t_run "tide-join.1 example: sqlite view" sh -c "cd '$T_DIR' && tide-join -T sqlite:features.db:customers --on account --select risk_score,segment"
+t_status 0
+t_stdout_file "$T_DIR/jexref"
+t_ok "tide-join.1 example: most transactions matched" test "$(wc -l <"$T_DIR/jexref")" -gt 800
+
 # --- Redis ---------------------------------------------------------------------
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
 	echo "skip - $T_SCRIPT: redis-server not installed: Redis cases skipped"
@@ -559,4 +572,9 @@ t_status 64
 t_run "join redis view: --as-of" tide-join -T "redis:$URL" --on id --as-of ts
 t_status 64
 t_stderr_has "a redis view keeps no history"
+tide-gen --accounts 100 customers | tide-sink -q --redis "$URL/6" --upsert account --prefix cust:
+T_IN=$T_DIR/tx
+t_run "tide-join.1 example: redis view" tide-join -T "redis:$URL/6?prefix=cust:" --on account --select risk_score,segment --cache-ttl 100ms
+t_status 0
+t_stdout_file "$T_DIR/jexref"
 t_done
