@@ -852,6 +852,10 @@ main(int argc, char **argv)
 				    "record longer than %zu bytes", in.max);
 				goto bad;
 			}
+			/* The idle hook flushes output: a write error comes back
+			 * from the read. */
+			if (r == TIDE_EPIPE || (r == TIDE_EIO && c.out.err))
+				goto werr;
 			if (r < 0)
 				tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", src,
 				    strerror(errno));

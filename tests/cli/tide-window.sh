@@ -851,4 +851,12 @@ for mode in "--over 60s" "--tumble 1s"; do
 	else t_fail "quiet input, $mode: $got records out while input is open, want $want"; fi
 done
 
+# The reader goes away while the input is quiet: the flush before the
+# blocking read meets EPIPE -- a quiet exit 0, not a read error.
+( tide-gen transactions --count 50000 --accounts 50; sleep 1 ) |
+	tide-window --tumble 10s -k account -a count 2>"$T_DIR/epipe.err" | head -1 >/dev/null
+st=$(cat "$T_DIR/epipe.err")
+if [ -z "$st" ]; then t_pass "reader gone while input is quiet: nothing on stderr"
+else t_fail "reader gone while input is quiet: stderr" "$st"; fi
+
 t_done
