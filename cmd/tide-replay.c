@@ -53,6 +53,7 @@
 #include "offsets.h"
 #include "pace.h"
 #include "prog.h"
+#include "progress.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -62,7 +63,6 @@
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define READAHEAD	4096	/* messages buffered per partition */
 #define RESUME_AT	(READAHEAD / 4)
-#define PROGRESS_US	250000
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -87,14 +87,11 @@ enum {
 };
 
 static const struct tide_opt opts[] = {
-	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
+	TIDE_KCONF_OPTS,
 	{ 't', "topic", "topic", "topic to replay" },
 	{ 'p', "partitions", "list", "partitions to replay, e.g. 0,2,4-7 (default all)" },
 	{ OPT_FROM, "from", "time", "start at the first record at or after time" },
 	{ OPT_TO, "to", "time", "stop before the first record at or after time" },
-	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
-	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
-	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
 	{ OPT_TIME, "time", "field", "archives are plain NDJSON with event time in field" },
 	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
@@ -120,7 +117,8 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-replay",
-	"[-Jqv] [-b brokers] [-t topic [-p list]] [--from time] [--to time] "
+	"[-Jqv] " TIDE_KCONF_SYNOPSIS " [-t topic [-p list]] [--from time] "
+	    "[--to time] "
 	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
 	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
 	    "[--time field] [file ...]",
@@ -205,12 +203,11 @@ static struct {
 	int64_t span;			/* --shift-time step */
 	int64_t shift;			/* of the current loop */
 	long long loop;
-	int64_t t0_us, lastprog_us;
+	int64_t t0_us;
+	struct tide_progress pr;
 	int64_t cur_ts;			/* as written (shifted) */
-	int64_t cur_key;		/* as read */
 	int scanned;			/* first_ts, last_ts known up front */
 	int stopping;
-	int progress_shown;
 	char lasterr[512];
 } s;
 
@@ -226,20 +223,11 @@ on_signal(int sig)
 }
 
 static void
-clear_progress(void)
-{
-	if (s.progress_shown) {
-		fputs("\r\033[K", stderr);
-		s.progress_shown = 0;
-	}
-}
-
-static void
 print_stats(void)
 {
 	double secs = (double)(tide_mono_us() - s.t0_us) / 1e6;
 
-	clear_progress();
+	tide_progress_clear(&s.pr);
 	fprintf(stderr, "%s: stats: records_out %" PRIu64 ", bytes_out %"
 	    PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f records/s", prog.name,
 	    s.nout, s.out.bytes + s.out.len, s.bad.count, secs,
@@ -254,50 +242,37 @@ print_stats(void)
 	fputc('\n', stderr);
 }
 
-/* Seconds left: by the schedule when replaying by timestamps and the
- * end of the range is known, else by the records left at the rate so far. */
-static double
-eta(double rate, uint64_t total)
-{
-	int64_t end = o.have_to ? o.to : s.scanned ? s.last_ts : INT64_MIN;
-	double left;
-
-	if (o.rate > 0)
-		return total > s.nout ? (double)(total - s.nout) / o.rate : 0;
-	if (o.speed > 0 && o.max_gap < 0 && end != INT64_MIN && o.loops > 0) {
-		left = (double)(end - s.cur_key) + (double)(o.loops - s.loop - 1) *
-		    (double)(s.span ? s.span : end - s.first_ts + 1);
-		return left > 0 ? left / 1000.0 / o.speed : 0;
-	}
-	if (total && s.nout <= total && rate > 0)
-		return (double)(total - s.nout) / rate;
-	return -1;
-}
-
+/*
+ * The progress line (lib/progress.h): records out of those in the range
+ * (times the loops, capped by --limit; no percentage when unknown), the
+ * position in event time, and the lag of a paced replay.
+ */
 static void
-show_progress(int64_t now)
+progress_tick(void)
 {
-	char tsbuf[32];
-	double secs = (double)(now - s.t0_us) / 1e6;
-	double rate = secs > 0 ? (double)s.nout / secs : 0, left;
+	struct tide_progress_stat st;
+	char note[96], tsbuf[40];
 	uint64_t total = s.total * (o.loops > 0 ? (uint64_t)o.loops : 0);
+	size_t n;
 
-	s.lastprog_us = now;
+	if (!tide_progress_due(&s.pr))
+		return;
+	if (!s.scanned && !s.rk)
+		total = 0;
 	if (o.limit >= 0 && (uint64_t)o.limit < total)
 		total = (uint64_t)o.limit;
-	tide_time_fmt(tsbuf, s.cur_ts);
-	fprintf(stderr, "\r\033[K%s: %s", prog.name, tsbuf);
-	if (total)
-		fprintf(stderr, " %5.1f%%", 100.0 * (double)s.nout /
-		    (double)total);
-	fprintf(stderr, " %" PRIu64 " records %.0f/s", s.nout, rate);
-	if ((left = eta(rate, total)) >= 0)
-		fprintf(stderr, " ETA %dm%02ds", (int)(left / 60),
-		    (int)fmod(left, 60));
-	if (tide_pace_paced(&s.pace))
-		fprintf(stderr, " lag %.1fms",
+	tsbuf[tide_time_fmt(tsbuf, s.cur_ts)] = '\0';
+	n = (size_t)snprintf(note, sizeof(note), "at %s", tsbuf);
+	if (tide_pace_paced(&s.pace) && n < sizeof(note))
+		snprintf(note + n, sizeof(note) - n, ", lag %.1fms",
 		    (double)s.pace.last_late_us / 1000.0);
-	s.progress_shown = 1;
+	memset(&st, 0, sizeof(st));
+	st.unit = TIDE_PROGRESS_RECORDS;
+	st.records = s.nout;
+	st.pos = s.nout;
+	st.total = total;
+	st.note = note;
+	tide_progress_draw(&s.pr, &st);
 }
 
 /* Output: a failed write ends the program; a closed pipe ends it quietly. */
@@ -748,6 +723,7 @@ bad_line(struct src *f, const char *line, size_t len, const char *fmt,
 
 	if (!f->report)
 		return;
+	tide_progress_clear(&s.pr);
 	if ((r = tide_bad_record(&s.bad, f->path, f->in.lineno, line, len, fmt,
 	    what)) != 0) {
 		flush_out();
@@ -1019,6 +995,7 @@ file_advance(struct src *f)
 	if (r && f->report && !f->unordered &&
 	    tide_merge_cmp(&prev, &f->key) > 0) {
 		f->unordered = 1;
+		tide_progress_clear(&s.pr);
 		tide_warn("%s: line %" PRIu64 ": not in time order, and the "
 		    "input cannot be read twice: records go out in the order "
 		    "read", f->path, f->in.lineno);
@@ -1144,7 +1121,6 @@ replay_once(void)
 				break;
 			}
 		}
-		s.cur_key = top->key.ts;
 		s.cur_ts = top->key.ts + s.shift;
 		tide_buf_reset(&s.ob);
 		if (s.rk)
@@ -1160,12 +1136,9 @@ replay_once(void)
 			s.stopping = 1;
 			break;
 		}
-		if (o.progress && ((s.nout & 255) == 0 ||
-		    tide_pace_paced(&s.pace))) {
-			now = tide_mono_us();
-			if (now - s.lastprog_us >= PROGRESS_US)
-				show_progress(now);
-		}
+		if (s.pr.fd >= 0 && ((s.nout & 255) == 0 ||
+		    tide_pace_paced(&s.pace)))
+			progress_tick();
 		if (stats_sig) {
 			stats_sig = 0;
 			print_stats();
@@ -1280,7 +1253,7 @@ parse_options(int argc, char **argv)
 {
 	struct tide_kconf_err kerr;
 	const char *arg;
-	int c, ix, have_rate = 0;
+	int c, ix, r, have_rate = 0;
 
 	tide_kconf_init(&o.kc);
 	o.speed = 1;
@@ -1291,11 +1264,14 @@ parse_options(int argc, char **argv)
 	o.md_timeout = 10000;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
+		/* -b, -X, -F, -d: lib/kconf.h, as in every Kafka program. */
+		if ((r = tide_kconf_option(&o.kc, c, arg, &kerr)) == TIDE_EIO)
+			tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
+		if (r < 0)
+			tide_usage_error("%s", kerr.msg);
+		if (r > 0)
+			continue;
 		switch (c) {
-		case 'b':
-			if (tide_kconf_brokers(&o.kc, arg) < 0)
-				tide_usage_error("-b: no brokers given");
-			break;
 		case 't':
 			if (o.topic)
 				tide_usage_error("-t: one topic at a time");
@@ -1313,17 +1289,6 @@ parse_options(int argc, char **argv)
 		case OPT_TO:
 			o.to = parse_time("--to", arg);
 			o.have_to = 1;
-			break;
-		case 'X':
-			if (tide_kconf_set(&o.kc, arg, &kerr) < 0)
-				tide_usage_error("-X: %s", kerr.msg);
-			break;
-		case 'F':
-			if (tide_kconf_file(&o.kc, arg, &kerr) < 0)
-				tide_usage_error("-F: %s", kerr.msg);
-			break;
-		case 'd':
-			tide_kconf_debug(&o.kc, arg);
 			break;
 		case OPT_MDTIMEOUT:
 			o.md_timeout = tide_arg_dur_ms("--metadata-timeout", arg);
@@ -1430,8 +1395,8 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
 	if (o.have_from && o.have_to && o.to < o.from)
 		tide_usage_error("--to is before --from");
-	if (o.progress < 0)
-		o.progress = isatty(2) && tide_verbose >= 0;
+	if (o.progress < 0 && tide_verbose < 0)
+		o.progress = 0;
 }
 
 int
@@ -1456,7 +1421,9 @@ main(int argc, char **argv)
 	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
-	s.t0_us = s.lastprog_us = tide_mono_us();
+	s.t0_us = tide_mono_us();
+	tide_progress_init(&s.pr, !o.dryrun && tide_progress_wanted(o.progress,
+	    2) ? 2 : -1, prog.name);
 
 	if (o.topic) {
 		kafka_setup();
@@ -1472,7 +1439,7 @@ main(int argc, char **argv)
 	if (!stop_sig)
 		replay();
 	flush_out();
-	clear_progress();
+	tide_progress_clear(&s.pr);
 	if (s.nout == 0 && !stop_sig)
 		tide_warn("no records in the range");
 	if (o.stats)

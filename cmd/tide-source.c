@@ -39,6 +39,7 @@
 #include "exitcode.h"
 #include "json.h"
 #include "kconf.h"
+#include "kmsg.h"
 #include "offsets.h"
 #include "prog.h"
 #include "progress.h"
@@ -442,49 +443,15 @@ static void
 emit(rd_kafka_message_t *m)
 {
 	struct tide_env e;
-	rd_kafka_headers_t *hs;
-	rd_kafka_timestamp_type_t tt;
-	const void *hv;
-	size_t hl, i;
-	const char *hn;
 	int r;
 
-	if (!o.envelope) {
+	if (!o.envelope)
 		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
-		if (r == 0)
-			r = tide_buf_addc(&s.ob, '\n');
-		return;
+	else {
+		/* The envelope tide-replay -J writes too: one builder. */
+		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
+		r = tide_env_encode(&s.ob, &e);
 	}
-	e.topic = rd_kafka_topic_name(m->rkt);
-	e.topiclen = strlen(e.topic);
-	e.partition = m->partition;
-	e.offset = m->offset;
-	e.ts = rd_kafka_message_timestamp(m, &tt);
-	e.ts_type = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
-	    tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
-	    TIDE_ENV_TS_NONE;
-	e.key = m->key;
-	e.keylen = m->key_len;
-	e.value = m->payload;
-	e.len = m->len;
-	e.nhdrs = 0;
-	if (rd_kafka_message_headers(m, &hs) == 0) {
-		for (i = 0; rd_kafka_header_get_all(hs, i, &hn, &hv, &hl) == 0;
-		    i++) {
-			if (i == s.hdrcap) {
-				s.hdrcap = s.hdrcap ? 2 * s.hdrcap : 8;
-				s.hdrs = tide_xreallocarray(s.hdrs, s.hdrcap,
-				    sizeof(*s.hdrs));
-			}
-			s.hdrs[i].name = hn;
-			s.hdrs[i].namelen = strlen(hn);
-			s.hdrs[i].value = hv;
-			s.hdrs[i].len = hl;
-		}
-		e.nhdrs = i;
-	}
-	e.hdrs = s.hdrs;
-	r = tide_env_encode(&s.ob, &e);
 	if (r == 0)
 		r = tide_buf_addc(&s.ob, '\n');
 }
