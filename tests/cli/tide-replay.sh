@@ -519,6 +519,20 @@ t_run "--loop on standard input" tide-replay --loop 2 -
 t_status 64
 t_stderr_has "--loop: cannot read standard input more than once"
 
+t_run "-F that cannot be read" tide-replay -b localhost:1 -t x -F nosuch.conf
+t_status 74
+t_stderr_has "tide-replay: -F: nosuch.conf: No such file or directory"
+
+t_run "-X without =" tide-replay -b localhost:1 -t x -X foo
+t_status 64
+t_stderr_has "tide-replay: -X: not a property=value setting: 'foo'"
+
+printf 'bootstrap.servers=localhost:1\n' >brokers.conf
+t_run "-F gives the brokers" env -u TIDE_BROKERS tide-replay -t x -F brokers.conf \
+	--metadata-timeout 300ms
+t_status 69
+t_stderr_has "tide-replay: cannot reach brokers within 300ms"
+
 t_run "-t without brokers" env -u TIDE_BROKERS tide-replay -t x
 t_status 64
 t_stderr_has "-b: no brokers"
