@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "err.h"
 #include "csvrec.h"
@@ -50,6 +51,57 @@ varint_get(const unsigned char **pp)
 	v |= (size_t)*p++ << shift;
 	*pp = p;
 	return v;
+}
+
+/*
+ * Loading writes tens of MiB (staged rows, then the arena) once and reads
+ * the index at random: past 2 MiB those arrays sit on 2 MiB boundaries,
+ * offered to the kernel as huge pages, which saves most page faults and
+ * TLB misses.  Freed with free().
+ */
+#define HUGE_SZ ((size_t)2 << 20)
+
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < HUGE_SZ)
+		return tide_xmalloc(n ? n : 1);
+	n = (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	if ((p = aligned_alloc(HUGE_SZ, n)) == NULL)
+		return tide_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void *
+big_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (n * size < HUGE_SZ)
+		return tide_xcalloc(n, size);
+	p = big_alloc(n * size);
+	memset(p, 0, n * size);
+	return p;
+}
+
+/* Grow p from old to n bytes (n > old), keeping its contents. */
+static void *
+big_grow(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (n < HUGE_SZ)
+		return tide_xrealloc(p, n);
+	q = big_alloc(n);
+	if (old)
+		memcpy(q, p, old);
+	free(p);
+	return q;
 }
 
 static int
@@ -346,7 +398,7 @@ index_grow(struct tide_table *t)
 	const unsigned char *e;
 
 	t->cap = oldcap ? oldcap * 2 : 1024;
-	t->slot = tide_xcalloc(t->cap, sizeof(*t->slot));
+	t->slot = big_calloc(t->cap, sizeof(*t->slot));
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == 0)
 			continue;
@@ -374,7 +426,7 @@ arena_reserve(struct tide_table *t, size_t n)
 		want *= 2;
 	if (want > ARENA_MAX)
 		want = ARENA_MAX;
-	t->arena = tide_xrealloc(t->arena, want);
+	t->arena = big_grow(t->arena, t->alen, want);
 	t->acap = want;
 	return 0;
 }
@@ -473,7 +525,7 @@ stage_hash_grow(struct tide_table *t)
 
 	t->shcap = oldcap ? oldcap * 2 : 1024;
 	mask = t->shcap - 1;
-	t->shash = tide_xcalloc(t->shcap, sizeof(*t->shash));
+	t->shash = big_calloc(t->shcap, sizeof(*t->shash));
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == 0)
 			continue;
@@ -495,7 +547,7 @@ static int
 stage_row(struct tide_table *t, int64_t ts)
 {
 	const char *key = t->kbuf.data;
-	size_t klen = t->kbuf.len, mask, i, k, koff = t->skeys.len;
+	size_t klen = t->kbuf.len, mask, i, k, koff = t->skeys.len, need;
 	uint64_t next = 0, *sk, s, roff = t->stage.len;
 	uint32_t h;
 	int r;
@@ -508,6 +560,21 @@ stage_row(struct tide_table *t, int64_t ts)
 	while ((s = t->shash[i]) != 0 && ((uint32_t)(s >> 32) != h ||
 	    !stage_key_is(t, (uint32_t)s - 1, key, klen)))
 		i = (i + 1) & mask;
+	/* Room for the row, grown here rather than by tide_buf so that
+	 * it is a big_alloc() block. */
+	need = 1 + sizeof(next) + sizeof(ts) + 10 + t->vbuf.len;
+	if (need > ARENA_MAX - roff)
+		return TIDE_ETOOBIG;
+	if (t->stage.cap - roff < need) {
+		size_t want = t->stage.cap ? t->stage.cap : 64 * 1024;
+
+		while (want - roff < need)
+			want *= 2;
+		if (want > ARENA_MAX)
+			want = ARENA_MAX;
+		t->stage.data = big_grow(t->stage.data, roff, want);
+		t->stage.cap = want;
+	}
 	/* Row offset 0 means "no next row": keep it unused. */
 	if (roff == 0 && (r = tide_buf_add(&t->stage, "", 1)) < 0)
 		goto fail;
@@ -523,8 +590,9 @@ stage_row(struct tide_table *t, int64_t ts)
 			goto fail;
 		if (t->nstage == t->stagecap) {
 			t->stagecap = t->stagecap ? t->stagecap * 2 : 1024;
-			t->stageoff = tide_xreallocarray(t->stageoff,
-			    t->stagecap, 3 * sizeof(*t->stageoff));
+			t->stageoff = big_grow(t->stageoff,
+			    t->nstage * 3 * sizeof(*t->stageoff),
+			    t->stagecap * 3 * sizeof(*t->stageoff));
 		}
 		k = t->nstage++;
 		sk = &t->stageoff[3 * k];
@@ -665,7 +733,7 @@ finish_timed(struct tide_table *t)
 		while (t->nstage * 4 > cap * 3)
 			cap *= 2;
 		t->cap = cap;
-		t->slot = tide_xcalloc(cap, sizeof(*t->slot));
+		t->slot = big_calloc(cap, sizeof(*t->slot));
 	}
 	for (k = 0; k < t->nstage; k++) {
 		key = (const unsigned char *)t->skeys.data + t->stageoff[3 * k];
