@@ -260,6 +260,26 @@ exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* Create the directories above path that do not exist yet (mkdir -p),
+ * since a pattern like training/%Y/%m/day-%d.ndjson names new ones as time
+ * goes on.  (A plain path is not a pattern: a missing directory there is
+ * an error, as for a shell redirection.)  0, or -1 with errno set. */
+static int
+make_parents(const char *path)
+{
+	char *p = tide_xstrdup(path), *s;
+	int r = 0;
+
+	for (s = strchr(p + 1, '/'); s != NULL && r == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			r = -1;
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
 static int
 seg_open(struct tide_fileout *f, int64_t t)
 {
@@ -296,7 +316,9 @@ seg_open(struct tide_fileout *f, int64_t t)
 	if (f->direct) {
 		memcpy(f->part, f->path, plen + 1);
 		f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
-	} else
+	} else if (f->templated && make_parents(f->part) < 0)
+		f->fd = -1;
+	else
 		f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0666);
 	if (f->fd < 0)

@@ -412,4 +412,13 @@ t_run "--list-options" tide-sink --list-options
 t_status 0
 t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --dead-letter --tee --connect-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-record --stats --progress --no-progress --quiet --verbose --help --version --list-options '"
 
+# Directories a pattern names are created as time goes on (mkdir -p).
+printf '{"ts":1793491200000,"a":1}\n{"ts":1793577600000,"a":2}\n' >"$T_DIR/days.in"
+T_IN=$T_DIR/days.in
+t_run "-o creates the directories its pattern names" tide-sink -o "$T_DIR/new/%Y/%m%d/x.ndjson" --time ts
+t_status 0
+T_IN=/dev/null
+t_ok "-o: first day's file in its new directory" test "$(cat "$T_DIR/new/2026/1101/x.ndjson")" = '{"ts":1793491200000,"a":1}'
+t_ok "-o: second day's file in its new directory" test "$(cat "$T_DIR/new/2026/1102/x.ndjson")" = '{"ts":1793577600000,"a":2}'
+
 t_done
