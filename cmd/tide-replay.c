@@ -23,10 +23,14 @@
  * leave the replay nothing): one source, in the order it comes, bad lines
  * reported as met, and a warning at the first record out of merge order.
  *
- * Pacing: lib/pace.h.  Output is flushed whenever the next record is not
- * yet due and before any blocking wait, so a paced record goes out when it
- * falls due; at --speed max it goes through the large buffer.
+ * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to each
+ * due time, the last 100 us spun), with the timer slack lowered to 1 ns.
+ * A paced record is flushed as soon as it is written, unless it is more
+ * than CATCHUP_US behind schedule: then it is part of a backlog, flushed
+ * before the next wait.  Output is also flushed before any blocking wait
+ * for Kafka; at --speed max it goes through the large buffer.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -63,6 +67,7 @@
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define READAHEAD	4096	/* messages buffered per partition */
 #define RESUME_AT	(READAHEAD / 4)
+#define CATCHUP_US	1000	/* later than this, a paced record is backlog */
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -1130,8 +1135,18 @@ replay_once(void)
 		tide_buf_addc(&s.ob, '\n');
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		s.nout++;
-		if (tide_pace_paced(&s.pace))
-			tide_pace_sent(&s.pace, due, tide_mono_us());
+		if (tide_pace_paced(&s.pace)) {
+			/* A record on schedule goes out now, and its lateness
+			 * is counted as written.  Records behind schedule are
+			 * a backlog: they go out together, at the flush before
+			 * the next wait. */
+			now = tide_mono_us();
+			if (now - due < CATCHUP_US) {
+				flush_out();
+				now = tide_mono_us();
+			}
+			tide_pace_sent(&s.pace, due, now);
+		}
 		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
 			s.stopping = 1;
 			break;
@@ -1421,6 +1436,12 @@ main(int argc, char **argv)
 	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
+#ifdef PR_SET_TIMERSLACK
+	/* The kernel may end a sleep up to the timer slack late (50 us by
+	 * default) to batch wake-ups; a paced replay wants its due times. */
+	if (tide_pace_paced(&s.pace))
+		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
 	s.t0_us = tide_mono_us();
 	tide_progress_init(&s.pr, !o.dryrun && tide_progress_wanted(o.progress,
 	    2) ? 2 : -1, prog.name);

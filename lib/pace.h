@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#define TIDE_PACE_SPIN_US 100	/* tide_pace_wait(): spin this long at the end */
+#define TIDE_PACE_SPIN_MIN_US 400	/* of a wait at least this long */
 #define TIDE_PACE_SUB 32
 #define TIDE_PACE_NBUCKET (TIDE_PACE_SUB * 60)
 
@@ -53,9 +55,13 @@ int64_t tide_pace_next(struct tide_pace *p, int64_t ts, int64_t now_us);
 /* Time (us) from the start of the schedule to due. */
 int64_t tide_pace_offset(const struct tide_pace *p, int64_t due_us);
 /*
- * Sleep until due_us on the monotonic clock.  0 when it is time,
- * TIDE_EINTR when a signal came first (the caller checks its flags and
- * calls again).
+ * Sleep until due_us on the monotonic clock (an absolute sleep, so time
+ * spent before the call is not slept again); the last TIDE_PACE_SPIN_US of
+ * a wait of TIDE_PACE_SPIN_MIN_US or more is spun on the clock instead,
+ * for a wake-up on time.  0 when it is time, TIDE_EINTR when a signal came
+ * first (the caller checks its flags and calls again).  A caller after
+ * precision also lowers its timer slack (prctl PR_SET_TIMERSLACK): lib
+ * does not change the process's settings.
  */
 int tide_pace_wait(int64_t due_us);
 /* Count a record that was due at due_us and went out at now_us. */

@@ -146,6 +146,32 @@ START_TEST(test_pace_wait_sleeps_until_due)
 }
 END_TEST
 
+/* Waits short (slept whole) and long (slept, then spun) never end before
+ * the due time, whatever part of the wait the clock was spun for. */
+START_TEST(test_pace_wait_never_early)
+{
+	static const int64_t waits[] = {
+		1, 50, TIDE_PACE_SPIN_US - 1, TIDE_PACE_SPIN_US,
+		TIDE_PACE_SPIN_MIN_US - 1, TIDE_PACE_SPIN_MIN_US,
+		TIDE_PACE_SPIN_MIN_US + 1, 2000,
+	};
+	int64_t due, t1;
+	size_t i;
+
+	for (i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+		due = tide_mono_us() + waits[i];
+		ck_assert_int_eq(tide_pace_wait(due), 0);
+		t1 = tide_mono_us();
+		ck_assert_msg(t1 >= due, "wait of %lld us ended %lld us early",
+		    (long long)waits[i], (long long)(due - t1));
+		ck_assert(t1 - due < 500000);
+	}
+	/* Not before the epoch of the clock either. */
+	ck_assert_int_eq(tide_pace_wait(0), 0);
+	ck_assert_int_eq(tide_pace_wait(-5), 0);
+}
+END_TEST
+
 Suite *
 suite_pace(void)
 {
@@ -161,6 +187,7 @@ suite_pace(void)
 	tcase_add_test(tc, test_pace_lateness_quantiles);
 	tcase_add_test(tc, test_pace_quantile_relative_error_is_small);
 	tcase_add_test(tc, test_pace_wait_sleeps_until_due);
+	tcase_add_test(tc, test_pace_wait_never_early);
 	suite_add_tcase(s, tc);
 	return s;
 }
