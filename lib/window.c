@@ -1296,13 +1296,61 @@ early_tick(struct tide_win *w)
  * panes are merged into its block in w->acc, list by list (so in start
  * order), walking the lists rather than the keys.
  */
+/*
+ * Whether merging one block into an empty one gives a block that emits
+ * the same bytes: then a hop window holding a single pane of its key
+ * (most windows when keys are sparse) is emitted from that pane, as
+ * tumble does, without a merge.  Sums qualify: the merged block's s + c
+ * is the pane's s + c rounded once.  Sketches need not.
+ */
+static int
+single_pane_ok(const struct tide_aggspec *s)
+{
+	int i;
+
+	for (i = 0; i < s->naggs; i++)
+		switch (s->aggs[i].op) {
+		case TIDE_AGG_COUNT:
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG:
+		case TIDE_AGG_MIN:
+		case TIDE_AGG_MAX:
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST:
+			break;
+		default:
+			return 0;
+		}
+	return 1;
+}
+
+/* A hop fire entry whose idx is a pane's state, not a block of w->acc. */
+#define FIRE_PANE 1
+
+/* A block of w->acc for a key's window, initialised. */
+static uint32_t
+acc_new(struct tide_win *w, size_t sz)
+{
+	uint32_t a;
+
+	if (w->nacc == w->capacc) {
+		w->capacc = w->capacc ? 2 * w->capacc : 256;
+		w->acc = tide_xreallocarray(w->acc, w->capacc, sz ? sz : 1);
+	}
+	a = (uint32_t)w->nacc++;
+	tide_agg_init(w->c.spec, w->acc + (size_t)a * sz);
+	return a;
+}
+
 static int
 fire_end(struct tide_win *w, uint32_t i, int64_t e)
 {
 	size_t sz = w->c.spec->size, j;
 	int hop = w->pane != w->c.size, r = 0;
+	int single = hop && single_pane_ok(w->c.spec);
 
 	w->nfire = 0;
+	w->nacc = 0;
 	for (; i < w->npanes && w->panes[i].start < e; i++) {
 		const struct wpane *p = &w->panes[i];
 
@@ -1321,18 +1369,26 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 				continue;
 			}
 			if (k->last_fired != e) {
+				/* The key's first pane in this window. */
 				k->last_fired = e;
 				k->fslot = (uint32_t)w->nfire;
-				if (w->nfire == w->capacc) {
-					w->capacc = w->capacc ? 2 * w->capacc : 256;
-					w->acc = tide_xreallocarray(w->acc,
-					    w->capacc, sz ? sz : 1);
+				if (single) {
+					fire_add(w, FIRE_PANE, e, kid, idx);
+					continue;
 				}
-				tide_agg_init(w->c.spec, w->acc + w->nfire * sz);
-				fire_add(w, 0, e, kid, k->fslot);
+				fire_add(w, 0, e, kid, acc_new(w, sz));
+			} else if (w->fire[k->fslot].start == FIRE_PANE) {
+				/* A second pane: merge from here on. */
+				struct wfire *f = &w->fire[k->fslot];
+				uint32_t a = acc_new(w, sz);
+
+				tide_agg_merge(w->c.spec, w->acc + (size_t)a * sz,
+				    blob(w, f->idx));
+				f->start = 0;
+				f->idx = a;
 			}
-			tide_agg_merge(w->c.spec, w->acc + (size_t)k->fslot * sz,
-			    blob(w, idx));
+			tide_agg_merge(w->c.spec, w->acc +
+			    (size_t)w->fire[k->fslot].idx * sz, blob(w, idx));
 		}
 	}
 	fire_sort_keys(w);
@@ -1342,24 +1398,27 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 		struct tide_win_out o;
 
 		if (j + AHEAD < w->nfire) {
-			__builtin_prefetch(&w->keys[w->fire[j + AHEAD].kid]);
-			__builtin_prefetch(hop ? w->acc + (size_t)w->fire[j +
-			    AHEAD].idx * sz : blob(w, w->fire[j + AHEAD].idx));
+			const struct wfire *g = &w->fire[j + AHEAD];
+
+			__builtin_prefetch(&w->keys[g->kid]);
+			__builtin_prefetch(hop && g->start != FIRE_PANE ?
+			    w->acc + (size_t)g->idx * sz : blob(w, g->idx));
 		}
 		o.start = sat_sub(e, w->c.size);
 		o.end = e;
 		o.key = kbytes(k);
 		o.klen = k->len;
-		o.state = hop ? w->acc + (size_t)f->idx * sz : blob(w, f->idx);
+		o.state = hop && f->start != FIRE_PANE ?
+		    w->acc + (size_t)f->idx * sz : blob(w, f->idx);
 		o.update = 0;
 		o.provisional = 0;
 		w->fired++;
 		if ((r = w->emit(w->ctx, &o)) < 0)
 			break;
 	}
-	if (hop)
-		for (j = 0; j < w->nfire; j++)
-			tide_agg_clear(w->c.spec, w->acc + j * sz);
+	for (j = 0; j < w->nacc; j++)
+		tide_agg_clear(w->c.spec, w->acc + j * sz);
+	w->nacc = 0;
 	return r;
 }
 

@@ -136,6 +136,7 @@ struct tide_win {
 	size_t nfire, capfire, capfire2;
 	char *acc;		/* hop: one aggregate block per key firing */
 	size_t capacc;
+	size_t nacc;		/* hop: blocks of acc in use while firing */
 	uint32_t *dirty;	/* early/every: keys (tumble, hop) or states
 				 * (session) changed since their last result */
 	size_t ndirty, capdirty;
