@@ -2,8 +2,9 @@
 # End to end: the fraud-feature pipeline of examples/ on tide-mock.
 #  1. make demo --check: live features equal the features rebuilt by
 #     replaying the same range of the log (as-of join), record for record.
-#  2. Scale-out: three copies of the pipeline in one consumer group over a
-#     6-partition topic give the same features as one copy alone.
+#  2. Scale-out: unkeyed input repartitioned by account through Kafka
+#     (tide-sink --key), then three copies of the pipeline in one consumer
+#     group over the 6-partition topic give the features of one copy alone.
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless jq
 
@@ -16,7 +17,7 @@ t_stdout <<'EOF'
 live equals replay: 3000 features, record for record
 EOF
 
-mock_start -t tx:6 -t feat3:6 -t feat1:6
+mock_start -t raw:1 -t tx:6 -t feat3:6 -t feat1:6
 C=$T_DIR/customers.csv
 tide-gen customers --accounts 200 --versions 3 --version-gap 10s \
 	--start 2026-10-31T23:59:55Z --format csv >"$C"
@@ -51,15 +52,24 @@ done
 t_ok "three members share six partitions" stable
 [ -n "${T_VERBOSE:-}" ] && tail -n 3 "$T_DIR"/m?.err
 
+# The input arrives unkeyed (one partition, as from a source that knows
+# nothing of accounts); a first stage repartitions it by account through
+# Kafka, as Kafka Streams does, so each member sees all of its keys.
 tide-gen transactions --accounts 200 --count 3000 --seed 11 |
-	tide-sink -b "$BROKERS" -t tx --key account --timestamp ts
+	tide-sink -b "$BROKERS" -t raw --timestamp ts
+tide-source -b "$BROKERS" -t raw -G "e2e-rep-$$" |
+	tide-sink -b "$BROKERS" -t tx --key account --timestamp ts &
+rep=$!
 i=0
 until [ "$(timeout 20 tide-source -b "$BROKERS" -t feat3 -e | wc -l)" -ge 3000 ] || [ $i -ge 120 ]; do
 	i=$((i + 1))
 	sleep 0.25
 done
 pkill -TERM -f "tide-source .*-G e2e-three-$$"
-wait $pid1 $pid2 $pid3
+pkill -TERM -f "tide-source .*-G e2e-rep-$$"
+wait $pid1 $pid2 $pid3 $rep
+t_ok "repartitioned: every partition of tx holds whole accounts" sh -c \
+	"timeout 20 tide-source -b '$BROKERS' -t tx -e -J | jq -r '\"\\(.value.account) \\(.partition)\"' | sort -u | awk '{ n[\$1]++ } END { for (a in n) if (n[a] > 1) exit 1 }'"
 
 # One member alone, another group, from the beginning of the same topic.
 fraud-features.sh live "$BROKERS" tx feat1 "$C" "e2e-one-$$" 2>"$T_DIR/one.err" &
