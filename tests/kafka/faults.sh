@@ -1,0 +1,391 @@
+#!/bin/sh
+# The fault matrix on tide-mock: tide-source (plain and -G), tide-sink,
+# tide-join with a Kafka table and tide-replay, each under (a) the broker
+# down for a few seconds and back up, (b) 200 ms of added latency and
+# (c) injected request errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT,
+# a dropped connection, a permanent MSG_SIZE_TOO_LARGE).  What is checked is
+# the data, not just the status: every record exactly once (counted and
+# compared with what was produced), ranges full and in order, a table that
+# keeps following.  Then the bounded waits (brokers gone at start: status 69
+# and a message, for every program) and SIGTERM in the middle of a stream
+# for tide-source -G and tide-sink.  Every command runs under timeout(1).
+. "$(dirname "$0")/../lib.sh"
+
+# One broker: "broker 1 down" is a whole-cluster outage.
+mock_start -t f.src:2 -t f.grp:2 -t f.gerr:2 -t f.snk.down:2 -t f.snk.rtt:2 \
+    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1
+
+# Reconnect and retry quickly, so outages cost seconds, not tens of them.
+FAST="-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
+# A consumer group that can be re-joined quickly on the mock.
+G="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
+
+# Records are {"i":N}.  gen A B writes N = A..B.
+gen() {
+	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++) printf "{\"i\":%d}\n", i }'
+}
+# The same, paced: 200 records every 0.1 s, so a stream is still flowing
+# when a fault or a signal comes.
+gen_slow() {
+	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++) {
+		printf "{\"i\":%d}\n", i
+		if (i % 200 == 0) { fflush(); system("sleep 0.1") } } }'
+}
+produce() { timeout 20 tide-sink -b "$BROKERS" -t "$1" $FAST; }
+
+# exactly N FILE...: the files together hold {"i":1} .. {"i":N}, each once,
+# and nothing else.
+exactly() {
+	_want=$1
+	shift
+	cat "$@" | sed 's/^{"i":\([0-9]*\)}$/\1/' | sort -n >"$T_DIR/.ids"
+	gen 1 "$_want" | sed 's/^{"i":\([0-9]*\)}$/\1/' | cmp -s - "$T_DIR/.ids" && return 0
+	echo "want 1..$_want once each; got $(wc -l <"$T_DIR/.ids") lines," \
+	    "$(uniq -d "$T_DIR/.ids" | wc -l) repeated (from $(uniq -d "$T_DIR/.ids" | head -1) to $(uniq -d "$T_DIR/.ids" | tail -1)), first lines: $(head -3 "$T_DIR/.ids" | tr '\n' ' ')"
+	return 1
+}
+# in_order N FILE: FILE is {"i":1} .. {"i":N} in that order.
+in_order() { gen 1 "$1" | cmp -s - "$2"; }
+# bg_done STATUS NAME ERRFILE: a command run in the background ended with
+# STATUS and its stderr in ERRFILE; t_status, t_stderr_* apply to it.
+bg_done() { T_RC=$1 T_NAME=$2; cp "$3" "$T_ERR"; }
+# count FILE: its number of lines.
+count() { wc -l <"$1" | tr -d ' '; }
+
+# --- tide-source, no group ------------------------------------------------
+# (a) The broker goes down while the consumer is waiting for more, and comes
+# back; what is produced afterwards is read, and nothing twice.
+
+gen 1 2000 | produce f.src
+timeout 40 tide-source -b "$BROKERS" -t f.src -c 4000 $FAST \
+    >"$T_DIR/src.out" 2>"$T_DIR/src.err" &
+pid=$!
+sleep 1
+mock_cmd "broker 1 down"
+sleep 2
+mock_cmd "broker 1 up"
+gen 2001 4000 | produce f.src
+wait $pid
+bg_done $? "source: broker down and up" $T_DIR/src.err
+t_status 0
+t_ok "source: broker down and up: 4000 records, each once" exactly 4000 "$T_DIR/src.out"
+
+# (b) 200 ms a response.
+mock_cmd "broker 1 rtt 200"
+t_run "source: rtt 200ms, -e" timeout 30 tide-source -b "$BROKERS" -t f.src -e
+t_status 0
+t_ok "source: rtt 200ms: 4000 records, each once" exactly 4000 "$T_OUT"
+mock_cmd "broker 1 rtt 0"
+
+# (c) Fetch answered with retriable errors.
+mock_cmd "error Fetch NOT_LEADER_FOR_PARTITION 5"
+mock_cmd "error Fetch REQUEST_TIMED_OUT 3"
+mock_cmd "error Fetch _TRANSPORT 1"
+t_run "source: Fetch errors, -e" timeout 30 tide-source -b "$BROKERS" -t f.src -e $FAST
+t_status 0
+t_ok "source: Fetch errors: 4000 records, each once" exactly 4000 "$T_OUT"
+mock_cmd "clear Fetch"
+
+# --- tide-source -G ---------------------------------------------------------
+# (a) The same outage, as a group member: it resumes at its own position.
+
+gen 1 2000 | produce f.grp
+timeout 40 tide-source -b "$BROKERS" -t f.grp -G f-grp-a $G -c 4000 $FAST \
+    >"$T_DIR/grp.out" 2>"$T_DIR/grp.err" &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(count "$T_DIR/grp.out")" -lt 2000 ]; do sleep 0.1; i=$((i + 1)); done
+mock_cmd "broker 1 down"
+sleep 2
+mock_cmd "broker 1 up"
+gen 2001 4000 | produce f.grp
+wait $pid
+bg_done $? "source -G: broker down and up" $T_DIR/grp.err
+t_status 0
+t_ok "source -G: broker down and up: 4000 records, each once" exactly 4000 "$T_DIR/grp.out"
+# What it committed at exit: the group has nothing left to read.
+t_run "source -G: after the outage, the group's offsets are at the end" \
+    timeout 30 tide-source -b "$BROKERS" -t f.grp -G f-grp-a $G -e
+t_status 0
+t_stdout </dev/null
+
+# (b) + (c) Latency and errors on the group's requests together, a new group.
+gen 1 3000 | produce f.gerr
+mock_cmd "broker 1 rtt 200"
+mock_cmd "error Fetch NOT_LEADER_FOR_PARTITION 3"
+mock_cmd "error Fetch REQUEST_TIMED_OUT 2"
+mock_cmd "error OffsetCommit REQUEST_TIMED_OUT 2"
+mock_cmd "error Heartbeat REQUEST_TIMED_OUT 1"
+t_run "source -G: rtt 200ms and Fetch/OffsetCommit errors" \
+    timeout 40 tide-source -b "$BROKERS" -t f.gerr -G f-grp-b $G -e $FAST
+t_status 0
+t_ok "source -G: rtt and errors: 3000 records, each once" exactly 3000 "$T_OUT"
+mock_cmd "broker 1 rtt 0"
+mock_cmd "clear Fetch"
+mock_cmd "clear OffsetCommit"
+mock_cmd "clear Heartbeat"
+
+# --- tide-sink: every record exactly once (idempotent), or dead-lettered -----
+# (a) The broker down in the middle of a stream, for 2 s.
+
+gen 1 3000 >"$T_DIR/snk.in"
+(
+	head -n 1000 "$T_DIR/snk.in"
+	sleep 0.3
+	mock_cmd "broker 1 down"
+	sed -n '1001,2000p' "$T_DIR/snk.in"
+	sleep 2
+	mock_cmd "broker 1 up"
+	sed -n '2001,3000p' "$T_DIR/snk.in"
+) | timeout 40 tide-sink -b "$BROKERS" -t f.snk.down $FAST --dead-letter "$T_DIR/snk.dl" \
+    >"$T_DIR/snk.out" 2>"$T_DIR/snk.err"
+bg_done $? "sink: broker down and up" $T_DIR/snk.err
+t_status 0
+t_stderr_empty
+t_run "sink: broker down and up: read back" timeout 30 tide-source -b "$BROKERS" -t f.snk.down -e
+t_ok "sink: broker down and up: 3000 records, each once" exactly 3000 "$T_OUT"
+
+# (b) 200 ms a response.
+mock_cmd "broker 1 rtt 200"
+T_IN=$T_DIR/snk.in
+t_run "sink: rtt 200ms" timeout 30 tide-sink -b "$BROKERS" -t f.snk.rtt --dead-letter "$T_DIR/rtt.dl"
+t_status 0
+t_stderr_empty
+mock_cmd "broker 1 rtt 0"
+T_IN=/dev/null
+t_run "sink: rtt 200ms: read back" timeout 30 tide-source -b "$BROKERS" -t f.snk.rtt -e
+t_ok "sink: rtt 200ms: 3000 records, each once" exactly 3000 "$T_OUT"
+
+# (c) Produce answered with retriable errors and a dropped connection: the
+# idempotent producer retries without writing a record twice.
+mock_cmd "error Produce NOT_LEADER_FOR_PARTITION 5"
+mock_cmd "error Produce REQUEST_TIMED_OUT 3"
+mock_cmd "error Produce _TRANSPORT 2"
+T_IN=$T_DIR/snk.in
+t_run "sink: Produce errors" timeout 30 tide-sink -b "$BROKERS" -t f.snk.err $FAST --dead-letter "$T_DIR/err.dl" --stats
+t_status 0
+t_stderr_has "tide-sink: in 3000, bad 0, sent 3000, delivered 3000, failed 0, pending 0,"
+t_ok "sink: Produce errors: no dead letters" test ! -s "$T_DIR/err.dl"
+mock_cmd "clear Produce"
+T_IN=/dev/null
+t_run "sink: Produce errors: read back" timeout 30 tide-source -b "$BROKERS" -t f.snk.err -e
+t_ok "sink: Produce errors: 3000 records, each once" exactly 3000 "$T_OUT"
+# The same through kcat, an independent reader: tells a duplicate in the
+# topic from one made by the reader.
+if command -v kcat >/dev/null 2>&1; then
+	timeout 20 kcat -C -b "$BROKERS" -t f.snk.err -e -q -f '%s\n' >"$T_DIR/err.kcat"
+	t_ok "sink: Produce errors: kcat reads 3000 records, each once" exactly 3000 "$T_DIR/err.kcat"
+fi
+
+# A permanent error fails its requests' records: they are dead-lettered,
+# the rest delivered, exit 75.  Delivered + dead-lettered = what was read.
+mock_cmd "error Produce MSG_SIZE_TOO_LARGE 2"
+T_IN=$T_DIR/snk.in
+t_run "sink: MSG_SIZE_TOO_LARGE" timeout 30 tide-sink -b "$BROKERS" -t f.snk.big --dead-letter "$T_DIR/big.dl"
+t_status 75
+t_stderr_has "records not delivered, kept in $T_DIR/big.dl"
+t_stderr_has "not delivered to 'f.snk.big': Broker: Message size too large"
+mock_cmd "clear Produce"
+T_IN=/dev/null
+timeout 30 tide-source -b "$BROKERS" -t f.snk.big -e >"$T_DIR/big.got"
+jq -r .raw "$T_DIR/big.dl" >"$T_DIR/big.dead"
+t_ok "sink: MSG_SIZE_TOO_LARGE: some records dead-lettered" test -s "$T_DIR/big.dead"
+t_ok "sink: MSG_SIZE_TOO_LARGE: delivered + dead-lettered = 3000, each once" \
+    exactly 3000 "$T_DIR/big.got" "$T_DIR/big.dead"
+t_ok "sink: MSG_SIZE_TOO_LARGE: every dead letter says why" \
+    sh -c "jq -r .error '$T_DIR/big.dl' | sort -u | grep -qx 'Broker: Message size too large'"
+
+# --- tide-join -T kafka:TOPIC ------------------------------------------------
+# (c) Fetch errors while the table loads: the stream still waits for all of it.
+
+printf '%s\n' 'a:{"v":1}' 'b:{"v":10}' | timeout 20 kcat -P -b "$BROKERS" -t f.tbl -K:
+mock_cmd "error Fetch NOT_LEADER_FOR_PARTITION 3"
+mock_cmd "error Fetch REQUEST_TIMED_OUT 2"
+printf '%s\n' '{"k":"b"}' '{"k":"a"}' '{"k":"c"}' >"$T_DIR/j.in"
+T_IN=$T_DIR/j.in
+t_run "join: Fetch errors while loading" timeout 30 \
+    tide-join -b "$BROKERS" -T kafka:f.tbl --on k --left --select v $FAST
+t_status 0
+t_stdout <<'EOF'
+{"k":"b","v":10}
+{"k":"a","v":1}
+{"k":"c","v":null}
+EOF
+mock_cmd "clear Fetch"
+T_IN=/dev/null
+
+# (a) + (b) The broker goes away under a running join: records still go
+# through with the table as it was; once the broker is back (slow, at 200
+# ms), an update to the table is seen.
+mkfifo "$T_DIR/j.fifo"
+timeout 60 tide-join -b "$BROKERS" -T kafka:f.tbl --on k --left --select v $FAST \
+    <"$T_DIR/j.fifo" >"$T_DIR/j.out" 2>"$T_DIR/j.err" &
+pid=$!
+exec 8>"$T_DIR/j.fifo"
+# send LINE WANT: send a record until the output's last line is WANT.
+send_until() {
+	_i=0
+	while [ $_i -lt 40 ]; do
+		printf '%s\n' "$1" >&8
+		sleep 0.2
+		[ "$(tail -n 1 "$T_DIR/j.out")" = "$2" ] && return 0
+		_i=$((_i + 1))
+	done
+	return 1
+}
+t_ok "join: running, table loaded" send_until '{"k":"a"}' '{"k":"a","v":1}'
+mock_cmd "broker 1 down"
+sleep 2
+t_ok "join: broker down: records still joined with the table as it was" \
+    send_until '{"k":"b"}' '{"k":"b","v":10}'
+mock_cmd "broker 1 up"
+mock_cmd "broker 1 rtt 200"
+printf '%s\n' 'a:{"v":2}' 'c:{"v":30}' | timeout 20 kcat -P -b "$BROKERS" -t f.tbl -K:
+t_ok "join: broker back: the table follows the topic again" \
+    send_until '{"k":"c"}' '{"k":"c","v":30}'
+t_ok "join: broker back: the update of a is seen" send_until '{"k":"a"}' '{"k":"a","v":2}'
+exec 8>&-
+wait $pid
+bg_done $? "join: end of stream after the outage" $T_DIR/j.err
+t_status 0
+mock_cmd "broker 1 rtt 0"
+
+# --- tide-replay ---------------------------------------------------------------
+# 10000 records, 1 ms apart.  Small fetches and a small local queue, so the
+# replay has to go back to the broker while it is down.
+
+awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "{\"i\":%d,\"ts\":%d}\n", i, 1700000000000 + i }' |
+    timeout 20 tide-sink -b "$BROKERS" -t f.rp --timestamp ts
+awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "{\"i\":%d,\"ts\":%d}\n", i, 1700000000000 + i }' >"$T_DIR/rp.want"
+SMALL="-X queued.min.messages=100 -X queued.max.messages.kbytes=16 -X fetch.max.bytes=4096 -X message.max.bytes=2048 -X max.partition.fetch.bytes=2048"
+
+# (a) At 5000 records/s the replay takes 2 s; the broker is away from 0.3 s
+# to 3.3 s, so it ends after the outage, with the whole range, in order.
+timeout 40 tide-replay -b "$BROKERS" -t f.rp --rate 5000/s $SMALL $FAST \
+    >"$T_DIR/rp.out" 2>"$T_DIR/rp.err" &
+pid=$!
+sleep 0.3
+mock_cmd "broker 1 down"
+sleep 3
+t_ok "replay: stalled while the broker is down (not finished early)" kill -0 $pid
+mock_cmd "broker 1 up"
+wait $pid
+bg_done $? "replay: broker down and up" $T_DIR/rp.err
+t_status 0
+t_ok "replay: broker down and up: the full range, in order" cmp "$T_DIR/rp.want" "$T_DIR/rp.out"
+
+# (b) 200 ms a response.
+mock_cmd "broker 1 rtt 200"
+t_run "replay: rtt 200ms" timeout 30 tide-replay -b "$BROKERS" -t f.rp --speed max $SMALL
+t_status 0
+t_stdout_file "$T_DIR/rp.want"
+mock_cmd "broker 1 rtt 0"
+
+# (c) Errors on Fetch and ListOffsets.
+mock_cmd "error Fetch NOT_LEADER_FOR_PARTITION 5"
+mock_cmd "error Fetch REQUEST_TIMED_OUT 3"
+mock_cmd "error ListOffsets REQUEST_TIMED_OUT 2"
+t_run "replay: Fetch and ListOffsets errors" timeout 30 tide-replay -b "$BROKERS" -t f.rp --speed max $SMALL $FAST
+t_status 0
+t_stdout_file "$T_DIR/rp.want"
+mock_cmd "clear Fetch"
+mock_cmd "clear ListOffsets"
+
+# --- no hang: the brokers gone at start ------------------------------------
+# Every program gives up within its timeout, with status 69 and a message.
+
+mock_cmd "broker 1 down"
+sleep 0.2
+unreach() {
+	_s=$(date +%s%N)
+	timeout 10 "$@" </dev/null >/dev/null 2>"$T_DIR/unreach.err"
+	_rc=$?
+	_ms=$((($(date +%s%N) - _s) / 1000000))
+	[ $_rc = 69 ] && [ $_ms -lt 4000 ] && [ -s "$T_DIR/unreach.err" ] && return 0
+	echo "status $_rc after ${_ms}ms: $(cat "$T_DIR/unreach.err")"
+	return 1
+}
+t_ok "down at start: tide-source -e exits 69" \
+    unreach tide-source -b "$BROKERS" -t f.src -e --metadata-timeout 1s
+t_ok "down at start: tide-source -G exits 69" \
+    unreach tide-source -b "$BROKERS" -t f.src -G f-grp-down --metadata-timeout 1s
+t_ok "down at start: tide-sink exits 69" \
+    unreach tide-sink -b "$BROKERS" -t f.src --connect-timeout 1s
+t_ok "down at start: tide-join -T kafka: exits 69" \
+    unreach tide-join -b "$BROKERS" -T kafka:f.tbl --on k --metadata-timeout 1s
+t_ok "down at start: tide-replay exits 69" \
+    unreach tide-replay -b "$BROKERS" -t f.rp --metadata-timeout 1s
+t_run "down at start: tide-source's message" timeout 10 tide-source -b "$BROKERS" -t f.src -e --metadata-timeout 500ms
+t_stderr_has "tide-source: cannot reach brokers within 500ms"
+mock_cmd "broker 1 up"
+
+# Known gap (issue 8, "every wait has a timeout and a message"): a broker
+# that goes away for good after start leaves tide-source -e and tide-replay
+# waiting silently forever.  Run with TIDE_KNOWN_FAILURES=1.
+if [ -n "${TIDE_KNOWN_FAILURES:-}" ]; then
+	timeout 20 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s $SMALL $FAST \
+	    >/dev/null 2>"$T_DIR/gone.err" &
+	pid=$!
+	sleep 1
+	mock_cmd "broker 1 down"
+	wait $pid
+	bg_done $? "known failure: replay with the broker gone for good" $T_DIR/gone.err
+	t_ok "$T_NAME: ends (not killed by timeout)" test $T_RC != 124
+	t_ok "$T_NAME: says why" test -s "$T_DIR/gone.err"
+	mock_cmd "broker 1 up"
+else
+	echo "skip - $T_SCRIPT: known failure: tide-source -e / tide-replay wait silently forever when the broker goes away for good after start (TIDE_KNOWN_FAILURES=1 runs it)"
+fi
+
+# --- SIGTERM in the middle of a stream ----------------------------------------
+# tide-source -G commits what it wrote: a restart in the same group reads the
+# rest, and the two outputs hold every record exactly once.
+
+timeout 40 tide-source -b "$BROKERS" -t f.gsig -G f-grp-sig $G --idle-timeout 20s \
+    >"$T_DIR/sig1.out" 2>"$T_DIR/sig1.err" &
+pid=$!
+gen_slow 1 10000 | timeout 40 tide-sink -b "$BROKERS" -t f.gsig &
+ppid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(count "$T_DIR/sig1.out")" -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+kill -TERM $pid
+wait $pid
+bg_done $? "source -G: SIGTERM mid-stream" $T_DIR/sig1.err
+t_status 0
+t_stderr_empty
+wait $ppid
+n1=$(count "$T_DIR/sig1.out")
+t_ok "source -G: SIGTERM came mid-stream (got $n1 of 10000)" test "$n1" -gt 0 -a "$n1" -lt 10000
+t_run "source -G: restart in the same group" \
+    timeout 30 tide-source -b "$BROKERS" -t f.gsig -G f-grp-sig $G -e
+t_status 0
+cp "$T_OUT" "$T_DIR/sig2.out"
+t_ok "source -G: SIGTERM and restart: 10000 records, each once" \
+    exactly 10000 "$T_DIR/sig1.out" "$T_DIR/sig2.out"
+
+# tide-sink -t delivers everything it has read, and exits 0, even with its
+# last records in flight (200 ms a response).
+mkfifo "$T_DIR/ssig.fifo"
+timeout 40 tide-sink -b "$BROKERS" -t f.ssig --stats <"$T_DIR/ssig.fifo" \
+    >"$T_DIR/ssig.out" 2>"$T_DIR/ssig.err" &
+pid=$!
+gen_slow 1 10000 >"$T_DIR/ssig.fifo" 2>/dev/null &
+gpid=$!
+sleep 1
+mock_cmd "broker 1 rtt 200"
+kill -TERM $pid
+wait $pid
+bg_done $? "sink: SIGTERM mid-stream" $T_DIR/ssig.err
+t_status 0
+wait $gpid
+mock_cmd "broker 1 rtt 0"
+t_run "sink: SIGTERM mid-stream: read back" timeout 30 tide-source -b "$BROKERS" -t f.ssig -e
+cp "$T_OUT" "$T_DIR/ssig.got"
+n=$(count "$T_DIR/ssig.got")
+t_ok "sink: SIGTERM came mid-stream (delivered $n of 10000)" test "$n" -gt 0 -a "$n" -lt 10000
+t_ok "sink: SIGTERM: the topic holds the first $n records, in order" in_order "$n" "$T_DIR/ssig.got"
+bg_done 0 "sink: SIGTERM mid-stream" "$T_DIR/ssig.err"
+t_stderr_has "tide-sink: in $n, bad 0, sent $n, delivered $n, failed 0, pending 0,"
+
+t_done
