@@ -430,6 +430,7 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	k->last_fired = INT64_MIN;
 	k->expire = INT64_MIN;
 	k->dirty = 0;
+	k->dlo = k->dhi = 0;	/* saved by --state in every mode */
 	k->ov = NULL;
 	k->used = 1;
 	k->idle = 0;
