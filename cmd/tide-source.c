@@ -592,10 +592,14 @@ discover(void)
 					if (mt->partitions[j].id == o.plist[k])
 						break;
 				if (j == mt->partition_cnt) {
-					rd_kafka_metadata_destroy(md);
-					tide_die(TIDE_EX_UNAVAILABLE,
-					    "topic '%s' has no partition %" PRId32,
+					char msg[512];
+
+					/* The name is in md: format first. */
+					snprintf(msg, sizeof(msg), "topic '%s' "
+					    "has no partition %" PRId32,
 					    mt->topic, o.plist[k]);
+					rd_kafka_metadata_destroy(md);
+					tide_die(TIDE_EX_UNAVAILABLE, "%s", msg);
 				}
 			}
 		}
