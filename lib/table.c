@@ -15,8 +15,10 @@
 
 /*
  * Arena entry: varint klen, key bytes, varint nver, then (timed tables)
- * nver int64 times in ascending order, then nver value blocks, each a
- * varint (length << 1 | gone) and the block.  "gone" marks a deletion
+ * nver int64 times in ascending order, then nver value blocks in
+ * descending time order (the latest first: most lookups want it, and so
+ * find it right after the times), each a varint (length << 1 | gone) and
+ * the block.  "gone" marks a deletion
  * version of a live timed table (a Kafka tombstone): a lookup that lands
  * on it misses.  Staged rows of timed tables: varint klen, key, int64 time,
  * varint blen, block.
@@ -777,7 +779,7 @@ finish_timed(struct tide_table *t)
 			memcpy(t->arena + t->alen, &v[i].time, sizeof(v[i].time));
 			t->alen += sizeof(v[i].time);
 		}
-		for (i = 0; i < nver; i++) {
+		for (i = nver; i-- > 0;) {
 			t->alen += varint_put((unsigned char *)t->arena + t->alen,
 			    v[i].blen << 1);
 			memcpy(t->arena + t->alen, v[i].blk, v[i].blen);
@@ -822,6 +824,18 @@ tide_table_finish(struct tide_table *t)
 	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
 	t->finished = 1;
 	return 0;
+}
+
+/* Skip k value blocks. */
+static const unsigned char *
+skip_blocks(const unsigned char *p, size_t k)
+{
+	while (k--) {
+		size_t l = varint_get(&p) >> 1;
+
+		p += l;
+	}
+	return p;
 }
 
 /* Bytes of the arena entry at e. */
@@ -964,12 +978,13 @@ live_put(struct tide_table *t, const char *key, size_t klen, int64_t ts,
 			    (nver - k) * sizeof(int64_t));
 		t->alen += (nver - k) * sizeof(int64_t);
 	}
-	/* Blocks before pos, the new one, the rest (less a replaced one). */
+	/* Blocks are latest first: those after pos (less a replaced one),
+	 * the new one, the replaced one skipped, those before pos. */
+	k = pos + replace;
 	p = blocks;
-	for (k = 0; k < pos; k++) {
+	if (nver > k) {
 		e = p;
-		l = varint_get(&p) >> 1;
-		p += l;
+		p = skip_blocks(p, nver - k);
 		memcpy(t->arena + t->alen, e, (size_t)(p - e));
 		t->alen += (size_t)(p - e);
 	}
@@ -977,17 +992,11 @@ live_put(struct tide_table *t, const char *key, size_t klen, int64_t ts,
 	    blen << 1 | (gone != 0));
 	memcpy(t->arena + t->alen, blk, blen);
 	t->alen += blen;
-	if (replace) {
-		l = varint_get(&p) >> 1;
-		p += l;
-		k++;
-	}
-	if (nver > k) {
+	if (replace)
+		p = skip_blocks(p, 1);
+	if (pos > 0) {
 		e = p;
-		for (; k < nver; k++) {
-			l = varint_get(&p) >> 1;
-			p += l;
-		}
+		p = skip_blocks(p, pos);
 		memcpy(t->arena + t->alen, e, (size_t)(p - e));
 		t->alen += (size_t)(p - e);
 	}
@@ -1035,18 +1044,6 @@ tide_table_delete(struct tide_table *t, const char *key, size_t klen,
 {
 	t->rows++;
 	return live_put(t, key, klen, ts, "", 0, 1);
-}
-
-/* Skip k value blocks. */
-static const unsigned char *
-skip_blocks(const unsigned char *p, size_t k)
-{
-	while (k--) {
-		size_t l = varint_get(&p) >> 1;
-
-		p += l;
-	}
-	return p;
 }
 
 enum tide_table_miss
@@ -1127,7 +1124,7 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
 	if (tol >= 0 && (tm > ts ? (uint64_t)tm - (uint64_t)ts :
 	    (uint64_t)ts - (uint64_t)tm) > (uint64_t)tol)
 		return TIDE_TABLE_BEYOND_TOLERANCE;
-	e = skip_blocks(e, pick);
+	e = skip_blocks(e, nver - 1 - pick);
 	l = varint_get(&e);
 	if (l & 1)
 		return TIDE_TABLE_NO_MATCH;	/* deleted at that time */
