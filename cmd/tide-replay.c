@@ -25,10 +25,11 @@
  *
  * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to each
  * due time, the last 100 us spun), with the timer slack lowered to 1 ns.
- * A paced record is flushed as soon as it is written, unless it is more
- * than CATCHUP_US behind schedule: then it is part of a backlog, flushed
- * before the next wait.  Output is also flushed before any blocking wait
- * for Kafka; at --speed max it goes through the large buffer.
+ * A paced record that was waited for is flushed as soon as it is written;
+ * records already due when reached (behind schedule, or due together) are
+ * flushed together before the next wait.  Output is also flushed before
+ * any blocking wait for Kafka; at --speed max it goes through the large
+ * buffer.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -67,7 +68,6 @@
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define READAHEAD	4096	/* messages buffered per partition */
 #define RESUME_AT	(READAHEAD / 4)
-#define CATCHUP_US	1000	/* later than this, a paced record is backlog */
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -1093,7 +1093,7 @@ replay_once(void)
 {
 	struct src *top;
 	int64_t due, now;
-	int r;
+	int r, waited;
 
 	tide_merge_init(&s.merge);
 	r = s.rk ? kafka_open() : files_open();
@@ -1116,7 +1116,8 @@ replay_once(void)
 			s.stopping = 1;
 			break;
 		}
-		if (due > now) {
+		waited = due > now;
+		if (waited) {
 			flush_out();
 			while (tide_pace_wait(due) == TIDE_EINTR)
 				if (stop_sig)
@@ -1136,16 +1137,14 @@ replay_once(void)
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		s.nout++;
 		if (tide_pace_paced(&s.pace)) {
-			/* A record on schedule goes out now, and its lateness
-			 * is counted as written.  Records behind schedule are
-			 * a backlog: they go out together, at the flush before
-			 * the next wait. */
-			now = tide_mono_us();
-			if (now - due < CATCHUP_US) {
+			/* A record that was waited for goes out now, and its
+			 * lateness is counted as written.  One already due
+			 * when reached is part of a run of due records: they
+			 * go out together, at the flush before the next wait,
+			 * which comes as soon as they are written. */
+			if (waited)
 				flush_out();
-				now = tide_mono_us();
-			}
-			tide_pace_sent(&s.pace, due, now);
+			tide_pace_sent(&s.pace, due, tide_mono_us());
 		}
 		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
 			s.stopping = 1;
