@@ -781,9 +781,11 @@ main(int argc, char **argv)
 		tide_buf_init(&pr[i].key, TIDE_BUF_NOMAX);
 		tide_buf_init(&pr[i].part, TIDE_BUF_NOMAX);
 	}
+	/* Outside the loop: a write error leaves it for done: to release. */
+	struct tide_rin in = { .buf = NULL };
+
 	for (int fi = 0; fi < argc && !stop && status == TIDE_EX_OK; fi++) {
 		const char *src = argv[fi], *line;
-		struct tide_rin in;
 		size_t len;
 		int fd;
 
@@ -1001,6 +1003,7 @@ werr:
 	tide_warn("cannot write output: %s", tide_strerror(r));
 	status = TIDE_EX_IOERR;
 done:
+	tide_rin_release(&in);	/* set when a write error left the loop */
 	if (c.late_n)
 		tide_warn("%llu late record%s%s%s", (unsigned long long)c.late_n,
 		    c.late_n == 1 ? "" : "s",

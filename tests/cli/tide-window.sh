@@ -840,7 +840,8 @@ fi
 # A quiet stream is never held back: each record comes out while the
 # input stays open (no read-ahead or buffering waits for more input).
 for mode in "--over 60s" "--tumble 1s"; do
-	rm -f "$T_DIR/quiet.in" "$T_DIR/quiet.out"
+	rm -f "$T_DIR/quiet.in"
+	: >"$T_DIR/quiet.out"	# the child opens it only once the fifo has a writer
 	mkfifo "$T_DIR/quiet.in"
 	# shellcheck disable=SC2086
 	tide-window $mode -k a -a count <"$T_DIR/quiet.in" >"$T_DIR/quiet.out" &
