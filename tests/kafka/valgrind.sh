@@ -8,6 +8,11 @@
 # the same run without valgrind, so an error path cut short does not pass.
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless valgrind
+# make asan runs this suite too: valgrind cannot run AddressSanitizer builds.
+if ldd "$TIDE_BIN/tide-window" 2>/dev/null | grep -q libasan; then
+	echo "skip - $T_SCRIPT: AddressSanitizer build (make asan): valgrind cannot run it"
+	exit 0
+fi
 
 VG="timeout 60 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=99 --log-file=$T_DIR/vg.%p.log"
 
