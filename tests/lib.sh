@@ -117,7 +117,8 @@ mock_start() {
 	_i=0
 	while [ ! -s "$T_DIR/.bootstrap" ]; do
 		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 $T_MOCKPID 2>/dev/null; then
+		# Up to 30 s: an ASan build on a loaded machine starts slowly.
+		if [ $_i -gt 600 ] || ! kill -0 $T_MOCKPID 2>/dev/null; then
 			echo "tide-mock did not start: $(cat "$T_DIR/.mockerr")" >&2
 			exit 1
 		fi
