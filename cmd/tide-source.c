@@ -59,6 +59,7 @@ enum {
 	OPT_DRYRUN,
 	OPT_STATS,
 	OPT_MDTIMEOUT,
+	OPT_DOWNTIMEOUT,
 	OPT_FORMAT,
 	OPT_MAXREC,
 	OPT_STRICT,
@@ -82,6 +83,7 @@ static const struct tide_opt opts[] = {
 	{ 'G', "group", "group", "read as a member of consumer group (balanced)" },
 	{ 'J', "envelope", NULL, "write each message as the JSON envelope" },
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when brokers stay unreachable for duration after start (default 5m, with -e or --to the metadata timeout; 0 never)" },
 	{ OPT_DUMPCONF, "dump-config", NULL, "print the effective librdkafka settings and exit" },
 	{ OPT_FORMAT, "format", "format", "file input format: ndjson or csv (default by name)" },
 	{ OPT_MAXREC, "max-record", "size", "longest accepted file record (default 16M)" },
@@ -128,6 +130,7 @@ static struct {
 	long long count;
 	int64_t idle_ms;
 	int64_t md_timeout;
+	int64_t down_ms;	/* outage bound after start, 0 none, -1 default */
 	const char *group;
 	const char *format;
 	const char *dead;
@@ -150,6 +153,9 @@ static struct {
 	int64_t lastcommit;
 	char lasterr[512];
 	struct tide_progress pr;
+	char brokers[256];	/* bootstrap.servers, for messages */
+	int64_t down_since;	/* all brokers down since (ms), or -1 */
+	int64_t down_warned;	/* outage length last reported (ms) */
 	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
@@ -245,6 +251,8 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	(void)opaque;
 	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && s.down_since < 0)
+		s.down_since = tide_mono_us() / 1000;
 	if (rd_kafka_fatal_error(rk, NULL, 0))
 		pwarn("fatal: %s", reason);
 	else
@@ -456,6 +464,73 @@ emit(rd_kafka_message_t *m)
 		r = tide_buf_addc(&s.ob, '\n');
 }
 
+/* A broker has answered: whatever outage there was is over. */
+static void
+outage_over(void)
+{
+	char d[32];
+
+	if (s.down_since < 0)
+		return;
+	if (s.down_warned > 0) {
+		tide_dur_fmt(d, (tide_mono_us() / 1000 - s.down_since) /
+		    1000 * 1000);
+		pwarn("brokers %s reachable again after %s", s.brokers, d);
+	}
+	s.down_since = -1;
+	s.down_warned = 0;
+}
+
+/*
+ * All brokers unreachable after start.  librdkafka retries for ever and
+ * says so once (_ALL_BROKERS_DOWN), so the wait is bounded here, as the
+ * wait for brokers at start is, by --down-timeout: by default a read that
+ * ends (-e, --to) gives up after --metadata-timeout, as at start; a live
+ * read rides out a broker restart for 5 minutes, saying every
+ * --metadata-timeout that it is still trying.  Giving up flushes what was written (nothing can be
+ * committed) and exits 69.  The outage is over when a metadata request is
+ * answered: a quiet topic brings no message to say so.  Returns 1 while it
+ * lasts (the probe took the place of the wait for messages).
+ */
+static int
+outage(void)
+{
+	const struct rd_kafka_metadata *md;
+	int64_t len, bound;
+	char d[32], b[32];
+
+	if (s.down_since < 0)
+		return 0;
+	if (rd_kafka_metadata(s.rk, 0, NULL, &md, POLL_MS) == 0) {
+		rd_kafka_metadata_destroy(md);
+		outage_over();
+		return 0;
+	}
+	len = tide_mono_us() / 1000 - s.down_since;
+	bound = o.down_ms;
+	tide_dur_fmt(d, len >= 1000 ? len / 1000 * 1000 : len);
+	if (bound > 0 && len >= bound) {
+		check_write(tide_wout_flush(&s.out));
+		if (o.stats)
+			print_stats();
+		tide_progress_clear(&s.pr);
+		tide_dur_fmt(b, bound);
+		tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
+		    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
+		    s.brokers, d, b, s.nout,
+		    o.exit_eof || o.have_to ? ", before the end of the range" :
+		    "", s.lasterr[0] ? ": " : "", s.lasterr);
+	}
+	if (len >= s.down_warned + o.md_timeout) {
+		s.down_warned = len;
+		if (bound > 0)
+			tide_dur_fmt(b, bound);
+		pwarn("brokers %s unreachable for %s, still trying (giving "
+		    "up after %s)", s.brokers, d, bound > 0 ? b : "never");
+	}
+	return 1;
+}
+
 /* One message or event from the queue. */
 static void
 handle(rd_kafka_message_t *m)
@@ -463,6 +538,8 @@ handle(rd_kafka_message_t *m)
 	const char *topic;
 	struct part *p;
 
+	if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		outage_over();
 	if (m->err) {
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			if (m->rkt == NULL)
@@ -522,6 +599,7 @@ make_conf(void)
 	};
 	struct tide_kconf_err err;
 	rd_kafka_conf_t *conf;
+	size_t n;
 
 	/* assign() needs a group id even when no group is joined; nothing
 	 * is committed without -G. */
@@ -529,6 +607,10 @@ make_conf(void)
 	    "tide-source");
 	if ((conf = tide_kconf_build(&o.kc, defaults, &err)) == NULL)
 		tide_usage_error("%s", err.msg);
+	n = sizeof(s.brokers);
+	if (rd_kafka_conf_get(conf, "bootstrap.servers", s.brokers, &n) !=
+	    RD_KAFKA_CONF_OK)
+		snprintf(s.brokers, sizeof(s.brokers), "(none)");
 	rd_kafka_conf_set_log_cb(conf, log_cb);
 	rd_kafka_conf_set_error_cb(conf, error_cb);
 	if (o.group)
@@ -763,6 +845,8 @@ consume(void)
 				if (lastrec + o.idle_ms - now < wait)
 					wait = (int)(lastrec + o.idle_ms - now);
 			}
+			if (outage())
+				wait = 0;	/* the probe has waited */
 			/* Wait for one message, not a batch: a batch call with
 			 * a timeout holds what has arrived until the batch is
 			 * full or the timeout passes, which would add up to
@@ -889,7 +973,10 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 	if (row->err) {
 		s.nbad++;
 		tide_progress_clear(&s.pr);
-		if ((r = tide_bad_record(f->bad, f->name, row->line, "", 0, "%s",
+		/* The row's own bytes; none when it was longer than
+		 * --max-record, as for an NDJSON line. */
+		if ((r = tide_bad_record(f->bad, f->name, row->line,
+		    row->raw ? row->raw : "", row->rawlen, "%s",
 		    row->reason)) != 0) {
 			f->rc = r;
 			return TIDE_EINTR;
@@ -1150,6 +1237,8 @@ main(int argc, char **argv)
 	o.count = -1;
 	o.idle_ms = -1;
 	o.md_timeout = 10000;
+	o.down_ms = -1;
+	s.down_since = -1;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
@@ -1211,6 +1300,9 @@ main(int argc, char **argv)
 				tide_usage_error("--metadata-timeout: out of "
 				    "range: '%s' (1ms to 1h)", arg);
 			break;
+		case OPT_DOWNTIMEOUT:
+			o.down_ms = tide_arg_dur_ms("--down-timeout", arg);
+			break;
 		case OPT_DUMPCONF:
 			o.dumpconf = 1;
 			break;
@@ -1250,6 +1342,10 @@ main(int argc, char **argv)
 		}
 	}
 	nfiles = argc - tide_opt_index();
+	/* A read that ends waits for lost brokers as long as for brokers at
+	 * start; a live read rides out a restart. */
+	if (o.down_ms < 0)
+		o.down_ms = o.exit_eof || o.have_to ? o.md_timeout : 300000;
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 

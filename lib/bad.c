@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bad.h"
 #include "base64.h"
@@ -16,13 +19,34 @@
 int
 tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
 {
+	int fd, e;
+
 	memset(bad, 0, sizeof(*bad));
 	bad->strict = strict;
 	if (deadpath) {
 		if (strcmp(deadpath, "-") == 0)
 			bad->dead = stderr;
-		else if ((bad->dead = fopen(deadpath, "a")) == NULL)
-			return TIDE_EIO;
+		else {
+			/* O_EXCL first, to know whether the file is ours to
+			 * remove if it stays empty. */
+			fd = open(deadpath, O_WRONLY | O_APPEND | O_CREAT |
+			    O_EXCL | O_CLOEXEC, 0666);
+			if (fd >= 0)
+				bad->created = 1;
+			else if (errno == EEXIST)
+				fd = open(deadpath, O_WRONLY | O_APPEND |
+				    O_CREAT | O_CLOEXEC, 0666);
+			if (fd < 0)
+				return TIDE_EIO;
+			if ((bad->dead = fdopen(fd, "a")) == NULL) {
+				e = errno;
+				close(fd);
+				if (bad->created)
+					unlink(deadpath);
+				errno = e;
+				return TIDE_EIO;
+			}
+		}
 		bad->deadpath = tide_xstrdup(deadpath);
 	}
 	return 0;
@@ -83,6 +107,7 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 int
 tide_bad_finish(struct tide_bad *bad)
 {
+	struct stat st;
 	int r = 0, e = 0;
 
 	/*
@@ -101,6 +126,10 @@ tide_bad_finish(struct tide_bad *bad)
 		    (unsigned long long)bad->count, bad->count == 1 ? "" : "s",
 		    bad->deadpath && r == 0 ? ", kept in " : "",
 		    bad->deadpath && r == 0 ? bad->deadpath : "");
+	/* Nothing was kept: a file created for nothing goes again. */
+	if (bad->dead && bad->dead != stderr && bad->created && r == 0 &&
+	    fstat(fileno(bad->dead), &st) == 0 && st.st_size == 0)
+		unlink(bad->deadpath);
 	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0 &&
 	    r == 0) {
 		e = errno ? errno : EIO;

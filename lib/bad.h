@@ -10,6 +10,16 @@
  *   {"source":"-","line":12,"error":"not valid JSON: ...","raw":"..."}
  * with "raw_b64" instead of "raw" when the line is not valid UTF-8, so a
  * dead-letter file is itself NDJSON and loses nothing.
+ *
+ * The file exists only when something is in it: tide_bad_init() opens it
+ * (creating it if need be, so an unwritable path fails at start, before
+ * any input is read), and tide_bad_finish() removes it again when it
+ * created it and it is still empty.  A file that was already there is
+ * appended to and never removed.  So `[ -e dead ]` and `[ -s dead ]` both
+ * mean "some record was bad" after a normal exit (not after kill -9 or an
+ * exit through tide_die(), which leave an empty file in place).  Programs
+ * may write their own lines to the FILE (tide-sink's undelivered records);
+ * such a file is not empty, and stays.
  */
 #ifndef TIDE_BAD_H
 #define TIDE_BAD_H
@@ -24,6 +34,7 @@ struct tide_bad {
 	int strict;
 	FILE *dead;		/* dead-letter file, or NULL */
 	char *deadpath;
+	int created;		/* tide_bad_init() created the file */
 	uint64_t count;
 	unsigned shown;
 };
@@ -40,8 +51,9 @@ int tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath);
 int tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-/* Print the summary line if any record was bad; close the file.  Returns 0
- * or TIDE_EX_IOERR if the dead-letter file failed to flush. */
+/* Print the summary line if any record was bad; close the file, and remove
+ * it if it was created empty and is still empty.  Returns 0 or
+ * TIDE_EX_IOERR if the dead-letter file failed to flush. */
 int tide_bad_finish(struct tide_bad *bad);
 
 #endif

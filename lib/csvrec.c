@@ -63,6 +63,7 @@ tide_csv_init(struct tide_csv *c, unsigned flags, size_t max,
 	tide_buf_init(&c->rec, c->max);
 	tide_buf_init(&c->names, TIDE_BUF_NOMAX);
 	tide_buf_init(&c->keys, TIDE_BUF_NOMAX);
+	tide_buf_init(&c->raw, c->max);
 	c->line = 1;
 	c->between = 1;
 }
@@ -78,6 +79,7 @@ tide_csv_release(struct tide_csv *c)
 	tide_buf_release(&c->rec);
 	tide_buf_release(&c->names);
 	tide_buf_release(&c->keys);
+	tide_buf_release(&c->raw);
 	free(c->name_off);
 	free(c->key_off);
 	free(c->val);
@@ -157,6 +159,57 @@ row_fail(struct tide_csv *c, int err, const char *reason)
 	}
 }
 
+/* Keep s[0..n) of a row that spans chunks; past max it has no raw bytes. */
+static void
+raw_keep(struct tide_csv *c, const char *s, size_t n)
+{
+	if (c->rawlost || n == 0)
+		return;
+	if (tide_buf_add(&c->raw, s, n) < 0)
+		c->rawlost = 1;
+}
+
+/* A row starts at s, in the chunk being fed. */
+static void
+raw_start(struct tide_csv *c, const char *s)
+{
+	tide_buf_reset(&c->raw);
+	c->rawlost = 0;
+	c->rowstart = s;
+}
+
+/* The current row's bytes up to c->segend, less its line break: in the
+ * chunk when it started there, else what was kept and the chunk so far. */
+static void
+raw_get(struct tide_csv *c, const char **p, size_t *n)
+{
+	const char *s;
+	size_t len;
+
+	if (c->rowstart != NULL) {
+		s = c->rowstart;
+		len = (size_t)(c->segend - s);
+	} else {
+		if (c->chunk != NULL)
+			raw_keep(c, c->chunk, (size_t)(c->segend - c->chunk));
+		s = c->raw.data ? c->raw.data : "";
+		len = c->raw.len;
+	}
+	/* A row ends at a LF or a CR outside quotes, so a CR before a final
+	 * LF is a CRLF (only a broken row's skipped line ends that way). */
+	if (len > 0 && s[len - 1] == '\n')
+		len--;
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	if (c->rawlost || len > c->max) {
+		*p = NULL;
+		*n = 0;
+	} else {
+		*p = s;
+		*n = len;
+	}
+}
+
 /* Hand the current row to the callback, good or bad. */
 static void
 row_emit(struct tide_csv *c)
@@ -167,6 +220,7 @@ row_emit(struct tide_csv *c)
 	memset(&row, 0, sizeof(row));
 	row.line = c->rowline;
 	row.nfield = c->nfield;
+	raw_get(c, &row.raw, &row.rawlen);
 	if (c->rowerr == 0 && c->nfield != c->nhdr)
 		row_fail(c, TIDE_EINVAL, "wrong number of fields");
 	if (c->rowerr == 0 && (r = tide_buf_addc(&c->rec, '}')) < 0)
@@ -185,6 +239,7 @@ row_emit(struct tide_csv *c)
 	}
 	if ((r = c->fn(c->ctx, &row)) < 0)
 		fatal(c, r, "stopped by the caller");
+	c->pending = 0;
 	row_reset(c);
 }
 
@@ -358,7 +413,8 @@ parser_reset(struct tide_csv *c)
 }
 
 /* A broken row: report it (a broken header is fatal) and drop the rest of
- * its line. */
+ * its line.  Unless the line has ended, the row is reported at its end, so
+ * that its raw bytes are the whole line. */
 static void
 row_broken(struct tide_csv *c, int err, const char *reason, int at_eol)
 {
@@ -370,8 +426,10 @@ row_broken(struct tide_csv *c, int err, const char *reason, int at_eol)
 		return;
 	}
 	row_fail(c, err, reason);
-	row_emit(c);
-	c->skipline = !at_eol;
+	if (at_eol)
+		row_emit(c);
+	else
+		c->skipline = c->pending = 1;
 }
 
 static int
@@ -423,13 +481,20 @@ feed(struct tide_csv *c, const char *s, size_t n)
 	size_t len, lim, done, i;
 	int eol, at_check;
 
+	c->chunk = s;
 	while (n > 0 && !c->err) {
 		if (c->skipline) {
 			if ((nl = memchr(s, '\n', n)) == NULL) {
 				c->off += n;
-				return 0;
+				s += n;
+				n = 0;
+				break;
 			}
 			len = (size_t)(nl - s) + 1;
+			if (c->pending) {
+				c->segend = s + len;
+				row_emit(c);
+			}
 			s += len;
 			n -= len;
 			c->off += len;
@@ -447,9 +512,11 @@ feed(struct tide_csv *c, const char *s, size_t n)
 				break;
 			}
 		at_check = eol || len == lim;
+		c->segend = s + len;
 		if (c->between && has_content(s, len)) {
 			c->rowline = c->line;
 			c->between = 0;
+			raw_start(c, s);
 			if (eol && memchr(s, '"', len) == NULL) {
 				plain_row(c, s, len - 1);
 				if (c->err)
@@ -486,6 +553,15 @@ feed(struct tide_csv *c, const char *s, size_t n)
 		n -= len;
 		c->off += len;
 	}
+	/* A row still open keeps its bytes so far: the chunk is the
+	 * caller's, gone after this call. */
+	if (!c->err && (!c->between || c->pending)) {
+		if (c->rowstart != NULL)
+			raw_keep(c, c->rowstart, (size_t)(s - c->rowstart));
+		else
+			raw_keep(c, c->chunk, (size_t)(s - c->chunk));
+	}
+	c->rowstart = c->chunk = c->segend = NULL;
 	return c->err;
 }
 
@@ -528,8 +604,12 @@ tide_csv_finish(struct tide_csv *c)
 		if (r < 0)
 			return r;
 	}
-	if (c->skipline)
-		return 0;
+	if (c->skipline) {
+		if (c->pending)
+			row_emit(c);	/* from what was kept */
+		c->skipline = 0;
+		return c->err;
+	}
 	if (csv_fini(c->p, on_field, on_row, c) != 0) {
 		fatal(c, TIDE_EFORMAT, "unterminated quoted field");
 		parser_reset(c);

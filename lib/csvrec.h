@@ -35,7 +35,16 @@
  * than max: TIDE_ETOOBIG), a quoted field still open at the end of input
  * (TIDE_EFORMAT), or the callback's own negative return.
  *
- * Memory stays bounded by about twice max whatever the input.
+ * Raw bytes.  Each row, good or bad, comes with its own bytes as they
+ * stand in the input (row.raw), without the line break that ends it, so a
+ * bad row can be kept byte for byte (a dead letter).  They point into the
+ * caller's chunk when the row lies in one chunk, and are copied into a
+ * reused buffer only when it spans chunks: no allocation per row.  A bad
+ * row broken by its quoting runs to the end of the line where it broke
+ * (the rest of that line is skipped).  A row longer than max has no raw
+ * bytes (NULL, 0), as a record over max has none.
+ *
+ * Memory stays bounded by about three times max whatever the input.
  */
 #ifndef TIDE_CSVREC_H
 #define TIDE_CSVREC_H
@@ -63,6 +72,11 @@ struct tide_csv_row {
 	 * them, in header order), so a reader wanting fields by column need
 	 * not look them up in rec again.  Valid only during the call. */
 	const struct tide_json_val *val;
+	/* Good or bad: the row's bytes in the input, without its final
+	 * line break (and without a BOM); NULL when longer than max.  Valid
+	 * only during the call. */
+	const char *raw;
+	size_t rawlen;
 };
 
 /*
@@ -105,6 +119,14 @@ struct tide_csv {
 	int between;		/* no row in progress */
 	int skipline;		/* discarding up to the next "\n" */
 	int bom;		/* BOM bytes matched; 3 or -1 when settled */
+	/* The current row's raw bytes: from rowstart in the chunk being
+	 * fed, or (rowstart NULL) in raw and on from chunk. */
+	struct tide_buf raw;
+	const char *chunk;	/* the bytes being fed, while feed() runs */
+	const char *rowstart;	/* where the row started in them, or NULL */
+	const char *segend;	/* end of the slice being parsed */
+	int rawlost;		/* the row is longer than max */
+	int pending;		/* a broken row waits for the end of its line */
 };
 
 /* Set up a reader.  max is the longest field and the longest record (0

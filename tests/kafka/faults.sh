@@ -13,7 +13,7 @@
 
 # One broker: "broker 1 down" is a whole-cluster outage.
 mock_start -t f.src:2 -t f.grp:2 -t f.gerr:2 -t f.snk.down:2 -t f.snk.rtt:2 \
-    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1
+    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1 -t f.gone:1 -t f.jsig:1 -t f.rsig:1
 
 # Reconnect and retry quickly, so outages cost seconds, not tens of them.
 FAST="-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
@@ -323,9 +323,88 @@ t_run "down at start: tide-source's message" timeout 10 tide-source -b "$BROKERS
 t_stderr_has "tide-source: cannot reach brokers within 500ms"
 mock_cmd "broker 1 up"
 
-# Known gap (issue 8, "every wait has a timeout and a message"): a broker
-# that goes away for good after start leaves tide-source -e and tide-replay
-# waiting silently forever.  Run with TIDE_KNOWN_FAILURES=1.
+# --- no hang: the brokers gone for good after start ---------------------------
+# librdkafka retries for ever; tide-source bounds the wait with
+# --down-timeout (by default --metadata-timeout for a read that ends, 5m for
+# a live one), says every --metadata-timeout that it is still trying, and
+# gives up with status 69 having flushed what it had read.  One partition,
+# so what was read is a prefix, in order.
+gen 1 10000 | produce f.gone
+# gone_run NAME LINES OUTFILE ERRFILE CMD...: run CMD, take the broker
+# away for good once it has written LINES lines; t_status and t_stderr_*
+# then apply to it, T_MS is how long it ran from then.
+gone_run() {
+	_n=$1 _l=$2 _o=$3 _e=$4
+	shift 4
+	timeout 40 "$@" >"$_o" 2>"$_e" &
+	_p=$!
+	_i=0
+	while [ $_i -lt 200 ] && [ "$(count "$_o")" -lt "$_l" ]; do sleep 0.1; _i=$((_i + 1)); done
+	_s=$(date +%s%N)
+	mock_cmd "broker 1 down"
+	wait $_p
+	_rc=$?
+	T_MS=$((($(date +%s%N) - _s) / 1000000))
+	bg_done $_rc "$_n" "$_e"
+	mock_cmd "broker 1 up"
+}
+# prefix FILE: FILE holds {"i":1} .. {"i":N} in order, 0 < N < 10000.
+prefix() {
+	_n=$(count "$1")
+	[ "$_n" -gt 0 ] && [ "$_n" -lt 10000 ] && in_order "$_n" "$1" && return 0
+	echo "got $_n lines, first: $(head -1 "$1"), last: $(tail -1 "$1")"
+	return 1
+}
+
+# -e, slowed down (100 ms a response, small fetches), so the broker goes
+# while there is still a range to read: exit 69 after --metadata-timeout.
+mock_cmd "broker 1 rtt 100"
+gone_run "source -e: broker gone for good" 1 "$T_DIR/gone1.out" "$T_DIR/gone1.err"     tide-source -b "$BROKERS" -t f.gone -e --metadata-timeout 2s $SMALL $FAST
+mock_cmd "broker 1 rtt 0"
+t_status 69
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 2s (--down-timeout 2s): giving up after $(count "$T_DIR/gone1.out") records, before the end of the range: "
+t_ok "source -e: broker gone: gives up after 2 s, not later (${T_MS}ms)" test "$T_MS" -ge 2000 -a "$T_MS" -lt 8000
+t_ok "source -e: broker gone: what it read is flushed, a prefix in order" prefix "$T_DIR/gone1.out"
+
+# A live read (no -e) says it is still trying, and gives up after
+# --down-timeout.
+gone_run "source: live, broker gone for good" 10000 "$T_DIR/gone2.out" "$T_DIR/gone2.err"     tide-source -b "$BROKERS" -t f.gone -c 20000 --metadata-timeout 1s --down-timeout 3s $FAST
+t_status 69
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 1s, still trying (giving up after 3s)"
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 2s, still trying (giving up after 3s)"
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 3s (--down-timeout 3s): giving up after 10000 records: "
+t_ok "source: live, broker gone: gives up after 3 s, not later (${T_MS}ms)" test "$T_MS" -ge 3000 -a "$T_MS" -lt 9000
+t_ok "source: live, broker gone: everything read before is written" in_order 10000 "$T_DIR/gone2.out"
+
+# The same as a group member (-G).
+gone_run "source -G: live, broker gone for good" 10000 "$T_DIR/gone3.out" "$T_DIR/gone3.err"     tide-source -b "$BROKERS" -t f.gone -G f-grp-gone $G --metadata-timeout 1s --down-timeout 2s $FAST
+t_status 69
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 1s, still trying (giving up after 2s)"
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 2s (--down-timeout 2s): giving up after 10000 records: "
+t_ok "source -G: live, broker gone: everything read before is written" in_order 10000 "$T_DIR/gone3.out"
+
+# A live read rides out an outage shorter than --down-timeout: it says so
+# while it lasts, and when it is over, and reads on.
+timeout 30 tide-source -b "$BROKERS" -t f.gone -c 10005 --metadata-timeout 1s $FAST \
+    >"$T_DIR/gone4.out" 2>"$T_DIR/gone4.err" &
+pid=$!
+i=0
+while [ $i -lt 200 ] && [ "$(count "$T_DIR/gone4.out")" -lt 10000 ]; do sleep 0.1; i=$((i + 1)); done
+mock_cmd "broker 1 down"
+sleep 3.5
+mock_cmd "broker 1 up"
+gen 10001 10005 | produce f.gone
+wait $pid
+bg_done $? "source: live, broker down 3.5 s and up" "$T_DIR/gone4.err"
+t_status 0
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 1s, still trying (giving up after 5m)"
+t_stderr_has "tide-source: brokers $BROKERS unreachable for 2s, still trying (giving up after 5m)"
+t_stderr_has "tide-source: brokers $BROKERS reachable again after "
+t_ok "source: live, broker down and up: all 10005 records, in order" in_order 10005 "$T_DIR/gone4.out"
+
+# tide-replay with the broker gone for good is hreplay's (cmd/tide-replay.c,
+# checked in tests/kafka/replay.sh once fixed); until then it stays here as
+# a known failure.  Run with TIDE_KNOWN_FAILURES=1.
 if [ -n "${TIDE_KNOWN_FAILURES:-}" ]; then
 	timeout 20 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s $SMALL $FAST \
 	    >/dev/null 2>"$T_DIR/gone.err" &
@@ -338,7 +417,7 @@ if [ -n "${TIDE_KNOWN_FAILURES:-}" ]; then
 	t_ok "$T_NAME: says why" test -s "$T_DIR/gone.err"
 	mock_cmd "broker 1 up"
 else
-	echo "skip - $T_SCRIPT: known failure: tide-source -e / tide-replay wait silently forever when the broker goes away for good after start (TIDE_KNOWN_FAILURES=1 runs it)"
+	echo "skip - $T_SCRIPT: known failure: tide-replay waits silently forever when the broker goes away for good after start (TIDE_KNOWN_FAILURES=1 runs it)"
 fi
 
 # --- SIGTERM in the middle of a stream ----------------------------------------
@@ -391,5 +470,58 @@ t_ok "sink: SIGTERM came mid-stream (delivered $n of 10000)" test "$n" -gt 0 -a 
 t_ok "sink: SIGTERM: the topic holds the first $n records, in order" in_order "$n" "$T_DIR/ssig.got"
 bg_done 0 "sink: SIGTERM mid-stream" "$T_DIR/ssig.err"
 t_stderr_has "tide-sink: in $n, bad 0, sent $n, delivered $n, failed 0, pending 0,"
+
+
+# tide-join -T kafka:TOPIC: the stream stops where the signal finds it; what
+# was joined is written, and it is exactly the joined prefix of the input
+# (the oracle: awk over the same records and the table).
+printf '%s\n' 'a:{"v":1}' 'b:{"v":2}' 'c:{"v":3}' | timeout 20 kcat -P -b "$BROKERS" -t f.jsig -K:
+jgen() {
+	awk -v slow="$1" 'BEGIN { for (i = 1; i <= 10000; i++) {
+		printf "{\"k\":\"%s\",\"i\":%d}\n", substr("abcd", i % 4 + 1, 1), i
+		if (slow && i % 200 == 0) { fflush(); system("sleep 0.1") } } }'
+}
+# Inner join: d has no row; the others get their v.
+jgen 0 | awk -F'"' '$4 != "d" { v = index("abc", $4); sub(/}$/, ",\"v\":" v "}"); print }' >"$T_DIR/jsig.want"
+mkfifo "$T_DIR/jsig.fifo"
+: >"$T_DIR/jsig.out"
+timeout 40 tide-join -b "$BROKERS" -T kafka:f.jsig --on k --select v --stats <"$T_DIR/jsig.fifo" \
+    >"$T_DIR/jsig.out" 2>"$T_DIR/jsig.err" &
+pid=$!
+jgen 1 >"$T_DIR/jsig.fifo" 2>/dev/null &
+gpid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(count "$T_DIR/jsig.out")" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid
+bg_done $? "join -T kafka: SIGTERM mid-stream" $T_DIR/jsig.err
+t_status 0
+wait $gpid
+n=$(count "$T_DIR/jsig.out")
+t_ok "join -T kafka: SIGTERM came mid-stream (joined $n of 7500)" test "$n" -gt 0 -a "$n" -lt 7500
+t_ok "join -T kafka: SIGTERM: the output is the first $n joined records" \
+    sh -c "head -n $n '$T_DIR/jsig.want' | cmp -s - '$T_DIR/jsig.out'"
+# Every record it read is accounted for: the first "in" records of the
+# input hold exactly n with a row in the table.
+nin=$(sed -n 's/^tide-join: records in \([0-9]*\), out '"$n"', matched '"$n"', .*/\1/p' "$T_DIR/jsig.err")
+t_ok "join -T kafka: SIGTERM: --stats: read ${nin:-?}, wrote $n, all of them joined" \
+    test -n "$nin" -a "$(jgen 0 | head -n "${nin:-0}" | grep -vc '"k":"d"')" = "$n"
+
+# tide-replay from Kafka, paced: what it sent before the signal is written,
+# the range's first n records in order.
+timeout 40 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s $FAST \
+    >"$T_DIR/rsig.out" 2>"$T_DIR/rsig.err" &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(count "$T_DIR/rsig.out")" -lt 500 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid
+bg_done $? "replay: SIGTERM mid-stream" $T_DIR/rsig.err
+t_status 0
+t_stderr_empty
+n=$(count "$T_DIR/rsig.out")
+t_ok "replay: SIGTERM came mid-stream (sent $n of 10000)" test "$n" -gt 0 -a "$n" -lt 10000
+t_ok "replay: SIGTERM: the output is the range's first $n records" \
+    sh -c "head -n $n '$T_DIR/rp.want' | cmp -s - '$T_DIR/rsig.out'"
 
 t_done

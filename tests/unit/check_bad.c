@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bad.h"
@@ -69,6 +70,50 @@ START_TEST(test_bad_unwritable_dead_letter_path_fails_init)
 }
 END_TEST
 
+START_TEST(test_bad_dead_letter_file_exists_only_when_something_is_in_it)
+{
+	char dir[] = "/tmp/tide-bad.XXXXXX", path[64];
+	struct tide_bad bad;
+	struct stat st;
+
+	tide_prog_init(&test_prog);
+	tide_verbose = -1;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dead", dir);
+	/* No bad record: created at init (a bad path fails early), removed
+	 * at the end. */
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_int_eq(stat(path, &st), -1);
+	/* A bad record: the file stays. */
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(tide_bad_record(&bad, "-", 1, "x", 1, "not JSON"), 0);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_str_eq(slurp(path),
+	    "{\"source\":\"-\",\"line\":1,\"error\":\"not JSON\",\"raw\":\"x\"}\n");
+	/* A file that was there is appended to, and stays even if nothing
+	 * more was added -- also when it was empty. */
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	unlink(path);
+	/* What the program wrote itself through bad.dead (tide-sink's
+	 * undelivered records) keeps the file. */
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	fputs("{\"own\":1}\n", bad.dead);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_str_eq(slurp(path), "{\"own\":1}\n");
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_arg_int_accepts_in_range)
 {
 	tide_prog_init(&test_prog);
@@ -131,6 +176,8 @@ suite_bad(void)
 	tcase_add_test(tc, test_bad_dead_letter_keeps_raw_line_and_reason);
 	tcase_add_test(tc, test_bad_strict_asks_to_stop);
 	tcase_add_test(tc, test_bad_unwritable_dead_letter_path_fails_init);
+	tcase_add_test(tc,
+	    test_bad_dead_letter_file_exists_only_when_something_is_in_it);
 	tcase_add_test(tc, test_arg_int_accepts_in_range);
 	tcase_add_exit_test(tc, test_arg_int_rejects_garbage, TIDE_EX_USAGE);
 	tcase_add_exit_test(tc, test_arg_int_rejects_out_of_range, TIDE_EX_USAGE);

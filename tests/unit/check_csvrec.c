@@ -433,6 +433,129 @@ END_TEST
 
 Suite *suite_csvrec(void);
 
+/* ---- raw bytes ---------------------------------------------------------- */
+
+/* Every row as "LINE [RAW]" ("LINE ![RAW]" for a bad one, "LINE !-" for
+ * a bad one without raw bytes). */
+static int
+collect_raw(void *ctx, const struct tide_csv_row *row)
+{
+	struct tide_buf *out = ctx;
+
+	if (row->raw == NULL) {
+		ck_assert_uint_eq(row->rawlen, 0);
+		tide_buf_addf(out, "%llu %s-\n", (unsigned long long)row->line,
+		    row->err ? "!" : "");
+		return 0;
+	}
+	tide_buf_addf(out, "%llu %s[%.*s]\n", (unsigned long long)row->line,
+	    row->err ? "!" : "", (int)row->rawlen, row->raw);
+	return 0;
+}
+
+static char *
+raw_chunked(const char *in, size_t n, size_t max, size_t chunk)
+{
+	struct tide_csv c;
+	struct tide_buf out = TIDE_BUF_INIT;
+	size_t off = 0, k;
+	int r = 0;
+
+	tide_csv_init(&c, 0, max, collect_raw, &out);
+	while (off < n && r == 0) {
+		k = chunk == 0 || n - off < chunk ? n - off : chunk;
+		r = tide_csv_feed(&c, in + off, k);
+		off += k;
+	}
+	if (r == 0)
+		r = tide_csv_finish(&c);
+	tide_buf_addf(&out, "= %d", r);
+	tide_csv_release(&c);
+	return tide_buf_detach(&out, NULL);
+}
+
+/* The same raw bytes whether fed at once, byte by byte or 5 at a time. */
+#define EXPECT_RAW(in, max, want) do {					\
+	char *a_ = raw_chunked(in, sizeof(in) - 1, max, 0);		\
+	char *b_ = raw_chunked(in, sizeof(in) - 1, max, 1);		\
+	char *c_ = raw_chunked(in, sizeof(in) - 1, max, 5);		\
+	ck_assert_str_eq(a_, want);					\
+	ck_assert_str_eq(b_, want);					\
+	ck_assert_str_eq(c_, want);					\
+	free(a_);							\
+	free(b_);							\
+	free(c_);							\
+} while (0)
+
+START_TEST(test_csv_raw_is_each_rows_bytes_without_line_break)
+{
+	EXPECT_RAW("k,x\na,1\nb,2,3\n\"q,\"\"x\"\"\",2\r\nc\n\nd,\n", 0,
+	    "2 [a,1]\n3 ![b,2,3]\n4 [\"q,\"\"x\"\"\",2]\n5 ![c]\n7 [d,]\n= 0");
+}
+END_TEST
+
+START_TEST(test_csv_raw_of_a_multiline_row_keeps_its_inner_breaks)
+{
+	EXPECT_RAW("k,x\n\"a\nb\",1\n\"c\r\nd\",2,3\r\n", 0,
+	    "2 [\"a\nb\",1]\n4 ![\"c\r\nd\",2,3]\n= 0");
+}
+END_TEST
+
+START_TEST(test_csv_raw_of_bad_quoting_is_the_whole_line)
+{
+	EXPECT_RAW("k,x\na\"b,1\nc,2\n\"d\"e,3\r\nf,4\n", 0,
+	    "2 ![a\"b,1]\n3 [c,2]\n4 ![\"d\"e,3]\n5 [f,4]\n= 0");
+	/* At the end of input, without a final newline. */
+	EXPECT_RAW("k,x\na,1\nb\"x,2", 0, "2 [a,1]\n3 ![b\"x,2]\n= 0");
+}
+END_TEST
+
+START_TEST(test_csv_raw_last_row_cr_endings_and_bom)
+{
+	EXPECT_RAW("k,x\na,1\nb,2", 0, "2 [a,1]\n3 [b,2]\n= 0");
+	EXPECT_RAW("k,x\ra,1\rb,2,3\r", 0, "1 [a,1]\n1 ![b,2,3]\n= 0");
+	EXPECT_RAW("\xef\xbb\xbfk,x\na,1\n", 0, "2 [a,1]\n= 0");
+}
+END_TEST
+
+START_TEST(test_csv_raw_over_max_is_dropped_not_truncated)
+{
+	/* max 20: row 3's field is too long; row 4's record just fits;
+	 * row 5 has short fields but is itself longer than max; row 6 fits
+	 * but its record does not, so it is bad with its bytes kept. */
+	EXPECT_RAW("k,x\na,1\nb,1234567890123456789012\nc,123456\n"
+	    "d,1234567,1234567,12345\ne,12345678901234\n", 20,
+	    "2 [a,1]\n3 !-\n4 [c,123456]\n5 !-\n6 ![e,12345678901234]\n= 0");
+}
+END_TEST
+
+/* A row inside one fed chunk is not copied: raw points into the chunk. */
+static const char *zc_in;
+static size_t zc_n;
+
+static int
+zero_copy(void *ctx, const struct tide_csv_row *row)
+{
+	(void)ctx;
+	ck_assert_ptr_nonnull(row->raw);
+	ck_assert(row->raw >= zc_in && row->raw + row->rawlen <= zc_in + zc_n);
+	return 0;
+}
+
+START_TEST(test_csv_raw_points_into_the_callers_chunk)
+{
+	static const char in[] = "k,x\na,1\nb,2,3\n\"c\",3\nd\"e,4\n";
+	struct tide_csv c;
+
+	zc_in = in;
+	zc_n = sizeof(in) - 1;
+	tide_csv_init(&c, 0, 0, zero_copy, NULL);
+	ck_assert_int_eq(tide_csv_feed(&c, in, sizeof(in) - 1), 0);
+	ck_assert_int_eq(tide_csv_finish(&c), 0);
+	tide_csv_release(&c);
+}
+END_TEST
+
 Suite *
 suite_csvrec(void)
 {
@@ -463,6 +586,12 @@ suite_csvrec(void)
 	tcase_add_test(tc, test_csv_write_field_quotes_only_when_needed);
 	tcase_add_test(tc, test_csv_write_field_round_trips_through_reader);
 	tcase_add_test(tc, test_csv_write_field_respects_buffer_cap);
+	tcase_add_test(tc, test_csv_raw_is_each_rows_bytes_without_line_break);
+	tcase_add_test(tc, test_csv_raw_of_a_multiline_row_keeps_its_inner_breaks);
+	tcase_add_test(tc, test_csv_raw_of_bad_quoting_is_the_whole_line);
+	tcase_add_test(tc, test_csv_raw_last_row_cr_endings_and_bom);
+	tcase_add_test(tc, test_csv_raw_over_max_is_dropped_not_truncated);
+	tcase_add_test(tc, test_csv_raw_points_into_the_callers_chunk);
 	suite_add_tcase(s, tc);
 	return s;
 }
