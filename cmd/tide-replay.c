@@ -10,7 +10,12 @@
  * read-ahead, not by the range.  A record is emitted only when every
  * partition that is not finished has a buffered head (lib/merge.h), so
  * the order -- timestamp, then partition, then offset -- never depends on
- * fetch timing, and two replays of a range are byte-identical.
+ * fetch timing, and two replays of a range are byte-identical.  A
+ * partition at the end of its range (or with nothing in it) is finished
+ * and not waited for; one whose next record is late is waited for until
+ * it comes -- the wait returns when it does -- or until --metadata-timeout
+ * passes, when the brokers are taken as gone: exit 69 with a message, what
+ * was emitted flushed.
  *
  * Archives (tide-sink -o of -J envelopes, or plain NDJSON with --time) are
  * read twice: a first pass checks every line (bad ones are reported then,
@@ -23,13 +28,13 @@
  * leave the replay nothing): one source, in the order it comes, bad lines
  * reported as met, and a warning at the first record out of merge order.
  *
- * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to each
- * due time, the last 100 us spun), with the timer slack lowered to 1 ns.
- * A paced record that was waited for is flushed as soon as it is written;
- * records already due when reached (behind schedule, or due together) are
- * flushed together before the next wait.  Output is also flushed before
- * any blocking wait for Kafka; at --speed max it goes through the large
- * buffer.
+ * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to a
+ * measured wake-up margin before each due time, then a spin), with the
+ * timer slack lowered to 1 ns.  Records due together, or already due
+ * (behind schedule), are written as a run and flushed together before the
+ * next wait, before any blocking read (Kafka, or an archive on a pipe) and
+ * at PENDING records; a record's lateness is counted at that flush, when
+ * it has gone out.  At --speed max output goes through the large buffer.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -39,6 +44,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +72,7 @@
 
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
+#define PENDING		128	/* paced records written, not yet flushed */
 #define READAHEAD	4096	/* messages buffered per partition */
 #define RESUME_AT	(READAHEAD / 4)
 
@@ -97,7 +104,7 @@ static const struct tide_opt opts[] = {
 	{ 'p', "partitions", "list", "partitions to replay, e.g. 0,2,4-7 (default all)" },
 	{ OPT_FROM, "from", "time", "start at the first record at or after time" },
 	{ OPT_TO, "to", "time", "stop before the first record at or after time" },
-	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on brokers silent for duration, at start or mid-replay (default 10s)" },
 	{ OPT_TIME, "time", "field", "archives are plain NDJSON with event time in field" },
 	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
 	{ 'J', "envelope", NULL, "write each record as the JSON envelope" },
@@ -214,6 +221,10 @@ static struct {
 	int scanned;			/* first_ts, last_ts known up front */
 	int stopping;
 	char lasterr[512];
+	/* Due times of paced records written since the last flush: their
+	 * lateness is counted when the flush has put them out. */
+	int64_t pend[PENDING];
+	size_t npend;
 } s;
 
 static volatile sig_atomic_t stop_sig, stats_sig;
@@ -291,10 +302,35 @@ check_write(int r)
 	tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
 }
 
+/* Flush, and count the lateness of the paced records it put out: a
+ * record has gone out when it is written to stdout, not to the buffer. */
 static void
 flush_out(void)
 {
+	int64_t now;
+	size_t i;
+
 	check_write(tide_wout_flush(&s.out));
+	if (s.npend == 0)
+		return;
+	now = tide_mono_us();
+	for (i = 0; i < s.npend; i++)
+		tide_pace_sent(&s.pace, s.pend[i], now);
+	s.npend = 0;
+}
+
+/* Exit with status and a message, what was emitted flushed first. */
+__attribute__((noreturn, format(printf, 2, 3))) static void
+die_flushed(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	flush_out();
+	tide_progress_clear(&s.pr);
+	va_start(ap, fmt);
+	tide_vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
 }
 
 /* ---- Kafka ------------------------------------------------------------- */
@@ -384,10 +420,10 @@ route(rd_kafka_message_t *m)
 		} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
 		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
-			tide_die(TIDE_EX_UNAVAILABLE, "%s",
+			die_flushed(TIDE_EX_UNAVAILABLE, "%s",
 			    rd_kafka_message_errstr(m));
 		else if (rd_kafka_fatal_error(s.rk, NULL, 0))
-			tide_die(TIDE_EX_UNAVAILABLE, "fatal: %s",
+			die_flushed(TIDE_EX_UNAVAILABLE, "fatal: %s",
 			    rd_kafka_message_errstr(m));
 		else
 			tide_info("%s", rd_kafka_message_errstr(m));
@@ -433,20 +469,42 @@ pump(int wait_ms)
 			n = -1;
 	}
 	if (n < 0)
-		tide_die(TIDE_EX_FAIL, "consume: %s",
+		die_flushed(TIDE_EX_FAIL, "consume: %s",
 		    rd_kafka_err2str(rd_kafka_last_error()));
 	for (i = 0; i < n; i++)
 		route(msgs[i]);
 }
 
-/* Wait until p has a buffered head or is finished.  0, or -1 on a signal. */
+/*
+ * Wait until p has a buffered head or is finished.  0, or -1 on a signal.
+ * The range was there when it was resolved, so a partition that gives
+ * nothing for --metadata-timeout (the bound on reaching the brokers at
+ * start) means the brokers are gone: what was emitted is flushed and the
+ * replay ends with 69, naming what it waited for.  An outage shorter than
+ * that is ridden out.  The wait returns as soon as a message arrives, so
+ * a slow partition costs its fetch time, never a fixed poll interval.
+ */
 static int
 kafka_fill(struct src *p)
 {
+	int64_t t0, waited;
+
+	if (p->rlen || p->done)
+		return 0;
+	t0 = tide_mono_us();
 	while (p->rlen == 0 && !p->done) {
 		if (stop_sig)
 			return -1;
-		pump(POLL_MS);
+		waited = (tide_mono_us() - t0) / 1000;
+		if (waited >= o.md_timeout)
+			die_flushed(TIDE_EX_UNAVAILABLE, "topic '%s' partition "
+			    "%" PRId32 ": nothing from offset %" PRId64 " (of "
+			    "%" PRId64 "..%" PRId64 ") within %" PRId64 "ms, "
+			    "giving up: %s", o.topic, p->partition, p->next,
+			    p->start, p->end, waited, s.lasterr[0] ? s.lasterr :
+			    "no answer from the brokers");
+		pump(o.md_timeout - waited < POLL_MS ?
+		    (int)(o.md_timeout - waited) : POLL_MS);
 	}
 	return 0;
 }
@@ -615,7 +673,8 @@ kafka_open(void)
 			    p->partition)->offset = p->start;
 	}
 	if (tl->cnt && (e = rd_kafka_assign(s.rk, tl)) != 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", rd_kafka_err2str(e));
+		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s",
+		    rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(tl);
 	for (i = 0; i < s.nsrcs; i++) {
 		if (kafka_fill(&s.srcs[i]) < 0)
@@ -680,8 +739,8 @@ kafka_emit(struct src *p)
 		r = tide_env_encode(&s.ob, &e);
 	}
 	if (r < 0)
-		tide_die(TIDE_EX_FAIL, "partition %" PRId32 " offset %" PRId64
-		    ": %s", m->partition, m->offset, tide_strerror(r));
+		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
+		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
 
 /* ---- archives ---------------------------------------------------------- */
@@ -700,9 +759,10 @@ file_open(struct src *f)
 	memset(&f->z, 0, sizeof(f->z));
 	if ((r = tide_zr_open(&f->z, f->path)) < 0) {
 		if (r == TIDE_EIO)
-			tide_die(TIDE_EX_IOERR, "%s: %s", f->path,
+			die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
 			    strerror(f->z.errnum));
-		tide_die(TIDE_EX_DATAERR, "%s: %s", f->path, tide_strerror(r));
+		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->path,
+		    tide_strerror(r));
 	}
 	tide_rin_init_fn(&f->in, tide_zr_read, &f->z, o.maxrec);
 	tide_env_dec_init(&f->dec, o.maxrec);
@@ -766,9 +826,10 @@ file_next(struct src *f)
 		}
 		if (r < 0) {
 			if (r == TIDE_EIO)
-				tide_die(TIDE_EX_IOERR, "%s: %s", f->path,
-				    strerror(f->z.errnum ? f->z.errnum : errno));
-			tide_die(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
+				die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
+				    strerror(f->z.errnum ? f->z.errnum :
+				    errno));
+			die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
 			    f->path, f->in.lineno + 1, tide_strerror(r));
 		}
 		if (o.timefield == NULL) {
@@ -993,6 +1054,10 @@ file_advance(struct src *f)
 	struct tide_merge_key prev = f->key;
 	int r;
 
+	/* Paced records written are not held back while a slow input
+	 * (a pipe) is read: they go out before a read that may block. */
+	if (s.npend && !tide_rin_buffered(&f->in))
+		flush_out();
 	if ((r = file_next(f)) < 0)
 		return -1;
 	/* A one-pass input cannot be re-read per partition: its records
@@ -1081,7 +1146,7 @@ file_emit(struct src *f)
 		r = tide_env_encode(&s.ob, &e);
 	}
 	if (r < 0)
-		tide_die(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->path,
+		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->path,
 		    f->in.lineno, tide_strerror(r));
 }
 
@@ -1093,7 +1158,7 @@ replay_once(void)
 {
 	struct src *top;
 	int64_t due, now;
-	int r, waited;
+	int r;
 
 	tide_merge_init(&s.merge);
 	r = s.rk ? kafka_open() : files_open();
@@ -1116,10 +1181,9 @@ replay_once(void)
 			s.stopping = 1;
 			break;
 		}
-		waited = due > now;
-		if (waited) {
+		if (due > now) {
 			flush_out();
-			while (tide_pace_wait(due) == TIDE_EINTR)
+			while (tide_pace_wait(&s.pace, due) == TIDE_EINTR)
 				if (stop_sig)
 					break;
 			if (stop_sig) {
@@ -1137,14 +1201,14 @@ replay_once(void)
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		s.nout++;
 		if (tide_pace_paced(&s.pace)) {
-			/* A record that was waited for goes out now, and its
-			 * lateness is counted as written.  One already due
-			 * when reached is part of a run of due records: they
-			 * go out together, at the flush before the next wait,
-			 * which comes as soon as they are written. */
-			if (waited)
+			/* Records due together (or already due: behind
+			 * schedule) are written as a run and go out in one
+			 * flush, before the next wait or before anything
+			 * blocks; their lateness is counted then.  A run is
+			 * cut at PENDING records so it is never held long. */
+			s.pend[s.npend++] = due;
+			if (s.npend == PENDING)
 				flush_out();
-			tide_pace_sent(&s.pace, due, tide_mono_us());
 		}
 		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
 			s.stopping = 1;
@@ -1466,7 +1530,10 @@ main(int argc, char **argv)
 		print_stats();
 	if (s.rk) {
 		rd_kafka_queue_destroy(s.q);
-		rd_kafka_destroy(s.rk);
+		/* Nothing to commit and no group joined: no close handshake
+		 * with brokers that may be gone. */
+		rd_kafka_destroy_flags(s.rk,
+		    RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 	}
 	r = tide_bad_finish(&s.bad);
 	tide_wout_release(&s.out);

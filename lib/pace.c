@@ -69,32 +69,76 @@ sleep_until(int64_t us)
 	    EINTR ? TIDE_EINTR : 0;
 }
 
+int64_t
+tide_pace_margin(const struct tide_pace *p, int64_t left_us)
+{
+	double m;
+
+	/* The margin is capped at a quarter of the wait, so a replay spins
+	 * at most a quarter of a CPU: on a saturated machine a process that
+	 * spins more is scheduled later, and its waits get worse. */
+	m = p->nwake == 0 ? TIDE_PACE_MARGIN_INIT_US :
+	    ceil(p->wake_med + 4 * p->wake_dev);
+	if (m > (double)left_us / 4)
+		m = (double)left_us / 4;
+	if (m < TIDE_PACE_MARGIN_MIN_US)
+		return TIDE_PACE_MARGIN_MIN_US;
+	if (m > TIDE_PACE_MARGIN_MAX_US)
+		return TIDE_PACE_MARGIN_MAX_US;
+	return (int64_t)m;
+}
+
 /*
- * A sleep ends some tens of microseconds after the time asked for (the
- * timer's slack, then the scheduler's wake-up), more on a busy machine.  So
- * a wait long enough to afford it sleeps until TIDE_PACE_SPIN_US before
- * the due time and reads the clock until then: the record goes out on
- * time if the wake-up came within that margin.  The spin is at most
- * TIDE_PACE_SPIN_US a record and only on waits of TIDE_PACE_SPIN_MIN_US or
- * more, so it costs at most a quarter of a CPU, and nothing on long
- * silences beyond their last 100 us; shorter waits are slept whole.
+ * One sleep woke up late_us after the time asked for.  The usual delay is
+ * a running median (a step of 1/16 towards each sample), not a mean: the
+ * delays of a busy machine have a long tail, and sleeping to the mean
+ * would wake most waits early and spin the difference.  A delay past the
+ * largest margin counts as that much.
+ */
+static void
+wake_sample(struct tide_pace *p, int64_t late_us)
+{
+	double v = late_us < 0 ? 0 : (double)late_us, step;
+
+	if (v > TIDE_PACE_MARGIN_MAX_US)
+		v = TIDE_PACE_MARGIN_MAX_US;
+	if (p->nwake++ == 0) {
+		p->wake_med = v;
+		p->wake_dev = v / 2;
+		return;
+	}
+	step = p->wake_med / 16 > 1 ? p->wake_med / 16 : 1;
+	if (v > p->wake_med)
+		p->wake_med += step;
+	else if (v < p->wake_med)
+		p->wake_med = p->wake_med > step ? p->wake_med - step : 0;
+	p->wake_dev += (fabs(v - p->wake_med) - p->wake_dev) / 4;
+}
+
+/*
+ * Sleeping to the usual wake-up delay before the due time costs no CPU;
+ * the spin that follows is the jitter around it.  A sleep cut short by a
+ * signal is not a sample: it did not wake up late.
  */
 int
-tide_pace_wait(int64_t due_us)
+tide_pace_wait(struct tide_pace *p, int64_t due_us)
 {
-	int64_t left;
+	int64_t now, at;
 
 	if (due_us <= 0)
 		return 0;
-	left = due_us - tide_mono_us();
-	if (left <= 0)
+	now = tide_mono_us();
+	if (now >= due_us)
 		return 0;
-	if (left < TIDE_PACE_SPIN_MIN_US)
-		return sleep_until(due_us);
-	if (sleep_until(due_us - TIDE_PACE_SPIN_US) == TIDE_EINTR)
-		return TIDE_EINTR;
-	while (tide_mono_us() < due_us)
-		;
+	at = due_us - tide_pace_margin(p, due_us - now);
+	if (at > now) {
+		if (sleep_until(at) == TIDE_EINTR)
+			return TIDE_EINTR;
+		now = tide_mono_us();
+		wake_sample(p, now - at);
+	}
+	while (now < due_us)
+		now = tide_mono_us();
 	return 0;
 }
 

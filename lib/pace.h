@@ -14,14 +14,26 @@
  * Lateness (send time minus due time) is counted in a log-linear histogram
  * of 32 steps per power of two (quantiles within about 3%, max exact),
  * constant memory whatever the length of the replay.
+ *
+ * Waiting (tide_pace_wait): an absolute sleep on the monotonic clock to a
+ * margin before the due time, then the clock is read in a loop until it
+ * is due.  A sleep ends some tens of microseconds after the time asked for
+ * (the timer, then the scheduler's wake-up), more on a busy machine.  The
+ * margin is that wake-up delay as measured on this schedule's own sleeps
+ * -- its running median plus four mean deviations (after TCP's estimate
+ * of its retransmission timeout, RFC 6298) -- but no more than a quarter
+ * of the wait, and between TIDE_PACE_MARGIN_MIN_US and
+ * TIDE_PACE_MARGIN_MAX_US.  So a wait spins about the wake-up jitter, and
+ * never more than a quarter of a CPU on average.
  */
 #ifndef TIDE_PACE_H
 #define TIDE_PACE_H
 
 #include <stdint.h>
 
-#define TIDE_PACE_SPIN_US 100	/* tide_pace_wait(): spin this long at the end */
-#define TIDE_PACE_SPIN_MIN_US 400	/* of a wait at least this long */
+#define TIDE_PACE_MARGIN_MIN_US 20	/* tide_pace_wait(): spin at least */
+#define TIDE_PACE_MARGIN_MAX_US 1000	/* and at most this long */
+#define TIDE_PACE_MARGIN_INIT_US 100	/* before any sleep was measured */
 #define TIDE_PACE_SUB 32
 #define TIDE_PACE_NBUCKET (TIDE_PACE_SUB * 60)
 
@@ -39,6 +51,9 @@ struct tide_pace {
 	uint64_t nsent;
 	int64_t max_late_us;
 	int64_t last_late_us;	/* the lag of the last record sent */
+	/* wake-up delay of tide_pace_wait()'s sleeps, us */
+	double wake_med, wake_dev;
+	uint64_t nwake;
 };
 
 /* speed 0 is as fast as possible; rate > 0 paces by count and ignores
@@ -55,15 +70,18 @@ int64_t tide_pace_next(struct tide_pace *p, int64_t ts, int64_t now_us);
 /* Time (us) from the start of the schedule to due. */
 int64_t tide_pace_offset(const struct tide_pace *p, int64_t due_us);
 /*
- * Sleep until due_us on the monotonic clock (an absolute sleep, so time
- * spent before the call is not slept again); the last TIDE_PACE_SPIN_US of
- * a wait of TIDE_PACE_SPIN_MIN_US or more is spun on the clock instead,
- * for a wake-up on time.  0 when it is time, TIDE_EINTR when a signal came
- * first (the caller checks its flags and calls again).  A caller after
- * precision also lowers its timer slack (prctl PR_SET_TIMERSLACK): lib
- * does not change the process's settings.
+ * Wait until due_us on the monotonic clock: sleep (absolute, so time spent
+ * before the call is not slept again) until tide_pace_margin() before it,
+ * then spin on the clock; never returns before due_us.  The sleep's
+ * wake-up delay is measured into p's margin.  0 when it is time,
+ * TIDE_EINTR when a signal cut the sleep short (the caller checks its
+ * flags and calls again).  A caller after precision also lowers its timer
+ * slack (prctl PR_SET_TIMERSLACK): lib does not change the process's
+ * settings.
  */
-int tide_pace_wait(int64_t due_us);
+int tide_pace_wait(struct tide_pace *p, int64_t due_us);
+/* The margin (us) before the due time that a wait of left_us sleeps to. */
+int64_t tide_pace_margin(const struct tide_pace *p, int64_t left_us);
 /* Count a record that was due at due_us and went out at now_us. */
 void tide_pace_sent(struct tide_pace *p, int64_t due_us, int64_t now_us);
 /* The q-quantile (0..1) of lateness in us; 0 when nothing was sent. */

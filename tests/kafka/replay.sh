@@ -4,14 +4,17 @@
 # look offsets up by time, so this is the binary-search path); repeated
 # replays byte-identical; replay of a tide-sink archive equal to replay of
 # the topic; read-ahead with pause/resume on skewed partitions; pacing,
-# loops; bad input.  Every external call is bounded by timeout(1).
+# loops; bad input; partitions idle or empty cost no wait; SIGTERM in a
+# paced replay; the broker gone for good mid-replay (a bounded wait, 69).
+# Every external call is bounded by timeout(1).
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless kcat
 t_skip_unless jq
 
 TO="timeout 30"
 cd "$T_DIR" || exit 1
-mock_start -t rp.order:3 -t rp.skew:2 -t rp.pace:2 -t rp.empty:2
+mock_start -t rp.order:3 -t rp.skew:2 -t rp.pace:2 -t rp.empty:2 \
+    -t rp.idle:3 -t rp.sig:2 -t rp.kill:1
 
 BASE=1793491200000
 
@@ -176,5 +179,84 @@ t_run "TIDE_BROKERS" env TIDE_BROKERS="$BROKERS" $TO tide-replay -t rp.order \
 t_status 0
 head -2 oracle.values >two
 t_stdout_file two
+
+# --- waits ------------------------------------------------------------------
+
+# Partition 2 is empty and partition 1 ends early: nothing to wait for once
+# a partition is at its end, so 400 records take no poll interval each
+# (a 100 ms stall a record would be 40 s).
+awk -v b=$BASE 'BEGIN { for (i = 0; i < 400; i++)
+	printf "{\"ts\":%d,\"p\":%d,\"i\":%d}\n", b + i, i < 20 ? i % 2 : 0, i }' >idle.in
+$TO tide-sink -b "$BROKERS" -t rp.idle --timestamp ts -p p <idle.in
+t0=$(now_ms)
+t_run "empty and finished partitions" $TO tide-replay -b "$BROKERS" \
+	-t rp.idle --speed max
+el=$(($(now_ms) - t0))
+t_status 0
+t_stdout_file idle.in
+if [ $el -le 5000 ]; then t_pass "idle partitions: ${el}ms"
+else t_fail "idle partitions: ${el}ms for 400 records, expected well under 5s"; fi
+
+count() { wc -l <"$1" | tr -d ' '; }
+# prefix FILE EXPECTED: FILE holds whole lines, the first lines of EXPECTED.
+prefix() { head -n "$(count "$1")" "$2" | cmp -s - "$1"; }
+# wait_lines FILE N: until FILE has N lines (at most 10 s).  FILE must
+# exist before: a command started with & opens its redirections later.
+wait_lines() {
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$1")" -lt "$2" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# SIGTERM in a paced replay (400 records 10 ms apart: 4 s): exit 0 with
+# what was emitted flushed, a prefix of the merge order.
+awk -v b=$BASE 'BEGIN { for (i = 0; i < 400; i++)
+	printf "{\"ts\":%d,\"p\":%d,\"i\":%d}\n", b + i * 10, i % 2, i }' >sig.in
+$TO tide-sink -b "$BROKERS" -t rp.sig --timestamp ts -p p <sig.in
+: >sig.out
+$TO tide-replay -b "$BROKERS" -t rp.sig >sig.out 2>sig.err &
+pid=$!
+wait_lines sig.out 50
+kill -TERM $pid
+wait $pid
+T_RC=$? T_NAME="SIGTERM mid-replay"
+cp sig.err "$T_ERR"
+t_status 0
+t_stderr_empty
+n=$(count sig.out)
+t_ok "SIGTERM mid-replay: stopped early ($n of 400)" test "$n" -ge 50 -a "$n" -lt 400
+t_ok "SIGTERM mid-replay: a prefix of the order" prefix sig.out sig.in
+
+# The broker gone for good mid-replay (tide-mock killed): the wait for the
+# next fetch is bounded by --metadata-timeout; then a message naming what
+# it waited for, status 69, and what was emitted flushed.  Small fetches,
+# so the replay has to go back to the broker.  Last: the mock is gone.
+awk -v b=$BASE 'BEGIN { for (i = 0; i < 3000; i++)
+	printf "{\"ts\":%d,\"i\":%d}\n", b + i, i }' >kill.in
+$TO tide-sink -b "$BROKERS" -t rp.kill --timestamp ts <kill.in
+SMALL="-X queued.min.messages=100 -X queued.max.messages.kbytes=16 -X fetch.max.bytes=4096 -X message.max.bytes=2048 -X max.partition.fetch.bytes=2048"
+: >kill.out
+$TO tide-replay -b "$BROKERS" -t rp.kill --rate 1000/s $SMALL \
+	-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 \
+	--metadata-timeout 2s >kill.out 2>kill.err &
+pid=$!
+wait_lines kill.out 300
+t0=$(now_ms)
+kill $T_MOCKPID
+wait $T_MOCKPID 2>/dev/null
+wait $pid
+T_RC=$? T_NAME="broker gone mid-replay"
+el=$(($(now_ms) - t0))
+cp kill.err "$T_ERR"
+t_status 69
+t_stderr_has "tide-replay: topic 'rp.kill' partition 0: nothing from offset"
+t_stderr_has "ms, giving up: "
+n=$(count kill.out)
+t_ok "broker gone: stopped early ($n of 3000)" test "$n" -ge 300 -a "$n" -lt 3000
+t_ok "broker gone: the output is a prefix of the range" prefix kill.out kill.in
+if [ $el -ge 1500 ] && [ $el -le 10000 ]; then t_pass "broker gone: gave up after ${el}ms"
+else t_fail "broker gone: gave up after ${el}ms, expected about 2000"; fi
 
 t_done

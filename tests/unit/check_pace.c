@@ -135,40 +135,95 @@ END_TEST
 
 START_TEST(test_pace_wait_sleeps_until_due)
 {
+	struct tide_pace p;
 	int64_t t0 = tide_mono_us(), t1;
 
-	ck_assert_int_eq(tide_pace_wait(t0 + 20000), 0);
+	tide_pace_init(&p, 1, 0, -1);
+	ck_assert_int_eq(tide_pace_wait(&p, t0 + 20000), 0);
 	t1 = tide_mono_us();
 	ck_assert(t1 - t0 >= 20000);
 	ck_assert(t1 - t0 < 500000);
-	/* A time past is no wait. */
-	ck_assert_int_eq(tide_pace_wait(t0), 0);
+	/* The sleep's wake-up delay was measured. */
+	ck_assert_int_eq(p.nwake, 1);
+	/* A time past is no wait, and no sample. */
+	ck_assert_int_eq(tide_pace_wait(&p, t0), 0);
+	ck_assert_int_eq(p.nwake, 1);
 }
 END_TEST
 
-/* Waits short (slept whole) and long (slept, then spun) never end before
+/* Waits short (spun whole) and long (slept, then spun) never end before
  * the due time, whatever part of the wait the clock was spun for. */
 START_TEST(test_pace_wait_never_early)
 {
 	static const int64_t waits[] = {
-		1, 50, TIDE_PACE_SPIN_US - 1, TIDE_PACE_SPIN_US,
-		TIDE_PACE_SPIN_MIN_US - 1, TIDE_PACE_SPIN_MIN_US,
-		TIDE_PACE_SPIN_MIN_US + 1, 2000,
+		1, 19, 20, 21, 50, 79, 80, 81, 99, 100, 101, 399, 400, 401,
+		2000, 4001,
 	};
+	struct tide_pace p;
 	int64_t due, t1;
 	size_t i;
+	int k;
 
-	for (i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
-		due = tide_mono_us() + waits[i];
-		ck_assert_int_eq(tide_pace_wait(due), 0);
-		t1 = tide_mono_us();
-		ck_assert_msg(t1 >= due, "wait of %lld us ended %lld us early",
-		    (long long)waits[i], (long long)(due - t1));
-		ck_assert(t1 - due < 500000);
-	}
+	tide_pace_init(&p, 1, 0, -1);
+	/* Twice: with the initial margin, then with measured ones. */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+			due = tide_mono_us() + waits[i];
+			ck_assert_int_eq(tide_pace_wait(&p, due), 0);
+			t1 = tide_mono_us();
+			ck_assert_msg(t1 >= due, "wait of %lld us ended %lld us "
+			    "early", (long long)waits[i], (long long)(due - t1));
+			ck_assert(t1 - due < 500000);
+		}
 	/* Not before the epoch of the clock either. */
-	ck_assert_int_eq(tide_pace_wait(0), 0);
-	ck_assert_int_eq(tide_pace_wait(-5), 0);
+	ck_assert_int_eq(tide_pace_wait(&p, 0), 0);
+	ck_assert_int_eq(tide_pace_wait(&p, -5), 0);
+}
+END_TEST
+
+START_TEST(test_pace_margin_follows_wake_delay_capped_at_quarter_wait)
+{
+	struct tide_pace p;
+
+	tide_pace_init(&p, 1, 0, -1);
+	/* Before any sleep: the initial margin, within a quarter of the
+	 * wait, never under the minimum. */
+	ck_assert_int_eq(tide_pace_margin(&p, 1000000),
+	    TIDE_PACE_MARGIN_INIT_US);
+	ck_assert_int_eq(tide_pace_margin(&p, 200), 50);
+	ck_assert_int_eq(tide_pace_margin(&p, 30), TIDE_PACE_MARGIN_MIN_US);
+	/* The state a steady 60us wake-up delay leaves: the margin is 60us
+	 * on long waits. */
+	p.nwake = 10;
+	p.wake_med = 60;
+	p.wake_dev = 0;
+	ck_assert_int_eq(tide_pace_margin(&p, 1000000), 60);
+	ck_assert_int_eq(tide_pace_margin(&p, 100), 25);
+	/* Jitter widens it: median plus four mean deviations. */
+	p.wake_dev = 10;
+	ck_assert_int_eq(tide_pace_margin(&p, 1000000), 100);
+	/* A stalled machine: capped. */
+	p.wake_med = 50000;
+	ck_assert_int_eq(tide_pace_margin(&p, 1000000),
+	    TIDE_PACE_MARGIN_MAX_US);
+}
+END_TEST
+
+/* Real sleeps: the estimate is fed by them and stays within its bounds
+ * (the delay itself depends on the machine). */
+START_TEST(test_pace_margin_measured_from_sleeps)
+{
+	struct tide_pace p;
+	int i;
+
+	tide_pace_init(&p, 1, 0, -1);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(tide_pace_wait(&p, tide_mono_us() + 2000), 0);
+	ck_assert_int_eq(p.nwake, 20);
+	ck_assert(p.wake_med >= 0 && p.wake_med <= TIDE_PACE_MARGIN_MAX_US);
+	ck_assert(tide_pace_margin(&p, 1000000) >= TIDE_PACE_MARGIN_MIN_US);
+	ck_assert(tide_pace_margin(&p, 1000000) <= TIDE_PACE_MARGIN_MAX_US);
+	ck_assert(tide_pace_margin(&p, 400) <= 100);
 }
 END_TEST
 
@@ -188,6 +243,9 @@ suite_pace(void)
 	tcase_add_test(tc, test_pace_quantile_relative_error_is_small);
 	tcase_add_test(tc, test_pace_wait_sleeps_until_due);
 	tcase_add_test(tc, test_pace_wait_never_early);
+	tcase_add_test(tc,
+	    test_pace_margin_follows_wake_delay_capped_at_quarter_wait);
+	tcase_add_test(tc, test_pace_margin_measured_from_sleeps);
 	suite_add_tcase(s, tc);
 	return s;
 }
