@@ -10,6 +10,8 @@
  * struct vtable.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,7 +50,7 @@ enum {
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
 	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
 	OPT_MDTIMEOUT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY, OPT_LATEFILE,
-	OPT_CACHETTL,
+	OPT_CACHETTL, OPT_IDLE,
 };
 
 static const struct tide_opt opts[] = {
@@ -87,13 +89,16 @@ static const struct tide_opt opts[] = {
 	  "kafka table: do not hold the stream until the table has loaded" },
 	{ OPT_CACHETTL, "cache-ttl", "duration",
 	  "view table: reuse a key's lookup for duration (default 1s; 0: off)" },
-	{ OPT_WITH, "with", "file",
-	  "interval join with the stream in file (with --within)" },
+	{ OPT_WITH, "with", "stream",
+	  "interval join with the stream in a file or kafka:topic (with --within)" },
 	{ OPT_WITHIN, "within", "duration",
 	  "interval join: records whose times differ by at most duration" },
 	{ OPT_TIME, "time", "field", "interval join: event time field (default ts)" },
 	{ OPT_DELAY, "delay", "duration",
 	  "interval join: the watermark trails the event time by duration" },
+	{ OPT_IDLE, "idle", "duration",
+	  "interval join with kafka: a stream quiet for duration stops "
+	  "holding the watermark" },
 	{ OPT_LATEFILE, "late-file", "file",
 	  "interval join: append late records to file" },
 	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
@@ -113,7 +118,7 @@ static const struct tide_opt opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-join",
-	"[-qv] [-b brokers] (-T table | --with file --within d) "
+	"[-qv] [-b brokers] (-T table | --with stream --within d) "
 	"--on field[=tfield][,...] [--inner | --left | --anti] "
 	"[--select field[,...]] [--prefix p] "
 	"[--as-of field [--table-time field]] [file ...]",
@@ -153,7 +158,8 @@ struct conf {
 	int nowait;
 	int64_t mdtimeout;
 	const char *with;		/* interval join */
-	int64_t within, delay;
+	const char *wtopic;		/* --with kafka:TOPIC */
+	int64_t within, delay, idle;
 	const char *timefield, *latefile;
 	enum view_kind view;		/* -T sqlite:... or redis:... */
 	char *vfile;			/* sqlite:FILE:TABLE */
@@ -223,6 +229,7 @@ struct ktable {
 };
 
 static struct ktable kt;
+static const char *kname;	/* "table 'kafka:T'" or "stream 'kafka:T'" */
 
 /*
  * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
@@ -641,42 +648,31 @@ ktable_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	(void)opaque;
 	snprintf(kt.lasterr, sizeof(kt.lasterr), "%s", reason);
 	if (rd_kafka_fatal_error(rk, NULL, 0))
-		ktable_fail(TIDE_EX_UNAVAILABLE, "table '%s': fatal: %s",
-		    conf.table, reason);
+		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: fatal: %s", kname, reason);
 	else
-		tide_info("table '%s': %s: %s", conf.table,
-		    rd_kafka_err2name(err), reason);
+		tide_info("%s: %s: %s", kname, rd_kafka_err2name(err), reason);
 }
 
 /*
- * Start following the table's topic: find its partitions and their high
- * watermarks (bounded by --metadata-timeout: an unknown topic or
- * unreachable brokers exit 69), assign every partition from the beginning
- * and start the consumer thread.  Signals stay with the main thread.
+ * A consumer for topic, shared by a Kafka table and a Kafka stream (--with
+ * kafka:TOPIC): its partitions and their watermarks into *rp and *np (low,
+ * and end = the high watermark at start), bounded by --metadata-timeout (an
+ * unknown topic or unreachable brokers exit 69), each partition's next
+ * offset in *nextp, set to its low watermark.  Nothing is assigned yet.
+ * librdkafka's threads are started with every signal blocked, so signals
+ * stay with the main thread.
  */
-static void
-ktable_start(void)
+static rd_kafka_t *
+kafka_open(const char *topic, const char *const *defaults,
+    struct tide_prange **rp, int64_t **nextp, size_t *np)
 {
-	const char *defaults[] = {
-		"client.id=tide-join",
-		"group.id=tide-join",	/* assign() needs one; nothing joins */
-		"fetch.wait.max.ms=10",
-		"fetch.min.bytes=1",
-		"fetch.error.backoff.ms=50",
-		"enable.partition.eof=true",
-		"enable.auto.commit=false",
-		"enable.auto.offset.store=false",
-		"auto.offset.reset=earliest",
-		"log.connection.close=false",
-		NULL,
-	};
 	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
 	struct tide_offspec to = { TIDE_OFF_END, 0 };
-	rd_kafka_topic_partition_list_t *tl;
 	struct tide_offsets_err oerr;
 	struct tide_kconf_err kerr;
-	pthread_rwlockattr_t la;
+	struct tide_prange *r;
 	rd_kafka_conf_t *kconf;
+	rd_kafka_t *rk;
 	sigset_t all, old;
 	int32_t *parts = NULL;
 	char errstr[512];
@@ -686,47 +682,92 @@ ktable_start(void)
 		tide_usage_error("%s", kerr.msg);
 	rd_kafka_conf_set_log_cb(kconf, ktable_log);
 	rd_kafka_conf_set_error_cb(kconf, ktable_error);
+	pthread_mutex_init(&kt.mu, NULL);
+	pthread_cond_init(&kt.cv, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rk == NULL)
+		tide_die(TIDE_EX_FAIL, "%s: %s", kname, errstr);
+	rd_kafka_poll_set_consumer(rk);
+	if ((n = tide_offsets_partitions(rk, topic, (int)conf.mdtimeout, &parts,
+	    &oerr)) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, oerr.msg,
+		    n == TIDE_EKAFKA && kt.lasterr[0] ? ": " : "",
+		    n == TIDE_EKAFKA ? kt.lasterr : "");
+	r = tide_xcalloc((size_t)n + 1, sizeof(*r));
+	*nextp = tide_xcalloc((size_t)n + 1, sizeof(**nextp));
+	for (i = 0; i < n; i++)
+		r[i].partition = parts[i];
+	free(parts);
+	if (n > 0 && tide_offsets_resolve(rk, topic, r, (size_t)n, &from, &to,
+	    (int)conf.mdtimeout, &oerr) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", kname, oerr.msg);
+	for (i = 0; i < n; i++)
+		(*nextp)[i] = r[i].low;
+	*rp = r;
+	*np = (size_t)n;
+	return rk;
+}
+
+/* Assign every partition of topic from the beginning. */
+static void
+kafka_assign(rd_kafka_t *rk, const char *topic, const struct tide_prange *r,
+    size_t n)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	size_t i;
+
+	tl = rd_kafka_topic_partition_list_new(n > 0 ? (int)n : 1);
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(tl, topic,
+		    r[i].partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	if (rd_kafka_assign(rk, tl) != 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: cannot assign partitions",
+		    kname);
+	rd_kafka_topic_partition_list_destroy(tl);
+}
+
+/* The consumer settings of a Kafka table and a Kafka stream. */
+static const char *const kdefaults[] = {
+	"client.id=tide-join",
+	"group.id=tide-join",	/* assign() needs one; nothing joins */
+	"fetch.wait.max.ms=10",
+	"fetch.min.bytes=1",
+	"fetch.error.backoff.ms=50",
+	"enable.partition.eof=true",
+	"enable.auto.commit=false",
+	"enable.auto.offset.store=false",
+	"auto.offset.reset=earliest",
+	"log.connection.close=false",
+	NULL,
+};
+
+/*
+ * Start following the table's topic: open it (kafka_open), assign every
+ * partition from the beginning and start the consumer thread.
+ */
+static void
+ktable_start(void)
+{
+	pthread_rwlockattr_t la;
+	sigset_t all, old;
+	size_t i;
+
 	pthread_rwlockattr_init(&la);
 	pthread_rwlockattr_setkind_np(&la,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&kt.lock, &la);
 	pthread_rwlockattr_destroy(&la);
-	pthread_mutex_init(&kt.mu, NULL);
-	pthread_cond_init(&kt.cv, NULL);
-	/* librdkafka's threads and ours inherit this mask. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if ((kt.rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr,
-	    sizeof(errstr))) == NULL)
-		tide_die(TIDE_EX_FAIL, "table '%s': %s", conf.table, errstr);
-	rd_kafka_poll_set_consumer(kt.rk);
-	if ((n = tide_offsets_partitions(kt.rk, conf.topic,
-	    (int)conf.mdtimeout, &parts, &oerr)) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s%s%s", conf.table,
-		    oerr.msg, n == TIDE_EKAFKA && kt.lasterr[0] ? ": " : "",
-		    n == TIDE_EKAFKA ? kt.lasterr : "");
-	kt.nparts = (size_t)n;
-	kt.r = tide_xcalloc((size_t)n + 1, sizeof(*kt.r));
-	kt.next = tide_xcalloc((size_t)n + 1, sizeof(*kt.next));
-	for (i = 0; i < n; i++)
-		kt.r[i].partition = parts[i];
-	free(parts);
-	if (n > 0 && tide_offsets_resolve(kt.rk, conf.topic, kt.r, kt.nparts,
-	    &from, &to, (int)conf.mdtimeout, &oerr) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
-		    oerr.msg);
-	tl = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
-	for (i = 0; i < n; i++) {
-		kt.next[i] = kt.r[i].low;
+	kt.rk = kafka_open(conf.topic, kdefaults, &kt.r, &kt.next, &kt.nparts);
+	for (i = 0; i < kt.nparts; i++)
 		if (kt.r[i].low < kt.r[i].end)
 			kt.behind++;
-		rd_kafka_topic_partition_list_add(tl, conf.topic,
-		    kt.r[i].partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
-	}
-	if (rd_kafka_assign(kt.rk, tl) != 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': cannot assign "
-		    "partitions", conf.table);
-	rd_kafka_topic_partition_list_destroy(tl);
+	kafka_assign(kt.rk, conf.topic, kt.r, kt.nparts);
+	/* Our thread inherits this mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&kt.thr, NULL, ktable_run, NULL) != 0)
 		tide_die(TIDE_EX_FAIL, "cannot start the table thread");
 	kt.started = 1;
@@ -1137,6 +1178,29 @@ vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
 	return 0;
 }
 
+/* The first of key values v[0..n) that is absent or null (the last when
+ * none is: then the key failed for another reason). */
+static int
+key_first_missing(const struct tide_json_val *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n - 1; i++)
+		if (v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL)
+			break;
+	return i;
+}
+
+/* Why key field name, of value v, gave no key (r from tide_table_key). */
+static void
+key_why(char *why, size_t whylen, const char *name, int r,
+    const struct tide_json_val *v)
+{
+	snprintf(why, whylen, "key field '%s' is %s", name,
+	    r != TIDE_ENOENT ? "not a valid JSON value" :
+	    v->type == TIDE_JSON_NULL ? "null" : "missing");
+}
+
 /*
  * Join one validated record.  Returns 0, a TIDE_EX_* status to stop with,
  * or -1 when the record is bad (reason in why).
@@ -1157,24 +1221,9 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 
 	tide_json_get_many(line, len, pl->paths, pl->npath, v);
 	if ((r = tide_table_key(kb, v, conf.nkeys)) < 0) {
-		for (i = 0; i < conf.nkeys; i++)
-			if (v[i].type == TIDE_JSON_NONE ||
-			    v[i].type == TIDE_JSON_NULL ||
-			    v[i].type == TIDE_JSON_OBJECT ||
-			    v[i].type == TIDE_JSON_ARRAY)
-				break;
-		if (i == conf.nkeys)
-			i = 0;
-		if (r != TIDE_ENOENT) {
-			snprintf(why, whylen, "key field '%s' is an %s",
-			    conf.skey[i], v[i].type == TIDE_JSON_OBJECT ?
-			    "object" : "array");
-			return -1;
-		}
-		if (conf.kind != JOIN_LEFT) {
-			snprintf(why, whylen, "key field '%s' is %s",
-			    conf.skey[i], v[i].type == TIDE_JSON_NULL ? "null" :
-			    "missing");
+		if (r != TIDE_ENOENT || conf.kind != JOIN_LEFT) {
+			i = key_first_missing(v, conf.nkeys);
+			key_why(why, whylen, conf.skey[i], r, &v[i]);
 			return -1;
 		}
 		nokey = 1;
@@ -1303,6 +1352,18 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 toobig:
 	snprintf(why, whylen, "joined record longer than %zu bytes", ob->max);
 	return -1;
+}
+
+/* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
+static void
+need_brokers(const char *what)
+{
+	struct tide_kconf_err kerr;
+
+	if (tide_kconf_env(&conf.kc, &kerr) < 0)
+		tide_usage_error("%s", kerr.msg);
+	if (!tide_kconf_has_brokers(&conf.kc))
+		tide_usage_error("%s needs brokers: -b or TIDE_BROKERS", what);
 }
 
 static void
@@ -1451,6 +1512,12 @@ parse_options(int argc, char **argv)
 		case OPT_LATEFILE:
 			conf.latefile = arg;
 			break;
+		case OPT_IDLE:
+			conf.idle = tide_arg_dur_ms("--idle", arg);
+			if (conf.idle <= 0)
+				tide_usage_error("option '--idle': must be more "
+				    "than 0");
+			break;
 		case OPT_CACHETTL:
 			conf.cachettl = tide_arg_dur_ms("--cache-ttl", arg);
 			if (conf.cachettl < 0)
@@ -1477,42 +1544,43 @@ parse_options(int argc, char **argv)
 	    strncmp(conf.table, "redis:", 6) != 0)))
 		tide_usage_error("option '--cache-ttl' needs a view table "
 		    "(-T sqlite:file:table or -T redis:url)");
-	if (conf.with) {
-		if (conf.table)
-			tide_usage_error("options '-T' and '--with' exclude each "
-			    "other");
-		if (conf.within < 0 || !withinset)
-			tide_usage_error("option '--with' needs '--within'");
-		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
-		    conf.nowait)
-			tide_usage_error("options '--as-of', '--table-time', "
-			    "'--watch', '--table-key' and '--no-wait' are for "
-			    "table joins");
-		if (conf.nkeys == 0)
-			tide_usage_error("option '--on' is required");
-		if (kinds & (kinds - 1))
-			tide_usage_error("options '--inner', '--left' and "
-			    "'--anti' exclude each other");
-		if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
-			tide_usage_error("options '--default' and '--miss-field' "
-			    "need '--left'");
-		if (strncmp(conf.with, "kafka:", 6) == 0)
-			tide_usage_error("option '--with': Kafka streams are not "
-			    "supported yet");
-		if (conf.timefield == NULL)
-			conf.timefield = "ts";
-		return;
-	}
-	if (withinset || conf.timefield || conf.delay || conf.latefile)
-		tide_usage_error("options '--within', '--time', '--delay' and "
-		    "'--late-file' need '--with'");
-	if (conf.table == NULL)
+	if (conf.with && conf.table)
+		tide_usage_error("options '-T' and '--with' exclude each other");
+	if (conf.with == NULL && (withinset || conf.timefield || conf.delay ||
+	    conf.latefile || conf.idle))
+		tide_usage_error("options '--within', '--time', '--delay', "
+		    "'--idle' and '--late-file' need '--with'");
+	if (conf.with == NULL && conf.table == NULL)
 		tide_usage_error("option '-T' is required");
+	if (conf.with && !withinset)
+		tide_usage_error("option '--with' needs '--within'");
 	if (conf.nkeys == 0)
 		tide_usage_error("option '--on' is required");
 	if (kinds & (kinds - 1))
 		tide_usage_error("options '--inner', '--left' and '--anti' "
 		    "exclude each other");
+	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
+		tide_usage_error("options '--default' and '--miss-field' need "
+		    "'--left'");
+	if (conf.with) {
+		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
+		    conf.nowait)
+			tide_usage_error("options '--as-of', '--table-time', "
+			    "'--watch', '--table-key' and '--no-wait' are for "
+			    "table joins");
+		if (strncmp(conf.with, "kafka:", 6) == 0) {
+			conf.wtopic = conf.with + 6;
+			if (*conf.wtopic == '\0')
+				tide_usage_error("option '--with': no topic in '%s'",
+				    conf.with);
+			need_brokers("a kafka stream");
+		} else if (conf.idle)
+			tide_usage_error("option '--idle' needs '--with "
+			    "kafka:topic' (a file does not go quiet)");
+		if (conf.timefield == NULL)
+			conf.timefield = "ts";
+		return;
+	}
 	if (strncmp(conf.table, "kafka:", 6) == 0) {
 		conf.topic = conf.table + 6;
 		if (*conf.topic == '\0')
@@ -1520,11 +1588,7 @@ parse_options(int argc, char **argv)
 		if (conf.watch)
 			tide_usage_error("option '--watch': a kafka table follows "
 			    "its topic already");
-		if (tide_kconf_env(&conf.kc, &kerr) < 0)
-			tide_usage_error("%s", kerr.msg);
-		if (!tide_kconf_has_brokers(&conf.kc))
-			tide_usage_error("a kafka table needs brokers: -b or "
-			    "TIDE_BROKERS");
+		need_brokers("a kafka table");
 		if (conf.ntkey) {
 			if (conf.ntkey != conf.nkeys)
 				tide_usage_error("option '--table-key': %d fields "
@@ -1582,9 +1646,6 @@ parse_options(int argc, char **argv)
 	    conf.tol >= 0))
 		tide_usage_error("options '--direction' and '--tolerance' need "
 		    "'--as-of'");
-	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
-		tide_usage_error("options '--default' and '--miss-field' need "
-		    "'--left'");
 }
 
 /* A live table has learnt its columns from its first row: output them
@@ -1688,7 +1749,7 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
 		    &jerr) < 0) {
 			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
-			    jerr.reason, jerr.offset + 1);
+			    jerr.reason, jerr.offset);
 			goto badrec;
 		}
 		if (type != TIDE_JSON_OBJECT) {
@@ -1748,12 +1809,14 @@ struct isrc {
 	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
 	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
 	struct tide_buf key;
+	struct tide_wout *out;		/* flushed while stdin is quiet */
 	/* The head record, valid until the next isrc_next(). */
 	int have, nokey;
 	const char *line;
 	size_t len;
 	uint64_t lineno;
 	int64_t ts, maxts;
+	int64_t wall;			/* monotonic ms of the last record */
 };
 
 struct ictx {
@@ -1803,15 +1866,61 @@ isrc_release(struct isrc *s)
 	tide_buf_release(&s->key);
 }
 
-/* The next good record into s's head: 1, 0 at the end, or an exit status
- * (negated) to stop with. */
+/* Validate s's head record s->line[0..len): 0 with its time and key, or
+ * -1 with the reason in why. */
 static int
-isrc_next(struct isrc *s)
+isrc_check(struct isrc *s, char *why, size_t whylen)
 {
 	struct tide_json_err jerr;
 	enum tide_json_type type;
-	char why[256];
+	struct tide_json_val *tv = &s->vals[conf.nkeys];
 	int r, i;
+
+	if (tide_json_check(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
+	    &jerr) < 0) {
+		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
+		    jerr.reason, jerr.offset);
+		return -1;
+	}
+	if (type != TIDE_JSON_OBJECT) {
+		snprintf(why, whylen, "not a JSON object");
+		return -1;
+	}
+	tide_json_get_many(s->line, s->len, s->kpath, conf.nkeys + 1, s->vals);
+	if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
+		snprintf(why, whylen, "time field '%s' is missing",
+		    conf.timefield);
+		return -1;
+	}
+	if (tide_time_from_json(tv, conf.unit, &s->ts) < 0) {
+		snprintf(why, whylen, "field '%s' is not a time: %.*s",
+		    conf.timefield, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
+		return -1;
+	}
+	s->nokey = 0;
+	if ((r = tide_table_key(&s->key, s->vals, conf.nkeys)) < 0) {
+		if (r == TIDE_ENOENT && s->side == 0 && conf.kind == JOIN_LEFT)
+			s->nokey = 1;
+		else {
+			i = key_first_missing(s->vals, conf.nkeys);
+			key_why(why, whylen, s->side ? conf.tkey[i] :
+			    conf.skey[i], r, &s->vals[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+#define ISRC_NONE 2	/* isrc_next(): nothing ready within the timeout */
+
+/* The next good record into s's head: 1, 0 at the end, ISRC_NONE when
+ * timeout_ms (>= 0) passed with nothing ready, or an exit status (negated)
+ * to stop with. */
+static int
+isrc_next(struct isrc *s, int timeout_ms)
+{
+	char why[256];
+	int r;
 
 	s->have = 0;
 	for (;;) {
@@ -1823,9 +1932,13 @@ isrc_next(struct isrc *s)
 				return 0;
 			}
 			s->path = s->paths[s->idx++];
-			if (strcmp(s->path, "-") == 0)
+			if (strcmp(s->path, "-") == 0) {
 				tide_rin_init(&s->in, 0, conf.maxrec);
-			else {
+				/* Output goes out while stdin is quiet. */
+				if (s->out)
+					tide_rin_set_idle(&s->in, tide_wout_idle,
+					    s->out);
+			} else {
 				memset(&s->z, 0, sizeof(s->z));
 				if ((r = tide_zr_open(&s->z, s->path)) < 0) {
 					tide_warn("cannot open '%s': %s", s->path,
@@ -1840,7 +1953,7 @@ isrc_next(struct isrc *s)
 			}
 			s->open = 1;
 		}
-		r = tide_rin_next(&s->in, &s->line, &s->len, -1);
+		r = tide_rin_next(&s->in, &s->line, &s->len, timeout_ms);
 		if (r == TIDE_EOF) {
 			tide_rin_release(&s->in);
 			if (strcmp(s->path, "-") != 0)
@@ -1848,8 +1961,14 @@ isrc_next(struct isrc *s)
 			s->open = 0;
 			continue;
 		}
+		if (r == TIDE_EAGAIN && timeout_ms >= 0)
+			return ISRC_NONE;
 		if (r == TIDE_EINTR || r == TIDE_EAGAIN)
 			continue;
+		if (r == TIDE_EPIPE || (r == TIDE_EIO && s->out && s->out->err)) {
+			s->eof = 1;	/* the idle flush found stdout closed */
+			return 0;
+		}
 		if (r == TIDE_EIO) {
 			tide_warn("%s: read error: %s", s->path, strerror(errno));
 			return -TIDE_EX_IOERR;
@@ -1860,64 +1979,254 @@ isrc_next(struct isrc *s)
 		}
 		st.in++;
 		s->lineno = s->in.lineno;
+		s->wall = tide_mono_us() / 1000;
 		if (r == TIDE_ETOOBIG) {
 			snprintf(why, sizeof(why), "record longer than %zu bytes",
 			    conf.maxrec);
 			s->len = 0;
-			goto bad;
+		} else if (isrc_check(s, why, sizeof(why)) == 0) {
+			s->have = 1;
+			return 1;
 		}
-		if (tide_json_check(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-		    &jerr) < 0) {
-			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
-			    jerr.reason, jerr.offset + 1);
-			goto bad;
-		}
-		if (type != TIDE_JSON_OBJECT) {
-			snprintf(why, sizeof(why), "not a JSON object");
-			goto bad;
-		}
-		tide_json_get_many(s->line, s->len, s->kpath, conf.nkeys + 1,
-		    s->vals);
-		if (s->vals[conf.nkeys].type == TIDE_JSON_NONE ||
-		    s->vals[conf.nkeys].type == TIDE_JSON_NULL) {
-			snprintf(why, sizeof(why), "time field '%s' is missing",
-			    conf.timefield);
-			goto bad;
-		}
-		if (tide_time_from_json(&s->vals[conf.nkeys], conf.unit,
-		    &s->ts) < 0) {
-			snprintf(why, sizeof(why), "field '%s' is not a time: %.*s",
-			    conf.timefield, (int)(s->vals[conf.nkeys].len > 64 ?
-			    64 : s->vals[conf.nkeys].len), s->vals[conf.nkeys].p);
-			goto bad;
-		}
-		s->nokey = 0;
-		if ((r = tide_table_key(&s->key, s->vals, conf.nkeys)) < 0) {
-			for (i = 0; i < conf.nkeys - 1; i++)
-				if (s->vals[i].type == TIDE_JSON_NONE ||
-				    s->vals[i].type == TIDE_JSON_NULL ||
-				    s->vals[i].type == TIDE_JSON_OBJECT ||
-				    s->vals[i].type == TIDE_JSON_ARRAY)
-					break;
-			if (r == TIDE_ENOENT && s->side == 0 &&
-			    conf.kind == JOIN_LEFT)
-				s->nokey = 1;
-			else {
-				snprintf(why, sizeof(why), "key field '%s' is %s",
-				    s->side ? conf.tkey[i] : conf.skey[i],
-				    r != TIDE_ENOENT ? "an object or array" :
-				    s->vals[i].type == TIDE_JSON_NULL ? "null" :
-				    "missing");
-				goto bad;
-			}
-		}
-		s->have = 1;
-		return 1;
-bad:
 		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
 		    s->len, "%s", why)) != 0)
 			return -r;
 	}
+}
+
+/*
+ * The other stream from a Kafka topic (--with kafka:TOPIC): every
+ * partition from the beginning, as a Kafka table reads it, on the main
+ * thread.  librdkafka writes a byte to a pipe when its consumer queue
+ * becomes non-empty, so one poll() waits for stdin and the topic at once.
+ *
+ * Watermark: each partition's greatest event time holds the stream's
+ * watermark (INT64_MIN before its first record), as tide-window's
+ * partitions do, until it has been quiet for --idle (since the start, for
+ * one that has had no record); a partition still behind the topic's end
+ * holds it regardless.  So without --idle an empty partition holds the
+ * join's output back until stdin ends: a record of another partition, or
+ * of stdin, that ran ahead never makes a partition's records late.
+ */
+struct kpart {
+	int64_t max;			/* greatest event time, or INT64_MIN */
+	int64_t wall;			/* monotonic ms of its last record */
+};
+
+struct kstream {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	int evfd[2];
+	struct tide_prange *r;		/* end: to read up to before the end */
+	int64_t *next;			/* next offset per partition */
+	struct kpart *p;
+	size_t nparts;
+	rd_kafka_message_t *m;		/* the head record's message */
+	char src[256];			/* its source name for bad records */
+};
+
+static struct kstream ks;
+
+static void
+kstream_start(void)
+{
+	size_t i;
+
+	ks.rk = kafka_open(conf.wtopic, kdefaults, &ks.r, &ks.next, &ks.nparts);
+	ks.p = tide_xcalloc(ks.nparts + 1, sizeof(*ks.p));
+	for (i = 0; i < ks.nparts; i++)
+		ks.p[i].max = INT64_MIN;
+	if (pipe(ks.evfd) < 0)
+		tide_die(TIDE_EX_FAIL, "pipe: %s", strerror(errno));
+	fcntl(ks.evfd[0], F_SETFL, O_NONBLOCK);
+	fcntl(ks.evfd[1], F_SETFL, O_NONBLOCK);
+	ks.q = rd_kafka_queue_get_consumer(ks.rk);
+	rd_kafka_queue_io_event_enable(ks.q, ks.evfd[1], "1", 1);
+	kafka_assign(ks.rk, conf.wtopic, ks.r, ks.nparts);
+}
+
+static void
+kstream_stop(void)
+{
+	if (ks.rk == NULL)
+		return;
+	if (ks.m)
+		rd_kafka_message_destroy(ks.m);
+	rd_kafka_queue_io_event_enable(ks.q, -1, NULL, 0);
+	rd_kafka_queue_destroy(ks.q);
+	rd_kafka_assign(ks.rk, NULL);
+	rd_kafka_destroy(ks.rk);
+	close(ks.evfd[0]);
+	close(ks.evfd[1]);
+	free(ks.r);
+	free(ks.next);
+	free(ks.p);
+	memset(&ks, 0, sizeof(ks));
+}
+
+static size_t
+kstream_part(int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < ks.nparts && ks.r[i].partition != partition; i++)
+		;
+	return i;
+}
+
+/* Every partition has been read up to its end (as of start, or as of the
+ * end of the left stream). */
+static int
+kstream_caught_up(void)
+{
+	size_t i;
+
+	for (i = 0; i < ks.nparts; i++)
+		if (ks.next[i] < ks.r[i].end)
+			return 0;
+	return 1;
+}
+
+/* The left stream has ended: read the topic up to its end as of now. */
+static int
+kstream_set_end(void)
+{
+	int64_t low, high;
+	size_t i;
+	rd_kafka_resp_err_t e;
+
+	for (i = 0; i < ks.nparts; i++) {
+		e = rd_kafka_query_watermark_offsets(ks.rk, conf.wtopic,
+		    ks.r[i].partition, &low, &high, (int)conf.mdtimeout);
+		if (e) {
+			tide_warn("%s: partition %" PRId32 ": %s", kname,
+			    ks.r[i].partition, rd_kafka_err2str(e));
+			return TIDE_EX_UNAVAILABLE;
+		}
+		if (high > ks.r[i].end)
+			ks.r[i].end = high;
+	}
+	return 0;
+}
+
+/* The next good record of the topic into s's head, without waiting: 1,
+ * ISRC_NONE when none is ready, or an exit status (negated). */
+static int
+kstream_next(struct isrc *s)
+{
+	rd_kafka_message_t *m;
+	char why[256], drain[64];
+	size_t i;
+	int r;
+
+	s->have = 0;
+	if (ks.m) {
+		rd_kafka_message_destroy(ks.m);
+		ks.m = NULL;
+	}
+	/* Drain the wake-up pipe before looking at the queue, so a message
+	 * queued after the look writes a byte that is not lost. */
+	while (read(ks.evfd[0], drain, sizeof(drain)) > 0)
+		;
+	while (!stopping && (m = rd_kafka_consumer_poll(ks.rk, 0)) != NULL) {
+		i = kstream_part(m->partition);
+		if (m->err) {
+			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+				if (i < ks.nparts && m->offset > ks.next[i])
+					ks.next[i] = m->offset;
+			} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+			    rd_kafka_fatal_error(ks.rk, NULL, 0)) {
+				tide_warn("%s: %s", kname, rd_kafka_message_errstr(m));
+				rd_kafka_message_destroy(m);
+				return -TIDE_EX_UNAVAILABLE;
+			} else
+				tide_info("%s: %s", kname, rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (i < ks.nparts && m->offset + 1 > ks.next[i])
+			ks.next[i] = m->offset + 1;
+		st.in++;
+		snprintf(ks.src, sizeof(ks.src), "%s partition %" PRId32,
+		    conf.with, m->partition);
+		s->path = ks.src;
+		s->lineno = (uint64_t)m->offset;
+		s->line = m->payload ? m->payload : "";
+		s->len = m->payload ? m->len : 0;
+		s->wall = tide_mono_us() / 1000;
+		if (m->payload == NULL)
+			snprintf(why, sizeof(why), "message value is null");
+		else if (m->len > conf.maxrec)
+			snprintf(why, sizeof(why), "record longer than %zu bytes",
+			    conf.maxrec);
+		else if (isrc_check(s, why, sizeof(why)) == 0) {
+			if (i < ks.nparts) {
+				if (s->ts > ks.p[i].max)
+					ks.p[i].max = s->ts;
+				ks.p[i].wall = s->wall;
+			}
+			ks.m = m;
+			s->have = 1;
+			return 1;
+		}
+		r = tide_bad_record(&bad, s->path, s->lineno, s->line,
+		    m->len > conf.maxrec ? 0 : s->len, "%s", why);
+		rd_kafka_message_destroy(m);
+		if (r != 0)
+			return -r;
+	}
+	return ISRC_NONE;
+}
+
+/* Where side s holds the watermark at monotonic time now (ms): its
+ * greatest event time (INT64_MIN before any), or INT64_MAX when it no
+ * longer holds it (ended, or quiet for --idle). */
+static int64_t
+side_hold(const struct isrc *s, int kafka, int64_t now)
+{
+	int64_t low = INT64_MAX;
+	size_t i;
+
+	if (s->eof || (conf.idle && now - s->wall >= conf.idle))
+		return INT64_MAX;
+	if (!kafka)
+		return s->maxts;
+	for (i = 0; i < ks.nparts; i++) {
+		const struct kpart *p = &ks.p[i];
+
+		if (ks.next[i] >= ks.r[i].end && conf.idle &&
+		    now - p->wall >= conf.idle)
+			continue;
+		if (p->max < low)
+			low = p->max;
+	}
+	return low;
+}
+
+/* The joined pair's watermark with a Kafka stream: the smaller of the two
+ * streams' (less --delay); with both quiet for --idle, it moves on with
+ * the wall clock, as tide-window's does with no input. */
+static int64_t
+kw_watermark(const struct isrc *l, const struct isrc *r, int64_t now)
+{
+	int64_t a = side_hold(l, 0, now), b = side_hold(r, 1, now);
+	int64_t m = a < b ? a : b, mx, last;
+
+	if (m == INT64_MIN)
+		return m;
+	if (m != INT64_MAX)
+		return m < INT64_MIN + conf.delay ? INT64_MIN : m - conf.delay;
+	if (l->eof && r->eof)
+		return INT64_MAX;
+	/* Both quiet (or the left ended and the topic is quiet). */
+	mx = l->maxts > r->maxts ? l->maxts : r->maxts;
+	last = l->wall > r->wall ? l->wall : r->wall;
+	if (mx == INT64_MIN)
+		return INT64_MIN;
+	mx = mx < INT64_MIN + conf.delay ? INT64_MIN : mx - conf.delay;
+	return now - last > INT64_MAX - mx ? INT64_MAX - 1 : mx + (now - last);
 }
 
 /* The right record's fields to append: (name, value) into nb as
@@ -2151,15 +2460,153 @@ ij_watermark(const struct isrc *l, const struct isrc *r)
 	return m < INT64_MIN + conf.delay ? INT64_MIN : m - conf.delay;
 }
 
+/* Take s's head record: late (older than the watermark wm), or joined.
+ * Returns 0 or an exit status. */
+static int
+ij_take(struct ictx *c, struct tide_ijoin *ij, struct isrc *s, int64_t wm)
+{
+	s->have = 0;
+	c->cur = s;
+	if (s->ts < wm) {
+		c->late_n++;
+		if (c->late_n <= TIDE_BAD_SHOWN)
+			tide_warn("%s: line %llu: late record (time %lld is "
+			    "behind the watermark %lld), not joined", s->path,
+			    (unsigned long long)s->lineno, (long long)s->ts,
+			    (long long)wm);
+		if (c->late_n == TIDE_BAD_SHOWN)
+			tide_warn("further late records are counted, not shown");
+		if (c->late && (fwrite(s->line, 1, s->len, c->late) != s->len ||
+		    putc('\n', c->late) == EOF))
+			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+			    conf.latefile, strerror(errno));
+		return 0;
+	}
+	if (s->ts > s->maxts)
+		s->maxts = s->ts;
+	if (s->nokey)
+		return ij_miss(c, s->line, s->len, "no_key");
+	return tide_ijoin_add(ij, s->side, s->key.data, s->key.len, s->ts,
+	    s->line, s->len, ij_match, c);
+}
+
+/* Both streams from files (or one from stdin): merged by event time,
+ * reading whichever stream's head is older. */
+static int
+run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
+    struct isrc *rs)
+{
+	struct isrc *s;
+	int64_t wm = INT64_MIN, nwm;
+	int r, status = 0;
+
+	ls->out = c->out;
+	while (!stopping && status == 0) {
+		if (!ls->have && !ls->eof && (r = isrc_next(ls, -1)) < 0)
+			return -r;
+		if (!rs->have && !rs->eof && (r = isrc_next(rs, -1)) < 0)
+			return -r;
+		if (!ls->have && !rs->have)
+			break;
+		s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
+		if ((status = ij_take(c, ij, s, wm)) != 0)
+			break;
+		/* Join first, then advance: a record meets its partners
+		 * before the watermark it moves can expire them. */
+		nwm = ij_watermark(ls, rs);
+		if (nwm > wm) {
+			wm = nwm;
+			status = tide_ijoin_advance(ij, wm, ij_expire, c);
+		}
+		if (dumpstats) {
+			dumpstats = 0;
+			print_stats();
+		}
+	}
+	return status;
+}
+
+/*
+ * The left stream from files or stdin, the right one from a Kafka topic
+ * (struct kstream): both unbounded, so neither is waited for while the
+ * other has a record ready; of two ready heads the older goes first.  The
+ * watermark (kw_watermark) keeps a record's partners from being expired
+ * before the other stream has caught up with its time, whatever order they
+ * arrive in.  When the left stream ends, the topic is read up to its end
+ * as of then (or until no left record waits for a partner), and the end
+ * closes every interval.
+ */
+static int
+run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
+    struct isrc *rs)
+{
+	struct pollfd pfd[2];
+	struct isrc *s;
+	int64_t wm = INT64_MIN, nwm, now;
+	int r, n, status = 0;
+	size_t i;
+
+	kstream_start();
+	ls->wall = rs->wall = tide_mono_us() / 1000;
+	for (i = 0; i < ks.nparts; i++)
+		ks.p[i].wall = ls->wall;
+	while (!stopping && status == 0) {
+		if (dumpstats) {
+			dumpstats = 0;
+			print_stats();
+		}
+		if ((status = atomic_load(&kt.fatal)) != 0)
+			break;
+		if (!ls->have && !ls->eof) {
+			if ((r = isrc_next(ls, 0)) < 0)
+				return -r;
+			if (ls->eof && (status = kstream_set_end()) != 0)
+				break;
+		}
+		if (!rs->have && (r = kstream_next(rs)) < 0)
+			return -r;
+		if (ls->have || rs->have) {
+			s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
+			if ((status = ij_take(c, ij, s, wm)) != 0)
+				break;
+		} else if (ls->eof && (ij->nside[TIDE_IJOIN_LEFT] == 0 ||
+		    kstream_caught_up())) {
+			break;
+		} else if (!stopping) {
+			/* Nothing ready: out with what is written, then wait
+			 * for either stream (or the --idle clock). */
+			if ((r = tide_wout_flush(c->out)) < 0)
+				return r == TIDE_EPIPE ? 0 : TIDE_EX_IOERR;
+			n = 0;
+			pfd[n].fd = ks.evfd[0];
+			pfd[n++].events = POLLIN;
+			if (!ls->eof && ls->open && strcmp(ls->path, "-") == 0) {
+				pfd[n].fd = 0;
+				pfd[n++].events = POLLIN;
+			}
+			poll(pfd, (nfds_t)n, conf.idle && conf.idle < 100 ?
+			    (int)conf.idle : 100);
+		}
+		/* Join first, then advance: a record meets its partners
+		 * before the watermark it moves can expire them. */
+		now = tide_mono_us() / 1000;
+		nwm = kw_watermark(ls, rs, now);
+		if (nwm > wm) {
+			wm = nwm;
+			status = tide_ijoin_advance(ij, wm, ij_expire, c);
+		}
+	}
+	return status;
+}
+
 static int
 run_interval(char **operands, int noperands, struct tide_wout *out)
 {
 	static char *stdin_path[] = { "-" };
-	struct isrc ls, rs, *s;
+	struct isrc ls, rs;
 	struct tide_ijoin ij;
 	struct ictx c;
-	int64_t wm = INT64_MIN, nwm;
-	int i, k, r, status = 0;
+	int i, k, status = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.out = out;
@@ -2206,60 +2653,14 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	isrc_init(&ls, TIDE_IJOIN_LEFT, operands, noperands);
 	isrc_init(&rs, TIDE_IJOIN_RIGHT, (char **)&conf.with, 1);
 	tide_ijoin_init(&ij, conf.within);
-	while (!stopping && status == 0) {
-		if (!ls.have && !ls.eof && (r = isrc_next(&ls)) < 0) {
-			status = -r;
-			break;
-		}
-		if (!rs.have && !rs.eof && (r = isrc_next(&rs)) < 0) {
-			status = -r;
-			break;
-		}
-		if (!ls.have && !rs.have)
-			break;
-		s = ls.have && (!rs.have || ls.ts <= rs.ts) ? &ls : &rs;
-		s->have = 0;
-		c.cur = s;
-		if (s->ts < wm) {
-			c.late_n++;
-			if (c.late_n <= TIDE_BAD_SHOWN)
-				tide_warn("%s: line %llu: late record (time %lld "
-				    "is behind the watermark %lld), not joined",
-				    s->path, (unsigned long long)s->lineno,
-				    (long long)s->ts, (long long)wm);
-			if (c.late_n == TIDE_BAD_SHOWN)
-				tide_warn("further late records are counted, "
-				    "not shown");
-			if (c.late && (fwrite(s->line, 1, s->len, c.late) !=
-			    s->len || putc('\n', c.late) == EOF))
-				tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-				    conf.latefile, strerror(errno));
-			continue;
-		}
-		if (s->ts > s->maxts)
-			s->maxts = s->ts;
-		if (s->nokey)
-			status = ij_miss(&c, s->line, s->len, "no_key");
-		else
-			status = tide_ijoin_add(&ij, s->side, s->key.data,
-			    s->key.len, s->ts, s->line, s->len, ij_match, &c);
-		if (status)
-			break;
-		/* Join first, then advance: a record meets its partners
-		 * before the watermark it moves can expire them. */
-		nwm = ij_watermark(&ls, &rs);
-		if (nwm > wm) {
-			wm = nwm;
-			status = tide_ijoin_advance(&ij, wm, ij_expire, &c);
-		}
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
-		}
-	}
+	if (conf.wtopic)
+		status = run_kstream(&c, &ij, &ls, &rs);
+	else
+		status = run_files(&c, &ij, &ls, &rs);
 	/* At the end of both streams every interval has closed. */
 	if (status == 0 && !stopping)
 		status = tide_ijoin_advance(&ij, INT64_MAX, ij_expire, &c);
+	kstream_stop();
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
 		    "%llu late records; state peak %zu records",
@@ -2290,6 +2691,7 @@ main(int argc, char **argv)
 	struct plan pl;
 	struct watch w;
 	const char *badname;
+	char kbuf[512];
 	int i, status = 0, r;
 
 	tide_prog_init(&prog);
@@ -2311,6 +2713,13 @@ main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (conf.wtopic) {
+		snprintf(kbuf, sizeof(kbuf), "stream '%s'", conf.with);
+		kname = kbuf;
+	} else if (conf.topic) {
+		snprintf(kbuf, sizeof(kbuf), "table '%s'", conf.table);
+		kname = kbuf;
+	}
 	if (conf.with) {
 		tide_wout_init(&out, 1);
 		i = tide_opt_index();

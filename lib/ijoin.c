@@ -70,6 +70,7 @@ tide_ijoin_add(struct tide_ijoin *j, int side, const char *key,
 	k->tail[side] = r;
 	tide_heap_push(&j->order, ts, r->seq, r);
 	j->nrec++;
+	j->nside[side]++;
 	j->bytes += sizeof(*r) + klen + len;
 	if (j->nrec > j->peak)
 		j->peak = j->nrec;
@@ -112,6 +113,7 @@ tide_ijoin_advance(struct tide_ijoin *j, int64_t wm,
 		if (k->head[0] == NULL && k->head[1] == NULL)
 			tide_htab_del(&j->keys, r->data, r->klen);
 		j->nrec--;
+		j->nside[r->side]--;
 		j->bytes -= sizeof(*r) + r->klen + r->len;
 		free(r);
 	}

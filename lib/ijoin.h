@@ -50,6 +50,7 @@ struct tide_ijoin {
 	struct tide_heap order;		/* every stored record by (ts, seq) */
 	uint64_t seq;
 	size_t nrec, bytes, peak;	/* records and bytes held, most held */
+	size_t nside[2];		/* records held per side */
 };
 
 void tide_ijoin_init(struct tide_ijoin *j, int64_t within);

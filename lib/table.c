@@ -341,6 +341,12 @@ tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n)
 		case TIDE_JSON_NONE:
 		case TIDE_JSON_NULL:
 			return TIDE_ENOENT;
+		case TIDE_JSON_OBJECT:
+		case TIDE_JSON_ARRAY:
+			/* Its JSON text as written, as tide-window keys. */
+			p = v[i].p;
+			len = v[i].len;
+			break;
 		default:
 			return TIDE_ETYPE;
 		}
@@ -467,15 +473,15 @@ row_prepare_vals(struct tide_table *t, const struct tide_json_val *v,
 			if (v[i].type == TIDE_JSON_NONE ||
 			    v[i].type == TIDE_JSON_NULL)
 				break;
-		if (r == TIDE_ENOENT)
+		if (r != TIDE_ENOENT) {
 			snprintf(err->msg, sizeof(err->msg),
-			    "key field '%s' is %s", t->spec.keys[i < nk ? i : 0],
-			    i < nk && v[i].type == TIDE_JSON_NULL ? "null" :
-			    "missing");
-		else
-			snprintf(err->msg, sizeof(err->msg),
-			    "key field is an object or array");
-		return r == TIDE_ENOENT ? r : TIDE_ETYPE;
+			    "key field is not a valid JSON value");
+			return TIDE_ETYPE;
+		}
+		snprintf(err->msg, sizeof(err->msg), "key field '%s' is %s",
+		    t->spec.keys[i < nk ? i : 0],
+		    i < nk && v[i].type == TIDE_JSON_NULL ? "null" : "missing");
+		return r;
 	}
 	if (t->spec.timefield) {
 		struct tide_json_val tv = *tvp;

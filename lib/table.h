@@ -16,8 +16,10 @@
  * its unescaped value, a number by its canonical text (integers as written,
  * other numbers in shortest round-trip form, so 42, 42.0 and 4.2e1 are one
  * key), true/false as those words.  So the CSV value "42" and the JSON
- * number 42 are the same key.  null or an absent field is no key at all;
- * objects and arrays are not keys.  Several key fields are joined with
+ * number 42 are the same key.  null or an absent field is no key at all.
+ * An object or array is its JSON text as written (as tide-window keys by
+ * it), so it equals a string holding that text.  Several key fields are
+ * joined with
  * length prefixes, so ("a,b","c") and ("a","b,c") stay apart.
  *
  * A plain table keeps one row per key (a later row with the same key
@@ -153,8 +155,10 @@ int tide_table_delete(struct tide_table *t, const char *key, size_t klen,
 
 /*
  * Normalised key of values v[0..n) (n key fields of one record) into out
- * (reset first).  Returns 0, TIDE_ENOENT when a value is absent or null,
- * TIDE_ETYPE for an object or array.
+ * (reset first).  An object or array is its JSON text as written (as
+ * tide-window keys by it): {"a":1} and { "a": 1 } are different keys.
+ * Returns 0, TIDE_ENOENT when a value is absent or null, TIDE_ETYPE for a
+ * value of no JSON type.
  */
 int tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n);
 

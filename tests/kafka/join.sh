@@ -3,14 +3,16 @@
 # every partition (last value per key, tombstones delete), --table-key,
 # updates and deletes arriving while the stream runs, the stream held until
 # the table is loaded (and not with --no-wait), as-of joins on a Kafka
-# table, bad table messages, and unknown topics / unreachable brokers.
+# table, bad table messages, and unknown topics / unreachable brokers; the
+# interval join with a stream from a topic (--with kafka:TOPIC).
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless kcat
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 mock_start -t jt.cust:2 -t jt.tk:1 -t jt.live:1 -t jt.big:2 -t jt.asof:1 \
-	-t jt.bad:1 -t jt.empty:3 -t transactions:2 -t customers:2
+	-t jt.bad:1 -t jt.empty:3 -t transactions:2 -t customers:2 \
+	-t jt.pay:2 -t jt.payq:1 -t jt.payb:1
 D=$T_DIR
 
 # python3-kafka producer: lines "partition ts_ms key|- value|-" (- is null),
@@ -294,6 +296,214 @@ t_stdout <<'EOF'
 {"sku":"p2","ts":1999,"price":7,"why":null}
 {"sku":"p2","ts":9000,"price":7,"why":null}
 EOF
+
+# --- interval join with a Kafka stream (--with kafka:TOPIC) --------------------
+#
+# Orders on stdin (a fifo, so the test decides what tide-join has seen when),
+# payments on a two-partition topic.  Against an awk oracle: every pair of
+# an order and a payment of the same key within 40 ms, an order without one
+# written once with nulls (--left); late records are tagged "late" by the
+# test and left out of the oracle.  Times rise with a jitter of +-15 ms, so
+# --delay 30ms makes no record of phase 1 late however the two streams
+# interleave; sync points (tide-join's --stats on SIGUSR1) fix what it has
+# read before the late records and the out-of-order arrivals come.
+
+# igen SEED N KIND: N records, times rising 0..20 ms a step, jitter +-15 ms,
+# keys k0..k7; KIND o (orders: amt) or p (payments: pid).
+igen() {
+	awk -v seed="$1" -v n="$2" -v kind="$3" 'BEGIN {
+		srand(seed); t = 100
+		for (i = 0; i < n; i++) {
+			t += int(rand() * 21); ts = t + int(rand() * 31) - 15
+			k = int(rand() * 8)
+			if (kind == "o")
+				printf "{\"ts\":%d,\"order\":\"k%d\",\"amt\":%d}\n", ts, k, i
+			else
+				printf "{\"ts\":%d,\"order\":\"k%d\",\"pid\":\"p%d\"}\n", ts, k, i
+		}
+	}'
+}
+# ioracle ORDERS PAYMENTS D: the left interval join, brute force, sorted.
+ioracle() {
+	awk -v D="$3" '
+	function num(s, f,   m) { match(s, "\"" f "\":-?[0-9]+"); m = substr(s, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 }
+	function str(s, f,   m) { match(s, "\"" f "\":\"[^\"]*\""); m = substr(s, RSTART, RLENGTH); sub(/^[^:]*:/, "", m); return m }
+	/"late"/ { next }
+	FNR == NR { np++; pl[np] = $0; pt[np] = num($0, "ts"); pk[np] = str($0, "order"); next }
+	{
+		t = num($0, "ts"); k = str($0, "order"); hit = 0
+		for (j = 1; j <= np; j++) {
+			d = pt[j] - t
+			if (pk[j] == k && d <= D && -d <= D) {
+				print substr($0, 1, length($0) - 1) ",\"p_pid\":" str(pl[j], "pid") ",\"why\":null}"
+				hit = 1
+			}
+		}
+		if (!hit)
+			print substr($0, 1, length($0) - 1) ",\"p_pid\":null,\"why\":\"no_match\"}"
+	}' "$2" "$1" | LC_ALL=C sort
+}
+# wait_in PID ERRFILE N: until tide-join has read N records (10 s at most).
+# SIGUSR1 is sent only once tide-join catches it (/proc: SigCgt, mask 0x200).
+wait_in() {
+	_w=0
+	while [ $_w -lt 100 ] && ! awk '/^SigCgt:/ { exit substr($2, 14, 1) !~ /[2367abef]/ }' \
+	    "/proc/$1/status" 2>/dev/null; do
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	_w=0
+	while [ $_w -lt 100 ]; do
+		kill -USR1 "$1" 2>/dev/null
+		sleep 0.1
+		grep -q "records in $3," "$2" && return 0
+		_w=$((_w + 1))
+	done
+	return 1
+}
+# kput TOPIC PARTITION: values from stdin, one a line.
+kput() { timeout 20 kcat -P -b "$BROKERS" -t "$1" -p "$2"; }
+
+igen 7 300 o >"$D/io.nd"
+igen 8 300 p >"$D/ip.nd"
+mkfifo "$D/ififo"
+rm -f "$D/ilate.got"
+# Not under timeout(1): the signals for --stats must reach tide-join itself.
+tide-join -b "$BROKERS" --with kafka:jt.pay --within 40ms --delay 30ms \
+	--on order --select pid --prefix p_ --left --miss-field why --time-unit ms \
+	--late-file "$D/ilate.got" --stats <"$D/ififo" >"$D/iout" 2>"$D/ierr" &
+ipid=$!
+exec 8>"$D/ififo"
+# Phase 1: both streams in six steps of 50 records each, so state stays
+# bounded by what one stream is ahead of the other.
+for c in 1 2 3 4 5 6; do
+	awk -v c=$c 'NR > (c - 1) * 50 && NR <= c * 50 && NR % 2 == 1' "$D/ip.nd" | kput jt.pay 0
+	awk -v c=$c 'NR > (c - 1) * 50 && NR <= c * 50 && NR % 2 == 0' "$D/ip.nd" | kput jt.pay 1
+	awk -v c=$c 'NR > (c - 1) * 50 && NR <= c * 50' "$D/io.nd" >&8
+	t_ok "kafka stream: phase 1, step $c: $((c * 100)) records read" \
+		wait_in $ipid "$D/ierr" $((c * 100))
+done
+# Late on both sides: behind the watermark of what both have shown.
+printf '%s\n' '{"ts":150,"order":"k1","amt":-1,"late":1}' >&8
+printf '%s\n' '{"ts":160,"order":"k1","pid":"late","late":1}' | kput jt.pay 0
+t_ok "kafka stream: late records read" wait_in $ipid "$D/ierr" 602
+# Orders far ahead of the payments: held (the topic's watermark is behind),
+# so the payments that come afterwards still find them.
+printf '%s\n' '{"ts":50000,"order":"kx","amt":-2}' '{"ts":90000,"order":"ky","amt":-3}' >&8
+t_ok "kafka stream: orders ahead read" wait_in $ipid "$D/ierr" 604
+printf '%s\n' '{"ts":50030,"order":"kx","pid":"px"}' | kput jt.pay 1
+printf '%s\n' '{"ts":89990,"order":"ky","pid":"py"}' | kput jt.pay 0
+t_ok "kafka stream: their payments read" wait_in $ipid "$D/ierr" 606
+exec 8>&-
+wait $ipid
+t_ok "kafka stream: exit 0 at the end of stdin" test $? -eq 0
+{
+	cat "$D/io.nd"
+	printf '%s\n' '{"ts":150,"order":"k1","amt":-1,"late":1}' \
+		'{"ts":50000,"order":"kx","amt":-2}' '{"ts":90000,"order":"ky","amt":-3}'
+} >"$D/io.all"
+{
+	cat "$D/ip.nd"
+	printf '%s\n' '{"ts":160,"order":"k1","pid":"late","late":1}' \
+		'{"ts":50030,"order":"kx","pid":"px"}' '{"ts":89990,"order":"ky","pid":"py"}'
+} >"$D/ip.all"
+ioracle "$D/io.all" "$D/ip.all" 40 >"$D/iexp"
+LC_ALL=C sort "$D/iout" >"$D/igot"
+t_ok "kafka stream vs awk oracle: $(wc -l <"$D/iexp") records, matches and misses" \
+	cmp "$D/iexp" "$D/igot"
+t_ok "oracle has matches and misses" sh -c "grep -q '\"why\":null' '$D/iexp' &&
+	grep -q '\"why\":\"no_match\"' '$D/iexp' && test \$(wc -l <'$D/iexp') -gt 300"
+t_ok "an order paid after a later order was read still joins (no null first)" \
+	grep -qxF '{"ts":50000,"order":"kx","amt":-2,"p_pid":"px","why":null}' "$D/iout"
+grep '"why":"no_match"' "$D/iout" | sed 's/,"p_pid".*//' | sort >"$D/imiss"
+grep '"why":null' "$D/iout" | sed 's/,"p_pid".*//' | sort -u >"$D/ihit"
+t_ok "kafka stream: no order both unmatched and matched" \
+	sh -c "! comm -12 '$D/imiss' '$D/ihit' | grep -q ."
+printf '%s\n' '{"ts":150,"order":"k1","amt":-1,"late":1}' \
+	'{"ts":160,"order":"k1","pid":"late","late":1}' >"$D/ilate.exp"
+LC_ALL=C sort "$D/ilate.got" >"$D/ilate.srt"
+t_ok "kafka stream: the two late records are in --late-file" cmp "$D/ilate.exp" "$D/ilate.srt"
+t_ok "kafka stream: --stats counts 2 late records" grep -q "2 late records; state peak" "$D/ierr"
+peak=$(sed -n 's/.*state peak \([0-9]*\) records.*/\1/p' "$D/ierr")
+t_ok "kafka stream: state stays bounded ($peak of 606)" test "${peak:-999}" -lt 120
+
+# A quiet topic: without --idle it holds the watermark, so an unmatched order
+# waits (for the end of stdin); with --idle it is written while stdin is
+# still open.
+rm -f "$D/ififo"
+mkfifo "$D/ififo"
+tide-join -b "$BROKERS" --with kafka:jt.payq --within 100ms --on order \
+	--left --time-unit ms <"$D/ififo" >"$D/qout" 2>"$D/qerr" &
+qpid=$!
+exec 8>"$D/ififo"
+printf '%s\n' '{"ts":1000,"order":"a","amt":1}' '{"ts":5000,"order":"b","amt":2}' >&8
+sleep 1.5
+t_ok "quiet topic, no --idle: nothing written yet" test ! -s "$D/qout"
+t_ok "quiet topic, no --idle: still running" kill -0 $qpid
+exec 8>&-
+wait $qpid
+t_ok "quiet topic, no --idle: exit 0 at the end of stdin" test $? -eq 0
+printf '%s\n' '{"ts":1000,"order":"a","amt":1}' '{"ts":5000,"order":"b","amt":2}' >"$D/qexp"
+t_ok "quiet topic, no --idle: both orders at the end" cmp "$D/qexp" "$D/qout"
+
+rm -f "$D/ififo"
+mkfifo "$D/ififo"
+tide-join -b "$BROKERS" --with kafka:jt.payq --within 100ms --on order \
+	--left --time-unit ms --idle 300ms <"$D/ififo" >"$D/qout" 2>"$D/qerr" &
+qpid=$!
+exec 8>"$D/ififo"
+printf '%s\n' '{"ts":1000,"order":"a","amt":1}' '{"ts":5000,"order":"b","amt":2}' >&8
+_w=0
+while [ $_w -lt 50 ] && [ "$(wc -l <"$D/qout")" -lt 2 ]; do sleep 0.1; _w=$((_w + 1)); done
+t_ok "--idle 300ms: a quiet topic stops holding; both orders out, stdin open" \
+	cmp "$D/qexp" "$D/qout"
+t_ok "--idle: still running" kill -0 $qpid
+exec 8>&-
+wait $qpid
+t_ok "--idle: exit 0 at the end of stdin" test $? -eq 0
+
+# Bad messages on the topic: reported with partition and offset, skipped.
+printf '%s\n' 'not json' '{"order":"a"}' '{"ts":1000,"order":null}' \
+	'{"ts":1010,"order":"a","pid":"ok"}' | kput jt.payb 0
+printf '{"ts":1000,"order":"a","amt":1}\n' >"$D/b.nd"
+T_IN=$D/b.nd
+t_run "kafka stream: bad messages reported, skipped" timeout 30 \
+	tide-join -b "$BROKERS" --with kafka:jt.payb --within 100ms --on order \
+	--time-unit ms --select pid
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"a","amt":1,"pid":"ok"}
+EOF
+t_stderr_has "tide-join: kafka:jt.payb partition 0: line 0: not valid JSON: bad literal at byte 0"
+t_stderr_has "kafka:jt.payb partition 0: line 1: time field 'ts' is missing"
+t_stderr_has "kafka:jt.payb partition 0: line 2: key field 'order' is null"
+t_run "kafka stream: --strict stops at a bad message (65)" timeout 30 \
+	tide-join -b "$BROKERS" --with kafka:jt.payb --within 100ms --on order \
+	--time-unit ms --strict
+t_status 65
+t_stdout </dev/null
+
+t_run "kafka stream: unknown topic" timeout 30 tide-join -b "$BROKERS" \
+	--with kafka:jt.nope --within 1s --on order
+t_status 69
+t_stderr_has "tide-join: stream 'kafka:jt.nope': topic 'jt.nope' not found"
+t_run "kafka stream: no brokers" env -u TIDE_BROKERS tide-join --with kafka:jt.pay \
+	--within 1s --on order
+t_status 64
+t_stderr_has "a kafka stream needs brokers: -b or TIDE_BROKERS"
+t_run "kafka stream: no topic" tide-join -b "$BROKERS" --with kafka: --within 1s --on order
+t_status 64
+t_stderr_has "option '--with': no topic in 'kafka:'"
+t_run "--idle needs a kafka stream" tide-join --with "$D/b.nd" --within 1s --on order --idle 1s
+t_status 64
+t_stderr_has "option '--idle' needs '--with kafka:topic'"
+t_run "--idle needs --with" tide-join -T "$D/b.nd" --on order --idle 1s
+t_status 64
+t_stderr_has "'--idle' and '--late-file' need '--with'"
+t_run "--idle must be more than 0" tide-join -b "$BROKERS" --with kafka:jt.pay \
+	--within 1s --on order --idle 0s
+t_status 64
+t_stderr_has "option '--idle': must be more than 0"
 
 # --- unavailable: exit 69 with a clear message, in bounded time ----------------
 

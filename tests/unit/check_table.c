@@ -122,7 +122,7 @@ START_TEST(test_table_key_normalises_numbers_and_strings)
 }
 END_TEST
 
-START_TEST(test_table_key_rejects_null_absent_and_objects)
+START_TEST(test_table_key_rejects_null_and_absent_keeps_objects_as_text)
 {
 	struct tide_buf b = TIDE_BUF_INIT;
 	struct tide_json_val v[2];
@@ -133,13 +133,20 @@ START_TEST(test_table_key_rejects_null_absent_and_objects)
 	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ENOENT);
 	v[0].type = TIDE_JSON_NONE;
 	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ENOENT);
+	/* Objects and arrays are keys by their text as written, as
+	 * tide-window's. */
 	v[0].type = TIDE_JSON_OBJECT;
-	v[0].p = "{}";
-	v[0].len = 2;
-	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ETYPE);
+	v[0].p = "{ \"a\": 1 }";
+	v[0].len = 10;
+	ck_assert_int_eq(tide_table_key(&b, v, 1), 0);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert(memcmp(b.data, "{ \"a\": 1 }", 10) == 0);
 	v[0].type = TIDE_JSON_ARRAY;
 	v[0].p = "[]";
-	ck_assert_int_eq(tide_table_key(&b, v, 1), TIDE_ETYPE);
+	v[0].len = 2;
+	ck_assert_int_eq(tide_table_key(&b, v, 1), 0);
+	ck_assert_uint_eq(b.len, 2);
+	ck_assert(memcmp(b.data, "[]", 2) == 0);
 	/* One good part does not rescue a missing one. */
 	v[0].type = TIDE_JSON_STRING;
 	v[0].p = "\"a\"";
@@ -208,16 +215,17 @@ START_TEST(test_table_rejects_rows_without_key_or_time)
 	ck_assert_int_eq(tide_table_add(&t, "{\"id\":null,\"t\":1}", 17, &err),
 	    TIDE_ENOENT);
 	ck_assert_str_eq(err.msg, "key field 'id' is null");
+	/* An object key is a key (by its text). */
 	ck_assert_int_eq(tide_table_add(&t, "{\"id\":{},\"t\":1}", 15, &err),
-	    TIDE_ETYPE);
+	    0);
 	ck_assert_int_eq(tide_table_add(&t, "{\"id\":1}", 8, &err), TIDE_ENOENT);
 	ck_assert_str_eq(err.msg, "time field 't' is missing");
 	ck_assert_int_eq(tide_table_add(&t, "{\"id\":1,\"t\":\"soon\"}", 19,
 	    &err), TIDE_ETYPE);
 	ck_assert_str_eq(err.msg, "time field 't' is not a time: \"soon\"");
 	ck_assert_int_eq(tide_table_finish(&t), 0);
-	ck_assert_uint_eq(tide_table_nkeys(&t), 0);
-	ck_assert_uint_eq(t.rows, 0);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 1);
+	ck_assert_uint_eq(t.rows, 1);
 	tide_table_release(&t);
 }
 END_TEST
@@ -556,7 +564,7 @@ suite_table(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_table_plain_lookup_selects_columns_and_last_row_wins);
 	tcase_add_test(tc, test_table_key_normalises_numbers_and_strings);
-	tcase_add_test(tc, test_table_key_rejects_null_absent_and_objects);
+	tcase_add_test(tc, test_table_key_rejects_null_and_absent_keeps_objects_as_text);
 	tcase_add_test(tc, test_table_multi_key_parts_do_not_run_together);
 	tcase_add_test(tc, test_table_rejects_rows_without_key_or_time);
 	tcase_add_test(tc, test_table_asof_directions_and_tolerance);
