@@ -61,6 +61,7 @@ init_common(struct tide_sqlview *v)
 	tide_buf_init(&v->scratch, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->res, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->ckey, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->shapenames, TIDE_BUF_NOMAX);
 	tide_htab_init(&v->cols, sizeof(int));
 	tide_viewcache_init(&v->cache, 0, 0);
 }
@@ -368,8 +369,11 @@ tide_sqlview_open(struct tide_sqlview *v, const struct tide_sqlview_conf *conf,
 		    conf->path);
 		goto out;
 	}
+	/* A batch over many keys dirties thousands of pages: at SQLite's
+	 * default of 1000 pages every commit would checkpoint (two fsyncs). */
 	if ((r = exec(v, "PRAGMA synchronous=NORMAL", err)) < 0 ||
-	    (r = exec(v, "PRAGMA cache_size=-65536", err)) < 0)
+	    (r = exec(v, "PRAGMA cache_size=-65536", err)) < 0 ||
+	    (r = exec(v, "PRAGMA wal_autocheckpoint=" TIDE_SQLVIEW_CKPT, err)) < 0)
 		goto out;
 	r = load_writer(v, err);
 	if (r > 0)
@@ -508,6 +512,53 @@ create_table(struct tide_sqlview *v, const char *rec, size_t n,
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The common numbers of a record, bound without strtod: an integer of up to
+ * 18 digits, or a decimal without exponent whose digits make an integer m
+ * below 2^53, which is m / 10^k with both operands exact doubles, so
+ * the one IEEE division rounds it correctly (Clinger's fast path).  A
+ * decimal whose fraction is all zeros is an integer, as tide_json_int64()
+ * has it.  Returns -1 for anything else (the general path decides).
+ */
+static int
+bind_num_fast(sqlite3_stmt *st, int i, const char *p, size_t n)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+	    1e18, 1e19, 1e20, 1e21, 1e22 };
+	const char *e = p + n;
+	uint64_t m = 0, ip;
+	int neg = 0, nd = 0, nf = 0, fz = 1;
+	double d;
+
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; p < e && *p >= '0' && *p <= '9'; p++, nd++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	if (nd == 0 || nd > 18)
+		return -1;
+	if (p == e)
+		return sqlite3_bind_int64(st, i, neg ? -(int64_t)m : (int64_t)m);
+	if (*p != '.')
+		return -1;
+	ip = m;
+	for (p++; p < e && *p >= '0' && *p <= '9'; p++, nf++) {
+		m = m * 10 + (uint64_t)(*p - '0');
+		fz &= *p == '0';
+	}
+	if (p != e || nf == 0 || nf > 22 || nd + nf > 18)
+		return -1;
+	if (fz)
+		return sqlite3_bind_int64(st, i, neg ? -(int64_t)ip :
+		    (int64_t)ip);
+	if (m >= (uint64_t)1 << 53)
+		return -1;
+	d = (double)m / pow10[nf];
+	return sqlite3_bind_double(st, i, neg ? -d : d);
+}
+
 /* Bind a JSON value; strings with escapes are unescaped into scratch. */
 static int
 bind_val(struct tide_sqlview *v, sqlite3_stmt *st, int i,
@@ -528,6 +579,8 @@ bind_val(struct tide_sqlview *v, sqlite3_stmt *st, int i,
 		return sqlite3_bind_text(st, i, v->scratch.data,
 		    (int)v->scratch.len, SQLITE_TRANSIENT);
 	case TIDE_JSON_NUMBER:
+		if ((r = bind_num_fast(st, i, val->p, val->len)) >= 0)
+			return r;
 		if (tide_json_int64(val, &iv) == 0)
 			return sqlite3_bind_int64(st, i, iv);
 		if (tide_json_double(val, &d) == 0)
@@ -566,6 +619,45 @@ check_keys(const struct tide_sqlview *v, const struct tide_json_val *k,
 	return 0;
 }
 
+/*
+ * The parameter of the i-th member name k of a record (raw JSON, quotes
+ * included), 0 when no column has it.  The last record's member names are
+ * remembered by position: records of a stream mostly share one layout, so
+ * a name is compared with the one before it instead of hashed.
+ */
+static int
+field_param(struct tide_sqlview *v, int i, const struct tide_json_val *k)
+{
+	struct tide_sqlview_shape *sh;
+	int *slot, param;
+
+	if (i < v->nshape) {
+		sh = &v->shape[i];
+		if (sh->len == k->len &&
+		    memcmp(v->shapenames.data + sh->off, k->p, k->len) == 0)
+			return sh->param;
+		/* Another layout from here on. */
+		v->nshape = i;
+		v->shapenames.len = sh->off;
+	}
+	if (memchr(k->p, '\\', k->len) == NULL) {
+		slot = tide_htab_get(&v->cols, k->p + 1, k->len - 2);
+	} else {
+		tide_buf_reset(&v->scratch);
+		slot = tide_json_str(k, &v->scratch) < 0 ? NULL :
+		    tide_htab_get(&v->cols, v->scratch.data, v->scratch.len);
+	}
+	param = slot != NULL ? *slot : 0;
+	if (i == v->nshape && i < TIDE_SQLVIEW_SHAPE) {
+		sh = &v->shape[v->nshape++];
+		sh->off = v->shapenames.len;
+		sh->len = k->len;
+		sh->param = param;
+		tide_buf_add(&v->shapenames, k->p, k->len);
+	}
+	return param;
+}
+
 int
 tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
     int64_t now_ms, struct tide_sqlview_err *err)
@@ -573,7 +665,7 @@ tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
 	struct tide_json_val obj, k, val, *tv;
 	int64_t t = 0;
 	size_t pos = 0;
-	int i, r, *slot;
+	int i, c, r;
 
 	if (v->readonly || v->db == NULL)
 		return fail(err, TIDE_EINVAL, "view is not open for writing");
@@ -606,19 +698,10 @@ tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
 			goto bindfail;
 	rec_obj(rec, n, &obj);
 	if (v->ncol > 0) {
-		while (tide_json_obj_next(&obj, &pos, &k, &val)) {
-			if (memchr(k.p, '\\', k.len) == NULL) {
-				slot = tide_htab_get(&v->cols, k.p + 1, k.len - 2);
-			} else {
-				tide_buf_reset(&v->scratch);
-				if (tide_json_str(&k, &v->scratch) < 0)
-					continue;
-				slot = tide_htab_get(&v->cols, v->scratch.data,
-				    v->scratch.len);
-			}
-			if (slot == NULL)
+		for (i = 0; tide_json_obj_next(&obj, &pos, &k, &val); i++) {
+			if ((c = field_param(v, i, &k)) == 0)
 				continue;
-			if ((r = bind_val(v, v->ins, *slot, &val)) != SQLITE_OK)
+			if ((r = bind_val(v, v->ins, c, &val)) != SQLITE_OK)
 				goto bindfail;
 		}
 	}
@@ -716,6 +799,7 @@ tide_sqlview_close(struct tide_sqlview *v)
 	tide_buf_release(&v->scratch);
 	tide_buf_release(&v->res);
 	tide_buf_release(&v->ckey);
+	tide_buf_release(&v->shapenames);
 	tide_viewcache_release(&v->cache);
 	memset(v, 0, sizeof(*v));
 }

@@ -45,7 +45,9 @@
 
 #define TIDE_SQLVIEW_MAXKEYS 8
 #define TIDE_SQLVIEW_MAXCOLS 1000	/* more fields stay in `record` */
-#define TIDE_SQLVIEW_BATCH 1000		/* records per transaction by default */
+#define TIDE_SQLVIEW_BATCH 10000	/* records per transaction by default */
+#define TIDE_SQLVIEW_CKPT "10000"	/* WAL pages before a checkpoint */
+#define TIDE_SQLVIEW_SHAPE 64		/* member names remembered by position */
 
 struct tide_sqlview_err {
 	char msg[256];
@@ -68,6 +70,12 @@ struct tide_sqlview_conf {
 	int busy_ms;			/* 0: 5000 */
 };
 
+/* A member name of the last record and the parameter its column binds. */
+struct tide_sqlview_shape {
+	size_t off, len;		/* raw name in shapenames */
+	int param;			/* 0: no column */
+};
+
 struct tide_sqlview {
 	struct sqlite3 *db;
 	struct sqlite3_stmt *ins, *ttl, *get, *getasof;
@@ -85,6 +93,9 @@ struct tide_sqlview {
 	struct tide_htab cols;
 	int ncol;			/* -1 until the table exists */
 	int recparam, timeparam;	/* parameter numbers */
+	struct tide_sqlview_shape shape[TIDE_SQLVIEW_SHAPE];
+	int nshape;
+	struct tide_buf shapenames;
 	char **defcols;			/* conf.cols, until the table exists */
 	int ndefcols;
 	char **fields;			/* readers: the field columns */
