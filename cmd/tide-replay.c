@@ -93,6 +93,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
 	OPT_MDTIMEOUT,
+	OPT_DOWNTIMEOUT,
 	OPT_MAXREC,
 	OPT_STRICT,
 	OPT_DEAD,
@@ -104,7 +105,8 @@ static const struct tide_opt opts[] = {
 	{ 'p', "partitions", "list", "partitions to replay, e.g. 0,2,4-7 (default all)" },
 	{ OPT_FROM, "from", "time", "start at the first record at or after time" },
 	{ OPT_TO, "to", "time", "stop before the first record at or after time" },
-	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on brokers silent for duration, at start or mid-replay (default 10s)" },
+	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when a partition's next record does not come within duration after start (default: the metadata timeout; 0 never)" },
 	{ OPT_TIME, "time", "field", "archives are plain NDJSON with event time in field" },
 	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
 	{ 'J', "envelope", NULL, "write each record as the JSON envelope" },
@@ -193,6 +195,7 @@ static struct {
 	int64_t duration;		/* ms, < 0 none */
 	long long loops;
 	int64_t md_timeout;
+	int64_t down_ms;		/* < 0: not given */
 	size_t maxrec;
 	char **files;
 	int nfiles;
@@ -477,17 +480,19 @@ pump(int wait_ms)
 
 /*
  * Wait until p has a buffered head or is finished.  0, or -1 on a signal.
- * The range was there when it was resolved, so a partition that gives
- * nothing for --metadata-timeout (the bound on reaching the brokers at
- * start) means the brokers are gone: what was emitted is flushed and the
- * replay ends with 69, naming what it waited for.  An outage shorter than
- * that is ridden out.  The wait returns as soon as a message arrives, so
- * a slow partition costs its fetch time, never a fixed poll interval.
+ * The wait returns as soon as a message arrives, so a slow partition costs
+ * its fetch time, never a fixed poll interval.  The range was there when
+ * it was resolved, so a partition that gives nothing for --down-timeout
+ * (by default --metadata-timeout, the bound on the brokers at start) has
+ * lost its brokers: what was emitted is flushed and the replay ends with
+ * 69, naming what it waited for.  A shorter outage is ridden out, with a
+ * note every --metadata-timeout when the bound is longer.
  */
 static int
 kafka_fill(struct src *p)
 {
-	int64_t t0, waited;
+	int64_t t0, waited, warned = 0, left;
+	char d[32], b[32];
 
 	if (p->rlen || p->done)
 		return 0;
@@ -496,15 +501,31 @@ kafka_fill(struct src *p)
 		if (stop_sig)
 			return -1;
 		waited = (tide_mono_us() - t0) / 1000;
-		if (waited >= o.md_timeout)
+		tide_dur_fmt(d, waited >= 1000 ? waited / 1000 * 1000 : waited);
+		if (o.down_ms > 0)
+			tide_dur_fmt(b, o.down_ms);
+		if (o.down_ms > 0 && waited >= o.down_ms) {
+			flush_out();
+			if (o.stats)
+				print_stats();
 			die_flushed(TIDE_EX_UNAVAILABLE, "topic '%s' partition "
 			    "%" PRId32 ": nothing from offset %" PRId64 " (of "
-			    "%" PRId64 "..%" PRId64 ") within %" PRId64 "ms, "
-			    "giving up: %s", o.topic, p->partition, p->next,
-			    p->start, p->end, waited, s.lasterr[0] ? s.lasterr :
+			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
+			    "%s): giving up after %" PRIu64 " records: %s",
+			    o.topic, p->partition, p->next, p->start, p->end,
+			    d, b, s.nout, s.lasterr[0] ? s.lasterr :
 			    "no answer from the brokers");
-		pump(o.md_timeout - waited < POLL_MS ?
-		    (int)(o.md_timeout - waited) : POLL_MS);
+		}
+		if (waited >= warned + o.md_timeout) {
+			warned = waited;
+			tide_progress_clear(&s.pr);
+			tide_warn("topic '%s' partition %" PRId32 ": nothing "
+			    "from offset %" PRId64 " for %s, still trying "
+			    "(giving up after %s)", o.topic, p->partition,
+			    p->next, d, o.down_ms > 0 ? b : "never");
+		}
+		left = o.down_ms > 0 ? o.down_ms - waited : POLL_MS;
+		pump(left < POLL_MS ? (int)left : POLL_MS);
 	}
 	return 0;
 }
@@ -1340,6 +1361,7 @@ parse_options(int argc, char **argv)
 	o.duration = -1;
 	o.loops = 1;
 	o.md_timeout = 10000;
+	o.down_ms = -1;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		/* -b, -X, -F, -d: lib/kconf.h, as in every Kafka program. */
@@ -1373,6 +1395,9 @@ parse_options(int argc, char **argv)
 			if (o.md_timeout < 1 || o.md_timeout > INT_MAX)
 				tide_usage_error("--metadata-timeout: out of "
 				    "range: '%s'", arg);
+			break;
+		case OPT_DOWNTIMEOUT:
+			o.down_ms = tide_arg_dur_ms("--down-timeout", arg);
 			break;
 		case OPT_TIME:
 			o.timefield = arg;
@@ -1475,6 +1500,11 @@ parse_options(int argc, char **argv)
 		tide_usage_error("--to is before --from");
 	if (o.progress < 0 && tide_verbose < 0)
 		o.progress = 0;
+	/* A replay always ends, so it waits for brokers lost on the way no
+	 * longer than for brokers at start (tide-source's bounded reads do
+	 * the same). */
+	if (o.down_ms < 0)
+		o.down_ms = o.md_timeout;
 }
 
 int

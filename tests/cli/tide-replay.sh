@@ -487,6 +487,11 @@ t_run "--max-gap not a duration" tide-replay --max-gap 5 dump.ndjson
 t_status 64
 t_stderr_has "--max-gap: not a duration: '5'"
 
+t_run "--down-timeout not a duration" tide-replay -b 127.0.0.1:1 -t x \
+	--down-timeout soon
+t_status 64
+t_stderr_has "--down-timeout: not a duration: 'soon'"
+
 t_run "--limit negative" tide-replay --limit -1 dump.ndjson
 t_status 64
 t_stderr_has "--limit: -1 is out of range"
