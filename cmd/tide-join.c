@@ -447,6 +447,23 @@ table_bad(void *ctx, uint64_t lineno, const char *msg)
 	return conf.strict;
 }
 
+/* The table's keys, columns and time field, as the options name them. */
+static void
+table_spec(struct tide_table_spec *spec)
+{
+	int i;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->nkeys = conf.nkeys;
+	for (i = 0; i < conf.nkeys; i++)
+		spec->keys[i] = conf.tkey[i];
+	spec->ncols = conf.nsel;
+	for (i = 0; i < conf.nsel; i++)
+		spec->cols[i] = conf.sel[i];
+	spec->timefield = conf.tabletime;
+	spec->unit = conf.unit;
+}
+
 /* Load the table named by conf into a new struct: NULL on failure, with
  * the reason printed and *status set. */
 static struct tide_table *
@@ -456,17 +473,9 @@ load_table(int *status)
 	struct tide_table_rowerr err;
 	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
 	int64_t t0 = tide_mono_us();
-	int i, r;
+	int r;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.nkeys = conf.nkeys;
-	for (i = 0; i < conf.nkeys; i++)
-		spec.keys[i] = conf.tkey[i];
-	spec.ncols = conf.nsel;
-	for (i = 0; i < conf.nsel; i++)
-		spec.cols[i] = conf.sel[i];
-	spec.timefield = conf.tabletime;
-	spec.unit = conf.unit;
+	table_spec(&spec);
 	load_badrows = 0;
 	if ((r = tide_table_init(t, &spec, &err)) < 0) {
 		tide_table_release(t);
@@ -826,17 +835,8 @@ ktable_table(void)
 	struct tide_table_spec spec;
 	struct tide_table_rowerr err;
 	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
-	int i;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.nkeys = conf.nkeys;
-	for (i = 0; i < conf.nkeys; i++)
-		spec.keys[i] = conf.tkey[i];
-	spec.ncols = conf.nsel;
-	for (i = 0; i < conf.nsel; i++)
-		spec.cols[i] = conf.sel[i];
-	spec.timefield = conf.tabletime;
-	spec.unit = conf.unit;
+	table_spec(&spec);
 	spec.live = 1;
 	spec.versioned = conf.asof != NULL;
 	if (tide_table_init(t, &spec, &err) < 0)
@@ -1201,6 +1201,78 @@ key_why(char *why, size_t whylen, const char *name, int r,
 	    v->type == TIDE_JSON_NULL ? "null" : "missing");
 }
 
+/* obj = the JSON object in line[0..len), from its brace to its brace. */
+static void
+obj_of(struct tide_json_val *obj, const char *line, size_t len)
+{
+	obj->type = TIDE_JSON_OBJECT;
+	obj->p = line;
+	obj->len = len;
+	while (obj->len && obj->p[0] != '{')
+		obj->p++, obj->len--;
+	while (obj->len && obj->p[obj->len - 1] != '}')
+		obj->len--;
+}
+
+/* Whether a member called name is to be dropped (ctx: a set of names). */
+typedef int (*drop_fn)(const void *ctx, const struct tide_json_val *name);
+
+/* Open o in ob with the members of the record line[0..len) but those
+ * drop() names, as they are written: the record whose fields the table's
+ * (or the other stream's) replace under --overwrite. */
+static void
+copy_members(struct tide_jobj *o, struct tide_buf *ob, const char *line,
+    size_t len, drop_fn drop, const void *ctx)
+{
+	struct tide_json_val obj, name, val;
+	size_t pos = 0;
+
+	obj_of(&obj, line, len);
+	tide_jobj_begin(o, ob);
+	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
+		if (drop(ctx, &name))
+			continue;
+		if (!o->empty)
+			tide_buf_addc(ob, ',');
+		o->empty = 0;
+		tide_buf_add(ob, name.p, name.len);
+		tide_buf_addc(ob, ':');
+		tide_buf_add(ob, val.p, val.len);
+	}
+}
+
+/* drop_fn: the plan's output names (struct plan). */
+static int
+plan_names_drop(const void *ctx, const struct tide_json_val *name)
+{
+	const struct plan *pl = ctx;
+	int j;
+
+	for (j = conf.nkeys + 1; j < pl->npath; j++)
+		if (tide_json_str_eq(name, pl->paths[j].seg[0].name,
+		    pl->paths[j].seg[0].len))
+			return 1;
+	return 0;
+}
+
+/* drop_fn: a list of names, each ended by a NUL (ctx: its end). */
+struct namelist {
+	const char *p;
+	size_t len;
+};
+
+static int
+namelist_drop(const void *ctx, const struct tide_json_val *name)
+{
+	const struct namelist *nl = ctx;
+	size_t q;
+
+	for (q = 0; q < nl->len; q += strlen(nl->p + q) + 1)
+		if (tide_json_str_eq(name, nl->p + q, strlen(nl->p + q)))
+			return 1;
+	return 0;
+}
+
 /*
  * Join one validated record.  Returns 0, a TIDE_EX_* status to stop with,
  * or -1 when the record is bad (reason in why).
@@ -1283,33 +1355,7 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 	if (collide) {
 		/* Copy the record without the members the table replaces;
 		 * only such records pay for it. */
-		struct tide_json_val obj, name, val;
-		size_t pos = 0;
-		int j, drop;
-
-		obj.type = TIDE_JSON_OBJECT;
-		obj.p = line;
-		obj.len = len;
-		while (obj.len && obj.p[0] != '{')
-			obj.p++, obj.len--;
-		while (obj.len && obj.p[obj.len - 1] != '}')
-			obj.len--;
-		tide_jobj_begin(&o, ob);
-		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-			drop = 0;
-			for (j = conf.nkeys + 1; j < pl->npath && !drop; j++)
-				drop = tide_json_str_eq(&name,
-				    pl->paths[j].seg[0].name,
-				    pl->paths[j].seg[0].len);
-			if (drop)
-				continue;
-			if (!o.empty)
-				tide_buf_addc(ob, ',');
-			o.empty = 0;
-			tide_buf_add(ob, name.p, name.len);
-			tide_buf_addc(ob, ':');
-			tide_buf_add(ob, val.p, val.len);
-		}
+		copy_members(&o, ob, line, len, plan_names_drop, pl);
 	} else if (tide_jobj_append(&o, ob, line, len) < 0)
 		goto toobig;
 	if (m == TIDE_TABLE_HIT) {
@@ -1354,6 +1400,34 @@ toobig:
 	return -1;
 }
 
+/* The index of arg in the NULL-ended words (their enum values, in order;
+ * "" for a value no word names); a usage error naming opt and what it
+ * expects otherwise. */
+static int
+arg_word(const char *opt, const char *arg, const char *const *words,
+    const char *expect)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (words[i][0] != '\0' && strcmp(arg, words[i]) == 0)
+			return i;
+	tide_usage_error("option '%s': expected %s, not '%s'", opt, expect,
+	    arg);
+	return -1;
+}
+
+/* A duration of 0 or more. */
+static int64_t
+arg_dur_nonneg(const char *opt, const char *arg)
+{
+	int64_t d = tide_arg_dur_ms(opt, arg);
+
+	if (d < 0)
+		tide_usage_error("option '%s': negative", opt);
+	return d;
+}
+
 /* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
 static void
 need_brokers(const char *what)
@@ -1369,6 +1443,9 @@ need_brokers(const char *what)
 static void
 parse_options(int argc, char **argv)
 {
+	static const char *const dirs[] = { "backward", "forward", "nearest",
+	    NULL };
+	static const char *const fmts[] = { "", "ndjson", "csv", NULL };
 	struct tide_kconf_err kerr;
 	char *tkeys[TIDE_TABLE_MAXKEYS];
 	const char *arg;
@@ -1424,15 +1501,8 @@ parse_options(int argc, char **argv)
 			conf.tabletime = arg;
 			break;
 		case OPT_DIRECTION:
-			if (strcmp(arg, "backward") == 0)
-				conf.dir = TIDE_TABLE_BACKWARD;
-			else if (strcmp(arg, "forward") == 0)
-				conf.dir = TIDE_TABLE_FORWARD;
-			else if (strcmp(arg, "nearest") == 0)
-				conf.dir = TIDE_TABLE_NEAREST;
-			else
-				tide_usage_error("option '--direction': expected "
-				    "backward, forward or nearest, not '%s'", arg);
+			conf.dir = (enum tide_table_dir)arg_word("--direction", arg,
+			    dirs, "backward, forward or nearest");
 			break;
 		case OPT_TOLERANCE:
 			conf.tol = tide_arg_dur_ms("--tolerance", arg);
@@ -1443,13 +1513,8 @@ parse_options(int argc, char **argv)
 				    arg);
 			break;
 		case OPT_TABLEFMT:
-			if (strcmp(arg, "csv") == 0)
-				conf.fmt = TIDE_TABLE_CSV;
-			else if (strcmp(arg, "ndjson") == 0)
-				conf.fmt = TIDE_TABLE_NDJSON;
-			else
-				tide_usage_error("option '--table-format': expected "
-				    "csv or ndjson, not '%s'", arg);
+			conf.fmt = (enum tide_table_fmt)arg_word("--table-format",
+			    arg, fmts, "csv or ndjson");
 			break;
 		case OPT_WATCH:
 			conf.watch = 1;
@@ -1496,18 +1561,14 @@ parse_options(int argc, char **argv)
 			conf.with = arg;
 			break;
 		case OPT_WITHIN:
-			conf.within = tide_arg_dur_ms("--within", arg);
-			if (conf.within < 0)
-				tide_usage_error("option '--within': negative");
+			conf.within = arg_dur_nonneg("--within", arg);
 			withinset = 1;
 			break;
 		case OPT_TIME:
 			conf.timefield = arg;
 			break;
 		case OPT_DELAY:
-			conf.delay = tide_arg_dur_ms("--delay", arg);
-			if (conf.delay < 0)
-				tide_usage_error("option '--delay': negative");
+			conf.delay = arg_dur_nonneg("--delay", arg);
 			break;
 		case OPT_LATEFILE:
 			conf.latefile = arg;
@@ -1519,9 +1580,7 @@ parse_options(int argc, char **argv)
 				    "than 0");
 			break;
 		case OPT_CACHETTL:
-			conf.cachettl = tide_arg_dur_ms("--cache-ttl", arg);
-			if (conf.cachettl < 0)
-				tide_usage_error("option '--cache-ttl': negative");
+			conf.cachettl = arg_dur_nonneg("--cache-ttl", arg);
 			conf.cachettlset = 1;
 			break;
 		case OPT_MDTIMEOUT:
@@ -2265,13 +2324,7 @@ ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
 		}
 		return 0;
 	}
-	obj.type = TIDE_JSON_OBJECT;
-	obj.p = line;
-	obj.len = len;
-	while (obj.len && obj.p[0] != '{')
-		obj.p++, obj.len--;
-	while (obj.len && obj.p[obj.len - 1] != '}')
-		obj.len--;
+	obj_of(&obj, line, len);
 	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
 		for (skip = 0, k = 0; k < conf.nkeys && !skip; k++)
 			skip = tide_json_str_eq(&name, conf.tkey[k],
@@ -2301,25 +2354,15 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
     size_t flen, const char *names, size_t nlen)
 {
 	struct tide_json_val obj, name, val;
+	struct namelist nl = { names, nlen };
 	struct tide_jobj o;
 	struct tide_buf *ob = &c->ob;
 	size_t pos = 0, q;
-	int collide = 0, drop;
+	int collide = 0;
 
-	obj.type = TIDE_JSON_OBJECT;
-	obj.p = line;
-	obj.len = len;
-	while (obj.len && obj.p[0] != '{')
-		obj.p++, obj.len--;
-	while (obj.len && obj.p[obj.len - 1] != '}')
-		obj.len--;
-	if (nlen) {
-		while (!collide && tide_json_obj_next(&obj, &pos, &name, &val))
-			for (q = 0; q < nlen && !collide; q += strlen(names + q) + 1)
-				collide = tide_json_str_eq(&name, names + q,
-				    strlen(names + q));
-		pos = 0;
-	}
+	obj_of(&obj, line, len);
+	while (nlen && !collide && tide_json_obj_next(&obj, &pos, &name, &val))
+		collide = namelist_drop(&nl, &name);
 	if (collide && !conf.overwrite) {
 		const struct isrc *s = c->cur;
 
@@ -2338,23 +2381,9 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
 		    "(--overwrite replaces it)", names + q);
 	}
 	tide_buf_reset(ob);
-	if (collide) {
-		tide_jobj_begin(&o, ob);
-		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-			for (drop = 0, q = 0; q < nlen && !drop;
-			    q += strlen(names + q) + 1)
-				drop = tide_json_str_eq(&name, names + q,
-				    strlen(names + q));
-			if (drop)
-				continue;
-			if (!o.empty)
-				tide_buf_addc(ob, ',');
-			o.empty = 0;
-			tide_buf_add(ob, name.p, name.len);
-			tide_buf_addc(ob, ':');
-			tide_buf_add(ob, val.p, val.len);
-		}
-	} else if (tide_jobj_append(&o, ob, line, len) < 0)
+	if (collide)
+		copy_members(&o, ob, line, len, namelist_drop, &nl);
+	else if (tide_jobj_append(&o, ob, line, len) < 0)
 		goto toobig;
 	if (flen) {
 		if (!o.empty)
