@@ -166,6 +166,8 @@ emit(void *arg, const struct tide_win_out *o)
 		write_time(&c->hdr, o->start, c->rfc3339);
 		tide_jobj_key(&j, "window_end", 10);
 		write_time(&c->hdr, o->end, c->rfc3339);
+		/* And the first key's name. */
+		tide_buf_add(&c->hdr, c->qkeys[0].data, c->qkeys[0].len);
 		c->hdr_start = o->start;
 		c->hdr_end = o->end;
 	}
@@ -179,7 +181,8 @@ emit(void *arg, const struct tide_win_out *o)
 
 		if (z == NULL)
 			z = end;
-		tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
+		if (i > 0)
+			tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
 		tide_buf_add(&c->ob, k, (size_t)(z - k));
 		k = z < end ? z + 1 : end;
 	}

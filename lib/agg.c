@@ -303,13 +303,16 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	a.off = s->size;
 	s->size += align8(ops[i].size);
 	{
-		/* "name": as tide_jobj_key() writes it, once. */
+		/* ,"name": as tide_jobj_key() writes it, once; qname
+		 * points past the comma, which emit writes with it when
+		 * a member came before. */
 		struct tide_buf qb = TIDE_BUF_INIT;
 
+		tide_buf_addc(&qb, ',');
 		tide_json_write_str(&qb, a.name, strlen(a.name));
 		tide_buf_addc(&qb, ':');
-		a.qname = tide_xmemdup(qb.data, qb.len);
-		a.qlen = qb.len;
+		a.qname = tide_xmemdup(qb.data, qb.len) + 1;
+		a.qlen = qb.len - 1;
 		tide_buf_release(&qb);
 	}
 	s->aggs = tide_xreallocarray(s->aggs, (size_t)s->naggs + 1,
@@ -347,7 +350,7 @@ tide_aggspec_release(struct tide_aggspec *s)
 
 	for (i = 0; i < s->naggs; i++) {
 		free(s->aggs[i].name);
-		free(s->aggs[i].qname);
+		free(s->aggs[i].qname - 1);
 	}
 	for (i = 0; i < s->nfields; i++)
 		tide_path_release(&s->paths[i]);
@@ -859,7 +862,11 @@ fmt_short(char *out, double d)
 	if (a < 1e-4 || a >= 1e15)
 		return 0;
 	for (k = 1; k <= 22; k++) {
-		m = nearbyint(a * pow10tab[k]);
+		/* nearbyint() without the call: adding and taking away 2^52
+		 * rounds to an integer, half to even, below 2^52; at or
+		 * above it the result is past 1e15 either way. */
+		m = a * pow10tab[k];
+		m = (m + 0x1p52) - 0x1p52;
 		if (m >= 1e15)
 			return 0;
 		if (m / pow10tab[k] == a)
@@ -921,12 +928,16 @@ tide_agg_fmt_num(char *out, double d)
 	return tide_json_fmt_double(out, d);
 }
 
+/* Formatted in place: tide_agg_fmt_num() writes at most 32 bytes. */
 static int
 write_num(struct tide_buf *b, double v)
 {
-	char tmp[40];
+	int r;
 
-	return tide_buf_add(b, tmp, tide_agg_fmt_num(tmp, v));
+	if (b->cap - b->len < 32 && (r = tide_buf_grow(b, 32)) < 0)
+		return r;
+	b->len += tide_agg_fmt_num(b->data + b->len, v);
+	return 0;
 }
 
 int
@@ -939,8 +950,8 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		const struct tide_agg *a = &s->aggs[i];
 		const void *p = (const char *)st + a->off;
 
-		if ((!o->empty && (r = tide_buf_addc(b, ',')) < 0) ||
-		    (r = tide_buf_add(b, a->qname, a->qlen)) < 0)
+		if ((r = o->empty ? tide_buf_add(b, a->qname, a->qlen) :
+		    tide_buf_add(b, a->qname - 1, a->qlen + 1)) < 0)
 			break;
 		o->empty = 0;
 		switch (a->op) {

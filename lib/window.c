@@ -42,13 +42,13 @@ struct wkey {
 	uint32_t nst;
 	struct kst *st;		/* open states, sorted by start */
 	char ib[KINLINE];	/* key bytes up to KINLINE */
-	uint32_t fslot;		/* hop: its block in w->acc while firing */
+	uint32_t spare32;
 	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
 	uint32_t cap;
 	unsigned char used;
 	unsigned char idle;	/* no open state: freed by the next sweep */
 	unsigned char dirty;	/* early/every: changed since its last result */
-	int64_t last_fired;	/* tumble, hop: end of the last window fired */
+	int64_t spare64;
 	/* 64 */
 	char *p;		/* key bytes when longer than KINLINE */
 	uint64_t hash;
@@ -82,8 +82,10 @@ struct wfire {
 	uint32_t kid, idx;
 };
 
-/* Tumble and hop: the panes that start at one time. */
+/* Tumble and hop: the panes that start at one time, each with its key's
+ * sort prefix, so that sorting and merging lists rarely touch the keys. */
 struct wpent {
+	uint64_t pfx;
 	uint32_t idx, kid;
 };
 
@@ -91,6 +93,13 @@ struct wpane {
 	int64_t start;
 	struct wpent *idx;
 	uint32_t n, cap;
+	int sorted;		/* idx is in key order */
+};
+
+/* Hop: a sorted run of pane entries being merged. */
+struct wcur {
+	const struct wpent *e;
+	size_t n;
 };
 
 /*
@@ -242,8 +251,9 @@ tide_win_release(struct tide_win *w)
 	free(w->st);
 	free(w->blob);
 	free(w->fire);
-	free(w->fire2);
-	free(w->acc);
+	free(w->ptmp);
+	free(w->ptmp2);
+	free(w->cur);
 	free(w->dirty);
 	free(w->panes);
 	free(w->spare);
@@ -427,7 +437,6 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	k->pfx = key_pfx(key, klen);
 	k->st = NULL;
 	k->nst = k->cap = 0;
-	k->last_fired = INT64_MIN;
 	k->expire = INT64_MIN;
 	k->dirty = 0;
 	k->dlo = k->dhi = 0;	/* saved by --state in every mode */
@@ -725,6 +734,7 @@ pane_list(struct tide_win *w, int64_t start)
 		memset(p, 0, sizeof(*p));
 	p->start = start;
 	p->n = 0;
+	p->sorted = 0;
 	return p;
 }
 
@@ -826,8 +836,10 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			p->cap = p->cap ? 2 * p->cap : 64;
 			p->idx = tide_xreallocarray(p->idx, p->cap, sizeof(*p->idx));
 		}
+		p->idx[p->n].pfx = k->pfx;
 		p->idx[p->n].idx = idx;
 		p->idx[p->n++].kid = kid;
+		p->sorted = 0;
 		isnew = 1;	/* not in any window emitted so far */
 	}
 	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
@@ -1122,36 +1134,79 @@ fire_cmp(const void *a, const void *b, void *arg)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+static int
+pent_cmp(const struct tide_win *w, const struct wpent *x,
+    const struct wpent *y)
+{
+	if (x->pfx != y->pfx)
+		return x->pfx < y->pfx ? -1 : 1;
+	if (x->kid == y->kid)
+		return 0;
+	return key_cmp(&w->keys[x->kid], &w->keys[y->kid]);
+}
+
+static int
+pent_qcmp(const void *a, const void *b, void *arg)
+{
+	return pent_cmp(arg, a, b);
+}
+
+/* Sort a run of entries: insertion sort for the short runs of equal
+ * prefixes the radix sort leaves. */
+static void
+pent_sort_run(const struct tide_win *w, struct wpent *a, size_t n)
+{
+	size_t i, j;
+
+	if (n > 16) {
+		qsort_r(a, n, sizeof(*a), pent_qcmp, (void *)(uintptr_t)w);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct wpent x = a[i];
+
+		for (j = i; j > 0 && pent_cmp(w, &x, &a[j - 1]) < 0; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+static void
+ptmp_grow(struct tide_win *w, size_t n)
+{
+	if (w->capptmp >= n)
+		return;
+	w->capptmp = n < 2 * w->capptmp ? 2 * w->capptmp : n;
+	w->ptmp = tide_xreallocarray(w->ptmp, w->capptmp, sizeof(*w->ptmp));
+	w->ptmp2 = tide_xreallocarray(w->ptmp2, w->capptmp, sizeof(*w->ptmp2));
+}
+
 /*
- * Sort w->fire (one window end) by key: a radix sort on the keys' first 8
+ * Sort a pane list by key, once (a list changes after that only when a
+ * record comes behind the watermark): a radix sort on the keys' first 8
  * bytes, skipping bytes all keys share, then a comparison sort of each
  * run of equal prefixes.
  */
 static void
-fire_sort_keys(struct tide_win *w)
+pane_sort(struct tide_win *w, struct wpane *p)
 {
-	size_t n = w->nfire, i, cnt[8][256], b;
-	struct wfire *a = w->fire, *t;
+	size_t n = p->n, i, cnt[8][256], b;
+	struct wpent *a = p->idx, *t;
 
-	if (n < 2)
-		return;
+	p->sorted = 1;
 	if (n < 32) {
-		qsort_r(a, n, sizeof(*a), fire_cmp, w);
+		pent_sort_run(w, a, n);
 		return;
 	}
-	if (w->capfire2 < n) {
-		w->capfire2 = w->capfire;
-		w->fire2 = tide_xreallocarray(w->fire2, w->capfire2,
-		    sizeof(*w->fire2));
-	}
-	t = w->fire2;
+	ptmp_grow(w, n);
+	t = w->ptmp;
 	memset(cnt, 0, sizeof(cnt));
 	for (i = 0; i < n; i++)
 		for (b = 0; b < 8; b++)
 			cnt[b][(a[i].pfx >> (8 * b)) & 0xff]++;
 	for (b = 0; b < 8; b++) {
 		size_t sum = 0, c, j;
-		struct wfire *x;
+		struct wpent *x;
 
 		if (cnt[b][(a[0].pfx >> (8 * b)) & 0xff] == n)
 			continue;	/* every key has this byte */
@@ -1166,16 +1221,16 @@ fire_sort_keys(struct tide_win *w)
 		a = t;
 		t = x;
 	}
-	if (a != w->fire)
-		memcpy(w->fire, a, n * sizeof(*a));
-	a = w->fire;
+	if (a != p->idx)
+		memcpy(p->idx, a, n * sizeof(*a));
+	a = p->idx;
 	for (i = 0; i < n;) {
 		size_t j = i + 1;
 
 		while (j < n && a[j].pfx == a[i].pfx)
 			j++;
 		if (j - i > 1)
-			qsort_r(a + i, j - i, sizeof(*a), fire_cmp, w);
+			pent_sort_run(w, a + i, j - i);
 		i = j;
 	}
 }
@@ -1292,12 +1347,6 @@ early_tick(struct tide_win *w)
 #define AHEAD 8
 
 /*
- * Fire the windows ending at e, whose panes start in the lists from
- * w->panes[i] on.  Tumble: a window is its one pane.  Hop: each key's
- * panes are merged into its block in w->acc, list by list (so in start
- * order), walking the lists rather than the keys.
- */
-/*
  * Whether merging one block into an empty one gives a block that emits
  * the same bytes: then a hop window holding a single pane of its key
  * (most windows when keys are sparse) is emitted from that pane, as
@@ -1325,102 +1374,129 @@ single_pane_ok(const struct tide_aggspec *s)
 	return 1;
 }
 
-/* A hop fire entry whose idx is a pane's state, not a block of w->acc. */
-#define FIRE_PANE 1
-
-/* A block of w->acc for a key's window, initialised. */
-static uint32_t
-acc_new(struct tide_win *w, size_t sz)
+/* Emit the window [e - size, e) of key kid from state. */
+static int
+fire_one(struct tide_win *w, uint32_t kid, int64_t e, const void *state)
 {
-	uint32_t a;
+	const struct wkey *k = &w->keys[kid];
+	struct tide_win_out o;
 
-	if (w->nacc == w->capacc) {
-		w->capacc = w->capacc ? 2 * w->capacc : 256;
-		w->acc = tide_xreallocarray(w->acc, w->capacc, sz ? sz : 1);
-	}
-	a = (uint32_t)w->nacc++;
-	tide_agg_init(w->c.spec, w->acc + (size_t)a * sz);
-	return a;
+	o.start = sat_sub(e, w->c.size);
+	o.end = e;
+	o.key = kbytes(k);
+	o.klen = k->len;
+	o.state = state;
+	o.update = 0;
+	o.provisional = 0;
+	w->fired++;
+	return w->emit(w->ctx, &o);
 }
 
+/* Merge sorted runs x and y into out, x's entries first between equal
+ * keys (so a key's panes stay in start order). */
+static struct wpent *
+merge_runs(const struct tide_win *w, const struct wcur *x, const struct wcur *y,
+    struct wpent *out)
+{
+	const struct wpent *a = x->e, *ae = a + x->n, *b = y->e, *be = b + y->n;
+
+	while (a < ae && b < be) {
+		if (b->pfx < a->pfx || (b->pfx == a->pfx && b->kid != a->kid &&
+		    pent_cmp(w, b, a) < 0))
+			*out++ = *b++;
+		else
+			*out++ = *a++;
+	}
+	memcpy(out, a, (size_t)(ae - a) * sizeof(*a));
+	out += ae - a;
+	memcpy(out, b, (size_t)(be - b) * sizeof(*b));
+	return out + (be - b);
+}
+
+/*
+ * Fire the windows ending at e, whose panes start in the lists from
+ * w->panes[i] on.  Each list is sorted by key (once), so a window of one
+ * list (tumble) goes out in list order, and a hop window merges its
+ * sorted lists pairwise (about log2(size/pane) linear passes, comparing
+ * sort prefixes): each key's panes come together, in start order, to be
+ * merged into w->scratch (or, when a key has a single pane and that
+ * gives the same bytes, emitted from the pane) and emitted at once: no
+ * per-window sort, no block per key.
+ */
 static int
 fire_end(struct tide_win *w, uint32_t i, int64_t e)
 {
-	size_t sz = w->c.spec->size, j;
+	const struct tide_aggspec *sp = w->c.spec;
+	int64_t lo = sat_sub(e, w->c.size);
 	int hop = w->pane != w->c.size, r = 0;
-	int single = hop && single_pane_ok(w->c.spec);
+	int single = !hop || single_pane_ok(sp);
+	size_t nl = 0, total = 0, n, j, m;
+	const struct wpent *a;
+	struct wpent *buf;
+	uint32_t first;
 
-	w->nfire = 0;
-	w->nacc = 0;
 	for (; i < w->npanes && w->panes[i].start < e; i++) {
-		const struct wpane *p = &w->panes[i];
+		struct wpane *p = &w->panes[i];
 
-		if (p->start < sat_sub(e, w->c.size))
+		if (p->start < lo || p->n == 0)
 			continue;
-		for (j = 0; j < p->n; j++) {
-			uint32_t kid = p->idx[j].kid, idx = p->idx[j].idx;
-			struct wkey *k = &w->keys[kid];
-
-			if (j + AHEAD < p->n) {
-				__builtin_prefetch(&w->keys[p->idx[j + AHEAD].kid]);
-				__builtin_prefetch(blob(w, p->idx[j + AHEAD].idx));
-			}
-			if (!hop) {
-				fire_add(w, 0, e, kid, idx);
-				continue;
-			}
-			if (k->last_fired != e) {
-				/* The key's first pane in this window. */
-				k->last_fired = e;
-				k->fslot = (uint32_t)w->nfire;
-				if (single) {
-					fire_add(w, FIRE_PANE, e, kid, idx);
-					continue;
-				}
-				fire_add(w, 0, e, kid, acc_new(w, sz));
-			} else if (w->fire[k->fslot].start == FIRE_PANE) {
-				/* A second pane: merge from here on. */
-				struct wfire *f = &w->fire[k->fslot];
-				uint32_t a = acc_new(w, sz);
-
-				tide_agg_merge(w->c.spec, w->acc + (size_t)a * sz,
-				    blob(w, f->idx));
-				f->start = 0;
-				f->idx = a;
-			}
-			tide_agg_merge(w->c.spec, w->acc +
-			    (size_t)w->fire[k->fslot].idx * sz, blob(w, idx));
+		if (!p->sorted)
+			pane_sort(w, p);
+		if (nl == w->capcur) {
+			w->capcur = w->capcur ? 2 * w->capcur : 16;
+			w->cur = tide_xreallocarray(w->cur, w->capcur,
+			    sizeof(*w->cur));
 		}
+		w->cur[nl].e = p->idx;
+		w->cur[nl].n = p->n;
+		total += p->n;
+		nl++;
 	}
-	fire_sort_keys(w);
-	for (j = 0; j < w->nfire; j++) {
-		const struct wfire *f = &w->fire[j];
-		const struct wkey *k = &w->keys[f->kid];
-		struct tide_win_out o;
+	if (nl == 0)
+		return 0;
+	/* Merge the runs pairwise, level by level, into one. */
+	ptmp_grow(w, total);
+	for (buf = w->ptmp; nl > 1; buf = buf == w->ptmp ? w->ptmp2 : w->ptmp) {
+		struct wpent *o = buf;
 
-		if (j + AHEAD < w->nfire) {
-			const struct wfire *g = &w->fire[j + AHEAD];
+		for (j = 0, m = 0; j < nl; j += 2, m++) {
+			struct wpent *start = o;
 
-			__builtin_prefetch(&w->keys[g->kid]);
-			__builtin_prefetch(hop && g->start != FIRE_PANE ?
-			    w->acc + (size_t)g->idx * sz : blob(w, g->idx));
+			if (j + 1 < nl)
+				o = merge_runs(w, &w->cur[j], &w->cur[j + 1], o);
+			else {
+				memcpy(o, w->cur[j].e, w->cur[j].n * sizeof(*o));
+				o += w->cur[j].n;
+			}
+			w->cur[m].e = start;
+			w->cur[m].n = (size_t)(o - start);
 		}
-		o.start = sat_sub(e, w->c.size);
-		o.end = e;
-		o.key = kbytes(k);
-		o.klen = k->len;
-		o.state = hop && f->start != FIRE_PANE ?
-		    w->acc + (size_t)f->idx * sz : blob(w, f->idx);
-		o.update = 0;
-		o.provisional = 0;
-		w->fired++;
-		if ((r = w->emit(w->ctx, &o)) < 0)
-			break;
+		nl = m;
 	}
-	for (j = 0; j < w->nacc; j++)
-		tide_agg_clear(w->c.spec, w->acc + j * sz);
-	w->nacc = 0;
-	return r;
+	/* Equal keys are next to each other now, in pane start order. */
+	a = w->cur[0].e;
+	n = w->cur[0].n;
+	for (j = 0; j < n && r >= 0; j = m) {
+		uint32_t kid = a[j].kid;
+
+		for (m = j + 1; m < n && a[m].kid == kid; m++)
+			;
+		if (m + AHEAD < n) {
+			__builtin_prefetch(&w->keys[a[m + AHEAD].kid]);
+			__builtin_prefetch(blob(w, a[m + AHEAD].idx));
+		}
+		first = a[j].idx;
+		if (m == j + 1 && single) {
+			r = fire_one(w, kid, e, blob(w, first));
+			continue;
+		}
+		tide_agg_clear(sp, w->scratch);
+		tide_agg_init(sp, w->scratch);
+		for (; j < m; j++)
+			tide_agg_merge(sp, w->scratch, blob(w, a[j].idx));
+		r = fire_one(w, kid, e, w->scratch);
+	}
+	return r < 0 ? r : 0;
 }
 
 /* Tumble and hop: fire the windows of every key that end at or before the
@@ -1879,8 +1955,10 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 				pl->idx = tide_xreallocarray(pl->idx, pl->cap,
 				    sizeof(*pl->idx));
 			}
+			pl->idx[pl->n].pfx = w->keys[kids[ki]].pfx;
 			pl->idx[pl->n].idx = idx;
 			pl->idx[pl->n++].kid = kids[ki];
+			pl->sorted = 0;
 		}
 	}
 	r = 0;

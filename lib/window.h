@@ -18,7 +18,8 @@
  *               D/S.  Only windows that hold a record of the key fire.
  *               Tumble is hop with S = D: one pane per window.  Panes are
  *               listed by start, so all keys' windows ending at one time
- *               fire together, sorted by key with a radix sort.
+ *               fire together; each list is sorted by key once (a radix
+ *               sort) and a firing hop window merges its sorted lists.
  *   session G   a key's records closer than G to each other form one window
  *               [first, last + G); a record that bridges two sessions
  *               merges them.
@@ -104,6 +105,8 @@ struct wkey;
 struct wstate;
 struct wfire;
 struct wpane;
+struct wpent;
+struct wcur;
 
 struct tide_win {
 	struct tide_win_conf c;
@@ -132,11 +135,12 @@ struct tide_win {
 
 	struct tide_heap heap;	/* session, over: what to look at next */
 	struct wfire *fire;	/* scratch: results of one advance */
-	struct wfire *fire2;	/* scratch for sorting */
-	size_t nfire, capfire, capfire2;
-	char *acc;		/* hop: one aggregate block per key firing */
-	size_t capacc;
-	size_t nacc;		/* hop: blocks of acc in use while firing */
+	size_t nfire, capfire;
+	struct wpent *ptmp, *ptmp2;	/* scratch for sorting and merging
+				 * pane lists, capptmp entries each */
+	size_t capptmp;
+	struct wcur *cur;	/* hop: the sorted runs a firing merges */
+	size_t capcur;
 	uint32_t *dirty;	/* early/every: keys (tumble, hop) or states
 				 * (session) changed since their last result */
 	size_t ndirty, capdirty;
