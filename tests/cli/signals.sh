@@ -321,8 +321,12 @@ if have tide-window && have tide-gen; then
 	rm -f "$T_DIR/k.state"
 	$W --state "$T_DIR/k.state" --checkpoint 5ms "$T_DIR/k.nd" >"$T_DIR/k1" 2>/dev/null &
 	pid=$!
+	# Once windows are out, wait for a checkpoint after them (a new file
+	# renamed into place), so the restart has something to skip.
 	i=0
-	while { [ ! -s "$T_DIR/k.state" ] || [ ! -s "$T_DIR/k1" ]; } && [ $i -lt 1000 ]; do
+	while [ ! -s "$T_DIR/k1" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+	ino=$(stat -c %i "$T_DIR/k.state" 2>/dev/null)
+	while [ "$(stat -c %i "$T_DIR/k.state" 2>/dev/null)" = "$ino" ] && [ $i -lt 1000 ]; do
 		sleep 0.01
 		i=$((i + 1))
 	done
