@@ -213,7 +213,8 @@ static void
 init_common(struct tide_redisview *v)
 {
 	memset(v, 0, sizeof(*v));
-	tide_buf_init(&v->arena, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->out, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->cmd, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->key, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->kpart, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->res, TIDE_BUF_NOMAX);
@@ -286,50 +287,65 @@ make_key(struct tide_redisview *v, const struct tide_json_val *k, int n,
 	return 0;
 }
 
-/* Add one argument's bytes to the arena. */
+/*
+ * Commands are written in the Redis protocol (RESP) by hand, straight into
+ * the batch buffer v->out, and handed to hiredis once per batch: no
+ * argument vector, no formatting allocation per record.  A command's
+ * arguments go to v->cmd first, since its header counts them.
+ */
 static void
-arg_add(struct tide_redisview *v, size_t *argc, const char *p, size_t n)
+resp_len(struct tide_buf *b, char type, size_t n)
 {
-	if (*argc == v->argcap) {
-		v->argcap = v->argcap ? v->argcap * 2 : 64;
-		v->argoff = tide_xreallocarray(v->argoff, v->argcap,
-		    sizeof(*v->argoff));
-		v->arglen = tide_xreallocarray(v->arglen, v->argcap,
-		    sizeof(*v->arglen));
-		v->argv = tide_xreallocarray(v->argv, v->argcap,
-		    sizeof(*v->argv));
-	}
-	v->argoff[*argc] = v->arena.len;
-	tide_buf_add(&v->arena, p, n);
-	v->arglen[*argc] = v->arena.len - v->argoff[*argc];
-	(*argc)++;
+	char tmp[24], *e = tmp + sizeof(tmp), *q = e;
+
+	*--q = '\n';
+	*--q = '\r';
+	do
+		*--q = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	*--q = type;
+	tide_buf_add(b, q, (size_t)(e - q));
+}
+
+static void
+arg_add(struct tide_redisview *v, const char *p, size_t n)
+{
+	resp_len(&v->cmd, '$', n);
+	tide_buf_add(&v->cmd, p, n);
+	tide_buf_add(&v->cmd, "\r\n", 2);
+	v->argc++;
 }
 
 /* Add a JSON value as the text a hash field holds. */
 static void
-arg_val(struct tide_redisview *v, size_t *argc, const struct tide_json_val *val)
+arg_val(struct tide_redisview *v, const struct tide_json_val *val)
 {
 	if (val->type == TIDE_JSON_STRING) {
 		if (memchr(val->p, '\\', val->len) == NULL) {
-			arg_add(v, argc, val->p + 1, val->len - 2);
+			arg_add(v, val->p + 1, val->len - 2);
 			return;
 		}
-		arg_add(v, argc, "", 0);
-		(void)tide_json_str(val, &v->arena);
-		v->arglen[*argc - 1] = v->arena.len - v->argoff[*argc - 1];
+		tide_buf_reset(&v->kpart);
+		(void)tide_json_str(val, &v->kpart);
+		arg_add(v, v->kpart.data, v->kpart.len);
 		return;
 	}
-	arg_add(v, argc, val->p, val->len);
+	arg_add(v, val->p, val->len);
 }
 
 static void
-append(struct tide_redisview *v, size_t argc)
+cmd_begin(struct tide_redisview *v)
 {
-	size_t i;
+	tide_buf_reset(&v->cmd);
+	v->argc = 0;
+}
 
-	for (i = 0; i < argc; i++)
-		v->argv[i] = v->arena.data + v->argoff[i];
-	redisAppendCommandArgv(v->rc, (int)argc, v->argv, v->arglen);
+/* The command in v->cmd joins the batch. */
+static void
+cmd_end(struct tide_redisview *v)
+{
+	resp_len(&v->out, '*', v->argc);
+	tide_buf_add(&v->out, v->cmd.data, v->cmd.len);
 	v->queued++;
 }
 
@@ -338,7 +354,7 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
     int64_t now_ms, struct tide_redisview_err *err)
 {
 	struct tide_json_val obj, name, val;
-	size_t argc, pos = 0, i;
+	size_t pos = 0, i;
 	int r;
 
 	if (v->rc == NULL || v->vals == NULL)
@@ -347,47 +363,45 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 	if ((r = make_key(v, v->vals, v->nkey, err)) < 0)
 		return r;
 	if (v->inbatch == 0) {
-		redisAppendCommand(v->rc, "MULTI");
+		tide_buf_reset(&v->out);
+		tide_buf_adds(&v->out, "*1\r\n$5\r\nMULTI\r\n");
 		v->batch_start = now_ms;
 	}
-	tide_buf_reset(&v->arena);
-	argc = 0;
+	cmd_begin(v);
 	if (v->as_json) {
-		arg_add(v, &argc, "SET", 3);
-		arg_add(v, &argc, v->key.data, v->key.len);
-		arg_add(v, &argc, rec, n);
+		arg_add(v, "SET", 3);
+		arg_add(v, v->key.data, v->key.len);
+		arg_add(v, rec, n);
 		if (v->ttl_ms > 0) {
-			arg_add(v, &argc, "PX", 2);
-			arg_add(v, &argc, v->ttltext, strlen(v->ttltext));
+			arg_add(v, "PX", 2);
+			arg_add(v, v->ttltext, strlen(v->ttltext));
 		}
-		append(v, argc);
+		cmd_end(v);
 	} else {
 		/* Replace, not merge: a field the new record lacks goes. */
-		arg_add(v, &argc, "DEL", 3);
-		arg_add(v, &argc, v->key.data, v->key.len);
-		append(v, argc);
-		tide_buf_reset(&v->arena);
-		argc = 0;
-		arg_add(v, &argc, "HSET", 4);
-		arg_add(v, &argc, v->key.data, v->key.len);
+		arg_add(v, "DEL", 3);
+		arg_add(v, v->key.data, v->key.len);
+		cmd_end(v);
+		cmd_begin(v);
+		arg_add(v, "HSET", 4);
+		arg_add(v, v->key.data, v->key.len);
 		for (i = 0; i < n && rec[i] != '{'; i++)
 			;
 		obj.type = TIDE_JSON_OBJECT;
 		obj.p = rec + i;
 		obj.len = n - i;
 		while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-			arg_val(v, &argc, &name);
-			arg_val(v, &argc, &val);
+			arg_val(v, &name);
+			arg_val(v, &val);
 		}
-		if (argc > 2)
-			append(v, argc);
+		if (v->argc > 2)
+			cmd_end(v);
 		if (v->ttl_ms > 0) {
-			tide_buf_reset(&v->arena);
-			argc = 0;
-			arg_add(v, &argc, "PEXPIRE", 7);
-			arg_add(v, &argc, v->key.data, v->key.len);
-			arg_add(v, &argc, v->ttltext, strlen(v->ttltext));
-			append(v, argc);
+			cmd_begin(v);
+			arg_add(v, "PEXPIRE", 7);
+			arg_add(v, v->key.data, v->key.len);
+			arg_add(v, v->ttltext, strlen(v->ttltext));
+			cmd_end(v);
 		}
 	}
 	v->upserts++;
@@ -448,7 +462,13 @@ send_batch(struct tide_redisview *v, int wait, struct tide_redisview_err *err)
 	int done = 0, r;
 
 	if (v->inbatch > 0) {
-		redisAppendCommand(v->rc, "EXEC");
+		tide_buf_adds(&v->out, "*1\r\n$4\r\nEXEC\r\n");
+		if (redisAppendFormattedCommand(v->rc, v->out.data,
+		    v->out.len) != REDIS_OK)
+			return fail(err, TIDE_EIO, "redis %s:%d: %s",
+			    v->url.host, v->url.port, v->rc->errstr[0] ?
+			    v->rc->errstr : "out of memory");
+		tide_buf_reset(&v->out);
 		v->inflight = v->queued + 2;
 		v->inbatch = 0;
 		v->queued = 0;
@@ -504,11 +524,9 @@ tide_redisview_close(struct tide_redisview *v)
 		tide_path_release(&v->path[i]);
 	free(v->vals);
 	free(v->prefix);
-	free(v->argoff);
-	free(v->arglen);
-	free(v->argv);
 	tide_redis_url_release(&v->url);
-	tide_buf_release(&v->arena);
+	tide_buf_release(&v->out);
+	tide_buf_release(&v->cmd);
 	tide_buf_release(&v->key);
 	tide_buf_release(&v->kpart);
 	tide_buf_release(&v->res);

@@ -10,8 +10,8 @@
  * is replaced, not merged: fields a newer record lacks are gone.  With a
  * ttl each key expires that long after its last write (Redis's own clock).
  *
- * Writes are pipelined: commands are appended (redisAppendCommandArgv) and
- * sent per batch, conf.batch records or conf.batch_ms (the caller drives
+ * Writes are pipelined: commands are written in the Redis protocol into
+ * one buffer per batch, handed to hiredis and sent per batch, conf.batch records or conf.batch_ms (the caller drives
  * time through tide_redisview_tick); a batch's replies are read once the
  * next batch is sent (one in flight), or by tide_redisview_commit(), which
  * waits for everything sent.  A batch is wrapped in
@@ -81,12 +81,10 @@ struct tide_redisview {
 	int64_t ttl_ms;
 	char ttltext[24];
 
-	/* One record's command: argument bytes in arena, as offsets while
-	 * the arena may still move. */
-	struct tide_buf arena, key, kpart;
-	size_t *argoff, *arglen;
-	const char **argv;
-	size_t argcap;
+	/* The batch's commands in the Redis protocol (out), the command
+	 * being built (cmd, argc arguments). */
+	struct tide_buf out, cmd, key, kpart;
+	size_t argc;
 
 	uint64_t batch, inbatch, queued;
 	uint64_t inflight;		/* replies due for the batch sent last */
