@@ -331,7 +331,12 @@ el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file span.ndjson
 t_stderr_has "lateness p50"
-if [ $el -ge 1600 ] && [ $el -le 3500 ]; then t_pass "--speed 10: ${el}ms"
+# The replay's own clock (--stats) within 10% of 2 s; the wall clock, which
+# adds start-up and exit (slow under ASan on a loaded machine), generously.
+own=$(sed -n 's/.*, bad 0, \([0-9.]*\)s, .*/\1/p' "$T_ERR")
+if awk -v s="$own" 'BEGIN { exit !(s >= 1.8 && s <= 2.2) }'; then t_pass "--speed 10: ${own}s by its own clock"
+else t_fail "--speed 10: ${own}s by its own clock, expected 2s within 10%"; fi
+if [ $el -ge 1600 ] && [ $el -le 6000 ]; then t_pass "--speed 10: ${el}ms"
 else t_fail "--speed 10 took ${el}ms, expected about 2000"; fi
 
 t0=$(now_ms)
