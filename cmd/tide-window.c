@@ -46,6 +46,7 @@ enum {
 	OPT_STRICT,
 	OPT_STATS,
 	OPT_PART,
+	OPT_NPART,
 	OPT_IDLE,
 	OPT_MAX_FUTURE,
 	OPT_MAX_KEYS,
@@ -82,6 +83,7 @@ static const struct tide_opt opts[] = {
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
 	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit" },
 	{ OPT_PART, "partition-field", "field[,field]", "per-partition watermarks" },
+	{ OPT_NPART, "partitions", "n", "the input holds n partitions: wait for all" },
 	{ OPT_IDLE, "idle", "d", "idle partitions stop holding the watermark" },
 	{ OPT_MAX_FUTURE, "max-future", "d", "records dated past now + d are bad" },
 	{ OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more are bad input" },
@@ -509,6 +511,7 @@ main(int argc, char **argv)
 	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
 	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
+	size_t nexpect = 0;
 	int flush_end = 0;
 	unsigned since = 0;
 	enum tide_time_unit unit = TIDE_UNIT_AUTO;
@@ -636,6 +639,10 @@ main(int argc, char **argv)
 			split_list("--partition-field", arg, partp, MAXPARTF, &npart,
 			    &partnames);
 			break;
+		case OPT_NPART:
+			nexpect = (size_t)tide_arg_int("--partitions", arg, 1,
+			    1 << 20);
+			break;
 		case OPT_IDLE:
 			idle = tide_arg_dur_ms("--idle", arg);
 			if (idle == 0)
@@ -690,6 +697,8 @@ main(int argc, char **argv)
 	if ((ckpt || flush_end) && c.statepath == NULL)
 		tide_usage_error("%s goes with --state", ckpt ? "--checkpoint" :
 		    "--flush");
+	if (nexpect && npart == 0)
+		tide_usage_error("--partitions goes with --partition-field");
 	if (wc.emit != TIDE_EMIT_FINAL && wc.kind == TIDE_WIN_OVER)
 		tide_usage_error("--emit: --over has one result per record");
 	c.marked = wc.emit != TIDE_EMIT_FINAL;
@@ -730,6 +739,7 @@ main(int argc, char **argv)
 	wc.spec = &c.spec;
 	tide_win_init(&c.win, &wc, emit, &c);
 	tide_wm_init(&c.wm, delay, idle);
+	tide_wm_expect(&c.wm, nexpect);
 	tide_wout_init(&c.out, STDOUT_FILENO);
 	tide_buf_init(&c.ob, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);

@@ -1654,7 +1654,14 @@ tide_wm_init(struct tide_wm *m, int64_t delay, int64_t idle)
 	m->idle = idle;
 	m->max = INT64_MIN;
 	m->wm = INT64_MIN;
+	m->firstwall = INT64_MIN;
 	tide_htab_init(&m->partidx, sizeof(uint32_t));
+}
+
+void
+tide_wm_expect(struct tide_wm *m, size_t n)
+{
+	m->expect = n;
 }
 
 void
@@ -1680,6 +1687,8 @@ tide_wm_see(struct tide_wm *m, const char *part, size_t plen, int64_t t,
 	size_t i;
 
 	m->lastwall = now;
+	if (m->firstwall == INT64_MIN)
+		m->firstwall = now;
 	if (t > m->max)
 		m->max = t;
 	if (plen > 0) {
@@ -1706,6 +1715,11 @@ tide_wm_see(struct tide_wm *m, const char *part, size_t plen, int64_t t,
 		}
 		if (low == INT64_MAX)
 			low = m->max;
+		/* Partitions not seen yet hold it where it is, for idle
+		 * from the first record when idle is set. */
+		if (m->nparts < m->expect && (m->idle == 0 ||
+		    now - m->firstwall < m->idle))
+			low = INT64_MIN;
 	} else
 		low = m->max;
 	wm_raise(m, sat_sub(low, m->delay));

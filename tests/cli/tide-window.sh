@@ -440,6 +440,15 @@ EOF
 t_run "--partition-field: a bad path" $W --tumble 1m --partition-field 'a..b' -k k -a count
 t_status 64
 t_stderr_has "--partition-field: bad field path 'a..b'"
+t_run "--partitions without --partition-field" $W --tumble 1m --partitions 3 -k k -a count
+t_status 64
+t_stderr_has "--partitions goes with --partition-field"
+t_run "--partitions 0 is refused" $W --tumble 1m --partition-field p --partitions 0 -k k -a count
+t_status 64
+t_stderr_has "--partitions"
+t_run "--partitions: not a number" $W --tumble 1m --partition-field p --partitions three -k k -a count
+t_status 64
+t_stderr_has "--partitions"
 
 # --idle: partition 1 goes quiet; once it has been idle for 200ms it no
 # longer holds the watermark back, so its next record (event time 20s)
@@ -816,6 +825,56 @@ t_status 0
 t_ok "over matches brute force" python3 "$D/oracle.py" over 2000 "$D/tx.nd" "$T_OUT"
 t_run "session 1500ms" $W --session 1500ms -k account -a 'count,sum(amount)'
 t_ok "session matches brute force" python3 "$D/oracle.py" session 1500 "$D/tx.nd" "$T_OUT"
+
+# A backlog of three partitions read one after another (as tide-source
+# reads a topic's backlog): the same records, partition 0's first.
+# Without --partitions the watermark follows partition 0 to its end and
+# the others' records are late; with --partitions 3 it waits until every
+# partition has been seen, so nothing is late and the results are those
+# of the records in that order (over) or of all of them (tumble).
+awk -v d="$D" '{ p = NR % 3; sub(/^\{/, "{\"partition\":" p ","); print > (d "/part" p ".nd") }' "$D/tx.nd"
+cat "$D/part0.nd" "$D/part1.nd" "$D/part2.nd" >"$D/backlog.nd"
+T_IN=$D/backlog.nd
+t_run "backlog without --partitions: later partitions are late" $W --over 2s --partition-field partition -k account -a 'count,sum(amount),max(amount)'
+t_status 0
+t_stderr_has "late records dropped"
+t_ok "backlog without --partitions: records are missing" test "$(wc -l <"$T_OUT")" -lt 3000
+t_run "backlog --partitions 3: over" $W --over 2s --partition-field partition --partitions 3 -k account -a 'count,sum(amount),max(amount)'
+t_status 0
+t_ok "backlog --partitions 3: nothing late" test ! -s "$T_ERR"
+t_ok "backlog --partitions 3: over matches brute force" python3 "$D/oracle.py" over 2000 "$D/backlog.nd" "$T_OUT"
+t_run "backlog --partitions 3: tumble" $W --tumble 10s --partition-field partition --partitions 3 -k account -a 'count,sum(amount),max(amount)'
+t_status 0
+t_ok "backlog --partitions 3: tumble, nothing late" test ! -s "$T_ERR"
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/tx.db" "select ts/10000*10000 ws, ts/10000*10000+10000, account, count(*), sum(amount), max(amount) from tx group by ws, account order by ws, account" >"$D/want"
+t_ok "backlog --partitions 3: tumble rows match sqlite3" rows "$D/want" "$D/got"
+# Too small a count: once two partitions are in, the third is behind.
+t_run "backlog --partitions 2: the third partition is late" $W --tumble 10s --partition-field partition --partitions 2 -k account -a count
+t_status 0
+t_stderr_has "late records dropped"
+T_IN=/dev/null
+# A partition that never shows up holds the watermark for --idle from
+# the first record, then no longer: partition 1's record after that is
+# late.  Without --idle it is waited for, and counts.
+printf '%s\n' '{"partition":0,"ts":1700000001000,"k":"a"}' \
+    '{"partition":0,"ts":1700000090000,"k":"a"}' >"$D/np1.nd"
+printf '%s\n' '{"partition":0,"ts":1700000200000,"k":"a"}' \
+    '{"partition":1,"ts":1700000020000,"k":"b"}' >"$D/np2.nd"
+printf '%s\n' \
+    '{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}' \
+    '{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":1}' \
+    '{"window_start":1700000160000,"window_end":1700000220000,"k":"a","count":1}' >"$D/np.want"
+t_ok "--partitions --idle: a partition never seen stops holding the watermark" sh -c "
+	(cat '$D/np1.nd'; sleep 0.8; cat '$D/np2.nd') |
+	    $W --tumble 1m --partition-field partition --partitions 2 --idle 200ms -k k -a count \
+	    >'$D/np.out' 2>'$D/np.err'"
+t_ok "--partitions --idle: its record is late" grep -q '1 late record dropped' "$D/np.err"
+t_ok "--partitions --idle: results" cmp "$D/np.want" "$D/np.out"
+cat "$D/np1.nd" "$D/np2.nd" |
+    $W --tumble 1m --partition-field partition --partitions 2 -k k -a count >"$D/np.out" 2>"$D/np.err"
+t_ok "--partitions without --idle: nothing is late" test ! -s "$D/np.err"
+t_ok "--partitions without --idle: the late partition's record counts" grep -q '"k":"b","count":1' "$D/np.out"
 
 gen 20000 3 11 10ms >"$D/many.nd"
 T_IN=$D/many.nd

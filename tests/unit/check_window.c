@@ -236,6 +236,42 @@ START_TEST(test_watermark_is_min_over_partitions_until_idle)
 }
 END_TEST
 
+START_TEST(test_watermark_waits_for_every_expected_partition)
+{
+	struct tide_wm m;
+
+	/* A backlog read one partition after another: p0's newest time
+	 * must not move the watermark past p1's and p2's records. */
+	tide_wm_init(&m, 0, 0);
+	tide_wm_expect(&m, 3);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 100, 0), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 900, 0), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 50, 0), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 800, 0), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p2", 2, 20, 0), 20);	/* all seen */
+	ck_assert_int_eq(tide_wm_see(&m, "p2", 2, 700, 0), 700);
+	ck_assert_int_eq(tide_wm_see(&m, "p3", 2, 10, 0), 700);	/* never back */
+	tide_wm_release(&m);
+
+	/* Without the count only the partitions seen hold it. */
+	tide_wm_init(&m, 0, 0);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 900, 0), 900);
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 50, 0), 900);
+	tide_wm_release(&m);
+
+	/* With idle, a partition never seen holds it for idle from the
+	 * first record, as one gone quiet does. */
+	tide_wm_init(&m, 5, 1000);
+	tide_wm_expect(&m, 2);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 100, 5000), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 200, 5999), INT64_MIN);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 300, 6000), 295);
+	ck_assert_int_eq(tide_wm_see(&m, "p1", 2, 250, 6001), 295);
+	ck_assert_int_eq(tide_wm_see(&m, "p0", 2, 400, 6002), 295);	/* p1 holds */
+	tide_wm_release(&m);
+}
+END_TEST
+
 Suite *
 suite_window(void)
 {
@@ -251,6 +287,7 @@ suite_window(void)
 	tcase_add_test(tc, test_over_counts_trailing_records_of_the_key);
 	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
 	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
+	tcase_add_test(tc, test_watermark_waits_for_every_expected_partition);
 	suite_add_tcase(s, tc);
 	return s;
 }
