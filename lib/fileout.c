@@ -191,6 +191,8 @@ sync_dir(const char *path)
 	free(dir);
 }
 
+static int seg_open(struct tide_fileout *, int64_t);
+
 int
 tide_fileout_close(struct tide_fileout *f)
 {
@@ -200,6 +202,11 @@ tide_fileout_close(struct tide_fileout *f)
 		return f->err;
 	if (f->is_stdout)
 		return tide_fileout_flush(f);
+	/* A plain name is a redirection: it exists after a run without
+	 * records too (empty, or an empty zstd frame), as `>FILE` would. */
+	if (f->fd < 0 && f->files == 0 && !f->templated &&
+	    !f->o.rotate_bytes && !f->o.rotate_ms && (r = seg_open(f, 0)) < 0)
+		return r;
 	if (f->fd < 0)
 		return 0;
 	/* End the zstd frame and write everything out. */

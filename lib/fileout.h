@@ -94,7 +94,7 @@ struct tide_fileout {
 };
 
 /* Check the pattern and options; nothing is created until the first
- * record.  0 or TIDE_EINVAL (an empty pattern, "-" with rotation, or a
+ * record (or, for a plain name, tide_fileout_close()).  0 or TIDE_EINVAL (an empty pattern, "-" with rotation, or a
  * pattern whose expansion is empty). */
 int tide_fileout_open(struct tide_fileout *f, const char *pattern,
     const struct tide_fileout_opts *o);
@@ -110,7 +110,10 @@ int tide_fileout_write(struct tide_fileout *f, int64_t t_ms, const char *rec,
 int tide_fileout_flush(struct tide_fileout *f);
 /* An idle hook for tide_rin_set_idle(): flushes stdout output only. */
 int tide_fileout_idle(void *f);
-/* Complete the open segment (flush, fsync, rename into place). */
+/* Complete the open segment (flush, fsync, rename into place).  With a
+ * plain name (no strftime conversion, no rotation) and no record written,
+ * create the file empty, as a shell redirection would; a pattern or
+ * rotation has no time to name a file by, so nothing is created. */
 int tide_fileout_close(struct tide_fileout *f);
 /* Free everything.  An open segment is left as NAME.part (call close
  * first to keep it). */

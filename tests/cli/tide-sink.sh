@@ -142,6 +142,28 @@ t_run "plain name: second run" tide-sink -o plain.ndjson
 t_status 0
 t_ok "plain name: one file with the records" cmp plain.ndjson in.good
 t_ok "plain name: no .part left" test ! -e plain.ndjson.part
+# No records: a plain name is created empty (replacing the old file), as
+# `>plain.ndjson` would; a pattern or rotation has no time to name a file by.
+T_IN=/dev/null
+t_run "no records: a plain name is created empty" tide-sink -o plain.ndjson
+t_status 0
+t_ok "no records: plain.ndjson is empty" test -f plain.ndjson -a ! -s plain.ndjson
+t_run "no records: .zst holds an empty frame" sh -c 'tide-sink -o e.ndjson.zst && zstd -qdc e.ndjson.zst | wc -c'
+t_stdout <<'EOF'
+0
+EOF
+t_run "no records: csv is empty, no header" sh -c 'tide-sink -o e.csv --format csv && wc -c <e.csv'
+t_stdout <<'EOF'
+0
+EOF
+t_run "no records: a strftime pattern creates nothing" sh -c 'tide-sink -o "none-%Y.ndjson" && ls none-* 2>&1'
+t_status 2
+t_run "no records: --rotate creates nothing" sh -c 'tide-sink -o rot.ndjson --rotate 1k && ls rot.* 2>&1'
+t_status 2
+t_run "bad input only: a plain name is created empty" sh -c 'echo nope | tide-sink -q -o bad.ndjson && wc -c <bad.ndjson'
+t_stdout <<'EOF'
+0
+EOF
 
 # While input is open, only NAME.part exists; NAME appears when complete.
 t_run ".part while writing, final name after" sh -c '

@@ -73,6 +73,16 @@ assert_file(const char *file, const char *want)
 	free(got);
 }
 
+static void
+assert_write_file(const char *file, const char *text)
+{
+	FILE *fp = fopen(file, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_ge(fputs(text, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
 static struct tide_fileout_opts
 opts(void)
 {
@@ -272,6 +282,68 @@ START_TEST(test_fileout_device_written_in_place)
 }
 END_TEST
 
+START_TEST(test_fileout_no_records_plain_name_created_empty)
+{
+	struct tide_fileout f;
+	struct tide_fileout_opts o = opts();
+	struct stat st;
+	size_t n;
+	char *z;
+
+	/* Like `>FILE`: the file exists, empty, and replaces an old one. */
+	assert_write_file(path("old.ndjson"), "{\"old\":1}\n");
+	ck_assert_int_eq(tide_fileout_open(&f, path("old.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	assert_file(path("old.ndjson"), "");
+	ck_assert_int_eq(stat(path("old.ndjson.part"), &st), -1);
+	ck_assert_uint_eq(f.files, 1);
+	/* A second close creates nothing more. */
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	ck_assert_uint_eq(f.files, 1);
+	tide_fileout_release(&f);
+
+	/* CSV without a record has no header to write. */
+	o.format = TIDE_FILEOUT_CSV;
+	ck_assert_int_eq(tide_fileout_open(&f, path("e.csv"), &o), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	tide_fileout_release(&f);
+	assert_file(path("e.csv"), "");
+
+	/* zstd: one empty frame, which decodes to nothing. */
+	o.format = TIDE_FILEOUT_NDJSON;
+	ck_assert_int_eq(tide_fileout_open(&f, path("e.ndjson.zst"), &o), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	tide_fileout_release(&f);
+	z = slurp(path("e.ndjson.zst"), &n);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_eq(ZSTD_findFrameCompressedSize(z, n), n);
+	ck_assert_uint_eq(ZSTD_getFrameContentSize(z, n), 0);
+	free(z);
+}
+END_TEST
+
+START_TEST(test_fileout_no_records_pattern_or_rotation_creates_nothing)
+{
+	struct tide_fileout f;
+	struct tide_fileout_opts o = opts();
+	struct stat st;
+
+	/* No record, no time to name a file by. */
+	ck_assert_int_eq(tide_fileout_open(&f, path("d-%Y.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	ck_assert_uint_eq(f.files, 0);
+	tide_fileout_release(&f);
+	ck_assert_int_eq(stat(path("d-1970.ndjson"), &st), -1);
+	o.rotate_bytes = 100;
+	ck_assert_int_eq(tide_fileout_open(&f, path("r.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	tide_fileout_release(&f);
+	ck_assert_int_eq(stat(path("r.ndjson"), &st), -1);
+	ck_assert_int_eq(stat(path("r.ndjson.part"), &st), -1);
+}
+END_TEST
+
 Suite *suite_fileout(void);
 
 Suite *
@@ -291,6 +363,8 @@ suite_fileout(void)
 	tcase_add_test(tc, test_fileout_csv_header_quotes_and_types);
 	tcase_add_test(tc, test_fileout_write_error_is_sticky);
 	tcase_add_test(tc, test_fileout_device_written_in_place);
+	tcase_add_test(tc, test_fileout_no_records_plain_name_created_empty);
+	tcase_add_test(tc, test_fileout_no_records_pattern_or_rotation_creates_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
