@@ -339,6 +339,65 @@ else t_fail "--speed 10: ${own}s by its own clock, expected 2s within 10%"; fi
 if [ $el -ge 1600 ] && [ $el -le 6000 ]; then t_pass "--speed 10: ${el}ms"
 else t_fail "--speed 10 took ${el}ms, expected about 2000"; fi
 
+# The progress line, forced on a file: records out of those in the range
+# with a percentage, the rate, the event time reached and the lag.
+t_run "--progress" tide-replay --rate 20/s --progress --time ts span.ndjson
+t_status 0
+t_stdout_file span.ndjson
+t_stderr_has "/21 records ("
+t_stderr_has ", at 2026-11-01T00:00:"
+t_stderr_has ", lag "
+t_run "--no-progress" tide-replay --rate 100/s --no-progress --time ts span.ndjson
+t_status 0
+t_stdout_file span.ndjson
+t_stderr_empty
+
+# SIGUSR1 prints the counters in the middle of a paced replay, which goes
+# on to the end.
+: >usr1.out
+tide-replay --rate 20/s --time ts span.ndjson >usr1.out 2>usr1.err &
+pid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(wc -l <usr1.out)" -lt 5 ]; do sleep 0.05; i=$((i + 1)); done
+kill -USR1 $pid
+wait $pid
+T_RC=$? T_NAME="SIGUSR1"
+cp usr1.err "$T_ERR"
+cp usr1.out "$T_OUT"
+t_status 0
+t_stdout_file span.ndjson
+t_stderr_has "tide-replay: stats: records_out "
+t_stderr_has ", lateness p50 "
+t_ok "SIGUSR1: counted in the middle ($(sed -n 's/.*records_out \([0-9]*\),.*/\1/p' usr1.err))" \
+	test "$(sed -n 's/.*records_out \([0-9]*\),.*/\1/p' usr1.err)" -lt 21
+
+# A paced record is not held back while a slow input (a fifo) is read:
+# the writer sends two records and waits to see them come out before it
+# sends the third.
+mkfifo slow.fifo
+: >slow.out
+tide-replay --rate 1000/s --time ts slow.fifo >slow.out 2>slow.err &
+pid=$!
+{
+	head -2 span.ndjson
+	i=0
+	while [ $i -lt 100 ] && [ "$(wc -l <slow.out)" -lt 2 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wc -l <slow.out | tr -d ' ' >slow.seen
+	sed -n 3p span.ndjson
+} >slow.fifo
+wait $pid
+T_RC=$? T_NAME="paced from a fifo"
+cp slow.err "$T_ERR"
+cp slow.out "$T_OUT"
+t_status 0
+head -3 span.ndjson >slow.expect
+t_stdout_file slow.expect
+t_ok "paced from a fifo: two records out before the third was sent" \
+	test "$(cat slow.seen)" = 2
+
 t0=$(now_ms)
 t_run "--rate 20/s" tide-replay --rate 20/s --time ts span.ndjson
 el=$(($(now_ms) - t0))
