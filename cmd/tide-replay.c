@@ -13,9 +13,9 @@
  * fetch timing, and two replays of a range are byte-identical.  A
  * partition at the end of its range (or with nothing in it) is finished
  * and not waited for; one whose next record is late is waited for until
- * it comes -- the wait returns when it does -- or until --metadata-timeout
- * passes, when the brokers are taken as gone: exit 69 with a message, what
- * was emitted flushed.
+ * it comes -- the wait returns when it does -- or until --down-timeout
+ * (by default --metadata-timeout) passes, when the brokers are taken as
+ * gone: exit 69 with a message, what was emitted flushed.
  *
  * Archives (tide-sink -o of -J envelopes, or plain NDJSON with --time) are
  * read twice: a first pass checks every line (bad ones are reported then,
