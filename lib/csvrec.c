@@ -14,6 +14,7 @@
  * being parsed is always known; a row's line is the line of its first
  * byte that is not a line break.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,8 @@ tide_csv_init(struct tide_csv *c, unsigned flags, size_t max,
 	tide_buf_init(&c->rec, c->max);
 	tide_buf_init(&c->names, TIDE_BUF_NOMAX);
 	tide_buf_init(&c->keys, TIDE_BUF_NOMAX);
-	tide_buf_init(&c->raw, c->max);
+	/* Room for a row of max bytes and its line break (CRLF). */
+	tide_buf_init(&c->raw, c->max <= SIZE_MAX - 2 ? c->max + 2 : c->max);
 	c->line = 1;
 	c->between = 1;
 }

@@ -522,10 +522,14 @@ START_TEST(test_csv_raw_over_max_is_dropped_not_truncated)
 {
 	/* max 20: row 3's field is too long; row 4's record just fits;
 	 * row 5 has short fields but is itself longer than max; row 6 fits
-	 * but its record does not, so it is bad with its bytes kept. */
+	 * but its record does not, so it is bad with its bytes kept; rows 7
+	 * and 8 are exactly max bytes, with their line break (LF, CRLF)
+	 * past it, fed whole or across chunks. */
 	EXPECT_RAW("k,x\na,1\nb,1234567890123456789012\nc,123456\n"
-	    "d,1234567,1234567,12345\ne,12345678901234\n", 20,
-	    "2 [a,1]\n3 !-\n4 [c,123456]\n5 !-\n6 ![e,12345678901234]\n= 0");
+	    "d,1234567,1234567,12345\ne,12345678901234\n"
+	    "f,1234567,1234567,12\ng,1234567,1234567,12\r\n", 20,
+	    "2 [a,1]\n3 !-\n4 [c,123456]\n5 !-\n6 ![e,12345678901234]\n"
+	    "7 ![f,1234567,1234567,12]\n8 ![g,1234567,1234567,12]\n= 0");
 }
 END_TEST
 
