@@ -239,27 +239,41 @@ not json
 {"id":"c","x":8}
 {"id":"a","x":9,"n":0}
 EOF
-T_IN=$T_DIR/jstream
-t_run "join sqlite view: inner" tide-join -T "sqlite:$JV:cust" --on id
-t_status 0
-t_stderr_has "tide-join: line 3: key field 'id' is missing"
-t_stderr_has "tide-join: line 6: key field 'id' is null"
-t_stderr_has "tide-join: line 7: key field 'id' is an object"
-t_stderr_has "tide-join: line 8: not valid JSON"
-t_stderr_has "tide-join: line 10: field 'n' is also a table field"
-t_stdout <<'EOF'
+# The inner join of jstream, the same against either kind of view.
+cat >"$T_DIR/jinner" <<'EOF'
 {"id":"a","x":1,"name":"Ann B","n":3}
 {"id":"b","x":4,"name":"Bobby","n":5}
 {"id":7,"x":5,"name":"Seven","n":7}
 {"id":"c","x":8,"name":"café, \"q\"","n":-4}
 EOF
-for args in "" "--left" "--left --miss-field why --default name=none" "--anti" \
-    "--select n --prefix c_" "--left --select name --overwrite" "--inner --overwrite"; do
+# join_inner NAME TABLE: jstream joined with TABLE, its bad records named.
+join_inner() {
 	T_IN=$T_DIR/jstream
-	tide-join -q -T "$T_DIR/jv.csv" --on id $args <"$T_IN" >"$T_DIR/jref" 2>/dev/null
-	t_run "join sqlite view = join its CSV export: $args" tide-join -q -T "sqlite:$JV:cust" --on id $args
-	t_stdout_file "$T_DIR/jref"
-done
+	t_run "$1" tide-join -T "$2" --on id
+	t_status 0
+	t_stderr_has "tide-join: line 3: key field 'id' is missing"
+	t_stderr_has "tide-join: line 6: key field 'id' is null"
+	t_stderr_has "tide-join: line 7: key field 'id' is an object"
+	t_stderr_has "tide-join: line 8: not valid JSON"
+	t_stderr_has "tide-join: line 10: field 'n' is also a table field"
+	t_stdout_file "$T_DIR/jinner"
+}
+# join_vs_csv NAME TABLE 'ARGS'...: for each ARGS, jstream joined with
+# TABLE gives the same bytes as joined with the view's CSV export.
+join_vs_csv() {
+	_name=$1 _table=$2
+	shift 2
+	for args in "$@"; do
+		T_IN=$T_DIR/jstream
+		tide-join -q -T "$T_DIR/jv.csv" --on id $args <"$T_IN" >"$T_DIR/jref" 2>/dev/null
+		t_run "$_name = join the CSV export: $args" tide-join -q -T "$_table" --on id $args
+		t_stdout_file "$T_DIR/jref"
+	done
+}
+join_inner "join sqlite view: inner" "sqlite:$JV:cust"
+join_vs_csv "join sqlite view" "sqlite:$JV:cust" "" "--left" \
+    "--left --miss-field why --default name=none" "--anti" \
+    "--select n --prefix c_" "--left --select name --overwrite" "--inner --overwrite"
 t_ok "join sqlite view: the CSV reference is not empty" test -s "$T_DIR/jref"
 T_IN=$T_DIR/jstream
 t_run "join sqlite view: --left --miss-field" tide-join -q -T "sqlite:$JV:cust" --on id --left --miss-field why --select name
@@ -338,33 +352,32 @@ t_status 64
 t_stderr_has "table 'sqlite:$JV:cust' keeps no history"
 
 # The cache: an update shows once --cache-ttl has passed, not before.
+# cache_run NAME 'SINK ARGS' TABLE TTL: tide-join looks key a up in TABLE,
+# tide-sink SINK ARGS writes $T_DIR/jnew (a's update), and after a pause
+# tide-join looks a up again, with --cache-ttl TTL.
+cache_run() {
+	t_run "$1" sh -c "
+	{ echo '{\"id\":\"a\"}'; sleep 0.3
+	  tide-sink -q $2 <'$T_DIR/jnew'
+	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
+	tide-join -T '$3' --on id --select n --cache-ttl $4"
+}
+
 printf '{"id":"a","name":"Ann C","n":30}\n' >"$T_DIR/jnew"
 cp "$JV" "$T_DIR/jc.db"
-t_run "join sqlite view: --cache-ttl 200ms sees the update" sh -c "
-	{ echo '{\"id\":\"a\"}'; sleep 0.3
-	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
-	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
-	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 200ms"
+cache_run "join sqlite view: --cache-ttl 200ms sees the update" "--sqlite '$T_DIR/jc.db' --table cust --upsert id" "sqlite:$T_DIR/jc.db:cust" 200ms
 t_stdout <<'EOF'
 {"id":"a","n":3}
 {"id":"a","n":30}
 EOF
 cp "$JV" "$T_DIR/jc.db"
-t_run "join sqlite view: --cache-ttl 1h keeps the cached row" sh -c "
-	{ echo '{\"id\":\"a\"}'; sleep 0.3
-	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
-	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
-	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 1h"
+cache_run "join sqlite view: --cache-ttl 1h keeps the cached row" "--sqlite '$T_DIR/jc.db' --table cust --upsert id" "sqlite:$T_DIR/jc.db:cust" 1h
 t_stdout <<'EOF'
 {"id":"a","n":3}
 {"id":"a","n":3}
 EOF
 cp "$JV" "$T_DIR/jc.db"
-t_run "join sqlite view: --cache-ttl 0 reads every time" sh -c "
-	{ echo '{\"id\":\"a\"}'; sleep 0.2
-	  tide-sink -q --sqlite '$T_DIR/jc.db' --table cust --upsert id <'$T_DIR/jnew'
-	  echo '{\"id\":\"a\"}'; } |
-	tide-join -T 'sqlite:$T_DIR/jc.db:cust' --on id --select n --cache-ttl 0"
+cache_run "join sqlite view: --cache-ttl 0 reads every time" "--sqlite '$T_DIR/jc.db' --table cust --upsert id" "sqlite:$T_DIR/jc.db:cust" 0
 t_stdout <<'EOF'
 {"id":"a","n":3}
 {"id":"a","n":30}
@@ -514,26 +527,11 @@ t_stderr_has "SELECT 99999"
 # The same updates as the SQLite view above: the joins give the same bytes
 # as against that view's CSV export.
 tide-sink -q --redis "$URL/5" --upsert id --prefix c: <"$T_DIR/jupd"
-for args in "--select name,n" "--left --select name,n" \
+join_vs_csv "join redis view" "redis:$URL/5?prefix=c:" "--select name,n" \
+    "--left --select name,n" \
     "--left --miss-field why --default name=none --select name,n" "--anti" \
-    "--select n --prefix c_" "--inner --overwrite --select name,n"; do
-	T_IN=$T_DIR/jstream
-	tide-join -q -T "$T_DIR/jv.csv" --on id $args <"$T_IN" >"$T_DIR/jref" 2>/dev/null
-	t_run "join redis view = join the CSV export: $args" tide-join -q -T "redis:$URL/5?prefix=c:" --on id $args
-	t_stdout_file "$T_DIR/jref"
-done
-T_IN=$T_DIR/jstream
-t_run "join redis view: columns from the first record found" tide-join -T "redis:$URL/5?prefix=c:" --on id
-t_status 0
-t_stderr_has "line 3: key field 'id' is missing"
-t_stderr_has "line 7: key field 'id' is an object"
-t_stderr_has "line 10: field 'n' is also a table field"
-t_stdout <<'EOF'
-{"id":"a","x":1,"name":"Ann B","n":3}
-{"id":"b","x":4,"name":"Bobby","n":5}
-{"id":7,"x":5,"name":"Seven","n":7}
-{"id":"c","x":8,"name":"café, \"q\"","n":-4}
-EOF
+    "--select n --prefix c_" "--inner --overwrite --select name,n"
+join_inner "join redis view: columns from the first record found" "redis:$URL/5?prefix=c:"
 $R -n 5 SET c:b notjson >/dev/null
 T_IN=$T_DIR/jstream
 t_run "join redis view: a stored value that is not a record" tide-join -T "redis:$URL/5?prefix=c:" --on id --select n --cache-ttl 0
@@ -544,21 +542,13 @@ t_stdout <<'EOF'
 {"id":7,"x":5,"n":7}
 {"id":"c","x":8,"n":-4}
 EOF
-t_run "join redis view: --cache-ttl 200ms sees the update" sh -c "
-	{ echo '{\"id\":\"a\"}'; sleep 0.3
-	  tide-sink -q --redis '$URL/5' --upsert id --prefix c: <'$T_DIR/jnew'
-	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
-	tide-join -T 'redis:$URL/5?prefix=c:' --on id --select n --cache-ttl 200ms"
+cache_run "join redis view: --cache-ttl 200ms sees the update" "--redis '$URL/5' --upsert id --prefix c:" "redis:$URL/5?prefix=c:" 200ms
 t_stdout <<'EOF'
 {"id":"a","n":3}
 {"id":"a","n":30}
 EOF
 tide-sink -q --redis "$URL/5" --upsert id --prefix c: <"$T_DIR/jupd"
-t_run "join redis view: --cache-ttl 1h keeps the cached row" sh -c "
-	{ echo '{\"id\":\"a\"}'; sleep 0.3
-	  tide-sink -q --redis '$URL/5' --upsert id --prefix c: <'$T_DIR/jnew'
-	  sleep 0.4; echo '{\"id\":\"a\"}'; } |
-	tide-join -T 'redis:$URL/5?prefix=c:' --on id --select n --cache-ttl 1h"
+cache_run "join redis view: --cache-ttl 1h keeps the cached row" "--redis '$URL/5' --upsert id --prefix c:" "redis:$URL/5?prefix=c:" 1h
 t_stdout <<'EOF'
 {"id":"a","n":3}
 {"id":"a","n":3}
