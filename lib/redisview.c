@@ -10,6 +10,7 @@
 #include <hiredis.h>
 
 #include "err.h"
+#include "htab.h"
 #include "redisview.h"
 #include "table.h"
 #include "xalloc.h"
@@ -214,6 +215,7 @@ init_common(struct tide_redisview *v)
 {
 	memset(v, 0, sizeof(*v));
 	tide_buf_init(&v->out, TIDE_BUF_NOMAX);
+	tide_htab_init(&v->seen, sizeof(size_t));
 	tide_buf_init(&v->cmd, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->key, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->kpart, TIDE_BUF_NOMAX);
@@ -354,8 +356,9 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
     int64_t now_ms, struct tide_redisview_err *err)
 {
 	struct tide_json_val obj, name, val;
-	size_t pos = 0, i;
-	int r;
+	struct tide_redisview_rec *rs;
+	size_t pos = 0, i, *slot;
+	int r, isnew;
 
 	if (v->rc == NULL || v->vals == NULL)
 		return fail(err, TIDE_EINVAL, "view is not open for writing");
@@ -366,7 +369,19 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 		tide_buf_reset(&v->out);
 		tide_buf_adds(&v->out, "*1\r\n$5\r\nMULTI\r\n");
 		v->batch_start = now_ms;
+		v->nrec = 0;
+		v->ndead = 0;
+		tide_htab_release(&v->seen);
+		tide_htab_init(&v->seen, sizeof(size_t));
 	}
+	if (v->nrec == v->reccap) {
+		v->reccap = v->reccap ? v->reccap * 2 : 256;
+		v->recs = tide_xreallocarray(v->recs, v->reccap, sizeof(*v->recs));
+	}
+	rs = &v->recs[v->nrec];
+	rs->off = v->out.len;
+	rs->ncmd = v->queued;
+	rs->dead = 0;
 	cmd_begin(v);
 	if (v->as_json) {
 		arg_add(v, "SET", 3);
@@ -404,10 +419,44 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 			cmd_end(v);
 		}
 	}
+	rs->len = v->out.len - rs->off;
+	rs->ncmd = v->queued - rs->ncmd;
+	/* A later record of the same key in the batch replaces this one's
+	 * commands: the batch applies whole, so only the last one shows. */
+	slot = tide_htab_put(&v->seen, v->key.data, v->key.len, &isnew);
+	if (!isnew) {
+		v->recs[*slot].dead = 1;
+		v->ndead++;
+		v->merged++;
+	}
+	*slot = v->nrec++;
 	v->upserts++;
 	if (++v->inbatch >= v->batch)
 		return send_batch(v, 0, err);
 	return 0;
+}
+
+/* Drop the commands of records replaced later in the batch, in place. */
+static void
+compact_batch(struct tide_redisview *v)
+{
+	size_t i, o, head;
+
+	if (v->ndead == 0)
+		return;
+	head = v->nrec > 0 ? v->recs[0].off : v->out.len;
+	o = head;
+	for (i = 0; i < v->nrec; i++) {
+		if (v->recs[i].dead) {
+			v->queued -= v->recs[i].ncmd;
+			continue;
+		}
+		memmove(v->out.data + o, v->out.data + v->recs[i].off,
+		    v->recs[i].len);
+		o += v->recs[i].len;
+	}
+	v->out.len = o;
+	v->ndead = 0;
 }
 
 /* Read a sent batch's replies: MULTI, each queued command, EXEC -- all of
@@ -462,6 +511,7 @@ send_batch(struct tide_redisview *v, int wait, struct tide_redisview_err *err)
 	int done = 0, r;
 
 	if (v->inbatch > 0) {
+		compact_batch(v);
 		tide_buf_adds(&v->out, "*1\r\n$4\r\nEXEC\r\n");
 		if (redisAppendFormattedCommand(v->rc, v->out.data,
 		    v->out.len) != REDIS_OK)
@@ -527,6 +577,8 @@ tide_redisview_close(struct tide_redisview *v)
 	tide_redis_url_release(&v->url);
 	tide_buf_release(&v->out);
 	tide_buf_release(&v->cmd);
+	tide_htab_release(&v->seen);
+	free(v->recs);
 	tide_buf_release(&v->key);
 	tide_buf_release(&v->kpart);
 	tide_buf_release(&v->res);

@@ -17,7 +17,9 @@
  * waits for everything sent.  A batch is wrapped in
  * MULTI/EXEC, so readers see it whole or not at all, and a writer killed
  * mid-batch leaves the store as of the previous batch; replaying the
- * stream converges to the same content.
+ * stream converges to the same content.  Since a batch applies whole, a
+ * record whose key comes again later in the same batch is dropped before
+ * it is sent (counted in merged): only the last one would show.
  *
  * Reads: tide_redisview_open_reader() and tide_redisview_lookup() give a
  * key's record back as a JSON object (HGETALL, or GET for as_json views,
@@ -37,6 +39,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "htab.h"
 #include "json.h"
 #include "viewcache.h"
 
@@ -69,6 +72,13 @@ struct tide_redis_url {
 	char *prefix;			/* NULL when absent */
 };
 
+/* One record's commands in a batch being built. */
+struct tide_redisview_rec {
+	size_t off, len;		/* bytes in out */
+	uint64_t ncmd;			/* commands */
+	int dead;			/* replaced by a later record of its key */
+};
+
 struct tide_redisview {
 	struct redisContext *rc;
 	struct tide_redis_url url;
@@ -85,6 +95,11 @@ struct tide_redisview {
 	 * being built (cmd, argc arguments). */
 	struct tide_buf out, cmd, key, kpart;
 	size_t argc;
+	/* The batch's records: their commands in out, and by key the last
+	 * one (the index of its rec), so an earlier one is dropped. */
+	struct tide_redisview_rec *recs;
+	size_t nrec, reccap, ndead;
+	struct tide_htab seen;
 
 	uint64_t batch, inbatch, queued;
 	uint64_t inflight;		/* replies due for the batch sent last */
@@ -94,6 +109,7 @@ struct tide_redisview {
 	struct tide_buf res, ckey;
 	struct tide_viewcache cache;
 	uint64_t upserts, commits;
+	uint64_t merged;		/* records replaced within their batch */
 };
 
 /* Parse a redis:// URL: 0 or TIDE_EINVAL with err.  Release with

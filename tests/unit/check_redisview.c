@@ -217,6 +217,9 @@ START_TEST(test_redisview_hash_keeps_last_record_per_key)
 	/* Nothing is applied before the batch is. */
 	ck_assert_str_eq(cli("DBSIZE"), "0");
 	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	/* The first "a" never went: the second replaced it in the batch. */
+	ck_assert_uint_eq(v.merged, 1);
+	ck_assert_uint_eq(v.upserts, 4);
 	tide_redisview_close(&v);
 	ck_assert_str_eq(cli("KEYS f:a"), "f:a");
 	ck_assert_str_eq(cli("HGETALL f:a"), "id a n 2.5");
@@ -224,6 +227,43 @@ START_TEST(test_redisview_hash_keeps_last_record_per_key)
 	ck_assert_str_eq(cli("HGETALL f:7"), "id 7 n -1");
 	ck_assert_str_eq(cli("DBSIZE"), "3");
 	ck_assert_str_eq(cli("TTL f:a"), "-1");
+}
+END_TEST
+
+START_TEST(test_redisview_repeated_keys_in_a_batch_send_the_last)
+{
+	struct tide_redisview_conf c;
+	struct tide_redisview v;
+	struct tide_redisview_err err;
+	long ttl;
+
+	flush();
+	conf_init(&c, "id");
+	c.prefix = "m:";
+	c.ttl_ms = 60000;
+	c.batch = 5;
+	ck_assert_int_eq(tide_redisview_open(&v, &c, &err), 0);
+	/* "7" and 7 name the same Redis key, so one replaces the other. */
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":1,\"gone\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"7\",\"v\":2}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":3}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":7,\"v\":4}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":5}", &err), 0);
+	/* That batch went whole; the next holds a key of the one before. */
+	ck_assert_int_eq(put(&v, "{\"id\":\"b\",\"v\":6}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"7\",\"v\":7}", &err), 0);
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	ck_assert_uint_eq(v.merged, 3);
+	ck_assert_uint_eq(v.upserts, 7);
+	ck_assert_uint_eq(v.commits, 2);
+	tide_redisview_close(&v);
+	ck_assert_str_eq(cli("HGETALL m:a"), "id a v 5");
+	ck_assert_str_eq(cli("HGETALL m:7"), "id 7 v 7");
+	ck_assert_str_eq(cli("HGETALL m:b"), "id b v 6");
+	ck_assert_str_eq(cli("DBSIZE"), "3");
+	/* The last record's expiry was sent with it. */
+	ttl = strtol(cli("PTTL m:a"), NULL, 10);
+	ck_assert(ttl > 50000 && ttl <= 60000);
 }
 END_TEST
 
@@ -472,6 +512,7 @@ suite_redisview(void)
 	tcase_add_unchecked_fixture(tc, srv_start, srv_stop);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_redisview_hash_keeps_last_record_per_key);
+	tcase_add_test(tc, test_redisview_repeated_keys_in_a_batch_send_the_last);
 	tcase_add_test(tc, test_redisview_json_strings_and_ttl);
 	tcase_add_test(tc, test_redisview_bad_keys_are_left_out);
 	tcase_add_test(tc, test_redisview_multiple_and_nested_keys);
