@@ -336,6 +336,7 @@ gen 1 10000 | produce f.gone
 gone_run() {
 	_n=$1 _l=$2 _o=$3 _e=$4
 	shift 4
+	: >"$_o"	# polled below, maybe before the command has opened it
 	timeout 40 "$@" >"$_o" 2>"$_e" &
 	_p=$!
 	_i=0
@@ -385,6 +386,7 @@ t_ok "source -G: live, broker gone: everything read before is written" in_order 
 
 # A live read rides out an outage shorter than --down-timeout: it says so
 # while it lasts, and when it is over, and reads on.
+: >"$T_DIR/gone4.out"
 timeout 30 tide-source -b "$BROKERS" -t f.gone -c 10005 --metadata-timeout 1s $FAST \
     >"$T_DIR/gone4.out" 2>"$T_DIR/gone4.err" &
 pid=$!
@@ -454,6 +456,7 @@ t_ok "source -G: SIGTERM and restart: 10000 records, each once" \
 # start over.
 # (Not under timeout(1), which would take the KILL and leave tide-source
 # running: --idle-timeout bounds it.)
+: >"$T_DIR/kill1.out"
 tide-source -b "$BROKERS" -t f.gkill -G f-grp-kill $G --idle-timeout 20s \
     >"$T_DIR/kill1.out" 2>"$T_DIR/kill1.err" &
 pid=$!
@@ -546,6 +549,7 @@ t_ok "join -T kafka: SIGTERM: --stats: read ${nin:-?}, wrote $n, all of them joi
 
 # tide-replay from Kafka, paced: what it sent before the signal is written,
 # the range's first n records in order.
+: >"$T_DIR/rsig.out"
 timeout 40 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s $FAST \
     >"$T_DIR/rsig.out" 2>"$T_DIR/rsig.err" &
 pid=$!
