@@ -62,6 +62,9 @@ init_common(struct tide_sqlview *v)
 	tide_buf_init(&v->res, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->ckey, TIDE_BUF_NOMAX);
 	tide_buf_init(&v->shapenames, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->pendbuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&v->mkey, TIDE_BUF_NOMAX);
+	tide_htab_init(&v->seen, sizeof(size_t));
 	tide_htab_init(&v->cols, sizeof(int));
 	tide_viewcache_init(&v->cache, 0, 0);
 }
@@ -658,43 +661,17 @@ field_param(struct tide_sqlview *v, int i, const struct tide_json_val *k)
 	return param;
 }
 
-int
-tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
-    int64_t now_ms, struct tide_sqlview_err *err)
+/* Upsert one buffered record, its key values in vals, time t. */
+static int
+apply_one(struct tide_sqlview *v, const char *rec, size_t n,
+    const struct tide_json_val *vals, int64_t t, struct tide_sqlview_err *err)
 {
-	struct tide_json_val obj, k, val, *tv;
-	int64_t t = 0;
+	struct tide_json_val obj, k, val;
 	size_t pos = 0;
 	int i, c, r;
 
-	if (v->readonly || v->db == NULL)
-		return fail(err, TIDE_EINVAL, "view is not open for writing");
-	tide_json_get_many(rec, n, v->path, v->npath, v->vals);
-	if ((r = check_keys(v, v->vals, v->nkey, err)) < 0)
-		return r;
-	if (v->timed) {
-		tv = &v->vals[v->nkey];
-		if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL)
-			return fail(err, TIDE_ENOENT, "time field '%s' is %s",
-			    v->path[v->nkey].text, tv->type == TIDE_JSON_NONE ?
-			    "missing" : "null");
-		if (tide_time_from_json(tv, v->unit, &t) < 0)
-			return fail(err, TIDE_ETYPE, "time field '%s' is not a "
-			    "time: %.*s", v->path[v->nkey].text,
-			    (int)(tv->len > 64 ? 64 : tv->len), tv->p);
-	}
-	if (!v->intx) {
-		if ((r = exec(v, "BEGIN IMMEDIATE", err)) < 0)
-			return r;
-		v->intx = 1;
-		v->inbatch = 0;
-		v->batch_start = now_ms;
-	}
-	if (v->ncol < 0 && (r = create_table(v, rec, n, err)) < 0)
-		return r;
-
 	for (i = 0; i < v->nkey; i++)
-		if ((r = bind_val(v, v->ins, i + 1, &v->vals[i])) != SQLITE_OK)
+		if ((r = bind_val(v, v->ins, i + 1, &vals[i])) != SQLITE_OK)
 			goto bindfail;
 	rec_obj(rec, n, &obj);
 	if (v->ncol > 0) {
@@ -714,34 +691,156 @@ tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
 	r = sqlite3_step(v->ins);
 	sqlite3_reset(v->ins);
 	sqlite3_clear_bindings(v->ins);
-	if (r != SQLITE_DONE) {
-		if (r == SQLITE_TOOBIG)
-			return fail(err, TIDE_ETOOBIG, "record too big for "
-			    "SQLite");
+	if (r != SQLITE_DONE)
 		return dbfail(v, err, "upsert");
-	}
-	v->upserts++;
-	if (v->timed && t > v->maxtime)
-		v->maxtime = t;
-	if (++v->inbatch >= v->batch)
-		return tide_sqlview_commit(v, err);
+	v->written++;
 	return 0;
 
 bindfail:
 	sqlite3_reset(v->ins);
 	sqlite3_clear_bindings(v->ins);
-	if (r == SQLITE_TOOBIG)
-		return fail(err, TIDE_ETOOBIG, "record too big for SQLite");
 	return dbfail(v, err, "bind");
+}
+
+/* The batch's merge key of a record: each key value's JSON type and
+ * normalised text, and in history mode its time (a row per key and time).
+ * Values of different types stay apart even where SQLite would store them
+ * in one row: both are then written, in order, which is still right. */
+static void
+merge_key(struct tide_sqlview *v, const struct tide_json_val *vals, int64_t t)
+{
+	int i;
+
+	tide_buf_reset(&v->mkey);
+	for (i = 0; i < v->nkey; i++) {
+		(void)tide_table_key(&v->ckey, &vals[i], 1);
+		tide_buf_addc(&v->mkey, (char)('a' + vals[i].type));
+		tide_buf_add(&v->mkey, &v->ckey.len, sizeof(v->ckey.len));
+		tide_buf_add(&v->mkey, v->ckey.data, v->ckey.len);
+	}
+	if (v->history)
+		tide_buf_add(&v->mkey, &t, sizeof(t));
+}
+
+int
+tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
+    int64_t now_ms, struct tide_sqlview_err *err)
+{
+	struct tide_json_val *tv;
+	struct tide_sqlview_pend *pr;
+	int64_t t = 0;
+	size_t *slot;
+	int i, isnew;
+
+	if (v->readonly || v->db == NULL)
+		return fail(err, TIDE_EINVAL, "view is not open for writing");
+	tide_json_get_many(rec, n, v->path, v->npath, v->vals);
+	if ((i = check_keys(v, v->vals, v->nkey, err)) < 0)
+		return i;
+	if (v->timed) {
+		tv = &v->vals[v->nkey];
+		if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL)
+			return fail(err, TIDE_ENOENT, "time field '%s' is %s",
+			    v->path[v->nkey].text, tv->type == TIDE_JSON_NONE ?
+			    "missing" : "null");
+		if (tide_time_from_json(tv, v->unit, &t) < 0)
+			return fail(err, TIDE_ETYPE, "time field '%s' is not a "
+			    "time: %.*s", v->path[v->nkey].text,
+			    (int)(tv->len > 64 ? 64 : tv->len), tv->p);
+	}
+	if (n > (size_t)sqlite3_limit(v->db, SQLITE_LIMIT_LENGTH, -1))
+		return fail(err, TIDE_ETOOBIG, "record too big for SQLite");
+	if (v->inbatch == 0)
+		v->batch_start = now_ms;
+
+	/* Buffer the record: the batch is written whole at commit, where a
+	 * record whose key comes again later in the batch is left out. */
+	if (v->npend == v->pendcap) {
+		v->pendcap = v->pendcap ? v->pendcap * 2 : 1024;
+		v->pend = tide_xreallocarray(v->pend, v->pendcap,
+		    sizeof(*v->pend));
+		v->pkeys = tide_xreallocarray(v->pkeys, v->pendcap *
+		    (size_t)v->nkey, sizeof(*v->pkeys));
+	}
+	pr = &v->pend[v->npend];
+	pr->off = v->pendbuf.len;
+	pr->len = n;
+	pr->t = t;
+	pr->dead = 0;
+	tide_buf_add(&v->pendbuf, rec, n);
+	for (i = 0; i < v->nkey; i++) {
+		struct tide_sqlview_pkey *pk = &v->pkeys[v->npend *
+		    (size_t)v->nkey + (size_t)i];
+
+		pk->type = v->vals[i].type;
+		pk->off = (size_t)(v->vals[i].p - rec);
+		pk->len = v->vals[i].len;
+	}
+	merge_key(v, v->vals, t);
+	slot = tide_htab_put(&v->seen, v->mkey.data, v->mkey.len, &isnew);
+	if (!isnew) {
+		v->pend[*slot].dead = 1;
+		v->merged++;
+	}
+	*slot = v->npend++;
+	v->upserts++;
+	if (v->timed && t > v->maxtime)
+		v->maxtime = t;
+	if (++v->inbatch >= v->batch || v->pendbuf.len >= TIDE_SQLVIEW_PENDMAX)
+		return tide_sqlview_commit(v, err);
+	return 0;
+}
+
+/* Forget the buffered batch. */
+static void
+pend_reset(struct tide_sqlview *v)
+{
+	tide_buf_reset(&v->pendbuf);
+	v->npend = 0;
+	v->inbatch = 0;
+	tide_htab_release(&v->seen);
+	tide_htab_init(&v->seen, sizeof(size_t));
 }
 
 int
 tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err)
 {
-	int r;
+	struct tide_json_val kv[TIDE_SQLVIEW_MAXKEYS];
+	struct tide_sqlview_pend *pr;
+	const char *rec;
+	size_t i;
+	int j, r;
 
-	if (!v->intx)
+	if (v->npend == 0)
 		return 0;
+	if ((r = exec(v, "BEGIN IMMEDIATE", err)) < 0)
+		return r;
+	v->intx = 1;
+	/* The first record of the stream makes the table (its key values
+	 * give the key columns' types). */
+	if (v->ncol < 0) {
+		tide_json_get_many(v->pendbuf.data, v->pend[0].len, v->path,
+		    v->npath, v->vals);
+		if ((r = create_table(v, v->pendbuf.data, v->pend[0].len,
+		    err)) < 0)
+			return r;
+	}
+	for (i = 0; i < v->npend; i++) {
+		pr = &v->pend[i];
+		if (pr->dead)
+			continue;
+		rec = v->pendbuf.data + pr->off;
+		for (j = 0; j < v->nkey; j++) {
+			struct tide_sqlview_pkey *pk = &v->pkeys[i *
+			    (size_t)v->nkey + (size_t)j];
+
+			kv[j].type = pk->type;
+			kv[j].p = rec + pk->off;
+			kv[j].len = pk->len;
+		}
+		if ((r = apply_one(v, rec, pr->len, kv, pr->t, err)) < 0)
+			return r;
+	}
 	if (v->ttl != NULL && v->maxtime != INT64_MIN) {
 		sqlite3_bind_int64(v->ttl, 1, v->maxtime - v->ttl_ms);
 		r = sqlite3_step(v->ttl);
@@ -753,7 +852,7 @@ tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err)
 	if ((r = exec(v, "COMMIT", err)) < 0)
 		return r;
 	v->intx = 0;
-	v->inbatch = 0;
+	pend_reset(v);
 	v->commits++;
 	return 0;
 }
@@ -764,7 +863,8 @@ tide_sqlview_tick(struct tide_sqlview *v, int64_t now_ms,
 {
 	int r;
 
-	if (!v->intx || v->batch_ms <= 0 || now_ms - v->batch_start < v->batch_ms)
+	if (v->npend == 0 || v->batch_ms <= 0 ||
+	    now_ms - v->batch_start < v->batch_ms)
 		return 0;
 	if ((r = tide_sqlview_commit(v, err)) < 0)
 		return r;
@@ -800,6 +900,11 @@ tide_sqlview_close(struct tide_sqlview *v)
 	tide_buf_release(&v->res);
 	tide_buf_release(&v->ckey);
 	tide_buf_release(&v->shapenames);
+	tide_buf_release(&v->pendbuf);
+	tide_buf_release(&v->mkey);
+	tide_htab_release(&v->seen);
+	free(v->pend);
+	free(v->pkeys);
 	tide_viewcache_release(&v->cache);
 	memset(v, 0, sizeof(*v));
 }

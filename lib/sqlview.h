@@ -15,10 +15,15 @@
  * table that already exists is used as it is, provided its primary key is
  * the one asked for.
  *
- * Writes: each record is one execution of a prepared INSERT ... ON
- * CONFLICT DO UPDATE (no SQL text built per record) inside a transaction
- * that commits every conf.batch records or, through tide_sqlview_tick(),
- * conf.batch_ms after it began: the caller drives time.  The database is in
+ * Writes: records are buffered (copied) into a batch of conf.batch
+ * records (or 64 MiB), written in one transaction when it is full or,
+ * through tide_sqlview_tick(), conf.batch_ms after it began (the caller
+ * drives time), or by tide_sqlview_commit().  Each record written is one
+ * execution of a prepared INSERT ... ON CONFLICT DO UPDATE (no SQL text
+ * built per record); a record whose key (and, with history, time) comes
+ * again later in the same batch is left out, since the batch commits whole
+ * and only the last would show.  The write lock is held only while a
+ * batch is written.  The database is in
  * WAL mode, so readers never block the writer nor see a partial batch, and
  * a batch is committed or not at all when the process dies.  With a TTL,
  * each commit first deletes rows whose event time is older than the newest
@@ -48,6 +53,7 @@
 #define TIDE_SQLVIEW_BATCH 10000	/* records per transaction by default */
 #define TIDE_SQLVIEW_CKPT "10000"	/* WAL pages before a checkpoint */
 #define TIDE_SQLVIEW_SHAPE 64		/* member names remembered by position */
+#define TIDE_SQLVIEW_PENDMAX (64u << 20)	/* batch bytes before a commit */
 
 struct tide_sqlview_err {
 	char msg[256];
@@ -76,6 +82,19 @@ struct tide_sqlview_shape {
 	int param;			/* 0: no column */
 };
 
+/* A record buffered in the batch: its bytes in pendbuf, its time. */
+struct tide_sqlview_pend {
+	size_t off, len;
+	int64_t t;
+	int dead;			/* its key comes again later */
+};
+
+/* A buffered record's key value, as an offset into the record. */
+struct tide_sqlview_pkey {
+	enum tide_json_type type;
+	size_t off, len;
+};
+
 struct tide_sqlview {
 	struct sqlite3 *db;
 	struct sqlite3_stmt *ins, *ttl, *get, *getasof;
@@ -102,6 +121,11 @@ struct tide_sqlview {
 	int nfields;
 
 	uint64_t batch, inbatch;
+	struct tide_buf pendbuf, mkey;
+	struct tide_sqlview_pend *pend;
+	struct tide_sqlview_pkey *pkeys;	/* nkey per record */
+	size_t npend, pendcap;
+	struct tide_htab seen;		/* merge key -> index in pend */
 	int64_t batch_ms, batch_start;
 	int intx;
 	int64_t maxtime;		/* INT64_MIN: none seen */
@@ -110,6 +134,8 @@ struct tide_sqlview {
 	struct tide_viewcache cache;
 	struct tide_buf ckey;
 	uint64_t upserts, commits, expired;
+	uint64_t merged;		/* records replaced within their batch */
+	uint64_t written;		/* rows upserted in SQLite */
 };
 
 /*
@@ -123,13 +149,14 @@ int tide_sqlview_open(struct tide_sqlview *v, const struct tide_sqlview_conf *co
     struct tide_sqlview_err *err);
 
 /*
- * Upsert one record, the validated JSON object rec[0..n), in the current
- * batch (starting one at now_ms if none is open; committing it when it
- * reaches conf.batch records).  The first record creates the table if it
- * does not exist.  Returns 0, or for a record that cannot go in and was
- * left out: TIDE_ENOENT (a key or time field absent or null), TIDE_ETYPE (a
- * key that is an object or array, a time that is not a time); or TIDE_EIO
- * when SQLite failed (the batch is lost: treat it as fatal).
+ * Add one record, the validated JSON object rec[0..n) (copied), to the
+ * current batch (starting one at now_ms if none is open; writing and
+ * committing it when it reaches conf.batch records).  The first record
+ * creates the table if it does not exist.  Returns 0, or for a record that
+ * cannot go in and was left out: TIDE_ENOENT (a key or time field absent
+ * or null), TIDE_ETYPE (a key that is an object or array, a time that is
+ * not a time), TIDE_ETOOBIG (longer than SQLite takes); or TIDE_EIO when
+ * SQLite failed (the batch is lost: treat it as fatal).
  */
 int tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
     int64_t now_ms, struct tide_sqlview_err *err);

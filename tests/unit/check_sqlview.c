@@ -108,6 +108,90 @@ START_TEST(test_sqlview_upsert_keeps_last_record_per_key)
 }
 END_TEST
 
+START_TEST(test_sqlview_repeated_keys_in_a_batch_write_the_last)
+{
+	struct tide_sqlview_conf c;
+	struct tide_sqlview v;
+	struct tide_sqlview_err err;
+
+	conf_init(&c, "id");
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":1,\"w\":0}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"7\",\"v\":2}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":3}", &err), 0);
+	/* Another type: written too, after "7", into the same TEXT row. */
+	ck_assert_int_eq(put(&v, "{\"id\":7,\"v\":4}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":5}", &err), 0);
+	/* Nothing is written before the commit. */
+	ck_assert_str_eq(query("SELECT count(*) FROM sqlite_master"), "0\n");
+	ck_assert_int_eq(tide_sqlview_commit(&v, &err), 0);
+	ck_assert_uint_eq(v.upserts, 5);
+	ck_assert_uint_eq(v.merged, 2);
+	ck_assert_uint_eq(v.written, 3);
+	ck_assert_uint_eq(v.commits, 1);
+	tide_sqlview_close(&v);
+	/* Columns still come from the first record, though it was replaced. */
+	ck_assert_str_eq(query("SELECT id,v,w,record FROM feat ORDER BY id"),
+	    "7|4|NULL|{\"id\":7,\"v\":4}\n"
+	    "a|5|NULL|{\"id\":\"a\",\"v\":5}\n");
+
+	/* History: one row per key and time, so only the same version merges. */
+	conf_init(&c, "id");
+	c.table = "hist";
+	c.timefield = "ts";
+	c.unit = TIDE_UNIT_MS;
+	c.history = 1;
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"ts\":1000,\"v\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"ts\":2000,\"v\":2}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"ts\":1000,\"v\":3}", &err), 0);
+	ck_assert_int_eq(tide_sqlview_commit(&v, &err), 0);
+	ck_assert_uint_eq(v.merged, 1);
+	ck_assert_uint_eq(v.written, 2);
+	tide_sqlview_close(&v);
+	ck_assert_str_eq(query("SELECT id,tide_time,v FROM hist ORDER BY tide_time"),
+	    "a|1000|3\na|2000|2\n");
+}
+END_TEST
+
+START_TEST(test_sqlview_numbers_bound_as_sqlite_reads_them)
+{
+	struct tide_sqlview_conf c;
+	struct tide_sqlview v;
+	struct tide_sqlview_err err;
+	static const char *const nums[] = { "0.1", "1.25", "-3.5", "0.3",
+	    "123456789.123456", "9007199254740.993", "1.0", "-0.0", "2.50",
+	    "0.000001", "12345678901234567890", "1e3", "1.5E-7",
+	    "0.30000000000000004", "-17", "999999999999999999", "7" };
+	char rec[128];
+	size_t i;
+
+	/* A column without affinity keeps each value as it was bound. */
+	ck_assert_str_eq(query("CREATE TABLE feat(id INTEGER NOT NULL, x, "
+	    "record TEXT NOT NULL, PRIMARY KEY(id))"), "");
+	conf_init(&c, "id");
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		snprintf(rec, sizeof(rec), "{\"id\":%zu,\"x\":%s}", i, nums[i]);
+		ck_assert_int_eq(put(&v, rec, &err), 0);
+	}
+	ck_assert_int_eq(tide_sqlview_commit(&v, &err), 0);
+	tide_sqlview_close(&v);
+	/* SQLite's own reading of each number in the record is the oracle
+	 * (which keeps 1.0 a real where we store an integer). */
+	ck_assert_str_eq(query("SELECT count(*) FROM (SELECT x, "
+	    "json_extract(record, '$.x') AS j FROM feat) WHERE x IS NOT j OR "
+	    "(typeof(x) IS NOT typeof(j) AND j <> CAST(j AS INTEGER))"),
+	    "0\n");
+	/* A decimal with an all-zero fraction is an integer. */
+	ck_assert_str_eq(query("SELECT group_concat(typeof(x), ' ') FROM "
+	    "(SELECT x FROM feat WHERE id IN (6, 7, 8, 16) ORDER BY id)"),
+	    "integer integer real integer\n");
+	ck_assert_str_eq(query("SELECT x FROM feat WHERE id = 5"),
+	    "9007199254740.99\n");
+}
+END_TEST
+
 START_TEST(test_sqlview_nested_values_and_escapes)
 {
 	struct tide_sqlview_conf c;
@@ -545,6 +629,8 @@ suite_sqlview(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sqlview_upsert_keeps_last_record_per_key);
+	tcase_add_test(tc, test_sqlview_repeated_keys_in_a_batch_write_the_last);
+	tcase_add_test(tc, test_sqlview_numbers_bound_as_sqlite_reads_them);
 	tcase_add_test(tc, test_sqlview_nested_values_and_escapes);
 	tcase_add_test(tc, test_sqlview_missing_null_and_object_keys_are_rejected);
 	tcase_add_test(tc, test_sqlview_nested_and_multiple_keys);
