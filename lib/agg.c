@@ -851,13 +851,39 @@ fmt_fast(char *out, double d)
 /* tide_json_fmt_double()'s first try, copied (it is static there): the
  * shortest decimal of up to 15 digits that reads back as d, exactly the
  * bytes of "%.15g" when that round-trips; 0 when there is none. */
+static const char digits2[] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The decimal digits of u, ending at e (written backwards, two at a
+ * time); returns where they start. */
+static char *
+utoa_back(char *e, uint64_t u)
+{
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		e -= 2;
+		memcpy(e, digits2 + 2 * r, 2);
+	}
+	if (u >= 10) {
+		e -= 2;
+		memcpy(e, digits2 + 2 * u, 2);
+	} else
+		*--e = (char)('0' + u);
+	return e;
+}
+
 static size_t
 fmt_short(char *out, double d)
 {
-	char dig[24], *w = out;
+	char dig[24], *e = dig + sizeof(dig), *p, *w = out;
 	double a = fabs(d), m = 0;
-	int k, nd, i;
-	uint64_t u;
+	int k, nd;
 
 	if (a < 1e-4 || a >= 1e15)
 		return 0;
@@ -874,27 +900,24 @@ fmt_short(char *out, double d)
 	}
 	if (k > 22)
 		return 0;
-	u = (uint64_t)m;
-	nd = 0;
-	do {
-		dig[nd++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	p = utoa_back(e, (uint64_t)m);
+	nd = (int)(e - p);
 	if (d < 0)
 		*w++ = '-';
 	if (nd <= k) {
+		/* 0.000ddd */
 		*w++ = '0';
 		*w++ = '.';
-		for (i = nd; i < k; i++)
-			*w++ = '0';
-		while (nd > 0)
-			*w++ = dig[--nd];
+		memset(w, '0', (size_t)(k - nd));
+		w += k - nd;
+		memcpy(w, p, (size_t)nd);
+		w += nd;
 	} else {
-		for (i = nd; i > k; i--)
-			*w++ = dig[i - 1];
+		memcpy(w, p, (size_t)(nd - k));
+		w += nd - k;
 		*w++ = '.';
-		for (; i > 0; i--)
-			*w++ = dig[i - 1];
+		memcpy(w, e - k, (size_t)k);
+		w += k;
 	}
 	*w = '\0';
 	return (size_t)(w - out);
@@ -907,19 +930,14 @@ tide_agg_fmt_num(char *out, double d)
 
 	/* Integers below 2^53 are written in full, as "%lld" would. */
 	if (fabs(d) < 9007199254740992.0 && d == trunc(d) && d != 0) {
-		uint64_t u = (uint64_t)(d < 0 ? -d : d);
-		char t[24];
-		int i = 0;
+		char t[24], *e = t + sizeof(t), *p;
 
-		while (u) {
-			t[i++] = (char)('0' + (int)(u % 10));
-			u /= 10;
-		}
+		p = utoa_back(e, (uint64_t)fabs(d));
 		n = 0;
 		if (d < 0)
 			out[n++] = '-';
-		while (i > 0)
-			out[n++] = t[--i];
+		memcpy(out + n, p, (size_t)(e - p));
+		n += (size_t)(e - p);
 		out[n] = '\0';
 		return n;
 	}
