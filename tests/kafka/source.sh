@@ -254,6 +254,18 @@ t_run "unreachable broker" timeout 20 tide-source -b 127.0.0.1:1 -t x --metadata
 t_status 69
 t_stderr_has "cannot reach brokers within 1500ms"
 t_ok "unreachable broker: within the metadata timeout" test $(($(date +%s) - start)) -le 4
+t_run "bad --down-timeout" tide-source -b "$BROKERS" -t off --down-timeout soon
+t_status 64
+t_stderr_has "tide-source: --down-timeout: not a duration: 'soon'"
+t_stdout </dev/null
+t_run "bad --down-timeout: negative" tide-source -b "$BROKERS" -t off --down-timeout -5s
+t_status 64
+t_stderr_has "tide-source: --down-timeout: not a duration: '-5s'"
+# 0 (never give up) is a duration like any other: a bounded read still ends.
+t_run "--down-timeout 0" timeout 20 tide-source -b "$BROKERS" -t off -e --down-timeout 0
+t_status 0
+t_stderr_empty
+t_ok "--down-timeout 0: the whole topic" test "$(wc -l <"$T_OUT")" = 10
 t_run "bad -o" tide-source -b "$BROKERS" -t off -o yesterday
 t_status 64
 t_stderr_has "-o: not an offset: 'yesterday'"
