@@ -51,6 +51,7 @@
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define COMMIT_MS	1000	/* commit at least this often under load */
+#define PROBE_MS	1000	/* longest wait for a broker's answer in an outage */
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -489,8 +490,11 @@ outage_over(void)
  * read rides out a broker restart for 5 minutes, saying every
  * --metadata-timeout that it is still trying.  Giving up flushes what was written (nothing can be
  * committed) and exits 69.  The outage is over when a metadata request is
- * answered: a quiet topic brings no message to say so.  Returns 1 while it
- * lasts (the probe took the place of the wait for messages).
+ * answered: a quiet topic brings no message to say so.  The request may
+ * wait PROBE_MS, not just POLL_MS, so that a broker back but slow to answer
+ * (a long round trip) is not taken for one still away; a signal then waits
+ * as long, in an outage only.  Returns 1 while it lasts (the probe took the
+ * place of the wait for messages).
  */
 static int
 outage(void)
@@ -501,7 +505,8 @@ outage(void)
 
 	if (s.down_since < 0)
 		return 0;
-	if (rd_kafka_metadata(s.rk, 0, NULL, &md, POLL_MS) == 0) {
+	if (rd_kafka_metadata(s.rk, 0, NULL, &md, o.md_timeout < PROBE_MS ?
+	    (int)o.md_timeout : PROBE_MS) == 0) {
 		rd_kafka_metadata_destroy(md);
 		outage_over();
 		return 0;
