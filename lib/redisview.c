@@ -363,6 +363,15 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 	if (v->rc == NULL || v->vals == NULL)
 		return fail(err, TIDE_EINVAL, "view is not open for writing");
 	tide_json_get_many(rec, n, v->path, v->nkey, v->vals);
+	/* A view is keyed by scalars (lookups take an object or array by its
+	 * JSON text, which matches nothing written here). */
+	for (i = 0; i < (size_t)v->nkey; i++)
+		if (v->vals[i].type == TIDE_JSON_OBJECT ||
+		    v->vals[i].type == TIDE_JSON_ARRAY)
+			return fail(err, TIDE_ETYPE, "key field '%s' is an %s",
+			    v->path[i].text != NULL ? v->path[i].text : "key",
+			    v->vals[i].type ==
+			    TIDE_JSON_OBJECT ? "object" : "array");
 	if ((r = make_key(v, v->vals, v->nkey, err)) < 0)
 		return r;
 	if (v->inbatch == 0) {

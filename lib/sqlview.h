@@ -197,7 +197,8 @@ static inline const char *tide_sqlview_field(const struct tide_sqlview *v, int i
  * Look up the record of key values k[0..nkey) (JSON values, e.g. from
  * tide_json_get_many on a stream record; strings, numbers or booleans) at
  * time now_ms for the cache.  Returns 1 with *rec and *len (valid until the next
- * lookup), 0 when the view has no such key, TIDE_ENOENT / TIDE_ETYPE for a
+ * lookup), 0 when the view has no such key (an object or array key is
+ * looked up by its JSON text, as file tables key it), TIDE_ENOENT / TIDE_ETYPE for a
  * missing or unusable key value, TIDE_EIO when SQLite failed.  A history
  * view answers with the latest version.
  */

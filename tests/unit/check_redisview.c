@@ -363,6 +363,10 @@ START_TEST(test_redisview_reader_lookup_types_and_cache)
 	    "{\"id\":\"a\",\"n\":1,\"x\":-2.5e3,\"b\":true,\"z\":null,\"o\":{\"k\":[1]},\"s\":\"hi \\\"q\\\"\",\"t\":\"true story\"}");
 	ck_assert_str_eq(lookup(&r, "\"nope\"", 0), "absent");
 	ck_assert_str_eq(lookup(&r, "null", 0), "error -9: key field 'key' is null");
+	/* An object key is its JSON text, as in file tables. */
+	ck_assert_str_eq(cli("SET p:[1] {\"id\":\"[1]\"}"), "OK");
+	ck_assert_str_eq(lookup(&r, "[1]", 0), "{\"id\":\"[1]\"}");
+	ck_assert_str_eq(lookup(&r, "{\"o\":1}", 0), "absent");
 
 	/* A string view is found by the same reader. */
 	ck_assert_str_eq(cli("SET p:j {\"id\":\"j\",\"v\":\"42\"}"), "OK");
