@@ -4,7 +4,8 @@
 # the same upserts (the sqlite3 shell: .import, then one INSERT ... ON
 # CONFLICT DO UPDATE from json_extract; redis-cli --pipe fed the same
 # MULTI/DEL/HSET/EXEC commands); and point-lookup latency p50/p99 seen by a
-# separate reader process while the sink writes (target p99 < 1 ms).
+# separate reader process while the sink writes (target p99 < 1 ms), flat
+# out and at $PACE records/s.
 #
 # The reader is what a model server would run: its own connection, one
 # prepared SELECT record ... WHERE key = ? (libsqlite3) or one HGETALL
@@ -18,6 +19,7 @@
 N=${VIEWS_N:-1000000}
 K=${VIEWS_KEYS:-100000}
 LOOKUPS=${VIEWS_LOOKUPS:-20000}
+PACE=${VIEWS_PACE:-50000}		# records/s of the paced writer
 
 # Keys in a cycle ((i * 7919) mod K: every key once per K records), so a
 # batch never holds the same key twice: no upsert is saved by merging.
@@ -175,6 +177,16 @@ printf '%-26s ' "sqlite lookups, writing"
 "$B_DIR/reader" sqlite "$DB" "$K" "$LOOKUPS"
 kill -0 $spid 2>/dev/null || echo "(the sink ended before the reader: lower VIEWS_LOOKUPS)"
 wait $spid
+# At a stream's pace rather than flat out (the sink commits whenever its
+# input pauses, as it would behind tide-source).
+tide-replay --rate "$PACE/s" "$B_IN" 2>/dev/null |
+	tide-sink -q --sqlite "$DB" --table feat --upsert account &
+spid=$!
+sleep 0.3
+printf '%-26s ' "sqlite lookups, $PACE/s"
+"$B_DIR/reader" sqlite "$DB" "$K" "$LOOKUPS"
+kill $spid 2>/dev/null
+wait $spid 2>/dev/null
 printf '%-26s ' "sqlite lookups, idle"
 "$B_DIR/reader" sqlite "$DB" "$K" "$LOOKUPS"
 
@@ -221,6 +233,14 @@ printf '%-26s ' "redis lookups, writing"
 "$B_DIR/reader" redis "$RPORT" "$K" "$LOOKUPS"
 kill -0 $spid 2>/dev/null || echo "(the sink ended before the reader: lower VIEWS_LOOKUPS)"
 wait $spid
+tide-replay --rate "$PACE/s" "$B_IN" 2>/dev/null |
+	tide-sink -q --redis "$URL" --upsert account --prefix f: &
+spid=$!
+sleep 0.3
+printf '%-26s ' "redis lookups, $PACE/s"
+"$B_DIR/reader" redis "$RPORT" "$K" "$LOOKUPS"
+kill $spid 2>/dev/null
+wait $spid 2>/dev/null
 printf '%-26s ' "redis lookups, idle"
 "$B_DIR/reader" redis "$RPORT" "$K" "$LOOKUPS"
 echo "$(uptime)"
