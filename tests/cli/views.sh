@@ -420,6 +420,21 @@ t_stderr_has "'--cache-ttl' needs a view table"
 t_run "join view: --cache-ttl bad" tide-join -T "sqlite:$JV:cust" --on id --cache-ttl soon
 t_status 64
 
+# tide-sink(1) EXAMPLES: the view read back by the sqlite3 shell and by
+# Python (Debian's python3, its sqlite3 module), as written there.
+mkdir "$T_DIR/ex"
+t_run "tide-sink.1 example: sqlite3 and python read the view" sh -c "cd '$T_DIR/ex' &&
+	tide-gen --count 1000 transactions \\
+	  | tide-sink --sqlite features.db --table tx --upsert account
+	sqlite3 features.db \"SELECT record FROM tx WHERE account = 'a000017'\" >shell.out
+	/usr/bin/python3 -c 'import sqlite3; print(sqlite3.connect(\"features.db\")
+	  .execute(\"SELECT record FROM tx WHERE account = ?\", (\"a000017\",)).fetchone())' >py.out
+	jq -r .account shell.out; /usr/bin/python3 -c 'import ast, json, sys; print(json.loads(ast.literal_eval(sys.stdin.read())[0])[\"account\"])' <py.out"
+t_stdout <<'EOF'
+a000017
+a000017
+EOF
+
 # The man page's example: a view built by one pipeline enriches another,
 # as the CSV of the same customers does.
 (cd "$T_DIR" && tide-gen --accounts 100 customers |
@@ -565,6 +580,13 @@ t_status 64
 t_stderr_has "a redis view keeps no history"
 tide-gen --accounts 100 customers | tide-sink -q --redis "$URL/6" --upsert account --prefix cust:
 T_IN=$T_DIR/tx
+t_run "tide-sink.1 example: redis-cli reads the view" sh -c "
+	tide-gen --count 1000 transactions \\
+	  | tide-sink --redis $URL/7 --upsert account --prefix tx:
+	$R -n 7 HGET tx:a000017 account"
+t_stdout <<'EOF'
+a000017
+EOF
 t_run "tide-join.1 example: redis view" tide-join -T "redis:$URL/6?prefix=cust:" --on account --select risk_score,segment --cache-ttl 100ms
 t_status 0
 t_stdout_file "$T_DIR/jexref"
