@@ -143,6 +143,88 @@ is_json_number(const char *s, size_t n)
 	return i == n;
 }
 
+/*
+ * What a line holds before its line break, as scan_line() tells it:
+ * quotes (libcsv must split it), bytes past ASCII (its fields need a UTF-8
+ * check), bytes a JSON string must escape (control bytes, backslash).
+ */
+enum {
+	L_QUOTE = 1,
+	L_HIGH = 2,
+	L_ESC = 4,
+	L_ANY = L_QUOTE | L_HIGH | L_ESC	/* nothing known */
+};
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* The high bit of each byte of w equal to ch (byte_eq) or below n <= 128
+ * (byte_lt).  The lowest flagged byte is exact; bytes above a flagged one
+ * may be flagged falsely (the borrow), which is all scan_line() needs. */
+static inline uint64_t
+byte_eq(uint64_t w, unsigned char ch)
+{
+	uint64_t x = w ^ (ONES * ch);
+
+	return (x - ONES) & ~x & HIGHS;
+}
+
+static inline uint64_t
+byte_lt(uint64_t w, unsigned char n)
+{
+	return (w - ONES * n) & ~w & HIGHS;
+}
+#endif
+
+/* The offset of the first CR or LF in s[0..n), or n; *bits gets the L_*
+ * flags of the bytes before it.  Eight bytes at a time. */
+static size_t
+scan_line(const char *s, size_t n, unsigned *bits)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned b = 0;
+	size_t i = 0;
+
+#ifdef ONES
+	uint64_t w, eol, q, hi, esc, below;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, u + i, sizeof(w));
+		eol = byte_eq(w, '\n') | byte_eq(w, '\r');
+		q = byte_eq(w, '"');
+		hi = w & HIGHS;
+		esc = byte_lt(w, 0x20) | byte_eq(w, '\\');
+		if (eol) {
+			/* Flags of the bytes before the first line break:
+			 * those below its bit (a false one lies above a
+			 * true one, so it is never alone below). */
+			below = (eol & (~eol + 1)) - 1;
+			q &= below;
+			hi &= below;
+			esc &= below;
+		}
+		b |= (q ? L_QUOTE : 0) | (hi ? L_HIGH : 0) | (esc ? L_ESC : 0);
+		if (eol) {
+			*bits = b;
+			return i + (size_t)__builtin_ctzll(eol) / 8;
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		if (u[i] == '\n' || u[i] == '\r')
+			break;
+		if (u[i] == '"')
+			b |= L_QUOTE;
+		else if (u[i] >= 0x80)
+			b |= L_HIGH;
+		else if (u[i] < 0x20 || u[i] == '\\')
+			b |= L_ESC;
+	}
+	*bits = b;
+	return i;
+}
+
 static void
 row_reset(struct tide_csv *c)
 {
@@ -333,11 +415,19 @@ header_field(struct tide_csv *c, const char *s, size_t n)
 	c->name_off[c->nfield] = c->names.len;
 }
 
-/* A field of a row, s NULL for an empty one under CSV_EMPTY_IS_NULL. */
+/*
+ * A field of a row, s NULL for an empty one under CSV_EMPTY_IS_NULL.  how
+ * holds the L_* flags of its line (L_ANY when unknown): without L_HIGH it
+ * is ASCII, so valid UTF-8; without L_ESC or L_QUOTE a string is its own
+ * JSON text between quotes.
+ */
 static void
-field(struct tide_csv *c, const char *s, size_t n)
+field(struct tide_csv *c, const char *s, size_t n, unsigned how)
 {
-	int i, r;
+	const char *key;
+	size_t klen, need;
+	char *d;
+	int i, r, num;
 
 	c->between = 0;
 	if (c->err)
@@ -353,37 +443,65 @@ field(struct tide_csv *c, const char *s, size_t n)
 		row_fail(c, TIDE_ETOOBIG, "field too long");
 		return;
 	}
-	if (s != NULL && !tide_utf8_valid(s, n)) {
+	if (s != NULL && (how & L_HIGH) && !tide_utf8_valid(s, n)) {
 		row_fail(c, TIDE_EUTF8, "field is not UTF-8");
 		return;
 	}
-	r = tide_buf_add(&c->rec, i == 0 ? "{" : "", i == 0);
-	if (r == 0)
-		r = tide_buf_add(&c->rec, c->keys.data + c->key_off[i],
-		    c->key_off[i + 1] - c->key_off[i]);
-	c->valoff[i] = c->rec.len;
-	if (r == 0) {
-		if (s == NULL) {
-			c->val[i].type = TIDE_JSON_NULL;
-			r = tide_buf_add(&c->rec, "null", 4);
-		} else if (!(c->flags & TIDE_CSV_STRINGS) &&
-		    is_json_number(s, n)) {
-			c->val[i].type = TIDE_JSON_NUMBER;
-			r = tide_buf_add(&c->rec, s, n);
-		} else {
-			c->val[i].type = TIDE_JSON_STRING;
+	key = c->keys.data + c->key_off[i];
+	klen = c->key_off[i + 1] - c->key_off[i];
+	num = s != NULL && !(c->flags & TIDE_CSV_STRINGS) &&
+	    is_json_number(s, n);
+	if (s != NULL && !num && (how & (L_ESC | L_QUOTE))) {
+		/* A string that may need escapes: the writer's way. */
+		r = tide_buf_add(&c->rec, "{", i == 0);
+		if (r == 0)
+			r = tide_buf_add(&c->rec, key, klen);
+		c->valoff[i] = c->rec.len;
+		if (r == 0)
 			r = tide_json_write_str(&c->rec, s, n);
-		}
+		c->val[i].type = TIDE_JSON_STRING;
+		c->val[i].len = c->rec.len - c->valoff[i];
+		if (r < 0)
+			row_fail(c, r, "record too long");
+		return;
 	}
-	c->val[i].len = c->rec.len - c->valoff[i];
-	if (r < 0)
+	/* The rest is written as it stands: room for all of it at once
+	 * (the cap fails it exactly when piece by piece would). */
+	need = (i == 0) + klen + (s == NULL ? 4 : num ? n : n + 2);
+	if (c->rec.cap - c->rec.len < need &&
+	    (r = tide_buf_grow(&c->rec, need)) < 0) {
 		row_fail(c, r, "record too long");
+		return;
+	}
+	d = c->rec.data + c->rec.len;
+	if (i == 0)
+		*d++ = '{';
+	memcpy(d, key, klen);
+	d += klen;
+	c->valoff[i] = (size_t)(d - c->rec.data);
+	if (s == NULL) {
+		c->val[i].type = TIDE_JSON_NULL;
+		memcpy(d, "null", 4);
+		d += 4;
+	} else if (num) {
+		c->val[i].type = TIDE_JSON_NUMBER;
+		memcpy(d, s, n);
+		d += n;
+	} else {
+		c->val[i].type = TIDE_JSON_STRING;
+		*d++ = '"';
+		memcpy(d, s, n);
+		d += n;
+		*d++ = '"';
+	}
+	c->rec.len = (size_t)(d - c->rec.data);
+	c->val[i].len = c->rec.len - c->valoff[i];
 }
 
 static void
 on_field(void *data, size_t n, void *ctx)
 {
-	field(ctx, data, n);
+	field(ctx, data, n, L_ANY);
 }
 
 static void
@@ -434,25 +552,14 @@ row_broken(struct tide_csv *c, int err, const char *reason, int at_eol)
 		c->skipline = c->pending = 1;
 }
 
-static int
-has_content(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != '\n' && s[i] != '\r')
-			return 1;
-	return 0;
-}
-
 /*
  * A whole line without quotes, s[0..n) less its line break, seen at the
  * start of a row: its fields are the text between commas, so it is split
  * here rather than by libcsv byte by byte, with what libcsv would report
- * (an empty field is NULL under CSV_EMPTY_IS_NULL).
+ * (an empty field is NULL under CSV_EMPTY_IS_NULL).  bits: its L_* flags.
  */
 static void
-plain_row(struct tide_csv *c, const char *s, size_t n)
+plain_row(struct tide_csv *c, const char *s, size_t n, unsigned bits)
 {
 	const char *end = s + n, *comma;
 	int null = (c->flags & TIDE_CSV_EMPTY_NULL) != 0;
@@ -461,7 +568,8 @@ plain_row(struct tide_csv *c, const char *s, size_t n)
 		comma = memchr(s, ',', (size_t)(end - s));
 		if (comma == NULL)
 			comma = end;
-		field(c, s == comma && null ? NULL : s, (size_t)(comma - s));
+		field(c, s == comma && null ? NULL : s, (size_t)(comma - s),
+		    bits);
 		if (comma == end)
 			break;
 		s = comma + 1;
@@ -481,6 +589,7 @@ feed(struct tide_csv *c, const char *s, size_t n)
 {
 	const char *nl;
 	size_t len, lim, done, i;
+	unsigned bits;
 	int eol, at_check;
 
 	c->chunk = s;
@@ -507,20 +616,18 @@ feed(struct tide_csv *c, const char *s, size_t n)
 		}
 		lim = SLICE - (size_t)(c->off % SLICE);
 		len = n < lim ? n : lim;
-		for (i = 0, eol = 0; i < len; i++)
-			if (s[i] == '\n' || s[i] == '\r') {
-				len = i + 1;
-				eol = 1;
-				break;
-			}
+		i = scan_line(s, len, &bits);
+		if ((eol = i < len))
+			len = i + 1;
 		at_check = eol || len == lim;
 		c->segend = s + len;
-		if (c->between && has_content(s, len)) {
+		/* Anything before the first line break is content. */
+		if (c->between && (i > 0 || !eol)) {
 			c->rowline = c->line;
 			c->between = 0;
 			raw_start(c, s);
-			if (eol && memchr(s, '"', len) == NULL) {
-				plain_row(c, s, len - 1);
+			if (eol && !(bits & L_QUOTE)) {
+				plain_row(c, s, len - 1, bits);
 				if (c->err)
 					break;
 				if (s[len - 1] == '\n')
