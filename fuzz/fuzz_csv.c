@@ -3,9 +3,10 @@
  * the cap and a seed; the rest is CSV fed in chunks of pseudo-random sizes.
  * What must hold: every record is a JSON object that tide_json_check()
  * accepts, every bad row has a reason, line numbers never go backwards,
- * and the rows and the result are the same as when the input is fed in
- * one piece.  Then a field written by tide_csv_write_field() must read
- * back as the same string.
+ * and the rows (their raw bytes too) and the result are the same as when
+ * the input is fed in one piece.  Then a field written by
+ * tide_csv_write_field() must read back as the same string, its row's raw
+ * bytes being the field as written.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,17 @@ on_row(void *ctx, const struct tide_csv_row *row)
 
 	must(row->line >= 1 && row->line >= s->lastline);
 	s->lastline = row->line;
+	/* The raw bytes, good row or bad: none past max, never a final
+	 * line break, and the same however the input was chunked. */
+	must(row->raw != NULL || row->rawlen == 0);
+	if (row->raw == NULL)
+		tide_buf_adds(&s->log, "raw -\n");
+	else {
+		must(row->rawlen == 0 || row->raw[row->rawlen - 1] != '\n');
+		tide_buf_addf(&s->log, "raw %zu ", row->rawlen);
+		tide_buf_add(&s->log, row->raw, row->rawlen);
+		tide_buf_addc(&s->log, '\n');
+	}
 	if (row->err) {
 		must(row->err < 0 && row->reason != NULL && row->rec == NULL);
 		tide_buf_addf(&s->log, "%llu !%d %s\n",
@@ -101,7 +113,10 @@ write_read(const char *p, size_t n)
 	must(tide_csv_write_field(&csv, p, n) == 0);
 	tide_buf_addc(&csv, '\n');
 	run(csv.data, csv.len, TIDE_CSV_STRINGS, 0, 0, &s);
-	tide_buf_adds(&want, "2 {\"h\":");
+	/* The row's raw bytes are the field as written. */
+	tide_buf_addf(&want, "raw %zu ", csv.len - 3);
+	tide_buf_add(&want, csv.data + 2, csv.len - 3);
+	tide_buf_adds(&want, "\n2 {\"h\":");
 	tide_json_write_str(&want, p, n);
 	tide_buf_adds(&want, "}\n= 0 1");
 	must(s.log.len == want.len && memcmp(s.log.data, want.data,

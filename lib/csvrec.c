@@ -191,10 +191,14 @@ scan_line(const char *s, size_t n, unsigned *bits)
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, u + i, sizeof(w));
-		eol = byte_eq(w, '\n') | byte_eq(w, '\r');
-		q = byte_eq(w, '"');
+		/* Most words are printable ASCII without quotes or
+		 * backslashes: one test for all (a line break is < 0x20). */
 		hi = w & HIGHS;
 		esc = byte_lt(w, 0x20) | byte_eq(w, '\\');
+		q = byte_eq(w, '"');
+		if ((hi | esc | q) == 0)
+			continue;
+		eol = byte_eq(w, '\n') | byte_eq(w, '\r');
 		if (eol) {
 			/* Flags of the bytes before the first line break:
 			 * those below its bit (a false one lies above a

@@ -212,6 +212,65 @@ START_TEST(test_csv_utf8_and_nul_are_escaped_not_lost)
 }
 END_TEST
 
+/*
+ * Lines are scanned 8 bytes at a time: a byte that needs a JSON escape,
+ * a byte past ASCII, a quote or a bad byte is seen wherever it falls in a
+ * word (offsets 0..19 of a 20-byte field, then a second field).
+ */
+START_TEST(test_csv_special_bytes_at_every_offset)
+{
+	static const struct {
+		const char *in, *json;
+	} sp[] = {
+		{ "\\", "\\\\" }, { "\t", "\\t" }, { "\x01", "\\u0001" },
+		{ "\x1f", "\\u001f" }, { "\xc3\xa9", "\xc3\xa9" },
+		{ "\xe2\x82\xac", "\xe2\x82\xac" }, { "\x7f", "\x7f" },
+	};
+	static const char xs[] = "xxxxxxxxxxxxxxxxxxxx", ys[] = "yyyyyyyyyyyyyyyyyyyy";
+	char in[128], want[256];
+	size_t j;
+	int k;
+
+	for (k = 0; k < 20; k++) {
+		for (j = 0; j < sizeof(sp) / sizeof(sp[0]); j++) {
+			snprintf(in, sizeof(in), "h,n\n%.*s%s%.*s,1\n", k, xs,
+			    sp[j].in, 19 - k, ys);
+			snprintf(want, sizeof(want), "2 {\"h\":\"%.*s%s%.*s\","
+			    "\"n\":1}\n= 0 (2 columns)", k, xs, sp[j].json,
+			    19 - k, ys);
+			EXPECT(in, 0, want);
+		}
+		/* Not UTF-8: a lone continuation byte, a cut sequence. */
+		snprintf(in, sizeof(in), "h,n\n%.*s\xff%.*s,1\n2,3\n", k, xs,
+		    19 - k, ys);
+		EXPECT(in, 0, "2 !-12 field is not UTF-8 (2)\n"
+		    "3 {\"h\":2,\"n\":3}\n= 0 (2 columns)");
+		snprintf(in, sizeof(in), "h,n\n1,%.*s\xc3\n2,3\n", k, xs);
+		EXPECT(in, 0, "2 !-12 field is not UTF-8 (2)\n"
+		    "3 {\"h\":2,\"n\":3}\n= 0 (2 columns)");
+		/* A quote inside an unquoted field breaks the row. */
+		if (k > 0) {
+			snprintf(in, sizeof(in), "h,n\n%.*s\"%.*s,1\n2,3\n", k,
+			    xs, 19 - k, ys);
+			EXPECT(in, 0, "2 !-2 bad quoting (0)\n"
+			    "3 {\"h\":2,\"n\":3}\n= 0 (2 columns)");
+		}
+		/* A CR at any offset ends the line there (and is the CR
+		 * of a CRLF last); line numbers count LFs only. */
+		snprintf(in, sizeof(in), "h\n%.*s\r%.*s\n", k, xs, 19 - k, ys);
+		snprintf(want, sizeof(want), "2 {\"h\":\"%.*s\"}\n"
+		    "2 {\"h\":\"%.*s\"}\n= 0 (1 columns)", k, xs, 19 - k, ys);
+		if (k == 0)
+			snprintf(want, sizeof(want), "2 {\"h\":\"%.*s\"}\n"
+			    "= 0 (1 columns)", 19 - k, ys);
+		if (k == 19)
+			snprintf(want, sizeof(want), "2 {\"h\":\"%.*s\"}\n"
+			    "= 0 (1 columns)", k, xs);
+		EXPECT(in, 0, want);
+	}
+}
+END_TEST
+
 START_TEST(test_csv_wrong_field_count_is_a_row_error_and_parsing_goes_on)
 {
 	EXPECT("a,b\n1\n1,2,3\n4,5\n", 0,
@@ -576,6 +635,7 @@ suite_csvrec(void)
 	tcase_add_test(tc, test_csv_bom_is_dropped);
 	tcase_add_test(tc, test_csv_empty_input_has_no_rows);
 	tcase_add_test(tc, test_csv_utf8_and_nul_are_escaped_not_lost);
+	tcase_add_test(tc, test_csv_special_bytes_at_every_offset);
 	tcase_add_test(tc,
 	    test_csv_wrong_field_count_is_a_row_error_and_parsing_goes_on);
 	tcase_add_test(tc, test_csv_bad_quoting_is_a_row_error_resync_next_line);
