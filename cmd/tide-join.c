@@ -33,6 +33,7 @@
 #include "ijoin.h"
 #include "json.h"
 #include "kconf.h"
+#include "kdown.h"
 #include "offsets.h"
 #include "prog.h"
 #include "redisview.h"
@@ -50,7 +51,7 @@ enum {
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
 	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
 	OPT_MDTIMEOUT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY, OPT_LATEFILE,
-	OPT_CACHETTL, OPT_IDLE,
+	OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT,
 };
 
 static const struct tide_opt opts[] = {
@@ -107,6 +108,9 @@ static const struct tide_opt opts[] = {
 	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration",
 	  "give up on unreachable brokers after duration (default 10s)" },
+	{ OPT_DOWNTIMEOUT, "down-timeout", "duration",
+	  "kafka table: give up when its brokers stay unreachable for "
+	  "duration after start (default 5m; 0 never)" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record or table row (exit 65)" },
 	{ OPT_DEADLETTER, "dead-letter", "file", "append bad records to file" },
 	{ OPT_MAXRECORD, "max-record", "size", "longest record (default 16M)" },
@@ -157,6 +161,7 @@ struct conf {
 	struct tide_kconf kc;
 	int nowait;
 	int64_t mdtimeout;
+	int64_t downms;			/* --down-timeout, < 0 not given */
 	const char *with;		/* interval join */
 	const char *wtopic;		/* --with kafka:TOPIC */
 	int64_t within, delay, idle;
@@ -211,6 +216,10 @@ static int load_badrows;
  *
  * "Loaded": each partition's high watermark is read once at start; the
  * stream is held until every partition has been consumed up to it.
+ *
+ * Outage: when every broker is unreachable, the table is stale but keeps
+ * serving; the consumer thread bounds the outage by --down-timeout
+ * (ktable_outage, lib/kdown.h).
  */
 struct ktable {
 	rd_kafka_t *rk;
@@ -225,11 +234,13 @@ struct ktable {
 	atomic_int stop;
 	atomic_int fatal;		/* exit status, once something failed */
 	uint64_t msgs, upserts, deletes, badrows;	/* consumer thread only */
-	char lasterr[256];
 };
 
 static struct ktable kt;
 static const char *kname;	/* "table 'kafka:T'" or "stream 'kafka:T'" */
+/* The Kafka client's last error and, for a table, the outage clock: used
+ * by the thread that polls the client. */
+static struct tide_kdown kd;
 
 /*
  * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
@@ -625,6 +636,59 @@ ktable_msg(rd_kafka_message_t *m)
 	ktable_pos(m->partition, m->offset + 1);
 }
 
+/* The brokers answer again: say so if the outage was reported. */
+static void
+ktable_up(void)
+{
+	int64_t len;
+	char d[32];
+
+	if (tide_kdown_end(&kd, tide_mono_us() / 1000, &len)) {
+		tide_dur_fmt(d, len);
+		tide_warn("%s: brokers %s reachable again after %s", kname,
+		    kd.brokers, d);
+	}
+}
+
+/*
+ * The table's brokers are all unreachable (librdkafka's _ALL_BROKERS_DOWN;
+ * it retries for ever).  As a Kafka Streams application rides out an
+ * outage up to task.timeout.ms (5 minutes) and then fails, the stream goes
+ * on being joined with the table as last read -- stale, and said to be so
+ * every --metadata-timeout -- and after --down-timeout the program exits
+ * 69.  The outage is over when a metadata request is answered (a quiet
+ * topic brings no message to say so) or a message comes.
+ */
+static void
+ktable_outage(void)
+{
+	enum tide_kdown_act act;
+	int64_t len;
+	char d[32], b[32];
+
+	/* Once the program is failing, it has said why. */
+	if (!tide_kdown_is_down(&kd) || atomic_load(&kt.fatal))
+		return;
+	if (tide_kdown_probe(kt.rk, conf.mdtimeout < 1000 ?
+	    (int)conf.mdtimeout : 1000)) {
+		ktable_up();
+		return;
+	}
+	act = tide_kdown_check(&kd, tide_mono_us() / 1000, &len);
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, kd.bound);
+	if (act == TIDE_KDOWN_GIVE_UP)
+		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: brokers %s unreachable "
+		    "for %s (--down-timeout %s): giving up%s%s%s", kname,
+		    kd.brokers, d, b, kt.behind > 0 ? " before the table "
+		    "was loaded" : "", kd.lasterr[0] ? ": " : "", kd.lasterr);
+	else if (act == TIDE_KDOWN_NOTE)
+		tide_warn("%s: brokers %s unreachable for %s, still trying "
+		    "(giving up after %s)%s", kname, kd.brokers, d,
+		    kd.bound > 0 ? b : "never", kt.behind > 0 ? "" :
+		    "; records are joined with the table as last read");
+}
+
 static void *
 ktable_run(void *arg)
 {
@@ -632,8 +696,12 @@ ktable_run(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&kt.stop)) {
-		if ((m = rd_kafka_consumer_poll(kt.rk, 100)) == NULL)
+		if ((m = rd_kafka_consumer_poll(kt.rk, 100)) == NULL) {
+			ktable_outage();
 			continue;
+		}
+		if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			ktable_up();
 		ktable_msg(m);
 		rd_kafka_message_destroy(m);
 	}
@@ -641,25 +709,10 @@ ktable_run(void *arg)
 }
 
 static void
-ktable_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+kafka_fatal(void *ctx, const char *reason)
 {
-	(void)rk;
-	/* Failures are reported once, by us, with an exit status;
-	 * librdkafka's own lines are detail for -v and -d. */
-	if (tide_verbose > 0 || conf.kc.debug)
-		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
-		    fac, buf);
-}
-
-static void
-ktable_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	(void)opaque;
-	snprintf(kt.lasterr, sizeof(kt.lasterr), "%s", reason);
-	if (rd_kafka_fatal_error(rk, NULL, 0))
-		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: fatal: %s", kname, reason);
-	else
-		tide_info("%s: %s: %s", kname, rd_kafka_err2name(err), reason);
+	(void)ctx;
+	ktable_fail(TIDE_EX_UNAVAILABLE, "%s: fatal: %s", kname, reason);
 }
 
 /*
@@ -672,8 +725,8 @@ ktable_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
  * stay with the main thread.
  */
 static rd_kafka_t *
-kafka_open(const char *topic, const char *const *defaults,
-    struct tide_prange **rp, int64_t **nextp, size_t *np)
+kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
+    size_t *np)
 {
 	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
 	struct tide_offspec to = { TIDE_OFF_END, 0 };
@@ -687,10 +740,20 @@ kafka_open(const char *topic, const char *const *defaults,
 	char errstr[512];
 	int i, n;
 
-	if ((kconf = tide_kconf_build(&conf.kc, defaults, &kerr)) == NULL)
+	/* assign() needs a group id; nothing joins a group. */
+	static const char *const extra[] = { "group.id=tide-join", NULL };
+	static char prefix[300];
+
+	tide_kdown_init(&kd, conf.downms < 0 ? 300000 : conf.downms,
+	    conf.mdtimeout);
+	/* Only a table bounds an outage; a stream waits for its records. */
+	kd.track = conf.topic != NULL && conf.wtopic == NULL;
+	snprintf(prefix, sizeof(prefix), "%s: ", kname);
+	kd.prefix = prefix;
+	kd.on_fatal = kafka_fatal;
+	if ((kconf = tide_kdown_conf(&kd, &conf.kc, "tide-join", extra,
+	    &kerr)) == NULL)
 		tide_usage_error("%s", kerr.msg);
-	rd_kafka_conf_set_log_cb(kconf, ktable_log);
-	rd_kafka_conf_set_error_cb(kconf, ktable_error);
 	pthread_mutex_init(&kt.mu, NULL);
 	pthread_cond_init(&kt.cv, NULL);
 	sigfillset(&all);
@@ -703,8 +766,8 @@ kafka_open(const char *topic, const char *const *defaults,
 	if ((n = tide_offsets_partitions(rk, topic, (int)conf.mdtimeout, &parts,
 	    &oerr)) < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, oerr.msg,
-		    n == TIDE_EKAFKA && kt.lasterr[0] ? ": " : "",
-		    n == TIDE_EKAFKA ? kt.lasterr : "");
+		    n == TIDE_EKAFKA && kd.lasterr[0] ? ": " : "",
+		    n == TIDE_EKAFKA ? kd.lasterr : "");
 	r = tide_xcalloc((size_t)n + 1, sizeof(*r));
 	*nextp = tide_xcalloc((size_t)n + 1, sizeof(**nextp));
 	for (i = 0; i < n; i++)
@@ -738,21 +801,6 @@ kafka_assign(rd_kafka_t *rk, const char *topic, const struct tide_prange *r,
 	rd_kafka_topic_partition_list_destroy(tl);
 }
 
-/* The consumer settings of a Kafka table and a Kafka stream. */
-static const char *const kdefaults[] = {
-	"client.id=tide-join",
-	"group.id=tide-join",	/* assign() needs one; nothing joins */
-	"fetch.wait.max.ms=10",
-	"fetch.min.bytes=1",
-	"fetch.error.backoff.ms=50",
-	"enable.partition.eof=true",
-	"enable.auto.commit=false",
-	"enable.auto.offset.store=false",
-	"auto.offset.reset=earliest",
-	"log.connection.close=false",
-	NULL,
-};
-
 /*
  * Start following the table's topic: open it (kafka_open), assign every
  * partition from the beginning and start the consumer thread.
@@ -769,7 +817,7 @@ ktable_start(void)
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&kt.lock, &la);
 	pthread_rwlockattr_destroy(&la);
-	kt.rk = kafka_open(conf.topic, kdefaults, &kt.r, &kt.next, &kt.nparts);
+	kt.rk = kafka_open(conf.topic, &kt.r, &kt.next, &kt.nparts);
 	for (i = 0; i < kt.nparts; i++)
 		if (kt.r[i].low < kt.r[i].end)
 			kt.behind++;
@@ -1454,6 +1502,7 @@ parse_options(int argc, char **argv)
 	conf.tol = -1;
 	conf.maxrec = TIDE_MAX_RECORD;
 	conf.mdtimeout = 10000;
+	conf.downms = -1;
 	conf.cachettl = 1000;
 	tide_kconf_init(&conf.kc);
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
@@ -1583,6 +1632,9 @@ parse_options(int argc, char **argv)
 			conf.cachettl = arg_dur_nonneg("--cache-ttl", arg);
 			conf.cachettlset = 1;
 			break;
+		case OPT_DOWNTIMEOUT:
+			conf.downms = tide_arg_dur_ms("--down-timeout", arg);
+			break;
 		case OPT_MDTIMEOUT:
 			conf.mdtimeout = tide_arg_dur_ms("--metadata-timeout", arg);
 			if (conf.mdtimeout <= 0 || conf.mdtimeout > 3600000)
@@ -1621,6 +1673,10 @@ parse_options(int argc, char **argv)
 	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
 		tide_usage_error("options '--default' and '--miss-field' need "
 		    "'--left'");
+	if (conf.downms >= 0 && (conf.with || conf.table == NULL ||
+	    strncmp(conf.table, "kafka:", 6) != 0))
+		tide_usage_error("option '--down-timeout' needs a kafka table "
+		    "(-T kafka:topic)");
 	if (conf.with) {
 		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
 		    conf.nowait)
@@ -2091,7 +2147,7 @@ kstream_start(void)
 {
 	size_t i;
 
-	ks.rk = kafka_open(conf.wtopic, kdefaults, &ks.r, &ks.next, &ks.nparts);
+	ks.rk = kafka_open(conf.wtopic, &ks.r, &ks.next, &ks.nparts);
 	ks.p = tide_xcalloc(ks.nparts + 1, sizeof(*ks.p));
 	for (i = 0; i < ks.nparts; i++)
 		ks.p[i].max = INT64_MIN;

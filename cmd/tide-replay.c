@@ -59,6 +59,7 @@
 #include "exitcode.h"
 #include "json.h"
 #include "kconf.h"
+#include "kdown.h"
 #include "kmsg.h"
 #include "merge.h"
 #include "offsets.h"
@@ -223,7 +224,7 @@ static struct {
 	int64_t cur_ts;			/* as written (shifted) */
 	int scanned;			/* first_ts, last_ts known up front */
 	int stopping;
-	char lasterr[512];
+	struct tide_kdown kd;		/* last error; the wait's clock */
 	/* Due times of paced records written since the last flush: their
 	 * lateness is counted when the flush has put them out. */
 	int64_t pend[PENDING];
@@ -339,23 +340,10 @@ die_flushed(int status, const char *fmt, ...)
 /* ---- Kafka ------------------------------------------------------------- */
 
 static void
-log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+on_fatal(void *ctx, const char *reason)
 {
-	(void)rk;
-	if (tide_verbose > 0 || o.kc.debug)
-		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
-		    fac, buf);
-}
-
-static void
-error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	(void)opaque;
-	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
-	if (rd_kafka_fatal_error(rk, NULL, 0))
-		tide_warn("fatal: %s", reason);
-	else
-		tide_info("%s: %s", rd_kafka_err2name(err), reason);
+	(void)ctx;
+	tide_warn("fatal: %s", reason);
 }
 
 static struct src *
@@ -491,20 +479,22 @@ pump(int wait_ms)
 static int
 kafka_fill(struct src *p)
 {
-	int64_t t0, waited, warned = 0, left;
+	enum tide_kdown_act act;
+	int64_t now, shown;
 	char d[32], b[32];
 
 	if (p->rlen || p->done)
 		return 0;
-	t0 = tide_mono_us();
+	tide_kdown_restart(&s.kd, tide_mono_us() / 1000);
 	while (p->rlen == 0 && !p->done) {
 		if (stop_sig)
 			return -1;
-		waited = (tide_mono_us() - t0) / 1000;
-		tide_dur_fmt(d, waited >= 1000 ? waited / 1000 * 1000 : waited);
+		now = tide_mono_us() / 1000;
+		act = tide_kdown_check(&s.kd, now, &shown);
+		tide_dur_fmt(d, shown);
 		if (o.down_ms > 0)
 			tide_dur_fmt(b, o.down_ms);
-		if (o.down_ms > 0 && waited >= o.down_ms) {
+		if (act == TIDE_KDOWN_GIVE_UP) {
 			flush_out();
 			if (o.stats)
 				print_stats();
@@ -513,20 +503,19 @@ kafka_fill(struct src *p)
 			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
 			    "%s): giving up after %" PRIu64 " records: %s",
 			    o.topic, p->partition, p->next, p->start, p->end,
-			    d, b, s.nout, s.lasterr[0] ? s.lasterr :
+			    d, b, s.nout, s.kd.lasterr[0] ? s.kd.lasterr :
 			    "no answer from the brokers");
 		}
-		if (waited >= warned + o.md_timeout) {
-			warned = waited;
+		if (act == TIDE_KDOWN_NOTE) {
 			tide_progress_clear(&s.pr);
 			tide_warn("topic '%s' partition %" PRId32 ": nothing "
 			    "from offset %" PRId64 " for %s, still trying "
 			    "(giving up after %s)", o.topic, p->partition,
 			    p->next, d, o.down_ms > 0 ? b : "never");
 		}
-		left = o.down_ms > 0 ? o.down_ms - waited : POLL_MS;
-		pump(left < POLL_MS ? (int)left : POLL_MS);
+		pump((int)tide_kdown_wait_ms(&s.kd, now, POLL_MS));
 	}
+	tide_kdown_end(&s.kd, tide_mono_us() / 1000, &shown);
 	return 0;
 }
 
@@ -543,27 +532,19 @@ kafka_key(struct src *p)
 static rd_kafka_conf_t *
 make_conf(void)
 {
-	const char *defaults[] = {
-		"client.id=tide-replay",
-		/* assign() needs a group id; nothing is ever committed. */
-		"group.id=tide-replay",
-		"fetch.wait.max.ms=10",
-		"fetch.min.bytes=1",
-		"fetch.error.backoff.ms=50",
-		"enable.partition.eof=true",
-		"enable.auto.commit=false",
-		"enable.auto.offset.store=false",
-		"auto.offset.reset=earliest",
-		"log.connection.close=false",
-		NULL,
-	};
+	/* assign() needs a group id; nothing is ever committed. */
+	static const char *const extra[] = { "group.id=tide-replay", NULL };
 	struct tide_kconf_err err;
 	rd_kafka_conf_t *conf;
 
-	if ((conf = tide_kconf_build(&o.kc, defaults, &err)) == NULL)
+	/* The wait for a partition's next record is the outage clock here
+	 * (kafka_fill), not librdkafka's word that the brokers are gone. */
+	tide_kdown_init(&s.kd, o.down_ms, o.md_timeout);
+	s.kd.track = 0;
+	s.kd.on_fatal = on_fatal;
+	if ((conf = tide_kdown_conf(&s.kd, &o.kc, "tide-replay", extra,
+	    &err)) == NULL)
 		tide_usage_error("%s", err.msg);
-	rd_kafka_conf_set_log_cb(conf, log_cb);
-	rd_kafka_conf_set_error_cb(conf, error_cb);
 	return conf;
 }
 
@@ -603,7 +584,7 @@ kafka_setup(void)
 	if (n < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
 		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.lasterr[0] ? ": " : "", s.lasterr);
+		    s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
 	for (i = 0; i < o.nplist; i++) {
 		for (j = 0; j < (size_t)n; j++)
 			if (parts[j] == o.plist[i])

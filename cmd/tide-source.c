@@ -39,6 +39,7 @@
 #include "exitcode.h"
 #include "json.h"
 #include "kconf.h"
+#include "kdown.h"
 #include "kmsg.h"
 #include "offsets.h"
 #include "prog.h"
@@ -152,11 +153,8 @@ static struct {
 	uint64_t nin, nout, nbad;
 	int64_t t0;
 	int64_t lastcommit;
-	char lasterr[512];
 	struct tide_progress pr;
-	char brokers[256];	/* bootstrap.servers, for messages */
-	int64_t down_since;	/* all brokers down since (ms), or -1 */
-	int64_t down_warned;	/* outage length last reported (ms) */
+	struct tide_kdown kd;	/* librdkafka's last error, the outage clock */
 	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
@@ -237,27 +235,10 @@ check_write(int r)
 /* ---- Kafka ------------------------------------------------------------- */
 
 static void
-log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+on_fatal(void *ctx, const char *reason)
 {
-	(void)rk;
-	/* Connection failures are reported once, by us, with an exit
-	 * status; librdkafka's own lines are detail for -v and -d. */
-	if (tide_verbose > 0 || o.kc.debug)
-		fprintf(stderr, "%s: librdkafka: %d %s: %s\n", prog.name, level,
-		    fac, buf);
-}
-
-static void
-error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	(void)opaque;
-	snprintf(s.lasterr, sizeof(s.lasterr), "%s", reason);
-	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && s.down_since < 0)
-		s.down_since = tide_mono_us() / 1000;
-	if (rd_kafka_fatal_error(rk, NULL, 0))
-		pwarn("fatal: %s", reason);
-	else
-		tide_info("%s: %s", rd_kafka_err2name(err), reason);
+	(void)ctx;
+	pwarn("fatal: %s", reason);
 }
 
 static struct part *
@@ -469,17 +450,13 @@ emit(rd_kafka_message_t *m)
 static void
 outage_over(void)
 {
+	int64_t len;
 	char d[32];
 
-	if (s.down_since < 0)
-		return;
-	if (s.down_warned > 0) {
-		tide_dur_fmt(d, (tide_mono_us() / 1000 - s.down_since) /
-		    1000 * 1000);
-		pwarn("brokers %s reachable again after %s", s.brokers, d);
+	if (tide_kdown_end(&s.kd, tide_mono_us() / 1000, &len)) {
+		tide_dur_fmt(d, len);
+		pwarn("brokers %s reachable again after %s", s.kd.brokers, d);
 	}
-	s.down_since = -1;
-	s.down_warned = 0;
 }
 
 /*
@@ -499,22 +476,20 @@ outage_over(void)
 static int
 outage(void)
 {
-	const struct rd_kafka_metadata *md;
-	int64_t len, bound;
+	enum tide_kdown_act act;
+	int64_t len, bound = o.down_ms;
 	char d[32], b[32];
 
-	if (s.down_since < 0)
+	if (!tide_kdown_is_down(&s.kd))
 		return 0;
-	if (rd_kafka_metadata(s.rk, 0, NULL, &md, o.md_timeout < PROBE_MS ?
-	    (int)o.md_timeout : PROBE_MS) == 0) {
-		rd_kafka_metadata_destroy(md);
+	if (tide_kdown_probe(s.rk, o.md_timeout < PROBE_MS ?
+	    (int)o.md_timeout : PROBE_MS)) {
 		outage_over();
 		return 0;
 	}
-	len = tide_mono_us() / 1000 - s.down_since;
-	bound = o.down_ms;
-	tide_dur_fmt(d, len >= 1000 ? len / 1000 * 1000 : len);
-	if (bound > 0 && len >= bound) {
+	act = tide_kdown_check(&s.kd, tide_mono_us() / 1000, &len);
+	tide_dur_fmt(d, len);
+	if (act == TIDE_KDOWN_GIVE_UP) {
 		check_write(tide_wout_flush(&s.out));
 		if (o.stats)
 			print_stats();
@@ -522,16 +497,15 @@ outage(void)
 		tide_dur_fmt(b, bound);
 		tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
 		    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
-		    s.brokers, d, b, s.nout,
+		    s.kd.brokers, d, b, s.nout,
 		    o.exit_eof || o.have_to ? ", before the end of the range" :
-		    "", s.lasterr[0] ? ": " : "", s.lasterr);
+		    "", s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
 	}
-	if (len >= s.down_warned + o.md_timeout) {
-		s.down_warned = len;
+	if (act == TIDE_KDOWN_NOTE) {
 		if (bound > 0)
 			tide_dur_fmt(b, bound);
 		pwarn("brokers %s unreachable for %s, still trying (giving "
-		    "up after %s)", s.brokers, d, bound > 0 ? b : "never");
+		    "up after %s)", s.kd.brokers, d, bound > 0 ? b : "never");
 	}
 	return 1;
 }
@@ -586,38 +560,21 @@ static rd_kafka_conf_t *
 make_conf(void)
 {
 	char gid[300];
-	const char *defaults[] = {
-		"client.id=tide-source",
-		/* Latency: a quiet partition's fetch returns after at most
-		 * this long; a busy one returns as soon as there is data. */
-		"fetch.wait.max.ms=10",
-		"fetch.min.bytes=1",
-		"fetch.error.backoff.ms=50",
-		"enable.partition.eof=true",
-		"enable.auto.commit=false",
-		"enable.auto.offset.store=false",
-		"auto.offset.reset=earliest",
-		"log.connection.close=false",
+	const char *extra[] = {
 		"topic.metadata.refresh.interval.ms=60000",
 		gid,
 		NULL,
 	};
 	struct tide_kconf_err err;
 	rd_kafka_conf_t *conf;
-	size_t n;
 
 	/* assign() needs a group id even when no group is joined; nothing
 	 * is committed without -G. */
 	snprintf(gid, sizeof(gid), "group.id=%s", o.group ? o.group :
 	    "tide-source");
-	if ((conf = tide_kconf_build(&o.kc, defaults, &err)) == NULL)
+	if ((conf = tide_kdown_conf(&s.kd, &o.kc, "tide-source", extra,
+	    &err)) == NULL)
 		tide_usage_error("%s", err.msg);
-	n = sizeof(s.brokers);
-	if (rd_kafka_conf_get(conf, "bootstrap.servers", s.brokers, &n) !=
-	    RD_KAFKA_CONF_OK)
-		snprintf(s.brokers, sizeof(s.brokers), "(none)");
-	rd_kafka_conf_set_log_cb(conf, log_cb);
-	rd_kafka_conf_set_error_cb(conf, error_cb);
 	if (o.group)
 		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 	return conf;
@@ -649,7 +606,7 @@ discover(void)
 	if (e)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
 		    "%" PRId64 "ms: %s%s%s", o.md_timeout, rd_kafka_err2str(e),
-		    s.lasterr[0] ? ": " : "", s.lasterr);
+		    s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
 	for (i = 0; i < o.ntopics; i++) {
 		const char *name = o.topics[i];
 		regex_t re;
@@ -1243,7 +1200,6 @@ main(int argc, char **argv)
 	o.idle_ms = -1;
 	o.md_timeout = 10000;
 	o.down_ms = -1;
-	s.down_since = -1;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
 		switch (c) {
@@ -1351,6 +1307,8 @@ main(int argc, char **argv)
 	 * start; a live read rides out a restart. */
 	if (o.down_ms < 0)
 		o.down_ms = o.exit_eof || o.have_to ? o.md_timeout : 300000;
+	tide_kdown_init(&s.kd, o.down_ms, o.md_timeout);
+	s.kd.on_fatal = on_fatal;
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 

@@ -13,7 +13,7 @@
 
 # One broker: "broker 1 down" is a whole-cluster outage.
 mock_start -t f.src:2 -t f.grp:2 -t f.gerr:2 -t f.snk.down:2 -t f.snk.rtt:2 \
-    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1 -t f.gone:1 -t f.jsig:1 -t f.gkill:2
+    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1 -t f.gone:1 -t f.jsig:1 -t f.gkill:2 -t f.jgone:1
 
 # Reconnect and retry quickly, so outages cost seconds, not tens of them.
 FAST="-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
@@ -409,24 +409,84 @@ t_stderr_has "tide-source: brokers $BROKERS unreachable for 2s, still trying (gi
 t_stderr_has "tide-source: brokers $BROKERS reachable again after "
 t_ok "source: live, broker down and up: all 10005 records, in order" in_order 10005 "$T_DIR/gone4.out"
 
-# tide-replay with the broker gone for good is hreplay's (cmd/tide-replay.c,
-# --down-timeout since f1f9a9a, checked in tests/kafka/replay.sh); this
-# check stays guarded here until that lands for good (it passes with
-# f1f9a9a).  Run with TIDE_KNOWN_FAILURES=1.
-if [ -n "${TIDE_KNOWN_FAILURES:-}" ]; then
-	timeout 20 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s $SMALL $FAST \
-	    >/dev/null 2>"$T_DIR/gone.err" &
-	pid=$!
-	sleep 1
-	mock_cmd "broker 1 down"
-	wait $pid
-	bg_done $? "known failure: replay with the broker gone for good" $T_DIR/gone.err
-	t_ok "$T_NAME: ends (not killed by timeout)" test $T_RC != 124
-	t_ok "$T_NAME: says why" test -s "$T_DIR/gone.err"
-	mock_cmd "broker 1 up"
-else
-	echo "skip - $T_SCRIPT: known failure: tide-replay waits silently forever when the broker goes away for good after start (TIDE_KNOWN_FAILURES=1 runs it)"
-fi
+# tide-replay with the broker gone for good: a partition's next record does
+# not come within --down-timeout (by default --metadata-timeout), so it
+# gives up with 69, naming what it waited for (more cases in replay.sh).
+timeout 20 tide-replay -b "$BROKERS" -t f.rp --rate 2000/s --metadata-timeout 1s $SMALL $FAST \
+    >"$T_DIR/gone.out" 2>"$T_DIR/gone.err" &
+pid=$!
+sleep 1
+mock_cmd "broker 1 down"
+wait $pid
+bg_done $? "replay: broker gone for good" $T_DIR/gone.err
+t_status 69
+t_stderr_has "tide-replay: topic 'f.rp' partition 0: nothing from offset "
+t_stderr_has " (--down-timeout 1s): giving up after $(count "$T_DIR/gone.out") records: "
+mock_cmd "broker 1 up"
+
+# tide-join -T kafka:TOPIC: while the table's brokers are away, the stream
+# is still joined with the table as last read, as a Kafka Streams
+# application keeps running through an outage up to task.timeout.ms; it
+# says so every --metadata-timeout, and after --down-timeout (default 5m)
+# exits 69.  An outage shorter than that is ridden out, and the table
+# follows its topic again.
+printf '%s\n' 'a:{"v":1}' 'b:{"v":2}' | timeout 20 kcat -P -b "$BROKERS" -t f.jgone -K:
+# jgone_start ARGS...: a join on f.jgone reading the fifo jg.fifo (fd 8).
+jgone_start() {
+	rm -f "$T_DIR/jg.fifo"
+	mkfifo "$T_DIR/jg.fifo"
+	: >"$T_DIR/jg.out"
+	timeout 40 tide-join -b "$BROKERS" -T kafka:f.jgone --on k --left --select v \
+	    --metadata-timeout 1s $FAST "$@" <"$T_DIR/jg.fifo" >"$T_DIR/jg.out" 2>"$T_DIR/jg.err" &
+	jpid=$!
+	exec 8>"$T_DIR/jg.fifo"
+}
+# jg_until LINE WANT: send a record until the output's last line is WANT.
+jg_until() {
+	_i=0
+	while [ $_i -lt 40 ]; do
+		printf '%s\n' "$1" >&8 2>/dev/null || return 1
+		sleep 0.2
+		[ "$(tail -n 1 "$T_DIR/jg.out")" = "$2" ] && return 0
+		_i=$((_i + 1))
+	done
+	return 1
+}
+T_NAME="join: broker gone for good"
+jgone_start --down-timeout 3s
+t_ok "$T_NAME: table loaded" jg_until '{"k":"a"}' '{"k":"a","v":1}'
+_s=$(date +%s%N)
+mock_cmd "broker 1 down"
+sleep 1.5
+t_ok "$T_NAME: records still joined with the table as last read" \
+    jg_until '{"k":"b"}' '{"k":"b","v":2}'
+wait $jpid
+_rc=$?
+T_MS=$((($(date +%s%N) - _s) / 1000000))
+exec 8>&-
+bg_done $_rc "join: broker gone for good" "$T_DIR/jg.err"
+mock_cmd "broker 1 up"
+t_status 69
+t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS unreachable for 1s, still trying (giving up after 3s); records are joined with the table as last read"
+t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS unreachable for 3s (--down-timeout 3s): giving up: "
+t_ok "join: broker gone: gives up after 3 s, not later (${T_MS}ms)" test "$T_MS" -ge 3000 -a "$T_MS" -lt 9000
+t_ok "join: broker gone: no 'reachable again'" sh -c "! grep -q 'reachable again' '$T_DIR/jg.err'"
+
+T_NAME="join: broker down 2.5 s and up"
+jgone_start --down-timeout 6s
+t_ok "$T_NAME: table loaded" jg_until '{"k":"a"}' '{"k":"a","v":1}'
+mock_cmd "broker 1 down"
+sleep 2.5
+mock_cmd "broker 1 up"
+printf '%s\n' 'a:{"v":3}' | timeout 20 kcat -P -b "$BROKERS" -t f.jgone -K:
+t_ok "$T_NAME: the table follows its topic again" jg_until '{"k":"a"}' '{"k":"a","v":3}'
+exec 8>&-
+wait $jpid
+bg_done $? "join: broker down 2.5 s and up" "$T_DIR/jg.err"
+t_status 0
+t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS unreachable for 1s, still trying (giving up after 6s); records are joined with the table as last read"
+t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS reachable again after "
+t_ok "$T_NAME: not given up" sh -c "! grep -q 'giving up:' '$T_DIR/jg.err'"
 
 # --- SIGTERM in the middle of a stream ----------------------------------------
 # tide-source -G commits what it wrote: a restart in the same group reads the

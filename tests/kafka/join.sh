@@ -572,5 +572,27 @@ t_stderr_has "option '--watch': a kafka table follows its topic already"
 t_run "bad -X" tide-join -b "$BROKERS" -X nosuch.prop=1 -T kafka:jt.cust --on a
 t_status 64
 t_stderr_has "nosuch.prop"
+t_run "bad --down-timeout" tide-join -b "$BROKERS" -T kafka:jt.cust --on account --down-timeout soon
+t_status 64
+t_stderr_has "tide-join: --down-timeout: not a duration: 'soon'"
+t_run "bad --down-timeout: negative" tide-join -b "$BROKERS" -T kafka:jt.cust --on account --down-timeout -5s
+t_status 64
+t_stderr_has "tide-join: --down-timeout: not a duration: '-5s'"
+t_run "--down-timeout needs a kafka table" tide-join -T "$D/b.nd" --on order --down-timeout 5s
+t_status 64
+t_stderr_has "tide-join: option '--down-timeout' needs a kafka table (-T kafka:topic)"
+t_run "--down-timeout is not for a kafka stream" tide-join -b "$BROKERS" --with kafka:jt.pay \
+	--within 1s --on order --down-timeout 5s
+t_status 64
+t_stderr_has "tide-join: option '--down-timeout' needs a kafka table (-T kafka:topic)"
+# 0: never give up; the table loads and joins as with the default.
+printf '%s\n' '{"account":"a1"}' >"$D/dt.in"
+T_IN=$D/dt.in
+t_run "--down-timeout 0" timeout 20 tide-join -b "$BROKERS" -T kafka:jt.cust --on account --down-timeout 0 --select seg
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","seg":"retail"}
+EOF
+T_IN=/dev/null
 
 t_done

@@ -1,0 +1,169 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "kdown.h"
+#include "prog.h"
+#include "time.h"
+
+#define MAXEXTRA 16
+
+/* Every consumer of tide reads from assigned partitions and decides itself
+ * what it has read. */
+static const char *const shared[] = {
+	/* Latency: a quiet partition's fetch returns after at most this
+	 * long; a busy one returns as soon as there is data. */
+	"fetch.wait.max.ms=10",
+	"fetch.min.bytes=1",
+	"fetch.error.backoff.ms=50",
+	"enable.partition.eof=true",
+	"enable.auto.commit=false",
+	"enable.auto.offset.store=false",
+	"auto.offset.reset=earliest",
+	"log.connection.close=false",
+};
+
+void
+tide_kdown_init(struct tide_kdown *d, int64_t bound_ms, int64_t every_ms)
+{
+	memset(d, 0, sizeof(*d));
+	d->since = -1;
+	d->bound = bound_ms > 0 ? bound_ms : 0;
+	d->every = every_ms > 0 ? every_ms : 1;
+	d->track = 1;
+	d->prefix = "";
+	snprintf(d->brokers, sizeof(d->brokers), "(none)");
+}
+
+rd_kafka_conf_t *
+tide_kdown_conf(struct tide_kdown *d, const struct tide_kconf *kc,
+    const char *client_id, const char *const *extra,
+    struct tide_kconf_err *err)
+{
+	const char *defaults[sizeof(shared) / sizeof(shared[0]) + MAXEXTRA + 2];
+	char cid[300];
+	rd_kafka_conf_t *conf;
+	size_t i, n = 0;
+
+	snprintf(cid, sizeof(cid), "client.id=%s", client_id);
+	defaults[n++] = cid;
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		defaults[n++] = shared[i];
+	for (i = 0; extra && extra[i] && i < MAXEXTRA; i++)
+		defaults[n++] = extra[i];
+	defaults[n] = NULL;
+	if ((conf = tide_kconf_build(kc, defaults, err)) == NULL)
+		return NULL;
+	d->debug = kc->debug != NULL;
+	i = sizeof(d->brokers);
+	if (rd_kafka_conf_get(conf, "bootstrap.servers", d->brokers, &i) !=
+	    RD_KAFKA_CONF_OK)
+		snprintf(d->brokers, sizeof(d->brokers), "(none)");
+	rd_kafka_conf_set_opaque(conf, d);
+	rd_kafka_conf_set_log_cb(conf, tide_kdown_log_cb);
+	rd_kafka_conf_set_error_cb(conf, tide_kdown_error_cb);
+	return conf;
+}
+
+void
+tide_kdown_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+    const char *buf)
+{
+	const struct tide_kdown *d = rd_kafka_opaque(rk);
+
+	/* Connection failures are reported once, by the program, with an
+	 * exit status; librdkafka's own lines are detail for -v and -d. */
+	if (tide_verbose > 0 || (d && d->debug))
+		tide_warn("librdkafka: %d %s: %s", level, fac, buf);
+}
+
+void
+tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
+    void *opaque)
+{
+	struct tide_kdown *d = opaque;
+
+	snprintf(d->lasterr, sizeof(d->lasterr), "%s", reason);
+	/* librdkafka says this once per outage, then retries for ever: the
+	 * program bounds the wait from here. */
+	if (d->track && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		tide_kdown_begin(d, tide_mono_us() / 1000);
+	if (rd_kafka_fatal_error(rk, NULL, 0)) {
+		if (d->on_fatal)
+			d->on_fatal(d->ctx, reason);
+	} else
+		tide_info("%s%s: %s", d->prefix, rd_kafka_err2name(err), reason);
+}
+
+void
+tide_kdown_begin(struct tide_kdown *d, int64_t now)
+{
+	if (d->since < 0)
+		tide_kdown_restart(d, now);
+}
+
+void
+tide_kdown_restart(struct tide_kdown *d, int64_t now)
+{
+	d->since = now;
+	d->noted = 0;
+}
+
+int
+tide_kdown_is_down(const struct tide_kdown *d)
+{
+	return d->since >= 0;
+}
+
+enum tide_kdown_act
+tide_kdown_check(struct tide_kdown *d, int64_t now, int64_t *shown)
+{
+	int64_t len;
+
+	if (d->since < 0)
+		return TIDE_KDOWN_UP;
+	len = now - d->since;
+	*shown = len >= 1000 ? len / 1000 * 1000 : len;
+	if (d->bound > 0 && len >= d->bound)
+		return TIDE_KDOWN_GIVE_UP;
+	if (len >= d->noted + d->every) {
+		d->noted = len;
+		return TIDE_KDOWN_NOTE;
+	}
+	return TIDE_KDOWN_WAIT;
+}
+
+int64_t
+tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now, int64_t max)
+{
+	int64_t left;
+
+	if (d->since < 0 || d->bound <= 0)
+		return max;
+	left = d->bound - (now - d->since);
+	return left < 0 ? 0 : left < max ? left : max;
+}
+
+int
+tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown)
+{
+	int noted = d->noted > 0;
+
+	if (d->since < 0)
+		return 0;
+	*shown = (now - d->since) / 1000 * 1000;
+	d->since = -1;
+	d->noted = 0;
+	return noted;
+}
+
+int
+tide_kdown_probe(rd_kafka_t *rk, int timeout_ms)
+{
+	const struct rd_kafka_metadata *md;
+
+	if (rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	rd_kafka_metadata_destroy(md);
+	return 1;
+}

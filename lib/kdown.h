@@ -1,0 +1,98 @@
+/*
+ * A Kafka consumer's link to its brokers, as tide-source, tide-replay and
+ * tide-join see it: the consumer settings they share, librdkafka's log and
+ * error callbacks, and the outage clock that bounds every wait for brokers
+ * that went away after start (--down-timeout).
+ *
+ * tide_kdown_conf() builds the consumer's rd_kafka_conf_t (lib/kconf.h):
+ * the shared defaults, the program's client.id and extra defaults, then the
+ * user's settings; it installs the callbacks with the struct as opaque, so
+ * the struct must outlive the client.  The callbacks run in the thread that
+ * polls the client (the log callback maybe in librdkafka's own threads);
+ * they speak only through lib/prog.h's diagnostics, as lib/bad does:
+ * librdkafka's log lines with -v or -d, error events with -v, and a fatal
+ * error goes to the program's on_fatal hook.  The error callback keeps the
+ * last error's text for the program's messages and, when track is set,
+ * starts the outage clock on _ALL_BROKERS_DOWN.
+ *
+ * The outage clock never prints: the program passes the time (ms,
+ * tide_mono_us() / 1000, the clock the error callback starts it by), asks
+ * what to do, and says it.
+ * tide_kdown_check() answers TIDE_KDOWN_NOTE once every `every` ms of an
+ * outage (first after `every`), TIDE_KDOWN_GIVE_UP once it has lasted
+ * `bound` ms (0: never), and tide_kdown_end() whether a note was given, so
+ * "reachable again" is said only after an outage that was reported.  The
+ * lengths handed back are for messages: whole seconds from 1 s on.
+ */
+#ifndef TIDE_KDOWN_H
+#define TIDE_KDOWN_H
+
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kconf.h"
+
+struct tide_kdown {
+	int64_t since;		/* outage start (ms), or -1: brokers answer */
+	int64_t noted;		/* outage length at the last note, 0 none */
+	int64_t bound;		/* give up after this long (ms), 0 never */
+	int64_t every;		/* note every this long (ms), > 0 */
+	int track;		/* _ALL_BROKERS_DOWN starts the clock */
+	int debug;		/* -d given: librdkafka's log lines shown */
+	const char *prefix;	/* before -v error lines, e.g. "table 'x': " */
+	/* Called by the error callback on a fatal error; NULL: nothing. */
+	void (*on_fatal)(void *ctx, const char *reason);
+	void *ctx;
+	char lasterr[512];	/* librdkafka's last error, or "" */
+	char brokers[256];	/* bootstrap.servers, or "(none)", for messages */
+};
+
+enum tide_kdown_act {
+	TIDE_KDOWN_UP,		/* no outage */
+	TIDE_KDOWN_WAIT,	/* an outage: keep waiting */
+	TIDE_KDOWN_NOTE,	/* an outage: say it lasts, keep waiting */
+	TIDE_KDOWN_GIVE_UP,	/* the outage has lasted bound ms */
+};
+
+/* No outage, no error, track set, no hook, prefix "". */
+void tide_kdown_init(struct tide_kdown *d, int64_t bound_ms, int64_t every_ms);
+
+/*
+ * The consumer configuration: shared defaults (latency-minded fetching,
+ * partition EOF events, no automatic commit or offset store, earliest
+ * reset, no connection-close lines), "client.id=client_id", the program's
+ * extra defaults (NULL-terminated "name=value" strings, at most 16; may be
+ * NULL), the user's settings from kc, then d's callbacks; d->debug and
+ * d->brokers are filled in.  NULL with err filled in on a bad setting.
+ */
+rd_kafka_conf_t *tide_kdown_conf(struct tide_kdown *d,
+    const struct tide_kconf *kc, const char *client_id,
+    const char *const *extra, struct tide_kconf_err *err);
+
+/* The callbacks tide_kdown_conf() installs (opaque: the struct). */
+void tide_kdown_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+    const char *buf);
+void tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
+    void *opaque);
+
+/* Start the outage clock at now unless it runs.  tide_kdown_restart()
+ * starts it afresh. */
+void tide_kdown_begin(struct tide_kdown *d, int64_t now);
+void tide_kdown_restart(struct tide_kdown *d, int64_t now);
+int tide_kdown_is_down(const struct tide_kdown *d);
+/* What to do at now; *shown gets the outage's length for a message. */
+enum tide_kdown_act tide_kdown_check(struct tide_kdown *d, int64_t now,
+    int64_t *shown);
+/* How long a wait may last at now: max, or less so it ends at the bound. */
+int64_t tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now,
+    int64_t max);
+/* The brokers answer: stop the clock.  1 when the outage was noted (say it
+ * is over; *shown gets its length in whole seconds), else 0. */
+int tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown);
+
+/* Ask rk's brokers for metadata, waiting up to timeout_ms: 1 when they
+ * answer.  A quiet topic brings no message to say an outage is over. */
+int tide_kdown_probe(rd_kafka_t *rk, int timeout_ms);
+
+#endif

@@ -1,0 +1,302 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "kconf.h"
+#include "kdown.h"
+#include "unit.h"
+
+/* The value librdkafka holds for name, in a static buffer. */
+static const char *
+get(rd_kafka_conf_t *conf, const char *name)
+{
+	static char val[512];
+	size_t n = sizeof(val);
+
+	if (rd_kafka_conf_get(conf, name, val, &n) != RD_KAFKA_CONF_OK)
+		return "<unknown>";
+	return val;
+}
+
+START_TEST(test_kdown_check_is_up_until_begun)
+{
+	struct tide_kdown d;
+	int64_t shown = -7;
+
+	tide_kdown_init(&d, 3000, 1000);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 123456, &shown), TIDE_KDOWN_UP);
+	ck_assert_int_eq(shown, -7);
+	ck_assert_int_eq(tide_kdown_end(&d, 123456, &shown), 0);
+	ck_assert_int_eq(shown, -7);
+}
+END_TEST
+
+START_TEST(test_kdown_notes_every_interval_then_gives_up_at_the_bound)
+{
+	struct tide_kdown d;
+	int64_t shown;
+
+	tide_kdown_init(&d, 3000, 1000);
+	tide_kdown_begin(&d, 10000);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 1);
+	ck_assert_int_eq(tide_kdown_check(&d, 10000, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(shown, 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 10999, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(shown, 999);	/* under 1 s: as it is */
+	ck_assert_int_eq(tide_kdown_check(&d, 11400, &shown), TIDE_KDOWN_NOTE);
+	ck_assert_int_eq(shown, 1000);	/* whole seconds from 1 s on */
+	/* The next note is due an interval after the last one. */
+	ck_assert_int_eq(tide_kdown_check(&d, 12399, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(tide_kdown_check(&d, 12400, &shown), TIDE_KDOWN_NOTE);
+	ck_assert_int_eq(shown, 2000);
+	/* At the bound, giving up wins over a note that is due. */
+	ck_assert_int_eq(tide_kdown_check(&d, 12999, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(tide_kdown_check(&d, 13000, &shown), TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_eq(shown, 3000);
+	ck_assert_int_eq(tide_kdown_check(&d, 20000, &shown), TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_eq(shown, 10000);
+}
+END_TEST
+
+START_TEST(test_kdown_bound_zero_never_gives_up)
+{
+	struct tide_kdown d;
+	int64_t shown;
+
+	tide_kdown_init(&d, 0, 10000);
+	tide_kdown_begin(&d, 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 86400000, &shown), TIDE_KDOWN_NOTE);
+	ck_assert_int_eq(shown, 86400000);
+	ck_assert_int_eq(tide_kdown_check(&d, 86400001, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 86400001, 250), 250);
+	/* A negative bound is "never" too. */
+	tide_kdown_init(&d, -1, 10000);
+	tide_kdown_begin(&d, 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 999999999, &shown), TIDE_KDOWN_NOTE);
+}
+END_TEST
+
+START_TEST(test_kdown_begin_keeps_a_running_clock_restart_does_not)
+{
+	struct tide_kdown d;
+	int64_t shown;
+
+	tide_kdown_init(&d, 5000, 1000);
+	tide_kdown_begin(&d, 1000);
+	ck_assert_int_eq(tide_kdown_check(&d, 2500, &shown), TIDE_KDOWN_NOTE);
+	tide_kdown_begin(&d, 2500);	/* already down: no change */
+	ck_assert_int_eq(tide_kdown_check(&d, 6000, &shown), TIDE_KDOWN_GIVE_UP);
+	tide_kdown_restart(&d, 6000);	/* afresh, nothing noted yet */
+	ck_assert_int_eq(tide_kdown_check(&d, 6500, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(shown, 500);
+	ck_assert_int_eq(tide_kdown_end(&d, 6500, &shown), 0);
+}
+END_TEST
+
+START_TEST(test_kdown_end_says_reachable_only_after_a_note)
+{
+	struct tide_kdown d;
+	int64_t shown = -1;
+
+	tide_kdown_init(&d, 0, 1000);
+	tide_kdown_begin(&d, 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 900, &shown), TIDE_KDOWN_WAIT);
+	/* A short outage, never reported: nothing to say when it ends. */
+	ck_assert_int_eq(tide_kdown_end(&d, 950, &shown), 0);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	ck_assert_int_eq(tide_kdown_check(&d, 5000, &shown), TIDE_KDOWN_UP);
+
+	tide_kdown_begin(&d, 10000);
+	ck_assert_int_eq(tide_kdown_check(&d, 11000, &shown), TIDE_KDOWN_NOTE);
+	ck_assert_int_eq(tide_kdown_end(&d, 12999, &shown), 1);
+	ck_assert_int_eq(shown, 2000);	/* whole seconds, rounded down */
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	/* Over: a second end says nothing; a new outage starts afresh. */
+	ck_assert_int_eq(tide_kdown_end(&d, 13000, &shown), 0);
+	tide_kdown_begin(&d, 20000);
+	ck_assert_int_eq(tide_kdown_check(&d, 20500, &shown), TIDE_KDOWN_WAIT);
+}
+END_TEST
+
+START_TEST(test_kdown_wait_ms_ends_at_the_bound)
+{
+	struct tide_kdown d;
+
+	tide_kdown_init(&d, 3000, 1000);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 0, 100), 100);	/* not down */
+	tide_kdown_begin(&d, 1000);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 1000, 100), 100);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 3950, 100), 50);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 4000, 100), 0);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, 9000, 100), 0);
+}
+END_TEST
+
+START_TEST(test_kdown_conf_has_shared_defaults_client_id_and_extra)
+{
+	static const char *const extra[] = {
+		"group.id=g1", "fetch.wait.max.ms=500", NULL
+	};
+	struct tide_kconf_err err;
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_conf_t *conf;
+
+	tide_kconf_init(&kc);
+	ck_assert_int_eq(tide_kconf_brokers(&kc, "h1:9092,h2:9092"), 0);
+	ck_assert_int_eq(tide_kconf_set(&kc, "fetch.min.bytes=7", &err), 0);
+	tide_kdown_init(&d, 0, 1000);
+	conf = tide_kdown_conf(&d, &kc, "tide-x", extra, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(get(conf, "client.id"), "tide-x");
+	ck_assert_str_eq(get(conf, "group.id"), "g1");
+	ck_assert_str_eq(get(conf, "enable.partition.eof"), "true");
+	ck_assert_str_eq(get(conf, "enable.auto.commit"), "false");
+	ck_assert_str_eq(get(conf, "enable.auto.offset.store"), "false");
+	ck_assert_str_eq(get(conf, "log.connection.close"), "false");
+	ck_assert_str_eq(get(conf, "fetch.error.backoff.ms"), "50");
+	/* A program's extra default replaces a shared one; the user's
+	 * setting replaces both. */
+	ck_assert_str_eq(get(conf, "fetch.wait.max.ms"), "500");
+	ck_assert_str_eq(get(conf, "fetch.min.bytes"), "7");
+	ck_assert_str_eq(d.brokers, "h1:9092,h2:9092");
+	ck_assert_int_eq(d.debug, 0);
+	rd_kafka_conf_destroy(conf);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+START_TEST(test_kdown_conf_without_brokers_or_extra)
+{
+	struct tide_kconf_err err;
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_conf_t *conf;
+
+	tide_kconf_init(&kc);
+	ck_assert_int_eq(tide_kconf_debug(&kc, "broker"), 0);
+	tide_kdown_init(&d, 0, 1000);
+	conf = tide_kdown_conf(&d, &kc, "tide-y", NULL, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(get(conf, "client.id"), "tide-y");
+	ck_assert_str_eq(d.brokers, "(none)");
+	ck_assert_int_eq(d.debug, 1);
+	rd_kafka_conf_destroy(conf);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+START_TEST(test_kdown_conf_reports_a_bad_setting)
+{
+	static const char *const extra[] = { "no.such.property=1", NULL };
+	struct tide_kconf_err err;
+	struct tide_kconf kc;
+	struct tide_kdown d;
+
+	tide_kconf_init(&kc);
+	tide_kdown_init(&d, 0, 1000);
+	ck_assert_ptr_null(tide_kdown_conf(&d, &kc, "tide-z", extra, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "no.such.property"));
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+static int fatal_calls;
+static char fatal_reason[256];
+
+static void
+on_fatal(void *ctx, const char *reason)
+{
+	ck_assert_ptr_eq(ctx, &fatal_calls);
+	fatal_calls++;
+	snprintf(fatal_reason, sizeof(fatal_reason), "%s", reason);
+}
+
+/* A consumer handle with d's callbacks and no brokers to talk to. */
+static rd_kafka_t *
+client(struct tide_kdown *d, struct tide_kconf *kc)
+{
+	struct tide_kconf_err err;
+	rd_kafka_conf_t *conf;
+	rd_kafka_t *rk;
+	char errstr[256];
+
+	tide_kconf_init(kc);
+	conf = tide_kdown_conf(d, kc, "tide-t", NULL, &err);
+	ck_assert_ptr_nonnull(conf);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	ck_assert_ptr_nonnull(rk);
+	return rk;
+}
+
+START_TEST(test_kdown_error_cb_keeps_last_error_and_starts_the_clock)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_t *rk;
+
+	tide_kdown_init(&d, 0, 1000);
+	rk = client(&d, &kc);
+	ck_assert_ptr_eq(rd_kafka_opaque(rk), &d);
+	tide_kdown_error_cb(rk, RD_KAFKA_RESP_ERR__TRANSPORT, "conn refused", &d);
+	ck_assert_str_eq(d.lasterr, "conn refused");
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	tide_kdown_error_cb(rk, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+	    "2/2 brokers are down", &d);
+	ck_assert_str_eq(d.lasterr, "2/2 brokers are down");
+	ck_assert_int_eq(tide_kdown_is_down(&d), 1);
+	/* Without track, the program runs the clock itself. */
+	tide_kdown_end(&d, 0, &(int64_t){ 0 });
+	d.track = 0;
+	tide_kdown_error_cb(rk, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "down", &d);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	ck_assert_str_eq(d.lasterr, "down");
+	ck_assert_int_eq(fatal_calls, 0);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+START_TEST(test_kdown_error_cb_hands_a_fatal_error_to_the_hook)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_t *rk;
+
+	tide_kdown_init(&d, 0, 1000);
+	d.on_fatal = on_fatal;
+	d.ctx = &fatal_calls;
+	rk = client(&d, &kc);
+	fatal_calls = 0;
+	/* librdkafka's own fatal-error path, served by poll. */
+	ck_assert_int_eq(rd_kafka_test_fatal_error(rk,
+	    RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "test fatal"), 0);
+	rd_kafka_poll(rk, 500);
+	ck_assert_int_eq(fatal_calls, 1);
+	ck_assert_ptr_nonnull(strstr(fatal_reason, "test fatal"));
+	ck_assert_ptr_nonnull(strstr(d.lasterr, "test fatal"));
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+Suite *
+suite_kdown(void)
+{
+	Suite *s = suite_create("kdown");
+	TCase *tc = tcase_create("kdown");
+
+	tcase_add_test(tc, test_kdown_check_is_up_until_begun);
+	tcase_add_test(tc, test_kdown_notes_every_interval_then_gives_up_at_the_bound);
+	tcase_add_test(tc, test_kdown_bound_zero_never_gives_up);
+	tcase_add_test(tc, test_kdown_begin_keeps_a_running_clock_restart_does_not);
+	tcase_add_test(tc, test_kdown_end_says_reachable_only_after_a_note);
+	tcase_add_test(tc, test_kdown_wait_ms_ends_at_the_bound);
+	tcase_add_test(tc, test_kdown_conf_has_shared_defaults_client_id_and_extra);
+	tcase_add_test(tc, test_kdown_conf_without_brokers_or_extra);
+	tcase_add_test(tc, test_kdown_conf_reports_a_bad_setting);
+	tcase_add_test(tc, test_kdown_error_cb_keeps_last_error_and_starts_the_clock);
+	tcase_add_test(tc, test_kdown_error_cb_hands_a_fatal_error_to_the_hook);
+	suite_add_tcase(s, tc);
+	return s;
+}
