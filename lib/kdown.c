@@ -82,16 +82,22 @@ tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
 {
 	struct tide_kdown *d = opaque;
 
-	snprintf(d->lasterr, sizeof(d->lasterr), "%s", reason);
-	/* librdkafka says this once per outage, then retries for ever: the
-	 * program bounds the wait from here. */
-	if (d->track && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-		tide_kdown_begin(d, tide_mono_us() / 1000);
+	tide_kdown_error(d, err, reason);
 	if (rd_kafka_fatal_error(rk, NULL, 0)) {
 		if (d->on_fatal)
 			d->on_fatal(d->ctx, reason);
 	} else
 		tide_info("%s%s: %s", d->prefix, rd_kafka_err2name(err), reason);
+}
+
+void
+tide_kdown_error(struct tide_kdown *d, int err, const char *reason)
+{
+	snprintf(d->lasterr, sizeof(d->lasterr), "%s", reason);
+	/* librdkafka says this once per outage, then retries for ever: the
+	 * program bounds the wait from here. */
+	if (d->track && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		tide_kdown_begin(d, tide_mono_us() / 1000);
 }
 
 void

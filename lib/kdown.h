@@ -75,6 +75,10 @@ void tide_kdown_log_cb(const rd_kafka_t *rk, int level, const char *fac,
     const char *buf);
 void tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
     void *opaque);
+/* What the error callback records, without a word: the last error's text
+ * and, with track, the outage start on _ALL_BROKERS_DOWN.  For a client
+ * whose callbacks are another's (lib/producer's on_error hook). */
+void tide_kdown_error(struct tide_kdown *d, int err, const char *reason);
 
 /* Start the outage clock at now unless it runs.  tide_kdown_restart()
  * starts it afresh. */

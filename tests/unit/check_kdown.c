@@ -252,6 +252,13 @@ START_TEST(test_kdown_error_cb_keeps_last_error_and_starts_the_clock)
 	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
 	ck_assert_str_eq(d.lasterr, "down");
 	ck_assert_int_eq(fatal_calls, 0);
+	/* The recording part alone, for a producer's error hook. */
+	d.track = 1;
+	tide_kdown_error(&d, RD_KAFKA_RESP_ERR__TRANSPORT, "refused");
+	ck_assert_str_eq(d.lasterr, "refused");
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	tide_kdown_error(&d, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "all down");
+	ck_assert_int_eq(tide_kdown_is_down(&d), 1);
 	rd_kafka_destroy(rk);
 	tide_kconf_release(&kc);
 }
