@@ -108,6 +108,29 @@ fatal(struct tide_csv *c, int err, const char *reason)
 	c->reason = reason;
 }
 
+/* The end of the run of decimal digits at s[i..n), eight at a time. */
+static inline size_t
+digits(const char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+
+	/* A byte below '0' borrows and one above '9' carries into its high
+	 * bit; lower bytes being digits, nothing crosses into it. */
+	while (n - i >= 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (((w - UINT64_C(0x3030303030303030)) |
+		    (w + UINT64_C(0x4646464646464646))) &
+		    UINT64_C(0x8080808080808080))
+			break;
+		i += 8;
+	}
+#endif
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
 /* Whether s[0..n) is exactly a JSON number (RFC 8259 section 6). */
 static int
 is_json_number(const char *s, size_t n)
@@ -121,15 +144,13 @@ is_json_number(const char *s, size_t n)
 	if (s[i] == '0')
 		i++;
 	else if (s[i] >= '1' && s[i] <= '9')
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
+		i = digits(s, i + 1, n);
 	else
 		return 0;
 	if (i < n && s[i] == '.') {
 		if (++i == n || s[i] < '0' || s[i] > '9')
 			return 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
+		i = digits(s, i + 1, n);
 	}
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
@@ -419,6 +440,31 @@ header_field(struct tide_csv *c, const char *s, size_t n)
 	c->name_off[c->nfield] = c->names.len;
 }
 
+/* memcpy for the short keys and values of a row, inline: two overlapping
+ * words, never a byte outside either span. */
+static inline void
+copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n > 16)
+		memcpy(d, s, n);
+	else
+		while (n--)
+			*d++ = *s++;
+}
+
 /*
  * A field of a row, s NULL for an empty one under CSV_EMPTY_IS_NULL.  how
  * holds the L_* flags of its line (L_ANY when unknown): without L_HIGH it
@@ -480,7 +526,7 @@ field(struct tide_csv *c, const char *s, size_t n, unsigned how)
 	d = c->rec.data + c->rec.len;
 	if (i == 0)
 		*d++ = '{';
-	memcpy(d, key, klen);
+	copy_short(d, key, klen);
 	d += klen;
 	c->valoff[i] = (size_t)(d - c->rec.data);
 	if (s == NULL) {
@@ -489,12 +535,12 @@ field(struct tide_csv *c, const char *s, size_t n, unsigned how)
 		d += 4;
 	} else if (num) {
 		c->val[i].type = TIDE_JSON_NUMBER;
-		memcpy(d, s, n);
+		copy_short(d, s, n);
 		d += n;
 	} else {
 		c->val[i].type = TIDE_JSON_STRING;
 		*d++ = '"';
-		memcpy(d, s, n);
+		copy_short(d, s, n);
 		d += n;
 		*d++ = '"';
 	}
