@@ -91,32 +91,6 @@ big_calloc(size_t n, size_t size)
 	return p;
 }
 
-/*
- * Grow the stage, which only grows and is written in order: realloc moves
- * a large block by remapping its pages, not by copying them (a copy would
- * have the old and the new block resident together: the load's peak), and
- * the kernel is still offered huge pages for it.
- */
-static void *
-stage_grow(void *p, size_t n)
-{
-	uintptr_t a, b;
-
-	p = tide_xrealloc(p, n);
-#ifdef MADV_HUGEPAGE
-	if (n >= 2 * HUGE_SZ) {
-		a = ((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1);
-		b = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_SZ - 1);
-		if (b > a)
-			madvise((void *)a, b - a, MADV_HUGEPAGE);
-	}
-#else
-	(void)a;
-	(void)b;
-#endif
-	return p;
-}
-
 /* Grow p from old to n bytes (n > old), keeping its contents. */
 static void *
 big_grow(void *p, size_t old, size_t n)
@@ -606,7 +580,7 @@ stage_row(struct tide_table *t, int64_t ts)
 			want *= 2;
 		if (want > ARENA_MAX)
 			want = ARENA_MAX;
-		t->stage.data = stage_grow(t->stage.data, want);
+		t->stage.data = big_grow(t->stage.data, roff, want);
 		t->stage.cap = want;
 	}
 	/* Row offset 0 means "no next row": keep it unused. */
