@@ -76,6 +76,15 @@ struct wstate {
 	unsigned char dirty;	/* session, early/every: changed */
 };
 
+/* After each aggregate block: the first bytes of its key (len > KBLOB:
+ * only in struct wkey). */
+#define KBLOB 15
+
+struct kb {
+	unsigned char len;
+	char b[KBLOB];
+};
+
 struct wfire {
 	uint64_t pfx;
 	int64_t start, end;
@@ -132,13 +141,34 @@ big_grow(void *p, size_t old, size_t n)
 {
 	void *q;
 
-	if (n < HUGE_SZ)
-		return tide_xrealloc(p, n);
-	q = big_alloc(n);
+	if (n < HUGE_SZ) {
+		/* Cache-line aligned, so a block of 64 bytes or less is in
+		 * one line. */
+		if ((q = aligned_alloc(64, (n + 63) & ~(size_t)63)) == NULL)
+			q = tide_xmalloc(n);
+	} else
+		q = big_alloc(n);
 	if (old)
 		memcpy(q, p, old);
 	free(p);
 	return q;
+}
+
+static char *
+blob(const struct tide_win *w, uint32_t idx)
+{
+	return w->blob + (size_t)idx * w->bsz;
+}
+
+/* The key of a state as its block's tail holds it: NULL when longer than
+ * KBLOB. */
+static const char *
+blob_key(const struct tide_win *w, uint32_t idx, size_t *len)
+{
+	const struct kb *kb = (const struct kb *)(blob(w, idx) + w->koff);
+
+	*len = kb->len;
+	return kb->len <= KBLOB ? kb->b : NULL;
 }
 
 static int64_t
@@ -208,6 +238,13 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	} else if (c->kind == TIDE_WIN_HOP)
 		w->pane = tide_gcd64(c->size, c->every);
 	tide_heap_init(&w->heap);
+	/* A block is followed by the first bytes of its key (struct kb), so
+	 * that a firing reads one cache line per window. */
+	w->koff = (c->spec->size + 7) & ~(size_t)7;
+	for (w->bsz = 8; w->bsz < w->koff + sizeof(struct kb) && w->bsz < 64;)
+		w->bsz *= 2;
+	if (w->bsz < w->koff + sizeof(struct kb))
+		w->bsz = (w->koff + sizeof(struct kb) + 63) & ~(size_t)63;
 	w->scratch = tide_xcalloc(1, c->spec->size ? c->spec->size : 1);
 	tide_agg_init(c->spec, w->scratch);
 	w->vscratch = tide_xcalloc((size_t)c->spec->nfields + 1,
@@ -232,7 +269,7 @@ tide_win_release(struct tide_win *w)
 
 	for (i = 0; i < w->nst; i++)
 		if (w->st[i].used)
-			tide_agg_clear(w->c.spec, w->blob + (size_t)i * w->c.spec->size);
+			tide_agg_clear(w->c.spec, blob(w, i));
 	for (i = 0; i < w->nkeys; i++)
 		if (w->keys[i].used) {
 			free(w->keys[i].p);
@@ -271,12 +308,6 @@ size_t
 tide_win_states(const struct tide_win *w)
 {
 	return w->livest;
-}
-
-static void *
-blob(struct tide_win *w, uint32_t idx)
-{
-	return w->blob + (size_t)idx * w->c.spec->size;
 }
 
 /* --- keys ------------------------------------------------------------- */
@@ -532,6 +563,7 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 {
 	struct wkey *k;
 	struct wstate *s;
+	struct kb *kb;
 	uint32_t idx, i;
 
 	if (w->freest != NONE) {
@@ -539,8 +571,7 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 		w->freest = w->st[idx].nextfree;
 	} else {
 		if (w->nst == w->capst) {
-			size_t old = w->capst, bs = w->c.spec->size ?
-			    w->c.spec->size : 1;
+			size_t old = w->capst, bs = w->bsz;
 
 			w->capst = w->capst ? 2 * w->capst : 1024;
 			w->st = big_grow(w->st, old * sizeof(*w->st),
@@ -558,10 +589,16 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	s->fired = s->emitted = s->dirty = 0;
 	tide_agg_init(w->c.spec, blob(w, idx));
 	w->livest++;
+	k = &w->keys[kid];
+	kb = (struct kb *)(blob(w, idx) + w->koff);
+	if (k->len <= KBLOB) {
+		kb->len = (unsigned char)k->len;
+		memcpy(kb->b, kbytes(k), k->len);
+	} else
+		kb->len = KBLOB + 1;
 
 	/* Insert into the key's list, kept sorted by start; new states are
 	 * nearly always the latest. */
-	k = &w->keys[kid];
 	if (k->nst == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 2;
 		k->st = tide_xreallocarray(k->st, k->cap, sizeof(*k->st));
@@ -1374,17 +1411,22 @@ single_pane_ok(const struct tide_aggspec *s)
 	return 1;
 }
 
-/* Emit the window [e - size, e) of key kid from state. */
+/* Emit the window [e - size, e) of key kid from state; first is the
+ * state of one of its panes, whose block's tail has the key's bytes. */
 static int
-fire_one(struct tide_win *w, uint32_t kid, int64_t e, const void *state)
+fire_one(struct tide_win *w, uint32_t kid, uint32_t first, int64_t e,
+    const void *state)
 {
-	const struct wkey *k = &w->keys[kid];
 	struct tide_win_out o;
 
 	o.start = sat_sub(e, w->c.size);
 	o.end = e;
-	o.key = kbytes(k);
-	o.klen = k->len;
+	if ((o.key = blob_key(w, first, &o.klen)) == NULL) {
+		const struct wkey *k = &w->keys[kid];
+
+		o.key = kbytes(k);
+		o.klen = k->len;
+	}
 	o.state = state;
 	o.update = 0;
 	o.provisional = 0;
@@ -1400,12 +1442,17 @@ merge_runs(const struct tide_win *w, const struct wcur *x, const struct wcur *y,
 {
 	const struct wpent *a = x->e, *ae = a + x->n, *b = y->e, *be = b + y->n;
 
+	/* Which run goes next is a coin toss for keys at random: chosen
+	 * without a branch, the comparison of the keys themselves (equal
+	 * prefixes of distinct keys) aside. */
 	while (a < ae && b < be) {
-		if (b->pfx < a->pfx || (b->pfx == a->pfx && b->kid != a->kid &&
-		    pent_cmp(w, b, a) < 0))
-			*out++ = *b++;
-		else
-			*out++ = *a++;
+		int tb = b->pfx < a->pfx;
+
+		if (__builtin_expect(b->pfx == a->pfx && b->kid != a->kid, 0))
+			tb = pent_cmp(w, b, a) < 0;
+		*out++ = tb ? *b : *a;
+		b += tb;
+		a += !tb;
 	}
 	memcpy(out, a, (size_t)(ae - a) * sizeof(*a));
 	out += ae - a;
@@ -1430,7 +1477,7 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 	int64_t lo = sat_sub(e, w->c.size);
 	int hop = w->pane != w->c.size, r = 0;
 	int single = !hop || single_pane_ok(sp);
-	size_t nl = 0, total = 0, n, j, m;
+	size_t nl = 0, total = 0, n, j, m, pf;
 	const struct wpent *a;
 	struct wpent *buf;
 	uint32_t first;
@@ -1476,25 +1523,25 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 	/* Equal keys are next to each other now, in pane start order. */
 	a = w->cur[0].e;
 	n = w->cur[0].n;
-	for (j = 0; j < n && r >= 0; j = m) {
+	for (j = 0, pf = 0; j < n && r >= 0; j = m) {
 		uint32_t kid = a[j].kid;
 
 		for (m = j + 1; m < n && a[m].kid == kid; m++)
 			;
-		if (m + AHEAD < n) {
-			__builtin_prefetch(&w->keys[a[m + AHEAD].kid]);
-			__builtin_prefetch(blob(w, a[m + AHEAD].idx));
-		}
+		/* A block (with its key's bytes) is all a window reads
+		 * unless its key is long: fetch those of the entries ahead. */
+		for (; pf < m + AHEAD && pf < n; pf++)
+			__builtin_prefetch(blob(w, a[pf].idx));
 		first = a[j].idx;
 		if (m == j + 1 && single) {
-			r = fire_one(w, kid, e, blob(w, first));
+			r = fire_one(w, kid, first, e, blob(w, first));
 			continue;
 		}
 		tide_agg_clear(sp, w->scratch);
 		tide_agg_init(sp, w->scratch);
 		for (; j < m; j++)
 			tide_agg_merge(sp, w->scratch, blob(w, a[j].idx));
-		r = fire_one(w, kid, e, w->scratch);
+		r = fire_one(w, kid, first, e, w->scratch);
 	}
 	return r < 0 ? r : 0;
 }
@@ -1854,7 +1901,7 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 		put_u64(b, (uint64_t)s->start);
 		put_u64(b, (uint64_t)s->end);
 		put_u64(b, (uint64_t)(s->fired | s->emitted << 1 | s->dirty << 2));
-		tide_agg_save(sp, w->blob + (size_t)i * sp->size, b);
+		tide_agg_save(sp, blob(w, (uint32_t)i), b);
 	}
 	free(map);
 	return 0;

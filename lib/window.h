@@ -124,7 +124,10 @@ struct tide_win {
 	size_t nidle;		/* keys with no open window */
 
 	struct wstate *st;
-	char *blob;		/* aggregate blocks, spec->size each */
+	char *blob;		/* aggregate blocks, bsz bytes apart */
+	size_t bsz;		/* spec->size and the key's bytes (koff),
+				 * rounded up to a power of two or to 64 */
+	size_t koff;
 	uint32_t nst, capst, freest;
 	size_t livest;
 

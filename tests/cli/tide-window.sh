@@ -565,6 +565,27 @@ jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv'
 sqlite3 -separator '	' "$D/tx.db" "with k(n) as (values(0),(1),(2),(3)), w as (select (ts/4000+1+n)*4000 e, account, amount from tx, k where (ts/4000+1+n)*4000 <= ts+10000) select e-10000, e, account, count(*), sum(amount), max(amount) from w group by e, account order by e, account" | fmt >"$D/want"
 t_ok "hop rows match sqlite3" rows "$D/want" "$D/got"
 
+# Keys of 9 to 18 bytes (JSON text): a block keeps the first 15 bytes of
+# its key for firing, a longer key is read from the key itself.
+awk '{ d = substr($0, index($0, "\"account\":\"a") + 17, 1)
+	x = substr("xxxxxxxxx", 1, d); sub(/"account":"a[0-9]*/, "&" x); print }' \
+	"$D/tx.nd" >"$D/txk.nd"
+t_ok "keys of 9 to 18 bytes" test "$(grep -c '"account":"a[0-9]*xxxxxxxxx"' "$D/txk.nd")" -gt 10
+sqlite3 "$D/txk.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j text);' \
+	".import $D/txk.nd raw" \
+	"create table tx as select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') account, json_extract(j,'\$.merchant') merchant, json_extract(j,'\$.amount') amount from raw;"
+T_IN=$D/txk.nd
+t_run "hop, keys of 9 to 18 bytes, vs sqlite3" $W --hop 10s --every 4s -k account -a 'count,sum(amount),max(amount)'
+jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txk.db" "with k(n) as (values(0),(1),(2),(3)), w as (select (ts/4000+1+n)*4000 e, account, amount from tx, k where (ts/4000+1+n)*4000 <= ts+10000) select e-10000, e, account, count(*), sum(amount), max(amount) from w group by e, account order by e, account" >"$D/want"
+t_ok "hop, keys of 9 to 18 bytes, rows match sqlite3" rows "$D/want" "$D/got"
+t_run "tumble, two key fields (18 bytes), vs sqlite3" $W --tumble 10s -k merchant,account -a 'count,max(amount)'
+jq -r '[.window_start,.window_end,.merchant,.account,.count,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txk.db" "select ts/10000*10000 ws, ts/10000*10000+10000, merchant, account, count(*), max(amount) from tx group by ws, merchant, account order by ws, merchant, account" >"$D/want"
+t_ok "tumble, two key fields, rows match sqlite3" rows "$D/want" "$D/got"
+t_ok "tumble, two key fields, many rows" test "$(wc -l <"$D/want")" -gt 100
+T_IN=$D/tx.nd
+
 # A window holding one pane of its key is emitted from that pane, unless
 # an aggregate (here p50) needs the merge: the other columns agree.
 A='count,sum(amount),avg(amount),min(amount),max(amount),first(merchant),last(merchant)'
