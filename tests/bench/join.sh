@@ -3,12 +3,15 @@
 # x a 100k-row customers.csv, left join on account, against `mlr join -u
 # --ul`, a gawk hash join and sqlite3, in the same run.  Reports records/s,
 # table load time, peak RSS and ratios; then the as-of join with 5 versions
-# per key against the plain join.  N and ACCOUNTS override the sizes.
+# per key against the plain join, and the memory of a 1M-row table (the
+# issue: at most twice its CSV size), plain and with 5 versions per key.
+# N, ACCOUNTS and TABLE_ROWS override the sizes.
 set -u
 : "${TIDE_BIN:=$(cd "$(dirname "$0")/../.." && pwd)/build/bin}"
 PATH="$TIDE_BIN:$PATH"
 N=${N:-1000000}
 ACCOUNTS=${ACCOUNTS:-100000}
+TABLE_ROWS=${TABLE_ROWS:-1000000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/tide-bench-join.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
@@ -89,3 +92,24 @@ if [ -n "${CALLGRIND:-}" ] && command -v valgrind >/dev/null 2>&1; then
 fi
 awk -v r="$R_load" -v c="$(wc -c <"$W/customers.csv")" \
 	'BEGIN { printf "  table-only peak RSS %.1f MiB for %.1f MiB of CSV\n", r / 1024, c / 1048576 }'
+# A TABLE_ROWS-row table: the bytes it holds (arena and index, --stats)
+# and the load's peak RSS, both against the CSV's size.
+tide-gen --seed 3 --accounts "$TABLE_ROWS" --format csv customers >"$W/big.csv"
+tide-gen --seed 3 --accounts $((TABLE_ROWS / 5)) --format csv --versions 5 \
+	--version-gap 10s customers >"$W/bighist.csv"
+for t in plain asof; do
+	if [ $t = plain ]; then
+		f=$W/big.csv
+		set -- --on account
+	else
+		f=$W/bighist.csv
+		set -- --on account --as-of ts --table-time valid_from
+	fi
+	/usr/bin/time -f '%M' -o "$W/time" tide-join -T "$f" "$@" --stats /dev/null \
+	    2>"$W/err.big" || echo "$t table load failed: $(head -c 300 "$W/err.big")" >&2
+	awk -v t="$t" -v c="$(wc -c <"$f")" -v rows="$(($(wc -l <"$f") - 1))" \
+	    -v b="$(grep -o '[0-9]* bytes,' "$W/err.big" | head -1 | tr -dc 0-9)" \
+	    -v r="$(cat "$W/time")" 'BEGIN {
+		printf "  %d-row %s table: %.1f MiB held (%.2fx its %.1f MiB of CSV), load peak RSS %.1f MiB (%.2fx)\n",
+		    rows, t, b / 1048576, b / c, c / 1048576, r / 1024, r * 1024 / c }'
+done
