@@ -636,18 +636,24 @@ ktable_msg(rd_kafka_message_t *m)
 	ktable_pos(m->partition, m->offset + 1);
 }
 
+static void
+ktable_say_back(int64_t len)
+{
+	char d[32];
+
+	tide_dur_fmt(d, len);
+	tide_warn("%s: brokers %s reachable again after %s", kname,
+	    kd.brokers, d);
+}
+
 /* The brokers answer again: say so if the outage was reported. */
 static void
 ktable_up(void)
 {
 	int64_t len;
-	char d[32];
 
-	if (tide_kdown_end(&kd, tide_mono_us() / 1000, &len)) {
-		tide_dur_fmt(d, len);
-		tide_warn("%s: brokers %s reachable again after %s", kname,
-		    kd.brokers, d);
-	}
+	if (tide_kdown_end(&kd, tide_mono_us() / 1000, &len))
+		ktable_say_back(len);
 }
 
 /*
@@ -657,7 +663,7 @@ ktable_up(void)
  * on being joined with the table as last read -- stale, and said to be so
  * every --metadata-timeout -- and after --down-timeout the program exits
  * 69.  The outage is over when a metadata request is answered (a quiet
- * topic brings no message to say so) or a message comes.
+ * topic brings no message to say so; tide_kdown_poll) or a message comes.
  */
 static void
 ktable_outage(void)
@@ -667,14 +673,13 @@ ktable_outage(void)
 	char d[32], b[32];
 
 	/* Once the program is failing, it has said why. */
-	if (!tide_kdown_is_down(&kd) || atomic_load(&kt.fatal))
+	if (atomic_load(&kt.fatal))
 		return;
-	if (tide_kdown_probe(kt.rk, conf.mdtimeout < 1000 ?
-	    (int)conf.mdtimeout : 1000)) {
-		ktable_up();
+	act = tide_kdown_poll(&kd, kt.rk, &len);
+	if (act == TIDE_KDOWN_BACK)
+		ktable_say_back(len);
+	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
 		return;
-	}
-	act = tide_kdown_check(&kd, tide_mono_us() / 1000, &len);
 	tide_dur_fmt(d, len);
 	tide_dur_fmt(b, kd.bound);
 	if (act == TIDE_KDOWN_GIVE_UP)
@@ -682,7 +687,7 @@ ktable_outage(void)
 		    "for %s (--down-timeout %s): giving up%s%s%s", kname,
 		    kd.brokers, d, b, kt.behind > 0 ? " before the table "
 		    "was loaded" : "", kd.lasterr[0] ? ": " : "", kd.lasterr);
-	else if (act == TIDE_KDOWN_NOTE)
+	else
 		tide_warn("%s: brokers %s unreachable for %s, still trying "
 		    "(giving up after %s)%s", kname, kd.brokers, d,
 		    kd.bound > 0 ? b : "never", kt.behind > 0 ? "" :

@@ -52,7 +52,6 @@
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define COMMIT_MS	1000	/* commit at least this often under load */
-#define PROBE_MS	1000	/* longest wait for a broker's answer in an outage */
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -446,17 +445,23 @@ emit(rd_kafka_message_t *m)
 		r = tide_buf_addc(&s.ob, '\n');
 }
 
+static void
+say_back(int64_t len)
+{
+	char d[32];
+
+	tide_dur_fmt(d, len);
+	pwarn("brokers %s reachable again after %s", s.kd.brokers, d);
+}
+
 /* A broker has answered: whatever outage there was is over. */
 static void
 outage_over(void)
 {
 	int64_t len;
-	char d[32];
 
-	if (tide_kdown_end(&s.kd, tide_mono_us() / 1000, &len)) {
-		tide_dur_fmt(d, len);
-		pwarn("brokers %s reachable again after %s", s.kd.brokers, d);
-	}
+	if (tide_kdown_end(&s.kd, tide_mono_us() / 1000, &len))
+		say_back(len);
 }
 
 /*
@@ -465,49 +470,48 @@ outage_over(void)
  * wait for brokers at start is, by --down-timeout: by default a read that
  * ends (-e, --to) gives up after --metadata-timeout, as at start; a live
  * read rides out a broker restart for 5 minutes, saying every
- * --metadata-timeout that it is still trying.  Giving up flushes what was written (nothing can be
- * committed) and exits 69.  The outage is over when a metadata request is
- * answered: a quiet topic brings no message to say so.  The request may
- * wait PROBE_MS, not just POLL_MS, so that a broker back but slow to answer
- * (a long round trip) is not taken for one still away; a signal then waits
- * as long, in an outage only.  Returns 1 while it lasts (the probe took the
- * place of the wait for messages).
+ * --metadata-timeout that it is still trying.  Giving up flushes what was
+ * written (nothing can be committed) and exits 69.  The outage is over
+ * when a metadata request is answered (tide_kdown_poll): a quiet topic
+ * brings no message to say so.  The request may wait up to a second, not
+ * just POLL_MS; a signal then waits as long, in an outage only.  Returns 1
+ * while it lasts (the probe took the place of the wait for messages).
  */
 static int
 outage(void)
 {
-	enum tide_kdown_act act;
-	int64_t len, bound = o.down_ms;
+	int64_t len, bound = s.kd.bound;
 	char d[32], b[32];
 
-	if (!tide_kdown_is_down(&s.kd))
+	switch (tide_kdown_poll(&s.kd, s.rk, &len)) {
+	case TIDE_KDOWN_UP:
 		return 0;
-	if (tide_kdown_probe(s.rk, o.md_timeout < PROBE_MS ?
-	    (int)o.md_timeout : PROBE_MS)) {
-		outage_over();
+	case TIDE_KDOWN_BACK:
+		say_back(len);
 		return 0;
-	}
-	act = tide_kdown_check(&s.kd, tide_mono_us() / 1000, &len);
-	tide_dur_fmt(d, len);
-	if (act == TIDE_KDOWN_GIVE_UP) {
-		check_write(tide_wout_flush(&s.out));
-		if (o.stats)
-			print_stats();
-		tide_progress_clear(&s.pr);
-		tide_dur_fmt(b, bound);
-		tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
-		    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
-		    s.kd.brokers, d, b, s.nout,
-		    o.exit_eof || o.have_to ? ", before the end of the range" :
-		    "", s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
-	}
-	if (act == TIDE_KDOWN_NOTE) {
+	case TIDE_KDOWN_WAIT:
+		return 1;
+	case TIDE_KDOWN_NOTE:
+		tide_dur_fmt(d, len);
 		if (bound > 0)
 			tide_dur_fmt(b, bound);
 		pwarn("brokers %s unreachable for %s, still trying (giving "
 		    "up after %s)", s.kd.brokers, d, bound > 0 ? b : "never");
+		return 1;
+	case TIDE_KDOWN_GIVE_UP:
+		break;
 	}
-	return 1;
+	check_write(tide_wout_flush(&s.out));
+	if (o.stats)
+		print_stats();
+	tide_progress_clear(&s.pr);
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, bound);
+	tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
+	    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
+	    s.kd.brokers, d, b, s.nout,
+	    o.exit_eof || o.have_to ? ", before the end of the range" :
+	    "", s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
 }
 
 /* One message or event from the queue. */

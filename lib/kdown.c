@@ -173,3 +173,15 @@ tide_kdown_probe(rd_kafka_t *rk, int timeout_ms)
 	rd_kafka_metadata_destroy(md);
 	return 1;
 }
+
+enum tide_kdown_act
+tide_kdown_poll(struct tide_kdown *d, rd_kafka_t *rk, int64_t *shown)
+{
+	if (d->since < 0)
+		return TIDE_KDOWN_UP;
+	if (tide_kdown_probe(rk, d->every < TIDE_KDOWN_PROBE_MS ?
+	    (int)d->every : TIDE_KDOWN_PROBE_MS))
+		return tide_kdown_end(d, tide_mono_us() / 1000, shown) ?
+		    TIDE_KDOWN_BACK : TIDE_KDOWN_UP;
+	return tide_kdown_check(d, tide_mono_us() / 1000, shown);
+}

@@ -53,6 +53,7 @@ enum tide_kdown_act {
 	TIDE_KDOWN_WAIT,	/* an outage: keep waiting */
 	TIDE_KDOWN_NOTE,	/* an outage: say it lasts, keep waiting */
 	TIDE_KDOWN_GIVE_UP,	/* the outage has lasted bound ms */
+	TIDE_KDOWN_BACK,	/* a noted outage is over: say so */
 };
 
 /* No outage, no error, track set, no hook, prefix "". */
@@ -98,5 +99,18 @@ int tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown);
 /* Ask rk's brokers for metadata, waiting up to timeout_ms: 1 when they
  * answer.  A quiet topic brings no message to say an outage is over. */
 int tide_kdown_probe(rd_kafka_t *rk, int timeout_ms);
+
+/*
+ * The outage step of a poll loop that got no message: with no outage,
+ * TIDE_KDOWN_UP at once.  In one, ask rk's brokers (tide_kdown_probe,
+ * waiting up to `every`, at most TIDE_KDOWN_PROBE_MS: a broker back but
+ * slow to answer is not taken for one still away); when they answer, the
+ * outage ends: TIDE_KDOWN_BACK if it was noted (*shown its length), else
+ * TIDE_KDOWN_UP.  Otherwise what tide_kdown_check() says at the time after
+ * the probe.
+ */
+#define TIDE_KDOWN_PROBE_MS	1000
+enum tide_kdown_act tide_kdown_poll(struct tide_kdown *d, rd_kafka_t *rk,
+    int64_t *shown);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "kconf.h"
 #include "kdown.h"
+#include "time.h"
 #include "unit.h"
 
 /* The value librdkafka holds for name, in a static buffer. */
@@ -264,6 +265,34 @@ START_TEST(test_kdown_error_cb_keeps_last_error_and_starts_the_clock)
 }
 END_TEST
 
+/* No brokers answer: the probe fails, and the clock decides. */
+START_TEST(test_kdown_poll_without_brokers_follows_the_clock)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_t *rk;
+	int64_t shown = -1, now;
+
+	tide_kdown_init(&d, 60000, 50);
+	rk = client(&d, &kc);
+	/* No outage: no probe, up at once. */
+	ck_assert_int_eq(tide_kdown_poll(&d, rk, &shown), TIDE_KDOWN_UP);
+	ck_assert_int_eq(shown, -1);
+	now = tide_mono_us() / 1000;
+	tide_kdown_begin(&d, now - 500);
+	/* Half a second down, notes every 50 ms: the first poll notes it. */
+	ck_assert_int_eq(tide_kdown_poll(&d, rk, &shown), TIDE_KDOWN_NOTE);
+	ck_assert_int_ge(shown, 500);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 1);
+	/* Past the bound: give up. */
+	tide_kdown_restart(&d, now - 61000);
+	ck_assert_int_eq(tide_kdown_poll(&d, rk, &shown), TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_ge(shown, 61000);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 START_TEST(test_kdown_error_cb_hands_a_fatal_error_to_the_hook)
 {
 	struct tide_kconf kc;
@@ -303,6 +332,7 @@ suite_kdown(void)
 	tcase_add_test(tc, test_kdown_conf_without_brokers_or_extra);
 	tcase_add_test(tc, test_kdown_conf_reports_a_bad_setting);
 	tcase_add_test(tc, test_kdown_error_cb_keeps_last_error_and_starts_the_clock);
+	tcase_add_test(tc, test_kdown_poll_without_brokers_follows_the_clock);
 	tcase_add_test(tc, test_kdown_error_cb_hands_a_fatal_error_to_the_hook);
 	suite_add_tcase(s, tc);
 	return s;
