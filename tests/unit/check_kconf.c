@@ -8,18 +8,6 @@
 #include "prog.h"
 #include "unit.h"
 
-/* The value librdkafka holds for name, in a static buffer. */
-static const char *
-get(rd_kafka_conf_t *conf, const char *name)
-{
-	static char val[512];
-	size_t n = sizeof(val);
-
-	if (rd_kafka_conf_get(conf, name, val, &n) != RD_KAFKA_CONF_OK)
-		return "<unknown>";
-	return val;
-}
-
 static const char *
 topic_get(rd_kafka_conf_t *conf, const char *name)
 {
@@ -70,11 +58,11 @@ START_TEST(test_kconf_command_line_wins_over_defaults_and_file)
 	ck_assert_str_eq(kc.props[2], "client.id=fromx");
 	conf = tide_kconf_build(&kc, defaults, &err);
 	ck_assert_ptr_nonnull(conf);
-	ck_assert_str_eq(get(conf, "client.id"), "fromx");
-	ck_assert_str_eq(get(conf, "socket.timeout.ms"), "1234");
-	ck_assert_str_eq(get(conf, "fetch.wait.max.ms"), "10");
-	ck_assert_str_eq(get(conf, "bootstrap.servers"), "h1:9092,h2:9092");
-	ck_assert_str_eq(get(conf, "debug"), "broker,topic");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "fromx");
+	ck_assert_str_eq(unit_kconf_get(conf, "socket.timeout.ms"), "1234");
+	ck_assert_str_eq(unit_kconf_get(conf, "fetch.wait.max.ms"), "10");
+	ck_assert_str_eq(unit_kconf_get(conf, "bootstrap.servers"), "h1:9092,h2:9092");
+	ck_assert_str_eq(unit_kconf_get(conf, "debug"), "broker,topic");
 	rd_kafka_conf_destroy(conf);
 	tide_kconf_release(&kc);
 	unlink(path);
@@ -92,7 +80,7 @@ START_TEST(test_kconf_file_trims_spaces_around_name_and_value)
 	ck_assert_int_eq(tide_kconf_file(&kc, path, &err), 0);
 	conf = tide_kconf_build(&kc, NULL, &err);
 	ck_assert_ptr_nonnull(conf);
-	ck_assert_str_eq(get(conf, "client.id"), "spaced");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "spaced");
 	rd_kafka_conf_destroy(conf);
 	tide_kconf_release(&kc);
 	unlink(path);
@@ -194,8 +182,8 @@ START_TEST(test_kconf_env_fills_only_what_was_not_given)
 	ck_assert_int_eq(tide_kconf_env(&kc, &err), 0);
 	ck_assert_int_eq(tide_kconf_has_brokers(&kc), 1);
 	conf = tide_kconf_build(&kc, NULL, &err);
-	ck_assert_str_eq(get(conf, "client.id"), "envfile");
-	ck_assert_str_eq(get(conf, "bootstrap.servers"), "envhost:1");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "envfile");
+	ck_assert_str_eq(unit_kconf_get(conf, "bootstrap.servers"), "envhost:1");
 	rd_kafka_conf_destroy(conf);
 	tide_kconf_release(&kc);
 
@@ -297,7 +285,7 @@ START_TEST(test_kconf_option_takes_the_four_kafka_options)
 	ck_assert_str_eq(kc.debug, "broker");
 	conf = tide_kconf_build(&kc, NULL, &err);
 	ck_assert_ptr_nonnull(conf);
-	ck_assert_str_eq(get(conf, "client.id"), "fromx");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "fromx");
 	rd_kafka_conf_destroy(conf);
 	/* Any other option is not its business and changes nothing. */
 	ck_assert_int_eq(tide_kconf_option(&kc, 't', "topic", &err), 0);

@@ -6,18 +6,6 @@
 #include "time.h"
 #include "unit.h"
 
-/* The value librdkafka holds for name, in a static buffer. */
-static const char *
-get(rd_kafka_conf_t *conf, const char *name)
-{
-	static char val[512];
-	size_t n = sizeof(val);
-
-	if (rd_kafka_conf_get(conf, name, val, &n) != RD_KAFKA_CONF_OK)
-		return "<unknown>";
-	return val;
-}
-
 START_TEST(test_kdown_check_is_up_until_begun)
 {
 	struct tide_kdown d;
@@ -149,17 +137,17 @@ START_TEST(test_kdown_conf_has_shared_defaults_client_id_and_extra)
 	tide_kdown_init(&d, 0, 1000);
 	conf = tide_kdown_conf(&d, &kc, "tide-x", extra, &err);
 	ck_assert_ptr_nonnull(conf);
-	ck_assert_str_eq(get(conf, "client.id"), "tide-x");
-	ck_assert_str_eq(get(conf, "group.id"), "g1");
-	ck_assert_str_eq(get(conf, "enable.partition.eof"), "true");
-	ck_assert_str_eq(get(conf, "enable.auto.commit"), "false");
-	ck_assert_str_eq(get(conf, "enable.auto.offset.store"), "false");
-	ck_assert_str_eq(get(conf, "log.connection.close"), "false");
-	ck_assert_str_eq(get(conf, "fetch.error.backoff.ms"), "50");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "tide-x");
+	ck_assert_str_eq(unit_kconf_get(conf, "group.id"), "g1");
+	ck_assert_str_eq(unit_kconf_get(conf, "enable.partition.eof"), "true");
+	ck_assert_str_eq(unit_kconf_get(conf, "enable.auto.commit"), "false");
+	ck_assert_str_eq(unit_kconf_get(conf, "enable.auto.offset.store"), "false");
+	ck_assert_str_eq(unit_kconf_get(conf, "log.connection.close"), "false");
+	ck_assert_str_eq(unit_kconf_get(conf, "fetch.error.backoff.ms"), "50");
 	/* A program's extra default replaces a shared one; the user's
 	 * setting replaces both. */
-	ck_assert_str_eq(get(conf, "fetch.wait.max.ms"), "500");
-	ck_assert_str_eq(get(conf, "fetch.min.bytes"), "7");
+	ck_assert_str_eq(unit_kconf_get(conf, "fetch.wait.max.ms"), "500");
+	ck_assert_str_eq(unit_kconf_get(conf, "fetch.min.bytes"), "7");
 	ck_assert_str_eq(d.brokers, "h1:9092,h2:9092");
 	ck_assert_int_eq(d.debug, 0);
 	rd_kafka_conf_destroy(conf);
@@ -179,7 +167,7 @@ START_TEST(test_kdown_conf_without_brokers_or_extra)
 	tide_kdown_init(&d, 0, 1000);
 	conf = tide_kdown_conf(&d, &kc, "tide-y", NULL, &err);
 	ck_assert_ptr_nonnull(conf);
-	ck_assert_str_eq(get(conf, "client.id"), "tide-y");
+	ck_assert_str_eq(unit_kconf_get(conf, "client.id"), "tide-y");
 	ck_assert_str_eq(d.brokers, "(none)");
 	ck_assert_int_eq(d.debug, 1);
 	rd_kafka_conf_destroy(conf);

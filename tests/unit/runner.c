@@ -3,6 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "unit.h"
 
 #define SUITE(n) Suite *suite_##n(void);
@@ -20,6 +22,17 @@ unit_testdata(void)
 	if (access("../../../shared/testdata", F_OK) == 0)
 		return "../../../shared/testdata";
 	return "../shared/testdata";
+}
+
+const char *
+unit_kconf_get(rd_kafka_conf_t *conf, const char *name)
+{
+	static char val[512];
+	size_t n = sizeof(val);
+
+	if (rd_kafka_conf_get(conf, name, val, &n) != RD_KAFKA_CONF_OK)
+		return "<unknown>";
+	return val;
 }
 
 int

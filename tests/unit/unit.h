@@ -8,4 +8,9 @@
 /* Where JSONTestSuite and other shared data live. */
 const char *unit_testdata(void);
 
+/* The value librdkafka holds for name in conf (an rd_kafka_conf_t), in a
+ * static buffer, or "<unknown>". */
+struct rd_kafka_conf_s;
+const char *unit_kconf_get(struct rd_kafka_conf_s *conf, const char *name);
+
 #endif
