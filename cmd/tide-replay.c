@@ -491,11 +491,12 @@ kafka_fill(struct src *p)
 			return -1;
 		now = tide_mono_us() / 1000;
 		act = tide_kdown_check(&s.kd, now, &shown);
-		tide_dur_fmt(d, shown);
-		if (o.down_ms > 0)
-			tide_dur_fmt(b, o.down_ms);
+		if (act == TIDE_KDOWN_GIVE_UP || act == TIDE_KDOWN_NOTE) {
+			tide_dur_fmt(d, shown);
+			if (o.down_ms > 0)
+				tide_dur_fmt(b, o.down_ms);
+		}
 		if (act == TIDE_KDOWN_GIVE_UP) {
-			flush_out();
 			if (o.stats)
 				print_stats();
 			die_flushed(TIDE_EX_UNAVAILABLE, "topic '%s' partition "
