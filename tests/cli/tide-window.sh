@@ -643,6 +643,235 @@ jq -r '[.window_start,.window_end,.account,.count,.sum_amount]|@tsv' <"$T_OUT" |
 sqlite3 -separator '	' "$D/late.db" "with k(n) as (values(0),(1)), w as (select (ts/5000+1+n)*5000 e, account, amount from tx, k where (ts/5000+1+n)*5000 <= ts+10000) select e-10000, e, account, count(*), sum(amount) from w group by e, account order by e, account" >"$D/want"
 t_ok "hop lateness: last results match sqlite3" rows "$D/want" "$D/got"
 
+# --- alignment and top(k, f) against oracles ---------------------------------
+
+# --align A: tumbling windows start at A + n*D, hopping windows end at
+# A + n*S.  sqlite3 computes a window from the record's time with a
+# remainder taken toward negative infinity, whatever A's sign and size.
+sqlite3 "$D/txc.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j text);' \
+	".import $D/tx.nd raw" \
+	"create table tx as select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') account, json_extract(j,'\$.merchant') merchant, json_extract(j,'\$.country') country, json_extract(j,'\$.amount') amount from raw;"
+T_IN=$D/tx.nd
+for al in 3700ms -2500ms; do
+	t_run "tumble --align $al vs sqlite3" $W --tumble 10s --align $al -k account -a 'count,sum(amount),max(amount)'
+	t_status 0
+	t_stderr_empty
+	jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
+	a=$(echo "$al" | sed 's/ms$//')
+	sqlite3 -separator '	' "$D/txc.db" "with w as (select ts - ((ts - ($a)) % 10000 + 10000) % 10000 ws, account, amount from tx) select ws, ws+10000, account, count(*), sum(amount), max(amount) from w group by ws, account order by ws, account" >"$D/want"
+	t_ok "tumble --align $al: rows match sqlite3" rows "$D/want" "$D/got"
+	t_ok "tumble --align $al: boundaries moved" sh -c "cut -f1 '$D/want' | sort -u | awk '{ if ((\$1 - ($a)) % 10000 != 0) exit 1 } END { exit NR < 10 }'"
+done
+for h in "10s 4s 1500ms 10000 4000 1500" "9s 3s -1000ms 9000 3000 -1000"; do
+	set -- $h
+	t_run "hop $1 --every $2 --align $3 vs sqlite3" $W --hop $1 --every $2 --align $3 -k account -a 'count,sum(amount),max(amount)'
+	t_status 0
+	t_stderr_empty
+	jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
+	# The first end after ts, then every S while the window still holds ts.
+	sqlite3 -separator '	' "$D/txc.db" "with k(n) as (values(0),(1),(2),(3)), w as (select ts - ((ts - ($6)) % $5 + $5) % $5 + $5 + n*$5 e, ts, account, amount from tx, k) select e-$4, e, account, count(*), sum(amount), max(amount) from w where e <= ts + $4 group by e, account order by e, account" >"$D/want"
+	t_ok "hop $1 --every $2 --align $3: rows match sqlite3" rows "$D/want" "$D/got"
+	t_ok "hop $1 --every $2 --align $3: many rows" test "$(wc -l <"$D/want")" -gt 100
+done
+set --
+# Offsets equal modulo the window give the same windows.
+$W --tumble 10s --align 3s -k account -a count <"$D/tx.nd" >"$D/al3" 2>&1
+t_run "--align 73s is --align 3s for 10s windows" $W --tumble 10s --align 73s -k account -a count
+t_stdout_file "$D/al3"
+t_run "--align -7s is --align 3s for 10s windows" $W --tumble 10s --align -7s -k account -a count
+t_stdout_file "$D/al3"
+t_run "--align +3s" $W --tumble 10s --align +3s -k account -a count
+t_stdout_file "$D/al3"
+$W --hop 10s --every 4s -k account -a count <"$D/tx.nd" >"$D/al0" 2>&1
+t_run "hop --align 8s is no offset for --every 4s" $W --hop 10s --every 4s --align 8s -k account -a count
+t_stdout_file "$D/al0"
+# Session and over windows have no fixed boundaries: --align changes nothing.
+$W --session 1500ms -k account -a 'count,sum(amount)' <"$D/tx.nd" >"$D/als" 2>&1
+t_run "--align with --session changes nothing" $W --session 1500ms --align 700ms -k account -a 'count,sum(amount)'
+t_stdout_file "$D/als"
+$W --over 2s -k account -a 'count,sum(amount)' <"$D/tx.nd" >"$D/alo" 2>&1
+t_run "--align with --over changes nothing" $W --over 2s --align 700ms -k account -a 'count,sum(amount)'
+t_stdout_file "$D/alo"
+
+# Daily windows in a time zone five hours behind UTC start at 05:00Z.
+printf '%s\n' '{"ts":"2023-11-14T04:59:59.999Z","k":"a"}' '{"ts":"2023-11-14T05:00:00Z","k":"a"}' \
+    '{"ts":"2023-11-15T04:00:00Z","k":"a"}' '{"ts":"2023-11-15T05:00:00Z","k":"a"}' >"$D/day.nd"
+T_IN=$D/day.nd
+t_run "--tumble 1d --align 5h" $W --tumble 1d --align 5h --time-format rfc3339 -k k -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":"2023-11-13T05:00:00.000Z","window_end":"2023-11-14T05:00:00.000Z","k":"a","count":1}
+{"window_start":"2023-11-14T05:00:00.000Z","window_end":"2023-11-15T05:00:00.000Z","k":"a","count":2}
+{"window_start":"2023-11-15T05:00:00.000Z","window_end":"2023-11-16T05:00:00.000Z","k":"a","count":1}
+EOF
+t_run "--tumble 1d --align -5h" $W --tumble 1d --align -5h --time-format rfc3339 -k k -a count
+t_stdout <<'EOF'
+{"window_start":"2023-11-13T19:00:00.000Z","window_end":"2023-11-14T19:00:00.000Z","k":"a","count":2}
+{"window_start":"2023-11-14T19:00:00.000Z","window_end":"2023-11-15T19:00:00.000Z","k":"a","count":2}
+EOF
+t_run "--hop 1d --every 12h --align 5h" $W --hop 1d --every 12h --align 5h --time-format rfc3339 -k k -a count
+t_stdout <<'EOF'
+{"window_start":"2023-11-13T05:00:00.000Z","window_end":"2023-11-14T05:00:00.000Z","k":"a","count":1}
+{"window_start":"2023-11-13T17:00:00.000Z","window_end":"2023-11-14T17:00:00.000Z","k":"a","count":2}
+{"window_start":"2023-11-14T05:00:00.000Z","window_end":"2023-11-15T05:00:00.000Z","k":"a","count":2}
+{"window_start":"2023-11-14T17:00:00.000Z","window_end":"2023-11-15T17:00:00.000Z","k":"a","count":2}
+{"window_start":"2023-11-15T05:00:00.000Z","window_end":"2023-11-16T05:00:00.000Z","k":"a","count":1}
+EOF
+
+T_IN=/dev/null
+for al in 5x 1h- 1e3s ' 5s' 99999999999999d; do
+	v=$al
+	t_run "--align '$al' is refused" $W --tumble 1m --align "$al" -k k -a count
+	t_status 64
+	t_stderr_has "tide-window: --align: not a duration: '$v' (e.g. 250ms, 30s, 1h30m)"
+	t_stdout </dev/null
+done
+for al in '' - + -5x --5m +-5m; do
+	t_run "--align '$al' is refused" $W --tumble 1m --align "$al" -k k -a count
+	t_status 64
+	t_stderr_has "tide-window: --align: not a duration: "
+	t_stdout </dev/null
+done
+t_run "--align without a value" $W --tumble 1m -k k -a count --align
+t_status 64
+t_stdout </dev/null
+
+# top(k, f): Space-Saving with max(32, 4k) counters is exact while a
+# window has no more distinct values than that; results are sorted by
+# count, then by value bytes.  sqlite3 ranks the exact counts the same way.
+T_IN=$D/tx.nd
+t_run "top(3, country) vs sqlite3" $W --tumble 10s -k account -a 'top(3,country),count'
+t_status 0
+t_stderr_empty
+jq -r '.window_start as $s | .account as $a | .top3_country | to_entries[] | [$s, $a, .key + 1, .value.value, .value.count] | @tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txc.db" "with c as (select ts/10000*10000 ws, account, country v, count(*) n from tx group by 1, 2, 3), r as (select ws, account, row_number() over (partition by ws, account order by n desc, v) rk, v, n from c) select ws, account, rk, v, n from r where rk <= 3 order by ws, account, rk" >"$D/want"
+t_ok "top(3, country): rows match sqlite3" rows "$D/want" "$D/got"
+t_ok "top(3, country): ties broken by value" sh -c "awk -F'\t' 'p == \$1 FS \$2 && n == \$5 { t++ } { p = \$1 FS \$2; n = \$5 } END { exit t < 50 }' '$D/want'"
+t_run "top(3, country), hop: panes merged, vs sqlite3" $W --hop 10s --every 4s -k account -a 'top(3,country)'
+t_status 0
+jq -r '.window_start as $s | .account as $a | .top3_country | to_entries[] | [$s, $a, .key + 1, .value.value, .value.count] | @tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txc.db" "with k(n) as (values(0),(1),(2)), w as (select (ts/4000+1+n)*4000 e, account, country from tx, k where (ts/4000+1+n)*4000 <= ts+10000), c as (select e-10000 ws, account, country v, count(*) n from w group by 1, 2, 3), r as (select ws, account, row_number() over (partition by ws, account order by n desc, v) rk, v, n from c) select ws, account, rk, v, n from r where rk <= 3 order by ws + 10000, account, rk" >"$D/want"
+t_ok "top(3, country), hop: rows match sqlite3" rows "$D/want" "$D/got"
+# k = 12: 48 counters; windows of up to 48 merchants are exact.
+t_run "top(12, merchant) vs sqlite3" $W --tumble 3s -k country -a 'top(12,merchant)'
+t_status 0
+jq -r '.window_start as $s | .country as $a | .top12_merchant | to_entries[] | [$s, $a, .key + 1, .value.value, .value.count] | @tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txc.db" "with c as (select ts/3000*3000 ws, country, merchant v, count(*) n from tx group by 1, 2, 3), r as (select ws, country, row_number() over (partition by ws, country order by n desc, v) rk, v, n from c) select ws, country, rk, v, n from r where rk <= 12 order by ws, country, rk" >"$D/want"
+t_ok "top(12, merchant): rows match sqlite3" rows "$D/want" "$D/got"
+d=$(sqlite3 "$D/txc.db" "select max(d) from (select count(distinct merchant) d from tx group by ts/3000, country)")
+t_ok "top(12, merchant): windows of more than 12 and at most 48 values ($d)" test "$d" -gt 12 -a "$d" -le 48
+
+# More distinct values than counters: only the documented guarantee holds.
+# With n values in the window and c counters, a reported count is at
+# least the true count and at most n/c above it, and a value whose true
+# count exceeds n/c is reported unless k others report at least its
+# true count.  Every window is there, with min(k, distinct) values.
+topcheck() {
+	# topcheck K CAP TRUE TOTALS GOT
+	awk -F'\t' -v k="$1" -v cap="$2" '
+	function bad(m) { if (nbad++ < 5) print m; }
+	FILENAME == ARGV[1] { tc[$1 FS $2 FS $3] = $4; next }
+	FILENAME == ARGV[2] { n[$1 FS $2] = $3; d[$1 FS $2] = $4; next }
+	{
+		w = $1 FS $2; got[w]++; has[w FS $4] = 1; c = $5; t = tc[w FS $4] + 0
+		if ($3 != got[w]) bad("rank " $3 " in " w)
+		if (got[w] > 1 && c > last[w]) bad("not sorted by count: " $0)
+		last[w] = c
+		if (!(w in n)) bad("no such window: " $0)
+		else if (t == 0) bad("value not in the window: " $0)
+		else if (c < t) bad("count " c " below the true " t ": " $0)
+		else if (c - t > n[w] / cap) bad("count " c " more than n/c above the true " t ": " $0)
+	}
+	END {
+		for (w in n) {
+			want = d[w] < k ? d[w] : k
+			if (got[w] != want) bad(w ": " got[w] " values, want " want)
+		}
+		for (x in tc) {
+			split(x, f, FS); w = f[1] FS f[2]
+			if (tc[x] > n[w] / cap && !(x in has) && (got[w] < k || last[w] < tc[x]))
+				bad("heavy value missing: " x " " tc[x] " of " n[w])
+		}
+		exit nbad > 0
+	}' "$3" "$4" "$5"
+}
+t_run "top(2, merchant), more values than counters" $W --tumble 60s -k country -a 'top(2,merchant)'
+t_status 0
+jq -r '.window_start as $s | .country as $a | .top2_merchant | to_entries[] | [$s, $a, .key + 1, .value.value, .value.count] | @tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txc.db" "select ts/60000*60000, country, merchant, count(*) from tx group by 1, 2, 3" >"$D/true"
+sqlite3 -separator '	' "$D/txc.db" "select ts/60000*60000, country, count(*), count(distinct merchant) from tx group by 1, 2" >"$D/tot"
+t_ok "top(2, merchant): within the Space-Saving guarantee" topcheck 2 32 "$D/true" "$D/tot" "$D/got"
+t_ok "top(2, merchant): windows of more than 32 values" sh -c "awk -F'\t' '\$4 > 32 { m++ } END { exit m < 5 }' '$D/tot'"
+t_run "top(2, merchant), hop, more values than counters" $W --hop 60s --every 20s -k country -a 'top(2,merchant)'
+t_status 0
+jq -r '.window_start as $s | .country as $a | .top2_merchant | to_entries[] | [$s, $a, .key + 1, .value.value, .value.count] | @tsv' <"$T_OUT" >"$D/got"
+sqlite3 -separator '	' "$D/txc.db" "with k(n) as (values(0),(1),(2)), w as (select (ts/20000+1+n)*20000 e, country, merchant from tx, k where (ts/20000+1+n)*20000 <= ts+60000) select e-60000, country, merchant, count(*) from w group by 1, 2, 3" >"$D/true"
+sqlite3 -separator '	' "$D/txc.db" "with k(n) as (values(0),(1),(2)), w as (select (ts/20000+1+n)*20000 e, country, merchant from tx, k where (ts/20000+1+n)*20000 <= ts+60000) select e-60000, country, count(*), count(distinct merchant) from w group by 1, 2" >"$D/tot"
+t_ok "top(2, merchant), hop: within the Space-Saving guarantee" topcheck 2 32 "$D/true" "$D/tot" "$D/got"
+# The checker itself: a count one below the truth, or a window missing.
+awk -F'\t' 'NR == 1 { $5 = $5 - 1 } { print }' OFS='\t' "$D/got" >"$D/got.bad"
+notopcheck() { ! topcheck "$@"; }
+t_ok "topcheck catches an undercount" notopcheck 2 32 "$D/true" "$D/tot" "$D/got.bad"
+sed 1d "$D/got" >"$D/got.bad"
+t_ok "topcheck catches a missing value" notopcheck 2 32 "$D/true" "$D/tot" "$D/got.bad"
+
+# Values: numbers by value (1, 1.0 and 1e0 are one), strings unescaped,
+# other JSON as it stands; null and absent are not counted.  Equal
+# counts go by type (number, other, string), then text.
+cat >"$D/topv.nd" <<'EOF'
+{"ts":1700000000000,"k":"a","x":1}
+{"ts":1700000001000,"k":"a","x":1.0}
+{"ts":1700000002000,"k":"a","x":1e0}
+{"ts":1700000003000,"k":"a","x":"1"}
+{"ts":1700000004000,"k":"a","x":"\u0031"}
+{"ts":1700000005000,"k":"a","x":true}
+{"ts":1700000006000,"k":"a","x":null}
+{"ts":1700000007000,"k":"a"}
+{"ts":1700000008000,"k":"a","x":10}
+{"ts":1700000009000,"k":"a","x":9}
+{"ts":1700000010000,"k":"a","x":9}
+{"ts":1700000011000,"k":"a","x":{"b":[1, 2]}}
+{"ts":1700000012000,"k":"b","x":"z"}
+EOF
+T_IN=$D/topv.nd
+t_run "top: values, ties, null and absent" $W --tumble 1m -k k -a 'top(10,x),top(2,x) as t,top(1,nothere),count(x)'
+t_status 0
+t_stderr_empty
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","top10_x":[{"value":1,"count":3},{"value":9,"count":2},{"value":"1","count":2},{"value":10,"count":1},{"value":true,"count":1},{"value":{"b":[1, 2]},"count":1}],"t":[{"value":1,"count":3},{"value":9,"count":2}],"top1_nothere":[],"count_x":10}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","top10_x":[{"value":"z","count":1}],"t":[{"value":"z","count":1}],"top1_nothere":[],"count_x":1}
+EOF
+t_run "top: spaces around the arguments" $W --tumble 1m -k k -a 'top( 2 , x )'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","top2_x":[{"value":1,"count":3},{"value":9,"count":2}]}
+{"window_start":1699999980000,"window_end":1700000040000,"k":"b","top2_x":[{"value":"z","count":1}]}
+EOF
+
+T_IN=/dev/null
+for a in 'top(1001,m)' 'top(-1,m)' 'top(1.5,m)' 'top(x,m)' 'top(99999999999999999999,m)'; do
+	t_run "-a '$a' is refused" $W --tumble 1m -k k -a "$a"
+	t_status 64
+	t_stderr_has "tide-window: -a: top: k is not an integer in [1, 1000] at offset 4 in '$a'"
+	t_stdout </dev/null
+done
+for a in "top(3)|top needs (k, field) at offset 0" "top|top needs (k, field) at offset 0" \
+    "count,top|top needs (k, field) at offset 6" "top(3,m,n)|too many arguments at offset 9" \
+    "top(,m)|empty argument at offset 4" "top()|empty argument at offset 4" \
+    "top(3,)|empty argument at offset 6" "top(3,a..b)|bad field path 'a..b' at offset 6" \
+    "top(2,m|missing ')' at offset 7" "top(2,m),top(2,m)|duplicate output name 'top2_m' at offset 9" \
+    "top(2,m) as k|'k' is also a key"; do
+	spec=${a%%|*}
+	msg=${a#*|}
+	t_run "-a '$spec' is refused" $W --tumble 1m -k k -a "$spec"
+	t_status 64
+	case $msg in
+	*"also a key") t_stderr_has "tide-window: -a: $msg" ;;
+	*) t_stderr_has "tide-window: -a: $msg in '$spec'" ;;
+	esac
+	t_stdout </dev/null
+done
+
 # --- state files -------------------------------------------------------------
 
 # A run stopped and started again with --state gives the windows of one
