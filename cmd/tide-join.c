@@ -1327,8 +1327,9 @@ namelist_drop(const void *ctx, const struct tide_json_val *name)
 }
 
 /*
- * Join one validated record.  Returns 0, a TIDE_EX_* status to stop with,
- * or -1 when the record is bad (reason in why).
+ * Join one validated record whose plan paths are looked up in pl->vals.
+ * Returns 0, a TIDE_EX_* status to stop with, or -1 when the record is bad
+ * (reason in why).
  */
 static int
 join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
@@ -1344,7 +1345,6 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 	const char *cp;
 	size_t cl;
 
-	tide_json_get_many(line, len, pl->paths, pl->npath, v);
 	if ((r = tide_table_key(kb, v, conf.nkeys)) < 0) {
 		if (r != TIDE_ENOENT || conf.kind != JOIN_LEFT) {
 			i = key_first_missing(v, conf.nkeys);
@@ -1866,8 +1866,9 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			    conf.maxrec);
 			goto badrec;
 		}
-		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
-		    &jerr) < 0) {
+		/* Checked and looked up in one pass. */
+		if (tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH, &type,
+		    &jerr, pl->paths, pl->npath, pl->vals) < 0) {
 			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
 			    jerr.reason, jerr.offset);
 			goto badrec;
@@ -1878,8 +1879,12 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		if (kt.started) {
 			pthread_rwlock_rdlock(&kt.lock);
-			if (pl->ncol != tide_table_ncols(table))
+			/* New table columns: new names to look for. */
+			if (pl->ncol != tide_table_ncols(table)) {
 				replan(pl, table->ncol, table->colname);
+				tide_json_get_many(line, len, pl->paths,
+				    pl->npath, pl->vals);
+			}
 			r = join_one(pl, out, &ob, &kb, line, len, why,
 			    sizeof(why));
 			pthread_rwlock_unlock(&kt.lock);
@@ -1996,8 +2001,8 @@ isrc_check(struct isrc *s, char *why, size_t whylen)
 	struct tide_json_val *tv = &s->vals[conf.nkeys];
 	int r, i;
 
-	if (tide_json_check(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-	    &jerr) < 0) {
+	if (tide_json_check_many(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
+	    &jerr, s->kpath, conf.nkeys + 1, s->vals) < 0) {
 		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
 		    jerr.reason, jerr.offset);
 		return -1;
@@ -2006,7 +2011,6 @@ isrc_check(struct isrc *s, char *why, size_t whylen)
 		snprintf(why, whylen, "not a JSON object");
 		return -1;
 	}
-	tide_json_get_many(s->line, s->len, s->kpath, conf.nkeys + 1, s->vals);
 	if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
 		snprintf(why, whylen, "time field '%s' is missing",
 		    conf.timefield);

@@ -105,6 +105,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = tide_json_check(doc, size, 0, &type, &err);
 	must(r == 0 || r == TIDE_EJSON || r == TIDE_EUTF8 ||
 	    r == TIDE_EDEPTH);
+	/* The one-pass check and lookup: same status, same values. */
+	{
+		struct tide_json_val many[6];
+		struct tide_json_err err2;
+		enum tide_json_type type2;
+		int r2, i;
+
+		r2 = tide_json_check_many(doc, size, 0, &type2, &err2, paths,
+		    npath, many);
+		must(r2 < 0 ? r2 == r && err2.offset == err.offset :
+		    r == 0 && type2 == type);
+		if (r == 0 && type == TIDE_JSON_OBJECT) {
+			must(tide_json_get_many(doc, size, paths, npath, out) ==
+			    r2);
+			for (i = 0; i < npath; i++)
+				must(many[i].type == out[i].type &&
+				    many[i].p == out[i].p &&
+				    many[i].len == out[i].len);
+		}
+	}
 	if (r < 0) {
 		must(err.offset <= size && err.reason != NULL);
 		/* The writer turns any bytes into a valid JSON string. */

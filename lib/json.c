@@ -102,19 +102,28 @@ load8(const unsigned char *s)
 }
 
 /* A quote or a backslash. */
-static inline int
+static inline uint64_t
 word_has_stop(uint64_t x)
 {
-	return (HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'))) != 0;
+	return HASZERO(x ^ (ONES * '"')) | HASZERO(x ^ (ONES * '\\'));
 }
 
 /* Anything but printable ASCII other than quote and backslash. */
-static inline int
+static inline uint64_t
 word_not_plain(uint64_t x)
 {
 	return ((((x) - ONES * 0x20) & ~(x)) | HASZERO(x ^ (ONES * '"')) |
-	    HASZERO(x ^ (ONES * '\\')) | x) & HIGHS ? 1 : 0;
+	    HASZERO(x ^ (ONES * '\\')) | x) & HIGHS;
 }
+
+/*
+ * The borrows in HASZERO can only mark bytes above a true match, so the
+ * lowest marked byte of a nonzero mask is the first one that stops a run:
+ * on a little-endian machine, the number of plain bytes before it.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RUN_LEN(m)	((size_t)__builtin_ctzll(m) >> 3)
+#endif
 
 /* Hex digit values plus one, so that 0 means "not a hex digit". */
 static const unsigned char hexd1[256] = {
@@ -191,17 +200,31 @@ tide_utf8_valid(const char *p, size_t n)
  */
 static int
 scan_string(const unsigned char **sp, const unsigned char *end,
-    const char **reason)
+    const char **reason, int *esc)
 {
 	const unsigned char *s = *sp + 1;
 	size_t k;
 
 	for (;;) {
 		/* The common case: runs of plain ASCII, eight at a time. */
-		while (end - s >= 8 && !word_not_plain(load8(s)))
+		while (end - s >= 8) {
+			uint64_t m = word_not_plain(load8(s));
+
+			if (m != 0) {
+#ifdef RUN_LEN
+				s += RUN_LEN(m);
+				goto stop;
+#else
+				break;
+#endif
+			}
 			s += 8;
+		}
 		while (s < end && strclass[*s] == C_PLAIN)
 			s++;
+#ifdef RUN_LEN
+stop:
+#endif
 		if (s >= end) {
 			*reason = "unterminated string";
 			break;
@@ -215,6 +238,7 @@ scan_string(const unsigned char **sp, const unsigned char *end,
 				*reason = "unterminated string";
 				goto fail;
 			}
+			*esc = 1;
 			switch (s[1]) {
 			case '"': case '\\': case '/': case 'b':
 			case 'f': case 'n': case 'r': case 't':
@@ -295,14 +319,28 @@ bad:
  * One loop over the bytes with an explicit stack of open containers (a bit
  * per level: 1 for an object), so deep input cannot exhaust the C stack.
  */
-int
-tide_json_check(const char *p, size_t n, int maxdepth,
-    enum tide_json_type *type, struct tide_json_err *err)
+#define NAMELEN_BIT(l)	((uint64_t)1 << ((l) < 63 ? (l) : 63))
+
+static void top_member(const unsigned char *name, const unsigned char *nend,
+    int esc, const unsigned char *v, const unsigned char *vend,
+    const struct tide_path *paths, int npath, struct tide_json_val *out);
+
+/*
+ * With paths (npath of them), the members of a top-level object are
+ * matched against the paths' first segments as they are scanned: the
+ * lookup of tide_json_get_many() without a second pass over the record.
+ */
+static int
+check(const char *p, size_t n, int maxdepth, enum tide_json_type *type,
+    struct tide_json_err *err, const struct tide_path *paths, int npath,
+    struct tide_json_val *out)
 {
 	const unsigned char *s = (const unsigned char *)p, *end = s + n;
+	const unsigned char *kname = NULL, *kend = NULL, *vstart = NULL;
 	uint64_t stack[SCAN_MAXDEPTH / 64];
 	const char *reason = NULL;
-	int depth = 0, rc = 0, inobj;
+	int depth = 0, rc = 0, inobj, kesc = 0, vesc, track = 0;
+	uint64_t lens = 0;	/* bit l: a path's first name is l bytes */
 
 	if (maxdepth <= 0)
 		maxdepth = TIDE_JSON_MAXDEPTH;
@@ -312,6 +350,18 @@ tide_json_check(const char *p, size_t n, int maxdepth,
 		s++;
 	if (s >= end)
 		FAIL(TIDE_EJSON, "empty document");
+	if (paths) {
+		int i;
+
+		for (i = 0; i < npath; i++) {
+			out[i].type = TIDE_JSON_NONE;
+			out[i].p = NULL;
+			out[i].len = 0;
+			if (paths[i].nseg > 0)
+				lens |= NAMELEN_BIT(paths[i].seg[0].len);
+		}
+		track = *s == '{';
+	}
 	if (type) {
 		switch (*s) {
 		case '{': *type = TIDE_JSON_OBJECT; break;
@@ -327,6 +377,8 @@ tide_json_check(const char *p, size_t n, int maxdepth,
 value:
 	if (s >= end)
 		FAIL(TIDE_EJSON, "unexpected end of document");
+	if (depth == 1 && track)
+		vstart = s;
 	switch (*s) {
 	case '{':
 	case '[':
@@ -350,7 +402,7 @@ value:
 			goto key;
 		goto value;
 	case '"':
-		if ((rc = scan_string(&s, end, &reason)) < 0)
+		if ((rc = scan_string(&s, end, &reason, &vesc)) < 0)
 			goto out;
 		goto after;
 	case 't':
@@ -382,8 +434,14 @@ key:
 		FAIL(TIDE_EJSON, "unexpected end of document");
 	if (*s != '"')
 		FAIL(TIDE_EJSON, "expected a member name");
-	if ((rc = scan_string(&s, end, &reason)) < 0)
+	if (depth == 1) {
+		kname = s;
+		kesc = 0;
+	}
+	if ((rc = scan_string(&s, end, &reason, depth == 1 ? &kesc : &vesc)) < 0)
 		goto out;
+	if (depth == 1)
+		kend = s;
 	while (s < end && wsclass[*s])
 		s++;
 	if (s >= end || *s != ':')
@@ -394,6 +452,15 @@ key:
 	goto value;
 
 after:
+	/* Only a top-level object's members start at depth 1 with a name. */
+	if (depth == 1 && vstart) {
+		/* Most members are not wanted: their length says so (a
+		 * name with escapes may be shorter than its text). */
+		if (kesc || (lens & NAMELEN_BIT((size_t)(kend - kname) - 2)))
+			top_member(kname, kend, kesc, vstart, s, paths, npath,
+			    out);
+		vstart = NULL;
+	}
 	while (s < end && wsclass[*s])
 		s++;
 	if (depth == 0) {
@@ -427,6 +494,13 @@ out:
 	return rc;
 }
 
+int
+tide_json_check(const char *p, size_t n, int maxdepth,
+    enum tide_json_type *type, struct tide_json_err *err)
+{
+	return check(p, n, maxdepth, type, err, NULL, 0, NULL);
+}
+
 /*
  * Lookup.  The helpers below assume a validated document; they still stop
  * at end, so a bad one gives a wrong answer rather than a wild read.
@@ -446,10 +520,24 @@ skip_string(const unsigned char *s, const unsigned char *end, int *esc)
 {
 	s++;
 	for (;;) {
-		while (end - s >= 8 && !word_has_stop(load8(s)))
+		while (end - s >= 8) {
+			uint64_t m = word_has_stop(load8(s));
+
+			if (m != 0) {
+#ifdef RUN_LEN
+				s += RUN_LEN(m);
+				goto stop;
+#else
+				break;
+#endif
+			}
 			s += 8;
+		}
 		while (s < end && *s != '"' && *s != '\\')
 			s++;
+#ifdef RUN_LEN
+stop:
+#endif
 		if (s >= end)
 			return end;
 		if (*s == '"')
@@ -646,6 +734,9 @@ none:
 
 #define MANY_CHUNK 64
 
+static void descend(const struct tide_path *paths, const int *idx, int nidx,
+    int level, struct tide_json_val *out);
+
 /*
  * One pass over the members of obj for the paths idx[0..nidx), matching
  * their segment number level.  out[] doubles as scratch: it holds the last
@@ -657,9 +748,8 @@ many_at(const struct tide_json_val *obj, const struct tide_path *paths,
     const int *idx, int nidx, int level, struct tide_json_val *out)
 {
 	const unsigned char *s, *end;
-	int sub[MANY_CHUNK], done[MANY_CHUNK];
 	struct member m;
-	int i, j, nsub;
+	int i;
 
 	if (nidx == 0)
 		return;
@@ -667,7 +757,6 @@ many_at(const struct tide_json_val *obj, const struct tide_path *paths,
 		out[idx[i]].type = TIDE_JSON_NONE;
 		out[idx[i]].p = NULL;
 		out[idx[i]].len = 0;
-		done[i] = 0;
 	}
 	/* A parent that did not match has p == NULL: no arithmetic on it. */
 	if (obj->type != TIDE_JSON_OBJECT)
@@ -684,6 +773,22 @@ many_at(const struct tide_json_val *obj, const struct tide_path *paths,
 				out[idx[i]] = m.val;
 		}
 	}
+	descend(paths, idx, nidx, level, out);
+}
+
+/*
+ * The paths idx[0..nidx) that go deeper than level, grouped by the member
+ * they matched there (out[]), so each nested object is passed over once.
+ */
+static void
+descend(const struct tide_path *paths, const int *idx, int nidx, int level,
+    struct tide_json_val *out)
+{
+	int sub[MANY_CHUNK], done[MANY_CHUNK];
+	int i, j, nsub;
+
+	for (i = 0; i < nidx; i++)
+		done[i] = 0;
 	for (i = 0; i < nidx; i++) {
 		struct tide_json_val at;
 
@@ -700,6 +805,67 @@ many_at(const struct tide_json_val *obj, const struct tide_path *paths,
 		}
 		many_at(&at, paths, sub, nsub, level + 1, out);
 	}
+}
+
+/* A member of the top-level object, as check() scans it: the paths whose
+ * first segment names it get its value (the last such member wins). */
+static void
+top_member(const unsigned char *name, const unsigned char *nend, int esc,
+    const unsigned char *v, const unsigned char *vend,
+    const struct tide_path *paths, int npath, struct tide_json_val *out)
+{
+	struct tide_json_val val;
+	size_t nlen = (size_t)(nend - name);
+	int i;
+
+	val.type = TIDE_JSON_NONE;
+	for (i = 0; i < npath; i++) {
+		if (paths[i].nseg == 0 ||
+		    !name_eq(name, nlen, esc, paths[i].seg[0].name,
+		    paths[i].seg[0].len))
+			continue;
+		if (val.type == TIDE_JSON_NONE) {
+			switch (*v) {
+			case '{': val.type = TIDE_JSON_OBJECT; break;
+			case '[': val.type = TIDE_JSON_ARRAY; break;
+			case '"': val.type = TIDE_JSON_STRING; break;
+			case 't': val.type = TIDE_JSON_TRUE; break;
+			case 'f': val.type = TIDE_JSON_FALSE; break;
+			case 'n': val.type = TIDE_JSON_NULL; break;
+			default: val.type = TIDE_JSON_NUMBER; break;
+			}
+			val.p = (const char *)v;
+			val.len = (size_t)(vend - v);
+		}
+		out[i] = val;
+	}
+}
+
+int
+tide_json_check_many(const char *p, size_t n, int maxdepth,
+    enum tide_json_type *type, struct tide_json_err *err,
+    const struct tide_path *paths, int npath, struct tide_json_val *out)
+{
+	struct tide_json_val top;
+	int idx[MANY_CHUNK], nidx, i, k, rc, found = 0;
+
+	if ((rc = check(p, n, maxdepth, type, err, paths, npath, out)) < 0)
+		return rc;
+	doc_val(p, n, &top);
+	for (i = 0; i < npath; i += MANY_CHUNK) {
+		nidx = 0;
+		for (k = i; k < npath && k < i + MANY_CHUNK; k++) {
+			if (paths[k].nseg == 0)
+				out[k] = top;
+			else if (paths[k].nseg > 1)
+				idx[nidx++] = k;
+		}
+		descend(paths, idx, nidx, 0, out);
+	}
+	for (i = 0; i < npath; i++)
+		if (out[i].type != TIDE_JSON_NONE)
+			found++;
+	return found;
 }
 
 int

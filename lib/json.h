@@ -94,6 +94,16 @@ int tide_json_get(const char *doc, size_t n, const struct tide_path *path,
 int tide_json_get_many(const char *doc, size_t n, const struct tide_path *paths,
     int npath, struct tide_json_val *out);
 
+/*
+ * tide_json_check() and tide_json_get_many() in one pass over the record:
+ * returns what tide_json_check() would when the document is bad (out[] is
+ * then undefined), else the number of paths found.  The hot path of every
+ * program that reads records.
+ */
+int tide_json_check_many(const char *p, size_t n, int maxdepth,
+    enum tide_json_type *type, struct tide_json_err *err,
+    const struct tide_path *paths, int npath, struct tide_json_val *out);
+
 /* Iterate the members of an object value: *pos starts at 0.  Returns 1 with
  * name (raw, with quotes) and value, or 0 at the end. */
 int tide_json_obj_next(const struct tide_json_val *obj, size_t *pos,

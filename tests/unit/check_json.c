@@ -599,6 +599,90 @@ START_TEST(test_json_get_many_single_pass)
 }
 END_TEST
 
+/* tide_json_check_many() is tide_json_check() then tide_json_get_many(),
+ * in one pass: the same status, error offset and values on every doc. */
+START_TEST(test_json_check_many_agrees)
+{
+	static const char *specs[] = {
+		"a", "a.b", "\"a.b\".c", "ts", "k", "a.b.c",
+		"a_very_long_member_name_of_more_than_sixty_three_bytes_0123456789",
+		"x.y", "card.bin",
+	};
+	static const char *docs[] = {
+		"{\"a\":1,\"ts\":2}",
+		" { \"a\" : { \"b\" : 7 , \"c\" : [1,{\"b\":2}] } , \"ts\" : \"t\" } ",
+		"{\"a\":{\"b\":{\"c\":\"deep\"}},\"k\":{\"id\":1}}",
+		"{\"\\u0061\":5,\"t\\u0073\":6}",	/* escaped names */
+		"{\"a\":1,\"a\":{\"b\":2},\"k\":[],\"k\":{}}",	/* last wins */
+		"{\"a.b\":{\"c\":3},\"x\":{\"y\":{\"z\":1}}}",
+		"{\"a_very_long_member_name_of_more_than_sixty_three_bytes_0123456789\":true}",
+		"{\"a_very_long_member_name_of_more_than_sixty_three_bytes_012345678X\":1}",
+		"{\"in\":{\"a\":9,\"ts\":9},\"ts\":null}",	/* inner names */
+		"{}", "[{\"a\":1}]", "\"a\"", "12", "null",
+		"{\"a\":1,}", "{\"a\" 1}", "{\"a\":[1,2}", "{\"a\":\"\\x\"}",
+		"{\"a\":\"\xc3\x28\"}", "{\"a\":1}x", "", "{\"a\":{\"b\":tru}}",
+		"{\"k\":\"v\",\"a\":-}", "{\"a\":01}",
+	};
+	enum { N = sizeof(specs) / sizeof(specs[0]) };
+	struct tide_path p[N + 1];
+	struct tide_json_val a[N + 1], b[N + 1];
+	struct tide_json_err ea, eb;
+	enum tide_json_type ta, tb;
+	size_t d, n;
+	int i, ra, rb, fa, fb;
+
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(tide_path_parse(&p[i], specs[i]), 0);
+	memset(&p[N], 0, sizeof(p[N]));	/* the document itself */
+	for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+		n = strlen(docs[d]);
+		memset(&ea, 0, sizeof(ea));
+		memset(&eb, 0, sizeof(eb));
+		ra = tide_json_check(docs[d], n, 0, &ta, &ea);
+		rb = tide_json_check_many(docs[d], n, 0, &tb, &eb, p, N + 1, b);
+		if (ra < 0) {
+			ck_assert_msg(rb == ra && eb.offset == ea.offset &&
+			    eb.reason == ea.reason, "doc %zu: %d at %zu, "
+			    "check_many %d at %zu", d, ra, ea.offset, rb,
+			    eb.offset);
+			continue;
+		}
+		ck_assert_msg(rb >= 0 && tb == ta, "doc %zu: %d", d, rb);
+		if (ta != TIDE_JSON_OBJECT)
+			continue;
+		fa = tide_json_get_many(docs[d], n, p, N + 1, a);
+		fb = rb;
+		ck_assert_msg(fa == fb, "doc %zu: found %d, check_many %d", d,
+		    fa, fb);
+		for (i = 0; i <= N; i++)
+			ck_assert_msg(a[i].type == b[i].type &&
+			    a[i].len == b[i].len && a[i].p == b[i].p,
+			    "doc %zu, path %d: '%.*s', check_many '%.*s'", d, i,
+			    (int)a[i].len, a[i].p ? a[i].p : "",
+			    (int)b[i].len, b[i].p ? b[i].p : "");
+	}
+	/* Spot values, so that agreeing on nothing cannot pass. */
+	n = strlen(docs[3]);
+	ck_assert_int_eq(tide_json_check_many(docs[3], n, 0, NULL, NULL, p, N,
+	    b), 2);
+	ck_assert_int_eq(b[0].p[0], '5');
+	ck_assert_int_eq(b[3].p[0], '6');
+	n = strlen(docs[4]);
+	ck_assert_int_eq(tide_json_check_many(docs[4], n, 0, NULL, NULL, p, N,
+	    b), 3);
+	ck_assert_int_eq(b[0].type, TIDE_JSON_OBJECT);
+	ck_assert_int_eq(b[1].p[0], '2');
+	ck_assert_int_eq(b[4].type, TIDE_JSON_OBJECT);
+	n = strlen(docs[8]);
+	ck_assert_int_eq(tide_json_check_many(docs[8], n, 0, NULL, NULL, p, N,
+	    b), 1);
+	ck_assert_int_eq(b[3].type, TIDE_JSON_NULL);
+	ck_assert_int_eq(b[0].type, TIDE_JSON_NONE);
+	for (i = 0; i < N; i++)
+		tide_path_release(&p[i]);
+}
+END_TEST
+
 START_TEST(test_json_get_many_more_paths_than_a_chunk)
 {
 	enum { N = 100 };
@@ -1203,6 +1287,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_get_missing_and_non_object_paths);
 	tcase_add_test(tc, test_json_get_many_single_pass);
 	tcase_add_test(tc, test_json_get_many_more_paths_than_a_chunk);
+	tcase_add_test(tc, test_json_check_many_agrees);
 	tcase_add_test(tc, test_json_obj_and_arr_iteration);
 	tcase_add_test(tc, test_json_int64_accepts_exact_integers);
 	tcase_add_test(tc, test_json_int64_rejects_fractions_and_out_of_range);
