@@ -854,8 +854,8 @@ file_next(struct src *f)
 			struct tide_json_val v;
 			int64_t ts;
 
-			if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH,
-			    &type, &jerr) < 0) {
+			if (tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH,
+			    &type, &jerr, &o.timepath, 1, &v) < 0) {
 				snprintf(why, sizeof(why), "%s at byte %zu",
 				    jerr.reason, jerr.offset);
 				bad_line(f, line, len, "not valid JSON: %s", why);
@@ -865,7 +865,7 @@ file_next(struct src *f)
 				bad_line(f, line, len, "%s", "not a JSON object");
 				continue;
 			}
-			if (!tide_json_get(line, len, &o.timepath, &v)) {
+			if (v.type == TIDE_JSON_NONE) {
 				bad_line(f, line, len, "field '%s' is missing",
 				    o.timefield);
 				continue;
