@@ -2,9 +2,11 @@
  * tide-sink: NDJSON records out to a Kafka topic or to files, with nothing
  * lost.  Kafka: an idempotent producer with acks=all; at exit every
  * delivery is waited for, and a record that cannot be delivered goes to the
- * dead-letter file (exit 75).  Files: lib/fileout.c (strftime names,
- * rotation, zstd, .part then rename).  Materialized views: lib/sqlview.c
- * and lib/redisview.c keep the latest record per key in SQLite or Redis.
+ * dead-letter file (exit 75); brokers that stay away longer than
+ * --down-timeout end the run the same way (lib/kdown.c keeps the clock).
+ * Files: lib/fileout.c (strftime names, rotation, zstd, .part then
+ * rename).  Materialized views: lib/sqlview.c and lib/redisview.c keep
+ * the latest record per key in SQLite or Redis.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include "fileout.h"
 #include "json.h"
 #include "kconf.h"
+#include "kdown.h"
 #include "producer.h"
 #include "prog.h"
 #include "progress.h"
@@ -45,6 +48,7 @@ enum {
 	OPT_STRICT,
 	OPT_MAXREC,
 	OPT_CONNTIMEOUT,
+	OPT_DOWNTIMEOUT,
 	OPT_STATS,
 	OPT_SQLITE,
 	OPT_TABLE,
@@ -74,6 +78,7 @@ static const struct tide_opt opts[] = {
 	{ OPT_DEADLETTER, "dead-letter", "file", "keep bad and undeliverable records in file" },
 	{ OPT_TEE, "tee", NULL, "write each record to stdout once delivered" },
 	{ OPT_CONNTIMEOUT, "connect-timeout", "duration", "give up when brokers do not answer (default 10s)" },
+	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when brokers stay unreachable for duration after start (default 5m, 0 never)" },
 	{ 'o', "output", "path", "write to files named by path (strftime), or - for stdout" },
 	{ OPT_FORMAT, "format", "ndjson|csv", "file format (default ndjson)" },
 	{ OPT_TIME, "time", "field", "name files by this event-time field, not the wall clock" },
@@ -140,6 +145,9 @@ struct sink {
 	/* state */
 	struct tide_bad bad;
 	struct tide_producer prod;
+	struct tide_kdown kd;		/* the outage clock, the last error */
+	int gave_up;			/* --down-timeout ran out */
+	char whybuf[600];		/* a dead letter's error after that */
 	struct tide_fileout fo;
 	struct tide_wout tee_out;
 	int tee_dead;			/* stdout went away */
@@ -194,12 +202,14 @@ print_stats(struct sink *s)
 
 	if (s->sqlite || s->redis)
 		fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits "
-		    "%llu, expired %llu, %.0f records/s\n", prog.name,
-		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+		    "%llu, expired %llu, merged %llu, %.0f records/s\n",
+		    prog.name, (unsigned long long)s->in,
+		    (unsigned long long)s->bad.count,
 		    (unsigned long long)(s->sqlite ? s->sv.upserts :
 		    s->rv.upserts), (unsigned long long)(s->sqlite ?
 		    s->sv.commits : s->rv.commits), (unsigned long long)
-		    (s->sqlite ? s->sv.expired : 0),
+		    (s->sqlite ? s->sv.expired : 0), (unsigned long long)
+		    (s->sqlite ? s->sv.merged : s->rv.merged),
 		    secs > 0 ? (double)s->in / secs : 0.0);
 	else if (s->topic)
 		fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
@@ -289,11 +299,19 @@ dead_letter(struct sink *s, const rd_kafka_message_t *m)
 {
 	uint64_t lineno = (uint64_t)(uintptr_t)m->_private;
 	const char *err = rd_kafka_err2str(m->err);
+	char d[32];
 	struct tide_buf *b = &s->dlbuf;
 	struct tide_jobj o;
 	FILE *fp = s->bad.dead ? s->bad.dead : stderr;
 
 	s->undelivered++;
+	if (s->gave_up) {
+		/* Purged, or refused by a queue full since: say why. */
+		tide_dur_fmt(d, s->kd.bound);
+		snprintf(s->whybuf, sizeof(s->whybuf), "brokers unreachable "
+		    "(--down-timeout %s): %s", d, err);
+		err = s->whybuf;
+	}
 	if (s->dlshown++ < TIDE_BAD_SHOWN)
 		pwarn("line %llu: not delivered to '%s': %s",
 		    (unsigned long long)lineno, s->topic, err);
@@ -328,14 +346,84 @@ dead_letter(struct sink *s, const rd_kafka_message_t *m)
 }
 
 static void
+say_back(struct sink *s, int64_t len)
+{
+	char d[32];
+
+	tide_dur_fmt(d, len);
+	pwarn("brokers %s reachable again after %s", s->kd.brokers, d);
+}
+
+/*
+ * All brokers unreachable after start: librdkafka says so once
+ * (_ALL_BROKERS_DOWN, fed to the clock by on_error), then retries and
+ * holds the records until message.timeout.ms, without a word.  As in
+ * tide-source, the wait is bounded by --down-timeout, with a note every
+ * --connect-timeout.  The outage is over when a record is delivered, or,
+ * with probe (input is quiet: nothing may come to say so), when the
+ * brokers answer a metadata request, which may take a second.  Giving up
+ * stops the reading; what is not delivered is then purged and
+ * dead-lettered, as a failed delivery is.  Returns 1 once given up.
+ */
+static int
+outage(struct sink *s, int probe)
+{
+	int64_t len, bound = s->kd.bound;
+	char d[32], b[32];
+
+	if (s->gave_up)
+		return 1;
+	if (!tide_kdown_is_down(&s->kd))
+		return 0;
+	switch (probe ? tide_kdown_poll(&s->kd, s->prod.rk, &len) :
+	    tide_kdown_check(&s->kd, tide_mono_us() / 1000, &len)) {
+	case TIDE_KDOWN_UP:
+	case TIDE_KDOWN_WAIT:
+		return 0;
+	case TIDE_KDOWN_BACK:
+		say_back(s, len);
+		return 0;
+	case TIDE_KDOWN_NOTE:
+		tide_dur_fmt(d, len);
+		if (bound > 0)
+			tide_dur_fmt(b, bound);
+		pwarn("brokers %s unreachable for %s, still trying (giving "
+		    "up after %s)", s->kd.brokers, d, bound > 0 ? b : "never");
+		return 0;
+	case TIDE_KDOWN_GIVE_UP:
+		break;
+	}
+	s->gave_up = 1;
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, bound);
+	pwarn("brokers %s unreachable for %s (--down-timeout %s): giving up "
+	    "after %llu records read, %llu delivered%s%s", s->kd.brokers, d, b,
+	    (unsigned long long)s->in, (unsigned long long)s->prod.delivered,
+	    s->kd.lasterr[0] ? ": " : "", s->kd.lasterr);
+	return 1;
+}
+
+/* send() waits for room in a full queue: as long as the brokers may come
+ * back. */
+static int
+on_full(void *ctx)
+{
+	return outage(ctx, 0);
+}
+
+static void
 on_delivery(void *ctx, const rd_kafka_message_t *m)
 {
 	struct sink *s = ctx;
+	int64_t len;
 
 	if (m->err) {
 		dead_letter(s, m);
 		return;
 	}
+	/* A broker has taken it: whatever outage there was is over. */
+	if (tide_kdown_end(&s->kd, tide_mono_us() / 1000, &len))
+		say_back(s, len);
 	s->out++;
 	if (!s->tee || s->tee_dead)
 		return;
@@ -352,7 +440,11 @@ on_delivery(void *ctx, const rd_kafka_message_t *m)
 static void
 on_error(void *ctx, int err, const char *reason)
 {
-	(void)ctx;
+	struct sink *s = ctx;
+
+	/* The last error for messages; _ALL_BROKERS_DOWN starts the
+	 * outage clock. */
+	tide_kdown_error(&s->kd, err, reason);
 	/* Transport errors come and go while librdkafka retries; they only
 	 * matter to the user if records end up undelivered, which is
 	 * reported per record.  Fatal ones are always shown. */
@@ -576,7 +668,7 @@ produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
 			s->envelope = 1;
 		} else
 			dead_letter(s, &fake);
-		if (s->prod.fatal) {
+		if (s->prod.fatal || s->gave_up) {
 			*status = TIDE_EX_TEMPFAIL;
 			return 1;
 		}
@@ -727,9 +819,10 @@ main(int argc, char **argv)
 	const char *arg, *deadpath = NULL, *codec = NULL, *partarg = NULL;
 	const char *defaults[8];
 	char codecprop[64];
-	long long connect_ms = 10000, level = 3;
+	long long connect_ms = 10000, down_ms = 300000, level = 3;
 	size_t maxrec = TIDE_MAX_RECORD, nd = 0;
 	int c, r, strict = 0, status = TIDE_EX_OK, csv = 0, level_set = 0;
+	int down_set = 0;
 	int progress = -1;	/* --progress 1, --no-progress 0, auto -1 */
 	const char *line;
 	size_t len;
@@ -809,6 +902,10 @@ main(int argc, char **argv)
 			if (connect_ms <= 0 || connect_ms > INT32_MAX)
 				tide_usage_error("--connect-timeout: out of "
 				    "range: '%s'", arg);
+			break;
+		case OPT_DOWNTIMEOUT:
+			down_ms = tide_arg_dur_ms("--down-timeout", arg);
+			down_set = 1;
 			break;
 		case 'o':
 			if (*arg == '\0')
@@ -989,6 +1086,8 @@ main(int argc, char **argv)
 		    (fopts.rotate_bytes || fopts.rotate_ms))
 			tide_usage_error("--rotate needs a file, not -o -");
 	}
+	if (down_set && !s->topic)
+		tide_usage_error("--down-timeout is for -t");
 	if ((r = tide_kconf_env(&kc, &kerr)) < 0)
 		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
 		    "$TIDE_CONFIG: %s", kerr.msg);
@@ -1025,8 +1124,16 @@ main(int argc, char **argv)
 		if ((conf = tide_kconf_build(&kc, defaults, &kerr)) == NULL)
 			tide_usage_error("%s", kerr.msg);
 		rd_kafka_conf_set_log_cb(conf, on_log);
+		/* lib/producer owns the callbacks: the clock is fed from its
+		 * on_error hook, and notes come every --connect-timeout. */
+		tide_kdown_init(&s->kd, down_ms, connect_ms);
+		nd = sizeof(s->kd.brokers);
+		if (rd_kafka_conf_get(conf, "bootstrap.servers", s->kd.brokers,
+		    &nd) != RD_KAFKA_CONF_OK)
+			snprintf(s->kd.brokers, sizeof(s->kd.brokers), "(none)");
 		s->prod.on_delivery = on_delivery;
 		s->prod.on_error = on_error;
+		s->prod.on_full = on_full;
 		s->prod.ctx = s;
 		r = tide_producer_new(&s->prod, conf, s->topic, (int)connect_ms);
 		if (r < 0)
@@ -1114,6 +1221,8 @@ main(int argc, char **argv)
 			}
 			continue;
 		}
+		if (r == TIDE_EAGAIN && s->topic && outage(s, 1))
+			break;
 		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
 			continue;
 		if (r == TIDE_EOF)
@@ -1174,8 +1283,11 @@ main(int argc, char **argv)
 		} else if (s->topic) {
 			if (produce(s, in.lineno, line, len, type, &status))
 				break;
-			if ((++polls & 255) == 0)
+			if ((++polls & 255) == 0) {
 				tide_producer_poll(&s->prod, 0);
+				if (outage(s, 0))
+					break;
+			}
 		} else if (write_file(s, in.lineno, line, len, type, &status))
 			break;
 		if (s->bad.dead && ferror(s->bad.dead)) {
@@ -1206,7 +1318,7 @@ main(int argc, char **argv)
 		 * then fail as purged and are dead-lettered. */
 		sig_atomic_t seen = stop_sig;
 
-		while (tide_producer_drain(&s->prod, 200) > 0) {
+		while (!s->gave_up && tide_producer_drain(&s->prod, 200) > 0) {
 			if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
 				pwarn("interrupted: dead-lettering %llu "
 				    "undelivered records", (unsigned long long)
@@ -1216,6 +1328,13 @@ main(int argc, char **argv)
 				break;
 			}
 			seen = stop_sig;
+			outage(s, 1);
+		}
+		if (s->gave_up && tide_producer_pending(&s->prod) > 0) {
+			/* What librdkafka still holds fails as purged, and
+			 * is dead-lettered. */
+			tide_producer_abort(&s->prod);
+			tide_producer_drain(&s->prod, 5000);
 		}
 		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
 		    s->tee_out.err != TIDE_EPIPE) {
@@ -1230,7 +1349,8 @@ main(int argc, char **argv)
 			    deadpath ? deadpath : "stderr");
 			if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
 				status = TIDE_EX_TEMPFAIL;
-		}
+		} else if (s->gave_up && status == TIDE_EX_OK)
+			status = TIDE_EX_UNAVAILABLE;
 	} else {
 		r = tide_fileout_close(&s->fo);
 		if (r == TIDE_EPIPE)

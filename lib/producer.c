@@ -131,6 +131,8 @@ tide_producer_send(struct tide_producer *p, const struct tide_msg *m,
 			break;
 		/* Back-pressure: serve reports until the queue has room. */
 		rd_kafka_poll(p->rk, 10);
+		if (p->on_full && p->on_full(p->ctx))
+			break;
 	}
 	if (err) {
 		/* On failure the headers are still ours. */

@@ -9,7 +9,8 @@
  * error at start rather than a hang.  tide_producer_send() copies the
  * message (RD_KAFKA_MSG_F_COPY: the caller's bytes may change right after)
  * and, when librdkafka's queue is full, serves delivery reports until there
- * is room.  Delivery reports are only served from tide_producer_poll(),
+ * is room, asking the on_full hook between waits whether to go on (a queue
+ * stays full for as long as the brokers are away).  Delivery reports are only served from tide_producer_poll(),
  * tide_producer_send() and tide_producer_drain(), in the caller's thread.
  *
  * lib never prints: errors land in p->errstr, and librdkafka's own error
@@ -50,6 +51,9 @@ struct tide_producer {
 	void (*on_delivery)(void *ctx, const rd_kafka_message_t *m);
 	/* librdkafka's error events (transport errors, fatal errors). */
 	void (*on_error)(void *ctx, int err, const char *reason);
+	/* Called about every 10 ms while send waits for room in a full
+	 * queue: nonzero gives up the wait.  NULL: wait for ever. */
+	int (*on_full)(void *ctx);
 	void *ctx;
 	int fatal;		/* a fatal (idempotence) error was raised */
 	char errstr[512];
@@ -69,7 +73,8 @@ int tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
  * Produce one message.  Returns 0, or TIDE_EKAFKA when librdkafka refuses
  * it at once (unknown partition, message too large, fatal error); then
  * *err holds its error code and nothing is reported for it later.
- * On a full queue it polls until there is room.
+ * On a full queue it polls until there is room, or until on_full says to
+ * stop: then TIDE_EKAFKA with *err RD_KAFKA_RESP_ERR__QUEUE_FULL.
  */
 int tide_producer_send(struct tide_producer *p, const struct tide_msg *m,
     rd_kafka_resp_err_t *err);

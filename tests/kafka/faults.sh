@@ -7,13 +7,15 @@
 # the data, not just the status: every record exactly once (counted and
 # compared with what was produced), ranges full and in order, a table that
 # keeps following.  Then the bounded waits (brokers gone at start: status 69
-# and a message, for every program) and SIGTERM in the middle of a stream
-# for tide-source -G and tide-sink.  Every command runs under timeout(1).
+# and a message, for every program; gone after start: --down-timeout for
+# tide-source, tide-join, tide-replay and tide-sink) and SIGTERM in the
+# middle of a stream for tide-source -G and tide-sink.  Every command runs under timeout(1).
 . "$(dirname "$0")/../lib.sh"
 
 # One broker: "broker 1 down" is a whole-cluster outage.
 mock_start -t f.src:2 -t f.grp:2 -t f.gerr:2 -t f.snk.down:2 -t f.snk.rtt:2 \
-    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1 -t f.gone:1 -t f.jsig:1 -t f.gkill:2 -t f.jgone:1
+    -t f.snk.err:2 -t f.snk.big:2 -t f.tbl:1 -t f.rp:1 -t f.gsig:2 -t f.ssig:1 -t f.gone:1 -t f.jsig:1 -t f.gkill:2 -t f.jgone:1 \
+    -t f.sfull:1 -t f.seof:1 -t f.squiet:1 -t f.sback:1 -t f.sqback:1
 
 # Reconnect and retry quickly, so outages cost seconds, not tens of them.
 FAST="-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
@@ -49,7 +51,8 @@ in_order() { gen 1 "$1" | cmp -s - "$2"; }
 # bg_done STATUS NAME ERRFILE: a command run in the background ended with
 # STATUS and its stderr in ERRFILE; t_status, t_stderr_* apply to it.
 bg_done() { T_RC=$1 T_NAME=$2; cp "$3" "$T_ERR"; }
-# count FILE: its number of lines.
+# count FILE: its number of lines.  Polled files are created before the
+# command that writes them starts (its redirection may come later).
 count() { wc -l <"$1" | tr -d ' '; }
 
 # --- tide-source, no group ------------------------------------------------
@@ -90,6 +93,9 @@ mock_cmd "clear Fetch"
 # (a) The same outage, as a group member: it resumes at its own position.
 
 gen 1 2000 | produce f.grp
+# The output file is polled below, maybe before the background command's
+# redirection has created it (seen under ASan: "cannot open grp.out").
+: >"$T_DIR/grp.out"
 timeout 40 tide-source -b "$BROKERS" -t f.grp -G f-grp-a $G -c 4000 $FAST \
     >"$T_DIR/grp.out" 2>"$T_DIR/grp.err" &
 pid=$!
@@ -488,10 +494,173 @@ t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS unreachable for
 t_stderr_has "tide-join: table 'kafka:f.jgone': brokers $BROKERS reachable again after "
 t_ok "$T_NAME: not given up" sh -c "! grep -q 'giving up:' '$T_DIR/jg.err'"
 
+# tide-sink: librdkafka holds the records for message.timeout.ms (5m)
+# without a word; tide-sink says every --connect-timeout that it is still
+# trying, and after --down-timeout gives up: it stops reading, and every
+# record read is either on the topic or in the dead-letter file (exit 75),
+# or, with none waiting, exits 69.  One partition, so what was delivered is
+# a prefix.  --tee says when the first records are delivered.
+# sink_start TOPIC ARGS...: tide-sink -t TOPIC reading sk.fifo (fd 7).
+sink_start() {
+	_t=$1
+	shift
+	rm -f "$T_DIR/sk.fifo" "$T_DIR/sk.dl"
+	mkfifo "$T_DIR/sk.fifo"
+	: >"$T_DIR/sk.tee"
+	: >"$T_DIR/sk.dl"
+	timeout 40 tide-sink -b "$BROKERS" -t "$_t" $FAST --tee --connect-timeout 1s \
+	    --dead-letter "$T_DIR/sk.dl" "$@" <"$T_DIR/sk.fifo" >"$T_DIR/sk.tee" 2>"$T_DIR/sk.err" &
+	skpid=$!
+	exec 7>"$T_DIR/sk.fifo"
+}
+# sink_fed A B: feed records A..B, and wait until B are delivered.
+sink_fed() {
+	gen "$1" "$2" >&7
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(count "$T_DIR/sk.tee")" -lt "$2" ]; do sleep 0.1; _i=$((_i + 1)); done
+}
+# sink_end NAME: wait for the sink; T_MS is how long since _s.
+sink_end() {
+	wait $skpid
+	_rc=$?
+	T_MS=$((($(date +%s%N) - _s) / 1000000))
+	exec 7>&-
+	bg_done $_rc "$1" "$T_DIR/sk.err"
+}
+# topic_has TOPIC N: the topic holds {"i":1} .. {"i":N} in order.
+topic_has() {
+	timeout 30 tide-source -b "$BROKERS" -t "$1" -e >"$T_DIR/sk.got"
+	in_order "$2" "$T_DIR/sk.got" && return 0
+	echo "got $(count "$T_DIR/sk.got") lines, first: $(head -1 "$T_DIR/sk.got"), last: $(tail -1 "$T_DIR/sk.got")"
+	return 1
+}
+# dead_has A B: the dead-letter file holds {"i":A} .. {"i":B}, each once,
+# with their line numbers.
+dead_has() {
+	jq -r '"\(.line) \(.raw)"' "$T_DIR/sk.dl" | sort -n >"$T_DIR/sk.dead"
+	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++) printf "%d {\"i\":%d}\n", i, i }' |
+	    cmp -s - "$T_DIR/sk.dead" && return 0
+	echo "got $(count "$T_DIR/sk.dead") dead letters, first: $(head -1 "$T_DIR/sk.dead"), last: $(tail -1 "$T_DIR/sk.dead")"
+	return 1
+}
+
+# Records keep coming while the broker is away: librdkafka's queue (500
+# messages here) fills, and the wait for room is bounded too.  1000
+# delivered, 500 queued, the 1501st waiting for room: dead-lettered, then
+# the 500 (purged); the rest of the input is not read.
+T_NAME="sink: broker gone for good, queue full"
+sink_start f.sfull --down-timeout 3s -X queue.buffering.max.messages=500
+sink_fed 1 1000
+_s=$(date +%s%N)
+mock_cmd "broker 1 down"
+sleep 0.3
+gen 1001 3000 >&7 2>/dev/null &
+gpid=$!
+sink_end "$T_NAME"
+wait $gpid 2>/dev/null
+mock_cmd "broker 1 up"
+t_status 75
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 1s, still trying (giving up after 3s)"
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 2s, still trying (giving up after 3s)"
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 3s (--down-timeout 3s): giving up after 1501 records read, 1000 delivered: "
+t_stderr_has "tide-sink: line 1501: not delivered to 'f.sfull': brokers unreachable (--down-timeout 3s): Local: Queue full"
+t_stderr_has "tide-sink: line 1001: not delivered to 'f.sfull': brokers unreachable (--down-timeout 3s): Local: Purged in queue"
+t_stderr_has "tide-sink: 501 records not delivered, kept in $T_DIR/sk.dl"
+t_ok "$T_NAME: gives up after 3 s, not later (${T_MS}ms)" test "$T_MS" -ge 3000 -a "$T_MS" -lt 9000
+t_ok "$T_NAME: records 1..1000 on the topic, in order" topic_has f.sfull 1000
+t_ok "$T_NAME: records 1001..1501 dead-lettered, each once" dead_has 1001 1501
+t_ok "$T_NAME: every dead letter says why" sh -c "jq -r .error '$T_DIR/sk.dl' | sort | uniq -c | tr -s ' ' | tr '\n' '|' | grep -qxF ' 500 brokers unreachable (--down-timeout 3s): Local: Purged in queue| 1 brokers unreachable (--down-timeout 3s): Local: Queue full|'"
+
+# The input ends while the broker is away: the wait for the last
+# deliveries is bounded the same way.
+T_NAME="sink: broker gone for good, at the end of input"
+sink_start f.seof --down-timeout 3s
+sink_fed 1 1000
+_s=$(date +%s%N)
+mock_cmd "broker 1 down"
+sleep 0.3
+gen 1001 3000 >&7
+exec 7>&-
+sink_end "$T_NAME"
+mock_cmd "broker 1 up"
+t_status 75
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 1s, still trying (giving up after 3s)"
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 3s (--down-timeout 3s): giving up after 3000 records read, 1000 delivered: "
+t_stderr_has "tide-sink: line 1001: not delivered to 'f.seof': brokers unreachable (--down-timeout 3s): Local: Purged in queue"
+t_stderr_has "tide-sink: 2000 records not delivered, kept in $T_DIR/sk.dl"
+t_ok "$T_NAME: gives up after 3 s, not later (${T_MS}ms)" test "$T_MS" -ge 3000 -a "$T_MS" -lt 9000
+t_ok "$T_NAME: records 1..1000 on the topic, in order" topic_has f.seof 1000
+t_ok "$T_NAME: records 1001..3000 dead-lettered, each once" dead_has 1001 3000
+t_ok "$T_NAME: --tee wrote the delivered ones only" in_order 1000 "$T_DIR/sk.tee"
+
+# Nothing waiting when the broker goes: the outage still ends the run after
+# --down-timeout (69: Kafka unavailable, nothing lost), without waiting for
+# input that would have nowhere to go.
+T_NAME="sink: broker gone for good, nothing waiting"
+sink_start f.squiet --down-timeout 2s
+sink_fed 1 1000
+_s=$(date +%s%N)
+mock_cmd "broker 1 down"
+sink_end "$T_NAME"
+mock_cmd "broker 1 up"
+t_status 69
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 1s, still trying (giving up after 2s)"
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 2s (--down-timeout 2s): giving up after 1000 records read, 1000 delivered: "
+t_ok "$T_NAME: gives up after 2 s, not later (${T_MS}ms)" test "$T_MS" -ge 2000 -a "$T_MS" -lt 8000
+t_ok "$T_NAME: no dead letters" test ! -s "$T_DIR/sk.dl"
+t_ok "$T_NAME: no 'not delivered'" sh -c "! grep -q 'not delivered' '$T_DIR/sk.err'"
+t_ok "$T_NAME: records 1..1000 on the topic, in order" topic_has f.squiet 1000
+
+# An outage shorter than --down-timeout, with records waiting: said while
+# it lasts, over when they are delivered; every record exactly once.
+T_NAME="sink: broker down 2.5 s and up, records waiting"
+sink_start f.sback --down-timeout 8s
+sink_fed 1 1000
+mock_cmd "broker 1 down"
+sleep 0.3
+gen 1001 3000 >&7
+sleep 2.2
+mock_cmd "broker 1 up"
+exec 7>&-
+_s=$(date +%s%N)
+sink_end "$T_NAME"
+t_status 0
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 1s, still trying (giving up after 8s)"
+t_stderr_has "tide-sink: brokers $BROKERS reachable again after "
+t_ok "$T_NAME: not given up" sh -c "! grep -q 'giving up after [0-9]* records' '$T_DIR/sk.err'"
+t_ok "$T_NAME: no dead letters" test ! -s "$T_DIR/sk.dl"
+t_ok "$T_NAME: 3000 records on the topic, each once, in order" topic_has f.sback 3000
+t_ok "$T_NAME: --tee wrote each once" exactly 3000 "$T_DIR/sk.tee"
+
+# The same with nothing waiting: no delivery says the broker is back, a
+# metadata request does, before more input comes.
+T_NAME="sink: broker down 2.5 s and up, nothing waiting"
+sink_start f.sqback --down-timeout 8s
+sink_fed 1 1000
+mock_cmd "broker 1 down"
+sleep 2.5
+mock_cmd "broker 1 up"
+back_said() {
+	_i=0
+	while [ $_i -lt 100 ] && ! grep -q 'reachable again after ' "$T_DIR/sk.err"; do sleep 0.1; _i=$((_i + 1)); done
+	grep -q 'reachable again after ' "$T_DIR/sk.err"
+}
+t_ok "$T_NAME: 'reachable again' said before any more input" back_said
+sink_fed 1001 3000
+exec 7>&-
+_s=$(date +%s%N)
+sink_end "$T_NAME"
+t_status 0
+t_stderr_has "tide-sink: brokers $BROKERS unreachable for 1s, still trying (giving up after 8s)"
+t_stderr_has "tide-sink: brokers $BROKERS reachable again after "
+t_ok "$T_NAME: no dead letters" test ! -s "$T_DIR/sk.dl"
+t_ok "$T_NAME: 3000 records on the topic, each once, in order" topic_has f.sqback 3000
+
 # --- SIGTERM in the middle of a stream ----------------------------------------
 # tide-source -G commits what it wrote: a restart in the same group reads the
 # rest, and the two outputs hold every record exactly once.
 
+: >"$T_DIR/sig1.out"	# polled below, maybe before it is opened
 timeout 40 tide-source -b "$BROKERS" -t f.gsig -G f-grp-sig $G --idle-timeout 20s \
     >"$T_DIR/sig1.out" 2>"$T_DIR/sig1.err" &
 pid=$!

@@ -4,7 +4,8 @@
 # and timestamps; the envelope round trip through tide-source; and faults:
 # an unreachable cluster, a broker down in the middle of producing (every
 # record exactly once), a broker down past message.timeout.ms (every record
-# dead-lettered, exit 75).  Every kcat/python call runs under timeout(1).
+# dead-lettered, exit 75); --stats of the views (records merged in a
+# batch).  Every kcat/python call runs under timeout(1).
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless kcat
 
@@ -207,6 +208,21 @@ t_stderr_has "tide-sink: --partition: topic 's.keyed' has 3 partitions: no parti
 t_run "-X unknown property" tide-sink -b "$BROKERS" -t s.keyed -X no.such=1
 t_status 64
 t_stderr_has "no.such"
+t_run "--down-timeout: not a duration" tide-sink -b "$BROKERS" -t s.keyed --down-timeout soon
+t_status 64
+t_stderr_has "tide-sink: --down-timeout: not a duration: 'soon'"
+t_run "--down-timeout: negative" tide-sink -b "$BROKERS" -t s.keyed --down-timeout -1s
+t_status 64
+t_stderr_has "tide-sink: --down-timeout: not a duration: '-1s'"
+t_run "--down-timeout: only for -t" tide-sink -o - --down-timeout 1s
+t_status 64
+t_stderr_has "tide-sink: --down-timeout is for -t"
+t_run "--down-timeout: not for a view" tide-sink --sqlite "$T_DIR/no.db" --table t --upsert id --down-timeout 0
+t_status 64
+t_stderr_has "tide-sink: --down-timeout is for -t"
+t_ok "--down-timeout: not for a view: no database created" test ! -e "$T_DIR/no.db"
+t_run "--down-timeout 0 (never) is accepted" tide-sink -b "$BROKERS" -t s.keyed -p 0 -k account --down-timeout 0
+t_status 0
 
 # --- a broker down in the middle: every record exactly once ---------------
 
@@ -252,6 +268,88 @@ t_stderr_has "tide-sink: line 1: not delivered to 's.dead': Local: Message timed
 t_ok "dead letters: exact lines" sh -c "jq -c '[.source,.line,.raw]' '$T_DIR/dead.dl' | sort | tr '\n' ' ' | grep -qxF '[\"kafka:s.dead\",1,\"{\\\"d\\\":1}\"] [\"kafka:s.dead\",2,\"{\\\"d\\\":2}\"] [\"kafka:s.dead\",3,\"{\\\"d\\\":3}\"] '"
 t_ok "dead letters: the error is given" sh -c "jq -r .error '$T_DIR/dead.dl' | grep -c 'timed out' | grep -qx 3"
 mock_cmd "broker 1 up"
+
+# --- views: --stats counts the records merged within a batch --------------
+# (No Kafka here; with the other --stats lines.)  A batch applies whole, so
+# a record whose key comes again later in its batch is left out: "merged".
+# The oracle: jq parses the lines, awk counts per batch of --batch good
+# records (a file on stdin never pauses, so batches are that long).
+
+printf '%s\n' '{"id":"a","v":1}' '{"id":"a","v":2}' '{"id":"b","v":3}' '{"id":"b","v":4}' \
+    '{"id":"c","v":5}' '{"id":"b","v":6}' 'oops' '{"id":"c","v":7}' '{"id":"c","v":8}' \
+    '{"id":"c","v":9}' '{"v":10}' '{"id":"d","v":11}' >"$T_DIR/merge.in"
+# merged_oracle N: records left out with batches of N good records.
+merged_oracle() {
+	jq -R -r 'fromjson? | select(type == "object" and has("id")) | .id' "$T_DIR/merge.in" |
+	    awk -v n="$1" '
+		function batch(len,  i, j) {
+			for (i = 1; i < len; i++)
+				for (j = i + 1; j <= len; j++)
+					if (k[i] == k[j]) { m++; break }
+		}
+		{ k[(NR - 1) % n + 1] = $0 }
+		NR % n == 0 { batch(n) }
+		END { batch(NR % n); print m + 0 }'
+}
+t_ok "views --stats: the oracle finds records to merge" test "$(merged_oracle 3)" = 4
+t_ok "views --stats: and none with batches of one" test "$(merged_oracle 1)" = 0
+T_IN=$T_DIR/merge.in
+t_run "sqlite --stats: merged" tide-sink --sqlite "$T_DIR/merge.db" --table t --upsert id --batch 3 --stats
+t_status 0
+t_stderr_has "tide-sink: in 12, bad 2, upserts 10, commits 4, expired 0, merged $(merged_oracle 3), "
+t_run "sqlite --stats: merged: the view holds the last record per key" \
+    sqlite3 "$T_DIR/merge.db" "SELECT record FROM t ORDER BY id"
+t_stdout <<'EOF'
+{"id":"a","v":2}
+{"id":"b","v":6}
+{"id":"c","v":9}
+{"id":"d","v":11}
+EOF
+t_run "sqlite --stats: batches of one merge nothing" \
+    tide-sink --sqlite "$T_DIR/merge1.db" --table t --upsert id --batch 1 --stats
+t_status 0
+t_stderr_has "tide-sink: in 12, bad 2, upserts 10, commits 10, expired 0, merged 0, "
+# A pause in the input commits the batch: a key before the pause and again
+# after it is not merged.
+T_IN=/dev/null
+t_run "sqlite --stats: a pause ends the batch" sh -c "
+	( printf '{\"id\":\"a\",\"v\":1}\n'; sleep 0.5; printf '{\"id\":\"a\",\"v\":2}\n{\"id\":\"a\",\"v\":3}\n' ) |
+	    tide-sink --sqlite '$T_DIR/merge2.db' --table t --upsert id --stats"
+t_status 0
+t_stderr_has "tide-sink: in 3, bad 0, upserts 3, commits 2, expired 0, merged 1, "
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+	mkdir "$T_DIR/redis"
+	for try in 1 2 3 4 5; do
+		RPORT=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 40000) }')
+		redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
+		    --dir "$T_DIR/redis" >"$T_DIR/redis/log" 2>&1 &
+		RPID=$!
+		T_CLEANUP="kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; $T_CLEANUP"
+		i=0
+		while [ $i -lt 50 ] && ! redis-cli -p "$RPORT" PING >/dev/null 2>&1; do
+			kill -0 $RPID 2>/dev/null || break
+			sleep 0.05
+			i=$((i + 1))
+		done
+		redis-cli -p "$RPORT" PING >/dev/null 2>&1 && break
+	done
+	T_IN=$T_DIR/merge.in
+	t_run "redis --stats: merged" tide-sink --redis "redis://127.0.0.1:$RPORT" --upsert id \
+	    --prefix m: --as-json --batch 3 --stats
+	t_status 0
+	t_stderr_has "tide-sink: in 12, bad 2, upserts 10, commits 4, expired 0, merged $(merged_oracle 3), "
+	t_run "redis --stats: merged: the last record per key" sh -c \
+	    "for k in a b c d; do redis-cli -p $RPORT GET m:\$k; done"
+	t_stdout <<'EOF'
+{"id":"a","v":2}
+{"id":"b","v":6}
+{"id":"c","v":9}
+{"id":"d","v":11}
+EOF
+	T_IN=/dev/null
+else
+	echo "skip - $T_SCRIPT: redis-server not installed: Redis --stats case skipped"
+fi
 
 # --- envelope round trip: topic -> tide-source -J -> .zst -> topic ---------
 
