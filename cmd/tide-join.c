@@ -109,8 +109,8 @@ static const struct tide_opt opts[] = {
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration",
 	  "give up on unreachable brokers after duration (default 10s)" },
 	{ OPT_DOWNTIMEOUT, "down-timeout", "duration",
-	  "kafka table: give up when its brokers stay unreachable for "
-	  "duration after start (default 5m; 0 never)" },
+	  "kafka table or stream: give up when its brokers stay "
+	  "unreachable for duration after start (default 5m; 0 never)" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record or table row (exit 65)" },
 	{ OPT_DEADLETTER, "dead-letter", "file", "append bad records to file" },
 	{ OPT_MAXRECORD, "max-record", "size", "longest record (default 16M)" },
@@ -751,8 +751,8 @@ kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
 
 	tide_kdown_init(&kd, conf.downms < 0 ? 300000 : conf.downms,
 	    conf.mdtimeout);
-	/* Only a table bounds an outage; a stream waits for its records. */
-	kd.track = conf.topic != NULL && conf.wtopic == NULL;
+	/* A table and a stream both bound an outage (--down-timeout). */
+	kd.track = 1;
 	snprintf(prefix, sizeof(prefix), "%s: ", kname);
 	kd.prefix = prefix;
 	kd.on_fatal = kafka_fatal;
@@ -1678,10 +1678,10 @@ parse_options(int argc, char **argv)
 	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
 		tide_usage_error("options '--default' and '--miss-field' need "
 		    "'--left'");
-	if (conf.downms >= 0 && (conf.with || conf.table == NULL ||
-	    strncmp(conf.table, "kafka:", 6) != 0))
+	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
+	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
 		tide_usage_error("option '--down-timeout' needs a kafka table "
-		    "(-T kafka:topic)");
+		    "or stream (-T kafka:topic or --with kafka:topic)");
 	if (conf.with) {
 		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
 		    conf.nowait)
@@ -2147,6 +2147,7 @@ struct kstream {
 	size_t nparts;
 	rd_kafka_message_t *m;		/* the head record's message */
 	char src[256];			/* its source name for bad records */
+	int64_t probed;			/* monotonic ms of the last probe */
 };
 
 static struct kstream ks;
@@ -2254,6 +2255,8 @@ kstream_next(struct isrc *s)
 		;
 	while (!stopping && (m = rd_kafka_consumer_poll(ks.rk, 0)) != NULL) {
 		i = kstream_part(m->partition);
+		if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			ktable_up();
 		if (m->err) {
 			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 				if (i < ks.nparts && m->offset > ks.next[i])
@@ -2621,6 +2624,50 @@ run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 }
 
 /*
+ * Nothing ready from either stream: if the topic's brokers are all away
+ * (lib/kdown.h), say so every --metadata-timeout and give up after
+ * --down-timeout (TIDE_EX_UNAVAILABLE), as tide-source does on a live
+ * read.  Records of the other stream keep coming meanwhile; those waiting
+ * for a partner wait on, and the watermark the topic holds stays, so no
+ * record is joined with a stream that is only away.  A quiet topic brings
+ * no message to say the outage is over: a metadata request, once a
+ * second and short so that the other stream is not held up, does.
+ */
+static int
+kstream_outage(void)
+{
+	enum tide_kdown_act act;
+	int64_t now = tide_mono_us() / 1000, len;
+	char d[32], b[32];
+
+	if (!tide_kdown_is_down(&kd))
+		return 0;
+	if (now - ks.probed >= 1000) {
+		ks.probed = now;
+		if (tide_kdown_probe(ks.rk, 100)) {
+			ktable_up();
+			return 0;
+		}
+		now = tide_mono_us() / 1000;
+	}
+	act = tide_kdown_check(&kd, now, &len);
+	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
+		return 0;
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, kd.bound);
+	if (act == TIDE_KDOWN_NOTE) {
+		tide_warn("%s: brokers %s unreachable for %s, still trying "
+		    "(giving up after %s)", kname, kd.brokers, d,
+		    kd.bound > 0 ? b : "never");
+		return 0;
+	}
+	tide_warn("%s: brokers %s unreachable for %s (--down-timeout %s): "
+	    "giving up%s%s", kname, kd.brokers, d, b, kd.lasterr[0] ? ": " :
+	    "", kd.lasterr);
+	return TIDE_EX_UNAVAILABLE;
+}
+
+/*
  * The left stream from files or stdin, the right one from a Kafka topic
  * (struct kstream): both unbounded, so neither is waited for while the
  * other has a record ready; of two ready heads the older goes first.  The
@@ -2680,6 +2727,8 @@ run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 			}
 			poll(pfd, (nfds_t)n, conf.idle && conf.idle < 100 ?
 			    (int)conf.idle : 100);
+			if ((status = kstream_outage()) != 0)
+				break;
 		}
 		/* Join first, then advance: a record meets its partners
 		 * before the watermark it moves can expire them. */

@@ -580,11 +580,16 @@ t_status 64
 t_stderr_has "tide-join: --down-timeout: not a duration: '-5s'"
 t_run "--down-timeout needs a kafka table" tide-join -T "$D/b.nd" --on order --down-timeout 5s
 t_status 64
-t_stderr_has "tide-join: option '--down-timeout' needs a kafka table (-T kafka:topic)"
-t_run "--down-timeout is not for a kafka stream" tide-join -b "$BROKERS" --with kafka:jt.pay \
+t_stdout </dev/null
+t_stderr_has "tide-join: option '--down-timeout' needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
+t_run "--down-timeout is not for a file stream" tide-join --with "$D/b.nd" \
 	--within 1s --on order --down-timeout 5s
 t_status 64
-t_stderr_has "tide-join: option '--down-timeout' needs a kafka table (-T kafka:topic)"
+t_stdout </dev/null
+t_stderr_has "tide-join: option '--down-timeout' needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
+t_run "--down-timeout: a file stream, even with a kafka table name" tide-join -b "$BROKERS" \
+	-T kafka:jt.cust --with "$D/b.nd" --within 1s --on order --down-timeout 5s
+t_status 64
 # 0: never give up; the table loads and joins as with the default.
 printf '%s\n' '{"account":"a1"}' >"$D/dt.in"
 T_IN=$D/dt.in
@@ -594,5 +599,79 @@ t_stdout <<'EOF'
 {"account":"a1","seg":"retail"}
 EOF
 T_IN=/dev/null
+
+# --with kafka:TOPIC whose brokers go away after start: as tide-source on a
+# live read, it says so every --metadata-timeout and gives up after
+# --down-timeout (exit 69); an order that was waiting for its payment is
+# not written as unmatched (the payment may be on the unreachable topic).
+# An outage shorter than that is ridden out: "reachable again", and the
+# topic's records join as before.  Last in this file: the broker goes down.
+FAST="-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
+printf '%s\n' '{"ts":1000,"order":"a","pid":"p1"}' | kput jt.payq 0
+# kdown_start ARGS...: an interval join with jt.payq reading the fifo kd.fifo (fd 8).
+kdown_start() {
+	rm -f "$D/kd.fifo"
+	mkfifo "$D/kd.fifo"
+	: >"$D/kd.out"
+	timeout 40 tide-join -b "$BROKERS" --with kafka:jt.payq --within 100ms --on order \
+	    --left --time-unit ms --select pid --metadata-timeout 1s $FAST "$@" \
+	    <"$D/kd.fifo" >"$D/kd.out" 2>"$D/kd.err" &
+	kpid=$!
+	exec 8>"$D/kd.fifo"
+}
+# kd_wait N: until the output has N lines (10 s at most).
+kd_wait() {
+	_i=0
+	while [ $_i -lt 100 ] && [ "$(wc -l <"$D/kd.out")" -lt "$1" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ "$(wc -l <"$D/kd.out")" -ge "$1" ]
+}
+T_NAME="kafka stream: broker gone for good"
+kdown_start --down-timeout 3s
+printf '%s\n' '{"ts":1000,"order":"a"}' >&8
+t_ok "$T_NAME: the first order joined" kd_wait 1
+mock_cmd "broker 1 down"
+_s=$(date +%s%N)
+printf '%s\n' '{"ts":3050,"order":"b"}' >&8
+wait $kpid
+_rc=$?
+T_MS=$((($(date +%s%N) - _s) / 1000000))
+exec 8>&-
+mock_cmd "broker 1 up"
+t_ok "$T_NAME: exit 69 (got $_rc)" test "$_rc" -eq 69
+t_ok "$T_NAME: gives up after 3 s, not later (${T_MS}ms)" test "$T_MS" -ge 2500 -a "$T_MS" -lt 9000
+printf '%s\n' '{"ts":1000,"order":"a","pid":"p1"}' >"$D/kd.exp"
+t_ok "$T_NAME: the joined order only; the waiting ones are not written as unmatched" cmp "$D/kd.exp" "$D/kd.out"
+t_ok "$T_NAME: says it is still trying" grep -qF "tide-join: stream 'kafka:jt.payq': brokers $BROKERS unreachable for 1s, still trying (giving up after 3s)" "$D/kd.err"
+t_ok "$T_NAME: says it gives up" grep -qF "tide-join: stream 'kafka:jt.payq': brokers $BROKERS unreachable for 3s (--down-timeout 3s): giving up" "$D/kd.err"
+t_ok "$T_NAME: no 'reachable again'" sh -c "! grep -q 'reachable again' '$D/kd.err'"
+
+# The broker is back when kcat can read the topic's metadata.
+_i=0
+while [ $_i -lt 50 ] && ! timeout 5 kcat -L -b "$BROKERS" -t jt.payq -m 1 >/dev/null 2>&1; do
+	sleep 0.2
+	_i=$((_i + 1))
+done
+T_NAME="kafka stream: broker down 2.5 s and up"
+kdown_start --down-timeout 8s
+printf '%s\n' '{"ts":1000,"order":"a"}' >&8
+t_ok "$T_NAME: the order joined" kd_wait 1
+mock_cmd "broker 1 down"
+sleep 2.5
+mock_cmd "broker 1 up"
+_i=0
+while [ $_i -lt 100 ] && ! grep -q 'reachable again' "$D/kd.err"; do sleep 0.1; _i=$((_i + 1)); done
+printf '%s\n' '{"ts":1000,"order":"a","pid":"p2"}' | kput jt.payq 0
+exec 8>&-
+wait $kpid
+_rc=$?
+t_ok "$T_NAME: exit 0 (got $_rc)" test "$_rc" -eq 0
+printf '%s\n' '{"ts":1000,"order":"a","pid":"p1"}' '{"ts":1000,"order":"a","pid":"p2"}' >"$D/kd.exp"
+t_ok "$T_NAME: joined with both payments" cmp "$D/kd.exp" "$D/kd.out"
+t_ok "$T_NAME: says it is still trying" grep -qF "tide-join: stream 'kafka:jt.payq': brokers $BROKERS unreachable for 1s, still trying (giving up after 8s)" "$D/kd.err"
+t_ok "$T_NAME: says it is back" grep -qF "tide-join: stream 'kafka:jt.payq': brokers $BROKERS reachable again after " "$D/kd.err"
+t_ok "$T_NAME: not given up" sh -c "! grep -q 'giving up:' '$D/kd.err'"
 
 t_done
