@@ -421,8 +421,10 @@ on_delivery(void *ctx, const rd_kafka_message_t *m)
 		dead_letter(s, m);
 		return;
 	}
-	/* A broker has taken it: whatever outage there was is over. */
-	if (tide_kdown_end(&s->kd, tide_mono_us() / 1000, &len))
+	/* A broker has taken it: whatever outage there was is over.  (The
+	 * clock is read only in one: this runs once per record.) */
+	if (tide_kdown_is_down(&s->kd) &&
+	    tide_kdown_end(&s->kd, tide_mono_us() / 1000, &len))
 		say_back(s, len);
 	s->out++;
 	if (!s->tee || s->tee_dead)
