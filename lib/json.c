@@ -125,6 +125,23 @@ word_not_plain(uint64_t x)
 #define RUN_LEN(m)	((size_t)__builtin_ctzll(m) >> 3)
 #endif
 
+#ifdef RUN_LEN
+/*
+ * The value of eight ASCII digits, the first in the lowest byte: pairs,
+ * then quads, then the whole, by multiply-and-shift (as in Lemire's
+ * "Faster number parsing").
+ */
+static inline uint64_t
+digits8(uint64_t w)
+{
+	w -= ONES * '0';
+	w = (w * 10) + (w >> 8);
+	w = (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+	    (((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+	return w;
+}
+#endif
+
 /* Hex digit values plus one, so that 0 means "not a hex digit". */
 static const unsigned char hexd1[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
@@ -1037,7 +1054,19 @@ tide_json_int64(const struct tide_json_val *v, int64_t *out)
 	 * overflow test.
 	 */
 	if (end - s <= 18) {
-		for (t = s; t < end && ISDIGIT(*t); t++)
+		t = s;
+#ifdef RUN_LEN
+		/* Eight digits at a time (epoch milliseconds have 13). */
+		while (end - t >= 8) {
+			uint64_t w = load8(t);
+
+			if (((w - ONES * '0') | (w + ONES * 0x46)) & HIGHS)
+				break;
+			u = u * 100000000 + digits8(w);
+			t += 8;
+		}
+#endif
+		for (; t < end && ISDIGIT(*t); t++)
 			u = u * 10 + (uint64_t)(*t - '0');
 		if (t == end && t > s)
 			goto done;
