@@ -156,7 +156,6 @@ emit(void *arg, const struct tide_win_out *o)
 {
 	struct ctx *c = arg;
 	struct tide_jobj j;
-	const char *k = o->key, *end = o->key + o->klen;
 	int i;
 
 	/* Windows fire in batches with one start and end: their common
@@ -177,18 +176,31 @@ emit(void *arg, const struct tide_win_out *o)
 	tide_buf_add(&c->ob, c->hdr.data, c->hdr.len);
 	j.b = &c->ob;
 	j.empty = 0;
-	for (i = 0; i < c->nkeys; i++) {
-		const char *z = i + 1 < c->nkeys ?
-		    memchr(k, '\0', (size_t)(end - k)) : NULL;
+	/* A hop pane's block is in several windows: its key and aggregates
+	 * are written for the first and copied for the others. */
+	if (o->memo != NULL && o->memo->len > 0)
+		tide_buf_add(&c->ob, o->memo->text, o->memo->len);
+	else {
+		const char *k = o->key, *end = o->key + o->klen;
+		size_t at = c->ob.len;
 
-		if (z == NULL)
-			z = end;
-		if (i > 0)
-			tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
-		tide_buf_add(&c->ob, k, (size_t)(z - k));
-		k = z < end ? z + 1 : end;
+		for (i = 0; i < c->nkeys; i++) {
+			const char *z = i + 1 < c->nkeys ?
+			    memchr(k, '\0', (size_t)(end - k)) : NULL;
+
+			if (z == NULL)
+				z = end;
+			if (i > 0)
+				tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
+			tide_buf_add(&c->ob, k, (size_t)(z - k));
+			k = z < end ? z + 1 : end;
+		}
+		if (tide_agg_emit(&c->spec, o->state, &j) == 0 && o->memo != NULL &&
+		    c->ob.len - at <= sizeof(o->memo->text)) {
+			o->memo->len = (unsigned char)(c->ob.len - at);
+			memcpy(o->memo->text, c->ob.data + at, o->memo->len);
+		}
 	}
-	tide_agg_emit(&c->spec, o->state, &j);
 	if (o->update) {
 		tide_jobj_key(&j, "update", 6);
 		tide_buf_adds(&c->ob, "true");

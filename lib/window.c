@@ -219,6 +219,34 @@ tie(uint32_t gen, uint32_t idx)
 	return (uint64_t)gen << 32 | idx;
 }
 
+/*
+ * Whether merging one block into an empty one gives a block that emits
+ * the same bytes: then a hop window holding a single pane of its key
+ * (most windows when keys are sparse) is emitted from that pane, as
+ * tumble does, without a merge.  Sums qualify: the merged block's s + c
+ * is the pane's s + c rounded once.  Sketches need not.
+ */
+static int
+single_pane_ok(const struct tide_aggspec *s)
+{
+	int i;
+
+	for (i = 0; i < s->naggs; i++)
+		switch (s->aggs[i].op) {
+		case TIDE_AGG_COUNT:
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG:
+		case TIDE_AGG_MIN:
+		case TIDE_AGG_MAX:
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST:
+			break;
+		default:
+			return 0;
+		}
+	return 1;
+}
+
 void
 tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
     tide_win_emit_fn emit, void *ctx)
@@ -235,8 +263,12 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	if (c->kind == TIDE_WIN_TUMBLE) {
 		w->pane = c->size;
 		w->c.every = c->size;
-	} else if (c->kind == TIDE_WIN_HOP)
+	} else if (c->kind == TIDE_WIN_HOP) {
 		w->pane = tide_gcd64(c->size, c->every);
+		/* A pane is in several windows, and most of them emit the
+		 * pane's block as it stands when keys are sparse. */
+		w->usememo = w->pane < c->size && single_pane_ok(c->spec);
+	}
 	tide_heap_init(&w->heap);
 	/* A block is followed by the first bytes of its key (struct kb), so
 	 * that a firing reads one cache line per window. */
@@ -287,6 +319,7 @@ tide_win_release(struct tide_win *w)
 	free(w->kslot);
 	free(w->st);
 	free(w->blob);
+	free(w->memo);
 	free(w->fire);
 	free(w->ptmp);
 	free(w->ptmp2);
@@ -569,6 +602,15 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	if (w->freest != NONE) {
 		idx = w->freest;
 		w->freest = w->st[idx].nextfree;
+		/* The free list is a chain through the states: fetch the
+		 * next link and block now, not when the next record waits
+		 * on them. */
+		if (w->freest != NONE) {
+			__builtin_prefetch(&w->st[w->freest], 1);
+			__builtin_prefetch(blob(w, w->freest), 1);
+			if (w->memo != NULL)
+				__builtin_prefetch(&w->memo[w->freest], 1);
+		}
 	} else {
 		if (w->nst == w->capst) {
 			size_t old = w->capst, bs = w->bsz;
@@ -577,6 +619,9 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 			w->st = big_grow(w->st, old * sizeof(*w->st),
 			    (size_t)w->capst * sizeof(*w->st));
 			w->blob = big_grow(w->blob, old * bs, (size_t)w->capst * bs);
+			if (w->usememo)
+				w->memo = big_grow(w->memo, old * sizeof(*w->memo),
+				    (size_t)w->capst * sizeof(*w->memo));
 		}
 		idx = w->nst++;
 		w->st[idx].gen = 0;
@@ -591,6 +636,8 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	w->livest++;
 	k = &w->keys[kid];
 	kb = (struct kb *)(blob(w, idx) + w->koff);
+	if (w->memo != NULL)
+		w->memo[idx].len = 0;
 	if (k->len <= KBLOB) {
 		kb->len = (unsigned char)k->len;
 		memcpy(kb->b, kbytes(k), k->len);
@@ -653,6 +700,7 @@ emit_state(struct tide_win *w, uint32_t idx, int update)
 	o.state = blob(w, idx);
 	o.update = update;
 	o.provisional = w->provisional;
+	o.memo = NULL;
 	if (w->provisional)
 		w->early++;
 	else if (update)
@@ -833,6 +881,7 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 	o.klen = k->len;
 	o.update = update;
 	o.provisional = w->provisional;
+	o.memo = NULL;
 	if (w->provisional)
 		w->early++;
 	else if (update)
@@ -883,6 +932,10 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	mark_key(w, kid, ps);
 	if (w->fired_to < pane_efirst(w, ps))
 		return 0;
+	/* A window of the pane has fired: what the memo holds, if
+	 * anything, is of the block as it was. */
+	if (w->memo != NULL)
+		w->memo[idx].len = 0;
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
 	for (e = pane_efirst(w, ps); e <= elast && e <= w->fired_to;
@@ -1383,39 +1436,12 @@ early_tick(struct tide_win *w)
  * instead of following one another. */
 #define AHEAD 8
 
-/*
- * Whether merging one block into an empty one gives a block that emits
- * the same bytes: then a hop window holding a single pane of its key
- * (most windows when keys are sparse) is emitted from that pane, as
- * tumble does, without a merge.  Sums qualify: the merged block's s + c
- * is the pane's s + c rounded once.  Sketches need not.
- */
-static int
-single_pane_ok(const struct tide_aggspec *s)
-{
-	int i;
-
-	for (i = 0; i < s->naggs; i++)
-		switch (s->aggs[i].op) {
-		case TIDE_AGG_COUNT:
-		case TIDE_AGG_SUM:
-		case TIDE_AGG_AVG:
-		case TIDE_AGG_MIN:
-		case TIDE_AGG_MAX:
-		case TIDE_AGG_FIRST:
-		case TIDE_AGG_LAST:
-			break;
-		default:
-			return 0;
-		}
-	return 1;
-}
-
 /* Emit the window [e - size, e) of key kid from state; first is the
- * state of one of its panes, whose block's tail has the key's bytes. */
+ * state of one of its panes, whose block's tail has the key's bytes;
+ * memo is NULL or first's memo, when state is first's block. */
 static int
 fire_one(struct tide_win *w, uint32_t kid, uint32_t first, int64_t e,
-    const void *state)
+    const void *state, struct tide_win_memo *memo)
 {
 	struct tide_win_out o;
 
@@ -1430,6 +1456,26 @@ fire_one(struct tide_win *w, uint32_t kid, uint32_t first, int64_t e,
 	o.state = state;
 	o.update = 0;
 	o.provisional = 0;
+	o.memo = memo;
+	w->fired++;
+	return w->emit(w->ctx, &o);
+}
+
+/* Emit the window [e - size, e) of a key from the memo of its single
+ * pane: neither the block nor the key is read. */
+static int
+fire_memo(struct tide_win *w, int64_t e, struct tide_win_memo *memo)
+{
+	struct tide_win_out o;
+
+	o.start = sat_sub(e, w->c.size);
+	o.end = e;
+	o.key = NULL;
+	o.klen = 0;
+	o.state = NULL;
+	o.update = 0;
+	o.provisional = 0;
+	o.memo = memo;
 	w->fired++;
 	return w->emit(w->ctx, &o);
 }
@@ -1446,13 +1492,14 @@ merge_runs(const struct tide_win *w, const struct wcur *x, const struct wcur *y,
 	 * without a branch, the comparison of the keys themselves (equal
 	 * prefixes of distinct keys) aside. */
 	while (a < ae && b < be) {
-		int tb = b->pfx < a->pfx;
+		uintptr_t tb = b->pfx < a->pfx, pa = (uintptr_t)a;
 
 		if (__builtin_expect(b->pfx == a->pfx && b->kid != a->kid, 0))
 			tb = pent_cmp(w, b, a) < 0;
-		*out++ = tb ? *b : *a;
+		/* The pick by a mask: the compiler would branch on tb. */
+		*out++ = *(const struct wpent *)(pa ^ ((pa ^ (uintptr_t)b) & -tb));
 		b += tb;
-		a += !tb;
+		a += 1 - tb;
 	}
 	memcpy(out, a, (size_t)(ae - a) * sizeof(*a));
 	out += ae - a;
@@ -1530,18 +1577,26 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 			;
 		/* A block (with its key's bytes) is all a window reads
 		 * unless its key is long: fetch those of the entries ahead. */
-		for (; pf < m + AHEAD && pf < n; pf++)
+		for (; pf < m + AHEAD && pf < n; pf++) {
+			if (w->memo != NULL)
+				__builtin_prefetch(&w->memo[a[pf].idx]);
 			__builtin_prefetch(blob(w, a[pf].idx));
+		}
 		first = a[j].idx;
 		if (m == j + 1 && single) {
-			r = fire_one(w, kid, first, e, blob(w, first));
+			struct tide_win_memo *mm = NULL;
+
+			if (w->memo != NULL && (mm = &w->memo[first])->len > 0)
+				r = fire_memo(w, e, mm);
+			else
+				r = fire_one(w, kid, first, e, blob(w, first), mm);
 			continue;
 		}
 		tide_agg_clear(sp, w->scratch);
 		tide_agg_init(sp, w->scratch);
 		for (; j < m; j++)
 			tide_agg_merge(sp, w->scratch, blob(w, a[j].idx));
-		r = fire_one(w, kid, first, e, w->scratch);
+		r = fire_one(w, kid, first, e, w->scratch, NULL);
 	}
 	return r < 0 ? r : 0;
 }

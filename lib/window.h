@@ -20,6 +20,8 @@
  *               listed by start, so all keys' windows ending at one time
  *               fire together; each list is sorted by key once (a radix
  *               sort) and a firing hop window merges its sorted lists.
+ *               A pane's block is in D/S windows: the emitter may keep
+ *               what it made of it in the block's memo for the next ones.
  *   session G   a key's records closer than G to each other form one window
  *               [first, last + G); a record that bridges two sessions
  *               merges them.
@@ -83,6 +85,18 @@ struct tide_win_conf {
 	const struct tide_aggspec *spec;
 };
 
+/*
+ * Room for text that an emitter derives from a result's key and state
+ * block alone (tide-window: the key and the aggregates, as JSON), kept
+ * with the block.
+ */
+#define TIDE_WIN_MEMO 64
+
+struct tide_win_memo {
+	unsigned char len;	/* bytes of text kept; 0: none */
+	char text[TIDE_WIN_MEMO - 1];
+};
+
 /* One result. */
 struct tide_win_out {
 	int64_t start, end;
@@ -91,6 +105,15 @@ struct tide_win_out {
 	const void *state;	/* an aggregate block of spec */
 	int update;		/* a corrected result of a window already emitted */
 	int provisional;	/* an early result of a window still open */
+	/*
+	 * NULL, or (hop, when a window emits a pane's block as it stands)
+	 * the block's memo: room to keep text made of key and *state
+	 * alone (len 0), for the later windows of the same unchanged block
+	 * -- a pane is in size/every windows -- or the text an earlier one
+	 * kept (len > 0): then key and state are NULL, not to be read.
+	 * Valid for the call only.
+	 */
+	struct tide_win_memo *memo;
 };
 
 /* Called for each result; a negative return stops and is passed on. */
@@ -125,6 +148,8 @@ struct tide_win {
 
 	struct wstate *st;
 	char *blob;		/* aggregate blocks, bsz bytes apart */
+	struct tide_win_memo *memo;	/* hop: one per block, or NULL */
+	int usememo;		/* hop, aggregates that single_pane_ok() */
 	size_t bsz;		/* spec->size and the key's bytes (koff),
 				 * rounded up to a power of two or to 64 */
 	size_t koff;
