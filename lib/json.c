@@ -292,6 +292,25 @@ fail:
 	return TIDE_EJSON;
 }
 
+/* The end of the run of decimal digits from s, eight at a time. */
+static inline const unsigned char *
+digit_run(const unsigned char *s, const unsigned char *end)
+{
+#ifdef RUN_LEN
+	while (end - s >= 8) {
+		uint64_t w = load8(s);
+		uint64_t m = ((w - ONES * '0') | (w + ONES * 0x46)) & HIGHS;
+
+		if (m != 0)
+			return s + RUN_LEN(m);
+		s += 8;
+	}
+#endif
+	while (s < end && ISDIGIT(*s))
+		s++;
+	return s;
+}
+
 /* Scan a number at *sp (RFC 8259 grammar); 0 or TIDE_EJSON. */
 static int
 scan_number(const unsigned char **sp, const unsigned char *end,
@@ -306,14 +325,12 @@ scan_number(const unsigned char **sp, const unsigned char *end,
 	if (*s == '0')
 		s++;
 	else
-		while (s < end && ISDIGIT(*s))
-			s++;
+		s = digit_run(s, end);
 	if (s < end && *s == '.') {
 		s++;
 		if (s >= end || !ISDIGIT(*s))
 			goto bad;
-		while (s < end && ISDIGIT(*s))
-			s++;
+		s = digit_run(s, end);
 	}
 	if (s < end && (*s == 'e' || *s == 'E')) {
 		s++;
