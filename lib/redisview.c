@@ -254,6 +254,7 @@ tide_redisview_open(struct tide_redisview *v,
 	v->ttl_ms = conf->ttl_ms;
 	snprintf(v->ttltext, sizeof(v->ttltext), "%lld", (long long)conf->ttl_ms);
 	v->batch = conf->batch > 0 ? conf->batch : TIDE_REDISVIEW_BATCH;
+	v->chunk = conf->chunk > 0 ? conf->chunk : TIDE_REDISVIEW_CHUNK;
 	v->batch_ms = conf->batch_ms;
 	if ((r = connect_url(v, conf->url, conf->timeout_ms, err)) < 0)
 		return r;
@@ -376,10 +377,8 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 		return r;
 	if (v->inbatch == 0) {
 		tide_buf_reset(&v->out);
-		tide_buf_adds(&v->out, "*1\r\n$5\r\nMULTI\r\n");
 		v->batch_start = now_ms;
 		v->nrec = 0;
-		v->ndead = 0;
 		tide_htab_release(&v->seen);
 		tide_htab_init(&v->seen, sizeof(size_t));
 	}
@@ -435,7 +434,6 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 	slot = tide_htab_put(&v->seen, v->key.data, v->key.len, &isnew);
 	if (!isnew) {
 		v->recs[*slot].dead = 1;
-		v->ndead++;
 		v->merged++;
 	}
 	*slot = v->nrec++;
@@ -445,31 +443,67 @@ tide_redisview_put(struct tide_redisview *v, const char *rec, size_t n,
 	return 0;
 }
 
-/* Drop the commands of records replaced later in the batch, in place. */
-static void
-compact_batch(struct tide_redisview *v)
+static int
+append(struct tide_redisview *v, const char *p, size_t n,
+    struct tide_redisview_err *err)
 {
-	size_t i, o, head;
-
-	if (v->ndead == 0)
-		return;
-	head = v->nrec > 0 ? v->recs[0].off : v->out.len;
-	o = head;
-	for (i = 0; i < v->nrec; i++) {
-		if (v->recs[i].dead) {
-			v->queued -= v->recs[i].ncmd;
-			continue;
-		}
-		memmove(v->out.data + o, v->out.data + v->recs[i].off,
-		    v->recs[i].len);
-		o += v->recs[i].len;
-	}
-	v->out.len = o;
-	v->ndead = 0;
+	if (n > 0 && redisAppendFormattedCommand(v->rc, p, n) != REDIS_OK)
+		return fail(err, TIDE_EIO, "redis %s:%d: %s", v->url.host,
+		    v->url.port, v->rc->errstr[0] ? v->rc->errstr :
+		    "out of memory");
+	return 0;
 }
 
-/* Read a sent batch's replies: MULTI, each queued command, EXEC -- all of
- * them even after an error, so the connection stays in step. */
+/*
+ * Hand the open batch to hiredis as transactions of up to v->chunk live
+ * records each -- MULTI, their commands, EXEC -- leaving out the records
+ * replaced later in the batch.  Adjacent live records go in one piece.
+ * Returns the number of transactions, or TIDE_EIO.
+ */
+static int
+append_batch(struct tide_redisview *v, struct tide_redisview_err *err)
+{
+	static const char multi[] = "*1\r\n$5\r\nMULTI\r\n";
+	static const char exec[] = "*1\r\n$4\r\nEXEC\r\n";
+	const struct tide_redisview_rec *rs;
+	size_t i, live = 0, run = 0, runlen = 0;
+	int ntx = 0, r;
+
+	for (i = 0; i < v->nrec; i++) {
+		rs = &v->recs[i];
+		if (rs->dead) {
+			v->queued -= rs->ncmd;
+			continue;
+		}
+		if (live % v->chunk == 0) {
+			if (live > 0 && ((r = append(v, v->out.data + run,
+			    runlen, err)) < 0 ||
+			    (r = append(v, exec, sizeof(exec) - 1, err)) < 0))
+				return r;
+			if ((r = append(v, multi, sizeof(multi) - 1, err)) < 0)
+				return r;
+			ntx++;
+			runlen = 0;
+		}
+		if (runlen > 0 && run + runlen == rs->off) {
+			runlen += rs->len;
+		} else {
+			if ((r = append(v, v->out.data + run, runlen, err)) < 0)
+				return r;
+			run = rs->off;
+			runlen = rs->len;
+		}
+		live++;
+	}
+	if ((r = append(v, v->out.data + run, runlen, err)) < 0 ||
+	    (r = append(v, exec, sizeof(exec) - 1, err)) < 0)
+		return r;
+	return ntx;
+}
+
+/* Read a sent batch's replies: each transaction's MULTI, queued commands
+ * and EXEC -- all of them even after an error, so the connection stays in
+ * step.  Only EXEC answers with an array (its commands' replies). */
 static int
 read_replies(struct tide_redisview *v, uint64_t nrep,
     struct tide_redisview_err *err)
@@ -487,19 +521,15 @@ read_replies(struct tide_redisview *v, uint64_t nrep,
 		if (r == 0 && rep->type == REDIS_REPLY_ERROR)
 			r = fail(err, TIDE_EIO, "redis %s:%d: %s", v->url.host,
 			    v->url.port, rep->str);
-		if (r == 0 && i == nrep - 1) {
-			if (rep->type != REDIS_REPLY_ARRAY)
-				r = fail(err, TIDE_EIO, "redis %s:%d: the batch "
-				    "was not applied", v->url.host, v->url.port);
-			else
-				for (j = 0; j < rep->elements && r == 0; j++)
-					if (rep->element[j]->type ==
-					    REDIS_REPLY_ERROR)
-						r = fail(err, TIDE_EIO, "redis "
-						    "%s:%d: %s", v->url.host,
-						    v->url.port,
-						    rep->element[j]->str);
-		}
+		else if (r == 0 && rep->type == REDIS_REPLY_NIL)
+			r = fail(err, TIDE_EIO, "redis %s:%d: the batch was "
+			    "not applied", v->url.host, v->url.port);
+		else if (r == 0 && rep->type == REDIS_REPLY_ARRAY)
+			for (j = 0; j < rep->elements && r == 0; j++)
+				if (rep->element[j]->type == REDIS_REPLY_ERROR)
+					r = fail(err, TIDE_EIO, "redis %s:%d: %s",
+					    v->url.host, v->url.port,
+					    rep->element[j]->str);
 		freeReplyObject(rep);
 	}
 	if (r == 0)
@@ -520,15 +550,10 @@ send_batch(struct tide_redisview *v, int wait, struct tide_redisview_err *err)
 	int done = 0, r;
 
 	if (v->inbatch > 0) {
-		compact_batch(v);
-		tide_buf_adds(&v->out, "*1\r\n$4\r\nEXEC\r\n");
-		if (redisAppendFormattedCommand(v->rc, v->out.data,
-		    v->out.len) != REDIS_OK)
-			return fail(err, TIDE_EIO, "redis %s:%d: %s",
-			    v->url.host, v->url.port, v->rc->errstr[0] ?
-			    v->rc->errstr : "out of memory");
+		if ((r = append_batch(v, err)) < 0)
+			return r;
 		tide_buf_reset(&v->out);
-		v->inflight = v->queued + 2;
+		v->inflight = v->queued + 2 * (uint64_t)r;
 		v->inbatch = 0;
 		v->queued = 0;
 		while (!done)

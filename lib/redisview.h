@@ -11,15 +11,31 @@
  * ttl each key expires that long after its last write (Redis's own clock).
  *
  * Writes are pipelined: commands are written in the Redis protocol into
- * one buffer per batch, handed to hiredis and sent per batch, conf.batch records or conf.batch_ms (the caller drives
- * time through tide_redisview_tick); a batch's replies are read once the
- * next batch is sent (one in flight), or by tide_redisview_commit(), which
- * waits for everything sent.  A batch is wrapped in
- * MULTI/EXEC, so readers see it whole or not at all, and a writer killed
- * mid-batch leaves the store as of the previous batch; replaying the
- * stream converges to the same content.  Since a batch applies whole, a
- * record whose key comes again later in the same batch is dropped before
- * it is sent (counted in merged): only the last one would show.
+ * one buffer per batch -- conf.batch records, or what came in conf.batch_ms
+ * (the caller drives time through tide_redisview_tick) -- and sent in one
+ * go; a batch's replies are read once the next batch is sent (one in
+ * flight), or by tide_redisview_commit(), which waits for everything sent.
+ * Within a batch only the last record of a key is sent (the others are
+ * counted in merged).
+ *
+ * Atomicity is per record, not per batch.  A batch goes as MULTI/EXEC
+ * transactions of up to conf.chunk records each, back to back in the same
+ * write, and all of a record's commands (DEL, HSET, PEXPIRE; or SET) are
+ * in one of them, so a reader never finds a key missing or half replaced.
+ * Redis serves no one else while it runs a transaction: one transaction
+ * per batch of 1000 records held a reader's lookup behind it for a couple
+ * of milliseconds, where it now waits for a chunk at most (beside what
+ * Redis reads from a client in one go, 16 KiB: a chunk of 64 records is
+ * about as long).  The price: a reader may see a batch partly applied, a
+ * chunk at a time in the stream's order; and a writer killed while
+ * sending a batch may leave its first chunks applied and not the rest, so
+ * that each key of that batch holds either its record from before the
+ * batch or its last one in it.  A batch never sent (not full yet, no
+ * commit) is not applied at all.  Either way, feeding the stream again
+ * from any earlier point converges to the same content, since a record
+ * replaces its key whole.  (Promised before: a batch seen whole or not at
+ * all, and a writer killed mid-batch leaving the store as of the previous
+ * batch.  Neither holds now.)
  *
  * Reads: tide_redisview_open_reader() and tide_redisview_lookup() give a
  * key's record back as a JSON object (HGETALL, or GET for as_json views,
@@ -45,6 +61,9 @@
 
 #define TIDE_REDISVIEW_MAXKEYS 8
 #define TIDE_REDISVIEW_BATCH 1000
+#ifndef TIDE_REDISVIEW_CHUNK
+#define TIDE_REDISVIEW_CHUNK 64	/* records per MULTI/EXEC */
+#endif
 
 struct tide_redisview_err {
 	char msg[256];
@@ -59,6 +78,8 @@ struct tide_redisview_conf {
 	int64_t ttl_ms;			/* 0: no expiry */
 	int as_json;			/* SET the record instead of a hash */
 	uint64_t batch;			/* 0: TIDE_REDISVIEW_BATCH */
+	uint64_t chunk;			/* records per transaction; 0:
+					 * TIDE_REDISVIEW_CHUNK */
 	int64_t batch_ms;		/* 0: commit by count only */
 	int timeout_ms;			/* connect and reply timeout; 0: 5000 */
 };
@@ -98,10 +119,10 @@ struct tide_redisview {
 	/* The batch's records: their commands in out, and by key the last
 	 * one (the index of its rec), so an earlier one is dropped. */
 	struct tide_redisview_rec *recs;
-	size_t nrec, reccap, ndead;
+	size_t nrec, reccap;
 	struct tide_htab seen;
 
-	uint64_t batch, inbatch, queued;
+	uint64_t batch, chunk, inbatch, queued;
 	uint64_t inflight;		/* replies due for the batch sent last */
 	int64_t batch_ms, batch_start;
 

@@ -532,6 +532,72 @@ t_stdout <<'EOF'
 a
 b
 EOF
+# A batch (1000 records, some 560 keys, 7 of them hot) is sent as
+# transactions of up to 64 records: still exactly the last record per key, replaced whole (odd
+# records carry a field the even ones lack), with awk as the oracle.
+awk 'BEGIN { for (i = 0; i < 3000; i++)
+	printf "{\"id\":\"k%03d\",\"seq\":%d%s}\n", (i % 5 == 0 ? i % 7 : (i * 7919) % 700), i, (i % 2 ? ",\"odd\":true" : "") }' \
+    >"$T_DIR/big"
+# last FILE: the keys of FILE's records, sorted, in $T_DIR/big.keys; on
+# stdout, what HMGET key id seq odd answers for each key's last record.
+last() {
+	awk -F'"' '/"id":"/ { last[$4] = $0 } END { for (k in last) print k }' "$1" |
+	    sort >"$T_DIR/big.keys"
+	awk -F'"' '/"id":"/ { k = $4; s = $0; sub(/.*"seq":/, "", s); sub(/[,}].*/, "", s)
+		seq[k] = s; odd[k] = /"odd":true/ ? "true" : "" }
+	    END { while ((getline k <KEYS) > 0) printf "%s\n%s\n%s\n", k, seq[k], odd[k] }' \
+	    KEYS="$T_DIR/big.keys" "$1"
+}
+# hmget DB PREFIX: each key's id, seq and odd, keys in order, by redis-cli.
+hmget() {
+	sed "s/^/HMGET $2/; s/\$/ id seq odd/" "$T_DIR/big.keys" | $R -n "$1"
+}
+T_IN=$T_DIR/big
+last "$T_DIR/big" >"$T_DIR/big.expect"
+t_ok "redis, many transactions a batch: the oracle has 562 keys" \
+    test "$(wc -l <"$T_DIR/big.keys")" -eq 562
+t_run "redis, many transactions a batch" tide-sink --redis "$URL/8" --upsert id --prefix g:
+t_status 0
+t_run "redis, many transactions a batch: the last record per key" hmget 8 g:
+t_stdout_file "$T_DIR/big.expect"
+t_run "redis, many transactions a batch: no other keys" $R -n 8 DBSIZE
+t_stdout <<'EOF'
+562
+EOF
+t_run "redis --as-json, many transactions a batch" tide-sink -q --redis "$URL/9" --upsert id --as-json
+t_status 0
+awk -F'"' '{ last[$4] = $0 } END { while ((getline k <KEYS) > 0) print last[k] }' \
+    KEYS="$T_DIR/big.keys" "$T_DIR/big" >"$T_DIR/big.json"
+t_run "redis --as-json, many transactions a batch: the last records as written" \
+    sh -c "sed 's/^/GET /' '$T_DIR/big.keys' | $R -n 9"
+t_stdout_file "$T_DIR/big.json"
+# Bad records inside such a batch: reported and skipped, the rest applied.
+awk 'NR == 400 { print "{\"seq\":-1}"; next } NR == 1200 { print "{\"id\":null}"; next }
+    NR == 2100 { print "{\"id\":{\"k\":1}}"; next } { print }' "$T_DIR/big" >"$T_DIR/bigbad"
+T_IN=$T_DIR/bigbad
+last "$T_DIR/bigbad" >"$T_DIR/bigbad.expect"
+t_run "redis, bad records inside a batch" tide-sink --redis "$URL/10" --upsert id --prefix g:
+t_status 0
+t_stderr_has "line 400: key field 'id' is missing"
+t_stderr_has "line 1200: key field 'id' is null"
+t_stderr_has "line 2100: key field 'id' is an object"
+t_run "redis, bad records inside a batch: the good ones, last per key" hmget 10 g:
+t_stdout_file "$T_DIR/bigbad.expect"
+t_run "redis, bad records inside a batch: no other keys" $R -n 10 DBSIZE
+wc -l <"$T_DIR/big.keys" | tr -d ' ' >"$T_DIR/bigbad.n"
+t_stdout_file "$T_DIR/bigbad.n"
+# --strict stops at line 400, in the middle of the first batch: the
+# records before it are there, none after.
+head -n 399 "$T_DIR/big" >"$T_DIR/bigstrict"
+last "$T_DIR/bigstrict" >"$T_DIR/bigstrict.expect"
+t_run "redis --strict inside a batch" tide-sink --redis "$URL/11" --upsert id --prefix g: --strict
+t_status 65
+t_stderr_has "line 400: key field 'id' is missing"
+t_run "redis --strict inside a batch: the records before it, last per key" hmget 11 g:
+t_stdout_file "$T_DIR/bigstrict.expect"
+t_run "redis --strict inside a batch: no other keys" $R -n 11 DBSIZE
+wc -l <"$T_DIR/big.keys" | tr -d ' ' >"$T_DIR/bigstrict.n"
+t_stdout_file "$T_DIR/bigstrict.n"
 t_run "redis: unreachable" tide-sink --redis redis://127.0.0.1:1 --upsert id
 t_status 69
 t_stderr_has "cannot connect"

@@ -424,6 +424,93 @@ START_TEST(test_redisview_batch_is_atomic_and_time_driven)
 }
 END_TEST
 
+/* How many times the server ran command name since CONFIG RESETSTAT. */
+static long
+calls(const char *name)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "cmdstat_%s:calls=", name);
+	p = strstr(cli("INFO commandstats"), pat);
+	return p != NULL ? strtol(p + strlen(pat), NULL, 10) : 0;
+}
+
+START_TEST(test_redisview_batch_goes_as_transactions_of_chunk_records)
+{
+	struct tide_redisview_conf c;
+	struct tide_redisview v;
+	struct tide_redisview_err err;
+	long ttl;
+
+	flush();
+	ck_assert_str_eq(cli("CONFIG RESETSTAT"), "OK");
+	conf_init(&c, "id");
+	c.batch = 7;
+	c.chunk = 2;
+	c.ttl_ms = 60000;
+	ck_assert_int_eq(tide_redisview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":1,\"gone\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"b\",\"v\":2}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":3}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"c\",\"v\":4}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"d\",\"v\":5}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"c\",\"v\":6}", &err), 0);
+	/* The 7th record sends the batch: 5 live records, 3 transactions. */
+	ck_assert_int_eq(put(&v, "{\"id\":\"e\",\"v\":7}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"v\":8}", &err), 0);
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	ck_assert_uint_eq(v.merged, 2);
+	ck_assert_uint_eq(v.commits, 2);
+	ck_assert_int_eq(calls("multi"), 4);
+	ck_assert_int_eq(calls("exec"), 4);
+	ck_assert_int_eq(calls("del"), 6);
+	ck_assert_int_eq(calls("hset"), 6);
+	ck_assert_int_eq(calls("pexpire"), 6);
+	/* Replies stay in step: a later batch on the same connection. */
+	ck_assert_int_eq(put(&v, "{\"id\":\"b\",\"v\":9}", &err), 0);
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	ck_assert_int_eq(calls("exec"), 5);
+	tide_redisview_close(&v);
+	ck_assert_str_eq(cli("HGETALL a"), "id a v 8");
+	ck_assert_str_eq(cli("HGETALL b"), "id b v 9");
+	ck_assert_str_eq(cli("HGETALL c"), "id c v 6");
+	ck_assert_str_eq(cli("HGETALL d"), "id d v 5");
+	ck_assert_str_eq(cli("HGETALL e"), "id e v 7");
+	ck_assert_str_eq(cli("DBSIZE"), "5");
+	ttl = strtol(cli("PTTL c"), NULL, 10);
+	ck_assert(ttl > 50000 && ttl <= 60000);
+
+	/* One record per transaction, and a chunk larger than the batch. */
+	flush();
+	ck_assert_str_eq(cli("CONFIG RESETSTAT"), "OK");
+	conf_init(&c, "id");
+	c.as_json = 1;
+	c.batch = 3;
+	c.chunk = 1;
+	ck_assert_int_eq(tide_redisview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":2}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":3,\"x\":\"y\"}", &err), 0);
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	tide_redisview_close(&v);
+	ck_assert_int_eq(calls("exec"), 3);
+	ck_assert_int_eq(calls("set"), 3);
+	ck_assert_str_eq(cli("GET 3"), "{\"id\":3,\"x\":\"y\"}");
+	c.chunk = 100;
+	ck_assert_int_eq(tide_redisview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":1,\"n\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":2,\"n\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":3,\"n\":1}", &err), 0);
+	ck_assert_int_eq(put(&v, "{\"id\":4,\"n\":1}", &err), 0);
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
+	tide_redisview_close(&v);
+	ck_assert_int_eq(calls("exec"), 5);
+	ck_assert_str_eq(cli("MGET 1 2 3 4"),
+	    "{\"id\":1,\"n\":1} {\"id\":2,\"n\":1} {\"id\":3,\"n\":1} {\"id\":4,\"n\":1}");
+}
+END_TEST
+
 START_TEST(test_redisview_connection_errors)
 {
 	struct tide_redisview_conf c;
@@ -522,6 +609,7 @@ suite_redisview(void)
 	tcase_add_test(tc, test_redisview_multiple_and_nested_keys);
 	tcase_add_test(tc, test_redisview_reader_lookup_types_and_cache);
 	tcase_add_test(tc, test_redisview_batch_is_atomic_and_time_driven);
+	tcase_add_test(tc, test_redisview_batch_goes_as_transactions_of_chunk_records);
 	tcase_add_test(tc, test_redisview_connection_errors);
 	suite_add_tcase(s, tc);
 	return s;
