@@ -532,9 +532,10 @@ t_stdout <<'EOF'
 a
 b
 EOF
-# A batch (1000 records, some 560 keys, 7 of them hot) is sent as
-# transactions of up to 64 records: still exactly the last record per key, replaced whole (odd
-# records carry a field the even ones lack), with awk as the oracle.
+# A batch (1000 records, some 560 keys, 7 of them hot) is sent as many
+# transactions (TIDE_REDISVIEW_CHUNK records each): still exactly the last
+# record per key, replaced whole (odd records carry a field the even ones
+# lack), with awk as the oracle.
 awk 'BEGIN { for (i = 0; i < 3000; i++)
 	printf "{\"id\":\"k%03d\",\"seq\":%d%s}\n", (i % 5 == 0 ? i % 7 : (i * 7919) % 700), i, (i % 2 ? ",\"odd\":true" : "") }' \
     >"$T_DIR/big"
