@@ -599,6 +599,28 @@ t_stdout_file "$T_DIR/bigstrict.expect"
 t_run "redis --strict inside a batch: no other keys" $R -n 11 DBSIZE
 wc -l <"$T_DIR/big.keys" | tr -d ' ' >"$T_DIR/bigstrict.n"
 t_stdout_file "$T_DIR/bigstrict.n"
+# A reader polling while the view is rewritten never finds a key missing
+# or half replaced: each record's DEL and HSET are in one transaction.
+# (The reader runs throughout: it starts first and outlasts three writes.)
+awk 'BEGIN { for (i = 0; i < 20000; i++)
+	printf "{\"id\":\"k%02d\",\"a\":%d,\"b\":%d,\"c\":%d,\"d\":%d}\n", i % 50, i, i, i, i }' >"$T_DIR/rw"
+tide-sink -q --redis "$URL/12" --upsert id <"$T_DIR/rw"
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "HLEN k%02d\n", i % 50 }' >"$T_DIR/rw.cmds"
+$R -n 12 <"$T_DIR/rw.cmds" >"$T_DIR/rw.seen" 2>&1 &
+rpid=$!
+T_IN=$T_DIR/rw
+t_run "redis, rewritten under a reader" sh -c "tide-sink -q --redis '$URL/12' --upsert id <'$T_DIR/rw' &&
+    tide-sink -q --redis '$URL/12' --upsert id --batch 5000 <'$T_DIR/rw' &&
+    tide-sink -q --redis '$URL/12' --upsert id --batch 7 <'$T_DIR/rw' && echo ok"
+t_status 0
+t_stdout <<'EOF'
+ok
+EOF
+wait $rpid
+t_run "redis, rewritten under a reader: every key whole at every look" sh -c "sort '$T_DIR/rw.seen' | uniq -c | sed 's/^ *//'"
+t_stdout <<'EOF'
+20000 5
+EOF
 t_run "redis: unreachable" tide-sink --redis redis://127.0.0.1:1 --upsert id
 t_status 69
 t_stderr_has "cannot connect"
