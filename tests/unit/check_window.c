@@ -90,6 +90,20 @@ START_TEST(test_floor_rounds_toward_negative_infinity)
 }
 END_TEST
 
+/* --align takes any offset: only its remainder modulo the size counts. */
+START_TEST(test_floor_takes_any_offset_modulo_the_size)
+{
+	ck_assert_int_eq(tide_win_floor(10, 60, 90), -30);
+	ck_assert_int_eq(tide_win_floor(10, 60, -90), -30);
+	ck_assert_int_eq(tide_win_floor(10, 60, 600), 0);
+	ck_assert_int_eq(tide_win_floor(-10, 60, -600), -60);
+	ck_assert_int_eq(tide_win_floor(1700000000000, 60000, INT64_MAX),
+	    1699999975807);
+	ck_assert_int_eq(tide_win_floor(1700000000000, 60000, 1699999999999),
+	    1699999999999);
+}
+END_TEST
+
 START_TEST(test_tumble_fires_in_end_then_key_order)
 {
 	struct fixture f;
@@ -279,6 +293,7 @@ suite_window(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_floor_rounds_toward_negative_infinity);
+	tcase_add_test(tc, test_floor_takes_any_offset_modulo_the_size);
 	tcase_add_test(tc, test_tumble_fires_in_end_then_key_order);
 	tcase_add_test(tc, test_tumble_lateness_updates_then_forgets);
 	tcase_add_test(tc, test_hop_counts_each_record_in_every_window);
