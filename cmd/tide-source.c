@@ -548,8 +548,17 @@ handle(rd_kafka_message_t *m)
 	}
 	topic = rd_kafka_topic_name(m->rkt);
 	p = part_find(topic, m->partition);
-	if (p == NULL || p->done || (p->end >= 0 && m->offset >= p->end))
-		return;	/* fetched past the end of the range */
+	if (p == NULL || p->done)
+		return;
+	if (p->end >= 0 && m->offset >= p->end) {
+		/* Fetched past the end of the range: the offsets before it
+		 * that never came were transaction markers or aborted
+		 * records.  Done now, not at the end of the partition,
+		 * which on a busy topic may be far off. */
+		if (!o.group || p->assigned)
+			mark_done(p);
+		return;
+	}
 	if (o.group && !p->assigned)
 		return;
 	s.nin++;

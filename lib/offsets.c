@@ -156,8 +156,16 @@ search_round(rd_kafka_t *rk, const char *topic, struct search *s, size_t n,
 			continue;
 		}
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			/* Nothing at or after mid: treat as "too early". */
-			s[i].lo = s[i].mid + 1;
+			if (m->offset < s[i].mid) {
+				rd_kafka_message_destroy(m);
+				continue;	/* not from this round's fetch */
+			}
+			/* No message from mid on: the offsets in [mid, hi)
+			 * are control records (transaction markers) or
+			 * records of aborted transactions, never delivered,
+			 * so the answer is before mid, or best.  (Taking it
+			 * as "too early" skipped the records before mid.) */
+			s[i].hi = s[i].mid;
 			s[i].got = 1;
 			active--;
 		} else if (m->err) {

@@ -13,6 +13,20 @@
  * the cost is about log2(messages) fetch round trips.  Either way the
  * answer assumes timestamps that do not decrease within a partition.
  *
+ * Offsets are not all messages: on a transactional topic commit and abort
+ * markers take an offset each and are never delivered, nor (under
+ * isolation.level=read_committed, librdkafka's default) are records of
+ * aborted transactions.  The search takes a gap for what it is (no
+ * message from an offset to the high watermark means the answer is
+ * before it), and a range may end, or hold nothing but, such offsets: a
+ * reader must not wait for offset end - 1, but end at the first message
+ * at or past end or at the end-of-partition event there.  The high
+ * watermark comes from ListOffsets with the handle's isolation level, so
+ * under read_committed it is the last stable offset: "end as of start"
+ * stops before a transaction still open.  A range's size (end - start)
+ * counts markers and aborted records: it is an upper bound on the
+ * records read.
+ *
  * The consumer handle passed in must have a group.id (librdkafka needs one
  * for assign()); the lookups assign and unassign it, so call this before
  * the real assignment.
