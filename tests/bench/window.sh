@@ -4,8 +4,9 @@
 # count,sum(amount),max(amount) against mlr, gawk, mawk and sqlite3
 # computing the same table in the same run; then --over 60s, --hop 5m
 # --every 1m, --session 30s and p99, with ratios to tumble; then peak RSS
-# for 10x the input (memory follows open windows, not input).  N and
-# ACCOUNTS override the sizes; BIG=0 skips the 10x run.
+# for 10x the input (memory follows open windows, not input); and, under
+# callgrind, instruction counts of tumble, over and hop on the first IR_N
+# records.  N and ACCOUNTS override the sizes; BIG=0 skips the 10x run.
 #
 # Times are CPU seconds (user + sys), best of B_REPEAT runs: the machine
 # is shared, and wall time there measures the neighbours.
@@ -28,6 +29,23 @@ bench_run() {
 	eval "B_RATE_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_rate"
 	printf '%-28s %8.3f s cpu %12s rec/s %8.1f MiB\n' "$_name" "$_best" "$_rate" \
 		"$(awk "BEGIN{print $_rss/1024}")"
+}
+# Instructions (callgrind): what the rest of the machine does not change,
+# unlike CPU time, where memory stalls under load vary from run to run.
+bench_ir() {
+	_name=$1
+	shift
+	_ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+	    <"$B_IR_IN" 2>&1 >/dev/null | awk '/Collected :/ {print $NF}')
+	[ -n "$_ir" ] || { echo "$_name: callgrind failed"; return 1; }
+	eval "B_IR_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_ir"
+	printf '%-28s %14s instructions\n' "$_name" "$_ir"
+}
+# A cost ratio (more is slower), unlike bench_ratio's rates.
+bench_ir_ratio() {
+	_a=$(eval "echo \${B_IR_$(echo "$1" | tr -c 'A-Za-z0-9\n' '_')}")
+	_b=$(eval "echo \${B_IR_$(echo "$2" | tr -c 'A-Za-z0-9\n' '_')}")
+	awk "BEGIN{printf \"%-40s %.2fx\n\", \"instructions $1 / $2\", $_a / $_b}"
 }
 N=${N:-1000000}
 ACCOUNTS=${ACCOUNTS:-100000}
@@ -70,6 +88,20 @@ command -v sqlite3 >/dev/null 2>&1 && bench_ratio tumble sqlite3
 bench_ratio over tumble
 bench_ratio hop tumble
 bench_ratio session tumble
+
+# The same jobs under callgrind, on the first IR_N records (IR_N=0 skips).
+IR_N=${IR_N:-200000}
+if [ "$IR_N" != 0 ] && command -v valgrind >/dev/null 2>&1; then
+	B_IR_IN=$B_DIR/tx_ir.ndjson
+	head -n "$IR_N" "$B_DIR/tx.ndjson" >"$B_IR_IN"
+	echo "instructions, first $IR_N records:"
+	bench_ir tumble tide-window --tumble 1m -k account -a 'count,sum(amount),max(amount)'
+	bench_ir over tide-window --over 60s -k account -a 'count,sum(amount),max(amount)'
+	bench_ir hop tide-window --hop 5m --every 1m -k account -a 'count,sum(amount),max(amount)'
+	bench_ir_ratio over tumble
+	bench_ir_ratio hop tumble
+	rm -f "$B_IR_IN"
+fi
 
 if [ "${BIG:-1}" != 0 ]; then
 	# Ten times the records over the same accounts: peak RSS should stay
