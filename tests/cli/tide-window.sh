@@ -653,7 +653,7 @@ sqlite3 "$D/txc.db" '.mode ascii' '.separator "\037" "\n"' 'create table raw(j t
 	"create table tx as select json_extract(j,'\$.ts') ts, json_extract(j,'\$.account') account, json_extract(j,'\$.merchant') merchant, json_extract(j,'\$.country') country, json_extract(j,'\$.amount') amount from raw;"
 T_IN=$D/tx.nd
 for al in 3700ms -2500ms; do
-	t_run "tumble --align $al vs sqlite3" $W --tumble 10s --align $al -k account -a 'count,sum(amount),max(amount)'
+	t_run "tumble --align $al vs sqlite3" $W --tumble 10s --align "$al" -k account -a 'count,sum(amount),max(amount)'
 	t_status 0
 	t_stderr_empty
 	jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
@@ -663,8 +663,9 @@ for al in 3700ms -2500ms; do
 	t_ok "tumble --align $al: boundaries moved" sh -c "cut -f1 '$D/want' | sort -u | awk '{ if ((\$1 - ($a)) % 10000 != 0) exit 1 } END { exit NR < 10 }'"
 done
 for h in "10s 4s 1500ms 10000 4000 1500" "9s 3s -1000ms 9000 3000 -1000"; do
+	# shellcheck disable=SC2086
 	set -- $h
-	t_run "hop $1 --every $2 --align $3 vs sqlite3" $W --hop $1 --every $2 --align $3 -k account -a 'count,sum(amount),max(amount)'
+	t_run "hop $1 --every $2 --align $3 vs sqlite3" $W --hop "$1" --every "$2" --align "$3" -k account -a 'count,sum(amount),max(amount)'
 	t_status 0
 	t_stderr_empty
 	jq -r '[.window_start,.window_end,.account,.count,.sum_amount,.max_amount]|@tsv' <"$T_OUT" >"$D/got"
