@@ -382,6 +382,9 @@ START_TEST(test_redisview_reader_lookup_types_and_cache)
 	ck_assert_str_eq(lookup(&r, "\"a\"", 1000), lookup(&r, "\"a\"", 1000));
 	ck_assert_str_eq(lookup(&r, "\"new\"", 1000), "absent");
 	ck_assert_int_eq(put(&v, "{\"id\":\"new\",\"v\":1}", &err), 0);
+	/* A full batch is sent without waiting for Redis's answer; the
+	 * commit waits, so the reader's connection cannot overtake it. */
+	ck_assert_int_eq(tide_redisview_commit(&v, &err), 0);
 	ck_assert_str_eq(lookup(&r, "\"new\"", 1099), "absent");
 	ck_assert_str_eq(lookup(&r, "\"new\"", 1100), "{\"id\":\"new\",\"v\":1}");
 	tide_redisview_close(&r);
