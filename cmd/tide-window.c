@@ -419,11 +419,12 @@ split_list(const char *opt, const char *s, struct tide_path *paths, int max,
 static int64_t
 parse_offset(const char *opt, const char *s)
 {
-	int neg = *s == '-';
+	int64_t ms;
 
-	if (*s == '-' || *s == '+')
-		s++;
-	return neg ? -tide_arg_dur_ms(opt, s) : tide_arg_dur_ms(opt, s);
+	if (tide_dur_parse(s + (*s == '-' || *s == '+'), &ms) < 0)
+		tide_usage_error("%s: not a duration: '%s' (e.g. 250ms, 30s, "
+		    "1h30m)", opt, s);
+	return *s == '-' ? -ms : ms;
 }
 
 /* A short quote of a value for messages. */

@@ -727,10 +727,11 @@ for al in 5x 1h- 1e3s ' 5s' 99999999999999d; do
 	t_stderr_has "tide-window: --align: not a duration: '$v' (e.g. 250ms, 30s, 1h30m)"
 	t_stdout </dev/null
 done
+# The message quotes the value as given, sign and all.
 for al in '' - + -5x --5m +-5m; do
 	t_run "--align '$al' is refused" $W --tumble 1m --align "$al" -k k -a count
 	t_status 64
-	t_stderr_has "tide-window: --align: not a duration: "
+	t_stderr_has "tide-window: --align: not a duration: '$al' (e.g. 250ms, 30s, 1h30m)"
 	t_stdout </dev/null
 done
 t_run "--align without a value" $W --tumble 1m -k k -a count --align
