@@ -24,9 +24,11 @@ t_skip_unless cc
 /usr/bin/python3 -c 'import kafka.record' 2>/dev/null ||
 	{ echo "skip - $T_SCRIPT: python3-kafka not installed"; exit 0; }
 
-TO="timeout 30"
-MD=20s		# --metadata-timeout: a reader waiting for a marker hits it
-QUICK=8000	# ms: ending well before it
+TO="timeout 40"
+MD=30s		# --metadata-timeout: a reader waiting for a marker hits it
+QUICK=10000	# ms: ending well before it (a group join takes ~5 s)
+# A consumer group that can be re-joined at once on the mock.
+G="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 cd "$T_DIR" || exit 1
 
 # txprod BROKERS TOPIC TS0 STEP...: a transactional producer.  A step is
@@ -177,7 +179,7 @@ for cid, kind in enumerate(sys.argv[5:]):
 EOF
 txmark() { /usr/bin/python3 txmark.py "$BROKERS" "$@"; }
 
-mock_start -t tx.end:3 -t tx.mock:1
+mock_start -t tx.end:3 -t tx.big:2 -t tx.mock:1
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # quick NAME: the last t_run ended well before --metadata-timeout.
@@ -332,6 +334,20 @@ quick "tide-source --from/--to"
 tail -2 p0.expect >from25.expect
 t_stdout_file from25.expect
 
+# -G -e: the end is the high watermark at assignment; the group's offset
+# is committed past the last record written, i.e. on the last marker.
+timed "tide-source -G -e" $TO tide-source -b "$BROKERS" -t tx.end -G txg1 $G -e -J \
+	--metadata-timeout $MD
+t_status 0
+quick "tide-source -G -e"
+envkeys >got
+t_ok "-G -e: the committed records" cmp bypart.expect got
+timed "tide-source -G -e again: nothing new" $TO tide-source -b "$BROKERS" \
+	-t tx.end -G txg1 $G -e --metadata-timeout $MD
+t_status 0
+quick "tide-source -G -e again"
+t_stdout </dev/null
+
 # --- tide-replay ------------------------------------------------------------
 
 timed "tide-replay --speed max" $TO tide-replay -b "$BROKERS" -t tx.end \
@@ -381,6 +397,33 @@ quick "tide-replay --from/--to"
 jq -r '"\(.partition) \(.offset)"' "$T_OUT" >got
 printf '1 1\n0 2\n0 4\n0 5\n' >ft.expect
 t_ok "--from 12 --to 50: (partition, offset) in order" cmp ft.expect got
+
+# Read-ahead: partition 0 holds all the early times (two transactions of
+# 3000, each with its commit marker), partition 1 all the late ones (5000,
+# more than a partition's read-ahead, then a commit and an abort marker):
+# 1 fills its read-ahead and is paused while 0 is replayed, then resumed.
+$TO ./txprod "$BROKERS" tx.big $BASE commit 0 3000 >/dev/null &&
+	txmark tx.big 0 $M commit >/dev/null &&
+	$TO ./txprod "$BROKERS" tx.big $((BASE + 30000)) commit 0 3000 >/dev/null &&
+	txmark tx.big 0 $M commit >/dev/null &&
+	$TO ./txprod "$BROKERS" tx.big $((BASE + 100000)) commit 1 5000 >/dev/null &&
+	txmark tx.big 1 $M commit abort >/dev/null ||
+	{ echo "txprod or txmark failed" >&2; exit 1; }
+awk 'BEGIN { for (i = 0; i < 3000; i++) print "0 " i;
+	for (i = 3001; i < 6001; i++) print "0 " i;
+	for (i = 0; i < 5000; i++) print "1 " i }' >big.expect
+timed "tide-replay: read-ahead over markers" $TO tide-replay -b "$BROKERS" \
+	-t tx.big --speed max -J --metadata-timeout $MD
+t_status 0
+quick "tide-replay tx.big"
+jq -r '"\(.partition) \(.offset)"' "$T_OUT" >got
+t_ok "read-ahead over markers: 11000 records in order" cmp big.expect got
+timed "tide-source -e: tx.big" $TO tide-source -b "$BROKERS" -t tx.big -e -J \
+	--metadata-timeout $MD
+t_status 0
+quick "tide-source -e tx.big"
+jq -r '"\(.partition) \(.offset)"' "$T_OUT" | sort -n -k1,1 -k2,2 >got
+t_ok "tide-source -e: 11000 records" cmp big.expect got
 
 # The estimate is end - start: markers inside a range count (the
 # documented over-estimate), as records of aborted transactions would.
