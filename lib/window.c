@@ -160,6 +160,13 @@ blob(const struct tide_win *w, uint32_t idx)
 	return w->blob + (size_t)idx * w->bsz;
 }
 
+/* Hop: the memo of a state's block. */
+static struct tide_win_memo *
+memo_of(const struct tide_win *w, uint32_t idx)
+{
+	return (struct tide_win_memo *)(blob(w, idx) + w->moff);
+}
+
 /* The key of a state as its block's tail holds it: NULL when longer than
  * KBLOB. */
 static const char *
@@ -251,6 +258,8 @@ void
 tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
     tide_win_emit_fn emit, void *ctx)
 {
+	int usememo = 0;
+
 	memset(w, 0, sizeof(*w));
 	w->c = *c;
 	w->emit = emit;
@@ -267,7 +276,7 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 		w->pane = tide_gcd64(c->size, c->every);
 		/* A pane is in several windows, and most of them emit the
 		 * pane's block as it stands when keys are sparse. */
-		w->usememo = w->pane < c->size && single_pane_ok(c->spec);
+		usememo = w->pane < c->size && single_pane_ok(c->spec);
 	}
 	tide_heap_init(&w->heap);
 	/* A block is followed by the first bytes of its key (struct kb), so
@@ -277,6 +286,12 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 		w->bsz *= 2;
 	if (w->bsz < w->koff + sizeof(struct kb))
 		w->bsz = (w->koff + sizeof(struct kb) + 63) & ~(size_t)63;
+	/* A memo is the cache line after its block: the two are fetched
+	 * together, and come from one page. */
+	if (usememo) {
+		w->moff = (w->bsz + 63) & ~(size_t)63;
+		w->bsz = w->moff + sizeof(struct tide_win_memo);
+	}
 	w->scratch = tide_xcalloc(1, c->spec->size ? c->spec->size : 1);
 	tide_agg_init(c->spec, w->scratch);
 	w->vscratch = tide_xcalloc((size_t)c->spec->nfields + 1,
@@ -319,7 +334,6 @@ tide_win_release(struct tide_win *w)
 	free(w->kslot);
 	free(w->st);
 	free(w->blob);
-	free(w->memo);
 	free(w->fire);
 	free(w->ptmp);
 	free(w->ptmp2);
@@ -608,8 +622,8 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 		if (w->freest != NONE) {
 			__builtin_prefetch(&w->st[w->freest], 1);
 			__builtin_prefetch(blob(w, w->freest), 1);
-			if (w->memo != NULL)
-				__builtin_prefetch(&w->memo[w->freest], 1);
+			if (w->moff)
+				__builtin_prefetch(memo_of(w, w->freest), 1);
 		}
 	} else {
 		if (w->nst == w->capst) {
@@ -619,9 +633,6 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 			w->st = big_grow(w->st, old * sizeof(*w->st),
 			    (size_t)w->capst * sizeof(*w->st));
 			w->blob = big_grow(w->blob, old * bs, (size_t)w->capst * bs);
-			if (w->usememo)
-				w->memo = big_grow(w->memo, old * sizeof(*w->memo),
-				    (size_t)w->capst * sizeof(*w->memo));
 		}
 		idx = w->nst++;
 		w->st[idx].gen = 0;
@@ -636,8 +647,8 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 	w->livest++;
 	k = &w->keys[kid];
 	kb = (struct kb *)(blob(w, idx) + w->koff);
-	if (w->memo != NULL)
-		w->memo[idx].len = 0;
+	if (w->moff)
+		memo_of(w, idx)->len = 0;
 	if (k->len <= KBLOB) {
 		kb->len = (unsigned char)k->len;
 		memcpy(kb->b, kbytes(k), k->len);
@@ -934,8 +945,8 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		return 0;
 	/* A window of the pane has fired: what the memo holds, if
 	 * anything, is of the block as it was. */
-	if (w->memo != NULL)
-		w->memo[idx].len = 0;
+	if (w->moff)
+		memo_of(w, idx)->len = 0;
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
 	for (e = pane_efirst(w, ps); e <= elast && e <= w->fired_to;
@@ -1592,15 +1603,15 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 		 * looking waits for the memo: measured slower.)
 		 */
 		for (; pf < m + AHEAD && pf < n; pf++) {
-			if (w->memo != NULL)
-				__builtin_prefetch(&w->memo[a[pf].idx]);
+			if (w->moff)
+				__builtin_prefetch(memo_of(w, a[pf].idx));
 			__builtin_prefetch(blob(w, a[pf].idx));
 		}
 		first = a[j].idx;
 		if (m == j + 1 && single) {
 			struct tide_win_memo *mm = NULL;
 
-			if (w->memo != NULL && (mm = &w->memo[first])->len > 0)
+			if (w->moff && (mm = memo_of(w, first))->len > 0)
 				r = fire_memo(w, e, mm);
 			else
 				r = fire_one(w, kid, first, e, blob(w, first), mm);

@@ -148,10 +148,10 @@ struct tide_win {
 
 	struct wstate *st;
 	char *blob;		/* aggregate blocks, bsz bytes apart */
-	struct tide_win_memo *memo;	/* hop: one per block, or NULL */
-	int usememo;		/* hop, aggregates that single_pane_ok() */
 	size_t bsz;		/* spec->size and the key's bytes (koff),
-				 * rounded up to a power of two or to 64 */
+				 * rounded up to a power of two or to 64,
+				 * and (hop) the block's memo at moff */
+	size_t moff;		/* 0: no memos */
 	size_t koff;
 	uint32_t nst, capst, freest;
 	size_t livest;
