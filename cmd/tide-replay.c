@@ -537,6 +537,7 @@ make_conf(void)
 	static const char *const extra[] = { "group.id=tide-replay", NULL };
 	struct tide_kconf_err err;
 	rd_kafka_conf_t *conf;
+	int r;
 
 	/* The wait for a partition's next record is the outage clock here
 	 * (kafka_fill), not librdkafka's word that the brokers are gone. */
@@ -546,6 +547,13 @@ make_conf(void)
 	if ((conf = tide_kdown_conf(&s.kd, &o.kc, "tide-replay", extra,
 	    &err)) == NULL)
 		tide_usage_error("%s", err.msg);
+	/* The end of a range (and of a time search) may be seen only by
+	 * the end-of-partition event: markers are never delivered. */
+	if ((r = tide_offsets_conf(conf)) < 0)
+		tide_die(TIDE_EX_FAIL, "cannot set enable.partition.eof");
+	if (r > 0)
+		tide_warn("enable.partition.eof kept on: the end of a range "
+		    "is seen by it");
 	return conf;
 }
 

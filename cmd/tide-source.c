@@ -580,6 +580,7 @@ make_conf(void)
 	};
 	struct tide_kconf_err err;
 	rd_kafka_conf_t *conf;
+	int r;
 
 	/* assign() needs a group id even when no group is joined; nothing
 	 * is committed without -G. */
@@ -590,6 +591,13 @@ make_conf(void)
 		tide_usage_error("%s", err.msg);
 	if (o.group)
 		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	/* The end of a range (and of a time search) may be seen only by
+	 * the end-of-partition event: markers are never delivered. */
+	if ((r = tide_offsets_conf(conf)) < 0)
+		tide_die(TIDE_EX_FAIL, "cannot set enable.partition.eof");
+	if (r > 0)
+		tide_warn("enable.partition.eof kept on: the end of a range "
+		    "is seen by it");
 	return conf;
 }
 

@@ -38,6 +38,21 @@ tide_offspec_parse(const char *s, struct tide_offspec *o)
 	return 0;
 }
 
+int
+tide_offsets_conf(rd_kafka_conf_t *conf)
+{
+	char v[16], errstr[256];
+	size_t len = sizeof(v);
+	int off;
+
+	off = rd_kafka_conf_get(conf, "enable.partition.eof", v, &len) ==
+	    RD_KAFKA_CONF_OK && strcmp(v, "true") != 0;
+	if (rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+	    sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		return TIDE_EKAFKA;
+	return off;
+}
+
 static int64_t
 mono_ms(void)
 {

@@ -54,6 +54,16 @@ struct tide_offspec {
 	int64_t v;
 };
 
+/*
+ * Set enable.partition.eof=true in the configuration of the handle that
+ * will be passed here and read ranges: where a range's last offsets are
+ * never delivered (markers, aborted records) its end is seen only by that
+ * event, and the time search needs it too.  1 if conf had it off (the
+ * caller may say it is overridden), 0 if it was on, TIDE_EKAFKA if it
+ * cannot be set.
+ */
+int tide_offsets_conf(rd_kafka_conf_t *conf);
+
 /* Parse "beginning", "end", "stored", "N" or "-N": 0 or TIDE_EINVAL. */
 int tide_offspec_parse(const char *s, struct tide_offspec *o);
 

@@ -334,6 +334,24 @@ quick "tide-source --from/--to"
 tail -2 p0.expect >from25.expect
 t_stdout_file from25.expect
 
+# The end-of-partition event is how an end on markers is seen (and the
+# time search past the last record needs it): -X cannot turn it off.
+timed "tide-source -X enable.partition.eof=false --to" $TO tide-source \
+	-b "$BROKERS" -t tx.end -X enable.partition.eof=false \
+	--to $((BASE + 50)) -J --metadata-timeout $MD
+t_status 0
+quick "tide-source eof=false"
+t_stderr_has "tide-source: enable.partition.eof kept on"
+envkeys >got
+t_ok "eof=false: every committed record" cmp bypart.expect got
+timed "tide-source -X enable.partition.eof=false -e -p 1" $TO tide-source \
+	-b "$BROKERS" -t tx.end -p 1 -X enable.partition.eof=false -e \
+	--metadata-timeout $MD
+t_status 0
+quick "tide-source eof=false -e"
+grep '^1 ' bypart.expect | cut -d' ' -f3- >p1.expect
+t_stdout_file p1.expect
+
 # -G -e: the end is the high watermark at assignment; the group's offset
 # is committed past the last record written, i.e. on the last marker.
 timed "tide-source -G -e" $TO tide-source -b "$BROKERS" -t tx.end -G txg1 $G -e -J \
@@ -397,6 +415,14 @@ quick "tide-replay --from/--to"
 jq -r '"\(.partition) \(.offset)"' "$T_OUT" >got
 printf '1 1\n0 2\n0 4\n0 5\n' >ft.expect
 t_ok "--from 12 --to 50: (partition, offset) in order" cmp ft.expect got
+
+timed "tide-replay -X enable.partition.eof=false" $TO tide-replay \
+	-b "$BROKERS" -t tx.end -X enable.partition.eof=false \
+	--to $((BASE + 50)) --speed max --metadata-timeout $MD
+t_status 0
+quick "tide-replay eof=false"
+t_stderr_has "tide-replay: enable.partition.eof kept on"
+t_stdout_file replay.expect
 
 # Read-ahead: partition 0 holds all the early times (two transactions of
 # 3000, each with its commit marker), partition 1 all the late ones (5000,
