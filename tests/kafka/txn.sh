@@ -2,10 +2,11 @@
 # Transactional topics on tide-mock: control records (commit and abort
 # markers) take an offset each but are never delivered, so a reader that
 # ends at "offset high - 1 seen" would wait for an offset that never comes.
-# tide-source -e / --to / --from / --dry-run and tide-replay (values, -J,
-# --loop, --dry-run) must end promptly (well within --metadata-timeout) with
-# exactly the committed records, as kcat with isolation.level=read_committed
-# reads them.
+# tide-source -e / -o / --to / --from / --dry-run / -G -e and tide-replay
+# (values, -J, --loop, --from/--to, --dry-run, read-ahead paused over
+# markers) must end promptly (well within --metadata-timeout) with exactly
+# the committed records, as kcat with isolation.level=read_committed reads
+# them, also with -X enable.partition.eof=false (kept on).
 #
 # What librdkafka 2.0.2's mock cluster can do, found with the producer
 # below (rd_kafka_init_transactions/begin/commit/abort, all answered
@@ -196,13 +197,15 @@ timed() {
 BASE=1793491200000
 M=$((BASE + 100000))	# markers' own time (never read)
 
-# tx.end: one transaction over partitions 0 and 1, committed (markers
-# on both); a second on partition 0, committed; then an aborted one that
-# left only its abort markers (1 and 2), and on 2 an empty committed one
-# before it.  So partition 0 ends with a commit marker, 1 with an abort
-# marker after a commit marker, and 2 holds markers only:
-#   0: k0 k1 k2 C k5 k6 C   (offsets 0-2, 3, 4-5, 6; high 7)
-#   1: k3 k4 C A            (offsets 0-1, 2, 3; high 4)
+# tx.end: committed transactions of 3 records on partition 0 and of 2 on
+# partition 1, each followed by its commit marker; a second committed one
+# of 2 on partition 0 with its marker; then an aborted transaction that
+# left only its abort markers (on 1 and 2), and on 2 an empty committed
+# one before it.  So partition 0 ends with a commit marker, 1 with an
+# abort marker after a commit marker, and 2 holds markers only (k counts
+# within a txprod run):
+#   0: k0 k1 k2 C k0 k1 C   (offsets 0-2, 3, 4-5, 6; high 7)
+#   1: k0 k1 C A            (offsets 0-1, 2, 3; high 4)
 #   2: C A                  (high 2)
 $TO ./txprod "$BROKERS" tx.end $BASE commit 0 3 >/dev/null &&
 	$TO ./txprod "$BROKERS" tx.end $((BASE + 5)) commit 1 2 >/dev/null ||
