@@ -528,6 +528,15 @@ handle(rd_kafka_message_t *m)
 			if (m->rkt == NULL)
 				return;
 			p = part_find(rd_kafka_topic_name(m->rkt), m->partition);
+			/* Every offset before the end of the partition has
+			 * been handled, or was never delivered (transaction
+			 * markers, aborted records): commit there, so that
+			 * the group does not start on them again and its lag
+			 * reaches 0.  Not past the end of the range: what
+			 * lies beyond it was fetched but not written. */
+			if (p && o.group && p->assigned && m->offset > p->next &&
+			    (p->end < 0 || m->offset <= p->end))
+				p->next = m->offset;
 			if (p && (p->end >= 0 ? m->offset >= p->end :
 			    o.group && o.exit_eof))
 				mark_done(p);
