@@ -28,6 +28,14 @@ struct over {
 	int64_t maxt;
 };
 
+/* An entry's raw bytes.  The arena has no memory until a value has bytes,
+ * and NULL + 0 is undefined in C. */
+static inline const char *
+ov_raw(const struct over *ov, uint32_t off)
+{
+	return ov->raw.data != NULL ? ov->raw.data + off : "";
+}
+
 /* Key bytes up to this long live in struct wkey itself: no allocation per
  * key and no second cache miss to compare them. */
 #define KINLINE 20
@@ -201,11 +209,17 @@ sat_sub(int64_t a, int64_t b)
 int64_t
 tide_win_floor(int64_t t, int64_t d, int64_t align)
 {
-	int64_t x = sat_sub(t, align), q = x / d;
+	/* Only the offset's remainder counts: reduced first, t - a cannot
+	 * run past the int64 range for any offset the user gives. */
+	int64_t a = align % d, x, base;
 
+	if (a < 0)
+		a += d;
+	x = sat_sub(t, a);
+	base = x - x % d;
 	if (x % d < 0)
-		q--;
-	return sat_add(q * d, align);
+		base = sat_sub(base, d);
+	return sat_add(base, a);
 }
 
 int64_t
@@ -1085,7 +1099,7 @@ over_compact_raw(struct tide_win *w, struct over *ov)
 			struct ovv *v = &ov->v[(size_t)i * nf + j];
 			uint32_t off = (uint32_t)nb.len;
 
-			tide_buf_add(&nb, ov->raw.data + v->off, v->len);
+			tide_buf_add(&nb, ov_raw(ov, v->off), v->len);
 			v->off = off;
 		}
 	tide_buf_release(&ov->raw);
@@ -1133,7 +1147,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			for (j = 0; j < nf; j++) {
 				w->vscratch[j].type = v[j].type;
 				w->vscratch[j].num = v[j].num;
-				w->vscratch[j].raw = ov->raw.data + v[j].off;
+				w->vscratch[j].raw = ov_raw(ov, v[j].off);
 				w->vscratch[j].len = v[j].len;
 			}
 			tide_agg_update(sp, w->scratch, ov->t[i], w->vscratch);
@@ -1380,25 +1394,38 @@ tick(struct tide_win *w)
 		} else {
 			struct wkey *k = &w->keys[x];
 			int64_t e, hi;
+			uint32_t j;
 
 			if (!k->used || !k->dirty)
 				continue;
 			k->dirty = 0;
+			/*
+			 * The windows from the first holding the lowest dirty
+			 * pane to the last holding the highest that hold any
+			 * state: walked from the key's states (sorted by
+			 * start), whose windows' ends rise with them, so the
+			 * cost follows the states and not the time between
+			 * the dirty panes.
+			 */
 			hi = pane_elast(w, k->dhi);
-			for (e = pane_efirst(w, k->dlo); e <= hi;
-			    e = sat_add(e, w->c.every)) {
-				int64_t st = sat_sub(e, w->c.size);
-				uint32_t j;
+			e = pane_efirst(w, k->dlo);
+			for (j = 0; j < k->nst && e <= hi; j++) {
+				int64_t a = pane_efirst(w, k->st[j].start);
+				int64_t b = pane_elast(w, k->st[j].start);
 
-				if (e <= w->fired_to)
+				if (b < e)
 					continue;
-				for (j = 0; j < k->nst; j++)
-					if (k->st[j].start >= st && k->st[j].start < e)
+				if (a > e)
+					e = a;
+				for (; e <= b && e <= hi; e = sat_add(e, w->c.every)) {
+					if (e > w->fired_to)
+						fire_add(w, sat_sub(e, w->c.size), e,
+						    x, NONE);
+					if (e == INT64_MAX) {
+						j = k->nst;	/* no end after */
 						break;
-				if (j < k->nst)
-					fire_add(w, st, e, x, NONE);
-				if (e == INT64_MAX)
-					break;
+					}
+				}
 			}
 		}
 	}
@@ -1964,7 +1991,7 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 				memcpy(&num, &v->num, 8);
 				put_u64(b, (uint64_t)v->type);
 				put_u64(b, num);
-				put_bytes(b, ov->raw.data + v->off, v->len);
+				put_bytes(b, ov_raw(ov, v->off), v->len);
 			}
 		}
 	}

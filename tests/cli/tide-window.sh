@@ -1181,4 +1181,63 @@ st=$(cat "$T_DIR/epipe.err")
 if [ -z "$st" ]; then t_pass "reader gone while input is quiet: nothing on stderr"
 else t_fail "reader gone while input is quiet: stderr" "$st"; fi
 
+# An --align near the int64 limits counts by its remainder like any other
+# (it used to saturate t - offset: wrong windows, records dropped as late).
+printf '%s\n' '{"ts":1700000000000,"k":"a"}' '{"ts":1700000061000,"k":"a"}' >"$T_DIR/far.nd"
+T_IN=$T_DIR/far.nd
+t_run "--align -106751991167d (a multiple of 1m) is no offset" $W --tumble 1m \
+	--align -106751991167d -k k -a count --stats
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":1}
+EOF
+t_stderr_has "stats: in 2, out 2, bad 0, late 0,"
+t_run "--hop with --align -106751991167d" $W --hop 2m --every 1m \
+	--align -106751991167d -k k -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000040000,"k":"a","count":1}
+{"window_start":1699999980000,"window_end":1700000100000,"k":"a","count":2}
+{"window_start":1700000040000,"window_end":1700000160000,"k":"a","count":1}
+EOF
+printf '{"ts":-9223372036000,"k":"a"}\n' >"$T_DIR/far2.nd"
+T_IN=$T_DIR/far2.nd
+t_run "a time near the int64 limit with a large --align is not lost" $W --tumble 1m \
+	--time-unit ms --align 106751991167d -k k -a count --stats
+t_status 0
+t_stdout <<'EOF'
+{"window_start":-9223372080000,"window_end":-9223372020000,"k":"a","count":1}
+EOF
+t_stderr_has "stats: in 1, out 1, bad 0, late 0,"
+
+# --emit early: a key's records far apart in time cost by its windows, not
+# by the time between them (the early firing walked every window end in
+# between: 1.7e10 of them here, minutes of CPU).
+printf '%s\n' '{"ts":0,"k":"a"}' '{"ts":1700000000000,"k":"a"}' >"$T_DIR/gap.nd"
+T_IN=$T_DIR/gap.nd
+t_run "--emit early with records 54 years apart" timeout 20 $W --tumble 100ms \
+	--emit early=1s -k k -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":100,"k":"a","count":1,"final":true}
+{"window_start":1700000000000,"window_end":1700000000100,"k":"a","count":1,"final":false}
+{"window_start":1700000000000,"window_end":1700000000100,"k":"a","count":1,"final":true}
+EOF
+t_run "--hop --emit early with records 54 years apart" timeout 20 $W --hop 300ms \
+	--every 100ms --emit early=1s -k k -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":-200,"window_end":100,"k":"a","count":1,"final":true}
+{"window_start":-100,"window_end":200,"k":"a","count":1,"final":true}
+{"window_start":0,"window_end":300,"k":"a","count":1,"final":true}
+{"window_start":1699999999800,"window_end":1700000000100,"k":"a","count":1,"final":false}
+{"window_start":1699999999900,"window_end":1700000000200,"k":"a","count":1,"final":false}
+{"window_start":1700000000000,"window_end":1700000000300,"k":"a","count":1,"final":false}
+{"window_start":1699999999800,"window_end":1700000000100,"k":"a","count":1,"final":true}
+{"window_start":1699999999900,"window_end":1700000000200,"k":"a","count":1,"final":true}
+{"window_start":1700000000000,"window_end":1700000000300,"k":"a","count":1,"final":true}
+EOF
+T_IN=/dev/null
+
 t_done

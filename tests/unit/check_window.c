@@ -101,6 +101,13 @@ START_TEST(test_floor_takes_any_offset_modulo_the_size)
 	    1699999975807);
 	ck_assert_int_eq(tide_win_floor(1700000000000, 60000, 1699999999999),
 	    1699999999999);
+	/* Offsets near the int64 limits: t - offset would run past them. */
+	ck_assert_int_eq(tide_win_floor(1700000000000, 60000,
+	    -9223372036800000LL * 1000), 1699999980000);
+	ck_assert_int_eq(tide_win_floor(1700000000000, 60000, INT64_MIN),
+	    1699999984192);
+	ck_assert_int_eq(tide_win_floor(-9223372036000, 60000,
+	    9223372036800000LL * 1000), -9223372080000);
 }
 END_TEST
 
