@@ -895,8 +895,9 @@ main(int argc, char **argv)
 			p->src = src;
 			p->lineno = in.lineno;
 			p->now = 0;
-			if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
-			    &jerr) < 0) {
+			/* Checked and looked up in one pass. */
+			if (tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH,
+			    &type, &jerr, paths, nf, jv) < 0) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
 				    "not valid JSON: %s at offset %zu", jerr.reason,
@@ -909,7 +910,6 @@ main(int argc, char **argv)
 				    "not a JSON object");
 				goto bad;
 			}
-			tide_json_get_many(line, len, paths, nf, jv);
 			if (jv[0].type == TIDE_JSON_NONE) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
