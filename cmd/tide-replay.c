@@ -72,6 +72,7 @@
 #include "zfile.h"
 
 #define BATCH		1024
+#define PACED_BATCH	32	/* the same, for a paced replay */
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define PENDING		128	/* paced records written, not yet flushed */
 #define READAHEAD	4096	/* messages buffered per partition */
@@ -446,7 +447,10 @@ pump(int wait_ms)
 	rd_kafka_message_t *msgs[BATCH];
 	ssize_t n, i;
 
-	n = rd_kafka_consume_batch_queue(s.q, 0, msgs, BATCH);
+	/* Paced, a record may fall due while a batch is taken: small ones
+	 * keep that wait short (1024 messages took over a millisecond). */
+	n = rd_kafka_consume_batch_queue(s.q, 0, msgs,
+	    tide_pace_paced(&s.pace) ? PACED_BATCH : BATCH);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
 		/* One message, not a batch: a batch call with a timeout waits
