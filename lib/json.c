@@ -125,6 +125,60 @@ word_not_plain(uint64_t x)
 #define RUN_LEN(m)	((size_t)__builtin_ctzll(m) >> 3)
 #endif
 
+/* The end of the run of plain string bytes from s, eight at a time. */
+static inline const unsigned char *
+plain_run(const unsigned char *s, const unsigned char *end)
+{
+	uint64_t m;
+
+	for (; end - s >= 8; s += 8)
+		if ((m = word_not_plain(load8(s))) != 0) {
+#ifdef RUN_LEN
+			return s + RUN_LEN(m);
+#else
+			break;
+#endif
+		}
+	while (s < end && strclass[*s] == C_PLAIN)
+		s++;
+	return s;
+}
+
+/* The end of the run of bytes from s that are neither '"' nor '\\' (in a
+ * checked string, the next escape or the closing quote). */
+static inline const unsigned char *
+unquoted_run(const unsigned char *s, const unsigned char *end)
+{
+	uint64_t m;
+
+	for (; end - s >= 8; s += 8)
+		if ((m = word_has_stop(load8(s))) != 0) {
+#ifdef RUN_LEN
+			return s + RUN_LEN(m);
+#else
+			break;
+#endif
+		}
+	while (s < end && *s != '"' && *s != '\\')
+		s++;
+	return s;
+}
+
+/* The type of the value whose first byte is c, in a checked document. */
+static inline enum tide_json_type
+type_of(unsigned char c)
+{
+	switch (c) {
+	case '{': return TIDE_JSON_OBJECT;
+	case '[': return TIDE_JSON_ARRAY;
+	case '"': return TIDE_JSON_STRING;
+	case 't': return TIDE_JSON_TRUE;
+	case 'f': return TIDE_JSON_FALSE;
+	case 'n': return TIDE_JSON_NULL;
+	default: return TIDE_JSON_NUMBER;
+	}
+}
+
 #ifdef RUN_LEN
 /*
  * The value of eight ASCII digits, the first in the lowest byte: pairs,
@@ -223,25 +277,8 @@ scan_string(const unsigned char **sp, const unsigned char *end,
 	size_t k;
 
 	for (;;) {
-		/* The common case: runs of plain ASCII, eight at a time. */
-		while (end - s >= 8) {
-			uint64_t m = word_not_plain(load8(s));
-
-			if (m != 0) {
-#ifdef RUN_LEN
-				s += RUN_LEN(m);
-				goto stop;
-#else
-				break;
-#endif
-			}
-			s += 8;
-		}
-		while (s < end && strclass[*s] == C_PLAIN)
-			s++;
-#ifdef RUN_LEN
-stop:
-#endif
+		/* The common case: runs of plain ASCII. */
+		s = plain_run(s, end);
 		if (s >= end) {
 			*reason = "unterminated string";
 			break;
@@ -396,17 +433,8 @@ check(const char *p, size_t n, int maxdepth, enum tide_json_type *type,
 		}
 		track = *s == '{';
 	}
-	if (type) {
-		switch (*s) {
-		case '{': *type = TIDE_JSON_OBJECT; break;
-		case '[': *type = TIDE_JSON_ARRAY; break;
-		case '"': *type = TIDE_JSON_STRING; break;
-		case 't': *type = TIDE_JSON_TRUE; break;
-		case 'f': *type = TIDE_JSON_FALSE; break;
-		case 'n': *type = TIDE_JSON_NULL; break;
-		default: *type = TIDE_JSON_NUMBER; break;
-		}
-	}
+	if (type)
+		*type = type_of(*s);
 
 value:
 	if (s >= end)
@@ -554,24 +582,7 @@ skip_string(const unsigned char *s, const unsigned char *end, int *esc)
 {
 	s++;
 	for (;;) {
-		while (end - s >= 8) {
-			uint64_t m = word_has_stop(load8(s));
-
-			if (m != 0) {
-#ifdef RUN_LEN
-				s += RUN_LEN(m);
-				goto stop;
-#else
-				break;
-#endif
-			}
-			s += 8;
-		}
-		while (s < end && *s != '"' && *s != '\\')
-			s++;
-#ifdef RUN_LEN
-stop:
-#endif
+		s = unquoted_run(s, end);
 		if (s >= end)
 			return end;
 		if (*s == '"')
@@ -727,18 +738,7 @@ doc_val(const char *doc, size_t n, struct tide_json_val *v)
 	s = skip_ws(s, end);
 	while (end > s && wsclass[end[-1]])
 		end--;
-	v->type = TIDE_JSON_NONE;
-	if (s < end) {
-		switch (*s) {
-		case '{': v->type = TIDE_JSON_OBJECT; break;
-		case '[': v->type = TIDE_JSON_ARRAY; break;
-		case '"': v->type = TIDE_JSON_STRING; break;
-		case 't': v->type = TIDE_JSON_TRUE; break;
-		case 'f': v->type = TIDE_JSON_FALSE; break;
-		case 'n': v->type = TIDE_JSON_NULL; break;
-		default: v->type = TIDE_JSON_NUMBER; break;
-		}
-	}
+	v->type = s < end ? type_of(*s) : TIDE_JSON_NONE;
 	v->p = (const char *)s;
 	v->len = (size_t)(end - s);
 }
@@ -859,15 +859,7 @@ top_member(const unsigned char *name, const unsigned char *nend, int esc,
 		    paths[i].seg[0].len))
 			continue;
 		if (val.type == TIDE_JSON_NONE) {
-			switch (*v) {
-			case '{': val.type = TIDE_JSON_OBJECT; break;
-			case '[': val.type = TIDE_JSON_ARRAY; break;
-			case '"': val.type = TIDE_JSON_STRING; break;
-			case 't': val.type = TIDE_JSON_TRUE; break;
-			case 'f': val.type = TIDE_JSON_FALSE; break;
-			case 'n': val.type = TIDE_JSON_NULL; break;
-			default: val.type = TIDE_JSON_NUMBER; break;
-			}
+			val.type = type_of(*v);
 			val.p = (const char *)v;
 			val.len = (size_t)(vend - v);
 		}
