@@ -670,7 +670,7 @@ ktable_outage(void)
 {
 	enum tide_kdown_act act;
 	int64_t len;
-	char d[32], b[32];
+	char d[32], b[32], note[512];
 
 	/* Once the program is failing, it has said why. */
 	if (atomic_load(&kt.fatal))
@@ -680,18 +680,18 @@ ktable_outage(void)
 		ktable_say_back(len);
 	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
 		return;
+	if (act == TIDE_KDOWN_NOTE) {
+		tide_kdown_say_down(&kd, len, note, sizeof(note));
+		tide_warn("%s: %s%s", kname, note, kt.behind > 0 ? "" :
+		    "; records are joined with the table as last read");
+		return;
+	}
 	tide_dur_fmt(d, len);
 	tide_dur_fmt(b, kd.bound);
-	if (act == TIDE_KDOWN_GIVE_UP)
-		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: brokers %s unreachable "
-		    "for %s (--down-timeout %s): giving up%s%s%s", kname,
-		    kd.brokers, d, b, kt.behind > 0 ? " before the table "
-		    "was loaded" : "", kd.lasterr[0] ? ": " : "", kd.lasterr);
-	else
-		tide_warn("%s: brokers %s unreachable for %s, still trying "
-		    "(giving up after %s)%s", kname, kd.brokers, d,
-		    kd.bound > 0 ? b : "never", kt.behind > 0 ? "" :
-		    "; records are joined with the table as last read");
+	ktable_fail(TIDE_EX_UNAVAILABLE, "%s: brokers %s unreachable for %s "
+	    "(--down-timeout %s): giving up%s%s%s", kname, kd.brokers, d, b,
+	    kt.behind > 0 ? " before the table was loaded" : "",
+	    kd.lasterr[0] ? ": " : "", kd.lasterr);
 }
 
 static void *
@@ -2638,7 +2638,7 @@ kstream_outage(void)
 {
 	enum tide_kdown_act act;
 	int64_t now = tide_mono_us() / 1000, len;
-	char d[32], b[32];
+	char d[32], b[32], note[512];
 
 	if (!tide_kdown_is_down(&kd))
 		return 0;
@@ -2653,14 +2653,13 @@ kstream_outage(void)
 	act = tide_kdown_check(&kd, now, &len);
 	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
 		return 0;
-	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, kd.bound);
 	if (act == TIDE_KDOWN_NOTE) {
-		tide_warn("%s: brokers %s unreachable for %s, still trying "
-		    "(giving up after %s)", kname, kd.brokers, d,
-		    kd.bound > 0 ? b : "never");
+		tide_kdown_say_down(&kd, len, note, sizeof(note));
+		tide_warn("%s: %s", kname, note);
 		return 0;
 	}
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, kd.bound);
 	tide_warn("%s: brokers %s unreachable for %s (--down-timeout %s): "
 	    "giving up%s%s", kname, kd.brokers, d, b, kd.lasterr[0] ? ": " :
 	    "", kd.lasterr);

@@ -368,8 +368,8 @@ say_back(struct sink *s, int64_t len)
 static int
 outage(struct sink *s, int probe)
 {
-	int64_t len, bound = s->kd.bound;
-	char d[32], b[32];
+	int64_t len;
+	char d[32], b[32], note[512];
 
 	if (s->gave_up)
 		return 1;
@@ -384,18 +384,15 @@ outage(struct sink *s, int probe)
 		say_back(s, len);
 		return 0;
 	case TIDE_KDOWN_NOTE:
-		tide_dur_fmt(d, len);
-		if (bound > 0)
-			tide_dur_fmt(b, bound);
-		pwarn("brokers %s unreachable for %s, still trying (giving "
-		    "up after %s)", s->kd.brokers, d, bound > 0 ? b : "never");
+		tide_kdown_say_down(&s->kd, len, note, sizeof(note));
+		pwarn("%s", note);
 		return 0;
 	case TIDE_KDOWN_GIVE_UP:
 		break;
 	}
 	s->gave_up = 1;
 	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, bound);
+	tide_dur_fmt(b, s->kd.bound);
 	pwarn("brokers %s unreachable for %s (--down-timeout %s): giving up "
 	    "after %llu records read, %llu delivered%s%s", s->kd.brokers, d, b,
 	    (unsigned long long)s->in, (unsigned long long)s->prod.delivered,

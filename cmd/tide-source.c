@@ -480,8 +480,8 @@ outage_over(void)
 static int
 outage(void)
 {
-	int64_t len, bound = s.kd.bound;
-	char d[32], b[32];
+	int64_t len;
+	char d[32], b[32], note[512];
 
 	switch (tide_kdown_poll(&s.kd, s.rk, &len)) {
 	case TIDE_KDOWN_UP:
@@ -492,11 +492,8 @@ outage(void)
 	case TIDE_KDOWN_WAIT:
 		return 1;
 	case TIDE_KDOWN_NOTE:
-		tide_dur_fmt(d, len);
-		if (bound > 0)
-			tide_dur_fmt(b, bound);
-		pwarn("brokers %s unreachable for %s, still trying (giving "
-		    "up after %s)", s.kd.brokers, d, bound > 0 ? b : "never");
+		tide_kdown_say_down(&s.kd, len, note, sizeof(note));
+		pwarn("%s", note);
 		return 1;
 	case TIDE_KDOWN_GIVE_UP:
 		break;
@@ -506,7 +503,7 @@ outage(void)
 		print_stats();
 	tide_progress_clear(&s.pr);
 	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, bound);
+	tide_dur_fmt(b, s.kd.bound);
 	tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
 	    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
 	    s.kd.brokers, d, b, s.nout,

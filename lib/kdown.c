@@ -149,6 +149,19 @@ tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now, int64_t max)
 	return left < 0 ? 0 : left < max ? left : max;
 }
 
+void
+tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap)
+{
+	char l[32], b[32] = "never";
+
+	tide_dur_fmt(l, len);
+	if (d->bound > 0)
+		tide_dur_fmt(b, d->bound);
+	snprintf(out, cap, "brokers %s unreachable for %s, still trying "
+	    "(giving up after %s)", d->brokers, l, b);
+}
+
 int
 tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown)
 {

@@ -92,6 +92,11 @@ enum tide_kdown_act tide_kdown_check(struct tide_kdown *d, int64_t now,
 /* How long a wait may last at now: max, or less so it ends at the bound. */
 int64_t tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now,
     int64_t max);
+/* What a TIDE_KDOWN_NOTE says, for the program to prefix and print:
+ * "brokers B unreachable for 10s, still trying (giving up after 5m)", len
+ * the outage's length as tide_kdown_check() handed it back. */
+void tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap);
 /* The brokers answer: stop the clock.  1 when the outage was noted (say it
  * is over; *shown gets its length in whole seconds), else 0. */
 int tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown);

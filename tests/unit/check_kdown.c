@@ -107,6 +107,24 @@ START_TEST(test_kdown_end_says_reachable_only_after_a_note)
 }
 END_TEST
 
+/* The note's words, with the bound or "never". */
+START_TEST(test_kdown_say_down_words)
+{
+	struct tide_kdown d;
+	char out[256];
+
+	tide_kdown_init(&d, 300000, 10000);
+	snprintf(d.brokers, sizeof(d.brokers), "h1:9092");
+	tide_kdown_say_down(&d, 10000, out, sizeof(out));
+	ck_assert_str_eq(out, "brokers h1:9092 unreachable for 10s, still "
+	    "trying (giving up after 5m)");
+	d.bound = 0;
+	tide_kdown_say_down(&d, 90000, out, sizeof(out));
+	ck_assert_str_eq(out, "brokers h1:9092 unreachable for 1m30s, still "
+	    "trying (giving up after never)");
+}
+END_TEST
+
 START_TEST(test_kdown_wait_ms_ends_at_the_bound)
 {
 	struct tide_kdown d;
@@ -316,6 +334,7 @@ suite_kdown(void)
 	tcase_add_test(tc, test_kdown_begin_keeps_a_running_clock_restart_does_not);
 	tcase_add_test(tc, test_kdown_end_says_reachable_only_after_a_note);
 	tcase_add_test(tc, test_kdown_wait_ms_ends_at_the_bound);
+	tcase_add_test(tc, test_kdown_say_down_words);
 	tcase_add_test(tc, test_kdown_conf_has_shared_defaults_client_id_and_extra);
 	tcase_add_test(tc, test_kdown_conf_without_brokers_or_extra);
 	tcase_add_test(tc, test_kdown_conf_reports_a_bad_setting);
