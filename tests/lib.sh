@@ -131,3 +131,24 @@ mock_start() {
 mock_cmd() {
 	printf '%s\n' "$1" >&9
 }
+
+# --- redis-server on a loopback port, stopped by the harness ---------------
+#   redis_start    start it (data in $T_DIR/redis); sets RPORT and RPID
+# A random port may be taken: up to five tries, each waiting for PING.
+redis_start() {
+	mkdir "$T_DIR/redis"
+	for try in 1 2 3 4 5; do
+		RPORT=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 40000) }')
+		redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
+		    --dir "$T_DIR/redis" >"$T_DIR/redis/log" 2>&1 &
+		RPID=$!
+		T_CLEANUP="kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; $T_CLEANUP"
+		i=0
+		while [ $i -lt 50 ] && ! redis-cli -p "$RPORT" PING >/dev/null 2>&1; do
+			kill -0 $RPID 2>/dev/null || break
+			sleep 0.05
+			i=$((i + 1))
+		done
+		redis-cli -p "$RPORT" PING >/dev/null 2>&1 && break
+	done
+}

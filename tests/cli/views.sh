@@ -453,21 +453,7 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
 	echo "skip - $T_SCRIPT: redis-server not installed: Redis cases skipped"
 	t_done
 fi
-mkdir "$T_DIR/redis"
-for try in 1 2 3 4 5; do
-	RPORT=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 40000) }')
-	redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
-	    --dir "$T_DIR/redis" >"$T_DIR/redis/log" 2>&1 &
-	RPID=$!
-	T_CLEANUP="kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; $T_CLEANUP"
-	i=0
-	while [ $i -lt 50 ] && ! redis-cli -p "$RPORT" PING >/dev/null 2>&1; do
-		kill -0 $RPID 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	redis-cli -p "$RPORT" PING >/dev/null 2>&1 && break
-done
+redis_start
 R="redis-cli -p $RPORT"
 URL=redis://127.0.0.1:$RPORT
 

@@ -318,21 +318,7 @@ t_run "sqlite --stats: a pause ends the batch" sh -c "
 t_status 0
 t_stderr_has "tide-sink: in 3, bad 0, upserts 3, commits 2, expired 0, merged 1, "
 if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
-	mkdir "$T_DIR/redis"
-	for try in 1 2 3 4 5; do
-		RPORT=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 40000) }')
-		redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
-		    --dir "$T_DIR/redis" >"$T_DIR/redis/log" 2>&1 &
-		RPID=$!
-		T_CLEANUP="kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; $T_CLEANUP"
-		i=0
-		while [ $i -lt 50 ] && ! redis-cli -p "$RPORT" PING >/dev/null 2>&1; do
-			kill -0 $RPID 2>/dev/null || break
-			sleep 0.05
-			i=$((i + 1))
-		done
-		redis-cli -p "$RPORT" PING >/dev/null 2>&1 && break
-	done
+	redis_start
 	T_IN=$T_DIR/merge.in
 	t_run "redis --stats: merged" tide-sink --redis "redis://127.0.0.1:$RPORT" --upsert id \
 	    --prefix m: --as-json --batch 3 --stats
