@@ -751,8 +751,6 @@ kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
 
 	tide_kdown_init(&kd, conf.downms < 0 ? 300000 : conf.downms,
 	    conf.mdtimeout);
-	/* A table and a stream both bound an outage (--down-timeout). */
-	kd.track = 1;
 	snprintf(prefix, sizeof(prefix), "%s: ", kname);
 	kd.prefix = prefix;
 	kd.on_fatal = kafka_fatal;
