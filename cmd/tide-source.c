@@ -33,6 +33,7 @@
 
 #include "bad.h"
 #include "buf.h"
+#include "ckpt.h"
 #include "csvrec.h"
 #include "envelope.h"
 #include "err.h"
@@ -58,6 +59,7 @@ enum {
 	OPT_TO,
 	OPT_IDLE,
 	OPT_DRYRUN,
+	OPT_RESUME,
 	OPT_STATS,
 	OPT_MDTIMEOUT,
 	OPT_DOWNTIMEOUT,
@@ -81,6 +83,7 @@ static const struct tide_opt opts[] = {
 	{ 'c', "count", "n", "exit after n records" },
 	{ OPT_IDLE, "idle-timeout", "duration", "exit after no record for duration" },
 	{ OPT_DRYRUN, "dry-run", NULL, "print the resolved partition ranges and exit" },
+	{ OPT_RESUME, "resume", "file", "start each partition where tide-window's --state file says its records end" },
 	{ 'G', "group", "group", "read as a member of consumer group (balanced)" },
 	{ 'J', "envelope", NULL, "write each message as the JSON envelope" },
 	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
@@ -133,6 +136,7 @@ static struct {
 	int64_t md_timeout;
 	int64_t down_ms;	/* outage bound after start, 0 none, -1 default */
 	const char *group;
+	const char *resume;	/* --resume: a tide-window state file */
 	const char *format;
 	const char *dead;
 	size_t maxrec;
@@ -154,6 +158,7 @@ static struct {
 	int64_t lastcommit;
 	struct tide_progress pr;
 	struct tide_kdown kd;	/* librdkafka's last error, the outage clock */
+	struct tide_ckpt_offs resume;	/* --resume's offsets */
 	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
@@ -686,12 +691,61 @@ discover(void)
 	rd_kafka_metadata_destroy(md);
 }
 
+/* --resume FILE: the offsets tide-window kept with its windows. */
+static void
+load_resume(void)
+{
+	int missing, errnum, r;
+
+	r = tide_ckpt_offs_load(&s.resume, o.resume, &missing, &errnum);
+	if (r == TIDE_EIO)
+		tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", o.resume,
+		    strerror(errnum));
+	if (r < 0)
+		tide_die(TIDE_EX_DATAERR, "--resume: '%s' is not a tide-window "
+		    "state file, or a damaged one", o.resume);
+	if (missing)
+		tide_info("--resume: no '%s' yet: a first run", o.resume);
+	else if (s.resume.n == 0)
+		pwarn("--resume: '%s' holds no Kafka offsets (tide-window keeps "
+		    "them for envelopes, tide-source -J): starting as if there "
+		    "were no file", o.resume);
+}
+
+/* Start p where --resume says its records end, within the partition's
+ * watermarks as resolved in r: 0, or -1 with the reason in why. */
+static int
+resume_part(struct part *p, const struct tide_prange *r, char *why, size_t n)
+{
+	int64_t at = tide_ckpt_offs_get(&s.resume, p->topic, p->partition);
+
+	if (at < 0)
+		return 0;	/* new to the state: -o or --from */
+	if (at > r->high) {
+		snprintf(why, n, "--resume: '%s' says '%s' [%" PRId32 "] was "
+		    "read up to offset %" PRId64 ", past its end (%" PRId64
+		    "): the state is not of this topic", o.resume, p->topic,
+		    p->partition, at, r->high);
+		return -1;
+	}
+	if (at < r->low) {
+		pwarn("--resume: '%s' [%" PRId32 "] now starts at offset %"
+		    PRId64 ": offsets %" PRId64 " to %" PRId64 " were deleted "
+		    "before they were read", p->topic, p->partition, r->low, at,
+		    r->low - 1);
+		at = r->low;
+	}
+	p->start = p->end >= 0 && at > p->end ? p->end : at;
+	return 0;
+}
+
 static void
 resolve(void)
 {
 	struct tide_offsets_err err;
 	struct tide_offspec from = o.from, to = o.to;
 	struct tide_prange *r;
+	char why[512];
 	size_t i, j, n, base;
 
 	if (!o.have_o && !o.have_from)
@@ -719,6 +773,11 @@ resolve(void)
 
 			p->start = r[j].start;
 			p->end = r[j].end;
+			if (o.resume && resume_part(p, &r[j], why,
+			    sizeof(why)) < 0) {
+				free(r);
+				tide_die(TIDE_EX_DATAERR, "%s", why);
+			}
 			if (o.dryrun) {
 				tide_buf_reset(&s.ob);
 				tide_buf_adds(&s.ob, "{\"topic\":");
@@ -1274,6 +1333,9 @@ main(int argc, char **argv)
 		case OPT_DRYRUN:
 			o.dryrun = 1;
 			break;
+		case OPT_RESUME:
+			o.resume = arg;
+			break;
 		case 'G':
 			if (*arg == '\0')
 				tide_usage_error("-G: empty group id");
@@ -1343,9 +1405,9 @@ main(int argc, char **argv)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
 		if (o.envelope || o.group || o.have_o || o.have_from ||
-		    o.have_to || o.nplist || o.dryrun)
-			tide_usage_error("-J, -G, -p, -o, --from, --to and "
-			    "--dry-run apply to Kafka input only");
+		    o.have_to || o.nplist || o.dryrun || o.resume)
+			tide_usage_error("-J, -G, -p, -o, --from, --to, "
+			    "--resume and --dry-run apply to Kafka input only");
 	} else {
 		if (o.ntopics == 0 && !o.dumpconf)
 			tide_usage_error("no topic (-t) and no file given");
@@ -1373,6 +1435,15 @@ main(int argc, char **argv)
 		}
 		if (o.have_o && o.have_from)
 			tide_usage_error("-o and --from both say where to start");
+		if (o.resume && o.group)
+			tide_usage_error("--resume cannot be used with -G: the "
+			    "group assigns partitions and its committed offsets "
+			    "say where to start");
+		if (o.resume && !o.envelope)
+			tide_usage_error("--resume needs -J: tide-window keeps "
+			    "the offsets of the envelopes it reads");
+		if (o.resume)
+			load_resume();
 		if (o.have_o && o.from.kind == TIDE_OFF_STORED && !o.group)
 			tide_usage_error("-o stored needs a group: -G group");
 		if (o.have_from && o.have_to && o.to.v < o.from.v)
@@ -1406,5 +1477,6 @@ main(int argc, char **argv)
 	free(s.parts);
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);
+	tide_ckpt_offs_free(&s.resume);
 	return c;
 }

@@ -16,6 +16,7 @@
 #include "agg.h"
 #include "bad.h"
 #include "buf.h"
+#include "ckpt.h"
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
@@ -127,6 +128,7 @@ struct ctx {
 	const char *statepath;		/* --state */
 	struct tide_buf cfg;		/* what the state file must match */
 	struct fpos *fpos;		/* where reading stopped, per file */
+	struct tide_ckpt_offs koffs;	/* where reading stopped, per partition */
 	size_t nfpos;
 	uint64_t in, out_n, late_n;
 };
@@ -262,11 +264,12 @@ state_save(struct ctx *c)
 	size_t i;
 	int fd, r;
 
-	tide_buf_addf(&b, "tide-window state 1\nconfig %.*s\n", (int)c->cfg.len,
+	tide_buf_addf(&b, TIDE_CKPT_MAGIC "\nconfig %.*s\n", (int)c->cfg.len,
 	    c->cfg.data);
 	for (i = 0; i < c->nfpos; i++)
 		tide_buf_addf(&b, "file %lld %zu %s\n", (long long)c->fpos[i].off,
 		    strlen(c->fpos[i].path), c->fpos[i].path);
+	tide_ckpt_offs_write(&c->koffs, &b);
 	tide_buf_adds(&b, "data\n");
 	tide_win_save(&c->win, &b);
 	tide_wm_save(&c->wm, &b);
@@ -287,54 +290,29 @@ state_save(struct ctx *c)
 	tide_buf_release(&b);
 }
 
-/* The next line of the head, or NULL. */
-static const char *
-head_line(const char **p, const char *end, size_t *n)
-{
-	const char *s = *p, *nl = memchr(s, '\n', (size_t)(end - s));
-
-	if (nl == NULL)
-		return NULL;
-	*n = (size_t)(nl - s);
-	*p = nl + 1;
-	return s;
-}
-
 static void
 state_load(struct ctx *c)
 {
 	struct tide_buf b = TIDE_BUF_INIT;
-	struct tide_zr z;
 	const char *p, *end, *l;
-	char chunk[65536];
-	ssize_t got;
 	size_t n;
+	int r, errnum;
 
-	if (access(c->statepath, F_OK) < 0 && errno == ENOENT)
+	if ((r = tide_ckpt_read(c->statepath, &b, 0, &errnum)) == TIDE_ENOENT)
 		return;		/* the first run */
-	if (tide_zr_open(&z, c->statepath) < 0) {
-		tide_zr_close(&z);
+	if (r == TIDE_EIO)
 		tide_die(TIDE_EX_IOERR, "cannot read state '%s': %s",
-		    c->statepath, strerror(z.errnum ? z.errnum : errno));
-	}
-	while ((got = tide_zr_read(&z, chunk, sizeof(chunk))) != 0) {
-		if (got == TIDE_EINTR)
-			continue;
-		if (got < 0) {
-			tide_zr_close(&z);
-			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: %s",
-			    c->statepath, tide_strerror((int)got));
-		}
-		tide_buf_add(&b, chunk, (size_t)got);
-	}
-	tide_zr_close(&z);
-	p = b.data;
-	end = b.data + b.len;
-	if (b.len == 0 || (l = head_line(&p, end, &n)) == NULL ||
-	    n != 19 || memcmp(l, "tide-window state 1", 19) != 0)
+		    c->statepath, strerror(errnum));
+	if (r < 0 && tide_ckpt_is(&b))
+		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: %s",
+		    c->statepath, tide_strerror(r));
+	if (r < 0)
 		tide_die(TIDE_EX_DATAERR, "'%s' is not a tide-window state file",
 		    c->statepath);
-	if ((l = head_line(&p, end, &n)) == NULL || n < 7 ||
+	p = b.data;
+	end = b.data + b.len;
+	tide_ckpt_line(&p, end, &n);	/* the magic line */
+	if ((l = tide_ckpt_line(&p, end, &n)) == NULL || n < 7 ||
 	    memcmp(l, "config ", 7) != 0)
 		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no config",
 		    c->statepath);
@@ -348,13 +326,15 @@ state_load(struct ctx *c)
 		size_t plen;
 		int used;
 
-		if ((l = head_line(&p, end, &n)) == NULL)
+		if ((l = tide_ckpt_line(&p, end, &n)) == NULL)
 			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no data",
 			    c->statepath);
 		if (n == 4 && memcmp(l, "data", 4) == 0)
 			break;
-		if (sscanf(l, "file %lld %zu %n", &off, &plen, &used) != 2 ||
-		    off < 0 || (size_t)used + plen != n)
+		if ((r = tide_ckpt_offs_line(&c->koffs, l, n)) > 0)
+			continue;
+		if (r < 0 || sscanf(l, "file %lld %zu %n", &off, &plen,
+		    &used) != 2 || off < 0 || (size_t)used + plen != n)
 			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: bad line "
 			    "'%.*s'", c->statepath, (int)n, l);
 		*fpos_get(c, l + used, plen) = off;
@@ -473,6 +453,20 @@ struct prec {
 	const char *src;
 };
 
+/* Note an envelope's topic, partition and offset (v[0..2]), if it is
+ * one: tide-source -J's records, and tide-replay -J's. */
+static void
+see_offset(struct ctx *c, const struct tide_json_val *v)
+{
+	int64_t part, off;
+
+	if (v[0].type != TIDE_JSON_STRING || v[1].type != TIDE_JSON_NUMBER ||
+	    v[2].type != TIDE_JSON_NUMBER || tide_json_int64(&v[1], &part) < 0 ||
+	    tide_json_int64(&v[2], &off) < 0)
+		return;
+	tide_ckpt_offs_see(&c->koffs, v[0].p + 1, v[0].len - 2, part, off);
+}
+
 /* Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
  * from the bad-input policy. */
 static int
@@ -516,8 +510,8 @@ int
 main(int argc, char **argv)
 {
 	static struct ctx c;
-	struct tide_path paths[2 + MAXKEYF + MAXPARTF + 64];
-	struct tide_json_val jv[2 + MAXKEYF + MAXPARTF + 64];
+	struct tide_path paths[5 + MAXKEYF + MAXPARTF + 64];
+	struct tide_json_val jv[5 + MAXKEYF + MAXPARTF + 64];
 	struct prec pr[INFLIGHT + 1], *pend[INFLIGHT];
 	int npend = 0, ip = 0;
 	struct tide_win_conf wc;
@@ -525,7 +519,7 @@ main(int argc, char **argv)
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
 	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
 	size_t nexpect = 0;
-	int flush_end = 0;
+	int flush_end = 0, koff = 0;
 	unsigned since = 0;
 	enum tide_time_unit unit = TIDE_UNIT_AUTO;
 	int opt, strict = 0, stats = 0, keynull = 0, nkinds = 0, npart = 0;
@@ -743,6 +737,15 @@ main(int argc, char **argv)
 		paths[nf++] = partp[i];
 	for (i = 0; i < c.spec.nfields; i++)
 		paths[nf++] = c.spec.paths[i];
+	/* With --state, an envelope's place in Kafka, kept beside the
+	 * windows for tide-source --resume. */
+	if (c.statepath) {
+		koff = nf;
+		if (tide_path_parse(&paths[nf++], "topic") < 0 ||
+		    tide_path_parse(&paths[nf++], "partition") < 0 ||
+		    tide_path_parse(&paths[nf++], "offset") < 0)
+			tide_die(TIDE_EX_FAIL, "envelope paths");
+	}
 
 	if (tide_bad_init(&c.bad, strict, dead) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", dead, strerror(errno));
@@ -910,6 +913,10 @@ main(int argc, char **argv)
 				    "not a JSON object");
 				goto bad;
 			}
+			/* Read, whatever becomes of it: a bad record is not read
+			 * again after a restart either. */
+			if (koff > 0)
+				see_offset(&c, &jv[koff]);
 			if (jv[0].type == TIDE_JSON_NONE) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, in.lineno, line, len,
@@ -1069,6 +1076,9 @@ done:
 	free(c.qkeys);
 	for (i = 0; i < 1 + c.nkeys + npart; i++)
 		tide_path_release(&paths[i]);
+	for (i = koff; koff > 0 && i < nf; i++)
+		tide_path_release(&paths[i]);
+	tide_ckpt_offs_free(&c.koffs);
 	for (i = 0; i < c.nkeys; i++)
 		free(c.keynames[i]);
 	for (i = 0; i < npart; i++)
