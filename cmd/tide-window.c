@@ -519,7 +519,7 @@ main(int argc, char **argv)
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
 	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
 	size_t nexpect = 0;
-	int flush_end = 0, koff = 0;
+	int flush_end = 0, koff = 0, align_set = 0;
 	unsigned since = 0;
 	enum tide_time_unit unit = TIDE_UNIT_AUTO;
 	int opt, strict = 0, stats = 0, keynull = 0, nkinds = 0, npart = 0;
@@ -571,6 +571,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_ALIGN:
 			wc.align = parse_offset("--align", arg);
+			align_set = 1;
 			break;
 		case OPT_TIME:
 			timef = arg;
@@ -711,6 +712,9 @@ main(int argc, char **argv)
 	c.marked = wc.emit != TIDE_EMIT_FINAL;
 	if (wc.exclude_current && wc.kind != TIDE_WIN_OVER)
 		tide_usage_error("--exclude-current goes with --over");
+	if (align_set && wc.kind != TIDE_WIN_TUMBLE && wc.kind != TIDE_WIN_HOP)
+		tide_usage_error("--align goes with --tumble or --hop: sessions "
+		    "and --over windows have no fixed boundaries");
 	if (tide_aggspec_parse(&c.spec, aggs, hll, &aerr) < 0)
 		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
 		    aerr.offset, aggs);

@@ -486,7 +486,8 @@ fl_set(struct st_fl *f, int64_t t, const char *p, size_t n)
 /*
  * The canonical bytes of a value, for distinct, approx_distinct and top:
  * a type letter then the text, with numbers in shortest form (1.0 and 1 are
- * one value) and strings unescaped ("\u0041" and "A" are one value).
+ * one value, and -0 and 0) and strings unescaped ("\u0041" and "A" are one
+ * value).
  * Writes into buf (cap bytes) or, when longer, into *big.
  */
 static const char *
@@ -495,7 +496,9 @@ canon(const struct tide_aggval *v, char *buf, size_t cap, struct tide_buf *big,
 {
 	if (v->type == TIDE_JSON_NUMBER) {
 		buf[0] = 'n';
-		*n = 1 + tide_json_fmt_double(buf + 1, v->num);
+		/* -0 is 0, as a comparison has it (and sqlite3's DISTINCT). */
+		*n = 1 + tide_json_fmt_double(buf + 1, v->num == 0 ? 0.0 :
+		    v->num);
 		return buf;
 	}
 	if (v->type == TIDE_JSON_STRING) {
