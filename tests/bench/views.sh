@@ -27,6 +27,13 @@
 # writer, the server and a reader on this machine is measured in the same
 # run.  A reader stops when its writer ends, so every lookup timed is one
 # made while the writer writes.
+#
+# tide-sink also writes under chrt --idle 0 (SCHED_IDLE: any other task
+# that wakes takes the CPU from it at once), the way tide-sink(1) says to
+# run a writer that shares its machine with readers: on 2 CPUs, a reader's
+# reply that finds the writer running on the other CPU otherwise waits
+# for the writer's time slice to end (EEVDF: up to 0.75 ms x (1 + log2
+# CPUs)), and that wait, not Redis, made most of the p99.
 . "$(dirname "$0")/lib.sh"
 N=${VIEWS_N:-1000000}
 K=${VIEWS_KEYS:-100000}
@@ -254,6 +261,10 @@ PRE="redis-cli -p $RPORT FLUSHALL >/dev/null"
 cpu_run "redis hash" tide-sink -q --redis "$URL" --upsert account --prefix f:
 cpu_run "redis hash --batch 10000" tide-sink -q --redis "$URL" --upsert account --prefix f: --batch 10000
 cpu_run "redis --as-json" tide-sink -q --redis "$URL" --upsert account --prefix f: --as-json
+IDLE=
+chrt --idle 0 true 2>/dev/null && IDLE="chrt --idle 0"
+[ -n "$IDLE" ] &&
+	cpu_run "redis hash, $IDLE" $IDLE tide-sink -q --redis "$URL" --upsert account --prefix f:
 for b in $SINKS; do
 	cpu_run "redis hash ${b%%=*}" "${b#*=}" -q --redis "$URL" --upsert account --prefix f:
 done
@@ -315,17 +326,23 @@ lookups() {
 	_name=$1 _in=$2
 	shift 2
 	redis-cli -p "$RPORT" CONFIG RESETSTAT >/dev/null
+	_t0=$(date +%s%N)
 	$NICE "$@" <"$_in" >/dev/null 2>"$B_DIR/.err" &
 	_w=$!
 	sleep 0.3
 	_r=$($NICE "$B_DIR/reader" redis "$RPORT" "$K" "$LOOKUPS" $_w 2>&1)
 	wait $_w || echo "$_name: failed: $(tail -3 "$B_DIR/.err")"
+	# The writer's rate beside the reader (wall clock, start to end): a
+	# writer slowed down would leave the server time for the reader.
+	_rate=$(awk -v t0="$_t0" -v t1="$(date +%s%N)" -v n="$N" \
+	    'BEGIN { printf "%.0f", n / ((t1 - t0) / 1e9) }')
 	# What the server says a transaction held it for, on average.
 	_x=$(redis-cli -p "$RPORT" INFO commandstats | tr -d '\r' |
 	    sed -n 's/^cmdstat_exec:calls=\([0-9]*\),usec=[0-9]*,usec_per_call=\([0-9.]*\).*/; EXEC \2 us x \1/p')
-	printf '  %-30s %s%s\n' "$_name" "$_r" "$_x"
+	printf '  %-30s %s%s; writer %s/s\n' "$_name" "$_r" "$_x" "$_rate"
 	_v=P99_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')
 	eval "$_v=\"\${$_v:-} $(echo "$_r" | sed -n 's/.*p99 \([0-9]*\) us.*/\1/p')\""
+	eval "W$_v=\"\${W$_v:-} $_rate\""
 }
 # VIEWS_NICE=-10: the writer, the server and the reader run at that nice
 # level (root only), ahead of whatever else loads the machine, so that p99
@@ -338,9 +355,12 @@ if [ -n "${VIEWS_NICE:-}" ]; then
 fi
 echo "redis lookups: writer, server and reader at nice ${VIEWS_NICE:-0}; $(uptime)"
 NAMES="tide-sink|redis-cli --pipe, $CHUNK/MULTI|redis-cli --pipe, 1000/MULTI|redis-cli --pipe, no MULTI"
+[ -n "$IDLE" ] && NAMES="tide-sink, $IDLE|$NAMES"
 for b in $SINKS; do NAMES="$NAMES|tide-sink ${b%%=*}"; done
 for round in $(seq "$ROUNDS"); do
 	echo "redis lookups while writing flat out, round $round:"
+	[ -n "$IDLE" ] && lookups "tide-sink, $IDLE" "$B_IN" $IDLE tide-sink -q \
+	    --redis "$URL" --upsert account --prefix f:
 	lookups "tide-sink" "$B_IN" tide-sink -q --redis "$URL" --upsert account --prefix f:
 	for b in $SINKS; do
 		lookups "tide-sink ${b%%=*}" "$B_IN" "${b#*=}" -q --redis "$URL" \
@@ -350,11 +370,13 @@ for round in $(seq "$ROUNDS"); do
 	lookups "redis-cli --pipe, 1000/MULTI" "$B_DIR/peer1000.resp" redis-cli -p "$RPORT" --pipe
 	lookups "redis-cli --pipe, no MULTI" "$B_DIR/peer0.resp" redis-cli -p "$RPORT" --pipe
 done
-echo "redis lookup p99 while writing flat out, median of $ROUNDS rounds (each round's):"
+echo "redis lookup p99 while writing flat out, and the writer's rate, median of $ROUNDS rounds (each round's):"
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "$NAMES" | tr '|' '\n' | while read -r name; do
 	_l=$(eval "echo \$P99_$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')")
-	printf '  %-30s %6s us  (%s)\n' "$name" \
-	    "$(echo $_l | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" "$_l"
+	_m=$(eval "echo \$WP99_$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')")
+	printf '  %-30s %6s us  (%s)  %7s/s  (%s)\n' "$name" "$(echo $_l | median)" \
+	    "$_l" "$(echo $_m | median)" "$_m"
 done
 # At a stream's pace rather than flat out, and with no writer at all: the
 # floor that the machine's load leaves (same nice level).

@@ -662,6 +662,20 @@ t_run "tide-sink.1 example: redis-cli reads the view" sh -c "
 t_stdout <<'EOF'
 a000017
 EOF
+# The same at idle priority (SCHED_IDLE), where the system allows it.
+if chrt --idle 0 true 2>/dev/null; then
+	t_run "tide-sink.1 example: the writer at idle priority" sh -c "
+		tide-gen --count 1000 transactions \\
+		  | chrt --idle 0 tide-sink --redis $URL/13 \\
+		      --upsert account --prefix tx:
+		$R -n 13 HGET tx:a000017 account; $R -n 13 DBSIZE"
+	t_stdout <<'EOF'
+a000017
+427
+EOF
+else
+	echo "skip - $T_SCRIPT: chrt --idle 0 not allowed here: its example skipped"
+fi
 t_run "tide-join.1 example: redis view" tide-join -T "redis:$URL/6?prefix=cust:" --on account --select risk_score,segment --cache-ttl 100ms
 t_status 0
 t_stdout_file "$T_DIR/jexref"
