@@ -378,11 +378,13 @@ table_time(const struct tide_json_val *v, enum tide_time_unit unit,
 	return tide_time_from_json(v, unit, ms);
 }
 
-/* Slot index holding key, or of the empty slot where it would go. */
+/* Slot index holding key (of hash h), or of the empty slot where it
+ * would go. */
 static size_t
-probe(const struct tide_table *t, const char *key, size_t klen, int *found)
+probe_h(const struct tide_table *t, const char *key, size_t klen, uint64_t h,
+    int *found)
 {
-	size_t mask = t->cap - 1, i = tide_hash(key, klen) & mask;
+	size_t mask = t->cap - 1, i = h & mask;
 	const unsigned char *e;
 	uint32_t s;
 
@@ -396,6 +398,18 @@ probe(const struct tide_table *t, const char *key, size_t klen, int *found)
 	}
 	*found = 0;
 	return i;
+}
+
+static size_t
+probe(const struct tide_table *t, const char *key, size_t klen, int *found)
+{
+	return probe_h(t, key, klen, tide_hash(key, klen), found);
+}
+
+uint64_t
+tide_table_hash(const char *key, size_t klen)
+{
+	return tide_hash(key, klen);
 }
 
 static void
@@ -1068,6 +1082,15 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
     int64_t ts, enum tide_table_dir dir, int64_t tol,
     struct tide_table_row *row)
 {
+	return tide_table_get_h(t, key, klen, tide_hash(key, klen), ts, dir,
+	    tol, row);
+}
+
+enum tide_table_miss
+tide_table_get_h(const struct tide_table *t, const char *key, size_t klen,
+    uint64_t h, int64_t ts, enum tide_table_dir dir, int64_t tol,
+    struct tide_table_row *row)
+{
 	const unsigned char *e, *times;
 	size_t i, nver, lo, hi, mid, pick, l;
 	int64_t tm, tb, tf;
@@ -1075,7 +1098,7 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
 
 	if (t->cap == 0)
 		return TIDE_TABLE_NO_MATCH;
-	i = probe(t, key, klen, &found);
+	i = probe_h(t, key, klen, h, &found);
 	if (!found)
 		return TIDE_TABLE_NO_MATCH;
 	e = (const unsigned char *)t->arena + t->slot[i] - 1;

@@ -177,6 +177,48 @@ enum tide_table_miss tide_table_get(const struct tide_table *t,
     const char *key, size_t klen, int64_t ts, enum tide_table_dir dir,
     int64_t tol, struct tide_table_row *row);
 
+/*
+ * The same lookup with the key's hash h from tide_table_hash(), for callers
+ * that hash a key ahead of its lookup to prefetch (below).
+ */
+uint64_t tide_table_hash(const char *key, size_t klen);
+enum tide_table_miss tide_table_get_h(const struct tide_table *t,
+    const char *key, size_t klen, uint64_t h, int64_t ts,
+    enum tide_table_dir dir, int64_t tol, struct tide_table_row *row);
+
+/*
+ * Prefetching for a lookup of the key of hash h, which a big table would
+ * otherwise wait for in memory twice (its index slot, then its entry):
+ * tide_table_prefetch_slot() first, tide_table_prefetch_entry() once that
+ * slot has had time to arrive (it reads it), then tide_table_get_h().  Both
+ * are hints: any table, any order, nothing changes.  Not under live
+ * updates (the arena may move).  Always inlined: GCC takes a function
+ * that only prefetches for one without effects and drops its calls.
+ */
+static inline __attribute__((always_inline)) void
+tide_table_prefetch_slot(const struct tide_table *t, uint64_t h)
+{
+	if (t->cap)
+		__builtin_prefetch(&t->slot[h & (t->cap - 1)]);
+}
+
+static inline __attribute__((always_inline)) void
+tide_table_prefetch_entry(const struct tide_table *t, uint64_t h)
+{
+	const char *e;
+	uint32_t s;
+
+	if (t->cap == 0 || (s = t->slot[h & (t->cap - 1)]) == 0)
+		return;
+	/* The key, then (timed) the times and the latest version's block:
+	 * a few lines, not the whole entry. */
+	e = t->arena + s - 1;
+	__builtin_prefetch(e);
+	__builtin_prefetch(e + 64);
+	if (t->timed)
+		__builtin_prefetch(e + 128);
+}
+
 /* Next column's JSON text in a row: 1 with *p and *len (len 0: null), 0 at the
  * end.  Columns come in the order of tide_table_colname(). */
 static inline int
