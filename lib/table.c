@@ -106,6 +106,85 @@ big_grow(void *p, size_t old, size_t n)
 	return q;
 }
 
+/*
+ * A timed table's stage and its offsets grow to sizes not known in
+ * advance and are dropped at finish.  Grown by doublings they were copied
+ * each time, the load touching (and the kernel clearing) about twice their
+ * final size.  Instead each is one mapping of address space, which costs
+ * no memory until written (MAP_NORESERVE), that it grows into in place,
+ * on a 2 MiB boundary for huge pages.  Where such a mapping is refused (a
+ * strict overcommit policy, an address-space limit) they grow by
+ * big_grow().
+ */
+#define RESV_SZ ((size_t)1 << 32)
+
+static void *
+resv_map(size_t *resv)
+{
+	size_t n = RESV_SZ + HUGE_SZ, head;
+	char *p, *a;
+
+	*resv = 0;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+	head = (size_t)(a - p);
+	if (head)
+		munmap(p, head);
+	munmap(a + RESV_SZ, n - head - RESV_SZ);
+#ifdef MADV_HUGEPAGE
+	madvise(a, RESV_SZ, MADV_HUGEPAGE);
+#endif
+	*resv = RESV_SZ;
+	return a;
+}
+
+/* Grow p (a block of used bytes, *cap of room, *resv reserved by
+ * resv_map() or 0) to at least n bytes of room. */
+static void *
+resv_grow(void *p, size_t used, size_t *cap, size_t *resv, size_t n)
+{
+	size_t want;
+
+	if (p == NULL && (p = resv_map(resv)) != NULL) {
+		*cap = *resv;
+		return p;
+	}
+	if (*resv)
+		return p;	/* n is never past the reservation */
+	want = *cap ? *cap : 64 * 1024;
+	while (want < n)
+		want *= 2;
+	if (want > ARENA_MAX && n <= ARENA_MAX)
+		want = ARENA_MAX;
+	*cap = want;
+	return big_grow(p, used, want);
+}
+
+static void
+resv_free(void *p, size_t resv)
+{
+	if (resv)
+		munmap(p, resv);
+	else
+		free(p);
+}
+
+/* Drop a timed table's stage (after finish, or a failed load). */
+static void
+stage_free(struct tide_table *t)
+{
+	resv_free(t->stage.data, t->stageresv);
+	resv_free(t->stageoff, t->offresv);
+	t->stage.data = NULL;
+	t->stage.len = t->stage.cap = 0;
+	t->stageoff = NULL;
+	t->nstage = t->stagecap = 0;
+	t->stageresv = t->offresv = 0;
+}
+
 static int
 buf_varint(struct tide_buf *b, size_t v)
 {
@@ -135,7 +214,6 @@ tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
 	t->spec = *spec;
 	t->ncol = -1;
 	t->timed = spec->timefield != NULL || spec->versioned;
-	tide_buf_init(&t->stage, ARENA_MAX);
 	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->tbuf, TIDE_BUF_NOMAX);
@@ -209,9 +287,8 @@ tide_table_release(struct tide_table *t)
 	}
 	free(t->arena);
 	free(t->slot);
-	free(t->stageoff);
+	stage_free(t);
 	free(t->vals);
-	tide_buf_release(&t->stage);
 	tide_buf_release(&t->kbuf);
 	tide_buf_release(&t->vbuf);
 	tide_buf_release(&t->tbuf);
@@ -542,23 +619,17 @@ stage_row(struct tide_table *t, int64_t ts)
 	need = sizeof(ts) + 10 + klen + 10 + t->vbuf.len;
 	if (need > ARENA_MAX - roff)
 		return TIDE_ETOOBIG;
-	/* Grown here rather than by tide_buf so that it is a big_alloc()
-	 * block. */
-	if (t->stage.cap - roff < need) {
-		size_t want = t->stage.cap ? t->stage.cap : 64 * 1024;
-
-		while (want - roff < need)
-			want *= 2;
-		if (want > ARENA_MAX)
-			want = ARENA_MAX;
-		t->stage.data = big_grow(t->stage.data, roff, want);
-		t->stage.cap = want;
-	}
+	/* Grown here rather than by tide_buf: see resv_map(). */
+	if (t->stage.cap - roff < need)
+		t->stage.data = resv_grow(t->stage.data, roff, &t->stage.cap,
+		    &t->stageresv, roff + need);
 	if (t->nstage == t->stagecap) {
-		t->stagecap = t->stagecap ? t->stagecap * 2 : 1024;
-		t->stageoff = big_grow(t->stageoff,
-		    t->nstage * sizeof(*t->stageoff),
-		    t->stagecap * sizeof(*t->stageoff));
+		size_t cap = t->stagecap * sizeof(*t->stageoff);
+
+		t->stageoff = resv_grow(t->stageoff,
+		    t->nstage * sizeof(*t->stageoff), &cap, &t->offresv,
+		    (t->nstage + 1) * sizeof(*t->stageoff));
+		t->stagecap = cap / sizeof(*t->stageoff);
 	}
 	p = (unsigned char *)t->stage.data + roff;
 	memcpy(p, &ts, sizeof(ts));
@@ -869,10 +940,7 @@ finish_timed(struct tide_table *t)
 	}
 out:
 	free(v);
-	tide_buf_release(&t->stage);
-	free(t->stageoff);
-	t->stageoff = NULL;
-	t->nstage = t->stagecap = 0;
+	stage_free(t);
 	return r;
 }
 

@@ -108,6 +108,7 @@ struct tide_table {
 	struct tide_buf stage;
 	uint64_t *stageoff;
 	size_t nstage, stagecap;
+	size_t stageresv, offresv;	/* bytes mapped for them, or 0 */
 
 	struct tide_buf kbuf, vbuf, tbuf;	/* scratch, reused per row */
 	struct tide_json_val *vals;
