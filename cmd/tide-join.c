@@ -1996,8 +1996,8 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 	struct inrec *rec;
 	struct tide_rin in;
 	struct tide_zr z;
-	const char *line;
-	size_t len;
+	const char *line = NULL;
+	size_t len = 0;
 	int r, last = 1, status = 0;
 	uint64_t n = 0;
 

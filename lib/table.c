@@ -20,8 +20,8 @@
  * find it right after the times), each a varint (length << 1 | gone) and
  * the block.  "gone" marks a deletion
  * version of a live timed table (a Kafka tombstone): a lookup that lands
- * on it misses.  Staged rows of timed tables: varint klen, key, int64 time,
- * varint blen, block.
+ * on it misses.  Staged rows of timed tables: int64 time, varint klen,
+ * key, varint blen, block.
  */
 
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
@@ -116,7 +116,7 @@ big_grow(void *p, size_t old, size_t n)
  * strict overcommit policy, an address-space limit) they grow by
  * big_grow().
  */
-#define RESV_SZ ((size_t)1 << 32)
+#define RESV_SZ ((size_t)((uint64_t)1 << 32))
 
 static void *
 resv_map(size_t *resv)
@@ -125,6 +125,8 @@ resv_map(size_t *resv)
 	char *p, *a;
 
 	*resv = 0;
+	if (RESV_SZ == 0)
+		return NULL;	/* no room for it in a 32-bit address space */
 	p = mmap(NULL, n, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
