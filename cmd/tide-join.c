@@ -1325,25 +1325,85 @@ namelist_drop(const void *ctx, const struct tide_json_val *name)
 }
 
 /*
- * Join one validated record whose plan paths are looked up in pl->vals.
- * Returns 0, a TIDE_EX_* status to stop with, or -1 when the record is bad
- * (reason in why).
+ * A stream record between its reading and its join.  Records are read
+ * ahead of their join (see run_input()) so that a big table's index slot
+ * and entry are fetched from memory while earlier records are joined:
+ * checked, looked up and keyed at reading, joined in order later.
+ */
+struct inrec {
+	const char *line;		/* in the reader's buffer */
+	size_t len;
+	uint64_t lineno;
+	int oversize;			/* longer than --max-record */
+	int jr;				/* tide_json_check_many()'s result */
+	enum tide_json_type type;
+	struct tide_json_err jerr;
+	struct tide_json_val *vals;	/* the plan's paths */
+	struct tide_buf kb;		/* its key (kr 0) */
+	int kr;				/* tide_table_key()'s result */
+	uint64_t h;			/* the key's hash (hashed set) */
+	int hashed;
+};
+
+/*
+ * The buffer to build a joined record of at most need bytes in: the
+ * output writer's own free space when it has room (flushed first if it
+ * has not), so the record is written once, not built in ob and copied;
+ * else ob.  wb is the view of the writer's space; see out_commit().
+ */
+static struct tide_buf *
+out_buf(struct tide_wout *out, struct tide_buf *wb, struct tide_buf *ob,
+    size_t need)
+{
+	if (out->err == 0 && out->cap - out->len <= need && out->len > 0)
+		(void)tide_wout_flush(out);	/* an error stays in out->err */
+	if (out->err != 0 || out->cap - out->len <= need) {
+		tide_buf_reset(ob);
+		return ob;
+	}
+	/* Growing it fails rather than reallocating the writer's buffer:
+	 * max is its room, less one byte for the newline. */
+	wb->data = out->buf + out->len;
+	wb->len = 0;
+	wb->cap = wb->max = out->cap - out->len - 1;
+	return wb;
+}
+
+/* Write the record built in b (from out_buf()): 0 or TIDE_EX_IOERR. */
+static int
+out_commit(struct tide_wout *out, struct tide_buf *b, struct tide_buf *wb)
+{
+	if (b != wb)
+		return tide_wout_rec(out, b->data, b->len) < 0 ?
+		    TIDE_EX_IOERR : 0;
+	wb->data[wb->len] = '\n';
+	out->len += wb->len + 1;
+	return 0;
+}
+
+/*
+ * Join one validated record rec, whose plan paths are looked up in v
+ * (rec->vals, or pl->vals when the plan changed since).  Returns 0, a
+ * TIDE_EX_* status to stop with, or -1 when the record is bad (reason in
+ * why).
  */
 static int
 join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
-    struct tide_buf *kb, const char *line, size_t len, char *why,
+    const struct inrec *rec, struct tide_json_val *v, char *why,
     size_t whylen)
 {
-	struct tide_json_val *v = pl->vals;
-	struct tide_table_row row;
+	const char *line = rec->line;
+	size_t len = rec->len;
+	struct tide_table_row row = { NULL, NULL, 0 };
 	enum tide_table_miss m;
 	struct tide_jobj o;
+	struct tide_buf wb, *b;
 	int64_t ts = 0;
 	int i, r, collide = 0, nokey = 0, learnt = 0;
 	const char *cp;
-	size_t cl;
+	size_t cl, need;
 
-	if ((r = tide_table_key(kb, v, conf.nkeys)) < 0) {
+	if ((r = rec->kr) < 0) {
 		if (r != TIDE_ENOENT || conf.kind != JOIN_LEFT) {
 			i = key_first_missing(v, conf.nkeys);
 			key_why(why, whylen, conf.skey[i], r, &v[i]);
@@ -1368,8 +1428,8 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 	if (nokey)
 		m = TIDE_TABLE_NO_MATCH;
 	else if (conf.view == VIEW_NONE)
-		m = tide_table_get(table, kb->data, kb->len, ts, conf.dir,
-		    conf.tol, &row);
+		m = tide_table_get_h(table, rec->kb.data, rec->kb.len, rec->h,
+		    ts, conf.dir, conf.tol, &row);
 	else {
 		if ((r = vt_get(pl, v, ts, &row, &m, &learnt, why, whylen)) != 0)
 			return r;
@@ -1395,7 +1455,6 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 	for (i = conf.nkeys + 1; i < pl->npath; i++)
 		if (v[i].type != TIDE_JSON_NONE)
 			collide = 1;
-	tide_buf_reset(ob);
 	if (collide && !conf.overwrite) {
 		for (i = conf.nkeys + 1; v[i].type == TIDE_JSON_NONE; i++)
 			;
@@ -1403,49 +1462,55 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 		    "(--overwrite replaces it)", pl->paths[i].text);
 		return -1;
 	}
+	/* At most: the record, each column's name and value (a null one as
+	 * "null", a value no longer than its block), separators, the miss
+	 * fragment, the reason and the braces. */
+	need = len + pl->names.len + (size_t)(row.end - row.p) +
+	    5 * (size_t)pl->ncol + pl->missfrag.len + pl->reasonkey.len + 32;
+	b = out_buf(out, &wb, ob, need);
 	if (collide) {
 		/* Copy the record without the members the table replaces;
 		 * only such records pay for it. */
-		copy_members(&o, ob, line, len, plan_names_drop, pl);
-	} else if (tide_jobj_append(&o, ob, line, len) < 0)
+		copy_members(&o, b, line, len, plan_names_drop, pl);
+	} else if (tide_jobj_append(&o, b, line, len) < 0)
 		goto toobig;
 	if (m == TIDE_TABLE_HIT) {
 		for (i = 0; i < pl->ncol && tide_table_col_next(&row, &cp, &cl);
 		    i++) {
 			if (!o.empty)
-				tide_buf_addc(ob, ',');
+				tide_buf_addc(b, ',');
 			o.empty = 0;
-			tide_buf_add(ob, pl->names.data + pl->noff[i],
+			tide_buf_add(b, pl->names.data + pl->noff[i],
 			    pl->nlen[i]);
 			if (cl)
-				tide_buf_add(ob, cp, cl);
+				tide_buf_add(b, cp, cl);
 			else
-				tide_buf_add(ob, "null", 4);
+				tide_buf_add(b, "null", 4);
 		}
 	} else if (pl->ncol) {
 		if (!o.empty)
-			tide_buf_addc(ob, ',');
+			tide_buf_addc(b, ',');
 		o.empty = 0;
-		tide_buf_add(ob, pl->missfrag.data, pl->missfrag.len);
+		tide_buf_add(b, pl->missfrag.data, pl->missfrag.len);
 	}
 	if (conf.missfield) {
 		if (!o.empty)
-			tide_buf_addc(ob, ',');
+			tide_buf_addc(b, ',');
 		o.empty = 0;
-		tide_buf_add(ob, pl->reasonkey.data, pl->reasonkey.len);
+		tide_buf_add(b, pl->reasonkey.data, pl->reasonkey.len);
 		if (m == TIDE_TABLE_HIT)
-			tide_buf_add(ob, "null", 4);
+			tide_buf_add(b, "null", 4);
 		else {
-			tide_buf_addc(ob, '"');
-			tide_buf_adds(ob, nokey ? "no_key" :
+			tide_buf_addc(b, '"');
+			tide_buf_adds(b, nokey ? "no_key" :
 			    tide_table_miss_name(m));
-			tide_buf_addc(ob, '"');
+			tide_buf_addc(b, '"');
 		}
 	}
-	if (tide_jobj_end(&o) < 0)
+	if (tide_jobj_end(&o) < 0 || b->len > ob->max)
 		goto toobig;
 	st.out++;
-	return tide_wout_rec(out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
+	return out_commit(out, b, &wb);
 toobig:
 	snprintf(why, whylen, "joined record longer than %zu bytes", ob->max);
 	return -1;
@@ -1779,19 +1844,161 @@ replan(struct plan *pl, int ncol, char *const *names)
 		    "field '%s'", badname);
 }
 
+/*
+ * Records read ahead of their join (struct inrec): RING in all, a record
+ * joined LAG records after it was read.  On reading, its index slot is
+ * prefetched; LAG / 2 records later, its table entry; at its join both
+ * are (mostly) in cache.  Records are joined in the order read, and the
+ * ring is drained before anything that must see them all joined: a read
+ * that may block or move the reader's buffer (its views stay valid only
+ * while tide_rin_buffered() says no read is needed), a reload, --stats.
+ * Kafka and view tables join each record as it comes (LAG 0): the one
+ * changes under a lock per record, the other is not in memory.
+ */
+#define RING 16
+#define LAG 8
+
+struct pipe {
+	struct inrec r[RING];
+	unsigned head, n, lag;
+	int nvals;			/* vals per record */
+	const char *src;
+	struct tide_buf ob;		/* a joined record too big for out */
+};
+
+static void
+pipe_init(struct pipe *p, const char *src, int lag)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->src = src;
+	p->lag = lag ? LAG : 0;
+	for (i = 0; i < RING; i++)
+		tide_buf_init(&p->r[i].kb, conf.maxrec);
+	tide_buf_init(&p->ob, conf.maxrec + (1u << 20));
+}
+
+static void
+pipe_release(struct pipe *p)
+{
+	int i;
+
+	for (i = 0; i < RING; i++) {
+		tide_buf_release(&p->r[i].kb);
+		free(p->r[i].vals);
+	}
+	tide_buf_release(&p->ob);
+}
+
+/* Take in a record just read (r: tide_rin_next()'s 1 or TIDE_ETOOBIG):
+ * check it, look its fields up, key it, and prefetch its slot. */
+static void
+pipe_add(struct pipe *p, struct plan *pl, int r, const char *line,
+    size_t len, uint64_t lineno)
+{
+	struct inrec *rec;
+	int i;
+
+	if (p->nvals < pl->npath) {
+		/* A new plan (after a reload): the ring is empty. */
+		for (i = 0; i < RING; i++)
+			p->r[i].vals = tide_xreallocarray(p->r[i].vals,
+			    (size_t)pl->npath, sizeof(*p->r[i].vals));
+		p->nvals = pl->npath;
+	}
+	rec = &p->r[(p->head + p->n++) % RING];
+	rec->line = line;
+	rec->len = len;
+	rec->lineno = lineno;
+	rec->oversize = r == TIDE_ETOOBIG;
+	rec->hashed = 0;
+	if (rec->oversize)
+		return;
+	/* Checked and looked up in one pass. */
+	rec->jr = tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH,
+	    &rec->type, &rec->jerr, pl->paths, pl->npath, rec->vals);
+	if (rec->jr < 0 || rec->type != TIDE_JSON_OBJECT)
+		return;
+	rec->kr = tide_table_key(&rec->kb, rec->vals, conf.nkeys);
+	if (rec->kr == 0 && conf.view == VIEW_NONE) {
+		rec->h = tide_table_hash(rec->kb.data, rec->kb.len);
+		rec->hashed = 1;
+		if (p->lag)
+			tide_table_prefetch_slot(table, rec->h);
+	}
+}
+
+/* Join the oldest record: 0, or the TIDE_EX_* status to stop with. */
+static int
+pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
+{
+	struct inrec *rec = &p->r[p->head];
+	struct tide_json_val *v = rec->vals;
+	char why[512];
+	int r;
+
+	p->head = (p->head + 1) % RING;
+	p->n--;
+	st.in++;
+	if (rec->oversize) {
+		snprintf(why, sizeof(why), "record longer than %zu bytes",
+		    conf.maxrec);
+		return tide_bad_record(&bad, p->src, rec->lineno, "", 0, "%s",
+		    why);
+	}
+	if (rec->jr < 0) {
+		snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
+		    rec->jerr.reason, rec->jerr.offset);
+		goto badrec;
+	}
+	if (rec->type != TIDE_JSON_OBJECT) {
+		snprintf(why, sizeof(why), "not a JSON object");
+		goto badrec;
+	}
+	if (kt.started) {
+		pthread_rwlock_rdlock(&kt.lock);
+		/* New table columns: new names to look for. */
+		if (pl->ncol != tide_table_ncols(table)) {
+			replan(pl, table->ncol, table->colname);
+			tide_json_get_many(rec->line, rec->len, pl->paths,
+			    pl->npath, pl->vals);
+			v = pl->vals;
+		}
+		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
+		pthread_rwlock_unlock(&kt.lock);
+	} else
+		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
+	if (r >= 0)
+		return r;
+badrec:
+	return tide_bad_record(&bad, p->src, rec->lineno, rec->line, rec->len,
+	    "%s", why);
+}
+
+/* Join every record read: 0 or the status to stop with. */
+static int
+pipe_drain(struct pipe *p, struct plan *pl, struct tide_wout *out)
+{
+	int r;
+
+	while (p->n > 0)
+		if ((r = pipe_join(p, pl, out)) != 0)
+			return r;
+	return 0;
+}
+
 static int
 run_input(struct plan *pl, const char *path, struct tide_wout *out,
     struct watch *w)
 {
-	struct tide_buf ob, kb;
-	struct tide_json_err jerr;
-	enum tide_json_type type;
+	struct pipe p;
+	struct inrec *rec;
 	struct tide_rin in;
 	struct tide_zr z;
-	const char *line, *src = path;
-	char why[512];
-	size_t len;
-	int r, status = 0;
+	const char *line = NULL;
+	size_t len = 0;
+	int r, last = 1, status = 0;
 	uint64_t n = 0;
 
 	memset(&z, 0, sizeof(z));
@@ -1809,29 +2016,40 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		tide_rin_init_fn(&in, tide_zr_read, &z, conf.maxrec);
 	}
-	tide_buf_init(&ob, conf.maxrec + (1u << 20));
-	tide_buf_init(&kb, conf.maxrec);
+	pipe_init(&p, path, !kt.started && conf.view == VIEW_NONE);
 	while (!stopping) {
-		if (reloading) {
-			reloading = 0;
-			reload(pl);
-		}
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
+		if (reloading || dumpstats) {
+			if ((status = pipe_drain(&p, pl, out)) != 0)
+				break;
+			if (reloading) {
+				reloading = 0;
+				reload(pl);
+			}
+			if (dumpstats) {
+				dumpstats = 0;
+				print_stats();
+			}
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
 		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
 			w->next = tide_mono_us() + 1000000;
-			if (watch_changed(w))
+			if (watch_changed(w)) {
+				if ((status = pipe_drain(&p, pl, out)) != 0)
+					break;
 				reload(pl);
+			}
 		}
 		if (kt.started && (r = atomic_load_explicit(&kt.fatal,
 		    memory_order_relaxed)) != 0) {
 			status = r;
 			break;
 		}
+		/* The records in the ring point into the reader's buffer: join
+		 * them before a read may move it, or block. */
+		if (p.n > 0 && (last != 1 || !tide_rin_buffered(&in)) &&
+		    (status = pipe_drain(&p, pl, out)) != 0)
+			break;
 		/* A Kafka table's consumer may fail while the stream is
 		 * quiet: wake up to look. */
 		r = tide_rin_next(&in, &line, &len, conf.watch || kt.started ?
@@ -1858,53 +2076,19 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			status = TIDE_EX_DATAERR;
 			break;
 		}
-		st.in++;
-		if (r == TIDE_ETOOBIG) {
-			snprintf(why, sizeof(why), "record longer than %zu bytes",
-			    conf.maxrec);
-			goto badrec;
+		last = r;
+		pipe_add(&p, pl, r, line, len, in.lineno);
+		if (p.lag && p.n > p.lag / 2) {
+			rec = &p.r[(p.head + p.n - 1 - p.lag / 2) % RING];
+			if (rec->hashed)
+				tide_table_prefetch_entry(table, rec->h);
 		}
-		/* Checked and looked up in one pass. */
-		if (tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH, &type,
-		    &jerr, pl->paths, pl->npath, pl->vals) < 0) {
-			snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
-			    jerr.reason, jerr.offset);
-			goto badrec;
-		}
-		if (type != TIDE_JSON_OBJECT) {
-			snprintf(why, sizeof(why), "not a JSON object");
-			goto badrec;
-		}
-		if (kt.started) {
-			pthread_rwlock_rdlock(&kt.lock);
-			/* New table columns: new names to look for. */
-			if (pl->ncol != tide_table_ncols(table)) {
-				replan(pl, table->ncol, table->colname);
-				tide_json_get_many(line, len, pl->paths,
-				    pl->npath, pl->vals);
-			}
-			r = join_one(pl, out, &ob, &kb, line, len, why,
-			    sizeof(why));
-			pthread_rwlock_unlock(&kt.lock);
-		} else
-			r = join_one(pl, out, &ob, &kb, line, len, why,
-			    sizeof(why));
-		if (r == 0)
-			continue;
-		if (r > 0) {
-			status = r;
+		if (p.n > p.lag && (status = pipe_join(&p, pl, out)) != 0)
 			break;
-		}
-badrec:
-		if ((r = tide_bad_record(&bad, src, in.lineno,
-		    r == TIDE_ETOOBIG ? "" : line, r == TIDE_ETOOBIG ? 0 : len,
-		    "%s", why)) != 0) {
-			status = r;
-			break;
-		}
 	}
-	tide_buf_release(&ob);
-	tide_buf_release(&kb);
+	if (status == 0)
+		status = pipe_drain(&p, pl, out);
+	pipe_release(&p);
 	tide_rin_release(&in);
 	if (strcmp(path, "-") != 0)
 		tide_zr_close(&z);

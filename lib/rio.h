@@ -66,7 +66,10 @@ void tide_rin_release(struct tide_rin *in);
  */
 int tide_rin_next(struct tide_rin *in, const char **line, size_t *len,
     int timeout_ms);
-/* Whether a complete record is already buffered (no read needed). */
+/* Whether a complete record is already buffered (no read needed).  While
+ * it is, the next tide_rin_next() moves nothing: views it handed out
+ * before stay valid (tide-join reads ahead on this), unless the last
+ * call returned TIDE_ETOOBIG. */
 int tide_rin_buffered(struct tide_rin *in);
 
 struct tide_wout {

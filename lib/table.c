@@ -20,8 +20,8 @@
  * find it right after the times), each a varint (length << 1 | gone) and
  * the block.  "gone" marks a deletion
  * version of a live timed table (a Kafka tombstone): a lookup that lands
- * on it misses.  Staged rows of timed tables: varint klen, key, int64 time,
- * varint blen, block.
+ * on it misses.  Staged rows of timed tables: int64 time, varint klen,
+ * key, varint blen, block.
  */
 
 #define ARENA_MAX ((size_t)UINT32_MAX - 1)
@@ -106,6 +106,87 @@ big_grow(void *p, size_t old, size_t n)
 	return q;
 }
 
+/*
+ * A timed table's stage and its offsets grow to sizes not known in
+ * advance and are dropped at finish.  Grown by doublings they were copied
+ * each time, the load touching (and the kernel clearing) about twice their
+ * final size.  Instead each is one mapping of address space, which costs
+ * no memory until written (MAP_NORESERVE), that it grows into in place,
+ * on a 2 MiB boundary for huge pages.  Where such a mapping is refused (a
+ * strict overcommit policy, an address-space limit) they grow by
+ * big_grow().
+ */
+#define RESV_SZ ((size_t)((uint64_t)1 << 32))
+
+static void *
+resv_map(size_t *resv)
+{
+	size_t n = RESV_SZ + HUGE_SZ, head;
+	char *p, *a;
+
+	*resv = 0;
+	if (RESV_SZ == 0)
+		return NULL;	/* no room for it in a 32-bit address space */
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+	head = (size_t)(a - p);
+	if (head)
+		munmap(p, head);
+	munmap(a + RESV_SZ, n - head - RESV_SZ);
+#ifdef MADV_HUGEPAGE
+	madvise(a, RESV_SZ, MADV_HUGEPAGE);
+#endif
+	*resv = RESV_SZ;
+	return a;
+}
+
+/* Grow p (a block of used bytes, *cap of room, *resv reserved by
+ * resv_map() or 0) to at least n bytes of room. */
+static void *
+resv_grow(void *p, size_t used, size_t *cap, size_t *resv, size_t n)
+{
+	size_t want;
+
+	if (p == NULL && (p = resv_map(resv)) != NULL) {
+		*cap = *resv;
+		return p;
+	}
+	if (*resv)
+		return p;	/* n is never past the reservation */
+	want = *cap ? *cap : 64 * 1024;
+	while (want < n)
+		want *= 2;
+	if (want > ARENA_MAX && n <= ARENA_MAX)
+		want = ARENA_MAX;
+	*cap = want;
+	return big_grow(p, used, want);
+}
+
+static void
+resv_free(void *p, size_t resv)
+{
+	if (resv)
+		munmap(p, resv);
+	else
+		free(p);
+}
+
+/* Drop a timed table's stage (after finish, or a failed load). */
+static void
+stage_free(struct tide_table *t)
+{
+	resv_free(t->stage.data, t->stageresv);
+	resv_free(t->stageoff, t->offresv);
+	t->stage.data = NULL;
+	t->stage.len = t->stage.cap = 0;
+	t->stageoff = NULL;
+	t->nstage = t->stagecap = 0;
+	t->stageresv = t->offresv = 0;
+}
+
 static int
 buf_varint(struct tide_buf *b, size_t v)
 {
@@ -135,8 +216,6 @@ tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
 	t->spec = *spec;
 	t->ncol = -1;
 	t->timed = spec->timefield != NULL || spec->versioned;
-	tide_buf_init(&t->stage, ARENA_MAX);
-	tide_buf_init(&t->skeys, ARENA_MAX);
 	tide_buf_init(&t->kbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->vbuf, TIDE_BUF_NOMAX);
 	tide_buf_init(&t->tbuf, TIDE_BUF_NOMAX);
@@ -210,11 +289,8 @@ tide_table_release(struct tide_table *t)
 	}
 	free(t->arena);
 	free(t->slot);
-	free(t->stageoff);
-	free(t->shash);
+	stage_free(t);
 	free(t->vals);
-	tide_buf_release(&t->stage);
-	tide_buf_release(&t->skeys);
 	tide_buf_release(&t->kbuf);
 	tide_buf_release(&t->vbuf);
 	tide_buf_release(&t->tbuf);
@@ -378,11 +454,13 @@ table_time(const struct tide_json_val *v, enum tide_time_unit unit,
 	return tide_time_from_json(v, unit, ms);
 }
 
-/* Slot index holding key, or of the empty slot where it would go. */
+/* Slot index holding key (of hash h), or of the empty slot where it
+ * would go. */
 static size_t
-probe(const struct tide_table *t, const char *key, size_t klen, int *found)
+probe_h(const struct tide_table *t, const char *key, size_t klen, uint64_t h,
+    int *found)
 {
-	size_t mask = t->cap - 1, i = tide_hash(key, klen) & mask;
+	size_t mask = t->cap - 1, i = tide_table_home(t, h);
 	const unsigned char *e;
 	uint32_t s;
 
@@ -396,6 +474,18 @@ probe(const struct tide_table *t, const char *key, size_t klen, int *found)
 	}
 	*found = 0;
 	return i;
+}
+
+static size_t
+probe(const struct tide_table *t, const char *key, size_t klen, int *found)
+{
+	return probe_h(t, key, klen, tide_hash(key, klen), found);
+}
+
+uint64_t
+tide_table_hash(const char *key, size_t klen)
+{
+	return tide_hash(key, klen);
 }
 
 static void
@@ -412,7 +502,7 @@ index_grow(struct tide_table *t)
 			continue;
 		e = (const unsigned char *)t->arena + old[i] - 1;
 		klen = varint_get(&e);
-		j = tide_hash(e, klen) & (t->cap - 1);
+		j = tide_table_home(t, tide_hash(e, klen));
 		while (t->slot[j])
 			j = (j + 1) & (t->cap - 1);
 		t->slot[j] = old[i];
@@ -439,16 +529,18 @@ arena_reserve(struct tide_table *t, size_t n)
 	return 0;
 }
 
-/* Point the index at a new entry at offset off for key (replacing any). */
+/* Point the index at a new entry at offset off for key, of hash h
+ * (replacing any). */
 static void
-index_put(struct tide_table *t, const char *key, size_t klen, size_t off)
+index_put(struct tide_table *t, const char *key, size_t klen, uint64_t h,
+    size_t off)
 {
 	size_t i;
 	int found;
 
 	if ((t->nkey + 1) * 4 > t->cap * 3)
 		index_grow(t);
-	i = probe(t, key, klen, &found);
+	i = probe_h(t, key, klen, h, &found);
 	if (!found)
 		t->nkey++;
 	else
@@ -513,110 +605,46 @@ row_prepare_vals(struct tide_table *t, const struct tide_json_val *v,
 	return 0;
 }
 
-/* Staged key k equals key[0..klen). */
-static int
-stage_key_is(const struct tide_table *t, size_t k, const char *key,
-    size_t klen)
-{
-	const unsigned char *p = (const unsigned char *)t->skeys.data +
-	    t->stageoff[3 * k];
-
-	return varint_get(&p) == klen && memcmp(p, key, klen) == 0;
-}
-
-/* The staging index keeps each key's hash, so growing it reads no keys. */
-static void
-stage_hash_grow(struct tide_table *t)
-{
-	uint64_t *old = t->shash;
-	size_t oldcap = t->shcap, i, j, mask;
-
-	t->shcap = oldcap ? oldcap * 2 : 1024;
-	mask = t->shcap - 1;
-	t->shash = big_calloc(t->shcap, sizeof(*t->shash));
-	for (i = 0; i < oldcap; i++) {
-		if (old[i] == 0)
-			continue;
-		j = (size_t)(old[i] >> 32) & mask;
-		while (t->shash[j])
-			j = (j + 1) & mask;
-		t->shash[j] = old[i];
-	}
-	free(old);
-}
-
 /*
  * Stage the prepared row (key in t->kbuf, block in t->vbuf) at time ts:
- * a row record (next row of its key, time, block) chained to its key's
- * last one; a key seen for the first time goes to skeys.  0 or
- * TIDE_ETOOBIG, the table as it was.
+ * appended to the stage, its key's hash and its offset to stageoff.
+ * Nothing is looked up: finish sorts.  0 or TIDE_ETOOBIG, the table as
+ * it was.
  */
 static int
 stage_row(struct tide_table *t, int64_t ts)
 {
 	const char *key = t->kbuf.data;
-	size_t klen = t->kbuf.len, mask, i, k, koff = t->skeys.len, need;
-	uint64_t next = 0, *sk, s, roff = t->stage.len;
-	uint32_t h;
-	int r;
+	size_t klen = t->kbuf.len, roff = t->stage.len, need;
+	unsigned char *p;
 
-	if ((t->nstage + 1) * 4 > t->shcap * 3)
-		stage_hash_grow(t);
-	mask = t->shcap - 1;
-	h = (uint32_t)tide_hash(key, klen);
-	i = h & mask;
-	while ((s = t->shash[i]) != 0 && ((uint32_t)(s >> 32) != h ||
-	    !stage_key_is(t, (uint32_t)s - 1, key, klen)))
-		i = (i + 1) & mask;
-	/* Room for the row, grown here rather than by tide_buf so that
-	 * it is a big_alloc() block. */
-	need = 1 + sizeof(next) + sizeof(ts) + 10 + t->vbuf.len;
+	need = sizeof(ts) + 10 + klen + 10 + t->vbuf.len;
 	if (need > ARENA_MAX - roff)
 		return TIDE_ETOOBIG;
-	if (t->stage.cap - roff < need) {
-		size_t want = t->stage.cap ? t->stage.cap : 64 * 1024;
+	/* Grown here rather than by tide_buf: see resv_map(). */
+	if (t->stage.cap - roff < need)
+		t->stage.data = resv_grow(t->stage.data, roff, &t->stage.cap,
+		    &t->stageresv, roff + need);
+	if (t->nstage == t->stagecap) {
+		size_t cap = t->stagecap * sizeof(*t->stageoff);
 
-		while (want - roff < need)
-			want *= 2;
-		if (want > ARENA_MAX)
-			want = ARENA_MAX;
-		t->stage.data = big_grow(t->stage.data, roff, want);
-		t->stage.cap = want;
+		t->stageoff = resv_grow(t->stageoff,
+		    t->nstage * sizeof(*t->stageoff), &cap, &t->offresv,
+		    (t->nstage + 1) * sizeof(*t->stageoff));
+		t->stagecap = cap / sizeof(*t->stageoff);
 	}
-	/* Row offset 0 means "no next row": keep it unused. */
-	if (roff == 0 && (r = tide_buf_add(&t->stage, "", 1)) < 0)
-		goto fail;
-	roff = t->stage.len;
-	if ((r = tide_buf_add(&t->stage, &next, sizeof(next))) < 0 ||
-	    (r = tide_buf_add(&t->stage, &ts, sizeof(ts))) < 0 ||
-	    (r = buf_varint(&t->stage, t->vbuf.len)) < 0 ||
-	    (r = tide_buf_add(&t->stage, t->vbuf.data, t->vbuf.len)) < 0)
-		goto fail;
-	if (s == 0) {
-		if ((r = buf_varint(&t->skeys, klen)) < 0 ||
-		    (r = tide_buf_add(&t->skeys, key, klen)) < 0)
-			goto fail;
-		if (t->nstage == t->stagecap) {
-			t->stagecap = t->stagecap ? t->stagecap * 2 : 1024;
-			t->stageoff = big_grow(t->stageoff,
-			    t->nstage * 3 * sizeof(*t->stageoff),
-			    t->stagecap * 3 * sizeof(*t->stageoff));
-		}
-		k = t->nstage++;
-		sk = &t->stageoff[3 * k];
-		sk[0] = koff;
-		sk[1] = roff;
-		t->shash[i] = (uint64_t)h << 32 | (k + 1);
-	} else {
-		sk = &t->stageoff[3 * ((uint32_t)s - 1)];
-		memcpy(t->stage.data + sk[2], &roff, sizeof(roff));
-	}
-	sk[2] = roff;
+	p = (unsigned char *)t->stage.data + roff;
+	memcpy(p, &ts, sizeof(ts));
+	p += sizeof(ts);
+	p += varint_put(p, klen);
+	memcpy(p, key, klen);
+	p += klen;
+	p += varint_put(p, t->vbuf.len);
+	memcpy(p, t->vbuf.data, t->vbuf.len);
+	p += t->vbuf.len;
+	t->stage.len = (size_t)((char *)p - t->stage.data);
+	t->stageoff[t->nstage++] = tide_hash(key, klen) >> 32 << 32 | roff;
 	return 0;
-fail:
-	t->stage.len = roff;
-	t->skeys.len = koff;
-	return TIDE_ETOOBIG;
 }
 
 static int
@@ -668,7 +696,8 @@ add_prepared(struct tide_table *t, int64_t ts, struct tide_table_rowerr *err)
 	    t->vbuf.len << 1);
 	memcpy(t->arena + t->alen, t->vbuf.data, t->vbuf.len);
 	t->alen += t->vbuf.len;
-	index_put(t, t->kbuf.data, t->kbuf.len, off);
+	index_put(t, t->kbuf.data, t->kbuf.len,
+	    tide_hash(t->kbuf.data, t->kbuf.len), off);
 	t->versions = t->nkey;
 	return 0;
 }
@@ -685,12 +714,12 @@ tide_table_add(struct tide_table *t, const char *rec, size_t n,
 	return add_prepared(t, ts, err);
 }
 
-/* A staged row: its time, its block, and the next row of its key. */
+/* A staged row: its time, key and block, at stage offset off. */
 struct staged {
-	uint64_t off, next;
+	uint64_t off;
 	int64_t time;
-	const unsigned char *blk;
-	size_t blen;
+	const unsigned char *key, *blk;
+	size_t klen, blen;
 };
 
 static void
@@ -699,10 +728,11 @@ staged_at(const struct tide_table *t, uint64_t off, struct staged *s)
 	const unsigned char *p = (const unsigned char *)t->stage.data + off;
 
 	s->off = off;
-	memcpy(&s->next, p, sizeof(s->next));
-	p += sizeof(s->next);
 	memcpy(&s->time, p, sizeof(s->time));
 	p += sizeof(s->time);
+	s->klen = varint_get(&p);
+	s->key = p;
+	p += s->klen;
 	s->blen = varint_get(&p);
 	s->blk = p;
 }
@@ -720,100 +750,200 @@ staged_cmp(const void *a, const void *b)
 }
 
 /*
- * Each staged key becomes one arena entry, its versions in time order.
- * Rows usually arrive in time order per key (a history appended to), so
- * a key's chain is sorted only when it is not already.  Of rows with the
- * same time the last one wins.
+ * Sort a[0..n) by their high 32 bits (a key's hash), stably, so that rows
+ * of a hash stay in arrival order: four radix passes of 8 bits through
+ * tmp (n entries) and back.
+ */
+static void
+sort_by_hash(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t count[256], i, sum, c;
+	uint64_t *src = a, *dst = tmp, *sw;
+	int shift;
+
+	for (shift = 32; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 255]++;
+		for (sum = 0, i = 0; i < 256; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 255]++] = src[i];
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+}
+
+/* Of the rows so[k..j) that share a hash, move those with so[k]'s key to
+ * so[k..w) keeping their order (and the others' order), and return w.
+ * Two keys share a 32-bit hash only rarely: this is seldom more than a
+ * look at each row. */
+static size_t
+group_key(const struct tide_table *t, uint64_t *so, size_t k, size_t j)
+{
+	struct staged a, b;
+	size_t x, w = k + 1;
+	uint64_t r;
+
+	if (j - k == 1)
+		return j;
+	staged_at(t, (uint32_t)so[k], &a);
+	for (x = k + 1; x < j; x++) {
+		staged_at(t, (uint32_t)so[x], &b);
+		if (b.klen != a.klen || memcmp(b.key, a.key, a.klen) != 0)
+			continue;
+		r = so[x];
+		memmove(so + w + 1, so + w, (x - w) * sizeof(*so));
+		so[w++] = r;
+	}
+	return w;
+}
+
+/*
+ * The arena entry of one key from its m staged rows (arrival order), its
+ * versions in time order.  Rows usually arrive in time order per key (a
+ * history appended to), so they are sorted only when they are not.  Of
+ * rows with the same time the last one wins.  *vp (*vcap entries) is
+ * scratch.  0 or TIDE_ETOOBIG.
+ */
+static int
+entry_write(struct tide_table *t, const uint64_t *rows, size_t m, uint64_t h,
+    struct staged **vp, size_t *vcap)
+{
+	struct staged *v = *vp;
+	size_t i, nver, need, off;
+	int sorted = 1;
+
+	if (m > *vcap) {
+		while (*vcap < m)
+			*vcap = *vcap ? *vcap * 2 : 16;
+		*vp = v = tide_xreallocarray(v, *vcap, sizeof(*v));
+	}
+	need = 20;
+	for (i = 0; i < m; i++) {
+		staged_at(t, (uint32_t)rows[i], &v[i]);
+		if (i > 0 && v[i].time < v[i - 1].time)
+			sorted = 0;
+		need += 10 + sizeof(int64_t) + v[i].blen;
+	}
+	need += v[0].klen;
+	if (!sorted)
+		qsort(v, m, sizeof(*v), staged_cmp);
+	/* Drop rows superseded by a later one at the same time. */
+	nver = 0;
+	for (i = 0; i < m; i++) {
+		if (i + 1 < m && v[i].time == v[i + 1].time) {
+			t->dups++;
+			continue;
+		}
+		v[nver++] = v[i];
+	}
+	if (arena_reserve(t, need) < 0)
+		return TIDE_ETOOBIG;
+	off = t->alen;
+	t->alen += varint_put((unsigned char *)t->arena + t->alen, v[0].klen);
+	memcpy(t->arena + t->alen, v[0].key, v[0].klen);
+	t->alen += v[0].klen;
+	t->alen += varint_put((unsigned char *)t->arena + t->alen, nver);
+	/* Times first, so a lookup binary-searches them in one place. */
+	for (i = 0; i < nver; i++) {
+		memcpy(t->arena + t->alen, &v[i].time, sizeof(v[i].time));
+		t->alen += sizeof(v[i].time);
+	}
+	for (i = nver; i-- > 0;) {
+		t->alen += varint_put((unsigned char *)t->arena + t->alen,
+		    v[i].blen << 1);
+		memcpy(t->arena + t->alen, v[i].blk, v[i].blen);
+		t->alen += v[i].blen;
+	}
+	index_put(t, (const char *)v[0].key, v[0].klen, h, off);
+	t->versions += nver;
+	return 0;
+}
+
+/* Rows this far ahead in hash order are prefetched while one is written:
+ * they lie anywhere in the stage. */
+#define STAGE_AHEAD 16
+
+/*
+ * Each staged key becomes one arena entry.  The rows are sorted by hash,
+ * so a key's rows meet without a per-row lookup, and the entries are
+ * written (and indexed) in hash order, which is slot order: the index is
+ * filled front to back and a probe compares against entries just written.
  */
 static int
 finish_timed(struct tide_table *t)
 {
 	struct staged *v = NULL;
-	size_t vcap = 0, n, i, k, nver, need, off, klen;
-	const unsigned char *key;
-	uint64_t ro;
-	int sorted;
+	size_t vcap = 0, n = t->nstage, nh, i, j, k, w, x, need;
+	uint64_t *so, *tmp;
+	const char *sd = t->stage.data;
+	int r = 0;
 
-	/* Size the index for every key at once rather than by doublings. */
-	if (t->cap == 0 && t->nstage > 0) {
-		size_t cap = 1024;
-
-		while (t->nstage * 4 > cap * 3)
-			cap *= 2;
-		t->cap = cap;
-		t->slot = big_calloc(cap, sizeof(*t->slot));
+	if (n == 0)
+		goto out;
+	/* The sort's scratch is mapped for it alone and unmapped after, so
+	 * that it is not resident beside the arena: the load's peak. */
+	tmp = mmap(NULL, n * sizeof(*tmp), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tmp == MAP_FAILED) {
+		tmp = tide_xmalloc(n * sizeof(*tmp));
+		sort_by_hash(t->stageoff, tmp, n);
+		free(tmp);
+	} else {
+		sort_by_hash(t->stageoff, tmp, n);
+		munmap(tmp, n * sizeof(*tmp));
 	}
+	so = t->stageoff;
 	/* Room for every entry at once: a version takes no more than its
-	 * staged row, a key no more than its staged bytes and a count.
+	 * staged row and a byte, a key no more than a count besides.
 	 * Doublings would copy the arena, the old copy resident beside the
 	 * new one and the stage: the load's peak. */
-	need = t->stage.len + t->skeys.len + 10 * t->nstage;
+	need = t->stage.len + 11 * n;
 	if (need > ARENA_MAX - t->alen)
 		need = ARENA_MAX - t->alen;
 	if (t->acap - t->alen < need) {
 		t->arena = big_grow(t->arena, t->alen, t->alen + need);
 		t->acap = t->alen + need;
 	}
-	for (k = 0; k < t->nstage; k++) {
-		key = (const unsigned char *)t->skeys.data + t->stageoff[3 * k];
-		klen = varint_get(&key);
-		n = 0;
-		sorted = 1;
-		need = 20 + klen;
-		for (ro = t->stageoff[3 * k + 1]; ro != 0; ro = v[n - 1].next) {
-			if (n == vcap) {
-				vcap = vcap ? vcap * 2 : 16;
-				v = tide_xreallocarray(v, vcap, sizeof(*v));
-			}
-			staged_at(t, ro, &v[n]);
-			if (n > 0 && v[n].time < v[n - 1].time)
-				sorted = 0;
-			need += 10 + sizeof(int64_t) + v[n].blen;
-			n++;
-		}
-		if (!sorted)
-			qsort(v, n, sizeof(*v), staged_cmp);
-		/* Drop rows superseded by a later one at the same time. */
-		nver = 0;
-		for (i = 0; i < n; i++) {
-			if (i + 1 < n && v[i].time == v[i + 1].time) {
-				t->dups++;
-				continue;
-			}
-			v[nver++] = v[i];
-		}
-		if (arena_reserve(t, need) < 0) {
-			free(v);
-			return TIDE_ETOOBIG;
-		}
-		off = t->alen;
-		t->alen += varint_put((unsigned char *)t->arena + t->alen, klen);
-		memcpy(t->arena + t->alen, key, klen);
-		t->alen += klen;
-		t->alen += varint_put((unsigned char *)t->arena + t->alen, nver);
-		/* Times first, so a lookup binary-searches them in one place. */
-		for (i = 0; i < nver; i++) {
-			memcpy(t->arena + t->alen, &v[i].time, sizeof(v[i].time));
-			t->alen += sizeof(v[i].time);
-		}
-		for (i = nver; i-- > 0;) {
-			t->alen += varint_put((unsigned char *)t->arena + t->alen,
-			    v[i].blen << 1);
-			memcpy(t->arena + t->alen, v[i].blk, v[i].blen);
-			t->alen += v[i].blen;
-		}
-		index_put(t, (const char *)key, klen, off);
-		t->versions += nver;
+	/* Size the index for every key at once rather than by doublings:
+	 * for the distinct hashes, no more than the keys (index_put() grows
+	 * it for a key whose hash another has, which is rare). */
+	for (nh = 1, i = 1; i < n; i++)
+		if (so[i] >> 32 != so[i - 1] >> 32)
+			nh++;
+	if (t->cap == 0) {
+		size_t cap = 1024;
+
+		while (nh * 4 > cap * 3)
+			cap *= 2;
+		t->cap = cap;
+		t->slot = big_calloc(cap, sizeof(*t->slot));
 	}
+	for (i = 0; i < n; i = j) {
+		/* Rows [i, j) share a hash. */
+		for (j = i; j < n && so[j] >> 32 == so[i] >> 32; j++) {
+			if (j + STAGE_AHEAD < n) {
+				x = (uint32_t)so[j + STAGE_AHEAD];
+				__builtin_prefetch(sd + x);
+				__builtin_prefetch(sd + x + 63);
+			}
+		}
+		for (k = i; k < j; k = w) {
+			w = group_key(t, so, k, j);
+			if ((r = entry_write(t, so + k, w - k, so[k] >> 32 << 32,
+			    &v, &vcap)) < 0)
+				goto out;
+		}
+	}
+out:
 	free(v);
-	tide_buf_release(&t->stage);
-	tide_buf_release(&t->skeys);
-	free(t->stageoff);
-	free(t->shash);
-	t->stageoff = NULL;
-	t->shash = NULL;
-	t->nstage = t->stagecap = t->shcap = 0;
-	return 0;
+	stage_free(t);
+	return r;
 }
 
 int
@@ -888,7 +1018,7 @@ slot_remove(struct tide_table *t, size_t i)
 			break;
 		e = (const unsigned char *)t->arena + t->slot[j] - 1;
 		klen = varint_get(&e);
-		k = tide_hash(e, klen) & mask;
+		k = tide_table_home(t, tide_hash(e, klen));
 		/* An entry whose home lies cyclically in (i, j] stays. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
@@ -1023,7 +1153,7 @@ live_put(struct tide_table *t, const char *key, size_t klen, int64_t ts,
 		if (!t->timed)
 			t->dups++;
 	} else {
-		index_put(t, key, klen, off);
+		index_put(t, key, klen, tide_hash(key, klen), off);
 		if (!t->timed)
 			t->versions++;
 	}
@@ -1068,6 +1198,15 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
     int64_t ts, enum tide_table_dir dir, int64_t tol,
     struct tide_table_row *row)
 {
+	return tide_table_get_h(t, key, klen, tide_hash(key, klen), ts, dir,
+	    tol, row);
+}
+
+enum tide_table_miss
+tide_table_get_h(const struct tide_table *t, const char *key, size_t klen,
+    uint64_t h, int64_t ts, enum tide_table_dir dir, int64_t tol,
+    struct tide_table_row *row)
+{
 	const unsigned char *e, *times;
 	size_t i, nver, lo, hi, mid, pick, l;
 	int64_t tm, tb, tf;
@@ -1075,7 +1214,7 @@ tide_table_get(const struct tide_table *t, const char *key, size_t klen,
 
 	if (t->cap == 0)
 		return TIDE_TABLE_NO_MATCH;
-	i = probe(t, key, klen, &found);
+	i = probe_h(t, key, klen, h, &found);
 	if (!found)
 		return TIDE_TABLE_NO_MATCH;
 	e = (const unsigned char *)t->arena + t->slot[i] - 1;

@@ -101,15 +101,14 @@ struct tide_table {
 	size_t cap, nkey;
 
 	/* Timed tables stage rows here until tide_table_finish() writes each
-	 * key's versions together: a key's rows are chained in arrival order
-	 * (stageoff holds, per staged key, its offset in skeys and its first
-	 * and last row in stage; shash indexes them), so no global sort is
-	 * needed. */
-	struct tide_buf stage, skeys;
+	 * key's versions together: rows are appended as they come (time,
+	 * key, block), and stageoff holds each row's key hash << 32 | its
+	 * offset, sorted by hash at finish so that a key's rows meet and its
+	 * entries go to the arena (and the index) in slot order. */
+	struct tide_buf stage;
 	uint64_t *stageoff;
 	size_t nstage, stagecap;
-	uint64_t *shash;		/* hash << 32 | (staged key + 1); 0 empty */
-	size_t shcap;
+	size_t stageresv, offresv;	/* bytes mapped for them, or 0 */
 
 	struct tide_buf kbuf, vbuf, tbuf;	/* scratch, reused per row */
 	struct tide_json_val *vals;
@@ -176,6 +175,56 @@ struct tide_table_row {
 enum tide_table_miss tide_table_get(const struct tide_table *t,
     const char *key, size_t klen, int64_t ts, enum tide_table_dir dir,
     int64_t tol, struct tide_table_row *row);
+
+/*
+ * The same lookup with the key's hash h from tide_table_hash(), for callers
+ * that hash a key ahead of its lookup to prefetch (below).
+ */
+uint64_t tide_table_hash(const char *key, size_t klen);
+enum tide_table_miss tide_table_get_h(const struct tide_table *t,
+    const char *key, size_t klen, uint64_t h, int64_t ts,
+    enum tide_table_dir dir, int64_t tol, struct tide_table_row *row);
+
+/* The home slot of a key of hash h: by its high bits, so that keys in
+ * hash order are in slot order (a finishing table writes them so). */
+static inline size_t
+tide_table_home(const struct tide_table *t, uint64_t h)
+{
+	return (size_t)(((h >> 32) * (uint64_t)t->cap) >> 32);
+}
+
+/*
+ * Prefetching for a lookup of the key of hash h, which a big table would
+ * otherwise wait for in memory twice (its index slot, then its entry):
+ * tide_table_prefetch_slot() first, tide_table_prefetch_entry() once that
+ * slot has had time to arrive (it reads it), then tide_table_get_h().  Both
+ * are hints: any table, any order, nothing changes.  Not under live
+ * updates (the arena may move).  Always inlined: GCC takes a function
+ * that only prefetches for one without effects and drops its calls.
+ */
+static inline __attribute__((always_inline)) void
+tide_table_prefetch_slot(const struct tide_table *t, uint64_t h)
+{
+	if (t->cap)
+		__builtin_prefetch(&t->slot[tide_table_home(t, h)]);
+}
+
+static inline __attribute__((always_inline)) void
+tide_table_prefetch_entry(const struct tide_table *t, uint64_t h)
+{
+	const char *e;
+	uint32_t s;
+
+	if (t->cap == 0 || (s = t->slot[tide_table_home(t, h)]) == 0)
+		return;
+	/* The key, then (timed) the times and the latest version's block:
+	 * a few lines, not the whole entry. */
+	e = t->arena + s - 1;
+	__builtin_prefetch(e);
+	__builtin_prefetch(e + 64);
+	if (t->timed)
+		__builtin_prefetch(e + 128);
+}
 
 /* Next column's JSON text in a row: 1 with *p and *len (len 0: null), 0 at the
  * end.  Columns come in the order of tide_table_colname(). */

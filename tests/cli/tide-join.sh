@@ -298,6 +298,62 @@ t_run "--anti: a record without a key is bad" tide-join -T "$D/cust.csv" --on ac
 t_status 0
 t_stderr_has "line 4: key field 'account' is null"
 
+# Records are read a few ahead of their join (to prefetch the table): bad
+# ones among them still come out in order, and --strict stops after
+# exactly the records before the first bad one.
+awk 'BEGIN { for (i = 1; i <= 12; i++) printf "{\"account\":\"a%d\",\"n\":%d}\n", i % 3 + 1, i
+	print "{\"account\":\"a1\",\"n\":13"
+	for (i = 14; i <= 20; i++) printf "{\"account\":\"a2\",\"n\":%d}\n", i }' >"$D/ahead"
+T_IN=$D/ahead
+t_run "--strict after good records: those before the bad one, then exit 65" \
+	tide-join -T "$D/cust.csv" --on account --select segment --strict
+t_status 65
+t_stderr_has "line 13: not valid JSON: unexpected end of document"
+t_stdout <<'EOF'
+{"account":"a2","n":1,"segment":"gold"}
+{"account":"a3","n":2,"segment":null}
+{"account":"a1","n":3,"segment":"retail"}
+{"account":"a2","n":4,"segment":"gold"}
+{"account":"a3","n":5,"segment":null}
+{"account":"a1","n":6,"segment":"retail"}
+{"account":"a2","n":7,"segment":"gold"}
+{"account":"a3","n":8,"segment":null}
+{"account":"a1","n":9,"segment":"retail"}
+{"account":"a2","n":10,"segment":"gold"}
+{"account":"a3","n":11,"segment":null}
+{"account":"a1","n":12,"segment":"retail"}
+EOF
+printf '%s\n' '{"account":"a1","n":1}' '{"account":"a2","n":2,"pad":"0123456789012345678901234567890123456789"}' \
+	'{"account":"a9","n":3}' 'nope' '{"n":5}' '{"account":"a3","n":6}' '[7]' \
+	'{"account":"a2","n":8}' >"$D/ahead2"
+T_IN=$D/ahead2
+rm -f "$D/dead2"
+t_run "bad records among read-ahead ones: output and dead letters in order" \
+	tide-join -T "$D/cust.csv" --on account --select risk_score --left --miss-field why \
+	--max-record 60 --dead-letter "$D/dead2"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","n":1,"risk_score":0.12,"why":null}
+{"account":"a9","n":3,"risk_score":null,"why":"no_match"}
+{"n":5,"risk_score":null,"why":"no_key"}
+{"account":"a3","n":6,"risk_score":0.5,"why":null}
+{"account":"a2","n":8,"risk_score":0.87,"why":null}
+EOF
+t_ok "dead letters of read-ahead records come in line order" test \
+	"$(sed 's/.*"line":\([0-9]*\).*/\1/' "$D/dead2" | tr '\n' ' ')" = "2 4 7 "
+
+# A joined record longer than the output buffer (256 KiB) is written whole.
+awk 'BEGIN { s = "x"; while (length(s) < 300000) s = s s
+	printf "{\"account\":\"a1\",\"pad\":\"%s\"}\n{\"account\":\"a2\"}\n", s
+	printf "{\"account\":\"a1\",\"pad\":\"%s\",\"segment\":\"retail\"}\n", s >"/dev/stderr"
+	printf "{\"account\":\"a2\",\"segment\":\"gold\"}\n" >"/dev/stderr" }' \
+	>"$D/long" 2>"$D/long.expect"
+T_IN=$D/long
+t_run "a joined record longer than the output buffer" tide-join -T "$D/cust.csv" \
+	--on account --select segment
+t_status 0
+t_stdout_file "$D/long.expect"
+
 # --- bad tables --------------------------------------------------------------------
 
 cat >"$D/badt.csv" <<'EOF'
@@ -519,6 +575,29 @@ EOF
 }
 reload_test sighup
 reload_test watch --watch
+
+# A burst of records (one write, more than are read ahead) is joined in
+# full before the reader waits for more: none is held back.
+printf 'account,v\na1,one\n' >"$D/rl.csv"
+rm -f "$D/rl.fifo"
+mkfifo "$D/rl.fifo"
+: >"$D/rl.out"
+tide-join -T "$D/rl.csv" --on account <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
+pid=$!
+exec 8>"$D/rl.fifo"
+awk 'BEGIN { for (i = 1; i <= 20; i++) printf "{\"account\":\"a1\",\"n\":%d}\n", i }' >&8
+wait_lines 20
+T_RC=$?
+T_NAME="a burst is joined in full while the input is quiet"
+t_status 0
+exec 8>&-
+wait $pid
+T_RC=$?
+cp "$D/rl.out" "$T_OUT"
+cp "$D/rl.err" "$T_ERR"
+t_status 0
+awk 'BEGIN { for (i = 1; i <= 20; i++) printf "{\"account\":\"a1\",\"n\":%d,\"v\":\"one\"}\n", i }' >"$D/burst.expect"
+t_stdout_file "$D/burst.expect"
 
 # A reload that fails keeps the old table.
 printf 'account,v\na1,old\n' >"$D/rl.csv"

@@ -297,6 +297,127 @@ START_TEST(test_table_asof_directions_and_tolerance)
 }
 END_TEST
 
+START_TEST(test_table_timed_keys_sharing_a_hash_keep_their_own_versions)
+{
+	/* k306001 and k973205 share the high 32 bits of their hash, which
+	 * is what a timed table's finish sorts its staged rows by: their
+	 * versions arrive interleaved and out of order, and must not mix. */
+	static const char *const rows[] = {
+		"{\"k\":\"k973205\",\"t\":300,\"v\":\"b3\"}",
+		"{\"k\":\"k306001\",\"t\":200,\"v\":\"a2\"}",
+		"{\"k\":\"k1\",\"t\":100,\"v\":\"c1\"}",
+		"{\"k\":\"k973205\",\"t\":100,\"v\":\"b1\"}",
+		"{\"k\":\"k306001\",\"t\":100,\"v\":\"a1\"}",
+		"{\"k\":\"k306001\",\"t\":200,\"v\":\"a2bis\"}",
+		"{\"k\":\"k973205\",\"t\":200,\"v\":\"b2\"}",
+		NULL,
+	};
+	static const struct {
+		const char *key;
+		int64_t ts;
+		const char *v;		/* NULL: before the first version */
+	} cases[] = {
+		{ "\"k306001\"", 99, NULL },
+		{ "\"k306001\"", 100, "\"a1\"" },
+		{ "\"k306001\"", 250, "\"a2bis\"" },
+		{ "\"k306001\"", 999, "\"a2bis\"" },
+		{ "\"k973205\"", 150, "\"b1\"" },
+		{ "\"k973205\"", 200, "\"b2\"" },
+		{ "\"k973205\"", 999, "\"b3\"" },
+		{ "\"k1\"", 999, "\"c1\"" },
+	};
+	struct tide_table_spec spec = { 0 };
+	struct tide_table t;
+	struct tide_table_row row, row2;
+	struct tide_buf k = TIDE_BUF_INIT, k2 = TIDE_BUF_INIT;
+	enum tide_table_miss m;
+	uint64_t h;
+	size_t i;
+
+	key_of(&k, "\"k306001\"");
+	key_of(&k2, "\"k973205\"");
+	ck_assert_msg(tide_table_hash(k.data, k.len) >> 32 ==
+	    tide_table_hash(k2.data, k2.len) >> 32,
+	    "the keys no longer share a hash: pick two that do");
+	spec.nkeys = 1;
+	spec.keys[0] = "k";
+	spec.ncols = 1;
+	spec.cols[0] = "v";
+	spec.timefield = "t";
+	spec.unit = TIDE_UNIT_MS;
+	build(&t, &spec, rows);
+	ck_assert_uint_eq(tide_table_nkeys(&t), 3);
+	ck_assert_uint_eq(t.versions, 6);
+	ck_assert_uint_eq(t.dups, 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		key_of(&k, cases[i].key);
+		h = tide_table_hash(k.data, k.len);
+		/* Prefetching is a hint: lookups see the same either way. */
+		tide_table_prefetch_slot(&t, h);
+		tide_table_prefetch_entry(&t, h);
+		m = tide_table_get_h(&t, k.data, k.len, h, cases[i].ts,
+		    TIDE_TABLE_BACKWARD, -1, &row);
+		ck_assert_int_eq(tide_table_get(&t, k.data, k.len, cases[i].ts,
+		    TIDE_TABLE_BACKWARD, -1, &row2), m);
+		if (cases[i].v == NULL) {
+			ck_assert_msg(m == TIDE_TABLE_BEFORE_FIRST, "case %zu: %s",
+			    i, tide_table_miss_name(m));
+			continue;
+		}
+		ck_assert_msg(m == TIDE_TABLE_HIT, "case %zu: %s", i,
+		    tide_table_miss_name(m));
+		ck_assert_str_eq(cols(&row), cases[i].v);
+	}
+	tide_buf_release(&k);
+	tide_buf_release(&k2);
+	tide_table_release(&t);
+}
+END_TEST
+
+START_TEST(test_table_prefetch_and_hashed_lookup_on_empty_and_plain_tables)
+{
+	static const char *const rows[] = {
+		"{\"id\":\"a\",\"x\":1}",
+		NULL,
+	};
+	static const char *const none[] = { NULL };
+	struct tide_table_spec spec = { 0 };
+	struct tide_table t;
+	struct tide_table_row row;
+	struct tide_buf k = TIDE_BUF_INIT;
+	uint64_t h;
+
+	spec.nkeys = 1;
+	spec.keys[0] = "id";
+	key_of(&k, "\"a\"");
+	h = tide_table_hash(k.data, k.len);
+	/* Before finish (no index yet) and empty: hints do nothing. */
+	ck_assert_int_eq(tide_table_init(&t, &spec, &(struct tide_table_rowerr){ "" }), 0);
+	tide_table_prefetch_slot(&t, h);
+	tide_table_prefetch_entry(&t, h);
+	tide_table_release(&t);
+	build(&t, &spec, none);
+	tide_table_prefetch_slot(&t, h);
+	tide_table_prefetch_entry(&t, h);
+	ck_assert_int_eq(tide_table_get_h(&t, k.data, k.len, h, 0,
+	    TIDE_TABLE_BACKWARD, -1, &row), TIDE_TABLE_NO_MATCH);
+	tide_table_release(&t);
+	build(&t, &spec, rows);
+	tide_table_prefetch_slot(&t, h);
+	tide_table_prefetch_entry(&t, h);
+	ck_assert_int_eq(tide_table_get_h(&t, k.data, k.len, h, 0,
+	    TIDE_TABLE_BACKWARD, -1, &row), TIDE_TABLE_HIT);
+	ck_assert_str_eq(cols(&row), "1");
+	key_of(&k, "\"b\"");
+	h = tide_table_hash(k.data, k.len);
+	tide_table_prefetch_entry(&t, h);
+	ck_assert_int_eq(tide_table_get_h(&t, k.data, k.len, h, 0,
+	    TIDE_TABLE_BACKWARD, -1, &row), TIDE_TABLE_NO_MATCH);
+	tide_buf_release(&k);
+	tide_table_release(&t);
+}
+END_TEST
+
 START_TEST(test_table_many_rows_stay_compact)
 {
 	struct tide_table_spec spec = { 0 };
@@ -568,6 +689,8 @@ suite_table(void)
 	tcase_add_test(tc, test_table_multi_key_parts_do_not_run_together);
 	tcase_add_test(tc, test_table_rejects_rows_without_key_or_time);
 	tcase_add_test(tc, test_table_asof_directions_and_tolerance);
+	tcase_add_test(tc, test_table_timed_keys_sharing_a_hash_keep_their_own_versions);
+	tcase_add_test(tc, test_table_prefetch_and_hashed_lookup_on_empty_and_plain_tables);
 	tcase_add_test(tc, test_table_many_rows_stay_compact);
 	tcase_add_test(tc, test_table_load_csv_and_ndjson_report_bad_rows_by_line);
 	tcase_add_test(tc, test_table_live_upsert_delete_and_compaction);
