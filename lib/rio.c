@@ -62,8 +62,10 @@ find_nl(struct tide_rin *in)
 	char *p = memchr(in->buf + in->start + in->scanned, '\n',
 	    in->end - in->start - in->scanned);
 
-	if (p == NULL)
-		in->scanned = in->end - in->start;
+	/* Up to the newline found, or all: the next look starts there
+	 * (tide_rin_buffered() then tide_rin_next() scan a line once). */
+	in->scanned = p ? (size_t)(p - (in->buf + in->start)) :
+	    in->end - in->start;
 	return p;
 }
 
