@@ -280,6 +280,7 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	w->ctx = ctx;
 	w->wm = INT64_MIN;
 	w->fired_to = INT64_MIN;
+	w->due = INT64_MIN;
 	w->last_tick = INT64_MIN;
 	w->freekey = NONE;
 	w->freest = NONE;
@@ -837,6 +838,7 @@ pane_list(struct tide_win *w, int64_t start)
 	memmove(&w->panes[lo + 1], &w->panes[lo],
 	    (w->npanes - lo) * sizeof(*w->panes));
 	w->npanes++;
+	w->due = INT64_MIN;	/* it may fire before the next end due */
 	p = &w->panes[lo];
 	if (w->nspare > 0)
 		*p = w->spare[--w->nspare];
@@ -1678,15 +1680,23 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 	return r < 0 ? r : 0;
 }
 
-/* Tumble and hop: fire the windows of every key that end at or before the
- * watermark, one window end at a time. */
+/*
+ * Tumble and hop: fire the windows of every key that end at or before the
+ * watermark, one window end at a time.  Nothing changes until the
+ * watermark reaches w->due (the next end to fire, the next window end
+ * past fired_to, the first pane's end of lateness): most records leave
+ * it there, and checking costs no division.  A new pane list may fire
+ * sooner: pane_list() sets due back to INT64_MIN.
+ */
 static int
 advance_panes(struct tide_win *w)
 {
-	int64_t wm = w->wm, e;
+	int64_t wm = w->wm, e, due = INT64_MAX;
 	uint32_t i;
 	int r;
 
+	if (wm < w->due)
+		return 0;
 	for (;;) {
 		/* The next end to fire: after fired_to, and no sooner than
 		 * the first window of the earliest pane not done with. */
@@ -1699,10 +1709,14 @@ advance_panes(struct tide_win *w)
 		e = pane_efirst(w, w->panes[i].start);
 		if (w->fired_to != INT64_MIN && e <= w->fired_to)
 			e = sat_add(w->fired_to, w->c.every);
-		if (e > wm)
+		if (e > wm) {
+			due = e;
 			break;
-		if ((r = fire_end(w, i, e)) < 0)
+		}
+		if ((r = fire_end(w, i, e)) < 0) {
+			w->due = INT64_MIN;
 			return r;
+		}
 		w->fired_to = e;
 		while (w->npanes > 0) {
 			int64_t el = pane_elast(w, w->panes[0].start);
@@ -1714,18 +1728,29 @@ advance_panes(struct tide_win *w)
 	}
 	/* Windows ending at or before the watermark with no pane are done
 	 * too: a record landing in one later is late for it. */
-	if (wm != INT64_MIN) {
-		e = tide_win_floor(wm, w->c.every, w->c.align);
-		if (e > w->fired_to)
-			w->fired_to = e;
+	if (wm == INT64_MIN) {
+		w->due = INT64_MIN;
+		return 0;
 	}
+	e = tide_win_floor(wm, w->c.every, w->c.align);
+	if (e > w->fired_to)
+		w->fired_to = e;
 	while (w->npanes > 0) {
 		int64_t el = pane_elast(w, w->panes[0].start);
 
-		if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+		if (el > w->fired_to)
 			break;
+		if (sat_add(el, w->c.lateness) > wm) {
+			if (sat_add(el, w->c.lateness) < due)
+				due = sat_add(el, w->c.lateness);
+			break;
+		}
 		pane_drop_first(w);
 	}
+	/* fired_to is a window end here: the next one moves it. */
+	e = sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
+	    w->c.every);
+	w->due = e < due ? e : due;
 	return 0;
 }
 
