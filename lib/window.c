@@ -50,8 +50,7 @@ struct wkey {
 	uint32_t nst;
 	struct kst *st;		/* open states, sorted by start */
 	char ib[KINLINE];	/* key bytes up to KINLINE */
-	uint32_t ver;		/* hop: bumped when a state of the key is
-				 * made, or a fired one changes */
+	uint32_t spare32;
 	uint64_t pfx;		/* first 8 bytes, big-endian: sorts like memcmp */
 	uint32_t cap;
 	unsigned char used;
@@ -112,18 +111,6 @@ struct wpane {
 	struct wpent *idx;
 	uint32_t n, cap;
 	int sorted;		/* idx is in key order */
-};
-
-/*
- * Hop: the text the emitter made of a key's window of several panes,
- * for the next window if it holds the same states (the key's version
- * unchanged, the same first and last state and as many): windows in a
- * row often do.
- */
-struct kmemo {
-	struct tide_win_memo m;
-	uint32_t ver, first, last, n;
-	char pad[48];
 };
 
 /* Hop: a sorted run of pane entries being merged. */
@@ -366,7 +353,6 @@ tide_win_release(struct tide_win *w)
 	free(w->ptmp);
 	free(w->ptmp2);
 	free(w->cur);
-	free(w->kmemo);
 	free(w->dirty);
 	free(w->panes);
 	free(w->spare);
@@ -532,7 +518,6 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 		}
 		kid = w->nkeys++;
 		w->keys[kid].gen = 0;
-		w->keys[kid].ver = 0;	/* never reset: see kmemo_of() */
 	}
 	k = &w->keys[kid];
 	k->p = NULL;
@@ -691,7 +676,6 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 		k->cap = k->cap ? 2 * k->cap : 2;
 		k->st = tide_xreallocarray(k->st, k->cap, sizeof(*k->st));
 	}
-	k->ver++;
 	for (i = k->nst; i > 0 && k->st[i - 1].start > start; i--)
 		k->st[i] = k->st[i - 1];
 	k->st[i].start = start;
@@ -1006,7 +990,6 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	 * anything, is of the block as it was. */
 	if (w->moff)
 		memo_of(w, idx)->len = 0;
-	w->keys[kid].ver++;
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
 	for (e = efirst; e <= elast && e <= w->fired_to;
@@ -1519,30 +1502,6 @@ early_tick(struct tide_win *w)
  * instead of following one another. */
 #define AHEAD 8
 
-/* Hop: the memo of a key's windows of several panes, the array grown
- * with the keys.  A key slot's version only goes up, a new key's
- * included (its first state bumps it), so a memo of the key that had
- * the slot before never matches. */
-static struct kmemo *
-kmemo_of(struct tide_win *w, uint32_t kid)
-{
-	if (kid >= w->capkmemo) {
-		size_t cap = w->capkeys, i;
-		struct kmemo *nk;
-
-		if ((nk = aligned_alloc(64, cap * sizeof(*nk))) == NULL)
-			nk = tide_xmalloc(cap * sizeof(*nk));
-		if (w->capkmemo)
-			memcpy(nk, w->kmemo, w->capkmemo * sizeof(*nk));
-		for (i = w->capkmemo; i < cap; i++)
-			nk[i].m.len = 0;
-		free(w->kmemo);
-		w->kmemo = nk;
-		w->capkmemo = cap;
-	}
-	return &w->kmemo[kid];
-}
-
 /* Emit the window [e - size, e) of key kid from state; first is the
  * state of one of its panes, whose block's tail has the key's bytes;
  * memo is NULL or first's memo, when state is first's block. */
@@ -1638,7 +1597,6 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 	const struct wpent *a;
 	struct wpent *buf;
 	uint32_t first;
-	struct kmemo *km;
 
 	for (; i < w->npanes && w->panes[i].start < e; i++) {
 		struct wpane *p = &w->panes[i];
@@ -1714,25 +1672,10 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 				r = fire_one(w, kid, first, e, blob(w, first), mm);
 			continue;
 		}
-		km = NULL;
-		if (w->moff) {
-			km = kmemo_of(w, kid);
-			if (km->m.len > 0 && km->ver == w->keys[kid].ver &&
-			    km->first == first && km->last == a[m - 1].idx &&
-			    km->n == m - j) {
-				r = fire_memo(w, e, &km->m);
-				continue;
-			}
-			km->m.len = 0;
-			km->ver = w->keys[kid].ver;
-			km->first = first;
-			km->last = a[m - 1].idx;
-			km->n = (uint32_t)(m - j);
-		}
 		tide_agg_reset(sp, w->scratch);
 		for (; j < m; j++)
 			tide_agg_merge(sp, w->scratch, blob(w, a[j].idx));
-		r = fire_one(w, kid, first, e, w->scratch, km ? &km->m : NULL);
+		r = fire_one(w, kid, first, e, w->scratch, NULL);
 	}
 	return r < 0 ? r : 0;
 }

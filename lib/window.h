@@ -130,7 +130,6 @@ struct wfire;
 struct wpane;
 struct wpent;
 struct wcur;
-struct kmemo;
 
 struct tide_win {
 	struct tide_win_conf c;
@@ -175,8 +174,6 @@ struct tide_win {
 	size_t capptmp;
 	struct wcur *cur;	/* hop: the sorted runs a firing merges */
 	size_t capcur;
-	struct kmemo *kmemo;	/* hop: per key, capkmemo of them */
-	size_t capkmemo;
 	uint32_t *dirty;	/* early/every: keys (tumble, hop) or states
 				 * (session) changed since their last result */
 	size_t ndirty, capdirty;

@@ -107,9 +107,9 @@ t_stdout <<'EOF'
 {"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1}
 EOF
 
-# A key's window of two panes is written once and copied for the next
-# window with the same panes; a late record into one of them (within the
-# allowed lateness) changes the next window's result too.
+# A late record (within the allowed lateness) into one of a key's two
+# panes corrects the windows that fired and counts in the next window of
+# the same two panes: nothing kept of the earlier result may be reused.
 cat >"$D/hopmemo.nd" <<'EOF'
 {"ts":1700000040000,"k":"a","x":1}
 {"ts":1700000100000,"k":"a","x":2}
