@@ -174,12 +174,29 @@ emit(void *arg, const struct tide_win_out *o)
 		c->hdr_start = o->start;
 		c->hdr_end = o->end;
 	}
+	/* A hop pane's block is in several windows: its key and aggregates
+	 * are written for the first and copied for the others, straight
+	 * into the output buffer when it has room (as tide_wout_rec()
+	 * would copy them). */
+	if (o->memo != NULL && o->memo->len > 0 && !o->update && !c->marked &&
+	    c->out.err == 0 &&
+	    c->out.cap - c->out.len > c->hdr.len + o->memo->len + 2) {
+		char *d = c->out.buf + c->out.len;
+
+		memcpy(d, c->hdr.data, c->hdr.len);
+		d += c->hdr.len;
+		memcpy(d, o->memo->text, o->memo->len);
+		d += o->memo->len;
+		*d++ = '}';
+		*d++ = '\n';
+		c->out.len = (size_t)(d - c->out.buf);
+		c->out_n++;
+		return 0;
+	}
 	tide_buf_reset(&c->ob);
 	tide_buf_add(&c->ob, c->hdr.data, c->hdr.len);
 	j.b = &c->ob;
 	j.empty = 0;
-	/* A hop pane's block is in several windows: its key and aggregates
-	 * are written for the first and copied for the others. */
 	if (o->memo != NULL && o->memo->len > 0)
 		tide_buf_add(&c->ob, o->memo->text, o->memo->len);
 	else {

@@ -340,6 +340,20 @@ tide_aggspec_parse(struct tide_aggspec *s, const char *text, int hll_p,
 			break;
 		p++;	/* ',' */
 	}
+	s->plain = 1;
+	for (r = 0; r < s->naggs; r++)
+		switch (s->aggs[r].op) {
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST:
+		case TIDE_AGG_DISTINCT:
+		case TIDE_AGG_APPROX_DISTINCT:
+		case TIDE_AGG_QUANTILE:
+		case TIDE_AGG_TOP:
+			s->plain = 0;
+			break;
+		default:
+			break;
+		}
 	return 0;
 }
 
@@ -1073,6 +1087,17 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		}
 	}
 	return r;
+}
+
+void
+tide_agg_reset(const struct tide_aggspec *s, void *st)
+{
+	if (s->plain) {
+		memset(st, 0, s->size);
+		return;
+	}
+	tide_agg_clear(s, st);
+	tide_agg_init(s, st);
 }
 
 void

@@ -68,6 +68,8 @@ struct tide_aggspec {
 	unsigned char *numeric;	/* per field: read by a numeric aggregate */
 	size_t size;		/* bytes of one state block */
 	int hll_p;		/* HyperLogLog precision (default 14) */
+	int plain;		/* blocks own no memory: tide_agg_init() is
+				 * zeroing, tide_agg_clear() nothing */
 };
 
 /* Where and why a list was rejected. */
@@ -110,6 +112,8 @@ int tide_agg_emit(const struct tide_aggspec *s, const void *st,
     struct tide_jobj *o);
 /* Free what the block points to; it must be initialised again before use. */
 void tide_agg_clear(const struct tide_aggspec *s, void *st);
+/* tide_agg_clear() and tide_agg_init(): an empty block again. */
+void tide_agg_reset(const struct tide_aggspec *s, void *st);
 
 /*
  * State files (tide-window --state).  tide_aggspec_describe() appends a

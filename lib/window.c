@@ -280,6 +280,7 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	w->ctx = ctx;
 	w->wm = INT64_MIN;
 	w->fired_to = INT64_MIN;
+	w->due = INT64_MIN;
 	w->last_tick = INT64_MIN;
 	w->freekey = NONE;
 	w->freest = NONE;
@@ -837,6 +838,7 @@ pane_list(struct tide_win *w, int64_t start)
 	memmove(&w->panes[lo + 1], &w->panes[lo],
 	    (w->npanes - lo) * sizeof(*w->panes));
 	w->npanes++;
+	w->due = INT64_MIN;	/* it may fire before the next end due */
 	p = &w->panes[lo];
 	if (w->nspare > 0)
 		*p = w->spare[--w->nspare];
@@ -892,8 +894,7 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 					idx = k->st[i].idx;
 		o.state = blob(w, idx);
 	} else {
-		tide_agg_clear(w->c.spec, w->scratch);
-		tide_agg_init(w->c.spec, w->scratch);
+		tide_agg_reset(w->c.spec, w->scratch);
 		for (i = 0; i < k->nst; i++)
 			if (k->st[i].start >= start && k->st[i].start < end)
 				tide_agg_merge(w->c.spec, w->scratch,
@@ -916,13 +917,41 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 	return w->emit(w->ctx, &o);
 }
 
+/*
+ * The pane holding t, and the ends of its first and last windows: kept
+ * for the next record, which nearly always falls in the same pane (each
+ * costs divisions).  Only a pane away from the int64 limits is kept,
+ * where tide_win_floor() does not saturate.
+ */
+static int64_t
+pane_of(struct tide_win *w, int64_t t, int64_t *efirst, int64_t *elast)
+{
+	int64_t ps, lo, hi;
+
+	if (t >= w->cps && t < w->cpe) {
+		*efirst = w->cefirst;
+		*elast = w->celast;
+		return w->cps;
+	}
+	ps = tide_win_floor(t, w->pane, w->c.align);
+	*efirst = pane_efirst(w, ps);
+	*elast = pane_elast(w, ps);
+	if (ps <= t && !__builtin_sub_overflow(ps, w->pane, &lo) &&
+	    !__builtin_add_overflow(ps, w->pane, &hi)) {
+		w->cps = ps;
+		w->cpe = hi;
+		w->cefirst = *efirst;
+		w->celast = *elast;
+	}
+	return ps;
+}
+
 static int
 add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals)
 {
-	int64_t ps = w->pane == w->c.size ? tide_win_floor(t, w->c.size,
-	    w->c.align) : tide_win_floor(t, w->pane, w->c.align);
-	int64_t elast = pane_elast(w, ps), e;
+	int64_t efirst, elast, e;
+	int64_t ps = pane_of(w, t, &efirst, &elast);
 	uint32_t kid, idx = NONE, i;
 	int full = 0, isnew = 0, r;
 	struct wkey *k;
@@ -955,7 +984,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	}
 	tide_agg_update(w->c.spec, blob(w, idx), t, vals);
 	mark_key(w, kid, ps);
-	if (w->fired_to < pane_efirst(w, ps))
+	if (w->fired_to < efirst)
 		return 0;
 	/* A window of the pane has fired: what the memo holds, if
 	 * anything, is of the block as it was. */
@@ -963,7 +992,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		memo_of(w, idx)->len = 0;
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
-	for (e = pane_efirst(w, ps); e <= elast && e <= w->fired_to;
+	for (e = efirst; e <= elast && e <= w->fired_to;
 	    e = sat_add(e, w->c.every)) {
 		int update = !isnew;
 
@@ -1131,8 +1160,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		tide_buf_init(&k->ov->raw, TIDE_BUF_NOMAX);
 	}
 	ov = k->ov;
-	tide_agg_clear(sp, w->scratch);
-	tide_agg_init(sp, w->scratch);
+	tide_agg_reset(sp, w->scratch);
 	/* One pass drops entries no record can need any more and adds those
 	 * in (t - D, t] to the result. */
 	for (i = 0, n = 0; i < ov->n; i++) {
@@ -1644,8 +1672,7 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 				r = fire_one(w, kid, first, e, blob(w, first), mm);
 			continue;
 		}
-		tide_agg_clear(sp, w->scratch);
-		tide_agg_init(sp, w->scratch);
+		tide_agg_reset(sp, w->scratch);
 		for (; j < m; j++)
 			tide_agg_merge(sp, w->scratch, blob(w, a[j].idx));
 		r = fire_one(w, kid, first, e, w->scratch, NULL);
@@ -1653,15 +1680,23 @@ fire_end(struct tide_win *w, uint32_t i, int64_t e)
 	return r < 0 ? r : 0;
 }
 
-/* Tumble and hop: fire the windows of every key that end at or before the
- * watermark, one window end at a time. */
+/*
+ * Tumble and hop: fire the windows of every key that end at or before the
+ * watermark, one window end at a time.  Nothing changes until the
+ * watermark reaches w->due (the next end to fire, the next window end
+ * past fired_to, the first pane's end of lateness): most records leave
+ * it there, and checking costs no division.  A new pane list may fire
+ * sooner: pane_list() sets due back to INT64_MIN.
+ */
 static int
 advance_panes(struct tide_win *w)
 {
-	int64_t wm = w->wm, e;
+	int64_t wm = w->wm, e, due = INT64_MAX;
 	uint32_t i;
 	int r;
 
+	if (wm < w->due)
+		return 0;
 	for (;;) {
 		/* The next end to fire: after fired_to, and no sooner than
 		 * the first window of the earliest pane not done with. */
@@ -1674,10 +1709,14 @@ advance_panes(struct tide_win *w)
 		e = pane_efirst(w, w->panes[i].start);
 		if (w->fired_to != INT64_MIN && e <= w->fired_to)
 			e = sat_add(w->fired_to, w->c.every);
-		if (e > wm)
+		if (e > wm) {
+			due = e;
 			break;
-		if ((r = fire_end(w, i, e)) < 0)
+		}
+		if ((r = fire_end(w, i, e)) < 0) {
+			w->due = INT64_MIN;
 			return r;
+		}
 		w->fired_to = e;
 		while (w->npanes > 0) {
 			int64_t el = pane_elast(w, w->panes[0].start);
@@ -1689,18 +1728,29 @@ advance_panes(struct tide_win *w)
 	}
 	/* Windows ending at or before the watermark with no pane are done
 	 * too: a record landing in one later is late for it. */
-	if (wm != INT64_MIN) {
-		e = tide_win_floor(wm, w->c.every, w->c.align);
-		if (e > w->fired_to)
-			w->fired_to = e;
+	if (wm == INT64_MIN) {
+		w->due = INT64_MIN;
+		return 0;
 	}
+	e = tide_win_floor(wm, w->c.every, w->c.align);
+	if (e > w->fired_to)
+		w->fired_to = e;
 	while (w->npanes > 0) {
 		int64_t el = pane_elast(w, w->panes[0].start);
 
-		if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+		if (el > w->fired_to)
 			break;
+		if (sat_add(el, w->c.lateness) > wm) {
+			if (sat_add(el, w->c.lateness) < due)
+				due = sat_add(el, w->c.lateness);
+			break;
+		}
 		pane_drop_first(w);
 	}
+	/* fired_to is a window end here: the next one moves it. */
+	e = sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
+	    w->c.every);
+	w->due = e < due ? e : due;
 	return 0;
 }
 

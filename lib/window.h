@@ -138,6 +138,11 @@ struct tide_win {
 	void *ctx;
 	int64_t wm;		/* the watermark last advanced to */
 	int64_t fired_to;	/* tumble, hop: windows ending here are done */
+	int64_t cps, cpe;	/* tumble, hop: the last record's pane [cps,
+				 * cpe), and its first and last window ends */
+	int64_t cefirst, celast;
+	int64_t due;		/* tumble, hop: an advance to a watermark
+				 * below this has nothing to do */
 
 	uint64_t *kslot;	/* key index: hash tag << 32 | key id + 1 */
 	size_t kcap, kcount;

@@ -107,6 +107,34 @@ t_stdout <<'EOF'
 {"window_start":1700000280000,"window_end":1700000400000,"k":"a","count":1}
 EOF
 
+# A late record (within the allowed lateness) into one of a key's two
+# panes corrects the windows that fired and counts in the next window of
+# the same two panes: nothing kept of the earlier result may be reused.
+cat >"$D/hopmemo.nd" <<'EOF'
+{"ts":1700000040000,"k":"a","x":1}
+{"ts":1700000100000,"k":"a","x":2}
+{"ts":1700000170000,"k":"b","x":0}
+{"ts":1700000050000,"k":"a","x":4}
+{"ts":1700000230000,"k":"b","x":0}
+EOF
+T_IN=$D/hopmemo.nd
+t_run "hop window of two panes after a late record into one" $W --hop 3m --every 1m --allowed-lateness 3m -k k -a 'count,sum(x)'
+t_status 0
+t_stderr_empty
+t_stdout <<'EOF'
+{"window_start":1699999920000,"window_end":1700000100000,"k":"a","count":1,"sum_x":1}
+{"window_start":1699999980000,"window_end":1700000160000,"k":"a","count":2,"sum_x":3}
+{"window_start":1699999920000,"window_end":1700000100000,"k":"a","count":2,"sum_x":5,"update":true}
+{"window_start":1699999980000,"window_end":1700000160000,"k":"a","count":3,"sum_x":7,"update":true}
+{"window_start":1700000040000,"window_end":1700000220000,"k":"a","count":3,"sum_x":7}
+{"window_start":1700000040000,"window_end":1700000220000,"k":"b","count":1,"sum_x":0}
+{"window_start":1700000100000,"window_end":1700000280000,"k":"a","count":1,"sum_x":2}
+{"window_start":1700000100000,"window_end":1700000280000,"k":"b","count":2,"sum_x":0}
+{"window_start":1700000160000,"window_end":1700000340000,"k":"b","count":2,"sum_x":0}
+{"window_start":1700000220000,"window_end":1700000400000,"k":"b","count":1,"sum_x":0}
+EOF
+T_IN=$D/small.nd
+
 # --emit: provisional results ("final":false) of open windows after the
 # final ones of each watermark step, in (end, key) order.
 t_run "--emit every" $W --tumble 1m --emit every -k k -a 'count,sum(x)'

@@ -166,6 +166,43 @@ START_TEST(test_agg_merge_gives_the_same_results_as_one_block)
 }
 END_TEST
 
+/* tide_agg_reset() leaves a used block as tide_agg_init() makes a new one:
+ * zeroed when the aggregates own no memory, cleared and set up again
+ * when they do (ASan sees the sketches freed). */
+START_TEST(test_agg_reset_gives_an_empty_block)
+{
+	static const char *lists[] = {
+		"count,sum(x),avg(x),min(x),max(x),stddev(x)",
+		"count,first(x),last(x),distinct(x),p50(x),top(2,x)",
+	};
+	static const int plain[] = { 1, 0 };
+	struct tide_aggspec s;
+	struct tide_buf b1 = TIDE_BUF_INIT, b2 = TIDE_BUF_INIT;
+	static char used[8192], fresh[8192];
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		ck_assert_int_eq(tide_aggspec_parse(&s, lists[i], 0, NULL), 0);
+		ck_assert_int_eq(s.plain, plain[i]);
+		tide_agg_init(&s, used);
+		tide_agg_init(&s, fresh);
+		feed(&s, used, 1, "{\"x\":2.5}");
+		feed(&s, used, 2, "{\"x\":-1}");
+		tide_agg_reset(&s, used);
+		ck_assert_str_eq(emit_str(&s, used, &b1), emit_str(&s, fresh, &b2));
+		feed(&s, used, 3, "{\"x\":7}");
+		feed(&s, fresh, 3, "{\"x\":7}");
+		ck_assert_str_eq(emit_str(&s, used, &b1), emit_str(&s, fresh, &b2));
+		ck_assert(strstr(tide_buf_cstr(&b1), "7") != NULL);
+		tide_agg_clear(&s, used);
+		tide_agg_clear(&s, fresh);
+		tide_aggspec_release(&s);
+	}
+	tide_buf_release(&b1);
+	tide_buf_release(&b2);
+}
+END_TEST
+
 START_TEST(test_agg_first_last_by_event_time_and_canonical_distinct)
 {
 	struct tide_aggspec s;
@@ -302,6 +339,7 @@ suite_agg(void)
 	tcase_add_test(tc, test_agg_values_rejects_non_numbers_for_numeric_aggs);
 	tcase_add_test(tc, test_agg_empty_results_are_null);
 	tcase_add_test(tc, test_agg_merge_gives_the_same_results_as_one_block);
+	tcase_add_test(tc, test_agg_reset_gives_an_empty_block);
 	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
 	tcase_add_test(tc, test_agg_save_load_round_trips_and_refuses_truncation);
 	tcase_add_test(tc, test_agg_fmt_num_writes_what_tide_json_fmt_double_writes);
