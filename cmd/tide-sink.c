@@ -90,7 +90,7 @@ static const struct tide_opt opts[] = {
 	{ OPT_REDIS, "redis", "url", "upsert into a view in Redis (redis://host:port[/db])" },
 	{ OPT_UPSERT, "upsert", "field[,field]", "the view's key fields" },
 	{ OPT_COLUMNS, "columns", "field[,field]", "the table's columns (default: the first record's fields)" },
-	{ OPT_BATCH, "batch", "n", "records per view batch (default: sqlite 10000, redis 1000)" },
+	{ OPT_BATCH, "batch", "n", "records per view batch (default: sqlite 10000, redis 32)" },
 	{ OPT_BATCHTIME, "batch-time", "duration", "commit a view batch at least this often" },
 	{ OPT_TTL, "ttl", "duration", "expire view rows (SQLite: by --time event time; Redis: keys)" },
 	{ OPT_HISTORY, "history", NULL, "keep every version by --time in the SQLite view" },

@@ -518,7 +518,7 @@ t_stdout <<'EOF'
 a
 b
 EOF
-# A batch (1000 records, some 560 keys, 7 of them hot) is sent as many
+# A batch (--batch 1000: some 560 keys, 7 of them hot) is sent as many
 # transactions (TIDE_REDISVIEW_CHUNK records each): still exactly the last
 # record per key, replaced whole (odd records carry a field the even ones
 # lack), with awk as the oracle.
@@ -543,7 +543,7 @@ T_IN=$T_DIR/big
 last "$T_DIR/big" >"$T_DIR/big.expect"
 t_ok "redis, many transactions a batch: the oracle has 562 keys" \
     test "$(wc -l <"$T_DIR/big.keys")" -eq 562
-t_run "redis, many transactions a batch" tide-sink --redis "$URL/8" --upsert id --prefix g:
+t_run "redis, many transactions a batch" tide-sink --redis "$URL/8" --upsert id --prefix g: --batch 1000
 t_status 0
 t_run "redis, many transactions a batch: the last record per key" hmget 8 g:
 t_stdout_file "$T_DIR/big.expect"
@@ -551,7 +551,7 @@ t_run "redis, many transactions a batch: no other keys" $R -n 8 DBSIZE
 t_stdout <<'EOF'
 562
 EOF
-t_run "redis --as-json, many transactions a batch" tide-sink -q --redis "$URL/9" --upsert id --as-json
+t_run "redis --as-json, many transactions a batch" tide-sink -q --redis "$URL/9" --upsert id --as-json --batch 1000
 t_status 0
 awk -F'"' '{ last[$4] = $0 } END { while ((getline k <KEYS) > 0) print last[k] }' \
     KEYS="$T_DIR/big.keys" "$T_DIR/big" >"$T_DIR/big.json"
