@@ -11,10 +11,15 @@ PROGS = tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-g
 PROGS_BUILT = $(filter $(PROGS),$(patsubst cmd/%.c,%,$(wildcard cmd/tide-*.c)))
 
 PKGS = rdkafka libzstd sqlite3 hiredis
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# pkg-config is read when the first recipe needs it, after scripts/deps.sh
+# has run (an order-only prerequisite of every object), never when this
+# file is parsed: on a fresh machine the packages are not there yet.
+# Each is expanded once: $(eval) turns the variable into a simple one.
+lazy = $(eval $(1) := $$(shell $(2)))$($(1))
+PKG_CFLAGS = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null)
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wformat=2 -Wno-format-nonliteral
@@ -36,28 +41,32 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(WERROR) $(SANFLAGS) \
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(BUILD)/libtide.a -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -lpthread
 
-LIB_SRC = $(wildcard lib/*.c)
+# lib/ and its layers (lib/NAME/), one archive.
+LIB_SRC = $(wildcard lib/*.c lib/*/*.c)
+LIB_HDR = $(wildcard lib/*.h lib/*/*.h)
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 
-.PHONY: all deps test unit cli kafka doctest asan demo bench install lint fuzz clean
+.PHONY: all deps deps-check test unit cli kafka doctest asan demo bench install lint fuzz clean
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/.deps $(BINS)
+all: $(BINS)
 
-# Finds the build dependencies; installs them with apt-get when it can
-# (root on Debian/Ubuntu), else prints the exact command and stops.
-$(BUILD)/.deps: scripts/deps.sh
-	@mkdir -p $(BUILD)
-	@sh scripts/deps.sh
-	@touch $@
+# scripts/deps.sh finds what the goals need (the build; the demo's tools;
+# every tool a test calls) and installs it with apt-get when it can (root
+# on Debian/Ubuntu), else prints the one exact command and stops.  It runs
+# on every make, before anything is compiled, and caches nothing: a
+# package removed since the last run is found missing again.
+DEPS_MODE = $(if $(filter test asan unit deps,$(MAKECMDGOALS)),--test,$(if $(filter demo,$(MAKECMDGOALS)),--demo,))
+deps-check:
+	@sh scripts/deps.sh $(DEPS_MODE)
 
 deps:
 	@sh scripts/deps.sh --test
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/.deps
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -65,7 +74,7 @@ $(BUILD)/libtide.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtide.a $(wildcard lib/*.h)
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libtide.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
 
@@ -76,7 +85,7 @@ $(BUILD)/unit/suites.h: $(UNIT_SRC)
 	@for f in $(UNIT_SRC); do n=$${f#tests/unit/check_}; echo "SUITE($${n%.c})"; done > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard lib/*.h) tests/unit/unit.h | $(BUILD)/.deps
+$(BUILD)/unit/%.o: tests/unit/%.c $(LIB_HDR) tests/unit/unit.h | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Wno-missing-prototypes -Itests/unit -c -o $@ $<
 
@@ -88,7 +97,6 @@ unit: $(BUILD)/unit/runner
 	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner
 
 test: all $(BUILD)/unit/runner
-	@sh scripts/deps.sh --test
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \
 		sh tests/run.sh $(TESTS)
 
