@@ -59,7 +59,7 @@ all: $(BINS)
 # on Debian/Ubuntu), else prints the one exact command and stops.  It runs
 # on every make, before anything is compiled, and caches nothing: a
 # package removed since the last run is found missing again.
-DEPS_MODE = $(if $(filter test asan unit deps,$(MAKECMDGOALS)),--test,$(if $(filter demo,$(MAKECMDGOALS)),--demo,))
+DEPS_MODE = $(if $(filter test asan unit deps bench fuzz,$(MAKECMDGOALS)),--test,$(if $(filter demo,$(MAKECMDGOALS)),--demo,))
 deps-check:
 	@sh scripts/deps.sh $(DEPS_MODE)
 
