@@ -133,8 +133,8 @@ lint:
 
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 30
-# JSONTestSuite seeds the JSON target when ../shared/testdata is there.
-FUZZ_JSONTS = $(wildcard ../shared/testdata/JSONTestSuite/test_parsing)
+# JSONTestSuite (tests/data) seeds the JSON target.
+FUZZ_JSONTS = tests/data/JSONTestSuite/test_parsing
 # UBSan reports abort (no recovery) so libFuzzer keeps them as crashes;
 # crash files go to $(BUILD)/fuzz, not the source tree.
 fuzz:

@@ -27,6 +27,15 @@ count=$((rate * seconds))
 
 say() { [ $check = 1 ] || printf '%s\n' "$*"; }
 
+# What the demo calls beyond the build (make demo installs them through
+# scripts/deps.sh --demo).
+for c in pkill:procps jq:jq; do
+	command -v "${c%%:*}" >/dev/null 2>&1 || {
+		echo "demo: ${c%%:*} is not installed (Debian: apt-get install ${c#*:})" >&2
+		exit 1
+	}
+done
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tide-demo.XXXXXX")
 mock=
 cleanup() {
@@ -87,7 +96,8 @@ while :; do
 	[ $i -lt 120 ] || { echo "demo: pipeline stalled at $n of $count features" >&2; cat "$dir/pipeline.err" >&2; exit 1; }
 	sleep 0.5
 done
-pkill -TERM -f "tide-source .*-t transactions -G demo-$$" || true
+pkill -TERM -f "tide-source .*-t transactions -G demo-$$" ||
+	{ echo "demo: the pipeline's tide-source is gone" >&2; cat "$dir/pipeline.err" >&2; exit 1; }
 wait "$pipeline" || { echo "demo: pipeline failed" >&2; cat "$dir/pipeline.err" >&2; exit 1; }
 
 tide-source -b "$B" -t features -J -e >"$dir/live.json"
@@ -101,7 +111,9 @@ if [ $check = 0 ]; then
 	echo
 	# Latency: the features message's Kafka timestamp (set when tide-sink
 	# produced it) minus the transaction's send time (sent_ms, tide-gen).
-	jq -r '.ts - .value.sent_ms' "$dir/live.json" | sort -n >"$dir/lat"
+	jq -r '.ts - .value.sent_ms' "$dir/live.json" | sort -n >"$dir/lat" &&
+	    [ "$(wc -l <"$dir/lat")" -eq "$out" ] ||
+	    { echo "demo: could not measure the latency (jq over the features)" >&2; exit 1; }
 	awk -v n="$(wc -l <"$dir/lat")" '
 		NR == int(n * 0.50 + 0.5) { p50 = $1 }
 		NR == int(n * 0.99 + 0.5) { p99 = $1 }

@@ -38,9 +38,7 @@ trap 'exit 130' INT TERM
 
 : "${TIDE_TESTDATA:=}"
 if [ -z "$TIDE_TESTDATA" ]; then
-	for d in "$T_ROOT/../shared/testdata" "$T_ROOT/../../shared/testdata"; do
-		[ -d "$d" ] && TIDE_TESTDATA=$(cd "$d" && pwd) && break
-	done
+	TIDE_TESTDATA=$T_ROOT/tests/data
 fi
 export TIDE_TESTDATA
 

@@ -58,7 +58,7 @@ else
 	rm -f "$cache"/bookworm-minbase-*.tar
 	t0=$(date +%s)
 	# shellcheck disable=SC2086 -- one argument per sources line
-	printf '%s\n' "$mirrors" | mmdebstrap --quiet --variant=minbase \
+	printf '%s\n' "$mirrors" | mmdebstrap --quiet --variant=minbase --format=tar \
 		--include=ca-certificates,git,make bookworm "$base.tmp" - >"$cache/mmdebstrap.log" 2>&1 ||
 	    { tail -20 "$cache/mmdebstrap.log" >&2; rm -f "$base.tmp"; die "mmdebstrap failed"; }
 	mv "$base.tmp" "$base"

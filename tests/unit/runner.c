@@ -19,9 +19,9 @@ unit_testdata(void)
 	if (d)
 		return d;
 	/* The runner is started from tests/unit (make unit) or the root. */
-	if (access("../../../shared/testdata", F_OK) == 0)
-		return "../../../shared/testdata";
-	return "../shared/testdata";
+	if (access("../data", F_OK) == 0)
+		return "../data";
+	return "tests/data";
 }
 
 const char *
