@@ -1,5 +1,6 @@
 # tide -- one plain Makefile: make, make test, make demo, make bench,
-# make install PREFIX=... DESTDIR=..., make lint, make asan, make fuzz.
+# make install PREFIX=... DESTDIR=..., make lint, make asan, make fuzz,
+# make fresh.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -49,7 +50,7 @@ BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 
-.PHONY: all deps deps-check test unit cli kafka doctest asan demo bench install lint fuzz clean
+.PHONY: all deps deps-check test unit cli kafka doctest asan demo fresh bench install lint fuzz clean
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -107,6 +108,10 @@ asan:
 
 demo: all
 	@sh examples/demo.sh
+
+# make demo and make test on a new Debian 12 root (root only; CI runs it).
+fresh:
+	@sh tests/fresh/debian.sh
 
 bench: all
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin sh tests/bench/run.sh $(BENCH)

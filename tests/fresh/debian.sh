@@ -13,7 +13,7 @@
 #   bare        a bare minbase root (mmdebstrap --variant=minbase with git,
 #               make and ca-certificates, as a person would clone with):
 #               make demo, then make test, as root, in a clone with no
-#               ../shared beside it
+#               nothing beside it (no shared folder next to the clone)
 #
 # The root is bootstrapped with mmdebstrap from the package mirror this
 # machine's apt already uses (read from `apt-get indextargets` at run time;
@@ -104,7 +104,7 @@ new_root() {
 	rm -rf "$root/var/lib/apt/lists/"*_Packages* 2>/dev/null
 	git clone -q --no-hardlinks "$top" "$root/root/tide" &&
 	git -C "$root/root/tide" checkout -q "$commit" || die "cannot clone $top"
-	[ ! -e "$root/root/shared" ] || die "the root has a ../shared"
+	[ ! -e "$root/root/shared" ] || die "the root has a shared folder beside the clone"
 }
 
 # in_root [--user] CMD: run CMD by sh in the root's clone, with a clean
