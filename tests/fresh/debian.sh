@@ -74,14 +74,15 @@ unmount_root() {
 	! grep -q " $1/" /proc/mounts
 }
 cleanup() {
+	_left=0
 	for r in $roots; do
-		if unmount_root "$r"; then
-			[ $keep = 1 ] || rm -rf --one-file-system "$r"
-		else
-			echo "fresh: $r still has mounts; left in place" >&2
-		fi
+		unmount_root "$r" && continue
+		echo "fresh: $r still has mounts; left in place" >&2
+		_left=1
 	done
-	if [ $keep = 1 ]; then echo "fresh: kept $work"; else rmdir "$work" 2>/dev/null; fi
+	# Never remove a tree that still has something mounted in it.
+	if [ $keep = 1 ] || [ $_left = 1 ]; then echo "fresh: kept $work"
+	else rm -rf --one-file-system "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
