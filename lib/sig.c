@@ -1,0 +1,121 @@
+#include <signal.h>
+#include <string.h>
+
+#include "sig.h"
+
+static volatile sig_atomic_t stops, first_sig, last_sig, stats, reload;
+static unsigned sig_flags;
+static int64_t drain_start = -1;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1) {
+		stats = 1;
+		return;
+	}
+	if (sig == SIGHUP && (sig_flags & TIDE_SIG_HUP_RELOADS)) {
+		reload = 1;
+		return;
+	}
+	if (!first_sig)
+		first_sig = sig;
+	last_sig = sig;
+	stops++;
+}
+
+void
+tide_sig_init(unsigned flags)
+{
+	struct sigaction sa;
+
+	sig_flags = flags;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read must return so the loop sees it. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+unsigned
+tide_sig_stops(void)
+{
+	return (unsigned)stops;
+}
+
+int
+tide_sig_first(void)
+{
+	return first_sig;
+}
+
+int
+tide_sig_last(void)
+{
+	return last_sig;
+}
+
+int
+tide_sig_exit_status(void)
+{
+	return last_sig ? 128 + last_sig : 0;
+}
+
+int
+tide_sig_take_stats(void)
+{
+	if (!stats)
+		return 0;
+	stats = 0;
+	return 1;
+}
+
+int
+tide_sig_take_reload(void)
+{
+	if (!reload)
+		return 0;
+	reload = 0;
+	return 1;
+}
+
+enum tide_sig_drain
+tide_sig_drain(int64_t now_ms, int64_t timeout_ms)
+{
+	unsigned n = (unsigned)stops;
+
+	if (n == 0)
+		return TIDE_SIG_RUN;
+	if (n > 1)
+		return TIDE_SIG_ABORT;
+	if (drain_start < 0)
+		drain_start = now_ms;
+	if (timeout_ms > 0 && now_ms - drain_start >= timeout_ms)
+		return TIDE_SIG_TIMEOUT;
+	return TIDE_SIG_DRAINING;
+}
+
+int64_t
+tide_sig_drain_left(int64_t now_ms, int64_t timeout_ms)
+{
+	int64_t left;
+
+	if (stops == 0 || timeout_ms <= 0)
+		return -1;
+	if (drain_start < 0)
+		drain_start = now_ms;
+	left = drain_start + timeout_ms - now_ms;
+	return left > 0 ? left : 0;
+}
+
+void
+tide_sig_reset(void)
+{
+	stops = first_sig = last_sig = stats = reload = 0;
+	drain_start = -1;
+}
