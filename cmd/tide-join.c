@@ -32,9 +32,9 @@
 #include "exitcode.h"
 #include "ijoin.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "offsets.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
+#include "kafka/offsets.h"
 #include "prog.h"
 #include "redisview.h"
 #include "rio.h"
@@ -219,7 +219,7 @@ static int load_badrows;
  *
  * Outage: when every broker is unreachable, the table is stale but keeps
  * serving; the consumer thread bounds the outage by --down-timeout
- * (ktable_outage, lib/kdown.h).
+ * (ktable_outage, lib/kafka/kdown.h).
  */
 struct ktable {
 	rd_kafka_t *rk;
@@ -2807,7 +2807,7 @@ run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 
 /*
  * Nothing ready from either stream: if the topic's brokers are all away
- * (lib/kdown.h), say so every --metadata-timeout and give up after
+ * (lib/kafka/kdown.h), say so every --metadata-timeout and give up after
  * --down-timeout (TIDE_EX_UNAVAILABLE), as tide-source does on a live
  * read.  Records of the other stream keep coming meanwhile; those waiting
  * for a partner wait on, and the watermark the topic holds stays, so no

@@ -3,7 +3,7 @@
  * at the original speed, N times it, a fixed rate, or as fast as possible.
  *
  * Kafka: the partitions' --from/--to ranges are resolved once at start
- * (lib/offsets.h, as tide-source does), so a replay of a live topic ends.
+ * (lib/kafka/offsets.h, as tide-source does), so a replay of a live topic ends.
  * Every partition is assigned; messages are taken from the consumer queue
  * into a read-ahead ring per partition, and a partition whose ring is full
  * is paused until the merge has drained it, so memory is bounded by the
@@ -58,11 +58,11 @@
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "kmsg.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
+#include "kafka/kmsg.h"
 #include "merge.h"
-#include "offsets.h"
+#include "kafka/offsets.h"
 #include "pace.h"
 #include "prog.h"
 #include "progress.h"
@@ -1358,7 +1358,7 @@ parse_options(int argc, char **argv)
 	o.down_ms = -1;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		/* -b, -X, -F, -d: lib/kconf.h, as in every Kafka program. */
+		/* -b, -X, -F, -d: lib/kafka/kconf.h, as in every Kafka program. */
 		if ((r = tide_kconf_option(&o.kc, c, arg, &kerr)) == TIDE_EIO)
 			tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
 		if (r < 0)

@@ -3,7 +3,7 @@
  * stdout.
  *
  * Kafka: without -G the partitions are assigned directly and their ranges
- * (-o, --from, --to, -e) resolved once at start (lib/offsets.h), so a
+ * (-o, --from, --to, -e) resolved once at start (lib/kafka/offsets.h), so a
  * bounded read always ends.  With -G the group assigns partitions and an
  * offset is committed only after its record has been written to stdout and
  * flushed: a crash re-delivers, never skips.
@@ -39,10 +39,10 @@
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "kmsg.h"
-#include "offsets.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
+#include "kafka/kmsg.h"
+#include "kafka/offsets.h"
 #include "prog.h"
 #include "progress.h"
 #include "rio.h"

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kdown.h"
+#include "kafka/kdown.h"
 #include "prog.h"
 #include "time.h"
 
