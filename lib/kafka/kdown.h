@@ -97,6 +97,17 @@ int64_t tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now,
  * the outage's length as tide_kdown_check() handed it back. */
 void tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
     size_t cap);
+/* The two other things a program says of an outage, for it to prefix
+ * and finish: "brokers B reachable again after 10s" (len as
+ * tide_kdown_end() handed it back) and "brokers B unreachable for 5m
+ * (--down-timeout 5m)" (len as tide_kdown_check() handed it back with
+ * TIDE_KDOWN_GIVE_UP). */
+void tide_kdown_say_back(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap);
+void tide_kdown_say_gone(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap);
+/* The outage clock's time: monotonic ms (tide_mono_us() / 1000). */
+int64_t tide_kdown_now(void);
 /* The brokers answer: stop the clock.  1 when the outage was noted (say it
  * is over; *shown gets its length in whole seconds), else 0. */
 int tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown);
