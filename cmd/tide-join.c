@@ -32,9 +32,10 @@
 #include "exitcode.h"
 #include "ijoin.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "offsets.h"
+#include "kafka/kconf.h"
+#include "kafka/kconsumer.h"
+#include "kafka/kdown.h"
+#include "kafka/offsets.h"
 #include "prog.h"
 #include "redisview.h"
 #include "rio.h"
@@ -219,10 +220,9 @@ static int load_badrows;
  *
  * Outage: when every broker is unreachable, the table is stale but keeps
  * serving; the consumer thread bounds the outage by --down-timeout
- * (ktable_outage, lib/kdown.h).
+ * (ktable_outage, lib/kafka/kdown.h).
  */
 struct ktable {
-	rd_kafka_t *rk;
 	pthread_t thr;
 	int started;
 	pthread_rwlock_t lock;
@@ -238,9 +238,9 @@ struct ktable {
 
 static struct ktable kt;
 static const char *kname;	/* "table 'kafka:T'" or "stream 'kafka:T'" */
-/* The Kafka client's last error and, for a table, the outage clock: used
- * by the thread that polls the client. */
-static struct tide_kdown kd;
+/* The Kafka consumer of the table or of the stream (one or the other), its
+ * last error and outage clock: used by the thread that polls it. */
+static struct tide_kconsumer kc;
 
 /*
  * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
@@ -579,14 +579,13 @@ ktable_msg(rd_kafka_message_t *m)
 	int r;
 
 	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		enum tide_kev ev = tide_kconsumer_event(&kc, m);
+
+		if (ev == TIDE_KEV_EOF) {
 			ktable_pos(m->partition, m->offset);
 			return;
 		}
-		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
-		    rd_kafka_fatal_error(kt.rk, NULL, 0))
+		if (ev == TIDE_KEV_GONE || ev == TIDE_KEV_FATAL)
 			ktable_fail(TIDE_EX_UNAVAILABLE, "table '%s': %s",
 			    conf.table, rd_kafka_message_errstr(m));
 		else
@@ -636,24 +635,17 @@ ktable_msg(rd_kafka_message_t *m)
 	ktable_pos(m->partition, m->offset + 1);
 }
 
-static void
-ktable_say_back(int64_t len)
-{
-	char d[32];
-
-	tide_dur_fmt(d, len);
-	tide_warn("%s: brokers %s reachable again after %s", kname,
-	    kd.brokers, d);
-}
-
 /* The brokers answer again: say so if the outage was reported. */
 static void
 ktable_up(void)
 {
+	char say[512];
 	int64_t len;
 
-	if (tide_kdown_end(&kd, tide_mono_us() / 1000, &len))
-		ktable_say_back(len);
+	if (tide_kconsumer_up(&kc, &len)) {
+		tide_kdown_say_back(&kc.kd, len, say, sizeof(say));
+		tide_warn("%s: %s", kname, say);
+	}
 }
 
 /*
@@ -669,29 +661,21 @@ static void
 ktable_outage(void)
 {
 	enum tide_kdown_act act;
-	int64_t len;
-	char d[32], b[32], note[512];
+	char say[512];
 
 	/* Once the program is failing, it has said why. */
 	if (atomic_load(&kt.fatal))
 		return;
-	act = tide_kdown_poll(&kd, kt.rk, &len);
+	act = tide_kconsumer_outage(&kc, 0, 0, say, sizeof(say));
 	if (act == TIDE_KDOWN_BACK)
-		ktable_say_back(len);
-	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
-		return;
-	if (act == TIDE_KDOWN_NOTE) {
-		tide_kdown_say_down(&kd, len, note, sizeof(note));
-		tide_warn("%s: %s%s", kname, note, kt.behind > 0 ? "" :
+		tide_warn("%s: %s", kname, say);
+	if (act == TIDE_KDOWN_NOTE)
+		tide_warn("%s: %s%s", kname, say, kt.behind > 0 ? "" :
 		    "; records are joined with the table as last read");
-		return;
-	}
-	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, kd.bound);
-	ktable_fail(TIDE_EX_UNAVAILABLE, "%s: brokers %s unreachable for %s "
-	    "(--down-timeout %s): giving up%s%s%s", kname, kd.brokers, d, b,
-	    kt.behind > 0 ? " before the table was loaded" : "",
-	    kd.lasterr[0] ? ": " : "", kd.lasterr);
+	if (act == TIDE_KDOWN_GIVE_UP)
+		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: %s: giving up%s%s%s",
+		    kname, say, kt.behind > 0 ? " before the table was loaded" :
+		    "", kc.kd.lasterr[0] ? ": " : "", kc.kd.lasterr);
 }
 
 static void *
@@ -701,7 +685,7 @@ ktable_run(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&kt.stop)) {
-		if ((m = rd_kafka_consumer_poll(kt.rk, 100)) == NULL) {
+		if ((m = rd_kafka_consumer_poll(kc.rk, 100)) == NULL) {
 			ktable_outage();
 			continue;
 		}
@@ -721,87 +705,67 @@ kafka_fatal(void *ctx, const char *reason)
 }
 
 /*
- * A consumer for topic, shared by a Kafka table and a Kafka stream (--with
- * kafka:TOPIC): its partitions and their watermarks into *rp and *np (low,
- * and end = the high watermark at start), bounded by --metadata-timeout (an
- * unknown topic or unreachable brokers exit 69), each partition's next
- * offset in *nextp, set to its low watermark.  Nothing is assigned yet.
- * librdkafka's threads are started with every signal blocked, so signals
- * stay with the main thread.
+ * The consumer (kc) for topic, shared by a Kafka table and a Kafka stream
+ * (--with kafka:TOPIC): its partitions and their watermarks into *rp and
+ * *np (low, and end = the high watermark at start), bounded by
+ * --metadata-timeout (an unknown topic or unreachable brokers exit 69),
+ * each partition's next offset in *nextp, set to its low watermark.
+ * Nothing is assigned yet.  librdkafka's threads are started with every
+ * signal blocked, so signals stay with the main thread.
  */
-static rd_kafka_t *
+static void
 kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
     size_t *np)
 {
 	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
 	struct tide_offspec to = { TIDE_OFF_END, 0 };
-	struct tide_offsets_err oerr;
-	struct tide_kconf_err kerr;
+	struct tide_kconsumer_err err;
 	struct tide_prange *r;
 	rd_kafka_conf_t *kconf;
-	rd_kafka_t *rk;
-	sigset_t all, old;
-	int32_t *parts = NULL;
-	char errstr[512];
 	int i, n;
 
 	/* assign() needs a group id; nothing joins a group. */
 	static const char *const extra[] = { "group.id=tide-join", NULL };
 	static char prefix[300];
 
-	tide_kdown_init(&kd, conf.downms < 0 ? 300000 : conf.downms,
+	tide_kconsumer_init(&kc, conf.downms < 0 ? 300000 : conf.downms,
 	    conf.mdtimeout);
 	snprintf(prefix, sizeof(prefix), "%s: ", kname);
-	kd.prefix = prefix;
-	kd.on_fatal = kafka_fatal;
-	if ((kconf = tide_kdown_conf(&kd, &conf.kc, "tide-join", extra,
-	    &kerr)) == NULL)
-		tide_usage_error("%s", kerr.msg);
+	kc.kd.prefix = prefix;
+	kc.kd.on_fatal = kafka_fatal;
+	if (tide_kconsumer_conf(&kc, &conf.kc, "tide-join", extra, 0, &kconf,
+	    &err) < 0)
+		tide_usage_error("%s", err.msg);
 	pthread_mutex_init(&kt.mu, NULL);
 	pthread_cond_init(&kt.cv, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rk == NULL)
-		tide_die(TIDE_EX_FAIL, "%s: %s", kname, errstr);
-	rd_kafka_poll_set_consumer(rk);
-	if ((n = tide_offsets_partitions(rk, topic, (int)conf.mdtimeout, &parts,
-	    &oerr)) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, oerr.msg,
-		    n == TIDE_EKAFKA && kd.lasterr[0] ? ": " : "",
-		    n == TIDE_EKAFKA ? kd.lasterr : "");
-	r = tide_xcalloc((size_t)n + 1, sizeof(*r));
+	if (tide_kconsumer_open(&kc, kconf, TIDE_KCONSUMER_NOSIGNALS,
+	    &err) < 0)
+		tide_die(TIDE_EX_FAIL, "%s: %s", kname, err.msg);
+	if ((n = tide_kconsumer_partitions(&kc, topic, NULL, 0,
+	    (int)conf.mdtimeout, &r, &err)) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, err.msg,
+		    n == TIDE_EKAFKA && kc.kd.lasterr[0] ? ": " : "",
+		    n == TIDE_EKAFKA ? kc.kd.lasterr : "");
 	*nextp = tide_xcalloc((size_t)n + 1, sizeof(**nextp));
-	for (i = 0; i < n; i++)
-		r[i].partition = parts[i];
-	free(parts);
-	if (n > 0 && tide_offsets_resolve(rk, topic, r, (size_t)n, &from, &to,
-	    (int)conf.mdtimeout, &oerr) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", kname, oerr.msg);
+	if (tide_kconsumer_resolve(&kc, topic, r, (size_t)n, &from, &to,
+	    (int)conf.mdtimeout, &err) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", kname, err.msg);
 	for (i = 0; i < n; i++)
 		(*nextp)[i] = r[i].low;
 	*rp = r;
 	*np = (size_t)n;
-	return rk;
 }
 
 /* Assign every partition of topic from the beginning. */
 static void
-kafka_assign(rd_kafka_t *rk, const char *topic, const struct tide_prange *r,
-    size_t n)
+kafka_assign(const char *topic, const struct tide_prange *r, size_t n)
 {
-	rd_kafka_topic_partition_list_t *tl;
-	size_t i;
+	struct tide_kconsumer_err err;
 
-	tl = rd_kafka_topic_partition_list_new(n > 0 ? (int)n : 1);
-	for (i = 0; i < n; i++)
-		rd_kafka_topic_partition_list_add(tl, topic,
-		    r[i].partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
-	if (rd_kafka_assign(rk, tl) != 0)
+	if (tide_kconsumer_assign(&kc, topic, r, n, TIDE_KCONSUMER_FOLLOW,
+	    &err) < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s: cannot assign partitions",
 		    kname);
-	rd_kafka_topic_partition_list_destroy(tl);
 }
 
 /*
@@ -820,11 +784,11 @@ ktable_start(void)
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&kt.lock, &la);
 	pthread_rwlockattr_destroy(&la);
-	kt.rk = kafka_open(conf.topic, &kt.r, &kt.next, &kt.nparts);
+	kafka_open(conf.topic, &kt.r, &kt.next, &kt.nparts);
 	for (i = 0; i < kt.nparts; i++)
 		if (kt.r[i].low < kt.r[i].end)
 			kt.behind++;
-	kafka_assign(kt.rk, conf.topic, kt.r, kt.nparts);
+	kafka_assign(conf.topic, kt.r, kt.nparts);
 	/* Our thread inherits this mask. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -872,8 +836,7 @@ ktable_stop(void)
 		return;
 	atomic_store(&kt.stop, 1);
 	pthread_join(kt.thr, NULL);
-	rd_kafka_assign(kt.rk, NULL);
-	rd_kafka_destroy(kt.rk);
+	tide_kconsumer_close(&kc, TIDE_KCONSUMER_UNASSIGN);
 	free(kt.r);
 	free(kt.next);
 	kt.started = 0;
@@ -2320,8 +2283,7 @@ struct kpart {
 };
 
 struct kstream {
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *q;
+	int open;
 	int evfd[2];
 	struct tide_prange *r;		/* end: to read up to before the end */
 	int64_t *next;			/* next offset per partition */
@@ -2329,7 +2291,6 @@ struct kstream {
 	size_t nparts;
 	rd_kafka_message_t *m;		/* the head record's message */
 	char src[256];			/* its source name for bad records */
-	int64_t probed;			/* monotonic ms of the last probe */
 };
 
 static struct kstream ks;
@@ -2339,7 +2300,8 @@ kstream_start(void)
 {
 	size_t i;
 
-	ks.rk = kafka_open(conf.wtopic, &ks.r, &ks.next, &ks.nparts);
+	kafka_open(conf.wtopic, &ks.r, &ks.next, &ks.nparts);
+	ks.open = 1;
 	ks.p = tide_xcalloc(ks.nparts + 1, sizeof(*ks.p));
 	for (i = 0; i < ks.nparts; i++)
 		ks.p[i].max = INT64_MIN;
@@ -2347,22 +2309,19 @@ kstream_start(void)
 		tide_die(TIDE_EX_FAIL, "pipe: %s", strerror(errno));
 	fcntl(ks.evfd[0], F_SETFL, O_NONBLOCK);
 	fcntl(ks.evfd[1], F_SETFL, O_NONBLOCK);
-	ks.q = rd_kafka_queue_get_consumer(ks.rk);
-	rd_kafka_queue_io_event_enable(ks.q, ks.evfd[1], "1", 1);
-	kafka_assign(ks.rk, conf.wtopic, ks.r, ks.nparts);
+	rd_kafka_queue_io_event_enable(kc.q, ks.evfd[1], "1", 1);
+	kafka_assign(conf.wtopic, ks.r, ks.nparts);
 }
 
 static void
 kstream_stop(void)
 {
-	if (ks.rk == NULL)
+	if (!ks.open)
 		return;
 	if (ks.m)
 		rd_kafka_message_destroy(ks.m);
-	rd_kafka_queue_io_event_enable(ks.q, -1, NULL, 0);
-	rd_kafka_queue_destroy(ks.q);
-	rd_kafka_assign(ks.rk, NULL);
-	rd_kafka_destroy(ks.rk);
+	rd_kafka_queue_io_event_enable(kc.q, -1, NULL, 0);
+	tide_kconsumer_close(&kc, TIDE_KCONSUMER_UNASSIGN);
 	close(ks.evfd[0]);
 	close(ks.evfd[1]);
 	free(ks.r);
@@ -2403,7 +2362,7 @@ kstream_set_end(void)
 	rd_kafka_resp_err_t e;
 
 	for (i = 0; i < ks.nparts; i++) {
-		e = rd_kafka_query_watermark_offsets(ks.rk, conf.wtopic,
+		e = rd_kafka_query_watermark_offsets(kc.rk, conf.wtopic,
 		    ks.r[i].partition, &low, &high, (int)conf.mdtimeout);
 		if (e) {
 			tide_warn("%s: partition %" PRId32 ": %s", kname,
@@ -2435,18 +2394,17 @@ kstream_next(struct isrc *s)
 	 * queued after the look writes a byte that is not lost. */
 	while (read(ks.evfd[0], drain, sizeof(drain)) > 0)
 		;
-	while (!stopping && (m = rd_kafka_consumer_poll(ks.rk, 0)) != NULL) {
+	while (!stopping && (m = rd_kafka_consumer_poll(kc.rk, 0)) != NULL) {
+		enum tide_kev ev = tide_kconsumer_event(&kc, m);
+
 		i = kstream_part(m->partition);
-		if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 			ktable_up();
-		if (m->err) {
-			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		if (ev != TIDE_KEV_MSG) {
+			if (ev == TIDE_KEV_EOF) {
 				if (i < ks.nparts && m->offset > ks.next[i])
 					ks.next[i] = m->offset;
-			} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
-			    rd_kafka_fatal_error(ks.rk, NULL, 0)) {
+			} else if (ev == TIDE_KEV_GONE || ev == TIDE_KEV_FATAL) {
 				tide_warn("%s: %s", kname, rd_kafka_message_errstr(m));
 				rd_kafka_message_destroy(m);
 				return -TIDE_EX_UNAVAILABLE;
@@ -2807,7 +2765,7 @@ run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 
 /*
  * Nothing ready from either stream: if the topic's brokers are all away
- * (lib/kdown.h), say so every --metadata-timeout and give up after
+ * (lib/kafka/kdown.h), say so every --metadata-timeout and give up after
  * --down-timeout (TIDE_EX_UNAVAILABLE), as tide-source does on a live
  * read.  Records of the other stream keep coming meanwhile; those waiting
  * for a partner wait on, and the watermark the topic holds stays, so no
@@ -2819,32 +2777,16 @@ static int
 kstream_outage(void)
 {
 	enum tide_kdown_act act;
-	int64_t now = tide_mono_us() / 1000, len;
-	char d[32], b[32], note[512];
+	char say[512];
 
-	if (!tide_kdown_is_down(&kd))
+	/* A probe once a second, short, so the other stream is not held. */
+	act = tide_kconsumer_outage(&kc, 100, 1000, say, sizeof(say));
+	if (act == TIDE_KDOWN_BACK || act == TIDE_KDOWN_NOTE)
+		tide_warn("%s: %s", kname, say);
+	if (act != TIDE_KDOWN_GIVE_UP)
 		return 0;
-	if (now - ks.probed >= 1000) {
-		ks.probed = now;
-		if (tide_kdown_probe(ks.rk, 100)) {
-			ktable_up();
-			return 0;
-		}
-		now = tide_mono_us() / 1000;
-	}
-	act = tide_kdown_check(&kd, now, &len);
-	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
-		return 0;
-	if (act == TIDE_KDOWN_NOTE) {
-		tide_kdown_say_down(&kd, len, note, sizeof(note));
-		tide_warn("%s: %s", kname, note);
-		return 0;
-	}
-	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, kd.bound);
-	tide_warn("%s: brokers %s unreachable for %s (--down-timeout %s): "
-	    "giving up%s%s", kname, kd.brokers, d, b, kd.lasterr[0] ? ": " :
-	    "", kd.lasterr);
+	tide_warn("%s: %s: giving up%s%s", kname, say, kc.kd.lasterr[0] ?
+	    ": " : "", kc.kd.lasterr);
 	return TIDE_EX_UNAVAILABLE;
 }
 

@@ -3,7 +3,7 @@
  * at the original speed, N times it, a fixed rate, or as fast as possible.
  *
  * Kafka: the partitions' --from/--to ranges are resolved once at start
- * (lib/offsets.h, as tide-source does), so a replay of a live topic ends.
+ * (lib/kafka/offsets.h, as tide-source does), so a replay of a live topic ends.
  * Every partition is assigned; messages are taken from the consumer queue
  * into a read-ahead ring per partition, and a partition whose ring is full
  * is paused until the merge has drained it, so memory is bounded by the
@@ -58,11 +58,12 @@
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "kmsg.h"
+#include "kafka/kconf.h"
+#include "kafka/kconsumer.h"
+#include "kafka/kdown.h"
+#include "kafka/kmsg.h"
 #include "merge.h"
-#include "offsets.h"
+#include "kafka/offsets.h"
 #include "pace.h"
 #include "prog.h"
 #include "progress.h"
@@ -204,8 +205,9 @@ static struct {
 } o;
 
 static struct {
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *q;
+	struct tide_kconsumer kc;	/* its kd: last error; the wait's clock */
+	int kafka;			/* a topic is read (kc is open) */
+	struct tide_prange *r;		/* per source: the resolved range */
 	struct src *srcs;
 	size_t nsrcs;
 	struct tide_merge merge;
@@ -225,7 +227,6 @@ static struct {
 	int64_t cur_ts;			/* as written (shifted) */
 	int scanned;			/* first_ts, last_ts known up front */
 	int stopping;
-	struct tide_kdown kd;		/* last error; the wait's clock */
 	/* Due times of paced records written since the last flush: their
 	 * lateness is counted when the flush has put them out. */
 	int64_t pend[PENDING];
@@ -278,7 +279,7 @@ progress_tick(void)
 
 	if (!tide_progress_due(&s.pr))
 		return;
-	if (!s.scanned && !s.rk)
+	if (!s.scanned && !s.kafka)
 		total = 0;
 	if (o.limit >= 0 && (uint64_t)o.limit < total)
 		total = (uint64_t)o.limit;
@@ -365,15 +366,7 @@ src_of_partition(int32_t partition)
 static void
 pause_part(struct src *p, int pause)
 {
-	rd_kafka_topic_partition_list_t *tl;
-
-	tl = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(tl, o.topic, p->partition);
-	if (pause)
-		rd_kafka_pause_partitions(s.rk, tl);
-	else
-		rd_kafka_resume_partitions(s.rk, tl);
-	rd_kafka_topic_partition_list_destroy(tl);
+	tide_kconsumer_pause(&s.kc, o.topic, p->partition, pause);
 	p->paused = pause;
 }
 
@@ -404,21 +397,23 @@ route(rd_kafka_message_t *m)
 {
 	struct src *p;
 
-	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			if (m->rkt && (p = src_of_partition(m->partition)) &&
-			    m->offset >= p->end)
-				p->done = 1;
-		} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
-			die_flushed(TIDE_EX_UNAVAILABLE, "%s",
-			    rd_kafka_message_errstr(m));
-		else if (rd_kafka_fatal_error(s.rk, NULL, 0))
-			die_flushed(TIDE_EX_UNAVAILABLE, "fatal: %s",
-			    rd_kafka_message_errstr(m));
-		else
-			tide_info("%s", rd_kafka_message_errstr(m));
+	switch (tide_kconsumer_event(&s.kc, m)) {
+	case TIDE_KEV_MSG:
+		break;
+	case TIDE_KEV_EOF:
+		if (m->rkt && (p = src_of_partition(m->partition)) &&
+		    tide_kconsumer_ended(p->end, m->offset))
+			p->done = 1;
+		rd_kafka_message_destroy(m);
+		return;
+	case TIDE_KEV_GONE:
+		die_flushed(TIDE_EX_UNAVAILABLE, "%s",
+		    rd_kafka_message_errstr(m));
+	case TIDE_KEV_FATAL:
+		die_flushed(TIDE_EX_UNAVAILABLE, "fatal: %s",
+		    rd_kafka_message_errstr(m));
+	case TIDE_KEV_ERROR:
+		tide_info("%s", rd_kafka_message_errstr(m));
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -428,13 +423,13 @@ route(rd_kafka_message_t *m)
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	if (m->offset >= p->end) {
+	if (tide_kconsumer_ended(p->end, m->offset)) {
 		p->done = 1;
 		rd_kafka_message_destroy(m);
 		return;
 	}
 	p->next = m->offset + 1;
-	if (p->next >= p->end)
+	if (tide_kconsumer_ended(p->end, p->next))
 		p->done = 1;
 	ring_push(p, m);
 }
@@ -445,27 +440,19 @@ static void
 pump(int wait_ms)
 {
 	rd_kafka_message_t *msgs[BATCH];
+	struct tide_kconsumer_err err;
 	ssize_t n, i;
 
 	/* Paced, a record may fall due while a batch is taken: small ones
 	 * keep that wait short (1024 messages took over a millisecond). */
-	n = rd_kafka_consume_batch_queue(s.q, 0, msgs,
+	n = tide_kconsumer_take(&s.kc, msgs,
 	    tide_pace_paced(&s.pace) ? PACED_BATCH : BATCH);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
-		/* One message, not a batch: a batch call with a timeout waits
-		 * for the batch to fill or the timeout to pass. */
-		if ((msgs[0] = rd_kafka_consume_queue(s.q, wait_ms)) != NULL)
-			n = 1;
-		else if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-		    rd_kafka_last_error() == RD_KAFKA_RESP_ERR_NO_ERROR)
-			n = 0;
-		else
-			n = -1;
+		n = tide_kconsumer_wait(&s.kc, &msgs[0], wait_ms, &err);
 	}
 	if (n < 0)
-		die_flushed(TIDE_EX_FAIL, "consume: %s",
-		    rd_kafka_err2str(rd_kafka_last_error()));
+		die_flushed(TIDE_EX_FAIL, "consume: %s", err.msg);
 	for (i = 0; i < n; i++)
 		route(msgs[i]);
 }
@@ -489,12 +476,12 @@ kafka_fill(struct src *p)
 
 	if (p->rlen || p->done)
 		return 0;
-	tide_kdown_restart(&s.kd, tide_mono_us() / 1000);
+	tide_kdown_restart(&s.kc.kd, tide_mono_us() / 1000);
 	while (p->rlen == 0 && !p->done) {
 		if (stop_sig)
 			return -1;
 		now = tide_mono_us() / 1000;
-		act = tide_kdown_check(&s.kd, now, &shown);
+		act = tide_kdown_check(&s.kc.kd, now, &shown);
 		if (act == TIDE_KDOWN_GIVE_UP || act == TIDE_KDOWN_NOTE) {
 			tide_dur_fmt(d, shown);
 			if (o.down_ms > 0)
@@ -508,7 +495,7 @@ kafka_fill(struct src *p)
 			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
 			    "%s): giving up after %" PRIu64 " records: %s",
 			    o.topic, p->partition, p->next, p->start, p->end,
-			    d, b, s.nout, s.kd.lasterr[0] ? s.kd.lasterr :
+			    d, b, s.nout, s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
 			    "no answer from the brokers");
 		}
 		if (act == TIDE_KDOWN_NOTE) {
@@ -518,9 +505,9 @@ kafka_fill(struct src *p)
 			    "(giving up after %s)", o.topic, p->partition,
 			    p->next, d, o.down_ms > 0 ? b : "never");
 		}
-		pump((int)tide_kdown_wait_ms(&s.kd, now, POLL_MS));
+		pump((int)tide_kdown_wait_ms(&s.kc.kd, now, POLL_MS));
 	}
-	tide_kdown_end(&s.kd, tide_mono_us() / 1000, &shown);
+	tide_kdown_end(&s.kc.kd, tide_mono_us() / 1000, &shown);
 	return 0;
 }
 
@@ -534,113 +521,68 @@ kafka_key(struct src *p)
 	p->key.offset = m->offset;
 }
 
-static rd_kafka_conf_t *
-make_conf(void)
-{
-	/* assign() needs a group id; nothing is ever committed. */
-	static const char *const extra[] = { "group.id=tide-replay", NULL };
-	struct tide_kconf_err err;
-	rd_kafka_conf_t *conf;
-	int r;
-
-	/* The wait for a partition's next record is the outage clock here
-	 * (kafka_fill), not librdkafka's word that the brokers are gone. */
-	tide_kdown_init(&s.kd, o.down_ms, o.md_timeout);
-	s.kd.track = 0;
-	s.kd.on_fatal = on_fatal;
-	if ((conf = tide_kdown_conf(&s.kd, &o.kc, "tide-replay", extra,
-	    &err)) == NULL)
-		tide_usage_error("%s", err.msg);
-	/* The end of a range (and of a time search) may be seen only by
-	 * the end-of-partition event: markers are never delivered. */
-	if ((r = tide_offsets_conf(conf)) < 0)
-		tide_die(TIDE_EX_FAIL, "cannot set enable.partition.eof");
-	if (r > 0)
-		tide_warn("enable.partition.eof kept on: the end of a range "
-		    "is seen by it");
-	return conf;
-}
-
-static int
-want_partition(int32_t id)
-{
-	size_t i;
-
-	if (o.nplist == 0)
-		return 1;
-	for (i = 0; i < o.nplist; i++)
-		if (o.plist[i] == id)
-			return 1;
-	return 0;
-}
-
+/*
+ * The consumer, every wanted partition of the topic in partition order (so
+ * ties and --dry-run come out the same way whatever order the metadata
+ * lists them in), and their ranges, resolved once.
+ */
 static void
 kafka_setup(void)
 {
-	struct tide_offsets_err err;
+	/* assign() needs a group id; nothing is ever committed. */
+	static const char *const extra[] = { "group.id=tide-replay", NULL };
+	struct tide_kconsumer_err err;
 	struct tide_offspec from, to;
-	struct tide_prange *r;
-	char errstr[512];
-	int32_t *parts = NULL;
-	size_t i, j;
+	rd_kafka_conf_t *conf;
+	size_t i;
 	int n;
 
-	if ((s.rk = rd_kafka_new(RD_KAFKA_CONSUMER, make_conf(), errstr,
-	    sizeof(errstr))) == NULL)
-		tide_die(TIDE_EX_USAGE, "%s", errstr);
-	rd_kafka_poll_set_consumer(s.rk);
-	s.q = rd_kafka_queue_get_consumer(s.rk);
-	n = tide_offsets_partitions(s.rk, o.topic, (int)o.md_timeout, &parts,
-	    &err);
+	/* The wait for a partition's next record is the outage clock here
+	 * (kafka_fill), not librdkafka's word that the brokers are gone. */
+	tide_kconsumer_init(&s.kc, o.down_ms, o.md_timeout);
+	s.kc.kd.track = 0;
+	s.kc.kd.on_fatal = on_fatal;
+	/* The end of a range (and of a time search) may be seen only by
+	 * the end-of-partition event: markers are never delivered. */
+	n = tide_kconsumer_conf(&s.kc, &o.kc, "tide-replay", extra,
+	    TIDE_KCONSUMER_RANGES, &conf, &err);
+	if (n == TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	if (n < 0)
+		tide_die(TIDE_EX_FAIL, "%s", err.msg);
+	if (s.kc.eof_forced)
+		tide_warn("enable.partition.eof kept on: the end of a range "
+		    "is seen by it");
+	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
+		tide_die(TIDE_EX_USAGE, "%s", err.msg);
+	s.kafka = 1;
+	n = tide_kconsumer_partitions(&s.kc, o.topic, o.plist, o.nplist,
+	    (int)o.md_timeout, &s.r, &err);
 	if (n == TIDE_ENOENT)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 	if (n < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
 		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
-	for (i = 0; i < o.nplist; i++) {
-		for (j = 0; j < (size_t)n; j++)
-			if (parts[j] == o.plist[i])
-				break;
-		if (j == (size_t)n)
-			tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' has no "
-			    "partition %" PRId32, o.topic, o.plist[i]);
-	}
-	s.srcs = tide_xcalloc((size_t)n + 1, sizeof(*s.srcs));
-	for (j = 0; j < (size_t)n; j++)
-		if (want_partition(parts[j]))
-			s.srcs[s.nsrcs++].partition = parts[j];
-	free(parts);
-	/* Partition order, so ties and --dry-run come out the same way
-	 * whatever order the metadata lists them in. */
-	for (i = 1; i < s.nsrcs; i++)
-		for (j = i; j > 0 && s.srcs[j - 1].partition >
-		    s.srcs[j].partition; j--) {
-			struct src t = s.srcs[j];
-
-			s.srcs[j] = s.srcs[j - 1];
-			s.srcs[j - 1] = t;
-		}
+		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
+	s.nsrcs = (size_t)n;
 	memset(&from, 0, sizeof(from));
 	memset(&to, 0, sizeof(to));
 	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
 	from.v = o.from;
 	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
 	to.v = o.to;
-	r = tide_xcalloc(s.nsrcs + 1, sizeof(*r));
-	for (i = 0; i < s.nsrcs; i++)
-		r[i].partition = s.srcs[i].partition;
-	if (tide_offsets_resolve(s.rk, o.topic, r, s.nsrcs, &from, &to,
+	if (tide_kconsumer_resolve(&s.kc, o.topic, s.r, s.nsrcs, &from, &to,
 	    (int)o.md_timeout, &err) < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topic, err.msg);
+	s.srcs = tide_xcalloc(s.nsrcs + 1, sizeof(*s.srcs));
 	for (i = 0; i < s.nsrcs; i++) {
-		s.srcs[i].start = r[i].start;
-		s.srcs[i].end = r[i].end;
-		s.srcs[i].low = r[i].low;
-		s.srcs[i].high = r[i].high;
-		s.total += (uint64_t)(r[i].end - r[i].start);
+		s.srcs[i].partition = s.r[i].partition;
+		s.srcs[i].start = s.r[i].start;
+		s.srcs[i].end = s.r[i].end;
+		s.srcs[i].low = s.r[i].low;
+		s.srcs[i].high = s.r[i].high;
+		s.total += (uint64_t)(s.r[i].end - s.r[i].start);
 	}
-	free(r);
 }
 
 static void
@@ -671,26 +613,19 @@ kafka_dryrun(void)
 static int
 kafka_open(void)
 {
-	rd_kafka_topic_partition_list_t *tl;
-	rd_kafka_resp_err_t e;
+	struct tide_kconsumer_err err;
 	size_t i;
 
-	tl = rd_kafka_topic_partition_list_new((int)s.nsrcs + 1);
 	for (i = 0; i < s.nsrcs; i++) {
 		struct src *p = &s.srcs[i];
 
 		p->next = p->start;
-		p->done = p->start >= p->end;
+		p->done = tide_kconsumer_empty(&s.r[i]);
 		p->paused = 0;
 		p->rhead = p->rlen = 0;
-		if (!p->done)
-			rd_kafka_topic_partition_list_add(tl, o.topic,
-			    p->partition)->offset = p->start;
 	}
-	if (tl->cnt && (e = rd_kafka_assign(s.rk, tl)) != 0)
-		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s",
-		    rd_kafka_err2str(e));
-	rd_kafka_topic_partition_list_destroy(tl);
+	if (tide_kconsumer_assign(&s.kc, o.topic, s.r, s.nsrcs, 0, &err) < 0)
+		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s", err.msg);
 	for (i = 0; i < s.nsrcs; i++) {
 		if (kafka_fill(&s.srcs[i]) < 0)
 			return -1;
@@ -716,7 +651,7 @@ kafka_close(void)
 			p->rlen--;
 		}
 	}
-	rd_kafka_assign(s.rk, NULL);
+	tide_kconsumer_unassign(&s.kc);
 }
 
 /* The emitted head of the top source is gone: its next one, or its end. */
@@ -1176,7 +1111,7 @@ replay_once(void)
 	int r;
 
 	tide_merge_init(&s.merge);
-	r = s.rk ? kafka_open() : files_open();
+	r = s.kafka ? kafka_open() : files_open();
 	while (r == 0 && (top = tide_merge_top(&s.merge)) != NULL) {
 		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
 			s.stopping = 1;
@@ -1208,7 +1143,7 @@ replay_once(void)
 		}
 		s.cur_ts = top->key.ts + s.shift;
 		tide_buf_reset(&s.ob);
-		if (s.rk)
+		if (s.kafka)
 			kafka_emit(top);
 		else
 			file_emit(top);
@@ -1240,9 +1175,9 @@ replay_once(void)
 			r = -1;
 			break;
 		}
-		r = s.rk ? kafka_advance(top) : file_advance(top);
+		r = s.kafka ? kafka_advance(top) : file_advance(top);
 	}
-	if (s.rk)
+	if (s.kafka)
 		kafka_close();
 	else
 		files_close();
@@ -1358,7 +1293,7 @@ parse_options(int argc, char **argv)
 	o.down_ms = -1;
 	o.progress = -1;
 	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		/* -b, -X, -F, -d: lib/kconf.h, as in every Kafka program. */
+		/* -b, -X, -F, -d: lib/kafka/kconf.h, as in every Kafka program. */
 		if ((r = tide_kconf_option(&o.kc, c, arg, &kerr)) == TIDE_EIO)
 			tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
 		if (r < 0)
@@ -1552,13 +1487,9 @@ main(int argc, char **argv)
 		tide_warn("no records in the range");
 	if (o.stats)
 		print_stats();
-	if (s.rk) {
-		rd_kafka_queue_destroy(s.q);
-		/* Nothing to commit and no group joined: no close handshake
-		 * with brokers that may be gone. */
-		rd_kafka_destroy_flags(s.rk,
-		    RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-	}
+	/* Nothing to commit and no group joined: no close handshake with
+	 * brokers that may be gone. */
+	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	r = tide_bad_finish(&s.bad);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);

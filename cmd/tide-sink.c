@@ -3,7 +3,7 @@
  * lost.  Kafka: an idempotent producer with acks=all; at exit every
  * delivery is waited for, and a record that cannot be delivered goes to the
  * dead-letter file (exit 75); brokers that stay away longer than
- * --down-timeout end the run the same way (lib/kdown.c keeps the clock).
+ * --down-timeout end the run the same way (lib/kafka/kdown.c keeps the clock).
  * Files: lib/fileout.c (strftime names, rotation, zstd, .part then
  * rename).  Materialized views: lib/sqlview.c and lib/redisview.c keep
  * the latest record per key in SQLite or Redis.
@@ -24,9 +24,9 @@
 #include "exitcode.h"
 #include "fileout.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "producer.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
+#include "kafka/producer.h"
 #include "prog.h"
 #include "progress.h"
 #include "redisview.h"
@@ -1123,7 +1123,7 @@ main(int argc, char **argv)
 		if ((conf = tide_kconf_build(&kc, defaults, &kerr)) == NULL)
 			tide_usage_error("%s", kerr.msg);
 		rd_kafka_conf_set_log_cb(conf, on_log);
-		/* lib/producer owns the callbacks: the clock is fed from its
+		/* lib/kafka/producer owns the callbacks: the clock is fed from its
 		 * on_error hook, and notes come every --connect-timeout. */
 		tide_kdown_init(&s->kd, down_ms, connect_ms);
 		nd = sizeof(s->kd.brokers);

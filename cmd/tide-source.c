@@ -3,7 +3,7 @@
  * stdout.
  *
  * Kafka: without -G the partitions are assigned directly and their ranges
- * (-o, --from, --to, -e) resolved once at start (lib/offsets.h), so a
+ * (-o, --from, --to, -e) resolved once at start (lib/kafka/offsets.h), so a
  * bounded read always ends.  With -G the group assigns partitions and an
  * offset is committed only after its record has been written to stdout and
  * flushed: a crash re-delivers, never skips.
@@ -39,10 +39,11 @@
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
-#include "kconf.h"
-#include "kdown.h"
-#include "kmsg.h"
-#include "offsets.h"
+#include "kafka/kconf.h"
+#include "kafka/kconsumer.h"
+#include "kafka/kdown.h"
+#include "kafka/kmsg.h"
+#include "kafka/offsets.h"
 #include "prog.h"
 #include "progress.h"
 #include "rio.h"
@@ -143,8 +144,7 @@ static struct {
 } o;
 
 static struct {
-	rd_kafka_t *rk;
-	rd_kafka_queue_t *q;
+	struct tide_kconsumer kc;	/* its kd: last error, the outage clock */
 	struct part *parts;
 	size_t nparts, capparts;
 	size_t ndone;
@@ -157,7 +157,6 @@ static struct {
 	int64_t t0;
 	int64_t lastcommit;
 	struct tide_progress pr;
-	struct tide_kdown kd;	/* librdkafka's last error, the outage clock */
 	struct tide_ckpt_offs resume;	/* --resume's offsets */
 	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
@@ -319,7 +318,7 @@ commit(int async, int only_unassigned)
 			    p->partition)->offset = p->next;
 	}
 	if (tl->cnt > 0) {
-		e = rd_kafka_commit(s.rk, tl, async);
+		e = rd_kafka_commit(s.kc.rk, tl, async);
 		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
 			pwarn("commit failed: %s", rd_kafka_err2str(e));
 		else
@@ -450,23 +449,17 @@ emit(rd_kafka_message_t *m)
 		r = tide_buf_addc(&s.ob, '\n');
 }
 
-static void
-say_back(int64_t len)
-{
-	char d[32];
-
-	tide_dur_fmt(d, len);
-	pwarn("brokers %s reachable again after %s", s.kd.brokers, d);
-}
-
 /* A broker has answered: whatever outage there was is over. */
 static void
 outage_over(void)
 {
+	char say[512];
 	int64_t len;
 
-	if (tide_kdown_end(&s.kd, tide_mono_us() / 1000, &len))
-		say_back(len);
+	if (tide_kconsumer_up(&s.kc, &len)) {
+		tide_kdown_say_back(&s.kc.kd, len, say, sizeof(say));
+		pwarn("%s", say);
+	}
 }
 
 /*
@@ -485,20 +478,18 @@ outage_over(void)
 static int
 outage(void)
 {
-	int64_t len;
-	char d[32], b[32], note[512];
+	char say[512];
 
-	switch (tide_kdown_poll(&s.kd, s.rk, &len)) {
+	switch (tide_kconsumer_outage(&s.kc, 0, 0, say, sizeof(say))) {
 	case TIDE_KDOWN_UP:
 		return 0;
 	case TIDE_KDOWN_BACK:
-		say_back(len);
+		pwarn("%s", say);
 		return 0;
 	case TIDE_KDOWN_WAIT:
 		return 1;
 	case TIDE_KDOWN_NOTE:
-		tide_kdown_say_down(&s.kd, len, note, sizeof(note));
-		pwarn("%s", note);
+		pwarn("%s", say);
 		return 1;
 	case TIDE_KDOWN_GIVE_UP:
 		break;
@@ -507,13 +498,10 @@ outage(void)
 	if (o.stats)
 		print_stats();
 	tide_progress_clear(&s.pr);
-	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, s.kd.bound);
-	tide_die(TIDE_EX_UNAVAILABLE, "brokers %s unreachable for %s "
-	    "(--down-timeout %s): giving up after %" PRIu64 " records%s%s%s",
-	    s.kd.brokers, d, b, s.nout,
+	tide_die(TIDE_EX_UNAVAILABLE, "%s: giving up after %" PRIu64
+	    " records%s%s%s", say, s.nout,
 	    o.exit_eof || o.have_to ? ", before the end of the range" :
-	    "", s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
+	    "", s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
 }
 
 /* One message or event from the queue. */
@@ -523,10 +511,12 @@ handle(rd_kafka_message_t *m)
 	const char *topic;
 	struct part *p;
 
-	if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+	enum tide_kev ev = tide_kconsumer_event(&s.kc, m);
+
+	if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 		outage_over();
-	if (m->err) {
-		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+	if (ev != TIDE_KEV_MSG) {
+		if (ev == TIDE_KEV_EOF) {
 			if (m->rkt == NULL)
 				return;
 			p = part_find(rd_kafka_topic_name(m->rkt), m->partition);
@@ -539,19 +529,16 @@ handle(rd_kafka_message_t *m)
 			if (p && o.group && p->assigned && m->offset > p->next &&
 			    (p->end < 0 || m->offset <= p->end))
 				p->next = m->offset;
-			if (p && (p->end >= 0 ? m->offset >= p->end :
-			    o.group && o.exit_eof))
+			if (p && (p->end >= 0 ? tide_kconsumer_ended(p->end,
+			    m->offset) : o.group && o.exit_eof))
 				mark_done(p);
 			return;
 		}
-		if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-		    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
-			if (o.group == NULL)
-				tide_die(TIDE_EX_UNAVAILABLE, "%s",
-				    rd_kafka_message_errstr(m));
-		}
-		if (rd_kafka_fatal_error(s.rk, NULL, 0))
+		if (ev == TIDE_KEV_GONE && o.group == NULL)
+			tide_die(TIDE_EX_UNAVAILABLE, "%s",
+			    rd_kafka_message_errstr(m));
+		if (ev == TIDE_KEV_FATAL || (ev == TIDE_KEV_GONE &&
+		    tide_kconsumer_fatal(&s.kc)))
 			tide_die(TIDE_EX_UNAVAILABLE, "fatal: %s",
 			    rd_kafka_message_errstr(m));
 		tide_info("%s", rd_kafka_message_errstr(m));
@@ -561,7 +548,7 @@ handle(rd_kafka_message_t *m)
 	p = part_find(topic, m->partition);
 	if (p == NULL || p->done)
 		return;
-	if (p->end >= 0 && m->offset >= p->end) {
+	if (tide_kconsumer_ended(p->end, m->offset)) {
 		/* Fetched past the end of the range: the offsets before it
 		 * that never came were transaction markers or aborted
 		 * records.  Done now, not at the end of the partition,
@@ -576,7 +563,7 @@ handle(rd_kafka_message_t *m)
 	emit(m);
 	s.nout++;
 	p->next = m->offset + 1;
-	if (p->end >= 0 && p->next >= p->end)
+	if (tide_kconsumer_ended(p->end, p->next))
 		mark_done(p);
 }
 
@@ -589,7 +576,7 @@ make_conf(void)
 		gid,
 		NULL,
 	};
-	struct tide_kconf_err err;
+	struct tide_kconsumer_err err;
 	rd_kafka_conf_t *conf;
 	int r;
 
@@ -597,16 +584,17 @@ make_conf(void)
 	 * is committed without -G. */
 	snprintf(gid, sizeof(gid), "group.id=%s", o.group ? o.group :
 	    "tide-source");
-	if ((conf = tide_kdown_conf(&s.kd, &o.kc, "tide-source", extra,
-	    &err)) == NULL)
-		tide_usage_error("%s", err.msg);
-	if (o.group)
-		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 	/* The end of a range (and of a time search) may be seen only by
 	 * the end-of-partition event: markers are never delivered. */
-	if ((r = tide_offsets_conf(conf)) < 0)
-		tide_die(TIDE_EX_FAIL, "cannot set enable.partition.eof");
-	if (r > 0)
+	r = tide_kconsumer_conf(&s.kc, &o.kc, "tide-source", extra,
+	    TIDE_KCONSUMER_RANGES, &conf, &err);
+	if (r == TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	if (r < 0)
+		tide_die(TIDE_EX_FAIL, "%s", err.msg);
+	if (o.group)
+		rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	if (s.kc.eof_forced)
 		tide_warn("enable.partition.eof kept on: the end of a range "
 		    "is seen by it");
 	return conf;
@@ -634,11 +622,11 @@ discover(void)
 	size_t i, k;
 	int j, t, found;
 
-	e = rd_kafka_metadata(s.rk, 1, NULL, &md, (int)o.md_timeout);
+	e = rd_kafka_metadata(s.kc.rk, 1, NULL, &md, (int)o.md_timeout);
 	if (e)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
 		    "%" PRId64 "ms: %s%s%s", o.md_timeout, rd_kafka_err2str(e),
-		    s.kd.lasterr[0] ? ": " : "", s.kd.lasterr);
+		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
 	for (i = 0; i < o.ntopics; i++) {
 		const char *name = o.topics[i];
 		regex_t re;
@@ -742,7 +730,7 @@ resume_part(struct part *p, const struct tide_prange *r, char *why, size_t n)
 static void
 resolve(void)
 {
-	struct tide_offsets_err err;
+	struct tide_kconsumer_err err;
 	struct tide_offspec from = o.from, to = o.to;
 	struct tide_prange *r;
 	char why[512];
@@ -764,8 +752,8 @@ resolve(void)
 		r = tide_xcalloc(n, sizeof(*r));
 		for (j = 0; j < n; j++)
 			r[j].partition = s.parts[base + j].partition;
-		if (tide_offsets_resolve(s.rk, o.topics[i], r, n, &from, &to,
-		    (int)o.md_timeout, &err) < 0)
+		if (tide_kconsumer_resolve(&s.kc, o.topics[i], r, n, &from,
+		    &to, (int)o.md_timeout, &err) < 0)
 			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topics[i],
 			    err.msg);
 		for (j = 0; j < n; j++) {
@@ -825,7 +813,7 @@ assign(void)
 		rd_kafka_topic_partition_list_add(tl, p->topic,
 		    p->partition)->offset = p->start;
 	}
-	if (tl->cnt && (e = rd_kafka_assign(s.rk, tl)) != 0)
+	if (tl->cnt && (e = rd_kafka_assign(s.kc.rk, tl)) != 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(tl);
 }
@@ -861,7 +849,7 @@ subscribe(void)
 	for (i = 0; i < o.ntopics; i++)
 		rd_kafka_topic_partition_list_add(tl, o.topics[i],
 		    RD_KAFKA_PARTITION_UA);
-	if ((e = rd_kafka_subscribe(s.rk, tl)) != 0)
+	if ((e = rd_kafka_subscribe(s.kc.rk, tl)) != 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "subscribe: %s",
 		    rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(tl);
@@ -871,6 +859,7 @@ static void
 consume(void)
 {
 	rd_kafka_message_t *msgs[BATCH];
+	struct tide_kconsumer_err err;
 	int64_t lastrec = tide_mono_us() / 1000, now;
 	ssize_t n, i;
 	int wait;
@@ -881,7 +870,7 @@ consume(void)
 			stats_sig = 0;
 			print_stats();
 		}
-		n = rd_kafka_consume_batch_queue(s.q, 0, msgs, BATCH);
+		n = tide_kconsumer_take(&s.kc, msgs, BATCH);
 		if (n == 0) {
 			/* Nothing ready: flush before waiting. */
 			flush_and_commit(1);
@@ -895,21 +884,11 @@ consume(void)
 			}
 			if (outage())
 				wait = 0;	/* the probe has waited */
-			/* Wait for one message, not a batch: a batch call with
-			 * a timeout holds what has arrived until the batch is
-			 * full or the timeout passes, which would add up to
-			 * POLL_MS of latency to a quiet stream. */
-			if ((msgs[0] = rd_kafka_consume_queue(s.q, wait)) != NULL)
-				n = 1;
-			else if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-			    rd_kafka_last_error() == RD_KAFKA_RESP_ERR_NO_ERROR)
-				n = 0;
-			else
-				n = -1;
+			/* One message, not a batch (tide_kconsumer_wait). */
+			n = tide_kconsumer_wait(&s.kc, &msgs[0], wait, &err);
 		}
 		if (n < 0)
-			tide_die(TIDE_EX_FAIL, "consume: %s",
-			    rd_kafka_err2str(rd_kafka_last_error()));
+			tide_die(TIDE_EX_FAIL, "consume: %s", err.msg);
 		tide_buf_reset(&s.ob);
 		for (i = 0; i < n; i++) {
 			if (o.count < 0 || (long long)s.nout < o.count)
@@ -929,7 +908,7 @@ consume(void)
 static int
 run_kafka(void)
 {
-	char errstr[512];
+	struct tide_kconsumer_err err;
 	rd_kafka_conf_t *conf = make_conf();
 
 	if (o.dumpconf) {
@@ -937,11 +916,8 @@ run_kafka(void)
 		rd_kafka_conf_destroy(conf);
 		return fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK;
 	}
-	if ((s.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
-	    sizeof(errstr))) == NULL)
-		tide_die(TIDE_EX_USAGE, "%s", errstr);
-	rd_kafka_poll_set_consumer(s.rk);
-	s.q = rd_kafka_queue_get_consumer(s.rk);
+	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
+		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	discover();
 	if (o.group) {
 		subscribe();
@@ -952,8 +928,7 @@ run_kafka(void)
 		resolve();
 		if (o.dryrun) {
 			check_write(tide_wout_flush(&s.out));
-			rd_kafka_queue_destroy(s.q);
-			rd_kafka_destroy(s.rk);
+			tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
 			return TIDE_EX_OK;
 		}
 		assign();
@@ -963,10 +938,8 @@ run_kafka(void)
 	flush_and_commit(0);
 	if (o.stats)
 		print_stats();
-	rd_kafka_queue_destroy(s.q);
-	if (o.group)
-		rd_kafka_consumer_close(s.rk);
-	rd_kafka_destroy(s.rk);
+	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
+	    TIDE_KCONSUMER_DESTROY);
 	return TIDE_EX_OK;
 }
 
@@ -1396,8 +1369,8 @@ main(int argc, char **argv)
 	 * start; a live read rides out a restart. */
 	if (o.down_ms < 0)
 		o.down_ms = o.exit_eof || o.have_to ? o.md_timeout : 300000;
-	tide_kdown_init(&s.kd, o.down_ms, o.md_timeout);
-	s.kd.on_fatal = on_fatal;
+	tide_kconsumer_init(&s.kc, o.down_ms, o.md_timeout);
+	s.kc.kd.on_fatal = on_fatal;
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 

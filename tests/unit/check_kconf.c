@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "kconf.h"
+#include "kafka/kconf.h"
 #include "prog.h"
 #include "unit.h"
 

@@ -1,8 +1,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kconf.h"
-#include "kdown.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
 #include "time.h"
 #include "unit.h"
 

@@ -1,5 +1,5 @@
 /*
- * lib/offsets: parsing -o specs, and resolving ranges against librdkafka's
+ * lib/kafka/offsets: parsing -o specs, and resolving ranges against librdkafka's
  * mock cluster, started inside each test (the mock runs threads, which do
  * not survive Check's fork, so the fixture is a checked one).  The mock
  * answers offsets-for-times with -1, so every time here is found by the
@@ -13,7 +13,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "err.h"
-#include "offsets.h"
+#include "kafka/offsets.h"
 #include "unit.h"
 
 #define TOPIC	"ts"

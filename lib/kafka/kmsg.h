@@ -6,8 +6,8 @@
  * the caller's, start them at NULL, 0, free *hdrs at the end).  It is
  * valid while the message is and until the next call with the same array.
  */
-#ifndef TIDE_KMSG_H
-#define TIDE_KMSG_H
+#ifndef TIDE_KAFKA_KMSG_H
+#define TIDE_KAFKA_KMSG_H
 
 #include <stddef.h>
 

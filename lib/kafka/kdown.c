@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kdown.h"
+#include "kafka/kdown.h"
 #include "prog.h"
 #include "time.h"
 
@@ -160,6 +160,35 @@ tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
 		tide_dur_fmt(b, d->bound);
 	snprintf(out, cap, "brokers %s unreachable for %s, still trying "
 	    "(giving up after %s)", d->brokers, l, b);
+}
+
+void
+tide_kdown_say_back(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap)
+{
+	char l[32];
+
+	tide_dur_fmt(l, len);
+	snprintf(out, cap, "brokers %s reachable again after %s", d->brokers,
+	    l);
+}
+
+void
+tide_kdown_say_gone(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap)
+{
+	char l[32], b[32];
+
+	tide_dur_fmt(l, len);
+	tide_dur_fmt(b, d->bound);
+	snprintf(out, cap, "brokers %s unreachable for %s (--down-timeout %s)",
+	    d->brokers, l, b);
+}
+
+int64_t
+tide_kdown_now(void)
+{
+	return tide_mono_us() / 1000;
 }
 
 int

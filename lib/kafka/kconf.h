@@ -9,8 +9,8 @@
  * *secret*, sasl.oauthbearer.config, ssl.key.pem ...) are redacted in any
  * dump.
  */
-#ifndef TIDE_KCONF_H
-#define TIDE_KCONF_H
+#ifndef TIDE_KAFKA_KCONF_H
+#define TIDE_KAFKA_KCONF_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * error callbacks, and the outage clock that bounds every wait for brokers
  * that went away after start (--down-timeout).
  *
- * tide_kdown_conf() builds the consumer's rd_kafka_conf_t (lib/kconf.h):
+ * tide_kdown_conf() builds the consumer's rd_kafka_conf_t (lib/kafka/kconf.h):
  * the shared defaults, the program's client.id and extra defaults, then the
  * user's settings; it installs the callbacks with the struct as opaque, so
  * the struct must outlive the client.  The callbacks run in the thread that
@@ -24,14 +24,14 @@
  * "reachable again" is said only after an outage that was reported.  The
  * lengths handed back are for messages: whole seconds from 1 s on.
  */
-#ifndef TIDE_KDOWN_H
-#define TIDE_KDOWN_H
+#ifndef TIDE_KAFKA_KDOWN_H
+#define TIDE_KAFKA_KDOWN_H
 
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
 
-#include "kconf.h"
+#include "kafka/kconf.h"
 
 struct tide_kdown {
 	int64_t since;		/* outage start (ms), or -1: brokers answer */
@@ -78,7 +78,7 @@ void tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
     void *opaque);
 /* What the error callback records, without a word: the last error's text
  * and, with track, the outage start on _ALL_BROKERS_DOWN.  For a client
- * whose callbacks are another's (lib/producer's on_error hook). */
+ * whose callbacks are another's (lib/kafka/producer's on_error hook). */
 void tide_kdown_error(struct tide_kdown *d, int err, const char *reason);
 
 /* Start the outage clock at now unless it runs.  tide_kdown_restart()
@@ -97,6 +97,17 @@ int64_t tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now,
  * the outage's length as tide_kdown_check() handed it back. */
 void tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
     size_t cap);
+/* The two other things a program says of an outage, for it to prefix
+ * and finish: "brokers B reachable again after 10s" (len as
+ * tide_kdown_end() handed it back) and "brokers B unreachable for 5m
+ * (--down-timeout 5m)" (len as tide_kdown_check() handed it back with
+ * TIDE_KDOWN_GIVE_UP). */
+void tide_kdown_say_back(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap);
+void tide_kdown_say_gone(const struct tide_kdown *d, int64_t len, char *out,
+    size_t cap);
+/* The outage clock's time: monotonic ms (tide_mono_us() / 1000). */
+int64_t tide_kdown_now(void);
 /* The brokers answer: stop the clock.  1 when the outage was noted (say it
  * is over; *shown gets its length in whole seconds), else 0. */
 int tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "offsets.h"
+#include "kafka/offsets.h"
 #include "time.h"
 #include "xalloc.h"
 

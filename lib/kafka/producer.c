@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "producer.h"
+#include "kafka/producer.h"
 #include "time.h"
 
 static void

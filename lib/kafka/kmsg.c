@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "kmsg.h"
+#include "kafka/kmsg.h"
 #include "xalloc.h"
 
 void

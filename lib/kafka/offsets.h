@@ -31,8 +31,8 @@
  * for assign()); the lookups assign and unassign it, so call this before
  * the real assignment.
  */
-#ifndef TIDE_OFFSETS_H
-#define TIDE_OFFSETS_H
+#ifndef TIDE_KAFKA_OFFSETS_H
+#define TIDE_KAFKA_OFFSETS_H
 
 #include <stddef.h>
 #include <stdint.h>

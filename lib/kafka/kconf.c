@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "kconf.h"
+#include "kafka/kconf.h"
 #include "xalloc.h"
 
 void

@@ -4,7 +4,7 @@
  * so a caller that dead-letters the failures loses nothing.
  *
  * tide_producer_new() creates the librdkafka handle from a configuration
- * (lib/kconf.h) and checks at once that the brokers answer and the topic
+ * (lib/kafka/kconf.h) and checks at once that the brokers answer and the topic
  * exists, within a bounded time, so an unreachable cluster is a clear
  * error at start rather than a hang.  tide_producer_send() copies the
  * message (RD_KAFKA_MSG_F_COPY: the caller's bytes may change right after)
@@ -16,8 +16,8 @@
  * lib never prints: errors land in p->errstr, and librdkafka's own error
  * events go to the on_error hook.
  */
-#ifndef TIDE_PRODUCER_H
-#define TIDE_PRODUCER_H
+#ifndef TIDE_KAFKA_PRODUCER_H
+#define TIDE_KAFKA_PRODUCER_H
 
 #include <stddef.h>
 #include <stdint.h>
