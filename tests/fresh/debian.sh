@@ -132,11 +132,13 @@ step() {
 	_n=$1 _log=$2
 	shift 2
 	_t0=$(date +%s)
-	if "$@" >"$_log" 2>&1; then
+	"$@" >"$_log" 2>&1
+	_rc=$?
+	if [ $_rc = 0 ]; then
 		ok "$_n ($(( $(date +%s) - _t0 )) s)"
 		return 0
 	fi
-	notok "$_n (status $?, $(( $(date +%s) - _t0 )) s)" "$(tail -n 25 "$_log")"
+	notok "$_n (status $_rc, $(( $(date +%s) - _t0 )) s)" "$(grep -E '^(not ok|failed:)' "$_log" | head -20)" "$(tail -n 15 "$_log")"
 	return 1
 }
 

@@ -335,7 +335,10 @@ mock_cmd "broker 1 up"
 # a live one), says every --metadata-timeout that it is still trying, and
 # gives up with status 69 having flushed what it had read.  One partition,
 # so what was read is a prefix, in order.
-gen 1 10000 | produce f.gone
+# Produced in batches of 50: a fetch returns at least one whole batch, so
+# one batch of everything (a fast producer's linger) would let the source
+# read the whole range in one response, before the broker goes.
+gen 1 10000 | timeout 20 tide-sink -b "$BROKERS" -t f.gone $FAST -X batch.num.messages=50
 # gone_run NAME LINES OUTFILE ERRFILE CMD...: run CMD, take the broker
 # away for good once it has written LINES lines; t_status and t_stderr_*
 # then apply to it, T_MS is how long it ran from then.

@@ -398,11 +398,11 @@ while [ $i -lt 100 ]; do i=$((i + 1)); printf '{"n":"%08d"}\n' $i; done >"$T_DIR
 t_run "progress: files on a terminal" pty "tide-source '$T_DIR/p.ndjson' >'$T_DIR/p.out'"
 t_status 0
 t_ok "progress: bytes of the files, records, rates, ETA; cleared at the end" \
-    grep -Eqx 'Rtide-source: 1\.7 KiB/1\.7 KiB \(100%\), 64 records, [0-9.]+k? records/s, [0-9.]+ (B|KiB|MiB|GiB)/s, ETA 0sE\[KRE\[K' "$T_OUT"
+    grep -Eqx 'Rtide-source: 1\.7 KiB/1\.7 KiB \(100%\), 64 records, [0-9.]+[kM]? records/s, [0-9.]+ (B|KiB|MiB|GiB)/s, ETA 0sE\[KRE\[K' "$T_OUT"
 t_ok "progress: the records still all on stdout" test "$(wc -l <"$T_DIR/p.out")" = 100
 t_run "progress: stdin is not counted in bytes" pty "tide-source - <'$T_DIR/p.ndjson' >/dev/null"
 t_ok "progress: records and rate without a total" \
-    grep -Eqx 'Rtide-source: 64 records, [0-9.]+ (B|KiB), [0-9.]+k? records/s, [0-9.]+ (B|KiB|MiB|GiB)/sE\[KRE\[K' "$T_OUT"
+    grep -Eqx 'Rtide-source: 64 records, [0-9.]+ (B|KiB), [0-9.]+[kM]? records/s, [0-9.]+ (B|KiB|MiB|GiB)/sE\[KRE\[K' "$T_OUT"
 t_run "progress: --no-progress on a terminal" pty "tide-source --no-progress '$T_DIR/p.ndjson' >/dev/null"
 t_stdout </dev/null
 t_run "progress: -q on a terminal" pty "tide-source -q '$T_DIR/p.ndjson' >/dev/null"
