@@ -1,9 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "agg.h"
+#include "bigmem.h"
 #include "err.h"
+#include "ser.h"
 #include "window.h"
 #include "xalloc.h"
 
@@ -119,48 +120,8 @@ struct wcur {
 	size_t n;
 };
 
-/*
- * The large arrays (keys, their index, states and aggregate blocks) are
- * read at random, one record at a time: with 4 KiB pages nearly every
- * access also misses the TLB.  Past 2 MiB they are allocated on 2 MiB
- * boundaries and offered to the kernel as huge pages.
- */
-#define HUGE_SZ ((size_t)2 << 20)
-
-static void *
-big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < HUGE_SZ)
-		return tide_xmalloc(n ? n : 1);
-	n = (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	if ((p = aligned_alloc(HUGE_SZ, n)) == NULL)
-		return tide_xmalloc(n);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-/* Grow p from old to n bytes (n > old), keeping its contents. */
-static void *
-big_grow(void *p, size_t old, size_t n)
-{
-	void *q;
-
-	if (n < HUGE_SZ) {
-		/* Cache-line aligned, so a block of 64 bytes or less is in
-		 * one line. */
-		if ((q = aligned_alloc(64, (n + 63) & ~(size_t)63)) == NULL)
-			q = tide_xmalloc(n);
-	} else
-		q = big_alloc(n);
-	if (old)
-		memcpy(q, p, old);
-	free(p);
-	return q;
-}
+/* The large arrays (keys, their index, states and aggregate blocks) are
+ * read at random: lib/bigmem.h puts them on huge pages. */
 
 static char *
 blob(const struct tide_win *w, uint32_t idx)
@@ -432,7 +393,7 @@ kidx_grow(struct tide_win *w)
 	size_t cap = w->kcap ? 2 * w->kcap : 1024, i, j;
 	uint64_t *old = w->kslot;
 
-	w->kslot = big_alloc(cap * sizeof(*w->kslot));
+	w->kslot = tide_big_alloc(cap * sizeof(*w->kslot));
 	memset(w->kslot, 0, cap * sizeof(*w->kslot));
 	for (i = 0; i < w->kcap; i++) {
 		if (old[i] == 0)
@@ -504,16 +465,9 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 		if (w->nkeys == w->capkeys) {
 			/* Aligned, so a key's first half is one cache line. */
 			size_t cap = w->capkeys ? 2 * (size_t)w->capkeys : 1024;
-			struct wkey *nk;
 
-			if (cap * sizeof(*nk) >= HUGE_SZ)
-				nk = big_alloc(cap * sizeof(*nk));
-			else if ((nk = aligned_alloc(64, cap * sizeof(*nk))) == NULL)
-				nk = tide_xmalloc(cap * sizeof(*nk));
-			if (w->nkeys)
-				memcpy(nk, w->keys, w->nkeys * sizeof(*nk));
-			free(w->keys);
-			w->keys = nk;
+			w->keys = tide_big_grow_lines(w->keys,
+			    w->nkeys * sizeof(*w->keys), cap * sizeof(*w->keys));
 			w->capkeys = (uint32_t)cap;
 		}
 		kid = w->nkeys++;
@@ -645,9 +599,9 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 			size_t old = w->capst, bs = w->bsz;
 
 			w->capst = w->capst ? 2 * w->capst : 1024;
-			w->st = big_grow(w->st, old * sizeof(*w->st),
+			w->st = tide_big_grow_lines(w->st, old * sizeof(*w->st),
 			    (size_t)w->capst * sizeof(*w->st));
-			w->blob = big_grow(w->blob, old * bs, (size_t)w->capst * bs);
+			w->blob = tide_big_grow_lines(w->blob, old * bs, (size_t)w->capst * bs);
 		}
 		idx = w->nst++;
 		w->st[idx].gen = 0;
@@ -1940,64 +1894,6 @@ tide_wm_tick(struct tide_wm *m, int64_t now)
 
 /* --- state files ------------------------------------------------------ */
 
-static void
-put_u64(struct tide_buf *b, uint64_t v)
-{
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	tide_buf_add(b, x, 8);
-}
-
-static void
-put_bytes(struct tide_buf *b, const void *p, size_t n)
-{
-	put_u64(b, n);
-	tide_buf_add(b, p, n);
-}
-
-static int
-get_u64(const char **p, const char *end, uint64_t *v)
-{
-	const unsigned char *s = (const unsigned char *)*p;
-	int i;
-
-	if (end - *p < 8)
-		return TIDE_EFORMAT;
-	*v = 0;
-	for (i = 0; i < 8; i++)
-		*v |= (uint64_t)s[i] << (8 * i);
-	*p += 8;
-	return 0;
-}
-
-static int
-get_i64(const char **p, const char *end, int64_t *v)
-{
-	uint64_t u;
-
-	if (get_u64(p, end, &u) < 0)
-		return TIDE_EFORMAT;
-	*v = (int64_t)u;
-	return 0;
-}
-
-static int
-get_bytes(const char **p, const char *end, const char **s, size_t *n)
-{
-	uint64_t len;
-
-	if (get_u64(p, end, &len) < 0 || len > (uint64_t)(end - *p) ||
-	    len > UINT32_MAX)
-		return TIDE_EFORMAT;
-	*s = *p;
-	*n = (size_t)len;
-	*p += len;
-	return 0;
-}
-
 #define WIN_MAGIC 0x314e495745444954ULL	/* "TIDEWIN1" */
 
 int
@@ -2008,14 +1904,14 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 	uint32_t i, nk = 0, ns = 0;
 	int nf = sp->nfields, j;
 
-	put_u64(b, WIN_MAGIC);
-	put_u64(b, (uint64_t)w->wm);
-	put_u64(b, (uint64_t)w->fired_to);
-	put_u64(b, (uint64_t)w->last_tick);
+	tide_ser_put_u64(b, WIN_MAGIC);
+	tide_ser_put_u64(b, (uint64_t)w->wm);
+	tide_ser_put_u64(b, (uint64_t)w->fired_to);
+	tide_ser_put_u64(b, (uint64_t)w->last_tick);
 	for (i = 0; i < w->nkeys; i++)
 		if (w->keys[i].used && !w->keys[i].idle)
 			map[i] = nk++;
-	put_u64(b, nk);
+	tide_ser_put_u64(b, nk);
 	for (i = 0; i < w->nkeys; i++) {
 		const struct wkey *k = &w->keys[i];
 		const struct over *ov = k->ov;
@@ -2023,41 +1919,42 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 
 		if (!k->used || k->idle)
 			continue;
-		put_bytes(b, kbytes(k), k->len);
-		put_u64(b, k->dirty);
-		put_u64(b, (uint64_t)k->dlo);
-		put_u64(b, (uint64_t)k->dhi);
-		put_u64(b, ov ? ov->n + 1 : 0);
+		tide_ser_put_bytes(b, kbytes(k), k->len);
+		tide_ser_put_u64(b, k->dirty);
+		tide_ser_put_u64(b, (uint64_t)k->dlo);
+		tide_ser_put_u64(b, (uint64_t)k->dhi);
+		tide_ser_put_u64(b, ov ? ov->n + 1 : 0);
 		if (ov == NULL)
 			continue;
-		put_u64(b, (uint64_t)ov->maxt);
-		put_u64(b, (uint64_t)k->expire);
+		tide_ser_put_u64(b, (uint64_t)ov->maxt);
+		tide_ser_put_u64(b, (uint64_t)k->expire);
 		for (e = 0; e < ov->n; e++) {
-			put_u64(b, (uint64_t)ov->t[e]);
+			tide_ser_put_u64(b, (uint64_t)ov->t[e]);
 			for (j = 0; j < nf; j++) {
 				const struct ovv *v = &ov->v[(size_t)e * nf + j];
 				uint64_t num;
 
 				memcpy(&num, &v->num, 8);
-				put_u64(b, (uint64_t)v->type);
-				put_u64(b, num);
-				put_bytes(b, ov_raw(ov, v->off), v->len);
+				tide_ser_put_u64(b, (uint64_t)v->type);
+				tide_ser_put_u64(b, num);
+				tide_ser_put_bytes(b, ov_raw(ov, v->off), v->len);
 			}
 		}
 	}
 	for (i = 0; i < w->nst; i++)
 		if (w->st[i].used)
 			ns++;
-	put_u64(b, ns);
+	tide_ser_put_u64(b, ns);
 	for (i = 0; i < w->nst; i++) {
 		const struct wstate *s = &w->st[i];
 
 		if (!s->used)
 			continue;
-		put_u64(b, map[s->kid]);
-		put_u64(b, (uint64_t)s->start);
-		put_u64(b, (uint64_t)s->end);
-		put_u64(b, (uint64_t)(s->fired | s->emitted << 1 | s->dirty << 2));
+		tide_ser_put_u64(b, map[s->kid]);
+		tide_ser_put_u64(b, (uint64_t)s->start);
+		tide_ser_put_u64(b, (uint64_t)s->end);
+		tide_ser_put_u64(b, (uint64_t)(s->fired | s->emitted << 1 |
+		    s->dirty << 2));
 		tide_agg_save(sp, blob(w, (uint32_t)i), b);
 	}
 	free(map);
@@ -2074,9 +1971,11 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 	int nf = sp->nfields, j, full = 0, r = TIDE_EFORMAT;
 
 	w->c.max_keys = 0;	/* what was kept is kept */
-	if (get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
-	    get_i64(p, end, &w->wm) < 0 || get_i64(p, end, &w->fired_to) < 0 ||
-	    get_i64(p, end, &w->last_tick) < 0 || get_u64(p, end, &nk) < 0 ||
+	if (tide_ser_get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
+	    tide_ser_get_i64(p, end, &w->wm) < 0 ||
+	    tide_ser_get_i64(p, end, &w->fired_to) < 0 ||
+	    tide_ser_get_i64(p, end, &w->last_tick) < 0 ||
+	    tide_ser_get_u64(p, end, &nk) < 0 ||
 	    nk > (uint64_t)(end - *p) / 8)
 		goto out;
 	kids = tide_xcalloc((size_t)nk + 1, sizeof(*kids));
@@ -2086,13 +1985,14 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		struct wkey *k;
 		uint64_t dirty, n, e;
 
-		if (get_bytes(p, end, &kb, &kl) < 0 ||
-		    get_u64(p, end, &dirty) < 0)
+		if (tide_ser_get_bytes(p, end, &kb, &kl, UINT32_MAX) < 0 ||
+		    tide_ser_get_u64(p, end, &dirty) < 0)
 			goto out;
 		kids[i] = key_get(w, kb, kl, 1, &full);
 		k = &w->keys[kids[i]];
-		if (get_i64(p, end, &k->dlo) < 0 || get_i64(p, end, &k->dhi) < 0 ||
-		    get_u64(p, end, &n) < 0)
+		if (tide_ser_get_i64(p, end, &k->dlo) < 0 ||
+		    tide_ser_get_i64(p, end, &k->dhi) < 0 ||
+		    tide_ser_get_u64(p, end, &n) < 0)
 			goto out;
 		if (dirty && !k->dirty) {
 			k->dirty = 1;
@@ -2105,8 +2005,8 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 			goto out;
 		k->ov = tide_xcalloc(1, sizeof(*k->ov));
 		tide_buf_init(&k->ov->raw, TIDE_BUF_NOMAX);
-		if (get_i64(p, end, &k->ov->maxt) < 0 ||
-		    get_i64(p, end, &k->expire) < 0)
+		if (tide_ser_get_i64(p, end, &k->ov->maxt) < 0 ||
+		    tide_ser_get_i64(p, end, &k->expire) < 0)
 			goto out;
 		for (e = 0; e < n; e++) {
 			struct over *ov = k->ov;
@@ -2118,7 +2018,7 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 				ov->v = tide_xreallocarray(ov->v,
 				    (size_t)ov->cap * (nf ? nf : 1), sizeof(*ov->v));
 			}
-			if (get_i64(p, end, &ov->t[ov->n]) < 0)
+			if (tide_ser_get_i64(p, end, &ov->t[ov->n]) < 0)
 				goto out;
 			for (j = 0; j < nf; j++) {
 				struct ovv *v = &ov->v[(size_t)ov->n * nf + j];
@@ -2126,9 +2026,10 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 				size_t rl;
 				uint64_t num;
 
-				if (get_u64(p, end, &x) < 0 ||
-				    get_u64(p, end, &num) < 0 ||
-				    get_bytes(p, end, &raw, &rl) < 0)
+				if (tide_ser_get_u64(p, end, &x) < 0 ||
+				    tide_ser_get_u64(p, end, &num) < 0 ||
+				    tide_ser_get_bytes(p, end, &raw, &rl,
+				    UINT32_MAX) < 0)
 					goto out;
 				v->type = (enum tide_json_type)x;
 				memcpy(&v->num, &num, 8);
@@ -2142,7 +2043,7 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		k = &w->keys[kids[i]];
 		tide_heap_push(&w->heap, k->expire, tie(k->gen, kids[i]), NULL);
 	}
-	if (get_u64(p, end, &ns) < 0 || ns > (uint64_t)(end - *p) / 8)
+	if (tide_ser_get_u64(p, end, &ns) < 0 || ns > (uint64_t)(end - *p) / 8)
 		goto out;
 	for (i = 0; i < ns; i++) {
 		int64_t start, stend;
@@ -2150,9 +2051,10 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		uint32_t idx;
 		struct wstate *s;
 
-		if (get_u64(p, end, &ki) < 0 || ki >= nk ||
-		    get_i64(p, end, &start) < 0 || get_i64(p, end, &stend) < 0 ||
-		    get_u64(p, end, &x) < 0)
+		if (tide_ser_get_u64(p, end, &ki) < 0 || ki >= nk ||
+		    tide_ser_get_i64(p, end, &start) < 0 ||
+		    tide_ser_get_i64(p, end, &stend) < 0 ||
+		    tide_ser_get_u64(p, end, &x) < 0)
 			goto out;
 		idx = state_new(w, kids[ki], start, stend);
 		s = &w->st[idx];
@@ -2195,13 +2097,13 @@ tide_wm_save(const struct tide_wm *m, struct tide_buf *b)
 	const char *k;
 	uint32_t *slot;
 
-	put_u64(b, WM_MAGIC);
-	put_u64(b, (uint64_t)m->max);
-	put_u64(b, (uint64_t)m->wm);
-	put_u64(b, m->nparts);
+	tide_ser_put_u64(b, WM_MAGIC);
+	tide_ser_put_u64(b, (uint64_t)m->max);
+	tide_ser_put_u64(b, (uint64_t)m->wm);
+	tide_ser_put_u64(b, m->nparts);
 	while ((slot = tide_htab_next(&m->partidx, &pos, &k, &kl)) != NULL) {
-		put_bytes(b, k, kl);
-		put_u64(b, (uint64_t)m->parts[*slot].max);
+		tide_ser_put_bytes(b, k, kl);
+		tide_ser_put_u64(b, (uint64_t)m->parts[*slot].max);
 	}
 }
 
@@ -2210,9 +2112,10 @@ tide_wm_load(struct tide_wm *m, const char **p, const char *end, int64_t now)
 {
 	uint64_t magic, n, i;
 
-	if (get_u64(p, end, &magic) < 0 || magic != WM_MAGIC ||
-	    get_i64(p, end, &m->max) < 0 || get_i64(p, end, &m->wm) < 0 ||
-	    get_u64(p, end, &n) < 0 || n > (uint64_t)(end - *p) / 16)
+	if (tide_ser_get_u64(p, end, &magic) < 0 || magic != WM_MAGIC ||
+	    tide_ser_get_i64(p, end, &m->max) < 0 ||
+	    tide_ser_get_i64(p, end, &m->wm) < 0 ||
+	    tide_ser_get_u64(p, end, &n) < 0 || n > (uint64_t)(end - *p) / 16)
 		return TIDE_EFORMAT;
 	m->lastwall = now;
 	for (i = 0; i < n; i++) {
@@ -2222,8 +2125,8 @@ tide_wm_load(struct tide_wm *m, const char **p, const char *end, int64_t now)
 		int isnew = 0;
 		uint32_t *slot;
 
-		if (get_bytes(p, end, &k, &kl) < 0 || kl == 0 ||
-		    get_i64(p, end, &max) < 0)
+		if (tide_ser_get_bytes(p, end, &k, &kl, UINT32_MAX) < 0 || kl == 0 ||
+		    tide_ser_get_i64(p, end, &max) < 0)
 			return TIDE_EFORMAT;
 		slot = tide_htab_put(&m->partidx, k, kl, &isnew);
 		if (!isnew)
