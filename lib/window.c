@@ -4,6 +4,7 @@
 #include "agg.h"
 #include "bigmem.h"
 #include "err.h"
+#include "sat.h"
 #include "ser.h"
 #include "window.h"
 #include "xalloc.h"
@@ -147,26 +148,6 @@ blob_key(const struct tide_win *w, uint32_t idx, size_t *len)
 	return kb->len <= KBLOB ? kb->b : NULL;
 }
 
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-static int64_t
-sat_sub(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(a, b, &r))
-		return b > 0 ? INT64_MIN : INT64_MAX;
-	return r;
-}
-
 int64_t
 tide_win_floor(int64_t t, int64_t d, int64_t align)
 {
@@ -176,11 +157,11 @@ tide_win_floor(int64_t t, int64_t d, int64_t align)
 
 	if (a < 0)
 		a += d;
-	x = sat_sub(t, a);
+	x = tide_sat_sub(t, a);
 	base = x - x % d;
 	if (x % d < 0)
-		base = sat_sub(base, d);
-	return sat_add(base, a);
+		base = tide_sat_sub(base, d);
+	return tide_sat_add(base, a);
 }
 
 int64_t
@@ -750,8 +731,8 @@ static int64_t
 pane_elast(const struct tide_win *w, int64_t ps)
 {
 	if (w->pane == w->c.size)
-		return sat_add(ps, w->c.size);
-	return tide_win_floor(sat_add(ps, w->c.size), w->c.every, w->c.align);
+		return tide_sat_add(ps, w->c.size);
+	return tide_win_floor(tide_sat_add(ps, w->c.size), w->c.every, w->c.align);
 }
 
 /* The end of the first window that holds the pane starting at ps. */
@@ -759,8 +740,8 @@ static int64_t
 pane_efirst(const struct tide_win *w, int64_t ps)
 {
 	if (w->pane == w->c.size)
-		return sat_add(ps, w->c.size);
-	return sat_add(tide_win_floor(ps, w->c.every, w->c.align), w->c.every);
+		return tide_sat_add(ps, w->c.size);
+	return tide_sat_add(tide_win_floor(ps, w->c.every, w->c.align), w->c.every);
 }
 
 static struct wpane *
@@ -837,7 +818,7 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 {
 	struct wkey *k = &w->keys[kid];
 	struct tide_win_out o;
-	int64_t start = sat_sub(end, w->c.size);
+	int64_t start = tide_sat_sub(end, w->c.size);
 	uint32_t i;
 
 	o.state = NULL;
@@ -910,7 +891,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	int full = 0, isnew = 0, r;
 	struct wkey *k;
 
-	if (sat_add(elast, w->c.lateness) <= w->wm)
+	if (tide_sat_add(elast, w->c.lateness) <= w->wm)
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
@@ -924,7 +905,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (idx == NONE) {
 		struct wpane *p;
 
-		idx = state_new(w, kid, ps, sat_add(ps, w->pane));
+		idx = state_new(w, kid, ps, tide_sat_add(ps, w->pane));
 		p = pane_list(w, ps);
 		if (p->n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 64;
@@ -947,10 +928,10 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
 	for (e = efirst; e <= elast && e <= w->fired_to;
-	    e = sat_add(e, w->c.every)) {
+	    e = tide_sat_add(e, w->c.every)) {
 		int update = !isnew;
 
-		if (sat_add(e, w->c.lateness) <= w->wm)
+		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			continue;
 		if (!update) {
 			uint32_t j;
@@ -959,8 +940,8 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			for (j = 0; j < k->nst; j++) {
 				int64_t s = k->st[j].start;
 
-				if (k->st[j].idx != idx && s >= sat_sub(e, w->c.size) &&
-				    s < e)
+				if (k->st[j].idx != idx &&
+				    s >= tide_sat_sub(e, w->c.size) && s < e)
 					update = 1;
 			}
 		}
@@ -976,7 +957,7 @@ static int
 add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals)
 {
-	int64_t e = sat_add(t, w->c.gap);
+	int64_t e = tide_sat_add(t, w->c.gap);
 	uint32_t kid, first = NONE, i, n = 0;
 	int full = 0, wasfired = 0, wasemitted = 0;
 	struct wkey *k;
@@ -995,7 +976,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		}
 	}
 	if (first == NONE) {
-		if (sat_add(e, w->c.lateness) <= w->wm)
+		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			return TIDE_WIN_LATE;
 		if (kid == NONE && (kid = key_get(w, key, klen, 1, &full)) == NONE)
 			return TIDE_WIN_FULL;
@@ -1062,7 +1043,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		r = emit_state(w, first, 1);
 		s = &w->st[first];
 		s->emitted = 1;
-		push_state(w, sat_add(s->end, w->c.lateness), first);
+		push_state(w, tide_sat_add(s->end, w->c.lateness), first);
 		return r;
 	}
 }
@@ -1095,14 +1076,14 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals, const void **out)
 {
 	const struct tide_aggspec *sp = w->c.spec;
-	int64_t cutoff = sat_sub(sat_sub(w->wm, w->c.lateness), w->c.size);
-	int64_t lo = sat_sub(t, w->c.size);
+	int64_t cutoff = tide_sat_sub(tide_sat_sub(w->wm, w->c.lateness), w->c.size);
+	int64_t lo = tide_sat_sub(t, w->c.size);
 	int nf = sp->nfields, full = 0, j, isnew;
 	uint32_t kid, i, n;
 	struct over *ov;
 	struct wkey *k;
 
-	if (t < sat_sub(w->wm, w->c.lateness))
+	if (t < tide_sat_sub(w->wm, w->c.lateness))
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
@@ -1168,7 +1149,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	ov->n++;
 	if (t > ov->maxt)
 		ov->maxt = t;
-	k->expire = sat_add(sat_add(ov->maxt, w->c.size), w->c.lateness);
+	k->expire = tide_sat_add(tide_sat_add(ov->maxt, w->c.size), w->c.lateness);
 	if (isnew)
 		tide_heap_push(&w->heap, k->expire, tie(k->gen, kid), NULL);
 	if (out)
@@ -1399,10 +1380,11 @@ tick(struct tide_win *w)
 					continue;
 				if (a > e)
 					e = a;
-				for (; e <= b && e <= hi; e = sat_add(e, w->c.every)) {
+				for (; e <= b && e <= hi;
+				    e = tide_sat_add(e, w->c.every)) {
 					if (e > w->fired_to)
-						fire_add(w, sat_sub(e, w->c.size), e,
-						    x, NONE);
+						fire_add(w, tide_sat_sub(e,
+						    w->c.size), e, x, NONE);
 					if (e == INT64_MAX) {
 						j = k->nst;	/* no end after */
 						break;
@@ -1465,7 +1447,7 @@ fire_one(struct tide_win *w, uint32_t kid, uint32_t first, int64_t e,
 {
 	struct tide_win_out o;
 
-	o.start = sat_sub(e, w->c.size);
+	o.start = tide_sat_sub(e, w->c.size);
 	o.end = e;
 	if ((o.key = blob_key(w, first, &o.klen)) == NULL) {
 		const struct wkey *k = &w->keys[kid];
@@ -1488,7 +1470,7 @@ fire_memo(struct tide_win *w, int64_t e, struct tide_win_memo *memo)
 {
 	struct tide_win_out o;
 
-	o.start = sat_sub(e, w->c.size);
+	o.start = tide_sat_sub(e, w->c.size);
 	o.end = e;
 	o.key = NULL;
 	o.klen = 0;
@@ -1544,7 +1526,7 @@ static int
 fire_end(struct tide_win *w, uint32_t i, int64_t e)
 {
 	const struct tide_aggspec *sp = w->c.spec;
-	int64_t lo = sat_sub(e, w->c.size);
+	int64_t lo = tide_sat_sub(e, w->c.size);
 	int hop = w->pane != w->c.size, r = 0;
 	int single = !hop || single_pane_ok(sp);
 	size_t nl = 0, total = 0, n, j, m, pf;
@@ -1662,7 +1644,7 @@ advance_panes(struct tide_win *w)
 			break;
 		e = pane_efirst(w, w->panes[i].start);
 		if (w->fired_to != INT64_MIN && e <= w->fired_to)
-			e = sat_add(w->fired_to, w->c.every);
+			e = tide_sat_add(w->fired_to, w->c.every);
 		if (e > wm) {
 			due = e;
 			break;
@@ -1675,7 +1657,7 @@ advance_panes(struct tide_win *w)
 		while (w->npanes > 0) {
 			int64_t el = pane_elast(w, w->panes[0].start);
 
-			if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+			if (el > w->fired_to || tide_sat_add(el, w->c.lateness) > wm)
 				break;
 			pane_drop_first(w);
 		}
@@ -1694,15 +1676,15 @@ advance_panes(struct tide_win *w)
 
 		if (el > w->fired_to)
 			break;
-		if (sat_add(el, w->c.lateness) > wm) {
-			if (sat_add(el, w->c.lateness) < due)
-				due = sat_add(el, w->c.lateness);
+		if (tide_sat_add(el, w->c.lateness) > wm) {
+			if (tide_sat_add(el, w->c.lateness) < due)
+				due = tide_sat_add(el, w->c.lateness);
 			break;
 		}
 		pane_drop_first(w);
 	}
 	/* fired_to is a window end here: the next one moves it. */
-	e = sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
+	e = tide_sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
 	    w->c.every);
 	w->due = e < due ? e : due;
 	return 0;
@@ -1729,7 +1711,7 @@ take(struct tide_win *w, const struct tide_heap_ent *e, int64_t wm)
 			return;
 		if (!s->fired && s->end == e->prio)
 			fire_add(w, s->start, s->end, s->kid, idx);
-		else if (s->fired && sat_add(s->end, w->c.lateness) == e->prio)
+		else if (s->fired && tide_sat_add(s->end, w->c.lateness) == e->prio)
 			state_free(w, idx);
 		return;
 	}
@@ -1786,7 +1768,7 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 			if (w->c.lateness == 0)
 				state_free(w, f->idx);
 			else
-				push_state(w, sat_add(w->st[f->idx].end,
+				push_state(w, tide_sat_add(w->st[f->idx].end,
 				    w->c.lateness), f->idx);
 		}
 	}
@@ -1971,8 +1953,8 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		if (x & 4)
 			mark_state(w, idx);
 		if (w->c.kind == TIDE_WIN_SESSION) {
-			push_state(w, s->fired ? sat_add(s->end, w->c.lateness) :
-			    s->end, idx);
+			push_state(w, s->fired ? tide_sat_add(s->end,
+			    w->c.lateness) : s->end, idx);
 		} else if (w->c.kind != TIDE_WIN_OVER) {
 			struct wpane *pl = pane_list(w, start);
 

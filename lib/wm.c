@@ -6,16 +6,6 @@
 #include "wm.h"
 #include "xalloc.h"
 
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
 void
 tide_wm_init(struct tide_wm *m, int64_t delay, int64_t idle)
 {
@@ -94,7 +84,7 @@ int64_t
 tide_wm_tick(struct tide_wm *m, int64_t now)
 {
 	if (m->idle > 0 && m->max != INT64_MIN && now - m->lastwall >= m->idle)
-		wm_raise(m, sat_add(tide_wm_less(m->max, m->delay),
+		wm_raise(m, tide_sat_add(tide_wm_less(m->max, m->delay),
 		    now - m->lastwall));
 	return m->wm;
 }

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "htab.h"
+#include "sat.h"
 
 /* One partition of a stream: its greatest event time (INT64_MIN before
  * its first record) and the wall time (ms) of its last record. */
@@ -47,11 +48,7 @@ tide_wm_quiet(const struct tide_wm_part *p, int64_t idle, int64_t now)
 static inline int64_t
 tide_wm_less(int64_t t, int64_t delay)
 {
-	int64_t r;
-
-	if (__builtin_sub_overflow(t, delay, &r))
-		return delay > 0 ? INT64_MIN : INT64_MAX;
-	return r;
+	return tide_sat_sub(t, delay);
 }
 
 /* The least greatest time of the partitions p[0..n) that are not quiet,
