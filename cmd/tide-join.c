@@ -42,6 +42,7 @@
 #include "sqlview.h"
 #include "table.h"
 #include "time.h"
+#include "wm.h"
 #include "xalloc.h"
 #include "zfile.h"
 
@@ -2277,17 +2278,12 @@ isrc_next(struct isrc *s, int timeout_ms)
  * join's output back until stdin ends: a record of another partition, or
  * of stdin, that ran ahead never makes a partition's records late.
  */
-struct kpart {
-	int64_t max;			/* greatest event time, or INT64_MIN */
-	int64_t wall;			/* monotonic ms of its last record */
-};
-
 struct kstream {
 	int open;
 	int evfd[2];
 	struct tide_prange *r;		/* end: to read up to before the end */
 	int64_t *next;			/* next offset per partition */
-	struct kpart *p;
+	struct tide_wm_part *p;		/* wall: monotonic ms */
 	size_t nparts;
 	rd_kafka_message_t *m;		/* the head record's message */
 	char src[256];			/* its source name for bad records */
@@ -2453,18 +2449,21 @@ kstream_next(struct isrc *s)
 static int64_t
 side_hold(const struct isrc *s, int kafka, int64_t now)
 {
+	struct tide_wm_part side = { s->maxts, s->wall };
 	int64_t low = INT64_MAX;
 	size_t i;
 
-	if (s->eof || (conf.idle && now - s->wall >= conf.idle))
+	if (s->eof || tide_wm_quiet(&side, conf.idle, now))
 		return INT64_MAX;
 	if (!kafka)
 		return s->maxts;
+	/* tide_wm_low(), but a partition behind the topic's end holds the
+	 * watermark even when quiet. */
 	for (i = 0; i < ks.nparts; i++) {
-		const struct kpart *p = &ks.p[i];
+		const struct tide_wm_part *p = &ks.p[i];
 
-		if (ks.next[i] >= ks.r[i].end && conf.idle &&
-		    now - p->wall >= conf.idle)
+		if (ks.next[i] >= ks.r[i].end &&
+		    tide_wm_quiet(p, conf.idle, now))
 			continue;
 		if (p->max < low)
 			low = p->max;
@@ -2484,7 +2483,7 @@ kw_watermark(const struct isrc *l, const struct isrc *r, int64_t now)
 	if (m == INT64_MIN)
 		return m;
 	if (m != INT64_MAX)
-		return m < INT64_MIN + conf.delay ? INT64_MIN : m - conf.delay;
+		return tide_wm_less(m, conf.delay);
 	if (l->eof && r->eof)
 		return INT64_MAX;
 	/* Both quiet (or the left ended and the topic is quiet). */
@@ -2492,7 +2491,7 @@ kw_watermark(const struct isrc *l, const struct isrc *r, int64_t now)
 	last = l->wall > r->wall ? l->wall : r->wall;
 	if (mx == INT64_MIN)
 		return INT64_MIN;
-	mx = mx < INT64_MIN + conf.delay ? INT64_MIN : mx - conf.delay;
+	mx = tide_wm_less(mx, conf.delay);
 	return now - last > INT64_MAX - mx ? INT64_MAX - 1 : mx + (now - last);
 }
 
@@ -2694,7 +2693,7 @@ ij_watermark(const struct isrc *l, const struct isrc *r)
 
 	if (m == INT64_MAX || m == INT64_MIN)
 		return m;
-	return m < INT64_MIN + conf.delay ? INT64_MIN : m - conf.delay;
+	return tide_wm_less(m, conf.delay);
 }
 
 /* Take s's head record: late (older than the watermark wm), or joined.

@@ -11,8 +11,9 @@
  * goes on.
  *
  * The bootstrap list is the first line of stdout and, with
- * --bootstrap-file, is written to FILE.tmp and renamed into place, so a
- * script that polls for the file never reads half a line.  Topics given
+ * --bootstrap-file, is written to FILE.tmp and renamed into place
+ * (lib/afile.h), so a script that polls for the file never reads half a
+ * line.  Topics given
  * with -t exist before the bootstrap list is published.
  */
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "afile.h"
 #include "exitcode.h"
 #include "prog.h"
 #include "xalloc.h"
@@ -542,9 +544,10 @@ conf_set(rd_kafka_conf_t *conf, int opt, const char *arg, char *why,
 static void
 publish(const char *bootstraps, const char *file)
 {
+	const char *failed;
 	char *tmp;
-	FILE *fp;
 	size_t n;
+	int fd, e;
 
 	printf("%s\n", bootstraps);
 	if (flush_out() < 0)
@@ -554,16 +557,18 @@ publish(const char *bootstraps, const char *file)
 	n = strlen(file) + 5;
 	tmp = tide_xmalloc(n);
 	snprintf(tmp, n, "%s.tmp", file);
-	if ((fp = fopen(tmp, "w")) == NULL)
+	if ((fd = tide_afile_create(tmp, 0666)) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", tmp, strerror(errno));
-	fprintf(fp, "%s\n", bootstraps);
-	if (fclose(fp) != 0) {
+	if (dprintf(fd, "%s\n", bootstraps) < 0) {
+		e = errno;
+		close(fd);
 		unlink(tmp);
-		tide_die(TIDE_EX_IOERR, "%s: %s", tmp, strerror(errno));
+		tide_die(TIDE_EX_IOERR, "%s: %s", tmp, strerror(e));
 	}
-	if (rename(tmp, file) < 0) {
+	if (tide_afile_commit(fd, tmp, file, &failed) < 0) {
+		e = errno;
 		unlink(tmp);
-		tide_die(TIDE_EX_IOERR, "%s: %s", file, strerror(errno));
+		tide_die(TIDE_EX_IOERR, "%s: %s", failed, strerror(e));
 	}
 	free(tmp);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "agg.h"
 #include "bad.h"
 #include "buf.h"
@@ -246,7 +247,8 @@ emit(void *arg, const struct tide_win_out *o)
  *	<tide_win_save()><tide_wm_save()>
  *
  * It is written to FILE.tmp, synced and renamed over FILE, so a crash
- * leaves the old file or the new one.  Files named on the command line
+ * leaves the old file or the new one (lib/afile.h: FILE.tmp is created
+ * afresh, never written through a link found there).  Files named on the command line
  * are read on from the recorded offset, so a run killed after a
  * checkpoint and started again with the same files neither loses nor
  * double-counts records (windows it emitted after the checkpoint come out
@@ -278,6 +280,7 @@ state_save(struct ctx *c)
 {
 	struct tide_buf b = TIDE_BUF_INIT, tmp = TIDE_BUF_INIT;
 	struct tide_zw z;
+	const char *failed;
 	size_t i;
 	int fd, r;
 
@@ -292,17 +295,21 @@ state_save(struct ctx *c)
 	tide_wm_save(&c->wm, &b);
 	tide_buf_addf(&tmp, "%s.tmp", c->statepath);
 	tide_buf_addc(&tmp, '\0');
-	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+	if ((fd = tide_afile_create(tmp.data, 0644)) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
 		    strerror(errno));
 	tide_zw_init(&z, fd, 1, 1);
 	r = tide_zw_write(&z, b.data, b.len);
-	if (tide_zw_close(&z) < 0 || r < 0 || fsync(fd) < 0 || close(fd) < 0)
+	if (tide_zw_close(&z) < 0 || r < 0)
 		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
 		    strerror(errno));
-	if (rename(tmp.data, c->statepath) < 0)
-		tide_die(TIDE_EX_IOERR, "cannot rename '%s' to '%s': %s", tmp.data,
-		    c->statepath, strerror(errno));
+	if (tide_afile_commit(fd, tmp.data, c->statepath, &failed) < 0) {
+		if (failed == tmp.data)
+			tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s",
+			    tmp.data, strerror(errno));
+		tide_die(TIDE_EX_IOERR, "cannot rename '%s' to '%s': %s",
+		    tmp.data, c->statepath, strerror(errno));
+	}
 	tide_buf_release(&tmp);
 	tide_buf_release(&b);
 }

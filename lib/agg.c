@@ -7,6 +7,7 @@
 #include "agg.h"
 #include "err.h"
 #include "htab.h"
+#include "ser.h"
 #include "sketch.h"
 #include "xalloc.h"
 
@@ -1142,91 +1143,9 @@ tide_agg_clear(const struct tide_aggspec *s, void *st)
 /* --- state files ------------------------------------------------------ */
 
 /*
- * Blocks as bytes, for tide-window --state: fixed-width little-endian
- * fields (the file is read back by the same build on the same machine
- * kind; a header elsewhere says which configuration wrote it).
+ * Blocks as bytes, for tide-window --state, in lib/ser.h's fixed-width
+ * little-endian fields.
  */
-
-static void
-put_u64(struct tide_buf *b, uint64_t v)
-{
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	tide_buf_add(b, x, 8);
-}
-
-static void
-put_f64(struct tide_buf *b, double d)
-{
-	uint64_t v;
-
-	memcpy(&v, &d, 8);
-	put_u64(b, v);
-}
-
-static void
-put_bytes(struct tide_buf *b, const void *p, size_t n)
-{
-	put_u64(b, n);
-	tide_buf_add(b, p, n);
-}
-
-static int
-get_u64(const char **p, const char *end, uint64_t *v)
-{
-	const unsigned char *s = (const unsigned char *)*p;
-	int i;
-
-	if (end - *p < 8)
-		return TIDE_EFORMAT;
-	*v = 0;
-	for (i = 0; i < 8; i++)
-		*v |= (uint64_t)s[i] << (8 * i);
-	*p += 8;
-	return 0;
-}
-
-static int
-get_i64(const char **p, const char *end, int64_t *v)
-{
-	uint64_t u;
-
-	if (get_u64(p, end, &u) < 0)
-		return TIDE_EFORMAT;
-	*v = (int64_t)u;
-	return 0;
-}
-
-static int
-get_f64(const char **p, const char *end, double *d)
-{
-	uint64_t u;
-
-	if (get_u64(p, end, &u) < 0)
-		return TIDE_EFORMAT;
-	memcpy(d, &u, 8);
-	return 0;
-}
-
-/* A length-prefixed byte string of at most max bytes, pointing into the
- * input. */
-static int
-get_bytes(const char **p, const char *end, const char **s, size_t *n,
-    size_t max)
-{
-	uint64_t len;
-
-	if (get_u64(p, end, &len) < 0 || len > max ||
-	    len > (uint64_t)(end - *p))
-		return TIDE_EFORMAT;
-	*s = *p;
-	*n = (size_t)len;
-	*p += len;
-	return 0;
-}
 
 void
 tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
@@ -1252,10 +1171,10 @@ save_store(struct tide_buf *b, const struct tide_dds_store *s)
 {
 	uint32_t i;
 
-	put_u64(b, (uint64_t)(int64_t)s->off);
-	put_u64(b, s->n);
+	tide_ser_put_u64(b, (uint64_t)(int64_t)s->off);
+	tide_ser_put_u64(b, s->n);
 	for (i = 0; i < s->n; i++)
-		put_u64(b, s->c[i]);
+		tide_ser_put_u64(b, s->c[i]);
 }
 
 static int
@@ -1264,7 +1183,7 @@ load_store(const char **p, const char *end, struct tide_dds_store *s)
 	int64_t off;
 	uint64_t n, i;
 
-	if (get_i64(p, end, &off) < 0 || get_u64(p, end, &n) < 0 ||
+	if (tide_ser_get_i64(p, end, &off) < 0 || tide_ser_get_u64(p, end, &n) < 0 ||
 	    n > TIDE_DDS_MAXBINS || off < INT32_MIN || off > INT32_MAX ||
 	    (uint64_t)(end - *p) < 8 * n)
 		return TIDE_EFORMAT;
@@ -1275,7 +1194,7 @@ load_store(const char **p, const char *end, struct tide_dds_store *s)
 	if (n)
 		s->c = tide_xcalloc((size_t)n, sizeof(*s->c));
 	for (i = 0; i < n; i++)
-		get_u64(p, end, &s->c[i]);
+		tide_ser_get_u64(p, end, &s->c[i]);
 	return 0;
 }
 
@@ -1289,32 +1208,32 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 
 		switch (s->aggs[i].op) {
 		case TIDE_AGG_COUNT:
-			put_u64(b, (uint64_t)((const struct st_count *)p)->n);
+			tide_ser_put_u64(b, (uint64_t)((const struct st_count *)p)->n);
 			break;
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG: {
 			const struct st_sum *m = p;
 
-			put_f64(b, m->s);
-			put_f64(b, m->c);
-			put_u64(b, (uint64_t)m->n);
+			tide_ser_put_f64(b, m->s);
+			tide_ser_put_f64(b, m->c);
+			tide_ser_put_u64(b, (uint64_t)m->n);
 			break;
 		}
 		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 
-			put_f64(b, m->v);
-			put_u64(b, (uint64_t)m->n);
+			tide_ser_put_f64(b, m->v);
+			tide_ser_put_u64(b, (uint64_t)m->n);
 			break;
 		}
 		case TIDE_AGG_FIRST:
 		case TIDE_AGG_LAST: {
 			const struct st_fl *f = p;
 
-			put_u64(b, (uint64_t)f->has);
-			put_u64(b, (uint64_t)f->t);
-			put_bytes(b, f->p, f->has ? f->len : 0);
+			tide_ser_put_u64(b, (uint64_t)f->has);
+			tide_ser_put_u64(b, (uint64_t)f->t);
+			tide_ser_put_bytes(b, f->p, f->has ? f->len : 0);
 			break;
 		}
 		case TIDE_AGG_VAR:
@@ -1323,9 +1242,9 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 		case TIDE_AGG_STDDEV_SAMP: {
 			const struct st_var *m = p;
 
-			put_u64(b, (uint64_t)m->n);
-			put_f64(b, m->mean);
-			put_f64(b, m->m2);
+			tide_ser_put_u64(b, (uint64_t)m->n);
+			tide_ser_put_f64(b, m->mean);
+			tide_ser_put_f64(b, m->m2);
 			break;
 		}
 		case TIDE_AGG_DISTINCT: {
@@ -1333,16 +1252,16 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 			size_t pos = 0, kl;
 			const char *k;
 
-			put_u64(b, m->h ? tide_htab_count(m->h) : 0);
+			tide_ser_put_u64(b, m->h ? tide_htab_count(m->h) : 0);
 			if (m->h)
 				while (tide_htab_next(m->h, &pos, &k, &kl))
-					put_bytes(b, k, kl);
+					tide_ser_put_bytes(b, k, kl);
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT: {
 			const struct tide_hll *h = &((const struct st_hll *)p)->h;
 
-			put_bytes(b, h->reg, h->reg ? (size_t)1 << h->p : 0);
+			tide_ser_put_bytes(b, h->reg, h->reg ? (size_t)1 << h->p : 0);
 			break;
 		}
 		case TIDE_AGG_QUANTILE: {
@@ -1350,21 +1269,21 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 
 			save_store(b, &d->pos);
 			save_store(b, &d->neg);
-			put_u64(b, d->zero);
-			put_u64(b, d->count);
-			put_f64(b, d->min);
-			put_f64(b, d->max);
+			tide_ser_put_u64(b, d->zero);
+			tide_ser_put_u64(b, d->count);
+			tide_ser_put_f64(b, d->min);
+			tide_ser_put_f64(b, d->max);
 			break;
 		}
 		case TIDE_AGG_TOP: {
 			const struct tide_topk *t = &((const struct st_top *)p)->t;
 			uint32_t j;
 
-			put_u64(b, t->n);
+			tide_ser_put_u64(b, t->n);
 			for (j = 0; j < t->n; j++) {
-				put_bytes(b, t->e[j].v, t->e[j].len);
-				put_u64(b, t->e[j].count);
-				put_u64(b, t->e[j].err);
+				tide_ser_put_bytes(b, t->e[j].v, t->e[j].len);
+				tide_ser_put_u64(b, t->e[j].count);
+				tide_ser_put_u64(b, t->e[j].err);
 			}
 			break;
 		}
@@ -1387,16 +1306,16 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 
 		switch (s->aggs[i].op) {
 		case TIDE_AGG_COUNT:
-			if (get_i64(pp, end, &((struct st_count *)p)->n) < 0)
+			if (tide_ser_get_i64(pp, end, &((struct st_count *)p)->n) < 0)
 				return TIDE_EFORMAT;
 			break;
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG: {
 			struct st_sum *m = p;
 
-			if (get_f64(pp, end, &m->s) < 0 ||
-			    get_f64(pp, end, &m->c) < 0 ||
-			    get_i64(pp, end, &m->n) < 0)
+			if (tide_ser_get_f64(pp, end, &m->s) < 0 ||
+			    tide_ser_get_f64(pp, end, &m->c) < 0 ||
+			    tide_ser_get_i64(pp, end, &m->n) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
@@ -1404,8 +1323,8 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_MAX: {
 			struct st_mm *m = p;
 
-			if (get_f64(pp, end, &m->v) < 0 ||
-			    get_i64(pp, end, &m->n) < 0)
+			if (tide_ser_get_f64(pp, end, &m->v) < 0 ||
+			    tide_ser_get_i64(pp, end, &m->n) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
@@ -1414,9 +1333,9 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 			struct st_fl *f = p;
 			int64_t t;
 
-			if (get_u64(pp, end, &u) < 0 || u > 1 ||
-			    get_i64(pp, end, &t) < 0 ||
-			    get_bytes(pp, end, &v, &vl, maxv) < 0)
+			if (tide_ser_get_u64(pp, end, &u) < 0 || u > 1 ||
+			    tide_ser_get_i64(pp, end, &t) < 0 ||
+			    tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0)
 				return TIDE_EFORMAT;
 			if (u)
 				fl_set(f, t, v, vl);
@@ -1428,19 +1347,19 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_STDDEV_SAMP: {
 			struct st_var *m = p;
 
-			if (get_i64(pp, end, &m->n) < 0 ||
-			    get_f64(pp, end, &m->mean) < 0 ||
-			    get_f64(pp, end, &m->m2) < 0)
+			if (tide_ser_get_i64(pp, end, &m->n) < 0 ||
+			    tide_ser_get_f64(pp, end, &m->mean) < 0 ||
+			    tide_ser_get_f64(pp, end, &m->m2) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
 		case TIDE_AGG_DISTINCT: {
 			struct st_set *m = p;
 
-			if (get_u64(pp, end, &n) < 0)
+			if (tide_ser_get_u64(pp, end, &n) < 0)
 				return TIDE_EFORMAT;
 			for (j = 0; j < n; j++) {
-				if (get_bytes(pp, end, &v, &vl, maxv) < 0)
+				if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0)
 					return TIDE_EFORMAT;
 				if (m->h == NULL) {
 					m->h = tide_xmalloc(sizeof(*m->h));
@@ -1453,7 +1372,7 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_APPROX_DISTINCT: {
 			struct tide_hll *h = &((struct st_hll *)p)->h;
 
-			if (get_bytes(pp, end, &v, &vl, maxv) < 0 ||
+			if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0 ||
 			    (vl != 0 && vl != (size_t)1 << h->p))
 				return TIDE_EFORMAT;
 			if (vl) {
@@ -1468,26 +1387,26 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 
 			if (load_store(pp, end, &d->pos) < 0 ||
 			    load_store(pp, end, &d->neg) < 0 ||
-			    get_u64(pp, end, &d->zero) < 0 ||
-			    get_u64(pp, end, &d->count) < 0 ||
-			    get_f64(pp, end, &d->min) < 0 ||
-			    get_f64(pp, end, &d->max) < 0)
+			    tide_ser_get_u64(pp, end, &d->zero) < 0 ||
+			    tide_ser_get_u64(pp, end, &d->count) < 0 ||
+			    tide_ser_get_f64(pp, end, &d->min) < 0 ||
+			    tide_ser_get_f64(pp, end, &d->max) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
 		case TIDE_AGG_TOP: {
 			struct tide_topk *t = &((struct st_top *)p)->t;
 
-			if (get_u64(pp, end, &n) < 0 || n > t->cap)
+			if (tide_ser_get_u64(pp, end, &n) < 0 || n > t->cap)
 				return TIDE_EFORMAT;
 			if (n && t->e == NULL)
 				t->e = tide_xcalloc(t->cap, sizeof(*t->e));
 			for (j = 0; j < n; j++) {
 				struct tide_topk_ent *e = &t->e[t->n];
 
-				if (get_bytes(pp, end, &v, &vl, maxv) < 0 ||
-				    get_u64(pp, end, &e->count) < 0 ||
-				    get_u64(pp, end, &e->err) < 0)
+				if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0 ||
+				    tide_ser_get_u64(pp, end, &e->count) < 0 ||
+				    tide_ser_get_u64(pp, end, &e->err) < 0)
 					return TIDE_EFORMAT;
 				e->v = tide_xmemdup(v, vl);
 				e->len = (uint32_t)vl;

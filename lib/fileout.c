@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "err.h"
 #include "fileout.h"
 #include "xalloc.h"
@@ -169,34 +170,13 @@ tide_fileout_idle(void *ctx)
 	return f->is_stdout ? tide_fileout_flush(f) : f->err;
 }
 
-static void
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-
-	if (slash == NULL)
-		dir = tide_xstrdup(".");
-	else if (slash == path)
-		dir = tide_xstrdup("/");
-	else
-		dir = tide_xmemdup(path, (size_t)(slash - path));
-	/* Best effort: the rename is what matters; some file systems refuse
-	 * to fsync a directory. */
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 static int seg_open(struct tide_fileout *, int64_t);
 
 int
 tide_fileout_close(struct tide_fileout *f)
 {
-	int r;
+	const char *failed;
+	int r, fd;
 
 	if (f->err)
 		return f->err;
@@ -213,23 +193,13 @@ tide_fileout_close(struct tide_fileout *f)
 	f->wopen = 0;
 	if ((r = tide_zw_close(&f->w)) < 0)
 		return wfail(f, r);
-	/* fsync before the rename: the final name must never point at data
-	 * that a crash could still lose. */
-	if (!f->direct && fsync(f->fd) < 0 && errno != EINVAL &&
-	    errno != EROFS)
-		return fail(f, TIDE_EIO, f->part);
-	if (close(f->fd) < 0) {
-		f->fd = -1;
-		return fail(f, TIDE_EIO, f->part);
-	}
+	fd = f->fd;
 	f->fd = -1;
 	if (f->direct) {
-		f->files++;
-		return 0;
-	}
-	if (rename(f->part, f->path) < 0)
-		return fail(f, TIDE_EIO, f->path);
-	sync_dir(f->path);
+		if (close(fd) < 0)
+			return fail(f, TIDE_EIO, f->part);
+	} else if (tide_afile_commit(fd, f->part, f->path, &failed) < 0)
+		return fail(f, TIDE_EIO, failed);
 	f->files++;
 	return 0;
 }
@@ -326,8 +296,7 @@ seg_open(struct tide_fileout *f, int64_t t)
 	} else if (f->templated && make_parents(f->part) < 0)
 		f->fd = -1;
 	else
-		f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0666);
+		f->fd = tide_afile_create(f->part, 0666);
 	if (f->fd < 0)
 		return fail(f, TIDE_EIO, f->part);
 	f->seg_bytes = 0;

@@ -15,7 +15,9 @@
  *
  * Each segment is written as NAME.part; when it is complete it is flushed,
  * fsync(2)ed, renamed to NAME, and the directory is fsync'ed, so a reader
- * never sees a torn file under a final name.  With no strftime conversion
+ * never sees a torn file under a final name (lib/afile.h: NAME.part is
+ * created afresh, and a file or symbolic link found there is removed, not
+ * written through).  With no strftime conversion
  * and no rotation, NAME is replaced as by a shell redirection (atomically);
  * otherwise an existing file is never overwritten: a name already taken gets
  * "-N" inserted before its extension (out.ndjson.zst -> out-1.ndjson.zst).

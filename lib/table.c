@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "bigmem.h"
 #include "err.h"
 #include "csvrec.h"
 #include "htab.h"
@@ -57,56 +58,9 @@ varint_get(const unsigned char **pp)
 
 /*
  * Loading writes tens of MiB (staged rows, then the arena) once and reads
- * the index at random: past 2 MiB those arrays sit on 2 MiB boundaries,
- * offered to the kernel as huge pages, which saves most page faults and
- * TLB misses.  Freed with free().
- */
-#define HUGE_SZ ((size_t)2 << 20)
-
-static void *
-big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < HUGE_SZ)
-		return tide_xmalloc(n ? n : 1);
-	n = (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	if ((p = aligned_alloc(HUGE_SZ, n)) == NULL)
-		return tide_xmalloc(n);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-static void *
-big_calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if (n * size < HUGE_SZ)
-		return tide_xcalloc(n, size);
-	p = big_alloc(n * size);
-	memset(p, 0, n * size);
-	return p;
-}
-
-/* Grow p from old to n bytes (n > old), keeping its contents. */
-static void *
-big_grow(void *p, size_t old, size_t n)
-{
-	void *q;
-
-	if (n < HUGE_SZ)
-		return tide_xrealloc(p, n);
-	q = big_alloc(n);
-	if (old)
-		memcpy(q, p, old);
-	free(p);
-	return q;
-}
-
-/*
+ * the index at random: lib/bigmem.h puts those arrays on huge pages, which
+ * saves most page faults and TLB misses.
+ *
  * A timed table's stage and its offsets grow to sizes not known in
  * advance and are dropped at finish.  Grown by doublings they were copied
  * each time, the load touching (and the kernel clearing) about twice their
@@ -114,14 +68,14 @@ big_grow(void *p, size_t old, size_t n)
  * no memory until written (MAP_NORESERVE), that it grows into in place,
  * on a 2 MiB boundary for huge pages.  Where such a mapping is refused (a
  * strict overcommit policy, an address-space limit) they grow by
- * big_grow().
+ * tide_big_grow().
  */
 #define RESV_SZ ((size_t)((uint64_t)1 << 32))
 
 static void *
 resv_map(size_t *resv)
 {
-	size_t n = RESV_SZ + HUGE_SZ, head;
+	size_t n = RESV_SZ + TIDE_BIG_HUGE, head;
 	char *p, *a;
 
 	*resv = 0;
@@ -131,7 +85,7 @@ resv_map(size_t *resv)
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	a = (char *)(((uintptr_t)p + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1));
+	a = (char *)(((uintptr_t)p + TIDE_BIG_HUGE - 1) & ~(uintptr_t)(TIDE_BIG_HUGE - 1));
 	head = (size_t)(a - p);
 	if (head)
 		munmap(p, head);
@@ -162,7 +116,7 @@ resv_grow(void *p, size_t used, size_t *cap, size_t *resv, size_t n)
 	if (want > ARENA_MAX && n <= ARENA_MAX)
 		want = ARENA_MAX;
 	*cap = want;
-	return big_grow(p, used, want);
+	return tide_big_grow(p, used, want);
 }
 
 static void
@@ -496,7 +450,7 @@ index_grow(struct tide_table *t)
 	const unsigned char *e;
 
 	t->cap = oldcap ? oldcap * 2 : 1024;
-	t->slot = big_calloc(t->cap, sizeof(*t->slot));
+	t->slot = tide_big_calloc(t->cap, sizeof(*t->slot));
 	for (i = 0; i < oldcap; i++) {
 		if (old[i] == 0)
 			continue;
@@ -524,7 +478,7 @@ arena_reserve(struct tide_table *t, size_t n)
 		want *= 2;
 	if (want > ARENA_MAX)
 		want = ARENA_MAX;
-	t->arena = big_grow(t->arena, t->alen, want);
+	t->arena = tide_big_grow(t->arena, t->alen, want);
 	t->acap = want;
 	return 0;
 }
@@ -907,7 +861,7 @@ finish_timed(struct tide_table *t)
 	if (need > ARENA_MAX - t->alen)
 		need = ARENA_MAX - t->alen;
 	if (t->acap - t->alen < need) {
-		t->arena = big_grow(t->arena, t->alen, t->alen + need);
+		t->arena = tide_big_grow(t->arena, t->alen, t->alen + need);
 		t->acap = t->alen + need;
 	}
 	/* Size the index for every key at once rather than by doublings:
@@ -922,7 +876,7 @@ finish_timed(struct tide_table *t)
 		while (nh * 4 > cap * 3)
 			cap *= 2;
 		t->cap = cap;
-		t->slot = big_calloc(cap, sizeof(*t->slot));
+		t->slot = tide_big_calloc(cap, sizeof(*t->slot));
 	}
 	for (i = 0; i < n; i = j) {
 		/* Rows [i, j) share a hash. */

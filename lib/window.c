@@ -1,9 +1,11 @@
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "agg.h"
+#include "bigmem.h"
 #include "err.h"
+#include "sat.h"
+#include "ser.h"
 #include "window.h"
 #include "xalloc.h"
 
@@ -119,48 +121,8 @@ struct wcur {
 	size_t n;
 };
 
-/*
- * The large arrays (keys, their index, states and aggregate blocks) are
- * read at random, one record at a time: with 4 KiB pages nearly every
- * access also misses the TLB.  Past 2 MiB they are allocated on 2 MiB
- * boundaries and offered to the kernel as huge pages.
- */
-#define HUGE_SZ ((size_t)2 << 20)
-
-static void *
-big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < HUGE_SZ)
-		return tide_xmalloc(n ? n : 1);
-	n = (n + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	if ((p = aligned_alloc(HUGE_SZ, n)) == NULL)
-		return tide_xmalloc(n);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-/* Grow p from old to n bytes (n > old), keeping its contents. */
-static void *
-big_grow(void *p, size_t old, size_t n)
-{
-	void *q;
-
-	if (n < HUGE_SZ) {
-		/* Cache-line aligned, so a block of 64 bytes or less is in
-		 * one line. */
-		if ((q = aligned_alloc(64, (n + 63) & ~(size_t)63)) == NULL)
-			q = tide_xmalloc(n);
-	} else
-		q = big_alloc(n);
-	if (old)
-		memcpy(q, p, old);
-	free(p);
-	return q;
-}
+/* The large arrays (keys, their index, states and aggregate blocks) are
+ * read at random: lib/bigmem.h puts them on huge pages. */
 
 static char *
 blob(const struct tide_win *w, uint32_t idx)
@@ -186,26 +148,6 @@ blob_key(const struct tide_win *w, uint32_t idx, size_t *len)
 	return kb->len <= KBLOB ? kb->b : NULL;
 }
 
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-static int64_t
-sat_sub(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(a, b, &r))
-		return b > 0 ? INT64_MIN : INT64_MAX;
-	return r;
-}
-
 int64_t
 tide_win_floor(int64_t t, int64_t d, int64_t align)
 {
@@ -215,11 +157,11 @@ tide_win_floor(int64_t t, int64_t d, int64_t align)
 
 	if (a < 0)
 		a += d;
-	x = sat_sub(t, a);
+	x = tide_sat_sub(t, a);
 	base = x - x % d;
 	if (x % d < 0)
-		base = sat_sub(base, d);
-	return sat_add(base, a);
+		base = tide_sat_sub(base, d);
+	return tide_sat_add(base, a);
 }
 
 int64_t
@@ -432,7 +374,7 @@ kidx_grow(struct tide_win *w)
 	size_t cap = w->kcap ? 2 * w->kcap : 1024, i, j;
 	uint64_t *old = w->kslot;
 
-	w->kslot = big_alloc(cap * sizeof(*w->kslot));
+	w->kslot = tide_big_alloc(cap * sizeof(*w->kslot));
 	memset(w->kslot, 0, cap * sizeof(*w->kslot));
 	for (i = 0; i < w->kcap; i++) {
 		if (old[i] == 0)
@@ -504,16 +446,9 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 		if (w->nkeys == w->capkeys) {
 			/* Aligned, so a key's first half is one cache line. */
 			size_t cap = w->capkeys ? 2 * (size_t)w->capkeys : 1024;
-			struct wkey *nk;
 
-			if (cap * sizeof(*nk) >= HUGE_SZ)
-				nk = big_alloc(cap * sizeof(*nk));
-			else if ((nk = aligned_alloc(64, cap * sizeof(*nk))) == NULL)
-				nk = tide_xmalloc(cap * sizeof(*nk));
-			if (w->nkeys)
-				memcpy(nk, w->keys, w->nkeys * sizeof(*nk));
-			free(w->keys);
-			w->keys = nk;
+			w->keys = tide_big_grow_lines(w->keys,
+			    w->nkeys * sizeof(*w->keys), cap * sizeof(*w->keys));
 			w->capkeys = (uint32_t)cap;
 		}
 		kid = w->nkeys++;
@@ -645,9 +580,9 @@ state_new(struct tide_win *w, uint32_t kid, int64_t start, int64_t end)
 			size_t old = w->capst, bs = w->bsz;
 
 			w->capst = w->capst ? 2 * w->capst : 1024;
-			w->st = big_grow(w->st, old * sizeof(*w->st),
+			w->st = tide_big_grow_lines(w->st, old * sizeof(*w->st),
 			    (size_t)w->capst * sizeof(*w->st));
-			w->blob = big_grow(w->blob, old * bs, (size_t)w->capst * bs);
+			w->blob = tide_big_grow_lines(w->blob, old * bs, (size_t)w->capst * bs);
 		}
 		idx = w->nst++;
 		w->st[idx].gen = 0;
@@ -796,8 +731,8 @@ static int64_t
 pane_elast(const struct tide_win *w, int64_t ps)
 {
 	if (w->pane == w->c.size)
-		return sat_add(ps, w->c.size);
-	return tide_win_floor(sat_add(ps, w->c.size), w->c.every, w->c.align);
+		return tide_sat_add(ps, w->c.size);
+	return tide_win_floor(tide_sat_add(ps, w->c.size), w->c.every, w->c.align);
 }
 
 /* The end of the first window that holds the pane starting at ps. */
@@ -805,8 +740,8 @@ static int64_t
 pane_efirst(const struct tide_win *w, int64_t ps)
 {
 	if (w->pane == w->c.size)
-		return sat_add(ps, w->c.size);
-	return sat_add(tide_win_floor(ps, w->c.every, w->c.align), w->c.every);
+		return tide_sat_add(ps, w->c.size);
+	return tide_sat_add(tide_win_floor(ps, w->c.every, w->c.align), w->c.every);
 }
 
 static struct wpane *
@@ -883,7 +818,7 @@ emit_window(struct tide_win *w, uint32_t kid, int64_t end, uint32_t idx,
 {
 	struct wkey *k = &w->keys[kid];
 	struct tide_win_out o;
-	int64_t start = sat_sub(end, w->c.size);
+	int64_t start = tide_sat_sub(end, w->c.size);
 	uint32_t i;
 
 	o.state = NULL;
@@ -956,7 +891,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	int full = 0, isnew = 0, r;
 	struct wkey *k;
 
-	if (sat_add(elast, w->c.lateness) <= w->wm)
+	if (tide_sat_add(elast, w->c.lateness) <= w->wm)
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
@@ -970,7 +905,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (idx == NONE) {
 		struct wpane *p;
 
-		idx = state_new(w, kid, ps, sat_add(ps, w->pane));
+		idx = state_new(w, kid, ps, tide_sat_add(ps, w->pane));
 		p = pane_list(w, ps);
 		if (p->n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 64;
@@ -993,10 +928,10 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	/* Within the allowed lateness of windows already done: correct them
 	 * now.  A window was emitted before if the key had a pane in it. */
 	for (e = efirst; e <= elast && e <= w->fired_to;
-	    e = sat_add(e, w->c.every)) {
+	    e = tide_sat_add(e, w->c.every)) {
 		int update = !isnew;
 
-		if (sat_add(e, w->c.lateness) <= w->wm)
+		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			continue;
 		if (!update) {
 			uint32_t j;
@@ -1005,8 +940,8 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			for (j = 0; j < k->nst; j++) {
 				int64_t s = k->st[j].start;
 
-				if (k->st[j].idx != idx && s >= sat_sub(e, w->c.size) &&
-				    s < e)
+				if (k->st[j].idx != idx &&
+				    s >= tide_sat_sub(e, w->c.size) && s < e)
 					update = 1;
 			}
 		}
@@ -1022,7 +957,7 @@ static int
 add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals)
 {
-	int64_t e = sat_add(t, w->c.gap);
+	int64_t e = tide_sat_add(t, w->c.gap);
 	uint32_t kid, first = NONE, i, n = 0;
 	int full = 0, wasfired = 0, wasemitted = 0;
 	struct wkey *k;
@@ -1041,7 +976,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		}
 	}
 	if (first == NONE) {
-		if (sat_add(e, w->c.lateness) <= w->wm)
+		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			return TIDE_WIN_LATE;
 		if (kid == NONE && (kid = key_get(w, key, klen, 1, &full)) == NONE)
 			return TIDE_WIN_FULL;
@@ -1108,7 +1043,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		r = emit_state(w, first, 1);
 		s = &w->st[first];
 		s->emitted = 1;
-		push_state(w, sat_add(s->end, w->c.lateness), first);
+		push_state(w, tide_sat_add(s->end, w->c.lateness), first);
 		return r;
 	}
 }
@@ -1141,14 +1076,14 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
     const struct tide_aggval *vals, const void **out)
 {
 	const struct tide_aggspec *sp = w->c.spec;
-	int64_t cutoff = sat_sub(sat_sub(w->wm, w->c.lateness), w->c.size);
-	int64_t lo = sat_sub(t, w->c.size);
+	int64_t cutoff = tide_sat_sub(tide_sat_sub(w->wm, w->c.lateness), w->c.size);
+	int64_t lo = tide_sat_sub(t, w->c.size);
 	int nf = sp->nfields, full = 0, j, isnew;
 	uint32_t kid, i, n;
 	struct over *ov;
 	struct wkey *k;
 
-	if (t < sat_sub(w->wm, w->c.lateness))
+	if (t < tide_sat_sub(w->wm, w->c.lateness))
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
 		return TIDE_WIN_FULL;
@@ -1214,7 +1149,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	ov->n++;
 	if (t > ov->maxt)
 		ov->maxt = t;
-	k->expire = sat_add(sat_add(ov->maxt, w->c.size), w->c.lateness);
+	k->expire = tide_sat_add(tide_sat_add(ov->maxt, w->c.size), w->c.lateness);
 	if (isnew)
 		tide_heap_push(&w->heap, k->expire, tie(k->gen, kid), NULL);
 	if (out)
@@ -1445,10 +1380,11 @@ tick(struct tide_win *w)
 					continue;
 				if (a > e)
 					e = a;
-				for (; e <= b && e <= hi; e = sat_add(e, w->c.every)) {
+				for (; e <= b && e <= hi;
+				    e = tide_sat_add(e, w->c.every)) {
 					if (e > w->fired_to)
-						fire_add(w, sat_sub(e, w->c.size), e,
-						    x, NONE);
+						fire_add(w, tide_sat_sub(e,
+						    w->c.size), e, x, NONE);
 					if (e == INT64_MAX) {
 						j = k->nst;	/* no end after */
 						break;
@@ -1511,7 +1447,7 @@ fire_one(struct tide_win *w, uint32_t kid, uint32_t first, int64_t e,
 {
 	struct tide_win_out o;
 
-	o.start = sat_sub(e, w->c.size);
+	o.start = tide_sat_sub(e, w->c.size);
 	o.end = e;
 	if ((o.key = blob_key(w, first, &o.klen)) == NULL) {
 		const struct wkey *k = &w->keys[kid];
@@ -1534,7 +1470,7 @@ fire_memo(struct tide_win *w, int64_t e, struct tide_win_memo *memo)
 {
 	struct tide_win_out o;
 
-	o.start = sat_sub(e, w->c.size);
+	o.start = tide_sat_sub(e, w->c.size);
 	o.end = e;
 	o.key = NULL;
 	o.klen = 0;
@@ -1590,7 +1526,7 @@ static int
 fire_end(struct tide_win *w, uint32_t i, int64_t e)
 {
 	const struct tide_aggspec *sp = w->c.spec;
-	int64_t lo = sat_sub(e, w->c.size);
+	int64_t lo = tide_sat_sub(e, w->c.size);
 	int hop = w->pane != w->c.size, r = 0;
 	int single = !hop || single_pane_ok(sp);
 	size_t nl = 0, total = 0, n, j, m, pf;
@@ -1708,7 +1644,7 @@ advance_panes(struct tide_win *w)
 			break;
 		e = pane_efirst(w, w->panes[i].start);
 		if (w->fired_to != INT64_MIN && e <= w->fired_to)
-			e = sat_add(w->fired_to, w->c.every);
+			e = tide_sat_add(w->fired_to, w->c.every);
 		if (e > wm) {
 			due = e;
 			break;
@@ -1721,7 +1657,7 @@ advance_panes(struct tide_win *w)
 		while (w->npanes > 0) {
 			int64_t el = pane_elast(w, w->panes[0].start);
 
-			if (el > w->fired_to || sat_add(el, w->c.lateness) > wm)
+			if (el > w->fired_to || tide_sat_add(el, w->c.lateness) > wm)
 				break;
 			pane_drop_first(w);
 		}
@@ -1740,15 +1676,15 @@ advance_panes(struct tide_win *w)
 
 		if (el > w->fired_to)
 			break;
-		if (sat_add(el, w->c.lateness) > wm) {
-			if (sat_add(el, w->c.lateness) < due)
-				due = sat_add(el, w->c.lateness);
+		if (tide_sat_add(el, w->c.lateness) > wm) {
+			if (tide_sat_add(el, w->c.lateness) < due)
+				due = tide_sat_add(el, w->c.lateness);
 			break;
 		}
 		pane_drop_first(w);
 	}
 	/* fired_to is a window end here: the next one moves it. */
-	e = sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
+	e = tide_sat_add(tide_win_floor(w->fired_to, w->c.every, w->c.align),
 	    w->c.every);
 	w->due = e < due ? e : due;
 	return 0;
@@ -1775,7 +1711,7 @@ take(struct tide_win *w, const struct tide_heap_ent *e, int64_t wm)
 			return;
 		if (!s->fired && s->end == e->prio)
 			fire_add(w, s->start, s->end, s->kid, idx);
-		else if (s->fired && sat_add(s->end, w->c.lateness) == e->prio)
+		else if (s->fired && tide_sat_add(s->end, w->c.lateness) == e->prio)
 			state_free(w, idx);
 		return;
 	}
@@ -1832,7 +1768,7 @@ tide_win_advance(struct tide_win *w, int64_t wm)
 			if (w->c.lateness == 0)
 				state_free(w, f->idx);
 			else
-				push_state(w, sat_add(w->st[f->idx].end,
+				push_state(w, tide_sat_add(w->st[f->idx].end,
 				    w->c.lateness), f->idx);
 		}
 	}
@@ -1844,159 +1780,7 @@ tide_win_flush(struct tide_win *w)
 	return tide_win_advance(w, INT64_MAX);
 }
 
-/* --- watermarks ------------------------------------------------------- */
-
-struct wpart {
-	int64_t max, wall;
-};
-
-void
-tide_wm_init(struct tide_wm *m, int64_t delay, int64_t idle)
-{
-	memset(m, 0, sizeof(*m));
-	m->delay = delay;
-	m->idle = idle;
-	m->max = INT64_MIN;
-	m->wm = INT64_MIN;
-	m->firstwall = INT64_MIN;
-	tide_htab_init(&m->partidx, sizeof(uint32_t));
-}
-
-void
-tide_wm_expect(struct tide_wm *m, size_t n)
-{
-	m->expect = n;
-}
-
-void
-tide_wm_release(struct tide_wm *m)
-{
-	tide_htab_release(&m->partidx);
-	free(m->parts);
-	memset(m, 0, sizeof(*m));
-}
-
-static void
-wm_raise(struct tide_wm *m, int64_t cand)
-{
-	if (cand > m->wm)
-		m->wm = cand;
-}
-
-int64_t
-tide_wm_see(struct tide_wm *m, const char *part, size_t plen, int64_t t,
-    int64_t now)
-{
-	int64_t low = INT64_MAX;
-	size_t i;
-
-	m->lastwall = now;
-	if (m->firstwall == INT64_MIN)
-		m->firstwall = now;
-	if (t > m->max)
-		m->max = t;
-	if (plen > 0) {
-		int isnew = 0;
-		uint32_t *slot = tide_htab_put(&m->partidx, part, plen, &isnew);
-		struct wpart *p;
-
-		if (isnew) {
-			*slot = (uint32_t)m->nparts;
-			m->parts = tide_xreallocarray(m->parts, m->nparts + 1,
-			    sizeof(*m->parts));
-			m->parts[m->nparts].max = INT64_MIN;
-			m->nparts++;
-		}
-		p = &m->parts[*slot];
-		if (t > p->max)
-			p->max = t;
-		p->wall = now;
-		for (i = 0; i < m->nparts; i++) {
-			if (m->idle > 0 && now - m->parts[i].wall >= m->idle)
-				continue;
-			if (m->parts[i].max < low)
-				low = m->parts[i].max;
-		}
-		if (low == INT64_MAX)
-			low = m->max;
-		/* Partitions not seen yet hold it where it is, for idle
-		 * from the first record when idle is set. */
-		if (m->nparts < m->expect && (m->idle == 0 ||
-		    now - m->firstwall < m->idle))
-			low = INT64_MIN;
-	} else
-		low = m->max;
-	wm_raise(m, sat_sub(low, m->delay));
-	return m->wm;
-}
-
-int64_t
-tide_wm_tick(struct tide_wm *m, int64_t now)
-{
-	if (m->idle > 0 && m->max != INT64_MIN && now - m->lastwall >= m->idle)
-		wm_raise(m, sat_add(sat_sub(m->max, m->delay), now - m->lastwall));
-	return m->wm;
-}
-
 /* --- state files ------------------------------------------------------ */
-
-static void
-put_u64(struct tide_buf *b, uint64_t v)
-{
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	tide_buf_add(b, x, 8);
-}
-
-static void
-put_bytes(struct tide_buf *b, const void *p, size_t n)
-{
-	put_u64(b, n);
-	tide_buf_add(b, p, n);
-}
-
-static int
-get_u64(const char **p, const char *end, uint64_t *v)
-{
-	const unsigned char *s = (const unsigned char *)*p;
-	int i;
-
-	if (end - *p < 8)
-		return TIDE_EFORMAT;
-	*v = 0;
-	for (i = 0; i < 8; i++)
-		*v |= (uint64_t)s[i] << (8 * i);
-	*p += 8;
-	return 0;
-}
-
-static int
-get_i64(const char **p, const char *end, int64_t *v)
-{
-	uint64_t u;
-
-	if (get_u64(p, end, &u) < 0)
-		return TIDE_EFORMAT;
-	*v = (int64_t)u;
-	return 0;
-}
-
-static int
-get_bytes(const char **p, const char *end, const char **s, size_t *n)
-{
-	uint64_t len;
-
-	if (get_u64(p, end, &len) < 0 || len > (uint64_t)(end - *p) ||
-	    len > UINT32_MAX)
-		return TIDE_EFORMAT;
-	*s = *p;
-	*n = (size_t)len;
-	*p += len;
-	return 0;
-}
 
 #define WIN_MAGIC 0x314e495745444954ULL	/* "TIDEWIN1" */
 
@@ -2008,14 +1792,14 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 	uint32_t i, nk = 0, ns = 0;
 	int nf = sp->nfields, j;
 
-	put_u64(b, WIN_MAGIC);
-	put_u64(b, (uint64_t)w->wm);
-	put_u64(b, (uint64_t)w->fired_to);
-	put_u64(b, (uint64_t)w->last_tick);
+	tide_ser_put_u64(b, WIN_MAGIC);
+	tide_ser_put_u64(b, (uint64_t)w->wm);
+	tide_ser_put_u64(b, (uint64_t)w->fired_to);
+	tide_ser_put_u64(b, (uint64_t)w->last_tick);
 	for (i = 0; i < w->nkeys; i++)
 		if (w->keys[i].used && !w->keys[i].idle)
 			map[i] = nk++;
-	put_u64(b, nk);
+	tide_ser_put_u64(b, nk);
 	for (i = 0; i < w->nkeys; i++) {
 		const struct wkey *k = &w->keys[i];
 		const struct over *ov = k->ov;
@@ -2023,41 +1807,42 @@ tide_win_save(const struct tide_win *w, struct tide_buf *b)
 
 		if (!k->used || k->idle)
 			continue;
-		put_bytes(b, kbytes(k), k->len);
-		put_u64(b, k->dirty);
-		put_u64(b, (uint64_t)k->dlo);
-		put_u64(b, (uint64_t)k->dhi);
-		put_u64(b, ov ? ov->n + 1 : 0);
+		tide_ser_put_bytes(b, kbytes(k), k->len);
+		tide_ser_put_u64(b, k->dirty);
+		tide_ser_put_u64(b, (uint64_t)k->dlo);
+		tide_ser_put_u64(b, (uint64_t)k->dhi);
+		tide_ser_put_u64(b, ov ? ov->n + 1 : 0);
 		if (ov == NULL)
 			continue;
-		put_u64(b, (uint64_t)ov->maxt);
-		put_u64(b, (uint64_t)k->expire);
+		tide_ser_put_u64(b, (uint64_t)ov->maxt);
+		tide_ser_put_u64(b, (uint64_t)k->expire);
 		for (e = 0; e < ov->n; e++) {
-			put_u64(b, (uint64_t)ov->t[e]);
+			tide_ser_put_u64(b, (uint64_t)ov->t[e]);
 			for (j = 0; j < nf; j++) {
 				const struct ovv *v = &ov->v[(size_t)e * nf + j];
 				uint64_t num;
 
 				memcpy(&num, &v->num, 8);
-				put_u64(b, (uint64_t)v->type);
-				put_u64(b, num);
-				put_bytes(b, ov_raw(ov, v->off), v->len);
+				tide_ser_put_u64(b, (uint64_t)v->type);
+				tide_ser_put_u64(b, num);
+				tide_ser_put_bytes(b, ov_raw(ov, v->off), v->len);
 			}
 		}
 	}
 	for (i = 0; i < w->nst; i++)
 		if (w->st[i].used)
 			ns++;
-	put_u64(b, ns);
+	tide_ser_put_u64(b, ns);
 	for (i = 0; i < w->nst; i++) {
 		const struct wstate *s = &w->st[i];
 
 		if (!s->used)
 			continue;
-		put_u64(b, map[s->kid]);
-		put_u64(b, (uint64_t)s->start);
-		put_u64(b, (uint64_t)s->end);
-		put_u64(b, (uint64_t)(s->fired | s->emitted << 1 | s->dirty << 2));
+		tide_ser_put_u64(b, map[s->kid]);
+		tide_ser_put_u64(b, (uint64_t)s->start);
+		tide_ser_put_u64(b, (uint64_t)s->end);
+		tide_ser_put_u64(b, (uint64_t)(s->fired | s->emitted << 1 |
+		    s->dirty << 2));
 		tide_agg_save(sp, blob(w, (uint32_t)i), b);
 	}
 	free(map);
@@ -2074,9 +1859,11 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 	int nf = sp->nfields, j, full = 0, r = TIDE_EFORMAT;
 
 	w->c.max_keys = 0;	/* what was kept is kept */
-	if (get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
-	    get_i64(p, end, &w->wm) < 0 || get_i64(p, end, &w->fired_to) < 0 ||
-	    get_i64(p, end, &w->last_tick) < 0 || get_u64(p, end, &nk) < 0 ||
+	if (tide_ser_get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
+	    tide_ser_get_i64(p, end, &w->wm) < 0 ||
+	    tide_ser_get_i64(p, end, &w->fired_to) < 0 ||
+	    tide_ser_get_i64(p, end, &w->last_tick) < 0 ||
+	    tide_ser_get_u64(p, end, &nk) < 0 ||
 	    nk > (uint64_t)(end - *p) / 8)
 		goto out;
 	kids = tide_xcalloc((size_t)nk + 1, sizeof(*kids));
@@ -2086,13 +1873,14 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		struct wkey *k;
 		uint64_t dirty, n, e;
 
-		if (get_bytes(p, end, &kb, &kl) < 0 ||
-		    get_u64(p, end, &dirty) < 0)
+		if (tide_ser_get_bytes(p, end, &kb, &kl, UINT32_MAX) < 0 ||
+		    tide_ser_get_u64(p, end, &dirty) < 0)
 			goto out;
 		kids[i] = key_get(w, kb, kl, 1, &full);
 		k = &w->keys[kids[i]];
-		if (get_i64(p, end, &k->dlo) < 0 || get_i64(p, end, &k->dhi) < 0 ||
-		    get_u64(p, end, &n) < 0)
+		if (tide_ser_get_i64(p, end, &k->dlo) < 0 ||
+		    tide_ser_get_i64(p, end, &k->dhi) < 0 ||
+		    tide_ser_get_u64(p, end, &n) < 0)
 			goto out;
 		if (dirty && !k->dirty) {
 			k->dirty = 1;
@@ -2105,8 +1893,8 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 			goto out;
 		k->ov = tide_xcalloc(1, sizeof(*k->ov));
 		tide_buf_init(&k->ov->raw, TIDE_BUF_NOMAX);
-		if (get_i64(p, end, &k->ov->maxt) < 0 ||
-		    get_i64(p, end, &k->expire) < 0)
+		if (tide_ser_get_i64(p, end, &k->ov->maxt) < 0 ||
+		    tide_ser_get_i64(p, end, &k->expire) < 0)
 			goto out;
 		for (e = 0; e < n; e++) {
 			struct over *ov = k->ov;
@@ -2118,7 +1906,7 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 				ov->v = tide_xreallocarray(ov->v,
 				    (size_t)ov->cap * (nf ? nf : 1), sizeof(*ov->v));
 			}
-			if (get_i64(p, end, &ov->t[ov->n]) < 0)
+			if (tide_ser_get_i64(p, end, &ov->t[ov->n]) < 0)
 				goto out;
 			for (j = 0; j < nf; j++) {
 				struct ovv *v = &ov->v[(size_t)ov->n * nf + j];
@@ -2126,9 +1914,10 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 				size_t rl;
 				uint64_t num;
 
-				if (get_u64(p, end, &x) < 0 ||
-				    get_u64(p, end, &num) < 0 ||
-				    get_bytes(p, end, &raw, &rl) < 0)
+				if (tide_ser_get_u64(p, end, &x) < 0 ||
+				    tide_ser_get_u64(p, end, &num) < 0 ||
+				    tide_ser_get_bytes(p, end, &raw, &rl,
+				    UINT32_MAX) < 0)
 					goto out;
 				v->type = (enum tide_json_type)x;
 				memcpy(&v->num, &num, 8);
@@ -2142,7 +1931,7 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		k = &w->keys[kids[i]];
 		tide_heap_push(&w->heap, k->expire, tie(k->gen, kids[i]), NULL);
 	}
-	if (get_u64(p, end, &ns) < 0 || ns > (uint64_t)(end - *p) / 8)
+	if (tide_ser_get_u64(p, end, &ns) < 0 || ns > (uint64_t)(end - *p) / 8)
 		goto out;
 	for (i = 0; i < ns; i++) {
 		int64_t start, stend;
@@ -2150,9 +1939,10 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		uint32_t idx;
 		struct wstate *s;
 
-		if (get_u64(p, end, &ki) < 0 || ki >= nk ||
-		    get_i64(p, end, &start) < 0 || get_i64(p, end, &stend) < 0 ||
-		    get_u64(p, end, &x) < 0)
+		if (tide_ser_get_u64(p, end, &ki) < 0 || ki >= nk ||
+		    tide_ser_get_i64(p, end, &start) < 0 ||
+		    tide_ser_get_i64(p, end, &stend) < 0 ||
+		    tide_ser_get_u64(p, end, &x) < 0)
 			goto out;
 		idx = state_new(w, kids[ki], start, stend);
 		s = &w->st[idx];
@@ -2163,8 +1953,8 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 		if (x & 4)
 			mark_state(w, idx);
 		if (w->c.kind == TIDE_WIN_SESSION) {
-			push_state(w, s->fired ? sat_add(s->end, w->c.lateness) :
-			    s->end, idx);
+			push_state(w, s->fired ? tide_sat_add(s->end,
+			    w->c.lateness) : s->end, idx);
 		} else if (w->c.kind != TIDE_WIN_OVER) {
 			struct wpane *pl = pane_list(w, start);
 
@@ -2184,56 +1974,4 @@ out:
 	free(kids);
 	w->c.max_keys = maxkeys;
 	return r;
-}
-
-#define WM_MAGIC 0x31204d5745444954ULL	/* "TIDEWM 1" */
-
-void
-tide_wm_save(const struct tide_wm *m, struct tide_buf *b)
-{
-	size_t pos = 0, kl;
-	const char *k;
-	uint32_t *slot;
-
-	put_u64(b, WM_MAGIC);
-	put_u64(b, (uint64_t)m->max);
-	put_u64(b, (uint64_t)m->wm);
-	put_u64(b, m->nparts);
-	while ((slot = tide_htab_next(&m->partidx, &pos, &k, &kl)) != NULL) {
-		put_bytes(b, k, kl);
-		put_u64(b, (uint64_t)m->parts[*slot].max);
-	}
-}
-
-int
-tide_wm_load(struct tide_wm *m, const char **p, const char *end, int64_t now)
-{
-	uint64_t magic, n, i;
-
-	if (get_u64(p, end, &magic) < 0 || magic != WM_MAGIC ||
-	    get_i64(p, end, &m->max) < 0 || get_i64(p, end, &m->wm) < 0 ||
-	    get_u64(p, end, &n) < 0 || n > (uint64_t)(end - *p) / 16)
-		return TIDE_EFORMAT;
-	m->lastwall = now;
-	for (i = 0; i < n; i++) {
-		const char *k;
-		size_t kl;
-		int64_t max;
-		int isnew = 0;
-		uint32_t *slot;
-
-		if (get_bytes(p, end, &k, &kl) < 0 || kl == 0 ||
-		    get_i64(p, end, &max) < 0)
-			return TIDE_EFORMAT;
-		slot = tide_htab_put(&m->partidx, k, kl, &isnew);
-		if (!isnew)
-			return TIDE_EFORMAT;
-		*slot = (uint32_t)m->nparts;
-		m->parts = tide_xreallocarray(m->parts, m->nparts + 1,
-		    sizeof(*m->parts));
-		m->parts[m->nparts].max = max;
-		m->parts[m->nparts].wall = now;
-		m->nparts++;
-	}
-	return 0;
 }

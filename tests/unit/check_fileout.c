@@ -344,6 +344,26 @@ START_TEST(test_fileout_no_records_pattern_or_rotation_creates_nothing)
 }
 END_TEST
 
+/* Issue 18 item 1: a symbolic link planted at NAME.part is removed, not
+ * written through: its target keeps what it held. */
+START_TEST(test_fileout_part_never_follows_a_planted_link)
+{
+	struct tide_fileout f;
+	struct tide_fileout_opts o = opts();
+	struct stat st;
+
+	assert_write_file(path("victim"), "precious\n");
+	ck_assert_int_eq(symlink(path("victim"), path("out.ndjson.part")), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, path("out.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_write(&f, 0, "{\"a\":1}", 7), 0);
+	ck_assert_int_eq(tide_fileout_close(&f), 0);
+	tide_fileout_release(&f);
+	assert_file(path("victim"), "precious\n");
+	assert_file(path("out.ndjson"), "{\"a\":1}\n");
+	ck_assert_int_eq(lstat(path("out.ndjson.part"), &st), -1);
+}
+END_TEST
+
 Suite *suite_fileout(void);
 
 Suite *
@@ -365,6 +385,7 @@ suite_fileout(void)
 	tcase_add_test(tc, test_fileout_device_written_in_place);
 	tcase_add_test(tc, test_fileout_no_records_plain_name_created_empty);
 	tcase_add_test(tc, test_fileout_no_records_pattern_or_rotation_creates_nothing);
+	tcase_add_test(tc, test_fileout_part_never_follows_a_planted_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
