@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "kafka/kconf.h"
@@ -24,6 +25,7 @@ tide_kconf_release(struct tide_kconf *kc)
 	free(kc->props);
 	free(kc->brokers);
 	free(kc->debug);
+	free(kc->warning);
 	memset(kc, 0, sizeof(*kc));
 }
 
@@ -96,9 +98,19 @@ apply(rd_kafka_conf_t *conf, const char *prop, struct tide_kconf_err *err)
 	rd_kafka_conf_res_t res;
 
 	if (eq == NULL || eq == prop) {
-		if (err)
+		/* Never the value: a line "sasl.password SECRET" would
+		 * otherwise print the secret.  The name is what comes
+		 * before the first space or "=". */
+		size_t nl = strcspn(prop, " \t=");
+
+		if (err && nl == 0)
 			snprintf(err->msg, sizeof(err->msg),
-			    "not a property=value setting: '%s'", prop);
+			    "not a property=value setting: no property name");
+		else if (err)
+			snprintf(err->msg, sizeof(err->msg),
+			    "not a property=value setting: '%.*s%s'",
+			    (int)(nl > 200 ? 200 : nl), prop,
+			    prop[nl] != '\0' ? " ..." : "");
 		return TIDE_EINVAL;
 	}
 	name = tide_xmemdup(prop, (size_t)(eq - prop));
@@ -109,7 +121,11 @@ apply(rd_kafka_conf_t *conf, const char *prop, struct tide_kconf_err *err)
 		res = rd_kafka_conf_set(conf, n, eq + 1, errstr, sizeof(errstr));
 	}
 	if (res != RD_KAFKA_CONF_OK) {
-		if (err)
+		/* librdkafka's message may quote the value: not a secret's. */
+		if (err && res != RD_KAFKA_CONF_UNKNOWN && tide_kconf_is_secret(name))
+			snprintf(err->msg, sizeof(err->msg),
+			    "%s: invalid value (not shown: a secret)", name);
+		else if (err)
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", name,
 			    errstr);
 		free(name);
@@ -171,8 +187,9 @@ tide_kconf_file(struct tide_kconf *kc, const char *path,
     struct tide_kconf_err *err)
 {
 	FILE *fp;
-	char *line = NULL, *s, *eq, *name, *val;
+	char *line = NULL, *s, *eq, *name, *val, *secret = NULL;
 	size_t cap = 0, lineno = 0, nl;
+	struct stat st;
 	struct tide_kconf_err e;
 	int r = 0;
 
@@ -206,7 +223,24 @@ tide_kconf_file(struct tide_kconf *kc, const char *path,
 		/* File settings go before every -X, whatever the order of
 		 * the options: the command line wins. */
 		insert(kc, kc->nfile++, s);
+		if (eq != NULL && secret == NULL && tide_kconf_is_secret(s)) {
+			nl = strcspn(s, "=");
+			secret = tide_xmemdup(s, nl);
+		}
 	}
+	/* A file that holds a secret and that others can read: say so, as
+	 * ssh does for a private key (the caller prints the warning). */
+	if (r == 0 && secret != NULL && fstat(fileno(fp), &st) == 0 &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && kc->warning == NULL) {
+		char w[512];
+
+		snprintf(w, sizeof(w), "%.200s sets %.100s but can be read by "
+		    "%s (mode %03o): chmod go-rwx it", path, secret,
+		    (st.st_mode & S_IRWXO) ? "others" : "its group",
+		    (unsigned)(st.st_mode & 0777));
+		kc->warning = tide_xstrdup(w);
+	}
+	free(secret);
 	if (r == 0 && ferror(fp)) {
 		if (err)
 			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
@@ -284,6 +318,12 @@ tide_kconf_build(const struct tide_kconf *kc, const char *const *defaults,
 fail:
 	rd_kafka_conf_destroy(conf);
 	return NULL;
+}
+
+const char *
+tide_kconf_warning(const struct tide_kconf *kc)
+{
+	return kc->warning;
 }
 
 int

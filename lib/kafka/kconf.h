@@ -24,6 +24,7 @@ struct tide_kconf {
 	char *debug;
 	size_t nfile;		/* props[0..nfile) came from -F files */
 	int files;		/* -F files read (so $TIDE_CONFIG is not) */
+	char *warning;		/* see tide_kconf_warning() */
 };
 
 /* Where a setting failed: the property, and librdkafka's message. */
@@ -72,6 +73,12 @@ int tide_kconf_debug(struct tide_kconf *kc, const char *contexts);
  */
 int tide_kconf_option(struct tide_kconf *kc, int id, const char *arg,
     struct tide_kconf_err *err);
+/* A warning for the program to print once options are read, or NULL: an
+ * -F / $TIDE_CONFIG file sets a secret (tide_kconf_is_secret()) and its
+ * group or others may read it.  Owned by kc.  Messages from this module
+ * never quote a value: a malformed line shows the property's name only,
+ * and librdkafka's complaint about a secret's value is replaced. */
+const char *tide_kconf_warning(const struct tide_kconf *kc);
 /* Fill in $TIDE_CONFIG and $TIDE_BROKERS where -F / -b were not given.
  * Call after option parsing. */
 int tide_kconf_env(struct tide_kconf *kc, struct tide_kconf_err *err);

@@ -366,7 +366,13 @@ for p in tide-source tide-sink; do
 	t_stderr_has "$p: -F: $T_DIR/none.conf: No such file or directory"
 	t_run "$p --config: a line that is not a setting" $p --config "$T_DIR/bad.conf" -t x
 	t_status 64
-	t_stderr_has "$p: -F: $T_DIR/bad.conf: line 2: not a property=value setting: 'not a setting'"
+	t_stderr_has "$p: -F: $T_DIR/bad.conf: line 2: not a property=value setting: 'not ...'"
+	# Never the value of a malformed line: it may be a secret.
+	printf 'client.id=x\nsasl.password SECRET123\n' >"$T_DIR/sec.conf"
+	t_run "$p -F: a malformed secret line" $p -F "$T_DIR/sec.conf" -t x
+	t_status 64
+	t_stderr_has "$p: -F: $T_DIR/sec.conf: line 2: not a property=value setting: 'sasl.password ...'"
+	t_ok "$p -F: the secret is not printed" sh -c "! grep -q SECRET123 '$T_ERR'"
 	t_run "$p -F: an unknown property" $p -F "$T_DIR/unk.conf" -t x
 	t_status 64
 	t_stderr_has "$p: -F: $T_DIR/unk.conf: line 3: no.such: No such configuration property"

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -296,6 +297,79 @@ START_TEST(test_kconf_option_takes_the_four_kafka_options)
 }
 END_TEST
 
+/* A file with line, written with mode; returns its path (static). */
+static const char *
+conf_file(const char *text, mode_t mode)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/check_kconf_sec.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+START_TEST(test_kconf_file_line_error_never_shows_the_value)
+{
+	struct tide_kconf kc;
+	struct tide_kconf_err err;
+	const char *p = conf_file("client.id=x\nsasl.password SECRET123\n", 0600);
+	char want[256];
+
+	tide_kconf_init(&kc);
+	ck_assert_int_eq(tide_kconf_file(&kc, p, &err), TIDE_EINVAL);
+	snprintf(want, sizeof(want), "%s: line 2: not a property=value "
+	    "setting: 'sasl.password ...'", p);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(strstr(err.msg, "SECRET"));
+	tide_kconf_release(&kc);
+	unlink(p);
+}
+END_TEST
+
+START_TEST(test_kconf_file_with_a_secret_readable_by_others_warns)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		const char *warn;	/* after the path, or NULL */
+	} c[] = {
+		{ "sasl.password=s3\n", 0644,
+		    " sets sasl.password but can be read by others (mode 644): chmod go-rwx it" },
+		{ "sasl.username=u\nsasl.password = s3\n", 0640,
+		    " sets sasl.password but can be read by its group (mode 640): chmod go-rwx it" },
+		{ "sasl.password=s3\n", 0600, NULL },
+		{ "sasl.password=s3\n", 0400, NULL },
+		/* No secret: no warning, whatever the mode. */
+		{ "client.id=x\n", 0666, NULL },
+	};
+	struct tide_kconf kc;
+	struct tide_kconf_err err;
+	char want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *p = conf_file(c[i].text, c[i].mode);
+
+		tide_kconf_init(&kc);
+		ck_assert_int_eq(tide_kconf_file(&kc, p, &err), 0);
+		if (c[i].warn == NULL) {
+			ck_assert_ptr_null(tide_kconf_warning(&kc));
+		} else {
+			snprintf(want, sizeof(want), "%s%s", p, c[i].warn);
+			ck_assert_str_eq(tide_kconf_warning(&kc), want);
+			ck_assert_ptr_null(strstr(tide_kconf_warning(&kc), "s3"));
+		}
+		tide_kconf_release(&kc);
+		unlink(p);
+	}
+}
+END_TEST
+
 START_TEST(test_kconf_option_errors_name_the_option)
 {
 	static const struct {
@@ -308,7 +382,11 @@ START_TEST(test_kconf_option_errors_name_the_option)
 		{ 'd', "", TIDE_EINVAL, "-d: empty debug context list" },
 		{ 'X', "fetch", TIDE_EINVAL,
 		    "-X: not a property=value setting: 'fetch'" },
-		{ 'X', "=1", TIDE_EINVAL, "-X: not a property=value setting: '=1'" },
+		{ 'X', "=1", TIDE_EINVAL,
+		    "-X: not a property=value setting: no property name" },
+		/* Never the value: it may be a secret. */
+		{ 'X', "sasl.password SECRET123", TIDE_EINVAL,
+		    "-X: not a property=value setting: 'sasl.password ...'" },
 		{ 'X', "no.such=1", TIDE_EINVAL,
 		    "-X: no.such: No such configuration property: \"no.such\"" },
 		{ 'F', "/nonexistent/tide.conf", TIDE_EIO,
@@ -370,6 +448,8 @@ suite_kconf(void)
 	tcase_add_test(tc, test_kconf_is_secret);
 	tcase_add_test(tc, test_kconf_option_takes_the_four_kafka_options);
 	tcase_add_test(tc, test_kconf_option_errors_name_the_option);
+	tcase_add_test(tc, test_kconf_file_line_error_never_shows_the_value);
+	tcase_add_test(tc, test_kconf_file_with_a_secret_readable_by_others_warns);
 	tcase_add_test(tc, test_kconf_opts_fragment_names_and_help);
 	suite_add_tcase(s, tc);
 	return s;
