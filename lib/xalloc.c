@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,10 @@
 static void
 oom(size_t n)
 {
-	fprintf(stderr, "tide: out of memory allocating %zu bytes\n", n);
+	/* The program's own name, as every other message has it; this
+	 * module needs no part of lib/prog for it. */
+	fprintf(stderr, "%s: out of memory allocating %zu bytes\n",
+	    program_invocation_short_name, n);
 	exit(TIDE_EX_FAIL);
 }
 
