@@ -104,7 +104,7 @@ new_root() {
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
 	rm -rf "$root/var/lib/apt/lists/"*_Packages* 2>/dev/null
 	git clone -q --no-hardlinks "$top" "$root/root/tide" &&
-	git -C "$root/root/tide" checkout -q "$commit" || die "cannot clone $top"
+	git -C "$root/root/tide" -c advice.detachedHead=false checkout -q "$commit" || die "cannot clone $top"
 	[ ! -e "$root/root/shared" ] || die "the root has a shared folder beside the clone"
 }
 
