@@ -5,10 +5,13 @@
  *
  * - tide_json_check() follows RFC 8259's grammar.  Raw bytes inside strings
  *   must be valid UTF-8 (no overlongs, no UTF-8-encoded surrogates, nothing
- *   past U+10FFFF, no truncated sequences): those are TIDE_EUTF8.  An
- *   escaped lone surrogate such as "\ud800" is accepted, since the grammar
- *   allows any \uXXXX; tide_json_str() turns it into U+FFFD, so what we
- *   hand on is always valid UTF-8.  A byte order mark is not whitespace and
+ *   past U+10FFFF, no truncated sequences): those are TIDE_EUTF8.  So is
+ *   an escaped lone surrogate such as "\ud800": the grammar allows any
+ *   \uXXXX, but such a string holds no character, and were it read as
+ *   U+FFFD, "\ud800", "\udc00" and "\ufffd" would be one key.  A high
+ *   surrogate escape must be followed by a low one.  (tide_json_str()
+ *   still turns a lone surrogate into U+FFFD, for text never checked.)
+ *   A byte order mark is not whitespace and
  *   is rejected.  maxdepth <= 0 means TIDE_JSON_MAXDEPTH; maxdepth is
  *   capped at SCAN_MAXDEPTH, the size of the scanner's bit stack.  A
  *   document nested exactly maxdepth deep is accepted, one more is
@@ -205,6 +208,14 @@ static const unsigned char hexd1[256] = {
 };
 #define HEXVAL(c) ((unsigned)hexd1[c] - 1)
 
+/* Four hex digits; past 0xffff when one is not a hex digit. */
+static unsigned
+hex4(const unsigned char *s)
+{
+	return HEXVAL(s[0]) << 12 | HEXVAL(s[1]) << 8 | HEXVAL(s[2]) << 4 |
+	    HEXVAL(s[3]);
+}
+
 #define ISDIGIT(c) ((unsigned)(c) - '0' < 10)
 
 /*
@@ -304,6 +315,24 @@ scan_string(const unsigned char **sp, const unsigned char *end,
 				    !hexd1[s[5]]) {
 					*reason = "bad \\u escape";
 					goto fail;
+				}
+				/* A surrogate must be a high one followed
+				 * by a low one: alone it is no character,
+				 * and two such strings would read as one
+				 * key. */
+				if ((s[2] | 0x20) == 'd' && hexd1[s[3]] > 8) {
+					unsigned lo;
+
+					if (hexd1[s[3]] > 12 || end - s < 12 ||
+					    s[6] != '\\' || s[7] != 'u' ||
+					    (lo = hex4(s + 8)) < 0xdc00 ||
+					    lo > 0xdfff) {
+						*sp = s;
+						*reason = "lone surrogate in string";
+						return TIDE_EUTF8;
+					}
+					s += 12;
+					continue;
 				}
 				s += 6;
 				continue;
@@ -1202,13 +1231,6 @@ tide_json_bool(const struct tide_json_val *v, int *out)
 	else
 		return TIDE_ETYPE;
 	return 0;
-}
-
-static unsigned
-hex4(const unsigned char *s)
-{
-	return HEXVAL(s[0]) << 12 | HEXVAL(s[1]) << 8 | HEXVAL(s[2]) << 4 |
-	    HEXVAL(s[3]);
 }
 
 /* Encode cp (a scalar value) as UTF-8 into o; returns the length. */

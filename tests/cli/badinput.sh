@@ -54,6 +54,9 @@ mk nul '{"ts":1764547200500,"k":"a","x":1,"n":"a\000b"}'
 mk utf8 '{"ts":1764547200500,"k":"a\377","x":1}'
 mk utf8_overlong '{"ts":1764547200500,"k":"\300\257","x":1}'
 mk surrogate '{"ts":1764547200500,"k":"\355\240\200","x":1}'
+# Escaped, alone: no character, so not a key that could merge with others.
+mk lone_high '{"ts":1764547200500,"k":"\\ud800","x":1}'
+mk lone_low '{"ts":1764547200500,"k":"a\\udc00","x":1}'
 printf '{"ts":1764547200500,"k":"a","x":1,"d":%s%s}' \
     "$(printf '%0200d' 0 | tr 0 '[')" "$(printf '%0200d' 0 | tr 0 ']')" >case.deep
 mk empty ''
@@ -209,8 +212,8 @@ nomatch() {
 ALL="window join sink source replay"
 for p in $ALL; do
 	have tide-$p || continue
-	for c in notjson truncated nul utf8 utf8_overlong surrogate deep \
-	    empty blank twoobjs badesc; do
+	for c in notjson truncated nul utf8 utf8_overlong surrogate lone_high \
+	    lone_low deep empty blank twoobjs badesc; do
 		bad $p $c
 	done
 	bad $p toolong --max-record 100

@@ -290,12 +290,24 @@ START_TEST(test_json_check_validates_utf8_in_strings)
 }
 END_TEST
 
-START_TEST(test_json_check_accepts_escaped_lone_surrogates)
+START_TEST(test_json_check_rejects_escaped_lone_surrogates)
 {
-	/* RFC 8259's grammar allows them; tide_json_str() makes U+FFFD. */
-	ck_assert_int_eq(chk("\"\\ud800\""), 0);
-	ck_assert_int_eq(chk("\"\\udc00\\ud800\""), 0);
-	ck_assert_int_eq(chk("{\"\\uDFAA\":0}"), 0);
+	/* RFC 8259's grammar allows them, but they are no characters: read
+	 * as U+FFFD, "\ud800", "\udc00" and "\ufffd" would be one key. */
+	ck_assert_int_eq(chk("\"\\ud800\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"\\udc00\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"\\udc00\\ud800\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("{\"\\uDFAA\":0}"), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"\\uD800\\u0041\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"\\ud800\\n\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"\\ud800\\ud800\""), TIDE_EUTF8);
+	ck_assert_int_eq(chk("\"x\\ud800"), TIDE_EUTF8);	/* at the end */
+	ck_assert_int_eq(chk("\"\\ud800\\udc0"), TIDE_EUTF8);
+	/* Pairs, and the characters around the surrogate range, pass. */
+	ck_assert_int_eq(chk("\"\\ud83d\\ude00\""), 0);
+	ck_assert_int_eq(chk("\"\\uDBFF\\uDFFF\""), 0);
+	ck_assert_int_eq(chk("\"\\ud7ff\\ue000\\ufffd\""), 0);
+	ck_assert_int_eq(chk("{\"\\uD834\\uDD1E\":0}"), 0);
 }
 END_TEST
 
@@ -370,9 +382,9 @@ START_TEST(test_json_corpus_i_decisions)
 		const char *name;
 		int rc;
 	} want[] = {
-		{ "i_string_1st_surrogate_but_2nd_missing.json", 0 },
-		{ "i_string_invalid_lonely_surrogate.json", 0 },
-		{ "i_object_key_lone_2nd_surrogate.json", 0 },
+		{ "i_string_1st_surrogate_but_2nd_missing.json", TIDE_EUTF8 },
+		{ "i_string_invalid_lonely_surrogate.json", TIDE_EUTF8 },
+		{ "i_object_key_lone_2nd_surrogate.json", TIDE_EUTF8 },
 		{ "i_number_huge_exp.json", 0 },
 		{ "i_number_too_big_neg_int.json", 0 },
 		{ "i_string_UTF-8_invalid_sequence.json", TIDE_EUTF8 },
@@ -1287,7 +1299,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_check_rejects_bad_structure);
 	tcase_add_test(tc, test_json_check_depth_limit_at_the_boundary);
 	tcase_add_test(tc, test_json_check_validates_utf8_in_strings);
-	tcase_add_test(tc, test_json_check_accepts_escaped_lone_surrogates);
+	tcase_add_test(tc, test_json_check_rejects_escaped_lone_surrogates);
 	tcase_add_test(tc, test_utf8_valid);
 	tcase_add_test(tc, test_json_corpus_y_accepted_n_rejected);
 	tcase_add_test(tc, test_json_corpus_i_decisions);
