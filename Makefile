@@ -94,8 +94,9 @@ $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(B
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/unit -o $@ \
 		tests/unit/runner.c $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
+# make unit SUITE=json runs one suite; CK_RUN_CASE=name one of its cases.
 unit: $(BUILD)/unit/runner
-	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner
+	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner $(SUITE)
 
 test: all $(BUILD)/unit/runner
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \
