@@ -103,17 +103,118 @@ static const struct {
 };
 #define NUNITS (sizeof(units) / sizeof(units[0]))
 
+/* Other names of the units above (index into units[]). */
+static const struct {
+	const char *name;
+	size_t unit;
+} aliases[] = {
+	{ "day", 0 }, { "days", 0 },
+	{ "hour", 1 }, { "hours", 1 }, { "hr", 1 }, { "hrs", 1 },
+	{ "min", 2 }, { "mins", 2 }, { "minute", 2 }, { "minutes", 2 },
+	{ "sec", 3 }, { "secs", 3 }, { "second", 3 }, { "seconds", 3 },
+};
+
+/* The unit named by u[0..len), as an index into units[]; NUNITS if none. */
+static size_t
+unit_index(const char *u, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NUNITS; i++)
+		if (strlen(units[i].name) == len && memcmp(units[i].name, u, len) == 0)
+			return i;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strlen(aliases[i].name) == len &&
+		    memcmp(aliases[i].name, u, len) == 0)
+			return aliases[i].unit;
+	return NUNITS;
+}
+
+/*
+ * One <number><unit> at *sp, the number an integer or a decimal fraction
+ * (`1.5`): adds it in ns to *total.  The unit's letters are the run of
+ * [a-z] after the number, or with iso the one letter that follows.
+ */
+static int
+dur_term(const char **sp, int iso, size_t *last, int *first, __int128 *total)
+{
+	const char *s = *sp, *u;
+	__int128 v = 0, frac = 0, scale = 1, add;
+	size_t i, ulen;
+
+	if (*s < '0' || *s > '9')
+		return TIDE_EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		/* Past any int64 ms even in ns: stop counting. */
+		if (v > (__int128)INT64_MAX * NS_PER_MS)
+			return TIDE_ERANGE;
+	}
+	if (*s == '.' || (iso && *s == ',')) {
+		if (s[1] < '0' || s[1] > '9')
+			return TIDE_EINVAL;
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			/* Digits past ns of a day are zeros or sub-ns. */
+			if (scale < (__int128)1000000000000000000) {
+				frac = frac * 10 + (*s - '0');
+				scale *= 10;
+			} else if (*s != '0')
+				return TIDE_ERANGE;
+		}
+	}
+	if (iso) {
+		static const char iso_units[] = "WDHMS";
+
+		if (*s == '\0' || strchr(iso_units, *s) == NULL)
+			return TIDE_EINVAL;
+		/* W is 7 days: counted as days, written once. */
+		i = *s == 'W' ? 0 : *s == 'D' ? 0 : *s == 'H' ? 1 :
+		    *s == 'M' ? 2 : 3;
+		if (*s == 'W') {
+			v *= 7;
+			frac *= 7;
+		}
+		s++;
+	} else {
+		for (u = s; *s >= 'a' && *s <= 'z'; s++)
+			;
+		ulen = (size_t)(s - u);
+		if ((i = unit_index(u, ulen)) == NUNITS)
+			return TIDE_EINVAL;
+	}
+	if (!*first && i <= *last)
+		return TIDE_EINVAL;
+	*first = 0;
+	*last = i;
+	if (v > (__int128)INT64_MAX * NS_PER_MS / units[i].ns)
+		return TIDE_ERANGE;
+	add = v * units[i].ns;
+	if (frac != 0) {
+		/* Exact in ns, or not a duration we can hold. */
+		if (frac * units[i].ns % scale != 0)
+			return TIDE_ERANGE;
+		add += frac * units[i].ns / scale;
+	}
+	*total += add;
+	if (*total > (__int128)INT64_MAX * NS_PER_MS)
+		return TIDE_ERANGE;
+	*sp = s;
+	return 0;
+}
+
 /*
  * A duration in ns, as __int128 so that `106751d` (past int64 ns) still
  * parses for callers that want ms.  Units are in decreasing order above.
+ * Either tide's form (`1h30m`, `1.5m`, `5min`) or ISO 8601's (`PT5M`,
+ * `P1DT2H`, `PT0.5S`, `P2W`); years and months, whose length varies, are
+ * not durations here.
  */
 static int
 dur_parse_ns(const char *s, __int128 *out)
 {
 	__int128 total = 0;
-	size_t last = 0, i, ulen;
-	const char *u;
-	int first = 1;
+	size_t last = 0;
+	int first = 1, r, time_part = 0;
 
 	if (s == NULL || *s == '\0')
 		return TIDE_EINVAL;
@@ -121,36 +222,29 @@ dur_parse_ns(const char *s, __int128 *out)
 		*out = 0;
 		return 0;
 	}
-	while (*s != '\0') {
-		__int128 v = 0;
-
-		if (*s < '0' || *s > '9')
-			return TIDE_EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			v = v * 10 + (*s - '0');
-			/* Past any int64 ms even in ns: stop counting. */
-			if (v > (__int128)INT64_MAX * NS_PER_MS)
-				return TIDE_ERANGE;
+	if (*s == 'P') {
+		for (s++; *s != '\0';) {
+			if (*s == 'T') {
+				if (time_part || s[1] == '\0')
+					return TIDE_EINVAL;
+				time_part = 1;
+				s++;
+				continue;
+			}
+			if ((r = dur_term(&s, 1, &last, &first, &total)) < 0)
+				return r;
+			/* D and W before T; H, M and S after it. */
+			if ((last <= 0) == time_part)
+				return TIDE_EINVAL;
 		}
-		for (u = s; (*s >= 'a' && *s <= 'z'); s++)
-			;
-		ulen = (size_t)(s - u);
-		for (i = 0; i < NUNITS; i++)
-			if (strlen(units[i].name) == ulen &&
-			    memcmp(units[i].name, u, ulen) == 0)
-				break;
-		if (i == NUNITS)
-			return TIDE_EINVAL;
-		if (!first && i <= last)
-			return TIDE_EINVAL;
-		first = 0;
-		last = i;
-		if (v > (__int128)INT64_MAX * NS_PER_MS / units[i].ns)
-			return TIDE_ERANGE;
-		total += v * units[i].ns;
-		if (total > (__int128)INT64_MAX * NS_PER_MS)
-			return TIDE_ERANGE;
+		if (first)
+			return TIDE_EINVAL;	/* "P" or "PT" alone */
+		*out = total;
+		return 0;
 	}
+	while (*s != '\0')
+		if ((r = dur_term(&s, 0, &last, &first, &total)) < 0)
+			return r;
 	*out = total;
 	return 0;
 }
@@ -366,6 +460,16 @@ tide_time_parse_arg(const char *s, int64_t now_ms, int64_t *ms)
 				return TIDE_ERANGE;
 		*ms = d;
 		return 0;
+	}
+	/* `2026-11-01T00:10` and `2026-11-01T00:10:30[.5]` with no zone are
+	 * UTC, as a date is. */
+	if (n >= 16 && n < 40 && (s[10] == 'T' || s[10] == 't' || s[10] == ' ') &&
+	    s[n - 1] >= '0' && s[n - 1] <= '9' && s[n - 3] != '+' &&
+	    s[n - 3] != '-' && s[n - 6] != '+' && s[n - 6] != '-') {
+		char z[48];
+
+		snprintf(z, sizeof(z), "%s%sZ", s, n == 16 ? ":00" : "");
+		return tide_time_parse_rfc3339(z, strlen(z), ms);
 	}
 	return tide_time_parse_rfc3339(s, n, ms);
 }

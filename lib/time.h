@@ -3,13 +3,19 @@
  * duration int64 milliseconds (the _us variants give microseconds where a
  * program needs them).
  *
- * Durations: a sequence of <integer><unit> with units ns, us, ms, s, m, h, d
- * (`250ms`, `30s`, `1h30m`, `1d`); a bare `0` is zero.  Anything else,
- * negative values and overflow are rejected.
+ * Durations: a sequence of <number><unit> with units ns, us, ms, s (sec,
+ * secs, second, seconds), m (min, mins, minute, minutes), h (hr, hrs,
+ * hour, hours), d (day, days), each at most once and largest first
+ * (`250ms`, `30s`, `1h30m`, `1d`, `5min`); a number may have a decimal
+ * fraction (`1.5m`) that must come out whole in the unit asked for.  Or
+ * ISO 8601: `PT5M`, `P1DT2H`, `PT0.5S`, `P2W` (no years or months: their
+ * length varies).  A bare `0` is zero.  Anything else, negative values and
+ * overflow are rejected.
  *
  * Times on the command line (tide_time_parse_arg): RFC 3339 with Z or an
- * offset, a date `2026-11-01` (midnight UTC), epoch milliseconds, `now`, or
- * relative `-15m` / `+1h` from now.
+ * offset, a date `2026-11-01` (midnight UTC), a date and time without a
+ * zone `2026-11-01T00:10[:30[.5]]` (UTC, as a date), epoch milliseconds,
+ * `now`, or relative `-15m` / `+1h` from now.
  *
  * Event times in records (tide_time_from_json): epoch numbers whose unit is
  * told by magnitude (s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns) or fixed by a

@@ -65,13 +65,69 @@ START_TEST(test_dur_parse_accepts_units_and_compounds)
 }
 END_TEST
 
+START_TEST(test_dur_parse_accepts_fractions_words_and_iso8601)
+{
+	ck_assert_int_eq(dur("1.5m"), 90000);
+	ck_assert_int_eq(dur("1.5h"), 5400000);
+	ck_assert_int_eq(dur("0.25s"), 250);
+	ck_assert_int_eq(dur("1.5s"), 1500);
+	ck_assert_int_eq(dur("2.000s"), 2000);
+	ck_assert_int_eq(dur("1h0.5m"), 3630000);
+	ck_assert_int_eq(dur("5min"), 300000);
+	ck_assert_int_eq(dur("5mins"), 300000);
+	ck_assert_int_eq(dur("10sec"), 10000);
+	ck_assert_int_eq(dur("2hours"), 7200000);
+	ck_assert_int_eq(dur("1day"), 86400000);
+	ck_assert_int_eq(dur("1hr30min"), 5400000);
+	ck_assert_int_eq(dur("PT5M"), 300000);
+	ck_assert_int_eq(dur("PT1H30M"), 5400000);
+	ck_assert_int_eq(dur("PT0.5S"), 500);
+	ck_assert_int_eq(dur("PT0,5S"), 500);
+	ck_assert_int_eq(dur("P1D"), 86400000);
+	ck_assert_int_eq(dur("P1DT2H"), 93600000);
+	ck_assert_int_eq(dur("P2W"), 14 * 86400000LL);
+	ck_assert_int_eq(dur("PT36H"), 129600000);
+	ck_assert_int_eq(dur("PT1.5M"), 90000);
+}
+END_TEST
+
+START_TEST(test_dur_parse_rejects_bad_fractions_and_iso8601)
+{
+	int64_t us;
+
+	/* Finer than the unit asked for, or than a nanosecond. */
+	ck_assert_int_eq(dur_err("1.0005s"), TIDE_ERANGE);
+	ck_assert_int_eq(dur_err("1.5ns"), TIDE_ERANGE);
+	ck_assert_int_eq(tide_dur_parse_us("0.0000001s", &us), TIDE_ERANGE);
+	ck_assert_int_eq(dur_err("1.m"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err(".5m"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("1,5m"), TIDE_EINVAL);	/* comma: ISO only */
+	ck_assert_int_eq(dur_err("1.5.5m"), TIDE_EINVAL);
+	/* ISO 8601: years and months vary in length; order; T placement. */
+	ck_assert_int_eq(dur_err("P1Y"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("P1M"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("P"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("P1DT"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT1D"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("P5H"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT5M1H"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT5M5M"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PTT5M"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("pt5m"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT5m"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("PT5"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("P1W1D"), TIDE_EINVAL);
+}
+END_TEST
+
 START_TEST(test_dur_parse_rejects_empty_negative_and_signs)
 {
 	ck_assert_int_eq(dur_err(""), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err("-5m"), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err("+5m"), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err(" 5m"), TIDE_EINVAL);
-	ck_assert_int_eq(dur_err("1.5h"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("-PT5M"), TIDE_EINVAL);
 }
 END_TEST
 
@@ -90,7 +146,8 @@ START_TEST(test_dur_parse_rejects_unknown_unit)
 {
 	ck_assert_int_eq(dur_err("5y"), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err("5M"), TIDE_EINVAL);
-	ck_assert_int_eq(dur_err("5sec"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("5secz"), TIDE_EINVAL);
+	ck_assert_int_eq(dur_err("5Min"), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err("5mss"), TIDE_EINVAL);
 	ck_assert_int_eq(dur_err("ms"), TIDE_EINVAL);
 }
@@ -285,6 +342,15 @@ START_TEST(test_time_parse_arg_accepts_every_form)
 	ck_assert_int_eq(tide_time_parse_arg("2026-11-01T10:00:00+02:00",
 	    now, &ms), 0);
 	ck_assert_int_eq(ms, 1793491200000 + 8 * 3600000);
+	/* No seconds, no zone: UTC, as a date is. */
+	ck_assert_int_eq(tide_time_parse_arg("2026-11-01T00:10", now, &ms), 0);
+	ck_assert_int_eq(ms, 1793491200000 + 600000);
+	ck_assert_int_eq(tide_time_parse_arg("2026-11-01T00:10:30", now, &ms), 0);
+	ck_assert_int_eq(ms, 1793491200000 + 630000);
+	ck_assert_int_eq(tide_time_parse_arg("2026-11-01 00:10:30.25", now, &ms), 0);
+	ck_assert_int_eq(ms, 1793491200000 + 630250);
+	ck_assert_int_eq(tide_time_parse_arg("-PT15M", now, &ms), 0);
+	ck_assert_int_eq(ms, now - 900000);
 }
 END_TEST
 
@@ -292,7 +358,9 @@ START_TEST(test_time_parse_arg_rejects_bad_text)
 {
 	static const char *bad[] = {
 		"", "NOW", "now ", "-", "+", "-15", "-15x", "--15m",
-		"2026-11-31", "2026-11-1", "2026-11-01T10:00", "yesterday",
+		"2026-11-31", "2026-11-1", "2026-11-01T10", "2026-11-01T25:00",
+		"2026-11-01T10:00:61", "2026-11-01T10:00+", "2026-11-01T10:0",
+		"2026-11-01X10:00", "yesterday",
 		"12a", "1.5", "-1d-1d",
 	};
 	int64_t ms = 7;
@@ -516,6 +584,8 @@ suite_time(void)
 	TCase *tc = tcase_create("time");
 
 	tcase_add_test(tc, test_dur_parse_accepts_units_and_compounds);
+	tcase_add_test(tc, test_dur_parse_accepts_fractions_words_and_iso8601);
+	tcase_add_test(tc, test_dur_parse_rejects_bad_fractions_and_iso8601);
 	tcase_add_test(tc, test_dur_parse_rejects_empty_negative_and_signs);
 	tcase_add_test(tc, test_dur_parse_rejects_trailing_garbage);
 	tcase_add_test(tc, test_dur_parse_rejects_unknown_unit);
