@@ -65,48 +65,6 @@ enum {
 	OPT_MACHINES,
 };
 
-static const struct tide_opt opts[] = {
-	{ 'q', "quiet", NULL, "no warnings" },
-	{ 'v', "verbose", NULL, "more detail on stderr" },
-	{ OPT_COUNT, "count", "n", "write n records (default: all customers; "
-	    "no end for the others)" },
-	{ OPT_RATE, "rate", "n/s", "pace output at n records a second "
-	    "(also n/m, n/h)" },
-	{ OPT_SEED, "seed", "s", "seed of the generator (default 1)" },
-	{ OPT_START, "start", "time", "event time of the first record "
-	    "(default 2026-11-01T00:00:00Z; now)" },
-	{ OPT_STEP, "step", "d", "event-time step between records "
-	    "(default 10ms, or 1/rate with --rate)" },
-	{ OPT_FORMAT, "format", "fmt", "ndjson (default) or csv (with a header)" },
-	{ OPT_STAMP, "stamp", NULL, "add sent_ms, the wall-clock send time in "
-	    "epoch ms" },
-	{ OPT_ACCOUNTS, "accounts", "n", "number of accounts (default 1000)" },
-	{ OPT_SKEW, "skew", "s", "Zipf exponent of account activity "
-	    "(default 0.8; 0 uniform)" },
-	{ OPT_LATE, "late", "p", "fraction of records that arrive late "
-	    "(default 0)" },
-	{ OPT_LATE_BY, "late-by", "d", "how late a late record is at most "
-	    "(default 5s)" },
-	{ OPT_VERSIONS, "versions", "n", "customers: n dated versions per "
-	    "account, with valid_from" },
-	{ OPT_VERSION_GAP, "version-gap", "d", "customers: time between "
-	    "versions (default 1h)" },
-	{ OPT_MACHINES, "machines", "n", "telemetry: number of machines "
-	    "(default 20)" },
-	{ 0, NULL, NULL, NULL },
-};
-
-static const struct tide_prog prog = {
-	"tide-gen",
-	"[-qv] [--count n] [--rate n/s] [--seed s] [--start time] [--step d] "
-	    "[--format fmt] [--stamp] [--accounts n] [--skew s] [--late p] "
-	    "[--late-by d] [--versions n] [--version-gap d] [--machines n] "
-	    "transactions | customers | telemetry",
-	"Write deterministic synthetic events: card transactions, a customer "
-	    "table, or machine telemetry.",
-	opts,
-};
-
 enum kind { K_TRANSACTIONS, K_CUSTOMERS, K_TELEMETRY };
 enum fmt { FMT_NDJSON, FMT_CSV };
 
@@ -562,168 +520,6 @@ csv_header(const struct gen *g)
 	return "";
 }
 
-/* --- options ------------------------------------------------------------- */
-
-/* "100", "100/s", "6000/m", "1.5/h": records a second, > 0. */
-static double
-parse_rate(const char *s)
-{
-	char *end;
-	double v, per = 1;
-
-	errno = 0;
-	if ((*s < '0' || *s > '9') && *s != '.')
-		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
-	v = strtod(s, &end);
-	if (end == s || errno == ERANGE)
-		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
-	if (strcmp(end, "") == 0 || strcmp(end, "/s") == 0)
-		per = 1;
-	else if (strcmp(end, "/m") == 0 || strcmp(end, "/min") == 0)
-		per = 60;
-	else if (strcmp(end, "/h") == 0)
-		per = 3600;
-	else
-		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
-	v /= per;
-	if (!(v > 0))
-		tide_usage_error("--rate: must be more than 0: '%s'", s);
-	if (v > 1e9)
-		tide_usage_error("--rate: more than 1e9/s: '%s'", s);
-	return v;
-}
-
-/* The long name of a long-only option, for messages. */
-static const char *
-opt_name(int id)
-{
-	const struct tide_opt *o;
-
-	for (o = opts; o->id; o++)
-		if (o->id == id)
-			return o->name;
-	return "?";
-}
-
-static void
-parse_options(struct gen *g, int argc, char **argv)
-{
-	/* For each option that applies to some kinds only: where it was
-	 * given (the option's name) and the kinds it applies to. */
-	struct {
-		int id;
-		unsigned kinds;
-		const char *given;
-	} only[] = {
-		{ OPT_ACCOUNTS, KB(K_TRANSACTIONS) | KB(K_CUSTOMERS), NULL },
-		{ OPT_SKEW, KB(K_TRANSACTIONS), NULL },
-		{ OPT_LATE, KB(K_TRANSACTIONS) | KB(K_TELEMETRY), NULL },
-		{ OPT_LATE_BY, KB(K_TRANSACTIONS) | KB(K_TELEMETRY), NULL },
-		{ OPT_STEP, KB(K_TRANSACTIONS) | KB(K_TELEMETRY), NULL },
-		{ OPT_VERSIONS, KB(K_CUSTOMERS), NULL },
-		{ OPT_VERSION_GAP, KB(K_CUSTOMERS), NULL },
-		{ OPT_MACHINES, KB(K_TELEMETRY), NULL },
-	};
-	const char *arg, *start = NULL;
-	size_t k;
-	int c, ix;
-
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		for (k = 0; k < sizeof(only) / sizeof(only[0]); k++)
-			if (only[k].id == c)
-				only[k].given = opt_name(c);
-		switch (c) {
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		case OPT_COUNT:
-			g->count = tide_arg_int("--count", arg, 0, LLONG_MAX);
-			break;
-		case OPT_RATE:
-			g->rate = parse_rate(arg);
-			break;
-		case OPT_SEED:
-			g->seed = (uint64_t)tide_arg_int("--seed", arg, 0, LLONG_MAX);
-			break;
-		case OPT_START:
-			start = arg;
-			break;
-		case OPT_STEP:
-			g->step = tide_arg_dur_ms("--step", arg);
-			break;
-		case OPT_FORMAT:
-			if (strcmp(arg, "ndjson") == 0)
-				g->fmt = FMT_NDJSON;
-			else if (strcmp(arg, "csv") == 0)
-				g->fmt = FMT_CSV;
-			else
-				tide_usage_error("--format: unknown format '%s' "
-				    "(ndjson or csv)", arg);
-			break;
-		case OPT_STAMP:
-			g->stamp = 1;
-			break;
-		case OPT_ACCOUNTS:
-			g->accounts = (long)tide_arg_int("--accounts", arg, 1,
-			    MAX_ACCOUNTS);
-			break;
-		case OPT_SKEW:
-			g->skew = tide_arg_double("--skew", arg, 0, 10);
-			break;
-		case OPT_LATE:
-			g->late = tide_arg_double("--late", arg, 0, 1);
-			break;
-		case OPT_LATE_BY:
-			g->late_by = tide_arg_dur_ms("--late-by", arg);
-			if (g->late_by < 1)
-				tide_usage_error("--late-by: must be at least 1ms: "
-				    "'%s'", arg);
-			break;
-		case OPT_VERSIONS:
-			g->versions = (long)tide_arg_int("--versions", arg, 1, 1000);
-			break;
-		case OPT_VERSION_GAP:
-			g->gap = tide_arg_dur_ms("--version-gap", arg);
-			if (g->gap < 1)
-				tide_usage_error("--version-gap: must be at least "
-				    "1ms: '%s'", arg);
-			break;
-		case OPT_MACHINES:
-			g->machines = (long)tide_arg_int("--machines", arg, 1,
-			    MAX_MACHINES);
-			break;
-		default:
-			tide_usage_error("unhandled option");
-		}
-	}
-	ix = tide_opt_index();
-	if (ix >= argc)
-		tide_usage_error("missing the kind of events: transactions, "
-		    "customers or telemetry");
-	if (ix + 1 < argc)
-		tide_usage_error("unexpected argument '%s'", argv[ix + 1]);
-	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
-		if (strcmp(argv[ix], kind_names[k]) == 0)
-			break;
-	if (k == sizeof(kind_names) / sizeof(kind_names[0]))
-		tide_usage_error("unknown kind '%s' (transactions, customers or "
-		    "telemetry)", argv[ix]);
-	g->kind = (enum kind)k;
-	for (k = 0; k < sizeof(only) / sizeof(only[0]); k++)
-		if (only[k].given && !(only[k].kinds & KB(g->kind)))
-			tide_usage_error("option '--%s' does not apply to '%s'",
-			    only[k].given, kind_names[g->kind]);
-	if (start && tide_time_parse_arg(start, tide_now_ms(), &g->start) < 0)
-		tide_usage_error("--start: not a time: '%s' (e.g. 2026-11-01, "
-		    "2026-11-01T12:00:00Z, now)", start);
-	if (g->step < 0 && g->rate == 0)
-		g->step = DEFAULT_STEP;
-}
-
 /* --- main loop ----------------------------------------------------------- */
 
 static int64_t
@@ -784,10 +580,146 @@ gen_release(struct gen *g)
 	free(g->base);
 }
 
+/* --- options ------------------------------------------------------------- */
+
 /* File scope, so that what they own stays reachable when check_write()
  * exits from inside the loop (leak checkers then stay quiet). */
 static struct gen g;
 static struct tide_wout out;
+
+/* "100", "100/s", "6000/m", "1.5/h": records a second, > 0. */
+static int
+opt_rate(const struct tide_option *opt, const char *s, struct tide_opt_err *err)
+{
+	char *end;
+	double v, per = 1;
+
+	(void)err;
+	errno = 0;
+	if ((*s < '0' || *s > '9') && *s != '.')
+		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
+	v = strtod(s, &end);
+	if (end == s || errno == ERANGE)
+		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
+	if (strcmp(end, "") == 0 || strcmp(end, "/s") == 0)
+		per = 1;
+	else if (strcmp(end, "/m") == 0 || strcmp(end, "/min") == 0)
+		per = 60;
+	else if (strcmp(end, "/h") == 0)
+		per = 3600;
+	else
+		tide_usage_error("--rate: not a rate: '%s' (e.g. 100/s)", s);
+	v /= per;
+	if (!(v > 0))
+		tide_usage_error("--rate: must be more than 0: '%s'", s);
+	if (v > 1e9)
+		tide_usage_error("--rate: more than 1e9/s: '%s'", s);
+	*(double *)opt->dest = v;
+	return 0;
+}
+
+static int
+opt_format(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "ndjson") == 0)
+		*(enum fmt *)opt->dest = FMT_NDJSON;
+	else if (strcmp(arg, "csv") == 0)
+		*(enum fmt *)opt->dest = FMT_CSV;
+	else
+		tide_usage_error("--format: unknown format '%s' (ndjson or csv)",
+		    arg);
+	return 0;
+}
+
+static const struct tide_option opts[] = {
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_INT(OPT_COUNT, "count", "n", "write n records (default: all "
+	    "customers; no end for the others)", &g.count, 0, LLONG_MAX),
+	TIDE_OPT_CALLBACK(OPT_RATE, "rate", "n/s", "pace output at n records "
+	    "a second (also n/m, n/h)", opt_rate, &g.rate),
+	TIDE_OPT_INT(OPT_SEED, "seed", "s", "seed of the generator (default 1)",
+	    &g.seed, 0, LLONG_MAX),
+	TIDE_OPT_TIME(OPT_START, "start", "time", "event time of the first "
+	    "record (default 2026-11-01T00:00:00Z; now)", &g.start),
+	TIDE_OPT_DUR(OPT_STEP, "step", "d", "event-time step between records "
+	    "(default 10ms, or 1/rate with --rate)", &g.step, 0, LLONG_MAX),
+	TIDE_OPT_CALLBACK(OPT_FORMAT, "format", "fmt", "ndjson (default) or csv "
+	    "(with a header)", opt_format, &g.fmt),
+	TIDE_OPT_FLAG(OPT_STAMP, "stamp", "add sent_ms, the wall-clock send "
+	    "time in epoch ms", &g.stamp),
+	TIDE_OPT_INT(OPT_ACCOUNTS, "accounts", "n", "number of accounts "
+	    "(default 1000)", &g.accounts, 1, MAX_ACCOUNTS),
+	TIDE_OPT_DOUBLE(OPT_SKEW, "skew", "s", "Zipf exponent of account "
+	    "activity (default 0.8; 0 uniform)", &g.skew, 0, 10),
+	TIDE_OPT_DOUBLE(OPT_LATE, "late", "p", "fraction of records that "
+	    "arrive late (default 0)", &g.late, 0, 1),
+	TIDE_OPT_DUR(OPT_LATE_BY, "late-by", "d", "how late a late record is "
+	    "at most (default 5s)", &g.late_by, 1, LLONG_MAX),
+	TIDE_OPT_INT(OPT_VERSIONS, "versions", "n", "customers: n dated "
+	    "versions per account, with valid_from", &g.versions, 1, 1000),
+	TIDE_OPT_DUR(OPT_VERSION_GAP, "version-gap", "d", "customers: time "
+	    "between versions (default 1h)", &g.gap, 1, LLONG_MAX),
+	TIDE_OPT_INT(OPT_MACHINES, "machines", "n", "telemetry: number of "
+	    "machines (default 20)", &g.machines, 1, MAX_MACHINES),
+	TIDE_OPT_END,
+};
+
+static const struct tide_prog prog = {
+	"tide-gen",
+	"[-qv] [--count n] [--rate n/s] [--seed s] [--start time] [--step d] "
+	    "[--format fmt] [--stamp] [--accounts n] [--skew s] [--late p] "
+	    "[--late-by d] [--versions n] [--version-gap d] [--machines n] "
+	    "transactions | customers | telemetry",
+	"Write deterministic synthetic events: card transactions, a customer "
+	    "table, or machine telemetry.",
+	NULL,
+};
+
+/* Options that apply to some kinds only, and those kinds. */
+static const struct {
+	int id;
+	const char *name;
+	unsigned kinds;
+} only[] = {
+	{ OPT_ACCOUNTS, "accounts", KB(K_TRANSACTIONS) | KB(K_CUSTOMERS) },
+	{ OPT_SKEW, "skew", KB(K_TRANSACTIONS) },
+	{ OPT_LATE, "late", KB(K_TRANSACTIONS) | KB(K_TELEMETRY) },
+	{ OPT_LATE_BY, "late-by", KB(K_TRANSACTIONS) | KB(K_TELEMETRY) },
+	{ OPT_STEP, "step", KB(K_TRANSACTIONS) | KB(K_TELEMETRY) },
+	{ OPT_VERSIONS, "versions", KB(K_CUSTOMERS) },
+	{ OPT_VERSION_GAP, "version-gap", KB(K_CUSTOMERS) },
+	{ OPT_MACHINES, "machines", KB(K_TELEMETRY) },
+};
+
+static void
+parse_options(int argc, char **argv)
+{
+	size_t k;
+	int ix;
+
+	tide_prog_init_opts(&prog, opts);
+	ix = tide_opt_parse(argc, argv);
+	if (ix >= argc)
+		tide_usage_error("missing the kind of events: transactions, "
+		    "customers or telemetry");
+	if (ix + 1 < argc)
+		tide_usage_error("unexpected argument '%s'", argv[ix + 1]);
+	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (strcmp(argv[ix], kind_names[k]) == 0)
+			break;
+	if (k == sizeof(kind_names) / sizeof(kind_names[0]))
+		tide_usage_error("unknown kind '%s' (transactions, customers or "
+		    "telemetry)", argv[ix]);
+	g.kind = (enum kind)k;
+	for (k = 0; k < sizeof(only) / sizeof(only[0]); k++)
+		if (tide_opt_given(only[k].id) && !(only[k].kinds & KB(g.kind)))
+			tide_usage_error("option '--%s' does not apply to '%s'",
+			    only[k].name, kind_names[g.kind]);
+	if (g.step < 0 && g.rate == 0)
+		g.step = DEFAULT_STEP;
+}
 
 int
 main(int argc, char **argv)
@@ -808,8 +740,7 @@ main(int argc, char **argv)
 	g.late_by = DEFAULT_LATE_BY;
 	g.gap = DEFAULT_GAP;
 	g.machines = DEFAULT_MACHINES;
-	tide_prog_init(&prog);
-	parse_options(&g, argc, argv);
+	parse_options(argc, argv);
 
 	tide_rng_seed(&g.rng, g.seed);
 	tide_rng_seed(&g.late_rng, tide_hash64(g.seed ^ 0x6c617465ULL));

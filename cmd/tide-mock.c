@@ -50,29 +50,12 @@ enum {
 	OPT_NO_STDIN,
 };
 
-static const struct tide_opt opts[] = {
-	{ OPT_BROKERS, "brokers", "n", "number of brokers, ids 1..n (default 1)" },
-	{ 't', "topic", "topic[:partitions]",
-	  "create a topic (repeatable)" },
-	{ OPT_PARTITIONS, "partitions", "n",
-	  "partitions of a -t topic without a count (default 1)" },
-	{ OPT_BOOTSTRAP_FILE, "bootstrap-file", "file",
-	  "also write the bootstrap list to file (atomically)" },
-	{ OPT_NO_STDIN, "no-stdin", NULL,
-	  "read no commands; run until SIGINT or SIGTERM" },
-	{ 'd', "debug", "contexts", "librdkafka debug contexts (e.g. mock,protocol)" },
-	{ 'X', NULL, "prop=value", "librdkafka property for the mock's own handle" },
-	{ 'q', "quiet", NULL, "no warnings" },
-	{ 'v', "verbose", NULL, "more detail on stderr (commands, librdkafka logs)" },
-	{ 0, NULL, NULL, NULL },
-};
-
 static const struct tide_prog prog = {
 	"tide-mock",
 	"[-qv] [--brokers n] [--partitions n] [-t topic[:partitions]] ... "
 	    "[--bootstrap-file file] [--no-stdin] [-d contexts] [-X prop=value] ...",
 	"Run a local Kafka cluster (librdkafka's mock) with fault injection.",
-	opts,
+	NULL,
 };
 
 struct topic {
@@ -573,88 +556,99 @@ publish(const char *bootstraps, const char *file)
 	free(tmp);
 }
 
+/* -t topic[:partitions], checked in a local copy: nothing is allocated
+ * before a usage error can exit. */
+static int
+opt_topic(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char name[256];
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg), j;
+	int parts = 0;
+
+	(void)opt;
+	(void)err;
+	if (colon)
+		parts = (int)tide_arg_int("-t", colon + 1, 1, MAX_PARTITIONS);
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;	/* too long: fails below */
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	if (!topic_name_ok(name) || (colon == NULL && n < strlen(arg)))
+		tide_usage_error("-t: not a topic name: '%.*s' (1 to "
+		    "249 of a-z A-Z 0-9 . _ -)",
+		    colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+	for (j = 0; j < ntopics; j++)
+		if (!strcmp(topics[j].name, name))
+			tide_usage_error("-t: topic '%s' given twice", name);
+	topics = tide_xreallocarray(topics, ntopics + 1, sizeof(*topics));
+	topics[ntopics].name = tide_xstrdup(name);
+	topics[ntopics].partitions = parts;
+	ntopics++;
+	return 0;
+}
+
+static int
+opt_bootfile(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (*arg == '\0')
+		tide_usage_error("--bootstrap-file: empty file name");
+	*(const char **)opt->dest = arg;
+	return 0;
+}
+
+/* -d and -X: applied once all options are read, in this order. */
+static int
+opt_setting(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	settings = tide_xreallocarray(settings, nsettings + 1,
+	    sizeof(*settings));
+	settings[nsettings].opt = opt->id;
+	settings[nsettings].arg = arg;
+	nsettings++;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct mock m = { NULL, NULL, 1, 1, 0 };
-	size_t i, j;
-	const char *bootfile = NULL, *arg;
-	int use_stdin = 1, c;
+	size_t i;
+	const char *bootfile = NULL;
+	int use_stdin = 1;
 	char errstr[512];
 	rd_kafka_conf_t *conf;
 	struct sigaction sa;
 	sigset_t block, waitmask;
 
-	tide_prog_init(&prog);
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		switch (c) {
-		case OPT_BROKERS:
-			m.brokers = (int)tide_arg_int("--brokers", arg, 1,
-			    MAX_BROKERS);
-			break;
-		case OPT_PARTITIONS:
-			m.partitions = (int)tide_arg_int("--partitions", arg, 1,
-			    MAX_PARTITIONS);
-			break;
-		case 't': {
-			/*
-			 * Checked in a local copy: nothing is allocated
-			 * before a usage error can exit.
-			 */
-			char name[256];
-			const char *colon = strchr(arg, ':');
-			size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-			int parts = 0;
+	const struct tide_option opts[] = {
+		TIDE_OPT_INT(OPT_BROKERS, "brokers", "n", "number of brokers, ids "
+		    "1..n (default 1)", &m.brokers, 1, MAX_BROKERS),
+		TIDE_OPT_CALLBACK('t', "topic", "topic[:partitions]", "create a "
+		    "topic (repeatable)", opt_topic, NULL),
+		TIDE_OPT_INT(OPT_PARTITIONS, "partitions", "n", "partitions of a "
+		    "-t topic without a count (default 1)", &m.partitions, 1,
+		    MAX_PARTITIONS),
+		TIDE_OPT_CALLBACK(OPT_BOOTSTRAP_FILE, "bootstrap-file", "file",
+		    "also write the bootstrap list to file (atomically)",
+		    opt_bootfile, &bootfile),
+		TIDE_OPT_SET(OPT_NO_STDIN, "no-stdin", "read no commands; run "
+		    "until SIGINT or SIGTERM", &use_stdin, 0),
+		TIDE_OPT_CALLBACK('d', "debug", "contexts", "librdkafka debug "
+		    "contexts (e.g. mock,protocol)", opt_setting, NULL),
+		TIDE_OPT_CALLBACK('X', NULL, "prop=value", "librdkafka property "
+		    "for the mock's own handle", opt_setting, NULL),
+		TIDE_OPTS_VERBOSITY,
+		TIDE_OPT_END,
+	};
 
-			if (colon)
-				parts = (int)tide_arg_int("-t", colon + 1, 1,
-				    MAX_PARTITIONS);
-			if (n >= sizeof(name))
-				n = sizeof(name) - 1;	/* too long: fails below */
-			memcpy(name, arg, n);
-			name[n] = '\0';
-			if (!topic_name_ok(name) || (colon == NULL && n < strlen(arg)))
-				tide_usage_error("-t: not a topic name: '%.*s' (1 to "
-				    "249 of a-z A-Z 0-9 . _ -)",
-				    colon ? (int)(colon - arg) : (int)strlen(arg), arg);
-			for (j = 0; j < ntopics; j++)
-				if (!strcmp(topics[j].name, name))
-					tide_usage_error("-t: topic '%s' given twice",
-					    name);
-			topics = tide_xreallocarray(topics, ntopics + 1,
-			    sizeof(*topics));
-			topics[ntopics].name = tide_xstrdup(name);
-			topics[ntopics].partitions = parts;
-			ntopics++;
-			break;
-		}
-		case OPT_BOOTSTRAP_FILE:
-			if (*arg == '\0')
-				tide_usage_error("--bootstrap-file: empty file name");
-			bootfile = arg;
-			break;
-		case OPT_NO_STDIN:
-			use_stdin = 0;
-			break;
-		case 'd':
-		case 'X':
-			/* Applied once all options are read, in this order. */
-			settings = tide_xreallocarray(settings, nsettings + 1,
-			    sizeof(*settings));
-			settings[nsettings].opt = c;
-			settings[nsettings].arg = arg;
-			nsettings++;
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
-	}
-	if (tide_opt_index() < argc)
+	tide_prog_init_opts(&prog, opts);
+	if (tide_opt_parse(argc, argv) < argc)
 		tide_usage_error("unexpected argument '%s'", argv[tide_opt_index()]);
 	conf = rd_kafka_conf_new();
 	for (i = 0; i < nsettings; i++)

@@ -62,6 +62,7 @@
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
 #include "kafka/kmsg.h"
+#include "kafka/kopt.h"
 #include "merge.h"
 #include "kafka/offsets.h"
 #include "pace.h"
@@ -95,53 +96,7 @@ enum {
 	OPT_STATS,
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
-	OPT_MDTIMEOUT,
 	OPT_DOWNTIMEOUT,
-	OPT_MAXREC,
-	OPT_STRICT,
-	OPT_DEAD,
-};
-
-static const struct tide_opt opts[] = {
-	TIDE_KCONF_OPTS,
-	{ 't', "topic", "topic", "topic to replay" },
-	{ 'p', "partitions", "list", "partitions to replay, e.g. 0,2,4-7 (default all)" },
-	{ OPT_FROM, "from", "time", "start at the first record at or after time" },
-	{ OPT_TO, "to", "time", "stop before the first record at or after time" },
-	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
-	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when a partition's next record does not come within duration after start (default: the metadata timeout; 0 never)" },
-	{ OPT_TIME, "time", "field", "archives are plain NDJSON with event time in field" },
-	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
-	{ 'J', "envelope", NULL, "write each record as the JSON envelope" },
-	{ OPT_SPEED, "speed", "n|max", "n times the original speed, or max (default 1)" },
-	{ OPT_RATE, "rate", "n/s", "n records per second, whatever their times" },
-	{ OPT_MAXGAP, "max-gap", "duration", "cap each silence between records at duration" },
-	{ OPT_LIMIT, "limit", "n", "stop after n records" },
-	{ OPT_DURATION, "duration", "duration", "stop after duration of replay" },
-	{ OPT_LOOP, "loop", "n", "replay n times (0: until stopped)" },
-	{ OPT_SHIFT, "shift-time", NULL, "move times forward by the span on each loop" },
-	{ OPT_DRYRUN, "dry-run", NULL, "print the ranges and record counts and exit" },
-	{ OPT_STATS, "stats", NULL, "print counters and lateness to stderr at exit and on SIGUSR1" },
-	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
-	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
-	{ OPT_MAXREC, "max-record", "size", "longest accepted archive line (default 16M)" },
-	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad archive line" },
-	{ OPT_DEAD, "dead-letter", "file", "append bad archive lines to file" },
-	{ 'q', "quiet", NULL, "no warnings" },
-	{ 'v', "verbose", NULL, "more detail on stderr" },
-	{ 0, NULL, NULL, NULL },
-};
-
-static const struct tide_prog prog = {
-	"tide-replay",
-	"[-Jqv] " TIDE_KCONF_SYNOPSIS " [-t topic [-p list]] [--from time] "
-	    "[--to time] "
-	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
-	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
-	    "[--time field] [file ...]",
-	"Replay a Kafka topic's time range or its archives in event-time order, "
-	    "paced.",
-	opts,
 };
 
 /* One source of the merge: a Kafka partition, or an archive file (all of
@@ -182,8 +137,7 @@ struct fpart {
 static struct {
 	struct tide_kconf kc;
 	const char *topic;
-	int32_t *plist;
-	size_t nplist;
+	struct tide_kopt_parts parts;	/* -p */
 	int have_from, have_to;
 	int64_t from, to;		/* ms */
 	const char *timefield;
@@ -203,6 +157,68 @@ static struct {
 	char **files;
 	int nfiles;
 } o;
+
+static tide_opt_cb opt_topic, opt_time, opt_timeunit, opt_speed, opt_rate;
+
+static const struct tide_option opts[] = {
+	TIDE_KOPTS_CONF(&o.kc),
+	TIDE_OPT_CALLBACK('t', "topic", "topic", "topic to replay", opt_topic,
+	    &o.topic),
+	TIDE_OPT_CALLBACK('p', "partitions", "list", "partitions to replay, "
+	    "e.g. 0,2,4-7 (default all)", tide_kopt_parts, &o.parts),
+	TIDE_OPT_TIME(OPT_FROM, "from", "time", "start at the first record at "
+	    "or after time", &o.from),
+	TIDE_OPT_TIME(OPT_TO, "to", "time", "stop before the first record at "
+	    "or after time", &o.to),
+	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
+	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up "
+	    "when a partition's next record does not come within duration "
+	    "after start (default: the metadata timeout; 0 never)", &o.down_ms,
+	    0, LLONG_MAX),
+	TIDE_OPT_CALLBACK(OPT_TIME, "time", "field", "archives are plain NDJSON "
+	    "with event time in field", opt_time, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
+	    "numbers: s, ms, us, ns, auto", opt_timeunit, &o.unit),
+	TIDE_OPT_FLAG('J', "envelope", "write each record as the JSON envelope",
+	    &o.envelope),
+	TIDE_OPT_CALLBACK(OPT_SPEED, "speed", "n|max", "n times the original "
+	    "speed, or max (default 1)", opt_speed, &o.speed),
+	TIDE_OPT_CALLBACK(OPT_RATE, "rate", "n/s", "n records per second, "
+	    "whatever their times", opt_rate, &o.rate),
+	TIDE_OPT_DUR(OPT_MAXGAP, "max-gap", "duration", "cap each silence "
+	    "between records at duration", &o.max_gap, 0, LLONG_MAX),
+	TIDE_OPT_INT(OPT_LIMIT, "limit", "n", "stop after n records", &o.limit,
+	    0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_DURATION, "duration", "duration", "stop after duration "
+	    "of replay", &o.duration, 0, LLONG_MAX),
+	TIDE_OPT_INT(OPT_LOOP, "loop", "n", "replay n times (0: until stopped)",
+	    &o.loops, 0, LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_SHIFT, "shift-time", "move times forward by the span "
+	    "on each loop", &o.shift),
+	TIDE_OPT_FLAG(OPT_DRYRUN, "dry-run", "print the ranges and record "
+	    "counts and exit", &o.dryrun),
+	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters and lateness to "
+	    "stderr at exit and on SIGUSR1", &o.stats),
+	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on "
+	    "stderr", &o.progress, 1),
+	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
+	    "a terminal", &o.progress, 0),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
+};
+
+static const struct tide_prog prog = {
+	"tide-replay",
+	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " [-t topic [-p list]] [--from time] "
+	    "[--to time] "
+	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
+	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
+	    "[--time field] [file ...]",
+	"Replay a Kafka topic's time range or its archives in event-time order, "
+	    "paced.",
+	NULL,
+};
 
 static struct {
 	struct tide_kconsumer kc;	/* its kd: last error; the wait's clock */
@@ -556,7 +572,7 @@ kafka_setup(void)
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	s.kafka = 1;
-	n = tide_kconsumer_partitions(&s.kc, o.topic, o.plist, o.nplist,
+	n = tide_kconsumer_partitions(&s.kc, o.topic, o.parts.v, o.parts.n,
 	    (int)o.md_timeout, &s.r, &err);
 	if (n == TIDE_ENOENT)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
@@ -1205,62 +1221,64 @@ replay(void)
 
 /* ---- options ----------------------------------------------------------- */
 
-static void
-parse_partitions(const char *arg)
+static int
+opt_topic(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	const char *p = arg;
-	char *end;
-	long a, b, k;
-
-	while (*p) {
-		errno = 0;
-		if (*p < '0' || *p > '9')
-			goto bad;
-		a = strtol(p, &end, 10);
-		b = a;
-		if (*end == '-') {
-			if (end[1] < '0' || end[1] > '9')
-				goto bad;
-			b = strtol(end + 1, &end, 10);
-		}
-		if (errno || a > b || b > INT32_MAX || (*end && *end != ','))
-			goto bad;
-		if (b - a > 100000)
-			goto bad;
-		for (k = a; k <= b; k++) {
-			o.plist = tide_xreallocarray(o.plist, o.nplist + 1,
-			    sizeof(*o.plist));
-			o.plist[o.nplist++] = (int32_t)k;
-		}
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
-	}
-	if (o.nplist)
-		return;
-bad:
-	tide_usage_error("-p: not a partition list: '%s' (e.g. 0,2,4-7)", arg);
+	(void)err;
+	if (tide_opt_given('t') > 1)
+		tide_usage_error("-t: one topic at a time");
+	if (*arg == '\0')
+		tide_usage_error("-t: empty topic name");
+	*(const char **)opt->dest = arg;
+	return 0;
 }
 
-static int64_t
-parse_time(const char *opt, const char *arg)
+static int
+opt_time(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	int64_t ms;
+	(void)opt;
+	(void)err;
+	o.timefield = arg;
+	if (tide_path_parse(&o.timepath, arg) < 0)
+		tide_usage_error("--time: not a field path: '%s'", arg);
+	return 0;
+}
 
-	if (tide_time_parse_arg(arg, tide_now_ms(), &ms) < 0)
-		tide_usage_error("%s: not a time: '%s' (e.g. 2026-11-01, "
-		    "2026-11-01T12:00:00Z, -15m, epoch ms)", opt, arg);
-	return ms;
+static int
+opt_timeunit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (tide_time_unit_parse(arg, opt->dest) < 0)
+		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
+		    "auto)", arg);
+	return 0;
+}
+
+static int
+opt_speed(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "max") == 0)
+		*(double *)opt->dest = 0;
+	else
+		*(double *)opt->dest = tide_arg_double("--speed", arg, 1e-6, 1e9);
+	return 0;
 }
 
 /* n, n/s, n/m or n/h: records per second. */
-static double
-parse_rate(const char *arg)
+static int
+opt_rate(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
 	char buf[64];
 	size_t n = strlen(arg);
 	double per = 1;
 
+	(void)err;
 	if (n >= 2 && arg[n - 2] == '/' && n - 2 < sizeof(buf)) {
 		switch (arg[n - 1]) {
 		case 's': per = 1; break;
@@ -1271,17 +1289,18 @@ parse_rate(const char *arg)
 		}
 		memcpy(buf, arg, n - 2);
 		buf[n - 2] = '\0';
-		return tide_arg_double("--rate", buf, 1e-6, 1e9) / per;
-	}
-	return tide_arg_double("--rate", arg, 1e-6, 1e9);
+		*(double *)opt->dest = tide_arg_double("--rate", buf, 1e-6,
+		    1e9) / per;
+	} else
+		*(double *)opt->dest = tide_arg_double("--rate", arg, 1e-6, 1e9);
+	return 0;
 }
 
 static void
 parse_options(int argc, char **argv)
 {
 	struct tide_kconf_err kerr;
-	const char *arg;
-	int c, ix, r, have_rate = 0;
+	int ix, have_rate;
 
 	tide_kconf_init(&o.kc);
 	o.speed = 1;
@@ -1292,117 +1311,11 @@ parse_options(int argc, char **argv)
 	o.md_timeout = 10000;
 	o.down_ms = -1;
 	o.progress = -1;
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		/* -b, -X, -F, -d: lib/kafka/kconf.h, as in every Kafka program. */
-		if ((r = tide_kconf_option(&o.kc, c, arg, &kerr)) == TIDE_EIO)
-			tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
-		if (r < 0)
-			tide_usage_error("%s", kerr.msg);
-		if (r > 0)
-			continue;
-		switch (c) {
-		case 't':
-			if (o.topic)
-				tide_usage_error("-t: one topic at a time");
-			if (*arg == '\0')
-				tide_usage_error("-t: empty topic name");
-			o.topic = arg;
-			break;
-		case 'p':
-			parse_partitions(arg);
-			break;
-		case OPT_FROM:
-			o.from = parse_time("--from", arg);
-			o.have_from = 1;
-			break;
-		case OPT_TO:
-			o.to = parse_time("--to", arg);
-			o.have_to = 1;
-			break;
-		case OPT_MDTIMEOUT:
-			o.md_timeout = tide_arg_dur_ms("--metadata-timeout", arg);
-			if (o.md_timeout < 1 || o.md_timeout > INT_MAX)
-				tide_usage_error("--metadata-timeout: out of "
-				    "range: '%s'", arg);
-			break;
-		case OPT_DOWNTIMEOUT:
-			o.down_ms = tide_arg_dur_ms("--down-timeout", arg);
-			break;
-		case OPT_TIME:
-			o.timefield = arg;
-			if (tide_path_parse(&o.timepath, arg) < 0)
-				tide_usage_error("--time: not a field path: '%s'",
-				    arg);
-			break;
-		case OPT_TIMEUNIT:
-			if (tide_time_unit_parse(arg, &o.unit) < 0)
-				tide_usage_error("--time-unit: not a unit: '%s' "
-				    "(s, ms, us, ns, auto)", arg);
-			break;
-		case 'J':
-			o.envelope = 1;
-			break;
-		case OPT_SPEED:
-			if (strcmp(arg, "max") == 0)
-				o.speed = 0;
-			else
-				o.speed = tide_arg_double("--speed", arg, 1e-6,
-				    1e9);
-			o.have_speed = 1;
-			break;
-		case OPT_RATE:
-			o.rate = parse_rate(arg);
-			have_rate = 1;
-			break;
-		case OPT_MAXGAP:
-			o.max_gap = tide_arg_dur_ms("--max-gap", arg);
-			break;
-		case OPT_LIMIT:
-			o.limit = tide_arg_int("--limit", arg, 0, LLONG_MAX);
-			break;
-		case OPT_DURATION:
-			o.duration = tide_arg_dur_ms("--duration", arg);
-			break;
-		case OPT_LOOP:
-			o.loops = tide_arg_int("--loop", arg, 0, LLONG_MAX);
-			break;
-		case OPT_SHIFT:
-			o.shift = 1;
-			break;
-		case OPT_DRYRUN:
-			o.dryrun = 1;
-			break;
-		case OPT_STATS:
-			o.stats = 1;
-			break;
-		case OPT_PROGRESS:
-			o.progress = 1;
-			break;
-		case OPT_NOPROGRESS:
-			o.progress = 0;
-			break;
-		case OPT_MAXREC:
-			o.maxrec = (size_t)tide_arg_size("--max-record", arg);
-			if (o.maxrec == 0)
-				tide_usage_error("--max-record: must be more "
-				    "than 0");
-			break;
-		case OPT_STRICT:
-			o.strict = 1;
-			break;
-		case OPT_DEAD:
-			o.dead = arg;
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
-	}
-	ix = tide_opt_index();
+	ix = tide_opt_parse(argc, argv);
+	o.have_from = tide_opt_given(OPT_FROM);
+	o.have_to = tide_opt_given(OPT_TO);
+	o.have_speed = tide_opt_given(OPT_SPEED);
+	have_rate = tide_opt_given(OPT_RATE);
 	o.files = argv + ix;
 	o.nfiles = argc - ix;
 	if (have_rate && o.have_speed)
@@ -1421,7 +1334,7 @@ parse_options(int argc, char **argv)
 		if (!tide_kconf_has_brokers(&o.kc))
 			tide_usage_error("-b: no brokers (give -b or set "
 			    "TIDE_BROKERS)");
-	} else if (o.nplist)
+	} else if (o.parts.n)
 		tide_usage_error("-p: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
@@ -1442,7 +1355,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int r;
 
-	tide_prog_init(&prog);
+	tide_prog_init_opts(&prog, opts);
 	parse_options(argc, argv);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

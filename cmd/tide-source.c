@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
@@ -43,6 +44,7 @@
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
 #include "kafka/kmsg.h"
+#include "kafka/kopt.h"
 #include "kafka/offsets.h"
 #include "prog.h"
 #include "progress.h"
@@ -62,53 +64,11 @@ enum {
 	OPT_DRYRUN,
 	OPT_RESUME,
 	OPT_STATS,
-	OPT_MDTIMEOUT,
 	OPT_DOWNTIMEOUT,
 	OPT_FORMAT,
-	OPT_MAXREC,
-	OPT_STRICT,
-	OPT_DEAD,
 	OPT_DUMPCONF,
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
-};
-
-static const struct tide_opt opts[] = {
-	TIDE_KCONF_OPTS,
-	{ 't', "topic", "topic", "topic to read; ^regex for a pattern (repeatable)" },
-	{ 'p', "partitions", "list", "partitions to read, e.g. 0,2,4-7 (default all)" },
-	{ 'o', "offset", "offset", "start at beginning, end, stored, N or -N (N before the end)" },
-	{ OPT_FROM, "from", "time", "start at the first message at or after time" },
-	{ OPT_TO, "to", "time", "stop before the first message at or after time" },
-	{ 'e', "exit", NULL, "exit at the end of every partition as of start" },
-	{ 'c', "count", "n", "exit after n records" },
-	{ OPT_IDLE, "idle-timeout", "duration", "exit after no record for duration" },
-	{ OPT_DRYRUN, "dry-run", NULL, "print the resolved partition ranges and exit" },
-	{ OPT_RESUME, "resume", "file", "start each partition where tide-window's --state file says its records end" },
-	{ 'G', "group", "group", "read as a member of consumer group (balanced)" },
-	{ 'J', "envelope", NULL, "write each message as the JSON envelope" },
-	{ OPT_MDTIMEOUT, "metadata-timeout", "duration", "give up on unreachable brokers after duration (default 10s)" },
-	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when brokers stay unreachable for duration after start (default 5m, with -e or --to the metadata timeout; 0 never)" },
-	{ OPT_DUMPCONF, "dump-config", NULL, "print the effective librdkafka settings and exit" },
-	{ OPT_FORMAT, "format", "format", "file input format: ndjson or csv (default by name)" },
-	{ OPT_MAXREC, "max-record", "size", "longest accepted file record (default 16M)" },
-	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad file record" },
-	{ OPT_DEAD, "dead-letter", "file", "append bad file records to file" },
-	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
-	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
-	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
-	{ 'q', "quiet", NULL, "no warnings" },
-	{ 'v', "verbose", NULL, "more detail on stderr" },
-	{ 0, NULL, NULL, NULL },
-};
-
-static const struct tide_prog prog = {
-	"tide-source",
-	"[-eJqv] " TIDE_KCONF_SYNOPSIS " [-t topic] ... [-p list] "
-	    "[-o offset] [--from time] [--to time] [-c n] [-G group] [file ...]",
-	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
-	    "write NDJSON.",
-	opts,
 };
 
 /* One partition being read. */
@@ -126,9 +86,9 @@ static struct {
 	struct tide_kconf kc;
 	char **topics;
 	size_t ntopics;
-	int32_t *plist;
-	size_t nplist;
+	struct tide_kopt_parts parts;	/* -p */
 	struct tide_offspec from, to;
+	int64_t from_ms;	/* --from */
 	int have_o, have_from, have_to;
 	int exit_eof, dryrun, envelope, stats, strict, dumpconf;
 	int progress;		/* 1 --progress, 0 --no-progress, -1 auto */
@@ -142,6 +102,63 @@ static struct {
 	const char *dead;
 	size_t maxrec;
 } o;
+
+static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format;
+
+static const struct tide_option opts[] = {
+	TIDE_KOPTS_CONF(&o.kc),
+	TIDE_OPT_CALLBACK('t', "topic", "topic", "topic to read; ^regex for a "
+	    "pattern (repeatable)", opt_topic, NULL),
+	TIDE_OPT_CALLBACK('p', "partitions", "list", "partitions to read, e.g. "
+	    "0,2,4-7 (default all)", tide_kopt_parts, &o.parts),
+	TIDE_OPT_CALLBACK('o', "offset", "offset", "start at beginning, end, "
+	    "stored, N or -N (N before the end)", opt_offset, &o.from),
+	TIDE_OPT_TIME(OPT_FROM, "from", "time", "start at the first message at "
+	    "or after time", &o.from_ms),
+	TIDE_OPT_TIME(OPT_TO, "to", "time", "stop before the first message at "
+	    "or after time", &o.to.v),
+	TIDE_OPT_FLAG('e', "exit", "exit at the end of every partition as of "
+	    "start", &o.exit_eof),
+	TIDE_OPT_INT('c', "count", "n", "exit after n records", &o.count, 0,
+	    INT64_MAX),
+	TIDE_OPT_DUR(OPT_IDLE, "idle-timeout", "duration", "exit after no "
+	    "record for duration", &o.idle_ms, 0, LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_DRYRUN, "dry-run", "print the resolved partition "
+	    "ranges and exit", &o.dryrun),
+	TIDE_OPT_STRING(OPT_RESUME, "resume", "file", "start each partition "
+	    "where tide-window's --state file says its records end", &o.resume),
+	TIDE_OPT_CALLBACK('G', "group", "group", "read as a member of consumer "
+	    "group (balanced)", opt_group, &o.group),
+	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
+	    "envelope", &o.envelope),
+	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
+	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when "
+	    "brokers stay unreachable for duration after start (default 5m, "
+	    "with -e or --to the metadata timeout; 0 never)", &o.down_ms, 0,
+	    LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_DUMPCONF, "dump-config", "print the effective "
+	    "librdkafka settings and exit", &o.dumpconf),
+	TIDE_OPT_CALLBACK(OPT_FORMAT, "format", "format", "file input format: "
+	    "ndjson or csv (default by name)", opt_format, &o.format),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
+	    "and on SIGUSR1", &o.stats),
+	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on "
+	    "stderr", &o.progress, 1),
+	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
+	    "a terminal", &o.progress, 0),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
+};
+
+static const struct tide_prog prog = {
+	"tide-source",
+	"[-eJqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
+	    "[-o offset] [--from time] [--to time] [-c n] [-G group] [file ...]",
+	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
+	    "write NDJSON.",
+	NULL,
+};
 
 static struct {
 	struct tide_kconsumer kc;	/* its kd: last error, the outage clock */
@@ -605,10 +622,10 @@ want_partition(int32_t id)
 {
 	size_t i;
 
-	if (o.nplist == 0)
+	if (o.parts.n == 0)
 		return 1;
-	for (i = 0; i < o.nplist; i++)
-		if (o.plist[i] == id)
+	for (i = 0; i < o.parts.n; i++)
+		if (o.parts.v[i] == id)
 			return 1;
 	return 0;
 }
@@ -651,9 +668,9 @@ discover(void)
 				if (want_partition(mt->partitions[j].id) &&
 				    part_find(mt->topic, mt->partitions[j].id) == NULL)
 					part_add(mt->topic, mt->partitions[j].id);
-			for (k = 0; k < o.nplist; k++) {
+			for (k = 0; k < o.parts.n; k++) {
 				for (j = 0; j < mt->partition_cnt; j++)
-					if (mt->partitions[j].id == o.plist[k])
+					if (mt->partitions[j].id == o.parts.v[k])
 						break;
 				if (j == mt->partition_cnt) {
 					char msg[512];
@@ -661,7 +678,7 @@ discover(void)
 					/* The name is in md: format first. */
 					snprintf(msg, sizeof(msg), "topic '%s' "
 					    "has no partition %" PRId32,
-					    mt->topic, o.plist[k]);
+					    mt->topic, o.parts.v[k]);
 					rd_kafka_metadata_destroy(md);
 					tide_die(TIDE_EX_UNAVAILABLE, "%s", msg);
 				}
@@ -1184,65 +1201,51 @@ run_files(char **files, int nfiles)
 
 /* ---- Options ----------------------------------------------------------- */
 
-static void
-parse_plist(const char *arg)
+static int
+opt_topic(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	const char *p = arg;
-	char *end;
-	long a, b;
-
-	while (*p) {
-		errno = 0;
-		if (*p < '0' || *p > '9')
-			goto bad;
-		a = strtol(p, &end, 10);
-		b = a;
-		if (*end == '-') {
-			p = end + 1;
-			if (*p < '0' || *p > '9')
-				goto bad;
-			b = strtol(p, &end, 10);
-		}
-		if (errno || a > b || b > INT32_MAX || b - a > 100000)
-			goto bad;
-		for (; a <= b; a++) {
-			o.plist = tide_xreallocarray(o.plist, o.nplist + 1,
-			    sizeof(*o.plist));
-			o.plist[o.nplist++] = (int32_t)a;
-		}
-		if (*end == ',' && end[1] != '\0')
-			end++;
-		else if (*end != '\0')
-			goto bad;
-		p = end;
-	}
-	if (o.nplist)
-		return;
-bad:
-	tide_usage_error("-p: not a partition list: '%s' (e.g. 0,2,4-7)", arg);
+	(void)opt;
+	(void)err;
+	if (*arg == '\0')
+		tide_usage_error("-t: empty topic name");
+	o.topics = tide_xreallocarray(o.topics, o.ntopics + 1,
+	    sizeof(*o.topics));
+	o.topics[o.ntopics++] = tide_xstrdup(arg);
+	return 0;
 }
 
-static void
-kconf_option(int c, const char *arg)
+static int
+opt_offset(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	struct tide_kconf_err err;
-	int r;
-
-	if ((r = tide_kconf_option(&o.kc, c, arg, &err)) == TIDE_EIO)
-		tide_die(TIDE_EX_IOERR, "%s", err.msg);
-	if (r < 0)
-		tide_usage_error("%s", err.msg);
+	(void)err;
+	if (tide_offspec_parse(arg, opt->dest) < 0)
+		tide_usage_error("-o: not an offset: '%s' (beginning, end, "
+		    "stored, N or -N)", arg);
+	return 0;
 }
 
-static int64_t
-parse_time(const char *opt, const char *arg)
+static int
+opt_group(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	int64_t ms;
+	(void)err;
+	if (*arg == '\0')
+		tide_usage_error("-G: empty group id");
+	*(const char **)opt->dest = arg;
+	return 0;
+}
 
-	if (tide_time_parse_arg(arg, tide_now_ms(), &ms) < 0)
-		tide_usage_error("%s: not a time: '%s' (RFC 3339, a date, epoch "
-		    "ms, now or -15m)", opt, arg);
-	return ms;
+static int
+opt_format(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "csv") != 0)
+		tide_usage_error("--format: not ndjson or csv: '%s'", arg);
+	*(const char **)opt->dest = arg;
+	return 0;
 }
 
 int
@@ -1250,121 +1253,26 @@ main(int argc, char **argv)
 {
 	struct tide_kconf_err kerr;
 	struct sigaction sa;
-	const char *arg;
 	int c, nfiles;
 
-	tide_prog_init(&prog);
+	tide_prog_init_opts(&prog, opts);
 	tide_kconf_init(&o.kc);
 	o.count = -1;
 	o.idle_ms = -1;
 	o.md_timeout = 10000;
 	o.down_ms = -1;
 	o.progress = -1;
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'b':
-		case 'X':
-		case 'F':
-		case 'd':
-			kconf_option(c, arg);
-			break;
-		case 't':
-			if (*arg == '\0')
-				tide_usage_error("-t: empty topic name");
-			o.topics = tide_xreallocarray(o.topics, o.ntopics + 1,
-			    sizeof(*o.topics));
-			o.topics[o.ntopics++] = tide_xstrdup(arg);
-			break;
-		case 'p':
-			parse_plist(arg);
-			break;
-		case 'o':
-			if (tide_offspec_parse(arg, &o.from) < 0)
-				tide_usage_error("-o: not an offset: '%s' "
-				    "(beginning, end, stored, N or -N)", arg);
-			o.have_o = 1;
-			break;
-		case OPT_FROM:
-			o.from.kind = TIDE_OFF_TIME;
-			o.from.v = parse_time("--from", arg);
-			o.have_from = 1;
-			break;
-		case OPT_TO:
-			o.to.kind = TIDE_OFF_TIME;
-			o.to.v = parse_time("--to", arg);
-			o.have_to = 1;
-			break;
-		case 'e':
-			o.exit_eof = 1;
-			break;
-		case 'c':
-			o.count = tide_arg_int("-c", arg, 0, INT64_MAX);
-			break;
-		case OPT_IDLE:
-			o.idle_ms = tide_arg_dur_ms("--idle-timeout", arg);
-			break;
-		case OPT_DRYRUN:
-			o.dryrun = 1;
-			break;
-		case OPT_RESUME:
-			o.resume = arg;
-			break;
-		case 'G':
-			if (*arg == '\0')
-				tide_usage_error("-G: empty group id");
-			o.group = arg;
-			break;
-		case 'J':
-			o.envelope = 1;
-			break;
-		case OPT_MDTIMEOUT:
-			o.md_timeout = tide_arg_dur_ms("--metadata-timeout", arg);
-			if (o.md_timeout <= 0 || o.md_timeout > 3600000)
-				tide_usage_error("--metadata-timeout: out of "
-				    "range: '%s' (1ms to 1h)", arg);
-			break;
-		case OPT_DOWNTIMEOUT:
-			o.down_ms = tide_arg_dur_ms("--down-timeout", arg);
-			break;
-		case OPT_DUMPCONF:
-			o.dumpconf = 1;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "csv") != 0)
-				tide_usage_error("--format: not ndjson or csv: '%s'",
-				    arg);
-			o.format = arg;
-			break;
-		case OPT_MAXREC:
-			o.maxrec = (size_t)tide_arg_size("--max-record", arg);
-			if (o.maxrec == 0)
-				tide_usage_error("--max-record: must be positive");
-			break;
-		case OPT_STRICT:
-			o.strict = 1;
-			break;
-		case OPT_DEAD:
-			o.dead = arg;
-			break;
-		case OPT_STATS:
-			o.stats = 1;
-			break;
-		case OPT_PROGRESS:
-			o.progress = 1;
-			break;
-		case OPT_NOPROGRESS:
-			o.progress = 0;
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
+	nfiles = argc - tide_opt_parse(argc, argv);
+	o.have_o = tide_opt_given('o');
+	o.have_from = tide_opt_given(OPT_FROM);
+	o.have_to = tide_opt_given(OPT_TO);
+	/* -o and --from both say where to start: an error below. */
+	if (o.have_from) {
+		o.from.kind = TIDE_OFF_TIME;
+		o.from.v = o.from_ms;
 	}
-	nfiles = argc - tide_opt_index();
+	if (o.have_to)
+		o.to.kind = TIDE_OFF_TIME;
 	/* A read that ends waits for lost brokers as long as for brokers at
 	 * start; a live read rides out a restart. */
 	if (o.down_ms < 0)
@@ -1378,7 +1286,7 @@ main(int argc, char **argv)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
 		if (o.envelope || o.group || o.have_o || o.have_from ||
-		    o.have_to || o.nplist || o.dryrun || o.resume)
+		    o.have_to || o.parts.n || o.dryrun || o.resume)
 			tide_usage_error("-J, -G, -p, -o, --from, --to, "
 			    "--resume and --dry-run apply to Kafka input only");
 	} else {
@@ -1389,7 +1297,7 @@ main(int argc, char **argv)
 			    "$TIDE_CONFIG: %s", kerr.msg);
 		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
 			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
-		if (o.group && (o.have_from || o.have_to || o.nplist ||
+		if (o.group && (o.have_from || o.have_to || o.parts.n ||
 		    o.dryrun))
 			tide_usage_error("-G cannot be used with -p, --from, "
 			    "--to or --dry-run: the group assigns partitions "

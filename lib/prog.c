@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "exitcode.h"
 #include "prog.h"
 #include "time.h"
@@ -13,19 +15,26 @@
 const struct tide_prog *tide_prog;
 int tide_verbose;
 
+/* The program's table, bound or not, as struct tide_option entries, with
+ * the standard options after it; given[i] counts opts[i]. */
+static const struct tide_option *opts;
+static struct tide_option *legacy;	/* a struct tide_opt table, copied */
+static int *given;
+static size_t nopts;
 static struct option *longopts;
 static char *shortopts;
 
-static const struct tide_opt std_opts[] = {
-	{ TIDE_OPT_HELP, "help", NULL, "print this help and exit" },
-	{ TIDE_OPT_VERSION, "version", NULL, "print the version and exit" },
-	{ TIDE_OPT_LISTOPTS, "list-options", NULL,
-	  "list the options, one per line, for completions" },
-	{ 0, NULL, NULL, NULL },
+static const struct tide_option std_opts[] = {
+	TIDE_OPT_NONE(TIDE_OPT_HELP, "help", NULL, "print this help and exit"),
+	TIDE_OPT_NONE(TIDE_OPT_VERSION, "version", NULL,
+	    "print the version and exit"),
+	TIDE_OPT_NONE(TIDE_OPT_LISTOPTS, "list-options", NULL,
+	    "list the options, one per line, for completions"),
+	TIDE_OPT_END,
 };
 
 static size_t
-count(const struct tide_opt *o)
+count(const struct tide_option *o)
 {
 	size_t n = 0;
 
@@ -34,34 +43,66 @@ count(const struct tide_opt *o)
 	return n;
 }
 
-void
-tide_prog_init(const struct tide_prog *prog)
+static const struct tide_option *
+opt_at(size_t i)
 {
-	size_t n = count(prog->opts), ns = count(std_opts), i, k = 0, s = 0;
+	return i < nopts ? &opts[i] : &std_opts[i - nopts];
+}
+
+void
+tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
+{
+	size_t ns = count(std_opts), i, k = 0, s = 0;
 
 	tide_prog = prog;
-	longopts = tide_xcalloc(n + ns + 1, sizeof(*longopts));
-	shortopts = tide_xcalloc(2 * (n + ns) + 2, 1);
+	opts = o;
+	nopts = count(o);
+	free(longopts);
+	free(shortopts);
+	free(given);
+	longopts = tide_xcalloc(nopts + ns + 1, sizeof(*longopts));
+	shortopts = tide_xcalloc(2 * (nopts + ns) + 2, 1);
+	given = tide_xcalloc(nopts + 1, sizeof(*given));
 	shortopts[s++] = ':';	/* report a missing argument as ':' */
-	for (i = 0; i < n + ns; i++) {
-		const struct tide_opt *o = i < n ? &prog->opts[i] : &std_opts[i - n];
+	for (i = 0; i < nopts + ns; i++) {
+		const struct tide_option *e = opt_at(i);
 
-		if (o->name) {
-			longopts[k].name = o->name;
-			longopts[k].has_arg = o->arg ? required_argument : no_argument;
-			longopts[k].val = o->id;
+		if (e->name) {
+			longopts[k].name = e->name;
+			longopts[k].has_arg = e->arg ? required_argument : no_argument;
+			longopts[k].val = e->id;
 			k++;
 		}
-		if (o->id < TIDE_OPT_LONG) {
-			shortopts[s++] = (char)o->id;
-			if (o->arg)
+		if (e->id < TIDE_OPT_LONG) {
+			shortopts[s++] = (char)e->id;
+			if (e->arg)
 				shortopts[s++] = ':';
 		}
 	}
+	/* Start getopt afresh, as a program's first call would. */
+	optind = 0;
+}
+
+void
+tide_prog_init(const struct tide_prog *prog)
+{
+	size_t n = 0, i;
+
+	while (prog->opts[n].id)
+		n++;
+	free(legacy);
+	legacy = tide_xcalloc(n + 1, sizeof(*legacy));
+	for (i = 0; i < n; i++) {
+		legacy[i].id = prog->opts[i].id;
+		legacy[i].name = prog->opts[i].name;
+		legacy[i].arg = prog->opts[i].arg;
+		legacy[i].help = prog->opts[i].help;
+	}
+	tide_prog_init_opts(prog, legacy);
 }
 
 static void
-opt_line(FILE *fp, const struct tide_opt *o)
+opt_line(FILE *fp, const struct tide_option *o)
 {
 	char left[64];
 	int n = 0;
@@ -87,14 +128,12 @@ tide_usage(FILE *fp)
 static void
 help(void)
 {
-	const struct tide_opt *o;
+	size_t i;
 
 	tide_usage(stdout);
 	printf("\n%s\n\noptions:\n", tide_prog->summary);
-	for (o = tide_prog->opts; o->id; o++)
-		opt_line(stdout, o);
-	for (o = std_opts; o->id; o++)
-		opt_line(stdout, o);
+	for (i = 0; opt_at(i)->id; i++)
+		opt_line(stdout, opt_at(i));
 	printf("\nexit status: 0 ok, 1 failure, 64 usage, 65 bad input (--strict),\n"
 	    "69 service unavailable, 74 I/O error, 75 records dead-lettered.\n"
 	    "See %s(1).\n", tide_prog->name);
@@ -103,52 +142,203 @@ help(void)
 void
 tide_list_options(FILE *fp)
 {
-	const struct tide_opt *o;
-	int pass;
+	const struct tide_option *o;
+	size_t i;
 
 	/* short<TAB>long<TAB>argument<TAB>help; "-" where there is none. */
-	for (pass = 0; pass < 2; pass++)
-		for (o = pass ? std_opts : tide_prog->opts; o->id; o++) {
-			if (o->id < TIDE_OPT_LONG)
-				fprintf(fp, "-%c\t", o->id);
-			else
-				fputs("-\t", fp);
-			fprintf(fp, "%s%s\t%s\t%s\n", o->name ? "--" : "",
-			    o->name ? o->name : "-", o->arg ? o->arg : "-",
-			    o->help);
+	for (i = 0; (o = opt_at(i))->id; i++) {
+		if (o->id < TIDE_OPT_LONG)
+			fprintf(fp, "-%c\t", o->id);
+		else
+			fputs("-\t", fp);
+		fprintf(fp, "%s%s\t%s\t%s\n", o->name ? "--" : "",
+		    o->name ? o->name : "-", o->arg ? o->arg : "-", o->help);
+	}
+}
+
+/* The option's name in messages: "-c" when it has a letter, else
+ * "--count" (the form the programs' messages have always used). */
+static const char *
+opt_name(const struct tide_option *o, char *buf, size_t size)
+{
+	if (o->id < TIDE_OPT_LONG)
+		snprintf(buf, size, "-%c", o->id);
+	else
+		snprintf(buf, size, "--%s", o->name);
+	return buf;
+}
+
+/* Store v in the integer of o->size bytes at o->dest. */
+static void
+store_int(const struct tide_option *o, long long v)
+{
+	int8_t i8 = (int8_t)v;
+	int16_t i16 = (int16_t)v;
+	int32_t i32 = (int32_t)v;
+	int64_t i64 = v;
+
+	switch (o->size) {
+	case 1: memcpy(o->dest, &i8, 1); break;
+	case 2: memcpy(o->dest, &i16, 2); break;
+	case 4: memcpy(o->dest, &i32, 4); break;
+	default: memcpy(o->dest, &i64, 8); break;
+	}
+}
+
+static void
+dur_range(const char *name, const struct tide_option *o, long long ms,
+    const char *arg)
+{
+	char lo[32], hi[32];
+
+	if (ms >= o->min && ms <= o->max)
+		return;
+	tide_dur_fmt(lo, o->min);
+	if (o->max == LLONG_MAX)
+		tide_usage_error("%s: must be at least %s: '%s'", name, lo, arg);
+	tide_dur_fmt(hi, o->max);
+	tide_usage_error("%s: out of range: '%s' (%s to %s)", name, arg, lo, hi);
+}
+
+static void
+apply(const struct tide_option *o, const char *arg)
+{
+	struct tide_opt_err err;
+	char name[80];
+	long long v;
+	int64_t ms;
+	int r;
+
+	opt_name(o, name, sizeof(name));
+	switch (o->kind) {
+	case TIDE_OPT_K_NONE:
+		break;
+	case TIDE_OPT_K_SET:
+		store_int(o, o->min);
+		break;
+	case TIDE_OPT_K_STRING:
+		*(const char **)o->dest = arg;
+		break;
+	case TIDE_OPT_K_INT:
+		store_int(o, tide_arg_int(name, arg, o->min, o->max));
+		break;
+	case TIDE_OPT_K_DOUBLE:
+		*(double *)o->dest = tide_arg_double(name, arg, o->dmin, o->dmax);
+		break;
+	case TIDE_OPT_K_DUR:
+		v = tide_arg_dur_ms(name, arg);
+		dur_range(name, o, v, arg);
+		store_int(o, v);
+		break;
+	case TIDE_OPT_K_SIZE:
+		v = tide_arg_size(name, arg);
+		if (v < o->min)
+			tide_usage_error("%s: must be more than %lld", name,
+			    o->min - 1);
+		store_int(o, v);
+		break;
+	case TIDE_OPT_K_TIME:
+		if (tide_time_parse_arg(arg, tide_now_ms(), &ms) < 0)
+			tide_usage_error("%s: not a time: '%s' (RFC 3339, a date, "
+			    "epoch ms, now or -15m)", name, arg);
+		store_int(o, ms);
+		break;
+	case TIDE_OPT_K_CALLBACK:
+		err.msg[0] = '\0';
+		if ((r = o->cb(o, arg, &err)) == TIDE_EIO)
+			tide_die(TIDE_EX_IOERR, "%s", err.msg);
+		if (r < 0)
+			tide_usage_error("%s", err.msg[0] ? err.msg : name);
+		break;
+	}
+}
+
+static const struct tide_option *
+lookup(int id, size_t *ix)
+{
+	size_t i;
+
+	for (i = 0; i < nopts; i++)
+		if (opts[i].id == id) {
+			*ix = i;
+			return &opts[i];
 		}
+	return NULL;
 }
 
 int
 tide_opt_next(int argc, char **argv, const char **arg)
 {
+	const struct tide_option *o;
+	size_t ix;
 	int c;
 
 	opterr = 0;
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	*arg = optarg;
-	switch (c) {
-	case -1:
-		return -1;
-	case TIDE_OPT_HELP:
-		help();
-		exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
-	case TIDE_OPT_VERSION:
-		printf("%s %s\n", tide_prog->name, TIDE_VERSION);
-		exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
-	case TIDE_OPT_LISTOPTS:
-		tide_list_options(stdout);
-		exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
-	case ':':
-		if (optopt && optopt < TIDE_OPT_LONG)
-			tide_usage_error("option '-%c' needs an argument", optopt);
-		tide_usage_error("option '%s' needs an argument", argv[optind - 1]);
-	case '?':
-		if (optopt && optopt < TIDE_OPT_LONG)
-			tide_usage_error("unknown option '-%c'", optopt);
-		tide_usage_error("unknown option '%s'", argv[optind - 1]);
+	for (;;) {
+		c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		*arg = optarg;
+		switch (c) {
+		case -1:
+			return -1;
+		case TIDE_OPT_HELP:
+			help();
+			exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
+		case TIDE_OPT_VERSION:
+			printf("%s %s\n", tide_prog->name, TIDE_VERSION);
+			exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
+		case TIDE_OPT_LISTOPTS:
+			tide_list_options(stdout);
+			exit(fflush(stdout) ? TIDE_EX_IOERR : TIDE_EX_OK);
+		case ':':
+			if (optopt && optopt < TIDE_OPT_LONG)
+				tide_usage_error("option '-%c' needs an argument",
+				    optopt);
+			tide_usage_error("option '%s' needs an argument",
+			    argv[optind - 1]);
+		case '?':
+			if (optopt && optopt < TIDE_OPT_LONG)
+				tide_usage_error("unknown option '-%c'", optopt);
+			tide_usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+		if ((o = lookup(c, &ix)) == NULL)
+			return c;
+		given[ix]++;
+		if (o->kind == TIDE_OPT_K_NONE)
+			return c;
+		apply(o, optarg);
 	}
-	return c;
+}
+
+int
+tide_opt_parse(int argc, char **argv)
+{
+	const char *arg;
+	int c;
+
+	while ((c = tide_opt_next(argc, argv, &arg)) != -1)
+		tide_die(TIDE_EX_FAIL, "option %d has no binding", c);
+	return optind;
+}
+
+int
+tide_opt_given(int id)
+{
+	size_t ix;
+
+	return lookup(id, &ix) ? given[ix] : 0;
+}
+
+int
+tide_opt_verbosity(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)arg;
+	(void)err;
+	if (opt->id == 'q')
+		tide_verbose = -1;
+	else if (tide_verbose >= 0)
+		tide_verbose++;
+	return 0;
 }
 
 int

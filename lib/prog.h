@@ -15,19 +15,29 @@
 #define TIDE_PROG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define TIDE_VERSION "0.1.0"
 
 /* Option ids: a short option's letter, or TIDE_OPT_LONG + n for long-only
- * ones.  The three standard options are added to every table. */
+ * ones.  The three standard options are added to every table; the shared
+ * groups below use ids of their own, above any program's. */
 enum {
 	TIDE_OPT_LONG = 256,
 	TIDE_OPT_HELP = 'h',
 	TIDE_OPT_VERSION = 1000,
 	TIDE_OPT_LISTOPTS = 1001,
+	TIDE_OPT_MAXRECORD = 1002,	/* TIDE_OPTS_BADINPUT */
+	TIDE_OPT_STRICT,
+	TIDE_OPT_DEADLETTER,
+	TIDE_OPT_MDTIMEOUT,		/* lib/kafka/kopt.h */
 };
 
+/* An option described, not bound: a program with a table of these reads
+ * its options with a tide_opt_next() loop.  (struct tide_option below is
+ * the same with a binding; this one goes once every program uses that.) */
 struct tide_opt {
 	int id;			/* letter, or TIDE_OPT_LONG + n */
 	const char *name;	/* long name, or NULL */
@@ -39,13 +49,134 @@ struct tide_prog {
 	const char *name;	/* "tide-window" */
 	const char *synopsis;	/* after "usage: tide-window " */
 	const char *summary;	/* one line: what the program does */
-	const struct tide_opt *opts;	/* ends with an entry of id 0 */
+	const struct tide_opt *opts;	/* ends with an entry of id 0; NULL
+					 * with tide_prog_init_opts() */
 };
+
+/*
+ * An option bound to a variable, in the manner of git's parse-options: the
+ * table says what the option is (for getopt_long, -h and --list-options)
+ * and what to do with it, so the program has no switch for it.  Write
+ * entries with the TIDE_OPT_* macros below, not by hand.
+ *
+ * What each kind stores at dest, after checking the argument (a usage
+ * error names the option -- "-c" when it has a letter, else "--count" --
+ * in the form "--count: not an integer: 'x'"):
+ *
+ *   NONE      nothing: tide_opt_next() returns the option to the caller
+ *   SET       no argument; the integer at dest = min (flags: 1)
+ *   STRING    const char * into argv
+ *   INT       an integer in [min, max] (tide_arg_int)
+ *   DOUBLE    a double in [dmin, dmax] (tide_arg_double)
+ *   DUR       milliseconds in [min, max] (tide_arg_dur_ms)
+ *   SIZE      bytes, at least min (tide_arg_size)
+ *   TIME      epoch ms (tide_time_parse_arg, "now" is the time of parsing)
+ *   CALLBACK  cb(opt, arg, err); dest is the callback's to use
+ *
+ * Integers of any width are stored: size is sizeof the destination, which
+ * the macros take from the variable.  Options are applied in command-line
+ * order, so the last of a repeated option wins, as with a switch.
+ */
+enum tide_opt_kind {
+	TIDE_OPT_K_NONE,
+	TIDE_OPT_K_SET,
+	TIDE_OPT_K_STRING,
+	TIDE_OPT_K_INT,
+	TIDE_OPT_K_DOUBLE,
+	TIDE_OPT_K_DUR,
+	TIDE_OPT_K_SIZE,
+	TIDE_OPT_K_TIME,
+	TIDE_OPT_K_CALLBACK,
+};
+
+/* A callback's failure: the message, in the "-x: ..." form. */
+struct tide_opt_err {
+	char msg[512];
+};
+
+struct tide_option;
+/*
+ * Returns 0, or a negative TIDE_E* code with err->msg set: TIDE_EIO exits
+ * 74 with the message, any other code is a usage error (exit 64).  A
+ * callback in cmd/ may also call tide_usage_error() itself.
+ */
+typedef int tide_opt_cb(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err);
+
+struct tide_option {
+	int id;			/* as in struct tide_opt */
+	const char *name;
+	const char *arg;
+	const char *help;
+	enum tide_opt_kind kind;
+	void *dest;
+	size_t size;		/* sizeof(*dest): SET, INT, DUR, SIZE, TIME */
+	long long min, max;	/* SET: min is the value stored */
+	double dmin, dmax;
+	tide_opt_cb *cb;
+};
+
+/* v, checked to be of type T. */
+#define TIDE_OPT_TYPED_(T, v)	(1 ? (v) : (T)0)
+#define TIDE_OPT_ENTRY_(i, n, a, h, k)					\
+	.id = (i), .name = (n), .arg = (a), .help = (h), .kind = (k)
+/* Returned by tide_opt_next(), as an entry of struct tide_opt. */
+#define TIDE_OPT_NONE(i, n, a, h)					\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_NONE) }
+#define TIDE_OPT_SET(i, n, h, v, val)					\
+	{ TIDE_OPT_ENTRY_(i, n, NULL, h, TIDE_OPT_K_SET), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (val) }
+#define TIDE_OPT_FLAG(i, n, h, v)	TIDE_OPT_SET(i, n, h, v, 1)
+#define TIDE_OPT_STRING(i, n, a, h, v)					\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_STRING),		\
+	  .dest = TIDE_OPT_TYPED_(const char **, v) }
+#define TIDE_OPT_INT(i, n, a, h, v, lo, hi)				\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_INT), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (lo), .max = (hi) }
+#define TIDE_OPT_DOUBLE(i, n, a, h, v, lo, hi)				\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_DOUBLE),		\
+	  .dest = TIDE_OPT_TYPED_(double *, v), .dmin = (lo), .dmax = (hi) }
+/* Durations in [lo, hi] ms; hi LLONG_MAX for none. */
+#define TIDE_OPT_DUR(i, n, a, h, v, lo, hi)				\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_DUR), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (lo), .max = (hi) }
+#define TIDE_OPT_SIZE(i, n, a, h, v, lo)				\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_SIZE), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (lo) }
+#define TIDE_OPT_TIME(i, n, a, h, v)					\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_TIME),			\
+	  .dest = TIDE_OPT_TYPED_(int64_t *, v), .size = sizeof(int64_t) }
+#define TIDE_OPT_CALLBACK(i, n, a, h, f, data)				\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_CALLBACK),		\
+	  .dest = (data), .cb = (f) }
+#define TIDE_OPT_END	{ .id = 0 }
+
+/* -q and -v: tide_verbose is -1 after -q, else the count of -v. */
+tide_opt_cb tide_opt_verbosity;
+#define TIDE_OPTS_VERBOSITY						\
+	TIDE_OPT_CALLBACK('q', "quiet", NULL, "no warnings",		\
+	    tide_opt_verbosity, NULL),					\
+	TIDE_OPT_CALLBACK('v', "verbose", NULL, "more detail on stderr",	\
+	    tide_opt_verbosity, NULL)
+
+/* --max-record, --strict and --dead-letter (lib/bad.h): a size_t, an int
+ * and a const char *. */
+#define TIDE_OPTS_BADINPUT(maxrec, strict, dead)			\
+	TIDE_OPT_SIZE(TIDE_OPT_MAXRECORD, "max-record", "size",		\
+	    "longest accepted record (default 16M)", maxrec, 1),	\
+	TIDE_OPT_FLAG(TIDE_OPT_STRICT, "strict",			\
+	    "exit 65 at the first bad record", strict),			\
+	TIDE_OPT_STRING(TIDE_OPT_DEADLETTER, "dead-letter", "file",	\
+	    "append bad records to file", dead)
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */
 
 void tide_prog_init(const struct tide_prog *prog);
+/* The same for a program whose options are in a bound table (prog->opts is
+ * not used).  opts ends with TIDE_OPT_END and must outlive the parsing. */
+void tide_prog_init_opts(const struct tide_prog *prog,
+    const struct tide_option *opts);
 
 /*
  * getopt_long over the table: returns the option id with *arg set (NULL
@@ -56,6 +187,14 @@ void tide_prog_init(const struct tide_prog *prog);
  */
 int tide_opt_next(int argc, char **argv, const char **arg);
 int tide_opt_index(void);
+/*
+ * The whole table at once: applies every option and returns the index of
+ * the first operand.  Every entry must be bound (an unbound one that is
+ * given is a bug in the program: exit 1).
+ */
+int tide_opt_parse(int argc, char **argv);
+/* How many times the option with this id was given so far. */
+int tide_opt_given(int id);
 void tide_usage(FILE *fp);
 void tide_list_options(FILE *fp);
 
