@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "exitcode.h"
+#include "log.h"
 #include "prog.h"
 #include "time.h"
 #include "xalloc.h"
@@ -49,12 +50,23 @@ opt_at(size_t i)
 	return i < nopts ? &opts[i] : &std_opts[i - nopts];
 }
 
+/* lib/log.h's handler: library messages as the program's own. */
+static void
+prog_log(enum tide_log_level level, const char *msg)
+{
+	if (level == TIDE_LOG_INFO)
+		tide_info("%s", msg);
+	else
+		tide_warn("%s", msg);
+}
+
 void
 tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 {
 	size_t ns = count(std_opts), i, k = 0, s = 0;
 
 	tide_prog = prog;
+	tide_log_set(prog_log);
 	opts = o;
 	nopts = count(o);
 	free(longopts);

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "kafka/kdown.h"
-#include "prog.h"
+#include "log.h"
 #include "time.h"
 
 #define MAXEXTRA 16
@@ -72,8 +72,8 @@ tide_kdown_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 
 	/* Connection failures are reported once, by the program, with an
 	 * exit status; librdkafka's own lines are detail for -v and -d. */
-	if (tide_verbose > 0 || (d && d->debug))
-		tide_warn("librdkafka: %d %s: %s", level, fac, buf);
+	tide_log(d && d->debug ? TIDE_LOG_WARN : TIDE_LOG_INFO,
+	    "librdkafka: %d %s: %s", level, fac, buf);
 }
 
 void
@@ -87,7 +87,8 @@ tide_kdown_error_cb(rd_kafka_t *rk, int err, const char *reason,
 		if (d->on_fatal)
 			d->on_fatal(d->ctx, reason);
 	} else
-		tide_info("%s%s: %s", d->prefix, rd_kafka_err2name(err), reason);
+		tide_log(TIDE_LOG_INFO, "%s%s: %s", d->prefix,
+		    rd_kafka_err2name(err), reason);
 }
 
 void

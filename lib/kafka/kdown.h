@@ -9,8 +9,8 @@
  * user's settings; it installs the callbacks with the struct as opaque, so
  * the struct must outlive the client.  The callbacks run in the thread that
  * polls the client (the log callback maybe in librdkafka's own threads);
- * they speak only through lib/prog.h's diagnostics, as lib/bad does:
- * librdkafka's log lines with -v or -d, error events with -v, and a fatal
+ * they speak only through lib/log.h, whose handler the program's frame
+ * installs: librdkafka's log lines with -v or -d, error events with -v, and a fatal
  * error goes to the program's on_fatal hook.  The error callback keeps the
  * last error's text for the program's messages and, when track is set,
  * starts the outage clock on _ALL_BROKERS_DOWN.
