@@ -278,17 +278,115 @@ lookup(int id, size_t *ix)
 	return NULL;
 }
 
+/* Optimal string alignment distance: insertions, deletions, changes and
+ * a transposition of two neighbours each count one ("form" is one from
+ * "from", two from "format"). */
+static size_t
+osa_distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t d[64][64], i, j, v;
+
+	if (n >= 64 || m >= 64)
+		return (size_t)-1;
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++)
+		for (j = 1; j <= m; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[n][m];
+}
+
+/* The long option nearest to "--name" (n bytes), for a suggestion: within
+ * two edits and fewer than the name's length; NULL if none. */
+static const char *
+nearest_long(const char *name, size_t n)
+{
+	const char *best = NULL, *prefix = NULL;
+	size_t i, d, bestd = 3, nprefix = 0;
+
+	for (i = 0; longopts[i].name; i++) {
+		d = osa_distance(name, n, longopts[i].name,
+		    strlen(longopts[i].name));
+		if (d < bestd && d < n) {
+			bestd = d;
+			best = longopts[i].name;
+		}
+		if (strncmp(longopts[i].name, name, n) == 0) {
+			prefix = longopts[i].name;
+			nprefix++;
+		}
+	}
+	/* A one-letter slip first ("--form": --from), then what an
+	 * abbreviation stands for, when it stands for one name. */
+	if (bestd <= 1 && n >= 3)
+		return best;
+	if (nprefix == 1 && n >= 2)
+		return prefix;
+	return best;
+}
+
+/* Whether s (after "--", up to "=") is a long option's whole name. */
+static int
+long_name(const char *s)
+{
+	size_t n = strcspn(s, "="), i;
+
+	for (i = 0; longopts[i].name; i++)
+		if (strlen(longopts[i].name) == n &&
+		    strncmp(longopts[i].name, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* An unknown long option "--name[=value]": a usage error that suggests
+ * the nearest real one. */
+static void __attribute__((noreturn))
+unknown_long(const char *opt)
+{
+	size_t n = strcspn(opt + 2, "=");
+	const char *near = nearest_long(opt + 2, n);
+
+	if (near)
+		tide_usage_error("unknown option '--%.*s' (did you mean --%s?)",
+		    (int)n, opt + 2, near);
+	tide_usage_error("unknown option '--%.*s'", (int)n, opt + 2);
+}
+
 int
 tide_opt_next(int argc, char **argv, const char **arg)
 {
 	const struct tide_option *o;
+	const char *el;
 	size_t ix;
-	int c;
+	int c, li;
 
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		li = -1;
+		c = getopt_long(argc, argv, shortopts, longopts, &li);
 		*arg = optarg;
+		/* getopt_long takes any unique prefix of a long name: "--form"
+		 * would be --format when --from was meant.  Only the whole
+		 * name is an option here. */
+		if (li >= 0 && c != '?' && c != -1) {
+			el = argv[optind - 1];
+			if (c != ':' && optarg != NULL && optarg == el &&
+			    optind >= 2)
+				el = argv[optind - 2];
+			if (strncmp(el, "--", 2) == 0 && !long_name(el + 2))
+				unknown_long(el);
+		}
 		switch (c) {
 		case -1:
 			return -1;
@@ -305,11 +403,16 @@ tide_opt_next(int argc, char **argv, const char **arg)
 			if (optopt && optopt < TIDE_OPT_LONG)
 				tide_usage_error("option '-%c' needs an argument",
 				    optopt);
-			tide_usage_error("option '%s' needs an argument",
-			    argv[optind - 1]);
+			el = argv[optind - 1];
+			if (strncmp(el, "--", 2) == 0 && !long_name(el + 2))
+				unknown_long(el);
+			tide_usage_error("option '%s' needs an argument", el);
 		case '?':
 			if (optopt && optopt < TIDE_OPT_LONG)
 				tide_usage_error("unknown option '-%c'", optopt);
+			if (strncmp(argv[optind - 1], "--", 2) == 0 &&
+			    !long_name(argv[optind - 1] + 2))
+				unknown_long(argv[optind - 1]);
 			tide_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 		if ((o = lookup(c, &ix)) == NULL)

@@ -1,6 +1,6 @@
 /* lib/prog: option tables bound to variables, the shared groups, and the
  * usage errors of getopt_long's behaviour that the programs keep (unknown
- * options, missing arguments, abbreviations).  A usage error exits, so each
+ * options, missing arguments, no abbreviations, suggestions).  A usage error exits, so each
  * parse that may fail runs in a child of its own (run()), which hands back
  * its exit status and what it wrote. */
 #include <sys/wait.h>
@@ -228,14 +228,39 @@ START_TEST(test_opt_parse_permutes_operands_and_stops_at_dashdash)
 }
 END_TEST
 
-START_TEST(test_opt_parse_takes_unique_prefixes_of_long_options)
+START_TEST(test_opt_parse_takes_only_whole_long_names)
 {
-	char **argv;
+	char e[512];
 
-	PARSE("--cou", "9", "--sta", "--version-g", "2s");
-	ck_assert_int_eq(v.count, 9);
-	ck_assert_int_eq(v.stamp, 1);
-	ck_assert_int_eq(v.gapl, 2000);
+	/* getopt_long would take a unique prefix: "--form" was --format
+	 * when --from was meant.  Here a prefix is an unknown option, and
+	 * the error says what it stood for. */
+	ck_assert_int_eq(RUN(e, "--cou", "9"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--cou' (did you mean --count?)");
+	ck_assert_int_eq(RUN(e, "--sta"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--sta' (did you mean --stamp?)");
+	ck_assert_int_eq(RUN(e, "--version-g=2s"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--version-g' (did you mean --version-gap?)");
+	/* A prefix of an option that needs an argument, given none. */
+	ck_assert_int_eq(RUN(e, "--cou"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--cou' (did you mean --count?)");
+}
+END_TEST
+
+START_TEST(test_opt_parse_suggests_the_nearest_name)
+{
+	char e[512];
+
+	/* A transposition is one edit: --setp is --step, not --seed. */
+	ck_assert_int_eq(RUN(e, "--setp", "1s"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--setp' (did you mean --step?)");
+	ck_assert_int_eq(RUN(e, "--cuont=3"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--cuont' (did you mean --count?)");
+	ck_assert_int_eq(RUN(e, "--strictt"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--strictt' (did you mean --strict?)");
+	/* Nothing near: no suggestion. */
+	ck_assert_int_eq(RUN(e, "--xyzzy"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--xyzzy'");
 }
 END_TEST
 
@@ -355,7 +380,7 @@ START_TEST(test_opt_next_still_serves_unbound_tables)
 	    old };
 	char *argv[8];
 	const char *arg;
-	int argc = mkargv(argv, (const char *const[]){ "--cou", "5", "-e", "x",
+	int argc = mkargv(argv, (const char *const[]){ "--count", "5", "-e", "x",
 	    NULL });
 
 	tide_prog_init(&oldprog);
@@ -377,7 +402,7 @@ START_TEST(test_opt_verbosity_group)
 	ck_assert_int_eq(tide_verbose, 2);
 	PARSE("-q", "-v", "--verbose");
 	ck_assert_int_eq(tide_verbose, -1);
-	PARSE("--verb", "--quiet");
+	PARSE("--verbose", "--quiet");
 	ck_assert_int_eq(tide_verbose, -1);
 }
 END_TEST
@@ -489,7 +514,8 @@ suite_prog(void)
 	tcase_add_test(tc, test_opt_parse_stores_every_kind);
 	tcase_add_test(tc, test_opt_parse_last_of_repeated_wins_and_given_counts);
 	tcase_add_test(tc, test_opt_parse_permutes_operands_and_stops_at_dashdash);
-	tcase_add_test(tc, test_opt_parse_takes_unique_prefixes_of_long_options);
+	tcase_add_test(tc, test_opt_parse_takes_only_whole_long_names);
+	tcase_add_test(tc, test_opt_parse_suggests_the_nearest_name);
 	tcase_add_test(tc, test_opt_parse_ambiguous_prefix_is_an_unknown_option);
 	tcase_add_test(tc, test_opt_parse_unknown_options_are_usage_errors);
 	tcase_add_test(tc, test_opt_parse_missing_argument_is_a_usage_error);
