@@ -49,6 +49,14 @@ tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx)
 }
 
 void
+tide_rin_preload(struct tide_rin *in, const void *p, size_t n)
+{
+	memcpy(in->buf + in->end, p, n);
+	in->end += n;
+	in->bytes += n;
+}
+
+void
 tide_rin_release(struct tide_rin *in)
 {
 	free(in->buf);

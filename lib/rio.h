@@ -71,6 +71,16 @@ int tide_rin_next(struct tide_rin *in, const char **line, size_t *len,
  * before stay valid (tide-join reads ahead on this), unless the last
  * call returned TIDE_ETOOBIG. */
 int tide_rin_buffered(struct tide_rin *in);
+/* Bytes consumed: read in all, less those not yet handed out. */
+static inline uint64_t
+tide_rin_tell(const struct tide_rin *in)
+{
+	return in->bytes - (in->end - in->start);
+}
+/* Put n bytes already read from the input (a format sniff's) in front of
+ * what is read next; only before the first tide_rin_next(), n <= the
+ * buffer's size (TIDE_RIO_BUFSZ). */
+void tide_rin_preload(struct tide_rin *in, const void *p, size_t n);
 
 struct tide_wout {
 	int fd;
