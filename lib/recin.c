@@ -57,7 +57,7 @@ tide_recin_open_at(struct tide_recin *r, const char *path, unsigned flags,
 		tide_rin_init(&r->in, STDIN_FILENO, r->max);
 		if (off > 0 && lseek(STDIN_FILENO, (off_t)off, SEEK_SET) < 0) {
 			r->errnum = errno;
-			return TIDE_EIO;
+			return TIDE_ERANGE;
 		}
 		return 0;
 	}
@@ -90,7 +90,7 @@ tide_recin_open_at(struct tide_recin *r, const char *path, unsigned flags,
 	if (off > 0) {
 		if (lseek(r->z.fd, (off_t)off, SEEK_SET) < 0) {
 			r->errnum = errno;
-			return TIDE_EIO;
+			return TIDE_ERANGE;
 		}
 	} else
 		tide_rin_preload(&r->in, r->z.buf + r->z.start,

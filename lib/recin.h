@@ -94,8 +94,8 @@ struct tide_recin {
 int tide_recin_open(struct tide_recin *r, const char *path, unsigned flags,
     size_t max);
 /* The same, starting off bytes into the (decompressed) data: a plain file
- * is seeked, a zstd one decoded and skipped.  A descriptor that cannot
- * seek is TIDE_EIO (errnum ESPIPE). */
+ * is seeked, a zstd one decoded and skipped.  A seek that fails is
+ * TIDE_ERANGE (errnum set), so it can be told from a failed open. */
 int tide_recin_open_at(struct tide_recin *r, const char *path, unsigned flags,
     size_t max, uint64_t off);
 void tide_recin_close(struct tide_recin *r);
