@@ -34,6 +34,22 @@ zread(void *ctx, void *p, size_t n)
 	return tide_zr_read(z, p, n);
 }
 
+/*
+ * Plain input opened by path (or sniffed stdin): read(2) once, and a
+ * signal is TIDE_EINTR, as lib/zfile gives it, so a program blocked on a
+ * quiet pipe sees its stop signal.
+ */
+static ssize_t
+plain_read(void *ctx, void *p, size_t n)
+{
+	struct tide_recin *r = ctx;
+	ssize_t got = read(r->in.fd, p, n);
+
+	if (got >= 0)
+		return got;
+	return errno == EINTR ? TIDE_EINTR : TIDE_EIO;
+}
+
 int
 tide_recin_open(struct tide_recin *r, const char *path, unsigned flags,
     size_t max)
@@ -87,6 +103,7 @@ tide_recin_open_at(struct tide_recin *r, const char *path, unsigned flags,
 	/* Plain: read the descriptor directly, after the bytes the sniff
 	 * took (or from off, where they do not matter). */
 	tide_rin_init(&r->in, r->z.fd, r->max);
+	tide_rin_set_read(&r->in, plain_read, r);
 	if (off > 0) {
 		if (lseek(r->z.fd, (off_t)off, SEEK_SET) < 0) {
 			r->errnum = errno;

@@ -10,7 +10,10 @@
  * TIDE_RECIN_SNIFF_STDIN says otherwise.  Plain input is read straight from
  * its descriptor by struct tide_rin, so timeouts and the idle hook work on
  * pipes; zstd input is read through the decoder, which never times out but
- * still runs the idle hook before a read that would block.  Which format
+ * still runs the idle hook before a read that would block.  A signal
+ * that interrupts a read of a path (or of sniffed stdin) is TIDE_EINTR, as
+ * lib/zfile gives it; unsniffed stdin is waited on with poll(2) (see
+ * rio.h), which gives it when a timeout or idle hook is set.  Which format
  * (NDJSON or CSV) a path holds is the program's rule: tide_recin_is_csv()
  * is the extension rule ("x.csv", "x.csv.zst") that the programs share.
  *

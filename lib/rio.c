@@ -42,6 +42,13 @@ tide_rin_init_fn(struct tide_rin *in, tide_read_fn fn, void *ctx, size_t max)
 }
 
 void
+tide_rin_set_read(struct tide_rin *in, tide_read_fn fn, void *ctx)
+{
+	in->fn = fn;
+	in->fnctx = ctx;
+}
+
+void
 tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx)
 {
 	in->idle = idle;

@@ -53,6 +53,9 @@ void tide_rin_init(struct tide_rin *in, int fd, size_t max);
 /* Read through fn(ctx, ...) instead of a file descriptor. */
 void tide_rin_init_fn(struct tide_rin *in, tide_read_fn fn, void *ctx,
     size_t max);
+/* Read fd's bytes through fn(ctx, ...), still waiting on fd with poll(2)
+ * (timeouts, the idle hook): for a reader that must see EINTR. */
+void tide_rin_set_read(struct tide_rin *in, tide_read_fn fn, void *ctx);
 /* Call idle(ctx) whenever the next read would block (fd input only). */
 void tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx);
 void tide_rin_release(struct tide_rin *in);
