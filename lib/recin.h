@@ -127,16 +127,15 @@ tide_recin_check(const struct tide_recin *r, struct tide_rec *rec,
 {
 	int k;
 
-	if (rec->len == 0) {
-		rec->err = TIDE_REC_EMPTY;
-		return;
-	}
 	k = r->npath ? tide_json_check_many(rec->p, rec->len,
 	    TIDE_JSON_MAXDEPTH, &rec->type, &rec->jerr, r->paths, r->npath,
 	    vals) : tide_json_check(rec->p, rec->len, TIDE_JSON_MAXDEPTH,
 	    &rec->type, &rec->jerr);
-	rec->err = k < 0 ? TIDE_REC_JSON : rec->type != TIDE_JSON_OBJECT ?
-	    TIDE_REC_NOTOBJ : TIDE_REC_OK;
+	if (k >= 0 && rec->type == TIDE_JSON_OBJECT)
+		rec->err = TIDE_REC_OK;
+	else	/* an empty line is not valid JSON either */
+		rec->err = k >= 0 ? TIDE_REC_NOTOBJ : rec->len == 0 ?
+		    TIDE_REC_EMPTY : TIDE_REC_JSON;
 }
 
 /*
