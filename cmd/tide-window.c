@@ -856,7 +856,9 @@ main(int argc, char **argv)
 			pos = fpos_get(&c, src, strlen(src));
 			base = *pos;
 		}
-		r = tide_recin_open_at(&in, src, 0, maxrec, (uint64_t)base);
+		/* Raw: each record is checked once copied (below). */
+		r = tide_recin_open_at(&in, src, TIDE_RECIN_RAW, maxrec,
+		    (uint64_t)base);
 		if (r == TIDE_ERANGE)
 			tide_die(TIDE_EX_IOERR, "cannot seek '%s': %s", src,
 			    strerror(in.errnum));
@@ -864,7 +866,6 @@ main(int argc, char **argv)
 			tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR,
 			    "cannot open '%s': %s", src,
 			    tide_recin_strerror(&in, r));
-		/* Checked and looked up in one pass as they are read. */
 		tide_recin_set_paths(&in, paths, nf);
 		tide_recin_set_idle(&in, tide_wout_idle, &c.out);
 		while (!stop && status == TIDE_EX_OK) {
@@ -890,7 +891,7 @@ main(int argc, char **argv)
 			if (npend > 0 && !tide_recin_buffered(&in))
 				FLUSH_PENDING();
 			/* Blocked reads wake up for --idle and --checkpoint. */
-			r = tide_recin_next(&in, &rec, jv, idle ? (int)idle :
+			r = tide_recin_next(&in, &rec, NULL, idle ? (int)idle :
 			    ckpt ? (int)ckpt : -1);
 			if (r == TIDE_EOF || r == TIDE_EINTR)
 				break;
@@ -929,6 +930,10 @@ main(int argc, char **argv)
 			p->src = src;
 			p->lineno = rec.lineno;
 			p->now = 0;
+			/* Checked and looked up in one pass, in the copy, so
+			 * the values point into it. */
+			rec.p = line;
+			tide_recin_check(&in, &rec, jv);
 			if (rec.err == TIDE_REC_JSON) {
 				/* tide-window's own dialect ("at offset"), which
 				 * tests/cli/tide-join.sh pins; the other programs
@@ -946,11 +951,6 @@ main(int argc, char **argv)
 				    sizeof(q)));
 				goto bad;
 			}
-			/* The values were looked up in the reader's buffer:
-			 * point them into the copy. */
-			for (i = 0; i < nf; i++)
-				if (jv[i].type != TIDE_JSON_NONE)
-					jv[i].p = line + (jv[i].p - rec.p);
 			/* Read, whatever becomes of it: a bad record is not read
 			 * again after a restart either. */
 			if (koff > 0)

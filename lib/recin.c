@@ -135,14 +135,6 @@ tide_recin_is_csv(const char *path)
 }
 
 void
-tide_recin_set_paths(struct tide_recin *r, const struct tide_path *paths,
-    int npath)
-{
-	r->paths = paths;
-	r->npath = npath;
-}
-
-void
 tide_recin_set_idle(struct tide_recin *r, tide_idle_fn idle, void *ctx)
 {
 	r->idle = idle;

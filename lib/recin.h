@@ -114,14 +114,20 @@ tide_recin_zstd(const struct tide_recin *r)
 
 /* Look up paths[0..npath) in each record: tide_recin_next()'s vals get
  * them.  paths must outlive the reader (or the next call of this). */
-void tide_recin_set_paths(struct tide_recin *r, const struct tide_path *paths,
-    int npath);
+static inline void
+tide_recin_set_paths(struct tide_recin *r, const struct tide_path *paths,
+    int npath)
+{
+	r->paths = paths;
+	r->npath = npath;
+}
 /* Call idle(ctx) before a read that would block (see rio.h). */
 void tide_recin_set_idle(struct tide_recin *r, tide_idle_fn idle, void *ctx);
 
 /* Check rec->p[0..len) and set rec->err, rec->type, rec->jerr and vals
- * (in one pass: tide_json_check_many). */
-static inline void
+ * (in one pass: tide_json_check_many).  Always inline, as this and
+ * tide_recin_next() are the per-record path of every program. */
+static inline __attribute__((always_inline)) void
 tide_recin_check(const struct tide_recin *r, struct tide_rec *rec,
     struct tide_json_val *vals)
 {
@@ -145,7 +151,7 @@ tide_recin_check(const struct tide_recin *r, struct tide_rec *rec,
  * for a broken zstd stream, or an idle hook's code).  A line over max is
  * 1 with rec->err TIDE_REC_TOOBIG.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 tide_recin_next(struct tide_recin *r, struct tide_rec *rec,
     struct tide_json_val *vals, int timeout_ms)
 {
