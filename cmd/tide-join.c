@@ -37,6 +37,7 @@
 #include "kafka/kdown.h"
 #include "kafka/offsets.h"
 #include "prog.h"
+#include "recin.h"
 #include "redisview.h"
 #include "rio.h"
 #include "sqlview.h"
@@ -1298,9 +1299,7 @@ struct inrec {
 	const char *line;		/* in the reader's buffer */
 	size_t len;
 	uint64_t lineno;
-	int oversize;			/* longer than --max-record */
-	int jr;				/* tide_json_check_many()'s result */
-	enum tide_json_type type;
+	enum tide_rec_err err;		/* the reader's verdict */
 	struct tide_json_err jerr;
 	struct tide_json_val *vals;	/* the plan's paths */
 	struct tide_buf kb;		/* its key (kr 0) */
@@ -1815,7 +1814,7 @@ replan(struct plan *pl, int ncol, char *const *names)
  * are (mostly) in cache.  Records are joined in the order read, and the
  * ring is drained before anything that must see them all joined: a read
  * that may block or move the reader's buffer (its views stay valid only
- * while tide_rin_buffered() says no read is needed), a reload, --stats.
+ * while tide_recin_buffered() says no read is needed), a reload, --stats.
  * Kafka and view tables join each record as it comes (LAG 0): the one
  * changes under a lock per record, the other is not in memory.
  */
@@ -1855,13 +1854,11 @@ pipe_release(struct pipe *p)
 	tide_buf_release(&p->ob);
 }
 
-/* Take in a record just read (r: tide_rin_next()'s 1 or TIDE_ETOOBIG):
- * check it, look its fields up, key it, and prefetch its slot. */
-static void
-pipe_add(struct pipe *p, struct plan *pl, int r, const char *line,
-    size_t len, uint64_t lineno)
+/* The ring slot the next record is read into, its values sized for the
+ * plan's paths. */
+static struct inrec *
+pipe_slot(struct pipe *p, struct plan *pl)
 {
-	struct inrec *rec;
 	int i;
 
 	if (p->nvals < pl->npath) {
@@ -1871,18 +1868,23 @@ pipe_add(struct pipe *p, struct plan *pl, int r, const char *line,
 			    (size_t)pl->npath, sizeof(*p->r[i].vals));
 		p->nvals = pl->npath;
 	}
-	rec = &p->r[(p->head + p->n++) % RING];
-	rec->line = line;
-	rec->len = len;
-	rec->lineno = lineno;
-	rec->oversize = r == TIDE_ETOOBIG;
+	return &p->r[(p->head + p->n) % RING];
+}
+
+/* Take in the record just read into pipe_slot() (checked, and its fields
+ * looked up, by the reader): key it, and prefetch its slot. */
+static void
+pipe_add(struct pipe *p, const struct tide_rec *in)
+{
+	struct inrec *rec = &p->r[(p->head + p->n++) % RING];
+
+	rec->line = in->p;
+	rec->len = in->len;
+	rec->lineno = in->lineno;
+	rec->err = in->err;
+	rec->jerr = in->jerr;
 	rec->hashed = 0;
-	if (rec->oversize)
-		return;
-	/* Checked and looked up in one pass. */
-	rec->jr = tide_json_check_many(line, len, TIDE_JSON_MAXDEPTH,
-	    &rec->type, &rec->jerr, pl->paths, pl->npath, rec->vals);
-	if (rec->jr < 0 || rec->type != TIDE_JSON_OBJECT)
+	if (rec->err)
 		return;
 	rec->kr = tide_table_key(&rec->kb, rec->vals, conf.nkeys);
 	if (rec->kr == 0 && conf.view == VIEW_NONE) {
@@ -1905,19 +1907,10 @@ pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
 	p->head = (p->head + 1) % RING;
 	p->n--;
 	st.in++;
-	if (rec->oversize) {
-		snprintf(why, sizeof(why), "record longer than %zu bytes",
-		    conf.maxrec);
-		return tide_bad_record(&bad, p->src, rec->lineno, "", 0, "%s",
-		    why);
-	}
-	if (rec->jr < 0) {
-		snprintf(why, sizeof(why), "not valid JSON: %s at byte %zu",
-		    rec->jerr.reason, rec->jerr.offset);
-		goto badrec;
-	}
-	if (rec->type != TIDE_JSON_OBJECT) {
-		snprintf(why, sizeof(why), "not a JSON object");
+	if (rec->err) {
+		struct tide_rec rr = { .err = rec->err, .jerr = rec->jerr };
+
+		tide_rec_reason(&rr, conf.maxrec, why, sizeof(why));
 		goto badrec;
 	}
 	if (kt.started) {
@@ -1958,28 +1951,21 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 {
 	struct pipe p;
 	struct inrec *rec;
-	struct tide_rin in;
-	struct tide_zr z;
-	const char *line = NULL;
-	size_t len = 0;
+	struct tide_recin in;
+	struct tide_rec rr;
 	int r, last = 1, status = 0;
 	uint64_t n = 0;
 
-	memset(&z, 0, sizeof(z));
-	if (strcmp(path, "-") == 0) {
-		/* stdin is read directly, so the idle hook sees it block. */
-		tide_rin_init(&in, 0, conf.maxrec);
-		tide_rin_set_idle(&in, tide_wout_idle, out);
-	} else {
-		/* Files may be zstd-compressed. */
-		if ((r = tide_zr_open(&z, path)) < 0) {
-			tide_warn("cannot open '%s': %s", path, r == TIDE_EIO ?
-			    strerror(z.errnum) : "not a valid zstd file");
-			tide_zr_close(&z);
-			return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
-		}
-		tide_rin_init_fn(&in, tide_zr_read, &z, conf.maxrec);
+	/* Files may be zstd-compressed; stdin is read as it is, so the idle
+	 * hook sees it block. */
+	if ((r = tide_recin_open(&in, path, 0, conf.maxrec)) < 0) {
+		tide_warn("cannot open '%s': %s", path,
+		    tide_recin_strerror(&in, r));
+		tide_recin_close(&in);
+		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
+	if (strcmp(path, "-") == 0)
+		tide_recin_set_idle(&in, tide_wout_idle, out);
 	pipe_init(&p, path, !kt.started && conf.view == VIEW_NONE);
 	while (!stopping) {
 		if (reloading || dumpstats) {
@@ -2011,13 +1997,15 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		/* The records in the ring point into the reader's buffer: join
 		 * them before a read may move it, or block. */
-		if (p.n > 0 && (last != 1 || !tide_rin_buffered(&in)) &&
+		if (p.n > 0 && (last != 1 || !tide_recin_buffered(&in)) &&
 		    (status = pipe_drain(&p, pl, out)) != 0)
 			break;
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look. */
-		r = tide_rin_next(&in, &line, &len, conf.watch || kt.started ?
-		    1000 : -1);
+		 * quiet: wake up to look.  The plan's paths are looked up
+		 * as the record is read, into its ring slot. */
+		tide_recin_set_paths(&in, pl->paths, pl->npath);
+		r = tide_recin_next(&in, &rr, pipe_slot(&p, pl)->vals,
+		    conf.watch || kt.started ? 1000 : -1);
 		if (r == TIDE_EOF)
 			break;
 		if (r == TIDE_EINTR)
@@ -2031,7 +2019,8 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			continue;
 		}
 		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", path, strerror(errno));
+			tide_warn("%s: read error: %s", path,
+			    tide_recin_strerror(&in, r));
 			status = TIDE_EX_IOERR;
 			break;
 		}
@@ -2040,8 +2029,9 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 			status = TIDE_EX_DATAERR;
 			break;
 		}
-		last = r;
-		pipe_add(&p, pl, r, line, len, in.lineno);
+		/* An oversized line moved the reader's buffer. */
+		last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;
+		pipe_add(&p, &rr);
 		if (p.lag && p.n > p.lag / 2) {
 			rec = &p.r[(p.head + p.n - 1 - p.lag / 2) % RING];
 			if (rec->hashed)
@@ -2053,9 +2043,7 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 	if (status == 0)
 		status = pipe_drain(&p, pl, out);
 	pipe_release(&p);
-	tide_rin_release(&in);
-	if (strcmp(path, "-") != 0)
-		tide_zr_close(&z);
+	tide_recin_close(&in);
 	return status;
 }
 
@@ -2075,8 +2063,7 @@ struct isrc {
 	char **paths;
 	int npaths, idx, side, open, eof;
 	const char *path;
-	struct tide_rin in;
-	struct tide_zr z;
+	struct tide_recin in;
 	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
 	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
 	struct tide_buf key;
@@ -2128,9 +2115,7 @@ isrc_release(struct isrc *s)
 	int i;
 
 	if (s->open) {
-		tide_rin_release(&s->in);
-		if (strcmp(s->path, "-") != 0)
-			tide_zr_close(&s->z);
+		tide_recin_close(&s->in);
 	}
 	for (i = 0; i <= conf.nkeys; i++)
 		tide_path_release(&s->kpath[i]);
@@ -2189,6 +2174,7 @@ isrc_check(struct isrc *s, char *why, size_t whylen)
 static int
 isrc_next(struct isrc *s, int timeout_ms)
 {
+	struct tide_rec rec;
 	char why[256];
 	int r;
 
@@ -2202,32 +2188,25 @@ isrc_next(struct isrc *s, int timeout_ms)
 				return 0;
 			}
 			s->path = s->paths[s->idx++];
-			if (strcmp(s->path, "-") == 0) {
-				tide_rin_init(&s->in, 0, conf.maxrec);
-				/* Output goes out while stdin is quiet. */
-				if (s->out)
-					tide_rin_set_idle(&s->in, tide_wout_idle,
-					    s->out);
-			} else {
-				memset(&s->z, 0, sizeof(s->z));
-				if ((r = tide_zr_open(&s->z, s->path)) < 0) {
-					tide_warn("cannot open '%s': %s", s->path,
-					    r == TIDE_EIO ? strerror(s->z.errnum) :
-					    "not a valid zstd file");
-					tide_zr_close(&s->z);
-					return -(r == TIDE_EIO ? TIDE_EX_IOERR :
-					    TIDE_EX_DATAERR);
-				}
-				tide_rin_init_fn(&s->in, tide_zr_read, &s->z,
-				    conf.maxrec);
+			/* Files may be zstd; stdin is read as it is.  Records
+			 * come raw: isrc_check() checks them, as it does the
+			 * Kafka stream's. */
+			if ((r = tide_recin_open(&s->in, s->path,
+			    TIDE_RECIN_RAW, conf.maxrec)) < 0) {
+				tide_warn("cannot open '%s': %s", s->path,
+				    tide_recin_strerror(&s->in, r));
+				tide_recin_close(&s->in);
+				return -(r == TIDE_EIO ? TIDE_EX_IOERR :
+				    TIDE_EX_DATAERR);
 			}
+			/* Output goes out while stdin is quiet. */
+			if (s->out && strcmp(s->path, "-") == 0)
+				tide_recin_set_idle(&s->in, tide_wout_idle, s->out);
 			s->open = 1;
 		}
-		r = tide_rin_next(&s->in, &s->line, &s->len, timeout_ms);
+		r = tide_recin_next(&s->in, &rec, NULL, timeout_ms);
 		if (r == TIDE_EOF) {
-			tide_rin_release(&s->in);
-			if (strcmp(s->path, "-") != 0)
-				tide_zr_close(&s->z);
+			tide_recin_close(&s->in);
 			s->open = 0;
 			continue;
 		}
@@ -2240,7 +2219,8 @@ isrc_next(struct isrc *s, int timeout_ms)
 			return 0;
 		}
 		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", s->path, strerror(errno));
+			tide_warn("%s: read error: %s", s->path,
+			    tide_recin_strerror(&s->in, r));
 			return -TIDE_EX_IOERR;
 		}
 		if (r == TIDE_EFORMAT) {
@@ -2248,13 +2228,13 @@ isrc_next(struct isrc *s, int timeout_ms)
 			return -TIDE_EX_DATAERR;
 		}
 		st.in++;
-		s->lineno = s->in.lineno;
+		s->line = rec.p;
+		s->len = rec.len;
+		s->lineno = rec.lineno;
 		s->wall = tide_mono_us() / 1000;
-		if (r == TIDE_ETOOBIG) {
-			snprintf(why, sizeof(why), "record longer than %zu bytes",
-			    conf.maxrec);
-			s->len = 0;
-		} else if (isrc_check(s, why, sizeof(why)) == 0) {
+		if (rec.err == TIDE_REC_TOOBIG)
+			tide_rec_reason(&rec, conf.maxrec, why, sizeof(why));
+		else if (isrc_check(s, why, sizeof(why)) == 0) {
 			s->have = 1;
 			return 1;
 		}

@@ -48,6 +48,7 @@
 #include "kafka/offsets.h"
 #include "prog.h"
 #include "progress.h"
+#include "recin.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -178,7 +179,7 @@ static struct {
 	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
-	const struct tide_zr *curz;	/* the file being read */
+	const struct tide_recin *curin;	/* the file being read */
 } s;
 
 static volatile sig_atomic_t stop_sig, stats_sig;
@@ -220,7 +221,8 @@ progress_tick(void)
 	if (s.file_total) {
 		st.unit = TIDE_PROGRESS_BYTES;
 		st.total = s.file_total;
-		st.pos = s.file_done + (s.curz ? s.curz->bytes_in : 0);
+		st.pos = s.file_done + (s.curin ?
+		    tide_recin_bytes_in(s.curin) : 0);
 	} else {
 		st.unit = TIDE_PROGRESS_RECORDS;
 		st.total = s.rec_total;
@@ -963,25 +965,16 @@ run_kafka(void)
 /* ---- Files ------------------------------------------------------------- */
 
 /*
- * Files are read through lib/zfile, which sniffs zstd by content.  Plain
- * input read that way no longer tells struct tide_rin when it is about to
- * block, so this reader does: with nothing buffered and nothing ready on
- * the descriptor (a pipe that has gone quiet), output is flushed before
- * the read waits.
+ * Files are read through lib/recin, which sniffs zstd by content (stdin
+ * too).  Before a read that would block (a pipe gone quiet), output is
+ * flushed: the idle hook.
  */
-static ssize_t
-file_read(void *ctx, void *p, size_t n)
+static int
+file_idle(void *ctx)
 {
-	struct tide_zr *z = ctx;
-	struct pollfd pfd;
-
-	if (z->start == z->end && !z->eof) {
-		pfd.fd = z->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) == 0)
-			check_write(tide_wout_flush(&s.out));
-	}
-	return tide_zr_read(z, p, n);
+	(void)ctx;
+	check_write(tide_wout_flush(&s.out));
+	return 0;
 }
 
 struct fctx {
@@ -1027,18 +1020,16 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 static int
 is_csv(const char *name)
 {
-	size_t n = strlen(name);
-
 	if (o.format)
 		return strcmp(o.format, "csv") == 0;
-	return (n >= 4 && strcmp(name + n - 4, ".csv") == 0) ||
-	    (n >= 8 && strcmp(name + n - 8, ".csv.zst") == 0);
+	return tide_recin_is_csv(name);
 }
 
 static const char *
-read_error(const struct tide_zr *z, int r)
+read_error(const struct tide_recin *in, int r)
 {
-	return r == TIDE_EFORMAT ? "corrupt zstd data" : strerror(z->errnum);
+	return r == TIDE_EFORMAT ? "corrupt zstd data" :
+	    tide_recin_strerror(in, r);
 }
 
 /* Read one file; returns 0 to go on, -1 when -c is satisfied or a signal
@@ -1046,43 +1037,33 @@ read_error(const struct tide_zr *z, int r)
 static int
 read_file(const char *name, struct tide_bad *bad)
 {
-	struct tide_rin in;
-	struct tide_zr z;
+	struct tide_recin in;
+	struct tide_rec rec;
 	struct tide_csv csv;
 	struct fctx f = { name, bad, 0 };
-	const char *line;
-	size_t len;
-	ssize_t got = 0;
-	int r, rc = 0;
-	char buf[65536];
+	char why[300];
+	int r, rc = 0, readerr;
 
 	/* Opening stdin waits for its first bytes: do not hold back what
 	 * earlier files gave meanwhile. */
 	if (strcmp(name, "-") == 0)
 		check_write(tide_wout_flush(&s.out));
-	if ((r = tide_zr_open(&z, name)) < 0) {
-		pwarn("%s: %s", name, read_error(&z, r));
-		tide_zr_close(&z);
+	if ((r = tide_recin_open(&in, name, TIDE_RECIN_SNIFF_STDIN,
+	    o.maxrec)) < 0) {
+		pwarn("%s: %s", name, read_error(&in, r));
+		tide_recin_close(&in);
 		return r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 	}
-	s.curz = &z;
+	tide_recin_set_idle(&in, file_idle, NULL);
+	s.curin = &in;
 
 	if (is_csv(name)) {
 		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
-		r = 0;
-		while ((got = file_read(&z, buf, sizeof(buf))) != 0) {
-			if (got == TIDE_EINTR)
-				continue;
-			if (got < 0)
-				break;
-			if ((r = tide_csv_feed(&csv, buf, (size_t)got)) < 0)
-				break;
+		r = tide_recin_csv(&in, &csv, &readerr);
+		if (readerr) {
+			pwarn("%s: %s", name, read_error(&in, r));
+			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 		}
-		if (got < 0 && r == 0) {
-			pwarn("%s: %s", name, read_error(&z, (int)got));
-			rc = got == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-		} else if (r == 0)
-			r = tide_csv_finish(&csv);
 		if (f.rc)
 			rc = f.rc;
 		else if (r == TIDE_EOF || r == TIDE_EINTR)
@@ -1093,71 +1074,43 @@ read_file(const char *name, struct tide_bad *bad)
 			rc = TIDE_EX_DATAERR;
 		}
 		tide_csv_release(&csv);
-		s.file_done += z.bytes_in;
-		s.curz = NULL;
-		tide_zr_close(&z);
-		return rc;
+		goto done;
 	}
 
-	tide_rin_init_fn(&in, file_read, &z, o.maxrec);
 	for (;;) {
 		if (stop_sig) {
 			rc = -1;
 			break;
 		}
-		r = tide_rin_next(&in, &line, &len, -1);
+		r = tide_recin_next(&in, &rec, NULL, -1);
 		if (r == TIDE_EOF)
 			break;
 		if (r == TIDE_EINTR)
 			continue;
-		if (r == TIDE_ETOOBIG) {
-			s.nin++;
-			s.nbad++;
-			tide_progress_clear(&s.pr);
-			if ((rc = tide_bad_record(bad, name, in.lineno, "", 0,
-			    "record longer than %zu bytes", o.maxrec)) != 0)
-				break;
-			continue;
-		}
 		if (r < 0) {
-			pwarn("%s: %s", name, read_error(&z, r));
+			pwarn("%s: %s", name, read_error(&in, r));
 			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 			break;
 		}
 		s.nin++;
-		{
-			struct tide_json_err je;
-			enum tide_json_type t;
-
-			if (tide_json_check(line, len, 0, &t, &je) < 0 ||
-			    t != TIDE_JSON_OBJECT) {
-				s.nbad++;
-				tide_progress_clear(&s.pr);
-				if (len == 0)
-					rc = tide_bad_record(bad, name, in.lineno,
-					    line, len, "empty line");
-				else if (t != TIDE_JSON_OBJECT &&
-				    tide_json_check(line, len, 0, NULL, NULL) == 0)
-					rc = tide_bad_record(bad, name, in.lineno,
-					    line, len, "not a JSON object");
-				else
-					rc = tide_bad_record(bad, name, in.lineno,
-					    line, len, "not valid JSON: %s at byte %zu",
-					    je.reason, je.offset);
-				if (rc)
-					break;
-				continue;
-			}
+		if (rec.err) {
+			s.nbad++;
+			tide_progress_clear(&s.pr);
+			if ((rc = tide_bad_record(bad, name, rec.lineno, rec.p,
+			    rec.len, "%s", tide_rec_reason(&rec, o.maxrec, why,
+			    sizeof(why)))) != 0)
+				break;
+			continue;
 		}
-		if (emit_record(line, len)) {
+		if (emit_record(rec.p, rec.len)) {
 			rc = -1;
 			break;
 		}
 	}
-	tide_rin_release(&in);
-	s.file_done += z.bytes_in;
-	s.curz = NULL;
-	tide_zr_close(&z);
+done:
+	s.file_done += tide_recin_bytes_in(&in);
+	s.curin = NULL;
+	tide_recin_close(&in);
 	return rc;
 }
 

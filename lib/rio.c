@@ -42,10 +42,25 @@ tide_rin_init_fn(struct tide_rin *in, tide_read_fn fn, void *ctx, size_t max)
 }
 
 void
+tide_rin_set_read(struct tide_rin *in, tide_read_fn fn, void *ctx)
+{
+	in->fn = fn;
+	in->fnctx = ctx;
+}
+
+void
 tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx)
 {
 	in->idle = idle;
 	in->idlectx = ctx;
+}
+
+void
+tide_rin_preload(struct tide_rin *in, const void *p, size_t n)
+{
+	memcpy(in->buf + in->end, p, n);
+	in->end += n;
+	in->bytes += n;
 }
 
 void

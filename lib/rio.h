@@ -53,6 +53,9 @@ void tide_rin_init(struct tide_rin *in, int fd, size_t max);
 /* Read through fn(ctx, ...) instead of a file descriptor. */
 void tide_rin_init_fn(struct tide_rin *in, tide_read_fn fn, void *ctx,
     size_t max);
+/* Read fd's bytes through fn(ctx, ...), still waiting on fd with poll(2)
+ * (timeouts, the idle hook): for a reader that must see EINTR. */
+void tide_rin_set_read(struct tide_rin *in, tide_read_fn fn, void *ctx);
 /* Call idle(ctx) whenever the next read would block (fd input only). */
 void tide_rin_set_idle(struct tide_rin *in, tide_idle_fn idle, void *ctx);
 void tide_rin_release(struct tide_rin *in);
@@ -71,6 +74,16 @@ int tide_rin_next(struct tide_rin *in, const char **line, size_t *len,
  * before stay valid (tide-join reads ahead on this), unless the last
  * call returned TIDE_ETOOBIG. */
 int tide_rin_buffered(struct tide_rin *in);
+/* Bytes consumed: read in all, less those not yet handed out. */
+static inline uint64_t
+tide_rin_tell(const struct tide_rin *in)
+{
+	return in->bytes - (in->end - in->start);
+}
+/* Put n bytes already read from the input (a format sniff's) in front of
+ * what is read next; only before the first tide_rin_next(), n <= the
+ * buffer's size (TIDE_RIO_BUFSZ). */
+void tide_rin_preload(struct tide_rin *in, const void *p, size_t n);
 
 struct tide_wout {
 	int fd;

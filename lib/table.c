@@ -9,10 +9,10 @@
 #include "err.h"
 #include "csvrec.h"
 #include "htab.h"
+#include "recin.h"
 #include "rio.h"
 #include "table.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 /*
  * Arena entry: varint klen, key bytes, varint nver, then (timed tables)
@@ -1281,55 +1281,31 @@ tide_table_fmt_of(const char *path)
 	return TIDE_TABLE_NDJSON;
 }
 
+/* NDJSON rows, checked by the reader (blank lines are not rows). */
 static int
-load_ndjson(struct tide_table *t, struct tide_rin *in, tide_table_bad_fn bad,
+load_ndjson(struct tide_table *t, struct tide_recin *in, tide_table_bad_fn bad,
     void *ctx, struct tide_table_rowerr *err)
 {
 	struct tide_table_rowerr rerr;
-	struct tide_json_err jerr;
-	enum tide_json_type type;
-	const char *line;
-	size_t len, i;
+	struct tide_rec rec;
 	int r;
 
 	for (;;) {
-		r = tide_rin_next(in, &line, &len, -1);
+		r = tide_recin_next(in, &rec, NULL, -1);
 		if (r == TIDE_EOF)
 			return 0;
-		if (r == TIDE_EIO) {
+		if (r == TIDE_EIO || r == TIDE_EFORMAT) {
 			snprintf(err->msg, sizeof(err->msg), "%s",
-			    strerror(errno));
+			    tide_recin_strerror(in, r));
 			return r;
-		}
-		if (r == TIDE_EFORMAT) {
-			snprintf(err->msg, sizeof(err->msg),
-			    "not a valid zstd file");
-			return r;
-		}
-		if (r == TIDE_ETOOBIG) {
-			snprintf(rerr.msg, sizeof(rerr.msg),
-			    "row longer than %zu bytes", in->max);
-			goto badrow;
 		}
 		if (r < 0)
 			continue;
-		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-			;
-		if (i == len)
-			continue;	/* blank lines are not rows */
-		if ((r = tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
-		    &jerr)) < 0) {
-			snprintf(rerr.msg, sizeof(rerr.msg),
-			    "not valid JSON: %s at byte %zu", jerr.reason,
-			    jerr.offset + 1);
+		if (rec.err) {
+			tide_rec_reason(&rec, in->max, rerr.msg, sizeof(rerr.msg));
 			goto badrow;
 		}
-		if (type != TIDE_JSON_OBJECT) {
-			snprintf(rerr.msg, sizeof(rerr.msg),
-			    "not a JSON object");
-			goto badrow;
-		}
-		if ((r = tide_table_add(t, line, len, &rerr)) == 0)
+		if ((r = tide_table_add(t, rec.p, rec.len, &rerr)) == 0)
 			continue;
 		if (r == TIDE_ETOOBIG) {
 			/* Too many columns or a full arena: no row fixes it. */
@@ -1337,9 +1313,9 @@ load_ndjson(struct tide_table *t, struct tide_rin *in, tide_table_bad_fn bad,
 			return r;
 		}
 badrow:
-		if (bad && bad(ctx, in->lineno, rerr.msg) != 0) {
+		if (bad && bad(ctx, rec.lineno, rerr.msg) != 0) {
 			snprintf(err->msg, sizeof(err->msg), "line %llu: %.200s",
-			    (unsigned long long)in->lineno, rerr.msg);
+			    (unsigned long long)rec.lineno, rerr.msg);
 			return TIDE_EINVAL;
 		}
 	}
@@ -1447,33 +1423,20 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 /* CSV rows become JSON objects (csvrec): numbers typed, an empty cell
  * null, so a table cell with nothing in it joins as null. */
 static int
-load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
-    tide_table_bad_fn bad, void *ctx, struct tide_table_rowerr *err)
+load_csv(struct tide_table *t, struct tide_recin *in, tide_table_bad_fn bad,
+    void *ctx, struct tide_table_rowerr *err)
 {
 	struct csvload cl = { t, bad, ctx, 0, err, NULL, NULL, 0 };
 	struct tide_csv c;
-	char *buf = tide_xmalloc(TIDE_RIO_BUFSZ);
-	ssize_t n;
-	int r = 0;
+	int r, readerr;
 
 	cl.csv = &c;
-
-	tide_csv_init(&c, TIDE_CSV_EMPTY_NULL, maxrec, csv_row, &cl);
-	for (;;) {
-		if ((n = rd(rdctx, buf, TIDE_RIO_BUFSZ)) == TIDE_EINTR)
-			continue;
-		if (n < 0) {
-			r = (int)n;
-			snprintf(err->msg, sizeof(err->msg), "%s",
-			    r == TIDE_EIO ? strerror(errno) :
-			    "not a valid zstd file");
-			break;
-		}
-		r = n ? tide_csv_feed(&c, buf, (size_t)n) : tide_csv_finish(&c);
-		if (r < 0 || n == 0)
-			break;
-	}
-	if (r < 0 && r != TIDE_EIO && r != TIDE_EFORMAT) {
+	tide_csv_init(&c, TIDE_CSV_EMPTY_NULL, in->max, csv_row, &cl);
+	r = tide_recin_csv(in, &c, &readerr);
+	if (readerr)
+		snprintf(err->msg, sizeof(err->msg), "%s",
+		    tide_recin_strerror(in, r));
+	else if (r < 0) {
 		if (cl.stop)
 			r = cl.stop;
 		else {
@@ -1485,7 +1448,6 @@ load_csv(struct tide_table *t, tide_read_fn rd, void *rdctx, size_t maxrec,
 	}
 	tide_csv_release(&c);
 	free(cl.map);
-	free(buf);
 	return r;
 }
 
@@ -1494,33 +1456,25 @@ tide_table_load(struct tide_table *t, const char *path,
     enum tide_table_fmt fmt, size_t maxrec, tide_table_bad_fn bad, void *ctx,
     struct tide_table_rowerr *err)
 {
-	struct tide_rin in;
-	struct tide_zr z;
+	struct tide_recin in;
 	int r;
 
 	if (fmt == TIDE_TABLE_AUTO)
 		fmt = tide_table_fmt_of(path);
-	/* zstd or plain, whatever the name says: tide_zr sniffs. */
-	if ((r = tide_zr_open(&z, path)) < 0) {
-		if (r == TIDE_EIO)
-			snprintf(err->msg, sizeof(err->msg), "%s",
-			    strerror(z.errnum));
-		else
-			snprintf(err->msg, sizeof(err->msg),
-			    "not a valid zstd file");
-		tide_zr_close(&z);
+	/* zstd or plain, whatever the name says: recin sniffs (stdin too,
+	 * as tide_zr_open() did). */
+	if ((r = tide_recin_open(&in, path, TIDE_RECIN_SNIFF_STDIN |
+	    TIDE_RECIN_SKIP_BLANK, maxrec)) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s",
+		    tide_recin_strerror(&in, r));
+		tide_recin_close(&in);
 		return r;
 	}
 	if (fmt == TIDE_TABLE_CSV)
-		r = load_csv(t, tide_zr_read, &z, maxrec, bad, ctx, err);
-	else {
-		tide_rin_init_fn(&in, tide_zr_read, &z, maxrec);
+		r = load_csv(t, &in, bad, ctx, err);
+	else
 		r = load_ndjson(t, &in, bad, ctx, err);
-		tide_rin_release(&in);
-	}
-	if (r == TIDE_EIO && z.err == TIDE_EIO)
-		snprintf(err->msg, sizeof(err->msg), "%s", strerror(z.errnum));
-	tide_zr_close(&z);
+	tide_recin_close(&in);
 	if (r == 0 && (r = tide_table_finish(t)) < 0)
 		snprintf(err->msg, sizeof(err->msg), "table too big");
 	return r;
