@@ -259,9 +259,7 @@ START_TEST(test_recin_read_ahead_keeps_views_while_buffered)
 	char path[64], buf[8 * 16 + 1], name[8];
 	int i, n = 0;
 
-	for (i = 0; i < 8; i++)
-		snprintf(buf + i * 16, 17, "{\"n\":%d,\"p\":\"xx\"}\n", i);
-	/* 16 bytes each: {"n":0,"p":"xx"}\n is 17; drop the pad's x. */
+	/* 16 bytes each: {"n":0,"p":"x"} and its newline. */
 	for (i = 0; i < 8; i++)
 		snprintf(buf + i * 16, 17, "{\"n\":%d,\"p\":\"x\"}\n", i);
 	put_file(path, ".zst", buf, 8 * 16, 1);
