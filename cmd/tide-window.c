@@ -934,16 +934,6 @@ main(int argc, char **argv)
 			 * the values point into it. */
 			rec.p = line;
 			tide_recin_check(&in, &rec, jv);
-			if (rec.err == TIDE_REC_JSON) {
-				/* tide-window's own dialect ("at offset"), which
-				 * tests/cli/tide-join.sh pins; the other programs
-				 * say "at byte" (tide_rec_reason()). */
-				FLUSH_PENDING();
-				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "not valid JSON: %s at offset %zu",
-				    rec.jerr.reason, rec.jerr.offset);
-				goto bad;
-			}
 			if (rec.err != TIDE_REC_OK) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,

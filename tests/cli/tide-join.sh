@@ -242,7 +242,8 @@ t_ok "dead-letter file holds the 6 bad records" test "$(wc -l <"$D/dead")" -eq 6
 t_ok "dead-letter line keeps the raw record and reason" grep -qF \
 	'{"source":"-","line":4,"error":"key field '"'"'account'"'"' is null","raw":"{\"account\":null}"}' "$D/dead"
 
-# JSON error offsets count from 0, as in tide-window, tide-sink and tide-source.
+# JSON error offsets count from 0 and are worded alike ("at byte"), in
+# tide-join, tide-window, tide-sink and tide-source.
 printf '{"account":"a1","x":1\n' >"$D/trunc"
 t_run "JSON error offsets are 0-based, as tide-window's" sh -c \
 	"tide-join -T '$D/cust.csv' --on account <'$D/trunc' 2>&1 >/dev/null | sed 's/^tide-join: //'; \
@@ -251,7 +252,7 @@ t_status 0
 t_stdout <<'EOF'
 line 1: not valid JSON: unexpected end of document at byte 21
 1 bad record skipped
-line 1: not valid JSON: unexpected end of document at offset 21
+line 1: not valid JSON: unexpected end of document at byte 21
 EOF
 
 # Object and array keys are keys, by their JSON text as written, as in
