@@ -7,12 +7,12 @@
 #   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
 #   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
 #     a message naming the program.
-# A program not in $TIDE_BIN yet is skipped with a note.
+# A program not in $TIDE_BIN yet is skipped (counted: t_skip).
 . "$(dirname "$0")/../lib.sh"
 
 have() {
 	[ -x "$TIDE_BIN/$1" ] && return 0
-	echo "skip - $T_SCRIPT: $1 not built"
+	t_skip "$1 not built"
 	return 1
 }
 

@@ -409,7 +409,7 @@ t_stderr_has "line 2: time field 'valid_from' is not a time: \"never\""
 
 # --- zstd tables and inputs ---------------------------------------------------------
 
-if command -v zstd >/dev/null 2>&1; then
+if t_have zstd "zstd not installed: zstd tables and inputs"; then
 	zstd -q "$D/cust.csv" -o "$D/cust.csv.zst"
 	zstd -q "$D/tx.ndjson" -o "$D/tx.zst"
 	T_IN=/dev/null
@@ -452,7 +452,7 @@ t_ok "-h shows the usage line" grep -q '^usage: tide-join ' "$T_OUT"
 
 # --- against sqlite3 on tide-gen data ---------------------------------------------------
 
-if command -v tide-gen >/dev/null 2>&1; then
+if t_have tide-gen "tide-gen not built: the sqlite3 oracle"; then
 	tide-gen --seed 3 --accounts 100 --format csv customers >"$D/c.csv"
 	tide-gen --seed 5 --accounts 130 --count 800 --step 1m --start 2026-10-31T23:00:00Z \
 		transactions >"$D/t.ndjson"
@@ -904,7 +904,8 @@ t_stderr_has "cannot open"
 
 # --- the man page's EXAMPLES run -------------------------------------------------------------
 
-if [ -f "$T_ROOT/man/tide-join.1" ] && command -v tide-gen >/dev/null 2>&1; then
+t_ok "man/tide-join.1 is there" test -f "$T_ROOT/man/tide-join.1"
+if t_have tide-gen "tide-gen not built: the man page's EXAMPLES"; then
 	# A command is a "$ " line in a literal block, continued while a line
 	# ends with "\e" or "|"; they run in order in one directory.
 	mkdir -p "$D/ex"

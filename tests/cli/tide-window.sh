@@ -271,7 +271,7 @@ t_status 0
 t_stdout <<'EOF'
 {"window_start":0,"window_end":3600000,"k":1,"distinct_v":9,"top20_v":[{"value":0,"count":4},{"value":10,"count":1},{"value":9,"count":1},{"value":[1],"count":1},{"value":false,"count":1},{"value":true,"count":1},{"value":{"a":1},"count":1},{"value":"a","count":1},{"value":"b","count":1}]}
 EOF
-if command -v sqlite3 >/dev/null 2>&1; then
+if t_have sqlite3 "sqlite3 not installed: its count of distinct zeros"; then
 	t_ok "sqlite3 counts 0, -0, -0.0 and 0.0e5 as one value" test "$(sqlite3 :memory: \
 	    "select count(distinct v) from (select 0 v union all select -0 union all select -0.0 union all select 0.0e5)")" = 1
 fi
@@ -581,6 +581,7 @@ EOF
 	fi
 }
 
+# The oracle half: without these the rest of the script is a counted skip.
 t_skip_unless sqlite3
 t_skip_unless python3
 
@@ -1192,6 +1193,7 @@ t_ok "sketches within their stated error" python3 "$D/oracle.py" sketch 100000 "
 
 # --- man page examples -------------------------------------------------------
 
+t_ok "man/tide-window.1 is there" test -f "$T_ROOT/man/tide-window.1"
 if [ -f "$T_ROOT/man/tide-window.1" ]; then
 	t_ok "man page is lint clean" mandoc -Tlint -W warning "$T_ROOT/man/tide-window.1"
 	# Each EXAMPLES line starting with "$ " that reads from a file uses

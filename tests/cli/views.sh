@@ -449,10 +449,8 @@ t_stdout_file "$T_DIR/jexref"
 t_ok "tide-join.1 example: most transactions matched" test "$(wc -l <"$T_DIR/jexref")" -gt 800
 
 # --- Redis ---------------------------------------------------------------------
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-	echo "skip - $T_SCRIPT: redis-server not installed: Redis cases skipped"
-	t_done
-fi
+t_skip_unless redis-server
+t_skip_unless redis-cli
 redis_start
 R="redis-cli -p $RPORT"
 URL=redis://127.0.0.1:$RPORT
@@ -674,7 +672,7 @@ a000017
 427
 EOF
 else
-	echo "skip - $T_SCRIPT: chrt --idle 0 not allowed here: its example skipped"
+	t_skip "chrt --idle 0 not allowed here: its example"
 fi
 t_run "tide-join.1 example: redis view" tide-join -T "redis:$URL/6?prefix=cust:" --on account --select risk_score,segment --cache-ttl 100ms
 t_status 0
