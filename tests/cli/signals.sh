@@ -22,6 +22,8 @@ printf '%s\n%s\n' "$T1" "$T2" >"$T_DIR/two"
 printf 'account,seg\na,gold\n' >"$T_DIR/table.csv"
 
 # Tests wait for events (lines out, a counter printed), never for a time.
+# A job's output file is emptied before it starts: the last case's lines,
+# read before the job has opened it, would be taken for its own.
 # wait_lines FILE N [PID]: until FILE has N lines.  The bound (60 s) only
 # keeps a broken program from hanging the test: it fails, saying so; so
 # does PID ending first.
@@ -39,7 +41,20 @@ wait_lines() {
 
 # wait_stats PID FILE PATTERN: SIGUSR1 to PID (which prints its --stats
 # counters on it) until FILE has a line matching PATTERN; at most 60 s.
+# The first goes once PID catches SIGUSR1 (SigCgt in /proc: bit 10 of the
+# last four hex digits), not before, when it would be killed by it.
 wait_stats() {
+	_i=0
+	while :; do
+		_m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+		[ -n "$_m" ] && [ $((0x${_m#????????????} & 512)) != 0 ] && break
+		if [ $_i -ge 1200 ] || ! kill -0 "$1" 2>/dev/null; then
+			t_fail "${T_NAME:-wait}: never caught SIGUSR1"
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
 	_i=0
 	while ! grep -q -- "$3" "$2"; do
 		if [ $_i -ge 600 ] || ! kill -USR1 "$1" 2>/dev/null; then
@@ -64,6 +79,7 @@ sig_mid() {
 	shift 3
 	rm -f "$T_DIR/fifo"
 	mkfifo "$T_DIR/fifo"
+	: >"$T_OUT"; : >"$T_ERR"
 	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
 	exec 8>"$T_DIR/fifo"
@@ -131,6 +147,7 @@ done
 flow() {
 	T_NAME=$1
 	shift
+	: >"$T_OUT"; : >"$T_ERR"
 	tide-gen --rate 40000/s --seed 3 transactions | "$@" >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
 	wait_lines "$T_OUT" 1001 $_pid && t_pass "$T_NAME: mid-stream (more than 1000 lines)"
@@ -179,6 +196,7 @@ if have tide-gen; then
 	fi
 	# tide-gen itself, stopped while pacing.
 	T_NAME="gen SIGTERM"
+	: >"$T_OUT"; : >"$T_ERR"
 	tide-gen --rate 2000/s transactions >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
 	wait_lines "$T_OUT" 1 $_pid
@@ -198,6 +216,7 @@ if have tide-replay; then
 	    >"$T_DIR/archive.ndjson"
 	for sig in TERM INT; do
 		T_NAME="replay SIG$sig while pacing"
+		: >"$T_OUT"; : >"$T_ERR"
 		tide-replay --time ts "$T_DIR/archive.ndjson" >"$T_OUT" 2>"$T_ERR" &
 		_pid=$!
 		wait_lines "$T_OUT" 2 $_pid
@@ -215,6 +234,7 @@ fi
 if have tide-mock; then
 	for sig in TERM INT; do
 		T_NAME="mock SIG$sig"
+		: >"$T_OUT"; : >"$T_ERR"
 		tide-mock --no-stdin >"$T_OUT" 2>"$T_ERR" &
 		_pid=$!
 		wait_lines "$T_OUT" 1 $_pid
