@@ -525,12 +525,26 @@ fi
 
 # --- reloads ------------------------------------------------------------------------------
 
-# Feed records one at a time through a fifo and wait for each output line.
+# Feed records one at a time through a fifo and wait for each output line
+# (wait_lines N), or for N lines of stderr with TEXT (wait_err N TEXT): on
+# events, never a time; 60 s only keeps a broken program from hanging it.
 wait_lines() {
 	_i=0
 	while [ "$(wc -l <"$D/rl.out")" -lt "$1" ]; do
 		_i=$((_i + 1))
-		[ $_i -gt 200 ] && return 1
+		[ $_i -gt 1200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+wait_err() {
+	_i=0
+	while [ "$(grep -c -- "$2" "$D/rl.err")" -lt "$1" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 1200 ]; then
+			echo "    waited 60 s for $1 lines '$2' on stderr" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 	return 0
@@ -543,7 +557,8 @@ reload_test() {
 	rm -f "$D/rl.fifo"
 	mkfifo "$D/rl.fifo"
 	: >"$D/rl.out"
-	tide-join -T "$D/rl.csv" --on account "$@" <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
+	# -v: each (re)load says "loaded in" once the table is in.
+	tide-join -T "$D/rl.csv" --on account -v "$@" <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
 	pid=$!
 	exec 8>"$D/rl.fifo"
 	echo '{"account":"a1","n":1}' >&8
@@ -554,9 +569,8 @@ reload_test() {
 	mv "$D/rl.tmp" "$D/rl.csv"
 	case $name in
 	sighup) kill -HUP $pid ;;
-	watch) sleep 1.5 ;;
 	esac
-	sleep 0.3
+	wait_err 2 "loaded in"
 	echo '{"account":"a1","n":2}' >&8
 	echo '{"account":"a2","n":3}' >&8
 	wait_lines 3
@@ -611,7 +625,7 @@ echo '{"account":"a1"}' >&8
 wait_lines 1
 printf 'account,v\na1,new,extra\n' >"$D/rl.csv"
 kill -HUP $pid
-sleep 0.3
+wait_err 1 "reload failed"
 echo '{"account":"a1"}' >&8
 wait_lines 2
 exec 8>&-

@@ -168,10 +168,18 @@ t_stdout <<'EOF'
 EOF
 
 # While input is open, only NAME.part exists; NAME appears when complete.
+# The input is held open (a fifo) while the directory is looked at: once
+# NAME.part is there (an event, waited for up to 60 s), not after a time.
 t_run ".part while writing, final name after" sh -c '
-	( printf "{\"x\":1}\n"; sleep 1; printf "{\"x\":2}\n" ) | tide-sink -o live.ndjson &
-	sleep 0.5
+	mkfifo live.fifo
+	tide-sink -o live.ndjson <live.fifo &
+	exec 8>live.fifo
+	printf "{\"x\":1}\n" >&8
+	i=0
+	until [ -e live.ndjson.part ] || [ $i -ge 1200 ]; do sleep 0.05; i=$((i + 1)); done
 	ls live.ndjson* | tr "\n" " "; echo
+	printf "{\"x\":2}\n" >&8
+	exec 8>&-
 	wait
 	ls live.ndjson* | tr "\n" " "; echo
 	cat live.ndjson'
