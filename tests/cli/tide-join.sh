@@ -542,7 +542,7 @@ wait_err() {
 	while [ "$(grep -c -- "$2" "$D/rl.err")" -lt "$1" ]; do
 		_i=$((_i + 1))
 		if [ $_i -gt 1200 ]; then
-			echo "    waited 60 s for $1 lines '$2' on stderr" >&2
+			t_fail "waited 60 s for $1 lines '$2' on stderr" "$(cat "$D/rl.err")"
 			return 1
 		fi
 		sleep 0.05
