@@ -1,6 +1,9 @@
 # Shared by the shell tests (tests/cli, tests/kafka, tests/doc).  Source it;
 # each assertion prints "ok"/"not ok" lines and counts into $T_PASS/$T_FAIL;
-# t_done prints "N passed, N failed" and exits non-zero on failure.
+# t_done prints "N passed, N failed, N skipped" and exits 1 on a failure,
+# else 77 if anything was skipped (as automake's tests do), else 0.
+# tests/run.sh counts 77 as skipped, and under CI as failed: no test passes
+# by skipping.
 #
 #   t_run NAME CMD...        run CMD (stdin from $T_IN, default /dev/null);
 #                            stdout in $T_OUT, stderr in $T_ERR, status $T_RC
@@ -9,6 +12,11 @@
 #   t_stdout_file F          stdout was exactly file F
 #   t_stderr_has TEXT        stderr contains TEXT
 #   t_ok NAME CMD...         CMD succeeded (a check written as a command)
+#   t_skip REASON            a part of the script did not run: counted
+#   t_have CMD [REASON]      CMD is installed; if not, t_skip and return 1
+#                            (`if t_have zstd; then ...; fi`)
+#   t_skip_unless CMD        the rest of the script needs CMD: if it is
+#                            missing, t_skip and t_done (exit 77)
 #
 # Programs come from $TIDE_BIN (make test sets it).  Every test works in its
 # own temporary directory $T_DIR, removed at exit even on failure.
@@ -24,6 +32,7 @@ T_ERR=$T_DIR/.err
 T_IN=/dev/null
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
 T_NAME=
 T_RC=0
 T_CLEANUP=
@@ -36,10 +45,8 @@ t_cleanup() {
 trap t_cleanup EXIT
 trap 'exit 130' INT TERM
 
-: "${TIDE_TESTDATA:=}"
-if [ -z "$TIDE_TESTDATA" ]; then
-	TIDE_TESTDATA=$T_ROOT/tests/data
-fi
+# Test data kept in the repository (the JSONTestSuite corpus).
+: "${TIDE_TESTDATA:=$T_ROOT/tests/data}"
 export TIDE_TESTDATA
 
 t_pass() { T_PASS=$((T_PASS + 1)); [ -n "${T_VERBOSE:-}" ] && echo "ok - $T_SCRIPT: $1"; return 0; }
@@ -91,16 +98,27 @@ t_ok() {
 	else t_fail "$_n" "$(head -c 600 "$T_DIR/.okout")"; fi
 }
 
-t_skip_unless() {
+t_skip() {
+	T_SKIP=$((T_SKIP + 1))
+	echo "skip - $T_SCRIPT: $1"
+	return 0
+}
+
+t_have() {
 	command -v "$1" >/dev/null 2>&1 && return 0
-	echo "skip - $T_SCRIPT: $1 not installed"
-	exit 0
+	t_skip "${2:-$1 not installed}"
+	return 1
+}
+
+t_skip_unless() {
+	t_have "$@" || t_done
 }
 
 t_done() {
-	echo "$T_SCRIPT: $T_PASS passed, $T_FAIL failed"
-	[ "$T_FAIL" = 0 ]
-	exit $?
+	echo "$T_SCRIPT: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	[ "$T_FAIL" = 0 ] || exit 1
+	[ "$T_SKIP" = 0 ] || exit 77
+	exit 0
 }
 
 # --- tide-mock, started and stopped by the harness ------------------------

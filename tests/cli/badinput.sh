@@ -11,7 +11,7 @@
 # with exit 65, before the third record.  A line that is bad for one
 # program may be a good record for another (a pass-through program does
 # not look at ts): those rows check that it goes through unchanged.
-# A program not built yet is skipped with a note.
+# A program not built yet is skipped (counted: t_skip).
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless jq
 cd "$T_DIR" || exit 1
@@ -32,7 +32,7 @@ xfail() {
 
 have() {
 	[ -x "$TIDE_BIN/$1" ] && return 0
-	echo "skip - $T_SCRIPT: $1 not built"
+	t_skip "$1 not built"
 	return 1
 }
 

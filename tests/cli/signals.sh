@@ -7,12 +7,12 @@
 #   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
 #   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
 #     a message naming the program.
-# A program not in $TIDE_BIN yet is skipped with a note.
+# A program not in $TIDE_BIN yet is skipped (counted: t_skip).
 . "$(dirname "$0")/../lib.sh"
 
 have() {
 	[ -x "$TIDE_BIN/$1" ] && return 0
-	echo "skip - $T_SCRIPT: $1 not built"
+	t_skip "$1 not built"
 	return 1
 }
 
@@ -21,19 +21,57 @@ T2='{"ts":1764547215000,"account":"a","amount":2}'
 printf '%s\n%s\n' "$T1" "$T2" >"$T_DIR/two"
 printf 'account,seg\na,gold\n' >"$T_DIR/table.csv"
 
-# Wait (at most 5 s) until file $1 has $2 lines.
+# Tests wait for events (lines out, a counter printed), never for a time.
+# A job's output file is emptied before it starts: the last case's lines,
+# read before the job has opened it, would be taken for its own.
+# wait_lines FILE N [PID]: until FILE has N lines.  The bound (60 s) only
+# keeps a broken program from hanging the test: it fails, saying so; so
+# does PID ending first.
 wait_lines() {
 	_i=0
-	while [ "$(wc -l <"$1")" -lt "$2" ] && [ $_i -lt 100 ]; do
+	while [ "$(wc -l <"$1")" -lt "$2" ]; do
+		if [ $_i -ge 1200 ] || { [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; }; then
+			t_fail "${T_NAME:-wait}: waited for $2 lines in $(basename "$1"), got $(wc -l <"$1")$([ $_i -ge 1200 ] && echo ' in 60 s')"
+			return 1
+		fi
 		sleep 0.05
 		_i=$((_i + 1))
 	done
 }
 
-# sig_mid NAME SIG NLINES CMD...: CMD reads a fifo that stays open (input
-# is not at its end); the two records of $T_DIR/two go in, and once NLINES
-# output lines are out (flushed because the input went idle) SIG arrives.
-# Sets T_NAME, T_RC, $T_OUT, $T_ERR like t_run.
+# wait_stats PID FILE PATTERN: SIGUSR1 to PID (which prints its --stats
+# counters on it) until FILE has a line matching PATTERN; at most 60 s.
+# The first goes once PID catches SIGUSR1 (SigCgt in /proc: bit 10 of the
+# last four hex digits), not before, when it would be killed by it.
+wait_stats() {
+	_i=0
+	while :; do
+		_m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+		[ -n "$_m" ] && [ $((0x${_m#????????????} & 512)) != 0 ] && break
+		if [ $_i -ge 1200 ] || ! kill -0 "$1" 2>/dev/null; then
+			t_fail "${T_NAME:-wait}: never caught SIGUSR1"
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	_i=0
+	while ! grep -q -- "$3" "$2"; do
+		if [ $_i -ge 600 ] || ! kill -USR1 "$1" 2>/dev/null; then
+			t_fail "${T_NAME:-wait}: no '$3' in its counters$([ $_i -ge 600 ] && echo ' in 60 s')" "$(tail -3 "$2")"
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# sig_mid NAME SIG READY CMD...: CMD reads a fifo that stays open (input
+# is not at its end); the two records of $T_DIR/two go in, and once CMD has
+# read them SIG arrives.  READY says how that is seen: a number of output
+# lines (flushed because the input went idle, and only once both records
+# are read), or "usr1:PATTERN", a line of the --stats counters that CMD
+# prints on SIGUSR1.  Sets T_NAME, T_RC, $T_OUT, $T_ERR like t_run.
 sig_mid() {
 	T_NAME=$1
 	_sig=$2
@@ -41,14 +79,15 @@ sig_mid() {
 	shift 3
 	rm -f "$T_DIR/fifo"
 	mkfifo "$T_DIR/fifo"
+	: >"$T_OUT"; : >"$T_ERR"
 	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
 	exec 8>"$T_DIR/fifo"
 	cat "$T_DIR/two" >&8
-	wait_lines "$T_OUT" "$_n"
-	# The record after the flush is read by now or is about to be: the
-	# signal must not lose it either way.
-	sleep 0.2
+	case $_n in
+	usr1:*) wait_stats $_pid "$T_ERR" "${_n#usr1:}" ;;
+	*) wait_lines "$T_OUT" "$_n" $_pid ;;
+	esac
 	kill -"$_sig" $_pid
 	wait $_pid
 	T_RC=$?
@@ -84,7 +123,8 @@ EOF
 		t_stdout_file "$T_DIR/two"
 		t_stderr_has "tide-sink: in 2, bad 0, out 2"
 		# A file sink: the segment is complete and renamed into place.
-		sig_mid "sink -o file SIG$sig" $sig 0 tide-sink -o "$T_DIR/out-$sig.ndjson"
+		sig_mid "sink -o file SIG$sig" $sig "usr1:^tide-sink: in 2," \
+		    tide-sink -o "$T_DIR/out-$sig.ndjson" --stats
 		t_status 0
 		t_ok "sink -o file SIG$sig: file holds both records" \
 		    cmp "$T_DIR/two" "$T_DIR/out-$sig.ndjson"
@@ -102,19 +142,18 @@ done
 
 # Signals under load: the programs read from a fast producer and are
 # stopped mid-flow.  Everything they counted in is out, in whole lines.
-# flow NAME CMD...: tide-gen at 40000/s | CMD, SIGTERM after 0.6 s.
+# flow NAME CMD...: tide-gen at 40000/s (endless) | CMD, SIGTERM once
+# more than 1000 lines are out, however long that takes.
 flow() {
 	T_NAME=$1
 	shift
+	: >"$T_OUT"; : >"$T_ERR"
 	tide-gen --rate 40000/s --seed 3 transactions | "$@" >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
-	sleep 0.6
+	wait_lines "$T_OUT" 1001 $_pid && t_pass "$T_NAME: mid-stream (more than 1000 lines)"
 	kill -TERM $_pid
 	wait $_pid
 	T_RC=$?
-	_lines=$(wc -l <"$T_OUT")
-	if [ "$_lines" -gt 1000 ]; then t_pass "$T_NAME: mid-stream ($_lines lines)"
-	else t_fail "$T_NAME: only $_lines lines before the signal"; fi
 	if [ "$(tail -c 1 "$T_OUT" | od -An -c | tr -d ' ')" = '\n' ]; then
 		t_pass "$T_NAME: ends with a whole line"
 	else t_fail "$T_NAME: last line cut" "$(tail -c 200 "$T_OUT")"; fi
@@ -157,9 +196,10 @@ if have tide-gen; then
 	fi
 	# tide-gen itself, stopped while pacing.
 	T_NAME="gen SIGTERM"
+	: >"$T_OUT"; : >"$T_ERR"
 	tide-gen --rate 2000/s transactions >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
-	sleep 0.5
+	wait_lines "$T_OUT" 1 $_pid
 	kill -TERM $_pid
 	wait $_pid
 	T_RC=$?
@@ -176,9 +216,10 @@ if have tide-replay; then
 	    >"$T_DIR/archive.ndjson"
 	for sig in TERM INT; do
 		T_NAME="replay SIG$sig while pacing"
+		: >"$T_OUT"; : >"$T_ERR"
 		tide-replay --time ts "$T_DIR/archive.ndjson" >"$T_OUT" 2>"$T_ERR" &
 		_pid=$!
-		wait_lines "$T_OUT" 2
+		wait_lines "$T_OUT" 2 $_pid
 		kill -$sig $_pid
 		wait $_pid
 		T_RC=$?
@@ -193,9 +234,10 @@ fi
 if have tide-mock; then
 	for sig in TERM INT; do
 		T_NAME="mock SIG$sig"
+		: >"$T_OUT"; : >"$T_ERR"
 		tide-mock --no-stdin >"$T_OUT" 2>"$T_ERR" &
 		_pid=$!
-		wait_lines "$T_OUT" 1
+		wait_lines "$T_OUT" 1 $_pid
 		kill -$sig $_pid
 		wait $_pid
 		T_RC=$?
@@ -318,24 +360,39 @@ if have tide-window && have tide-gen; then
 		    awk '{ printf "%s %s %d %.2f\n", $1, $2, $3, $4 }'
 	}
 	W="tide-window --tumble 10s -k account -a count,sum(amount)"
-	rm -f "$T_DIR/k.state"
-	$W --state "$T_DIR/k.state" --checkpoint 5ms "$T_DIR/k.nd" >"$T_DIR/k1" 2>/dev/null &
+	rm -f "$T_DIR/k.state" "$T_DIR/k.in"
+	# Mid-stream by construction, not by timing: the first run reads the
+	# file's path as a fifo fed half the records, then a sixth more while
+	# it is killed; the last third is never sent.  The restart, the same
+	# command line, finds the file itself at that path.
+	mkfifo "$T_DIR/k.in"
+	$W --state "$T_DIR/k.state" --checkpoint 5ms "$T_DIR/k.in" >"$T_DIR/k1" 2>/dev/null &
 	pid=$!
+	exec 7>"$T_DIR/k.in"
+	head -n 300000 "$T_DIR/k.nd" >&7
 	# Once windows are out, wait for a checkpoint after them (a new file
 	# renamed into place), so the restart has something to skip.
-	i=0
-	while [ ! -s "$T_DIR/k1" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+	T_NAME="window kill -9"
+	wait_lines "$T_DIR/k1" 1 $pid
 	ino=$(stat -c %i "$T_DIR/k.state" 2>/dev/null)
-	while [ "$(stat -c %i "$T_DIR/k.state" 2>/dev/null)" = "$ino" ] && [ $i -lt 1000 ]; do
-		sleep 0.01
+	i=0
+	while [ "$(stat -c %i "$T_DIR/k.state" 2>/dev/null)" = "$ino" ] && [ $i -lt 1200 ]; do
+		sleep 0.05
 		i=$((i + 1))
 	done
+	[ $i -lt 1200 ] || t_fail "window kill -9: no checkpoint after the first windows in 60 s"
+	sed -n '300001,400000p' "$T_DIR/k.nd" >&7 &
+	wpid=$!
 	kill -9 $pid 2>/dev/null
 	{ wait $pid; } 2>/dev/null
 	T_NAME="window kill -9" T_RC=$?
 	t_status 137
+	exec 7>&-
+	wait $wpid 2>/dev/null
+	rm "$T_DIR/k.in"
+	ln -s k.nd "$T_DIR/k.in"
 	n1=$(wc -l <"$T_DIR/k1")
-	t_run "window kill -9: the same command again" $W --state "$T_DIR/k.state" --checkpoint 5ms --flush "$T_DIR/k.nd"
+	t_run "window kill -9: the same command again" $W --state "$T_DIR/k.state" --checkpoint 5ms --flush "$T_DIR/k.in"
 	t_status 0
 	cp "$T_OUT" "$T_DIR/k2"
 	n2=$(wc -l <"$T_DIR/k2")

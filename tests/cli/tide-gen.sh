@@ -260,8 +260,10 @@ t_run "--rate 100/s: 50 records" tide-gen --count 50 --rate 100/s transactions
 t1=$(date +%s%N)
 t_status 0
 ms=$(( (t1 - t0) / 1000000 ))
-if [ "$ms" -ge 400 ] && [ "$ms" -lt 5000 ]; then t_pass "--rate 100/s: 50 records took $ms ms"
-else t_fail "--rate 100/s: 50 records took $ms ms, expected 400..5000"; fi
+# Never early (the 50th is due 490 ms after the first); no upper bound: a
+# loaded machine is slow, not wrong (timing is for make bench).
+if [ "$ms" -ge 490 ]; then t_pass "--rate 100/s: 50 records took $ms ms, not less than 490"
+else t_fail "--rate 100/s: 50 records took $ms ms, less than the 490 of the schedule"; fi
 t_ok "--rate 100/s: 50 records written" test "$(wc -l <"$T_OUT")" = 50
 
 t_run "| head -1 ends quietly" sh -c \
@@ -274,7 +276,9 @@ EOF
 t_stderr_empty
 
 t_run "SIGTERM flushes and exits 0" sh -c \
-	'tide-gen --rate 1000/s telemetry >"$1/sig" & p=$!; sleep 0.3; kill -TERM $p;
+	'tide-gen --rate 1000/s telemetry >"$1/sig" & p=$!; i=0
+	 until [ "$(wc -l <"$1/sig")" -gt 50 ] || [ $i -ge 1200 ]; do sleep 0.05; i=$((i + 1)); done
+	 kill -TERM $p;
 	 wait $p; echo "rc=$?"' _ "$T_DIR"
 t_stdout <<'EOF'
 rc=0
@@ -283,7 +287,9 @@ t_ok "SIGTERM: output ends with a whole record" jq -e -s \
 	'length > 50 and all(.[]; has("error"))' "$T_DIR/sig"
 
 t_run "SIGINT during a long sleep" sh -c \
-	'tide-gen --rate 1/m telemetry >"$1/int" & p=$!; sleep 0.3; kill -INT $p;
+	'tide-gen --rate 1/m telemetry >"$1/int" & p=$!; i=0
+	 until [ -s "$1/int" ] || [ $i -ge 1200 ]; do sleep 0.05; i=$((i + 1)); done
+	 kill -INT $p;
 	 wait $p; echo "rc=$?"; wc -l <"$1/int"' _ "$T_DIR"
 t_stdout <<'EOF'
 rc=0

@@ -410,7 +410,7 @@ t_stderr_has "line 2: time field 'valid_from' is not a time: \"never\""
 
 # --- zstd tables and inputs ---------------------------------------------------------
 
-if command -v zstd >/dev/null 2>&1; then
+if t_have zstd "zstd not installed: zstd tables and inputs"; then
 	zstd -q "$D/cust.csv" -o "$D/cust.csv.zst"
 	zstd -q "$D/tx.ndjson" -o "$D/tx.zst"
 	T_IN=/dev/null
@@ -453,7 +453,7 @@ t_ok "-h shows the usage line" grep -q '^usage: tide-join ' "$T_OUT"
 
 # --- against sqlite3 on tide-gen data ---------------------------------------------------
 
-if command -v tide-gen >/dev/null 2>&1; then
+if t_have tide-gen "tide-gen not built: the sqlite3 oracle"; then
 	tide-gen --seed 3 --accounts 100 --format csv customers >"$D/c.csv"
 	tide-gen --seed 5 --accounts 130 --count 800 --step 1m --start 2026-10-31T23:00:00Z \
 		transactions >"$D/t.ndjson"
@@ -526,12 +526,26 @@ fi
 
 # --- reloads ------------------------------------------------------------------------------
 
-# Feed records one at a time through a fifo and wait for each output line.
+# Feed records one at a time through a fifo and wait for each output line
+# (wait_lines N), or for N lines of stderr with TEXT (wait_err N TEXT): on
+# events, never a time; 60 s only keeps a broken program from hanging it.
 wait_lines() {
 	_i=0
 	while [ "$(wc -l <"$D/rl.out")" -lt "$1" ]; do
 		_i=$((_i + 1))
-		[ $_i -gt 200 ] && return 1
+		[ $_i -gt 1200 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+wait_err() {
+	_i=0
+	while [ "$(grep -c -- "$2" "$D/rl.err")" -lt "$1" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 1200 ]; then
+			t_fail "waited 60 s for $1 lines '$2' on stderr" "$(cat "$D/rl.err")"
+			return 1
+		fi
 		sleep 0.05
 	done
 	return 0
@@ -544,7 +558,8 @@ reload_test() {
 	rm -f "$D/rl.fifo"
 	mkfifo "$D/rl.fifo"
 	: >"$D/rl.out"
-	tide-join -T "$D/rl.csv" --on account "$@" <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
+	# -v: each (re)load says "loaded in" once the table is in.
+	tide-join -T "$D/rl.csv" --on account -v "$@" <"$D/rl.fifo" >"$D/rl.out" 2>"$D/rl.err" &
 	pid=$!
 	exec 8>"$D/rl.fifo"
 	echo '{"account":"a1","n":1}' >&8
@@ -555,9 +570,8 @@ reload_test() {
 	mv "$D/rl.tmp" "$D/rl.csv"
 	case $name in
 	sighup) kill -HUP $pid ;;
-	watch) sleep 1.5 ;;
 	esac
-	sleep 0.3
+	wait_err 2 "loaded in"
 	echo '{"account":"a1","n":2}' >&8
 	echo '{"account":"a2","n":3}' >&8
 	wait_lines 3
@@ -612,7 +626,7 @@ echo '{"account":"a1"}' >&8
 wait_lines 1
 printf 'account,v\na1,new,extra\n' >"$D/rl.csv"
 kill -HUP $pid
-sleep 0.3
+wait_err 1 "reload failed"
 echo '{"account":"a1"}' >&8
 wait_lines 2
 exec 8>&-
@@ -905,7 +919,8 @@ t_stderr_has "cannot open"
 
 # --- the man page's EXAMPLES run -------------------------------------------------------------
 
-if [ -f "$T_ROOT/man/tide-join.1" ] && command -v tide-gen >/dev/null 2>&1; then
+t_ok "man/tide-join.1 is there" test -f "$T_ROOT/man/tide-join.1"
+if t_have tide-gen "tide-gen not built: the man page's EXAMPLES"; then
 	# A command is a "$ " line in a literal block, continued while a line
 	# ends with "\e" or "|"; they run in order in one directory.
 	mkdir -p "$D/ex"

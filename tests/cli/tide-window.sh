@@ -271,7 +271,7 @@ t_status 0
 t_stdout <<'EOF'
 {"window_start":0,"window_end":3600000,"k":1,"distinct_v":9,"top20_v":[{"value":0,"count":4},{"value":10,"count":1},{"value":9,"count":1},{"value":[1],"count":1},{"value":false,"count":1},{"value":true,"count":1},{"value":{"a":1},"count":1},{"value":"a","count":1},{"value":"b","count":1}]}
 EOF
-if command -v sqlite3 >/dev/null 2>&1; then
+if t_have sqlite3 "sqlite3 not installed: its count of distinct zeros"; then
 	t_ok "sqlite3 counts 0, -0, -0.0 and 0.0e5 as one value" test "$(sqlite3 :memory: \
 	    "select count(distinct v) from (select 0 v union all select -0 union all select -0.0 union all select 0.0e5)")" = 1
 fi
@@ -524,10 +524,28 @@ cat >"$D/idle2.nd" <<'EOF'
 {"partition":0,"ts":1700000200000,"value":{"account":"a1"}}
 {"partition":1,"ts":1700000020000,"value":{"account":"a2"}}
 EOF
-t_ok "--idle: the idle partition stops holding the watermark" sh -c "
-	(cat '$D/idle1.nd'; sleep 0.8; cat '$D/idle2.nd') |
-	    $W --tumble 1m --partition-field partition -k value.account -a count --idle 200ms \
-	    >'$D/idle.out' 2>'$D/idle.err'"
+# idle_feed A B N: A into the window on stdin, then B once N lines are out
+# (the window's own event, never a time), the input open in between; a
+# window that never writes them fails the case after 60 s.
+idle_feed() {
+	{
+		cat "$1"
+		_i=0
+		until [ "$(wc -l <"$4" 2>/dev/null || echo 0)" -ge "$3" ] || [ $_i -ge 1200 ]; do
+			sleep 0.05
+			_i=$((_i + 1))
+		done
+		cat "$2"
+	}
+}
+# The first window comes out only when partition 1 has been idle for
+# 200ms: until then it holds the watermark at 10s.  Then its record at 20s
+# goes in, and is late.
+: >"$D/idle.out"
+idle_feed "$D/idle1.nd" "$D/idle2.nd" 2 "$D/idle.out" |
+    $W --tumble 1m --partition-field partition -k value.account -a count --idle 200ms \
+    >"$D/idle.out" 2>"$D/idle.err"
+t_ok "--idle: the idle partition stops holding the watermark" test $? = 0
 t_ok "--idle: the quiet partition's record is late" grep -q '1 late record dropped' "$D/idle.err"
 t_ok "--idle: results" sh -c "cat >'$D/idle.want' <<'EOF'
 {\"window_start\":1699999980000,\"window_end\":1700000040000,\"value.account\":\"a1\",\"count\":1}
@@ -549,7 +567,7 @@ pid=$!
 exec 8>"$D/idlefifo"
 printf '%s\n' '{"ts":1700000000010,"k":"a"}' >&8
 n=0
-while [ ! -s "$D/quiet.out" ] && [ $n -lt 300 ]; do sleep 0.01; n=$((n + 1)); done
+while [ ! -s "$D/quiet.out" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
 cp "$D/quiet.out" "$D/quiet.before"
 exec 8>&-
 wait "$pid"
@@ -581,6 +599,7 @@ EOF
 	fi
 }
 
+# The oracle half: without these the rest of the script is a counted skip.
 t_skip_unless sqlite3
 t_skip_unless python3
 
@@ -1021,7 +1040,16 @@ $W --tumble 10s -k account -a count --state "$D/sts" <"$D/fifo" >"$D/sig.out" 2>
 pid=$!
 exec 7>"$D/fifo"
 cat "$D/late1.nd" >&7
-sleep 0.5
+# The signal goes once the window has read all it was sent: the fifo is
+# empty (FIONREAD), an event, not a time.
+python3 -c '
+import fcntl, os, struct, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+for i in range(6000):
+    if struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0] == 0:
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit("the window did not read its input in 60 s")' "$D/fifo"
 kill -TERM "$pid"
 wait "$pid"
 t_ok "SIGTERM: exit 0" test $? -eq 0
@@ -1041,7 +1069,7 @@ rm -f "$D/stkill"
 $W --tumble 10s -k account -a 'count,sum(amount)' --state "$D/stkill" --checkpoint 5ms "$D/big.nd" >"$D/k1" 2>/dev/null &
 pid=$!
 n=0
-while [ ! -s "$D/stkill" ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n + 1)); done
+while [ ! -s "$D/stkill" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 t_ok "kill -9: a checkpoint was written" test -s "$D/stkill"
@@ -1174,10 +1202,11 @@ printf '%s\n' \
     '{"window_start":1699999980000,"window_end":1700000040000,"k":"a","count":1}' \
     '{"window_start":1700000040000,"window_end":1700000100000,"k":"a","count":1}' \
     '{"window_start":1700000160000,"window_end":1700000220000,"k":"a","count":1}' >"$D/np.want"
-t_ok "--partitions --idle: a partition never seen stops holding the watermark" sh -c "
-	(cat '$D/np1.nd'; sleep 0.8; cat '$D/np2.nd') |
-	    $W --tumble 1m --partition-field partition --partitions 2 --idle 200ms -k k -a count \
-	    >'$D/np.out' 2>'$D/np.err'"
+: >"$D/np.out"
+idle_feed "$D/np1.nd" "$D/np2.nd" 1 "$D/np.out" |
+    $W --tumble 1m --partition-field partition --partitions 2 --idle 200ms -k k -a count \
+    >"$D/np.out" 2>"$D/np.err"
+t_ok "--partitions --idle: a partition never seen stops holding the watermark" test $? = 0
 t_ok "--partitions --idle: its record is late" grep -q '1 late record dropped' "$D/np.err"
 t_ok "--partitions --idle: results" cmp "$D/np.want" "$D/np.out"
 cat "$D/np1.nd" "$D/np2.nd" |
@@ -1192,6 +1221,7 @@ t_ok "sketches within their stated error" python3 "$D/oracle.py" sketch 100000 "
 
 # --- man page examples -------------------------------------------------------
 
+t_ok "man/tide-window.1 is there" test -f "$T_ROOT/man/tide-window.1"
 if [ -f "$T_ROOT/man/tide-window.1" ]; then
 	t_ok "man page is lint clean" mandoc -Tlint -W warning "$T_ROOT/man/tide-window.1"
 	# Each EXAMPLES line starting with "$ " that reads from a file uses
@@ -1219,7 +1249,7 @@ for mode in "--over 60s" "--tumble 1s"; do
 	i=0
 	want=3
 	[ "$mode" = "--tumble 1s" ] && want=2	# ts in seconds: two windows closed by ts 3000
-	while [ "$(wc -l <"$T_DIR/quiet.out")" -lt $want ] && [ $i -lt 50 ]; do
+	while [ "$(wc -l <"$T_DIR/quiet.out")" -lt $want ] && [ $i -lt 600 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

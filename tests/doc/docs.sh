@@ -55,7 +55,7 @@ EOF2
 	else t_fail "$p.1: EXIT STATUS lacks" "$(cat "$T_DIR/codes")"; fi
 
 	# The bash completion offers what --list-options lists.
-	if command -v bash >/dev/null; then
+	if t_have bash "bash not installed: $p's completion"; then
 		got=$(bash -c '. "$1"; COMP_WORDS=("$2" "-"); COMP_CWORD=1; _tide_complete; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$T_ROOT/completions/tide.bash" "$p")
 		want=$(awk -F'\t' '{ if ($1 != "-") print $1; if ($2 != "-") print $2 }' "$T_DIR/opts" | sort)
 		if [ "$got" = "$want" ]; then t_pass "$p: bash completion"

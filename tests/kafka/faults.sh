@@ -182,7 +182,7 @@ t_run "sink: Produce errors: read back" timeout 30 tide-source -b "$BROKERS" -t 
 t_ok "sink: Produce errors: 3000 records, each once" exactly 3000 "$T_OUT"
 # The same through kcat, an independent reader: tells a duplicate in the
 # topic from one made by the reader.
-if command -v kcat >/dev/null 2>&1; then
+if t_have kcat "kcat not installed: the independent reader"; then
 	timeout 20 kcat -C -b "$BROKERS" -t f.snk.err -e -q -f '%s\n' >"$T_DIR/err.kcat"
 	t_ok "sink: Produce errors: kcat reads 3000 records, each once" exactly 3000 "$T_DIR/err.kcat"
 fi

@@ -89,7 +89,7 @@ t_stdout </dev/null
 t_stderr_has "tide-replay: no records in the range"
 
 # Archive: tide-source -J -e into tide-sink -o (zstd), replayed.
-if command -v tide-source >/dev/null 2>&1; then
+if t_have tide-source "tide-source not built: the archive replay"; then
 	$TO tide-source -b "$BROKERS" -t rp.order -J -e |
 		$TO tide-sink -o archive.ndjson.zst
 	t_run "replay of the tide-sink archive equals replay of the topic" \

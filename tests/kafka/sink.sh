@@ -317,7 +317,8 @@ t_run "sqlite --stats: a pause ends the batch" sh -c "
 	    tide-sink --sqlite '$T_DIR/merge2.db' --table t --upsert id --stats"
 t_status 0
 t_stderr_has "tide-sink: in 3, bad 0, upserts 3, commits 2, expired 0, merged 1, "
-if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+if t_have redis-server "redis-server not installed: Redis --stats case" &&
+    t_have redis-cli "redis-cli not installed: Redis --stats case"; then
 	redis_start
 	T_IN=$T_DIR/merge.in
 	t_run "redis --stats: merged" tide-sink --redis "redis://127.0.0.1:$RPORT" --upsert id \
@@ -333,13 +334,11 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>
 {"id":"d","v":11}
 EOF
 	T_IN=/dev/null
-else
-	echo "skip - $T_SCRIPT: redis-server not installed: Redis --stats case skipped"
 fi
 
 # --- envelope round trip: topic -> tide-source -J -> .zst -> topic ---------
 
-if command -v tide-source >/dev/null 2>&1; then
+if t_have tide-source "tide-source not built: envelope round trip"; then
 	printf 'k1\tv1\nk2\t{"a":1}\nk3\tplain text\nk1\t"str"\n' |
 	    $KC -b "$BROKERS" -P -t s.env.src -K '\t' -H h1=x -H h2=y
 	printf 'k4\t\n' | $KC -b "$BROKERS" -P -t s.env.src -K '\t' -Z -p 2
@@ -355,8 +354,6 @@ if command -v tide-source >/dev/null 2>&1; then
 	    sh -c "$KC -b '$BROKERS' -C -t s.env.dst -e -q -f '%p|%o|%k|%S|%s|%T|%h\n' | sort"
 	t_stdout_file "$T_DIR/env.src"
 	t_ok "envelope: five records" test "$(wc -l <"$T_DIR/env.src")" = 5
-else
-	echo "skip - $T_SCRIPT: tide-source not built yet (envelope round trip)"
 fi
 
 t_done

@@ -23,7 +23,7 @@ t_skip_unless kcat
 t_skip_unless jq
 t_skip_unless cc
 /usr/bin/python3 -c 'import kafka.record' 2>/dev/null ||
-	{ echo "skip - $T_SCRIPT: python3-kafka not installed"; exit 0; }
+	{ t_skip "python3-kafka not installed"; t_done; }
 
 TO="timeout 40"
 MD=30s		# --metadata-timeout: a reader waiting for a marker hits it
