@@ -121,6 +121,26 @@ t_done() {
 	exit 0
 }
 
+# t_replay_stats NAME SPAN_S: tide-replay's --stats line in $T_ERR (a
+# paced run never sends a record early): the --stats line in $T_ERR: its own clock at
+# least SPAN_S plus the last record's lag (to the 3 decimals it prints),
+# lateness p50 <= p99 <= max, and the wall clock $el (ms) at least its own.
+t_replay_stats() {
+	_st=$(grep '^tide-replay: stats: ' "$T_ERR" | tail -1)
+	if printf '%s\n' "$_st" | awk -v span="$2" -v el="$el" '
+	    { if (!match($0, /, bad 0, [0-9.]+s, /)) exit 1
+	      own = substr($0, RSTART + 8, RLENGTH - 11) + 0
+	      if (!match($0, /lateness p50 [0-9.]+ms p99 [0-9.]+ms max [0-9.]+ms, lag [0-9.]+ms$/)) exit 1
+	      split(substr($0, RSTART, RLENGTH), f, / /)
+	      p50 = f[3] + 0; p99 = f[5] + 0; max = f[7] + 0; lag = f[9] + 0
+	      exit !(own + 0.0005 >= span + lag / 1000 && el + 5 >= own * 1000 &&
+	             p50 <= p99 && p99 <= max && lag <= max) }'; then
+		t_pass "$1: not early, lateness consistent ($_st; wall ${el}ms)"
+	else
+		t_fail "$1: --stats says it was early or is inconsistent: span ${2}s, wall ${el}ms" "$_st"
+	fi
+}
+
 # --- tide-mock, started and stopped by the harness ------------------------
 #   mock_start [tide-mock args]   start it; sets BROKERS
 #   mock_cmd "broker 1 down"      send a fault-injection command

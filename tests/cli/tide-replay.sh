@@ -333,32 +333,13 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # 21 records over a 20s span.
 awk 'BEGIN { for (i = 0; i <= 20; i++) printf "{\"ts\":%d,\"i\":%d}\n", 1793491200000 + i * 1000, i }' >span.ndjson
 
-# stats_check NAME SPAN_S: the --stats line in $T_ERR: its own clock at
-# least SPAN_S plus the last record's lag (to the 3 decimals it prints),
-# lateness p50 <= p99 <= max, and the wall clock $el (ms) at least its own.
-stats_check() {
-	_st=$(grep '^tide-replay: stats: ' "$T_ERR" | tail -1)
-	if printf '%s\n' "$_st" | awk -v span="$2" -v el="$el" '
-	    { if (!match($0, /, bad 0, [0-9.]+s, /)) exit 1
-	      own = substr($0, RSTART + 8, RLENGTH - 11) + 0
-	      if (!match($0, /lateness p50 [0-9.]+ms p99 [0-9.]+ms max [0-9.]+ms, lag [0-9.]+ms$/)) exit 1
-	      split(substr($0, RSTART, RLENGTH), f, / /)
-	      p50 = f[3] + 0; p99 = f[5] + 0; max = f[7] + 0; lag = f[9] + 0
-	      exit !(own + 0.0005 >= span + lag / 1000 && el + 5 >= own * 1000 &&
-	             p50 <= p99 && p99 <= max && lag <= max) }'; then
-		t_pass "$1: not early, lateness consistent ($_st; wall ${el}ms)"
-	else
-		t_fail "$1: --stats says it was early or is inconsistent: span ${2}s, wall ${el}ms" "$_st"
-	fi
-}
-
 t0=$(now_ms)
 t_run "--speed 10 over a 20s span" tide-replay --speed 10 --time ts --stats span.ndjson
 el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file span.ndjson
 t_stderr_has "lateness p50"
-stats_check "--speed 10" 2
+t_replay_stats "--speed 10" 2
 # Record i is due i * 100 ms after the first: 0-9 within 1 s, 10 at it.
 t_run "--speed 10: records due within --duration 1s" tide-replay --speed 10 \
 	--duration 1s --time ts span.ndjson
@@ -455,7 +436,7 @@ t_run "--rate 20/s" tide-replay --rate 20/s --time ts --stats span.ndjson
 el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file span.ndjson
-stats_check "--rate 20/s" 1
+t_replay_stats "--rate 20/s" 1
 # Record i is due at i/20 s, whatever its timestamp: 0-9 within 500 ms.
 t_run "--rate 20/s: records due within --duration 500ms" tide-replay --rate 20/s \
 	--duration 500ms --time ts span.ndjson
@@ -471,7 +452,7 @@ t_run "--max-gap caps a silence" tide-replay --time ts --time-unit ms --max-gap 
 el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file gap.ndjson
-stats_check "--max-gap" 0.25
+t_replay_stats "--max-gap" 0.25
 t_run "--max-gap: the capped record is due at 250ms, not before" tide-replay --time ts \
 	--time-unit ms --max-gap 150ms --duration 250ms gap.ndjson
 t_status 0

@@ -134,6 +134,9 @@ awk -v b=$BASE 'BEGIN { for (i = 0; i <= 20; i++)
 	printf "{\"ts\":%d,\"p\":%d,\"i\":%d}\n", b + i * 1000, i % 2, i }' >pace.in
 $TO tide-sink -b "$BROKERS" -t rp.pace --timestamp ts -p p <pace.in
 
+# No wall-clock upper bound (a loaded machine is slow, not wrong): the
+# schedule is checked by which records fall due within --duration, and
+# one-sided by the program's own --stats (never early; t_replay_stats).
 t0=$(now_ms)
 t_run "--speed 10 over a 20s span" $TO tide-replay -b "$BROKERS" -t rp.pace \
 	--speed 10 --stats
@@ -141,17 +144,24 @@ el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file pace.in
 t_stderr_has "lateness p50"
-# Start-up (metadata, the offset search) comes on top of the 2s.
-if [ $el -ge 1600 ] && [ $el -le 3500 ]; then t_pass "--speed 10: ${el}ms"
-else t_fail "--speed 10 took ${el}ms, expected about 2000"; fi
+t_replay_stats "--speed 10" 2
+# Record i is due i * 100 ms after the first: 0-9 within 1 s.
+t_run "--speed 10: records due within --duration 1s" $TO tide-replay \
+	-b "$BROKERS" -t rp.pace --speed 10 --duration 1s
+t_status 0
+head -10 pace.in >pace10
+t_stdout_file pace10
 
-t0=$(now_ms)
 t_run "--max-gap 10ms" $TO tide-replay -b "$BROKERS" -t rp.pace --max-gap 10ms
-el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file pace.in
-if [ $el -le 1500 ]; then t_pass "--max-gap: ${el}ms"
-else t_fail "--max-gap took ${el}ms, expected about 200 plus start-up"; fi
+# With the 1 s gaps capped at 10 ms, record i is due at i * 10 ms: 0-10
+# within 105 ms (without the cap, only record 0 would be).
+t_run "--max-gap 10ms: records due within --duration 105ms" $TO tide-replay \
+	-b "$BROKERS" -t rp.pace --max-gap 10ms --duration 105ms
+t_status 0
+head -11 pace.in >pace11
+t_stdout_file pace11
 
 t_run "--rate 100/s with --limit" $TO tide-replay -b "$BROKERS" -t rp.pace \
 	--rate 100/s --limit 4
@@ -188,14 +198,11 @@ t_stdout_file two
 awk -v b=$BASE 'BEGIN { for (i = 0; i < 400; i++)
 	printf "{\"ts\":%d,\"p\":%d,\"i\":%d}\n", b + i, i < 20 ? i % 2 : 0, i }' >idle.in
 $TO tide-sink -b "$BROKERS" -t rp.idle --timestamp ts -p p <idle.in
-t0=$(now_ms)
+# $TO (30 s) is the hang guard: a stall a record would end there (124).
 t_run "empty and finished partitions" $TO tide-replay -b "$BROKERS" \
 	-t rp.idle --speed max
-el=$(($(now_ms) - t0))
 t_status 0
 t_stdout_file idle.in
-if [ $el -le 5000 ]; then t_pass "idle partitions: ${el}ms"
-else t_fail "idle partitions: ${el}ms for 400 records, expected well under 5s"; fi
 
 count() { wc -l <"$1" | tr -d ' '; }
 # prefix FILE EXPECTED: FILE holds whole lines, the first lines of EXPECTED.
@@ -258,8 +265,7 @@ t_stderr_has "for 2s (--down-timeout 2s): giving up after $(count kill.out) reco
 n=$(count kill.out)
 t_ok "broker gone: stopped early ($n of 20000)" test "$n" -ge 300 -a "$n" -lt 20000
 t_ok "broker gone: the output is a prefix of the range" prefix kill.out kill.in
-# The read-ahead (up to 4096 records, 2 s at this rate), then the 2 s bound.
-if [ $el -ge 1500 ] && [ $el -le 15000 ]; then t_pass "broker gone: gave up after ${el}ms"
-else t_fail "broker gone: gave up after ${el}ms, expected 2 to 5 s"; fi
+# Not before the 2 s bound (one-sided: a slow machine only gives up later).
+t_ok "broker gone: gave up after the 2 s bound, not before (${el}ms)" test "$el" -ge 2000
 
 t_done

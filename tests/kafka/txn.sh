@@ -25,9 +25,8 @@ t_skip_unless cc
 /usr/bin/python3 -c 'import kafka.record' 2>/dev/null ||
 	{ t_skip "python3-kafka not installed"; t_done; }
 
-TO="timeout 40"
-MD=30s		# --metadata-timeout: a reader waiting for a marker hits it
-QUICK=10000	# ms: ending well before it (a group join takes ~5 s)
+TO="timeout 120"	# a hang guard: a reader that waits ends here, status 124
+MD=1h		# --metadata-timeout: a reader waiting for a marker would wait it out
 # A consumer group that can be re-joined at once on the mock.
 G="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 cd "$T_DIR" || exit 1
@@ -182,17 +181,14 @@ txmark() { /usr/bin/python3 txmark.py "$BROKERS" "$@"; }
 
 mock_start -t tx.end:3 -t tx.big:2 -t tx.mock:1
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# quick NAME: the last t_run ended well before --metadata-timeout.
+# quick NAME: the last run ended by itself, not by waiting out the hour of
+# --metadata-timeout (which the hang guard $TO would have cut: 124).  No
+# wall-clock threshold: a loaded machine is slow, not wrong.
 quick() {
-	if [ "$T_EL" -lt $QUICK ]; then t_pass "$1: ended in ${T_EL}ms"
-	else t_fail "$1: took ${T_EL}ms (--metadata-timeout $MD)" "stderr: $(head -c 400 "$T_ERR")"; fi
+	if [ "$T_RC" != 124 ]; then t_pass "$1: ended by itself"
+	else t_fail "$1: still waiting at the hang guard ($TO, --metadata-timeout $MD)" "stderr: $(head -c 400 "$T_ERR")"; fi
 }
-timed() {
-	_t0=$(now_ms)
-	t_run "$@"
-	T_EL=$(($(now_ms) - _t0))
-}
+timed() { t_run "$@"; }
 
 BASE=1793491200000
 M=$((BASE + 100000))	# markers' own time (never read)
