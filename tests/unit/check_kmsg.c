@@ -78,7 +78,7 @@ roundtrip(struct tide_buf *out)
 	p = client(RD_KAFKA_PRODUCER, pkv);
 	hs = rd_kafka_headers_new(10);
 	for (int i = 0; i < 10; i++) {
-		char n[8];
+		char n[16];
 
 		snprintf(n, sizeof(n), "h%d", i);
 		rd_kafka_header_add(hs, n, -1, i == 9 ? NULL : "v", i == 9 ? 0 : 1);

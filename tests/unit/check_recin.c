@@ -256,12 +256,12 @@ START_TEST(test_recin_read_ahead_keeps_views_while_buffered)
 	struct tide_rec rec[8];
 	struct tide_path p;
 	struct tide_json_val v[8];
-	char path[64], buf[8 * 16 + 1], name[8];
+	char path[64], buf[8 * 16 + 16], name[16];
 	int i, n = 0;
 
 	/* 16 bytes each: {"n":0,"p":"x"} and its newline. */
 	for (i = 0; i < 8; i++)
-		snprintf(buf + i * 16, 17, "{\"n\":%d,\"p\":\"x\"}\n", i);
+		snprintf(buf + i * 16, 32, "{\"n\":%d,\"p\":\"x\"}\n", i);
 	put_file(path, ".zst", buf, 8 * 16, 1);
 	ck_assert_int_eq(tide_path_parse(&p, "n"), 0);
 	ck_assert_int_eq(tide_recin_open(&r, path, 0, 0), 0);
