@@ -534,8 +534,8 @@ ktable_start(void)
 {
 	/* assign() needs a group id; nothing joins a group. */
 	static const char *const extra[] = { "group.id=tide-join", NULL };
-	static char prefix[300];
 	struct tide_ktable_conf kconf;
+	char prefix[300];
 	struct tide_ktable_err err;
 	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
 	int r;

@@ -10,7 +10,8 @@
  * Ownership: struct tide_ktable is the caller's and must not move once
  * tide_ktable_open() has run (the consumer's callbacks and the thread hold
  * pointers into it).  It owns the table, the consumer and the thread; the
- * spec's strings and name are borrowed and must outlive it.
+ * configuration's strings (the topic, the spec's fields) are borrowed and
+ * must outlive it.
  *
  * Threading: after tide_ktable_start() the consumer thread applies each
  * message under the write side of a reader-writer lock.  Any other thread
@@ -32,13 +33,14 @@
  *
  * lib never prints: what the thread has to say (a bad row, an outage, a
  * failure) goes to the caller's say() hook, called in the consumer thread
- * (and, for a fatal client error, maybe in librdkafka's), without the
- * table's name: the program prefixes it.  A failure stops nothing by
- * itself: it is said once with TIDE_KTABLE_FAIL, and from then on
- * tide_ktable_failed() returns its code for the program to stop with.
- * Set-up failures return a TIDE_E* code with the reason in the caller's
- * struct tide_ktable_err.  Nothing here allocates per message beyond what
- * the table's upsert does.
+ * (a fatal client error too: the error callback runs in the thread that
+ * polls), without the table's name: the program prefixes it.  The
+ * client's own -v lines go through lib/kafka/kdown with conf->prefix.
+ * A failure stops nothing by itself: it is said with TIDE_KTABLE_FAIL,
+ * and from then on tide_ktable_failed() returns the first failure's code
+ * for the program to stop with.  Set-up failures return a TIDE_E* code
+ * with the reason in the caller's struct tide_ktable_err.  Nothing here
+ * allocates per message beyond what the table's upsert does.
  */
 #ifndef TIDE_KAFKA_KTABLE_H
 #define TIDE_KAFKA_KTABLE_H
