@@ -5,7 +5,7 @@
  * key up, append the table's fields to the record's own bytes.
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
- * see struct ktable.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
+ * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
  * not loaded at all: each record's key is looked up in the store; see
  * struct vtable.
  */
@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -35,6 +34,7 @@
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
+#include "kafka/ktable.h"
 #include "kafka/offsets.h"
 #include "prog.h"
 #include "recin.h"
@@ -202,47 +202,24 @@ static struct stats st;
 static struct tide_table *table;
 static struct tide_bad bad;
 static int load_badrows;
+/*
+ * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
+ * fed by its consumer thread.  The stream holds its read lock for each
+ * record's lookup and output (pipe_join), so a record sees the table
+ * before or after an update, never half of one; `table` points at it and
+ * is read only under that lock.  The handle is the main thread's: the
+ * consumer thread shares nothing here, and speaks through ktable_say().
+ */
+static struct tide_ktable *kt;
 
 /*
- * A Kafka changelog table.  A consumer thread reads every partition of the
- * topic from the beginning, for as long as the program runs, and applies
- * each message to the live table: a JSON object value is the key's new row
- * (or, with --as-of, a new version), a null value (tombstone) deletes the
- * key (or ends its history at the message's time).  The broker's compaction
- * is not relied on: every message is applied in offset order.
- *
- * Atomicity: the consumer applies a message under the write side of a
- * reader-writer lock; the stream thread holds the read side for each
- * record's lookup and output, so a record sees the table before or after
- * an update, never half of one.  The lock prefers writers, so a busy stream
- * cannot starve the consumer.
- *
- * "Loaded": each partition's high watermark is read once at start; the
- * stream is held until every partition has been consumed up to it.
- *
- * Outage: when every broker is unreachable, the table is stale but keeps
- * serving; the consumer thread bounds the outage by --down-timeout
- * (ktable_outage, lib/kafka/kdown.h).
+ * The Kafka stream's consumer (--with kafka:TOPIC), its last error and
+ * outage clock, polled by the main thread; kname names it in messages
+ * ("stream 'kafka:T'"), kfatal is the status its fatal error set.
  */
-struct ktable {
-	pthread_t thr;
-	int started;
-	pthread_rwlock_t lock;
-	pthread_mutex_t mu;		/* guards behind; cv signals it */
-	pthread_cond_t cv;
-	struct tide_prange *r;		/* per partition: end = high at start */
-	int64_t *next;			/* next offset to apply */
-	size_t nparts, behind;
-	atomic_int stop;
-	atomic_int fatal;		/* exit status, once something failed */
-	uint64_t msgs, upserts, deletes, badrows;	/* consumer thread only */
-};
-
-static struct ktable kt;
-static const char *kname;	/* "table 'kafka:T'" or "stream 'kafka:T'" */
-/* The Kafka consumer of the table or of the stream (one or the other), its
- * last error and outage clock: used by the thread that polls it. */
+static const char *kname;
 static struct tide_kconsumer kc;
+static atomic_int kfatal;
 
 /*
  * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
@@ -517,129 +494,107 @@ load_table(int *status)
 	return t;
 }
 
-/* Stop the program from the consumer thread: the stream loop sees it. */
-static void
-ktable_fail(int status, const char *fmt, ...)
+
+/* The exit status for a Kafka table's failure code. */
+static int
+ktable_status(int code)
 {
-	va_list ap;
-	int zero = 0;
-
-	va_start(ap, fmt);
-	tide_vwarn(fmt, ap);
-	va_end(ap);
-	atomic_compare_exchange_strong(&kt.fatal, &zero, status);
-	pthread_mutex_lock(&kt.mu);
-	pthread_cond_broadcast(&kt.cv);
-	pthread_mutex_unlock(&kt.mu);
-}
-
-/* Partition p has been applied up to (not including) offset next. */
-static void
-ktable_pos(int32_t p, int64_t next)
-{
-	size_t i;
-
-	for (i = 0; i < kt.nparts && kt.r[i].partition != p; i++)
-		;
-	if (i == kt.nparts || next <= kt.next[i])
-		return;
-	if (kt.next[i] < kt.r[i].end && next >= kt.r[i].end) {
-		pthread_mutex_lock(&kt.mu);
-		if (--kt.behind == 0)
-			pthread_cond_broadcast(&kt.cv);
-		pthread_mutex_unlock(&kt.mu);
+	switch (code) {
+	case 0:
+		return 0;
+	case TIDE_EINVAL:	/* a bad row under --strict */
+		return TIDE_EX_DATAERR;
+	case TIDE_EKAFKA:
+	case TIDE_ENOENT:
+		return TIDE_EX_UNAVAILABLE;
+	default:
+		return TIDE_EX_FAIL;
 	}
-	kt.next[i] = next;
 }
 
+/* What the table's consumer thread says, said from that thread. */
 static void
-ktable_bad(const rd_kafka_message_t *m, const char *msg)
+ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
 {
-	kt.badrows++;
-	if (conf.strict) {
-		ktable_fail(TIDE_EX_DATAERR, "table '%s': partition %" PRId32
-		    " offset %" PRId64 ": %s", conf.table, m->partition,
-		    m->offset, msg);
-		return;
-	}
-	if (kt.badrows <= TIDE_BAD_SHOWN)
-		tide_warn("table '%s': partition %" PRId32 " offset %" PRId64
-		    ": %s", conf.table, m->partition, m->offset, msg);
-	if (kt.badrows == TIDE_BAD_SHOWN)
-		tide_warn("table '%s': further bad rows are counted, not shown",
-		    conf.table);
+	(void)ctx;
+	if (level == TIDE_KTABLE_INFO)
+		tide_info("table '%s': %s", conf.table, msg);
+	else
+		tide_warn("table '%s': %s", conf.table, msg);
 }
 
-static void
-ktable_msg(rd_kafka_message_t *m)
+/*
+ * Open the table's topic and start following it from the beginning: the
+ * empty live table, the consumer, every partition assigned, the thread
+ * started.  Set-up failures exit as usage errors (bad settings), 1, or
+ * 69 (an unknown topic or unreachable brokers, bounded by
+ * --metadata-timeout).
+ */
+static struct tide_ktable *
+ktable_start(void)
 {
-	struct tide_table_rowerr err;
-	enum tide_json_type type;
-	const char *key = m->key;
-	size_t klen = m->key_len;
-	int64_t ts;
+	/* assign() needs a group id; nothing joins a group. */
+	static const char *const extra[] = { "group.id=tide-join", NULL };
+	struct tide_ktable_conf kconf;
+	char prefix[300];
+	struct tide_ktable_err err;
+	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
 	int r;
 
-	if (m->err) {
-		enum tide_kev ev = tide_kconsumer_event(&kc, m);
-
-		if (ev == TIDE_KEV_EOF) {
-			ktable_pos(m->partition, m->offset);
-			return;
-		}
-		if (ev == TIDE_KEV_GONE || ev == TIDE_KEV_FATAL)
-			ktable_fail(TIDE_EX_UNAVAILABLE, "table '%s': %s",
-			    conf.table, rd_kafka_message_errstr(m));
-		else
-			tide_info("table '%s': %s", conf.table,
-			    rd_kafka_message_errstr(m));
-		return;
+	memset(&kconf, 0, sizeof(kconf));
+	kconf.topic = conf.topic;
+	table_spec(&kconf.spec);
+	kconf.spec.versioned = conf.asof != NULL;
+	kconf.keyfields = conf.ntkey;
+	kconf.strict = conf.strict;
+	kconf.kc = &conf.kc;
+	kconf.client_id = "tide-join";
+	kconf.extra = extra;
+	snprintf(prefix, sizeof(prefix), "table '%s': ", conf.table);
+	kconf.prefix = prefix;
+	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
+	kconf.every_ms = conf.mdtimeout;
+	kconf.say = ktable_say;
+	if ((r = tide_ktable_open(t, &kconf, &err)) < 0) {
+		if (r == TIDE_EINVAL)
+			tide_usage_error("%s", err.msg);
+		tide_die(TIDE_EX_FAIL, "table '%s': %s", conf.table, err.msg);
 	}
-	kt.msgs++;
-	if ((ts = rd_kafka_message_timestamp(m, NULL)) < 0)
-		ts = 0;
-	if (m->payload == NULL) {
-		/* A tombstone names its key by the message key, also under
-		 * --table-key (producers key by the same field). */
-		if (key == NULL)
-			ktable_bad(m, "tombstone without a message key");
-		else if (conf.ntkey > 1)
-			ktable_bad(m, "a tombstone cannot name a key of "
-			    "several fields");
-		else {
-			pthread_rwlock_wrlock(&kt.lock);
-			r = tide_table_delete(table, key, klen, ts);
-			pthread_rwlock_unlock(&kt.lock);
-			if (r < 0)
-				ktable_fail(TIDE_EX_FAIL, "table '%s': table too "
-				    "big", conf.table);
-			kt.deletes++;
-		}
-	} else if (tide_json_check(m->payload, m->len, TIDE_JSON_MAXDEPTH,
-	    &type, NULL) < 0 || type != TIDE_JSON_OBJECT) {
-		ktable_bad(m, "value is not a JSON object");
-	} else if (key == NULL && conf.ntkey == 0) {
-		ktable_bad(m, "no message key (--table-key takes the key from "
-		    "the value)");
-	} else {
-		pthread_rwlock_wrlock(&kt.lock);
-		r = tide_table_upsert(table, conf.ntkey ? NULL : key,
-		    conf.ntkey ? 0 : klen, m->payload, m->len, ts, &err);
-		pthread_rwlock_unlock(&kt.lock);
-		if (r == TIDE_ETOOBIG)
-			ktable_fail(TIDE_EX_FAIL, "table '%s': %s", conf.table,
-			    err.msg);
-		else if (r < 0)
-			ktable_bad(m, err.msg);
-		else
-			kt.upserts++;
+	if ((r = tide_ktable_start(t, &err)) < 0) {
+		if (r == TIDE_ENOMEM)
+			tide_die(TIDE_EX_FAIL, "%s", err.msg);
+		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
+		    err.msg);
 	}
-	ktable_pos(m->partition, m->offset + 1);
+	return t;
 }
 
-/* The brokers answer again: say so if the outage was reported. */
+/* Hold the stream until the table has caught up with the topic's end as
+ * of start.  Returns 0, or the status to exit with. */
+static int
+ktable_wait(void)
+{
+	int64_t t0 = tide_mono_us();
+	int r;
+
+	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN && !stopping)
+		;
+	st.loadms = (tide_mono_us() - t0) / 1000;
+	if ((r = tide_ktable_failed(kt)) != 0)
+		return ktable_status(r);
+	tide_ktable_rdlock(kt);
+	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
+	    "loaded in %lld ms", conf.table, tide_ktable_nparts(kt),
+	    (unsigned long long)table->rows, tide_table_nkeys(table),
+	    (long long)st.loadms);
+	tide_ktable_unlock(kt);
+	return 0;
+}
+
+/* The brokers of the Kafka stream answer again: say so if the outage was
+ * reported. */
 static void
-ktable_up(void)
+kafka_up(void)
 {
 	char say[512];
 	int64_t len;
@@ -650,70 +605,24 @@ ktable_up(void)
 	}
 }
 
-/*
- * The table's brokers are all unreachable (librdkafka's _ALL_BROKERS_DOWN;
- * it retries for ever).  As a Kafka Streams application rides out an
- * outage up to task.timeout.ms (5 minutes) and then fails, the stream goes
- * on being joined with the table as last read -- stale, and said to be so
- * every --metadata-timeout -- and after --down-timeout the program exits
- * 69.  The outage is over when a metadata request is answered (a quiet
- * topic brings no message to say so; tide_kdown_poll) or a message comes.
- */
-static void
-ktable_outage(void)
-{
-	enum tide_kdown_act act;
-	char say[512];
-
-	/* Once the program is failing, it has said why. */
-	if (atomic_load(&kt.fatal))
-		return;
-	act = tide_kconsumer_outage(&kc, 0, 0, say, sizeof(say));
-	if (act == TIDE_KDOWN_BACK)
-		tide_warn("%s: %s", kname, say);
-	if (act == TIDE_KDOWN_NOTE)
-		tide_warn("%s: %s%s", kname, say, kt.behind > 0 ? "" :
-		    "; records are joined with the table as last read");
-	if (act == TIDE_KDOWN_GIVE_UP)
-		ktable_fail(TIDE_EX_UNAVAILABLE, "%s: %s: giving up%s%s%s",
-		    kname, say, kt.behind > 0 ? " before the table was loaded" :
-		    "", kc.kd.lasterr[0] ? ": " : "", kc.kd.lasterr);
-}
-
-static void *
-ktable_run(void *arg)
-{
-	rd_kafka_message_t *m;
-
-	(void)arg;
-	while (!atomic_load(&kt.stop)) {
-		if ((m = rd_kafka_consumer_poll(kc.rk, 100)) == NULL) {
-			ktable_outage();
-			continue;
-		}
-		if (m->err == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			ktable_up();
-		ktable_msg(m);
-		rd_kafka_message_destroy(m);
-	}
-	return NULL;
-}
-
 static void
 kafka_fatal(void *ctx, const char *reason)
 {
+	int zero = 0;
+
 	(void)ctx;
-	ktable_fail(TIDE_EX_UNAVAILABLE, "%s: fatal: %s", kname, reason);
+	tide_warn("%s: fatal: %s", kname, reason);
+	atomic_compare_exchange_strong(&kfatal, &zero, TIDE_EX_UNAVAILABLE);
 }
 
 /*
- * The consumer (kc) for topic, shared by a Kafka table and a Kafka stream
- * (--with kafka:TOPIC): its partitions and their watermarks into *rp and
- * *np (low, and end = the high watermark at start), bounded by
- * --metadata-timeout (an unknown topic or unreachable brokers exit 69),
- * each partition's next offset in *nextp, set to its low watermark.
- * Nothing is assigned yet.  librdkafka's threads are started with every
- * signal blocked, so signals stay with the main thread.
+ * The consumer (kc) for the Kafka stream (--with kafka:TOPIC): its
+ * partitions and their watermarks into *rp and *np (low, and end = the
+ * high watermark at start), bounded by --metadata-timeout (an unknown
+ * topic or unreachable brokers exit 69), each partition's next offset in
+ * *nextp, set to its low watermark.  Nothing is assigned yet.
+ * librdkafka's threads are started with every signal blocked, so signals
+ * stay with the main thread.
  */
 static void
 kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
@@ -738,8 +647,6 @@ kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
 	if (tide_kconsumer_conf(&kc, &conf.kc, "tide-join", extra, 0, &kconf,
 	    &err) < 0)
 		tide_usage_error("%s", err.msg);
-	pthread_mutex_init(&kt.mu, NULL);
-	pthread_cond_init(&kt.cv, NULL);
 	if (tide_kconsumer_open(&kc, kconf, TIDE_KCONSUMER_NOSIGNALS,
 	    &err) < 0)
 		tide_die(TIDE_EX_FAIL, "%s: %s", kname, err.msg);
@@ -770,106 +677,14 @@ kafka_assign(const char *topic, const struct tide_prange *r, size_t n)
 		    kname);
 }
 
-/*
- * Start following the table's topic: open it (kafka_open), assign every
- * partition from the beginning and start the consumer thread.
- */
-static void
-ktable_start(void)
-{
-	pthread_rwlockattr_t la;
-	sigset_t all, old;
-	size_t i;
-
-	pthread_rwlockattr_init(&la);
-	pthread_rwlockattr_setkind_np(&la,
-	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&kt.lock, &la);
-	pthread_rwlockattr_destroy(&la);
-	kafka_open(conf.topic, &kt.r, &kt.next, &kt.nparts);
-	for (i = 0; i < kt.nparts; i++)
-		if (kt.r[i].low < kt.r[i].end)
-			kt.behind++;
-	kafka_assign(conf.topic, kt.r, kt.nparts);
-	/* Our thread inherits this mask. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&kt.thr, NULL, ktable_run, NULL) != 0)
-		tide_die(TIDE_EX_FAIL, "cannot start the table thread");
-	kt.started = 1;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/* Hold the stream until the table has caught up with the topic's end as
- * of start.  Returns 0, or the status to exit with. */
-static int
-ktable_wait(void)
-{
-	struct timespec ts;
-	int64_t t0 = tide_mono_us();
-
-	pthread_mutex_lock(&kt.mu);
-	while (kt.behind > 0 && !stopping && !atomic_load(&kt.fatal)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&kt.cv, &kt.mu, &ts);
-	}
-	pthread_mutex_unlock(&kt.mu);
-	st.loadms = (tide_mono_us() - t0) / 1000;
-	if (atomic_load(&kt.fatal))
-		return atomic_load(&kt.fatal);
-	pthread_rwlock_rdlock(&kt.lock);
-	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
-	    "loaded in %lld ms", conf.table, kt.nparts,
-	    (unsigned long long)table->rows, tide_table_nkeys(table),
-	    (long long)st.loadms);
-	pthread_rwlock_unlock(&kt.lock);
-	return 0;
-}
-
-static void
-ktable_stop(void)
-{
-	if (!kt.started)
-		return;
-	atomic_store(&kt.stop, 1);
-	pthread_join(kt.thr, NULL);
-	tide_kconsumer_close(&kc, TIDE_KCONSUMER_UNASSIGN);
-	free(kt.r);
-	free(kt.next);
-	kt.started = 0;
-}
-
-/* An empty live table for the Kafka topic. */
-static struct tide_table *
-ktable_table(void)
-{
-	struct tide_table_spec spec;
-	struct tide_table_rowerr err;
-	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
-
-	table_spec(&spec);
-	spec.live = 1;
-	spec.versioned = conf.asof != NULL;
-	if (tide_table_init(t, &spec, &err) < 0)
-		tide_usage_error("%s", err.msg);
-	if (tide_table_finish(t) < 0)
-		tide_die(TIDE_EX_FAIL, "table '%s': table too big", conf.table);
-	return t;
-}
-
 static void
 print_stats(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	if (kt.started)
-		pthread_rwlock_rdlock(&kt.lock);
+	if (kt)
+		tide_ktable_rdlock(kt);
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
@@ -890,14 +705,15 @@ print_stats(void)
 		    "misses", conf.table, (unsigned long long)vt.lookups,
 		    (unsigned long long)c->hits, (unsigned long long)c->misses);
 	}
-	if (kt.started) {
-		/* The consumer's counters are read racily: they are only
-		 * counts for a human. */
+	if (kt) {
+		struct tide_ktable_stats ks;
+
+		tide_ktable_stats(kt, &ks);
 		tide_warn("table '%s': %llu messages, %llu upserts, %llu deletes, "
-		    "%llu bad", conf.table, (unsigned long long)kt.msgs,
-		    (unsigned long long)kt.upserts, (unsigned long long)kt.deletes,
-		    (unsigned long long)kt.badrows);
-		pthread_rwlock_unlock(&kt.lock);
+		    "%llu bad", conf.table, (unsigned long long)ks.msgs,
+		    (unsigned long long)ks.upserts, (unsigned long long)ks.deletes,
+		    (unsigned long long)ks.badrows);
+		tide_ktable_unlock(kt);
 	}
 }
 
@@ -1913,8 +1729,8 @@ pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
 		tide_rec_reason(&rr, conf.maxrec, why, sizeof(why));
 		goto badrec;
 	}
-	if (kt.started) {
-		pthread_rwlock_rdlock(&kt.lock);
+	if (kt) {
+		tide_ktable_rdlock(kt);
 		/* New table columns: new names to look for. */
 		if (pl->ncol != tide_table_ncols(table)) {
 			replan(pl, table->ncol, table->colname);
@@ -1923,7 +1739,7 @@ pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
 			v = pl->vals;
 		}
 		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
-		pthread_rwlock_unlock(&kt.lock);
+		tide_ktable_unlock(kt);
 	} else
 		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
 	if (r >= 0)
@@ -1966,7 +1782,7 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 	}
 	if (strcmp(path, "-") == 0)
 		tide_recin_set_idle(&in, tide_wout_idle, out);
-	pipe_init(&p, path, !kt.started && conf.view == VIEW_NONE);
+	pipe_init(&p, path, !kt && conf.view == VIEW_NONE);
 	while (!stopping) {
 		if (reloading || dumpstats) {
 			if ((status = pipe_drain(&p, pl, out)) != 0)
@@ -1990,9 +1806,8 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 				reload(pl);
 			}
 		}
-		if (kt.started && (r = atomic_load_explicit(&kt.fatal,
-		    memory_order_relaxed)) != 0) {
-			status = r;
+		if (kt && (r = tide_ktable_failed(kt)) != 0) {
+			status = ktable_status(r);
 			break;
 		}
 		/* The records in the ring point into the reader's buffer: join
@@ -2005,7 +1820,7 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		 * as the record is read, into its ring slot. */
 		tide_recin_set_paths(&in, pl->paths, pl->npath);
 		r = tide_recin_next(&in, &rr, pipe_slot(&p, pl)->vals,
-		    conf.watch || kt.started ? 1000 : -1);
+		    conf.watch || kt ? 1000 : -1);
 		if (r == TIDE_EOF)
 			break;
 		if (r == TIDE_EINTR)
@@ -2375,7 +2190,7 @@ kstream_next(struct isrc *s)
 
 		i = kstream_part(m->partition);
 		if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
-			ktable_up();
+			kafka_up();
 		if (ev != TIDE_KEV_MSG) {
 			if (ev == TIDE_KEV_EOF) {
 				if (i < ks.nparts && m->offset > ks.next[i])
@@ -2798,7 +2613,7 @@ run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 			dumpstats = 0;
 			print_stats();
 		}
-		if ((status = atomic_load(&kt.fatal)) != 0)
+		if ((status = atomic_load(&kfatal)) != 0)
 			break;
 		if (!ls->have && !ls->eof) {
 			if ((r = isrc_next(ls, 0)) < 0)
@@ -2961,9 +2776,6 @@ main(int argc, char **argv)
 	if (conf.wtopic) {
 		snprintf(kbuf, sizeof(kbuf), "stream '%s'", conf.with);
 		kname = kbuf;
-	} else if (conf.topic) {
-		snprintf(kbuf, sizeof(kbuf), "table '%s'", conf.table);
-		kname = kbuf;
 	}
 	if (conf.with) {
 		tide_wout_init(&out, 1);
@@ -2973,15 +2785,15 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (conf.topic) {
-		table = ktable_table();
-		ktable_start();
+		kt = ktable_start();
+		table = tide_ktable_table(kt);
 		if (!conf.nowait && (status = ktable_wait()) != 0) {
-			ktable_stop();
+			tide_ktable_stop(kt);
 			return status;
 		}
-		pthread_rwlock_rdlock(&kt.lock);
+		tide_ktable_rdlock(kt);
 		badname = plan_build(&pl, table->ncol, table->colname);
-		pthread_rwlock_unlock(&kt.lock);
+		tide_ktable_unlock(kt);
 	} else if (conf.view != VIEW_NONE) {
 		vt_open();
 		badname = plan_build(&pl, vt.ncol, vt.col);
@@ -3010,15 +2822,22 @@ done:
 	}
 	if (conf.stats)
 		print_stats();
-	ktable_stop();
-	if (status == 0 && kt.started == 0 && atomic_load(&kt.fatal))
-		status = atomic_load(&kt.fatal);
+	if (kt) {
+		tide_ktable_stop(kt);
+		if (status == 0)
+			status = ktable_status(tide_ktable_failed(kt));
+	}
+	if (status == 0)
+		status = atomic_load(&kfatal);
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
 		status = r;
 	tide_wout_release(&out);
 	plan_release(&pl);
-	if (table) {
+	if (kt) {
+		tide_ktable_close(kt);
+		free(kt);
+	} else if (table) {
 		tide_table_release(table);
 		free(table);
 	}

@@ -1,0 +1,373 @@
+/*
+ * lib/kafka/ktable: a changelog topic on librdkafka's mock cluster,
+ * started inside each test (its threads do not survive Check's fork: a
+ * checked fixture), read into a live table: loading to the end as of
+ * start, upserts, tombstones, bad rows said with their place, --strict
+ * failing the table, updates after the load, and the set-up failures.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "err.h"
+#include "kafka/kconf.h"
+#include "kafka/kdown.h"
+#include "kafka/ktable.h"
+#include "unit.h"
+
+#define TOPIC	"kt"
+#define NPART	2
+#define TMO	10000
+
+static rd_kafka_t *mock_rk, *prod;
+static rd_kafka_mock_cluster_t *mc;
+static char boot[256];
+static struct tide_kconf kconf;
+static struct tide_ktable kt;
+static int ktopen;
+
+/* What the table said, one line each, from its thread. */
+static pthread_mutex_t saidmu = PTHREAD_MUTEX_INITIALIZER;
+static char said[8192];
+static int nfail;
+
+static void
+say(void *ctx, enum tide_ktable_say level, const char *msg)
+{
+	(void)ctx;
+	pthread_mutex_lock(&saidmu);
+	snprintf(said + strlen(said), sizeof(said) - strlen(said), "%s%s\n",
+	    level == TIDE_KTABLE_FAIL ? "FAIL " : level == TIDE_KTABLE_INFO ?
+	    "INFO " : "", msg);
+	if (level == TIDE_KTABLE_FAIL)
+		nfail++;
+	pthread_mutex_unlock(&saidmu);
+}
+
+static int
+said_has(const char *s)
+{
+	int r;
+
+	pthread_mutex_lock(&saidmu);
+	r = strstr(said, s) != NULL;
+	pthread_mutex_unlock(&saidmu);
+	return r;
+}
+
+/* Produce value (NULL: a tombstone) under key to partition p. */
+static void
+produce(int32_t p, const char *key, const char *value)
+{
+	ck_assert_int_eq(rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(TOPIC),
+	    RD_KAFKA_V_PARTITION(p),
+	    RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+	    RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END), 0);
+}
+
+static void
+setup(void)
+{
+	struct tide_kconf_err kerr;
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[256];
+
+	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
+	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	ck_assert_msg(mock_rk != NULL, "%s", errstr);
+	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+	ck_assert_ptr_nonnull(mc);
+	snprintf(boot, sizeof(boot), "%s", rd_kafka_mock_cluster_bootstraps(mc));
+	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, TOPIC, NPART, 1), 0);
+
+	conf = rd_kafka_conf_new();
+	rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof(errstr));
+	rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr));
+	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
+	prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	ck_assert_msg(prod != NULL, "%s", errstr);
+
+	tide_kconf_init(&kconf);
+	ck_assert_int_eq(tide_kconf_brokers(&kconf, boot), 0);
+	ck_assert_int_eq(tide_kconf_set(&kconf, "log_level=0", &kerr), 0);
+	said[0] = '\0';
+	nfail = 0;
+	ktopen = 0;
+}
+
+static void
+teardown(void)
+{
+	if (ktopen)
+		tide_ktable_close(&kt);
+	tide_kconf_release(&kconf);
+	rd_kafka_destroy(prod);
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(mock_rk);
+}
+
+static void
+ktconf(struct tide_ktable_conf *c, const char *topic)
+{
+	static const char *const extra[] = { "group.id=check_ktable",
+		"fetch.error.backoff.ms=10", NULL };
+
+	memset(c, 0, sizeof(*c));
+	c->topic = topic;
+	c->spec.nkeys = 1;
+	c->spec.keys[0] = "k";
+	c->spec.ncols = 1;
+	c->spec.cols[0] = "v";
+	c->kc = &kconf;
+	c->client_id = "check";
+	c->extra = extra;
+	c->prefix = "table 'kafka:kt': ";
+	c->down_ms = 0;
+	c->every_ms = TMO;
+	c->say = say;
+}
+
+/* Open and start the table on conf; 0 or the failing code, err filled. */
+static int
+start(const struct tide_ktable_conf *c, struct tide_ktable_err *err)
+{
+	int r;
+
+	r = tide_ktable_open(&kt, c, err);
+	ktopen = 1;
+	if (r < 0)
+		return r;
+	return tide_ktable_start(&kt, err);
+}
+
+/* Wait for the load: what tide_ktable_wait() ends with, within TMO. */
+static int
+load(void)
+{
+	int64_t t0 = tide_kdown_now();
+	int r;
+
+	while ((r = tide_ktable_wait(&kt, 100)) == TIDE_EAGAIN &&
+	    tide_kdown_now() - t0 < TMO)
+		;
+	return r;
+}
+
+/* The column v of key under the lock, into out ("" on a miss). */
+static void
+lookup(const char *key, char *out, size_t cap)
+{
+	struct tide_table_row row;
+	const char *p;
+	size_t len;
+
+	out[0] = '\0';
+	tide_ktable_rdlock(&kt);
+	if (tide_table_get(tide_ktable_table(&kt), key, strlen(key), 0,
+	    TIDE_TABLE_BACKWARD, -1, &row) == TIDE_TABLE_HIT &&
+	    tide_table_col_next(&row, &p, &len))
+		snprintf(out, cap, "%.*s", (int)len, len ? p : "null");
+	tide_ktable_unlock(&kt);
+}
+
+START_TEST(test_ktable_open_bad_spec_is_einval)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+
+	ktconf(&c, TOPIC);
+	c.spec.keys[0] = "a..b";
+	ck_assert_int_eq(tide_ktable_open(&kt, &c, &err), TIDE_EINVAL);
+	ck_assert_msg(err.msg[0] != '\0', "no reason");
+	tide_ktable_close(&kt);
+}
+END_TEST
+
+START_TEST(test_ktable_open_bad_setting_is_einval)
+{
+	static const char *const extra[] = { "no.such.property=1", NULL };
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+
+	ktconf(&c, TOPIC);
+	c.extra = extra;
+	ck_assert_int_eq(tide_ktable_open(&kt, &c, &err), TIDE_EINVAL);
+	ck_assert_msg(strstr(err.msg, "no.such.property") != NULL, "%s",
+	    err.msg);
+	tide_ktable_close(&kt);
+}
+END_TEST
+
+START_TEST(test_ktable_unknown_topic_is_enoent)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+
+	ktconf(&c, "nope");
+	ck_assert_int_eq(start(&c, &err), TIDE_ENOENT);
+	ck_assert_str_eq(err.msg, "topic 'nope' not found");
+	ck_assert_int_eq(tide_ktable_failed(&kt), 0);
+}
+END_TEST
+
+START_TEST(test_ktable_empty_topic_is_loaded_at_once)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+
+	ktconf(&c, TOPIC);
+	ck_assert_int_eq(start(&c, &err), 0);
+	ck_assert_int_eq(tide_ktable_nparts(&kt), NPART);
+	ck_assert_int_eq(tide_ktable_wait(&kt, 0), 0);
+	ck_assert_int_eq(tide_table_nkeys(tide_ktable_table(&kt)), 0);
+}
+END_TEST
+
+/* Upserts in offset order, a tombstone, bad rows said with their
+ * partition and offset and skipped; the load ends at the end as of
+ * start. */
+START_TEST(test_ktable_loads_the_changelog_to_its_end)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+	struct tide_ktable_stats s;
+	char v[64];
+
+	produce(0, "a", "{\"k\":\"a\",\"v\":1}");
+	produce(0, "b", "{\"k\":\"b\",\"v\":\"x\"}");
+	produce(0, "a", "{\"k\":\"a\",\"v\":2}");
+	produce(1, "c", "{\"k\":\"c\",\"v\":3}");
+	produce(1, "c", NULL);
+	produce(1, "d", "[1,2]");
+	produce(1, NULL, "{\"k\":\"e\",\"v\":5}");
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+
+	ktconf(&c, TOPIC);
+	ck_assert_int_eq(start(&c, &err), 0);
+	ck_assert_int_eq(load(), 0);
+	lookup("a", v, sizeof(v));
+	ck_assert_str_eq(v, "2");
+	lookup("b", v, sizeof(v));
+	ck_assert_str_eq(v, "\"x\"");
+	lookup("c", v, sizeof(v));
+	ck_assert_str_eq(v, "");
+	lookup("e", v, sizeof(v));
+	ck_assert_str_eq(v, "");
+	tide_ktable_stats(&kt, &s);
+	ck_assert_uint_eq(s.msgs, 7);
+	ck_assert_uint_eq(s.upserts, 4);
+	ck_assert_uint_eq(s.deletes, 1);
+	ck_assert_uint_eq(s.badrows, 2);
+	ck_assert_msg(said_has("partition 1 offset 2: value is not a JSON "
+	    "object\n"), "%s", said);
+	ck_assert_msg(said_has("partition 1 offset 3: no message key "
+	    "(--table-key takes the key from the value)\n"), "%s", said);
+	ck_assert_int_eq(nfail, 0);
+	ck_assert_int_eq(tide_ktable_failed(&kt), 0);
+}
+END_TEST
+
+/* After the load the table follows the topic. */
+START_TEST(test_ktable_follows_the_topic_after_the_load)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+	int64_t t0;
+	char v[64];
+
+	produce(0, "a", "{\"k\":\"a\",\"v\":1}");
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+	ktconf(&c, TOPIC);
+	ck_assert_int_eq(start(&c, &err), 0);
+	ck_assert_int_eq(load(), 0);
+	lookup("a", v, sizeof(v));
+	ck_assert_str_eq(v, "1");
+
+	produce(1, "a", "{\"k\":\"a\",\"v\":9}");
+	produce(1, "z", "{\"k\":\"z\",\"v\":true}");
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+	t0 = tide_kdown_now();
+	do {
+		struct timespec ts = { 0, 10 * 1000000 };
+
+		nanosleep(&ts, NULL);
+		lookup("z", v, sizeof(v));
+	} while (strcmp(v, "true") != 0 && tide_kdown_now() - t0 < TMO);
+	ck_assert_str_eq(v, "true");
+	lookup("a", v, sizeof(v));
+	ck_assert_str_eq(v, "9");
+	tide_ktable_stop(&kt);
+	/* Stopped: the table stays readable. */
+	lookup("a", v, sizeof(v));
+	ck_assert_str_eq(v, "9");
+}
+END_TEST
+
+/* Keyed by a value field: the message key is not needed, except by a
+ * tombstone. */
+START_TEST(test_ktable_keyed_by_fields)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+	char v[64];
+
+	produce(0, NULL, "{\"k\":\"a\",\"v\":1}");
+	produce(0, NULL, NULL);
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+	ktconf(&c, TOPIC);
+	c.keyfields = 1;
+	ck_assert_int_eq(start(&c, &err), 0);
+	ck_assert_int_eq(load(), 0);
+	lookup("a", v, sizeof(v));
+	ck_assert_str_eq(v, "1");
+	ck_assert_msg(said_has("partition 0 offset 1: tombstone without a "
+	    "message key\n"), "%s", said);
+}
+END_TEST
+
+/* Strict: the first bad row fails the table, said once, and the wait
+ * returns the code. */
+START_TEST(test_ktable_strict_bad_row_fails_the_table)
+{
+	struct tide_ktable_conf c;
+	struct tide_ktable_err err;
+
+	produce(0, "a", "{\"k\":\"a\",\"v\":1}");
+	produce(0, "b", "not json");
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+	ktconf(&c, TOPIC);
+	c.strict = 1;
+	ck_assert_int_eq(start(&c, &err), 0);
+	ck_assert_int_eq(load(), TIDE_EINVAL);
+	ck_assert_int_eq(tide_ktable_failed(&kt), TIDE_EINVAL);
+	ck_assert_msg(said_has("FAIL partition 0 offset 1: value is not a "
+	    "JSON object\n"), "%s", said);
+	ck_assert_int_eq(nfail, 1);
+}
+END_TEST
+
+Suite *
+suite_ktable(void)
+{
+	Suite *s = suite_create("ktable");
+	TCase *tk = tcase_create("mock");
+
+	tcase_add_checked_fixture(tk, setup, teardown);
+	tcase_set_timeout(tk, 60);
+	tcase_add_test(tk, test_ktable_open_bad_spec_is_einval);
+	tcase_add_test(tk, test_ktable_open_bad_setting_is_einval);
+	tcase_add_test(tk, test_ktable_unknown_topic_is_enoent);
+	tcase_add_test(tk, test_ktable_empty_topic_is_loaded_at_once);
+	tcase_add_test(tk, test_ktable_loads_the_changelog_to_its_end);
+	tcase_add_test(tk, test_ktable_follows_the_topic_after_the_load);
+	tcase_add_test(tk, test_ktable_keyed_by_fields);
+	tcase_add_test(tk, test_ktable_strict_bad_row_fails_the_table);
+	suite_add_tcase(s, tk);
+	return s;
+}
