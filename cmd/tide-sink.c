@@ -29,9 +29,9 @@
 #include "producer.h"
 #include "prog.h"
 #include "progress.h"
-#include "redisview.h"
+#include "view/redisview.h"
 #include "rio.h"
-#include "sqlview.h"
+#include "view/sqlview.h"
 #include "time.h"
 #include "xalloc.h"
 

@@ -9,9 +9,9 @@
 #include "buf.h"
 #include "err.h"
 #include "json.h"
-#include "sqlview.h"
+#include "view/sqlview.h"
 #include "unit.h"
-#include "viewcache.h"
+#include "view/viewcache.h"
 
 static char dir[64];
 static char dbpath[128];
