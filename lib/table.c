@@ -195,6 +195,23 @@ buf_varint(struct tide_buf *b, size_t v)
 	return tide_buf_add(b, tmp, varint_put(tmp, v));
 }
 
+int
+tide_table_row_build(struct tide_buf *b, const struct tide_json_val *v, int n)
+{
+	size_t len;
+	int i, r;
+
+	tide_buf_reset(b);
+	for (i = 0; i < n; i++) {
+		len = v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL ?
+		    0 : v[i].len;
+		if ((r = buf_varint(b, len)) < 0 ||
+		    (r = tide_buf_add(b, v[i].p, len)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* A one-segment path naming the member name[0..n) as it is (dots and all). */
 static void
 path_raw(struct tide_path *p, const char *name, size_t n)
@@ -592,17 +609,7 @@ row_prepare_vals(struct tide_table *t, const struct tide_json_val *v,
 		}
 	}
 	/* The value block. */
-	tide_buf_reset(&t->vbuf);
-	for (i = 0; i < t->ncol; i++) {
-		const struct tide_json_val *c = &v[nk + i];
-		size_t len = c->type == TIDE_JSON_NONE ||
-		    c->type == TIDE_JSON_NULL ? 0 : c->len;
-
-		if ((r = buf_varint(&t->vbuf, len)) < 0 ||
-		    (r = tide_buf_add(&t->vbuf, c->p, len)) < 0)
-			return r;
-	}
-	return 0;
+	return tide_table_row_build(&t->vbuf, v + nk, t->ncol);
 }
 
 /*
