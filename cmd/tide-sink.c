@@ -29,11 +29,10 @@
 #include "producer.h"
 #include "prog.h"
 #include "progress.h"
-#include "view/redisview.h"
 #include "rio.h"
-#include "view/sqlview.h"
 #include "time.h"
 #include "xalloc.h"
+#include "view/view.h"
 
 enum {
 	OPT_TIMESTAMP = TIDE_OPT_LONG,
@@ -127,15 +126,41 @@ static struct tide_progress pr;
 static volatile sig_atomic_t stop_sig;
 static volatile sig_atomic_t stats_sig;
 
+struct sink;
+
+/*
+ * A back end: where records go (curl's protocol handlers are the model).
+ * One is chosen at start; the main loop knows no other.  put() takes one
+ * validated record and returns nonzero, with *status, when the program
+ * must stop.  idle() runs before the loop blocks on input; a failure it
+ * has reported sets s->fail_status.  quiet() runs when no input came for
+ * s->timeout ms: nonzero to stop.  finish() delivers or commits what is
+ * pending at the end and returns the exit status.
+ */
+struct backend {
+	int (*put)(struct sink *s, uint64_t lineno, const char *line,
+	    size_t len, enum tide_json_type type, int *status);
+	int (*idle)(struct sink *s);
+	int (*quiet)(struct sink *s, int *status);
+	int (*finish)(struct sink *s, int status);
+	void (*stats)(struct sink *s, double secs);
+	void (*progress)(struct sink *s, struct tide_progress_stat *st);
+	void (*close)(struct sink *s);
+};
+
 struct sink {
+	const struct backend *be;
 	/* configuration */
 	const char *topic;
 	char *source;			/* "kafka:TOPIC", for dead letters */
 	const char *output;
+	const char *sqlite, *redis;	/* a view */
+	const char *deadpath;
 	int envelope;
 	int keep_partition;
 	int tee;
 	int stats;
+	int timeout;			/* ms the loop waits for input, -1 */
 	int32_t partition;		/* fixed partition, or UA */
 	struct tide_path keypath, partpath, tspath, timepath;
 	int has_key, has_part, has_ts, has_time;
@@ -144,10 +169,12 @@ struct sink {
 	size_t nhdrs;
 	/* state */
 	struct tide_bad bad;
+	int fail_status;		/* idle() failed: exit with this */
 	struct tide_producer prod;
 	struct tide_kdown kd;		/* the outage clock, the last error */
 	int gave_up;			/* --down-timeout ran out */
 	char whybuf[600];		/* a dead letter's error after that */
+	uint64_t polls;
 	struct tide_fileout fo;
 	struct tide_wout tee_out;
 	int tee_dead;			/* stdout went away */
@@ -158,12 +185,10 @@ struct sink {
 	size_t allcap;
 	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
 	size_t rcap;
-	/* materialized views */
-	const char *sqlite, *redis;
-	struct tide_sqlview_conf svc;
-	struct tide_redisview_conf rvc;
-	struct tide_sqlview sv;
-	struct tide_redisview rv;
+	/* a materialized view */
+	const char *vpath;		/* FILE, or "--redis", in messages */
+	char *vopt;			/* "--sqlite 'FILE'" or "--redis" */
+	struct tide_view view;
 	uint64_t in, out, undelivered, dlshown;
 	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
@@ -199,35 +224,7 @@ print_stats(struct sink *s)
 	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
 
 	tide_progress_clear(&pr);
-
-	if (s->sqlite || s->redis)
-		fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits "
-		    "%llu, expired %llu, merged %llu, %.0f records/s\n",
-		    prog.name, (unsigned long long)s->in,
-		    (unsigned long long)s->bad.count,
-		    (unsigned long long)(s->sqlite ? s->sv.upserts :
-		    s->rv.upserts), (unsigned long long)(s->sqlite ?
-		    s->sv.commits : s->rv.commits), (unsigned long long)
-		    (s->sqlite ? s->sv.expired : 0), (unsigned long long)
-		    (s->sqlite ? s->sv.merged : s->rv.merged),
-		    secs > 0 ? (double)s->in / secs : 0.0);
-	else if (s->topic)
-		fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
-		    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
-		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-		    (unsigned long long)s->prod.sent,
-		    (unsigned long long)s->prod.delivered,
-		    (unsigned long long)s->undelivered,
-		    (unsigned long long)tide_producer_pending(&s->prod),
-		    secs > 0 ? (double)s->in / secs : 0.0);
-	else
-		fprintf(stderr, "%s: in %llu, bad %llu, out %llu, bytes %llu, "
-		    "files %llu, %.0f records/s\n", prog.name,
-		    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-		    (unsigned long long)s->out,
-		    (unsigned long long)s->fo.bytes,
-		    (unsigned long long)s->fo.files,
-		    secs > 0 ? (double)s->in / secs : 0.0);
+	s->be->stats(s, secs);
 }
 
 static void
@@ -238,14 +235,44 @@ progress_tick(struct sink *s)
 	if (!tide_progress_due(&pr))
 		return;
 	memset(&st, 0, sizeof(st));
-	if (s->topic || s->sqlite || s->redis)
-		st.records = s->in;
-	else {
-		st.records = s->out;
-		st.bytes = s->fo.bytes;
-	}
+	s->be->progress(s, &st);
 	tide_progress_draw(&pr, &st);
 }
+
+/* The idle hook: before blocking on input, serve delivery reports and
+ * flush whatever output is waiting, so nothing is held back. */
+static int
+idle(void *ctx)
+{
+	struct sink *s = ctx;
+
+	return s->be->idle(s);
+}
+
+/* Report a bad record; returns nonzero to stop (exit status in *status). */
+static int
+bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    int *status, const char *fmt, const char *arg)
+{
+	int r;
+
+	tide_progress_clear(&pr);
+	r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
+
+	if (r) {
+		*status = r;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+progress_in(struct sink *s, struct tide_progress_stat *st)
+{
+	st->records = s->in;
+}
+
+/* --- Kafka ------------------------------------------------------------ */
 
 /* Rebuild the envelope of a produced message (for --tee and dead letters
  * under -J: the input line itself is not kept, to avoid a copy per
@@ -467,86 +494,6 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 		fprintf(stderr, "%s: kafka: %s: %s\n", prog.name, fac, buf);
 }
 
-/* The idle hook: before blocking on input, serve delivery reports and
- * flush whatever output is waiting, so nothing is held back. */
-static int
-idle(void *ctx)
-{
-	struct sink *s = ctx;
-	struct tide_sqlview_err serr;
-	struct tide_redisview_err rerr;
-
-	/* Commit a view's batch when input pauses: readers are never kept
-	 * waiting for records that are already here. */
-	if (s->sqlite) {
-		if (tide_sqlview_commit(&s->sv, &serr) < 0) {
-			pwarn("--sqlite '%s': %s", s->sqlite, serr.msg);
-			return TIDE_EIO;
-		}
-		return 0;
-	}
-	if (s->redis) {
-		if (tide_redisview_commit(&s->rv, &rerr) < 0) {
-			pwarn("--redis: %s", rerr.msg);
-			return TIDE_EPIPE;
-		}
-		return 0;
-	}
-	if (s->topic) {
-		tide_producer_poll(&s->prod, 0);
-		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0)
-			s->tee_dead = 1;
-		return 0;
-	}
-	return tide_fileout_idle(&s->fo);
-}
-
-static void
-set_path(struct tide_path *p, int *has, const char *opt, const char *spec)
-{
-	if (*has)
-		tide_path_release(p);
-	if (tide_path_parse(p, spec) < 0)
-		tide_usage_error("%s: not a field path: '%s'", opt, spec);
-	*has = 1;
-}
-
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* Report a bad record; returns nonzero to stop (exit status in *status). */
-static int
-bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    int *status, const char *fmt, const char *arg)
-{
-	int r;
-
-	tide_progress_clear(&pr);
-	r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
-
-	if (r) {
-		*status = r;
-		return 1;
-	}
-	return 0;
-}
-
-/* Look up the field f of rec; the message names it on failure. */
-static int
-field(const char *rec, size_t n, const struct tide_path *path,
-    struct tide_json_val *v)
-{
-	return tide_json_get(rec, n, path, v);
-}
-
 /*
  * Produce one validated record.  Returns 0, or nonzero with *status set
  * when the program must stop.
@@ -600,7 +547,7 @@ produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
 			return bad(s, lineno, line, len, status, "%s",
 			    "not a JSON object");
 		if (s->has_key) {
-			if (!field(line, len, &s->keypath, &v))
+			if (!tide_json_get(line, len, &s->keypath, &v))
 				return bad(s, lineno, line, len, status,
 				    "no key field '%s'", s->keypath.text);
 			if (v.type == TIDE_JSON_STRING) {
@@ -621,7 +568,7 @@ produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
 			}
 		}
 		if (s->has_part) {
-			if (!field(line, len, &s->partpath, &v))
+			if (!tide_json_get(line, len, &s->partpath, &v))
 				return bad(s, lineno, line, len, status,
 				    "no partition field '%s'", s->partpath.text);
 			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
@@ -632,7 +579,7 @@ produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
 			m.partition = (int32_t)i64;
 		}
 		if (s->has_ts) {
-			if (!field(line, len, &s->tspath, &v))
+			if (!tide_json_get(line, len, &s->tspath, &v))
 				return bad(s, lineno, line, len, status,
 				    "no timestamp field '%s'", s->tspath.text);
 			if (tide_time_from_json(&v, s->unit, &i64) < 0 ||
@@ -676,7 +623,169 @@ produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
 }
 
 static int
-write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
+kafka_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, int *status)
+{
+	if (produce(s, lineno, line, len, type, status))
+		return 1;
+	if ((++s->polls & 255) == 0) {
+		tide_producer_poll(&s->prod, 0);
+		if (outage(s, 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+kafka_idle(struct sink *s)
+{
+	tide_producer_poll(&s->prod, 0);
+	if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0)
+		s->tee_dead = 1;
+	return 0;
+}
+
+static int
+kafka_quiet(struct sink *s, int *status)
+{
+	(void)status;
+	return outage(s, 1);
+}
+
+static int
+kafka_finish(struct sink *s, int status)
+{
+	/* Wait for every delivery (librdkafka's message.timeout.ms
+	 * bounds it); a second signal gives up on the rest, which
+	 * then fail as purged and are dead-lettered. */
+	sig_atomic_t seen = stop_sig;
+
+	while (!s->gave_up && tide_producer_drain(&s->prod, 200) > 0) {
+		if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
+			pwarn("interrupted: dead-lettering %llu "
+			    "undelivered records", (unsigned long long)
+			    tide_producer_pending(&s->prod));
+			tide_producer_abort(&s->prod);
+			tide_producer_drain(&s->prod, 5000);
+			break;
+		}
+		seen = stop_sig;
+		outage(s, 1);
+	}
+	if (s->gave_up && tide_producer_pending(&s->prod) > 0) {
+		/* What librdkafka still holds fails as purged, and
+		 * is dead-lettered. */
+		tide_producer_abort(&s->prod);
+		tide_producer_drain(&s->prod, 5000);
+	}
+	if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
+	    s->tee_out.err != TIDE_EPIPE) {
+		pwarn("write stdout: %s", strerror(errno));
+		if (status == TIDE_EX_OK)
+			status = TIDE_EX_IOERR;
+	}
+	if (s->undelivered) {
+		pwarn("%llu record%s not delivered, kept in %s",
+		    (unsigned long long)s->undelivered,
+		    s->undelivered == 1 ? "" : "s",
+		    s->deadpath ? s->deadpath : "stderr");
+		if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
+			status = TIDE_EX_TEMPFAIL;
+	} else if (s->gave_up && status == TIDE_EX_OK)
+		status = TIDE_EX_UNAVAILABLE;
+	return status;
+}
+
+static void
+kafka_stats(struct sink *s, double secs)
+{
+	fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
+	    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
+	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+	    (unsigned long long)s->prod.sent,
+	    (unsigned long long)s->prod.delivered,
+	    (unsigned long long)s->undelivered,
+	    (unsigned long long)tide_producer_pending(&s->prod),
+	    secs > 0 ? (double)s->in / secs : 0.0);
+}
+
+static void
+kafka_close(struct sink *s)
+{
+	tide_producer_release(&s->prod);
+	if (s->envelope)
+		tide_env_dec_release(&s->dec);
+	if (s->tee)
+		tide_wout_release(&s->tee_out);
+}
+
+static const struct backend kafka_backend = {
+	kafka_put, kafka_idle, kafka_quiet, kafka_finish, kafka_stats,
+	progress_in, kafka_close,
+};
+
+/* Durable by default: no duplicates on retry, acknowledged by every
+ * in-sync replica.  linger.ms=5 batches under load and adds at most 5 ms
+ * when idle. */
+static void
+kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
+    long long connect_ms, long long down_ms, size_t maxrec)
+{
+	struct tide_kconf_err kerr;
+	rd_kafka_conf_t *conf;
+	const char *defaults[8];
+	char codecprop[64];
+	size_t nd = 0;
+
+	if (!tide_kconf_has_brokers(kc))
+		tide_usage_error("no brokers: give -b or set TIDE_BROKERS");
+	defaults[nd++] = "enable.idempotence=true";
+	defaults[nd++] = "acks=all";
+	defaults[nd++] = "linger.ms=5";
+	if (codec) {
+		snprintf(codecprop, sizeof(codecprop), "compression.codec=%s",
+		    codec);
+		defaults[nd++] = codecprop;
+	}
+	defaults[nd] = NULL;
+	if ((conf = tide_kconf_build(kc, defaults, &kerr)) == NULL)
+		tide_usage_error("%s", kerr.msg);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	/* lib/producer owns the callbacks: the clock is fed from its
+	 * on_error hook, and notes come every --connect-timeout. */
+	tide_kdown_init(&s->kd, down_ms, connect_ms);
+	nd = sizeof(s->kd.brokers);
+	if (rd_kafka_conf_get(conf, "bootstrap.servers", s->kd.brokers, &nd) !=
+	    RD_KAFKA_CONF_OK)
+		snprintf(s->kd.brokers, sizeof(s->kd.brokers), "(none)");
+	s->prod.on_delivery = on_delivery;
+	s->prod.on_error = on_error;
+	s->prod.on_full = on_full;
+	s->prod.ctx = s;
+	if (tide_producer_new(&s->prod, conf, s->topic, (int)connect_ms) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
+		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
+		    s->prod.errstr);
+	if (s->partition != RD_KAFKA_PARTITION_UA &&
+	    s->partition >= s->prod.npart)
+		tide_usage_error("--partition: topic '%s' has %d partitions: no "
+		    "partition %d", s->topic, (int)s->prod.npart,
+		    (int)s->partition);
+	s->source = tide_xmalloc(strlen(s->topic) + 7);
+	memcpy(s->source, "kafka:", 6);
+	strcpy(s->source + 6, s->topic);
+	if (s->envelope)
+		tide_env_dec_init(&s->dec, maxrec);
+	if (s->tee)
+		tide_wout_init(&s->tee_out, STDOUT_FILENO);
+	s->timeout = s->tee ? 10 : 100;
+	s->be = &kafka_backend;
+}
+
+/* --- Files ------------------------------------------------------------ */
+
+static int
+file_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
     enum tide_json_type type, int *status)
 {
 	struct tide_json_val v;
@@ -687,7 +796,7 @@ write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
 		if (type != TIDE_JSON_OBJECT)
 			return bad(s, lineno, line, len, status, "%s",
 			    "not a JSON object");
-		if (!field(line, len, &s->timepath, &v))
+		if (!tide_json_get(line, len, &s->timepath, &v))
 			return bad(s, lineno, line, len, status,
 			    "no time field '%s'", s->timepath.text);
 		if (tide_time_from_json(&v, s->unit, &t) < 0)
@@ -714,43 +823,239 @@ write_file(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	return 0;
 }
 
-/*
- * Upsert one validated record into the view.  Returns 0, or nonzero with
- * *status set when the program must stop.
- */
 static int
-write_view(struct sink *s, uint64_t lineno, const char *line, size_t len,
+file_idle(struct sink *s)
+{
+	int r = tide_fileout_idle(&s->fo);
+
+	if (r == TIDE_EIO && s->fo.err) {
+		pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
+		    strerror(s->fo.errnum));
+		s->fail_status = TIDE_EX_IOERR;
+	}
+	return r;
+}
+
+static int
+file_quiet(struct sink *s, int *status)
+{
+	(void)s;
+	(void)status;
+	return 0;
+}
+
+static int
+file_finish(struct sink *s, int status)
+{
+	int r = tide_fileout_close(&s->fo);
+
+	if (r == TIDE_EPIPE)
+		r = 0;
+	if (r < 0 && status != TIDE_EX_IOERR) {
+		pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
+		    strerror(s->fo.errnum));
+		status = TIDE_EX_IOERR;
+	}
+	if (s->fo.csv_extra)
+		pwarn("%llu record%s had fields not in the csv header "
+		    "(dropped)", (unsigned long long)s->fo.csv_extra,
+		    s->fo.csv_extra == 1 ? "" : "s");
+	return status;
+}
+
+static void
+file_stats(struct sink *s, double secs)
+{
+	fprintf(stderr, "%s: in %llu, bad %llu, out %llu, bytes %llu, "
+	    "files %llu, %.0f records/s\n", prog.name,
+	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+	    (unsigned long long)s->out, (unsigned long long)s->fo.bytes,
+	    (unsigned long long)s->fo.files,
+	    secs > 0 ? (double)s->in / secs : 0.0);
+}
+
+static void
+file_progress(struct sink *s, struct tide_progress_stat *st)
+{
+	st->records = s->out;
+	st->bytes = s->fo.bytes;
+}
+
+static void
+file_close(struct sink *s)
+{
+	tide_fileout_release(&s->fo);
+}
+
+static const struct backend file_backend = {
+	file_put, file_idle, file_quiet, file_finish, file_stats,
+	file_progress, file_close,
+};
+
+static void
+file_open(struct sink *s, struct tide_fileout_opts *fopts)
+{
+	fopts->stdout_fd = STDOUT_FILENO;
+	if (tide_fileout_open(&s->fo, s->output, fopts) < 0)
+		tide_usage_error("-o: bad path pattern '%s'", s->output);
+	s->timeout = -1;
+	s->be = &file_backend;
+}
+
+/* --- Materialized views (lib/view) ------------------------------------ */
+
+/* The store failed: a local file is an I/O error, a server one that is
+ * unavailable. */
+static int
+view_fail(struct sink *s, const struct tide_view_err *err)
+{
+	pwarn("%s: %s", s->vpath, err->msg);
+	return tide_view_remote(&s->view) ? TIDE_EX_UNAVAILABLE :
+	    TIDE_EX_IOERR;
+}
+
+/* Upsert one validated record into the view. */
+static int
+view_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
     enum tide_json_type type, int *status)
 {
-	struct tide_sqlview_err serr;
-	struct tide_redisview_err rerr;
+	struct tide_view_err err;
 	int64_t now = tide_mono_us() / 1000;
-	const char *msg;
 	int r;
 
 	if (type != TIDE_JSON_OBJECT)
 		return bad(s, lineno, line, len, status, "%s",
 		    "not a JSON object");
-	if (s->sqlite) {
-		r = tide_sqlview_put(&s->sv, line, len, now, &serr);
-		if (r == 0)
-			r = tide_sqlview_tick(&s->sv, now, &serr);
-		msg = serr.msg;
-	} else {
-		r = tide_redisview_put(&s->rv, line, len, now, &rerr);
-		if (r == 0)
-			r = tide_redisview_tick(&s->rv, now, &rerr);
-		msg = rerr.msg;
-	}
+	r = tide_view_put(&s->view, line, len, now, &err);
+	if (r == 0)
+		r = tide_view_tick(&s->view, now, &err);
 	if (r == TIDE_ENOENT || r == TIDE_ETYPE || r == TIDE_ETOOBIG)
-		return bad(s, lineno, line, len, status, "%s", msg);
+		return bad(s, lineno, line, len, status, "%s", err.msg);
 	if (r < 0) {
-		pwarn("%s: %s", s->sqlite ? s->sqlite : "--redis", msg);
-		*status = s->sqlite ? TIDE_EX_IOERR : TIDE_EX_UNAVAILABLE;
+		*status = view_fail(s, &err);
 		return 1;
 	}
 	s->out++;
 	return 0;
+}
+
+/* Commit a view's batch when input pauses: readers are never kept waiting
+ * for records that are already here.  (A Redis failure here ends the
+ * reading as the end of input does, and the final commit reports it.) */
+static int
+view_idle(struct sink *s)
+{
+	struct tide_view_err err;
+
+	if (tide_view_commit(&s->view, &err) < 0) {
+		pwarn("%s: %s", s->vopt, err.msg);
+		if (tide_view_remote(&s->view))
+			return TIDE_EPIPE;
+		s->fail_status = TIDE_EX_IOERR;
+		return TIDE_EIO;
+	}
+	return 0;
+}
+
+static int
+view_quiet(struct sink *s, int *status)
+{
+	struct tide_view_err err;
+
+	if (tide_view_tick(&s->view, tide_mono_us() / 1000, &err) < 0) {
+		*status = view_fail(s, &err);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+view_finish(struct sink *s, int status)
+{
+	struct tide_view_err err;
+
+	/* Commit what was read, also after a bad record under --strict: it
+	 * was good input up to there. */
+	if (status != TIDE_EX_IOERR && status != TIDE_EX_UNAVAILABLE &&
+	    tide_view_commit(&s->view, &err) < 0)
+		status = view_fail(s, &err);
+	return status;
+}
+
+static void
+view_stats(struct sink *s, double secs)
+{
+	struct tide_view_stats st;
+
+	tide_view_stats(&s->view, &st);
+	fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits %llu, "
+	    "expired %llu, merged %llu, %.0f records/s\n", prog.name,
+	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
+	    (unsigned long long)st.upserts, (unsigned long long)st.commits,
+	    (unsigned long long)st.expired, (unsigned long long)st.merged,
+	    secs > 0 ? (double)s->in / secs : 0.0);
+}
+
+static void
+view_close(struct sink *s)
+{
+	tide_view_close(&s->view);
+	free(s->vopt);
+}
+
+static const struct backend view_backend = {
+	view_put, view_idle, view_quiet, view_finish, view_stats,
+	progress_in, view_close,
+};
+
+/* Open the view; failures exit as tide-join's do: 64 for a bad URL or
+ * option, 74 for an SQLite file, 69 for Redis. */
+static void
+view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
+{
+	struct tide_view_err err;
+	int r;
+
+	/* Messages name an SQLite view "--sqlite 'FILE'" at open and when
+	 * idle, "FILE" otherwise; a Redis one "--redis". */
+	if (vc->kind == TIDE_VIEW_SQLITE) {
+		s->vpath = vc->target;
+		s->vopt = tide_xmalloc(strlen(opt) + strlen(vc->target) + 4);
+		sprintf(s->vopt, "%s '%s'", opt, vc->target);
+	} else {
+		s->vpath = opt;
+		s->vopt = tide_xstrdup(opt);
+	}
+	if ((r = tide_view_open(&s->view, vc, &err)) < 0)
+		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_view_remote(
+		    &s->view) ? TIDE_EX_UNAVAILABLE : r == TIDE_EIO ?
+		    TIDE_EX_IOERR : TIDE_EX_FAIL, "%s: %s", s->vopt, err.msg);
+	s->timeout = vc->batch_ms > 0 ?
+	    (int)(vc->batch_ms < 1000 ? vc->batch_ms : 1000) : -1;
+	s->be = &view_backend;
+}
+
+/* --- Options ---------------------------------------------------------- */
+
+static void
+set_path(struct tide_path *p, int *has, const char *opt, const char *spec)
+{
+	if (*has)
+		tide_path_release(p);
+	if (tide_path_parse(p, spec) < 0)
+		tide_usage_error("%s: not a field path: '%s'", opt, spec);
+	*has = 1;
+}
+
+static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
 }
 
 /* Split a comma-separated list into at most max items (modifies arg). */
@@ -811,28 +1116,23 @@ main(int argc, char **argv)
 	struct tide_kconf kc;
 	struct tide_kconf_err kerr;
 	struct tide_fileout_opts fopts;
+	struct tide_view_conf vc;
 	struct tide_rin in;
 	struct tide_json_err jerr;
 	enum tide_json_type type;
-	rd_kafka_conf_t *conf;
 	const char *arg, *deadpath = NULL, *codec = NULL, *partarg = NULL;
-	const char *defaults[8];
-	char codecprop[64];
 	long long connect_ms = 10000, down_ms = 300000, level = 3;
-	size_t maxrec = TIDE_MAX_RECORD, nd = 0;
+	size_t maxrec = TIDE_MAX_RECORD;
 	int c, r, strict = 0, status = TIDE_EX_OK, csv = 0, level_set = 0;
 	int down_set = 0;
 	int progress = -1;	/* --progress 1, --no-progress 0, auto -1 */
 	const char *line;
 	size_t len;
-	uint64_t polls = 0;
 	const char *table = NULL, *prefix = NULL, *timefield = NULL;
 	const char **cols = NULL;
-	const char *keys[TIDE_SQLVIEW_MAXKEYS];
+	const char *keys[TIDE_VIEW_MAXKEYS];
 	int nkey = 0, ncol = 0, history = 0, asjson = 0, batch_set = 0;
 	long long batch = 0, batch_ms = 0, ttl_ms = 0;
-	struct tide_sqlview_err serr;
-	struct tide_redisview_err rerr;
 
 	tide_prog_init(&prog);
 	tide_kconf_init(&kc);
@@ -942,7 +1242,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_UPSERT:
 			nkey = split_list("--upsert", tide_xstrdup(arg), keys,
-			    TIDE_SQLVIEW_MAXKEYS);
+			    TIDE_VIEW_MAXKEYS);
 			break;
 		case OPT_COLUMNS:
 			free(cols);
@@ -1092,6 +1392,7 @@ main(int argc, char **argv)
 		    "$TIDE_CONFIG: %s", kerr.msg);
 
 	signals();
+	s->deadpath = deadpath;
 	if (tide_bad_init(&s->bad, strict, deadpath) < 0)
 		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", deadpath,
 		    strerror(errno));
@@ -1105,88 +1406,32 @@ main(int argc, char **argv)
 	tide_progress_init(&pr, tide_progress_wanted(progress, 2) ? 2 : -1,
 	    prog.name);
 
-	if (s->topic) {
-		if (!tide_kconf_has_brokers(&kc))
-			tide_usage_error("no brokers: give -b or set TIDE_BROKERS");
-		/* Durable by default: no duplicates on retry, acknowledged by
-		 * every in-sync replica.  linger.ms=5 batches under load and
-		 * adds at most 5 ms when idle. */
-		defaults[nd++] = "enable.idempotence=true";
-		defaults[nd++] = "acks=all";
-		defaults[nd++] = "linger.ms=5";
-		if (codec) {
-			snprintf(codecprop, sizeof(codecprop),
-			    "compression.codec=%s", codec);
-			defaults[nd++] = codecprop;
-		}
-		defaults[nd] = NULL;
-		if ((conf = tide_kconf_build(&kc, defaults, &kerr)) == NULL)
-			tide_usage_error("%s", kerr.msg);
-		rd_kafka_conf_set_log_cb(conf, on_log);
-		/* lib/producer owns the callbacks: the clock is fed from its
-		 * on_error hook, and notes come every --connect-timeout. */
-		tide_kdown_init(&s->kd, down_ms, connect_ms);
-		nd = sizeof(s->kd.brokers);
-		if (rd_kafka_conf_get(conf, "bootstrap.servers", s->kd.brokers,
-		    &nd) != RD_KAFKA_CONF_OK)
-			snprintf(s->kd.brokers, sizeof(s->kd.brokers), "(none)");
-		s->prod.on_delivery = on_delivery;
-		s->prod.on_error = on_error;
-		s->prod.on_full = on_full;
-		s->prod.ctx = s;
-		r = tide_producer_new(&s->prod, conf, s->topic, (int)connect_ms);
-		if (r < 0)
-			tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' "
-			    "at '%s': %s", s->topic, kc.brokers ? kc.brokers :
-			    "(configured brokers)", s->prod.errstr);
-		if (s->partition != RD_KAFKA_PARTITION_UA &&
-		    s->partition >= s->prod.npart)
-			tide_usage_error("--partition: topic '%s' has %d "
-			    "partitions: no partition %d", s->topic,
-			    (int)s->prod.npart, (int)s->partition);
-		s->source = tide_xmalloc(strlen(s->topic) + 7);
-		memcpy(s->source, "kafka:", 6);
-		strcpy(s->source + 6, s->topic);
-		if (s->envelope)
-			tide_env_dec_init(&s->dec, maxrec);
-		if (s->tee)
-			tide_wout_init(&s->tee_out, STDOUT_FILENO);
-	} else if (s->sqlite) {
-		s->svc.path = s->sqlite;
-		s->svc.table = table;
-		s->svc.nkey = nkey;
-		memcpy(s->svc.keys, keys, sizeof(keys));
-		s->svc.ncol = ncol;
-		s->svc.cols = cols;
-		s->svc.timefield = timefield;
-		s->svc.unit = s->unit;
-		s->svc.history = history;
-		s->svc.ttl_ms = ttl_ms;
-		s->svc.batch = (uint64_t)batch;
-		s->svc.batch_ms = batch_ms;
-		if ((r = tide_sqlview_open(&s->sv, &s->svc, &serr)) < 0)
-			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : r == TIDE_EIO ?
-			    TIDE_EX_IOERR : TIDE_EX_FAIL, "--sqlite '%s': %s",
-			    s->sqlite, serr.msg);
-	} else if (s->redis) {
-		s->rvc.url = s->redis;
-		s->rvc.nkey = nkey;
-		memcpy(s->rvc.keys, keys, sizeof(keys));
-		s->rvc.prefix = prefix;
-		s->rvc.ttl_ms = ttl_ms;
-		s->rvc.as_json = asjson;
-		s->rvc.batch = (uint64_t)batch;
-		s->rvc.batch_ms = batch_ms;
-		s->rvc.timeout_ms = (int)connect_ms;
-		if ((r = tide_redisview_open(&s->rv, &s->rvc, &rerr)) < 0)
-			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE :
-			    TIDE_EX_UNAVAILABLE, "--redis: %s", rerr.msg);
-	} else {
+	/* The back end, chosen once. */
+	if (s->topic)
+		kafka_open(s, &kc, codec, connect_ms, down_ms, maxrec);
+	else if (s->output) {
 		fopts.format = csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
 		fopts.level = (int)level;
-		fopts.stdout_fd = STDOUT_FILENO;
-		if (tide_fileout_open(&s->fo, s->output, &fopts) < 0)
-			tide_usage_error("-o: bad path pattern '%s'", s->output);
+		file_open(s, &fopts);
+	} else {
+		memset(&vc, 0, sizeof(vc));
+		vc.kind = s->sqlite ? TIDE_VIEW_SQLITE : TIDE_VIEW_REDIS;
+		vc.target = s->sqlite ? s->sqlite : s->redis;
+		vc.table = table;
+		vc.nkey = nkey;
+		memcpy(vc.keys, keys, sizeof(keys));
+		vc.ncol = ncol;
+		vc.cols = cols;
+		vc.timefield = timefield;
+		vc.unit = s->unit;
+		vc.history = history;
+		vc.ttl_ms = ttl_ms;
+		vc.prefix = prefix;
+		vc.as_json = asjson;
+		vc.batch = (uint64_t)batch;
+		vc.batch_ms = batch_ms;
+		vc.timeout_ms = (int)connect_ms;
+		view_open(s, &vc, s->sqlite ? "--sqlite" : "--redis");
 	}
 
 	tide_rin_init(&in, STDIN_FILENO, maxrec);
@@ -1198,37 +1443,21 @@ main(int argc, char **argv)
 			stats_sig = 0;
 			print_stats(s);
 		}
-		if (s->topic && s->tee_dead) {
+		if (s->tee_dead) {
 			/* The reader of --tee went away: stop reading, still
 			 * deliver what was produced. */
 			break;
 		}
-		r = tide_rin_next(&in, &line, &len,
-		    s->topic ? (s->tee ? 10 : 100) : batch_ms > 0 ?
-		    (int)(batch_ms < 1000 ? batch_ms : 1000) : -1);
-		if (r == TIDE_EAGAIN && (s->sqlite || s->redis)) {
-			int64_t now = tide_mono_us() / 1000;
-
-			r = s->sqlite ? tide_sqlview_tick(&s->sv, now, &serr) :
-			    tide_redisview_tick(&s->rv, now, &rerr);
-			if (r < 0) {
-				pwarn("%s: %s", s->sqlite ? s->sqlite :
-				    "--redis", s->sqlite ? serr.msg : rerr.msg);
-				status = s->sqlite ? TIDE_EX_IOERR :
-				    TIDE_EX_UNAVAILABLE;
+		r = tide_rin_next(&in, &line, &len, s->timeout);
+		if (r == TIDE_EAGAIN) {
+			if (s->be->quiet(s, &status))
 				break;
-			}
 			continue;
 		}
-		if (r == TIDE_EAGAIN && s->topic && outage(s, 1))
-			break;
-		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
+		if (r == TIDE_EINTR)
 			continue;
-		if (r == TIDE_EOF)
+		if (r == TIDE_EOF || r == TIDE_EPIPE)
 			break;
-		if (r == TIDE_EPIPE) {
-			break;
-		}
 		if (r == TIDE_ETOOBIG) {
 			s->in++;
 			tide_progress_clear(&pr);
@@ -1240,28 +1469,12 @@ main(int argc, char **argv)
 			}
 			continue;
 		}
-		if (r < 0 && (s->sqlite || s->redis)) {
-			/* The idle hook could not commit (it said why). */
-			if (r == TIDE_EIO && s->sqlite) {
-				status = TIDE_EX_IOERR;
-				break;
-			}
-			if (r == TIDE_EPIPE && s->redis) {
-				status = TIDE_EX_UNAVAILABLE;
-				break;
-			}
-		}
 		if (r < 0) {
-			if (r == TIDE_EIO && !s->topic && s->fo.err) {
-				status = TIDE_EX_IOERR;
-				pwarn("write '%s': %s",
-				    tide_fileout_errpath(&s->fo),
-				    strerror(s->fo.errnum));
-				break;
-			}
-			pwarn("read stdin: %s", r == TIDE_EIO ?
-			    strerror(errno) : tide_strerror(r));
-			status = TIDE_EX_IOERR;
+			/* The idle hook failed and said why, or reading did. */
+			if (s->fail_status == 0)
+				pwarn("read stdin: %s", r == TIDE_EIO ?
+				    strerror(errno) : tide_strerror(r));
+			status = s->fail_status ? s->fail_status : TIDE_EX_IOERR;
 			break;
 		}
 		s->in++;
@@ -1276,18 +1489,7 @@ main(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (s->sqlite || s->redis) {
-			if (write_view(s, in.lineno, line, len, type, &status))
-				break;
-		} else if (s->topic) {
-			if (produce(s, in.lineno, line, len, type, &status))
-				break;
-			if ((++polls & 255) == 0) {
-				tide_producer_poll(&s->prod, 0);
-				if (outage(s, 0))
-					break;
-			}
-		} else if (write_file(s, in.lineno, line, len, type, &status))
+		if (s->be->put(s, in.lineno, line, len, type, &status))
 			break;
 		if (s->bad.dead && ferror(s->bad.dead)) {
 			s->dlerr = 1;
@@ -1298,72 +1500,7 @@ main(int argc, char **argv)
 	}
 	tide_progress_clear(&pr);
 
-	if (s->sqlite || s->redis) {
-		/* Commit what was read, also after a bad record under
-		 * --strict: it was good input up to there. */
-		if (status != TIDE_EX_IOERR && status != TIDE_EX_UNAVAILABLE) {
-			r = s->sqlite ? tide_sqlview_commit(&s->sv, &serr) :
-			    tide_redisview_commit(&s->rv, &rerr);
-			if (r < 0) {
-				pwarn("%s: %s", s->sqlite ? s->sqlite :
-				    "--redis", s->sqlite ? serr.msg : rerr.msg);
-				status = s->sqlite ? TIDE_EX_IOERR :
-				    TIDE_EX_UNAVAILABLE;
-			}
-		}
-	} else if (s->topic) {
-		/* Wait for every delivery (librdkafka's message.timeout.ms
-		 * bounds it); a second signal gives up on the rest, which
-		 * then fail as purged and are dead-lettered. */
-		sig_atomic_t seen = stop_sig;
-
-		while (!s->gave_up && tide_producer_drain(&s->prod, 200) > 0) {
-			if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
-				pwarn("interrupted: dead-lettering %llu "
-				    "undelivered records", (unsigned long long)
-				    tide_producer_pending(&s->prod));
-				tide_producer_abort(&s->prod);
-				tide_producer_drain(&s->prod, 5000);
-				break;
-			}
-			seen = stop_sig;
-			outage(s, 1);
-		}
-		if (s->gave_up && tide_producer_pending(&s->prod) > 0) {
-			/* What librdkafka still holds fails as purged, and
-			 * is dead-lettered. */
-			tide_producer_abort(&s->prod);
-			tide_producer_drain(&s->prod, 5000);
-		}
-		if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
-		    s->tee_out.err != TIDE_EPIPE) {
-			pwarn("write stdout: %s", strerror(errno));
-			if (status == TIDE_EX_OK)
-				status = TIDE_EX_IOERR;
-		}
-		if (s->undelivered) {
-			pwarn("%llu record%s not delivered, kept in %s",
-			    (unsigned long long)s->undelivered,
-			    s->undelivered == 1 ? "" : "s",
-			    deadpath ? deadpath : "stderr");
-			if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
-				status = TIDE_EX_TEMPFAIL;
-		} else if (s->gave_up && status == TIDE_EX_OK)
-			status = TIDE_EX_UNAVAILABLE;
-	} else {
-		r = tide_fileout_close(&s->fo);
-		if (r == TIDE_EPIPE)
-			r = 0;
-		if (r < 0 && status != TIDE_EX_IOERR) {
-			pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
-			    strerror(s->fo.errnum));
-			status = TIDE_EX_IOERR;
-		}
-		if (s->fo.csv_extra)
-			pwarn("%llu record%s had fields not in the csv header "
-			    "(dropped)", (unsigned long long)s->fo.csv_extra,
-			    s->fo.csv_extra == 1 ? "" : "s");
-	}
+	status = s->be->finish(s, status);
 	if (s->stats)
 		print_stats(s);
 	if (s->bad.dead && fflush(s->bad.dead) != 0)
@@ -1375,18 +1512,7 @@ main(int argc, char **argv)
 		    deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
-	if (s->sqlite)
-		tide_sqlview_close(&s->sv);
-	else if (s->redis)
-		tide_redisview_close(&s->rv);
-	else if (s->topic) {
-		tide_producer_release(&s->prod);
-		if (s->envelope)
-			tide_env_dec_release(&s->dec);
-		if (s->tee)
-			tide_wout_release(&s->tee_out);
-	} else
-		tide_fileout_release(&s->fo);
+	s->be->close(s);
 	tide_rin_release(&in);
 	tide_buf_release(&s->keybuf);
 	tide_buf_release(&s->dlbuf);
