@@ -19,19 +19,17 @@
 
 #include "bad.h"
 #include "buf.h"
-#include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
 #include "fileout.h"
 #include "json.h"
 #include "kconf.h"
-#include "kdown.h"
-#include "producer.h"
 #include "prog.h"
 #include "progress.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
+#include "kafka/ksink.h"
 #include "view/view.h"
 
 enum {
@@ -152,7 +150,6 @@ struct sink {
 	const struct backend *be;
 	/* configuration */
 	const char *topic;
-	char *source;			/* "kafka:TOPIC", for dead letters */
 	const char *output;
 	const char *sqlite, *redis;	/* a view */
 	const char *deadpath;
@@ -170,26 +167,14 @@ struct sink {
 	/* state */
 	struct tide_bad bad;
 	int fail_status;		/* idle() failed: exit with this */
-	struct tide_producer prod;
-	struct tide_kdown kd;		/* the outage clock, the last error */
-	int gave_up;			/* --down-timeout ran out */
-	char whybuf[600];		/* a dead letter's error after that */
-	uint64_t polls;
-	struct tide_fileout fo;
-	struct tide_wout tee_out;
-	int tee_dead;			/* stdout went away */
-	struct tide_env_dec dec;
-	struct tide_buf keybuf;		/* unescaped key */
-	struct tide_buf dlbuf;		/* dead-letter / envelope lines */
-	struct tide_env_hdr *allhdrs;	/* envelope headers + -H */
-	size_t allcap;
-	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
-	size_t rcap;
+	struct tide_ksink ks;		/* -t */
+	int tee_dead;			/* the --tee reader went away */
+	struct tide_fileout fo;		/* -o */
 	/* a materialized view */
 	const char *vpath;		/* FILE, or "--redis", in messages */
 	char *vopt;			/* "--sqlite 'FILE'" or "--redis" */
 	struct tide_view view;
-	uint64_t in, out, undelivered, dlshown;
+	uint64_t in, out;
 	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
 };
@@ -272,215 +257,7 @@ progress_in(struct sink *s, struct tide_progress_stat *st)
 	st->records = s->in;
 }
 
-/* --- Kafka ------------------------------------------------------------ */
-
-/* Rebuild the envelope of a produced message (for --tee and dead letters
- * under -J: the input line itself is not kept, to avoid a copy per
- * record). */
-static void
-message_envelope(struct sink *s, const rd_kafka_message_t *m)
-{
-	rd_kafka_headers_t *h = NULL;
-	rd_kafka_timestamp_type_t tstype;
-	struct tide_env e;
-	const char *name;
-	const void *val;
-	size_t size, i, n = 0;
-
-	memset(&e, 0, sizeof(e));
-	e.topic = s->topic;
-	e.topiclen = strlen(s->topic);
-	e.partition = m->partition;
-	e.offset = m->offset;
-	e.ts = rd_kafka_message_timestamp(m, &tstype);
-	e.ts_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
-	    tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
-	    TIDE_ENV_TS_NONE;
-	e.key = m->key;
-	e.keylen = m->key_len;
-	e.value = m->payload;
-	e.len = m->len;
-	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		while (rd_kafka_header_get_all(h, n, &name, &val, &size) ==
-		    RD_KAFKA_RESP_ERR_NO_ERROR)
-			n++;
-		if (n > s->rcap) {
-			s->rcap = n;
-			s->rhdrs = tide_xreallocarray(s->rhdrs, n, sizeof(*s->rhdrs));
-		}
-		for (i = 0; i < n; i++) {
-			rd_kafka_header_get_all(h, i, &name, &val, &size);
-			s->rhdrs[i].name = name;
-			s->rhdrs[i].namelen = strlen(name);
-			s->rhdrs[i].value = val;
-			s->rhdrs[i].len = val ? size : 0;
-		}
-	}
-	e.hdrs = s->rhdrs;
-	e.nhdrs = n;
-	tide_env_encode(&s->dlbuf, &e);
-}
-
-static void
-dead_letter(struct sink *s, const rd_kafka_message_t *m)
-{
-	uint64_t lineno = (uint64_t)(uintptr_t)m->_private;
-	const char *err = rd_kafka_err2str(m->err);
-	char d[32];
-	struct tide_buf *b = &s->dlbuf;
-	struct tide_jobj o;
-	FILE *fp = s->bad.dead ? s->bad.dead : stderr;
-
-	s->undelivered++;
-	if (s->gave_up) {
-		/* Purged, or refused by a queue full since: say why. */
-		tide_dur_fmt(d, s->kd.bound);
-		snprintf(s->whybuf, sizeof(s->whybuf), "brokers unreachable "
-		    "(--down-timeout %s): %s", d, err);
-		err = s->whybuf;
-	}
-	if (s->dlshown++ < TIDE_BAD_SHOWN)
-		pwarn("line %llu: not delivered to '%s': %s",
-		    (unsigned long long)lineno, s->topic, err);
-	tide_buf_reset(b);
-	tide_jobj_begin(&o, b);
-	tide_jobj_key(&o, "source", 6);
-	tide_json_write_str(b, s->source, strlen(s->source));
-	tide_jobj_key(&o, "line", 4);
-	tide_json_write_int(b, (int64_t)lineno);
-	tide_jobj_key(&o, "error", 5);
-	tide_json_write_str(b, err, strlen(err));
-	tide_jobj_key(&o, "raw", 3);
-	if (s->envelope) {
-		/* The envelope goes in as a string: "raw" holds the input line
-		 * as text, as for bad input. */
-		size_t at = b->len;
-		size_t n;
-		char *copy;
-
-		message_envelope(s, m);
-		n = b->len - at;
-		copy = tide_xmemdup(b->data + at, n);
-		b->len = at;
-		tide_json_write_str(b, copy, n);
-		free(copy);
-	} else
-		tide_json_write_str(b, m->payload, m->len);
-	tide_jobj_end(&o);
-	tide_buf_addc(b, '\n');
-	if (fwrite(b->data, 1, b->len, fp) != b->len)
-		s->dlerr = 1;
-}
-
-static void
-say_back(struct sink *s, int64_t len)
-{
-	char d[32];
-
-	tide_dur_fmt(d, len);
-	pwarn("brokers %s reachable again after %s", s->kd.brokers, d);
-}
-
-/*
- * All brokers unreachable after start: librdkafka says so once
- * (_ALL_BROKERS_DOWN, fed to the clock by on_error), then retries and
- * holds the records until message.timeout.ms, without a word.  As in
- * tide-source, the wait is bounded by --down-timeout, with a note every
- * --connect-timeout.  The outage is over when a record is delivered, or,
- * with probe (input is quiet: nothing may come to say so), when the
- * brokers answer a metadata request, which may take a second.  Giving up
- * stops the reading; what is not delivered is then purged and
- * dead-lettered, as a failed delivery is.  Returns 1 once given up.
- */
-static int
-outage(struct sink *s, int probe)
-{
-	int64_t len;
-	char d[32], b[32], note[512];
-
-	if (s->gave_up)
-		return 1;
-	if (!tide_kdown_is_down(&s->kd))
-		return 0;
-	switch (probe ? tide_kdown_poll(&s->kd, s->prod.rk, &len) :
-	    tide_kdown_check(&s->kd, tide_mono_us() / 1000, &len)) {
-	case TIDE_KDOWN_UP:
-	case TIDE_KDOWN_WAIT:
-		return 0;
-	case TIDE_KDOWN_BACK:
-		say_back(s, len);
-		return 0;
-	case TIDE_KDOWN_NOTE:
-		tide_kdown_say_down(&s->kd, len, note, sizeof(note));
-		pwarn("%s", note);
-		return 0;
-	case TIDE_KDOWN_GIVE_UP:
-		break;
-	}
-	s->gave_up = 1;
-	tide_dur_fmt(d, len);
-	tide_dur_fmt(b, s->kd.bound);
-	pwarn("brokers %s unreachable for %s (--down-timeout %s): giving up "
-	    "after %llu records read, %llu delivered%s%s", s->kd.brokers, d, b,
-	    (unsigned long long)s->in, (unsigned long long)s->prod.delivered,
-	    s->kd.lasterr[0] ? ": " : "", s->kd.lasterr);
-	return 1;
-}
-
-/* send() waits for room in a full queue: as long as the brokers may come
- * back. */
-static int
-on_full(void *ctx)
-{
-	return outage(ctx, 0);
-}
-
-static void
-on_delivery(void *ctx, const rd_kafka_message_t *m)
-{
-	struct sink *s = ctx;
-	int64_t len;
-
-	if (m->err) {
-		dead_letter(s, m);
-		return;
-	}
-	/* A broker has taken it: whatever outage there was is over.  (The
-	 * clock is read only in one: this runs once per record.) */
-	if (tide_kdown_is_down(&s->kd) &&
-	    tide_kdown_end(&s->kd, tide_mono_us() / 1000, &len))
-		say_back(s, len);
-	s->out++;
-	if (!s->tee || s->tee_dead)
-		return;
-	if (s->envelope) {
-		tide_buf_reset(&s->dlbuf);
-		message_envelope(s, m);
-		tide_wout_rec(&s->tee_out, s->dlbuf.data, s->dlbuf.len);
-	} else
-		tide_wout_rec(&s->tee_out, m->payload, m->len);
-	if (s->tee_out.err)
-		s->tee_dead = 1;
-}
-
-static void
-on_error(void *ctx, int err, const char *reason)
-{
-	struct sink *s = ctx;
-
-	/* The last error for messages; _ALL_BROKERS_DOWN starts the
-	 * outage clock. */
-	tide_kdown_error(&s->kd, err, reason);
-	/* Transport errors come and go while librdkafka retries; they only
-	 * matter to the user if records end up undelivered, which is
-	 * reported per record.  Fatal ones are always shown. */
-	if (err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_err2name(err) == NULL)
-		pwarn("kafka: %s", reason);
-	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-		tide_info("kafka: %s", reason);
-	else
-		tide_info("kafka: %s: %s", rd_kafka_err2name(err), reason);
-}
+/* --- Kafka (lib/kafka/ksink) ------------------------------------------ */
 
 static int log_all;	/* -d given: show librdkafka's debug logs */
 
@@ -494,154 +271,38 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 		fprintf(stderr, "%s: kafka: %s: %s\n", prog.name, fac, buf);
 }
 
-/*
- * Produce one validated record.  Returns 0, or nonzero with *status set
- * when the program must stop.
- */
-static int
-produce(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    enum tide_json_type type, int *status)
+/* The producer's warnings (level 0) and notes for -v (1). */
+static void
+on_say(void *ctx, int level, const char *msg)
 {
-	struct tide_msg m;
-	struct tide_json_val v;
-	rd_kafka_resp_err_t kerr;
-	int64_t i64;
-	size_t i, n;
-
-	memset(&m, 0, sizeof(m));
-	m.partition = s->partition;
-	m.opaque = (void *)(uintptr_t)lineno;
-	if (s->envelope) {
-		const struct tide_env *e = &s->dec.env;
-
-		if (tide_env_decode(&s->dec, line, len) < 0)
-			return bad(s, lineno, line, len, status,
-			    "not an envelope: %s", s->dec.reason);
-		m.key = e->key;
-		m.keylen = e->keylen;
-		m.value = e->value;
-		m.len = e->len;
-		if (e->ts_type != TIDE_ENV_TS_NONE)
-			m.ts = e->ts;
-		if (s->keep_partition && e->partition >= 0)
-			m.partition = e->partition;
-		n = e->nhdrs + s->nhdrs;
-		if (n > s->allcap) {
-			s->allcap = n * 2;
-			s->allhdrs = tide_xreallocarray(s->allhdrs, s->allcap,
-			    sizeof(*s->allhdrs));
-		}
-		for (i = 0; i < e->nhdrs; i++)
-			s->allhdrs[i] = e->hdrs[i];
-		for (i = 0; i < s->nhdrs; i++)
-			s->allhdrs[e->nhdrs + i] = s->hdrs[i];
-		m.hdrs = s->allhdrs;
-		m.nhdrs = n;
-	} else {
-		m.value = line;
-		m.len = len;
-		m.hdrs = s->hdrs;
-		m.nhdrs = s->nhdrs;
-		if ((s->has_key || s->has_part || s->has_ts) &&
-		    type != TIDE_JSON_OBJECT)
-			return bad(s, lineno, line, len, status, "%s",
-			    "not a JSON object");
-		if (s->has_key) {
-			if (!tide_json_get(line, len, &s->keypath, &v))
-				return bad(s, lineno, line, len, status,
-				    "no key field '%s'", s->keypath.text);
-			if (v.type == TIDE_JSON_STRING) {
-				if (memchr(v.p, '\\', v.len) == NULL) {
-					/* No escapes: the key is the bytes
-					 * between the quotes, no copy. */
-					m.key = v.p + 1;
-					m.keylen = v.len - 2;
-				} else {
-					tide_buf_reset(&s->keybuf);
-					tide_json_str(&v, &s->keybuf);
-					m.key = s->keybuf.data ? s->keybuf.data : "";
-					m.keylen = s->keybuf.len;
-				}
-			} else if (v.type != TIDE_JSON_NULL) {
-				m.key = v.p;
-				m.keylen = v.len;
-			}
-		}
-		if (s->has_part) {
-			if (!tide_json_get(line, len, &s->partpath, &v))
-				return bad(s, lineno, line, len, status,
-				    "no partition field '%s'", s->partpath.text);
-			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
-			    i64 >= s->prod.npart)
-				return bad(s, lineno, line, len, status,
-				    "field '%s' is not a partition of the topic",
-				    s->partpath.text);
-			m.partition = (int32_t)i64;
-		}
-		if (s->has_ts) {
-			if (!tide_json_get(line, len, &s->tspath, &v))
-				return bad(s, lineno, line, len, status,
-				    "no timestamp field '%s'", s->tspath.text);
-			if (tide_time_from_json(&v, s->unit, &i64) < 0 ||
-			    i64 <= 0)
-				return bad(s, lineno, line, len, status,
-				    "field '%s' is not a time", s->tspath.text);
-			m.ts = i64;
-		}
-	}
-	if (tide_producer_send(&s->prod, &m, &kerr) < 0) {
-		/* Refused at once (e.g. no such partition, too large): the
-		 * record is undeliverable; dead-letter it like a failed
-		 * delivery. */
-		rd_kafka_message_t fake;
-
-		memset(&fake, 0, sizeof(fake));
-		fake.err = kerr;
-		fake.partition = m.partition;
-		fake.offset = -1;
-		fake.payload = (void *)(s->envelope ? m.value : line);
-		fake.len = s->envelope ? m.len : len;
-		fake.key = (void *)m.key;
-		fake.key_len = m.keylen;
-		fake._private = m.opaque;
-		if (s->envelope) {
-			/* No librdkafka message to rebuild from: keep the
-			 * line itself. */
-			s->envelope = 0;
-			fake.payload = (void *)line;
-			fake.len = len;
-			dead_letter(s, &fake);
-			s->envelope = 1;
-		} else
-			dead_letter(s, &fake);
-		if (s->prod.fatal || s->gave_up) {
-			*status = TIDE_EX_TEMPFAIL;
-			return 1;
-		}
-	}
-	return 0;
+	(void)ctx;
+	if (level == 0)
+		pwarn("%s", msg);
+	else
+		tide_info("%s", msg);
 }
 
 static int
 kafka_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
     enum tide_json_type type, int *status)
 {
-	if (produce(s, lineno, line, len, type, status))
-		return 1;
-	if ((++s->polls & 255) == 0) {
-		tide_producer_poll(&s->prod, 0);
-		if (outage(s, 0))
-			return 1;
-	}
-	return 0;
+	char why[512];
+	int r;
+
+	r = tide_ksink_put(&s->ks, lineno, line, len, type, why, sizeof(why));
+	if (r == TIDE_EINVAL)
+		return bad(s, lineno, line, len, status, "%s", why);
+	if (r == TIDE_EKAFKA)
+		*status = TIDE_EX_TEMPFAIL;
+	s->tee_dead = s->ks.tee_dead;
+	return r != 0;
 }
 
 static int
 kafka_idle(struct sink *s)
 {
-	tide_producer_poll(&s->prod, 0);
-	if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0)
-		s->tee_dead = 1;
+	tide_ksink_idle(&s->ks);
+	s->tee_dead = s->ks.tee_dead;
 	return 0;
 }
 
@@ -649,49 +310,30 @@ static int
 kafka_quiet(struct sink *s, int *status)
 {
 	(void)status;
-	return outage(s, 1);
+	return tide_ksink_quiet(&s->ks);
 }
 
 static int
 kafka_finish(struct sink *s, int status)
 {
-	/* Wait for every delivery (librdkafka's message.timeout.ms
-	 * bounds it); a second signal gives up on the rest, which
-	 * then fail as purged and are dead-lettered. */
-	sig_atomic_t seen = stop_sig;
+	int tee_err;
 
-	while (!s->gave_up && tide_producer_drain(&s->prod, 200) > 0) {
-		if (stop_sig > seen || (seen == 0 && stop_sig > 1)) {
-			pwarn("interrupted: dead-lettering %llu "
-			    "undelivered records", (unsigned long long)
-			    tide_producer_pending(&s->prod));
-			tide_producer_abort(&s->prod);
-			tide_producer_drain(&s->prod, 5000);
-			break;
-		}
-		seen = stop_sig;
-		outage(s, 1);
-	}
-	if (s->gave_up && tide_producer_pending(&s->prod) > 0) {
-		/* What librdkafka still holds fails as purged, and
-		 * is dead-lettered. */
-		tide_producer_abort(&s->prod);
-		tide_producer_drain(&s->prod, 5000);
-	}
-	if (s->tee && !s->tee_dead && tide_wout_flush(&s->tee_out) < 0 &&
-	    s->tee_out.err != TIDE_EPIPE) {
+	tide_ksink_finish(&s->ks, &stop_sig, &tee_err);
+	if (tee_err) {
 		pwarn("write stdout: %s", strerror(errno));
 		if (status == TIDE_EX_OK)
 			status = TIDE_EX_IOERR;
 	}
-	if (s->undelivered) {
+	if (s->ks.dlerr)
+		s->dlerr = 1;
+	if (s->ks.undelivered) {
 		pwarn("%llu record%s not delivered, kept in %s",
-		    (unsigned long long)s->undelivered,
-		    s->undelivered == 1 ? "" : "s",
+		    (unsigned long long)s->ks.undelivered,
+		    s->ks.undelivered == 1 ? "" : "s",
 		    s->deadpath ? s->deadpath : "stderr");
 		if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
 			status = TIDE_EX_TEMPFAIL;
-	} else if (s->gave_up && status == TIDE_EX_OK)
+	} else if (s->ks.gave_up && status == TIDE_EX_OK)
 		status = TIDE_EX_UNAVAILABLE;
 	return status;
 }
@@ -702,21 +344,17 @@ kafka_stats(struct sink *s, double secs)
 	fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
 	    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
 	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-	    (unsigned long long)s->prod.sent,
-	    (unsigned long long)s->prod.delivered,
-	    (unsigned long long)s->undelivered,
-	    (unsigned long long)tide_producer_pending(&s->prod),
+	    (unsigned long long)s->ks.prod.sent,
+	    (unsigned long long)s->ks.prod.delivered,
+	    (unsigned long long)s->ks.undelivered,
+	    (unsigned long long)tide_producer_pending(&s->ks.prod),
 	    secs > 0 ? (double)s->in / secs : 0.0);
 }
 
 static void
 kafka_close(struct sink *s)
 {
-	tide_producer_release(&s->prod);
-	if (s->envelope)
-		tide_env_dec_release(&s->dec);
-	if (s->tee)
-		tide_wout_release(&s->tee_out);
+	tide_ksink_release(&s->ks);
 }
 
 static const struct backend kafka_backend = {
@@ -731,11 +369,13 @@ static void
 kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
     long long connect_ms, long long down_ms, size_t maxrec)
 {
+	struct tide_ksink_conf c;
 	struct tide_kconf_err kerr;
 	rd_kafka_conf_t *conf;
 	const char *defaults[8];
 	char codecprop[64];
 	size_t nd = 0;
+	int r;
 
 	if (!tide_kconf_has_brokers(kc))
 		tide_usage_error("no brokers: give -b or set TIDE_BROKERS");
@@ -751,33 +391,34 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	if ((conf = tide_kconf_build(kc, defaults, &kerr)) == NULL)
 		tide_usage_error("%s", kerr.msg);
 	rd_kafka_conf_set_log_cb(conf, on_log);
-	/* lib/producer owns the callbacks: the clock is fed from its
-	 * on_error hook, and notes come every --connect-timeout. */
-	tide_kdown_init(&s->kd, down_ms, connect_ms);
-	nd = sizeof(s->kd.brokers);
-	if (rd_kafka_conf_get(conf, "bootstrap.servers", s->kd.brokers, &nd) !=
-	    RD_KAFKA_CONF_OK)
-		snprintf(s->kd.brokers, sizeof(s->kd.brokers), "(none)");
-	s->prod.on_delivery = on_delivery;
-	s->prod.on_error = on_error;
-	s->prod.on_full = on_full;
-	s->prod.ctx = s;
-	if (tide_producer_new(&s->prod, conf, s->topic, (int)connect_ms) < 0)
+	memset(&c, 0, sizeof(c));
+	c.topic = s->topic;
+	c.envelope = s->envelope;
+	c.keep_partition = s->keep_partition;
+	c.partition = s->partition;
+	c.keypath = s->has_key ? &s->keypath : NULL;
+	c.partpath = s->has_part ? &s->partpath : NULL;
+	c.tspath = s->has_ts ? &s->tspath : NULL;
+	c.unit = s->unit;
+	c.hdrs = s->hdrs;
+	c.nhdrs = s->nhdrs;
+	c.maxrec = maxrec;
+	c.dead = s->bad.dead;
+	c.tee = s->tee;
+	c.tee_fd = STDOUT_FILENO;
+	c.down_ms = down_ms;
+	c.connect_ms = connect_ms;
+	c.nread = &s->in;
+	c.say = on_say;
+	r = tide_ksink_open(&s->ks, &c, conf);
+	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
-		    s->prod.errstr);
-	if (s->partition != RD_KAFKA_PARTITION_UA &&
-	    s->partition >= s->prod.npart)
+		    s->ks.prod.errstr);
+	if (r < 0)
 		tide_usage_error("--partition: topic '%s' has %d partitions: no "
-		    "partition %d", s->topic, (int)s->prod.npart,
+		    "partition %d", s->topic, (int)s->ks.prod.npart,
 		    (int)s->partition);
-	s->source = tide_xmalloc(strlen(s->topic) + 7);
-	memcpy(s->source, "kafka:", 6);
-	strcpy(s->source + 6, s->topic);
-	if (s->envelope)
-		tide_env_dec_init(&s->dec, maxrec);
-	if (s->tee)
-		tide_wout_init(&s->tee_out, STDOUT_FILENO);
 	s->timeout = s->tee ? 10 : 100;
 	s->be = &kafka_backend;
 }
@@ -1396,8 +1037,6 @@ main(int argc, char **argv)
 	if (tide_bad_init(&s->bad, strict, deadpath) < 0)
 		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", deadpath,
 		    strerror(errno));
-	tide_buf_init(&s->keybuf, TIDE_BUF_NOMAX);
-	tide_buf_init(&s->dlbuf, TIDE_BUF_NOMAX);
 	s->t0 = tide_mono_us();
 	/* On its own, the line shows on a terminal for file output. */
 	if (progress < 0 && (tide_verbose < 0 || s->output == NULL ||
@@ -1514,11 +1153,6 @@ main(int argc, char **argv)
 	}
 	s->be->close(s);
 	tide_rin_release(&in);
-	tide_buf_release(&s->keybuf);
-	tide_buf_release(&s->dlbuf);
-	free(s->allhdrs);
-	free(s->rhdrs);
-	free(s->source);
 	tide_kconf_release(&kc);
 	return status;
 }
