@@ -198,16 +198,25 @@ buf_varint(struct tide_buf *b, size_t v)
 int
 tide_table_row_build(struct tide_buf *b, const struct tide_json_val *v, int n)
 {
-	size_t len;
+	unsigned char tmp[10];
+	size_t len, k, j;
 	int i, r;
 
 	tide_buf_reset(b);
 	for (i = 0; i < n; i++) {
 		len = v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL ?
 		    0 : v[i].len;
-		if ((r = buf_varint(b, len)) < 0 ||
-		    (r = tide_buf_add(b, v[i].p, len)) < 0)
+		/* One check for room per column: this runs per record for a
+		 * view table. */
+		k = varint_put(tmp, len);
+		if (b->cap - b->len < k + len &&
+		    (r = tide_buf_grow(b, k + len)) < 0)
 			return r;
+		for (j = 0; j < k; j++)
+			b->data[b->len++] = (char)tmp[j];
+		if (len)
+			memcpy(b->data + b->len, v[i].p, len);
+		b->len += len;
 	}
 	return 0;
 }

@@ -1,8 +1,7 @@
 /*
  * The two stores behind struct tide_view: thin adapters from the common
- * operations to lib/view/sqlview and lib/view/redisview.  A store's error
- * text is copied into the caller's struct tide_view_err only on failure,
- * so a record that goes in costs one indirect call, nothing more.
+ * operations to lib/view/sqlview and lib/view/redisview: a record that
+ * goes in, or a key looked up, costs one indirect call and one jump.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +9,20 @@
 #include "err.h"
 #include "view.h"
 
-#define ERR(err, e) snprintf((err)->msg, sizeof((err)->msg), "%s", (e).msg)
+/* The stores' error structs are the shape of struct tide_view_err (the
+ * assertions below hold it so): a store writes the caller's directly, and
+ * each operation is one jump into the store's function. */
+#define SQLERR(err) ((struct tide_sqlview_err *)(void *)(err))
+#define REDISERR(err) ((struct tide_redisview_err *)(void *)(err))
+
+_Static_assert(sizeof(struct tide_sqlview_err) == sizeof(struct tide_view_err) &&
+    sizeof(((struct tide_sqlview_err *)0)->msg) ==
+    sizeof(((struct tide_view_err *)0)->msg),
+    "struct tide_sqlview_err is not struct tide_view_err's shape");
+_Static_assert(sizeof(struct tide_redisview_err) == sizeof(struct tide_view_err) &&
+    sizeof(((struct tide_redisview_err *)0)->msg) ==
+    sizeof(((struct tide_view_err *)0)->msg),
+    "struct tide_redisview_err is not struct tide_view_err's shape");
 
 /* SQLite */
 
@@ -19,8 +31,6 @@ sql_open(struct tide_view *v, const struct tide_view_conf *c,
     struct tide_view_err *err)
 {
 	struct tide_sqlview_conf sc;
-	struct tide_sqlview_err e;
-	int r;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.path = c->target;
@@ -36,82 +46,50 @@ sql_open(struct tide_view *v, const struct tide_view_conf *c,
 	sc.batch = c->batch;
 	sc.batch_ms = c->batch_ms;
 	sc.busy_ms = c->busy_ms;
-	if ((r = tide_sqlview_open(&v->u.sql, &sc, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_open(&v->u.sql, &sc, SQLERR(err));
 }
 
 static int
 sql_open_reader(struct tide_view *v, const struct tide_view_conf *c,
     struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_open_reader(&v->u.sql, c->target, c->table,
-	    c->busy_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_open_reader(&v->u.sql, c->target, c->table,
+	    c->busy_ms, SQLERR(err));
 }
 
 static int
 sql_put(struct tide_view *v, const char *rec, size_t n, int64_t now_ms,
     struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_put(&v->u.sql, rec, n, now_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_put(&v->u.sql, rec, n, now_ms, SQLERR(err));
 }
 
 static int
 sql_tick(struct tide_view *v, int64_t now_ms, struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_tick(&v->u.sql, now_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_tick(&v->u.sql, now_ms, SQLERR(err));
 }
 
 static int
 sql_commit(struct tide_view *v, struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_commit(&v->u.sql, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_commit(&v->u.sql, SQLERR(err));
 }
 
 static int
 sql_lookup(struct tide_view *v, const struct tide_json_val *k, int nkey,
     int64_t now_ms, const char **rec, size_t *len, struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_lookup(&v->u.sql, k, nkey, now_ms, rec, len,
-	    &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_lookup(&v->u.sql, k, nkey, now_ms, rec, len,
+	    SQLERR(err));
 }
 
 static int
 sql_lookup_asof(struct tide_view *v, const struct tide_json_val *k, int nkey,
     int64_t t_ms, const char **rec, size_t *len, struct tide_view_err *err)
 {
-	struct tide_sqlview_err e;
-	int r;
-
-	if ((r = tide_sqlview_lookup_asof(&v->u.sql, k, nkey, t_ms, rec, len,
-	    &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_sqlview_lookup_asof(&v->u.sql, k, nkey, t_ms, rec, len,
+	    SQLERR(err));
 }
 
 static int sql_nkeys(const struct tide_view *v) { return tide_sqlview_nkeys(&v->u.sql); }
@@ -145,8 +123,6 @@ redis_open(struct tide_view *v, const struct tide_view_conf *c,
     struct tide_view_err *err)
 {
 	struct tide_redisview_conf rc;
-	struct tide_redisview_err e;
-	int r;
 
 	memset(&rc, 0, sizeof(rc));
 	rc.url = c->target;
@@ -158,69 +134,42 @@ redis_open(struct tide_view *v, const struct tide_view_conf *c,
 	rc.batch = c->batch;
 	rc.batch_ms = c->batch_ms;
 	rc.timeout_ms = c->timeout_ms;
-	if ((r = tide_redisview_open(&v->u.redis, &rc, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_open(&v->u.redis, &rc, REDISERR(err));
 }
 
 static int
 redis_open_reader(struct tide_view *v, const struct tide_view_conf *c,
     struct tide_view_err *err)
 {
-	struct tide_redisview_err e;
-	int r;
-
-	if ((r = tide_redisview_open_reader(&v->u.redis, c->target, c->prefix,
-	    c->timeout_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_open_reader(&v->u.redis, c->target, c->prefix,
+	    c->timeout_ms, REDISERR(err));
 }
 
 static int
 redis_put(struct tide_view *v, const char *rec, size_t n, int64_t now_ms,
     struct tide_view_err *err)
 {
-	struct tide_redisview_err e;
-	int r;
-
-	if ((r = tide_redisview_put(&v->u.redis, rec, n, now_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_put(&v->u.redis, rec, n, now_ms, REDISERR(err));
 }
 
 static int
 redis_tick(struct tide_view *v, int64_t now_ms, struct tide_view_err *err)
 {
-	struct tide_redisview_err e;
-	int r;
-
-	if ((r = tide_redisview_tick(&v->u.redis, now_ms, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_tick(&v->u.redis, now_ms, REDISERR(err));
 }
 
 static int
 redis_commit(struct tide_view *v, struct tide_view_err *err)
 {
-	struct tide_redisview_err e;
-	int r;
-
-	if ((r = tide_redisview_commit(&v->u.redis, &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_commit(&v->u.redis, REDISERR(err));
 }
 
 static int
 redis_lookup(struct tide_view *v, const struct tide_json_val *k, int nkey,
     int64_t now_ms, const char **rec, size_t *len, struct tide_view_err *err)
 {
-	struct tide_redisview_err e;
-	int r;
-
-	if ((r = tide_redisview_lookup(&v->u.redis, k, nkey, now_ms, rec, len,
-	    &e)) < 0)
-		ERR(err, e);
-	return r;
+	return tide_redisview_lookup(&v->u.redis, k, nkey, now_ms, rec, len,
+	    REDISERR(err));
 }
 
 static int redis_nkeys(const struct tide_view *v) { (void)v; return -1; }
