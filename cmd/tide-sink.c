@@ -1,12 +1,13 @@
 /*
  * tide-sink: NDJSON records out to a Kafka topic or to files, with nothing
- * lost.  Kafka: an idempotent producer with acks=all; at exit every
- * delivery is waited for, and a record that cannot be delivered goes to the
- * dead-letter file (exit 75); brokers that stay away longer than
- * --down-timeout end the run the same way (lib/kdown.c keeps the clock).
- * Files: lib/fileout.c (strftime names, rotation, zstd, .part then
- * rename).  Materialized views: lib/sqlview.c and lib/redisview.c keep
- * the latest record per key in SQLite or Redis.
+ * lost.  Options -> one back end (struct backend) -> for each record:
+ * validate, put.  Kafka: lib/kafka/ksink.c, an idempotent producer with
+ * acks=all; at exit every delivery is waited for, and a record that cannot
+ * be delivered goes to the dead-letter file (exit 75); brokers that stay
+ * away longer than --down-timeout end the run the same way.  Files:
+ * lib/fileout.c (strftime names, rotation, zstd, .part then rename).
+ * Materialized views: lib/view/view.h, the latest record per key in
+ * SQLite or Redis.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 
 #include "bad.h"
 #include "buf.h"
+#include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
 #include "fileout.h"
@@ -173,6 +175,7 @@ struct sink {
 	/* a materialized view */
 	const char *vpath;		/* FILE, or "--redis", in messages */
 	char *vopt;			/* "--sqlite 'FILE'" or "--redis" */
+	struct tide_view_conf vc;	/* holds the option strings to the end */
 	struct tide_view view;
 	uint64_t in, out;
 	int64_t t0;
@@ -775,7 +778,7 @@ main(int argc, char **argv)
 	struct tide_kconf kc;
 	struct tide_kconf_err kerr;
 	struct tide_fileout_opts fopts;
-	struct tide_view_conf vc;
+	struct tide_view_conf *vc = &s->vc;
 	struct tide_rin in;
 	struct tide_json_err jerr;
 	enum tide_json_type type;
@@ -1071,24 +1074,24 @@ main(int argc, char **argv)
 		fopts.level = (int)level;
 		file_open(s, &fopts);
 	} else {
-		memset(&vc, 0, sizeof(vc));
-		vc.kind = s->sqlite ? TIDE_VIEW_SQLITE : TIDE_VIEW_REDIS;
-		vc.target = s->sqlite ? s->sqlite : s->redis;
-		vc.table = table;
-		vc.nkey = nkey;
-		memcpy(vc.keys, keys, sizeof(keys));
-		vc.ncol = ncol;
-		vc.cols = cols;
-		vc.timefield = timefield;
-		vc.unit = s->unit;
-		vc.history = history;
-		vc.ttl_ms = ttl_ms;
-		vc.prefix = prefix;
-		vc.as_json = asjson;
-		vc.batch = (uint64_t)batch;
-		vc.batch_ms = batch_ms;
-		vc.timeout_ms = (int)connect_ms;
-		view_open(s, &vc, s->sqlite ? "--sqlite" : "--redis");
+		memset(vc, 0, sizeof(*vc));
+		vc->kind = s->sqlite ? TIDE_VIEW_SQLITE : TIDE_VIEW_REDIS;
+		vc->target = s->sqlite ? s->sqlite : s->redis;
+		vc->table = table;
+		vc->nkey = nkey;
+		memcpy(vc->keys, keys, sizeof(keys));
+		vc->ncol = ncol;
+		vc->cols = cols;
+		vc->timefield = timefield;
+		vc->unit = s->unit;
+		vc->history = history;
+		vc->ttl_ms = ttl_ms;
+		vc->prefix = prefix;
+		vc->as_json = asjson;
+		vc->batch = (uint64_t)batch;
+		vc->batch_ms = batch_ms;
+		vc->timeout_ms = (int)connect_ms;
+		view_open(s, vc, s->sqlite ? "--sqlite" : "--redis");
 	}
 
 	tide_rin_init(&in, STDIN_FILENO, maxrec);
