@@ -38,14 +38,13 @@
 #include "kafka/offsets.h"
 #include "prog.h"
 #include "recin.h"
-#include "redisview.h"
 #include "rio.h"
-#include "sqlview.h"
 #include "table.h"
 #include "time.h"
 #include "wm.h"
 #include "xalloc.h"
 #include "zfile.h"
+#include "view/vtable.h"
 
 enum {
 	OPT_ON = TIDE_OPT_LONG,
@@ -223,29 +222,12 @@ static atomic_int kfatal;
 
 /*
  * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
- * read by key for each record through lib/sqlview or lib/redisview, with
- * their LRU cache in front (--cache-ttl), so a view built by one pipeline
- * enriches another and an update shows within the cache's TTL.
- *
- * The view returns a whole record; vt_row() cuts the plan's columns out of
- * it into the value block a file table's lookup gives (struct
- * tide_table_row), so join_one() writes both the same way.  The columns are
- * --select, or else an SQLite view's field columns (the top-level fields it
- * was created with) or, for Redis, whose keys hold no schema, the fields
- * of the first record found (as a Kafka table learns them).
+ * read by key for each record (lib/view/vtable.h), with the store's LRU
+ * cache in front (--cache-ttl), so a view built by one pipeline enriches
+ * another and an update shows within the cache's TTL.  Its lookups give
+ * the rows a file table's do, so join_one() writes both the same way.
  */
-struct vtable {
-	struct tide_sqlview sv;
-	struct tide_redisview rv;
-	int ncol;			/* -1: not known yet */
-	char **col;			/* output names */
-	struct tide_path *path;		/* each column's path in a record */
-	struct tide_json_val *vals;
-	struct tide_buf row;		/* the value block of the last hit */
-	uint64_t lookups;
-};
-
-static struct vtable vt;
+static struct tide_vtable vt;
 
 static void
 on_signal(int sig)
@@ -698,12 +680,12 @@ print_stats(void)
 	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
 	    ru.ru_maxrss);
 	if (conf.view != VIEW_NONE) {
-		const struct tide_viewcache *c = conf.view == VIEW_SQLITE ?
-		    &vt.sv.cache : &vt.rv.cache;
+		struct tide_view_stats vs;
 
+		tide_view_stats(&vt.view, &vs);
 		tide_warn("table '%s': %llu lookups, %llu cache hits, %llu "
 		    "misses", conf.table, (unsigned long long)vt.lookups,
-		    (unsigned long long)c->hits, (unsigned long long)c->misses);
+		    (unsigned long long)vs.hits, (unsigned long long)vs.misses);
 	}
 	if (kt) {
 		struct tide_ktable_stats ks;
@@ -734,8 +716,7 @@ reload(struct plan *pl)
 	}
 	if (conf.view != VIEW_NONE) {
 		/* A view is read live: forget what the cache holds. */
-		tide_viewcache_clear(conf.view == VIEW_SQLITE ? &vt.sv.cache :
-		    &vt.rv.cache);
+		tide_view_clear_cache(&vt.view);
 		st.reloads++;
 		return;
 	}
@@ -787,64 +768,15 @@ watch_changed(struct watch *w)
 
 static void replan(struct plan *pl, int ncol, char *const *names);
 
-/* The view's columns: names n[0..ncol), paths into a record from sel (a
- * --select path) or a member name as it is. */
+/* Set the view's columns (names, or --select paths with sel). */
 static void
 vt_columns(int ncol, char *const *n, int sel)
 {
 	int i;
 
-	vt.ncol = ncol;
-	vt.col = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.col));
-	vt.path = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.path));
-	vt.vals = tide_xcalloc((size_t)ncol + 1, sizeof(*vt.vals));
-	for (i = 0; i < ncol; i++) {
-		if (!sel) {
-			path_name(&vt.path[i], n[i]);
-			vt.col[i] = tide_xstrdup(n[i]);
-			continue;
-		}
-		if (tide_path_parse(&vt.path[i], n[i]) < 0)
-			tide_usage_error("option '--select': bad field name '%s'",
-			    n[i]);
-		/* A nested field is named by its last segment, as in a file
-		 * table. */
-		vt.col[i] = tide_xmemdup(vt.path[i].seg[vt.path[i].nseg - 1].name,
-		    vt.path[i].seg[vt.path[i].nseg - 1].len);
-	}
-}
-
-/* Learn a Redis view's columns from its first record found: its top-level
- * fields but the key fields. */
-static void
-vt_learn(const char *rec, size_t len)
-{
-	struct tide_json_val obj, name, val;
-	struct tide_buf nb = TIDE_BUF_INIT;
-	char *n[TIDE_TABLE_MAXCOLS];
-	size_t pos = 0;
-	int i, nc = 0, skip;
-
-	obj.type = TIDE_JSON_OBJECT;
-	obj.p = rec;
-	obj.len = len;
-	while (nc < TIDE_TABLE_MAXCOLS &&
-	    tide_json_obj_next(&obj, &pos, &name, &val)) {
-		tide_buf_reset(&nb);
-		if (tide_json_str(&name, &nb) < 0 ||
-		    memchr(nb.data, '\0', nb.len) != NULL)
-			continue;
-		for (skip = 0, i = 0; i < conf.nkeys && !skip; i++)
-			skip = strcmp(conf.tkey[i], tide_buf_cstr(&nb)) == 0;
-		for (i = 0; i < nc && !skip; i++)
-			skip = strcmp(n[i], tide_buf_cstr(&nb)) == 0;
-		if (!skip)
-			n[nc++] = tide_xstrdup(tide_buf_cstr(&nb));
-	}
-	vt_columns(nc, n, 0);
-	for (i = 0; i < nc; i++)
-		free(n[i]);
-	tide_buf_release(&nb);
+	if (tide_vtable_columns(&vt, ncol, n, sel, &i) < 0)
+		tide_usage_error("option '--select': bad field name '%s'",
+		    n[i]);
 }
 
 /* Open the view named by -T; failures exit as tide-sink's do: 74 for an
@@ -852,84 +784,59 @@ vt_learn(const char *rec, size_t len)
 static void
 vt_open(void)
 {
-	struct tide_sqlview_err serr;
-	struct tide_redisview_err rerr;
+	struct tide_view_conf vc;
+	struct tide_view_err verr;
 	int i, r, n;
 
-	tide_buf_init(&vt.row, TIDE_BUF_NOMAX);
-	vt.ncol = -1;
+	tide_vtable_init(&vt, conf.nkeys, (const char *const *)conf.tkey,
+	    conf.asof != NULL);
+	memset(&vc, 0, sizeof(vc));
+	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
+	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
+	vc.table = conf.vtable;
+	if ((r = tide_view_open_reader(&vt.view, &vc, VIEW_CACHE_N,
+	    (int64_t)conf.cachettl, &verr)) < 0) {
+		if (r == TIDE_EINVAL)
+			tide_usage_error("option '-T': %s", verr.msg);
+		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
+		    TIDE_EX_IOERR, "table '%s': %s", conf.table, verr.msg);
+	}
 	if (conf.view == VIEW_REDIS) {
-		if ((r = tide_redisview_open_reader(&vt.rv, conf.vurl, NULL, 0,
-		    &rerr)) < 0) {
-			if (r == TIDE_EINVAL)
-				tide_usage_error("option '-T': %s", rerr.msg);
-			tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s",
-			    conf.table, rerr.msg);
-		}
-		tide_redisview_set_cache(&vt.rv, VIEW_CACHE_N,
-		    (int64_t)conf.cachettl);
 		if (conf.nsel)
 			vt_columns(conf.nsel, conf.sel, 1);
 		tide_info("table '%s': redis view", conf.table);
 		return;
 	}
-	if ((r = tide_sqlview_open_reader(&vt.sv, conf.vfile, conf.vtable, 0,
-	    &serr)) < 0)
-		tide_die(TIDE_EX_IOERR, "table '%s': %s", conf.table, serr.msg);
-	n = tide_sqlview_nkeys(&vt.sv);
+	n = tide_view_nkeys(&vt.view);
 	if (n != conf.nkeys)
 		tide_usage_error("table '%s' is keyed by %d field%s ('%s'%s), "
 		    "'--on' names %d", conf.table, n, n == 1 ? "" : "s",
-		    tide_sqlview_keyname(&vt.sv, 0), n > 1 ? ", ..." : "",
+		    tide_view_keyname(&vt.view, 0), n > 1 ? ", ..." : "",
 		    conf.nkeys);
 	for (i = 0; i < n; i++)
-		if (strcmp(conf.tkey[i], tide_sqlview_keyname(&vt.sv, i)) != 0)
+		if (strcmp(conf.tkey[i], tide_view_keyname(&vt.view, i)) != 0)
 			tide_usage_error("table '%s': key field %d is '%s', not "
 			    "'%s' (--on %s=%s)", conf.table, i + 1,
-			    tide_sqlview_keyname(&vt.sv, i), conf.tkey[i],
-			    conf.skey[i], tide_sqlview_keyname(&vt.sv, i));
-	if (conf.asof && !tide_sqlview_is_history(&vt.sv))
+			    tide_view_keyname(&vt.view, i), conf.tkey[i],
+			    conf.skey[i], tide_view_keyname(&vt.view, i));
+	if (conf.asof && !tide_view_is_history(&vt.view))
 		tide_usage_error("option '--as-of': table '%s' keeps no history "
 		    "(tide-sink --history)", conf.table);
-	tide_sqlview_set_cache(&vt.sv, VIEW_CACHE_N, (int64_t)conf.cachettl);
 	if (conf.nsel)
 		vt_columns(conf.nsel, conf.sel, 1);
 	else
-		vt_columns(tide_sqlview_nfields(&vt.sv), vt.sv.fields, 0);
+		vt_columns(tide_view_nfields(&vt.view), tide_view_fields(&vt.view),
+		    0);
 	tide_info("table '%s': sqlite view, %d key fields, %d columns%s",
-	    conf.table, n, vt.ncol, tide_sqlview_is_history(&vt.sv) ?
+	    conf.table, n, vt.ncol, tide_view_is_history(&vt.view) ?
 	    ", history" : "");
 }
 
 static void
 vt_close(void)
 {
-	int i;
-
-	if (conf.view == VIEW_NONE)
-		return;
-	if (conf.view == VIEW_SQLITE)
-		tide_sqlview_close(&vt.sv);
-	else
-		tide_redisview_close(&vt.rv);
-	for (i = 0; i < vt.ncol; i++) {
-		free(vt.col[i]);
-		tide_path_release(&vt.path[i]);
-	}
-	free(vt.col);
-	free(vt.path);
-	free(vt.vals);
-	tide_buf_release(&vt.row);
-}
-
-static void
-vt_varint(struct tide_buf *b, size_t v)
-{
-	while (v >= 0x80) {
-		tide_buf_addc(b, (char)((v & 0x7f) | 0x80));
-		v >>= 7;
-	}
-	tide_buf_addc(b, (char)v);
+	if (conf.view != VIEW_NONE)
+		tide_vtable_release(&vt);
 }
 
 /*
@@ -943,70 +850,24 @@ vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
     char *why, size_t whylen)
 {
-	struct tide_sqlview_err serr;
-	struct tide_redisview_err rerr;
-	enum tide_json_type type;
-	const char *rec;
-	size_t len, n;
-	int64_t now = tide_mono_us() / 1000;
-	int i, r;
+	struct tide_view_err verr;
+	int r;
 
-	vt.lookups++;
-	if (conf.view == VIEW_REDIS)
-		r = tide_redisview_lookup(&vt.rv, k, conf.nkeys, now, &rec, &len,
-		    &rerr);
-	else if (conf.asof) {
-		r = tide_sqlview_lookup_asof(&vt.sv, k, conf.nkeys, ts, &rec,
-		    &len, &serr);
-		/* A key with versions, all later, is not a plain miss. */
-		if (r == 0 && (r = tide_sqlview_lookup(&vt.sv, k, conf.nkeys,
-		    now, &rec, &len, &serr)) == 1) {
-			*m = TIDE_TABLE_BEFORE_FIRST;
-			return 0;
-		}
-	} else
-		r = tide_sqlview_lookup(&vt.sv, k, conf.nkeys, now, &rec, &len,
-		    &serr);
+	r = tide_vtable_get(&vt, k, ts, tide_mono_us() / 1000, row, m, learnt,
+	    &verr);
 	if (r == TIDE_EFORMAT) {
 		/* One key's value is broken: that record is bad, the
 		 * store is not down. */
-		snprintf(why, whylen, "%s", conf.view == VIEW_REDIS ? rerr.msg :
-		    serr.msg);
+		snprintf(why, whylen, "%s", verr.msg);
 		return -1;
 	}
 	if (r < 0) {
-		tide_warn("table '%s': %s", conf.table,
-		    conf.view == VIEW_REDIS ? rerr.msg : serr.msg);
-		return conf.view == VIEW_REDIS ? TIDE_EX_UNAVAILABLE :
+		tide_warn("table '%s': %s", conf.table, verr.msg);
+		return tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
 		    TIDE_EX_IOERR;
 	}
-	if (r == 0) {
-		*m = TIDE_TABLE_NO_MATCH;
-		return 0;
-	}
-	/* Another writer may have put anything in the store. */
-	if (tide_json_check(rec, len, TIDE_JSON_MAXDEPTH, &type, NULL) < 0 ||
-	    type != TIDE_JSON_OBJECT) {
-		snprintf(why, whylen, "the view's record of this key is not a "
-		    "JSON object");
-		return -1;
-	}
-	if (vt.ncol < 0) {
-		vt_learn(rec, len);
+	if (*learnt)
 		replan(pl, vt.ncol, vt.col);
-		*learnt = 1;
-	}
-	tide_json_get_many(rec, len, vt.path, vt.ncol, vt.vals);
-	tide_buf_reset(&vt.row);
-	for (i = 0; i < vt.ncol; i++) {
-		n = vt.vals[i].type == TIDE_JSON_NONE ||
-		    vt.vals[i].type == TIDE_JSON_NULL ? 0 : vt.vals[i].len;
-		vt_varint(&vt.row, n);
-		tide_buf_add(&vt.row, vt.vals[i].p, n);
-	}
-	row->p = (const unsigned char *)vt.row.data;
-	row->end = row->p + vt.row.len;
-	*m = TIDE_TABLE_HIT;
 	return 0;
 }
 

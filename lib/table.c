@@ -149,6 +149,32 @@ buf_varint(struct tide_buf *b, size_t v)
 	return tide_buf_add(b, tmp, varint_put(tmp, v));
 }
 
+int
+tide_table_row_build(struct tide_buf *b, const struct tide_json_val *v, int n)
+{
+	unsigned char tmp[10];
+	size_t len, k, j;
+	int i, r;
+
+	tide_buf_reset(b);
+	for (i = 0; i < n; i++) {
+		len = v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL ?
+		    0 : v[i].len;
+		/* One check for room per column: this runs per record for a
+		 * view table. */
+		k = varint_put(tmp, len);
+		if (b->cap - b->len < k + len &&
+		    (r = tide_buf_grow(b, k + len)) < 0)
+			return r;
+		for (j = 0; j < k; j++)
+			b->data[b->len++] = (char)tmp[j];
+		if (len)
+			memcpy(b->data + b->len, v[i].p, len);
+		b->len += len;
+	}
+	return 0;
+}
+
 /* A one-segment path naming the member name[0..n) as it is (dots and all). */
 static void
 path_raw(struct tide_path *p, const char *name, size_t n)
@@ -546,17 +572,7 @@ row_prepare_vals(struct tide_table *t, const struct tide_json_val *v,
 		}
 	}
 	/* The value block. */
-	tide_buf_reset(&t->vbuf);
-	for (i = 0; i < t->ncol; i++) {
-		const struct tide_json_val *c = &v[nk + i];
-		size_t len = c->type == TIDE_JSON_NONE ||
-		    c->type == TIDE_JSON_NULL ? 0 : c->len;
-
-		if ((r = buf_varint(&t->vbuf, len)) < 0 ||
-		    (r = tide_buf_add(&t->vbuf, c->p, len)) < 0)
-			return r;
-	}
-	return 0;
+	return tide_table_row_build(&t->vbuf, v + nk, t->ncol);
 }
 
 /*

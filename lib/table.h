@@ -226,6 +226,16 @@ tide_table_prefetch_entry(const struct tide_table *t, uint64_t h)
 		__builtin_prefetch(e + 128);
 }
 
+/*
+ * Build in b (reset first) the value block of columns v[0..n) -- each
+ * one's JSON text; absent or null is null -- as tide_table_get() gives
+ * one and tide_table_col_next() reads it: for a caller whose rows come
+ * from elsewhere (a view's record) and are written like a table's.
+ * Returns 0 or TIDE_ETOOBIG (b's cap).
+ */
+int tide_table_row_build(struct tide_buf *b, const struct tide_json_val *v,
+    int n);
+
 /* Next column's JSON text in a row: 1 with *p and *len (len 0: null), 0 at the
  * end.  Columns come in the order of tide_table_colname(). */
 static inline int

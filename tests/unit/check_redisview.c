@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "err.h"
 #include "json.h"
-#include "redisview.h"
+#include "view/redisview.h"
 #include "unit.h"
 
 /*

@@ -9,9 +9,8 @@
 #include "buf.h"
 #include "err.h"
 #include "json.h"
-#include "sqlview.h"
+#include "view/sqlview.h"
 #include "unit.h"
-#include "viewcache.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -559,71 +558,6 @@ START_TEST(test_sqlview_reader_rejects_missing_and_foreign_tables)
 }
 END_TEST
 
-START_TEST(test_viewcache_lru_evicts_least_recent)
-{
-	struct tide_viewcache c;
-	const char *val;
-	size_t len;
-	int found;
-
-	tide_viewcache_init(&c, 2, 1000);
-	tide_viewcache_put(&c, "a", 1, 0, 1, "A", 1);
-	tide_viewcache_put(&c, "b", 1, 0, 0, NULL, 0);
-	ck_assert_int_eq(tide_viewcache_get(&c, "a", 1, 10, &found, &val, &len), 1);
-	ck_assert_int_eq(found, 1);
-	ck_assert_int_eq(len, 1);
-	ck_assert_int_eq(val[0], 'A');
-	tide_viewcache_put(&c, "c", 1, 10, 1, "CC", 2);	/* evicts b */
-	ck_assert_int_eq(tide_viewcache_get(&c, "b", 1, 10, &found, &val, &len), 0);
-	ck_assert_int_eq(tide_viewcache_get(&c, "a", 1, 10, &found, &val, &len), 1);
-	ck_assert_int_eq(tide_viewcache_get(&c, "c", 1, 10, &found, &val, &len), 1);
-	ck_assert_int_eq(len, 2);
-	tide_viewcache_put(&c, "b", 1, 20, 0, NULL, 0);	/* evicts a */
-	ck_assert_int_eq(tide_viewcache_get(&c, "a", 1, 20, &found, &val, &len), 0);
-	ck_assert_int_eq(tide_viewcache_get(&c, "b", 1, 20, &found, &val, &len), 1);
-	ck_assert_int_eq(found, 0);
-	/* Stale after ttl; a clock going back does not trust the entry. */
-	ck_assert_int_eq(tide_viewcache_get(&c, "c", 1, 1009, &found, &val, &len), 1);
-	ck_assert_int_eq(tide_viewcache_get(&c, "c", 1, 1010, &found, &val, &len), 0);
-	ck_assert_int_eq(tide_viewcache_get(&c, "b", 1, 5, &found, &val, &len), 0);
-	tide_viewcache_clear(&c);
-	ck_assert_int_eq(tide_viewcache_get(&c, "b", 1, 20, &found, &val, &len), 0);
-	tide_viewcache_release(&c);
-
-	tide_viewcache_init(&c, 8, 0);	/* off */
-	tide_viewcache_put(&c, "a", 1, 0, 1, "A", 1);
-	ck_assert_int_eq(tide_viewcache_get(&c, "a", 1, 0, &found, &val, &len), 0);
-	tide_viewcache_release(&c);
-}
-END_TEST
-
-START_TEST(test_viewcache_many_keys_stay_bounded)
-{
-	struct tide_viewcache c;
-	const char *val;
-	size_t len;
-	char k[16];
-	int i, found, hits = 0;
-
-	tide_viewcache_init(&c, 100, 1000000);
-	for (i = 0; i < 100000; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		tide_viewcache_put(&c, k, strlen(k), i, 1, k, strlen(k));
-	}
-	ck_assert_uint_eq(tide_htab_count(&c.idx), 100);
-	for (i = 0; i < 100000; i++) {
-		snprintf(k, sizeof(k), "k%d", i);
-		if (tide_viewcache_get(&c, k, strlen(k), 100000, &found, &val, &len)) {
-			hits++;
-			ck_assert_int_eq(i >= 99900, 1);
-			ck_assert_int_eq(memcmp(val, k, len), 0);
-		}
-	}
-	ck_assert_int_eq(hits, 100);
-	tide_viewcache_release(&c);
-}
-END_TEST
-
 Suite *
 suite_sqlview(void)
 {
@@ -645,8 +579,6 @@ suite_sqlview(void)
 	tcase_add_test(tc, test_sqlview_history_keeps_versions_for_asof_reads);
 	tcase_add_test(tc, test_sqlview_reader_lookup_and_cache);
 	tcase_add_test(tc, test_sqlview_reader_rejects_missing_and_foreign_tables);
-	tcase_add_test(tc, test_viewcache_lru_evicts_least_recent);
-	tcase_add_test(tc, test_viewcache_many_keys_stay_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

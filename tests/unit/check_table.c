@@ -676,6 +676,49 @@ START_TEST(test_table_live_versions_and_deletion_versions)
 }
 END_TEST
 
+START_TEST(test_table_row_build_reads_back_with_col_next)
+{
+	struct tide_buf b = TIDE_BUF_INIT, big = TIDE_BUF_INIT;
+	struct tide_json_val v[4];
+	struct tide_table_row row;
+	const char *p;
+	size_t len, i;
+
+	v[0].type = TIDE_JSON_NUMBER;
+	v[0].p = "42";
+	v[0].len = 2;
+	v[1].type = TIDE_JSON_NULL;
+	v[1].p = "null";
+	v[1].len = 4;
+	v[2].type = TIDE_JSON_NONE;
+	v[2].p = NULL;
+	v[2].len = 0;
+	/* A value of 200 bytes: its length takes two varint bytes. */
+	for (i = 0; i < 200; i++)
+		tide_buf_addc(&big, 'x');
+	v[3].type = TIDE_JSON_STRING;
+	v[3].p = big.data;
+	v[3].len = big.len;
+	tide_buf_adds(&b, "junk");
+	ck_assert_int_eq(tide_table_row_build(&b, v, 4), 0);
+	ck_assert_uint_eq(b.len, 1 + 2 + 1 + 1 + 2 + 200);
+	row.p = (const unsigned char *)b.data;
+	row.end = row.p + b.len;
+	ck_assert_int_eq(tide_table_col_next(&row, &p, &len), 1);
+	ck_assert_int_eq(len, 2);
+	ck_assert_int_eq(memcmp(p, "42", 2), 0);
+	ck_assert_int_eq(tide_table_col_next(&row, &p, &len), 1);
+	ck_assert_int_eq(len, 0);
+	ck_assert_int_eq(tide_table_col_next(&row, &p, &len), 1);
+	ck_assert_int_eq(len, 0);
+	ck_assert_int_eq(tide_table_col_next(&row, &p, &len), 1);
+	ck_assert_int_eq(len, 200);
+	ck_assert_int_eq(tide_table_col_next(&row, &p, &len), 0);
+	tide_buf_release(&b);
+	tide_buf_release(&big);
+}
+END_TEST
+
 Suite *
 suite_table(void)
 {
@@ -695,6 +738,7 @@ suite_table(void)
 	tcase_add_test(tc, test_table_load_csv_and_ndjson_report_bad_rows_by_line);
 	tcase_add_test(tc, test_table_live_upsert_delete_and_compaction);
 	tcase_add_test(tc, test_table_live_versions_and_deletion_versions);
+	tcase_add_test(tc, test_table_row_build_reads_back_with_col_next);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "viewcache.h"
+#include "view/viewcache.h"
 #include "xalloc.h"
 
 #define NIL UINT32_MAX

@@ -69,7 +69,7 @@
 #include "buf.h"
 #include "htab.h"
 #include "json.h"
-#include "viewcache.h"
+#include "view/viewcache.h"
 
 #define TIDE_REDISVIEW_MAXKEYS 8
 #define TIDE_REDISVIEW_BATCH 32	/* one chunk: see above */

@@ -46,7 +46,7 @@
 #include "htab.h"
 #include "json.h"
 #include "time.h"
-#include "viewcache.h"
+#include "view/viewcache.h"
 
 #define TIDE_SQLVIEW_MAXKEYS 8
 #define TIDE_SQLVIEW_MAXCOLS 1000	/* more fields stay in `record` */

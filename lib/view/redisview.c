@@ -11,7 +11,7 @@
 
 #include "err.h"
 #include "htab.h"
-#include "redisview.h"
+#include "view/redisview.h"
 #include "table.h"
 #include "xalloc.h"
 

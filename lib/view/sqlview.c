@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "err.h"
-#include "sqlview.h"
+#include "view/sqlview.h"
 #include "table.h"
 #include "xalloc.h"
 

@@ -1,0 +1,490 @@
+/*
+ * The Kafka back end of tide-sink; see ksink.h.  Dead letters and --tee
+ * output are rebuilt from librdkafka's copy of a message (its delivery
+ * report), so the input line is not kept: no copy per record.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bad.h"
+#include "err.h"
+#include "kafka/ksink.h"
+#include "xalloc.h"
+
+static void say(struct tide_ksink *k, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Hand a warning (level 0) or a note (1) to the caller to print. */
+static void
+say(struct tide_ksink *k, int level, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (k->c.say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	k->c.say(k->c.ctx, level, msg);
+}
+
+/* A bad record: its reason in why; TIDE_EINVAL. */
+static int bad(char *why, size_t whylen, const char *fmt, const char *arg)
+    __attribute__((format(printf, 3, 0)));
+
+static int
+bad(char *why, size_t whylen, const char *fmt, const char *arg)
+{
+	snprintf(why, whylen, fmt, arg);
+	return TIDE_EINVAL;
+}
+
+/* Rebuild the envelope of a produced message (for --tee and dead letters
+ * under -J: the input line itself is not kept, to avoid a copy per
+ * record). */
+static void
+message_envelope(struct tide_ksink *k, const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h = NULL;
+	rd_kafka_timestamp_type_t tstype;
+	struct tide_env e;
+	const char *name;
+	const void *val;
+	size_t size, i, n = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.topic = k->c.topic;
+	e.topiclen = strlen(k->c.topic);
+	e.partition = m->partition;
+	e.offset = m->offset;
+	e.ts = rd_kafka_message_timestamp(m, &tstype);
+	e.ts_type = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME ? TIDE_ENV_TS_CREATE :
+	    tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? TIDE_ENV_TS_LOG_APPEND :
+	    TIDE_ENV_TS_NONE;
+	e.key = m->key;
+	e.keylen = m->key_len;
+	e.value = m->payload;
+	e.len = m->len;
+	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		while (rd_kafka_header_get_all(h, n, &name, &val, &size) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			n++;
+		if (n > k->rcap) {
+			k->rcap = n;
+			k->rhdrs = tide_xreallocarray(k->rhdrs, n, sizeof(*k->rhdrs));
+		}
+		for (i = 0; i < n; i++) {
+			rd_kafka_header_get_all(h, i, &name, &val, &size);
+			k->rhdrs[i].name = name;
+			k->rhdrs[i].namelen = strlen(name);
+			k->rhdrs[i].value = val;
+			k->rhdrs[i].len = val ? size : 0;
+		}
+	}
+	e.hdrs = k->rhdrs;
+	e.nhdrs = n;
+	tide_env_encode(&k->dlbuf, &e);
+}
+
+static void
+dead_letter(struct tide_ksink *k, const rd_kafka_message_t *m)
+{
+	uint64_t lineno = (uint64_t)(uintptr_t)m->_private;
+	const char *err = rd_kafka_err2str(m->err);
+	char d[32];
+	struct tide_buf *b = &k->dlbuf;
+	struct tide_jobj o;
+	FILE *fp = k->c.dead ? k->c.dead : stderr;
+
+	k->undelivered++;
+	if (k->gave_up) {
+		/* Purged, or refused by a queue full since: say why. */
+		tide_dur_fmt(d, k->kd.bound);
+		snprintf(k->whybuf, sizeof(k->whybuf), "brokers unreachable "
+		    "(--down-timeout %s): %s", d, err);
+		err = k->whybuf;
+	}
+	if (k->dlshown++ < TIDE_BAD_SHOWN)
+		say(k, 0, "line %llu: not delivered to '%s': %s",
+		    (unsigned long long)lineno, k->c.topic, err);
+	tide_buf_reset(b);
+	tide_jobj_begin(&o, b);
+	tide_jobj_key(&o, "source", 6);
+	tide_json_write_str(b, k->source, strlen(k->source));
+	tide_jobj_key(&o, "line", 4);
+	tide_json_write_int(b, (int64_t)lineno);
+	tide_jobj_key(&o, "error", 5);
+	tide_json_write_str(b, err, strlen(err));
+	tide_jobj_key(&o, "raw", 3);
+	if (k->c.envelope) {
+		/* The envelope goes in as a string: "raw" holds the input line
+		 * as text, as for bad input. */
+		size_t at = b->len;
+		size_t n;
+		char *copy;
+
+		message_envelope(k, m);
+		n = b->len - at;
+		copy = tide_xmemdup(b->data + at, n);
+		b->len = at;
+		tide_json_write_str(b, copy, n);
+		free(copy);
+	} else
+		tide_json_write_str(b, m->payload, m->len);
+	tide_jobj_end(&o);
+	tide_buf_addc(b, '\n');
+	if (fwrite(b->data, 1, b->len, fp) != b->len)
+		k->dlerr = 1;
+}
+
+static void
+say_back(struct tide_ksink *k, int64_t len)
+{
+	char d[32];
+
+	tide_dur_fmt(d, len);
+	say(k, 0, "brokers %s reachable again after %s", k->kd.brokers, d);
+}
+
+/*
+ * All brokers unreachable after start: librdkafka says so once
+ * (_ALL_BROKERS_DOWN, fed to the clock by on_error), then retries and
+ * holds the records until message.timeout.ms, without a word.  As in
+ * tide-source, the wait is bounded by --down-timeout, with a note every
+ * --connect-timeout.  The outage is over when a record is delivered, or,
+ * with probe (input is quiet: nothing may come to say so), when the
+ * brokers answer a metadata request, which may take a second.  Giving up
+ * stops the reading; what is not delivered is then purged and
+ * dead-lettered, as a failed delivery is.  Returns 1 once given up.
+ */
+static int
+outage(struct tide_ksink *k, int probe)
+{
+	int64_t len;
+	char d[32], b[32], note[512];
+
+	if (k->gave_up)
+		return 1;
+	if (!tide_kdown_is_down(&k->kd))
+		return 0;
+	switch (probe ? tide_kdown_poll(&k->kd, k->prod.rk, &len) :
+	    tide_kdown_check(&k->kd, tide_mono_us() / 1000, &len)) {
+	case TIDE_KDOWN_UP:
+	case TIDE_KDOWN_WAIT:
+		return 0;
+	case TIDE_KDOWN_BACK:
+		say_back(k, len);
+		return 0;
+	case TIDE_KDOWN_NOTE:
+		tide_kdown_say_down(&k->kd, len, note, sizeof(note));
+		say(k, 0, "%s", note);
+		return 0;
+	case TIDE_KDOWN_GIVE_UP:
+		break;
+	}
+	k->gave_up = 1;
+	tide_dur_fmt(d, len);
+	tide_dur_fmt(b, k->kd.bound);
+	say(k, 0, "brokers %s unreachable for %s (--down-timeout %s): giving up "
+	    "after %llu records read, %llu delivered%s%s", k->kd.brokers, d, b,
+	    (unsigned long long)(k->c.nread ? *k->c.nread : 0),
+	    (unsigned long long)k->prod.delivered,
+	    k->kd.lasterr[0] ? ": " : "", k->kd.lasterr);
+	return 1;
+}
+
+/* send() waits for room in a full queue: as long as the brokers may come
+ * back. */
+static int
+on_full(void *ctx)
+{
+	return outage(ctx, 0);
+}
+
+static void
+on_delivery(void *ctx, const rd_kafka_message_t *m)
+{
+	struct tide_ksink *k = ctx;
+	int64_t len;
+
+	if (m->err) {
+		dead_letter(k, m);
+		return;
+	}
+	/* A broker has taken it: whatever outage there was is over.  (The
+	 * clock is read only in one: this runs once per record.) */
+	if (tide_kdown_is_down(&k->kd) &&
+	    tide_kdown_end(&k->kd, tide_mono_us() / 1000, &len))
+		say_back(k, len);
+	if (!k->c.tee || k->tee_dead)
+		return;
+	if (k->c.envelope) {
+		tide_buf_reset(&k->dlbuf);
+		message_envelope(k, m);
+		tide_wout_rec(&k->tee_out, k->dlbuf.data, k->dlbuf.len);
+	} else
+		tide_wout_rec(&k->tee_out, m->payload, m->len);
+	if (k->tee_out.err)
+		k->tee_dead = 1;
+}
+
+static void
+on_error(void *ctx, int err, const char *reason)
+{
+	struct tide_ksink *k = ctx;
+
+	/* The last error for messages; _ALL_BROKERS_DOWN starts the
+	 * outage clock. */
+	tide_kdown_error(&k->kd, err, reason);
+	/* Transport errors come and go while librdkafka retries; they only
+	 * matter to the user if records end up undelivered, which is
+	 * reported per record.  Fatal ones are always shown. */
+	if (err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_err2name(err) == NULL)
+		say(k, 0, "kafka: %s", reason);
+	else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		say(k, 1, "kafka: %s", reason);
+	else
+		say(k, 1, "kafka: %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* Produce one validated record: see tide_ksink_put(). */
+static int
+produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, char *why, size_t whylen)
+{
+	struct tide_msg m;
+	struct tide_json_val v;
+	rd_kafka_resp_err_t kerr;
+	int64_t i64;
+	size_t i, n;
+
+	memset(&m, 0, sizeof(m));
+	m.partition = k->c.partition;
+	m.opaque = (void *)(uintptr_t)lineno;
+	if (k->c.envelope) {
+		const struct tide_env *e = &k->dec.env;
+
+		if (tide_env_decode(&k->dec, line, len) < 0)
+			return bad(why, whylen, "not an envelope: %s",
+			    k->dec.reason);
+		m.key = e->key;
+		m.keylen = e->keylen;
+		m.value = e->value;
+		m.len = e->len;
+		if (e->ts_type != TIDE_ENV_TS_NONE)
+			m.ts = e->ts;
+		if (k->c.keep_partition && e->partition >= 0)
+			m.partition = e->partition;
+		n = e->nhdrs + k->c.nhdrs;
+		if (n > k->allcap) {
+			k->allcap = n * 2;
+			k->allhdrs = tide_xreallocarray(k->allhdrs, k->allcap,
+			    sizeof(*k->allhdrs));
+		}
+		for (i = 0; i < e->nhdrs; i++)
+			k->allhdrs[i] = e->hdrs[i];
+		for (i = 0; i < k->c.nhdrs; i++)
+			k->allhdrs[e->nhdrs + i] = k->c.hdrs[i];
+		m.hdrs = k->allhdrs;
+		m.nhdrs = n;
+	} else {
+		m.value = line;
+		m.len = len;
+		m.hdrs = k->c.hdrs;
+		m.nhdrs = k->c.nhdrs;
+		if ((k->c.keypath || k->c.partpath || k->c.tspath) &&
+		    type != TIDE_JSON_OBJECT)
+			return bad(why, whylen, "%s", "not a JSON object");
+		if (k->c.keypath) {
+			if (!tide_json_get(line, len, k->c.keypath, &v))
+				return bad(why, whylen, "no key field '%s'",
+				    k->c.keypath->text);
+			if (v.type == TIDE_JSON_STRING) {
+				if (memchr(v.p, '\\', v.len) == NULL) {
+					/* No escapes: the key is the bytes
+					 * between the quotes, no copy. */
+					m.key = v.p + 1;
+					m.keylen = v.len - 2;
+				} else {
+					tide_buf_reset(&k->keybuf);
+					tide_json_str(&v, &k->keybuf);
+					m.key = k->keybuf.data ? k->keybuf.data : "";
+					m.keylen = k->keybuf.len;
+				}
+			} else if (v.type != TIDE_JSON_NULL) {
+				m.key = v.p;
+				m.keylen = v.len;
+			}
+		}
+		if (k->c.partpath) {
+			if (!tide_json_get(line, len, k->c.partpath, &v))
+				return bad(why, whylen, "no partition field "
+				    "'%s'", k->c.partpath->text);
+			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
+			    i64 >= k->prod.npart)
+				return bad(why, whylen, "field '%s' is not a "
+				    "partition of the topic", k->c.partpath->text);
+			m.partition = (int32_t)i64;
+		}
+		if (k->c.tspath) {
+			if (!tide_json_get(line, len, k->c.tspath, &v))
+				return bad(why, whylen, "no timestamp field "
+				    "'%s'", k->c.tspath->text);
+			if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
+			    i64 <= 0)
+				return bad(why, whylen, "field '%s' is not a "
+				    "time", k->c.tspath->text);
+			m.ts = i64;
+		}
+	}
+	if (tide_producer_send(&k->prod, &m, &kerr) < 0) {
+		/* Refused at once (e.g. no such partition, too large): the
+		 * record is undeliverable; dead-letter it like a failed
+		 * delivery. */
+		rd_kafka_message_t fake;
+
+		memset(&fake, 0, sizeof(fake));
+		fake.err = kerr;
+		fake.partition = m.partition;
+		fake.offset = -1;
+		fake.payload = (void *)(k->c.envelope ? m.value : line);
+		fake.len = k->c.envelope ? m.len : len;
+		fake.key = (void *)m.key;
+		fake.key_len = m.keylen;
+		fake._private = m.opaque;
+		if (k->c.envelope) {
+			/* No librdkafka message to rebuild from: keep the
+			 * line itself. */
+			k->c.envelope = 0;
+			fake.payload = (void *)line;
+			fake.len = len;
+			dead_letter(k, &fake);
+			k->c.envelope = 1;
+		} else
+			dead_letter(k, &fake);
+		if (k->prod.fatal || k->gave_up)
+			return TIDE_EKAFKA;
+	}
+	return 0;
+}
+
+int
+tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
+    rd_kafka_conf_t *kconf)
+{
+	size_t n;
+
+	memset(k, 0, sizeof(*k));
+	k->c = *conf;
+	tide_buf_init(&k->keybuf, TIDE_BUF_NOMAX);
+	tide_buf_init(&k->dlbuf, TIDE_BUF_NOMAX);
+	/* lib/producer owns the callbacks: the clock is fed from its
+	 * on_error hook, and notes come every connect_ms. */
+	tide_kdown_init(&k->kd, conf->down_ms, conf->connect_ms);
+	n = sizeof(k->kd.brokers);
+	if (rd_kafka_conf_get(kconf, "bootstrap.servers", k->kd.brokers, &n) !=
+	    RD_KAFKA_CONF_OK)
+		snprintf(k->kd.brokers, sizeof(k->kd.brokers), "(none)");
+	k->prod.on_delivery = on_delivery;
+	k->prod.on_error = on_error;
+	k->prod.on_full = on_full;
+	k->prod.ctx = k;
+	if (tide_producer_new(&k->prod, kconf, conf->topic,
+	    (int)conf->connect_ms) < 0)
+		return TIDE_EKAFKA;
+	if (conf->partition != RD_KAFKA_PARTITION_UA &&
+	    conf->partition >= k->prod.npart)
+		return TIDE_ERANGE;
+	k->source = tide_xmalloc(strlen(conf->topic) + 7);
+	memcpy(k->source, "kafka:", 6);
+	strcpy(k->source + 6, conf->topic);
+	if (conf->envelope)
+		tide_env_dec_init(&k->dec, conf->maxrec);
+	if (conf->tee)
+		tide_wout_init(&k->tee_out, conf->tee_fd);
+	return 0;
+}
+
+int
+tide_ksink_put(struct tide_ksink *k, uint64_t lineno, const char *line,
+    size_t len, enum tide_json_type type, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = produce(k, lineno, line, len, type, why, whylen)) != 0)
+		return r;
+	if ((++k->polls & 255) == 0) {
+		tide_producer_poll(&k->prod, 0);
+		if (outage(k, 0))
+			return 1;
+	}
+	return 0;
+}
+
+void
+tide_ksink_idle(struct tide_ksink *k)
+{
+	tide_producer_poll(&k->prod, 0);
+	if (k->c.tee && !k->tee_dead && tide_wout_flush(&k->tee_out) < 0)
+		k->tee_dead = 1;
+}
+
+int
+tide_ksink_quiet(struct tide_ksink *k)
+{
+	return outage(k, 1);
+}
+
+void
+tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
+    int *tee_err)
+{
+	/* Wait for every delivery (librdkafka's message.timeout.ms bounds
+	 * it); a second signal gives up on the rest, which then fail as
+	 * purged and are dead-lettered. */
+	sig_atomic_t seen = *stop;
+
+	*tee_err = 0;
+	while (!k->gave_up && tide_producer_drain(&k->prod, 200) > 0) {
+		if (*stop > seen || (seen == 0 && *stop > 1)) {
+			say(k, 0, "interrupted: dead-lettering %llu undelivered "
+			    "records", (unsigned long long)
+			    tide_producer_pending(&k->prod));
+			tide_producer_abort(&k->prod);
+			tide_producer_drain(&k->prod, 5000);
+			break;
+		}
+		seen = *stop;
+		outage(k, 1);
+	}
+	if (k->gave_up && tide_producer_pending(&k->prod) > 0) {
+		/* What librdkafka still holds fails as purged, and is
+		 * dead-lettered. */
+		tide_producer_abort(&k->prod);
+		tide_producer_drain(&k->prod, 5000);
+	}
+	if (k->c.tee && !k->tee_dead && tide_wout_flush(&k->tee_out) < 0 &&
+	    k->tee_out.err != TIDE_EPIPE)
+		*tee_err = 1;
+}
+
+void
+tide_ksink_release(struct tide_ksink *k)
+{
+	tide_producer_release(&k->prod);
+	/* source is set once the open got that far. */
+	if (k->c.envelope && k->source)
+		tide_env_dec_release(&k->dec);
+	if (k->c.tee && k->source)
+		tide_wout_release(&k->tee_out);
+	tide_buf_release(&k->keybuf);
+	tide_buf_release(&k->dlbuf);
+	free(k->allhdrs);
+	free(k->rhdrs);
+	free(k->source);
+}

@@ -1,0 +1,116 @@
+/*
+ * struct tide_ksink: records produced to one Kafka topic with nothing lost
+ * -- the Kafka back end of tide-sink, over lib/producer (idempotent
+ * producer, delivery reports) and lib/kdown (the outage clock).
+ *
+ * A record is produced as it is (its key, partition and timestamp taken
+ * from fields when asked), or, with envelope, rebuilt from a tide-source
+ * -J envelope.  A record that cannot be delivered -- refused at once, or
+ * reported failed -- is a dead letter: a JSON line {source, line, error,
+ * raw} written to conf.dead (stderr when NULL), and counted in
+ * undelivered.  With tee, a record confirmed delivered is written to
+ * conf.tee_fd.
+ *
+ * Outages: when every broker is unreachable after start, the wait is
+ * bounded by conf.down_ms, with a note every conf.connect_ms; giving up
+ * stops the reading, and what is not delivered then is dead-lettered.
+ *
+ * lib never prints: warnings (level 0) and notes shown under -v (level 1)
+ * go to conf.say, formatted, for the caller to print.  Exit statuses are
+ * the caller's: calls return TIDE_E* codes and flags.
+ */
+#ifndef TIDE_KSINK_H
+#define TIDE_KSINK_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "json.h"
+#include "kafka/kdown.h"
+#include "kafka/producer.h"
+#include "rio.h"
+#include "time.h"
+
+/* How to produce.  Pointers are borrowed: they must outlive the sink. */
+struct tide_ksink_conf {
+	const char *topic;
+	int envelope;			/* records are -J envelopes */
+	int keep_partition;		/* envelope: to its partition */
+	int32_t partition;		/* fixed, or RD_KAFKA_PARTITION_UA */
+	const struct tide_path *keypath, *partpath, *tspath;	/* or NULL */
+	enum tide_time_unit unit;	/* of numeric timestamps */
+	const struct tide_env_hdr *hdrs;	/* added to every message */
+	size_t nhdrs;
+	size_t maxrec;			/* longest envelope */
+	FILE *dead;			/* dead letters; NULL: stderr */
+	int tee;			/* write delivered records to tee_fd */
+	int tee_fd;
+	int64_t down_ms, connect_ms;	/* outage bound, note period */
+	const uint64_t *nread;		/* the caller's count of records read,
+					 * for the give-up message */
+	void (*say)(void *ctx, int level, const char *msg);
+	void *ctx;
+};
+
+struct tide_ksink {
+	struct tide_ksink_conf c;
+	char *source;			/* "kafka:TOPIC", for dead letters */
+	struct tide_producer prod;
+	struct tide_kdown kd;		/* the outage clock, the last error */
+	int gave_up;			/* down_ms ran out */
+	char whybuf[600];		/* a dead letter's error after that */
+	uint64_t polls;
+	struct tide_wout tee_out;
+	int tee_dead;			/* the tee's reader went away */
+	struct tide_env_dec dec;
+	struct tide_buf keybuf;		/* unescaped key */
+	struct tide_buf dlbuf;		/* dead-letter / envelope lines */
+	struct tide_env_hdr *allhdrs;	/* envelope headers + conf.hdrs */
+	size_t allcap;
+	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
+	size_t rcap;
+	uint64_t undelivered, dlshown;
+	int dlerr;			/* writing a dead letter failed */
+};
+
+/*
+ * Start producing to conf->topic with the librdkafka configuration conf
+ * (taken over, even on failure).  Returns 0; TIDE_EKAFKA when the topic
+ * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
+ * conf->partition is not one of the topic's.  Release either way.
+ */
+int tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
+    rd_kafka_conf_t *kconf);
+
+/*
+ * Produce one validated JSON value line[0..len) of type type, read at
+ * line lineno.  Returns 0; TIDE_EINVAL for a bad record, reason in
+ * why[0..whylen); TIDE_EKAFKA when the producer failed for good (it was
+ * dead-lettered; stop: records are not delivered); 1 when the outage bound
+ * ran out (stop reading).
+ */
+int tide_ksink_put(struct tide_ksink *k, uint64_t lineno, const char *line,
+    size_t len, enum tide_json_type type, char *why, size_t whylen);
+
+/* Before the caller blocks on input: serve delivery reports, flush the
+ * tee.  Input quiet for a while: tide_ksink_quiet() probes the brokers of
+ * an outage, 1 once given up. */
+void tide_ksink_idle(struct tide_ksink *k);
+int tide_ksink_quiet(struct tide_ksink *k);
+
+/*
+ * At the end: wait for every delivery, bounded by librdkafka's
+ * message.timeout.ms and the outage bound; when *stop grows (a second
+ * signal), give up on the rest, which are dead-lettered.  Then flush the
+ * tee: its write error, other than the reader going away, in *tee_err.
+ */
+void tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
+    int *tee_err);
+
+void tide_ksink_release(struct tide_ksink *k);
+
+#endif

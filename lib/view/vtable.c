@@ -1,0 +1,171 @@
+/*
+ * A view read as a join table; see vtable.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "view/vtable.h"
+#include "xalloc.h"
+
+void
+tide_vtable_init(struct tide_vtable *t, int nkey, const char *const *tkey,
+    int asof)
+{
+	memset(t, 0, sizeof(*t));
+	t->nkey = nkey;
+	t->tkey = tkey;
+	t->asof = asof;
+	t->ncol = -1;
+	tide_buf_init(&t->row, TIDE_BUF_NOMAX);
+}
+
+/* A one-segment path naming the member name as it is (dots and all). */
+static void
+path_name(struct tide_path *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->text = tide_xstrdup(name);
+	p->nseg = 1;
+	p->seg[0].name = p->text;
+	p->seg[0].len = strlen(name);
+}
+
+static void
+columns_release(struct tide_vtable *t)
+{
+	int i;
+
+	for (i = 0; i < t->ncol; i++) {
+		free(t->col[i]);
+		tide_path_release(&t->path[i]);
+	}
+	free(t->col);
+	free(t->path);
+	free(t->vals);
+	t->col = NULL;
+	t->path = NULL;
+	t->vals = NULL;
+	t->ncol = -1;
+}
+
+int
+tide_vtable_columns(struct tide_vtable *t, int ncol, char *const *n, int sel,
+    int *bad)
+{
+	int i;
+
+	columns_release(t);
+	t->col = tide_xcalloc((size_t)ncol + 1, sizeof(*t->col));
+	t->path = tide_xcalloc((size_t)ncol + 1, sizeof(*t->path));
+	t->vals = tide_xcalloc((size_t)ncol + 1, sizeof(*t->vals));
+	for (i = 0; i < ncol; i++) {
+		t->ncol = i;
+		if (!sel) {
+			path_name(&t->path[i], n[i]);
+			t->col[i] = tide_xstrdup(n[i]);
+			continue;
+		}
+		if (tide_path_parse(&t->path[i], n[i]) < 0) {
+			*bad = i;
+			return TIDE_EINVAL;
+		}
+		/* A nested field is named by its last segment, as in a file
+		 * table. */
+		t->col[i] = tide_xmemdup(t->path[i].seg[t->path[i].nseg - 1].name,
+		    t->path[i].seg[t->path[i].nseg - 1].len);
+	}
+	t->ncol = ncol;
+	return 0;
+}
+
+/* Learn the columns from the first record found: its top-level fields but
+ * the key fields. */
+static void
+learn(struct tide_vtable *t, const char *rec, size_t len)
+{
+	struct tide_json_val obj, name, val;
+	struct tide_buf nb = TIDE_BUF_INIT;
+	char *n[TIDE_TABLE_MAXCOLS];
+	size_t pos = 0;
+	int i, nc = 0, skip, bad;
+
+	obj.type = TIDE_JSON_OBJECT;
+	obj.p = rec;
+	obj.len = len;
+	while (nc < TIDE_TABLE_MAXCOLS &&
+	    tide_json_obj_next(&obj, &pos, &name, &val)) {
+		tide_buf_reset(&nb);
+		if (tide_json_str(&name, &nb) < 0 ||
+		    memchr(nb.data, '\0', nb.len) != NULL)
+			continue;
+		for (skip = 0, i = 0; i < t->nkey && !skip; i++)
+			skip = strcmp(t->tkey[i], tide_buf_cstr(&nb)) == 0;
+		for (i = 0; i < nc && !skip; i++)
+			skip = strcmp(n[i], tide_buf_cstr(&nb)) == 0;
+		if (!skip)
+			n[nc++] = tide_xstrdup(tide_buf_cstr(&nb));
+	}
+	tide_vtable_columns(t, nc, n, 0, &bad);
+	for (i = 0; i < nc; i++)
+		free(n[i]);
+	tide_buf_release(&nb);
+}
+
+int
+tide_vtable_get(struct tide_vtable *t, const struct tide_json_val *k,
+    int64_t ts, int64_t now_ms, struct tide_table_row *row,
+    enum tide_table_miss *m, int *learnt, struct tide_view_err *err)
+{
+	enum tide_json_type type;
+	const char *rec;
+	size_t len;
+	int r;
+
+	t->lookups++;
+	if (t->asof) {
+		r = tide_view_lookup_asof(&t->view, k, t->nkey, ts, &rec, &len,
+		    err);
+		/* A key with versions, all later, is not a plain miss. */
+		if (r == 0 && (r = tide_view_lookup(&t->view, k, t->nkey,
+		    now_ms, &rec, &len, err)) == 1) {
+			*m = TIDE_TABLE_BEFORE_FIRST;
+			return 0;
+		}
+	} else
+		r = tide_view_lookup(&t->view, k, t->nkey, now_ms, &rec, &len,
+		    err);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		*m = TIDE_TABLE_NO_MATCH;
+		return 0;
+	}
+	/* Another writer may have put anything in the store. */
+	if (tide_json_check(rec, len, TIDE_JSON_MAXDEPTH, &type, NULL) < 0 ||
+	    type != TIDE_JSON_OBJECT) {
+		snprintf(err->msg, sizeof(err->msg), "the view's record of this "
+		    "key is not a JSON object");
+		return TIDE_EFORMAT;
+	}
+	if (t->ncol < 0) {
+		learn(t, rec, len);
+		*learnt = 1;
+	}
+	tide_json_get_many(rec, len, t->path, t->ncol, t->vals);
+	if ((r = tide_table_row_build(&t->row, t->vals, t->ncol)) < 0)
+		return r;
+	row->p = (const unsigned char *)t->row.data;
+	row->end = row->p + t->row.len;
+	*m = TIDE_TABLE_HIT;
+	return 0;
+}
+
+void
+tide_vtable_release(struct tide_vtable *t)
+{
+	tide_view_close(&t->view);
+	columns_release(t);
+	tide_buf_release(&t->row);
+}

@@ -1,0 +1,72 @@
+/*
+ * struct tide_vtable: a materialized view (struct tide_view, opened for
+ * reading) used as a join table -- tide-join -T sqlite:FILE:TABLE or
+ * -T redis:URL.  Nothing is loaded: each lookup goes to the store, through
+ * its cache, and the record the view returns is cut into the value block a
+ * file table's lookup gives (struct tide_table_row, built with
+ * tide_table_row_build), so that the join writes both the same way and
+ * knows nothing of either's encoding.
+ *
+ * The columns are set once (tide_vtable_columns: --select paths, a nested
+ * field named by its last segment; or the view's own field names), or else
+ * learnt from the first record found -- its top-level fields but the key
+ * fields -- for a store that holds no schema (Redis); the caller is told
+ * (*learnt), since its output plan changes then.
+ *
+ * The vtable owns the view (open it in t->view after tide_vtable_init),
+ * its column names and paths, and the row buffer: a row from
+ * tide_vtable_get() is valid until the next call.  No allocation per
+ * lookup once the row buffer has grown.
+ */
+#ifndef TIDE_VTABLE_H
+#define TIDE_VTABLE_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+#include "table.h"
+#include "view/view.h"
+
+struct tide_vtable {
+	struct tide_view view;
+	int nkey;			/* key values per lookup */
+	const char *const *tkey;	/* the view's key field names, borrowed */
+	int asof;			/* look up versions by time */
+	int ncol;			/* -1: not known yet */
+	char **col;			/* output names */
+	struct tide_path *path;		/* each column's path in a record */
+	struct tide_json_val *vals;
+	struct tide_buf row;		/* the value block of the last hit */
+	uint64_t lookups;
+};
+
+/* Start a vtable for lookups by nkey key values, whose key fields are
+ * named tkey[0..nkey) (borrowed: they must outlive it); asof: look up the
+ * version at a time (a history view).  Then open t->view. */
+void tide_vtable_init(struct tide_vtable *t, int nkey, const char *const *tkey,
+    int asof);
+
+/* Set the columns: names[0..ncol) as field paths (sel) or as member names
+ * as they are.  0, or TIDE_EINVAL with *bad the index of a name that is
+ * not a path. */
+int tide_vtable_columns(struct tide_vtable *t, int ncol, char *const *names,
+    int sel, int *bad);
+
+/*
+ * Look key values k[0..nkey) up as of event time ts (under asof) at
+ * monotonic time now_ms (for the cache).  Returns 0 with *m (TIDE_TABLE_HIT,
+ * _NO_MATCH or _BEFORE_FIRST: a key whose versions are all later) and, on
+ * a hit, *row; *learnt set to 1 when the columns were learnt just now.
+ * Returns TIDE_EFORMAT when the view's record of this key is not a record
+ * (that record is bad, the store is not down), or another TIDE_E* code
+ * when the store failed (see tide_view_remote()), with err.
+ */
+int tide_vtable_get(struct tide_vtable *t, const struct tide_json_val *k,
+    int64_t ts, int64_t now_ms, struct tide_table_row *row,
+    enum tide_table_miss *m, int *learnt, struct tide_view_err *err);
+
+/* Close the view and free everything. */
+void tide_vtable_release(struct tide_vtable *t);
+
+#endif

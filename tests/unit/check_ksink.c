@@ -1,0 +1,245 @@
+/*
+ * lib/kafka/ksink: tide-sink's Kafka back end against librdkafka's mock
+ * cluster, started inside each test (its threads do not survive Check's
+ * fork, so the fixture is a checked one).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "kafka/ksink.h"
+#include "unit.h"
+
+#define TOPIC	"ks"
+#define NPART	2
+
+static rd_kafka_t *mock_rk;
+static rd_kafka_mock_cluster_t *mc;
+static char boot[256];
+static struct tide_buf said;	/* what the sink asked to print */
+
+static rd_kafka_conf_t *
+conf_for(const char *const *kv)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[256];
+
+	for (; kv[0]; kv += 2)
+		ck_assert_msg(rd_kafka_conf_set(conf, kv[0], kv[1], errstr,
+		    sizeof(errstr)) == RD_KAFKA_CONF_OK, "%s: %s", kv[0], errstr);
+	return conf;
+}
+
+static void
+setup(void)
+{
+	const char *mkv[] = { "log_level", "0", NULL };
+	char errstr[256];
+
+	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_for(mkv), errstr,
+	    sizeof(errstr));
+	ck_assert_msg(mock_rk != NULL, "%s", errstr);
+	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
+	ck_assert_ptr_nonnull(mc);
+	snprintf(boot, sizeof(boot), "%s", rd_kafka_mock_cluster_bootstraps(mc));
+	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, TOPIC, NPART, 1), 0);
+	tide_buf_init(&said, TIDE_BUF_NOMAX);
+}
+
+static void
+teardown(void)
+{
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(mock_rk);
+	tide_buf_release(&said);
+}
+
+static void
+on_say(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	tide_buf_addf(&said, "%d %s\n", level, msg);
+}
+
+static rd_kafka_conf_t *
+producer_conf(const char *maxbytes)
+{
+	const char *kv[] = { "bootstrap.servers", boot, "linger.ms", "0",
+		"log_level", "0", "message.max.bytes", maxbytes, NULL };
+
+	return conf_for(kv);
+}
+
+static void
+conf_init(struct tide_ksink_conf *c, FILE *dead, int tee_fd)
+{
+	memset(c, 0, sizeof(*c));
+	c->topic = TOPIC;
+	c->partition = RD_KAFKA_PARTITION_UA;
+	c->unit = TIDE_UNIT_MS;
+	c->maxrec = 1 << 20;
+	c->dead = dead;
+	c->tee = tee_fd >= 0;
+	c->tee_fd = tee_fd;
+	c->down_ms = 60000;
+	c->connect_ms = 5000;
+	c->say = on_say;
+}
+
+static int
+put(struct tide_ksink *k, uint64_t lineno, const char *rec, char *why)
+{
+	enum tide_json_type type;
+
+	ck_assert_int_eq(tide_json_check(rec, strlen(rec), 64, &type, NULL), 0);
+	return tide_ksink_put(k, lineno, rec, strlen(rec), type, why, 256);
+}
+
+/* All of a file's bytes, from its start, in a static buffer. */
+static const char *
+slurp(int fd)
+{
+	static char buf[8192];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(test_ksink_fields_bad_records_and_tee)
+{
+	struct tide_ksink k;
+	struct tide_ksink_conf c;
+	struct tide_path key, part, ts;
+	volatile sig_atomic_t stop = 0;
+	FILE *tee = tmpfile();
+	char why[256];
+	int tee_err;
+
+	ck_assert_ptr_nonnull(tee);
+	ck_assert_int_eq(tide_path_parse(&key, "k"), 0);
+	ck_assert_int_eq(tide_path_parse(&part, "p"), 0);
+	ck_assert_int_eq(tide_path_parse(&ts, "ts"), 0);
+	conf_init(&c, NULL, fileno(tee));
+	c.keypath = &key;
+	c.partpath = &part;
+	c.tspath = &ts;
+	ck_assert_int_eq(tide_ksink_open(&k, &c, producer_conf("1000000")), 0);
+	ck_assert_int_eq(k.prod.npart, NPART);
+	ck_assert_int_eq(put(&k, 1, "{\"k\":\"a\\\"b\",\"p\":1,\"ts\":5}", why), 0);
+	ck_assert_int_eq(put(&k, 2, "{\"k\":7,\"p\":0,\"ts\":6}", why), 0);
+	ck_assert_int_eq(put(&k, 3, "[1]", why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "not a JSON object");
+	ck_assert_int_eq(put(&k, 4, "{\"p\":0,\"ts\":6}", why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "no key field 'k'");
+	ck_assert_int_eq(put(&k, 5, "{\"k\":1,\"p\":2,\"ts\":6}", why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "field 'p' is not a partition of the topic");
+	ck_assert_int_eq(put(&k, 6, "{\"k\":1,\"p\":0,\"ts\":\"x\"}", why),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(why, "field 'ts' is not a time");
+	tide_ksink_idle(&k);
+	tide_ksink_finish(&k, &stop, &tee_err);
+	ck_assert_int_eq(tee_err, 0);
+	ck_assert_uint_eq(k.prod.sent, 2);
+	ck_assert_uint_eq(k.prod.delivered, 2);
+	ck_assert_uint_eq(k.undelivered, 0);
+	/* Delivered records, in delivery order (two partitions: either). */
+	ck_assert_int_eq(strlen(slurp(fileno(tee))),
+	    strlen("{\"k\":\"a\\\"b\",\"p\":1,\"ts\":5}\n{\"k\":7,\"p\":0,\"ts\":6}\n"));
+	ck_assert_ptr_nonnull(strstr(slurp(fileno(tee)), "{\"k\":7,\"p\":0,\"ts\":6}\n"));
+	ck_assert_int_eq(tide_ksink_quiet(&k), 0);
+	ck_assert_str_eq(tide_buf_cstr(&said), "");
+	tide_ksink_release(&k);
+	tide_path_release(&key);
+	tide_path_release(&part);
+	tide_path_release(&ts);
+	fclose(tee);
+}
+END_TEST
+
+START_TEST(test_ksink_refused_record_is_a_dead_letter)
+{
+	struct tide_ksink k;
+	struct tide_ksink_conf c;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	const char *big = "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}";
+	const char *dl;
+	char why[256];
+	int tee_err;
+
+	ck_assert_ptr_nonnull(dead);
+	conf_init(&c, dead, -1);
+	ck_assert_int_eq(tide_ksink_open(&k, &c, producer_conf("1000")), 0);
+	ck_assert_int_eq(put(&k, 1, "{\"i\":1}", why), 0);
+	/* Over message.max.bytes: refused at once, not fatal. */
+	ck_assert_int_eq(put(&k, 2, big, why), 0);
+	tide_ksink_finish(&k, &stop, &tee_err);
+	ck_assert_uint_eq(k.undelivered, 1);
+	ck_assert_uint_eq(k.prod.delivered, 1);
+	ck_assert_int_eq(k.dlerr, 0);
+	fflush(dead);
+	dl = slurp(fileno(dead));
+	ck_assert_msg(strncmp(dl, "{\"source\":\"kafka:ks\",\"line\":2,"
+	    "\"error\":\"", 38) == 0, "%s", dl);
+	ck_assert_ptr_nonnull(strstr(dl, ",\"raw\":\"{\\\"pad\\\":\\\"xxx"));
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said),
+	    "0 line 2: not delivered to 'ks': "));
+	tide_ksink_release(&k);
+	fclose(dead);
+}
+END_TEST
+
+START_TEST(test_ksink_fixed_partition_must_exist)
+{
+	struct tide_ksink k;
+	struct tide_ksink_conf c;
+
+	conf_init(&c, NULL, -1);
+	c.partition = NPART;
+	ck_assert_int_eq(tide_ksink_open(&k, &c, producer_conf("1000000")),
+	    TIDE_ERANGE);
+	tide_ksink_release(&k);
+}
+END_TEST
+
+Suite *
+suite_ksink(void)
+{
+	Suite *s = suite_create("ksink");
+	TCase *tk = tcase_create("ksink");
+
+	tcase_add_checked_fixture(tk, setup, teardown);
+	tcase_set_timeout(tk, 60);
+	tcase_add_test(tk, test_ksink_fields_bad_records_and_tee);
+	tcase_add_test(tk, test_ksink_refused_record_is_a_dead_letter);
+	tcase_add_test(tk, test_ksink_fixed_partition_must_exist);
+	suite_add_tcase(s, tk);
+	return s;
+}

@@ -1,0 +1,212 @@
+/* struct tide_vtable: a view read as a join table, rows as a table's. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "table.h"
+#include "unit.h"
+#include "view/vtable.h"
+
+static char dir[64];
+static char dbpath[128];
+static const char *const tkey[] = { "id" };
+
+static void
+setup(void)
+{
+	struct tide_view_conf c;
+	struct tide_view v;
+	struct tide_view_err err;
+	static const char *const recs[] = {
+		"{\"id\":\"a\",\"ts\":1000,\"n\":1,\"o\":{\"p\":[1,2]},\"s\":\"x\"}",
+		"{\"id\":\"a\",\"ts\":2000,\"n\":2,\"o\":{\"p\":3},\"s\":null}",
+		"{\"id\":\"b\",\"ts\":1500,\"n\":9}",
+	};
+	size_t i;
+
+	strcpy(dir, "/tmp/tide-vtable.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/v.db", dir);
+	memset(&c, 0, sizeof(c));
+	c.kind = TIDE_VIEW_SQLITE;
+	c.target = dbpath;
+	c.table = "feat";
+	c.nkey = 1;
+	c.keys[0] = "id";
+	c.timefield = "ts";
+	c.unit = TIDE_UNIT_MS;
+	c.history = 1;
+	ck_assert_int_eq(tide_view_open(&v, &c, &err), 0);
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		ck_assert_int_eq(tide_view_put(&v, recs[i], strlen(recs[i]), 0,
+		    &err), 0);
+	ck_assert_int_eq(tide_view_commit(&v, &err), 0);
+	tide_view_close(&v);
+}
+
+static void
+teardown(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+vt_open(struct tide_vtable *t, int asof)
+{
+	struct tide_view_conf c;
+	struct tide_view_err err;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = TIDE_VIEW_SQLITE;
+	c.target = dbpath;
+	c.table = "feat";
+	tide_vtable_init(t, 1, tkey, asof);
+	ck_assert_int_eq(tide_view_open_reader(&t->view, &c, 16, 1000, &err), 0);
+}
+
+/* The row of a lookup as "col=text|..." ("-" for null), or the miss. */
+static const char *
+get(struct tide_vtable *t, const char *key, int64_t ts, int *learnt)
+{
+	static char out[512];
+	struct tide_view_err err;
+	struct tide_json_val k;
+	struct tide_table_row row;
+	enum tide_table_miss m;
+	const char *p;
+	size_t len, at = 0;
+	int r, i = 0;
+
+	k.type = TIDE_JSON_STRING;
+	k.p = key;
+	k.len = strlen(key);
+	r = tide_vtable_get(t, &k, ts, 0, &row, &m, learnt, &err);
+	if (r < 0) {
+		snprintf(out, sizeof(out), "error %d: %s", r, err.msg);
+		return out;
+	}
+	if (m != TIDE_TABLE_HIT)
+		return tide_table_miss_name(m);
+	out[0] = '\0';
+	while (tide_table_col_next(&row, &p, &len)) {
+		ck_assert_int_lt(i, t->ncol);
+		at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%s=%.*s",
+		    i ? "|" : "", t->col[i], len ? (int)len : 1, len ? p : "-");
+		i++;
+	}
+	ck_assert_int_eq(i, t->ncol);
+	return out;
+}
+
+START_TEST(test_vtable_rows_of_the_views_fields)
+{
+	struct tide_vtable t;
+	int learnt = 0;
+
+	vt_open(&t, 0);
+	ck_assert_int_eq(tide_vtable_columns(&t, tide_view_nfields(&t.view),
+	    tide_view_fields(&t.view), 0, NULL), 0);
+	ck_assert_int_eq(t.ncol, 4);
+	ck_assert_str_eq(get(&t, "\"a\"", 0, &learnt),
+	    "ts=2000|n=2|o={\"p\":3}|s=-");
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "ts=1500|n=9|o=-|s=-");
+	ck_assert_str_eq(get(&t, "\"c\"", 0, &learnt), "no_match");
+	ck_assert_int_eq(learnt, 0);
+	ck_assert_uint_eq(t.lookups, 3);
+	tide_vtable_release(&t);
+}
+END_TEST
+
+START_TEST(test_vtable_select_paths_are_named_by_last_segment)
+{
+	struct tide_vtable t;
+	char *sel[] = { "o.p", "n", "\"unterminated" };
+	int learnt = 0, bad = -1;
+
+	vt_open(&t, 0);
+	ck_assert_int_eq(tide_vtable_columns(&t, 3, sel, 1, &bad), TIDE_EINVAL);
+	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(tide_vtable_columns(&t, 2, sel, 1, &bad), 0);
+	ck_assert_str_eq(get(&t, "\"a\"", 0, &learnt), "p=3|n=2");
+	tide_vtable_release(&t);
+}
+END_TEST
+
+START_TEST(test_vtable_learns_columns_from_the_first_record)
+{
+	struct tide_vtable t;
+	int learnt = 0;
+
+	vt_open(&t, 0);
+	ck_assert_int_eq(t.ncol, -1);
+	ck_assert_str_eq(get(&t, "\"zz\"", 0, &learnt), "no_match");
+	ck_assert_int_eq(learnt, 0);
+	/* The key field is not a column. */
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "ts=1500|n=9");
+	ck_assert_int_eq(learnt, 1);
+	learnt = 0;
+	ck_assert_str_eq(get(&t, "\"a\"", 0, &learnt), "ts=2000|n=2");
+	ck_assert_int_eq(learnt, 0);
+	tide_vtable_release(&t);
+}
+END_TEST
+
+START_TEST(test_vtable_as_of_tells_before_first_from_no_match)
+{
+	struct tide_vtable t;
+	int learnt = 0;
+
+	vt_open(&t, 1);
+	ck_assert_int_eq(tide_vtable_columns(&t, tide_view_nfields(&t.view),
+	    tide_view_fields(&t.view), 0, NULL), 0);
+	ck_assert_str_eq(get(&t, "\"a\"", 1999, &learnt),
+	    "ts=1000|n=1|o={\"p\":[1,2]}|s=\"x\"");
+	ck_assert_str_eq(get(&t, "\"a\"", 999, &learnt), "before_first_version");
+	ck_assert_str_eq(get(&t, "\"c\"", 999, &learnt), "no_match");
+	tide_vtable_release(&t);
+}
+END_TEST
+
+START_TEST(test_vtable_record_that_is_not_an_object_is_a_format_error)
+{
+	struct tide_vtable t;
+	sqlite3 *db;
+	int learnt = 0;
+
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE feat SET record = '[1]' "
+	    "WHERE id = 'b'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	vt_open(&t, 0);
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "error -14: the view's "
+	    "record of this key is not a JSON object");
+	ck_assert_int_eq(t.ncol, -1);
+	tide_vtable_release(&t);
+}
+END_TEST
+
+Suite *
+suite_vtable(void)
+{
+	Suite *s = suite_create("vtable");
+	TCase *tc = tcase_create("vtable");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_vtable_rows_of_the_views_fields);
+	tcase_add_test(tc, test_vtable_select_paths_are_named_by_last_segment);
+	tcase_add_test(tc, test_vtable_learns_columns_from_the_first_record);
+	tcase_add_test(tc, test_vtable_as_of_tells_before_first_from_no_match);
+	tcase_add_test(tc, test_vtable_record_that_is_not_an_object_is_a_format_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
