@@ -28,6 +28,7 @@
 #include "prog.h"
 #include "rio.h"
 #include "rng.h"
+#include "sig.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -103,14 +104,6 @@ struct gen {
 	int64_t *base;		/* telemetry: the value it reverts to */
 };
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* --- formatting ---------------------------------------------------------- */
 
@@ -536,7 +529,7 @@ sleep_until_us(int64_t t)
 {
 	struct timespec ts = { (time_t)(t / 1000000), (long)(t % 1000000) * 1000 };
 
-	/* A signal ends the sleep early (EINTR); the caller looks at stop. */
+	/* A signal ends the sleep early (EINTR); the caller looks again. */
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
@@ -551,19 +544,6 @@ check_write(int r)
 		    r == TIDE_EIO && errno ? strerror(errno) : tide_strerror(r));
 }
 
-static void
-setup_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must cut a pacing sleep short. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static void
 gen_release(struct gen *g)
@@ -764,7 +744,10 @@ main(int argc, char **argv)
 		break;
 	}
 
-	setup_signals();
+	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the output: tide-gen
+	 * heads a pipeline (doc/DELIVERY.md).  No SA_RESTART: it cuts a
+	 * pacing sleep short. */
+	tide_sig_init(0);
 	tide_wout_init(&out, STDOUT_FILENO);
 	if (g.fmt == FMT_CSV) {
 		const char *h = csv_header(&g);
@@ -777,7 +760,7 @@ main(int argc, char **argv)
 	if (g.rate > 0)
 		t0 = now = mono_us();
 	i = 0;
-	while ((g.count < 0 || i < (uint64_t)g.count) && !stop) {
+	while ((g.count < 0 || i < (uint64_t)g.count) && !tide_sig_stops()) {
 		if (g.rate > 0) {
 			/* Record i is due at t0 + i / rate: computed from the
 			 * start, so errors do not accumulate.  Records due
@@ -802,7 +785,7 @@ main(int argc, char **argv)
 		i++;
 	}
 	check_write(tide_wout_flush(&out));
-	if (stop)
+	if (tide_sig_stops())
 		tide_info("stopped by a signal after %llu records",
 		    (unsigned long long)i);
 	tide_wout_release(&out);

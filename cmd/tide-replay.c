@@ -67,6 +67,7 @@
 #include "kafka/offsets.h"
 #include "pace.h"
 #include "prog.h"
+#include "sig.h"
 #include "progress.h"
 #include "recin.h"
 #include "rio.h"
@@ -249,16 +250,6 @@ static struct {
 	size_t npend;
 } s;
 
-static volatile sig_atomic_t stop_sig, stats_sig;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		stats_sig = 1;
-	else
-		stop_sig = 1;
-}
 
 static void
 print_stats(void)
@@ -494,7 +485,7 @@ kafka_fill(struct src *p)
 		return 0;
 	tide_kdown_restart(&s.kc.kd, tide_mono_us() / 1000);
 	while (p->rlen == 0 && !p->done) {
-		if (stop_sig)
+		if (tide_sig_stops())
 			return -1;
 		now = tide_mono_us() / 1000;
 		act = tide_kdown_check(&s.kc.kd, now, &shown);
@@ -781,7 +772,7 @@ file_next(struct src *f)
 	int r;
 
 	for (;;) {
-		if (stop_sig)
+		if (tide_sig_stops())
 			return -1;
 		r = tide_recin_next(&f->in, &rec, &v, -1);
 		if (r == TIDE_EOF)
@@ -948,7 +939,7 @@ files_setup(void)
 	int i;
 
 	s.scanned = 1;
-	for (i = 0; i < o.nfiles && !stop_sig; i++) {
+	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
 		if (o.dryrun || rereadable(o.files[i])) {
 			file_scan(o.files[i], i);
@@ -1143,9 +1134,9 @@ replay_once(void)
 		if (due > now) {
 			flush_out();
 			while (tide_pace_wait(&s.pace, due) == TIDE_EINTR)
-				if (stop_sig)
+				if (tide_sig_stops())
 					break;
-			if (stop_sig) {
+			if (tide_sig_stops()) {
 				r = -1;
 				break;
 			}
@@ -1176,11 +1167,10 @@ replay_once(void)
 		if (s.pr.fd >= 0 && ((s.nout & 255) == 0 ||
 		    tide_pace_paced(&s.pace)))
 			progress_tick();
-		if (stats_sig) {
-			stats_sig = 0;
+		if (tide_sig_take_stats()) {
 			print_stats();
 		}
-		if (stop_sig) {
+		if (tide_sig_stops()) {
 			r = -1;
 			break;
 		}
@@ -1207,7 +1197,7 @@ replay(void)
 				break;
 		}
 		s.shift = o.shift ? s.loop * s.span : 0;
-		if (replay_once() < 0 || s.stopping || stop_sig)
+		if (replay_once() < 0 || s.stopping || tide_sig_stops())
 			break;
 	}
 }
@@ -1345,19 +1335,14 @@ parse_options(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
 	int r;
 
 	tide_prog_init_opts(&prog, opts);
 	parse_options(argc, argv);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must cut a pacing sleep short. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the reading: this
+	 * program heads a pipeline (doc/DELIVERY.md); SIGUSR1 prints the
+	 * counters. */
+	tide_sig_init(0);
 
 	tide_wout_init(&s.out, 1);
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
@@ -1385,11 +1370,11 @@ main(int argc, char **argv)
 		r = tide_bad_finish(&s.bad);
 		return r ? r : TIDE_EX_OK;
 	}
-	if (!stop_sig)
+	if (!tide_sig_stops())
 		replay();
 	flush_out();
 	tide_progress_clear(&s.pr);
-	if (s.nout == 0 && !stop_sig)
+	if (s.nout == 0 && !tide_sig_stops())
 		tide_warn("no records in the range");
 	if (o.stats)
 		print_stats();

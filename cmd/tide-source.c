@@ -47,6 +47,7 @@
 #include "kafka/kopt.h"
 #include "kafka/offsets.h"
 #include "prog.h"
+#include "sig.h"
 #include "progress.h"
 #include "recin.h"
 #include "rio.h"
@@ -182,16 +183,6 @@ static struct {
 	const struct tide_recin *curin;	/* the file being read */
 } s;
 
-static volatile sig_atomic_t stop_sig, stats_sig;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		stats_sig = 1;
-	else
-		stop_sig = 1;
-}
 
 /* Warnings erase the progress line first, so they are not written into
  * it; it is drawn again at the next update. */
@@ -883,10 +874,9 @@ consume(void)
 	ssize_t n, i;
 	int wait;
 
-	while (!stop_sig && !all_done() &&
+	while (!tide_sig_stops() && !all_done() &&
 	    (o.count < 0 || (long long)s.nout < o.count)) {
-		if (stats_sig) {
-			stats_sig = 0;
+		if (tide_sig_take_stats()) {
 			print_stats();
 		}
 		n = tide_kconsumer_take(&s.kc, msgs, BATCH);
@@ -998,7 +988,7 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 	struct fctx *f = ctx;
 	int r;
 
-	if (stop_sig)
+	if (tide_sig_stops())
 		return TIDE_EINTR;
 	s.nin++;
 	if (row->err) {
@@ -1078,7 +1068,7 @@ read_file(const char *name, struct tide_bad *bad)
 	}
 
 	for (;;) {
-		if (stop_sig) {
+		if (tide_sig_stops()) {
 			rc = -1;
 			break;
 		}
@@ -1205,7 +1195,6 @@ int
 main(int argc, char **argv)
 {
 	struct tide_kconf_err kerr;
-	struct sigaction sa;
 	int c, nfiles;
 
 	tide_prog_init_opts(&prog, opts);
@@ -1284,13 +1273,10 @@ main(int argc, char **argv)
 			tide_usage_error("--to is before --from");
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the reading: this
+	 * program heads a pipeline (doc/DELIVERY.md); SIGUSR1 prints the
+	 * counters. */
+	tide_sig_init(0);
 
 	tide_wout_init(&s.out, 1);
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);

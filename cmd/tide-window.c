@@ -24,6 +24,7 @@
 #include "prog.h"
 #include "recin.h"
 #include "rio.h"
+#include "sig.h"
 #include "sketch.h"
 #include "time.h"
 #include "window.h"
@@ -48,6 +49,7 @@ enum {
 	OPT_DEAD,
 	OPT_STRICT,
 	OPT_STATS,
+	OPT_DRAIN,
 	OPT_PART,
 	OPT_NPART,
 	OPT_IDLE,
@@ -84,7 +86,9 @@ static const struct tide_opt opts[] = {
 	{ OPT_KEY_MISSING, "key-missing", "policy", "error (default) or null" },
 	{ OPT_DEAD, "dead-letter", "file", "keep bad records in file" },
 	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
-	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit" },
+	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
+	{ OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, read on to the end of "
+	    "input for at most d (default 30s; 0: no limit)" },
 	{ OPT_PART, "partition-field", "field[,field]", "per-partition watermarks" },
 	{ OPT_NPART, "partitions", "n", "the input holds n partitions: wait for all" },
 	{ OPT_IDLE, "idle", "d", "idle partitions stop holding the watermark" },
@@ -135,14 +139,10 @@ struct ctx {
 	uint64_t in, out_n, late_n;
 };
 
-static volatile sig_atomic_t stop;
+/* The drain's default bound (doc/DELIVERY.md). */
+#define DRAIN_MS	30000
 
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+static void print_stats(const struct ctx *c);
 
 static int
 write_time(struct tide_buf *b, int64_t t, int rfc)
@@ -531,6 +531,20 @@ process(struct ctx *c, struct prec *p, size_t max_keys)
 	    p->part.len, p->t, p->now));
 }
 
+/* The --stats line: at exit, and on SIGUSR1 while running. */
+static void
+print_stats(const struct ctx *c)
+{
+	fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
+	    "late %llu, windows %llu, updates %llu, open keys %zu, "
+	    "open windows %zu\n", (unsigned long long)c->in,
+	    (unsigned long long)c->out_n, (unsigned long long)c->bad.count,
+	    (unsigned long long)c->late_n,
+	    (unsigned long long)c->win.fired,
+	    (unsigned long long)c->win.updates, tide_win_keys(&c->win),
+	    tide_win_states(&c->win));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -543,6 +557,7 @@ main(int argc, char **argv)
 	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
 	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
 	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
+	int64_t tmo, left;
 	size_t nexpect = 0;
 	int flush_end = 0, koff = 0, align_set = 0;
 	unsigned since = 0;
@@ -551,8 +566,10 @@ main(int argc, char **argv)
 	int hll = 14, every_set = 0, i, r, status = TIDE_EX_OK, nf;
 	size_t maxrec = 0;
 	struct tide_aggerr aerr;
-	struct sigaction sa;
 	char **partnames = NULL;
+	int64_t drain_ms = DRAIN_MS;
+	sig_atomic_t sigseen = 0;
+	int from_tty, ended = 0;
 
 	tide_prog_init(&prog);
 	memset(&wc, 0, sizeof(wc));
@@ -667,6 +684,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			stats = 1;
+			break;
+		case OPT_DRAIN:
+			drain_ms = tide_arg_dur_ms("--drain-timeout", arg);
 			break;
 		case OPT_PART:
 			split_list("--partition-field", arg, partp, MAXPARTF, &npart,
@@ -807,11 +827,11 @@ main(int argc, char **argv)
 			next_ckpt = tide_now_ms() + ckpt;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* A stop signal is a drain (doc/DELIVERY.md): the stage before this
+	 * one ends too and its output reaches its end; what is in the pipe
+	 * is read and counted.  A terminal's input ends at the signal. */
+	tide_sig_init(0);
+	from_tty = isatty(STDIN_FILENO);
 
 	if (argc == 0) {
 		static char *dash[] = { "-", NULL };
@@ -842,7 +862,7 @@ main(int argc, char **argv)
 	/* Outside the loop: a write error leaves it for done: to release. */
 	struct tide_recin in = { .name = NULL };
 
-	for (int fi = 0; fi < argc && !stop && status == TIDE_EX_OK; fi++) {
+	for (int fi = 0; fi < argc && !ended && status == TIDE_EX_OK; fi++) {
 		const char *src = argv[fi], *line;
 		struct tide_rec rec;
 		size_t len;
@@ -868,7 +888,7 @@ main(int argc, char **argv)
 			    tide_recin_strerror(&in, r));
 		tide_recin_set_paths(&in, paths, nf);
 		tide_recin_set_idle(&in, tide_wout_idle, &c.out);
-		while (!stop && status == TIDE_EX_OK) {
+		while (status == TIDE_EX_OK) {
 			struct prec *p = &pr[ip];
 			char q[64];
 			int bf;
@@ -891,9 +911,36 @@ main(int argc, char **argv)
 			if (npend > 0 && !tide_recin_buffered(&in))
 				FLUSH_PENDING();
 			/* Blocked reads wake up for --idle and --checkpoint. */
-			r = tide_recin_next(&in, &rec, NULL, idle ? (int)idle :
-			    ckpt ? (int)ckpt : -1);
-			if (r == TIDE_EOF || r == TIDE_EINTR)
+			tmo = idle ? idle : ckpt ? ckpt : -1;
+			if ((left = tide_sig_drain_left(tide_mono_us() / 1000,
+			    drain_ms)) >= 0 && (tmo < 0 || left < tmo))
+				tmo = left;
+			r = tide_recin_next(&in, &rec, NULL, (int)tmo);
+			/* While draining, the clock is looked at every
+			 * record: a busy input never blocks to be woken. */
+			if (r == TIDE_EINTR || tide_sig_pending(&sigseen) ||
+			    tide_sig_stops() != 0) {
+				if (tide_sig_take_stats())
+					print_stats(&c);
+				switch (tide_sig_drain(tide_mono_us() / 1000,
+				    drain_ms)) {
+				case TIDE_SIG_RUN:
+					break;
+				case TIDE_SIG_DRAINING:
+					if (from_tty && strcmp(src, "-") == 0)
+						ended = 1;
+					break;
+				case TIDE_SIG_TIMEOUT:
+				case TIDE_SIG_ABORT:
+					ended = 2;
+					break;
+				}
+				if (ended)
+					break;
+				if (r == TIDE_EINTR)
+					continue;
+			}
+			if (r == TIDE_EOF)
 				break;
 			if (r == TIDE_EAGAIN) {
 				FLUSH_PENDING();
@@ -1044,8 +1091,28 @@ bad:
 			*pos = base + (int64_t)tide_recin_tell(&in);
 		tide_recin_close(&in);
 	}
-	/* End of input (or a signal): every open window closes, unless the
-	 * state file keeps them for the next run. */
+	/* A second signal, or a drain that outlasted --drain-timeout: stop
+	 * here.  The open windows are not written (their input did not end);
+	 * with --state they are saved, with the offsets read, so a restart
+	 * goes on from here. */
+	if (ended == 2 && status == TIDE_EX_OK) {
+		int sig = tide_sig_drain(tide_mono_us() / 1000, drain_ms) ==
+		    TIDE_SIG_ABORT;
+
+		tide_warn("%s: stopped before the end of input: %zu open "
+		    "window%s not written%s", sig ? "second signal" :
+		    "--drain-timeout", tide_win_states(&c.win),
+		    tide_win_states(&c.win) == 1 ? "" : "s",
+		    c.statepath ? " (saved in the state file)" : "");
+		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
+		if ((r = tide_wout_flush(&c.out)) < 0)
+			goto werr;
+		if (c.statepath)
+			state_save(&c);
+		goto done;
+	}
+	/* End of input (a signal's drain ends there too): every open window
+	 * closes, unless the state file keeps them for the next run. */
 	if (status == TIDE_EX_OK && (c.statepath == NULL || flush_end) &&
 	    (r = tide_win_flush(&c.win)) < 0)
 		goto werr;
@@ -1069,14 +1136,7 @@ done:
 		    c.latepath ? ", written to " : " dropped (see --late-file)",
 		    c.latepath ? c.latepath : "");
 	if (stats)
-		fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
-		    "late %llu, windows %llu, updates %llu, open keys %zu, "
-		    "open windows %zu\n", (unsigned long long)c.in,
-		    (unsigned long long)c.out_n, (unsigned long long)c.bad.count,
-		    (unsigned long long)c.late_n,
-		    (unsigned long long)c.win.fired,
-		    (unsigned long long)c.win.updates, tide_win_keys(&c.win),
-		    tide_win_states(&c.win));
+		print_stats(&c);
 	if (c.late && fclose(c.late) != 0 && status == TIDE_EX_OK)
 		status = TIDE_EX_IOERR;
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)

@@ -3,13 +3,15 @@
 
 #include "sig.h"
 
-static volatile sig_atomic_t stops, first_sig, last_sig, stats, reload;
+volatile sig_atomic_t tide_sig_count, tide_sig_nstops;
+static volatile sig_atomic_t first_sig, last_sig, stats, reload;
 static unsigned sig_flags;
 static int64_t drain_start = -1;
 
 static void
 on_signal(int sig)
 {
+	tide_sig_count++;
 	if (sig == SIGUSR1) {
 		stats = 1;
 		return;
@@ -21,7 +23,7 @@ on_signal(int sig)
 	if (!first_sig)
 		first_sig = sig;
 	last_sig = sig;
-	stops++;
+	tide_sig_nstops++;
 }
 
 void
@@ -40,12 +42,6 @@ tide_sig_init(unsigned flags)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-}
-
-unsigned
-tide_sig_stops(void)
-{
-	return (unsigned)stops;
 }
 
 int
@@ -87,7 +83,7 @@ tide_sig_take_reload(void)
 enum tide_sig_drain
 tide_sig_drain(int64_t now_ms, int64_t timeout_ms)
 {
-	unsigned n = (unsigned)stops;
+	unsigned n = (unsigned)tide_sig_nstops;
 
 	if (n == 0)
 		return TIDE_SIG_RUN;
@@ -105,7 +101,7 @@ tide_sig_drain_left(int64_t now_ms, int64_t timeout_ms)
 {
 	int64_t left;
 
-	if (stops == 0 || timeout_ms <= 0)
+	if (tide_sig_nstops == 0 || timeout_ms <= 0)
 		return -1;
 	if (drain_start < 0)
 		drain_start = now_ms;
@@ -116,6 +112,6 @@ tide_sig_drain_left(int64_t now_ms, int64_t timeout_ms)
 void
 tide_sig_reset(void)
 {
-	stops = first_sig = last_sig = stats = reload = 0;
+	tide_sig_nstops = first_sig = last_sig = stats = reload = tide_sig_count = 0;
 	drain_start = -1;
 }

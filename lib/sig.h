@@ -22,6 +22,7 @@
 #ifndef TIDE_SIG_H
 #define TIDE_SIG_H
 
+#include <signal.h>
 #include <stdint.h>
 
 enum tide_sig_flags {
@@ -31,8 +32,26 @@ enum tide_sig_flags {
 /* Install the handlers (again: counts are kept). */
 void tide_sig_init(unsigned flags);
 
-/* Stop signals received so far (0: none). */
-unsigned tide_sig_stops(void);
+/* Every signal handled so far, of any kind: a main loop that does not
+ * block (a busy input) compares it with the last value it saw, once a
+ * record, and asks the functions below only when it moved. */
+extern volatile sig_atomic_t tide_sig_count;
+static inline int
+tide_sig_pending(sig_atomic_t *seen)
+{
+	if (__builtin_expect(tide_sig_count == *seen, 1))
+		return 0;
+	*seen = tide_sig_count;
+	return 1;
+}
+
+/* Stop signals received so far (0: none); inline, for per-record loops. */
+extern volatile sig_atomic_t tide_sig_nstops;
+static inline unsigned
+tide_sig_stops(void)
+{
+	return (unsigned)tide_sig_nstops;
+}
 /* The first and the latest stop signal's number, or 0. */
 int tide_sig_first(void);
 int tide_sig_last(void);

@@ -2,8 +2,10 @@
 # Signals, pipes and write errors, for every program that is built
 # (DESIGN.md, shared conventions):
 #   - SIGTERM/SIGINT in the middle of a stream: exit 0 after flushing all
-#     that was read -- tide-window emits its open windows, tide-sink writes
-#     every record it took, nothing half-written;
+#     that was read -- tide-sink writes every record it took, nothing
+#     half-written; tide-window drains (doc/DELIVERY.md): it reads on to
+#     the end of its input, then emits its windows; a second signal ends
+#     it at once (128 + signal), --drain-timeout with 75;
 #   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
 #   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
 #     a message naming the program.
@@ -94,19 +96,93 @@ sig_mid() {
 	exec 8>&-
 }
 
-for sig in TERM INT; do
+# sig_drain NAME SIG READY CMD...: as sig_mid, for a stage that drains
+# (doc/DELIVERY.md): after SIG a third record goes in, then the input
+# ends; the stage reads it all and exits by itself.  With SECOND=SIG2 set,
+# a second signal follows the first instead; with KEEP_OPEN=1 the input
+# stays open.
+T3='{"ts":1764547230000,"account":"a","amount":3}'
+sig_drain() {
+	T_NAME=$1
+	_sig=$2
+	_n=$3
+	shift 3
+	rm -f "$T_DIR/fifo"
+	mkfifo "$T_DIR/fifo"
+	: >"$T_OUT"; : >"$T_ERR"
+	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	exec 8>"$T_DIR/fifo"
+	cat "$T_DIR/two" >&8
+	wait_lines "$T_OUT" "$_n" $_pid
+	kill -"$_sig" $_pid
+	if [ -n "${SECOND:-}" ]; then
+		# The first is taken by the time the record sent after it
+		# has come through (a pending signal is handled on the way
+		# back from the read); only then the second, which would
+		# otherwise merge with a first still pending.
+		printf '%s\n' "$T3" >&8
+		wait_lines "$T_OUT" $((_n + 1)) $_pid
+		kill -"$SECOND" $_pid
+	elif [ -z "${KEEP_OPEN:-}" ]; then
+		# Sent after the signal: a draining stage still reads it.
+		printf '%s\n' "$T3" >&8
+		exec 8>&-
+	fi
+	wait $_pid
+	T_RC=$?
+	exec 8>&-
+}
+
+for sig in TERM INT HUP; do
 	if have tide-window; then
 		# The first window closes when the second record moves the
-		# watermark; the second is open when the signal comes.
-		sig_mid "window SIG$sig" $sig 1 tide-window -k account \
+		# watermark; the signal comes while the second is open, the
+		# third record after it, and the end of input closes the rest.
+		sig_drain "window SIG$sig drains" $sig 1 tide-window -k account \
 		    -a 'count,sum(amount)' --tumble 10s --stats
 		t_status 0
 		t_stdout <<'EOF'
 {"window_start":1764547200000,"window_end":1764547210000,"account":"a","count":1,"sum_amount":1}
 {"window_start":1764547210000,"window_end":1764547220000,"account":"a","count":1,"sum_amount":2}
+{"window_start":1764547230000,"window_end":1764547240000,"account":"a","count":1,"sum_amount":3}
 EOF
-		t_stderr_has "tide-window: stats: in 2, out 2, bad 0"
+		t_stderr_has "tide-window: stats: in 3, out 3, bad 0"
 	fi
+done
+if have tide-window; then
+	# A second signal ends the drain at once: 128 + that signal, and the
+	# open window is named, not written.
+	SECOND=TERM sig_drain "window: a second signal" INT 1 tide-window \
+	    -k account -a count --tumble 10s
+	t_status 143
+	t_stdout <<'EOF'
+{"window_start":1764547200000,"window_end":1764547210000,"account":"a","count":1}
+{"window_start":1764547210000,"window_end":1764547220000,"account":"a","count":1}
+EOF
+	t_stderr_has "tide-window: second signal: stopped before the end of input: 1 open window not written"
+	# --drain-timeout: the input never ends; the drain does, with 75.
+	KEEP_OPEN=1 sig_drain "window: --drain-timeout" TERM 1 tide-window \
+	    -k account -a count --tumble 10s --drain-timeout 100ms
+	t_status 75
+	t_stderr_has "tide-window: --drain-timeout: stopped before the end of input: 1 open window not written"
+	# SIGUSR1 prints the counters and changes nothing (it used to kill
+	# tide-window, exit 138, with its windows unwritten).
+	T_NAME="window SIGUSR1"
+	rm -f "$T_DIR/fifo"; mkfifo "$T_DIR/fifo"; : >"$T_OUT"; : >"$T_ERR"
+	tide-window -k account -a count --tumble 10s --stats <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	exec 8>"$T_DIR/fifo"
+	cat "$T_DIR/two" >&8
+	wait_stats $_pid "$T_ERR" "^tide-window: stats: in 2, out 1,"
+	exec 8>&-
+	wait $_pid
+	T_RC=$?
+	t_status 0
+	t_ok "window SIGUSR1: both windows written at the end" test "$(wc -l <"$T_OUT")" = 2
+fi
+
+for sig in TERM INT; do
 	if have tide-join; then
 		sig_mid "join SIG$sig" $sig 2 tide-join -T "$T_DIR/table.csv" \
 		    --on account --stats
@@ -148,12 +224,19 @@ flow() {
 	T_NAME=$1
 	shift
 	: >"$T_OUT"; : >"$T_ERR"
-	tide-gen --rate 40000/s --seed 3 transactions | "$@" >"$T_OUT" 2>"$T_ERR" &
+	rm -f "$T_DIR/flow"
+	mkfifo "$T_DIR/flow"
+	tide-gen --rate 40000/s --seed 3 transactions >"$T_DIR/flow" &
+	_gpid=$!
+	"$@" <"$T_DIR/flow" >"$T_OUT" 2>"$T_ERR" &
 	_pid=$!
 	wait_lines "$T_OUT" 1001 $_pid && t_pass "$T_NAME: mid-stream (more than 1000 lines)"
-	kill -TERM $_pid
+	# Both, as Ctrl-C signals a whole pipeline: the source stops, the
+	# stage drains what it wrote (doc/DELIVERY.md).
+	kill -TERM $_gpid $_pid
 	wait $_pid
 	T_RC=$?
+	wait $_gpid
 	if [ "$(tail -c 1 "$T_OUT" | od -An -c | tr -d ' ')" = '\n' ]; then
 		t_pass "$T_NAME: ends with a whole line"
 	else t_fail "$T_NAME: last line cut" "$(tail -c 200 "$T_OUT")"; fi

@@ -1050,10 +1050,12 @@ for i in range(6000):
         sys.exit(0)
     time.sleep(0.01)
 sys.exit("the window did not read its input in 60 s")' "$D/fifo"
+# A stage drains on SIGTERM (doc/DELIVERY.md): it reads on until its
+# input ends, here when the writer closes it, then saves its state.
 kill -TERM "$pid"
+exec 7>&-
 wait "$pid"
 t_ok "SIGTERM: exit 0" test $? -eq 0
-exec 7>&-
 t_ok "SIGTERM: the state was saved" test -s "$D/sts"
 T_IN=$D/late2.nd
 t_run "SIGTERM: the restarted run goes on" $W --tumble 10s -k account -a count --state "$D/sts" --flush

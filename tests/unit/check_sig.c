@@ -77,6 +77,24 @@ START_TEST(test_sig_usr1_asks_for_stats_once)
 }
 END_TEST
 
+START_TEST(test_sig_pending_moves_once_per_signal)
+{
+	sig_atomic_t seen = 0;
+
+	tide_sig_reset();
+	tide_sig_init(0);
+	ck_assert_int_eq(tide_sig_pending(&seen), 0);
+	raise(SIGUSR1);
+	ck_assert_int_eq(tide_sig_pending(&seen), 1);
+	ck_assert_int_eq(tide_sig_pending(&seen), 0);
+	raise(SIGTERM);
+	raise(SIGHUP);
+	ck_assert_int_eq(tide_sig_pending(&seen), 1);
+	ck_assert_int_eq(tide_sig_pending(&seen), 0);
+	ck_assert_uint_eq(tide_sig_stops(), 2);
+}
+END_TEST
+
 START_TEST(test_sig_pipe_is_ignored)
 {
 	int p[2];
@@ -103,6 +121,7 @@ suite_sig(void)
 	tcase_add_test(tc, test_sig_second_stop_aborts_with_its_status);
 	tcase_add_test(tc, test_sig_hup_stops_unless_it_reloads);
 	tcase_add_test(tc, test_sig_usr1_asks_for_stats_once);
+	tcase_add_test(tc, test_sig_pending_moves_once_per_signal);
 	tcase_add_test(tc, test_sig_pipe_is_ignored);
 	suite_add_tcase(s, tc);
 	return s;
