@@ -264,8 +264,12 @@ mock_cmd "broker 1 rtt 0"
 # 10000 records, 1 ms apart.  Small fetches and a small local queue, so the
 # replay has to go back to the broker while it is down.
 
+# In batches of 500 at most: a fetch returns at least one whole batch, and
+# a loaded producer's one big batch would let the replay take the whole
+# range in one response, before the broker goes (20 batches: the rtt case
+# below takes 20 round trips).
 awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "{\"i\":%d,\"ts\":%d}\n", i, 1700000000000 + i }' |
-    timeout 20 tide-sink -b "$BROKERS" -t f.rp --timestamp ts
+    timeout 20 tide-sink -b "$BROKERS" -t f.rp --timestamp ts -X batch.num.messages=500
 awk 'BEGIN { for (i = 1; i <= 10000; i++) printf "{\"i\":%d,\"ts\":%d}\n", i, 1700000000000 + i }' >"$T_DIR/rp.want"
 SMALL="-X queued.min.messages=100 -X queued.max.messages.kbytes=16 -X fetch.max.bytes=4096 -X message.max.bytes=2048 -X max.partition.fetch.bytes=2048"
 
