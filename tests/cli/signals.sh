@@ -68,6 +68,18 @@ wait_stats() {
 	done
 }
 
+# sig_start CMD...: CMD in the background ($_pid), reading a fifo held
+# open on fd 8, into which the two records of $T_DIR/two have gone.
+sig_start() {
+	rm -f "$T_DIR/fifo"
+	mkfifo "$T_DIR/fifo"
+	: >"$T_OUT"; : >"$T_ERR"
+	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	exec 8>"$T_DIR/fifo"
+	cat "$T_DIR/two" >&8
+}
+
 # sig_mid NAME SIG READY CMD...: CMD reads a fifo that stays open (input
 # is not at its end); the two records of $T_DIR/two go in, and once CMD has
 # read them SIG arrives.  READY says how that is seen: a number of output
@@ -79,13 +91,7 @@ sig_mid() {
 	_sig=$2
 	_n=$3
 	shift 3
-	rm -f "$T_DIR/fifo"
-	mkfifo "$T_DIR/fifo"
-	: >"$T_OUT"; : >"$T_ERR"
-	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
-	_pid=$!
-	exec 8>"$T_DIR/fifo"
-	cat "$T_DIR/two" >&8
+	sig_start "$@"
 	case $_n in
 	usr1:*) wait_stats $_pid "$T_ERR" "${_n#usr1:}" ;;
 	*) wait_lines "$T_OUT" "$_n" $_pid ;;
@@ -107,13 +113,7 @@ sig_drain() {
 	_sig=$2
 	_n=$3
 	shift 3
-	rm -f "$T_DIR/fifo"
-	mkfifo "$T_DIR/fifo"
-	: >"$T_OUT"; : >"$T_ERR"
-	"$@" <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
-	_pid=$!
-	exec 8>"$T_DIR/fifo"
-	cat "$T_DIR/two" >&8
+	sig_start "$@"
 	wait_lines "$T_OUT" "$_n" $_pid
 	kill -"$_sig" $_pid
 	if [ -n "${SECOND:-}" ]; then
@@ -169,11 +169,7 @@ EOF
 	# SIGUSR1 prints the counters and changes nothing (it used to kill
 	# tide-window, exit 138, with its windows unwritten).
 	T_NAME="window SIGUSR1"
-	rm -f "$T_DIR/fifo"; mkfifo "$T_DIR/fifo"; : >"$T_OUT"; : >"$T_ERR"
-	tide-window -k account -a count --tumble 10s --stats <"$T_DIR/fifo" >"$T_OUT" 2>"$T_ERR" &
-	_pid=$!
-	exec 8>"$T_DIR/fifo"
-	cat "$T_DIR/two" >&8
+	sig_start tide-window -k account -a count --tumble 10s --stats
 	wait_stats $_pid "$T_ERR" "^tide-window: stats: in 2, out 1,"
 	exec 8>&-
 	wait $_pid
