@@ -654,7 +654,6 @@ static const struct tide_prog prog = {
 	    "transactions | customers | telemetry",
 	"Write deterministic synthetic events: card transactions, a customer "
 	    "table, or machine telemetry.",
-	NULL,
 };
 
 /* Options that apply to some kinds only, and those kinds. */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -34,6 +35,7 @@
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
+#include "kafka/kopt.h"
 #include "kafka/ktable.h"
 #include "kafka/offsets.h"
 #include "prog.h"
@@ -50,76 +52,9 @@ enum {
 	OPT_ON = TIDE_OPT_LONG,
 	OPT_INNER, OPT_LEFT, OPT_ANTI, OPT_SELECT, OPT_PREFIX, OPT_OVERWRITE,
 	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
-	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STRICT,
-	OPT_DEADLETTER, OPT_MAXRECORD, OPT_STATS, OPT_TABLEKEY, OPT_NOWAIT,
-	OPT_MDTIMEOUT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY, OPT_LATEFILE,
-	OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT,
-};
-
-static const struct tide_opt opts[] = {
-	{ 'T', "table", "table",
-	  "the table: a CSV or NDJSON file, maybe .zst, kafka:topic, "
-	  "sqlite:file:table or redis:url" },
-	{ OPT_ON, "on", "field[=tfield][,...]",
-	  "join keys: stream field, and table field if named otherwise" },
-	{ OPT_INNER, "inner", NULL, "emit only records with a match (default)" },
-	{ OPT_LEFT, "left", NULL, "emit every record; table fields null on a miss" },
-	{ OPT_ANTI, "anti", NULL, "emit only records without a match, unchanged" },
-	{ OPT_SELECT, "select", "field[,...]",
-	  "table fields to add (default: all but the key)" },
-	{ OPT_PREFIX, "prefix", "prefix", "prefix the added fields' names" },
-	{ OPT_OVERWRITE, "overwrite", NULL,
-	  "table fields replace stream fields of the same name" },
-	{ OPT_DEFAULT, "default", "field=value",
-	  "value of a table field on a miss (--left), instead of null" },
-	{ OPT_MISSFIELD, "miss-field", "name",
-	  "add a field saying why a record had no match (--left)" },
-	{ OPT_ASOF, "as-of", "field",
-	  "point-in-time join on the stream's time field" },
-	{ OPT_TABLETIME, "table-time", "field",
-	  "the table's version time field (with --as-of)" },
-	{ OPT_DIRECTION, "direction", "dir",
-	  "backward (default), forward or nearest version" },
-	{ OPT_TOLERANCE, "tolerance", "duration",
-	  "the version must lie within this of the record's time" },
-	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
-	{ OPT_TABLEFMT, "table-format", "format",
-	  "csv or ndjson (default: by the file name)" },
-	{ OPT_WATCH, "watch", NULL, "reload the table when its file changes" },
-	{ OPT_TABLEKEY, "table-key", "field[,...]",
-	  "kafka table: key rows by these value fields, not the message key" },
-	{ OPT_NOWAIT, "no-wait", NULL,
-	  "kafka table: do not hold the stream until the table has loaded" },
-	{ OPT_CACHETTL, "cache-ttl", "duration",
-	  "view table: reuse a key's lookup for duration (default 1s; 0: off)" },
-	{ OPT_WITH, "with", "stream",
-	  "interval join with the stream in a file or kafka:topic (with --within)" },
-	{ OPT_WITHIN, "within", "duration",
-	  "interval join: records whose times differ by at most duration" },
-	{ OPT_TIME, "time", "field", "interval join: event time field (default ts)" },
-	{ OPT_DELAY, "delay", "duration",
-	  "interval join: the watermark trails the event time by duration" },
-	{ OPT_IDLE, "idle", "duration",
-	  "interval join with kafka: a stream quiet for duration stops "
-	  "holding the watermark" },
-	{ OPT_LATEFILE, "late-file", "file",
-	  "interval join: append late records to file" },
-	{ 'b', "brokers", "brokers", "bootstrap brokers (default $TIDE_BROKERS)" },
-	{ 'X', NULL, "prop=value", "librdkafka property (topic.prop for topic level)" },
-	{ 'F', "config", "file", "librdkafka properties file (default $TIDE_CONFIG)" },
-	{ 'd', "debug", "contexts", "librdkafka debug contexts" },
-	{ OPT_MDTIMEOUT, "metadata-timeout", "duration",
-	  "give up on unreachable brokers after duration (default 10s)" },
-	{ OPT_DOWNTIMEOUT, "down-timeout", "duration",
-	  "kafka table or stream: give up when its brokers stay "
-	  "unreachable for duration after start (default 5m; 0 never)" },
-	{ OPT_STRICT, "strict", NULL, "stop at the first bad record or table row (exit 65)" },
-	{ OPT_DEADLETTER, "dead-letter", "file", "append bad records to file" },
-	{ OPT_MAXRECORD, "max-record", "size", "longest record (default 16M)" },
-	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
-	{ 'q', "quiet", NULL, "no diagnostics but errors" },
-	{ 'v', "verbose", NULL, "more detail" },
-	{ 0, NULL, NULL, NULL },
+	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STATS,
+	OPT_TABLEKEY, OPT_NOWAIT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY,
+	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT,
 };
 
 static const struct tide_prog prog = {
@@ -129,7 +64,6 @@ static const struct tide_prog prog = {
 	"[--select field[,...]] [--prefix p] "
 	"[--as-of field [--table-time field]] [file ...]",
 	"Join a stream of NDJSON records with a table.",
-	opts,
 };
 
 enum join_kind { JOIN_INNER, JOIN_LEFT, JOIN_ANTI };
@@ -160,6 +94,7 @@ struct conf {
 	size_t maxrec;
 	const char *topic;		/* -T kafka:TOPIC */
 	int ntkey;			/* --table-key */
+	char *tkeyarg[TIDE_TABLE_MAXKEYS];	/* its fields, until checked */
 	struct tide_kconf kc;
 	int nowait;
 	int64_t mdtimeout;
@@ -173,7 +108,6 @@ struct conf {
 	const char *vtable;
 	const char *vurl;		/* redis:URL */
 	int64_t cachettl;
-	int cachettlset;
 };
 
 /* What the loaded table means for output: the fields' "name": texts, the
@@ -250,10 +184,10 @@ split_list(const char *opt, const char *s, char **out, int *n, int max)
 		if ((q = strchr(p, ',')) != NULL)
 			*q = '\0';
 		if (*p == '\0')
-			tide_usage_error("option '%s': empty field name in '%s'",
+			tide_usage_error("%s: empty field name in '%s'",
 			    opt, s);
 		if (*n == max)
-			tide_usage_error("option '%s': more than %d fields", opt,
+			tide_usage_error("%s: more than %d fields", opt,
 			    max);
 		out[(*n)++] = tide_xstrdup(p);
 		if (q == NULL)
@@ -263,38 +197,47 @@ split_list(const char *opt, const char *s, char **out, int *n, int max)
 	free(copy);
 }
 
-static void
-parse_on(const char *s)
+/* --on field[=tfield][,...] */
+static int
+opt_on(const struct tide_option *opt, const char *s,
+    struct tide_opt_err *err)
 {
 	char *f[TIDE_TABLE_MAXKEYS], *eq;
 	int i, n;
 
+	(void)opt;
+	(void)err;
 	split_list("--on", s, f, &n, TIDE_TABLE_MAXKEYS);
 	for (i = 0; i < n; i++) {
 		if ((eq = strchr(f[i], '=')) != NULL) {
 			*eq = '\0';
 			if (*f[i] == '\0' || eq[1] == '\0')
-				tide_usage_error("option '--on': bad key '%s'", s);
+				tide_usage_error("--on: bad key '%s'", s);
 			conf.tkey[i] = tide_xstrdup(eq + 1);
 		} else
 			conf.tkey[i] = tide_xstrdup(f[i]);
 		conf.skey[i] = f[i];
 	}
 	conf.nkeys = n;
+	return 0;
 }
 
-static void
-parse_default(const char *s)
+/* --default field=value, repeatable. */
+static int
+opt_default(const struct tide_option *opt, const char *s,
+    struct tide_opt_err *err)
 {
 	const char *eq = strchr(s, '=');
 	struct tide_buf b = TIDE_BUF_INIT;
 	enum tide_json_type type;
 
+	(void)opt;
+	(void)err;
 	if (eq == NULL || eq == s)
-		tide_usage_error("option '--default': expected field=value, not '%s'",
+		tide_usage_error("--default: expected field=value, not '%s'",
 		    s);
 	if (conf.ndef == TIDE_TABLE_MAXCOLS)
-		tide_usage_error("option '--default': too many");
+		tide_usage_error("--default: too many");
 	conf.defname[conf.ndef] = tide_xmemdup(s, (size_t)(eq - s));
 	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
 	eq++;
@@ -307,6 +250,7 @@ parse_default(const char *s)
 		tide_buf_release(&b);
 	}
 	conf.ndef++;
+	return 0;
 }
 
 /* A one-segment path for a member name, dots and all. */
@@ -366,10 +310,10 @@ plan_build(struct plan *pl, int ncol, char *const *names)
 	pl->vals = tide_xcalloc((size_t)pl->npath, sizeof(*pl->vals));
 	for (i = 0; i < conf.nkeys; i++)
 		if (tide_path_parse(&pl->paths[np++], conf.skey[i]) < 0)
-			tide_usage_error("option '--on': bad field name '%s'",
+			tide_usage_error("--on: bad field name '%s'",
 			    conf.skey[i]);
 	if (conf.asof && tide_path_parse(&pl->paths[np], conf.asof) < 0)
-		tide_usage_error("option '--as-of': bad field name '%s'",
+		tide_usage_error("--as-of: bad field name '%s'",
 		    conf.asof);
 	np++;
 	for (i = 0; i < pl->ncol; i++) {
@@ -775,8 +719,7 @@ vt_columns(int ncol, char *const *n, int sel)
 	int i;
 
 	if (tide_vtable_columns(&vt, ncol, n, sel, &i) < 0)
-		tide_usage_error("option '--select': bad field name '%s'",
-		    n[i]);
+		tide_usage_error("--select: bad field name '%s'", n[i]);
 }
 
 /* Open the view named by -T; failures exit as tide-sink's do: 74 for an
@@ -797,7 +740,7 @@ vt_open(void)
 	if ((r = tide_view_open_reader(&vt.view, &vc, VIEW_CACHE_N,
 	    (int64_t)conf.cachettl, &verr)) < 0) {
 		if (r == TIDE_EINVAL)
-			tide_usage_error("option '-T': %s", verr.msg);
+			tide_usage_error("-T: %s", verr.msg);
 		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
 		    TIDE_EX_IOERR, "table '%s': %s", conf.table, verr.msg);
 	}
@@ -820,7 +763,7 @@ vt_open(void)
 			    tide_view_keyname(&vt.view, i), conf.tkey[i],
 			    conf.skey[i], tide_view_keyname(&vt.view, i));
 	if (conf.asof && !tide_view_is_history(&vt.view))
-		tide_usage_error("option '--as-of': table '%s' keeps no history "
+		tide_usage_error("--as-of: table '%s' keeps no history "
 		    "(tide-sink --history)", conf.table);
 	if (conf.nsel)
 		vt_columns(conf.nsel, conf.sel, 1);
@@ -1168,21 +1111,151 @@ arg_word(const char *opt, const char *arg, const char *const *words,
 	for (i = 0; words[i] != NULL; i++)
 		if (words[i][0] != '\0' && strcmp(arg, words[i]) == 0)
 			return i;
-	tide_usage_error("option '%s': expected %s, not '%s'", opt, expect,
-	    arg);
+	tide_usage_error("%s: expected %s, not '%s'", opt, expect, arg);
 	return -1;
 }
 
-/* A duration of 0 or more. */
-static int64_t
-arg_dur_nonneg(const char *opt, const char *arg)
+static int
+opt_direction(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
-	int64_t d = tide_arg_dur_ms(opt, arg);
+	static const char *const dirs[] = { "backward", "forward", "nearest",
+	    NULL };
 
-	if (d < 0)
-		tide_usage_error("option '%s': negative", opt);
-	return d;
+	(void)opt;
+	(void)err;
+	conf.dir = (enum tide_table_dir)arg_word("--direction", arg, dirs,
+	    "backward, forward or nearest");
+	return 0;
 }
+
+static int
+opt_tablefmt(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	static const char *const fmts[] = { "", "ndjson", "csv", NULL };
+
+	(void)opt;
+	(void)err;
+	conf.fmt = (enum tide_table_fmt)arg_word("--table-format", arg, fmts,
+	    "csv or ndjson");
+	return 0;
+}
+
+static int
+opt_timeunit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (tide_time_unit_parse(arg, &conf.unit) < 0)
+		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
+		    "auto)", arg);
+	return 0;
+}
+
+/* --select and --table-key: a list of fields; given again, it replaces
+ * the list. */
+static int
+opt_fields(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (opt->id == OPT_SELECT)
+		split_list("--select", arg, conf.sel, &conf.nsel,
+		    TIDE_TABLE_MAXCOLS);
+	else
+		split_list("--table-key", arg, conf.tkeyarg, &conf.ntkey,
+		    TIDE_TABLE_MAXKEYS);
+	return 0;
+}
+
+static int
+opt_missfield(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (*arg == '\0')
+		tide_usage_error("--miss-field: empty name");
+	conf.missfield = arg;
+	return 0;
+}
+
+static const struct tide_option opts[] = {
+	TIDE_OPT_STRING('T', "table", "table", "the table: a CSV or NDJSON "
+	    "file, maybe .zst, kafka:topic, sqlite:file:table or redis:url",
+	    &conf.table),
+	TIDE_OPT_CALLBACK(OPT_ON, "on", "field[=tfield][,...]", "join keys: "
+	    "stream field, and table field if named otherwise", opt_on, NULL),
+	TIDE_OPT_SET(OPT_INNER, "inner", "emit only records with a match "
+	    "(default)", &conf.kind, JOIN_INNER),
+	TIDE_OPT_SET(OPT_LEFT, "left", "emit every record; table fields null "
+	    "on a miss", &conf.kind, JOIN_LEFT),
+	TIDE_OPT_SET(OPT_ANTI, "anti", "emit only records without a match, "
+	    "unchanged", &conf.kind, JOIN_ANTI),
+	TIDE_OPT_CALLBACK(OPT_SELECT, "select", "field[,...]", "table fields to "
+	    "add (default: all but the key)", opt_fields, NULL),
+	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "prefix", "prefix the added "
+	    "fields' names", &conf.prefix),
+	TIDE_OPT_FLAG(OPT_OVERWRITE, "overwrite", "table fields replace stream "
+	    "fields of the same name", &conf.overwrite),
+	TIDE_OPT_CALLBACK(OPT_DEFAULT, "default", "field=value", "value of a "
+	    "table field on a miss (--left), instead of null", opt_default,
+	    NULL),
+	TIDE_OPT_CALLBACK(OPT_MISSFIELD, "miss-field", "name", "add a field "
+	    "saying why a record had no match (--left)", opt_missfield, NULL),
+	TIDE_OPT_STRING(OPT_ASOF, "as-of", "field", "point-in-time join on the "
+	    "stream's time field", &conf.asof),
+	TIDE_OPT_STRING(OPT_TABLETIME, "table-time", "field", "the table's "
+	    "version time field (with --as-of)", &conf.tabletime),
+	TIDE_OPT_CALLBACK(OPT_DIRECTION, "direction", "dir", "backward "
+	    "(default), forward or nearest version", opt_direction, NULL),
+	TIDE_OPT_DUR(OPT_TOLERANCE, "tolerance", "duration", "the version must "
+	    "lie within this of the record's time", &conf.tol, 0, LLONG_MAX),
+	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
+	    "numbers: s, ms, us, ns, auto", opt_timeunit, NULL),
+	TIDE_OPT_CALLBACK(OPT_TABLEFMT, "table-format", "format", "csv or "
+	    "ndjson (default: by the file name)", opt_tablefmt, NULL),
+	TIDE_OPT_FLAG(OPT_WATCH, "watch", "reload the table when its file "
+	    "changes", &conf.watch),
+	TIDE_OPT_CALLBACK(OPT_TABLEKEY, "table-key", "field[,...]", "kafka "
+	    "table: key rows by these value fields, not the message key",
+	    opt_fields, NULL),
+	TIDE_OPT_FLAG(OPT_NOWAIT, "no-wait", "kafka table: do not hold the "
+	    "stream until the table has loaded", &conf.nowait),
+	TIDE_OPT_DUR(OPT_CACHETTL, "cache-ttl", "duration", "view table: reuse "
+	    "a key's lookup for duration (default 1s; 0: off)", &conf.cachettl,
+	    0, LLONG_MAX),
+	TIDE_OPT_STRING(OPT_WITH, "with", "stream", "interval join with the "
+	    "stream in a file or kafka:topic (with --within)", &conf.with),
+	TIDE_OPT_DUR(OPT_WITHIN, "within", "duration", "interval join: records "
+	    "whose times differ by at most duration", &conf.within, 0,
+	    LLONG_MAX),
+	TIDE_OPT_STRING(OPT_TIME, "time", "field", "interval join: event time "
+	    "field (default ts)", &conf.timefield),
+	TIDE_OPT_DUR(OPT_DELAY, "delay", "duration", "interval join: the "
+	    "watermark trails the event time by duration", &conf.delay, 0,
+	    LLONG_MAX),
+	TIDE_OPT_DUR(OPT_IDLE, "idle", "duration", "interval join with kafka: "
+	    "a stream quiet for duration stops holding the watermark",
+	    &conf.idle, 1, LLONG_MAX),
+	TIDE_OPT_STRING(OPT_LATEFILE, "late-file", "file", "interval join: "
+	    "append late records to file", &conf.latefile),
+	TIDE_KOPTS_CONF(&conf.kc),
+	TIDE_KOPT_MDTIMEOUT(&conf.mdtimeout),
+	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "kafka table "
+	    "or stream: give up when its brokers stay unreachable for duration "
+	    "after start (default 5m; 0 never)", &conf.downms, 0, LLONG_MAX),
+	/* A record of one byte is "{": no object fits. */
+	TIDE_OPT_BAD_MAXREC(&conf.maxrec, 2),
+	TIDE_OPT_BAD_STRICT(&conf.strict),
+	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
+	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
+	    "and on SIGUSR1", &conf.stats),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
+};
 
 /* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
 static void
@@ -1199,13 +1272,7 @@ need_brokers(const char *what)
 static void
 parse_options(int argc, char **argv)
 {
-	static const char *const dirs[] = { "backward", "forward", "nearest",
-	    NULL };
-	static const char *const fmts[] = { "", "ndjson", "csv", NULL };
-	struct tide_kconf_err kerr;
-	char *tkeys[TIDE_TABLE_MAXKEYS];
-	const char *arg;
-	int c, i, kinds = 0, withinset = 0;
+	int i;
 
 	conf.tol = -1;
 	conf.maxrec = TIDE_MAX_RECORD;
@@ -1213,193 +1280,49 @@ parse_options(int argc, char **argv)
 	conf.downms = -1;
 	conf.cachettl = 1000;
 	tide_kconf_init(&conf.kc);
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'T':
-			conf.table = arg;
-			break;
-		case OPT_ON:
-			parse_on(arg);
-			break;
-		case OPT_INNER:
-			conf.kind = JOIN_INNER;
-			kinds |= 1;
-			break;
-		case OPT_LEFT:
-			conf.kind = JOIN_LEFT;
-			kinds |= 2;
-			break;
-		case OPT_ANTI:
-			conf.kind = JOIN_ANTI;
-			kinds |= 4;
-			break;
-		case OPT_SELECT:
-			split_list("--select", arg, conf.sel, &conf.nsel,
-			    TIDE_TABLE_MAXCOLS);
-			break;
-		case OPT_PREFIX:
-			conf.prefix = arg;
-			break;
-		case OPT_OVERWRITE:
-			conf.overwrite = 1;
-			break;
-		case OPT_DEFAULT:
-			parse_default(arg);
-			break;
-		case OPT_MISSFIELD:
-			if (*arg == '\0')
-				tide_usage_error("option '--miss-field': empty name");
-			conf.missfield = arg;
-			break;
-		case OPT_ASOF:
-			conf.asof = arg;
-			break;
-		case OPT_TABLETIME:
-			conf.tabletime = arg;
-			break;
-		case OPT_DIRECTION:
-			conf.dir = (enum tide_table_dir)arg_word("--direction", arg,
-			    dirs, "backward, forward or nearest");
-			break;
-		case OPT_TOLERANCE:
-			conf.tol = tide_arg_dur_ms("--tolerance", arg);
-			break;
-		case OPT_TIMEUNIT:
-			if (tide_time_unit_parse(arg, &conf.unit) < 0)
-				tide_usage_error("option '--time-unit': bad unit '%s'",
-				    arg);
-			break;
-		case OPT_TABLEFMT:
-			conf.fmt = (enum tide_table_fmt)arg_word("--table-format",
-			    arg, fmts, "csv or ndjson");
-			break;
-		case OPT_WATCH:
-			conf.watch = 1;
-			break;
-		case OPT_STRICT:
-			conf.strict = 1;
-			break;
-		case OPT_DEADLETTER:
-			conf.deadletter = arg;
-			break;
-		case OPT_MAXRECORD:
-			conf.maxrec = (size_t)tide_arg_size("--max-record", arg);
-			if (conf.maxrec < 2)
-				tide_usage_error("option '--max-record': too small");
-			break;
-		case OPT_STATS:
-			conf.stats = 1;
-			break;
-		case OPT_TABLEKEY:
-			split_list("--table-key", arg, tkeys, &conf.ntkey,
-			    TIDE_TABLE_MAXKEYS);
-			break;
-		case OPT_NOWAIT:
-			conf.nowait = 1;
-			break;
-		case 'b':
-			if (tide_kconf_brokers(&conf.kc, arg) < 0)
-				tide_usage_error("option '-b': bad brokers '%s'", arg);
-			break;
-		case 'X':
-			if (tide_kconf_set(&conf.kc, arg, &kerr) < 0)
-				tide_usage_error("option '-X': %s", kerr.msg);
-			break;
-		case 'F':
-			if (tide_kconf_file(&conf.kc, arg, &kerr) < 0)
-				tide_usage_error("option '-F': %s", kerr.msg);
-			break;
-		case 'd':
-			if (tide_kconf_debug(&conf.kc, arg) < 0)
-				tide_usage_error("option '-d': bad contexts '%s'",
-				    arg);
-			break;
-		case OPT_WITH:
-			conf.with = arg;
-			break;
-		case OPT_WITHIN:
-			conf.within = arg_dur_nonneg("--within", arg);
-			withinset = 1;
-			break;
-		case OPT_TIME:
-			conf.timefield = arg;
-			break;
-		case OPT_DELAY:
-			conf.delay = arg_dur_nonneg("--delay", arg);
-			break;
-		case OPT_LATEFILE:
-			conf.latefile = arg;
-			break;
-		case OPT_IDLE:
-			conf.idle = tide_arg_dur_ms("--idle", arg);
-			if (conf.idle <= 0)
-				tide_usage_error("option '--idle': must be more "
-				    "than 0");
-			break;
-		case OPT_CACHETTL:
-			conf.cachettl = arg_dur_nonneg("--cache-ttl", arg);
-			conf.cachettlset = 1;
-			break;
-		case OPT_DOWNTIMEOUT:
-			conf.downms = tide_arg_dur_ms("--down-timeout", arg);
-			break;
-		case OPT_MDTIMEOUT:
-			conf.mdtimeout = tide_arg_dur_ms("--metadata-timeout", arg);
-			if (conf.mdtimeout <= 0 || conf.mdtimeout > 3600000)
-				tide_usage_error("option '--metadata-timeout': "
-				    "out of range (1ms to 1h)");
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
-	}
-	if (conf.cachettlset && (conf.table == NULL ||
+	tide_opt_parse(argc, argv);
+	if (tide_opt_given(OPT_CACHETTL) && (conf.table == NULL ||
 	    (strncmp(conf.table, "sqlite:", 7) != 0 &&
 	    strncmp(conf.table, "redis:", 6) != 0)))
-		tide_usage_error("option '--cache-ttl' needs a view table "
+		tide_usage_error("--cache-ttl needs a view table "
 		    "(-T sqlite:file:table or -T redis:url)");
 	if (conf.with && conf.table)
-		tide_usage_error("options '-T' and '--with' exclude each other");
-	if (conf.with == NULL && (withinset || conf.timefield || conf.delay ||
-	    conf.latefile || conf.idle))
-		tide_usage_error("options '--within', '--time', '--delay', "
-		    "'--idle' and '--late-file' need '--with'");
+		tide_usage_error("-T and --with exclude each other");
+	if (conf.with == NULL && (tide_opt_given(OPT_WITHIN) || conf.timefield ||
+	    conf.delay || conf.latefile || conf.idle))
+		tide_usage_error("--within, --time, --delay, --idle and "
+		    "--late-file need --with");
 	if (conf.with == NULL && conf.table == NULL)
-		tide_usage_error("option '-T' is required");
-	if (conf.with && !withinset)
-		tide_usage_error("option '--with' needs '--within'");
+		tide_usage_error("-T is required");
+	if (conf.with && !tide_opt_given(OPT_WITHIN))
+		tide_usage_error("--with needs --within");
 	if (conf.nkeys == 0)
-		tide_usage_error("option '--on' is required");
-	if (kinds & (kinds - 1))
-		tide_usage_error("options '--inner', '--left' and '--anti' "
-		    "exclude each other");
+		tide_usage_error("--on is required");
+	if ((tide_opt_given(OPT_INNER) > 0) + (tide_opt_given(OPT_LEFT) > 0) +
+	    (tide_opt_given(OPT_ANTI) > 0) > 1)
+		tide_usage_error("--inner, --left and --anti exclude each "
+		    "other");
 	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
-		tide_usage_error("options '--default' and '--miss-field' need "
-		    "'--left'");
+		tide_usage_error("--default and --miss-field need --left");
 	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
 	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
-		tide_usage_error("option '--down-timeout' needs a kafka table "
+		tide_usage_error("--down-timeout needs a kafka table "
 		    "or stream (-T kafka:topic or --with kafka:topic)");
 	if (conf.with) {
 		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
 		    conf.nowait)
-			tide_usage_error("options '--as-of', '--table-time', "
-			    "'--watch', '--table-key' and '--no-wait' are for "
+			tide_usage_error("--as-of, --table-time, "
+			    "--watch, --table-key and --no-wait are for "
 			    "table joins");
 		if (strncmp(conf.with, "kafka:", 6) == 0) {
 			conf.wtopic = conf.with + 6;
 			if (*conf.wtopic == '\0')
-				tide_usage_error("option '--with': no topic in '%s'",
+				tide_usage_error("--with: no topic in '%s'",
 				    conf.with);
 			need_brokers("a kafka stream");
 		} else if (conf.idle)
-			tide_usage_error("option '--idle' needs '--with "
-			    "kafka:topic' (a file does not go quiet)");
+			tide_usage_error("--idle needs --with kafka:topic (a file "
+			    "does not go quiet)");
 		if (conf.timefield == NULL)
 			conf.timefield = "ts";
 		return;
@@ -1407,23 +1330,23 @@ parse_options(int argc, char **argv)
 	if (strncmp(conf.table, "kafka:", 6) == 0) {
 		conf.topic = conf.table + 6;
 		if (*conf.topic == '\0')
-			tide_usage_error("option '-T': no topic in '%s'", conf.table);
+			tide_usage_error("-T: no topic in '%s'", conf.table);
 		if (conf.watch)
-			tide_usage_error("option '--watch': a kafka table follows "
+			tide_usage_error("--watch: a kafka table follows "
 			    "its topic already");
 		need_brokers("a kafka table");
 		if (conf.ntkey) {
 			if (conf.ntkey != conf.nkeys)
-				tide_usage_error("option '--table-key': %d fields "
-				    "for %d in '--on'", conf.ntkey, conf.nkeys);
+				tide_usage_error("--table-key: %d fields "
+				    "for %d in --on", conf.ntkey, conf.nkeys);
 			for (i = 0; i < conf.ntkey; i++) {
 				free(conf.tkey[i]);
-				conf.tkey[i] = tkeys[i];
+				conf.tkey[i] = conf.tkeyarg[i];
 			}
 		} else if (conf.nkeys > 1)
-			tide_usage_error("option '--on': a kafka table keyed by "
+			tide_usage_error("--on: a kafka table keyed by "
 			    "the message key joins on one field (or use "
-			    "'--table-key')");
+			    "--table-key)");
 	} else if (strncmp(conf.table, "sqlite:", 7) == 0 ||
 	    strncmp(conf.table, "redis:", 6) == 0) {
 		if (conf.table[0] == 's') {
@@ -1431,7 +1354,7 @@ parse_options(int argc, char **argv)
 
 			if (colon == NULL || colon == conf.table + 7 ||
 			    colon[1] == '\0')
-				tide_usage_error("option '-T': expected "
+				tide_usage_error("-T: expected "
 				    "sqlite:file:table, not '%s'", conf.table);
 			conf.view = VIEW_SQLITE;
 			conf.vfile = tide_xmemdup(conf.table + 7,
@@ -1441,34 +1364,34 @@ parse_options(int argc, char **argv)
 			conf.view = VIEW_REDIS;
 			conf.vurl = conf.table + 6;
 			if (*conf.vurl == '\0')
-				tide_usage_error("option '-T': expected redis:url, "
+				tide_usage_error("-T: expected redis:url, "
 				    "not '%s'", conf.table);
 		}
 		if (conf.watch || conf.fmt != TIDE_TABLE_AUTO || conf.tabletime ||
 		    conf.ntkey || conf.nowait)
-			tide_usage_error("options '--watch', '--table-format', "
-			    "'--table-time', '--table-key' and '--no-wait' are not "
+			tide_usage_error("--watch, --table-format, "
+			    "--table-time, --table-key and --no-wait are not "
 			    "for view tables");
 		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
-			tide_usage_error("options '--direction' and '--tolerance' "
+			tide_usage_error("--direction and --tolerance "
 			    "are not supported with view tables");
 		if (conf.asof && conf.view == VIEW_REDIS)
-			tide_usage_error("option '--as-of': a redis view keeps no "
+			tide_usage_error("--as-of: a redis view keeps no "
 			    "history (use an sqlite view written with --history)");
 	} else {
 		if (conf.ntkey || conf.nowait)
-			tide_usage_error("options '--table-key' and '--no-wait' "
+			tide_usage_error("--table-key and --no-wait "
 			    "need a kafka table");
 		if ((conf.asof == NULL) != (conf.tabletime == NULL))
-			tide_usage_error("options '--as-of' and '--table-time' "
+			tide_usage_error("--as-of and --table-time "
 			    "go together");
 	}
 	if (conf.tabletime && conf.asof == NULL)
-		tide_usage_error("option '--table-time' needs '--as-of'");
+		tide_usage_error("--table-time needs --as-of");
 	if (conf.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
 	    conf.tol >= 0))
-		tide_usage_error("options '--direction' and '--tolerance' need "
-		    "'--as-of'");
+		tide_usage_error("--direction and --tolerance need "
+		    "--as-of");
 }
 
 /* A live table has learnt its columns from its first row: output them
@@ -1480,7 +1403,7 @@ replan(struct plan *pl, int ncol, char *const *names)
 
 	plan_release(pl);
 	if ((badname = plan_build(pl, ncol, names)) != NULL)
-		tide_die(TIDE_EX_USAGE, "option '--default': the table has no "
+		tide_die(TIDE_EX_USAGE, "--default: the table has no "
 		    "field '%s'", badname);
 }
 
@@ -1778,10 +1701,10 @@ isrc_init(struct isrc *s, int side, char **paths, int npaths)
 	for (i = 0; i < conf.nkeys; i++)
 		if (tide_path_parse(&s->kpath[i], side ? conf.tkey[i] :
 		    conf.skey[i]) < 0)
-			tide_usage_error("option '--on': bad field name '%s'",
+			tide_usage_error("--on: bad field name '%s'",
 			    side ? conf.tkey[i] : conf.skey[i]);
 	if (tide_path_parse(&s->kpath[conf.nkeys], conf.timefield) < 0)
-		tide_usage_error("option '--time': bad field name '%s'",
+		tide_usage_error("--time: bad field name '%s'",
 		    conf.timefield);
 }
 
@@ -2538,7 +2461,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 		const struct tide_path *p = &c.sel[i];
 
 		if (tide_path_parse(&c.sel[i], conf.sel[i]) < 0)
-			tide_usage_error("option '--select': bad field name '%s'",
+			tide_usage_error("--select: bad field name '%s'",
 			    conf.sel[i]);
 		tide_buf_reset(&c.nb);
 		if (conf.prefix)
@@ -2561,7 +2484,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 			    1].name) == 0)
 				break;
 		if (i == conf.nsel)
-			tide_usage_error("option '--default': '%s' is not a "
+			tide_usage_error("--default: '%s' is not a "
 			    "--select field", conf.defname[k]);
 	}
 	if (conf.latefile && (c.late = fopen(conf.latefile, "a")) == NULL)
@@ -2615,7 +2538,7 @@ main(int argc, char **argv)
 	char kbuf[512];
 	int i, status = 0, r;
 
-	tide_prog_init(&prog);
+	tide_prog_init_opts(&prog, opts);
 	parse_options(argc, argv);
 	if (tide_bad_init(&bad, conf.strict, conf.deadletter) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.deadletter,
@@ -2664,7 +2587,7 @@ main(int argc, char **argv)
 		badname = plan_build(&pl, table->ncol, table->colname);
 	}
 	if (badname != NULL)
-		tide_usage_error("option '--default': the table has no field '%s'",
+		tide_usage_error("--default: the table has no field '%s'",
 		    badname);
 
 	tide_wout_init(&out, 1);

@@ -55,7 +55,6 @@ static const struct tide_prog prog = {
 	"[-qv] [--brokers n] [--partitions n] [-t topic[:partitions]] ... "
 	    "[--bootstrap-file file] [--no-stdin] [-d contexts] [-X prop=value] ...",
 	"Run a local Kafka cluster (librdkafka's mock) with fault injection.",
-	NULL,
 };
 
 struct topic {

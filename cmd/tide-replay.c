@@ -218,7 +218,6 @@ static const struct tide_prog prog = {
 	    "[--time field] [file ...]",
 	"Replay a Kafka topic's time range or its archives in event-time order, "
 	    "paced.",
-	NULL,
 };
 
 static struct {

@@ -10,6 +10,7 @@
  * SQLite or Redis.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #include "fileout.h"
 #include "json.h"
 #include "kafka/kconf.h"
+#include "kafka/kopt.h"
 #include "prog.h"
 #include "progress.h"
 #include "rio.h"
@@ -37,15 +39,12 @@
 enum {
 	OPT_TIMESTAMP = TIDE_OPT_LONG,
 	OPT_KEEPPART,
-	OPT_DEADLETTER,
 	OPT_TEE,
 	OPT_FORMAT,
 	OPT_TIME,
 	OPT_TIMEUNIT,
 	OPT_LEVEL,
 	OPT_ROTATE,
-	OPT_STRICT,
-	OPT_MAXREC,
 	OPT_CONNTIMEOUT,
 	OPT_DOWNTIMEOUT,
 	OPT_STATS,
@@ -64,50 +63,9 @@ enum {
 	OPT_NOPROGRESS,
 };
 
-static const struct tide_opt opts[] = {
-	TIDE_KCONF_OPTS,
-	{ 't', "topic", "topic", "produce to this Kafka topic" },
-	{ 'k', "key", "field", "message key from this field" },
-	{ 'p', "partition", "n|field", "partition number, or the field holding it" },
-	{ 'H', "header", "name=value", "add a header to every message (repeatable)" },
-	{ OPT_TIMESTAMP, "timestamp", "field", "message timestamp from this field" },
-	{ 'z', "compression", "codec", "compress batches: zstd, lz4, gzip, snappy, none" },
-	{ 'J', "envelope", NULL, "records are tide-source -J envelopes: produce them back" },
-	{ OPT_KEEPPART, "keep-partition", NULL, "with -J, produce to the envelope's partition" },
-	{ OPT_DEADLETTER, "dead-letter", "file", "keep bad and undeliverable records in file" },
-	{ OPT_TEE, "tee", NULL, "write each record to stdout once delivered" },
-	{ OPT_CONNTIMEOUT, "connect-timeout", "duration", "give up when brokers do not answer (default 10s)" },
-	{ OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when brokers stay unreachable for duration after start (default 5m, 0 never)" },
-	{ 'o', "output", "path", "write to files named by path (strftime), or - for stdout" },
-	{ OPT_FORMAT, "format", "ndjson|csv", "file format (default ndjson)" },
-	{ OPT_TIME, "time", "field", "name files by this event-time field, not the wall clock" },
-	{ OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch numbers: s, ms, us, ns, auto" },
-	{ OPT_LEVEL, "level", "n", "zstd compression level for .zst files (default 3)" },
-	{ OPT_ROTATE, "rotate", "size|duration", "start a new file after size bytes or each duration" },
-	{ OPT_SQLITE, "sqlite", "file", "upsert into a view in this SQLite database" },
-	{ OPT_TABLE, "table", "name", "the view's table (with --sqlite)" },
-	{ OPT_REDIS, "redis", "url", "upsert into a view in Redis (redis://host:port[/db])" },
-	{ OPT_UPSERT, "upsert", "field[,field]", "the view's key fields" },
-	{ OPT_COLUMNS, "columns", "field[,field]", "the table's columns (default: the first record's fields)" },
-	{ OPT_BATCH, "batch", "n", "records per view batch (default: sqlite 10000, redis 32)" },
-	{ OPT_BATCHTIME, "batch-time", "duration", "commit a view batch at least this often" },
-	{ OPT_TTL, "ttl", "duration", "expire view rows (SQLite: by --time event time; Redis: keys)" },
-	{ OPT_HISTORY, "history", NULL, "keep every version by --time in the SQLite view" },
-	{ OPT_PREFIX, "prefix", "string", "Redis key prefix" },
-	{ OPT_ASJSON, "as-json", NULL, "store each Redis record as a JSON string, not a hash" },
-	{ OPT_STRICT, "strict", NULL, "exit 65 at the first bad record" },
-	{ OPT_MAXREC, "max-record", "size", "longest accepted line (default 16M)" },
-	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
-	{ OPT_PROGRESS, "progress", NULL, "show a progress line on stderr" },
-	{ OPT_NOPROGRESS, "no-progress", NULL, "no progress line, even on a terminal" },
-	{ 'q', "quiet", NULL, "no warnings" },
-	{ 'v', "verbose", NULL, "more detail (repeatable)" },
-	{ 0, NULL, NULL, NULL },
-};
-
 static const struct tide_prog prog = {
 	"tide-sink",
-	"[-Jqv] " TIDE_KCONF_SYNOPSIS " "
+	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
@@ -115,7 +73,6 @@ static const struct tide_prog prog = {
 	    "[--dead-letter file] [--strict]",
 	"Write NDJSON records to a Kafka topic, to files or to a materialized "
 	    "view, losing none.",
-	opts,
 };
 
 #define MAXHDR 64
@@ -699,15 +656,31 @@ view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 
 /* --- Options ---------------------------------------------------------- */
 
-static void
-set_path(struct tide_path *p, int *has, const char *opt, const char *spec)
-{
-	if (*has)
-		tide_path_release(p);
-	if (tide_path_parse(p, spec) < 0)
-		tide_usage_error("%s: not a field path: '%s'", opt, spec);
-	*has = 1;
-}
+static struct sink sk;
+
+/* The options that do not go straight into struct sink. */
+static struct {
+	struct tide_kconf kc;
+	const char *deadpath, *codec, *partarg;
+	int64_t connect_ms, down_ms;
+	long long level;
+	size_t maxrec;
+	int strict, csv;
+	int progress;		/* --progress 1, --no-progress 0, auto -1 */
+	struct tide_fileout_opts fopts;	/* --rotate */
+	const char *table, *prefix, *timefield;
+	const char **cols;
+	const char *keys[TIDE_VIEW_MAXKEYS];
+	int nkey, ncol, history, asjson;
+	long long batch;
+	int64_t batch_ms, ttl_ms;
+} o = {
+	.connect_ms = 10000,
+	.down_ms = 300000,
+	.level = 3,
+	.maxrec = TIDE_MAX_RECORD,
+	.progress = -1,
+};
 
 static int
 all_digits(const char *s)
@@ -738,21 +711,258 @@ split_list(const char *opt, char *arg, const char **out, int max)
 	return n;
 }
 
-static void
-add_header(struct sink *s, const char *arg)
+/* -t, -o, --sqlite, --table: a string that must not be empty. */
+static int
+opt_nonempty(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (*arg == '\0')
+		switch (opt->id) {
+		case 't':
+			tide_usage_error("-t: empty topic name");
+		case 'o':
+			tide_usage_error("-o: empty path");
+		case OPT_SQLITE:
+			tide_usage_error("--sqlite: empty path");
+		default:
+			tide_usage_error("--%s: empty name", opt->name);
+		}
+	*(const char **)opt->dest = arg;
+	return 0;
+}
+
+/* -k, -p, --timestamp and --time: a field path, kept parsed in struct sink. */
+static int
+opt_path(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	struct tide_path *p = &sk.keypath;
+	int *has = &sk.has_key;
+
+	(void)err;
+	if (opt->id == 'p') {
+		p = &sk.partpath;
+		has = &sk.has_part;
+	} else if (opt->id == OPT_TIMESTAMP) {
+		p = &sk.tspath;
+		has = &sk.has_ts;
+	} else if (opt->id == OPT_TIME) {
+		p = &sk.timepath;
+		has = &sk.has_time;
+		o.timefield = arg;
+	}
+	if (*has)
+		tide_path_release(p);
+	if (tide_path_parse(p, arg) < 0)
+		tide_usage_error("--%s: not a field path: '%s'", opt->name,
+		    arg);
+	*has = 1;
+	return 0;
+}
+
+/* -p n|field */
+static int
+opt_partition(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	o.partarg = arg;
+	if (all_digits(arg)) {
+		sk.partition = (int32_t)tide_arg_int("--partition", arg, 0,
+		    INT32_MAX);
+		return 0;
+	}
+	return opt_path(opt, arg, err);
+}
+
+static int
+opt_header(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
 	const char *eq = strchr(arg, '=');
 
+	(void)opt;
+	(void)err;
 	if (eq == NULL || eq == arg)
 		tide_usage_error("-H: not name=value: '%s'", arg);
-	if (s->nhdrs == MAXHDR)
+	if (sk.nhdrs == MAXHDR)
 		tide_usage_error("-H: more than %d headers", MAXHDR);
-	s->hdrs[s->nhdrs].name = arg;
-	s->hdrs[s->nhdrs].namelen = (size_t)(eq - arg);
-	s->hdrs[s->nhdrs].value = eq + 1;
-	s->hdrs[s->nhdrs].len = strlen(eq + 1);
-	s->nhdrs++;
+	sk.hdrs[sk.nhdrs].name = arg;
+	sk.hdrs[sk.nhdrs].namelen = (size_t)(eq - arg);
+	sk.hdrs[sk.nhdrs].value = eq + 1;
+	sk.hdrs[sk.nhdrs].len = strlen(eq + 1);
+	sk.nhdrs++;
+	return 0;
 }
+
+static int
+opt_codec(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (strcmp(arg, "zstd") && strcmp(arg, "lz4") && strcmp(arg, "gzip") &&
+	    strcmp(arg, "snappy") && strcmp(arg, "none"))
+		tide_usage_error("-z: unknown codec '%s' (zstd, lz4, gzip, "
+		    "snappy, none)", arg);
+	o.codec = arg;
+	return 0;
+}
+
+static int
+opt_format(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (strcmp(arg, "csv") == 0)
+		o.csv = 1;
+	else if (strcmp(arg, "ndjson") == 0)
+		o.csv = 0;
+	else
+		tide_usage_error("--format: unknown format '%s' (ndjson, csv)",
+		    arg);
+	return 0;
+}
+
+static int
+opt_timeunit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (tide_time_unit_parse(arg, &sk.unit) < 0)
+		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
+		    "ns, auto)", arg);
+	return 0;
+}
+
+static int
+opt_redis(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)opt;
+	(void)err;
+	if (strncmp(arg, "redis://", 8) != 0)
+		tide_usage_error("--redis: not a redis:// URL: '%s'", arg);
+	sk.redis = arg;
+	return 0;
+}
+
+/* --upsert and --columns: given again, the list is replaced. */
+static int
+opt_fields(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (opt->id == OPT_UPSERT) {
+		o.nkey = split_list("--upsert", tide_xstrdup(arg), o.keys,
+		    TIDE_VIEW_MAXKEYS);
+		return 0;
+	}
+	free(o.cols);
+	o.cols = tide_xcalloc(TIDE_SQLVIEW_MAXCOLS, sizeof(*o.cols));
+	o.ncol = split_list("--columns", tide_xstrdup(arg), o.cols,
+	    TIDE_SQLVIEW_MAXCOLS);
+	return 0;
+}
+
+/* --rotate size|duration */
+static int
+opt_rotate(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	size_t nd = strspn(arg, "0123456789");
+
+	(void)opt;
+	(void)err;
+	/* 512k, 16M, 1G, 100B: a size.  A bare "m" is minutes, so sizes in
+	 * MiB are written M. */
+	if ((nd > 0 && arg[nd] != '\0' && strchr("kKmMgGbB", arg[nd]) &&
+	    strcmp(arg + nd, "m") && strcmp(arg + nd, "ms")) ||
+	    all_digits(arg))
+		o.fopts.rotate_bytes = (uint64_t)tide_arg_size("--rotate", arg);
+	else
+		o.fopts.rotate_ms = tide_arg_dur_ms("--rotate", arg);
+	if (o.fopts.rotate_bytes == 0 && o.fopts.rotate_ms == 0)
+		tide_usage_error("--rotate: must be more than zero: '%s'", arg);
+	return 0;
+}
+
+static const struct tide_option opts[] = {
+	TIDE_KOPTS_CONF(&o.kc),
+	TIDE_OPT_CALLBACK('t', "topic", "topic", "produce to this Kafka topic",
+	    opt_nonempty, &sk.topic),
+	TIDE_OPT_CALLBACK('k', "key", "field", "message key from this field",
+	    opt_path, NULL),
+	TIDE_OPT_CALLBACK('p', "partition", "n|field", "partition number, or "
+	    "the field holding it", opt_partition, NULL),
+	TIDE_OPT_CALLBACK('H', "header", "name=value", "add a header to every "
+	    "message (repeatable)", opt_header, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIMESTAMP, "timestamp", "field", "message "
+	    "timestamp from this field", opt_path, NULL),
+	TIDE_OPT_CALLBACK('z', "compression", "codec", "compress batches: "
+	    "zstd, lz4, gzip, snappy, none", opt_codec, NULL),
+	TIDE_OPT_FLAG('J', "envelope", "records are tide-source -J envelopes: "
+	    "produce them back", &sk.envelope),
+	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
+	    "envelope's partition", &sk.keep_partition),
+	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
+	    "file"),
+	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "
+	    "delivered", &sk.tee),
+	TIDE_OPT_DUR(OPT_CONNTIMEOUT, "connect-timeout", "duration", "give up "
+	    "when brokers do not answer (default 10s)", &o.connect_ms, 1,
+	    INT32_MAX),
+	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up "
+	    "when brokers stay unreachable for duration after start (default "
+	    "5m, 0 never)", &o.down_ms, 0, LLONG_MAX),
+	TIDE_OPT_CALLBACK('o', "output", "path", "write to files named by path "
+	    "(strftime), or - for stdout", opt_nonempty, &sk.output),
+	TIDE_OPT_CALLBACK(OPT_FORMAT, "format", "ndjson|csv", "file format "
+	    "(default ndjson)", opt_format, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIME, "time", "field", "name files by this "
+	    "event-time field, not the wall clock", opt_path, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
+	    "numbers: s, ms, us, ns, auto", opt_timeunit, NULL),
+	TIDE_OPT_INT(OPT_LEVEL, "level", "n", "zstd compression level for .zst "
+	    "files (default 3)", &o.level, 1, 22),
+	TIDE_OPT_CALLBACK(OPT_ROTATE, "rotate", "size|duration", "start a new "
+	    "file after size bytes or each duration", opt_rotate, NULL),
+	TIDE_OPT_CALLBACK(OPT_SQLITE, "sqlite", "file", "upsert into a view in "
+	    "this SQLite database", opt_nonempty, &sk.sqlite),
+	TIDE_OPT_CALLBACK(OPT_TABLE, "table", "name", "the view's table (with "
+	    "--sqlite)", opt_nonempty, &o.table),
+	TIDE_OPT_CALLBACK(OPT_REDIS, "redis", "url", "upsert into a view in "
+	    "Redis (redis://host:port[/db])", opt_redis, NULL),
+	TIDE_OPT_CALLBACK(OPT_UPSERT, "upsert", "field[,field]", "the view's "
+	    "key fields", opt_fields, NULL),
+	TIDE_OPT_CALLBACK(OPT_COLUMNS, "columns", "field[,field]", "the "
+	    "table's columns (default: the first record's fields)", opt_fields,
+	    NULL),
+	TIDE_OPT_INT(OPT_BATCH, "batch", "n", "records per view batch "
+	    "(default: sqlite 10000, redis 32)", &o.batch, 1, 100000000),
+	TIDE_OPT_DUR(OPT_BATCHTIME, "batch-time", "duration", "commit a view "
+	    "batch at least this often", &o.batch_ms, 1, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_TTL, "ttl", "duration", "expire view rows (SQLite: by "
+	    "--time event time; Redis: keys)", &o.ttl_ms, 1, LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_HISTORY, "history", "keep every version by --time in "
+	    "the SQLite view", &o.history),
+	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "string", "Redis key prefix",
+	    &o.prefix),
+	TIDE_OPT_FLAG(OPT_ASJSON, "as-json", "store each Redis record as a "
+	    "JSON string, not a hash", &o.asjson),
+	TIDE_OPT_BAD_STRICT(&o.strict),
+	TIDE_OPT_BAD_MAXREC(&o.maxrec, 1),
+	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
+	    "and on SIGUSR1", &sk.stats),
+	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on stderr",
+	    &o.progress, 1),
+	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
+	    "a terminal", &o.progress, 0),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
+};
 
 static void
 signals(void)
@@ -773,260 +983,59 @@ signals(void)
 int
 main(int argc, char **argv)
 {
-	static struct sink sk;
 	struct sink *s = &sk;
-	struct tide_kconf kc;
 	struct tide_kconf_err kerr;
-	struct tide_fileout_opts fopts;
 	struct tide_view_conf *vc = &s->vc;
 	struct tide_rin in;
 	struct tide_json_err jerr;
 	enum tide_json_type type;
-	const char *arg, *deadpath = NULL, *codec = NULL, *partarg = NULL;
-	long long connect_ms = 10000, down_ms = 300000, level = 3;
-	size_t maxrec = TIDE_MAX_RECORD;
-	int c, r, strict = 0, status = TIDE_EX_OK, csv = 0, level_set = 0;
-	int down_set = 0;
-	int progress = -1;	/* --progress 1, --no-progress 0, auto -1 */
+	int r, ix, status = TIDE_EX_OK;
 	const char *line;
 	size_t len;
-	const char *table = NULL, *prefix = NULL, *timefield = NULL;
-	const char **cols = NULL;
-	const char *keys[TIDE_VIEW_MAXKEYS];
-	int nkey = 0, ncol = 0, history = 0, asjson = 0, batch_set = 0;
-	long long batch = 0, batch_ms = 0, ttl_ms = 0;
 
-	tide_prog_init(&prog);
-	tide_kconf_init(&kc);
-	memset(&fopts, 0, sizeof(fopts));
+	tide_prog_init_opts(&prog, opts);
+	tide_kconf_init(&o.kc);
 	s->partition = RD_KAFKA_PARTITION_UA;
 	s->unit = TIDE_UNIT_AUTO;
-	while ((c = tide_opt_next(argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'b':
-		case 'X':
-		case 'F':
-		case 'd':
-			if ((r = tide_kconf_option(&kc, c, arg, &kerr)) ==
-			    TIDE_EIO)
-				tide_die(TIDE_EX_IOERR, "%s", kerr.msg);
-			if (r < 0)
-				tide_usage_error("%s", kerr.msg);
-			if (c == 'd')
-				log_all = 1;
-			break;
-		case 't':
-			if (*arg == '\0')
-				tide_usage_error("-t: empty topic name");
-			s->topic = arg;
-			break;
-		case 'k':
-			set_path(&s->keypath, &s->has_key, "--key", arg);
-			break;
-		case 'p':
-			partarg = arg;
-			if (all_digits(arg))
-				s->partition = (int32_t)tide_arg_int("--partition",
-				    arg, 0, INT32_MAX);
-			else
-				set_path(&s->partpath, &s->has_part,
-				    "--partition", arg);
-			break;
-		case 'H':
-			add_header(s, arg);
-			break;
-		case OPT_TIMESTAMP:
-			set_path(&s->tspath, &s->has_ts, "--timestamp", arg);
-			break;
-		case 'z':
-			if (strcmp(arg, "zstd") && strcmp(arg, "lz4") &&
-			    strcmp(arg, "gzip") && strcmp(arg, "snappy") &&
-			    strcmp(arg, "none"))
-				tide_usage_error("-z: unknown codec '%s' (zstd, "
-				    "lz4, gzip, snappy, none)", arg);
-			codec = arg;
-			break;
-		case 'J':
-			s->envelope = 1;
-			break;
-		case OPT_KEEPPART:
-			s->keep_partition = 1;
-			break;
-		case OPT_DEADLETTER:
-			deadpath = arg;
-			break;
-		case OPT_TEE:
-			s->tee = 1;
-			break;
-		case OPT_CONNTIMEOUT:
-			connect_ms = tide_arg_dur_ms("--connect-timeout", arg);
-			if (connect_ms <= 0 || connect_ms > INT32_MAX)
-				tide_usage_error("--connect-timeout: out of "
-				    "range: '%s'", arg);
-			break;
-		case OPT_DOWNTIMEOUT:
-			down_ms = tide_arg_dur_ms("--down-timeout", arg);
-			down_set = 1;
-			break;
-		case 'o':
-			if (*arg == '\0')
-				tide_usage_error("-o: empty path");
-			s->output = arg;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(arg, "csv") == 0)
-				csv = 1;
-			else if (strcmp(arg, "ndjson") == 0)
-				csv = 0;
-			else
-				tide_usage_error("--format: unknown format '%s' "
-				    "(ndjson, csv)", arg);
-			break;
-		case OPT_TIME:
-			set_path(&s->timepath, &s->has_time, "--time", arg);
-			timefield = arg;
-			break;
-		case OPT_SQLITE:
-			if (*arg == '\0')
-				tide_usage_error("--sqlite: empty path");
-			s->sqlite = arg;
-			break;
-		case OPT_TABLE:
-			if (*arg == '\0')
-				tide_usage_error("--table: empty name");
-			table = arg;
-			break;
-		case OPT_REDIS:
-			if (strncmp(arg, "redis://", 8) != 0)
-				tide_usage_error("--redis: not a redis:// URL: "
-				    "'%s'", arg);
-			s->redis = arg;
-			break;
-		case OPT_UPSERT:
-			nkey = split_list("--upsert", tide_xstrdup(arg), keys,
-			    TIDE_VIEW_MAXKEYS);
-			break;
-		case OPT_COLUMNS:
-			free(cols);
-			cols = tide_xcalloc(TIDE_SQLVIEW_MAXCOLS, sizeof(*cols));
-			ncol = split_list("--columns", tide_xstrdup(arg), cols,
-			    TIDE_SQLVIEW_MAXCOLS);
-			break;
-		case OPT_BATCH:
-			batch = tide_arg_int("--batch", arg, 1, 100000000);
-			batch_set = 1;
-			break;
-		case OPT_BATCHTIME:
-			batch_ms = tide_arg_dur_ms("--batch-time", arg);
-			if (batch_ms <= 0)
-				tide_usage_error("--batch-time: must be more than "
-				    "zero: '%s'", arg);
-			break;
-		case OPT_TTL:
-			ttl_ms = tide_arg_dur_ms("--ttl", arg);
-			if (ttl_ms <= 0)
-				tide_usage_error("--ttl: must be more than zero: "
-				    "'%s'", arg);
-			break;
-		case OPT_HISTORY:
-			history = 1;
-			break;
-		case OPT_PREFIX:
-			prefix = arg;
-			break;
-		case OPT_ASJSON:
-			asjson = 1;
-			break;
-		case OPT_TIMEUNIT:
-			if (tide_time_unit_parse(arg, &s->unit) < 0)
-				tide_usage_error("--time-unit: unknown unit '%s' "
-				    "(s, ms, us, ns, auto)", arg);
-			break;
-		case OPT_LEVEL:
-			level = tide_arg_int("--level", arg, 1, 22);
-			level_set = 1;
-			break;
-		case OPT_ROTATE:
-			if (*arg >= '0' && *arg <= '9' &&
-			    arg[strspn(arg, "0123456789")] != '\0' &&
-			    strchr("kKmMgGbB", arg[strspn(arg, "0123456789")]) &&
-			    strcmp(arg + strspn(arg, "0123456789"), "m") &&
-			    strcmp(arg + strspn(arg, "0123456789"), "ms")) {
-				/* 512k, 16M, 1G, 100B: a size.  A bare "m" is
-				 * minutes, so sizes in MiB are written M. */
-				fopts.rotate_bytes = (uint64_t)tide_arg_size(
-				    "--rotate", arg);
-			} else if (all_digits(arg)) {
-				fopts.rotate_bytes = (uint64_t)tide_arg_size(
-				    "--rotate", arg);
-			} else {
-				fopts.rotate_ms = tide_arg_dur_ms("--rotate", arg);
-			}
-			if ((fopts.rotate_bytes == 0 && fopts.rotate_ms == 0))
-				tide_usage_error("--rotate: must be more than "
-				    "zero: '%s'", arg);
-			break;
-		case OPT_STRICT:
-			strict = 1;
-			break;
-		case OPT_MAXREC:
-			maxrec = (size_t)tide_arg_size("--max-record", arg);
-			if (maxrec == 0)
-				tide_usage_error("--max-record: must be more "
-				    "than zero");
-			break;
-		case OPT_STATS:
-			s->stats = 1;
-			break;
-		case OPT_PROGRESS:
-			progress = 1;
-			break;
-		case OPT_NOPROGRESS:
-			progress = 0;
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
-	}
-	if (tide_opt_index() < argc)
-		tide_usage_error("unexpected argument '%s'", argv[tide_opt_index()]);
+	ix = tide_opt_parse(argc, argv);
+	if (tide_opt_given('d'))
+		log_all = 1;
+	if (ix < argc)
+		tide_usage_error("unexpected argument '%s'", argv[ix]);
 	if ((s->topic != NULL) + (s->output != NULL) + (s->sqlite != NULL) +
 	    (s->redis != NULL) != 1)
 		tide_usage_error("give one of -t topic, -o path, --sqlite file "
 		    "or --redis url");
-	if (!s->sqlite && (table || ncol || history))
+	if (!s->sqlite && (o.table || o.ncol || o.history))
 		tide_usage_error("--table, --columns and --history are for "
 		    "--sqlite");
-	if (!s->redis && (prefix || asjson))
+	if (!s->redis && (o.prefix || o.asjson))
 		tide_usage_error("--prefix and --as-json are for --redis");
-	if (!s->sqlite && !s->redis && (nkey || batch_set || batch_ms || ttl_ms))
+	if (!s->sqlite && !s->redis && (o.nkey || tide_opt_given(OPT_BATCH) ||
+	    o.batch_ms || o.ttl_ms))
 		tide_usage_error("--upsert, --batch, --batch-time and --ttl are "
 		    "for --sqlite and --redis");
 	if (s->sqlite || s->redis) {
-		if (nkey == 0)
+		if (o.nkey == 0)
 			tide_usage_error("%s needs --upsert field[,field]",
 			    s->sqlite ? "--sqlite" : "--redis");
-		if (s->sqlite && table == NULL)
+		if (s->sqlite && o.table == NULL)
 			tide_usage_error("--sqlite needs --table name");
-		if (s->sqlite && (history || ttl_ms) && !timefield)
-			tide_usage_error("%s needs --time field", history ?
+		if (s->sqlite && (o.history || o.ttl_ms) && !o.timefield)
+			tide_usage_error("%s needs --time field", o.history ?
 			    "--history" : "--ttl");
-		if (csv || fopts.rotate_bytes || fopts.rotate_ms || level_set ||
-		    s->has_key || partarg || s->nhdrs || s->has_ts || codec ||
+		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
+		    tide_opt_given(OPT_LEVEL) || s->has_key || o.partarg ||
+		    s->nhdrs || s->has_ts || o.codec ||
 		    s->envelope || s->keep_partition || s->tee)
 			tide_usage_error("Kafka and file options do not go with "
 			    "a view");
-		if (s->redis && timefield)
+		if (s->redis && o.timefield)
 			tide_usage_error("--time is not used with --redis "
 			    "(--ttl counts from each write)");
 	} else if (s->topic) {
-		if (csv || fopts.rotate_bytes || fopts.rotate_ms || s->has_time ||
-		    level_set)
+		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
+		    s->has_time || tide_opt_given(OPT_LEVEL))
 			tide_usage_error("--format, --rotate, --time and --level "
 			    "are for -o");
 		if (s->envelope && (s->has_key || s->has_part || s->has_ts))
@@ -1035,66 +1044,67 @@ main(int argc, char **argv)
 			    "--timestamp");
 		if (s->keep_partition && !s->envelope)
 			tide_usage_error("--keep-partition needs -J");
-		if (s->keep_partition && partarg)
+		if (s->keep_partition && o.partarg)
 			tide_usage_error("--keep-partition and --partition "
 			    "exclude each other");
 	} else {
-		if (s->has_key || partarg || s->nhdrs || s->has_ts || codec ||
-		    s->envelope || s->keep_partition || s->tee)
+		if (s->has_key || o.partarg || s->nhdrs || s->has_ts ||
+		    o.codec || s->envelope || s->keep_partition || s->tee)
 			tide_usage_error("--key, --partition, -H, --timestamp, "
 			    "-z, -J and --tee are for -t");
 		if (strcmp(s->output, "-") == 0 &&
-		    (fopts.rotate_bytes || fopts.rotate_ms))
+		    (o.fopts.rotate_bytes || o.fopts.rotate_ms))
 			tide_usage_error("--rotate needs a file, not -o -");
 	}
-	if (down_set && !s->topic)
+	if (tide_opt_given(OPT_DOWNTIMEOUT) && !s->topic)
 		tide_usage_error("--down-timeout is for -t");
-	if ((r = tide_kconf_env(&kc, &kerr)) < 0)
+	if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
 		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
 		    "$TIDE_CONFIG: %s", kerr.msg);
 
 	signals();
-	s->deadpath = deadpath;
-	if (tide_bad_init(&s->bad, strict, deadpath) < 0)
-		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", deadpath,
+	s->deadpath = o.deadpath;
+	if (tide_bad_init(&s->bad, o.strict, o.deadpath) < 0)
+		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", o.deadpath,
 		    strerror(errno));
 	s->t0 = tide_mono_us();
 	/* On its own, the line shows on a terminal for file output. */
-	if (progress < 0 && (tide_verbose < 0 || s->output == NULL ||
+	if (o.progress < 0 && (tide_verbose < 0 || s->output == NULL ||
 	    strcmp(s->output, "-") == 0))
-		progress = 0;
-	tide_progress_init(&pr, tide_progress_wanted(progress, 2) ? 2 : -1,
+		o.progress = 0;
+	tide_progress_init(&pr, tide_progress_wanted(o.progress, 2) ? 2 : -1,
 	    prog.name);
 
 	/* The back end, chosen once. */
 	if (s->topic)
-		kafka_open(s, &kc, codec, connect_ms, down_ms, maxrec);
+		kafka_open(s, &o.kc, o.codec, o.connect_ms, o.down_ms,
+		    o.maxrec);
 	else if (s->output) {
-		fopts.format = csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
-		fopts.level = (int)level;
-		file_open(s, &fopts);
+		o.fopts.format = o.csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
+		o.fopts.level = (int)o.level;
+		file_open(s, &o.fopts);
 	} else {
 		memset(vc, 0, sizeof(*vc));
 		vc->kind = s->sqlite ? TIDE_VIEW_SQLITE : TIDE_VIEW_REDIS;
 		vc->target = s->sqlite ? s->sqlite : s->redis;
-		vc->table = table;
-		vc->nkey = nkey;
-		memcpy(vc->keys, keys, sizeof(keys));
-		vc->ncol = ncol;
-		vc->cols = cols;
-		vc->timefield = timefield;
+		vc->table = o.table;
+		vc->nkey = o.nkey;
+		memcpy(vc->keys, o.keys, sizeof(o.keys));
+		vc->ncol = o.ncol;
+		vc->cols = o.cols;
+		vc->timefield = o.timefield;
 		vc->unit = s->unit;
-		vc->history = history;
-		vc->ttl_ms = ttl_ms;
-		vc->prefix = prefix;
-		vc->as_json = asjson;
-		vc->batch = (uint64_t)batch;
-		vc->batch_ms = batch_ms;
-		vc->timeout_ms = (int)connect_ms;
+		vc->history = o.history;
+		vc->ttl_ms = o.ttl_ms;
+		vc->prefix = o.prefix;
+		vc->as_json = o.asjson;
+		vc->batch = (uint64_t)o.batch;
+		vc->batch_ms = o.batch_ms;
+		vc->timeout_ms = (int)o.connect_ms;
 		view_open(s, vc, s->sqlite ? "--sqlite" : "--redis");
 	}
 
-	tide_rin_init(&in, STDIN_FILENO, maxrec);
+	tide_rin_init(&in, STDIN_FILENO, o.maxrec);
 	tide_rin_set_idle(&in, idle, s);
 	for (;;) {
 		if (stop_sig)
@@ -1123,7 +1133,7 @@ main(int argc, char **argv)
 			tide_progress_clear(&pr);
 			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
 			    "record longer than --max-record (%zu bytes)",
-			    maxrec)) != 0) {
+			    o.maxrec)) != 0) {
 				status = r;
 				break;
 			}
@@ -1168,12 +1178,12 @@ main(int argc, char **argv)
 	if (tide_bad_finish(&s->bad) != 0)
 		s->dlerr = 1;
 	if (s->dlerr) {
-		pwarn("--dead-letter '%s': write failed", deadpath ?
-		    deadpath : "stderr");
+		pwarn("--dead-letter '%s': write failed", o.deadpath ?
+		    o.deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
 	s->be->close(s);
 	tide_rin_release(&in);
-	tide_kconf_release(&kc);
+	tide_kconf_release(&o.kc);
 	return status;
 }

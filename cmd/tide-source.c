@@ -159,7 +159,6 @@ static const struct tide_prog prog = {
 	    "[-o offset] [--from time] [--to time] [-c n] [-G group] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
-	NULL,
 };
 
 static struct {

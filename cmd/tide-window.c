@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,6 @@ enum {
 	OPT_LATENESS,
 	OPT_LATE_FILE,
 	OPT_KEY_MISSING,
-	OPT_DEAD,
-	OPT_STRICT,
 	OPT_STATS,
 	OPT_DRAIN,
 	OPT_PART,
@@ -56,49 +55,102 @@ enum {
 	OPT_MAX_FUTURE,
 	OPT_MAX_KEYS,
 	OPT_HLL,
-	OPT_MAX_RECORD,
 	OPT_EMIT,
 	OPT_STATE,
 	OPT_CHECKPOINT,
 	OPT_FLUSH,
 };
 
-static const struct tide_opt opts[] = {
-	{ 'k', "key", "field[,field]", "group by these fields (dotted paths)" },
-	{ 'a', "aggs", "list", "aggregates: count,sum(f),avg(f) as name,p99(f),..." },
-	{ OPT_TUMBLE, "tumble", "d", "tumbling windows of duration d" },
-	{ OPT_HOP, "hop", "d", "hopping windows of duration d (with --every)" },
-	{ OPT_EVERY, "every", "s", "hop: a window ends every s" },
-	{ OPT_SESSION, "session", "gap", "session windows closed by a gap" },
-	{ OPT_OVER, "over", "d", "rolling: each record with its key's trailing d" },
-	{ OPT_EXCLUDE, "exclude-current", NULL, "over: leave the record itself out" },
-	{ OPT_ALIGN, "align", "offset", "shift window boundaries by offset" },
-	{ OPT_TIME, "time", "field", "event time field (default ts)" },
-	{ OPT_TIME_UNIT, "time-unit", "unit", "s, ms, us, ns or auto (default)" },
-	{ OPT_TIME_FORMAT, "time-format", "fmt", "window times as epoch (ms) or rfc3339" },
-	{ OPT_DELAY, "delay", "d", "watermark = max event time - d" },
-	{ OPT_LATENESS, "allowed-lateness", "d", "keep fired windows d for updates" },
-	{ OPT_LATE_FILE, "late-file", "file", "write late records to file" },
-	{ OPT_EMIT, "emit", "when", "final (default), early=d or every" },
-	{ OPT_STATE, "state", "file", "keep open windows in file across runs" },
-	{ OPT_CHECKPOINT, "checkpoint", "d", "with --state: save it every d" },
-	{ OPT_FLUSH, "flush", NULL, "with --state: close every window at the end" },
-	{ OPT_KEY_MISSING, "key-missing", "policy", "error (default) or null" },
-	{ OPT_DEAD, "dead-letter", "file", "keep bad records in file" },
-	{ OPT_STRICT, "strict", NULL, "stop at the first bad record (exit 65)" },
-	{ OPT_STATS, "stats", NULL, "print counters to stderr at exit and on SIGUSR1" },
-	{ OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, read on to the end of "
-	    "input for at most d (default 30s; 0: no limit)" },
-	{ OPT_PART, "partition-field", "field[,field]", "per-partition watermarks" },
-	{ OPT_NPART, "partitions", "n", "the input holds n partitions: wait for all" },
-	{ OPT_IDLE, "idle", "d", "idle partitions stop holding the watermark" },
-	{ OPT_MAX_FUTURE, "max-future", "d", "records dated past now + d are bad" },
-	{ OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more are bad input" },
-	{ OPT_HLL, "hll-precision", "p", "approx_distinct precision 4..18 (14)" },
-	{ OPT_MAX_RECORD, "max-record", "size", "longest record (default 16M)" },
-	{ 'q', "quiet", NULL, "no diagnostics but fatal ones" },
-	{ 'v', "verbose", NULL, "more diagnostics" },
-	{ 0, NULL, NULL, NULL },
+#define MAXKEYF 16
+#define INFLIGHT 3	/* parsed records waiting to be added */
+#define MAXPARTF 4
+/* The drain's default bound (doc/DELIVERY.md). */
+#define DRAIN_MS	30000
+
+/* The options, as given. */
+static struct {
+	const char *keys, *aggs, *timef, *dead, *latepath, *statepath;
+	struct tide_win_conf wc;	/* all but kind, size and gap */
+	int64_t tumble, hop, session, over;	/* the window's duration */
+	int64_t delay, idle, max_future, ckpt, drain_ms;
+	size_t nexpect, maxrec;
+	enum tide_time_unit unit;
+	int rfc3339, flush_end, strict, stats, keynull, hll;
+	struct tide_path partp[MAXPARTF];	/* --partition-field */
+	char *partnames[MAXPARTF];
+	int npart;
+} o = {
+	.timef = "ts",
+	.max_future = -1,
+	.drain_ms = DRAIN_MS,
+	.unit = TIDE_UNIT_AUTO,
+	.hll = 14,
+};
+
+static tide_opt_cb opt_align, opt_timeunit, opt_timeformat, opt_emit,
+    opt_keymissing, opt_partfield;
+
+static const struct tide_option opts[] = {
+	TIDE_OPT_STRING('k', "key", "field[,field]", "group by these fields "
+	    "(dotted paths)", &o.keys),
+	TIDE_OPT_STRING('a', "aggs", "list", "aggregates: count,sum(f),avg(f) "
+	    "as name,p99(f),...", &o.aggs),
+	TIDE_OPT_DUR(OPT_TUMBLE, "tumble", "d", "tumbling windows of duration "
+	    "d", &o.tumble, 0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_HOP, "hop", "d", "hopping windows of duration d (with "
+	    "--every)", &o.hop, 0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_EVERY, "every", "s", "hop: a window ends every s",
+	    &o.wc.every, 0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_SESSION, "session", "gap", "session windows closed by "
+	    "a gap", &o.session, 0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_OVER, "over", "d", "rolling: each record with its "
+	    "key's trailing d", &o.over, 0, LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_EXCLUDE, "exclude-current", "over: leave the record "
+	    "itself out", &o.wc.exclude_current),
+	TIDE_OPT_CALLBACK(OPT_ALIGN, "align", "offset", "shift window "
+	    "boundaries by offset", opt_align, &o.wc.align),
+	TIDE_OPT_STRING(OPT_TIME, "time", "field", "event time field "
+	    "(default ts)", &o.timef),
+	TIDE_OPT_CALLBACK(OPT_TIME_UNIT, "time-unit", "unit", "s, ms, us, ns "
+	    "or auto (default)", opt_timeunit, &o.unit),
+	TIDE_OPT_CALLBACK(OPT_TIME_FORMAT, "time-format", "fmt", "window times "
+	    "as epoch (ms) or rfc3339", opt_timeformat, &o.rfc3339),
+	TIDE_OPT_DUR(OPT_DELAY, "delay", "d", "watermark = max event time - d",
+	    &o.delay, 0, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_LATENESS, "allowed-lateness", "d", "keep fired "
+	    "windows d for updates", &o.wc.lateness, 0, LLONG_MAX),
+	TIDE_OPT_STRING(OPT_LATE_FILE, "late-file", "file", "write late "
+	    "records to file", &o.latepath),
+	TIDE_OPT_CALLBACK(OPT_EMIT, "emit", "when", "final (default), early=d "
+	    "or every", opt_emit, &o.wc),
+	TIDE_OPT_STRING(OPT_STATE, "state", "file", "keep open windows in file "
+	    "across runs", &o.statepath),
+	TIDE_OPT_DUR(OPT_CHECKPOINT, "checkpoint", "d", "with --state: save it "
+	    "every d", &o.ckpt, 1, LLONG_MAX),
+	TIDE_OPT_FLAG(OPT_FLUSH, "flush", "with --state: close every window at "
+	    "the end", &o.flush_end),
+	TIDE_OPT_CALLBACK(OPT_KEY_MISSING, "key-missing", "policy", "error "
+	    "(default) or null", opt_keymissing, &o.keynull),
+	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
+	    "and on SIGUSR1", &o.stats),
+	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
+	    "read on to the end of input for at most d (default 30s; 0: no "
+	    "limit)", &o.drain_ms, 0, LLONG_MAX),
+	TIDE_OPT_CALLBACK(OPT_PART, "partition-field", "field[,field]",
+	    "per-partition watermarks", opt_partfield, NULL),
+	TIDE_OPT_INT(OPT_NPART, "partitions", "n", "the input holds n "
+	    "partitions: wait for all", &o.nexpect, 1, 1 << 20),
+	TIDE_OPT_DUR(OPT_IDLE, "idle", "d", "idle partitions stop holding the "
+	    "watermark", &o.idle, 1, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_MAX_FUTURE, "max-future", "d", "records dated past "
+	    "now + d are bad", &o.max_future, 0, LLONG_MAX),
+	TIDE_OPT_INT(OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more "
+	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
+	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
+	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
 };
 
 static const struct tide_prog prog = {
@@ -106,12 +158,7 @@ static const struct tide_prog prog = {
 	"[-qv] -k field[,field] -a aggs (--tumble d | --hop d --every s | "
 	    "--session gap | --over d) [options] [file ...]",
 	"Keyed event-time windowed aggregation of NDJSON records.",
-	opts,
 };
-
-#define MAXKEYF 16
-#define INFLIGHT 3	/* parsed records waiting to be added */
-#define MAXPARTF 4
 
 struct ctx {
 	struct tide_wout out;
@@ -139,9 +186,6 @@ struct ctx {
 	uint64_t in, out_n, late_n;
 };
 
-/* The drain's default bound (doc/DELIVERY.md). */
-#define DRAIN_MS	30000
-
 static void print_stats(const struct ctx *c);
 
 static int
@@ -156,7 +200,7 @@ write_time(struct tide_buf *b, int64_t t, int rfc)
 
 /* The emit callback of struct tide_win: one output record. */
 static int
-emit(void *arg, const struct tide_win_out *o)
+emit(void *arg, const struct tide_win_out *wo)
 {
 	struct ctx *c = arg;
 	struct tide_jobj j;
@@ -164,31 +208,31 @@ emit(void *arg, const struct tide_win_out *o)
 
 	/* Windows fire in batches with one start and end: their common
 	 * head is written once. */
-	if (c->hdr.len == 0 || o->start != c->hdr_start || o->end != c->hdr_end) {
+	if (c->hdr.len == 0 || wo->start != c->hdr_start || wo->end != c->hdr_end) {
 		tide_buf_reset(&c->hdr);
 		tide_jobj_begin(&j, &c->hdr);
 		tide_jobj_key(&j, "window_start", 12);
-		write_time(&c->hdr, o->start, c->rfc3339);
+		write_time(&c->hdr, wo->start, c->rfc3339);
 		tide_jobj_key(&j, "window_end", 10);
-		write_time(&c->hdr, o->end, c->rfc3339);
+		write_time(&c->hdr, wo->end, c->rfc3339);
 		/* And the first key's name. */
 		tide_buf_add(&c->hdr, c->qkeys[0].data, c->qkeys[0].len);
-		c->hdr_start = o->start;
-		c->hdr_end = o->end;
+		c->hdr_start = wo->start;
+		c->hdr_end = wo->end;
 	}
 	/* A hop pane's block is in several windows: its key and aggregates
 	 * are written for the first and copied for the others, straight
 	 * into the output buffer when it has room (as tide_wout_rec()
 	 * would copy them). */
-	if (o->memo != NULL && o->memo->len > 0 && !o->update && !c->marked &&
+	if (wo->memo != NULL && wo->memo->len > 0 && !wo->update && !c->marked &&
 	    c->out.err == 0 &&
-	    c->out.cap - c->out.len > c->hdr.len + o->memo->len + 2) {
+	    c->out.cap - c->out.len > c->hdr.len + wo->memo->len + 2) {
 		char *d = c->out.buf + c->out.len;
 
 		memcpy(d, c->hdr.data, c->hdr.len);
 		d += c->hdr.len;
-		memcpy(d, o->memo->text, o->memo->len);
-		d += o->memo->len;
+		memcpy(d, wo->memo->text, wo->memo->len);
+		d += wo->memo->len;
 		*d++ = '}';
 		*d++ = '\n';
 		c->out.len = (size_t)(d - c->out.buf);
@@ -199,10 +243,10 @@ emit(void *arg, const struct tide_win_out *o)
 	tide_buf_add(&c->ob, c->hdr.data, c->hdr.len);
 	j.b = &c->ob;
 	j.empty = 0;
-	if (o->memo != NULL && o->memo->len > 0)
-		tide_buf_add(&c->ob, o->memo->text, o->memo->len);
+	if (wo->memo != NULL && wo->memo->len > 0)
+		tide_buf_add(&c->ob, wo->memo->text, wo->memo->len);
 	else {
-		const char *k = o->key, *end = o->key + o->klen;
+		const char *k = wo->key, *end = wo->key + wo->klen;
 		size_t at = c->ob.len;
 
 		for (i = 0; i < c->nkeys; i++) {
@@ -216,19 +260,19 @@ emit(void *arg, const struct tide_win_out *o)
 			tide_buf_add(&c->ob, k, (size_t)(z - k));
 			k = z < end ? z + 1 : end;
 		}
-		if (tide_agg_emit(&c->spec, o->state, &j) == 0 && o->memo != NULL &&
-		    c->ob.len - at <= sizeof(o->memo->text)) {
-			o->memo->len = (unsigned char)(c->ob.len - at);
-			memcpy(o->memo->text, c->ob.data + at, o->memo->len);
+		if (tide_agg_emit(&c->spec, wo->state, &j) == 0 && wo->memo != NULL &&
+		    c->ob.len - at <= sizeof(wo->memo->text)) {
+			wo->memo->len = (unsigned char)(c->ob.len - at);
+			memcpy(wo->memo->text, c->ob.data + at, wo->memo->len);
 		}
 	}
-	if (o->update) {
+	if (wo->update) {
 		tide_jobj_key(&j, "update", 6);
 		tide_buf_adds(&c->ob, "true");
 	}
 	if (c->marked) {
 		tide_jobj_key(&j, "final", 5);
-		tide_buf_adds(&c->ob, o->provisional ? "false" : "true");
+		tide_buf_adds(&c->ob, wo->provisional ? "false" : "true");
 	}
 	tide_jobj_end(&j);
 	c->out_n++;
@@ -421,15 +465,98 @@ split_list(const char *opt, const char *s, struct tide_path *paths, int max,
 	free(copy);
 }
 
-static int64_t
-parse_offset(const char *opt, const char *s)
+/* ---- options ----------------------------------------------------------- */
+
+/* --align: a duration, signed. */
+static int
+opt_align(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
 {
 	int64_t ms;
 
-	if (tide_dur_parse(s + (*s == '-' || *s == '+'), &ms) < 0)
-		tide_usage_error("%s: not a duration: '%s' (e.g. 250ms, 30s, "
-		    "1h30m)", opt, s);
-	return *s == '-' ? -ms : ms;
+	(void)err;
+	if (tide_dur_parse(arg + (*arg == '-' || *arg == '+'), &ms) < 0)
+		tide_usage_error("--align: not a duration: '%s' (e.g. 250ms, "
+		    "30s, 1h30m)", arg);
+	*(int64_t *)opt->dest = *arg == '-' ? -ms : ms;
+	return 0;
+}
+
+static int
+opt_timeunit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (tide_time_unit_parse(arg, opt->dest) < 0)
+		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
+		    "ns, auto)", arg);
+	return 0;
+}
+
+static int
+opt_timeformat(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "rfc3339") == 0)
+		*(int *)opt->dest = 1;
+	else if (strcmp(arg, "epoch") == 0 || strcmp(arg, "ms") == 0)
+		*(int *)opt->dest = 0;
+	else
+		tide_usage_error("--time-format: not a format: '%s' (epoch, "
+		    "rfc3339)", arg);
+	return 0;
+}
+
+static int
+opt_emit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	struct tide_win_conf *wc = opt->dest;
+
+	(void)err;
+	if (strcmp(arg, "final") == 0)
+		wc->emit = TIDE_EMIT_FINAL;
+	else if (strcmp(arg, "every") == 0)
+		wc->emit = TIDE_EMIT_EVERY;
+	else if (strncmp(arg, "early=", 6) == 0) {
+		wc->emit = TIDE_EMIT_EARLY;
+		wc->early = tide_arg_dur_ms("--emit early", arg + 6);
+		if (wc->early == 0)
+			tide_usage_error("--emit early: must be more than 0");
+	} else
+		tide_usage_error("--emit: not a mode: '%s' (final, early=D, "
+		    "every)", arg);
+	return 0;
+}
+
+static int
+opt_keymissing(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "null") == 0)
+		*(int *)opt->dest = 1;
+	else if (strcmp(arg, "error") == 0)
+		*(int *)opt->dest = 0;
+	else
+		tide_usage_error("--key-missing: not a policy: '%s' (error, "
+		    "null)", arg);
+	return 0;
+}
+
+/* --partition-field, repeatable: each adds its fields. */
+static int
+opt_partfield(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char **names = o.partnames;
+
+	(void)opt;
+	(void)err;
+	split_list("--partition-field", arg, o.partp, MAXPARTF, &o.npart,
+	    &names);
+	return 0;
 }
 
 /* A short quote of a value for messages. */
@@ -554,216 +681,77 @@ main(int argc, char **argv)
 	struct prec pr[INFLIGHT + 1], *pend[INFLIGHT];
 	int npend = 0, ip = 0;
 	struct tide_win_conf wc;
-	struct tide_path keyp[MAXKEYF], partp[MAXPARTF];
-	const char *arg, *keys = NULL, *aggs = NULL, *timef = "ts", *dead = NULL;
-	int64_t delay = 0, idle = 0, max_future = -1, ckpt = 0, next_ckpt = 0;
-	int64_t tmo, left;
-	size_t nexpect = 0;
-	int flush_end = 0, koff = 0, align_set = 0;
+	struct tide_path keyp[MAXKEYF];
+	int64_t next_ckpt = 0, tmo, left;
+	int koff = 0, nkinds, ix;
 	unsigned since = 0;
-	enum tide_time_unit unit = TIDE_UNIT_AUTO;
-	int opt, strict = 0, stats = 0, keynull = 0, nkinds = 0, npart = 0;
-	int hll = 14, every_set = 0, i, r, status = TIDE_EX_OK, nf;
-	size_t maxrec = 0;
+	int i, r, status = TIDE_EX_OK, nf;
 	struct tide_aggerr aerr;
-	char **partnames = NULL;
-	int64_t drain_ms = DRAIN_MS;
 	sig_atomic_t sigseen = 0;
 	int from_tty, ended = 0;
 
-	tide_prog_init(&prog);
-	memset(&wc, 0, sizeof(wc));
-	wc.kind = TIDE_WIN_TUMBLE;
+	tide_prog_init_opts(&prog, opts);
 	c.keynames = tide_xcalloc(MAXKEYF, sizeof(char *));
-	partnames = tide_xcalloc(MAXPARTF, sizeof(char *));
-	while ((opt = tide_opt_next(argc, argv, &arg)) != -1) {
-		switch (opt) {
-		case 'k':
-			keys = arg;
-			break;
-		case 'a':
-			aggs = arg;
-			break;
-		case OPT_TUMBLE:
-			wc.kind = TIDE_WIN_TUMBLE;
-			wc.size = tide_arg_dur_ms("--tumble", arg);
-			nkinds++;
-			break;
-		case OPT_HOP:
-			wc.kind = TIDE_WIN_HOP;
-			wc.size = tide_arg_dur_ms("--hop", arg);
-			nkinds++;
-			break;
-		case OPT_EVERY:
-			wc.every = tide_arg_dur_ms("--every", arg);
-			every_set = 1;
-			break;
-		case OPT_SESSION:
-			wc.kind = TIDE_WIN_SESSION;
-			wc.gap = tide_arg_dur_ms("--session", arg);
-			nkinds++;
-			break;
-		case OPT_OVER:
-			wc.kind = TIDE_WIN_OVER;
-			wc.size = tide_arg_dur_ms("--over", arg);
-			nkinds++;
-			break;
-		case OPT_EXCLUDE:
-			wc.exclude_current = 1;
-			break;
-		case OPT_ALIGN:
-			wc.align = parse_offset("--align", arg);
-			align_set = 1;
-			break;
-		case OPT_TIME:
-			timef = arg;
-			break;
-		case OPT_TIME_UNIT:
-			if (tide_time_unit_parse(arg, &unit) < 0)
-				tide_usage_error("--time-unit: not a unit: '%s' "
-				    "(s, ms, us, ns, auto)", arg);
-			break;
-		case OPT_TIME_FORMAT:
-			if (strcmp(arg, "rfc3339") == 0)
-				c.rfc3339 = 1;
-			else if (strcmp(arg, "epoch") == 0 || strcmp(arg, "ms") == 0)
-				c.rfc3339 = 0;
-			else
-				tide_usage_error("--time-format: not a format: '%s' "
-				    "(epoch, rfc3339)", arg);
-			break;
-		case OPT_DELAY:
-			delay = tide_arg_dur_ms("--delay", arg);
-			break;
-		case OPT_LATENESS:
-			wc.lateness = tide_arg_dur_ms("--allowed-lateness", arg);
-			break;
-		case OPT_LATE_FILE:
-			c.latepath = arg;
-			break;
-		case OPT_STATE:
-			c.statepath = arg;
-			break;
-		case OPT_CHECKPOINT:
-			ckpt = tide_arg_dur_ms("--checkpoint", arg);
-			if (ckpt == 0)
-				tide_usage_error("--checkpoint: must be more than 0");
-			break;
-		case OPT_FLUSH:
-			flush_end = 1;
-			break;
-		case OPT_EMIT:
-			if (strcmp(arg, "final") == 0)
-				wc.emit = TIDE_EMIT_FINAL;
-			else if (strcmp(arg, "every") == 0)
-				wc.emit = TIDE_EMIT_EVERY;
-			else if (strncmp(arg, "early=", 6) == 0) {
-				wc.emit = TIDE_EMIT_EARLY;
-				wc.early = tide_arg_dur_ms("--emit early", arg + 6);
-				if (wc.early == 0)
-					tide_usage_error("--emit early: must be more "
-					    "than 0");
-			} else
-				tide_usage_error("--emit: not a mode: '%s' "
-				    "(final, early=D, every)", arg);
-			break;
-		case OPT_KEY_MISSING:
-			if (strcmp(arg, "null") == 0)
-				keynull = 1;
-			else if (strcmp(arg, "error") == 0)
-				keynull = 0;
-			else
-				tide_usage_error("--key-missing: not a policy: '%s' "
-				    "(error, null)", arg);
-			break;
-		case OPT_DEAD:
-			dead = arg;
-			break;
-		case OPT_STRICT:
-			strict = 1;
-			break;
-		case OPT_STATS:
-			stats = 1;
-			break;
-		case OPT_DRAIN:
-			drain_ms = tide_arg_dur_ms("--drain-timeout", arg);
-			break;
-		case OPT_PART:
-			split_list("--partition-field", arg, partp, MAXPARTF, &npart,
-			    &partnames);
-			break;
-		case OPT_NPART:
-			nexpect = (size_t)tide_arg_int("--partitions", arg, 1,
-			    1 << 20);
-			break;
-		case OPT_IDLE:
-			idle = tide_arg_dur_ms("--idle", arg);
-			if (idle == 0)
-				tide_usage_error("--idle: must be more than 0");
-			break;
-		case OPT_MAX_FUTURE:
-			max_future = tide_arg_dur_ms("--max-future", arg);
-			break;
-		case OPT_MAX_KEYS:
-			wc.max_keys = (size_t)tide_arg_int("--max-keys", arg, 1,
-			    1LL << 40);
-			break;
-		case OPT_HLL:
-			hll = (int)tide_arg_int("--hll-precision", arg,
-			    TIDE_HLL_PMIN, TIDE_HLL_PMAX);
-			break;
-		case OPT_MAX_RECORD:
-			maxrec = (size_t)tide_arg_size("--max-record", arg);
-			if (maxrec == 0)
-				tide_usage_error("--max-record: must be more than 0");
-			break;
-		case 'q':
-			tide_verbose = -1;
-			break;
-		case 'v':
-			if (tide_verbose >= 0)
-				tide_verbose++;
-			break;
-		}
-	}
-	argc -= tide_opt_index();
-	argv += tide_opt_index();
+	ix = tide_opt_parse(argc, argv);
+	argc -= ix;
+	argv += ix;
 
+	/* The window: the one of --tumble, --hop, --session, --over given. */
+	wc = o.wc;
+	nkinds = tide_opt_given(OPT_TUMBLE) + tide_opt_given(OPT_HOP) +
+	    tide_opt_given(OPT_SESSION) + tide_opt_given(OPT_OVER);
+	if (tide_opt_given(OPT_TUMBLE)) {
+		wc.kind = TIDE_WIN_TUMBLE;
+		wc.size = o.tumble;
+	} else if (tide_opt_given(OPT_HOP)) {
+		wc.kind = TIDE_WIN_HOP;
+		wc.size = o.hop;
+	} else if (tide_opt_given(OPT_SESSION)) {
+		wc.kind = TIDE_WIN_SESSION;
+		wc.gap = o.session;
+	} else {
+		wc.kind = TIDE_WIN_OVER;
+		wc.size = o.over;
+	}
 	if (nkinds == 0)
 		tide_usage_error("a window is needed: --tumble, --hop, --session "
 		    "or --over");
 	if (nkinds > 1)
 		tide_usage_error("only one of --tumble, --hop, --session, --over");
-	if (keys == NULL)
+	if (o.keys == NULL)
 		tide_usage_error("-k is needed");
-	if (aggs == NULL)
+	if (o.aggs == NULL)
 		tide_usage_error("-a is needed");
-	if (wc.kind == TIDE_WIN_HOP && !every_set)
+	if (wc.kind == TIDE_WIN_HOP && !tide_opt_given(OPT_EVERY))
 		tide_usage_error("--hop needs --every");
-	if (wc.kind != TIDE_WIN_HOP && every_set)
+	if (wc.kind != TIDE_WIN_HOP && tide_opt_given(OPT_EVERY))
 		tide_usage_error("--every goes with --hop");
 	if (wc.kind == TIDE_WIN_HOP && (wc.every == 0 || wc.every > wc.size))
 		tide_usage_error("--every: must be more than 0 and at most --hop");
 	if ((wc.kind != TIDE_WIN_SESSION && wc.size == 0) ||
 	    (wc.kind == TIDE_WIN_SESSION && wc.gap == 0))
 		tide_usage_error("the window duration must be more than 0");
-	if ((ckpt || flush_end) && c.statepath == NULL)
-		tide_usage_error("%s goes with --state", ckpt ? "--checkpoint" :
+	if ((o.ckpt || o.flush_end) && o.statepath == NULL)
+		tide_usage_error("%s goes with --state", o.ckpt ? "--checkpoint" :
 		    "--flush");
-	if (nexpect && npart == 0)
+	if (o.nexpect && o.npart == 0)
 		tide_usage_error("--partitions goes with --partition-field");
 	if (wc.emit != TIDE_EMIT_FINAL && wc.kind == TIDE_WIN_OVER)
 		tide_usage_error("--emit: --over has one result per record");
 	c.marked = wc.emit != TIDE_EMIT_FINAL;
+	c.rfc3339 = o.rfc3339;
+	c.latepath = o.latepath;
+	c.statepath = o.statepath;
 	if (wc.exclude_current && wc.kind != TIDE_WIN_OVER)
 		tide_usage_error("--exclude-current goes with --over");
-	if (align_set && wc.kind != TIDE_WIN_TUMBLE && wc.kind != TIDE_WIN_HOP)
+	if (tide_opt_given(OPT_ALIGN) && wc.kind != TIDE_WIN_TUMBLE &&
+	    wc.kind != TIDE_WIN_HOP)
 		tide_usage_error("--align goes with --tumble or --hop: sessions "
 		    "and --over windows have no fixed boundaries");
-	if (tide_aggspec_parse(&c.spec, aggs, hll, &aerr) < 0)
+	if (tide_aggspec_parse(&c.spec, o.aggs, o.hll, &aerr) < 0)
 		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
-		    aerr.offset, aggs);
-	split_list("-k", keys, keyp, MAXKEYF, &c.nkeys, &c.keynames);
+		    aerr.offset, o.aggs);
+	split_list("-k", o.keys, keyp, MAXKEYF, &c.nkeys, &c.keynames);
 	for (i = 0; i < c.nkeys; i++) {
 		int j;
 
@@ -778,12 +766,12 @@ main(int argc, char **argv)
 
 	/* One lookup per record: time, keys, partition fields, agg fields. */
 	nf = 0;
-	if (tide_path_parse(&paths[nf++], timef) < 0)
-		tide_usage_error("--time: bad field path '%s'", timef);
+	if (tide_path_parse(&paths[nf++], o.timef) < 0)
+		tide_usage_error("--time: bad field path '%s'", o.timef);
 	for (i = 0; i < c.nkeys; i++)
 		paths[nf++] = keyp[i];
-	for (i = 0; i < npart; i++)
-		paths[nf++] = partp[i];
+	for (i = 0; i < o.npart; i++)
+		paths[nf++] = o.partp[i];
 	for (i = 0; i < c.spec.nfields; i++)
 		paths[nf++] = c.spec.paths[i];
 	/* With --state, an envelope's place in Kafka, kept beside the
@@ -796,15 +784,15 @@ main(int argc, char **argv)
 			tide_die(TIDE_EX_FAIL, "envelope paths");
 	}
 
-	if (tide_bad_init(&c.bad, strict, dead) < 0)
-		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", dead, strerror(errno));
+	if (tide_bad_init(&c.bad, o.strict, o.dead) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead, strerror(errno));
 	if (c.latepath && (c.late = fopen(c.latepath, "a")) == NULL)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", c.latepath,
 		    strerror(errno));
 	wc.spec = &c.spec;
 	tide_win_init(&c.win, &wc, emit, &c);
-	tide_wm_init(&c.wm, delay, idle);
-	tide_wm_expect(&c.wm, nexpect);
+	tide_wm_init(&c.wm, o.delay, o.idle);
+	tide_wm_expect(&c.wm, o.nexpect);
 	tide_wout_init(&c.out, STDOUT_FILENO);
 	tide_buf_init(&c.ob, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);
@@ -823,8 +811,8 @@ main(int argc, char **argv)
 		tide_buf_init(&c.cfg, TIDE_BUF_NOMAX);
 		state_config(&c, &wc);
 		state_load(&c);
-		if (ckpt)
-			next_ckpt = tide_now_ms() + ckpt;
+		if (o.ckpt)
+			next_ckpt = tide_now_ms() + o.ckpt;
 	}
 
 	/* A stop signal is a drain (doc/DELIVERY.md): the stage before this
@@ -877,7 +865,7 @@ main(int argc, char **argv)
 			base = *pos;
 		}
 		/* Raw: each record is checked once copied (below). */
-		r = tide_recin_open_at(&in, src, TIDE_RECIN_RAW, maxrec,
+		r = tide_recin_open_at(&in, src, TIDE_RECIN_RAW, o.maxrec,
 		    (uint64_t)base);
 		if (r == TIDE_ERANGE)
 			tide_die(TIDE_EX_IOERR, "cannot seek '%s': %s", src,
@@ -895,14 +883,14 @@ main(int argc, char **argv)
 
 			if (pos)
 				*pos = base + (int64_t)tide_recin_tell(&in);
-			if (ckpt && (++since & 255) == 0 &&
+			if (o.ckpt && (++since & 255) == 0 &&
 			    tide_now_ms() >= next_ckpt) {
 				FLUSH_PENDING();
 				/* Out first, then the state that follows it. */
 				if ((r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
 				state_save(&c);
-				next_ckpt = tide_now_ms() + ckpt;
+				next_ckpt = tide_now_ms() + o.ckpt;
 			}
 			/* With no complete record buffered the next read may
 			 * block: the records in flight go out first, so the
@@ -911,9 +899,9 @@ main(int argc, char **argv)
 			if (npend > 0 && !tide_recin_buffered(&in))
 				FLUSH_PENDING();
 			/* Blocked reads wake up for --idle and --checkpoint. */
-			tmo = idle ? idle : ckpt ? ckpt : -1;
+			tmo = o.idle ? o.idle : o.ckpt ? o.ckpt : -1;
 			if ((left = tide_sig_drain_left(tide_mono_us() / 1000,
-			    drain_ms)) >= 0 && (tmo < 0 || left < tmo))
+			    o.drain_ms)) >= 0 && (tmo < 0 || left < tmo))
 				tmo = left;
 			r = tide_recin_next(&in, &rec, NULL, (int)tmo);
 			/* While draining, the clock is looked at every
@@ -923,7 +911,7 @@ main(int argc, char **argv)
 				if (tide_sig_take_stats())
 					print_stats(&c);
 				switch (tide_sig_drain(tide_mono_us() / 1000,
-				    drain_ms)) {
+				    o.drain_ms)) {
 				case TIDE_SIG_RUN:
 					break;
 				case TIDE_SIG_DRAINING:
@@ -948,9 +936,9 @@ main(int argc, char **argv)
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
-				if (ckpt && tide_now_ms() >= next_ckpt) {
+				if (o.ckpt && tide_now_ms() >= next_ckpt) {
 					state_save(&c);
-					next_ckpt = tide_now_ms() + ckpt;
+					next_ckpt = tide_now_ms() + o.ckpt;
 				}
 				continue;
 			}
@@ -995,24 +983,24 @@ main(int argc, char **argv)
 			if (jv[0].type == TIDE_JSON_NONE) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "no time field '%s'", timef);
+				    "no time field '%s'", o.timef);
 				goto bad;
 			}
-			if (tide_time_from_json(&jv[0], unit, &p->t) < 0) {
+			if (tide_time_from_json(&jv[0], o.unit, &p->t) < 0) {
 				FLUSH_PENDING();
 				quote(q, sizeof(q), &jv[0]);
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "field '%s' is not a time: %s", timef, q);
+				    "field '%s' is not a time: %s", o.timef, q);
 				goto bad;
 			}
-			if (max_future >= 0 || idle) {
+			if (o.max_future >= 0 || o.idle) {
 				p->now = tide_now_ms();
-				if (max_future >= 0 && p->t > p->now + max_future) {
+				if (o.max_future >= 0 && p->t > p->now + o.max_future) {
 					FLUSH_PENDING();
 					quote(q, sizeof(q), &jv[0]);
 					r = tide_bad_record(&c.bad, src, rec.lineno,
 					    line, len, "field '%s' is too far in the "
-					    "future: %s", timef, q);
+					    "future: %s", o.timef, q);
 					goto bad;
 				}
 			}
@@ -1023,7 +1011,7 @@ main(int argc, char **argv)
 				if (i)
 					tide_buf_addc(&p->key, '\0');
 				if (v->type == TIDE_JSON_NONE) {
-					if (!keynull)
+					if (!o.keynull)
 						break;
 					tide_buf_adds(&p->key, "null");
 				} else if (add_key(&c, &p->key, v) < 0)
@@ -1035,17 +1023,17 @@ main(int argc, char **argv)
 				    "no key field '%s'", c.keynames[i]);
 				goto bad;
 			}
-			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + npart],
+			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + o.npart],
 			    p->vals, &bf) < 0) {
 				FLUSH_PENDING();
-				quote(q, sizeof(q), &jv[1 + c.nkeys + npart + bf]);
+				quote(q, sizeof(q), &jv[1 + c.nkeys + o.npart + bf]);
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
 				    "field '%s' is not a number: %s",
 				    c.spec.paths[bf].text, q);
 				goto bad;
 			}
 			tide_buf_reset(&p->part);
-			for (i = 0; i < npart; i++) {
+			for (i = 0; i < o.npart; i++) {
 				const struct tide_json_val *v = &jv[1 + c.nkeys + i];
 
 				tide_buf_add(&p->part, v->p, v->len);
@@ -1096,7 +1084,7 @@ bad:
 	 * with --state they are saved, with the offsets read, so a restart
 	 * goes on from here. */
 	if (ended == 2 && status == TIDE_EX_OK) {
-		int sig = tide_sig_drain(tide_mono_us() / 1000, drain_ms) ==
+		int sig = tide_sig_drain(tide_mono_us() / 1000, o.drain_ms) ==
 		    TIDE_SIG_ABORT;
 
 		tide_warn("%s: stopped before the end of input: %zu open "
@@ -1113,7 +1101,7 @@ bad:
 	}
 	/* End of input (a signal's drain ends there too): every open window
 	 * closes, unless the state file keeps them for the next run. */
-	if (status == TIDE_EX_OK && (c.statepath == NULL || flush_end) &&
+	if (status == TIDE_EX_OK && (c.statepath == NULL || o.flush_end) &&
 	    (r = tide_win_flush(&c.win)) < 0)
 		goto werr;
 	if ((r = tide_wout_flush(&c.out)) < 0)
@@ -1135,7 +1123,7 @@ done:
 		    c.late_n == 1 ? "" : "s",
 		    c.latepath ? ", written to " : " dropped (see --late-file)",
 		    c.latepath ? c.latepath : "");
-	if (stats)
+	if (o.stats)
 		print_stats(&c);
 	if (c.late && fclose(c.late) != 0 && status == TIDE_EX_OK)
 		status = TIDE_EX_IOERR;
@@ -1160,17 +1148,16 @@ done:
 	for (i = 0; i < c.nkeys; i++)
 		tide_buf_release(&c.qkeys[i]);
 	free(c.qkeys);
-	for (i = 0; i < 1 + c.nkeys + npart; i++)
+	for (i = 0; i < 1 + c.nkeys + o.npart; i++)
 		tide_path_release(&paths[i]);
 	for (i = koff; koff > 0 && i < nf; i++)
 		tide_path_release(&paths[i]);
 	tide_ckpt_offs_free(&c.koffs);
 	for (i = 0; i < c.nkeys; i++)
 		free(c.keynames[i]);
-	for (i = 0; i < npart; i++)
-		free(partnames[i]);
+	for (i = 0; i < o.npart; i++)
+		free(o.partnames[i]);
 	free(c.keynames);
-	free(partnames);
 	tide_aggspec_release(&c.spec);
 	return status;
 }

@@ -16,10 +16,9 @@
 const struct tide_prog *tide_prog;
 int tide_verbose;
 
-/* The program's table, bound or not, as struct tide_option entries, with
- * the standard options after it; given[i] counts opts[i]. */
+/* The program's table, with the standard options after it; given[i]
+ * counts opts[i]. */
 static const struct tide_option *opts;
-static struct tide_option *legacy;	/* a struct tide_opt table, copied */
 static int *given;
 static size_t nopts;
 static struct option *longopts;
@@ -93,24 +92,6 @@ tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 	}
 	/* Start getopt afresh, as a program's first call would. */
 	optind = 0;
-}
-
-void
-tide_prog_init(const struct tide_prog *prog)
-{
-	size_t n = 0, i;
-
-	while (prog->opts[n].id)
-		n++;
-	free(legacy);
-	legacy = tide_xcalloc(n + 1, sizeof(*legacy));
-	for (i = 0; i < n; i++) {
-		legacy[i].id = prog->opts[i].id;
-		legacy[i].name = prog->opts[i].name;
-		legacy[i].arg = prog->opts[i].arg;
-		legacy[i].help = prog->opts[i].help;
-	}
-	tide_prog_init_opts(prog, legacy);
 }
 
 static void

@@ -35,22 +35,10 @@ enum {
 	TIDE_OPT_MDTIMEOUT,		/* lib/kafka/kopt.h */
 };
 
-/* An option described, not bound: a program with a table of these reads
- * its options with a tide_opt_next() loop.  (struct tide_option below is
- * the same with a binding; this one goes once every program uses that.) */
-struct tide_opt {
-	int id;			/* letter, or TIDE_OPT_LONG + n */
-	const char *name;	/* long name, or NULL */
-	const char *arg;	/* argument name for help, NULL for a flag */
-	const char *help;	/* one line */
-};
-
 struct tide_prog {
 	const char *name;	/* "tide-window" */
 	const char *synopsis;	/* after "usage: tide-window " */
 	const char *summary;	/* one line: what the program does */
-	const struct tide_opt *opts;	/* ends with an entry of id 0; NULL
-					 * with tide_prog_init_opts() */
 };
 
 /*
@@ -104,10 +92,10 @@ typedef int tide_opt_cb(const struct tide_option *opt, const char *arg,
     struct tide_opt_err *err);
 
 struct tide_option {
-	int id;			/* as in struct tide_opt */
-	const char *name;
-	const char *arg;
-	const char *help;
+	int id;			/* letter, or TIDE_OPT_LONG + n */
+	const char *name;	/* long name, or NULL */
+	const char *arg;	/* argument name for help, NULL for a flag */
+	const char *help;	/* one line */
 	enum tide_opt_kind kind;
 	void *dest;
 	size_t size;		/* sizeof(*dest): SET, INT, DUR, SIZE, TIME */
@@ -120,7 +108,7 @@ struct tide_option {
 #define TIDE_OPT_TYPED_(T, v)	(1 ? (v) : (T)0)
 #define TIDE_OPT_ENTRY_(i, n, a, h, k)					\
 	.id = (i), .name = (n), .arg = (a), .help = (h), .kind = (k)
-/* Returned by tide_opt_next(), as an entry of struct tide_opt. */
+/* Unbound: returned by tide_opt_next() for the caller to handle. */
 #define TIDE_OPT_NONE(i, n, a, h)					\
 	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_NONE) }
 #define TIDE_OPT_SET(i, n, h, v, val)					\
@@ -160,21 +148,27 @@ tide_opt_cb tide_opt_verbosity;
 	    tide_opt_verbosity, NULL)
 
 /* --max-record, --strict and --dead-letter (lib/bad.h): a size_t, an int
- * and a const char *. */
-#define TIDE_OPTS_BADINPUT(maxrec, strict, dead)			\
+ * and a const char *.  The entries one by one are for a program that
+ * needs more than one byte of record (min) or says more about its dead
+ * letters: the name, argument and message form stay the group's. */
+#define TIDE_OPT_BAD_MAXREC(maxrec, min)				\
 	TIDE_OPT_SIZE(TIDE_OPT_MAXRECORD, "max-record", "size",		\
-	    "longest accepted record (default 16M)", maxrec, 1),	\
+	    "longest accepted record (default 16M)", maxrec, min)
+#define TIDE_OPT_BAD_STRICT(strict)					\
 	TIDE_OPT_FLAG(TIDE_OPT_STRICT, "strict",			\
-	    "exit 65 at the first bad record", strict),			\
-	TIDE_OPT_STRING(TIDE_OPT_DEADLETTER, "dead-letter", "file",	\
-	    "append bad records to file", dead)
+	    "exit 65 at the first bad record", strict)
+#define TIDE_OPT_BAD_DEAD(dead, help)					\
+	TIDE_OPT_STRING(TIDE_OPT_DEADLETTER, "dead-letter", "file", help, dead)
+#define TIDE_OPTS_BADINPUT(maxrec, strict, dead)			\
+	TIDE_OPT_BAD_MAXREC(maxrec, 1),					\
+	TIDE_OPT_BAD_STRICT(strict),					\
+	TIDE_OPT_BAD_DEAD(dead, "append bad records to file")
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */
 
-void tide_prog_init(const struct tide_prog *prog);
-/* The same for a program whose options are in a bound table (prog->opts is
- * not used).  opts ends with TIDE_OPT_END and must outlive the parsing. */
+/* The program's frame and its option table: opts ends with TIDE_OPT_END
+ * and must outlive the parsing. */
 void tide_prog_init_opts(const struct tide_prog *prog,
     const struct tide_option *opts);
 

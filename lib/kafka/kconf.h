@@ -32,30 +32,6 @@ struct tide_kconf_err {
 	char msg[512];
 };
 
-/*
- * The -b, -X, -F and -d entries of a program's option table (struct
- * tide_opt, lib/prog.h).  Every Kafka program splices them in, so the
- * names and help cannot drift between programs:
- *
- *	static const struct tide_opt opts[] = {
- *		TIDE_KCONF_OPTS,
- *		{ 't', "topic", "topic", "..." },
- *
- * and hands those options to tide_kconf_option().  TIDE_KCONF_SYNOPSIS is
- * their part of the usage line.
- */
-#define TIDE_KCONF_OPTS							\
-	{ 'b', "brokers", "brokers",					\
-	    "bootstrap brokers, host:port[,...] (default $TIDE_BROKERS)" },	\
-	{ 'X', NULL, "prop=value",					\
-	    "librdkafka property, topic.prop for a topic one (repeatable)" }, \
-	{ 'F', "config", "file",					\
-	    "librdkafka properties file (default $TIDE_CONFIG)" },	\
-	{ 'd', "debug", "contexts",					\
-	    "librdkafka debug contexts, e.g. broker,fetch" }
-#define TIDE_KCONF_SYNOPSIS						\
-	"[-b brokers] [-X prop=value] ... [-F file] [-d contexts]"
-
 void tide_kconf_init(struct tide_kconf *kc);
 void tide_kconf_release(struct tide_kconf *kc);
 /* Record -b, -X, -F, -d as they come; 0 or TIDE_EINVAL / TIDE_EIO with err. */
@@ -66,7 +42,7 @@ int tide_kconf_file(struct tide_kconf *kc, const char *path,
     struct tide_kconf_err *err);
 int tide_kconf_debug(struct tide_kconf *kc, const char *contexts);
 /*
- * Record option id ('b', 'X', 'F' or 'd', as TIDE_KCONF_OPTS gives them)
+ * Record option id ('b', 'X', 'F' or 'd': TIDE_KOPTS_CONF, kafka/kopt.h)
  * with its argument.  1 when it was one of them, 0 when id is another
  * option (nothing done), TIDE_EINVAL (a usage error) or TIDE_EIO (an -F
  * file that cannot be read) with err->msg naming the option: "-F: ...".

@@ -10,9 +10,6 @@
  *		TIDE_KOPTS_CONF(&o.kc),
  *		...
  *		TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
- *
- * The help of -b, -X, -F and -d is TIDE_KCONF_OPTS's (kconf.h), which the
- * programs still on unbound tables use; it goes when they are converted.
  */
 #ifndef TIDE_KAFKA_KOPT_H
 #define TIDE_KAFKA_KOPT_H

@@ -896,13 +896,13 @@ done
 
 t_run "--with needs --within" tide-join --with "$D/pay.ndjson" --on order
 t_status 64
-t_stderr_has "option '--with' needs '--within'"
+t_stderr_has "--with needs --within"
 t_run "--with excludes -T" tide-join --with "$D/pay.ndjson" --within 1s -T "$D/cust.csv" --on order
 t_status 64
-t_stderr_has "options '-T' and '--with' exclude each other"
+t_stderr_has "-T and --with exclude each other"
 t_run "--within needs --with" tide-join -T "$D/cust.csv" --on account --within 1s
 t_status 64
-t_stderr_has "need '--with'"
+t_stderr_has "need --with"
 t_run "--as-of is for table joins" tide-join --with "$D/pay.ndjson" --within 1s --on order --as-of ts
 t_status 64
 t_stderr_has "are for table joins"
@@ -912,7 +912,7 @@ t_stderr_has "--within"
 t_run "--default must name a --select field" tide-join --with "$D/pay.ndjson" --within 1s \
 	--on order --left --select paid --default amt=1
 t_status 64
-t_stderr_has "option '--default': 'amt' is not a --select field"
+t_stderr_has "--default: 'amt' is not a --select field"
 t_run "--with a missing file" tide-join --with "$D/nope.ndjson" --within 1s --on order "$D/orders.ndjson"
 t_status 74
 t_stderr_has "cannot open"

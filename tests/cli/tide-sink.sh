@@ -325,7 +325,7 @@ t_status 64
 t_stderr_has "tide-sink: --connect-timeout: not a duration: 'soon'"
 t_run "--time-unit bad" tide-sink -o - --time-unit weeks
 t_status 64
-t_stderr_has "tide-sink: --time-unit: unknown unit 'weeks' (s, ms, us, ns, auto)"
+t_stderr_has "tide-sink: --time-unit: not a unit: 'weeks' (s, ms, us, ns, auto)"
 t_run "-o empty" tide-sink -o ''
 t_status 64
 t_stderr_has "tide-sink: -o: empty path"

@@ -443,7 +443,7 @@ t_status 64
 t_stderr_has "not supported with view tables"
 t_run "join view: --cache-ttl with a file table" tide-join -T "$T_DIR/jv.csv" --on id --cache-ttl 1s
 t_status 64
-t_stderr_has "'--cache-ttl' needs a view table"
+t_stderr_has "--cache-ttl needs a view table"
 t_run "join view: --cache-ttl bad" tide-join -T "sqlite:$JV:cust" --on id --cache-ttl soon
 t_status 64
 

@@ -493,17 +493,17 @@ t_status 64
 t_stderr_has "a kafka stream needs brokers: -b or TIDE_BROKERS"
 t_run "kafka stream: no topic" tide-join -b "$BROKERS" --with kafka: --within 1s --on order
 t_status 64
-t_stderr_has "option '--with': no topic in 'kafka:'"
+t_stderr_has "--with: no topic in 'kafka:'"
 t_run "--idle needs a kafka stream" tide-join --with "$D/b.nd" --within 1s --on order --idle 1s
 t_status 64
-t_stderr_has "option '--idle' needs '--with kafka:topic'"
+t_stderr_has "--idle needs --with kafka:topic"
 t_run "--idle needs --with" tide-join -T "$D/b.nd" --on order --idle 1s
 t_status 64
-t_stderr_has "'--idle' and '--late-file' need '--with'"
+t_stderr_has "--idle and --late-file need --with"
 t_run "--idle must be more than 0" tide-join -b "$BROKERS" --with kafka:jt.pay \
 	--within 1s --on order --idle 0s
 t_status 64
-t_stderr_has "option '--idle': must be more than 0"
+t_stderr_has "--idle: must be at least 1ms: '0s'"
 
 # --- unavailable: exit 69 with a clear message, in bounded time ----------------
 
@@ -556,16 +556,16 @@ t_status 64
 t_stderr_has "a kafka table needs brokers: -b or TIDE_BROKERS"
 t_run "no topic" tide-join -b "$BROKERS" -T kafka: --on account
 t_status 64
-t_stderr_has "option '-T': no topic in 'kafka:'"
+t_stderr_has "-T: no topic in 'kafka:'"
 t_run "several keys need --table-key" tide-join -b "$BROKERS" -T kafka:jt.cust --on a,b
 t_status 64
 t_stderr_has "a kafka table keyed by the message key joins on one field"
 t_run "--table-key count" tide-join -b "$BROKERS" -T kafka:jt.cust --on a,b --table-key x
 t_status 64
-t_stderr_has "option '--table-key': 1 fields for 2 in '--on'"
+t_stderr_has "--table-key: 1 fields for 2 in --on"
 t_run "--watch on a kafka table" tide-join -b "$BROKERS" -T kafka:jt.cust --on a --watch
 t_status 64
-t_stderr_has "option '--watch': a kafka table follows its topic already"
+t_stderr_has "--watch: a kafka table follows its topic already"
 t_run "bad -X" tide-join -b "$BROKERS" -X nosuch.prop=1 -T kafka:jt.cust --on a
 t_status 64
 t_stderr_has "nosuch.prop"
@@ -578,12 +578,12 @@ t_stderr_has "tide-join: --down-timeout: not a duration: '-5s'"
 t_run "--down-timeout needs a kafka table" tide-join -T "$D/b.nd" --on order --down-timeout 5s
 t_status 64
 t_stdout </dev/null
-t_stderr_has "tide-join: option '--down-timeout' needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
+t_stderr_has "tide-join: --down-timeout needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
 t_run "--down-timeout is not for a file stream" tide-join --with "$D/b.nd" \
 	--within 1s --on order --down-timeout 5s
 t_status 64
 t_stdout </dev/null
-t_stderr_has "tide-join: option '--down-timeout' needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
+t_stderr_has "tide-join: --down-timeout needs a kafka table or stream (-T kafka:topic or --with kafka:topic)"
 t_run "--down-timeout: a file stream, even with a kafka table name" tide-join -b "$BROKERS" \
 	-T kafka:jt.cust --with "$D/b.nd" --within 1s --on order --down-timeout 5s
 t_status 64

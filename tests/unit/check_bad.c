@@ -9,8 +9,8 @@
 #include "prog.h"
 #include "unit.h"
 
-static const struct tide_opt no_opts[] = { { 0, NULL, NULL, NULL } };
-static const struct tide_prog test_prog = { "tide-test", "[-q]", "test", no_opts };
+static const struct tide_option no_opts[] = { TIDE_OPT_END };
+static const struct tide_prog test_prog = { "tide-test", "[-q]", "test" };
 
 static char *
 slurp(const char *path)
@@ -33,7 +33,7 @@ START_TEST(test_bad_dead_letter_keeps_raw_line_and_reason)
 	int fd = mkstemp(path);
 
 	close(fd);
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	tide_verbose = -1;
 	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
 	ck_assert_int_eq(tide_bad_record(&bad, "-", 3, "{\"a\":", 5,
@@ -53,7 +53,7 @@ START_TEST(test_bad_strict_asks_to_stop)
 {
 	struct tide_bad bad;
 
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	tide_verbose = -1;
 	ck_assert_int_eq(tide_bad_init(&bad, 1, NULL), 0);
 	ck_assert_int_eq(tide_bad_record(&bad, "-", 1, "x", 1, "not JSON"),
@@ -76,7 +76,7 @@ START_TEST(test_bad_dead_letter_file_exists_only_when_something_is_in_it)
 	struct tide_bad bad;
 	struct stat st;
 
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	tide_verbose = -1;
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dead", dir);
@@ -116,7 +116,7 @@ END_TEST
 
 START_TEST(test_arg_int_accepts_in_range)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	ck_assert_int_eq(tide_arg_int("--count", "42", 0, 100), 42);
 	ck_assert_int_eq(tide_arg_int("--count", "-5", -10, 0), -5);
 	ck_assert_int_eq(tide_arg_size("--max-record", "16M"), 16 << 20);
@@ -127,7 +127,7 @@ END_TEST
 
 START_TEST(test_arg_int_rejects_garbage)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	fclose(stderr);
 	tide_arg_int("--count", "12x", 0, 100);
 }
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(test_arg_int_rejects_out_of_range)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	fclose(stderr);
 	tide_arg_int("--count", "101", 0, 100);
 }
@@ -143,7 +143,7 @@ END_TEST
 
 START_TEST(test_arg_int_rejects_empty)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	fclose(stderr);
 	tide_arg_int("--count", "", 0, 100);
 }
@@ -151,7 +151,7 @@ END_TEST
 
 START_TEST(test_arg_size_rejects_unknown_suffix)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	fclose(stderr);
 	tide_arg_size("--max-record", "16X");
 }
@@ -159,7 +159,7 @@ END_TEST
 
 START_TEST(test_arg_double_rejects_nan)
 {
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	fclose(stderr);
 	tide_arg_double("--late", "nan", 0, 1);
 }

@@ -409,25 +409,6 @@ START_TEST(test_kconf_option_errors_name_the_option)
 }
 END_TEST
 
-START_TEST(test_kconf_opts_fragment_names_and_help)
-{
-	static const struct tide_opt opts[] = { TIDE_KCONF_OPTS, { 0, NULL,
-		NULL, NULL } };
-
-	ck_assert_int_eq(opts[0].id, 'b');
-	ck_assert_str_eq(opts[0].name, "brokers");
-	ck_assert_int_eq(opts[1].id, 'X');
-	ck_assert_ptr_null(opts[1].name);
-	ck_assert_int_eq(opts[2].id, 'F');
-	ck_assert_str_eq(opts[2].name, "config");
-	ck_assert_int_eq(opts[3].id, 'd');
-	ck_assert_str_eq(opts[3].name, "debug");
-	ck_assert_int_eq(opts[4].id, 0);
-	ck_assert_str_eq(TIDE_KCONF_SYNOPSIS,
-	    "[-b brokers] [-X prop=value] ... [-F file] [-d contexts]");
-}
-END_TEST
-
 Suite *
 suite_kconf(void)
 {
@@ -450,7 +431,6 @@ suite_kconf(void)
 	tcase_add_test(tc, test_kconf_option_errors_name_the_option);
 	tcase_add_test(tc, test_kconf_file_line_error_never_shows_the_value);
 	tcase_add_test(tc, test_kconf_file_with_a_secret_readable_by_others_warns);
-	tcase_add_test(tc, test_kconf_opts_fragment_names_and_help);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -103,7 +103,6 @@ static const struct tide_option opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-test", "[-qv] [--count n] [file ...]", "Test the option table.",
-	NULL,
 };
 
 /* argv from a NULL-terminated list, as main() gets it. */
@@ -369,31 +368,6 @@ START_TEST(test_opt_next_returns_unbound_options_and_applies_bound_ones)
 }
 END_TEST
 
-START_TEST(test_opt_next_still_serves_unbound_tables)
-{
-	static const struct tide_opt old[] = {
-		{ 'c', "count", "n", "count" },
-		{ 'e', "exit", NULL, "exit" },
-		{ 0, NULL, NULL, NULL },
-	};
-	static const struct tide_prog oldprog = { "tide-old", "[-e]", "Old.",
-	    old };
-	char *argv[8];
-	const char *arg;
-	int argc = mkargv(argv, (const char *const[]){ "--count", "5", "-e", "x",
-	    NULL });
-
-	tide_prog_init(&oldprog);
-	ck_assert_int_eq(tide_opt_next(argc, argv, &arg), 'c');
-	ck_assert_str_eq(arg, "5");
-	ck_assert_int_eq(tide_opt_next(argc, argv, &arg), 'e');
-	ck_assert_ptr_null(arg);
-	ck_assert_int_eq(tide_opt_next(argc, argv, &arg), -1);
-	ck_assert_int_eq(tide_opt_index(), 4);
-	ck_assert_int_eq(tide_opt_given('c'), 1);
-}
-END_TEST
-
 START_TEST(test_opt_verbosity_group)
 {
 	char **argv;
@@ -524,7 +498,6 @@ suite_prog(void)
 	tcase_add_test(tc, test_opt_parse_exits_on_an_unbound_option);
 	tcase_add_test(tc,
 	    test_opt_next_returns_unbound_options_and_applies_bound_ones);
-	tcase_add_test(tc, test_opt_next_still_serves_unbound_tables);
 	tcase_add_test(tc, test_opt_verbosity_group);
 	tcase_add_test(tc, test_opt_badinput_group);
 	tcase_add_test(tc, test_kopt_partitions_and_metadata_timeout);

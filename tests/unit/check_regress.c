@@ -142,8 +142,8 @@ START_TEST(test_regress_rio_crlf_within_cap_whatever_the_reads)
 }
 END_TEST
 
-static const struct tide_opt no_opts[] = { { 0, NULL, NULL, NULL } };
-static const struct tide_prog test_prog = { "tide-test", "", "test", no_opts };
+static const struct tide_option no_opts[] = { TIDE_OPT_END };
+static const struct tide_prog test_prog = { "tide-test", "", "test" };
 
 /*
  * --dead-letter /dev/full: fwrite() only buffers, so the failure shows at
@@ -162,7 +162,7 @@ START_TEST(test_regress_bad_finish_reports_full_dead_letter_file)
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_ptr_nonnull(freopen(path, "w", stderr));
-	tide_prog_init(&test_prog);
+	tide_prog_init_opts(&test_prog, no_opts);
 	ck_assert_int_eq(tide_bad_init(&bad, 0, "/dev/full"), 0);
 	ck_assert_int_eq(tide_bad_record(&bad, "-", 2, "x", 1, "bad"), 0);
 	ck_assert_int_eq(tide_bad_finish(&bad), TIDE_EX_IOERR);
