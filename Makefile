@@ -50,7 +50,7 @@ BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 
-.PHONY: all deps deps-check test unit cli kafka doctest asan demo fresh bench install lint fuzz clean
+.PHONY: all deps deps-check test unit cli kafka doctest asan demo fresh bench bench-compare install lint fuzz clean
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -119,6 +119,16 @@ fresh:
 
 bench: all
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin sh tests/bench/run.sh $(BENCH)
+
+# This build against BASE's, built in a temporary directory: CPU-time
+# medians of RUNS interleaved runs per workload, new/base, and whether the
+# outputs are identical (tests/bench/compare.sh; N records, empty: its
+# default).
+BASE ?= bd514e1
+RUNS ?= 5
+bench-compare: all
+	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin BASE='$(BASE)' RUNS='$(RUNS)' N='$(N)' \
+		sh tests/bench/compare.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
