@@ -113,6 +113,7 @@ START_TEST(test_wstate_save_then_load_gives_back_windows_and_offsets)
 	struct tide_wstate_err err;
 	struct tide_json_val v[3];
 	struct tide_buf head = TIDE_BUF_INIT;
+	char tmp[160];
 	int errnum;
 
 	fx_init(&a, 10, "count");
@@ -138,7 +139,8 @@ START_TEST(test_wstate_save_then_load_gives_back_windows_and_offsets)
 	ck_assert_int_eq(tide_wstate_see(&a.ws, v), 0);
 	ck_assert_int_eq(tide_wstate_save(&a.ws, &a.win, &a.wm, &err), 0);
 	ck_assert_int_eq(access(spath, F_OK), 0);
-	ck_assert_int_ne(access("st.tmp", F_OK), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", spath);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
 
 	ck_assert_int_eq(tide_ckpt_read(spath, &head, 1, &errnum), 0);
 	ck_assert_int_eq(strncmp(head.data, "tide-window state 1\n"
