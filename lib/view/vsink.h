@@ -16,7 +16,8 @@
  *
  * Messages name an SQLite view "--sqlite 'FILE'" at open and when idle,
  * "FILE" otherwise; a Redis one "--redis".  struct tide_vsink is the
- * caller's and owns the view and those names.
+ * caller's and owns the view and those names; conf->target is borrowed
+ * and must outlive it (the rest of conf only the open call).
  */
 #ifndef TIDE_VIEW_VSINK_H
 #define TIDE_VIEW_VSINK_H
