@@ -1,17 +1,16 @@
 /*
  * tide-sink: NDJSON records out to a Kafka topic or to files, with nothing
- * lost.  Options -> one back end (struct backend) -> for each record:
- * validate, put.  Kafka: lib/kafka/ksink.c, an idempotent producer with
+ * lost.  Options -> one back end (lib/sinkbe.h, chosen once) -> for each
+ * record: validate, put.  Kafka: lib/kafka/ksink.c, an idempotent producer with
  * acks=all; at exit every delivery is waited for, and a record that cannot
  * be delivered goes to the dead-letter file (exit 75); brokers that stay
  * away longer than --down-timeout end the run the same way.  Files:
- * lib/fileout.c (strftime names, rotation, zstd, .part then rename).
- * Materialized views: lib/view/view.h, the latest record per key in
- * SQLite or Redis.
+ * lib/sinkbe.c over lib/fileout.c (strftime names, rotation, zstd, .part
+ * then rename).  Materialized views: lib/view/vsink.c over lib/view/view.h,
+ * the latest record per key in SQLite or Redis.
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,10 +30,12 @@
 #include "prog.h"
 #include "progress.h"
 #include "rio.h"
+#include "sig.h"
+#include "sinkbe.h"
 #include "time.h"
 #include "xalloc.h"
 #include "kafka/ksink.h"
-#include "view/view.h"
+#include "view/vsink.h"
 
 enum {
 	OPT_TIMESTAMP = TIDE_OPT_LONG,
@@ -80,33 +81,8 @@ static const struct tide_prog prog = {
 /* The progress line: file output on a terminal, or --progress. */
 static struct tide_progress pr;
 
-static volatile sig_atomic_t stop_sig;
-static volatile sig_atomic_t stats_sig;
-
-struct sink;
-
-/*
- * A back end: where records go (curl's protocol handlers are the model).
- * One is chosen at start; the main loop knows no other.  put() takes one
- * validated record and returns nonzero, with *status, when the program
- * must stop.  idle() runs before the loop blocks on input; a failure it
- * has reported sets s->fail_status.  quiet() runs when no input came for
- * s->timeout ms: nonzero to stop.  finish() delivers or commits what is
- * pending at the end and returns the exit status.
- */
-struct backend {
-	int (*put)(struct sink *s, uint64_t lineno, const char *line,
-	    size_t len, enum tide_json_type type, int *status);
-	int (*idle)(struct sink *s);
-	int (*quiet)(struct sink *s, int *status);
-	int (*finish)(struct sink *s, int status);
-	void (*stats)(struct sink *s, double secs);
-	void (*progress)(struct sink *s, struct tide_progress_stat *st);
-	void (*close)(struct sink *s);
-};
-
 struct sink {
-	const struct backend *be;
+	struct tide_sinkbe *be;		/* the back end, chosen once */
 	/* configuration */
 	const char *topic;
 	const char *output;
@@ -116,37 +92,25 @@ struct sink {
 	int keep_partition;
 	int tee;
 	int stats;
-	int timeout;			/* ms the loop waits for input, -1 */
 	int32_t partition;		/* fixed partition, or UA */
 	struct tide_path keypath, partpath, tspath, timepath;
 	int has_key, has_part, has_ts, has_time;
 	enum tide_time_unit unit;
 	struct tide_env_hdr hdrs[MAXHDR];	/* -H */
 	size_t nhdrs;
+	struct tide_view_conf vc;	/* holds the option strings to the end */
 	/* state */
 	struct tide_bad bad;
 	int fail_status;		/* idle() failed: exit with this */
-	struct tide_ksink ks;		/* -t */
-	int tee_dead;			/* the --tee reader went away */
-	struct tide_fileout fo;		/* -o */
-	/* a materialized view */
-	const char *vpath;		/* FILE, or "--redis", in messages */
-	char *vopt;			/* "--sqlite 'FILE'" or "--redis" */
-	struct tide_view_conf vc;	/* holds the option strings to the end */
-	struct tide_view view;
-	uint64_t in, out;
+	union {
+		struct tide_ksink_be k;		/* -t */
+		struct tide_sinkbe_file f;	/* -o */
+		struct tide_vsink v;		/* --sqlite, --redis */
+	} u;
+	uint64_t in;
 	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
 };
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		stats_sig = 1;
-	else
-		stop_sig++;
-}
 
 /* Warnings erase the progress line first, so they are not written into
  * it; it is drawn again at the next update. */
@@ -163,13 +127,30 @@ pwarn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The back ends' warnings (level 0) and notes for -v (1). */
+static void
+on_say(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	if (level == 0)
+		pwarn("%s", msg);
+	else
+		tide_info("%s", msg);
+}
+
 static void
 print_stats(struct sink *s)
 {
 	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
+	struct tide_buf b = TIDE_BUF_INIT;
 
 	tide_progress_clear(&pr);
-	s->be->stats(s, secs);
+	s->be->ops->stats(s->be, &b);
+	fprintf(stderr, "%s: in %llu, bad %llu, %.*s, %.0f records/s\n",
+	    prog.name, (unsigned long long)s->in,
+	    (unsigned long long)s->bad.count, (int)b.len, b.data,
+	    secs > 0 ? (double)s->in / secs : 0.0);
+	tide_buf_release(&b);
 }
 
 static void
@@ -180,22 +161,31 @@ progress_tick(struct sink *s)
 	if (!tide_progress_due(&pr))
 		return;
 	memset(&st, 0, sizeof(st));
-	s->be->progress(s, &st);
+	st.records = s->be->counts_out ? s->be->out : s->in;
+	st.bytes = s->be->bytes;
 	tide_progress_draw(&pr, &st);
 }
 
 /* The idle hook: before blocking on input, serve delivery reports and
- * flush whatever output is waiting, so nothing is held back. */
+ * flush whatever output is waiting, so nothing is held back.  A failure
+ * it reports ends the reading with s->fail_status. */
 static int
 idle(void *ctx)
 {
 	struct sink *s = ctx;
+	struct tide_sinkbe_err err;
+	int r = s->be->ops->idle(s->be, &err);
 
-	return s->be->idle(s);
+	if (r < 0 && err.msg[0]) {
+		pwarn("%s", err.msg);
+		if (r == TIDE_EIO)
+			s->fail_status = TIDE_EX_IOERR;
+	}
+	return r;
 }
 
 /* Report a bad record; returns nonzero to stop (exit status in *status).
- * Cold: kept out of the back ends' put(), which run per record. */
+ * Cold: kept out of the loop, which runs per record. */
 static int bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
     int *status, const char *fmt, const char *arg)
     __attribute__((noinline, cold));
@@ -216,13 +206,57 @@ bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	return 0;
 }
 
-static void
-progress_in(struct sink *s, struct tide_progress_stat *st)
+/* What a back end's put() or quiet() said (lib/sinkbe.h), for the run:
+ * 0 to go on, nonzero to stop with *status.  The one place its codes
+ * become exit statuses. */
+static int __attribute__((noinline))
+outcome(struct sink *s, int r, uint64_t lineno, const char *line, size_t len,
+    const struct tide_sinkbe_err *err, int *status)
 {
-	st->records = s->in;
+	switch (r) {
+	case 0:
+		return 0;
+	case TIDE_EINVAL:
+		return bad(s, lineno, line, len, status, "%s", err->msg);
+	case TIDE_EPIPE:
+		*status = TIDE_EX_OK;
+		return 1;
+	case TIDE_EKAFKA:
+		*status = TIDE_EX_TEMPFAIL;
+		return 1;
+	case TIDE_EIO:
+		pwarn("%s", err->msg);
+		*status = err->remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR;
+		return 1;
+	default:	/* stop reading; nothing failed */
+		return 1;
+	}
 }
 
-/* --- Kafka (lib/kafka/ksink) ------------------------------------------ */
+/* Deliver or commit what is pending; the exit status of the run. */
+static int
+finish(struct sink *s, int status)
+{
+	struct tide_sinkbe_err err;
+	unsigned end;
+
+	end = s->be->ops->finish(s->be, status == TIDE_EX_IOERR ||
+	    status == TIDE_EX_UNAVAILABLE, &err);
+	if ((end & TIDE_SINKBE_TEE_FAILED) && status == TIDE_EX_OK)
+		status = TIDE_EX_IOERR;
+	if (end & TIDE_SINKBE_DEAD_FAILED)
+		s->dlerr = 1;
+	if ((end & TIDE_SINKBE_UNDELIVERED) && (status == TIDE_EX_OK ||
+	    status == TIDE_EX_DATAERR))
+		status = TIDE_EX_TEMPFAIL;
+	if ((end & TIDE_SINKBE_GAVE_UP) && status == TIDE_EX_OK)
+		status = TIDE_EX_UNAVAILABLE;
+	if (end & TIDE_SINKBE_WRITE_FAILED)
+		status = err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR;
+	return status;
+}
+
+/* --- Opening the back end --------------------------------------------- */
 
 static int log_all;	/* -d given: show librdkafka's debug logs */
 
@@ -236,97 +270,6 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 		fprintf(stderr, "%s: kafka: %s: %s\n", prog.name, fac, buf);
 }
 
-/* The producer's warnings (level 0) and notes for -v (1). */
-static void
-on_say(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	if (level == 0)
-		pwarn("%s", msg);
-	else
-		tide_info("%s", msg);
-}
-
-static int
-kafka_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    enum tide_json_type type, int *status)
-{
-	char why[512];
-	int r;
-
-	r = tide_ksink_put(&s->ks, lineno, line, len, type, why, sizeof(why));
-	if (r == TIDE_EINVAL)
-		return bad(s, lineno, line, len, status, "%s", why);
-	if (r == TIDE_EKAFKA)
-		*status = TIDE_EX_TEMPFAIL;
-	s->tee_dead = s->ks.tee_dead;
-	return r != 0;
-}
-
-static int
-kafka_idle(struct sink *s)
-{
-	tide_ksink_idle(&s->ks);
-	s->tee_dead = s->ks.tee_dead;
-	return 0;
-}
-
-static int
-kafka_quiet(struct sink *s, int *status)
-{
-	(void)status;
-	return tide_ksink_quiet(&s->ks);
-}
-
-static int
-kafka_finish(struct sink *s, int status)
-{
-	int tee_err;
-
-	tide_ksink_finish(&s->ks, &stop_sig, &tee_err);
-	if (tee_err) {
-		pwarn("write stdout: %s", strerror(errno));
-		if (status == TIDE_EX_OK)
-			status = TIDE_EX_IOERR;
-	}
-	if (s->ks.dlerr)
-		s->dlerr = 1;
-	if (s->ks.undelivered) {
-		pwarn("%llu record%s not delivered, kept in %s",
-		    (unsigned long long)s->ks.undelivered,
-		    s->ks.undelivered == 1 ? "" : "s",
-		    s->deadpath ? s->deadpath : "stderr");
-		if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
-			status = TIDE_EX_TEMPFAIL;
-	} else if (s->ks.gave_up && status == TIDE_EX_OK)
-		status = TIDE_EX_UNAVAILABLE;
-	return status;
-}
-
-static void
-kafka_stats(struct sink *s, double secs)
-{
-	fprintf(stderr, "%s: in %llu, bad %llu, sent %llu, delivered %llu, "
-	    "failed %llu, pending %llu, %.0f records/s\n", prog.name,
-	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-	    (unsigned long long)s->ks.prod.sent,
-	    (unsigned long long)s->ks.prod.delivered,
-	    (unsigned long long)s->ks.undelivered,
-	    (unsigned long long)tide_producer_pending(&s->ks.prod),
-	    secs > 0 ? (double)s->in / secs : 0.0);
-}
-
-static void
-kafka_close(struct sink *s)
-{
-	tide_ksink_release(&s->ks);
-}
-
-static const struct backend kafka_backend = {
-	kafka_put, kafka_idle, kafka_quiet, kafka_finish, kafka_stats,
-	progress_in, kafka_close,
-};
-
 /* Durable by default: no duplicates on retry, acknowledged by every
  * in-sync replica.  linger.ms=5 batches under load and adds at most 5 ms
  * when idle. */
@@ -334,6 +277,7 @@ static void
 kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
     long long connect_ms, long long down_ms, size_t maxrec)
 {
+	struct tide_ksink_be *k = &s->u.k;
 	struct tide_ksink_conf c;
 	struct tide_kconf_err kerr;
 	rd_kafka_conf_t *conf;
@@ -375,283 +319,32 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.connect_ms = connect_ms;
 	c.nread = &s->in;
 	c.say = on_say;
-	r = tide_ksink_open(&s->ks, &c, conf);
+	/* A second stop signal gives up on what is not delivered yet. */
+	r = tide_ksink_be_open(k, &c, conf, s->deadpath, &tide_sig_nstops);
 	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
-		    s->ks.prod.errstr);
+		    k->ks.prod.errstr);
 	if (r < 0)
 		tide_usage_error("--partition: topic '%s' has %d partitions: no "
-		    "partition %d", s->topic, (int)s->ks.prod.npart,
+		    "partition %d", s->topic, (int)k->ks.prod.npart,
 		    (int)s->partition);
-	s->timeout = s->tee ? 10 : 100;
-	s->be = &kafka_backend;
+	s->be = &k->be;
 }
-
-/* --- Files ------------------------------------------------------------ */
-
-/* The event time of a record, for --time: 1 with *t; 0 when it is bad
- * (reported: *stop says whether to stop). */
-static int __attribute__((noinline))
-file_time(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    enum tide_json_type type, int *status, int64_t *t, int *stop)
-{
-	struct tide_json_val v;
-
-	if (type != TIDE_JSON_OBJECT)
-		*stop = bad(s, lineno, line, len, status, "%s",
-		    "not a JSON object");
-	else if (!tide_json_get(line, len, &s->timepath, &v))
-		*stop = bad(s, lineno, line, len, status, "no time field '%s'",
-		    s->timepath.text);
-	else if (tide_time_from_json(&v, s->unit, t) < 0)
-		*stop = bad(s, lineno, line, len, status,
-		    "field '%s' is not a time", s->timepath.text);
-	else
-		return 1;
-	return 0;
-}
-
-static int
-file_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    enum tide_json_type type, int *status)
-{
-	int64_t t;
-	int r, stop;
-
-	if (!s->has_time)
-		t = tide_now_ms();
-	else if (!file_time(s, lineno, line, len, type, status, &t, &stop))
-		return stop;
-	r = tide_fileout_write(&s->fo, t, line, len);
-	if (r >= 0) {
-		s->out++;
-		return 0;
-	}
-	if (r == TIDE_ETYPE)
-		return bad(s, lineno, line, len, status, "%s",
-		    "not a JSON object (needed for csv)");
-	if (r == TIDE_EPIPE) {
-		*status = TIDE_EX_OK;
-		return 1;
-	}
-	errno = s->fo.errnum;
-	pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
-	    strerror(s->fo.errnum));
-	*status = TIDE_EX_IOERR;
-	return 1;
-}
-
-static int
-file_idle(struct sink *s)
-{
-	int r = tide_fileout_idle(&s->fo);
-
-	if (r == TIDE_EIO && s->fo.err) {
-		pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
-		    strerror(s->fo.errnum));
-		s->fail_status = TIDE_EX_IOERR;
-	}
-	return r;
-}
-
-static int
-file_quiet(struct sink *s, int *status)
-{
-	(void)s;
-	(void)status;
-	return 0;
-}
-
-static int
-file_finish(struct sink *s, int status)
-{
-	int r = tide_fileout_close(&s->fo);
-
-	if (r == TIDE_EPIPE)
-		r = 0;
-	if (r < 0 && status != TIDE_EX_IOERR) {
-		pwarn("write '%s': %s", tide_fileout_errpath(&s->fo),
-		    strerror(s->fo.errnum));
-		status = TIDE_EX_IOERR;
-	}
-	if (s->fo.csv_extra)
-		pwarn("%llu record%s had fields not in the csv header "
-		    "(dropped)", (unsigned long long)s->fo.csv_extra,
-		    s->fo.csv_extra == 1 ? "" : "s");
-	return status;
-}
-
-static void
-file_stats(struct sink *s, double secs)
-{
-	fprintf(stderr, "%s: in %llu, bad %llu, out %llu, bytes %llu, "
-	    "files %llu, %.0f records/s\n", prog.name,
-	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-	    (unsigned long long)s->out, (unsigned long long)s->fo.bytes,
-	    (unsigned long long)s->fo.files,
-	    secs > 0 ? (double)s->in / secs : 0.0);
-}
-
-static void
-file_progress(struct sink *s, struct tide_progress_stat *st)
-{
-	st->records = s->out;
-	st->bytes = s->fo.bytes;
-}
-
-static void
-file_close(struct sink *s)
-{
-	tide_fileout_release(&s->fo);
-}
-
-static const struct backend file_backend = {
-	file_put, file_idle, file_quiet, file_finish, file_stats,
-	file_progress, file_close,
-};
-
-static void
-file_open(struct sink *s, struct tide_fileout_opts *fopts)
-{
-	fopts->stdout_fd = STDOUT_FILENO;
-	if (tide_fileout_open(&s->fo, s->output, fopts) < 0)
-		tide_usage_error("-o: bad path pattern '%s'", s->output);
-	s->timeout = -1;
-	s->be = &file_backend;
-}
-
-/* --- Materialized views (lib/view) ------------------------------------ */
-
-/* The store failed: a local file is an I/O error, a server one that is
- * unavailable. */
-static int
-view_fail(struct sink *s, const struct tide_view_err *err)
-{
-	pwarn("%s: %s", s->vpath, err->msg);
-	return tide_view_remote(&s->view) ? TIDE_EX_UNAVAILABLE :
-	    TIDE_EX_IOERR;
-}
-
-/* Upsert one validated record into the view. */
-static int
-view_put(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    enum tide_json_type type, int *status)
-{
-	struct tide_view_err err;
-	int64_t now = tide_mono_us() / 1000;
-	int r;
-
-	if (type != TIDE_JSON_OBJECT)
-		return bad(s, lineno, line, len, status, "%s",
-		    "not a JSON object");
-	r = tide_view_put(&s->view, line, len, now, &err);
-	if (r == 0)
-		r = tide_view_tick(&s->view, now, &err);
-	if (r == TIDE_ENOENT || r == TIDE_ETYPE || r == TIDE_ETOOBIG)
-		return bad(s, lineno, line, len, status, "%s", err.msg);
-	if (r < 0) {
-		*status = view_fail(s, &err);
-		return 1;
-	}
-	s->out++;
-	return 0;
-}
-
-/* Commit a view's batch when input pauses: readers are never kept waiting
- * for records that are already here.  (A Redis failure here ends the
- * reading as the end of input does, and the final commit reports it.) */
-static int
-view_idle(struct sink *s)
-{
-	struct tide_view_err err;
-
-	if (tide_view_commit(&s->view, &err) < 0) {
-		pwarn("%s: %s", s->vopt, err.msg);
-		if (tide_view_remote(&s->view))
-			return TIDE_EPIPE;
-		s->fail_status = TIDE_EX_IOERR;
-		return TIDE_EIO;
-	}
-	return 0;
-}
-
-static int
-view_quiet(struct sink *s, int *status)
-{
-	struct tide_view_err err;
-
-	if (tide_view_tick(&s->view, tide_mono_us() / 1000, &err) < 0) {
-		*status = view_fail(s, &err);
-		return 1;
-	}
-	return 0;
-}
-
-static int
-view_finish(struct sink *s, int status)
-{
-	struct tide_view_err err;
-
-	/* Commit what was read, also after a bad record under --strict: it
-	 * was good input up to there. */
-	if (status != TIDE_EX_IOERR && status != TIDE_EX_UNAVAILABLE &&
-	    tide_view_commit(&s->view, &err) < 0)
-		status = view_fail(s, &err);
-	return status;
-}
-
-static void
-view_stats(struct sink *s, double secs)
-{
-	struct tide_view_stats st;
-
-	tide_view_stats(&s->view, &st);
-	fprintf(stderr, "%s: in %llu, bad %llu, upserts %llu, commits %llu, "
-	    "expired %llu, merged %llu, %.0f records/s\n", prog.name,
-	    (unsigned long long)s->in, (unsigned long long)s->bad.count,
-	    (unsigned long long)st.upserts, (unsigned long long)st.commits,
-	    (unsigned long long)st.expired, (unsigned long long)st.merged,
-	    secs > 0 ? (double)s->in / secs : 0.0);
-}
-
-static void
-view_close(struct sink *s)
-{
-	tide_view_close(&s->view);
-	free(s->vopt);
-}
-
-static const struct backend view_backend = {
-	view_put, view_idle, view_quiet, view_finish, view_stats,
-	progress_in, view_close,
-};
 
 /* Open the view; failures exit as tide-join's do: 64 for a bad URL or
  * option, 74 for an SQLite file, 69 for Redis. */
 static void
 view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 {
-	struct tide_view_err err;
+	struct tide_sinkbe_err err;
 	int r;
 
-	/* Messages name an SQLite view "--sqlite 'FILE'" at open and when
-	 * idle, "FILE" otherwise; a Redis one "--redis". */
-	if (vc->kind == TIDE_VIEW_SQLITE) {
-		s->vpath = vc->target;
-		s->vopt = tide_xmalloc(strlen(opt) + strlen(vc->target) + 4);
-		sprintf(s->vopt, "%s '%s'", opt, vc->target);
-	} else {
-		s->vpath = opt;
-		s->vopt = tide_xstrdup(opt);
-	}
-	if ((r = tide_view_open(&s->view, vc, &err)) < 0)
-		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_view_remote(
-		    &s->view) ? TIDE_EX_UNAVAILABLE : r == TIDE_EIO ?
-		    TIDE_EX_IOERR : TIDE_EX_FAIL, "%s: %s", s->vopt, err.msg);
-	s->timeout = vc->batch_ms > 0 ?
-	    (int)(vc->batch_ms < 1000 ? vc->batch_ms : 1000) : -1;
-	s->be = &view_backend;
+	if ((r = tide_vsink_open(&s->u.v, vc, opt, on_say, NULL, &err)) < 0)
+		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : err.remote ?
+		    TIDE_EX_UNAVAILABLE : r == TIDE_EIO ? TIDE_EX_IOERR :
+		    TIDE_EX_FAIL, "%s", err.msg);
+	s->be = &s->u.v.be;
 }
 
 /* --- Options ---------------------------------------------------------- */
@@ -964,22 +657,6 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_END,
 };
 
-static void
-signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocked read must return so the loop sees it. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -988,6 +665,7 @@ main(int argc, char **argv)
 	struct tide_view_conf *vc = &s->vc;
 	struct tide_rin in;
 	struct tide_json_err jerr;
+	struct tide_sinkbe_err berr;
 	enum tide_json_type type;
 	int r, ix, status = TIDE_EX_OK;
 	const char *line;
@@ -1062,7 +740,9 @@ main(int argc, char **argv)
 		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
 		    "$TIDE_CONFIG: %s", kerr.msg);
 
-	signals();
+	/* A stop signal ends the reading at once: what was read is
+	 * delivered (no drain here, unlike tide-window). */
+	tide_sig_init(0);
 	s->deadpath = o.deadpath;
 	if (tide_bad_init(&s->bad, o.strict, o.deadpath) < 0)
 		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", o.deadpath,
@@ -1082,7 +762,12 @@ main(int argc, char **argv)
 	else if (s->output) {
 		o.fopts.format = o.csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
 		o.fopts.level = (int)o.level;
-		file_open(s, &o.fopts);
+		o.fopts.stdout_fd = STDOUT_FILENO;
+		if (tide_sinkbe_file_open(&s->u.f, s->output, &o.fopts,
+		    s->has_time ? &s->timepath : NULL, s->unit, on_say,
+		    NULL) < 0)
+			tide_usage_error("-o: bad path pattern '%s'", s->output);
+		s->be = &s->u.f.be;
 	} else {
 		memset(vc, 0, sizeof(*vc));
 		vc->kind = s->sqlite ? TIDE_VIEW_SQLITE : TIDE_VIEW_REDIS;
@@ -1107,20 +792,19 @@ main(int argc, char **argv)
 	tide_rin_init(&in, STDIN_FILENO, o.maxrec);
 	tide_rin_set_idle(&in, idle, s);
 	for (;;) {
-		if (stop_sig)
+		if (tide_sig_stops())
 			break;
-		if (stats_sig) {
-			stats_sig = 0;
+		if (tide_sig_take_stats())
 			print_stats(s);
-		}
-		if (s->tee_dead) {
+		if (s->be->done) {
 			/* The reader of --tee went away: stop reading, still
 			 * deliver what was produced. */
 			break;
 		}
-		r = tide_rin_next(&in, &line, &len, s->timeout);
+		r = tide_rin_next(&in, &line, &len, s->be->timeout);
 		if (r == TIDE_EAGAIN) {
-			if (s->be->quiet(s, &status))
+			if ((r = s->be->ops->quiet(s->be, &berr)) != 0 &&
+			    outcome(s, r, in.lineno, NULL, 0, &berr, &status))
 				break;
 			continue;
 		}
@@ -1159,7 +843,9 @@ main(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (s->be->put(s, in.lineno, line, len, type, &status))
+		if ((r = s->be->ops->put(s->be, in.lineno, line, len, type,
+		    &berr)) != 0 && outcome(s, r, in.lineno, line, len, &berr,
+		    &status))
 			break;
 		if (s->bad.dead && ferror(s->bad.dead)) {
 			s->dlerr = 1;
@@ -1170,7 +856,7 @@ main(int argc, char **argv)
 	}
 	tide_progress_clear(&pr);
 
-	status = s->be->finish(s, status);
+	status = finish(s, status);
 	if (s->stats)
 		print_stats(s);
 	if (s->bad.dead && fflush(s->bad.dead) != 0)
@@ -1182,7 +868,7 @@ main(int argc, char **argv)
 		    o.deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
-	s->be->close(s);
+	s->be->ops->close(s->be);
 	tide_rin_release(&in);
 	tide_kconf_release(&o.kc);
 	return status;

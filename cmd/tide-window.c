@@ -14,11 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "afile.h"
 #include "agg.h"
 #include "bad.h"
 #include "buf.h"
-#include "ckpt.h"
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
@@ -29,8 +27,9 @@
 #include "sketch.h"
 #include "time.h"
 #include "window.h"
+#include "winout.h"
+#include "wstate.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 enum {
 	OPT_TUMBLE = TIDE_OPT_LONG,
@@ -162,7 +161,7 @@ static const struct tide_prog prog = {
 
 struct ctx {
 	struct tide_wout out;
-	struct tide_buf ob;		/* one output record */
+	struct tide_winout wo;		/* results and late records */
 	struct tide_buf kb;		/* one record's key bytes */
 	struct tide_buf sb;		/* scratch for string keys */
 	struct tide_aggspec spec;
@@ -170,271 +169,11 @@ struct ctx {
 	struct tide_wm wm;
 	struct tide_bad bad;
 	char **keynames;
-	struct tide_buf *qkeys;		/* ,"name": per key field */
-	struct tide_buf hdr;		/* {"window_start":..,"window_end":.. */
-	int64_t hdr_start, hdr_end;
 	int nkeys;
-	int rfc3339;
-	int marked;			/* results say "final":true/false */
-	FILE *late;
-	const char *latepath;
 	const char *statepath;		/* --state */
-	struct tide_buf cfg;		/* what the state file must match */
-	struct fpos *fpos;		/* where reading stopped, per file */
-	struct tide_ckpt_offs koffs;	/* where reading stopped, per partition */
-	size_t nfpos;
-	uint64_t in, out_n, late_n;
+	struct tide_wstate ws;		/* its file, offsets and config */
+	uint64_t in;
 };
-
-static void print_stats(const struct ctx *c);
-
-static int
-write_time(struct tide_buf *b, int64_t t, int rfc)
-{
-	char s[40];
-
-	if (!rfc)
-		return tide_json_write_int(b, t);
-	return tide_json_write_str(b, s, tide_time_fmt(s, t));
-}
-
-/* The emit callback of struct tide_win: one output record. */
-static int
-emit(void *arg, const struct tide_win_out *wo)
-{
-	struct ctx *c = arg;
-	struct tide_jobj j;
-	int i;
-
-	/* Windows fire in batches with one start and end: their common
-	 * head is written once. */
-	if (c->hdr.len == 0 || wo->start != c->hdr_start || wo->end != c->hdr_end) {
-		tide_buf_reset(&c->hdr);
-		tide_jobj_begin(&j, &c->hdr);
-		tide_jobj_key(&j, "window_start", 12);
-		write_time(&c->hdr, wo->start, c->rfc3339);
-		tide_jobj_key(&j, "window_end", 10);
-		write_time(&c->hdr, wo->end, c->rfc3339);
-		/* And the first key's name. */
-		tide_buf_add(&c->hdr, c->qkeys[0].data, c->qkeys[0].len);
-		c->hdr_start = wo->start;
-		c->hdr_end = wo->end;
-	}
-	/* A hop pane's block is in several windows: its key and aggregates
-	 * are written for the first and copied for the others, straight
-	 * into the output buffer when it has room (as tide_wout_rec()
-	 * would copy them). */
-	if (wo->memo != NULL && wo->memo->len > 0 && !wo->update && !c->marked &&
-	    c->out.err == 0 &&
-	    c->out.cap - c->out.len > c->hdr.len + wo->memo->len + 2) {
-		char *d = c->out.buf + c->out.len;
-
-		memcpy(d, c->hdr.data, c->hdr.len);
-		d += c->hdr.len;
-		memcpy(d, wo->memo->text, wo->memo->len);
-		d += wo->memo->len;
-		*d++ = '}';
-		*d++ = '\n';
-		c->out.len = (size_t)(d - c->out.buf);
-		c->out_n++;
-		return 0;
-	}
-	tide_buf_reset(&c->ob);
-	tide_buf_add(&c->ob, c->hdr.data, c->hdr.len);
-	j.b = &c->ob;
-	j.empty = 0;
-	if (wo->memo != NULL && wo->memo->len > 0)
-		tide_buf_add(&c->ob, wo->memo->text, wo->memo->len);
-	else {
-		const char *k = wo->key, *end = wo->key + wo->klen;
-		size_t at = c->ob.len;
-
-		for (i = 0; i < c->nkeys; i++) {
-			const char *z = i + 1 < c->nkeys ?
-			    memchr(k, '\0', (size_t)(end - k)) : NULL;
-
-			if (z == NULL)
-				z = end;
-			if (i > 0)
-				tide_buf_add(&c->ob, c->qkeys[i].data, c->qkeys[i].len);
-			tide_buf_add(&c->ob, k, (size_t)(z - k));
-			k = z < end ? z + 1 : end;
-		}
-		if (tide_agg_emit(&c->spec, wo->state, &j) == 0 && wo->memo != NULL &&
-		    c->ob.len - at <= sizeof(wo->memo->text)) {
-			wo->memo->len = (unsigned char)(c->ob.len - at);
-			memcpy(wo->memo->text, c->ob.data + at, wo->memo->len);
-		}
-	}
-	if (wo->update) {
-		tide_jobj_key(&j, "update", 6);
-		tide_buf_adds(&c->ob, "true");
-	}
-	if (c->marked) {
-		tide_jobj_key(&j, "final", 5);
-		tide_buf_adds(&c->ob, wo->provisional ? "false" : "true");
-	}
-	tide_jobj_end(&j);
-	c->out_n++;
-	return tide_wout_rec(&c->out, c->ob.data, c->ob.len);
-}
-
-/* --- state files ------------------------------------------------------ */
-
-/*
- * A state file is a zstd frame holding a text head and the binary state
- * of lib/window.c:
- *
- *	tide-window state 1
- *	config <the options that shape windows and aggregates>
- *	file <offset> <length> <path>	(bytes of each input file consumed)
- *	data
- *	<tide_win_save()><tide_wm_save()>
- *
- * It is written to FILE.tmp, synced and renamed over FILE, so a crash
- * leaves the old file or the new one (lib/afile.h: FILE.tmp is created
- * afresh, never written through a link found there).  Files named on the command line
- * are read on from the recorded offset, so a run killed after a
- * checkpoint and started again with the same files neither loses nor
- * double-counts records (windows it emitted after the checkpoint come out
- * again, identical).  Standard input is never skipped: what feeds it
- * decides what comes next.
- */
-struct fpos {
-	char *path;
-	int64_t off;
-};
-
-static int64_t *
-fpos_get(struct ctx *c, const char *path, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < c->nfpos; i++)
-		if (strlen(c->fpos[i].path) == n && memcmp(c->fpos[i].path, path,
-		    n) == 0)
-			return &c->fpos[i].off;
-	c->fpos = tide_xreallocarray(c->fpos, c->nfpos + 1, sizeof(*c->fpos));
-	c->fpos[c->nfpos].path = tide_xmemdup(path, n);
-	c->fpos[c->nfpos].off = 0;
-	return &c->fpos[c->nfpos++].off;
-}
-
-static void
-state_save(struct ctx *c)
-{
-	struct tide_buf b = TIDE_BUF_INIT, tmp = TIDE_BUF_INIT;
-	struct tide_zw z;
-	const char *failed;
-	size_t i;
-	int fd, r;
-
-	tide_buf_addf(&b, TIDE_CKPT_MAGIC "\nconfig %.*s\n", (int)c->cfg.len,
-	    c->cfg.data);
-	for (i = 0; i < c->nfpos; i++)
-		tide_buf_addf(&b, "file %lld %zu %s\n", (long long)c->fpos[i].off,
-		    strlen(c->fpos[i].path), c->fpos[i].path);
-	tide_ckpt_offs_write(&c->koffs, &b);
-	tide_buf_adds(&b, "data\n");
-	tide_win_save(&c->win, &b);
-	tide_wm_save(&c->wm, &b);
-	tide_buf_addf(&tmp, "%s.tmp", c->statepath);
-	tide_buf_addc(&tmp, '\0');
-	if ((fd = tide_afile_create(tmp.data, 0644)) < 0)
-		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
-		    strerror(errno));
-	tide_zw_init(&z, fd, 1, 1);
-	r = tide_zw_write(&z, b.data, b.len);
-	if (tide_zw_close(&z) < 0 || r < 0)
-		tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s", tmp.data,
-		    strerror(errno));
-	if (tide_afile_commit(fd, tmp.data, c->statepath, &failed) < 0) {
-		if (failed == tmp.data)
-			tide_die(TIDE_EX_IOERR, "cannot write state '%s': %s",
-			    tmp.data, strerror(errno));
-		tide_die(TIDE_EX_IOERR, "cannot rename '%s' to '%s': %s",
-		    tmp.data, c->statepath, strerror(errno));
-	}
-	tide_buf_release(&tmp);
-	tide_buf_release(&b);
-}
-
-static void
-state_load(struct ctx *c)
-{
-	struct tide_buf b = TIDE_BUF_INIT;
-	const char *p, *end, *l;
-	size_t n;
-	int r, errnum;
-
-	if ((r = tide_ckpt_read(c->statepath, &b, 0, &errnum)) == TIDE_ENOENT)
-		return;		/* the first run */
-	if (r == TIDE_EIO)
-		tide_die(TIDE_EX_IOERR, "cannot read state '%s': %s",
-		    c->statepath, strerror(errnum));
-	if (r < 0 && tide_ckpt_is(&b))
-		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: %s",
-		    c->statepath, tide_strerror(r));
-	if (r < 0)
-		tide_die(TIDE_EX_DATAERR, "'%s' is not a tide-window state file",
-		    c->statepath);
-	p = b.data;
-	end = b.data + b.len;
-	tide_ckpt_line(&p, end, &n);	/* the magic line */
-	if ((l = tide_ckpt_line(&p, end, &n)) == NULL || n < 7 ||
-	    memcmp(l, "config ", 7) != 0)
-		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no config",
-		    c->statepath);
-	if (n - 7 != c->cfg.len || memcmp(l + 7, c->cfg.data, n - 7) != 0)
-		tide_die(TIDE_EX_USAGE, "state '%s' was written with other "
-		    "options (%.*s), not these (%.*s): use another file or the "
-		    "same options", c->statepath, (int)(n - 7), l + 7,
-		    (int)c->cfg.len, c->cfg.data);
-	for (;;) {
-		long long off;
-		size_t plen;
-		int used;
-
-		if ((l = tide_ckpt_line(&p, end, &n)) == NULL)
-			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: no data",
-			    c->statepath);
-		if (n == 4 && memcmp(l, "data", 4) == 0)
-			break;
-		if ((r = tide_ckpt_offs_line(&c->koffs, l, n)) > 0)
-			continue;
-		if (r < 0 || sscanf(l, "file %lld %zu %n", &off, &plen,
-		    &used) != 2 || off < 0 || (size_t)used + plen != n)
-			tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: bad line "
-			    "'%.*s'", c->statepath, (int)n, l);
-		*fpos_get(c, l + used, plen) = off;
-	}
-	if (tide_win_load(&c->win, &p, end) < 0 ||
-	    tide_wm_load(&c->wm, &p, end, tide_now_ms()) < 0 || p != end)
-		tide_die(TIDE_EX_DATAERR, "state '%s' is damaged: bad window data",
-		    c->statepath);
-	tide_buf_release(&b);
-}
-
-/* The window configuration, which a state file must match. */
-static void
-state_config(struct ctx *c, const struct tide_win_conf *wc)
-{
-	static const char *kinds[] = { "tumble", "hop", "session", "over" };
-	int i;
-
-	tide_buf_addf(&c->cfg, "%s size=%lld every=%lld gap=%lld align=%lld "
-	    "lateness=%lld exclude=%d keys=", kinds[wc->kind],
-	    (long long)wc->size, (long long)wc->every, (long long)wc->gap,
-	    (long long)wc->align, (long long)wc->lateness, wc->exclude_current);
-	for (i = 0; i < c->nkeys; i++)
-		tide_buf_addf(&c->cfg, "%s%s", i ? "," : "", c->keynames[i]);
-	tide_buf_adds(&c->cfg, " aggs=");
-	tide_aggspec_describe(&c->spec, &c->cfg);
-	/* A newline would end the line in the head. */
-	for (i = 0; i < (int)c->cfg.len; i++)
-		if (c->cfg.data[i] == '\n')
-			c->cfg.data[i] = ' ';
-}
 
 static void
 split_list(const char *opt, const char *s, struct tide_path *paths, int max,
@@ -605,18 +344,16 @@ struct prec {
 	const char *src;
 };
 
-/* Note an envelope's topic, partition and offset (v[0..2]), if it is
- * one: tide-source -J's records, and tide-replay -J's. */
+/* Save the state file; a failure ends the run (the state on disk is the
+ * last one saved). */
 static void
-see_offset(struct ctx *c, const struct tide_json_val *v)
+state_save(struct tide_wstate *ws, const struct tide_win *w,
+    const struct tide_wm *m)
 {
-	int64_t part, off;
+	struct tide_wstate_err err;
 
-	if (v[0].type != TIDE_JSON_STRING || v[1].type != TIDE_JSON_NUMBER ||
-	    v[2].type != TIDE_JSON_NUMBER || tide_json_int64(&v[1], &part) < 0 ||
-	    tide_json_int64(&v[2], &off) < 0)
-		return;
-	tide_ckpt_offs_see(&c->koffs, v[0].p + 1, v[0].len - 2, part, off);
+	if (tide_wstate_save(ws, w, m, &err) < 0)
+		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 }
 
 /* Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
@@ -634,26 +371,16 @@ process(struct ctx *c, struct prec *p, size_t max_keys)
 		return r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR ? r : 0;
 	}
 	if (r == TIDE_WIN_LATE) {
-		c->late_n++;
-		if (c->late && (fwrite(p->line.data, 1, p->line.len, c->late) !=
-		    p->line.len || putc('\n', c->late) == EOF))
+		if (tide_winout_late(&c->wo, p->line.data, p->line.len) < 0)
 			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-			    c->latepath, strerror(errno));
+			    c->wo.latepath, strerror(errno));
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	if (ov) {
-		struct tide_jobj j;
-
-		tide_buf_reset(&c->ob);
-		tide_jobj_append(&j, &c->ob, p->line.data, p->line.len);
-		tide_agg_emit(&c->spec, ov, &j);
-		tide_jobj_end(&j);
-		c->out_n++;
-		if ((r = tide_wout_rec(&c->out, c->ob.data, c->ob.len)) < 0)
-			return r;
-	}
+	if (ov && (r = tide_winout_over(&c->wo, p->line.data, p->line.len,
+	    ov)) < 0)
+		return r;
 	return tide_win_advance(&c->win, tide_wm_see(&c->wm, p->part.data,
 	    p->part.len, p->t, p->now));
 }
@@ -665,8 +392,8 @@ print_stats(const struct ctx *c)
 	fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
 	    "late %llu, windows %llu, updates %llu, open keys %zu, "
 	    "open windows %zu\n", (unsigned long long)c->in,
-	    (unsigned long long)c->out_n, (unsigned long long)c->bad.count,
-	    (unsigned long long)c->late_n,
+	    (unsigned long long)c->wo.n, (unsigned long long)c->bad.count,
+	    (unsigned long long)c->wo.late_n,
 	    (unsigned long long)c->win.fired,
 	    (unsigned long long)c->win.updates, tide_win_keys(&c->win),
 	    tide_win_states(&c->win));
@@ -687,6 +414,7 @@ main(int argc, char **argv)
 	unsigned since = 0;
 	int i, r, status = TIDE_EX_OK, nf;
 	struct tide_aggerr aerr;
+	struct tide_wstate_err serr;
 	sig_atomic_t sigseen = 0;
 	int from_tty, ended = 0;
 
@@ -738,9 +466,6 @@ main(int argc, char **argv)
 		tide_usage_error("--partitions goes with --partition-field");
 	if (wc.emit != TIDE_EMIT_FINAL && wc.kind == TIDE_WIN_OVER)
 		tide_usage_error("--emit: --over has one result per record");
-	c.marked = wc.emit != TIDE_EMIT_FINAL;
-	c.rfc3339 = o.rfc3339;
-	c.latepath = o.latepath;
 	c.statepath = o.statepath;
 	if (wc.exclude_current && wc.kind != TIDE_WIN_OVER)
 		tide_usage_error("--exclude-current goes with --over");
@@ -786,31 +511,25 @@ main(int argc, char **argv)
 
 	if (tide_bad_init(&c.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead, strerror(errno));
-	if (c.latepath && (c.late = fopen(c.latepath, "a")) == NULL)
-		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", c.latepath,
+	tide_wout_init(&c.out, STDOUT_FILENO);
+	tide_winout_init(&c.wo, &c.out, &c.spec, c.keynames, c.nkeys, o.rfc3339,
+	    wc.emit != TIDE_EMIT_FINAL);
+	if (o.latepath && tide_winout_late_open(&c.wo, o.latepath) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.latepath,
 		    strerror(errno));
 	wc.spec = &c.spec;
-	tide_win_init(&c.win, &wc, emit, &c);
+	tide_win_init(&c.win, &wc, tide_winout_emit, &c.wo);
 	tide_wm_init(&c.wm, o.delay, o.idle);
 	tide_wm_expect(&c.wm, o.nexpect);
-	tide_wout_init(&c.out, STDOUT_FILENO);
-	tide_buf_init(&c.ob, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);
 	tide_buf_init(&c.sb, TIDE_BUF_NOMAX);
-	tide_buf_init(&c.hdr, TIDE_BUF_NOMAX);
-	c.qkeys = tide_xcalloc((size_t)c.nkeys, sizeof(*c.qkeys));
-	for (i = 0; i < c.nkeys; i++) {
-		tide_buf_init(&c.qkeys[i], TIDE_BUF_NOMAX);
-		tide_buf_addc(&c.qkeys[i], ',');
-		tide_json_write_str(&c.qkeys[i], c.keynames[i],
-		    strlen(c.keynames[i]));
-		tide_buf_addc(&c.qkeys[i], ':');
-	}
-
 	if (c.statepath) {
-		tide_buf_init(&c.cfg, TIDE_BUF_NOMAX);
-		state_config(&c, &wc);
-		state_load(&c);
+		tide_wstate_init(&c.ws, c.statepath, &wc, c.keynames, c.nkeys,
+		    &c.spec);
+		if ((r = tide_wstate_load(&c.ws, &c.win, &c.wm, tide_now_ms(),
+		    &serr)) < 0)
+			tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : r == TIDE_EINVAL ?
+			    TIDE_EX_USAGE : TIDE_EX_DATAERR, "%s", serr.msg);
 		if (o.ckpt)
 			next_ckpt = tide_now_ms() + o.ckpt;
 	}
@@ -861,7 +580,7 @@ main(int argc, char **argv)
 		 * on from where the state says reading stopped is seeked, or
 		 * decoded and skipped up to there. */
 		if (c.statepath && strcmp(src, "-") != 0) {
-			pos = fpos_get(&c, src, strlen(src));
+			pos = tide_wstate_pos(&c.ws, src, strlen(src));
 			base = *pos;
 		}
 		/* Raw: each record is checked once copied (below). */
@@ -889,7 +608,7 @@ main(int argc, char **argv)
 				/* Out first, then the state that follows it. */
 				if ((r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
-				state_save(&c);
+				state_save(&c.ws, &c.win, &c.wm);
 				next_ckpt = tide_now_ms() + o.ckpt;
 			}
 			/* With no complete record buffered the next read may
@@ -937,7 +656,7 @@ main(int argc, char **argv)
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
 				if (o.ckpt && tide_now_ms() >= next_ckpt) {
-					state_save(&c);
+					state_save(&c.ws, &c.win, &c.wm);
 					next_ckpt = tide_now_ms() + o.ckpt;
 				}
 				continue;
@@ -979,7 +698,7 @@ main(int argc, char **argv)
 			/* Read, whatever becomes of it: a bad record is not read
 			 * again after a restart either. */
 			if (koff > 0)
-				see_offset(&c, &jv[koff]);
+				tide_wstate_see(&c.ws, &jv[koff]);
 			if (jv[0].type == TIDE_JSON_NONE) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
@@ -1096,7 +815,7 @@ bad:
 		if ((r = tide_wout_flush(&c.out)) < 0)
 			goto werr;
 		if (c.statepath)
-			state_save(&c);
+			state_save(&c.ws, &c.win, &c.wm);
 		goto done;
 	}
 	/* End of input (a signal's drain ends there too): every open window
@@ -1107,7 +826,7 @@ bad:
 	if ((r = tide_wout_flush(&c.out)) < 0)
 		goto werr;
 	if (c.statepath && status == TIDE_EX_OK)
-		state_save(&c);
+		state_save(&c.ws, &c.win, &c.wm);
 	goto done;
 werr:
 	if (r == TIDE_EPIPE) {
@@ -1118,41 +837,32 @@ werr:
 	status = TIDE_EX_IOERR;
 done:
 	tide_recin_close(&in);	/* open when a write error left the loop */
-	if (c.late_n)
-		tide_warn("%llu late record%s%s%s", (unsigned long long)c.late_n,
-		    c.late_n == 1 ? "" : "s",
-		    c.latepath ? ", written to " : " dropped (see --late-file)",
-		    c.latepath ? c.latepath : "");
+	if (c.wo.late_n)
+		tide_warn("%llu late record%s%s%s", (unsigned long long)c.wo.late_n,
+		    c.wo.late_n == 1 ? "" : "s",
+		    o.latepath ? ", written to " : " dropped (see --late-file)",
+		    o.latepath ? o.latepath : "");
 	if (o.stats)
 		print_stats(&c);
-	if (c.late && fclose(c.late) != 0 && status == TIDE_EX_OK)
+	if (tide_winout_release(&c.wo) < 0 && status == TIDE_EX_OK)
 		status = TIDE_EX_IOERR;
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
 		status = r;
 	tide_wout_release(&c.out);
 	tide_win_release(&c.win);
 	tide_wm_release(&c.wm);
-	tide_buf_release(&c.ob);
 	tide_buf_release(&c.kb);
 	tide_buf_release(&c.sb);
-	tide_buf_release(&c.hdr);
 	for (i = 0; i < INFLIGHT + 1; i++) {
 		tide_buf_release(&pr[i].line);
 		tide_buf_release(&pr[i].key);
 		tide_buf_release(&pr[i].part);
 	}
-	tide_buf_release(&c.cfg);
-	for (size_t fi = 0; fi < c.nfpos; fi++)
-		free(c.fpos[fi].path);
-	free(c.fpos);
-	for (i = 0; i < c.nkeys; i++)
-		tide_buf_release(&c.qkeys[i]);
-	free(c.qkeys);
+	tide_wstate_release(&c.ws);
 	for (i = 0; i < 1 + c.nkeys + o.npart; i++)
 		tide_path_release(&paths[i]);
 	for (i = koff; koff > 0 && i < nf; i++)
 		tide_path_release(&paths[i]);
-	tide_ckpt_offs_free(&c.koffs);
 	for (i = 0; i < c.nkeys; i++)
 		free(c.keynames[i]);
 	for (i = 0; i < o.npart; i++)

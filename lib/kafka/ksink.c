@@ -488,3 +488,106 @@ tide_ksink_release(struct tide_ksink *k)
 	free(k->rhdrs);
 	free(k->source);
 }
+
+/* --- As a back end of tide-sink (lib/sinkbe.h) -------------------------- */
+
+static int
+be_put(struct tide_sinkbe *be, uint64_t lineno, const char *line, size_t len,
+    enum tide_json_type type, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+	int r;
+
+	err->remote = 0;
+	r = tide_ksink_put(&k->ks, lineno, line, len, type, err->msg,
+	    sizeof(err->msg));
+	if (r != TIDE_EINVAL)
+		be->done = k->ks.tee_dead;
+	return r;
+}
+
+static int
+be_idle(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+
+	(void)err;
+	tide_ksink_idle(&k->ks);
+	be->done = k->ks.tee_dead;
+	return 0;
+}
+
+static int
+be_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+
+	(void)err;
+	return tide_ksink_quiet(&k->ks);
+}
+
+static unsigned
+be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+	unsigned end = 0;
+	int tee_err;
+
+	(void)failed;
+	err->remote = 0;
+	tide_ksink_finish(&k->ks, k->stop, &tee_err);
+	if (tee_err) {
+		tide_sinkbe_say(be, 0, "write stdout: %s", strerror(errno));
+		end |= TIDE_SINKBE_TEE_FAILED;
+	}
+	if (k->ks.dlerr)
+		end |= TIDE_SINKBE_DEAD_FAILED;
+	if (k->ks.undelivered) {
+		tide_sinkbe_say(be, 0, "%llu record%s not delivered, kept in %s",
+		    (unsigned long long)k->ks.undelivered,
+		    k->ks.undelivered == 1 ? "" : "s",
+		    k->deadpath ? k->deadpath : "stderr");
+		end |= TIDE_SINKBE_UNDELIVERED;
+	} else if (k->ks.gave_up)
+		end |= TIDE_SINKBE_GAVE_UP;
+	return end;
+}
+
+static void
+be_stats(struct tide_sinkbe *be, struct tide_buf *b)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+
+	tide_buf_addf(b, "sent %llu, delivered %llu, failed %llu, pending %llu",
+	    (unsigned long long)k->ks.prod.sent,
+	    (unsigned long long)k->ks.prod.delivered,
+	    (unsigned long long)k->ks.undelivered,
+	    (unsigned long long)tide_producer_pending(&k->ks.prod));
+}
+
+static void
+be_close(struct tide_sinkbe *be)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+
+	tide_ksink_release(&k->ks);
+}
+
+static const struct tide_sinkbe_ops ksink_ops = {
+	"kafka", be_put, be_idle, be_quiet, be_finish, be_stats, be_close,
+};
+
+int
+tide_ksink_be_open(struct tide_ksink_be *k,
+    const struct tide_ksink_conf *conf, rd_kafka_conf_t *kconf,
+    const char *deadpath, volatile sig_atomic_t *stop)
+{
+	memset(&k->be, 0, sizeof(k->be));
+	k->be.ops = &ksink_ops;
+	k->be.timeout = conf->tee ? 10 : 100;
+	k->be.say = conf->say;
+	k->be.ctx = conf->ctx;
+	k->deadpath = deadpath;
+	k->stop = stop;
+	return tide_ksink_open(&k->ks, conf, kconf);
+}

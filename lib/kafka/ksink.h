@@ -33,6 +33,7 @@
 #include "kafka/kdown.h"
 #include "kafka/producer.h"
 #include "rio.h"
+#include "sinkbe.h"
 #include "time.h"
 
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
@@ -112,5 +113,26 @@ void tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
     int *tee_err);
 
 void tide_ksink_release(struct tide_ksink *k);
+
+/*
+ * The sink as a back end of tide-sink (lib/sinkbe.h): put() is
+ * tide_ksink_put() (TIDE_EINVAL, TIDE_EKAFKA or 1 as there; be.done when
+ * the --tee reader went away), idle() and quiet() as above, finish() waits
+ * for every delivery -- giving up on the rest when *stop grows -- and says
+ * how many records were not delivered and where they were kept (deadpath,
+ * or "stderr" when NULL).  stop and deadpath are borrowed.
+ */
+struct tide_ksink_be {
+	struct tide_sinkbe be;
+	struct tide_ksink ks;
+	const char *deadpath;
+	volatile sig_atomic_t *stop;
+};
+
+/* As tide_ksink_open(); be.say and be.ctx are conf->say and conf->ctx.
+ * Release with be.ops->close() either way. */
+int tide_ksink_be_open(struct tide_ksink_be *k,
+    const struct tide_ksink_conf *conf, rd_kafka_conf_t *kconf,
+    const char *deadpath, volatile sig_atomic_t *stop);
 
 #endif

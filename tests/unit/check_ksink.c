@@ -229,6 +229,53 @@ START_TEST(test_ksink_fixed_partition_must_exist)
 }
 END_TEST
 
+/* As a back end of tide-sink (lib/sinkbe.h): the same sink behind the
+ * table of operations, its outcomes as flags and its counters as text. */
+START_TEST(test_ksink_be_puts_finishes_and_counts)
+{
+	struct tide_ksink_be k;
+	struct tide_ksink_conf c;
+	struct tide_sinkbe_err err;
+	struct tide_buf st = TIDE_BUF_INIT;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	char big[1200];
+	enum tide_json_type type;
+	unsigned end;
+
+	ck_assert_ptr_nonnull(dead);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "{\"p\":\"", 6);
+	memcpy(big + sizeof(big) - 3, "\"}", 3);
+	conf_init(&c, dead, -1);
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, producer_conf("1000"),
+	    "dead.ndjson", &stop), 0);
+	ck_assert_int_eq(k.be.timeout, 100);
+	ck_assert_int_eq(k.be.counts_out, 0);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 1, "{\"i\":1}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	ck_assert_int_eq(tide_json_check(big, strlen(big), 64, &type, NULL), 0);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 2, big, strlen(big), type, &err),
+	    0);
+	/* Without a key or partition field any JSON value goes. */
+	ck_assert_int_eq(k.be.ops->put(&k.be, 3, "[1]", 3, TIDE_JSON_ARRAY,
+	    &err), 0);
+	ck_assert_int_eq(k.be.ops->idle(&k.be, &err), 0);
+	ck_assert_int_eq(k.be.ops->quiet(&k.be, &err), 0);
+	ck_assert_int_eq(k.be.done, 0);
+	end = k.be.ops->finish(&k.be, 0, &err);
+	ck_assert_uint_eq(end, TIDE_SINKBE_UNDELIVERED);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said),
+	    "0 1 record not delivered, kept in dead.ndjson\n"));
+	k.be.ops->stats(&k.be, &st);
+	ck_assert_str_eq(tide_buf_cstr(&st),
+	    "sent 2, delivered 2, failed 1, pending 0");
+	k.be.ops->close(&k.be);
+	tide_buf_release(&st);
+	fclose(dead);
+}
+END_TEST
+
 Suite *
 suite_ksink(void)
 {
@@ -238,6 +285,7 @@ suite_ksink(void)
 	tcase_add_checked_fixture(tk, setup, teardown);
 	tcase_set_timeout(tk, 60);
 	tcase_add_test(tk, test_ksink_fields_bad_records_and_tee);
+	tcase_add_test(tk, test_ksink_be_puts_finishes_and_counts);
 	tcase_add_test(tk, test_ksink_refused_record_is_a_dead_letter);
 	tcase_add_test(tk, test_ksink_fixed_partition_must_exist);
 	suite_add_tcase(s, tk);

@@ -1,0 +1,118 @@
+/*
+ * tide-sink's back ends: where records go -- files (here), Kafka
+ * (lib/kafka/ksink.h: struct tide_ksink_be) or a materialized view
+ * (lib/view/vsink.h) -- behind one table of operations, chosen once at
+ * open (curl's protocol handlers are the model).  The main loop reads
+ * and validates records and knows no back end by name: for each record
+ * put(); before it blocks on input idle(); when no input came for
+ * be->timeout ms quiet(); at the end finish(), then close().
+ *
+ * Outcomes are TIDE_E* codes; what they mean for the run is the
+ * caller's to decide, in one place:
+ *   0            done (put: the record is written or queued)
+ *   1            stop reading; nothing failed (Kafka gave up on an outage,
+ *                and finish() says so)
+ *   TIDE_EINVAL  put: a bad record, not written; err->msg says why
+ *   TIDE_EPIPE   the reader of standard output went away: stop, quietly
+ *   TIDE_EKAFKA  put: a record could not be delivered (dead-lettered): stop
+ *   TIDE_EIO     the output failed: stop; err->msg says how (empty when
+ *                the failure was reported already), err->remote when a
+ *                server failed (unavailable), not a local file
+ * finish() returns what it found as enum tide_sinkbe_end flags.
+ *
+ * Warnings that are not the outcome of a call (records not delivered,
+ * CSV fields dropped, a failed --tee) go, formatted, to the say callback
+ * given at open, for the caller to print; nothing here prints or exits.
+ *
+ * A back end is a struct whose first member is a struct tide_sinkbe; the
+ * caller owns it and passes &x.be around.  Counters are kept by the back
+ * end; records read and bad ones are the caller's.  No allocation per
+ * record.
+ */
+#ifndef TIDE_SINKBE_H
+#define TIDE_SINKBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "fileout.h"
+#include "json.h"
+#include "time.h"
+
+struct tide_sinkbe_err {
+	char msg[512];
+	int remote;		/* TIDE_EIO: a server's failure */
+};
+
+/* What finish() found. */
+enum tide_sinkbe_end {
+	TIDE_SINKBE_WRITE_FAILED = 1 << 0,	/* output not completed */
+	TIDE_SINKBE_TEE_FAILED = 1 << 1,	/* --tee's output failed */
+	TIDE_SINKBE_UNDELIVERED = 1 << 2,	/* records dead-lettered */
+	TIDE_SINKBE_GAVE_UP = 1 << 3,		/* brokers stayed away */
+	TIDE_SINKBE_DEAD_FAILED = 1 << 4,	/* writing a dead letter failed */
+};
+
+typedef void (*tide_sinkbe_say_fn)(void *ctx, int level, const char *msg);
+
+struct tide_sinkbe;
+
+struct tide_sinkbe_ops {
+	const char *name;
+	/* One validated JSON value line[0..len) of type type, read at line
+	 * lineno. */
+	int (*put)(struct tide_sinkbe *, uint64_t lineno, const char *line,
+	    size_t len, enum tide_json_type type, struct tide_sinkbe_err *);
+	int (*idle)(struct tide_sinkbe *, struct tide_sinkbe_err *);
+	int (*quiet)(struct tide_sinkbe *, struct tide_sinkbe_err *);
+	/* Deliver or commit what is pending.  failed: the run already failed
+	 * on its output (nothing more is committed, and the same failure is
+	 * not reported twice).  err->remote qualifies WRITE_FAILED. */
+	unsigned (*finish)(struct tide_sinkbe *, int failed,
+	    struct tide_sinkbe_err *);
+	/* The back end's counters for --stats: "sent 3, delivered 3, ...". */
+	void (*stats)(struct tide_sinkbe *, struct tide_buf *);
+	void (*close)(struct tide_sinkbe *);
+};
+
+struct tide_sinkbe {
+	const struct tide_sinkbe_ops *ops;
+	int timeout;		/* ms the caller waits for input, or -1 */
+	int done;		/* wants no more input (the --tee reader went
+				 * away): stop reading, then finish() */
+	int counts_out;		/* the progress line counts out, not input */
+	uint64_t out;		/* records written */
+	uint64_t bytes;		/* bytes written, 0 when not counted */
+	tide_sinkbe_say_fn say;
+	void *ctx;
+};
+
+/* Format a warning (level 0) or a note for -v (1) and hand it to say. */
+void tide_sinkbe_say(struct tide_sinkbe *be, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Fill err->msg (err->remote cleared). */
+void tide_sinkbe_errf(struct tide_sinkbe_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Files and standard output (lib/fileout.h).  Each record is stamped with
+ * its time field timepath (epoch numbers in unit), or with the wall clock
+ * when timepath is NULL; a record without a usable time is a bad record
+ * ("no time field 'ts'", "field 'ts' is not a time"), as is one that is
+ * not an object with --time or CSV output.  The path pattern and timepath
+ * are borrowed.
+ */
+struct tide_sinkbe_file {
+	struct tide_sinkbe be;
+	struct tide_fileout fo;
+	const struct tide_path *timepath;
+	enum tide_time_unit unit;
+};
+
+/* 0 or TIDE_EINVAL (a bad path pattern).  Close even on failure. */
+int tide_sinkbe_file_open(struct tide_sinkbe_file *f, const char *pattern,
+    const struct tide_fileout_opts *o, const struct tide_path *timepath,
+    enum tide_time_unit unit, tide_sinkbe_say_fn say, void *ctx);
+
+#endif
