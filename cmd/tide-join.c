@@ -253,17 +253,6 @@ opt_default(const struct tide_option *opt, const char *s,
 	return 0;
 }
 
-/* A one-segment path for a member name, dots and all. */
-static void
-path_name(struct tide_path *p, const char *name)
-{
-	memset(p, 0, sizeof(*p));
-	p->text = tide_xstrdup(name);
-	p->nseg = 1;
-	p->seg[0].name = p->text;
-	p->seg[0].len = strlen(name);
-}
-
 static void
 plan_release(struct plan *pl)
 {
@@ -323,7 +312,7 @@ plan_build(struct plan *pl, int ncol, char *const *names)
 		if (conf.prefix)
 			tide_buf_adds(&name, conf.prefix);
 		tide_buf_adds(&name, cn);
-		path_name(&pl->paths[np++], tide_buf_cstr(&name));
+		tide_path_name(&pl->paths[np++], tide_buf_cstr(&name));
 		pl->noff[i] = pl->names.len;
 		tide_json_write_str(&pl->names, name.data, name.len);
 		tide_buf_addc(&pl->names, ':');
@@ -338,7 +327,7 @@ plan_build(struct plan *pl, int ncol, char *const *names)
 		tide_buf_adds(&pl->missfrag, k >= 0 ? conf.defval[k] : "null");
 	}
 	if (conf.missfield) {
-		path_name(&pl->paths[np++], conf.missfield);
+		tide_path_name(&pl->paths[np++], conf.missfield);
 		tide_json_write_str(&pl->reasonkey, conf.missfield,
 		    strlen(conf.missfield));
 		tide_buf_addc(&pl->reasonkey, ':');
@@ -2156,7 +2145,7 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
 			struct tide_json_val v2;
 			struct tide_path p;
 
-			path_name(&p, names + q);
+			tide_path_name(&p, names + q);
 			tide_json_get(line, len, &p, &v2);
 			tide_path_release(&p);
 			if (v2.type != TIDE_JSON_NONE)

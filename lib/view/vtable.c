@@ -21,17 +21,6 @@ tide_vtable_init(struct tide_vtable *t, int nkey, const char *const *tkey,
 	tide_buf_init(&t->row, TIDE_BUF_NOMAX);
 }
 
-/* A one-segment path naming the member name as it is (dots and all). */
-static void
-path_name(struct tide_path *p, const char *name)
-{
-	memset(p, 0, sizeof(*p));
-	p->text = tide_xstrdup(name);
-	p->nseg = 1;
-	p->seg[0].name = p->text;
-	p->seg[0].len = strlen(name);
-}
-
 static void
 columns_release(struct tide_vtable *t)
 {
@@ -63,7 +52,7 @@ tide_vtable_columns(struct tide_vtable *t, int ncol, char *const *n, int sel,
 	for (i = 0; i < ncol; i++) {
 		t->ncol = i;
 		if (!sel) {
-			path_name(&t->path[i], n[i]);
+			tide_path_name(&t->path[i], n[i]);
 			t->col[i] = tide_xstrdup(n[i]);
 			continue;
 		}
