@@ -31,6 +31,7 @@
 #include "err.h"
 #include "exitcode.h"
 #include "ijoin.h"
+#include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
@@ -39,6 +40,7 @@
 #include "kafka/ktable.h"
 #include "kafka/offsets.h"
 #include "prog.h"
+#include "readahead.h"
 #include "recin.h"
 #include "rio.h"
 #include "table.h"
@@ -66,7 +68,6 @@ static const struct tide_prog prog = {
 	"Join a stream of NDJSON records with a table.",
 };
 
-enum join_kind { JOIN_INNER, JOIN_LEFT, JOIN_ANTI };
 enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
 
 #define VIEW_CACHE_N 65536	/* keys cached by a view table */
@@ -74,21 +75,12 @@ enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
 struct conf {
 	const char *table;
 	enum tide_table_fmt fmt;
-	enum join_kind kind;
-	int nkeys;
-	char *skey[TIDE_TABLE_MAXKEYS], *tkey[TIDE_TABLE_MAXKEYS];
+	struct tide_joinspec js;	/* kind, keys, names, --default ... */
 	int nsel;
 	char *sel[TIDE_TABLE_MAXCOLS];
-	const char *prefix;
-	int overwrite;
-	int ndef;
-	char *defname[TIDE_TABLE_MAXCOLS];
-	char *defval[TIDE_TABLE_MAXCOLS];	/* JSON text */
-	const char *missfield;
-	const char *asof, *tabletime;
+	const char *tabletime;
 	enum tide_table_dir dir;
 	int64_t tol;
-	enum tide_time_unit unit;
 	int watch, strict, stats;
 	const char *deadletter;
 	size_t maxrec;
@@ -110,22 +102,9 @@ struct conf {
 	int64_t cachettl;
 };
 
-/* What the loaded table means for output: the fields' "name": texts, the
- * fragment written on a miss, and the stream paths looked up per record.
- * Rebuilt on each (re)load, since an NDJSON table's columns may change. */
-struct plan {
-	int ncol;
-	struct tide_buf names;		/* "name": per column, back to back */
-	size_t *noff, *nlen;
-	struct tide_buf missfrag;	/* "a":null,"b":"dflt" */
-	struct tide_buf reasonkey;	/* "miss": */
-	struct tide_path *paths;	/* keys, time, then output names */
-	int npath, nout;
-	struct tide_json_val *vals;
-};
-
 struct stats {
-	uint64_t in, out, matched, missed, bad, reloads, reloadfail;
+	struct tide_joinstats j;	/* out, matched, missed */
+	uint64_t in, bad, reloads, reloadfail;
 	int64_t loadms;
 };
 
@@ -213,12 +192,12 @@ opt_on(const struct tide_option *opt, const char *s,
 			*eq = '\0';
 			if (*f[i] == '\0' || eq[1] == '\0')
 				tide_usage_error("--on: bad key '%s'", s);
-			conf.tkey[i] = tide_xstrdup(eq + 1);
+			conf.js.tkey[i] = tide_xstrdup(eq + 1);
 		} else
-			conf.tkey[i] = tide_xstrdup(f[i]);
-		conf.skey[i] = f[i];
+			conf.js.tkey[i] = tide_xstrdup(f[i]);
+		conf.js.skey[i] = f[i];
 	}
-	conf.nkeys = n;
+	conf.js.nkeys = n;
 	return 0;
 }
 
@@ -236,106 +215,21 @@ opt_default(const struct tide_option *opt, const char *s,
 	if (eq == NULL || eq == s)
 		tide_usage_error("--default: expected field=value, not '%s'",
 		    s);
-	if (conf.ndef == TIDE_TABLE_MAXCOLS)
+	if (conf.js.ndef == TIDE_TABLE_MAXCOLS)
 		tide_usage_error("--default: too many");
-	conf.defname[conf.ndef] = tide_xmemdup(s, (size_t)(eq - s));
+	conf.js.defname[conf.js.ndef] = tide_xmemdup(s, (size_t)(eq - s));
 	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
 	eq++;
 	if (*eq && tide_json_check(eq, strlen(eq), TIDE_JSON_MAXDEPTH, &type,
 	    NULL) == 0)
-		conf.defval[conf.ndef] = tide_xstrdup(eq);
+		conf.js.defval[conf.js.ndef] = tide_xstrdup(eq);
 	else {
 		tide_json_write_str(&b, eq, strlen(eq));
-		conf.defval[conf.ndef] = tide_xmemdup(b.data, b.len);
+		conf.js.defval[conf.js.ndef] = tide_xmemdup(b.data, b.len);
 		tide_buf_release(&b);
 	}
-	conf.ndef++;
+	conf.js.ndef++;
 	return 0;
-}
-
-static void
-plan_release(struct plan *pl)
-{
-	int i;
-
-	tide_buf_release(&pl->names);
-	tide_buf_release(&pl->missfrag);
-	tide_buf_release(&pl->reasonkey);
-	free(pl->noff);
-	free(pl->nlen);
-	if (pl->paths)
-		for (i = 0; i < pl->npath; i++)
-			tide_path_release(&pl->paths[i]);
-	free(pl->paths);
-	free(pl->vals);
-	memset(pl, 0, sizeof(*pl));
-}
-
-/* Build the plan for a table of ncol columns (-1: not known yet) named
- * names[]; a --default naming no column is an error (usage at startup, a
- * failed reload later): returns its name or NULL. */
-static const char *
-plan_build(struct plan *pl, int ncol, char *const *names)
-{
-	struct tide_buf name = TIDE_BUF_INIT;
-	int i, k, np = 0;
-
-	memset(pl, 0, sizeof(*pl));
-	tide_buf_init(&pl->names, TIDE_BUF_NOMAX);
-	tide_buf_init(&pl->missfrag, TIDE_BUF_NOMAX);
-	tide_buf_init(&pl->reasonkey, TIDE_BUF_NOMAX);
-	for (k = 0; k < conf.ndef && ncol >= 0; k++) {
-		for (i = 0; i < ncol; i++)
-			if (strcmp(conf.defname[k], names[i]) == 0)
-				break;
-		if (i == ncol)
-			return conf.defname[k];
-	}
-	pl->ncol = ncol < 0 ? 0 : ncol;
-	pl->noff = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
-	pl->nlen = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
-	pl->npath = conf.nkeys + 1 + pl->ncol + 1;
-	pl->paths = tide_xcalloc((size_t)pl->npath, sizeof(*pl->paths));
-	pl->vals = tide_xcalloc((size_t)pl->npath, sizeof(*pl->vals));
-	for (i = 0; i < conf.nkeys; i++)
-		if (tide_path_parse(&pl->paths[np++], conf.skey[i]) < 0)
-			tide_usage_error("--on: bad field name '%s'",
-			    conf.skey[i]);
-	if (conf.asof && tide_path_parse(&pl->paths[np], conf.asof) < 0)
-		tide_usage_error("--as-of: bad field name '%s'",
-		    conf.asof);
-	np++;
-	for (i = 0; i < pl->ncol; i++) {
-		const char *cn = names[i];
-
-		tide_buf_reset(&name);
-		if (conf.prefix)
-			tide_buf_adds(&name, conf.prefix);
-		tide_buf_adds(&name, cn);
-		tide_path_name(&pl->paths[np++], tide_buf_cstr(&name));
-		pl->noff[i] = pl->names.len;
-		tide_json_write_str(&pl->names, name.data, name.len);
-		tide_buf_addc(&pl->names, ':');
-		pl->nlen[i] = pl->names.len - pl->noff[i];
-		if (i > 0)
-			tide_buf_addc(&pl->missfrag, ',');
-		tide_buf_add(&pl->missfrag, pl->names.data + pl->noff[i],
-		    pl->nlen[i]);
-		for (k = conf.ndef - 1; k >= 0; k--)
-			if (strcmp(conf.defname[k], cn) == 0)
-				break;
-		tide_buf_adds(&pl->missfrag, k >= 0 ? conf.defval[k] : "null");
-	}
-	if (conf.missfield) {
-		tide_path_name(&pl->paths[np++], conf.missfield);
-		tide_json_write_str(&pl->reasonkey, conf.missfield,
-		    strlen(conf.missfield));
-		tide_buf_addc(&pl->reasonkey, ':');
-	}
-	pl->npath = np;
-	pl->nout = np - conf.nkeys - 1;
-	tide_buf_release(&name);
-	return NULL;
 }
 
 static int
@@ -359,14 +253,14 @@ table_spec(struct tide_table_spec *spec)
 	int i;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->nkeys = conf.nkeys;
-	for (i = 0; i < conf.nkeys; i++)
-		spec->keys[i] = conf.tkey[i];
+	spec->nkeys = conf.js.nkeys;
+	for (i = 0; i < conf.js.nkeys; i++)
+		spec->keys[i] = conf.js.tkey[i];
 	spec->ncols = conf.nsel;
 	for (i = 0; i < conf.nsel; i++)
 		spec->cols[i] = conf.sel[i];
 	spec->timefield = conf.tabletime;
-	spec->unit = conf.unit;
+	spec->unit = conf.js.unit;
 }
 
 /* Load the table named by conf into a new struct: NULL on failure, with
@@ -459,7 +353,7 @@ ktable_start(void)
 	memset(&kconf, 0, sizeof(kconf));
 	kconf.topic = conf.topic;
 	table_spec(&kconf.spec);
-	kconf.spec.versioned = conf.asof != NULL;
+	kconf.spec.versioned = conf.js.asof != NULL;
 	kconf.keyfields = conf.ntkey;
 	kconf.strict = conf.strict;
 	kconf.kc = &conf.kc;
@@ -603,8 +497,8 @@ print_stats(void)
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
-	    (unsigned long long)st.in, (unsigned long long)st.out,
-	    (unsigned long long)st.matched, (unsigned long long)st.missed,
+	    (unsigned long long)st.in, (unsigned long long)st.j.out,
+	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
 	    (unsigned long long)bad.count,
 	    (unsigned long long)(table ? table->rows : 0),
 	    table ? tide_table_nkeys(table) : 0,
@@ -632,13 +526,16 @@ print_stats(void)
 	}
 }
 
+static const char *plan_build(struct tide_joinplan *pl, int ncol,
+    char *const *names);
+
 /* Replace the table between two records, so no record sees half of one;
  * on failure the old table stays. */
 static void
-reload(struct plan *pl)
+reload(struct tide_joinplan *pl)
 {
 	struct tide_table *t;
-	struct plan np;
+	struct tide_joinplan np;
 	const char *badname;
 	int status;
 
@@ -662,13 +559,13 @@ reload(struct plan *pl)
 	if ((badname = plan_build(&np, t->ncol, t->colname)) != NULL) {
 		tide_warn("table '%s': reload failed: no column '%s' for "
 		    "--default, keeping the old table", conf.table, badname);
-		plan_release(&np);
+		tide_joinplan_release(&np);
 		tide_table_release(t);
 		free(t);
 		st.reloadfail++;
 		return;
 	}
-	plan_release(pl);
+	tide_joinplan_release(pl);
 	*pl = np;
 	tide_table_release(table);
 	free(table);
@@ -699,7 +596,7 @@ watch_changed(struct watch *w)
 	return ok;
 }
 
-static void replan(struct plan *pl, int ncol, char *const *names);
+static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
 
 /* Set the view's columns (names, or --select paths with sel). */
 static void
@@ -720,8 +617,8 @@ vt_open(void)
 	struct tide_view_err verr;
 	int i, r, n;
 
-	tide_vtable_init(&vt, conf.nkeys, (const char *const *)conf.tkey,
-	    conf.asof != NULL);
+	tide_vtable_init(&vt, conf.js.nkeys, (const char *const *)conf.js.tkey,
+	    conf.js.asof != NULL);
 	memset(&vc, 0, sizeof(vc));
 	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
 	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
@@ -740,18 +637,18 @@ vt_open(void)
 		return;
 	}
 	n = tide_view_nkeys(&vt.view);
-	if (n != conf.nkeys)
+	if (n != conf.js.nkeys)
 		tide_usage_error("table '%s' is keyed by %d field%s ('%s'%s), "
 		    "'--on' names %d", conf.table, n, n == 1 ? "" : "s",
 		    tide_view_keyname(&vt.view, 0), n > 1 ? ", ..." : "",
-		    conf.nkeys);
+		    conf.js.nkeys);
 	for (i = 0; i < n; i++)
-		if (strcmp(conf.tkey[i], tide_view_keyname(&vt.view, i)) != 0)
+		if (strcmp(conf.js.tkey[i], tide_view_keyname(&vt.view, i)) != 0)
 			tide_usage_error("table '%s': key field %d is '%s', not "
 			    "'%s' (--on %s=%s)", conf.table, i + 1,
-			    tide_view_keyname(&vt.view, i), conf.tkey[i],
-			    conf.skey[i], tide_view_keyname(&vt.view, i));
-	if (conf.asof && !tide_view_is_history(&vt.view))
+			    tide_view_keyname(&vt.view, i), conf.js.tkey[i],
+			    conf.js.skey[i], tide_view_keyname(&vt.view, i));
+	if (conf.js.asof && !tide_view_is_history(&vt.view))
 		tide_usage_error("--as-of: table '%s' keeps no history "
 		    "(tide-sink --history)", conf.table);
 	if (conf.nsel)
@@ -778,7 +675,7 @@ vt_close(void)
  * in why); a TIDE_EX_* status when the store failed.
  */
 static int
-vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
+vt_get(struct tide_joinplan *pl, const struct tide_json_val *k, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
     char *why, size_t whylen)
 {
@@ -803,202 +700,27 @@ vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
 	return 0;
 }
 
-/* The first of key values v[0..n) that is absent or null (the last when
- * none is: then the key failed for another reason). */
-static int
-key_first_missing(const struct tide_json_val *v, int n)
-{
-	int i;
-
-	for (i = 0; i < n - 1; i++)
-		if (v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL)
-			break;
-	return i;
-}
-
-/* Why key field name, of value v, gave no key (r from tide_table_key). */
-static void
-key_why(char *why, size_t whylen, const char *name, int r,
-    const struct tide_json_val *v)
-{
-	snprintf(why, whylen, "key field '%s' is %s", name,
-	    r != TIDE_ENOENT ? "not a valid JSON value" :
-	    v->type == TIDE_JSON_NULL ? "null" : "missing");
-}
-
-/* obj = the JSON object in line[0..len), from its brace to its brace. */
-static void
-obj_of(struct tide_json_val *obj, const char *line, size_t len)
-{
-	obj->type = TIDE_JSON_OBJECT;
-	obj->p = line;
-	obj->len = len;
-	while (obj->len && obj->p[0] != '{')
-		obj->p++, obj->len--;
-	while (obj->len && obj->p[obj->len - 1] != '}')
-		obj->len--;
-}
-
-/* Whether a member called name is to be dropped (ctx: a set of names). */
-typedef int (*drop_fn)(const void *ctx, const struct tide_json_val *name);
-
-/* Open o in ob with the members of the record line[0..len) but those
- * drop() names, as they are written: the record whose fields the table's
- * (or the other stream's) replace under --overwrite. */
-static void
-copy_members(struct tide_jobj *o, struct tide_buf *ob, const char *line,
-    size_t len, drop_fn drop, const void *ctx)
-{
-	struct tide_json_val obj, name, val;
-	size_t pos = 0;
-
-	obj_of(&obj, line, len);
-	tide_jobj_begin(o, ob);
-	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-		if (drop(ctx, &name))
-			continue;
-		if (!o->empty)
-			tide_buf_addc(ob, ',');
-		o->empty = 0;
-		tide_buf_add(ob, name.p, name.len);
-		tide_buf_addc(ob, ':');
-		tide_buf_add(ob, val.p, val.len);
-	}
-}
-
-/* drop_fn: the plan's output names (struct plan). */
-static int
-plan_names_drop(const void *ctx, const struct tide_json_val *name)
-{
-	const struct plan *pl = ctx;
-	int j;
-
-	for (j = conf.nkeys + 1; j < pl->npath; j++)
-		if (tide_json_str_eq(name, pl->paths[j].seg[0].name,
-		    pl->paths[j].seg[0].len))
-			return 1;
-	return 0;
-}
-
-/* drop_fn: a list of names, each ended by a NUL (ctx: its end). */
-struct namelist {
-	const char *p;
-	size_t len;
-};
-
-static int
-namelist_drop(const void *ctx, const struct tide_json_val *name)
-{
-	const struct namelist *nl = ctx;
-	size_t q;
-
-	for (q = 0; q < nl->len; q += strlen(nl->p + q) + 1)
-		if (tide_json_str_eq(name, nl->p + q, strlen(nl->p + q)))
-			return 1;
-	return 0;
-}
-
-/*
- * A stream record between its reading and its join.  Records are read
- * ahead of their join (see run_input()) so that a big table's index slot
- * and entry are fetched from memory while earlier records are joined:
- * checked, looked up and keyed at reading, joined in order later.
- */
-struct inrec {
-	const char *line;		/* in the reader's buffer */
-	size_t len;
-	uint64_t lineno;
-	enum tide_rec_err err;		/* the reader's verdict */
-	struct tide_json_err jerr;
-	struct tide_json_val *vals;	/* the plan's paths */
-	struct tide_buf kb;		/* its key (kr 0) */
-	int kr;				/* tide_table_key()'s result */
-	uint64_t h;			/* the key's hash (hashed set) */
-	int hashed;
-};
-
-/*
- * The buffer to build a joined record of at most need bytes in: the
- * output writer's own free space when it has room (flushed first if it
- * has not), so the record is written once, not built in ob and copied;
- * else ob.  wb is the view of the writer's space; see out_commit().
- */
-static struct tide_buf *
-out_buf(struct tide_wout *out, struct tide_buf *wb, struct tide_buf *ob,
-    size_t need)
-{
-	if (out->err == 0 && out->cap - out->len <= need && out->len > 0)
-		(void)tide_wout_flush(out);	/* an error stays in out->err */
-	if (out->err != 0 || out->cap - out->len <= need) {
-		tide_buf_reset(ob);
-		return ob;
-	}
-	/* Growing it fails rather than reallocating the writer's buffer:
-	 * max is its room, less one byte for the newline. */
-	wb->data = out->buf + out->len;
-	wb->len = 0;
-	wb->cap = wb->max = out->cap - out->len - 1;
-	return wb;
-}
-
-/* Write the record built in b (from out_buf()): 0 or TIDE_EX_IOERR. */
-static int
-out_commit(struct tide_wout *out, struct tide_buf *b, struct tide_buf *wb)
-{
-	if (b != wb)
-		return tide_wout_rec(out, b->data, b->len) < 0 ?
-		    TIDE_EX_IOERR : 0;
-	wb->data[wb->len] = '\n';
-	out->len += wb->len + 1;
-	return 0;
-}
-
 /*
  * Join one validated record rec, whose plan paths are looked up in v
- * (rec->vals, or pl->vals when the plan changed since).  Returns 0, a
- * TIDE_EX_* status to stop with, or -1 when the record is bad (reason in
- * why).
+ * (rec->vals, or pl->vals when the plan changed since): the plan checks
+ * it, the table (file, Kafka or view) is looked up here, the plan writes
+ * it.  Returns 0, a TIDE_EX_* status to stop with, or -1 when the record
+ * is bad (reason in why).
  */
 static int
-join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
-    const struct inrec *rec, struct tide_json_val *v, char *why,
+join_one(struct tide_joinplan *pl, struct tide_wout *out, struct tide_buf *ob,
+    const struct tide_rarec *rec, struct tide_json_val *v, char *why,
     size_t whylen)
 {
-	const char *line = rec->line;
-	size_t len = rec->len;
 	struct tide_table_row row = { NULL, NULL, 0 };
-	enum tide_table_miss m;
-	struct tide_jobj o;
-	struct tide_buf wb, *b;
-	int64_t ts = 0;
-	int i, r, collide = 0, nokey = 0, learnt = 0;
-	const char *cp;
-	size_t cl, need;
+	enum tide_table_miss m = TIDE_TABLE_NO_MATCH;
+	int64_t ts;
+	int r, nokey, learnt = 0;
 
-	if ((r = rec->kr) < 0) {
-		if (r != TIDE_ENOENT || conf.kind != JOIN_LEFT) {
-			i = key_first_missing(v, conf.nkeys);
-			key_why(why, whylen, conf.skey[i], r, &v[i]);
-			return -1;
-		}
-		nokey = 1;
-	}
-	if (conf.asof) {
-		struct tide_json_val *tv = &v[conf.nkeys];
-
-		if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
-			snprintf(why, whylen, "time field '%s' is missing",
-			    conf.asof);
-			return -1;
-		}
-		if (tide_time_from_json(tv, conf.unit, &ts) < 0) {
-			snprintf(why, whylen, "field '%s' is not a time: %.*s",
-			    conf.asof, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
-			return -1;
-		}
-	}
+	if (tide_joinplan_check(pl, rec->kr, v, &ts, &nokey, why, whylen) < 0)
+		return -1;
 	if (nokey)
-		m = TIDE_TABLE_NO_MATCH;
+		;
 	else if (conf.view == VIEW_NONE)
 		m = tide_table_get_h(table, rec->kb.data, rec->kb.len, rec->h,
 		    ts, conf.dir, conf.tol, &row);
@@ -1007,85 +729,14 @@ join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
 			return r;
 		if (learnt) {
 			/* The plan has new output names to look for. */
-			tide_json_get_many(line, len, pl->paths, pl->npath,
-			    pl->vals);
+			tide_json_get_many(rec->line, rec->len, pl->paths,
+			    pl->npath, pl->vals);
 			v = pl->vals;
 		}
 	}
-	if (m == TIDE_TABLE_HIT)
-		st.matched++;
-	else
-		st.missed++;
-	if (conf.kind == JOIN_ANTI) {
-		if (m == TIDE_TABLE_HIT)
-			return 0;
-		st.out++;
-		return tide_wout_rec(out, line, len) < 0 ? TIDE_EX_IOERR : 0;
-	}
-	if (m != TIDE_TABLE_HIT && conf.kind == JOIN_INNER)
-		return 0;
-	for (i = conf.nkeys + 1; i < pl->npath; i++)
-		if (v[i].type != TIDE_JSON_NONE)
-			collide = 1;
-	if (collide && !conf.overwrite) {
-		for (i = conf.nkeys + 1; v[i].type == TIDE_JSON_NONE; i++)
-			;
-		snprintf(why, whylen, "field '%s' is also a table field "
-		    "(--overwrite replaces it)", pl->paths[i].text);
-		return -1;
-	}
-	/* At most: the record, each column's name and value (a null one as
-	 * "null", a value no longer than its block), separators, the miss
-	 * fragment, the reason and the braces. */
-	need = len + pl->names.len + (size_t)(row.end - row.p) +
-	    5 * (size_t)pl->ncol + pl->missfrag.len + pl->reasonkey.len + 32;
-	b = out_buf(out, &wb, ob, need);
-	if (collide) {
-		/* Copy the record without the members the table replaces;
-		 * only such records pay for it. */
-		copy_members(&o, b, line, len, plan_names_drop, pl);
-	} else if (tide_jobj_append(&o, b, line, len) < 0)
-		goto toobig;
-	if (m == TIDE_TABLE_HIT) {
-		for (i = 0; i < pl->ncol && tide_table_col_next(&row, &cp, &cl);
-		    i++) {
-			if (!o.empty)
-				tide_buf_addc(b, ',');
-			o.empty = 0;
-			tide_buf_add(b, pl->names.data + pl->noff[i],
-			    pl->nlen[i]);
-			if (cl)
-				tide_buf_add(b, cp, cl);
-			else
-				tide_buf_add(b, "null", 4);
-		}
-	} else if (pl->ncol) {
-		if (!o.empty)
-			tide_buf_addc(b, ',');
-		o.empty = 0;
-		tide_buf_add(b, pl->missfrag.data, pl->missfrag.len);
-	}
-	if (conf.missfield) {
-		if (!o.empty)
-			tide_buf_addc(b, ',');
-		o.empty = 0;
-		tide_buf_add(b, pl->reasonkey.data, pl->reasonkey.len);
-		if (m == TIDE_TABLE_HIT)
-			tide_buf_add(b, "null", 4);
-		else {
-			tide_buf_addc(b, '"');
-			tide_buf_adds(b, nokey ? "no_key" :
-			    tide_table_miss_name(m));
-			tide_buf_addc(b, '"');
-		}
-	}
-	if (tide_jobj_end(&o) < 0 || b->len > ob->max)
-		goto toobig;
-	st.out++;
-	return out_commit(out, b, &wb);
-toobig:
-	snprintf(why, whylen, "joined record longer than %zu bytes", ob->max);
-	return -1;
+	r = tide_joinplan_emit(pl, out, ob, rec->line, rec->len, v, m, &row,
+	    nokey, &st.j, why, whylen);
+	return r == TIDE_EIO ? TIDE_EX_IOERR : r < 0 ? -1 : 0;
 }
 
 /* The index of arg in the NULL-ended words (their enum values, in order;
@@ -1137,7 +788,7 @@ opt_timeunit(const struct tide_option *opt, const char *arg,
 {
 	(void)opt;
 	(void)err;
-	if (tide_time_unit_parse(arg, &conf.unit) < 0)
+	if (tide_time_unit_parse(arg, &conf.js.unit) < 0)
 		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
 		    "auto)", arg);
 	return 0;
@@ -1167,7 +818,7 @@ opt_missfield(const struct tide_option *opt, const char *arg,
 	(void)err;
 	if (*arg == '\0')
 		tide_usage_error("--miss-field: empty name");
-	conf.missfield = arg;
+	conf.js.missfield = arg;
 	return 0;
 }
 
@@ -1178,24 +829,24 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK(OPT_ON, "on", "field[=tfield][,...]", "join keys: "
 	    "stream field, and table field if named otherwise", opt_on, NULL),
 	TIDE_OPT_SET(OPT_INNER, "inner", "emit only records with a match "
-	    "(default)", &conf.kind, JOIN_INNER),
+	    "(default)", &conf.js.kind, TIDE_JOIN_INNER),
 	TIDE_OPT_SET(OPT_LEFT, "left", "emit every record; table fields null "
-	    "on a miss", &conf.kind, JOIN_LEFT),
+	    "on a miss", &conf.js.kind, TIDE_JOIN_LEFT),
 	TIDE_OPT_SET(OPT_ANTI, "anti", "emit only records without a match, "
-	    "unchanged", &conf.kind, JOIN_ANTI),
+	    "unchanged", &conf.js.kind, TIDE_JOIN_ANTI),
 	TIDE_OPT_CALLBACK(OPT_SELECT, "select", "field[,...]", "table fields to "
 	    "add (default: all but the key)", opt_fields, NULL),
 	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "prefix", "prefix the added "
-	    "fields' names", &conf.prefix),
+	    "fields' names", &conf.js.prefix),
 	TIDE_OPT_FLAG(OPT_OVERWRITE, "overwrite", "table fields replace stream "
-	    "fields of the same name", &conf.overwrite),
+	    "fields of the same name", &conf.js.overwrite),
 	TIDE_OPT_CALLBACK(OPT_DEFAULT, "default", "field=value", "value of a "
 	    "table field on a miss (--left), instead of null", opt_default,
 	    NULL),
 	TIDE_OPT_CALLBACK(OPT_MISSFIELD, "miss-field", "name", "add a field "
 	    "saying why a record had no match (--left)", opt_missfield, NULL),
 	TIDE_OPT_STRING(OPT_ASOF, "as-of", "field", "point-in-time join on the "
-	    "stream's time field", &conf.asof),
+	    "stream's time field", &conf.js.asof),
 	TIDE_OPT_STRING(OPT_TABLETIME, "table-time", "field", "the table's "
 	    "version time field (with --as-of)", &conf.tabletime),
 	TIDE_OPT_CALLBACK(OPT_DIRECTION, "direction", "dir", "backward "
@@ -1285,20 +936,20 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-T is required");
 	if (conf.with && !tide_opt_given(OPT_WITHIN))
 		tide_usage_error("--with needs --within");
-	if (conf.nkeys == 0)
+	if (conf.js.nkeys == 0)
 		tide_usage_error("--on is required");
 	if ((tide_opt_given(OPT_INNER) > 0) + (tide_opt_given(OPT_LEFT) > 0) +
 	    (tide_opt_given(OPT_ANTI) > 0) > 1)
 		tide_usage_error("--inner, --left and --anti exclude each "
 		    "other");
-	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
+	if (conf.js.kind != TIDE_JOIN_LEFT && (conf.js.ndef || conf.js.missfield))
 		tide_usage_error("--default and --miss-field need --left");
 	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
 	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
 		tide_usage_error("--down-timeout needs a kafka table "
 		    "or stream (-T kafka:topic or --with kafka:topic)");
 	if (conf.with) {
-		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
+		if (conf.js.asof || conf.tabletime || conf.watch || conf.ntkey ||
 		    conf.nowait)
 			tide_usage_error("--as-of, --table-time, "
 			    "--watch, --table-key and --no-wait are for "
@@ -1325,14 +976,14 @@ parse_options(int argc, char **argv)
 			    "its topic already");
 		need_brokers("a kafka table");
 		if (conf.ntkey) {
-			if (conf.ntkey != conf.nkeys)
+			if (conf.ntkey != conf.js.nkeys)
 				tide_usage_error("--table-key: %d fields "
-				    "for %d in --on", conf.ntkey, conf.nkeys);
+				    "for %d in --on", conf.ntkey, conf.js.nkeys);
 			for (i = 0; i < conf.ntkey; i++) {
-				free(conf.tkey[i]);
-				conf.tkey[i] = conf.tkeyarg[i];
+				free(conf.js.tkey[i]);
+				conf.js.tkey[i] = conf.tkeyarg[i];
 			}
-		} else if (conf.nkeys > 1)
+		} else if (conf.js.nkeys > 1)
 			tide_usage_error("--on: a kafka table keyed by "
 			    "the message key joins on one field (or use "
 			    "--table-key)");
@@ -1364,137 +1015,73 @@ parse_options(int argc, char **argv)
 		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
 			tide_usage_error("--direction and --tolerance "
 			    "are not supported with view tables");
-		if (conf.asof && conf.view == VIEW_REDIS)
+		if (conf.js.asof && conf.view == VIEW_REDIS)
 			tide_usage_error("--as-of: a redis view keeps no "
 			    "history (use an sqlite view written with --history)");
 	} else {
 		if (conf.ntkey || conf.nowait)
 			tide_usage_error("--table-key and --no-wait "
 			    "need a kafka table");
-		if ((conf.asof == NULL) != (conf.tabletime == NULL))
+		if ((conf.js.asof == NULL) != (conf.tabletime == NULL))
 			tide_usage_error("--as-of and --table-time "
 			    "go together");
 	}
-	if (conf.tabletime && conf.asof == NULL)
+	if (conf.tabletime && conf.js.asof == NULL)
 		tide_usage_error("--table-time needs --as-of");
-	if (conf.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
+	if (conf.js.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
 	    conf.tol >= 0))
 		tide_usage_error("--direction and --tolerance need "
 		    "--as-of");
 }
 
+/* Build the plan for a table of ncol columns (-1: not known yet) named
+ * names[]: NULL, or the name of a --default that names no column (usage
+ * at startup, a failed reload later).  A bad field name is a usage
+ * error. */
+static const char *
+plan_build(struct tide_joinplan *pl, int ncol, char *const *names)
+{
+	struct tide_joinplan_err err;
+	int r;
+
+	if ((r = tide_joinplan_build(pl, &conf.js, ncol, names, &err)) ==
+	    TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	return r < 0 ? err.name : NULL;
+}
+
 /* A live table has learnt its columns from its first row: output them
  * from now on.  Called with the read lock held. */
 static void
-replan(struct plan *pl, int ncol, char *const *names)
+replan(struct tide_joinplan *pl, int ncol, char *const *names)
 {
 	const char *badname;
 
-	plan_release(pl);
+	tide_joinplan_release(pl);
 	if ((badname = plan_build(pl, ncol, names)) != NULL)
 		tide_die(TIDE_EX_USAGE, "--default: the table has no "
 		    "field '%s'", badname);
 }
 
 /*
- * Records read ahead of their join (struct inrec): RING in all, a record
- * joined LAG records after it was read.  On reading, its index slot is
- * prefetched; LAG / 2 records later, its table entry; at its join both
- * are (mostly) in cache.  Records are joined in the order read, and the
- * ring is drained before anything that must see them all joined: a read
- * that may block or move the reader's buffer (its views stay valid only
- * while tide_recin_buffered() says no read is needed), a reload, --stats.
- * Kafka and view tables join each record as it comes (LAG 0): the one
- * changes under a lock per record, the other is not in memory.
+ * The stream's records are read ahead of their join (lib/readahead.h),
+ * joined in the order read; the ring is drained before anything that must
+ * see them all joined: a read that may block or move the reader's buffer,
+ * a reload, --stats.  Kafka and view tables join each record as it comes
+ * (no lag): the one changes under a lock per record, the other is not in
+ * memory.
  */
-#define RING 16
-#define LAG 8
-
-struct pipe {
-	struct inrec r[RING];
-	unsigned head, n, lag;
-	int nvals;			/* vals per record */
-	const char *src;
-	struct tide_buf ob;		/* a joined record too big for out */
-};
-
-static void
-pipe_init(struct pipe *p, const char *src, int lag)
-{
-	int i;
-
-	memset(p, 0, sizeof(*p));
-	p->src = src;
-	p->lag = lag ? LAG : 0;
-	for (i = 0; i < RING; i++)
-		tide_buf_init(&p->r[i].kb, conf.maxrec);
-	tide_buf_init(&p->ob, conf.maxrec + (1u << 20));
-}
-
-static void
-pipe_release(struct pipe *p)
-{
-	int i;
-
-	for (i = 0; i < RING; i++) {
-		tide_buf_release(&p->r[i].kb);
-		free(p->r[i].vals);
-	}
-	tide_buf_release(&p->ob);
-}
-
-/* The ring slot the next record is read into, its values sized for the
- * plan's paths. */
-static struct inrec *
-pipe_slot(struct pipe *p, struct plan *pl)
-{
-	int i;
-
-	if (p->nvals < pl->npath) {
-		/* A new plan (after a reload): the ring is empty. */
-		for (i = 0; i < RING; i++)
-			p->r[i].vals = tide_xreallocarray(p->r[i].vals,
-			    (size_t)pl->npath, sizeof(*p->r[i].vals));
-		p->nvals = pl->npath;
-	}
-	return &p->r[(p->head + p->n) % RING];
-}
-
-/* Take in the record just read into pipe_slot() (checked, and its fields
- * looked up, by the reader): key it, and prefetch its slot. */
-static void
-pipe_add(struct pipe *p, const struct tide_rec *in)
-{
-	struct inrec *rec = &p->r[(p->head + p->n++) % RING];
-
-	rec->line = in->p;
-	rec->len = in->len;
-	rec->lineno = in->lineno;
-	rec->err = in->err;
-	rec->jerr = in->jerr;
-	rec->hashed = 0;
-	if (rec->err)
-		return;
-	rec->kr = tide_table_key(&rec->kb, rec->vals, conf.nkeys);
-	if (rec->kr == 0 && conf.view == VIEW_NONE) {
-		rec->h = tide_table_hash(rec->kb.data, rec->kb.len);
-		rec->hashed = 1;
-		if (p->lag)
-			tide_table_prefetch_slot(table, rec->h);
-	}
-}
 
 /* Join the oldest record: 0, or the TIDE_EX_* status to stop with. */
 static int
-pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
+ra_join(struct tide_readahead *ra, struct tide_joinplan *pl,
+    struct tide_wout *out, struct tide_buf *ob, const char *src)
 {
-	struct inrec *rec = &p->r[p->head];
+	struct tide_rarec *rec = tide_readahead_take(ra);
 	struct tide_json_val *v = rec->vals;
 	char why[512];
 	int r;
 
-	p->head = (p->head + 1) % RING;
-	p->n--;
 	st.in++;
 	if (rec->err) {
 		struct tide_rec rr = { .err = rec->err, .jerr = rec->jerr };
@@ -1511,35 +1098,36 @@ pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
 			    pl->npath, pl->vals);
 			v = pl->vals;
 		}
-		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
+		r = join_one(pl, out, ob, rec, v, why, sizeof(why));
 		tide_ktable_unlock(kt);
 	} else
-		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
+		r = join_one(pl, out, ob, rec, v, why, sizeof(why));
 	if (r >= 0)
 		return r;
 badrec:
-	return tide_bad_record(&bad, p->src, rec->lineno, rec->line, rec->len,
+	return tide_bad_record(&bad, src, rec->lineno, rec->line, rec->len,
 	    "%s", why);
 }
 
 /* Join every record read: 0 or the status to stop with. */
 static int
-pipe_drain(struct pipe *p, struct plan *pl, struct tide_wout *out)
+ra_drain(struct tide_readahead *ra, struct tide_joinplan *pl,
+    struct tide_wout *out, struct tide_buf *ob, const char *src)
 {
 	int r;
 
-	while (p->n > 0)
-		if ((r = pipe_join(p, pl, out)) != 0)
+	while (tide_readahead_count(ra) > 0)
+		if ((r = ra_join(ra, pl, out, ob, src)) != 0)
 			return r;
 	return 0;
 }
 
 static int
-run_input(struct plan *pl, const char *path, struct tide_wout *out,
+run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
     struct watch *w)
 {
-	struct pipe p;
-	struct inrec *rec;
+	struct tide_readahead ra;
+	struct tide_buf ob;		/* a joined record too big for out */
 	struct tide_recin in;
 	struct tide_rec rr;
 	int r, last = 1, status = 0;
@@ -1555,10 +1143,12 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 	}
 	if (strcmp(path, "-") == 0)
 		tide_recin_set_idle(&in, tide_wout_idle, out);
-	pipe_init(&p, path, !kt && conf.view == VIEW_NONE);
+	tide_readahead_init(&ra, conf.js.nkeys, conf.maxrec,
+	    conf.view == VIEW_NONE, !kt);
+	tide_buf_init(&ob, conf.maxrec + (1u << 20));
 	while (!stopping) {
 		if (reloading || dumpstats) {
-			if ((status = pipe_drain(&p, pl, out)) != 0)
+			if ((status = ra_drain(&ra, pl, out, &ob, path)) != 0)
 				break;
 			if (reloading) {
 				reloading = 0;
@@ -1574,7 +1164,8 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
 			w->next = tide_mono_us() + 1000000;
 			if (watch_changed(w)) {
-				if ((status = pipe_drain(&p, pl, out)) != 0)
+				if ((status = ra_drain(&ra, pl, out, &ob,
+				    path)) != 0)
 					break;
 				reload(pl);
 			}
@@ -1585,15 +1176,16 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		/* The records in the ring point into the reader's buffer: join
 		 * them before a read may move it, or block. */
-		if (p.n > 0 && (last != 1 || !tide_recin_buffered(&in)) &&
-		    (status = pipe_drain(&p, pl, out)) != 0)
+		if (tide_readahead_count(&ra) > 0 && (last != 1 ||
+		    !tide_recin_buffered(&in)) &&
+		    (status = ra_drain(&ra, pl, out, &ob, path)) != 0)
 			break;
 		/* A Kafka table's consumer may fail while the stream is
 		 * quiet: wake up to look.  The plan's paths are looked up
 		 * as the record is read, into its ring slot. */
 		tide_recin_set_paths(&in, pl->paths, pl->npath);
-		r = tide_recin_next(&in, &rr, pipe_slot(&p, pl)->vals,
-		    conf.watch || kt ? 1000 : -1);
+		r = tide_recin_next(&in, &rr, tide_readahead_vals(&ra,
+		    pl->npath), conf.watch || kt ? 1000 : -1);
 		if (r == TIDE_EOF)
 			break;
 		if (r == TIDE_EINTR)
@@ -1619,18 +1211,15 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		/* An oversized line moved the reader's buffer. */
 		last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;
-		pipe_add(&p, &rr);
-		if (p.lag && p.n > p.lag / 2) {
-			rec = &p.r[(p.head + p.n - 1 - p.lag / 2) % RING];
-			if (rec->hashed)
-				tide_table_prefetch_entry(table, rec->h);
-		}
-		if (p.n > p.lag && (status = pipe_join(&p, pl, out)) != 0)
+		tide_readahead_add(&ra, &rr, table);
+		if (tide_readahead_due(&ra) &&
+		    (status = ra_join(&ra, pl, out, &ob, path)) != 0)
 			break;
 	}
 	if (status == 0)
-		status = pipe_drain(&p, pl, out);
-	pipe_release(&p);
+		status = ra_drain(&ra, pl, out, &ob, path);
+	tide_readahead_release(&ra);
+	tide_buf_release(&ob);
 	tide_recin_close(&in);
 	return status;
 }
@@ -1687,12 +1276,12 @@ isrc_init(struct isrc *s, int side, char **paths, int npaths)
 	s->npaths = npaths;
 	s->maxts = INT64_MIN;
 	tide_buf_init(&s->key, conf.maxrec);
-	for (i = 0; i < conf.nkeys; i++)
-		if (tide_path_parse(&s->kpath[i], side ? conf.tkey[i] :
-		    conf.skey[i]) < 0)
+	for (i = 0; i < conf.js.nkeys; i++)
+		if (tide_path_parse(&s->kpath[i], side ? conf.js.tkey[i] :
+		    conf.js.skey[i]) < 0)
 			tide_usage_error("--on: bad field name '%s'",
-			    side ? conf.tkey[i] : conf.skey[i]);
-	if (tide_path_parse(&s->kpath[conf.nkeys], conf.timefield) < 0)
+			    side ? conf.js.tkey[i] : conf.js.skey[i]);
+	if (tide_path_parse(&s->kpath[conf.js.nkeys], conf.timefield) < 0)
 		tide_usage_error("--time: bad field name '%s'",
 		    conf.timefield);
 }
@@ -1705,7 +1294,7 @@ isrc_release(struct isrc *s)
 	if (s->open) {
 		tide_recin_close(&s->in);
 	}
-	for (i = 0; i <= conf.nkeys; i++)
+	for (i = 0; i <= conf.js.nkeys; i++)
 		tide_path_release(&s->kpath[i]);
 	tide_buf_release(&s->key);
 }
@@ -1717,11 +1306,11 @@ isrc_check(struct isrc *s, char *why, size_t whylen)
 {
 	struct tide_json_err jerr;
 	enum tide_json_type type;
-	struct tide_json_val *tv = &s->vals[conf.nkeys];
-	int r, i;
+	struct tide_json_val *tv = &s->vals[conf.js.nkeys];
+	int r;
 
 	if (tide_json_check_many(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-	    &jerr, s->kpath, conf.nkeys + 1, s->vals) < 0) {
+	    &jerr, s->kpath, conf.js.nkeys + 1, s->vals) < 0) {
 		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
 		    jerr.reason, jerr.offset);
 		return -1;
@@ -1735,19 +1324,19 @@ isrc_check(struct isrc *s, char *why, size_t whylen)
 		    conf.timefield);
 		return -1;
 	}
-	if (tide_time_from_json(tv, conf.unit, &s->ts) < 0) {
+	if (tide_time_from_json(tv, conf.js.unit, &s->ts) < 0) {
 		snprintf(why, whylen, "field '%s' is not a time: %.*s",
 		    conf.timefield, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
 		return -1;
 	}
 	s->nokey = 0;
-	if ((r = tide_table_key(&s->key, s->vals, conf.nkeys)) < 0) {
-		if (r == TIDE_ENOENT && s->side == 0 && conf.kind == JOIN_LEFT)
+	if ((r = tide_table_key(&s->key, s->vals, conf.js.nkeys)) < 0) {
+		if (r == TIDE_ENOENT && s->side == 0 && conf.js.kind == TIDE_JOIN_LEFT)
 			s->nokey = 1;
 		else {
-			i = key_first_missing(s->vals, conf.nkeys);
-			key_why(why, whylen, s->side ? conf.tkey[i] :
-			    conf.skey[i], r, &s->vals[i]);
+			tide_join_key_why(why, whylen, s->side ?
+			    conf.js.tkey : conf.js.skey, conf.js.nkeys, r,
+			    s->vals);
 			return -1;
 		}
 	}
@@ -2084,8 +1673,8 @@ ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
 			if (nb->len)
 				tide_buf_addc(nb, ',');
 			tide_buf_reset(&c->nb);
-			if (conf.prefix)
-				tide_buf_adds(&c->nb, conf.prefix);
+			if (conf.js.prefix)
+				tide_buf_adds(&c->nb, conf.js.prefix);
 			tide_buf_add(&c->nb, p->seg[p->nseg - 1].name,
 			    p->seg[p->nseg - 1].len);
 			tide_json_write_str(nb, c->nb.data, c->nb.len);
@@ -2099,16 +1688,16 @@ ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
 		}
 		return 0;
 	}
-	obj_of(&obj, line, len);
+	tide_join_obj_of(&obj, line, len);
 	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-		for (skip = 0, k = 0; k < conf.nkeys && !skip; k++)
-			skip = tide_json_str_eq(&name, conf.tkey[k],
-			    strlen(conf.tkey[k]));
+		for (skip = 0, k = 0; k < conf.js.nkeys && !skip; k++)
+			skip = tide_json_str_eq(&name, conf.js.tkey[k],
+			    strlen(conf.js.tkey[k]));
 		if (skip)
 			continue;
 		tide_buf_reset(&c->nb);
-		if (conf.prefix)
-			tide_buf_adds(&c->nb, conf.prefix);
+		if (conf.js.prefix)
+			tide_buf_adds(&c->nb, conf.js.prefix);
 		if (tide_json_str(&name, &c->nb) < 0)
 			continue;
 		if (nb->len)
@@ -2129,16 +1718,16 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
     size_t flen, const char *names, size_t nlen)
 {
 	struct tide_json_val obj, name, val;
-	struct namelist nl = { names, nlen };
+	struct tide_namelist nl = { names, nlen };
 	struct tide_jobj o;
 	struct tide_buf *ob = &c->ob;
 	size_t pos = 0, q;
 	int collide = 0;
 
-	obj_of(&obj, line, len);
+	tide_join_obj_of(&obj, line, len);
 	while (nlen && !collide && tide_json_obj_next(&obj, &pos, &name, &val))
-		collide = namelist_drop(&nl, &name);
-	if (collide && !conf.overwrite) {
+		collide = tide_namelist_drop(&nl, &name);
+	if (collide && !conf.js.overwrite) {
 		const struct isrc *s = c->cur;
 
 		for (q = 0; q < nlen; q += strlen(names + q) + 1) {
@@ -2157,7 +1746,8 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
 	}
 	tide_buf_reset(ob);
 	if (collide)
-		copy_members(&o, ob, line, len, namelist_drop, &nl);
+		tide_join_copy_members(&o, ob, line, len, tide_namelist_drop,
+		    &nl);
 	else if (tide_jobj_append(&o, ob, line, len) < 0)
 		goto toobig;
 	if (flen) {
@@ -2168,7 +1758,7 @@ ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
 	}
 	if (tide_jobj_end(&o) < 0)
 		goto toobig;
-	st.out++;
+	st.j.out++;
 	return tide_wout_rec(c->out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
 toobig:
 	return tide_bad_record(&bad, c->cur->path, c->cur->lineno, "", 0,
@@ -2183,16 +1773,16 @@ ij_match(void *ctx, const struct tide_ijoin_rec *l, const struct tide_ijoin_rec 
 	int ret;
 
 	c->pairs++;
-	st.matched++;
-	if (conf.kind == JOIN_ANTI)
+	st.j.matched++;
+	if (conf.js.kind == TIDE_JOIN_ANTI)
 		return 0;
 	ij_fields(c, r, &frag, &names);
-	if (conf.missfield) {
+	if (conf.js.missfield) {
 		if (frag.len)
 			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
+		tide_json_write_str(&frag, conf.js.missfield, strlen(conf.js.missfield));
 		tide_buf_adds(&frag, ":null");
-		tide_buf_adds(&names, conf.missfield);
+		tide_buf_adds(&names, conf.js.missfield);
 		tide_buf_addc(&names, '\0');
 	}
 	ret = ij_write(c, tide_ijoin_rec_line(l), l->len, frag.data, frag.len,
@@ -2210,32 +1800,32 @@ ij_miss(struct ictx *c, const char *line, size_t len, const char *reason)
 	int i, ret;
 
 	c->unmatched++;
-	st.missed++;
-	if (conf.kind == JOIN_INNER)
+	st.j.missed++;
+	if (conf.js.kind == TIDE_JOIN_INNER)
 		return 0;
-	if (conf.kind == JOIN_ANTI) {
-		st.out++;
+	if (conf.js.kind == TIDE_JOIN_ANTI) {
+		st.j.out++;
 		return tide_wout_rec(c->out, line, len) < 0 ? TIDE_EX_IOERR : 0;
 	}
 	tide_buf_add(&frag, c->missfrag.data, c->missfrag.len);
 	for (i = 0; i < conf.nsel; i++) {
 		const struct tide_path *p = &c->sel[i];
 
-		if (conf.prefix)
-			tide_buf_adds(&names, conf.prefix);
+		if (conf.js.prefix)
+			tide_buf_adds(&names, conf.js.prefix);
 		tide_buf_add(&names, p->seg[p->nseg - 1].name,
 		    p->seg[p->nseg - 1].len);
 		tide_buf_addc(&names, '\0');
 	}
-	if (conf.missfield) {
+	if (conf.js.missfield) {
 		if (frag.len)
 			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
+		tide_json_write_str(&frag, conf.js.missfield, strlen(conf.js.missfield));
 		tide_buf_addc(&frag, ':');
 		tide_buf_addc(&frag, '"');
 		tide_buf_adds(&frag, reason);
 		tide_buf_addc(&frag, '"');
-		tide_buf_adds(&names, conf.missfield);
+		tide_buf_adds(&names, conf.js.missfield);
 		tide_buf_addc(&names, '\0');
 	}
 	ret = ij_write(c, line, len, frag.data, frag.len, names.data, names.len);
@@ -2453,28 +2043,28 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 			tide_usage_error("--select: bad field name '%s'",
 			    conf.sel[i]);
 		tide_buf_reset(&c.nb);
-		if (conf.prefix)
-			tide_buf_adds(&c.nb, conf.prefix);
+		if (conf.js.prefix)
+			tide_buf_adds(&c.nb, conf.js.prefix);
 		tide_buf_add(&c.nb, p->seg[p->nseg - 1].name,
 		    p->seg[p->nseg - 1].len);
 		if (i)
 			tide_buf_addc(&c.missfrag, ',');
 		tide_json_write_str(&c.missfrag, c.nb.data, c.nb.len);
 		tide_buf_addc(&c.missfrag, ':');
-		for (k = conf.ndef - 1; k >= 0; k--)
-			if (strcmp(conf.defname[k], tide_buf_cstr(&c.nb) +
-			    (conf.prefix ? strlen(conf.prefix) : 0)) == 0)
+		for (k = conf.js.ndef - 1; k >= 0; k--)
+			if (strcmp(conf.js.defname[k], tide_buf_cstr(&c.nb) +
+			    (conf.js.prefix ? strlen(conf.js.prefix) : 0)) == 0)
 				break;
-		tide_buf_adds(&c.missfrag, k >= 0 ? conf.defval[k] : "null");
+		tide_buf_adds(&c.missfrag, k >= 0 ? conf.js.defval[k] : "null");
 	}
-	for (k = 0; k < conf.ndef; k++) {
+	for (k = 0; k < conf.js.ndef; k++) {
 		for (i = 0; i < conf.nsel; i++)
-			if (strcmp(conf.defname[k], c.sel[i].seg[c.sel[i].nseg -
+			if (strcmp(conf.js.defname[k], c.sel[i].seg[c.sel[i].nseg -
 			    1].name) == 0)
 				break;
 		if (i == conf.nsel)
 			tide_usage_error("--default: '%s' is not a "
-			    "--select field", conf.defname[k]);
+			    "--select field", conf.js.defname[k]);
 	}
 	if (conf.latefile && (c.late = fopen(conf.latefile, "a")) == NULL)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
@@ -2521,7 +2111,7 @@ main(int argc, char **argv)
 {
 	struct tide_wout out;
 	struct sigaction sa;
-	struct plan pl;
+	struct tide_joinplan pl;
 	struct watch w;
 	const char *badname;
 	char kbuf[512];
@@ -2606,7 +2196,7 @@ done:
 	if (r && status == 0)
 		status = r;
 	tide_wout_release(&out);
-	plan_release(&pl);
+	tide_joinplan_release(&pl);
 	if (kt) {
 		tide_ktable_close(kt);
 		free(kt);

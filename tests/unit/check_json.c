@@ -1257,13 +1257,13 @@ START_TEST(test_path_name_is_one_segment_dots_and_all)
 {
 	struct tide_path p;
 	struct tide_json_val v;
-	const char *rec = "{\"a.b\":1,\"a\":{\"b\":2}}";
+	const char *doc = "{\"a.b\":1,\"a\":{\"b\":2}}";
 
 	tide_path_name(&p, "a.b");
 	ck_assert_int_eq(p.nseg, 1);
 	ck_assert_uint_eq(p.seg[0].len, 3);
 	ck_assert_str_eq(p.text, "a.b");
-	ck_assert_int_eq(tide_json_get(rec, strlen(rec), &p, &v), 1);
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 1);
 	ck_assert_uint_eq(v.len, 1);
 	ck_assert_int_eq(v.p[0], '1');
 	tide_path_release(&p);
@@ -1271,11 +1271,11 @@ START_TEST(test_path_name_is_one_segment_dots_and_all)
 	tide_path_raw(&p, "\"x\"yz", 3);
 	ck_assert_int_eq(p.nseg, 1);
 	ck_assert_str_eq(p.text, "\"x\"");
-	ck_assert_int_eq(tide_json_get(rec, strlen(rec), &p, &v), 0);
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 0);
 	tide_path_release(&p);
 	tide_path_name(&p, "");
 	ck_assert_uint_eq(p.seg[0].len, 0);
-	ck_assert_int_eq(tide_json_get(rec, strlen(rec), &p, &v), 0);
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 0);
 	tide_path_release(&p);
 }
 END_TEST
