@@ -31,12 +31,14 @@
 #include "err.h"
 #include "exitcode.h"
 #include "ijoin.h"
+#include "ijsrc.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
 #include "kafka/kopt.h"
+#include "kafka/kstream.h"
 #include "kafka/ktable.h"
 #include "kafka/offsets.h"
 #include "prog.h"
@@ -125,12 +127,11 @@ static int load_badrows;
 static struct tide_ktable *kt;
 
 /*
- * The Kafka stream's consumer (--with kafka:TOPIC), its last error and
- * outage clock, polled by the main thread; kname names it in messages
- * ("stream 'kafka:T'"), kfatal is the status its fatal error set.
+ * The Kafka stream (--with kafka:TOPIC, struct tide_kstream below): kname
+ * names it in messages ("stream 'kafka:T'"), kfatal is the status its
+ * fatal error set, from librdkafka's thread.
  */
 static const char *kname;
-static struct tide_kconsumer kc;
 static atomic_int kfatal;
 
 /*
@@ -400,20 +401,6 @@ ktable_wait(void)
 	return 0;
 }
 
-/* The brokers of the Kafka stream answer again: say so if the outage was
- * reported. */
-static void
-kafka_up(void)
-{
-	char say[512];
-	int64_t len;
-
-	if (tide_kconsumer_up(&kc, &len)) {
-		tide_kdown_say_back(&kc.kd, len, say, sizeof(say));
-		tide_warn("%s: %s", kname, say);
-	}
-}
-
 static void
 kafka_fatal(void *ctx, const char *reason)
 {
@@ -422,68 +409,6 @@ kafka_fatal(void *ctx, const char *reason)
 	(void)ctx;
 	tide_warn("%s: fatal: %s", kname, reason);
 	atomic_compare_exchange_strong(&kfatal, &zero, TIDE_EX_UNAVAILABLE);
-}
-
-/*
- * The consumer (kc) for the Kafka stream (--with kafka:TOPIC): its
- * partitions and their watermarks into *rp and *np (low, and end = the
- * high watermark at start), bounded by --metadata-timeout (an unknown
- * topic or unreachable brokers exit 69), each partition's next offset in
- * *nextp, set to its low watermark.  Nothing is assigned yet.
- * librdkafka's threads are started with every signal blocked, so signals
- * stay with the main thread.
- */
-static void
-kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
-    size_t *np)
-{
-	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
-	struct tide_offspec to = { TIDE_OFF_END, 0 };
-	struct tide_kconsumer_err err;
-	struct tide_prange *r;
-	rd_kafka_conf_t *kconf;
-	int i, n;
-
-	/* assign() needs a group id; nothing joins a group. */
-	static const char *const extra[] = { "group.id=tide-join", NULL };
-	static char prefix[300];
-
-	tide_kconsumer_init(&kc, conf.downms < 0 ? 300000 : conf.downms,
-	    conf.mdtimeout);
-	snprintf(prefix, sizeof(prefix), "%s: ", kname);
-	kc.kd.prefix = prefix;
-	kc.kd.on_fatal = kafka_fatal;
-	if (tide_kconsumer_conf(&kc, &conf.kc, "tide-join", extra, 0, &kconf,
-	    &err) < 0)
-		tide_usage_error("%s", err.msg);
-	if (tide_kconsumer_open(&kc, kconf, TIDE_KCONSUMER_NOSIGNALS,
-	    &err) < 0)
-		tide_die(TIDE_EX_FAIL, "%s: %s", kname, err.msg);
-	if ((n = tide_kconsumer_partitions(&kc, topic, NULL, 0,
-	    (int)conf.mdtimeout, &r, &err)) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, err.msg,
-		    n == TIDE_EKAFKA && kc.kd.lasterr[0] ? ": " : "",
-		    n == TIDE_EKAFKA ? kc.kd.lasterr : "");
-	*nextp = tide_xcalloc((size_t)n + 1, sizeof(**nextp));
-	if (tide_kconsumer_resolve(&kc, topic, r, (size_t)n, &from, &to,
-	    (int)conf.mdtimeout, &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", kname, err.msg);
-	for (i = 0; i < n; i++)
-		(*nextp)[i] = r[i].low;
-	*rp = r;
-	*np = (size_t)n;
-}
-
-/* Assign every partition of topic from the beginning. */
-static void
-kafka_assign(const char *topic, const struct tide_prange *r, size_t n)
-{
-	struct tide_kconsumer_err err;
-
-	if (tide_kconsumer_assign(&kc, topic, r, n, TIDE_KCONSUMER_FOLLOW,
-	    &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: cannot assign partitions",
-		    kname);
 }
 
 static void
@@ -1226,691 +1151,161 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 
 /*
  * Interval join of two streams (--with FILE --within D): the records of the
- * operands (the left stream) and of FILE (the right stream) are merged by
- * event time (--time; the left first on a tie; within a stream, in its own
- * order) and fed to a struct tide_ijoin.  The watermark is the smaller of
- * the two streams' greatest event times (a stream at its end no longer
- * holds it back), less --delay.  A record older than the watermark is late:
- * some records it could have joined may be gone, so it is counted,
- * reported and kept in --late-file, not joined.  A left record without a
- * match is written (--left, --anti) when the watermark passes its time
- * plus D: then no partner can come any more.
+ * operands (the left stream) and of FILE or a Kafka topic (the right
+ * stream) are merged by event time (--time; the left first on a tie;
+ * within a stream, in its own order) and fed to a struct tide_ijoin
+ * through the sides and output of lib/ijsrc.h.  The watermark is the
+ * smaller of the two streams' greatest event times (a stream at its end no
+ * longer holds it back), less --delay.  A record older than the watermark
+ * is late: some records it could have joined may be gone, so it is
+ * counted, reported and kept in --late-file, not joined.  A left record
+ * without a match is written (--left, --anti) when the watermark passes
+ * its time plus D: then no partner can come any more.
  */
-struct isrc {
-	char **paths;
-	int npaths, idx, side, open, eof;
-	const char *path;
-	struct tide_recin in;
-	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
-	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
-	struct tide_buf key;
-	struct tide_wout *out;		/* flushed while stdin is quiet */
-	/* The head record, valid until the next isrc_next(). */
-	int have, nokey;
-	const char *line;
-	size_t len;
-	uint64_t lineno;
-	int64_t ts, maxts;
-	int64_t wall;			/* monotonic ms of the last record */
-};
+#define SIDE_NONE 2	/* side_next(): nothing ready within the timeout */
 
-struct ictx {
-	struct tide_wout *out;
-	struct tide_buf ob, nb;
-	struct tide_buf missfrag;	/* "a":null,... for --select on a miss */
-	struct tide_path sel[TIDE_TABLE_MAXCOLS];
-	const struct isrc *cur;		/* the record being added */
-	FILE *late;
-	int status;
-	uint64_t pairs, unmatched, late_n;
-};
+/* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
+ * thread's. */
+static struct tide_kstream ks;
 
-static void
-isrc_init(struct isrc *s, int side, char **paths, int npaths)
-{
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	s->side = side;
-	s->paths = paths;
-	s->npaths = npaths;
-	s->maxts = INT64_MIN;
-	tide_buf_init(&s->key, conf.maxrec);
-	for (i = 0; i < conf.js.nkeys; i++)
-		if (tide_path_parse(&s->kpath[i], side ? conf.js.tkey[i] :
-		    conf.js.skey[i]) < 0)
-			tide_usage_error("--on: bad field name '%s'",
-			    side ? conf.js.tkey[i] : conf.js.skey[i]);
-	if (tide_path_parse(&s->kpath[conf.js.nkeys], conf.timefield) < 0)
-		tide_usage_error("--time: bad field name '%s'",
-		    conf.timefield);
-}
-
-static void
-isrc_release(struct isrc *s)
-{
-	int i;
-
-	if (s->open) {
-		tide_recin_close(&s->in);
-	}
-	for (i = 0; i <= conf.js.nkeys; i++)
-		tide_path_release(&s->kpath[i]);
-	tide_buf_release(&s->key);
-}
-
-/* Validate s's head record s->line[0..len): 0 with its time and key, or
- * -1 with the reason in why. */
+/* tide_ijout_bad_fn: a bad record found while writing. */
 static int
-isrc_check(struct isrc *s, char *why, size_t whylen)
+ij_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
+    size_t len, const char *why)
 {
-	struct tide_json_err jerr;
-	enum tide_json_type type;
-	struct tide_json_val *tv = &s->vals[conf.js.nkeys];
+	(void)ctx;
+	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
+}
+
+/* An ijsrc result as an exit status. */
+static int
+ij_status(int r)
+{
+	return r == TIDE_EIO ? TIDE_EX_IOERR : r;
+}
+
+/* The next good record of s's files into its head: 1, 0 at the end,
+ * SIDE_NONE when timeout_ms (>= 0) passed with nothing ready, or an exit
+ * status (negated) to stop with. */
+static int
+side_next(struct tide_ijside *s, int timeout_ms)
+{
+	struct tide_ijsrc_err err;
 	int r;
 
-	if (tide_json_check_many(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-	    &jerr, s->kpath, conf.js.nkeys + 1, s->vals) < 0) {
-		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
-		    jerr.reason, jerr.offset);
-		return -1;
-	}
-	if (type != TIDE_JSON_OBJECT) {
-		snprintf(why, whylen, "not a JSON object");
-		return -1;
-	}
-	if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
-		snprintf(why, whylen, "time field '%s' is missing",
-		    conf.timefield);
-		return -1;
-	}
-	if (tide_time_from_json(tv, conf.js.unit, &s->ts) < 0) {
-		snprintf(why, whylen, "field '%s' is not a time: %.*s",
-		    conf.timefield, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
-		return -1;
-	}
-	s->nokey = 0;
-	if ((r = tide_table_key(&s->key, s->vals, conf.js.nkeys)) < 0) {
-		if (r == TIDE_ENOENT && s->side == 0 && conf.js.kind == TIDE_JOIN_LEFT)
-			s->nokey = 1;
-		else {
-			tide_join_key_why(why, whylen, s->side ?
-			    conf.js.tkey : conf.js.skey, conf.js.nkeys, r,
-			    s->vals);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-#define ISRC_NONE 2	/* isrc_next(): nothing ready within the timeout */
-
-/* The next good record into s's head: 1, 0 at the end, ISRC_NONE when
- * timeout_ms (>= 0) passed with nothing ready, or an exit status (negated)
- * to stop with. */
-static int
-isrc_next(struct isrc *s, int timeout_ms)
-{
-	struct tide_rec rec;
-	char why[256];
-	int r;
-
-	s->have = 0;
 	for (;;) {
 		if (stopping)
 			return 0;
-		if (!s->open) {
-			if (s->idx == s->npaths) {
-				s->eof = 1;
-				return 0;
-			}
-			s->path = s->paths[s->idx++];
-			/* Files may be zstd; stdin is read as it is.  Records
-			 * come raw: isrc_check() checks them, as it does the
-			 * Kafka stream's. */
-			if ((r = tide_recin_open(&s->in, s->path,
-			    TIDE_RECIN_RAW, conf.maxrec)) < 0) {
-				tide_warn("cannot open '%s': %s", s->path,
-				    tide_recin_strerror(&s->in, r));
-				tide_recin_close(&s->in);
-				return -(r == TIDE_EIO ? TIDE_EX_IOERR :
-				    TIDE_EX_DATAERR);
-			}
-			/* Output goes out while stdin is quiet. */
-			if (s->out && strcmp(s->path, "-") == 0)
-				tide_recin_set_idle(&s->in, tide_wout_idle, s->out);
-			s->open = 1;
-		}
-		r = tide_recin_next(&s->in, &rec, NULL, timeout_ms);
-		if (r == TIDE_EOF) {
-			tide_recin_close(&s->in);
-			s->open = 0;
+		r = tide_ijside_next(s, timeout_ms, &err);
+		if (r == 1)
+			st.in++;
+		if (r == 1 || r == 0)
+			return r;
+		if (r == TIDE_IJSIDE_BAD) {
+			st.in++;
+			if ((r = tide_bad_record(&bad, s->path, s->lineno,
+			    s->line, s->len, "%s", err.msg)) != 0)
+				return -r;
 			continue;
 		}
 		if (r == TIDE_EAGAIN && timeout_ms >= 0)
-			return ISRC_NONE;
-		if (r == TIDE_EINTR || r == TIDE_EAGAIN)
+			return SIDE_NONE;
+		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
 			continue;
-		if (r == TIDE_EPIPE || (r == TIDE_EIO && s->out && s->out->err)) {
-			s->eof = 1;	/* the idle flush found stdout closed */
-			return 0;
-		}
-		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", s->path,
-			    tide_recin_strerror(&s->in, r));
-			return -TIDE_EX_IOERR;
-		}
-		if (r == TIDE_EFORMAT) {
-			tide_warn("%s: not a valid zstd file", s->path);
-			return -TIDE_EX_DATAERR;
-		}
-		st.in++;
-		s->line = rec.p;
-		s->len = rec.len;
-		s->lineno = rec.lineno;
-		s->wall = tide_mono_us() / 1000;
-		if (rec.err == TIDE_REC_TOOBIG)
-			tide_rec_reason(&rec, conf.maxrec, why, sizeof(why));
-		else if (isrc_check(s, why, sizeof(why)) == 0) {
-			s->have = 1;
-			return 1;
-		}
-		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
-		    s->len, "%s", why)) != 0)
-			return -r;
+		tide_warn("%s", err.msg);
+		return -(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR);
 	}
 }
 
-/*
- * The other stream from a Kafka topic (--with kafka:TOPIC): every
- * partition from the beginning, as a Kafka table reads it, on the main
- * thread.  librdkafka writes a byte to a pipe when its consumer queue
- * becomes non-empty, so one poll() waits for stdin and the topic at once.
- *
- * Watermark: each partition's greatest event time holds the stream's
- * watermark (INT64_MIN before its first record), as tide-window's
- * partitions do, until it has been quiet for --idle (since the start, for
- * one that has had no record); a partition still behind the topic's end
- * holds it regardless.  So without --idle an empty partition holds the
- * join's output back until stdin ends: a record of another partition, or
- * of stdin, that ran ahead never makes a partition's records late.
- */
-struct kstream {
-	int open;
-	int evfd[2];
-	struct tide_prange *r;		/* end: to read up to before the end */
-	int64_t *next;			/* next offset per partition */
-	struct tide_wm_part *p;		/* wall: monotonic ms */
-	size_t nparts;
-	rd_kafka_message_t *m;		/* the head record's message */
-	char src[256];			/* its source name for bad records */
-};
-
-static struct kstream ks;
-
+/* What the Kafka stream says: said. */
 static void
-kstream_start(void)
+ks_say(void *ctx, enum tide_kstream_say level, const char *msg)
 {
-	size_t i;
-
-	kafka_open(conf.wtopic, &ks.r, &ks.next, &ks.nparts);
-	ks.open = 1;
-	ks.p = tide_xcalloc(ks.nparts + 1, sizeof(*ks.p));
-	for (i = 0; i < ks.nparts; i++)
-		ks.p[i].max = INT64_MIN;
-	if (pipe(ks.evfd) < 0)
-		tide_die(TIDE_EX_FAIL, "pipe: %s", strerror(errno));
-	fcntl(ks.evfd[0], F_SETFL, O_NONBLOCK);
-	fcntl(ks.evfd[1], F_SETFL, O_NONBLOCK);
-	rd_kafka_queue_io_event_enable(kc.q, ks.evfd[1], "1", 1);
-	kafka_assign(conf.wtopic, ks.r, ks.nparts);
+	(void)ctx;
+	if (level == TIDE_KSTREAM_INFO)
+		tide_info("%s", msg);
+	else
+		tide_warn("%s", msg);
 }
 
-static void
-kstream_stop(void)
-{
-	if (!ks.open)
-		return;
-	if (ks.m)
-		rd_kafka_message_destroy(ks.m);
-	rd_kafka_queue_io_event_enable(kc.q, -1, NULL, 0);
-	tide_kconsumer_close(&kc, TIDE_KCONSUMER_UNASSIGN);
-	close(ks.evfd[0]);
-	close(ks.evfd[1]);
-	free(ks.r);
-	free(ks.next);
-	free(ks.p);
-	memset(&ks, 0, sizeof(ks));
-}
-
-static size_t
-kstream_part(int32_t partition)
-{
-	size_t i;
-
-	for (i = 0; i < ks.nparts && ks.r[i].partition != partition; i++)
-		;
-	return i;
-}
-
-/* Every partition has been read up to its end (as of start, or as of the
- * end of the left stream). */
+/* The next record of the topic into s's head, without waiting: 1,
+ * SIDE_NONE when none is ready, or an exit status (negated). */
 static int
-kstream_caught_up(void)
+kside_next(struct tide_ijside *s)
 {
-	size_t i;
-
-	for (i = 0; i < ks.nparts; i++)
-		if (ks.next[i] < ks.r[i].end)
-			return 0;
-	return 1;
-}
-
-/* The left stream has ended: read the topic up to its end as of now. */
-static int
-kstream_set_end(void)
-{
-	int64_t low, high;
-	size_t i;
-	rd_kafka_resp_err_t e;
-
-	for (i = 0; i < ks.nparts; i++) {
-		e = rd_kafka_query_watermark_offsets(kc.rk, conf.wtopic,
-		    ks.r[i].partition, &low, &high, (int)conf.mdtimeout);
-		if (e) {
-			tide_warn("%s: partition %" PRId32 ": %s", kname,
-			    ks.r[i].partition, rd_kafka_err2str(e));
-			return TIDE_EX_UNAVAILABLE;
-		}
-		if (high > ks.r[i].end)
-			ks.r[i].end = high;
-	}
-	return 0;
-}
-
-/* The next good record of the topic into s's head, without waiting: 1,
- * ISRC_NONE when none is ready, or an exit status (negated). */
-static int
-kstream_next(struct isrc *s)
-{
-	rd_kafka_message_t *m;
-	char why[256], drain[64];
-	size_t i;
+	struct tide_kstream_err err;
 	int r;
 
-	s->have = 0;
-	if (ks.m) {
-		rd_kafka_message_destroy(ks.m);
-		ks.m = NULL;
-	}
-	/* Drain the wake-up pipe before looking at the queue, so a message
-	 * queued after the look writes a byte that is not lost. */
-	while (read(ks.evfd[0], drain, sizeof(drain)) > 0)
-		;
-	while (!stopping && (m = rd_kafka_consumer_poll(kc.rk, 0)) != NULL) {
-		enum tide_kev ev = tide_kconsumer_event(&kc, m);
-
-		i = kstream_part(m->partition);
-		if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
-			kafka_up();
-		if (ev != TIDE_KEV_MSG) {
-			if (ev == TIDE_KEV_EOF) {
-				if (i < ks.nparts && m->offset > ks.next[i])
-					ks.next[i] = m->offset;
-			} else if (ev == TIDE_KEV_GONE || ev == TIDE_KEV_FATAL) {
-				tide_warn("%s: %s", kname, rd_kafka_message_errstr(m));
-				rd_kafka_message_destroy(m);
-				return -TIDE_EX_UNAVAILABLE;
-			} else
-				tide_info("%s: %s", kname, rd_kafka_message_errstr(m));
-			rd_kafka_message_destroy(m);
-			continue;
-		}
-		if (i < ks.nparts && m->offset + 1 > ks.next[i])
-			ks.next[i] = m->offset + 1;
-		st.in++;
-		snprintf(ks.src, sizeof(ks.src), "%s partition %" PRId32,
-		    conf.with, m->partition);
-		s->path = ks.src;
-		s->lineno = (uint64_t)m->offset;
-		s->line = m->payload ? m->payload : "";
-		s->len = m->payload ? m->len : 0;
-		s->wall = tide_mono_us() / 1000;
-		if (m->payload == NULL)
-			snprintf(why, sizeof(why), "message value is null");
-		else if (m->len > conf.maxrec)
-			snprintf(why, sizeof(why), "record longer than %zu bytes",
-			    conf.maxrec);
-		else if (isrc_check(s, why, sizeof(why)) == 0) {
-			if (i < ks.nparts) {
-				if (s->ts > ks.p[i].max)
-					ks.p[i].max = s->ts;
-				ks.p[i].wall = s->wall;
-			}
-			ks.m = m;
-			s->have = 1;
+	while (!stopping) {
+		r = tide_kstream_next(&ks, s, &err);
+		if (r == 1) {
+			st.in++;
 			return 1;
 		}
-		r = tide_bad_record(&bad, s->path, s->lineno, s->line,
-		    m->len > conf.maxrec ? 0 : s->len, "%s", why);
-		rd_kafka_message_destroy(m);
-		if (r != 0)
+		if (r == TIDE_EAGAIN)
+			return SIDE_NONE;
+		if (r != TIDE_IJSIDE_BAD) {
+			tide_warn("%s", err.msg);
+			return -TIDE_EX_UNAVAILABLE;
+		}
+		st.in++;
+		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
+		    s->len, "%s", err.msg)) != 0)
 			return -r;
 	}
-	return ISRC_NONE;
-}
-
-/* Where side s holds the watermark at monotonic time now (ms): its
- * greatest event time (INT64_MIN before any), or INT64_MAX when it no
- * longer holds it (ended, or quiet for --idle). */
-static int64_t
-side_hold(const struct isrc *s, int kafka, int64_t now)
-{
-	struct tide_wm_part side = { s->maxts, s->wall };
-	int64_t low = INT64_MAX;
-	size_t i;
-
-	if (s->eof || tide_wm_quiet(&side, conf.idle, now))
-		return INT64_MAX;
-	if (!kafka)
-		return s->maxts;
-	/* tide_wm_low(), but a partition behind the topic's end holds the
-	 * watermark even when quiet. */
-	for (i = 0; i < ks.nparts; i++) {
-		const struct tide_wm_part *p = &ks.p[i];
-
-		if (ks.next[i] >= ks.r[i].end &&
-		    tide_wm_quiet(p, conf.idle, now))
-			continue;
-		if (p->max < low)
-			low = p->max;
-	}
-	return low;
-}
-
-/* The joined pair's watermark with a Kafka stream: the smaller of the two
- * streams' (less --delay); with both quiet for --idle, it moves on with
- * the wall clock, as tide-window's does with no input. */
-static int64_t
-kw_watermark(const struct isrc *l, const struct isrc *r, int64_t now)
-{
-	int64_t a = side_hold(l, 0, now), b = side_hold(r, 1, now);
-	int64_t m = a < b ? a : b, mx, last;
-
-	if (m == INT64_MIN)
-		return m;
-	if (m != INT64_MAX)
-		return tide_wm_less(m, conf.delay);
-	if (l->eof && r->eof)
-		return INT64_MAX;
-	/* Both quiet (or the left ended and the topic is quiet). */
-	mx = l->maxts > r->maxts ? l->maxts : r->maxts;
-	last = l->wall > r->wall ? l->wall : r->wall;
-	if (mx == INT64_MIN)
-		return INT64_MIN;
-	mx = tide_wm_less(mx, conf.delay);
-	return now - last > INT64_MAX - mx ? INT64_MAX - 1 : mx + (now - last);
-}
-
-/* The right record's fields to append: (name, value) into nb as
- * "name":value pairs separated by commas; names unescaped in names[]. */
-static int
-ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
-    struct tide_buf *names)
-{
-	struct tide_json_val obj, name, val;
-	const char *line = tide_ijoin_rec_line(r);
-	size_t pos = 0, len = r->len;
-	int i, k, skip;
-
-	tide_buf_reset(nb);
-	tide_buf_reset(names);
-	if (conf.nsel) {
-		for (i = 0; i < conf.nsel; i++) {
-			const struct tide_path *p = &c->sel[i];
-
-			tide_json_get(line, len, p, &val);
-			if (nb->len)
-				tide_buf_addc(nb, ',');
-			tide_buf_reset(&c->nb);
-			if (conf.js.prefix)
-				tide_buf_adds(&c->nb, conf.js.prefix);
-			tide_buf_add(&c->nb, p->seg[p->nseg - 1].name,
-			    p->seg[p->nseg - 1].len);
-			tide_json_write_str(nb, c->nb.data, c->nb.len);
-			tide_buf_addc(nb, ':');
-			if (val.type == TIDE_JSON_NONE)
-				tide_buf_add(nb, "null", 4);
-			else
-				tide_buf_add(nb, val.p, val.len);
-			tide_buf_add(names, c->nb.data, c->nb.len);
-			tide_buf_addc(names, '\0');
-		}
-		return 0;
-	}
-	tide_join_obj_of(&obj, line, len);
-	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-		for (skip = 0, k = 0; k < conf.js.nkeys && !skip; k++)
-			skip = tide_json_str_eq(&name, conf.js.tkey[k],
-			    strlen(conf.js.tkey[k]));
-		if (skip)
-			continue;
-		tide_buf_reset(&c->nb);
-		if (conf.js.prefix)
-			tide_buf_adds(&c->nb, conf.js.prefix);
-		if (tide_json_str(&name, &c->nb) < 0)
-			continue;
-		if (nb->len)
-			tide_buf_addc(nb, ',');
-		tide_json_write_str(nb, c->nb.data, c->nb.len);
-		tide_buf_addc(nb, ':');
-		tide_buf_add(nb, val.p, val.len);
-		tide_buf_add(names, c->nb.data, c->nb.len);
-		tide_buf_addc(names, '\0');
-	}
-	return 0;
-}
-
-/* Write left record line[0..len) with the fragment frag appended (names
- * in the NUL-separated list names[0..nlen)). */
-static int
-ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
-    size_t flen, const char *names, size_t nlen)
-{
-	struct tide_json_val obj, name, val;
-	struct tide_namelist nl = { names, nlen };
-	struct tide_jobj o;
-	struct tide_buf *ob = &c->ob;
-	size_t pos = 0, q;
-	int collide = 0;
-
-	tide_join_obj_of(&obj, line, len);
-	while (nlen && !collide && tide_json_obj_next(&obj, &pos, &name, &val))
-		collide = tide_namelist_drop(&nl, &name);
-	if (collide && !conf.js.overwrite) {
-		const struct isrc *s = c->cur;
-
-		for (q = 0; q < nlen; q += strlen(names + q) + 1) {
-			struct tide_json_val v2;
-			struct tide_path p;
-
-			tide_path_name(&p, names + q);
-			tide_json_get(line, len, &p, &v2);
-			tide_path_release(&p);
-			if (v2.type != TIDE_JSON_NONE)
-				break;
-		}
-		return tide_bad_record(&bad, s->path, s->lineno, s->line, s->len,
-		    "field '%s' is also a field of the other stream "
-		    "(--overwrite replaces it)", names + q);
-	}
-	tide_buf_reset(ob);
-	if (collide)
-		tide_join_copy_members(&o, ob, line, len, tide_namelist_drop,
-		    &nl);
-	else if (tide_jobj_append(&o, ob, line, len) < 0)
-		goto toobig;
-	if (flen) {
-		if (!o.empty)
-			tide_buf_addc(ob, ',');
-		o.empty = 0;
-		tide_buf_add(ob, frag, flen);
-	}
-	if (tide_jobj_end(&o) < 0)
-		goto toobig;
-	st.j.out++;
-	return tide_wout_rec(c->out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
-toobig:
-	return tide_bad_record(&bad, c->cur->path, c->cur->lineno, "", 0,
-	    "joined record longer than %zu bytes", ob->max);
-}
-
-static int
-ij_match(void *ctx, const struct tide_ijoin_rec *l, const struct tide_ijoin_rec *r)
-{
-	struct ictx *c = ctx;
-	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
-	int ret;
-
-	c->pairs++;
-	st.j.matched++;
-	if (conf.js.kind == TIDE_JOIN_ANTI)
-		return 0;
-	ij_fields(c, r, &frag, &names);
-	if (conf.js.missfield) {
-		if (frag.len)
-			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.js.missfield, strlen(conf.js.missfield));
-		tide_buf_adds(&frag, ":null");
-		tide_buf_adds(&names, conf.js.missfield);
-		tide_buf_addc(&names, '\0');
-	}
-	ret = ij_write(c, tide_ijoin_rec_line(l), l->len, frag.data, frag.len,
-	    names.data, names.len);
-	tide_buf_release(&frag);
-	tide_buf_release(&names);
-	return ret;
-}
-
-/* A left record without a match, written once its interval has closed. */
-static int
-ij_miss(struct ictx *c, const char *line, size_t len, const char *reason)
-{
-	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
-	int i, ret;
-
-	c->unmatched++;
-	st.j.missed++;
-	if (conf.js.kind == TIDE_JOIN_INNER)
-		return 0;
-	if (conf.js.kind == TIDE_JOIN_ANTI) {
-		st.j.out++;
-		return tide_wout_rec(c->out, line, len) < 0 ? TIDE_EX_IOERR : 0;
-	}
-	tide_buf_add(&frag, c->missfrag.data, c->missfrag.len);
-	for (i = 0; i < conf.nsel; i++) {
-		const struct tide_path *p = &c->sel[i];
-
-		if (conf.js.prefix)
-			tide_buf_adds(&names, conf.js.prefix);
-		tide_buf_add(&names, p->seg[p->nseg - 1].name,
-		    p->seg[p->nseg - 1].len);
-		tide_buf_addc(&names, '\0');
-	}
-	if (conf.js.missfield) {
-		if (frag.len)
-			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.js.missfield, strlen(conf.js.missfield));
-		tide_buf_addc(&frag, ':');
-		tide_buf_addc(&frag, '"');
-		tide_buf_adds(&frag, reason);
-		tide_buf_addc(&frag, '"');
-		tide_buf_adds(&names, conf.js.missfield);
-		tide_buf_addc(&names, '\0');
-	}
-	ret = ij_write(c, line, len, frag.data, frag.len, names.data, names.len);
-	tide_buf_release(&frag);
-	tide_buf_release(&names);
-	return ret;
-}
-
-static int
-ij_expire(void *ctx, const struct tide_ijoin_rec *r)
-{
-	if (r->side != TIDE_IJOIN_LEFT || r->matched)
-		return 0;
-	return ij_miss(ctx, tide_ijoin_rec_line(r), r->len, "no_match");
-}
-
-static int64_t
-ij_watermark(const struct isrc *l, const struct isrc *r)
-{
-	int64_t a = l->eof ? INT64_MAX : l->maxts;
-	int64_t b = r->eof ? INT64_MAX : r->maxts;
-	int64_t m = a < b ? a : b;
-
-	if (m == INT64_MAX || m == INT64_MIN)
-		return m;
-	return tide_wm_less(m, conf.delay);
+	return SIDE_NONE;
 }
 
 /* Take s's head record: late (older than the watermark wm), or joined.
  * Returns 0 or an exit status. */
 static int
-ij_take(struct ictx *c, struct tide_ijoin *ij, struct isrc *s, int64_t wm)
+ij_take(struct tide_ijout *o, struct tide_ijoin *ij, struct tide_ijside *s,
+    int64_t wm, FILE *late)
 {
-	s->have = 0;
-	c->cur = s;
-	if (s->ts < wm) {
-		c->late_n++;
-		if (c->late_n <= TIDE_BAD_SHOWN)
-			tide_warn("%s: line %llu: late record (time %lld is "
-			    "behind the watermark %lld), not joined", s->path,
-			    (unsigned long long)s->lineno, (long long)s->ts,
-			    (long long)wm);
-		if (c->late_n == TIDE_BAD_SHOWN)
-			tide_warn("further late records are counted, not shown");
-		if (c->late && (fwrite(s->line, 1, s->len, c->late) != s->len ||
-		    putc('\n', c->late) == EOF))
-			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-			    conf.latefile, strerror(errno));
-		return 0;
-	}
-	if (s->ts > s->maxts)
-		s->maxts = s->ts;
-	if (s->nokey)
-		return ij_miss(c, s->line, s->len, "no_key");
-	return tide_ijoin_add(ij, s->side, s->key.data, s->key.len, s->ts,
-	    s->line, s->len, ij_match, c);
+	if (!tide_ijout_late(o, s, wm))
+		return ij_status(tide_ijout_take(o, ij, s));
+	if (o->late_n <= TIDE_BAD_SHOWN)
+		tide_warn("%s: line %llu: late record (time %lld is "
+		    "behind the watermark %lld), not joined", s->path,
+		    (unsigned long long)s->lineno, (long long)s->ts,
+		    (long long)wm);
+	if (o->late_n == TIDE_BAD_SHOWN)
+		tide_warn("further late records are counted, not shown");
+	if (late && (fwrite(s->line, 1, s->len, late) != s->len ||
+	    putc('\n', late) == EOF))
+		tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+		    conf.latefile, strerror(errno));
+	return 0;
 }
 
 /* Both streams from files (or one from stdin): merged by event time,
  * reading whichever stream's head is older. */
 static int
-run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
-    struct isrc *rs)
+run_files(struct tide_ijout *o, struct tide_ijoin *ij, struct tide_ijside *ls,
+    struct tide_ijside *rs, FILE *late)
 {
-	struct isrc *s;
+	struct tide_ijside *s;
 	int64_t wm = INT64_MIN, nwm;
 	int r, status = 0;
 
-	ls->out = c->out;
+	ls->out = o->out;
 	while (!stopping && status == 0) {
-		if (!ls->have && !ls->eof && (r = isrc_next(ls, -1)) < 0)
+		if (!ls->have && !ls->eof && (r = side_next(ls, -1)) < 0)
 			return -r;
-		if (!rs->have && !rs->eof && (r = isrc_next(rs, -1)) < 0)
+		if (!rs->have && !rs->eof && (r = side_next(rs, -1)) < 0)
 			return -r;
 		if (!ls->have && !rs->have)
 			break;
 		s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-		if ((status = ij_take(c, ij, s, wm)) != 0)
+		if ((status = ij_take(o, ij, s, wm, late)) != 0)
 			break;
 		/* Join first, then advance: a record meets its partners
 		 * before the watermark it moves can expire them. */
-		nwm = ij_watermark(ls, rs);
+		nwm = tide_ijside_watermark(ls, rs, conf.delay);
 		if (nwm > wm) {
 			wm = nwm;
-			status = tide_ijoin_advance(ij, wm, ij_expire, c);
+			status = ij_status(tide_ijoin_advance(ij, wm,
+			    tide_ijout_expire, o));
 		}
 		if (dumpstats) {
 			dumpstats = 0;
@@ -1921,56 +1316,47 @@ run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 }
 
 /*
- * Nothing ready from either stream: if the topic's brokers are all away
- * (lib/kafka/kdown.h), say so every --metadata-timeout and give up after
- * --down-timeout (TIDE_EX_UNAVAILABLE), as tide-source does on a live
- * read.  Records of the other stream keep coming meanwhile; those waiting
- * for a partner wait on, and the watermark the topic holds stays, so no
- * record is joined with a stream that is only away.  A quiet topic brings
- * no message to say the outage is over: a metadata request, once a
- * second and short so that the other stream is not held up, does.
+ * The left stream from files or stdin, the right one from a Kafka topic:
+ * both unbounded, so neither is waited for while the other has a record
+ * ready; of two ready heads the older goes first.  The watermark keeps a
+ * record's partners from being expired before the other stream has
+ * caught up with its time, whatever order they arrive in.  When the left
+ * stream ends, the topic is read up to its end as of then (or until no
+ * left record waits for a partner), and the end closes every interval.
+ * Nothing ready from either stream: if the topic's brokers are all away,
+ * say so every --metadata-timeout and give up after --down-timeout (69),
+ * as tide-source does; records of the other stream keep coming meanwhile,
+ * and the watermark the topic holds stays.
  */
 static int
-kstream_outage(void)
+run_kstream(struct tide_ijout *o, struct tide_ijoin *ij,
+    struct tide_ijside *ls, struct tide_ijside *rs, FILE *late)
 {
-	enum tide_kdown_act act;
-	char say[512];
-
-	/* A probe once a second, short, so the other stream is not held. */
-	act = tide_kconsumer_outage(&kc, 100, 1000, say, sizeof(say));
-	if (act == TIDE_KDOWN_BACK || act == TIDE_KDOWN_NOTE)
-		tide_warn("%s: %s", kname, say);
-	if (act != TIDE_KDOWN_GIVE_UP)
-		return 0;
-	tide_warn("%s: %s: giving up%s%s", kname, say, kc.kd.lasterr[0] ?
-	    ": " : "", kc.kd.lasterr);
-	return TIDE_EX_UNAVAILABLE;
-}
-
-/*
- * The left stream from files or stdin, the right one from a Kafka topic
- * (struct kstream): both unbounded, so neither is waited for while the
- * other has a record ready; of two ready heads the older goes first.  The
- * watermark (kw_watermark) keeps a record's partners from being expired
- * before the other stream has caught up with its time, whatever order they
- * arrive in.  When the left stream ends, the topic is read up to its end
- * as of then (or until no left record waits for a partner), and the end
- * closes every interval.
- */
-static int
-run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
-    struct isrc *rs)
-{
+	struct tide_kstream_conf kconf;
+	struct tide_kstream_err err;
 	struct pollfd pfd[2];
-	struct isrc *s;
-	int64_t wm = INT64_MIN, nwm, now;
+	struct tide_ijside *s;
+	int64_t wm = INT64_MIN, nwm, now, b;
 	int r, n, status = 0;
-	size_t i;
 
-	kstream_start();
+	memset(&kconf, 0, sizeof(kconf));
+	kconf.kc = &conf.kc;
+	kconf.topic = conf.wtopic;
+	kconf.name = kname;
+	kconf.src = conf.with;
+	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
+	kconf.every_ms = conf.mdtimeout;
+	kconf.maxrec = conf.maxrec;
+	kconf.on_fatal = kafka_fatal;
+	kconf.say = ks_say;
+	if ((r = tide_kstream_open(&ks, &kconf, &err)) < 0) {
+		if (err.usage)
+			tide_usage_error("%s", err.msg);
+		tide_die(err.unavailable ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL,
+		    "%s", err.msg);
+	}
 	ls->wall = rs->wall = tide_mono_us() / 1000;
-	for (i = 0; i < ks.nparts; i++)
-		ks.p[i].wall = ls->wall;
+	tide_kstream_set_wall(&ks, ls->wall);
 	while (!stopping && status == 0) {
 		if (dumpstats) {
 			dumpstats = 0;
@@ -1979,27 +1365,30 @@ run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 		if ((status = atomic_load(&kfatal)) != 0)
 			break;
 		if (!ls->have && !ls->eof) {
-			if ((r = isrc_next(ls, 0)) < 0)
+			if ((r = side_next(ls, 0)) < 0)
 				return -r;
-			if (ls->eof && (status = kstream_set_end()) != 0)
+			if (ls->eof && tide_kstream_set_end(&ks, &err) < 0) {
+				tide_warn("%s", err.msg);
+				status = TIDE_EX_UNAVAILABLE;
 				break;
+			}
 		}
-		if (!rs->have && (r = kstream_next(rs)) < 0)
+		if (!rs->have && (r = kside_next(rs)) < 0)
 			return -r;
 		if (ls->have || rs->have) {
 			s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-			if ((status = ij_take(c, ij, s, wm)) != 0)
+			if ((status = ij_take(o, ij, s, wm, late)) != 0)
 				break;
 		} else if (ls->eof && (ij->nside[TIDE_IJOIN_LEFT] == 0 ||
-		    kstream_caught_up())) {
+		    tide_kstream_caught_up(&ks))) {
 			break;
 		} else if (!stopping) {
 			/* Nothing ready: out with what is written, then wait
 			 * for either stream (or the --idle clock). */
-			if ((r = tide_wout_flush(c->out)) < 0)
+			if ((r = tide_wout_flush(o->out)) < 0)
 				return r == TIDE_EPIPE ? 0 : TIDE_EX_IOERR;
 			n = 0;
-			pfd[n].fd = ks.evfd[0];
+			pfd[n].fd = tide_kstream_fd(&ks);
 			pfd[n++].events = POLLIN;
 			if (!ls->eof && ls->open && strcmp(ls->path, "-") == 0) {
 				pfd[n].fd = 0;
@@ -2007,16 +1396,23 @@ run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
 			}
 			poll(pfd, (nfds_t)n, conf.idle && conf.idle < 100 ?
 			    (int)conf.idle : 100);
-			if ((status = kstream_outage()) != 0)
+			if (tide_kstream_outage(&ks, &err) < 0) {
+				tide_warn("%s", err.msg);
+				status = TIDE_EX_UNAVAILABLE;
 				break;
+			}
 		}
 		/* Join first, then advance: a record meets its partners
 		 * before the watermark it moves can expire them. */
 		now = tide_mono_us() / 1000;
-		nwm = kw_watermark(ls, rs, now);
+		if ((b = tide_ijside_hold(rs, conf.idle, now)) != INT64_MAX)
+			b = tide_kstream_hold(&ks, conf.idle, now);
+		nwm = tide_ijside_live_watermark(ls, rs, tide_ijside_hold(ls,
+		    conf.idle, now), b, conf.delay, now);
 		if (nwm > wm) {
 			wm = nwm;
-			status = tide_ijoin_advance(ij, wm, ij_expire, c);
+			status = ij_status(tide_ijoin_advance(ij, wm,
+			    tide_ijout_expire, o));
 		}
 	}
 	return status;
@@ -2026,83 +1422,53 @@ static int
 run_interval(char **operands, int noperands, struct tide_wout *out)
 {
 	static char *stdin_path[] = { "-" };
-	struct isrc ls, rs;
+	struct tide_ijside ls, rs;
 	struct tide_ijoin ij;
-	struct ictx c;
-	int i, k, status = 0;
+	struct tide_ijout o;
+	struct tide_ijsrc_err err;
+	FILE *late = NULL;
+	int status = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.out = out;
-	tide_buf_init(&c.ob, conf.maxrec + (1u << 20));
-	tide_buf_init(&c.nb, TIDE_BUF_NOMAX);
-	tide_buf_init(&c.missfrag, TIDE_BUF_NOMAX);
-	for (i = 0; i < conf.nsel; i++) {
-		const struct tide_path *p = &c.sel[i];
-
-		if (tide_path_parse(&c.sel[i], conf.sel[i]) < 0)
-			tide_usage_error("--select: bad field name '%s'",
-			    conf.sel[i]);
-		tide_buf_reset(&c.nb);
-		if (conf.js.prefix)
-			tide_buf_adds(&c.nb, conf.js.prefix);
-		tide_buf_add(&c.nb, p->seg[p->nseg - 1].name,
-		    p->seg[p->nseg - 1].len);
-		if (i)
-			tide_buf_addc(&c.missfrag, ',');
-		tide_json_write_str(&c.missfrag, c.nb.data, c.nb.len);
-		tide_buf_addc(&c.missfrag, ':');
-		for (k = conf.js.ndef - 1; k >= 0; k--)
-			if (strcmp(conf.js.defname[k], tide_buf_cstr(&c.nb) +
-			    (conf.js.prefix ? strlen(conf.js.prefix) : 0)) == 0)
-				break;
-		tide_buf_adds(&c.missfrag, k >= 0 ? conf.js.defval[k] : "null");
-	}
-	for (k = 0; k < conf.js.ndef; k++) {
-		for (i = 0; i < conf.nsel; i++)
-			if (strcmp(conf.js.defname[k], c.sel[i].seg[c.sel[i].nseg -
-			    1].name) == 0)
-				break;
-		if (i == conf.nsel)
-			tide_usage_error("--default: '%s' is not a "
-			    "--select field", conf.js.defname[k]);
-	}
-	if (conf.latefile && (c.late = fopen(conf.latefile, "a")) == NULL)
+	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
+	    conf.maxrec, &st.j, ij_bad, NULL, &err) < 0)
+		tide_usage_error("%s", err.msg);
+	if (conf.latefile && (late = fopen(conf.latefile, "a")) == NULL)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
 		    strerror(errno));
 	if (noperands == 0) {
 		operands = stdin_path;
 		noperands = 1;
 	}
-	isrc_init(&ls, TIDE_IJOIN_LEFT, operands, noperands);
-	isrc_init(&rs, TIDE_IJOIN_RIGHT, (char **)&conf.with, 1);
+	if (tide_ijside_init(&ls, &conf.js, conf.timefield, conf.maxrec,
+	    TIDE_IJOIN_LEFT, operands, noperands, &err) < 0 ||
+	    tide_ijside_init(&rs, &conf.js, conf.timefield, conf.maxrec,
+	    TIDE_IJOIN_RIGHT, (char **)&conf.with, 1, &err) < 0)
+		tide_usage_error("%s", err.msg);
 	tide_ijoin_init(&ij, conf.within);
 	if (conf.wtopic)
-		status = run_kstream(&c, &ij, &ls, &rs);
+		status = run_kstream(&o, &ij, &ls, &rs, late);
 	else
-		status = run_files(&c, &ij, &ls, &rs);
+		status = run_files(&o, &ij, &ls, &rs, late);
 	/* At the end of both streams every interval has closed. */
 	if (status == 0 && !stopping)
-		status = tide_ijoin_advance(&ij, INT64_MAX, ij_expire, &c);
-	kstream_stop();
+		status = ij_status(tide_ijoin_advance(&ij, INT64_MAX,
+		    tide_ijout_expire, &o));
+	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
 		    "%llu late records; state peak %zu records",
-		    (unsigned long long)c.pairs, (unsigned long long)c.unmatched,
-		    (unsigned long long)c.late_n, ij.peak);
-	if (c.late_n > TIDE_BAD_SHOWN)
-		tide_warn("%llu late records", (unsigned long long)c.late_n);
-	if (c.late && fclose(c.late) != 0 && status == 0) {
+		    (unsigned long long)o.pairs, (unsigned long long)o.unmatched,
+		    (unsigned long long)o.late_n, ij.peak);
+	if (o.late_n > TIDE_BAD_SHOWN)
+		tide_warn("%llu late records", (unsigned long long)o.late_n);
+	if (late && fclose(late) != 0 && status == 0) {
 		tide_warn("cannot write '%s': %s", conf.latefile, strerror(errno));
 		status = TIDE_EX_IOERR;
 	}
 	tide_ijoin_release(&ij);
-	isrc_release(&ls);
-	isrc_release(&rs);
-	for (i = 0; i < conf.nsel; i++)
-		tide_path_release(&c.sel[i]);
-	tide_buf_release(&c.ob);
-	tide_buf_release(&c.nb);
-	tide_buf_release(&c.missfrag);
+	tide_ijside_release(&ls);
+	tide_ijside_release(&rs);
+	tide_ijout_release(&o);
 	return status;
 }
 
