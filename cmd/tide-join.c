@@ -105,8 +105,8 @@ struct conf {
 };
 
 struct stats {
-	struct tide_joinstats j;	/* out, matched, missed */
-	uint64_t in, bad, reloads, reloadfail;
+	struct tide_joinstats j;	/* in, out, matched, missed */
+	uint64_t bad, reloads, reloadfail;
 	int64_t loadms;
 };
 
@@ -422,7 +422,7 @@ print_stats(void)
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
-	    (unsigned long long)st.in, (unsigned long long)st.j.out,
+	    (unsigned long long)st.j.in, (unsigned long long)st.j.out,
 	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
 	    (unsigned long long)bad.count,
 	    (unsigned long long)(table ? table->rows : 0),
@@ -523,67 +523,28 @@ watch_changed(struct watch *w)
 
 static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
 
-/* Set the view's columns (names, or --select paths with sel). */
-static void
-vt_columns(int ncol, char *const *n, int sel)
-{
-	int i;
-
-	if (tide_vtable_columns(&vt, ncol, n, sel, &i) < 0)
-		tide_usage_error("--select: bad field name '%s'", n[i]);
-}
-
 /* Open the view named by -T; failures exit as tide-sink's do: 74 for an
  * SQLite file or table that cannot be read, 69 for Redis. */
 static void
 vt_open(void)
 {
 	struct tide_view_conf vc;
-	struct tide_view_err verr;
-	int i, r, n;
+	struct tide_vtable_err err;
+	int r;
 
-	tide_vtable_init(&vt, conf.js.nkeys, (const char *const *)conf.js.tkey,
-	    conf.js.asof != NULL);
 	memset(&vc, 0, sizeof(vc));
 	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
 	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
 	vc.table = conf.vtable;
-	if ((r = tide_view_open_reader(&vt.view, &vc, VIEW_CACHE_N,
-	    (int64_t)conf.cachettl, &verr)) < 0) {
-		if (r == TIDE_EINVAL)
-			tide_usage_error("-T: %s", verr.msg);
+	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
+	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
+	    conf.nsel, conf.sel, &err);
+	if (r == TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	if (r < 0)
 		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
-		    TIDE_EX_IOERR, "table '%s': %s", conf.table, verr.msg);
-	}
-	if (conf.view == VIEW_REDIS) {
-		if (conf.nsel)
-			vt_columns(conf.nsel, conf.sel, 1);
-		tide_info("table '%s': redis view", conf.table);
-		return;
-	}
-	n = tide_view_nkeys(&vt.view);
-	if (n != conf.js.nkeys)
-		tide_usage_error("table '%s' is keyed by %d field%s ('%s'%s), "
-		    "'--on' names %d", conf.table, n, n == 1 ? "" : "s",
-		    tide_view_keyname(&vt.view, 0), n > 1 ? ", ..." : "",
-		    conf.js.nkeys);
-	for (i = 0; i < n; i++)
-		if (strcmp(conf.js.tkey[i], tide_view_keyname(&vt.view, i)) != 0)
-			tide_usage_error("table '%s': key field %d is '%s', not "
-			    "'%s' (--on %s=%s)", conf.table, i + 1,
-			    tide_view_keyname(&vt.view, i), conf.js.tkey[i],
-			    conf.js.skey[i], tide_view_keyname(&vt.view, i));
-	if (conf.js.asof && !tide_view_is_history(&vt.view))
-		tide_usage_error("--as-of: table '%s' keeps no history "
-		    "(tide-sink --history)", conf.table);
-	if (conf.nsel)
-		vt_columns(conf.nsel, conf.sel, 1);
-	else
-		vt_columns(tide_view_nfields(&vt.view), tide_view_fields(&vt.view),
-		    0);
-	tide_info("table '%s': sqlite view, %d key fields, %d columns%s",
-	    conf.table, n, vt.ncol, tide_view_is_history(&vt.view) ?
-	    ", history" : "");
+		    TIDE_EX_IOERR, "%s", err.msg);
+	tide_info("%s", err.msg);
 }
 
 static void
@@ -1007,7 +968,7 @@ ra_join(struct tide_readahead *ra, struct tide_joinplan *pl,
 	char why[512];
 	int r;
 
-	st.in++;
+	st.j.in++;
 	if (rec->err) {
 		struct tide_rec rr = { .err = rec->err, .jerr = rec->jerr };
 
@@ -1162,13 +1123,12 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
  * without a match is written (--left, --anti) when the watermark passes
  * its time plus D: then no partner can come any more.
  */
-#define SIDE_NONE 2	/* side_next(): nothing ready within the timeout */
 
 /* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
  * thread's. */
 static struct tide_kstream ks;
 
-/* tide_ijout_bad_fn: a bad record found while writing. */
+/* tide_ijout_bad_fn: a bad record found while reading or writing. */
 static int
 ij_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
     size_t len, const char *why)
@@ -1177,47 +1137,7 @@ ij_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
 	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
 }
 
-/* An ijsrc result as an exit status. */
-static int
-ij_status(int r)
-{
-	return r == TIDE_EIO ? TIDE_EX_IOERR : r;
-}
-
-/* The next good record of s's files into its head: 1, 0 at the end,
- * SIDE_NONE when timeout_ms (>= 0) passed with nothing ready, or an exit
- * status (negated) to stop with. */
-static int
-side_next(struct tide_ijside *s, int timeout_ms)
-{
-	struct tide_ijsrc_err err;
-	int r;
-
-	for (;;) {
-		if (stopping)
-			return 0;
-		r = tide_ijside_next(s, timeout_ms, &err);
-		if (r == 1)
-			st.in++;
-		if (r == 1 || r == 0)
-			return r;
-		if (r == TIDE_IJSIDE_BAD) {
-			st.in++;
-			if ((r = tide_bad_record(&bad, s->path, s->lineno,
-			    s->line, s->len, "%s", err.msg)) != 0)
-				return -r;
-			continue;
-		}
-		if (r == TIDE_EAGAIN && timeout_ms >= 0)
-			return SIDE_NONE;
-		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
-			continue;
-		tide_warn("%s", err.msg);
-		return -(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR);
-	}
-}
-
-/* What the Kafka stream says: said. */
+/* What the Kafka stream says, and why a side failed: said. */
 static void
 ks_say(void *ctx, enum tide_kstream_say level, const char *msg)
 {
@@ -1228,42 +1148,34 @@ ks_say(void *ctx, enum tide_kstream_say level, const char *msg)
 		tide_warn("%s", msg);
 }
 
-/* The next record of the topic into s's head, without waiting: 1,
- * SIDE_NONE when none is ready, or an exit status (negated). */
-static int
-kside_next(struct tide_ijside *s)
+static void
+ij_fail(void *ctx, const char *msg)
 {
-	struct tide_kstream_err err;
-	int r;
-
-	while (!stopping) {
-		r = tide_kstream_next(&ks, s, &err);
-		if (r == 1) {
-			st.in++;
-			return 1;
-		}
-		if (r == TIDE_EAGAIN)
-			return SIDE_NONE;
-		if (r != TIDE_IJSIDE_BAD) {
-			tide_warn("%s", err.msg);
-			return -TIDE_EX_UNAVAILABLE;
-		}
-		st.in++;
-		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
-		    s->len, "%s", err.msg)) != 0)
-			return -r;
-	}
-	return SIDE_NONE;
+	ks_say(ctx, TIDE_KSTREAM_WARN, msg);
 }
 
-/* Take s's head record: late (older than the watermark wm), or joined.
- * Returns 0 or an exit status. */
+/* Once a round: the counters on SIGUSR1, the Kafka stream's fatal error. */
 static int
-ij_take(struct tide_ijout *o, struct tide_ijoin *ij, struct tide_ijside *s,
-    int64_t wm, FILE *late)
+ij_round(void *ctx)
 {
-	if (!tide_ijout_late(o, s, wm))
-		return ij_status(tide_ijout_take(o, ij, s));
+	(void)ctx;
+	if (dumpstats) {
+		dumpstats = 0;
+		print_stats();
+	}
+	return atomic_load(&kfatal);
+}
+
+/* --late-file, open for the interval join. */
+static FILE *late;
+
+/* A record behind the watermark (ctx: the output, which counted it):
+ * reported, kept in --late-file. */
+static int
+ij_late(void *ctx, const struct tide_ijside *s, int64_t wm)
+{
+	const struct tide_ijout *o = ctx;
+
 	if (o->late_n <= TIDE_BAD_SHOWN)
 		tide_warn("%s: line %llu: late record (time %lld is "
 		    "behind the watermark %lld), not joined", s->path,
@@ -1278,66 +1190,14 @@ ij_take(struct tide_ijout *o, struct tide_ijoin *ij, struct tide_ijside *s,
 	return 0;
 }
 
-/* Both streams from files (or one from stdin): merged by event time,
- * reading whichever stream's head is older. */
-static int
-run_files(struct tide_ijout *o, struct tide_ijoin *ij, struct tide_ijside *ls,
-    struct tide_ijside *rs, FILE *late)
-{
-	struct tide_ijside *s;
-	int64_t wm = INT64_MIN, nwm;
-	int r, status = 0;
-
-	ls->out = o->out;
-	while (!stopping && status == 0) {
-		if (!ls->have && !ls->eof && (r = side_next(ls, -1)) < 0)
-			return -r;
-		if (!rs->have && !rs->eof && (r = side_next(rs, -1)) < 0)
-			return -r;
-		if (!ls->have && !rs->have)
-			break;
-		s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-		if ((status = ij_take(o, ij, s, wm, late)) != 0)
-			break;
-		/* Join first, then advance: a record meets its partners
-		 * before the watermark it moves can expire them. */
-		nwm = tide_ijside_watermark(ls, rs, conf.delay);
-		if (nwm > wm) {
-			wm = nwm;
-			status = ij_status(tide_ijoin_advance(ij, wm,
-			    tide_ijout_expire, o));
-		}
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
-		}
-	}
-	return status;
-}
-
-/*
- * The left stream from files or stdin, the right one from a Kafka topic:
- * both unbounded, so neither is waited for while the other has a record
- * ready; of two ready heads the older goes first.  The watermark keeps a
- * record's partners from being expired before the other stream has
- * caught up with its time, whatever order they arrive in.  When the left
- * stream ends, the topic is read up to its end as of then (or until no
- * left record waits for a partner), and the end closes every interval.
- * Nothing ready from either stream: if the topic's brokers are all away,
- * say so every --metadata-timeout and give up after --down-timeout (69),
- * as tide-source does; records of the other stream keep coming meanwhile,
- * and the watermark the topic holds stays.
- */
-static int
-run_kstream(struct tide_ijout *o, struct tide_ijoin *ij,
-    struct tide_ijside *ls, struct tide_ijside *rs, FILE *late)
+/* Open the Kafka stream (--with kafka:TOPIC); set-up failures exit as
+ * usage errors (bad settings), 1, or 69 (an unknown topic or unreachable
+ * brokers, bounded by --metadata-timeout). */
+static void
+ks_open(void)
 {
 	struct tide_kstream_conf kconf;
 	struct tide_kstream_err err;
-	struct pollfd pfd[2];
-	struct tide_ijside *s;
-	int64_t wm = INT64_MIN, nwm, now, b;
-	int r, n, status = 0;
 
 	memset(&kconf, 0, sizeof(kconf));
 	kconf.kc = &conf.kc;
@@ -1349,73 +1209,12 @@ run_kstream(struct tide_ijout *o, struct tide_ijoin *ij,
 	kconf.maxrec = conf.maxrec;
 	kconf.on_fatal = kafka_fatal;
 	kconf.say = ks_say;
-	if ((r = tide_kstream_open(&ks, &kconf, &err)) < 0) {
+	if (tide_kstream_open(&ks, &kconf, &err) < 0) {
 		if (err.usage)
 			tide_usage_error("%s", err.msg);
 		tide_die(err.unavailable ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL,
 		    "%s", err.msg);
 	}
-	ls->wall = rs->wall = tide_mono_us() / 1000;
-	tide_kstream_set_wall(&ks, ls->wall);
-	while (!stopping && status == 0) {
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
-		}
-		if ((status = atomic_load(&kfatal)) != 0)
-			break;
-		if (!ls->have && !ls->eof) {
-			if ((r = side_next(ls, 0)) < 0)
-				return -r;
-			if (ls->eof && tide_kstream_set_end(&ks, &err) < 0) {
-				tide_warn("%s", err.msg);
-				status = TIDE_EX_UNAVAILABLE;
-				break;
-			}
-		}
-		if (!rs->have && (r = kside_next(rs)) < 0)
-			return -r;
-		if (ls->have || rs->have) {
-			s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-			if ((status = ij_take(o, ij, s, wm, late)) != 0)
-				break;
-		} else if (ls->eof && (ij->nside[TIDE_IJOIN_LEFT] == 0 ||
-		    tide_kstream_caught_up(&ks))) {
-			break;
-		} else if (!stopping) {
-			/* Nothing ready: out with what is written, then wait
-			 * for either stream (or the --idle clock). */
-			if ((r = tide_wout_flush(o->out)) < 0)
-				return r == TIDE_EPIPE ? 0 : TIDE_EX_IOERR;
-			n = 0;
-			pfd[n].fd = tide_kstream_fd(&ks);
-			pfd[n++].events = POLLIN;
-			if (!ls->eof && ls->open && strcmp(ls->path, "-") == 0) {
-				pfd[n].fd = 0;
-				pfd[n++].events = POLLIN;
-			}
-			poll(pfd, (nfds_t)n, conf.idle && conf.idle < 100 ?
-			    (int)conf.idle : 100);
-			if (tide_kstream_outage(&ks, &err) < 0) {
-				tide_warn("%s", err.msg);
-				status = TIDE_EX_UNAVAILABLE;
-				break;
-			}
-		}
-		/* Join first, then advance: a record meets its partners
-		 * before the watermark it moves can expire them. */
-		now = tide_mono_us() / 1000;
-		if ((b = tide_ijside_hold(rs, conf.idle, now)) != INT64_MAX)
-			b = tide_kstream_hold(&ks, conf.idle, now);
-		nwm = tide_ijside_live_watermark(ls, rs, tide_ijside_hold(ls,
-		    conf.idle, now), b, conf.delay, now);
-		if (nwm > wm) {
-			wm = nwm;
-			status = ij_status(tide_ijoin_advance(ij, wm,
-			    tide_ijout_expire, o));
-		}
-	}
-	return status;
 }
 
 static int
@@ -1425,8 +1224,8 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	struct tide_ijside ls, rs;
 	struct tide_ijoin ij;
 	struct tide_ijout o;
+	struct tide_ijdrive d;
 	struct tide_ijsrc_err err;
-	FILE *late = NULL;
 	int status = 0;
 
 	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
@@ -1445,14 +1244,25 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	    TIDE_IJOIN_RIGHT, (char **)&conf.with, 1, &err) < 0)
 		tide_usage_error("%s", err.msg);
 	tide_ijoin_init(&ij, conf.within);
-	if (conf.wtopic)
-		status = run_kstream(&o, &ij, &ls, &rs, late);
-	else
-		status = run_files(&o, &ij, &ls, &rs, late);
+	tide_ijdrive_init(&d, &o, &ij, &ls, &rs);
+	d.delay = conf.delay;
+	d.idle = conf.idle;
+	d.stop = &stopping;
+	d.round = ij_round;
+	d.late = ij_late;
+	d.fail = ij_fail;
+	d.ctx = &o;
+	if (conf.wtopic) {
+		ks_open();
+		status = tide_kstream_drive(&ks, &d);
+	} else
+		status = tide_ijdrive_files(&d);
 	/* At the end of both streams every interval has closed. */
 	if (status == 0 && !stopping)
-		status = ij_status(tide_ijoin_advance(&ij, INT64_MAX,
-		    tide_ijout_expire, &o));
+		status = tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
+		    &o);
+	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
+	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
 	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "

@@ -506,3 +506,99 @@ tide_ijout_take(struct tide_ijout *o, struct tide_ijoin *ij,
 	return tide_ijoin_add(ij, s->side, s->key.data, s->key.len, s->ts,
 	    s->line, s->len, tide_ijout_match, o);
 }
+
+void
+tide_ijdrive_init(struct tide_ijdrive *d, struct tide_ijout *o,
+    struct tide_ijoin *ij, struct tide_ijside *l, struct tide_ijside *r)
+{
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->ij = ij;
+	d->l = l;
+	d->r = r;
+	d->wm = INT64_MIN;
+}
+
+int
+tide_ijdrive_next(struct tide_ijdrive *d, struct tide_ijside *s,
+    int timeout_ms)
+{
+	struct tide_ijsrc_err err;
+	int r;
+
+	for (;;) {
+		if (*d->stop)
+			return 0;
+		r = tide_ijside_next(s, timeout_ms, &err);
+		if (r == 1 || r == TIDE_IJSIDE_BAD)
+			d->o->st->in++;
+		if (r == 1 || r == 0)
+			return r;
+		if (r == TIDE_IJSIDE_BAD) {
+			if ((r = d->o->bad(d->o->badctx, s->path, s->lineno,
+			    s->line, s->len, err.msg)) != 0)
+				return tide_ijdrive_stop(d, r);
+			continue;
+		}
+		if (r == TIDE_EAGAIN && timeout_ms >= 0)
+			return TIDE_IJDRIVE_NONE;
+		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
+			continue;
+		d->fail(d->ctx, err.msg);
+		return tide_ijdrive_stop(d, r);
+	}
+}
+
+int
+tide_ijdrive_take(struct tide_ijdrive *d)
+{
+	struct tide_ijside *l = d->l, *r = d->r;
+	struct tide_ijside *s = l->have && (!r->have || l->ts <= r->ts) ? l : r;
+	int st;
+
+	if (tide_ijout_late(d->o, s, d->wm))
+		st = d->late(d->ctx, s, d->wm);
+	else
+		st = tide_ijout_take(d->o, d->ij, s);
+	return st != 0 ? tide_ijdrive_stop(d, st) : 0;
+}
+
+int
+tide_ijdrive_advance(struct tide_ijdrive *d, int64_t wm)
+{
+	int st;
+
+	if (wm <= d->wm)
+		return 0;
+	d->wm = wm;
+	if ((st = tide_ijoin_advance(d->ij, wm, tide_ijout_expire, d->o)) != 0)
+		return tide_ijdrive_stop(d, st);
+	return 0;
+}
+
+int
+tide_ijdrive_files(struct tide_ijdrive *d)
+{
+	struct tide_ijside *l = d->l, *r = d->r;
+	int st, adv;
+
+	l->out = d->o->out;
+	while (!*d->stop) {
+		if (!l->have && !l->eof && tide_ijdrive_next(d, l, -1) < 0)
+			return d->status;
+		if (!r->have && !r->eof && tide_ijdrive_next(d, r, -1) < 0)
+			return d->status;
+		if (!l->have && !r->have)
+			break;
+		if (tide_ijdrive_take(d) < 0)
+			return d->status;
+		adv = tide_ijdrive_advance(d, tide_ijside_watermark(l, r,
+		    d->delay));
+		st = d->round(d->ctx);
+		if (adv < 0)
+			return d->status;
+		if (st != 0)
+			return st;
+	}
+	return 0;
+}

@@ -29,6 +29,7 @@
 #ifndef TIDE_IJSRC_H
 #define TIDE_IJSRC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -122,6 +123,7 @@ typedef int (*tide_ijout_bad_fn)(void *ctx, const char *src, uint64_t lineno,
 
 struct tide_ijout {
 	const struct tide_joinspec *js;
+	/* st->in counts the records the drivers read, bad ones too. */
 	struct tide_wout *out;
 	struct tide_joinstats *st;	/* out, matched, missed */
 	tide_ijout_bad_fn bad;
@@ -162,5 +164,56 @@ int tide_ijout_take(struct tide_ijout *o, struct tide_ijoin *ij,
 int tide_ijout_match(void *ctx, const struct tide_ijoin_rec *l,
     const struct tide_ijoin_rec *r);
 int tide_ijout_expire(void *ctx, const struct tide_ijoin_rec *r);
+
+/*
+ * Driving an interval join: the loop that reads both sides, takes the
+ * older head first (the left on a tie), and advances the watermark after
+ * each record -- join first, then advance, so a record meets its partners
+ * before the watermark it moves can expire them.  tide_ijdrive_files()
+ * drives two sides that end (files, stdin): it waits for whichever side
+ * it needs.  A side that never ends is driven by its own module
+ * (tide_kstream_drive(), lib/kafka/kstream.h) over the steps below.
+ *
+ * The hooks are the caller's: round() once a round (0 to go on, else the
+ * status to stop with), late() for a record behind the watermark (already
+ * counted in o->late_n; 0 or a status), fail() with the message of a side
+ * that cannot be read.  A bad record goes to the output's bad() hook.  The
+ * drivers return 0 (the end, or *stop set), a hook's status (> 0), or a
+ * negative code: TIDE_EIO (a write or read failed), TIDE_EKAFKA, or
+ * another for a side that cannot be opened or decoded.
+ */
+struct tide_ijdrive {
+	struct tide_ijout *o;
+	struct tide_ijoin *ij;
+	struct tide_ijside *l, *r;
+	int64_t delay, idle;		/* --delay, --idle (0: none) ms */
+	volatile sig_atomic_t *stop;	/* set by a stop signal */
+	int (*round)(void *ctx);
+	int (*late)(void *ctx, const struct tide_ijside *s, int64_t wm);
+	void (*fail)(void *ctx, const char *msg);
+	void *ctx;
+	int64_t wm;			/* the watermark so far */
+	int status;			/* why a step said stop */
+};
+
+/* Set up d over o, ij and sides l and r, at watermark INT64_MIN. */
+void tide_ijdrive_init(struct tide_ijdrive *d, struct tide_ijout *o,
+    struct tide_ijoin *ij, struct tide_ijside *l, struct tide_ijside *r);
+
+int tide_ijdrive_files(struct tide_ijdrive *d);
+
+/* tide_ijdrive_next(): nothing ready within the timeout. */
+#define TIDE_IJDRIVE_NONE 2
+
+/* Steps: the next good record of side s's files (1, 0 at its end,
+ * TIDE_IJDRIVE_NONE when timeout_ms >= 0 passed; -1 to stop, why in
+ * d->status); take the older head of the two (0, or -1 to stop); move
+ * the watermark to wm if that is ahead (0, or -1 to stop). */
+int tide_ijdrive_next(struct tide_ijdrive *d, struct tide_ijside *s,
+    int timeout_ms);
+int tide_ijdrive_take(struct tide_ijdrive *d);
+int tide_ijdrive_advance(struct tide_ijdrive *d, int64_t wm);
+/* Stop with status (a hook's, or a negative code). */
+static inline int tide_ijdrive_stop(struct tide_ijdrive *d, int status) { d->status = status; return -1; }
 
 #endif

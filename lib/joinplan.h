@@ -67,9 +67,10 @@ struct tide_joinplan {
 	struct tide_json_val *vals;	/* npath, the caller's to fill */
 };
 
-/* Counters the emit step keeps. */
+/* Counters: in is the caller's (records read, bad ones too); the emit
+ * step keeps the others. */
 struct tide_joinstats {
-	uint64_t out, matched, missed;
+	uint64_t in, out, matched, missed;
 };
 
 struct tide_joinplan_err {

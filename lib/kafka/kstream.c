@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,4 +289,93 @@ tide_kstream_outage(struct tide_kstream *ks, struct tide_kstream_err *err)
 	    ks->conf.name, words, ks->kc.kd.lasterr[0] ? ": " : "",
 	    ks->kc.kd.lasterr);
 	return TIDE_EKAFKA;
+}
+
+/* The next record of the topic into s's head, without waiting: 1,
+ * TIDE_IJDRIVE_NONE when none is ready, or -1 to stop (why in
+ * d->status). */
+static int
+kside_next(struct tide_kstream *ks, struct tide_ijdrive *d,
+    struct tide_ijside *s)
+{
+	struct tide_kstream_err err;
+	int r;
+
+	while (!*d->stop) {
+		r = tide_kstream_next(ks, s, &err);
+		if (r == 1)
+			d->o->st->in++;
+		if (r == TIDE_EAGAIN)
+			return TIDE_IJDRIVE_NONE;
+		if (r == 1)
+			return r;
+		if (r != TIDE_IJSIDE_BAD) {
+			d->fail(d->ctx, err.msg);
+			return tide_ijdrive_stop(d, TIDE_EKAFKA);
+		}
+		d->o->st->in++;
+		if ((r = d->o->bad(d->o->badctx, s->path, s->lineno, s->line,
+		    s->len, err.msg)) != 0)
+			return tide_ijdrive_stop(d, r);
+	}
+	return TIDE_IJDRIVE_NONE;
+}
+
+int
+tide_kstream_drive(struct tide_kstream *ks, struct tide_ijdrive *d)
+{
+	struct tide_kstream_err err;
+	struct tide_ijside *l = d->l, *rs = d->r;
+	struct pollfd pfd[2];
+	int64_t now, b;
+	int r, n, status = 0;
+
+	l->wall = rs->wall = tide_mono_us() / 1000;
+	tide_kstream_set_wall(ks, l->wall);
+	while (!*d->stop && status == 0) {
+		if ((status = d->round(d->ctx)) != 0)
+			break;
+		if (!l->have && !l->eof) {
+			if (tide_ijdrive_next(d, l, 0) < 0)
+				return d->status;
+			if (l->eof && tide_kstream_set_end(ks, &err) < 0) {
+				d->fail(d->ctx, err.msg);
+				return TIDE_EKAFKA;
+			}
+		}
+		if (!rs->have && kside_next(ks, d, rs) < 0)
+			return d->status;
+		if (l->have || rs->have) {
+			if (tide_ijdrive_take(d) < 0)
+				return d->status;
+		} else if (l->eof && (d->ij->nside[TIDE_IJOIN_LEFT] == 0 ||
+		    tide_kstream_caught_up(ks))) {
+			break;
+		} else if (!*d->stop) {
+			/* Nothing ready: out with what is written, then wait
+			 * for either stream (or the --idle clock). */
+			if ((r = tide_wout_flush(d->o->out)) < 0)
+				return r == TIDE_EPIPE ? 0 : TIDE_EIO;
+			n = 0;
+			pfd[n].fd = tide_kstream_fd(ks);
+			pfd[n++].events = POLLIN;
+			if (!l->eof && l->open && strcmp(l->path, "-") == 0) {
+				pfd[n].fd = 0;
+				pfd[n++].events = POLLIN;
+			}
+			poll(pfd, (nfds_t)n, d->idle && d->idle < 100 ?
+			    (int)d->idle : 100);
+			if (tide_kstream_outage(ks, &err) < 0) {
+				d->fail(d->ctx, err.msg);
+				return TIDE_EKAFKA;
+			}
+		}
+		now = tide_mono_us() / 1000;
+		if ((b = tide_ijside_hold(rs, d->idle, now)) != INT64_MAX)
+			b = tide_kstream_hold(ks, d->idle, now);
+		if (tide_ijdrive_advance(d, tide_ijside_live_watermark(l, rs,
+		    tide_ijside_hold(l, d->idle, now), b, d->delay, now)) < 0)
+			return d->status;
+	}
+	return status;
 }

@@ -117,4 +117,18 @@ int tide_kstream_set_end(struct tide_kstream *ks, struct tide_kstream_err *err);
  */
 int tide_kstream_outage(struct tide_kstream *ks, struct tide_kstream_err *err);
 
+/*
+ * Drive an interval join (lib/ijsrc.h) whose left side is files or stdin
+ * and whose right side d->r is this stream: both unbounded, so neither is
+ * waited for while the other has a record ready; with nothing ready, the
+ * writer is flushed and the stream's descriptor and stdin are polled (at
+ * most 100 ms, or --idle), and the outage clock looked at.  The
+ * watermark: the left side's hold and the stream's, or the wall clock
+ * once both are quiet.  When the left side ends, the topic is read up to
+ * its end as of then (or until no left record waits for a partner).
+ * Returns as tide_ijdrive_files(): TIDE_EKAFKA when the stream failed
+ * (d->fail() has its message); a stdout gone away ends it with 0.
+ */
+int tide_kstream_drive(struct tide_kstream *ks, struct tide_ijdrive *d);
+
 #endif

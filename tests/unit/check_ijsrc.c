@@ -208,7 +208,7 @@ START_TEST(test_ijout_left_join_pairs_and_misses)
 	struct tide_ijside l, r;
 	struct tide_ijout o;
 	struct tide_ijoin ij;
-	struct tide_joinstats st = { 0, 0, 0 };
+	struct tide_joinstats st = { 0, 0, 0, 0 };
 	struct tide_ijsrc_err err;
 	struct cap c;
 	char *sel[] = { "v" };
@@ -259,7 +259,7 @@ START_TEST(test_ijout_collision_is_bad_unless_overwrite)
 	struct tide_ijside l, r;
 	struct tide_ijout o;
 	struct tide_ijoin ij;
-	struct tide_joinstats st = { 0, 0, 0 };
+	struct tide_joinstats st = { 0, 0, 0, 0 };
 	struct tide_ijsrc_err err;
 	struct cap c;
 
@@ -322,6 +322,146 @@ START_TEST(test_ijout_init_rejects_bad_select_and_default)
 }
 END_TEST
 
+/* Hooks for tide_ijdrive_files(): late records and failures logged. */
+struct dlog {
+	char log[512];
+	int rounds;
+};
+
+static int
+d_round(void *ctx)
+{
+	((struct dlog *)ctx)->rounds++;
+	return 0;
+}
+
+static int
+d_late(void *ctx, const struct tide_ijside *s, int64_t wm)
+{
+	struct dlog *l = ctx;
+	size_t n = strlen(l->log);
+
+	snprintf(l->log + n, sizeof(l->log) - n, "late %lld<%lld;",
+	    (long long)s->ts, (long long)wm);
+	return 0;
+}
+
+static void
+d_fail(void *ctx, const char *msg)
+{
+	struct dlog *l = ctx;
+	size_t n = strlen(l->log);
+
+	snprintf(l->log + n, sizeof(l->log) - n, "fail %.20s;", msg);
+}
+
+static void
+write_file(char *path, const char *text)
+{
+	FILE *f = fdopen(mkstemp(path), "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(test_ijdrive_files_merges_by_time_and_reports_late)
+{
+	static volatile sig_atomic_t stop;
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	struct cap c;
+	char lp[] = "/tmp/check_ijdriveLXXXXXX", rp[] = "/tmp/check_ijdriveRXXXXXX";
+	char *lpaths[] = { lp }, *rpaths[] = { rp };
+
+	/* By the left 3, the right stream has ended: the watermark is 50. */
+	write_file(lp, "{\"id\":1,\"ts\":10}\n{\"id\":2,\"ts\":50}\n"
+	    "{\"id\":3,\"ts\":3}\nnot json\n");
+	write_file(rp, "{\"rid\":1,\"ts\":12,\"v\":1}\n{\"rid\":9,\"ts\":40}\n");
+	spec(&js, TIDE_JOIN_LEFT);
+	js.overwrite = 1;
+	memset(&c, 0, sizeof(c));
+	memset(&dl, 0, sizeof(dl));
+	c.f = tmpfile();
+	tide_wout_init(&c.w, fileno(c.f));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, &c.w, 1024, &st,
+	    on_bad, &c, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, lpaths, 1, &err);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, rpaths, 1,
+	    &err);
+	tide_ijoin_init(&ij, 5);
+	tide_ijdrive_init(&d, &o, &ij, &l, &r);
+	d.stop = &stop;
+	d.round = d_round;
+	d.late = d_late;
+	d.fail = d_fail;
+	d.ctx = &dl;
+	ck_assert_int_eq(tide_ijdrive_files(&d), 0);
+	ck_assert_int_eq(tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
+	    &o), 0);
+	ck_assert_str_eq(dl.log, "late 3<50;");
+	ck_assert_int_eq(dl.rounds, 5);
+	ck_assert_int_eq(c.nbad, 1);
+	ck_assert_uint_eq(st.in, 6);
+	ck_assert_str_eq(output(&c), "{\"id\":1,\"ts\":12,\"v\":1}\n"
+	    "{\"id\":2,\"ts\":50}\n");
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+	tide_wout_release(&c.w);
+	fclose(c.f);
+	unlink(lp);
+	unlink(rp);
+}
+END_TEST
+
+START_TEST(test_ijdrive_files_stops_on_an_unreadable_side)
+{
+	static volatile sig_atomic_t stop;
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	char *lpaths[] = { "/nonexistent/l" }, *rpaths[] = { "/nonexistent/r" };
+
+	spec(&js, TIDE_JOIN_INNER);
+	memset(&dl, 0, sizeof(dl));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, NULL, 1024, &st,
+	    on_bad, NULL, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, lpaths, 1, &err);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, rpaths, 1,
+	    &err);
+	tide_ijoin_init(&ij, 5);
+	tide_ijdrive_init(&d, &o, &ij, &l, &r);
+	d.stop = &stop;
+	d.round = d_round;
+	d.late = d_late;
+	d.fail = d_fail;
+	d.ctx = &dl;
+	ck_assert_int_lt(tide_ijdrive_files(&d), 0);
+	ck_assert_str_eq(dl.log, "fail cannot open '/nonexi;");
+	/* A stop signal: nothing is read. */
+	stop = 1;
+	dl.log[0] = '\0';
+	ck_assert_int_eq(tide_ijdrive_files(&d), 0);
+	ck_assert_str_eq(dl.log, "");
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+}
+END_TEST
+
 Suite *
 suite_ijsrc(void)
 {
@@ -335,6 +475,8 @@ suite_ijsrc(void)
 	tcase_add_test(tc, test_ijout_left_join_pairs_and_misses);
 	tcase_add_test(tc, test_ijout_collision_is_bad_unless_overwrite);
 	tcase_add_test(tc, test_ijout_init_rejects_bad_select_and_default);
+	tcase_add_test(tc, test_ijdrive_files_merges_by_time_and_reports_late);
+	tcase_add_test(tc, test_ijdrive_files_stops_on_an_unreadable_side);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -146,7 +146,7 @@ START_TEST(test_joinplan_emit_hit_miss_and_nokey)
 	struct tide_joinspec js;
 	struct tide_joinplan pl;
 	struct tide_joinplan_err err;
-	struct tide_joinstats st = { 0, 0, 0 };
+	struct tide_joinstats st = { 0, 0, 0, 0 };
 	char *cols[] = { "name", "price" };
 	const char *row[] = { "\"ab\"", "2.5" };
 	char out[512], why[256];
@@ -177,7 +177,7 @@ START_TEST(test_joinplan_emit_inner_anti_and_collisions)
 	struct tide_joinspec js;
 	struct tide_joinplan pl;
 	struct tide_joinplan_err err;
-	struct tide_joinstats st = { 0, 0, 0 };
+	struct tide_joinstats st = { 0, 0, 0, 0 };
 	char *cols[] = { "name" };
 	const char *row[] = { "\"ab\"" };
 	char out[512], why[256];
