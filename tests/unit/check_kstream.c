@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -174,6 +175,102 @@ START_TEST(test_kstream_reads_records_and_reports_bad_ones)
 }
 END_TEST
 
+static int
+d_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
+    size_t len, const char *why)
+{
+	(void)src;
+	(void)lineno;
+	(void)line;
+	(void)len;
+	(void)why;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+d_round(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int
+d_late(void *ctx, const struct tide_ijside *s, int64_t wm)
+{
+	(void)ctx;
+	(void)s;
+	(void)wm;
+	return 0;
+}
+
+static void
+d_fail(void *ctx, const char *msg)
+{
+	(void)ctx;
+	ck_abort_msg("%s", msg);
+}
+
+START_TEST(test_kstream_drive_joins_a_file_with_the_topic)
+{
+	static volatile sig_atomic_t stop;
+	static char rid[] = "rid";
+	struct tide_kstream_conf c;
+	struct tide_kstream_err err;
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err ierr;
+	struct tide_wout w;
+	char lp[] = "/tmp/check_kstreamXXXXXX", *lpaths[] = { lp }, out[256];
+	FILE *f = fdopen(mkstemp(lp), "w"), *of = tmpfile();
+	int nbad = 0;
+	ssize_t n;
+
+	fputs("{\"rid\":1,\"ts\":11,\"a\":1}\n{\"rid\":2,\"ts\":90}\n", f);
+	fclose(f);
+	memset(&js, 0, sizeof(js));
+	js.kind = TIDE_JOIN_INNER;
+	js.nkeys = 1;
+	js.skey[0] = js.tkey[0] = rid;
+	js.unit = TIDE_UNIT_MS;
+	js.overwrite = 1;
+	tide_wout_init(&w, fileno(of));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, &w, 1024, &st, d_bad,
+	    &nbad, &ierr), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, lpaths, 1, &ierr);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, NULL, 0, &ierr);
+	tide_ijoin_init(&ij, 5);
+	tide_ijdrive_init(&d, &o, &ij, &l, &r);
+	d.stop = &stop;
+	d.round = d_round;
+	d.late = d_late;
+	d.fail = d_fail;
+	stream_conf(&c);
+	ck_assert_int_eq(tide_kstream_open(&ks, &c, &err), 0);
+	ck_assert_int_eq(tide_kstream_drive(&ks, &d), 0);
+	ck_assert_int_eq(tide_kstream_caught_up(&ks), 1);
+	ck_assert_int_eq(nbad, 2);
+	ck_assert_uint_eq(st.in, 6);
+	ck_assert_uint_eq(o.pairs, 1);
+	tide_wout_flush(&w);
+	rewind(of);
+	n = read(fileno(of), out, sizeof(out) - 1);
+	out[n < 0 ? 0 : n] = '\0';
+	ck_assert_str_eq(out, "{\"rid\":1,\"a\":1,\"ts\":10}\n");
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+	tide_wout_release(&w);
+	fclose(of);
+	unlink(lp);
+}
+END_TEST
+
 START_TEST(test_kstream_unreachable_brokers_are_unavailable)
 {
 	struct tide_kstream_conf c;
@@ -206,6 +303,7 @@ suite_kstream(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_kstream_reads_records_and_reports_bad_ones);
+	tcase_add_test(tc, test_kstream_drive_joins_a_file_with_the_topic);
 	tcase_add_test(tc, test_kstream_unreachable_brokers_are_unavailable);
 	suite_add_tcase(s, tc);
 	return s;
