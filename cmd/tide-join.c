@@ -46,6 +46,7 @@
 #include "recin.h"
 #include "rio.h"
 #include "table.h"
+#include "tjoin.h"
 #include "time.h"
 #include "wm.h"
 #include "xalloc.h"
@@ -561,10 +562,11 @@ vt_close(void)
  * in why); a TIDE_EX_* status when the store failed.
  */
 static int
-vt_get(struct tide_joinplan *pl, const struct tide_json_val *k, int64_t ts,
+vt_get(void *ctx, const struct tide_json_val *k, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
     char *why, size_t whylen)
 {
+	struct tide_joinplan *pl = ctx;
 	struct tide_view_err verr;
 	int r;
 
@@ -584,45 +586,6 @@ vt_get(struct tide_joinplan *pl, const struct tide_json_val *k, int64_t ts,
 	if (*learnt)
 		replan(pl, vt.ncol, vt.col);
 	return 0;
-}
-
-/*
- * Join one validated record rec, whose plan paths are looked up in v
- * (rec->vals, or pl->vals when the plan changed since): the plan checks
- * it, the table (file, Kafka or view) is looked up here, the plan writes
- * it.  Returns 0, a TIDE_EX_* status to stop with, or -1 when the record
- * is bad (reason in why).
- */
-static int
-join_one(struct tide_joinplan *pl, struct tide_wout *out, struct tide_buf *ob,
-    const struct tide_rarec *rec, struct tide_json_val *v, char *why,
-    size_t whylen)
-{
-	struct tide_table_row row = { NULL, NULL, 0 };
-	enum tide_table_miss m = TIDE_TABLE_NO_MATCH;
-	int64_t ts;
-	int r, nokey, learnt = 0;
-
-	if (tide_joinplan_check(pl, rec->kr, v, &ts, &nokey, why, whylen) < 0)
-		return -1;
-	if (nokey)
-		;
-	else if (conf.view == VIEW_NONE)
-		m = tide_table_get_h(table, rec->kb.data, rec->kb.len, rec->h,
-		    ts, conf.dir, conf.tol, &row);
-	else {
-		if ((r = vt_get(pl, v, ts, &row, &m, &learnt, why, whylen)) != 0)
-			return r;
-		if (learnt) {
-			/* The plan has new output names to look for. */
-			tide_json_get_many(rec->line, rec->len, pl->paths,
-			    pl->npath, pl->vals);
-			v = pl->vals;
-		}
-	}
-	r = tide_joinplan_emit(pl, out, ob, rec->line, rec->len, v, m, &row,
-	    nokey, &st.j, why, whylen);
-	return r == TIDE_EIO ? TIDE_EX_IOERR : r < 0 ? -1 : 0;
 }
 
 /* The index of arg in the NULL-ended words (their enum values, in order;
@@ -949,96 +912,87 @@ replan(struct tide_joinplan *pl, int ncol, char *const *names)
 		    "field '%s'", badname);
 }
 
+/* Kafka table: hold its read lock for each record's lookup and output,
+ * so a record sees the table before or after an update, never half of
+ * one; new table columns: new names to look for (1). */
+static int
+kt_lock(void *ctx)
+{
+	struct tide_joinplan *pl = ctx;
+
+	tide_ktable_rdlock(kt);
+	if (pl->ncol == tide_table_ncols(table))
+		return 0;
+	replan(pl, table->ncol, table->colname);
+	return 1;
+}
+
+static void
+kt_unlock(void *ctx)
+{
+	(void)ctx;
+	tide_ktable_unlock(kt);
+}
+
+/* tide_tjoin's and tide_ijout's bad(): a bad record, reported. */
+static int
+join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
+    size_t len, const char *why)
+{
+	(void)ctx;
+	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
+}
+
+/* A tide_tjoin result that stops the join as an exit status. */
+static int
+tj_status(const struct tide_tjoin *j)
+{
+	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
+}
+
 /*
- * The stream's records are read ahead of their join (lib/readahead.h),
- * joined in the order read; the ring is drained before anything that must
- * see them all joined: a read that may block or move the reader's buffer,
- * a reload, --stats.  Kafka and view tables join each record as it comes
- * (no lag): the one changes under a lock per record, the other is not in
- * memory.
+ * Join the records of path with the table (lib/tjoin.h), in the order
+ * read.  Every record read is joined before anything that must see them
+ * all joined: a reload, --stats.  Kafka and view tables join each record
+ * as it comes (no read-ahead): the one changes under a lock per record,
+ * the other is not in memory.
  */
-
-/* Join the oldest record: 0, or the TIDE_EX_* status to stop with. */
-static int
-ra_join(struct tide_readahead *ra, struct tide_joinplan *pl,
-    struct tide_wout *out, struct tide_buf *ob, const char *src)
-{
-	struct tide_rarec *rec = tide_readahead_take(ra);
-	struct tide_json_val *v = rec->vals;
-	char why[512];
-	int r;
-
-	st.j.in++;
-	if (rec->err) {
-		struct tide_rec rr = { .err = rec->err, .jerr = rec->jerr };
-
-		tide_rec_reason(&rr, conf.maxrec, why, sizeof(why));
-		goto badrec;
-	}
-	if (kt) {
-		tide_ktable_rdlock(kt);
-		/* New table columns: new names to look for. */
-		if (pl->ncol != tide_table_ncols(table)) {
-			replan(pl, table->ncol, table->colname);
-			tide_json_get_many(rec->line, rec->len, pl->paths,
-			    pl->npath, pl->vals);
-			v = pl->vals;
-		}
-		r = join_one(pl, out, ob, rec, v, why, sizeof(why));
-		tide_ktable_unlock(kt);
-	} else
-		r = join_one(pl, out, ob, rec, v, why, sizeof(why));
-	if (r >= 0)
-		return r;
-badrec:
-	return tide_bad_record(&bad, src, rec->lineno, rec->line, rec->len,
-	    "%s", why);
-}
-
-/* Join every record read: 0 or the status to stop with. */
-static int
-ra_drain(struct tide_readahead *ra, struct tide_joinplan *pl,
-    struct tide_wout *out, struct tide_buf *ob, const char *src)
-{
-	int r;
-
-	while (tide_readahead_count(ra) > 0)
-		if ((r = ra_join(ra, pl, out, ob, src)) != 0)
-			return r;
-	return 0;
-}
-
 static int
 run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
     struct watch *w)
 {
-	struct tide_readahead ra;
-	struct tide_buf ob;		/* a joined record too big for out */
-	struct tide_recin in;
-	struct tide_rec rr;
-	int r, last = 1, status = 0;
+	struct tide_tjoin j;
+	int r, status = 0;
 	uint64_t n = 0;
 
-	/* Files may be zstd-compressed; stdin is read as it is, so the idle
-	 * hook sees it block. */
-	if ((r = tide_recin_open(&in, path, 0, conf.maxrec)) < 0) {
-		tide_warn("cannot open '%s': %s", path,
-		    tide_recin_strerror(&in, r));
-		tide_recin_close(&in);
+	memset(&j, 0, sizeof(j));
+	j.pl = pl;
+	j.table = table;
+	j.dir = conf.dir;
+	j.tol = conf.tol;
+	j.maxrec = conf.maxrec;
+	j.out = out;
+	j.st = &st.j;
+	j.bad = join_bad;
+	j.ctx = pl;
+	if (kt) {
+		j.lock = kt_lock;
+		j.unlock = kt_unlock;
+	} else if (conf.view != VIEW_NONE)
+		j.lookup = vt_get;
+	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == VIEW_NONE)) < 0) {
+		tide_warn("%s", j.msg);
+		tide_tjoin_close(&j);
 		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
-	if (strcmp(path, "-") == 0)
-		tide_recin_set_idle(&in, tide_wout_idle, out);
-	tide_readahead_init(&ra, conf.js.nkeys, conf.maxrec,
-	    conf.view == VIEW_NONE, !kt);
-	tide_buf_init(&ob, conf.maxrec + (1u << 20));
 	while (!stopping) {
 		if (reloading || dumpstats) {
-			if ((status = ra_drain(&ra, pl, out, &ob, path)) != 0)
+			if (tide_tjoin_drain(&j) != 0)
 				break;
 			if (reloading) {
 				reloading = 0;
 				reload(pl);
+				j.table = table;
 			}
 			if (dumpstats) {
 				dumpstats = 0;
@@ -1050,63 +1004,42 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
 			w->next = tide_mono_us() + 1000000;
 			if (watch_changed(w)) {
-				if ((status = ra_drain(&ra, pl, out, &ob,
-				    path)) != 0)
+				if (tide_tjoin_drain(&j) != 0)
 					break;
 				reload(pl);
+				j.table = table;
 			}
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
 			break;
 		}
-		/* The records in the ring point into the reader's buffer: join
-		 * them before a read may move it, or block. */
-		if (tide_readahead_count(&ra) > 0 && (last != 1 ||
-		    !tide_recin_buffered(&in)) &&
-		    (status = ra_drain(&ra, pl, out, &ob, path)) != 0)
-			break;
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look.  The plan's paths are looked up
-		 * as the record is read, into its ring slot. */
-		tide_recin_set_paths(&in, pl->paths, pl->npath);
-		r = tide_recin_next(&in, &rr, tide_readahead_vals(&ra,
-		    pl->npath), conf.watch || kt ? 1000 : -1);
-		if (r == TIDE_EOF)
-			break;
-		if (r == TIDE_EINTR)
+		 * quiet: wake up to look. */
+		r = tide_tjoin_next(&j, conf.watch || kt ? 1000 : -1);
+		if (r == 0 || r == TIDE_EINTR)
 			continue;
+		if (r == TIDE_EOF || r == 1)
+			break;
 		if (r == TIDE_EAGAIN) {
 			if (conf.watch && tide_mono_us() >= w->next) {
 				w->next = tide_mono_us() + 1000000;
-				if (watch_changed(w))
+				if (watch_changed(w)) {
 					reload(pl);
+					j.table = table;
+				}
 			}
 			continue;
 		}
-		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", path,
-			    tide_recin_strerror(&in, r));
-			status = TIDE_EX_IOERR;
-			break;
-		}
-		if (r == TIDE_EFORMAT) {
-			tide_warn("%s: not a valid zstd file", path);
-			status = TIDE_EX_DATAERR;
-			break;
-		}
-		/* An oversized line moved the reader's buffer. */
-		last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;
-		tide_readahead_add(&ra, &rr, table);
-		if (tide_readahead_due(&ra) &&
-		    (status = ra_join(&ra, pl, out, &ob, path)) != 0)
-			break;
+		tide_warn("%s", j.msg);
+		status = r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		break;
 	}
+	if (status == 0 && j.status == 0)
+		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = ra_drain(&ra, pl, out, &ob, path);
-	tide_readahead_release(&ra);
-	tide_buf_release(&ob);
-	tide_recin_close(&in);
+		status = tj_status(&j);
+	tide_tjoin_close(&j);
 	return status;
 }
 
@@ -1127,15 +1060,6 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 /* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
  * thread's. */
 static struct tide_kstream ks;
-
-/* tide_ijout_bad_fn: a bad record found while reading or writing. */
-static int
-ij_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
-    size_t len, const char *why)
-{
-	(void)ctx;
-	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
-}
 
 /* What the Kafka stream says, and why a side failed: said. */
 static void
@@ -1229,7 +1153,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	int status = 0;
 
 	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
-	    conf.maxrec, &st.j, ij_bad, NULL, &err) < 0)
+	    conf.maxrec, &st.j, join_bad, NULL, &err) < 0)
 		tide_usage_error("%s", err.msg);
 	if (conf.latefile && (late = fopen(conf.latefile, "a")) == NULL)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
