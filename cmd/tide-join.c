@@ -10,47 +10,34 @@
  * struct vtable.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "fwatch.h"
 #include "ijoin.h"
 #include "ijsrc.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
-#include "kafka/kconsumer.h"
-#include "kafka/kdown.h"
 #include "kafka/kopt.h"
 #include "kafka/kstream.h"
 #include "kafka/ktable.h"
-#include "kafka/offsets.h"
 #include "prog.h"
-#include "readahead.h"
-#include "recin.h"
 #include "rio.h"
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
-#include "wm.h"
 #include "xalloc.h"
-#include "zfile.h"
 #include "view/vtable.h"
 
 enum {
@@ -499,29 +486,6 @@ reload(struct tide_joinplan *pl)
 	st.reloads++;
 }
 
-struct watch {
-	struct stat sb;
-	int ok;
-	int64_t next;
-};
-
-static int
-watch_changed(struct watch *w)
-{
-	struct stat sb;
-	int ok;
-
-	ok = stat(conf.table, &sb) == 0;
-	if (ok == w->ok && (!ok || (sb.st_ino == w->sb.st_ino &&
-	    sb.st_size == w->sb.st_size &&
-	    sb.st_mtim.tv_sec == w->sb.st_mtim.tv_sec &&
-	    sb.st_mtim.tv_nsec == w->sb.st_mtim.tv_nsec)))
-		return 0;
-	w->sb = sb;
-	w->ok = ok;
-	return ok;
-}
-
 static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
 
 /* Open the view named by -T; failures exit as tide-sink's do: 74 for an
@@ -959,7 +923,7 @@ tj_status(const struct tide_tjoin *j)
  */
 static int
 run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
-    struct watch *w)
+    struct tide_fwatch *w)
 {
 	struct tide_tjoin j;
 	int r, status = 0;
@@ -1001,14 +965,13 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
-		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
-			w->next = tide_mono_us() + 1000000;
-			if (watch_changed(w)) {
-				if (tide_tjoin_drain(&j) != 0)
-					break;
-				reload(pl);
-				j.table = table;
-			}
+		if (conf.watch && (++n & 4095) == 0 &&
+		    tide_fwatch_due(w, tide_mono_us()) &&
+		    tide_fwatch_changed(w, conf.table)) {
+			if (tide_tjoin_drain(&j) != 0)
+				break;
+			reload(pl);
+			j.table = table;
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
@@ -1022,12 +985,10 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		if (r == TIDE_EOF || r == 1)
 			break;
 		if (r == TIDE_EAGAIN) {
-			if (conf.watch && tide_mono_us() >= w->next) {
-				w->next = tide_mono_us() + 1000000;
-				if (watch_changed(w)) {
-					reload(pl);
-					j.table = table;
-				}
+			if (conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
+			    tide_fwatch_changed(w, conf.table)) {
+				reload(pl);
+				j.table = table;
 			}
 			continue;
 		}
@@ -1212,7 +1173,7 @@ main(int argc, char **argv)
 	struct tide_wout out;
 	struct sigaction sa;
 	struct tide_joinplan pl;
-	struct watch w;
+	struct tide_fwatch w;
 	const char *badname;
 	char kbuf[512];
 	int i, status = 0, r;
@@ -1224,7 +1185,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 	memset(&w, 0, sizeof(w));
 	if (conf.watch)
-		watch_changed(&w);
+		tide_fwatch_init(&w, conf.table);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
