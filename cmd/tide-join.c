@@ -1,13 +1,18 @@
 /*
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
- * and anti joins, and point-in-time (as-of) joins against versioned tables.
- * Options -> a join plan -> tide_table_load() -> for each record: look the
- * key up, append the table's fields to the record's own bytes.
+ * and anti joins, and point-in-time (as-of) joins against versioned tables;
+ * or join two streams by key within an interval of event time (--with).
+ * Options -> a join plan (lib/joinplan) -> tide_table_load() -> for each
+ * input, tide_tjoin_next() per record (lib/tjoin): look the key up, append
+ * the table's fields to the record's own bytes.  --with: the two sides and
+ * the output of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
+ * topic, tide_kstream_drive() (lib/kafka/kstream).
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
  * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
  * not loaded at all: each record's key is looked up in the store; see
- * struct vtable.
+ * lib/view/vtable.h.  This file holds the options, what they mean, the
+ * messages and exit statuses, and the loops' policy (signals, --watch).
  */
 #include <errno.h>
 #include <limits.h>
@@ -107,7 +112,7 @@ static int load_badrows;
 /*
  * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
  * fed by its consumer thread.  The stream holds its read lock for each
- * record's lookup and output (pipe_join), so a record sees the table
+ * record's lookup and output (kt_lock()), so a record sees the table
  * before or after an update, never half of one; `table` points at it and
  * is read only under that lock.  The handle is the main thread's: the
  * consumer thread shares nothing here, and speaks through ktable_say().
@@ -127,7 +132,7 @@ static atomic_int kfatal;
  * read by key for each record (lib/view/vtable.h), with the store's LRU
  * cache in front (--cache-ttl), so a view built by one pipeline enriches
  * another and an update shows within the cache's TTL.  Its lookups give
- * the rows a file table's do, so join_one() writes both the same way.
+ * the rows a file table's do, so the plan writes both the same way.
  */
 static struct tide_vtable vt;
 
