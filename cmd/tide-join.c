@@ -1,51 +1,48 @@
 /*
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
- * and anti joins, and point-in-time (as-of) joins against versioned tables.
- * Options -> a join plan -> tide_table_load() -> for each record: look the
- * key up, append the table's fields to the record's own bytes.
+ * and anti joins, and point-in-time (as-of) joins against versioned tables;
+ * or join two streams by key within an interval of event time (--with).
+ * Options -> a join plan (lib/joinplan) -> tide_table_load() -> for each
+ * input, tide_tjoin_next() per record (lib/tjoin): look the key up, append
+ * the table's fields to the record's own bytes.  --with: the two sides and
+ * the output of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
+ * topic, tide_kstream_drive() (lib/kafka/kstream).
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
  * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
  * not loaded at all: each record's key is looked up in the store; see
- * struct vtable.
+ * lib/view/vtable.h.  This file holds the options, what they mean, the
+ * messages and exit statuses, and the loops' policy (signals, --watch).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "fwatch.h"
 #include "ijoin.h"
+#include "ijsrc.h"
+#include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
-#include "kafka/kconsumer.h"
-#include "kafka/kdown.h"
 #include "kafka/kopt.h"
+#include "kafka/kstream.h"
 #include "kafka/ktable.h"
-#include "kafka/offsets.h"
 #include "prog.h"
-#include "recin.h"
 #include "rio.h"
 #include "table.h"
+#include "tjoin.h"
 #include "time.h"
-#include "wm.h"
 #include "xalloc.h"
-#include "zfile.h"
 #include "view/vtable.h"
 
 enum {
@@ -66,7 +63,6 @@ static const struct tide_prog prog = {
 	"Join a stream of NDJSON records with a table.",
 };
 
-enum join_kind { JOIN_INNER, JOIN_LEFT, JOIN_ANTI };
 enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
 
 #define VIEW_CACHE_N 65536	/* keys cached by a view table */
@@ -74,21 +70,12 @@ enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
 struct conf {
 	const char *table;
 	enum tide_table_fmt fmt;
-	enum join_kind kind;
-	int nkeys;
-	char *skey[TIDE_TABLE_MAXKEYS], *tkey[TIDE_TABLE_MAXKEYS];
+	struct tide_joinspec js;	/* kind, keys, names, --default ... */
 	int nsel;
 	char *sel[TIDE_TABLE_MAXCOLS];
-	const char *prefix;
-	int overwrite;
-	int ndef;
-	char *defname[TIDE_TABLE_MAXCOLS];
-	char *defval[TIDE_TABLE_MAXCOLS];	/* JSON text */
-	const char *missfield;
-	const char *asof, *tabletime;
+	const char *tabletime;
 	enum tide_table_dir dir;
 	int64_t tol;
-	enum tide_time_unit unit;
 	int watch, strict, stats;
 	const char *deadletter;
 	size_t maxrec;
@@ -110,22 +97,9 @@ struct conf {
 	int64_t cachettl;
 };
 
-/* What the loaded table means for output: the fields' "name": texts, the
- * fragment written on a miss, and the stream paths looked up per record.
- * Rebuilt on each (re)load, since an NDJSON table's columns may change. */
-struct plan {
-	int ncol;
-	struct tide_buf names;		/* "name": per column, back to back */
-	size_t *noff, *nlen;
-	struct tide_buf missfrag;	/* "a":null,"b":"dflt" */
-	struct tide_buf reasonkey;	/* "miss": */
-	struct tide_path *paths;	/* keys, time, then output names */
-	int npath, nout;
-	struct tide_json_val *vals;
-};
-
 struct stats {
-	uint64_t in, out, matched, missed, bad, reloads, reloadfail;
+	struct tide_joinstats j;	/* in, out, matched, missed */
+	uint64_t bad, reloads, reloadfail;
 	int64_t loadms;
 };
 
@@ -138,7 +112,7 @@ static int load_badrows;
 /*
  * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
  * fed by its consumer thread.  The stream holds its read lock for each
- * record's lookup and output (pipe_join), so a record sees the table
+ * record's lookup and output (kt_lock()), so a record sees the table
  * before or after an update, never half of one; `table` points at it and
  * is read only under that lock.  The handle is the main thread's: the
  * consumer thread shares nothing here, and speaks through ktable_say().
@@ -146,12 +120,11 @@ static int load_badrows;
 static struct tide_ktable *kt;
 
 /*
- * The Kafka stream's consumer (--with kafka:TOPIC), its last error and
- * outage clock, polled by the main thread; kname names it in messages
- * ("stream 'kafka:T'"), kfatal is the status its fatal error set.
+ * The Kafka stream (--with kafka:TOPIC, struct tide_kstream below): kname
+ * names it in messages ("stream 'kafka:T'"), kfatal is the status its
+ * fatal error set, from librdkafka's thread.
  */
 static const char *kname;
-static struct tide_kconsumer kc;
 static atomic_int kfatal;
 
 /*
@@ -159,7 +132,7 @@ static atomic_int kfatal;
  * read by key for each record (lib/view/vtable.h), with the store's LRU
  * cache in front (--cache-ttl), so a view built by one pipeline enriches
  * another and an update shows within the cache's TTL.  Its lookups give
- * the rows a file table's do, so join_one() writes both the same way.
+ * the rows a file table's do, so the plan writes both the same way.
  */
 static struct tide_vtable vt;
 
@@ -213,12 +186,12 @@ opt_on(const struct tide_option *opt, const char *s,
 			*eq = '\0';
 			if (*f[i] == '\0' || eq[1] == '\0')
 				tide_usage_error("--on: bad key '%s'", s);
-			conf.tkey[i] = tide_xstrdup(eq + 1);
+			conf.js.tkey[i] = tide_xstrdup(eq + 1);
 		} else
-			conf.tkey[i] = tide_xstrdup(f[i]);
-		conf.skey[i] = f[i];
+			conf.js.tkey[i] = tide_xstrdup(f[i]);
+		conf.js.skey[i] = f[i];
 	}
-	conf.nkeys = n;
+	conf.js.nkeys = n;
 	return 0;
 }
 
@@ -236,117 +209,21 @@ opt_default(const struct tide_option *opt, const char *s,
 	if (eq == NULL || eq == s)
 		tide_usage_error("--default: expected field=value, not '%s'",
 		    s);
-	if (conf.ndef == TIDE_TABLE_MAXCOLS)
+	if (conf.js.ndef == TIDE_TABLE_MAXCOLS)
 		tide_usage_error("--default: too many");
-	conf.defname[conf.ndef] = tide_xmemdup(s, (size_t)(eq - s));
+	conf.js.defname[conf.js.ndef] = tide_xmemdup(s, (size_t)(eq - s));
 	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
 	eq++;
 	if (*eq && tide_json_check(eq, strlen(eq), TIDE_JSON_MAXDEPTH, &type,
 	    NULL) == 0)
-		conf.defval[conf.ndef] = tide_xstrdup(eq);
+		conf.js.defval[conf.js.ndef] = tide_xstrdup(eq);
 	else {
 		tide_json_write_str(&b, eq, strlen(eq));
-		conf.defval[conf.ndef] = tide_xmemdup(b.data, b.len);
+		conf.js.defval[conf.js.ndef] = tide_xmemdup(b.data, b.len);
 		tide_buf_release(&b);
 	}
-	conf.ndef++;
+	conf.js.ndef++;
 	return 0;
-}
-
-/* A one-segment path for a member name, dots and all. */
-static void
-path_name(struct tide_path *p, const char *name)
-{
-	memset(p, 0, sizeof(*p));
-	p->text = tide_xstrdup(name);
-	p->nseg = 1;
-	p->seg[0].name = p->text;
-	p->seg[0].len = strlen(name);
-}
-
-static void
-plan_release(struct plan *pl)
-{
-	int i;
-
-	tide_buf_release(&pl->names);
-	tide_buf_release(&pl->missfrag);
-	tide_buf_release(&pl->reasonkey);
-	free(pl->noff);
-	free(pl->nlen);
-	if (pl->paths)
-		for (i = 0; i < pl->npath; i++)
-			tide_path_release(&pl->paths[i]);
-	free(pl->paths);
-	free(pl->vals);
-	memset(pl, 0, sizeof(*pl));
-}
-
-/* Build the plan for a table of ncol columns (-1: not known yet) named
- * names[]; a --default naming no column is an error (usage at startup, a
- * failed reload later): returns its name or NULL. */
-static const char *
-plan_build(struct plan *pl, int ncol, char *const *names)
-{
-	struct tide_buf name = TIDE_BUF_INIT;
-	int i, k, np = 0;
-
-	memset(pl, 0, sizeof(*pl));
-	tide_buf_init(&pl->names, TIDE_BUF_NOMAX);
-	tide_buf_init(&pl->missfrag, TIDE_BUF_NOMAX);
-	tide_buf_init(&pl->reasonkey, TIDE_BUF_NOMAX);
-	for (k = 0; k < conf.ndef && ncol >= 0; k++) {
-		for (i = 0; i < ncol; i++)
-			if (strcmp(conf.defname[k], names[i]) == 0)
-				break;
-		if (i == ncol)
-			return conf.defname[k];
-	}
-	pl->ncol = ncol < 0 ? 0 : ncol;
-	pl->noff = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
-	pl->nlen = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
-	pl->npath = conf.nkeys + 1 + pl->ncol + 1;
-	pl->paths = tide_xcalloc((size_t)pl->npath, sizeof(*pl->paths));
-	pl->vals = tide_xcalloc((size_t)pl->npath, sizeof(*pl->vals));
-	for (i = 0; i < conf.nkeys; i++)
-		if (tide_path_parse(&pl->paths[np++], conf.skey[i]) < 0)
-			tide_usage_error("--on: bad field name '%s'",
-			    conf.skey[i]);
-	if (conf.asof && tide_path_parse(&pl->paths[np], conf.asof) < 0)
-		tide_usage_error("--as-of: bad field name '%s'",
-		    conf.asof);
-	np++;
-	for (i = 0; i < pl->ncol; i++) {
-		const char *cn = names[i];
-
-		tide_buf_reset(&name);
-		if (conf.prefix)
-			tide_buf_adds(&name, conf.prefix);
-		tide_buf_adds(&name, cn);
-		path_name(&pl->paths[np++], tide_buf_cstr(&name));
-		pl->noff[i] = pl->names.len;
-		tide_json_write_str(&pl->names, name.data, name.len);
-		tide_buf_addc(&pl->names, ':');
-		pl->nlen[i] = pl->names.len - pl->noff[i];
-		if (i > 0)
-			tide_buf_addc(&pl->missfrag, ',');
-		tide_buf_add(&pl->missfrag, pl->names.data + pl->noff[i],
-		    pl->nlen[i]);
-		for (k = conf.ndef - 1; k >= 0; k--)
-			if (strcmp(conf.defname[k], cn) == 0)
-				break;
-		tide_buf_adds(&pl->missfrag, k >= 0 ? conf.defval[k] : "null");
-	}
-	if (conf.missfield) {
-		path_name(&pl->paths[np++], conf.missfield);
-		tide_json_write_str(&pl->reasonkey, conf.missfield,
-		    strlen(conf.missfield));
-		tide_buf_addc(&pl->reasonkey, ':');
-	}
-	pl->npath = np;
-	pl->nout = np - conf.nkeys - 1;
-	tide_buf_release(&name);
-	return NULL;
 }
 
 static int
@@ -370,14 +247,14 @@ table_spec(struct tide_table_spec *spec)
 	int i;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->nkeys = conf.nkeys;
-	for (i = 0; i < conf.nkeys; i++)
-		spec->keys[i] = conf.tkey[i];
+	spec->nkeys = conf.js.nkeys;
+	for (i = 0; i < conf.js.nkeys; i++)
+		spec->keys[i] = conf.js.tkey[i];
 	spec->ncols = conf.nsel;
 	for (i = 0; i < conf.nsel; i++)
 		spec->cols[i] = conf.sel[i];
 	spec->timefield = conf.tabletime;
-	spec->unit = conf.unit;
+	spec->unit = conf.js.unit;
 }
 
 /* Load the table named by conf into a new struct: NULL on failure, with
@@ -470,7 +347,7 @@ ktable_start(void)
 	memset(&kconf, 0, sizeof(kconf));
 	kconf.topic = conf.topic;
 	table_spec(&kconf.spec);
-	kconf.spec.versioned = conf.asof != NULL;
+	kconf.spec.versioned = conf.js.asof != NULL;
 	kconf.keyfields = conf.ntkey;
 	kconf.strict = conf.strict;
 	kconf.kc = &conf.kc;
@@ -517,20 +394,6 @@ ktable_wait(void)
 	return 0;
 }
 
-/* The brokers of the Kafka stream answer again: say so if the outage was
- * reported. */
-static void
-kafka_up(void)
-{
-	char say[512];
-	int64_t len;
-
-	if (tide_kconsumer_up(&kc, &len)) {
-		tide_kdown_say_back(&kc.kd, len, say, sizeof(say));
-		tide_warn("%s: %s", kname, say);
-	}
-}
-
 static void
 kafka_fatal(void *ctx, const char *reason)
 {
@@ -539,68 +402,6 @@ kafka_fatal(void *ctx, const char *reason)
 	(void)ctx;
 	tide_warn("%s: fatal: %s", kname, reason);
 	atomic_compare_exchange_strong(&kfatal, &zero, TIDE_EX_UNAVAILABLE);
-}
-
-/*
- * The consumer (kc) for the Kafka stream (--with kafka:TOPIC): its
- * partitions and their watermarks into *rp and *np (low, and end = the
- * high watermark at start), bounded by --metadata-timeout (an unknown
- * topic or unreachable brokers exit 69), each partition's next offset in
- * *nextp, set to its low watermark.  Nothing is assigned yet.
- * librdkafka's threads are started with every signal blocked, so signals
- * stay with the main thread.
- */
-static void
-kafka_open(const char *topic, struct tide_prange **rp, int64_t **nextp,
-    size_t *np)
-{
-	struct tide_offspec from = { TIDE_OFF_BEGINNING, 0 };
-	struct tide_offspec to = { TIDE_OFF_END, 0 };
-	struct tide_kconsumer_err err;
-	struct tide_prange *r;
-	rd_kafka_conf_t *kconf;
-	int i, n;
-
-	/* assign() needs a group id; nothing joins a group. */
-	static const char *const extra[] = { "group.id=tide-join", NULL };
-	static char prefix[300];
-
-	tide_kconsumer_init(&kc, conf.downms < 0 ? 300000 : conf.downms,
-	    conf.mdtimeout);
-	snprintf(prefix, sizeof(prefix), "%s: ", kname);
-	kc.kd.prefix = prefix;
-	kc.kd.on_fatal = kafka_fatal;
-	if (tide_kconsumer_conf(&kc, &conf.kc, "tide-join", extra, 0, &kconf,
-	    &err) < 0)
-		tide_usage_error("%s", err.msg);
-	if (tide_kconsumer_open(&kc, kconf, TIDE_KCONSUMER_NOSIGNALS,
-	    &err) < 0)
-		tide_die(TIDE_EX_FAIL, "%s: %s", kname, err.msg);
-	if ((n = tide_kconsumer_partitions(&kc, topic, NULL, 0,
-	    (int)conf.mdtimeout, &r, &err)) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s%s%s", kname, err.msg,
-		    n == TIDE_EKAFKA && kc.kd.lasterr[0] ? ": " : "",
-		    n == TIDE_EKAFKA ? kc.kd.lasterr : "");
-	*nextp = tide_xcalloc((size_t)n + 1, sizeof(**nextp));
-	if (tide_kconsumer_resolve(&kc, topic, r, (size_t)n, &from, &to,
-	    (int)conf.mdtimeout, &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", kname, err.msg);
-	for (i = 0; i < n; i++)
-		(*nextp)[i] = r[i].low;
-	*rp = r;
-	*np = (size_t)n;
-}
-
-/* Assign every partition of topic from the beginning. */
-static void
-kafka_assign(const char *topic, const struct tide_prange *r, size_t n)
-{
-	struct tide_kconsumer_err err;
-
-	if (tide_kconsumer_assign(&kc, topic, r, n, TIDE_KCONSUMER_FOLLOW,
-	    &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: cannot assign partitions",
-		    kname);
 }
 
 static void
@@ -614,8 +415,8 @@ print_stats(void)
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
-	    (unsigned long long)st.in, (unsigned long long)st.out,
-	    (unsigned long long)st.matched, (unsigned long long)st.missed,
+	    (unsigned long long)st.j.in, (unsigned long long)st.j.out,
+	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
 	    (unsigned long long)bad.count,
 	    (unsigned long long)(table ? table->rows : 0),
 	    table ? tide_table_nkeys(table) : 0,
@@ -643,13 +444,16 @@ print_stats(void)
 	}
 }
 
+static const char *plan_build(struct tide_joinplan *pl, int ncol,
+    char *const *names);
+
 /* Replace the table between two records, so no record sees half of one;
  * on failure the old table stays. */
 static void
-reload(struct plan *pl)
+reload(struct tide_joinplan *pl)
 {
 	struct tide_table *t;
-	struct plan np;
+	struct tide_joinplan np;
 	const char *badname;
 	int status;
 
@@ -673,13 +477,13 @@ reload(struct plan *pl)
 	if ((badname = plan_build(&np, t->ncol, t->colname)) != NULL) {
 		tide_warn("table '%s': reload failed: no column '%s' for "
 		    "--default, keeping the old table", conf.table, badname);
-		plan_release(&np);
+		tide_joinplan_release(&np);
 		tide_table_release(t);
 		free(t);
 		st.reloadfail++;
 		return;
 	}
-	plan_release(pl);
+	tide_joinplan_release(pl);
 	*pl = np;
 	tide_table_release(table);
 	free(table);
@@ -687,40 +491,7 @@ reload(struct plan *pl)
 	st.reloads++;
 }
 
-struct watch {
-	struct stat sb;
-	int ok;
-	int64_t next;
-};
-
-static int
-watch_changed(struct watch *w)
-{
-	struct stat sb;
-	int ok;
-
-	ok = stat(conf.table, &sb) == 0;
-	if (ok == w->ok && (!ok || (sb.st_ino == w->sb.st_ino &&
-	    sb.st_size == w->sb.st_size &&
-	    sb.st_mtim.tv_sec == w->sb.st_mtim.tv_sec &&
-	    sb.st_mtim.tv_nsec == w->sb.st_mtim.tv_nsec)))
-		return 0;
-	w->sb = sb;
-	w->ok = ok;
-	return ok;
-}
-
-static void replan(struct plan *pl, int ncol, char *const *names);
-
-/* Set the view's columns (names, or --select paths with sel). */
-static void
-vt_columns(int ncol, char *const *n, int sel)
-{
-	int i;
-
-	if (tide_vtable_columns(&vt, ncol, n, sel, &i) < 0)
-		tide_usage_error("--select: bad field name '%s'", n[i]);
-}
+static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
 
 /* Open the view named by -T; failures exit as tide-sink's do: 74 for an
  * SQLite file or table that cannot be read, 69 for Redis. */
@@ -728,51 +499,22 @@ static void
 vt_open(void)
 {
 	struct tide_view_conf vc;
-	struct tide_view_err verr;
-	int i, r, n;
+	struct tide_vtable_err err;
+	int r;
 
-	tide_vtable_init(&vt, conf.nkeys, (const char *const *)conf.tkey,
-	    conf.asof != NULL);
 	memset(&vc, 0, sizeof(vc));
 	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
 	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
 	vc.table = conf.vtable;
-	if ((r = tide_view_open_reader(&vt.view, &vc, VIEW_CACHE_N,
-	    (int64_t)conf.cachettl, &verr)) < 0) {
-		if (r == TIDE_EINVAL)
-			tide_usage_error("-T: %s", verr.msg);
+	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
+	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
+	    conf.nsel, conf.sel, &err);
+	if (r == TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	if (r < 0)
 		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
-		    TIDE_EX_IOERR, "table '%s': %s", conf.table, verr.msg);
-	}
-	if (conf.view == VIEW_REDIS) {
-		if (conf.nsel)
-			vt_columns(conf.nsel, conf.sel, 1);
-		tide_info("table '%s': redis view", conf.table);
-		return;
-	}
-	n = tide_view_nkeys(&vt.view);
-	if (n != conf.nkeys)
-		tide_usage_error("table '%s' is keyed by %d field%s ('%s'%s), "
-		    "'--on' names %d", conf.table, n, n == 1 ? "" : "s",
-		    tide_view_keyname(&vt.view, 0), n > 1 ? ", ..." : "",
-		    conf.nkeys);
-	for (i = 0; i < n; i++)
-		if (strcmp(conf.tkey[i], tide_view_keyname(&vt.view, i)) != 0)
-			tide_usage_error("table '%s': key field %d is '%s', not "
-			    "'%s' (--on %s=%s)", conf.table, i + 1,
-			    tide_view_keyname(&vt.view, i), conf.tkey[i],
-			    conf.skey[i], tide_view_keyname(&vt.view, i));
-	if (conf.asof && !tide_view_is_history(&vt.view))
-		tide_usage_error("--as-of: table '%s' keeps no history "
-		    "(tide-sink --history)", conf.table);
-	if (conf.nsel)
-		vt_columns(conf.nsel, conf.sel, 1);
-	else
-		vt_columns(tide_view_nfields(&vt.view), tide_view_fields(&vt.view),
-		    0);
-	tide_info("table '%s': sqlite view, %d key fields, %d columns%s",
-	    conf.table, n, vt.ncol, tide_view_is_history(&vt.view) ?
-	    ", history" : "");
+		    TIDE_EX_IOERR, "%s", err.msg);
+	tide_info("%s", err.msg);
 }
 
 static void
@@ -789,10 +531,11 @@ vt_close(void)
  * in why); a TIDE_EX_* status when the store failed.
  */
 static int
-vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
+vt_get(void *ctx, const struct tide_json_val *k, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
     char *why, size_t whylen)
 {
+	struct tide_joinplan *pl = ctx;
 	struct tide_view_err verr;
 	int r;
 
@@ -812,291 +555,6 @@ vt_get(struct plan *pl, const struct tide_json_val *k, int64_t ts,
 	if (*learnt)
 		replan(pl, vt.ncol, vt.col);
 	return 0;
-}
-
-/* The first of key values v[0..n) that is absent or null (the last when
- * none is: then the key failed for another reason). */
-static int
-key_first_missing(const struct tide_json_val *v, int n)
-{
-	int i;
-
-	for (i = 0; i < n - 1; i++)
-		if (v[i].type == TIDE_JSON_NONE || v[i].type == TIDE_JSON_NULL)
-			break;
-	return i;
-}
-
-/* Why key field name, of value v, gave no key (r from tide_table_key). */
-static void
-key_why(char *why, size_t whylen, const char *name, int r,
-    const struct tide_json_val *v)
-{
-	snprintf(why, whylen, "key field '%s' is %s", name,
-	    r != TIDE_ENOENT ? "not a valid JSON value" :
-	    v->type == TIDE_JSON_NULL ? "null" : "missing");
-}
-
-/* obj = the JSON object in line[0..len), from its brace to its brace. */
-static void
-obj_of(struct tide_json_val *obj, const char *line, size_t len)
-{
-	obj->type = TIDE_JSON_OBJECT;
-	obj->p = line;
-	obj->len = len;
-	while (obj->len && obj->p[0] != '{')
-		obj->p++, obj->len--;
-	while (obj->len && obj->p[obj->len - 1] != '}')
-		obj->len--;
-}
-
-/* Whether a member called name is to be dropped (ctx: a set of names). */
-typedef int (*drop_fn)(const void *ctx, const struct tide_json_val *name);
-
-/* Open o in ob with the members of the record line[0..len) but those
- * drop() names, as they are written: the record whose fields the table's
- * (or the other stream's) replace under --overwrite. */
-static void
-copy_members(struct tide_jobj *o, struct tide_buf *ob, const char *line,
-    size_t len, drop_fn drop, const void *ctx)
-{
-	struct tide_json_val obj, name, val;
-	size_t pos = 0;
-
-	obj_of(&obj, line, len);
-	tide_jobj_begin(o, ob);
-	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-		if (drop(ctx, &name))
-			continue;
-		if (!o->empty)
-			tide_buf_addc(ob, ',');
-		o->empty = 0;
-		tide_buf_add(ob, name.p, name.len);
-		tide_buf_addc(ob, ':');
-		tide_buf_add(ob, val.p, val.len);
-	}
-}
-
-/* drop_fn: the plan's output names (struct plan). */
-static int
-plan_names_drop(const void *ctx, const struct tide_json_val *name)
-{
-	const struct plan *pl = ctx;
-	int j;
-
-	for (j = conf.nkeys + 1; j < pl->npath; j++)
-		if (tide_json_str_eq(name, pl->paths[j].seg[0].name,
-		    pl->paths[j].seg[0].len))
-			return 1;
-	return 0;
-}
-
-/* drop_fn: a list of names, each ended by a NUL (ctx: its end). */
-struct namelist {
-	const char *p;
-	size_t len;
-};
-
-static int
-namelist_drop(const void *ctx, const struct tide_json_val *name)
-{
-	const struct namelist *nl = ctx;
-	size_t q;
-
-	for (q = 0; q < nl->len; q += strlen(nl->p + q) + 1)
-		if (tide_json_str_eq(name, nl->p + q, strlen(nl->p + q)))
-			return 1;
-	return 0;
-}
-
-/*
- * A stream record between its reading and its join.  Records are read
- * ahead of their join (see run_input()) so that a big table's index slot
- * and entry are fetched from memory while earlier records are joined:
- * checked, looked up and keyed at reading, joined in order later.
- */
-struct inrec {
-	const char *line;		/* in the reader's buffer */
-	size_t len;
-	uint64_t lineno;
-	enum tide_rec_err err;		/* the reader's verdict */
-	struct tide_json_err jerr;
-	struct tide_json_val *vals;	/* the plan's paths */
-	struct tide_buf kb;		/* its key (kr 0) */
-	int kr;				/* tide_table_key()'s result */
-	uint64_t h;			/* the key's hash (hashed set) */
-	int hashed;
-};
-
-/*
- * The buffer to build a joined record of at most need bytes in: the
- * output writer's own free space when it has room (flushed first if it
- * has not), so the record is written once, not built in ob and copied;
- * else ob.  wb is the view of the writer's space; see out_commit().
- */
-static struct tide_buf *
-out_buf(struct tide_wout *out, struct tide_buf *wb, struct tide_buf *ob,
-    size_t need)
-{
-	if (out->err == 0 && out->cap - out->len <= need && out->len > 0)
-		(void)tide_wout_flush(out);	/* an error stays in out->err */
-	if (out->err != 0 || out->cap - out->len <= need) {
-		tide_buf_reset(ob);
-		return ob;
-	}
-	/* Growing it fails rather than reallocating the writer's buffer:
-	 * max is its room, less one byte for the newline. */
-	wb->data = out->buf + out->len;
-	wb->len = 0;
-	wb->cap = wb->max = out->cap - out->len - 1;
-	return wb;
-}
-
-/* Write the record built in b (from out_buf()): 0 or TIDE_EX_IOERR. */
-static int
-out_commit(struct tide_wout *out, struct tide_buf *b, struct tide_buf *wb)
-{
-	if (b != wb)
-		return tide_wout_rec(out, b->data, b->len) < 0 ?
-		    TIDE_EX_IOERR : 0;
-	wb->data[wb->len] = '\n';
-	out->len += wb->len + 1;
-	return 0;
-}
-
-/*
- * Join one validated record rec, whose plan paths are looked up in v
- * (rec->vals, or pl->vals when the plan changed since).  Returns 0, a
- * TIDE_EX_* status to stop with, or -1 when the record is bad (reason in
- * why).
- */
-static int
-join_one(struct plan *pl, struct tide_wout *out, struct tide_buf *ob,
-    const struct inrec *rec, struct tide_json_val *v, char *why,
-    size_t whylen)
-{
-	const char *line = rec->line;
-	size_t len = rec->len;
-	struct tide_table_row row = { NULL, NULL, 0 };
-	enum tide_table_miss m;
-	struct tide_jobj o;
-	struct tide_buf wb, *b;
-	int64_t ts = 0;
-	int i, r, collide = 0, nokey = 0, learnt = 0;
-	const char *cp;
-	size_t cl, need;
-
-	if ((r = rec->kr) < 0) {
-		if (r != TIDE_ENOENT || conf.kind != JOIN_LEFT) {
-			i = key_first_missing(v, conf.nkeys);
-			key_why(why, whylen, conf.skey[i], r, &v[i]);
-			return -1;
-		}
-		nokey = 1;
-	}
-	if (conf.asof) {
-		struct tide_json_val *tv = &v[conf.nkeys];
-
-		if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
-			snprintf(why, whylen, "time field '%s' is missing",
-			    conf.asof);
-			return -1;
-		}
-		if (tide_time_from_json(tv, conf.unit, &ts) < 0) {
-			snprintf(why, whylen, "field '%s' is not a time: %.*s",
-			    conf.asof, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
-			return -1;
-		}
-	}
-	if (nokey)
-		m = TIDE_TABLE_NO_MATCH;
-	else if (conf.view == VIEW_NONE)
-		m = tide_table_get_h(table, rec->kb.data, rec->kb.len, rec->h,
-		    ts, conf.dir, conf.tol, &row);
-	else {
-		if ((r = vt_get(pl, v, ts, &row, &m, &learnt, why, whylen)) != 0)
-			return r;
-		if (learnt) {
-			/* The plan has new output names to look for. */
-			tide_json_get_many(line, len, pl->paths, pl->npath,
-			    pl->vals);
-			v = pl->vals;
-		}
-	}
-	if (m == TIDE_TABLE_HIT)
-		st.matched++;
-	else
-		st.missed++;
-	if (conf.kind == JOIN_ANTI) {
-		if (m == TIDE_TABLE_HIT)
-			return 0;
-		st.out++;
-		return tide_wout_rec(out, line, len) < 0 ? TIDE_EX_IOERR : 0;
-	}
-	if (m != TIDE_TABLE_HIT && conf.kind == JOIN_INNER)
-		return 0;
-	for (i = conf.nkeys + 1; i < pl->npath; i++)
-		if (v[i].type != TIDE_JSON_NONE)
-			collide = 1;
-	if (collide && !conf.overwrite) {
-		for (i = conf.nkeys + 1; v[i].type == TIDE_JSON_NONE; i++)
-			;
-		snprintf(why, whylen, "field '%s' is also a table field "
-		    "(--overwrite replaces it)", pl->paths[i].text);
-		return -1;
-	}
-	/* At most: the record, each column's name and value (a null one as
-	 * "null", a value no longer than its block), separators, the miss
-	 * fragment, the reason and the braces. */
-	need = len + pl->names.len + (size_t)(row.end - row.p) +
-	    5 * (size_t)pl->ncol + pl->missfrag.len + pl->reasonkey.len + 32;
-	b = out_buf(out, &wb, ob, need);
-	if (collide) {
-		/* Copy the record without the members the table replaces;
-		 * only such records pay for it. */
-		copy_members(&o, b, line, len, plan_names_drop, pl);
-	} else if (tide_jobj_append(&o, b, line, len) < 0)
-		goto toobig;
-	if (m == TIDE_TABLE_HIT) {
-		for (i = 0; i < pl->ncol && tide_table_col_next(&row, &cp, &cl);
-		    i++) {
-			if (!o.empty)
-				tide_buf_addc(b, ',');
-			o.empty = 0;
-			tide_buf_add(b, pl->names.data + pl->noff[i],
-			    pl->nlen[i]);
-			if (cl)
-				tide_buf_add(b, cp, cl);
-			else
-				tide_buf_add(b, "null", 4);
-		}
-	} else if (pl->ncol) {
-		if (!o.empty)
-			tide_buf_addc(b, ',');
-		o.empty = 0;
-		tide_buf_add(b, pl->missfrag.data, pl->missfrag.len);
-	}
-	if (conf.missfield) {
-		if (!o.empty)
-			tide_buf_addc(b, ',');
-		o.empty = 0;
-		tide_buf_add(b, pl->reasonkey.data, pl->reasonkey.len);
-		if (m == TIDE_TABLE_HIT)
-			tide_buf_add(b, "null", 4);
-		else {
-			tide_buf_addc(b, '"');
-			tide_buf_adds(b, nokey ? "no_key" :
-			    tide_table_miss_name(m));
-			tide_buf_addc(b, '"');
-		}
-	}
-	if (tide_jobj_end(&o) < 0 || b->len > ob->max)
-		goto toobig;
-	st.out++;
-	return out_commit(out, b, &wb);
-toobig:
-	snprintf(why, whylen, "joined record longer than %zu bytes", ob->max);
-	return -1;
 }
 
 /* The index of arg in the NULL-ended words (their enum values, in order;
@@ -1148,7 +606,7 @@ opt_timeunit(const struct tide_option *opt, const char *arg,
 {
 	(void)opt;
 	(void)err;
-	if (tide_time_unit_parse(arg, &conf.unit) < 0)
+	if (tide_time_unit_parse(arg, &conf.js.unit) < 0)
 		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
 		    "auto)", arg);
 	return 0;
@@ -1178,7 +636,7 @@ opt_missfield(const struct tide_option *opt, const char *arg,
 	(void)err;
 	if (*arg == '\0')
 		tide_usage_error("--miss-field: empty name");
-	conf.missfield = arg;
+	conf.js.missfield = arg;
 	return 0;
 }
 
@@ -1189,24 +647,24 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK(OPT_ON, "on", "field[=tfield][,...]", "join keys: "
 	    "stream field, and table field if named otherwise", opt_on, NULL),
 	TIDE_OPT_SET(OPT_INNER, "inner", "emit only records with a match "
-	    "(default)", &conf.kind, JOIN_INNER),
+	    "(default)", &conf.js.kind, TIDE_JOIN_INNER),
 	TIDE_OPT_SET(OPT_LEFT, "left", "emit every record; table fields null "
-	    "on a miss", &conf.kind, JOIN_LEFT),
+	    "on a miss", &conf.js.kind, TIDE_JOIN_LEFT),
 	TIDE_OPT_SET(OPT_ANTI, "anti", "emit only records without a match, "
-	    "unchanged", &conf.kind, JOIN_ANTI),
+	    "unchanged", &conf.js.kind, TIDE_JOIN_ANTI),
 	TIDE_OPT_CALLBACK(OPT_SELECT, "select", "field[,...]", "table fields to "
 	    "add (default: all but the key)", opt_fields, NULL),
 	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "prefix", "prefix the added "
-	    "fields' names", &conf.prefix),
+	    "fields' names", &conf.js.prefix),
 	TIDE_OPT_FLAG(OPT_OVERWRITE, "overwrite", "table fields replace stream "
-	    "fields of the same name", &conf.overwrite),
+	    "fields of the same name", &conf.js.overwrite),
 	TIDE_OPT_CALLBACK(OPT_DEFAULT, "default", "field=value", "value of a "
 	    "table field on a miss (--left), instead of null", opt_default,
 	    NULL),
 	TIDE_OPT_CALLBACK(OPT_MISSFIELD, "miss-field", "name", "add a field "
 	    "saying why a record had no match (--left)", opt_missfield, NULL),
 	TIDE_OPT_STRING(OPT_ASOF, "as-of", "field", "point-in-time join on the "
-	    "stream's time field", &conf.asof),
+	    "stream's time field", &conf.js.asof),
 	TIDE_OPT_STRING(OPT_TABLETIME, "table-time", "field", "the table's "
 	    "version time field (with --as-of)", &conf.tabletime),
 	TIDE_OPT_CALLBACK(OPT_DIRECTION, "direction", "dir", "backward "
@@ -1296,20 +754,20 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-T is required");
 	if (conf.with && !tide_opt_given(OPT_WITHIN))
 		tide_usage_error("--with needs --within");
-	if (conf.nkeys == 0)
+	if (conf.js.nkeys == 0)
 		tide_usage_error("--on is required");
 	if ((tide_opt_given(OPT_INNER) > 0) + (tide_opt_given(OPT_LEFT) > 0) +
 	    (tide_opt_given(OPT_ANTI) > 0) > 1)
 		tide_usage_error("--inner, --left and --anti exclude each "
 		    "other");
-	if (conf.kind != JOIN_LEFT && (conf.ndef || conf.missfield))
+	if (conf.js.kind != TIDE_JOIN_LEFT && (conf.js.ndef || conf.js.missfield))
 		tide_usage_error("--default and --miss-field need --left");
 	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
 	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
 		tide_usage_error("--down-timeout needs a kafka table "
 		    "or stream (-T kafka:topic or --with kafka:topic)");
 	if (conf.with) {
-		if (conf.asof || conf.tabletime || conf.watch || conf.ntkey ||
+		if (conf.js.asof || conf.tabletime || conf.watch || conf.ntkey ||
 		    conf.nowait)
 			tide_usage_error("--as-of, --table-time, "
 			    "--watch, --table-key and --no-wait are for "
@@ -1336,14 +794,14 @@ parse_options(int argc, char **argv)
 			    "its topic already");
 		need_brokers("a kafka table");
 		if (conf.ntkey) {
-			if (conf.ntkey != conf.nkeys)
+			if (conf.ntkey != conf.js.nkeys)
 				tide_usage_error("--table-key: %d fields "
-				    "for %d in --on", conf.ntkey, conf.nkeys);
+				    "for %d in --on", conf.ntkey, conf.js.nkeys);
 			for (i = 0; i < conf.ntkey; i++) {
-				free(conf.tkey[i]);
-				conf.tkey[i] = conf.tkeyarg[i];
+				free(conf.js.tkey[i]);
+				conf.js.tkey[i] = conf.tkeyarg[i];
 			}
-		} else if (conf.nkeys > 1)
+		} else if (conf.js.nkeys > 1)
 			tide_usage_error("--on: a kafka table keyed by "
 			    "the message key joins on one field (or use "
 			    "--table-key)");
@@ -1375,205 +833,135 @@ parse_options(int argc, char **argv)
 		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
 			tide_usage_error("--direction and --tolerance "
 			    "are not supported with view tables");
-		if (conf.asof && conf.view == VIEW_REDIS)
+		if (conf.js.asof && conf.view == VIEW_REDIS)
 			tide_usage_error("--as-of: a redis view keeps no "
 			    "history (use an sqlite view written with --history)");
 	} else {
 		if (conf.ntkey || conf.nowait)
 			tide_usage_error("--table-key and --no-wait "
 			    "need a kafka table");
-		if ((conf.asof == NULL) != (conf.tabletime == NULL))
+		if ((conf.js.asof == NULL) != (conf.tabletime == NULL))
 			tide_usage_error("--as-of and --table-time "
 			    "go together");
 	}
-	if (conf.tabletime && conf.asof == NULL)
+	if (conf.tabletime && conf.js.asof == NULL)
 		tide_usage_error("--table-time needs --as-of");
-	if (conf.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
+	if (conf.js.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
 	    conf.tol >= 0))
 		tide_usage_error("--direction and --tolerance need "
 		    "--as-of");
 }
 
+/* Build the plan for a table of ncol columns (-1: not known yet) named
+ * names[]: NULL, or the name of a --default that names no column (usage
+ * at startup, a failed reload later).  A bad field name is a usage
+ * error. */
+static const char *
+plan_build(struct tide_joinplan *pl, int ncol, char *const *names)
+{
+	struct tide_joinplan_err err;
+	int r;
+
+	if ((r = tide_joinplan_build(pl, &conf.js, ncol, names, &err)) ==
+	    TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	return r < 0 ? err.name : NULL;
+}
+
 /* A live table has learnt its columns from its first row: output them
  * from now on.  Called with the read lock held. */
 static void
-replan(struct plan *pl, int ncol, char *const *names)
+replan(struct tide_joinplan *pl, int ncol, char *const *names)
 {
 	const char *badname;
 
-	plan_release(pl);
+	tide_joinplan_release(pl);
 	if ((badname = plan_build(pl, ncol, names)) != NULL)
 		tide_die(TIDE_EX_USAGE, "--default: the table has no "
 		    "field '%s'", badname);
 }
 
+/* Kafka table: hold its read lock for each record's lookup and output,
+ * so a record sees the table before or after an update, never half of
+ * one; new table columns: new names to look for (1). */
+static int
+kt_lock(void *ctx)
+{
+	struct tide_joinplan *pl = ctx;
+
+	tide_ktable_rdlock(kt);
+	if (pl->ncol == tide_table_ncols(table))
+		return 0;
+	replan(pl, table->ncol, table->colname);
+	return 1;
+}
+
+static void
+kt_unlock(void *ctx)
+{
+	(void)ctx;
+	tide_ktable_unlock(kt);
+}
+
+/* tide_tjoin's and tide_ijout's bad(): a bad record, reported. */
+static int
+join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
+    size_t len, const char *why)
+{
+	(void)ctx;
+	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
+}
+
+/* A tide_tjoin result that stops the join as an exit status. */
+static int
+tj_status(const struct tide_tjoin *j)
+{
+	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
+}
+
 /*
- * Records read ahead of their join (struct inrec): RING in all, a record
- * joined LAG records after it was read.  On reading, its index slot is
- * prefetched; LAG / 2 records later, its table entry; at its join both
- * are (mostly) in cache.  Records are joined in the order read, and the
- * ring is drained before anything that must see them all joined: a read
- * that may block or move the reader's buffer (its views stay valid only
- * while tide_recin_buffered() says no read is needed), a reload, --stats.
- * Kafka and view tables join each record as it comes (LAG 0): the one
- * changes under a lock per record, the other is not in memory.
+ * Join the records of path with the table (lib/tjoin.h), in the order
+ * read.  Every record read is joined before anything that must see them
+ * all joined: a reload, --stats.  Kafka and view tables join each record
+ * as it comes (no read-ahead): the one changes under a lock per record,
+ * the other is not in memory.
  */
-#define RING 16
-#define LAG 8
-
-struct pipe {
-	struct inrec r[RING];
-	unsigned head, n, lag;
-	int nvals;			/* vals per record */
-	const char *src;
-	struct tide_buf ob;		/* a joined record too big for out */
-};
-
-static void
-pipe_init(struct pipe *p, const char *src, int lag)
-{
-	int i;
-
-	memset(p, 0, sizeof(*p));
-	p->src = src;
-	p->lag = lag ? LAG : 0;
-	for (i = 0; i < RING; i++)
-		tide_buf_init(&p->r[i].kb, conf.maxrec);
-	tide_buf_init(&p->ob, conf.maxrec + (1u << 20));
-}
-
-static void
-pipe_release(struct pipe *p)
-{
-	int i;
-
-	for (i = 0; i < RING; i++) {
-		tide_buf_release(&p->r[i].kb);
-		free(p->r[i].vals);
-	}
-	tide_buf_release(&p->ob);
-}
-
-/* The ring slot the next record is read into, its values sized for the
- * plan's paths. */
-static struct inrec *
-pipe_slot(struct pipe *p, struct plan *pl)
-{
-	int i;
-
-	if (p->nvals < pl->npath) {
-		/* A new plan (after a reload): the ring is empty. */
-		for (i = 0; i < RING; i++)
-			p->r[i].vals = tide_xreallocarray(p->r[i].vals,
-			    (size_t)pl->npath, sizeof(*p->r[i].vals));
-		p->nvals = pl->npath;
-	}
-	return &p->r[(p->head + p->n) % RING];
-}
-
-/* Take in the record just read into pipe_slot() (checked, and its fields
- * looked up, by the reader): key it, and prefetch its slot. */
-static void
-pipe_add(struct pipe *p, const struct tide_rec *in)
-{
-	struct inrec *rec = &p->r[(p->head + p->n++) % RING];
-
-	rec->line = in->p;
-	rec->len = in->len;
-	rec->lineno = in->lineno;
-	rec->err = in->err;
-	rec->jerr = in->jerr;
-	rec->hashed = 0;
-	if (rec->err)
-		return;
-	rec->kr = tide_table_key(&rec->kb, rec->vals, conf.nkeys);
-	if (rec->kr == 0 && conf.view == VIEW_NONE) {
-		rec->h = tide_table_hash(rec->kb.data, rec->kb.len);
-		rec->hashed = 1;
-		if (p->lag)
-			tide_table_prefetch_slot(table, rec->h);
-	}
-}
-
-/* Join the oldest record: 0, or the TIDE_EX_* status to stop with. */
 static int
-pipe_join(struct pipe *p, struct plan *pl, struct tide_wout *out)
+run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
+    struct tide_fwatch *w)
 {
-	struct inrec *rec = &p->r[p->head];
-	struct tide_json_val *v = rec->vals;
-	char why[512];
-	int r;
-
-	p->head = (p->head + 1) % RING;
-	p->n--;
-	st.in++;
-	if (rec->err) {
-		struct tide_rec rr = { .err = rec->err, .jerr = rec->jerr };
-
-		tide_rec_reason(&rr, conf.maxrec, why, sizeof(why));
-		goto badrec;
-	}
-	if (kt) {
-		tide_ktable_rdlock(kt);
-		/* New table columns: new names to look for. */
-		if (pl->ncol != tide_table_ncols(table)) {
-			replan(pl, table->ncol, table->colname);
-			tide_json_get_many(rec->line, rec->len, pl->paths,
-			    pl->npath, pl->vals);
-			v = pl->vals;
-		}
-		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
-		tide_ktable_unlock(kt);
-	} else
-		r = join_one(pl, out, &p->ob, rec, v, why, sizeof(why));
-	if (r >= 0)
-		return r;
-badrec:
-	return tide_bad_record(&bad, p->src, rec->lineno, rec->line, rec->len,
-	    "%s", why);
-}
-
-/* Join every record read: 0 or the status to stop with. */
-static int
-pipe_drain(struct pipe *p, struct plan *pl, struct tide_wout *out)
-{
-	int r;
-
-	while (p->n > 0)
-		if ((r = pipe_join(p, pl, out)) != 0)
-			return r;
-	return 0;
-}
-
-static int
-run_input(struct plan *pl, const char *path, struct tide_wout *out,
-    struct watch *w)
-{
-	struct pipe p;
-	struct inrec *rec;
-	struct tide_recin in;
-	struct tide_rec rr;
-	int r, last = 1, status = 0;
+	struct tide_tjoin j;
+	int r, status = 0;
 	uint64_t n = 0;
 
-	/* Files may be zstd-compressed; stdin is read as it is, so the idle
-	 * hook sees it block. */
-	if ((r = tide_recin_open(&in, path, 0, conf.maxrec)) < 0) {
-		tide_warn("cannot open '%s': %s", path,
-		    tide_recin_strerror(&in, r));
-		tide_recin_close(&in);
+	memset(&j, 0, sizeof(j));
+	j.pl = pl;
+	j.table = table;
+	j.dir = conf.dir;
+	j.tol = conf.tol;
+	j.maxrec = conf.maxrec;
+	j.out = out;
+	j.st = &st.j;
+	j.bad = join_bad;
+	j.ctx = pl;
+	if (kt) {
+		j.lock = kt_lock;
+		j.unlock = kt_unlock;
+	} else if (conf.view != VIEW_NONE)
+		j.lookup = vt_get;
+	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == VIEW_NONE)) < 0) {
+		tide_warn("%s", j.msg);
+		tide_tjoin_close(&j);
 		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
-	if (strcmp(path, "-") == 0)
-		tide_recin_set_idle(&in, tide_wout_idle, out);
-	pipe_init(&p, path, !kt && conf.view == VIEW_NONE);
 	while (!stopping) {
 		if (reloading || dumpstats) {
-			if ((status = pipe_drain(&p, pl, out)) != 0)
+			if (tide_tjoin_drain(&j) != 0)
 				break;
 			if (reloading) {
 				reloading = 0;
 				reload(pl);
+				j.table = table;
 			}
 			if (dumpstats) {
 				dumpstats = 0;
@@ -1582,948 +970,205 @@ run_input(struct plan *pl, const char *path, struct tide_wout *out,
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
-		if (conf.watch && (++n & 4095) == 0 && tide_mono_us() >= w->next) {
-			w->next = tide_mono_us() + 1000000;
-			if (watch_changed(w)) {
-				if ((status = pipe_drain(&p, pl, out)) != 0)
-					break;
-				reload(pl);
-			}
+		if (conf.watch && (++n & 4095) == 0 &&
+		    tide_fwatch_due(w, tide_mono_us()) &&
+		    tide_fwatch_changed(w, conf.table)) {
+			if (tide_tjoin_drain(&j) != 0)
+				break;
+			reload(pl);
+			j.table = table;
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
 			break;
 		}
-		/* The records in the ring point into the reader's buffer: join
-		 * them before a read may move it, or block. */
-		if (p.n > 0 && (last != 1 || !tide_recin_buffered(&in)) &&
-		    (status = pipe_drain(&p, pl, out)) != 0)
-			break;
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look.  The plan's paths are looked up
-		 * as the record is read, into its ring slot. */
-		tide_recin_set_paths(&in, pl->paths, pl->npath);
-		r = tide_recin_next(&in, &rr, pipe_slot(&p, pl)->vals,
-		    conf.watch || kt ? 1000 : -1);
-		if (r == TIDE_EOF)
-			break;
-		if (r == TIDE_EINTR)
+		 * quiet: wake up to look. */
+		r = tide_tjoin_next(&j, conf.watch || kt ? 1000 : -1);
+		if (r == 0 || r == TIDE_EINTR)
 			continue;
+		if (r == TIDE_EOF || r == 1)
+			break;
 		if (r == TIDE_EAGAIN) {
-			if (conf.watch && tide_mono_us() >= w->next) {
-				w->next = tide_mono_us() + 1000000;
-				if (watch_changed(w))
-					reload(pl);
+			if (conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
+			    tide_fwatch_changed(w, conf.table)) {
+				reload(pl);
+				j.table = table;
 			}
 			continue;
 		}
-		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", path,
-			    tide_recin_strerror(&in, r));
-			status = TIDE_EX_IOERR;
-			break;
-		}
-		if (r == TIDE_EFORMAT) {
-			tide_warn("%s: not a valid zstd file", path);
-			status = TIDE_EX_DATAERR;
-			break;
-		}
-		/* An oversized line moved the reader's buffer. */
-		last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;
-		pipe_add(&p, &rr);
-		if (p.lag && p.n > p.lag / 2) {
-			rec = &p.r[(p.head + p.n - 1 - p.lag / 2) % RING];
-			if (rec->hashed)
-				tide_table_prefetch_entry(table, rec->h);
-		}
-		if (p.n > p.lag && (status = pipe_join(&p, pl, out)) != 0)
-			break;
+		tide_warn("%s", j.msg);
+		status = r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		break;
 	}
+	if (status == 0 && j.status == 0)
+		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = pipe_drain(&p, pl, out);
-	pipe_release(&p);
-	tide_recin_close(&in);
+		status = tj_status(&j);
+	tide_tjoin_close(&j);
 	return status;
 }
 
 /*
  * Interval join of two streams (--with FILE --within D): the records of the
- * operands (the left stream) and of FILE (the right stream) are merged by
- * event time (--time; the left first on a tie; within a stream, in its own
- * order) and fed to a struct tide_ijoin.  The watermark is the smaller of
- * the two streams' greatest event times (a stream at its end no longer
- * holds it back), less --delay.  A record older than the watermark is late:
- * some records it could have joined may be gone, so it is counted,
- * reported and kept in --late-file, not joined.  A left record without a
- * match is written (--left, --anti) when the watermark passes its time
- * plus D: then no partner can come any more.
+ * operands (the left stream) and of FILE or a Kafka topic (the right
+ * stream) are merged by event time (--time; the left first on a tie;
+ * within a stream, in its own order) and fed to a struct tide_ijoin
+ * through the sides and output of lib/ijsrc.h.  The watermark is the
+ * smaller of the two streams' greatest event times (a stream at its end no
+ * longer holds it back), less --delay.  A record older than the watermark
+ * is late: some records it could have joined may be gone, so it is
+ * counted, reported and kept in --late-file, not joined.  A left record
+ * without a match is written (--left, --anti) when the watermark passes
+ * its time plus D: then no partner can come any more.
  */
-struct isrc {
-	char **paths;
-	int npaths, idx, side, open, eof;
-	const char *path;
-	struct tide_recin in;
-	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
-	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
-	struct tide_buf key;
-	struct tide_wout *out;		/* flushed while stdin is quiet */
-	/* The head record, valid until the next isrc_next(). */
-	int have, nokey;
-	const char *line;
-	size_t len;
-	uint64_t lineno;
-	int64_t ts, maxts;
-	int64_t wall;			/* monotonic ms of the last record */
-};
 
-struct ictx {
-	struct tide_wout *out;
-	struct tide_buf ob, nb;
-	struct tide_buf missfrag;	/* "a":null,... for --select on a miss */
-	struct tide_path sel[TIDE_TABLE_MAXCOLS];
-	const struct isrc *cur;		/* the record being added */
-	FILE *late;
-	int status;
-	uint64_t pairs, unmatched, late_n;
-};
+/* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
+ * thread's. */
+static struct tide_kstream ks;
 
+/* What the Kafka stream says, and why a side failed: said. */
 static void
-isrc_init(struct isrc *s, int side, char **paths, int npaths)
+ks_say(void *ctx, enum tide_kstream_say level, const char *msg)
 {
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	s->side = side;
-	s->paths = paths;
-	s->npaths = npaths;
-	s->maxts = INT64_MIN;
-	tide_buf_init(&s->key, conf.maxrec);
-	for (i = 0; i < conf.nkeys; i++)
-		if (tide_path_parse(&s->kpath[i], side ? conf.tkey[i] :
-		    conf.skey[i]) < 0)
-			tide_usage_error("--on: bad field name '%s'",
-			    side ? conf.tkey[i] : conf.skey[i]);
-	if (tide_path_parse(&s->kpath[conf.nkeys], conf.timefield) < 0)
-		tide_usage_error("--time: bad field name '%s'",
-		    conf.timefield);
+	(void)ctx;
+	if (level == TIDE_KSTREAM_INFO)
+		tide_info("%s", msg);
+	else
+		tide_warn("%s", msg);
 }
 
 static void
-isrc_release(struct isrc *s)
+ij_fail(void *ctx, const char *msg)
 {
-	int i;
-
-	if (s->open) {
-		tide_recin_close(&s->in);
-	}
-	for (i = 0; i <= conf.nkeys; i++)
-		tide_path_release(&s->kpath[i]);
-	tide_buf_release(&s->key);
+	ks_say(ctx, TIDE_KSTREAM_WARN, msg);
 }
 
-/* Validate s's head record s->line[0..len): 0 with its time and key, or
- * -1 with the reason in why. */
+/* Once a round: the counters on SIGUSR1, the Kafka stream's fatal error. */
 static int
-isrc_check(struct isrc *s, char *why, size_t whylen)
+ij_round(void *ctx)
 {
-	struct tide_json_err jerr;
-	enum tide_json_type type;
-	struct tide_json_val *tv = &s->vals[conf.nkeys];
-	int r, i;
+	(void)ctx;
+	if (dumpstats) {
+		dumpstats = 0;
+		print_stats();
+	}
+	return atomic_load(&kfatal);
+}
 
-	if (tide_json_check_many(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-	    &jerr, s->kpath, conf.nkeys + 1, s->vals) < 0) {
-		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
-		    jerr.reason, jerr.offset);
-		return -1;
-	}
-	if (type != TIDE_JSON_OBJECT) {
-		snprintf(why, whylen, "not a JSON object");
-		return -1;
-	}
-	if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
-		snprintf(why, whylen, "time field '%s' is missing",
-		    conf.timefield);
-		return -1;
-	}
-	if (tide_time_from_json(tv, conf.unit, &s->ts) < 0) {
-		snprintf(why, whylen, "field '%s' is not a time: %.*s",
-		    conf.timefield, (int)(tv->len > 64 ? 64 : tv->len), tv->p);
-		return -1;
-	}
-	s->nokey = 0;
-	if ((r = tide_table_key(&s->key, s->vals, conf.nkeys)) < 0) {
-		if (r == TIDE_ENOENT && s->side == 0 && conf.kind == JOIN_LEFT)
-			s->nokey = 1;
-		else {
-			i = key_first_missing(s->vals, conf.nkeys);
-			key_why(why, whylen, s->side ? conf.tkey[i] :
-			    conf.skey[i], r, &s->vals[i]);
-			return -1;
-		}
-	}
+/* --late-file, open for the interval join. */
+static FILE *late;
+
+/* A record behind the watermark (ctx: the output, which counted it):
+ * reported, kept in --late-file. */
+static int
+ij_late(void *ctx, const struct tide_ijside *s, int64_t wm)
+{
+	const struct tide_ijout *o = ctx;
+
+	if (o->late_n <= TIDE_BAD_SHOWN)
+		tide_warn("%s: line %llu: late record (time %lld is "
+		    "behind the watermark %lld), not joined", s->path,
+		    (unsigned long long)s->lineno, (long long)s->ts,
+		    (long long)wm);
+	if (o->late_n == TIDE_BAD_SHOWN)
+		tide_warn("further late records are counted, not shown");
+	if (late && (fwrite(s->line, 1, s->len, late) != s->len ||
+	    putc('\n', late) == EOF))
+		tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+		    conf.latefile, strerror(errno));
 	return 0;
 }
 
-#define ISRC_NONE 2	/* isrc_next(): nothing ready within the timeout */
-
-/* The next good record into s's head: 1, 0 at the end, ISRC_NONE when
- * timeout_ms (>= 0) passed with nothing ready, or an exit status (negated)
- * to stop with. */
-static int
-isrc_next(struct isrc *s, int timeout_ms)
-{
-	struct tide_rec rec;
-	char why[256];
-	int r;
-
-	s->have = 0;
-	for (;;) {
-		if (stopping)
-			return 0;
-		if (!s->open) {
-			if (s->idx == s->npaths) {
-				s->eof = 1;
-				return 0;
-			}
-			s->path = s->paths[s->idx++];
-			/* Files may be zstd; stdin is read as it is.  Records
-			 * come raw: isrc_check() checks them, as it does the
-			 * Kafka stream's. */
-			if ((r = tide_recin_open(&s->in, s->path,
-			    TIDE_RECIN_RAW, conf.maxrec)) < 0) {
-				tide_warn("cannot open '%s': %s", s->path,
-				    tide_recin_strerror(&s->in, r));
-				tide_recin_close(&s->in);
-				return -(r == TIDE_EIO ? TIDE_EX_IOERR :
-				    TIDE_EX_DATAERR);
-			}
-			/* Output goes out while stdin is quiet. */
-			if (s->out && strcmp(s->path, "-") == 0)
-				tide_recin_set_idle(&s->in, tide_wout_idle, s->out);
-			s->open = 1;
-		}
-		r = tide_recin_next(&s->in, &rec, NULL, timeout_ms);
-		if (r == TIDE_EOF) {
-			tide_recin_close(&s->in);
-			s->open = 0;
-			continue;
-		}
-		if (r == TIDE_EAGAIN && timeout_ms >= 0)
-			return ISRC_NONE;
-		if (r == TIDE_EINTR || r == TIDE_EAGAIN)
-			continue;
-		if (r == TIDE_EPIPE || (r == TIDE_EIO && s->out && s->out->err)) {
-			s->eof = 1;	/* the idle flush found stdout closed */
-			return 0;
-		}
-		if (r == TIDE_EIO) {
-			tide_warn("%s: read error: %s", s->path,
-			    tide_recin_strerror(&s->in, r));
-			return -TIDE_EX_IOERR;
-		}
-		if (r == TIDE_EFORMAT) {
-			tide_warn("%s: not a valid zstd file", s->path);
-			return -TIDE_EX_DATAERR;
-		}
-		st.in++;
-		s->line = rec.p;
-		s->len = rec.len;
-		s->lineno = rec.lineno;
-		s->wall = tide_mono_us() / 1000;
-		if (rec.err == TIDE_REC_TOOBIG)
-			tide_rec_reason(&rec, conf.maxrec, why, sizeof(why));
-		else if (isrc_check(s, why, sizeof(why)) == 0) {
-			s->have = 1;
-			return 1;
-		}
-		if ((r = tide_bad_record(&bad, s->path, s->lineno, s->line,
-		    s->len, "%s", why)) != 0)
-			return -r;
-	}
-}
-
-/*
- * The other stream from a Kafka topic (--with kafka:TOPIC): every
- * partition from the beginning, as a Kafka table reads it, on the main
- * thread.  librdkafka writes a byte to a pipe when its consumer queue
- * becomes non-empty, so one poll() waits for stdin and the topic at once.
- *
- * Watermark: each partition's greatest event time holds the stream's
- * watermark (INT64_MIN before its first record), as tide-window's
- * partitions do, until it has been quiet for --idle (since the start, for
- * one that has had no record); a partition still behind the topic's end
- * holds it regardless.  So without --idle an empty partition holds the
- * join's output back until stdin ends: a record of another partition, or
- * of stdin, that ran ahead never makes a partition's records late.
- */
-struct kstream {
-	int open;
-	int evfd[2];
-	struct tide_prange *r;		/* end: to read up to before the end */
-	int64_t *next;			/* next offset per partition */
-	struct tide_wm_part *p;		/* wall: monotonic ms */
-	size_t nparts;
-	rd_kafka_message_t *m;		/* the head record's message */
-	char src[256];			/* its source name for bad records */
-};
-
-static struct kstream ks;
-
+/* Open the Kafka stream (--with kafka:TOPIC); set-up failures exit as
+ * usage errors (bad settings), 1, or 69 (an unknown topic or unreachable
+ * brokers, bounded by --metadata-timeout). */
 static void
-kstream_start(void)
+ks_open(void)
 {
-	size_t i;
+	struct tide_kstream_conf kconf;
+	struct tide_kstream_err err;
 
-	kafka_open(conf.wtopic, &ks.r, &ks.next, &ks.nparts);
-	ks.open = 1;
-	ks.p = tide_xcalloc(ks.nparts + 1, sizeof(*ks.p));
-	for (i = 0; i < ks.nparts; i++)
-		ks.p[i].max = INT64_MIN;
-	if (pipe(ks.evfd) < 0)
-		tide_die(TIDE_EX_FAIL, "pipe: %s", strerror(errno));
-	fcntl(ks.evfd[0], F_SETFL, O_NONBLOCK);
-	fcntl(ks.evfd[1], F_SETFL, O_NONBLOCK);
-	rd_kafka_queue_io_event_enable(kc.q, ks.evfd[1], "1", 1);
-	kafka_assign(conf.wtopic, ks.r, ks.nparts);
-}
-
-static void
-kstream_stop(void)
-{
-	if (!ks.open)
-		return;
-	if (ks.m)
-		rd_kafka_message_destroy(ks.m);
-	rd_kafka_queue_io_event_enable(kc.q, -1, NULL, 0);
-	tide_kconsumer_close(&kc, TIDE_KCONSUMER_UNASSIGN);
-	close(ks.evfd[0]);
-	close(ks.evfd[1]);
-	free(ks.r);
-	free(ks.next);
-	free(ks.p);
-	memset(&ks, 0, sizeof(ks));
-}
-
-static size_t
-kstream_part(int32_t partition)
-{
-	size_t i;
-
-	for (i = 0; i < ks.nparts && ks.r[i].partition != partition; i++)
-		;
-	return i;
-}
-
-/* Every partition has been read up to its end (as of start, or as of the
- * end of the left stream). */
-static int
-kstream_caught_up(void)
-{
-	size_t i;
-
-	for (i = 0; i < ks.nparts; i++)
-		if (ks.next[i] < ks.r[i].end)
-			return 0;
-	return 1;
-}
-
-/* The left stream has ended: read the topic up to its end as of now. */
-static int
-kstream_set_end(void)
-{
-	int64_t low, high;
-	size_t i;
-	rd_kafka_resp_err_t e;
-
-	for (i = 0; i < ks.nparts; i++) {
-		e = rd_kafka_query_watermark_offsets(kc.rk, conf.wtopic,
-		    ks.r[i].partition, &low, &high, (int)conf.mdtimeout);
-		if (e) {
-			tide_warn("%s: partition %" PRId32 ": %s", kname,
-			    ks.r[i].partition, rd_kafka_err2str(e));
-			return TIDE_EX_UNAVAILABLE;
-		}
-		if (high > ks.r[i].end)
-			ks.r[i].end = high;
+	memset(&kconf, 0, sizeof(kconf));
+	kconf.kc = &conf.kc;
+	kconf.topic = conf.wtopic;
+	kconf.name = kname;
+	kconf.src = conf.with;
+	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
+	kconf.every_ms = conf.mdtimeout;
+	kconf.maxrec = conf.maxrec;
+	kconf.on_fatal = kafka_fatal;
+	kconf.say = ks_say;
+	if (tide_kstream_open(&ks, &kconf, &err) < 0) {
+		if (err.usage)
+			tide_usage_error("%s", err.msg);
+		tide_die(err.unavailable ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL,
+		    "%s", err.msg);
 	}
-	return 0;
-}
-
-/* The next good record of the topic into s's head, without waiting: 1,
- * ISRC_NONE when none is ready, or an exit status (negated). */
-static int
-kstream_next(struct isrc *s)
-{
-	rd_kafka_message_t *m;
-	char why[256], drain[64];
-	size_t i;
-	int r;
-
-	s->have = 0;
-	if (ks.m) {
-		rd_kafka_message_destroy(ks.m);
-		ks.m = NULL;
-	}
-	/* Drain the wake-up pipe before looking at the queue, so a message
-	 * queued after the look writes a byte that is not lost. */
-	while (read(ks.evfd[0], drain, sizeof(drain)) > 0)
-		;
-	while (!stopping && (m = rd_kafka_consumer_poll(kc.rk, 0)) != NULL) {
-		enum tide_kev ev = tide_kconsumer_event(&kc, m);
-
-		i = kstream_part(m->partition);
-		if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
-			kafka_up();
-		if (ev != TIDE_KEV_MSG) {
-			if (ev == TIDE_KEV_EOF) {
-				if (i < ks.nparts && m->offset > ks.next[i])
-					ks.next[i] = m->offset;
-			} else if (ev == TIDE_KEV_GONE || ev == TIDE_KEV_FATAL) {
-				tide_warn("%s: %s", kname, rd_kafka_message_errstr(m));
-				rd_kafka_message_destroy(m);
-				return -TIDE_EX_UNAVAILABLE;
-			} else
-				tide_info("%s: %s", kname, rd_kafka_message_errstr(m));
-			rd_kafka_message_destroy(m);
-			continue;
-		}
-		if (i < ks.nparts && m->offset + 1 > ks.next[i])
-			ks.next[i] = m->offset + 1;
-		st.in++;
-		snprintf(ks.src, sizeof(ks.src), "%s partition %" PRId32,
-		    conf.with, m->partition);
-		s->path = ks.src;
-		s->lineno = (uint64_t)m->offset;
-		s->line = m->payload ? m->payload : "";
-		s->len = m->payload ? m->len : 0;
-		s->wall = tide_mono_us() / 1000;
-		if (m->payload == NULL)
-			snprintf(why, sizeof(why), "message value is null");
-		else if (m->len > conf.maxrec)
-			snprintf(why, sizeof(why), "record longer than %zu bytes",
-			    conf.maxrec);
-		else if (isrc_check(s, why, sizeof(why)) == 0) {
-			if (i < ks.nparts) {
-				if (s->ts > ks.p[i].max)
-					ks.p[i].max = s->ts;
-				ks.p[i].wall = s->wall;
-			}
-			ks.m = m;
-			s->have = 1;
-			return 1;
-		}
-		r = tide_bad_record(&bad, s->path, s->lineno, s->line,
-		    m->len > conf.maxrec ? 0 : s->len, "%s", why);
-		rd_kafka_message_destroy(m);
-		if (r != 0)
-			return -r;
-	}
-	return ISRC_NONE;
-}
-
-/* Where side s holds the watermark at monotonic time now (ms): its
- * greatest event time (INT64_MIN before any), or INT64_MAX when it no
- * longer holds it (ended, or quiet for --idle). */
-static int64_t
-side_hold(const struct isrc *s, int kafka, int64_t now)
-{
-	struct tide_wm_part side = { s->maxts, s->wall };
-	int64_t low = INT64_MAX;
-	size_t i;
-
-	if (s->eof || tide_wm_quiet(&side, conf.idle, now))
-		return INT64_MAX;
-	if (!kafka)
-		return s->maxts;
-	/* tide_wm_low(), but a partition behind the topic's end holds the
-	 * watermark even when quiet. */
-	for (i = 0; i < ks.nparts; i++) {
-		const struct tide_wm_part *p = &ks.p[i];
-
-		if (ks.next[i] >= ks.r[i].end &&
-		    tide_wm_quiet(p, conf.idle, now))
-			continue;
-		if (p->max < low)
-			low = p->max;
-	}
-	return low;
-}
-
-/* The joined pair's watermark with a Kafka stream: the smaller of the two
- * streams' (less --delay); with both quiet for --idle, it moves on with
- * the wall clock, as tide-window's does with no input. */
-static int64_t
-kw_watermark(const struct isrc *l, const struct isrc *r, int64_t now)
-{
-	int64_t a = side_hold(l, 0, now), b = side_hold(r, 1, now);
-	int64_t m = a < b ? a : b, mx, last;
-
-	if (m == INT64_MIN)
-		return m;
-	if (m != INT64_MAX)
-		return tide_wm_less(m, conf.delay);
-	if (l->eof && r->eof)
-		return INT64_MAX;
-	/* Both quiet (or the left ended and the topic is quiet). */
-	mx = l->maxts > r->maxts ? l->maxts : r->maxts;
-	last = l->wall > r->wall ? l->wall : r->wall;
-	if (mx == INT64_MIN)
-		return INT64_MIN;
-	mx = tide_wm_less(mx, conf.delay);
-	return now - last > INT64_MAX - mx ? INT64_MAX - 1 : mx + (now - last);
-}
-
-/* The right record's fields to append: (name, value) into nb as
- * "name":value pairs separated by commas; names unescaped in names[]. */
-static int
-ij_fields(struct ictx *c, const struct tide_ijoin_rec *r, struct tide_buf *nb,
-    struct tide_buf *names)
-{
-	struct tide_json_val obj, name, val;
-	const char *line = tide_ijoin_rec_line(r);
-	size_t pos = 0, len = r->len;
-	int i, k, skip;
-
-	tide_buf_reset(nb);
-	tide_buf_reset(names);
-	if (conf.nsel) {
-		for (i = 0; i < conf.nsel; i++) {
-			const struct tide_path *p = &c->sel[i];
-
-			tide_json_get(line, len, p, &val);
-			if (nb->len)
-				tide_buf_addc(nb, ',');
-			tide_buf_reset(&c->nb);
-			if (conf.prefix)
-				tide_buf_adds(&c->nb, conf.prefix);
-			tide_buf_add(&c->nb, p->seg[p->nseg - 1].name,
-			    p->seg[p->nseg - 1].len);
-			tide_json_write_str(nb, c->nb.data, c->nb.len);
-			tide_buf_addc(nb, ':');
-			if (val.type == TIDE_JSON_NONE)
-				tide_buf_add(nb, "null", 4);
-			else
-				tide_buf_add(nb, val.p, val.len);
-			tide_buf_add(names, c->nb.data, c->nb.len);
-			tide_buf_addc(names, '\0');
-		}
-		return 0;
-	}
-	obj_of(&obj, line, len);
-	while (tide_json_obj_next(&obj, &pos, &name, &val)) {
-		for (skip = 0, k = 0; k < conf.nkeys && !skip; k++)
-			skip = tide_json_str_eq(&name, conf.tkey[k],
-			    strlen(conf.tkey[k]));
-		if (skip)
-			continue;
-		tide_buf_reset(&c->nb);
-		if (conf.prefix)
-			tide_buf_adds(&c->nb, conf.prefix);
-		if (tide_json_str(&name, &c->nb) < 0)
-			continue;
-		if (nb->len)
-			tide_buf_addc(nb, ',');
-		tide_json_write_str(nb, c->nb.data, c->nb.len);
-		tide_buf_addc(nb, ':');
-		tide_buf_add(nb, val.p, val.len);
-		tide_buf_add(names, c->nb.data, c->nb.len);
-		tide_buf_addc(names, '\0');
-	}
-	return 0;
-}
-
-/* Write left record line[0..len) with the fragment frag appended (names
- * in the NUL-separated list names[0..nlen)). */
-static int
-ij_write(struct ictx *c, const char *line, size_t len, const char *frag,
-    size_t flen, const char *names, size_t nlen)
-{
-	struct tide_json_val obj, name, val;
-	struct namelist nl = { names, nlen };
-	struct tide_jobj o;
-	struct tide_buf *ob = &c->ob;
-	size_t pos = 0, q;
-	int collide = 0;
-
-	obj_of(&obj, line, len);
-	while (nlen && !collide && tide_json_obj_next(&obj, &pos, &name, &val))
-		collide = namelist_drop(&nl, &name);
-	if (collide && !conf.overwrite) {
-		const struct isrc *s = c->cur;
-
-		for (q = 0; q < nlen; q += strlen(names + q) + 1) {
-			struct tide_json_val v2;
-			struct tide_path p;
-
-			path_name(&p, names + q);
-			tide_json_get(line, len, &p, &v2);
-			tide_path_release(&p);
-			if (v2.type != TIDE_JSON_NONE)
-				break;
-		}
-		return tide_bad_record(&bad, s->path, s->lineno, s->line, s->len,
-		    "field '%s' is also a field of the other stream "
-		    "(--overwrite replaces it)", names + q);
-	}
-	tide_buf_reset(ob);
-	if (collide)
-		copy_members(&o, ob, line, len, namelist_drop, &nl);
-	else if (tide_jobj_append(&o, ob, line, len) < 0)
-		goto toobig;
-	if (flen) {
-		if (!o.empty)
-			tide_buf_addc(ob, ',');
-		o.empty = 0;
-		tide_buf_add(ob, frag, flen);
-	}
-	if (tide_jobj_end(&o) < 0)
-		goto toobig;
-	st.out++;
-	return tide_wout_rec(c->out, ob->data, ob->len) < 0 ? TIDE_EX_IOERR : 0;
-toobig:
-	return tide_bad_record(&bad, c->cur->path, c->cur->lineno, "", 0,
-	    "joined record longer than %zu bytes", ob->max);
-}
-
-static int
-ij_match(void *ctx, const struct tide_ijoin_rec *l, const struct tide_ijoin_rec *r)
-{
-	struct ictx *c = ctx;
-	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
-	int ret;
-
-	c->pairs++;
-	st.matched++;
-	if (conf.kind == JOIN_ANTI)
-		return 0;
-	ij_fields(c, r, &frag, &names);
-	if (conf.missfield) {
-		if (frag.len)
-			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
-		tide_buf_adds(&frag, ":null");
-		tide_buf_adds(&names, conf.missfield);
-		tide_buf_addc(&names, '\0');
-	}
-	ret = ij_write(c, tide_ijoin_rec_line(l), l->len, frag.data, frag.len,
-	    names.data, names.len);
-	tide_buf_release(&frag);
-	tide_buf_release(&names);
-	return ret;
-}
-
-/* A left record without a match, written once its interval has closed. */
-static int
-ij_miss(struct ictx *c, const char *line, size_t len, const char *reason)
-{
-	struct tide_buf frag = TIDE_BUF_INIT, names = TIDE_BUF_INIT;
-	int i, ret;
-
-	c->unmatched++;
-	st.missed++;
-	if (conf.kind == JOIN_INNER)
-		return 0;
-	if (conf.kind == JOIN_ANTI) {
-		st.out++;
-		return tide_wout_rec(c->out, line, len) < 0 ? TIDE_EX_IOERR : 0;
-	}
-	tide_buf_add(&frag, c->missfrag.data, c->missfrag.len);
-	for (i = 0; i < conf.nsel; i++) {
-		const struct tide_path *p = &c->sel[i];
-
-		if (conf.prefix)
-			tide_buf_adds(&names, conf.prefix);
-		tide_buf_add(&names, p->seg[p->nseg - 1].name,
-		    p->seg[p->nseg - 1].len);
-		tide_buf_addc(&names, '\0');
-	}
-	if (conf.missfield) {
-		if (frag.len)
-			tide_buf_addc(&frag, ',');
-		tide_json_write_str(&frag, conf.missfield, strlen(conf.missfield));
-		tide_buf_addc(&frag, ':');
-		tide_buf_addc(&frag, '"');
-		tide_buf_adds(&frag, reason);
-		tide_buf_addc(&frag, '"');
-		tide_buf_adds(&names, conf.missfield);
-		tide_buf_addc(&names, '\0');
-	}
-	ret = ij_write(c, line, len, frag.data, frag.len, names.data, names.len);
-	tide_buf_release(&frag);
-	tide_buf_release(&names);
-	return ret;
-}
-
-static int
-ij_expire(void *ctx, const struct tide_ijoin_rec *r)
-{
-	if (r->side != TIDE_IJOIN_LEFT || r->matched)
-		return 0;
-	return ij_miss(ctx, tide_ijoin_rec_line(r), r->len, "no_match");
-}
-
-static int64_t
-ij_watermark(const struct isrc *l, const struct isrc *r)
-{
-	int64_t a = l->eof ? INT64_MAX : l->maxts;
-	int64_t b = r->eof ? INT64_MAX : r->maxts;
-	int64_t m = a < b ? a : b;
-
-	if (m == INT64_MAX || m == INT64_MIN)
-		return m;
-	return tide_wm_less(m, conf.delay);
-}
-
-/* Take s's head record: late (older than the watermark wm), or joined.
- * Returns 0 or an exit status. */
-static int
-ij_take(struct ictx *c, struct tide_ijoin *ij, struct isrc *s, int64_t wm)
-{
-	s->have = 0;
-	c->cur = s;
-	if (s->ts < wm) {
-		c->late_n++;
-		if (c->late_n <= TIDE_BAD_SHOWN)
-			tide_warn("%s: line %llu: late record (time %lld is "
-			    "behind the watermark %lld), not joined", s->path,
-			    (unsigned long long)s->lineno, (long long)s->ts,
-			    (long long)wm);
-		if (c->late_n == TIDE_BAD_SHOWN)
-			tide_warn("further late records are counted, not shown");
-		if (c->late && (fwrite(s->line, 1, s->len, c->late) != s->len ||
-		    putc('\n', c->late) == EOF))
-			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-			    conf.latefile, strerror(errno));
-		return 0;
-	}
-	if (s->ts > s->maxts)
-		s->maxts = s->ts;
-	if (s->nokey)
-		return ij_miss(c, s->line, s->len, "no_key");
-	return tide_ijoin_add(ij, s->side, s->key.data, s->key.len, s->ts,
-	    s->line, s->len, ij_match, c);
-}
-
-/* Both streams from files (or one from stdin): merged by event time,
- * reading whichever stream's head is older. */
-static int
-run_files(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
-    struct isrc *rs)
-{
-	struct isrc *s;
-	int64_t wm = INT64_MIN, nwm;
-	int r, status = 0;
-
-	ls->out = c->out;
-	while (!stopping && status == 0) {
-		if (!ls->have && !ls->eof && (r = isrc_next(ls, -1)) < 0)
-			return -r;
-		if (!rs->have && !rs->eof && (r = isrc_next(rs, -1)) < 0)
-			return -r;
-		if (!ls->have && !rs->have)
-			break;
-		s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-		if ((status = ij_take(c, ij, s, wm)) != 0)
-			break;
-		/* Join first, then advance: a record meets its partners
-		 * before the watermark it moves can expire them. */
-		nwm = ij_watermark(ls, rs);
-		if (nwm > wm) {
-			wm = nwm;
-			status = tide_ijoin_advance(ij, wm, ij_expire, c);
-		}
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
-		}
-	}
-	return status;
-}
-
-/*
- * Nothing ready from either stream: if the topic's brokers are all away
- * (lib/kafka/kdown.h), say so every --metadata-timeout and give up after
- * --down-timeout (TIDE_EX_UNAVAILABLE), as tide-source does on a live
- * read.  Records of the other stream keep coming meanwhile; those waiting
- * for a partner wait on, and the watermark the topic holds stays, so no
- * record is joined with a stream that is only away.  A quiet topic brings
- * no message to say the outage is over: a metadata request, once a
- * second and short so that the other stream is not held up, does.
- */
-static int
-kstream_outage(void)
-{
-	enum tide_kdown_act act;
-	char say[512];
-
-	/* A probe once a second, short, so the other stream is not held. */
-	act = tide_kconsumer_outage(&kc, 100, 1000, say, sizeof(say));
-	if (act == TIDE_KDOWN_BACK || act == TIDE_KDOWN_NOTE)
-		tide_warn("%s: %s", kname, say);
-	if (act != TIDE_KDOWN_GIVE_UP)
-		return 0;
-	tide_warn("%s: %s: giving up%s%s", kname, say, kc.kd.lasterr[0] ?
-	    ": " : "", kc.kd.lasterr);
-	return TIDE_EX_UNAVAILABLE;
-}
-
-/*
- * The left stream from files or stdin, the right one from a Kafka topic
- * (struct kstream): both unbounded, so neither is waited for while the
- * other has a record ready; of two ready heads the older goes first.  The
- * watermark (kw_watermark) keeps a record's partners from being expired
- * before the other stream has caught up with its time, whatever order they
- * arrive in.  When the left stream ends, the topic is read up to its end
- * as of then (or until no left record waits for a partner), and the end
- * closes every interval.
- */
-static int
-run_kstream(struct ictx *c, struct tide_ijoin *ij, struct isrc *ls,
-    struct isrc *rs)
-{
-	struct pollfd pfd[2];
-	struct isrc *s;
-	int64_t wm = INT64_MIN, nwm, now;
-	int r, n, status = 0;
-	size_t i;
-
-	kstream_start();
-	ls->wall = rs->wall = tide_mono_us() / 1000;
-	for (i = 0; i < ks.nparts; i++)
-		ks.p[i].wall = ls->wall;
-	while (!stopping && status == 0) {
-		if (dumpstats) {
-			dumpstats = 0;
-			print_stats();
-		}
-		if ((status = atomic_load(&kfatal)) != 0)
-			break;
-		if (!ls->have && !ls->eof) {
-			if ((r = isrc_next(ls, 0)) < 0)
-				return -r;
-			if (ls->eof && (status = kstream_set_end()) != 0)
-				break;
-		}
-		if (!rs->have && (r = kstream_next(rs)) < 0)
-			return -r;
-		if (ls->have || rs->have) {
-			s = ls->have && (!rs->have || ls->ts <= rs->ts) ? ls : rs;
-			if ((status = ij_take(c, ij, s, wm)) != 0)
-				break;
-		} else if (ls->eof && (ij->nside[TIDE_IJOIN_LEFT] == 0 ||
-		    kstream_caught_up())) {
-			break;
-		} else if (!stopping) {
-			/* Nothing ready: out with what is written, then wait
-			 * for either stream (or the --idle clock). */
-			if ((r = tide_wout_flush(c->out)) < 0)
-				return r == TIDE_EPIPE ? 0 : TIDE_EX_IOERR;
-			n = 0;
-			pfd[n].fd = ks.evfd[0];
-			pfd[n++].events = POLLIN;
-			if (!ls->eof && ls->open && strcmp(ls->path, "-") == 0) {
-				pfd[n].fd = 0;
-				pfd[n++].events = POLLIN;
-			}
-			poll(pfd, (nfds_t)n, conf.idle && conf.idle < 100 ?
-			    (int)conf.idle : 100);
-			if ((status = kstream_outage()) != 0)
-				break;
-		}
-		/* Join first, then advance: a record meets its partners
-		 * before the watermark it moves can expire them. */
-		now = tide_mono_us() / 1000;
-		nwm = kw_watermark(ls, rs, now);
-		if (nwm > wm) {
-			wm = nwm;
-			status = tide_ijoin_advance(ij, wm, ij_expire, c);
-		}
-	}
-	return status;
 }
 
 static int
 run_interval(char **operands, int noperands, struct tide_wout *out)
 {
 	static char *stdin_path[] = { "-" };
-	struct isrc ls, rs;
+	struct tide_ijside ls, rs;
 	struct tide_ijoin ij;
-	struct ictx c;
-	int i, k, status = 0;
+	struct tide_ijout o;
+	struct tide_ijdrive d;
+	struct tide_ijsrc_err err;
+	int status = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.out = out;
-	tide_buf_init(&c.ob, conf.maxrec + (1u << 20));
-	tide_buf_init(&c.nb, TIDE_BUF_NOMAX);
-	tide_buf_init(&c.missfrag, TIDE_BUF_NOMAX);
-	for (i = 0; i < conf.nsel; i++) {
-		const struct tide_path *p = &c.sel[i];
-
-		if (tide_path_parse(&c.sel[i], conf.sel[i]) < 0)
-			tide_usage_error("--select: bad field name '%s'",
-			    conf.sel[i]);
-		tide_buf_reset(&c.nb);
-		if (conf.prefix)
-			tide_buf_adds(&c.nb, conf.prefix);
-		tide_buf_add(&c.nb, p->seg[p->nseg - 1].name,
-		    p->seg[p->nseg - 1].len);
-		if (i)
-			tide_buf_addc(&c.missfrag, ',');
-		tide_json_write_str(&c.missfrag, c.nb.data, c.nb.len);
-		tide_buf_addc(&c.missfrag, ':');
-		for (k = conf.ndef - 1; k >= 0; k--)
-			if (strcmp(conf.defname[k], tide_buf_cstr(&c.nb) +
-			    (conf.prefix ? strlen(conf.prefix) : 0)) == 0)
-				break;
-		tide_buf_adds(&c.missfrag, k >= 0 ? conf.defval[k] : "null");
-	}
-	for (k = 0; k < conf.ndef; k++) {
-		for (i = 0; i < conf.nsel; i++)
-			if (strcmp(conf.defname[k], c.sel[i].seg[c.sel[i].nseg -
-			    1].name) == 0)
-				break;
-		if (i == conf.nsel)
-			tide_usage_error("--default: '%s' is not a "
-			    "--select field", conf.defname[k]);
-	}
-	if (conf.latefile && (c.late = fopen(conf.latefile, "a")) == NULL)
+	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
+	    conf.maxrec, &st.j, join_bad, NULL, &err) < 0)
+		tide_usage_error("%s", err.msg);
+	if (conf.latefile && (late = fopen(conf.latefile, "a")) == NULL)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
 		    strerror(errno));
 	if (noperands == 0) {
 		operands = stdin_path;
 		noperands = 1;
 	}
-	isrc_init(&ls, TIDE_IJOIN_LEFT, operands, noperands);
-	isrc_init(&rs, TIDE_IJOIN_RIGHT, (char **)&conf.with, 1);
+	if (tide_ijside_init(&ls, &conf.js, conf.timefield, conf.maxrec,
+	    TIDE_IJOIN_LEFT, operands, noperands, &err) < 0 ||
+	    tide_ijside_init(&rs, &conf.js, conf.timefield, conf.maxrec,
+	    TIDE_IJOIN_RIGHT, (char **)&conf.with, 1, &err) < 0)
+		tide_usage_error("%s", err.msg);
 	tide_ijoin_init(&ij, conf.within);
-	if (conf.wtopic)
-		status = run_kstream(&c, &ij, &ls, &rs);
-	else
-		status = run_files(&c, &ij, &ls, &rs);
+	tide_ijdrive_init(&d, &o, &ij, &ls, &rs);
+	d.delay = conf.delay;
+	d.idle = conf.idle;
+	d.stop = &stopping;
+	d.round = ij_round;
+	d.late = ij_late;
+	d.fail = ij_fail;
+	d.ctx = &o;
+	if (conf.wtopic) {
+		ks_open();
+		status = tide_kstream_drive(&ks, &d);
+	} else
+		status = tide_ijdrive_files(&d);
 	/* At the end of both streams every interval has closed. */
 	if (status == 0 && !stopping)
-		status = tide_ijoin_advance(&ij, INT64_MAX, ij_expire, &c);
-	kstream_stop();
+		status = tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
+		    &o);
+	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
+	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
+	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
 		    "%llu late records; state peak %zu records",
-		    (unsigned long long)c.pairs, (unsigned long long)c.unmatched,
-		    (unsigned long long)c.late_n, ij.peak);
-	if (c.late_n > TIDE_BAD_SHOWN)
-		tide_warn("%llu late records", (unsigned long long)c.late_n);
-	if (c.late && fclose(c.late) != 0 && status == 0) {
+		    (unsigned long long)o.pairs, (unsigned long long)o.unmatched,
+		    (unsigned long long)o.late_n, ij.peak);
+	if (o.late_n > TIDE_BAD_SHOWN)
+		tide_warn("%llu late records", (unsigned long long)o.late_n);
+	if (late && fclose(late) != 0 && status == 0) {
 		tide_warn("cannot write '%s': %s", conf.latefile, strerror(errno));
 		status = TIDE_EX_IOERR;
 	}
 	tide_ijoin_release(&ij);
-	isrc_release(&ls);
-	isrc_release(&rs);
-	for (i = 0; i < conf.nsel; i++)
-		tide_path_release(&c.sel[i]);
-	tide_buf_release(&c.ob);
-	tide_buf_release(&c.nb);
-	tide_buf_release(&c.missfrag);
+	tide_ijside_release(&ls);
+	tide_ijside_release(&rs);
+	tide_ijout_release(&o);
 	return status;
 }
 
@@ -2532,8 +1177,8 @@ main(int argc, char **argv)
 {
 	struct tide_wout out;
 	struct sigaction sa;
-	struct plan pl;
-	struct watch w;
+	struct tide_joinplan pl;
+	struct tide_fwatch w;
 	const char *badname;
 	char kbuf[512];
 	int i, status = 0, r;
@@ -2545,7 +1190,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 	memset(&w, 0, sizeof(w));
 	if (conf.watch)
-		watch_changed(&w);
+		tide_fwatch_init(&w, conf.table);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -2617,7 +1262,7 @@ done:
 	if (r && status == 0)
 		status = r;
 	tide_wout_release(&out);
-	plan_release(&pl);
+	tide_joinplan_release(&pl);
 	if (kt) {
 		tide_ktable_close(kt);
 		free(kt);

@@ -1068,6 +1068,22 @@ tide_path_release(struct tide_path *path)
 	path->nseg = 0;
 }
 
+void
+tide_path_raw(struct tide_path *p, const char *name, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->text = tide_xmemdup(name, n);
+	p->nseg = 1;
+	p->seg[0].name = p->text;
+	p->seg[0].len = n;
+}
+
+void
+tide_path_name(struct tide_path *p, const char *name)
+{
+	tide_path_raw(p, name, strlen(name));
+}
+
 /* Typed getters. */
 
 int

@@ -76,6 +76,13 @@ int tide_json_check(const char *p, size_t n, int maxdepth,
 int tide_path_parse(struct tide_path *path, const char *spec);
 void tide_path_release(struct tide_path *path);
 
+/* A one-segment path naming the member name[0..n) as it is, dots and all
+ * (no parsing: a column or field name, not a spec).  It owns a copy of the
+ * name; release with tide_path_release().  tide_path_name() is the same
+ * for a C string. */
+void tide_path_raw(struct tide_path *path, const char *name, size_t n);
+void tide_path_name(struct tide_path *path, const char *name);
+
 /*
  * Find path in the validated object doc[0..n).  Returns 1 and fills v when
  * found, 0 when absent (a missing field, or an intermediate value that is

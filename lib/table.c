@@ -175,17 +175,6 @@ tide_table_row_build(struct tide_buf *b, const struct tide_json_val *v, int n)
 	return 0;
 }
 
-/* A one-segment path naming the member name[0..n) as it is (dots and all). */
-static void
-path_raw(struct tide_path *p, const char *name, size_t n)
-{
-	memset(p, 0, sizeof(*p));
-	p->text = tide_xmemdup(name, n);
-	p->nseg = 1;
-	p->seg[0].name = p->text;
-	p->seg[0].len = n;
-}
-
 int
 tide_table_init(struct tide_table *t, const struct tide_table_spec *spec,
     struct tide_table_rowerr *err)
@@ -318,7 +307,7 @@ columns_from_row(struct tide_table *t, const char *rec, size_t n,
 			t->ncol = nc;
 			return TIDE_ETOOBIG;
 		}
-		path_raw(&t->path[t->spec.nkeys + nc], nb.len ? nb.data : "",
+		tide_path_raw(&t->path[t->spec.nkeys + nc], nb.len ? nb.data : "",
 		    nb.len);
 		t->colname[nc] = tide_xmemdup(nb.len ? nb.data : "", nb.len);
 		nc++;

@@ -21,17 +21,6 @@ tide_vtable_init(struct tide_vtable *t, int nkey, const char *const *tkey,
 	tide_buf_init(&t->row, TIDE_BUF_NOMAX);
 }
 
-/* A one-segment path naming the member name as it is (dots and all). */
-static void
-path_name(struct tide_path *p, const char *name)
-{
-	memset(p, 0, sizeof(*p));
-	p->text = tide_xstrdup(name);
-	p->nseg = 1;
-	p->seg[0].name = p->text;
-	p->seg[0].len = strlen(name);
-}
-
 static void
 columns_release(struct tide_vtable *t)
 {
@@ -63,7 +52,7 @@ tide_vtable_columns(struct tide_vtable *t, int ncol, char *const *n, int sel,
 	for (i = 0; i < ncol; i++) {
 		t->ncol = i;
 		if (!sel) {
-			path_name(&t->path[i], n[i]);
+			tide_path_name(&t->path[i], n[i]);
 			t->col[i] = tide_xstrdup(n[i]);
 			continue;
 		}
@@ -168,4 +157,79 @@ tide_vtable_release(struct tide_vtable *t)
 	tide_view_close(&t->view);
 	columns_release(t);
 	tide_buf_release(&t->row);
+}
+
+/* Set the columns; a name that is not a path is a usage error. */
+static int
+columns(struct tide_vtable *t, int ncol, char *const *n, int sel,
+    struct tide_vtable_err *err)
+{
+	int i;
+
+	if (tide_vtable_columns(t, ncol, n, sel, &i) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "--select: bad field name "
+		    "'%s'", n[i]);
+		return TIDE_EINVAL;
+	}
+	return 0;
+}
+
+int
+tide_vtable_open(struct tide_vtable *t, const struct tide_view_conf *vc,
+    uint32_t cache_n, int64_t ttl_ms, const char *label, int nkey,
+    char *const *skey, char *const *tkey, int asof, int nsel,
+    char *const *sel, struct tide_vtable_err *err)
+{
+	struct tide_view_err verr;
+	int i, r, n;
+
+	tide_vtable_init(t, nkey, (const char *const *)tkey, asof);
+	if ((r = tide_view_open_reader(&t->view, vc, cache_n, ttl_ms,
+	    &verr)) < 0) {
+		if (r == TIDE_EINVAL)
+			snprintf(err->msg, sizeof(err->msg), "-T: %s", verr.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "table '%s': %s",
+			    label, verr.msg);
+		return r;
+	}
+	if (vc->kind == TIDE_VIEW_REDIS) {
+		if (nsel && (r = columns(t, nsel, sel, 1, err)) < 0)
+			return r;
+		snprintf(err->msg, sizeof(err->msg), "table '%s': redis view",
+		    label);
+		return 0;
+	}
+	n = tide_view_nkeys(&t->view);
+	if (n != nkey) {
+		snprintf(err->msg, sizeof(err->msg), "table '%s' is keyed by %d "
+		    "field%s ('%s'%s), '--on' names %d", label, n,
+		    n == 1 ? "" : "s", tide_view_keyname(&t->view, 0),
+		    n > 1 ? ", ..." : "", nkey);
+		return TIDE_EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(tkey[i], tide_view_keyname(&t->view, i)) != 0) {
+			snprintf(err->msg, sizeof(err->msg), "table '%s': key "
+			    "field %d is '%s', not '%s' (--on %s=%s)", label,
+			    i + 1, tide_view_keyname(&t->view, i), tkey[i],
+			    skey[i], tide_view_keyname(&t->view, i));
+			return TIDE_EINVAL;
+		}
+	if (asof && !tide_view_is_history(&t->view)) {
+		snprintf(err->msg, sizeof(err->msg), "--as-of: table '%s' keeps "
+		    "no history (tide-sink --history)", label);
+		return TIDE_EINVAL;
+	}
+	if (nsel)
+		r = columns(t, nsel, sel, 1, err);
+	else
+		r = columns(t, tide_view_nfields(&t->view),
+		    tide_view_fields(&t->view), 0, err);
+	if (r < 0)
+		return r;
+	snprintf(err->msg, sizeof(err->msg), "table '%s': sqlite view, %d key "
+	    "fields, %d columns%s", label, n, t->ncol,
+	    tide_view_is_history(&t->view) ? ", history" : "");
+	return 0;
 }

@@ -66,6 +66,27 @@ int tide_vtable_get(struct tide_vtable *t, const struct tide_json_val *k,
     int64_t ts, int64_t now_ms, struct tide_table_row *row,
     enum tide_table_miss *m, int *learnt, struct tide_view_err *err);
 
+/*
+ * Open a view table as tide-join -T names it, in one step: init, open the
+ * view for reading (cache_n keys cached for ttl_ms), check that its key
+ * fields are skey/tkey[0..nkey) (--on stream=table) and, under asof, that
+ * it keeps history, and set its columns (--select sel[0..nsel), else the
+ * view's own fields; a Redis view learns them from its first record).
+ * label names the table in messages ("table 'sqlite:f:t'").  Returns 0
+ * with a line to say in err->msg ("table '...': sqlite view, 1 key
+ * fields, 3 columns"); TIDE_EINVAL for a usage error (err->msg, whole);
+ * or the view's code (err->msg: "table '...': why"; tide_view_remote()
+ * tells a store away from a file that cannot be read).  Release with
+ * tide_vtable_release() either way.
+ */
+struct tide_vtable_err {
+	char msg[1024];
+};
+int tide_vtable_open(struct tide_vtable *t, const struct tide_view_conf *vc,
+    uint32_t cache_n, int64_t ttl_ms, const char *label, int nkey,
+    char *const *skey, char *const *tkey, int asof, int nsel,
+    char *const *sel, struct tide_vtable_err *err);
+
 /* Close the view and free everything. */
 void tide_vtable_release(struct tide_vtable *t);
 

@@ -1253,6 +1253,33 @@ START_TEST(test_jobj_append_rejects_non_objects)
 }
 END_TEST
 
+START_TEST(test_path_name_is_one_segment_dots_and_all)
+{
+	struct tide_path p;
+	struct tide_json_val v;
+	const char *doc = "{\"a.b\":1,\"a\":{\"b\":2}}";
+
+	tide_path_name(&p, "a.b");
+	ck_assert_int_eq(p.nseg, 1);
+	ck_assert_uint_eq(p.seg[0].len, 3);
+	ck_assert_str_eq(p.text, "a.b");
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 1);
+	ck_assert_uint_eq(v.len, 1);
+	ck_assert_int_eq(v.p[0], '1');
+	tide_path_release(&p);
+	/* A spec's quoting is not parsed: the name is taken as it is. */
+	tide_path_raw(&p, "\"x\"yz", 3);
+	ck_assert_int_eq(p.nseg, 1);
+	ck_assert_str_eq(p.text, "\"x\"");
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 0);
+	tide_path_release(&p);
+	tide_path_name(&p, "");
+	ck_assert_uint_eq(p.seg[0].len, 0);
+	ck_assert_int_eq(tide_json_get(doc, strlen(doc), &p, &v), 0);
+	tide_path_release(&p);
+}
+END_TEST
+
 START_TEST(test_jobj_builds_objects)
 {
 	struct tide_buf b = TIDE_BUF_INIT;
@@ -1305,6 +1332,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_corpus_i_decisions);
 	tcase_add_test(tc, test_path_parse_segments_and_quotes);
 	tcase_add_test(tc, test_path_parse_rejects_bad_specs);
+	tcase_add_test(tc, test_path_name_is_one_segment_dots_and_all);
 	tcase_add_test(tc, test_json_get_finds_fields);
 	tcase_add_test(tc, test_json_get_duplicate_keys_last_wins);
 	tcase_add_test(tc, test_json_get_missing_and_non_object_paths);

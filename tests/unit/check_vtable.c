@@ -195,6 +195,55 @@ START_TEST(test_vtable_record_that_is_not_an_object_is_a_format_error)
 }
 END_TEST
 
+START_TEST(test_vtable_open_checks_keys_and_columns)
+{
+	struct tide_vtable t;
+	struct tide_view_conf c;
+	struct tide_vtable_err err;
+	char *skey[] = { "cid", "x" }, *tk[] = { "id", "y" }, *wrong[] = { "key" };
+	char *sel[] = { "n", "a..b" };
+	char missing[160];
+	int learnt = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = TIDE_VIEW_SQLITE;
+	c.target = dbpath;
+	c.table = "feat";
+	ck_assert_int_eq(tide_vtable_open(&t, &c, 16, 1000, "v", 1, skey, tk, 1,
+	    1, sel, &err), 0);
+	ck_assert_str_eq(err.msg, "table 'v': sqlite view, 1 key fields, "
+	    "1 columns, history");
+	ck_assert_str_eq(get(&t, "\"a\"", 1700, &learnt), "n=1");
+	tide_vtable_release(&t);
+	ck_assert_int_eq(tide_vtable_open(&t, &c, 16, 1000, "v", 1, skey, tk, 0,
+	    0, NULL, &err), 0);
+	ck_assert_str_eq(err.msg, "table 'v': sqlite view, 1 key fields, "
+	    "4 columns, history");
+	tide_vtable_release(&t);
+	ck_assert_int_eq(tide_vtable_open(&t, &c, 16, 1000, "v", 2, skey, tk, 0,
+	    0, NULL, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "table 'v' is keyed by 1 field ('id'), "
+	    "'--on' names 2");
+	tide_vtable_release(&t);
+	ck_assert_int_eq(tide_vtable_open(&t, &c, 16, 1000, "v", 1, skey, wrong,
+	    0, 0, NULL, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "table 'v': key field 1 is 'id', not 'key' "
+	    "(--on cid=id)");
+	tide_vtable_release(&t);
+	ck_assert_int_eq(tide_vtable_open(&t, &c, 16, 1000, "v", 1, skey, tk, 0,
+	    2, sel, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "--select: bad field name 'a..b'");
+	tide_vtable_release(&t);
+	snprintf(missing, sizeof(missing), "%s/none.db", dir);
+	c.target = missing;
+	ck_assert_int_lt(tide_vtable_open(&t, &c, 16, 1000, "v", 1, skey, tk, 0,
+	    0, NULL, &err), 0);
+	ck_assert_msg(strncmp(err.msg, "table 'v': ", 11) == 0 ||
+	    strncmp(err.msg, "-T: ", 4) == 0, "%s", err.msg);
+	tide_vtable_release(&t);
+}
+END_TEST
+
 Suite *
 suite_vtable(void)
 {
@@ -207,6 +256,7 @@ suite_vtable(void)
 	tcase_add_test(tc, test_vtable_learns_columns_from_the_first_record);
 	tcase_add_test(tc, test_vtable_as_of_tells_before_first_from_no_match);
 	tcase_add_test(tc, test_vtable_record_that_is_not_an_object_is_a_format_error);
+	tcase_add_test(tc, test_vtable_open_checks_keys_and_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }
