@@ -52,6 +52,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "arcin.h"
 #include "bad.h"
 #include "buf.h"
 #include "envelope.h"
@@ -63,8 +64,9 @@
 #include "kafka/kdown.h"
 #include "kafka/kmsg.h"
 #include "kafka/kopt.h"
-#include "merge.h"
+#include "kafka/kreplay.h"
 #include "kafka/offsets.h"
+#include "merge.h"
 #include "pace.h"
 #include "prog.h"
 #include "sig.h"
@@ -79,8 +81,6 @@
 #define PACED_BATCH	32	/* the same, for a paced replay */
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
 #define PENDING		128	/* paced records written, not yet flushed */
-#define READAHEAD	4096	/* messages buffered per partition */
-#define RESUME_AT	(READAHEAD / 4)
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -101,38 +101,11 @@ enum {
 	OPT_DOWNTIMEOUT,
 };
 
-/* One source of the merge: a Kafka partition, or an archive file (all of
- * it, or one partition of it). */
-struct src {
-	struct tide_merge_key key;	/* the head's */
-	int32_t partition;
-	/* Kafka */
-	int64_t start, end;		/* offsets: [start, end) */
-	int64_t next;			/* offset expected next */
-	int done;			/* nothing more will be buffered */
-	int paused;
-	rd_kafka_message_t **ring;
-	size_t rhead, rlen, rcap;
-	int64_t low, high;
-	/* files */
-	const char *path;
-	int fileidx;
-	int all;			/* every partition of the file */
-	int report;			/* one pass: report bad lines as met */
+/* One archive source of the merge (a file, or one partition of it). */
+struct fsrc {
+	struct tide_arcin a;		/* its head: a.key */
+	int report;			/* report bad lines as met */
 	int unordered;			/* one pass, and out of order was said */
-	int open;
-	struct tide_recin in;
-	struct tide_env_dec dec;
-	const char *line;
-	size_t len;
-	struct tide_json_val tval;	/* plain: the time field */
-};
-
-/* What the first pass found in one partition of a file. */
-struct fpart {
-	int32_t partition;
-	uint64_t records;
-	int64_t first_ts, last_ts;
 };
 
 static struct {
@@ -223,8 +196,9 @@ static const struct tide_prog prog = {
 static struct {
 	struct tide_kconsumer kc;	/* its kd: last error; the wait's clock */
 	int kafka;			/* a topic is read (kc is open) */
-	struct tide_prange *r;		/* per source: the resolved range */
-	struct src *srcs;
+	struct tide_kreplay kr;		/* the Kafka sources */
+	struct tide_arcin_conf ac;	/* what the archive sources share */
+	struct fsrc *srcs;		/* the archive sources */
 	size_t nsrcs;
 	struct tide_merge merge;
 	struct tide_pace pace;
@@ -354,90 +328,11 @@ on_fatal(void *ctx, const char *reason)
 	tide_warn("fatal: %s", reason);
 }
 
-static struct src *
-src_of_partition(int32_t partition)
-{
-	size_t i;
-
-	/* Partitions are few and usually 0..n-1 in order. */
-	if (partition >= 0 && (size_t)partition < s.nsrcs &&
-	    s.srcs[partition].partition == partition)
-		return &s.srcs[partition];
-	for (i = 0; i < s.nsrcs; i++)
-		if (s.srcs[i].partition == partition)
-			return &s.srcs[i];
-	return NULL;
-}
-
 static void
-pause_part(struct src *p, int pause)
+on_note(void *ctx, const char *msg)
 {
-	tide_kconsumer_pause(&s.kc, o.topic, p->partition, pause);
-	p->paused = pause;
-}
-
-static void
-ring_push(struct src *p, rd_kafka_message_t *m)
-{
-	if (p->rlen == p->rcap) {
-		size_t ncap = p->rcap ? 2 * p->rcap : 256, i;
-		rd_kafka_message_t **r = tide_xreallocarray(NULL, ncap,
-		    sizeof(*r));
-
-		for (i = 0; i < p->rlen; i++)
-			r[i] = p->ring[(p->rhead + i) % p->rcap];
-		free(p->ring);
-		p->ring = r;
-		p->rcap = ncap;
-		p->rhead = 0;
-	}
-	p->ring[(p->rhead + p->rlen) % p->rcap] = m;
-	p->rlen++;
-	if (p->rlen >= READAHEAD && !p->paused && !p->done)
-		pause_part(p, 1);
-}
-
-/* One message or event from the consumer queue, into its ring. */
-static void
-route(rd_kafka_message_t *m)
-{
-	struct src *p;
-
-	switch (tide_kconsumer_event(&s.kc, m)) {
-	case TIDE_KEV_MSG:
-		break;
-	case TIDE_KEV_EOF:
-		if (m->rkt && (p = src_of_partition(m->partition)) &&
-		    tide_kconsumer_ended(p->end, m->offset))
-			p->done = 1;
-		rd_kafka_message_destroy(m);
-		return;
-	case TIDE_KEV_GONE:
-		die_flushed(TIDE_EX_UNAVAILABLE, "%s",
-		    rd_kafka_message_errstr(m));
-	case TIDE_KEV_FATAL:
-		die_flushed(TIDE_EX_UNAVAILABLE, "fatal: %s",
-		    rd_kafka_message_errstr(m));
-	case TIDE_KEV_ERROR:
-		tide_info("%s", rd_kafka_message_errstr(m));
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	p = src_of_partition(m->partition);
-	/* Fetched past the end, or again after a resume. */
-	if (p == NULL || p->done || m->offset < p->next) {
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	if (tide_kconsumer_ended(p->end, m->offset)) {
-		p->done = 1;
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	p->next = m->offset + 1;
-	if (tide_kconsumer_ended(p->end, p->next))
-		p->done = 1;
-	ring_push(p, m);
+	(void)ctx;
+	tide_info("%s", msg);
 }
 
 /* Take what the consumer queue holds, waiting up to wait_ms (after a
@@ -445,22 +340,23 @@ route(rd_kafka_message_t *m)
 static void
 pump(int wait_ms)
 {
-	rd_kafka_message_t *msgs[BATCH];
 	struct tide_kconsumer_err err;
-	ssize_t n, i;
+	rd_kafka_message_t *m;
+	ssize_t n;
 
 	/* Paced, a record may fall due while a batch is taken: small ones
 	 * keep that wait short (1024 messages took over a millisecond). */
-	n = tide_kconsumer_take(&s.kc, msgs,
-	    tide_pace_paced(&s.pace) ? PACED_BATCH : BATCH);
+	n = tide_kreplay_take(&s.kr, tide_pace_paced(&s.pace) ? PACED_BATCH :
+	    BATCH, &err);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
-		n = tide_kconsumer_wait(&s.kc, &msgs[0], wait_ms, &err);
+		if ((n = tide_kconsumer_wait(&s.kc, &m, wait_ms, &err)) < 0)
+			die_flushed(TIDE_EX_FAIL, "consume: %s", err.msg);
+		if (n > 0)
+			n = tide_kreplay_route(&s.kr, m, &err);
 	}
 	if (n < 0)
-		die_flushed(TIDE_EX_FAIL, "consume: %s", err.msg);
-	for (i = 0; i < n; i++)
-		route(msgs[i]);
+		die_flushed(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 }
 
 /*
@@ -474,16 +370,16 @@ pump(int wait_ms)
  * note every --metadata-timeout when the bound is longer.
  */
 static int
-kafka_fill(struct src *p)
+kafka_fill(struct tide_kreplay_part *p)
 {
 	enum tide_kdown_act act;
 	int64_t now, shown;
 	char d[32], b[32];
 
-	if (p->rlen || p->done)
+	if (!tide_kreplay_starved(p))
 		return 0;
 	tide_kdown_restart(&s.kc.kd, tide_mono_us() / 1000);
-	while (p->rlen == 0 && !p->done) {
+	while (tide_kreplay_starved(p)) {
 		if (tide_sig_stops())
 			return -1;
 		now = tide_mono_us() / 1000;
@@ -517,16 +413,6 @@ kafka_fill(struct src *p)
 	return 0;
 }
 
-static void
-kafka_key(struct src *p)
-{
-	rd_kafka_message_t *m = p->ring[p->rhead];
-
-	p->key.ts = rd_kafka_message_timestamp(m, NULL);
-	p->key.partition = m->partition;
-	p->key.offset = m->offset;
-}
-
 /*
  * The consumer, every wanted partition of the topic in partition order (so
  * ties and --dry-run come out the same way whatever order the metadata
@@ -539,8 +425,8 @@ kafka_setup(void)
 	static const char *const extra[] = { "group.id=tide-replay", NULL };
 	struct tide_kconsumer_err err;
 	struct tide_offspec from, to;
+	struct tide_prange *r;
 	rd_kafka_conf_t *conf;
-	size_t i;
 	int n;
 
 	/* The wait for a partition's next record is the outage clock here
@@ -563,32 +449,26 @@ kafka_setup(void)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	s.kafka = 1;
 	n = tide_kconsumer_partitions(&s.kc, o.topic, o.parts.v, o.parts.n,
-	    (int)o.md_timeout, &s.r, &err);
+	    (int)o.md_timeout, &r, &err);
 	if (n == TIDE_ENOENT)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 	if (n < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
 		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
 		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
-	s.nsrcs = (size_t)n;
 	memset(&from, 0, sizeof(from));
 	memset(&to, 0, sizeof(to));
 	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
 	from.v = o.from;
 	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
 	to.v = o.to;
-	if (tide_kconsumer_resolve(&s.kc, o.topic, s.r, s.nsrcs, &from, &to,
+	if (tide_kconsumer_resolve(&s.kc, o.topic, r, (size_t)n, &from, &to,
 	    (int)o.md_timeout, &err) < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topic, err.msg);
-	s.srcs = tide_xcalloc(s.nsrcs + 1, sizeof(*s.srcs));
-	for (i = 0; i < s.nsrcs; i++) {
-		s.srcs[i].partition = s.r[i].partition;
-		s.srcs[i].start = s.r[i].start;
-		s.srcs[i].end = s.r[i].end;
-		s.srcs[i].low = s.r[i].low;
-		s.srcs[i].high = s.r[i].high;
-		s.total += (uint64_t)(s.r[i].end - s.r[i].start);
-	}
+	tide_kreplay_init(&s.kr, &s.kc, o.topic, r, (size_t)n);
+	s.kr.on_note = on_note;
+	s.total = s.kr.total;
+	free(r);
 }
 
 static void
@@ -596,8 +476,8 @@ kafka_dryrun(void)
 {
 	size_t i;
 
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
+	for (i = 0; i < s.kr.n; i++) {
+		struct tide_kreplay_part *p = &s.kr.v[i];
 
 		tide_buf_reset(&s.ob);
 		tide_buf_adds(&s.ob, "{\"topic\":");
@@ -622,57 +502,28 @@ kafka_open(void)
 	struct tide_kconsumer_err err;
 	size_t i;
 
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
-
-		p->next = p->start;
-		p->done = tide_kconsumer_empty(&s.r[i]);
-		p->paused = 0;
-		p->rhead = p->rlen = 0;
-	}
-	if (tide_kconsumer_assign(&s.kc, o.topic, s.r, s.nsrcs, 0, &err) < 0)
+	if (tide_kreplay_start(&s.kr, &err) < 0)
 		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s", err.msg);
-	for (i = 0; i < s.nsrcs; i++) {
-		if (kafka_fill(&s.srcs[i]) < 0)
+	for (i = 0; i < s.kr.n; i++) {
+		if (kafka_fill(&s.kr.v[i]) < 0)
 			return -1;
-		if (s.srcs[i].rlen) {
-			kafka_key(&s.srcs[i]);
-			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+		if (s.kr.v[i].rlen) {
+			tide_kreplay_key(&s.kr.v[i]);
+			tide_merge_add(&s.merge, &s.kr.v[i].key, &s.kr.v[i]);
 		}
 	}
 	return 0;
 }
 
-static void
-kafka_close(void)
-{
-	size_t i;
-
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
-
-		while (p->rlen) {
-			rd_kafka_message_destroy(p->ring[p->rhead]);
-			p->rhead = (p->rhead + 1) % p->rcap;
-			p->rlen--;
-		}
-	}
-	tide_kconsumer_unassign(&s.kc);
-}
-
 /* The emitted head of the top source is gone: its next one, or its end. */
 static int
-kafka_advance(struct src *p)
+kafka_advance(struct tide_kreplay_part *p)
 {
-	rd_kafka_message_destroy(p->ring[p->rhead]);
-	p->rhead = (p->rhead + 1) % p->rcap;
-	p->rlen--;
-	if (p->paused && p->rlen <= RESUME_AT)
-		pause_part(p, 0);
+	tide_kreplay_pop(&s.kr, p);
 	if (kafka_fill(p) < 0)
 		return -1;
 	if (p->rlen) {
-		kafka_key(p);
+		tide_kreplay_key(p);
 		tide_merge_advance(&s.merge, &p->key);
 	} else
 		tide_merge_drop(&s.merge);
@@ -680,9 +531,9 @@ kafka_advance(struct src *p)
 }
 
 static void
-kafka_emit(struct src *p)
+kafka_emit(struct tide_kreplay_part *p)
 {
-	rd_kafka_message_t *m = p->ring[p->rhead];
+	rd_kafka_message_t *m = tide_kreplay_head(p);
 	struct tide_env e;
 	int r;
 
@@ -699,143 +550,70 @@ kafka_emit(struct src *p)
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
 
-/* ---- archives ---------------------------------------------------------- */
-
-static int
-in_range(int64_t ts)
-{
-	return (!o.have_from || ts >= o.from) && (!o.have_to || ts < o.to);
-}
+/* ---- archives (lib/arcin.h) -------------------------------------------- */
 
 static void
-file_open(struct src *f)
+file_open(struct fsrc *f)
 {
 	int r;
 
-	/* Archives may be zstd (stdin too); envelopes are checked by their
-	 * decoder, records with --time here. */
-	if ((r = tide_recin_open(&f->in, f->path, TIDE_RECIN_SNIFF_STDIN |
-	    (o.timefield ? 0 : TIDE_RECIN_RAW), o.maxrec)) < 0) {
+	if ((r = tide_arcin_open(&f->a)) < 0) {
 		if (r == TIDE_EIO)
-			die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
-			    strerror(f->in.errnum));
-		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->path,
+			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
+			    strerror(f->a.in.errnum));
+		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->a.path,
 		    tide_strerror(r));
-	}
-	if (o.timefield)
-		tide_recin_set_paths(&f->in, &o.timepath, 1);
-	tide_env_dec_init(&f->dec, o.maxrec);
-	f->open = 1;
-}
-
-static void
-file_close(struct src *f)
-{
-	if (!f->open)
-		return;
-	tide_recin_close(&f->in);
-	tide_env_dec_release(&f->dec);
-	f->open = 0;
-}
-
-static void
-bad_line(struct src *f, const char *line, size_t len, const char *fmt,
-    const char *what)
-{
-	int r;
-
-	if (!f->report)
-		return;
-	tide_progress_clear(&s.pr);
-	if ((r = tide_bad_record(&s.bad, f->path, tide_recin_lineno(&f->in), line, len, fmt,
-	    what)) != 0) {
-		flush_out();
-		exit(r);
 	}
 }
 
 /*
- * Read f's next good line into its head (key, line, decoded envelope or
- * time field).  1 with a head, 0 at the end, -1 on a signal.  Lines that
- * are bad, out of the --from/--to range, or of another partition (f->all
- * unset) are skipped.
+ * Read f's next good line into its head.  1 with a head, 0 at the end, -1
+ * on a signal.  Bad lines are reported when f reports them (its first
+ * pass, or its only one), else skipped.
  */
 static int
-file_next(struct src *f)
+file_next(struct fsrc *f)
 {
-	struct tide_rec rec;
-	struct tide_json_val v;
-	const char *line;
-	size_t len;
-	char why[300];
 	int r;
 
 	for (;;) {
 		if (tide_sig_stops())
 			return -1;
-		r = tide_recin_next(&f->in, &rec, &v, -1);
-		if (r == TIDE_EOF)
-			return 0;
+		r = tide_arcin_next(&f->a);
+		if (r == 0 || r == 1)
+			return r;
 		if (r == TIDE_EINTR)
 			continue;
-		if (r < 0) {
-			if (r == TIDE_EIO)
-				die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
-				    strerror(f->in.errnum));
-			die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
-			    f->path, tide_recin_lineno(&f->in) + 1, tide_strerror(r));
-		}
-		line = rec.p;
-		len = rec.len;
-		if (rec.err) {
-			bad_line(f, line, len, "%s", tide_rec_reason(&rec,
-			    f->in.max, why, sizeof(why)));
+		if (r == TIDE_ARCIN_BAD) {
+			if (!f->report)
+				continue;
+			tide_progress_clear(&s.pr);
+			if ((r = tide_bad_record(&s.bad, f->a.path,
+			    tide_arcin_lineno(&f->a), f->a.bad, f->a.badlen,
+			    "%s", f->a.why)) != 0) {
+				flush_out();
+				exit(r);
+			}
 			continue;
 		}
-		if (o.timefield == NULL) {
-			if (tide_env_decode(&f->dec, line, len) < 0) {
-				bad_line(f, line, len, "not an envelope: %s",
-				    f->dec.reason);
-				continue;
-			}
-			if (f->dec.env.ts_type == TIDE_ENV_TS_NONE) {
-				bad_line(f, line, len, "%s",
-				    "envelope has no time (\"ts\")");
-				continue;
-			}
-			f->key.ts = f->dec.env.ts;
-			f->key.partition = f->dec.env.partition;
-			f->key.offset = f->dec.env.offset >= 0 ?
-			    f->dec.env.offset : (int64_t)tide_recin_lineno(&f->in);
-		} else {
-			int64_t ts;
-
-			/* Checked, and v looked up, by the reader. */
-			if (v.type == TIDE_JSON_NONE) {
-				bad_line(f, line, len, "field '%s' is missing",
-				    o.timefield);
-				continue;
-			}
-			if (tide_time_from_json(&v, o.unit, &ts) < 0) {
-				snprintf(why, sizeof(why), "field '%s' is not "
-				    "a time: %.*s", o.timefield,
-				    (int)(v.len > 64 ? 64 : v.len), v.p);
-				bad_line(f, line, len, "%s", why);
-				continue;
-			}
-			f->tval = v;
-			f->key.ts = ts;
-			f->key.partition = f->fileidx;
-			f->key.offset = (int64_t)tide_recin_lineno(&f->in);
-		}
-		if (!in_range(f->key.ts))
-			continue;
-		if (!f->all && f->key.partition != f->partition)
-			continue;
-		f->line = line;
-		f->len = len;
-		return 1;
+		if (r == TIDE_EIO)
+			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
+			    strerror(f->a.in.errnum));
+		die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
+		    f->a.path, tide_arcin_lineno(&f->a) + 1, tide_strerror(r));
 	}
+}
+
+static struct fsrc *
+add_src(const char *path, int idx)
+{
+	struct fsrc *f;
+
+	s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1, sizeof(*s.srcs));
+	f = &s.srcs[s.nsrcs++];
+	memset(f, 0, sizeof(*f));
+	tide_arcin_init(&f->a, &s.ac, path, idx);
+	return f;
 }
 
 /*
@@ -846,72 +624,54 @@ file_next(struct src *f)
 static void
 file_scan(const char *path, int idx)
 {
-	struct src f;
-	struct fpart *fp = NULL;
-	size_t nfp = 0, i;
-	struct tide_merge_key prev = { INT64_MIN, INT32_MIN, INT64_MIN };
-	int sorted = 1, r;
+	struct tide_arcscan sc;
+	struct tide_arcscan_part *fp;
+	struct fsrc f, *n;
+	size_t i;
+	int r;
 
 	memset(&f, 0, sizeof(f));
-	f.path = path;
-	f.fileidx = idx;
-	f.all = 1;
+	tide_arcin_init(&f.a, &s.ac, path, idx);
 	f.report = 1;
+	tide_arcscan_init(&sc);
 	file_open(&f);
 	while ((r = file_next(&f)) > 0) {
-		if (tide_merge_cmp(&prev, &f.key) > 0)
-			sorted = 0;
-		prev = f.key;
-		for (i = 0; i < nfp; i++)
-			if (fp[i].partition == f.key.partition)
-				break;
-		if (i == nfp) {
-			fp = tide_xreallocarray(fp, nfp + 1, sizeof(*fp));
-			fp[nfp].partition = f.key.partition;
-			fp[nfp].records = 0;
-			fp[nfp].first_ts = fp[nfp].last_ts = f.key.ts;
-			nfp++;
-		}
-		fp[i].records++;
-		fp[i].last_ts = f.key.ts;
-		if (s.total == 0 || f.key.ts < s.first_ts)
-			s.first_ts = f.key.ts;
-		if (s.total == 0 || f.key.ts > s.last_ts)
-			s.last_ts = f.key.ts;
+		tide_arcscan_add(&sc, &f.a.key);
+		if (s.total == 0 || f.a.key.ts < s.first_ts)
+			s.first_ts = f.a.key.ts;
+		if (s.total == 0 || f.a.key.ts > s.last_ts)
+			s.last_ts = f.a.key.ts;
 		s.total++;
 	}
-	file_close(&f);
-	if (r < 0)
+	tide_arcin_close(&f.a);
+	if (r < 0) {
+		tide_arcscan_release(&sc);
 		return;
-	for (i = 0; i < nfp; i++) {
+	}
+	for (i = 0; i < sc.n; i++) {
+		fp = &sc.v[i];
 		if (o.dryrun) {
 			tide_buf_reset(&s.ob);
 			tide_buf_adds(&s.ob, "{\"file\":");
 			tide_json_write_str(&s.ob, path, strlen(path));
 			if (o.timefield == NULL)
 				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32,
-				    fp[i].partition);
+				    fp->partition);
 			tide_buf_addf(&s.ob, ",\"records\":%" PRIu64
 			    ",\"first_ts\":%" PRId64 ",\"last_ts\":%" PRId64
-			    "}\n", fp[i].records, fp[i].first_ts,
-			    fp[i].last_ts);
+			    "}\n", fp->records, fp->first_ts, fp->last_ts);
 			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		}
-		if (sorted && i > 0)
+		if (sc.sorted && i > 0)
 			continue;
-		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
-		    sizeof(*s.srcs));
-		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
-		s.srcs[s.nsrcs].path = path;
-		s.srcs[s.nsrcs].fileidx = idx;
-		s.srcs[s.nsrcs].all = sorted;
-		s.srcs[s.nsrcs].partition = fp[i].partition;
-		s.nsrcs++;
+		n = add_src(path, idx);
+		n->a.all = sc.sorted;
+		n->a.partition = fp->partition;
 	}
-	if (!sorted)
+	if (!sc.sorted)
 		tide_info("%s: not in time order: read once per partition",
 		    path);
-	free(fp);
+	tide_arcscan_release(&sc);
 }
 
 /*
@@ -937,6 +697,14 @@ files_setup(void)
 {
 	int i;
 
+	s.ac.timefield = o.timefield;
+	s.ac.timepath = &o.timepath;
+	s.ac.unit = o.unit;
+	s.ac.maxrec = o.maxrec;
+	s.ac.have_from = o.have_from;
+	s.ac.have_to = o.have_to;
+	s.ac.from = o.from;
+	s.ac.to = o.to;
 	s.scanned = 1;
 	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
@@ -954,14 +722,7 @@ files_setup(void)
 			tide_usage_error("--loop: cannot read '%s' more than "
 			    "once (not a regular file)", o.files[i]);
 		}
-		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
-		    sizeof(*s.srcs));
-		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
-		s.srcs[s.nsrcs].path = o.files[i];
-		s.srcs[s.nsrcs].fileidx = i;
-		s.srcs[s.nsrcs].all = 1;
-		s.srcs[s.nsrcs].report = 1;
-		s.nsrcs++;
+		add_src(o.files[i], i)->report = 1;
 	}
 	if (o.dryrun) {
 		tide_buf_reset(&s.ob);
@@ -981,9 +742,9 @@ files_open(void)
 		if ((r = file_next(&s.srcs[i])) < 0)
 			return -1;
 		if (r)
-			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+			tide_merge_add(&s.merge, &s.srcs[i].a.key, &s.srcs[i]);
 		else
-			file_close(&s.srcs[i]);
+			tide_arcin_close(&s.srcs[i].a);
 	}
 	return 0;
 }
@@ -994,109 +755,48 @@ files_close(void)
 	size_t i;
 
 	for (i = 0; i < s.nsrcs; i++)
-		file_close(&s.srcs[i]);
+		tide_arcin_close(&s.srcs[i].a);
 }
 
 static int
-file_advance(struct src *f)
+file_advance(struct fsrc *f)
 {
-	struct tide_merge_key prev = f->key;
+	struct tide_merge_key prev = f->a.key;
 	int r;
 
 	/* Paced records written are not held back while a slow input
 	 * (a pipe) is read: they go out before a read that may block. */
-	if (s.npend && !tide_recin_buffered(&f->in))
+	if (s.npend && !tide_recin_buffered(&f->a.in))
 		flush_out();
 	if ((r = file_next(f)) < 0)
 		return -1;
 	/* A one-pass input cannot be re-read per partition: its records
 	 * go out in the order they come, which may not be merge order. */
 	if (r && f->report && !f->unordered &&
-	    tide_merge_cmp(&prev, &f->key) > 0) {
+	    tide_merge_cmp(&prev, &f->a.key) > 0) {
 		f->unordered = 1;
 		tide_progress_clear(&s.pr);
 		tide_warn("%s: line %" PRIu64 ": not in time order, and the "
 		    "input cannot be read twice: records go out in the order "
-		    "read", f->path, tide_recin_lineno(&f->in));
+		    "read", f->a.path, tide_arcin_lineno(&f->a));
 	}
 	if (r)
-		tide_merge_advance(&s.merge, &f->key);
+		tide_merge_advance(&s.merge, &f->a.key);
 	else {
 		tide_merge_drop(&s.merge);
-		file_close(f);
+		tide_arcin_close(&f->a);
 	}
 	return 0;
 }
 
-/* Epoch unit of a number, as tide_time_from_epoch tells it. */
-static double
-unit_per_ms(double v)
-{
-	enum tide_time_unit u = o.unit;
-
-	if (u == TIDE_UNIT_AUTO) {
-		double a = fabs(v);
-
-		u = a < 1e11 ? TIDE_UNIT_S : a < 1e14 ? TIDE_UNIT_MS :
-		    a < 1e17 ? TIDE_UNIT_US : TIDE_UNIT_NS;
-	}
-	return u == TIDE_UNIT_S ? 0.001 : u == TIDE_UNIT_MS ? 1 :
-	    u == TIDE_UNIT_US ? 1000 : 1e6;
-}
-
-/* A plain record with its time field moved forward by s.shift, written
- * in the form it had: an RFC 3339 string, or a number in its unit. */
-static int
-shift_plain(struct src *f)
-{
-	const struct tide_json_val *v = &f->tval;
-	size_t pre = (size_t)(v->p - f->line);
-	int64_t iv;
-	double dv, per;
-	char tb[32];
-	int r;
-
-	if ((r = tide_buf_add(&s.ob, f->line, pre)) < 0)
-		return r;
-	if (v->type == TIDE_JSON_STRING) {
-		tide_buf_addc(&s.ob, '"');
-		tide_buf_add(&s.ob, tb, tide_time_fmt(tb, f->key.ts + s.shift));
-		r = tide_buf_addc(&s.ob, '"');
-	} else {
-		tide_json_double(v, &dv);
-		per = unit_per_ms(dv);
-		if (per >= 1 && tide_json_int64(v, &iv) == 0)
-			r = tide_json_write_int(&s.ob, iv + s.shift *
-			    (int64_t)per);
-		else
-			r = tide_json_write_double(&s.ob, dv +
-			    (double)s.shift * per);
-	}
-	if (r < 0)
-		return r;
-	return tide_buf_add(&s.ob, v->p + v->len, f->len - pre - v->len);
-}
-
 static void
-file_emit(struct src *f)
+file_emit(struct fsrc *f)
 {
-	struct tide_env e;
 	int r;
 
-	if (o.timefield)
-		r = s.shift ? shift_plain(f) : tide_buf_add(&s.ob, f->line,
-		    f->len);
-	else if (!o.envelope)
-		r = tide_env_payload(&s.ob, f->dec.env.value, f->dec.env.len,
-		    NULL);
-	else {
-		e = f->dec.env;
-		e.ts += s.shift;
-		r = tide_env_encode(&s.ob, &e);
-	}
-	if (r < 0)
-		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->path,
-		    tide_recin_lineno(&f->in), tide_strerror(r));
+	if ((r = tide_arcin_emit(&f->a, &s.ob, o.envelope, s.shift)) < 0)
+		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->a.path,
+		    tide_arcin_lineno(&f->a), tide_strerror(r));
 }
 
 /* ---- the replay -------------------------------------------------------- */
@@ -1105,25 +805,27 @@ file_emit(struct src *f)
 static int
 replay_once(void)
 {
-	struct src *top;
-	int64_t due, now;
+	void *top;
+	int64_t ts, due, now;
 	int r;
 
 	tide_merge_init(&s.merge);
 	r = s.kafka ? kafka_open() : files_open();
 	while (r == 0 && (top = tide_merge_top(&s.merge)) != NULL) {
+		ts = s.kafka ? ((struct tide_kreplay_part *)top)->key.ts :
+		    ((struct fsrc *)top)->a.key.ts;
 		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
 			s.stopping = 1;
 			break;
 		}
 		if (s.loop == 0 && !s.scanned) {
-			if (s.nout == 0 || top->key.ts < s.first_ts)
-				s.first_ts = top->key.ts;
-			if (s.nout == 0 || top->key.ts > s.last_ts)
-				s.last_ts = top->key.ts;
+			if (s.nout == 0 || ts < s.first_ts)
+				s.first_ts = ts;
+			if (s.nout == 0 || ts > s.last_ts)
+				s.last_ts = ts;
 		}
 		now = tide_mono_us();
-		due = tide_pace_next(&s.pace, top->key.ts + s.loop * s.span, now);
+		due = tide_pace_next(&s.pace, ts + s.loop * s.span, now);
 		if (o.duration >= 0 && (tide_pace_paced(&s.pace) ?
 		    tide_pace_offset(&s.pace, due) : now - s.pace.start_us) >=
 		    o.duration * 1000) {
@@ -1140,7 +842,7 @@ replay_once(void)
 				break;
 			}
 		}
-		s.cur_ts = top->key.ts + s.shift;
+		s.cur_ts = ts + s.shift;
 		tide_buf_reset(&s.ob);
 		if (s.kafka)
 			kafka_emit(top);
@@ -1176,7 +878,7 @@ replay_once(void)
 		r = s.kafka ? kafka_advance(top) : file_advance(top);
 	}
 	if (s.kafka)
-		kafka_close();
+		tide_kreplay_stop(&s.kr);
 	else
 		files_close();
 	tide_merge_release(&s.merge);
@@ -1379,6 +1081,7 @@ main(int argc, char **argv)
 		print_stats();
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
+	tide_kreplay_release(&s.kr);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	r = tide_bad_finish(&s.bad);
 	tide_wout_release(&s.out);
