@@ -71,6 +71,7 @@
 #include "sig.h"
 #include "progress.h"
 #include "recin.h"
+#include "replay.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -79,7 +80,6 @@
 #define BATCH		1024
 #define PACED_BATCH	32	/* the same, for a paced replay */
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
-#define PENDING		128	/* paced records written, not yet flushed */
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -199,27 +199,15 @@ static struct {
 	struct tide_arcin_conf ac;	/* what the archive sources share */
 	struct fsrc *srcs;		/* the archive sources */
 	size_t nsrcs;
-	struct tide_merge merge;
-	struct tide_pace pace;
+	struct tide_replay rp;		/* the loop, its pacing, what it wrote */
 	struct tide_wout out;
 	struct tide_buf ob;
 	struct tide_env_hdr *hdrs;
 	size_t hdrcap;
 	struct tide_bad bad;
-	uint64_t nout, total;		/* records out; estimate per loop */
-	int64_t first_ts, last_ts;	/* of the data, first loop */
-	int64_t span;			/* --shift-time step */
-	int64_t shift;			/* of the current loop */
-	long long loop;
+	uint64_t total;			/* records per loop, estimated */
 	int64_t t0_us;
 	struct tide_progress pr;
-	int64_t cur_ts;			/* as written (shifted) */
-	int scanned;			/* first_ts, last_ts known up front */
-	int stopping;
-	/* Due times of paced records written since the last flush: their
-	 * lateness is counted when the flush has put them out. */
-	int64_t pend[PENDING];
-	size_t npend;
 } s;
 
 
@@ -231,15 +219,15 @@ print_stats(void)
 	tide_progress_clear(&s.pr);
 	fprintf(stderr, "%s: stats: records_out %" PRIu64 ", bytes_out %"
 	    PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f records/s", prog.name,
-	    s.nout, s.out.bytes + s.out.len, s.bad.count, secs,
-	    secs > 0 ? (double)s.nout / secs : 0.0);
-	if (tide_pace_paced(&s.pace))
+	    s.rp.nout, s.out.bytes + s.out.len, s.bad.count, secs,
+	    secs > 0 ? (double)s.rp.nout / secs : 0.0);
+	if (tide_replay_paced(&s.rp))
 		fprintf(stderr, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
 		    "lag %.3fms",
-		    (double)tide_pace_quantile(&s.pace, 0.5) / 1000.0,
-		    (double)tide_pace_quantile(&s.pace, 0.99) / 1000.0,
-		    (double)s.pace.max_late_us / 1000.0,
-		    (double)s.pace.last_late_us / 1000.0);
+		    (double)tide_pace_quantile(&s.rp.pace, 0.5) / 1000.0,
+		    (double)tide_pace_quantile(&s.rp.pace, 0.99) / 1000.0,
+		    (double)s.rp.pace.max_late_us / 1000.0,
+		    (double)s.rp.pace.last_late_us / 1000.0);
 	fputc('\n', stderr);
 }
 
@@ -258,19 +246,19 @@ progress_tick(void)
 
 	if (!tide_progress_due(&s.pr))
 		return;
-	if (!s.scanned && !s.kafka)
+	if (!s.rp.scanned && !s.kafka)
 		total = 0;
 	if (o.limit >= 0 && (uint64_t)o.limit < total)
 		total = (uint64_t)o.limit;
-	tsbuf[tide_time_fmt(tsbuf, s.cur_ts)] = '\0';
+	tsbuf[tide_time_fmt(tsbuf, s.rp.cur_ts)] = '\0';
 	n = (size_t)snprintf(note, sizeof(note), "at %s", tsbuf);
-	if (tide_pace_paced(&s.pace) && n < sizeof(note))
+	if (tide_replay_paced(&s.rp) && n < sizeof(note))
 		snprintf(note + n, sizeof(note) - n, ", lag %.1fms",
-		    (double)s.pace.last_late_us / 1000.0);
+		    (double)s.rp.pace.last_late_us / 1000.0);
 	memset(&st, 0, sizeof(st));
 	st.unit = TIDE_PROGRESS_RECORDS;
-	st.records = s.nout;
-	st.pos = s.nout;
+	st.records = s.rp.nout;
+	st.pos = s.rp.nout;
 	st.total = total;
 	st.note = note;
 	tide_progress_draw(&s.pr, &st);
@@ -292,16 +280,7 @@ check_write(int r)
 static void
 flush_out(void)
 {
-	int64_t now;
-	size_t i;
-
-	check_write(tide_wout_flush(&s.out));
-	if (s.npend == 0)
-		return;
-	now = tide_mono_us();
-	for (i = 0; i < s.npend; i++)
-		tide_pace_sent(&s.pace, s.pend[i], now);
-	s.npend = 0;
+	check_write(tide_replay_flush(&s.rp));
 }
 
 /* Exit with status and a message, what was emitted flushed first. */
@@ -345,7 +324,7 @@ pump(int wait_ms)
 
 	/* Paced, a record may fall due while a batch is taken: small ones
 	 * keep that wait short (1024 messages took over a millisecond). */
-	n = tide_kreplay_take(&s.kr, tide_pace_paced(&s.pace) ? PACED_BATCH :
+	n = tide_kreplay_take(&s.kr, tide_replay_paced(&s.rp) ? PACED_BATCH :
 	    BATCH, &err);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
@@ -396,7 +375,7 @@ kafka_fill(struct tide_kreplay_part *p)
 			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
 			    "%s): giving up after %" PRIu64 " records: %s",
 			    o.topic, p->partition, p->next, p->start, p->end,
-			    d, b, s.nout, s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
+			    d, b, s.rp.nout, s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
 			    "no answer from the brokers");
 		}
 		if (act == TIDE_KDOWN_NOTE) {
@@ -496,11 +475,12 @@ kafka_dryrun(void)
 /* Assign every partition with something to read at its start, and put
  * each in the merge once it has a head. */
 static int
-kafka_open(void)
+kafka_open(void *ctx, struct tide_merge *m)
 {
 	struct tide_kconsumer_err err;
 	size_t i;
 
+	(void)ctx;
 	if (tide_kreplay_start(&s.kr, &err) < 0)
 		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s", err.msg);
 	for (i = 0; i < s.kr.n; i++) {
@@ -508,7 +488,7 @@ kafka_open(void)
 			return -1;
 		if (s.kr.v[i].rlen) {
 			tide_kreplay_key(&s.kr.v[i]);
-			tide_merge_add(&s.merge, &s.kr.v[i].key, &s.kr.v[i]);
+			tide_merge_add(m, &s.kr.v[i].key, &s.kr.v[i]);
 		}
 	}
 	return 0;
@@ -516,33 +496,37 @@ kafka_open(void)
 
 /* The emitted head of the top source is gone: its next one, or its end. */
 static int
-kafka_advance(struct tide_kreplay_part *p)
+kafka_advance(void *ctx, void *src, struct tide_merge *m)
 {
+	struct tide_kreplay_part *p = src;
+
+	(void)ctx;
 	tide_kreplay_pop(&s.kr, p);
 	if (kafka_fill(p) < 0)
 		return -1;
 	if (p->rlen) {
 		tide_kreplay_key(p);
-		tide_merge_advance(&s.merge, &p->key);
+		tide_merge_advance(m, &p->key);
 	} else
-		tide_merge_drop(&s.merge);
+		tide_merge_drop(m);
 	return 0;
 }
 
 static void
-kafka_emit(struct tide_kreplay_part *p)
+kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
-	rd_kafka_message_t *m = tide_kreplay_head(p);
+	rd_kafka_message_t *m = tide_kreplay_head(src);
 	struct tide_env e;
 	int r;
 
+	(void)ctx;
 	if (!o.envelope)
-		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
+		r = tide_env_payload(b, m->payload, m->len, NULL);
 	else {
 		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
 		if (e.ts_type != TIDE_ENV_TS_NONE)
-			e.ts += s.shift;
-		r = tide_env_encode(&s.ob, &e);
+			e.ts += shift;
+		r = tide_env_encode(b, &e);
 	}
 	if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
@@ -636,10 +620,10 @@ file_scan(const char *path, int idx)
 	file_open(&f);
 	while ((r = file_next(&f)) > 0) {
 		tide_arcscan_add(&sc, &f.a.key);
-		if (s.total == 0 || f.a.key.ts < s.first_ts)
-			s.first_ts = f.a.key.ts;
-		if (s.total == 0 || f.a.key.ts > s.last_ts)
-			s.last_ts = f.a.key.ts;
+		if (s.total == 0 || f.a.key.ts < s.rp.first_ts)
+			s.rp.first_ts = f.a.key.ts;
+		if (s.total == 0 || f.a.key.ts > s.rp.last_ts)
+			s.rp.last_ts = f.a.key.ts;
 		s.total++;
 	}
 	tide_arcin_close(&f.a);
@@ -704,7 +688,7 @@ files_setup(void)
 	s.ac.have_to = o.have_to;
 	s.ac.from = o.from;
 	s.ac.to = o.to;
-	s.scanned = 1;
+	s.rp.scanned = 1;
 	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
 		if (o.dryrun || rereadable(o.files[i])) {
@@ -713,7 +697,7 @@ files_setup(void)
 		}
 		/* One pass: one source, in the order it comes, bad lines
 		 * reported as met. */
-		s.scanned = 0;
+		s.rp.scanned = 0;
 		if (o.loops != 1) {
 			if (strcmp(o.files[i], "-") == 0)
 				tide_usage_error("--loop: cannot read standard "
@@ -731,17 +715,18 @@ files_setup(void)
 }
 
 static int
-files_open(void)
+files_open(void *ctx, struct tide_merge *m)
 {
 	size_t i;
 	int r;
 
+	(void)ctx;
 	for (i = 0; i < s.nsrcs; i++) {
 		file_open(&s.srcs[i]);
 		if ((r = file_next(&s.srcs[i])) < 0)
 			return -1;
 		if (r)
-			tide_merge_add(&s.merge, &s.srcs[i].a.key, &s.srcs[i]);
+			tide_merge_add(m, &s.srcs[i].a.key, &s.srcs[i]);
 		else
 			tide_arcin_close(&s.srcs[i].a);
 	}
@@ -749,23 +734,26 @@ files_open(void)
 }
 
 static void
-files_close(void)
+files_close(void *ctx)
 {
 	size_t i;
 
+	(void)ctx;
 	for (i = 0; i < s.nsrcs; i++)
 		tide_arcin_close(&s.srcs[i].a);
 }
 
 static int
-file_advance(struct fsrc *f)
+file_advance(void *ctx, void *src, struct tide_merge *m)
 {
+	struct fsrc *f = src;
 	struct tide_merge_key prev = f->a.key;
 	int r;
 
+	(void)ctx;
 	/* Paced records written are not held back while a slow input
 	 * (a pipe) is read: they go out before a read that may block. */
-	if (s.npend && !tide_recin_buffered(&f->a.in))
+	if (s.rp.npend && !tide_recin_buffered(&f->a.in))
 		flush_out();
 	if ((r = file_next(f)) < 0)
 		return -1;
@@ -780,127 +768,65 @@ file_advance(struct fsrc *f)
 		    "read", f->a.path, tide_arcin_lineno(&f->a));
 	}
 	if (r)
-		tide_merge_advance(&s.merge, &f->a.key);
+		tide_merge_advance(m, &f->a.key);
 	else {
-		tide_merge_drop(&s.merge);
+		tide_merge_drop(m);
 		tide_arcin_close(&f->a);
 	}
 	return 0;
 }
 
 static void
-file_emit(struct fsrc *f)
+file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
+	struct fsrc *f = src;
 	int r;
 
-	if ((r = tide_arcin_emit(&f->a, &s.ob, o.envelope, s.shift)) < 0)
+	(void)ctx;
+	if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) < 0)
 		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->a.path,
 		    tide_arcin_lineno(&f->a), tide_strerror(r));
 }
 
-/* ---- the replay -------------------------------------------------------- */
-
-/* One pass over the data.  0 when done, -1 when stopped. */
-static int
-replay_once(void)
-{
-	void *top;
-	int64_t ts, due, now;
-	int r;
-
-	tide_merge_init(&s.merge);
-	r = s.kafka ? kafka_open() : files_open();
-	while (r == 0 && (top = tide_merge_top(&s.merge)) != NULL) {
-		ts = s.kafka ? ((struct tide_kreplay_part *)top)->key.ts :
-		    ((struct fsrc *)top)->a.key.ts;
-		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
-			s.stopping = 1;
-			break;
-		}
-		if (s.loop == 0 && !s.scanned) {
-			if (s.nout == 0 || ts < s.first_ts)
-				s.first_ts = ts;
-			if (s.nout == 0 || ts > s.last_ts)
-				s.last_ts = ts;
-		}
-		now = tide_mono_us();
-		due = tide_pace_next(&s.pace, ts + s.loop * s.span, now);
-		if (o.duration >= 0 && (tide_pace_paced(&s.pace) ?
-		    tide_pace_offset(&s.pace, due) : now - s.pace.start_us) >=
-		    o.duration * 1000) {
-			s.stopping = 1;
-			break;
-		}
-		if (due > now) {
-			flush_out();
-			while (tide_pace_wait(&s.pace, due) == TIDE_EINTR)
-				if (tide_sig_stops())
-					break;
-			if (tide_sig_stops()) {
-				r = -1;
-				break;
-			}
-		}
-		s.cur_ts = ts + s.shift;
-		tide_buf_reset(&s.ob);
-		if (s.kafka)
-			kafka_emit(top);
-		else
-			file_emit(top);
-		tide_buf_addc(&s.ob, '\n');
-		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-		s.nout++;
-		if (tide_pace_paced(&s.pace)) {
-			/* Records due together (or already due: behind
-			 * schedule) are written as a run and go out in one
-			 * flush, before the next wait or before anything
-			 * blocks; their lateness is counted then.  A run is
-			 * cut at PENDING records so it is never held long. */
-			s.pend[s.npend++] = due;
-			if (s.npend == PENDING)
-				flush_out();
-		}
-		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
-			s.stopping = 1;
-			break;
-		}
-		if (s.pr.fd >= 0 && ((s.nout & 255) == 0 ||
-		    tide_pace_paced(&s.pace)))
-			progress_tick();
-		if (tide_sig_take_stats()) {
-			print_stats();
-		}
-		if (tide_sig_stops()) {
-			r = -1;
-			break;
-		}
-		r = s.kafka ? kafka_advance(top) : file_advance(top);
-	}
-	if (s.kafka)
-		tide_kreplay_stop(&s.kr);
-	else
-		files_close();
-	tide_merge_release(&s.merge);
-	return r;
-}
+/* ---- the replay (lib/replay.h) ----------------------------------------- */
 
 static void
-replay(void)
+kafka_close(void *ctx)
 {
-	for (s.loop = 0; o.loops == 0 || s.loop < o.loops; s.loop++) {
-		if (s.loop == 1) {
-			/* The step between loops: the --from/--to range when
-			 * both are given, else the data's own span. */
-			s.span = o.have_from && o.have_to ? o.to - o.from :
-			    s.last_ts - s.first_ts + 1;
-			if (s.nout == 0)
-				break;
-		}
-		s.shift = o.shift ? s.loop * s.span : 0;
-		if (replay_once() < 0 || s.stopping || tide_sig_stops())
-			break;
-	}
+	(void)ctx;
+	tide_kreplay_stop(&s.kr);
 }
+
+static const struct tide_merge_key *
+kafka_key(const void *src)
+{
+	return &((const struct tide_kreplay_part *)src)->key;
+}
+
+static const struct tide_merge_key *
+file_key(const void *src)
+{
+	return &((const struct fsrc *)src)->a.key;
+}
+
+/* After each record: the progress line, and the counters on SIGUSR1. */
+static void
+tick(void *ctx, const struct tide_replay *rp)
+{
+	(void)ctx;
+	if (s.pr.fd >= 0 && ((rp->nout & 255) == 0 || tide_replay_paced(rp)))
+		progress_tick();
+	if (tide_sig_take_stats())
+		print_stats();
+}
+
+static const struct tide_replay_ops kafka_ops = {
+	kafka_open, kafka_key, kafka_emit, kafka_advance, kafka_close, tick,
+};
+
+static const struct tide_replay_ops files_ops = {
+	files_open, file_key, file_emit, file_advance, files_close, tick,
+};
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -1048,11 +974,18 @@ main(int argc, char **argv)
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
 	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
-	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
+	tide_replay_init(&s.rp, o.topic ? &kafka_ops : &files_ops, NULL,
+	    &s.out, o.speed, o.rate, o.max_gap);
+	s.rp.limit = o.limit;
+	s.rp.duration_ms = o.duration;
+	s.rp.loops = o.loops;
+	s.rp.shift_on = o.shift;
+	s.rp.have_range = o.have_from && o.have_to;
+	s.rp.range_ms = o.to - o.from;
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
 	 * default) to batch wake-ups; a paced replay wants its due times. */
-	if (tide_pace_paced(&s.pace))
+	if (tide_replay_paced(&s.rp))
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
 	s.t0_us = tide_mono_us();
@@ -1070,11 +1003,12 @@ main(int argc, char **argv)
 		r = tide_bad_finish(&s.bad);
 		return r ? r : TIDE_EX_OK;
 	}
-	if (!tide_sig_stops())
-		replay();
+	/* A write error ends the program; a stop ends the replay. */
+	if (!tide_sig_stops() && (r = tide_replay_run(&s.rp)) < 0)
+		check_write(r);
 	flush_out();
 	tide_progress_clear(&s.pr);
-	if (s.nout == 0 && !tide_sig_stops())
+	if (s.rp.nout == 0 && !tide_sig_stops())
 		tide_warn("no records in the range");
 	if (o.stats)
 		print_stats();
@@ -1083,6 +1017,7 @@ main(int argc, char **argv)
 	tide_kreplay_release(&s.kr);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	r = tide_bad_finish(&s.bad);
+	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
 	return r ? r : TIDE_EX_OK;
