@@ -2,39 +2,28 @@
  * tide-replay: the Kafka log, or its archive, in event-time order, paced
  * at the original speed, N times it, a fixed rate, or as fast as possible.
  *
- * Kafka: the partitions' --from/--to ranges are resolved once at start
- * (lib/kafka/offsets.h, as tide-source does), so a replay of a live topic ends.
- * Every partition is assigned; messages are taken from the consumer queue
- * into a read-ahead ring per partition, and a partition whose ring is full
- * is paused until the merge has drained it, so memory is bounded by the
- * read-ahead, not by the range.  A record is emitted only when every
- * partition that is not finished has a buffered head (lib/merge.h), so
- * the order -- timestamp, then partition, then offset -- never depends on
- * fetch timing, and two replays of a range are byte-identical.  A
- * partition at the end of its range (or with nothing in it) is finished
- * and not waited for; one whose next record is late is waited for until
- * it comes -- the wait returns when it does -- or until --down-timeout
- * (by default --metadata-timeout) passes, when the brokers are taken as
- * gone: exit 69 with a message, what was emitted flushed.
+ * Options -> the sources -> lib/replay's paced merge loop (its header says
+ * the order, the runs flushed together and the loops).  Two tables of
+ * operations feed it:
  *
- * Archives (tide-sink -o of -J envelopes, or plain NDJSON with --time) are
- * read twice: a first pass checks every line (bad ones are reported then,
- * with line numbers, before any output), counts records and finds the
- * partitions in each file; the second pass reads a file as one source when
- * it is already in merge order, else once per partition, so interleaved
- * partitions are merged without holding the file in memory.  An input
- * that gives its bytes once -- standard input, a pipe, a fifo, <(cmd) --
- * is read in a single pass instead (the checking pass would consume it and
- * leave the replay nothing): one source, in the order it comes, bad lines
- * reported as met, and a warning at the first record out of merge order.
+ * Kafka (lib/kafka/kreplay.h): the partitions' --from/--to ranges are
+ * resolved once at start, so a replay of a live topic ends; each
+ * partition reads ahead into a bounded ring, and the merge waits for
+ * every partition that is not finished to have a head, so two replays of
+ * a range are byte-identical.  A partition whose next record does not
+ * come within --down-timeout (by default --metadata-timeout) has lost its
+ * brokers: exit 69 with a message, what was emitted flushed.
  *
- * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to a
- * measured wake-up margin before each due time, then a spin), with the
- * timer slack lowered to 1 ns.  Records due together, or already due
- * (behind schedule), are written as a run and flushed together before the
- * next wait, before any blocking read (Kafka, or an archive on a pipe) and
- * at PENDING records; a record's lateness is counted at that flush, when
- * it has gone out.  At --speed max output goes through the large buffer.
+ * Archives (lib/arcin.h: tide-sink -o of -J envelopes, or plain NDJSON
+ * with --time) are read twice: a first pass reports bad lines, counts
+ * records and finds each file's partitions; the second reads a file as
+ * one source when it is in merge order, else once per partition.  An
+ * input that gives its bytes once (stdin, a pipe, <(cmd)) is read in one
+ * pass: one source, in the order it comes, with a warning at the first
+ * record out of merge order.
+ *
+ * Output is flushed before the loop waits, before any blocking read and
+ * at the end; the timer slack is lowered to 1 ns for a paced replay.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -350,9 +339,8 @@ pump(int wait_ms)
 static int
 kafka_fill(struct tide_kreplay_part *p)
 {
-	enum tide_kdown_act act;
+	char say[512];
 	int64_t now, shown;
-	char d[32], b[32];
 
 	if (!tide_kreplay_starved(p))
 		return 0;
@@ -361,29 +349,20 @@ kafka_fill(struct tide_kreplay_part *p)
 		if (tide_sig_stops())
 			return -1;
 		now = tide_mono_us() / 1000;
-		act = tide_kdown_check(&s.kc.kd, now, &shown);
-		if (act == TIDE_KDOWN_GIVE_UP || act == TIDE_KDOWN_NOTE) {
-			tide_dur_fmt(d, shown);
-			if (o.down_ms > 0)
-				tide_dur_fmt(b, o.down_ms);
-		}
-		if (act == TIDE_KDOWN_GIVE_UP) {
+		switch (tide_kreplay_outage(&s.kr, p, now, say, sizeof(say))) {
+		case TIDE_KDOWN_GIVE_UP:
 			if (o.stats)
 				print_stats();
-			die_flushed(TIDE_EX_UNAVAILABLE, "topic '%s' partition "
-			    "%" PRId32 ": nothing from offset %" PRId64 " (of "
-			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
-			    "%s): giving up after %" PRIu64 " records: %s",
-			    o.topic, p->partition, p->next, p->start, p->end,
-			    d, b, s.rp.nout, s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
+			die_flushed(TIDE_EX_UNAVAILABLE, "%s: giving up after %"
+			    PRIu64 " records: %s", say, s.rp.nout,
+			    s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
 			    "no answer from the brokers");
-		}
-		if (act == TIDE_KDOWN_NOTE) {
+		case TIDE_KDOWN_NOTE:
 			tide_progress_clear(&s.pr);
-			tide_warn("topic '%s' partition %" PRId32 ": nothing "
-			    "from offset %" PRId64 " for %s, still trying "
-			    "(giving up after %s)", o.topic, p->partition,
-			    p->next, d, o.down_ms > 0 ? b : "never");
+			tide_warn("%s", say);
+			break;
+		default:
+			break;
 		}
 		pump((int)tide_kdown_wait_ms(&s.kc.kd, now, POLL_MS));
 	}
@@ -403,7 +382,6 @@ kafka_setup(void)
 	static const char *const extra[] = { "group.id=tide-replay", NULL };
 	struct tide_kconsumer_err err;
 	struct tide_offspec from, to;
-	struct tide_prange *r;
 	rd_kafka_conf_t *conf;
 	int n;
 
@@ -426,27 +404,17 @@ kafka_setup(void)
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	s.kafka = 1;
-	n = tide_kconsumer_partitions(&s.kc, o.topic, o.parts.v, o.parts.n,
-	    (int)o.md_timeout, &r, &err);
-	if (n == TIDE_ENOENT)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
-	if (n < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
-		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
 	memset(&from, 0, sizeof(from));
 	memset(&to, 0, sizeof(to));
 	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
 	from.v = o.from;
 	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
 	to.v = o.to;
-	if (tide_kconsumer_resolve(&s.kc, o.topic, r, (size_t)n, &from, &to,
-	    (int)o.md_timeout, &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topic, err.msg);
-	tide_kreplay_init(&s.kr, &s.kc, o.topic, r, (size_t)n);
+	if (tide_kreplay_setup(&s.kr, &s.kc, o.topic, o.parts.v, o.parts.n,
+	    &from, &to, (int)o.md_timeout, &err) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 	s.kr.on_note = on_note;
 	s.total = s.kr.total;
-	free(r);
 }
 
 static void

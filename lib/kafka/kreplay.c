@@ -1,10 +1,12 @@
 /* The Kafka side of a replay: see kreplay.h. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "kafka/kreplay.h"
+#include "time.h"
 #include "xalloc.h"
 
 void
@@ -28,6 +30,40 @@ tide_kreplay_init(struct tide_kreplay *kr, struct tide_kconsumer *kc,
 		kr->v[i].high = r[i].high;
 		kr->total += (uint64_t)(r[i].end - r[i].start);
 	}
+}
+
+int
+tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
+    const char *topic, const int32_t *want, size_t nwant,
+    const struct tide_offspec *from, const struct tide_offspec *to,
+    int timeout_ms, struct tide_kconsumer_err *err)
+{
+	struct tide_kconsumer_err e;
+	struct tide_prange *r;
+	int n;
+
+	n = tide_kconsumer_partitions(kc, topic, want, nwant, timeout_ms, &r,
+	    &e);
+	if (n == TIDE_ENOENT) {
+		*err = e;
+		return n;
+	}
+	if (n < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot reach brokers "
+		    "within %dms: %.230s%s%.230s", timeout_ms, e.msg,
+		    kc->kd.lasterr[0] ? ": " : "", kc->kd.lasterr);
+		return n;
+	}
+	if (tide_kconsumer_resolve(kc, topic, r, (size_t)n, from, to,
+	    timeout_ms, &e) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%.200s: %.300s", topic,
+		    e.msg);
+		free(r);
+		return TIDE_EKAFKA;
+	}
+	tide_kreplay_init(kr, kc, topic, r, (size_t)n);
+	free(r);
+	return 0;
 }
 
 static void
@@ -224,4 +260,35 @@ tide_kreplay_pop(struct tide_kreplay *kr, struct tide_kreplay_part *p)
 	p->rlen--;
 	if (p->paused && p->rlen <= kr->resume_at)
 		pause_part(kr, p, 0);
+}
+
+enum tide_kdown_act
+tide_kreplay_outage(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
+    int64_t now, char *out, size_t cap)
+{
+	struct tide_kdown *kd = &kr->kc->kd;
+	enum tide_kdown_act act;
+	int64_t shown;
+	char d[32], b[32];
+
+	act = tide_kdown_check(kd, now, &shown);
+	if (cap)
+		out[0] = '\0';
+	if (act != TIDE_KDOWN_GIVE_UP && act != TIDE_KDOWN_NOTE)
+		return act;
+	d[tide_dur_fmt(d, shown)] = '\0';
+	if (kd->bound > 0)
+		b[tide_dur_fmt(b, kd->bound)] = '\0';
+	else
+		snprintf(b, sizeof(b), "never");
+	if (act == TIDE_KDOWN_GIVE_UP)
+		snprintf(out, cap, "topic '%s' partition %" PRId32 ": nothing "
+		    "from offset %" PRId64 " (of %" PRId64 "..%" PRId64 ") for "
+		    "%s (--down-timeout %s)", kr->topic, p->partition, p->next,
+		    p->start, p->end, d, b);
+	else
+		snprintf(out, cap, "topic '%s' partition %" PRId32 ": nothing "
+		    "from offset %" PRId64 " for %s, still trying (giving up "
+		    "after %s)", kr->topic, p->partition, p->next, d, b);
+	return act;
 }

@@ -68,6 +68,18 @@ struct tide_kreplay {
  * a quarter of it. */
 void tide_kreplay_init(struct tide_kreplay *kr, struct tide_kconsumer *kc,
     const char *topic, const struct tide_prange *r, size_t n);
+/*
+ * kr over the partitions of topic in want[0..nwant) (all when nwant is 0)
+ * in partition order, their ranges resolved from *from and *to, each
+ * request bounded by timeout_ms: tide_kconsumer_partitions(),
+ * tide_kconsumer_resolve(), tide_kreplay_init().  0, or TIDE_ENOENT (no
+ * such topic or partition) or TIDE_EKAFKA (no answer) with the whole
+ * message in err; kr is not set up then.
+ */
+int tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
+    const char *topic, const int32_t *want, size_t nwant,
+    const struct tide_offspec *from, const struct tide_offspec *to,
+    int timeout_ms, struct tide_kconsumer_err *err);
 /* Destroy what the rings hold, free them. */
 void tide_kreplay_release(struct tide_kreplay *kr);
 
@@ -107,6 +119,17 @@ void tide_kreplay_key(struct tide_kreplay_part *p);
 /* The head has been emitted: destroy it, and resume p if it was paused
  * and has drained to resume_at. */
 void tide_kreplay_pop(struct tide_kreplay *kr, struct tide_kreplay_part *p);
+/*
+ * The outage step of a wait for p's head, at now (monotonic ms): what
+ * tide_kdown_check() says on kr->kc's clock (restarted by the caller when
+ * the wait begins), with the words for NOTE ("topic 'T' partition P:
+ * nothing from offset O for 10s, still trying (giving up after 1m)") and
+ * GIVE_UP ("topic 'T' partition P: nothing from offset O (of S..E) for 1m
+ * (--down-timeout 1m)") in out, for the program to prefix and print; ""
+ * for the others.
+ */
+enum tide_kdown_act tide_kreplay_outage(struct tide_kreplay *kr,
+    const struct tide_kreplay_part *p, int64_t now, char *out, size_t cap);
 /* p of partition, or NULL. */
 struct tide_kreplay_part *tide_kreplay_find(struct tide_kreplay *kr,
     int32_t partition);
