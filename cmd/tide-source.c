@@ -48,6 +48,7 @@
 #include "prog.h"
 #include "sig.h"
 #include "progress.h"
+#include "recfile.h"
 #include "recin.h"
 #include "rio.h"
 #include "time.h"
@@ -165,6 +166,7 @@ static struct {
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
 	const struct tide_recin *curin;	/* the file being read */
+	struct tide_bad *bad;		/* the files' bad-input policy */
 } s;
 
 
@@ -674,44 +676,27 @@ file_idle(void *ctx)
 	return 0;
 }
 
-struct fctx {
-	const char *name;
-	struct tide_bad *bad;
-	int rc;
-};
-
+/* A record: written; 1 when -c is satisfied. */
 static int
-emit_record(const char *p, size_t n)
+file_rec(void *ctx, const char *p, size_t n)
 {
+	(void)ctx;
+	s.nin++;
 	check_write(tide_wout_rec(&s.out, p, n));
 	if ((++s.nout & 63) == 0)
 		progress_tick();
 	return o.count >= 0 && (long long)s.nout >= o.count;
 }
 
+/* A bad record: the bad-input policy's status (0: go on). */
 static int
-csv_row(void *ctx, const struct tide_csv_row *row)
+file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
+    const char *why)
 {
-	struct fctx *f = ctx;
-	int r;
-
-	if (tide_sig_stops())
-		return TIDE_EINTR;
 	s.nin++;
-	if (row->err) {
-		s.nbad++;
-		tide_progress_clear(&s.pr);
-		/* The row's own bytes; none when it was longer than
-		 * --max-record, as for an NDJSON line. */
-		if ((r = tide_bad_record(f->bad, f->name, row->line,
-		    row->raw ? row->raw : "", row->rawlen, "%s",
-		    row->reason)) != 0) {
-			f->rc = r;
-			return TIDE_EINTR;
-		}
-		return 0;
-	}
-	return emit_record(row->rec, row->len) ? TIDE_EOF : 0;
+	s.nbad++;
+	tide_progress_clear(&s.pr);
+	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
 }
 
 static int
@@ -729,17 +714,15 @@ read_error(const struct tide_recin *in, int r)
 	    tide_recin_strerror(in, r);
 }
 
-/* Read one file; returns 0 to go on, -1 when -c is satisfied or a signal
- * came, or an exit status. */
+/* Read one file (lib/recfile.h); returns 0 to go on, -1 when -c is
+ * satisfied or a signal came, or an exit status. */
 static int
-read_file(const char *name, struct tide_bad *bad)
+read_file(const char *name)
 {
+	struct tide_recfile_cb cb = { file_rec, file_bad, (void *)name };
+	struct tide_recfile_err err;
 	struct tide_recin in;
-	struct tide_rec rec;
-	struct tide_csv csv;
-	struct fctx f = { name, bad, 0 };
-	char why[300];
-	int r, rc = 0, readerr;
+	int r, rc = 0;
 
 	/* Opening stdin waits for its first bytes: do not hold back what
 	 * earlier files gave meanwhile. */
@@ -753,58 +736,19 @@ read_file(const char *name, struct tide_bad *bad)
 	}
 	tide_recin_set_idle(&in, file_idle, NULL);
 	s.curin = &in;
-
-	if (is_csv(name)) {
-		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
-		r = tide_recin_csv(&in, &csv, &readerr);
-		if (readerr) {
-			pwarn("%s: %s", name, read_error(&in, r));
-			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-		}
-		if (f.rc)
-			rc = f.rc;
-		else if (r == TIDE_EOF || r == TIDE_EINTR)
-			rc = -1;
-		else if (r < 0 && rc == 0) {
-			pwarn("%s: line %" PRIu64 ": %s", name, csv.errline,
-			    csv.reason ? csv.reason : tide_strerror(r));
-			rc = TIDE_EX_DATAERR;
-		}
-		tide_csv_release(&csv);
-		goto done;
+	r = tide_recfile_read(&in, is_csv(name), o.maxrec, &cb, &err);
+	if (err.readerr) {
+		pwarn("%s: %s", name, read_error(&in, err.code));
+		rc = err.code == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 	}
-
-	for (;;) {
-		if (tide_sig_stops()) {
-			rc = -1;
-			break;
-		}
-		r = tide_recin_next(&in, &rec, NULL, -1);
-		if (r == TIDE_EOF)
-			break;
-		if (r == TIDE_EINTR)
-			continue;
-		if (r < 0) {
-			pwarn("%s: %s", name, read_error(&in, r));
-			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-			break;
-		}
-		s.nin++;
-		if (rec.err) {
-			s.nbad++;
-			tide_progress_clear(&s.pr);
-			if ((rc = tide_bad_record(bad, name, rec.lineno, rec.p,
-			    rec.len, "%s", tide_rec_reason(&rec, o.maxrec, why,
-			    sizeof(why)))) != 0)
-				break;
-			continue;
-		}
-		if (emit_record(rec.p, rec.len)) {
-			rc = -1;
-			break;
-		}
+	if (r == 1 || r == TIDE_EINTR)
+		rc = -1;
+	else if (r > 0)
+		rc = r;
+	else if (r < 0 && !err.readerr) {
+		pwarn("%s: line %" PRIu64 ": %s", name, err.line, err.reason);
+		rc = TIDE_EX_DATAERR;
 	}
-done:
 	s.file_done += tide_recin_bytes_in(&in);
 	s.curin = NULL;
 	tide_recin_close(&in);
@@ -818,6 +762,7 @@ run_files(char **files, int nfiles)
 	struct tide_bad bad;
 	int i, rc = 0, r;
 
+	s.bad = &bad;
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	/* Progress by bytes when every file has a size. */
@@ -832,7 +777,7 @@ run_files(char **files, int nfiles)
 	if (s.file_total == 0 && o.count >= 0)
 		s.rec_total = (uint64_t)o.count;
 	for (i = 0; i < nfiles && rc == 0; i++) {
-		r = read_file(files[i], &bad);
+		r = read_file(files[i]);
 		if (r == -1)
 			break;
 		if (r == TIDE_EX_IOERR && rc == 0) {
