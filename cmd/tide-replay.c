@@ -423,16 +423,8 @@ kafka_dryrun(void)
 	size_t i;
 
 	for (i = 0; i < s.kr.n; i++) {
-		struct tide_kreplay_part *p = &s.kr.v[i];
-
 		tide_buf_reset(&s.ob);
-		tide_buf_adds(&s.ob, "{\"topic\":");
-		tide_json_write_str(&s.ob, o.topic, strlen(o.topic));
-		tide_buf_addf(&s.ob, ",\"partition\":%" PRId32 ",\"low\":%"
-		    PRId64 ",\"high\":%" PRId64 ",\"start\":%" PRId64
-		    ",\"end\":%" PRId64 ",\"records\":%" PRId64 "}\n",
-		    p->partition, p->low, p->high, p->start, p->end,
-		    p->end - p->start);
+		tide_kreplay_range_json(&s.kr, &s.kr.v[i], &s.ob);
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 	}
 	tide_buf_reset(&s.ob);
@@ -603,14 +595,7 @@ file_scan(const char *path, int idx)
 		fp = &sc.v[i];
 		if (o.dryrun) {
 			tide_buf_reset(&s.ob);
-			tide_buf_adds(&s.ob, "{\"file\":");
-			tide_json_write_str(&s.ob, path, strlen(path));
-			if (o.timefield == NULL)
-				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32,
-				    fp->partition);
-			tide_buf_addf(&s.ob, ",\"records\":%" PRIu64
-			    ",\"first_ts\":%" PRId64 ",\"last_ts\":%" PRId64
-			    "}\n", fp->records, fp->first_ts, fp->last_ts);
+			tide_arcscan_json(fp, path, o.timefield == NULL, &s.ob);
 			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		}
 		if (sc.sorted && i > 0)

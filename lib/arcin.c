@@ -1,4 +1,5 @@
 /* Archive input: see arcin.h. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,4 +226,17 @@ tide_arcscan_release(struct tide_arcscan *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+}
+
+void
+tide_arcscan_json(const struct tide_arcscan_part *p, const char *path,
+    int with_partition, struct tide_buf *b)
+{
+	tide_buf_adds(b, "{\"file\":");
+	tide_json_write_str(b, path, strlen(path));
+	if (with_partition)
+		tide_buf_addf(b, ",\"partition\":%" PRId32, p->partition);
+	tide_buf_addf(b, ",\"records\":%" PRIu64 ",\"first_ts\":%" PRId64
+	    ",\"last_ts\":%" PRId64 "}\n", p->records, p->first_ts,
+	    p->last_ts);
 }

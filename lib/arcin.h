@@ -122,5 +122,9 @@ void tide_arcscan_init(struct tide_arcscan *s);
 /* Count one head of key k. */
 void tide_arcscan_add(struct tide_arcscan *s, const struct tide_merge_key *k);
 void tide_arcscan_release(struct tide_arcscan *s);
+/* p of the file path as the --dry-run line (with a newline) onto b; the
+ * partition left out unless with_partition (plain records have none). */
+void tide_arcscan_json(const struct tide_arcscan_part *p, const char *path,
+    int with_partition, struct tide_buf *b);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "json.h"
 #include "kafka/kreplay.h"
 #include "time.h"
 #include "xalloc.h"
@@ -291,4 +292,16 @@ tide_kreplay_outage(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 		    "from offset %" PRId64 " for %s, still trying (giving up "
 		    "after %s)", kr->topic, p->partition, p->next, d, b);
 	return act;
+}
+
+void
+tide_kreplay_range_json(const struct tide_kreplay *kr,
+    const struct tide_kreplay_part *p, struct tide_buf *b)
+{
+	tide_buf_adds(b, "{\"topic\":");
+	tide_json_write_str(b, kr->topic, strlen(kr->topic));
+	tide_buf_addf(b, ",\"partition\":%" PRId32 ",\"low\":%" PRId64
+	    ",\"high\":%" PRId64 ",\"start\":%" PRId64 ",\"end\":%" PRId64
+	    ",\"records\":%" PRId64 "}\n", p->partition, p->low, p->high,
+	    p->start, p->end, p->end - p->start);
 }

@@ -32,6 +32,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "buf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
 #include "merge.h"
@@ -130,6 +131,9 @@ void tide_kreplay_pop(struct tide_kreplay *kr, struct tide_kreplay_part *p);
  */
 enum tide_kdown_act tide_kreplay_outage(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, int64_t now, char *out, size_t cap);
+/* p's range as the --dry-run line (with a newline) onto b. */
+void tide_kreplay_range_json(const struct tide_kreplay *kr,
+    const struct tide_kreplay_part *p, struct tide_buf *b);
 /* p of partition, or NULL. */
 struct tide_kreplay_part *tide_kreplay_find(struct tide_kreplay *kr,
     int32_t partition);

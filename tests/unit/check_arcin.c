@@ -279,6 +279,24 @@ START_TEST(test_arcscan_equal_ts_ordered_by_partition)
 }
 END_TEST
 
+START_TEST(test_arcscan_json_lines)
+{
+	struct tide_arcscan_part p = { 3, 12, 1000, 2000 };
+	struct tide_buf b;
+
+	tide_buf_init(&b, TIDE_BUF_NOMAX);
+	tide_arcscan_json(&p, "a\"b.ndjson", 1, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "{\"file\":\"a\\\"b.ndjson\","
+	    "\"partition\":3,\"records\":12,\"first_ts\":1000,"
+	    "\"last_ts\":2000}\n");
+	tide_buf_reset(&b);
+	tide_arcscan_json(&p, "x", 0, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "{\"file\":\"x\",\"records\":12,"
+	    "\"first_ts\":1000,\"last_ts\":2000}\n");
+	tide_buf_release(&b);
+}
+END_TEST
+
 Suite *
 suite_arcin(void)
 {
@@ -294,6 +312,7 @@ suite_arcin(void)
 	tcase_add_test(tc, test_arcin_open_missing_file_is_eio);
 	tcase_add_test(tc, test_arcscan_counts_partitions_and_order);
 	tcase_add_test(tc, test_arcscan_equal_ts_ordered_by_partition);
+	tcase_add_test(tc, test_arcscan_json_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -250,6 +250,60 @@ START_TEST(test_kreplay_start_again_rereads_from_the_start)
 }
 END_TEST
 
+START_TEST(test_kreplay_setup_ranges_json_and_bad_topic)
+{
+	static const char *const extra[] = { "group.id=check_kreplay", NULL };
+	static const int32_t want[] = { 1 }, nowant[] = { 9 };
+	struct tide_offspec f = { TIDE_OFF_ABS, 3 }, t = { TIDE_OFF_END, 0 };
+	struct tide_kconsumer_err err;
+	rd_kafka_conf_t *conf;
+	struct tide_buf b;
+
+	ck_assert_int_eq(tide_kconsumer_conf(&c, &kconf, "check", extra,
+	    TIDE_KCONSUMER_RANGES, &conf, &err), 0);
+	ck_assert_int_eq(tide_kconsumer_open(&c, conf, 0, &err), 0);
+	ck_assert_int_eq(tide_kreplay_setup(&kr, &c, "nosuch", NULL, 0, &f,
+	    &t, TMO, &err), TIDE_ENOENT);
+	ck_assert_int_eq(tide_kreplay_setup(&kr, &c, TOPIC, nowant, 1, &f,
+	    &t, TMO, &err), TIDE_ENOENT);
+	ck_assert_str_eq(err.msg, "topic 'kr' has no partition 9");
+	ck_assert_int_eq(tide_kreplay_setup(&kr, &c, TOPIC, want, 1, &f, &t,
+	    TMO, &err), 0);
+	ck_assert_uint_eq(kr.n, 1);
+	ck_assert_uint_eq(kr.total, NMSG - 3);
+	tide_buf_init(&b, TIDE_BUF_NOMAX);
+	tide_kreplay_range_json(&kr, &kr.v[0], &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "{\"topic\":\"kr\",\"partition\":1,"
+	    "\"low\":0,\"high\":20,\"start\":3,\"end\":20,\"records\":17}\n");
+	tide_buf_release(&b);
+}
+END_TEST
+
+/* The words of a late partition, on the outage clock's own terms. */
+START_TEST(test_kreplay_outage_words)
+{
+	char say[512];
+	int64_t now;
+
+	open_replay(2, 7);
+	c.kd.bound = 60000;
+	c.kd.every = 10000;
+	now = tide_kdown_now();
+	tide_kdown_restart(&c.kd, now);
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now, say,
+	    sizeof(say)), TIDE_KDOWN_WAIT);
+	ck_assert_str_eq(say, "");
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + 10000, say,
+	    sizeof(say)), TIDE_KDOWN_NOTE);
+	ck_assert_str_eq(say, "topic 'kr' partition 1: nothing from offset 0 "
+	    "for 10s, still trying (giving up after 1m)");
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + 60000, say,
+	    sizeof(say)), TIDE_KDOWN_GIVE_UP);
+	ck_assert_str_eq(say, "topic 'kr' partition 1: nothing from offset 0 "
+	    "(of 2..7) for 1m (--down-timeout 1m)");
+}
+END_TEST
+
 Suite *
 suite_kreplay(void)
 {
@@ -262,6 +316,8 @@ suite_kreplay(void)
 	tcase_add_test(tk, test_kreplay_reads_ranges_in_order_to_their_ends);
 	tcase_add_test(tk, test_kreplay_full_ring_pauses_and_drained_resumes);
 	tcase_add_test(tk, test_kreplay_start_again_rereads_from_the_start);
+	tcase_add_test(tk, test_kreplay_setup_ranges_json_and_bad_topic);
+	tcase_add_test(tk, test_kreplay_outage_words);
 	suite_add_tcase(s, tk);
 	return s;
 }
