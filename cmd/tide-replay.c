@@ -25,8 +25,8 @@
  * Output is flushed before the loop waits, before any blocking read and
  * at the end; the timer slack is lowered to 1 ns for a paced replay.
  */
+
 #include <sys/prctl.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,14 +43,12 @@
 #include "arcin.h"
 #include "bad.h"
 #include "buf.h"
-#include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
-#include "kafka/kmsg.h"
 #include "kafka/kopt.h"
 #include "kafka/kreplay.h"
 #include "kafka/offsets.h"
@@ -64,7 +62,6 @@
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 #define BATCH		1024
 #define PACED_BATCH	32	/* the same, for a paced replay */
@@ -191,8 +188,6 @@ static struct {
 	struct tide_replay rp;		/* the loop, its pacing, what it wrote */
 	struct tide_wout out;
 	struct tide_buf ob;
-	struct tide_env_hdr *hdrs;
-	size_t hdrcap;
 	struct tide_bad bad;
 	uint64_t total;			/* records per loop, estimated */
 	int64_t t0_us;
@@ -476,19 +471,10 @@ static void
 kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
 	rd_kafka_message_t *m = tide_kreplay_head(src);
-	struct tide_env e;
 	int r;
 
 	(void)ctx;
-	if (!o.envelope)
-		r = tide_env_payload(b, m->payload, m->len, NULL);
-	else {
-		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
-		if (e.ts_type != TIDE_ENV_TS_NONE)
-			e.ts += shift;
-		r = tide_env_encode(b, &e);
-	}
-	if (r < 0)
+	if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope, shift)) < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
@@ -610,24 +596,6 @@ file_scan(const char *path, int idx)
 	tide_arcscan_release(&sc);
 }
 
-/*
- * Whether path can be read twice: a regular file.  Standard input, a pipe
- * (/dev/stdin on a pipe, <(cmd), a fifo), a socket or a terminal gives its
- * bytes once -- a checking pass would consume them and leave the replay
- * nothing.  A path stat() cannot see is left to file_open() to report.
- */
-static int
-rereadable(const char *path)
-{
-	struct stat st;
-
-	if (strcmp(path, "-") == 0)
-		return 0;
-	if (stat(path, &st) < 0)
-		return 1;
-	return S_ISREG(st.st_mode);
-}
-
 static void
 files_setup(void)
 {
@@ -644,7 +612,7 @@ files_setup(void)
 	s.rp.scanned = 1;
 	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
-		if (o.dryrun || rereadable(o.files[i])) {
+		if (o.dryrun || tide_arcin_rereadable(o.files[i])) {
 			file_scan(o.files[i], i);
 			continue;
 		}

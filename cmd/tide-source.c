@@ -33,7 +33,6 @@
 #include "bad.h"
 #include "buf.h"
 #include "ckpt.h"
-#include "csvrec.h"
 #include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
@@ -53,7 +52,6 @@
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */

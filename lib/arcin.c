@@ -1,4 +1,6 @@
 /* Archive input: see arcin.h. */
+#include <sys/stat.h>
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +48,18 @@ tide_arcin_close(struct tide_arcin *a)
 	tide_recin_close(&a->in);
 	tide_env_dec_release(&a->dec);
 	a->open = 0;
+}
+
+int
+tide_arcin_rereadable(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (stat(path, &st) < 0)
+		return 1;
+	return S_ISREG(st.st_mode);
 }
 
 int

@@ -92,6 +92,14 @@ tide_arcin_lineno(const struct tide_arcin *a)
 {
 	return tide_recin_lineno(&a->in);
 }
+/*
+ * Whether path can be read twice: a regular file.  Standard input, a pipe
+ * (/dev/stdin on a pipe, <(cmd), a fifo), a socket or a terminal gives its
+ * bytes once -- a first pass would consume them and leave the replay
+ * nothing.  A path stat() cannot see is left to tide_arcin_open() to
+ * report: 1.
+ */
+int tide_arcin_rereadable(const char *path);
 /* Whether time ts is in the configured range. */
 int tide_arcin_in_range(const struct tide_arcin_conf *c, int64_t ts);
 /*

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "kafka/kmsg.h"
 #include "kafka/kreplay.h"
 #include "time.h"
 #include "xalloc.h"
@@ -87,8 +88,11 @@ tide_kreplay_release(struct tide_kreplay *kr)
 		free(kr->v[i].ring);
 	}
 	free(kr->v);
+	free(kr->hdrs);
 	kr->v = NULL;
 	kr->n = 0;
+	kr->hdrs = NULL;
+	kr->hdrcap = 0;
 }
 
 int
@@ -304,4 +308,19 @@ tide_kreplay_range_json(const struct tide_kreplay *kr,
 	    ",\"high\":%" PRId64 ",\"start\":%" PRId64 ",\"end\":%" PRId64
 	    ",\"records\":%" PRId64 "}\n", p->partition, p->low, p->high,
 	    p->start, p->end, p->end - p->start);
+}
+
+int
+tide_kreplay_emit(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
+    struct tide_buf *b, int envelope, int64_t shift)
+{
+	rd_kafka_message_t *m = p->ring[p->rhead];
+	struct tide_env e;
+
+	if (!envelope)
+		return tide_env_payload(b, m->payload, m->len, NULL);
+	tide_kmsg_env(m, &e, &kr->hdrs, &kr->hdrcap);
+	if (e.ts_type != TIDE_ENV_TS_NONE)
+		e.ts += shift;
+	return tide_env_encode(b, &e);
 }

@@ -33,6 +33,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
 #include "merge.h"
@@ -59,6 +60,8 @@ struct tide_kreplay {
 	size_t n;
 	size_t readahead, resume_at;	/* pause at, resume at (ring length) */
 	uint64_t total;			/* messages in all ranges */
+	struct tide_env_hdr *hdrs;	/* tide_kreplay_emit()'s scratch */
+	size_t hdrcap;
 	/* A passing error from the queue (librdkafka's words). */
 	void (*on_note)(void *ctx, const char *msg);
 	void *ctx;
@@ -131,6 +134,12 @@ void tide_kreplay_pop(struct tide_kreplay *kr, struct tide_kreplay_part *p);
  */
 enum tide_kdown_act tide_kreplay_outage(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, int64_t now, char *out, size_t cap);
+/* Append p's head to b as the replay writes it: its payload, or with
+ * envelope set its envelope (lib/kafka/kmsg.h, tide-source -J's), the
+ * time moved forward by shift ms.  No newline.  0 or the encoder's error. */
+int tide_kreplay_emit(struct tide_kreplay *kr,
+    const struct tide_kreplay_part *p, struct tide_buf *b, int envelope,
+    int64_t shift);
 /* p's range as the --dry-run line (with a newline) onto b. */
 void tide_kreplay_range_json(const struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_buf *b);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "arcin.h"
 #include "err.h"
@@ -297,6 +298,24 @@ START_TEST(test_arcscan_json_lines)
 }
 END_TEST
 
+START_TEST(test_arcin_rereadable_regular_files_only)
+{
+	char fifo[64];
+
+	put("x\n");
+	ck_assert_int_eq(tide_arcin_rereadable(path), 1);
+	unlink(path);
+	ck_assert_int_eq(tide_arcin_rereadable("-"), 0);
+	ck_assert_int_eq(tide_arcin_rereadable("/dev/null"), 0);
+	/* Not there: left to the open to report. */
+	ck_assert_int_eq(tide_arcin_rereadable("/nonexistent/x"), 1);
+	snprintf(fifo, sizeof(fifo), "/tmp/check_arcin_fifo.%d", (int)getpid());
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(tide_arcin_rereadable(fifo), 0);
+	unlink(fifo);
+}
+END_TEST
+
 Suite *
 suite_arcin(void)
 {
@@ -313,6 +332,7 @@ suite_arcin(void)
 	tcase_add_test(tc, test_arcscan_counts_partitions_and_order);
 	tcase_add_test(tc, test_arcscan_equal_ts_ordered_by_partition);
 	tcase_add_test(tc, test_arcscan_json_lines);
+	tcase_add_test(tc, test_arcin_rereadable_regular_files_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

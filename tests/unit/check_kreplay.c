@@ -136,6 +136,25 @@ fill(struct tide_kreplay_part *p)
 	}
 }
 
+/* p's head written as its payload, and as an envelope shifted 5 ms. */
+static void
+emitted(struct tide_kreplay_part *p, int64_t i)
+{
+	struct tide_buf b;
+	char want[64];
+
+	tide_buf_init(&b, TIDE_BUF_NOMAX);
+	ck_assert_int_eq(tide_kreplay_emit(&kr, p, &b, 0, 5), 0);
+	snprintf(want, sizeof(want), "{\"i\":%lld}", (long long)i);
+	ck_assert_str_eq(tide_buf_cstr(&b), want);
+	tide_buf_reset(&b);
+	ck_assert_int_eq(tide_kreplay_emit(&kr, p, &b, 1, 5), 0);
+	snprintf(want, sizeof(want), "\"ts\":%lld,", (long long)(i + 1) * 1000 + 5);
+	ck_assert_msg(strstr(tide_buf_cstr(&b), want) != NULL, "%s",
+	    tide_buf_cstr(&b));
+	tide_buf_release(&b);
+}
+
 START_TEST(test_kreplay_init_copies_ranges_and_total)
 {
 	open_replay(2, 7);
@@ -176,6 +195,7 @@ START_TEST(test_kreplay_reads_ranges_in_order_to_their_ends)
 			/* Message k of partition i was the (2k+i)th. */
 			ck_assert_int_eq(p->key.ts, (2 * want + i + 1) * 1000);
 			ck_assert_int_eq(tide_kreplay_head(p)->offset, want);
+			emitted(p, 2 * want + i);
 			tide_kreplay_pop(&kr, p);
 		}
 		fill(p);
