@@ -502,31 +502,25 @@ load_resume(void)
 		    "were no file", o.resume);
 }
 
-/* Start p where --resume says its records end, within the partition's
- * watermarks as resolved in r: 0, or -1 with the reason in why. */
+/* Start p where --resume says its records end: 0, or -1 with the reason
+ * in why. */
 static int
 resume_part(struct tide_kpart *p, char *why, size_t n)
 {
 	int64_t at = tide_ckpt_offs_get(&s.resume, p->topic, p->partition);
+	int r = tide_kparts_resume(p, at);
 
-	if (at < 0)
-		return 0;	/* new to the state: -o or --from */
-	if (at > p->high) {
+	if (r == TIDE_ERANGE)
 		snprintf(why, n, "--resume: '%s' says '%s' [%" PRId32 "] was "
 		    "read up to offset %" PRId64 ", past its end (%" PRId64
 		    "): the state is not of this topic", o.resume, p->topic,
 		    p->partition, at, p->high);
-		return -1;
-	}
-	if (at < p->low) {
+	else if (r == 1)
 		pwarn("--resume: '%s' [%" PRId32 "] now starts at offset %"
 		    PRId64 ": offsets %" PRId64 " to %" PRId64 " were deleted "
 		    "before they were read", p->topic, p->partition, p->low, at,
 		    p->low - 1);
-		at = p->low;
-	}
-	p->start = p->end >= 0 && at > p->end ? p->end : at;
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 static void

@@ -253,6 +253,23 @@ tide_kparts_resolve(struct tide_kparts *kp, struct tide_kconsumer *kc,
 	return (int)n;
 }
 
+int
+tide_kparts_resume(struct tide_kpart *p, int64_t at)
+{
+	int r = 0;
+
+	if (at < 0)
+		return 0;
+	if (at > p->high)
+		return TIDE_ERANGE;
+	if (at < p->low) {
+		at = p->low;
+		r = 1;
+	}
+	p->start = p->end >= 0 && at > p->end ? p->end : at;
+	return r;
+}
+
 void
 tide_kparts_range_json(const struct tide_kpart *p, struct tide_buf *b)
 {

@@ -98,6 +98,15 @@ int tide_kparts_resolve(struct tide_kparts *kp, struct tide_kconsumer *kc,
     size_t name, const struct tide_offspec *from,
     const struct tide_offspec *to, int timeout_ms, size_t *base,
     struct tide_kconsumer_err *err);
+/*
+ * Start p at offset at (where a saved state says its records end; < 0:
+ * not in the state, p is left as resolved), within its watermarks and not
+ * past its end.  0; 1 when at was below the low watermark (offsets low ..
+ * at - 1 were deleted before they were read: p starts at low); TIDE_ERANGE
+ * when at is past the high watermark (the state is not of this topic: p
+ * unchanged).
+ */
+int tide_kparts_resume(struct tide_kpart *p, int64_t at);
 /* p's resolved range as the --dry-run line (with a newline) onto b. */
 void tide_kparts_range_json(const struct tide_kpart *p, struct tide_buf *b);
 /* Assign every part at its start; one with nothing to read is done

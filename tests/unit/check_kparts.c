@@ -177,6 +177,35 @@ START_TEST(test_kparts_range_json)
 }
 END_TEST
 
+START_TEST(test_kparts_resume_within_the_watermarks)
+{
+	struct tide_kpart p;
+
+	memset(&p, 0, sizeof(p));
+	p.low = 10;
+	p.high = 50;
+	p.start = 10;
+	p.end = 40;
+	ck_assert_int_eq(tide_kparts_resume(&p, -1), 0);
+	ck_assert_int_eq(p.start, 10);
+	ck_assert_int_eq(tide_kparts_resume(&p, 20), 0);
+	ck_assert_int_eq(p.start, 20);
+	/* Past the end of the range, within the partition: at the end. */
+	ck_assert_int_eq(tide_kparts_resume(&p, 45), 0);
+	ck_assert_int_eq(p.start, 40);
+	/* Deleted before they were read: from the low watermark. */
+	ck_assert_int_eq(tide_kparts_resume(&p, 3), 1);
+	ck_assert_int_eq(p.start, 10);
+	/* Past the partition: not this topic's state. */
+	ck_assert_int_eq(tide_kparts_resume(&p, 51), TIDE_ERANGE);
+	ck_assert_int_eq(p.start, 10);
+	/* No end: the offset as it is. */
+	p.end = -1;
+	ck_assert_int_eq(tide_kparts_resume(&p, 50), 0);
+	ck_assert_int_eq(p.start, 50);
+}
+END_TEST
+
 /* ---- against the mock cluster ---- */
 
 static rd_kafka_t *mock_rk;
@@ -346,6 +375,7 @@ suite_kparts(void)
 	tcase_add_test(tc, test_kparts_group_assign_revoke_and_eof);
 	tcase_add_test(tc, test_kparts_group_without_exit_is_never_done);
 	tcase_add_test(tc, test_kparts_range_json);
+	tcase_add_test(tc, test_kparts_resume_within_the_watermarks);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tk, setup, teardown);
