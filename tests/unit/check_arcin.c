@@ -198,6 +198,7 @@ START_TEST(test_arcin_plain_time_field_and_shift)
 	ck_assert_str_eq(tide_buf_cstr(&b), "{\"ts\":1700000002,\"x\":3}");
 	ck_assert_int_eq(tide_arcin_next(&a), 0);
 	tide_arcin_close(&a);
+	tide_path_release(&tp);
 	tide_buf_release(&b);
 	unlink(path);
 }
@@ -221,6 +222,7 @@ START_TEST(test_arcin_plain_bad_time_field)
 	ck_assert_str_eq(a.why, "not a JSON object");
 	ck_assert_int_eq(tide_arcin_next(&a), 0);
 	tide_arcin_close(&a);
+	tide_path_release(&tp);
 	unlink(path);
 }
 END_TEST
