@@ -2,47 +2,35 @@
  * tide-replay: the Kafka log, or its archive, in event-time order, paced
  * at the original speed, N times it, a fixed rate, or as fast as possible.
  *
- * Kafka: the partitions' --from/--to ranges are resolved once at start
- * (lib/kafka/offsets.h, as tide-source does), so a replay of a live topic ends.
- * Every partition is assigned; messages are taken from the consumer queue
- * into a read-ahead ring per partition, and a partition whose ring is full
- * is paused until the merge has drained it, so memory is bounded by the
- * read-ahead, not by the range.  A record is emitted only when every
- * partition that is not finished has a buffered head (lib/merge.h), so
- * the order -- timestamp, then partition, then offset -- never depends on
- * fetch timing, and two replays of a range are byte-identical.  A
- * partition at the end of its range (or with nothing in it) is finished
- * and not waited for; one whose next record is late is waited for until
- * it comes -- the wait returns when it does -- or until --down-timeout
- * (by default --metadata-timeout) passes, when the brokers are taken as
- * gone: exit 69 with a message, what was emitted flushed.
+ * Options -> the sources -> lib/replay's paced merge loop (its header says
+ * the order, the runs flushed together and the loops).  Two tables of
+ * operations feed it:
  *
- * Archives (tide-sink -o of -J envelopes, or plain NDJSON with --time) are
- * read twice: a first pass checks every line (bad ones are reported then,
- * with line numbers, before any output), counts records and finds the
- * partitions in each file; the second pass reads a file as one source when
- * it is already in merge order, else once per partition, so interleaved
- * partitions are merged without holding the file in memory.  An input
- * that gives its bytes once -- standard input, a pipe, a fifo, <(cmd) --
- * is read in a single pass instead (the checking pass would consume it and
- * leave the replay nothing): one source, in the order it comes, bad lines
- * reported as met, and a warning at the first record out of merge order.
+ * Kafka (lib/kafka/kreplay.h): the partitions' --from/--to ranges are
+ * resolved once at start, so a replay of a live topic ends; each
+ * partition reads ahead into a bounded ring, and the merge waits for
+ * every partition that is not finished to have a head, so two replays of
+ * a range are byte-identical.  A partition whose next record does not
+ * come within --down-timeout (by default --metadata-timeout) has lost its
+ * brokers: exit 69 with a message, what was emitted flushed.
  *
- * Pacing: lib/pace.h (an absolute sleep on the monotonic clock to a
- * measured wake-up margin before each due time, then a spin), with the
- * timer slack lowered to 1 ns.  Records due together, or already due
- * (behind schedule), are written as a run and flushed together before the
- * next wait, before any blocking read (Kafka, or an archive on a pipe) and
- * at PENDING records; a record's lateness is counted at that flush, when
- * it has gone out.  At --speed max output goes through the large buffer.
+ * Archives (lib/arcin.h: tide-sink -o of -J envelopes, or plain NDJSON
+ * with --time) are read twice: a first pass reports bad lines, counts
+ * records and finds each file's partitions; the second reads a file as
+ * one source when it is in merge order, else once per partition.  An
+ * input that gives its bytes once (stdin, a pipe, <(cmd)) is read in one
+ * pass: one source, in the order it comes, with a warning at the first
+ * record out of merge order.
+ *
+ * Output is flushed before the loop waits, before any blocking read and
+ * at the end; the timer slack is lowered to 1 ns for a paced replay.
  */
+
 #include <sys/prctl.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,35 +40,32 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "arcin.h"
 #include "bad.h"
 #include "buf.h"
-#include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
-#include "kafka/kmsg.h"
 #include "kafka/kopt.h"
-#include "merge.h"
+#include "kafka/kreplay.h"
 #include "kafka/offsets.h"
+#include "merge.h"
 #include "pace.h"
 #include "prog.h"
 #include "sig.h"
 #include "progress.h"
 #include "recin.h"
+#include "replay.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 #define BATCH		1024
 #define PACED_BATCH	32	/* the same, for a paced replay */
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
-#define PENDING		128	/* paced records written, not yet flushed */
-#define READAHEAD	4096	/* messages buffered per partition */
-#define RESUME_AT	(READAHEAD / 4)
 
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
@@ -101,38 +86,11 @@ enum {
 	OPT_DOWNTIMEOUT,
 };
 
-/* One source of the merge: a Kafka partition, or an archive file (all of
- * it, or one partition of it). */
-struct src {
-	struct tide_merge_key key;	/* the head's */
-	int32_t partition;
-	/* Kafka */
-	int64_t start, end;		/* offsets: [start, end) */
-	int64_t next;			/* offset expected next */
-	int done;			/* nothing more will be buffered */
-	int paused;
-	rd_kafka_message_t **ring;
-	size_t rhead, rlen, rcap;
-	int64_t low, high;
-	/* files */
-	const char *path;
-	int fileidx;
-	int all;			/* every partition of the file */
-	int report;			/* one pass: report bad lines as met */
+/* One archive source of the merge (a file, or one partition of it). */
+struct fsrc {
+	struct tide_arcin a;		/* its head: a.key */
+	int report;			/* report bad lines as met */
 	int unordered;			/* one pass, and out of order was said */
-	int open;
-	struct tide_recin in;
-	struct tide_env_dec dec;
-	const char *line;
-	size_t len;
-	struct tide_json_val tval;	/* plain: the time field */
-};
-
-/* What the first pass found in one partition of a file. */
-struct fpart {
-	int32_t partition;
-	uint64_t records;
-	int64_t first_ts, last_ts;
 };
 
 static struct {
@@ -223,30 +181,17 @@ static const struct tide_prog prog = {
 static struct {
 	struct tide_kconsumer kc;	/* its kd: last error; the wait's clock */
 	int kafka;			/* a topic is read (kc is open) */
-	struct tide_prange *r;		/* per source: the resolved range */
-	struct src *srcs;
+	struct tide_kreplay kr;		/* the Kafka sources */
+	struct tide_arcin_conf ac;	/* what the archive sources share */
+	struct fsrc *srcs;		/* the archive sources */
 	size_t nsrcs;
-	struct tide_merge merge;
-	struct tide_pace pace;
+	struct tide_replay rp;		/* the loop, its pacing, what it wrote */
 	struct tide_wout out;
 	struct tide_buf ob;
-	struct tide_env_hdr *hdrs;
-	size_t hdrcap;
 	struct tide_bad bad;
-	uint64_t nout, total;		/* records out; estimate per loop */
-	int64_t first_ts, last_ts;	/* of the data, first loop */
-	int64_t span;			/* --shift-time step */
-	int64_t shift;			/* of the current loop */
-	long long loop;
+	uint64_t total;			/* records per loop, estimated */
 	int64_t t0_us;
 	struct tide_progress pr;
-	int64_t cur_ts;			/* as written (shifted) */
-	int scanned;			/* first_ts, last_ts known up front */
-	int stopping;
-	/* Due times of paced records written since the last flush: their
-	 * lateness is counted when the flush has put them out. */
-	int64_t pend[PENDING];
-	size_t npend;
 } s;
 
 
@@ -258,15 +203,15 @@ print_stats(void)
 	tide_progress_clear(&s.pr);
 	fprintf(stderr, "%s: stats: records_out %" PRIu64 ", bytes_out %"
 	    PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f records/s", prog.name,
-	    s.nout, s.out.bytes + s.out.len, s.bad.count, secs,
-	    secs > 0 ? (double)s.nout / secs : 0.0);
-	if (tide_pace_paced(&s.pace))
+	    s.rp.nout, s.out.bytes + s.out.len, s.bad.count, secs,
+	    secs > 0 ? (double)s.rp.nout / secs : 0.0);
+	if (tide_replay_paced(&s.rp))
 		fprintf(stderr, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
 		    "lag %.3fms",
-		    (double)tide_pace_quantile(&s.pace, 0.5) / 1000.0,
-		    (double)tide_pace_quantile(&s.pace, 0.99) / 1000.0,
-		    (double)s.pace.max_late_us / 1000.0,
-		    (double)s.pace.last_late_us / 1000.0);
+		    (double)tide_pace_quantile(&s.rp.pace, 0.5) / 1000.0,
+		    (double)tide_pace_quantile(&s.rp.pace, 0.99) / 1000.0,
+		    (double)s.rp.pace.max_late_us / 1000.0,
+		    (double)s.rp.pace.last_late_us / 1000.0);
 	fputc('\n', stderr);
 }
 
@@ -285,19 +230,19 @@ progress_tick(void)
 
 	if (!tide_progress_due(&s.pr))
 		return;
-	if (!s.scanned && !s.kafka)
+	if (!s.rp.scanned && !s.kafka)
 		total = 0;
 	if (o.limit >= 0 && (uint64_t)o.limit < total)
 		total = (uint64_t)o.limit;
-	tsbuf[tide_time_fmt(tsbuf, s.cur_ts)] = '\0';
+	tsbuf[tide_time_fmt(tsbuf, s.rp.cur_ts)] = '\0';
 	n = (size_t)snprintf(note, sizeof(note), "at %s", tsbuf);
-	if (tide_pace_paced(&s.pace) && n < sizeof(note))
+	if (tide_replay_paced(&s.rp) && n < sizeof(note))
 		snprintf(note + n, sizeof(note) - n, ", lag %.1fms",
-		    (double)s.pace.last_late_us / 1000.0);
+		    (double)s.rp.pace.last_late_us / 1000.0);
 	memset(&st, 0, sizeof(st));
 	st.unit = TIDE_PROGRESS_RECORDS;
-	st.records = s.nout;
-	st.pos = s.nout;
+	st.records = s.rp.nout;
+	st.pos = s.rp.nout;
 	st.total = total;
 	st.note = note;
 	tide_progress_draw(&s.pr, &st);
@@ -319,16 +264,7 @@ check_write(int r)
 static void
 flush_out(void)
 {
-	int64_t now;
-	size_t i;
-
-	check_write(tide_wout_flush(&s.out));
-	if (s.npend == 0)
-		return;
-	now = tide_mono_us();
-	for (i = 0; i < s.npend; i++)
-		tide_pace_sent(&s.pace, s.pend[i], now);
-	s.npend = 0;
+	check_write(tide_replay_flush(&s.rp));
 }
 
 /* Exit with status and a message, what was emitted flushed first. */
@@ -354,90 +290,11 @@ on_fatal(void *ctx, const char *reason)
 	tide_warn("fatal: %s", reason);
 }
 
-static struct src *
-src_of_partition(int32_t partition)
-{
-	size_t i;
-
-	/* Partitions are few and usually 0..n-1 in order. */
-	if (partition >= 0 && (size_t)partition < s.nsrcs &&
-	    s.srcs[partition].partition == partition)
-		return &s.srcs[partition];
-	for (i = 0; i < s.nsrcs; i++)
-		if (s.srcs[i].partition == partition)
-			return &s.srcs[i];
-	return NULL;
-}
-
 static void
-pause_part(struct src *p, int pause)
+on_note(void *ctx, const char *msg)
 {
-	tide_kconsumer_pause(&s.kc, o.topic, p->partition, pause);
-	p->paused = pause;
-}
-
-static void
-ring_push(struct src *p, rd_kafka_message_t *m)
-{
-	if (p->rlen == p->rcap) {
-		size_t ncap = p->rcap ? 2 * p->rcap : 256, i;
-		rd_kafka_message_t **r = tide_xreallocarray(NULL, ncap,
-		    sizeof(*r));
-
-		for (i = 0; i < p->rlen; i++)
-			r[i] = p->ring[(p->rhead + i) % p->rcap];
-		free(p->ring);
-		p->ring = r;
-		p->rcap = ncap;
-		p->rhead = 0;
-	}
-	p->ring[(p->rhead + p->rlen) % p->rcap] = m;
-	p->rlen++;
-	if (p->rlen >= READAHEAD && !p->paused && !p->done)
-		pause_part(p, 1);
-}
-
-/* One message or event from the consumer queue, into its ring. */
-static void
-route(rd_kafka_message_t *m)
-{
-	struct src *p;
-
-	switch (tide_kconsumer_event(&s.kc, m)) {
-	case TIDE_KEV_MSG:
-		break;
-	case TIDE_KEV_EOF:
-		if (m->rkt && (p = src_of_partition(m->partition)) &&
-		    tide_kconsumer_ended(p->end, m->offset))
-			p->done = 1;
-		rd_kafka_message_destroy(m);
-		return;
-	case TIDE_KEV_GONE:
-		die_flushed(TIDE_EX_UNAVAILABLE, "%s",
-		    rd_kafka_message_errstr(m));
-	case TIDE_KEV_FATAL:
-		die_flushed(TIDE_EX_UNAVAILABLE, "fatal: %s",
-		    rd_kafka_message_errstr(m));
-	case TIDE_KEV_ERROR:
-		tide_info("%s", rd_kafka_message_errstr(m));
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	p = src_of_partition(m->partition);
-	/* Fetched past the end, or again after a resume. */
-	if (p == NULL || p->done || m->offset < p->next) {
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	if (tide_kconsumer_ended(p->end, m->offset)) {
-		p->done = 1;
-		rd_kafka_message_destroy(m);
-		return;
-	}
-	p->next = m->offset + 1;
-	if (tide_kconsumer_ended(p->end, p->next))
-		p->done = 1;
-	ring_push(p, m);
+	(void)ctx;
+	tide_info("%s", msg);
 }
 
 /* Take what the consumer queue holds, waiting up to wait_ms (after a
@@ -445,22 +302,23 @@ route(rd_kafka_message_t *m)
 static void
 pump(int wait_ms)
 {
-	rd_kafka_message_t *msgs[BATCH];
 	struct tide_kconsumer_err err;
-	ssize_t n, i;
+	rd_kafka_message_t *m;
+	ssize_t n;
 
 	/* Paced, a record may fall due while a batch is taken: small ones
 	 * keep that wait short (1024 messages took over a millisecond). */
-	n = tide_kconsumer_take(&s.kc, msgs,
-	    tide_pace_paced(&s.pace) ? PACED_BATCH : BATCH);
+	n = tide_kreplay_take(&s.kr, tide_replay_paced(&s.rp) ? PACED_BATCH :
+	    BATCH, &err);
 	if (n == 0 && wait_ms > 0) {
 		flush_out();
-		n = tide_kconsumer_wait(&s.kc, &msgs[0], wait_ms, &err);
+		if ((n = tide_kconsumer_wait(&s.kc, &m, wait_ms, &err)) < 0)
+			die_flushed(TIDE_EX_FAIL, "consume: %s", err.msg);
+		if (n > 0)
+			n = tide_kreplay_route(&s.kr, m, &err);
 	}
 	if (n < 0)
-		die_flushed(TIDE_EX_FAIL, "consume: %s", err.msg);
-	for (i = 0; i < n; i++)
-		route(msgs[i]);
+		die_flushed(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 }
 
 /*
@@ -474,57 +332,37 @@ pump(int wait_ms)
  * note every --metadata-timeout when the bound is longer.
  */
 static int
-kafka_fill(struct src *p)
+kafka_fill(struct tide_kreplay_part *p)
 {
-	enum tide_kdown_act act;
+	char say[512];
 	int64_t now, shown;
-	char d[32], b[32];
 
-	if (p->rlen || p->done)
+	if (!tide_kreplay_starved(p))
 		return 0;
 	tide_kdown_restart(&s.kc.kd, tide_mono_us() / 1000);
-	while (p->rlen == 0 && !p->done) {
+	while (tide_kreplay_starved(p)) {
 		if (tide_sig_stops())
 			return -1;
 		now = tide_mono_us() / 1000;
-		act = tide_kdown_check(&s.kc.kd, now, &shown);
-		if (act == TIDE_KDOWN_GIVE_UP || act == TIDE_KDOWN_NOTE) {
-			tide_dur_fmt(d, shown);
-			if (o.down_ms > 0)
-				tide_dur_fmt(b, o.down_ms);
-		}
-		if (act == TIDE_KDOWN_GIVE_UP) {
+		switch (tide_kreplay_outage(&s.kr, p, now, say, sizeof(say))) {
+		case TIDE_KDOWN_GIVE_UP:
 			if (o.stats)
 				print_stats();
-			die_flushed(TIDE_EX_UNAVAILABLE, "topic '%s' partition "
-			    "%" PRId32 ": nothing from offset %" PRId64 " (of "
-			    "%" PRId64 "..%" PRId64 ") for %s (--down-timeout "
-			    "%s): giving up after %" PRIu64 " records: %s",
-			    o.topic, p->partition, p->next, p->start, p->end,
-			    d, b, s.nout, s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
+			die_flushed(TIDE_EX_UNAVAILABLE, "%s: giving up after %"
+			    PRIu64 " records: %s", say, s.rp.nout,
+			    s.kc.kd.lasterr[0] ? s.kc.kd.lasterr :
 			    "no answer from the brokers");
-		}
-		if (act == TIDE_KDOWN_NOTE) {
+		case TIDE_KDOWN_NOTE:
 			tide_progress_clear(&s.pr);
-			tide_warn("topic '%s' partition %" PRId32 ": nothing "
-			    "from offset %" PRId64 " for %s, still trying "
-			    "(giving up after %s)", o.topic, p->partition,
-			    p->next, d, o.down_ms > 0 ? b : "never");
+			tide_warn("%s", say);
+			break;
+		default:
+			break;
 		}
 		pump((int)tide_kdown_wait_ms(&s.kc.kd, now, POLL_MS));
 	}
 	tide_kdown_end(&s.kc.kd, tide_mono_us() / 1000, &shown);
 	return 0;
-}
-
-static void
-kafka_key(struct src *p)
-{
-	rd_kafka_message_t *m = p->ring[p->rhead];
-
-	p->key.ts = rd_kafka_message_timestamp(m, NULL);
-	p->key.partition = m->partition;
-	p->key.offset = m->offset;
 }
 
 /*
@@ -540,7 +378,6 @@ kafka_setup(void)
 	struct tide_kconsumer_err err;
 	struct tide_offspec from, to;
 	rd_kafka_conf_t *conf;
-	size_t i;
 	int n;
 
 	/* The wait for a partition's next record is the outage clock here
@@ -562,33 +399,17 @@ kafka_setup(void)
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	s.kafka = 1;
-	n = tide_kconsumer_partitions(&s.kc, o.topic, o.parts.v, o.parts.n,
-	    (int)o.md_timeout, &s.r, &err);
-	if (n == TIDE_ENOENT)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
-	if (n < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
-		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
-	s.nsrcs = (size_t)n;
 	memset(&from, 0, sizeof(from));
 	memset(&to, 0, sizeof(to));
 	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
 	from.v = o.from;
 	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
 	to.v = o.to;
-	if (tide_kconsumer_resolve(&s.kc, o.topic, s.r, s.nsrcs, &from, &to,
-	    (int)o.md_timeout, &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topic, err.msg);
-	s.srcs = tide_xcalloc(s.nsrcs + 1, sizeof(*s.srcs));
-	for (i = 0; i < s.nsrcs; i++) {
-		s.srcs[i].partition = s.r[i].partition;
-		s.srcs[i].start = s.r[i].start;
-		s.srcs[i].end = s.r[i].end;
-		s.srcs[i].low = s.r[i].low;
-		s.srcs[i].high = s.r[i].high;
-		s.total += (uint64_t)(s.r[i].end - s.r[i].start);
-	}
+	if (tide_kreplay_setup(&s.kr, &s.kc, o.topic, o.parts.v, o.parts.n,
+	    &from, &to, (int)o.md_timeout, &err) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
+	s.kr.on_note = on_note;
+	s.total = s.kr.total;
 }
 
 static void
@@ -596,17 +417,9 @@ kafka_dryrun(void)
 {
 	size_t i;
 
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
-
+	for (i = 0; i < s.kr.n; i++) {
 		tide_buf_reset(&s.ob);
-		tide_buf_adds(&s.ob, "{\"topic\":");
-		tide_json_write_str(&s.ob, o.topic, strlen(o.topic));
-		tide_buf_addf(&s.ob, ",\"partition\":%" PRId32 ",\"low\":%"
-		    PRId64 ",\"high\":%" PRId64 ",\"start\":%" PRId64
-		    ",\"end\":%" PRId64 ",\"records\":%" PRId64 "}\n",
-		    p->partition, p->low, p->high, p->start, p->end,
-		    p->end - p->start);
+		tide_kreplay_range_json(&s.kr, &s.kr.v[i], &s.ob);
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 	}
 	tide_buf_reset(&s.ob);
@@ -617,225 +430,119 @@ kafka_dryrun(void)
 /* Assign every partition with something to read at its start, and put
  * each in the merge once it has a head. */
 static int
-kafka_open(void)
+kafka_open(void *ctx, struct tide_merge *m)
 {
 	struct tide_kconsumer_err err;
 	size_t i;
 
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
-
-		p->next = p->start;
-		p->done = tide_kconsumer_empty(&s.r[i]);
-		p->paused = 0;
-		p->rhead = p->rlen = 0;
-	}
-	if (tide_kconsumer_assign(&s.kc, o.topic, s.r, s.nsrcs, 0, &err) < 0)
+	(void)ctx;
+	if (tide_kreplay_start(&s.kr, &err) < 0)
 		die_flushed(TIDE_EX_UNAVAILABLE, "assign: %s", err.msg);
-	for (i = 0; i < s.nsrcs; i++) {
-		if (kafka_fill(&s.srcs[i]) < 0)
+	for (i = 0; i < s.kr.n; i++) {
+		if (kafka_fill(&s.kr.v[i]) < 0)
 			return -1;
-		if (s.srcs[i].rlen) {
-			kafka_key(&s.srcs[i]);
-			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+		if (s.kr.v[i].rlen) {
+			tide_kreplay_key(&s.kr.v[i]);
+			tide_merge_add(m, &s.kr.v[i].key, &s.kr.v[i]);
 		}
 	}
 	return 0;
-}
-
-static void
-kafka_close(void)
-{
-	size_t i;
-
-	for (i = 0; i < s.nsrcs; i++) {
-		struct src *p = &s.srcs[i];
-
-		while (p->rlen) {
-			rd_kafka_message_destroy(p->ring[p->rhead]);
-			p->rhead = (p->rhead + 1) % p->rcap;
-			p->rlen--;
-		}
-	}
-	tide_kconsumer_unassign(&s.kc);
 }
 
 /* The emitted head of the top source is gone: its next one, or its end. */
 static int
-kafka_advance(struct src *p)
+kafka_advance(void *ctx, void *src, struct tide_merge *m)
 {
-	rd_kafka_message_destroy(p->ring[p->rhead]);
-	p->rhead = (p->rhead + 1) % p->rcap;
-	p->rlen--;
-	if (p->paused && p->rlen <= RESUME_AT)
-		pause_part(p, 0);
+	struct tide_kreplay_part *p = src;
+
+	(void)ctx;
+	tide_kreplay_pop(&s.kr, p);
 	if (kafka_fill(p) < 0)
 		return -1;
 	if (p->rlen) {
-		kafka_key(p);
-		tide_merge_advance(&s.merge, &p->key);
+		tide_kreplay_key(p);
+		tide_merge_advance(m, &p->key);
 	} else
-		tide_merge_drop(&s.merge);
+		tide_merge_drop(m);
 	return 0;
 }
 
 static void
-kafka_emit(struct src *p)
+kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
-	rd_kafka_message_t *m = p->ring[p->rhead];
-	struct tide_env e;
+	rd_kafka_message_t *m = tide_kreplay_head(src);
 	int r;
 
-	if (!o.envelope)
-		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
-	else {
-		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
-		if (e.ts_type != TIDE_ENV_TS_NONE)
-			e.ts += s.shift;
-		r = tide_env_encode(&s.ob, &e);
-	}
-	if (r < 0)
+	(void)ctx;
+	if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope, shift)) < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
 
-/* ---- archives ---------------------------------------------------------- */
-
-static int
-in_range(int64_t ts)
-{
-	return (!o.have_from || ts >= o.from) && (!o.have_to || ts < o.to);
-}
+/* ---- archives (lib/arcin.h) -------------------------------------------- */
 
 static void
-file_open(struct src *f)
+file_open(struct fsrc *f)
 {
 	int r;
 
-	/* Archives may be zstd (stdin too); envelopes are checked by their
-	 * decoder, records with --time here. */
-	if ((r = tide_recin_open(&f->in, f->path, TIDE_RECIN_SNIFF_STDIN |
-	    (o.timefield ? 0 : TIDE_RECIN_RAW), o.maxrec)) < 0) {
+	if ((r = tide_arcin_open(&f->a)) < 0) {
 		if (r == TIDE_EIO)
-			die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
-			    strerror(f->in.errnum));
-		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->path,
+			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
+			    strerror(f->a.in.errnum));
+		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->a.path,
 		    tide_strerror(r));
-	}
-	if (o.timefield)
-		tide_recin_set_paths(&f->in, &o.timepath, 1);
-	tide_env_dec_init(&f->dec, o.maxrec);
-	f->open = 1;
-}
-
-static void
-file_close(struct src *f)
-{
-	if (!f->open)
-		return;
-	tide_recin_close(&f->in);
-	tide_env_dec_release(&f->dec);
-	f->open = 0;
-}
-
-static void
-bad_line(struct src *f, const char *line, size_t len, const char *fmt,
-    const char *what)
-{
-	int r;
-
-	if (!f->report)
-		return;
-	tide_progress_clear(&s.pr);
-	if ((r = tide_bad_record(&s.bad, f->path, tide_recin_lineno(&f->in), line, len, fmt,
-	    what)) != 0) {
-		flush_out();
-		exit(r);
 	}
 }
 
 /*
- * Read f's next good line into its head (key, line, decoded envelope or
- * time field).  1 with a head, 0 at the end, -1 on a signal.  Lines that
- * are bad, out of the --from/--to range, or of another partition (f->all
- * unset) are skipped.
+ * Read f's next good line into its head.  1 with a head, 0 at the end, -1
+ * on a signal.  Bad lines are reported when f reports them (its first
+ * pass, or its only one), else skipped.
  */
 static int
-file_next(struct src *f)
+file_next(struct fsrc *f)
 {
-	struct tide_rec rec;
-	struct tide_json_val v;
-	const char *line;
-	size_t len;
-	char why[300];
 	int r;
 
 	for (;;) {
 		if (tide_sig_stops())
 			return -1;
-		r = tide_recin_next(&f->in, &rec, &v, -1);
-		if (r == TIDE_EOF)
-			return 0;
+		r = tide_arcin_next(&f->a);
+		if (r == 0 || r == 1)
+			return r;
 		if (r == TIDE_EINTR)
 			continue;
-		if (r < 0) {
-			if (r == TIDE_EIO)
-				die_flushed(TIDE_EX_IOERR, "%s: %s", f->path,
-				    strerror(f->in.errnum));
-			die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
-			    f->path, tide_recin_lineno(&f->in) + 1, tide_strerror(r));
-		}
-		line = rec.p;
-		len = rec.len;
-		if (rec.err) {
-			bad_line(f, line, len, "%s", tide_rec_reason(&rec,
-			    f->in.max, why, sizeof(why)));
+		if (r == TIDE_ARCIN_BAD) {
+			if (!f->report)
+				continue;
+			tide_progress_clear(&s.pr);
+			if ((r = tide_bad_record(&s.bad, f->a.path,
+			    tide_arcin_lineno(&f->a), f->a.bad, f->a.badlen,
+			    "%s", f->a.why)) != 0) {
+				flush_out();
+				exit(r);
+			}
 			continue;
 		}
-		if (o.timefield == NULL) {
-			if (tide_env_decode(&f->dec, line, len) < 0) {
-				bad_line(f, line, len, "not an envelope: %s",
-				    f->dec.reason);
-				continue;
-			}
-			if (f->dec.env.ts_type == TIDE_ENV_TS_NONE) {
-				bad_line(f, line, len, "%s",
-				    "envelope has no time (\"ts\")");
-				continue;
-			}
-			f->key.ts = f->dec.env.ts;
-			f->key.partition = f->dec.env.partition;
-			f->key.offset = f->dec.env.offset >= 0 ?
-			    f->dec.env.offset : (int64_t)tide_recin_lineno(&f->in);
-		} else {
-			int64_t ts;
-
-			/* Checked, and v looked up, by the reader. */
-			if (v.type == TIDE_JSON_NONE) {
-				bad_line(f, line, len, "field '%s' is missing",
-				    o.timefield);
-				continue;
-			}
-			if (tide_time_from_json(&v, o.unit, &ts) < 0) {
-				snprintf(why, sizeof(why), "field '%s' is not "
-				    "a time: %.*s", o.timefield,
-				    (int)(v.len > 64 ? 64 : v.len), v.p);
-				bad_line(f, line, len, "%s", why);
-				continue;
-			}
-			f->tval = v;
-			f->key.ts = ts;
-			f->key.partition = f->fileidx;
-			f->key.offset = (int64_t)tide_recin_lineno(&f->in);
-		}
-		if (!in_range(f->key.ts))
-			continue;
-		if (!f->all && f->key.partition != f->partition)
-			continue;
-		f->line = line;
-		f->len = len;
-		return 1;
+		if (r == TIDE_EIO)
+			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
+			    strerror(f->a.in.errnum));
+		die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
+		    f->a.path, tide_arcin_lineno(&f->a) + 1, tide_strerror(r));
 	}
+}
+
+static struct fsrc *
+add_src(const char *path, int idx)
+{
+	struct fsrc *f;
+
+	s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1, sizeof(*s.srcs));
+	f = &s.srcs[s.nsrcs++];
+	memset(f, 0, sizeof(*f));
+	tide_arcin_init(&f->a, &s.ac, path, idx);
+	return f;
 }
 
 /*
@@ -846,90 +553,47 @@ file_next(struct src *f)
 static void
 file_scan(const char *path, int idx)
 {
-	struct src f;
-	struct fpart *fp = NULL;
-	size_t nfp = 0, i;
-	struct tide_merge_key prev = { INT64_MIN, INT32_MIN, INT64_MIN };
-	int sorted = 1, r;
+	struct tide_arcscan sc;
+	struct tide_arcscan_part *fp;
+	struct fsrc f, *n;
+	size_t i;
+	int r;
 
 	memset(&f, 0, sizeof(f));
-	f.path = path;
-	f.fileidx = idx;
-	f.all = 1;
+	tide_arcin_init(&f.a, &s.ac, path, idx);
 	f.report = 1;
+	tide_arcscan_init(&sc);
 	file_open(&f);
 	while ((r = file_next(&f)) > 0) {
-		if (tide_merge_cmp(&prev, &f.key) > 0)
-			sorted = 0;
-		prev = f.key;
-		for (i = 0; i < nfp; i++)
-			if (fp[i].partition == f.key.partition)
-				break;
-		if (i == nfp) {
-			fp = tide_xreallocarray(fp, nfp + 1, sizeof(*fp));
-			fp[nfp].partition = f.key.partition;
-			fp[nfp].records = 0;
-			fp[nfp].first_ts = fp[nfp].last_ts = f.key.ts;
-			nfp++;
-		}
-		fp[i].records++;
-		fp[i].last_ts = f.key.ts;
-		if (s.total == 0 || f.key.ts < s.first_ts)
-			s.first_ts = f.key.ts;
-		if (s.total == 0 || f.key.ts > s.last_ts)
-			s.last_ts = f.key.ts;
+		tide_arcscan_add(&sc, &f.a.key);
+		if (s.total == 0 || f.a.key.ts < s.rp.first_ts)
+			s.rp.first_ts = f.a.key.ts;
+		if (s.total == 0 || f.a.key.ts > s.rp.last_ts)
+			s.rp.last_ts = f.a.key.ts;
 		s.total++;
 	}
-	file_close(&f);
-	if (r < 0)
+	tide_arcin_close(&f.a);
+	if (r < 0) {
+		tide_arcscan_release(&sc);
 		return;
-	for (i = 0; i < nfp; i++) {
+	}
+	for (i = 0; i < sc.n; i++) {
+		fp = &sc.v[i];
 		if (o.dryrun) {
 			tide_buf_reset(&s.ob);
-			tide_buf_adds(&s.ob, "{\"file\":");
-			tide_json_write_str(&s.ob, path, strlen(path));
-			if (o.timefield == NULL)
-				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32,
-				    fp[i].partition);
-			tide_buf_addf(&s.ob, ",\"records\":%" PRIu64
-			    ",\"first_ts\":%" PRId64 ",\"last_ts\":%" PRId64
-			    "}\n", fp[i].records, fp[i].first_ts,
-			    fp[i].last_ts);
+			tide_arcscan_json(fp, path, o.timefield == NULL, &s.ob);
 			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 		}
-		if (sorted && i > 0)
+		if (sc.sorted && i > 0)
 			continue;
-		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
-		    sizeof(*s.srcs));
-		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
-		s.srcs[s.nsrcs].path = path;
-		s.srcs[s.nsrcs].fileidx = idx;
-		s.srcs[s.nsrcs].all = sorted;
-		s.srcs[s.nsrcs].partition = fp[i].partition;
-		s.nsrcs++;
+		n = add_src(path, idx);
+		n->a.all = sc.sorted;
+		n->a.partition = fp->partition;
 	}
-	if (!sorted)
+	if (!sc.sorted)
 		tide_info("%s: not in time order: read once per partition",
 		    path);
-	free(fp);
-}
-
-/*
- * Whether path can be read twice: a regular file.  Standard input, a pipe
- * (/dev/stdin on a pipe, <(cmd), a fifo), a socket or a terminal gives its
- * bytes once -- a checking pass would consume them and leave the replay
- * nothing.  A path stat() cannot see is left to file_open() to report.
- */
-static int
-rereadable(const char *path)
-{
-	struct stat st;
-
-	if (strcmp(path, "-") == 0)
-		return 0;
-	if (stat(path, &st) < 0)
-		return 1;
-	return S_ISREG(st.st_mode);
+	tide_arcscan_release(&sc);
 }
 
 static void
@@ -937,16 +601,24 @@ files_setup(void)
 {
 	int i;
 
-	s.scanned = 1;
+	s.ac.timefield = o.timefield;
+	s.ac.timepath = &o.timepath;
+	s.ac.unit = o.unit;
+	s.ac.maxrec = o.maxrec;
+	s.ac.have_from = o.have_from;
+	s.ac.have_to = o.have_to;
+	s.ac.from = o.from;
+	s.ac.to = o.to;
+	s.rp.scanned = 1;
 	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
-		if (o.dryrun || rereadable(o.files[i])) {
+		if (o.dryrun || tide_arcin_rereadable(o.files[i])) {
 			file_scan(o.files[i], i);
 			continue;
 		}
 		/* One pass: one source, in the order it comes, bad lines
 		 * reported as met. */
-		s.scanned = 0;
+		s.rp.scanned = 0;
 		if (o.loops != 1) {
 			if (strcmp(o.files[i], "-") == 0)
 				tide_usage_error("--loop: cannot read standard "
@@ -954,14 +626,7 @@ files_setup(void)
 			tide_usage_error("--loop: cannot read '%s' more than "
 			    "once (not a regular file)", o.files[i]);
 		}
-		s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1,
-		    sizeof(*s.srcs));
-		memset(&s.srcs[s.nsrcs], 0, sizeof(*s.srcs));
-		s.srcs[s.nsrcs].path = o.files[i];
-		s.srcs[s.nsrcs].fileidx = i;
-		s.srcs[s.nsrcs].all = 1;
-		s.srcs[s.nsrcs].report = 1;
-		s.nsrcs++;
+		add_src(o.files[i], i)->report = 1;
 	}
 	if (o.dryrun) {
 		tide_buf_reset(&s.ob);
@@ -971,235 +636,118 @@ files_setup(void)
 }
 
 static int
-files_open(void)
+files_open(void *ctx, struct tide_merge *m)
 {
 	size_t i;
 	int r;
 
+	(void)ctx;
 	for (i = 0; i < s.nsrcs; i++) {
 		file_open(&s.srcs[i]);
 		if ((r = file_next(&s.srcs[i])) < 0)
 			return -1;
 		if (r)
-			tide_merge_add(&s.merge, &s.srcs[i].key, &s.srcs[i]);
+			tide_merge_add(m, &s.srcs[i].a.key, &s.srcs[i]);
 		else
-			file_close(&s.srcs[i]);
+			tide_arcin_close(&s.srcs[i].a);
 	}
 	return 0;
 }
 
 static void
-files_close(void)
+files_close(void *ctx)
 {
 	size_t i;
 
+	(void)ctx;
 	for (i = 0; i < s.nsrcs; i++)
-		file_close(&s.srcs[i]);
+		tide_arcin_close(&s.srcs[i].a);
 }
 
 static int
-file_advance(struct src *f)
+file_advance(void *ctx, void *src, struct tide_merge *m)
 {
-	struct tide_merge_key prev = f->key;
+	struct fsrc *f = src;
+	struct tide_merge_key prev = f->a.key;
 	int r;
 
+	(void)ctx;
 	/* Paced records written are not held back while a slow input
 	 * (a pipe) is read: they go out before a read that may block. */
-	if (s.npend && !tide_recin_buffered(&f->in))
+	if (s.rp.npend && !tide_recin_buffered(&f->a.in))
 		flush_out();
 	if ((r = file_next(f)) < 0)
 		return -1;
 	/* A one-pass input cannot be re-read per partition: its records
 	 * go out in the order they come, which may not be merge order. */
 	if (r && f->report && !f->unordered &&
-	    tide_merge_cmp(&prev, &f->key) > 0) {
+	    tide_merge_cmp(&prev, &f->a.key) > 0) {
 		f->unordered = 1;
 		tide_progress_clear(&s.pr);
 		tide_warn("%s: line %" PRIu64 ": not in time order, and the "
 		    "input cannot be read twice: records go out in the order "
-		    "read", f->path, tide_recin_lineno(&f->in));
+		    "read", f->a.path, tide_arcin_lineno(&f->a));
 	}
 	if (r)
-		tide_merge_advance(&s.merge, &f->key);
+		tide_merge_advance(m, &f->a.key);
 	else {
-		tide_merge_drop(&s.merge);
-		file_close(f);
+		tide_merge_drop(m);
+		tide_arcin_close(&f->a);
 	}
 	return 0;
 }
 
-/* Epoch unit of a number, as tide_time_from_epoch tells it. */
-static double
-unit_per_ms(double v)
+static void
+file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
-	enum tide_time_unit u = o.unit;
-
-	if (u == TIDE_UNIT_AUTO) {
-		double a = fabs(v);
-
-		u = a < 1e11 ? TIDE_UNIT_S : a < 1e14 ? TIDE_UNIT_MS :
-		    a < 1e17 ? TIDE_UNIT_US : TIDE_UNIT_NS;
-	}
-	return u == TIDE_UNIT_S ? 0.001 : u == TIDE_UNIT_MS ? 1 :
-	    u == TIDE_UNIT_US ? 1000 : 1e6;
-}
-
-/* A plain record with its time field moved forward by s.shift, written
- * in the form it had: an RFC 3339 string, or a number in its unit. */
-static int
-shift_plain(struct src *f)
-{
-	const struct tide_json_val *v = &f->tval;
-	size_t pre = (size_t)(v->p - f->line);
-	int64_t iv;
-	double dv, per;
-	char tb[32];
+	struct fsrc *f = src;
 	int r;
 
-	if ((r = tide_buf_add(&s.ob, f->line, pre)) < 0)
-		return r;
-	if (v->type == TIDE_JSON_STRING) {
-		tide_buf_addc(&s.ob, '"');
-		tide_buf_add(&s.ob, tb, tide_time_fmt(tb, f->key.ts + s.shift));
-		r = tide_buf_addc(&s.ob, '"');
-	} else {
-		tide_json_double(v, &dv);
-		per = unit_per_ms(dv);
-		if (per >= 1 && tide_json_int64(v, &iv) == 0)
-			r = tide_json_write_int(&s.ob, iv + s.shift *
-			    (int64_t)per);
-		else
-			r = tide_json_write_double(&s.ob, dv +
-			    (double)s.shift * per);
-	}
-	if (r < 0)
-		return r;
-	return tide_buf_add(&s.ob, v->p + v->len, f->len - pre - v->len);
+	(void)ctx;
+	if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) < 0)
+		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->a.path,
+		    tide_arcin_lineno(&f->a), tide_strerror(r));
 }
+
+/* ---- the replay (lib/replay.h) ----------------------------------------- */
 
 static void
-file_emit(struct src *f)
+kafka_close(void *ctx)
 {
-	struct tide_env e;
-	int r;
-
-	if (o.timefield)
-		r = s.shift ? shift_plain(f) : tide_buf_add(&s.ob, f->line,
-		    f->len);
-	else if (!o.envelope)
-		r = tide_env_payload(&s.ob, f->dec.env.value, f->dec.env.len,
-		    NULL);
-	else {
-		e = f->dec.env;
-		e.ts += s.shift;
-		r = tide_env_encode(&s.ob, &e);
-	}
-	if (r < 0)
-		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->path,
-		    tide_recin_lineno(&f->in), tide_strerror(r));
+	(void)ctx;
+	tide_kreplay_stop(&s.kr);
 }
 
-/* ---- the replay -------------------------------------------------------- */
-
-/* One pass over the data.  0 when done, -1 when stopped. */
-static int
-replay_once(void)
+static const struct tide_merge_key *
+kafka_key(const void *src)
 {
-	struct src *top;
-	int64_t due, now;
-	int r;
-
-	tide_merge_init(&s.merge);
-	r = s.kafka ? kafka_open() : files_open();
-	while (r == 0 && (top = tide_merge_top(&s.merge)) != NULL) {
-		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
-			s.stopping = 1;
-			break;
-		}
-		if (s.loop == 0 && !s.scanned) {
-			if (s.nout == 0 || top->key.ts < s.first_ts)
-				s.first_ts = top->key.ts;
-			if (s.nout == 0 || top->key.ts > s.last_ts)
-				s.last_ts = top->key.ts;
-		}
-		now = tide_mono_us();
-		due = tide_pace_next(&s.pace, top->key.ts + s.loop * s.span, now);
-		if (o.duration >= 0 && (tide_pace_paced(&s.pace) ?
-		    tide_pace_offset(&s.pace, due) : now - s.pace.start_us) >=
-		    o.duration * 1000) {
-			s.stopping = 1;
-			break;
-		}
-		if (due > now) {
-			flush_out();
-			while (tide_pace_wait(&s.pace, due) == TIDE_EINTR)
-				if (tide_sig_stops())
-					break;
-			if (tide_sig_stops()) {
-				r = -1;
-				break;
-			}
-		}
-		s.cur_ts = top->key.ts + s.shift;
-		tide_buf_reset(&s.ob);
-		if (s.kafka)
-			kafka_emit(top);
-		else
-			file_emit(top);
-		tide_buf_addc(&s.ob, '\n');
-		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-		s.nout++;
-		if (tide_pace_paced(&s.pace)) {
-			/* Records due together (or already due: behind
-			 * schedule) are written as a run and go out in one
-			 * flush, before the next wait or before anything
-			 * blocks; their lateness is counted then.  A run is
-			 * cut at PENDING records so it is never held long. */
-			s.pend[s.npend++] = due;
-			if (s.npend == PENDING)
-				flush_out();
-		}
-		if (o.limit >= 0 && s.nout >= (uint64_t)o.limit) {
-			s.stopping = 1;
-			break;
-		}
-		if (s.pr.fd >= 0 && ((s.nout & 255) == 0 ||
-		    tide_pace_paced(&s.pace)))
-			progress_tick();
-		if (tide_sig_take_stats()) {
-			print_stats();
-		}
-		if (tide_sig_stops()) {
-			r = -1;
-			break;
-		}
-		r = s.kafka ? kafka_advance(top) : file_advance(top);
-	}
-	if (s.kafka)
-		kafka_close();
-	else
-		files_close();
-	tide_merge_release(&s.merge);
-	return r;
+	return &((const struct tide_kreplay_part *)src)->key;
 }
 
+static const struct tide_merge_key *
+file_key(const void *src)
+{
+	return &((const struct fsrc *)src)->a.key;
+}
+
+/* After each record: the progress line, and the counters on SIGUSR1. */
 static void
-replay(void)
+tick(void *ctx, const struct tide_replay *rp)
 {
-	for (s.loop = 0; o.loops == 0 || s.loop < o.loops; s.loop++) {
-		if (s.loop == 1) {
-			/* The step between loops: the --from/--to range when
-			 * both are given, else the data's own span. */
-			s.span = o.have_from && o.have_to ? o.to - o.from :
-			    s.last_ts - s.first_ts + 1;
-			if (s.nout == 0)
-				break;
-		}
-		s.shift = o.shift ? s.loop * s.span : 0;
-		if (replay_once() < 0 || s.stopping || tide_sig_stops())
-			break;
-	}
+	(void)ctx;
+	if (s.pr.fd >= 0 && ((rp->nout & 255) == 0 || tide_replay_paced(rp)))
+		progress_tick();
+	if (tide_sig_take_stats())
+		print_stats();
 }
+
+static const struct tide_replay_ops kafka_ops = {
+	kafka_open, kafka_key, kafka_emit, kafka_advance, kafka_close, tick,
+};
+
+static const struct tide_replay_ops files_ops = {
+	files_open, file_key, file_emit, file_advance, files_close, tick,
+};
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -1347,11 +895,18 @@ main(int argc, char **argv)
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
 	if (tide_bad_init(&s.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
-	tide_pace_init(&s.pace, o.speed, o.rate, o.max_gap);
+	tide_replay_init(&s.rp, o.topic ? &kafka_ops : &files_ops, NULL,
+	    &s.out, o.speed, o.rate, o.max_gap);
+	s.rp.limit = o.limit;
+	s.rp.duration_ms = o.duration;
+	s.rp.loops = o.loops;
+	s.rp.shift_on = o.shift;
+	s.rp.have_range = o.have_from && o.have_to;
+	s.rp.range_ms = o.to - o.from;
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
 	 * default) to batch wake-ups; a paced replay wants its due times. */
-	if (tide_pace_paced(&s.pace))
+	if (tide_replay_paced(&s.rp))
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
 	s.t0_us = tide_mono_us();
@@ -1369,18 +924,21 @@ main(int argc, char **argv)
 		r = tide_bad_finish(&s.bad);
 		return r ? r : TIDE_EX_OK;
 	}
-	if (!tide_sig_stops())
-		replay();
+	/* A write error ends the program; a stop ends the replay. */
+	if (!tide_sig_stops() && (r = tide_replay_run(&s.rp)) < 0)
+		check_write(r);
 	flush_out();
 	tide_progress_clear(&s.pr);
-	if (s.nout == 0 && !tide_sig_stops())
+	if (s.rp.nout == 0 && !tide_sig_stops())
 		tide_warn("no records in the range");
 	if (o.stats)
 		print_stats();
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
+	tide_kreplay_release(&s.kr);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	r = tide_bad_finish(&s.bad);
+	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
 	return r ? r : TIDE_EX_OK;

@@ -20,8 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,7 +33,6 @@
 #include "bad.h"
 #include "buf.h"
 #include "ckpt.h"
-#include "csvrec.h"
 #include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
@@ -45,15 +42,16 @@
 #include "kafka/kdown.h"
 #include "kafka/kmsg.h"
 #include "kafka/kopt.h"
+#include "kafka/kparts.h"
 #include "kafka/offsets.h"
 #include "prog.h"
 #include "sig.h"
 #include "progress.h"
+#include "recfile.h"
 #include "recin.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
-#include "zfile.h"
 
 #define BATCH		1024
 #define POLL_MS		100	/* longest wait: how soon a signal is seen */
@@ -71,17 +69,6 @@ enum {
 	OPT_DUMPCONF,
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
-};
-
-/* One partition being read. */
-struct part {
-	const char *topic;	/* in topics[] */
-	int32_t partition;
-	int64_t start, end;	/* end -1: none */
-	int done;		/* reached its end */
-	int assigned;
-	int64_t next;		/* offset after the last record flushed */
-	int64_t committed;	/* last committed next */
 };
 
 static struct {
@@ -163,10 +150,7 @@ static const struct tide_prog prog = {
 
 static struct {
 	struct tide_kconsumer kc;	/* its kd: last error, the outage clock */
-	struct part *parts;
-	size_t nparts, capparts;
-	size_t ndone;
-	size_t last;		/* index of the last part looked up */
+	struct tide_kparts kp;		/* the partitions read */
 	struct tide_wout out;
 	struct tide_buf ob;
 	struct tide_env_hdr *hdrs;
@@ -180,6 +164,7 @@ static struct {
 	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
 	uint64_t file_done;	/* bytes read from the files before this one */
 	const struct tide_recin *curin;	/* the file being read */
+	struct tide_bad *bad;		/* the files' bad-input policy */
 } s;
 
 
@@ -253,89 +238,24 @@ on_fatal(void *ctx, const char *reason)
 	pwarn("fatal: %s", reason);
 }
 
-static struct part *
-part_find(const char *topic, int32_t partition)
-{
-	size_t i;
-
-	if (s.last < s.nparts && s.parts[s.last].partition == partition &&
-	    strcmp(s.parts[s.last].topic, topic) == 0)
-		return &s.parts[s.last];
-	for (i = 0; i < s.nparts; i++)
-		if (s.parts[i].partition == partition &&
-		    strcmp(s.parts[i].topic, topic) == 0) {
-			s.last = i;
-			return &s.parts[i];
-		}
-	return NULL;
-}
-
-static struct part *
-part_add(const char *topic, int32_t partition)
-{
-	struct part *p;
-	size_t i;
-
-	for (i = 0; i < o.ntopics; i++)
-		if (strcmp(o.topics[i], topic) == 0)
-			break;
-	if (i == o.ntopics) {
-		/* A topic matched by a pattern: keep its name. */
-		o.topics = tide_xreallocarray(o.topics, o.ntopics + 1,
-		    sizeof(*o.topics));
-		o.topics[o.ntopics++] = tide_xstrdup(topic);
-	}
-	if (s.nparts == s.capparts) {
-		s.capparts = s.capparts ? 2 * s.capparts : 16;
-		s.parts = tide_xreallocarray(s.parts, s.capparts,
-		    sizeof(*s.parts));
-	}
-	p = &s.parts[s.nparts++];
-	memset(p, 0, sizeof(*p));
-	p->topic = o.topics[i];
-	p->partition = partition;
-	p->end = -1;
-	p->next = p->committed = -1;
-	return p;
-}
-
 static void
-mark_done(struct part *p)
+on_warn(void *ctx, const char *msg)
 {
-	if (!p->done) {
-		p->done = 1;
-		s.ndone++;
-	}
+	(void)ctx;
+	pwarn("%s", msg);
 }
 
 /* Commit what has been written and flushed: the caller flushes first. */
 static void
 commit(int async, int only_unassigned)
 {
-	rd_kafka_topic_partition_list_t *tl;
-	rd_kafka_resp_err_t e;
-	size_t i;
+	struct tide_kconsumer_err err;
 
 	if (o.group == NULL)
 		return;
-	tl = rd_kafka_topic_partition_list_new(8);
-	for (i = 0; i < s.nparts; i++) {
-		struct part *p = &s.parts[i];
-
-		if (p->next > p->committed && (!only_unassigned || !p->assigned))
-			rd_kafka_topic_partition_list_add(tl, p->topic,
-			    p->partition)->offset = p->next;
-	}
-	if (tl->cnt > 0) {
-		e = rd_kafka_commit(s.kc.rk, tl, async);
-		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
-			pwarn("commit failed: %s", rd_kafka_err2str(e));
-		else
-			for (i = 0; i < s.nparts; i++)
-				if (!only_unassigned || !s.parts[i].assigned)
-					s.parts[i].committed = s.parts[i].next;
-	}
-	rd_kafka_topic_partition_list_destroy(tl);
+	if (tide_kparts_commit(&s.kp, s.kc.rk, async, only_unassigned,
+	    &err) < 0)
+		pwarn("commit failed: %s", err.msg);
 	s.lastcommit = tide_mono_us() / 1000;
 }
 
@@ -352,22 +272,18 @@ flush_and_commit(int async)
  * answer from the broker it ends at the first end-of-partition instead.
  */
 static void
-set_end(rd_kafka_t *rk, struct part *p)
+set_end(rd_kafka_t *rk, struct tide_kpart *p)
 {
-	rd_kafka_resp_err_t e;
-	int64_t low, high;
+	struct tide_kconsumer_err err;
 
-	e = rd_kafka_query_watermark_offsets(rk, p->topic, p->partition, &low,
-	    &high, (int)o.md_timeout);
-	if (e) {
+	if (tide_kparts_set_end(&s.kp, rk, p, (int)o.md_timeout, &err) < 0) {
 		pwarn("watermarks of '%s' [%" PRId32 "]: %s; -e ends it at "
 		    "the first end of partition", p->topic, p->partition,
-		    rd_kafka_err2str(e));
+		    err.msg);
 		return;
 	}
-	p->end = high;
 	tide_info("'%s' [%" PRId32 "]: -e ends at offset %" PRId64, p->topic,
-	    p->partition, high);
+	    p->partition, p->end);
 }
 
 static void
@@ -375,23 +291,14 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *tl, void *opaque)
 {
 	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-	struct part *p;
+	struct tide_kpart *p;
 	int i;
 
 	(void)opaque;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		for (i = 0; i < tl->cnt; i++) {
-			if ((p = part_find(tl->elems[i].topic,
-			    tl->elems[i].partition)) == NULL)
-				p = part_add(tl->elems[i].topic,
-				    tl->elems[i].partition);
-			p->assigned = 1;
-			if (p->done) {
-				p->done = 0;
-				s.ndone--;
-			}
-			p->next = p->committed = -1;
-			p->end = -1;
+			p = tide_kparts_assigned(&s.kp, tl->elems[i].topic,
+			    tl->elems[i].partition);
 			if (o.exit_eof)
 				set_end(rk, p);
 		}
@@ -405,14 +312,8 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	/* Revoked: what was written is flushed and committed before the
 	 * partitions go to another member, so it does not read them again. */
 	for (i = 0; i < tl->cnt; i++)
-		if ((p = part_find(tl->elems[i].topic,
-		    tl->elems[i].partition)) != NULL) {
-			p->assigned = 0;
-			if (p->done) {
-				p->done = 0;
-				s.ndone--;
-			}
-		}
+		tide_kparts_revoked(&s.kp, tl->elems[i].topic,
+		    tl->elems[i].partition);
 	check_write(tide_wout_flush(&s.out));
 	if (!rd_kafka_assignment_lost(rk))
 		commit(0, 1);
@@ -421,24 +322,6 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, tl));
 	else
 		rd_kafka_assign(rk, NULL);
-}
-
-static int
-all_done(void)
-{
-	size_t i, nassigned = 0;
-
-	if (o.group == NULL)
-		return s.nparts > 0 && s.ndone == s.nparts;
-	if (!o.exit_eof)
-		return 0;
-	for (i = 0; i < s.nparts; i++)
-		if (s.parts[i].assigned) {
-			nassigned++;
-			if (!s.parts[i].done)
-				return 0;
-		}
-	return nassigned > 0;
 }
 
 static void
@@ -517,32 +400,17 @@ outage(void)
 static void
 handle(rd_kafka_message_t *m)
 {
-	const char *topic;
-	struct part *p;
-
 	enum tide_kev ev = tide_kconsumer_event(&s.kc, m);
 
 	if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 		outage_over();
+	if (ev == TIDE_KEV_EOF) {
+		if (m->rkt)
+			tide_kparts_eof(&s.kp, rd_kafka_topic_name(m->rkt),
+			    m->partition, m->offset);
+		return;
+	}
 	if (ev != TIDE_KEV_MSG) {
-		if (ev == TIDE_KEV_EOF) {
-			if (m->rkt == NULL)
-				return;
-			p = part_find(rd_kafka_topic_name(m->rkt), m->partition);
-			/* Every offset before the end of the partition has
-			 * been handled, or was never delivered (transaction
-			 * markers, aborted records): commit there, so that
-			 * the group does not start on them again and its lag
-			 * reaches 0.  Not past the end of the range: what
-			 * lies beyond it was fetched but not written. */
-			if (p && o.group && p->assigned && m->offset > p->next &&
-			    (p->end < 0 || m->offset <= p->end))
-				p->next = m->offset;
-			if (p && (p->end >= 0 ? tide_kconsumer_ended(p->end,
-			    m->offset) : o.group && o.exit_eof))
-				mark_done(p);
-			return;
-		}
 		if (ev == TIDE_KEV_GONE && o.group == NULL)
 			tide_die(TIDE_EX_UNAVAILABLE, "%s",
 			    rd_kafka_message_errstr(m));
@@ -553,27 +421,12 @@ handle(rd_kafka_message_t *m)
 		tide_info("%s", rd_kafka_message_errstr(m));
 		return;
 	}
-	topic = rd_kafka_topic_name(m->rkt);
-	p = part_find(topic, m->partition);
-	if (p == NULL || p->done)
-		return;
-	if (tide_kconsumer_ended(p->end, m->offset)) {
-		/* Fetched past the end of the range: the offsets before it
-		 * that never came were transaction markers or aborted
-		 * records.  Done now, not at the end of the partition,
-		 * which on a busy topic may be far off. */
-		if (!o.group || p->assigned)
-			mark_done(p);
-		return;
-	}
-	if (o.group && !p->assigned)
+	if (!tide_kparts_msg(&s.kp, rd_kafka_topic_name(m->rkt), m->partition,
+	    m->offset))
 		return;
 	s.nin++;
 	emit(m);
 	s.nout++;
-	p->next = m->offset + 1;
-	if (tide_kconsumer_ended(p->end, p->next))
-		mark_done(p);
 }
 
 static rd_kafka_conf_t *
@@ -609,83 +462,23 @@ make_conf(void)
 	return conf;
 }
 
-static int
-want_partition(int32_t id)
-{
-	size_t i;
-
-	if (o.parts.n == 0)
-		return 1;
-	for (i = 0; i < o.parts.n; i++)
-		if (o.parts.v[i] == id)
-			return 1;
-	return 0;
-}
-
 /* Find the topics (and their partitions) in the cluster's metadata. */
 static void
 discover(void)
 {
-	const struct rd_kafka_metadata *md;
-	rd_kafka_resp_err_t e;
-	size_t i, k;
-	int j, t, found;
+	struct tide_kconsumer_err err;
+	int r;
 
-	e = rd_kafka_metadata(s.kc.rk, 1, NULL, &md, (int)o.md_timeout);
-	if (e)
+	r = tide_kparts_discover(&s.kp, s.kc.rk, o.parts.v, o.parts.n,
+	    (int)o.md_timeout, &err);
+	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
-		    "%" PRId64 "ms: %s%s%s", o.md_timeout, rd_kafka_err2str(e),
+		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
 		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
-	for (i = 0; i < o.ntopics; i++) {
-		const char *name = o.topics[i];
-		regex_t re;
-
-		if (name[0] == '^' && regcomp(&re, name, REG_EXTENDED |
-		    REG_NOSUB) != 0)
-			tide_usage_error("-t: bad regular expression '%s'", name);
-		found = 0;
-		for (t = 0; t < md->topic_cnt; t++) {
-			const struct rd_kafka_metadata_topic *mt = &md->topics[t];
-
-			if (name[0] == '^' ? regexec(&re, mt->topic, 0, NULL, 0) != 0 ||
-			    strncmp(mt->topic, "__", 2) == 0 :
-			    strcmp(mt->topic, name) != 0)
-				continue;
-			if (mt->err && mt->partition_cnt == 0)
-				continue;
-			found = 1;
-			if (o.group)
-				continue;
-			for (j = 0; j < mt->partition_cnt; j++)
-				if (want_partition(mt->partitions[j].id) &&
-				    part_find(mt->topic, mt->partitions[j].id) == NULL)
-					part_add(mt->topic, mt->partitions[j].id);
-			for (k = 0; k < o.parts.n; k++) {
-				for (j = 0; j < mt->partition_cnt; j++)
-					if (mt->partitions[j].id == o.parts.v[k])
-						break;
-				if (j == mt->partition_cnt) {
-					char msg[512];
-
-					/* The name is in md: format first. */
-					snprintf(msg, sizeof(msg), "topic '%s' "
-					    "has no partition %" PRId32,
-					    mt->topic, o.parts.v[k]);
-					rd_kafka_metadata_destroy(md);
-					tide_die(TIDE_EX_UNAVAILABLE, "%s", msg);
-				}
-			}
-		}
-		if (name[0] == '^')
-			regfree(&re);
-		if (!found && name[0] != '^') {
-			rd_kafka_metadata_destroy(md);
-			tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' not found", name);
-		}
-		if (!found)
-			pwarn("no topic matches '%s' yet", name);
-	}
-	rd_kafka_metadata_destroy(md);
+	if (r == TIDE_EINVAL)
+		tide_usage_error("%s", err.msg);
+	if (r < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 }
 
 /* --resume FILE: the offsets tide-window kept with its windows. */
@@ -709,31 +502,25 @@ load_resume(void)
 		    "were no file", o.resume);
 }
 
-/* Start p where --resume says its records end, within the partition's
- * watermarks as resolved in r: 0, or -1 with the reason in why. */
+/* Start p where --resume says its records end: 0, or -1 with the reason
+ * in why. */
 static int
-resume_part(struct part *p, const struct tide_prange *r, char *why, size_t n)
+resume_part(struct tide_kpart *p, char *why, size_t n)
 {
 	int64_t at = tide_ckpt_offs_get(&s.resume, p->topic, p->partition);
+	int r = tide_kparts_resume(p, at);
 
-	if (at < 0)
-		return 0;	/* new to the state: -o or --from */
-	if (at > r->high) {
+	if (r == TIDE_ERANGE)
 		snprintf(why, n, "--resume: '%s' says '%s' [%" PRId32 "] was "
 		    "read up to offset %" PRId64 ", past its end (%" PRId64
 		    "): the state is not of this topic", o.resume, p->topic,
-		    p->partition, at, r->high);
-		return -1;
-	}
-	if (at < r->low) {
+		    p->partition, at, p->high);
+	else if (r == 1)
 		pwarn("--resume: '%s' [%" PRId32 "] now starts at offset %"
 		    PRId64 ": offsets %" PRId64 " to %" PRId64 " were deleted "
-		    "before they were read", p->topic, p->partition, r->low, at,
-		    r->low - 1);
-		at = r->low;
-	}
-	p->start = p->end >= 0 && at > p->end ? p->end : at;
-	return 0;
+		    "before they were read", p->topic, p->partition, p->low, at,
+		    p->low - 1);
+	return r < 0 ? -1 : 0;
 }
 
 static void
@@ -741,127 +528,32 @@ resolve(void)
 {
 	struct tide_kconsumer_err err;
 	struct tide_offspec from = o.from, to = o.to;
-	struct tide_prange *r;
 	char why[512];
-	size_t i, j, n, base;
+	size_t i, j, base;
+	int n;
 
 	if (!o.have_o && !o.have_from)
 		from.kind = TIDE_OFF_BEGINNING;
 	if (!o.have_to)
 		to.kind = o.exit_eof ? TIDE_OFF_END : TIDE_OFF_NONE;
-	for (i = 0; i < o.ntopics; i++) {
-		for (n = 0, base = s.nparts, j = 0; j < s.nparts; j++)
-			if (s.parts[j].topic == o.topics[i]) {
-				if (base == s.nparts)
-					base = j;
-				n++;
-			}
-		if (n == 0)
-			continue;
-		r = tide_xcalloc(n, sizeof(*r));
-		for (j = 0; j < n; j++)
-			r[j].partition = s.parts[base + j].partition;
-		if (tide_kconsumer_resolve(&s.kc, o.topics[i], r, n, &from,
-		    &to, (int)o.md_timeout, &err) < 0)
-			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", o.topics[i],
+	for (i = 0; i < s.kp.nnames; i++) {
+		if ((n = tide_kparts_resolve(&s.kp, &s.kc, i, &from, &to,
+		    (int)o.md_timeout, &base, &err)) < 0)
+			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", s.kp.names[i],
 			    err.msg);
-		for (j = 0; j < n; j++) {
-			struct part *p = &s.parts[base + j];
+		for (j = base; j < base + (size_t)n; j++) {
+			struct tide_kpart *p = &s.kp.v[j];
 
-			p->start = r[j].start;
-			p->end = r[j].end;
-			if (o.resume && resume_part(p, &r[j], why,
-			    sizeof(why)) < 0) {
-				free(r);
+			if (o.resume && resume_part(p, why, sizeof(why)) < 0)
 				tide_die(TIDE_EX_DATAERR, "%s", why);
-			}
 			if (o.dryrun) {
 				tide_buf_reset(&s.ob);
-				tide_buf_adds(&s.ob, "{\"topic\":");
-				tide_json_write_str(&s.ob, p->topic,
-				    strlen(p->topic));
-				tide_buf_addf(&s.ob, ",\"partition\":%" PRId32
-				    ",\"low\":%" PRId64 ",\"high\":%" PRId64
-				    ",\"start\":", p->partition, r[j].low,
-				    r[j].high);
-				if (p->start == RD_KAFKA_OFFSET_STORED)
-					tide_buf_adds(&s.ob, "\"stored\"");
-				else
-					tide_buf_addi64(&s.ob, p->start);
-				tide_buf_adds(&s.ob, ",\"end\":");
-				if (p->end < 0)
-					tide_buf_adds(&s.ob, "null");
-				else
-					tide_buf_addi64(&s.ob, p->end);
-				tide_buf_adds(&s.ob, "}\n");
+				tide_kparts_range_json(p, &s.ob);
 				check_write(tide_wout_add(&s.out, s.ob.data,
 				    s.ob.len));
 			}
 		}
-		free(r);
 	}
-}
-
-static void
-assign(void)
-{
-	rd_kafka_topic_partition_list_t *tl;
-	rd_kafka_resp_err_t e;
-	size_t i;
-
-	tl = rd_kafka_topic_partition_list_new((int)s.nparts);
-	for (i = 0; i < s.nparts; i++) {
-		struct part *p = &s.parts[i];
-
-		if (p->end >= 0 && p->start != RD_KAFKA_OFFSET_STORED &&
-		    p->start >= p->end) {
-			mark_done(p);	/* empty range: nothing to wait for */
-			continue;
-		}
-		p->assigned = 1;
-		rd_kafka_topic_partition_list_add(tl, p->topic,
-		    p->partition)->offset = p->start;
-	}
-	if (tl->cnt && (e = rd_kafka_assign(s.kc.rk, tl)) != 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", rd_kafka_err2str(e));
-	rd_kafka_topic_partition_list_destroy(tl);
-}
-
-/* What a bounded read without a group expects to write: the sum of the
- * ranges, or -c if fewer; 0 (no total) when a partition has no end. */
-static void
-set_rec_total(void)
-{
-	uint64_t t = 0;
-	size_t i;
-
-	for (i = 0; i < s.nparts; i++) {
-		if (s.parts[i].end < 0) {
-			t = 0;
-			break;
-		}
-		t += (uint64_t)(s.parts[i].end - s.parts[i].start);
-	}
-	if (o.count >= 0 && (t == 0 || (uint64_t)o.count < t))
-		t = (uint64_t)o.count;
-	s.rec_total = t;
-}
-
-static void
-subscribe(void)
-{
-	rd_kafka_topic_partition_list_t *tl;
-	rd_kafka_resp_err_t e;
-	size_t i;
-
-	tl = rd_kafka_topic_partition_list_new((int)o.ntopics);
-	for (i = 0; i < o.ntopics; i++)
-		rd_kafka_topic_partition_list_add(tl, o.topics[i],
-		    RD_KAFKA_PARTITION_UA);
-	if ((e = rd_kafka_subscribe(s.kc.rk, tl)) != 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "subscribe: %s",
-		    rd_kafka_err2str(e));
-	rd_kafka_topic_partition_list_destroy(tl);
 }
 
 static void
@@ -873,7 +565,7 @@ consume(void)
 	ssize_t n, i;
 	int wait;
 
-	while (!tide_sig_stops() && !all_done() &&
+	while (!tide_sig_stops() && !tide_kparts_all_done(&s.kp) &&
 	    (o.count < 0 || (long long)s.nout < o.count)) {
 		if (tide_sig_take_stats()) {
 			print_stats();
@@ -926,9 +618,13 @@ run_kafka(void)
 	}
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
+	tide_kparts_init(&s.kp, o.topics, o.ntopics, o.group != NULL,
+	    o.exit_eof);
+	s.kp.on_warn = on_warn;
 	discover();
 	if (o.group) {
-		subscribe();
+		if (tide_kparts_subscribe(&s.kp, s.kc.rk, &err) < 0)
+			tide_die(TIDE_EX_UNAVAILABLE, "subscribe: %s", err.msg);
 		/* Where the group starts is not known: only -c bounds it. */
 		if (o.count >= 0)
 			s.rec_total = (uint64_t)o.count;
@@ -939,8 +635,14 @@ run_kafka(void)
 			tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
 			return TIDE_EX_OK;
 		}
-		assign();
-		set_rec_total();
+		if (tide_kparts_assign(&s.kp, s.kc.rk, &err) < 0)
+			tide_die(TIDE_EX_UNAVAILABLE, "assign: %s", err.msg);
+		/* What a bounded read expects to write: the sum of the
+		 * ranges, or -c if fewer; 0 (no total) when one has no end. */
+		s.rec_total = tide_kparts_total(&s.kp);
+		if (o.count >= 0 && (s.rec_total == 0 ||
+		    (uint64_t)o.count < s.rec_total))
+			s.rec_total = (uint64_t)o.count;
 	}
 	consume();
 	flush_and_commit(0);
@@ -966,44 +668,27 @@ file_idle(void *ctx)
 	return 0;
 }
 
-struct fctx {
-	const char *name;
-	struct tide_bad *bad;
-	int rc;
-};
-
+/* A record: written; 1 when -c is satisfied. */
 static int
-emit_record(const char *p, size_t n)
+file_rec(void *ctx, const char *p, size_t n)
 {
+	(void)ctx;
+	s.nin++;
 	check_write(tide_wout_rec(&s.out, p, n));
 	if ((++s.nout & 63) == 0)
 		progress_tick();
 	return o.count >= 0 && (long long)s.nout >= o.count;
 }
 
+/* A bad record: the bad-input policy's status (0: go on). */
 static int
-csv_row(void *ctx, const struct tide_csv_row *row)
+file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
+    const char *why)
 {
-	struct fctx *f = ctx;
-	int r;
-
-	if (tide_sig_stops())
-		return TIDE_EINTR;
 	s.nin++;
-	if (row->err) {
-		s.nbad++;
-		tide_progress_clear(&s.pr);
-		/* The row's own bytes; none when it was longer than
-		 * --max-record, as for an NDJSON line. */
-		if ((r = tide_bad_record(f->bad, f->name, row->line,
-		    row->raw ? row->raw : "", row->rawlen, "%s",
-		    row->reason)) != 0) {
-			f->rc = r;
-			return TIDE_EINTR;
-		}
-		return 0;
-	}
-	return emit_record(row->rec, row->len) ? TIDE_EOF : 0;
+	s.nbad++;
+	tide_progress_clear(&s.pr);
+	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
 }
 
 static int
@@ -1021,17 +706,15 @@ read_error(const struct tide_recin *in, int r)
 	    tide_recin_strerror(in, r);
 }
 
-/* Read one file; returns 0 to go on, -1 when -c is satisfied or a signal
- * came, or an exit status. */
+/* Read one file (lib/recfile.h); returns 0 to go on, -1 when -c is
+ * satisfied or a signal came, or an exit status. */
 static int
-read_file(const char *name, struct tide_bad *bad)
+read_file(const char *name)
 {
+	struct tide_recfile_cb cb = { file_rec, file_bad, (void *)name };
+	struct tide_recfile_err err;
 	struct tide_recin in;
-	struct tide_rec rec;
-	struct tide_csv csv;
-	struct fctx f = { name, bad, 0 };
-	char why[300];
-	int r, rc = 0, readerr;
+	int r, rc = 0;
 
 	/* Opening stdin waits for its first bytes: do not hold back what
 	 * earlier files gave meanwhile. */
@@ -1045,58 +728,19 @@ read_file(const char *name, struct tide_bad *bad)
 	}
 	tide_recin_set_idle(&in, file_idle, NULL);
 	s.curin = &in;
-
-	if (is_csv(name)) {
-		tide_csv_init(&csv, 0, o.maxrec, csv_row, &f);
-		r = tide_recin_csv(&in, &csv, &readerr);
-		if (readerr) {
-			pwarn("%s: %s", name, read_error(&in, r));
-			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-		}
-		if (f.rc)
-			rc = f.rc;
-		else if (r == TIDE_EOF || r == TIDE_EINTR)
-			rc = -1;
-		else if (r < 0 && rc == 0) {
-			pwarn("%s: line %" PRIu64 ": %s", name, csv.errline,
-			    csv.reason ? csv.reason : tide_strerror(r));
-			rc = TIDE_EX_DATAERR;
-		}
-		tide_csv_release(&csv);
-		goto done;
+	r = tide_recfile_read(&in, is_csv(name), o.maxrec, &cb, &err);
+	if (err.readerr) {
+		pwarn("%s: %s", name, read_error(&in, err.code));
+		rc = err.code == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
 	}
-
-	for (;;) {
-		if (tide_sig_stops()) {
-			rc = -1;
-			break;
-		}
-		r = tide_recin_next(&in, &rec, NULL, -1);
-		if (r == TIDE_EOF)
-			break;
-		if (r == TIDE_EINTR)
-			continue;
-		if (r < 0) {
-			pwarn("%s: %s", name, read_error(&in, r));
-			rc = r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-			break;
-		}
-		s.nin++;
-		if (rec.err) {
-			s.nbad++;
-			tide_progress_clear(&s.pr);
-			if ((rc = tide_bad_record(bad, name, rec.lineno, rec.p,
-			    rec.len, "%s", tide_rec_reason(&rec, o.maxrec, why,
-			    sizeof(why)))) != 0)
-				break;
-			continue;
-		}
-		if (emit_record(rec.p, rec.len)) {
-			rc = -1;
-			break;
-		}
+	if (r == 1 || r == TIDE_EINTR)
+		rc = -1;
+	else if (r > 0)
+		rc = r;
+	else if (r < 0 && !err.readerr) {
+		pwarn("%s: line %" PRIu64 ": %s", name, err.line, err.reason);
+		rc = TIDE_EX_DATAERR;
 	}
-done:
 	s.file_done += tide_recin_bytes_in(&in);
 	s.curin = NULL;
 	tide_recin_close(&in);
@@ -1110,6 +754,7 @@ run_files(char **files, int nfiles)
 	struct tide_bad bad;
 	int i, rc = 0, r;
 
+	s.bad = &bad;
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	/* Progress by bytes when every file has a size. */
@@ -1124,7 +769,7 @@ run_files(char **files, int nfiles)
 	if (s.file_total == 0 && o.count >= 0)
 		s.rec_total = (uint64_t)o.count;
 	for (i = 0; i < nfiles && rc == 0; i++) {
-		r = read_file(files[i], &bad);
+		r = read_file(files[i]);
 		if (r == -1)
 			break;
 		if (r == TIDE_EX_IOERR && rc == 0) {
@@ -1293,7 +938,7 @@ main(int argc, char **argv)
 	tide_progress_clear(&s.pr);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
-	free(s.parts);
+	tide_kparts_release(&s.kp);
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
