@@ -161,8 +161,9 @@ take(struct tide_flow *f, const struct tide_stage_ev *ev)
 		return;
 	if (m->type == TIDE_STAGE_HELLO) {
 		f->had_reader = 1;
-		if (!ev->relayed)
-			note_reader(f, m);
+		/* Relayed hellos too: the foreign programs between two
+		 * stages further down are named in theirs. */
+		note_reader(f, m);
 		if (m->has_resume && f->role == TIDE_FLOW_HEAD &&
 		    offs_copy(&f->resume, &m->resume) == 0)
 			f->has_resume = 1;
