@@ -1040,6 +1040,8 @@ done:
 		close(STDOUT_FILENO);
 		tide_flow_linger(&c.flow, c.final_fwd, 5000);
 	}
+	/* An acknowledgement the socket could not take at once goes now. */
+	tide_flow_service(&c.flow, mono_ms());
 	tide_flow_close(&c.flow);
 	tide_bhold_release(&c.held);
 	tide_win_release(&c.win);
