@@ -182,7 +182,6 @@ struct ctx {
 	struct tide_flow flow;
 	struct tide_bhold held;
 	int64_t final_fwd;		/* the final barrier written on, or -1 */
-	uint64_t barriers;
 };
 
 static void
@@ -480,7 +479,6 @@ take_barrier(struct ctx *c, const char *line, size_t len, int64_t ckpt,
 	int64_t until, upto;
 	int r;
 
-	c->barriers++;
 	if (c->statepath) {
 		/* Out first, then the state that follows it. */
 		if ((r = tide_wout_flush(&c->out)) < 0)
@@ -499,12 +497,8 @@ take_barrier(struct ctx *c, const char *line, size_t len, int64_t ckpt,
 	if (tide_bhold_count(&c->held) == 0 && until <= c->win.wm)
 		return pass_barrier(c, line, len, b->seq, b->final);
 	/* Behind the ones held already. */
-	if (c->held.n > 0) {
-		tail = &c->held.v[(c->held.first + c->held.n - 1) %
-		    c->held.cap];
-		if (tail->until > until)
-			until = tail->until;
-	}
+	if ((tail = tide_bhold_tail(&c->held)) != NULL && tail->until > until)
+		until = tail->until;
 	r = tide_bhold_push(&c->held, line, len, b->seq, b->final, until,
 	    upto);
 	if (r > 0)

@@ -60,6 +60,13 @@ tide_bhold_head(struct tide_bhold *h)
 	return h->n ? &h->v[h->first] : NULL;
 }
 
+/* The newest held barrier, or NULL; valid until the next push or pop. */
+static inline struct tide_bhold_ent *
+tide_bhold_tail(struct tide_bhold *h)
+{
+	return h->n ? &h->v[(h->first + h->n - 1) % h->cap] : NULL;
+}
+
 /* Forget the oldest held barrier (none held: nothing). */
 void tide_bhold_pop(struct tide_bhold *h);
 

@@ -47,12 +47,14 @@ START_TEST(test_bhold_keeps_arrival_order_and_copies_lines)
 	strcpy(line, "{\"@barrier\":{\"seq\":2,\"offsets\":[]}}");
 	ck_assert_int_eq(push(&h, line, 2, 0, 200), 1);
 	ck_assert_uint_eq(tide_bhold_count(&h), 2);
+	ck_assert_int_eq(tide_bhold_tail(&h)->seq, 2);
 	memset(line, 'x', sizeof(line) - 1);
 	head_is(&h, "{\"@barrier\":{\"seq\":1,\"offsets\":[]}}", 1, 0, 100);
 	tide_bhold_pop(&h);
 	head_is(&h, "{\"@barrier\":{\"seq\":2,\"offsets\":[]}}", 2, 0, 200);
 	tide_bhold_pop(&h);
 	ck_assert_ptr_null(tide_bhold_head(&h));
+	ck_assert_ptr_null(tide_bhold_tail(&h));
 	ck_assert_uint_eq(tide_bhold_count(&h), 0);
 	tide_bhold_pop(&h);	/* empty: nothing */
 	ck_assert_uint_eq(tide_bhold_count(&h), 0);
@@ -123,6 +125,7 @@ START_TEST(test_bhold_full_final_takes_the_newest_slot)
 	ck_assert_int_eq(push(&h, "b3", 3, 1, 30), 2);
 	ck_assert_uint_eq(h.dropped, 1);
 	ck_assert_uint_eq(tide_bhold_count(&h), 2);
+	ck_assert_int_eq(tide_bhold_tail(&h)->seq, 3);
 	head_is(&h, "b1", 1, 0, 10);
 	tide_bhold_pop(&h);
 	head_is(&h, "b3", 3, 1, 30);
