@@ -16,9 +16,12 @@
 
 #include "agg.h"
 #include "bad.h"
+#include "barrier.h"
+#include "bhold.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "flow.h"
 #include "json.h"
 #include "prog.h"
 #include "recin.h"
@@ -173,6 +176,12 @@ struct ctx {
 	const char *statepath;		/* --state */
 	struct tide_wstate ws;		/* its file, offsets and config */
 	uint64_t in;
+	/* Delivery (doc/DELIVERY.md): barriers read, held until the
+	 * windows open when they came have fired (without --state), passed
+	 * on in order. */
+	struct tide_flow flow;
+	struct tide_bhold held;
+	int64_t final_fwd;		/* the final barrier written on, or -1 */
 };
 
 static void
@@ -385,6 +394,133 @@ process(struct ctx *c, struct prec *p, size_t max_keys)
 	    p->part.len, p->t, p->now));
 }
 
+static int64_t
+mono_ms(void)
+{
+	return tide_mono_us() / 1000;
+}
+
+/*
+ * Pass a barrier on (doc/DELIVERY.md), after everything written so far: a
+ * tide stage reads us, so the line goes into the output in order; or
+ * nothing downstream will acknowledge it, so it is acknowledged upstream
+ * once the output before it is flushed; or a reader may yet say hello,
+ * and it is dropped (acknowledgements are cumulative: a later one covers
+ * it).  0 or a write error.
+ */
+static int
+pass_barrier(struct ctx *c, const char *line, size_t len, int64_t seq,
+    int final)
+{
+	int r;
+
+	switch (tide_flow_pass(&c->flow, mono_ms())) {
+	case TIDE_FLOW_FORWARD:
+		if ((r = tide_wout_add(&c->out, line, len)) < 0 ||
+		    (r = tide_wout_add(&c->out, "\n", 1)) < 0)
+			return r;
+		if (final)
+			c->final_fwd = seq;
+		break;
+	case TIDE_FLOW_ACK:
+		if ((r = tide_wout_flush(&c->out)) < 0)
+			return r;
+		if (c->wo.late && fflush(c->wo.late) != 0)
+			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
+			    c->wo.latepath, strerror(errno));
+		/* No upstream stage: nobody to tell. */
+		(void)tide_flow_ack(&c->flow, seq);
+		break;
+	case TIDE_FLOW_DROP:
+		break;
+	}
+	return 0;
+}
+
+/* Pass on, in order, the held barriers whose windows have all fired (all:
+ * at the end of input, once every window is written).  A session may have
+ * grown past the end it had when its barrier came: then the barrier waits
+ * for the new end.  0 or a write error. */
+static int
+pass_held(struct ctx *c, int all)
+{
+	struct tide_bhold_ent *e;
+	int64_t end;
+	int r;
+
+	while ((e = tide_bhold_head(&c->held)) != NULL) {
+		if (!all) {
+			if (c->win.wm < e->until)
+				break;
+			if ((end = tide_win_open_end(&c->win, e->upto)) >
+			    c->win.wm) {
+				e->until = end;
+				break;
+			}
+		}
+		if ((r = pass_barrier(c, e->line.data, e->line.len, e->seq,
+		    e->final)) < 0)
+			return r;
+		tide_bhold_pop(&c->held);
+	}
+	return 0;
+}
+
+/* A barrier line read, every record before it added: with --state the
+ * state is saved at it and it passes on at once; else it passes once the
+ * windows open now have fired (held meanwhile, and said so upstream).
+ * 0 or a write error. */
+static int
+take_barrier(struct ctx *c, const char *line, size_t len, int64_t ckpt,
+    int64_t *next_ckpt)
+{
+	const struct tide_barrier *b = &c->flow.b;
+	struct tide_bhold_ent *tail;
+	int64_t until, upto;
+	int r;
+
+	if (c->statepath) {
+		/* Out first, then the state that follows it. */
+		if ((r = tide_wout_flush(&c->out)) < 0)
+			return r;
+		tide_wstate_barrier(&c->ws, &b->offs);
+		state_save(&c->ws, &c->win, &c->wm);
+		if (ckpt)
+			*next_ckpt = tide_now_ms() + ckpt;
+		return pass_barrier(c, line, len, b->seq, b->final);
+	}
+	if ((r = pass_held(c, 0)) < 0)
+		return r;
+	/* Every open window holds a record no later than the latest. */
+	upto = c->wm.max;
+	until = tide_win_open_end(&c->win, upto);
+	if (tide_bhold_count(&c->held) == 0 && until <= c->win.wm)
+		return pass_barrier(c, line, len, b->seq, b->final);
+	/* Behind the ones held already. */
+	if ((tail = tide_bhold_tail(&c->held)) != NULL && tail->until > until)
+		until = tail->until;
+	r = tide_bhold_push(&c->held, line, len, b->seq, b->final, until,
+	    upto);
+	if (r > 0)
+		(void)tide_flow_hold(&c->flow, b->seq, until);
+	return 0;
+}
+
+/* The reader's idle hook: before a read that may block, what is held may
+ * go, the output is flushed and the control channel looked at. */
+static int
+window_idle(void *ctx)
+{
+	struct ctx *c = ctx;
+	int r;
+
+	if (c->held.n > 0 && (r = pass_held(c, 0)) < 0)
+		return r;
+	r = tide_wout_flush(&c->out);
+	tide_flow_service(&c->flow, mono_ms());
+	return r;
+}
+
 /* The --stats line: at exit, and on SIGUSR1 while running. */
 static void
 print_stats(const struct ctx *c)
@@ -540,6 +676,22 @@ main(int argc, char **argv)
 	tide_sig_init(0);
 	from_tty = isatty(STDIN_FILENO);
 
+	/* The pipeline around us (doc/DELIVERY.md): the tide stage that
+	 * writes our input, the ones that read our output.  Alone on any
+	 * failure: barriers are then acknowledged as written. */
+	tide_flow_init(&c.flow, TIDE_FLOW_STAGE, "tide-window", 0);
+	tide_bhold_init(&c.held, 0);
+	c.final_fwd = -1;
+	{
+		struct tide_stage_err ferr = { NULL, 0, 0 };
+
+		if (tide_flow_open(&c.flow, STDIN_FILENO, STDOUT_FILENO, NULL,
+		    &ferr) < 0 && tide_verbose > 0)
+			tide_warn("delivery: %s%s%s", ferr.what ? ferr.what :
+			    "cannot open the control channel", ferr.errnum ?
+			    ": " : "", ferr.errnum ? strerror(ferr.errnum) : "");
+	}
+
 	if (argc == 0) {
 		static char *dash[] = { "-", NULL };
 
@@ -594,7 +746,7 @@ main(int argc, char **argv)
 			    "cannot open '%s': %s", src,
 			    tide_recin_strerror(&in, r));
 		tide_recin_set_paths(&in, paths, nf);
-		tide_recin_set_idle(&in, tide_wout_idle, &c.out);
+		tide_recin_set_idle(&in, window_idle, &c);
 		while (status == TIDE_EX_OK) {
 			struct prec *p = &pr[ip];
 			char q[64];
@@ -610,6 +762,7 @@ main(int argc, char **argv)
 					goto werr;
 				state_save(&c.ws, &c.win, &c.wm);
 				next_ckpt = tide_now_ms() + o.ckpt;
+				tide_flow_service(&c.flow, mono_ms());
 			}
 			/* With no complete record buffered the next read may
 			 * block: the records in flight go out first, so the
@@ -656,8 +809,10 @@ main(int argc, char **argv)
 				FLUSH_PENDING();
 				if ((r = tide_win_advance(&c.win,
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
+				    (r = pass_held(&c, 0)) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
+				tide_flow_service(&c.flow, mono_ms());
 				if (o.ckpt && tide_now_ms() >= next_ckpt) {
 					state_save(&c.ws, &c.win, &c.wm);
 					next_ckpt = tide_now_ms() + o.ckpt;
@@ -677,6 +832,23 @@ main(int argc, char **argv)
 				r = tide_bad_record(&c.bad, src, rec.lineno, "", 0,
 				    "record longer than %zu bytes", in.max);
 				goto bad;
+			}
+			/* A barrier is not a record (doc/DELIVERY.md): the one
+			 * compare every record pays. */
+			if (__builtin_expect(tide_barrier_is(rec.p, rec.len), 0)) {
+				FLUSH_PENDING();
+				tide_flow_service(&c.flow, mono_ms());
+				if (tide_flow_read_barrier(&c.flow, rec.p,
+				    rec.len) < 0) {
+					r = tide_bad_record(&c.bad, src, rec.lineno,
+					    rec.p, rec.len, "broken barrier: %s",
+					    c.flow.berr.reason);
+					goto bad;
+				}
+				if ((r = take_barrier(&c, rec.p, rec.len, o.ckpt,
+				    &next_ckpt)) < 0)
+					goto werr;
+				continue;
 			}
 			c.in++;
 			/* A copy: the values must outlive the reader's buffer. */
@@ -826,6 +998,10 @@ bad:
 	if (status == TIDE_EX_OK && (c.statepath == NULL || o.flush_end) &&
 	    (r = tide_win_flush(&c.win)) < 0)
 		goto werr;
+	/* Every window is written: the barriers held for them follow, the
+	 * final one last. */
+	if (status == TIDE_EX_OK && (r = pass_held(&c, 1)) < 0)
+		goto werr;
 	if ((r = tide_wout_flush(&c.out)) < 0)
 		goto werr;
 	if (c.statepath && status == TIDE_EX_OK)
@@ -852,6 +1028,16 @@ done:
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
 		status = r;
 	tide_wout_release(&c.out);
+	/* The final barrier went on: its acknowledgement comes back through
+	 * us once our reader has it all (our output ends here). */
+	if (c.final_fwd >= 0 && status == TIDE_EX_OK) {
+		close(STDOUT_FILENO);
+		tide_flow_linger(&c.flow, c.final_fwd, 5000);
+	}
+	/* An acknowledgement the socket could not take at once goes now. */
+	tide_flow_service(&c.flow, mono_ms());
+	tide_flow_close(&c.flow);
+	tide_bhold_release(&c.held);
 	tide_win_release(&c.win);
 	tide_wm_release(&c.wm);
 	tide_buf_release(&c.kb);

@@ -1780,6 +1780,35 @@ tide_win_flush(struct tide_win *w)
 	return tide_win_advance(w, INT64_MAX);
 }
 
+int64_t
+tide_win_open_end(const struct tide_win *w, int64_t upto)
+{
+	int64_t end = INT64_MIN, e;
+	uint32_t i;
+
+	switch (w->c.kind) {
+	case TIDE_WIN_TUMBLE:
+	case TIDE_WIN_HOP:
+		/* Pane lists are by start: the last one in range with a pane
+		 * holds the window that ends last. */
+		for (i = w->npanes; i > 0; i--)
+			if (w->panes[i - 1].n > 0 && w->panes[i - 1].start <= upto)
+				break;
+		if (i > 0 && (e = pane_elast(w, w->panes[i - 1].start)) > w->wm)
+			end = e;
+		return end;
+	case TIDE_WIN_SESSION:
+		for (i = 0; i < w->nst; i++)
+			if (w->st[i].used && !w->st[i].fired &&
+			    w->st[i].start <= upto && w->st[i].end > end)
+				end = w->st[i].end;
+		return end;
+	case TIDE_WIN_OVER:
+		break;
+	}
+	return end;
+}
+
 /* --- state files ------------------------------------------------------ */
 
 #define WIN_MAGIC 0x314e495745444954ULL	/* "TIDEWIN1" */

@@ -226,6 +226,18 @@ int tide_win_load(struct tide_win *w, const char **p, const char *end);
 size_t tide_win_keys(const struct tide_win *w);	/* with open windows */
 size_t tide_win_states(const struct tide_win *w);
 
+/*
+ * Barriers (doc/DELIVERY.md): the largest end among the windows not yet
+ * fired that start at or before upto (INT64_MAX: every one), or INT64_MIN
+ * when there is none (--over has none: a record's result is written with
+ * it).  Once the watermark has reached it, every such window has fired.
+ * A session may grow later than the end it has now: asking again with the
+ * same upto once the watermark gets there tells whether the sessions open
+ * before still are.  Tumble and hop cost a step per pane list past upto;
+ * sessions a pass over the states.
+ */
+int64_t tide_win_open_end(const struct tide_win *w, int64_t upto);
+
 /* Window arithmetic, exposed for tests: floor division that rounds toward
  * negative infinity, and the start of the window of size d holding t. */
 int64_t tide_win_floor(int64_t t, int64_t d, int64_t align);

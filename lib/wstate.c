@@ -65,6 +65,24 @@ tide_wstate_see(struct tide_wstate *s, const struct tide_json_val *v)
 }
 
 int
+tide_wstate_barrier(struct tide_wstate *s, const struct tide_barrier_offs *o)
+{
+	const char *t;
+	size_t i, len;
+	int n = 0;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->v[i].next <= 0)
+			continue;	/* nothing read there yet */
+		t = tide_barrier_offs_topic(o, i, &len);
+		if (tide_ckpt_offs_see(&s->koffs, t, len, o->v[i].partition,
+		    o->v[i].next - 1) == 0)
+			n++;
+	}
+	return n;
+}
+
+int
 tide_wstate_save(struct tide_wstate *s, const struct tide_win *w,
     const struct tide_wm *m, struct tide_wstate_err *err)
 {

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "barrier.h"
 #include "buf.h"
 #include "ckpt.h"
 #include "json.h"
@@ -94,6 +95,13 @@ int64_t *tide_wstate_pos(struct tide_wstate *s, const char *path, size_t n);
  * in a record ("topic", "partition", "offset"), if it is one (tide-source
  * -J's records, and tide-replay -J's): 1 if noted, 0 if not. */
 int tide_wstate_see(struct tide_wstate *s, const struct tide_json_val *v);
+
+/* A barrier's offsets (doc/DELIVERY.md): the records before it have been
+ * read up to there, filtered out upstream or not, so each partition's next
+ * offset moves up to the barrier's (never back).  Partitions whose topic is
+ * not a Kafka topic name are left out.  Returns the number noted. */
+int tide_wstate_barrier(struct tide_wstate *s,
+    const struct tide_barrier_offs *o);
 
 void tide_wstate_release(struct tide_wstate *s);
 

@@ -293,6 +293,80 @@ START_TEST(test_watermark_waits_for_every_expected_partition)
 }
 END_TEST
 
+/* Barriers wait for the largest end among the windows open now. */
+START_TEST(test_open_end_tumble_and_hop)
+{
+	struct fixture f;
+
+	setup(&f, TIDE_WIN_TUMBLE, 10, 10, 0);
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), INT64_MIN);
+	add(&f, 5, "a");
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 10);
+	add(&f, 3, "b");
+	ck_assert_int_eq(tide_win_open_end(&f.w, 5), 10);
+	add(&f, 12, "b");	/* [0,10) fires */
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 20);
+	/* Only windows starting at or before upto: none open is left. */
+	ck_assert_int_eq(tide_win_open_end(&f.w, 5), INT64_MIN);
+	ck_assert_int_eq(tide_win_advance(&f.w, 20), 0);
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), INT64_MIN);
+	done(&f, "0 10 a {\"count\":1}\n"
+	    "0 10 b {\"count\":1}\n"
+	    "10 20 b {\"count\":1}\n");
+
+	/* Hop 30 every 10: a record's last window ends up to 30 later. */
+	setup(&f, TIDE_WIN_HOP, 30, 10, 0);
+	add(&f, 5, "a");
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 30);
+	add(&f, 21, "a");
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 50);
+	ck_assert_int_eq(tide_win_open_end(&f.w, 5), 30);
+	ck_assert_int_eq(tide_win_advance(&f.w, 30), 0);
+	ck_assert_int_eq(tide_win_open_end(&f.w, 5), INT64_MIN);
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 50);
+	done(&f, "-20 10 a {\"count\":1}\n"
+	    "-10 20 a {\"count\":1}\n"
+	    "0 30 a {\"count\":2}\n"
+	    "10 40 a {\"count\":1}\n"
+	    "20 50 a {\"count\":1}\n");
+}
+END_TEST
+
+START_TEST(test_open_end_session_grows_and_over_has_none)
+{
+	struct fixture f;
+	struct tide_win_conf c;
+
+	setup(&f, TIDE_WIN_SESSION, 10, 0, 0);
+	add(&f, 0, "a");
+	add(&f, 5, "b");
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 15);
+	ck_assert_int_eq(tide_win_open_end(&f.w, 0), 10);
+	/* a's session grows: what was open at 0 now ends at 18. */
+	add(&f, 8, "a");
+	ck_assert_int_eq(tide_win_open_end(&f.w, 0), 18);
+	ck_assert_int_eq(tide_win_advance(&f.w, 15), 0);	/* b fires */
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), 18);
+	ck_assert_int_eq(tide_win_advance(&f.w, 18), 0);
+	ck_assert_int_eq(tide_win_open_end(&f.w, 0), INT64_MIN);
+	done(&f, "5 15 b {\"count\":1}\n"
+	    "0 18 a {\"count\":2}\n");
+
+	setup(&f, TIDE_WIN_SESSION, 10, 0, 0);
+	tide_win_release(&f.w);
+	memset(&c, 0, sizeof(c));
+	c.kind = TIDE_WIN_OVER;
+	c.size = 10;
+	c.spec = &f.s;
+	tide_win_init(&f.w, &c, collect, &f.o);
+	tide_win_add(&f.w, 5, "a", 1, f.v, NULL);
+	ck_assert_int_eq(tide_win_open_end(&f.w, INT64_MAX), INT64_MIN);
+	tide_win_release(&f.w);
+	tide_aggspec_release(&f.s);
+	tide_buf_release(&f.o.b);
+}
+END_TEST
+
 Suite *
 suite_window(void)
 {
@@ -310,6 +384,8 @@ suite_window(void)
 	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
 	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
 	tcase_add_test(tc, test_watermark_waits_for_every_expected_partition);
+	tcase_add_test(tc, test_open_end_tumble_and_hop);
+	tcase_add_test(tc, test_open_end_session_grows_and_over_has_none);
 	suite_add_tcase(s, tc);
 	return s;
 }

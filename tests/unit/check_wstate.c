@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agg.h"
+#include "barrier.h"
 #include "buf.h"
 #include "ckpt.h"
 #include "err.h"
@@ -162,6 +163,41 @@ START_TEST(test_wstate_save_then_load_gives_back_windows_and_offsets)
 }
 END_TEST
 
+/* A barrier's offsets move each partition's next offset up to them. */
+START_TEST(test_wstate_barrier_offsets_move_up_never_back)
+{
+	struct fx f;
+	struct tide_barrier b = TIDE_BARRIER_INIT;
+	struct tide_wstate_err err;
+	struct tide_buf head = TIDE_BUF_INIT;
+	const char *line = "{\"@barrier\":{\"seq\":3,\"offsets\":[[\"tx\",0,10],"
+	    "[\"tx\",1,0],[\"not a topic\",0,5],[\"rx\",2,7]]}}";
+	int errnum;
+
+	fx_init(&f, 10, "count");
+	ck_assert_int_eq(tide_barrier_parse(&b, line, strlen(line), NULL), 0);
+	/* tx/1 has nothing read (next 0), "not a topic" is not Kafka's. */
+	ck_assert_int_eq(tide_wstate_barrier(&f.ws, &b.offs), 2);
+	ck_assert_int_eq(tide_ckpt_offs_get(&f.ws.koffs, "tx", 0), 10);
+	ck_assert_int_eq(tide_ckpt_offs_get(&f.ws.koffs, "tx", 1), -1);
+	ck_assert_int_eq(tide_ckpt_offs_get(&f.ws.koffs, "rx", 2), 7);
+	/* An older barrier does not take them back. */
+	line = "{\"@barrier\":{\"seq\":2,\"offsets\":[[\"tx\",0,4],"
+	    "[\"rx\",2,9]]}}";
+	ck_assert_int_eq(tide_barrier_parse(&b, line, strlen(line), NULL), 0);
+	ck_assert_int_eq(tide_wstate_barrier(&f.ws, &b.offs), 2);
+	ck_assert_int_eq(tide_ckpt_offs_get(&f.ws.koffs, "tx", 0), 10);
+	ck_assert_int_eq(tide_ckpt_offs_get(&f.ws.koffs, "rx", 2), 9);
+	ck_assert_int_eq(tide_wstate_save(&f.ws, &f.win, &f.wm, &err), 0);
+	ck_assert_int_eq(tide_ckpt_read(spath, &head, 1, &errnum), 0);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&head),
+	    "\nkafka rx 2 9\nkafka tx 0 10\ndata\n"));
+	tide_buf_release(&head);
+	tide_barrier_release(&b);
+	fx_release(&f);
+}
+END_TEST
+
 START_TEST(test_wstate_no_file_is_a_first_run)
 {
 	struct fx f;
@@ -282,6 +318,7 @@ suite_wstate(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_wstate_config_line_names_the_window_keys_and_aggs);
 	tcase_add_test(tc, test_wstate_save_then_load_gives_back_windows_and_offsets);
+	tcase_add_test(tc, test_wstate_barrier_offsets_move_up_never_back);
 	tcase_add_test(tc, test_wstate_no_file_is_a_first_run);
 	tcase_add_test(tc, test_wstate_other_options_are_refused);
 	tcase_add_test(tc, test_wstate_not_a_state_file_is_eformat);
