@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "bad.h"
 #include "buf.h"
 #include "ckpt.h"
+#include "flow.h"
 #include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
@@ -69,6 +71,9 @@ enum {
 	OPT_DUMPCONF,
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
+	OPT_COMMIT,
+	OPT_BARRIER,
+	OPT_ACKTIMEOUT,
 };
 
 static struct {
@@ -90,9 +95,12 @@ static struct {
 	const char *format;
 	const char *dead;
 	size_t maxrec;
+	int commit_written;	/* --commit written */
+	int64_t barrier_ms;	/* --barrier-interval */
+	int64_t ack_ms;		/* --ack-timeout */
 } o;
 
-static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format;
+static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
 
 static const struct tide_option opts[] = {
 	TIDE_KOPTS_CONF(&o.kc),
@@ -118,6 +126,15 @@ static const struct tide_option opts[] = {
 	    "where tide-window's --state file says its records end", &o.resume),
 	TIDE_OPT_CALLBACK('G', "group", "group", "read as a member of consumer "
 	    "group (balanced)", opt_group, &o.group),
+	TIDE_OPT_CALLBACK(OPT_COMMIT, "commit", "mode", "-G: commit what the "
+	    "last tide stage made durable (acked, the default) or what was "
+	    "written (written)", opt_commit, &o.commit_written),
+	TIDE_OPT_DUR(OPT_BARRIER, "barrier-interval", "duration", "-G: write a "
+	    "barrier to a tide stage reading the output this often (default "
+	    "1s)", &o.barrier_ms, 1, LLONG_MAX),
+	TIDE_OPT_DUR(OPT_ACKTIMEOUT, "ack-timeout", "duration", "-G: warn when "
+	    "barriers go unacknowledged this long (default 30s); wait as long "
+	    "for the last one at exit", &o.ack_ms, 1, LLONG_MAX),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
 	    "envelope", &o.envelope),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
@@ -165,6 +182,14 @@ static struct {
 	uint64_t file_done;	/* bytes read from the files before this one */
 	const struct tide_recin *curin;	/* the file being read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
+	/* Delivery (doc/DELIVERY.md), with -G only. */
+	int use_flow;
+	struct tide_flow flow;
+	struct tide_barrier_offs boffs;	/* the next barrier's offsets */
+	struct tide_barrier_offs acked;	/* the newest acknowledged */
+	int64_t acked_seq;
+	struct tide_buf bline;
+	int64_t lastservice;
 } s;
 
 
@@ -224,8 +249,15 @@ check_write(int r)
 {
 	if (r == 0)
 		return;
-	if (r == TIDE_EPIPE)
+	if (r == TIDE_EPIPE) {
+		/* A tide stage said hello and then went away: it died, and
+		 * what it had read is not durable. */
+		if (s.use_flow && s.flow.had_reader)
+			tide_die(TIDE_EX_IOERR, "the stage reading the output went "
+			    "away: nothing is committed past barrier %lld",
+			    (long long)s.acked_seq);
 		exit(TIDE_EX_OK);
+	}
 	tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
 }
 
@@ -245,18 +277,126 @@ on_warn(void *ctx, const char *msg)
 	pwarn("%s", msg);
 }
 
-/* Commit what has been written and flushed: the caller flushes first. */
+/* Take what the readers acknowledged into s.acked. */
+static void
+take_acks(int64_t now)
+{
+	const struct tide_barrier_offs *a;
+	size_t i, len;
+	const char *t;
+	int64_t seq;
+
+	tide_flow_service(&s.flow, now);
+	s.lastservice = now;
+	if ((a = tide_flow_commit_ready(&s.flow, &seq)) == NULL)
+		return;
+	tide_barrier_offs_reset(&s.acked);
+	for (i = 0; i < a->n; i++) {
+		t = tide_barrier_offs_topic(a, i, &len);
+		if (tide_barrier_offs_set(&s.acked, t, len, a->v[i].partition,
+		    a->v[i].next) < 0)
+			return;
+	}
+	s.acked_seq = seq;
+}
+
+/*
+ * Commit: what has been written and flushed (the caller flushes first),
+ * or, when a tide stage reads the output, only what it acknowledged as
+ * durable (doc/DELIVERY.md); nothing while a reader may yet say hello.
+ */
 static void
 commit(int async, int only_unassigned)
 {
 	struct tide_kconsumer_err err;
+	int64_t now = tide_mono_us() / 1000;
+	int r;
 
 	if (o.group == NULL)
 		return;
+	s.lastcommit = now;
+	if (s.use_flow) {
+		take_acks(now);
+		switch (tide_flow_mode(&s.flow, now)) {
+		case TIDE_FLOW_WAIT:
+			return;
+		case TIDE_FLOW_ACKED:
+			if (s.acked_seq < 0)
+				return;
+			r = tide_kparts_commit_offs(&s.kp, s.kc.rk, &s.acked,
+			    async, only_unassigned, &err);
+			if (r < 0)
+				pwarn("commit failed: %s", err.msg);
+			return;
+		case TIDE_FLOW_WRITTEN:
+			break;
+		}
+	}
 	if (tide_kparts_commit(&s.kp, s.kc.rk, async, only_unassigned,
 	    &err) < 0)
 		pwarn("commit failed: %s", err.msg);
-	s.lastcommit = tide_mono_us() / 1000;
+}
+
+/* Write a barrier (the final one with final) after what was written, and
+ * flush: a barrier that waits in the buffer is not acknowledged. */
+static int64_t
+barrier(int final, int64_t now)
+{
+	int64_t seq;
+
+	if (tide_kparts_offsets(&s.kp, &s.boffs) < 0)
+		return -1;
+	tide_buf_reset(&s.bline);
+	if ((seq = tide_flow_barrier(&s.flow, &s.boffs, final, &s.bline,
+	    now)) < 0)
+		return -1;
+	check_write(tide_wout_add(&s.out, s.bline.data, s.bline.len));
+	check_write(tide_wout_flush(&s.out));
+	return seq;
+}
+
+/* The delivery's turn in the main loop: acknowledgements, a barrier when
+ * one is due, the warning when they stop coming. */
+static void
+flow_tick(void)
+{
+	int64_t now;
+
+	if (!s.use_flow)
+		return;
+	now = tide_mono_us() / 1000;
+	if (now - s.lastservice < 10)
+		return;
+	take_acks(now);
+	if (tide_flow_barrier_due(&s.flow, now))
+		barrier(0, now);
+	if (tide_flow_overdue(&s.flow, now, o.ack_ms))
+		pwarn("%s", tide_flow_why(&s.flow, now));
+}
+
+static void
+flow_start(void)
+{
+	struct tide_stage_err err;
+	struct tide_barrier_offs z = TIDE_BARRIER_OFFS_INIT;
+
+	s.acked_seq = -1;
+	s.boffs = z;
+	s.acked = z;
+	tide_buf_init(&s.bline, TIDE_BARRIER_MAXLINE);
+	if (o.group == NULL || o.commit_written)
+		return;
+	tide_flow_init(&s.flow, TIDE_FLOW_HEAD, "tide-source", o.barrier_ms);
+	if (tide_flow_open(&s.flow, -1, 1, NULL, &err) < 0) {
+		tide_info("no delivery channel (%s: %s): commits follow what "
+		    "is written", err.what ? err.what : "?",
+		    strerror(err.errnum));
+		tide_flow_close(&s.flow);
+		return;
+	}
+	s.use_flow = s.flow.listening;
+	if (!s.use_flow)
+		tide_flow_close(&s.flow);
 }
 
 static void
@@ -265,6 +405,49 @@ flush_and_commit(int async)
 	check_write(tide_wout_flush(&s.out));
 	commit(async, 0);
 }
+
+/*
+ * The end of a read in a group.  With a tide stage reading: the final
+ * barrier, the output closed so the pipeline drains, and the commit of
+ * what the last stage acknowledges, waiting --ack-timeout for it.  While
+ * a reader may still say hello (the first moments of a run), wait for
+ * that first.
+ */
+static void
+flow_finish(void)
+{
+	int64_t now = tide_mono_us() / 1000, seq;
+
+	if (!s.use_flow) {
+		flush_and_commit(0);
+		return;
+	}
+	check_write(tide_wout_flush(&s.out));
+	while (tide_flow_mode(&s.flow, now) == TIDE_FLOW_WAIT) {
+		take_acks(now);
+		if (tide_flow_mode(&s.flow, now) != TIDE_FLOW_WAIT)
+			break;
+		poll(NULL, 0, 20);
+		now = tide_mono_us() / 1000;
+	}
+	if (tide_flow_mode(&s.flow, now) == TIDE_FLOW_WRITTEN) {
+		commit(0, 0);
+		return;
+	}
+	seq = barrier(1, now);
+	/* End of file for the stage that reads us: it drains. */
+	if (close(1) < 0 && errno != EINTR)
+		tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
+	if (seq >= 0 && !tide_flow_linger(&s.flow, seq, o.ack_ms) &&
+	    tide_flow_readers(&s.flow) > 0)
+		pwarn("the final barrier was not acknowledged within %llds",
+		    (long long)(o.ack_ms / 1000));
+	commit(0, 0);
+	if (s.acked_seq < seq)
+		pwarn("nothing is committed past barrier %lld of %lld",
+		    (long long)s.acked_seq, (long long)seq);
+}
+
 
 /*
  * -G -e: a partition ends at its high watermark as of its assignment, so
@@ -601,6 +784,7 @@ consume(void)
 			if (o.group && lastrec - s.lastcommit >= COMMIT_MS)
 				flush_and_commit(1);
 		}
+		flow_tick();
 		progress_tick();
 	}
 }
@@ -644,8 +828,9 @@ run_kafka(void)
 		    (uint64_t)o.count < s.rec_total))
 			s.rec_total = (uint64_t)o.count;
 	}
+	flow_start();
 	consume();
-	flush_and_commit(0);
+	flow_finish();
 	if (o.stats)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
@@ -835,6 +1020,17 @@ opt_format(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
+static int
+opt_commit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (strcmp(arg, "acked") != 0 && strcmp(arg, "written") != 0)
+		tide_usage_error("--commit: not acked or written: '%s'", arg);
+	*(int *)opt->dest = strcmp(arg, "written") == 0;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -846,6 +1042,8 @@ main(int argc, char **argv)
 	o.count = -1;
 	o.idle_ms = -1;
 	o.md_timeout = 10000;
+	o.barrier_ms = 1000;
+	o.ack_ms = 30000;
 	o.down_ms = -1;
 	o.progress = -1;
 	nfiles = argc - tide_opt_parse(argc, argv);

@@ -478,3 +478,63 @@ tide_kparts_commit(struct tide_kparts *kp, rd_kafka_t *rk, int async,
 	rd_kafka_topic_partition_list_destroy(tl);
 	return e ? TIDE_EKAFKA : 0;
 }
+
+int
+tide_kparts_offsets(const struct tide_kparts *kp, struct tide_barrier_offs *o)
+{
+	size_t i;
+	int r;
+
+	tide_barrier_offs_reset(o);
+	for (i = 0; i < kp->n; i++) {
+		const struct tide_kpart *p = &kp->v[i];
+
+		if (p->next >= 0 && (r = tide_barrier_offs_set(o, p->topic,
+		    strlen(p->topic), p->partition, p->next)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+tide_kparts_commit_offs(struct tide_kparts *kp, rd_kafka_t *rk,
+    const struct tide_barrier_offs *o, int async, int only_unassigned,
+    struct tide_kconsumer_err *err)
+{
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e = 0;
+	int64_t *want;
+	size_t i;
+
+	want = tide_xcalloc(kp->n ? kp->n : 1, sizeof(*want));
+	tl = rd_kafka_topic_partition_list_new(8);
+	for (i = 0; i < kp->n; i++) {
+		struct tide_kpart *p = &kp->v[i];
+
+		want[i] = -1;
+		if (only_unassigned ? p->assigned : !p->assigned)
+			continue;
+		want[i] = tide_barrier_offs_get(o, p->topic, strlen(p->topic),
+		    p->partition);
+		if (want[i] > p->committed)
+			rd_kafka_topic_partition_list_add(tl, p->topic,
+			    p->partition)->offset = want[i];
+		else
+			want[i] = -1;
+	}
+	if (tl->cnt > 0) {
+		e = rd_kafka_commit(rk, tl, async);
+		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			snprintf(err->msg, sizeof(err->msg), "%s",
+			    rd_kafka_err2str(e));
+		else {
+			e = 0;
+			for (i = 0; i < kp->n; i++)
+				if (want[i] >= 0)
+					kp->v[i].committed = want[i];
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(tl);
+	free(want);
+	return e ? TIDE_EKAFKA : 0;
+}

@@ -33,6 +33,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "barrier.h"
 #include "buf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
@@ -145,5 +146,17 @@ int tide_kparts_msg(struct tide_kparts *kp, const char *topic,
  * commit too), or TIDE_EKAFKA with err (nothing marked committed). */
 int tide_kparts_commit(struct tide_kparts *kp, rd_kafka_t *rk, int async,
     int only_unassigned, struct tide_kconsumer_err *err);
+
+/* Put each part's next (parts that took a record) into o, replacing what
+ * it held: the offsets a barrier carries (lib/flow.h).  0, or the
+ * offsets' errors (TIDE_ETOOBIG). */
+int tide_kparts_offsets(const struct tide_kparts *kp,
+    struct tide_barrier_offs *o);
+/* Commit o's offsets (an acknowledged barrier's) for the parts assigned
+ * now, or, with only_unassigned, for the parts no longer assigned, where
+ * they are past what was committed.  0, or TIDE_EKAFKA with err. */
+int tide_kparts_commit_offs(struct tide_kparts *kp, rd_kafka_t *rk,
+    const struct tide_barrier_offs *o, int async, int only_unassigned,
+    struct tide_kconsumer_err *err);
 
 #endif
