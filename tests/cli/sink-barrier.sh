@@ -141,4 +141,96 @@ t_status 75
 t_stderr_has "tide-sink: line 3: broken barrier: "
 t_stderr_has "a stage before this one died"
 
+# --- a barrier makes what came before it durable, while the run goes on -------
+
+# wait_until WHAT CMD...: until CMD succeeds (a pass), or $_pid ends or 60 s
+# go by (a failure: the bound only keeps a broken program from hanging).
+wait_until() {
+	_w=$1
+	shift
+	_i=0
+	while ! "$@" >/dev/null 2>&1; do
+		if [ $_i -ge 1200 ] || ! kill -0 $_pid 2>/dev/null; then
+			t_fail "$T_NAME: $_w$([ $_i -ge 1200 ] && echo ': not in 60 s')" "$(tail -3 "$T_ERR")"
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	t_pass "$T_NAME: $_w"
+}
+# caught: $_pid catches SIGUSR1 (SigCgt, bit 10): before that it would kill.
+caught() {
+	_m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$_pid/status")
+	[ -n "$_m" ] && [ $((0x${_m#????????????} & 512)) != 0 ]
+}
+# read_two: the two records are read, by the --stats counters on SIGUSR1.
+read_two() {
+	kill -USR1 $_pid 2>/dev/null
+	grep -q "^tide-sink: in 2, bad 0," "$T_ERR"
+}
+printf '%s\n' '{"id":1,"k":"a"}' '{"id":2,"k":"b"}' >want2
+# live OUT: tide-sink -o OUT --stats on a fifo held open (fd 8); two
+# records go in, and it has read them on return.
+live() {
+	rm -f fifo
+	mkfifo fifo
+	: >"$T_ERR"
+	tide-sink -o "$1" --stats <fifo >"$T_OUT" 2>"$T_ERR" &
+	_pid=$!
+	exec 8>fifo
+	cat want2 >&8
+	wait_until "SIGUSR1 caught" caught
+	wait_until "two records read" read_two
+}
+T_NAME="-o file: a barrier writes out the segment"
+live live.ndjson
+t_ok "$T_NAME: before the barrier, buffered (nothing in the file)" \
+    test ! -s live.ndjson.part
+printf '%s\n' "$B1" >&8
+wait_until "after it, both records in live.ndjson.part" cmp -s want2 live.ndjson.part
+printf '%s\n' '{"id":3,"k":"a"}' "$B2" >&8
+exec 8>&-
+wait $_pid
+T_RC=$?
+t_status 0
+t_ok "$T_NAME: the file at the end" cmp want live.ndjson
+
+T_NAME="-o .zst: a barrier ends a frame"
+live live.ndjson.zst
+printf '%s\n' "$B1" >&8
+wait_until "after it, the .part reads back whole" sh -c 'zstdcat live.ndjson.zst.part | cmp -s want2 -'
+exec 8>&-
+wait $_pid
+T_RC=$?
+t_status 75
+t_stderr_has "a stage before this one died"
+t_ok "$T_NAME: the file at the end" sh -c 'zstdcat live.ndjson.zst | cmp -s want2 -'
+
+# --- Redis --------------------------------------------------------------------------
+t_skip_unless redis-server
+t_skip_unless redis-cli
+redis_start
+T_IN=in.final
+t_run "--redis: barriers not stored" tide-sink --redis "redis://127.0.0.1:$RPORT" \
+    --upsert id --prefix b: --stats
+t_status 0
+t_stderr_has "tide-sink: in 3, bad 0, upserts 3,"
+t_run "--redis: three keys" sh -c "redis-cli -p $RPORT --scan --pattern '*' | sort"
+t_stdout <<'EOF'
+b:1
+b:2
+b:3
+EOF
+T_IN=in.broken
+t_run "--redis: broken barriers are bad input" tide-sink --redis "redis://127.0.0.1:$RPORT" \
+    --upsert id --prefix c:
+t_status 0
+t_stderr_has "tide-sink: 4 bad records skipped"
+t_run "--redis: two keys" sh -c "redis-cli -p $RPORT --scan --pattern 'c:*' | sort"
+t_stdout <<'EOF'
+c:1
+c:2
+EOF
+
 t_done
