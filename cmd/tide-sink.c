@@ -882,9 +882,12 @@ main(int argc, char **argv)
 			 * deliver what was produced. */
 			break;
 		}
+		/* Draining: a blocked read wakes for --drain-timeout.  (No
+		 * clock read per record otherwise.) */
 		tmo = s->be->timeout;
-		if ((left = tide_sig_drain_left(tide_mono_us() / 1000,
-		    o.drain_ms)) >= 0 && (tmo < 0 || left < tmo))
+		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
+		    tide_mono_us() / 1000, o.drain_ms)) >= 0 &&
+		    (tmo < 0 || left < tmo))
 			tmo = left;
 		r = tide_rin_next(&in, &line, &len, (int)tmo);
 		/* While draining, the clock is looked at every record: a busy
