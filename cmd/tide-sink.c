@@ -8,6 +8,12 @@
  * lib/sinkbe.c over lib/fileout.c (strftime names, rotation, zstd, .part
  * then rename).  Materialized views: lib/view/vsink.c over lib/view/view.h,
  * the latest record per key in SQLite or Redis.
+ *
+ * Delivery (doc/DELIVERY.md): a barrier line is no record; at one, the
+ * back end makes everything before it durable (sync) and the barrier is
+ * acknowledged upstream (lib/flow.h).  A stop signal is a drain: the
+ * input is read to its end, everything is delivered, exit 0; a second
+ * signal or --drain-timeout ends the run at once.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,11 +25,13 @@
 #include <unistd.h>
 
 #include "bad.h"
+#include "barrier.h"
 #include "buf.h"
 #include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
 #include "fileout.h"
+#include "flow.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kopt.h"
@@ -62,7 +70,11 @@ enum {
 	OPT_ASJSON,
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
+	OPT_DRAIN,
 };
+
+/* The drain's default bound (doc/DELIVERY.md). */
+#define DRAIN_MS	30000
 
 static const struct tide_prog prog = {
 	"tide-sink",
@@ -110,6 +122,7 @@ struct sink {
 	uint64_t in;
 	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
+	struct tide_flow flow;		/* barriers and their acks */
 };
 
 /* Warnings erase the progress line first, so they are not written into
@@ -176,6 +189,8 @@ idle(void *ctx)
 	struct tide_sinkbe_err err;
 	int r = s->be->ops->idle(s->be, &err);
 
+	/* The control channel: a zero-timeout poll. */
+	tide_flow_service(&s->flow, tide_mono_us() / 1000);
 	if (r < 0 && err.msg[0]) {
 		pwarn("%s", err.msg);
 		if (r == TIDE_EIO)
@@ -233,6 +248,47 @@ outcome(struct sink *s, int r, uint64_t lineno, const char *line, size_t len,
 	}
 }
 
+/*
+ * A barrier line (tide_barrier_is() said yes): never a record.  A broken
+ * one is bad input; a good one makes everything before it durable (the
+ * back end's sync) and is then acknowledged upstream.  0 to go on,
+ * nonzero to stop with *status, as outcome().  Cold: one a second.
+ */
+static int barrier(struct sink *s, uint64_t lineno, const char *line,
+    size_t len, int *status) __attribute__((noinline, cold));
+
+static int
+barrier(struct sink *s, uint64_t lineno, const char *line, size_t len,
+    int *status)
+{
+	struct tide_sinkbe_err err;
+	int64_t seq;
+	int r;
+
+	if (tide_flow_read_barrier(&s->flow, line, len) < 0) {
+		char why[160];
+
+		/* Bad input like any other line: counted in and bad. */
+		s->in++;
+		snprintf(why, sizeof(why), "%s at byte %zu",
+		    s->flow.berr.reason ? s->flow.berr.reason : "bad JSON",
+		    s->flow.berr.offset);
+		return bad(s, lineno, line, len, status, "broken barrier: %s",
+		    why);
+	}
+	seq = s->flow.b.seq;
+	if ((r = s->be->ops->sync(s->be, &err)) != 0)
+		return outcome(s, r, lineno, NULL, 0, &err, status);
+	/* Upstream gone (or never there: barriers read from a file) is no
+	 * failure of ours: there is nobody to tell. */
+	r = tide_flow_ack(&s->flow, seq);
+	if (r < 0 && r != TIDE_EPIPE)
+		tide_info("cannot acknowledge barrier %lld: %s",
+		    (long long)seq, tide_strerror(r));
+	tide_flow_service(&s->flow, tide_mono_us() / 1000);
+	return 0;
+}
+
 /* Deliver or commit what is pending; the exit status of the run. */
 static int
 finish(struct sink *s, int status)
@@ -254,6 +310,15 @@ finish(struct sink *s, int status)
 	if (end & TIDE_SINKBE_WRITE_FAILED)
 		status = err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR;
 	return status;
+}
+
+/* Records read, not bad and not written or delivered (after finish()). */
+static uint64_t
+undelivered(const struct sink *s)
+{
+	uint64_t done = s->bad.count + s->be->out;
+
+	return s->in > done ? s->in - done : 0;
 }
 
 /* --- Opening the back end --------------------------------------------- */
@@ -355,7 +420,7 @@ static struct sink sk;
 static struct {
 	struct tide_kconf kc;
 	const char *deadpath, *codec, *partarg;
-	int64_t connect_ms, down_ms;
+	int64_t connect_ms, down_ms, drain_ms;
 	long long level;
 	size_t maxrec;
 	int strict, csv;
@@ -370,6 +435,7 @@ static struct {
 } o = {
 	.connect_ms = 10000,
 	.down_ms = 300000,
+	.drain_ms = DRAIN_MS,
 	.level = 3,
 	.maxrec = TIDE_MAX_RECORD,
 	.progress = -1,
@@ -649,6 +715,9 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_MAXREC(&o.maxrec, 1),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &sk.stats),
+	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
+	    "read on to the end of input for at most d (default 30s; 0: no "
+	    "limit)", &o.drain_ms, 0, LLONG_MAX),
 	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on stderr",
 	    &o.progress, 1),
 	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
@@ -666,8 +735,12 @@ main(int argc, char **argv)
 	struct tide_rin in;
 	struct tide_json_err jerr;
 	struct tide_sinkbe_err berr;
+	struct tide_stage_err serr;
 	enum tide_json_type type;
 	int r, ix, status = TIDE_EX_OK;
+	int from_tty, eof = 0, ended = 0;	/* ended: 1 tty, 2 cut short */
+	sig_atomic_t sigseen = 0;
+	int64_t tmo, left;
 	const char *line;
 	size_t len;
 
@@ -740,9 +813,11 @@ main(int argc, char **argv)
 		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
 		    "$TIDE_CONFIG: %s", kerr.msg);
 
-	/* A stop signal ends the reading at once: what was read is
-	 * delivered (no drain here, unlike tide-window). */
+	/* A stop signal is a drain (doc/DELIVERY.md): the stage before this
+	 * one ends too and its output reaches its end; what is in the pipe
+	 * is read and delivered.  A terminal's input ends at the signal. */
 	tide_sig_init(0);
+	from_tty = isatty(STDIN_FILENO);
 	s->deadpath = o.deadpath;
 	if (tide_bad_init(&s->bad, o.strict, o.deadpath) < 0)
 		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", o.deadpath,
@@ -789,28 +864,68 @@ main(int argc, char **argv)
 		view_open(s, vc, s->sqlite ? "--sqlite" : "--redis");
 	}
 
+	/* Barriers from upstream, acknowledged once durable.  Nothing found
+	 * or a failed search: alone, as before. */
+	tide_flow_init(&s->flow, TIDE_FLOW_SINK, prog.name, 0);
+	if (tide_flow_open(&s->flow, STDIN_FILENO, STDOUT_FILENO, NULL,
+	    &serr) < 0)
+		tide_info("no delivery acknowledgements: %s%s%s",
+		    serr.what ? serr.what : "search failed",
+		    serr.errnum ? ": " : "",
+		    serr.errnum ? strerror(serr.errnum) : "");
+
 	tide_rin_init(&in, STDIN_FILENO, o.maxrec);
 	tide_rin_set_idle(&in, idle, s);
 	for (;;) {
-		if (tide_sig_stops())
-			break;
-		if (tide_sig_take_stats())
-			print_stats(s);
 		if (s->be->done) {
 			/* The reader of --tee went away: stop reading, still
 			 * deliver what was produced. */
 			break;
 		}
-		r = tide_rin_next(&in, &line, &len, s->be->timeout);
+		/* Draining: a blocked read wakes for --drain-timeout.  (No
+		 * clock read per record otherwise.) */
+		tmo = s->be->timeout;
+		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
+		    tide_mono_us() / 1000, o.drain_ms)) >= 0 &&
+		    (tmo < 0 || left < tmo))
+			tmo = left;
+		r = tide_rin_next(&in, &line, &len, (int)tmo);
+		/* While draining, the clock is looked at every record: a busy
+		 * input never blocks to be woken. */
+		if (r == TIDE_EINTR || tide_sig_pending(&sigseen) ||
+		    tide_sig_stops() != 0) {
+			if (tide_sig_take_stats())
+				print_stats(s);
+			switch (tide_sig_drain(tide_mono_us() / 1000,
+			    o.drain_ms)) {
+			case TIDE_SIG_RUN:
+				break;
+			case TIDE_SIG_DRAINING:
+				if (from_tty)
+					ended = 1;
+				break;
+			case TIDE_SIG_TIMEOUT:
+			case TIDE_SIG_ABORT:
+				ended = 2;
+				break;
+			}
+			if (ended)
+				break;
+			if (r == TIDE_EINTR)
+				continue;
+		}
 		if (r == TIDE_EAGAIN) {
+			tide_flow_service(&s->flow, tide_mono_us() / 1000);
 			if ((r = s->be->ops->quiet(s->be, &berr)) != 0 &&
 			    outcome(s, r, in.lineno, NULL, 0, &berr, &status))
 				break;
 			continue;
 		}
-		if (r == TIDE_EINTR)
-			continue;
-		if (r == TIDE_EOF || r == TIDE_EPIPE)
+		if (r == TIDE_EOF) {
+			eof = 1;
+			break;
+		}
+		if (r == TIDE_EPIPE)
 			break;
 		if (r == TIDE_ETOOBIG) {
 			s->in++;
@@ -830,6 +945,11 @@ main(int argc, char **argv)
 				    strerror(errno) : tide_strerror(r));
 			status = s->fail_status ? s->fail_status : TIDE_EX_IOERR;
 			break;
+		}
+		if (__builtin_expect(tide_barrier_is(line, len), 0)) {
+			if (barrier(s, in.lineno, line, len, &status))
+				break;
+			continue;
 		}
 		s->in++;
 		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
@@ -855,8 +975,37 @@ main(int argc, char **argv)
 			progress_tick(s);
 	}
 	tide_progress_clear(&pr);
+	/* A second signal that stopped a wait of the back end's (a barrier's
+	 * deliveries) ends the run as one that came between reads. */
+	if (ended == 0 && tide_sig_stops() > 1)
+		ended = 2;
 
-	status = finish(s, status);
+	/* A second signal, or a drain that outlasted --drain-timeout: what
+	 * is in flight is given up (Kafka: dead-lettered), and said. */
+	if (ended == 2) {
+		int sig = tide_sig_drain(tide_mono_us() / 1000, o.drain_ms) ==
+		    TIDE_SIG_ABORT;
+
+		s->be->abort = 1;
+		if (status == TIDE_EX_OK)
+			status = sig ? tide_sig_exit_status() :
+			    TIDE_EX_TEMPFAIL;
+		status = finish(s, status);
+		pwarn("%s: %llu record%s read and not delivered",
+		    sig ? "second signal" : "--drain-timeout: input did not "
+		    "end", (unsigned long long)undelivered(s),
+		    undelivered(s) == 1 ? "" : "s");
+	} else
+		status = finish(s, status);
+	/* Barriers came and the final one did not: whatever wrote them died
+	 * before its end, so this end is not the pipeline's. */
+	if (eof && tide_flow_input_ended(&s->flow) == TIDE_EPIPE) {
+		pwarn("input ended without the source's final barrier: a stage "
+		    "before this one died");
+		if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
+			status = TIDE_EX_TEMPFAIL;
+	}
+	tide_flow_close(&s->flow);
 	if (s->stats)
 		print_stats(s);
 	if (s->bad.dead && fflush(s->bad.dead) != 0)

@@ -163,6 +163,24 @@ tide_fileout_flush(struct tide_fileout *f)
 }
 
 int
+tide_fileout_sync(struct tide_fileout *f)
+{
+	int r;
+
+	if (f->err)
+		return f->err;
+	if (f->fd < 0)
+		return 0;
+	if ((r = tide_zw_end_frame(&f->w)) < 0)
+		return wfail(f, r);
+	/* A pipe, a terminal or a device cannot be synced (EINVAL, EROFS):
+	 * written is all there is. */
+	if (fsync(f->fd) < 0 && errno != EINVAL && errno != EROFS)
+		return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
+	return 0;
+}
+
+int
 tide_fileout_idle(void *ctx)
 {
 	struct tide_fileout *f = ctx;

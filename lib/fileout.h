@@ -110,6 +110,15 @@ int tide_fileout_write(struct tide_fileout *f, int64_t t_ms, const char *rec,
     size_t n);
 /* Write buffered bytes out (stdout: to the reader; files: to the kernel). */
 int tide_fileout_flush(struct tide_fileout *f);
+/*
+ * Make every record written so far durable (a barrier, doc/DELIVERY.md):
+ * the open segment's zstd frame ends (the next record starts another),
+ * its bytes are written out and fsync(2)ed -- it stays NAME.part until it
+ * is complete.  Standard output is flushed, and fsynced when it is a
+ * regular file; a device or FIFO is flushed (fsync where it applies).
+ * 0, TIDE_EIO or TIDE_EPIPE on stdout.
+ */
+int tide_fileout_sync(struct tide_fileout *f);
 /* An idle hook for tide_rin_set_idle(): flushes stdout output only. */
 int tide_fileout_idle(void *f);
 /* Complete the open segment (flush, fsync, rename into place).  With a

@@ -109,6 +109,19 @@ file_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 	return 0;
 }
 
+static int
+file_sync(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
+{
+	struct tide_sinkbe_file *f = (struct tide_sinkbe_file *)be;
+	int r = tide_fileout_sync(&f->fo);
+
+	err->msg[0] = '\0';
+	err->remote = 0;
+	if (r == TIDE_EIO)
+		file_errf(f, err);
+	return r;
+}
+
 static unsigned
 file_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 {
@@ -153,8 +166,8 @@ file_close(struct tide_sinkbe *be)
 }
 
 static const struct tide_sinkbe_ops file_ops = {
-	"file", file_put, file_idle, file_quiet, file_finish, file_stats,
-	file_close,
+	"file", file_put, file_idle, file_quiet, file_sync, file_finish,
+	file_stats, file_close,
 };
 
 int

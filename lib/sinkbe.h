@@ -66,9 +66,17 @@ struct tide_sinkbe_ops {
 	    size_t len, enum tide_json_type type, struct tide_sinkbe_err *);
 	int (*idle)(struct tide_sinkbe *, struct tide_sinkbe_err *);
 	int (*quiet)(struct tide_sinkbe *, struct tide_sinkbe_err *);
+	/* Make every record put so far durable, now: files flushed and
+	 * fsynced (a zstd frame ended), Kafka every delivery report in
+	 * (failed deliveries are dead-lettered as ever), a view's batch
+	 * committed (SQLite: the transaction; Redis: every reply read).
+	 * 0 when done; 1, TIDE_EPIPE, TIDE_EIO as above. */
+	int (*sync)(struct tide_sinkbe *, struct tide_sinkbe_err *);
 	/* Deliver or commit what is pending.  failed: the run already failed
 	 * on its output (nothing more is committed, and the same failure is
-	 * not reported twice).  err->remote qualifies WRITE_FAILED. */
+	 * not reported twice).  With be->abort, give up at once on what is
+	 * still in flight (Kafka: dead-lettered).  err->remote qualifies
+	 * WRITE_FAILED. */
 	unsigned (*finish)(struct tide_sinkbe *, int failed,
 	    struct tide_sinkbe_err *);
 	/* The back end's counters for --stats: "sent 3, delivered 3, ...". */
@@ -82,6 +90,8 @@ struct tide_sinkbe {
 	int done;		/* wants no more input (the --tee reader went
 				 * away): stop reading, then finish() */
 	int counts_out;		/* the progress line counts out, not input */
+	int abort;		/* set by the caller before finish(): a second
+				 * signal or a drain timeout, do not wait */
 	uint64_t out;		/* records written */
 	uint64_t bytes;		/* bytes written, 0 when not counted */
 	tide_sinkbe_say_fn say;

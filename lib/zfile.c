@@ -307,11 +307,29 @@ tide_zw_flush(struct tide_zw *w)
 }
 
 int
+tide_zw_end_frame(struct tide_zw *w)
+{
+	int r;
+
+	if (w->err)
+		return w->err;
+	/* Nothing since the last end: no empty frame. */
+	if (w->zstd && w->bytes_in != w->end_in) {
+		if ((r = zw_compress(w, NULL, 0, ZSTD_e_end)) < 0)
+			return r;
+		w->end_in = w->bytes_in;
+	}
+	return zw_drain(w);
+}
+
+int
 tide_zw_close(struct tide_zw *w)
 {
 	int r = w->err;
 
-	if (r == 0 && w->zstd)
+	/* A frame, even an empty one, unless one ended with the last
+	 * bytes written. */
+	if (r == 0 && w->zstd && (w->end_in == 0 || w->bytes_in != w->end_in))
 		r = zw_compress(w, NULL, 0, ZSTD_e_end);
 	if (r == 0)
 		r = zw_drain(w);

@@ -18,7 +18,8 @@
  * struct tide_zw writes to a file descriptor through a large buffer,
  * compressed (one zstd frame with a checksum) or plain.  tide_zw_flush()
  * makes everything written so far readable (ZSTD_e_flush ends a block, not
- * the frame); tide_zw_close() ends the frame.  Nothing is written to the
+ * the frame); tide_zw_end_frame() ends it and goes on in a new one;
+ * tide_zw_close() ends the frame.  Nothing is written to the
  * descriptor except by the write, flush and close calls.
  *
  * Neither closes a descriptor it was given; tide_zr_open() closes the one
@@ -71,6 +72,7 @@ struct tide_zw {
 	size_t len, cap;
 	uint64_t bytes_in;	/* bytes given to tide_zw_write() */
 	uint64_t bytes_out;	/* bytes written to fd */
+	uint64_t end_in;	/* bytes_in when a frame last ended (0: none) */
 };
 
 /* Whether path names a zstd file (ends with ".zst"). */
@@ -85,6 +87,10 @@ void tide_zw_init_path(struct tide_zw *w, int fd, const char *path,
  * compressor failure). */
 int tide_zw_write(struct tide_zw *w, const void *p, size_t n);
 int tide_zw_flush(struct tide_zw *w);
+/* Make everything written so far a complete file: zstd ends the frame
+ * (the next write starts another; readers go through concatenated
+ * frames), plain output is flushed.  Same returns as tide_zw_write(). */
+int tide_zw_end_frame(struct tide_zw *w);
 /* End the frame, write out everything and free the state; fd stays open.
  * Returns the first error seen, if any. */
 int tide_zw_close(struct tide_zw *w);

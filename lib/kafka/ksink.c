@@ -440,18 +440,32 @@ tide_ksink_quiet(struct tide_ksink *k)
 	return outage(k, 1);
 }
 
+int
+tide_ksink_sync(struct tide_ksink *k, volatile sig_atomic_t *stop)
+{
+	while (tide_producer_pending(&k->prod) > 0) {
+		if (k->gave_up || (stop && *stop > 1))
+			return 1;
+		tide_producer_drain(&k->prod, 100);
+		if (outage(k, 0))
+			return 1;
+	}
+	if (k->c.tee && !k->tee_dead && tide_wout_flush(&k->tee_out) < 0)
+		k->tee_dead = 1;
+	return 0;
+}
+
 void
 tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
     int *tee_err)
 {
 	/* Wait for every delivery (librdkafka's message.timeout.ms bounds
-	 * it); a second signal gives up on the rest, which then fail as
-	 * purged and are dead-lettered. */
-	sig_atomic_t seen = *stop;
-
+	 * it); a second stop signal gives up on the rest, which then fail as
+	 * purged and are dead-lettered.  (The first drains the input: it
+	 * does not cut this wait short.) */
 	*tee_err = 0;
 	while (!k->gave_up && tide_producer_drain(&k->prod, 200) > 0) {
-		if (*stop > seen || (seen == 0 && *stop > 1)) {
+		if (*stop > 1) {
 			say(k, 0, "interrupted: dead-lettering %llu undelivered "
 			    "records", (unsigned long long)
 			    tide_producer_pending(&k->prod));
@@ -459,7 +473,6 @@ tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
 			tide_producer_drain(&k->prod, 5000);
 			break;
 		}
-		seen = *stop;
 		outage(k, 1);
 	}
 	if (k->gave_up && tide_producer_pending(&k->prod) > 0) {
@@ -526,6 +539,18 @@ be_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 	return tide_ksink_quiet(&k->ks);
 }
 
+static int
+be_sync(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+	int r;
+
+	(void)err;
+	r = tide_ksink_sync(&k->ks, k->stop);
+	be->done = k->ks.tee_dead;
+	return r;
+}
+
 static unsigned
 be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 {
@@ -535,7 +560,14 @@ be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 
 	(void)failed;
 	err->remote = 0;
+	if (be->abort && tide_producer_pending(&k->ks.prod) > 0) {
+		/* Stopped at once: what is in flight fails as purged and is
+		 * dead-lettered. */
+		tide_producer_abort(&k->ks.prod);
+		tide_producer_drain(&k->ks.prod, 5000);
+	}
 	tide_ksink_finish(&k->ks, k->stop, &tee_err);
+	be->out = k->ks.prod.delivered;
 	if (tee_err) {
 		tide_sinkbe_say(be, 0, "write stdout: %s", strerror(errno));
 		end |= TIDE_SINKBE_TEE_FAILED;
@@ -574,7 +606,8 @@ be_close(struct tide_sinkbe *be)
 }
 
 static const struct tide_sinkbe_ops ksink_ops = {
-	"kafka", be_put, be_idle, be_quiet, be_finish, be_stats, be_close,
+	"kafka", be_put, be_idle, be_quiet, be_sync, be_finish, be_stats,
+	be_close,
 };
 
 int

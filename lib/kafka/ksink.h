@@ -104,10 +104,20 @@ void tide_ksink_idle(struct tide_ksink *k);
 int tide_ksink_quiet(struct tide_ksink *k);
 
 /*
+ * A barrier: wait until every record produced so far has its delivery
+ * report (failed ones are dead-lettered, as ever), then flush the tee.
+ * 0 once they are all in; 1 when the outage bound ran out or *stop (may
+ * be NULL) has reached 2 -- a second stop signal: stop reading, finish()
+ * decides what becomes of the rest.
+ */
+int tide_ksink_sync(struct tide_ksink *k, volatile sig_atomic_t *stop);
+
+/*
  * At the end: wait for every delivery, bounded by librdkafka's
- * message.timeout.ms and the outage bound; when *stop grows (a second
- * signal), give up on the rest, which are dead-lettered.  Then flush the
- * tee: its write error, other than the reader going away, in *tee_err.
+ * message.timeout.ms and the outage bound; once *stop reaches 2 (a second
+ * stop signal: the first only drained the input), give up on the rest,
+ * which are dead-lettered.  Then flush the tee: its write error, other
+ * than the reader going away, in *tee_err.
  */
 void tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
     int *tee_err);
@@ -117,8 +127,9 @@ void tide_ksink_release(struct tide_ksink *k);
 /*
  * The sink as a back end of tide-sink (lib/sinkbe.h): put() is
  * tide_ksink_put() (TIDE_EINVAL, TIDE_EKAFKA or 1 as there; be.done when
- * the --tee reader went away), idle() and quiet() as above, finish() waits
- * for every delivery -- giving up on the rest when *stop grows -- and says
+ * the --tee reader went away), idle() and quiet() as above, sync() is
+ * tide_ksink_sync(), finish() waits for every delivery -- giving up on
+ * the rest once *stop reaches 2, or at once with be.abort -- and says
  * how many records were not delivered and where they were kept (deadpath,
  * or "stderr" when NULL).  stop and deadpath are borrowed.
  */

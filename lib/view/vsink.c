@@ -75,6 +75,21 @@ vs_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 	return 0;
 }
 
+/* A barrier: the batch committed now (SQLite: the transaction; Redis:
+ * every reply read). */
+static int
+vs_sync(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
+{
+	struct tide_vsink *v = (struct tide_vsink *)be;
+	struct tide_view_err verr;
+
+	err->msg[0] = '\0';
+	err->remote = 0;
+	if (tide_view_commit(&v->view, &verr) < 0)
+		return vfail(v, &verr, err);
+	return 0;
+}
+
 static unsigned
 vs_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 {
@@ -116,7 +131,8 @@ vs_close(struct tide_sinkbe *be)
 }
 
 static const struct tide_sinkbe_ops vsink_ops = {
-	"view", vs_put, vs_idle, vs_quiet, vs_finish, vs_stats, vs_close,
+	"view", vs_put, vs_idle, vs_quiet, vs_sync, vs_finish, vs_stats,
+	vs_close,
 };
 
 int

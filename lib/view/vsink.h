@@ -10,7 +10,9 @@
  * failing store is TIDE_EIO with err->remote for Redis.  idle(): a failed
  * commit is reported in err->msg and ends the reading: TIDE_EIO for an
  * SQLite file, TIDE_EPIPE for Redis (the end of input, as it were: the
- * final commit then reports it again and decides).  finish() commits what
+ * final commit then reports it again and decides).  sync() commits the
+ * batch at once (a barrier): TIDE_EIO, with err->remote for Redis, when
+ * it cannot.  finish() commits what
  * was read -- unless the run already failed on the store -- and sets
  * TIDE_SINKBE_WRITE_FAILED when it cannot.
  *

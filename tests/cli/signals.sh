@@ -2,10 +2,10 @@
 # Signals, pipes and write errors, for every program that is built
 # (DESIGN.md, shared conventions):
 #   - SIGTERM/SIGINT in the middle of a stream: exit 0 after flushing all
-#     that was read -- tide-sink writes every record it took, nothing
-#     half-written; tide-window drains (doc/DELIVERY.md): it reads on to
-#     the end of its input, then emits its windows; a second signal ends
-#     it at once (128 + signal), --drain-timeout with 75;
+#     that was read; tide-window and tide-sink drain (doc/DELIVERY.md):
+#     they read on to the end of their input, then emit their windows /
+#     write every record, nothing half-written; a second signal ends them
+#     at once (128 + signal), --drain-timeout with 75;
 #   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
 #   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
 #     a message naming the program.
@@ -106,7 +106,8 @@ sig_mid() {
 # (doc/DELIVERY.md): after SIG a third record goes in, then the input
 # ends; the stage reads it all and exits by itself.  With SECOND=SIG2 set,
 # a second signal follows the first instead; with KEEP_OPEN=1 the input
-# stays open.
+# stays open.  READY as in sig_mid; with usr1:PATTERN, AFTER=PATTERN says
+# how the third record is seen to have come through (for SECOND).
 T3='{"ts":1764547230000,"account":"a","amount":3}'
 sig_drain() {
 	T_NAME=$1
@@ -114,7 +115,10 @@ sig_drain() {
 	_n=$3
 	shift 3
 	sig_start "$@"
-	wait_lines "$T_OUT" "$_n" $_pid
+	case $_n in
+	usr1:*) wait_stats $_pid "$T_ERR" "${_n#usr1:}" ;;
+	*) wait_lines "$T_OUT" "$_n" $_pid ;;
+	esac
 	kill -"$_sig" $_pid
 	if [ -n "${SECOND:-}" ]; then
 		# The first is taken by the time the record sent after it
@@ -122,7 +126,10 @@ sig_drain() {
 		# back from the read); only then the second, which would
 		# otherwise merge with a first still pending.
 		printf '%s\n' "$T3" >&8
-		wait_lines "$T_OUT" $((_n + 1)) $_pid
+		case $_n in
+		usr1:*) wait_stats $_pid "$T_ERR" "$AFTER" ;;
+		*) wait_lines "$T_OUT" $((_n + 1)) $_pid ;;
+		esac
 		kill -"$SECOND" $_pid
 	elif [ -z "${KEEP_OPEN:-}" ]; then
 		# Sent after the signal: a draining stage still reads it.
@@ -189,20 +196,6 @@ for sig in TERM INT; do
 EOF
 		t_stderr_has "tide-join: records in 2, out 2"
 	fi
-	if have tide-sink; then
-		sig_mid "sink -o - SIG$sig" $sig 2 tide-sink -o - --stats
-		t_status 0
-		t_stdout_file "$T_DIR/two"
-		t_stderr_has "tide-sink: in 2, bad 0, out 2"
-		# A file sink: the segment is complete and renamed into place.
-		sig_mid "sink -o file SIG$sig" $sig "usr1:^tide-sink: in 2," \
-		    tide-sink -o "$T_DIR/out-$sig.ndjson" --stats
-		t_status 0
-		t_ok "sink -o file SIG$sig: file holds both records" \
-		    cmp "$T_DIR/two" "$T_DIR/out-$sig.ndjson"
-		t_ok "sink -o file SIG$sig: no .part left" \
-		    test ! -e "$T_DIR/out-$sig.ndjson.part"
-	fi
 	if have tide-source; then
 		sig_mid "source file SIG$sig" $sig 2 tide-source --format ndjson \
 		    --stats /dev/stdin
@@ -211,6 +204,64 @@ EOF
 		t_stderr_has "records_in 2, records_out 2"
 	fi
 done
+
+# tide-sink drains (doc/DELIVERY.md): the record sent after the signal is
+# written too, and the run exits 0 at the end of its input.
+printf '%s\n' "$T3" | cat "$T_DIR/two" - >"$T_DIR/three"
+for sig in TERM INT HUP; do
+	if have tide-sink; then
+		sig_drain "sink -o - SIG$sig drains" $sig 2 tide-sink -o - --stats
+		t_status 0
+		t_stdout_file "$T_DIR/three"
+		t_stderr_has "tide-sink: in 3, bad 0, out 3"
+		# A file sink: the segment is complete and renamed into place.
+		sig_drain "sink -o file SIG$sig drains" $sig \
+		    "usr1:^tide-sink: in 2," tide-sink -o "$T_DIR/out-$sig.ndjson" \
+		    --stats
+		t_status 0
+		t_ok "sink -o file SIG$sig: file holds the three records" \
+		    cmp "$T_DIR/three" "$T_DIR/out-$sig.ndjson"
+		t_ok "sink -o file SIG$sig: no .part left" \
+		    test ! -e "$T_DIR/out-$sig.ndjson.part"
+		t_stderr_has "tide-sink: in 3, bad 0, out 3"
+	fi
+done
+if have tide-sink; then
+	# A second signal ends the drain at once: 128 + that signal, and
+	# what was left undone is said.
+	SECOND=TERM sig_drain "sink: a second signal (TERM)" INT 2 tide-sink -o -
+	t_status 143
+	t_stdout_file "$T_DIR/three"
+	t_stderr_has "tide-sink: second signal: 0 records read and not delivered"
+	SECOND=INT sig_drain "sink: a second signal (INT)" TERM 2 tide-sink -o -
+	t_status 130
+	t_stdout_file "$T_DIR/three"
+	t_stderr_has "tide-sink: second signal: 0 records read and not delivered"
+	# A file sink stopped so: what it read is in the file, renamed.
+	SECOND=TERM AFTER="^tide-sink: in 3," sig_drain \
+	    "sink -o file: a second signal" TERM "usr1:^tide-sink: in 2," \
+	    tide-sink -o "$T_DIR/out-second.ndjson" --stats
+	t_status 143
+	t_ok "sink -o file: a second signal: the three records" \
+	    cmp "$T_DIR/three" "$T_DIR/out-second.ndjson"
+	t_ok "sink -o file: a second signal: no .part left" \
+	    test ! -e "$T_DIR/out-second.ndjson.part"
+	# --drain-timeout: the input never ends; the drain does, with 75.
+	KEEP_OPEN=1 sig_drain "sink: --drain-timeout" TERM 2 tide-sink -o - \
+	    --drain-timeout 1s
+	t_status 75
+	t_stdout_file "$T_DIR/two"
+	t_stderr_has "tide-sink: --drain-timeout: input did not end: 0 records read and not delivered"
+	# SIGUSR1 prints the counters and changes nothing.
+	T_NAME="sink SIGUSR1"
+	sig_start tide-sink -o - --stats
+	wait_stats $_pid "$T_ERR" "^tide-sink: in 2, bad 0, out 2,"
+	exec 8>&-
+	wait $_pid
+	T_RC=$?
+	t_status 0
+	t_stdout_file "$T_DIR/two"
+fi
 
 # Signals under load: the programs read from a fast producer and are
 # stopped mid-flow.  Everything they counted in is out, in whole lines.

@@ -17,7 +17,7 @@ FAST="-X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
 
 mock_start -t s.keyed:3 -t s.part:4 -t s.tee:2 -t s.down:2 -t s.dead:1 \
     -t s.zstd:1 -t s.null:1 -t s.env.src:3 -t s.env.dst:3 -t s.sig:1 \
-    -t s.bad:1 -t s.py:2 -t s.fatal:1
+    -t s.bad:1 -t s.py:2 -t s.fatal:1 -t s.bar:1 -t s.sig2:1
 
 # Read a topic to its end as "partition|key|value|timestamp|headers".
 consume() {
@@ -169,24 +169,105 @@ t_stdout <<'EOF'
 3
 EOF
 
-# --- SIGTERM while input is idle: flush, deliver, exit 0 -------------------
+# --- signals: a drain (doc/DELIVERY.md) -----------------------------------
 
-T_IN=/dev/null
-t_run "SIGTERM while idle delivers what was read" sh -c "
-	( printf '{\"s\":1}\n{\"s\":2}\n'; sleep 5 ) | tide-sink -b '$BROKERS' -t s.sig &
-	pid=\$!
-	sleep 1.5
-	kill -TERM \$pid
-	wait \$pid
-	echo status \$?"
-t_stdout <<'EOF'
-status 0
-EOF
-t_run "SIGTERM: both records in the topic" $KC -b "$BROKERS" -C -t s.sig -e -q -f '%s\n'
+# stats_wait PID FILE PATTERN: SIGUSR1 to PID (once it catches it: SigCgt
+# bit 10) until its --stats line in FILE matches PATTERN; 60 s at most, a
+# hang guard only.
+stats_wait() {
+	_i=0
+	while :; do
+		_m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+		[ -n "$_m" ] && [ $((0x${_m#????????????} & 512)) != 0 ] && break
+		[ $_i -ge 1200 ] || ! kill -0 "$1" 2>/dev/null && return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	_i=0
+	while ! grep -q -- "$3" "$2"; do
+		[ $_i -ge 600 ] || ! kill -USR1 "$1" 2>/dev/null && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+# sig_sink FIFO CMD...: CMD in the background ($spid) reading FIFO, held
+# open on fd 8; its stderr in $T_ERR.
+sig_sink() {
+	_f=$1
+	shift
+	rm -f "$_f"
+	mkfifo "$_f"
+	: >"$T_ERR"
+	"$@" <"$_f" >"$T_OUT" 2>"$T_ERR" &
+	spid=$!
+	exec 8>"$_f"
+}
+
+T_NAME="SIGTERM drains"
+sig_sink "$T_DIR/sigf" tide-sink -b "$BROKERS" -t s.sig --stats
+printf '{"s":1}\n{"s":2}\n' >&8
+t_ok "$T_NAME: both delivered before the signal" stats_wait $spid "$T_ERR" "delivered 2,"
+kill -TERM $spid
+# Sent after the signal: read and delivered all the same.
+printf '{"s":3}\n' >&8
+exec 8>&-
+wait $spid
+T_RC=$?
+t_status 0
+t_stderr_has "tide-sink: in 3, bad 0, sent 3, delivered 3, failed 0, pending 0,"
+t_run "SIGTERM: the three records in the topic" $KC -b "$BROKERS" -C -t s.sig -e -q -f '%s\n'
 t_stdout <<'EOF'
 {"s":1}
 {"s":2}
+{"s":3}
 EOF
+
+# A second signal while records wait for a broker that is away: given up at
+# once, dead-lettered, and said.  (TERM then INT: two kinds never merge.)
+T_NAME="a second signal gives up on what is in flight"
+sig_sink "$T_DIR/sigf2" tide-sink -b "$BROKERS" -t s.sig2 --stats \
+    --dead-letter "$T_DIR/sig2.dl"
+t_ok "$T_NAME: connected" stats_wait $spid "$T_ERR" "in 0,"
+mock_cmd "broker 1 down"
+printf '{"t":1}\n{"t":2}\n' >&8
+t_ok "$T_NAME: both read, pending" stats_wait $spid "$T_ERR" "in 2, bad 0, sent 2, delivered 0, failed 0, pending 2,"
+kill -TERM $spid
+kill -INT $spid
+wait $spid
+T_RC=$?
+exec 8>&-
+mock_cmd "broker 1 up"
+t_status 130
+t_stderr_has "tide-sink: second signal: 2 records read and not delivered"
+t_stderr_has "tide-sink: 2 records not delivered, kept in $T_DIR/sig2.dl"
+t_ok "$T_NAME: both in the dead-letter file" sh -c \
+    "jq -r .raw '$T_DIR/sig2.dl' | sort | tr '\n' ' ' | grep -qxF '{\"t\":1} {\"t\":2} '"
+
+# --- barriers: never produced; each waits for its delivery reports -----------
+
+printf '%s\n' '{"b":1}' '{"@barrier":{"seq":1,"offsets":[["x",0,1]]}}' '{"b":2}' \
+    '{"@barrier":{"seq":2,"final":true,"offsets":[["x",0,2]]}}' >"$T_DIR/bar.in"
+T_IN=$T_DIR/bar.in
+t_run "barriers are not produced" tide-sink -b "$BROKERS" -t s.bar --stats
+t_status 0
+t_stderr_has "tide-sink: in 2, bad 0, sent 2, delivered 2, failed 0, pending 0,"
+t_run "barriers: the topic holds the two records" $KC -b "$BROKERS" -C -t s.bar -e -q -f '%s\n'
+t_stdout <<'EOF'
+{"b":1}
+{"b":2}
+EOF
+head -n 3 "$T_DIR/bar.in" >"$T_DIR/bar.nofinal"
+T_IN=$T_DIR/bar.nofinal
+t_run "barriers without the final one: delivered, exit 75" tide-sink -b "$BROKERS" -t s.bar --stats
+t_status 75
+t_stderr_has "tide-sink: input ended without the source's final barrier: a stage before this one died"
+t_stderr_has "tide-sink: in 2, bad 0, sent 2, delivered 2, failed 0, pending 0,"
+printf '%s\n' '{"b":3}' '{"@barrier":{"seq":-1,"offsets":[]}}' >"$T_DIR/bar.broken"
+T_IN=$T_DIR/bar.broken
+t_run "a broken barrier is bad input, not produced" tide-sink -b "$BROKERS" -t s.bar --stats
+t_status 0
+t_stderr_has "tide-sink: line 2: broken barrier: "
+t_stderr_has "tide-sink: in 2, bad 1, sent 1, delivered 1,"
 
 # --- an unreachable cluster: exit 69, within the bound ---------------------
 
@@ -310,11 +391,25 @@ t_run "sqlite --stats: batches of one merge nothing" \
 t_status 0
 t_stderr_has "tide-sink: in 12, bad 2, upserts 10, commits 10, expired 0, merged 0, "
 # A pause in the input commits the batch: a key before the pause and again
-# after it is not merged.
+# after it is not merged.  The pause lasts until the first record is seen
+# committed (an event, not a time: a fifo held open meanwhile).
 T_IN=/dev/null
+rm -f "$T_DIR/pause"
+mkfifo "$T_DIR/pause"
 t_run "sqlite --stats: a pause ends the batch" sh -c "
-	( printf '{\"id\":\"a\",\"v\":1}\n'; sleep 0.5; printf '{\"id\":\"a\",\"v\":2}\n{\"id\":\"a\",\"v\":3}\n' ) |
-	    tide-sink --sqlite '$T_DIR/merge2.db' --table t --upsert id --stats"
+	tide-sink --sqlite '$T_DIR/merge2.db' --table t --upsert id --stats <'$T_DIR/pause' &
+	pid=\$!
+	exec 8>'$T_DIR/pause'
+	printf '{\"id\":\"a\",\"v\":1}\n' >&8
+	i=0
+	until sqlite3 '$T_DIR/merge2.db' 'SELECT count(*) FROM t' 2>/dev/null | grep -qx 1; do
+		[ \$i -lt 1200 ] && kill -0 \$pid || exit 99
+		sleep 0.05
+		i=\$((i + 1))
+	done
+	printf '{\"id\":\"a\",\"v\":2}\n{\"id\":\"a\",\"v\":3}\n' >&8
+	exec 8>&-
+	wait \$pid"
 t_status 0
 t_stderr_has "tide-sink: in 3, bad 0, upserts 3, commits 2, expired 0, merged 1, "
 if t_have redis-server "redis-server not installed: Redis --stats case" &&

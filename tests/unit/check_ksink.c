@@ -276,6 +276,78 @@ START_TEST(test_ksink_be_puts_finishes_and_counts)
 }
 END_TEST
 
+START_TEST(test_ksink_be_sync_waits_for_every_delivery_report)
+{
+	struct tide_ksink_be k;
+	struct tide_ksink_conf c;
+	struct tide_sinkbe_err err;
+	struct tide_buf st = TIDE_BUF_INIT;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	unsigned end;
+	int i;
+
+	ck_assert_ptr_nonnull(dead);
+	conf_init(&c, dead, -1);
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, producer_conf("100000"),
+	    "dead.ndjson", &stop), 0);
+	for (i = 0; i < 50; i++)
+		ck_assert_int_eq(k.be.ops->put(&k.be, (uint64_t)i + 1,
+		    "{\"i\":1}", 7, TIDE_JSON_OBJECT, &err), 0);
+	/* Durable: every report in, none pending, before it returns. */
+	ck_assert_int_eq(k.be.ops->sync(&k.be, &err), 0);
+	ck_assert_uint_eq(tide_producer_pending(&k.ks.prod), 0);
+	ck_assert_uint_eq(k.ks.prod.delivered, 50);
+	/* Nothing new: at once. */
+	ck_assert_int_eq(k.be.ops->sync(&k.be, &err), 0);
+	end = k.be.ops->finish(&k.be, 0, &err);
+	ck_assert_uint_eq(end, 0);
+	ck_assert_uint_eq(k.be.out, 50);
+	k.be.ops->stats(&k.be, &st);
+	ck_assert_str_eq(tide_buf_cstr(&st),
+	    "sent 50, delivered 50, failed 0, pending 0");
+	k.be.ops->close(&k.be);
+	tide_buf_release(&st);
+	fclose(dead);
+}
+END_TEST
+
+START_TEST(test_ksink_be_sync_and_finish_give_up_on_a_second_signal)
+{
+	struct tide_ksink_be k;
+	struct tide_ksink_conf c;
+	struct tide_sinkbe_err err;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	unsigned end;
+
+	ck_assert_ptr_nonnull(dead);
+	conf_init(&c, dead, -1);
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, producer_conf("100000"),
+	    "dead.ndjson", &stop), 0);
+	/* The broker away: the records wait. */
+	rd_kafka_mock_broker_set_down(mc, 1);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 1, "{\"i\":1}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 2, "{\"i\":2}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	/* A second stop signal: the barrier's wait ends, reading stops. */
+	stop = 2;
+	ck_assert_int_eq(k.be.ops->sync(&k.be, &err), 1);
+	ck_assert_uint_eq(tide_producer_pending(&k.ks.prod), 2);
+	/* And the end does not wait: what is in flight is dead-lettered. */
+	k.be.abort = 1;
+	end = k.be.ops->finish(&k.be, 0, &err);
+	ck_assert_uint_eq(end, TIDE_SINKBE_UNDELIVERED);
+	ck_assert_uint_eq(k.be.out, 0);
+	ck_assert_uint_eq(k.ks.undelivered, 2);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said),
+	    "0 2 records not delivered, kept in dead.ndjson\n"));
+	k.be.ops->close(&k.be);
+	fclose(dead);
+}
+END_TEST
+
 Suite *
 suite_ksink(void)
 {
@@ -286,6 +358,8 @@ suite_ksink(void)
 	tcase_set_timeout(tk, 60);
 	tcase_add_test(tk, test_ksink_fields_bad_records_and_tee);
 	tcase_add_test(tk, test_ksink_be_puts_finishes_and_counts);
+	tcase_add_test(tk, test_ksink_be_sync_waits_for_every_delivery_report);
+	tcase_add_test(tk, test_ksink_be_sync_and_finish_give_up_on_a_second_signal);
 	tcase_add_test(tk, test_ksink_refused_record_is_a_dead_letter);
 	tcase_add_test(tk, test_ksink_fixed_partition_must_exist);
 	suite_add_tcase(s, tk);

@@ -1,7 +1,9 @@
 /* struct tide_sinkbe: tide-sink's back-end interface and its file back end. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -9,6 +11,7 @@
 #include "json.h"
 #include "sinkbe.h"
 #include "unit.h"
+#include "zfile.h"
 
 static char dir[64];
 static struct tide_buf said;	/* what the say callback got, a line each */
@@ -205,6 +208,143 @@ START_TEST(test_sinkbe_file_write_failure_is_eio_with_the_file_named)
 }
 END_TEST
 
+/* The size of a file, or -1 when it does not exist. */
+static long long
+fsize(const char *name)
+{
+	struct stat st;
+
+	return stat(path(name), &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* A zstd file read back through lib/zfile, as a reader would. */
+static const char *
+zslurp(const char *name)
+{
+	static char buf[1024];
+	struct tide_zr z;
+	ssize_t n;
+	size_t len = 0;
+
+	ck_assert_int_eq(tide_zr_open(&z, path(name)), 0);
+	while ((n = tide_zr_read(&z, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	ck_assert_int_eq(n, 0);
+	tide_zr_close(&z);
+	buf[len] = '\0';
+	return buf;
+}
+
+START_TEST(test_sinkbe_file_sync_makes_the_segment_durable)
+{
+	struct tide_sinkbe_file f;
+	struct tide_sinkbe_err err;
+
+	open_file(&f, "out.ndjson", TIDE_FILEOUT_NDJSON, NULL);
+	/* Nothing written yet: nothing to sync, no file made. */
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	ck_assert_int_eq(fsize("out.ndjson.part"), -1);
+	ck_assert_int_eq(put(&f.be, "{\"a\":1}", &err), 0);
+	ck_assert_int_eq(put(&f.be, "[2]", &err), 0);
+	/* Buffered until the sync; then in the file, still NAME.part. */
+	ck_assert_int_eq(fsize("out.ndjson.part"), 0);
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	ck_assert_str_eq(slurp("out.ndjson.part"), "{\"a\":1}\n[2]\n");
+	ck_assert_int_eq(fsize("out.ndjson"), -1);
+	ck_assert_int_eq(put(&f.be, "3", &err), 0);
+	ck_assert_uint_eq(f.be.ops->finish(&f.be, 0, &err), 0);
+	f.be.ops->close(&f.be);
+	ck_assert_str_eq(slurp("out.ndjson"), "{\"a\":1}\n[2]\n3\n");
+	ck_assert_int_eq(fsize("out.ndjson.part"), -1);
+	ck_assert_str_eq(tide_buf_cstr(&said), "");
+}
+END_TEST
+
+START_TEST(test_sinkbe_file_sync_ends_a_zstd_frame)
+{
+	struct tide_sinkbe_file f;
+	struct tide_sinkbe_err err;
+	long long n;
+
+	open_file(&f, "out.ndjson.zst", TIDE_FILEOUT_NDJSON, NULL);
+	ck_assert_int_eq(put(&f.be, "{\"a\":1}", &err), 0);
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	/* A complete frame: it reads back whole, checksum and all. */
+	ck_assert_str_eq(zslurp("out.ndjson.zst.part"), "{\"a\":1}\n");
+	n = fsize("out.ndjson.zst.part");
+	/* Nothing since: no empty frame. */
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	ck_assert_int_eq(fsize("out.ndjson.zst.part"), n);
+	ck_assert_int_eq(put(&f.be, "[2]", &err), 0);
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	ck_assert_int_gt(fsize("out.ndjson.zst.part"), n);
+	ck_assert_str_eq(zslurp("out.ndjson.zst.part"), "{\"a\":1}\n[2]\n");
+	/* The end adds no frame after the last sync's. */
+	n = fsize("out.ndjson.zst.part");
+	ck_assert_uint_eq(f.be.ops->finish(&f.be, 0, &err), 0);
+	f.be.ops->close(&f.be);
+	ck_assert_int_eq(fsize("out.ndjson.zst"), n);
+	ck_assert_str_eq(zslurp("out.ndjson.zst"), "{\"a\":1}\n[2]\n");
+}
+END_TEST
+
+START_TEST(test_sinkbe_file_sync_on_a_pipe_flushes_it)
+{
+	struct tide_sinkbe_file f;
+	struct tide_sinkbe_err err;
+	struct tide_fileout_opts o;
+	char buf[64];
+	int fd[2];
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	memset(&o, 0, sizeof(o));
+	o.stdout_fd = fd[1];
+	ck_assert_int_eq(tide_sinkbe_file_open(&f, "-", &o, NULL,
+	    TIDE_UNIT_AUTO, say, &said), 0);
+	ck_assert_int_eq(put(&f.be, "{\"a\":1}", &err), 0);
+	/* A pipe cannot be fsynced: written is all there is, and no error. */
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), 0);
+	n = read(fd[0], buf, sizeof(buf));
+	ck_assert_int_eq(n, 8);
+	ck_assert_int_eq(memcmp(buf, "{\"a\":1}\n", 8), 0);
+	/* The reader gone: TIDE_EPIPE, as from a write. */
+	close(fd[0]);
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(put(&f.be, "[2]", &err), 0);
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), TIDE_EPIPE);
+	f.be.ops->finish(&f.be, 0, &err);
+	f.be.ops->close(&f.be);
+	close(fd[1]);
+}
+END_TEST
+
+START_TEST(test_sinkbe_file_sync_failure_is_eio_with_the_file_named)
+{
+	struct tide_sinkbe_file f;
+	struct tide_sinkbe_err err;
+	struct tide_fileout_opts o;
+	unsigned end;
+
+	ck_assert_int_eq(access("/dev/full", W_OK), 0);
+	memset(&o, 0, sizeof(o));
+	o.stdout_fd = 1;
+	/* A device is written in place; the record waits in the buffer
+	 * until the sync writes it, and fails. */
+	ck_assert_int_eq(tide_sinkbe_file_open(&f, "/dev/full", &o, NULL,
+	    TIDE_UNIT_AUTO, say, &said), 0);
+	ck_assert_int_eq(put(&f.be, "{}", &err), 0);
+	ck_assert_int_eq(f.be.ops->sync(&f.be, &err), TIDE_EIO);
+	ck_assert_int_eq(err.remote, 0);
+	ck_assert_str_eq(err.msg, "write '/dev/full': No space left on device");
+	end = f.be.ops->finish(&f.be, 1, &err);
+	ck_assert_uint_eq(end & TIDE_SINKBE_WRITE_FAILED,
+	    TIDE_SINKBE_WRITE_FAILED);
+	ck_assert_str_eq(tide_buf_cstr(&said), "");
+	f.be.ops->close(&f.be);
+}
+END_TEST
+
 START_TEST(test_sinkbe_file_bad_pattern_is_einval)
 {
 	struct tide_sinkbe_file f;
@@ -253,6 +393,10 @@ suite_sinkbe(void)
 	tcase_add_test(tc, test_sinkbe_file_csv_needs_objects_and_says_what_it_dropped);
 	tcase_add_test(tc, test_sinkbe_file_write_failure_is_eio_with_the_file_named);
 	tcase_add_test(tc, test_sinkbe_file_bad_pattern_is_einval);
+	tcase_add_test(tc, test_sinkbe_file_sync_makes_the_segment_durable);
+	tcase_add_test(tc, test_sinkbe_file_sync_ends_a_zstd_frame);
+	tcase_add_test(tc, test_sinkbe_file_sync_on_a_pipe_flushes_it);
+	tcase_add_test(tc, test_sinkbe_file_sync_failure_is_eio_with_the_file_named);
 	tcase_add_test(tc, test_sinkbe_say_and_errf_format);
 	suite_add_tcase(s, tc);
 	return s;

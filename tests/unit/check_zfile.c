@@ -363,6 +363,62 @@ START_TEST(test_zfile_flush_makes_data_readable_before_close)
 }
 END_TEST
 
+/* Frames in the file at path: ZSTD_findFrameCompressedSize over it. */
+static int
+count_frames(const char *path)
+{
+	size_t n, at = 0, sz;
+	char *p = read_file(path, &n);
+	int frames = 0;
+
+	while (at < n) {
+		sz = ZSTD_findFrameCompressedSize(p + at, n - at);
+		ck_assert(!ZSTD_isError(sz));
+		at += sz;
+		frames++;
+	}
+	free(p);
+	return frames;
+}
+
+START_TEST(test_zfile_end_frame_makes_a_complete_file_and_goes_on)
+{
+	char path[64];
+	struct tide_buf out = TIDE_BUF_INIT;
+	struct tide_zw w;
+	uint64_t n;
+	int fd = tmpfile_with(path, ".zst");
+
+	tide_zw_init(&w, fd, 1, 3);
+	/* Nothing written: no frame. */
+	ck_assert_int_eq(tide_zw_end_frame(&w), 0);
+	ck_assert_uint_eq(w.bytes_out, 0);
+	ck_assert_int_eq(tide_zw_write(&w, "early\n", 6), 0);
+	ck_assert_int_eq(tide_zw_end_frame(&w), 0);
+	/* A complete frame: it reads back to its end, no error. */
+	ck_assert_int_eq(zr_slurp(path, 64, &out), 0);
+	ck_assert_uint_eq(out.len, 6);
+	ck_assert(memcmp(out.data, "early\n", 6) == 0);
+	/* Nothing since: no empty frame. */
+	n = w.bytes_out;
+	ck_assert_int_eq(tide_zw_end_frame(&w), 0);
+	ck_assert_uint_eq(w.bytes_out, n);
+	ck_assert_int_eq(tide_zw_write(&w, "late\n", 5), 0);
+	ck_assert_int_eq(tide_zw_end_frame(&w), 0);
+	n = w.bytes_out;
+	/* The close adds no frame after the last end. */
+	ck_assert_int_eq(tide_zw_close(&w), 0);
+	ck_assert_uint_eq(w.bytes_out, n);
+	close(fd);
+	ck_assert_int_eq(count_frames(path), 2);
+	ck_assert_int_eq(zr_slurp(path, 64, &out), 0);
+	ck_assert_uint_eq(out.len, 11);
+	ck_assert(memcmp(out.data, "early\nlate\n", 11) == 0);
+	unlink(path);
+	tide_buf_release(&out);
+}
+END_TEST
+
 START_TEST(test_zfile_plain_writer_buffers_until_flush)
 {
 	char path[64];
@@ -507,6 +563,7 @@ suite_zfile(void)
 	tcase_add_test(tc, test_zfile_corrupt_file_is_eformat);
 	tcase_add_test(tc, test_zfile_garbage_after_a_frame_is_eformat);
 	tcase_add_test(tc, test_zfile_flush_makes_data_readable_before_close);
+	tcase_add_test(tc, test_zfile_end_frame_makes_a_complete_file_and_goes_on);
 	tcase_add_test(tc, test_zfile_plain_writer_buffers_until_flush);
 	tcase_add_test(tc, test_zfile_lines_through_tide_rin);
 	tcase_add_test(tc, test_zfile_open_missing_file_is_eio_with_errno);
