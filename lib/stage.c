@@ -100,7 +100,7 @@ struct file_id {
 struct walk {
 	const struct tide_stage_opts *o;
 	uid_t uid;
-	pid_t sid, self;
+	pid_t sid, self, shell;
 	int max_hops;
 	int have_shell_exe;
 	struct file_id shell_exe;
@@ -210,9 +210,51 @@ holds_write_end(pid_t pid, const struct file_id *id)
 	return found;
 }
 
-/* The processes of ours (uid, session) that hold a write end of id. */
+/* Whether pid is a fork of the shell that has not exec'd (its exe is the
+ * shell's). */
 static int
-writers(struct walk *w, const struct file_id *id, pid_t *out)
+shell_fork(const struct walk *w, pid_t pid)
+{
+	struct file_id exe;
+
+	return w->have_shell_exe && exe_id(pid, &exe) &&
+	    exe.dev == w->shell_exe.dev && exe.ino == w->shell_exe.ino;
+}
+
+/* The parent of pid, or 0. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	long ppid;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold ") ". */
+	if (!(p = strrchr(buf, ')')) || sscanf(p, ") %*c %ld", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/*
+ * The processes of ours (uid, session) that hold a write end of id.  In
+ * *unsettled, one that holds none but is a fork of the shell that has not
+ * exec'd (a child of the shell, with the shell's exe) in our process group
+ * (our pipeline's), or 0.  Such a fork may be moving the pipe onto its fd 1 (dup2, close)
+ * while we read its fds: /proc/PID/fd lists them in ascending order, not
+ * at one instant, so an fd moving below the listing's position is missed.
+ */
+static int
+writers(struct walk *w, const struct file_id *id, pid_t *out,
+    pid_t *unsettled)
 {
 	char path[64];
 	struct dirent *d;
@@ -220,6 +262,7 @@ writers(struct walk *w, const struct file_id *id, pid_t *out)
 	DIR *proc;
 	int n = 0;
 
+	*unsettled = 0;
 	if (!(proc = opendir("/proc")))
 		return -1;
 	while (n < TIDE_STAGE_MAXWRITERS && (d = readdir(proc))) {
@@ -238,6 +281,10 @@ writers(struct walk *w, const struct file_id *id, pid_t *out)
 			continue;
 		if (holds_write_end((pid_t)pid, id))
 			out[n++] = (pid_t)pid;
+		else if (!*unsettled && shell_fork(w, (pid_t)pid) &&
+		    parent_of((pid_t)pid) == w->shell &&
+		    getpgid((pid_t)pid) == getpgrp())
+			*unsettled = (pid_t)pid;
 	}
 	closedir(proc);
 	return n;
@@ -248,11 +295,9 @@ writers(struct walk *w, const struct file_id *id, pid_t *out)
 static int
 pending(const struct walk *w, pid_t pid)
 {
-	struct file_id exe;
 	char comm[TIDE_STAGE_COMMMAX];
 
-	if (w->have_shell_exe && exe_id(pid, &exe) &&
-	    exe.dev == w->shell_exe.dev && exe.ino == w->shell_exe.ino)
+	if (shell_fork(w, pid))
 		return 1;
 	read_comm(pid, comm);
 	return strncmp(comm, "tide-", 5) == 0;
@@ -288,13 +333,13 @@ static int
 walk(struct walk *w, const struct file_id *id, struct tide_stage_up *up,
     struct tide_stage_err *err)
 {
-	pid_t wr[TIDE_STAGE_MAXWRITERS];
+	pid_t wr[TIDE_STAGE_MAXWRITERS], unsettled;
 	struct file_id in;
 	char path[64];
 	int n, i, fd, any_pending;
 
 	for (;;) {
-		if ((n = writers(w, id, wr)) < 0) {
+		if ((n = writers(w, id, wr, &unsettled)) < 0) {
 			fail_at(w, TIDE_STAGE_NO_PROC);
 			return 0;
 		}
@@ -310,10 +355,14 @@ walk(struct walk *w, const struct file_id *id, struct tide_stage_up *up,
 			if (pending(w, wr[i]))
 				any_pending = 1;
 		}
+		/* Nobody seen, but a fork of the shell may have been moving
+		 * the pipe onto its fd 1 as we looked: look again. */
+		if (n == 0 && unsettled)
+			any_pending = 1;
 		if (!any_pending || now_ms() >= w->deadline)
 			break;
 		(w->o->wait ? w->o->wait : default_wait)(w->o->wait_arg,
-		    wr[0]);
+		    n ? wr[0] : unsettled);
 	}
 	if (n == 0) {
 		fail_at(w, TIDE_STAGE_NO_WRITER);
@@ -373,8 +422,8 @@ tide_stage_find(int fd, const struct tide_stage_opts *opts,
 	w.self = getpid();
 	w.max_hops = w.o->max_hops > 0 && w.o->max_hops < TIDE_STAGE_MAXHOPS ?
 	    w.o->max_hops : TIDE_STAGE_MAXHOPS;
-	w.have_shell_exe = exe_id(w.o->shell ? w.o->shell : getppid(),
-	    &w.shell_exe);
+	w.shell = w.o->shell ? w.o->shell : getppid();
+	w.have_shell_exe = exe_id(w.shell, &w.shell_exe);
 	wait = w.o->exec_wait_ms ? w.o->exec_wait_ms : TIDE_STAGE_EXEC_WAIT_MS;
 	w.deadline = now_ms() + (wait > 0 ? wait : 0);
 

@@ -14,8 +14,11 @@
  * (jq, grep, a shell loop) whose own standard input is followed the same
  * way, up to TIDE_STAGE_MAXHOPS hops.  A writer still being the shell's
  * fork (its exe is our parent's), or named tide-* but not listening yet,
- * is looked at again for up to a second.  Linux only: elsewhere nothing is
- * found, and the program commits on write as before.
+ * is looked at again for up to a second; so is a pipe nobody was seen to
+ * hold while a fork of the shell in our process group was there (it may
+ * have been moving the pipe onto its fd 1 as its fds were read).  Linux
+ * only: elsewhere nothing is found, and the program commits on write as
+ * before.
  *
  * The channel (struct tide_stage_conn, downstream side; the srv's peers,
  * upstream side) is a SOCK_SEQPACKET connection: each message is one

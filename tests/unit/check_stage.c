@@ -168,10 +168,12 @@ named_late_stage_main(void)
 	return late_stage_main();
 }
 
-/* A fork that never execs: holds its pipe until stopped. */
+/* A fork that never execs: holds its pipe (ready: on its fd 1) until
+ * stopped. */
 static int
 idle_main(void)
 {
+	ready();
 	while (await_go())
 		;
 	return 0;
@@ -366,6 +368,7 @@ static int race_in;
 static int
 late_cat_main(void)
 {
+	ready();	/* the pipe is on its fd 1 */
 	if (!await_go())
 		return 2;
 	fcntl(3, F_SETFD, FD_CLOEXEC);
@@ -391,6 +394,9 @@ START_TEST(test_stage_find_follows_a_fork_that_execs_a_foreign_program)
 	close(race_in);
 	rd = p[0];
 	h.k = &c;
+	/* Its fds in place: seen as the writer, not missed while it moved
+	 * them (that race has its own case below). */
+	ck_assert_int_eq(wait_byte(c.ready), 'r');
 	ck_assert_int_eq(tide_stage_find(rd, &o, &up, NULL), 0);
 	ck_assert_int_eq(h.calls, 1);
 	ck_assert_int_eq(up.pid, race_stage.pid);
@@ -440,6 +446,7 @@ START_TEST(test_stage_find_gives_up_on_a_fork_that_never_execs)
 
 	o.shell = getpid();
 	stage_into_pipe(&w, &rd, idle_main);
+	ck_assert_int_eq(wait_byte(w.ready), 'r');	/* pipe on its fd 1 */
 	ck_assert_int_eq(tide_stage_find(rd, &o, &up, NULL), 0);
 	ck_assert_int_eq(up.pid, 0);
 	ck_assert_int_eq(up.end, TIDE_STAGE_FOREIGN_END);
@@ -451,6 +458,122 @@ START_TEST(test_stage_find_gives_up_on_a_fork_that_never_execs)
 	ck_assert_int_eq(up.end, TIDE_STAGE_FOREIGN_END);
 	close(rd);
 	ck_assert_int_eq(reap(&w, 0), 0);
+}
+END_TEST
+
+/*
+ * The shell's fork moves the pipe onto its fd 1 (dup2, close) while the
+ * search reads its fds, which it does in ascending order: it can see the
+ * fork hold no end of the pipe.  Driven here by a fork that gets the pipe
+ * only after the first look (over its fd 0, a socket), then listens on go.
+ */
+static int
+handed_stage_main(void)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr h;
+	} u;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	char c;
+	int fd;
+
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof(u.b);
+	if (recvmsg(0, &mh, 0) != 1 || !(cm = CMSG_FIRSTHDR(&mh)) ||
+	    cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		return 30;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (dup2(fd, 1) < 0)
+		return 31;
+	close(fd);
+	ready();
+	return late_stage_main();
+}
+
+struct handover {
+	struct kid *k;
+	int sock;	/* our end of the kid's fd 0 */
+	int wr;		/* the pipe's write end, handed over at the first call */
+	int calls;
+};
+
+static void
+hand_over_then_release(void *arg, pid_t pid)
+{
+	struct handover *h = arg;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr h;
+	} u;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+
+	ck_assert_int_eq(pid, h->k->pid);
+	if (h->calls++ == 0) {
+		/* Nobody held the pipe: the fork gets it onto its fd 1. */
+		iov.iov_base = "p";
+		iov.iov_len = 1;
+		memset(&mh, 0, sizeof(mh));
+		memset(&u, 0, sizeof(u));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &h->wr, sizeof(int));
+		ck_assert_int_eq(sendmsg(h->sock, &mh, 0), 1);
+		close(h->wr);
+		h->wr = -1;
+		ck_assert_int_eq(wait_byte(h->k->ready), 'r');
+	} else if (h->calls == 2) {
+		/* A writer now, not listening yet: let it. */
+		ck_assert_int_eq(write(h->k->go, "g", 1), 1);
+		ck_assert_int_eq(wait_byte(h->k->ready), 'r');
+	}
+}
+
+START_TEST(test_stage_find_looks_again_while_the_shells_fork_moves_fds)
+{
+	struct tide_stage_opts o = { 0, GUARD_MS, 0, 0, hand_over_then_release,
+	    NULL };
+	struct tide_stage_up up;
+	struct handover h = { NULL, -1, -1, 0 };
+	struct kid k;
+	int sv[2], p[2];
+
+	o.shell = getpid();
+	o.wait_arg = &h;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	spawn(&k, sv[1], -1, handed_stage_main, NULL);
+	close(sv[1]);
+	/* Made after the fork: the kid holds no end of it yet. */
+	xpipe(p);
+	h.k = &k;
+	h.sock = sv[0];
+	h.wr = p[1];
+	ck_assert_int_eq(tide_stage_find(p[0], &o, &up, NULL), 0);
+	ck_assert_int_eq(h.calls, 2);
+	ck_assert_int_eq(up.pid, k.pid);
+	ck_assert_int_eq(up.end, TIDE_STAGE_FOUND);
+	ck_assert_int_ge(up.fd, 0);
+	ck_assert_int_eq(up.nvia, 0);
+	close(up.fd);
+	close(p[0]);
+	close(sv[0]);
+	ck_assert_int_eq(reap(&k, 0), 0);
 }
 END_TEST
 
@@ -955,6 +1078,7 @@ reader_main(void)
 	ready();
 	while (await_go())
 		;
+	tide_stage_conn_close(&c);
 	return 0;
 }
 
@@ -992,6 +1116,9 @@ START_TEST(test_stage_relay_forwards_what_comes_from_downstream)
 	ck_assert(ev.type == TIDE_STAGE_EV_MSG &&
 	    ev.msg->type == TIDE_STAGE_HOLD && ev.msg->seq == 6 &&
 	    ev.msg->until_ms == 1000);
+	/* The reader says ready after its hold went: reaping it before
+	 * closes its ready pipe, and its write there fails (122). */
+	ck_assert_int_eq(wait_byte(r.ready), 'r');
 	ck_assert_int_eq(reap(&r, 0), 0);
 	ck_assert_int_eq(reap(&m, 0), 0);
 	next_ev(&s, &ev);
@@ -1028,6 +1155,8 @@ suite_stage(void)
 	    test_stage_find_follows_a_fork_that_execs_a_foreign_program);
 	tcase_add_test(find, test_stage_find_waits_for_a_tide_program_to_listen);
 	tcase_add_test(find, test_stage_find_gives_up_on_a_fork_that_never_execs);
+	tcase_add_test(find,
+	    test_stage_find_looks_again_while_the_shells_fork_moves_fds);
 	tcase_add_test(find,
 	    test_stage_find_ignores_a_socket_held_by_another_process);
 	tcase_add_test(msg, test_stage_msg_round_trips);
