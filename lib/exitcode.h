@@ -23,4 +23,16 @@ enum tide_exit {
 	TIDE_EX_TEMPFAIL = 75,
 };
 
+/*
+ * The exit status of a library failure: the one mapping from lib/err.h's
+ * codes, for main to apply in one place.  0 -> 0; TIDE_EIO, TIDE_EPIPE ->
+ * 74; TIDE_EKAFKA -> 69; the codes of bad data (TIDE_EINVAL, TIDE_ERANGE,
+ * TIDE_ETOOBIG, TIDE_EJSON, TIDE_ETYPE, TIDE_EUTF8, TIDE_EDEPTH,
+ * TIDE_EFORMAT, TIDE_ENOENT) -> 65; anything else -> 1.  A positive value
+ * is taken to be an exit status already and returned as it is.  Where a
+ * code means something else in context (TIDE_EINVAL in an option: 64),
+ * the caller says so before asking.
+ */
+int tide_exit_of(int code);
+
 #endif
