@@ -23,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "flow.h"
 #include "fwatch.h"
 #include "ijoin.h"
 #include "ijsrc.h"
@@ -39,6 +41,7 @@
 #include "kafka/ktable.h"
 #include "prog.h"
 #include "rio.h"
+#include "sig.h"
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
@@ -51,7 +54,7 @@ enum {
 	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STATS,
 	OPT_TABLEKEY, OPT_NOWAIT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY,
-	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT,
+	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT, OPT_DRAIN,
 };
 
 static const struct tide_prog prog = {
@@ -95,6 +98,7 @@ struct conf {
 	const char *vtable;
 	const char *vurl;		/* redis:URL */
 	int64_t cachettl;
+	int64_t drain_ms;		/* --drain-timeout */
 };
 
 struct stats {
@@ -103,7 +107,23 @@ struct stats {
 	int64_t loadms;
 };
 
-static volatile sig_atomic_t stopping, reloading, dumpstats;
+/*
+ * Signals (lib/sig): SIGHUP reloads a file table; a stop signal is a
+ * drain (doc/DELIVERY.md): the input is read to its end (a terminal's
+ * ends at the signal), joined and written, and the program exits 0;
+ * `ended` says why the input loop stopped early: 1 a terminal's end, 2 a
+ * second signal or --drain-timeout (stop now).  ijstop stops an interval
+ * join's drivers.
+ */
+static int ended, from_tty;
+static volatile sig_atomic_t ijstop;
+/*
+ * The pipeline's delivery (lib/flow, doc/DELIVERY.md): a barrier line on
+ * stdin is passed on, written or acknowledged, once every record before
+ * it is written; final_seq is the final barrier's, written on.
+ */
+static struct tide_flow flow;
+static int64_t final_seq = -1;
 static struct conf conf;
 static struct stats st;
 static struct tide_table *table;
@@ -135,17 +155,6 @@ static atomic_int kfatal;
  * the rows a file table's do, so the plan writes both the same way.
  */
 static struct tide_vtable vt;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reloading = 1;
-	else if (sig == SIGUSR1)
-		dumpstats = 1;
-	else
-		stopping = 1;
-}
 
 static void
 split_list(const char *opt, const char *s, char **out, int *n, int max)
@@ -372,6 +381,23 @@ ktable_start(void)
 	return t;
 }
 
+/* Where a stop signal leaves the input loop reading path (NULL: none):
+ * 0 read on, 1 at its end (a terminal's input ends at the signal), 2 stop
+ * now (a second signal, --drain-timeout).  It reads the clock: only once
+ * a stop signal came. */
+static int
+drain_state(const char *path)
+{
+	switch (tide_sig_drain(tide_mono_us() / 1000, conf.drain_ms)) {
+	case TIDE_SIG_RUN:
+		return 0;
+	case TIDE_SIG_DRAINING:
+		return from_tty && path != NULL && strcmp(path, "-") == 0;
+	default:
+		return 2;
+	}
+}
+
 /* Hold the stream until the table has caught up with the topic's end as
  * of start.  Returns 0, or the status to exit with. */
 static int
@@ -380,8 +406,10 @@ ktable_wait(void)
 	int64_t t0 = tide_mono_us();
 	int r;
 
-	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN && !stopping)
-		;
+	/* A stop signal drains: the stream still needs the table. */
+	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN)
+		if (tide_sig_stops() != 0 && (ended = drain_state(NULL)) == 2)
+			break;
 	st.loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
 		return ktable_status(r);
@@ -711,6 +739,9 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &conf.stats),
+	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
+	    "read on to the end of input for at most d (default 30s; 0: no "
+	    "limit)", &conf.drain_ms, 0, LLONG_MAX),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -737,6 +768,7 @@ parse_options(int argc, char **argv)
 	conf.mdtimeout = 10000;
 	conf.downms = -1;
 	conf.cachettl = 1000;
+	conf.drain_ms = 30000;	/* doc/DELIVERY.md */
 	tide_kconf_init(&conf.kc);
 	tide_opt_parse(argc, argv);
 	if (tide_opt_given(OPT_CACHETTL) && (conf.table == NULL ||
@@ -919,19 +951,69 @@ tj_status(const struct tide_tjoin *j)
 	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
 }
 
+/* stdin's idle hook: out with what is written, and the flow's messages
+ * (acknowledgements from downstream) relayed. */
+static int
+join_idle(void *ctx)
+{
+	int r = tide_wout_idle(ctx);
+
+	tide_flow_service(&flow, tide_mono_us() / 1000);
+	return r;
+}
+
+/*
+ * The barrier line j found: every record before it is written (in out's
+ * buffer).  From stdin it is passed on as lib/flow says (doc/DELIVERY.md):
+ * written on in order, or out flushed and the barrier acknowledged; a
+ * broken one is bad input.  In a file it is only not a record.  Returns 0
+ * or the status to stop with.
+ */
+static int
+pass_barrier(const struct tide_tjoin *j, struct tide_wout *out)
+{
+	int64_t now = tide_mono_us() / 1000;
+
+	if (strcmp(j->path, "-") != 0)
+		return 0;
+	tide_flow_service(&flow, now);
+	if (tide_flow_read_barrier(&flow, j->bar, j->barlen) < 0)
+		return tide_bad_record(&bad, j->path, j->barlineno, j->bar,
+		    j->barlen, "broken barrier: %s", flow.berr.reason);
+	switch (tide_flow_pass(&flow, now)) {
+	case TIDE_FLOW_FORWARD:
+		if (tide_wout_rec(out, j->bar, j->barlen) < 0)
+			return TIDE_EX_IOERR;
+		if (flow.b.final)
+			final_seq = flow.b.seq;
+		break;
+	case TIDE_FLOW_ACK:
+		if (tide_wout_flush(out) < 0)
+			return TIDE_EX_IOERR;
+		tide_flow_ack(&flow, flow.b.seq);
+		break;
+	case TIDE_FLOW_DROP:
+		break;
+	}
+	return 0;
+}
+
 /*
  * Join the records of path with the table (lib/tjoin.h), in the order
  * read.  Every record read is joined before anything that must see them
- * all joined: a reload, --stats.  Kafka and view tables join each record
- * as it comes (no read-ahead): the one changes under a lock per record,
- * the other is not in memory.
+ * all joined: a reload, --stats, a barrier.  Kafka and view tables join
+ * each record as it comes (no read-ahead): the one changes under a lock
+ * per record, the other is not in memory.  Signals are looked at between
+ * records (one compare); the clock only once a stop signal came.
  */
 static int
 run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
     struct tide_fwatch *w)
 {
+	static sig_atomic_t sigseen;
 	struct tide_tjoin j;
-	int r, status = 0;
+	int r, status = 0, rl, ds, tmo;
+	int64_t left;
 	uint64_t n = 0;
 
 	memset(&j, 0, sizeof(j));
@@ -944,6 +1026,8 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	j.st = &st.j;
 	j.bad = join_bad;
 	j.ctx = pl;
+	j.idle = join_idle;
+	j.idlectx = out;
 	if (kt) {
 		j.lock = kt_lock;
 		j.unlock = kt_unlock;
@@ -954,19 +1038,21 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		tide_tjoin_close(&j);
 		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
-	while (!stopping) {
-		if (reloading || dumpstats) {
-			if (tide_tjoin_drain(&j) != 0)
+	for (;;) {
+		if (tide_sig_pending(&sigseen) || tide_sig_stops() != 0) {
+			rl = tide_sig_take_reload();
+			ds = tide_sig_take_stats();
+			if ((rl || ds) && tide_tjoin_drain(&j) != 0)
 				break;
-			if (reloading) {
-				reloading = 0;
+			if (rl) {
 				reload(pl);
 				j.table = table;
 			}
-			if (dumpstats) {
-				dumpstats = 0;
+			if (ds)
 				print_stats();
-			}
+			if (tide_sig_stops() != 0 &&
+			    (ended = drain_state(path)) != 0)
+				break;
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
@@ -983,10 +1069,20 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			break;
 		}
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look. */
-		r = tide_tjoin_next(&j, conf.watch || kt ? 1000 : -1);
+		 * quiet: wake up to look; a drain, for its end. */
+		tmo = conf.watch || kt ? 1000 : -1;
+		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
+		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
+		    (tmo < 0 || left < tmo))
+			tmo = (int)left;
+		r = tide_tjoin_next(&j, tmo);
 		if (r == 0 || r == TIDE_EINTR)
 			continue;
+		if (r == TIDE_TJOIN_BARRIER) {
+			if ((status = pass_barrier(&j, out)) != 0)
+				break;
+			continue;
+		}
 		if (r == TIDE_EOF || r == 1)
 			break;
 		if (r == TIDE_EAGAIN) {
@@ -1044,14 +1140,26 @@ ij_fail(void *ctx, const char *msg)
 	ks_say(ctx, TIDE_KSTREAM_WARN, msg);
 }
 
-/* Once a round: the counters on SIGUSR1, the Kafka stream's fatal error. */
+/* The interval join's drivers and left input ("-" stdin), for ij_round(). */
+static struct tide_ijdrive *ijd;
+static const char *ijleft;
+
+/* Once a round, and when a read was interrupted: the counters on
+ * SIGUSR1, a stop signal's drain (reads wake up for its end), the Kafka
+ * stream's fatal error. */
 static int
 ij_round(void *ctx)
 {
+	int64_t left;
+
 	(void)ctx;
-	if (dumpstats) {
-		dumpstats = 0;
+	if (tide_sig_take_stats())
 		print_stats();
+	if (tide_sig_stops() != 0) {
+		if ((ended = drain_state(ijleft)) != 0)
+			ijstop = 1;
+		left = tide_sig_drain_left(tide_mono_us() / 1000, conf.drain_ms);
+		ijd->wait_ms = left < 0 ? -1 : left > 1000 ? 1000 : (int)left;
 	}
 	return atomic_load(&kfatal);
 }
@@ -1137,7 +1245,9 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	tide_ijdrive_init(&d, &o, &ij, &ls, &rs);
 	d.delay = conf.delay;
 	d.idle = conf.idle;
-	d.stop = &stopping;
+	d.stop = &ijstop;
+	ijd = &d;
+	ijleft = operands == stdin_path ? "-" : NULL;
 	d.round = ij_round;
 	d.late = ij_late;
 	d.fail = ij_fail;
@@ -1148,7 +1258,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	} else
 		status = tide_ijdrive_files(&d);
 	/* At the end of both streams every interval has closed. */
-	if (status == 0 && !stopping)
+	if (status == 0 && ended != 2)
 		status = tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
 		    &o);
 	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
@@ -1176,7 +1286,7 @@ int
 main(int argc, char **argv)
 {
 	struct tide_wout out;
-	struct sigaction sa;
+	struct tide_stage_err serr;
 	struct tide_joinplan pl;
 	struct tide_fwatch w;
 	const char *badname;
@@ -1192,21 +1302,23 @@ main(int argc, char **argv)
 	if (conf.watch)
 		tide_fwatch_init(&w, conf.table);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must wake a blocked read. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGHUP reloads a file table, as before; a stop signal drains. */
+	tide_sig_init(TIDE_SIG_HUP_RELOADS);
+	from_tty = isatty(STDIN_FILENO);
+	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-join", 0);
 
 	if (conf.wtopic) {
 		snprintf(kbuf, sizeof(kbuf), "stream '%s'", conf.with);
 		kname = kbuf;
 	}
 	if (conf.with) {
+		/* An interval join passes no barriers (doc/DELIVERY.md): it
+		 * says no hello upstream, so the source commits as it
+		 * writes; it listens only so that a tide reader stops its
+		 * search here and does not ask that source for barriers. */
+		if (tide_flow_open(&flow, -1, STDOUT_FILENO, NULL, &serr) < 0)
+			tide_info("delivery: %s: %s", serr.what,
+			    strerror(serr.errnum));
 		tide_wout_init(&out, 1);
 		i = tide_opt_index();
 		status = run_interval(argv + i, argc - i, &out);
@@ -1236,12 +1348,29 @@ main(int argc, char **argv)
 		    badname);
 
 	tide_wout_init(&out, 1);
+	/* A table join takes part in the pipeline's delivery; alone, it
+	 * carries on as before. */
+	if (tide_flow_open(&flow, STDIN_FILENO, STDOUT_FILENO, NULL,
+	    &serr) < 0)
+		tide_info("delivery: %s: %s", serr.what, strerror(serr.errnum));
 	i = tide_opt_index();
-	if (i >= argc)
+	if (i >= argc && ended == 0)
 		status = run_input(&pl, "-", &out, &w);
-	for (; i < argc && status == 0 && !stopping; i++)
+	for (; i < argc && status == 0 && ended == 0; i++)
 		status = run_input(&pl, argv[i], &out, &w);
 done:
+	/* A second signal, or a drain that outlasted --drain-timeout. */
+	if (ended == 2 && status == 0) {
+		int sig = tide_sig_drain(tide_mono_us() / 1000,
+		    conf.drain_ms) == TIDE_SIG_ABORT;
+
+		tide_warn("%s: stopped before the end of input: %llu record%s "
+		    "read and %s, the rest not read", sig ? "second signal" :
+		    "--drain-timeout", (unsigned long long)st.j.in,
+		    st.j.in == 1 ? "" : "s", conf.with ? "joined so far "
+		    "(open intervals not closed)" : "written");
+		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
+	}
 	r = tide_wout_flush(&out);
 	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
 		status = 0;	/* the reader went away, as with head */
@@ -1262,6 +1391,13 @@ done:
 	if (r && status == 0)
 		status = r;
 	tide_wout_release(&out);
+	/* The final barrier written on: the readers' acknowledgement comes
+	 * once they have our end of input. */
+	if (final_seq >= 0) {
+		close(STDOUT_FILENO);
+		tide_flow_linger(&flow, final_seq, 5000);
+	}
+	tide_flow_close(&flow);
 	tide_joinplan_release(&pl);
 	if (kt) {
 		tide_ktable_close(kt);

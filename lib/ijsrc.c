@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "err.h"
 #include "ijsrc.h"
 #include "time.h"
@@ -154,6 +155,10 @@ tide_ijside_next(struct tide_ijside *s, int timeout_ms,
 			    "zstd file", s->path);
 			return TIDE_EFORMAT;
 		}
+		/* A barrier line is not a record: an interval join passes
+		 * none on (doc/DELIVERY.md), and skips them. */
+		if (__builtin_expect(tide_barrier_is(rec.p, rec.len), 0))
+			continue;
 		s->line = rec.p;
 		s->len = rec.len;
 		s->lineno = rec.lineno;
@@ -517,6 +522,7 @@ tide_ijdrive_init(struct tide_ijdrive *d, struct tide_ijout *o,
 	d->l = l;
 	d->r = r;
 	d->wm = INT64_MIN;
+	d->wait_ms = -1;
 }
 
 int
@@ -540,9 +546,10 @@ tide_ijdrive_next(struct tide_ijdrive *d, struct tide_ijside *s,
 				return tide_ijdrive_stop(d, r);
 			continue;
 		}
-		if (r == TIDE_EAGAIN && timeout_ms >= 0)
+		/* A signal: the caller's round() looks at it. */
+		if ((r == TIDE_EAGAIN && timeout_ms >= 0) || r == TIDE_EINTR)
 			return TIDE_IJDRIVE_NONE;
-		if (r == TIDE_EAGAIN || r == TIDE_EINTR)
+		if (r == TIDE_EAGAIN)
 			continue;
 		d->fail(d->ctx, err.msg);
 		return tide_ijdrive_stop(d, r);
@@ -584,10 +591,16 @@ tide_ijdrive_files(struct tide_ijdrive *d)
 
 	l->out = d->o->out;
 	while (!*d->stop) {
-		if (!l->have && !l->eof && tide_ijdrive_next(d, l, -1) < 0)
-			return d->status;
-		if (!r->have && !r->eof && tide_ijdrive_next(d, r, -1) < 0)
-			return d->status;
+		if ((!l->have && !l->eof && (st = tide_ijdrive_next(d, l,
+		    d->wait_ms)) != 1 && st != 0) || (!r->have && !r->eof &&
+		    (st = tide_ijdrive_next(d, r, d->wait_ms)) != 1 && st != 0)) {
+			if (st < 0)
+				return d->status;
+			/* A signal, or wait_ms passed: round() decides. */
+			if ((st = d->round(d->ctx)) != 0)
+				return st;
+			continue;
+		}
 		if (!l->have && !r->have)
 			break;
 		if (tide_ijdrive_take(d) < 0)

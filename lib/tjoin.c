@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "err.h"
 #include "tjoin.h"
 
@@ -26,8 +27,12 @@ tide_tjoin_open(struct tide_tjoin *j, const char *path, int lag)
 		    tide_recin_strerror(&j->in, r));
 		return r;
 	}
-	if (strcmp(path, "-") == 0)
-		tide_recin_set_idle(&j->in, tide_wout_idle, j->out);
+	if (strcmp(path, "-") == 0) {
+		if (j->idle)
+			tide_recin_set_idle(&j->in, j->idle, j->idlectx);
+		else
+			tide_recin_set_idle(&j->in, tide_wout_idle, j->out);
+	}
 	return 0;
 }
 
@@ -152,6 +157,17 @@ tide_tjoin_next(struct tide_tjoin *j, int timeout_ms)
 		snprintf(j->msg, sizeof(j->msg), "%s: not a valid zstd file",
 		    j->path);
 		return r;
+	}
+	/* A barrier is not a record: out in order, after those before it
+	 * (they point into the buffer it is in; joining reads nothing). */
+	if (__builtin_expect(tide_barrier_is(rr.p, rr.len), 0)) {
+		if (tide_tjoin_drain(j) != 0)
+			return 1;
+		j->bar = rr.p;
+		j->barlen = rr.len;
+		j->barlineno = rr.lineno;
+		j->last = r;
+		return TIDE_TJOIN_BARRIER;
 	}
 	/* An oversized line moved the reader's buffer. */
 	j->last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;

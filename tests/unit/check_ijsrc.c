@@ -122,6 +122,36 @@ START_TEST(test_ijside_next_reads_files_in_turn)
 }
 END_TEST
 
+/* Barrier lines are not records: a side skips them, broken ones too. */
+START_TEST(test_ijside_next_skips_barriers)
+{
+	struct tide_joinspec js;
+	struct tide_ijside s;
+	struct tide_ijsrc_err err;
+	char p1[] = "/tmp/check_ijsrc3XXXXXX";
+	char *paths[1] = { p1 };
+	FILE *f;
+
+	f = fdopen(mkstemp(p1), "w");
+	fputs("{\"@barrier\":{\"seq\":1,\"offsets\":[]}}\n{\"id\":1,\"ts\":1}\n"
+	    "{\"@barrier\":x\n{\"id\":2,\"ts\":2}\n{\"@barrier\":{}}\n", f);
+	fclose(f);
+	spec(&js, TIDE_JOIN_INNER);
+	ck_assert_int_eq(tide_ijside_init(&s, &js, "ts", 1024, TIDE_IJOIN_LEFT,
+	    paths, 1, &err), 0);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 1);
+	ck_assert_int_eq(s.ts, 1);
+	ck_assert_uint_eq(s.lineno, 2);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 1);
+	ck_assert_int_eq(s.ts, 2);
+	ck_assert_uint_eq(s.lineno, 4);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 0);
+	ck_assert_int_eq(s.eof, 1);
+	tide_ijside_release(&s);
+	unlink(p1);
+}
+END_TEST
+
 START_TEST(test_ijside_watermarks)
 {
 	struct tide_ijside l, r;
@@ -421,6 +451,69 @@ START_TEST(test_ijdrive_files_merges_by_time_and_reports_late)
 }
 END_TEST
 
+/* round() is asked when a read waited wait_ms (or a signal came), and
+ * what it returns ends the drive: stdin open and quiet, here. */
+static int
+d_round_stop2(void *ctx)
+{
+	return ++((struct dlog *)ctx)->rounds == 2 ? 42 : 0;
+}
+
+START_TEST(test_ijdrive_files_asks_round_while_waiting)
+{
+	static volatile sig_atomic_t stop;
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	struct cap c;
+	char rp[] = "/tmp/check_ijdriveWXXXXXX";
+	char *lpaths[] = { "-" }, *rpaths[] = { rp };
+	int pfd[2];
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], "{\"id\":1,\"ts\":1}\n", 16), 16);
+	ck_assert_int_eq(dup2(pfd[0], 0), 0);
+	write_file(rp, "{\"rid\":1,\"ts\":100}\n");
+	spec(&js, TIDE_JOIN_INNER);
+	memset(&c, 0, sizeof(c));
+	memset(&dl, 0, sizeof(dl));
+	c.f = tmpfile();
+	tide_wout_init(&c.w, fileno(c.f));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, &c.w, 1024, &st,
+	    on_bad, &c, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, lpaths, 1, &err);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, rpaths, 1,
+	    &err);
+	tide_ijoin_init(&ij, 5);
+	tide_ijdrive_init(&d, &o, &ij, &l, &r);
+	ck_assert_int_eq(d.wait_ms, -1);
+	d.wait_ms = 10;
+	d.stop = &stop;
+	d.round = d_round_stop2;
+	d.late = d_late;
+	d.fail = d_fail;
+	d.ctx = &dl;
+	/* One round for the record taken, the second for the wait. */
+	ck_assert_int_eq(tide_ijdrive_files(&d), 42);
+	ck_assert_int_eq(dl.rounds, 2);
+	ck_assert_uint_eq(st.in, 2);
+	ck_assert_int_eq(l.eof, 0);
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+	tide_wout_release(&c.w);
+	fclose(c.f);
+	close(pfd[1]);
+	unlink(rp);
+}
+END_TEST
+
 START_TEST(test_ijdrive_files_stops_on_an_unreadable_side)
 {
 	static volatile sig_atomic_t stop;
@@ -471,12 +564,14 @@ suite_ijsrc(void)
 	tcase_add_test(tc, test_ijside_check_time_and_key);
 	tcase_add_test(tc, test_ijside_init_rejects_bad_paths);
 	tcase_add_test(tc, test_ijside_next_reads_files_in_turn);
+	tcase_add_test(tc, test_ijside_next_skips_barriers);
 	tcase_add_test(tc, test_ijside_watermarks);
 	tcase_add_test(tc, test_ijout_left_join_pairs_and_misses);
 	tcase_add_test(tc, test_ijout_collision_is_bad_unless_overwrite);
 	tcase_add_test(tc, test_ijout_init_rejects_bad_select_and_default);
 	tcase_add_test(tc, test_ijdrive_files_merges_by_time_and_reports_late);
 	tcase_add_test(tc, test_ijdrive_files_stops_on_an_unreadable_side);
+	tcase_add_test(tc, test_ijdrive_files_asks_round_while_waiting);
 	suite_add_tcase(s, tc);
 	return s;
 }
