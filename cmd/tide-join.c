@@ -33,6 +33,7 @@
 #include "fwatch.h"
 #include "ijoin.h"
 #include "ijsrc.h"
+#include "joinconf.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -66,40 +67,7 @@ static const struct tide_prog prog = {
 	"Join a stream of NDJSON records with a table.",
 };
 
-enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
-
 #define VIEW_CACHE_N 65536	/* keys cached by a view table */
-
-struct conf {
-	const char *table;
-	enum tide_table_fmt fmt;
-	struct tide_joinspec js;	/* kind, keys, names, --default ... */
-	int nsel;
-	char *sel[TIDE_TABLE_MAXCOLS];
-	const char *tabletime;
-	enum tide_table_dir dir;
-	int64_t tol;
-	int watch, strict, stats;
-	const char *deadletter;
-	size_t maxrec;
-	const char *topic;		/* -T kafka:TOPIC */
-	int ntkey;			/* --table-key */
-	char *tkeyarg[TIDE_TABLE_MAXKEYS];	/* its fields, until checked */
-	struct tide_kconf kc;
-	int nowait;
-	int64_t mdtimeout;
-	int64_t downms;			/* --down-timeout, < 0 not given */
-	const char *with;		/* interval join */
-	const char *wtopic;		/* --with kafka:TOPIC */
-	int64_t within, delay, idle;
-	const char *timefield, *latefile;
-	enum view_kind view;		/* -T sqlite:... or redis:... */
-	char *vfile;			/* sqlite:FILE:TABLE */
-	const char *vtable;
-	const char *vurl;		/* redis:URL */
-	int64_t cachettl;
-	int64_t drain_ms;		/* --drain-timeout */
-};
 
 struct stats {
 	struct tide_joinstats j;	/* in, out, matched, missed */
@@ -124,7 +92,8 @@ static volatile sig_atomic_t ijstop;
  */
 static struct tide_flow flow;
 static int64_t final_seq = -1;
-static struct conf conf;
+static struct tide_joinconf conf;
+static struct tide_kconf kc;
 static struct stats st;
 static struct tide_table *table;
 static struct tide_bad bad;
@@ -156,85 +125,6 @@ static atomic_int kfatal;
  */
 static struct tide_vtable vt;
 
-static void
-split_list(const char *opt, const char *s, char **out, int *n, int max)
-{
-	char *copy = tide_xstrdup(s), *p = copy, *q;
-
-	*n = 0;
-	for (;;) {
-		if ((q = strchr(p, ',')) != NULL)
-			*q = '\0';
-		if (*p == '\0')
-			tide_usage_error("%s: empty field name in '%s'",
-			    opt, s);
-		if (*n == max)
-			tide_usage_error("%s: more than %d fields", opt,
-			    max);
-		out[(*n)++] = tide_xstrdup(p);
-		if (q == NULL)
-			break;
-		p = q + 1;
-	}
-	free(copy);
-}
-
-/* --on field[=tfield][,...] */
-static int
-opt_on(const struct tide_option *opt, const char *s,
-    struct tide_opt_err *err)
-{
-	char *f[TIDE_TABLE_MAXKEYS], *eq;
-	int i, n;
-
-	(void)opt;
-	(void)err;
-	split_list("--on", s, f, &n, TIDE_TABLE_MAXKEYS);
-	for (i = 0; i < n; i++) {
-		if ((eq = strchr(f[i], '=')) != NULL) {
-			*eq = '\0';
-			if (*f[i] == '\0' || eq[1] == '\0')
-				tide_usage_error("--on: bad key '%s'", s);
-			conf.js.tkey[i] = tide_xstrdup(eq + 1);
-		} else
-			conf.js.tkey[i] = tide_xstrdup(f[i]);
-		conf.js.skey[i] = f[i];
-	}
-	conf.js.nkeys = n;
-	return 0;
-}
-
-/* --default field=value, repeatable. */
-static int
-opt_default(const struct tide_option *opt, const char *s,
-    struct tide_opt_err *err)
-{
-	const char *eq = strchr(s, '=');
-	struct tide_buf b = TIDE_BUF_INIT;
-	enum tide_json_type type;
-
-	(void)opt;
-	(void)err;
-	if (eq == NULL || eq == s)
-		tide_usage_error("--default: expected field=value, not '%s'",
-		    s);
-	if (conf.js.ndef == TIDE_TABLE_MAXCOLS)
-		tide_usage_error("--default: too many");
-	conf.js.defname[conf.js.ndef] = tide_xmemdup(s, (size_t)(eq - s));
-	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
-	eq++;
-	if (*eq && tide_json_check(eq, strlen(eq), TIDE_JSON_MAXDEPTH, &type,
-	    NULL) == 0)
-		conf.js.defval[conf.js.ndef] = tide_xstrdup(eq);
-	else {
-		tide_json_write_str(&b, eq, strlen(eq));
-		conf.js.defval[conf.js.ndef] = tide_xmemdup(b.data, b.len);
-		tide_buf_release(&b);
-	}
-	conf.js.ndef++;
-	return 0;
-}
-
 static int
 table_bad(void *ctx, uint64_t lineno, const char *msg)
 {
@@ -249,23 +139,6 @@ table_bad(void *ctx, uint64_t lineno, const char *msg)
 	return conf.strict;
 }
 
-/* The table's keys, columns and time field, as the options name them. */
-static void
-table_spec(struct tide_table_spec *spec)
-{
-	int i;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->nkeys = conf.js.nkeys;
-	for (i = 0; i < conf.js.nkeys; i++)
-		spec->keys[i] = conf.js.tkey[i];
-	spec->ncols = conf.nsel;
-	for (i = 0; i < conf.nsel; i++)
-		spec->cols[i] = conf.sel[i];
-	spec->timefield = conf.tabletime;
-	spec->unit = conf.js.unit;
-}
-
 /* Load the table named by conf into a new struct: NULL on failure, with
  * the reason printed and *status set. */
 static struct tide_table *
@@ -277,7 +150,7 @@ load_table(int *status)
 	int64_t t0 = tide_mono_us();
 	int r;
 
-	table_spec(&spec);
+	tide_joinconf_table_spec(&conf, &spec);
 	load_badrows = 0;
 	if ((r = tide_table_init(t, &spec, &err)) < 0) {
 		tide_table_release(t);
@@ -355,11 +228,11 @@ ktable_start(void)
 
 	memset(&kconf, 0, sizeof(kconf));
 	kconf.topic = conf.topic;
-	table_spec(&kconf.spec);
+	tide_joinconf_table_spec(&conf, &kconf.spec);
 	kconf.spec.versioned = conf.js.asof != NULL;
 	kconf.keyfields = conf.ntkey;
 	kconf.strict = conf.strict;
-	kconf.kc = &conf.kc;
+	kconf.kc = &kc;
 	kconf.client_id = "tide-join";
 	kconf.extra = extra;
 	snprintf(prefix, sizeof(prefix), "table '%s': ", conf.table);
@@ -452,7 +325,7 @@ print_stats(void)
 	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
 	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
 	    ru.ru_maxrss);
-	if (conf.view != VIEW_NONE) {
+	if (conf.view != TIDE_JC_VIEW_NONE) {
 		struct tide_view_stats vs;
 
 		tide_view_stats(&vt.view, &vs);
@@ -490,7 +363,7 @@ reload(struct tide_joinplan *pl)
 		    conf.table);
 		return;
 	}
-	if (conf.view != VIEW_NONE) {
+	if (conf.view != TIDE_JC_VIEW_NONE) {
 		/* A view is read live: forget what the cache holds. */
 		tide_view_clear_cache(&vt.view);
 		st.reloads++;
@@ -531,8 +404,8 @@ vt_open(void)
 	int r;
 
 	memset(&vc, 0, sizeof(vc));
-	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
-	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
+	vc.kind = conf.view == TIDE_JC_VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
+	vc.target = conf.view == TIDE_JC_VIEW_REDIS ? conf.vurl : conf.vfile;
 	vc.table = conf.vtable;
 	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
 	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
@@ -548,7 +421,7 @@ vt_open(void)
 static void
 vt_close(void)
 {
-	if (conf.view != VIEW_NONE)
+	if (conf.view != TIDE_JC_VIEW_NONE)
 		tide_vtable_release(&vt);
 }
 
@@ -585,87 +458,22 @@ vt_get(void *ctx, const struct tide_json_val *k, int64_t ts,
 	return 0;
 }
 
-/* The index of arg in the NULL-ended words (their enum values, in order;
- * "" for a value no word names); a usage error naming opt and what it
- * expects otherwise. */
-static int
-arg_word(const char *opt, const char *arg, const char *const *words,
-    const char *expect)
-{
-	int i;
-
-	for (i = 0; words[i] != NULL; i++)
-		if (words[i][0] != '\0' && strcmp(arg, words[i]) == 0)
-			return i;
-	tide_usage_error("%s: expected %s, not '%s'", opt, expect, arg);
-	return -1;
-}
+/* The options whose arguments lib/joinconf parses: dest is the one. */
+static int jc_opt[TIDE_JC_NOPTS] = { TIDE_JC_ON, TIDE_JC_DEFAULT,
+    TIDE_JC_SELECT, TIDE_JC_TABLEKEY, TIDE_JC_DIRECTION, TIDE_JC_TABLEFMT,
+    TIDE_JC_TIMEUNIT, TIDE_JC_MISSFIELD };
 
 static int
-opt_direction(const struct tide_option *opt, const char *arg,
+opt_conf(const struct tide_option *opt, const char *arg,
     struct tide_opt_err *err)
 {
-	static const char *const dirs[] = { "backward", "forward", "nearest",
-	    NULL };
+	struct tide_joinconf_err e;
+	int r;
 
-	(void)opt;
-	(void)err;
-	conf.dir = (enum tide_table_dir)arg_word("--direction", arg, dirs,
-	    "backward, forward or nearest");
-	return 0;
-}
-
-static int
-opt_tablefmt(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	static const char *const fmts[] = { "", "ndjson", "csv", NULL };
-
-	(void)opt;
-	(void)err;
-	conf.fmt = (enum tide_table_fmt)arg_word("--table-format", arg, fmts,
-	    "csv or ndjson");
-	return 0;
-}
-
-static int
-opt_timeunit(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)opt;
-	(void)err;
-	if (tide_time_unit_parse(arg, &conf.js.unit) < 0)
-		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
-		    "auto)", arg);
-	return 0;
-}
-
-/* --select and --table-key: a list of fields; given again, it replaces
- * the list. */
-static int
-opt_fields(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)err;
-	if (opt->id == OPT_SELECT)
-		split_list("--select", arg, conf.sel, &conf.nsel,
-		    TIDE_TABLE_MAXCOLS);
-	else
-		split_list("--table-key", arg, conf.tkeyarg, &conf.ntkey,
-		    TIDE_TABLE_MAXKEYS);
-	return 0;
-}
-
-static int
-opt_missfield(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)opt;
-	(void)err;
-	if (*arg == '\0')
-		tide_usage_error("--miss-field: empty name");
-	conf.js.missfield = arg;
-	return 0;
+	if ((r = tide_joinconf_set(&conf, (enum tide_joinconf_opt)
+	    *(int *)opt->dest, arg, &e)) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+	return r;
 }
 
 static const struct tide_option opts[] = {
@@ -673,7 +481,8 @@ static const struct tide_option opts[] = {
 	    "file, maybe .zst, kafka:topic, sqlite:file:table or redis:url",
 	    &conf.table),
 	TIDE_OPT_CALLBACK(OPT_ON, "on", "field[=tfield][,...]", "join keys: "
-	    "stream field, and table field if named otherwise", opt_on, NULL),
+	    "stream field, and table field if named otherwise", opt_conf,
+	    &jc_opt[TIDE_JC_ON]),
 	TIDE_OPT_SET(OPT_INNER, "inner", "emit only records with a match "
 	    "(default)", &conf.js.kind, TIDE_JOIN_INNER),
 	TIDE_OPT_SET(OPT_LEFT, "left", "emit every record; table fields null "
@@ -681,33 +490,38 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_SET(OPT_ANTI, "anti", "emit only records without a match, "
 	    "unchanged", &conf.js.kind, TIDE_JOIN_ANTI),
 	TIDE_OPT_CALLBACK(OPT_SELECT, "select", "field[,...]", "table fields to "
-	    "add (default: all but the key)", opt_fields, NULL),
+	    "add (default: all but the key)", opt_conf,
+	    &jc_opt[TIDE_JC_SELECT]),
 	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "prefix", "prefix the added "
 	    "fields' names", &conf.js.prefix),
 	TIDE_OPT_FLAG(OPT_OVERWRITE, "overwrite", "table fields replace stream "
 	    "fields of the same name", &conf.js.overwrite),
 	TIDE_OPT_CALLBACK(OPT_DEFAULT, "default", "field=value", "value of a "
-	    "table field on a miss (--left), instead of null", opt_default,
-	    NULL),
+	    "table field on a miss (--left), instead of null", opt_conf,
+	    &jc_opt[TIDE_JC_DEFAULT]),
 	TIDE_OPT_CALLBACK(OPT_MISSFIELD, "miss-field", "name", "add a field "
-	    "saying why a record had no match (--left)", opt_missfield, NULL),
+	    "saying why a record had no match (--left)", opt_conf,
+	    &jc_opt[TIDE_JC_MISSFIELD]),
 	TIDE_OPT_STRING(OPT_ASOF, "as-of", "field", "point-in-time join on the "
 	    "stream's time field", &conf.js.asof),
 	TIDE_OPT_STRING(OPT_TABLETIME, "table-time", "field", "the table's "
 	    "version time field (with --as-of)", &conf.tabletime),
 	TIDE_OPT_CALLBACK(OPT_DIRECTION, "direction", "dir", "backward "
-	    "(default), forward or nearest version", opt_direction, NULL),
+	    "(default), forward or nearest version", opt_conf,
+	    &jc_opt[TIDE_JC_DIRECTION]),
 	TIDE_OPT_DUR(OPT_TOLERANCE, "tolerance", "duration", "the version must "
 	    "lie within this of the record's time", &conf.tol, 0, LLONG_MAX),
 	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
-	    "numbers: s, ms, us, ns, auto", opt_timeunit, NULL),
+	    "numbers: s, ms, us, ns, auto", opt_conf,
+	    &jc_opt[TIDE_JC_TIMEUNIT]),
 	TIDE_OPT_CALLBACK(OPT_TABLEFMT, "table-format", "format", "csv or "
-	    "ndjson (default: by the file name)", opt_tablefmt, NULL),
+	    "ndjson (default: by the file name)", opt_conf,
+	    &jc_opt[TIDE_JC_TABLEFMT]),
 	TIDE_OPT_FLAG(OPT_WATCH, "watch", "reload the table when its file "
 	    "changes", &conf.watch),
 	TIDE_OPT_CALLBACK(OPT_TABLEKEY, "table-key", "field[,...]", "kafka "
 	    "table: key rows by these value fields, not the message key",
-	    opt_fields, NULL),
+	    opt_conf, &jc_opt[TIDE_JC_TABLEKEY]),
 	TIDE_OPT_FLAG(OPT_NOWAIT, "no-wait", "kafka table: do not hold the "
 	    "stream until the table has loaded", &conf.nowait),
 	TIDE_OPT_DUR(OPT_CACHETTL, "cache-ttl", "duration", "view table: reuse "
@@ -728,7 +542,7 @@ static const struct tide_option opts[] = {
 	    &conf.idle, 1, LLONG_MAX),
 	TIDE_OPT_STRING(OPT_LATEFILE, "late-file", "file", "interval join: "
 	    "append late records to file", &conf.latefile),
-	TIDE_KOPTS_CONF(&conf.kc),
+	TIDE_KOPTS_CONF(&kc),
 	TIDE_KOPT_MDTIMEOUT(&conf.mdtimeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "kafka table "
 	    "or stream: give up when its brokers stay unreachable for duration "
@@ -747,141 +561,36 @@ static const struct tide_option opts[] = {
 };
 
 /* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
-static void
-need_brokers(const char *what)
+static int
+need_brokers(void *ctx, const char *what, struct tide_joinconf_err *err)
 {
 	struct tide_kconf_err kerr;
 
-	if (tide_kconf_env(&conf.kc, &kerr) < 0)
-		tide_usage_error("%s", kerr.msg);
-	if (!tide_kconf_has_brokers(&conf.kc))
-		tide_usage_error("%s needs brokers: -b or TIDE_BROKERS", what);
+	(void)ctx;
+	if (tide_kconf_env(&kc, &kerr) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+	else if (!tide_kconf_has_brokers(&kc))
+		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
+		    "TIDE_BROKERS", what);
+	else
+		return 0;
+	return TIDE_EINVAL;
 }
 
 static void
 parse_options(int argc, char **argv)
 {
-	int i;
+	struct tide_joinconf_err err;
 
-	conf.tol = -1;
-	conf.maxrec = TIDE_MAX_RECORD;
-	conf.mdtimeout = 10000;
-	conf.downms = -1;
-	conf.cachettl = 1000;
-	conf.drain_ms = 30000;	/* doc/DELIVERY.md */
-	tide_kconf_init(&conf.kc);
+	tide_joinconf_init(&conf);
+	tide_kconf_init(&kc);
 	tide_opt_parse(argc, argv);
-	if (tide_opt_given(OPT_CACHETTL) && (conf.table == NULL ||
-	    (strncmp(conf.table, "sqlite:", 7) != 0 &&
-	    strncmp(conf.table, "redis:", 6) != 0)))
-		tide_usage_error("--cache-ttl needs a view table "
-		    "(-T sqlite:file:table or -T redis:url)");
-	if (conf.with && conf.table)
-		tide_usage_error("-T and --with exclude each other");
-	if (conf.with == NULL && (tide_opt_given(OPT_WITHIN) || conf.timefield ||
-	    conf.delay || conf.latefile || conf.idle))
-		tide_usage_error("--within, --time, --delay, --idle and "
-		    "--late-file need --with");
-	if (conf.with == NULL && conf.table == NULL)
-		tide_usage_error("-T is required");
-	if (conf.with && !tide_opt_given(OPT_WITHIN))
-		tide_usage_error("--with needs --within");
-	if (conf.js.nkeys == 0)
-		tide_usage_error("--on is required");
-	if ((tide_opt_given(OPT_INNER) > 0) + (tide_opt_given(OPT_LEFT) > 0) +
-	    (tide_opt_given(OPT_ANTI) > 0) > 1)
-		tide_usage_error("--inner, --left and --anti exclude each "
-		    "other");
-	if (conf.js.kind != TIDE_JOIN_LEFT && (conf.js.ndef || conf.js.missfield))
-		tide_usage_error("--default and --miss-field need --left");
-	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
-	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
-		tide_usage_error("--down-timeout needs a kafka table "
-		    "or stream (-T kafka:topic or --with kafka:topic)");
-	if (conf.with) {
-		if (conf.js.asof || conf.tabletime || conf.watch || conf.ntkey ||
-		    conf.nowait)
-			tide_usage_error("--as-of, --table-time, "
-			    "--watch, --table-key and --no-wait are for "
-			    "table joins");
-		if (strncmp(conf.with, "kafka:", 6) == 0) {
-			conf.wtopic = conf.with + 6;
-			if (*conf.wtopic == '\0')
-				tide_usage_error("--with: no topic in '%s'",
-				    conf.with);
-			need_brokers("a kafka stream");
-		} else if (conf.idle)
-			tide_usage_error("--idle needs --with kafka:topic (a file "
-			    "does not go quiet)");
-		if (conf.timefield == NULL)
-			conf.timefield = "ts";
-		return;
-	}
-	if (strncmp(conf.table, "kafka:", 6) == 0) {
-		conf.topic = conf.table + 6;
-		if (*conf.topic == '\0')
-			tide_usage_error("-T: no topic in '%s'", conf.table);
-		if (conf.watch)
-			tide_usage_error("--watch: a kafka table follows "
-			    "its topic already");
-		need_brokers("a kafka table");
-		if (conf.ntkey) {
-			if (conf.ntkey != conf.js.nkeys)
-				tide_usage_error("--table-key: %d fields "
-				    "for %d in --on", conf.ntkey, conf.js.nkeys);
-			for (i = 0; i < conf.ntkey; i++) {
-				free(conf.js.tkey[i]);
-				conf.js.tkey[i] = conf.tkeyarg[i];
-			}
-		} else if (conf.js.nkeys > 1)
-			tide_usage_error("--on: a kafka table keyed by "
-			    "the message key joins on one field (or use "
-			    "--table-key)");
-	} else if (strncmp(conf.table, "sqlite:", 7) == 0 ||
-	    strncmp(conf.table, "redis:", 6) == 0) {
-		if (conf.table[0] == 's') {
-			const char *colon = strrchr(conf.table + 7, ':');
-
-			if (colon == NULL || colon == conf.table + 7 ||
-			    colon[1] == '\0')
-				tide_usage_error("-T: expected "
-				    "sqlite:file:table, not '%s'", conf.table);
-			conf.view = VIEW_SQLITE;
-			conf.vfile = tide_xmemdup(conf.table + 7,
-			    (size_t)(colon - conf.table - 7));
-			conf.vtable = colon + 1;
-		} else {
-			conf.view = VIEW_REDIS;
-			conf.vurl = conf.table + 6;
-			if (*conf.vurl == '\0')
-				tide_usage_error("-T: expected redis:url, "
-				    "not '%s'", conf.table);
-		}
-		if (conf.watch || conf.fmt != TIDE_TABLE_AUTO || conf.tabletime ||
-		    conf.ntkey || conf.nowait)
-			tide_usage_error("--watch, --table-format, "
-			    "--table-time, --table-key and --no-wait are not "
-			    "for view tables");
-		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
-			tide_usage_error("--direction and --tolerance "
-			    "are not supported with view tables");
-		if (conf.js.asof && conf.view == VIEW_REDIS)
-			tide_usage_error("--as-of: a redis view keeps no "
-			    "history (use an sqlite view written with --history)");
-	} else {
-		if (conf.ntkey || conf.nowait)
-			tide_usage_error("--table-key and --no-wait "
-			    "need a kafka table");
-		if ((conf.js.asof == NULL) != (conf.tabletime == NULL))
-			tide_usage_error("--as-of and --table-time "
-			    "go together");
-	}
-	if (conf.tabletime && conf.js.asof == NULL)
-		tide_usage_error("--table-time needs --as-of");
-	if (conf.js.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
-	    conf.tol >= 0))
-		tide_usage_error("--direction and --tolerance need "
-		    "--as-of");
+	conf.given_within = tide_opt_given(OPT_WITHIN);
+	conf.given_cachettl = tide_opt_given(OPT_CACHETTL);
+	conf.nkinds = (tide_opt_given(OPT_INNER) > 0) +
+	    (tide_opt_given(OPT_LEFT) > 0) + (tide_opt_given(OPT_ANTI) > 0);
+	if (tide_joinconf_check(&conf, need_brokers, NULL, &err) < 0)
+		tide_usage_error("%s", err.msg);
 }
 
 /* Build the plan for a table of ncol columns (-1: not known yet) named
@@ -1031,9 +740,9 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	if (kt) {
 		j.lock = kt_lock;
 		j.unlock = kt_unlock;
-	} else if (conf.view != VIEW_NONE)
+	} else if (conf.view != TIDE_JC_VIEW_NONE)
 		j.lookup = vt_get;
-	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == VIEW_NONE)) < 0) {
+	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == TIDE_JC_VIEW_NONE)) < 0) {
 		tide_warn("%s", j.msg);
 		tide_tjoin_close(&j);
 		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
@@ -1198,7 +907,7 @@ ks_open(void)
 	struct tide_kstream_err err;
 
 	memset(&kconf, 0, sizeof(kconf));
-	kconf.kc = &conf.kc;
+	kconf.kc = &kc;
 	kconf.topic = conf.wtopic;
 	kconf.name = kname;
 	kconf.src = conf.with;
@@ -1335,7 +1044,7 @@ main(int argc, char **argv)
 		tide_ktable_rdlock(kt);
 		badname = plan_build(&pl, table->ncol, table->colname);
 		tide_ktable_unlock(kt);
-	} else if (conf.view != VIEW_NONE) {
+	} else if (conf.view != TIDE_JC_VIEW_NONE) {
 		vt_open();
 		badname = plan_build(&pl, vt.ncol, vt.col);
 	} else {
@@ -1407,7 +1116,7 @@ done:
 		free(table);
 	}
 	vt_close();
-	free(conf.vfile);
-	tide_kconf_release(&conf.kc);
+	tide_joinconf_release(&conf);
+	tide_kconf_release(&kc);
 	return status;
 }
