@@ -849,8 +849,8 @@ ij_fail(void *ctx, const char *msg)
 	ks_say(ctx, TIDE_KSTREAM_WARN, msg);
 }
 
-/* The interval join's drivers and left input ("-" stdin), for ij_round(). */
-static struct tide_ijdrive *ijd;
+/* The interval join (lib/ijsrc), and its left input ("-": stdin). */
+static struct tide_ijrun ijr;
 static const char *ijleft;
 
 /* Once a round, and when a read was interrupted: the counters on
@@ -868,30 +868,25 @@ ij_round(void *ctx)
 		if ((ended = drain_state(ijleft)) != 0)
 			ijstop = 1;
 		left = tide_sig_drain_left(tide_mono_us() / 1000, conf.drain_ms);
-		ijd->wait_ms = left < 0 ? -1 : left > 1000 ? 1000 : (int)left;
+		ijr.d.wait_ms = left < 0 ? -1 : left > 1000 ? 1000 : (int)left;
 	}
 	return atomic_load(&kfatal);
 }
 
-/* --late-file, open for the interval join. */
-static FILE *late;
-
-/* A record behind the watermark (ctx: the output, which counted it):
- * reported, kept in --late-file. */
+/* A record behind the watermark (counted): reported, kept in
+ * --late-file. */
 static int
 ij_late(void *ctx, const struct tide_ijside *s, int64_t wm)
 {
-	const struct tide_ijout *o = ctx;
-
-	if (o->late_n <= TIDE_BAD_SHOWN)
+	(void)ctx;
+	if (ijr.o.late_n <= TIDE_BAD_SHOWN)
 		tide_warn("%s: line %llu: late record (time %lld is "
 		    "behind the watermark %lld), not joined", s->path,
 		    (unsigned long long)s->lineno, (long long)s->ts,
 		    (long long)wm);
-	if (o->late_n == TIDE_BAD_SHOWN)
+	if (ijr.o.late_n == TIDE_BAD_SHOWN)
 		tide_warn("further late records are counted, not shown");
-	if (late && (fwrite(s->line, 1, s->len, late) != s->len ||
-	    putc('\n', late) == EOF))
+	if (tide_ijrun_late(&ijr, s) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
 		    conf.latefile, strerror(errno));
 	return 0;
@@ -927,67 +922,44 @@ ks_open(void)
 static int
 run_interval(char **operands, int noperands, struct tide_wout *out)
 {
-	static char *stdin_path[] = { "-" };
-	struct tide_ijside ls, rs;
-	struct tide_ijoin ij;
-	struct tide_ijout o;
-	struct tide_ijdrive d;
 	struct tide_ijsrc_err err;
 	int status = 0;
 
-	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
-	    conf.maxrec, &st.j, join_bad, NULL, &err) < 0)
+	if ((status = tide_ijrun_init(&ijr, &conf, operands, noperands, out,
+	    &st.j, join_bad, NULL, &err)) == TIDE_EIO)
+		tide_die(TIDE_EX_IOERR, "%s", err.msg);
+	if (status < 0)
 		tide_usage_error("%s", err.msg);
-	if (conf.latefile && (late = fopen(conf.latefile, "a")) == NULL)
-		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
-		    strerror(errno));
-	if (noperands == 0) {
-		operands = stdin_path;
-		noperands = 1;
-	}
-	if (tide_ijside_init(&ls, &conf.js, conf.timefield, conf.maxrec,
-	    TIDE_IJOIN_LEFT, operands, noperands, &err) < 0 ||
-	    tide_ijside_init(&rs, &conf.js, conf.timefield, conf.maxrec,
-	    TIDE_IJOIN_RIGHT, (char **)&conf.with, 1, &err) < 0)
-		tide_usage_error("%s", err.msg);
-	tide_ijoin_init(&ij, conf.within);
-	tide_ijdrive_init(&d, &o, &ij, &ls, &rs);
-	d.delay = conf.delay;
-	d.idle = conf.idle;
-	d.stop = &ijstop;
-	ijd = &d;
-	ijleft = operands == stdin_path ? "-" : NULL;
-	d.round = ij_round;
-	d.late = ij_late;
-	d.fail = ij_fail;
-	d.ctx = &o;
+	ijleft = noperands == 0 ? "-" : NULL;
+	ijr.d.stop = &ijstop;
+	ijr.d.round = ij_round;
+	ijr.d.late = ij_late;
+	ijr.d.fail = ij_fail;
 	if (conf.wtopic) {
 		ks_open();
-		status = tide_kstream_drive(&ks, &d);
+		status = tide_kstream_drive(&ks, &ijr.d);
 	} else
-		status = tide_ijdrive_files(&d);
+		status = tide_ijdrive_files(&ijr.d);
 	/* At the end of both streams every interval has closed. */
 	if (status == 0 && ended != 2)
-		status = tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
-		    &o);
+		status = tide_ijoin_advance(&ijr.ij, INT64_MAX,
+		    tide_ijout_expire, &ijr.o);
 	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
 	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
 	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
 		    "%llu late records; state peak %zu records",
-		    (unsigned long long)o.pairs, (unsigned long long)o.unmatched,
-		    (unsigned long long)o.late_n, ij.peak);
-	if (o.late_n > TIDE_BAD_SHOWN)
-		tide_warn("%llu late records", (unsigned long long)o.late_n);
-	if (late && fclose(late) != 0 && status == 0) {
+		    (unsigned long long)ijr.o.pairs,
+		    (unsigned long long)ijr.o.unmatched,
+		    (unsigned long long)ijr.o.late_n, ijr.ij.peak);
+	if (ijr.o.late_n > TIDE_BAD_SHOWN)
+		tide_warn("%llu late records", (unsigned long long)ijr.o.late_n);
+	if (tide_ijrun_close_late(&ijr) < 0 && status == 0) {
 		tide_warn("cannot write '%s': %s", conf.latefile, strerror(errno));
 		status = TIDE_EX_IOERR;
 	}
-	tide_ijoin_release(&ij);
-	tide_ijside_release(&ls);
-	tide_ijside_release(&rs);
-	tide_ijout_release(&o);
+	tide_ijrun_release(&ijr);
 	return status;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The sides of an interval join and its output: see ijsrc.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,4 +615,73 @@ tide_ijdrive_files(struct tide_ijdrive *d)
 			return st;
 	}
 	return 0;
+}
+
+int
+tide_ijrun_init(struct tide_ijrun *run, const struct tide_joinconf *c,
+    char **operands, int noperands, struct tide_wout *out,
+    struct tide_joinstats *st, tide_ijout_bad_fn bad, void *badctx,
+    struct tide_ijsrc_err *err)
+{
+	static char *stdin_path[] = { "-" };
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	tide_ijoin_init(&run->ij, c->within);
+	if ((r = tide_ijout_init(&run->o, &c->js, c->nsel, c->sel, out,
+	    c->maxrec, st, bad, badctx, err)) < 0)
+		return r;
+	if (c->latefile && (run->late = fopen(c->latefile, "a")) == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "cannot open '%s': %s",
+		    c->latefile, strerror(errno));
+		return TIDE_EIO;
+	}
+	if (noperands == 0) {
+		operands = stdin_path;
+		noperands = 1;
+	}
+	if ((r = tide_ijside_init(&run->l, &c->js, c->timefield, c->maxrec,
+	    TIDE_IJOIN_LEFT, operands, noperands, err)) < 0 ||
+	    (r = tide_ijside_init(&run->r, &c->js, c->timefield, c->maxrec,
+	    TIDE_IJOIN_RIGHT, (char **)&c->with, 1, err)) < 0)
+		return r;
+	tide_ijdrive_init(&run->d, &run->o, &run->ij, &run->l, &run->r);
+	run->d.delay = c->delay;
+	run->d.idle = c->idle;
+	return 0;
+}
+
+int
+tide_ijrun_late(struct tide_ijrun *run, const struct tide_ijside *s)
+{
+	if (run->late && (fwrite(s->line, 1, s->len, run->late) != s->len ||
+	    putc('\n', run->late) == EOF))
+		return TIDE_EIO;
+	return 0;
+}
+
+int
+tide_ijrun_close_late(struct tide_ijrun *run)
+{
+	int r = 0;
+
+	if (run->late && fclose(run->late) != 0)
+		r = TIDE_EIO;
+	run->late = NULL;
+	return r;
+}
+
+void
+tide_ijrun_release(struct tide_ijrun *run)
+{
+	if (run->late)
+		fclose(run->late);
+	run->late = NULL;
+	tide_ijoin_release(&run->ij);
+	/* A side is released once its init has run. */
+	if (run->l.js)
+		tide_ijside_release(&run->l);
+	if (run->r.js)
+		tide_ijside_release(&run->r);
+	tide_ijout_release(&run->o);
 }

@@ -31,10 +31,12 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "ijoin.h"
+#include "joinconf.h"
 #include "joinplan.h"
 #include "json.h"
 #include "recin.h"
@@ -219,5 +221,33 @@ int tide_ijdrive_take(struct tide_ijdrive *d);
 int tide_ijdrive_advance(struct tide_ijdrive *d, int64_t wm);
 /* Stop with status (a hook's, or a negative code). */
 static inline int tide_ijdrive_stop(struct tide_ijdrive *d, int status) { d->status = status; return -1; }
+
+/*
+ * An interval join as tide-join runs it, set up from its configuration
+ * (lib/joinconf): the left side over the operands ("-" with none), the
+ * right over --with, the output, the join (--within) and the driver
+ * (--delay, --idle), and --late-file open for appending.  The caller sets
+ * the driver's hooks (run->d) and drives it.
+ */
+struct tide_ijrun {
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	FILE *late;
+};
+
+/* 0; TIDE_EINVAL (a bad --select or --default, field name: a usage
+ * error) or TIDE_EIO (--late-file cannot be opened), with err.  Release
+ * with tide_ijrun_release() either way. */
+int tide_ijrun_init(struct tide_ijrun *run, const struct tide_joinconf *c,
+    char **operands, int noperands, struct tide_wout *out,
+    struct tide_joinstats *st, tide_ijout_bad_fn bad, void *badctx,
+    struct tide_ijsrc_err *err);
+/* Append s's head record to --late-file, if any: 0 or TIDE_EIO (errno). */
+int tide_ijrun_late(struct tide_ijrun *run, const struct tide_ijside *s);
+/* Close --late-file: 0 or TIDE_EIO (errno); then release everything. */
+int tide_ijrun_close_late(struct tide_ijrun *run);
+void tide_ijrun_release(struct tide_ijrun *run);
 
 #endif

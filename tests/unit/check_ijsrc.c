@@ -514,6 +514,89 @@ START_TEST(test_ijdrive_files_asks_round_while_waiting)
 }
 END_TEST
 
+/* tide_ijrun: set up from a configuration; --late-file kept. */
+START_TEST(test_ijrun_from_a_configuration)
+{
+	struct tide_joinconf c;
+	struct tide_joinconf_err jerr;
+	struct tide_ijrun run;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	struct cap cp;
+	static volatile sig_atomic_t stop;
+	char lp[] = "/tmp/check_ijrunLXXXXXX", rp[] = "/tmp/check_ijrunRXXXXXX";
+	char latep[] = "/tmp/check_ijrunZXXXXXX";
+	char *ops[] = { lp };
+	char buf[256];
+	FILE *f;
+	size_t n;
+
+	write_file(lp, "{\"id\":1,\"ts\":10}\n{\"id\":2,\"ts\":50}\n"
+	    "{\"id\":3,\"ts\":3}\n");
+	write_file(rp, "{\"rid\":1,\"ts\":12,\"v\":1}\n{\"rid\":9,\"ts\":40}\n");
+	write_file(latep, "");
+	tide_joinconf_init(&c);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "id=rid", &jerr), 0);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "v", &jerr), 0);
+	c.js.unit = TIDE_UNIT_MS;
+	c.with = rp;
+	c.within = 5;
+	c.timefield = "ts";
+	memset(&cp, 0, sizeof(cp));
+	memset(&dl, 0, sizeof(dl));
+	cp.f = tmpfile();
+	tide_wout_init(&cp.w, fileno(cp.f));
+
+	/* A --late-file that cannot be opened. */
+	c.latefile = "/nonexistent/late";
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), TIDE_EIO);
+	ck_assert_str_eq(err.msg, "cannot open '/nonexistent/late': No such "
+	    "file or directory");
+	tide_ijrun_release(&run);
+	/* A bad --time field. */
+	c.latefile = NULL;
+	c.timefield = "a..b";
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "--time: bad field name 'a..b'");
+	tide_ijrun_release(&run);
+
+	c.timefield = "ts";
+	c.latefile = latep;
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), 0);
+	ck_assert_int_eq(run.ij.within, 5);
+	ck_assert_int_eq(run.d.wait_ms, -1);
+	run.d.stop = &stop;
+	run.d.round = d_round;
+	run.d.late = d_late;
+	run.d.fail = d_fail;
+	run.d.ctx = &dl;
+	ck_assert_int_eq(tide_ijdrive_files(&run.d), 0);
+	ck_assert_str_eq(dl.log, "late 3<50;");
+	ck_assert_str_eq(output(&cp), "{\"id\":1,\"ts\":10,\"v\":1}\n");
+	/* The late hook appends the late head record to the file. */
+	run.l.line = "{\"id\":3,\"ts\":3}";
+	run.l.len = strlen(run.l.line);
+	ck_assert_int_eq(tide_ijrun_late(&run, &run.l), 0);
+	ck_assert_int_eq(tide_ijrun_close_late(&run), 0);
+	tide_ijrun_release(&run);
+	f = fopen(latep, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(buf, "{\"id\":3,\"ts\":3}\n");
+	tide_joinconf_release(&c);
+	tide_wout_release(&cp.w);
+	fclose(cp.f);
+	unlink(lp);
+	unlink(rp);
+	unlink(latep);
+}
+END_TEST
+
 START_TEST(test_ijdrive_files_stops_on_an_unreadable_side)
 {
 	static volatile sig_atomic_t stop;
@@ -572,6 +655,7 @@ suite_ijsrc(void)
 	tcase_add_test(tc, test_ijdrive_files_merges_by_time_and_reports_late);
 	tcase_add_test(tc, test_ijdrive_files_stops_on_an_unreadable_side);
 	tcase_add_test(tc, test_ijdrive_files_asks_round_while_waiting);
+	tcase_add_test(tc, test_ijrun_from_a_configuration);
 	suite_add_tcase(s, tc);
 	return s;
 }
