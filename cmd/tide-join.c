@@ -218,27 +218,13 @@ ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
 static struct tide_ktable *
 ktable_start(void)
 {
-	/* assign() needs a group id; nothing joins a group. */
-	static const char *const extra[] = { "group.id=tide-join", NULL };
 	struct tide_ktable_conf kconf;
 	char prefix[300];
 	struct tide_ktable_err err;
 	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
 	int r;
 
-	memset(&kconf, 0, sizeof(kconf));
-	kconf.topic = conf.topic;
-	tide_joinconf_table_spec(&conf, &kconf.spec);
-	kconf.spec.versioned = conf.js.asof != NULL;
-	kconf.keyfields = conf.ntkey;
-	kconf.strict = conf.strict;
-	kconf.kc = &kc;
-	kconf.client_id = "tide-join";
-	kconf.extra = extra;
-	snprintf(prefix, sizeof(prefix), "table '%s': ", conf.table);
-	kconf.prefix = prefix;
-	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
-	kconf.every_ms = conf.mdtimeout;
+	tide_ktable_join_conf(&kconf, &conf, &kc, prefix, sizeof(prefix));
 	kconf.say = ktable_say;
 	if ((r = tide_ktable_open(t, &kconf, &err)) < 0) {
 		if (r == TIDE_EINVAL)
@@ -901,14 +887,7 @@ ks_open(void)
 	struct tide_kstream_conf kconf;
 	struct tide_kstream_err err;
 
-	memset(&kconf, 0, sizeof(kconf));
-	kconf.kc = &kc;
-	kconf.topic = conf.wtopic;
-	kconf.name = kname;
-	kconf.src = conf.with;
-	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
-	kconf.every_ms = conf.mdtimeout;
-	kconf.maxrec = conf.maxrec;
+	tide_kstream_join_conf(&kconf, &conf, &kc, kname);
 	kconf.on_fatal = kafka_fatal;
 	kconf.say = ks_say;
 	if (tide_kstream_open(&ks, &kconf, &err) < 0) {
