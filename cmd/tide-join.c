@@ -657,39 +657,20 @@ join_idle(void *ctx)
 	return r;
 }
 
-/*
- * The barrier line j found: every record before it is written (in out's
- * buffer).  From stdin it is passed on as lib/flow says (doc/DELIVERY.md):
- * written on in order, or out flushed and the barrier acknowledged; a
- * broken one is bad input.  In a file it is only not a record.  Returns 0
- * or the status to stop with.
- */
+/* The barrier line j found, passed on (lib/tjoin, doc/DELIVERY.md): 0,
+ * or the status to stop with. */
 static int
-pass_barrier(const struct tide_tjoin *j, struct tide_wout *out)
+pass_barrier(struct tide_tjoin *j)
 {
-	int64_t now = tide_mono_us() / 1000;
+	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
 
-	if (strcmp(j->path, "-") != 0)
-		return 0;
-	tide_flow_service(&flow, now);
-	if (tide_flow_read_barrier(&flow, j->bar, j->barlen) < 0)
+	if (r == TIDE_EINVAL)
 		return tide_bad_record(&bad, j->path, j->barlineno, j->bar,
 		    j->barlen, "broken barrier: %s", flow.berr.reason);
-	switch (tide_flow_pass(&flow, now)) {
-	case TIDE_FLOW_FORWARD:
-		if (tide_wout_rec(out, j->bar, j->barlen) < 0)
-			return TIDE_EX_IOERR;
-		if (flow.b.final)
-			final_seq = flow.b.seq;
-		break;
-	case TIDE_FLOW_ACK:
-		if (tide_wout_flush(out) < 0)
-			return TIDE_EX_IOERR;
-		tide_flow_ack(&flow, flow.b.seq);
-		break;
-	case TIDE_FLOW_DROP:
-		break;
-	}
+	if (r < 0)
+		return TIDE_EX_IOERR;
+	if (r == TIDE_FLOW_FORWARD && flow.b.final)
+		final_seq = flow.b.seq;
 	return 0;
 }
 
@@ -774,7 +755,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		if (r == 0 || r == TIDE_EINTR)
 			continue;
 		if (r == TIDE_TJOIN_BARRIER) {
-			if ((status = pass_barrier(&j, out)) != 0)
+			if ((status = pass_barrier(&j)) != 0)
 				break;
 			continue;
 		}

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "flow.h"
 #include "joinplan.h"
 #include "readahead.h"
 #include "recin.h"
@@ -102,5 +103,17 @@ int tide_tjoin_next(struct tide_tjoin *j, int timeout_ms);
 
 /* Join every record read: 0, or 1 when a join said stop (j->status). */
 int tide_tjoin_drain(struct tide_tjoin *j);
+
+/*
+ * Pass on the barrier tide_tjoin_next() found, in the stage's flow f
+ * (lib/flow, doc/DELIVERY.md) as of now_ms: one read from stdin is parsed
+ * into f->b and, as tide_flow_pass() says, written on to out (every record
+ * before it is there already), or acknowledged once out is flushed, or
+ * dropped; one in a file covers nothing and is dropped.  Returns the
+ * pass (enum tide_flow_pass), TIDE_EINVAL for a broken barrier (f->berr
+ * says why: bad input), or TIDE_EIO when out failed.
+ */
+int tide_tjoin_barrier(struct tide_tjoin *j, struct tide_flow *f,
+    int64_t now_ms);
 
 #endif
