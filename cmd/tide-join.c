@@ -2,17 +2,20 @@
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
  * and anti joins, and point-in-time (as-of) joins against versioned tables;
  * or join two streams by key within an interval of event time (--with).
- * Options -> a join plan (lib/joinplan) -> tide_table_load() -> for each
- * input, tide_tjoin_next() per record (lib/tjoin): look the key up, append
- * the table's fields to the record's own bytes.  --with: the two sides and
- * the output of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
- * topic, tide_kstream_drive() (lib/kafka/kstream).
+ * Options -> a configuration (lib/joinconf) -> a join plan (lib/joinplan)
+ * -> tide_table_load() -> for each input, tide_tjoin_next() per record
+ * (lib/tjoin): look the key up, append the table's fields to the record's
+ * own bytes.  --with: struct tide_ijrun of lib/ijsrc, driven by
+ * tide_ijdrive_files() or, for a Kafka topic, tide_kstream_drive()
+ * (lib/kafka/kstream).
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
  * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
  * not loaded at all: each record's key is looked up in the store; see
- * lib/view/vtable.h.  This file holds the options, what they mean, the
- * messages and exit statuses, and the loops' policy (signals, --watch).
+ * lib/view/vtable.h.  This file holds the options, the messages and exit
+ * statuses, and the loops' policy: signals (lib/sig: a stop signal
+ * drains), --watch, and the barriers of the pipeline's delivery
+ * (lib/flow).
  */
 #include <errno.h>
 #include <limits.h>
