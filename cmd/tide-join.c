@@ -2,17 +2,20 @@
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
  * and anti joins, and point-in-time (as-of) joins against versioned tables;
  * or join two streams by key within an interval of event time (--with).
- * Options -> a join plan (lib/joinplan) -> tide_table_load() -> for each
- * input, tide_tjoin_next() per record (lib/tjoin): look the key up, append
- * the table's fields to the record's own bytes.  --with: the two sides and
- * the output of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
- * topic, tide_kstream_drive() (lib/kafka/kstream).
+ * Options -> a configuration (lib/joinconf) -> a join plan (lib/joinplan)
+ * -> tide_table_load() -> for each input, tide_tjoin_next() per record
+ * (lib/tjoin): look the key up, append the table's fields to the record's
+ * own bytes.  --with: struct tide_ijrun of lib/ijsrc, driven by
+ * tide_ijdrive_files() or, for a Kafka topic, tide_kstream_drive()
+ * (lib/kafka/kstream).
  *
  * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
  * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
  * not loaded at all: each record's key is looked up in the store; see
- * lib/view/vtable.h.  This file holds the options, what they mean, the
- * messages and exit statuses, and the loops' policy (signals, --watch).
+ * lib/view/vtable.h.  This file holds the options, the messages and exit
+ * statuses, and the loops' policy: signals (lib/sig: a stop signal
+ * drains), --watch, and the barriers of the pipeline's delivery
+ * (lib/flow).
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,14 +26,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "flow.h"
 #include "fwatch.h"
 #include "ijoin.h"
 #include "ijsrc.h"
+#include "joinconf.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -39,6 +45,7 @@
 #include "kafka/ktable.h"
 #include "prog.h"
 #include "rio.h"
+#include "sig.h"
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
@@ -51,7 +58,7 @@ enum {
 	OPT_DEFAULT, OPT_MISSFIELD, OPT_ASOF, OPT_TABLETIME, OPT_DIRECTION,
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STATS,
 	OPT_TABLEKEY, OPT_NOWAIT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY,
-	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT,
+	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT, OPT_DRAIN,
 };
 
 static const struct tide_prog prog = {
@@ -63,39 +70,7 @@ static const struct tide_prog prog = {
 	"Join a stream of NDJSON records with a table.",
 };
 
-enum view_kind { VIEW_NONE, VIEW_SQLITE, VIEW_REDIS };
-
 #define VIEW_CACHE_N 65536	/* keys cached by a view table */
-
-struct conf {
-	const char *table;
-	enum tide_table_fmt fmt;
-	struct tide_joinspec js;	/* kind, keys, names, --default ... */
-	int nsel;
-	char *sel[TIDE_TABLE_MAXCOLS];
-	const char *tabletime;
-	enum tide_table_dir dir;
-	int64_t tol;
-	int watch, strict, stats;
-	const char *deadletter;
-	size_t maxrec;
-	const char *topic;		/* -T kafka:TOPIC */
-	int ntkey;			/* --table-key */
-	char *tkeyarg[TIDE_TABLE_MAXKEYS];	/* its fields, until checked */
-	struct tide_kconf kc;
-	int nowait;
-	int64_t mdtimeout;
-	int64_t downms;			/* --down-timeout, < 0 not given */
-	const char *with;		/* interval join */
-	const char *wtopic;		/* --with kafka:TOPIC */
-	int64_t within, delay, idle;
-	const char *timefield, *latefile;
-	enum view_kind view;		/* -T sqlite:... or redis:... */
-	char *vfile;			/* sqlite:FILE:TABLE */
-	const char *vtable;
-	const char *vurl;		/* redis:URL */
-	int64_t cachettl;
-};
 
 struct stats {
 	struct tide_joinstats j;	/* in, out, matched, missed */
@@ -103,8 +78,25 @@ struct stats {
 	int64_t loadms;
 };
 
-static volatile sig_atomic_t stopping, reloading, dumpstats;
-static struct conf conf;
+/*
+ * Signals (lib/sig): SIGHUP reloads a file table; a stop signal is a
+ * drain (doc/DELIVERY.md): the input is read to its end (a terminal's
+ * ends at the signal), joined and written, and the program exits 0;
+ * `ended` says why the input loop stopped early: 1 a terminal's end, 2 a
+ * second signal or --drain-timeout (stop now).  ijstop stops an interval
+ * join's drivers.
+ */
+static int ended, from_tty;
+static volatile sig_atomic_t ijstop;
+/*
+ * The pipeline's delivery (lib/flow, doc/DELIVERY.md): a barrier line on
+ * stdin is passed on, written or acknowledged, once every record before
+ * it is written; final_seq is the final barrier's, written on.
+ */
+static struct tide_flow flow;
+static int64_t final_seq = -1;
+static struct tide_joinconf conf;
+static struct tide_kconf kc;
 static struct stats st;
 static struct tide_table *table;
 static struct tide_bad bad;
@@ -136,96 +128,6 @@ static atomic_int kfatal;
  */
 static struct tide_vtable vt;
 
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reloading = 1;
-	else if (sig == SIGUSR1)
-		dumpstats = 1;
-	else
-		stopping = 1;
-}
-
-static void
-split_list(const char *opt, const char *s, char **out, int *n, int max)
-{
-	char *copy = tide_xstrdup(s), *p = copy, *q;
-
-	*n = 0;
-	for (;;) {
-		if ((q = strchr(p, ',')) != NULL)
-			*q = '\0';
-		if (*p == '\0')
-			tide_usage_error("%s: empty field name in '%s'",
-			    opt, s);
-		if (*n == max)
-			tide_usage_error("%s: more than %d fields", opt,
-			    max);
-		out[(*n)++] = tide_xstrdup(p);
-		if (q == NULL)
-			break;
-		p = q + 1;
-	}
-	free(copy);
-}
-
-/* --on field[=tfield][,...] */
-static int
-opt_on(const struct tide_option *opt, const char *s,
-    struct tide_opt_err *err)
-{
-	char *f[TIDE_TABLE_MAXKEYS], *eq;
-	int i, n;
-
-	(void)opt;
-	(void)err;
-	split_list("--on", s, f, &n, TIDE_TABLE_MAXKEYS);
-	for (i = 0; i < n; i++) {
-		if ((eq = strchr(f[i], '=')) != NULL) {
-			*eq = '\0';
-			if (*f[i] == '\0' || eq[1] == '\0')
-				tide_usage_error("--on: bad key '%s'", s);
-			conf.js.tkey[i] = tide_xstrdup(eq + 1);
-		} else
-			conf.js.tkey[i] = tide_xstrdup(f[i]);
-		conf.js.skey[i] = f[i];
-	}
-	conf.js.nkeys = n;
-	return 0;
-}
-
-/* --default field=value, repeatable. */
-static int
-opt_default(const struct tide_option *opt, const char *s,
-    struct tide_opt_err *err)
-{
-	const char *eq = strchr(s, '=');
-	struct tide_buf b = TIDE_BUF_INIT;
-	enum tide_json_type type;
-
-	(void)opt;
-	(void)err;
-	if (eq == NULL || eq == s)
-		tide_usage_error("--default: expected field=value, not '%s'",
-		    s);
-	if (conf.js.ndef == TIDE_TABLE_MAXCOLS)
-		tide_usage_error("--default: too many");
-	conf.js.defname[conf.js.ndef] = tide_xmemdup(s, (size_t)(eq - s));
-	/* JSON text stays as it is (0.5, true, "x"); other text is a string. */
-	eq++;
-	if (*eq && tide_json_check(eq, strlen(eq), TIDE_JSON_MAXDEPTH, &type,
-	    NULL) == 0)
-		conf.js.defval[conf.js.ndef] = tide_xstrdup(eq);
-	else {
-		tide_json_write_str(&b, eq, strlen(eq));
-		conf.js.defval[conf.js.ndef] = tide_xmemdup(b.data, b.len);
-		tide_buf_release(&b);
-	}
-	conf.js.ndef++;
-	return 0;
-}
-
 static int
 table_bad(void *ctx, uint64_t lineno, const char *msg)
 {
@@ -240,23 +142,6 @@ table_bad(void *ctx, uint64_t lineno, const char *msg)
 	return conf.strict;
 }
 
-/* The table's keys, columns and time field, as the options name them. */
-static void
-table_spec(struct tide_table_spec *spec)
-{
-	int i;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->nkeys = conf.js.nkeys;
-	for (i = 0; i < conf.js.nkeys; i++)
-		spec->keys[i] = conf.js.tkey[i];
-	spec->ncols = conf.nsel;
-	for (i = 0; i < conf.nsel; i++)
-		spec->cols[i] = conf.sel[i];
-	spec->timefield = conf.tabletime;
-	spec->unit = conf.js.unit;
-}
-
 /* Load the table named by conf into a new struct: NULL on failure, with
  * the reason printed and *status set. */
 static struct tide_table *
@@ -268,7 +153,7 @@ load_table(int *status)
 	int64_t t0 = tide_mono_us();
 	int r;
 
-	table_spec(&spec);
+	tide_joinconf_table_spec(&conf, &spec);
 	load_badrows = 0;
 	if ((r = tide_table_init(t, &spec, &err)) < 0) {
 		tide_table_release(t);
@@ -336,27 +221,13 @@ ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
 static struct tide_ktable *
 ktable_start(void)
 {
-	/* assign() needs a group id; nothing joins a group. */
-	static const char *const extra[] = { "group.id=tide-join", NULL };
 	struct tide_ktable_conf kconf;
 	char prefix[300];
 	struct tide_ktable_err err;
 	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
 	int r;
 
-	memset(&kconf, 0, sizeof(kconf));
-	kconf.topic = conf.topic;
-	table_spec(&kconf.spec);
-	kconf.spec.versioned = conf.js.asof != NULL;
-	kconf.keyfields = conf.ntkey;
-	kconf.strict = conf.strict;
-	kconf.kc = &conf.kc;
-	kconf.client_id = "tide-join";
-	kconf.extra = extra;
-	snprintf(prefix, sizeof(prefix), "table '%s': ", conf.table);
-	kconf.prefix = prefix;
-	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
-	kconf.every_ms = conf.mdtimeout;
+	tide_ktable_join_conf(&kconf, &conf, &kc, prefix, sizeof(prefix));
 	kconf.say = ktable_say;
 	if ((r = tide_ktable_open(t, &kconf, &err)) < 0) {
 		if (r == TIDE_EINVAL)
@@ -372,6 +243,23 @@ ktable_start(void)
 	return t;
 }
 
+/* Where a stop signal leaves the input loop reading path (NULL: none):
+ * 0 read on, 1 at its end (a terminal's input ends at the signal), 2 stop
+ * now (a second signal, --drain-timeout).  It reads the clock: only once
+ * a stop signal came. */
+static int
+drain_state(const char *path)
+{
+	switch (tide_sig_drain(tide_mono_us() / 1000, conf.drain_ms)) {
+	case TIDE_SIG_RUN:
+		return 0;
+	case TIDE_SIG_DRAINING:
+		return from_tty && path != NULL && strcmp(path, "-") == 0;
+	default:
+		return 2;
+	}
+}
+
 /* Hold the stream until the table has caught up with the topic's end as
  * of start.  Returns 0, or the status to exit with. */
 static int
@@ -380,8 +268,10 @@ ktable_wait(void)
 	int64_t t0 = tide_mono_us();
 	int r;
 
-	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN && !stopping)
-		;
+	/* A stop signal drains: the stream still needs the table. */
+	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN)
+		if (tide_sig_stops() != 0 && (ended = drain_state(NULL)) == 2)
+			break;
 	st.loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
 		return ktable_status(r);
@@ -424,7 +314,7 @@ print_stats(void)
 	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
 	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
 	    ru.ru_maxrss);
-	if (conf.view != VIEW_NONE) {
+	if (conf.view != TIDE_JC_VIEW_NONE) {
 		struct tide_view_stats vs;
 
 		tide_view_stats(&vt.view, &vs);
@@ -462,7 +352,7 @@ reload(struct tide_joinplan *pl)
 		    conf.table);
 		return;
 	}
-	if (conf.view != VIEW_NONE) {
+	if (conf.view != TIDE_JC_VIEW_NONE) {
 		/* A view is read live: forget what the cache holds. */
 		tide_view_clear_cache(&vt.view);
 		st.reloads++;
@@ -503,8 +393,8 @@ vt_open(void)
 	int r;
 
 	memset(&vc, 0, sizeof(vc));
-	vc.kind = conf.view == VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
-	vc.target = conf.view == VIEW_REDIS ? conf.vurl : conf.vfile;
+	vc.kind = conf.view == TIDE_JC_VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
+	vc.target = conf.view == TIDE_JC_VIEW_REDIS ? conf.vurl : conf.vfile;
 	vc.table = conf.vtable;
 	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
 	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
@@ -520,7 +410,7 @@ vt_open(void)
 static void
 vt_close(void)
 {
-	if (conf.view != VIEW_NONE)
+	if (conf.view != TIDE_JC_VIEW_NONE)
 		tide_vtable_release(&vt);
 }
 
@@ -557,87 +447,22 @@ vt_get(void *ctx, const struct tide_json_val *k, int64_t ts,
 	return 0;
 }
 
-/* The index of arg in the NULL-ended words (their enum values, in order;
- * "" for a value no word names); a usage error naming opt and what it
- * expects otherwise. */
-static int
-arg_word(const char *opt, const char *arg, const char *const *words,
-    const char *expect)
-{
-	int i;
-
-	for (i = 0; words[i] != NULL; i++)
-		if (words[i][0] != '\0' && strcmp(arg, words[i]) == 0)
-			return i;
-	tide_usage_error("%s: expected %s, not '%s'", opt, expect, arg);
-	return -1;
-}
+/* The options whose arguments lib/joinconf parses: dest is the one. */
+static int jc_opt[TIDE_JC_NOPTS] = { TIDE_JC_ON, TIDE_JC_DEFAULT,
+    TIDE_JC_SELECT, TIDE_JC_TABLEKEY, TIDE_JC_DIRECTION, TIDE_JC_TABLEFMT,
+    TIDE_JC_TIMEUNIT, TIDE_JC_MISSFIELD };
 
 static int
-opt_direction(const struct tide_option *opt, const char *arg,
+opt_conf(const struct tide_option *opt, const char *arg,
     struct tide_opt_err *err)
 {
-	static const char *const dirs[] = { "backward", "forward", "nearest",
-	    NULL };
+	struct tide_joinconf_err e;
+	int r;
 
-	(void)opt;
-	(void)err;
-	conf.dir = (enum tide_table_dir)arg_word("--direction", arg, dirs,
-	    "backward, forward or nearest");
-	return 0;
-}
-
-static int
-opt_tablefmt(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	static const char *const fmts[] = { "", "ndjson", "csv", NULL };
-
-	(void)opt;
-	(void)err;
-	conf.fmt = (enum tide_table_fmt)arg_word("--table-format", arg, fmts,
-	    "csv or ndjson");
-	return 0;
-}
-
-static int
-opt_timeunit(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)opt;
-	(void)err;
-	if (tide_time_unit_parse(arg, &conf.js.unit) < 0)
-		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
-		    "auto)", arg);
-	return 0;
-}
-
-/* --select and --table-key: a list of fields; given again, it replaces
- * the list. */
-static int
-opt_fields(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)err;
-	if (opt->id == OPT_SELECT)
-		split_list("--select", arg, conf.sel, &conf.nsel,
-		    TIDE_TABLE_MAXCOLS);
-	else
-		split_list("--table-key", arg, conf.tkeyarg, &conf.ntkey,
-		    TIDE_TABLE_MAXKEYS);
-	return 0;
-}
-
-static int
-opt_missfield(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)opt;
-	(void)err;
-	if (*arg == '\0')
-		tide_usage_error("--miss-field: empty name");
-	conf.js.missfield = arg;
-	return 0;
+	if ((r = tide_joinconf_set(&conf, (enum tide_joinconf_opt)
+	    *(int *)opt->dest, arg, &e)) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+	return r;
 }
 
 static const struct tide_option opts[] = {
@@ -645,7 +470,8 @@ static const struct tide_option opts[] = {
 	    "file, maybe .zst, kafka:topic, sqlite:file:table or redis:url",
 	    &conf.table),
 	TIDE_OPT_CALLBACK(OPT_ON, "on", "field[=tfield][,...]", "join keys: "
-	    "stream field, and table field if named otherwise", opt_on, NULL),
+	    "stream field, and table field if named otherwise", opt_conf,
+	    &jc_opt[TIDE_JC_ON]),
 	TIDE_OPT_SET(OPT_INNER, "inner", "emit only records with a match "
 	    "(default)", &conf.js.kind, TIDE_JOIN_INNER),
 	TIDE_OPT_SET(OPT_LEFT, "left", "emit every record; table fields null "
@@ -653,33 +479,38 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_SET(OPT_ANTI, "anti", "emit only records without a match, "
 	    "unchanged", &conf.js.kind, TIDE_JOIN_ANTI),
 	TIDE_OPT_CALLBACK(OPT_SELECT, "select", "field[,...]", "table fields to "
-	    "add (default: all but the key)", opt_fields, NULL),
+	    "add (default: all but the key)", opt_conf,
+	    &jc_opt[TIDE_JC_SELECT]),
 	TIDE_OPT_STRING(OPT_PREFIX, "prefix", "prefix", "prefix the added "
 	    "fields' names", &conf.js.prefix),
 	TIDE_OPT_FLAG(OPT_OVERWRITE, "overwrite", "table fields replace stream "
 	    "fields of the same name", &conf.js.overwrite),
 	TIDE_OPT_CALLBACK(OPT_DEFAULT, "default", "field=value", "value of a "
-	    "table field on a miss (--left), instead of null", opt_default,
-	    NULL),
+	    "table field on a miss (--left), instead of null", opt_conf,
+	    &jc_opt[TIDE_JC_DEFAULT]),
 	TIDE_OPT_CALLBACK(OPT_MISSFIELD, "miss-field", "name", "add a field "
-	    "saying why a record had no match (--left)", opt_missfield, NULL),
+	    "saying why a record had no match (--left)", opt_conf,
+	    &jc_opt[TIDE_JC_MISSFIELD]),
 	TIDE_OPT_STRING(OPT_ASOF, "as-of", "field", "point-in-time join on the "
 	    "stream's time field", &conf.js.asof),
 	TIDE_OPT_STRING(OPT_TABLETIME, "table-time", "field", "the table's "
 	    "version time field (with --as-of)", &conf.tabletime),
 	TIDE_OPT_CALLBACK(OPT_DIRECTION, "direction", "dir", "backward "
-	    "(default), forward or nearest version", opt_direction, NULL),
+	    "(default), forward or nearest version", opt_conf,
+	    &jc_opt[TIDE_JC_DIRECTION]),
 	TIDE_OPT_DUR(OPT_TOLERANCE, "tolerance", "duration", "the version must "
 	    "lie within this of the record's time", &conf.tol, 0, LLONG_MAX),
 	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
-	    "numbers: s, ms, us, ns, auto", opt_timeunit, NULL),
+	    "numbers: s, ms, us, ns, auto", opt_conf,
+	    &jc_opt[TIDE_JC_TIMEUNIT]),
 	TIDE_OPT_CALLBACK(OPT_TABLEFMT, "table-format", "format", "csv or "
-	    "ndjson (default: by the file name)", opt_tablefmt, NULL),
+	    "ndjson (default: by the file name)", opt_conf,
+	    &jc_opt[TIDE_JC_TABLEFMT]),
 	TIDE_OPT_FLAG(OPT_WATCH, "watch", "reload the table when its file "
 	    "changes", &conf.watch),
 	TIDE_OPT_CALLBACK(OPT_TABLEKEY, "table-key", "field[,...]", "kafka "
 	    "table: key rows by these value fields, not the message key",
-	    opt_fields, NULL),
+	    opt_conf, &jc_opt[TIDE_JC_TABLEKEY]),
 	TIDE_OPT_FLAG(OPT_NOWAIT, "no-wait", "kafka table: do not hold the "
 	    "stream until the table has loaded", &conf.nowait),
 	TIDE_OPT_DUR(OPT_CACHETTL, "cache-ttl", "duration", "view table: reuse "
@@ -700,7 +531,7 @@ static const struct tide_option opts[] = {
 	    &conf.idle, 1, LLONG_MAX),
 	TIDE_OPT_STRING(OPT_LATEFILE, "late-file", "file", "interval join: "
 	    "append late records to file", &conf.latefile),
-	TIDE_KOPTS_CONF(&conf.kc),
+	TIDE_KOPTS_CONF(&kc),
 	TIDE_KOPT_MDTIMEOUT(&conf.mdtimeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "kafka table "
 	    "or stream: give up when its brokers stay unreachable for duration "
@@ -711,145 +542,44 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &conf.stats),
+	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
+	    "read on to the end of input for at most d (default 30s; 0: no "
+	    "limit)", &conf.drain_ms, 0, LLONG_MAX),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
 
 /* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
-static void
-need_brokers(const char *what)
+static int
+need_brokers(void *ctx, const char *what, struct tide_joinconf_err *err)
 {
 	struct tide_kconf_err kerr;
 
-	if (tide_kconf_env(&conf.kc, &kerr) < 0)
-		tide_usage_error("%s", kerr.msg);
-	if (!tide_kconf_has_brokers(&conf.kc))
-		tide_usage_error("%s needs brokers: -b or TIDE_BROKERS", what);
+	(void)ctx;
+	if (tide_kconf_env(&kc, &kerr) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+	else if (!tide_kconf_has_brokers(&kc))
+		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
+		    "TIDE_BROKERS", what);
+	else
+		return 0;
+	return TIDE_EINVAL;
 }
 
 static void
 parse_options(int argc, char **argv)
 {
-	int i;
+	struct tide_joinconf_err err;
 
-	conf.tol = -1;
-	conf.maxrec = TIDE_MAX_RECORD;
-	conf.mdtimeout = 10000;
-	conf.downms = -1;
-	conf.cachettl = 1000;
-	tide_kconf_init(&conf.kc);
+	tide_joinconf_init(&conf);
+	tide_kconf_init(&kc);
 	tide_opt_parse(argc, argv);
-	if (tide_opt_given(OPT_CACHETTL) && (conf.table == NULL ||
-	    (strncmp(conf.table, "sqlite:", 7) != 0 &&
-	    strncmp(conf.table, "redis:", 6) != 0)))
-		tide_usage_error("--cache-ttl needs a view table "
-		    "(-T sqlite:file:table or -T redis:url)");
-	if (conf.with && conf.table)
-		tide_usage_error("-T and --with exclude each other");
-	if (conf.with == NULL && (tide_opt_given(OPT_WITHIN) || conf.timefield ||
-	    conf.delay || conf.latefile || conf.idle))
-		tide_usage_error("--within, --time, --delay, --idle and "
-		    "--late-file need --with");
-	if (conf.with == NULL && conf.table == NULL)
-		tide_usage_error("-T is required");
-	if (conf.with && !tide_opt_given(OPT_WITHIN))
-		tide_usage_error("--with needs --within");
-	if (conf.js.nkeys == 0)
-		tide_usage_error("--on is required");
-	if ((tide_opt_given(OPT_INNER) > 0) + (tide_opt_given(OPT_LEFT) > 0) +
-	    (tide_opt_given(OPT_ANTI) > 0) > 1)
-		tide_usage_error("--inner, --left and --anti exclude each "
-		    "other");
-	if (conf.js.kind != TIDE_JOIN_LEFT && (conf.js.ndef || conf.js.missfield))
-		tide_usage_error("--default and --miss-field need --left");
-	if (conf.downms >= 0 && (conf.with ? strncmp(conf.with, "kafka:", 6) :
-	    conf.table == NULL || strncmp(conf.table, "kafka:", 6)) != 0)
-		tide_usage_error("--down-timeout needs a kafka table "
-		    "or stream (-T kafka:topic or --with kafka:topic)");
-	if (conf.with) {
-		if (conf.js.asof || conf.tabletime || conf.watch || conf.ntkey ||
-		    conf.nowait)
-			tide_usage_error("--as-of, --table-time, "
-			    "--watch, --table-key and --no-wait are for "
-			    "table joins");
-		if (strncmp(conf.with, "kafka:", 6) == 0) {
-			conf.wtopic = conf.with + 6;
-			if (*conf.wtopic == '\0')
-				tide_usage_error("--with: no topic in '%s'",
-				    conf.with);
-			need_brokers("a kafka stream");
-		} else if (conf.idle)
-			tide_usage_error("--idle needs --with kafka:topic (a file "
-			    "does not go quiet)");
-		if (conf.timefield == NULL)
-			conf.timefield = "ts";
-		return;
-	}
-	if (strncmp(conf.table, "kafka:", 6) == 0) {
-		conf.topic = conf.table + 6;
-		if (*conf.topic == '\0')
-			tide_usage_error("-T: no topic in '%s'", conf.table);
-		if (conf.watch)
-			tide_usage_error("--watch: a kafka table follows "
-			    "its topic already");
-		need_brokers("a kafka table");
-		if (conf.ntkey) {
-			if (conf.ntkey != conf.js.nkeys)
-				tide_usage_error("--table-key: %d fields "
-				    "for %d in --on", conf.ntkey, conf.js.nkeys);
-			for (i = 0; i < conf.ntkey; i++) {
-				free(conf.js.tkey[i]);
-				conf.js.tkey[i] = conf.tkeyarg[i];
-			}
-		} else if (conf.js.nkeys > 1)
-			tide_usage_error("--on: a kafka table keyed by "
-			    "the message key joins on one field (or use "
-			    "--table-key)");
-	} else if (strncmp(conf.table, "sqlite:", 7) == 0 ||
-	    strncmp(conf.table, "redis:", 6) == 0) {
-		if (conf.table[0] == 's') {
-			const char *colon = strrchr(conf.table + 7, ':');
-
-			if (colon == NULL || colon == conf.table + 7 ||
-			    colon[1] == '\0')
-				tide_usage_error("-T: expected "
-				    "sqlite:file:table, not '%s'", conf.table);
-			conf.view = VIEW_SQLITE;
-			conf.vfile = tide_xmemdup(conf.table + 7,
-			    (size_t)(colon - conf.table - 7));
-			conf.vtable = colon + 1;
-		} else {
-			conf.view = VIEW_REDIS;
-			conf.vurl = conf.table + 6;
-			if (*conf.vurl == '\0')
-				tide_usage_error("-T: expected redis:url, "
-				    "not '%s'", conf.table);
-		}
-		if (conf.watch || conf.fmt != TIDE_TABLE_AUTO || conf.tabletime ||
-		    conf.ntkey || conf.nowait)
-			tide_usage_error("--watch, --table-format, "
-			    "--table-time, --table-key and --no-wait are not "
-			    "for view tables");
-		if (conf.dir != TIDE_TABLE_BACKWARD || conf.tol >= 0)
-			tide_usage_error("--direction and --tolerance "
-			    "are not supported with view tables");
-		if (conf.js.asof && conf.view == VIEW_REDIS)
-			tide_usage_error("--as-of: a redis view keeps no "
-			    "history (use an sqlite view written with --history)");
-	} else {
-		if (conf.ntkey || conf.nowait)
-			tide_usage_error("--table-key and --no-wait "
-			    "need a kafka table");
-		if ((conf.js.asof == NULL) != (conf.tabletime == NULL))
-			tide_usage_error("--as-of and --table-time "
-			    "go together");
-	}
-	if (conf.tabletime && conf.js.asof == NULL)
-		tide_usage_error("--table-time needs --as-of");
-	if (conf.js.asof == NULL && (conf.dir != TIDE_TABLE_BACKWARD ||
-	    conf.tol >= 0))
-		tide_usage_error("--direction and --tolerance need "
-		    "--as-of");
+	conf.given_within = tide_opt_given(OPT_WITHIN);
+	conf.given_cachettl = tide_opt_given(OPT_CACHETTL);
+	conf.nkinds = (tide_opt_given(OPT_INNER) > 0) +
+	    (tide_opt_given(OPT_LEFT) > 0) + (tide_opt_given(OPT_ANTI) > 0);
+	if (tide_joinconf_check(&conf, need_brokers, NULL, &err) < 0)
+		tide_usage_error("%s", err.msg);
 }
 
 /* Build the plan for a table of ncol columns (-1: not known yet) named
@@ -919,19 +649,50 @@ tj_status(const struct tide_tjoin *j)
 	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
 }
 
+/* stdin's idle hook: out with what is written, and the flow's messages
+ * (acknowledgements from downstream) relayed. */
+static int
+join_idle(void *ctx)
+{
+	int r = tide_wout_idle(ctx);
+
+	tide_flow_service(&flow, tide_mono_us() / 1000);
+	return r;
+}
+
+/* The barrier line j found, passed on (lib/tjoin, doc/DELIVERY.md): 0,
+ * or the status to stop with. */
+static int
+pass_barrier(struct tide_tjoin *j)
+{
+	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
+
+	if (r == TIDE_EINVAL)
+		return tide_bad_record(&bad, j->path, j->barlineno, j->bar,
+		    j->barlen, "broken barrier: %s", flow.berr.reason);
+	if (r < 0)
+		return TIDE_EX_IOERR;
+	if (r == TIDE_FLOW_FORWARD && flow.b.final)
+		final_seq = flow.b.seq;
+	return 0;
+}
+
 /*
  * Join the records of path with the table (lib/tjoin.h), in the order
  * read.  Every record read is joined before anything that must see them
- * all joined: a reload, --stats.  Kafka and view tables join each record
- * as it comes (no read-ahead): the one changes under a lock per record,
- * the other is not in memory.
+ * all joined: a reload, --stats, a barrier.  Kafka and view tables join
+ * each record as it comes (no read-ahead): the one changes under a lock
+ * per record, the other is not in memory.  Signals are looked at between
+ * records (one compare); the clock only once a stop signal came.
  */
 static int
 run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
     struct tide_fwatch *w)
 {
+	static sig_atomic_t sigseen;
 	struct tide_tjoin j;
-	int r, status = 0;
+	int r, status = 0, rl, ds, tmo;
+	int64_t left;
 	uint64_t n = 0;
 
 	memset(&j, 0, sizeof(j));
@@ -944,29 +705,33 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	j.st = &st.j;
 	j.bad = join_bad;
 	j.ctx = pl;
+	j.idle = join_idle;
+	j.idlectx = out;
 	if (kt) {
 		j.lock = kt_lock;
 		j.unlock = kt_unlock;
-	} else if (conf.view != VIEW_NONE)
+	} else if (conf.view != TIDE_JC_VIEW_NONE)
 		j.lookup = vt_get;
-	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == VIEW_NONE)) < 0) {
+	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == TIDE_JC_VIEW_NONE)) < 0) {
 		tide_warn("%s", j.msg);
 		tide_tjoin_close(&j);
 		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
-	while (!stopping) {
-		if (reloading || dumpstats) {
-			if (tide_tjoin_drain(&j) != 0)
+	for (;;) {
+		if (tide_sig_pending(&sigseen) || tide_sig_stops() != 0) {
+			rl = tide_sig_take_reload();
+			ds = tide_sig_take_stats();
+			if ((rl || ds) && tide_tjoin_drain(&j) != 0)
 				break;
-			if (reloading) {
-				reloading = 0;
+			if (rl) {
 				reload(pl);
 				j.table = table;
 			}
-			if (dumpstats) {
-				dumpstats = 0;
+			if (ds)
 				print_stats();
-			}
+			if (tide_sig_stops() != 0 &&
+			    (ended = drain_state(path)) != 0)
+				break;
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
@@ -983,10 +748,20 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			break;
 		}
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look. */
-		r = tide_tjoin_next(&j, conf.watch || kt ? 1000 : -1);
+		 * quiet: wake up to look; a drain, for its end. */
+		tmo = conf.watch || kt ? 1000 : -1;
+		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
+		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
+		    (tmo < 0 || left < tmo))
+			tmo = (int)left;
+		r = tide_tjoin_next(&j, tmo);
 		if (r == 0 || r == TIDE_EINTR)
 			continue;
+		if (r == TIDE_TJOIN_BARRIER) {
+			if ((status = pass_barrier(&j)) != 0)
+				break;
+			continue;
+		}
 		if (r == TIDE_EOF || r == 1)
 			break;
 		if (r == TIDE_EAGAIN) {
@@ -1044,37 +819,44 @@ ij_fail(void *ctx, const char *msg)
 	ks_say(ctx, TIDE_KSTREAM_WARN, msg);
 }
 
-/* Once a round: the counters on SIGUSR1, the Kafka stream's fatal error. */
+/* The interval join (lib/ijsrc), and its left input ("-": stdin). */
+static struct tide_ijrun ijr;
+static const char *ijleft;
+
+/* Once a round, and when a read was interrupted: the counters on
+ * SIGUSR1, a stop signal's drain (reads wake up for its end), the Kafka
+ * stream's fatal error. */
 static int
 ij_round(void *ctx)
 {
+	int64_t left;
+
 	(void)ctx;
-	if (dumpstats) {
-		dumpstats = 0;
+	if (tide_sig_take_stats())
 		print_stats();
+	if (tide_sig_stops() != 0) {
+		if ((ended = drain_state(ijleft)) != 0)
+			ijstop = 1;
+		left = tide_sig_drain_left(tide_mono_us() / 1000, conf.drain_ms);
+		ijr.d.wait_ms = left < 0 ? -1 : left > 1000 ? 1000 : (int)left;
 	}
 	return atomic_load(&kfatal);
 }
 
-/* --late-file, open for the interval join. */
-static FILE *late;
-
-/* A record behind the watermark (ctx: the output, which counted it):
- * reported, kept in --late-file. */
+/* A record behind the watermark (counted): reported, kept in
+ * --late-file. */
 static int
 ij_late(void *ctx, const struct tide_ijside *s, int64_t wm)
 {
-	const struct tide_ijout *o = ctx;
-
-	if (o->late_n <= TIDE_BAD_SHOWN)
+	(void)ctx;
+	if (ijr.o.late_n <= TIDE_BAD_SHOWN)
 		tide_warn("%s: line %llu: late record (time %lld is "
 		    "behind the watermark %lld), not joined", s->path,
 		    (unsigned long long)s->lineno, (long long)s->ts,
 		    (long long)wm);
-	if (o->late_n == TIDE_BAD_SHOWN)
+	if (ijr.o.late_n == TIDE_BAD_SHOWN)
 		tide_warn("further late records are counted, not shown");
-	if (late && (fwrite(s->line, 1, s->len, late) != s->len ||
-	    putc('\n', late) == EOF))
+	if (tide_ijrun_late(&ijr, s) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
 		    conf.latefile, strerror(errno));
 	return 0;
@@ -1089,14 +871,7 @@ ks_open(void)
 	struct tide_kstream_conf kconf;
 	struct tide_kstream_err err;
 
-	memset(&kconf, 0, sizeof(kconf));
-	kconf.kc = &conf.kc;
-	kconf.topic = conf.wtopic;
-	kconf.name = kname;
-	kconf.src = conf.with;
-	kconf.down_ms = conf.downms < 0 ? 300000 : conf.downms;
-	kconf.every_ms = conf.mdtimeout;
-	kconf.maxrec = conf.maxrec;
+	tide_kstream_join_conf(&kconf, &conf, &kc, kname);
 	kconf.on_fatal = kafka_fatal;
 	kconf.say = ks_say;
 	if (tide_kstream_open(&ks, &kconf, &err) < 0) {
@@ -1110,65 +885,44 @@ ks_open(void)
 static int
 run_interval(char **operands, int noperands, struct tide_wout *out)
 {
-	static char *stdin_path[] = { "-" };
-	struct tide_ijside ls, rs;
-	struct tide_ijoin ij;
-	struct tide_ijout o;
-	struct tide_ijdrive d;
 	struct tide_ijsrc_err err;
 	int status = 0;
 
-	if (tide_ijout_init(&o, &conf.js, conf.nsel, conf.sel, out,
-	    conf.maxrec, &st.j, join_bad, NULL, &err) < 0)
+	if ((status = tide_ijrun_init(&ijr, &conf, operands, noperands, out,
+	    &st.j, join_bad, NULL, &err)) == TIDE_EIO)
+		tide_die(TIDE_EX_IOERR, "%s", err.msg);
+	if (status < 0)
 		tide_usage_error("%s", err.msg);
-	if (conf.latefile && (late = fopen(conf.latefile, "a")) == NULL)
-		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.latefile,
-		    strerror(errno));
-	if (noperands == 0) {
-		operands = stdin_path;
-		noperands = 1;
-	}
-	if (tide_ijside_init(&ls, &conf.js, conf.timefield, conf.maxrec,
-	    TIDE_IJOIN_LEFT, operands, noperands, &err) < 0 ||
-	    tide_ijside_init(&rs, &conf.js, conf.timefield, conf.maxrec,
-	    TIDE_IJOIN_RIGHT, (char **)&conf.with, 1, &err) < 0)
-		tide_usage_error("%s", err.msg);
-	tide_ijoin_init(&ij, conf.within);
-	tide_ijdrive_init(&d, &o, &ij, &ls, &rs);
-	d.delay = conf.delay;
-	d.idle = conf.idle;
-	d.stop = &stopping;
-	d.round = ij_round;
-	d.late = ij_late;
-	d.fail = ij_fail;
-	d.ctx = &o;
+	ijleft = noperands == 0 ? "-" : NULL;
+	ijr.d.stop = &ijstop;
+	ijr.d.round = ij_round;
+	ijr.d.late = ij_late;
+	ijr.d.fail = ij_fail;
 	if (conf.wtopic) {
 		ks_open();
-		status = tide_kstream_drive(&ks, &d);
+		status = tide_kstream_drive(&ks, &ijr.d);
 	} else
-		status = tide_ijdrive_files(&d);
+		status = tide_ijdrive_files(&ijr.d);
 	/* At the end of both streams every interval has closed. */
-	if (status == 0 && !stopping)
-		status = tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
-		    &o);
+	if (status == 0 && ended != 2)
+		status = tide_ijoin_advance(&ijr.ij, INT64_MAX,
+		    tide_ijout_expire, &ijr.o);
 	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
 	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
 	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
 		    "%llu late records; state peak %zu records",
-		    (unsigned long long)o.pairs, (unsigned long long)o.unmatched,
-		    (unsigned long long)o.late_n, ij.peak);
-	if (o.late_n > TIDE_BAD_SHOWN)
-		tide_warn("%llu late records", (unsigned long long)o.late_n);
-	if (late && fclose(late) != 0 && status == 0) {
+		    (unsigned long long)ijr.o.pairs,
+		    (unsigned long long)ijr.o.unmatched,
+		    (unsigned long long)ijr.o.late_n, ijr.ij.peak);
+	if (ijr.o.late_n > TIDE_BAD_SHOWN)
+		tide_warn("%llu late records", (unsigned long long)ijr.o.late_n);
+	if (tide_ijrun_close_late(&ijr) < 0 && status == 0) {
 		tide_warn("cannot write '%s': %s", conf.latefile, strerror(errno));
 		status = TIDE_EX_IOERR;
 	}
-	tide_ijoin_release(&ij);
-	tide_ijside_release(&ls);
-	tide_ijside_release(&rs);
-	tide_ijout_release(&o);
+	tide_ijrun_release(&ijr);
 	return status;
 }
 
@@ -1176,7 +930,7 @@ int
 main(int argc, char **argv)
 {
 	struct tide_wout out;
-	struct sigaction sa;
+	struct tide_stage_err serr;
 	struct tide_joinplan pl;
 	struct tide_fwatch w;
 	const char *badname;
@@ -1192,21 +946,23 @@ main(int argc, char **argv)
 	if (conf.watch)
 		tide_fwatch_init(&w, conf.table);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must wake a blocked read. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGHUP reloads a file table, as before; a stop signal drains. */
+	tide_sig_init(TIDE_SIG_HUP_RELOADS);
+	from_tty = isatty(STDIN_FILENO);
+	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-join", 0);
 
 	if (conf.wtopic) {
 		snprintf(kbuf, sizeof(kbuf), "stream '%s'", conf.with);
 		kname = kbuf;
 	}
 	if (conf.with) {
+		/* An interval join passes no barriers (doc/DELIVERY.md): it
+		 * says no hello upstream, so the source commits as it
+		 * writes; it listens only so that a tide reader stops its
+		 * search here and does not ask that source for barriers. */
+		if (tide_flow_open(&flow, -1, STDOUT_FILENO, NULL, &serr) < 0)
+			tide_info("delivery: %s: %s", serr.what,
+			    strerror(serr.errnum));
 		tide_wout_init(&out, 1);
 		i = tide_opt_index();
 		status = run_interval(argv + i, argc - i, &out);
@@ -1223,7 +979,7 @@ main(int argc, char **argv)
 		tide_ktable_rdlock(kt);
 		badname = plan_build(&pl, table->ncol, table->colname);
 		tide_ktable_unlock(kt);
-	} else if (conf.view != VIEW_NONE) {
+	} else if (conf.view != TIDE_JC_VIEW_NONE) {
 		vt_open();
 		badname = plan_build(&pl, vt.ncol, vt.col);
 	} else {
@@ -1236,12 +992,29 @@ main(int argc, char **argv)
 		    badname);
 
 	tide_wout_init(&out, 1);
+	/* A table join takes part in the pipeline's delivery; alone, it
+	 * carries on as before. */
+	if (tide_flow_open(&flow, STDIN_FILENO, STDOUT_FILENO, NULL,
+	    &serr) < 0)
+		tide_info("delivery: %s: %s", serr.what, strerror(serr.errnum));
 	i = tide_opt_index();
-	if (i >= argc)
+	if (i >= argc && ended == 0)
 		status = run_input(&pl, "-", &out, &w);
-	for (; i < argc && status == 0 && !stopping; i++)
+	for (; i < argc && status == 0 && ended == 0; i++)
 		status = run_input(&pl, argv[i], &out, &w);
 done:
+	/* A second signal, or a drain that outlasted --drain-timeout. */
+	if (ended == 2 && status == 0) {
+		int sig = tide_sig_drain(tide_mono_us() / 1000,
+		    conf.drain_ms) == TIDE_SIG_ABORT;
+
+		tide_warn("%s: stopped before the end of input: %llu record%s "
+		    "read and %s, the rest not read", sig ? "second signal" :
+		    "--drain-timeout", (unsigned long long)st.j.in,
+		    st.j.in == 1 ? "" : "s", conf.with ? "joined so far "
+		    "(open intervals not closed)" : "written");
+		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
+	}
 	r = tide_wout_flush(&out);
 	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
 		status = 0;	/* the reader went away, as with head */
@@ -1262,6 +1035,13 @@ done:
 	if (r && status == 0)
 		status = r;
 	tide_wout_release(&out);
+	/* The final barrier written on: the readers' acknowledgement comes
+	 * once they have our end of input. */
+	if (final_seq >= 0) {
+		close(STDOUT_FILENO);
+		tide_flow_linger(&flow, final_seq, 5000);
+	}
+	tide_flow_close(&flow);
 	tide_joinplan_release(&pl);
 	if (kt) {
 		tide_ktable_close(kt);
@@ -1271,7 +1051,7 @@ done:
 		free(table);
 	}
 	vt_close();
-	free(conf.vfile);
-	tide_kconf_release(&conf.kc);
+	tide_joinconf_release(&conf);
+	tide_kconf_release(&kc);
 	return status;
 }

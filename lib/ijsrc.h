@@ -31,10 +31,12 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "ijoin.h"
+#include "joinconf.h"
 #include "joinplan.h"
 #include "json.h"
 #include "recin.h"
@@ -166,6 +168,8 @@ int tide_ijout_match(void *ctx, const struct tide_ijoin_rec *l,
 int tide_ijout_expire(void *ctx, const struct tide_ijoin_rec *r);
 
 /*
+ * Barrier lines (lib/barrier.h) are not records: the sides skip them.
+ *
  * Driving an interval join: the loop that reads both sides, takes the
  * older head first (the left on a tie), and advances the watermark after
  * each record -- join first, then advance, so a record meets its partners
@@ -174,8 +178,9 @@ int tide_ijout_expire(void *ctx, const struct tide_ijoin_rec *r);
  * it needs.  A side that never ends is driven by its own module
  * (tide_kstream_drive(), lib/kafka/kstream.h) over the steps below.
  *
- * The hooks are the caller's: round() once a round (0 to go on, else the
- * status to stop with), late() for a record behind the watermark (already
+ * The hooks are the caller's: round() once a round, and when a read was
+ * interrupted by a signal or waited wait_ms (-1: blocks; files only) (0 to
+ * go on, else the status to stop with), late() for a record behind the watermark (already
  * counted in o->late_n; 0 or a status), fail() with the message of a side
  * that cannot be read.  A bad record goes to the output's bad() hook.  The
  * drivers return 0 (the end, or *stop set), a hook's status (> 0), or a
@@ -187,7 +192,8 @@ struct tide_ijdrive {
 	struct tide_ijoin *ij;
 	struct tide_ijside *l, *r;
 	int64_t delay, idle;		/* --delay, --idle (0: none) ms */
-	volatile sig_atomic_t *stop;	/* set by a stop signal */
+	volatile sig_atomic_t *stop;	/* set: stop now */
+	int wait_ms;			/* files: a read's timeout (-1) */
 	int (*round)(void *ctx);
 	int (*late)(void *ctx, const struct tide_ijside *s, int64_t wm);
 	void (*fail)(void *ctx, const char *msg);
@@ -206,7 +212,7 @@ int tide_ijdrive_files(struct tide_ijdrive *d);
 #define TIDE_IJDRIVE_NONE 2
 
 /* Steps: the next good record of side s's files (1, 0 at its end,
- * TIDE_IJDRIVE_NONE when timeout_ms >= 0 passed; -1 to stop, why in
+ * TIDE_IJDRIVE_NONE when timeout_ms >= 0 passed or a signal came; -1 to stop, why in
  * d->status); take the older head of the two (0, or -1 to stop); move
  * the watermark to wm if that is ahead (0, or -1 to stop). */
 int tide_ijdrive_next(struct tide_ijdrive *d, struct tide_ijside *s,
@@ -215,5 +221,33 @@ int tide_ijdrive_take(struct tide_ijdrive *d);
 int tide_ijdrive_advance(struct tide_ijdrive *d, int64_t wm);
 /* Stop with status (a hook's, or a negative code). */
 static inline int tide_ijdrive_stop(struct tide_ijdrive *d, int status) { d->status = status; return -1; }
+
+/*
+ * An interval join as tide-join runs it, set up from its configuration
+ * (lib/joinconf): the left side over the operands ("-" with none), the
+ * right over --with, the output, the join (--within) and the driver
+ * (--delay, --idle), and --late-file open for appending.  The caller sets
+ * the driver's hooks (run->d) and drives it.
+ */
+struct tide_ijrun {
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	FILE *late;
+};
+
+/* 0; TIDE_EINVAL (a bad --select or --default, field name: a usage
+ * error) or TIDE_EIO (--late-file cannot be opened), with err.  Release
+ * with tide_ijrun_release() either way. */
+int tide_ijrun_init(struct tide_ijrun *run, const struct tide_joinconf *c,
+    char **operands, int noperands, struct tide_wout *out,
+    struct tide_joinstats *st, tide_ijout_bad_fn bad, void *badctx,
+    struct tide_ijsrc_err *err);
+/* Append s's head record to --late-file, if any: 0 or TIDE_EIO (errno). */
+int tide_ijrun_late(struct tide_ijrun *run, const struct tide_ijside *s);
+/* Close --late-file: 0 or TIDE_EIO (errno); then release everything. */
+int tide_ijrun_close_late(struct tide_ijrun *run);
+void tide_ijrun_release(struct tide_ijrun *run);
 
 #endif

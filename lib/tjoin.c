@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "err.h"
 #include "tjoin.h"
 
@@ -26,8 +27,12 @@ tide_tjoin_open(struct tide_tjoin *j, const char *path, int lag)
 		    tide_recin_strerror(&j->in, r));
 		return r;
 	}
-	if (strcmp(path, "-") == 0)
-		tide_recin_set_idle(&j->in, tide_wout_idle, j->out);
+	if (strcmp(path, "-") == 0) {
+		if (j->idle)
+			tide_recin_set_idle(&j->in, j->idle, j->idlectx);
+		else
+			tide_recin_set_idle(&j->in, tide_wout_idle, j->out);
+	}
 	return 0;
 }
 
@@ -153,10 +158,47 @@ tide_tjoin_next(struct tide_tjoin *j, int timeout_ms)
 		    j->path);
 		return r;
 	}
+	/* A barrier is not a record: out in order, after those before it
+	 * (they point into the buffer it is in; joining reads nothing). */
+	if (__builtin_expect(tide_barrier_is(rr.p, rr.len), 0)) {
+		if (tide_tjoin_drain(j) != 0)
+			return 1;
+		j->bar = rr.p;
+		j->barlen = rr.len;
+		j->barlineno = rr.lineno;
+		j->last = r;
+		return TIDE_TJOIN_BARRIER;
+	}
 	/* An oversized line moved the reader's buffer. */
 	j->last = rr.err == TIDE_REC_TOOBIG ? TIDE_ETOOBIG : r;
 	tide_readahead_add(&j->ra, &rr, j->table);
 	if (tide_readahead_due(&j->ra) && join_next(j) != 0)
 		return 1;
 	return 0;
+}
+
+int
+tide_tjoin_barrier(struct tide_tjoin *j, struct tide_flow *f, int64_t now_ms)
+{
+	enum tide_flow_pass pass;
+
+	if (strcmp(j->path, "-") != 0)
+		return TIDE_FLOW_DROP;
+	tide_flow_service(f, now_ms);
+	if (tide_flow_read_barrier(f, j->bar, j->barlen) < 0)
+		return TIDE_EINVAL;
+	switch ((pass = tide_flow_pass(f, now_ms))) {
+	case TIDE_FLOW_FORWARD:
+		if (tide_wout_rec(j->out, j->bar, j->barlen) < 0)
+			return TIDE_EIO;
+		break;
+	case TIDE_FLOW_ACK:
+		if (tide_wout_flush(j->out) < 0)
+			return TIDE_EIO;
+		tide_flow_ack(f, f->b.seq);
+		break;
+	case TIDE_FLOW_DROP:
+		break;
+	}
+	return pass;
 }

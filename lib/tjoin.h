@@ -6,7 +6,8 @@
  * (lib/joinplan), in the order read.  The caller's loop calls
  * tide_tjoin_next() per record and, between records, whatever it must do
  * with every record read joined first (a reload, --stats) after
- * tide_tjoin_drain().
+ * tide_tjoin_drain().  A barrier line is handed back, after every record
+ * before it, for the caller to pass on in order.
  *
  * The table: an in-memory one (a file's, or a Kafka table's) is looked up
  * here, straight; a Kafka table's lock() and unlock() hooks run around
@@ -30,6 +31,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "flow.h"
 #include "joinplan.h"
 #include "readahead.h"
 #include "recin.h"
@@ -55,6 +57,14 @@ struct tide_tjoin {
 	int (*bad)(void *ctx, const char *src, uint64_t lineno,
 	    const char *line, size_t len, const char *why);
 	void *ctx;
+	/* The idle hook for stdin (NULL: tide_wout_idle on out). */
+	tide_idle_fn idle;
+	void *idlectx;
+	/* The barrier line tide_tjoin_next() found (TIDE_TJOIN_BARRIER),
+	 * in the reader's buffer: valid until the next call. */
+	const char *bar;
+	size_t barlen;
+	uint64_t barlineno;
 	/* Why tide_tjoin_next() or _drain() said stop: a hook's status
 	 * (> 0) or TIDE_EIO (the writer failed). */
 	int status;
@@ -76,9 +86,16 @@ struct tide_tjoin {
 int tide_tjoin_open(struct tide_tjoin *j, const char *path, int lag);
 void tide_tjoin_close(struct tide_tjoin *j);
 
+/* tide_tjoin_next(): a barrier line (lib/barrier.h), not a record. */
+#define TIDE_TJOIN_BARRIER 2
+
 /*
  * Read the next record (waiting at most timeout_ms, -1: block) and join
- * what is due.  Returns 0; 1 when a join said stop (j->status); TIDE_EOF;
+ * what is due.  Returns 0; 1 when a join said stop (j->status);
+ * TIDE_TJOIN_BARRIER when the line read is a barrier (tide_barrier_is()):
+ * it is not a record (neither counted nor joined), every record read
+ * before it has been joined and written to out, and j->bar, j->barlen,
+ * j->barlineno hold it until the next call; TIDE_EOF;
  * TIDE_EINTR or TIDE_EAGAIN (a signal, the timeout: nothing read); or a
  * read failure, TIDE_EIO or TIDE_EFORMAT, with j->msg.
  */
@@ -86,5 +103,17 @@ int tide_tjoin_next(struct tide_tjoin *j, int timeout_ms);
 
 /* Join every record read: 0, or 1 when a join said stop (j->status). */
 int tide_tjoin_drain(struct tide_tjoin *j);
+
+/*
+ * Pass on the barrier tide_tjoin_next() found, in the stage's flow f
+ * (lib/flow, doc/DELIVERY.md) as of now_ms: one read from stdin is parsed
+ * into f->b and, as tide_flow_pass() says, written on to out (every record
+ * before it is there already), or acknowledged once out is flushed, or
+ * dropped; one in a file covers nothing and is dropped.  Returns the
+ * pass (enum tide_flow_pass), TIDE_EINVAL for a broken barrier (f->berr
+ * says why: bad input), or TIDE_EIO when out failed.
+ */
+int tide_tjoin_barrier(struct tide_tjoin *j, struct tide_flow *f,
+    int64_t now_ms);
 
 #endif

@@ -379,3 +379,18 @@ tide_kstream_drive(struct tide_kstream *ks, struct tide_ijdrive *d)
 	}
 	return status;
 }
+
+void
+tide_kstream_join_conf(struct tide_kstream_conf *kconf,
+    const struct tide_joinconf *c, const struct tide_kconf *kc,
+    const char *name)
+{
+	memset(kconf, 0, sizeof(*kconf));
+	kconf->kc = kc;
+	kconf->topic = c->wtopic;
+	kconf->name = name;
+	kconf->src = c->with;
+	kconf->down_ms = c->downms < 0 ? 300000 : c->downms;
+	kconf->every_ms = c->mdtimeout;
+	kconf->maxrec = c->maxrec;
+}

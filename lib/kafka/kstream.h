@@ -30,6 +30,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ijsrc.h"
+#include "joinconf.h"
 #include "wm.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
@@ -79,6 +80,14 @@ struct tide_kstream {
  */
 int tide_kstream_open(struct tide_kstream *ks,
     const struct tide_kstream_conf *conf, struct tide_kstream_err *err);
+
+/* tide-join's other stream (--with kafka:TOPIC) as its configuration c
+ * names it: the topic, src "kafka:TOPIC", --down-timeout (default 5
+ * minutes), --metadata-timeout, --max-record, the Kafka settings kc, and
+ * name for messages.  The hooks are left to the caller. */
+void tide_kstream_join_conf(struct tide_kstream_conf *kconf,
+    const struct tide_joinconf *c, const struct tide_kconf *kc,
+    const char *name);
 void tide_kstream_close(struct tide_kstream *ks);
 
 /* Start every partition's --idle clock at wall (monotonic ms). */

@@ -404,3 +404,25 @@ tide_ktable_stats(struct tide_ktable *kt, struct tide_ktable_stats *s)
 	s->deletes = atomic_load_explicit(&kt->deletes, memory_order_relaxed);
 	s->badrows = atomic_load_explicit(&kt->badrows, memory_order_relaxed);
 }
+
+void
+tide_ktable_join_conf(struct tide_ktable_conf *kconf,
+    const struct tide_joinconf *c, const struct tide_kconf *kc, char *prefix,
+    size_t n)
+{
+	static const char *const extra[] = { "group.id=tide-join", NULL };
+
+	memset(kconf, 0, sizeof(*kconf));
+	kconf->topic = c->topic;
+	tide_joinconf_table_spec(c, &kconf->spec);
+	kconf->spec.versioned = c->js.asof != NULL;
+	kconf->keyfields = c->ntkey;
+	kconf->strict = c->strict;
+	kconf->kc = kc;
+	kconf->client_id = "tide-join";
+	kconf->extra = extra;
+	snprintf(prefix, n, "table '%s': ", c->table);
+	kconf->prefix = prefix;
+	kconf->down_ms = c->downms < 0 ? 300000 : c->downms;
+	kconf->every_ms = c->mdtimeout;
+}

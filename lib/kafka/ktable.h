@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "joinconf.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
@@ -125,6 +126,18 @@ struct tide_ktable {
  */
 int tide_ktable_open(struct tide_ktable *kt, const struct tide_ktable_conf *conf,
     struct tide_ktable_err *err);
+
+/*
+ * tide-join's table (-T kafka:TOPIC) as its configuration c names it:
+ * the topic, the spec (versioned under --as-of), --table-key, --strict,
+ * --down-timeout (default 5 minutes), --metadata-timeout, the Kafka
+ * settings kc; client id and group id "tide-join" (assign() needs a group
+ * id; nothing joins a group); prefix "table 'T': " written into
+ * prefix[0..n).  say and ctx are left to the caller.
+ */
+void tide_ktable_join_conf(struct tide_ktable_conf *kconf,
+    const struct tide_joinconf *c, const struct tide_kconf *kc, char *prefix,
+    size_t n);
 
 /*
  * Find the topic's partitions and their ends, bounded by every_ms, assign

@@ -2,9 +2,9 @@
 # Signals, pipes and write errors, for every program that is built
 # (DESIGN.md, shared conventions):
 #   - SIGTERM/SIGINT in the middle of a stream: exit 0 after flushing all
-#     that was read; tide-window and tide-sink drain (doc/DELIVERY.md):
-#     they read on to the end of their input, then emit their windows /
-#     write every record, nothing half-written; a second signal ends them
+#     that was read; tide-window, tide-join and tide-sink drain
+#     (doc/DELIVERY.md): they read on to the end of their input, then
+#     write what follows, nothing half-written; a second signal ends them
 #     at once (128 + signal), --drain-timeout with 75;
 #   - SIGPIPE/EPIPE on stdout (`| head -1`): quiet exit 0;
 #   - /dev/full (a full disk) on stdout, -o or --dead-letter: exit 74 with
@@ -187,14 +187,17 @@ fi
 
 for sig in TERM INT; do
 	if have tide-join; then
-		sig_mid "join SIG$sig" $sig 2 tide-join -T "$T_DIR/table.csv" \
-		    --on account --stats
+		# A stage drains (doc/DELIVERY.md): the record sent after
+		# the signal is joined too, and the end of input ends it.
+		sig_drain "join SIG$sig drains" $sig 2 tide-join \
+		    -T "$T_DIR/table.csv" --on account --stats
 		t_status 0
 		t_stdout <<'EOF'
 {"ts":1764547200000,"account":"a","amount":1,"seg":"gold"}
 {"ts":1764547215000,"account":"a","amount":2,"seg":"gold"}
+{"ts":1764547230000,"account":"a","amount":3,"seg":"gold"}
 EOF
-		t_stderr_has "tide-join: records in 2, out 2"
+		t_stderr_has "tide-join: records in 3, out 3"
 	fi
 	if have tide-source; then
 		sig_mid "source file SIG$sig" $sig 2 tide-source --format ndjson \
@@ -261,6 +264,39 @@ if have tide-sink; then
 	T_RC=$?
 	t_status 0
 	t_stdout_file "$T_DIR/two"
+fi
+if have tide-join; then
+	# A second signal ends the drain at once: 128 + that signal, and
+	# one line saying what was left undone.
+	SECOND=TERM sig_drain "join: a second signal" INT 2 tide-join \
+	    -T "$T_DIR/table.csv" --on account
+	t_status 143
+	t_stdout <<'EOF'
+{"ts":1764547200000,"account":"a","amount":1,"seg":"gold"}
+{"ts":1764547215000,"account":"a","amount":2,"seg":"gold"}
+{"ts":1764547230000,"account":"a","amount":3,"seg":"gold"}
+EOF
+	t_stderr_has "tide-join: second signal: stopped before the end of input: 3 records read and written, the rest not read"
+	SECOND=INT sig_drain "join: a second signal, SIGINT" TERM 2 tide-join \
+	    -T "$T_DIR/table.csv" --on account
+	t_status 130
+	t_stderr_has "tide-join: second signal: stopped before the end of input: 3 records read and written, the rest not read"
+	# --drain-timeout: the input never ends; the drain does, with 75.
+	KEEP_OPEN=1 sig_drain "join: --drain-timeout" TERM 2 tide-join \
+	    -T "$T_DIR/table.csv" --on account --drain-timeout 1s
+	t_status 75
+	t_stderr_has "tide-join: --drain-timeout: stopped before the end of input: 2 records read and written, the rest not read"
+	# SIGUSR1 prints the counters and changes nothing; SIGHUP reloads.
+	T_NAME="join SIGUSR1, SIGHUP"
+	sig_start tide-join -T "$T_DIR/table.csv" --on account --stats
+	wait_stats $_pid "$T_ERR" "^tide-join: records in 2, out 2,"
+	kill -HUP $_pid
+	wait_stats $_pid "$T_ERR" "reloads 1 (failed 0)"
+	exec 8>&-
+	wait $_pid
+	T_RC=$?
+	t_status 0
+	t_ok "join SIGUSR1, SIGHUP: both records written" test "$(wc -l <"$T_OUT")" = 2
 fi
 
 # Signals under load: the programs read from a fast producer and are

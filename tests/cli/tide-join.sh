@@ -917,6 +917,83 @@ t_run "--with a missing file" tide-join --with "$D/nope.ndjson" --within 1s --on
 t_status 74
 t_stderr_has "cannot open"
 
+# --- barriers (doc/DELIVERY.md) ----------------------------------------------------
+# A barrier line is not a record: never joined, counted or dead-lettered.
+# With output to a file (no tide reader) it is acknowledged, not written:
+# the output is byte-identical to that of the same input without them.
+
+B1='{"@barrier":{"seq":1,"offsets":[["tx",0,3]]}}'
+B2='{"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,6]]}}'
+{ sed -n 1,3p "$D/tx.ndjson"; echo "$B1"; sed -n '4,$p' "$D/tx.ndjson"; echo "$B2"; } >"$D/txb.ndjson"
+T_IN=$D/tx.ndjson
+t_run "barriers: without them" tide-join -T "$D/cust.csv" --on account --left --stats
+cp "$T_OUT" "$D/nob.out"
+T_IN=$D/txb.ndjson
+t_run "barriers: not records, not written to a file" tide-join -T "$D/cust.csv" \
+	--on account --left --stats --dead-letter "$D/bdead"
+t_status 0
+t_stdout_file "$D/nob.out"
+t_stderr_has "tide-join: records in 6, out 6, matched 3, unmatched 3, bad 0;"
+t_ok "barriers: none dead-lettered" test ! -s "$D/bdead"
+T_IN=$D/tx.ndjson
+t_run "barriers: --anti, without them" tide-join -T "$D/cust.csv" --on account --anti
+cp "$T_OUT" "$D/nob.out"
+T_IN=$D/txb.ndjson
+t_run "barriers: --anti" tide-join -T "$D/cust.csv" --on account --anti
+t_status 0
+t_stdout_file "$D/nob.out"
+
+# Many, between records read ahead (a barrier every 7 lines).
+if t_have tide-gen "tide-gen not built: barriers in generated data"; then
+	tide-gen --seed 5 --count 3000 transactions >"$D/gtx.ndjson"
+	tide-gen customers >"$D/gcust.ndjson"
+	awk '{ print } NR % 7 == 0 { printf "{\"@barrier\":{\"seq\":%d,\"offsets\":[[\"tx\",0,%d]]}}\n", NR / 7, NR }' \
+		"$D/gtx.ndjson" >"$D/gtxb.ndjson"
+	T_IN=$D/gtx.ndjson
+	t_run "barriers: generated, without them" tide-join -T "$D/gcust.ndjson" --on account --left
+	cp "$T_OUT" "$D/nob.out"
+	T_IN=$D/gtxb.ndjson
+	t_run "barriers: generated, one every 7 records" tide-join -T "$D/gcust.ndjson" \
+		--on account --left --stats
+	t_status 0
+	t_stdout_file "$D/nob.out"
+	t_stderr_has "tide-join: records in 3000, out 3000,"
+	t_ok "barriers: 428 in the generated input" test "$(grep -c '^{"@barrier"' "$D/gtxb.ndjson")" = 428
+fi
+
+printf '%s\n%s\n%s\n' '{"ts":1,"account":"a1"}' '{"@barrier":{"seq":"x"}}' \
+	'{"ts":2,"account":"a2"}' >"$D/brokenb.ndjson"
+T_IN=$D/brokenb.ndjson
+t_run "barriers: a broken one is bad input" tide-join -T "$D/cust.csv" \
+	--on account --select segment --dead-letter "$D/bdead2"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","segment":"retail"}
+{"ts":2,"account":"a2","segment":"gold"}
+EOF
+t_stderr_has "tide-join: line 2: broken barrier: seq is not a non-negative integer"
+t_ok "barriers: the broken one is dead-lettered" grep -qF \
+	'"line":2,"error":"broken barrier: seq is not a non-negative integer","raw":"{\"@barrier\":{\"seq\":\"x\"}}"' "$D/bdead2"
+t_run "barriers: a broken one under --strict" tide-join -T "$D/cust.csv" \
+	--on account --select segment --strict
+t_status 65
+t_stderr_has "tide-join: line 2: broken barrier: "
+
+# An interval join passes no barriers: its sides skip them.
+{ echo '{"@barrier":{"seq":1,"offsets":[]}}'; cat "$D/orders.ndjson"; } >"$D/ordersb.ndjson"
+T_IN=/dev/null
+t_run "barriers: an interval join skips them" \
+	tide-join --with "$D/pay.ndjson" --within 1s --on order --prefix p_ \
+	--time-unit ms "$D/ordersb.ndjson"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"order":"o1","amt":5,"p_ts":1500,"p_paid":5}
+{"ts":3000,"order":"o3","amt":9,"p_ts":3500,"p_paid":9}
+{"ts":9000,"order":"o4","amt":1,"p_ts":9500,"p_paid":1}
+{"ts":9000,"order":"o4","amt":1,"p_ts":9600,"p_paid":2}
+EOF
+t_stderr_has "ordersb.ndjson: line 6: key field 'order' is missing"
+
 # --- the man page's EXAMPLES run -------------------------------------------------------------
 
 t_ok "man/tide-join.1 is there" test -f "$T_ROOT/man/tide-join.1"

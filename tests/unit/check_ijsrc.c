@@ -122,6 +122,36 @@ START_TEST(test_ijside_next_reads_files_in_turn)
 }
 END_TEST
 
+/* Barrier lines are not records: a side skips them, broken ones too. */
+START_TEST(test_ijside_next_skips_barriers)
+{
+	struct tide_joinspec js;
+	struct tide_ijside s;
+	struct tide_ijsrc_err err;
+	char p1[] = "/tmp/check_ijsrc3XXXXXX";
+	char *paths[1] = { p1 };
+	FILE *f;
+
+	f = fdopen(mkstemp(p1), "w");
+	fputs("{\"@barrier\":{\"seq\":1,\"offsets\":[]}}\n{\"id\":1,\"ts\":1}\n"
+	    "{\"@barrier\":x\n{\"id\":2,\"ts\":2}\n{\"@barrier\":{}}\n", f);
+	fclose(f);
+	spec(&js, TIDE_JOIN_INNER);
+	ck_assert_int_eq(tide_ijside_init(&s, &js, "ts", 1024, TIDE_IJOIN_LEFT,
+	    paths, 1, &err), 0);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 1);
+	ck_assert_int_eq(s.ts, 1);
+	ck_assert_uint_eq(s.lineno, 2);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 1);
+	ck_assert_int_eq(s.ts, 2);
+	ck_assert_uint_eq(s.lineno, 4);
+	ck_assert_int_eq(tide_ijside_next(&s, -1, &err), 0);
+	ck_assert_int_eq(s.eof, 1);
+	tide_ijside_release(&s);
+	unlink(p1);
+}
+END_TEST
+
 START_TEST(test_ijside_watermarks)
 {
 	struct tide_ijside l, r;
@@ -421,6 +451,152 @@ START_TEST(test_ijdrive_files_merges_by_time_and_reports_late)
 }
 END_TEST
 
+/* round() is asked when a read waited wait_ms (or a signal came), and
+ * what it returns ends the drive: stdin open and quiet, here. */
+static int
+d_round_stop2(void *ctx)
+{
+	return ++((struct dlog *)ctx)->rounds == 2 ? 42 : 0;
+}
+
+START_TEST(test_ijdrive_files_asks_round_while_waiting)
+{
+	static volatile sig_atomic_t stop;
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_ijdrive d;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	struct cap c;
+	char rp[] = "/tmp/check_ijdriveWXXXXXX";
+	char *lpaths[] = { "-" }, *rpaths[] = { rp };
+	int pfd[2];
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], "{\"id\":1,\"ts\":1}\n", 16), 16);
+	ck_assert_int_eq(dup2(pfd[0], 0), 0);
+	write_file(rp, "{\"rid\":1,\"ts\":100}\n");
+	spec(&js, TIDE_JOIN_INNER);
+	memset(&c, 0, sizeof(c));
+	memset(&dl, 0, sizeof(dl));
+	c.f = tmpfile();
+	tide_wout_init(&c.w, fileno(c.f));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, &c.w, 1024, &st,
+	    on_bad, &c, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, lpaths, 1, &err);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, rpaths, 1,
+	    &err);
+	tide_ijoin_init(&ij, 5);
+	tide_ijdrive_init(&d, &o, &ij, &l, &r);
+	ck_assert_int_eq(d.wait_ms, -1);
+	d.wait_ms = 10;
+	d.stop = &stop;
+	d.round = d_round_stop2;
+	d.late = d_late;
+	d.fail = d_fail;
+	d.ctx = &dl;
+	/* One round for the record taken, the second for the wait. */
+	ck_assert_int_eq(tide_ijdrive_files(&d), 42);
+	ck_assert_int_eq(dl.rounds, 2);
+	ck_assert_uint_eq(st.in, 2);
+	ck_assert_int_eq(l.eof, 0);
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+	tide_wout_release(&c.w);
+	fclose(c.f);
+	close(pfd[1]);
+	unlink(rp);
+}
+END_TEST
+
+/* tide_ijrun: set up from a configuration; --late-file kept. */
+START_TEST(test_ijrun_from_a_configuration)
+{
+	struct tide_joinconf c;
+	struct tide_joinconf_err jerr;
+	struct tide_ijrun run;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct dlog dl;
+	struct cap cp;
+	static volatile sig_atomic_t stop;
+	char lp[] = "/tmp/check_ijrunLXXXXXX", rp[] = "/tmp/check_ijrunRXXXXXX";
+	char latep[] = "/tmp/check_ijrunZXXXXXX";
+	char *ops[] = { lp };
+	char buf[256];
+	FILE *f;
+	size_t n;
+
+	write_file(lp, "{\"id\":1,\"ts\":10}\n{\"id\":2,\"ts\":50}\n"
+	    "{\"id\":3,\"ts\":3}\n");
+	write_file(rp, "{\"rid\":1,\"ts\":12,\"v\":1}\n{\"rid\":9,\"ts\":40}\n");
+	write_file(latep, "");
+	tide_joinconf_init(&c);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "id=rid", &jerr), 0);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "v", &jerr), 0);
+	c.js.unit = TIDE_UNIT_MS;
+	c.with = rp;
+	c.within = 5;
+	c.timefield = "ts";
+	memset(&cp, 0, sizeof(cp));
+	memset(&dl, 0, sizeof(dl));
+	cp.f = tmpfile();
+	tide_wout_init(&cp.w, fileno(cp.f));
+
+	/* A --late-file that cannot be opened. */
+	c.latefile = "/nonexistent/late";
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), TIDE_EIO);
+	ck_assert_str_eq(err.msg, "cannot open '/nonexistent/late': No such "
+	    "file or directory");
+	tide_ijrun_release(&run);
+	/* A bad --time field. */
+	c.latefile = NULL;
+	c.timefield = "a..b";
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "--time: bad field name 'a..b'");
+	tide_ijrun_release(&run);
+
+	c.timefield = "ts";
+	c.latefile = latep;
+	ck_assert_int_eq(tide_ijrun_init(&run, &c, ops, 1, &cp.w, &st, on_bad,
+	    &cp, &err), 0);
+	ck_assert_int_eq(run.ij.within, 5);
+	ck_assert_int_eq(run.d.wait_ms, -1);
+	run.d.stop = &stop;
+	run.d.round = d_round;
+	run.d.late = d_late;
+	run.d.fail = d_fail;
+	run.d.ctx = &dl;
+	ck_assert_int_eq(tide_ijdrive_files(&run.d), 0);
+	ck_assert_str_eq(dl.log, "late 3<50;");
+	ck_assert_str_eq(output(&cp), "{\"id\":1,\"ts\":10,\"v\":1}\n");
+	/* The late hook appends the late head record to the file. */
+	run.l.line = "{\"id\":3,\"ts\":3}";
+	run.l.len = strlen(run.l.line);
+	ck_assert_int_eq(tide_ijrun_late(&run, &run.l), 0);
+	ck_assert_int_eq(tide_ijrun_close_late(&run), 0);
+	tide_ijrun_release(&run);
+	f = fopen(latep, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(buf, "{\"id\":3,\"ts\":3}\n");
+	tide_joinconf_release(&c);
+	tide_wout_release(&cp.w);
+	fclose(cp.f);
+	unlink(lp);
+	unlink(rp);
+	unlink(latep);
+}
+END_TEST
+
 START_TEST(test_ijdrive_files_stops_on_an_unreadable_side)
 {
 	static volatile sig_atomic_t stop;
@@ -471,12 +647,15 @@ suite_ijsrc(void)
 	tcase_add_test(tc, test_ijside_check_time_and_key);
 	tcase_add_test(tc, test_ijside_init_rejects_bad_paths);
 	tcase_add_test(tc, test_ijside_next_reads_files_in_turn);
+	tcase_add_test(tc, test_ijside_next_skips_barriers);
 	tcase_add_test(tc, test_ijside_watermarks);
 	tcase_add_test(tc, test_ijout_left_join_pairs_and_misses);
 	tcase_add_test(tc, test_ijout_collision_is_bad_unless_overwrite);
 	tcase_add_test(tc, test_ijout_init_rejects_bad_select_and_default);
 	tcase_add_test(tc, test_ijdrive_files_merges_by_time_and_reports_late);
 	tcase_add_test(tc, test_ijdrive_files_stops_on_an_unreadable_side);
+	tcase_add_test(tc, test_ijdrive_files_asks_round_while_waiting);
+	tcase_add_test(tc, test_ijrun_from_a_configuration);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -294,6 +294,36 @@ START_TEST(test_kstream_unreachable_brokers_are_unavailable)
 }
 END_TEST
 
+/* tide-join's configuration as a Kafka stream's (no broker needed). */
+START_TEST(test_kstream_join_conf)
+{
+	struct tide_joinconf c;
+	struct tide_kstream_conf k;
+	struct tide_kconf kc;
+
+	tide_kconf_init(&kc);
+	tide_joinconf_init(&c);
+	c.with = "kafka:pay";
+	c.wtopic = "pay";
+	c.maxrec = 1000;
+	tide_kstream_join_conf(&k, &c, &kc, "stream 'kafka:pay'");
+	ck_assert_ptr_eq(k.kc, &kc);
+	ck_assert_str_eq(k.topic, "pay");
+	ck_assert_str_eq(k.name, "stream 'kafka:pay'");
+	ck_assert_str_eq(k.src, "kafka:pay");
+	ck_assert_int_eq(k.down_ms, 300000);
+	ck_assert_int_eq(k.every_ms, 10000);
+	ck_assert_uint_eq(k.maxrec, 1000);
+	ck_assert_ptr_null(k.on_fatal);
+	ck_assert_ptr_null(k.say);
+	c.downms = 2000;
+	tide_kstream_join_conf(&k, &c, &kc, "s");
+	ck_assert_int_eq(k.down_ms, 2000);
+	tide_joinconf_release(&c);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 Suite *
 suite_kstream(void)
 {
@@ -305,6 +335,9 @@ suite_kstream(void)
 	tcase_add_test(tc, test_kstream_reads_records_and_reports_bad_ones);
 	tcase_add_test(tc, test_kstream_drive_joins_a_file_with_the_topic);
 	tcase_add_test(tc, test_kstream_unreachable_brokers_are_unavailable);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("conf");
+	tcase_add_test(tc, test_kstream_join_conf);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -352,6 +352,53 @@ START_TEST(test_ktable_strict_bad_row_fails_the_table)
 }
 END_TEST
 
+/* tide-join's configuration as a Kafka table's (no broker needed). */
+START_TEST(test_ktable_join_conf)
+{
+	struct tide_joinconf c;
+	struct tide_joinconf_err err;
+	struct tide_ktable_conf k;
+	struct tide_kconf kc;
+	char prefix[64];
+
+	tide_kconf_init(&kc);
+	tide_joinconf_init(&c);
+	c.table = "kafka:cust";
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "a,b", &err), 0);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_TABLEKEY, "x,y", &err),
+	    0);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "s", &err), 0);
+	c.topic = "cust";
+	c.js.asof = "ts";
+	c.strict = 1;
+	tide_ktable_join_conf(&k, &c, &kc, prefix, sizeof(prefix));
+	ck_assert_str_eq(k.topic, "cust");
+	ck_assert_int_eq(k.spec.nkeys, 2);
+	ck_assert_str_eq(k.spec.keys[0], "a");
+	ck_assert_int_eq(k.spec.ncols, 1);
+	ck_assert_str_eq(k.spec.cols[0], "s");
+	ck_assert_int_eq(k.spec.versioned, 1);
+	ck_assert_int_eq(k.keyfields, 2);
+	ck_assert_int_eq(k.strict, 1);
+	ck_assert_ptr_eq(k.kc, &kc);
+	ck_assert_str_eq(k.client_id, "tide-join");
+	ck_assert_str_eq(k.extra[0], "group.id=tide-join");
+	ck_assert_ptr_null(k.extra[1]);
+	ck_assert_str_eq(k.prefix, "table 'kafka:cust': ");
+	ck_assert_int_eq(k.down_ms, 300000);
+	ck_assert_int_eq(k.every_ms, 10000);
+	ck_assert_ptr_null(k.say);
+	c.downms = 0;
+	c.mdtimeout = 500;
+	tide_ktable_join_conf(&k, &c, &kc, prefix, 8);
+	ck_assert_str_eq(k.prefix, "table '");
+	ck_assert_int_eq(k.down_ms, 0);
+	ck_assert_int_eq(k.every_ms, 500);
+	tide_joinconf_release(&c);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 Suite *
 suite_ktable(void)
 {
@@ -368,6 +415,9 @@ suite_ktable(void)
 	tcase_add_test(tk, test_ktable_follows_the_topic_after_the_load);
 	tcase_add_test(tk, test_ktable_keyed_by_fields);
 	tcase_add_test(tk, test_ktable_strict_bad_row_fails_the_table);
+	suite_add_tcase(s, tk);
+	tk = tcase_create("conf");
+	tcase_add_test(tk, test_ktable_join_conf);
 	suite_add_tcase(s, tk);
 	return s;
 }

@@ -177,6 +177,94 @@ START_TEST(test_tjoin_bad_records_go_to_the_hook)
 }
 END_TEST
 
+/* A barrier line comes back, after every record before it is written, and
+ * is no record: not counted, not bad; a line only starting like one is a
+ * broken barrier for the caller (it still comes back, with its line). */
+START_TEST(test_tjoin_barriers_come_back_in_order)
+{
+	static char in[8192];
+	static const char bar[] = "{\"@barrier\":{\"seq\":1,\"offsets\":[]}}";
+	struct run r;
+	size_t at;
+	int lag, x, nbar;
+	char seen[64];
+
+	for (lag = 0; lag <= 1; lag++) {
+		many(in, sizeof(in), 20);
+		at = strlen(in);
+		at += (size_t)snprintf(in + at, sizeof(in) - at, "%s\n", bar);
+		many(in + at, sizeof(in) - at, 3);
+		at = strlen(in);
+		snprintf(in + at, sizeof(in) - at, "{\"@barrier\":x\n");
+		setup_run(&r, in);
+		ck_assert_int_eq(tide_tjoin_open(&r.j, r.path, lag), 0);
+		nbar = 0;
+		while ((x = tide_tjoin_next(&r.j, -1)) == 0 ||
+		    x == TIDE_TJOIN_BARRIER) {
+			if (x != TIDE_TJOIN_BARRIER)
+				continue;
+			/* Everything before it is written. */
+			ck_assert_uint_eq(r.st.out, nbar == 0 ? 20 : 23);
+			snprintf(seen, sizeof(seen), "%.*s", (int)r.j.barlen,
+			    r.j.bar);
+			ck_assert_str_eq(seen, nbar == 0 ? bar : "{\"@barrier\":x");
+			ck_assert_uint_eq(r.j.barlineno, nbar == 0 ? 21 : 25);
+			nbar++;
+		}
+		ck_assert_int_eq(x, TIDE_EOF);
+		ck_assert_int_eq(tide_tjoin_drain(&r.j), 0);
+		ck_assert_int_eq(nbar, 2);
+		ck_assert_uint_eq(r.st.in, 23);
+		ck_assert_int_eq(r.nbad, 0);
+		ck_assert_ptr_null(strstr(output(&r), "@barrier"));
+		teardown_run(&r);
+	}
+}
+END_TEST
+
+/* A barrier passed on in a stage's flow: with no tide reader (output not
+ * a pipe) acknowledged once the output is flushed; in a file dropped;
+ * broken: TIDE_EINVAL with the reason. */
+START_TEST(test_tjoin_barrier_passes_in_the_flow)
+{
+	static const char good[] = "{\"@barrier\":{\"seq\":7,\"final\":true,"
+	    "\"offsets\":[[\"t\",0,5]]}}";
+	struct tide_flow f;
+	struct run r;
+
+	setup_run(&r, "{\"id\":1}\n");
+	ck_assert_int_eq(join_all(&r, 1), 0);
+	tide_flow_init(&f, TIDE_FLOW_STAGE, "check", 0);
+	r.j.bar = good;
+	r.j.barlen = strlen(good);
+	/* In a file: covers nothing. */
+	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_FLOW_DROP);
+	ck_assert_int_eq(f.nseen, 0);
+	r.j.path = "-";
+	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_FLOW_ACK);
+	ck_assert_int_eq(f.b.seq, 7);
+	ck_assert_int_eq(f.b.final, 1);
+	/* Flushed: the record is in the file, the barrier is not. */
+	ck_assert_uint_eq(r.w.len, 0);
+	ck_assert_str_eq(output(&r), "{\"id\":1,\"name\":\"a\"}\n");
+	r.j.bar = "{\"@barrier\":{\"seq\":-1,\"offsets\":[]}}";
+	r.j.barlen = strlen(r.j.bar);
+	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_EINVAL);
+	ck_assert_ptr_nonnull(f.berr.reason);
+	ck_assert_str_eq(f.berr.reason, "seq is not a non-negative integer");
+	/* Listening, no reader yet, in the grace time: dropped. */
+	r.j.bar = good;
+	r.j.barlen = strlen(good);
+	f.listening = 1;
+	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, f.start_ms + 1),
+	    TIDE_FLOW_DROP);
+	f.listening = 0;
+	tide_flow_close(&f);
+	r.j.path = r.path;
+	teardown_run(&r);
+}
+END_TEST
+
 static int
 lookup(void *ctx, const struct tide_json_val *v, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
@@ -268,6 +356,8 @@ suite_tjoin(void)
 
 	tcase_add_test(tc, test_tjoin_joins_in_order_with_and_without_lag);
 	tcase_add_test(tc, test_tjoin_bad_records_go_to_the_hook);
+	tcase_add_test(tc, test_tjoin_barriers_come_back_in_order);
+	tcase_add_test(tc, test_tjoin_barrier_passes_in_the_flow);
 	tcase_add_test(tc, test_tjoin_lookup_hook_for_a_table_not_in_memory);
 	tcase_add_test(tc, test_tjoin_lock_hooks_around_each_join);
 	tcase_add_test(tc, test_tjoin_open_fails_on_a_missing_file);
