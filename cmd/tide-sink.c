@@ -9,11 +9,11 @@
  * then rename).  Materialized views: lib/view/vsink.c over lib/view/view.h,
  * the latest record per key in SQLite or Redis.
  *
- * Delivery (doc/DELIVERY.md): a barrier line is no record; at one, the
- * back end makes everything before it durable (sync) and the barrier is
- * acknowledged upstream (lib/flow.h).  A stop signal is a drain: the
- * input is read to its end, everything is delivered, exit 0; a second
- * signal or --drain-timeout ends the run at once.
+ * Delivery (doc/DELIVERY.md, lib/sinkrun.h over lib/flow.h): a barrier
+ * line is no record; at one, the back end makes everything before it
+ * durable (sync) and the barrier is acknowledged upstream.  A stop signal
+ * is a drain: the input is read to its end, everything is delivered, exit
+ * 0; a second signal or --drain-timeout ends the run at once.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +31,6 @@
 #include "err.h"
 #include "exitcode.h"
 #include "fileout.h"
-#include "flow.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kopt.h"
@@ -864,7 +863,7 @@ main(int argc, char **argv)
 	status = tide_sinkrun_finish(&s->run, status, eof, s->bad.count);
 	if (s->run.dead_failed)
 		s->dlerr = 1;
-	tide_flow_close(&s->run.flow);
+	tide_sinkrun_close(&s->run);
 	if (s->stats)
 		print_stats(s);
 	if (s->bad.dead && fflush(s->bad.dead) != 0)

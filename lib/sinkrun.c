@@ -187,6 +187,12 @@ tide_sinkrun_finish(struct tide_sinkrun *run, int status, int eof,
 }
 
 void
+tide_sinkrun_close(struct tide_sinkrun *run)
+{
+	tide_flow_close(&run->flow);
+}
+
+void
 tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,
     int64_t now_us, struct tide_buf *out)
 {

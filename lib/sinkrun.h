@@ -127,11 +127,12 @@ int tide_sinkrun_end_status(unsigned end, int remote, int status);
  * delivered; nbad is the bad records counted.  eof: the input reached its
  * end, which is the pipeline's only with the source's final barrier when
  * barriers came (else said, and 75 over 0 and 65).  Returns the exit
- * status; run->dead_failed when writing a dead letter failed.  Then
- * tide_flow_close(&run->flow).
+ * status; run->dead_failed when writing a dead letter failed.
  */
 int tide_sinkrun_finish(struct tide_sinkrun *run, int status, int eof,
     uint64_t nbad);
+/* Close the flow (the back end is the caller's to close). */
+void tide_sinkrun_close(struct tide_sinkrun *run);
 
 /* Records read and neither bad nor written (after finish()). */
 uint64_t tide_sinkrun_undelivered(const struct tide_sinkrun *run,

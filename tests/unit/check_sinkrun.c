@@ -132,7 +132,7 @@ setup(void)
 static void
 teardown(void)
 {
-	tide_flow_close(&run.flow);
+	tide_sinkrun_close(&run);
 	tide_buf_release(&said);
 	tide_sig_reset();
 }
