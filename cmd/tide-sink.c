@@ -39,6 +39,7 @@
 #include "rio.h"
 #include "sig.h"
 #include "sinkbe.h"
+#include "sinkopt.h"
 #include "sinkrun.h"
 #include "time.h"
 #include "xalloc.h"
@@ -647,7 +648,7 @@ main(int argc, char **argv)
 	enum tide_json_type type;
 	int r, ix, status = TIDE_EX_OK;
 	int eof = 0;
-	const char *line;
+	const char *line, *msg;
 	size_t len;
 
 	tide_prog_init_opts(&prog, opts);
@@ -659,62 +660,23 @@ main(int argc, char **argv)
 		log_all = 1;
 	if (ix < argc)
 		tide_usage_error("unexpected argument '%s'", argv[ix]);
-	if ((s->topic != NULL) + (s->output != NULL) + (s->sqlite != NULL) +
-	    (s->redis != NULL) != 1)
-		tide_usage_error("give one of -t topic, -o path, --sqlite file "
-		    "or --redis url");
-	if (!s->sqlite && (o.table || o.ncol || o.history))
-		tide_usage_error("--table, --columns and --history are for "
-		    "--sqlite");
-	if (!s->redis && (o.prefix || o.asjson))
-		tide_usage_error("--prefix and --as-json are for --redis");
-	if (!s->sqlite && !s->redis && (o.nkey || tide_opt_given(OPT_BATCH) ||
-	    o.batch_ms || o.ttl_ms))
-		tide_usage_error("--upsert, --batch, --batch-time and --ttl are "
-		    "for --sqlite and --redis");
-	if (s->sqlite || s->redis) {
-		if (o.nkey == 0)
-			tide_usage_error("%s needs --upsert field[,field]",
-			    s->sqlite ? "--sqlite" : "--redis");
-		if (s->sqlite && o.table == NULL)
-			tide_usage_error("--sqlite needs --table name");
-		if (s->sqlite && (o.history || o.ttl_ms) && !o.timefield)
-			tide_usage_error("%s needs --time field", o.history ?
-			    "--history" : "--ttl");
-		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
-		    tide_opt_given(OPT_LEVEL) || s->has_key || o.partarg ||
-		    s->nhdrs || s->has_ts || o.codec ||
-		    s->envelope || s->keep_partition || s->tee)
-			tide_usage_error("Kafka and file options do not go with "
-			    "a view");
-		if (s->redis && o.timefield)
-			tide_usage_error("--time is not used with --redis "
-			    "(--ttl counts from each write)");
-	} else if (s->topic) {
-		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
-		    s->has_time || tide_opt_given(OPT_LEVEL))
-			tide_usage_error("--format, --rotate, --time and --level "
-			    "are for -o");
-		if (s->envelope && (s->has_key || s->has_part || s->has_ts))
-			tide_usage_error("-J takes key, partition and timestamp "
-			    "from the envelope: no --key, --partition field or "
-			    "--timestamp");
-		if (s->keep_partition && !s->envelope)
-			tide_usage_error("--keep-partition needs -J");
-		if (s->keep_partition && o.partarg)
-			tide_usage_error("--keep-partition and --partition "
-			    "exclude each other");
-	} else {
-		if (s->has_key || o.partarg || s->nhdrs || s->has_ts ||
-		    o.codec || s->envelope || s->keep_partition || s->tee)
-			tide_usage_error("--key, --partition, -H, --timestamp, "
-			    "-z, -J and --tee are for -t");
-		if (strcmp(s->output, "-") == 0 &&
-		    (o.fopts.rotate_bytes || o.fopts.rotate_ms))
-			tide_usage_error("--rotate needs a file, not -o -");
-	}
-	if (tide_opt_given(OPT_DOWNTIMEOUT) && !s->topic)
-		tide_usage_error("--down-timeout is for -t");
+#define G(c, f)	((c) ? TIDE_SINKOPT_##f : 0u)
+	msg = tide_sinkopt_check(G(s->topic, TOPIC) | G(s->output, OUTPUT) |
+	    G(s->output && strcmp(s->output, "-") == 0, STDOUT) |
+	    G(s->sqlite, SQLITE) | G(s->redis, REDIS) | G(o.table, TABLE) |
+	    G(o.ncol, COLUMNS) | G(o.history, HISTORY) | G(o.prefix, PREFIX) |
+	    G(o.asjson, ASJSON) | G(o.nkey, UPSERT) |
+	    G(tide_opt_given(OPT_BATCH), BATCH) | G(o.batch_ms, BATCHTIME) |
+	    G(o.ttl_ms, TTL) | G(s->has_time, TIME) | G(o.csv, CSV) |
+	    G(o.fopts.rotate_bytes || o.fopts.rotate_ms, ROTATE) |
+	    G(tide_opt_given(OPT_LEVEL), LEVEL) | G(s->has_key, KEY) |
+	    G(o.partarg, PARTITION) | G(s->has_part, PARTFIELD) |
+	    G(s->nhdrs, HEADER) | G(s->has_ts, TIMESTAMP) | G(o.codec, CODEC) |
+	    G(s->envelope, ENVELOPE) | G(s->keep_partition, KEEPPART) |
+	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT));
+#undef G
+	if (msg != NULL)
+		tide_usage_error("%s", msg);
 	if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
 		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_exit_of(r),
 		    "$TIDE_CONFIG: %s", kerr.msg);
