@@ -9,11 +9,11 @@
  * then rename).  Materialized views: lib/view/vsink.c over lib/view/view.h,
  * the latest record per key in SQLite or Redis.
  *
- * Delivery (doc/DELIVERY.md): a barrier line is no record; at one, the
- * back end makes everything before it durable (sync) and the barrier is
- * acknowledged upstream (lib/flow.h).  A stop signal is a drain: the
- * input is read to its end, everything is delivered, exit 0; a second
- * signal or --drain-timeout ends the run at once.
+ * Delivery (doc/DELIVERY.md, lib/sinkrun.h over lib/flow.h): a barrier
+ * line is no record; at one, the back end makes everything before it
+ * durable (sync) and the barrier is acknowledged upstream.  A stop signal
+ * is a drain: the input is read to its end, everything is delivered, exit
+ * 0; a second signal or --drain-timeout ends the run at once.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +31,6 @@
 #include "err.h"
 #include "exitcode.h"
 #include "fileout.h"
-#include "flow.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kopt.h"
@@ -40,6 +39,8 @@
 #include "rio.h"
 #include "sig.h"
 #include "sinkbe.h"
+#include "sinkopt.h"
+#include "sinkrun.h"
 #include "time.h"
 #include "xalloc.h"
 #include "kafka/ksink.h"
@@ -119,10 +120,8 @@ struct sink {
 		struct tide_sinkbe_file f;	/* -o */
 		struct tide_vsink v;		/* --sqlite, --redis */
 	} u;
-	uint64_t in;
-	int64_t t0;
 	int dlerr;			/* the dead-letter file failed */
-	struct tide_flow flow;		/* barriers and their acks */
+	struct tide_sinkrun run;	/* records in, barriers, the drain */
 };
 
 /* Warnings erase the progress line first, so they are not written into
@@ -154,15 +153,11 @@ on_say(void *ctx, int level, const char *msg)
 static void
 print_stats(struct sink *s)
 {
-	double secs = (double)(tide_mono_us() - s->t0) / 1e6;
 	struct tide_buf b = TIDE_BUF_INIT;
 
+	tide_sinkrun_stats(&s->run, s->bad.count, tide_mono_us(), &b);
 	tide_progress_clear(&pr);
-	s->be->ops->stats(s->be, &b);
-	fprintf(stderr, "%s: in %llu, bad %llu, %.*s, %.0f records/s\n",
-	    prog.name, (unsigned long long)s->in,
-	    (unsigned long long)s->bad.count, (int)b.len, b.data,
-	    secs > 0 ? (double)s->in / secs : 0.0);
+	fprintf(stderr, "%s: %.*s\n", prog.name, (int)b.len, b.data);
 	tide_buf_release(&b);
 }
 
@@ -174,7 +169,7 @@ progress_tick(struct sink *s)
 	if (!tide_progress_due(&pr))
 		return;
 	memset(&st, 0, sizeof(st));
-	st.records = s->be->counts_out ? s->be->out : s->in;
+	st.records = s->be->counts_out ? s->be->out : s->run.in;
 	st.bytes = s->be->bytes;
 	tide_progress_draw(&pr, &st);
 }
@@ -187,14 +182,12 @@ idle(void *ctx)
 {
 	struct sink *s = ctx;
 	struct tide_sinkbe_err err;
-	int r = s->be->ops->idle(s->be, &err);
+	int r = tide_sinkrun_idle(&s->run, &err);
 
-	/* The control channel: a zero-timeout poll. */
-	tide_flow_service(&s->flow, tide_mono_us() / 1000);
 	if (r < 0 && err.msg[0]) {
 		pwarn("%s", err.msg);
 		if (r == TIDE_EIO)
-			s->fail_status = TIDE_EX_IOERR;
+			s->fail_status = tide_exit_of(r);
 	}
 	return r;
 }
@@ -221,104 +214,20 @@ bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	return 0;
 }
 
-/* What a back end's put() or quiet() said (lib/sinkbe.h), for the run:
- * 0 to go on, nonzero to stop with *status.  The one place its codes
- * become exit statuses. */
+/* What a back end's put(), quiet() or sync() said, for the run: 0 to go
+ * on, nonzero to stop with *status (lib/sinkrun.h). */
 static int __attribute__((noinline))
 outcome(struct sink *s, int r, uint64_t lineno, const char *line, size_t len,
     const struct tide_sinkbe_err *err, int *status)
 {
-	switch (r) {
-	case 0:
+	if (r == 0)
 		return 0;
-	case TIDE_EINVAL:
+	if (r == TIDE_EINVAL)
 		return bad(s, lineno, line, len, status, "%s", err->msg);
-	case TIDE_EPIPE:
-		*status = TIDE_EX_OK;
-		return 1;
-	case TIDE_EKAFKA:
-		*status = TIDE_EX_TEMPFAIL;
-		return 1;
-	case TIDE_EIO:
+	if (r == TIDE_EIO)
 		pwarn("%s", err->msg);
-		*status = err->remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR;
-		return 1;
-	default:	/* stop reading; nothing failed */
-		return 1;
-	}
-}
-
-/*
- * A barrier line (tide_barrier_is() said yes): never a record.  A broken
- * one is bad input; a good one makes everything before it durable (the
- * back end's sync) and is then acknowledged upstream.  0 to go on,
- * nonzero to stop with *status, as outcome().  Cold: one a second.
- */
-static int barrier(struct sink *s, uint64_t lineno, const char *line,
-    size_t len, int *status) __attribute__((noinline, cold));
-
-static int
-barrier(struct sink *s, uint64_t lineno, const char *line, size_t len,
-    int *status)
-{
-	struct tide_sinkbe_err err;
-	int64_t seq;
-	int r;
-
-	if (tide_flow_read_barrier(&s->flow, line, len) < 0) {
-		char why[160];
-
-		/* Bad input like any other line: counted in and bad. */
-		s->in++;
-		snprintf(why, sizeof(why), "%s at byte %zu",
-		    s->flow.berr.reason ? s->flow.berr.reason : "bad JSON",
-		    s->flow.berr.offset);
-		return bad(s, lineno, line, len, status, "broken barrier: %s",
-		    why);
-	}
-	seq = s->flow.b.seq;
-	if ((r = s->be->ops->sync(s->be, &err)) != 0)
-		return outcome(s, r, lineno, NULL, 0, &err, status);
-	/* Upstream gone (or never there: barriers read from a file) is no
-	 * failure of ours: there is nobody to tell. */
-	r = tide_flow_ack(&s->flow, seq);
-	if (r < 0 && r != TIDE_EPIPE)
-		tide_info("cannot acknowledge barrier %lld: %s",
-		    (long long)seq, tide_strerror(r));
-	tide_flow_service(&s->flow, tide_mono_us() / 1000);
-	return 0;
-}
-
-/* Deliver or commit what is pending; the exit status of the run. */
-static int
-finish(struct sink *s, int status)
-{
-	struct tide_sinkbe_err err;
-	unsigned end;
-
-	end = s->be->ops->finish(s->be, status == TIDE_EX_IOERR ||
-	    status == TIDE_EX_UNAVAILABLE, &err);
-	if ((end & TIDE_SINKBE_TEE_FAILED) && status == TIDE_EX_OK)
-		status = TIDE_EX_IOERR;
-	if (end & TIDE_SINKBE_DEAD_FAILED)
-		s->dlerr = 1;
-	if ((end & TIDE_SINKBE_UNDELIVERED) && (status == TIDE_EX_OK ||
-	    status == TIDE_EX_DATAERR))
-		status = TIDE_EX_TEMPFAIL;
-	if ((end & TIDE_SINKBE_GAVE_UP) && status == TIDE_EX_OK)
-		status = TIDE_EX_UNAVAILABLE;
-	if (end & TIDE_SINKBE_WRITE_FAILED)
-		status = err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR;
-	return status;
-}
-
-/* Records read, not bad and not written or delivered (after finish()). */
-static uint64_t
-undelivered(const struct sink *s)
-{
-	uint64_t done = s->bad.count + s->be->out;
-
-	return s->in > done ? s->in - done : 0;
+	*status = tide_sinkrun_stop_status(r, err, *status);
+	return 1;
 }
 
 /* --- Opening the back end --------------------------------------------- */
@@ -382,7 +291,7 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.tee_fd = STDOUT_FILENO;
 	c.down_ms = down_ms;
 	c.connect_ms = connect_ms;
-	c.nread = &s->in;
+	c.nread = &s->run.in;
 	c.say = on_say;
 	/* A second stop signal gives up on what is not delivered yet. */
 	r = tide_ksink_be_open(k, &c, conf, s->deadpath, &tide_sig_nstops);
@@ -738,10 +647,8 @@ main(int argc, char **argv)
 	struct tide_stage_err serr;
 	enum tide_json_type type;
 	int r, ix, status = TIDE_EX_OK;
-	int from_tty, eof = 0, ended = 0;	/* ended: 1 tty, 2 cut short */
-	sig_atomic_t sigseen = 0;
-	int64_t tmo, left;
-	const char *line;
+	int eof = 0;
+	const char *line, *msg;
 	size_t len;
 
 	tide_prog_init_opts(&prog, opts);
@@ -753,76 +660,37 @@ main(int argc, char **argv)
 		log_all = 1;
 	if (ix < argc)
 		tide_usage_error("unexpected argument '%s'", argv[ix]);
-	if ((s->topic != NULL) + (s->output != NULL) + (s->sqlite != NULL) +
-	    (s->redis != NULL) != 1)
-		tide_usage_error("give one of -t topic, -o path, --sqlite file "
-		    "or --redis url");
-	if (!s->sqlite && (o.table || o.ncol || o.history))
-		tide_usage_error("--table, --columns and --history are for "
-		    "--sqlite");
-	if (!s->redis && (o.prefix || o.asjson))
-		tide_usage_error("--prefix and --as-json are for --redis");
-	if (!s->sqlite && !s->redis && (o.nkey || tide_opt_given(OPT_BATCH) ||
-	    o.batch_ms || o.ttl_ms))
-		tide_usage_error("--upsert, --batch, --batch-time and --ttl are "
-		    "for --sqlite and --redis");
-	if (s->sqlite || s->redis) {
-		if (o.nkey == 0)
-			tide_usage_error("%s needs --upsert field[,field]",
-			    s->sqlite ? "--sqlite" : "--redis");
-		if (s->sqlite && o.table == NULL)
-			tide_usage_error("--sqlite needs --table name");
-		if (s->sqlite && (o.history || o.ttl_ms) && !o.timefield)
-			tide_usage_error("%s needs --time field", o.history ?
-			    "--history" : "--ttl");
-		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
-		    tide_opt_given(OPT_LEVEL) || s->has_key || o.partarg ||
-		    s->nhdrs || s->has_ts || o.codec ||
-		    s->envelope || s->keep_partition || s->tee)
-			tide_usage_error("Kafka and file options do not go with "
-			    "a view");
-		if (s->redis && o.timefield)
-			tide_usage_error("--time is not used with --redis "
-			    "(--ttl counts from each write)");
-	} else if (s->topic) {
-		if (o.csv || o.fopts.rotate_bytes || o.fopts.rotate_ms ||
-		    s->has_time || tide_opt_given(OPT_LEVEL))
-			tide_usage_error("--format, --rotate, --time and --level "
-			    "are for -o");
-		if (s->envelope && (s->has_key || s->has_part || s->has_ts))
-			tide_usage_error("-J takes key, partition and timestamp "
-			    "from the envelope: no --key, --partition field or "
-			    "--timestamp");
-		if (s->keep_partition && !s->envelope)
-			tide_usage_error("--keep-partition needs -J");
-		if (s->keep_partition && o.partarg)
-			tide_usage_error("--keep-partition and --partition "
-			    "exclude each other");
-	} else {
-		if (s->has_key || o.partarg || s->nhdrs || s->has_ts ||
-		    o.codec || s->envelope || s->keep_partition || s->tee)
-			tide_usage_error("--key, --partition, -H, --timestamp, "
-			    "-z, -J and --tee are for -t");
-		if (strcmp(s->output, "-") == 0 &&
-		    (o.fopts.rotate_bytes || o.fopts.rotate_ms))
-			tide_usage_error("--rotate needs a file, not -o -");
-	}
-	if (tide_opt_given(OPT_DOWNTIMEOUT) && !s->topic)
-		tide_usage_error("--down-timeout is for -t");
+#define G(c, f)	((c) ? TIDE_SINKOPT_##f : 0u)
+	msg = tide_sinkopt_check(G(s->topic, TOPIC) | G(s->output, OUTPUT) |
+	    G(s->output && strcmp(s->output, "-") == 0, STDOUT) |
+	    G(s->sqlite, SQLITE) | G(s->redis, REDIS) | G(o.table, TABLE) |
+	    G(o.ncol, COLUMNS) | G(o.history, HISTORY) | G(o.prefix, PREFIX) |
+	    G(o.asjson, ASJSON) | G(o.nkey, UPSERT) |
+	    G(tide_opt_given(OPT_BATCH), BATCH) | G(o.batch_ms, BATCHTIME) |
+	    G(o.ttl_ms, TTL) | G(s->has_time, TIME) | G(o.csv, CSV) |
+	    G(o.fopts.rotate_bytes || o.fopts.rotate_ms, ROTATE) |
+	    G(tide_opt_given(OPT_LEVEL), LEVEL) | G(s->has_key, KEY) |
+	    G(o.partarg, PARTITION) | G(s->has_part, PARTFIELD) |
+	    G(s->nhdrs, HEADER) | G(s->has_ts, TIMESTAMP) | G(o.codec, CODEC) |
+	    G(s->envelope, ENVELOPE) | G(s->keep_partition, KEEPPART) |
+	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT));
+#undef G
+	if (msg != NULL)
+		tide_usage_error("%s", msg);
 	if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
-		tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
+		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_exit_of(r),
 		    "$TIDE_CONFIG: %s", kerr.msg);
 
 	/* A stop signal is a drain (doc/DELIVERY.md): the stage before this
 	 * one ends too and its output reaches its end; what is in the pipe
 	 * is read and delivered.  A terminal's input ends at the signal. */
 	tide_sig_init(0);
-	from_tty = isatty(STDIN_FILENO);
 	s->deadpath = o.deadpath;
 	if (tide_bad_init(&s->bad, o.strict, o.deadpath) < 0)
 		tide_die(TIDE_EX_IOERR, "--dead-letter '%s': %s", o.deadpath,
 		    strerror(errno));
-	s->t0 = tide_mono_us();
+	tide_sinkrun_init(&s->run, prog.name, o.drain_ms,
+	    isatty(STDIN_FILENO));
 	/* On its own, the line shows on a terminal for file output. */
 	if (o.progress < 0 && (tide_verbose < 0 || s->output == NULL ||
 	    strcmp(s->output, "-") == 0))
@@ -866,8 +734,7 @@ main(int argc, char **argv)
 
 	/* Barriers from upstream, acknowledged once durable.  Nothing found
 	 * or a failed search: alone, as before. */
-	tide_flow_init(&s->flow, TIDE_FLOW_SINK, prog.name, 0);
-	if (tide_flow_open(&s->flow, STDIN_FILENO, STDOUT_FILENO, NULL,
+	if (tide_sinkrun_open(&s->run, s->be, STDIN_FILENO, STDOUT_FILENO,
 	    &serr) < 0)
 		tide_info("no delivery acknowledgements: %s%s%s",
 		    serr.what ? serr.what : "search failed",
@@ -882,41 +749,19 @@ main(int argc, char **argv)
 			 * deliver what was produced. */
 			break;
 		}
-		/* Draining: a blocked read wakes for --drain-timeout.  (No
-		 * clock read per record otherwise.) */
-		tmo = s->be->timeout;
-		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
-		    tide_mono_us() / 1000, o.drain_ms)) >= 0 &&
-		    (tmo < 0 || left < tmo))
-			tmo = left;
-		r = tide_rin_next(&in, &line, &len, (int)tmo);
-		/* While draining, the clock is looked at every record: a busy
-		 * input never blocks to be woken. */
-		if (r == TIDE_EINTR || tide_sig_pending(&sigseen) ||
-		    tide_sig_stops() != 0) {
+		/* Draining: a blocked read wakes for --drain-timeout. */
+		r = tide_rin_next(&in, &line, &len,
+		    tide_sinkrun_timeout(&s->run));
+		if (tide_sinkrun_signalled(&s->run, r)) {
 			if (tide_sig_take_stats())
 				print_stats(s);
-			switch (tide_sig_drain(tide_mono_us() / 1000,
-			    o.drain_ms)) {
-			case TIDE_SIG_RUN:
-				break;
-			case TIDE_SIG_DRAINING:
-				if (from_tty)
-					ended = 1;
-				break;
-			case TIDE_SIG_TIMEOUT:
-			case TIDE_SIG_ABORT:
-				ended = 2;
-				break;
-			}
-			if (ended)
+			if (tide_sinkrun_drain(&s->run))
 				break;
 			if (r == TIDE_EINTR)
 				continue;
 		}
 		if (r == TIDE_EAGAIN) {
-			tide_flow_service(&s->flow, tide_mono_us() / 1000);
-			if ((r = s->be->ops->quiet(s->be, &berr)) != 0 &&
+			if ((r = tide_sinkrun_quiet(&s->run, &berr)) != 0 &&
 			    outcome(s, r, in.lineno, NULL, 0, &berr, &status))
 				break;
 			continue;
@@ -928,7 +773,7 @@ main(int argc, char **argv)
 		if (r == TIDE_EPIPE)
 			break;
 		if (r == TIDE_ETOOBIG) {
-			s->in++;
+			s->run.in++;
 			tide_progress_clear(&pr);
 			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
 			    "record longer than --max-record (%zu bytes)",
@@ -947,11 +792,13 @@ main(int argc, char **argv)
 			break;
 		}
 		if (__builtin_expect(tide_barrier_is(line, len), 0)) {
-			if (barrier(s, in.lineno, line, len, &status))
+			if ((r = tide_sinkrun_barrier(&s->run, line, len,
+			    &berr)) != 0 && outcome(s, r, in.lineno, line, len,
+			    &berr, &status))
 				break;
 			continue;
 		}
-		s->in++;
+		s->run.in++;
 		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
 		    &jerr) < 0) {
 			char why[160];
@@ -971,41 +818,14 @@ main(int argc, char **argv)
 			s->dlerr = 1;
 			break;
 		}
-		if ((s->in & 63) == 0)
+		if ((s->run.in & 63) == 0)
 			progress_tick(s);
 	}
 	tide_progress_clear(&pr);
-	/* A second signal that stopped a wait of the back end's (a barrier's
-	 * deliveries) ends the run as one that came between reads. */
-	if (ended == 0 && tide_sig_stops() > 1)
-		ended = 2;
-
-	/* A second signal, or a drain that outlasted --drain-timeout: what
-	 * is in flight is given up (Kafka: dead-lettered), and said. */
-	if (ended == 2) {
-		int sig = tide_sig_drain(tide_mono_us() / 1000, o.drain_ms) ==
-		    TIDE_SIG_ABORT;
-
-		s->be->abort = 1;
-		if (status == TIDE_EX_OK)
-			status = sig ? tide_sig_exit_status() :
-			    TIDE_EX_TEMPFAIL;
-		status = finish(s, status);
-		pwarn("%s: %llu record%s read and not delivered",
-		    sig ? "second signal" : "--drain-timeout: input did not "
-		    "end", (unsigned long long)undelivered(s),
-		    undelivered(s) == 1 ? "" : "s");
-	} else
-		status = finish(s, status);
-	/* Barriers came and the final one did not: whatever wrote them died
-	 * before its end, so this end is not the pipeline's. */
-	if (eof && tide_flow_input_ended(&s->flow) == TIDE_EPIPE) {
-		pwarn("input ended without the source's final barrier: a stage "
-		    "before this one died");
-		if (status == TIDE_EX_OK || status == TIDE_EX_DATAERR)
-			status = TIDE_EX_TEMPFAIL;
-	}
-	tide_flow_close(&s->flow);
+	status = tide_sinkrun_finish(&s->run, status, eof, s->bad.count);
+	if (s->run.dead_failed)
+		s->dlerr = 1;
+	tide_sinkrun_close(&s->run);
 	if (s->stats)
 		print_stats(s);
 	if (s->bad.dead && fflush(s->bad.dead) != 0)

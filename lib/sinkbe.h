@@ -7,8 +7,8 @@
  * put(); before it blocks on input idle(); when no input came for
  * be->timeout ms quiet(); at the end finish(), then close().
  *
- * Outcomes are TIDE_E* codes; what they mean for the run is the
- * caller's to decide, in one place:
+ * Outcomes are TIDE_E* codes; what they mean for the run is decided in
+ * one place, lib/sinkrun.h (the status to stop with, and at the end):
  *   0            done (put: the record is written or queued)
  *   1            stop reading; nothing failed (Kafka gave up on an outage,
  *                and finish() says so)
