@@ -300,14 +300,6 @@ opt_partfield(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-/*
- * The main loop runs one record ahead: it parses record n + 1 (a copy, so
- * its values outlive the reader's buffer) while the window table lines of
- * record n, asked for with tide_win_prefetch(), come in from memory, then
- * adds record n.  Everything observable happens in input order: a pending
- * record is added before anything else is done (a bad record reported, a
- * tick, a checkpoint, the end).
- */
 /* Save the state file; a failure ends the run (the state on disk is the
  * last one saved). */
 static void
@@ -320,8 +312,17 @@ state_save(struct tide_wstate *ws, const struct tide_win *w,
 		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 }
 
-/* Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
- * from the bad-input policy. */
+/*
+ * The main loop runs one record ahead: it parses record n + 1 (a copy, so
+ * its values outlive the reader's buffer) while the window table lines of
+ * record n, asked for with tide_win_prefetch(), come in from memory, then
+ * adds record n.  Everything observable happens in input order: a pending
+ * record is added before anything else is done (a bad record reported, a
+ * tick, a checkpoint, the end).
+ *
+ * Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
+ * from the bad-input policy.
+ */
 static int
 process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 {
