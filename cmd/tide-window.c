@@ -407,6 +407,7 @@ main(int argc, char **argv)
 	struct tide_wstate_err serr;
 	sig_atomic_t sigseen = 0;
 	int from_tty, ended = 0;
+	enum tide_sig_drain st;
 
 	tide_prog_init_opts(&prog, opts);
 	c.keynames = tide_xcalloc(MAXKEYF, sizeof(char *));
@@ -639,19 +640,12 @@ main(int argc, char **argv)
 			    tide_sig_stops() != 0) {
 				if (tide_sig_take_stats())
 					print_stats(&c);
-				switch (tide_sig_drain(tide_mono_us() / 1000,
-				    o.drain_ms)) {
-				case TIDE_SIG_RUN:
-					break;
-				case TIDE_SIG_DRAINING:
-					if (from_tty && strcmp(src, "-") == 0)
-						ended = 1;
-					break;
-				case TIDE_SIG_TIMEOUT:
-				case TIDE_SIG_ABORT:
+				st = tide_sig_drain(tide_mono_us() / 1000, o.drain_ms);
+				if (st == TIDE_SIG_TIMEOUT || st == TIDE_SIG_ABORT)
 					ended = 2;
-					break;
-				}
+				else if (st == TIDE_SIG_DRAINING && from_tty &&
+				    strcmp(src, "-") == 0)
+					ended = 1;
 				if (ended)
 					break;
 				if (r == TIDE_EINTR)
@@ -664,7 +658,7 @@ main(int argc, char **argv)
 				if ((r = tide_win_advance(&c.win,
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
 				    (r = wflow_err(tide_wflow_pass_held(&c.wf, 0,
-				    &ferr), &ferr, o.latepath)) < 0 ||
+				    &ferr), &ferr, c.wo.latepath)) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
 				tide_wflow_service(&c.wf);
@@ -699,7 +693,7 @@ main(int argc, char **argv)
 					goto bad;
 				}
 				if ((r = wflow_err(tide_wflow_barrier(&c.wf, rec.p,
-				    rec.len, &ferr), &ferr, o.latepath)) < 0)
+				    rec.len, &ferr), &ferr, c.wo.latepath)) < 0)
 					goto werr;
 				continue;
 			}
@@ -800,7 +794,7 @@ bad:
 	/* Every window is written: the barriers held for them follow, the
 	 * final one last. */
 	if (status == TIDE_EX_OK && (r = wflow_err(tide_wflow_pass_held(&c.wf,
-	    1, &ferr), &ferr, o.latepath)) < 0)
+	    1, &ferr), &ferr, c.wo.latepath)) < 0)
 		goto werr;
 	if ((r = tide_wout_flush(&c.out)) < 0)
 		goto werr;
