@@ -17,11 +17,9 @@
 #include "agg.h"
 #include "bad.h"
 #include "barrier.h"
-#include "bhold.h"
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
-#include "flow.h"
 #include "json.h"
 #include "prog.h"
 #include "recin.h"
@@ -30,7 +28,9 @@
 #include "sketch.h"
 #include "time.h"
 #include "window.h"
+#include "wflow.h"
 #include "winout.h"
+#include "wrec.h"
 #include "wstate.h"
 #include "xalloc.h"
 
@@ -165,8 +165,6 @@ static const struct tide_prog prog = {
 struct ctx {
 	struct tide_wout out;
 	struct tide_winout wo;		/* results and late records */
-	struct tide_buf kb;		/* one record's key bytes */
-	struct tide_buf sb;		/* scratch for string keys */
 	struct tide_aggspec spec;
 	struct tide_win win;
 	struct tide_wm wm;
@@ -176,12 +174,7 @@ struct ctx {
 	const char *statepath;		/* --state */
 	struct tide_wstate ws;		/* its file, offsets and config */
 	uint64_t in;
-	/* Delivery (doc/DELIVERY.md): barriers read, held until the
-	 * windows open when they came have fired (without --state), passed
-	 * on in order. */
-	struct tide_flow flow;
-	struct tide_bhold held;
-	int64_t final_fwd;		/* the final barrier written on, or -1 */
+	struct tide_wflow wf;		/* delivery (doc/DELIVERY.md) */
 };
 
 static void
@@ -307,52 +300,6 @@ opt_partfield(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-/* A short quote of a value for messages. */
-static void
-quote(char *out, size_t cap, const struct tide_json_val *v)
-{
-	size_t n = v->len;
-
-	if (n > cap - 5) {
-		snprintf(out, cap, "%.*s...", (int)(cap - 5), v->p);
-		return;
-	}
-	snprintf(out, cap, "%.*s", (int)n, v->p);
-}
-
-/* Append the key value v to kb (the JSON text; strings with escapes
- * rewritten so equal strings give equal keys). */
-static int
-add_key(struct ctx *c, struct tide_buf *kb, const struct tide_json_val *v)
-{
-	if (v->type == TIDE_JSON_STRING && memchr(v->p, '\\', v->len)) {
-		tide_buf_reset(&c->sb);
-		if (tide_json_str(v, &c->sb) < 0)
-			return TIDE_EINVAL;
-		return tide_json_write_str(kb, c->sb.data, c->sb.len);
-	}
-	return tide_buf_add(kb, v->p, v->len);
-}
-
-/*
- * A parsed record waiting to be added.  The main loop runs one record
- * ahead: it parses record n + 1 (a copy, so its values outlive the
- * reader's buffer) while the window table lines of record n, asked for
- * with tide_win_prefetch(), come in from memory, then adds record n.
- * Everything observable happens in input order: a pending record is
- * added before anything else is done (a bad record reported, a tick, a
- * checkpoint, the end).
- */
-struct prec {
-	struct tide_buf line;		/* the record's bytes */
-	struct tide_buf key;
-	struct tide_buf part;		/* partition bytes, or empty */
-	struct tide_aggval vals[TIDE_AGG_LIMIT + 1];
-	int64_t t, now;
-	uint64_t lineno;
-	const char *src;
-};
-
 /* Save the state file; a failure ends the run (the state on disk is the
  * last one saved). */
 static void
@@ -365,10 +312,19 @@ state_save(struct tide_wstate *ws, const struct tide_win *w,
 		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 }
 
-/* Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
- * from the bad-input policy. */
+/*
+ * The main loop runs one record ahead: it parses record n + 1 (a copy, so
+ * its values outlive the reader's buffer) while the window table lines of
+ * record n, asked for with tide_win_prefetch(), come in from memory, then
+ * adds record n.  Everything observable happens in input order: a pending
+ * record is added before anything else is done (a bad record reported, a
+ * tick, a checkpoint, the end).
+ *
+ * Add a parsed record: 0, a write error (< 0), or an exit status (> 0)
+ * from the bad-input policy.
+ */
 static int
-process(struct ctx *c, struct prec *p, size_t max_keys)
+process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 {
 	const void *ov = NULL;
 	int r;
@@ -394,116 +350,17 @@ process(struct ctx *c, struct prec *p, size_t max_keys)
 	    p->part.len, p->t, p->now));
 }
 
-static int64_t
-mono_ms(void)
-{
-	return tide_mono_us() / 1000;
-}
-
-/*
- * Pass a barrier on (doc/DELIVERY.md), after everything written so far: a
- * tide stage reads us, so the line goes into the output in order; or
- * nothing downstream will acknowledge it, so it is acknowledged upstream
- * once the output before it is flushed; or a reader may yet say hello,
- * and it is dropped (acknowledgements are cumulative: a later one covers
- * it).  0 or a write error.
- */
+/* A delivery failure of lib/wflow: the late file's and the state file's
+ * end the run; the output's come back (a write error). */
 static int
-pass_barrier(struct ctx *c, const char *line, size_t len, int64_t seq,
-    int final)
+wflow_err(int r, const struct tide_wflow_err *err, const char *latepath)
 {
-	int r;
-
-	switch (tide_flow_pass(&c->flow, mono_ms())) {
-	case TIDE_FLOW_FORWARD:
-		if ((r = tide_wout_add(&c->out, line, len)) < 0 ||
-		    (r = tide_wout_add(&c->out, "\n", 1)) < 0)
-			return r;
-		if (final)
-			c->final_fwd = seq;
-		break;
-	case TIDE_FLOW_ACK:
-		if ((r = tide_wout_flush(&c->out)) < 0)
-			return r;
-		if (c->wo.late && fflush(c->wo.late) != 0)
-			tide_die(TIDE_EX_IOERR, "cannot write '%s': %s",
-			    c->wo.latepath, strerror(errno));
-		/* No upstream stage: nobody to tell. */
-		(void)tide_flow_ack(&c->flow, seq);
-		break;
-	case TIDE_FLOW_DROP:
-		break;
-	}
-	return 0;
-}
-
-/* Pass on, in order, the held barriers whose windows have all fired (all:
- * at the end of input, once every window is written).  A session may have
- * grown past the end it had when its barrier came: then the barrier waits
- * for the new end.  0 or a write error. */
-static int
-pass_held(struct ctx *c, int all)
-{
-	struct tide_bhold_ent *e;
-	int64_t end;
-	int r;
-
-	while ((e = tide_bhold_head(&c->held)) != NULL) {
-		if (!all) {
-			if (c->win.wm < e->until)
-				break;
-			if ((end = tide_win_open_end(&c->win, e->upto)) >
-			    c->win.wm) {
-				e->until = end;
-				break;
-			}
-		}
-		if ((r = pass_barrier(c, e->line.data, e->line.len, e->seq,
-		    e->final)) < 0)
-			return r;
-		tide_bhold_pop(&c->held);
-	}
-	return 0;
-}
-
-/* A barrier line read, every record before it added: with --state the
- * state is saved at it and it passes on at once; else it passes once the
- * windows open now have fired (held meanwhile, and said so upstream).
- * 0 or a write error. */
-static int
-take_barrier(struct ctx *c, const char *line, size_t len, int64_t ckpt,
-    int64_t *next_ckpt)
-{
-	const struct tide_barrier *b = &c->flow.b;
-	struct tide_bhold_ent *tail;
-	int64_t until, upto;
-	int r;
-
-	if (c->statepath) {
-		/* Out first, then the state that follows it. */
-		if ((r = tide_wout_flush(&c->out)) < 0)
-			return r;
-		tide_wstate_barrier(&c->ws, &b->offs);
-		state_save(&c->ws, &c->win, &c->wm);
-		if (ckpt)
-			*next_ckpt = tide_now_ms() + ckpt;
-		return pass_barrier(c, line, len, b->seq, b->final);
-	}
-	if ((r = pass_held(c, 0)) < 0)
-		return r;
-	/* Every open window holds a record no later than the latest. */
-	upto = c->wm.max;
-	until = tide_win_open_end(&c->win, upto);
-	if (tide_bhold_count(&c->held) == 0 && until <= c->win.wm)
-		return pass_barrier(c, line, len, b->seq, b->final);
-	/* Behind the ones held already. */
-	if ((tail = tide_bhold_tail(&c->held)) != NULL && tail->until > until)
-		until = tail->until;
-	r = tide_bhold_push(&c->held, line, len, b->seq, b->final, until,
-	    upto);
-	if (r > 0)
-		(void)tide_flow_hold(&c->flow, b->seq, until);
-	return 0;
+	if (r < 0 && err->where == TIDE_WFLOW_LATE)
+		tide_die(TIDE_EX_IOERR, "cannot write '%s': %s", latepath,
+		    strerror(err->errnum));
+	if (r < 0 && err->where == TIDE_WFLOW_STATE)
+		tide_die(TIDE_EX_IOERR, "%s", err->state.msg);
+	return r;
 }
 
 /* The reader's idle hook: before a read that may block, what is held may
@@ -512,13 +369,9 @@ static int
 window_idle(void *ctx)
 {
 	struct ctx *c = ctx;
-	int r;
+	struct tide_wflow_err err;
 
-	if (c->held.n > 0 && (r = pass_held(c, 0)) < 0)
-		return r;
-	r = tide_wout_flush(&c->out);
-	tide_flow_service(&c->flow, mono_ms());
-	return r;
+	return wflow_err(tide_wflow_idle(&c->wf, &err), &err, c->wo.latepath);
 }
 
 /* The --stats line: at exit, and on SIGUSR1 while running. */
@@ -541,18 +394,20 @@ main(int argc, char **argv)
 	static struct ctx c;
 	struct tide_path paths[5 + MAXKEYF + MAXPARTF + 64];
 	struct tide_json_val jv[5 + MAXKEYF + MAXPARTF + 64];
-	struct prec pr[INFLIGHT + 1], *pend[INFLIGHT];
+	struct tide_wrec pr[INFLIGHT + 1], *pend[INFLIGHT];
+	struct tide_wrec_conf rc;
+	struct tide_wflow_err ferr;
 	int npend = 0, ip = 0;
 	struct tide_win_conf wc;
 	struct tide_path keyp[MAXKEYF];
-	int64_t next_ckpt = 0, tmo, left;
+	int64_t tmo, left;
 	int koff = 0, nkinds, ix;
-	unsigned since = 0;
 	int i, r, status = TIDE_EX_OK, nf;
 	struct tide_aggerr aerr;
 	struct tide_wstate_err serr;
 	sig_atomic_t sigseen = 0;
 	int from_tty, ended = 0;
+	enum tide_sig_drain st;
 
 	tide_prog_init_opts(&prog, opts);
 	c.keynames = tide_xcalloc(MAXKEYF, sizeof(char *));
@@ -657,17 +512,24 @@ main(int argc, char **argv)
 	tide_win_init(&c.win, &wc, tide_winout_emit, &c.wo);
 	tide_wm_init(&c.wm, o.delay, o.idle);
 	tide_wm_expect(&c.wm, o.nexpect);
-	tide_buf_init(&c.kb, TIDE_BUF_NOMAX);
-	tide_buf_init(&c.sb, TIDE_BUF_NOMAX);
+	tide_wrec_conf_init(&rc);
+	rc.timef = o.timef;
+	rc.unit = o.unit;
+	rc.keynames = c.keynames;
+	rc.nkeys = c.nkeys;
+	rc.npart = o.npart;
+	rc.keynull = o.keynull;
+	rc.spec = &c.spec;
+	rc.max_future = o.max_future;
+	rc.clock = o.max_future >= 0 || o.idle;
 	if (c.statepath) {
 		tide_wstate_init(&c.ws, c.statepath, &wc, c.keynames, c.nkeys,
 		    &c.spec);
 		if ((r = tide_wstate_load(&c.ws, &c.win, &c.wm, tide_now_ms(),
 		    &serr)) < 0)
-			tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : r == TIDE_EINVAL ?
-			    TIDE_EX_USAGE : TIDE_EX_DATAERR, "%s", serr.msg);
-		if (o.ckpt)
-			next_ckpt = tide_now_ms() + o.ckpt;
+			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    tide_exit_of(r), "%s", serr.msg);
+		tide_wstate_every(&c.ws, o.ckpt, tide_now_ms());
 	}
 
 	/* A stop signal is a drain (doc/DELIVERY.md): the stage before this
@@ -679,17 +541,16 @@ main(int argc, char **argv)
 	/* The pipeline around us (doc/DELIVERY.md): the tide stage that
 	 * writes our input, the ones that read our output.  Alone on any
 	 * failure: barriers are then acknowledged as written. */
-	tide_flow_init(&c.flow, TIDE_FLOW_STAGE, "tide-window", 0);
-	tide_bhold_init(&c.held, 0);
-	c.final_fwd = -1;
+	tide_wflow_init(&c.wf, &c.out, &c.wo, &c.win, &c.wm,
+	    c.statepath ? &c.ws : NULL);
 	{
-		struct tide_stage_err ferr = { NULL, 0, 0 };
+		struct tide_stage_err serr_ = { NULL, 0, 0 };
 
-		if (tide_flow_open(&c.flow, STDIN_FILENO, STDOUT_FILENO, NULL,
-		    &ferr) < 0 && tide_verbose > 0)
-			tide_warn("delivery: %s%s%s", ferr.what ? ferr.what :
-			    "cannot open the control channel", ferr.errnum ?
-			    ": " : "", ferr.errnum ? strerror(ferr.errnum) : "");
+		if (tide_wflow_open(&c.wf, STDIN_FILENO, STDOUT_FILENO,
+		    &serr_) < 0 && tide_verbose > 0)
+			tide_warn("delivery: %s%s%s", serr_.what ? serr_.what :
+			    "cannot open the control channel", serr_.errnum ?
+			    ": " : "", serr_.errnum ? strerror(serr_.errnum) : "");
 	}
 
 	if (argc == 0) {
@@ -701,7 +562,7 @@ main(int argc, char **argv)
 	/* Add the pending record, if any, before anything else happens. */
 #define FLUSH_PENDING() do {						\
 	while (npend > 0) {						\
-		struct prec *pp_ = pend[0];				\
+		struct tide_wrec *pp_ = pend[0];			\
 									\
 		memmove(pend, pend + 1, --npend * sizeof(*pend));	\
 		if ((r = process(&c, pp_, wc.max_keys)) < 0)		\
@@ -713,11 +574,8 @@ main(int argc, char **argv)
 		}							\
 	}								\
 } while (0)
-	for (i = 0; i < INFLIGHT + 1; i++) {
-		tide_buf_init(&pr[i].line, TIDE_BUF_NOMAX);
-		tide_buf_init(&pr[i].key, TIDE_BUF_NOMAX);
-		tide_buf_init(&pr[i].part, TIDE_BUF_NOMAX);
-	}
+	for (i = 0; i < INFLIGHT + 1; i++)
+		tide_wrec_init(&pr[i]);
 	/* Outside the loop: a write error leaves it for done: to release. */
 	struct tide_recin in = { .name = NULL };
 
@@ -748,21 +606,18 @@ main(int argc, char **argv)
 		tide_recin_set_paths(&in, paths, nf);
 		tide_recin_set_idle(&in, window_idle, &c);
 		while (status == TIDE_EX_OK) {
-			struct prec *p = &pr[ip];
-			char q[64];
-			int bf;
+			struct tide_wrec *p = &pr[ip];
+			char why[TIDE_WREC_WHY];
 
 			if (pos)
 				*pos = base + (int64_t)tide_recin_tell(&in);
-			if (o.ckpt && (++since & 255) == 0 &&
-			    tide_now_ms() >= next_ckpt) {
+			if (tide_wstate_due(&c.ws)) {
 				FLUSH_PENDING();
 				/* Out first, then the state that follows it. */
 				if ((r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
 				state_save(&c.ws, &c.win, &c.wm);
-				next_ckpt = tide_now_ms() + o.ckpt;
-				tide_flow_service(&c.flow, mono_ms());
+				tide_wflow_service(&c.wf);
 			}
 			/* With no complete record buffered the next read may
 			 * block: the records in flight go out first, so the
@@ -785,19 +640,12 @@ main(int argc, char **argv)
 			    tide_sig_stops() != 0) {
 				if (tide_sig_take_stats())
 					print_stats(&c);
-				switch (tide_sig_drain(tide_mono_us() / 1000,
-				    o.drain_ms)) {
-				case TIDE_SIG_RUN:
-					break;
-				case TIDE_SIG_DRAINING:
-					if (from_tty && strcmp(src, "-") == 0)
-						ended = 1;
-					break;
-				case TIDE_SIG_TIMEOUT:
-				case TIDE_SIG_ABORT:
+				st = tide_sig_drain(tide_mono_us() / 1000, o.drain_ms);
+				if (st == TIDE_SIG_TIMEOUT || st == TIDE_SIG_ABORT)
 					ended = 2;
-					break;
-				}
+				else if (st == TIDE_SIG_DRAINING && from_tty &&
+				    strcmp(src, "-") == 0)
+					ended = 1;
 				if (ended)
 					break;
 				if (r == TIDE_EINTR)
@@ -809,14 +657,13 @@ main(int argc, char **argv)
 				FLUSH_PENDING();
 				if ((r = tide_win_advance(&c.win,
 				    tide_wm_tick(&c.wm, tide_now_ms()))) < 0 ||
-				    (r = pass_held(&c, 0)) < 0 ||
+				    (r = wflow_err(tide_wflow_pass_held(&c.wf, 0,
+				    &ferr), &ferr, c.wo.latepath)) < 0 ||
 				    (r = tide_wout_flush(&c.out)) < 0)
 					goto werr;
-				tide_flow_service(&c.flow, mono_ms());
-				if (o.ckpt && tide_now_ms() >= next_ckpt) {
+				tide_wflow_service(&c.wf);
+				if (tide_wstate_due_now(&c.ws))
 					state_save(&c.ws, &c.win, &c.wm);
-					next_ckpt = tide_now_ms() + o.ckpt;
-				}
 				continue;
 			}
 			/* The idle hook flushes output: a write error comes back
@@ -837,16 +684,16 @@ main(int argc, char **argv)
 			 * compare every record pays. */
 			if (__builtin_expect(tide_barrier_is(rec.p, rec.len), 0)) {
 				FLUSH_PENDING();
-				tide_flow_service(&c.flow, mono_ms());
-				if (tide_flow_read_barrier(&c.flow, rec.p,
+				tide_wflow_service(&c.wf);
+				if (tide_flow_read_barrier(&c.wf.flow, rec.p,
 				    rec.len) < 0) {
 					r = tide_bad_record(&c.bad, src, rec.lineno,
 					    rec.p, rec.len, "broken barrier: %s",
-					    c.flow.berr.reason);
+					    c.wf.flow.berr.reason);
 					goto bad;
 				}
-				if ((r = take_barrier(&c, rec.p, rec.len, o.ckpt,
-				    &next_ckpt)) < 0)
+				if ((r = wflow_err(tide_wflow_barrier(&c.wf, rec.p,
+				    rec.len, &ferr), &ferr, c.wo.latepath)) < 0)
 					goto werr;
 				continue;
 			}
@@ -858,7 +705,6 @@ main(int argc, char **argv)
 			len = rec.len;
 			p->src = src;
 			p->lineno = rec.lineno;
-			p->now = 0;
 			/* Checked and looked up in one pass, in the copy, so
 			 * the values point into it. */
 			rec.p = line;
@@ -866,72 +712,19 @@ main(int argc, char **argv)
 			if (rec.err != TIDE_REC_OK) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "%s", tide_rec_reason(&rec, in.max, q,
-				    sizeof(q)));
+				    "%s", tide_rec_reason(&rec, in.max, why,
+				    sizeof(why)));
 				goto bad;
 			}
 			/* Read, whatever becomes of it: a bad record is not read
 			 * again after a restart either. */
 			if (koff > 0)
 				tide_wstate_see(&c.ws, &jv[koff]);
-			if (jv[0].type == TIDE_JSON_NONE) {
+			if (tide_wrec_take(&rc, p, jv, why) < 0) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "no time field '%s'", o.timef);
+				    "%s", why);
 				goto bad;
-			}
-			if (tide_time_from_json(&jv[0], o.unit, &p->t) < 0) {
-				FLUSH_PENDING();
-				quote(q, sizeof(q), &jv[0]);
-				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "field '%s' is not a time: %s", o.timef, q);
-				goto bad;
-			}
-			if (o.max_future >= 0 || o.idle) {
-				p->now = tide_now_ms();
-				if (o.max_future >= 0 && p->t > p->now + o.max_future) {
-					FLUSH_PENDING();
-					quote(q, sizeof(q), &jv[0]);
-					r = tide_bad_record(&c.bad, src, rec.lineno,
-					    line, len, "field '%s' is too far in the "
-					    "future: %s", o.timef, q);
-					goto bad;
-				}
-			}
-			tide_buf_reset(&p->key);
-			for (i = 0; i < c.nkeys; i++) {
-				const struct tide_json_val *v = &jv[1 + i];
-
-				if (i)
-					tide_buf_addc(&p->key, '\0');
-				if (v->type == TIDE_JSON_NONE) {
-					if (!o.keynull)
-						break;
-					tide_buf_adds(&p->key, "null");
-				} else if (add_key(&c, &p->key, v) < 0)
-					break;
-			}
-			if (i < c.nkeys) {
-				FLUSH_PENDING();
-				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "no key field '%s'", c.keynames[i]);
-				goto bad;
-			}
-			if (tide_agg_values(&c.spec, &jv[1 + c.nkeys + o.npart],
-			    p->vals, &bf) < 0) {
-				FLUSH_PENDING();
-				quote(q, sizeof(q), &jv[1 + c.nkeys + o.npart + bf]);
-				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
-				    "field '%s' is not a number: %s",
-				    c.spec.paths[bf].text, q);
-				goto bad;
-			}
-			tide_buf_reset(&p->part);
-			for (i = 0; i < o.npart; i++) {
-				const struct tide_json_val *v = &jv[1 + c.nkeys + i];
-
-				tide_buf_add(&p->part, v->p, v->len);
-				tide_buf_addc(&p->part, '\0');
 			}
 			/* Records in flight: while the next one is parsed, this
 			 * one's index slot, the previous one's key and the one
@@ -941,7 +734,7 @@ main(int argc, char **argv)
 				tide_win_prefetch(&c.win, pend[npend - i]->key.data,
 				    pend[npend - i]->key.len, 1 + i);
 			if (npend == INFLIGHT) {
-				struct prec *pp = pend[0];
+				struct tide_wrec *pp = pend[0];
 
 				memmove(pend, pend + 1, --npend * sizeof(*pend));
 				if ((r = process(&c, pp, wc.max_keys)) < 0)
@@ -960,7 +753,7 @@ bad:
 				status = r;
 		}
 		while (npend > 0 && status == TIDE_EX_OK) {
-			struct prec *pp = pend[0];
+			struct tide_wrec *pp = pend[0];
 
 			memmove(pend, pend + 1, --npend * sizeof(*pend));
 			if ((r = process(&c, pp, wc.max_keys)) < 0)
@@ -1000,7 +793,8 @@ bad:
 		goto werr;
 	/* Every window is written: the barriers held for them follow, the
 	 * final one last. */
-	if (status == TIDE_EX_OK && (r = pass_held(&c, 1)) < 0)
+	if (status == TIDE_EX_OK && (r = wflow_err(tide_wflow_pass_held(&c.wf,
+	    1, &ferr), &ferr, c.wo.latepath)) < 0)
 		goto werr;
 	if ((r = tide_wout_flush(&c.out)) < 0)
 		goto werr;
@@ -1028,25 +822,14 @@ done:
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
 		status = r;
 	tide_wout_release(&c.out);
-	/* The final barrier went on: its acknowledgement comes back through
-	 * us once our reader has it all (our output ends here). */
-	if (c.final_fwd >= 0 && status == TIDE_EX_OK) {
-		close(STDOUT_FILENO);
-		tide_flow_linger(&c.flow, c.final_fwd, 5000);
-	}
-	/* An acknowledgement the socket could not take at once goes now. */
-	tide_flow_service(&c.flow, mono_ms());
-	tide_flow_close(&c.flow);
-	tide_bhold_release(&c.held);
+	/* Our output ends here: the final barrier's acknowledgement comes
+	 * back through us once our reader has it all. */
+	tide_wflow_close(&c.wf, status == TIDE_EX_OK ? STDOUT_FILENO : -1);
 	tide_win_release(&c.win);
 	tide_wm_release(&c.wm);
-	tide_buf_release(&c.kb);
-	tide_buf_release(&c.sb);
-	for (i = 0; i < INFLIGHT + 1; i++) {
-		tide_buf_release(&pr[i].line);
-		tide_buf_release(&pr[i].key);
-		tide_buf_release(&pr[i].part);
-	}
+	tide_wrec_conf_release(&rc);
+	for (i = 0; i < INFLIGHT + 1; i++)
+		tide_wrec_release(&pr[i]);
 	tide_wstate_release(&c.ws);
 	for (i = 0; i < 1 + c.nkeys + o.npart; i++)
 		tide_path_release(&paths[i]);

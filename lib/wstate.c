@@ -36,6 +36,14 @@ tide_wstate_init(struct tide_wstate *s, const char *path,
 			s->cfg.data[i] = ' ';
 }
 
+void
+tide_wstate_every(struct tide_wstate *s, int64_t every_ms, int64_t now_ms)
+{
+	s->every = every_ms;
+	s->next = now_ms + every_ms;
+	s->since = 0;
+}
+
 int64_t *
 tide_wstate_pos(struct tide_wstate *s, const char *path, size_t n)
 {
@@ -136,6 +144,8 @@ tide_wstate_save(struct tide_wstate *s, const struct tide_win *w,
 out:
 	tide_buf_release(&tmp);
 	tide_buf_release(&b);
+	if (s->every)
+		s->next = tide_now_ms() + s->every;
 	if (ret < 0)
 		errno = errnum;
 	return ret;

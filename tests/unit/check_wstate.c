@@ -309,6 +309,47 @@ START_TEST(test_wstate_unwritable_directory_is_eio)
 }
 END_TEST
 
+START_TEST(test_wstate_checkpoint_is_due_every_interval_from_the_last_save)
+{
+	struct fx f;
+	struct tide_wstate_err err;
+	int i, due = 0;
+
+	fx_init(&f, 10, "count");
+	/* No --checkpoint: never due, and the counter does not move. */
+	for (i = 0; i < 1000; i++)
+		due += tide_wstate_due(&f.ws);
+	ck_assert_int_eq(due, 0);
+	ck_assert_uint_eq(f.ws.since, 0);
+	ck_assert_int_eq(tide_wstate_due_now(&f.ws), 0);
+	/* Due an interval after now: not yet, an hour from now. */
+	tide_wstate_every(&f.ws, 3600000, tide_now_ms());
+	for (i = 0; i < 1000; i++)
+		due += tide_wstate_due(&f.ws);
+	ck_assert_int_eq(due, 0);
+	ck_assert_int_eq(tide_wstate_due_now(&f.ws), 0);
+	/* Past due: the clock is looked at once in 256 calls. */
+	tide_wstate_every(&f.ws, 3600000, tide_now_ms() - 7200000);
+	ck_assert_int_eq(tide_wstate_due_now(&f.ws), 1);
+	for (i = 1; i < 256; i++)
+		ck_assert_int_eq(tide_wstate_due(&f.ws), 0);
+	ck_assert_int_eq(tide_wstate_due(&f.ws), 1);
+	/* A save puts the next one an interval after it. */
+	ck_assert_int_eq(tide_wstate_save(&f.ws, &f.win, &f.wm, &err), 0);
+	ck_assert_int_ge(f.ws.next, tide_now_ms() + 3600000 - 60000);
+	ck_assert_int_le(f.ws.next, tide_now_ms() + 3600000);
+	ck_assert_int_eq(tide_wstate_due_now(&f.ws), 0);
+	/* So does a failed one (the run ends there anyway). */
+	f.ws.next = 0;
+	f.ws.path = "/nonexistent-dir/st";
+	ck_assert_int_eq(tide_wstate_save(&f.ws, &f.win, &f.wm, &err),
+	    TIDE_EIO);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_gt(f.ws.next, 0);
+	fx_release(&f);
+}
+END_TEST
+
 Suite *
 suite_wstate(void)
 {
@@ -324,6 +365,7 @@ suite_wstate(void)
 	tcase_add_test(tc, test_wstate_not_a_state_file_is_eformat);
 	tcase_add_test(tc, test_wstate_damaged_heads_say_what_is_wrong);
 	tcase_add_test(tc, test_wstate_unwritable_directory_is_eio);
+	tcase_add_test(tc, test_wstate_checkpoint_is_due_every_interval_from_the_last_save);
 	suite_add_tcase(s, tc);
 	return s;
 }
