@@ -1,5 +1,6 @@
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "sig.h"
 
@@ -7,6 +8,20 @@ volatile sig_atomic_t tide_sig_count, tide_sig_nstops;
 static volatile sig_atomic_t first_sig, last_sig, stats, reload;
 static unsigned sig_flags;
 static int64_t drain_start = -1;
+static volatile sig_atomic_t last_stop_ms;	/* of the last stop counted */
+
+/* Milliseconds of the monotonic clock, wrapped to fit a sig_atomic_t:
+ * only differences under a second are compared.  clock_gettime() is
+ * async-signal-safe. */
+static sig_atomic_t
+stop_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (sig_atomic_t)((ts.tv_sec % 1000000) * 1000 +
+	    ts.tv_nsec / 1000000);
+}
 
 static void
 on_signal(int sig)
@@ -20,9 +35,19 @@ on_signal(int sig)
 		reload = 1;
 		return;
 	}
+	/* The same signal again within TIDE_SIG_SAME_MS is the same stop:
+	 * timeout(1) signals its child and then the child's process group,
+	 * and a shell may pass one Ctrl-C on to a stage twice. */
+	if (tide_sig_nstops && sig == last_sig) {
+		sig_atomic_t now = stop_clock(), d = now - last_stop_ms;
+
+		if (d >= 0 && d < TIDE_SIG_SAME_MS)
+			return;
+	}
 	if (!first_sig)
 		first_sig = sig;
 	last_sig = sig;
+	last_stop_ms = stop_clock();
 	tide_sig_nstops++;
 }
 

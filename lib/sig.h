@@ -14,7 +14,8 @@
  * reading at the first one; a stage (tide-window, tide-join, tide-sink)
  * drains its standard input to the end and then exits 0, for at most a
  * drain timeout.  A second stop signal ends any program at once, with
- * status 128 + that signal (tide_sig_exit_status()).
+ * status 128 + that signal (tide_sig_exit_status()); the same signal again
+ * within TIDE_SIG_SAME_MS of the first is the same stop, not a second.
  *
  * The state is the process's: one program, one set of handlers.  Nothing
  * here prints.
@@ -24,6 +25,10 @@
 
 #include <signal.h>
 #include <stdint.h>
+
+/* A stop signal that repeats the last one within this many milliseconds
+ * is not a second signal (timeout(1) sends its signal twice at once). */
+#define TIDE_SIG_SAME_MS 100
 
 enum tide_sig_flags {
 	TIDE_SIG_HUP_RELOADS = 1 << 0,	/* SIGHUP reloads, not stops */

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sig.h"
@@ -46,6 +47,25 @@ START_TEST(test_sig_second_stop_aborts_with_its_status)
 	ck_assert_int_eq(tide_sig_first(), SIGINT);
 	ck_assert_int_eq(tide_sig_last(), SIGTERM);
 	ck_assert_int_eq(tide_sig_exit_status(), 128 + SIGTERM);
+}
+END_TEST
+
+START_TEST(test_sig_same_signal_at_once_is_one_stop)
+{
+	struct timespec ts = { 0, (TIDE_SIG_SAME_MS + 20) * 1000000L };
+
+	tide_sig_reset();
+	tide_sig_init(0);
+	/* timeout(1): the child, then its process group, at once. */
+	raise(SIGTERM);
+	raise(SIGTERM);
+	ck_assert_uint_eq(tide_sig_stops(), 1);
+	ck_assert_int_eq(tide_sig_drain(0, 0), TIDE_SIG_DRAINING);
+	/* Later, the same signal is a second one. */
+	nanosleep(&ts, NULL);
+	raise(SIGTERM);
+	ck_assert_uint_eq(tide_sig_stops(), 2);
+	ck_assert_int_eq(tide_sig_drain(1, 0), TIDE_SIG_ABORT);
 }
 END_TEST
 
@@ -119,6 +139,7 @@ suite_sig(void)
 	tcase_add_test(tc, test_sig_none_means_run);
 	tcase_add_test(tc, test_sig_first_stop_drains_until_timeout);
 	tcase_add_test(tc, test_sig_second_stop_aborts_with_its_status);
+	tcase_add_test(tc, test_sig_same_signal_at_once_is_one_stop);
 	tcase_add_test(tc, test_sig_hup_stops_unless_it_reloads);
 	tcase_add_test(tc, test_sig_usr1_asks_for_stats_once);
 	tcase_add_test(tc, test_sig_pending_moves_once_per_signal);
