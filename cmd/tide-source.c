@@ -20,14 +20,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -36,8 +32,8 @@
 #include "ckpt.h"
 #include "envelope.h"
 #include "err.h"
+#include "filesrc.h"
 #include "exitcode.h"
-#include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
@@ -49,8 +45,6 @@
 #include "prog.h"
 #include "sig.h"
 #include "progress.h"
-#include "recfile.h"
-#include "recin.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -176,10 +170,8 @@ static struct {
 	int64_t t0;
 	struct tide_progress pr;
 	struct tide_ckpt_offs resume;	/* --resume's offsets */
-	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
-	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
-	uint64_t file_done;	/* bytes read from the files before this one */
-	const struct tide_recin *curin;	/* the file being read */
+	uint64_t rec_total;	/* records a bounded read expects, or 0 */
+	struct tide_filesrc files;	/* the files read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
 } s;
@@ -210,11 +202,10 @@ progress_tick(void)
 	memset(&st, 0, sizeof(st));
 	st.records = s.nout;
 	st.bytes = s.out.bytes + s.out.len;
-	if (s.file_total) {
+	if (s.files.total) {
 		st.unit = TIDE_PROGRESS_BYTES;
-		st.total = s.file_total;
-		st.pos = s.file_done + (s.curin ?
-		    tide_recin_bytes_in(s.curin) : 0);
+		st.total = s.files.total;
+		st.pos = tide_filesrc_pos(&s.files);
 	} else {
 		st.unit = TIDE_PROGRESS_RECORDS;
 		st.total = s.rec_total;
@@ -629,11 +620,9 @@ run_kafka(void)
 
 /* ---- Files ------------------------------------------------------------- */
 
-/*
- * Files are read through lib/recin, which sniffs zstd by content (stdin
- * too).  Before a read that would block (a pipe gone quiet), output is
- * flushed: the idle hook.
- */
+/* Files are read through lib/filesrc (lib/recin: zstd sniffed by content,
+ * stdin too).  Before a read that would block (a pipe gone quiet), output
+ * is flushed: the idle hook. */
 static int
 file_idle(void *ctx)
 {
@@ -665,93 +654,25 @@ file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
 }
 
-static int
-is_csv(const char *name)
-{
-	if (o.format)
-		return strcmp(o.format, "csv") == 0;
-	return tide_recin_is_csv(name);
-}
-
-static const char *
-read_error(const struct tide_recin *in, int r)
-{
-	return r == TIDE_EFORMAT ? "corrupt zstd data" :
-	    tide_recin_strerror(in, r);
-}
-
-/* Read one file (lib/recfile.h); returns 0 to go on, -1 when -c is
- * satisfied or a signal came, or an exit status. */
-static int
-read_file(const char *name)
-{
-	struct tide_recfile_cb cb = { file_rec, file_bad, (void *)name };
-	struct tide_recfile_err err;
-	struct tide_recin in;
-	int r, rc = 0;
-
-	/* Opening stdin waits for its first bytes: do not hold back what
-	 * earlier files gave meanwhile. */
-	if (strcmp(name, "-") == 0)
-		check_write(tide_wout_flush(&s.out));
-	if ((r = tide_recin_open(&in, name, TIDE_RECIN_SNIFF_STDIN,
-	    o.maxrec)) < 0) {
-		pwarn("%s: %s", name, read_error(&in, r));
-		tide_recin_close(&in);
-		return r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-	}
-	tide_recin_set_idle(&in, file_idle, NULL);
-	s.curin = &in;
-	r = tide_recfile_read(&in, is_csv(name), o.maxrec, &cb, &err);
-	if (err.readerr) {
-		pwarn("%s: %s", name, read_error(&in, err.code));
-		rc = err.code == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-	}
-	if (r == 1 || r == TIDE_EINTR)
-		rc = -1;
-	else if (r > 0)
-		rc = r;
-	else if (r < 0 && !err.readerr) {
-		pwarn("%s: line %" PRIu64 ": %s", name, err.line, err.reason);
-		rc = TIDE_EX_DATAERR;
-	}
-	s.file_done += tide_recin_bytes_in(&in);
-	s.curin = NULL;
-	tide_recin_close(&in);
-	return rc;
-}
-
+/* The files in turn (lib/filesrc.h): 0, a status, or a code for main. */
 static int
 run_files(char **files, int nfiles)
 {
-	struct stat st;
 	struct tide_bad bad;
-	int i, rc = 0, r;
+	int rc, r;
 
 	s.bad = &bad;
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
-	/* Progress by bytes when every file has a size. */
-	for (i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) < 0 ||
-		    !S_ISREG(st.st_mode)) {
-			s.file_total = 0;
-			break;
-		}
-		s.file_total += (uint64_t)st.st_size;
-	}
-	if (s.file_total == 0 && o.count >= 0)
+	tide_filesrc_init(&s.files, files, (size_t)nfiles, o.format, o.maxrec);
+	s.files.idle = file_idle;
+	s.files.on_warn = on_warn;
+	if (s.files.total == 0 && o.count >= 0)
 		s.rec_total = (uint64_t)o.count;
-	for (i = 0; i < nfiles && rc == 0; i++) {
-		r = read_file(files[i]);
-		if (r == -1)
-			break;
-		if (r == TIDE_EX_IOERR && rc == 0) {
-			rc = r;	/* an unreadable file: go on with the others */
-			continue;
-		}
-		rc = r;
-	}
+	/* -c satisfied, or a stop signal: an end like any other. */
+	if ((rc = tide_filesrc_read(&s.files, file_rec, file_bad)) == 1 ||
+	    rc == TIDE_EINTR)
+		rc = 0;
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
@@ -921,6 +842,7 @@ main(int argc, char **argv)
 	tide_progress_init(&s.pr, tide_progress_wanted(o.progress, 2) ? 2 : -1,
 	    prog.name);
 	c = nfiles > 0 ? run_files(argv + tide_opt_index(), nfiles) : run_kafka();
+	c = tide_exit_of(c);
 	check_write(tide_wout_flush(&s.out));
 	tide_progress_clear(&s.pr);
 	tide_wout_release(&s.out);
