@@ -786,9 +786,10 @@ main(int argc, char **argv)
 	} else {
 		if (o.ntopics == 0 && !o.dumpconf)
 			tide_usage_error("no topic (-t) and no file given");
+		/* A bad setting in the file is a usage error. */
 		if ((c = tide_kconf_env(&o.kc, &kerr)) < 0)
-			tide_die(c == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
-			    "$TIDE_CONFIG: %s", kerr.msg);
+			tide_die(tide_exit_of(c == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    c), "$TIDE_CONFIG: %s", kerr.msg);
 		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
 			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
 		if (o.group && (o.have_from || o.have_to || o.parts.n ||
