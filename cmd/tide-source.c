@@ -20,26 +20,22 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
 #include "bad.h"
 #include "buf.h"
 #include "ckpt.h"
-#include "flow.h"
 #include "envelope.h"
 #include "err.h"
+#include "filesrc.h"
 #include "exitcode.h"
-#include "json.h"
 #include "kafka/kconf.h"
+#include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
 #include "kafka/kmsg.h"
@@ -49,8 +45,6 @@
 #include "prog.h"
 #include "sig.h"
 #include "progress.h"
-#include "recfile.h"
-#include "recin.h"
 #include "rio.h"
 #include "time.h"
 #include "xalloc.h"
@@ -174,22 +168,12 @@ static struct {
 	size_t hdrcap;
 	uint64_t nin, nout, nbad;
 	int64_t t0;
-	int64_t lastcommit;
 	struct tide_progress pr;
 	struct tide_ckpt_offs resume;	/* --resume's offsets */
-	uint64_t rec_total;	/* records a bounded Kafka read expects, or 0 */
-	uint64_t file_total;	/* bytes of all files, 0 if one is not regular */
-	uint64_t file_done;	/* bytes read from the files before this one */
-	const struct tide_recin *curin;	/* the file being read */
+	uint64_t rec_total;	/* records a bounded read expects, or 0 */
+	struct tide_filesrc files;	/* the files read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
-	/* Delivery (doc/DELIVERY.md), with -G only. */
-	int use_flow;
-	struct tide_flow flow;
-	struct tide_barrier_offs boffs;	/* the next barrier's offsets */
-	struct tide_barrier_offs acked;	/* the newest acknowledged */
-	int64_t acked_seq;
-	struct tide_buf bline;
-	int64_t lastservice;
+	struct tide_kcommit kcm;	/* -G: commits, delivery */
 } s;
 
 
@@ -218,11 +202,10 @@ progress_tick(void)
 	memset(&st, 0, sizeof(st));
 	st.records = s.nout;
 	st.bytes = s.out.bytes + s.out.len;
-	if (s.file_total) {
+	if (s.files.total) {
 		st.unit = TIDE_PROGRESS_BYTES;
-		st.total = s.file_total;
-		st.pos = s.file_done + (s.curin ?
-		    tide_recin_bytes_in(s.curin) : 0);
+		st.total = s.files.total;
+		st.pos = tide_filesrc_pos(&s.files);
 	} else {
 		st.unit = TIDE_PROGRESS_RECORDS;
 		st.total = s.rec_total;
@@ -252,10 +235,10 @@ check_write(int r)
 	if (r == TIDE_EPIPE) {
 		/* A tide stage said hello and then went away: it died, and
 		 * what it had read is not durable. */
-		if (s.use_flow && s.flow.had_reader)
+		if (tide_kcommit_had_reader(&s.kcm))
 			tide_die(TIDE_EX_IOERR, "the stage reading the output went "
 			    "away: nothing is committed past barrier %lld",
-			    (long long)s.acked_seq);
+			    (long long)s.kcm.acked_seq);
 		exit(TIDE_EX_OK);
 	}
 	tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
@@ -277,234 +260,21 @@ on_warn(void *ctx, const char *msg)
 	pwarn("%s", msg);
 }
 
-/* Take what the readers acknowledged into s.acked. */
 static void
-take_acks(int64_t now)
+on_info(void *ctx, const char *msg)
 {
-	const struct tide_barrier_offs *a;
-	size_t i, len;
-	const char *t;
-	int64_t seq;
-
-	tide_flow_service(&s.flow, now);
-	s.lastservice = now;
-	if ((a = tide_flow_commit_ready(&s.flow, &seq)) == NULL)
-		return;
-	tide_barrier_offs_reset(&s.acked);
-	for (i = 0; i < a->n; i++) {
-		t = tide_barrier_offs_topic(a, i, &len);
-		if (tide_barrier_offs_set(&s.acked, t, len, a->v[i].partition,
-		    a->v[i].next) < 0)
-			return;
-	}
-	s.acked_seq = seq;
+	(void)ctx;
+	tide_info("%s", msg);
 }
 
-/*
- * Commit: what has been written and flushed (the caller flushes first),
- * or, when a tide stage reads the output, only what it acknowledged as
- * durable (doc/DELIVERY.md); nothing while a reader may yet say hello.
- */
-static void
-commit(int async, int only_unassigned)
-{
-	struct tide_kconsumer_err err;
-	int64_t now = tide_mono_us() / 1000;
-	int r;
-
-	if (o.group == NULL)
-		return;
-	s.lastcommit = now;
-	if (s.use_flow) {
-		take_acks(now);
-		switch (tide_flow_mode(&s.flow, now)) {
-		case TIDE_FLOW_WAIT:
-			return;
-		case TIDE_FLOW_ACKED:
-			if (s.acked_seq < 0)
-				return;
-			r = tide_kparts_commit_offs(&s.kp, s.kc.rk, &s.acked,
-			    async, only_unassigned, &err);
-			if (r < 0)
-				pwarn("commit failed: %s", err.msg);
-			return;
-		case TIDE_FLOW_WRITTEN:
-			break;
-		}
-	}
-	if (tide_kparts_commit(&s.kp, s.kc.rk, async, only_unassigned,
-	    &err) < 0)
-		pwarn("commit failed: %s", err.msg);
-}
-
-/* Write a barrier (the final one with final) after what was written, and
- * flush: a barrier that waits in the buffer is not acknowledged. */
-static int64_t
-barrier(int final, int64_t now)
-{
-	int64_t seq;
-
-	if (tide_kparts_offsets(&s.kp, &s.boffs) < 0)
-		return -1;
-	tide_buf_reset(&s.bline);
-	if ((seq = tide_flow_barrier(&s.flow, &s.boffs, final, &s.bline,
-	    now)) < 0)
-		return -1;
-	check_write(tide_wout_add(&s.out, s.bline.data, s.bline.len));
-	check_write(tide_wout_flush(&s.out));
-	return seq;
-}
-
-/* The delivery's turn in the main loop: acknowledgements, a barrier when
- * one is due, the warning when they stop coming. */
-static void
-flow_tick(void)
-{
-	int64_t now;
-
-	if (!s.use_flow)
-		return;
-	now = tide_mono_us() / 1000;
-	if (now - s.lastservice < 10)
-		return;
-	take_acks(now);
-	if (tide_flow_barrier_due(&s.flow, now))
-		barrier(0, now);
-	if (tide_flow_overdue(&s.flow, now, o.ack_ms))
-		pwarn("%s", tide_flow_why(&s.flow, now));
-}
-
-static void
-flow_start(void)
-{
-	struct tide_stage_err err;
-	struct tide_barrier_offs z = TIDE_BARRIER_OFFS_INIT;
-
-	s.acked_seq = -1;
-	s.boffs = z;
-	s.acked = z;
-	tide_buf_init(&s.bline, TIDE_BARRIER_MAXLINE);
-	if (o.group == NULL || o.commit_written)
-		return;
-	tide_flow_init(&s.flow, TIDE_FLOW_HEAD, "tide-source", o.barrier_ms);
-	if (tide_flow_open(&s.flow, -1, 1, NULL, &err) < 0) {
-		tide_info("no delivery channel (%s: %s): commits follow what "
-		    "is written", err.what ? err.what : "?",
-		    strerror(err.errnum));
-		tide_flow_close(&s.flow);
-		return;
-	}
-	s.use_flow = s.flow.listening;
-	if (!s.use_flow)
-		tide_flow_close(&s.flow);
-}
-
-static void
-flush_and_commit(int async)
-{
-	check_write(tide_wout_flush(&s.out));
-	commit(async, 0);
-}
-
-/*
- * The end of a read in a group.  With a tide stage reading: the final
- * barrier, the output closed so the pipeline drains, and the commit of
- * what the last stage acknowledges, waiting --ack-timeout for it.  While
- * a reader may still say hello (the first moments of a run), wait for
- * that first.
- */
-static void
-flow_finish(void)
-{
-	int64_t now = tide_mono_us() / 1000, seq;
-
-	if (!s.use_flow) {
-		flush_and_commit(0);
-		return;
-	}
-	check_write(tide_wout_flush(&s.out));
-	while (tide_flow_mode(&s.flow, now) == TIDE_FLOW_WAIT) {
-		take_acks(now);
-		if (tide_flow_mode(&s.flow, now) != TIDE_FLOW_WAIT)
-			break;
-		poll(NULL, 0, 20);
-		now = tide_mono_us() / 1000;
-	}
-	if (tide_flow_mode(&s.flow, now) == TIDE_FLOW_WRITTEN) {
-		commit(0, 0);
-		return;
-	}
-	seq = barrier(1, now);
-	/* End of file for the stage that reads us: it drains. */
-	if (close(1) < 0 && errno != EINTR)
-		tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
-	if (seq >= 0 && !tide_flow_linger(&s.flow, seq, o.ack_ms) &&
-	    tide_flow_readers(&s.flow) > 0)
-		pwarn("the final barrier was not acknowledged within %llds",
-		    (long long)(o.ack_ms / 1000));
-	commit(0, 0);
-	if (s.acked_seq < seq)
-		pwarn("nothing is committed past barrier %lld of %lld",
-		    (long long)s.acked_seq, (long long)seq);
-}
-
-
-/*
- * -G -e: a partition ends at its high watermark as of its assignment, so
- * a member of a group with a steady producer still ends.  Without an
- * answer from the broker it ends at the first end-of-partition instead.
- */
-static void
-set_end(rd_kafka_t *rk, struct tide_kpart *p)
-{
-	struct tide_kconsumer_err err;
-
-	if (tide_kparts_set_end(&s.kp, rk, p, (int)o.md_timeout, &err) < 0) {
-		pwarn("watermarks of '%s' [%" PRId32 "]: %s; -e ends it at "
-		    "the first end of partition", p->topic, p->partition,
-		    err.msg);
-		return;
-	}
-	tide_info("'%s' [%" PRId32 "]: -e ends at offset %" PRId64, p->topic,
-	    p->partition, p->end);
-}
-
+/* Revoked partitions: what was written is flushed and committed before
+ * they go to another member (lib/kafka/kcommit.h). */
 static void
 rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_topic_partition_list_t *tl, void *opaque)
 {
-	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-	struct tide_kpart *p;
-	int i;
-
 	(void)opaque;
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		for (i = 0; i < tl->cnt; i++) {
-			p = tide_kparts_assigned(&s.kp, tl->elems[i].topic,
-			    tl->elems[i].partition);
-			if (o.exit_eof)
-				set_end(rk, p);
-		}
-		tide_info("assigned %d partition(s)", tl->cnt);
-		if (coop)
-			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, tl));
-		else
-			rd_kafka_assign(rk, tl);
-		return;
-	}
-	/* Revoked: what was written is flushed and committed before the
-	 * partitions go to another member, so it does not read them again. */
-	for (i = 0; i < tl->cnt; i++)
-		tide_kparts_revoked(&s.kp, tl->elems[i].topic,
-		    tl->elems[i].partition);
-	check_write(tide_wout_flush(&s.out));
-	if (!rd_kafka_assignment_lost(rk))
-		commit(0, 1);
-	tide_info("revoked %d partition(s)", tl->cnt);
-	if (coop)
-		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, tl));
-	else
-		rd_kafka_assign(rk, NULL);
+	check_write(tide_kcommit_rebalance(&s.kcm, rk, err, tl));
 }
 
 static void
@@ -756,7 +526,7 @@ consume(void)
 		n = tide_kconsumer_take(&s.kc, msgs, BATCH);
 		if (n == 0) {
 			/* Nothing ready: flush before waiting. */
-			flush_and_commit(1);
+			check_write(tide_kcommit_flush(&s.kcm, 1));
 			now = tide_mono_us() / 1000;
 			wait = POLL_MS;
 			if (o.idle_ms >= 0) {
@@ -781,10 +551,10 @@ consume(void)
 		if (s.ob.len) {
 			lastrec = tide_mono_us() / 1000;
 			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-			if (o.group && lastrec - s.lastcommit >= COMMIT_MS)
-				flush_and_commit(1);
+			if (tide_kcommit_due(&s.kcm, lastrec, COMMIT_MS))
+				check_write(tide_kcommit_flush(&s.kcm, 1));
 		}
-		flow_tick();
+		check_write(tide_kcommit_tick(&s.kcm, tide_mono_us() / 1000));
 		progress_tick();
 	}
 }
@@ -793,6 +563,7 @@ static int
 run_kafka(void)
 {
 	struct tide_kconsumer_err err;
+	struct tide_stage_err serr;
 	rd_kafka_conf_t *conf = make_conf();
 
 	if (o.dumpconf) {
@@ -805,6 +576,11 @@ run_kafka(void)
 	tide_kparts_init(&s.kp, o.topics, o.ntopics, o.group != NULL,
 	    o.exit_eof);
 	s.kp.on_warn = on_warn;
+	tide_kcommit_init(&s.kcm, &s.kp, s.kc.rk, &s.out, o.group != NULL);
+	s.kcm.ack_ms = o.ack_ms;
+	s.kcm.md_timeout_ms = (int)o.md_timeout;
+	s.kcm.on_warn = on_warn;
+	s.kcm.on_info = on_info;
 	discover();
 	if (o.group) {
 		if (tide_kparts_subscribe(&s.kp, s.kc.rk, &err) < 0)
@@ -828,9 +604,13 @@ run_kafka(void)
 		    (uint64_t)o.count < s.rec_total))
 			s.rec_total = (uint64_t)o.count;
 	}
-	flow_start();
+	if (tide_kcommit_start(&s.kcm, "tide-source", !o.commit_written,
+	    o.barrier_ms, &serr) < 0)
+		tide_info("no delivery channel (%s: %s): commits follow what "
+		    "is written", serr.what ? serr.what : "?",
+		    strerror(serr.errnum));
 	consume();
-	flow_finish();
+	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.stats)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
@@ -840,11 +620,9 @@ run_kafka(void)
 
 /* ---- Files ------------------------------------------------------------- */
 
-/*
- * Files are read through lib/recin, which sniffs zstd by content (stdin
- * too).  Before a read that would block (a pipe gone quiet), output is
- * flushed: the idle hook.
- */
+/* Files are read through lib/filesrc (lib/recin: zstd sniffed by content,
+ * stdin too).  Before a read that would block (a pipe gone quiet), output
+ * is flushed: the idle hook. */
 static int
 file_idle(void *ctx)
 {
@@ -876,93 +654,25 @@ file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
 }
 
-static int
-is_csv(const char *name)
-{
-	if (o.format)
-		return strcmp(o.format, "csv") == 0;
-	return tide_recin_is_csv(name);
-}
-
-static const char *
-read_error(const struct tide_recin *in, int r)
-{
-	return r == TIDE_EFORMAT ? "corrupt zstd data" :
-	    tide_recin_strerror(in, r);
-}
-
-/* Read one file (lib/recfile.h); returns 0 to go on, -1 when -c is
- * satisfied or a signal came, or an exit status. */
-static int
-read_file(const char *name)
-{
-	struct tide_recfile_cb cb = { file_rec, file_bad, (void *)name };
-	struct tide_recfile_err err;
-	struct tide_recin in;
-	int r, rc = 0;
-
-	/* Opening stdin waits for its first bytes: do not hold back what
-	 * earlier files gave meanwhile. */
-	if (strcmp(name, "-") == 0)
-		check_write(tide_wout_flush(&s.out));
-	if ((r = tide_recin_open(&in, name, TIDE_RECIN_SNIFF_STDIN,
-	    o.maxrec)) < 0) {
-		pwarn("%s: %s", name, read_error(&in, r));
-		tide_recin_close(&in);
-		return r == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-	}
-	tide_recin_set_idle(&in, file_idle, NULL);
-	s.curin = &in;
-	r = tide_recfile_read(&in, is_csv(name), o.maxrec, &cb, &err);
-	if (err.readerr) {
-		pwarn("%s: %s", name, read_error(&in, err.code));
-		rc = err.code == TIDE_EFORMAT ? TIDE_EX_DATAERR : TIDE_EX_IOERR;
-	}
-	if (r == 1 || r == TIDE_EINTR)
-		rc = -1;
-	else if (r > 0)
-		rc = r;
-	else if (r < 0 && !err.readerr) {
-		pwarn("%s: line %" PRIu64 ": %s", name, err.line, err.reason);
-		rc = TIDE_EX_DATAERR;
-	}
-	s.file_done += tide_recin_bytes_in(&in);
-	s.curin = NULL;
-	tide_recin_close(&in);
-	return rc;
-}
-
+/* The files in turn (lib/filesrc.h): 0, a status, or a code for main. */
 static int
 run_files(char **files, int nfiles)
 {
-	struct stat st;
 	struct tide_bad bad;
-	int i, rc = 0, r;
+	int rc, r;
 
 	s.bad = &bad;
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
-	/* Progress by bytes when every file has a size. */
-	for (i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) < 0 ||
-		    !S_ISREG(st.st_mode)) {
-			s.file_total = 0;
-			break;
-		}
-		s.file_total += (uint64_t)st.st_size;
-	}
-	if (s.file_total == 0 && o.count >= 0)
+	tide_filesrc_init(&s.files, files, (size_t)nfiles, o.format, o.maxrec);
+	s.files.idle = file_idle;
+	s.files.on_warn = on_warn;
+	if (s.files.total == 0 && o.count >= 0)
 		s.rec_total = (uint64_t)o.count;
-	for (i = 0; i < nfiles && rc == 0; i++) {
-		r = read_file(files[i]);
-		if (r == -1)
-			break;
-		if (r == TIDE_EX_IOERR && rc == 0) {
-			rc = r;	/* an unreadable file: go on with the others */
-			continue;
-		}
-		rc = r;
-	}
+	/* -c satisfied, or a stop signal: an end like any other. */
+	if ((rc = tide_filesrc_read(&s.files, file_rec, file_bad)) == 1 ||
+	    rc == TIDE_EINTR)
+		rc = 0;
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
@@ -1076,9 +786,10 @@ main(int argc, char **argv)
 	} else {
 		if (o.ntopics == 0 && !o.dumpconf)
 			tide_usage_error("no topic (-t) and no file given");
+		/* A bad setting in the file is a usage error. */
 		if ((c = tide_kconf_env(&o.kc, &kerr)) < 0)
-			tide_die(c == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_USAGE,
-			    "$TIDE_CONFIG: %s", kerr.msg);
+			tide_die(tide_exit_of(c == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    c), "$TIDE_CONFIG: %s", kerr.msg);
 		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
 			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
 		if (o.group && (o.have_from || o.have_to || o.parts.n ||
@@ -1132,10 +843,12 @@ main(int argc, char **argv)
 	tide_progress_init(&s.pr, tide_progress_wanted(o.progress, 2) ? 2 : -1,
 	    prog.name);
 	c = nfiles > 0 ? run_files(argv + tide_opt_index(), nfiles) : run_kafka();
+	c = tide_exit_of(c);
 	check_write(tide_wout_flush(&s.out));
 	tide_progress_clear(&s.pr);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
+	tide_kcommit_release(&s.kcm);
 	tide_kparts_release(&s.kp);
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);

@@ -1,0 +1,115 @@
+/* A head's input files as one source of records: see filesrc.h. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "filesrc.h"
+
+static void warn(const struct tide_filesrc *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+warn(const struct tide_filesrc *f, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (f->on_warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->on_warn(f->ctx, msg);
+}
+
+void
+tide_filesrc_init(struct tide_filesrc *f, char *const *names, size_t n,
+    const char *format, size_t max)
+{
+	struct stat st;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->names = names;
+	f->n = n;
+	f->csv = format ? strcmp(format, "csv") == 0 : -1;
+	f->max = max;
+	/* Progress by bytes when every file has a size. */
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], "-") == 0 || stat(names[i], &st) < 0 ||
+		    !S_ISREG(st.st_mode)) {
+			f->total = 0;
+			break;
+		}
+		f->total += (uint64_t)st.st_size;
+	}
+}
+
+uint64_t
+tide_filesrc_pos(const struct tide_filesrc *f)
+{
+	return f->done + (f->cur ? tide_recin_bytes_in(f->cur) : 0);
+}
+
+static const char *
+read_error(const struct tide_recin *in, int r)
+{
+	return r == TIDE_EFORMAT ? "corrupt zstd data" :
+	    tide_recin_strerror(in, r);
+}
+
+/* One file: 0 at its end, else what tide_filesrc_read() returns. */
+static int
+read_one(struct tide_filesrc *f, const char *name, struct tide_recfile_cb *cb)
+{
+	struct tide_recfile_err err;
+	struct tide_recin in;
+	int r, rc = 0;
+
+	if (strcmp(name, "-") == 0 && f->idle)
+		f->idle(f->idlectx);
+	if ((r = tide_recin_open(&in, name, TIDE_RECIN_SNIFF_STDIN,
+	    f->max)) < 0) {
+		warn(f, "%s: %s", name, read_error(&in, r));
+		tide_recin_close(&in);
+		return r == TIDE_EFORMAT ? TIDE_EFORMAT : TIDE_EIO;
+	}
+	tide_recin_set_idle(&in, f->idle, f->idlectx);
+	f->cur = &in;
+	cb->ctx = (void *)name;
+	r = tide_recfile_read(&in, f->csv < 0 ? tide_recin_is_csv(name) :
+	    f->csv, f->max, cb, &err);
+	if (err.readerr) {
+		warn(f, "%s: %s", name, read_error(&in, err.code));
+		rc = err.code == TIDE_EFORMAT ? TIDE_EFORMAT : TIDE_EIO;
+	}
+	if (r > 0 || r == TIDE_EINTR)
+		rc = r;
+	else if (r < 0 && !err.readerr) {
+		warn(f, "%s: line %" PRIu64 ": %s", name, err.line, err.reason);
+		rc = TIDE_EFORMAT;
+	}
+	f->done += tide_recin_bytes_in(&in);
+	f->cur = NULL;
+	tide_recin_close(&in);
+	return rc;
+}
+
+int
+tide_filesrc_read(struct tide_filesrc *f,
+    int (*rec)(void *ctx, const char *p, size_t n),
+    int (*bad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
+    const char *why))
+{
+	struct tide_recfile_cb cb = { rec, bad, NULL };
+	size_t i;
+	int r;
+
+	for (i = 0; i < f->n; i++)
+		if ((r = read_one(f, f->names[i], &cb)) != 0)
+			return r;
+	return 0;
+}

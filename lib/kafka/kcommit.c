@@ -1,0 +1,297 @@
+/* A group member's commits and its part in the delivery: see kcommit.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "kafka/kcommit.h"
+#include "time.h"
+
+static void say(void (*fn)(void *, const char *), void *ctx,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+say(void (*fn)(void *, const char *), void *ctx, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(ctx, msg);
+}
+
+static int64_t
+now_ms(void)
+{
+	return tide_mono_us() / 1000;
+}
+
+void
+tide_kcommit_init(struct tide_kcommit *c, struct tide_kparts *kp,
+    rd_kafka_t *rk, struct tide_wout *out, int group)
+{
+	struct tide_barrier_offs z = TIDE_BARRIER_OFFS_INIT;
+
+	memset(c, 0, sizeof(*c));
+	c->kp = kp;
+	c->rk = rk;
+	c->out = out;
+	c->group = group;
+	c->ack_ms = 30000;
+	c->md_timeout_ms = 10000;
+	c->acked_seq = -1;
+	c->boffs = z;
+	c->acked = z;
+	tide_buf_init(&c->bline, TIDE_BARRIER_MAXLINE);
+}
+
+int
+tide_kcommit_start(struct tide_kcommit *c, const char *prog, int acked,
+    int64_t interval_ms, struct tide_stage_err *err)
+{
+	int r;
+
+	if (!c->group || !acked)
+		return 0;
+	tide_flow_init(&c->flow, TIDE_FLOW_HEAD, prog, interval_ms);
+	if ((r = tide_flow_open(&c->flow, -1, c->out->fd, NULL, err)) < 0) {
+		tide_flow_close(&c->flow);
+		return r;
+	}
+	c->use_flow = c->flow.listening;
+	if (!c->use_flow)
+		tide_flow_close(&c->flow);
+	return 0;
+}
+
+void
+tide_kcommit_release(struct tide_kcommit *c)
+{
+	/* The flow was closed already unless it is in use. */
+	if (c->use_flow)
+		tide_flow_close(&c->flow);
+	c->use_flow = 0;
+	tide_barrier_offs_release(&c->boffs);
+	tide_barrier_offs_release(&c->acked);
+	tide_buf_release(&c->bline);
+}
+
+int
+tide_kcommit_had_reader(const struct tide_kcommit *c)
+{
+	return c->use_flow && c->flow.had_reader;
+}
+
+int
+tide_kcommit_due(const struct tide_kcommit *c, int64_t now, int64_t every_ms)
+{
+	return c->group && now - c->lastcommit >= every_ms;
+}
+
+/* Take what the readers acknowledged into c->acked. */
+static void
+take_acks(struct tide_kcommit *c, int64_t now)
+{
+	const struct tide_barrier_offs *a;
+	size_t i, len;
+	const char *t;
+	int64_t seq;
+
+	tide_flow_service(&c->flow, now);
+	c->lastservice = now;
+	if ((a = tide_flow_commit_ready(&c->flow, &seq)) == NULL)
+		return;
+	tide_barrier_offs_reset(&c->acked);
+	for (i = 0; i < a->n; i++) {
+		t = tide_barrier_offs_topic(a, i, &len);
+		if (tide_barrier_offs_set(&c->acked, t, len, a->v[i].partition,
+		    a->v[i].next) < 0)
+			return;
+	}
+	c->acked_seq = seq;
+}
+
+int
+tide_kcommit_commit(struct tide_kcommit *c, int async, int only_unassigned)
+{
+	int64_t now = now_ms();
+	int r;
+
+	if (!c->group)
+		return 0;
+	c->lastcommit = now;
+	if (c->use_flow) {
+		take_acks(c, now);
+		switch (tide_flow_mode(&c->flow, now)) {
+		case TIDE_FLOW_WAIT:
+			return 0;
+		case TIDE_FLOW_ACKED:
+			if (c->acked_seq < 0)
+				return 0;
+			r = tide_kparts_commit_offs(c->kp, c->rk, &c->acked,
+			    async, only_unassigned, &c->err);
+			goto done;
+		case TIDE_FLOW_WRITTEN:
+			break;
+		}
+	}
+	r = tide_kparts_commit(c->kp, c->rk, async, only_unassigned, &c->err);
+done:
+	if (r < 0)
+		say(c->on_warn, c->ctx, "commit failed: %s", c->err.msg);
+	return r;
+}
+
+int
+tide_kcommit_flush(struct tide_kcommit *c, int async)
+{
+	int r;
+
+	if ((r = tide_wout_flush(c->out)) < 0)
+		return r;
+	tide_kcommit_commit(c, async, 0);
+	return 0;
+}
+
+/* Write a barrier (the final one with final) after what was written, and
+ * flush.  Its sequence number; -1 when there is none (the offsets or the
+ * line too big); the write's code in *werr. */
+static int64_t
+barrier(struct tide_kcommit *c, int final, int64_t now, int *werr)
+{
+	int64_t seq;
+
+	*werr = 0;
+	if (tide_kparts_offsets(c->kp, &c->boffs) < 0)
+		return -1;
+	tide_buf_reset(&c->bline);
+	if ((seq = tide_flow_barrier(&c->flow, &c->boffs, final, &c->bline,
+	    now)) < 0)
+		return -1;
+	if ((*werr = tide_wout_add(c->out, c->bline.data, c->bline.len)) < 0 ||
+	    (*werr = tide_wout_flush(c->out)) < 0)
+		return -1;
+	return seq;
+}
+
+int
+tide_kcommit_tick(struct tide_kcommit *c, int64_t now)
+{
+	int werr = 0;
+
+	if (!c->use_flow || now - c->lastservice < 10)
+		return 0;
+	take_acks(c, now);
+	if (tide_flow_barrier_due(&c->flow, now)) {
+		barrier(c, 0, now, &werr);
+		if (werr < 0)
+			return werr;
+	}
+	if (tide_flow_overdue(&c->flow, now, c->ack_ms))
+		say(c->on_warn, c->ctx, "%s", tide_flow_why(&c->flow, now));
+	return 0;
+}
+
+int
+tide_kcommit_finish(struct tide_kcommit *c)
+{
+	int64_t now = now_ms(), seq;
+	int r;
+
+	if (!c->use_flow)
+		return tide_kcommit_flush(c, 0);
+	if ((r = tide_wout_flush(c->out)) < 0)
+		return r;
+	/* While a reader may still say hello (the first moments of a run),
+	 * wait for that first. */
+	while (tide_flow_mode(&c->flow, now) == TIDE_FLOW_WAIT) {
+		take_acks(c, now);
+		if (tide_flow_mode(&c->flow, now) != TIDE_FLOW_WAIT)
+			break;
+		poll(NULL, 0, 20);
+		now = now_ms();
+	}
+	if (tide_flow_mode(&c->flow, now) == TIDE_FLOW_WRITTEN) {
+		tide_kcommit_commit(c, 0, 0);
+		return 0;
+	}
+	seq = barrier(c, 1, now, &r);
+	if (r < 0)
+		return r;
+	/* End of file for the stage that reads us: it drains. */
+	if (close(c->out->fd) < 0 && errno != EINTR)
+		return TIDE_EIO;
+	if (seq >= 0 && !tide_flow_linger(&c->flow, seq, c->ack_ms) &&
+	    tide_flow_readers(&c->flow) > 0)
+		say(c->on_warn, c->ctx, "the final barrier was not acknowledged "
+		    "within %llds", (long long)(c->ack_ms / 1000));
+	tide_kcommit_commit(c, 0, 0);
+	if (c->acked_seq < seq)
+		say(c->on_warn, c->ctx, "nothing is committed past barrier "
+		    "%lld of %lld", (long long)c->acked_seq, (long long)seq);
+	return 0;
+}
+
+/* -e in a group: a partition ends at its high watermark as of its
+ * assignment, so a member of a group with a steady producer still ends.
+ * Without an answer from the broker it ends at the first end of partition
+ * instead. */
+static void
+set_end(struct tide_kcommit *c, rd_kafka_t *rk, struct tide_kpart *p)
+{
+	struct tide_kconsumer_err err;
+
+	if (tide_kparts_set_end(c->kp, rk, p, c->md_timeout_ms, &err) < 0) {
+		say(c->on_warn, c->ctx, "watermarks of '%s' [%" PRId32 "]: %s; "
+		    "-e ends it at the first end of partition", p->topic,
+		    p->partition, err.msg);
+		return;
+	}
+	say(c->on_info, c->ctx, "'%s' [%" PRId32 "]: -e ends at offset %"
+	    PRId64, p->topic, p->partition, p->end);
+}
+
+int
+tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,
+    rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *tl)
+{
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	struct tide_kpart *p;
+	int i, r;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		for (i = 0; i < tl->cnt; i++) {
+			p = tide_kparts_assigned(c->kp, tl->elems[i].topic,
+			    tl->elems[i].partition);
+			if (c->kp->exit_eof)
+				set_end(c, rk, p);
+		}
+		say(c->on_info, c->ctx, "assigned %d partition(s)", tl->cnt);
+		if (coop)
+			rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, tl));
+		else
+			rd_kafka_assign(rk, tl);
+		return 0;
+	}
+	for (i = 0; i < tl->cnt; i++)
+		tide_kparts_revoked(c->kp, tl->elems[i].topic,
+		    tl->elems[i].partition);
+	if ((r = tide_wout_flush(c->out)) < 0)
+		return r;
+	if (!rd_kafka_assignment_lost(rk))
+		tide_kcommit_commit(c, 0, 1);
+	say(c->on_info, c->ctx, "revoked %d partition(s)", tl->cnt);
+	if (coop)
+		rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, tl));
+	else
+		rd_kafka_assign(rk, NULL);
+	return 0;
+}
