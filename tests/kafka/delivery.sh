@@ -27,7 +27,7 @@ ROUNDS=${DLV_ROUNDS:-20}
 SEED=${DLV_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "delivery.sh: DLV_SEED=$SEED DLV_ROUNDS=$ROUNDS"
 
-mock_start -t dlv:3 -t dlvj:3
+mock_start -t dlv:3 -t dlk1:1 -t dlk2:1 -t dlk3:1 -t dlk4:1
 tide-gen customers --accounts 100 --format csv >"$T_DIR/cust.csv"
 
 cat >"$T_DIR/committed.py" <<'EOF'
@@ -36,14 +36,24 @@ from kafka import KafkaConsumer, TopicPartition
 brokers, group, topic = sys.argv[1:4]
 c = KafkaConsumer(bootstrap_servers=brokers, group_id=group,
                   enable_auto_commit=False, api_version_auto_timeout_ms=20000)
+c.topics()    # fetches the cluster's metadata: partitions_for_topic needs it
+parts = c.partitions_for_topic(topic)
+if not parts:
+    sys.exit("no partitions known for " + topic)
 total = 0
-for p in sorted(c.partitions_for_topic(topic) or []):
+for p in sorted(parts):
     off = c.committed(TopicPartition(topic, p))
     total += off or 0
 c.close()
 print(total)
 EOF
 committed() { timeout 60 $PY "$T_DIR/committed.py" "$BROKERS" "$1" "$2"; }
+# counted NAME...: the records counted in the windows of those runs'
+# outputs, finished (NAME.out) or left by a killed sink (NAME.out.part).
+counted() {
+	for _n; do cat "$T_DIR/$_n.out" "$T_DIR/$_n.out.part" 2>/dev/null; done |
+		jq -s 'map(.count) | add // 0'
+}
 
 # Live input for the whole test, keyed by account so a group member's
 # windows are whole.
@@ -64,8 +74,8 @@ moment() {
 pipeline() {
 	setsid bash -c '
 		d=$1 n=$2 g=$3 b=$4 mid=$5 sf=$6
-		tide-source -b "$b" -t dlv -G "$g" $sf 2>"$d/$n.src.err" |
-		tide-window --tumble 10s --time ts -k account -a count 2>"$d/$n.win.err" |
+		tide-source -b "$b" -t "${TOPIC:-dlv}" -G "$g" $sf 2>"$d/$n.src.err" |
+		tide-window ${WIN:---tumble 10s} --time ts -k account -a count 2>"$d/$n.win.err" |
 		eval "${mid:-cat}" |
 		tide-join -T "$d/cust.csv" --on account --select segment 2>"$d/$n.join.err" |
 		tide-sink -o "$d/$n.out" 2>"$d/$n.sink.err"
@@ -102,7 +112,9 @@ t_ok "Ctrl-C: the group committed something" test "$done_" -gt 0
 
 # --- A foreign program that drops barriers ----------------------------------
 G2=dlv-jq-$$
-pipeline fj "$G2" "jq -c --unbuffered 'select(.count > 0)'" "--ack-timeout 3s"
+# A rolling window passes barriers at once: a window that held them (a
+# tumble) would report holds, and the source would rightly wait for it.
+WIN="--over 60s" pipeline fj "$G2" "jq -c --unbuffered 'select(.count > 0)'" "--ack-timeout 3s"
 i=0
 until grep -q "no acknowledgement" "$T_DIR/fj.src.err" 2>/dev/null || [ $i -ge 900 ]; do
 	i=$((i + 1))
@@ -115,4 +127,51 @@ t_ok "jq in the middle: the source warns and names jq" \
 t_ok "jq in the middle: nothing committed" test "$(committed "$G2" dlv)" -eq 0
 
 kill "$PROD" 2>/dev/null
+
+# --- kill -9 of each stage in turn, then the same command line again -------
+# Each on a topic of its own, KN records produced live (1000/s) while the
+# pipeline runs, one partition (so no record is late for the window's
+# watermark), 1s windows (so barriers pass as they fire).  The stage is
+# killed at a random moment; the second run starts once the dead member's
+# session has expired and ends by --idle-timeout, so its final barrier
+# commits everything.  Every record must be counted in the union of the two
+# runs' windows; repeats are allowed (at least once: a window without
+# --state restarted emits a second, partial row) and are reported.
+KN=6000
+SRCX="-X session.timeout.ms=6000"
+k=0
+for stage in tide-source tide-window tide-join tide-sink; do
+	k=$((k + 1))
+	G3=dlv-k$k-$$
+	tide-gen transactions --accounts 100 --count $KN --seed 5 --rate 1000/s |
+		tide-sink -b "$BROKERS" -t dlk$k --key account --timestamp ts &
+	prod=$!
+	TOPIC=dlk$k WIN="--tumble 1s" pipeline "k$k" "$G3" "" \
+		"--barrier-interval 200ms $SRCX"
+	sleep "$(awk -v s="$SEED" -v i="$k" 'BEGIN { srand(s + 100 + i); printf "%.2f", 2.5 + rand() * 2.5 }')"
+	pkill -KILL -g "$PIPE" -x "$stage"
+	wait "$PIPE"
+	st1=$(cat "$T_DIR/k$k.st")
+	wait $prod
+	TOPIC=dlk$k WIN="--tumble 1s" pipeline "k${k}b" "$G3" "" \
+		"--idle-timeout 10s $SRCX"
+	wait "$PIPE"
+	st2=$(cat "$T_DIR/k${k}b.st")
+	c=$(counted "k$k" "k${k}b")
+	n=$(committed "$G3" dlk$k)
+	echo "delivery.sh: kill -9 $stage: statuses '$st1' then '$st2'; $c counted of $KN ($((c - KN)) repeats), $n committed"
+	t_ok "kill -9 $stage: the rerun exits 0 ($st2)" test "$st2" = "0 0 0 0"
+	t_ok "kill -9 $stage: every record is counted ($c >= $KN)" test "$c" -ge $KN
+	t_ok "kill -9 $stage: everything committed after the rerun ($n)" \
+		test "$n" -eq $KN
+	# A dead stage is seen: the sink, whose input ends without the final
+	# barrier, exits 75; a source whose reader died exits 74.
+	case $stage in
+	tide-sink) t_ok "kill -9 $stage: the source sees it (74): $st1" \
+		sh -c "echo '$st1' | grep -q '^74 '" ;;
+	*) t_ok "kill -9 $stage: the sink sees it (75): $st1" \
+		sh -c "echo '$st1' | grep -q ' 75\$'" ;;
+	esac
+done
+
 t_done
