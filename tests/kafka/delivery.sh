@@ -9,9 +9,13 @@
 #     sink's files add up to at least what the group committed: nothing
 #     committed is missing from the output.  (At least: a record read
 #     twice is counted twice; the test reports how many were.)
-#   - A foreign program that drops barriers (jq -c 'select(.amount > 0)')
+#   - A foreign program that drops barriers (jq -c 'select(.count > 0)')
 #     between tide-window and tide-join: the source warns that no barrier
 #     was acknowledged, naming jq, and commits nothing.
+#   - kill -9 of each stage in turn, mid-stream, then the same command
+#     line again: every record is counted in the union of the two runs,
+#     everything is committed at the end, and the dead stage is seen (the
+#     sink exits 75, or the source 74).
 # The moments come from DLV_SEED (printed), so a failure can be replayed.
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless jq
@@ -148,7 +152,14 @@ for stage in tide-source tide-window tide-join tide-sink; do
 	prod=$!
 	TOPIC=dlk$k WIN="--tumble 1s" pipeline "k$k" "$G3" "" \
 		"--barrier-interval 200ms $SRCX"
-	sleep "$(awk -v s="$SEED" -v i="$k" 'BEGIN { srand(s + 100 + i); printf "%.2f", 2.5 + rand() * 2.5 }')"
+	# Mid-stream: once the group has committed (barriers have gone all the
+	# way down and back), then at a random moment of the next 1.5 s.
+	i=0
+	while [ "$(committed "$G3" dlk$k)" -eq 0 ] && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.2
+	done
+	sleep "$(awk -v s="$SEED" -v i="$k" 'BEGIN { srand(s + 100 + i); printf "%.2f", rand() * 1.5 }')"
 	pkill -KILL -g "$PIPE" -x "$stage"
 	wait "$PIPE"
 	st1=$(cat "$T_DIR/k$k.st")
