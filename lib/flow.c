@@ -232,7 +232,10 @@ tide_flow_mode(const struct tide_flow *f, int64_t now_ms)
 int
 tide_flow_barrier_due(const struct tide_flow *f, int64_t now_ms)
 {
-	return tide_flow_readers(f) > 0 &&
+	/* Once a reader has said hello, barriers go on being written even
+	 * when it has gone: the write then fails, and a head whose reader
+	 * died learns it even with no records to write. */
+	return (tide_flow_readers(f) > 0 || f->had_reader) &&
 	    now_ms - f->last_barrier_ms >= f->interval_ms;
 }
 
@@ -354,8 +357,10 @@ tide_flow_pass(const struct tide_flow *f, int64_t now_ms)
 	if (f->listening && !f->had_reader &&
 	    now_ms - f->start_ms < TIDE_FLOW_GRACE_MS)
 		return TIDE_FLOW_DROP;
+	/* Our reader went: never acknowledge for it; write the line on, so
+	 * the output's broken pipe ends this stage as it would a record. */
 	if (f->had_reader)
-		return TIDE_FLOW_DROP;	/* our reader went: never ack for it */
+		return TIDE_FLOW_FORWARD;
 	return TIDE_FLOW_ACK;
 }
 

@@ -67,7 +67,10 @@ enum tide_flow_mode {
 
 /* What a stage does with the barrier it read (tide_flow_pass). */
 enum tide_flow_pass {
-	TIDE_FLOW_FORWARD = 1,	/* write the line on, in order */
+	TIDE_FLOW_FORWARD = 1,	/* write the line on, in order (also when
+				 * the reader that said hello has gone: the
+				 * write fails, and the stage ends as on a
+				 * broken pipe) */
 	TIDE_FLOW_ACK,		/* flush the output, then tide_flow_ack() */
 	TIDE_FLOW_DROP,		/* neither: a reader may yet say hello */
 };
@@ -155,8 +158,9 @@ int tide_flow_readers(const struct tide_flow *f);
  * write); WAIT in the first TIDE_FLOW_GRACE_MS while the output is a pipe;
  * else WRITTEN. */
 enum tide_flow_mode tide_flow_mode(const struct tide_flow *f, int64_t now_ms);
-/* Whether a barrier is due: a reader, and the interval passed since the
- * last one. */
+/* Whether a barrier is due: a reader (or one that said hello and has
+ * gone: the write then fails, and the head learns its reader died), and
+ * the interval passed since the last one. */
 int tide_flow_barrier_due(const struct tide_flow *f, int64_t now_ms);
 /*
  * Append the next barrier line, with its newline, to out, and remember

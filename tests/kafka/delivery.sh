@@ -80,7 +80,7 @@ pipeline() {
 		d=$1 n=$2 g=$3 b=$4 mid=$5 sf=$6
 		tide-source -b "$b" -t "${TOPIC:-dlv}" -G "$g" $sf 2>"$d/$n.src.err" |
 		tide-window ${WIN:---tumble 10s} --time ts -k account -a count 2>"$d/$n.win.err" |
-		eval "${mid:-cat}" |
+		eval "exec ${mid:-cat}" |
 		tide-join -T "$d/cust.csv" --on account --select segment 2>"$d/$n.join.err" |
 		tide-sink -o "$d/$n.out" 2>"$d/$n.sink.err"
 		st="${PIPESTATUS[*]}"
