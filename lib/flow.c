@@ -110,6 +110,12 @@ tide_flow_readers(const struct tide_flow *f)
 	return f->listening ? tide_stage_srv_readers(&f->srv) : 0;
 }
 
+int
+tide_flow_reader_gone(const struct tide_flow *f)
+{
+	return f->listening && f->had_reader && tide_flow_readers(f) == 0;
+}
+
 /* Copy src into dst, reusing dst's memory. */
 static int
 offs_copy(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)

@@ -150,6 +150,9 @@ int tide_flow_service(struct tide_flow *f, int64_t now_ms);
 int tide_flow_upstream(const struct tide_flow *f);
 /* Readers that said hello now. */
 int tide_flow_readers(const struct tide_flow *f);
+/* A reader said hello and none is left: the stage after us died (a stage
+ * that holds its barriers would not otherwise write, and learn it). */
+int tide_flow_reader_gone(const struct tide_flow *f);
 
 /* ---- Head ------------------------------------------------------------- */
 

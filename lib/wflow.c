@@ -116,6 +116,11 @@ tide_wflow_barrier(struct tide_wflow *wf, const char *line, size_t len,
 	int r;
 
 	err->where = TIDE_WFLOW_OUT;
+	/* The stage after us died: what we hold would never be written,
+	 * and we would never learn it.  End as on a broken pipe. */
+	tide_wflow_service(wf);
+	if (tide_flow_reader_gone(&wf->flow))
+		return TIDE_EPIPE;
 	if (wf->ws != NULL) {
 		/* Out first, then the state that follows it. */
 		if ((r = tide_wout_flush(wf->out)) < 0)

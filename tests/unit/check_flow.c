@@ -412,8 +412,10 @@ START_TEST(test_flow_stage_passes_by_its_readers)
 		reader_hello(&c, "tide-sink", NULL, NULL);
 		tide_flow_service(&f, 10);
 		ck_assert_int_eq(tide_flow_pass(&f, 10), TIDE_FLOW_FORWARD);
+		ck_assert_int_eq(tide_flow_reader_gone(&f), 0);
 		tide_stage_conn_close(&c);
 		tide_flow_service(&f, 20);
+		ck_assert_int_eq(tide_flow_reader_gone(&f), 1);
 		ck_assert_int_eq(tide_flow_pass(&f, 100000), TIDE_FLOW_FORWARD);
 	}
 	tide_flow_close(&f);
