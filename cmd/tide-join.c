@@ -37,6 +37,7 @@
 #include "ijoin.h"
 #include "ijsrc.h"
 #include "joinconf.h"
+#include "jtable.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -75,7 +76,6 @@ static const struct tide_prog prog = {
 struct stats {
 	struct tide_joinstats j;	/* in, out, matched, missed */
 	uint64_t bad, reloads, reloadfail;
-	int64_t loadms;
 };
 
 /*
@@ -98,18 +98,20 @@ static int64_t final_seq = -1;
 static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
-static struct tide_table *table;
 static struct tide_bad bad;
-static int load_badrows;
+/* The table (-T) behind lib/jtable's operations: the file's (jf), the
+ * Kafka table's (kt) or the view's (vt); NULL in an interval join. */
+static struct tide_jtable *jt;
+static struct tide_jfile jf;
 /*
  * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
  * fed by its consumer thread.  The stream holds its read lock for each
  * record's lookup and output (kt_lock()), so a record sees the table
- * before or after an update, never half of one; `table` points at it and
- * is read only under that lock.  The handle is the main thread's: the
+ * before or after an update, never half of one; jt->table points at it
+ * and is read only under that lock.  The handle is the main thread's: the
  * consumer thread shares nothing here, and speaks through ktable_say().
  */
-static struct tide_ktable *kt;
+static struct tide_ktable ktab, *kt;
 
 /*
  * The Kafka stream (--with kafka:TOPIC, struct tide_kstream below): kname
@@ -128,58 +130,33 @@ static atomic_int kfatal;
  */
 static struct tide_vtable vt;
 
-static int
-table_bad(void *ctx, uint64_t lineno, const char *msg)
+/* What a table has to say while it loads. */
+static void
+jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 {
-	const char *path = ctx;
-
-	load_badrows++;
-	if (conf.strict || load_badrows <= TIDE_BAD_SHOWN)
-		tide_warn("%s: line %llu: %s", path, (unsigned long long)lineno,
-		    msg);
-	if (load_badrows == TIDE_BAD_SHOWN && !conf.strict)
-		tide_warn("%s: further bad rows are counted, not shown", path);
-	return conf.strict;
+	(void)ctx;
+	if (level == TIDE_JTABLE_INFO)
+		tide_info("%s", msg);
+	else
+		tide_warn("%s", msg);
 }
 
-/* Load the table named by conf into a new struct: NULL on failure, with
- * the reason printed and *status set. */
-static struct tide_table *
-load_table(int *status)
+/* Load the file table: 0, or the status to exit with, said. */
+static int
+load_table(void)
 {
-	struct tide_table_spec spec;
-	struct tide_table_rowerr err;
-	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
-	int64_t t0 = tide_mono_us();
+	struct tide_jtable_err err;
 	int r;
 
-	tide_joinconf_table_spec(&conf, &spec);
-	load_badrows = 0;
-	if ((r = tide_table_init(t, &spec, &err)) < 0) {
-		tide_table_release(t);
-		free(t);
-		tide_usage_error("%s", err.msg);
+	if ((r = tide_jfile_open(&jf, &conf, jt_say, NULL, &err)) < 0) {
+		if (err.usage)
+			tide_usage_error("%s", err.msg);
+		tide_warn("%s", err.msg);
+		tide_jtable_close(&jf.jt);
+		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
 	}
-	/* --max-record bounds stream records; table rows keep the default. */
-	r = tide_table_load(t, conf.table, conf.fmt, 0, table_bad,
-	    (void *)conf.table, &err);
-	if (r < 0) {
-		tide_warn("table '%s': %s", conf.table, err.msg);
-		*status = r == TIDE_EINVAL ? TIDE_EX_DATAERR :
-		    r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
-		tide_table_release(t);
-		free(t);
-		return NULL;
-	}
-	if (load_badrows > TIDE_BAD_SHOWN)
-		tide_warn("table '%s': %d bad rows skipped", conf.table,
-		    load_badrows);
-	st.loadms = (tide_mono_us() - t0) / 1000;
-	tide_info("table '%s': %llu rows, %zu keys, %llu versions, %zu bytes, "
-	    "loaded in %lld ms", conf.table, (unsigned long long)t->rows,
-	    tide_table_nkeys(t), (unsigned long long)t->versions,
-	    tide_table_bytes(t), (long long)st.loadms);
-	return t;
+	jt = &jf.jt;
+	return 0;
 }
 
 
@@ -218,13 +195,13 @@ ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
  * 69 (an unknown topic or unreachable brokers, bounded by
  * --metadata-timeout).
  */
-static struct tide_ktable *
+static void
 ktable_start(void)
 {
 	struct tide_ktable_conf kconf;
 	char prefix[300];
 	struct tide_ktable_err err;
-	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
+	struct tide_ktable *t = &ktab;
 	int r;
 
 	tide_ktable_join_conf(&kconf, &conf, &kc, prefix, sizeof(prefix));
@@ -240,7 +217,8 @@ ktable_start(void)
 		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
 		    err.msg);
 	}
-	return t;
+	kt = t;
+	jt = tide_ktable_jtable(t, conf.table);
 }
 
 /* Where a stop signal leaves the input loop reading path (NULL: none):
@@ -272,14 +250,14 @@ ktable_wait(void)
 	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN)
 		if (tide_sig_stops() != 0 && (ended = drain_state(NULL)) == 2)
 			break;
-	st.loadms = (tide_mono_us() - t0) / 1000;
+	jt->loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
 		return ktable_status(r);
 	tide_ktable_rdlock(kt);
 	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
 	    "loaded in %lld ms", conf.table, tide_ktable_nparts(kt),
-	    (unsigned long long)table->rows, tide_table_nkeys(table),
-	    (long long)st.loadms);
+	    (unsigned long long)jt->table->rows, tide_table_nkeys(jt->table),
+	    (long long)jt->loadms);
 	tide_ktable_unlock(kt);
 	return 0;
 }
@@ -297,41 +275,22 @@ kafka_fatal(void *ctx, const char *reason)
 static void
 print_stats(void)
 {
+	struct tide_jtable_stats ts;
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	if (kt)
-		tide_ktable_rdlock(kt);
+	tide_jtable_stats(jt, &ts);
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
 	    (unsigned long long)st.j.in, (unsigned long long)st.j.out,
 	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
-	    (unsigned long long)bad.count,
-	    (unsigned long long)(table ? table->rows : 0),
-	    table ? tide_table_nkeys(table) : 0,
-	    (unsigned long long)(table ? table->versions : 0),
-	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
-	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
-	    ru.ru_maxrss);
-	if (conf.view != TIDE_JC_VIEW_NONE) {
-		struct tide_view_stats vs;
-
-		tide_view_stats(&vt.view, &vs);
-		tide_warn("table '%s': %llu lookups, %llu cache hits, %llu "
-		    "misses", conf.table, (unsigned long long)vt.lookups,
-		    (unsigned long long)vs.hits, (unsigned long long)vs.misses);
-	}
-	if (kt) {
-		struct tide_ktable_stats ks;
-
-		tide_ktable_stats(kt, &ks);
-		tide_warn("table '%s': %llu messages, %llu upserts, %llu deletes, "
-		    "%llu bad", conf.table, (unsigned long long)ks.msgs,
-		    (unsigned long long)ks.upserts, (unsigned long long)ks.deletes,
-		    (unsigned long long)ks.badrows);
-		tide_ktable_unlock(kt);
-	}
+	    (unsigned long long)bad.count, (unsigned long long)ts.rows,
+	    ts.keys, (unsigned long long)ts.versions, ts.bytes,
+	    (long long)(jt ? jt->loadms : 0), (unsigned long long)st.reloads,
+	    (unsigned long long)st.reloadfail, ru.ru_maxrss);
+	if (ts.line[0])
+		tide_warn("%s", ts.line);
 }
 
 static const char *plan_build(struct tide_joinplan *pl, int ncol,
@@ -342,42 +301,38 @@ static const char *plan_build(struct tide_joinplan *pl, int ncol,
 static void
 reload(struct tide_joinplan *pl)
 {
-	struct tide_table *t;
+	struct tide_jtable_err err;
 	struct tide_joinplan np;
 	const char *badname;
-	int status;
+	int r;
 
-	if (conf.topic) {
-		tide_info("table '%s' follows its topic: nothing to reload",
-		    conf.table);
+	if ((r = tide_jtable_reload(jt, &err)) == 1) {
+		tide_info("%s", err.msg);
 		return;
 	}
-	if (conf.view != TIDE_JC_VIEW_NONE) {
-		/* A view is read live: forget what the cache holds. */
-		tide_view_clear_cache(&vt.view);
-		st.reloads++;
-		return;
-	}
-	if ((t = load_table(&status)) == NULL) {
+	if (r < 0 && err.usage)
+		tide_usage_error("%s", err.msg);
+	if (r < 0) {
+		tide_warn("%s", err.msg);
 		st.reloadfail++;
 		tide_warn("table '%s': reload failed, keeping the old table",
 		    conf.table);
 		return;
 	}
-	if ((badname = plan_build(&np, t->ncol, t->colname)) != NULL) {
+	if (jt->next && (badname = plan_build(&np, jt->next->ncol,
+	    jt->next->colname)) != NULL) {
 		tide_warn("table '%s': reload failed: no column '%s' for "
 		    "--default, keeping the old table", conf.table, badname);
 		tide_joinplan_release(&np);
-		tide_table_release(t);
-		free(t);
+		tide_jtable_drop(jt);
 		st.reloadfail++;
 		return;
 	}
-	tide_joinplan_release(pl);
-	*pl = np;
-	tide_table_release(table);
-	free(table);
-	table = t;
+	if (jt->next) {
+		tide_joinplan_release(pl);
+		*pl = np;
+		tide_jtable_commit(jt);
+	}
 	st.reloads++;
 }
 
@@ -388,30 +343,16 @@ static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
 static void
 vt_open(void)
 {
-	struct tide_view_conf vc;
 	struct tide_vtable_err err;
-	int r;
+	int r = tide_vtable_join_open(&vt, &conf, VIEW_CACHE_N, &err);
 
-	memset(&vc, 0, sizeof(vc));
-	vc.kind = conf.view == TIDE_JC_VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
-	vc.target = conf.view == TIDE_JC_VIEW_REDIS ? conf.vurl : conf.vfile;
-	vc.table = conf.vtable;
-	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
-	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
-	    conf.nsel, conf.sel, &err);
 	if (r == TIDE_EINVAL)
 		tide_usage_error("%s", err.msg);
 	if (r < 0)
 		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
 		    TIDE_EX_IOERR, "%s", err.msg);
 	tide_info("%s", err.msg);
-}
-
-static void
-vt_close(void)
-{
-	if (conf.view != TIDE_JC_VIEW_NONE)
-		tide_vtable_release(&vt);
+	jt = &vt.jt;
 }
 
 /*
@@ -620,9 +561,9 @@ kt_lock(void *ctx)
 	struct tide_joinplan *pl = ctx;
 
 	tide_ktable_rdlock(kt);
-	if (pl->ncol == tide_table_ncols(table))
+	if (pl->ncol == tide_table_ncols(jt->table))
 		return 0;
-	replan(pl, table->ncol, table->colname);
+	replan(pl, jt->table->ncol, jt->table->colname);
 	return 1;
 }
 
@@ -697,7 +638,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 
 	memset(&j, 0, sizeof(j));
 	j.pl = pl;
-	j.table = table;
+	j.table = jt->table;
 	j.dir = conf.dir;
 	j.tol = conf.tol;
 	j.maxrec = conf.maxrec;
@@ -725,7 +666,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 				break;
 			if (rl) {
 				reload(pl);
-				j.table = table;
+				j.table = jt->table;
 			}
 			if (ds)
 				print_stats();
@@ -741,7 +682,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			if (tide_tjoin_drain(&j) != 0)
 				break;
 			reload(pl);
-			j.table = table;
+			j.table = jt->table;
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
@@ -768,7 +709,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			if (conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
 			    tide_fwatch_changed(w, conf.table)) {
 				reload(pl);
-				j.table = table;
+				j.table = jt->table;
 			}
 			continue;
 		}
@@ -970,22 +911,21 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (conf.topic) {
-		kt = ktable_start();
-		table = tide_ktable_table(kt);
+		ktable_start();
 		if (!conf.nowait && (status = ktable_wait()) != 0) {
 			tide_ktable_stop(kt);
 			return status;
 		}
 		tide_ktable_rdlock(kt);
-		badname = plan_build(&pl, table->ncol, table->colname);
+		badname = plan_build(&pl, jt->table->ncol, jt->table->colname);
 		tide_ktable_unlock(kt);
 	} else if (conf.view != TIDE_JC_VIEW_NONE) {
 		vt_open();
 		badname = plan_build(&pl, vt.ncol, vt.col);
 	} else {
-		if ((table = load_table(&status)) == NULL)
+		if ((status = load_table()) != 0)
 			return status;
-		badname = plan_build(&pl, table->ncol, table->colname);
+		badname = plan_build(&pl, jt->table->ncol, jt->table->colname);
 	}
 	if (badname != NULL)
 		tide_usage_error("--default: the table has no field '%s'",
@@ -1043,14 +983,7 @@ done:
 	}
 	tide_flow_close(&flow);
 	tide_joinplan_release(&pl);
-	if (kt) {
-		tide_ktable_close(kt);
-		free(kt);
-	} else if (table) {
-		tide_table_release(table);
-		free(table);
-	}
-	vt_close();
+	tide_jtable_close(jt);
 	tide_joinconf_release(&conf);
 	tide_kconf_release(&kc);
 	return status;

@@ -426,3 +426,52 @@ tide_ktable_join_conf(struct tide_ktable_conf *kconf,
 	kconf->down_ms = c->downms < 0 ? 300000 : c->downms;
 	kconf->every_ms = c->mdtimeout;
 }
+
+static int
+kt_jreload(struct tide_jtable *jt, struct tide_jtable_err *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "table '%s' follows its topic: "
+	    "nothing to reload", jt->label);
+	return 1;
+}
+
+static void
+kt_jstats(struct tide_jtable *jt, struct tide_jtable_stats *s)
+{
+	struct tide_ktable *kt = (struct tide_ktable *)((char *)jt -
+	    offsetof(struct tide_ktable, jt));
+	struct tide_ktable_stats ks;
+
+	tide_ktable_rdlock(kt);
+	s->rows = kt->table.rows;
+	s->versions = kt->table.versions;
+	s->keys = tide_table_nkeys(&kt->table);
+	s->bytes = tide_table_bytes(&kt->table);
+	tide_ktable_stats(kt, &ks);
+	snprintf(s->line, sizeof(s->line), "table '%s': %llu messages, %llu "
+	    "upserts, %llu deletes, %llu bad", jt->label,
+	    (unsigned long long)ks.msgs, (unsigned long long)ks.upserts,
+	    (unsigned long long)ks.deletes, (unsigned long long)ks.badrows);
+	tide_ktable_unlock(kt);
+}
+
+static void
+kt_jclose(struct tide_jtable *jt)
+{
+	tide_ktable_close((struct tide_ktable *)((char *)jt -
+	    offsetof(struct tide_ktable, jt)));
+}
+
+static const struct tide_jtable_ops kt_jops = {
+	"kafka", kt_jreload, kt_jstats, kt_jclose,
+};
+
+struct tide_jtable *
+tide_ktable_jtable(struct tide_ktable *kt, const char *label)
+{
+	memset(&kt->jt, 0, sizeof(kt->jt));
+	kt->jt.ops = &kt_jops;
+	kt->jt.table = &kt->table;
+	kt->jt.label = label;
+	return &kt->jt;
+}

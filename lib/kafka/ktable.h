@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "joinconf.h"
+#include "jtable.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
@@ -116,6 +117,7 @@ struct tide_ktable {
 	tide_ktable_say_fn say;
 	void *ctx;
 	char prefix[300];
+	struct tide_jtable jt;		/* tide_ktable_jtable() */
 };
 
 /*
@@ -198,5 +200,14 @@ tide_ktable_nparts(const struct tide_ktable *kt)
 }
 
 void tide_ktable_stats(struct tide_ktable *kt, struct tide_ktable_stats *s);
+
+/*
+ * The table as tide-join's struct tide_jtable (lib/jtable.h), labelled
+ * label: &kt->jt, whose table is the live one (read it under the lock);
+ * reload has nothing to do (it follows its topic), stats reads the table
+ * and the counters under the read lock, close is tide_ktable_close().
+ */
+struct tide_jtable *tide_ktable_jtable(struct tide_ktable *kt,
+    const char *label);
 
 #endif
