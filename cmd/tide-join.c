@@ -50,7 +50,6 @@
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
-#include "xalloc.h"
 #include "view/vtable.h"
 
 enum {
@@ -189,36 +188,25 @@ ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
 }
 
 /*
- * Open the table's topic and start following it from the beginning: the
- * empty live table, the consumer, every partition assigned, the thread
- * started.  Set-up failures exit as usage errors (bad settings), 1, or
- * 69 (an unknown topic or unreachable brokers, bounded by
- * --metadata-timeout).
+ * Open the table's topic and start following it from the beginning
+ * (lib/kafka/ktable).  Set-up failures exit as usage errors (bad
+ * settings), 1, or 69 (an unknown topic or unreachable brokers, bounded
+ * by --metadata-timeout).
  */
 static void
 ktable_start(void)
 {
-	struct tide_ktable_conf kconf;
-	char prefix[300];
-	struct tide_ktable_err err;
-	struct tide_ktable *t = &ktab;
-	int r;
+	struct tide_jtable_err err;
 
-	tide_ktable_join_conf(&kconf, &conf, &kc, prefix, sizeof(prefix));
-	kconf.say = ktable_say;
-	if ((r = tide_ktable_open(t, &kconf, &err)) < 0) {
-		if (r == TIDE_EINVAL)
+	if (tide_ktable_join_open(&ktab, &conf, &kc, ktable_say, NULL,
+	    &err) < 0) {
+		if (err.usage)
 			tide_usage_error("%s", err.msg);
-		tide_die(TIDE_EX_FAIL, "table '%s': %s", conf.table, err.msg);
-	}
-	if ((r = tide_ktable_start(t, &err)) < 0) {
-		if (r == TIDE_ENOMEM)
-			tide_die(TIDE_EX_FAIL, "%s", err.msg);
-		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
+		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL, "%s",
 		    err.msg);
 	}
-	kt = t;
-	jt = tide_ktable_jtable(t, conf.table);
+	kt = &ktab;
+	jt = &ktab.jt;
 }
 
 /* Where a stop signal leaves the input loop reading path (NULL: none):
@@ -296,11 +284,12 @@ print_stats(void)
 static const char *plan_build(struct tide_joinplan *pl, int ncol,
     char *const *names);
 
-/* Replace the table between two records, so no record sees half of one;
+/* Replace j's table between two records, so no record sees half of one;
  * on failure the old table stays. */
 static void
-reload(struct tide_joinplan *pl)
+reload(struct tide_tjoin *j)
 {
+	struct tide_joinplan *pl = j->pl;
 	struct tide_jtable_err err;
 	struct tide_joinplan np;
 	const char *badname;
@@ -332,6 +321,7 @@ reload(struct tide_joinplan *pl)
 		tide_joinplan_release(pl);
 		*pl = np;
 		tide_jtable_commit(jt);
+		j->table = jt->table;
 	}
 	st.reloads++;
 }
@@ -490,23 +480,6 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_END,
 };
 
-/* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
-static int
-need_brokers(void *ctx, const char *what, struct tide_joinconf_err *err)
-{
-	struct tide_kconf_err kerr;
-
-	(void)ctx;
-	if (tide_kconf_env(&kc, &kerr) < 0)
-		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
-	else if (!tide_kconf_has_brokers(&kc))
-		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
-		    "TIDE_BROKERS", what);
-	else
-		return 0;
-	return TIDE_EINVAL;
-}
-
 static void
 parse_options(int argc, char **argv)
 {
@@ -519,7 +492,7 @@ parse_options(int argc, char **argv)
 	conf.given_cachettl = tide_opt_given(OPT_CACHETTL);
 	conf.nkinds = (tide_opt_given(OPT_INNER) > 0) +
 	    (tide_opt_given(OPT_LEFT) > 0) + (tide_opt_given(OPT_ANTI) > 0);
-	if (tide_joinconf_check(&conf, need_brokers, NULL, &err) < 0)
+	if (tide_joinconf_check(&conf, tide_ktable_join_brokers, &kc, &err) < 0)
 		tide_usage_error("%s", err.msg);
 }
 
@@ -618,6 +591,14 @@ pass_barrier(struct tide_tjoin *j)
 	return 0;
 }
 
+/* --watch: the table's file has changed (looked at once in a while). */
+static int
+watched(struct tide_fwatch *w)
+{
+	return conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
+	    tide_fwatch_changed(w, conf.table);
+}
+
 /*
  * Join the records of path with the table (lib/tjoin.h), in the order
  * read.  Every record read is joined before anything that must see them
@@ -664,10 +645,8 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			ds = tide_sig_take_stats();
 			if ((rl || ds) && tide_tjoin_drain(&j) != 0)
 				break;
-			if (rl) {
-				reload(pl);
-				j.table = jt->table;
-			}
+			if (rl)
+				reload(&j);
 			if (ds)
 				print_stats();
 			if (tide_sig_stops() != 0 &&
@@ -676,13 +655,10 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
-		if (conf.watch && (++n & 4095) == 0 &&
-		    tide_fwatch_due(w, tide_mono_us()) &&
-		    tide_fwatch_changed(w, conf.table)) {
+		if ((++n & 4095) == 0 && watched(w)) {
 			if (tide_tjoin_drain(&j) != 0)
 				break;
-			reload(pl);
-			j.table = jt->table;
+			reload(&j);
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
@@ -706,11 +682,8 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		if (r == TIDE_EOF || r == 1)
 			break;
 		if (r == TIDE_EAGAIN) {
-			if (conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
-			    tide_fwatch_changed(w, conf.table)) {
-				reload(pl);
-				j.table = jt->table;
-			}
+			if (watched(w))
+				reload(&j);
 			continue;
 		}
 		tide_warn("%s", j.msg);

@@ -28,8 +28,9 @@ typedef void (*tide_jtable_say_fn)(void *ctx, enum tide_jtable_level level,
     const char *msg);
 
 struct tide_jtable_err {
-	char msg[1100];
+	char msg[1400];
 	int usage;		/* a bad setting (a usage error) */
+	int remote;		/* a service away (unavailable) */
 };
 
 /* The counters of --stats: the in-memory table's (0 for a view) and a

@@ -475,3 +475,54 @@ tide_ktable_jtable(struct tide_ktable *kt, const char *label)
 	kt->jt.label = label;
 	return &kt->jt;
 }
+
+int
+tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
+    const struct tide_kconf *kc, tide_ktable_say_fn sayfn, void *ctx,
+    struct tide_jtable_err *err)
+{
+	struct tide_ktable_conf kconf;
+	struct tide_ktable_err kerr;
+	char prefix[300];
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	tide_ktable_join_conf(&kconf, c, kc, prefix, sizeof(prefix));
+	kconf.say = sayfn;
+	kconf.ctx = ctx;
+	if ((r = tide_ktable_open(kt, &kconf, &kerr)) < 0) {
+		if ((err->usage = r == TIDE_EINVAL))
+			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "table '%s': %s",
+			    c->table, kerr.msg);
+		return r;
+	}
+	if ((r = tide_ktable_start(kt, &kerr)) < 0) {
+		if (!(err->remote = r != TIDE_ENOMEM))
+			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "table '%s': %s",
+			    c->table, kerr.msg);
+		return r;
+	}
+	tide_ktable_jtable(kt, c->table);
+	return 0;
+}
+
+int
+tide_ktable_join_brokers(void *ctx, const char *what,
+    struct tide_joinconf_err *err)
+{
+	struct tide_kconf *kc = ctx;
+	struct tide_kconf_err kerr;
+
+	if (tide_kconf_env(kc, &kerr) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+	else if (!tide_kconf_has_brokers(kc))
+		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
+		    "TIDE_BROKERS", what);
+	else
+		return 0;
+	return TIDE_EINVAL;
+}

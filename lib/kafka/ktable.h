@@ -210,4 +210,25 @@ void tide_ktable_stats(struct tide_ktable *kt, struct tide_ktable_stats *s);
 struct tide_jtable *tide_ktable_jtable(struct tide_ktable *kt,
     const char *label);
 
+/*
+ * tide-join's Kafka table, opened and started in one step as c and kc
+ * name it (tide_ktable_join_conf), sayfn and ctx its say hook; kt->jt set
+ * up (tide_ktable_jtable).  0; TIDE_EINVAL with err->usage (err->msg
+ * whole); the code of a failure to open ("table 'T': why"), of a failure
+ * to start ("table 'T': why", err->remote: no such topic, brokers
+ * unreachable), or TIDE_ENOMEM (no thread: err->msg the reason alone).
+ */
+int tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
+    const struct tide_kconf *kc, tide_ktable_say_fn sayfn, void *ctx,
+    struct tide_jtable_err *err);
+
+/*
+ * tide_joinconf_check()'s brokers() for a topic named by what: ctx is
+ * the user's struct tide_kconf (its environment read in now); 0 when it
+ * names brokers (-b, -F, TIDE_BROKERS or TIDE_CONFIG), else TIDE_EINVAL
+ * with err->msg.
+ */
+int tide_ktable_join_brokers(void *ctx, const char *what,
+    struct tide_joinconf_err *err);
+
 #endif
