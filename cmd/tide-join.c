@@ -140,25 +140,6 @@ jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 		tide_warn("%s", msg);
 }
 
-/* Load the file table: 0, or the status to exit with, said. */
-static int
-load_table(void)
-{
-	struct tide_jtable_err err;
-	int r;
-
-	if ((r = tide_jfile_open(&jf, &conf, jt_say, NULL, &err)) < 0) {
-		if (err.usage)
-			tide_usage_error("%s", err.msg);
-		tide_warn("%s", err.msg);
-		tide_jtable_close(&jf.jt);
-		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
-	}
-	jt = &jf.jt;
-	return 0;
-}
-
-
 /* The exit status for a Kafka table's failure code. */
 static int
 ktable_status(int code)
@@ -174,39 +155,6 @@ ktable_status(int code)
 	default:
 		return TIDE_EX_FAIL;
 	}
-}
-
-/* What the table's consumer thread says, said from that thread. */
-static void
-ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
-{
-	(void)ctx;
-	if (level == TIDE_KTABLE_INFO)
-		tide_info("table '%s': %s", conf.table, msg);
-	else
-		tide_warn("table '%s': %s", conf.table, msg);
-}
-
-/*
- * Open the table's topic and start following it from the beginning
- * (lib/kafka/ktable).  Set-up failures exit as usage errors (bad
- * settings), 1, or 69 (an unknown topic or unreachable brokers, bounded
- * by --metadata-timeout).
- */
-static void
-ktable_start(void)
-{
-	struct tide_jtable_err err;
-
-	if (tide_ktable_join_open(&ktab, &conf, &kc, ktable_say, NULL,
-	    &err) < 0) {
-		if (err.usage)
-			tide_usage_error("%s", err.msg);
-		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL, "%s",
-		    err.msg);
-	}
-	kt = &ktab;
-	jt = &ktab.jt;
 }
 
 /* Where a stop signal leaves the input loop reading path (NULL: none):
@@ -327,23 +275,6 @@ reload(struct tide_tjoin *j)
 }
 
 static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
-
-/* Open the view named by -T; failures exit as tide-sink's do: 74 for an
- * SQLite file or table that cannot be read, 69 for Redis. */
-static void
-vt_open(void)
-{
-	struct tide_vtable_err err;
-	int r = tide_vtable_join_open(&vt, &conf, VIEW_CACHE_N, &err);
-
-	if (r == TIDE_EINVAL)
-		tide_usage_error("%s", err.msg);
-	if (r < 0)
-		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
-		    TIDE_EX_IOERR, "%s", err.msg);
-	tide_info("%s", err.msg);
-	jt = &vt.jt;
-}
 
 /*
  * Look key values k up in the view (as of ts under --as-of): 0 with *m and,
@@ -840,6 +771,63 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	return status;
 }
 
+/*
+ * Open the table -T names (lib/jtable) and build the plan for it: 0, or
+ * the status to exit with.  Bad settings are usage errors; else a file
+ * that cannot be read exits 74, a bad one 65; a Kafka table 1, or 69 (an
+ * unknown topic or unreachable brokers, bounded by --metadata-timeout),
+ * after it has caught up with its topic (--no-wait: at once); a view as
+ * tide-sink's: 74 for an SQLite file or table that cannot be read, 69
+ * for Redis.
+ */
+static int
+open_table(struct tide_joinplan *pl)
+{
+	struct tide_jtable_err err;
+	const char *badname;
+	int r, status;
+
+	if (conf.topic)
+		r = tide_ktable_join_open(&ktab, &conf, &kc, jt_say, NULL, &err);
+	else if (conf.view != TIDE_JC_VIEW_NONE)
+		r = tide_vtable_join_open(&vt, &conf, VIEW_CACHE_N, &err);
+	else
+		r = tide_jfile_open(&jf, &conf, jt_say, NULL, &err);
+	if (r < 0 && err.usage)
+		tide_usage_error("%s", err.msg);
+	if (r < 0 && conf.topic)
+		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL, "%s",
+		    err.msg);
+	if (r < 0 && conf.view != TIDE_JC_VIEW_NONE)
+		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR, "%s",
+		    err.msg);
+	if (r < 0) {
+		tide_warn("%s", err.msg);
+		tide_jtable_close(&jf.jt);
+		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+	}
+	if (conf.view != TIDE_JC_VIEW_NONE)
+		tide_info("%s", err.msg);
+	jt = conf.topic ? &ktab.jt : conf.view != TIDE_JC_VIEW_NONE ? &vt.jt :
+	    &jf.jt;
+	if (conf.topic) {
+		kt = &ktab;
+		if (!conf.nowait && (status = ktable_wait()) != 0) {
+			tide_ktable_stop(kt);
+			return status;
+		}
+		tide_ktable_rdlock(kt);
+	}
+	badname = jt->table ? plan_build(pl, jt->table->ncol,
+	    jt->table->colname) : plan_build(pl, vt.ncol, vt.col);
+	if (kt)
+		tide_ktable_unlock(kt);
+	if (badname != NULL)
+		tide_usage_error("--default: the table has no field '%s'",
+		    badname);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -847,7 +835,6 @@ main(int argc, char **argv)
 	struct tide_stage_err serr;
 	struct tide_joinplan pl;
 	struct tide_fwatch w;
-	const char *badname;
 	char kbuf[512];
 	int i, status = 0, r;
 
@@ -883,26 +870,8 @@ main(int argc, char **argv)
 		memset(&pl, 0, sizeof(pl));
 		goto done;
 	}
-	if (conf.topic) {
-		ktable_start();
-		if (!conf.nowait && (status = ktable_wait()) != 0) {
-			tide_ktable_stop(kt);
-			return status;
-		}
-		tide_ktable_rdlock(kt);
-		badname = plan_build(&pl, jt->table->ncol, jt->table->colname);
-		tide_ktable_unlock(kt);
-	} else if (conf.view != TIDE_JC_VIEW_NONE) {
-		vt_open();
-		badname = plan_build(&pl, vt.ncol, vt.col);
-	} else {
-		if ((status = load_table()) != 0)
-			return status;
-		badname = plan_build(&pl, jt->table->ncol, jt->table->colname);
-	}
-	if (badname != NULL)
-		tide_usage_error("--default: the table has no field '%s'",
-		    badname);
+	if ((status = open_table(&pl)) != 0)
+		return status;
 
 	tide_wout_init(&out, 1);
 	/* A table join takes part in the pipeline's delivery; alone, it

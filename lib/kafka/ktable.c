@@ -476,9 +476,20 @@ tide_ktable_jtable(struct tide_ktable *kt, const char *label)
 	return &kt->jt;
 }
 
+/* The thread's say(), prefixed with the table's name, said through the
+ * jtable's. */
+static void
+kt_jsay(void *ctx, enum tide_ktable_say level, const char *msg)
+{
+	struct tide_ktable *kt = ctx;
+
+	tide_jtable_say(&kt->jt, level == TIDE_KTABLE_INFO ? TIDE_JTABLE_INFO :
+	    TIDE_JTABLE_WARN, "table '%s': %s", kt->jt.label, msg);
+}
+
 int
 tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
-    const struct tide_kconf *kc, tide_ktable_say_fn sayfn, void *ctx,
+    const struct tide_kconf *kc, tide_jtable_say_fn sayfn, void *ctx,
     struct tide_jtable_err *err)
 {
 	struct tide_ktable_conf kconf;
@@ -488,8 +499,8 @@ tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
 
 	memset(err, 0, sizeof(*err));
 	tide_ktable_join_conf(&kconf, c, kc, prefix, sizeof(prefix));
-	kconf.say = sayfn;
-	kconf.ctx = ctx;
+	kconf.say = kt_jsay;
+	kconf.ctx = kt;
 	if ((r = tide_ktable_open(kt, &kconf, &kerr)) < 0) {
 		if ((err->usage = r == TIDE_EINVAL))
 			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
@@ -498,6 +509,9 @@ tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
 			    c->table, kerr.msg);
 		return r;
 	}
+	tide_ktable_jtable(kt, c->table);
+	kt->jt.say = sayfn;
+	kt->jt.ctx = ctx;
 	if ((r = tide_ktable_start(kt, &kerr)) < 0) {
 		if (!(err->remote = r != TIDE_ENOMEM))
 			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
@@ -506,7 +520,6 @@ tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
 			    c->table, kerr.msg);
 		return r;
 	}
-	tide_ktable_jtable(kt, c->table);
 	return 0;
 }
 

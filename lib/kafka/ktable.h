@@ -212,14 +212,15 @@ struct tide_jtable *tide_ktable_jtable(struct tide_ktable *kt,
 
 /*
  * tide-join's Kafka table, opened and started in one step as c and kc
- * name it (tide_ktable_join_conf), sayfn and ctx its say hook; kt->jt set
- * up (tide_ktable_jtable).  0; TIDE_EINVAL with err->usage (err->msg
+ * name it (tide_ktable_join_conf); kt->jt set up (tide_ktable_jtable)
+ * with sayfn and ctx, which the thread's say() goes to, prefixed "table
+ * 'T': ".  0; TIDE_EINVAL with err->usage (err->msg
  * whole); the code of a failure to open ("table 'T': why"), of a failure
  * to start ("table 'T': why", err->remote: no such topic, brokers
  * unreachable), or TIDE_ENOMEM (no thread: err->msg the reason alone).
  */
 int tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
-    const struct tide_kconf *kc, tide_ktable_say_fn sayfn, void *ctx,
+    const struct tide_kconf *kc, tide_jtable_say_fn sayfn, void *ctx,
     struct tide_jtable_err *err);
 
 /*

@@ -272,9 +272,10 @@ static const struct tide_jtable_ops vt_jops = {
 
 int
 tide_vtable_join_open(struct tide_vtable *t, const struct tide_joinconf *c,
-    uint32_t cache_n, struct tide_vtable_err *err)
+    uint32_t cache_n, struct tide_jtable_err *err)
 {
 	struct tide_view_conf vc;
+	struct tide_vtable_err verr;
 	int r;
 
 	memset(&vc, 0, sizeof(vc));
@@ -284,7 +285,11 @@ tide_vtable_join_open(struct tide_vtable *t, const struct tide_joinconf *c,
 	vc.table = c->vtable;
 	r = tide_vtable_open(t, &vc, cache_n, c->cachettl, c->table,
 	    c->js.nkeys, c->js.skey, c->js.tkey, c->js.asof != NULL, c->nsel,
-	    c->sel, err);
+	    c->sel, &verr);
+	memset(err, 0, sizeof(*err));
+	snprintf(err->msg, sizeof(err->msg), "%s", verr.msg);
+	err->usage = r == TIDE_EINVAL;
+	err->remote = r < 0 && r != TIDE_EINVAL && tide_view_remote(&t->view);
 	/* After the open, which starts t afresh. */
 	memset(&t->jt, 0, sizeof(t->jt));
 	t->jt.ops = &vt_jops;

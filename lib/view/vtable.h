@@ -96,9 +96,11 @@ int tide_vtable_open(struct tide_vtable *t, const struct tide_view_conf *vc,
  * labelled c->table; and t->jt, the table as a struct tide_jtable
  * (lib/jtable.h): no table in memory, reload forgets the cache, stats
  * counts lookups and the cache's hits and misses, close releases it.
+ * Returns as tide_vtable_open(), with err->usage for TIDE_EINVAL and
+ * err->remote for a store away (tide_view_remote()).
  */
 int tide_vtable_join_open(struct tide_vtable *t, const struct tide_joinconf *c,
-    uint32_t cache_n, struct tide_vtable_err *err);
+    uint32_t cache_n, struct tide_jtable_err *err);
 
 /* Close the view and free everything. */
 void tide_vtable_release(struct tide_vtable *t);
