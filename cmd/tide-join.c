@@ -2,20 +2,16 @@
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
  * and anti joins, and point-in-time (as-of) joins against versioned tables;
  * or join two streams by key within an interval of event time (--with).
- * Options -> a configuration (lib/joinconf) -> a join plan (lib/joinplan)
- * -> tide_table_load() -> for each input, tide_tjoin_next() per record
- * (lib/tjoin): look the key up, append the table's fields to the record's
- * own bytes.  --with: struct tide_ijrun of lib/ijsrc, driven by
- * tide_ijdrive_files() or, for a Kafka topic, tide_kstream_drive()
- * (lib/kafka/kstream).
- *
- * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
- * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
- * not loaded at all: each record's key is looked up in the store; see
- * lib/view/vtable.h.  This file holds the options, the messages and exit
- * statuses, and the loops' policy: signals (lib/sig: a stop signal
- * drains), --watch, and the barriers of the pipeline's delivery
- * (lib/flow).
+ * Options -> a configuration (lib/joinconf) -> the table (lib/jtable: a
+ * file; a Kafka changelog, lib/kafka/ktable; a view read by key through
+ * its cache, lib/view/vtable) -> a join plan (lib/joinplan) -> for each
+ * input, tide_tjoin_next() per record (lib/tjoin): look the key up,
+ * append the table's fields to the record's own bytes.  --with: struct
+ * tide_ijrun of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
+ * topic, tide_kstream_drive() (lib/kafka/kstream).  This file holds the
+ * options, the messages and exit statuses, and the loops' policy: signals
+ * (lib/sig: a stop signal drains), --watch, and the barriers of the
+ * pipeline's delivery (lib/flow).
  */
 #include <errno.h>
 #include <limits.h>
@@ -74,7 +70,7 @@ static const struct tide_prog prog = {
 
 struct stats {
 	struct tide_joinstats j;	/* in, out, matched, missed */
-	uint64_t bad, reloads, reloadfail;
+	uint64_t reloads, reloadfail;
 };
 
 /*
@@ -98,19 +94,16 @@ static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
 static struct tide_bad bad;
-/* The table (-T) behind lib/jtable's operations: the file's (jf), the
- * Kafka table's (kt) or the view's (vt); NULL in an interval join. */
+/*
+ * The table (-T) behind lib/jtable's operations: the file's (jf), the
+ * Kafka table's (kt, a live table: each record's lookup and output hold
+ * its read lock, kt_lock(), so a record sees it before or after an update,
+ * never half of one) or the view's (vt); NULL in an interval join.
+ */
 static struct tide_jtable *jt;
 static struct tide_jfile jf;
-/*
- * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
- * fed by its consumer thread.  The stream holds its read lock for each
- * record's lookup and output (kt_lock()), so a record sees the table
- * before or after an update, never half of one; jt->table points at it
- * and is read only under that lock.  The handle is the main thread's: the
- * consumer thread shares nothing here, and speaks through ktable_say().
- */
 static struct tide_ktable ktab, *kt;
+static struct tide_vtable vt;
 
 /*
  * The Kafka stream (--with kafka:TOPIC, struct tide_kstream below): kname
@@ -119,15 +112,6 @@ static struct tide_ktable ktab, *kt;
  */
 static const char *kname;
 static atomic_int kfatal;
-
-/*
- * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
- * read by key for each record (lib/view/vtable.h), with the store's LRU
- * cache in front (--cache-ttl), so a view built by one pipeline enriches
- * another and an update shows within the cache's TTL.  Its lookups give
- * the rows a file table's do, so the plan writes both the same way.
- */
-static struct tide_vtable vt;
 
 /* What a table has to say while it loads. */
 static void
@@ -487,13 +471,6 @@ join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
 	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
 }
 
-/* A tide_tjoin result that stops the join as an exit status. */
-static int
-tj_status(const struct tide_tjoin *j)
-{
-	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
-}
-
 /* stdin's idle hook: out with what is written, and the flow's messages
  * (acknowledgements from downstream) relayed. */
 static int
@@ -624,27 +601,14 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	if (status == 0 && j.status == 0)
 		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = tj_status(&j);
+		status = j.status == TIDE_EIO ? TIDE_EX_IOERR : j.status;
 	tide_tjoin_close(&j);
 	return status;
 }
 
-/*
- * Interval join of two streams (--with FILE --within D): the records of the
- * operands (the left stream) and of FILE or a Kafka topic (the right
- * stream) are merged by event time (--time; the left first on a tie;
- * within a stream, in its own order) and fed to a struct tide_ijoin
- * through the sides and output of lib/ijsrc.h.  The watermark is the
- * smaller of the two streams' greatest event times (a stream at its end no
- * longer holds it back), less --delay.  A record older than the watermark
- * is late: some records it could have joined may be gone, so it is
- * counted, reported and kept in --late-file, not joined.  A left record
- * without a match is written (--left, --anti) when the watermark passes
- * its time plus D: then no partner can come any more.
- */
-
-/* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
- * thread's. */
+/* Interval join of two streams (--with FILE --within D): lib/ijsrc.h
+ * says how.  The other stream from a Kafka topic (lib/kafka/kstream.h):
+ * the main thread's. */
 static struct tide_kstream ks;
 
 /* What the Kafka stream says, and why a side failed: said. */
