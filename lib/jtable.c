@@ -24,6 +24,13 @@ tide_jtable_say(struct tide_jtable *jt, enum tide_jtable_level level,
 	jt->say(jt->ctx, level, msg);
 }
 
+int
+tide_jtable_reload(struct tide_jtable *jt, struct tide_jtable_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return jt->ops->reload(jt, err);
+}
+
 void
 tide_jtable_stats(struct tide_jtable *jt, struct tide_jtable_stats *s)
 {
@@ -95,6 +102,7 @@ jfile_load(struct tide_jfile *f, struct tide_table **out,
 	int r;
 
 	f->badrows = 0;
+	memset(err, 0, sizeof(*err));
 	if ((r = tide_table_init(t, &f->spec, &rerr)) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s", rerr.msg);
 		err->usage = 1;

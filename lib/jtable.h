@@ -65,11 +65,8 @@ struct tide_jtable {
 void tide_jtable_say(struct tide_jtable *jt, enum tide_jtable_level level,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static inline int
-tide_jtable_reload(struct tide_jtable *jt, struct tide_jtable_err *err)
-{
-	return jt->ops->reload(jt, err);
-}
+/* Reload (err cleared first). */
+int tide_jtable_reload(struct tide_jtable *jt, struct tide_jtable_err *err);
 
 /* The counters, zero for no table (jt NULL). */
 void tide_jtable_stats(struct tide_jtable *jt, struct tide_jtable_stats *s);

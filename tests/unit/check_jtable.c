@@ -158,8 +158,10 @@ START_TEST(test_jtable_file_reload_commit_and_drop)
 	/* A commit with nothing next changes nothing. */
 	tide_jtable_commit(&f.jt);
 	ck_assert_ptr_eq(f.jt.table, old);
-	/* A reload that fails keeps the table and says why. */
+	/* A reload that fails keeps the table and says why (err starts
+	 * clean: no usage error left from before). */
 	unlink(path);
+	memset(&err, 0xff, sizeof(err));
 	ck_assert_int_eq(tide_jtable_reload(&f.jt, &err), TIDE_EIO);
 	ck_assert_int_eq(err.usage, 0);
 	ck_assert_ptr_null(f.jt.next);
@@ -262,6 +264,18 @@ START_TEST(test_jtable_file_failures)
 	ck_assert_int_eq(err.usage, 1);
 	ck_assert_str_ne(err.msg, "");
 	ck_assert_int_eq(nsaid, 0);
+	tide_jtable_close(&f.jt);
+	/* A file that is there but bad under --strict, err dirty before:
+	 * not a usage error. */
+	put("id,name\n,x\n");
+	c.strict = 1;
+	tide_joinconf_release(&c);
+	conf(&c);
+	c.strict = 1;
+	memset(&err, 0xff, sizeof(err));
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.remote, 0);
 	tide_jtable_close(&f.jt);
 	tide_joinconf_release(&c);
 }
