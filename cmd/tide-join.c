@@ -2,20 +2,16 @@
  * tide-join: enrich a stream of NDJSON records with a table: inner, left
  * and anti joins, and point-in-time (as-of) joins against versioned tables;
  * or join two streams by key within an interval of event time (--with).
- * Options -> a configuration (lib/joinconf) -> a join plan (lib/joinplan)
- * -> tide_table_load() -> for each input, tide_tjoin_next() per record
- * (lib/tjoin): look the key up, append the table's fields to the record's
- * own bytes.  --with: struct tide_ijrun of lib/ijsrc, driven by
- * tide_ijdrive_files() or, for a Kafka topic, tide_kstream_drive()
- * (lib/kafka/kstream).
- *
- * A Kafka table (-T kafka:TOPIC) is a live table fed by a consumer thread;
- * see lib/kafka/ktable.h.  A view table (-T sqlite:FILE:TABLE, -T redis:URL) is
- * not loaded at all: each record's key is looked up in the store; see
- * lib/view/vtable.h.  This file holds the options, the messages and exit
- * statuses, and the loops' policy: signals (lib/sig: a stop signal
- * drains), --watch, and the barriers of the pipeline's delivery
- * (lib/flow).
+ * Options -> a configuration (lib/joinconf) -> the table (lib/jtable: a
+ * file; a Kafka changelog, lib/kafka/ktable; a view read by key through
+ * its cache, lib/view/vtable) -> a join plan (lib/joinplan) -> for each
+ * input, tide_tjoin_next() per record (lib/tjoin): look the key up,
+ * append the table's fields to the record's own bytes.  --with: struct
+ * tide_ijrun of lib/ijsrc, driven by tide_ijdrive_files() or, for a Kafka
+ * topic, tide_kstream_drive() (lib/kafka/kstream).  This file holds the
+ * options, the messages and exit statuses, and the loops' policy: signals
+ * (lib/sig: a stop signal drains), --watch, and the barriers of the
+ * pipeline's delivery (lib/flow).
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,6 +33,7 @@
 #include "ijoin.h"
 #include "ijsrc.h"
 #include "joinconf.h"
+#include "jtable.h"
 #include "joinplan.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -49,7 +46,6 @@
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
-#include "xalloc.h"
 #include "view/vtable.h"
 
 enum {
@@ -74,8 +70,7 @@ static const struct tide_prog prog = {
 
 struct stats {
 	struct tide_joinstats j;	/* in, out, matched, missed */
-	uint64_t bad, reloads, reloadfail;
-	int64_t loadms;
+	uint64_t reloads, reloadfail;
 };
 
 /*
@@ -98,18 +93,17 @@ static int64_t final_seq = -1;
 static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
-static struct tide_table *table;
 static struct tide_bad bad;
-static int load_badrows;
 /*
- * A Kafka changelog table (-T kafka:TOPIC): lib/kafka/ktable, a live table
- * fed by its consumer thread.  The stream holds its read lock for each
- * record's lookup and output (kt_lock()), so a record sees the table
- * before or after an update, never half of one; `table` points at it and
- * is read only under that lock.  The handle is the main thread's: the
- * consumer thread shares nothing here, and speaks through ktable_say().
+ * The table (-T) behind lib/jtable's operations: the file's (jf), the
+ * Kafka table's (kt, a live table: each record's lookup and output hold
+ * its read lock, kt_lock(), so a record sees it before or after an update,
+ * never half of one) or the view's (vt); NULL in an interval join.
  */
-static struct tide_ktable *kt;
+static struct tide_jtable *jt;
+static struct tide_jfile jf;
+static struct tide_ktable ktab, *kt;
+static struct tide_vtable vt;
 
 /*
  * The Kafka stream (--with kafka:TOPIC, struct tide_kstream below): kname
@@ -119,69 +113,16 @@ static struct tide_ktable *kt;
 static const char *kname;
 static atomic_int kfatal;
 
-/*
- * A view table: a materialized view kept by tide-sink (--sqlite, --redis),
- * read by key for each record (lib/view/vtable.h), with the store's LRU
- * cache in front (--cache-ttl), so a view built by one pipeline enriches
- * another and an update shows within the cache's TTL.  Its lookups give
- * the rows a file table's do, so the plan writes both the same way.
- */
-static struct tide_vtable vt;
-
-static int
-table_bad(void *ctx, uint64_t lineno, const char *msg)
+/* What a table has to say while it loads. */
+static void
+jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 {
-	const char *path = ctx;
-
-	load_badrows++;
-	if (conf.strict || load_badrows <= TIDE_BAD_SHOWN)
-		tide_warn("%s: line %llu: %s", path, (unsigned long long)lineno,
-		    msg);
-	if (load_badrows == TIDE_BAD_SHOWN && !conf.strict)
-		tide_warn("%s: further bad rows are counted, not shown", path);
-	return conf.strict;
+	(void)ctx;
+	if (level == TIDE_JTABLE_INFO)
+		tide_info("%s", msg);
+	else
+		tide_warn("%s", msg);
 }
-
-/* Load the table named by conf into a new struct: NULL on failure, with
- * the reason printed and *status set. */
-static struct tide_table *
-load_table(int *status)
-{
-	struct tide_table_spec spec;
-	struct tide_table_rowerr err;
-	struct tide_table *t = tide_xcalloc(1, sizeof(*t));
-	int64_t t0 = tide_mono_us();
-	int r;
-
-	tide_joinconf_table_spec(&conf, &spec);
-	load_badrows = 0;
-	if ((r = tide_table_init(t, &spec, &err)) < 0) {
-		tide_table_release(t);
-		free(t);
-		tide_usage_error("%s", err.msg);
-	}
-	/* --max-record bounds stream records; table rows keep the default. */
-	r = tide_table_load(t, conf.table, conf.fmt, 0, table_bad,
-	    (void *)conf.table, &err);
-	if (r < 0) {
-		tide_warn("table '%s': %s", conf.table, err.msg);
-		*status = r == TIDE_EINVAL ? TIDE_EX_DATAERR :
-		    r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
-		tide_table_release(t);
-		free(t);
-		return NULL;
-	}
-	if (load_badrows > TIDE_BAD_SHOWN)
-		tide_warn("table '%s': %d bad rows skipped", conf.table,
-		    load_badrows);
-	st.loadms = (tide_mono_us() - t0) / 1000;
-	tide_info("table '%s': %llu rows, %zu keys, %llu versions, %zu bytes, "
-	    "loaded in %lld ms", conf.table, (unsigned long long)t->rows,
-	    tide_table_nkeys(t), (unsigned long long)t->versions,
-	    tide_table_bytes(t), (long long)st.loadms);
-	return t;
-}
-
 
 /* The exit status for a Kafka table's failure code. */
 static int
@@ -198,49 +139,6 @@ ktable_status(int code)
 	default:
 		return TIDE_EX_FAIL;
 	}
-}
-
-/* What the table's consumer thread says, said from that thread. */
-static void
-ktable_say(void *ctx, enum tide_ktable_say level, const char *msg)
-{
-	(void)ctx;
-	if (level == TIDE_KTABLE_INFO)
-		tide_info("table '%s': %s", conf.table, msg);
-	else
-		tide_warn("table '%s': %s", conf.table, msg);
-}
-
-/*
- * Open the table's topic and start following it from the beginning: the
- * empty live table, the consumer, every partition assigned, the thread
- * started.  Set-up failures exit as usage errors (bad settings), 1, or
- * 69 (an unknown topic or unreachable brokers, bounded by
- * --metadata-timeout).
- */
-static struct tide_ktable *
-ktable_start(void)
-{
-	struct tide_ktable_conf kconf;
-	char prefix[300];
-	struct tide_ktable_err err;
-	struct tide_ktable *t = tide_xcalloc(1, sizeof(*t));
-	int r;
-
-	tide_ktable_join_conf(&kconf, &conf, &kc, prefix, sizeof(prefix));
-	kconf.say = ktable_say;
-	if ((r = tide_ktable_open(t, &kconf, &err)) < 0) {
-		if (r == TIDE_EINVAL)
-			tide_usage_error("%s", err.msg);
-		tide_die(TIDE_EX_FAIL, "table '%s': %s", conf.table, err.msg);
-	}
-	if ((r = tide_ktable_start(t, &err)) < 0) {
-		if (r == TIDE_ENOMEM)
-			tide_die(TIDE_EX_FAIL, "%s", err.msg);
-		tide_die(TIDE_EX_UNAVAILABLE, "table '%s': %s", conf.table,
-		    err.msg);
-	}
-	return t;
 }
 
 /* Where a stop signal leaves the input loop reading path (NULL: none):
@@ -272,14 +170,14 @@ ktable_wait(void)
 	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN)
 		if (tide_sig_stops() != 0 && (ended = drain_state(NULL)) == 2)
 			break;
-	st.loadms = (tide_mono_us() - t0) / 1000;
+	jt->loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
 		return ktable_status(r);
 	tide_ktable_rdlock(kt);
 	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
 	    "loaded in %lld ms", conf.table, tide_ktable_nparts(kt),
-	    (unsigned long long)table->rows, tide_table_nkeys(table),
-	    (long long)st.loadms);
+	    (unsigned long long)jt->table->rows, tide_table_nkeys(jt->table),
+	    (long long)jt->loadms);
 	tide_ktable_unlock(kt);
 	return 0;
 }
@@ -297,122 +195,70 @@ kafka_fatal(void *ctx, const char *reason)
 static void
 print_stats(void)
 {
+	struct tide_jtable_stats ts;
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	if (kt)
-		tide_ktable_rdlock(kt);
+	tide_jtable_stats(jt, &ts);
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
 	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
 	    (unsigned long long)st.j.in, (unsigned long long)st.j.out,
 	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
-	    (unsigned long long)bad.count,
-	    (unsigned long long)(table ? table->rows : 0),
-	    table ? tide_table_nkeys(table) : 0,
-	    (unsigned long long)(table ? table->versions : 0),
-	    table ? tide_table_bytes(table) : 0, (long long)st.loadms,
-	    (unsigned long long)st.reloads, (unsigned long long)st.reloadfail,
-	    ru.ru_maxrss);
-	if (conf.view != TIDE_JC_VIEW_NONE) {
-		struct tide_view_stats vs;
-
-		tide_view_stats(&vt.view, &vs);
-		tide_warn("table '%s': %llu lookups, %llu cache hits, %llu "
-		    "misses", conf.table, (unsigned long long)vt.lookups,
-		    (unsigned long long)vs.hits, (unsigned long long)vs.misses);
-	}
-	if (kt) {
-		struct tide_ktable_stats ks;
-
-		tide_ktable_stats(kt, &ks);
-		tide_warn("table '%s': %llu messages, %llu upserts, %llu deletes, "
-		    "%llu bad", conf.table, (unsigned long long)ks.msgs,
-		    (unsigned long long)ks.upserts, (unsigned long long)ks.deletes,
-		    (unsigned long long)ks.badrows);
-		tide_ktable_unlock(kt);
-	}
+	    (unsigned long long)bad.count, (unsigned long long)ts.rows,
+	    ts.keys, (unsigned long long)ts.versions, ts.bytes,
+	    (long long)(jt ? jt->loadms : 0), (unsigned long long)st.reloads,
+	    (unsigned long long)st.reloadfail, ru.ru_maxrss);
+	if (ts.line[0])
+		tide_warn("%s", ts.line);
 }
 
 static const char *plan_build(struct tide_joinplan *pl, int ncol,
     char *const *names);
 
-/* Replace the table between two records, so no record sees half of one;
+/* Replace j's table between two records, so no record sees half of one;
  * on failure the old table stays. */
 static void
-reload(struct tide_joinplan *pl)
+reload(struct tide_tjoin *j)
 {
-	struct tide_table *t;
+	struct tide_joinplan *pl = j->pl;
+	struct tide_jtable_err err;
 	struct tide_joinplan np;
 	const char *badname;
-	int status;
+	int r;
 
-	if (conf.topic) {
-		tide_info("table '%s' follows its topic: nothing to reload",
-		    conf.table);
+	if ((r = tide_jtable_reload(jt, &err)) == 1) {
+		tide_info("%s", err.msg);
 		return;
 	}
-	if (conf.view != TIDE_JC_VIEW_NONE) {
-		/* A view is read live: forget what the cache holds. */
-		tide_view_clear_cache(&vt.view);
-		st.reloads++;
-		return;
-	}
-	if ((t = load_table(&status)) == NULL) {
+	if (r < 0 && err.usage)
+		tide_usage_error("%s", err.msg);
+	if (r < 0) {
+		tide_warn("%s", err.msg);
 		st.reloadfail++;
 		tide_warn("table '%s': reload failed, keeping the old table",
 		    conf.table);
 		return;
 	}
-	if ((badname = plan_build(&np, t->ncol, t->colname)) != NULL) {
+	if (jt->next && (badname = plan_build(&np, jt->next->ncol,
+	    jt->next->colname)) != NULL) {
 		tide_warn("table '%s': reload failed: no column '%s' for "
 		    "--default, keeping the old table", conf.table, badname);
 		tide_joinplan_release(&np);
-		tide_table_release(t);
-		free(t);
+		tide_jtable_drop(jt);
 		st.reloadfail++;
 		return;
 	}
-	tide_joinplan_release(pl);
-	*pl = np;
-	tide_table_release(table);
-	free(table);
-	table = t;
+	if (jt->next) {
+		tide_joinplan_release(pl);
+		*pl = np;
+		tide_jtable_commit(jt);
+		j->table = jt->table;
+	}
 	st.reloads++;
 }
 
 static void replan(struct tide_joinplan *pl, int ncol, char *const *names);
-
-/* Open the view named by -T; failures exit as tide-sink's do: 74 for an
- * SQLite file or table that cannot be read, 69 for Redis. */
-static void
-vt_open(void)
-{
-	struct tide_view_conf vc;
-	struct tide_vtable_err err;
-	int r;
-
-	memset(&vc, 0, sizeof(vc));
-	vc.kind = conf.view == TIDE_JC_VIEW_REDIS ? TIDE_VIEW_REDIS : TIDE_VIEW_SQLITE;
-	vc.target = conf.view == TIDE_JC_VIEW_REDIS ? conf.vurl : conf.vfile;
-	vc.table = conf.vtable;
-	r = tide_vtable_open(&vt, &vc, VIEW_CACHE_N, conf.cachettl, conf.table,
-	    conf.js.nkeys, conf.js.skey, conf.js.tkey, conf.js.asof != NULL,
-	    conf.nsel, conf.sel, &err);
-	if (r == TIDE_EINVAL)
-		tide_usage_error("%s", err.msg);
-	if (r < 0)
-		tide_die(tide_view_remote(&vt.view) ? TIDE_EX_UNAVAILABLE :
-		    TIDE_EX_IOERR, "%s", err.msg);
-	tide_info("%s", err.msg);
-}
-
-static void
-vt_close(void)
-{
-	if (conf.view != TIDE_JC_VIEW_NONE)
-		tide_vtable_release(&vt);
-}
 
 /*
  * Look key values k up in the view (as of ts under --as-of): 0 with *m and,
@@ -549,23 +395,6 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_END,
 };
 
-/* A Kafka topic needs brokers: -b, -F, TIDE_BROKERS or TIDE_CONFIG. */
-static int
-need_brokers(void *ctx, const char *what, struct tide_joinconf_err *err)
-{
-	struct tide_kconf_err kerr;
-
-	(void)ctx;
-	if (tide_kconf_env(&kc, &kerr) < 0)
-		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
-	else if (!tide_kconf_has_brokers(&kc))
-		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
-		    "TIDE_BROKERS", what);
-	else
-		return 0;
-	return TIDE_EINVAL;
-}
-
 static void
 parse_options(int argc, char **argv)
 {
@@ -578,7 +407,7 @@ parse_options(int argc, char **argv)
 	conf.given_cachettl = tide_opt_given(OPT_CACHETTL);
 	conf.nkinds = (tide_opt_given(OPT_INNER) > 0) +
 	    (tide_opt_given(OPT_LEFT) > 0) + (tide_opt_given(OPT_ANTI) > 0);
-	if (tide_joinconf_check(&conf, need_brokers, NULL, &err) < 0)
+	if (tide_joinconf_check(&conf, tide_ktable_join_brokers, &kc, &err) < 0)
 		tide_usage_error("%s", err.msg);
 }
 
@@ -620,9 +449,9 @@ kt_lock(void *ctx)
 	struct tide_joinplan *pl = ctx;
 
 	tide_ktable_rdlock(kt);
-	if (pl->ncol == tide_table_ncols(table))
+	if (pl->ncol == tide_table_ncols(jt->table))
 		return 0;
-	replan(pl, table->ncol, table->colname);
+	replan(pl, jt->table->ncol, jt->table->colname);
 	return 1;
 }
 
@@ -640,13 +469,6 @@ join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
 {
 	(void)ctx;
 	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
-}
-
-/* A tide_tjoin result that stops the join as an exit status. */
-static int
-tj_status(const struct tide_tjoin *j)
-{
-	return j->status == TIDE_EIO ? TIDE_EX_IOERR : j->status;
 }
 
 /* stdin's idle hook: out with what is written, and the flow's messages
@@ -677,6 +499,14 @@ pass_barrier(struct tide_tjoin *j)
 	return 0;
 }
 
+/* --watch: the table's file has changed (looked at once in a while). */
+static int
+watched(struct tide_fwatch *w)
+{
+	return conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
+	    tide_fwatch_changed(w, conf.table);
+}
+
 /*
  * Join the records of path with the table (lib/tjoin.h), in the order
  * read.  Every record read is joined before anything that must see them
@@ -697,7 +527,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 
 	memset(&j, 0, sizeof(j));
 	j.pl = pl;
-	j.table = table;
+	j.table = jt->table;
 	j.dir = conf.dir;
 	j.tol = conf.tol;
 	j.maxrec = conf.maxrec;
@@ -723,10 +553,8 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			ds = tide_sig_take_stats();
 			if ((rl || ds) && tide_tjoin_drain(&j) != 0)
 				break;
-			if (rl) {
-				reload(pl);
-				j.table = table;
-			}
+			if (rl)
+				reload(&j);
 			if (ds)
 				print_stats();
 			if (tide_sig_stops() != 0 &&
@@ -735,13 +563,10 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		}
 		/* A busy stream never waits, so look at the clock every few
 		 * thousand records too. */
-		if (conf.watch && (++n & 4095) == 0 &&
-		    tide_fwatch_due(w, tide_mono_us()) &&
-		    tide_fwatch_changed(w, conf.table)) {
+		if ((++n & 4095) == 0 && watched(w)) {
 			if (tide_tjoin_drain(&j) != 0)
 				break;
-			reload(pl);
-			j.table = table;
+			reload(&j);
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
 			status = ktable_status(r);
@@ -765,11 +590,8 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		if (r == TIDE_EOF || r == 1)
 			break;
 		if (r == TIDE_EAGAIN) {
-			if (conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
-			    tide_fwatch_changed(w, conf.table)) {
-				reload(pl);
-				j.table = table;
-			}
+			if (watched(w))
+				reload(&j);
 			continue;
 		}
 		tide_warn("%s", j.msg);
@@ -779,27 +601,14 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	if (status == 0 && j.status == 0)
 		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = tj_status(&j);
+		status = j.status == TIDE_EIO ? TIDE_EX_IOERR : j.status;
 	tide_tjoin_close(&j);
 	return status;
 }
 
-/*
- * Interval join of two streams (--with FILE --within D): the records of the
- * operands (the left stream) and of FILE or a Kafka topic (the right
- * stream) are merged by event time (--time; the left first on a tie;
- * within a stream, in its own order) and fed to a struct tide_ijoin
- * through the sides and output of lib/ijsrc.h.  The watermark is the
- * smaller of the two streams' greatest event times (a stream at its end no
- * longer holds it back), less --delay.  A record older than the watermark
- * is late: some records it could have joined may be gone, so it is
- * counted, reported and kept in --late-file, not joined.  A left record
- * without a match is written (--left, --anti) when the watermark passes
- * its time plus D: then no partner can come any more.
- */
-
-/* The other stream from a Kafka topic (lib/kafka/kstream.h): the main
- * thread's. */
+/* Interval join of two streams (--with FILE --within D): lib/ijsrc.h
+ * says how.  The other stream from a Kafka topic (lib/kafka/kstream.h):
+ * the main thread's. */
 static struct tide_kstream ks;
 
 /* What the Kafka stream says, and why a side failed: said. */
@@ -926,6 +735,63 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	return status;
 }
 
+/*
+ * Open the table -T names (lib/jtable) and build the plan for it: 0, or
+ * the status to exit with.  Bad settings are usage errors; else a file
+ * that cannot be read exits 74, a bad one 65; a Kafka table 1, or 69 (an
+ * unknown topic or unreachable brokers, bounded by --metadata-timeout),
+ * after it has caught up with its topic (--no-wait: at once); a view as
+ * tide-sink's: 74 for an SQLite file or table that cannot be read, 69
+ * for Redis.
+ */
+static int
+open_table(struct tide_joinplan *pl)
+{
+	struct tide_jtable_err err;
+	const char *badname;
+	int r, status;
+
+	if (conf.topic)
+		r = tide_ktable_join_open(&ktab, &conf, &kc, jt_say, NULL, &err);
+	else if (conf.view != TIDE_JC_VIEW_NONE)
+		r = tide_vtable_join_open(&vt, &conf, VIEW_CACHE_N, &err);
+	else
+		r = tide_jfile_open(&jf, &conf, jt_say, NULL, &err);
+	if (r < 0 && err.usage)
+		tide_usage_error("%s", err.msg);
+	if (r < 0 && conf.topic)
+		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_FAIL, "%s",
+		    err.msg);
+	if (r < 0 && conf.view != TIDE_JC_VIEW_NONE)
+		tide_die(err.remote ? TIDE_EX_UNAVAILABLE : TIDE_EX_IOERR, "%s",
+		    err.msg);
+	if (r < 0) {
+		tide_warn("%s", err.msg);
+		tide_jtable_close(&jf.jt);
+		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+	}
+	if (conf.view != TIDE_JC_VIEW_NONE)
+		tide_info("%s", err.msg);
+	jt = conf.topic ? &ktab.jt : conf.view != TIDE_JC_VIEW_NONE ? &vt.jt :
+	    &jf.jt;
+	if (conf.topic) {
+		kt = &ktab;
+		if (!conf.nowait && (status = ktable_wait()) != 0) {
+			tide_ktable_stop(kt);
+			return status;
+		}
+		tide_ktable_rdlock(kt);
+	}
+	badname = jt->table ? plan_build(pl, jt->table->ncol,
+	    jt->table->colname) : plan_build(pl, vt.ncol, vt.col);
+	if (kt)
+		tide_ktable_unlock(kt);
+	if (badname != NULL)
+		tide_usage_error("--default: the table has no field '%s'",
+		    badname);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -933,7 +799,6 @@ main(int argc, char **argv)
 	struct tide_stage_err serr;
 	struct tide_joinplan pl;
 	struct tide_fwatch w;
-	const char *badname;
 	char kbuf[512];
 	int i, status = 0, r;
 
@@ -969,27 +834,8 @@ main(int argc, char **argv)
 		memset(&pl, 0, sizeof(pl));
 		goto done;
 	}
-	if (conf.topic) {
-		kt = ktable_start();
-		table = tide_ktable_table(kt);
-		if (!conf.nowait && (status = ktable_wait()) != 0) {
-			tide_ktable_stop(kt);
-			return status;
-		}
-		tide_ktable_rdlock(kt);
-		badname = plan_build(&pl, table->ncol, table->colname);
-		tide_ktable_unlock(kt);
-	} else if (conf.view != TIDE_JC_VIEW_NONE) {
-		vt_open();
-		badname = plan_build(&pl, vt.ncol, vt.col);
-	} else {
-		if ((table = load_table(&status)) == NULL)
-			return status;
-		badname = plan_build(&pl, table->ncol, table->colname);
-	}
-	if (badname != NULL)
-		tide_usage_error("--default: the table has no field '%s'",
-		    badname);
+	if ((status = open_table(&pl)) != 0)
+		return status;
 
 	tide_wout_init(&out, 1);
 	/* A table join takes part in the pipeline's delivery; alone, it
@@ -1043,14 +889,7 @@ done:
 	}
 	tide_flow_close(&flow);
 	tide_joinplan_release(&pl);
-	if (kt) {
-		tide_ktable_close(kt);
-		free(kt);
-	} else if (table) {
-		tide_table_release(table);
-		free(table);
-	}
-	vt_close();
+	tide_jtable_close(jt);
 	tide_joinconf_release(&conf);
 	tide_kconf_release(&kc);
 	return status;

@@ -3,6 +3,17 @@
  * its output, over struct tide_ijoin (lib/ijoin.h), which holds the
  * records between them.
  *
+ * tide-join --with FILE --within D: the records of the operands (the
+ * left stream) and of FILE or a Kafka topic (the right stream) are merged
+ * by event time (--time; the left first on a tie; within a stream, in its
+ * own order) and fed to the struct tide_ijoin.  The watermark is the
+ * smaller of the two streams' greatest event times (a stream at its end
+ * no longer holds it back), less --delay.  A record older than the
+ * watermark is late: some records it could have joined may be gone, so it
+ * is counted, reported and kept in --late-file, not joined.  A left record
+ * without a match is written (--left, --anti) when the watermark passes
+ * its time plus D: then no partner can come any more.
+ *
  * A side (struct tide_ijside) is a stream of records with a head: the
  * files or stdin of tide_ijside_next(), or messages a Kafka stream puts
  * there (lib/kafka/kstream.h); tide_ijside_check() validates the head and

@@ -426,3 +426,116 @@ tide_ktable_join_conf(struct tide_ktable_conf *kconf,
 	kconf->down_ms = c->downms < 0 ? 300000 : c->downms;
 	kconf->every_ms = c->mdtimeout;
 }
+
+static int
+kt_jreload(struct tide_jtable *jt, struct tide_jtable_err *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "table '%s' follows its topic: "
+	    "nothing to reload", jt->label);
+	return 1;
+}
+
+static void
+kt_jstats(struct tide_jtable *jt, struct tide_jtable_stats *s)
+{
+	struct tide_ktable *kt = (struct tide_ktable *)((char *)jt -
+	    offsetof(struct tide_ktable, jt));
+	struct tide_ktable_stats ks;
+
+	tide_ktable_rdlock(kt);
+	s->rows = kt->table.rows;
+	s->versions = kt->table.versions;
+	s->keys = tide_table_nkeys(&kt->table);
+	s->bytes = tide_table_bytes(&kt->table);
+	tide_ktable_stats(kt, &ks);
+	snprintf(s->line, sizeof(s->line), "table '%s': %llu messages, %llu "
+	    "upserts, %llu deletes, %llu bad", jt->label,
+	    (unsigned long long)ks.msgs, (unsigned long long)ks.upserts,
+	    (unsigned long long)ks.deletes, (unsigned long long)ks.badrows);
+	tide_ktable_unlock(kt);
+}
+
+static void
+kt_jclose(struct tide_jtable *jt)
+{
+	tide_ktable_close((struct tide_ktable *)((char *)jt -
+	    offsetof(struct tide_ktable, jt)));
+}
+
+static const struct tide_jtable_ops kt_jops = {
+	"kafka", kt_jreload, kt_jstats, kt_jclose,
+};
+
+struct tide_jtable *
+tide_ktable_jtable(struct tide_ktable *kt, const char *label)
+{
+	memset(&kt->jt, 0, sizeof(kt->jt));
+	kt->jt.ops = &kt_jops;
+	kt->jt.table = &kt->table;
+	kt->jt.label = label;
+	return &kt->jt;
+}
+
+/* The thread's say(), prefixed with the table's name, said through the
+ * jtable's. */
+static void
+kt_jsay(void *ctx, enum tide_ktable_say level, const char *msg)
+{
+	struct tide_ktable *kt = ctx;
+
+	tide_jtable_say(&kt->jt, level == TIDE_KTABLE_INFO ? TIDE_JTABLE_INFO :
+	    TIDE_JTABLE_WARN, "table '%s': %s", kt->jt.label, msg);
+}
+
+int
+tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
+    const struct tide_kconf *kc, tide_jtable_say_fn sayfn, void *ctx,
+    struct tide_jtable_err *err)
+{
+	struct tide_ktable_conf kconf;
+	struct tide_ktable_err kerr;
+	char prefix[300];
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	tide_ktable_join_conf(&kconf, c, kc, prefix, sizeof(prefix));
+	kconf.say = kt_jsay;
+	kconf.ctx = kt;
+	if ((r = tide_ktable_open(kt, &kconf, &kerr)) < 0) {
+		if ((err->usage = r == TIDE_EINVAL))
+			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "table '%s': %s",
+			    c->table, kerr.msg);
+		return r;
+	}
+	tide_ktable_jtable(kt, c->table);
+	kt->jt.say = sayfn;
+	kt->jt.ctx = ctx;
+	if ((r = tide_ktable_start(kt, &kerr)) < 0) {
+		if (!(err->remote = r != TIDE_ENOMEM))
+			snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+		else
+			snprintf(err->msg, sizeof(err->msg), "table '%s': %s",
+			    c->table, kerr.msg);
+		return r;
+	}
+	return 0;
+}
+
+int
+tide_ktable_join_brokers(void *ctx, const char *what,
+    struct tide_joinconf_err *err)
+{
+	struct tide_kconf *kc = ctx;
+	struct tide_kconf_err kerr;
+
+	if (tide_kconf_env(kc, &kerr) < 0)
+		snprintf(err->msg, sizeof(err->msg), "%s", kerr.msg);
+	else if (!tide_kconf_has_brokers(kc))
+		snprintf(err->msg, sizeof(err->msg), "%s needs brokers: -b or "
+		    "TIDE_BROKERS", what);
+	else
+		return 0;
+	return TIDE_EINVAL;
+}

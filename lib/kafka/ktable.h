@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "joinconf.h"
+#include "jtable.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/offsets.h"
@@ -116,6 +117,7 @@ struct tide_ktable {
 	tide_ktable_say_fn say;
 	void *ctx;
 	char prefix[300];
+	struct tide_jtable jt;		/* tide_ktable_jtable() */
 };
 
 /*
@@ -198,5 +200,36 @@ tide_ktable_nparts(const struct tide_ktable *kt)
 }
 
 void tide_ktable_stats(struct tide_ktable *kt, struct tide_ktable_stats *s);
+
+/*
+ * The table as tide-join's struct tide_jtable (lib/jtable.h), labelled
+ * label: &kt->jt, whose table is the live one (read it under the lock);
+ * reload has nothing to do (it follows its topic), stats reads the table
+ * and the counters under the read lock, close is tide_ktable_close().
+ */
+struct tide_jtable *tide_ktable_jtable(struct tide_ktable *kt,
+    const char *label);
+
+/*
+ * tide-join's Kafka table, opened and started in one step as c and kc
+ * name it (tide_ktable_join_conf); kt->jt set up (tide_ktable_jtable)
+ * with sayfn and ctx, which the thread's say() goes to, prefixed "table
+ * 'T': ".  0; TIDE_EINVAL with err->usage (err->msg
+ * whole); the code of a failure to open ("table 'T': why"), of a failure
+ * to start ("table 'T': why", err->remote: no such topic, brokers
+ * unreachable), or TIDE_ENOMEM (no thread: err->msg the reason alone).
+ */
+int tide_ktable_join_open(struct tide_ktable *kt, const struct tide_joinconf *c,
+    const struct tide_kconf *kc, tide_jtable_say_fn sayfn, void *ctx,
+    struct tide_jtable_err *err);
+
+/*
+ * tide_joinconf_check()'s brokers() for a topic named by what: ctx is
+ * the user's struct tide_kconf (its environment read in now); 0 when it
+ * names brokers (-b, -F, TIDE_BROKERS or TIDE_CONFIG), else TIDE_EINVAL
+ * with err->msg.
+ */
+int tide_ktable_join_brokers(void *ctx, const char *what,
+    struct tide_joinconf_err *err);
 
 #endif

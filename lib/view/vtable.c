@@ -1,6 +1,7 @@
 /*
  * A view read as a join table; see vtable.h.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,4 +233,66 @@ tide_vtable_open(struct tide_vtable *t, const struct tide_view_conf *vc,
 	    "fields, %d columns%s", label, n, t->ncol,
 	    tide_view_is_history(&t->view) ? ", history" : "");
 	return 0;
+}
+
+static int
+vt_jreload(struct tide_jtable *jt, struct tide_jtable_err *err)
+{
+	(void)err;
+	/* A view is read live: forget what the cache holds. */
+	tide_view_clear_cache(&((struct tide_vtable *)((char *)jt -
+	    offsetof(struct tide_vtable, jt)))->view);
+	return 0;
+}
+
+static void
+vt_jstats(struct tide_jtable *jt, struct tide_jtable_stats *s)
+{
+	struct tide_vtable *t = (struct tide_vtable *)((char *)jt -
+	    offsetof(struct tide_vtable, jt));
+	struct tide_view_stats vs;
+
+	tide_view_stats(&t->view, &vs);
+	snprintf(s->line, sizeof(s->line), "table '%s': %llu lookups, %llu "
+	    "cache hits, %llu misses", jt->label,
+	    (unsigned long long)t->lookups, (unsigned long long)vs.hits,
+	    (unsigned long long)vs.misses);
+}
+
+static void
+vt_jclose(struct tide_jtable *jt)
+{
+	tide_vtable_release((struct tide_vtable *)((char *)jt -
+	    offsetof(struct tide_vtable, jt)));
+}
+
+static const struct tide_jtable_ops vt_jops = {
+	"view", vt_jreload, vt_jstats, vt_jclose,
+};
+
+int
+tide_vtable_join_open(struct tide_vtable *t, const struct tide_joinconf *c,
+    uint32_t cache_n, struct tide_jtable_err *err)
+{
+	struct tide_view_conf vc;
+	struct tide_vtable_err verr;
+	int r;
+
+	memset(&vc, 0, sizeof(vc));
+	vc.kind = c->view == TIDE_JC_VIEW_REDIS ? TIDE_VIEW_REDIS :
+	    TIDE_VIEW_SQLITE;
+	vc.target = c->view == TIDE_JC_VIEW_REDIS ? c->vurl : c->vfile;
+	vc.table = c->vtable;
+	r = tide_vtable_open(t, &vc, cache_n, c->cachettl, c->table,
+	    c->js.nkeys, c->js.skey, c->js.tkey, c->js.asof != NULL, c->nsel,
+	    c->sel, &verr);
+	memset(err, 0, sizeof(*err));
+	snprintf(err->msg, sizeof(err->msg), "%s", verr.msg);
+	err->usage = r == TIDE_EINVAL;
+	err->remote = r < 0 && r != TIDE_EINVAL && tide_view_remote(&t->view);
+	/* After the open, which starts t afresh. */
+	memset(&t->jt, 0, sizeof(t->jt));
+	t->jt.ops = &vt_jops;
+	t->jt.label = c->table;
+	return r;
 }

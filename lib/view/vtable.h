@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "joinconf.h"
+#include "jtable.h"
 #include "json.h"
 #include "table.h"
 #include "view/view.h"
@@ -39,6 +41,7 @@ struct tide_vtable {
 	struct tide_json_val *vals;
 	struct tide_buf row;		/* the value block of the last hit */
 	uint64_t lookups;
+	struct tide_jtable jt;		/* tide_vtable_join_open() */
 };
 
 /* Start a vtable for lookups by nkey key values, whose key fields are
@@ -86,6 +89,18 @@ int tide_vtable_open(struct tide_vtable *t, const struct tide_view_conf *vc,
     uint32_t cache_n, int64_t ttl_ms, const char *label, int nkey,
     char *const *skey, char *const *tkey, int asof, int nsel,
     char *const *sel, struct tide_vtable_err *err);
+
+/*
+ * tide_vtable_open() as tide-join's configuration c names the view (the
+ * store, --on, --as-of, --select, --cache-ttl; cache_n keys cached),
+ * labelled c->table; and t->jt, the table as a struct tide_jtable
+ * (lib/jtable.h): no table in memory, reload forgets the cache, stats
+ * counts lookups and the cache's hits and misses, close releases it.
+ * Returns as tide_vtable_open(), with err->usage for TIDE_EINVAL and
+ * err->remote for a store away (tide_view_remote()).
+ */
+int tide_vtable_join_open(struct tide_vtable *t, const struct tide_joinconf *c,
+    uint32_t cache_n, struct tide_jtable_err *err);
 
 /* Close the view and free everything. */
 void tide_vtable_release(struct tide_vtable *t);

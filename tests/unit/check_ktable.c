@@ -18,6 +18,8 @@
 #include "kafka/kconf.h"
 #include "kafka/kdown.h"
 #include "kafka/ktable.h"
+#include "joinconf.h"
+#include "jtable.h"
 #include "unit.h"
 
 #define TOPIC	"kt"
@@ -399,6 +401,122 @@ START_TEST(test_ktable_join_conf)
 }
 END_TEST
 
+/* The jtable's say(): as say(), "W " before a warning. */
+static void
+jsay(void *ctx, enum tide_jtable_level level, const char *msg)
+{
+	(void)ctx;
+	pthread_mutex_lock(&saidmu);
+	snprintf(said + strlen(said), sizeof(said) - strlen(said), "%s%s\n",
+	    level == TIDE_JTABLE_INFO ? "INFO " : "W ", msg);
+	pthread_mutex_unlock(&saidmu);
+}
+
+/* c: tide-join -T kafka:topic --on k. */
+static void
+jconf(struct tide_joinconf *c, const char *table, const char *topic)
+{
+	struct tide_joinconf_err err;
+
+	tide_joinconf_init(c);
+	ck_assert_int_eq(tide_joinconf_set(c, TIDE_JC_ON, "k", &err), 0);
+	c->table = table;
+	c->topic = topic;
+	c->mdtimeout = TMO;
+}
+
+/* tide-join's Kafka table: opened and started in one step, its thread's
+ * words prefixed and said through the jtable, behind lib/jtable's
+ * operations. */
+START_TEST(test_ktable_join_open_and_jtable_ops)
+{
+	struct tide_joinconf c;
+	struct tide_jtable_err err;
+	struct tide_jtable_stats s;
+
+	produce(0, "a", "{\"k\":\"a\",\"v\":1}");
+	produce(0, "b", "[1]");
+	produce(0, "c", "{\"k\":\"c\",\"v\":2}");
+	ck_assert_int_eq(rd_kafka_flush(prod, TMO), 0);
+	jconf(&c, "kafka:kt", TOPIC);
+	ck_assert_int_eq(tide_ktable_join_open(&kt, &c, &kconf, jsay, NULL,
+	    &err), 0);
+	ktopen = 1;
+	ck_assert_int_eq(load(), 0);
+	ck_assert_str_eq(kt.jt.ops->kind, "kafka");
+	ck_assert_ptr_eq(kt.jt.table, tide_ktable_table(&kt));
+	ck_assert_str_eq(kt.jt.label, "kafka:kt");
+	ck_assert_msg(said_has("W table 'kafka:kt': partition 0 offset 1: "
+	    "value is not a JSON object\n"), "%s", said);
+	ck_assert_int_eq(tide_jtable_reload(&kt.jt, &err), 1);
+	ck_assert_str_eq(err.msg, "table 'kafka:kt' follows its topic: nothing "
+	    "to reload");
+	ck_assert_ptr_null(kt.jt.next);
+	tide_jtable_stats(&kt.jt, &s);
+	ck_assert_uint_eq(s.rows, 2);
+	ck_assert_uint_eq(s.keys, 2);
+	ck_assert_str_eq(s.line, "table 'kafka:kt': 3 messages, 2 upserts, "
+	    "0 deletes, 1 bad");
+	tide_jtable_close(&kt.jt);
+	ktopen = 0;
+	tide_joinconf_release(&c);
+}
+END_TEST
+
+START_TEST(test_ktable_join_open_failures)
+{
+	struct tide_joinconf c;
+	struct tide_jtable_err err;
+
+	/* No such topic: the service's answer (69 in tide-join). */
+	jconf(&c, "kafka:nope", "nope");
+	ck_assert_int_eq(tide_ktable_join_open(&kt, &c, &kconf, jsay, NULL,
+	    &err), TIDE_ENOENT);
+	ktopen = 1;
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.remote, 1);
+	ck_assert_str_eq(err.msg, "table 'kafka:nope': topic 'nope' not found");
+	tide_ktable_close(&kt);
+	ktopen = 0;
+	/* A field that is not a path: a usage error, the message whole. */
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "a..b",
+	    &(struct tide_joinconf_err){ { 0 } }), 0);
+	ck_assert_int_eq(tide_ktable_join_open(&kt, &c, &kconf, jsay, NULL,
+	    &err), TIDE_EINVAL);
+	ktopen = 1;
+	ck_assert_int_eq(err.usage, 1);
+	ck_assert_int_eq(err.remote, 0);
+	ck_assert_msg(strstr(err.msg, "a..b") != NULL &&
+	    strncmp(err.msg, "table '", 7) != 0, "%s", err.msg);
+	tide_joinconf_release(&c);
+}
+END_TEST
+
+START_TEST(test_ktable_join_brokers)
+{
+	struct tide_kconf k;
+	struct tide_joinconf_err err;
+
+	unsetenv("TIDE_BROKERS");
+	unsetenv("TIDE_CONFIG");
+	tide_kconf_init(&k);
+	ck_assert_int_eq(tide_ktable_join_brokers(&k, "-T kafka:t", &err),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(err.msg, "-T kafka:t needs brokers: -b or TIDE_BROKERS");
+	tide_kconf_release(&k);
+	tide_kconf_init(&k);
+	ck_assert_int_eq(tide_kconf_brokers(&k, "localhost:1"), 0);
+	ck_assert_int_eq(tide_ktable_join_brokers(&k, "-T kafka:t", &err), 0);
+	tide_kconf_release(&k);
+	/* From the environment. */
+	setenv("TIDE_BROKERS", "localhost:2", 1);
+	tide_kconf_init(&k);
+	ck_assert_int_eq(tide_ktable_join_brokers(&k, "-T kafka:t", &err), 0);
+	tide_kconf_release(&k);
+	unsetenv("TIDE_BROKERS");
+}
+END_TEST
+
 Suite *
 suite_ktable(void)
 {
@@ -415,9 +533,12 @@ suite_ktable(void)
 	tcase_add_test(tk, test_ktable_follows_the_topic_after_the_load);
 	tcase_add_test(tk, test_ktable_keyed_by_fields);
 	tcase_add_test(tk, test_ktable_strict_bad_row_fails_the_table);
+	tcase_add_test(tk, test_ktable_join_open_and_jtable_ops);
+	tcase_add_test(tk, test_ktable_join_open_failures);
 	suite_add_tcase(s, tk);
 	tk = tcase_create("conf");
 	tcase_add_test(tk, test_ktable_join_conf);
+	tcase_add_test(tk, test_ktable_join_brokers);
 	suite_add_tcase(s, tk);
 	return s;
 }

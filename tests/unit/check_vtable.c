@@ -9,6 +9,8 @@
 
 #include "buf.h"
 #include "err.h"
+#include "joinconf.h"
+#include "jtable.h"
 #include "json.h"
 #include "table.h"
 #include "unit.h"
@@ -244,6 +246,70 @@ START_TEST(test_vtable_open_checks_keys_and_columns)
 }
 END_TEST
 
+/* tide-join's view table: opened as the configuration names it, and
+ * behind lib/jtable's operations. */
+START_TEST(test_vtable_join_open_and_jtable_ops)
+{
+	struct tide_joinconf c;
+	struct tide_joinconf_err jerr;
+	struct tide_vtable t;
+	struct tide_jtable_err err;
+	struct tide_jtable_stats s;
+	char missing[160];
+	int learnt = 0;
+
+	tide_joinconf_init(&c);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "id", &jerr), 0);
+	c.table = "sqlite:v.db:feat";
+	c.view = TIDE_JC_VIEW_SQLITE;
+	c.vfile = strdup(dbpath);	/* the configuration's own */
+	c.vtable = "feat";
+	ck_assert_int_eq(tide_vtable_join_open(&t, &c, 16, &err), 0);
+	ck_assert_str_eq(err.msg, "table 'sqlite:v.db:feat': sqlite view, 1 key "
+	    "fields, 4 columns, history");
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.remote, 0);
+	ck_assert_str_eq(t.jt.ops->kind, "view");
+	ck_assert_ptr_null(t.jt.table);
+	ck_assert_str_eq(t.jt.label, "sqlite:v.db:feat");
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "ts=1500|n=9|o=-|s=-");
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "ts=1500|n=9|o=-|s=-");
+	tide_jtable_stats(&t.jt, &s);
+	ck_assert_uint_eq(s.rows, 0);
+	ck_assert_uint_eq(s.keys, 0);
+	ck_assert_str_eq(s.line, "table 'sqlite:v.db:feat': 2 lookups, 1 cache "
+	    "hits, 1 misses");
+	/* A reload forgets the cache, and its counts: the next lookup
+	 * misses it. */
+	ck_assert_int_eq(tide_jtable_reload(&t.jt, &err), 0);
+	ck_assert_ptr_null(t.jt.next);
+	ck_assert_str_eq(get(&t, "\"b\"", 0, &learnt), "ts=1500|n=9|o=-|s=-");
+	tide_jtable_stats(&t.jt, &s);
+	ck_assert_str_eq(s.line, "table 'sqlite:v.db:feat': 3 lookups, 0 cache "
+	    "hits, 1 misses");
+	tide_jtable_close(&t.jt);
+	/* --on naming two keys of a view keyed by one: a usage error. */
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "id,x", &jerr), 0);
+	ck_assert_int_eq(tide_vtable_join_open(&t, &c, 16, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 1);
+	ck_assert_int_eq(err.remote, 0);
+	ck_assert_str_eq(err.msg, "table 'sqlite:v.db:feat' is keyed by 1 field "
+	    "('id'), '--on' names 2");
+	tide_vtable_release(&t);
+	/* A file that is not there: not a usage error, not remote. */
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "id", &jerr), 0);
+	snprintf(missing, sizeof(missing), "%s/none.db", dir);
+	free(c.vfile);
+	c.vfile = strdup(missing);
+	ck_assert_int_lt(tide_vtable_join_open(&t, &c, 16, &err), 0);
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.remote, 0);
+	ck_assert_str_ne(err.msg, "");
+	tide_vtable_release(&t);
+	tide_joinconf_release(&c);
+}
+END_TEST
+
 Suite *
 suite_vtable(void)
 {
@@ -257,6 +323,7 @@ suite_vtable(void)
 	tcase_add_test(tc, test_vtable_as_of_tells_before_first_from_no_match);
 	tcase_add_test(tc, test_vtable_record_that_is_not_an_object_is_a_format_error);
 	tcase_add_test(tc, test_vtable_open_checks_keys_and_columns);
+	tcase_add_test(tc, test_vtable_join_open_and_jtable_ops);
 	suite_add_tcase(s, tc);
 	return s;
 }
