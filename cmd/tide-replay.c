@@ -117,7 +117,7 @@ static struct {
 	int nfiles;
 } o;
 
-static tide_opt_cb opt_topic, opt_time, opt_timeunit, opt_speed, opt_rate;
+static tide_opt_cb opt_topic, opt_time, opt_speed, opt_rate;
 
 static const struct tide_option opts[] = {
 	TIDE_KOPTS_CONF(&o.kc),
@@ -137,7 +137,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK(OPT_TIME, "time", "field", "archives are plain NDJSON "
 	    "with event time in field", opt_time, NULL),
 	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
-	    "numbers: s, ms, us, ns, auto", opt_timeunit, &o.unit),
+	    "numbers: s, ms, us, ns, auto", tide_opt_time_unit, &o.unit),
 	TIDE_OPT_FLAG('J', "envelope", "write each record as the JSON envelope",
 	    &o.envelope),
 	TIDE_OPT_CALLBACK(OPT_SPEED, "speed", "n|max", "n times the original "
@@ -776,16 +776,6 @@ opt_time(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-static int
-opt_timeunit(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)err;
-	if (tide_time_unit_parse(arg, opt->dest) < 0)
-		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, ns, "
-		    "auto)", arg);
-	return 0;
-}
 
 static int
 opt_speed(const struct tide_option *opt, const char *arg,

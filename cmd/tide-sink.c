@@ -493,17 +493,6 @@ opt_format(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-static int
-opt_timeunit(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)opt;
-	(void)err;
-	if (tide_time_unit_parse(arg, &sk.unit) < 0)
-		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
-		    "ns, auto)", arg);
-	return 0;
-}
 
 static int
 opt_redis(const struct tide_option *opt, const char *arg,
@@ -592,7 +581,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK(OPT_TIME, "time", "field", "name files by this "
 	    "event-time field, not the wall clock", opt_path, NULL),
 	TIDE_OPT_CALLBACK(OPT_TIMEUNIT, "time-unit", "unit", "unit of epoch "
-	    "numbers: s, ms, us, ns, auto", opt_timeunit, NULL),
+	    "numbers: s, ms, us, ns, auto", tide_opt_time_unit, &sk.unit),
 	TIDE_OPT_INT(OPT_LEVEL, "level", "n", "zstd compression level for .zst "
 	    "files (default 3)", &o.level, 1, 22),
 	TIDE_OPT_CALLBACK(OPT_ROTATE, "rotate", "size|duration", "start a new "

@@ -89,7 +89,7 @@ static struct {
 	.hll = 14,
 };
 
-static tide_opt_cb opt_align, opt_timeunit, opt_timeformat, opt_emit,
+static tide_opt_cb opt_align, opt_timeformat, opt_emit,
     opt_keymissing, opt_partfield;
 
 static const struct tide_option opts[] = {
@@ -114,7 +114,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_STRING(OPT_TIME, "time", "field", "event time field "
 	    "(default ts)", &o.timef),
 	TIDE_OPT_CALLBACK(OPT_TIME_UNIT, "time-unit", "unit", "s, ms, us, ns "
-	    "or auto (default)", opt_timeunit, &o.unit),
+	    "or auto (default)", tide_opt_time_unit, &o.unit),
 	TIDE_OPT_CALLBACK(OPT_TIME_FORMAT, "time-format", "fmt", "window times "
 	    "as epoch (ms) or rfc3339", opt_timeformat, &o.rfc3339),
 	TIDE_OPT_DUR(OPT_DELAY, "delay", "d", "watermark = max event time - d",
@@ -223,16 +223,6 @@ opt_align(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-static int
-opt_timeunit(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	(void)err;
-	if (tide_time_unit_parse(arg, opt->dest) < 0)
-		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
-		    "ns, auto)", arg);
-	return 0;
-}
 
 static int
 opt_timeformat(const struct tide_option *opt, const char *arg,

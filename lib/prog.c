@@ -438,6 +438,17 @@ tide_opt_verbosity(const struct tide_option *opt, const char *arg,
 }
 
 int
+tide_opt_time_unit(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	(void)err;
+	if (tide_time_unit_parse(arg, opt->dest) < 0)
+		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
+		    "ns, auto)", arg);
+	return 0;
+}
+
+int
 tide_opt_index(void)
 {
 	return optind;

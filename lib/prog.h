@@ -139,6 +139,10 @@ struct tide_option {
 	  .dest = (data), .cb = (f) }
 #define TIDE_OPT_END	{ .id = 0 }
 
+/* --time-unit (s, ms, us, ns, auto): dest is an enum tide_time_unit
+ * (lib/time.h), set with tide_time_unit_parse(). */
+tide_opt_cb tide_opt_time_unit;
+
 /* -q and -v: tide_verbose is -1 after -q, else the count of -v. */
 tide_opt_cb tide_opt_verbosity;
 #define TIDE_OPTS_VERBOSITY						\
