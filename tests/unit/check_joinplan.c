@@ -282,8 +282,13 @@ START_TEST(test_join_copy_members_drops_named_members)
 	ck_assert_uint_eq(obj.len, 7);
 	ck_assert_int_eq(obj.p[0], '{');
 	tide_buf_init(&b, 1024);
-	tide_join_copy_members(&o, &b, "{\"a\":1, \"b\":[2],\"c\":{},\"d\":\"c\"}",
-	    34, tide_namelist_drop, &nl);
+	{
+		static const char rec[] =
+		    "{\"a\":1, \"b\":[2],\"c\":{},\"d\":\"c\"}";
+
+		tide_join_copy_members(&o, &b, rec, sizeof(rec) - 1,
+		    tide_namelist_drop, &nl);
+	}
 	ck_assert_int_eq(tide_jobj_end(&o), 0);
 	ck_assert_str_eq(tide_buf_cstr(&b), "{\"a\":1,\"d\":\"c\"}");
 	tide_buf_release(&b);
