@@ -7,16 +7,9 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "time.h"
 #include "flow.h"
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 is_pipe(int fd)
@@ -37,7 +30,7 @@ tide_flow_init(struct tide_flow *f, enum tide_flow_role role,
 	memset(f, 0, sizeof(*f));
 	f->role = role;
 	snprintf(f->prog, sizeof(f->prog), "%s", prog);
-	f->start_ms = f->now_ms = mono_ms();
+	f->start_ms = f->now_ms = tide_mono_us() / 1000;
 	tide_stage_conn_init(&f->up);
 	f->found.fd = -1;
 	f->srv.fd = -1;
@@ -407,7 +400,7 @@ tide_flow_input_ended(const struct tide_flow *f)
 int
 tide_flow_linger(struct tide_flow *f, int64_t seq, int64_t timeout_ms)
 {
-	int64_t start = mono_ms(), now = start;
+	int64_t start = tide_mono_us() / 1000, now = start;
 	struct pollfd pfd[TIDE_STAGE_MAXPEERS + 2];
 	int n;
 
@@ -430,6 +423,6 @@ tide_flow_linger(struct tide_flow *f, int64_t seq, int64_t timeout_ms)
 			pfd[n++].revents = 0;
 		}
 		poll(pfd, (nfds_t)n, (int)(timeout_ms - (now - start)));
-		now = mono_ms();
+		now = tide_mono_us() / 1000;
 	}
 }

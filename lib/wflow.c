@@ -7,11 +7,6 @@
 #include "time.h"
 #include "wflow.h"
 
-static int64_t
-mono_ms(void)
-{
-	return tide_mono_us() / 1000;
-}
 
 void
 tide_wflow_init(struct tide_wflow *wf, struct tide_wout *out,
@@ -38,7 +33,7 @@ tide_wflow_open(struct tide_wflow *wf, int in_fd, int out_fd,
 void
 tide_wflow_service(struct tide_wflow *wf)
 {
-	tide_flow_service(&wf->flow, mono_ms());
+	tide_flow_service(&wf->flow, tide_mono_us() / 1000);
 }
 
 /* Pass a barrier on, after everything written so far: 0 or a code. */
@@ -49,7 +44,7 @@ pass(struct tide_wflow *wf, const char *line, size_t len, int64_t seq,
 	int r;
 
 	err->where = TIDE_WFLOW_OUT;
-	switch (tide_flow_pass(&wf->flow, mono_ms())) {
+	switch (tide_flow_pass(&wf->flow, tide_mono_us() / 1000)) {
 	case TIDE_FLOW_FORWARD:
 		/* A tide stage reads us: the line goes into the output in
 		 * order. */
