@@ -289,6 +289,49 @@ t_run "a topic created by command" sh -c "$KC -b '$BROKERS' -L -t mock.created -
 t_stdout <<'EOF'
   topic "mock.created" with 5 partitions:
 EOF
+# The retention watch: past 5 MiB of batches a partition drops its oldest
+# records, and tide-mock says so once per partition.  While errors are
+# queued for an API the watch's own requests would take (ListOffsets,
+# Metadata, ApiVersions), the watch is held, and it warns after "clear".
+# 60000 uncompressed transactions are about 9 MiB.
+watch_warnings() { grep -c "oldest records were dropped" "$T_DIR/.mockerr"; }
+wait_warnings() {	# N: up to 10 s for N warning lines
+	_i=0
+	while [ "$(watch_warnings)" -lt "$1" ] && [ $_i -lt 200 ]; do
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+}
+t_ask "topic mock.cap1 1" ok
+t_ask "topic mock.cap2 1" ok
+t_ask "topic mock.small 1" ok
+tide-gen --count 60000 transactions >"$T_DIR/cap.ndjson"
+T_IN=$T_DIR/cap.ndjson
+t_run "produce 9 MiB uncompressed to one partition" tide-sink -b "$BROKERS" -t mock.cap1 -X compression.type=none
+t_status 0
+t_run "the same, zstd-compressed, stays under the cap" tide-sink -b "$BROKERS" -t mock.small -X compression.type=zstd
+t_status 0
+T_IN=/dev/null
+wait_warnings 1
+sleep 2.5	# two more rounds: a second warning would be seen
+t_run "one warning, naming the partition and the remedy" sh -c "grep 'oldest records' '$T_DIR/.mockerr' | sed 's/offset [0-9]*/offset N/'"
+t_stdout <<'EOF'
+tide-mock: topic 'mock.cap1' partition 0: its oldest records were dropped (the log now starts at offset N): the mock keeps at most 5 MiB and 100000 batches per partition; use more partitions, or compress (tide-sink -X compression.type=zstd)
+EOF
+t_run "the dropped records are gone, as the warning said" sh -c "$KC -b '$BROKERS' -C -t mock.cap1 -o beginning -e -q | wc -l | awk '\$1 < 60000 { print \"fewer\" }'"
+t_stdout <<'EOF'
+fewer
+EOF
+t_ask "error ListOffsets REQUEST_TIMED_OUT 100" ok
+T_IN=$T_DIR/cap.ndjson
+t_run "produce over the cap while ListOffsets errors are queued" tide-sink -b "$BROKERS" -t mock.cap2 -X compression.type=none
+t_status 0
+T_IN=/dev/null
+sleep 2.5
+t_ok "no warning while the watch is held" test "$(watch_warnings)" -eq 1
+t_ask "clear ListOffsets" ok
+wait_warnings 2
+t_ok "the warning after clear" grep -q "topic 'mock.cap2' partition 0: its oldest" "$T_DIR/.mockerr"
 t_ask "nonsense here" "error: unknown command 'nonsense' (try help)"
 t_ask "broker 1 up" ok
 
