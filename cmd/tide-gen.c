@@ -515,15 +515,6 @@ csv_header(const struct gen *g)
 
 /* --- main loop ----------------------------------------------------------- */
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 sleep_until_us(int64_t t)
 {
@@ -757,7 +748,7 @@ main(int argc, char **argv)
 		check_write(tide_wout_add(&out, "\n", 1));
 	}
 	if (g.rate > 0)
-		t0 = now = mono_us();
+		t0 = now = tide_mono_us();
 	i = 0;
 	while ((g.count < 0 || i < (uint64_t)g.count) && !tide_sig_stops()) {
 		if (g.rate > 0) {
@@ -766,12 +757,12 @@ main(int argc, char **argv)
 			 * before the next tick go out together, then flush. */
 			int64_t due = t0 + (int64_t)((double)i * 1e6 / g.rate);
 
-			if (due > now && (now = mono_us()) < due) {
+			if (due > now && (now = tide_mono_us()) < due) {
 				check_write(tide_wout_flush(&out));
 				sleep_until_us(due > now + TICK_US ? due :
 				    now + TICK_US);
 				/* On time, or woken early by a signal. */
-				now = mono_us();
+				now = tide_mono_us();
 				continue;
 			}
 		}
