@@ -468,7 +468,8 @@ join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
     size_t len, const char *why)
 {
 	(void)ctx;
-	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
+	return tide_exit_of(tide_bad_record(&bad, src, lineno, line, len,
+	    "%s", why));
 }
 
 /* stdin's idle hook: out with what is written, and the flow's messages
@@ -490,8 +491,9 @@ pass_barrier(struct tide_tjoin *j)
 	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
 
 	if (r == TIDE_EINVAL)
-		return tide_bad_record(&bad, j->path, j->barlineno, j->bar,
-		    j->barlen, "broken barrier: %s", flow.berr.reason);
+		return tide_exit_of(tide_bad_record(&bad, j->path,
+		    j->barlineno, j->bar, j->barlen, "broken barrier: %s",
+		    flow.berr.reason));
 	if (r < 0)
 		return TIDE_EX_IOERR;
 	if (r == TIDE_FLOW_FORWARD && flow.b.final)
@@ -879,7 +881,7 @@ done:
 		status = atomic_load(&kfatal);
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
-		status = r;
+		status = tide_exit_of(r);
 	tide_wout_release(&out);
 	/* The final barrier written on: the readers' acknowledgement comes
 	 * once they have our end of input. */

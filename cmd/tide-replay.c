@@ -521,7 +521,7 @@ file_next(struct fsrc *f)
 			    tide_arcin_lineno(&f->a), f->a.bad, f->a.badlen,
 			    "%s", f->a.why)) != 0) {
 				flush_out();
-				exit(r);
+				exit(tide_exit_of(r));
 			}
 			continue;
 		}
@@ -912,7 +912,7 @@ main(int argc, char **argv)
 	if (o.dryrun) {
 		flush_out();
 		r = tide_bad_finish(&s.bad);
-		return r ? r : TIDE_EX_OK;
+		return tide_exit_of(r);
 	}
 	/* A write error ends the program; a stop ends the replay. */
 	if (!tide_sig_stops() && (r = tide_replay_run(&s.rp)) < 0)
@@ -931,5 +931,5 @@ main(int argc, char **argv)
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
-	return r ? r : TIDE_EX_OK;
+	return tide_exit_of(r);
 }

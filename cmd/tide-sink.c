@@ -208,7 +208,7 @@ bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
 
 	if (r) {
-		*status = r;
+		*status = tide_exit_of(r);
 		return 1;
 	}
 	return 0;
@@ -767,7 +767,7 @@ main(int argc, char **argv)
 			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
 			    "record longer than --max-record (%zu bytes)",
 			    o.maxrec)) != 0) {
-				status = r;
+				status = tide_exit_of(r);
 				break;
 			}
 			continue;

@@ -651,7 +651,8 @@ file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	s.nin++;
 	s.nbad++;
 	tide_progress_clear(&s.pr);
-	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
+	return tide_exit_of(tide_bad_record(s.bad, ctx, lineno, raw, n, "%s",
+	    why));
 }
 
 /* The files in turn (lib/filesrc.h): 0, a status, or a code for main. */

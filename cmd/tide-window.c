@@ -321,9 +321,9 @@ process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 
 	r = tide_win_add(&c->win, p->t, p->key.data, p->key.len, p->vals, &ov);
 	if (r == TIDE_WIN_FULL) {
-		r = tide_bad_record(&c->bad, p->src, p->lineno, p->line.data,
-		    p->line.len, "too many keys (--max-keys %zu)", max_keys);
-		return r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR ? r : 0;
+		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
+		    p->line.data, p->line.len, "too many keys (--max-keys %zu)",
+		    max_keys));
 	}
 	if (r == TIDE_WIN_LATE) {
 		if (tide_winout_late(&c->wo, p->line.data, p->line.len) < 0)
@@ -739,7 +739,8 @@ main(int argc, char **argv)
 			ip = (ip + 1) % (INFLIGHT + 1);
 			continue;
 bad:
-			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
+			/* The policy's code, or process()'s status. */
+			if ((r = tide_exit_of(r)) != 0)
 				status = r;
 		}
 		while (npend > 0 && status == TIDE_EX_OK) {
@@ -810,7 +811,7 @@ done:
 	if (tide_winout_release(&c.wo) < 0 && status == TIDE_EX_OK)
 		status = TIDE_EX_IOERR;
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
-		status = r;
+		status = tide_exit_of(r);
 	tide_wout_release(&c.out);
 	/* Our output ends here: the final barrier's acknowledgement comes
 	 * back through us once our reader has it all. */

@@ -11,7 +11,6 @@
 #include "base64.h"
 #include "buf.h"
 #include "err.h"
-#include "exitcode.h"
 #include "json.h"
 #include "prog.h"
 #include "xalloc.h"
@@ -97,11 +96,11 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		tide_buf_addc(&b, '\n');
 		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
 			tide_buf_release(&b);
-			return TIDE_EX_IOERR;
+			return TIDE_EIO;
 		}
 		tide_buf_release(&b);
 	}
-	return bad->strict ? TIDE_EX_DATAERR : 0;
+	return bad->strict ? TIDE_EINVAL : 0;
 }
 
 int
@@ -118,7 +117,7 @@ tide_bad_finish(struct tide_bad *bad)
 		errno = 0;
 		if (fflush(bad->dead) != 0 || ferror(bad->dead)) {
 			e = errno ? errno : EIO;
-			r = TIDE_EX_IOERR;
+			r = TIDE_EIO;
 		}
 	}
 	if (bad->count && !bad->strict)
@@ -133,7 +132,7 @@ tide_bad_finish(struct tide_bad *bad)
 	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0 &&
 	    r == 0) {
 		e = errno ? errno : EIO;
-		r = TIDE_EX_IOERR;
+		r = TIDE_EIO;
 	}
 	if (r)
 		tide_warn("cannot write dead-letter file '%s': %s",

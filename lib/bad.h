@@ -4,7 +4,8 @@
  * stderr with its source, line number and reason -- the first few in full,
  * then only counted, with a summary at exit -- skipped, counted, and, with
  * --dead-letter FILE, kept there with the reason.  Under --strict the first
- * one ends the program with exit 65.
+ * one ends the program with exit 65 (the functions return lib/err.h's codes;
+ * the program maps them through tide_exit_of()).
  *
  * Dead-letter lines are JSON objects:
  *   {"source":"-","line":12,"error":"not valid JSON: ...","raw":"..."}
@@ -45,15 +46,16 @@ int tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath);
 /*
  * Report one bad record: source names the input ("-" for stdin), lineno its
  * line (0 when unknown), raw[0..n) its bytes.  Returns 0 to skip it and go
- * on, or TIDE_EX_DATAERR when --strict says stop (the caller exits with it),
- * or TIDE_EX_IOERR when the dead-letter file cannot be written.
+ * on, or TIDE_EINVAL when --strict says stop, or TIDE_EIO when the
+ * dead-letter file cannot be written: lib/err.h's codes, as everywhere in
+ * lib/; the caller exits with tide_exit_of() of it (65, 74).
  */
 int tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Print the summary line if any record was bad; close the file, and remove
  * it if it was created empty and is still empty.  Returns 0 or
- * TIDE_EX_IOERR if the dead-letter file failed to flush. */
+ * TIDE_EIO if the dead-letter file failed to flush. */
 int tide_bad_finish(struct tide_bad *bad);
 
 #endif
