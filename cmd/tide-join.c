@@ -124,23 +124,6 @@ jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 		tide_warn("%s", msg);
 }
 
-/* The exit status for a Kafka table's failure code. */
-static int
-ktable_status(int code)
-{
-	switch (code) {
-	case 0:
-		return 0;
-	case TIDE_EINVAL:	/* a bad row under --strict */
-		return TIDE_EX_DATAERR;
-	case TIDE_EKAFKA:
-	case TIDE_ENOENT:
-		return TIDE_EX_UNAVAILABLE;
-	default:
-		return TIDE_EX_FAIL;
-	}
-}
-
 /* Where a stop signal leaves the input loop reading path (NULL: none):
  * 0 read on, 1 at its end (a terminal's input ends at the signal), 2 stop
  * now (a second signal, --drain-timeout).  It reads the clock: only once
@@ -172,7 +155,7 @@ ktable_wait(void)
 			break;
 	jt->loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
-		return ktable_status(r);
+		return tide_exit_of(r);
 	tide_ktable_rdlock(kt);
 	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
 	    "loaded in %lld ms", conf.table, tide_ktable_nparts(kt),
@@ -547,7 +530,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == TIDE_JC_VIEW_NONE)) < 0) {
 		tide_warn("%s", j.msg);
 		tide_tjoin_close(&j);
-		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		return tide_exit_of(r);
 	}
 	for (;;) {
 		if (tide_sig_pending(&sigseen) || tide_sig_stops() != 0) {
@@ -571,7 +554,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			reload(&j);
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
-			status = ktable_status(r);
+			status = tide_exit_of(r);
 			break;
 		}
 		/* A Kafka table's consumer may fail while the stream is
@@ -597,13 +580,13 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			continue;
 		}
 		tide_warn("%s", j.msg);
-		status = r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		status = tide_exit_of(r);
 		break;
 	}
 	if (status == 0 && j.status == 0)
 		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = j.status == TIDE_EIO ? TIDE_EX_IOERR : j.status;
+		status = tide_exit_of(j.status);
 	tide_tjoin_close(&j);
 	return status;
 }
@@ -718,8 +701,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	if (status == 0 && ended != 2)
 		status = tide_ijoin_advance(&ijr.ij, INT64_MAX,
 		    tide_ijout_expire, &ijr.o);
-	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
-	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
+	status = tide_exit_of(status);
 	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
@@ -770,7 +752,7 @@ open_table(struct tide_joinplan *pl)
 	if (r < 0) {
 		tide_warn("%s", err.msg);
 		tide_jtable_close(&jf.jt);
-		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		return tide_exit_of(r);
 	}
 	if (conf.view != TIDE_JC_VIEW_NONE)
 		tide_info("%s", err.msg);
@@ -875,7 +857,7 @@ done:
 	if (kt) {
 		tide_ktable_stop(kt);
 		if (status == 0)
-			status = ktable_status(tide_ktable_failed(kt));
+			status = tide_exit_of(tide_ktable_failed(kt));
 	}
 	if (status == 0)
 		status = atomic_load(&kfatal);

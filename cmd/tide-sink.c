@@ -307,7 +307,10 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 }
 
 /* Open the view; failures exit as tide-join's do: 64 for a bad URL or
- * option, 74 for an SQLite file, 69 for Redis. */
+ * option, or a store made for other options (an SQLite table with another
+ * key: TIDE_EFORMAT), as tide-join's view keyed by another field and
+ * tide-window's --state from other keys are; 69 for Redis; else as
+ * tide_exit_of() says (74 for an SQLite file that cannot be opened). */
 static void
 view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 {
@@ -315,9 +318,9 @@ view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 	int r;
 
 	if ((r = tide_vsink_open(&s->u.v, vc, opt, on_say, NULL, &err)) < 0)
-		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : err.remote ?
-		    TIDE_EX_UNAVAILABLE : r == TIDE_EIO ? TIDE_EX_IOERR :
-		    TIDE_EX_FAIL, "%s", err.msg);
+		tide_die(r == TIDE_EINVAL || r == TIDE_EFORMAT ?
+		    TIDE_EX_USAGE : err.remote ? TIDE_EX_UNAVAILABLE :
+		    tide_exit_of(r), "%s", err.msg);
 	s->be = &s->u.v.be;
 }
 
@@ -777,7 +780,8 @@ main(int argc, char **argv)
 			if (s->fail_status == 0)
 				pwarn("read stdin: %s", r == TIDE_EIO ?
 				    strerror(errno) : tide_strerror(r));
-			status = s->fail_status ? s->fail_status : TIDE_EX_IOERR;
+			status = s->fail_status ? s->fail_status :
+			    tide_exit_of(r);
 			break;
 		}
 		if (__builtin_expect(tide_barrier_is(line, len), 0)) {

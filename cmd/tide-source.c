@@ -442,10 +442,10 @@ load_resume(void)
 
 	r = tide_ckpt_offs_load(&s.resume, o.resume, &missing, &errnum);
 	if (r == TIDE_EIO)
-		tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", o.resume,
+		tide_die(tide_exit_of(r), "cannot read '%s': %s", o.resume,
 		    strerror(errnum));
 	if (r < 0)
-		tide_die(TIDE_EX_DATAERR, "--resume: '%s' is not a tide-window "
+		tide_die(tide_exit_of(r), "--resume: '%s' is not a tide-window "
 		    "state file, or a damaged one", o.resume);
 	if (missing)
 		tide_info("--resume: no '%s' yet: a first run", o.resume);

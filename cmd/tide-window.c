@@ -586,12 +586,12 @@ main(int argc, char **argv)
 		/* Raw: each record is checked once copied (below). */
 		r = tide_recin_open_at(&in, src, TIDE_RECIN_RAW, o.maxrec,
 		    (uint64_t)base);
+		/* TIDE_ERANGE here is a seek that failed: an I/O error. */
 		if (r == TIDE_ERANGE)
-			tide_die(TIDE_EX_IOERR, "cannot seek '%s': %s", src,
-			    strerror(in.errnum));
+			tide_die(tide_exit_of(TIDE_EIO), "cannot seek '%s': %s",
+			    src, strerror(in.errnum));
 		if (r < 0)
-			tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR,
-			    "cannot open '%s': %s", src,
+			tide_die(tide_exit_of(r), "cannot open '%s': %s", src,
 			    tide_recin_strerror(&in, r));
 		tide_recin_set_paths(&in, paths, nf);
 		tide_recin_set_idle(&in, window_idle, &c);
@@ -661,9 +661,8 @@ main(int argc, char **argv)
 			if (r == TIDE_EPIPE || (r == TIDE_EIO && c.out.err))
 				goto werr;
 			if (r < 0)
-				tide_die(r == TIDE_EFORMAT ? TIDE_EX_DATAERR :
-				    TIDE_EX_IOERR, "cannot read '%s': %s", src,
-				    tide_recin_strerror(&in, r));
+				tide_die(tide_exit_of(r), "cannot read '%s': %s",
+				    src, tide_recin_strerror(&in, r));
 			if (rec.err == TIDE_REC_TOOBIG) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, "", 0,
