@@ -94,6 +94,8 @@ static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
 static struct tide_bad bad;
+static struct tide_bad_max maxbad;	/* --max-bad */
+static uint64_t badbar;			/* broken barriers: read, not records */
 /*
  * The table (-T) behind lib/jtable's operations: the file's (jf), the
  * Kafka table's (kt, a live table: each record's lookup and output hold
@@ -369,6 +371,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_MAXREC(&conf.maxrec, 2),
 	TIDE_OPT_BAD_STRICT(&conf.strict),
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
+	TIDE_OPT_BAD_MAX(&maxbad),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &conf.stats),
 	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
@@ -473,10 +476,12 @@ pass_barrier(struct tide_tjoin *j)
 {
 	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
 
-	if (r == TIDE_EINVAL)
+	if (r == TIDE_EINVAL) {
+		badbar++;
 		return tide_exit_of(tide_bad_record(&bad, j->path,
 		    j->barlineno, j->bar, j->barlen, "broken barrier: %s",
 		    flow.berr.reason));
+	}
 	if (r < 0)
 		return TIDE_EX_IOERR;
 	if (r == TIDE_FLOW_FORWARD && flow.b.final)
@@ -864,6 +869,10 @@ done:
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
 		status = tide_exit_of(r);
+	/* The stream's records; a table's bad rows are the table's. */
+	if (status == 0)
+		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
+		    st.j.in + badbar));
 	tide_wout_release(&out);
 	/* The final barrier written on: the readers' acknowledgement comes
 	 * once they have our end of input. */

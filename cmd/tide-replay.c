@@ -104,6 +104,7 @@ static struct {
 	enum tide_time_unit unit;
 	int envelope, dryrun, stats, progress, strict, shift;
 	const char *dead;
+	struct tide_bad_max maxbad;
 	double speed, rate;
 	int have_speed;
 	int64_t max_gap;
@@ -162,7 +163,7 @@ static const struct tide_option opts[] = {
 	    "stderr", &o.progress, 1),
 	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
 	    "a terminal", &o.progress, 0),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -190,6 +191,7 @@ static struct {
 	struct tide_buf ob;
 	struct tide_bad bad;
 	uint64_t total;			/* records per loop, estimated */
+	uint64_t ngood;			/* good records read on a first pass */
 	int64_t t0_us;
 	struct tide_progress pr;
 } s;
@@ -479,6 +481,7 @@ file_next(struct fsrc *f)
 		if (tide_sig_stops())
 			return -1;
 		r = tide_arcin_next(&f->a);
+		s.ngood += r == 1 && f->report;
 		if (r == 0 || r == 1)
 			return r;
 		if (r == TIDE_EINTR)
@@ -884,7 +887,9 @@ main(int argc, char **argv)
 		files_setup();
 	if (o.dryrun) {
 		flush_out();
-		r = tide_bad_finish(&s.bad);
+		if ((r = tide_bad_finish(&s.bad)) == 0)
+			r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood +
+			    s.bad.count);
 		return tide_exit_of(r);
 	}
 	/* A write error ends the program; a stop ends the replay. */
@@ -900,7 +905,8 @@ main(int argc, char **argv)
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
-	r = tide_bad_finish(&s.bad);
+	if ((r = tide_bad_finish(&s.bad)) == 0)
+		r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood + s.bad.count);
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);

@@ -335,6 +335,7 @@ static struct {
 	int64_t connect_ms, down_ms, drain_ms;
 	long long level;
 	size_t maxrec;
+	struct tide_bad_max maxbad;
 	int strict, csv;
 	int progress;		/* --progress 1, --no-progress 0, auto -1 */
 	struct tide_fileout_opts fopts;	/* --rotate */
@@ -613,6 +614,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_FLAG(OPT_ASJSON, "as-json", "store each Redis record as a "
 	    "JSON string, not a hash", &o.asjson),
 	TIDE_OPT_BAD_STRICT(&o.strict),
+	TIDE_OPT_BAD_MAX(&o.maxbad),
 	TIDE_OPT_BAD_MAXREC(&o.maxrec, 1),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &sk.stats),
@@ -830,6 +832,10 @@ main(int argc, char **argv)
 		    o.deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
+	/* Undelivered records (75) and the like say more: asked only on 0. */
+	if (status == TIDE_EX_OK)
+		status = tide_exit_of(tide_bad_verdict(&s->bad, &o.maxbad,
+		    s->run.in));
 	s->be->ops->close(s->be);
 	tide_rin_release(&in);
 	tide_kconf_release(&o.kc);

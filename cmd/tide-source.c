@@ -89,6 +89,7 @@ static struct {
 	const char *format;
 	const char *dead;
 	size_t maxrec;
+	struct tide_bad_max maxbad;
 	int commit_written;	/* --commit written */
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
@@ -140,7 +141,7 @@ static const struct tide_option opts[] = {
 	    "librdkafka settings and exit", &o.dumpconf),
 	TIDE_OPT_CALLBACK(OPT_FORMAT, "format", "format", "file input format: "
 	    "ndjson or csv (default by name)", opt_format, &o.format),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &o.stats),
 	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on "
@@ -610,6 +611,10 @@ run_kafka(void)
 		    "is written", serr.what ? serr.what : "?",
 		    strerror(serr.errnum));
 	consume();
+	/* A time range that selected nothing says so (an empty output
+	 * looks like success otherwise). */
+	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
+		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.stats)
 		print_stats();
@@ -677,6 +682,8 @@ run_files(char **files, int nfiles)
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
+	if (rc == 0)
+		rc = tide_bad_verdict(&bad, &o.maxbad, s.nin);
 	if (o.stats)
 		print_stats();
 	return rc;

@@ -76,6 +76,7 @@ static struct {
 	int64_t tumble, hop, session, over;	/* the window's duration */
 	int64_t delay, idle, max_future, ckpt, drain_ms;
 	size_t nexpect, maxrec;
+	struct tide_bad_max maxbad;
 	enum tide_time_unit unit;
 	int rfc3339, flush_end, strict, stats, keynull, hll;
 	struct tide_path partp[MAXPARTF];	/* --partition-field */
@@ -150,7 +151,7 @@ static const struct tide_option opts[] = {
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -174,6 +175,8 @@ struct ctx {
 	const char *statepath;		/* --state */
 	struct tide_wstate ws;		/* its file, offsets and config */
 	uint64_t in;
+	uint64_t notrec;	/* bad lines not counted in in: too long, broken
+				 * barriers (the verdict counts them read) */
 	struct tide_wflow wf;		/* delivery (doc/DELIVERY.md) */
 };
 
@@ -665,6 +668,7 @@ main(int argc, char **argv)
 				    src, tide_recin_strerror(&in, r));
 			if (rec.err == TIDE_REC_TOOBIG) {
 				FLUSH_PENDING();
+				c.notrec++;
 				r = tide_bad_record(&c.bad, src, rec.lineno, "", 0,
 				    "record longer than %zu bytes", in.max);
 				goto bad;
@@ -676,6 +680,7 @@ main(int argc, char **argv)
 				tide_wflow_service(&c.wf);
 				if (tide_flow_read_barrier(&c.wf.flow, rec.p,
 				    rec.len) < 0) {
+					c.notrec++;
 					r = tide_bad_record(&c.bad, src, rec.lineno,
 					    rec.p, rec.len, "broken barrier: %s",
 					    c.wf.flow.berr.reason);
@@ -811,6 +816,9 @@ done:
 		status = TIDE_EX_IOERR;
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
 		status = tide_exit_of(r);
+	if (status == TIDE_EX_OK)
+		status = tide_exit_of(tide_bad_verdict(&c.bad, &o.maxbad,
+		    c.in + c.notrec));
 	tide_wout_release(&c.out);
 	/* Our output ends here: the final barrier's acknowledgement comes
 	 * back through us once our reader has it all. */

@@ -75,8 +75,9 @@ b|2
 EOF
 printf '{"id":{"x":1}}\n[1,2]\n{"id":[1]}\n' >"$T_DIR/badkeys"
 T_IN=$T_DIR/badkeys
+# Every record bad: 65 (issue 19 item 2).
 t_run "sqlite: object, array keys and non-objects" tide-sink --sqlite "$T_DIR/b.db" --table t --upsert id
-t_status 0
+t_status 65
 t_stderr_has "line 1: key field 'id' is an object"
 t_stderr_has "line 2: not a JSON object"
 t_stderr_has "line 3: key field 'id' is an array"
