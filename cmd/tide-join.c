@@ -94,6 +94,8 @@ static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
 static struct tide_bad bad;
+static struct tide_bad_max maxbad;	/* --max-bad */
+static uint64_t badbar;			/* broken barriers: read, not records */
 /*
  * The table (-T) behind lib/jtable's operations: the file's (jf), the
  * Kafka table's (kt, a live table: each record's lookup and output hold
@@ -122,23 +124,6 @@ jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 		tide_info("%s", msg);
 	else
 		tide_warn("%s", msg);
-}
-
-/* The exit status for a Kafka table's failure code. */
-static int
-ktable_status(int code)
-{
-	switch (code) {
-	case 0:
-		return 0;
-	case TIDE_EINVAL:	/* a bad row under --strict */
-		return TIDE_EX_DATAERR;
-	case TIDE_EKAFKA:
-	case TIDE_ENOENT:
-		return TIDE_EX_UNAVAILABLE;
-	default:
-		return TIDE_EX_FAIL;
-	}
 }
 
 /* Where a stop signal leaves the input loop reading path (NULL: none):
@@ -172,7 +157,7 @@ ktable_wait(void)
 			break;
 	jt->loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
-		return ktable_status(r);
+		return tide_exit_of(r);
 	tide_ktable_rdlock(kt);
 	tide_info("table '%s': %zu partitions, %llu rows, %zu keys, "
 	    "loaded in %lld ms", conf.table, tide_ktable_nparts(kt),
@@ -386,6 +371,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_MAXREC(&conf.maxrec, 2),
 	TIDE_OPT_BAD_STRICT(&conf.strict),
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
+	TIDE_OPT_BAD_MAX(&maxbad),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &conf.stats),
 	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
@@ -468,7 +454,8 @@ join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
     size_t len, const char *why)
 {
 	(void)ctx;
-	return tide_bad_record(&bad, src, lineno, line, len, "%s", why);
+	return tide_exit_of(tide_bad_record(&bad, src, lineno, line, len,
+	    "%s", why));
 }
 
 /* stdin's idle hook: out with what is written, and the flow's messages
@@ -489,9 +476,12 @@ pass_barrier(struct tide_tjoin *j)
 {
 	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
 
-	if (r == TIDE_EINVAL)
-		return tide_bad_record(&bad, j->path, j->barlineno, j->bar,
-		    j->barlen, "broken barrier: %s", flow.berr.reason);
+	if (r == TIDE_EINVAL) {
+		badbar++;
+		return tide_exit_of(tide_bad_record(&bad, j->path,
+		    j->barlineno, j->bar, j->barlen, "broken barrier: %s",
+		    flow.berr.reason));
+	}
 	if (r < 0)
 		return TIDE_EX_IOERR;
 	if (r == TIDE_FLOW_FORWARD && flow.b.final)
@@ -545,7 +535,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	if ((r = tide_tjoin_open(&j, path, !kt && conf.view == TIDE_JC_VIEW_NONE)) < 0) {
 		tide_warn("%s", j.msg);
 		tide_tjoin_close(&j);
-		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		return tide_exit_of(r);
 	}
 	for (;;) {
 		if (tide_sig_pending(&sigseen) || tide_sig_stops() != 0) {
@@ -569,7 +559,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			reload(&j);
 		}
 		if (kt && (r = tide_ktable_failed(kt)) != 0) {
-			status = ktable_status(r);
+			status = tide_exit_of(r);
 			break;
 		}
 		/* A Kafka table's consumer may fail while the stream is
@@ -595,13 +585,13 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			continue;
 		}
 		tide_warn("%s", j.msg);
-		status = r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		status = tide_exit_of(r);
 		break;
 	}
 	if (status == 0 && j.status == 0)
 		tide_tjoin_drain(&j);
 	if (status == 0)
-		status = j.status == TIDE_EIO ? TIDE_EX_IOERR : j.status;
+		status = tide_exit_of(j.status);
 	tide_tjoin_close(&j);
 	return status;
 }
@@ -716,8 +706,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	if (status == 0 && ended != 2)
 		status = tide_ijoin_advance(&ijr.ij, INT64_MAX,
 		    tide_ijout_expire, &ijr.o);
-	status = status >= 0 ? status : status == TIDE_EIO ? TIDE_EX_IOERR :
-	    status == TIDE_EKAFKA ? TIDE_EX_UNAVAILABLE : TIDE_EX_DATAERR;
+	status = tide_exit_of(status);
 	tide_kstream_close(&ks);
 	if (conf.stats)
 		tide_warn("interval join: %llu pairs, %llu unmatched left records, "
@@ -768,7 +757,7 @@ open_table(struct tide_joinplan *pl)
 	if (r < 0) {
 		tide_warn("%s", err.msg);
 		tide_jtable_close(&jf.jt);
-		return r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR;
+		return tide_exit_of(r);
 	}
 	if (conf.view != TIDE_JC_VIEW_NONE)
 		tide_info("%s", err.msg);
@@ -873,13 +862,17 @@ done:
 	if (kt) {
 		tide_ktable_stop(kt);
 		if (status == 0)
-			status = ktable_status(tide_ktable_failed(kt));
+			status = tide_exit_of(tide_ktable_failed(kt));
 	}
 	if (status == 0)
 		status = atomic_load(&kfatal);
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
-		status = r;
+		status = tide_exit_of(r);
+	/* The stream's records; a table's bad rows are the table's. */
+	if (status == 0)
+		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
+		    st.j.in + badbar));
 	tide_wout_release(&out);
 	/* The final barrier written on: the readers' acknowledgement comes
 	 * once they have our end of input. */

@@ -104,6 +104,7 @@ static struct {
 	enum tide_time_unit unit;
 	int envelope, dryrun, stats, progress, strict, shift;
 	const char *dead;
+	struct tide_bad_max maxbad;
 	double speed, rate;
 	int have_speed;
 	int64_t max_gap;
@@ -162,7 +163,7 @@ static const struct tide_option opts[] = {
 	    "stderr", &o.progress, 1),
 	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
 	    "a terminal", &o.progress, 0),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -190,6 +191,7 @@ static struct {
 	struct tide_buf ob;
 	struct tide_bad bad;
 	uint64_t total;			/* records per loop, estimated */
+	uint64_t ngood;			/* good records read on a first pass */
 	int64_t t0_us;
 	struct tide_progress pr;
 } s;
@@ -368,63 +370,33 @@ kafka_fill(struct tide_kreplay_part *p)
 /*
  * The consumer, every wanted partition of the topic in partition order (so
  * ties and --dry-run come out the same way whatever order the metadata
- * lists them in), and their ranges, resolved once.
+ * lists them in), and their ranges, resolved once (lib/kafka/kreplay).
  */
 static void
 kafka_setup(void)
 {
-	/* assign() needs a group id; nothing is ever committed. */
-	static const char *const extra[] = { "group.id=tide-replay", NULL };
-	struct tide_kconsumer_err err;
-	struct tide_offspec from, to;
-	rd_kafka_conf_t *conf;
-	int n;
+	struct tide_kreplay_conf c = { &o.kc, "tide-replay", o.topic,
+	    o.parts.v, o.parts.n, { TIDE_OFF_BEGINNING, 0 }, { TIDE_OFF_END, 0 },
+	    o.down_ms, o.md_timeout, on_fatal, NULL };
+	struct tide_kreplay_err err;
+	int r;
 
-	/* The wait for a partition's next record is the outage clock here
-	 * (kafka_fill), not librdkafka's word that the brokers are gone. */
-	tide_kconsumer_init(&s.kc, o.down_ms, o.md_timeout);
-	s.kc.kd.track = 0;
-	s.kc.kd.on_fatal = on_fatal;
-	/* The end of a range (and of a time search) may be seen only by
-	 * the end-of-partition event: markers are never delivered. */
-	n = tide_kconsumer_conf(&s.kc, &o.kc, "tide-replay", extra,
-	    TIDE_KCONSUMER_RANGES, &conf, &err);
-	if (n == TIDE_EINVAL)
+	if (o.have_from)
+		c.from = (struct tide_offspec){ TIDE_OFF_TIME, o.from };
+	if (o.have_to)
+		c.to = (struct tide_offspec){ TIDE_OFF_TIME, o.to };
+	r = tide_kreplay_open(&s.kr, &s.kc, &c, &err);
+	if (r < 0 && err.usage)
 		tide_usage_error("%s", err.msg);
-	if (n < 0)
-		tide_die(TIDE_EX_FAIL, "%s", err.msg);
 	if (s.kc.eof_forced)
 		tide_warn("enable.partition.eof kept on: the end of a range "
 		    "is seen by it");
-	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
-		tide_die(TIDE_EX_USAGE, "%s", err.msg);
+	if (r < 0)
+		tide_die(err.unavailable ? TIDE_EX_UNAVAILABLE : r ==
+		    TIDE_EINVAL ? TIDE_EX_USAGE : TIDE_EX_FAIL, "%s", err.msg);
 	s.kafka = 1;
-	memset(&from, 0, sizeof(from));
-	memset(&to, 0, sizeof(to));
-	from.kind = o.have_from ? TIDE_OFF_TIME : TIDE_OFF_BEGINNING;
-	from.v = o.from;
-	to.kind = o.have_to ? TIDE_OFF_TIME : TIDE_OFF_END;
-	to.v = o.to;
-	if (tide_kreplay_setup(&s.kr, &s.kc, o.topic, o.parts.v, o.parts.n,
-	    &from, &to, (int)o.md_timeout, &err) < 0)
-		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
 	s.kr.on_note = on_note;
 	s.total = s.kr.total;
-}
-
-static void
-kafka_dryrun(void)
-{
-	size_t i;
-
-	for (i = 0; i < s.kr.n; i++) {
-		tide_buf_reset(&s.ob);
-		tide_kreplay_range_json(&s.kr, &s.kr.v[i], &s.ob);
-		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-	}
-	tide_buf_reset(&s.ob);
-	tide_buf_addf(&s.ob, "{\"records\":%" PRIu64 "}\n", s.total);
-	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 }
 
 /* Assign every partition with something to read at its start, and put
@@ -509,6 +481,7 @@ file_next(struct fsrc *f)
 		if (tide_sig_stops())
 			return -1;
 		r = tide_arcin_next(&f->a);
+		s.ngood += r == 1 && f->report;
 		if (r == 0 || r == 1)
 			return r;
 		if (r == TIDE_EINTR)
@@ -521,7 +494,7 @@ file_next(struct fsrc *f)
 			    tide_arcin_lineno(&f->a), f->a.bad, f->a.badlen,
 			    "%s", f->a.why)) != 0) {
 				flush_out();
-				exit(r);
+				exit(tide_exit_of(r));
 			}
 			continue;
 		}
@@ -905,14 +878,19 @@ main(int argc, char **argv)
 
 	if (o.topic) {
 		kafka_setup();
-		if (o.dryrun)
-			kafka_dryrun();
+		if (o.dryrun) {
+			tide_kreplay_dryrun_json(&s.kr, &s.ob);
+			check_write(tide_wout_add(&s.out, s.ob.data,
+			    s.ob.len));
+		}
 	} else
 		files_setup();
 	if (o.dryrun) {
 		flush_out();
-		r = tide_bad_finish(&s.bad);
-		return r ? r : TIDE_EX_OK;
+		if ((r = tide_bad_finish(&s.bad)) == 0)
+			r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood +
+			    s.bad.count);
+		return tide_exit_of(r);
 	}
 	/* A write error ends the program; a stop ends the replay. */
 	if (!tide_sig_stops() && (r = tide_replay_run(&s.rp)) < 0)
@@ -927,9 +905,10 @@ main(int argc, char **argv)
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
-	r = tide_bad_finish(&s.bad);
+	if ((r = tide_bad_finish(&s.bad)) == 0)
+		r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood + s.bad.count);
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
-	return r ? r : TIDE_EX_OK;
+	return tide_exit_of(r);
 }

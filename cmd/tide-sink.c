@@ -208,7 +208,7 @@ bad(struct sink *s, uint64_t lineno, const char *line, size_t len,
 	r = tide_bad_record(&s->bad, "-", lineno, line, len, fmt, arg);
 
 	if (r) {
-		*status = r;
+		*status = tide_exit_of(r);
 		return 1;
 	}
 	return 0;
@@ -307,7 +307,10 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 }
 
 /* Open the view; failures exit as tide-join's do: 64 for a bad URL or
- * option, 74 for an SQLite file, 69 for Redis. */
+ * option, or a store made for other options (an SQLite table with another
+ * key: TIDE_EFORMAT), as tide-join's view keyed by another field and
+ * tide-window's --state from other keys are; 69 for Redis; else as
+ * tide_exit_of() says (74 for an SQLite file that cannot be opened). */
 static void
 view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 {
@@ -315,9 +318,9 @@ view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 	int r;
 
 	if ((r = tide_vsink_open(&s->u.v, vc, opt, on_say, NULL, &err)) < 0)
-		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : err.remote ?
-		    TIDE_EX_UNAVAILABLE : r == TIDE_EIO ? TIDE_EX_IOERR :
-		    TIDE_EX_FAIL, "%s", err.msg);
+		tide_die(r == TIDE_EINVAL || r == TIDE_EFORMAT ?
+		    TIDE_EX_USAGE : err.remote ? TIDE_EX_UNAVAILABLE :
+		    tide_exit_of(r), "%s", err.msg);
 	s->be = &s->u.v.be;
 }
 
@@ -332,6 +335,7 @@ static struct {
 	int64_t connect_ms, down_ms, drain_ms;
 	long long level;
 	size_t maxrec;
+	struct tide_bad_max maxbad;
 	int strict, csv;
 	int progress;		/* --progress 1, --no-progress 0, auto -1 */
 	struct tide_fileout_opts fopts;	/* --rotate */
@@ -610,6 +614,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_FLAG(OPT_ASJSON, "as-json", "store each Redis record as a "
 	    "JSON string, not a hash", &o.asjson),
 	TIDE_OPT_BAD_STRICT(&o.strict),
+	TIDE_OPT_BAD_MAX(&o.maxbad),
 	TIDE_OPT_BAD_MAXREC(&o.maxrec, 1),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &sk.stats),
@@ -767,7 +772,7 @@ main(int argc, char **argv)
 			if ((r = tide_bad_record(&s->bad, "-", in.lineno, "", 0,
 			    "record longer than --max-record (%zu bytes)",
 			    o.maxrec)) != 0) {
-				status = r;
+				status = tide_exit_of(r);
 				break;
 			}
 			continue;
@@ -777,7 +782,8 @@ main(int argc, char **argv)
 			if (s->fail_status == 0)
 				pwarn("read stdin: %s", r == TIDE_EIO ?
 				    strerror(errno) : tide_strerror(r));
-			status = s->fail_status ? s->fail_status : TIDE_EX_IOERR;
+			status = s->fail_status ? s->fail_status :
+			    tide_exit_of(r);
 			break;
 		}
 		if (__builtin_expect(tide_barrier_is(line, len), 0)) {
@@ -826,6 +832,10 @@ main(int argc, char **argv)
 		    o.deadpath : "stderr");
 		status = TIDE_EX_IOERR;
 	}
+	/* Undelivered records (75) and the like say more: asked only on 0. */
+	if (status == TIDE_EX_OK)
+		status = tide_exit_of(tide_bad_verdict(&s->bad, &o.maxbad,
+		    s->run.in));
 	s->be->ops->close(s->be);
 	tide_rin_release(&in);
 	tide_kconf_release(&o.kc);

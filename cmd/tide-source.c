@@ -89,6 +89,7 @@ static struct {
 	const char *format;
 	const char *dead;
 	size_t maxrec;
+	struct tide_bad_max maxbad;
 	int commit_written;	/* --commit written */
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
@@ -140,7 +141,7 @@ static const struct tide_option opts[] = {
 	    "librdkafka settings and exit", &o.dumpconf),
 	TIDE_OPT_CALLBACK(OPT_FORMAT, "format", "format", "file input format: "
 	    "ndjson or csv (default by name)", opt_format, &o.format),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &o.stats),
 	TIDE_OPT_SET(OPT_PROGRESS, "progress", "show a progress line on "
@@ -442,10 +443,10 @@ load_resume(void)
 
 	r = tide_ckpt_offs_load(&s.resume, o.resume, &missing, &errnum);
 	if (r == TIDE_EIO)
-		tide_die(TIDE_EX_IOERR, "cannot read '%s': %s", o.resume,
+		tide_die(tide_exit_of(r), "cannot read '%s': %s", o.resume,
 		    strerror(errnum));
 	if (r < 0)
-		tide_die(TIDE_EX_DATAERR, "--resume: '%s' is not a tide-window "
+		tide_die(tide_exit_of(r), "--resume: '%s' is not a tide-window "
 		    "state file, or a damaged one", o.resume);
 	if (missing)
 		tide_info("--resume: no '%s' yet: a first run", o.resume);
@@ -610,6 +611,10 @@ run_kafka(void)
 		    "is written", serr.what ? serr.what : "?",
 		    strerror(serr.errnum));
 	consume();
+	/* A time range that selected nothing says so (an empty output
+	 * looks like success otherwise). */
+	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
+		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.stats)
 		print_stats();
@@ -651,7 +656,8 @@ file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	s.nin++;
 	s.nbad++;
 	tide_progress_clear(&s.pr);
-	return tide_bad_record(s.bad, ctx, lineno, raw, n, "%s", why);
+	return tide_exit_of(tide_bad_record(s.bad, ctx, lineno, raw, n, "%s",
+	    why));
 }
 
 /* The files in turn (lib/filesrc.h): 0, a status, or a code for main. */
@@ -676,6 +682,8 @@ run_files(char **files, int nfiles)
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
+	if (rc == 0)
+		rc = tide_bad_verdict(&bad, &o.maxbad, s.nin);
 	if (o.stats)
 		print_stats();
 	return rc;

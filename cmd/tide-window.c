@@ -76,6 +76,7 @@ static struct {
 	int64_t tumble, hop, session, over;	/* the window's duration */
 	int64_t delay, idle, max_future, ckpt, drain_ms;
 	size_t nexpect, maxrec;
+	struct tide_bad_max maxbad;
 	enum tide_time_unit unit;
 	int rfc3339, flush_end, strict, stats, keynull, hll;
 	struct tide_path partp[MAXPARTF];	/* --partition-field */
@@ -150,7 +151,7 @@ static const struct tide_option opts[] = {
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
-	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -174,6 +175,8 @@ struct ctx {
 	const char *statepath;		/* --state */
 	struct tide_wstate ws;		/* its file, offsets and config */
 	uint64_t in;
+	uint64_t notrec;	/* bad lines not counted in in: too long, broken
+				 * barriers (the verdict counts them read) */
 	struct tide_wflow wf;		/* delivery (doc/DELIVERY.md) */
 };
 
@@ -321,9 +324,9 @@ process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 
 	r = tide_win_add(&c->win, p->t, p->key.data, p->key.len, p->vals, &ov);
 	if (r == TIDE_WIN_FULL) {
-		r = tide_bad_record(&c->bad, p->src, p->lineno, p->line.data,
-		    p->line.len, "too many keys (--max-keys %zu)", max_keys);
-		return r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR ? r : 0;
+		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
+		    p->line.data, p->line.len, "too many keys (--max-keys %zu)",
+		    max_keys));
 	}
 	if (r == TIDE_WIN_LATE) {
 		if (tide_winout_late(&c->wo, p->line.data, p->line.len) < 0)
@@ -586,12 +589,12 @@ main(int argc, char **argv)
 		/* Raw: each record is checked once copied (below). */
 		r = tide_recin_open_at(&in, src, TIDE_RECIN_RAW, o.maxrec,
 		    (uint64_t)base);
+		/* TIDE_ERANGE here is a seek that failed: an I/O error. */
 		if (r == TIDE_ERANGE)
-			tide_die(TIDE_EX_IOERR, "cannot seek '%s': %s", src,
-			    strerror(in.errnum));
+			tide_die(tide_exit_of(TIDE_EIO), "cannot seek '%s': %s",
+			    src, strerror(in.errnum));
 		if (r < 0)
-			tide_die(r == TIDE_EIO ? TIDE_EX_IOERR : TIDE_EX_DATAERR,
-			    "cannot open '%s': %s", src,
+			tide_die(tide_exit_of(r), "cannot open '%s': %s", src,
 			    tide_recin_strerror(&in, r));
 		tide_recin_set_paths(&in, paths, nf);
 		tide_recin_set_idle(&in, window_idle, &c);
@@ -661,11 +664,11 @@ main(int argc, char **argv)
 			if (r == TIDE_EPIPE || (r == TIDE_EIO && c.out.err))
 				goto werr;
 			if (r < 0)
-				tide_die(r == TIDE_EFORMAT ? TIDE_EX_DATAERR :
-				    TIDE_EX_IOERR, "cannot read '%s': %s", src,
-				    tide_recin_strerror(&in, r));
+				tide_die(tide_exit_of(r), "cannot read '%s': %s",
+				    src, tide_recin_strerror(&in, r));
 			if (rec.err == TIDE_REC_TOOBIG) {
 				FLUSH_PENDING();
+				c.notrec++;
 				r = tide_bad_record(&c.bad, src, rec.lineno, "", 0,
 				    "record longer than %zu bytes", in.max);
 				goto bad;
@@ -677,6 +680,7 @@ main(int argc, char **argv)
 				tide_wflow_service(&c.wf);
 				if (tide_flow_read_barrier(&c.wf.flow, rec.p,
 				    rec.len) < 0) {
+					c.notrec++;
 					r = tide_bad_record(&c.bad, src, rec.lineno,
 					    rec.p, rec.len, "broken barrier: %s",
 					    c.wf.flow.berr.reason);
@@ -739,7 +743,8 @@ main(int argc, char **argv)
 			ip = (ip + 1) % (INFLIGHT + 1);
 			continue;
 bad:
-			if (r == TIDE_EX_DATAERR || r == TIDE_EX_IOERR)
+			/* The policy's code, or process()'s status. */
+			if ((r = tide_exit_of(r)) != 0)
 				status = r;
 		}
 		while (npend > 0 && status == TIDE_EX_OK) {
@@ -810,7 +815,10 @@ done:
 	if (tide_winout_release(&c.wo) < 0 && status == TIDE_EX_OK)
 		status = TIDE_EX_IOERR;
 	if ((r = tide_bad_finish(&c.bad)) != 0 && status == TIDE_EX_OK)
-		status = r;
+		status = tide_exit_of(r);
+	if (status == TIDE_EX_OK)
+		status = tide_exit_of(tide_bad_verdict(&c.bad, &o.maxbad,
+		    c.in + c.notrec));
 	tide_wout_release(&c.out);
 	/* Our output ends here: the final barrier's acknowledgement comes
 	 * back through us once our reader has it all. */

@@ -11,10 +11,83 @@
 #include "base64.h"
 #include "buf.h"
 #include "err.h"
-#include "exitcode.h"
 #include "json.h"
 #include "prog.h"
 #include "xalloc.h"
+
+int
+tide_bad_max_parse(struct tide_bad_max *m, const char *arg)
+{
+	char *end;
+	double d;
+	unsigned long long n;
+	size_t len = strlen(arg);
+
+	memset(m, 0, sizeof(*m));
+	m->pct = -1;
+	if (len > 1 && arg[len - 1] == '%') {
+		errno = 0;
+		d = strtod(arg, &end);
+		if (end != arg + len - 1 || errno || !(d >= 0 && d <= 100) ||
+		    arg[0] == ' ' || arg[0] == '+' || arg[0] == '-')
+			return TIDE_EINVAL;
+		m->pct = d;
+	} else {
+		if (len == 0 || arg[0] < '0' || arg[0] > '9')
+			return TIDE_EINVAL;
+		errno = 0;
+		n = strtoull(arg, &end, 10);
+		if (*end || errno)
+			return TIDE_EINVAL;
+		m->n = n;
+	}
+	m->given = 1;
+	return 0;
+}
+
+int
+tide_opt_max_bad(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	if (tide_bad_max_parse(opt->dest, arg) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "--max-bad: not a count "
+		    "or a percentage (N or P%%): '%s'", arg);
+		return TIDE_EINVAL;
+	}
+	return 0;
+}
+
+int
+tide_bad_verdict(const struct tide_bad *bad, const struct tide_bad_max *m,
+    uint64_t nread)
+{
+	unsigned long long nb = bad->count;
+
+	if (nb == 0)
+		return 0;
+	if (nread < nb)
+		nread = nb;
+	if (m == NULL || !m->given) {
+		if (nb < nread)
+			return 0;
+		tide_warn("no good records: %llu bad", nb);
+		return TIDE_EINVAL;
+	}
+	if (m->pct < 0) {
+		if (nb <= m->n)
+			return 0;
+		tide_warn("%llu bad record%s, over --max-bad %llu", nb,
+		    nb == 1 ? "" : "s", (unsigned long long)m->n);
+		return TIDE_EINVAL;
+	}
+	/* More than pct% of nread, compared without rounding the share. */
+	if ((double)nb * 100.0 <= m->pct * (double)nread)
+		return 0;
+	tide_warn("%llu bad record%s of %llu read (%.4g%%), over --max-bad "
+	    "%g%%", nb, nb == 1 ? "" : "s", (unsigned long long)nread,
+	    (double)nb * 100.0 / (double)nread, m->pct);
+	return TIDE_EINVAL;
+}
 
 int
 tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
@@ -97,11 +170,11 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		tide_buf_addc(&b, '\n');
 		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
 			tide_buf_release(&b);
-			return TIDE_EX_IOERR;
+			return TIDE_EIO;
 		}
 		tide_buf_release(&b);
 	}
-	return bad->strict ? TIDE_EX_DATAERR : 0;
+	return bad->strict ? TIDE_EINVAL : 0;
 }
 
 int
@@ -118,7 +191,7 @@ tide_bad_finish(struct tide_bad *bad)
 		errno = 0;
 		if (fflush(bad->dead) != 0 || ferror(bad->dead)) {
 			e = errno ? errno : EIO;
-			r = TIDE_EX_IOERR;
+			r = TIDE_EIO;
 		}
 	}
 	if (bad->count && !bad->strict)
@@ -133,7 +206,7 @@ tide_bad_finish(struct tide_bad *bad)
 	if (bad->dead && bad->dead != stderr && fclose(bad->dead) != 0 &&
 	    r == 0) {
 		e = errno ? errno : EIO;
-		r = TIDE_EX_IOERR;
+		r = TIDE_EIO;
 	}
 	if (r)
 		tide_warn("cannot write dead-letter file '%s': %s",

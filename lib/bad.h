@@ -4,7 +4,14 @@
  * stderr with its source, line number and reason -- the first few in full,
  * then only counted, with a summary at exit -- skipped, counted, and, with
  * --dead-letter FILE, kept there with the reason.  Under --strict the first
- * one ends the program with exit 65.
+ * one ends the program with exit 65 (the functions return lib/err.h's codes;
+ * the program maps them through tide_exit_of()).
+ *
+ * A run that ends with bad records is judged by tide_bad_verdict(): one
+ * that read records and found none good fails (65), and --max-bad N|P%
+ * sets the threshold instead: more than N bad records, or more than P% of
+ * the records read.  A status that says more (75: records not delivered,
+ * 74, 69) wins over it: the program asks only when it would exit 0.
  *
  * Dead-letter lines are JSON objects:
  *   {"source":"-","line":12,"error":"not valid JSON: ...","raw":"..."}
@@ -39,21 +46,42 @@ struct tide_bad {
 	unsigned shown;
 };
 
+/* --max-bad N|P%: how many bad records a run may have and still exit 0. */
+struct tide_bad_max {
+	int given;
+	uint64_t n;		/* at most n bad records (pct < 0) */
+	double pct;		/* at most pct% of the records read, or < 0 */
+};
+
+/* Parse N or P% (0 <= P <= 100) into *m: 0 or TIDE_EINVAL. */
+int tide_bad_max_parse(struct tide_bad_max *m, const char *arg);
+
 /* Open the dead-letter file (appending) when path is not NULL: 0 or
  * TIDE_EIO (errno set). */
 int tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath);
 /*
  * Report one bad record: source names the input ("-" for stdin), lineno its
  * line (0 when unknown), raw[0..n) its bytes.  Returns 0 to skip it and go
- * on, or TIDE_EX_DATAERR when --strict says stop (the caller exits with it),
- * or TIDE_EX_IOERR when the dead-letter file cannot be written.
+ * on, or TIDE_EINVAL when --strict says stop, or TIDE_EIO when the
+ * dead-letter file cannot be written: lib/err.h's codes, as everywhere in
+ * lib/; the caller exits with tide_exit_of() of it (65, 74).
  */
 int tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Print the summary line if any record was bad; close the file, and remove
  * it if it was created empty and is still empty.  Returns 0 or
- * TIDE_EX_IOERR if the dead-letter file failed to flush. */
+ * TIDE_EIO if the dead-letter file failed to flush. */
 int tide_bad_finish(struct tide_bad *bad);
+/*
+ * The verdict on a run that ended with bad->count bad records out of nread
+ * read (bad ones included; a bad record that is not a record, a broken
+ * barrier, counts as read too): without --max-bad (m NULL or not given)
+ * it failed when every record read was bad; with it, when there were more
+ * than m->n bad records, or more than m->pct% of those read.  Says why on
+ * stderr and returns TIDE_EINVAL (tide_exit_of: 65), or 0.
+ */
+int tide_bad_verdict(const struct tide_bad *bad, const struct tide_bad_max *m,
+    uint64_t nread);
 
 #endif

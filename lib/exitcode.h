@@ -5,7 +5,8 @@
  *   0  ok
  *   1  other runtime failure
  *  64  usage error
- *  65  bad input data (under --strict)
+ *  65  bad input data (under --strict; a run with none good, or more
+ *      bad than --max-bad)
  *  69  Kafka or another service unavailable
  *  74  I/O error
  *  75  some records were not delivered (sink) and are in the dead-letter file

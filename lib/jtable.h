@@ -93,9 +93,13 @@ struct tide_jfile {
 
 /*
  * Load the table c names (c must outlive it).  0; TIDE_EINVAL with
- * err->usage for a bad field path; or the load's code (TIDE_EIO,
- * TIDE_EFORMAT, TIDE_EINVAL: a bad row under --strict) with err->msg
- * "table 'T': why".  Close with tide_jtable_close(&f->jt) either way.
+ * err->usage for a bad field path, or for a key or --select field that a
+ * CSV table's header lacks (looked at before any row is read; not for
+ * standard input, which is read once); or the load's code (TIDE_EIO,
+ * TIDE_EFORMAT, TIDE_EINVAL: a bad row under --strict, or a table with
+ * rows and none good) with err->msg "table 'T': why".  An NDJSON table
+ * has no header: a --select field its first row lacks is said once
+ * (TIDE_JTABLE_WARN).  Close with tide_jtable_close(&f->jt) either way.
  */
 int tide_jfile_open(struct tide_jfile *f, const struct tide_joinconf *c,
     tide_jtable_say_fn say, void *ctx, struct tide_jtable_err *err);

@@ -32,6 +32,7 @@ enum {
 	TIDE_OPT_MAXRECORD = 1002,	/* TIDE_OPTS_BADINPUT */
 	TIDE_OPT_STRICT,
 	TIDE_OPT_DEADLETTER,
+	TIDE_OPT_MAXBAD,
 	TIDE_OPT_MDTIMEOUT,		/* lib/kafka/kopt.h */
 };
 
@@ -151,8 +152,8 @@ tide_opt_cb tide_opt_verbosity;
 	TIDE_OPT_CALLBACK('v', "verbose", NULL, "more detail on stderr",	\
 	    tide_opt_verbosity, NULL)
 
-/* --max-record, --strict and --dead-letter (lib/bad.h): a size_t, an int
- * and a const char *.  The entries one by one are for a program that
+/* --max-record, --strict, --dead-letter and --max-bad (lib/bad.h): a
+ * size_t, an int, a const char * and a struct tide_bad_max.  The entries one by one are for a program that
  * needs more than one byte of record (min) or says more about its dead
  * letters: the name, argument and message form stay the group's. */
 #define TIDE_OPT_BAD_MAXREC(maxrec, min)				\
@@ -163,10 +164,17 @@ tide_opt_cb tide_opt_verbosity;
 	    "exit 65 at the first bad record", strict)
 #define TIDE_OPT_BAD_DEAD(dead, help)					\
 	TIDE_OPT_STRING(TIDE_OPT_DEADLETTER, "dead-letter", "file", help, dead)
-#define TIDE_OPTS_BADINPUT(maxrec, strict, dead)			\
+/* --max-bad's callback (lib/bad.c): dest is a struct tide_bad_max. */
+tide_opt_cb tide_opt_max_bad;
+#define TIDE_OPT_BAD_MAX(maxbad)					\
+	TIDE_OPT_CALLBACK(TIDE_OPT_MAXBAD, "max-bad", "n|p%",		\
+	    "exit 65 when more than n (or p% of the) records read were bad "	\
+	    "(default: when all were)", tide_opt_max_bad, maxbad)
+#define TIDE_OPTS_BADINPUT(maxrec, strict, dead, maxbad)		\
 	TIDE_OPT_BAD_MAXREC(maxrec, 1),					\
 	TIDE_OPT_BAD_STRICT(strict),					\
-	TIDE_OPT_BAD_DEAD(dead, "append bad records to file")
+	TIDE_OPT_BAD_DEAD(dead, "append bad records to file"),		\
+	TIDE_OPT_BAD_MAX(maxbad)
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */

@@ -91,6 +91,13 @@ t_stderr_empty() {
 	else t_fail "$T_NAME: stderr not empty" "$(head -c 600 "$T_ERR")"; fi
 }
 
+# stderr is exactly these lines (one argument a line).
+t_stderr() {
+	printf '%s\n' "$@" >"$T_DIR/.experr"
+	if cmp -s "$T_DIR/.experr" "$T_ERR"; then t_pass "$T_NAME: stderr"
+	else t_fail "$T_NAME: stderr differs" "$(diff "$T_DIR/.experr" "$T_ERR" | head -20)"; fi
+}
+
 t_ok() {
 	_n=$1
 	shift

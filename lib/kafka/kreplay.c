@@ -68,6 +68,43 @@ tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
 	return 0;
 }
 
+int
+tide_kreplay_open(struct tide_kreplay *kr, struct tide_kconsumer *kc,
+    const struct tide_kreplay_conf *c, struct tide_kreplay_err *err)
+{
+	char group[256];
+	const char *extra[] = { group, NULL };
+	struct tide_kconsumer_err e;
+	rd_kafka_conf_t *conf;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	tide_kconsumer_init(kc, c->down_ms >= 0 ? c->down_ms : c->md_ms,
+	    c->md_ms);
+	kc->kd.track = 0;
+	kc->kd.on_fatal = c->on_fatal;
+	kc->kd.ctx = c->ctx;
+	/* assign() needs a group id; nothing is ever committed. */
+	snprintf(group, sizeof(group), "group.id=%s", c->client_id);
+	if ((r = tide_kconsumer_conf(kc, c->kc, c->client_id, extra,
+	    TIDE_KCONSUMER_RANGES, &conf, &e)) < 0) {
+		err->usage = r == TIDE_EINVAL;
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		return r;
+	}
+	if (tide_kconsumer_open(kc, conf, 0, &e) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		return TIDE_EINVAL;
+	}
+	if ((r = tide_kreplay_setup(kr, kc, c->topic, c->want, c->nwant,
+	    &c->from, &c->to, (int)c->md_ms, &e)) < 0) {
+		err->unavailable = 1;
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		return r;
+	}
+	return 0;
+}
+
 static void
 drain(struct tide_kreplay_part *p)
 {
@@ -308,6 +345,16 @@ tide_kreplay_range_json(const struct tide_kreplay *kr,
 	    ",\"high\":%" PRId64 ",\"start\":%" PRId64 ",\"end\":%" PRId64
 	    ",\"records\":%" PRId64 "}\n", p->partition, p->low, p->high,
 	    p->start, p->end, p->end - p->start);
+}
+
+void
+tide_kreplay_dryrun_json(const struct tide_kreplay *kr, struct tide_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < kr->n; i++)
+		tide_kreplay_range_json(kr, &kr->v[i], b);
+	tide_buf_addf(b, "{\"records\":%" PRIu64 "}\n", kr->total);
 }
 
 int

@@ -3,6 +3,8 @@
  * the time-ordered merge (lib/merge.h), each with its resolved range and
  * a read-ahead ring of messages.
  *
+ * tide_kreplay_open() makes the consumer for it and resolves the ranges
+ * in one step, from the program's settings (struct tide_kreplay_conf).
  * Every partition is assigned at its start (tide_kreplay_start()).
  * Messages are taken from the consumer queue and routed to their
  * partition's ring (tide_kreplay_take(), tide_kreplay_route()); a
@@ -84,6 +86,42 @@ int tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
     const char *topic, const int32_t *want, size_t nwant,
     const struct tide_offspec *from, const struct tide_offspec *to,
     int timeout_ms, struct tide_kconsumer_err *err);
+/* What tide_kreplay_open() is given: a replay's settings. */
+struct tide_kreplay_conf {
+	const struct tide_kconf *kc;	/* -b, -X, -F: the user's settings */
+	const char *client_id;		/* also the group id (never committed) */
+	const char *topic;		/* must outlive kr */
+	const int32_t *want;		/* partitions (nwant 0: all) */
+	size_t nwant;
+	struct tide_offspec from, to;
+	int64_t down_ms;		/* the wait's outage bound; < 0: md_ms */
+	int64_t md_ms;			/* each metadata request's bound */
+	void (*on_fatal)(void *ctx, const char *reason);
+	void *ctx;
+};
+
+/* Why tide_kreplay_open() failed. */
+struct tide_kreplay_err {
+	char msg[512];
+	int usage;		/* a bad setting: a usage error */
+	int unavailable;	/* no such topic or partition, or no answer */
+};
+
+/*
+ * The consumer and kr in one step: tide_kconsumer_init() with c's bounds
+ * (the outage clock is the wait for a partition's next record, not
+ * librdkafka's word that the brokers are gone: kd.track off), its
+ * configuration for ranges (enable.partition.eof kept on: kc->eof_forced
+ * when a setting had it off), the client, and tide_kreplay_setup() over
+ * c's topic and partitions.  0; or with err: TIDE_EINVAL for a bad setting
+ * (err->usage) or for settings the client refuses; TIDE_ENOENT or
+ * TIDE_EKAFKA when the topic or a partition does not exist or the brokers
+ * do not answer within md_ms (err->unavailable); TIDE_EKAFKA when the
+ * configuration cannot be made.  Close kc with tide_kconsumer_close()
+ * either way; release kr only after a 0.
+ */
+int tide_kreplay_open(struct tide_kreplay *kr, struct tide_kconsumer *kc,
+    const struct tide_kreplay_conf *c, struct tide_kreplay_err *err);
 /* Destroy what the rings hold, free them. */
 void tide_kreplay_release(struct tide_kreplay *kr);
 
@@ -143,6 +181,10 @@ int tide_kreplay_emit(struct tide_kreplay *kr,
 /* p's range as the --dry-run line (with a newline) onto b. */
 void tide_kreplay_range_json(const struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_buf *b);
+/* Every range's line, then {"records":TOTAL}, onto b: tide-replay's
+ * --dry-run. */
+void tide_kreplay_dryrun_json(const struct tide_kreplay *kr,
+    struct tide_buf *b);
 /* p of partition, or NULL. */
 struct tide_kreplay_part *tide_kreplay_find(struct tide_kreplay *kr,
     int32_t partition);

@@ -432,4 +432,66 @@ EOF
 	t_stdout </dev/null
 fi
 
+# --- the verdict on a run's bad records (issue 19 item 2) --------------------
+# A run that read records and found none good exits 65, after the summary;
+# --max-bad N|P% sets the threshold instead (more than N bad, or more than
+# P% of the records read); --strict still stops at the first; no records
+# at all is not a failure.  The same option and words in every program.
+printf 'not json\n{"k":\n' >allbad
+printf '%s\nnot json\n' "$G1" >halfbad
+: >nothing
+printf '%s\n{"@barrier":x\n' "$G1" >halfbar
+printf '%s\n{"k":"%0200d"}\n' "$G1" 0 >halflong
+# last N: the last N lines of stderr, exactly.
+last() {
+	_k=$1
+	shift
+	printf '%s\n' "$@" >"$T_DIR/.lastwant"
+	tail -n "$_k" "$T_ERR" >"$T_DIR/.lastgot"
+	if cmp -s "$T_DIR/.lastwant" "$T_DIR/.lastgot"; then t_pass "$T_NAME: stderr ends so"
+	else t_fail "$T_NAME: stderr ends otherwise" "$(diff "$T_DIR/.lastwant" "$T_DIR/.lastgot")"; fi
+}
+for p in window join sink source replay; do
+	have "tide-$p" || continue
+	t_run "$p: every record bad: 65" run_prog $p allbad
+	t_status 65
+	t_stdout </dev/null
+	last 2 "tide-$p: 2 bad records skipped" "tide-$p: no good records: 2 bad"
+	t_run "$p: every record bad, --strict: the first stops it" run_prog $p allbad --strict
+	t_status 65
+	t_stderr "$(where $p allbad 1)not valid JSON: bad literal at byte 0"
+	t_run "$p: no records: 0" run_prog $p nothing
+	t_status 0
+	if [ $p = replay ]; then t_stderr "tide-replay: no records in the range"
+	else t_stderr_empty; fi
+	t_run "$p: one good, one bad: 0" run_prog $p halfbad
+	t_status 0
+	last 1 "tide-$p: 1 bad record skipped"
+	# Lines that are not counted as records (a broken barrier, a line
+	# too long to look at) are read too: one good record still makes 0.
+	t_run "$p: one good record, one broken barrier: 0" run_prog $p halfbar
+	t_status 0
+	last 1 "tide-$p: 1 bad record skipped"
+	t_run "$p: one good record, one line too long: 0" run_prog $p halflong --max-record 100
+	t_status 0
+	last 1 "tide-$p: 1 bad record skipped"
+	t_run "$p: --max-bad 1: 0" run_prog $p halfbad --max-bad 1
+	t_status 0
+	t_run "$p: --max-bad 0: 65" run_prog $p halfbad --max-bad 0
+	t_status 65
+	last 2 "tide-$p: 1 bad record skipped" "tide-$p: 1 bad record, over --max-bad 0"
+	t_run "$p: --max-bad 50%: 0" run_prog $p halfbad --max-bad 50%
+	t_status 0
+	t_run "$p: --max-bad 49.5%: 65" run_prog $p halfbad --max-bad 49.5%
+	t_status 65
+	last 1 "tide-$p: 1 bad record of 2 read (50%), over --max-bad 49.5%"
+	t_run "$p: --max-bad 100%: every record bad is 0" run_prog $p allbad --max-bad 100%
+	t_status 0
+	for v in 1x 101% -1 %; do
+		t_run "$p: --max-bad $v: usage" run_prog $p halfbad --max-bad "$v"
+		t_status 64
+		t_stderr_has "tide-$p: --max-bad: not a count or a percentage (N or P%): '$v'"
+	done
+done
+
 t_done

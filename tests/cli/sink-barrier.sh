@@ -84,6 +84,16 @@ t_stdout_file want
 t_stderr_has "tide-sink: input ended without the source's final barrier: a stage before this one died"
 t_stderr_has "tide-sink: in 3, bad 0, out 3,"
 
+# Every record bad, and no final barrier: 75 says more than 65 and wins
+# (issue 19 item 2).
+printf '%s\n' 'nope' '{"@barrier":{"seq":1,"offsets":[["x",0,1]]}}' >in.badnofinal
+T_IN=in.badnofinal
+t_run "every record bad and no final barrier: 75 wins" tide-sink -o -
+t_status 75
+t_stdout </dev/null
+t_stderr "tide-sink: line 1: not valid JSON: bad literal at byte 0" "tide-sink: input ended without the source's final barrier: a stage before this one died" "tide-sink: 1 bad record skipped"
+T_IN=in.nofinal
+
 t_run "no final barrier, -o file: written in full, still 75" tide-sink -o nf.ndjson
 t_status 75
 t_ok "no final barrier, -o file: byte-exact" cmp want nf.ndjson

@@ -29,6 +29,61 @@ cat >"$D/tx.ndjson" <<'EOF'
 {}
 EOF
 
+# --- fields the table lacks (issue 19 items 2 and 3) --------------------------
+# A key or --select field a CSV table's header lacks is a usage error at
+# start, before any row is read; an NDJSON table has no header: a --select
+# field its first row lacks is said once.  A table with rows and none good
+# is an error of its own (65).
+U=$(tide-join -h | head -1)
+T_IN=$D/tx.ndjson
+t_run "csv table without the key column: usage error" tide-join -T "$D/cust.csv" --on account=acct
+t_status 64
+t_stdout </dev/null
+t_stderr "tide-join: table '$D/cust.csv' has no column 'acct' for the key: its header is account,risk_score,segment,credit_limit" "$U"
+t_run "csv table without a --select column: usage error" tide-join -T "$D/cust.csv" --on account --select segment,tier
+t_status 64
+t_stdout </dev/null
+t_stderr "tide-join: table '$D/cust.csv' has no column 'tier' for --select: its header is account,risk_score,segment,credit_limit" "$U"
+t_run "csv table, a nested --select path: no such column" tide-join -T "$D/cust.csv" --on account --select segment.x
+t_status 64
+t_stderr_has "has no column 'segment.x' for --select"
+printf 'account,segment\n' >"$D/hdronly.csv"
+t_run "csv table of a header only: checked too" tide-join -T "$D/hdronly.csv" --on account --select tier
+t_status 64
+t_stderr_has "tide-join: table '$D/hdronly.csv' has no column 'tier' for --select: its header is account,segment"
+t_run "csv table of a header only, fields there: no rows, no error" tide-join -T "$D/hdronly.csv" --on account --select segment --left
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"segment":null}
+{"ts":2,"account":"a9","amount":5,"segment":null}
+{"ts":3, "account" : "a2" ,"amount":7.5,"segment":null}
+{"ts":4,"account":"007","segment":null}
+{"ts":5,"account":7,"segment":null}
+{"segment":null}
+EOF
+t_run "ndjson table without a --select field: said once, joined as null" tide-join -T "$D/cust.ndjson" --on account --select segment,tier
+t_status 0
+t_stdout <<'EOF'
+{"ts":1,"account":"a1","amount":10,"segment":"retail","tier":null}
+{"ts":3, "account" : "a2" ,"amount":7.5,"segment":"gold","tier":null}
+{"ts":4,"account":"007","segment":"odd, quoted","tier":null}
+EOF
+t_stderr "tide-join: table '$D/cust.ndjson': its first row has no field 'tier' (--select): rows without it join as null" "tide-join: line 6: key field 'account' is missing" "tide-join: 1 bad record skipped"
+t_run "ndjson table without the key field: no good rows, 65" tide-join -T "$D/cust.ndjson" --on account=acct
+t_status 65
+t_stdout </dev/null
+t_stderr "tide-join: $D/cust.ndjson: line 1: key field 'acct' is missing" "tide-join: $D/cust.ndjson: line 2: key field 'acct' is missing" "tide-join: $D/cust.ndjson: line 3: key field 'acct' is missing" "tide-join: $D/cust.ndjson: line 4: key field 'acct' is missing" "tide-join: table '$D/cust.ndjson': no good rows (4 bad)"
+t_run "a table from stdin: not read twice, so not checked first" sh -c "tide-join -T - --on account=acct --select tier '$D/tx.ndjson' <'$D/cust.ndjson'"
+t_status 65
+t_stderr_has "tide-join: table '-': no good rows (4 bad)"
+# The stream's records: all bad is 65; a table's bad rows are not counted.
+printf '{"account":"a1"\n' >"$D/streambad"
+T_IN=$D/streambad
+t_run "every stream record bad: 65" tide-join -T "$D/cust.csv" --on account
+t_status 65
+t_stderr "tide-join: line 1: not valid JSON: unexpected end of document at byte 15" "tide-join: 1 bad record skipped" "tide-join: no good records: 1 bad"
+T_IN=$D/tx.ndjson
+
 # --- exact output: plain joins ------------------------------------------------
 
 T_IN=$D/tx.ndjson
@@ -252,6 +307,7 @@ t_status 0
 t_stdout <<'EOF'
 line 1: not valid JSON: unexpected end of document at byte 21
 1 bad record skipped
+no good records: 1 bad
 line 1: not valid JSON: unexpected end of document at byte 21
 EOF
 

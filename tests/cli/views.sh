@@ -75,8 +75,9 @@ b|2
 EOF
 printf '{"id":{"x":1}}\n[1,2]\n{"id":[1]}\n' >"$T_DIR/badkeys"
 T_IN=$T_DIR/badkeys
+# Every record bad: 65 (issue 19 item 2).
 t_run "sqlite: object, array keys and non-objects" tide-sink --sqlite "$T_DIR/b.db" --table t --upsert id
-t_status 0
+t_status 65
 t_stderr_has "line 1: key field 'id' is an object"
 t_stderr_has "line 2: not a JSON object"
 t_stderr_has "line 3: key field 'id' is an array"
@@ -93,9 +94,17 @@ t_stdout <<'EOF'
 1|y|2|{"acct":1,"m":"y","v":2}
 EOF
 T_IN=$T_DIR/multi
+# A table made for other options is a usage error (64), as a view keyed by
+# another field is to tide-join and --state from other keys to tide-window.
 t_run "sqlite: another key on an existing table" tide-sink --sqlite "$T_DIR/m.db" --table t --upsert m
-t_status 1
-t_stderr_has "table 't' exists with another primary key"
+t_status 64
+t_stderr "tide-sink: --sqlite '$T_DIR/m.db': table 't' exists with another primary key"
+sqlite3 "$T_DIR/m.db" "CREATE TABLE notours (m TEXT PRIMARY KEY, v INT)"
+t_run "sqlite: a table that is not a view" tide-sink --sqlite "$T_DIR/m.db" --table notours --upsert m
+t_status 64
+t_stderr "tide-sink: --sqlite '$T_DIR/m.db': table 'notours' exists without a 'record' column"
+t_run "sqlite: a file that is not a database" tide-sink --sqlite /dev/null/x.db --table t --upsert m
+t_status 74
 
 # --- TTL and history ---------------------------------------------------------
 cat >"$T_DIR/timed" <<'EOF'

@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
 mock_start -t jt.cust:2 -t jt.tk:1 -t jt.live:1 -t jt.big:2 -t jt.asof:1 \
-	-t jt.bad:1 -t jt.empty:3 -t transactions:2 -t customers:2 \
+	-t jt.bad:1 -t jt.wide:1 -t jt.empty:3 -t transactions:2 -t customers:2 \
 	-t jt.pay:2 -t jt.payq:1 -t jt.payb:1
 D=$T_DIR
 
@@ -119,6 +119,23 @@ t_run "--strict: a bad table message stops the load (65)" \
 t_status 65
 t_stdout </dev/null
 t_stderr_has "table 'kafka:jt.tk': partition 0 offset 4: key field 'id' is missing"
+
+# A row over the table's cap (more than 256 columns, learnt from the first
+# row) ends the table as it ends a file table: 65, bad data (it was 1).
+W=$("$PY" -c 'import json; print(json.dumps({"c%d" % i: i for i in range(300)}))')
+printf 'w1:%s\n' "$W" | kprod jt.wide 0
+printf '%s\n' "$W" >"$D/wide.ndjson"
+printf '{"k":"w1"}\n' >"$D/widein.ndjson"
+T_IN=$D/widein.ndjson
+t_run "a Kafka table row over the column cap ends the run (65)" \
+	timeout 30 tide-join -b "$BROKERS" -T kafka:jt.wide --on k
+t_status 65
+t_stdout </dev/null
+t_stderr_has "table 'kafka:jt.wide': more than 256 columns"
+t_run "a file table row over the column cap: the same (65)" \
+	tide-join -T "$D/wide.ndjson" --on k=c0
+t_status 65
+t_stderr_has "more than 256 columns"
 
 kprod jt.bad 0 <<'EOF'
 k1:not json

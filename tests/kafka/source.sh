@@ -158,6 +158,18 @@ t_stdout <<'EOF'
 {"topic":"ts","partition":1,"offset":9,"ts":1000185,"ts_type":"create","key":null,"headers":[["p","1"],["p","again"]],"value":"v9"}
 EOF
 
+# A range that selects nothing says so (issue 19 item 2): an empty output
+# looked like success.
+t_run "--from/--to selecting nothing says so" timeout 20 tide-source -b "$BROKERS" -t ts --from 1000001 --to 1000004
+t_status 0
+t_stdout </dev/null
+t_stderr "tide-source: --from/--to: no records in the range"
+t_run "--from past the end, -e: says so" timeout 20 tide-source -b "$BROKERS" -t ts --from 2000000 -e
+t_status 0
+t_stderr "tide-source: --from/--to: no records in the range"
+t_run "a range with records: no word" timeout 20 tide-source -b "$BROKERS" -t ts -p 1 --from 1000180 -e
+t_stderr_empty
+
 # --- python3-kafka: null key and value, text -----------------------------
 printf '0 1700000000000 k0 -\n0 1700000000001 - {"x":true}\n' | py_produce py
 t_run "python3-kafka data" timeout 20 tide-source -b "$BROKERS" -t py -e -J
@@ -349,7 +361,7 @@ t_status 0
 t_stderr_has "line 2: record longer than 8 bytes"
 printf 'a,b\n1\n' >"$T_DIR/short.csv"
 t_run "CSV row with the wrong field count" tide-source "$T_DIR/short.csv"
-t_status 0
+t_status 65	# its one record bad: none good (issue 19 item 2)
 t_stderr_has "line 2:"
 t_stdout </dev/null
 head -c 20 "$T_DIR/in.ndjson.zst" >"$T_DIR/trunc.zst"

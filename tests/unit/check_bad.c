@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,6 +6,7 @@
 #include <unistd.h>
 
 #include "bad.h"
+#include "err.h"
 #include "exitcode.h"
 #include "prog.h"
 #include "unit.h"
@@ -57,8 +59,119 @@ START_TEST(test_bad_strict_asks_to_stop)
 	tide_verbose = -1;
 	ck_assert_int_eq(tide_bad_init(&bad, 1, NULL), 0);
 	ck_assert_int_eq(tide_bad_record(&bad, "-", 1, "x", 1, "not JSON"),
-	    TIDE_EX_DATAERR);
+	    TIDE_EINVAL);
+	ck_assert_int_eq(tide_exit_of(TIDE_EINVAL), TIDE_EX_DATAERR);
 	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+}
+END_TEST
+
+/* lib/err.h's codes, not exit statuses: a dead-letter file that refuses a
+ * line is TIDE_EIO (tide_exit_of: 74), from the record or, once the
+ * buffer is flushed, from the finish. */
+START_TEST(test_bad_dead_letter_write_failure_is_eio)
+{
+	struct tide_bad bad;
+	char big[8192];
+	int r, i;
+
+	tide_prog_init_opts(&test_prog, no_opts);
+	tide_verbose = -1;
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(tide_bad_init(&bad, 0, "/dev/full"), 0);
+	ck_assert_int_eq(bad.created, 0);
+	/* stdio buffers: the first lines may be taken; a line over the
+	 * buffer is written through and refused. */
+	for (i = 0, r = 0; i < 4 && r == 0; i++)
+		r = tide_bad_record(&bad, "-", (uint64_t)i + 1, big,
+		    sizeof(big), "too long");
+	ck_assert_int_eq(r, TIDE_EIO);
+	ck_assert_int_eq(tide_exit_of(r), TIDE_EX_IOERR);
+	ck_assert_int_eq(tide_bad_finish(&bad), TIDE_EIO);
+
+	/* A short line sits in the buffer: the finish's flush fails. */
+	ck_assert_int_eq(tide_bad_init(&bad, 0, "/dev/full"), 0);
+	ck_assert_int_eq(tide_bad_record(&bad, "-", 1, "x", 1, "not JSON"), 0);
+	ck_assert_int_eq(tide_bad_finish(&bad), TIDE_EIO);
+	ck_assert_ptr_null(bad.dead);
+	ck_assert_ptr_null(bad.deadpath);
+}
+END_TEST
+
+/* A bad struct with count bad records, no file. */
+static void
+counted(struct tide_bad *bad, uint64_t count)
+{
+	tide_prog_init_opts(&test_prog, no_opts);
+	tide_verbose = -1;
+	ck_assert_int_eq(tide_bad_init(bad, 0, NULL), 0);
+	bad->count = count;
+}
+
+/* Without --max-bad a run fails (65) only when every record read was
+ * bad; with it, past N, or past P% of the records read. */
+START_TEST(test_bad_verdict_default_and_max_bad)
+{
+	struct tide_bad bad;
+	struct tide_bad_max m;
+
+	counted(&bad, 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, NULL, 0), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, NULL, 10), 0);
+	counted(&bad, 3);
+	ck_assert_int_eq(tide_bad_verdict(&bad, NULL, 3), TIDE_EINVAL);
+	ck_assert_int_eq(tide_exit_of(TIDE_EINVAL), TIDE_EX_DATAERR);
+	/* Fewer read than bad (a broken barrier is bad, not a record). */
+	ck_assert_int_eq(tide_bad_verdict(&bad, NULL, 1), TIDE_EINVAL);
+	ck_assert_int_eq(tide_bad_verdict(&bad, NULL, 4), 0);
+
+	ck_assert_int_eq(tide_bad_max_parse(&m, "3"), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 3), 0);
+	ck_assert_int_eq(tide_bad_max_parse(&m, "2"), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 100), TIDE_EINVAL);
+	ck_assert_int_eq(tide_bad_max_parse(&m, "0"), 0);
+	counted(&bad, 1);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 1000), TIDE_EINVAL);
+	counted(&bad, 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 1000), 0);
+
+	/* 10 of 100 is 10%: not over 10%, over 9.9%. */
+	counted(&bad, 10);
+	ck_assert_int_eq(tide_bad_max_parse(&m, "10%"), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 100), 0);
+	ck_assert_int_eq(tide_bad_max_parse(&m, "9.9%"), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 100), TIDE_EINVAL);
+	/* 100% never fails, even when all were bad. */
+	ck_assert_int_eq(tide_bad_max_parse(&m, "100%"), 0);
+	ck_assert_int_eq(tide_bad_verdict(&bad, &m, 10), 0);
+}
+END_TEST
+
+START_TEST(test_bad_max_parse_rejects)
+{
+	static const char *const bad[] = { "", "%", "x", "-1", "+1", " 1",
+	    "1x", "101%", "-0.5%", "1e400%", "nan%", "18446744073709551616",
+	    "5 %" };
+	struct tide_bad_max m;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(tide_bad_max_parse(&m, bad[i]) == TIDE_EINVAL,
+		    "'%s' was taken", bad[i]);
+	ck_assert_int_eq(tide_bad_max_parse(&m, "0%"), 0);
+	ck_assert(m.pct == 0);
+	ck_assert_int_eq(m.given, 1);
+}
+END_TEST
+
+/* The init's failure is TIDE_EIO with errno saying why. */
+START_TEST(test_bad_init_failure_is_eio_with_errno)
+{
+	struct tide_bad bad;
+
+	errno = 0;
+	ck_assert_int_eq(tide_bad_init(&bad, 0, "/nonexistent/dir/dead"),
+	    TIDE_EIO);
+	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST
 
@@ -176,6 +289,10 @@ suite_bad(void)
 	tcase_add_test(tc, test_bad_dead_letter_keeps_raw_line_and_reason);
 	tcase_add_test(tc, test_bad_strict_asks_to_stop);
 	tcase_add_test(tc, test_bad_unwritable_dead_letter_path_fails_init);
+	tcase_add_test(tc, test_bad_dead_letter_write_failure_is_eio);
+	tcase_add_test(tc, test_bad_init_failure_is_eio_with_errno);
+	tcase_add_test(tc, test_bad_verdict_default_and_max_bad);
+	tcase_add_test(tc, test_bad_max_parse_rejects);
 	tcase_add_test(tc,
 	    test_bad_dead_letter_file_exists_only_when_something_is_in_it);
 	tcase_add_test(tc, test_arg_int_accepts_in_range);

@@ -281,6 +281,87 @@ START_TEST(test_jtable_file_failures)
 }
 END_TEST
 
+/* A key or --select field a CSV header lacks: a usage error before any
+ * row is read (nothing said); an NDJSON table's first row lacking a
+ * --select field: said once; rows and none good: an error, not usage. */
+START_TEST(test_jtable_file_fields_the_table_lacks)
+{
+	struct tide_joinconf c;
+	struct tide_jfile f;
+	struct tide_jtable_err err;
+	struct tide_joinconf_err jerr;
+	char want[512], nd[80];
+	FILE *fp;
+
+	put("name,id\nann,1\n");
+	tide_joinconf_init(&c);
+	c.table = path;
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "k=key", &jerr), 0);
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 1);
+	snprintf(want, sizeof(want), "table '%s' has no column 'key' for the "
+	    "key: its header is name,id", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(nsaid, 0);
+	tide_jtable_close(&f.jt);
+	tide_joinconf_release(&c);
+
+	conf(&c);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "name,tier",
+	    &jerr), 0);
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 1);
+	snprintf(want, sizeof(want), "table '%s' has no column 'tier' for "
+	    "--select: its header is name,id", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(nsaid, 0);
+	tide_jtable_close(&f.jt);
+	tide_joinconf_release(&c);
+
+	/* The fields there: loaded. */
+	conf(&c);
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "name", &jerr),
+	    0);
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), 0);
+	ck_assert_str_eq(col0(f.jt.table, "1"), "\"ann\"");
+	tide_jtable_close(&f.jt);
+	tide_joinconf_release(&c);
+
+	/* NDJSON: said once, loaded. */
+	snprintf(nd, sizeof(nd), "%s/t.ndjson", dir);
+	fp = fopen(nd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("{\"id\":1,\"name\":\"ann\"}\n{\"id\":2,\"tier\":3}\n", fp);
+	fclose(fp);
+	conf(&c);
+	c.table = nd;
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_SELECT, "tier", &jerr),
+	    0);
+	said[0] = '\0';
+	nsaid = 0;
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), 0);
+	snprintf(want, sizeof(want), "W table '%s': its first row has no "
+	    "field 'tier' (--select): rows without it join as null\n", nd);
+	ck_assert_int_eq(strncmp(said, want, strlen(want)), 0);
+	ck_assert_uint_eq(f.jt.table->rows, 2);
+	tide_jtable_close(&f.jt);
+	tide_joinconf_release(&c);
+
+	/* Rows and none good: TIDE_EINVAL, not usage. */
+	conf(&c);
+	c.table = nd;
+	ck_assert_int_eq(tide_joinconf_set(&c, TIDE_JC_ON, "k=key", &jerr), 0);
+	ck_assert_int_eq(tide_jfile_open(&f, &c, say, NULL, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 0);
+	snprintf(want, sizeof(want), "table '%s': no good rows (2 bad)", nd);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(f.jt.table);
+	tide_jtable_close(&f.jt);
+	tide_joinconf_release(&c);
+	unlink(nd);
+}
+END_TEST
+
 Suite *
 suite_jtable(void)
 {
@@ -294,6 +375,7 @@ suite_jtable(void)
 	tcase_add_test(tc, test_jtable_file_bad_rows_shown_then_counted);
 	tcase_add_test(tc, test_jtable_file_strict_stops_at_the_first_bad_row);
 	tcase_add_test(tc, test_jtable_file_failures);
+	tcase_add_test(tc, test_jtable_file_fields_the_table_lacks);
 	suite_add_tcase(s, tc);
 	return s;
 }

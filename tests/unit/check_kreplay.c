@@ -299,6 +299,66 @@ START_TEST(test_kreplay_setup_ranges_json_and_bad_topic)
 }
 END_TEST
 
+/* The consumer and the ranges in one step, as tide-replay opens them;
+ * its failures say whether they are usage errors or unavailability. */
+START_TEST(test_kreplay_open_in_one_step_and_its_failures)
+{
+	static const int32_t want[] = { 0, 1 }, nowant[] = { 9 };
+	struct tide_kreplay_conf kc = { &kconf, "check_kreplay", TOPIC, want,
+	    2, { TIDE_OFF_TIME, 5000 }, { TIDE_OFF_END, 0 }, -1, TMO, NULL,
+	    NULL };
+	struct tide_kreplay_err err;
+	struct tide_kconf bad;
+	struct tide_kconf_err kerr;
+	struct tide_buf b;
+
+	/* Settings each valid, that the client refuses together:
+	 * TIDE_EINVAL, not unavailable (tide-replay exits 64). */
+	tide_kconf_init(&bad);
+	ck_assert_int_eq(tide_kconf_brokers(&bad, boot), 0);
+	ck_assert_int_eq(tide_kconf_set(&bad, "security.protocol="
+	    "sasl_plaintext", &kerr), 0);
+	ck_assert_int_eq(tide_kconf_set(&bad, "sasl.mechanisms=PLAIN", &kerr),
+	    0);
+	kc.kc = &bad;
+	ck_assert_int_eq(tide_kreplay_open(&kr, &c, &kc, &err), TIDE_EINVAL);
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.unavailable, 0);
+	ck_assert_str_eq(err.msg, "sasl.username and sasl.password must be "
+	    "set");
+	tide_kconf_release(&bad);
+	tide_kconsumer_close(&c, TIDE_KCONSUMER_ABANDON);
+
+	/* No such partition: unavailable, with the topic's words. */
+	kc.kc = &kconf;
+	kc.want = nowant;
+	kc.nwant = 1;
+	ck_assert_int_eq(tide_kreplay_open(&kr, &c, &kc, &err), TIDE_ENOENT);
+	ck_assert_int_eq(err.usage, 0);
+	ck_assert_int_eq(err.unavailable, 1);
+	ck_assert_str_eq(err.msg, "topic 'kr' has no partition 9");
+	tide_kconsumer_close(&c, TIDE_KCONSUMER_ABANDON);
+
+	/* Partitions 0 and 1 from time 5000: offsets 2 and 2 (times 5000
+	 * and 6000), to their ends; the outage bound is the metadata one. */
+	kc.want = want;
+	kc.nwant = 2;
+	ck_assert_int_eq(tide_kreplay_open(&kr, &c, &kc, &err), 0);
+	ck_assert_int_eq(c.kd.track, 0);
+	ck_assert_uint_eq(kr.n, 2);
+	ck_assert_uint_eq(kr.total, 2 * (NMSG - 2));
+	tide_buf_init(&b, TIDE_BUF_NOMAX);
+	tide_kreplay_dryrun_json(&kr, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b),
+	    "{\"topic\":\"kr\",\"partition\":0,\"low\":0,\"high\":20,"
+	    "\"start\":2,\"end\":20,\"records\":18}\n"
+	    "{\"topic\":\"kr\",\"partition\":1,\"low\":0,\"high\":20,"
+	    "\"start\":2,\"end\":20,\"records\":18}\n"
+	    "{\"records\":36}\n");
+	tide_buf_release(&b);
+}
+END_TEST
+
 /* The words of a late partition, on the outage clock's own terms. */
 START_TEST(test_kreplay_outage_words)
 {
@@ -338,6 +398,7 @@ suite_kreplay(void)
 	tcase_add_test(tk, test_kreplay_start_again_rereads_from_the_start);
 	tcase_add_test(tk, test_kreplay_setup_ranges_json_and_bad_topic);
 	tcase_add_test(tk, test_kreplay_outage_words);
+	tcase_add_test(tk, test_kreplay_open_in_one_step_and_its_failures);
 	suite_add_tcase(s, tk);
 	return s;
 }

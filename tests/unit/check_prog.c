@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bad.h"
 #include "err.h"
 #include "exitcode.h"
 #include "kafka/kconf.h"
@@ -53,6 +54,7 @@ static struct {
 	long gapl;
 	struct tide_kopt_parts parts;
 	int64_t mdtimeout;
+	struct tide_bad_max maxbad;
 } v;
 
 static int
@@ -96,7 +98,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK('p', "partitions", "list", "partitions",
 	    tide_kopt_parts, &v.parts),
 	TIDE_KOPT_MDTIMEOUT(&v.mdtimeout),
-	TIDE_OPTS_BADINPUT(&v.maxrec, &v.strict, &v.dead),
+	TIDE_OPTS_BADINPUT(&v.maxrec, &v.strict, &v.dead, &v.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -392,6 +394,18 @@ START_TEST(test_opt_badinput_group)
 	ck_assert_str_eq(v.dead, "dl");
 	ck_assert_int_eq(RUN(e, "--max-record", "0"), TIDE_EX_USAGE);
 	ck_assert_str_eq(e, "tide-test: --max-record: must be more than 0");
+	/* --max-bad: a count, or a percentage of the records read. */
+	PARSE("--max-bad", "12");
+	ck_assert_int_eq(v.maxbad.given, 1);
+	ck_assert_uint_eq(v.maxbad.n, 12);
+	ck_assert(v.maxbad.pct < 0);
+	PARSE("--max-bad", "2.5%");
+	ck_assert(v.maxbad.pct == 2.5);
+	ck_assert_int_eq(RUN(e, "--max-bad", "101%"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: --max-bad: not a count or a percentage "
+	    "(N or P%): '101%'");
+	ck_assert_int_eq(RUN(e, "--max-bad", "-1"), TIDE_EX_USAGE);
+	ck_assert_int_eq(RUN(e, "--max-bad", "%"), TIDE_EX_USAGE);
 }
 END_TEST
 

@@ -165,7 +165,7 @@ START_TEST(test_regress_bad_finish_reports_full_dead_letter_file)
 	tide_prog_init_opts(&test_prog, no_opts);
 	ck_assert_int_eq(tide_bad_init(&bad, 0, "/dev/full"), 0);
 	ck_assert_int_eq(tide_bad_record(&bad, "-", 2, "x", 1, "bad"), 0);
-	ck_assert_int_eq(tide_bad_finish(&bad), TIDE_EX_IOERR);
+	ck_assert_int_eq(tide_bad_finish(&bad), TIDE_EIO);
 	fflush(stderr);
 	f = fdopen(fd, "r");
 	n = fread(text, 1, sizeof(text) - 1, f);
