@@ -459,13 +459,19 @@ join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
 }
 
 /* stdin's idle hook: out with what is written, and the flow's messages
- * (acknowledgements from downstream) relayed. */
+ * (acknowledgements from downstream) relayed.  A reader that said hello
+ * and has gone (the sink killed) breaks out as its pipe would: a window
+ * before us that holds its barriers may write nothing on a quiet topic,
+ * and we would wait for ever (run_input() wakes once a second for it). */
 static int
 join_idle(void *ctx)
 {
-	int r = tide_wout_idle(ctx);
+	struct tide_wout *out = ctx;
+	int r = tide_wout_idle(out);
 
 	tide_flow_service(&flow, tide_mono_us() / 1000);
+	if (r == 0 && tide_flow_reader_gone(&flow))
+		r = out->err = TIDE_EPIPE;
 	return r;
 }
 
@@ -563,8 +569,9 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 			break;
 		}
 		/* A Kafka table's consumer may fail while the stream is
-		 * quiet: wake up to look; a drain, for its end. */
-		tmo = conf.watch || kt ? 1000 : -1;
+		 * quiet, a reader that said hello may go: wake up to look;
+		 * a drain, for its end. */
+		tmo = conf.watch || kt || flow.had_reader ? 1000 : -1;
 		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
 		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
 		    (tmo < 0 || left < tmo))

@@ -148,15 +148,26 @@ tide_tjoin_next(struct tide_tjoin *j, int timeout_ms)
 	    j->pl->npath), timeout_ms);
 	if (r == TIDE_EOF || r == TIDE_EINTR || r == TIDE_EAGAIN)
 		return r;
-	if (r == TIDE_EIO) {
-		snprintf(j->msg, sizeof(j->msg), "%s: read error: %s", j->path,
-		    tide_recin_strerror(&j->in, r));
-		return r;
-	}
 	if (r == TIDE_EFORMAT) {
 		snprintf(j->msg, sizeof(j->msg), "%s: not a valid zstd file",
 		    j->path);
 		return r;
+	}
+	if (r == TIDE_EIO && !j->out->err) {
+		snprintf(j->msg, sizeof(j->msg), "%s: read error: %s", j->path,
+		    tide_recin_strerror(&j->in, r));
+		return r;
+	}
+	if (r != 1) {
+		/* The idle hook flushes out before a read would block, so
+		 * out's failure (TIDE_EPIPE: its reader went away) comes back
+		 * from the read, as does any other code of the caller's hook.
+		 * Nothing was read (rr holds nothing): stop, as a failed
+		 * join's write does. */
+		snprintf(j->msg, sizeof(j->msg), "write error: %s",
+		    tide_strerror(r));
+		j->status = TIDE_EIO;
+		return 1;
 	}
 	/* A barrier is not a record: out in order, after those before it
 	 * (they point into the buffer it is in; joining reads nothing). */

@@ -91,7 +91,10 @@ void tide_tjoin_close(struct tide_tjoin *j);
 
 /*
  * Read the next record (waiting at most timeout_ms, -1: block) and join
- * what is due.  Returns 0; 1 when a join said stop (j->status);
+ * what is due.  Returns 0; 1 when a join said stop (j->status), or when
+ * out failed as the read was about to wait (the idle hook's flush: j->status
+ * TIDE_EIO, out->err TIDE_EPIPE once its reader has gone; a hook of the
+ * caller's that failed is taken so too);
  * TIDE_TJOIN_BARRIER when the line read is a barrier (tide_barrier_is()):
  * it is not a record (neither counted nor joined), every record read
  * before it has been joined and written to out, and j->bar, j->barlen,

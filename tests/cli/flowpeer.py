@@ -12,12 +12,14 @@ file:PATH: CMD writes PATH itself, and no reader is there).  Messages CMD sends
 upstream go to the file UP, one a line, with pids left out ("hello
 tide-window", "hold 1 60000", "ack 2").  SCRIPT's lines are steps:
 
-    > LINE          write LINE to CMD
+    > LINE          write LINE to CMD (dropped if CMD has ended)
     hello           connect to CMD's socket and say hello, as a reader
     ack SEQ         acknowledge SEQ to CMD, as a reader
     lines N         wait until OUT has N lines
     msg TEXT        wait until UP has the line TEXT
     close           end CMD's input
+    die             go as a reader killed with kill -9 does: the connection
+                    and the read end of CMD's output closed, unread
     wait            wait for CMD to exit; "exit N" goes to UP
 
 Every wait is bounded (20 s): past it, "timeout: STEP" goes to UP and the
@@ -130,7 +132,10 @@ def main():
 
     for step in open(script).read().splitlines():
         if step.startswith("> "):
-            os.write(in_w, (step[2:] + "\n").encode())
+            try:
+                os.write(in_w, (step[2:] + "\n").encode())
+            except BrokenPipeError:
+                pass    # CMD has ended: the line is not read
         elif step == "hello":
             s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             end = time.monotonic() + BOUND
@@ -155,6 +160,13 @@ def main():
             text = step[4:]
             if not until(lambda: text in state["ups"], step):
                 break
+        elif step == "die":
+            if state["down"] is not None:
+                state["down"].close()
+                state["down"] = None
+            if out_r is not None and state.get("out_open", True):
+                os.close(out_r)
+                state["out_open"] = False
         elif step == "close":
             os.close(in_w)
             in_w = None

@@ -1035,6 +1035,43 @@ t_run "barriers: a broken one under --strict" tide-join -T "$D/cust.csv" \
 t_status 65
 t_stderr_has "tide-join: line 2: broken barrier: "
 
+# The reader that said hello dies (kill -9 of tide-sink) while the input
+# stays open: the join ends as on a broken pipe, quietly (0, as with head),
+# whether its input then stays quiet (a window before it holding barriers
+# on a quiet topic: it finds the reader gone once a second) or brings a
+# record and a barrier (the write fails).  It ran on for ever, and with
+# more input took the line before for a new one each time it waited
+# ("line 2: broken barrier: barrier line too long", delivery.sh).  The
+# neighbours are tests/cli/flowpeer.py.
+if t_have /usr/bin/python3; then
+	for after in quiet more; do
+		{
+			echo hello
+			echo '> {"ts":1,"account":"a1"}'
+			echo '> {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}'
+			echo 'lines 2'
+			echo die
+			if [ $after = more ]; then
+				echo '> {"ts":2,"account":"a2"}'
+				echo '> {"@barrier":{"seq":2,"offsets":[["tx",0,2]]}}'
+			fi
+			echo wait
+		} >"$D/s.gone"
+		T_NAME="barriers: the reader dies, input $after after it"
+		timeout 120 /usr/bin/python3 "$T_ROOT/tests/cli/flowpeer.py" \
+			"$D/s.gone" "$D/p.out" "$D/p.up" -- tide-join -T "$D/cust.csv" \
+			--on account --select segment 2>"$T_ERR"
+		T_RC=$?
+		t_status 0
+		t_stderr_empty
+		t_ok "$T_NAME: the output before it" test "$(cat "$D/p.out")" = \
+'{"ts":1,"account":"a1","segment":"retail"}
+{"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}'
+		t_ok "$T_NAME: it ends: $(tr '\n' ';' <"$D/p.up")" \
+			test "$(tr '\n' ';' <"$D/p.up")" = "hello tide-join;hello test-reader;exit 0;"
+	done
+fi
+
 # An interval join passes no barriers: its sides skip them.
 { echo '{"@barrier":{"seq":1,"offsets":[]}}'; cat "$D/orders.ndjson"; } >"$D/ordersb.ndjson"
 T_IN=/dev/null

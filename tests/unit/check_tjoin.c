@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,65 @@ START_TEST(test_tjoin_barrier_passes_in_the_flow)
 }
 END_TEST
 
+/*
+ * Output whose reader has gone (a sink killed by kill -9), found by the
+ * idle hook's flush as the read of a quiet stdin is about to wait: the
+ * join stops (1, j->status TIDE_EIO, out's TIDE_EPIPE) each time it is
+ * asked, and takes nothing for a line.  It took the last line read for
+ * a new one: the barrier before came back again and again, with a length
+ * left from another call ("line 2: broken barrier: barrier line too
+ * long", delivery.sh).
+ */
+START_TEST(test_tjoin_stops_when_out_breaks_as_the_read_waits)
+{
+	static const char in[] = "{\"id\":1}\n"
+	    "{\"@barrier\":{\"seq\":1,\"offsets\":[]}}\n";
+	struct run r;
+	void (*oldpipe)(int);
+	int ip[2], op[2], saved, lag;
+
+	oldpipe = signal(SIGPIPE, SIG_IGN);
+	for (lag = 0; lag <= 1; lag++) {
+		setup_run(&r, "");
+		/* stdin: the two lines, its writer still there (quiet). */
+		ck_assert_int_eq(pipe(ip), 0);
+		ck_assert_int_eq(pipe(op), 0);
+		ck_assert_int_ge(saved = dup(STDIN_FILENO), 0);
+		ck_assert_int_eq(dup2(ip[0], STDIN_FILENO), STDIN_FILENO);
+		close(ip[0]);
+		ck_assert_int_eq(write(ip[1], in, strlen(in)),
+		    (ssize_t)strlen(in));
+		/* out: a pipe whose reader has gone. */
+		close(op[0]);
+		tide_wout_release(&r.w);
+		tide_wout_init(&r.w, op[1]);
+		ck_assert_int_eq(tide_tjoin_open(&r.j, "-", lag), 0);
+		ck_assert_int_eq(tide_tjoin_next(&r.j, -1), 0);
+		ck_assert_int_eq(tide_tjoin_next(&r.j, -1), TIDE_TJOIN_BARRIER);
+		ck_assert_uint_eq(r.j.barlineno, 2);
+		ck_assert_uint_eq(r.st.out, 1);
+		/* Nothing more to read: the idle flush meets the broken pipe. */
+		ck_assert_int_eq(tide_tjoin_next(&r.j, -1), 1);
+		ck_assert_int_eq(r.j.status, TIDE_EIO);
+		ck_assert_int_eq(r.w.err, TIDE_EPIPE);
+		ck_assert_str_eq(r.j.msg, "write error: broken pipe");
+		ck_assert_int_eq(tide_tjoin_next(&r.j, -1), 1);
+		ck_assert_int_eq(tide_tjoin_next(&r.j, 0), 1);
+		ck_assert_uint_eq(r.st.in, 1);
+		ck_assert_int_eq(r.nbad, 0);
+		ck_assert_uint_eq(tide_recin_lineno(&r.j.in), 2);
+		tide_wout_release(&r.w);
+		tide_wout_init(&r.w, fileno(r.out));
+		teardown_run(&r);
+		close(op[1]);
+		close(ip[1]);
+		ck_assert_int_eq(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+		close(saved);
+	}
+	signal(SIGPIPE, oldpipe);
+}
+END_TEST
+
 static int
 lookup(void *ctx, const struct tide_json_val *v, int64_t ts,
     struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
@@ -358,6 +418,7 @@ suite_tjoin(void)
 	tcase_add_test(tc, test_tjoin_bad_records_go_to_the_hook);
 	tcase_add_test(tc, test_tjoin_barriers_come_back_in_order);
 	tcase_add_test(tc, test_tjoin_barrier_passes_in_the_flow);
+	tcase_add_test(tc, test_tjoin_stops_when_out_breaks_as_the_read_waits);
 	tcase_add_test(tc, test_tjoin_lookup_hook_for_a_table_not_in_memory);
 	tcase_add_test(tc, test_tjoin_lock_hooks_around_each_join);
 	tcase_add_test(tc, test_tjoin_open_fails_on_a_missing_file);
