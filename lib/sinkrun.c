@@ -17,15 +17,38 @@ tide_sinkrun_init(struct tide_sinkrun *run, const char *prog,
 	run->drain_ms = drain_ms;
 	run->from_tty = from_tty;
 	run->t0_us = tide_mono_us();
+	run->recorded = (struct tide_barrier_offs)TIDE_BARRIER_OFFS_INIT;
 	tide_flow_init(&run->flow, TIDE_FLOW_SINK, prog, 0);
 }
 
 int
 tide_sinkrun_open(struct tide_sinkrun *run, struct tide_sinkbe *be,
-    int in_fd, int out_fd, struct tide_stage_err *err)
+    int in_fd, int out_fd, struct tide_stage_err *err,
+    struct tide_sinkbe_err *berr)
 {
+	int r;
+
 	run->be = be;
-	return tide_flow_open(&run->flow, in_fd, out_fd, NULL, err);
+	berr->msg[0] = '\0';
+	berr->remote = 0;
+	if ((r = tide_flow_connect(&run->flow, in_fd, err)) < 0)
+		return r;
+	/* Exactly once: only behind a tide stage, whose source starts where
+	 * the output's record says; alone, the output is written as ever. */
+	if (be->once && tide_flow_upstream(&run->flow)) {
+		if ((r = be->once->recorded(be, &run->recorded, berr)) < 0) {
+			run->failed = 1;
+			return r;
+		}
+		run->once = 1;
+		if (run->recorded.n)
+			tide_sinkbe_say(be, 1, "%zu offset%s recorded in %s: the "
+			    "source starts there", run->recorded.n,
+			    run->recorded.n == 1 ? "" : "s",
+			    be->once->where(be));
+	}
+	return tide_flow_open(&run->flow, in_fd, out_fd,
+	    run->once ? &run->recorded : NULL, err);
 }
 
 int
@@ -81,7 +104,13 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 		return TIDE_EINVAL;
 	}
 	seq = f->b.seq;
-	if ((r = run->be->ops->sync(run->be, err)) != 0)
+	/* Exactly once: the barrier's offsets made durable with the output
+	 * (a barrier read from a file is synced only: no source to tell). */
+	if (run->once)
+		r = run->be->once->record(run->be, &f->b.offs, err);
+	else
+		r = run->be->ops->sync(run->be, err);
+	if (r != 0)
 		return r;
 	/* Upstream gone (or never there: barriers read from a file) is no
 	 * failure of ours: there is nobody to tell. */
@@ -190,6 +219,7 @@ void
 tide_sinkrun_close(struct tide_sinkrun *run)
 {
 	tide_flow_close(&run->flow);
+	tide_barrier_offs_release(&run->recorded);
 }
 
 void
