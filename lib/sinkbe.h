@@ -107,6 +107,10 @@ struct tide_sinkbe_once {
 	 * are durable, or neither (a file: its length, after the fsync). */
 	int (*record)(struct tide_sinkbe *, const struct tide_barrier_offs *o,
 	    struct tide_sinkbe_err *);
+	/* This run does not record (no tide stage upstream): an earlier
+	 * run's record that would no longer describe the output is removed
+	 * (a file's sidecar: the file is made anew).  May be NULL. */
+	void (*forget)(struct tide_sinkbe *);
 };
 
 struct tide_sinkbe {
@@ -144,6 +148,8 @@ struct tide_sinkbe_file {
 	struct tide_fileout fo;
 	const struct tide_path *timepath;
 	enum tide_time_unit unit;
+	/* Exactly once: a plain file's offsets sidecar (lib/sidecar.h). */
+	struct tide_buf scpath, scbuf;
 };
 
 /* 0 or TIDE_EINVAL (a bad path pattern).  Close even on failure. */

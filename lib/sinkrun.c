@@ -46,7 +46,8 @@ tide_sinkrun_open(struct tide_sinkrun *run, struct tide_sinkbe *be,
 			    "source starts there", run->recorded.n,
 			    run->recorded.n == 1 ? "" : "s",
 			    be->once->where(be));
-	}
+	} else if (be->once && be->once->forget)
+		be->once->forget(be);
 	return tide_flow_open(&run->flow, in_fd, out_fd,
 	    run->once ? &run->recorded : NULL, err);
 }
@@ -87,6 +88,23 @@ tide_sinkrun_quiet(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 	return run->be->ops->quiet(run->be, err);
 }
 
+/* Each of src's offsets set in dst. */
+static int
+merge(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
+{
+	size_t i, len;
+	const char *t;
+	int r;
+
+	for (i = 0; i < src->n; i++) {
+		t = tide_barrier_offs_topic(src, i, &len);
+		if ((r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
+		    src->v[i].next)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
     struct tide_sinkbe_err *err)
@@ -106,9 +124,16 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 	seq = f->b.seq;
 	/* Exactly once: the barrier's offsets made durable with the output
 	 * (a barrier read from a file is synced only: no source to tell). */
-	if (run->once)
-		r = run->be->once->record(run->be, &f->b.offs, err);
-	else
+	if (run->once) {
+		/* The record covers every partition seen since the first
+		 * run: a barrier names only those read in this one. */
+		if ((r = merge(&run->recorded, &f->b.offs)) < 0) {
+			tide_sinkbe_errf(err, "barrier %lld: %s", (long long)seq,
+			    tide_strerror(r));
+			return TIDE_EIO;
+		}
+		r = run->be->once->record(run->be, &run->recorded, err);
+	} else
 		r = run->be->ops->sync(run->be, err);
 	if (r != 0)
 		return r;

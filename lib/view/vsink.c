@@ -178,7 +178,7 @@ vs_record(struct tide_sinkbe *be, const struct tide_barrier_offs *o,
 }
 
 static const struct tide_sinkbe_once vsink_once = {
-	vs_where, vs_recorded, vs_record,
+	vs_where, vs_recorded, vs_record, NULL,
 };
 
 static const struct tide_sinkbe_ops vsink_ops = {
