@@ -60,8 +60,6 @@ bounded() {
 	return 0
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
-# grew FILE SIZE: FILE is larger than SIZE bytes.
-grew() { [ "$(wc -c <"$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 moment() {
 	awk -v s="$SEED" -v i="$1" 'BEGIN { srand(s + i); printf "%.3f", 0.2 + int(rand() * 1500) / 1000 }'
 }
