@@ -728,8 +728,12 @@ main(int argc, char **argv)
 
 	/* Barriers from upstream, acknowledged once durable.  Nothing found
 	 * or a failed search: alone, as before. */
-	if (tide_sinkrun_open(&s->run, s->be, STDIN_FILENO, STDOUT_FILENO,
-	    &serr) < 0)
+	if ((r = tide_sinkrun_open(&s->run, s->be, STDIN_FILENO,
+	    STDOUT_FILENO, &serr, &berr)) < 0 && s->run.failed)
+		/* Exactly once: what an earlier run recorded cannot be read;
+		 * writing on would repeat or lose records. */
+		tide_die(tide_exit_of(r), "%s", berr.msg);
+	else if (r < 0)
 		tide_info("no delivery acknowledgements: %s%s%s",
 		    serr.what ? serr.what : "search failed",
 		    serr.errnum ? ": " : "",

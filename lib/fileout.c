@@ -493,6 +493,91 @@ tide_fileout_write(struct tide_fileout *f, int64_t t, const char *rec,
 	return emit(f, "\n", 1);
 }
 
+/* ---- Exactly once ----------------------------------------------------- */
+
+int
+tide_fileout_plain(const struct tide_fileout *f)
+{
+	struct stat st;
+
+	return !f->is_stdout && !f->templated && !f->o.rotate_bytes &&
+	    !f->o.rotate_ms && f->o.format == TIDE_FILEOUT_NDJSON &&
+	    !(stat(f->pattern, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
+/* Name the plain file's segment: path, part, base. */
+static void
+plain_names(struct tide_fileout *f)
+{
+	size_t plen = strlen(f->pattern);
+
+	free(f->base);
+	free(f->path);
+	free(f->part);
+	f->base = tide_xstrdup(f->pattern);
+	f->path = tide_xstrdup(f->pattern);
+	f->part = tide_xmalloc(plen + 6);
+	memcpy(f->part, f->path, plen);
+	memcpy(f->part + plen, ".part", 6);
+}
+
+int
+tide_fileout_resume(struct tide_fileout *f, int64_t length)
+{
+	struct stat st;
+
+	if (!tide_fileout_plain(f) || f->fd >= 0 || f->err)
+		return TIDE_EINVAL;
+	plain_names(f);
+	if (lstat(f->part, &st) < 0) {
+		if (errno != ENOENT)
+			return fail(f, TIDE_EIO, f->part);
+		if (lstat(f->path, &st) < 0)
+			return errno == ENOENT ? TIDE_ENOENT :
+			    fail(f, TIDE_EIO, f->path);
+		if (!S_ISREG(st.st_mode) || st.st_size < length) {
+			errno = 0;
+			return TIDE_EFORMAT;
+		}
+		/* The run that made NAME ended: it is written again. */
+		if (rename(f->path, f->part) < 0)
+			return fail(f, TIDE_EIO, f->part);
+		tide_afile_sync_dir(f->part);
+	} else if (!S_ISREG(st.st_mode) || st.st_size < length) {
+		errno = 0;
+		return TIDE_EFORMAT;
+	}
+	if ((f->fd = open(f->part, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return fail(f, TIDE_EIO, f->part);
+	if (ftruncate(f->fd, (off_t)length) < 0 ||
+	    lseek(f->fd, (off_t)length, SEEK_SET) < 0 || fsync(f->fd) < 0)
+		return fail(f, TIDE_EIO, f->part);
+	f->seg_bytes = 0;
+	f->seg_t = 0;
+	/* A zstd stream goes on with a frame of its own. */
+	tide_zw_init(&f->w, f->fd, f->zstd, f->o.level);
+	f->wopen = 1;
+	return 0;
+}
+
+int
+tide_fileout_mark(struct tide_fileout *f, int64_t *length)
+{
+	off_t at;
+	int r;
+
+	if (f->err)
+		return f->err;
+	if (f->fd < 0 && (r = seg_open(f, 0)) < 0)
+		return r;
+	if ((r = tide_fileout_sync(f)) < 0)
+		return r;
+	if ((at = lseek(f->fd, 0, SEEK_CUR)) < 0)
+		return fail(f, TIDE_EIO, f->part);
+	*length = (int64_t)at;
+	return 0;
+}
+
 void
 tide_fileout_release(struct tide_fileout *f)
 {

@@ -119,6 +119,22 @@ int tide_fileout_flush(struct tide_fileout *f);
  * 0, TIDE_EIO or TIDE_EPIPE on stdout.
  */
 int tide_fileout_sync(struct tide_fileout *f);
+/*
+ * Exactly once (doc/DELIVERY.md section 3, lib/sidecar.h) applies to a
+ * plain file: not "-", no strftime conversion, no rotation, NDJSON, not a
+ * device or FIFO.  tide_fileout_plain() says whether f is one.
+ * tide_fileout_resume() goes on writing after the first length bytes of
+ * an earlier run's file: NAME.part if it is there (a run that died), else
+ * NAME (a run that ended; renamed back to NAME.part until this one ends),
+ * cut to length.  0; TIDE_ENOENT when neither is there, TIDE_EFORMAT when
+ * it holds fewer than length bytes (errno 0), TIDE_EIO.  Call it before
+ * the first write.  tide_fileout_mark() is tide_fileout_sync() that
+ * creates the file first if no record made it yet, and says in *length
+ * its bytes.
+ */
+int tide_fileout_plain(const struct tide_fileout *f);
+int tide_fileout_resume(struct tide_fileout *f, int64_t length);
+int tide_fileout_mark(struct tide_fileout *f, int64_t *length);
 /* An idle hook for tide_rin_set_idle(): flushes stdout output only. */
 int tide_fileout_idle(void *f);
 /* Complete the open segment (flush, fsync, rename into place).  With a

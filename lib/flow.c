@@ -47,21 +47,39 @@ tide_flow_init(struct tide_flow *f, enum tide_flow_role role,
 }
 
 int
-tide_flow_open(struct tide_flow *f, int in_fd, int out_fd,
-    const struct tide_barrier_offs *resume, struct tide_stage_err *err)
+tide_flow_connect(struct tide_flow *f, int in_fd, struct tide_stage_err *err)
 {
 	int r;
 
+	if (f->searched)
+		return 0;
+	f->searched = 1;
 	if (f->role != TIDE_FLOW_HEAD && is_pipe(in_fd)) {
 		if ((r = tide_stage_find(in_fd, NULL, &f->found, err)) < 0)
 			return r;
 		if (f->found.pid > 0) {
 			tide_stage_conn_adopt(&f->up, &f->found);
 			f->has_up = 1;
-			r = tide_stage_hello(&f->up, f->prog, &f->found, resume);
-			if (r == TIDE_EPIPE)
-				f->up_gone = 1;
 		}
+	}
+	return 0;
+}
+
+int
+tide_flow_open(struct tide_flow *f, int in_fd, int out_fd,
+    const struct tide_barrier_offs *resume, struct tide_stage_err *err)
+{
+	int r;
+
+	if ((r = tide_flow_connect(f, in_fd, err)) < 0)
+		return r;
+	if (f->has_up) {
+		/* A stage whose output is a pipe may have a reader of its own,
+		 * whose hello it will relay. */
+		r = tide_stage_hello_relays(&f->up, f->prog, &f->found, resume,
+		    f->role == TIDE_FLOW_STAGE && is_pipe(out_fd));
+		if (r == TIDE_EPIPE)
+			f->up_gone = 1;
 	}
 	if (f->role != TIDE_FLOW_SINK && is_pipe(out_fd)) {
 		if ((r = tide_stage_listen(&f->srv, err)) < 0)
@@ -127,6 +145,28 @@ offs_copy(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
 	return 0;
 }
 
+/* Merge src into dst: per partition the smaller offset (a reader that
+ * recorded less covers less of the input; starting later would lose what
+ * it did not record). */
+static int
+offs_min(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
+{
+	size_t i, len;
+	const char *t;
+	int64_t have;
+	int r;
+
+	for (i = 0; i < src->n; i++) {
+		t = tide_barrier_offs_topic(src, i, &len);
+		have = tide_barrier_offs_get(dst, t, len, src->v[i].partition);
+		if ((have < 0 || src->v[i].next < have) &&
+		    (r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
+		    src->v[i].next)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* A reader's own hello: who reads us, for warnings. */
 static void
 note_reader(struct tide_flow *f, const struct tide_stage_msg *m)
@@ -163,8 +203,10 @@ take(struct tide_flow *f, const struct tide_stage_ev *ev)
 		/* Relayed hellos too: the foreign programs between two
 		 * stages further down are named in theirs. */
 		note_reader(f, m);
+		if (!m->relays || m->has_resume)
+			f->chain_ends++;
 		if (m->has_resume && f->role == TIDE_FLOW_HEAD &&
-		    offs_copy(&f->resume, &m->resume) == 0)
+		    offs_min(&f->resume, &m->resume) == 0)
 			f->has_resume = 1;
 	} else if (m->type == TIDE_STAGE_HOLD) {
 		f->news_ms = f->now_ms;
@@ -331,6 +373,16 @@ const struct tide_barrier_offs *
 tide_flow_resume(const struct tide_flow *f)
 {
 	return f->has_resume ? &f->resume : NULL;
+}
+
+int
+tide_flow_settled(const struct tide_flow *f, int64_t now_ms)
+{
+	if (!f->listening || f->chain_ends > 0)
+		return 1;
+	if (!f->had_reader)
+		return now_ms - f->start_ms >= TIDE_FLOW_GRACE_MS;
+	return now_ms - f->start_ms >= TIDE_FLOW_RESUME_WAIT_MS;
 }
 
 /* ---- Stage and sink ----------------------------------------------------- */

@@ -51,6 +51,7 @@
 
 #define TIDE_FLOW_PENDING 64	/* barriers written and not yet acknowledged */
 #define TIDE_FLOW_GRACE_MS 2000	/* for a reader's hello, at the start */
+#define TIDE_FLOW_RESUME_WAIT_MS 5000	/* for the hellos to reach a sink */
 
 enum tide_flow_role {
 	TIDE_FLOW_HEAD = 1,
@@ -113,7 +114,11 @@ struct tide_flow {
 	int warned;
 	struct tide_barrier_offs commit;
 	int has_resume;
-	struct tide_barrier_offs resume;	/* from a reader's hello */
+	struct tide_barrier_offs resume;	/* from readers' hellos: the
+						 * smallest per partition */
+	int chain_ends;			/* hellos of readers that relay none
+					 * (or carry resume offsets) */
+	int searched;			/* tide_flow_connect() ran */
 
 	/* Stage, sink: the barrier last read. */
 	struct tide_barrier b;
@@ -128,6 +133,15 @@ struct tide_flow {
  * head's barrier interval (0: 1 s). */
 void tide_flow_init(struct tide_flow *f, enum tide_flow_role role,
     const char *prog, int64_t interval_ms);
+/*
+ * Look for the upstream tide stage of a stage or sink whose input in_fd
+ * is a pipe, and connect to it without a hello yet (tide_flow_open()
+ * says it): a sink learns whether a tide stage is upstream before it
+ * reads what it recorded.  0 whether found or not (tide_flow_upstream),
+ * negative as tide_flow_open().  Once per flow.
+ */
+int tide_flow_connect(struct tide_flow *f, int in_fd,
+    struct tide_stage_err *err);
 /*
  * Open the flow on the program's input and output descriptors: a stage or
  * sink whose input is a pipe looks for its upstream tide stage and says
@@ -190,8 +204,18 @@ int tide_flow_overdue(struct tide_flow *f, int64_t now_ms,
     int64_t timeout_ms);
 /* Text for the caller's warning (valid until the next call on f). */
 const char *tide_flow_why(struct tide_flow *f, int64_t now_ms);
-/* A reader's resume offsets (an exactly-once sink's way back), or NULL. */
+/* The readers' resume offsets (an exactly-once sink's way back: with
+ * several, per partition the smallest), or NULL. */
 const struct tide_barrier_offs *tide_flow_resume(const struct tide_flow *f);
+/*
+ * Whether the head has heard what it will hear before its first fetch:
+ * the output is not a pipe; a reader's hello ended a chain of stages (a
+ * sink's, one with resume offsets, a stage that relays none); no reader
+ * within TIDE_FLOW_GRACE_MS; or TIDE_FLOW_RESUME_WAIT_MS have passed
+ * since the start (a stage's output that reaches no tide reader: a
+ * foreign program, wc).
+ */
+int tide_flow_settled(const struct tide_flow *f, int64_t now_ms);
 
 /* ---- Stage and sink ---------------------------------------------------- */
 

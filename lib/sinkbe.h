@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "barrier.h"
 #include "buf.h"
 #include "fileout.h"
 #include "json.h"
@@ -84,8 +85,37 @@ struct tide_sinkbe_ops {
 	void (*close)(struct tide_sinkbe *);
 };
 
+/*
+ * Exactly once (doc/DELIVERY.md section 3): a back end that can make its
+ * output and a barrier's offsets durable together has these, in
+ * be->once; the others (Kafka, Redis; a file back end whose output is
+ * not a plain file name) have NULL and stay at-least-once.  They are
+ * called only when a tide stage is upstream (tide_sinkrun_open()).
+ */
+struct tide_sinkbe_once {
+	/* Where they are kept, for messages ("table tide_offsets"). */
+	const char *(*where)(struct tide_sinkbe *);
+	/* The offsets an earlier run recorded with the output, into o
+	 * (reset first; empty when none were), and the output made ready to
+	 * go on after them (a file: its tail past the recorded length cut
+	 * off).  0, or TIDE_EFORMAT (a record of a foreign shape or a
+	 * damaged one), TIDE_ENOENT (the recorded output is missing),
+	 * TIDE_EIO, with err->msg saying what and what to do. */
+	int (*recorded)(struct tide_sinkbe *, struct tide_barrier_offs *o,
+	    struct tide_sinkbe_err *);
+	/* As sync(), and o recorded with the output in the same step: both
+	 * are durable, or neither (a file: its length, after the fsync). */
+	int (*record)(struct tide_sinkbe *, const struct tide_barrier_offs *o,
+	    struct tide_sinkbe_err *);
+	/* This run does not record (no tide stage upstream): an earlier
+	 * run's record that would no longer describe the output is removed
+	 * (a file's sidecar: the file is made anew).  May be NULL. */
+	void (*forget)(struct tide_sinkbe *);
+};
+
 struct tide_sinkbe {
 	const struct tide_sinkbe_ops *ops;
+	const struct tide_sinkbe_once *once;	/* NULL: at-least-once */
 	int timeout;		/* ms the caller waits for input, or -1 */
 	int done;		/* wants no more input (the --tee reader went
 				 * away): stop reading, then finish() */
@@ -118,6 +148,8 @@ struct tide_sinkbe_file {
 	struct tide_fileout fo;
 	const struct tide_path *timepath;
 	enum tide_time_unit unit;
+	/* Exactly once: a plain file's offsets sidecar (lib/sidecar.h). */
+	struct tide_buf scpath, scbuf;
 };
 
 /* 0 or TIDE_EINVAL (a bad path pattern).  Close even on failure. */

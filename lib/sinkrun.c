@@ -17,15 +17,39 @@ tide_sinkrun_init(struct tide_sinkrun *run, const char *prog,
 	run->drain_ms = drain_ms;
 	run->from_tty = from_tty;
 	run->t0_us = tide_mono_us();
+	run->recorded = (struct tide_barrier_offs)TIDE_BARRIER_OFFS_INIT;
 	tide_flow_init(&run->flow, TIDE_FLOW_SINK, prog, 0);
 }
 
 int
 tide_sinkrun_open(struct tide_sinkrun *run, struct tide_sinkbe *be,
-    int in_fd, int out_fd, struct tide_stage_err *err)
+    int in_fd, int out_fd, struct tide_stage_err *err,
+    struct tide_sinkbe_err *berr)
 {
+	int r;
+
 	run->be = be;
-	return tide_flow_open(&run->flow, in_fd, out_fd, NULL, err);
+	berr->msg[0] = '\0';
+	berr->remote = 0;
+	if ((r = tide_flow_connect(&run->flow, in_fd, err)) < 0)
+		return r;
+	/* Exactly once: only behind a tide stage, whose source starts where
+	 * the output's record says; alone, the output is written as ever. */
+	if (be->once && tide_flow_upstream(&run->flow)) {
+		if ((r = be->once->recorded(be, &run->recorded, berr)) < 0) {
+			run->failed = 1;
+			return r;
+		}
+		run->once = 1;
+		if (run->recorded.n)
+			tide_sinkbe_say(be, 1, "%zu offset%s recorded in %s: the "
+			    "source starts there", run->recorded.n,
+			    run->recorded.n == 1 ? "" : "s",
+			    be->once->where(be));
+	} else if (be->once && be->once->forget)
+		be->once->forget(be);
+	return tide_flow_open(&run->flow, in_fd, out_fd,
+	    run->once ? &run->recorded : NULL, err);
 }
 
 int
@@ -64,6 +88,23 @@ tide_sinkrun_quiet(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 	return run->be->ops->quiet(run->be, err);
 }
 
+/* Each of src's offsets set in dst. */
+static int
+merge(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
+{
+	size_t i, len;
+	const char *t;
+	int r;
+
+	for (i = 0; i < src->n; i++) {
+		t = tide_barrier_offs_topic(src, i, &len);
+		if ((r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
+		    src->v[i].next)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
     struct tide_sinkbe_err *err)
@@ -81,7 +122,20 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 		return TIDE_EINVAL;
 	}
 	seq = f->b.seq;
-	if ((r = run->be->ops->sync(run->be, err)) != 0)
+	/* Exactly once: the barrier's offsets made durable with the output
+	 * (a barrier read from a file is synced only: no source to tell). */
+	if (run->once) {
+		/* The record covers every partition seen since the first
+		 * run: a barrier names only those read in this one. */
+		if ((r = merge(&run->recorded, &f->b.offs)) < 0) {
+			tide_sinkbe_errf(err, "barrier %lld: %s", (long long)seq,
+			    tide_strerror(r));
+			return TIDE_EIO;
+		}
+		r = run->be->once->record(run->be, &run->recorded, err);
+	} else
+		r = run->be->ops->sync(run->be, err);
+	if (r != 0)
 		return r;
 	/* Upstream gone (or never there: barriers read from a file) is no
 	 * failure of ours: there is nobody to tell. */
@@ -190,6 +244,7 @@ void
 tide_sinkrun_close(struct tide_sinkrun *run)
 {
 	tide_flow_close(&run->flow);
+	tide_barrier_offs_release(&run->recorded);
 }
 
 void

@@ -44,6 +44,9 @@ struct tide_sinkrun {
 	int64_t t0_us;			/* the start, for records/s */
 	int ended;			/* 0 or enum tide_sinkrun_ended */
 	int dead_failed;		/* finish(): a dead letter failed */
+	int once;			/* exactly once: barriers recorded */
+	int failed;			/* open: the record could not be read */
+	struct tide_barrier_offs recorded;	/* what an earlier run recorded */
 	sig_atomic_t sigseen;
 };
 
@@ -51,11 +54,20 @@ struct tide_sinkrun {
  * open: the clock of records/s starts now. */
 void tide_sinkrun_init(struct tide_sinkrun *run, const char *prog,
     int64_t drain_ms, int from_tty);
-/* Take the open back end be and open the flow on the input and output
+/*
+ * Take the open back end be and open the flow on the input and output
  * descriptors: as tide_flow_open(), 0 or negative with err (the run then
- * goes on alone). */
+ * goes on alone).  Exactly once (doc/DELIVERY.md section 3): with a tide
+ * stage upstream and a back end that can (be->once), what an earlier run
+ * recorded is read (and the output made ready to go on after it) and
+ * said in the hello, so the source starts there; every barrier is then
+ * recorded with the output (run->once).  When that record cannot be read,
+ * run->failed is set and the code returned with berr->msg saying why: the
+ * caller stops (writing on would repeat or lose records).
+ */
 int tide_sinkrun_open(struct tide_sinkrun *run, struct tide_sinkbe *be,
-    int in_fd, int out_fd, struct tide_stage_err *err);
+    int in_fd, int out_fd, struct tide_stage_err *err,
+    struct tide_sinkbe_err *berr);
 
 /* The timeout of the next read: the back end's, or less while a drain
  * runs out (then the clock is read; else not). */

@@ -520,6 +520,8 @@ tide_stage_msg_write(const struct tide_stage_msg *m, struct tide_buf *b)
 			    (long)m->via[i].pid)) < 0)
 				return r;
 		}
+		if (m->relays && (r = tide_buf_adds(b, " relays")) < 0)
+			return r;
 		if (m->has_resume &&
 		    ((r = tide_buf_adds(b, " resume ")) < 0 ||
 		    (r = tide_barrier_offs_write(&m->resume, b)) < 0))
@@ -658,6 +660,7 @@ tide_stage_msg_parse(struct tide_stage_msg *m, const char *p, size_t n,
 	m->prog[0] = '\0';
 	m->nvia = 0;
 	m->has_resume = 0;
+	m->relays = 0;
 	tide_barrier_offs_reset(&m->resume);
 	seterr(err, NULL, 0, 0);
 	if (n > TIDE_STAGE_MSGMAX)
@@ -685,6 +688,13 @@ tide_stage_msg_parse(struct tide_stage_msg *m, const char *p, size_t n,
 				k = word(p, n, &i, &w);
 				if ((r = parse_via(m, w, k, err)) < 0)
 					return r;
+				if (i == n)
+					return 0;
+				i++;
+				k = word(p, n, &i, &w);
+			}
+			if (k == 6 && memcmp(w, "relays", 6) == 0) {
+				m->relays = 1;
 				if (i == n)
 					return 0;
 				i++;
@@ -1093,6 +1103,14 @@ int
 tide_stage_hello(struct tide_stage_conn *c, const char *prog,
     const struct tide_stage_up *up, const struct tide_barrier_offs *resume)
 {
+	return tide_stage_hello_relays(c, prog, up, resume, 0);
+}
+
+int
+tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
+    const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
+    int relays)
+{
 	struct tide_stage_msg m = TIDE_STAGE_MSG_INIT;
 	size_t n = strlen(prog);
 
@@ -1100,6 +1118,7 @@ tide_stage_hello(struct tide_stage_conn *c, const char *prog,
 		return TIDE_EINVAL;
 	m.type = TIDE_STAGE_HELLO;
 	m.pid = getpid();
+	m.relays = relays != 0;
 	memcpy(m.prog, prog, n + 1);
 	if (up) {
 		m.nvia = up->nvia;

@@ -24,15 +24,19 @@
  * upstream side) is a SOCK_SEQPACKET connection: each message is one
  * datagram of ASCII text, at most TIDE_STAGE_MSGMAX bytes, no newline:
  *
- *	hello <pid> <prog> [via <name>/<pid>[,...]] [resume <offsets>]
+ *	hello <pid> <prog> [via <name>/<pid>[,...]] [relays] [resume <offsets>]
  *	ack <seq>
  *	hold <seq> <event-time-ms>
  *
  * Messages go upstream only; barriers go downstream in the pipe.  A
  * stage's first hello names itself (pid = the peer's pid); later hellos
  * on the same connection are relayed from further down.  `via` lists the
- * foreign programs between the two stages, upstream first; `resume` is a
- * JSON offsets list as in a barrier (lib/barrier.h).  An ack is
+ * foreign programs between the two stages, upstream first; `relays` says
+ * the stage's output is a pipe, so a reader's hello may follow, relayed
+ * (the head waits for it before its first fetch: doc/DELIVERY.md section
+ * 3); `resume` is a JSON offsets list as in a barrier (lib/barrier.h),
+ * what an exactly-once sink recorded with its output (empty: nothing
+ * yet).  An ack is
  * cumulative (ack 17 covers every barrier up to 17), and a later hold
  * supersedes an earlier one, so the sender keeps only the newest of each:
  * sending never queues without bound and never blocks.
@@ -143,10 +147,12 @@ struct tide_stage_msg {
 	struct tide_stage_foreign via[TIDE_STAGE_MAXHOPS];
 	int has_resume;
 	struct tide_barrier_offs resume;
+	int relays;		/* hello: a stage whose own reader may say
+				 * hello (its output is a pipe) */
 };
 
 #define TIDE_STAGE_MSG_INIT { 0, 0, 0, 0, "", 0, {{ 0, "" }}, 0, \
-	TIDE_BARRIER_OFFS_INIT }
+	TIDE_BARRIER_OFFS_INIT, 0 }
 
 /* Format m as its wire text into b (replacing b's contents).  0, or
  * TIDE_EINVAL (a prog not [A-Za-z0-9._-]+, a negative seq or pid),
@@ -253,6 +259,10 @@ void tide_stage_conn_adopt(struct tide_stage_conn *c, struct tide_stage_up *up);
  * offsets (may be NULL). */
 int tide_stage_hello(struct tide_stage_conn *c, const char *prog,
     const struct tide_stage_up *up, const struct tide_barrier_offs *resume);
+/* The same, saying `relays` when relays is not 0. */
+int tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
+    const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
+    int relays);
 /* Queue an ack of seq (and of everything before): supersedes a pending
  * ack and any pending hold of a seq up to it. */
 int tide_stage_ack(struct tide_stage_conn *c, int64_t seq);

@@ -4,12 +4,14 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "kafka/kcommit.h"
 #include "time.h"
+#include "xalloc.h"
 
 static void say(void (*fn)(void *, const char *), void *ctx,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -82,6 +84,8 @@ tide_kcommit_release(struct tide_kcommit *c)
 	tide_barrier_offs_release(&c->boffs);
 	tide_barrier_offs_release(&c->acked);
 	tide_buf_release(&c->bline);
+	free(c->resume_used);
+	c->resume_used = NULL;
 }
 
 int
@@ -259,6 +263,60 @@ set_end(struct tide_kcommit *c, rd_kafka_t *rk, struct tide_kpart *p)
 	    PRId64, p->topic, p->partition, p->end);
 }
 
+/*
+ * Exactly once (doc/DELIVERY.md section 3): before the first assignment
+ * is taken, the readers' hellos are waited for until they have reached a
+ * sink (tide_flow_settled()), so the offsets an exactly-once sink recorded
+ * with its output are known before anything is fetched.
+ */
+static void
+await_resume(struct tide_kcommit *c)
+{
+	const struct tide_barrier_offs *r;
+	int64_t now = now_ms();
+
+	if (!c->use_flow || c->resume_taken)
+		return;
+	while (!tide_flow_settled(&c->flow, now)) {
+		poll(NULL, 0, 10);
+		now = now_ms();
+		tide_flow_service(&c->flow, now);
+	}
+	c->resume_taken = 1;
+	if ((r = tide_flow_resume(&c->flow)) == NULL)
+		return;
+	c->nresume = r->n;
+	c->resume_used = tide_xcalloc(r->n ? r->n : 1, 1);
+}
+
+/* A partition's first assignment starts where the sink recorded its
+ * output, when it did: over the group's committed offset, which never is
+ * past it (a commit follows the sink's acknowledgement). */
+static void
+resume_at(struct tide_kcommit *c, rd_kafka_topic_partition_t *e)
+{
+	const struct tide_barrier_offs *r = tide_flow_resume(&c->flow);
+	size_t i, len;
+	const char *t;
+
+	if (!c->use_flow || r == NULL)
+		return;
+	for (i = 0; i < r->n && i < c->nresume; i++) {
+		t = tide_barrier_offs_topic(r, i, &len);
+		if (r->v[i].partition != e->partition ||
+		    strlen(e->topic) != len || memcmp(e->topic, t, len) != 0)
+			continue;
+		if (c->resume_used[i])
+			return;
+		c->resume_used[i] = 1;
+		e->offset = r->v[i].next;
+		say(c->on_info, c->ctx, "'%s' [%" PRId32 "]: starts at offset %"
+		    PRId64 ", where the sink downstream recorded its output",
+		    e->topic, e->partition, e->offset);
+		return;
+	}
+}
+
 int
 tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,
     rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *tl)
@@ -268,9 +326,11 @@ tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,
 	int i, r;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		await_resume(c);
 		for (i = 0; i < tl->cnt; i++) {
 			p = tide_kparts_assigned(c->kp, tl->elems[i].topic,
 			    tl->elems[i].partition);
+			resume_at(c, &tl->elems[i]);
 			if (c->kp->exit_eof)
 				set_end(c, rk, p);
 		}

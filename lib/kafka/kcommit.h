@@ -60,6 +60,12 @@ struct tide_kcommit {
 	struct tide_buf bline;		/* a barrier line */
 	int64_t lastservice;
 	struct tide_kconsumer_err err;	/* the last failed commit's words */
+	/* Exactly once: the readers' recorded offsets, taken at the first
+	 * assignment; each used once (a later assignment of the partition
+	 * starts at the group's commit, which has moved on since). */
+	int resume_taken;
+	size_t nresume;
+	unsigned char *resume_used;
 };
 
 /* Commits for kp's partitions read by rk, written to out; group says
@@ -119,7 +125,11 @@ int tide_kcommit_had_reader(const struct tide_kcommit *c);
  * watermark, or at the first end of partition when the broker does not
  * say: on_warn); revoked ones leave it once what was written of them is
  * flushed and committed, so another member does not read it again.  Then
- * the (incremental, under the cooperative protocol) assignment.  0 or the
+ * the (incremental, under the cooperative protocol) assignment.  The
+ * first assignment waits for the readers' hellos to reach a sink (up to
+ * TIDE_FLOW_RESUME_WAIT_MS from the start, lib/flow.h), and a partition
+ * an exactly-once sink recorded offsets for starts there, the first time
+ * it is assigned (doc/DELIVERY.md section 3).  0 or the
  * flush's code (nothing more done).
  */
 int tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,

@@ -810,8 +810,161 @@ pend_reset(struct tide_sqlview *v)
 	tide_htab_init(&v->seen, sizeof(size_t));
 }
 
+/* ---- Offsets (exactly once) ---------------------------------------- */
+
+/* Whether tide_offsets exists, and has our shape: 1, 0 (absent),
+ * TIDE_EFORMAT, TIDE_EIO. */
+static int
+offsets_shape(struct tide_sqlview *v, struct tide_sqlview_err *err)
+{
+	static const char *const want[] = { "topic", "partition", "next" };
+	static const int wantpk[] = { 1, 2, 0 };
+	struct tide_buf sql = TIDE_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int r, n = 0, ok = 1;
+
+	tide_buf_adds(&sql, "PRAGMA table_info(" TIDE_SQLVIEW_OFFSETS ")");
+	r = prepare(v, &sql, &st, err);
+	tide_buf_release(&sql);
+	if (r < 0)
+		return r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
+		if (n >= 3 || name == NULL || strcmp(name, want[n]) != 0 ||
+		    sqlite3_column_int(st, 5) != wantpk[n])
+			ok = 0;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return dbfail(v, err, "table_info(" TIDE_SQLVIEW_OFFSETS ")");
+	if (n == 0)
+		return 0;
+	if (!ok || n != 3)
+		return fail(err, TIDE_EFORMAT, "table " TIDE_SQLVIEW_OFFSETS
+		    " is not tide's (it must be (topic, partition, next) with "
+		    "primary key (topic, partition)): rename it, or use another "
+		    "database");
+	return 1;
+}
+
+static int
+offsets_table_ok(const struct tide_sqlview *v, struct tide_sqlview_err *err)
+{
+	if (strcmp(v->table, TIDE_SQLVIEW_OFFSETS) == 0)
+		return fail(err, TIDE_EINVAL, "the table " TIDE_SQLVIEW_OFFSETS
+		    " keeps a pipeline's offsets: name the view otherwise");
+	return 0;
+}
+
+int
+tide_sqlview_offsets(struct tide_sqlview *v, struct tide_barrier_offs *o,
+    struct tide_sqlview_err *err)
+{
+	struct tide_buf sql = TIDE_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	tide_barrier_offs_reset(o);
+	if ((r = offsets_table_ok(v, err)) < 0 ||
+	    (r = offsets_shape(v, err)) <= 0)
+		return r;
+	tide_buf_adds(&sql, "SELECT topic, \"partition\", next FROM "
+	    TIDE_SQLVIEW_OFFSETS " ORDER BY topic, \"partition\"");
+	r = prepare(v, &sql, &st, err);
+	tide_buf_release(&sql);
+	if (r < 0)
+		return r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (t == NULL || sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+		    sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+		    sqlite3_column_int64(st, 1) > INT32_MAX ||
+		    tide_barrier_offs_set(o, t, (size_t)n,
+		    sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 2)) < 0) {
+			sqlite3_finalize(st);
+			tide_barrier_offs_reset(o);
+			return fail(err, TIDE_EFORMAT, "table "
+			    TIDE_SQLVIEW_OFFSETS " holds a row that is not a "
+			    "topic, a partition and an offset");
+		}
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return dbfail(v, err, "read " TIDE_SQLVIEW_OFFSETS);
+	return 0;
+}
+
+/* Inside the open transaction: o's offsets upserted. */
+static int
+offsets_put(struct tide_sqlview *v, const struct tide_barrier_offs *o,
+    struct tide_sqlview_err *err)
+{
+	struct tide_buf sql = TIDE_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	size_t i, len;
+	int r;
+
+	if ((r = offsets_shape(v, err)) < 0)
+		return r;
+	if (r == 0 && (r = exec(v, "CREATE TABLE " TIDE_SQLVIEW_OFFSETS
+	    " (topic TEXT NOT NULL, \"partition\" INTEGER NOT NULL, "
+	    "next INTEGER NOT NULL, PRIMARY KEY (topic, \"partition\"))",
+	    err)) < 0)
+		return r;
+	tide_buf_adds(&sql, "INSERT INTO " TIDE_SQLVIEW_OFFSETS
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (topic, \"partition\") "
+	    "DO UPDATE SET next = excluded.next");
+	r = prepare(v, &sql, &st, err);
+	tide_buf_release(&sql);
+	if (r < 0)
+		return r;
+	for (i = 0; i < o->n; i++) {
+		t = tide_barrier_offs_topic(o, i, &len);
+		sqlite3_bind_text(st, 1, t, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, o->v[i].partition);
+		sqlite3_bind_int64(st, 3, o->v[i].next);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE) {
+			r = dbfail(v, err, "write " TIDE_SQLVIEW_OFFSETS);
+			sqlite3_finalize(st);
+			return r;
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int commit_tx(struct tide_sqlview *, const struct tide_barrier_offs *,
+    struct tide_sqlview_err *);
+
 int
 tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err)
+{
+	return commit_tx(v, NULL, err);
+}
+
+int
+tide_sqlview_commit_offs(struct tide_sqlview *v,
+    const struct tide_barrier_offs *o, struct tide_sqlview_err *err)
+{
+	int r;
+
+	if ((r = offsets_table_ok(v, err)) < 0)
+		return r;
+	return commit_tx(v, o, err);
+}
+
+/* The batch (and o's offsets, when o) in one transaction. */
+static int
+commit_tx(struct tide_sqlview *v, const struct tide_barrier_offs *o,
+    struct tide_sqlview_err *err)
 {
 	struct tide_json_val kv[TIDE_SQLVIEW_MAXKEYS];
 	struct tide_sqlview_pend *pr;
@@ -819,14 +972,14 @@ tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err)
 	size_t i;
 	int j, r;
 
-	if (v->npend == 0)
+	if (v->npend == 0 && o == NULL)
 		return 0;
 	if ((r = exec(v, "BEGIN IMMEDIATE", err)) < 0)
 		return r;
 	v->intx = 1;
 	/* The first record of the stream makes the table (its key values
 	 * give the key columns' types). */
-	if (v->ncol < 0) {
+	if (v->ncol < 0 && v->npend > 0) {
 		tide_json_get_many(v->pendbuf.data, v->pend[0].len, v->path,
 		    v->npath, v->vals);
 		if ((r = create_table(v, v->pendbuf.data, v->pend[0].len,
@@ -857,6 +1010,8 @@ tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err)
 			return dbfail(v, err, "expire");
 		v->expired += (uint64_t)sqlite3_changes(v->db);
 	}
+	if (o != NULL && (r = offsets_put(v, o, err)) < 0)
+		return r;
 	if ((r = exec(v, "COMMIT", err)) < 0)
 		return r;
 	v->intx = 0;

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "barrier.h"
 #include "buf.h"
 #include "htab.h"
 #include "json.h"
@@ -168,6 +169,28 @@ int tide_sqlview_tick(struct tide_sqlview *v, int64_t now_ms,
 
 /* Commit the open batch now (TTL deletes first): 0 or TIDE_EIO. */
 int tide_sqlview_commit(struct tide_sqlview *v, struct tide_sqlview_err *err);
+
+/*
+ * Exactly once (doc/DELIVERY.md section 3): a pipeline's offsets kept in
+ * the table TIDE_SQLVIEW_OFFSETS beside the view,
+ *
+ *	tide_offsets(topic TEXT, partition INTEGER, next INTEGER,
+ *	    PRIMARY KEY (topic, partition))
+ *
+ * one row per partition: the next offset to read after the records the
+ * view holds.  tide_sqlview_offsets() reads them into o (reset first;
+ * empty when the table does not exist): 0, TIDE_EFORMAT when a table of
+ * that name has another shape or a row is out of range (err says which),
+ * TIDE_EIO.  tide_sqlview_commit_offs() commits the open batch and upserts
+ * o's offsets in the same transaction (the table made on first use), also
+ * when the batch is empty: 0, TIDE_EFORMAT, TIDE_EIO.  The view's own
+ * table may not be called so (TIDE_EINVAL from either).
+ */
+#define TIDE_SQLVIEW_OFFSETS "tide_offsets"
+int tide_sqlview_offsets(struct tide_sqlview *v, struct tide_barrier_offs *o,
+    struct tide_sqlview_err *err);
+int tide_sqlview_commit_offs(struct tide_sqlview *v,
+    const struct tide_barrier_offs *o, struct tide_sqlview_err *err);
 
 /* Close; an uncommitted batch is rolled back, as a crash would. */
 void tide_sqlview_close(struct tide_sqlview *v);

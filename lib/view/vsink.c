@@ -130,6 +130,57 @@ vs_close(struct tide_sinkbe *be)
 	v->vopt = NULL;
 }
 
+/* ---- Exactly once: SQLite's offsets table ---------------------------- */
+
+/* The SQLite view under the view interface (the only store with offsets:
+ * Redis has no transaction that reads back). */
+static struct tide_sqlview *
+sqlview_of(struct tide_vsink *v)
+{
+	return &v->view.u.sql;
+}
+
+static const char *
+vs_where(struct tide_sinkbe *be)
+{
+	(void)be;
+	return "table " TIDE_SQLVIEW_OFFSETS;
+}
+
+static int
+vs_recorded(struct tide_sinkbe *be, struct tide_barrier_offs *o,
+    struct tide_sinkbe_err *err)
+{
+	struct tide_vsink *v = (struct tide_vsink *)be;
+	struct tide_sqlview_err verr;
+	int r;
+
+	if ((r = tide_sqlview_offsets(sqlview_of(v), o, &verr)) < 0)
+		tide_sinkbe_errf(err, "%s: %s", v->vopt, verr.msg);
+	return r;
+}
+
+static int
+vs_record(struct tide_sinkbe *be, const struct tide_barrier_offs *o,
+    struct tide_sinkbe_err *err)
+{
+	struct tide_vsink *v = (struct tide_vsink *)be;
+	struct tide_sqlview_err verr;
+	int r;
+
+	err->msg[0] = '\0';
+	err->remote = 0;
+	if ((r = tide_sqlview_commit_offs(sqlview_of(v), o, &verr)) < 0) {
+		tide_sinkbe_errf(err, "%s: %s", v->vpath, verr.msg);
+		return r == TIDE_EIO ? r : TIDE_EIO;
+	}
+	return 0;
+}
+
+static const struct tide_sinkbe_once vsink_once = {
+	vs_where, vs_recorded, vs_record, NULL,
+};
+
 static const struct tide_sinkbe_ops vsink_ops = {
 	"view", vs_put, vs_idle, vs_quiet, vs_sync, vs_finish, vs_stats,
 	vs_close,
@@ -148,6 +199,7 @@ tide_vsink_open(struct tide_vsink *v, const struct tide_view_conf *conf,
 	v->be.say = say;
 	v->be.ctx = ctx;
 	if (conf->kind == TIDE_VIEW_SQLITE) {
+		v->be.once = &vsink_once;
 		v->vpath = conf->target;
 		v->vopt = tide_xmalloc(strlen(opt) + strlen(conf->target) + 4);
 		sprintf(v->vopt, "%s '%s'", opt, conf->target);

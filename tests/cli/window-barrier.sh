@@ -207,7 +207,7 @@ if t_have /usr/bin/python3; then
 	# the end of input, after the last window.
 	cat >"$D/s.tumble" <<EOF
 hello
-msg hello tide-window
+msg hello tide-window relays
 > {"ts":1700000000000,"k":"a"}
 > {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
 msg hold 1 1700000040000
@@ -230,7 +230,7 @@ EOF
 {"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,2]]}}
 EOF
 	up_is <<'EOF'
-hello tide-window
+hello tide-window relays
 hello test-reader
 hold 1 1700000040000
 ack 1
@@ -243,7 +243,7 @@ EOF
 	# holds the barrier on: a's session [0, 10s) becomes [0, 18s).
 	cat >"$D/s.session" <<EOF
 hello
-msg hello tide-window
+msg hello tide-window relays
 > {"ts":1700000000000,"k":"a"}
 > {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
 msg hold 1 1700000010000
@@ -273,7 +273,7 @@ EOF
 {"@barrier":{"seq":3,"final":true,"offsets":[["tx",0,6]]}}
 EOF
 	up_is <<'EOF'
-hello tide-window
+hello tide-window relays
 hello test-reader
 hold 1 1700000010000
 hold 2 1700000022000
@@ -285,7 +285,7 @@ EOF
 	# --over: nothing is held beyond the record itself.
 	cat >"$D/s.over" <<EOF
 hello
-msg hello tide-window
+msg hello tide-window relays
 > {"ts":1700000000000,"k":"a"}
 > {"@barrier":{"seq":1,"final":true,"offsets":[["tx",0,1]]}}
 lines 2
@@ -300,7 +300,7 @@ EOF
 {"@barrier":{"seq":1,"final":true,"offsets":[["tx",0,1]]}}
 EOF
 	up_is <<'EOF'
-hello tide-window
+hello tide-window relays
 hello test-reader
 ack 1
 exit 0
@@ -310,7 +310,7 @@ EOF
 	rm -f "$D/p.state"
 	cat >"$D/s.state" <<EOF
 hello
-msg hello tide-window
+msg hello tide-window relays
 > {"ts":1700000000000,"k":"a"}
 > {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
 lines 1
@@ -330,7 +330,7 @@ EOF
 {"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,1]]}}
 EOF
 	up_is <<'EOF'
-hello tide-window
+hello tide-window relays
 hello test-reader
 ack 1
 ack 2
@@ -339,7 +339,8 @@ EOF
 
 	# Output to a file: nobody downstream, so a barrier is acknowledged
 	# upstream once the windows open at it are written, and never
-	# written itself.
+	# written itself.  Its hello says no "relays": no reader of its own
+	# can follow (to a pipe it does, above).
 	cat >"$D/s.file" <<EOF
 msg hello tide-window
 > {"ts":1700000000000,"k":"a"}

@@ -263,6 +263,65 @@ START_TEST(test_flow_head_takes_a_readers_resume)
 }
 END_TEST
 
+START_TEST(test_flow_head_waits_for_the_hellos_to_reach_a_sink)
+{
+	struct tide_stage_msg m = TIDE_STAGE_MSG_INIT;
+	struct tide_stage_ev ev;
+	struct tide_stage_srv none;
+	struct tide_flow f;
+	struct tide_stage_conn c, c2;
+	const struct tide_barrier_offs *r;
+	int fds[2];
+
+	/* No reader: settled once the grace for a hello is over. */
+	head_open(&f, fds);
+	ck_assert_int_eq(tide_flow_settled(&f, TIDE_FLOW_GRACE_MS - 1), 0);
+	ck_assert_int_eq(tide_flow_settled(&f, TIDE_FLOW_GRACE_MS), 1);
+	/* A window whose output is a pipe: its reader's hello will follow,
+	 * so the head waits on, up to TIDE_FLOW_RESUME_WAIT_MS. */
+	tide_stage_conn_init(&c);
+	ck_assert_int_eq(tide_stage_connect(&c, getpid(), NULL), 0);
+	ck_assert_int_eq(tide_stage_hello_relays(&c, "tide-window", NULL, NULL,
+	    1), 0);
+	tide_flow_service(&f, 10);
+	ck_assert_int_eq(f.had_reader, 1);
+	ck_assert_int_eq(tide_flow_settled(&f, TIDE_FLOW_GRACE_MS), 0);
+	ck_assert_int_eq(tide_flow_settled(&f, TIDE_FLOW_RESUME_WAIT_MS - 1),
+	    0);
+	ck_assert_int_eq(tide_flow_settled(&f, TIDE_FLOW_RESUME_WAIT_MS), 1);
+	ck_assert_ptr_null(tide_flow_resume(&f));
+	/* The sink's hello, relayed by the window: settled at once. */
+	memset(&ev, 0, sizeof(ev));
+	memset(&none, 0, sizeof(none));
+	m.type = TIDE_STAGE_HELLO;
+	m.pid = 99999;
+	strcpy(m.prog, "tide-sink");
+	m.has_resume = 1;
+	ck_assert_int_eq(tide_barrier_offs_set(&m.resume, "tx", 2, 0, 7), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&m.resume, "tx", 2, 1, 3), 0);
+	ev.type = TIDE_STAGE_EV_MSG;
+	ev.msg = &m;
+	ck_assert_int_eq(tide_stage_relay(&c, &none, &ev), 0);
+	tide_flow_service(&f, 20);
+	ck_assert_int_eq(tide_flow_settled(&f, 20), 1);
+	r = tide_flow_resume(&f);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(tide_barrier_offs_get(r, "tx", 2, 0), 7);
+	/* A second sink that recorded less: per partition the smaller. */
+	reader_hello(&c2, "tide-sink", NULL, offs_of(5, 9));
+	tide_flow_service(&f, 30);
+	r = tide_flow_resume(&f);
+	ck_assert_int_eq(tide_barrier_offs_get(r, "tx", 2, 0), 5);
+	ck_assert_int_eq(tide_barrier_offs_get(r, "tx", 2, 1), 3);
+	tide_stage_msg_release(&m);
+	tide_stage_conn_close(&c);
+	tide_stage_conn_close(&c2);
+	tide_flow_close(&f);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 START_TEST(test_flow_head_lingers_for_the_final_ack)
 {
 	struct tide_flow f;
@@ -436,6 +495,7 @@ suite_flow(void)
 	tcase_add_test(tc, test_flow_head_warns_once_per_silence);
 	tcase_add_test(tc, test_flow_head_hold_is_not_silence);
 	tcase_add_test(tc, test_flow_head_takes_a_readers_resume);
+	tcase_add_test(tc, test_flow_head_waits_for_the_hellos_to_reach_a_sink);
 	tcase_add_test(tc, test_flow_head_lingers_for_the_final_ack);
 	tcase_add_test(tc, test_flow_sink_reads_and_acks_barriers);
 	tcase_add_test(tc, test_flow_broken_barriers_are_refused);

@@ -114,6 +114,7 @@ static void
 setup(void)
 {
 	struct tide_stage_err serr;
+	struct tide_sinkbe_err berr;
 
 	tide_sig_reset();
 	tide_sig_init(0);
@@ -125,7 +126,8 @@ setup(void)
 	fk.be.ctx = &said;
 	tide_sinkrun_init(&run, "tide-sink", 30000, 0);
 	/* No descriptors (not pipes): no upstream, no listener. */
-	ck_assert_int_eq(tide_sinkrun_open(&run, &fk.be, -1, -1, &serr), 0);
+	ck_assert_int_eq(tide_sinkrun_open(&run, &fk.be, -1, -1, &serr,
+	    &berr), 0);
 	ck_assert_ptr_eq(run.be, &fk.be);
 }
 

@@ -558,6 +558,102 @@ START_TEST(test_sqlview_reader_rejects_missing_and_foreign_tables)
 }
 END_TEST
 
+/* ---- Exactly once: the offsets table ------------------------------------ */
+
+START_TEST(test_sqlview_offsets_commit_with_the_rows)
+{
+	struct tide_barrier_offs o = TIDE_BARRIER_OFFS_INIT;
+	struct tide_barrier_offs got = TIDE_BARRIER_OFFS_INIT;
+	struct tide_sqlview_conf c;
+	struct tide_sqlview v;
+	struct tide_sqlview_err err;
+
+	conf_init(&c, "id");
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	/* None yet: no table, nothing read. */
+	ck_assert_int_eq(tide_sqlview_offsets(&v, &got, &err), 0);
+	ck_assert_uint_eq(got.n, 0);
+	ck_assert_int_eq(put(&v, "{\"id\":\"a\",\"n\":1}", &err), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&o, "tx", 2, 0, 5), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&o, "tx", 2, 1, 9), 0);
+	ck_assert_int_eq(tide_sqlview_commit_offs(&v, &o, &err), 0);
+	ck_assert_str_eq(query("SELECT id FROM feat"), "a\n");
+	ck_assert_str_eq(query("SELECT * FROM tide_offsets ORDER BY 2"),
+	    "tx|0|5\ntx|1|9\n");
+	/* An empty batch still moves the offsets (upserted per partition). */
+	tide_barrier_offs_reset(&o);
+	ck_assert_int_eq(tide_barrier_offs_set(&o, "tx", 2, 1, 12), 0);
+	ck_assert_int_eq(tide_sqlview_commit_offs(&v, &o, &err), 0);
+	ck_assert_str_eq(query("SELECT * FROM tide_offsets ORDER BY 2"),
+	    "tx|0|5\ntx|1|12\n");
+	/* Rows put after the barrier and rolled back (the process died) take
+	 * no offsets with them. */
+	ck_assert_int_eq(put(&v, "{\"id\":\"b\",\"n\":2}", &err), 0);
+	tide_sqlview_close(&v);
+	ck_assert_str_eq(query("SELECT id FROM feat"), "a\n");
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(tide_sqlview_offsets(&v, &got, &err), 0);
+	ck_assert_uint_eq(got.n, 2);
+	ck_assert_int_eq(tide_barrier_offs_get(&got, "tx", 2, 0), 5);
+	ck_assert_int_eq(tide_barrier_offs_get(&got, "tx", 2, 1), 12);
+	tide_sqlview_close(&v);
+	tide_barrier_offs_release(&o);
+	tide_barrier_offs_release(&got);
+}
+END_TEST
+
+START_TEST(test_sqlview_offsets_refuse_a_foreign_table)
+{
+	static const char *foreign[] = {
+		"CREATE TABLE tide_offsets (topic TEXT, offset INTEGER)",
+		"CREATE TABLE tide_offsets (topic TEXT, \"partition\" INTEGER, "
+		    "next INTEGER)",
+		"CREATE TABLE tide_offsets (topic TEXT, \"partition\" INTEGER, "
+		    "next INTEGER, extra TEXT, PRIMARY KEY (topic, \"partition\"))",
+		"CREATE TABLE tide_offsets (\"partition\" INTEGER, topic TEXT, "
+		    "next INTEGER, PRIMARY KEY (topic, \"partition\"))",
+	};
+	struct tide_barrier_offs o = TIDE_BARRIER_OFFS_INIT;
+	struct tide_sqlview_conf c;
+	struct tide_sqlview v;
+	struct tide_sqlview_err err;
+	size_t i;
+
+	conf_init(&c, "id");
+	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		query("DROP TABLE IF EXISTS tide_offsets");
+		ck_assert_str_eq(query(foreign[i]), "");
+		ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+		ck_assert_int_eq(tide_sqlview_offsets(&v, &o, &err),
+		    TIDE_EFORMAT);
+		ck_assert_msg(strstr(err.msg, "table tide_offsets is not "
+		    "tide's") != NULL, "%zu: %s", i, err.msg);
+		ck_assert_int_eq(tide_sqlview_commit_offs(&v, &o, &err),
+		    TIDE_EFORMAT);
+		tide_sqlview_close(&v);
+	}
+	/* A row of ours whose offset is not a number. */
+	query("DROP TABLE tide_offsets");
+	query("CREATE TABLE tide_offsets (topic TEXT NOT NULL, \"partition\" "
+	    "INTEGER NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (topic, "
+	    "\"partition\")); INSERT INTO tide_offsets VALUES ('t', 0, 'x')");
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(tide_sqlview_offsets(&v, &o, &err), TIDE_EFORMAT);
+	ck_assert_str_eq(err.msg, "table tide_offsets holds a row that is not "
+	    "a topic, a partition and an offset");
+	ck_assert_uint_eq(o.n, 0);
+	tide_sqlview_close(&v);
+	/* The view itself may not take the name. */
+	query("DROP TABLE tide_offsets");
+	c.table = "tide_offsets";
+	ck_assert_int_eq(tide_sqlview_open(&v, &c, &err), 0);
+	ck_assert_int_eq(tide_sqlview_offsets(&v, &o, &err), TIDE_EINVAL);
+	ck_assert_int_eq(tide_sqlview_commit_offs(&v, &o, &err), TIDE_EINVAL);
+	tide_sqlview_close(&v);
+	tide_barrier_offs_release(&o);
+}
+END_TEST
+
 Suite *
 suite_sqlview(void)
 {
@@ -579,6 +675,8 @@ suite_sqlview(void)
 	tcase_add_test(tc, test_sqlview_history_keeps_versions_for_asof_reads);
 	tcase_add_test(tc, test_sqlview_reader_lookup_and_cache);
 	tcase_add_test(tc, test_sqlview_reader_rejects_missing_and_foreign_tables);
+	tcase_add_test(tc, test_sqlview_offsets_commit_with_the_rows);
+	tcase_add_test(tc, test_sqlview_offsets_refuse_a_foreign_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

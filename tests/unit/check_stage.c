@@ -653,10 +653,24 @@ START_TEST(test_stage_msg_round_trips)
 	ck_assert_int_eq(tide_stage_msg_write(&n, &b2), 0);
 	ck_assert_str_eq(tide_buf_cstr(&b2), tide_buf_cstr(&b));
 
+	/* A stage whose own reader may say hello. */
+	m.relays = 1;
+	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
+	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink via "
+	    "jq/4242,my_prog_x_y/4243 relays resume [[\"a b\\\"c\",3,7]]");
+	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
+	ck_assert(n.relays == 1 && n.has_resume == 1 && n.nvia == 2);
 	m.nvia = 0;
 	m.has_resume = 0;
 	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
+	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink relays");
+	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
+	ck_assert(n.relays == 1 && n.has_resume == 0 && n.nvia == 0);
+	m.relays = 0;
+	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
 	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink");
+	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
+	ck_assert_int_eq(n.relays, 0);
 	m.type = TIDE_STAGE_ACK;
 	m.seq = 17;
 	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
@@ -689,6 +703,9 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		"hello 5 tide-sink resume []",
 		"hello 5 tide-sink resume [[\"t\",0,1],[\"t\",1,2]]",
 		"hello 5 tide-sink via jq/4 resume [[\"t t\",0,1]]",
+		"hello 5 tide-window relays",
+		"hello 5 tide-window via jq/4 relays",
+		"hello 5 tide-window via jq/4 relays resume []",
 		"ack 0", "ack 9223372036854775807",
 		"hold 3 1700000000000", "hold 3 -9223372036854775808",
 	};
@@ -715,6 +732,9 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		{ "hello 1 x resume [[\"t\",0,1]", TIDE_EJSON },
 		{ "hello 1 x resume [] via a/1", TIDE_EJSON },
 		{ "hello 1 x frobnicate", TIDE_EINVAL },
+		{ "hello 1 x relays relays", TIDE_EINVAL },
+		{ "hello 1 x resume [] relays", TIDE_EJSON },
+		{ "hello 1 x relays ", TIDE_EINVAL },
 		{ "ack", TIDE_EINVAL }, { "ack ", TIDE_EINVAL },
 		{ "ack -1", TIDE_EINVAL }, { "ack 1 2", TIDE_EINVAL },
 		{ "ack 9223372036854775808", TIDE_ERANGE },
