@@ -1068,7 +1068,7 @@ if t_have /usr/bin/python3; then
 '{"ts":1,"account":"a1","segment":"retail"}
 {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}'
 		t_ok "$T_NAME: it ends: $(tr '\n' ';' <"$D/p.up")" \
-			test "$(tr '\n' ';' <"$D/p.up")" = "hello tide-join;hello test-reader;exit 0;"
+			test "$(tr '\n' ';' <"$D/p.up")" = "hello tide-join relays;hello test-reader;exit 0;"
 	done
 fi
 
