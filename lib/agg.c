@@ -136,22 +136,35 @@ trim(const char *t, size_t *n)
 	return t;
 }
 
-/* A quantile name: p50, p99, p99.9, p0, p100. */
+/* A quantile name: p50, p99, p99.9, p0, p100: q = *num / *den exactly
+ * (digits, an optional fraction of up to 9 digits, at most 100). */
 static int
-parse_pn(const char *fn, size_t n, double *q)
+parse_pn(const char *fn, size_t n, uint64_t *num, uint64_t *den)
 {
-	char buf[32], *end;
-	double v;
+	uint64_t m = 0, d = 100;
+	size_t i;
+	int frac = -1;
 
-	if (n < 2 || n >= sizeof(buf) || fn[0] != 'p' ||
-	    !isdigit((unsigned char)fn[1]))
+	if (n < 2 || fn[0] != 'p' || !isdigit((unsigned char)fn[1]))
 		return 0;
-	memcpy(buf, fn + 1, n - 1);
-	buf[n - 1] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || v < 0 || v > 100)
+	for (i = 1; i < n; i++) {
+		if (fn[i] == '.' && frac < 0 && i + 1 < n) {
+			frac = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)fn[i]) || frac == 9 ||
+		    m > 100000000000000ULL)
+			return 0;
+		m = m * 10 + (uint64_t)(fn[i] - '0');
+		if (frac >= 0) {
+			frac++;
+			d *= 10;
+		}
+	}
+	if (m > d)
 		return 0;
-	*q = v / 100.0;
+	*num = m;
+	*den = d;
 	return 1;
 }
 
@@ -163,7 +176,7 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	size_t fnlen, alen[2] = { 0, 0 }, i;
 	int nargs = 0, numeric = 0, k = 0;
 	struct tide_agg a;
-	double q = 0;
+	uint64_t qn = 0, qd = 1;
 
 	memset(&a, 0, sizeof(a));
 	fn = p;
@@ -179,9 +192,11 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	if (i < NOPS) {
 		a.op = ops[i].op;
 		numeric = ops[i].numeric;
-		if (fnlen == 6 && memcmp(fn, "median", 6) == 0)
-			q = 0.5;
-	} else if (parse_pn(fn, fnlen, &q)) {
+		if (fnlen == 6 && memcmp(fn, "median", 6) == 0) {
+			qn = 1;
+			qd = 2;
+		}
+	} else if (parse_pn(fn, fnlen, &qn, &qd)) {
 		a.op = TIDE_AGG_QUANTILE;
 		numeric = 1;
 	} else {
@@ -258,7 +273,9 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 		if (a.field < 0)
 			return TIDE_EINVAL;
 	}
-	a.q = q;
+	a.q = (double)qn / (double)qd;
+	a.qnum = qn;
+	a.qden = qd;
 	a.k = k;
 	p = skipws(p);
 	if (strncmp(p, "as", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
@@ -1057,7 +1074,8 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_QUANTILE: {
 			const struct st_dds *m = p;
 
-			r = m->d.count ? write_num(b, tide_dds_quantile(&m->d, a->q)) :
+			r = m->d.count ? write_num(b, tide_dds_rank(&m->d,
+			    tide_dds_disc_rank(m->d.count, a->qnum, a->qden))) :
 			    tide_buf_adds(b, "null");
 			break;
 		}

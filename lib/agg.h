@@ -54,6 +54,7 @@ struct tide_agg {
 	char *qname;		/* "name": as JSON (owned) */
 	size_t qlen;
 	double q;		/* quantile in [0, 1] */
+	uint64_t qnum, qden;	/* q exactly, for PERCENTILE_DISC's rank */
 	int k;			/* top k */
 	size_t off;		/* offset of its state in a block */
 };

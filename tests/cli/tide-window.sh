@@ -1136,7 +1136,8 @@ elif mode == "session":
             fail("session: want %r got %r" % (a, b))
 elif mode == "sketch":
     # Tumbling windows of D: p50/p90/p99 within 1% of the exact order
-    # statistic of rank floor(q*(n-1)); approx_distinct within 3%.
+    # statistic of PERCENTILE_DISC's rank ceil(q*n); approx_distinct
+    # within 3%.
     by = {}
     for r in recs:
         by.setdefault((r["ts"] // D * D, r["account"]), []).append(r)
@@ -1146,7 +1147,7 @@ elif mode == "sketch":
         l = by[(g["window_start"], g["account"])]
         a = sorted(x["amount"] for x in l)
         for q in (50, 90, 99):
-            x = a[int(math.floor(q / 100 * (len(a) - 1)))]
+            x = a[max(0, -(-q * len(a) // 100) - 1)]
             if abs(g["p%d_amount" % q] - x) > 0.01 * abs(x) + 1e-9:
                 fail("p%d: want %r got %r" % (q, x, g["p%d_amount" % q]))
         d = len(set(x["merchant"] for x in l))
@@ -1157,6 +1158,63 @@ elif mode == "sketch":
 print("%d bad" % bad)
 sys.exit(1 if bad else 0)
 EOF
+
+# --- percentiles: SQL's PERCENTILE_DISC (issue 19 item 4) ---------------
+# pN is the value of rank ceil(q*n) (from 1), within the sketch's 1%.  The
+# values are 10*1.05^j, 5% apart, so the 1% band around a result names one
+# of them: the oracle (python, exact fractions over the sorted list) must
+# name the same one.
+printf '%s\n' '{"ts":1,"k":"a","v":1}' '{"ts":2,"k":"a","v":2}' >"$D/p2.nd"
+T_IN=$D/p2.nd
+t_run "p99 of two values is the larger (PERCENTILE_DISC)" $W --tumble 1h -k k \
+	-a 'p99(v),p50(v),median(v),p0(v),p100(v),p51(v),p99.9(v)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","p99_v":2,"p50_v":1,"median_v":1,"p0_v":1,"p100_v":2,"p51_v":2,"p99_9_v":2}
+EOF
+python3 - "$D/pct.nd" <<'EOF'
+import random, sys
+random.seed(19)
+with open(sys.argv[1], "w") as f:
+    t = 0
+    for k in range(60):
+        for i in range(random.choice([1, 2, 3, 4, 5, 7, 10, 11, 99, 100, 101, 333])):
+            j = random.randrange(0, 120)
+            f.write('{"ts":%d,"k":"k%02d","v":%r}\n' % (t, k, round(10 * 1.05 ** j, 9)))
+            t += 1
+EOF
+cat >"$D/pct.py" <<'EOF'
+import json, sys
+from fractions import Fraction
+qs = ["0", "1", "5", "10", "25", "33.3", "50", "66.7", "75", "90", "95",
+      "99", "99.9", "100"]
+by = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    by.setdefault(r["k"], []).append(r["v"])
+bad = 0
+for l in open(sys.argv[2]):
+    g = json.loads(l)
+    a = sorted(by[g["k"]])
+    for q in qs:
+        rank = max(1, -(-Fraction(q) * len(a) // 100))  # ceil(q*n), from 1
+        want = a[int(rank) - 1]
+        got = g["p" + q.replace(".", "_")]
+        near = min(a, key=lambda x: abs(got - x) / x)
+        if near != want or abs(got - want) > 0.01 * want:
+            print("%s p%s of %d: want %r got %r" % (g["k"], q, len(a), want, got))
+            bad += 1
+print("%d keys, %d bad" % (len(by), bad))
+sys.exit(1 if bad else 0)
+EOF
+T_IN=$D/pct.nd
+t_run "percentiles of generated data" $W --tumble 1d -k k -a "$(for q in 0 1 5 \
+	10 25 33.3 50 66.7 75 90 95 99 99.9 100; do
+		printf 'p%s(v) as p%s,' "$q" "$(echo "$q" | tr . _)"; done |
+	sed 's/,$//')"
+t_status 0
+t_ok "percentiles are PERCENTILE_DISC's ranks (python oracle)" \
+	python3 "$D/pct.py" "$D/pct.nd" "$T_OUT"
 
 T_IN=$D/tx.nd
 t_run "over 2s" $W --over 2s -k account -a 'count,sum(amount),max(amount)'
