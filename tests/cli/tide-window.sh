@@ -1159,6 +1159,24 @@ print("%d bad" % bad)
 sys.exit(1 if bad else 0)
 EOF
 
+# --- keys by the one rule of tide(7), KEYS (issue 18 item 11) --------------
+# Numbers in any notation and strings that hold them are one key, written
+# as the number; true and "true" are one; escapes are undone; "1 " is not
+# a number.
+printf '%s\n' '{"ts":1,"k":"\u0031","j":true}' '{"ts":2,"k":1,"j":"true"}' \
+	'{"ts":3,"k":"-0","j":true}' '{"ts":4,"k":0.0,"j":"true"}' \
+	'{"ts":5,"k":"1 ","j":true}' '{"ts":6,"k":"a\u0041","j":"x"}' \
+	'{"ts":7,"k":"aA","j":"x"}' '{"ts":8,"k":10e-1,"j":true}' >"$D/keys.nd"
+T_IN=$D/keys.nd
+t_run "keys: one rule for numbers, strings and words" $W --tumble 1h -k k,j -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"1 ","j":true,"count":1}
+{"window_start":0,"window_end":3600000,"k":"aA","j":"x","count":2}
+{"window_start":0,"window_end":3600000,"k":0,"j":true,"count":2}
+{"window_start":0,"window_end":3600000,"k":1,"j":true,"count":3}
+EOF
+
 # --- percentiles: SQL's PERCENTILE_DISC (issue 19 item 4) ---------------
 # pN is the value of rank ceil(q*n) (from 1), within the sketch's 1%.  The
 # values are 10*1.05^j, 5% apart, so the 1% band around a result names one
