@@ -13,8 +13,22 @@
 
 /* Per-aggregate state, laid out one after another in a block. */
 struct st_count { int64_t n; };
-struct st_sum { double s, c; int64_t n; };	/* Neumaier-compensated */
-struct st_mm { double v; int64_t n; };
+/*
+ * sum, avg: exact in u.i while every value is an integer and the sum stays
+ * in int64; else Neumaier-compensated doubles in u.s and c.  nf is the
+ * count << 2 | SUM_DBL | SUM_WIDE, so the block stays 24 bytes.
+ */
+struct st_sum { union { int64_t i; double s; } u; double c; uint64_t nf; };
+#define SUM_DBL 1u	/* u.s and c hold the sum */
+#define SUM_WIDE 2u	/* an integer sum left int64 */
+#define SUM_N(m) ((int64_t)((m)->nf >> 2))
+#define SUM_ONE 4u
+/* min, max: the value, an exact int64 when it came as an integer; nf is
+ * the count << 1 | MM_INT. */
+struct st_mm { union { int64_t i; double d; } u; uint64_t nf; };
+#define MM_INT 1u
+#define MM_N(m) ((int64_t)((m)->nf >> 1))
+#define MM_ONE 2u
 struct st_fl { int64_t t; char *p; uint32_t len, cap; int has; };
 struct st_var { int64_t n; double mean, m2; };
 struct st_set { struct tide_htab *h; };
@@ -349,6 +363,8 @@ tide_aggspec_parse(struct tide_aggspec *s, const char *text, int hll_p,
 
 	memset(s, 0, sizeof(*s));
 	s->hll_p = hll_p ? hll_p : 14;
+	s->precision = -1;
+	s->warn = tide_xcalloc(1, sizeof(*s->warn));
 	for (;;) {
 		if ((r = parse_one(s, text, &p, err)) < 0) {
 			tide_aggspec_release(s);
@@ -389,6 +405,7 @@ tide_aggspec_release(struct tide_aggspec *s)
 	free(s->aggs);
 	free(s->paths);
 	free(s->numeric);
+	free(s->warn);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -404,7 +421,7 @@ static const double pow10tab[] = {
  * needs the slow path.
  */
 static int
-fast_number(const char *p, size_t n, double *out)
+fast_number(const char *p, size_t n, double *out, int64_t *iv, int *isint)
 {
 	const char *e = p + n;
 	uint64_t m = 0;
@@ -428,6 +445,8 @@ fast_number(const char *p, size_t n, double *out)
 	if (nd == 0 || nd > 15)
 		return 0;
 	*out = k > 0 ? (double)m / pow10tab[k] : (double)m;
+	if ((*isint = k < 0) != 0)
+		*iv = neg ? -(int64_t)m : (int64_t)m;
 	if (neg)
 		*out = -*out;
 	return 1;
@@ -445,9 +464,17 @@ tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv,
 		v->type = jv[i].type;
 		v->raw = jv[i].p;
 		v->len = jv[i].len;
+		v->isint = 0;
 		if (v->type == TIDE_JSON_NUMBER) {
-			if (fast_number(v->raw, v->len, &v->num))
+			if (fast_number(v->raw, v->len, &v->num, &v->i,
+			    &v->isint))
 				continue;
+			/* An integer that fits int64 stays exact. */
+			if (tide_json_int64(&jv[i], &v->i) == 0) {
+				v->isint = 1;
+				v->num = (double)v->i;
+				continue;
+			}
 			if (tide_json_double(&jv[i], &v->num) < 0 ||
 			    !isfinite(v->num)) {
 				*badfield = i;
@@ -493,13 +520,111 @@ tide_agg_init(const struct tide_aggspec *s, void *st)
 static void
 sum_add(struct st_sum *m, double x)
 {
-	double t = m->s + x;
+	double t = m->u.s + x;
 
-	if (fabs(m->s) >= fabs(x))
-		m->c += (m->s - t) + x;
+	if (fabs(m->u.s) >= fabs(x))
+		m->c += (m->u.s - t) + x;
 	else
-		m->c += (x - t) + m->s;
-	m->s = t;
+		m->c += (x - t) + m->u.s;
+	m->u.s = t;
+}
+
+/* The integer sum into doubles: u.s and the rest (exact) in c. */
+static void
+sum_to_dbl(struct st_sum *m)
+{
+	int64_t i;
+	double d;
+
+	if (m->nf & SUM_DBL)
+		return;
+	i = m->u.i;
+	d = (double)i;
+	m->u.s = d;
+	m->c = (double)((__int128)i - (__int128)d);
+	m->nf |= SUM_DBL;
+}
+
+/* Add integer x to a double sum without losing its low bits. */
+static void
+sum_add_int(struct st_sum *m, int64_t x)
+{
+	double d = (double)x, r = (double)((__int128)x - (__int128)d);
+
+	sum_add(m, d);
+	if (r != 0)
+		sum_add(m, r);
+}
+
+/* Add integer x (isint) or double d to a sum. */
+static void
+sum_in(struct st_sum *m, int isint, int64_t x, double d)
+{
+	int64_t r;
+
+	if (!(m->nf & SUM_DBL) && isint) {
+		if (!__builtin_add_overflow(m->u.i, x, &r)) {
+			m->u.i = r;
+			return;
+		}
+		m->nf |= SUM_WIDE;
+	}
+	sum_to_dbl(m);
+	if (isint)
+		sum_add_int(m, x);
+	else
+		sum_add(m, d);
+}
+
+/* Compare two finite numbers, each an int64 (isint) or a double, exactly:
+ * <0, 0 or >0. */
+static int
+num_cmp(int ai, int64_t a, double ad, int bi, int64_t b, double bd)
+{
+	int64_t t;
+	double f;
+
+	if (ai && bi)
+		return (a > b) - (a < b);
+	if (!ai && !bi)
+		return (ad > bd) - (ad < bd);
+	if (!ai)
+		return -num_cmp(bi, b, bd, ai, a, ad);
+	/* a integer, bd double */
+	if (bd >= 9223372036854775808.0)
+		return -1;
+	if (bd < -9223372036854775808.0)
+		return 1;
+	t = (int64_t)bd;	/* truncated: exact below 2^63 */
+	if (a != t)
+		return a < t ? -1 : 1;
+	f = bd - (double)t;
+	return (f < 0) - (f > 0);
+}
+
+/* Whether value (isint, x, d) should replace m's: dir -1 for min, 1 for
+ * max. */
+static int
+mm_better(const struct st_mm *m, int isint, int64_t x, double d, int dir)
+{
+	int c;
+
+	if (MM_N(m) == 0)
+		return 1;
+	c = num_cmp(isint, x, d, (int)(m->nf & MM_INT), m->u.i, m->u.d);
+	return dir < 0 ? c < 0 : c > 0;
+}
+
+static void
+mm_set(struct st_mm *m, int isint, int64_t x, double d)
+{
+	if (isint) {
+		m->u.i = x;
+		m->nf |= MM_INT;
+	} else {
+		m->u.d = d;
+		m->nf &= ~(uint64_t)MM_INT;
+	}
 }
 
 static void
@@ -600,21 +725,17 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 			break;
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG:
-			sum_add(p, v->num);
-			((struct st_sum *)p)->n++;
+			sum_in(p, v->isint, v->i, v->num);
+			((struct st_sum *)p)->nf += SUM_ONE;
 			break;
-		case TIDE_AGG_MIN: {
-			struct st_mm *m = p;
-
-			if (m->n++ == 0 || v->num < m->v)
-				m->v = v->num;
-			break;
-		}
+		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			struct st_mm *m = p;
 
-			if (m->n++ == 0 || v->num > m->v)
-				m->v = v->num;
+			if (mm_better(m, v->isint, v->i, v->num,
+			    a->op == TIDE_AGG_MIN ? -1 : 1))
+				mm_set(m, v->isint, v->i, v->num);
+			m->nf += MM_ONE;
 			break;
 		}
 		case TIDE_AGG_FIRST: {
@@ -687,30 +808,30 @@ tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src)
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG: {
 			const struct st_sum *m = p;
+			struct st_sum *o = d;
 
-			if (m->n == 0)
+			if (SUM_N(m) == 0)
 				break;
-			sum_add(d, m->s);
-			sum_add(d, m->c);
-			((struct st_sum *)d)->n += m->n;
+			if (m->nf & SUM_DBL) {
+				sum_to_dbl(o);
+				sum_add(o, m->u.s);
+				sum_add(o, m->c);
+			} else
+				sum_in(o, 1, m->u.i, 0);
+			o->nf = (o->nf + (m->nf & ~(uint64_t)3)) |
+			    (m->nf & SUM_WIDE);
 			break;
 		}
-		case TIDE_AGG_MIN: {
-			const struct st_mm *m = p;
-			struct st_mm *o = d;
-
-			if (m->n && (o->n == 0 || m->v < o->v))
-				o->v = m->v;
-			o->n += m->n;
-			break;
-		}
+		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 			struct st_mm *o = d;
+			int mi = (int)(m->nf & MM_INT);
 
-			if (m->n && (o->n == 0 || m->v > o->v))
-				o->v = m->v;
-			o->n += m->n;
+			if (MM_N(m) && mm_better(o, mi, m->u.i, m->u.d,
+			    a->op == TIDE_AGG_MIN ? -1 : 1))
+				mm_set(o, mi, m->u.i, m->u.d);
+			o->nf += m->nf & ~(uint64_t)MM_INT;
 			break;
 		}
 		case TIDE_AGG_FIRST: {
@@ -981,16 +1102,77 @@ tide_agg_fmt_num(char *out, double d)
 	return tide_json_fmt_double(out, d);
 }
 
-/* Formatted in place: tide_agg_fmt_num() writes at most 32 bytes. */
+size_t
+tide_agg_fmt_prec(char *out, double d, int prec)
+{
+	char *e;
+	int n;
+
+	if (prec < 0 || !(fabs(d) < 1e15))
+		return tide_agg_fmt_num(out, d);
+	n = snprintf(out, 48, "%.*f", prec > 15 ? 15 : prec, d);
+	if (memchr(out, '.', (size_t)n) != NULL) {
+		for (e = out + n; e[-1] == '0'; e--)
+			;
+		if (e[-1] == '.')
+			e--;
+		n = (int)(e - out);
+		out[n] = '\0';
+	}
+	if (n == 2 && out[0] == '-' && out[1] == '0')
+		return (size_t)snprintf(out, 48, "0");
+	{
+		/* Digits past a double's 17 are noise: the shortest text of
+		 * the double that the rounded one reads as, when shorter. */
+		char alt[48];
+		size_t m = tide_agg_fmt_num(alt, strtod(out, NULL));
+
+		if (m < (size_t)n) {
+			memcpy(out, alt, m + 1);
+			n = (int)m;
+		}
+	}
+	return (size_t)n;
+}
+
+/* A double result, formatted in place (48 bytes at most): past a double's
+ * range it is null, counted in s->warn. */
 static int
-write_num(struct tide_buf *b, double v)
+write_num(const struct tide_aggspec *s, struct tide_buf *b, double v)
 {
 	int r;
 
-	if (b->cap - b->len < 32 && (r = tide_buf_grow(b, 32)) < 0)
+	if (!isfinite(v)) {
+		if (s->warn != NULL)
+			s->warn->overflow++;
+		return tide_buf_adds(b, "null");
+	}
+	if (b->cap - b->len < 48 && (r = tide_buf_grow(b, 48)) < 0)
 		return r;
-	b->len += tide_agg_fmt_num(b->data + b->len, v);
+	b->len += tide_agg_fmt_prec(b->data + b->len, v, s->precision);
 	return 0;
+}
+
+/* A sum: exact while it stays an int64, else a double (counted in
+ * s->warn when an integer sum left int64). */
+static int
+write_sum(const struct tide_aggspec *s, struct tide_buf *b,
+    const struct st_sum *m, int avg)
+{
+	int64_t n = SUM_N(m);
+
+	if (n == 0)
+		return tide_buf_adds(b, "null");
+	if (!(m->nf & SUM_DBL) && !avg)
+		return tide_json_write_int(b, m->u.i);
+	if (!(m->nf & SUM_DBL))	/* one rounding while the sum is a double */
+		return write_num(s, b, m->u.i > -9007199254740992 &&
+		    m->u.i < 9007199254740992 ? (double)m->u.i / (double)n :
+		    (double)((long double)m->u.i / (long double)n));
+	if ((m->nf & SUM_WIDE) && s->warn != NULL)
+		s->warn->wide++;
+	return write_num(s, b, avg ? (m->u.s + m->c) / (double)n :
+	    m->u.s + m->c);
 }
 
 int
@@ -1011,24 +1193,20 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_COUNT:
 			r = tide_json_write_int(b, ((const struct st_count *)p)->n);
 			break;
-		case TIDE_AGG_SUM: {
-			const struct st_sum *m = p;
-
-			r = m->n ? write_num(b, m->s + m->c) : tide_buf_adds(b, "null");
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG:
+			r = write_sum(s, b, p, a->op == TIDE_AGG_AVG);
 			break;
-		}
-		case TIDE_AGG_AVG: {
-			const struct st_sum *m = p;
-
-			r = m->n ? write_num(b, (m->s + m->c) / (double)m->n) :
-			    tide_buf_adds(b, "null");
-			break;
-		}
 		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 
-			r = m->n ? write_num(b, m->v) : tide_buf_adds(b, "null");
+			if (MM_N(m) == 0)
+				r = tide_buf_adds(b, "null");
+			else if (m->nf & MM_INT)
+				r = tide_json_write_int(b, m->u.i);
+			else
+				r = write_num(s, b, m->u.d);
 			break;
 		}
 		case TIDE_AGG_FIRST:
@@ -1057,7 +1235,7 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 				v = 0;
 			if (a->op == TIDE_AGG_STDDEV || a->op == TIDE_AGG_STDDEV_SAMP)
 				v = sqrt(v);
-			r = write_num(b, v);
+			r = write_num(s, b, v);
 			break;
 		}
 		case TIDE_AGG_DISTINCT: {
@@ -1074,7 +1252,7 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_QUANTILE: {
 			const struct st_dds *m = p;
 
-			r = m->d.count ? write_num(b, tide_dds_rank(&m->d,
+			r = m->d.count ? write_num(s, b, tide_dds_rank(&m->d,
 			    tide_dds_disc_rank(m->d.count, a->qnum, a->qden))) :
 			    tide_buf_adds(b, "null");
 			break;
@@ -1180,6 +1358,11 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 			tide_buf_addf(b, ",q=%.17g", a->q);
 		if (a->op == TIDE_AGG_TOP)
 			tide_buf_addf(b, ",k=%d", a->k);
+		/* Blocks of exact integers (state files of older versions
+		 * held doubles only). */
+		if (a->op == TIDE_AGG_SUM || a->op == TIDE_AGG_AVG ||
+		    a->op == TIDE_AGG_MIN || a->op == TIDE_AGG_MAX)
+			tide_buf_adds(b, ",int64");
 		tide_buf_addf(b, ") as %s", a->name);
 	}
 }
@@ -1232,17 +1415,17 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 		case TIDE_AGG_AVG: {
 			const struct st_sum *m = p;
 
-			tide_ser_put_f64(b, m->s);
+			tide_ser_put_u64(b, (uint64_t)m->u.i);	/* or u.s's bits */
 			tide_ser_put_f64(b, m->c);
-			tide_ser_put_u64(b, (uint64_t)m->n);
+			tide_ser_put_u64(b, m->nf);
 			break;
 		}
 		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 
-			tide_ser_put_f64(b, m->v);
-			tide_ser_put_u64(b, (uint64_t)m->n);
+			tide_ser_put_u64(b, (uint64_t)m->u.i);	/* or u.d's bits */
+			tide_ser_put_u64(b, m->nf);
 			break;
 		}
 		case TIDE_AGG_FIRST:
@@ -1331,9 +1514,9 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_AVG: {
 			struct st_sum *m = p;
 
-			if (tide_ser_get_f64(pp, end, &m->s) < 0 ||
+			if (tide_ser_get_i64(pp, end, &m->u.i) < 0 ||
 			    tide_ser_get_f64(pp, end, &m->c) < 0 ||
-			    tide_ser_get_i64(pp, end, &m->n) < 0)
+			    tide_ser_get_u64(pp, end, &m->nf) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
@@ -1341,8 +1524,8 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_MAX: {
 			struct st_mm *m = p;
 
-			if (tide_ser_get_f64(pp, end, &m->v) < 0 ||
-			    tide_ser_get_i64(pp, end, &m->n) < 0)
+			if (tide_ser_get_i64(pp, end, &m->u.i) < 0 ||
+			    tide_ser_get_u64(pp, end, &m->nf) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
