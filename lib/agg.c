@@ -529,6 +529,17 @@ sum_add(struct st_sum *m, double x)
 	m->u.s = t;
 }
 
+/* What (double)i left out of i, exactly (0 below 2^53). */
+static double
+int_rest(int64_t i, double d)
+{
+	if (i > -9007199254740992 && i < 9007199254740992)
+		return 0;
+	if (d >= 9223372036854775808.0)	/* i rounded up to 2^63 */
+		return (double)((i - INT64_MAX) - 1);
+	return (double)(i - (int64_t)d);
+}
+
 /* The integer sum into doubles: u.s and the rest (exact) in c. */
 static void
 sum_to_dbl(struct st_sum *m)
@@ -541,7 +552,7 @@ sum_to_dbl(struct st_sum *m)
 	i = m->u.i;
 	d = (double)i;
 	m->u.s = d;
-	m->c = (double)((__int128)i - (__int128)d);
+	m->c = int_rest(i, d);
 	m->nf |= SUM_DBL;
 }
 
@@ -549,7 +560,7 @@ sum_to_dbl(struct st_sum *m)
 static void
 sum_add_int(struct st_sum *m, int64_t x)
 {
-	double d = (double)x, r = (double)((__int128)x - (__int128)d);
+	double d = (double)x, r = int_rest(x, d);
 
 	sum_add(m, d);
 	if (r != 0)
@@ -557,11 +568,15 @@ sum_add_int(struct st_sum *m, int64_t x)
 }
 
 /* Add integer x (isint) or double d to a sum. */
-static void
+static inline void
 sum_in(struct st_sum *m, int isint, int64_t x, double d)
 {
 	int64_t r;
 
+	if ((m->nf & SUM_DBL) && !isint) {	/* the common case */
+		sum_add(m, d);
+		return;
+	}
 	if (!(m->nf & SUM_DBL) && isint) {
 		if (!__builtin_add_overflow(m->u.i, x, &r)) {
 			m->u.i = r;
@@ -576,42 +591,39 @@ sum_in(struct st_sum *m, int isint, int64_t x, double d)
 		sum_add(m, d);
 }
 
-/* Compare two finite numbers, each an int64 (isint) or a double, exactly:
- * <0, 0 or >0. */
+/* Compare integer a with the finite double d exactly: <0, 0 or >0. */
 static int
-num_cmp(int ai, int64_t a, double ad, int bi, int64_t b, double bd)
+cmp_int_dbl(int64_t a, double d)
 {
 	int64_t t;
 	double f;
 
-	if (ai && bi)
-		return (a > b) - (a < b);
-	if (!ai && !bi)
-		return (ad > bd) - (ad < bd);
-	if (!ai)
-		return -num_cmp(bi, b, bd, ai, a, ad);
-	/* a integer, bd double */
-	if (bd >= 9223372036854775808.0)
+	if (d >= 9223372036854775808.0)
 		return -1;
-	if (bd < -9223372036854775808.0)
+	if (d < -9223372036854775808.0)
 		return 1;
-	t = (int64_t)bd;	/* truncated: exact below 2^63 */
+	t = (int64_t)d;	/* truncated: exact below 2^63 */
 	if (a != t)
 		return a < t ? -1 : 1;
-	f = bd - (double)t;
+	f = d - (double)t;
 	return (f < 0) - (f > 0);
 }
 
 /* Whether value (isint, x, d) should replace m's: dir -1 for min, 1 for
- * max. */
-static int
+ * max.  Integers and doubles compare exactly (2^53 + 1 is more than the
+ * double 2^53); on a tie the value held stays. */
+static inline int
 mm_better(const struct st_mm *m, int isint, int64_t x, double d, int dir)
 {
 	int c;
 
 	if (MM_N(m) == 0)
 		return 1;
-	c = num_cmp(isint, x, d, (int)(m->nf & MM_INT), m->u.i, m->u.d);
+	if (!isint && !(m->nf & MM_INT))
+		return dir < 0 ? d < m->u.d : d > m->u.d;
+	if (isint && (m->nf & MM_INT))
+		return dir < 0 ? x < m->u.i : x > m->u.i;
+	c = isint ? cmp_int_dbl(x, m->u.d) : -cmp_int_dbl(m->u.i, d);
 	return dir < 0 ? c < 0 : c > 0;
 }
 
@@ -1149,7 +1161,8 @@ write_num(const struct tide_aggspec *s, struct tide_buf *b, double v)
 	}
 	if (b->cap - b->len < 48 && (r = tide_buf_grow(b, 48)) < 0)
 		return r;
-	b->len += tide_agg_fmt_prec(b->data + b->len, v, s->precision);
+	b->len += s->precision < 0 ? tide_agg_fmt_num(b->data + b->len, v) :
+	    tide_agg_fmt_prec(b->data + b->len, v, s->precision);
 	return 0;
 }
 

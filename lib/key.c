@@ -186,8 +186,9 @@ tide_key_json(struct tide_buf *out, const struct tide_json_val *v,
 			return tide_json_write_str(out, scratch->len ?
 			    scratch->data : "", scratch->len);
 		}
-		if (v->len > 2 && (q = string_as_json(v->p + 1, v->len - 2, num,
-		    &n)) != NULL)
+		if (v->len > 2 && (DIGIT(v->p[1]) || v->p[1] == '-' ||
+		    v->p[1] == 't' || v->p[1] == 'f') &&
+		    (q = string_as_json(v->p + 1, v->len - 2, num, &n)) != NULL)
 			return tide_buf_add(out, q, n);
 		return tide_buf_add(out, v->p, v->len);
 	case TIDE_JSON_NUMBER:

@@ -1,7 +1,8 @@
 /*
  * Key values: the one rule by which every program tells keys apart --
- * tide-window's -k, tide-join's --on against tables and views, tide-sink's
- * --upsert into SQLite and Redis (tide(7), KEYS).
+ * tide-window's -k, tide-join's --on against tables and views (and the
+ * views' lookup caches), tide-sink's --upsert into Redis (tide(7), KEYS).
+ * SQLite compares a view's key columns itself, by the column's type.
  *
  * Two key values are one key when their canonical texts are equal:
  *   - a number: an integer value as a plain integer in full (42, 42.0,
