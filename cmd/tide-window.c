@@ -57,6 +57,7 @@ enum {
 	OPT_MAX_FUTURE,
 	OPT_MAX_KEYS,
 	OPT_HLL,
+	OPT_PRECISION,
 	OPT_EMIT,
 	OPT_STATE,
 	OPT_CHECKPOINT,
@@ -78,7 +79,7 @@ static struct {
 	size_t nexpect, maxrec;
 	struct tide_bad_max maxbad;
 	enum tide_time_unit unit;
-	int rfc3339, flush_end, strict, stats, keynull, hll;
+	int rfc3339, flush_end, strict, stats, keynull, hll, precision;
 	struct tide_path partp[MAXPARTF];	/* --partition-field */
 	char *partnames[MAXPARTF];
 	int npart;
@@ -88,6 +89,7 @@ static struct {
 	.drain_ms = DRAIN_MS,
 	.unit = TIDE_UNIT_AUTO,
 	.hll = 14,
+	.precision = -1,
 };
 
 static tide_opt_cb opt_align, opt_timeformat, opt_emit,
@@ -151,6 +153,8 @@ static const struct tide_option opts[] = {
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
+	TIDE_OPT_INT(OPT_PRECISION, "precision", "n", "round fractional "
+	    "results to n digits after the point (0..15)", &o.precision, 0, 15),
 	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
@@ -373,12 +377,15 @@ print_stats(const struct ctx *c)
 {
 	fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
 	    "late %llu, windows %llu, updates %llu, open keys %zu, "
-	    "open windows %zu\n", (unsigned long long)c->in,
+	    "open windows %zu, wide sums %llu, overflows %llu\n",
+	    (unsigned long long)c->in,
 	    (unsigned long long)c->wo.n, (unsigned long long)c->bad.count,
 	    (unsigned long long)c->wo.late_n,
 	    (unsigned long long)c->win.fired,
 	    (unsigned long long)c->win.updates, tide_win_keys(&c->win),
-	    tide_win_states(&c->win));
+	    tide_win_states(&c->win),
+	    (unsigned long long)c->spec.warn->wide,
+	    (unsigned long long)c->spec.warn->overflow);
 }
 
 int
@@ -460,6 +467,7 @@ main(int argc, char **argv)
 	if (tide_aggspec_parse(&c.spec, o.aggs, o.hll, &aerr) < 0)
 		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
 		    aerr.offset, o.aggs);
+	c.spec.precision = o.precision;
 	split_list("-k", o.keys, keyp, MAXKEYF, &c.nkeys, &c.keynames);
 	for (i = 0; i < c.nkeys; i++) {
 		int j;
@@ -810,6 +818,14 @@ done:
 		    c.wo.late_n == 1 ? "" : "s",
 		    o.latepath ? ", written to " : " dropped (see --late-file)",
 		    o.latepath ? o.latepath : "");
+	if (c.spec.warn->wide)
+		tide_warn("%llu integer sum%s left int64: written as doubles, "
+		    "not exact", (unsigned long long)c.spec.warn->wide,
+		    c.spec.warn->wide == 1 ? "" : "s");
+	if (c.spec.warn->overflow)
+		tide_warn("%llu result%s past a double's range: written as null",
+		    (unsigned long long)c.spec.warn->overflow,
+		    c.spec.warn->overflow == 1 ? "" : "s");
 	if (o.stats)
 		print_stats(&c);
 	if (tide_winout_release(&c.wo) < 0 && status == TIDE_EX_OK)

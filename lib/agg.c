@@ -13,8 +13,22 @@
 
 /* Per-aggregate state, laid out one after another in a block. */
 struct st_count { int64_t n; };
-struct st_sum { double s, c; int64_t n; };	/* Neumaier-compensated */
-struct st_mm { double v; int64_t n; };
+/*
+ * sum, avg: exact in u.i while every value is an integer and the sum stays
+ * in int64; else Neumaier-compensated doubles in u.s and c.  nf is the
+ * count << 2 | SUM_DBL | SUM_WIDE, so the block stays 24 bytes.
+ */
+struct st_sum { union { int64_t i; double s; } u; double c; uint64_t nf; };
+#define SUM_DBL 1u	/* u.s and c hold the sum */
+#define SUM_WIDE 2u	/* an integer sum left int64 */
+#define SUM_N(m) ((int64_t)((m)->nf >> 2))
+#define SUM_ONE 4u
+/* min, max: the value, an exact int64 when it came as an integer; nf is
+ * the count << 1 | MM_INT. */
+struct st_mm { union { int64_t i; double d; } u; uint64_t nf; };
+#define MM_INT 1u
+#define MM_N(m) ((int64_t)((m)->nf >> 1))
+#define MM_ONE 2u
 struct st_fl { int64_t t; char *p; uint32_t len, cap; int has; };
 struct st_var { int64_t n; double mean, m2; };
 struct st_set { struct tide_htab *h; };
@@ -136,22 +150,35 @@ trim(const char *t, size_t *n)
 	return t;
 }
 
-/* A quantile name: p50, p99, p99.9, p0, p100. */
+/* A quantile name: p50, p99, p99.9, p0, p100: q = *num / *den exactly
+ * (digits, an optional fraction of up to 9 digits, at most 100). */
 static int
-parse_pn(const char *fn, size_t n, double *q)
+parse_pn(const char *fn, size_t n, uint64_t *num, uint64_t *den)
 {
-	char buf[32], *end;
-	double v;
+	uint64_t m = 0, d = 100;
+	size_t i;
+	int frac = -1;
 
-	if (n < 2 || n >= sizeof(buf) || fn[0] != 'p' ||
-	    !isdigit((unsigned char)fn[1]))
+	if (n < 2 || fn[0] != 'p' || !isdigit((unsigned char)fn[1]))
 		return 0;
-	memcpy(buf, fn + 1, n - 1);
-	buf[n - 1] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || v < 0 || v > 100)
+	for (i = 1; i < n; i++) {
+		if (fn[i] == '.' && frac < 0 && i + 1 < n) {
+			frac = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)fn[i]) || frac == 9 ||
+		    m > 100000000000000ULL)
+			return 0;
+		m = m * 10 + (uint64_t)(fn[i] - '0');
+		if (frac >= 0) {
+			frac++;
+			d *= 10;
+		}
+	}
+	if (m > d)
 		return 0;
-	*q = v / 100.0;
+	*num = m;
+	*den = d;
 	return 1;
 }
 
@@ -163,7 +190,7 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	size_t fnlen, alen[2] = { 0, 0 }, i;
 	int nargs = 0, numeric = 0, k = 0;
 	struct tide_agg a;
-	double q = 0;
+	uint64_t qn = 0, qd = 1;
 
 	memset(&a, 0, sizeof(a));
 	fn = p;
@@ -179,9 +206,11 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 	if (i < NOPS) {
 		a.op = ops[i].op;
 		numeric = ops[i].numeric;
-		if (fnlen == 6 && memcmp(fn, "median", 6) == 0)
-			q = 0.5;
-	} else if (parse_pn(fn, fnlen, &q)) {
+		if (fnlen == 6 && memcmp(fn, "median", 6) == 0) {
+			qn = 1;
+			qd = 2;
+		}
+	} else if (parse_pn(fn, fnlen, &qn, &qd)) {
 		a.op = TIDE_AGG_QUANTILE;
 		numeric = 1;
 	} else {
@@ -258,7 +287,9 @@ parse_one(struct tide_aggspec *s, const char *text, const char **pp,
 		if (a.field < 0)
 			return TIDE_EINVAL;
 	}
-	a.q = q;
+	a.q = (double)qn / (double)qd;
+	a.qnum = qn;
+	a.qden = qd;
 	a.k = k;
 	p = skipws(p);
 	if (strncmp(p, "as", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
@@ -332,6 +363,8 @@ tide_aggspec_parse(struct tide_aggspec *s, const char *text, int hll_p,
 
 	memset(s, 0, sizeof(*s));
 	s->hll_p = hll_p ? hll_p : 14;
+	s->precision = -1;
+	s->warn = tide_xcalloc(1, sizeof(*s->warn));
 	for (;;) {
 		if ((r = parse_one(s, text, &p, err)) < 0) {
 			tide_aggspec_release(s);
@@ -372,6 +405,7 @@ tide_aggspec_release(struct tide_aggspec *s)
 	free(s->aggs);
 	free(s->paths);
 	free(s->numeric);
+	free(s->warn);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -387,7 +421,7 @@ static const double pow10tab[] = {
  * needs the slow path.
  */
 static int
-fast_number(const char *p, size_t n, double *out)
+fast_number(const char *p, size_t n, double *out, int64_t *iv, int *isint)
 {
 	const char *e = p + n;
 	uint64_t m = 0;
@@ -411,6 +445,8 @@ fast_number(const char *p, size_t n, double *out)
 	if (nd == 0 || nd > 15)
 		return 0;
 	*out = k > 0 ? (double)m / pow10tab[k] : (double)m;
+	if ((*isint = k < 0) != 0)
+		*iv = neg ? -(int64_t)m : (int64_t)m;
 	if (neg)
 		*out = -*out;
 	return 1;
@@ -428,9 +464,17 @@ tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv,
 		v->type = jv[i].type;
 		v->raw = jv[i].p;
 		v->len = jv[i].len;
+		v->isint = 0;
 		if (v->type == TIDE_JSON_NUMBER) {
-			if (fast_number(v->raw, v->len, &v->num))
+			if (fast_number(v->raw, v->len, &v->num, &v->i,
+			    &v->isint))
 				continue;
+			/* An integer that fits int64 stays exact. */
+			if (tide_json_int64(&jv[i], &v->i) == 0) {
+				v->isint = 1;
+				v->num = (double)v->i;
+				continue;
+			}
 			if (tide_json_double(&jv[i], &v->num) < 0 ||
 			    !isfinite(v->num)) {
 				*badfield = i;
@@ -476,13 +520,123 @@ tide_agg_init(const struct tide_aggspec *s, void *st)
 static void
 sum_add(struct st_sum *m, double x)
 {
-	double t = m->s + x;
+	double t = m->u.s + x;
 
-	if (fabs(m->s) >= fabs(x))
-		m->c += (m->s - t) + x;
+	if (fabs(m->u.s) >= fabs(x))
+		m->c += (m->u.s - t) + x;
 	else
-		m->c += (x - t) + m->s;
-	m->s = t;
+		m->c += (x - t) + m->u.s;
+	m->u.s = t;
+}
+
+/* What (double)i left out of i, exactly (0 below 2^53). */
+static double
+int_rest(int64_t i, double d)
+{
+	if (i > -9007199254740992 && i < 9007199254740992)
+		return 0;
+	if (d >= 9223372036854775808.0)	/* i rounded up to 2^63 */
+		return (double)((i - INT64_MAX) - 1);
+	return (double)(i - (int64_t)d);
+}
+
+/* The integer sum into doubles: u.s and the rest (exact) in c. */
+static void
+sum_to_dbl(struct st_sum *m)
+{
+	int64_t i;
+	double d;
+
+	if (m->nf & SUM_DBL)
+		return;
+	i = m->u.i;
+	d = (double)i;
+	m->u.s = d;
+	m->c = int_rest(i, d);
+	m->nf |= SUM_DBL;
+}
+
+/* Add integer x to a double sum without losing its low bits. */
+static void
+sum_add_int(struct st_sum *m, int64_t x)
+{
+	double d = (double)x, r = int_rest(x, d);
+
+	sum_add(m, d);
+	if (r != 0)
+		sum_add(m, r);
+}
+
+/* Add integer x (isint) or double d to a sum. */
+static inline void
+sum_in(struct st_sum *m, int isint, int64_t x, double d)
+{
+	int64_t r;
+
+	if ((m->nf & SUM_DBL) && !isint) {	/* the common case */
+		sum_add(m, d);
+		return;
+	}
+	if (!(m->nf & SUM_DBL) && isint) {
+		if (!__builtin_add_overflow(m->u.i, x, &r)) {
+			m->u.i = r;
+			return;
+		}
+		m->nf |= SUM_WIDE;
+	}
+	sum_to_dbl(m);
+	if (isint)
+		sum_add_int(m, x);
+	else
+		sum_add(m, d);
+}
+
+/* Compare integer a with the finite double d exactly: <0, 0 or >0. */
+static int
+cmp_int_dbl(int64_t a, double d)
+{
+	int64_t t;
+	double f;
+
+	if (d >= 9223372036854775808.0)
+		return -1;
+	if (d < -9223372036854775808.0)
+		return 1;
+	t = (int64_t)d;	/* truncated: exact below 2^63 */
+	if (a != t)
+		return a < t ? -1 : 1;
+	f = d - (double)t;
+	return (f < 0) - (f > 0);
+}
+
+/* Whether value (isint, x, d) should replace m's: dir -1 for min, 1 for
+ * max.  Integers and doubles compare exactly (2^53 + 1 is more than the
+ * double 2^53); on a tie the value held stays. */
+static inline int
+mm_better(const struct st_mm *m, int isint, int64_t x, double d, int dir)
+{
+	int c;
+
+	if (MM_N(m) == 0)
+		return 1;
+	if (!isint && !(m->nf & MM_INT))
+		return dir < 0 ? d < m->u.d : d > m->u.d;
+	if (isint && (m->nf & MM_INT))
+		return dir < 0 ? x < m->u.i : x > m->u.i;
+	c = isint ? cmp_int_dbl(x, m->u.d) : -cmp_int_dbl(m->u.i, d);
+	return dir < 0 ? c < 0 : c > 0;
+}
+
+static void
+mm_set(struct st_mm *m, int isint, int64_t x, double d)
+{
+	if (isint) {
+		m->u.i = x;
+		m->nf |= MM_INT;
+	} else {
+		m->u.d = d;
+		m->nf &= ~(uint64_t)MM_INT;
+	}
 }
 
 static void
@@ -583,21 +737,17 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 			break;
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG:
-			sum_add(p, v->num);
-			((struct st_sum *)p)->n++;
+			sum_in(p, v->isint, v->i, v->num);
+			((struct st_sum *)p)->nf += SUM_ONE;
 			break;
-		case TIDE_AGG_MIN: {
-			struct st_mm *m = p;
-
-			if (m->n++ == 0 || v->num < m->v)
-				m->v = v->num;
-			break;
-		}
+		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			struct st_mm *m = p;
 
-			if (m->n++ == 0 || v->num > m->v)
-				m->v = v->num;
+			if (mm_better(m, v->isint, v->i, v->num,
+			    a->op == TIDE_AGG_MIN ? -1 : 1))
+				mm_set(m, v->isint, v->i, v->num);
+			m->nf += MM_ONE;
 			break;
 		}
 		case TIDE_AGG_FIRST: {
@@ -670,30 +820,30 @@ tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src)
 		case TIDE_AGG_SUM:
 		case TIDE_AGG_AVG: {
 			const struct st_sum *m = p;
+			struct st_sum *o = d;
 
-			if (m->n == 0)
+			if (SUM_N(m) == 0)
 				break;
-			sum_add(d, m->s);
-			sum_add(d, m->c);
-			((struct st_sum *)d)->n += m->n;
+			if (m->nf & SUM_DBL) {
+				sum_to_dbl(o);
+				sum_add(o, m->u.s);
+				sum_add(o, m->c);
+			} else
+				sum_in(o, 1, m->u.i, 0);
+			o->nf = (o->nf + (m->nf & ~(uint64_t)3)) |
+			    (m->nf & SUM_WIDE);
 			break;
 		}
-		case TIDE_AGG_MIN: {
-			const struct st_mm *m = p;
-			struct st_mm *o = d;
-
-			if (m->n && (o->n == 0 || m->v < o->v))
-				o->v = m->v;
-			o->n += m->n;
-			break;
-		}
+		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 			struct st_mm *o = d;
+			int mi = (int)(m->nf & MM_INT);
 
-			if (m->n && (o->n == 0 || m->v > o->v))
-				o->v = m->v;
-			o->n += m->n;
+			if (MM_N(m) && mm_better(o, mi, m->u.i, m->u.d,
+			    a->op == TIDE_AGG_MIN ? -1 : 1))
+				mm_set(o, mi, m->u.i, m->u.d);
+			o->nf += m->nf & ~(uint64_t)MM_INT;
 			break;
 		}
 		case TIDE_AGG_FIRST: {
@@ -964,16 +1114,78 @@ tide_agg_fmt_num(char *out, double d)
 	return tide_json_fmt_double(out, d);
 }
 
-/* Formatted in place: tide_agg_fmt_num() writes at most 32 bytes. */
+size_t
+tide_agg_fmt_prec(char *out, double d, int prec)
+{
+	char *e;
+	int n;
+
+	if (prec < 0 || !(fabs(d) < 1e15))
+		return tide_agg_fmt_num(out, d);
+	n = snprintf(out, 48, "%.*f", prec > 15 ? 15 : prec, d);
+	if (memchr(out, '.', (size_t)n) != NULL) {
+		for (e = out + n; e[-1] == '0'; e--)
+			;
+		if (e[-1] == '.')
+			e--;
+		n = (int)(e - out);
+		out[n] = '\0';
+	}
+	if (n == 2 && out[0] == '-' && out[1] == '0')
+		return (size_t)snprintf(out, 48, "0");
+	{
+		/* Digits past a double's 17 are noise: the shortest text of
+		 * the double that the rounded one reads as, when shorter. */
+		char alt[48];
+		size_t m = tide_agg_fmt_num(alt, strtod(out, NULL));
+
+		if (m < (size_t)n) {
+			memcpy(out, alt, m + 1);
+			n = (int)m;
+		}
+	}
+	return (size_t)n;
+}
+
+/* A double result, formatted in place (48 bytes at most): past a double's
+ * range it is null, counted in s->warn. */
 static int
-write_num(struct tide_buf *b, double v)
+write_num(const struct tide_aggspec *s, struct tide_buf *b, double v)
 {
 	int r;
 
-	if (b->cap - b->len < 32 && (r = tide_buf_grow(b, 32)) < 0)
+	if (!isfinite(v)) {
+		if (s->warn != NULL)
+			s->warn->overflow++;
+		return tide_buf_adds(b, "null");
+	}
+	if (b->cap - b->len < 48 && (r = tide_buf_grow(b, 48)) < 0)
 		return r;
-	b->len += tide_agg_fmt_num(b->data + b->len, v);
+	b->len += s->precision < 0 ? tide_agg_fmt_num(b->data + b->len, v) :
+	    tide_agg_fmt_prec(b->data + b->len, v, s->precision);
 	return 0;
+}
+
+/* A sum: exact while it stays an int64, else a double (counted in
+ * s->warn when an integer sum left int64). */
+static int
+write_sum(const struct tide_aggspec *s, struct tide_buf *b,
+    const struct st_sum *m, int avg)
+{
+	int64_t n = SUM_N(m);
+
+	if (n == 0)
+		return tide_buf_adds(b, "null");
+	if (!(m->nf & SUM_DBL) && !avg)
+		return tide_json_write_int(b, m->u.i);
+	if (!(m->nf & SUM_DBL))	/* one rounding while the sum is a double */
+		return write_num(s, b, m->u.i > -9007199254740992 &&
+		    m->u.i < 9007199254740992 ? (double)m->u.i / (double)n :
+		    (double)((long double)m->u.i / (long double)n));
+	if ((m->nf & SUM_WIDE) && s->warn != NULL)
+		s->warn->wide++;
+	return write_num(s, b, avg ? (m->u.s + m->c) / (double)n :
+	    m->u.s + m->c);
 }
 
 int
@@ -994,24 +1206,20 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_COUNT:
 			r = tide_json_write_int(b, ((const struct st_count *)p)->n);
 			break;
-		case TIDE_AGG_SUM: {
-			const struct st_sum *m = p;
-
-			r = m->n ? write_num(b, m->s + m->c) : tide_buf_adds(b, "null");
+		case TIDE_AGG_SUM:
+		case TIDE_AGG_AVG:
+			r = write_sum(s, b, p, a->op == TIDE_AGG_AVG);
 			break;
-		}
-		case TIDE_AGG_AVG: {
-			const struct st_sum *m = p;
-
-			r = m->n ? write_num(b, (m->s + m->c) / (double)m->n) :
-			    tide_buf_adds(b, "null");
-			break;
-		}
 		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 
-			r = m->n ? write_num(b, m->v) : tide_buf_adds(b, "null");
+			if (MM_N(m) == 0)
+				r = tide_buf_adds(b, "null");
+			else if (m->nf & MM_INT)
+				r = tide_json_write_int(b, m->u.i);
+			else
+				r = write_num(s, b, m->u.d);
 			break;
 		}
 		case TIDE_AGG_FIRST:
@@ -1040,7 +1248,7 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 				v = 0;
 			if (a->op == TIDE_AGG_STDDEV || a->op == TIDE_AGG_STDDEV_SAMP)
 				v = sqrt(v);
-			r = write_num(b, v);
+			r = write_num(s, b, v);
 			break;
 		}
 		case TIDE_AGG_DISTINCT: {
@@ -1057,7 +1265,8 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_QUANTILE: {
 			const struct st_dds *m = p;
 
-			r = m->d.count ? write_num(b, tide_dds_quantile(&m->d, a->q)) :
+			r = m->d.count ? write_num(s, b, tide_dds_rank(&m->d,
+			    tide_dds_disc_rank(m->d.count, a->qnum, a->qden))) :
 			    tide_buf_adds(b, "null");
 			break;
 		}
@@ -1162,6 +1371,11 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 			tide_buf_addf(b, ",q=%.17g", a->q);
 		if (a->op == TIDE_AGG_TOP)
 			tide_buf_addf(b, ",k=%d", a->k);
+		/* Blocks of exact integers (state files of older versions
+		 * held doubles only). */
+		if (a->op == TIDE_AGG_SUM || a->op == TIDE_AGG_AVG ||
+		    a->op == TIDE_AGG_MIN || a->op == TIDE_AGG_MAX)
+			tide_buf_adds(b, ",int64");
 		tide_buf_addf(b, ") as %s", a->name);
 	}
 }
@@ -1214,17 +1428,17 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 		case TIDE_AGG_AVG: {
 			const struct st_sum *m = p;
 
-			tide_ser_put_f64(b, m->s);
+			tide_ser_put_u64(b, (uint64_t)m->u.i);	/* or u.s's bits */
 			tide_ser_put_f64(b, m->c);
-			tide_ser_put_u64(b, (uint64_t)m->n);
+			tide_ser_put_u64(b, m->nf);
 			break;
 		}
 		case TIDE_AGG_MIN:
 		case TIDE_AGG_MAX: {
 			const struct st_mm *m = p;
 
-			tide_ser_put_f64(b, m->v);
-			tide_ser_put_u64(b, (uint64_t)m->n);
+			tide_ser_put_u64(b, (uint64_t)m->u.i);	/* or u.d's bits */
+			tide_ser_put_u64(b, m->nf);
 			break;
 		}
 		case TIDE_AGG_FIRST:
@@ -1313,9 +1527,9 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_AVG: {
 			struct st_sum *m = p;
 
-			if (tide_ser_get_f64(pp, end, &m->s) < 0 ||
+			if (tide_ser_get_i64(pp, end, &m->u.i) < 0 ||
 			    tide_ser_get_f64(pp, end, &m->c) < 0 ||
-			    tide_ser_get_i64(pp, end, &m->n) < 0)
+			    tide_ser_get_u64(pp, end, &m->nf) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}
@@ -1323,8 +1537,8 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_MAX: {
 			struct st_mm *m = p;
 
-			if (tide_ser_get_f64(pp, end, &m->v) < 0 ||
-			    tide_ser_get_i64(pp, end, &m->n) < 0)
+			if (tide_ser_get_i64(pp, end, &m->u.i) < 0 ||
+			    tide_ser_get_u64(pp, end, &m->nf) < 0)
 				return TIDE_EFORMAT;
 			break;
 		}

@@ -54,6 +54,7 @@ struct tide_agg {
 	char *qname;		/* "name": as JSON (owned) */
 	size_t qlen;
 	double q;		/* quantile in [0, 1] */
+	uint64_t qnum, qden;	/* q exactly, for PERCENTILE_DISC's rank */
 	int k;			/* top k */
 	size_t off;		/* offset of its state in a block */
 };
@@ -70,6 +71,16 @@ struct tide_aggspec {
 	int hll_p;		/* HyperLogLog precision (default 14) */
 	int plain;		/* blocks own no memory: tide_agg_init() is
 				 * zeroing, tide_agg_clear() nothing */
+	int precision;		/* digits after the point of double results;
+				 * -1 (the default): shortest round trip */
+	struct tide_aggwarn *warn;	/* results written inexactly (owned;
+					 * tide_agg_emit() counts, the caller
+					 * reads and reports) */
+};
+
+struct tide_aggwarn {
+	uint64_t wide;		/* integer sums that left int64: doubles */
+	uint64_t overflow;	/* results past a double's range: null */
 };
 
 /* Where and why a list was rejected. */
@@ -88,6 +99,8 @@ void tide_aggspec_release(struct tide_aggspec *s);
 struct tide_aggval {
 	enum tide_json_type type;	/* NONE: absent (or null): ignored */
 	double num;			/* when type is NUMBER */
+	int64_t i;			/* the same, exactly, when isint */
+	int isint;			/* an integer that fits int64 */
 	const char *raw;		/* the value's JSON bytes */
 	size_t len;
 };
@@ -127,6 +140,10 @@ void tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b);
 /* The bytes tide_json_fmt_double() writes for d (into out, 32 bytes),
  * found with integer arithmetic where it can: how results are written. */
 size_t tide_agg_fmt_num(char *out, double d);
+/* d rounded to prec digits after the point (at most 15), without trailing
+ * zeros, into out (48 bytes); prec < 0, or |d| >= 1e15: as
+ * tide_agg_fmt_num(). */
+size_t tide_agg_fmt_prec(char *out, double d, int prec);
 void tide_agg_save(const struct tide_aggspec *s, const void *st,
     struct tide_buf *b);
 int tide_agg_load(const struct tide_aggspec *s, void *st, const char **p,

@@ -228,34 +228,33 @@ tide_dds_merge(struct tide_dds *dst, const struct tide_dds *src)
 }
 
 double
-tide_dds_quantile(const struct tide_dds *d, double q)
+tide_dds_rank(const struct tide_dds *d, uint64_t rank)
 {
-	double rank, v = NAN;
+	double v = NAN;
 	uint64_t seen = 0;
 	int64_t i;
 
 	if (d->count == 0)
 		return NAN;
-	if (q <= 0)
+	if (rank == 0)
 		return d->min;
-	if (q >= 1)
+	if (rank >= d->count - 1)
 		return d->max;
-	rank = floor(q * (double)(d->count - 1));
 	for (i = (int64_t)d->neg.n - 1; i >= 0; i--) {
 		seen += d->neg.c[i];
-		if ((double)seen > rank) {
+		if (seen > rank) {
 			v = -dds_value(d->neg.off + (int32_t)i);
 			goto out;
 		}
 	}
 	seen += d->zero;
-	if ((double)seen > rank) {
+	if (seen > rank) {
 		v = 0;
 		goto out;
 	}
 	for (i = 0; i < (int64_t)d->pos.n; i++) {
 		seen += d->pos.c[i];
-		if ((double)seen > rank) {
+		if (seen > rank) {
 			v = dds_value(d->pos.off + (int32_t)i);
 			goto out;
 		}
@@ -268,6 +267,35 @@ out:
 	if (v > d->max)
 		v = d->max;
 	return v;
+}
+
+uint64_t
+tide_dds_disc_rank(uint64_t n, uint64_t num, uint64_t den)
+{
+	unsigned __int128 c;
+
+	if (n == 0 || num == 0 || den == 0)
+		return 0;
+	/* ceil(num * n / den), exact in 128 bits; rank 1 is index 0. */
+	c = ((unsigned __int128)num * n + den - 1) / den;
+	if (c > n)
+		c = n;
+	return (uint64_t)c - 1;
+}
+
+double
+tide_dds_quantile(const struct tide_dds *d, double q)
+{
+	double c;
+
+	if (d->count == 0)
+		return NAN;
+	if (q <= 0)
+		return d->min;
+	if (q >= 1)
+		return d->max;
+	c = ceil(q * (double)d->count);
+	return tide_dds_rank(d, c < 1 ? 0 : (uint64_t)c - 1);
 }
 
 /* --- Space-Saving --------------------------------------------------------- */

@@ -14,8 +14,10 @@
  * practice.
  *
  * DDSketch (struct tide_dds): quantiles with relative error alpha: the
- * value returned for quantile q is within alpha * |x| of the exact order
- * statistic x of rank floor(q * (n - 1)).  Buckets are logarithmic with
+ * value returned for a rank (0-based) is within alpha * |x| of the exact
+ * order statistic x of that rank, and the extremes (rank 0 and n - 1) are
+ * exact.  Quantile q is the rank of SQL's PERCENTILE_DISC, the nearest
+ * rank ceil(q * n) counted from 1.  Buckets are logarithmic with
  * gamma = (1 + alpha) / (1 - alpha); at most TIDE_DDS_MAXBINS buckets per
  * sign are kept (the lowest are collapsed beyond that, which only affects
  * quantiles of the lowest values, and only past a range of 10^(bins*0.0087)).
@@ -66,7 +68,12 @@ void tide_dds_init(struct tide_dds *d);
 void tide_dds_release(struct tide_dds *d);
 void tide_dds_add(struct tide_dds *d, double v);
 void tide_dds_merge(struct tide_dds *dst, const struct tide_dds *src);
-/* Quantile q in [0, 1]; NaN when empty. */
+/* The value of 0-based rank (count - 1 past the end); NaN when empty. */
+double tide_dds_rank(const struct tide_dds *d, uint64_t rank);
+/* PERCENTILE_DISC's 0-based rank for q = num / den of n values:
+ * ceil(q * n) - 1, at least 0, computed exactly. */
+uint64_t tide_dds_disc_rank(uint64_t n, uint64_t num, uint64_t den);
+/* Quantile q in [0, 1] (rank ceil(q * n) - 1 in doubles); NaN when empty. */
 double tide_dds_quantile(const struct tide_dds *d, double q);
 
 struct tide_topk_ent {

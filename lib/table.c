@@ -9,6 +9,7 @@
 #include "err.h"
 #include "csvrec.h"
 #include "htab.h"
+#include "key.h"
 #include "recin.h"
 #include "rio.h"
 #include "table.h"
@@ -139,14 +140,6 @@ stage_free(struct tide_table *t)
 	t->stageoff = NULL;
 	t->nstage = t->stagecap = 0;
 	t->stageresv = t->offresv = 0;
-}
-
-static int
-buf_varint(struct tide_buf *b, size_t v)
-{
-	unsigned char tmp[10];
-
-	return tide_buf_add(b, tmp, varint_put(tmp, v));
 }
 
 int
@@ -321,84 +314,24 @@ columns_from_row(struct tide_table *t, const char *rec, size_t n,
 int
 tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n)
 {
-	char num[40];
-	const char *p;
-	size_t len, start;
+	unsigned char tmp[10];
+	size_t start, vl, k;
 	int i, r;
 
 	tide_buf_reset(out);
+	if (n == 1)
+		return tide_key_text(out, &v[0]);
 	for (i = 0; i < n; i++) {
+		/* The text after a length placeholder, then the length. */
 		start = out->len;
-		switch (v[i].type) {
-		case TIDE_JSON_STRING:
-			p = v[i].p + 1;
-			len = v[i].len - 2;
-			if (memchr(p, '\\', len) != NULL) {
-				/* Unescape after a length placeholder. */
-				if (n > 1 && (r = tide_buf_add(out, "\0\0\0\0\0",
-				    5)) < 0)
-					return r;
-				if ((r = tide_json_str(&v[i], out)) < 0)
-					return r;
-				if (n > 1) {
-					unsigned char tmp[10];
-					size_t vl = out->len - start - 5;
-					size_t k = varint_put(tmp, vl);
-
-					memmove(out->data + start + k,
-					    out->data + start + 5, vl);
-					memcpy(out->data + start, tmp, k);
-					out->len = start + k + vl;
-				}
-				continue;
-			}
-			break;
-		case TIDE_JSON_NUMBER:
-			p = v[i].p;
-			len = v[i].len;
-			if (memchr(p, '.', len) || memchr(p, 'e', len) ||
-			    memchr(p, 'E', len)) {
-				double d;
-
-				if ((r = tide_json_double(&v[i], &d)) < 0)
-					return r;
-				if (d == 0)
-					d = 0;	/* -0 is 0 */
-				if (d == floor(d) && fabs(d) < 9007199254740992.0)
-					len = (size_t)snprintf(num, sizeof(num),
-					    "%lld", (long long)d);
-				else
-					len = tide_json_fmt_double(num, d);
-				p = num;
-			} else if (len == 2 && p[0] == '-' && p[1] == '0') {
-				p = "0";
-				len = 1;
-			}
-			break;
-		case TIDE_JSON_TRUE:
-			p = "true";
-			len = 4;
-			break;
-		case TIDE_JSON_FALSE:
-			p = "false";
-			len = 5;
-			break;
-		case TIDE_JSON_NONE:
-		case TIDE_JSON_NULL:
-			return TIDE_ENOENT;
-		case TIDE_JSON_OBJECT:
-		case TIDE_JSON_ARRAY:
-			/* Its JSON text as written, as tide-window keys. */
-			p = v[i].p;
-			len = v[i].len;
-			break;
-		default:
-			return TIDE_ETYPE;
-		}
-		if (n > 1 && (r = buf_varint(out, len)) < 0)
+		if ((r = tide_buf_add(out, "\0\0\0\0\0", 5)) < 0 ||
+		    (r = tide_key_text(out, &v[i])) < 0)
 			return r;
-		if ((r = tide_buf_add(out, p, len)) < 0)
-			return r;
+		vl = out->len - start - 5;
+		k = varint_put(tmp, vl);
+		memmove(out->data + start + k, out->data + start + 5, vl);
+		memcpy(out->data + start, tmp, k);
+		out->len = start + k + vl;
 	}
 	return 0;
 }

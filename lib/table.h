@@ -12,14 +12,10 @@
  * offsets: 4 bytes per slot, no per-row allocation.  The arena is therefore
  * capped at 4 GiB (TIDE_ETOOBIG past it).
  *
- * Keys are compared by their normalised text (tide_table_key): a string by
- * its unescaped value, a number by its canonical text (integers as written,
- * other numbers in shortest round-trip form, so 42, 42.0 and 4.2e1 are one
- * key), true/false as those words.  So the CSV value "42" and the JSON
- * number 42 are the same key.  null or an absent field is no key at all.
- * An object or array is its JSON text as written (as tide-window keys by
- * it), so it equals a string holding that text.  Several key fields are
- * joined with
+ * Keys are compared by their canonical text (tide_table_key, by the rule
+ * of lib/key.h that every program keys by): so the CSV value "42", the
+ * JSON numbers 42 and 42.0 and the string "42" are one key.  null or an
+ * absent field is no key at all.  Several key fields are joined with
  * length prefixes, so ("a,b","c") and ("a","b,c") stay apart.
  *
  * A plain table keeps one row per key (a later row with the same key
@@ -153,10 +149,9 @@ int tide_table_delete(struct tide_table *t, const char *key, size_t klen,
     int64_t ts);
 
 /*
- * Normalised key of values v[0..n) (n key fields of one record) into out
- * (reset first).  An object or array is its JSON text as written (as
- * tide-window keys by it): {"a":1} and { "a": 1 } are different keys.
- * Returns 0, TIDE_ENOENT when a value is absent or null, TIDE_ETYPE for a
+ * Canonical key of values v[0..n) (n key fields of one record) into out
+ * (reset first): one value's tide_key_text() (lib/key.h), several behind
+ * varint lengths.  Returns 0, TIDE_ENOENT when a value is absent or null, TIDE_ETYPE for a
  * value of no JSON type.
  */
 int tide_table_key(struct tide_buf *out, const struct tide_json_val *v, int n);

@@ -8,8 +8,8 @@
  *	{"window_start":S,"window_end":E,"k1":V1,...,"agg":X,...}
  *
  * with the window times as epoch milliseconds or RFC 3339 strings, the key
- * fields' JSON texts as they came in (the key bytes of tide_win_add(): the
- * key fields' texts joined with NUL bytes), then the aggregates
+ * fields' canonical JSON texts (the key bytes of tide_win_add(): the key
+ * fields' tide_key_json() texts joined with NUL bytes), then the aggregates
  * (tide_agg_emit()), "update":true for a window re-emitted within its
  * allowed lateness, and with marked (an --emit mode other than final)
  * "final":true or false.  Windows fire in batches with one start and end,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "key.h"
 #include "wrec.h"
 
 void
@@ -48,21 +49,6 @@ quote(char *out, size_t cap, const struct tide_json_val *v)
 	snprintf(out, cap, "%.*s", (int)n, v->p);
 }
 
-/* Append the key value v to kb (the JSON text; strings with escapes
- * rewritten so equal strings give equal keys). */
-static int
-add_key(struct tide_wrec_conf *c, struct tide_buf *kb,
-    const struct tide_json_val *v)
-{
-	if (v->type == TIDE_JSON_STRING && memchr(v->p, '\\', v->len)) {
-		tide_buf_reset(&c->sb);
-		if (tide_json_str(v, &c->sb) < 0)
-			return TIDE_EINVAL;
-		return tide_json_write_str(kb, c->sb.data, c->sb.len);
-	}
-	return tide_buf_add(kb, v->p, v->len);
-}
-
 int
 tide_wrec_take(struct tide_wrec_conf *c, struct tide_wrec *p,
     const struct tide_json_val *jv, char *why)
@@ -101,7 +87,9 @@ tide_wrec_take(struct tide_wrec_conf *c, struct tide_wrec *p,
 			if (!c->keynull)
 				break;
 			tide_buf_adds(&p->key, "null");
-		} else if (add_key(c, &p->key, v) < 0)
+		} else if (v->type == TIDE_JSON_NULL)
+			tide_buf_adds(&p->key, "null");
+		else if (tide_key_json(&p->key, v, &c->sb) < 0)
 			break;
 	}
 	if (i < c->nkeys) {

@@ -5,9 +5,9 @@
  * paths time, key fields, partition fields, the aggregates' fields, in
  * that order.
  *
- * The key is the key fields' JSON texts joined with NUL bytes, strings
- * with escapes rewritten so that equal strings give equal keys (a missing
- * field is null under --key-missing null); the partition is the partition
+ * The key is the key fields' canonical JSON texts (tide_key_json(),
+ * lib/key.h: 42, 42.0 and "42" are one key, written 42) joined with NUL
+ * bytes (a missing field is null under --key-missing null); the partition is the partition
  * fields' texts, each ended by a NUL byte.  A record that cannot be added
  * says why in a message worded for the user, for lib/bad.h.
  *

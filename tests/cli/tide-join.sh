@@ -156,6 +156,61 @@ t_stdout <<'EOF'
 {"k":"true","name":"yes"}
 EOF
 
+# One key rule in every program (tide(7), KEYS; issue 18 item 11): a CSV
+# table's number cells meet numbers and strings that hold the same number,
+# in any notation, exactly past 2^53; tide-window groups the same records
+# under the same keys.
+cat >"$D/ids.csv" <<'EOF'
+id,name
+1,one
+9007199254740993,big
+100000000000000000000,huge
+1.5,half
+007,bond
+EOF
+printf '%s\n' '{"k":1}' '{"k":"1"}' '{"k":1.0}' '{"k":1e0}' '{"k":10e-1}' \
+	'{"k":"1.0"}' '{"k":"01"}' '{"k":9007199254740993.0}' \
+	'{"k":"9007199254740993"}' '{"k":9007199254740992}' '{"k":1e20}' \
+	'{"k":"1E+20"}' '{"k":15e-1}' '{"k":"1.50"}' '{"k":"007"}' '{"k":7}' \
+	'{"k":"+1"}' >"$D/ids.in"
+T_IN=$D/ids.in
+t_run "numeric keys in any notation meet a CSV table's" tide-join -T "$D/ids.csv" \
+	--on k=id --left --select name
+t_status 0
+t_stdout <<'EOF'
+{"k":1,"name":"one"}
+{"k":"1","name":"one"}
+{"k":1.0,"name":"one"}
+{"k":1e0,"name":"one"}
+{"k":10e-1,"name":"one"}
+{"k":"1.0","name":"one"}
+{"k":"01","name":null}
+{"k":9007199254740993.0,"name":"big"}
+{"k":"9007199254740993","name":"big"}
+{"k":9007199254740992,"name":null}
+{"k":1e20,"name":"huge"}
+{"k":"1E+20","name":"huge"}
+{"k":15e-1,"name":"half"}
+{"k":"1.50","name":"half"}
+{"k":"007","name":"bond"}
+{"k":7,"name":null}
+{"k":"+1","name":null}
+EOF
+t_run "numeric keys: tide-window groups the same records by the same keys" sh -c \
+	"sed 's/^{/{\"ts\":0,/' | tide-window -k k -a count --tumble 1h"
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"+1","count":1}
+{"window_start":0,"window_end":3600000,"k":"007","count":1}
+{"window_start":0,"window_end":3600000,"k":"01","count":1}
+{"window_start":0,"window_end":3600000,"k":1,"count":6}
+{"window_start":0,"window_end":3600000,"k":1.5,"count":2}
+{"window_start":0,"window_end":3600000,"k":100000000000000000000,"count":2}
+{"window_start":0,"window_end":3600000,"k":7,"count":1}
+{"window_start":0,"window_end":3600000,"k":9007199254740992,"count":1}
+{"window_start":0,"window_end":3600000,"k":9007199254740993,"count":2}
+EOF
+
 # Multi-key, with a differently named table field and nested stream field.
 cat >"$D/limits.csv" <<'EOF'
 acct,country,limit

@@ -1136,7 +1136,8 @@ elif mode == "session":
             fail("session: want %r got %r" % (a, b))
 elif mode == "sketch":
     # Tumbling windows of D: p50/p90/p99 within 1% of the exact order
-    # statistic of rank floor(q*(n-1)); approx_distinct within 3%.
+    # statistic of PERCENTILE_DISC's rank ceil(q*n); approx_distinct
+    # within 3%.
     by = {}
     for r in recs:
         by.setdefault((r["ts"] // D * D, r["account"]), []).append(r)
@@ -1146,7 +1147,7 @@ elif mode == "sketch":
         l = by[(g["window_start"], g["account"])]
         a = sorted(x["amount"] for x in l)
         for q in (50, 90, 99):
-            x = a[int(math.floor(q / 100 * (len(a) - 1)))]
+            x = a[max(0, -(-q * len(a) // 100) - 1)]
             if abs(g["p%d_amount" % q] - x) > 0.01 * abs(x) + 1e-9:
                 fail("p%d: want %r got %r" % (q, x, g["p%d_amount" % q]))
         d = len(set(x["merchant"] for x in l))
@@ -1157,6 +1158,212 @@ elif mode == "sketch":
 print("%d bad" % bad)
 sys.exit(1 if bad else 0)
 EOF
+
+# --- numbers (issue 18 item 10, issue 19 item 11) --------------------------
+# Integers are exact while they fit int64; a sum that leaves int64 goes on
+# as a double and one past a double's range is null, each with a warning
+# and a --stats count: never silently.
+printf '%s\n' '{"ts":1,"k":"a","v":9007199254740993}' \
+	'{"ts":2,"k":"a","v":9007199254740992}' \
+	'{"ts":1,"k":"b","v":9223372036854775807}' '{"ts":2,"k":"b","v":1}' \
+	'{"ts":1,"k":"c","v":1e308}' '{"ts":2,"k":"c","v":1e308}' \
+	'{"ts":1,"k":"d","v":-9223372036854775808}' '{"ts":2,"k":"d","v":7}' >"$D/big.nd"
+T_IN=$D/big.nd
+t_run "integers exact in int64, wide sums and overflows said" $W --tumble 1h -k k \
+	-a 'sum(v),min(v),max(v),first(v),last(v),count' --stats
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","sum_v":18014398509481985,"min_v":9007199254740992,"max_v":9007199254740993,"first_v":9007199254740993,"last_v":9007199254740992,"count":2}
+{"window_start":0,"window_end":3600000,"k":"b","sum_v":9.223372036854776e+18,"min_v":1,"max_v":9223372036854775807,"first_v":9223372036854775807,"last_v":1,"count":2}
+{"window_start":0,"window_end":3600000,"k":"c","sum_v":null,"min_v":1e+308,"max_v":1e+308,"first_v":1e308,"last_v":1e308,"count":2}
+{"window_start":0,"window_end":3600000,"k":"d","sum_v":-9223372036854775801,"min_v":-9223372036854775808,"max_v":7,"first_v":-9223372036854775808,"last_v":7,"count":2}
+EOF
+t_stderr_has "tide-window: 1 integer sum left int64: written as doubles, not exact"
+t_stderr_has "tide-window: 1 result past a double's range: written as null"
+t_stderr_has ", wide sums 1, overflows 1"
+T_IN=$D/small.nd
+t_run "exact results: no warning" $W --tumble 1h --delay 1h -k k -a 'sum(x)' --stats
+t_stderr_has ", wide sums 0, overflows 0"
+t_ok "exact results: no warning (none said)" sh -c "! grep -q 'int64\|range' '$T_ERR'"
+
+# Generated integers up to 2^62 (exact sums of up to 4 of them fit int64),
+# doubles mixed into some keys, hop windows (merged panes): sum, min and
+# max against python's exact integers, and doubles in python's shortest
+# round-trip form (repr).
+python3 - "$D/ints.nd" <<'EOF'
+import random, sys
+random.seed(10)
+with open(sys.argv[1], "w") as f:
+    for t in range(4000):
+        k = random.randrange(40)
+        if k < 30:
+            v = str(random.randrange(-2**62, 2**62))
+        elif k < 35:
+            v = str(random.choice([9007199254740993, 9007199254740992, -2**63, 2**63 - 1, 1, -1]))
+        else:
+            v = repr(random.randrange(1, 10**6) / 10 ** random.randrange(0, 9))
+        f.write('{"ts":%d,"k":%d,"v":%s}\n' % (t * 10, k, v))
+EOF
+cat >"$D/ints.py" <<'EOF'
+import json, sys
+D, S = int(sys.argv[3]), int(sys.argv[4])
+recs = [json.loads(l) for l in open(sys.argv[1])]
+want = {}
+for r in recs:
+    e0 = (r["ts"] // S + 1) * S
+    for e in range(e0, r["ts"] + D + 1, S):
+        if e - D <= r["ts"] < e:
+            want.setdefault((e, r["k"]), []).append(r["v"])
+bad = n = 0
+for l in open(sys.argv[2]):
+    g = json.loads(l)
+    vs = want.pop((g["window_end"], g["k"]))
+    for name, x in (("min", min(vs)), ("max", max(vs))):
+        text = l.split('"%s_v":' % name)[1].split(",")[0].split("}")[0]
+        if isinstance(x, float) and x == int(x) and abs(x) < 2**53:
+            x = int(x)      # integral doubles are written as integers
+        if text != (str(x) if isinstance(x, int) else repr(x)):
+            print("%s %s: want %r got %s" % (g["k"], name, x, text)); bad += 1
+    n += 1
+    if all(isinstance(x, int) for x in vs):
+        s = sum(vs)
+        text = l.split('"sum_v":')[1].split(",")[0]
+        if -2**63 <= s < 2**63 and text != str(s):
+            print("%s sum: want %d got %s" % (g["k"], s, text)); bad += 1
+if want:
+    print("missing windows: %d" % len(want)); bad += 1
+print("%d windows, %d bad" % (n, bad))
+sys.exit(1 if bad else 0)
+EOF
+T_IN=$D/ints.nd
+t_run "hop over generated integers" $W --hop 200ms --every 100ms --time-unit ms \
+	-k k -a 'sum(v),min(v),max(v)'
+t_status 0
+t_ok "integers exact, doubles shortest (python oracle)" \
+	python3 "$D/ints.py" "$D/ints.nd" "$T_OUT" 200 100
+
+# --precision N rounds fractional results, the default is the shortest
+# text that reads back as the same double (python's repr).
+printf '%s\n' '{"ts":1,"k":"a","v":1824.1}' '{"ts":2,"k":"a","v":0.03}' \
+	'{"ts":1,"k":"b","v":0.1}' '{"ts":2,"k":"b","v":0.2}' \
+	'{"ts":1,"k":"c","v":5}' >"$D/prec.nd"
+T_IN=$D/prec.nd
+t_run "sums in shortest round-trip form by default" $W --tumble 1h -k k \
+	-a 'sum(v),avg(v),max(v),stddev(v)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","sum_v":1824.1299999999999,"avg_v":912.0649999999999,"max_v":1824.1,"stddev_v":912.035}
+{"window_start":0,"window_end":3600000,"k":"b","sum_v":0.30000000000000004,"avg_v":0.15000000000000002,"max_v":0.2,"stddev_v":0.049999999999999996}
+{"window_start":0,"window_end":3600000,"k":"c","sum_v":5,"avg_v":5,"max_v":5,"stddev_v":0}
+EOF
+t_ok "the default is python's repr of the exact sum (math.fsum)" python3 -c "
+import json
+from math import fsum
+want = {}
+for l in open('$D/prec.nd'):
+    r = json.loads(l)
+    want.setdefault(r['k'], []).append(r['v'])
+for l in open('$T_OUT'):
+    g = json.loads(l)
+    t = l.split('\"sum_v\":')[1].split(',')[0]
+    s = fsum(want[g['k']])
+    assert t == (repr(s) if s != int(s) else str(int(s))), t
+"
+t_run "--precision 2" $W --tumble 1h -k k -a 'sum(v),avg(v),max(v),stddev(v),count' \
+	--precision 2
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","sum_v":1824.13,"avg_v":912.06,"max_v":1824.1,"stddev_v":912.03,"count":2}
+{"window_start":0,"window_end":3600000,"k":"b","sum_v":0.3,"avg_v":0.15,"max_v":0.2,"stddev_v":0.05,"count":2}
+{"window_start":0,"window_end":3600000,"k":"c","sum_v":5,"avg_v":5,"max_v":5,"stddev_v":0,"count":1}
+EOF
+t_run "--precision 0" $W --tumble 1h -k k -a 'sum(v),avg(v)' --precision 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","sum_v":1824,"avg_v":912}
+{"window_start":0,"window_end":3600000,"k":"b","sum_v":0,"avg_v":0}
+{"window_start":0,"window_end":3600000,"k":"c","sum_v":5,"avg_v":5}
+EOF
+for bad in -1 16 x 2.5 ''; do
+	t_run "--precision '$bad' is a usage error" $W --tumble 1h -k k -a 'sum(v)' \
+		--precision "$bad"
+	t_status 64
+	t_stderr_has "precision"
+done
+
+# --- keys by the one rule of tide(7), KEYS (issue 18 item 11) --------------
+# Numbers in any notation and strings that hold them are one key, written
+# as the number; true and "true" are one; escapes are undone; "1 " is not
+# a number.
+printf '%s\n' '{"ts":1,"k":"\u0031","j":true}' '{"ts":2,"k":1,"j":"true"}' \
+	'{"ts":3,"k":"-0","j":true}' '{"ts":4,"k":0.0,"j":"true"}' \
+	'{"ts":5,"k":"1 ","j":true}' '{"ts":6,"k":"a\u0041","j":"x"}' \
+	'{"ts":7,"k":"aA","j":"x"}' '{"ts":8,"k":10e-1,"j":true}' >"$D/keys.nd"
+T_IN=$D/keys.nd
+t_run "keys: one rule for numbers, strings and words" $W --tumble 1h -k k,j -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"1 ","j":true,"count":1}
+{"window_start":0,"window_end":3600000,"k":"aA","j":"x","count":2}
+{"window_start":0,"window_end":3600000,"k":0,"j":true,"count":2}
+{"window_start":0,"window_end":3600000,"k":1,"j":true,"count":3}
+EOF
+
+# --- percentiles: SQL's PERCENTILE_DISC (issue 19 item 4) ---------------
+# pN is the value of rank ceil(q*n) (from 1), within the sketch's 1%.  The
+# values are 10*1.05^j, 5% apart, so the 1% band around a result names one
+# of them: the oracle (python, exact fractions over the sorted list) must
+# name the same one.
+printf '%s\n' '{"ts":1,"k":"a","v":1}' '{"ts":2,"k":"a","v":2}' >"$D/p2.nd"
+T_IN=$D/p2.nd
+t_run "p99 of two values is the larger (PERCENTILE_DISC)" $W --tumble 1h -k k \
+	-a 'p99(v),p50(v),median(v),p0(v),p100(v),p51(v),p99.9(v)'
+t_status 0
+t_stdout <<'EOF'
+{"window_start":0,"window_end":3600000,"k":"a","p99_v":2,"p50_v":1,"median_v":1,"p0_v":1,"p100_v":2,"p51_v":2,"p99_9_v":2}
+EOF
+python3 - "$D/pct.nd" <<'EOF'
+import random, sys
+random.seed(19)
+with open(sys.argv[1], "w") as f:
+    t = 0
+    for k in range(60):
+        for i in range(random.choice([1, 2, 3, 4, 5, 7, 10, 11, 99, 100, 101, 333])):
+            j = random.randrange(0, 120)
+            f.write('{"ts":%d,"k":"k%02d","v":%r}\n' % (t, k, round(10 * 1.05 ** j, 9)))
+            t += 1
+EOF
+cat >"$D/pct.py" <<'EOF'
+import json, sys
+from fractions import Fraction
+qs = ["0", "1", "5", "10", "25", "33.3", "50", "66.7", "75", "90", "95",
+      "99", "99.9", "100"]
+by = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    by.setdefault(r["k"], []).append(r["v"])
+bad = 0
+for l in open(sys.argv[2]):
+    g = json.loads(l)
+    a = sorted(by[g["k"]])
+    for q in qs:
+        rank = max(1, -(-Fraction(q) * len(a) // 100))  # ceil(q*n), from 1
+        want = a[int(rank) - 1]
+        got = g["p" + q.replace(".", "_")]
+        near = min(a, key=lambda x: abs(got - x) / x)
+        if near != want or abs(got - want) > 0.01 * want:
+            print("%s p%s of %d: want %r got %r" % (g["k"], q, len(a), want, got))
+            bad += 1
+print("%d keys, %d bad" % (len(by), bad))
+sys.exit(1 if bad else 0)
+EOF
+T_IN=$D/pct.nd
+t_run "percentiles of generated data" $W --tumble 1d -k k -a "$(for q in 0 1 5 \
+	10 25 33.3 50 66.7 75 90 95 99 99.9 100; do
+		printf 'p%s(v) as p%s,' "$q" "$(echo "$q" | tr . _)"; done |
+	sed 's/,$//')"
+t_status 0
+t_ok "percentiles are PERCENTILE_DISC's ranks (python oracle)" \
+	python3 "$D/pct.py" "$D/pct.nd" "$T_OUT"
 
 T_IN=$D/tx.nd
 t_run "over 2s" $W --over 2s -k account -a 'count,sum(amount),max(amount)'

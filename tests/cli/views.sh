@@ -557,6 +557,34 @@ t_stdout <<'EOF'
 a
 b
 EOF
+# Keys by the one rule (tide(7), KEYS; issue 18 item 11): "1.0", 1 and "1"
+# are the Redis key n:1, 1e20 and 100000000000000000000 are one key too,
+# and tide-join finds them by any notation.
+printf '%s\n' '{"id":"1.0","v":1}' '{"id":1e20,"v":2}' '{"id":1,"v":3}' \
+	'{"id":100000000000000000000,"v":4}' '{"id":"007","v":5}' >"$T_DIR/nkeys"
+T_IN=$T_DIR/nkeys
+t_run "redis: numeric keys by their canonical text" tide-sink -q --redis "$URL/4" \
+	--upsert id --prefix n: --as-json --batch 1
+t_status 0
+t_run "redis: numeric keys, one per number" sh -c "$R -n 4 --scan | sort; $R -n 4 GET n:1; $R -n 4 GET n:100000000000000000000"
+t_stdout <<'EOF'
+n:007
+n:1
+n:100000000000000000000
+{"id":1,"v":3}
+{"id":100000000000000000000,"v":4}
+EOF
+printf '%s\n' '{"q":1.0}' '{"q":"1"}' '{"q":1e20}' '{"q":7}' >"$T_DIR/nq"
+T_IN=$T_DIR/nq
+t_run "join redis view: numeric keys in any notation" tide-join \
+	-T "redis:$URL/4?prefix=n:" --on q=id --select v --left
+t_status 0
+t_stdout <<'EOF'
+{"q":1.0,"v":3}
+{"q":"1","v":3}
+{"q":1e20,"v":4}
+{"q":7,"v":null}
+EOF
 # A batch (--batch 1000: some 560 keys, 7 of them hot) is sent as many
 # transactions (TIDE_REDISVIEW_CHUNK records each): still exactly the last
 # record per key, replaced whole (odd records carry a field the even ones

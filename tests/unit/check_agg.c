@@ -277,6 +277,145 @@ START_TEST(test_agg_save_load_round_trips_and_refuses_truncation)
 }
 END_TEST
 
+/* Emit a fresh block of spec text fed the records recs[0..n). */
+static const char *
+agg_of(const char *spec, const char *const *recs, int n, struct tide_buf *b,
+    struct tide_aggwarn *w)
+{
+	struct tide_aggspec s;
+	static char st[4096];
+	int i;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, spec, 0, NULL), 0);
+	tide_agg_init(&s, st);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(feed(&s, st, i, recs[i]), -1);
+	emit_str(&s, st, b);
+	if (w)
+		*w = *s.warn;
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	return tide_buf_cstr(b);
+}
+
+/* Integers are exact while they fit int64 (issue 18 item 10); a sum that
+ * leaves int64 goes on as a double, a result past a double's range is
+ * null: each counted in spec->warn, never silent. */
+START_TEST(test_agg_integers_stay_exact)
+{
+	static const char *const big[] = { "{\"x\":9007199254740993}",
+	    "{\"x\":9007199254740992}" };
+	static const char *const wide[] = { "{\"x\":9223372036854775807}",
+	    "{\"x\":1}" };
+	static const char *const neg[] = { "{\"x\":-9223372036854775808}",
+	    "{\"x\":2}", "{\"x\":-1}" };
+	static const char *const over[] = { "{\"x\":1e308}", "{\"x\":1e308}" };
+	static const char *const mixed[] = { "{\"x\":9007199254740993}",
+	    "{\"x\":9007199254740992.0}", "{\"x\":3}", "{\"x\":2.5}",
+	    "{\"x\":-3}", "{\"x\":-3.5}", "{\"x\":-3.0}", "{\"x\":0.5}" };
+	static const char *const ties[] = { "{\"x\":3.0}", "{\"x\":3}" };
+	struct tide_buf b = TIDE_BUF_INIT;
+	struct tide_aggwarn w;
+
+	ck_assert_str_eq(agg_of("sum(x),min(x),max(x),avg(x)", big, 2, &b, &w),
+	    "{\"sum_x\":18014398509481985,\"min_x\":9007199254740992,"
+	    "\"max_x\":9007199254740993,\"avg_x\":9007199254740992}");
+	ck_assert(w.wide == 0 && w.overflow == 0);
+	ck_assert_str_eq(agg_of("sum(x),max(x)", wide, 2, &b, &w),
+	    "{\"sum_x\":9.223372036854776e+18,\"max_x\":9223372036854775807}");
+	ck_assert(w.wide == 1 && w.overflow == 0);
+	ck_assert_str_eq(agg_of("sum(x),min(x)", neg, 3, &b, &w),
+	    "{\"sum_x\":-9223372036854775807,\"min_x\":-9223372036854775808}");
+	ck_assert(w.wide == 0 && w.overflow == 0);
+	ck_assert_str_eq(agg_of("sum(x),avg(x),max(x)", over, 2, &b, &w),
+	    "{\"sum_x\":null,\"avg_x\":null,\"max_x\":1e+308}");
+	ck_assert(w.wide == 0 && w.overflow == 2);
+	/* min and max compare integers and doubles exactly: 2^53 + 1 is
+	 * more than the double 2^53. */
+	ck_assert_str_eq(agg_of("min(x),max(x)", mixed, 2, &b, &w),
+	    "{\"min_x\":9007199254740992,\"max_x\":9007199254740993}");
+	ck_assert_str_eq(agg_of("min(x),max(x)", mixed + 1, 2, &b, &w),
+	    "{\"min_x\":3,\"max_x\":9007199254740992}");
+	ck_assert_str_eq(agg_of("min(x),max(x)", mixed + 2, 6, &b, &w),
+	    "{\"min_x\":-3.5,\"max_x\":3}");
+	ck_assert_str_eq(agg_of("min(x),max(x),sum(x)", mixed + 3, 5, &b, &w),
+	    "{\"min_x\":-3.5,\"max_x\":2.5,\"sum_x\":-6.5}");
+	ck_assert_str_eq(agg_of("min(x),max(x),sum(x)", ties, 2, &b, &w),
+	    "{\"min_x\":3,\"max_x\":3,\"sum_x\":6}");
+	tide_buf_release(&b);
+}
+END_TEST
+
+/* Merged blocks keep integers exact too, and a merge that leaves int64
+ * is counted like an update that does. */
+START_TEST(test_agg_merge_keeps_integers_exact)
+{
+	struct tide_aggspec s;
+	struct tide_buf b = TIDE_BUF_INIT;
+	static char p1[1024], p2[1024], p3[1024];
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "sum(x),min(x),max(x)", 0, NULL),
+	    0);
+	tide_agg_init(&s, p1);
+	tide_agg_init(&s, p2);
+	tide_agg_init(&s, p3);
+	feed(&s, p1, 1, "{\"x\":9007199254740993}");
+	feed(&s, p2, 2, "{\"x\":9007199254740995}");
+	feed(&s, p3, 3, "{\"x\":0.5}");
+	tide_agg_merge(&s, p1, p2);
+	ck_assert_str_eq(emit_str(&s, p1, &b), "{\"sum_x\":18014398509481988,"
+	    "\"min_x\":9007199254740993,\"max_x\":9007199254740995}");
+	tide_agg_merge(&s, p3, p1);	/* a double block takes integers */
+	ck_assert_str_eq(emit_str(&s, p3, &b), "{\"sum_x\":18014398509481988,"
+	    "\"min_x\":0.5,\"max_x\":9007199254740995}");
+	ck_assert_uint_eq(s.warn->wide, 0);
+	tide_agg_reset(&s, p1);
+	tide_agg_reset(&s, p2);
+	feed(&s, p1, 1, "{\"x\":9223372036854775000}");
+	feed(&s, p2, 2, "{\"x\":9223372036854775000}");
+	tide_agg_merge(&s, p1, p2);
+	ck_assert_str_eq(emit_str(&s, p1, &b), "{\"sum_x\":1.844674407370955e+19,"
+	    "\"min_x\":9223372036854775000,\"max_x\":9223372036854775000}");
+	ck_assert_uint_eq(s.warn->wide, 1);
+	tide_agg_clear(&s, p1);
+	tide_agg_clear(&s, p2);
+	tide_agg_clear(&s, p3);
+	tide_aggspec_release(&s);
+	tide_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_agg_fmt_prec_rounds_and_drops_zeros)
+{
+	static const struct { double d; int prec; const char *want; } c[] = {
+		{ 1824.1200000000001, 2, "1824.12" },
+		{ 1824.1200000000001, -1, "1824.1200000000001" },
+		{ 0.1 + 0.2, 15, "0.3" },
+		{ 0.1 + 0.2, -1, "0.30000000000000004" },
+		{ 2.0, 2, "2" },
+		{ 2.5, 0, "2" },	/* half to even, as printf */
+		{ 2.6, 0, "3" },
+		{ 0.126, 2, "0.13" },
+		{ -0.001, 2, "0" },
+		{ -1.005, 1, "-1" },
+		{ -12.75, 1, "-12.8" },
+		{ 1e-9, 3, "0" },
+		{ 123456789012345.6, 3, "123456789012345.6" },
+		{ 1e20, 2, "1e+20" },	/* past 1e15: as without */
+		{ 1.5e-7, -1, "1.5e-07" },
+	};
+	char out[48];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		n = tide_agg_fmt_prec(out, c[i].d, c[i].prec);
+		ck_assert_msg(strcmp(out, c[i].want) == 0 && n == strlen(out),
+		    "%.17g at %d: %s, want %s", c[i].d, c[i].prec, out,
+		    c[i].want);
+	}
+}
+END_TEST
+
 START_TEST(test_agg_fmt_num_writes_what_tide_json_fmt_double_writes)
 {
 	static const double fixed[] = {
@@ -343,6 +482,9 @@ suite_agg(void)
 	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
 	tcase_add_test(tc, test_agg_save_load_round_trips_and_refuses_truncation);
 	tcase_add_test(tc, test_agg_fmt_num_writes_what_tide_json_fmt_double_writes);
+	tcase_add_test(tc, test_agg_integers_stay_exact);
+	tcase_add_test(tc, test_agg_merge_keeps_integers_exact);
+	tcase_add_test(tc, test_agg_fmt_prec_rounds_and_drops_zeros);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,22 @@ dcmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* PERCENTILE_DISC's rank, ceil(q * n) - 1 from 0, in exact arithmetic
+ * where q * n in doubles would round up past an integer (0.07 * 100). */
+START_TEST(test_dds_disc_rank)
+{
+	ck_assert_uint_eq(tide_dds_disc_rank(2, 99, 100), 1);
+	ck_assert_uint_eq(tide_dds_disc_rank(2, 1, 2), 0);
+	ck_assert_uint_eq(tide_dds_disc_rank(100, 7, 100), 6);
+	ck_assert_uint_eq(tide_dds_disc_rank(100, 701, 10000), 7);
+	ck_assert_uint_eq(tide_dds_disc_rank(1, 0, 100), 0);
+	ck_assert_uint_eq(tide_dds_disc_rank(5, 100, 100), 4);
+	ck_assert_uint_eq(tide_dds_disc_rank(0, 50, 100), 0);
+	ck_assert_uint_eq(tide_dds_disc_rank(UINT64_MAX, 1, 2),
+	    UINT64_MAX / 2);
+}
+END_TEST
+
 START_TEST(test_dds_quantiles_within_relative_error)
 {
 	struct tide_dds d;
@@ -77,7 +93,7 @@ START_TEST(test_dds_quantiles_within_relative_error)
 	}
 	qsort(v, 10001, sizeof(*v), dcmp);
 	for (j = 0; j < 4; j++) {
-		double x = v[(int)floor(qs[j] * 10000)];
+		double x = v[(int)ceil(qs[j] * 10001) - 1];	/* nearest rank */
 
 		ck_assert(fabs(tide_dds_quantile(&d, qs[j]) - x) <=
 		    TIDE_DDS_ALPHA * fabs(x) + 1e-9);
@@ -178,6 +194,7 @@ suite_sketch(void)
 	tcase_add_test(tc, test_hll_small_counts_are_exact);
 	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
 	tcase_add_test(tc, test_dds_quantiles_within_relative_error);
+	tcase_add_test(tc, test_dds_disc_rank);
 	tcase_add_test(tc, test_dds_merge_equals_one_sketch);
 	tcase_add_test(tc, test_dds_wide_range_collapses_low_buckets_only);
 	tcase_add_test(tc, test_topk_exact_under_capacity_and_sorted);

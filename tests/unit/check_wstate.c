@@ -103,7 +103,7 @@ START_TEST(test_wstate_config_line_names_the_window_keys_and_aggs)
 	fx_init(&f, 10, "count,sum(x) as s");
 	ck_assert_str_eq(tide_buf_cstr(&f.ws.cfg), "tumble size=10 every=0 "
 	    "gap=0 align=0 lateness=0 exclude=0 keys=k,host aggs=hll=14;0() "
-	    "as count;1(x) as s");
+	    "as count;1(x,int64) as s");
 	fx_release(&f);
 }
 END_TEST
