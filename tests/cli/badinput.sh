@@ -430,6 +430,22 @@ EOF
 	t_status 65
 	t_stderr_has "line 3: wrong number of fields"
 	t_stdout </dev/null
+	# A broken header is the whole table's error, worded as tide-source
+	# words it (issue 18 item 3: the reason was uninitialised memory).
+	printf '{"k":"a"}\n' >keys
+	T_IN=keys
+	for h in 'k,seg,seg|duplicate column name in header' \
+	    'k,,seg|empty column name in header' \
+	    ',k|empty column name in header' \
+	    'k,k|duplicate column name in header'; do
+		printf '%s\na,g,s\n' "${h%%|*}" >hdr.csv
+		t_run "join csv table header '${h%%|*}'" tide-join -T hdr.csv --on k
+		t_status 65
+		t_stdout </dev/null
+		printf "tide-join: table 'hdr.csv': line 1: %s\n" "${h#*|}" >hdr.want
+		t_ok "$T_NAME: the reason, exactly" cmp -s hdr.want "$T_ERR"
+	done
+	T_IN=/dev/null
 fi
 
 t_done
