@@ -81,6 +81,68 @@ t_stderr_has "line 1: key field 'id' is an object"
 t_stderr_has "line 2: not a JSON object"
 t_stderr_has "line 3: key field 'id' is an array"
 
+# An INTEGER key column alone is SQLite's rowid, which holds integers only:
+# a record with another key is bad input on its own line, and its batch
+# (here one batch of all 1001 records, read from a file) commits without
+# it (issue 18 item 4: "datatype mismatch", exit 74, nothing committed).
+for bad in '"abc"' 1.5 9223372036854775808 '" 12"' '"0x10"' '""'; do
+	{ seq 1 500 | sed 's/.*/{"id":&,"v":1}/'
+	  printf '{"id":%s,"v":0}\n' "$bad"
+	  seq 501 1000 | sed 's/.*/{"id":&,"v":1}/'; } >"$T_DIR/rowid"
+	rm -f "$T_DIR/rowid.db" "$T_DIR/rdead"
+	T_IN=$T_DIR/rowid
+	t_run "sqlite: rowid key, then $bad" tide-sink --sqlite "$T_DIR/rowid.db" --table t --upsert id --dead-letter "$T_DIR/rdead"
+	t_status 0
+	printf "tide-sink: line 501: key field 'id' is not an integer, as the table's key column is: %s\ntide-sink: 1 bad record skipped, kept in %s\n" \
+	    "$bad" "$T_DIR/rdead" >"$T_DIR/rowid.err"
+	t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/rowid.err" "$T_ERR"
+	t_run "sqlite: rowid key, then $bad: the other rows" sqlite3 "$T_DIR/rowid.db" "SELECT count(*), sum(v), min(id), max(id), typeof(min(id)) FROM t"
+	t_stdout <<'EOF'
+1000|1000|1|1000|integer
+EOF
+	t_run "sqlite: rowid key, then $bad: the dead letter" jq -c '[.line, .raw]' "$T_DIR/rdead"
+	jq -nc --arg r "{\"id\":$bad,\"v\":0}" '[501, $r]' >"$T_DIR/rowid.dl"
+	t_stdout_file "$T_DIR/rowid.dl"
+done
+# What SQLite takes as an integer goes in: digits in a string, 2.0, 1e3,
+# true; also on a table that is already there (its column read back).
+printf '%s\n' '{"id":1,"v":1}' '{"id":"42","v":2}' '{"id":2.0,"v":3}' \
+    '{"id":1e3,"v":4}' '{"id":true,"v":5}' '{"id":-9223372036854775808,"v":6}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+T_IN=$T_DIR/rowid
+t_run "sqlite: rowid key, integers of every spelling" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+t_run "sqlite: rowid key, integers of every spelling: rows" sqlite3 "$T_DIR/rowid.db" "SELECT id, typeof(id), v FROM t ORDER BY id"
+t_stdout <<'EOF'
+-9223372036854775808|integer|6
+1|integer|5
+2|integer|3
+42|integer|2
+1000|integer|4
+EOF
+printf '%s\n' '{"id":7,"v":7}' '{"id":"x","v":8}' '{"id":8,"v":9}' >"$T_DIR/rowid"
+t_run "sqlite: rowid key of a table already there" tide-sink --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+t_stderr_has "tide-sink: line 2: key field 'id' is not an integer, as the table's key column is: \"x\""
+t_run "sqlite: rowid key of a table already there: rows" sqlite3 "$T_DIR/rowid.db" "SELECT count(*), sum(v) FROM t"
+t_stdout <<'EOF'
+7|36
+EOF
+# A text or two-column key is no rowid: any scalar goes in.
+printf '%s\n' '{"id":"a","v":1}' '{"id":1.5,"v":2}' '{"id":3,"v":3}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+t_run "sqlite: text key takes any scalar" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+printf '%s\n' '{"id":1,"k":1,"v":1}' '{"id":"a","k":1.5,"v":2}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+t_run "sqlite: two integer keys take any scalar" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id,k
+t_status 0
+t_run "sqlite: two integer keys take any scalar: rows" sqlite3 "$T_DIR/rowid.db" "SELECT id, k, v FROM t ORDER BY v"
+t_stdout <<'EOF'
+1|1|1
+a|1.5|2
+EOF
+
 # Several keys, given columns.
 printf '%s\n' '{"acct":1,"m":"x","v":1,"w":9}' '{"acct":1,"m":"y","v":2}' \
     '{"acct":1,"m":"x","v":3}' >"$T_DIR/multi"
