@@ -198,6 +198,41 @@ rowid_key(struct tide_sqlview *v)
 }
 
 /*
+ * Whether the n names (field columns: the first record's fields, or
+ * conf.cols) can be the table's columns beside the key columns: SQLite
+ * column names ignore ASCII case, so two names that differ only in case
+ * would be one column (CREATE TABLE fails), and record and tide_time are
+ * the view's own.  A name equal to a key's is that key's column.  what
+ * says which names they are, code is the error to return.
+ */
+static int
+check_names(const struct tide_sqlview *v, char *const *names, int n,
+    const char *what, int code, struct tide_sqlview_err *err)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (sqlite3_stricmp(names[i], RECCOL) == 0 ||
+		    sqlite3_stricmp(names[i], TIMECOL) == 0)
+			return fail(err, code, "%s '%s' has the name of a "
+			    "column of the view", what, names[i]);
+		for (j = 0; j < v->nkey; j++)
+			if (sqlite3_stricmp(names[i], v->keyname[j]) == 0 &&
+			    strcmp(names[i], v->keyname[j]) != 0)
+				return fail(err, code, "%s '%s' and key field "
+				    "'%s' differ only in case (one SQLite "
+				    "column)", what, names[i], v->keyname[j]);
+		for (j = 0; j < i; j++)
+			if (sqlite3_stricmp(names[i], names[j]) == 0 &&
+			    strcmp(names[i], names[j]) != 0)
+				return fail(err, code, "%ss '%s' and '%s' "
+				    "differ only in case (one SQLite column)",
+				    what, names[j], names[i]);
+	}
+	return 0;
+}
+
+/*
  * The table exists: check its key against ours, map its field columns to
  * parameters and prepare the statements of the writer.
  */
@@ -375,6 +410,9 @@ tide_sqlview_open(struct tide_sqlview *v, const struct tide_sqlview_conf *conf,
 		for (i = 0; i < conf->ncol; i++)
 			v->defcols[i] = tide_xstrdup(conf->cols[i]);
 		v->ndefcols = conf->ncol;
+		if ((r = check_names(v, v->defcols, v->ndefcols, "column",
+		    TIDE_EINVAL, err)) < 0)
+			return r;
 	}
 
 	if ((r = open_db(v, conf->path, SQLITE_OPEN_READWRITE |
@@ -651,6 +689,38 @@ check_keys(const struct tide_sqlview *v, const struct tide_json_val *k,
 }
 
 /*
+ * The first record of a new table: its top-level field names, as
+ * create_table() takes them, must be columns it can make.
+ */
+static int
+check_first(struct tide_sqlview *v, const char *rec, size_t n,
+    struct tide_sqlview_err *err)
+{
+	struct tide_json_val obj, k, val;
+	struct tide_buf name = TIDE_BUF_INIT;
+	char **names = NULL;
+	size_t pos = 0;
+	int i, nn = 0, r;
+
+	rec_obj(rec, n, &obj);
+	names = tide_xcalloc(TIDE_SQLVIEW_MAXCOLS, sizeof(*names));
+	while (nn < TIDE_SQLVIEW_MAXCOLS &&
+	    tide_json_obj_next(&obj, &pos, &k, &val)) {
+		tide_buf_reset(&name);
+		if (tide_json_str(&k, &name) < 0 ||
+		    memchr(name.data, '\0', name.len) != NULL)
+			continue;
+		names[nn++] = tide_xstrdup(tide_buf_cstr(&name));
+	}
+	r = check_names(v, names, nn, "field", TIDE_ETYPE, err);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	tide_buf_release(&name);
+	return r;
+}
+
+/*
  * A rowid key takes an integer only (SQLite fails the statement, and with
  * it the batch, on anything else): a number that is an int64 integer, true
  * or false, or a string of digits in range, as SQLite converts it.  Other
@@ -813,6 +883,9 @@ tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
 		v->rowidkey = v->nkey == 1 && !v->history &&
 		    strcmp(sqltype(&v->vals[0]), " INTEGER") == 0;
 	if (v->rowidkey && (i = check_rowid(v, &v->vals[0], err)) < 0)
+		return i;
+	if (v->ncol < 0 && v->npend == 0 && v->ndefcols == 0 &&
+	    (i = check_first(v, rec, n, err)) < 0)
 		return i;
 	if (v->timed) {
 		tv = &v->vals[v->nkey];

@@ -143,6 +143,55 @@ t_stdout <<'EOF'
 a|1.5|2
 EOF
 
+# Column names: SQLite's ignore case, and record and tide_time are the
+# view's.  A first record whose fields clash is bad input (it was dropped
+# silently, or exit 74 "duplicate column name"), the next one makes the
+# table; --columns that clash are a usage error (issue 18 item 12).
+printf '%s\n' '{"id":1,"ID":2}' '{"id":2,"record":3}' '{"id":3,"tide_time":4}' \
+    '{"id":4,"v":5,"V":6}' '{"Id":5,"x":7}' '{"id":6,"v":8}' '{"id":7,"v":9,"V":1,"record":2}' >"$T_DIR/names"
+rm -f "$T_DIR/names.db" "$T_DIR/names.dead"
+T_IN=$T_DIR/names
+t_run "sqlite: field names that clash" tide-sink --sqlite "$T_DIR/names.db" --table t --upsert id --dead-letter "$T_DIR/names.dead"
+t_status 0
+cat >"$T_DIR/names.err" <<EOF
+tide-sink: line 1: field 'ID' and key field 'id' differ only in case (one SQLite column)
+tide-sink: line 2: field 'record' has the name of a column of the view
+tide-sink: line 3: field 'tide_time' has the name of a column of the view
+tide-sink: line 4: fields 'v' and 'V' differ only in case (one SQLite column)
+tide-sink: line 5: key field 'id' is missing
+tide-sink: 5 bad records skipped, kept in $T_DIR/names.dead
+EOF
+t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/names.err" "$T_ERR"
+t_run "sqlite: field names that clash: the table from line 6, later records in record alone" sqlite3 "$T_DIR/names.db" \
+    "SELECT group_concat(name, ',') FROM pragma_table_info('t'); SELECT id, v, record FROM t ORDER BY id"
+t_stdout <<'EOF'
+id,v,record
+6|8|{"id":6,"v":8}
+7|9|{"id":7,"v":9,"V":1,"record":2}
+EOF
+t_run "sqlite: field names that clash: dead letters" jq -c .line "$T_DIR/names.dead"
+t_stdout <<'EOF'
+1
+2
+3
+4
+5
+EOF
+T_IN=$T_DIR/names
+t_run "sqlite: field names that clash, --strict" tide-sink --strict --sqlite "$T_DIR/names2.db" --table t --upsert id
+t_status 65
+t_stderr_has "tide-sink: line 1: field 'ID' and key field 'id' differ only in case (one SQLite column)"
+for c in 'v,V|columns '"'"'v'"'"' and '"'"'V'"'"' differ only in case (one SQLite column)' \
+    'record|column '"'"'record'"'"' has the name of a column of the view' \
+    'v,TIDE_TIME|column '"'"'TIDE_TIME'"'"' has the name of a column of the view' \
+    'ID|column '"'"'ID'"'"' and key field '"'"'id'"'"' differ only in case (one SQLite column)'; do
+	t_run "sqlite: --columns ${c%%|*}" tide-sink --sqlite "$T_DIR/names3.db" --table t --upsert id --columns "${c%%|*}"
+	t_status 64
+	printf "tide-sink: --sqlite '%s': %s\n" "$T_DIR/names3.db" "${c#*|}" >"$T_DIR/names.err"
+	t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/names.err" "$T_ERR"
+done
+T_IN=/dev/null
+
 # Several keys, given columns.
 printf '%s\n' '{"acct":1,"m":"x","v":1,"w":9}' '{"acct":1,"m":"y","v":2}' \
     '{"acct":1,"m":"x","v":3}' >"$T_DIR/multi"
