@@ -794,6 +794,50 @@ t_status 64
 t_run "join redis view: --as-of" tide-join -T "redis:$URL" --on id --as-of ts
 t_status 64
 t_stderr_has "a redis view keeps no history"
+
+# Composite keys: each value has '\' and ':' escaped, so distinct tuples
+# are distinct keys (issue 18 item 5: "x:y","z" and "x","y:z" were one key
+# c:x:y:z, the first record silently replaced); tide-join finds each.
+printf '%s\n' '{"a":"x:y","b":"z","n":1}' '{"a":"x","b":"y:z","n":2}' \
+    '{"a":"x\\","b":":z","n":3}' '{"a":"x","b":"\\:z","n":4}' \
+    '{"a":"p","b":1,"n":5}' '{"a":"","b":"","n":6}' '{"a":":","b":"","n":7}' >"$T_DIR/ck"
+T_IN=$T_DIR/ck
+t_run "redis: composite keys, values with ':' and '\\'" tide-sink --strict --redis "$URL/14" --upsert a,b --prefix c:
+t_status 0
+t_run "redis: composite keys: one key per tuple" sh -c "$R -n 14 --scan | LC_ALL=C sort"
+t_stdout <<'EOF'
+c::
+c:\::
+c:p:1
+c:x:\\\:z
+c:x:y\:z
+c:x\:y:z
+c:x\\:\:z
+EOF
+t_run "redis: composite keys: each its record" sh -c "for k in 'c:x\\:y:z' 'c:x:y\\:z' 'c:x\\\\:\\:z' 'c:x:\\\\\\:z' 'c:p:1' 'c::' 'c:\\::'; do $R -n 14 HGET \"\$k\" n; done"
+t_stdout <<'EOF'
+1
+2
+3
+4
+5
+6
+7
+EOF
+jq -c '{a, b, q: .n}' "$T_DIR/ck" >"$T_DIR/ckq"
+T_IN=$T_DIR/ckq
+t_run "join redis view: composite keys" tide-join -T "redis:$URL/14?prefix=c:" --on a,b --select n --cache-ttl 0
+t_status 0
+jq -c '{a, b, q: .n, n}' "$T_DIR/ck" >"$T_DIR/ck.want"
+t_stdout_file "$T_DIR/ck.want"
+# A single key is its value as it stands.
+printf '%s\n' '{"id":"u:v\\w","n":1}' >"$T_DIR/ck1"
+T_IN=$T_DIR/ck1
+t_run "redis: a single key is not escaped" sh -c "tide-sink -q --redis '$URL/14' --upsert id --prefix s: && $R -n 14 --scan --pattern 's:*'"
+t_stdout <<'EOF'
+s:u:v\w
+EOF
+T_IN=/dev/null
 tide-gen --accounts 100 customers | tide-sink -q --redis "$URL/6" --upsert account --prefix cust:
 T_IN=$T_DIR/tx
 t_run "tide-sink.1 example: redis-cli reads the view" sh -c "
