@@ -275,13 +275,24 @@ make_parents(const char *path)
 	return r;
 }
 
+/* f->part: f->path + ".part". */
+static void
+set_part(struct tide_fileout *f)
+{
+	size_t plen = strlen(f->path);
+
+	free(f->part);
+	f->part = tide_xmalloc(plen + 6);
+	memcpy(f->part, f->path, plen);
+	memcpy(f->part + plen, ".part", 6);
+}
+
 static int
 seg_open(struct tide_fileout *f, int64_t t)
 {
 	struct stat st;
 	int r;
 	unsigned n;
-	size_t plen;
 
 	if ((r = tide_fileout_expand(f->pattern, t, &f->name)) < 0) {
 		errno = EINVAL;
@@ -293,30 +304,49 @@ seg_open(struct tide_fileout *f, int64_t t)
 	free(f->part);
 	f->base = tide_xmemdup(f->name.data, f->name.len);
 	f->path = tide_xstrdup(f->base);
-	/* A plain name is replaced like a redirection; with patterns or
-	 * rotation the names of a run's segments must not collide with each
-	 * other nor with earlier runs, so nothing is overwritten. */
-	if (f->templated || f->o.rotate_bytes || f->o.rotate_ms)
-		for (n = 1; exists(f->path); n++) {
+	f->part = NULL;
+	if (!f->templated && !f->o.rotate_bytes && !f->o.rotate_ms) {
+		/* A plain name is replaced like a redirection.  A device or
+		 * a FIFO (/dev/null, a named pipe) is written as it is:
+		 * renaming a file over it would replace the device. */
+		set_part(f);
+		f->direct = stat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
+		if (f->direct) {
+			memcpy(f->part, f->path, strlen(f->path) + 1);
+			f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
+		} else
+			f->fd = tide_afile_create(f->part, 0666);
+		if (f->fd < 0)
+			return fail(f, TIDE_EIO, f->part);
+	} else {
+		/* With patterns or rotation the names of a run's segments
+		 * must not collide with each other, with earlier runs' nor
+		 * with another sink's on the same pattern: a name is taken
+		 * by creating its NAME.part (locked, lib/afile.h), and is
+		 * ours if NAME is not there once we hold it; otherwise the
+		 * next "-N". */
+		f->direct = 0;
+		set_part(f);
+		if (f->templated && make_parents(f->part) < 0)
+			return fail(f, TIDE_EIO, f->part);
+		for (n = 1;; n++) {
+			set_part(f);
+			if (!exists(f->path)) {
+				f->fd = tide_afile_create(f->part, 0666);
+				if (f->fd < 0 && errno != EBUSY)
+					return fail(f, TIDE_EIO, f->part);
+				if (f->fd >= 0 && !exists(f->path))
+					break;
+				if (f->fd >= 0) {
+					(void)unlink(f->part);
+					close(f->fd);
+					f->fd = -1;
+				}
+			}
 			free(f->path);
 			f->path = numbered(f->base, n);
 		}
-	plen = strlen(f->path);
-	f->part = tide_xmalloc(plen + 6);
-	memcpy(f->part, f->path, plen);
-	memcpy(f->part + plen, ".part", 6);
-	/* A device or a FIFO (/dev/null, a named pipe) is written as it is:
-	 * renaming a file over it would replace the device. */
-	f->direct = stat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
-	if (f->direct) {
-		memcpy(f->part, f->path, plen + 1);
-		f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
-	} else if (f->templated && make_parents(f->part) < 0)
-		f->fd = -1;
-	else
-		f->fd = tide_afile_create(f->part, 0666);
-	if (f->fd < 0)
-		return fail(f, TIDE_EIO, f->part);
+	}
 	f->seg_bytes = 0;
 	f->seg_t = t;
 	/* One zstd frame (with a checksum) per segment. */

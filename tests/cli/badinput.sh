@@ -448,4 +448,77 @@ EOF
 	T_IN=/dev/null
 fi
 
+# Two sinks on one -o pattern (issue 18 item 14: both wrote NAME.part, one
+# exited 74 and its records were lost).  A running sink holds its NAME.part
+# (locked): another sink on the same pattern takes the next name, "-N";
+# on a plain name, which is replaced and not numbered, it stops, and the
+# first is unharmed.  A NAME.part nobody holds (a run that died) is taken
+# over.  Events only: sink A's NAME.part is waited for.
+if have tide-sink; then
+	wait_file() {
+		_i=0
+		while [ ! -e "$1" ]; do
+			_i=$((_i + 1))
+			[ $_i -gt 1200 ] && return 1
+			sleep 0.05
+		done
+	}
+	two_sinks() {
+		# $1: the -o pattern, $2: the file sink A writes first.
+		rm -rf two && mkdir two && mkfifo two/fa
+		(cd two && exec tide-sink -o "$1" --time ts <fa >a.out 2>a.err) &
+		_pa=$!
+		exec 7>two/fa
+		echo '{"ts":1764547200000,"s":"a1"}' >&7
+		wait_file "two/$2.part"
+		(cd two && printf '%s\n' '{"ts":1764547200000,"s":"b1"}' \
+		    '{"ts":1764547200001,"s":"b2"}' | tide-sink -o "$1" --time ts \
+		    >b.out 2>b.err; echo $? >b.rc)
+		echo '{"ts":1764547200002,"s":"a2"}' >&7
+		exec 7>&-
+		wait $_pa
+		echo $? >two/a.rc
+		T_RC=$(cat two/b.rc)
+		cp two/b.err "$T_ERR"
+		(cd two && for f in $(ls | grep -v '^[ab]\.\|^fa$' | LC_ALL=C sort); do
+			echo "$f"; cat "$f"; done) >"$T_OUT"
+	}
+	two_sinks 'out-%Y.ndjson' out-2025.ndjson
+	T_NAME="two sinks on one pattern: the second takes -1"
+	t_status 0
+	t_stderr_empty
+	t_stdout <<'EOF'
+out-2025-1.ndjson
+{"ts":1764547200000,"s":"b1"}
+{"ts":1764547200001,"s":"b2"}
+out-2025.ndjson
+{"ts":1764547200000,"s":"a1"}
+{"ts":1764547200002,"s":"a2"}
+EOF
+	t_ok "$T_NAME: the first ends well" test "$(cat two/a.rc)" = 0 -a ! -s two/a.err
+	two_sinks 'plain.ndjson' plain.ndjson
+	T_NAME="two sinks on one plain name: the second stops"
+	t_status 74
+	t_stderr_has "plain.ndjson.part"
+	t_stderr_has "Device or resource busy"
+	t_stdout <<'EOF'
+plain.ndjson
+{"ts":1764547200000,"s":"a1"}
+{"ts":1764547200002,"s":"a2"}
+EOF
+	t_ok "$T_NAME: the first ends well" test "$(cat two/a.rc)" = 0 -a ! -s two/a.err
+	# A NAME.part left by a run that died holds no lock: taken over.
+	rm -rf two && mkdir two
+	echo stale >two/out-2025.ndjson.part
+	printf '%s\n' '{"ts":1764547200000,"s":"c1"}' >two/in
+	t_run "a NAME.part nobody holds is taken over" sh -c \
+	    "cd two && tide-sink -o 'out-%Y.ndjson' --time ts <in && ls && cat out-2025.ndjson"
+	t_status 0
+	t_stdout <<'EOF'
+in
+out-2025.ndjson
+{"ts":1764547200000,"s":"c1"}
+EOF
+fi
+
 t_done
