@@ -190,14 +190,36 @@ tide_fileout_idle(void *ctx)
 
 static int seg_open(struct tide_fileout *, int64_t);
 
+/* After an error: the open segment's NAME.part goes (it would never be
+ * complete), and what it held leaves the counts. */
+static void
+seg_drop(struct tide_fileout *f)
+{
+	w_abandon(f);
+	if (f->fd >= 0 && !f->is_stdout) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	if (!f->own_part)
+		return;
+	(void)unlink(f->part);
+	f->own_part = 0;
+	f->records -= f->seg_records;
+	f->bytes -= f->seg_bytes;
+	f->seg_records = 0;
+	f->seg_bytes = 0;
+}
+
 int
 tide_fileout_close(struct tide_fileout *f)
 {
 	const char *failed;
 	int r, fd;
 
-	if (f->err)
+	if (f->err) {
+		seg_drop(f);
 		return f->err;
+	}
 	if (f->is_stdout)
 		return tide_fileout_flush(f);
 	/* A plain name is a redirection: it exists after a run without
@@ -216,9 +238,15 @@ tide_fileout_close(struct tide_fileout *f)
 	if (f->direct) {
 		if (close(fd) < 0)
 			return fail(f, TIDE_EIO, f->part);
-	} else if (tide_afile_commit(fd, f->part, f->path, &failed) < 0)
-		return fail(f, TIDE_EIO, failed);
+	} else if (tide_afile_commit(fd, f->part, f->path, &failed) < 0) {
+		r = fail(f, TIDE_EIO, failed);
+		seg_drop(f);
+		return r;
+	}
+	f->own_part = 0;
 	f->files++;
+	f->seg_records = 0;
+	f->seg_bytes = 0;
 	return 0;
 }
 
@@ -347,7 +375,9 @@ seg_open(struct tide_fileout *f, int64_t t)
 			f->path = numbered(f->base, n);
 		}
 	}
+	f->own_part = !f->direct;
 	f->seg_bytes = 0;
+	f->seg_records = 0;
 	f->seg_t = t;
 	/* One zstd frame (with a checksum) per segment. */
 	tide_zw_init(&f->w, f->fd, f->zstd, f->o.level);
@@ -516,6 +546,8 @@ tide_fileout_write(struct tide_fileout *f, int64_t t, const char *rec,
 	}
 	f->seg_bytes += len;
 	f->bytes += len;
+	f->seg_records++;
+	f->records++;
 	if (f->o.format == TIDE_FILEOUT_CSV)
 		return emit(f, p, len);
 	if ((r = emit(f, rec, n)) < 0)

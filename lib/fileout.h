@@ -38,6 +38,9 @@
  *
  * No allocation per record: buffers are reused.  Errors are TIDE_EIO with
  * errno saved in f->errnum and the file named by tide_fileout_errpath().
+ * A segment that failed (a full disk) is not kept: tide_fileout_close()
+ * removes its NAME.part, and its records and bytes leave the counts, which
+ * then hold what is in complete files (and on a device or stdout).
  */
 #ifndef TIDE_FILEOUT_H
 #define TIDE_FILEOUT_H
@@ -93,6 +96,9 @@ struct tide_fileout {
 	uint64_t csv_extra;	/* records with fields the header lacks */
 	uint64_t files;		/* segments completed */
 	uint64_t bytes;		/* record bytes written in all */
+	uint64_t records;	/* records written in all */
+	uint64_t seg_records;	/* records in the open segment */
+	int own_part;		/* its NAME.part is ours to remove */
 };
 
 /* Check the pattern and options; nothing is created until the first

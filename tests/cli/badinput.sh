@@ -521,4 +521,74 @@ out-2025.ndjson
 EOF
 fi
 
+# A full disk (issue 18 item 13).  /dev/full first, for anyone: every
+# program says "No space left on device" for its --dead-letter file (it
+# said "Input/output error" where the file had been flushed before), and
+# tide-window for its --late-file (exit 74 with no word, after saying the
+# record was written there).
+printf '%s\nnot json\n%s\n' "$G1" "$G3" >bad3.ndjson
+for p in window join sink source replay; do
+	have tide-$p || continue
+	t_run "$p --dead-letter on a full disk" run_prog $p bad3.ndjson --dead-letter /dev/full
+	t_status 74
+	t_stdout_file "$(good_of $p)"
+	t_stderr_has "tide-$p: cannot write dead-letter file '/dev/full': No space left on device"
+	if grep -q "Input/output error\|kept in /dev/full" "$T_ERR"; then
+		t_fail "$T_NAME: a wrong word" "$(cat "$T_ERR")"
+	else t_pass "$T_NAME: no wrong word"; fi
+done
+if have tide-window; then
+	printf '%s\n%s\n' '{"ts":1764547300000,"k":"a"}' '{"ts":1764547200000,"k":"a"}' >late.in
+	T_IN=late.in
+	t_run "window --late-file on a full disk" tide-window -k k -a count --tumble 10s --late-file /dev/full
+	T_IN=/dev/null
+	t_status 74
+	t_stdout <<'EOF'
+{"window_start":1764547300000,"window_end":1764547310000,"k":"a","count":1}
+EOF
+	printf '%s\n' "tide-window: cannot write '/dev/full': No space left on device" \
+	    "tide-window: 1 late record, not all written to /dev/full" >late.err
+	t_ok "$T_NAME: stderr, exactly" cmp -s late.err "$T_ERR"
+fi
+# A real full file system: a 1 MiB tmpfs (root only; CI runs as root).
+# tide-sink -o keeps only complete files, removes the segment that failed
+# (it left a .part), and --stats counts what the complete files hold (it
+# counted the lost segment's records as out).
+if have tide-sink && mkdir small && mount -t tmpfs -o size=1m tmpfs small 2>/dev/null; then
+	T_CLEANUP="umount '$T_DIR/small' 2>/dev/null; $T_CLEANUP"
+	awk 'BEGIN { for (i = 1; i <= 40000; i++) printf "{\"ts\":1764547200000,\"n\":%d,\"pad\":\"%032d\"}\n", i, 0 }' >big.in
+	for o in 'small/out.ndjson --rotate 100k' 'small/out-%Y.ndjson --time ts --rotate 100k' 'small/plain.ndjson'; do
+		rm -f small/*
+		T_IN=big.in
+		# shellcheck disable=SC2086 # $o is the options, split on purpose
+		t_run "sink -o ${o%% *} on a full disk" tide-sink --stats -o $o
+		T_IN=/dev/null
+		t_status 74
+		t_stderr_has "No space left on device"
+		t_ok "$T_NAME: no .part left" test -z "$(ls small | grep '\.part$')"
+		_lines=$(cat small/* 2>/dev/null | wc -l)
+		_files=$(ls small | wc -l)
+		t_ok "$T_NAME: no partial line in the files" test -z "$(cat small/* 2>/dev/null | jq -c . 2>&1 >/dev/null)"
+		t_stderr_has ", out $_lines, bytes "
+		t_stderr_has ", files $_files, "
+	done
+	# --dead-letter and --late-file on the full tmpfs: the true cause.
+	rm -f small/*
+	dd if=/dev/zero of=small/fill bs=4k count=1000 2>/dev/null
+	t_run "sink --dead-letter on a full tmpfs" run_prog sink bad3.ndjson --dead-letter small/dead
+	t_status 74
+	t_stderr_has "tide-sink: cannot write dead-letter file 'small/dead': No space left on device"
+	if have tide-window; then
+		T_IN=late.in
+		t_run "window --late-file on a full tmpfs" tide-window -k k -a count --tumble 10s --late-file small/late
+		T_IN=/dev/null
+		t_status 74
+		t_stderr_has "tide-window: cannot write 'small/late': No space left on device"
+	fi
+	umount small
+else
+	[ "$(id -u)" = 0 ] && t_fail "cannot mount a tmpfs as root"
+	t_skip "a full file system needs root (a tmpfs mount)"
+fi
+
 t_done
