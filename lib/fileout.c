@@ -177,6 +177,11 @@ tide_fileout_sync(struct tide_fileout *f)
 	 * written is all there is. */
 	if (fsync(f->fd) < 0 && errno != EINVAL && errno != EROFS)
 		return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
+	if (f->own_part) {
+		f->sync_records = f->seg_records;
+		f->sync_bytes = f->seg_bytes;
+		f->sync_size = (int64_t)lseek(f->fd, 0, SEEK_CUR);
+	}
 	return 0;
 }
 
@@ -196,18 +201,25 @@ static void
 seg_drop(struct tide_fileout *f)
 {
 	w_abandon(f);
+	if (f->own_part) {
+		/* What a barrier was told is durable stays (the frame ended
+		 * there, so the cut leaves a whole .zst); the rest goes. */
+		if (f->sync_records == 0)
+			(void)unlink(f->part);
+		else if (f->fd >= 0)
+			(void)ftruncate(f->fd, (off_t)f->sync_size);
+		else
+			(void)truncate(f->part, (off_t)f->sync_size);
+		f->own_part = 0;
+		f->records -= f->seg_records - f->sync_records;
+		f->bytes -= f->seg_bytes - f->sync_bytes;
+		f->seg_records = f->sync_records = 0;
+		f->seg_bytes = f->sync_bytes = 0;
+	}
 	if (f->fd >= 0 && !f->is_stdout) {
 		close(f->fd);
 		f->fd = -1;
 	}
-	if (!f->own_part)
-		return;
-	(void)unlink(f->part);
-	f->own_part = 0;
-	f->records -= f->seg_records;
-	f->bytes -= f->seg_bytes;
-	f->seg_records = 0;
-	f->seg_bytes = 0;
 }
 
 int
@@ -245,8 +257,8 @@ tide_fileout_close(struct tide_fileout *f)
 	}
 	f->own_part = 0;
 	f->files++;
-	f->seg_records = 0;
-	f->seg_bytes = 0;
+	f->seg_records = f->sync_records = 0;
+	f->seg_bytes = f->sync_bytes = 0;
 	return 0;
 }
 
@@ -376,8 +388,8 @@ seg_open(struct tide_fileout *f, int64_t t)
 		}
 	}
 	f->own_part = !f->direct;
-	f->seg_bytes = 0;
-	f->seg_records = 0;
+	f->seg_bytes = f->sync_bytes = 0;
+	f->seg_records = f->sync_records = 0;
 	f->seg_t = t;
 	/* One zstd frame (with a checksum) per segment. */
 	tide_zw_init(&f->w, f->fd, f->zstd, f->o.level);

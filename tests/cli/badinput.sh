@@ -580,6 +580,19 @@ if have tide-sink && mkdir small && mount -t tmpfs -o size=1m tmpfs small 2>/dev
 		t_stderr_has ", out $_lines, bytes "
 		t_stderr_has ", files $_files, "
 	done
+	# A barrier was told its records are durable: a failure after it
+	# keeps them (the .part cut back to the barrier), and only them.
+	rm -f small/*
+	{ head -10 big.in; echo '{"@barrier":{"seq":1,"offsets":[["tx",0,10]]}}'
+	  tail -n +11 big.in; } >bigb.in
+	T_IN=bigb.in
+	t_run "sink -o on a full disk after a barrier" tide-sink --stats -o small/b.ndjson
+	T_IN=/dev/null
+	t_status 74
+	t_stderr_has "tide-sink: write 'small/b.ndjson.part': No space left on device"
+	t_stderr_has ", out 10, bytes "
+	t_ok "$T_NAME: the .part holds the records before the barrier" \
+	    sh -c "head -10 big.in | cmp -s - small/b.ndjson.part"
 	# --dead-letter and --late-file on the full tmpfs: the true cause.
 	rm -f small/*
 	dd if=/dev/zero of=small/fill bs=4k count=1000 2>/dev/null
