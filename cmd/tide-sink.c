@@ -827,7 +827,7 @@ main(int argc, char **argv)
 	tide_sinkrun_close(&s->run);
 	if (s->stats)
 		print_stats(s);
-	if (s->bad.dead && fflush(s->bad.dead) != 0)
+	if (tide_bad_flush(&s->bad) != 0)
 		s->dlerr = 1;
 	if (tide_bad_finish(&s->bad) != 0)
 		s->dlerr = 1;

@@ -813,7 +813,16 @@ werr:
 	status = TIDE_EX_IOERR;
 done:
 	tide_recin_close(&in);	/* open when a write error left the loop */
-	if (c.wo.late_n)
+	/* Written out before the summary, which must not say the records
+	 * are in a file that refused them. */
+	if (tide_winout_late_close(&c.wo) < 0) {
+		tide_warn("cannot write '%s': %s", o.latepath, strerror(errno));
+		status = TIDE_EX_IOERR;
+		if (c.wo.late_n)
+			tide_warn("%llu late record%s, not all written to %s",
+			    (unsigned long long)c.wo.late_n,
+			    c.wo.late_n == 1 ? "" : "s", o.latepath);
+	} else if (c.wo.late_n)
 		tide_warn("%llu late record%s%s%s", (unsigned long long)c.wo.late_n,
 		    c.wo.late_n == 1 ? "" : "s",
 		    o.latepath ? ", written to " : " dropped (see --late-file)",

@@ -6,10 +6,12 @@
  * --state writes STATE.tmp, tide-mock --bootstrap-file writes FILE.tmp.
  *
  * tide_afile_create() makes the temporary file afresh, exclusively
- * (O_CREAT|O_EXCL|O_NOFOLLOW): what is already at that name -- a file
- * left by a run that died, or a symbolic link planted there -- is
- * removed, never written through, so a link cannot make us overwrite its
- * target.  Only the temporary name gets this treatment; the final name is
+ * (O_CREAT|O_EXCL|O_NOFOLLOW), and holds an advisory lock (flock(2)) on it
+ * until it is committed or closed: a temporary file another running
+ * writer holds is not touched (EBUSY), and what else is already at that
+ * name -- a file left by a run that died, or a symbolic link planted
+ * there -- is removed, never written through, so a link cannot make us
+ * overwrite its target.  Only the temporary name gets this treatment; the final name is
  * replaced by rename(2), which replaces a link itself, not its target.
  *
  * tide_afile_commit() fsyncs the file (the final name must never point at
@@ -25,8 +27,9 @@
 
 #include <sys/types.h>
 
-/* Create tmp for writing (mode before the umask): a descriptor, or
- * TIDE_EIO with errno set (EEXIST if something kept appearing there). */
+/* Create tmp for writing (mode before the umask), locked: a descriptor,
+ * or TIDE_EIO with errno set (EBUSY: another running writer holds tmp;
+ * EEXIST if something kept appearing there). */
 int tide_afile_create(const char *tmp, mode_t mode);
 /* fsync and close fd (open on tmp), rename tmp to path, fsync path's
  * directory.  fd is closed whatever happens.  0, or TIDE_EIO with errno

@@ -168,13 +168,32 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		}
 		tide_jobj_end(&o);
 		tide_buf_addc(&b, '\n');
+		errno = 0;
 		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
+			if (bad->errnum == 0)
+				bad->errnum = errno ? errno : EIO;
 			tide_buf_release(&b);
 			return TIDE_EIO;
 		}
 		tide_buf_release(&b);
 	}
 	return bad->strict ? TIDE_EINVAL : 0;
+}
+
+int
+tide_bad_flush(struct tide_bad *bad)
+{
+	if (bad->dead == NULL)
+		return 0;
+	errno = 0;
+	if (fflush(bad->dead) != 0 || ferror(bad->dead)) {
+		/* A stream's error stays set, and a later flush may fail
+		 * with no errno: the first cause is the one to tell. */
+		if (bad->errnum == 0)
+			bad->errnum = errno ? errno : EIO;
+		return TIDE_EIO;
+	}
+	return 0;
 }
 
 int
@@ -187,12 +206,9 @@ tide_bad_finish(struct tide_bad *bad)
 	 * Flush before the summary: a full disk shows only now, and the
 	 * summary must not say the lines are kept in a file that refused them.
 	 */
-	if (bad->dead) {
-		errno = 0;
-		if (fflush(bad->dead) != 0 || ferror(bad->dead)) {
-			e = errno ? errno : EIO;
-			r = TIDE_EIO;
-		}
+	if (tide_bad_flush(bad) != 0) {
+		e = bad->errnum;
+		r = TIDE_EIO;
 	}
 	if (bad->count && !bad->strict)
 		tide_warn("%llu bad record%s skipped%s%s",

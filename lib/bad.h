@@ -44,6 +44,7 @@ struct tide_bad {
 	int created;		/* tide_bad_init() created the file */
 	uint64_t count;
 	unsigned shown;
+	int errnum;		/* errno of the first failed write, or 0 */
 };
 
 /* --max-bad N|P%: how many bad records a run may have and still exit 0. */
@@ -69,6 +70,10 @@ int tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath);
 int tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Write out what the dead-letter file holds (if any): 0, or TIDE_EIO
+ * with the cause kept for tide_bad_finish()'s message (a full disk is
+ * "No space left on device", however often it is flushed). */
+int tide_bad_flush(struct tide_bad *bad);
 /* Print the summary line if any record was bad; close the file, and remove
  * it if it was created empty and is still empty.  Returns 0 or
  * TIDE_EIO if the dead-letter file failed to flush. */

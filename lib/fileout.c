@@ -177,6 +177,11 @@ tide_fileout_sync(struct tide_fileout *f)
 	 * written is all there is. */
 	if (fsync(f->fd) < 0 && errno != EINVAL && errno != EROFS)
 		return fail(f, TIDE_EIO, f->is_stdout ? "-" : f->part);
+	if (f->own_part) {
+		f->sync_records = f->seg_records;
+		f->sync_bytes = f->seg_bytes;
+		f->sync_size = (int64_t)lseek(f->fd, 0, SEEK_CUR);
+	}
 	return 0;
 }
 
@@ -190,14 +195,43 @@ tide_fileout_idle(void *ctx)
 
 static int seg_open(struct tide_fileout *, int64_t);
 
+/* After an error: the open segment's NAME.part goes (it would never be
+ * complete), and what it held leaves the counts. */
+static void
+seg_drop(struct tide_fileout *f)
+{
+	w_abandon(f);
+	if (f->own_part) {
+		/* What a barrier was told is durable stays (the frame ended
+		 * there, so the cut leaves a whole .zst); the rest goes. */
+		if (f->sync_records == 0)
+			(void)unlink(f->part);
+		else if (f->fd >= 0)
+			(void)ftruncate(f->fd, (off_t)f->sync_size);
+		else
+			(void)truncate(f->part, (off_t)f->sync_size);
+		f->own_part = 0;
+		f->records -= f->seg_records - f->sync_records;
+		f->bytes -= f->seg_bytes - f->sync_bytes;
+		f->seg_records = f->sync_records = 0;
+		f->seg_bytes = f->sync_bytes = 0;
+	}
+	if (f->fd >= 0 && !f->is_stdout) {
+		close(f->fd);
+		f->fd = -1;
+	}
+}
+
 int
 tide_fileout_close(struct tide_fileout *f)
 {
 	const char *failed;
 	int r, fd;
 
-	if (f->err)
+	if (f->err) {
+		seg_drop(f);
 		return f->err;
+	}
 	if (f->is_stdout)
 		return tide_fileout_flush(f);
 	/* A plain name is a redirection: it exists after a run without
@@ -216,9 +250,15 @@ tide_fileout_close(struct tide_fileout *f)
 	if (f->direct) {
 		if (close(fd) < 0)
 			return fail(f, TIDE_EIO, f->part);
-	} else if (tide_afile_commit(fd, f->part, f->path, &failed) < 0)
-		return fail(f, TIDE_EIO, failed);
+	} else if (tide_afile_commit(fd, f->part, f->path, &failed) < 0) {
+		r = fail(f, TIDE_EIO, failed);
+		seg_drop(f);
+		return r;
+	}
+	f->own_part = 0;
 	f->files++;
+	f->seg_records = f->sync_records = 0;
+	f->seg_bytes = f->sync_bytes = 0;
 	return 0;
 }
 
@@ -275,13 +315,24 @@ make_parents(const char *path)
 	return r;
 }
 
+/* f->part: f->path + ".part". */
+static void
+set_part(struct tide_fileout *f)
+{
+	size_t plen = strlen(f->path);
+
+	free(f->part);
+	f->part = tide_xmalloc(plen + 6);
+	memcpy(f->part, f->path, plen);
+	memcpy(f->part + plen, ".part", 6);
+}
+
 static int
 seg_open(struct tide_fileout *f, int64_t t)
 {
 	struct stat st;
 	int r;
 	unsigned n;
-	size_t plen;
 
 	if ((r = tide_fileout_expand(f->pattern, t, &f->name)) < 0) {
 		errno = EINVAL;
@@ -293,31 +344,52 @@ seg_open(struct tide_fileout *f, int64_t t)
 	free(f->part);
 	f->base = tide_xmemdup(f->name.data, f->name.len);
 	f->path = tide_xstrdup(f->base);
-	/* A plain name is replaced like a redirection; with patterns or
-	 * rotation the names of a run's segments must not collide with each
-	 * other nor with earlier runs, so nothing is overwritten. */
-	if (f->templated || f->o.rotate_bytes || f->o.rotate_ms)
-		for (n = 1; exists(f->path); n++) {
+	f->part = NULL;
+	if (!f->templated && !f->o.rotate_bytes && !f->o.rotate_ms) {
+		/* A plain name is replaced like a redirection.  A device or
+		 * a FIFO (/dev/null, a named pipe) is written as it is:
+		 * renaming a file over it would replace the device. */
+		set_part(f);
+		f->direct = stat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
+		if (f->direct) {
+			memcpy(f->part, f->path, strlen(f->path) + 1);
+			f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
+		} else
+			f->fd = tide_afile_create(f->part, 0666);
+		if (f->fd < 0)
+			return fail(f, TIDE_EIO, f->part);
+	} else {
+		/* With patterns or rotation the names of a run's segments
+		 * must not collide with each other, with earlier runs' nor
+		 * with another sink's on the same pattern: a name is taken
+		 * by creating its NAME.part (locked, lib/afile.h), and is
+		 * ours if NAME is not there once we hold it; otherwise the
+		 * next "-N". */
+		f->direct = 0;
+		set_part(f);
+		if (f->templated && make_parents(f->part) < 0)
+			return fail(f, TIDE_EIO, f->part);
+		for (n = 1;; n++) {
+			set_part(f);
+			if (!exists(f->path)) {
+				f->fd = tide_afile_create(f->part, 0666);
+				if (f->fd < 0 && errno != EBUSY)
+					return fail(f, TIDE_EIO, f->part);
+				if (f->fd >= 0 && !exists(f->path))
+					break;
+				if (f->fd >= 0) {
+					(void)unlink(f->part);
+					close(f->fd);
+					f->fd = -1;
+				}
+			}
 			free(f->path);
 			f->path = numbered(f->base, n);
 		}
-	plen = strlen(f->path);
-	f->part = tide_xmalloc(plen + 6);
-	memcpy(f->part, f->path, plen);
-	memcpy(f->part + plen, ".part", 6);
-	/* A device or a FIFO (/dev/null, a named pipe) is written as it is:
-	 * renaming a file over it would replace the device. */
-	f->direct = stat(f->path, &st) == 0 && !S_ISREG(st.st_mode);
-	if (f->direct) {
-		memcpy(f->part, f->path, plen + 1);
-		f->fd = open(f->part, O_WRONLY | O_CLOEXEC);
-	} else if (f->templated && make_parents(f->part) < 0)
-		f->fd = -1;
-	else
-		f->fd = tide_afile_create(f->part, 0666);
-	if (f->fd < 0)
-		return fail(f, TIDE_EIO, f->part);
-	f->seg_bytes = 0;
+	}
+	f->own_part = !f->direct;
+	f->seg_bytes = f->sync_bytes = 0;
+	f->seg_records = f->sync_records = 0;
 	f->seg_t = t;
 	/* One zstd frame (with a checksum) per segment. */
 	tide_zw_init(&f->w, f->fd, f->zstd, f->o.level);
@@ -486,6 +558,8 @@ tide_fileout_write(struct tide_fileout *f, int64_t t, const char *rec,
 	}
 	f->seg_bytes += len;
 	f->bytes += len;
+	f->seg_records++;
+	f->records++;
 	if (f->o.format == TIDE_FILEOUT_CSV)
 		return emit(f, p, len);
 	if ((r = emit(f, rec, n)) < 0)

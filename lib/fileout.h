@@ -38,6 +38,11 @@
  *
  * No allocation per record: buffers are reused.  Errors are TIDE_EIO with
  * errno saved in f->errnum and the file named by tide_fileout_errpath().
+ * A segment that failed (a full disk) is not kept: tide_fileout_close()
+ * removes its NAME.part -- or, when tide_fileout_sync() made part of it
+ * durable (a barrier: promised), cuts it back to that part -- and what is
+ * gone leaves the counts, which then hold what is in complete files, in
+ * synced parts, and on a device or stdout.
  */
 #ifndef TIDE_FILEOUT_H
 #define TIDE_FILEOUT_H
@@ -93,6 +98,13 @@ struct tide_fileout {
 	uint64_t csv_extra;	/* records with fields the header lacks */
 	uint64_t files;		/* segments completed */
 	uint64_t bytes;		/* record bytes written in all */
+	uint64_t records;	/* records written in all */
+	uint64_t seg_records;	/* records in the open segment */
+	int own_part;		/* its NAME.part is ours to remove */
+	/* At the segment's last tide_fileout_sync(): its records, record
+	 * bytes and file size, which a failure afterwards keeps. */
+	uint64_t sync_records, sync_bytes;
+	int64_t sync_size;
 };
 
 /* Check the pattern and options; nothing is created until the first

@@ -76,7 +76,7 @@ file_put(struct tide_sinkbe *be, uint64_t lineno, const char *line,
 		return r;
 	r = tide_fileout_write(&f->fo, t, line, len);
 	if (r >= 0) {
-		be->out++;
+		be->out = f->fo.records;
 		be->bytes = f->fo.bytes;
 		return 0;
 	}
@@ -132,6 +132,8 @@ file_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 	int r = tide_fileout_close(&f->fo);
 
 	err->remote = 0;
+	/* A segment that failed is gone: its records are not out. */
+	be->out = f->fo.records;
 	be->bytes = f->fo.bytes;
 	if (r == TIDE_EPIPE)
 		r = 0;

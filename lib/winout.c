@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,13 +162,31 @@ tide_winout_late(struct tide_winout *wo, const char *rec, size_t n)
 }
 
 int
+tide_winout_late_close(struct tide_winout *wo)
+{
+	int r = 0, e;
+
+	if (wo->late == NULL)
+		return 0;
+	errno = 0;
+	if (fflush(wo->late) != 0 || ferror(wo->late))
+		r = TIDE_EIO;
+	e = errno ? errno : EIO;
+	if (fclose(wo->late) != 0 && r == 0) {
+		r = TIDE_EIO;
+		e = errno ? errno : EIO;
+	}
+	wo->late = NULL;
+	errno = e;
+	return r;
+}
+
+int
 tide_winout_release(struct tide_winout *wo)
 {
-	int i, r = 0;
+	int i, r;
 
-	if (wo->late && fclose(wo->late) != 0)
-		r = TIDE_EIO;
-	wo->late = NULL;
+	r = tide_winout_late_close(wo);
 	tide_buf_release(&wo->ob);
 	tide_buf_release(&wo->hdr);
 	for (i = 0; i < wo->nkeys; i++)

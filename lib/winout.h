@@ -68,8 +68,12 @@ int tide_winout_over(struct tide_winout *wo, const char *rec, size_t n,
 
 /* Open path for late records (appending): 0 or TIDE_EIO. */
 int tide_winout_late_open(struct tide_winout *wo, const char *path);
-/* A late record: counted, and written to the late file if there is one. */
+/* A late record: counted, and written to the late file if there is one.
+ * 0, or TIDE_EIO with errno set. */
 int tide_winout_late(struct tide_winout *wo, const char *rec, size_t n);
+/* Write out and close the late file (if open): 0, or TIDE_EIO with errno
+ * set (a full disk shows here, when the last lines are written). */
+int tide_winout_late_close(struct tide_winout *wo);
 
 /* Free the buffers and close the late file: 0, or TIDE_EIO when closing
  * it failed. */

@@ -292,6 +292,8 @@ tide_kconf_build(const struct tide_kconf *kc, const char *const *defaults,
 	size_t i;
 	int r;
 
+	if (apply(conf, TIDE_KCONF_DEFAULTS, err) < 0)
+		goto fail;
 	for (; defaults && *defaults; defaults++)
 		if (apply(conf, *defaults, err) < 0)
 			goto fail;

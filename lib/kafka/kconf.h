@@ -62,10 +62,19 @@ int tide_kconf_env(struct tide_kconf *kc, struct tide_kconf_err *err);
  * metadata.broker.list setting. */
 int tide_kconf_has_brokers(const struct tide_kconf *kc);
 /*
- * Build an rd_kafka_conf_t: defaults (the caller's, as "name=value" strings,
- * NULL-terminated, applied first), then the user's settings.  Returns the
- * conf or NULL with err filled in (unknown property, bad value).
+ * Build an rd_kafka_conf_t: tide's own defaults (TIDE_KCONF_DEFAULTS), the
+ * caller's (as "name=value" strings, NULL-terminated), then the user's
+ * settings, so the user's win.  Returns the conf or NULL with err filled in
+ * (unknown property, bad value).
+ *
+ * tide's defaults: reconnect.backoff.max.ms=1000.  librdkafka's 10 s lets
+ * a client that failed to reconnect through an outage of a few seconds
+ * (the backoff doubles with each try) wait up to 15 s more once the
+ * brokers are back, longer than the bounds the programs wait for them
+ * (--down-timeout, --metadata-timeout: 10 s): with 1 s, a client is back
+ * within 1.5 s (librdkafka's jitter) of its brokers.
  */
+#define TIDE_KCONF_DEFAULTS "reconnect.backoff.max.ms=1000"
 rd_kafka_conf_t *tide_kconf_build(const struct tide_kconf *kc,
     const char *const *defaults, struct tide_kconf_err *err);
 /* Print the effective settings, secrets redacted, one per line. */

@@ -262,8 +262,29 @@ tide_redisview_open(struct tide_redisview *v,
 	return 0;
 }
 
+/* Append p[0..n) with '\' and ':' escaped by a '\'. */
+static void
+key_escape(struct tide_buf *b, const char *p, size_t n)
+{
+	const char *e = p + n, *q;
+
+	while ((q = p) < e) {
+		while (q < e && *q != ':' && *q != '\\')
+			q++;
+		tide_buf_add(b, p, (size_t)(q - p));
+		if (q == e)
+			break;
+		tide_buf_addc(b, '\\');
+		tide_buf_addc(b, *q);
+		p = q + 1;
+	}
+}
+
 /* The Redis key of key values k[0..n) into v->key: prefix, then each
- * value's canonical text, joined with ':'. */
+ * value's canonical text, joined with ':'.  With several values each has
+ * '\' and ':' escaped by a '\' first, so that distinct tuples give
+ * distinct keys ("x:y","z" is x\:y:z, "x","y:z" is x:y\:z); one value
+ * is its text as it stands. */
 static int
 make_key(struct tide_redisview *v, const struct tide_json_val *k, int n,
     struct tide_redisview_err *err)
@@ -283,9 +304,13 @@ make_key(struct tide_redisview *v, const struct tide_json_val *k, int n,
 			    v->path[i].text != NULL ? v->path[i].text : "key",
 			    k[i].type == TIDE_JSON_OBJECT ? "object" : "array");
 		}
+		if (n == 1) {
+			tide_buf_add(&v->key, v->kpart.data, v->kpart.len);
+			break;
+		}
 		if (i > 0)
 			tide_buf_addc(&v->key, ':');
-		tide_buf_add(&v->key, v->kpart.data, v->kpart.len);
+		key_escape(&v->key, v->kpart.data, v->kpart.len);
 	}
 	return 0;
 }

@@ -3,12 +3,14 @@
  * per key, for any client of a shared online store to read.
  *
  * Each record goes under the key PREFIX + its key value (a string as its
- * unescaped text, a number in canonical form, several key fields joined
- * with ':'), as a hash of its top-level fields (strings unescaped, numbers,
- * true, false and null as written, nested objects and arrays as JSON text)
- * or, with as_json, as one string holding the record as written.  A hash
- * is replaced, not merged: fields a newer record lacks are gone.  With a
- * ttl each key expires that long after its last write (Redis's own clock).
+ * unescaped text, a number in canonical form; several key fields joined
+ * with ':', each with '\' and ':' escaped by a '\', so that distinct
+ * tuples are distinct keys), as a hash of its top-level fields (strings
+ * unescaped, numbers, true, false and null as written, nested objects and
+ * arrays as JSON text) or, with as_json, as one string holding the record
+ * as written.  A hash is replaced, not merged: fields a newer record lacks
+ * are gone.  With a ttl each key expires that long after its last write
+ * (Redis's own clock).
  *
  * Writes are pipelined: commands are written in the Redis protocol into
  * one buffer per batch -- conf.batch records, or what came in conf.batch_ms

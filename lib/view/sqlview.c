@@ -179,6 +179,60 @@ find_name(char **names, int n, const char *s)
 }
 
 /*
+ * Whether the table's one key column is an alias of its rowid: declared
+ * exactly INTEGER and the whole primary key (SQLite's rule; a table made
+ * WITHOUT ROWID is counted too, which only makes the check stricter).
+ */
+static int
+rowid_key(struct tide_sqlview *v)
+{
+	const char *type = NULL;
+	int pk = 0;
+
+	if (v->nkey != 1 || v->history)
+		return 0;
+	if (sqlite3_table_column_metadata(v->db, NULL, v->table,
+	    v->keyname[0], &type, NULL, NULL, &pk, NULL) != SQLITE_OK)
+		return 0;
+	return pk && type != NULL && sqlite3_stricmp(type, "INTEGER") == 0;
+}
+
+/*
+ * Whether the n names (field columns: the first record's fields, or
+ * conf.cols) can be the table's columns beside the key columns: SQLite
+ * column names ignore ASCII case, so two names that differ only in case
+ * would be one column (CREATE TABLE fails), and record and tide_time are
+ * the view's own.  A name equal to a key's is that key's column.  what
+ * says which names they are, code is the error to return.
+ */
+static int
+check_names(const struct tide_sqlview *v, char *const *names, int n,
+    const char *what, int code, struct tide_sqlview_err *err)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (sqlite3_stricmp(names[i], RECCOL) == 0 ||
+		    sqlite3_stricmp(names[i], TIMECOL) == 0)
+			return fail(err, code, "%s '%s' has the name of a "
+			    "column of the view", what, names[i]);
+		for (j = 0; j < v->nkey; j++)
+			if (sqlite3_stricmp(names[i], v->keyname[j]) == 0 &&
+			    strcmp(names[i], v->keyname[j]) != 0)
+				return fail(err, code, "%s '%s' and key field "
+				    "'%s' differ only in case (one SQLite "
+				    "column)", what, names[i], v->keyname[j]);
+		for (j = 0; j < i; j++)
+			if (sqlite3_stricmp(names[i], names[j]) == 0 &&
+			    strcmp(names[i], names[j]) != 0)
+				return fail(err, code, "%ss '%s' and '%s' "
+				    "differ only in case (one SQLite column)",
+				    what, names[j], names[i]);
+	}
+	return 0;
+}
+
+/*
  * The table exists: check its key against ours, map its field columns to
  * parameters and prepare the statements of the writer.
  */
@@ -206,6 +260,7 @@ writer_setup(struct tide_sqlview *v, char **names, int *pk, int n,
 	if (find_name(names, n, RECCOL) < 0)
 		return fail(err, TIDE_EFORMAT, "table '%s' exists without a '"
 		    RECCOL "' column", v->table);
+	v->rowidkey = rowid_key(v);
 	if (v->timed && find_name(names, n, TIMECOL) < 0)
 		return fail(err, TIDE_EFORMAT, "table '%s' exists without a '"
 		    TIMECOL "' column", v->table);
@@ -355,6 +410,9 @@ tide_sqlview_open(struct tide_sqlview *v, const struct tide_sqlview_conf *conf,
 		for (i = 0; i < conf->ncol; i++)
 			v->defcols[i] = tide_xstrdup(conf->cols[i]);
 		v->ndefcols = conf->ncol;
+		if ((r = check_names(v, v->defcols, v->ndefcols, "column",
+		    TIDE_EINVAL, err)) < 0)
+			return r;
 	}
 
 	if ((r = open_db(v, conf->path, SQLITE_OPEN_READWRITE |
@@ -631,6 +689,80 @@ check_keys(const struct tide_sqlview *v, const struct tide_json_val *k,
 }
 
 /*
+ * The first record of a new table: its top-level field names, as
+ * create_table() takes them, must be columns it can make.
+ */
+static int
+check_first(struct tide_sqlview *v, const char *rec, size_t n,
+    struct tide_sqlview_err *err)
+{
+	struct tide_json_val obj, k, val;
+	struct tide_buf name = TIDE_BUF_INIT;
+	char **names = NULL;
+	size_t pos = 0;
+	int i, nn = 0, r;
+
+	rec_obj(rec, n, &obj);
+	names = tide_xcalloc(TIDE_SQLVIEW_MAXCOLS, sizeof(*names));
+	while (nn < TIDE_SQLVIEW_MAXCOLS &&
+	    tide_json_obj_next(&obj, &pos, &k, &val)) {
+		tide_buf_reset(&name);
+		if (tide_json_str(&k, &name) < 0 ||
+		    memchr(name.data, '\0', name.len) != NULL)
+			continue;
+		names[nn++] = tide_xstrdup(tide_buf_cstr(&name));
+	}
+	r = check_names(v, names, nn, "field", TIDE_ETYPE, err);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	tide_buf_release(&name);
+	return r;
+}
+
+/*
+ * A rowid key takes an integer only (SQLite fails the statement, and with
+ * it the batch, on anything else): a number that is an int64 integer, true
+ * or false, or a string of digits in range, as SQLite converts it.  Other
+ * strings SQLite would convert too (" 1", "1e3") are refused: the rule is
+ * short and the loss is small.
+ */
+static int
+check_rowid(const struct tide_sqlview *v, const struct tide_json_val *k,
+    struct tide_sqlview_err *err)
+{
+	struct tide_json_val num;
+	int64_t iv;
+	size_t i;
+
+	switch (k->type) {
+	case TIDE_JSON_TRUE:
+	case TIDE_JSON_FALSE:
+		return 0;
+	case TIDE_JSON_NUMBER:
+		if (tide_json_int64(k, &iv) == 0)
+			return 0;
+		break;
+	case TIDE_JSON_STRING:
+		num.type = TIDE_JSON_NUMBER;
+		num.p = k->p + 1;
+		num.len = k->len - 2;
+		for (i = num.len > 0 && num.p[0] == '-'; i < num.len; i++)
+			if (num.p[i] < '0' || num.p[i] > '9')
+				break;
+		if (num.len > 0 && i == num.len && num.p[i - 1] != '-' &&
+		    tide_json_int64(&num, &iv) == 0)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	return fail(err, TIDE_ETYPE, "key field '%s' is not an integer, as "
+	    "the table's key column is: %.*s", v->keyname[0],
+	    (int)(k->len > 64 ? 64 : k->len), k->p);
+}
+
+/*
  * The parameter of the i-th member name k of a record (raw JSON, quotes
  * included), 0 when no column has it.  The last record's member names are
  * remembered by position: records of a stream mostly share one layout, so
@@ -744,6 +876,16 @@ tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,
 		return fail(err, TIDE_EINVAL, "view is not open for writing");
 	tide_json_get_many(rec, n, v->path, v->npath, v->vals);
 	if ((i = check_keys(v, v->vals, v->nkey, err)) < 0)
+		return i;
+	/* The first record of a new table decides its key column's type
+	 * (create_table), as load_writer() read it from a table there. */
+	if (v->ncol < 0 && v->npend == 0)
+		v->rowidkey = v->nkey == 1 && !v->history &&
+		    strcmp(sqltype(&v->vals[0]), " INTEGER") == 0;
+	if (v->rowidkey && (i = check_rowid(v, &v->vals[0], err)) < 0)
+		return i;
+	if (v->ncol < 0 && v->npend == 0 && v->ndefcols == 0 &&
+	    (i = check_first(v, rec, n, err)) < 0)
 		return i;
 	if (v->timed) {
 		tv = &v->vals[v->nkey];

@@ -11,9 +11,16 @@
  * is the key columns (named by the key paths as given), plus tide_time in
  * history mode, so a replayed record lands on the row it landed on before:
  * a view rebuilt from the same stream converges to the same content.
- * Fields that appear only in later records are kept in `record` alone.  A
+ * Fields that appear only in later records are kept in `record` alone.
+ * Column names ignore ASCII case (SQLite's rule) and `record` and
+ * `tide_time` are the view's: conf.cols that clash are refused at open, a
+ * first record whose fields clash is refused by tide_sqlview_put() (bad
+ * input: the next record makes the table).  A
  * table that already exists is used as it is, provided its primary key is
- * the one asked for.
+ * the one asked for.  A lone INTEGER key column is SQLite's rowid, which
+ * holds integers only: a record whose key is anything else (a string
+ * other than digits, 1.5, a number past int64) is refused by
+ * tide_sqlview_put(), so that it is the record's error and not its batch's.
  *
  * Writes: records are buffered (copied) into a batch of conf.batch
  * records (or 64 MiB), written in one transaction when it is full or,
@@ -113,6 +120,7 @@ struct tide_sqlview {
 	struct tide_htab cols;
 	int ncol;			/* -1 until the table exists */
 	int recparam, timeparam;	/* parameter numbers */
+	int rowidkey;			/* the one key column is SQLite's rowid */
 	struct tide_sqlview_shape shape[TIDE_SQLVIEW_SHAPE];
 	int nshape;
 	struct tide_buf shapenames;
@@ -155,8 +163,9 @@ int tide_sqlview_open(struct tide_sqlview *v, const struct tide_sqlview_conf *co
  * committing it when it reaches conf.batch records).  The first record
  * creates the table if it does not exist.  Returns 0, or for a record that
  * cannot go in and was left out: TIDE_ENOENT (a key or time field absent
- * or null), TIDE_ETYPE (a key that is an object or array, a time that is
- * not a time), TIDE_ETOOBIG (longer than SQLite takes); or TIDE_EIO when
+ * or null), TIDE_ETYPE (a key that is an object or array, or not an
+ * integer for a rowid key; a time that is not a time; the first record of
+ * a new table with field names that clash), TIDE_ETOOBIG (longer than SQLite takes); or TIDE_EIO when
  * SQLite failed (the batch is lost: treat it as fatal).
  */
 int tide_sqlview_put(struct tide_sqlview *v, const char *rec, size_t n,

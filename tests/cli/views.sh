@@ -82,6 +82,117 @@ t_stderr_has "line 1: key field 'id' is an object"
 t_stderr_has "line 2: not a JSON object"
 t_stderr_has "line 3: key field 'id' is an array"
 
+# An INTEGER key column alone is SQLite's rowid, which holds integers only:
+# a record with another key is bad input on its own line, and its batch
+# (here one batch of all 1001 records, read from a file) commits without
+# it (issue 18 item 4: "datatype mismatch", exit 74, nothing committed).
+for bad in '"abc"' 1.5 9223372036854775808 '" 12"' '"0x10"' '""'; do
+	{ seq 1 500 | sed 's/.*/{"id":&,"v":1}/'
+	  printf '{"id":%s,"v":0}\n' "$bad"
+	  seq 501 1000 | sed 's/.*/{"id":&,"v":1}/'; } >"$T_DIR/rowid"
+	rm -f "$T_DIR/rowid.db" "$T_DIR/rdead"
+	T_IN=$T_DIR/rowid
+	t_run "sqlite: rowid key, then $bad" tide-sink --sqlite "$T_DIR/rowid.db" --table t --upsert id --dead-letter "$T_DIR/rdead"
+	t_status 0
+	printf "tide-sink: line 501: key field 'id' is not an integer, as the table's key column is: %s\ntide-sink: 1 bad record skipped, kept in %s\n" \
+	    "$bad" "$T_DIR/rdead" >"$T_DIR/rowid.err"
+	t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/rowid.err" "$T_ERR"
+	t_run "sqlite: rowid key, then $bad: the other rows" sqlite3 "$T_DIR/rowid.db" "SELECT count(*), sum(v), min(id), max(id), typeof(min(id)) FROM t"
+	t_stdout <<'EOF'
+1000|1000|1|1000|integer
+EOF
+	t_run "sqlite: rowid key, then $bad: the dead letter" jq -c '[.line, .raw]' "$T_DIR/rdead"
+	jq -nc --arg r "{\"id\":$bad,\"v\":0}" '[501, $r]' >"$T_DIR/rowid.dl"
+	t_stdout_file "$T_DIR/rowid.dl"
+done
+# What SQLite takes as an integer goes in: digits in a string, 2.0, 1e3,
+# true; also on a table that is already there (its column read back).
+printf '%s\n' '{"id":1,"v":1}' '{"id":"42","v":2}' '{"id":2.0,"v":3}' \
+    '{"id":1e3,"v":4}' '{"id":true,"v":5}' '{"id":-9223372036854775808,"v":6}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+T_IN=$T_DIR/rowid
+t_run "sqlite: rowid key, integers of every spelling" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+t_run "sqlite: rowid key, integers of every spelling: rows" sqlite3 "$T_DIR/rowid.db" "SELECT id, typeof(id), v FROM t ORDER BY id"
+t_stdout <<'EOF'
+-9223372036854775808|integer|6
+1|integer|5
+2|integer|3
+42|integer|2
+1000|integer|4
+EOF
+printf '%s\n' '{"id":7,"v":7}' '{"id":"x","v":8}' '{"id":8,"v":9}' >"$T_DIR/rowid"
+t_run "sqlite: rowid key of a table already there" tide-sink --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+t_stderr_has "tide-sink: line 2: key field 'id' is not an integer, as the table's key column is: \"x\""
+t_run "sqlite: rowid key of a table already there: rows" sqlite3 "$T_DIR/rowid.db" "SELECT count(*), sum(v) FROM t"
+t_stdout <<'EOF'
+7|36
+EOF
+# A text or two-column key is no rowid: any scalar goes in.
+printf '%s\n' '{"id":"a","v":1}' '{"id":1.5,"v":2}' '{"id":3,"v":3}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+t_run "sqlite: text key takes any scalar" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id
+t_status 0
+printf '%s\n' '{"id":1,"k":1,"v":1}' '{"id":"a","k":1.5,"v":2}' >"$T_DIR/rowid"
+rm -f "$T_DIR/rowid.db"
+t_run "sqlite: two integer keys take any scalar" tide-sink --strict --sqlite "$T_DIR/rowid.db" --table t --upsert id,k
+t_status 0
+t_run "sqlite: two integer keys take any scalar: rows" sqlite3 "$T_DIR/rowid.db" "SELECT id, k, v FROM t ORDER BY v"
+t_stdout <<'EOF'
+1|1|1
+a|1.5|2
+EOF
+
+# Column names: SQLite's ignore case, and record and tide_time are the
+# view's.  A first record whose fields clash is bad input (it was dropped
+# silently, or exit 74 "duplicate column name"), the next one makes the
+# table; --columns that clash are a usage error (issue 18 item 12).
+printf '%s\n' '{"id":1,"ID":2}' '{"id":2,"record":3}' '{"id":3,"tide_time":4}' \
+    '{"id":4,"v":5,"V":6}' '{"Id":5,"x":7}' '{"id":6,"v":8}' '{"id":7,"v":9,"V":1,"record":2}' >"$T_DIR/names"
+rm -f "$T_DIR/names.db" "$T_DIR/names.dead"
+T_IN=$T_DIR/names
+t_run "sqlite: field names that clash" tide-sink --sqlite "$T_DIR/names.db" --table t --upsert id --dead-letter "$T_DIR/names.dead"
+t_status 0
+cat >"$T_DIR/names.err" <<EOF
+tide-sink: line 1: field 'ID' and key field 'id' differ only in case (one SQLite column)
+tide-sink: line 2: field 'record' has the name of a column of the view
+tide-sink: line 3: field 'tide_time' has the name of a column of the view
+tide-sink: line 4: fields 'v' and 'V' differ only in case (one SQLite column)
+tide-sink: line 5: key field 'id' is missing
+tide-sink: 5 bad records skipped, kept in $T_DIR/names.dead
+EOF
+t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/names.err" "$T_ERR"
+t_run "sqlite: field names that clash: the table from line 6, later records in record alone" sqlite3 "$T_DIR/names.db" \
+    "SELECT group_concat(name, ',') FROM pragma_table_info('t'); SELECT id, v, record FROM t ORDER BY id"
+t_stdout <<'EOF'
+id,v,record
+6|8|{"id":6,"v":8}
+7|9|{"id":7,"v":9,"V":1,"record":2}
+EOF
+t_run "sqlite: field names that clash: dead letters" jq -c .line "$T_DIR/names.dead"
+t_stdout <<'EOF'
+1
+2
+3
+4
+5
+EOF
+T_IN=$T_DIR/names
+t_run "sqlite: field names that clash, --strict" tide-sink --strict --sqlite "$T_DIR/names2.db" --table t --upsert id
+t_status 65
+t_stderr_has "tide-sink: line 1: field 'ID' and key field 'id' differ only in case (one SQLite column)"
+for c in 'v,V|columns '"'"'v'"'"' and '"'"'V'"'"' differ only in case (one SQLite column)' \
+    'record|column '"'"'record'"'"' has the name of a column of the view' \
+    'v,TIDE_TIME|column '"'"'TIDE_TIME'"'"' has the name of a column of the view' \
+    'ID|column '"'"'ID'"'"' and key field '"'"'id'"'"' differ only in case (one SQLite column)'; do
+	t_run "sqlite: --columns ${c%%|*}" tide-sink --sqlite "$T_DIR/names3.db" --table t --upsert id --columns "${c%%|*}"
+	t_status 64
+	printf "tide-sink: --sqlite '%s': %s\n" "$T_DIR/names3.db" "${c#*|}" >"$T_DIR/names.err"
+	t_ok "$T_NAME: stderr, exactly" cmp -s "$T_DIR/names.err" "$T_ERR"
+done
+T_IN=/dev/null
+
 # Several keys, given columns.
 printf '%s\n' '{"acct":1,"m":"x","v":1,"w":9}' '{"acct":1,"m":"y","v":2}' \
     '{"acct":1,"m":"x","v":3}' >"$T_DIR/multi"
@@ -720,6 +831,50 @@ t_status 64
 t_run "join redis view: --as-of" tide-join -T "redis:$URL" --on id --as-of ts
 t_status 64
 t_stderr_has "a redis view keeps no history"
+
+# Composite keys: each value has '\' and ':' escaped, so distinct tuples
+# are distinct keys (issue 18 item 5: "x:y","z" and "x","y:z" were one key
+# c:x:y:z, the first record silently replaced); tide-join finds each.
+printf '%s\n' '{"a":"x:y","b":"z","n":1}' '{"a":"x","b":"y:z","n":2}' \
+    '{"a":"x\\","b":":z","n":3}' '{"a":"x","b":"\\:z","n":4}' \
+    '{"a":"p","b":1,"n":5}' '{"a":"","b":"","n":6}' '{"a":":","b":"","n":7}' >"$T_DIR/ck"
+T_IN=$T_DIR/ck
+t_run "redis: composite keys, values with ':' and '\\'" tide-sink --strict --redis "$URL/14" --upsert a,b --prefix c:
+t_status 0
+t_run "redis: composite keys: one key per tuple" sh -c "$R -n 14 --scan | LC_ALL=C sort"
+t_stdout <<'EOF'
+c::
+c:\::
+c:p:1
+c:x:\\\:z
+c:x:y\:z
+c:x\:y:z
+c:x\\:\:z
+EOF
+t_run "redis: composite keys: each its record" sh -c "for k in 'c:x\\:y:z' 'c:x:y\\:z' 'c:x\\\\:\\:z' 'c:x:\\\\\\:z' 'c:p:1' 'c::' 'c:\\::'; do $R -n 14 HGET \"\$k\" n; done"
+t_stdout <<'EOF'
+1
+2
+3
+4
+5
+6
+7
+EOF
+jq -c '{a, b, q: .n}' "$T_DIR/ck" >"$T_DIR/ckq"
+T_IN=$T_DIR/ckq
+t_run "join redis view: composite keys" tide-join -T "redis:$URL/14?prefix=c:" --on a,b --select n --cache-ttl 0
+t_status 0
+jq -c '{a, b, q: .n, n}' "$T_DIR/ck" >"$T_DIR/ck.want"
+t_stdout_file "$T_DIR/ck.want"
+# A single key is its value as it stands.
+printf '%s\n' '{"id":"u:v\\w","n":1}' >"$T_DIR/ck1"
+T_IN=$T_DIR/ck1
+t_run "redis: a single key is not escaped" sh -c "tide-sink -q --redis '$URL/14' --upsert id --prefix s: && $R -n 14 --scan --pattern 's:*'"
+t_stdout <<'EOF'
+s:u:v\w
+EOF
+T_IN=/dev/null
 tide-gen --accounts 100 customers | tide-sink -q --redis "$URL/6" --upsert account --prefix cust:
 T_IN=$T_DIR/tx
 t_run "tide-sink.1 example: redis-cli reads the view" sh -c "

@@ -149,6 +149,27 @@ START_TEST(test_afile_replaces_a_stale_temporary_file)
 }
 END_TEST
 
+/* A temporary file a running writer holds (its lock) is left alone:
+ * EBUSY, and the writer commits it as if nothing had happened. */
+START_TEST(test_afile_create_leaves_a_held_temporary_file_alone)
+{
+	const char *failed = NULL;
+	int fd, fd2;
+
+	ck_assert_int_ge(fd = tide_afile_create(path("h.tmp"), 0644), 0);
+	ck_assert_int_eq(write(fd, "first\n", 6), 6);
+	errno = 0;
+	ck_assert_int_eq(tide_afile_create(path("h.tmp"), 0644), TIDE_EIO);
+	ck_assert_int_eq(errno, EBUSY);
+	ck_assert_int_eq(tide_afile_commit(fd, path("h.tmp"), path("h"),
+	    &failed), 0);
+	assert_file(path("h"), "first\n");
+	/* Committed and closed: the name is free again. */
+	ck_assert_int_ge(fd2 = tide_afile_create(path("h.tmp"), 0644), 0);
+	close(fd2);
+}
+END_TEST
+
 /* A link at the final name is replaced itself, as a redirection through
  * a rename does: its target is not written. */
 START_TEST(test_afile_replaces_a_link_at_the_final_name)
@@ -214,6 +235,7 @@ suite_afile(void)
 	tcase_add_test(tc, test_afile_never_follows_a_link_at_the_temporary_name);
 	tcase_add_test(tc, test_afile_never_creates_a_link_target);
 	tcase_add_test(tc, test_afile_replaces_a_stale_temporary_file);
+	tcase_add_test(tc, test_afile_create_leaves_a_held_temporary_file_alone);
 	tcase_add_test(tc, test_afile_replaces_a_link_at_the_final_name);
 	tcase_add_test(tc, test_afile_create_fails_in_a_missing_directory);
 	tcase_add_test(tc, test_afile_commit_names_the_final_path_when_rename_fails);

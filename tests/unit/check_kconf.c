@@ -70,6 +70,32 @@ START_TEST(test_kconf_command_line_wins_over_defaults_and_file)
 }
 END_TEST
 
+/* librdkafka's 10 s reconnect backoff outlasts the programs' bounds on an
+ * outage: tide's default is 1 s, and the user's setting still wins. */
+START_TEST(test_kconf_build_bounds_the_reconnect_backoff_by_default)
+{
+	struct tide_kconf kc;
+	struct tide_kconf_err err;
+	const char *defaults[] = { "client.id=x", NULL };
+	rd_kafka_conf_t *conf;
+
+	tide_kconf_init(&kc);
+	conf = tide_kconf_build(&kc, defaults, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(unit_kconf_get(conf, "reconnect.backoff.max.ms"),
+	    "1000");
+	rd_kafka_conf_destroy(conf);
+	ck_assert_int_eq(tide_kconf_set(&kc, "reconnect.backoff.max.ms=7000",
+	    &err), 0);
+	conf = tide_kconf_build(&kc, defaults, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_str_eq(unit_kconf_get(conf, "reconnect.backoff.max.ms"),
+	    "7000");
+	rd_kafka_conf_destroy(conf);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 START_TEST(test_kconf_file_trims_spaces_around_name_and_value)
 {
 	struct tide_kconf kc;
@@ -416,6 +442,7 @@ suite_kconf(void)
 	TCase *tc = tcase_create("kconf");
 
 	tcase_add_test(tc, test_kconf_command_line_wins_over_defaults_and_file);
+	tcase_add_test(tc, test_kconf_build_bounds_the_reconnect_backoff_by_default);
 	tcase_add_test(tc, test_kconf_file_trims_spaces_around_name_and_value);
 	tcase_add_test(tc, test_kconf_topic_prefix_sets_topic_property);
 	tcase_add_test(tc, test_kconf_set_rejects_unknown_property_naming_it);
