@@ -1,8 +1,9 @@
 /*
  * Key values: the one rule by which every program tells keys apart --
  * tide-window's -k, tide-join's --on against tables and views (and the
- * views' lookup caches), tide-sink's --upsert into Redis (tide(7), KEYS).
- * SQLite compares a view's key columns itself, by the column's type.
+ * views' lookup caches), tide-sink's --upsert into Redis, and SQLite's
+ * key columns, bound by their canonical value (lib/view/sqlview's
+ * bind_key; tide(7), KEYS).
  *
  * Two key values are one key when their canonical texts are equal:
  *   - a number: an integer value as a plain integer in full (42, 42.0,

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "err.h"
+#include "key.h"
 #include "view/sqlview.h"
 #include "table.h"
 #include "xalloc.h"
@@ -662,6 +663,48 @@ bind_val(struct tide_sqlview *v, sqlite3_stmt *st, int i,
 }
 
 /*
+ * Bind a key value by tide's key rule (key.h, tide(7) KEYS), so that the
+ * spellings of one key are one row: a number, or a string that holds
+ * exactly a JSON number, is bound as its canonical number (42, 42.0,
+ * 4.2e1 and "42" as the integer 42; 1.50 and "15e-1" as 1.5), other
+ * strings as their text.  Whatever the column's type, the same canonical
+ * value then gives the same stored value.  true and false stay SQLite's 1
+ * and 0, as bind_val() has them.
+ */
+static int
+bind_key(struct tide_sqlview *v, sqlite3_stmt *st, int i,
+    const struct tide_json_val *val)
+{
+	struct tide_json_val num;
+	char nb[64];
+	const char *c;
+	size_t n;
+	int64_t iv;
+	double d;
+	int r;
+
+	if (val->type != TIDE_JSON_STRING && val->type != TIDE_JSON_NUMBER)
+		return bind_val(v, st, i, val);
+	tide_buf_reset(&v->scratch);
+	if (tide_key_text(&v->scratch, val) != 0)
+		return bind_val(v, st, i, val);
+	if ((c = tide_key_number(v->scratch.data, v->scratch.len, nb, &n)) ==
+	    NULL)
+		return sqlite3_bind_text(st, i, v->scratch.data,
+		    (int)v->scratch.len, SQLITE_TRANSIENT);
+	if ((r = bind_num_fast(st, i, c, n)) >= 0)
+		return r;
+	num.type = TIDE_JSON_NUMBER;
+	num.p = c;
+	num.len = n;
+	if (tide_json_int64(&num, &iv) == 0)
+		return sqlite3_bind_int64(st, i, iv);
+	if (tide_json_double(&num, &d) == 0)
+		return sqlite3_bind_double(st, i, d);
+	return sqlite3_bind_text(st, i, c, (int)n, SQLITE_TRANSIENT);
+}
+
+/*
  * Key values must be present and not null.  The writer also refuses objects
  * and arrays (a view is keyed by scalars); a lookup takes one by its JSON
  * text, as file tables do (tide_table_key), which no view written here
@@ -722,40 +765,46 @@ check_first(struct tide_sqlview *v, const char *rec, size_t n,
 
 /*
  * A rowid key takes an integer only (SQLite fails the statement, and with
- * it the batch, on anything else): a number that is an int64 integer, true
- * or false, or a string of digits in range, as SQLite converts it.  Other
- * strings SQLite would convert too (" 1", "1e3") are refused: the rule is
- * short and the loss is small.
+ * it the batch, on anything else): by the key rule (key.h), a number or a
+ * string holding a number whose value is an int64 integer (42, 42.0, 4.2e1,
+ * "42", "420e-1"), or true or false (1 and 0).  Anything else is refused,
+ * "007" and " 12" too: under the rule they are strings, not the number 7
+ * or 12 SQLite's affinity would make of them.  A string written with
+ * escapes is refused rather than unescaped here.
  */
 static int
 check_rowid(const struct tide_sqlview *v, const struct tide_json_val *k,
     struct tide_sqlview_err *err)
 {
 	struct tide_json_val num;
+	const char *c = NULL;
+	char nb[64];
 	int64_t iv;
-	size_t i;
+	size_t n, i;
 
 	switch (k->type) {
 	case TIDE_JSON_TRUE:
 	case TIDE_JSON_FALSE:
 		return 0;
 	case TIDE_JSON_NUMBER:
-		if (tide_json_int64(k, &iv) == 0)
-			return 0;
+		c = tide_key_number(k->p, k->len, nb, &n);
 		break;
 	case TIDE_JSON_STRING:
-		num.type = TIDE_JSON_NUMBER;
-		num.p = k->p + 1;
-		num.len = k->len - 2;
-		for (i = num.len > 0 && num.p[0] == '-'; i < num.len; i++)
-			if (num.p[i] < '0' || num.p[i] > '9')
-				break;
-		if (num.len > 0 && i == num.len && num.p[i - 1] != '-' &&
-		    tide_json_int64(&num, &iv) == 0)
-			return 0;
+		if (memchr(k->p, '\\', k->len) == NULL)
+			c = tide_key_number(k->p + 1, k->len - 2, nb, &n);
 		break;
 	default:
 		break;
+	}
+	if (c != NULL) {
+		/* Canonical: an integer value is plain digits. */
+		for (i = c[0] == '-'; i < n && c[i] >= '0' && c[i] <= '9'; i++)
+			;
+		num.type = TIDE_JSON_NUMBER;
+		num.p = c;
+		num.len = n;
+		if (i == n && tide_json_int64(&num, &iv) == 0)
+			return 0;
 	}
 	return fail(err, TIDE_ETYPE, "key field '%s' is not an integer, as "
 	    "the table's key column is: %.*s", v->keyname[0],
@@ -811,7 +860,7 @@ apply_one(struct tide_sqlview *v, const char *rec, size_t n,
 	int i, c, r;
 
 	for (i = 0; i < v->nkey; i++)
-		if ((r = bind_val(v, v->ins, i + 1, &vals[i])) != SQLITE_OK)
+		if ((r = bind_key(v, v->ins, i + 1, &vals[i])) != SQLITE_OK)
 			goto bindfail;
 	rec_obj(rec, n, &obj);
 	if (v->ncol > 0) {
@@ -1303,7 +1352,7 @@ run_get(struct tide_sqlview *v, sqlite3_stmt *st, const struct tide_json_val *k,
 	int i, r;
 
 	for (i = 0; i < v->nkey; i++)
-		if (bind_val(v, st, i + 1, &k[i]) != SQLITE_OK) {
+		if (bind_key(v, st, i + 1, &k[i]) != SQLITE_OK) {
 			sqlite3_reset(st);
 			return dbfail(v, err, "bind");
 		}

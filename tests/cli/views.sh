@@ -144,6 +144,63 @@ t_stdout <<'EOF'
 a|1.5|2
 EOF
 
+# The key rule (tide(7) KEYS) in SQLite views: the spellings of one key are
+# one row, in a rowid, a text and a two-column key alike; "007" is a string
+# (bad input for a rowid key, its own row under a text key).  The oracle is
+# sqlite3 reading the rows back, and tide-join finding each by another
+# spelling.
+printf '%s\n' '{"id":42,"v":1}' '{"id":"42","v":2}' '{"id":42.0,"v":3}' '{"id":4.2e1,"v":4}' \
+    '{"id":"420e-1","v":5}' '{"id":7,"v":6}' '{"id":"007","v":7}' '{"id":-0,"v":8}' '{"id":"0","v":9}' >"$T_DIR/kr"
+rm -f "$T_DIR/kr.db"
+T_IN=$T_DIR/kr
+t_run "sqlite: key rule, rowid key" tide-sink --sqlite "$T_DIR/kr.db" --table t --upsert id
+t_status 0
+t_stderr "tide-sink: line 7: key field 'id' is not an integer, as the table's key column is: \"007\"" \
+    "tide-sink: 1 bad record skipped"
+t_run "sqlite: key rule, rowid key: rows" sqlite3 "$T_DIR/kr.db" "SELECT id, typeof(id), v FROM t ORDER BY id"
+t_stdout <<'EOF'
+0|integer|9
+7|integer|6
+42|integer|5
+EOF
+printf '%s\n' '{"id":"a","v":0}' '{"id":42,"v":1}' '{"id":"42","v":2}' '{"id":4.2e1,"v":3}' \
+    '{"id":1.5,"v":4}' '{"id":"1.50","v":5}' '{"id":"15e-1","v":6}' '{"id":"007","v":7}' '{"id":7,"v":8}' >"$T_DIR/kr"
+rm -f "$T_DIR/kr.db"
+T_IN=$T_DIR/kr
+t_run "sqlite: key rule, text key" tide-sink --strict --sqlite "$T_DIR/kr.db" --table t --upsert id
+t_status 0
+t_run "sqlite: key rule, text key: rows" sqlite3 "$T_DIR/kr.db" "SELECT id, typeof(id), v FROM t ORDER BY v"
+t_stdout <<'EOF'
+a|text|0
+42|text|3
+1.5|text|6
+007|text|7
+7|text|8
+EOF
+printf '%s\n' '{"k":"42"}' '{"k":42.0}' '{"k":15e-1}' '{"k":"007"}' '{"k":7.0}' '{"k":"7.5"}' >"$T_DIR/krq"
+T_IN=/dev/null
+t_run "sqlite: key rule, text key: tide-join finds each by another spelling" tide-join -T "sqlite:$T_DIR/kr.db:t" --on k=id --select v --left "$T_DIR/krq"
+t_status 0
+t_stdout <<'EOF'
+{"k":"42","v":3}
+{"k":42.0,"v":3}
+{"k":15e-1,"v":6}
+{"k":"007","v":7}
+{"k":7.0,"v":8}
+{"k":"7.5","v":null}
+EOF
+printf '%s\n' '{"a":1,"b":"x","v":1}' '{"a":"1.0","b":"x","v":2}' '{"a":1e0,"b":"y","v":3}' >"$T_DIR/kr"
+rm -f "$T_DIR/kr.db"
+T_IN=$T_DIR/kr
+t_run "sqlite: key rule, two-column key" tide-sink --strict --sqlite "$T_DIR/kr.db" --table t --upsert a,b
+t_status 0
+t_run "sqlite: key rule, two-column key: rows" sqlite3 "$T_DIR/kr.db" "SELECT a, typeof(a), b, v FROM t ORDER BY v"
+t_stdout <<'EOF'
+1|integer|x|2
+1|integer|y|3
+EOF
+T_IN=/dev/null
+
 # Column names: SQLite's ignore case, and record and tide_time are the
 # view's.  A first record whose fields clash is bad input (it was dropped
 # silently, or exit 74 "duplicate column name"), the next one makes the
