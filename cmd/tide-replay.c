@@ -200,21 +200,13 @@ static struct {
 static void
 print_stats(void)
 {
-	double secs = (double)(tide_mono_us() - s.t0_us) / 1e6;
+	struct tide_buf b = TIDE_BUF_INIT;
 
 	tide_progress_clear(&s.pr);
-	fprintf(stderr, "%s: stats: records_out %" PRIu64 ", bytes_out %"
-	    PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f records/s", prog.name,
-	    s.rp.nout, s.out.bytes + s.out.len, s.bad.count, secs,
-	    secs > 0 ? (double)s.rp.nout / secs : 0.0);
-	if (tide_replay_paced(&s.rp))
-		fprintf(stderr, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
-		    "lag %.3fms",
-		    (double)tide_pace_quantile(&s.rp.pace, 0.5) / 1000.0,
-		    (double)tide_pace_quantile(&s.rp.pace, 0.99) / 1000.0,
-		    (double)s.rp.pace.max_late_us / 1000.0,
-		    (double)s.rp.pace.last_late_us / 1000.0);
-	fputc('\n', stderr);
+	tide_replay_stats(&s.rp, s.bad.count, (double)(tide_mono_us() -
+	    s.t0_us) / 1e6, &b);
+	fprintf(stderr, "%s: stats: %s\n", prog.name, tide_buf_cstr(&b));
+	tide_buf_release(&b);
 }
 
 /*

@@ -159,8 +159,10 @@ jfile_check_fields(struct tide_jfile *f, struct tide_jtable_err *err)
 	size_t len;
 	int i, readerr, r = 0;
 
-	if (strcmp(f->path, "-") == 0 || tide_recin_open(&in, f->path,
-	    TIDE_RECIN_RAW | TIDE_RECIN_SKIP_BLANK, 0) < 0) {
+	if (strcmp(f->path, "-") == 0)
+		return 0;
+	if (tide_recin_open(&in, f->path, TIDE_RECIN_RAW |
+	    TIDE_RECIN_SKIP_BLANK, 0) < 0) {
 		tide_recin_close(&in);
 		return 0;	/* the load says why it cannot be read */
 	}

@@ -1,4 +1,5 @@
 /* The replay loop: see replay.h. */
+#include <inttypes.h>
 #include <string.h>
 
 #include "err.h"
@@ -149,4 +150,20 @@ tide_replay_run(struct tide_replay *rp)
 			break;
 	}
 	return 0;
+}
+
+void
+tide_replay_stats(const struct tide_replay *rp, uint64_t bad, double secs,
+    struct tide_buf *b)
+{
+	tide_buf_addf(b, "records_out %" PRIu64 ", bytes_out %" PRIu64 ", bad %"
+	    PRIu64 ", %.3fs, %.0f records/s", rp->nout, rp->out->bytes +
+	    rp->out->len, bad, secs, secs > 0 ? (double)rp->nout / secs : 0.0);
+	if (tide_replay_paced(rp))
+		tide_buf_addf(b, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
+		    "lag %.3fms",
+		    (double)tide_pace_quantile(&rp->pace, 0.5) / 1000.0,
+		    (double)tide_pace_quantile(&rp->pace, 0.99) / 1000.0,
+		    (double)rp->pace.max_late_us / 1000.0,
+		    (double)rp->pace.last_late_us / 1000.0);
 }

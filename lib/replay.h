@@ -104,5 +104,12 @@ int tide_replay_flush(struct tide_replay *rp);
  * (TIDE_EPIPE, TIDE_EIO).  Not flushed at the end.
  */
 int tide_replay_run(struct tide_replay *rp);
+/*
+ * The --stats line's words onto b (no newline): records and bytes out, bad
+ * records, seconds and rate, and for a paced replay its lateness (p50, p99,
+ * max) and lag.
+ */
+void tide_replay_stats(const struct tide_replay *rp, uint64_t bad,
+    double secs, struct tide_buf *b);
 
 #endif

@@ -289,15 +289,48 @@ await_resume(struct tide_kcommit *c)
 	c->resume_used = tide_xcalloc(r->n ? r->n : 1, 1);
 }
 
+/* Whether the recorded offset at fits e's partition, as --resume's check
+ * (tide_kparts_resume()): past its end, the record is not of this topic
+ * (0: not taken, said); below its start, records were deleted before they
+ * were read (*at moved up, said).  Without an answer from the broker it
+ * is taken as it is. */
+static int
+resume_fits(struct tide_kcommit *c, rd_kafka_t *rk,
+    const rd_kafka_topic_partition_t *e, int64_t *at)
+{
+	int64_t low, high;
+
+	if (rd_kafka_query_watermark_offsets(rk, e->topic, e->partition, &low,
+	    &high, c->md_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 1;
+	if (*at > high) {
+		say(c->on_warn, c->ctx, "'%s' [%" PRId32 "]: the sink downstream "
+		    "recorded offset %" PRId64 ", past the partition's end (%"
+		    PRId64 "): not a record of this topic; the group's offset "
+		    "is used", e->topic, e->partition, *at, high);
+		return 0;
+	}
+	if (*at < low) {
+		say(c->on_warn, c->ctx, "'%s' [%" PRId32 "]: the sink downstream "
+		    "recorded offset %" PRId64 ", and offsets up to %" PRId64
+		    " were deleted before they were read: it starts at %" PRId64,
+		    e->topic, e->partition, *at, low - 1, low);
+		*at = low;
+	}
+	return 1;
+}
+
 /* A partition's first assignment starts where the sink recorded its
  * output, when it did: over the group's committed offset, which never is
  * past it (a commit follows the sink's acknowledgement). */
 static void
-resume_at(struct tide_kcommit *c, rd_kafka_topic_partition_t *e)
+resume_at(struct tide_kcommit *c, rd_kafka_t *rk,
+    rd_kafka_topic_partition_t *e)
 {
 	const struct tide_barrier_offs *r = tide_flow_resume(&c->flow);
 	size_t i, len;
 	const char *t;
+	int64_t at;
 
 	if (!c->use_flow || r == NULL)
 		return;
@@ -309,7 +342,10 @@ resume_at(struct tide_kcommit *c, rd_kafka_topic_partition_t *e)
 		if (c->resume_used[i])
 			return;
 		c->resume_used[i] = 1;
-		e->offset = r->v[i].next;
+		at = r->v[i].next;
+		if (!resume_fits(c, rk, e, &at))
+			return;
+		e->offset = at;
 		say(c->on_info, c->ctx, "'%s' [%" PRId32 "]: starts at offset %"
 		    PRId64 ", where the sink downstream recorded its output",
 		    e->topic, e->partition, e->offset);
@@ -330,7 +366,7 @@ tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,
 		for (i = 0; i < tl->cnt; i++) {
 			p = tide_kparts_assigned(c->kp, tl->elems[i].topic,
 			    tl->elems[i].partition);
-			resume_at(c, &tl->elems[i]);
+			resume_at(c, rk, &tl->elems[i]);
 			if (c->kp->exit_eof)
 				set_end(c, rk, p);
 		}

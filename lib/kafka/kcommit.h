@@ -129,7 +129,9 @@ int tide_kcommit_had_reader(const struct tide_kcommit *c);
  * first assignment waits for the readers' hellos to reach a sink (up to
  * TIDE_FLOW_RESUME_WAIT_MS from the start, lib/flow.h), and a partition
  * an exactly-once sink recorded offsets for starts there, the first time
- * it is assigned (doc/DELIVERY.md section 3).  0 or the
+ * it is assigned (doc/DELIVERY.md section 3): within the partition's
+ * watermarks, as --resume (past the end: the group's offset; below the
+ * start: there; both said to on_warn).  0 or the
  * flush's code (nothing more done).
  */
 int tide_kcommit_rebalance(struct tide_kcommit *c, rd_kafka_t *rk,

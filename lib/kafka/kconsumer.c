@@ -60,8 +60,11 @@ tide_kconsumer_open(struct tide_kconsumer *c, rd_kafka_conf_t *conf,
 	    sizeof(err->msg));
 	if (flags & TIDE_KCONSUMER_NOSIGNALS)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (c->rk == NULL)
+	if (c->rk == NULL) {
+		/* rd_kafka_new() leaves a refused conf with the caller. */
+		rd_kafka_conf_destroy(conf);
 		return TIDE_EKAFKA;
+	}
 	rd_kafka_poll_set_consumer(c->rk);
 	c->q = rd_kafka_queue_get_consumer(c->rk);
 	return 0;

@@ -158,6 +158,17 @@ t_ok "sqlite: tide_offsets holds the next offset of the partition" \
 t_ok "sqlite: the source started where the sink recorded its output" \
 	grep -q "where the sink downstream recorded its output" "$D/sq.src.err"
 
+# A record whose offset is past the partition's end is not of this topic:
+# the source says so and starts at the group's offset (all read: -e ends).
+cp "$D/fi.ndjson" "$D/pe.ndjson"
+printf '{"segment":"pe.ndjson","length":%s,"offsets":[["ex",0,999999]]}\n' \
+	"$(wc -c <"$D/fi.ndjson")" >"$D/.pe.ndjson.tide-offsets"
+T_IN=/dev/null
+t_run "a recorded offset past the end" sh -c "tide-source -b '$BROKERS' -t ex -G gfi $SRC -e | tide-sink -o '$D/pe.ndjson'"
+t_status 0
+t_stderr_has "'ex' [0]: the sink downstream recorded offset 999999, past the partition's end ($N): not a record of this topic; the group's offset is used"
+t_ok "a recorded offset past the end: nothing read again" cmp "$D/pe.ndjson" "$D/fi.ndjson"
+
 # --- Bad cases ---------------------------------------------------------------
 # A tide stage upstream with no Kafka: tide-window over a file.
 tide-gen transactions --accounts 5 --count 20 --seed 9 >"$D/in.nd"

@@ -266,6 +266,31 @@ START_TEST(test_replay_paced_lateness_counted_at_flush)
 }
 END_TEST
 
+/* The --stats words: unpaced, records, bytes (flushed and buffered), bad,
+ * seconds and rate; paced, the lateness and lag after them. */
+START_TEST(test_replay_stats_words)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+	const char *p;
+
+	ck_assert_int_eq(tide_replay_run(&rp), 0);
+	tide_replay_stats(&rp, 2, 2.0, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "records_out 5, bytes_out 25, "
+	    "bad 2, 2.000s, 2 records/s");
+	tide_buf_reset(&b);
+	tide_replay_stats(&rp, 0, 0.0, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "records_out 5, bytes_out 25, "
+	    "bad 0, 0.000s, 0 records/s");
+	tide_buf_reset(&b);
+	tide_pace_init(&rp.pace, 0, 1e6, -1);
+	tide_replay_stats(&rp, 0, 1.0, &b);
+	p = tide_buf_cstr(&b);
+	ck_assert_ptr_nonnull(strstr(p, "records/s, lateness p50 "));
+	ck_assert_ptr_nonnull(strstr(p, "ms, lag "));
+	tide_buf_release(&b);
+}
+END_TEST
+
 Suite *
 suite_replay(void)
 {
@@ -283,6 +308,7 @@ suite_replay(void)
 	tcase_add_test(tc, test_replay_operation_stop_is_one);
 	tcase_add_test(tc, test_replay_write_to_closed_pipe_is_epipe);
 	tcase_add_test(tc, test_replay_paced_lateness_counted_at_flush);
+	tcase_add_test(tc, test_replay_stats_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -390,6 +390,72 @@ START_TEST(test_sinkrun_undelivered_never_below_zero)
 }
 END_TEST
 
+/* Exactly once, with no tide stage upstream (no pipe): the record is not
+ * read, it is forgotten, and a barrier read from a file is only synced. */
+static int once_recorded, once_records, once_forgets;
+
+static const char *
+o_where(struct tide_sinkbe *be)
+{
+	(void)be;
+	return "the fake's record";
+}
+
+static int
+o_recorded(struct tide_sinkbe *be, struct tide_barrier_offs *o,
+    struct tide_sinkbe_err *err)
+{
+	(void)be;
+	(void)o;
+	(void)err;
+	once_recorded++;
+	return 0;
+}
+
+static int
+o_record(struct tide_sinkbe *be, const struct tide_barrier_offs *o,
+    struct tide_sinkbe_err *err)
+{
+	(void)be;
+	(void)o;
+	(void)err;
+	once_records++;
+	return 0;
+}
+
+static void
+o_forget(struct tide_sinkbe *be)
+{
+	(void)be;
+	once_forgets++;
+}
+
+static const struct tide_sinkbe_once fake_once = {
+	o_where, o_recorded, o_record, o_forget,
+};
+
+START_TEST(test_sinkrun_once_alone_forgets_and_only_syncs)
+{
+	struct tide_stage_err serr;
+	struct tide_sinkbe_err berr;
+	struct tide_sinkbe_err err;
+
+	tide_sinkrun_close(&run);
+	once_recorded = once_records = once_forgets = 0;
+	fk.be.once = &fake_once;
+	tide_sinkrun_init(&run, "tide-sink", 30000, 0);
+	ck_assert_int_eq(tide_sinkrun_open(&run, &fk.be, -1, -1, &serr,
+	    &berr), 0);
+	ck_assert_int_eq(run.once, 0);
+	ck_assert_int_eq(run.failed, 0);
+	ck_assert_int_eq(once_recorded, 0);
+	ck_assert_int_eq(once_forgets, 1);
+	ck_assert_int_eq(tide_sinkrun_barrier(&run, B1, strlen(B1), &err), 0);
+	ck_assert_int_eq(fk.syncs, 1);
+	ck_assert_int_eq(once_records, 0);
+}
+END_TEST
+
 START_TEST(test_sinkrun_stats_line)
 {
 	struct tide_buf b = TIDE_BUF_INIT;
@@ -430,6 +496,7 @@ suite_sinkrun(void)
 	tcase_add_test(tc, test_sinkrun_drain_timeout_is_75);
 	tcase_add_test(tc, test_sinkrun_undelivered_never_below_zero);
 	tcase_add_test(tc, test_sinkrun_stats_line);
+	tcase_add_test(tc, test_sinkrun_once_alone_forgets_and_only_syncs);
 	suite_add_tcase(s, tc);
 	return s;
 }
