@@ -1,8 +1,68 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "wrec.h"
+#include "xalloc.h"
+
+/* A blank, as 'as' is set off by. */
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+tide_wrec_key_parse(const char *item, struct tide_path *p, char **name,
+    char *why)
+{
+	const char *s = item, *e, *as = NULL, *nm = NULL, *nme = NULL, *q;
+	char *path;
+	int inq = 0;
+
+	while (blank(*s))
+		s++;
+	e = s + strlen(s);
+	/* " as " outside a quoted segment splits the path from the name. */
+	for (q = s; *q; q++) {
+		if (*q == '"')
+			inq = !inq;
+		else if (!inq && blank(*q) && q[1] == 'a' && q[2] == 's' &&
+		    (blank(q[3]) || q[3] == '\0')) {
+			as = q;
+			break;
+		}
+	}
+	if (as != NULL) {
+		for (nm = as + 3; blank(*nm); nm++)
+			;
+		for (nme = e; nme > nm && blank(nme[-1]); nme--)
+			;
+		for (q = nm; q < nme; q++)
+			if (blank(*q) || *q == '"' || *q == '\\' ||
+			    (unsigned char)*q < 0x20)
+				break;
+		if (nm == nme || q != nme) {
+			snprintf(why, TIDE_WREC_WHY, nm == nme ? "'as' needs a "
+			    "name in '%s'" : "'as': not a name in '%s'", item);
+			return TIDE_EINVAL;
+		}
+		e = as;
+	}
+	while (e > s && blank(e[-1]))
+		e--;
+	path = tide_xmemdup(s, (size_t)(e - s));
+	if (tide_path_parse(p, path) < 0) {
+		snprintf(why, TIDE_WREC_WHY, "bad field path '%s'", path);
+		free(path);
+		return TIDE_EINVAL;
+	}
+	free(path);
+	*name = nm != NULL ? tide_xmemdup(nm, (size_t)(nme - nm)) :
+	    tide_xmemdup(p->seg[p->nseg - 1].name, p->seg[p->nseg - 1].len);
+	return 0;
+}
 
 void
 tide_wrec_conf_init(struct tide_wrec_conf *c)
