@@ -425,9 +425,10 @@ discover(void)
 	r = tide_kparts_discover(&s.kp, s.kc.rk, o.parts.v, o.parts.n,
 	    (int)o.md_timeout, &err);
 	if (r == TIDE_EKAFKA)
-		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
-		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
+		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers at '%s' "
+		    "within %" PRId64 "ms: %s%s%s", s.kc.kd.brokers,
+		    o.md_timeout, err.msg, s.kc.kd.lasterr[0] ? ": " : "",
+		    s.kc.kd.lasterr);
 	if (r == TIDE_EINVAL)
 		tide_usage_error("%s", err.msg);
 	if (r < 0)

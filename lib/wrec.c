@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "err.h"
 #include "wrec.h"
 #include "xalloc.h"
@@ -123,17 +124,33 @@ add_key(struct tide_wrec_conf *c, struct tide_buf *kb,
 	return tide_buf_add(kb, v->p, v->len);
 }
 
+/* Why the field of path text is absent from p's record, as a clause
+ * (lib/envelope.h); cold: it parses the path again. */
+static const char * __attribute__((noinline))
+absent(const struct tide_wrec *p, const char *text, char *buf, size_t cap)
+{
+	struct tide_path path;
+
+	buf[0] = '\0';
+	if (tide_path_parse(&path, text) < 0)
+		return buf;
+	tide_env_why_absent(p->line.data, p->line.len, &path, buf, cap);
+	tide_path_release(&path);
+	return buf;
+}
+
 int
 tide_wrec_take(struct tide_wrec_conf *c, struct tide_wrec *p,
     const struct tide_json_val *jv, char *why)
 {
 	const struct tide_json_val *agv = &jv[1 + c->nkeys + c->npart];
-	char q[64];
+	char q[64], wa[160];
 	int i, bf;
 
 	p->now = 0;
 	if (jv[0].type == TIDE_JSON_NONE) {
-		snprintf(why, TIDE_WREC_WHY, "no time field '%s'", c->timef);
+		snprintf(why, TIDE_WREC_WHY, "no time field '%s'%s", c->timef,
+		    absent(p, c->timef, wa, sizeof(wa)));
 		return TIDE_EINVAL;
 	}
 	if (tide_time_from_json(&jv[0], c->unit, &p->t) < 0) {
@@ -165,8 +182,8 @@ tide_wrec_take(struct tide_wrec_conf *c, struct tide_wrec *p,
 			break;
 	}
 	if (i < c->nkeys) {
-		snprintf(why, TIDE_WREC_WHY, "no key field '%s'",
-		    c->keynames[i]);
+		snprintf(why, TIDE_WREC_WHY, "no key field '%s'%s",
+		    c->keynames[i], absent(p, c->keynames[i], wa, sizeof(wa)));
 		return TIDE_EINVAL;
 	}
 	if (tide_agg_values(c->spec, agv, p->vals, &bf) < 0) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bad.h"
+#include "envelope.h"
 #include "err.h"
 #include "kafka/ksink.h"
 #include "xalloc.h"
@@ -41,6 +42,19 @@ static int
 bad(char *why, size_t whylen, const char *fmt, const char *arg)
 {
 	snprintf(why, whylen, fmt, arg);
+	return TIDE_EINVAL;
+}
+
+/* A field of the record is missing: "no key field 'value.k': value is
+ * null (tombstone)" (lib/envelope.h says why). */
+static int __attribute__((noinline))
+absent(char *why, size_t whylen, const char *what, const struct tide_path *p,
+    const char *line, size_t len)
+{
+	char wa[160];
+
+	snprintf(why, whylen, "no %s field '%s'%s", what, p->text,
+	    tide_env_why_absent(line, len, p, wa, sizeof(wa)));
 	return TIDE_EINVAL;
 }
 
@@ -302,8 +316,8 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 			return bad(why, whylen, "%s", "not a JSON object");
 		if (k->c.keypath) {
 			if (!tide_json_get(line, len, k->c.keypath, &v))
-				return bad(why, whylen, "no key field '%s'",
-				    k->c.keypath->text);
+				return absent(why, whylen, "key", k->c.keypath, line,
+				    len);
 			if (v.type == TIDE_JSON_STRING) {
 				if (memchr(v.p, '\\', v.len) == NULL) {
 					/* No escapes: the key is the bytes
@@ -323,8 +337,8 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		}
 		if (k->c.partpath) {
 			if (!tide_json_get(line, len, k->c.partpath, &v))
-				return bad(why, whylen, "no partition field "
-				    "'%s'", k->c.partpath->text);
+				return absent(why, whylen, "partition", k->c.partpath, line,
+				    len);
 			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
 			    i64 >= k->prod.npart)
 				return bad(why, whylen, "field '%s' is not a "
@@ -333,8 +347,8 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		}
 		if (k->c.tspath) {
 			if (!tide_json_get(line, len, k->c.tspath, &v))
-				return bad(why, whylen, "no timestamp field "
-				    "'%s'", k->c.tspath->text);
+				return absent(why, whylen, "timestamp", k->c.tspath, line,
+				    len);
 			if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
 			    i64 <= 0)
 				return bad(why, whylen, "field '%s' is not a "

@@ -252,7 +252,7 @@ t_stderr_has "topic 'off' has no partition 5"
 start=$(date +%s)
 t_run "unreachable broker" timeout 20 tide-source -b 127.0.0.1:1 -t x --metadata-timeout 1500ms
 t_status 69
-t_stderr_has "cannot reach brokers within 1500ms"
+t_stderr_has "tide-source: cannot reach brokers at '127.0.0.1:1' within 1500ms"
 t_ok "unreachable broker: within the metadata timeout" test $(($(date +%s) - start)) -le 4
 t_run "bad --down-timeout" tide-source -b "$BROKERS" -t off --down-timeout soon
 t_status 64
