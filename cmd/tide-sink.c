@@ -226,6 +226,11 @@ outcome(struct sink *s, int r, uint64_t lineno, const char *line, size_t len,
 		return bad(s, lineno, line, len, status, "%s", err->msg);
 	if (r == TIDE_EIO)
 		pwarn("%s", err->msg);
+	if (r == TIDE_ERANGE) {
+		pwarn("%s", err->msg);
+		*status = TIDE_EX_DATAERR;
+		return 1;
+	}
 	*status = tide_sinkrun_stop_status(r, err, *status);
 	return 1;
 }

@@ -292,8 +292,20 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.len = e->len;
 		if (e->ts_type != TIDE_ENV_TS_NONE)
 			m.ts = e->ts;
-		if (k->c.keep_partition && e->partition >= 0)
+		if (k->c.keep_partition && e->partition >= 0) {
+			/* Not a bad record but a target unfit for the copy:
+			 * stop before the first record it cannot hold. */
+			if (e->partition >= k->prod.npart) {
+				snprintf(why, whylen, "--keep-partition: topic "
+				    "'%s' has %d partition%s, no partition %d: "
+				    "give it as many as the source's",
+				    k->c.topic, (int)k->prod.npart,
+				    k->prod.npart == 1 ? "" : "s",
+				    (int)e->partition);
+				return TIDE_ERANGE;
+			}
 			m.partition = e->partition;
+		}
 		n = e->nhdrs + k->c.nhdrs;
 		if (n > k->allcap) {
 			k->allcap = n * 2;

@@ -91,8 +91,10 @@ int tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
  * Produce one validated JSON value line[0..len) of type type, read at
  * line lineno.  Returns 0; TIDE_EINVAL for a bad record, reason in
  * why[0..whylen); TIDE_EKAFKA when the producer failed for good (it was
- * dead-lettered; stop: records are not delivered); 1 when the outage bound
- * ran out (stop reading).
+ * dead-lettered; stop: records are not delivered); TIDE_ERANGE, why in
+ * why[], when an envelope's partition is not one of the topic's under
+ * keep_partition (stop: the topic cannot hold the copy); 1 when the
+ * outage bound ran out (stop reading).
  */
 int tide_ksink_put(struct tide_ksink *k, uint64_t lineno, const char *line,
     size_t len, enum tide_json_type type, char *why, size_t whylen);
