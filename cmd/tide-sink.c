@@ -49,6 +49,7 @@
 enum {
 	OPT_TIMESTAMP = TIDE_OPT_LONG,
 	OPT_KEEPPART,
+	OPT_CREATE,
 	OPT_TEE,
 	OPT_FORMAT,
 	OPT_TIME,
@@ -80,7 +81,8 @@ enum {
 static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
-	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
+	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
+	    "[--create] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
 	    "--redis url --upsert field[,field]) "
@@ -103,6 +105,7 @@ struct sink {
 	const char *deadpath;
 	int envelope;
 	int keep_partition;
+	int create;			/* --create: let the brokers create it */
 	int tee;
 	int stats;
 	int32_t partition;		/* fixed partition, or UA */
@@ -283,6 +286,7 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.topic = s->topic;
 	c.envelope = s->envelope;
 	c.keep_partition = s->keep_partition;
+	c.create = s->create;
 	c.partition = s->partition;
 	c.keypath = s->has_key ? &s->keypath : NULL;
 	c.partpath = s->has_part ? &s->partpath : NULL;
@@ -300,6 +304,11 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.say = on_say;
 	/* A second stop signal gives up on what is not delivered yet. */
 	r = tide_ksink_be_open(k, &c, conf, s->deadpath, &tide_sig_nstops);
+	if (r == TIDE_ENOENT)
+		tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' does not exist at '%s'%s",
+		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
+		    s->create ? " and the brokers did not create it" :
+		    " (--create creates it)");
 	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
@@ -569,6 +578,8 @@ static const struct tide_option opts[] = {
 	    "produce them back", &sk.envelope),
 	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
 	    "envelope's partition", &sk.keep_partition),
+	TIDE_OPT_FLAG(OPT_CREATE, "create", "create the topic if it does not "
+	    "exist, with the brokers' defaults", &sk.create),
 	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
 	    "file"),
 	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "
@@ -671,6 +682,8 @@ main(int argc, char **argv)
 #undef G
 	if (msg != NULL)
 		tide_usage_error("%s", msg);
+	if (s->create && s->topic == NULL)
+		tide_usage_error("--create goes with -t");
 	if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
 		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_exit_of(r),
 		    "$TIDE_CONFIG: %s", kerr.msg);

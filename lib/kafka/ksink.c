@@ -404,6 +404,7 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
     rd_kafka_conf_t *kconf)
 {
 	size_t n;
+	int r;
 
 	memset(k, 0, sizeof(*k));
 	k->c = *conf;
@@ -420,9 +421,10 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	k->prod.on_error = on_error;
 	k->prod.on_full = on_full;
 	k->prod.ctx = k;
-	if (tide_producer_new(&k->prod, kconf, conf->topic,
-	    (int)conf->connect_ms) < 0)
-		return TIDE_EKAFKA;
+	k->prod.create = conf->create;
+	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
+	    (int)conf->connect_ms)) < 0)
+		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;

@@ -41,6 +41,8 @@ struct tide_ksink_conf {
 	const char *topic;
 	int envelope;			/* records are -J envelopes */
 	int keep_partition;		/* envelope: to its partition */
+	int create;			/* a topic that does not exist: let the
+					 * brokers create it (else refuse) */
 	int32_t partition;		/* fixed, or RD_KAFKA_PARTITION_UA */
 	const struct tide_path *keypath, *partpath, *tspath;	/* or NULL */
 	enum tide_time_unit unit;	/* of numeric timestamps */
@@ -80,7 +82,9 @@ struct tide_ksink {
 
 /*
  * Start producing to conf->topic with the librdkafka configuration conf
- * (taken over, even on failure).  Returns 0; TIDE_EKAFKA when the topic
+ * (taken over, even on failure).  Returns 0; TIDE_ENOENT when the topic
+ * does not exist, unless conf->create (lib/kafka/producer.h); TIDE_EKAFKA
+ * when the topic
  * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
  * conf->partition is not one of the topic's.  Release either way.
  */

@@ -16,7 +16,7 @@ cd "$T_DIR" || exit 1
 awk '/^    tide-gen transactions --count 6000/ { f = 1 } f && /^$/ { exit } f' \
 	"$T_ROOT/README.md" | sed 's/^    //; s/-t transactions/-t readme.tx/' >readme.sh
 t_ok "README: the first pipeline is there" grep -q 'tide-window .*-k value.account' readme.sh
-mock_start -t readme.tx:3 -t transactions:3 -t customers:1 -t tx:6 -t tx-copy:6 -t tx-by-account:3 \
+mock_start -t readme.tx:3 -t transactions:3 -t customers:1 -t tx:6 -t tx-copy:6 \
 	-t fraud-features:3 -t tx-copy2:2
 TIDE_BROKERS=$BROKERS
 export TIDE_BROKERS

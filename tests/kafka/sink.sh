@@ -52,6 +52,37 @@ t_ok "same key, same partition as kcat's partitioner" sh -c "
 	printf 'a1\tx\n' | $KC -b '$BROKERS' -P -t s.keyed -K '\t' -X partitioner=consistent_random &&
 	$KC -b '$BROKERS' -C -t s.keyed -e -q -f '%p %k %s\n' | grep ' a1 ' | cut -d' ' -f1 | uniq | wc -l | grep -qx 1"
 
+# --- a topic that does not exist (issue 19 item 8) ----------------------
+# A misspelt topic is refused at start, and the look-up does not create it
+# (tide-mock creates topics on first use, as brokers with
+# auto.create.topics.enable do); --create lets the brokers create it.
+T_IN=$T_DIR/tx
+t_run "unknown topic: refused" tide-sink -b "$BROKERS" -t s.paymnets --key account
+t_status 69
+t_stdout </dev/null
+t_stderr_has "tide-sink: topic 's.paymnets' does not exist at '$BROKERS' (--create creates it)"
+t_run "unknown topic: not created by the look-up" sh -c \
+    "$KC -b '$BROKERS' -L -J | jq -r '.topics[].topic' | grep -c '^s.paymnets\$'"
+t_stdout <<'EOF'
+0
+EOF
+t_run "unknown topic: --create" tide-sink -b "$BROKERS" -t s.created --key account --create
+t_status 0
+t_stderr_empty
+t_run "unknown topic: --create: the records are there" sh -c \
+    "$KC -b '$BROKERS' -C -t s.created -e -q -f '%k %s\n' | sort"
+t_stdout <<'EOF'
+7 {"account":7,"amount":40,"ts":1764547203000000}
+a1 {"account":"a1","amount":10,"ts":1764547200123}
+a2 {"account":"a2","amount":20,"ts":"2025-12-01T00:00:01.5Z"}
+aé {"account":"a\u00e9","amount":30,"ts":1764547202}
+EOF
+t_run "--create on a topic that exists" tide-sink -b "$BROKERS" -t s.created --key account --create
+t_status 0
+t_run "--create goes with -t" tide-sink -o - --create
+t_status 64
+t_stderr_has "tide-sink: --create goes with -t"
+
 # --- python3-kafka, a second independent client ---------------------------
 
 printf '%s\n' '{"id":1,"k":"x"}' '{"id":2,"k":"y"}' '{"id":3,"k":null}' >"$T_DIR/py.in"
