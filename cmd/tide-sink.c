@@ -111,6 +111,7 @@ struct sink {
 	int32_t partition;		/* fixed partition, or UA */
 	struct tide_path keypath, partpath, tspath, timepath;
 	int has_key, has_part, has_ts, has_time;
+	int ts_now;			/* --timestamp now */
 	enum tide_time_unit unit;
 	struct tide_env_hdr hdrs[MAXHDR];	/* -H */
 	size_t nhdrs;
@@ -291,6 +292,15 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.keypath = s->has_key ? &s->keypath : NULL;
 	c.partpath = s->has_part ? &s->partpath : NULL;
 	c.tspath = s->has_ts ? &s->tspath : NULL;
+	/* Event time reaches Kafka by default: a record's ts field, where
+	 * it has one (--timestamp now: the producer's clock). */
+	if (!s->has_ts && !s->ts_now && !s->envelope) {
+		if (tide_path_parse(&s->tspath, "ts") < 0)
+			tide_die(TIDE_EX_FAIL, "ts: bad path");
+		s->has_ts = 1;
+		c.tspath = &s->tspath;
+		c.ts_default = 1;
+	}
 	c.unit = s->unit;
 	c.hdrs = s->hdrs;
 	c.nhdrs = s->nhdrs;
@@ -429,6 +439,14 @@ opt_path(const struct tide_option *opt, const char *arg,
 	} else if (opt->id == OPT_TIMESTAMP) {
 		p = &sk.tspath;
 		has = &sk.has_ts;
+		/* The producer's clock; a field named now is '"now"'. */
+		sk.ts_now = strcmp(arg, "now") == 0;
+		if (sk.ts_now) {
+			if (*has)
+				tide_path_release(p);
+			*has = 0;
+			return 0;
+		}
 	} else if (opt->id == OPT_TIME) {
 		p = &sk.timepath;
 		has = &sk.has_time;
@@ -570,8 +588,9 @@ static const struct tide_option opts[] = {
 	    "the field holding it", opt_partition, NULL),
 	TIDE_OPT_CALLBACK('H', "header", "name=value", "add a header to every "
 	    "message (repeatable)", opt_header, NULL),
-	TIDE_OPT_CALLBACK(OPT_TIMESTAMP, "timestamp", "field", "message "
-	    "timestamp from this field", opt_path, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIMESTAMP, "timestamp", "field|now", "message "
+	    "timestamp from this field (default ts where present), or now",
+	    opt_path, NULL),
 	TIDE_OPT_CALLBACK('z', "compression", "codec", "compress batches: "
 	    "zstd, lz4, gzip, snappy, none", opt_codec, NULL),
 	TIDE_OPT_FLAG('J', "envelope", "records are tide-source -J envelopes: "
@@ -676,7 +695,7 @@ main(int argc, char **argv)
 	    G(o.fopts.rotate_bytes || o.fopts.rotate_ms, ROTATE) |
 	    G(tide_opt_given(OPT_LEVEL), LEVEL) | G(s->has_key, KEY) |
 	    G(o.partarg, PARTITION) | G(s->has_part, PARTFIELD) |
-	    G(s->nhdrs, HEADER) | G(s->has_ts, TIMESTAMP) | G(o.codec, CODEC) |
+	    G(s->nhdrs, HEADER) | G(s->has_ts || s->ts_now, TIMESTAMP) | G(o.codec, CODEC) |
 	    G(s->envelope, ENVELOPE) | G(s->keep_partition, KEEPPART) |
 	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT));
 #undef G

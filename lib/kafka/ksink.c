@@ -323,8 +323,8 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.len = len;
 		m.hdrs = k->c.hdrs;
 		m.nhdrs = k->c.nhdrs;
-		if ((k->c.keypath || k->c.partpath || k->c.tspath) &&
-		    type != TIDE_JSON_OBJECT)
+		if ((k->c.keypath || k->c.partpath || (k->c.tspath &&
+		    !k->c.ts_default)) && type != TIDE_JSON_OBJECT)
 			return bad(why, whylen, "%s", "not a JSON object");
 		if (k->c.keypath) {
 			if (!tide_json_get(line, len, k->c.keypath, &v))
@@ -357,15 +357,19 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 				    "partition of the topic", k->c.partpath->text);
 			m.partition = (int32_t)i64;
 		}
-		if (k->c.tspath) {
-			if (!tide_json_get(line, len, k->c.tspath, &v))
-				return absent(why, whylen, "timestamp", k->c.tspath, line,
-				    len);
-			if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
+		if (k->c.tspath && type == TIDE_JSON_OBJECT) {
+			if (!tide_json_get(line, len, k->c.tspath, &v)) {
+				if (!k->c.ts_default)
+					return absent(why, whylen, "timestamp",
+					    k->c.tspath, line, len);
+			} else if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
 			    i64 <= 0)
-				return bad(why, whylen, "field '%s' is not a "
-				    "time", k->c.tspath->text);
-			m.ts = i64;
+				return bad(why, whylen, k->c.ts_default ?
+				    "field '%s' is not a time (--timestamp now: "
+				    "the producer's clock)" : "field '%s' is not "
+				    "a time", k->c.tspath->text);
+			else
+				m.ts = i64;
 		}
 	}
 	if (tide_producer_send(&k->prod, &m, &kerr) < 0) {

@@ -45,6 +45,8 @@ struct tide_ksink_conf {
 					 * brokers create it (else refuse) */
 	int32_t partition;		/* fixed, or RD_KAFKA_PARTITION_UA */
 	const struct tide_path *keypath, *partpath, *tspath;	/* or NULL */
+	int ts_default;			/* tspath is the default ts: a record
+					 * without it gets the producer's clock */
 	enum tide_time_unit unit;	/* of numeric timestamps */
 	const struct tide_env_hdr *hdrs;	/* added to every message */
 	size_t nhdrs;

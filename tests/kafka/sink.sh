@@ -83,6 +83,44 @@ t_run "--create goes with -t" tide-sink -o - --create
 t_status 64
 t_stderr_has "tide-sink: --create goes with -t"
 
+# --- event time by default (issue 19 item 14) ---------------------------
+# A record's ts becomes the message timestamp unless --timestamp now; a
+# record without ts gets the producer's clock, one whose ts is not a time
+# is bad.  tide-source --from/--to then finds the records by event time.
+printf '%s\n' '{"k":"a","ts":1764547200123}' '{"k":"b","ts":"2025-12-01T00:00:01Z"}' \
+    '{"k":"c"}' '{"k":"d","ts":"yesterday"}' '[1]' >"$T_DIR/ev"
+T_IN=$T_DIR/ev
+t_run "event time: ts by default" tide-sink -b "$BROKERS" -t s.ev --create
+t_status 0
+t_stderr_has "tide-sink: line 4: field 'ts' is not a time (--timestamp now: the producer's clock)"
+t_run "event time: the messages' timestamps" sh -c \
+    "$KC -b '$BROKERS' -C -t s.ev -e -q -f '%s %T\n' | awk '{ print \$1, (\$2 > 1790000000000 ? \"clock\" : \$2) }'"
+t_stdout <<'EOF'
+{"k":"a","ts":1764547200123} 1764547200123
+{"k":"b","ts":"2025-12-01T00:00:01Z"} 1764547201000
+{"k":"c"} clock
+[1] clock
+EOF
+T_IN=/dev/null
+t_run "event time: tide-source --from/--to finds them" timeout 20 tide-source -b "$BROKERS" -t s.ev --from 2025-12-01 --to 2025-12-02 -e
+t_status 0
+t_stdout <<'EOF'
+{"k":"a","ts":1764547200123}
+{"k":"b","ts":"2025-12-01T00:00:01Z"}
+EOF
+T_IN=$T_DIR/ev
+t_run "event time: --timestamp now" tide-sink -b "$BROKERS" -t s.now --create --timestamp now
+t_status 0
+t_stderr_empty
+t_run "event time: --timestamp now: the producer's clock" sh -c \
+    "$KC -b '$BROKERS' -C -t s.now -e -q -f '%T\n' | awk '\$1 > 1790000000000' | wc -l"
+t_stdout <<'EOF'
+5
+EOF
+t_run "--timestamp now goes with -t" tide-sink -o - --timestamp now
+t_status 64
+t_stderr_has "tide-sink: --key, --partition, -H, --timestamp, -z, -J and --tee are for -t"
+
 # --- python3-kafka, a second independent client ---------------------------
 
 printf '%s\n' '{"id":1,"k":"x"}' '{"id":2,"k":"y"}' '{"id":3,"k":null}' >"$T_DIR/py.in"
