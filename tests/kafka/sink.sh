@@ -121,6 +121,14 @@ t_run "--timestamp now goes with -t" tide-sink -o - --timestamp now
 t_status 64
 t_stderr_has "tide-sink: --key, --partition, -H, --timestamp, -z, -J and --tee are for -t"
 
+# A missing key says why (issue 19 item 6).
+printf '%s\n' '{"topic":"t","offset":1,"value":null}' '{"topic":"t","offset":2,"value":"abc"}' >"$T_DIR/why"
+T_IN=$T_DIR/why
+t_run "missing key: why" tide-sink -b "$BROKERS" -t s.ev --key value.account
+t_status 0
+t_stderr_has "tide-sink: line 1: no key field 'value.account': value is null (tombstone)"
+t_stderr_has "tide-sink: line 2: no key field 'value.account': value is not JSON: \"abc\""
+
 # --- python3-kafka, a second independent client ---------------------------
 
 printf '%s\n' '{"id":1,"k":"x"}' '{"id":2,"k":"y"}' '{"id":3,"k":null}' >"$T_DIR/py.in"
