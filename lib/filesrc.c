@@ -113,7 +113,7 @@ ranged_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 }
 
 /* Under a time range: a record in it goes on, one outside is counted, one
- * without a time is bad.  Its line is the reader's last. */
+ * without a time is bad. */
 static int
 ranged_rec(void *ctx, const char *p, size_t n)
 {
@@ -127,14 +127,12 @@ ranged_rec(void *ctx, const char *p, size_t n)
 		    f->timepath->text, n > 0 && p[0] == '{' ?
 		    tide_env_why_absent(p, n, f->timepath, wa, sizeof(wa)) :
 		    ": not a JSON object");
-		return f->ubad((void *)f->curname, tide_recin_lineno(f->cur),
-		    p, n, why);
+		return f->ubad((void *)f->curname, f->curline, p, n, why);
 	}
 	if (tide_time_from_json(&v, f->unit, &t) < 0) {
 		snprintf(why, sizeof(why), "field '%s' is not a time: %.*s",
 		    f->timepath->text, (int)(v.len > 64 ? 64 : v.len), v.p);
-		return f->ubad((void *)f->curname, tide_recin_lineno(f->cur),
-		    p, n, why);
+		return f->ubad((void *)f->curname, f->curline, p, n, why);
 	}
 	if (t < f->from || t >= f->to) {
 		f->outside++;
@@ -149,7 +147,7 @@ tide_filesrc_read(struct tide_filesrc *f,
     int (*bad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
     const char *why))
 {
-	struct tide_recfile_cb cb = { rec, bad, NULL };
+	struct tide_recfile_cb cb = { rec, bad, NULL, &f->curline };
 	size_t i;
 	int r;
 

@@ -53,6 +53,7 @@ struct tide_filesrc {
 	int (*ubad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	    const char *why);
 	const char *curname;
+	uint64_t curline;		/* the record's line (recfile) */
 };
 
 /* The files names[0..n) ("-": stdin), format "csv", "ndjson" or NULL (by

@@ -465,6 +465,15 @@ t_stderr_has "tide-source: $T_DIR/rng.bad: line 2: no time field 'ts'"
 t_stderr_has "tide-source: $T_DIR/rng.bad: line 3: field 'ts' is not a time: \"x\""
 t_stderr_has "tide-source: $T_DIR/rng.bad: line 5: not a JSON object"
 t_stderr_has "tide-source: 3 bad records skipped"
+printf 'ts,k\n1793491200000,"a\nb"\nxx,c\n1793491260000,d\n,e\n' >"$T_DIR/rng2.csv"
+t_run "files: CSV: a bad time's line is its row's" tide-source --to 2026-11-02 "$T_DIR/rng2.csv"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1793491200000,"k":"a\nb"}
+{"ts":1793491260000,"k":"d"}
+EOF
+t_stderr_has "tide-source: $T_DIR/rng2.csv: line 4: field 'ts' is not a time: \"xx\""
+t_stderr_has "tide-source: $T_DIR/rng2.csv: line 6: field 'ts' is not a time: \"\""
 t_run "files: a range that selects nothing says so" tide-source --from 2027-01-01 "$T_DIR/rng.csv"
 t_status 0
 t_stdout </dev/null
