@@ -49,6 +49,7 @@
 enum {
 	OPT_TIMESTAMP = TIDE_OPT_LONG,
 	OPT_KEEPPART,
+	OPT_CREATE,
 	OPT_TEE,
 	OPT_FORMAT,
 	OPT_TIME,
@@ -80,7 +81,8 @@ enum {
 static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
-	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] | "
+	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
+	    "[--create] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
 	    "--redis url --upsert field[,field]) "
@@ -103,11 +105,13 @@ struct sink {
 	const char *deadpath;
 	int envelope;
 	int keep_partition;
+	int create;			/* --create: let the brokers create it */
 	int tee;
 	int stats;
 	int32_t partition;		/* fixed partition, or UA */
 	struct tide_path keypath, partpath, tspath, timepath;
 	int has_key, has_part, has_ts, has_time;
+	int ts_now;			/* --timestamp now */
 	enum tide_time_unit unit;
 	struct tide_env_hdr hdrs[MAXHDR];	/* -H */
 	size_t nhdrs;
@@ -226,6 +230,11 @@ outcome(struct sink *s, int r, uint64_t lineno, const char *line, size_t len,
 		return bad(s, lineno, line, len, status, "%s", err->msg);
 	if (r == TIDE_EIO)
 		pwarn("%s", err->msg);
+	if (r == TIDE_ERANGE) {
+		pwarn("%s", err->msg);
+		*status = TIDE_EX_DATAERR;
+		return 1;
+	}
 	*status = tide_sinkrun_stop_status(r, err, *status);
 	return 1;
 }
@@ -278,10 +287,20 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.topic = s->topic;
 	c.envelope = s->envelope;
 	c.keep_partition = s->keep_partition;
+	c.create = s->create;
 	c.partition = s->partition;
 	c.keypath = s->has_key ? &s->keypath : NULL;
 	c.partpath = s->has_part ? &s->partpath : NULL;
 	c.tspath = s->has_ts ? &s->tspath : NULL;
+	/* Event time reaches Kafka by default: a record's ts field, where
+	 * it has one (--timestamp now: the producer's clock). */
+	if (!s->has_ts && !s->ts_now && !s->envelope) {
+		if (tide_path_parse(&s->tspath, "ts") < 0)
+			tide_die(TIDE_EX_FAIL, "ts: bad path");
+		s->has_ts = 1;
+		c.tspath = &s->tspath;
+		c.ts_default = 1;
+	}
 	c.unit = s->unit;
 	c.hdrs = s->hdrs;
 	c.nhdrs = s->nhdrs;
@@ -295,6 +314,11 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.say = on_say;
 	/* A second stop signal gives up on what is not delivered yet. */
 	r = tide_ksink_be_open(k, &c, conf, s->deadpath, &tide_sig_nstops);
+	if (r == TIDE_ENOENT)
+		tide_die(TIDE_EX_UNAVAILABLE, "topic '%s' does not exist at '%s'%s",
+		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
+		    s->create ? " and the brokers did not create it" :
+		    " (--create creates it)");
 	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
@@ -419,6 +443,14 @@ opt_path(const struct tide_option *opt, const char *arg,
 	} else if (opt->id == OPT_TIMESTAMP) {
 		p = &sk.tspath;
 		has = &sk.has_ts;
+		/* The producer's clock; a field named now is '"now"'. */
+		sk.ts_now = strcmp(arg, "now") == 0;
+		if (sk.ts_now) {
+			if (*has)
+				tide_path_release(p);
+			*has = 0;
+			return 0;
+		}
 	} else if (opt->id == OPT_TIME) {
 		p = &sk.timepath;
 		has = &sk.has_time;
@@ -560,14 +592,17 @@ static const struct tide_option opts[] = {
 	    "the field holding it", opt_partition, NULL),
 	TIDE_OPT_CALLBACK('H', "header", "name=value", "add a header to every "
 	    "message (repeatable)", opt_header, NULL),
-	TIDE_OPT_CALLBACK(OPT_TIMESTAMP, "timestamp", "field", "message "
-	    "timestamp from this field", opt_path, NULL),
+	TIDE_OPT_CALLBACK(OPT_TIMESTAMP, "timestamp", "field|now", "message "
+	    "timestamp from this field (default ts where present), or now",
+	    opt_path, NULL),
 	TIDE_OPT_CALLBACK('z', "compression", "codec", "compress batches: "
 	    "zstd, lz4, gzip, snappy, none", opt_codec, NULL),
 	TIDE_OPT_FLAG('J', "envelope", "records are tide-source -J envelopes: "
 	    "produce them back", &sk.envelope),
 	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
 	    "envelope's partition", &sk.keep_partition),
+	TIDE_OPT_FLAG(OPT_CREATE, "create", "create the topic if it does not "
+	    "exist, with the brokers' defaults", &sk.create),
 	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
 	    "file"),
 	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "
@@ -665,12 +700,14 @@ main(int argc, char **argv)
 	    G(o.fopts.rotate_bytes || o.fopts.rotate_ms, ROTATE) |
 	    G(tide_opt_given(OPT_LEVEL), LEVEL) | G(s->has_key, KEY) |
 	    G(o.partarg, PARTITION) | G(s->has_part, PARTFIELD) |
-	    G(s->nhdrs, HEADER) | G(s->has_ts, TIMESTAMP) | G(o.codec, CODEC) |
+	    G(s->nhdrs, HEADER) | G(s->has_ts || s->ts_now, TIMESTAMP) | G(o.codec, CODEC) |
 	    G(s->envelope, ENVELOPE) | G(s->keep_partition, KEEPPART) |
 	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT));
 #undef G
 	if (msg != NULL)
 		tide_usage_error("%s", msg);
+	if (s->create && s->topic == NULL)
+		tide_usage_error("--create goes with -t");
 	if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
 		tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE : tide_exit_of(r),
 		    "$TIDE_CONFIG: %s", kerr.msg);

@@ -56,6 +56,7 @@
 enum {
 	OPT_FROM = TIDE_OPT_LONG,
 	OPT_TO,
+	OPT_TIME,
 	OPT_IDLE,
 	OPT_DRYRUN,
 	OPT_RESUME,
@@ -87,6 +88,7 @@ static struct {
 	const char *group;
 	const char *resume;	/* --resume: a tide-window state file */
 	const char *format;
+	const char *timef;	/* --time: files' event-time field */
 	const char *dead;
 	size_t maxrec;
 	struct tide_bad_max maxbad;
@@ -109,6 +111,8 @@ static const struct tide_option opts[] = {
 	    "or after time", &o.from_ms),
 	TIDE_OPT_TIME(OPT_TO, "to", "time", "stop before the first message at "
 	    "or after time", &o.to.v),
+	TIDE_OPT_STRING(OPT_TIME, "time", "field", "files: --from and --to "
+	    "by this event-time field (default ts)", &o.timef),
 	TIDE_OPT_FLAG('e', "exit", "exit at the end of every partition as of "
 	    "start", &o.exit_eof),
 	TIDE_OPT_INT('c', "count", "n", "exit after n records", &o.count, 0,
@@ -155,7 +159,8 @@ static const struct tide_option opts[] = {
 static const struct tide_prog prog = {
 	"tide-source",
 	"[-eJqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
-	    "[-o offset] [--from time] [--to time] [-c n] [-G group] [file ...]",
+	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
+	    "[-G group] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
@@ -426,9 +431,10 @@ discover(void)
 	r = tide_kparts_discover(&s.kp, s.kc.rk, o.parts.v, o.parts.n,
 	    (int)o.md_timeout, &err);
 	if (r == TIDE_EKAFKA)
-		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers within "
-		    "%" PRId64 "ms: %s%s%s", o.md_timeout, err.msg,
-		    s.kc.kd.lasterr[0] ? ": " : "", s.kc.kd.lasterr);
+		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers at '%s' "
+		    "within %" PRId64 "ms: %s%s%s", s.kc.kd.brokers,
+		    o.md_timeout, err.msg, s.kc.kd.lasterr[0] ? ": " : "",
+		    s.kc.kd.lasterr);
 	if (r == TIDE_EINVAL)
 		tide_usage_error("%s", err.msg);
 	if (r < 0)
@@ -664,6 +670,7 @@ file_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
 static int
 run_files(char **files, int nfiles)
 {
+	struct tide_path timep;
 	struct tide_bad bad;
 	int rc, r;
 
@@ -671,6 +678,16 @@ run_files(char **files, int nfiles)
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_filesrc_init(&s.files, files, (size_t)nfiles, o.format, o.maxrec);
+	/* --from/--to on files: by event time, record by record. */
+	if (o.have_from || o.have_to) {
+		if (tide_path_parse(&timep, o.timef ? o.timef : "ts") < 0)
+			tide_usage_error("--time: bad field path '%s'", o.timef);
+		s.files.timepath = &timep;
+		if (o.have_from)
+			s.files.from = o.from_ms;
+		if (o.have_to)
+			s.files.to = o.to.v;
+	}
 	s.files.idle = file_idle;
 	s.files.on_warn = on_warn;
 	if (s.files.total == 0 && o.count >= 0)
@@ -682,6 +699,12 @@ run_files(char **files, int nfiles)
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
+	if (s.files.timepath) {
+		tide_path_release(&timep);
+		if (s.nout == 0 && s.files.outside > 0)
+			tide_warn("no records in the range: %" PRIu64 " outside "
+			    "it", s.files.outside);
+	}
 	if (rc == 0)
 		rc = tide_bad_verdict(&bad, &o.maxbad, s.nin);
 	if (o.stats)
@@ -787,13 +810,20 @@ main(int argc, char **argv)
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
-		if (o.envelope || o.group || o.have_o || o.have_from ||
-		    o.have_to || o.parts.n || o.dryrun || o.resume)
-			tide_usage_error("-J, -G, -p, -o, --from, --to, "
-			    "--resume and --dry-run apply to Kafka input only");
+		if (o.envelope || o.group || o.have_o || o.parts.n ||
+		    o.dryrun || o.resume)
+			tide_usage_error("-J, -G, -p, -o, --resume and "
+			    "--dry-run apply to Kafka input only");
+		if (o.timef && !o.have_from && !o.have_to)
+			tide_usage_error("--time goes with --from or --to");
+		if (o.have_from && o.have_to && o.to.v < o.from_ms)
+			tide_usage_error("--to is before --from");
 	} else {
 		if (o.ntopics == 0 && !o.dumpconf)
 			tide_usage_error("no topic (-t) and no file given");
+		if (o.timef)
+			tide_usage_error("--time applies to files: a topic's "
+			    "--from and --to are by message timestamp");
 		/* A bad setting in the file is a usage error. */
 		if ((c = tide_kconf_env(&o.kc, &kerr)) < 0)
 			tide_die(tide_exit_of(c == TIDE_EINVAL ? TIDE_EX_USAGE :

@@ -97,7 +97,8 @@ static tide_opt_cb opt_align, opt_timeformat, opt_emit,
 
 static const struct tide_option opts[] = {
 	TIDE_OPT_STRING('k', "key", "field[,field]", "group by these fields "
-	    "(dotted paths)", &o.keys),
+	    "(dotted paths; written under the last segment, or 'path as "
+	    "name')", &o.keys),
 	TIDE_OPT_STRING('a', "aggs", "list", "aggregates: count,sum(f),avg(f) "
 	    "as name,p99(f),...", &o.aggs),
 	TIDE_OPT_DUR(OPT_TUMBLE, "tumble", "d", "tumbling windows of duration "
@@ -174,7 +175,8 @@ struct ctx {
 	struct tide_win win;
 	struct tide_wm wm;
 	struct tide_bad bad;
-	char **keynames;
+	char **keynames;		/* -k paths, as given */
+	char **outnames;		/* their names in the output */
 	int nkeys;
 	const char *statepath;		/* --state */
 	struct tide_wstate ws;		/* its file, offsets and config */
@@ -186,8 +188,9 @@ struct ctx {
 
 static void
 split_list(const char *opt, const char *s, struct tide_path *paths, int max,
-    int *n, char ***names)
+    int *n, char ***names, char ***outs)
 {
+	char why[TIDE_WREC_WHY];
 	char *copy = tide_xstrdup(s), *p = copy, *q;
 	int inq = 0;
 
@@ -200,10 +203,14 @@ split_list(const char *opt, const char *s, struct tide_path *paths, int max,
 			*q = '\0';
 			if (*n == max)
 				tide_usage_error("%s: too many fields", opt);
-			if (tide_path_parse(&paths[*n], p) < 0)
+			if (outs) {
+				if (tide_wrec_key_parse(p, &paths[*n],
+				    &(*outs)[*n], why) < 0)
+					tide_usage_error("%s: %s", opt, why);
+			} else if (tide_path_parse(&paths[*n], p) < 0)
 				tide_usage_error("%s: bad field path '%s'", opt, p);
 			if (names)
-				(*names)[*n] = tide_xstrdup(p);
+				(*names)[*n] = tide_xstrdup(paths[*n].text);
 			(*n)++;
 			if (last)
 				break;
@@ -293,7 +300,7 @@ opt_partfield(const struct tide_option *opt, const char *arg,
 	(void)opt;
 	(void)err;
 	split_list("--partition-field", arg, o.partp, MAXPARTF, &o.npart,
-	    &names);
+	    &names, NULL);
 	return 0;
 }
 
@@ -411,6 +418,7 @@ main(int argc, char **argv)
 
 	tide_prog_init_opts(&prog, opts);
 	c.keynames = tide_xcalloc(MAXKEYF, sizeof(char *));
+	c.outnames = tide_xcalloc(MAXKEYF, sizeof(char *));
 	ix = tide_opt_parse(argc, argv);
 	argc -= ix;
 	argv += ix;
@@ -468,17 +476,23 @@ main(int argc, char **argv)
 		tide_usage_error("-a: %s at offset %zu in '%s'", aerr.reason,
 		    aerr.offset, o.aggs);
 	c.spec.precision = o.precision;
-	split_list("-k", o.keys, keyp, MAXKEYF, &c.nkeys, &c.keynames);
+	split_list("-k", o.keys, keyp, MAXKEYF, &c.nkeys, &c.keynames,
+	    &c.outnames);
 	for (i = 0; i < c.nkeys; i++) {
 		int j;
 
-		if (strcmp(c.keynames[i], "window_start") == 0 ||
-		    strcmp(c.keynames[i], "window_end") == 0)
-			tide_usage_error("-k: '%s' is an output field", c.keynames[i]);
+		if (strcmp(c.outnames[i], "window_start") == 0 ||
+		    strcmp(c.outnames[i], "window_end") == 0)
+			tide_usage_error("-k: '%s' is an output field", c.outnames[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(c.outnames[i], c.outnames[j]) == 0)
+				tide_usage_error("-k: '%s' and '%s' are both "
+				    "named '%s': rename one with 'as'",
+				    c.keynames[j], c.keynames[i], c.outnames[i]);
 		for (j = 0; j < c.spec.naggs; j++)
-			if (strcmp(c.keynames[i], c.spec.aggs[j].name) == 0)
+			if (strcmp(c.outnames[i], c.spec.aggs[j].name) == 0)
 				tide_usage_error("-a: '%s' is also a key",
-				    c.keynames[i]);
+				    c.outnames[i]);
 	}
 
 	/* One lookup per record: time, keys, partition fields, agg fields. */
@@ -504,7 +518,7 @@ main(int argc, char **argv)
 	if (tide_bad_init(&c.bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead, strerror(errno));
 	tide_wout_init(&c.out, STDOUT_FILENO);
-	tide_winout_init(&c.wo, &c.out, &c.spec, c.keynames, c.nkeys, o.rfc3339,
+	tide_winout_init(&c.wo, &c.out, &c.spec, c.outnames, c.nkeys, o.rfc3339,
 	    wc.emit != TIDE_EMIT_FINAL);
 	if (o.latepath && tide_winout_late_open(&c.wo, o.latepath) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.latepath,
@@ -858,8 +872,11 @@ done:
 		tide_path_release(&paths[i]);
 	for (i = koff; koff > 0 && i < nf; i++)
 		tide_path_release(&paths[i]);
-	for (i = 0; i < c.nkeys; i++)
+	for (i = 0; i < c.nkeys; i++) {
 		free(c.keynames[i]);
+		free(c.outnames[i]);
+	}
+	free(c.outnames);
 	for (i = 0; i < o.npart; i++)
 		free(o.partnames[i]);
 	free(c.keynames);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arcin.h"
+#include "envelope.h"
 #include "err.h"
 #include "xalloc.h"
 
@@ -114,8 +115,12 @@ tide_arcin_next(struct tide_arcin *a)
 		} else {
 			/* Checked, and v looked up, by the reader. */
 			if (v.type == TIDE_JSON_NONE) {
+				char wa[160];
+
 				snprintf(a->why, sizeof(a->why), "field '%s' "
-				    "is missing", c->timefield);
+				    "is missing%s", c->timefield,
+				    tide_env_why_absent(rec.p, rec.len,
+				    c->timepath, wa, sizeof(wa)));
 				return bad(a, &rec);
 			}
 			if (tide_time_from_json(&v, c->unit, &ts) < 0) {

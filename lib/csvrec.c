@@ -16,6 +16,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <csv.h>
@@ -330,8 +331,11 @@ row_emit(struct tide_csv *c)
 	row.line = c->rowline;
 	row.nfield = c->nfield;
 	raw_get(c, &row.raw, &row.rawlen);
-	if (c->rowerr == 0 && c->nfield != c->nhdr)
-		row_fail(c, TIDE_EINVAL, "wrong number of fields");
+	if (c->rowerr == 0 && c->nfield != c->nhdr) {
+		snprintf(c->rowwhy, sizeof(c->rowwhy), "wrong number of "
+		    "fields: expected %d, got %d", c->nhdr, c->nfield);
+		row_fail(c, TIDE_EINVAL, c->rowwhy);
+	}
 	if (c->rowerr == 0 && (r = tide_buf_addc(&c->rec, '}')) < 0)
 		row_fail(c, r, "record too long");
 	if (c->rowerr) {

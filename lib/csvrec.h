@@ -64,7 +64,8 @@ enum tide_csv_flags {
 struct tide_csv_row {
 	uint64_t line;		/* where the row starts (header: line 1) */
 	int err;		/* 0, or why the row is not a record: */
-	const char *reason;	/* static text, e.g. "wrong number of fields" */
+	const char *reason;	/* e.g. "wrong number of fields: expected 4,
+				 * got 3"; valid only during the call */
 	int nfield;		/* fields in the row */
 	const char *rec;	/* err == 0: the JSON object (no newline) */
 	size_t len;
@@ -113,6 +114,7 @@ struct tide_csv {
 	int nfield;		/* fields so far in the current row */
 	int rowerr;
 	const char *rowreason;
+	char rowwhy[64];		/* a reason with numbers in it */
 	uint64_t line;		/* line of the bytes being fed */
 	uint64_t off;		/* bytes fed to the parser so far */
 	uint64_t rowline;	/* line where the current row started */

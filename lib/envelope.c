@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -466,4 +467,100 @@ tide_env_decode(struct tide_env_dec *d, const char *line, size_t n)
 	d->env.hdrs = nh ? d->hdrs : NULL;
 	d->env.nhdrs = nh;
 	return 0;
+}
+
+/* --- why a path is absent ------------------------------------------------ */
+
+static const char *
+type_name(enum tide_json_type t)
+{
+	switch (t) {
+	case TIDE_JSON_NULL:
+		return "null";
+	case TIDE_JSON_FALSE:
+	case TIDE_JSON_TRUE:
+		return "boolean";
+	case TIDE_JSON_NUMBER:
+		return "number";
+	case TIDE_JSON_STRING:
+		return "string";
+	case TIDE_JSON_ARRAY:
+		return "array";
+	default:
+		return "object";
+	}
+}
+
+/* An envelope's payload written as a string: the text it holds is empty,
+ * JSON of another type than an object, or not JSON. */
+static void
+why_text(const struct tide_json_val *v, char *buf, size_t cap)
+{
+	struct tide_buf t;
+	enum tide_json_type type;
+
+	tide_buf_init(&t, TIDE_BUF_NOMAX);
+	if (tide_json_str(v, &t) < 0 || t.len == 0)
+		snprintf(buf, cap, "%s", ": value is empty");
+	else if (tide_json_check(t.data, t.len, TIDE_JSON_MAXDEPTH, &type,
+	    NULL) == 0)
+		snprintf(buf, cap, ": value is not an object: %s",
+		    type_name(type));
+	else
+		snprintf(buf, cap, ": value is not JSON: %.*s%s",
+		    (int)(v->len > 42 ? 40 : v->len), v->p,
+		    v->len > 42 ? "..." : "");
+	tide_buf_release(&t);
+}
+
+const char *
+tide_env_why_absent(const char *doc, size_t n, const struct tide_path *path,
+    char *buf, size_t cap)
+{
+	struct tide_path pre, top;
+	struct tide_json_val v, e;
+	char name[128];
+	size_t at;
+	int k, i, env;
+
+	buf[0] = '\0';
+	pre = *path;
+	for (k = 1; k < path->nseg; k++) {
+		pre.nseg = k;
+		if (!tide_json_get(doc, n, &pre, &v))
+			return buf;
+		if (v.type == TIDE_JSON_OBJECT)
+			continue;
+		env = 0;
+		if (k == 1 && strcmp(path->seg[0].name, "value") == 0) {
+			top = *path;
+			top.nseg = 1;
+			top.seg[0].name = "offset";
+			top.seg[0].len = 6;
+			env = tide_json_get(doc, n, &top, &e);
+			top.seg[0].name = "topic";
+			top.seg[0].len = 5;
+			env = env || tide_json_get(doc, n, &top, &e);
+		}
+		if (env && v.type == TIDE_JSON_NULL)
+			snprintf(buf, cap, "%s", ": value is null (tombstone)");
+		else if (env && v.type == TIDE_JSON_STRING)
+			why_text(&v, buf, cap);
+		else if (env)
+			snprintf(buf, cap, ": value is not an object: %s",
+			    type_name(v.type));
+		if (env)
+			return buf;
+		/* The field on the way, named as its path: a.b. */
+		for (i = 0, at = 0; i < k && at < sizeof(name); i++)
+			at += (size_t)snprintf(name + at, sizeof(name) - at,
+			    "%s%s", i ? "." : "", path->seg[i].name);
+		if (v.type == TIDE_JSON_NULL)
+			snprintf(buf, cap, ": '%s' is null", name);
+		else
+			snprintf(buf, cap, ": '%s' is not an object: %s", name,
+			    type_name(v.type));
+		return buf;
+	}
+	return buf;
 }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "json.h"
 
 enum tide_env_ts_type {
 	TIDE_ENV_TS_NONE = 0,
@@ -81,6 +82,19 @@ int tide_env_payload(struct tide_buf *out, const char *p, size_t n, int *b64);
 
 /* Whether p[0..n) would be embedded as is (a one-line JSON object/array). */
 int tide_env_embeddable(const char *p, size_t n);
+
+/*
+ * Why path is absent from the validated object doc[0..n), as a clause to
+ * follow a message ("no time field 'value.ts'"), written to buf[0..cap)
+ * and returned: ": value is null (tombstone)", ": value is not an object:
+ * array", ": value is not JSON", ": value is empty" for an envelope's
+ * payload (a record with "topic" or "offset" beside "value"), ": 'card' is
+ * not an object: string" for any other field on the way; "" when the path
+ * only ends in a missing member.  For bad records, not the hot path: it
+ * looks the path up again, and may allocate.
+ */
+const char *tide_env_why_absent(const char *doc, size_t n,
+    const struct tide_path *path, char *buf, size_t cap);
 
 struct tide_env_dec {
 	struct tide_env env;	/* the result of the last decode */

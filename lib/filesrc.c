@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "envelope.h"
 #include "err.h"
 #include "filesrc.h"
 
@@ -37,6 +38,8 @@ tide_filesrc_init(struct tide_filesrc *f, char *const *names, size_t n,
 	f->n = n;
 	f->csv = format ? strcmp(format, "csv") == 0 : -1;
 	f->max = max;
+	f->from = INT64_MIN;
+	f->to = INT64_MAX;
 	/* Progress by bytes when every file has a size. */
 	for (i = 0; i < n; i++) {
 		if (strcmp(names[i], "-") == 0 || stat(names[i], &st) < 0 ||
@@ -79,7 +82,8 @@ read_one(struct tide_filesrc *f, const char *name, struct tide_recfile_cb *cb)
 	}
 	tide_recin_set_idle(&in, f->idle, f->idlectx);
 	f->cur = &in;
-	cb->ctx = (void *)name;
+	f->curname = name;
+	cb->ctx = f->timepath ? (void *)f : (void *)name;
 	r = tide_recfile_read(&in, f->csv < 0 ? tide_recin_is_csv(name) :
 	    f->csv, f->max, cb, &err);
 	if (err.readerr) {
@@ -98,15 +102,61 @@ read_one(struct tide_filesrc *f, const char *name, struct tide_recfile_cb *cb)
 	return rc;
 }
 
+/* Under a time range: a bad record goes on to the caller's callback. */
+static int
+ranged_bad(void *ctx, uint64_t lineno, const char *raw, size_t n,
+    const char *why)
+{
+	struct tide_filesrc *f = ctx;
+
+	return f->ubad((void *)f->curname, lineno, raw, n, why);
+}
+
+/* Under a time range: a record in it goes on, one outside is counted, one
+ * without a time is bad. */
+static int
+ranged_rec(void *ctx, const char *p, size_t n)
+{
+	struct tide_filesrc *f = ctx;
+	struct tide_json_val v;
+	char why[400], wa[160];
+	int64_t t;
+
+	if (n == 0 || p[0] != '{' || !tide_json_get(p, n, f->timepath, &v)) {
+		snprintf(why, sizeof(why), "no time field '%s'%s",
+		    f->timepath->text, n > 0 && p[0] == '{' ?
+		    tide_env_why_absent(p, n, f->timepath, wa, sizeof(wa)) :
+		    ": not a JSON object");
+		return f->ubad((void *)f->curname, f->curline, p, n, why);
+	}
+	if (tide_time_from_json(&v, f->unit, &t) < 0) {
+		snprintf(why, sizeof(why), "field '%s' is not a time: %.*s",
+		    f->timepath->text, (int)(v.len > 64 ? 64 : v.len), v.p);
+		return f->ubad((void *)f->curname, f->curline, p, n, why);
+	}
+	if (t < f->from || t >= f->to) {
+		f->outside++;
+		return 0;
+	}
+	return f->urec((void *)f->curname, p, n);
+}
+
 int
 tide_filesrc_read(struct tide_filesrc *f,
     int (*rec)(void *ctx, const char *p, size_t n),
     int (*bad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
     const char *why))
 {
-	struct tide_recfile_cb cb = { rec, bad, NULL };
+	struct tide_recfile_cb cb = { rec, bad, NULL, &f->curline };
 	size_t i;
 	int r;
+
+	f->urec = rec;
+	f->ubad = bad;
+	if (f->timepath) {
+		cb.rec = ranged_rec;
+		cb.bad = ranged_bad;
+	}
 
 	for (i = 0; i < f->n; i++)
 		if ((r = read_one(f, f->names[i], &cb)) != 0)

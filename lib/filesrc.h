@@ -11,6 +11,12 @@
  * is not held back meanwhile).  lib never prints: a file that cannot be
  * opened or read, or a CSV error that ends it, is worded to on_warn
  * ("NAME: why", "NAME: line N: why") and comes back as its code.
+ *
+ * A time range (timepath set, from and to): only the records whose event
+ * time in timepath is in [from, to) reach the record callback; the others
+ * are counted in outside, and a record without a time there is bad ("no
+ * time field 'ts'", "field 'ts' is not a time: ...").  A file's records
+ * are not taken to be in time order: every one is looked at.
  */
 #ifndef TIDE_FILESRC_H
 #define TIDE_FILESRC_H
@@ -18,9 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "recfile.h"
 #include "recin.h"
 #include "rio.h"
+#include "time.h"
 
 struct tide_filesrc {
 	char *const *names;
@@ -34,6 +42,18 @@ struct tide_filesrc {
 	void *idlectx;
 	void (*on_warn)(void *ctx, const char *msg);
 	void *ctx;
+	/* The time range, set by the caller after init; timepath (borrowed)
+	 * NULL: none. */
+	const struct tide_path *timepath;
+	enum tide_time_unit unit;
+	int64_t from, to;		/* [from, to), epoch ms */
+	uint64_t outside;		/* records outside it, skipped */
+	/* The caller's callbacks and the file's name, while reading. */
+	int (*urec)(void *ctx, const char *p, size_t n);
+	int (*ubad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
+	    const char *why);
+	const char *curname;
+	uint64_t curline;		/* the record's line (recfile) */
 };
 
 /* The files names[0..n) ("-": stdin), format "csv", "ndjson" or NULL (by

@@ -24,8 +24,11 @@ csv_row(void *ctx, const struct tide_csv_row *row)
 		 * maximum, as for an NDJSON line. */
 		r = c->cb->bad(c->cb->ctx, row->line, row->raw ? row->raw : "",
 		    row->rawlen, row->reason);
-	else
+	else {
+		if (c->cb->lineno)
+			*c->cb->lineno = row->line;
 		r = c->cb->rec(c->cb->ctx, row->rec, row->len);
+	}
 	if (r > 0) {
 		c->stop = r;
 		return TIDE_EINTR;
@@ -85,8 +88,11 @@ tide_recfile_read(struct tide_recin *in, int csv, size_t max,
 		if (rec.err)
 			r = cb->bad(cb->ctx, rec.lineno, rec.p, rec.len,
 			    tide_rec_reason(&rec, max, why, sizeof(why)));
-		else
+		else {
+			if (cb->lineno)
+				*cb->lineno = rec.lineno;
 			r = cb->rec(cb->ctx, rec.p, rec.len);
+		}
 		if (r > 0)
 			return r;
 	}

@@ -28,6 +28,9 @@ struct tide_recfile_cb {
 	int (*bad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	    const char *why);
 	void *ctx;
+	/* Where the record handed to rec starts (line 1: the first; a CSV
+	 * row's first line), set before each call when not NULL. */
+	uint64_t *lineno;
 };
 
 struct tide_recfile_err {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "err.h"
 #include "sidecar.h"
 #include "sinkbe.h"
@@ -41,11 +42,14 @@ file_time(struct tide_sinkbe_file *f, const char *line, size_t len,
     enum tide_json_type type, int64_t *t, struct tide_sinkbe_err *err)
 {
 	struct tide_json_val v;
+	char wa[160];
 
 	if (type != TIDE_JSON_OBJECT)
 		tide_sinkbe_errf(err, "not a JSON object");
 	else if (!tide_json_get(line, len, f->timepath, &v))
-		tide_sinkbe_errf(err, "no time field '%s'", f->timepath->text);
+		tide_sinkbe_errf(err, "no time field '%s'%s", f->timepath->text,
+		    tide_env_why_absent(line, len, f->timepath, wa,
+		    sizeof(wa)));
 	else if (tide_time_from_json(&v, f->unit, t) < 0)
 		tide_sinkbe_errf(err, "field '%s' is not a time",
 		    f->timepath->text);

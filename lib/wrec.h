@@ -11,6 +11,11 @@
  * fields' texts, each ended by a NUL byte.  A record that cannot be added
  * says why in a message worded for the user, for lib/bad.h.
  *
+ * A key field is named in the output by its last path segment
+ * (value.account -> account) or by the name after 'as'
+ * (tide_wrec_key_parse()): a flat field, which the next stage reads as
+ * the same field it names.
+ *
  * struct tide_wrec holds its own copies (line, key, partition), so it
  * outlives the reader's buffer: tide-window keeps a few in flight.  Their
  * buffers grow to the largest record and are reused: nothing is
@@ -52,6 +57,17 @@ struct tide_wrec {
 	uint64_t lineno;
 	const char *src;
 };
+
+/*
+ * Parse one -k entry, "path" or "path as name", into p (tide_path_parse();
+ * the caller releases it) and *name, the key's output name: the name after
+ * 'as', else the path's last segment, unescaped.  *name is allocated, and
+ * p->text is the path without the 'as' part.  0, or TIDE_EINVAL with
+ * why[0..TIDE_WREC_WHY) saying what is wrong ("bad field path 'a..b'",
+ * "'as' needs a name").
+ */
+int tide_wrec_key_parse(const char *item, struct tide_path *p, char **name,
+    char *why);
 
 void tide_wrec_conf_init(struct tide_wrec_conf *c);
 void tide_wrec_conf_release(struct tide_wrec_conf *c);

@@ -52,8 +52,9 @@ tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
 	}
 	if (n < 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot reach brokers "
-		    "within %dms: %.230s%s%.230s", timeout_ms, e.msg,
-		    kc->kd.lasterr[0] ? ": " : "", kc->kd.lasterr);
+		    "at '%.100s' within %dms: %.150s%s%.150s", kc->kd.brokers,
+		    timeout_ms, e.msg, kc->kd.lasterr[0] ? ": " : "",
+		    kc->kd.lasterr);
 		return n;
 	}
 	if (tide_kconsumer_resolve(kc, topic, r, (size_t)n, from, to,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bad.h"
+#include "envelope.h"
 #include "err.h"
 #include "kafka/ksink.h"
 #include "xalloc.h"
@@ -41,6 +42,19 @@ static int
 bad(char *why, size_t whylen, const char *fmt, const char *arg)
 {
 	snprintf(why, whylen, fmt, arg);
+	return TIDE_EINVAL;
+}
+
+/* A field of the record is missing: "no key field 'value.k': value is
+ * null (tombstone)" (lib/envelope.h says why). */
+static int __attribute__((noinline))
+absent(char *why, size_t whylen, const char *what, const struct tide_path *p,
+    const char *line, size_t len)
+{
+	char wa[160];
+
+	snprintf(why, whylen, "no %s field '%s'%s", what, p->text,
+	    tide_env_why_absent(line, len, p, wa, sizeof(wa)));
 	return TIDE_EINVAL;
 }
 
@@ -278,8 +292,20 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.len = e->len;
 		if (e->ts_type != TIDE_ENV_TS_NONE)
 			m.ts = e->ts;
-		if (k->c.keep_partition && e->partition >= 0)
+		if (k->c.keep_partition && e->partition >= 0) {
+			/* Not a bad record but a target unfit for the copy:
+			 * stop before the first record it cannot hold. */
+			if (e->partition >= k->prod.npart) {
+				snprintf(why, whylen, "--keep-partition: topic "
+				    "'%s' has %d partition%s, no partition %d: "
+				    "give it as many as the source's",
+				    k->c.topic, (int)k->prod.npart,
+				    k->prod.npart == 1 ? "" : "s",
+				    (int)e->partition);
+				return TIDE_ERANGE;
+			}
 			m.partition = e->partition;
+		}
 		n = e->nhdrs + k->c.nhdrs;
 		if (n > k->allcap) {
 			k->allcap = n * 2;
@@ -297,13 +323,13 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.len = len;
 		m.hdrs = k->c.hdrs;
 		m.nhdrs = k->c.nhdrs;
-		if ((k->c.keypath || k->c.partpath || k->c.tspath) &&
-		    type != TIDE_JSON_OBJECT)
+		if ((k->c.keypath || k->c.partpath || (k->c.tspath &&
+		    !k->c.ts_default)) && type != TIDE_JSON_OBJECT)
 			return bad(why, whylen, "%s", "not a JSON object");
 		if (k->c.keypath) {
 			if (!tide_json_get(line, len, k->c.keypath, &v))
-				return bad(why, whylen, "no key field '%s'",
-				    k->c.keypath->text);
+				return absent(why, whylen, "key", k->c.keypath, line,
+				    len);
 			if (v.type == TIDE_JSON_STRING) {
 				if (memchr(v.p, '\\', v.len) == NULL) {
 					/* No escapes: the key is the bytes
@@ -323,23 +349,27 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		}
 		if (k->c.partpath) {
 			if (!tide_json_get(line, len, k->c.partpath, &v))
-				return bad(why, whylen, "no partition field "
-				    "'%s'", k->c.partpath->text);
+				return absent(why, whylen, "partition", k->c.partpath, line,
+				    len);
 			if (tide_json_int64(&v, &i64) < 0 || i64 < 0 ||
 			    i64 >= k->prod.npart)
 				return bad(why, whylen, "field '%s' is not a "
 				    "partition of the topic", k->c.partpath->text);
 			m.partition = (int32_t)i64;
 		}
-		if (k->c.tspath) {
-			if (!tide_json_get(line, len, k->c.tspath, &v))
-				return bad(why, whylen, "no timestamp field "
-				    "'%s'", k->c.tspath->text);
-			if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
+		if (k->c.tspath && type == TIDE_JSON_OBJECT) {
+			if (!tide_json_get(line, len, k->c.tspath, &v)) {
+				if (!k->c.ts_default)
+					return absent(why, whylen, "timestamp",
+					    k->c.tspath, line, len);
+			} else if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
 			    i64 <= 0)
-				return bad(why, whylen, "field '%s' is not a "
-				    "time", k->c.tspath->text);
-			m.ts = i64;
+				return bad(why, whylen, k->c.ts_default ?
+				    "field '%s' is not a time (--timestamp now: "
+				    "the producer's clock)" : "field '%s' is not "
+				    "a time", k->c.tspath->text);
+			else
+				m.ts = i64;
 		}
 	}
 	if (tide_producer_send(&k->prod, &m, &kerr) < 0) {
@@ -378,6 +408,7 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
     rd_kafka_conf_t *kconf)
 {
 	size_t n;
+	int r;
 
 	memset(k, 0, sizeof(*k));
 	k->c = *conf;
@@ -394,9 +425,10 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	k->prod.on_error = on_error;
 	k->prod.on_full = on_full;
 	k->prod.ctx = k;
-	if (tide_producer_new(&k->prod, kconf, conf->topic,
-	    (int)conf->connect_ms) < 0)
-		return TIDE_EKAFKA;
+	k->prod.create = conf->create;
+	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
+	    (int)conf->connect_ms)) < 0)
+		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;

@@ -41,8 +41,12 @@ struct tide_ksink_conf {
 	const char *topic;
 	int envelope;			/* records are -J envelopes */
 	int keep_partition;		/* envelope: to its partition */
+	int create;			/* a topic that does not exist: let the
+					 * brokers create it (else refuse) */
 	int32_t partition;		/* fixed, or RD_KAFKA_PARTITION_UA */
 	const struct tide_path *keypath, *partpath, *tspath;	/* or NULL */
+	int ts_default;			/* tspath is the default ts: a record
+					 * without it gets the producer's clock */
 	enum tide_time_unit unit;	/* of numeric timestamps */
 	const struct tide_env_hdr *hdrs;	/* added to every message */
 	size_t nhdrs;
@@ -80,7 +84,9 @@ struct tide_ksink {
 
 /*
  * Start producing to conf->topic with the librdkafka configuration conf
- * (taken over, even on failure).  Returns 0; TIDE_EKAFKA when the topic
+ * (taken over, even on failure).  Returns 0; TIDE_ENOENT when the topic
+ * does not exist, unless conf->create (lib/kafka/producer.h); TIDE_EKAFKA
+ * when the topic
  * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
  * conf->partition is not one of the topic's.  Release either way.
  */
@@ -91,8 +97,10 @@ int tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
  * Produce one validated JSON value line[0..len) of type type, read at
  * line lineno.  Returns 0; TIDE_EINVAL for a bad record, reason in
  * why[0..whylen); TIDE_EKAFKA when the producer failed for good (it was
- * dead-lettered; stop: records are not delivered); 1 when the outage bound
- * ran out (stop reading).
+ * dead-lettered; stop: records are not delivered); TIDE_ERANGE, why in
+ * why[], when an envelope's partition is not one of the topic's under
+ * keep_partition (stop: the topic cannot hold the copy); 1 when the
+ * outage bound ran out (stop reading).
  */
 int tide_ksink_put(struct tide_ksink *k, uint64_t lineno, const char *line,
     size_t len, enum tide_json_type type, char *why, size_t whylen);

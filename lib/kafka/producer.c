@@ -59,6 +59,32 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 		rd_kafka_conf_destroy(conf);
 		return TIDE_EKAFKA;
 	}
+	/* Asking for one topic's metadata may create it on brokers that
+	 * create topics on first use (a typo would then succeed): look it
+	 * up in the list of all topics first. */
+	if (!p->create) {
+		int i, found = 0;
+
+		left = (deadline - tide_mono_us()) / 1000;
+		err = rd_kafka_metadata(p->rk, 1, NULL, &md,
+		    (int)(left > 0 ? left : 1));
+		if (err) {
+			snprintf(p->errstr, sizeof(p->errstr),
+			    "brokers did not answer within %d ms: %s", timeout_ms,
+			    rd_kafka_err2str(err));
+			return TIDE_EKAFKA;
+		}
+		for (i = 0; i < md->topic_cnt; i++)
+			if (strcmp(md->topics[i].topic, topic) == 0)
+				found = 1;
+		rd_kafka_metadata_destroy(md);
+		if (!found) {
+			snprintf(p->errstr, sizeof(p->errstr), "topic '%s': %s",
+			    topic, rd_kafka_err2str(
+			    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+			return TIDE_ENOENT;
+		}
+	}
 	if ((p->rkt = rd_kafka_topic_new(p->rk, topic, NULL)) == NULL) {
 		snprintf(p->errstr, sizeof(p->errstr), "topic '%s': %s", topic,
 		    rd_kafka_err2str(rd_kafka_last_error()));

@@ -55,6 +55,10 @@ struct tide_producer {
 	 * queue: nonzero gives up the wait.  NULL: wait for ever. */
 	int (*on_full)(void *ctx);
 	void *ctx;
+	/* Set before tide_producer_new(): a topic that does not exist is
+	 * asked for, so that brokers that create topics on first use create
+	 * it; 0 (by default) refuses it. */
+	int create;
 	int fatal;		/* a fatal (idempotence) error was raised */
 	char errstr[512];
 };
@@ -64,7 +68,8 @@ struct tide_producer {
  * wait up to timeout_ms for the brokers to answer with the topic's
  * metadata.  Returns 0; TIDE_EKAFKA when the handle cannot be created or
  * the brokers do not answer in time; TIDE_ENOENT when the topic does not
- * exist.  errstr says what happened.  Set the hooks before calling: the
+ * exist (and p->create is 0; the cluster's topic list is read first, as
+ * asking for one topic's metadata may create it).  errstr says what happened.  Set the hooks before calling: the
  * configuration is bound to p.
  */
 int tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,

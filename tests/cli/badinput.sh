@@ -312,12 +312,12 @@ if have tide-source; then
 {"k":"a","x":1}
 {"k":"d","x":4}
 EOF
-	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields"
-	t_stderr_has "tide-source: rows.csv: line 4: wrong number of fields"
+	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields: expected 2, got 3"
+	t_stderr_has "tide-source: rows.csv: line 4: wrong number of fields: expected 2, got 1"
 	t_stderr_has "bad 2, "
 	t_ok "source csv wrong field count: dead letters name lines 3 and 4" \
 	    test "$(jq -c '[.source, .line, .error]' dead | tr '\n' ' ')" = \
-	    '["rows.csv",3,"wrong number of fields"] ["rows.csv",4,"wrong number of fields"] '
+	    '["rows.csv",3,"wrong number of fields: expected 2, got 3"] ["rows.csv",4,"wrong number of fields: expected 2, got 1"] '
 	t_ok "source csv wrong field count: dead letters keep the raw rows" \
 	    test "$(jq -c .raw dead | tr '\n' ' ')" = '"b,2,3" "c" '
 	# The raw row byte for byte: quoted, over two lines, CRLF, bad
@@ -331,7 +331,7 @@ EOF
 EOF
 	t_ok "source csv bad rows: dead letters hold each row's exact bytes" \
 	    test "$(jq -c '[.line, .error, .raw // .raw_b64]' dead | tr '\n' ' ')" = \
-	    '[2,"wrong number of fields","\"a\r\nb\",1,2"] [4,"bad quoting","c\"d,3"] [6,"field is not UTF-8","aCz/"] '
+	    '[2,"wrong number of fields: expected 2, got 3","\"a\r\nb\",1,2"] [4,"bad quoting","c\"d,3"] [6,"field is not UTF-8","aCz/"] '
 	# A row longer than --max-record has no raw bytes, as a line has none.
 	printf 'k,x\na,1\nb,%s\nc,3\n' "$(printf '%0100d' 0)" >long.csv
 	rm -f dead
@@ -345,7 +345,7 @@ EOF
 	    test "$(jq -c '[.line, .error, .raw]' dead)" = '[3,"field too long",""]'
 	t_run "source csv wrong field count --strict" tide-source --strict rows.csv
 	t_status 65
-	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields"
+	t_stderr_has "tide-source: rows.csv: line 3: wrong number of fields: expected 2, got 3"
 	t_stdout <<'EOF'
 {"k":"a","x":1}
 EOF
@@ -432,11 +432,11 @@ if have tide-join; then
 {"k":"a","seg":"gold"}
 {"k":"c","seg":"bronze"}
 EOF
-	t_stderr_has "tide-join: badtable.csv: line 3: wrong number of fields"
+	t_stderr_has "tide-join: badtable.csv: line 3: wrong number of fields: expected 2, got 3"
 	t_run "join csv table wrong field count --strict" tide-join -T badtable.csv --on k --strict
 	T_IN=/dev/null
 	t_status 65
-	t_stderr_has "line 3: wrong number of fields"
+	t_stderr_has "line 3: wrong number of fields: expected 2, got 3"
 	t_stdout </dev/null
 	# A broken header is the whole table's error, worded as tide-source
 	# words it (issue 18 item 3: the reason was uninitialised memory).
@@ -673,5 +673,52 @@ for p in window join sink source replay; do
 		t_stderr_has "tide-$p: --max-bad: not a count or a percentage (N or P%): '$v'"
 	done
 done
+
+# Why a field is not there (issue 19 item 6): an envelope's value that is a
+# tombstone, an array, text that is not JSON, or empty, and a field on the
+# way that is not an object, each said as what it is.
+printf '%s\n' \
+	'{"topic":"t","partition":0,"offset":1,"ts":1,"value":null}' \
+	'{"topic":"t","partition":0,"offset":2,"ts":1,"value":[1]}' \
+	'{"topic":"t","partition":0,"offset":3,"ts":1,"value":"abc"}' \
+	'{"topic":"t","partition":0,"offset":4,"ts":1,"value":""}' \
+	'{"topic":"t","partition":0,"offset":5,"ts":1,"value":"7"}' \
+	'{"ts":1,"value":{"account":"a"}}' \
+	'{"ts":1,"value":3}' \
+	'{"ts":1,"value":{"ts":1764547200000,"account":null,"card":null}}' \
+	'{"topic":"t","partition":0,"offset":9,"ts":1,"value":{"ts":1764547200000,"account":"a","card":{"bin":4}}}' >why.nd
+cat >why.want <<'EOF'
+line 1: no time field 'value.ts': value is null (tombstone)
+line 2: no time field 'value.ts': value is not an object: array
+line 3: no time field 'value.ts': value is not JSON: "abc"
+line 4: no time field 'value.ts': value is empty
+line 5: no time field 'value.ts': value is not an object: number
+line 6: no time field 'value.ts'
+line 7: no time field 'value.ts': 'value' is not an object: number
+EOF
+if have tide-window; then
+	T_IN=why.nd
+	t_run "why absent: tide-window --time value.ts" tide-window --tumble 1m --time value.ts -k value.account -a count
+	t_status 0
+	t_ok "why absent: tide-window's reasons" sh -c \
+	    "sed -n 's/^tide-window: //p' '$T_ERR' | grep '^line' | cmp why.want -"
+	t_run "why absent: tide-window -k value.card.bin" tide-window --tumble 1m --time value.ts -k value.card.bin -a count
+	t_stderr_has "tide-window: line 8: no key field 'value.card.bin': 'value.card' is null"
+	T_IN=/dev/null
+fi
+if have tide-sink; then
+	T_IN=why.nd
+	t_run "why absent: tide-sink -o - --time value.ts" tide-sink -o - --time value.ts
+	t_status 0
+	t_ok "why absent: tide-sink's reasons" sh -c \
+	    "sed -n 's/^tide-sink: //p' '$T_ERR' | grep '^line' | cmp why.want -"
+	T_IN=/dev/null
+fi
+if have tide-replay; then
+	t_run "why absent: tide-replay --time value.ts" tide-replay --speed max --time value.ts why.nd
+	t_status 0
+	t_ok "why absent: tide-replay's reasons" sh -c \
+	    "sed -n 's/^tide-replay: why.nd: //p' '$T_ERR' | grep '^line' | sed 's/no time field \('\''[^'\'']*'\''\)/field \1 is missing/' >why.rgot; sed 's/no time field \('\''[^'\'']*'\''\)/field \1 is missing/' why.want | cmp - why.rgot"
+fi
 
 t_done

@@ -650,7 +650,7 @@ printf 'bootstrap.servers=localhost:1\n' >brokers.conf
 t_run "-F gives the brokers" env -u TIDE_BROKERS tide-replay -t x -F brokers.conf \
 	--metadata-timeout 300ms
 t_status 69
-t_stderr_has "tide-replay: cannot reach brokers within 300ms"
+t_stderr_has "tide-replay: cannot reach brokers at 'localhost:1' within 300ms"
 
 t_run "-t without brokers" env -u TIDE_BROKERS tide-replay -t x
 t_status 64

@@ -245,7 +245,7 @@ T_IN=$D/aggs.nd
 t_run "every aggregate, dotted key" $W --tumble 1h -k u.id -a 'count,count(v),sum(v),avg(v),min(v),max(v),first(m),last(m),var(v),var_samp(v),stddev(v) as sd,stddev_samp(v),distinct(m),approx_distinct(m),p50(v),p100(v),top(2,m)'
 t_status 0
 t_stdout <<'EOF'
-{"window_start":1699999200000,"window_end":1700002800000,"u.id":7,"count":6,"count_v":4,"sum_v":16,"avg_v":4,"min_v":2,"max_v":6,"first_m":"x","last_m":"\u0078","var_v":2,"var_samp_v":2.6666666666666665,"sd":1.4142135623730951,"stddev_samp_v":1.632993161855452,"distinct_m":3,"approx_distinct_m":3,"p50_v":4.0148353330285875,"p100_v":6,"top2_m":[{"value":"x","count":4},{"value":"y","count":1}]}
+{"window_start":1699999200000,"window_end":1700002800000,"id":7,"count":6,"count_v":4,"sum_v":16,"avg_v":4,"min_v":2,"max_v":6,"first_m":"x","last_m":"\u0078","var_v":2,"var_samp_v":2.6666666666666665,"sd":1.4142135623730951,"stddev_samp_v":1.632993161855452,"distinct_m":3,"approx_distinct_m":3,"p50_v":4.0148353330285875,"p100_v":6,"top2_m":[{"value":"x","count":4},{"value":"y","count":1}]}
 EOF
 
 # distinct and top take -0 for 0 (as sqlite3's DISTINCT does), and list
@@ -466,11 +466,11 @@ t_run "envelope: --partition-field topic,partition" $W --tumble 1m --partition-f
 t_status 0
 t_stderr_empty
 t_stdout <<'EOF'
-{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":2,"sum_value_amount":6}
-{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a2","count":1,"sum_value_amount":2}
-{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a1","count":1,"sum_value_amount":3}
-{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a2","count":1,"sum_value_amount":6}
-{"window_start":1700000100000,"window_end":1700000160000,"value.account":"a2","count":2,"sum_value_amount":11}
+{"window_start":1699999980000,"window_end":1700000040000,"account":"a1","count":2,"sum_value_amount":6}
+{"window_start":1699999980000,"window_end":1700000040000,"account":"a2","count":1,"sum_value_amount":2}
+{"window_start":1700000040000,"window_end":1700000100000,"account":"a1","count":1,"sum_value_amount":3}
+{"window_start":1700000040000,"window_end":1700000100000,"account":"a2","count":1,"sum_value_amount":6}
+{"window_start":1700000100000,"window_end":1700000160000,"account":"a2","count":2,"sum_value_amount":11}
 EOF
 cp "$T_OUT" "$D/env.p"
 t_run "envelope: --partition-field partition alone" $W --tumble 1m --partition-field partition -k value.account -a 'count,sum(value.amount)'
@@ -479,26 +479,82 @@ t_stdout_file "$D/env.p"
 t_run "envelope: without partitions the slow partition is late" $W --tumble 1m -k value.account -a 'count,sum(value.amount)'
 t_stderr_has "2 late records dropped"
 t_stdout <<'EOF'
-{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":1,"sum_value_amount":1}
-{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a2","count":1,"sum_value_amount":2}
-{"window_start":1700000040000,"window_end":1700000100000,"value.account":"a1","count":1,"sum_value_amount":3}
-{"window_start":1700000100000,"window_end":1700000160000,"value.account":"a2","count":2,"sum_value_amount":11}
+{"window_start":1699999980000,"window_end":1700000040000,"account":"a1","count":1,"sum_value_amount":1}
+{"window_start":1699999980000,"window_end":1700000040000,"account":"a2","count":1,"sum_value_amount":2}
+{"window_start":1700000040000,"window_end":1700000100000,"account":"a1","count":1,"sum_value_amount":3}
+{"window_start":1700000100000,"window_end":1700000160000,"account":"a2","count":2,"sum_value_amount":11}
 EOF
 # Event time from the payload rather than the message timestamp.
 sed 's/"value":{"account":\("a[12]"\),"amount":\([0-9]\)}/"value":{"account":\1,"amount":\2,"t":"2023-11-14T22:13:20Z"}/' "$D/env.nd" >"$D/env2.nd"
 T_IN=$D/env2.nd
 t_run "envelope: --time value.t (RFC 3339)" $W --tumble 1h --time value.t --partition-field partition -k value.account -a count
 t_stdout <<'EOF'
-{"window_start":1699999200000,"window_end":1700002800000,"value.account":"a1","count":3}
-{"window_start":1699999200000,"window_end":1700002800000,"value.account":"a2","count":4}
+{"window_start":1699999200000,"window_end":1700002800000,"account":"a1","count":3}
+{"window_start":1699999200000,"window_end":1700002800000,"account":"a2","count":4}
 EOF
 printf '%s\n' '{"topic":"tx","offset":9,"ts":1700000001000,"value":{"account":"a1"}}' >"$D/env3.nd"
 T_IN=$D/env3.nd
 t_run "envelope: a record without the partition field is one partition of its own" $W --tumble 1m --partition-field partition -k value.account -a count
 t_status 0
 t_stdout <<'EOF'
-{"window_start":1699999980000,"window_end":1700000040000,"value.account":"a1","count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"account":"a1","count":1}
 EOF
+# A key is written under its path's last segment, or the name after 'as'
+# (tide(7) RECORDS), so the next stage reads it by that name.
+T_IN=$D/env.nd
+t_run "key name: 'as' renames" $W --tumble 1m --partition-field partition -k 'value.account as acct' -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"acct":"a1","count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"acct":"a2","count":1}
+{"window_start":1700000040000,"window_end":1700000100000,"acct":"a1","count":1}
+{"window_start":1700000040000,"window_end":1700000100000,"acct":"a2","count":1}
+{"window_start":1700000100000,"window_end":1700000160000,"acct":"a2","count":2}
+EOF
+t_run "key name: 'as' on one of two keys" $W --tumble 1h --partition-field partition -k 'value.account,topic as t' -a count
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999200000,"window_end":1700002800000,"account":"a1","t":"tx","count":3}
+{"window_start":1699999200000,"window_end":1700002800000,"account":"a2","t":"tx","count":4}
+EOF
+t_ok "key name: the next stage reads the key by its name" sh -c \
+    "$W --tumble 1m --partition-field partition -k value.account -a count <'$D/env.nd' | $W --tumble 1h --time window_start -k account -a 'sum(count) as n' >'$D/twice.out'"
+t_ok "key name: the next stage's result" sh -c "cat >'$D/twice.want' <<'EOF'
+{\"window_start\":1699999200000,\"window_end\":1700002800000,\"account\":\"a1\",\"n\":3}
+{\"window_start\":1699999200000,\"window_end\":1700002800000,\"account\":\"a2\",\"n\":4}
+EOF
+cmp '$D/twice.want' '$D/twice.out'"
+printf '%s\n' '{"ts":1700000001000,"v":{"a.b":1}}' >"$D/qkey.nd"
+T_IN=$D/qkey.nd
+t_run "key name: a quoted last segment, unquoted" $W --tumble 1m -k 'v."a.b"' -a count
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a.b":1,"count":1}
+EOF
+T_IN=/dev/null
+t_run "key name: two keys named alike" $W --tumble 1m -k value.account,key.account -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'value.account' and 'key.account' are both named 'account': rename one with 'as'"
+t_run "key name: a path and its last segment" $W --tumble 1m -k 'account,value.account' -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'account' and 'value.account' are both named 'account': rename one with 'as'"
+t_run "key name: 'as' to a name taken" $W --tumble 1m -k 'value.account,key.id as account' -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'value.account' and 'key.id' are both named 'account': rename one with 'as'"
+t_run "key name: 'as' without a name" $W --tumble 1m -k 'value.account as' -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'as' needs a name in 'value.account as'"
+t_run "key name: 'as' with two words" $W --tumble 1m -k 'value.account as a b' -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'as': not a name in 'value.account as a b'"
+t_run "key name: 'as' with a bad path" $W --tumble 1m -k 'a..b as x' -a count
+t_status 64
+t_stderr_has "tide-window: -k: bad field path 'a..b'"
+t_run "key name: a last segment that is an output field" $W --tumble 1m -k x.window_end -a count
+t_status 64
+t_stderr_has "tide-window: -k: 'window_end' is an output field"
+t_run "key name: renamed to an aggregate's name" $W --tumble 1m -k 'value.amount as count' -a count
+t_status 64
+t_stderr_has "tide-window: -a: 'count' is also a key"
 t_run "--partition-field: a bad path" $W --tumble 1m --partition-field 'a..b' -k k -a count
 t_status 64
 t_stderr_has "--partition-field: bad field path 'a..b'"
@@ -548,16 +604,16 @@ idle_feed "$D/idle1.nd" "$D/idle2.nd" 2 "$D/idle.out" |
 t_ok "--idle: the idle partition stops holding the watermark" test $? = 0
 t_ok "--idle: the quiet partition's record is late" grep -q '1 late record dropped' "$D/idle.err"
 t_ok "--idle: results" sh -c "cat >'$D/idle.want' <<'EOF'
-{\"window_start\":1699999980000,\"window_end\":1700000040000,\"value.account\":\"a1\",\"count\":1}
-{\"window_start\":1699999980000,\"window_end\":1700000040000,\"value.account\":\"a2\",\"count\":1}
-{\"window_start\":1700000040000,\"window_end\":1700000100000,\"value.account\":\"a1\",\"count\":1}
-{\"window_start\":1700000160000,\"window_end\":1700000220000,\"value.account\":\"a1\",\"count\":1}
+{\"window_start\":1699999980000,\"window_end\":1700000040000,\"account\":\"a1\",\"count\":1}
+{\"window_start\":1699999980000,\"window_end\":1700000040000,\"account\":\"a2\",\"count\":1}
+{\"window_start\":1700000040000,\"window_end\":1700000100000,\"account\":\"a1\",\"count\":1}
+{\"window_start\":1700000160000,\"window_end\":1700000220000,\"account\":\"a1\",\"count\":1}
 EOF
 cmp '$D/idle.want' '$D/idle.out'"
 (cat "$D/idle1.nd"; sleep 0.8; cat "$D/idle2.nd") |
     $W --tumble 1m --partition-field partition -k value.account -a count >"$D/noidle.out" 2>"$D/noidle.err"
 t_ok "without --idle: nothing is late" test ! -s "$D/noidle.err"
-t_ok "without --idle: the quiet partition's record counts" grep -q '"value.account":"a2","count":2' "$D/noidle.out"
+t_ok "without --idle: the quiet partition's record counts" grep -q '"account":"a2","count":2' "$D/noidle.out"
 
 # --idle with no input at all: the watermark moves on with the wall clock
 # and the window comes out while the input is still open.

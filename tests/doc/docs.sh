@@ -63,6 +63,60 @@ EOF2
 	fi
 done
 
+# The bash completion's values (issue 19 item 10): files after the options
+# that name one, an option's words after it, tide-gen's kinds.
+if t_have bash "bash not installed: completion values"; then
+	mkdir "$T_DIR/cwd" && : >"$T_DIR/cwd/acct.state" && : >"$T_DIR/cwd/cust.csv"
+	complete_words() {
+		(cd "$T_DIR/cwd" && bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tide_complete; printf "%s " "${COMPREPLY[@]}"' \
+		    _ "$T_ROOT/completions/tide.bash" "$@")
+	}
+	while IFS='|' read -r words cur want; do
+		# shellcheck disable=SC2086
+		got=$(complete_words $words "$cur" | sed 's/ $//')
+		if [ "$got" = "$want" ]; then t_pass "completion: $words '$cur'"
+		else t_fail "completion: $words '$cur': '$got', expected '$want'"; fi
+	done <<'EOF'
+tide-window --state|a|acct.state
+tide-window --dead-letter|a|acct.state
+tide-window --late-file|c|cust.csv
+tide-sink -o|c|cust.csv
+tide-sink --output|c|cust.csv
+tide-join -T|c|cust.csv
+tide-join --table|c|cust.csv
+tide-source --format||ndjson csv
+tide-sink --format|c|csv
+tide-join --table-format||csv ndjson
+tide-window --time-unit|m|ms
+tide-join --time-unit||s ms us ns auto
+tide-window --emit||final every early=
+tide-join --direction|n|nearest
+tide-sink -z||zstd lz4 gzip snappy none
+tide-source -o||beginning end stored
+tide-gen||transactions customers telemetry
+tide-gen --count 5|t|transactions telemetry
+tide-window -k||
+tide-gen --count||
+EOF
+	# The programs accept each value offered.
+	for v in "tide-source --format ndjson" "tide-source --format csv" \
+	    "tide-sink --format csv" "tide-gen --format csv" \
+	    "tide-join --table-format ndjson" "tide-window --time-unit us" \
+	    "tide-join --time-unit auto" "tide-replay --time-unit ns" \
+	    "tide-sink --time-unit s" "tide-window --time-format rfc3339" \
+	    "tide-window --time-format epoch" "tide-window --emit final" \
+	    "tide-window --emit every" "tide-window --emit early=1s" \
+	    "tide-join --direction forward" "tide-join --direction backward" \
+	    "tide-sink -z lz4" "tide-sink -z none" "tide-source -o beginning" \
+	    "tide-source -o end" "tide-source -o stored"; do
+		# shellcheck disable=SC2086
+		t_ok "completion value accepted: $v" sh -c "$v -h >/dev/null 2>&1"
+	done
+	for k in transactions customers telemetry; do
+		t_ok "completion value accepted: tide-gen $k" sh -c "tide-gen --count 1 $k >/dev/null"
+	done
+fi
+
 for f in "$T_ROOT"/man/*.7; do
 	[ -f "$f" ] && t_ok "$(basename "$f"): mandoc -Tlint clean" mandoc -Tlint -W warning "$f"
 done

@@ -331,7 +331,7 @@ t_ok "down at start: tide-join -T kafka: exits 69" \
 t_ok "down at start: tide-replay exits 69" \
     unreach tide-replay -b "$BROKERS" -t f.rp --metadata-timeout 1s
 t_run "down at start: tide-source's message" timeout 10 tide-source -b "$BROKERS" -t f.src -e --metadata-timeout 500ms
-t_stderr_has "tide-source: cannot reach brokers within 500ms"
+t_stderr_has "tide-source: cannot reach brokers at '$BROKERS' within 500ms"
 mock_cmd "broker 1 up"
 
 # --- no hang: the brokers gone for good after start ---------------------------

@@ -182,7 +182,7 @@ t_stderr_has "tide-replay: topic 'rp.order' has no partition 7"
 t_run "brokers unreachable" $TO tide-replay -b 127.0.0.1:1 -t rp.order \
 	--metadata-timeout 1s
 t_status 69
-t_stderr_has "tide-replay: cannot reach brokers"
+t_stderr_has "tide-replay: cannot reach brokers at '127.0.0.1:1' within 1000ms"
 
 t_run "TIDE_BROKERS" env TIDE_BROKERS="$BROKERS" $TO tide-replay -t rp.order \
 	--speed max --limit 2

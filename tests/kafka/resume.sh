@@ -76,7 +76,7 @@ sqlite3 -separator '	' "$D/tx.db" "select ts/60000*60000 ws, ts/60000*60000+6000
 # rows (a window a crashed run wrote comes out again after the restart,
 # identical: it is the same window).
 windows() {
-	cat "$@" | sort -u | jq -r '[.window_start,.window_end,.["value.account"],.count,.top]|@tsv' |
+	cat "$@" | sort -u | jq -r '[.window_start,.window_end,.account,.count,.top]|@tsv' |
 		sort -t '	' -k1,1n -k3,3
 }
 # same WANT GOT: the same rows, numbers compared as numbers.

@@ -52,6 +52,83 @@ t_ok "same key, same partition as kcat's partitioner" sh -c "
 	printf 'a1\tx\n' | $KC -b '$BROKERS' -P -t s.keyed -K '\t' -X partitioner=consistent_random &&
 	$KC -b '$BROKERS' -C -t s.keyed -e -q -f '%p %k %s\n' | grep ' a1 ' | cut -d' ' -f1 | uniq | wc -l | grep -qx 1"
 
+# --- a topic that does not exist (issue 19 item 8) ----------------------
+# A misspelt topic is refused at start, and the look-up does not create it
+# (tide-mock creates topics on first use, as brokers with
+# auto.create.topics.enable do); --create lets the brokers create it.
+T_IN=$T_DIR/tx
+t_run "unknown topic: refused" tide-sink -b "$BROKERS" -t s.paymnets --key account
+t_status 69
+t_stdout </dev/null
+t_stderr_has "tide-sink: topic 's.paymnets' does not exist at '$BROKERS' (--create creates it)"
+t_run "unknown topic: not created by the look-up" sh -c \
+    "$KC -b '$BROKERS' -L -J | jq -r '.topics[].topic' | grep -c '^s.paymnets\$'"
+t_stdout <<'EOF'
+0
+EOF
+t_run "unknown topic: --create" tide-sink -b "$BROKERS" -t s.created --key account --create
+t_status 0
+t_stderr_empty
+t_run "unknown topic: --create: the records are there" sh -c \
+    "$KC -b '$BROKERS' -C -t s.created -e -q -f '%k %s\n' | sort"
+t_stdout <<'EOF'
+7 {"account":7,"amount":40,"ts":1764547203000000}
+a1 {"account":"a1","amount":10,"ts":1764547200123}
+a2 {"account":"a2","amount":20,"ts":"2025-12-01T00:00:01.5Z"}
+aé {"account":"a\u00e9","amount":30,"ts":1764547202}
+EOF
+t_run "--create on a topic that exists" tide-sink -b "$BROKERS" -t s.created --key account --create
+t_status 0
+t_run "--create goes with -t" tide-sink -o - --create
+t_status 64
+t_stderr_has "tide-sink: --create goes with -t"
+
+# --- event time by default (issue 19 item 14) ---------------------------
+# A record's ts becomes the message timestamp unless --timestamp now; a
+# record without ts gets the producer's clock, one whose ts is not a time
+# is bad.  tide-source --from/--to then finds the records by event time.
+printf '%s\n' '{"k":"a","ts":1764547200123}' '{"k":"b","ts":"2025-12-01T00:00:01Z"}' \
+    '{"k":"c"}' '{"k":"d","ts":"yesterday"}' '[1]' >"$T_DIR/ev"
+T_IN=$T_DIR/ev
+t_run "event time: ts by default" tide-sink -b "$BROKERS" -t s.ev --create
+t_status 0
+t_stderr_has "tide-sink: line 4: field 'ts' is not a time (--timestamp now: the producer's clock)"
+t_run "event time: the messages' timestamps" sh -c \
+    "$KC -b '$BROKERS' -C -t s.ev -e -q -f '%s %T\n' | awk '{ print \$1, (\$2 > 1790000000000 ? \"clock\" : \$2) }'"
+t_stdout <<'EOF'
+{"k":"a","ts":1764547200123} 1764547200123
+{"k":"b","ts":"2025-12-01T00:00:01Z"} 1764547201000
+{"k":"c"} clock
+[1] clock
+EOF
+T_IN=/dev/null
+t_run "event time: tide-source --from/--to finds them" timeout 20 tide-source -b "$BROKERS" -t s.ev --from 2025-12-01 --to 2025-12-02 -e
+t_status 0
+t_stdout <<'EOF'
+{"k":"a","ts":1764547200123}
+{"k":"b","ts":"2025-12-01T00:00:01Z"}
+EOF
+T_IN=$T_DIR/ev
+t_run "event time: --timestamp now" tide-sink -b "$BROKERS" -t s.now --create --timestamp now
+t_status 0
+t_stderr_empty
+t_run "event time: --timestamp now: the producer's clock" sh -c \
+    "$KC -b '$BROKERS' -C -t s.now -e -q -f '%T\n' | awk '\$1 > 1790000000000' | wc -l"
+t_stdout <<'EOF'
+5
+EOF
+t_run "--timestamp now goes with -t" tide-sink -o - --timestamp now
+t_status 64
+t_stderr_has "tide-sink: --key, --partition, -H, --timestamp, -z, -J and --tee are for -t"
+
+# A missing key says why (issue 19 item 6).
+printf '%s\n' '{"topic":"t","offset":1,"value":null}' '{"topic":"t","offset":2,"value":"abc"}' >"$T_DIR/why"
+T_IN=$T_DIR/why
+t_run "missing key: why" tide-sink -b "$BROKERS" -t s.ev --key value.account
+t_status 0
+t_stderr_has "tide-sink: line 1: no key field 'value.account': value is null (tombstone)"
+t_stderr_has "tide-sink: line 2: no key field 'value.account': value is not JSON: \"abc\""
+
 # --- python3-kafka, a second independent client ---------------------------
 
 printf '%s\n' '{"id":1,"k":"x"}' '{"id":2,"k":"y"}' '{"id":3,"k":null}' >"$T_DIR/py.in"

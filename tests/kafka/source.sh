@@ -264,7 +264,7 @@ t_stderr_has "topic 'off' has no partition 5"
 start=$(date +%s)
 t_run "unreachable broker" timeout 20 tide-source -b 127.0.0.1:1 -t x --metadata-timeout 1500ms
 t_status 69
-t_stderr_has "cannot reach brokers within 1500ms"
+t_stderr_has "tide-source: cannot reach brokers at '127.0.0.1:1' within 1500ms"
 t_ok "unreachable broker: within the metadata timeout" test $(($(date +%s) - start)) -le 4
 t_run "bad --down-timeout" tide-source -b "$BROKERS" -t off --down-timeout soon
 t_status 64
@@ -439,5 +439,68 @@ t_run "-J with files" tide-source -J "$T_DIR/in.ndjson"
 t_status 64
 t_run "bad --format" tide-source --format xml "$T_DIR/in.ndjson"
 t_status 64
+
+# --- files: --from/--to by event time (issue 19 item 15) -----------------
+# Records out of time order; every one is looked at, and kept when its
+# --time (default ts) is in [--from, --to), as jq selects them.
+tide-gen transactions --count 500 --step 1m --start 2026-11-01 --late 0.3 --late-by 2h --seed 3 >"$T_DIR/rng.nd"
+t_run "files: --from/--to keep the records in the range" tide-source \
+    --from 2026-11-01T02:00:00Z --to 2026-11-01T05:00:00Z "$T_DIR/rng.nd"
+t_status 0
+t_stderr_empty
+jq -c 'select(.ts >= 1793498400000 and .ts < 1793509200000)' "$T_DIR/rng.nd" >"$T_DIR/rng.want"
+t_stdout_file "$T_DIR/rng.want"
+t_ok "files: the range holds records" test "$(wc -l <"$T_DIR/rng.want")" -gt 100
+t_ok "files: some are out of time order" sh -c \
+    "jq -s '[range(1; length) as \$i | select(.[\$i].ts < .[\$i - 1].ts)] | length' '$T_DIR/rng.nd' | grep -qv '^0\$'"
+jq -c '{at: .ts, account}' "$T_DIR/rng.nd" | zstd -q >"$T_DIR/rng.nd.zst"
+zstdcat "$T_DIR/rng.nd.zst" | jq -c 'select(.at >= 1793498400000 and .at < 1793509200000)' >"$T_DIR/rng.at"
+t_run "files: --time names the field (zstd)" tide-source --time at \
+    --from 2026-11-01T02:00:00Z --to 2026-11-01T05:00:00Z "$T_DIR/rng.nd.zst"
+t_status 0
+t_stdout_file "$T_DIR/rng.at"
+printf 'ts,k\n1793491200000,a\n1793577600000,b\n1793491260000,c\n' >"$T_DIR/rng.csv"
+t_run "files: CSV, --to alone" tide-source --to 2026-11-02 "$T_DIR/rng.csv"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1793491200000,"k":"a"}
+{"ts":1793491260000,"k":"c"}
+EOF
+printf '%s\n' '{"ts":"2026-11-01T00:00:00Z","a":1}' '{"a":2}' '{"ts":"x","a":3}' \
+    '{"ts":"2026-11-02T00:00:00Z","a":4}' '[5]' >"$T_DIR/rng.bad"
+t_run "files: a record without the time is bad" tide-source --from 2026-11-01 --to 2026-11-02 "$T_DIR/rng.bad"
+t_status 0
+t_stdout <<'EOF'
+{"ts":"2026-11-01T00:00:00Z","a":1}
+EOF
+t_stderr_has "tide-source: $T_DIR/rng.bad: line 2: no time field 'ts'"
+t_stderr_has "tide-source: $T_DIR/rng.bad: line 3: field 'ts' is not a time: \"x\""
+t_stderr_has "tide-source: $T_DIR/rng.bad: line 5: not a JSON object"
+t_stderr_has "tide-source: 3 bad records skipped"
+printf 'ts,k\n1793491200000,"a\nb"\nxx,c\n1793491260000,d\n,e\n' >"$T_DIR/rng2.csv"
+t_run "files: CSV: a bad time's line is its row's" tide-source --to 2026-11-02 "$T_DIR/rng2.csv"
+t_status 0
+t_stdout <<'EOF'
+{"ts":1793491200000,"k":"a\nb"}
+{"ts":1793491260000,"k":"d"}
+EOF
+t_stderr_has "tide-source: $T_DIR/rng2.csv: line 4: field 'ts' is not a time: \"xx\""
+t_stderr_has "tide-source: $T_DIR/rng2.csv: line 6: field 'ts' is not a time: \"\""
+t_run "files: a range that selects nothing says so" tide-source --from 2027-01-01 "$T_DIR/rng.csv"
+t_status 0
+t_stdout </dev/null
+t_stderr_has "tide-source: no records in the range: 3 outside it"
+t_run "files: --to before --from" tide-source --from 2026-11-02 --to 2026-11-01 "$T_DIR/rng.csv"
+t_status 64
+t_stderr_has "tide-source: --to is before --from"
+t_run "files: --time without a range" tide-source --time at "$T_DIR/rng.csv"
+t_status 64
+t_stderr_has "tide-source: --time goes with --from or --to"
+t_run "files: --time with a topic" tide-source -b "$BROKERS" -t off --time at --from 2026-11-01 -e
+t_status 64
+t_stderr_has "tide-source: --time applies to files: a topic's --from and --to are by message timestamp"
+t_run "files: --time, a bad path" tide-source --time 'a..b' --from 2026-11-01 "$T_DIR/rng.csv"
+t_status 64
+t_stderr_has "tide-source: --time: bad field path 'a..b'"
 
 t_done

@@ -274,8 +274,8 @@ END_TEST
 START_TEST(test_csv_wrong_field_count_is_a_row_error_and_parsing_goes_on)
 {
 	EXPECT("a,b\n1\n1,2,3\n4,5\n", 0,
-	    "2 !-2 wrong number of fields (1)\n"
-	    "3 !-2 wrong number of fields (3)\n"
+	    "2 !-2 wrong number of fields: expected 2, got 1 (1)\n"
+	    "3 !-2 wrong number of fields: expected 2, got 3 (3)\n"
 	    "4 {\"a\":4,\"b\":5}\n= 0 (2 columns)");
 }
 END_TEST

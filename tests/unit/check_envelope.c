@@ -358,6 +358,48 @@ START_TEST(test_env_decoder_reuse_keeps_results_apart)
 }
 END_TEST
 
+/* Why path is absent from doc, as tide_env_why_absent() says it. */
+static const char *
+why(const char *doc, const char *path)
+{
+	static char buf[160];
+	struct tide_path p;
+
+	ck_assert_int_eq(tide_path_parse(&p, path), 0);
+	tide_env_why_absent(doc, strlen(doc), &p, buf, sizeof(buf));
+	tide_path_release(&p);
+	return buf;
+}
+
+START_TEST(test_env_why_absent_says_what_the_value_is)
+{
+	ck_assert_str_eq(why("{\"offset\":1,\"value\":null}", "value.ts"),
+	    ": value is null (tombstone)");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":[1]}", "value.ts"),
+	    ": value is not an object: array");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":\"abc\"}", "value.ts"),
+	    ": value is not JSON: \"abc\"");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":\"\"}", "value.ts"),
+	    ": value is empty");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":\"true\"}", "value.ts"),
+	    ": value is not an object: boolean");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":\"" "xxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", "value.ts"),
+	    ": value is not JSON: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...");
+	/* Not an envelope, or not its value: the field on the way. */
+	ck_assert_str_eq(why("{\"value\":null}", "value.ts"),
+	    ": 'value' is null");
+	ck_assert_str_eq(why("{\"a\":{\"b\":\"x\"}}", "a.b.c"),
+	    ": 'a.b' is not an object: string");
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"card\":[1]}", "card.bin"),
+	    ": 'card' is not an object: array");
+	/* Simply missing: nothing to add. */
+	ck_assert_str_eq(why("{\"topic\":\"t\",\"value\":{}}", "value.ts"), "");
+	ck_assert_str_eq(why("{\"a\":1}", "ts"), "");
+	ck_assert_str_eq(why("{\"a\":1}", "b.c"), "");
+}
+END_TEST
+
 Suite *
 suite_envelope(void)
 {
@@ -380,6 +422,7 @@ suite_envelope(void)
 	tcase_add_test(tc, test_env_decode_rejects_bad_envelopes);
 	tcase_add_test(tc, test_env_decode_caps_decoded_size);
 	tcase_add_test(tc, test_env_decoder_reuse_keeps_results_apart);
+	tcase_add_test(tc, test_env_why_absent_says_what_the_value_is);
 	suite_add_tcase(s, tc);
 	return s;
 }

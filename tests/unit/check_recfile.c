@@ -56,7 +56,7 @@ on_bad(void *ctx, uint64_t lineno, const char *raw, size_t n, const char *why)
 	return 0;
 }
 
-static const struct tide_recfile_cb cb = { on_rec, on_bad, NULL };
+static const struct tide_recfile_cb cb = { on_rec, on_bad, NULL, NULL };
 
 static int
 read_all(int csv, size_t max, struct tide_recfile_err *err)
@@ -107,7 +107,7 @@ START_TEST(test_recfile_csv_rows_and_bad_rows)
 	PUT("a,b\n1,x\n2\n3,y\n");
 	ck_assert_int_eq(read_all(1, 0, &err), 0);
 	ck_assert_str_eq(got, "R {\"a\":1,\"b\":\"x\"}\n"
-	    "B 3 [2] wrong number of fields\n"
+	    "B 3 [2] wrong number of fields: expected 2, got 1\n"
 	    "R {\"a\":3,\"b\":\"y\"}\n");
 }
 END_TEST

@@ -348,7 +348,7 @@ START_TEST(test_recin_csv_plain_and_zstd)
 		ck_assert_int_eq(tide_recin_csv(&r, &c, &readerr), 0);
 		ck_assert_int_eq(readerr, 0);
 		ck_assert_str_eq(rs.out, "2 {\"k\":\"a\",\"x\":1}\n"
-		    "3 wrong number of fields\n4 {\"k\":\"c\",\"x\":3}\n");
+		    "3 wrong number of fields: expected 2, got 3\n4 {\"k\":\"c\",\"x\":3}\n");
 		ck_assert_uint_eq(tide_recin_bytes_in(&r),
 		    z ? (uint64_t)lseek(r.z.fd, 0, SEEK_CUR) : sizeof(csv) - 1);
 		tide_csv_release(&c);

@@ -1,6 +1,7 @@
 /* struct tide_wrec: tide-window's input record, made ready to add. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agg.h"
@@ -207,6 +208,50 @@ START_TEST(test_wrec_not_a_number_names_the_field)
 }
 END_TEST
 
+/* A -k entry's path and output name, or its reason. */
+static void
+key_is(const char *item, const char *path, const char *name)
+{
+	char why[TIDE_WREC_WHY];
+	struct tide_path p;
+	char *out = NULL;
+
+	ck_assert_msg(tide_wrec_key_parse(item, &p, &out, why) == 0, "%s: %s",
+	    item, why);
+	ck_assert_str_eq(p.text, path);
+	ck_assert_str_eq(out, name);
+	tide_path_release(&p);
+	free(out);
+}
+
+static void
+key_bad(const char *item, const char *reason)
+{
+	char why[TIDE_WREC_WHY];
+	struct tide_path p;
+	char *out = NULL;
+
+	ck_assert_int_eq(tide_wrec_key_parse(item, &p, &out, why), TIDE_EINVAL);
+	ck_assert_str_eq(why, reason);
+}
+
+START_TEST(test_wrec_key_is_named_by_its_last_segment_or_as)
+{
+	key_is("account", "account", "account");
+	key_is("value.account", "value.account", "account");
+	key_is("value.\"a.b\"", "value.\"a.b\"", "a.b");
+	key_is("value.account as acct", "value.account", "acct");
+	key_is("  value.account\tas  acct ", "value.account", "acct");
+	key_is("\"x as y\".z", "\"x as y\".z", "z");
+	key_is("as", "as", "as");
+	key_bad("value.account as", "'as' needs a name in 'value.account as'");
+	key_bad("value.account as a b",
+	    "'as': not a name in 'value.account as a b'");
+	key_bad("v as \"q\"", "'as': not a name in 'v as \"q\"'");
+	key_bad("a..b as x", "bad field path 'a..b'");
+}
+END_TEST
+
 Suite *
 suite_wrec(void)
 {
@@ -214,6 +259,7 @@ suite_wrec(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_wrec_takes_time_key_partition_and_values);
+	tcase_add_test(tc, test_wrec_key_is_named_by_its_last_segment_or_as);
 	tcase_add_test(tc, test_wrec_equal_strings_give_equal_keys);
 	tcase_add_test(tc, test_wrec_missing_key_is_bad_unless_null_is_asked_for);
 	tcase_add_test(tc, test_wrec_bad_times_say_why_with_a_short_quote);
