@@ -122,13 +122,14 @@ bench: all
 
 # This build against BASE's, built in a temporary directory: CPU-time
 # medians of RUNS interleaved runs per workload, new/base, and whether the
-# outputs are identical (tests/bench/compare.sh; N records, empty: its
-# default).
+# outputs are identical (tests/bench/compare.sh; N records for the file
+# workloads, KN for the Kafka pipeline, 0 to leave it out; empty: its
+# defaults).  BASE=ae67aec is the build before barriers (issue 16).
 BASE ?= bd514e1
 RUNS ?= 5
 bench-compare: all
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin BASE='$(BASE)' RUNS='$(RUNS)' N='$(N)' \
-		sh tests/bench/compare.sh
+		KN='$(KN)' sh tests/bench/compare.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
