@@ -37,7 +37,7 @@ tide_flow_init(struct tide_flow *f, enum tide_flow_role role,
 	f->interval_ms = interval_ms > 0 ? interval_ms : 1000;
 	f->next_seq = 1;
 	f->last_barrier_ms = f->start_ms;
-	f->acked_seq = f->committed_seq = f->held_seq = -1;
+	f->acked_seq = f->committed_seq = f->held_seq = f->passed_seq = -1;
 	for (i = 0; i < TIDE_FLOW_PENDING; i++)
 		f->pend[i].offs = o0;
 	f->commit = o0;
@@ -215,12 +215,23 @@ take(struct tide_flow *f, const struct tide_stage_ev *ev)
 			f->held_seq = m->seq;
 			f->held_until = m->until_ms;
 		}
+	} else if (m->type == TIDE_STAGE_PASSED) {
+		/* The clock of the oldest one not yet acknowledged runs. */
+		if (m->seq > f->acked_seq) {
+			if (f->passed_seq <= f->acked_seq)
+				f->passed_ms = f->now_ms;
+			if (m->seq > f->passed_seq)
+				f->passed_seq = m->seq;
+		}
 	} else if (m->type == TIDE_STAGE_ACK) {
 		acked = tide_stage_srv_acked(&f->srv);
 		if (acked > f->acked_seq) {
 			f->acked_seq = acked;
 			f->news_ms = f->now_ms;
 			f->warned = 0;
+			/* Progress: a passed barrier still out starts anew. */
+			f->passed_ms = f->now_ms;
+			f->passed_warned = 0;
 		}
 	}
 	if (f->role == TIDE_FLOW_STAGE && tide_flow_upstream(f) &&
@@ -335,12 +346,24 @@ tide_flow_commit_ready(struct tide_flow *f, int64_t *seq)
 	return &f->commit;
 }
 
+/* A barrier passed on after a hold is out, unacknowledged, since when. */
+static int
+passed_out(const struct tide_flow *f)
+{
+	return f->passed_seq > f->acked_seq && f->npend > 0;
+}
+
 int
 tide_flow_overdue(struct tide_flow *f, int64_t now_ms, int64_t timeout_ms)
 {
-	if (f->warned || f->npend == 0 || timeout_ms <= 0)
+	if (f->npend == 0 || timeout_ms <= 0)
 		return 0;
-	if (now_ms - f->news_ms < timeout_ms)
+	if (!f->passed_warned && passed_out(f) &&
+	    now_ms - f->passed_ms >= timeout_ms) {
+		f->passed_warned = f->warned = 1;
+		return 1;
+	}
+	if (f->warned || now_ms - f->news_ms < timeout_ms)
 		return 0;
 	f->warned = 1;
 	return 1;
@@ -353,6 +376,21 @@ tide_flow_why(struct tide_flow *f, int64_t now_ms)
 	int64_t s = f->npend ? (now_ms - f->news_ms) / 1000 : 0;
 
 	tide_buf_reset(b);
+	if (f->passed_warned && passed_out(f)) {
+		if (tide_buf_addf(b, "no acknowledgement of barrier %lld for "
+		    "%llds since a stage that held it passed it on",
+		    (long long)f->passed_seq,
+		    (long long)((now_ms - f->passed_ms) / 1000)) < 0)
+			return "no acknowledgement of barriers";
+		if (strstr(f->readers, " reading through "))
+			tide_buf_addf(b, ": a program between tide stages "
+			    "drops them? %s", f->readers);
+		else if (f->readers[0])
+			tide_buf_addf(b, ": readers %s", f->readers);
+		tide_buf_addf(b, "; nothing is committed past barrier %lld",
+		    (long long)f->committed_seq);
+		return tide_buf_cstr(b);
+	}
 	if (tide_buf_addf(b, "no acknowledgement of barriers for %llds",
 	    (long long)s) < 0)
 		return "no acknowledgement of barriers";
@@ -436,6 +474,19 @@ tide_flow_hold(struct tide_flow *f, int64_t seq, int64_t until_ms)
 	if (!tide_flow_upstream(f))
 		return TIDE_EPIPE;
 	r = tide_stage_hold(&f->up, seq, until_ms);
+	if (r == TIDE_EPIPE)
+		f->up_gone = 1;
+	return r == TIDE_EAGAIN ? 0 : r;
+}
+
+int
+tide_flow_passed(struct tide_flow *f, int64_t seq)
+{
+	int r;
+
+	if (!tide_flow_upstream(f))
+		return TIDE_EPIPE;
+	r = tide_stage_passed(&f->up, seq);
 	if (r == TIDE_EPIPE)
 		f->up_gone = 1;
 	return r == TIDE_EAGAIN ? 0 : r;

@@ -111,7 +111,11 @@ struct tide_flow {
 	int64_t committed_seq;		/* newest handed to commit_ready */
 	int64_t news_ms;		/* last ack or hold */
 	int64_t held_seq, held_until;	/* newest hold report */
+	int64_t passed_seq;		/* newest barrier a holding stage
+					 * passed on, not yet acknowledged */
+	int64_t passed_ms;		/* since then no progress past it */
 	int warned;
+	int passed_warned;
 	struct tide_barrier_offs commit;
 	int has_resume;
 	struct tide_barrier_offs resume;	/* from readers' hellos: the
@@ -197,8 +201,13 @@ const struct tide_barrier_offs *tide_flow_commit_ready(struct tide_flow *f,
     int64_t *seq);
 /*
  * Whether barriers have gone unacknowledged, with no hold report either,
- * for timeout_ms: 1 once per silence (a later ack or hold re-arms it),
- * else 0.  tide_flow_why() then says what and the likely cause.
+ * for timeout_ms; or a barrier that a stage held and then passed on
+ * (a `passed` report) has gone unacknowledged for timeout_ms since, with
+ * no acknowledgement of anything in between (hold reports of later
+ * barriers do not count: a program after the holding stage that drops
+ * barriers would hide behind them).  1 once per silence (a later ack, or
+ * for the first kind a hold, re-arms it), else 0.  tide_flow_why() then
+ * says what and the likely cause.
  */
 int tide_flow_overdue(struct tide_flow *f, int64_t now_ms,
     int64_t timeout_ms);
@@ -230,6 +239,8 @@ enum tide_flow_pass tide_flow_pass(const struct tide_flow *f, int64_t now_ms);
 int tide_flow_ack(struct tide_flow *f, int64_t seq);
 /* Report upstream that barrier seq is held until event time until_ms. */
 int tide_flow_hold(struct tide_flow *f, int64_t seq, int64_t until_ms);
+/* Report upstream that barrier seq, reported held, is written on now. */
+int tide_flow_passed(struct tide_flow *f, int64_t seq);
 /* At the end of input: 0 if it ended as a pipeline's input should (no
  * barrier seen, or the final one seen), else TIDE_EPIPE: barriers came and
  * the final one did not, so a stage before this one died. */

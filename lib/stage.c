@@ -538,6 +538,11 @@ tide_stage_msg_write(const struct tide_stage_msg *m, struct tide_buf *b)
 		r = tide_buf_addf(b, "hold %lld %lld", (long long)m->seq,
 		    (long long)m->until_ms);
 		break;
+	case TIDE_STAGE_PASSED:
+		if (m->seq < 0)
+			return TIDE_EINVAL;
+		r = tide_buf_addf(b, "passed %lld", (long long)m->seq);
+		break;
 	default:
 		return TIDE_EINVAL;
 	}
@@ -744,6 +749,17 @@ tide_stage_msg_parse(struct tide_stage_msg *m, const char *p, size_t n,
 			return bad(err, "hold: trailing bytes", TIDE_EINVAL);
 		return 0;
 	}
+	if (k == 6 && memcmp(w, "passed", 6) == 0) {
+		m->type = TIDE_STAGE_PASSED;
+		if (i++ >= n)
+			return bad(err, "passed without a seq", TIDE_EINVAL);
+		k = word(p, n, &i, &w);
+		if ((r = num(w, k, 0, &m->seq)) < 0)
+			return bad(err, "passed: seq is not a number", r);
+		if (i != n)
+			return bad(err, "passed: trailing bytes", TIDE_EINVAL);
+		return 0;
+	}
 	return bad(err, "unknown message", TIDE_EINVAL);
 }
 
@@ -910,6 +926,9 @@ read_peer(struct tide_stage_srv *s, int i, struct tide_stage_ev *ev)
 		p->held_seq = m->seq;
 		p->held_until = m->until_ms;
 		break;
+	case TIDE_STAGE_PASSED:
+		/* The head times it (lib/flow); a stage relays it. */
+		break;
 	}
 	return 1;
 }
@@ -980,7 +999,7 @@ tide_stage_conn_init(struct tide_stage_conn *c)
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	c->ack = c->hold_seq = c->acked = -1;
+	c->ack = c->hold_seq = c->passed_seq = c->acked = -1;
 	for (i = 0; i <= TIDE_STAGE_MAXPEERS; i++)
 		tide_buf_init(&c->hello[i], TIDE_STAGE_MSGMAX);
 	tide_buf_init(&c->out, TIDE_STAGE_MSGMAX);
@@ -994,7 +1013,7 @@ conn_reset(struct tide_stage_conn *c, int fd, pid_t pid)
 	c->fd = fd;
 	c->pid = pid;
 	c->nhello = 0;
-	c->ack = c->hold_seq = c->acked = -1;
+	c->ack = c->hold_seq = c->passed_seq = c->acked = -1;
 }
 
 int
@@ -1081,6 +1100,14 @@ tide_stage_flush(struct tide_stage_conn *c)
 			return r;
 		c->hold_seq = -1;
 	}
+	if (c->passed_seq >= 0) {
+		m.type = TIDE_STAGE_PASSED;
+		m.seq = c->passed_seq;
+		if ((r = tide_stage_msg_write(&m, &c->out)) < 0 ||
+		    (r = send_msg(c, &c->out)) < 0)
+			return r;
+		c->passed_seq = -1;
+	}
 	return 0;
 }
 
@@ -1143,6 +1170,8 @@ tide_stage_ack(struct tide_stage_conn *c, int64_t seq)
 		c->ack = c->acked = seq;
 		if (c->hold_seq >= 0 && c->hold_seq <= seq)
 			c->hold_seq = -1;
+		if (c->passed_seq >= 0 && c->passed_seq <= seq)
+			c->passed_seq = -1;
 	}
 	return tide_stage_flush(c);
 }
@@ -1161,13 +1190,25 @@ tide_stage_hold(struct tide_stage_conn *c, int64_t seq, int64_t until_ms)
 	return tide_stage_flush(c);
 }
 
+int
+tide_stage_passed(struct tide_stage_conn *c, int64_t seq)
+{
+	if (seq < 0)
+		return TIDE_EINVAL;
+	if (c->fd < 0)
+		return TIDE_EPIPE;
+	if (seq > c->acked && seq > c->passed_seq)
+		c->passed_seq = seq;
+	return tide_stage_flush(c);
+}
+
 short
 tide_stage_conn_events(const struct tide_stage_conn *c)
 {
 	if (c->fd < 0)
 		return 0;
 	return (short)(POLLIN | (c->nhello || c->ack >= 0 ||
-	    c->hold_seq >= 0 ? POLLOUT : 0));
+	    c->hold_seq >= 0 || c->passed_seq >= 0 ? POLLOUT : 0));
 }
 
 int
@@ -1206,6 +1247,8 @@ tide_stage_relay(struct tide_stage_conn *up, const struct tide_stage_srv *down,
 		return queue_hello(up, ev->msg);
 	case TIDE_STAGE_HOLD:
 		return tide_stage_hold(up, ev->msg->seq, ev->msg->until_ms);
+	case TIDE_STAGE_PASSED:
+		return tide_stage_passed(up, ev->msg->seq);
 	case TIDE_STAGE_ACK:
 		/* What every reader has acknowledged, once it grows. */
 		if ((acked = tide_stage_srv_acked(down)) >= 0 &&

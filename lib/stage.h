@@ -27,6 +27,7 @@
  *	hello <pid> <prog> [via <name>/<pid>[,...]] [relays] [resume <offsets>]
  *	ack <seq>
  *	hold <seq> <event-time-ms>
+ *	passed <seq>
  *
  * Messages go upstream only; barriers go downstream in the pipe.  A
  * stage's first hello names itself (pid = the peer's pid); later hellos
@@ -36,10 +37,13 @@
  * (the head waits for it before its first fetch: doc/DELIVERY.md section
  * 3); `resume` is a JSON offsets list as in a barrier (lib/barrier.h),
  * what an exactly-once sink recorded with its output (empty: nothing
- * yet).  An ack is
- * cumulative (ack 17 covers every barrier up to 17), and a later hold
- * supersedes an earlier one, so the sender keeps only the newest of each:
- * sending never queues without bound and never blocks.
+ * yet).  `passed` says that a barrier the stage had reported held is now
+ * written on (the head times its acknowledgement from then: a program
+ * further down that drops barriers is then told from one that holds
+ * them).  An ack is cumulative (ack 17 covers every barrier up to 17),
+ * and a later hold or passed supersedes an earlier one, so the sender
+ * keeps only the newest of each: sending never queues without bound and
+ * never blocks.
  *
  * Every fd is non-blocking and close-on-exec; a program polls them beside
  * its input (tide_stage_srv_pollfds, tide_stage_conn_events) and calls
@@ -135,11 +139,12 @@ enum tide_stage_msg_type {
 	TIDE_STAGE_HELLO = 1,
 	TIDE_STAGE_ACK,
 	TIDE_STAGE_HOLD,
+	TIDE_STAGE_PASSED,
 };
 
 struct tide_stage_msg {
 	enum tide_stage_msg_type type;
-	int64_t seq;		/* ack, hold */
+	int64_t seq;		/* ack, hold, passed */
 	int64_t until_ms;	/* hold: the event time it is held until */
 	pid_t pid;		/* hello */
 	char prog[TIDE_STAGE_PROGMAX];
@@ -241,6 +246,7 @@ struct tide_stage_conn {
 	int64_t ack;		/* pending ack, -1: none */
 	int64_t hold_seq;	/* pending hold, -1: none */
 	int64_t hold_until;
+	int64_t passed_seq;	/* pending passed, -1: none */
 	int64_t acked;		/* newest ack sent (or pending) */
 	struct tide_buf out;	/* scratch */
 };
@@ -268,6 +274,8 @@ int tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
 int tide_stage_ack(struct tide_stage_conn *c, int64_t seq);
 /* Queue a hold report: barrier seq is held until event time until_ms. */
 int tide_stage_hold(struct tide_stage_conn *c, int64_t seq, int64_t until_ms);
+/* Queue a passed report: barrier seq, reported held, is written on now. */
+int tide_stage_passed(struct tide_stage_conn *c, int64_t seq);
 /*
  * Send what is queued, as far as the socket takes it.  0 when all is sent,
  * TIDE_EAGAIN when some waits for POLLOUT, TIDE_EPIPE when upstream is
@@ -287,7 +295,7 @@ void tide_stage_conn_close(struct tide_stage_conn *c);
  * A middle stage's relay, for each event of its srv: a relayed or a
  * reader's hello is queued upstream as it came; acks go up as the
  * smallest over the readers (tide_stage_srv_acked()), when it grows; a
- * hold goes up as it came.  Other events change nothing: a reader that
+ * hold or passed goes up as it came.  Other events change nothing: a reader that
  * goes away does not release acks by itself (the program decides what
  * its loss means).  Returns what
  * the queueing returns.  A middle stage with no reader acknowledges by

@@ -36,10 +36,12 @@ tide_wflow_service(struct tide_wflow *wf)
 	tide_flow_service(&wf->flow, tide_mono_us() / 1000);
 }
 
-/* Pass a barrier on, after everything written so far: 0 or a code. */
+/* Pass a barrier on, after everything written so far: 0 or a code.  held:
+ * it was reported held, so its going on is reported too (the head then
+ * times its acknowledgement: tide_flow_overdue()). */
 static int
 pass(struct tide_wflow *wf, const char *line, size_t len, int64_t seq,
-    int final, struct tide_wflow_err *err)
+    int final, int held, struct tide_wflow_err *err)
 {
 	int r;
 
@@ -53,6 +55,8 @@ pass(struct tide_wflow *wf, const char *line, size_t len, int64_t seq,
 			return r;
 		if (final)
 			wf->final_fwd = seq;
+		if (held)
+			(void)tide_flow_passed(&wf->flow, seq);
 		break;
 	case TIDE_FLOW_ACK:
 		/* Nothing downstream will acknowledge it: we do, once the
@@ -94,7 +98,7 @@ tide_wflow_pass_held(struct tide_wflow *wf, int all,
 			}
 		}
 		if ((r = pass(wf, e->line.data, e->line.len, e->seq, e->final,
-		    err)) < 0)
+		    1, err)) < 0)
 			return r;
 		tide_bhold_pop(&wf->held);
 	}
@@ -126,7 +130,7 @@ tide_wflow_barrier(struct tide_wflow *wf, const char *line, size_t len,
 			err->where = TIDE_WFLOW_STATE;
 			return r;
 		}
-		return pass(wf, line, len, b->seq, b->final, err);
+		return pass(wf, line, len, b->seq, b->final, 0, err);
 	}
 	if ((r = tide_wflow_pass_held(wf, 0, err)) < 0)
 		return r;
@@ -134,7 +138,7 @@ tide_wflow_barrier(struct tide_wflow *wf, const char *line, size_t len,
 	upto = wf->wm->max;
 	until = tide_win_open_end(wf->win, upto);
 	if (tide_bhold_count(&wf->held) == 0 && until <= wf->win->wm)
-		return pass(wf, line, len, b->seq, b->final, err);
+		return pass(wf, line, len, b->seq, b->final, 0, err);
 	/* Behind the ones held already. */
 	if ((tail = tide_bhold_tail(&wf->held)) != NULL && tail->until > until)
 		until = tail->until;

@@ -168,6 +168,22 @@ t_ok "jq in the middle: the source warns and names jq" \
 	grep -q "no acknowledgement of barriers.*jq" "$T_DIR/fj.src.err"
 t_ok "jq in the middle: nothing committed" test "$(committed "$G2" dlv)" -eq 0
 
+# The same after a window that holds its barriers (a tumble): its hold
+# reports would hide jq, but each held barrier it passes on is reported
+# too, and the source times the acknowledgement from then.
+G3=dlv-jqh-$$
+WIN="--tumble 2s" pipeline fh "$G3" "jq -c --unbuffered 'select(.count > 0)'" "--ack-timeout 3s"
+i=0
+until grep -q "since a stage that held it passed it on" "$T_DIR/fh.src.err" 2>/dev/null || [ $i -ge 900 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+kill -INT -"$PIPE" 2>/dev/null
+wait_pipe fh
+t_ok "jq after a holding window: the source warns of a passed barrier and names jq" \
+	grep -Eq "no acknowledgement of barrier [0-9]+ for [0-9]+s since a stage that held it passed it on: a program between tide stages drops them\\? .*jq \\(pid [0-9]+\\)" "$T_DIR/fh.src.err"
+t_ok "jq after a holding window: nothing committed" test "$(committed "$G3" dlv)" -eq 0
+
 kill "$PROD" 2>/dev/null
 
 # --- kill -9 of each stage in turn, then the same command line again -------

@@ -243,6 +243,58 @@ START_TEST(test_flow_head_hold_is_not_silence)
 }
 END_TEST
 
+/*
+ * A stage that held a barrier and passed it on says so; hold reports of
+ * later barriers then do not hide a program after it that drops them.
+ */
+START_TEST(test_flow_head_times_a_passed_barrier)
+{
+	struct tide_flow f;
+	struct tide_stage_conn c;
+	struct tide_buf out = TIDE_BUF_INIT;
+	int64_t t, seq;
+	int fds[2];
+	char want[256];
+
+	head_open(&f, fds);
+	reader_hello(&c, "tide-window", NULL, NULL);
+	tide_flow_service(&f, 10);
+	/* Every second a barrier, and the window holds each. */
+	for (t = 1000, seq = 1; t <= 9000; t += 1000, seq++) {
+		ck_assert_int_eq(barrier(&f, &out, seq, 0, t), seq);
+		ck_assert_int_eq(tide_stage_hold(&c, seq, 1700000060000), 0);
+		tide_flow_service(&f, t);
+	}
+	/* Barrier 1 goes on at 10 s; nothing comes back, holds do. */
+	ck_assert_int_eq(tide_stage_passed(&c, 1), 0);
+	tide_flow_service(&f, 10000);
+	for (t = 10000; t < 40000; t += 1000, seq++) {
+		ck_assert_int_eq(barrier(&f, &out, seq, 0, t), seq);
+		ck_assert_int_eq(tide_stage_hold(&c, seq, 1700000060000), 0);
+		tide_flow_service(&f, t);
+		ck_assert_int_eq(tide_flow_overdue(&f, t, 30000), 0);
+	}
+	ck_assert_int_eq(tide_flow_overdue(&f, 40000, 30000), 1);
+	snprintf(want, sizeof(want), "no acknowledgement of barrier 1 for 30s "
+	    "since a stage that held it passed it on: readers tide-window "
+	    "(pid %ld); nothing is committed past barrier -1", (long)getpid());
+	ck_assert_str_eq(tide_flow_why(&f, 40000), want);
+	ck_assert_int_eq(tide_flow_overdue(&f, 90000, 30000), 0); /* once */
+	/* An ack of it ends it; a later passed one is timed from then. */
+	ck_assert_int_eq(tide_stage_ack(&c, 1), 0);
+	tide_flow_service(&f, 95000);
+	ck_assert_int_eq(tide_stage_passed(&c, 2), 0);
+	tide_flow_service(&f, 96000);
+	ck_assert_int_eq(tide_stage_hold(&c, 3, 1700000060000), 0);
+	tide_flow_service(&f, 97000);
+	ck_assert_int_eq(tide_flow_overdue(&f, 125999, 30000), 0);
+	ck_assert_int_eq(tide_flow_overdue(&f, 126000, 30000), 1);
+	tide_stage_conn_close(&c);
+	tide_buf_release(&out);
+	tide_flow_close(&f);
+}
+END_TEST
+
 START_TEST(test_flow_head_takes_a_readers_resume)
 {
 	struct tide_flow f;
@@ -494,6 +546,7 @@ suite_flow(void)
 	tcase_add_test(tc, test_flow_head_forgets_oldest_pending_past_the_cap);
 	tcase_add_test(tc, test_flow_head_warns_once_per_silence);
 	tcase_add_test(tc, test_flow_head_hold_is_not_silence);
+	tcase_add_test(tc, test_flow_head_times_a_passed_barrier);
 	tcase_add_test(tc, test_flow_head_takes_a_readers_resume);
 	tcase_add_test(tc, test_flow_head_waits_for_the_hellos_to_reach_a_sink);
 	tcase_add_test(tc, test_flow_head_lingers_for_the_final_ack);

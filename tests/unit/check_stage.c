@@ -708,6 +708,7 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		"hello 5 tide-window via jq/4 relays resume []",
 		"ack 0", "ack 9223372036854775807",
 		"hold 3 1700000000000", "hold 3 -9223372036854775808",
+		"passed 0", "passed 9223372036854775807",
 	};
 	static const struct {
 		const char *m;
@@ -741,6 +742,10 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		{ "ack 1x", TIDE_EINVAL }, { "ACK 1", TIDE_EINVAL },
 		{ "hold 1", TIDE_EINVAL }, { "hold 1 2 3", TIDE_EINVAL },
 		{ "hold x 2", TIDE_EINVAL }, { "hold 1 --2", TIDE_EINVAL },
+		{ "passed", TIDE_EINVAL }, { "passed ", TIDE_EINVAL },
+		{ "passed -1", TIDE_EINVAL }, { "passed 1 2", TIDE_EINVAL },
+		{ "passed 9223372036854775808", TIDE_ERANGE },
+		{ "pass 1", TIDE_EINVAL },
 		{ "ack 1\n", TIDE_EINVAL },
 	};
 	struct tide_stage_msg m = TIDE_STAGE_MSG_INIT;
@@ -1093,7 +1098,8 @@ reader_main(void)
 	if (tide_stage_connect(&c, middle_pid, NULL) < 0)
 		return 10;
 	if (tide_stage_hello(&c, "tide-sink", NULL, NULL) < 0 ||
-	    tide_stage_ack(&c, 5) < 0 || tide_stage_hold(&c, 6, 1000) < 0)
+	    tide_stage_ack(&c, 5) < 0 || tide_stage_hold(&c, 6, 1000) < 0 ||
+	    tide_stage_passed(&c, 6) < 0)
 		return 11;
 	ready();
 	while (await_go())
@@ -1136,6 +1142,9 @@ START_TEST(test_stage_relay_forwards_what_comes_from_downstream)
 	ck_assert(ev.type == TIDE_STAGE_EV_MSG &&
 	    ev.msg->type == TIDE_STAGE_HOLD && ev.msg->seq == 6 &&
 	    ev.msg->until_ms == 1000);
+	next_ev(&s, &ev);
+	ck_assert(ev.type == TIDE_STAGE_EV_MSG &&
+	    ev.msg->type == TIDE_STAGE_PASSED && ev.msg->seq == 6);
 	/* The reader says ready after its hold went: reaping it before
 	 * closes its ready pipe, and its write there fails (122). */
 	ck_assert_int_eq(wait_byte(r.ready), 'r');
