@@ -233,8 +233,10 @@ EOF
 hello tide-window relays
 hello test-reader
 hold 1 1700000040000
+passed 1
 ack 1
 hold 2 1700000100000
+passed 2
 ack 2
 exit 0
 EOF
@@ -277,7 +279,10 @@ hello tide-window relays
 hello test-reader
 hold 1 1700000010000
 hold 2 1700000022000
+passed 1
+passed 2
 hold 3 1700000050000
+passed 3
 ack 3
 exit 0
 EOF

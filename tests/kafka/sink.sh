@@ -125,7 +125,7 @@ t_stderr_has "tide-sink: --key, --partition, -H, --timestamp, -z, -J and --tee a
 printf '%s\n' '{"topic":"t","offset":1,"value":null}' '{"topic":"t","offset":2,"value":"abc"}' >"$T_DIR/why"
 T_IN=$T_DIR/why
 t_run "missing key: why" tide-sink -b "$BROKERS" -t s.ev --key value.account
-t_status 0
+t_status 65
 t_stderr_has "tide-sink: line 1: no key field 'value.account': value is null (tombstone)"
 t_stderr_has "tide-sink: line 2: no key field 'value.account': value is not JSON: \"abc\""
 
