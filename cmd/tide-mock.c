@@ -8,8 +8,8 @@
  * librdkafka's threads; this main thread only reads fault-injection
  * commands from stdin and answers each one on stdout with "ok" or
  * "error: ...", flushed, so a script can wait for the answer before it
- * goes on.  One more thread, the retention watch (below), warns when a
- * partition drops its oldest records.
+ * goes on.  One more thread, the retention watch (lib/kafka/kwatch.h),
+ * says when a partition drops its oldest records.
  *
  * The bootstrap list is the first line of stdout and, with
  * --bootstrap-file, is written to FILE.tmp and renamed into place
@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,6 +36,7 @@
 
 #include "afile.h"
 #include "exitcode.h"
+#include "kafka/kwatch.h"
 #include "prog.h"
 #include "xalloc.h"
 
@@ -73,40 +73,9 @@ struct mock {
 	int stop;		/* "quit" was given */
 };
 
-/*
- * The retention watch.  The mock drops a partition's oldest batches past
- * 5 MiB or 100000 batches (LIMITS in tide-mock(1)) and says nothing, and
- * its API cannot report it.  So a thread asks, once a second and through
- * an ordinary client of the cluster, where each partition's log starts
- * (ListOffsets for the earliest offset, one request per broker); the
- * first time a partition's start moves past 0 it warns on stderr.
- *
- * The client's own requests would take errors queued by an "error"
- * command for Metadata, ListOffsets or ApiVersions, which are meant for
- * the programs under test: while any is queued the watch stops and its
- * client is destroyed, under the lock, before the command answers; "clear"
- * of the last such API starts it again.
- */
-#define WATCH_INTERVAL_MS	1000
-#define WATCH_TIMEOUT_MS	1000
-
-struct warned {
-	char *topic;
-	int32_t partition;
-};
-
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	pthread_t thread;
-	int running;		/* the thread exists */
-	int quit;		/* the thread is to end */
-	unsigned held;		/* bit per API with errors queued */
-	const char *bootstraps;
-	rd_kafka_t *rk;		/* the client; NULL while held or not yet made */
-	struct warned *warned;
-	size_t nwarned;
-} watch;
+/* The retention watch (lib/kafka/kwatch.h): says when a partition drops
+ * its oldest records. */
+static struct tide_kwatch watch;
 
 /* Globals so that a usage error's exit() leaves nothing unreachable. */
 static struct topic *topics;
@@ -279,194 +248,16 @@ broker_id(const struct mock *m, const char *s, int32_t *id, char *why,
 	return 0;
 }
 
-/* The watch's client stays silent: the cluster's faults are for others. */
+/* The watch's word, from its thread (stdio locks stderr for us). */
 static void
-watch_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-    const char *buf)
+on_dropped(void *ctx, const char *topic, int32_t partition, int64_t start)
 {
-	(void)rk;
-	(void)level;
-	(void)fac;
-	(void)buf;
-}
-
-/* The watch's API bit for an API key, or 0 if its requests never send it. */
-static unsigned
-watch_api_bit(int key)
-{
-	switch (key) {
-	case 2:		/* ListOffsets */
-		return 1u;
-	case 3:		/* Metadata */
-		return 2u;
-	case 18:	/* ApiVersions */
-		return 4u;
-	default:
-		return 0;
-	}
-}
-
-static rd_kafka_t *
-watch_client(void)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[256];
-	rd_kafka_t *rk;
-
-	rd_kafka_conf_set_log_cb(conf, watch_log_cb);
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", watch.bootstraps,
-	    errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "topic.metadata.refresh.interval.ms", "-1",
-	    errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "client.id", "tide-mock-watch", errstr,
-	    sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
-	    sizeof(errstr))) == NULL)
-		rd_kafka_conf_destroy(conf);
-	return rk;
-}
-
-static int
-watch_warned(const char *topic, int32_t partition)
-{
-	size_t i;
-
-	for (i = 0; i < watch.nwarned; i++)
-		if (watch.warned[i].partition == partition &&
-		    !strcmp(watch.warned[i].topic, topic))
-			return 1;
-	return 0;
-}
-
-/* One look at every partition's log start; called with the lock held. */
-static void
-watch_round(rd_kafka_t *rk)
-{
-	const struct rd_kafka_metadata *md;
-	rd_kafka_topic_partition_list_t *parts;
-	int i, j;
-
-	if (rd_kafka_metadata(rk, 1, NULL, &md, WATCH_TIMEOUT_MS))
-		return;
-	parts = rd_kafka_topic_partition_list_new(16);
-	for (i = 0; i < md->topic_cnt; i++) {
-		const struct rd_kafka_metadata_topic *t = &md->topics[i];
-
-		if (t->err || t->topic[0] == '_')
-			continue;
-		for (j = 0; j < t->partition_cnt; j++)
-			if (!watch_warned(t->topic, t->partitions[j].id))
-				rd_kafka_topic_partition_list_add(parts,
-				    t->topic, t->partitions[j].id)->offset =
-				    RD_KAFKA_OFFSET_BEGINNING;
-	}
-	rd_kafka_metadata_destroy(md);
-	/* A timestamp of BEGINNING asks for the earliest offset. */
-	if (parts->cnt > 0 &&
-	    rd_kafka_offsets_for_times(rk, parts, WATCH_TIMEOUT_MS) == 0)
-		for (i = 0; i < parts->cnt; i++) {
-			const rd_kafka_topic_partition_t *p = &parts->elems[i];
-
-			if (p->err || p->offset <= 0)
-				continue;
-			watch.warned = tide_xreallocarray(watch.warned,
-			    watch.nwarned + 1, sizeof(*watch.warned));
-			watch.warned[watch.nwarned].topic =
-			    tide_xstrdup(p->topic);
-			watch.warned[watch.nwarned++].partition = p->partition;
-			tide_warn("topic '%s' partition %d: its oldest records "
-			    "were dropped (the log now starts at offset %lld): "
-			    "the mock keeps at most 5 MiB and 100000 batches "
-			    "per partition; use more partitions, or compress "
-			    "(tide-sink -X compression.type=zstd)", p->topic,
-			    (int)p->partition, (long long)p->offset);
-		}
-	rd_kafka_topic_partition_list_destroy(parts);
-}
-
-static void *
-watch_main(void *arg)
-{
-	struct timespec until;
-
-	(void)arg;
-	pthread_mutex_lock(&watch.lock);
-	while (!watch.quit) {
-		if (!watch.held) {
-			if (watch.rk == NULL)
-				watch.rk = watch_client();
-			if (watch.rk)
-				watch_round(watch.rk);
-		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += WATCH_INTERVAL_MS / 1000;
-		while (!watch.quit &&
-		    pthread_cond_timedwait(&watch.wake, &watch.lock, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&watch.lock);
-	return NULL;
-}
-
-static void
-watch_start(const char *bootstraps)
-{
-	sigset_t all, old;
-
-	pthread_mutex_init(&watch.lock, NULL);
-	pthread_cond_init(&watch.wake, NULL);
-	watch.bootstraps = bootstraps;
-	/* The thread takes no signals: they are main's, for ppoll(). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	watch.running = pthread_create(&watch.thread, NULL, watch_main,
-	    NULL) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!watch.running)
-		tide_warn("cannot start the retention watch: no warning when "
-		    "a partition drops its oldest records");
-}
-
-/* An "error" (queued) or "clear" (queued = 0) command for API key. */
-static void
-watch_hold(int key, int queued)
-{
-	unsigned bit = watch_api_bit(key);
-
-	if (bit == 0)
-		return;
-	pthread_mutex_lock(&watch.lock);
-	if (queued) {
-		watch.held |= bit;
-		if (watch.rk) {
-			rd_kafka_destroy(watch.rk);
-			watch.rk = NULL;
-		}
-	} else
-		watch.held &= ~bit;
-	pthread_mutex_unlock(&watch.lock);
-}
-
-static void
-watch_stop(void)
-{
-	size_t i;
-
-	if (watch.running) {
-		pthread_mutex_lock(&watch.lock);
-		watch.quit = 1;
-		pthread_cond_signal(&watch.wake);
-		pthread_mutex_unlock(&watch.lock);
-		pthread_join(watch.thread, NULL);
-	}
-	if (watch.rk)
-		rd_kafka_destroy(watch.rk);
-	for (i = 0; i < watch.nwarned; i++)
-		free(watch.warned[i].topic);
-	free(watch.warned);
+	(void)ctx;
+	tide_warn("topic '%s' partition %d: its oldest records were dropped "
+	    "(the log now starts at offset %lld): the mock keeps at most 5 MiB "
+	    "and 100000 batches per partition; use more partitions, or "
+	    "compress (tide-sink -X compression.type=zstd)", topic,
+	    (int)partition, (long long)start);
 }
 
 static void
@@ -550,7 +341,7 @@ command(struct mock *m, char *line, char *why, size_t whylen)
 		codes = tide_xcalloc((size_t)cnt, sizeof(*codes));
 		for (i = 0; i < cnt; i++)
 			codes[i] = code;
-		watch_hold(key, 1);
+		tide_kwatch_hold(&watch, key, 1);
 		rd_kafka_mock_push_request_errors_array(m->mc, (int16_t)key,
 		    (size_t)cnt, codes);
 		free(codes);
@@ -564,7 +355,7 @@ command(struct mock *m, char *line, char *why, size_t whylen)
 			return -1;
 		}
 		rd_kafka_mock_clear_request_errors(m->mc, (int16_t)key);
-		watch_hold(key, 0);
+		tide_kwatch_hold(&watch, key, 0);
 	} else if (!strcmp(w[0], "topic")) {
 		if (n < 2 || n > 3)
 			USAGE("topic NAME [PARTITIONS]");
@@ -936,9 +727,12 @@ main(int argc, char **argv)
 	tide_info("%d broker%s at %s", m.brokers, m.brokers == 1 ? "" : "s",
 	    rd_kafka_mock_cluster_bootstraps(m.mc));
 
-	watch_start(rd_kafka_mock_cluster_bootstraps(m.mc));
+	if (tide_kwatch_start(&watch, rd_kafka_mock_cluster_bootstraps(m.mc),
+	    0, on_dropped, NULL) < 0)
+		tide_warn("cannot start the retention watch (%s): no warning "
+		    "when a partition drops its oldest records", strerror(errno));
 	serve(&m, use_stdin, &waitmask);
-	watch_stop();
+	tide_kwatch_stop(&watch);
 
 	if (bootfile)
 		unlink(bootfile);
