@@ -113,9 +113,24 @@ struct tide_sinkbe_once {
 	void (*forget)(struct tide_sinkbe *);
 };
 
+/*
+ * A back end whose records become durable on their own, in the background
+ * (Kafka: delivery reports), has these in be->async: a barrier is then
+ * acknowledged once everything before it is durable, without a sync()
+ * that would stop the records after it (tide_sinkrun_barrier()).
+ */
+struct tide_sinkbe_async {
+	/* A mark of every record put so far. */
+	uint64_t (*mark)(struct tide_sinkbe *);
+	/* Whether everything up to mark is durable now (it may serve what
+	 * has come in: Kafka's delivery reports). */
+	int (*marked)(struct tide_sinkbe *, uint64_t mark);
+};
+
 struct tide_sinkbe {
 	const struct tide_sinkbe_ops *ops;
 	const struct tide_sinkbe_once *once;	/* NULL: at-least-once */
+	const struct tide_sinkbe_async *async;	/* NULL: barriers sync() */
 	int timeout;		/* ms the caller waits for input, or -1 */
 	int done;		/* wants no more input (the --tee reader went
 				 * away): stop reading, then finish() */

@@ -71,11 +71,42 @@ tide_sinkrun_drain(struct tide_sinkrun *run)
 	return run->ended != 0;
 }
 
+/* Acknowledge seq upstream.  Upstream gone (or never there: barriers read
+ * from a file) is no failure of ours: there is nobody to tell. */
+static void
+ack(struct tide_sinkrun *run, int64_t seq)
+{
+	int r = tide_flow_ack(&run->flow, seq);
+
+	if (r < 0 && r != TIDE_EPIPE)
+		tide_sinkbe_say(run->be, 1, "cannot acknowledge barrier %lld: %s",
+		    (long long)seq, tide_strerror(r));
+}
+
+void
+tide_sinkrun_settle(struct tide_sinkrun *run)
+{
+	int n = 0;
+
+	while (n < run->npend && run->be->async->marked(run->be,
+	    run->pend[n].mark))
+		n++;
+	if (n == 0)
+		return;
+	/* Acknowledgements are cumulative: the newest covers the rest. */
+	ack(run, run->pend[n - 1].seq);
+	memmove(&run->pend[0], &run->pend[n],
+	    (size_t)(run->npend - n) * sizeof(run->pend[0]));
+	run->npend -= n;
+}
+
 int
 tide_sinkrun_idle(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 {
 	int r = run->be->ops->idle(run->be, err);
 
+	if (run->npend)
+		tide_sinkrun_settle(run);
 	/* The control channel: a zero-timeout poll. */
 	tide_flow_service(&run->flow, tide_mono_us() / 1000);
 	return r;
@@ -84,6 +115,8 @@ tide_sinkrun_idle(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 int
 tide_sinkrun_quiet(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 {
+	if (run->npend)
+		tide_sinkrun_settle(run);
 	tide_flow_service(&run->flow, tide_mono_us() / 1000);
 	return run->be->ops->quiet(run->be, err);
 }
@@ -133,16 +166,22 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 			return TIDE_EIO;
 		}
 		r = run->be->once->record(run->be, &run->recorded, err);
+	} else if (run->be->async && !f->b.final &&
+	    run->npend < TIDE_SINKRUN_PENDING) {
+		/* Durable in the background: acknowledged when its mark is
+		 * reached, and the records after it go on meanwhile. */
+		run->pend[run->npend].seq = seq;
+		run->pend[run->npend++].mark = run->be->async->mark(run->be);
+		tide_sinkrun_settle(run);
+		tide_flow_service(f, tide_mono_us() / 1000);
+		return 0;
 	} else
 		r = run->be->ops->sync(run->be, err);
 	if (r != 0)
 		return r;
-	/* Upstream gone (or never there: barriers read from a file) is no
-	 * failure of ours: there is nobody to tell. */
-	r = tide_flow_ack(f, seq);
-	if (r < 0 && r != TIDE_EPIPE)
-		tide_sinkbe_say(run->be, 1, "cannot acknowledge barrier %lld: %s",
-		    (long long)seq, tide_strerror(r));
+	/* Everything before it is durable: the ones waiting too. */
+	run->npend = 0;
+	ack(run, seq);
 	tide_flow_service(f, tide_mono_us() / 1000);
 	return 0;
 }

@@ -33,6 +33,8 @@ enum tide_sinkrun_ended {
 	TIDE_SINKRUN_CUT,	/* a second signal or --drain-timeout */
 };
 
+#define TIDE_SINKRUN_PENDING 16	/* barriers waiting for their marks */
+
 struct tide_sinkrun {
 	struct tide_sinkbe *be;		/* borrowed, from tide_sinkrun_open() */
 	struct tide_flow flow;		/* barriers and their acks */
@@ -47,6 +49,14 @@ struct tide_sinkrun {
 	int once;			/* exactly once: barriers recorded */
 	int failed;			/* open: the record could not be read */
 	struct tide_barrier_offs recorded;	/* what an earlier run recorded */
+	/* Barriers read and not yet acknowledged, oldest first, each with
+	 * the back end's mark (be->async): acknowledged as the marks are
+	 * reached (tide_sinkrun_settle()). */
+	struct {
+		int64_t seq;
+		uint64_t mark;
+	} pend[TIDE_SINKRUN_PENDING];
+	int npend;
 	sig_atomic_t sigseen;
 };
 
@@ -103,11 +113,18 @@ int tide_sinkrun_drain(struct tide_sinkrun *run);
 int tide_sinkrun_idle(struct tide_sinkrun *run, struct tide_sinkbe_err *err);
 /* No input came for be->timeout ms: the flow's sockets, then quiet(). */
 int tide_sinkrun_quiet(struct tide_sinkrun *run, struct tide_sinkbe_err *err);
+/* Acknowledge the barriers whose marks the back end has reached (called by
+ * idle, quiet and barrier; cheap when none waits). */
+void tide_sinkrun_settle(struct tide_sinkrun *run);
 
 /*
  * A barrier line (tide_barrier_is() said yes), never a record.  A good
  * one makes every record before it durable (the back end's sync) and is
- * then acknowledged upstream: 0, or sync's code.  A broken one is bad
+ * then acknowledged upstream: 0, or sync's code.  A back end whose records
+ * become durable in the background (be->async) is not waited for: the
+ * barrier is acknowledged once its mark is reached, by this call or a
+ * later tide_sinkrun_settle() (the final barrier, or one past
+ * TIDE_SINKRUN_PENDING waiting, still syncs).  A broken one is bad
  * input, counted in: TIDE_EINVAL with err->msg "broken barrier: REASON at
  * byte N".  An acknowledgement upstream cannot take is a note for -v, and
  * none when there is no upstream (barriers read from a file).

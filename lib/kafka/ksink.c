@@ -105,10 +105,48 @@ message_envelope(struct tide_ksink *k, const rd_kafka_message_t *m)
 	tide_env_encode(&k->dlbuf, &e);
 }
 
+/* Room in the ring for one more message: grown (doubled) when full, its
+ * entries from low to sent moved to their places in the new one. */
+static void
+ring_reserve(struct tide_ksink *k)
+{
+	size_t ncap, i;
+	uint64_t *line, s;
+	unsigned char *done;
+
+	if (k->cap && k->sent - k->low < k->cap)
+		return;
+	ncap = k->cap ? k->cap * 2 : 4096;
+	line = tide_xcalloc(ncap, sizeof(*line));
+	done = tide_xcalloc(ncap, 1);
+	for (s = k->low; s < k->sent; s++) {
+		i = (size_t)(s & (k->cap - 1));
+		line[s & (ncap - 1)] = k->ringline[i];
+		done[s & (ncap - 1)] = k->ringdone[i];
+	}
+	free(k->ringline);
+	free(k->ringdone);
+	k->ringline = line;
+	k->ringdone = done;
+	k->cap = ncap;
+}
+
+/* Message seq is delivered or dead-lettered. */
+static void
+handled(struct tide_ksink *k, uint64_t seq)
+{
+	size_t m = k->cap - 1;
+
+	k->ringdone[seq & m] = 1;
+	while (k->low < k->sent && k->ringdone[k->low & m])
+		k->low++;
+}
+
 static void
 dead_letter(struct tide_ksink *k, const rd_kafka_message_t *m)
 {
-	uint64_t lineno = (uint64_t)(uintptr_t)m->_private;
+	uint64_t lineno = k->ringline[(uint64_t)(uintptr_t)m->_private &
+	    (k->cap - 1)];
 	const char *err = rd_kafka_err2str(m->err);
 	char d[32];
 	struct tide_buf *b = &k->dlbuf;
@@ -228,8 +266,10 @@ on_delivery(void *ctx, const rd_kafka_message_t *m)
 
 	if (m->err) {
 		dead_letter(k, m);
+		handled(k, (uint64_t)(uintptr_t)m->_private);
 		return;
 	}
+	handled(k, (uint64_t)(uintptr_t)m->_private);
 	/* A broker has taken it: whatever outage there was is over.  (The
 	 * clock is read only in one: this runs once per record.) */
 	if (tide_kdown_is_down(&k->kd) &&
@@ -279,7 +319,6 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 
 	memset(&m, 0, sizeof(m));
 	m.partition = k->c.partition;
-	m.opaque = (void *)(uintptr_t)lineno;
 	if (k->c.envelope) {
 		const struct tide_env *e = &k->dec.env;
 
@@ -372,6 +411,12 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 				m.ts = i64;
 		}
 	}
+	/* Its sequence number, taken before the send: a delivery report
+	 * served while send() waits for room finds it in the ring. */
+	ring_reserve(k);
+	k->ringline[k->sent & (k->cap - 1)] = lineno;
+	k->ringdone[k->sent & (k->cap - 1)] = 0;
+	m.opaque = (void *)(uintptr_t)k->sent++;
 	if (tide_producer_send(&k->prod, &m, &kerr) < 0) {
 		/* Refused at once (e.g. no such partition, too large): the
 		 * record is undeliverable; dead-letter it like a failed
@@ -397,6 +442,7 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 			k->c.envelope = 1;
 		} else
 			dead_letter(k, &fake);
+		handled(k, (uint64_t)(uintptr_t)m.opaque);
 		if (k->prod.fatal || k->gave_up)
 			return TIDE_EKAFKA;
 	}
@@ -472,6 +518,24 @@ tide_ksink_quiet(struct tide_ksink *k)
 	return outage(k, 1);
 }
 
+uint64_t
+tide_ksink_mark(const struct tide_ksink *k)
+{
+	return k->sent;
+}
+
+int
+tide_ksink_marked(struct tide_ksink *k, uint64_t mark)
+{
+	if (k->low < mark)
+		tide_producer_poll(&k->prod, 0);
+	if (k->low < mark)
+		return 0;
+	if (k->c.tee && !k->tee_dead && tide_wout_flush(&k->tee_out) < 0)
+		k->tee_dead = 1;
+	return 1;
+}
+
 int
 tide_ksink_sync(struct tide_ksink *k, volatile sig_atomic_t *stop)
 {
@@ -532,6 +596,8 @@ tide_ksink_release(struct tide_ksink *k)
 	free(k->allhdrs);
 	free(k->rhdrs);
 	free(k->source);
+	free(k->ringline);
+	free(k->ringdone);
 }
 
 /* --- As a back end of tide-sink (lib/sinkbe.h) -------------------------- */
@@ -582,6 +648,24 @@ be_sync(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 	be->done = k->ks.tee_dead;
 	return r;
 }
+
+static uint64_t
+be_mark(struct tide_sinkbe *be)
+{
+	return tide_ksink_mark(&((struct tide_ksink_be *)be)->ks);
+}
+
+static int
+be_marked(struct tide_sinkbe *be, uint64_t mark)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+	int r = tide_ksink_marked(&k->ks, mark);
+
+	be->done = k->ks.tee_dead;
+	return r;
+}
+
+static const struct tide_sinkbe_async ksink_async = { be_mark, be_marked };
 
 static unsigned
 be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
@@ -649,6 +733,7 @@ tide_ksink_be_open(struct tide_ksink_be *k,
 {
 	memset(&k->be, 0, sizeof(k->be));
 	k->be.ops = &ksink_ops;
+	k->be.async = &ksink_async;
 	k->be.timeout = conf->tee ? 10 : 100;
 	k->be.say = conf->say;
 	k->be.ctx = conf->ctx;

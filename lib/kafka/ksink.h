@@ -80,6 +80,14 @@ struct tide_ksink {
 	size_t rcap;
 	uint64_t undelivered, dlshown;
 	int dlerr;			/* writing a dead letter failed */
+	/* Messages by sequence number (the librdkafka opaque): seq < sent
+	 * were handed to librdkafka, seq < low are handled (delivered or
+	 * dead-lettered); a ring of cap (a power of two) holds each one's
+	 * input line and whether it is handled, from low to sent. */
+	uint64_t sent, low;
+	uint64_t *ringline;
+	unsigned char *ringdone;
+	size_t cap;
 };
 
 /*
@@ -104,6 +112,17 @@ int tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
  */
 int tide_ksink_put(struct tide_ksink *k, uint64_t lineno, const char *line,
     size_t len, enum tide_json_type type, char *why, size_t whylen);
+
+/*
+ * A mark of everything put so far, and whether it is all handled since
+ * (delivered, or failed and dead-lettered), as of the delivery reports
+ * served: a barrier's acknowledgement waits for its mark without holding
+ * up the records after it (tide_ksink_sync() waits for all of them).
+ * tide_ksink_marked() serves what reports are in, and flushes the tee
+ * once the mark is reached.
+ */
+uint64_t tide_ksink_mark(const struct tide_ksink *k);
+int tide_ksink_marked(struct tide_ksink *k, uint64_t mark);
 
 /* Before the caller blocks on input: serve delivery reports, flush the
  * tee.  Input quiet for a while: tide_ksink_quiet() probes the brokers of

@@ -17,7 +17,7 @@ FAST="-X reconnect.backoff.max.ms=200 -X retry.backoff.ms=50"
 
 mock_start -t s.keyed:3 -t s.part:4 -t s.tee:2 -t s.down:2 -t s.dead:1 \
     -t s.zstd:1 -t s.null:1 -t s.env.src:3 -t s.env.dst:3 -t s.sig:1 \
-    -t s.bad:1 -t s.py:2 -t s.fatal:1 -t s.bar:1 -t s.sig2:1
+    -t s.bad:1 -t s.py:2 -t s.fatal:1 -t s.bar:1 -t s.sig2:1 -t s.barup:1
 
 # Read a topic to its end as "partition|key|value|timestamp|headers".
 consume() {
@@ -345,6 +345,40 @@ t_run "a broken barrier is bad input, not produced" tide-sink -b "$BROKERS" -t s
 t_status 0
 t_stderr_has "tide-sink: line 2: broken barrier: "
 t_stderr_has "tide-sink: in 2, bad 1, sent 1, delivered 1,"
+
+# With a tide stage upstream (flowpeer.py stands in for it) each barrier is
+# acknowledged once the records before it are delivered, without a sync
+# that would stop the records after it: ack 1 comes with no more input,
+# and the topic holds the records in order.
+cat >"$T_DIR/bar.steps" <<'EOF'
+> {"b":1}
+> {"@barrier":{"seq":1,"offsets":[["x",0,1]]}}
+msg ack 1
+> {"b":2}
+> {"b":3}
+> {"@barrier":{"seq":2,"final":true,"offsets":[["x",0,3]]}}
+msg ack 2
+close
+wait
+EOF
+T_IN=/dev/null
+t_run "barriers from a tide stage: each acknowledged after its records' delivery" \
+    timeout 60 /usr/bin/python3 "$T_ROOT/tests/cli/flowpeer.py" "$T_DIR/bar.steps" \
+    "file:$T_DIR/bar.out" "$T_DIR/bar.up" -- tide-sink -b "$BROKERS" -t s.barup
+t_status 0
+t_run "$T_NAME: the messages upstream" cat "$T_DIR/bar.up"
+t_stdout <<'EOF'
+hello tide-sink
+ack 1
+ack 2
+exit 0
+EOF
+t_run "$T_NAME: the topic" $KC -b "$BROKERS" -C -t s.barup -e -q -f '%s\n'
+t_stdout <<'EOF'
+{"b":1}
+{"b":2}
+{"b":3}
+EOF
 
 # --- an unreachable cluster: exit 69, within the bound ---------------------
 

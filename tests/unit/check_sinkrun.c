@@ -158,6 +158,89 @@ START_TEST(test_sinkrun_barrier_syncs_and_is_not_a_record)
 }
 END_TEST
 
+/* A back end durable in the background (be->async): its mark is the
+ * records put so far, reached once fk_durable says so. */
+static uint64_t fk_durable;
+static int fk_marks;
+
+static uint64_t
+f_mark(struct tide_sinkbe *be)
+{
+	fk_marks++;
+	return be->out;
+}
+
+static int
+f_marked(struct tide_sinkbe *be, uint64_t mark)
+{
+	(void)be;
+	return fk_durable >= mark;
+}
+
+static const struct tide_sinkbe_async fake_async = { f_mark, f_marked };
+
+static void
+put2(void)
+{
+	struct tide_sinkbe_err err;
+
+	ck_assert_int_eq(fk.be.ops->put(&fk.be, 1, "{}", 2, TIDE_JSON_OBJECT,
+	    &err), 0);
+	ck_assert_int_eq(fk.be.ops->put(&fk.be, 2, "{}", 2, TIDE_JSON_OBJECT,
+	    &err), 0);
+}
+
+START_TEST(test_sinkrun_async_barrier_waits_for_its_mark_not_a_sync)
+{
+	struct tide_sinkbe_err err;
+
+	fk.be.async = &fake_async;
+	fk_durable = 0;
+	fk_marks = 0;
+	put2();
+	ck_assert_int_eq(barrier(B1, &err), 0);
+	/* No sync: the records after it go on; it waits for mark 2. */
+	ck_assert_int_eq(fk.syncs, 0);
+	ck_assert_int_eq(fk_marks, 1);
+	ck_assert_int_eq(run.npend, 1);
+	ck_assert_uint_eq(run.pend[0].mark, 2);
+	put2();
+	ck_assert_int_eq(tide_sinkrun_idle(&run, &err), 0);
+	ck_assert_int_eq(run.npend, 1);
+	fk_durable = 2;
+	ck_assert_int_eq(tide_sinkrun_quiet(&run, &err), 0);
+	ck_assert_int_eq(run.npend, 0);
+	/* The final barrier syncs, as before. */
+	ck_assert_int_eq(barrier(BFINAL, &err), 0);
+	ck_assert_int_eq(fk.syncs, 1);
+	ck_assert_int_eq(run.npend, 0);
+}
+END_TEST
+
+START_TEST(test_sinkrun_async_barriers_past_the_cap_sync)
+{
+	struct tide_sinkbe_err err;
+	int i;
+
+	fk.be.async = &fake_async;
+	fk_durable = 0;
+	for (i = 0; i < TIDE_SINKRUN_PENDING; i++) {
+		put2();
+		ck_assert_int_eq(barrier(B1, &err), 0);
+	}
+	ck_assert_int_eq(run.npend, TIDE_SINKRUN_PENDING);
+	ck_assert_int_eq(fk.syncs, 0);
+	/* One more: nothing waits without bound; a sync covers them all. */
+	put2();
+	ck_assert_int_eq(barrier(B1, &err), 0);
+	ck_assert_int_eq(fk.syncs, 1);
+	ck_assert_int_eq(run.npend, 0);
+	put2();
+	ck_assert_int_eq(barrier(B1, &err), 0);
+	ck_assert_int_eq(run.npend, 1);
+}
+END_TEST
+
 START_TEST(test_sinkrun_broken_barrier_is_bad_input_counted_in)
 {
 	struct tide_sinkbe_err err;
@@ -479,6 +562,8 @@ suite_sinkrun(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sinkrun_barrier_syncs_and_is_not_a_record);
+	tcase_add_test(tc, test_sinkrun_async_barrier_waits_for_its_mark_not_a_sync);
+	tcase_add_test(tc, test_sinkrun_async_barriers_past_the_cap_sync);
 	tcase_add_test(tc, test_sinkrun_broken_barrier_is_bad_input_counted_in);
 	tcase_add_test(tc, test_sinkrun_barrier_returns_a_failed_sync);
 	tcase_add_test(tc, test_sinkrun_idle_and_quiet_call_the_back_end);
