@@ -116,6 +116,23 @@ tide_barrier_offs_set(struct tide_barrier_offs *o, const char *topic,
 }
 
 int
+tide_barrier_offs_merge(struct tide_barrier_offs *dst,
+    const struct tide_barrier_offs *src)
+{
+	size_t i, len;
+	const char *t;
+	int r;
+
+	for (i = 0; i < src->n; i++) {
+		t = tide_barrier_offs_topic(src, i, &len);
+		if ((r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
+		    src->v[i].next)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
 tide_barrier_offs_write(const struct tide_barrier_offs *o, struct tide_buf *b)
 {
 	size_t i, start = b->len;

@@ -94,6 +94,11 @@ void tide_barrier_offs_release(struct tide_barrier_offs *o);
  * TIDE_BARRIER_TOPICMAX, more than TIDE_BARRIER_MAXPARTS partitions). */
 int tide_barrier_offs_set(struct tide_barrier_offs *o, const char *topic,
     size_t topiclen, int64_t partition, int64_t next);
+/* Each of src's offsets set in dst (added or updated; dst's others
+ * stay): results as tide_barrier_offs_set().  A copy is a reset, then
+ * this. */
+int tide_barrier_offs_merge(struct tide_barrier_offs *dst,
+    const struct tide_barrier_offs *src);
 /* The next offset of topic's partition, or -1. */
 int64_t tide_barrier_offs_get(const struct tide_barrier_offs *o,
     const char *topic, size_t topiclen, int32_t partition);

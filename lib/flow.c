@@ -131,18 +131,8 @@ tide_flow_reader_gone(const struct tide_flow *f)
 static int
 offs_copy(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
 {
-	size_t i, len;
-	const char *t;
-	int r;
-
 	tide_barrier_offs_reset(dst);
-	for (i = 0; i < src->n; i++) {
-		t = tide_barrier_offs_topic(src, i, &len);
-		if ((r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
-		    src->v[i].next)) < 0)
-			return r;
-	}
-	return 0;
+	return tide_barrier_offs_merge(dst, src);
 }
 
 /* Merge src into dst: per partition the smaller offset (a reader that

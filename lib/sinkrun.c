@@ -121,23 +121,6 @@ tide_sinkrun_quiet(struct tide_sinkrun *run, struct tide_sinkbe_err *err)
 	return run->be->ops->quiet(run->be, err);
 }
 
-/* Each of src's offsets set in dst. */
-static int
-merge(struct tide_barrier_offs *dst, const struct tide_barrier_offs *src)
-{
-	size_t i, len;
-	const char *t;
-	int r;
-
-	for (i = 0; i < src->n; i++) {
-		t = tide_barrier_offs_topic(src, i, &len);
-		if ((r = tide_barrier_offs_set(dst, t, len, src->v[i].partition,
-		    src->v[i].next)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 int
 tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
     struct tide_sinkbe_err *err)
@@ -160,7 +143,8 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 	if (run->once) {
 		/* The record covers every partition seen since the first
 		 * run: a barrier names only those read in this one. */
-		if ((r = merge(&run->recorded, &f->b.offs)) < 0) {
+		if ((r = tide_barrier_offs_merge(&run->recorded,
+		    &f->b.offs)) < 0) {
 			tide_sinkbe_errf(err, "barrier %lld: %s", (long long)seq,
 			    tide_strerror(r));
 			return TIDE_EIO;

@@ -17,24 +17,6 @@
 # install fails, it says so and stops (status 0: a benchmark never gates).
 . "$(dirname "$0")/lib.sh"
 
-bench_cpu() {
-	_name=$1 _n=$2
-	shift 2
-	_best=
-	for _i in $(seq "${B_REPEAT:-3}"); do
-		/usr/bin/time -f '%U %S %M' -o "$B_DIR/.time" "$@" <"$B_IN" >"$B_OUT" 2>"$B_DIR/.err" ||
-			{ echo "$_name: failed: $(tail -3 "$B_DIR/.err")"; return 1; }
-		read -r _u _sy _kb <"$B_DIR/.time"
-		_s=$(awk "BEGIN{print $_u + $_sy}")
-		if [ -z "$_best" ] || awk "BEGIN{exit !($_s < $_best)}"; then
-			_best=$_s _rss=$_kb
-		fi
-	done
-	_rate=$(awk "BEGIN{s=$_best; if (s < 0.001) s = 0.001; printf \"%.0f\", $_n / s}")
-	eval "B_RATE_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_rate"
-	printf '%-28s %8.3f s cpu %12s rec/s %8.1f MiB\n' "$_name" "$_best" "$_rate" \
-		"$(awk "BEGIN{print $_rss/1024}")"
-}
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "duckdb: skipped: node and npm are needed (Debian: nodejs npm)"

@@ -1,6 +1,7 @@
 # Shared by the benchmarks: timing with peak RSS, and a table of results.
 #   bench_run NAME RECORDS CMD...   run CMD (stdin $B_IN), print
 #                                   NAME seconds records/s peakRSS(MiB)
+#   bench_cpu NAME RECORDS CMD...   the same, timed in CPU seconds
 #   bench_ratio A B                 rate of A over rate of B
 set -u
 B_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +31,27 @@ bench_run() {
 	_rate=$(awk "BEGIN{s=$_best; if (s < 0.001) s = 0.001; printf \"%.0f\", $_n / s}")
 	eval "B_RATE_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_rate"
 	printf '%-28s %8.3f s %12s rec/s %8.1f MiB\n' "$_name" "$_best" "$_rate" \
+		"$(awk "BEGIN{print $_rss/1024}")"
+}
+
+# The same in CPU seconds (user + sys), best of $B_REPEAT: what the rest
+# of a shared machine changes least.
+bench_cpu() {
+	_name=$1 _n=$2
+	shift 2
+	_best=
+	for _i in $(seq "${B_REPEAT:-3}"); do
+		/usr/bin/time -f '%U %S %M' -o "$B_DIR/.time" "$@" <"$B_IN" >"$B_OUT" 2>"$B_DIR/.err" ||
+			{ echo "$_name: failed: $(tail -3 "$B_DIR/.err")"; return 1; }
+		read -r _u _sy _kb <"$B_DIR/.time"
+		_s=$(awk "BEGIN{print $_u + $_sy}")
+		if [ -z "$_best" ] || awk "BEGIN{exit !($_s < $_best)}"; then
+			_best=$_s _rss=$_kb
+		fi
+	done
+	_rate=$(awk "BEGIN{s=$_best; if (s < 0.001) s = 0.001; printf \"%.0f\", $_n / s}")
+	eval "B_RATE_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_rate"
+	printf '%-28s %8.3f s cpu %12s rec/s %8.1f MiB\n' "$_name" "$_best" "$_rate" \
 		"$(awk "BEGIN{print $_rss/1024}")"
 }
 

@@ -12,24 +12,8 @@
 # is shared, and wall time there measures the neighbours.
 . "$(dirname "$0")/lib.sh"
 
-bench_run() {
-	_name=$1 _n=$2
-	shift 2
-	_best=
-	for _i in $(seq "${B_REPEAT:-3}"); do
-		/usr/bin/time -f '%U %S %M' -o "$B_DIR/.time" "$@" <"$B_IN" >"$B_OUT" 2>"$B_DIR/.err" ||
-			{ echo "$_name: failed: $(tail -3 "$B_DIR/.err")"; return 1; }
-		read -r _u _sy _kb <"$B_DIR/.time"
-		_s=$(awk "BEGIN{print $_u + $_sy}")
-		if [ -z "$_best" ] || awk "BEGIN{exit !($_s < $_best)}"; then
-			_best=$_s _rss=$_kb
-		fi
-	done
-	_rate=$(awk "BEGIN{s=$_best; if (s < 0.001) s = 0.001; printf \"%.0f\", $_n / s}")
-	eval "B_RATE_$(echo "$_name" | tr -c 'A-Za-z0-9\n' '_')=$_rate"
-	printf '%-28s %8.3f s cpu %12s rec/s %8.1f MiB\n' "$_name" "$_best" "$_rate" \
-		"$(awk "BEGIN{print $_rss/1024}")"
-}
+# CPU seconds, not wall (lib.sh's bench_cpu).
+bench_run() { bench_cpu "$@"; }
 # Instructions (callgrind): what the rest of the machine does not change,
 # unlike CPU time, where memory stalls under load vary from run to run.
 bench_ir() {

@@ -337,6 +337,30 @@ START_TEST(test_barrier_caps_topics_and_partitions)
 }
 END_TEST
 
+START_TEST(test_barrier_offs_merge_adds_and_updates)
+{
+	struct tide_barrier_offs a = TIDE_BARRIER_OFFS_INIT;
+	struct tide_barrier_offs b = TIDE_BARRIER_OFFS_INIT;
+
+	ck_assert_int_eq(tide_barrier_offs_set(&a, "tx", 2, 0, 10), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&a, "tx", 2, 1, 20), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&b, "tx", 2, 1, 25), 0);
+	ck_assert_int_eq(tide_barrier_offs_set(&b, "cu", 2, 0, 5), 0);
+	ck_assert_int_eq(tide_barrier_offs_merge(&a, &b), 0);
+	ck_assert_uint_eq(a.n, 3);
+	ck_assert_int_eq(tide_barrier_offs_get(&a, "tx", 2, 0), 10);
+	ck_assert_int_eq(tide_barrier_offs_get(&a, "tx", 2, 1), 25);
+	ck_assert_int_eq(tide_barrier_offs_get(&a, "cu", 2, 0), 5);
+	/* Into an empty one: a copy. */
+	tide_barrier_offs_reset(&b);
+	ck_assert_int_eq(tide_barrier_offs_merge(&b, &a), 0);
+	ck_assert_uint_eq(b.n, 3);
+	ck_assert_int_eq(tide_barrier_offs_get(&b, "tx", 2, 1), 25);
+	tide_barrier_offs_release(&a);
+	tide_barrier_offs_release(&b);
+}
+END_TEST
+
 START_TEST(test_barrier_offs_parse_reads_a_resume_list)
 {
 	struct tide_barrier_offs o = TIDE_BARRIER_OFFS_INIT;
@@ -379,6 +403,7 @@ suite_barrier(void)
 	tcase_add_test(tc, test_barrier_parse_names_the_element_at_fault);
 	tcase_add_test(tc, test_barrier_caps_topics_and_partitions);
 	tcase_add_test(tc, test_barrier_offs_parse_reads_a_resume_list);
+	tcase_add_test(tc, test_barrier_offs_merge_adds_and_updates);
 	suite_add_tcase(s, tc);
 	return s;
 }
