@@ -1464,6 +1464,9 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 		if (a->op == TIDE_AGG_SUM || a->op == TIDE_AGG_AVG ||
 		    a->op == TIDE_AGG_MIN || a->op == TIDE_AGG_MAX)
 			tide_buf_adds(b, ",int64");
+		/* Sketches that may be sparse (older versions: dense only). */
+		if (a->op == TIDE_AGG_APPROX_DISTINCT)
+			tide_buf_adds(b, ",sparse");
 		tide_buf_addf(b, ") as %s", a->name);
 	}
 }
@@ -1562,7 +1565,22 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 		case TIDE_AGG_APPROX_DISTINCT: {
 			const struct tide_hll *h = &((const struct st_hll *)p)->h;
 
-			tide_ser_put_bytes(b, h->reg, h->reg ? (size_t)1 << h->p : 0);
+			uint32_t j;
+			unsigned char e[4];
+
+			if (h->reg) {
+				tide_ser_put_bytes(b, h->reg, (size_t)1 << h->p);
+				break;
+			}
+			/* Sparse: 4 bytes an entry, fewer than the dense 2^p. */
+			tide_ser_put_u64(b, (uint64_t)h->sn * 4);
+			for (j = 0; j < h->sn; j++) {
+				e[0] = (unsigned char)h->sp[j];
+				e[1] = (unsigned char)(h->sp[j] >> 8);
+				e[2] = (unsigned char)(h->sp[j] >> 16);
+				e[3] = (unsigned char)(h->sp[j] >> 24);
+				tide_buf_add(b, e, 4);
+			}
 			break;
 		}
 		case TIDE_AGG_QUANTILE: {
@@ -1669,13 +1687,30 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 		case TIDE_AGG_APPROX_DISTINCT: {
 			struct tide_hll *h = &((struct st_hll *)p)->h;
 
-			if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0 ||
-			    (vl != 0 && vl != (size_t)1 << h->p))
+			size_t m = (size_t)1 << h->p;
+			uint32_t e, prev = 0;
+
+			if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0)
 				return TIDE_EFORMAT;
-			if (vl) {
-				if (h->reg == NULL)
-					h->reg = tide_xcalloc(vl, 1);
-				memcpy(h->reg, v, vl);
+			if (vl == m) {
+				tide_hll_release(h);
+				h->reg = tide_xcalloc(m, 1);
+				memcpy(h->reg, v, m);
+				break;
+			}
+			/* Sparse: increasing indexes, values in range. */
+			if (vl % 4 || vl / 4 > tide_hll_sparse_max(h->p))
+				return TIDE_EFORMAT;
+			for (j = 0; j < vl / 4; j++) {
+				const unsigned char *q =
+				    (const unsigned char *)v + 4 * j;
+
+				e = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+				    (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+				if ((j > 0 && e >> 8 <= prev >> 8) ||
+				    tide_hll_set(h, e >> 8, e & 0xff) < 0)
+					return TIDE_EFORMAT;
+				prev = e;
 			}
 			break;
 		}

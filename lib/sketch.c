@@ -16,13 +16,76 @@ tide_hll_init(struct tide_hll *h, int p)
 		p = TIDE_HLL_PMAX;
 	h->p = p;
 	h->reg = NULL;
+	h->sp = NULL;
+	h->sn = h->scap = 0;
 }
 
 void
 tide_hll_release(struct tide_hll *h)
 {
 	free(h->reg);
+	free(h->sp);
 	h->reg = NULL;
+	h->sp = NULL;
+	h->sn = h->scap = 0;
+}
+
+uint32_t
+tide_hll_sparse_max(int p)
+{
+	uint32_t q = ((uint32_t)1 << p) / 16;	/* a quarter of the dense bytes */
+
+	return q < TIDE_HLL_SPARSEMAX ? q : TIDE_HLL_SPARSEMAX;
+}
+
+static void
+hll_densify(struct tide_hll *h)
+{
+	uint32_t i;
+
+	h->reg = tide_xcalloc((size_t)1 << h->p, 1);
+	for (i = 0; i < h->sn; i++)
+		h->reg[h->sp[i] >> 8] = (uint8_t)(h->sp[i] & 0xff);
+	free(h->sp);
+	h->sp = NULL;
+	h->sn = h->scap = 0;
+}
+
+static void
+hll_raise(struct tide_hll *h, uint32_t idx, uint8_t val)
+{
+	uint32_t lo = 0, hi = h->sn;
+
+	if (h->reg) {
+		if (val > h->reg[idx])
+			h->reg[idx] = val;
+		return;
+	}
+	while (lo < hi) {	/* first entry with index >= idx */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if ((h->sp[mid] >> 8) < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->sn && (h->sp[lo] >> 8) == idx) {
+		if (val > (h->sp[lo] & 0xff))
+			h->sp[lo] = idx << 8 | val;
+		return;
+	}
+	if (h->sn >= tide_hll_sparse_max(h->p)) {
+		hll_densify(h);
+		h->reg[idx] = val;
+		return;
+	}
+	if (h->sn == h->scap) {
+		h->scap = h->scap ? h->scap * 2 : 4;
+		h->sp = tide_xreallocarray(h->sp, h->scap, sizeof(*h->sp));
+	}
+	memmove(h->sp + lo + 1, h->sp + lo, (h->sn - lo) * sizeof(*h->sp));
+	h->sp[lo] = idx << 8 | val;
+	h->sn++;
 }
 
 void
@@ -31,14 +94,23 @@ tide_hll_add(struct tide_hll *h, uint64_t hash)
 	uint64_t idx, rest;
 	uint8_t rank;
 
-	if (h->reg == NULL)
-		h->reg = tide_xcalloc((size_t)1 << h->p, 1);
 	idx = hash >> (64 - h->p);
 	/* The guard bit keeps the rank bounded when the rest is all zero. */
 	rest = (hash << h->p) | ((uint64_t)1 << (h->p - 1));
 	rank = (uint8_t)(__builtin_clzll(rest) + 1);
-	if (rank > h->reg[idx])
-		h->reg[idx] = rank;
+	if (h->reg)
+		h->reg[idx] = rank > h->reg[idx] ? rank : h->reg[idx];
+	else
+		hll_raise(h, (uint32_t)idx, rank);
+}
+
+int
+tide_hll_set(struct tide_hll *h, uint32_t idx, unsigned val)
+{
+	if (idx >= (uint32_t)1 << h->p || val < 1 || val > 65u - (unsigned)h->p)
+		return -1;
+	hll_raise(h, idx, (uint8_t)val);
+	return 0;
 }
 
 void
@@ -46,10 +118,16 @@ tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src)
 {
 	size_t i, m = (size_t)1 << dst->p;
 
-	if (src->reg == NULL || src->p != dst->p)
+	if (src->p != dst->p)
 		return;
+	if (src->reg == NULL) {
+		for (i = 0; i < src->sn; i++)
+			hll_raise(dst, src->sp[i] >> 8,
+			    (uint8_t)(src->sp[i] & 0xff));
+		return;
+	}
 	if (dst->reg == NULL)
-		dst->reg = tide_xcalloc(m, 1);
+		hll_densify(dst);
 	for (i = 0; i < m; i++)
 		if (src->reg[i] > dst->reg[i])
 			dst->reg[i] = src->reg[i];
@@ -58,14 +136,21 @@ tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src)
 double
 tide_hll_estimate(const struct tide_hll *h)
 {
-	size_t i, m = (size_t)1 << h->p, zeros = 0;
+	size_t i, j = 0, m = (size_t)1 << h->p, zeros = 0;
 	double sum = 0, alpha, est;
 
-	if (h->reg == NULL)
+	if (h->reg == NULL && h->sn == 0)
 		return 0;
+	/* In index order either way, so both forms sum the same doubles. */
 	for (i = 0; i < m; i++) {
-		sum += ldexp(1.0, -h->reg[i]);
-		if (h->reg[i] == 0)
+		unsigned r = 0;
+
+		if (h->reg)
+			r = h->reg[i];
+		else if (j < h->sn && (h->sp[j] >> 8) == i)
+			r = h->sp[j++] & 0xff;
+		sum += ldexp(1.0, -(int)r);
+		if (r == 0)
 			zeros++;
 	}
 	switch (m) {

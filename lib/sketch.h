@@ -11,7 +11,10 @@
  * HyperLogLog (struct tide_hll): distinct counts from 64-bit hashes, 2^p
  * one-byte registers, p in [4, 18]; standard error about 1.04 / sqrt(2^p)
  * (p = 14: 0.81%).  Small counts use linear counting, so they are exact in
- * practice.
+ * practice.  A sketch starts sparse: a sorted array of its non-zero
+ * registers (index << 8 | value), 4 bytes each, and turns dense when that
+ * array would pass a quarter of the dense size or TIDE_HLL_SPARSEMAX
+ * entries.  Both forms give the same estimate, bit for bit.
  *
  * DDSketch (struct tide_dds): quantiles with relative error alpha: the
  * value returned for a rank (0-based) is within alpha * |x| of the exact
@@ -35,14 +38,24 @@
 #define TIDE_HLL_PMIN 4
 #define TIDE_HLL_PMAX 18
 
+#define TIDE_HLL_SPARSEMAX 1024
+
 struct tide_hll {
 	int p;
-	uint8_t *reg;		/* 2^p registers, allocated on first add */
+	uint8_t *reg;		/* dense: 2^p registers, or NULL */
+	uint32_t *sp;		/* sparse (reg NULL): sn entries idx << 8 | value */
+	uint32_t sn, scap;
 };
 
 void tide_hll_init(struct tide_hll *h, int p);
 void tide_hll_release(struct tide_hll *h);
 void tide_hll_add(struct tide_hll *h, uint64_t hash);
+/* Raise register idx to at least val: 0, or -1 when out of range (val is
+ * 1 to 65 - p). */
+int tide_hll_set(struct tide_hll *h, uint32_t idx, unsigned val);
+/* Entries a sparse sketch of precision p holds at most before turning
+ * dense (a state file checks against it). */
+uint32_t tide_hll_sparse_max(int p);
 /* Merge src into dst (same p). */
 void tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src);
 double tide_hll_estimate(const struct tide_hll *h);

@@ -63,6 +63,166 @@ dcmp(const void *a, const void *b)
 
 /* PERCENTILE_DISC's rank, ceil(q * n) - 1 from 0, in exact arithmetic
  * where q * n in doubles would round up past an integer (0.07 * 100). */
+/*
+ * The sparse form against a plain array of registers fed the same hashes
+ * (the dense form as it was): same registers and the same estimate, bit for
+ * bit, at every count across the sparse -> dense switch.
+ */
+static void
+ref_add(uint8_t *reg, int p, uint64_t hash)
+{
+	uint64_t idx = hash >> (64 - p);
+	uint64_t rest = (hash << p) | ((uint64_t)1 << (p - 1));
+	uint8_t r = (uint8_t)(__builtin_clzll(rest) + 1);
+
+	if (r > reg[idx])
+		reg[idx] = r;
+}
+
+static double
+ref_estimate(const uint8_t *reg, int p)
+{
+	size_t i, m = (size_t)1 << p, zeros = 0;
+	double sum = 0, alpha, est;
+
+	for (i = 0; i < m; i++) {
+		sum += ldexp(1.0, -reg[i]);
+		zeros += reg[i] == 0;
+	}
+	alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709 :
+	    0.7213 / (1.0 + 1.079 / (double)m);
+	est = alpha * (double)m * (double)m / sum;
+	if (zeros && est <= 2.5 * (double)m)
+		est = (double)m * log((double)m / (double)zeros);
+	return est;
+}
+
+static void
+same_registers(const struct tide_hll *h, const uint8_t *reg)
+{
+	size_t i, m = (size_t)1 << h->p, nz = 0;
+
+	if (h->reg) {
+		ck_assert_int_eq(memcmp(h->reg, reg, m), 0);
+		return;
+	}
+	for (i = 0; i < h->sn; i++)
+		ck_assert_uint_eq(h->sp[i] & 0xff, reg[h->sp[i] >> 8]);
+	for (i = 0; i < m; i++)
+		nz += reg[i] != 0;
+	ck_assert_uint_eq(nz, h->sn);
+}
+
+static uint64_t
+nth_hash(int i)
+{
+	char k[32];
+	int n = snprintf(k, sizeof(k), "value-%d", i);
+
+	return tide_hash(k, (size_t)n);
+}
+
+START_TEST(test_hll_sparse_equals_dense_across_switch)
+{
+	static const int ps[] = { 4, 10, 14 };
+	size_t t;
+
+	for (t = 0; t < sizeof(ps) / sizeof(ps[0]); t++) {
+		int p = ps[t], i, wasdense = 0;
+		size_t m = (size_t)1 << p, nz = 0;
+		uint8_t *reg = calloc(m, 1);
+		struct tide_hll h;
+
+		tide_hll_init(&h, p);
+		for (i = 0; i < 3000; i++) {
+			uint64_t hh = nth_hash(i % 2000);	/* repeats too */
+
+			nz += reg[hh >> (64 - p)] == 0;
+			ref_add(reg, p, hh);
+			tide_hll_add(&h, hh);
+			same_registers(&h, reg);
+			/* Sparse while under a quarter of the dense bytes
+			 * and 1024 entries; never back. */
+			ck_assert_int_eq(h.reg != NULL,
+			    nz > tide_hll_sparse_max(p) || wasdense);
+			wasdense = h.reg != NULL;
+			ck_assert_double_eq(tide_hll_estimate(&h),
+			    ref_estimate(reg, p));
+		}
+		ck_assert(wasdense);
+		tide_hll_release(&h);
+		free(reg);
+	}
+	ck_assert_uint_eq(tide_hll_sparse_max(4), 1);
+	ck_assert_uint_eq(tide_hll_sparse_max(10), 64);
+	ck_assert_uint_eq(tide_hll_sparse_max(14), 1024);
+}
+END_TEST
+
+START_TEST(test_hll_merge_sparse_and_dense_forms)
+{
+	/* a: sparse (100 values), b: sparse (500), c: dense (5000): every
+	 * pair of forms merged equals the union's registers. */
+	int p = 14, i;
+	size_t m = (size_t)1 << p;
+	uint8_t *ra = calloc(m, 1), *rab = calloc(m, 1), *rabc = calloc(m, 1);
+	struct tide_hll a, b, c, x;
+
+	tide_hll_init(&a, p);
+	tide_hll_init(&b, p);
+	tide_hll_init(&c, p);
+	for (i = 0; i < 100; i++) {
+		tide_hll_add(&a, nth_hash(i));
+		ref_add(ra, p, nth_hash(i));
+	}
+	for (i = 50; i < 550; i++)
+		tide_hll_add(&b, nth_hash(i));
+	for (i = 0; i < 550; i++)
+		ref_add(rab, p, nth_hash(i));
+	for (i = 1000; i < 6000; i++)
+		tide_hll_add(&c, nth_hash(i));
+	memcpy(rabc, rab, m);
+	for (i = 1000; i < 6000; i++)
+		ref_add(rabc, p, nth_hash(i));
+	ck_assert_ptr_null(a.reg);
+	ck_assert_ptr_null(b.reg);
+	ck_assert_ptr_nonnull(c.reg);
+
+	/* sparse into sparse */
+	tide_hll_init(&x, p);
+	tide_hll_merge(&x, &a);
+	same_registers(&x, ra);
+	tide_hll_merge(&x, &b);
+	ck_assert_ptr_null(x.reg);
+	same_registers(&x, rab);
+	ck_assert_double_eq(tide_hll_estimate(&x), ref_estimate(rab, p));
+	/* dense into sparse */
+	tide_hll_merge(&x, &c);
+	ck_assert_ptr_nonnull(x.reg);
+	same_registers(&x, rabc);
+	tide_hll_release(&x);
+	/* sparse into dense */
+	tide_hll_merge(&c, &a);
+	tide_hll_merge(&c, &b);
+	same_registers(&c, rabc);
+	ck_assert_double_eq(tide_hll_estimate(&c), ref_estimate(rabc, p));
+	/* bad registers are refused */
+	tide_hll_init(&x, 4);
+	ck_assert_int_eq(tide_hll_set(&x, 16, 1), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 0, 0), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 0, 62), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 15, 61), 0);
+	ck_assert_uint_eq(x.sn, 1);
+	tide_hll_release(&x);
+	tide_hll_release(&a);
+	tide_hll_release(&b);
+	tide_hll_release(&c);
+	free(ra);
+	free(rab);
+	free(rabc);
+}
+END_TEST
+
 START_TEST(test_dds_disc_rank)
 {
 	ck_assert_uint_eq(tide_dds_disc_rank(2, 99, 100), 1);
@@ -193,6 +353,8 @@ suite_sketch(void)
 
 	tcase_add_test(tc, test_hll_small_counts_are_exact);
 	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
+	tcase_add_test(tc, test_hll_sparse_equals_dense_across_switch);
+	tcase_add_test(tc, test_hll_merge_sparse_and_dense_forms);
 	tcase_add_test(tc, test_dds_quantiles_within_relative_error);
 	tcase_add_test(tc, test_dds_disc_rank);
 	tcase_add_test(tc, test_dds_merge_equals_one_sketch);
