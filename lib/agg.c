@@ -1474,12 +1474,21 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 static void
 save_store(struct tide_buf *b, const struct tide_dds_store *s)
 {
-	uint32_t i;
+	uint32_t i, j = 0;
+	int32_t k;
 
-	tide_ser_put_u64(b, (uint64_t)(int64_t)s->off);
-	tide_ser_put_u64(b, s->n);
-	for (i = 0; i < s->n; i++)
-		tide_ser_put_u64(b, s->c[i]);
+	if (s->c || s->sn == 0) {
+		tide_ser_put_u64(b, (uint64_t)(int64_t)s->off);
+		tide_ser_put_u64(b, s->n);
+		for (i = 0; i < s->n; i++)
+			tide_ser_put_u64(b, s->c[i]);
+		return;
+	}
+	/* Sparse: as the dense buckets of its span. */
+	tide_ser_put_u64(b, (uint64_t)(int64_t)s->sp[0].k);
+	tide_ser_put_u64(b, (uint64_t)(s->sp[s->sn - 1].k - s->sp[0].k) + 1);
+	for (k = s->sp[0].k; k <= s->sp[s->sn - 1].k; k++)
+		tide_ser_put_u64(b, s->sp[j].k == k ? s->sp[j++].w : 0);
 }
 
 static int
@@ -1493,13 +1502,15 @@ load_store(const char **p, const char *end, struct tide_dds_store *s)
 	    (uint64_t)(end - *p) < 8 * n)
 		return TIDE_EFORMAT;
 	free(s->c);
-	s->c = NULL;
+	free(s->sp);
+	memset(s, 0, sizeof(*s));
 	s->off = (int32_t)off;
 	s->n = (uint32_t)n;
 	if (n)
 		s->c = tide_xcalloc((size_t)n, sizeof(*s->c));
 	for (i = 0; i < n; i++)
 		tide_ser_get_u64(p, end, &s->c[i]);
+	tide_dds_store_trim(s);
 	return 0;
 }
 

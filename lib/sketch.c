@@ -195,8 +195,96 @@ dds_value(int32_t k)
 	return 2.0 * exp((double)k * dds_gamma_ln()) / (g + 1.0);
 }
 
+static void dense_add(struct tide_dds_store *s, int32_t k, uint64_t w);
+static void store_dense(struct tide_dds_store *s);
+
+static void
+sparse_free(struct tide_dds_store *s)
+{
+	free(s->sp);
+	s->sp = NULL;
+	s->sn = s->scap = 0;
+}
+
+/* Add to a sparse store: 0, or -1 when k does not fit it. */
+static int
+sparse_add(struct tide_dds_store *s, int32_t k, uint64_t w)
+{
+	uint32_t i = 0;
+
+	while (i < s->sn && s->sp[i].k < k)
+		i++;
+	if (i < s->sn && s->sp[i].k == k) {
+		s->sp[i].w += w;
+		return 0;
+	}
+	if (s->sn >= TIDE_DDS_SPARSEN || (s->sn > 0 &&
+	    (int64_t)(k > s->sp[s->sn - 1].k ? k : s->sp[s->sn - 1].k) -
+	    (k < s->sp[0].k ? k : s->sp[0].k) >= TIDE_DDS_SPARSESPAN))
+		return -1;
+	if (s->sn == s->scap) {
+		s->scap = s->scap ? s->scap * 2 : 2;
+		s->sp = tide_xreallocarray(s->sp, s->scap, sizeof(*s->sp));
+	}
+	memmove(s->sp + i + 1, s->sp + i, (s->sn - i) * sizeof(*s->sp));
+	s->sp[i].k = k;
+	s->sp[i].w = w;
+	s->sn++;
+	return 0;
+}
+
 static void
 store_add(struct tide_dds_store *s, int32_t k, uint64_t w)
+{
+	if (s->c == NULL) {
+		if (sparse_add(s, k, w) == 0)
+			return;
+		/* Dense from here: the bins in increasing order, as a dense
+		 * store fed them would hold them (the span never collapses). */
+		store_dense(s);
+	}
+	dense_add(s, k, w);
+}
+
+static void
+store_dense(struct tide_dds_store *s)
+{
+	uint32_t i;
+
+	if (s->c != NULL || s->sn == 0)
+		return;
+	for (i = 0; i < s->sn; i++)
+		dense_add(s, s->sp[i].k, s->sp[i].w);
+	sparse_free(s);
+}
+
+void
+tide_dds_dense(struct tide_dds *d)
+{
+	store_dense(&d->pos);
+	store_dense(&d->neg);
+}
+
+void
+tide_dds_store_trim(struct tide_dds_store *s)
+{
+	struct tide_dds_store t;
+	uint32_t i;
+
+	if (s->c == NULL)
+		return;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < s->n; i++)
+		if (s->c[i] && sparse_add(&t, s->off + (int32_t)i, s->c[i]) < 0) {
+			free(t.sp);
+			return;
+		}
+	free(s->c);
+	*s = t;
+}
+
+static void
+dense_add(struct tide_dds_store *s, int32_t k, uint64_t w)
 {
 	uint32_t i;
 
@@ -266,6 +354,8 @@ tide_dds_release(struct tide_dds *d)
 {
 	free(d->pos.c);
 	free(d->neg.c);
+	free(d->pos.sp);
+	free(d->neg.sp);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -292,6 +382,8 @@ store_merge(struct tide_dds_store *dst, const struct tide_dds_store *src)
 {
 	uint32_t i;
 
+	for (i = 0; i < src->sn; i++)
+		store_add(dst, src->sp[i].k, src->sp[i].w);
 	for (i = 0; i < src->n; i++)
 		if (src->c[i])
 			store_add(dst, src->off + (int32_t)i, src->c[i]);
@@ -325,6 +417,13 @@ tide_dds_rank(const struct tide_dds *d, uint64_t rank)
 		return d->min;
 	if (rank >= d->count - 1)
 		return d->max;
+	for (i = (int64_t)d->neg.sn - 1; i >= 0; i--) {
+		seen += d->neg.sp[i].w;
+		if (seen > rank) {
+			v = -dds_value(d->neg.sp[i].k);
+			goto out;
+		}
+	}
 	for (i = (int64_t)d->neg.n - 1; i >= 0; i--) {
 		seen += d->neg.c[i];
 		if (seen > rank) {
@@ -336,6 +435,13 @@ tide_dds_rank(const struct tide_dds *d, uint64_t rank)
 	if (seen > rank) {
 		v = 0;
 		goto out;
+	}
+	for (i = 0; i < (int64_t)d->pos.sn; i++) {
+		seen += d->pos.sp[i].w;
+		if (seen > rank) {
+			v = dds_value(d->pos.sp[i].k);
+			goto out;
+		}
 	}
 	for (i = 0; i < (int64_t)d->pos.n; i++) {
 		seen += d->pos.c[i];

@@ -63,12 +63,32 @@ double tide_hll_estimate(const struct tide_hll *h);
 #define TIDE_DDS_ALPHA 0.01
 #define TIDE_DDS_MAXBINS 2048
 
-/* One sign's logarithmic buckets: counts of bins [off, off + n). */
+/*
+ * One sign's logarithmic buckets: counts of bins [off, off + n) (dense,
+ * c not NULL), or sparse: sn bins of non-zero count, in increasing order,
+ * while there are at most TIDE_DDS_SPARSEN of them within
+ * TIDE_DDS_SPARSESPAN buckets (a key with a few values costs a few bins,
+ * not the buckets between them).  The dense form never collapses buckets
+ * within such a span, so both forms answer alike.
+ */
+#define TIDE_DDS_SPARSEN 8
+#define TIDE_DDS_SPARSESPAN 512
+
+struct tide_dds_bin {
+	int32_t k;
+	uint64_t w;
+};
+
 struct tide_dds_store {
 	uint64_t *c;
 	int32_t off;
 	uint32_t n;
+	struct tide_dds_bin *sp;
+	uint32_t sn, scap;
 };
+
+/* Make a dense store sparse when it fits (after reading one). */
+void tide_dds_store_trim(struct tide_dds_store *s);
 
 struct tide_dds {
 	struct tide_dds_store pos, neg;
@@ -81,6 +101,9 @@ void tide_dds_init(struct tide_dds *d);
 void tide_dds_release(struct tide_dds *d);
 void tide_dds_add(struct tide_dds *d, double v);
 void tide_dds_merge(struct tide_dds *dst, const struct tide_dds *src);
+/* Make d's sparse stores dense, as more buckets would (the unit checks
+ * compare the two forms). */
+void tide_dds_dense(struct tide_dds *d);
 /* The value of 0-based rank (count - 1 past the end); NaN when empty. */
 double tide_dds_rank(const struct tide_dds *d, uint64_t rank);
 /* PERCENTILE_DISC's 0-based rank for q = num / den of n values:

@@ -279,7 +279,8 @@ END_TEST
 
 /*
  * count_distinct starts as a small array and becomes a hash table past 16
- * values or 512 bytes; approx_distinct starts sparse (issue 18 item 8).
+ * values or 512 bytes; approx_distinct and p90 start sparse (issue 18
+ * item 8).
  * Across the switches the counts are exact, merge and save/load give what
  * one block fed everything gives, in every pair of forms.
  */
@@ -295,8 +296,8 @@ START_TEST(test_agg_small_and_large_sets_agree)
 	size_t t;
 	int i, cut, wide;
 
-	ck_assert_int_eq(tide_aggspec_parse(&s, "distinct(m),approx_distinct(m)",
-	    0, NULL), 0);
+	ck_assert_int_eq(tide_aggspec_parse(&s, "distinct(m),approx_distinct(m),"
+	    "p90(x),p50(x)", 0, NULL), 0);
 	for (wide = 0; wide < 2; wide++)
 	for (t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
 		int n = ns[t];
@@ -308,8 +309,9 @@ START_TEST(test_agg_small_and_large_sets_agree)
 			/* Each value 3 times; "wide" values are 100 bytes, so
 			 * 6 of them pass 512 bytes. */
 			for (i = 0; i < 3 * n; i++) {
-				snprintf(rec, sizeof(rec), "{\"m\":\"%0*d\"}",
-				    wide ? 100 : 1, i % n);
+				snprintf(rec, sizeof(rec),
+				    "{\"m\":\"%0*d\",\"x\":%d}",
+				    wide ? 100 : 1, i % n, i % n - 3);
 				feed(&s, all, i, rec);
 				feed(&s, i % n < cut ? p1 : p2, i, rec);
 			}
@@ -326,7 +328,14 @@ START_TEST(test_agg_small_and_large_sets_agree)
 			    saved.data + saved.len), 0);
 			ck_assert_str_eq(emit_str(&s, back, &b1),
 			    emit_str(&s, p2, &b2));
-			tide_agg_merge(&s, back, all);
+			/* p1, merged: the other form when p2 is small */
+			tide_agg_clear(&s, back);
+			tide_buf_reset(&saved);
+			tide_agg_save(&s, p1, &saved);
+			tide_agg_init(&s, back);
+			p = saved.data;
+			ck_assert_int_eq(tide_agg_load(&s, back, &p,
+			    saved.data + saved.len), 0);
 			ck_assert_str_eq(emit_str(&s, back, &b1),
 			    emit_str(&s, all, &b2));
 			tide_agg_clear(&s, all);

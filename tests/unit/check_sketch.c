@@ -223,6 +223,95 @@ START_TEST(test_hll_merge_sparse_and_dense_forms)
 }
 END_TEST
 
+/*
+ * A DDSketch keeps up to 8 buckets within a span of 512 sparse: at every
+ * count, across the switch, it answers every rank exactly as a dense one
+ * fed the same values does; merges of every pair of forms too.
+ */
+static void
+same_ranks(const struct tide_dds *a, const struct tide_dds *b)
+{
+	uint64_t r;
+
+	ck_assert_uint_eq(a->count, b->count);
+	for (r = 0; r < a->count + 1; r++) {
+		double x = tide_dds_rank(a, r), y = tide_dds_rank(b, r);
+
+		ck_assert_msg(x == y || (isnan(x) && isnan(y)),
+		    "rank %llu: %.17g != %.17g", (unsigned long long)r, x, y);
+	}
+}
+
+START_TEST(test_dds_sparse_answers_as_dense)
+{
+	/* Few close values; values spread over 1..1e6 (the span passes 512
+	 * buckets); negative, zero and positive. */
+	static const double scale[] = { 1.01, 1e6, -1e3 };
+	size_t t;
+
+	for (t = 0; t < sizeof(scale) / sizeof(scale[0]); t++) {
+		struct tide_dds s, d, h1, h2;
+		int i, wasdense = 0;
+		unsigned x = 12345;
+
+		tide_dds_init(&s);
+		tide_dds_init(&d);
+		tide_dds_init(&h1);
+		tide_dds_init(&h2);
+		for (i = 0; i < 60; i++) {
+			double v;
+
+			x = x * 1103515245u + 12345u;
+			v = scale[t] < 0 ? (double)((int)(x >> 16) % 2001 - 1000) :
+			    scale[t] < 2 ? 1 + (double)(x >> 16 & 7) * 0.004 :
+			    1 + (double)(x >> 8 & 0xfffff);
+			tide_dds_add(&s, v);
+			tide_dds_add(&d, v);
+			tide_dds_dense(&d);
+			tide_dds_add(i % 3 ? &h1 : &h2, v);
+			same_ranks(&s, &d);
+			/* Sparse stays sparse until it must, then stays
+			 * dense. */
+			if (wasdense)
+				ck_assert(s.pos.c || s.neg.c);
+			wasdense = s.pos.c || s.neg.c;
+			ck_assert_uint_le(s.pos.sn, TIDE_DDS_SPARSEN);
+			ck_assert_uint_le(s.neg.sn, TIDE_DDS_SPARSEN);
+		}
+		if (t == 0)
+			ck_assert(!wasdense);	/* 8 buckets at most */
+		else
+			ck_assert(wasdense);
+		/* h1 + h2 in every pair of forms equals the one sketch. */
+		{
+			struct tide_dds m;
+
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_dense(&m);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+			tide_dds_dense(&h2);
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+		}
+		tide_dds_release(&s);
+		tide_dds_release(&d);
+		tide_dds_release(&h1);
+		tide_dds_release(&h2);
+	}
+}
+END_TEST
+
 START_TEST(test_dds_disc_rank)
 {
 	ck_assert_uint_eq(tide_dds_disc_rank(2, 99, 100), 1);
@@ -355,6 +444,7 @@ suite_sketch(void)
 	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
 	tcase_add_test(tc, test_hll_sparse_equals_dense_across_switch);
 	tcase_add_test(tc, test_hll_merge_sparse_and_dense_forms);
+	tcase_add_test(tc, test_dds_sparse_answers_as_dense);
 	tcase_add_test(tc, test_dds_quantiles_within_relative_error);
 	tcase_add_test(tc, test_dds_disc_rank);
 	tcase_add_test(tc, test_dds_merge_equals_one_sketch);
