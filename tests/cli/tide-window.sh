@@ -354,6 +354,47 @@ EOF
 t_stderr "tide-window: line 3: no memory for a new key (--max-memory 1M)" \
 	"tide-window: line 5: no memory for a new key (--max-memory 1M)" \
 	"tide-window: 2 bad records skipped"
+# count_distinct on keys of 0 to 39 distinct values (a small array up to
+# 16, a hash table past), through a --state file written halfway, against
+# python's sets; 1, 1.0 and "1" are three values, 1 and 1.0 one.
+python3 - "$D/cd.nd" "$D/cd.want" <<'EOF'
+import json, random, sys
+random.seed(7)
+recs, sets = [], {}
+for k in range(400):
+    n = k % 40
+    for j in range(3 * n):
+        v = random.randrange(n)
+        x = [v, float(v), "s%d" % v, "w" * 90 + str(v)][k % 4]
+        recs.append({"ts": len(recs), "k": "k%d" % k, "v": x})
+        sets.setdefault("k%d" % k, set()).add(str(x) if k % 4 == 2 else
+            "w" + str(x) if k % 4 == 3 else int(x))
+random.shuffle(recs)
+for i, r in enumerate(recs):
+    r["ts"] = i
+with open(sys.argv[1], "w") as f:
+    for r in recs:
+        f.write(json.dumps(r) + "\n")
+with open(sys.argv[2], "w") as f:
+    for k in sorted(sets):
+        f.write("%s %d\n" % (k, len(sets[k])))
+EOF
+n=$(wc -l <"$D/cd.nd")
+head -n $((n / 2)) "$D/cd.nd" >"$D/cd1.nd"
+tail -n +$((n / 2 + 1)) "$D/cd.nd" >"$D/cd2.nd"
+rm -f "$D/cdst"
+$W --tumble 1h --time-unit ms -k k -a 'count_distinct(v)' --state "$D/cdst" "$D/cd1.nd" >"$D/cd.got" 2>"$D/cd.err"
+$W --tumble 1h --time-unit ms -k k -a 'count_distinct(v)' --state "$D/cdst" --flush "$D/cd2.nd" >>"$D/cd.got" 2>>"$D/cd.err"
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    print(r["k"], r["count_distinct_v"])' "$D/cd.got" | LC_ALL=C sort >"$D/cd.have"
+t_ok "count_distinct of small and large sets across --state equals python's" \
+	cmp "$D/cd.want" "$D/cd.have"
+t_ok "count_distinct: 390 keys (k%40 > 0), no diagnostics" \
+	sh -c "test \$(wc -l <'$D/cd.have') -eq 390 && test ! -s '$D/cd.err'"
+
 T_IN=$D/keys.nd
 for bad in -1 x 1T 2.5G '' 1M2 2000000G; do
 	t_run "--max-memory '$bad' is a usage error" $W --tumble 1m -k a -a count \
