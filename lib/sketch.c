@@ -141,7 +141,23 @@ tide_hll_estimate(const struct tide_hll *h)
 
 	if (h->reg == NULL && h->sn == 0)
 		return 0;
-	/* In index order either way, so both forms sum the same doubles. */
+	/* Sparse, and every partial sum exact (multiples of 2^-r, r at most
+	 * 52 - p, below 2^(p+1)): the sum in any order is the dense loop's,
+	 * found in O(entries). */
+	if (h->reg == NULL) {
+		for (j = 0; j < h->sn; j++)
+			if ((int)(h->sp[j] & 0xff) > 52 - h->p)
+				break;
+		if (j == h->sn) {
+			zeros = m - h->sn;
+			sum = (double)zeros;
+			for (j = 0; j < h->sn; j++)
+				sum += ldexp(1.0, -(int)(h->sp[j] & 0xff));
+			goto done;
+		}
+		j = 0;
+	}
+	/* Else in index order, so both forms sum the same doubles. */
 	for (i = 0; i < m; i++) {
 		unsigned r = 0;
 
@@ -153,6 +169,7 @@ tide_hll_estimate(const struct tide_hll *h)
 		if (r == 0)
 			zeros++;
 	}
+done:
 	switch (m) {
 	case 16: alpha = 0.673; break;
 	case 32: alpha = 0.697; break;

@@ -214,6 +214,20 @@ START_TEST(test_hll_merge_sparse_and_dense_forms)
 	ck_assert_int_eq(tide_hll_set(&x, 15, 61), 0);
 	ck_assert_uint_eq(x.sn, 1);
 	tide_hll_release(&x);
+	/* A register past 52 - p: the sparse sum goes in index order (its
+	 * terms no longer add exactly in any order). */
+	memset(ra, 0, m);
+	tide_hll_init(&x, p);
+	for (i = 0; i < 40; i++) {
+		tide_hll_add(&x, nth_hash(i));
+		ref_add(ra, p, nth_hash(i));
+	}
+	ck_assert_int_eq(tide_hll_set(&x, 7, 51), 0);
+	ra[7] = ra[7] > 51 ? ra[7] : 51;
+	ck_assert_ptr_null(x.reg);
+	same_registers(&x, ra);
+	ck_assert_double_eq(tide_hll_estimate(&x), ref_estimate(ra, p));
+	tide_hll_release(&x);
 	tide_hll_release(&a);
 	tide_hll_release(&b);
 	tide_hll_release(&c);
