@@ -56,6 +56,7 @@ enum {
 	OPT_IDLE,
 	OPT_MAX_FUTURE,
 	OPT_MAX_KEYS,
+	OPT_MAX_MEMORY,
 	OPT_HLL,
 	OPT_PRECISION,
 	OPT_EMIT,
@@ -152,6 +153,9 @@ static const struct tide_option opts[] = {
 	    "now + d are bad", &o.max_future, 0, LLONG_MAX),
 	TIDE_OPT_INT(OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more "
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
+	TIDE_OPT_SIZE(OPT_MAX_MEMORY, "max-memory", "size", "past this "
+	    "resident size a new key is bad input (default: half the physical "
+	    "memory; 0: no limit)", &o.wc.max_memory, 0),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
 	TIDE_OPT_INT(OPT_PRECISION, "precision", "n", "round fractional "
@@ -316,6 +320,40 @@ state_save(struct tide_wstate *ws, const struct tide_win *w,
 		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 }
 
+/* The default --max-memory: half the physical memory, in whole MB (no
+ * limit where the size is unknown). */
+static size_t
+default_max_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	unsigned long long half;
+
+	if (pages <= 0 || psz <= 0)
+		return 0;
+	half = (unsigned long long)pages * (unsigned long long)psz / 2;
+	half &= ~((1ULL << 20) - 1);
+	return half > SIZE_MAX ? SIZE_MAX : (size_t)half;
+}
+
+/* A size as --max-memory takes it: 4G, 512M, 64K or bytes. */
+static const char *
+size_text(char *buf, size_t n, size_t v)
+{
+	static const char u[] = "GMK";
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		size_t m = (size_t)1 << (10 * (3 - i));
+
+		if (v >= m && v % m == 0) {
+			snprintf(buf, n, "%zu%c", v / m, u[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, n, "%zu", v);
+	return buf;
+}
+
 /*
  * The main loop runs one record ahead: it parses record n + 1 (a copy, so
  * its values outlive the reader's buffer) while the window table lines of
@@ -338,6 +376,14 @@ process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
 		    p->line.data, p->line.len, "too many keys (--max-keys %zu)",
 		    max_keys));
+	}
+	if (r == TIDE_WIN_MEMFULL) {
+		char sz[32];
+
+		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
+		    p->line.data, p->line.len, "no memory for a new key "
+		    "(--max-memory %s)", size_text(sz, sizeof(sz),
+		    c->win.c.max_memory)));
 	}
 	if (r == TIDE_WIN_LATE) {
 		if (tide_winout_late(&c->wo, p->line.data, p->line.len) < 0)
@@ -425,6 +471,8 @@ main(int argc, char **argv)
 
 	/* The window: the one of --tumble, --hop, --session, --over given. */
 	wc = o.wc;
+	if (!tide_opt_given(OPT_MAX_MEMORY))
+		wc.max_memory = default_max_memory();
 	nkinds = tide_opt_given(OPT_TUMBLE) + tide_opt_given(OPT_HOP) +
 	    tide_opt_given(OPT_SESSION) + tide_opt_given(OPT_OVER);
 	if (tide_opt_given(OPT_TUMBLE)) {

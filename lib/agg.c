@@ -31,7 +31,17 @@ struct st_mm { union { int64_t i; double d; } u; uint64_t nf; };
 #define MM_ONE 2u
 struct st_fl { int64_t t; char *p; uint32_t len, cap; int has; };
 struct st_var { int64_t n; double mean, m2; };
-struct st_set { struct tide_htab *h; };
+/* count_distinct: a key with few distinct values keeps them in a small
+ * packed array (struct sset: entries of a 4-byte length and the bytes,
+ * found by a linear scan); past SET_SMALLN values or SET_SMALLB bytes they
+ * move to a hash table.  One key with three values costs about 100 bytes,
+ * where a table costs 4.6 KB (issue 18 item 8).  The count and the values
+ * are the same either way; only their order differs, and no result
+ * depends on it. */
+struct sset { uint32_t n, len, cap; char d[]; };
+struct st_set { struct tide_htab *h; struct sset *s; };
+#define SET_SMALLN 16
+#define SET_SMALLB 512
 struct st_hll { struct tide_hll h; };
 struct st_dds { struct tide_dds d; };
 struct st_top { struct tide_topk t; };
@@ -652,6 +662,104 @@ fl_set(struct st_fl *f, int64_t t, const char *p, size_t n)
 	f->has = 1;
 }
 
+/* --- count_distinct's set ------------------------------------------------ */
+
+static void
+set_tohtab(struct st_set *m)
+{
+	struct sset *ss = m->s;
+	uint32_t off = 0, l;
+
+	m->h = tide_xmalloc(sizeof(*m->h));
+	tide_htab_init(m->h, 0);
+	while (ss && off < ss->len) {
+		memcpy(&l, ss->d + off, 4);
+		tide_htab_put(m->h, ss->d + off + 4, l, NULL);
+		off += 4 + l;
+	}
+	free(ss);
+	m->s = NULL;
+}
+
+static void
+set_add(struct st_set *m, const char *v, size_t n)
+{
+	struct sset *ss = m->s;
+	uint32_t off = 0, l, need;
+
+	if (m->h) {
+		tide_htab_put(m->h, v, n, NULL);
+		return;
+	}
+	if (ss) {
+		while (off < ss->len) {
+			memcpy(&l, ss->d + off, 4);
+			if (l == n && memcmp(ss->d + off + 4, v, n) == 0)
+				return;
+			off += 4 + l;
+		}
+	}
+	if (n > SET_SMALLB || (ss && (ss->n >= SET_SMALLN ||
+	    ss->len + 4 + n > SET_SMALLB))) {
+		set_tohtab(m);
+		tide_htab_put(m->h, v, n, NULL);
+		return;
+	}
+	need = (ss ? ss->len : 0) + 4 + (uint32_t)n;
+	if (ss == NULL || need > ss->cap) {
+		uint32_t cap = ss ? ss->cap * 2 : 32;
+
+		while (cap < need)
+			cap *= 2;
+		ss = tide_xrealloc(ss, sizeof(*ss) + cap);
+		if (m->s == NULL)
+			ss->n = ss->len = 0;
+		ss->cap = cap;
+		m->s = ss;
+	}
+	l = (uint32_t)n;
+	memcpy(ss->d + ss->len, &l, 4);
+	if (n)
+		memcpy(ss->d + ss->len + 4, v, n);
+	ss->len += 4 + l;
+	ss->n++;
+}
+
+static size_t
+set_count(const struct st_set *m)
+{
+	return m->h ? tide_htab_count(m->h) : m->s ? m->s->n : 0;
+}
+
+/* Iterate the values: *pos starts at 0; 0 at the end. */
+static int
+set_next(const struct st_set *m, size_t *pos, const char **v, size_t *n)
+{
+	uint32_t l;
+
+	if (m->h)
+		return tide_htab_next(m->h, pos, v, n) != NULL;
+	if (m->s == NULL || *pos >= m->s->len)
+		return 0;
+	memcpy(&l, m->s->d + *pos, 4);
+	*v = m->s->d + *pos + 4;
+	*n = l;
+	*pos += 4 + l;
+	return 1;
+}
+
+static void
+set_release(struct st_set *m)
+{
+	if (m->h) {
+		tide_htab_release(m->h);
+		free(m->h);
+	}
+	free(m->s);
+	m->h = NULL;
+	m->s = NULL;
+}
+
 /*
  * The canonical bytes of a value, for distinct, approx_distinct and top:
  * a type letter then the text, with numbers in shortest form (1.0 and 1 are
@@ -777,14 +885,8 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 			break;
 		}
 		case TIDE_AGG_DISTINCT: {
-			struct st_set *m = p;
-
-			if (m->h == NULL) {
-				m->h = tide_xmalloc(sizeof(*m->h));
-				tide_htab_init(m->h, 0);
-			}
 			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
-			tide_htab_put(m->h, c, cn, NULL);
+			set_add(p, c, cn);
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT:
@@ -893,14 +995,8 @@ tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src)
 			const char *key;
 			size_t pos = 0, klen;
 
-			if (m->h == NULL)
-				break;
-			if (o->h == NULL) {
-				o->h = tide_xmalloc(sizeof(*o->h));
-				tide_htab_init(o->h, 0);
-			}
-			while (tide_htab_next(m->h, &pos, &key, &klen))
-				tide_htab_put(o->h, key, klen, NULL);
+			while (set_next(m, &pos, &key, &klen))
+				set_add(o, key, klen);
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT:
@@ -1254,8 +1350,7 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 		case TIDE_AGG_DISTINCT: {
 			const struct st_set *m = p;
 
-			r = tide_json_write_int(b,
-			    m->h ? (int64_t)tide_htab_count(m->h) : 0);
+			r = tide_json_write_int(b, (int64_t)set_count(m));
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT:
@@ -1324,16 +1419,9 @@ tide_agg_clear(const struct tide_aggspec *s, void *st)
 			free(((struct st_fl *)p)->p);
 			((struct st_fl *)p)->p = NULL;
 			break;
-		case TIDE_AGG_DISTINCT: {
-			struct st_set *m = p;
-
-			if (m->h) {
-				tide_htab_release(m->h);
-				free(m->h);
-				m->h = NULL;
-			}
+		case TIDE_AGG_DISTINCT:
+			set_release(p);
 			break;
-		}
 		case TIDE_AGG_APPROX_DISTINCT:
 			tide_hll_release(&((struct st_hll *)p)->h);
 			break;
@@ -1376,6 +1464,9 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 		if (a->op == TIDE_AGG_SUM || a->op == TIDE_AGG_AVG ||
 		    a->op == TIDE_AGG_MIN || a->op == TIDE_AGG_MAX)
 			tide_buf_adds(b, ",int64");
+		/* Sketches that may be sparse (older versions: dense only). */
+		if (a->op == TIDE_AGG_APPROX_DISTINCT)
+			tide_buf_adds(b, ",sparse");
 		tide_buf_addf(b, ") as %s", a->name);
 	}
 }
@@ -1383,12 +1474,21 @@ tide_aggspec_describe(const struct tide_aggspec *s, struct tide_buf *b)
 static void
 save_store(struct tide_buf *b, const struct tide_dds_store *s)
 {
-	uint32_t i;
+	uint32_t i, j = 0;
+	int32_t k;
 
-	tide_ser_put_u64(b, (uint64_t)(int64_t)s->off);
-	tide_ser_put_u64(b, s->n);
-	for (i = 0; i < s->n; i++)
-		tide_ser_put_u64(b, s->c[i]);
+	if (s->c || s->sn == 0) {
+		tide_ser_put_u64(b, (uint64_t)(int64_t)s->off);
+		tide_ser_put_u64(b, s->n);
+		for (i = 0; i < s->n; i++)
+			tide_ser_put_u64(b, s->c[i]);
+		return;
+	}
+	/* Sparse: as the dense buckets of its span. */
+	tide_ser_put_u64(b, (uint64_t)(int64_t)s->sp[0].k);
+	tide_ser_put_u64(b, (uint64_t)(s->sp[s->sn - 1].k - s->sp[0].k) + 1);
+	for (k = s->sp[0].k; k <= s->sp[s->sn - 1].k; k++)
+		tide_ser_put_u64(b, s->sp[j].k == k ? s->sp[j++].w : 0);
 }
 
 static int
@@ -1402,13 +1502,15 @@ load_store(const char **p, const char *end, struct tide_dds_store *s)
 	    (uint64_t)(end - *p) < 8 * n)
 		return TIDE_EFORMAT;
 	free(s->c);
-	s->c = NULL;
+	free(s->sp);
+	memset(s, 0, sizeof(*s));
 	s->off = (int32_t)off;
 	s->n = (uint32_t)n;
 	if (n)
 		s->c = tide_xcalloc((size_t)n, sizeof(*s->c));
 	for (i = 0; i < n; i++)
 		tide_ser_get_u64(p, end, &s->c[i]);
+	tide_dds_store_trim(s);
 	return 0;
 }
 
@@ -1466,16 +1568,30 @@ tide_agg_save(const struct tide_aggspec *s, const void *st, struct tide_buf *b)
 			size_t pos = 0, kl;
 			const char *k;
 
-			tide_ser_put_u64(b, m->h ? tide_htab_count(m->h) : 0);
-			if (m->h)
-				while (tide_htab_next(m->h, &pos, &k, &kl))
-					tide_ser_put_bytes(b, k, kl);
+			tide_ser_put_u64(b, set_count(m));
+			while (set_next(m, &pos, &k, &kl))
+				tide_ser_put_bytes(b, k, kl);
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT: {
 			const struct tide_hll *h = &((const struct st_hll *)p)->h;
 
-			tide_ser_put_bytes(b, h->reg, h->reg ? (size_t)1 << h->p : 0);
+			uint32_t j;
+			unsigned char e[4];
+
+			if (h->reg) {
+				tide_ser_put_bytes(b, h->reg, (size_t)1 << h->p);
+				break;
+			}
+			/* Sparse: 4 bytes an entry, fewer than the dense 2^p. */
+			tide_ser_put_u64(b, (uint64_t)h->sn * 4);
+			for (j = 0; j < h->sn; j++) {
+				e[0] = (unsigned char)h->sp[j];
+				e[1] = (unsigned char)(h->sp[j] >> 8);
+				e[2] = (unsigned char)(h->sp[j] >> 16);
+				e[3] = (unsigned char)(h->sp[j] >> 24);
+				tide_buf_add(b, e, 4);
+			}
 			break;
 		}
 		case TIDE_AGG_QUANTILE: {
@@ -1575,24 +1691,37 @@ tide_agg_load(const struct tide_aggspec *s, void *st, const char **pp,
 			for (j = 0; j < n; j++) {
 				if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0)
 					return TIDE_EFORMAT;
-				if (m->h == NULL) {
-					m->h = tide_xmalloc(sizeof(*m->h));
-					tide_htab_init(m->h, 0);
-				}
-				tide_htab_put(m->h, v, vl, NULL);
+				set_add(m, v, vl);
 			}
 			break;
 		}
 		case TIDE_AGG_APPROX_DISTINCT: {
 			struct tide_hll *h = &((struct st_hll *)p)->h;
 
-			if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0 ||
-			    (vl != 0 && vl != (size_t)1 << h->p))
+			size_t m = (size_t)1 << h->p;
+			uint32_t e, prev = 0;
+
+			if (tide_ser_get_bytes(pp, end, &v, &vl, maxv) < 0)
 				return TIDE_EFORMAT;
-			if (vl) {
-				if (h->reg == NULL)
-					h->reg = tide_xcalloc(vl, 1);
-				memcpy(h->reg, v, vl);
+			if (vl == m) {
+				tide_hll_release(h);
+				h->reg = tide_xcalloc(m, 1);
+				memcpy(h->reg, v, m);
+				break;
+			}
+			/* Sparse: increasing indexes, values in range. */
+			if (vl % 4 || vl / 4 > tide_hll_sparse_max(h->p))
+				return TIDE_EFORMAT;
+			for (j = 0; j < vl / 4; j++) {
+				const unsigned char *q =
+				    (const unsigned char *)v + 4 * j;
+
+				e = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+				    (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+				if ((j > 0 && e >> 8 <= prev >> 8) ||
+				    tide_hll_set(h, e >> 8, e & 0xff) < 0)
+					return TIDE_EFORMAT;
+				prev = e;
 			}
 			break;
 		}

@@ -138,7 +138,7 @@ tide_htab_put(struct tide_htab *h, const void *key, size_t klen, int *isnew)
 		find(h, hash, key, klen, &i);
 	}
 	if (h->acap - h->alen < klen) {
-		size_t cap = h->acap ? h->acap : 4096;
+		size_t cap = h->acap ? h->acap : 256;
 
 		while (cap - h->alen < klen)
 			cap *= 2;

@@ -16,13 +16,76 @@ tide_hll_init(struct tide_hll *h, int p)
 		p = TIDE_HLL_PMAX;
 	h->p = p;
 	h->reg = NULL;
+	h->sp = NULL;
+	h->sn = h->scap = 0;
 }
 
 void
 tide_hll_release(struct tide_hll *h)
 {
 	free(h->reg);
+	free(h->sp);
 	h->reg = NULL;
+	h->sp = NULL;
+	h->sn = h->scap = 0;
+}
+
+uint32_t
+tide_hll_sparse_max(int p)
+{
+	uint32_t q = ((uint32_t)1 << p) / 16;	/* a quarter of the dense bytes */
+
+	return q < TIDE_HLL_SPARSEMAX ? q : TIDE_HLL_SPARSEMAX;
+}
+
+static void
+hll_densify(struct tide_hll *h)
+{
+	uint32_t i;
+
+	h->reg = tide_xcalloc((size_t)1 << h->p, 1);
+	for (i = 0; i < h->sn; i++)
+		h->reg[h->sp[i] >> 8] = (uint8_t)(h->sp[i] & 0xff);
+	free(h->sp);
+	h->sp = NULL;
+	h->sn = h->scap = 0;
+}
+
+static void
+hll_raise(struct tide_hll *h, uint32_t idx, uint8_t val)
+{
+	uint32_t lo = 0, hi = h->sn;
+
+	if (h->reg) {
+		if (val > h->reg[idx])
+			h->reg[idx] = val;
+		return;
+	}
+	while (lo < hi) {	/* first entry with index >= idx */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if ((h->sp[mid] >> 8) < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->sn && (h->sp[lo] >> 8) == idx) {
+		if (val > (h->sp[lo] & 0xff))
+			h->sp[lo] = idx << 8 | val;
+		return;
+	}
+	if (h->sn >= tide_hll_sparse_max(h->p)) {
+		hll_densify(h);
+		h->reg[idx] = val;
+		return;
+	}
+	if (h->sn == h->scap) {
+		h->scap = h->scap ? h->scap * 2 : 4;
+		h->sp = tide_xreallocarray(h->sp, h->scap, sizeof(*h->sp));
+	}
+	memmove(h->sp + lo + 1, h->sp + lo, (h->sn - lo) * sizeof(*h->sp));
+	h->sp[lo] = idx << 8 | val;
+	h->sn++;
 }
 
 void
@@ -31,14 +94,23 @@ tide_hll_add(struct tide_hll *h, uint64_t hash)
 	uint64_t idx, rest;
 	uint8_t rank;
 
-	if (h->reg == NULL)
-		h->reg = tide_xcalloc((size_t)1 << h->p, 1);
 	idx = hash >> (64 - h->p);
 	/* The guard bit keeps the rank bounded when the rest is all zero. */
 	rest = (hash << h->p) | ((uint64_t)1 << (h->p - 1));
 	rank = (uint8_t)(__builtin_clzll(rest) + 1);
-	if (rank > h->reg[idx])
-		h->reg[idx] = rank;
+	if (h->reg)
+		h->reg[idx] = rank > h->reg[idx] ? rank : h->reg[idx];
+	else
+		hll_raise(h, (uint32_t)idx, rank);
+}
+
+int
+tide_hll_set(struct tide_hll *h, uint32_t idx, unsigned val)
+{
+	if (idx >= (uint32_t)1 << h->p || val < 1 || val > 65u - (unsigned)h->p)
+		return -1;
+	hll_raise(h, idx, (uint8_t)val);
+	return 0;
 }
 
 void
@@ -46,10 +118,16 @@ tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src)
 {
 	size_t i, m = (size_t)1 << dst->p;
 
-	if (src->reg == NULL || src->p != dst->p)
+	if (src->p != dst->p)
 		return;
+	if (src->reg == NULL) {
+		for (i = 0; i < src->sn; i++)
+			hll_raise(dst, src->sp[i] >> 8,
+			    (uint8_t)(src->sp[i] & 0xff));
+		return;
+	}
 	if (dst->reg == NULL)
-		dst->reg = tide_xcalloc(m, 1);
+		hll_densify(dst);
 	for (i = 0; i < m; i++)
 		if (src->reg[i] > dst->reg[i])
 			dst->reg[i] = src->reg[i];
@@ -58,16 +136,40 @@ tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src)
 double
 tide_hll_estimate(const struct tide_hll *h)
 {
-	size_t i, m = (size_t)1 << h->p, zeros = 0;
+	size_t i, j = 0, m = (size_t)1 << h->p, zeros = 0;
 	double sum = 0, alpha, est;
 
-	if (h->reg == NULL)
+	if (h->reg == NULL && h->sn == 0)
 		return 0;
+	/* Sparse, and every partial sum exact (multiples of 2^-r, r at most
+	 * 52 - p, below 2^(p+1)): the sum in any order is the dense loop's,
+	 * found in O(entries). */
+	if (h->reg == NULL) {
+		for (j = 0; j < h->sn; j++)
+			if ((int)(h->sp[j] & 0xff) > 52 - h->p)
+				break;
+		if (j == h->sn) {
+			zeros = m - h->sn;
+			sum = (double)zeros;
+			for (j = 0; j < h->sn; j++)
+				sum += ldexp(1.0, -(int)(h->sp[j] & 0xff));
+			goto done;
+		}
+		j = 0;
+	}
+	/* Else in index order, so both forms sum the same doubles. */
 	for (i = 0; i < m; i++) {
-		sum += ldexp(1.0, -h->reg[i]);
-		if (h->reg[i] == 0)
+		unsigned r = 0;
+
+		if (h->reg)
+			r = h->reg[i];
+		else if (j < h->sn && (h->sp[j] >> 8) == i)
+			r = h->sp[j++] & 0xff;
+		sum += ldexp(1.0, -(int)r);
+		if (r == 0)
 			zeros++;
 	}
+done:
 	switch (m) {
 	case 16: alpha = 0.673; break;
 	case 32: alpha = 0.697; break;
@@ -110,8 +212,96 @@ dds_value(int32_t k)
 	return 2.0 * exp((double)k * dds_gamma_ln()) / (g + 1.0);
 }
 
+static void dense_add(struct tide_dds_store *s, int32_t k, uint64_t w);
+static void store_dense(struct tide_dds_store *s);
+
+static void
+sparse_free(struct tide_dds_store *s)
+{
+	free(s->sp);
+	s->sp = NULL;
+	s->sn = s->scap = 0;
+}
+
+/* Add to a sparse store: 0, or -1 when k does not fit it. */
+static int
+sparse_add(struct tide_dds_store *s, int32_t k, uint64_t w)
+{
+	uint32_t i = 0;
+
+	while (i < s->sn && s->sp[i].k < k)
+		i++;
+	if (i < s->sn && s->sp[i].k == k) {
+		s->sp[i].w += w;
+		return 0;
+	}
+	if (s->sn >= TIDE_DDS_SPARSEN || (s->sn > 0 &&
+	    (int64_t)(k > s->sp[s->sn - 1].k ? k : s->sp[s->sn - 1].k) -
+	    (k < s->sp[0].k ? k : s->sp[0].k) >= TIDE_DDS_SPARSESPAN))
+		return -1;
+	if (s->sn == s->scap) {
+		s->scap = s->scap ? s->scap * 2 : 2;
+		s->sp = tide_xreallocarray(s->sp, s->scap, sizeof(*s->sp));
+	}
+	memmove(s->sp + i + 1, s->sp + i, (s->sn - i) * sizeof(*s->sp));
+	s->sp[i].k = k;
+	s->sp[i].w = w;
+	s->sn++;
+	return 0;
+}
+
 static void
 store_add(struct tide_dds_store *s, int32_t k, uint64_t w)
+{
+	if (s->c == NULL) {
+		if (sparse_add(s, k, w) == 0)
+			return;
+		/* Dense from here: the bins in increasing order, as a dense
+		 * store fed them would hold them (the span never collapses). */
+		store_dense(s);
+	}
+	dense_add(s, k, w);
+}
+
+static void
+store_dense(struct tide_dds_store *s)
+{
+	uint32_t i;
+
+	if (s->c != NULL || s->sn == 0)
+		return;
+	for (i = 0; i < s->sn; i++)
+		dense_add(s, s->sp[i].k, s->sp[i].w);
+	sparse_free(s);
+}
+
+void
+tide_dds_dense(struct tide_dds *d)
+{
+	store_dense(&d->pos);
+	store_dense(&d->neg);
+}
+
+void
+tide_dds_store_trim(struct tide_dds_store *s)
+{
+	struct tide_dds_store t;
+	uint32_t i;
+
+	if (s->c == NULL)
+		return;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < s->n; i++)
+		if (s->c[i] && sparse_add(&t, s->off + (int32_t)i, s->c[i]) < 0) {
+			free(t.sp);
+			return;
+		}
+	free(s->c);
+	*s = t;
+}
+
+static void
+dense_add(struct tide_dds_store *s, int32_t k, uint64_t w)
 {
 	uint32_t i;
 
@@ -181,6 +371,8 @@ tide_dds_release(struct tide_dds *d)
 {
 	free(d->pos.c);
 	free(d->neg.c);
+	free(d->pos.sp);
+	free(d->neg.sp);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -207,6 +399,8 @@ store_merge(struct tide_dds_store *dst, const struct tide_dds_store *src)
 {
 	uint32_t i;
 
+	for (i = 0; i < src->sn; i++)
+		store_add(dst, src->sp[i].k, src->sp[i].w);
 	for (i = 0; i < src->n; i++)
 		if (src->c[i])
 			store_add(dst, src->off + (int32_t)i, src->c[i]);
@@ -240,6 +434,13 @@ tide_dds_rank(const struct tide_dds *d, uint64_t rank)
 		return d->min;
 	if (rank >= d->count - 1)
 		return d->max;
+	for (i = (int64_t)d->neg.sn - 1; i >= 0; i--) {
+		seen += d->neg.sp[i].w;
+		if (seen > rank) {
+			v = -dds_value(d->neg.sp[i].k);
+			goto out;
+		}
+	}
 	for (i = (int64_t)d->neg.n - 1; i >= 0; i--) {
 		seen += d->neg.c[i];
 		if (seen > rank) {
@@ -251,6 +452,13 @@ tide_dds_rank(const struct tide_dds *d, uint64_t rank)
 	if (seen > rank) {
 		v = 0;
 		goto out;
+	}
+	for (i = 0; i < (int64_t)d->pos.sn; i++) {
+		seen += d->pos.sp[i].w;
+		if (seen > rank) {
+			v = dds_value(d->pos.sp[i].k);
+			goto out;
+		}
 	}
 	for (i = 0; i < (int64_t)d->pos.n; i++) {
 		seen += d->pos.c[i];

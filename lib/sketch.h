@@ -11,7 +11,10 @@
  * HyperLogLog (struct tide_hll): distinct counts from 64-bit hashes, 2^p
  * one-byte registers, p in [4, 18]; standard error about 1.04 / sqrt(2^p)
  * (p = 14: 0.81%).  Small counts use linear counting, so they are exact in
- * practice.
+ * practice.  A sketch starts sparse: a sorted array of its non-zero
+ * registers (index << 8 | value), 4 bytes each, and turns dense when that
+ * array would pass a quarter of the dense size or TIDE_HLL_SPARSEMAX
+ * entries.  Both forms give the same estimate, bit for bit.
  *
  * DDSketch (struct tide_dds): quantiles with relative error alpha: the
  * value returned for a rank (0-based) is within alpha * |x| of the exact
@@ -35,14 +38,24 @@
 #define TIDE_HLL_PMIN 4
 #define TIDE_HLL_PMAX 18
 
+#define TIDE_HLL_SPARSEMAX 1024
+
 struct tide_hll {
 	int p;
-	uint8_t *reg;		/* 2^p registers, allocated on first add */
+	uint8_t *reg;		/* dense: 2^p registers, or NULL */
+	uint32_t *sp;		/* sparse (reg NULL): sn entries idx << 8 | value */
+	uint32_t sn, scap;
 };
 
 void tide_hll_init(struct tide_hll *h, int p);
 void tide_hll_release(struct tide_hll *h);
 void tide_hll_add(struct tide_hll *h, uint64_t hash);
+/* Raise register idx to at least val: 0, or -1 when out of range (val is
+ * 1 to 65 - p). */
+int tide_hll_set(struct tide_hll *h, uint32_t idx, unsigned val);
+/* Entries a sparse sketch of precision p holds at most before turning
+ * dense (a state file checks against it). */
+uint32_t tide_hll_sparse_max(int p);
 /* Merge src into dst (same p). */
 void tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src);
 double tide_hll_estimate(const struct tide_hll *h);
@@ -50,12 +63,32 @@ double tide_hll_estimate(const struct tide_hll *h);
 #define TIDE_DDS_ALPHA 0.01
 #define TIDE_DDS_MAXBINS 2048
 
-/* One sign's logarithmic buckets: counts of bins [off, off + n). */
+/*
+ * One sign's logarithmic buckets: counts of bins [off, off + n) (dense,
+ * c not NULL), or sparse: sn bins of non-zero count, in increasing order,
+ * while there are at most TIDE_DDS_SPARSEN of them within
+ * TIDE_DDS_SPARSESPAN buckets (a key with a few values costs a few bins,
+ * not the buckets between them).  The dense form never collapses buckets
+ * within such a span, so both forms answer alike.
+ */
+#define TIDE_DDS_SPARSEN 8
+#define TIDE_DDS_SPARSESPAN 512
+
+struct tide_dds_bin {
+	int32_t k;
+	uint64_t w;
+};
+
 struct tide_dds_store {
 	uint64_t *c;
 	int32_t off;
 	uint32_t n;
+	struct tide_dds_bin *sp;
+	uint32_t sn, scap;
 };
+
+/* Make a dense store sparse when it fits (after reading one). */
+void tide_dds_store_trim(struct tide_dds_store *s);
 
 struct tide_dds {
 	struct tide_dds_store pos, neg;
@@ -68,6 +101,9 @@ void tide_dds_init(struct tide_dds *d);
 void tide_dds_release(struct tide_dds *d);
 void tide_dds_add(struct tide_dds *d, double v);
 void tide_dds_merge(struct tide_dds *dst, const struct tide_dds *src);
+/* Make d's sparse stores dense, as more buckets would (the unit checks
+ * compare the two forms). */
+void tide_dds_dense(struct tide_dds *d);
 /* The value of 0-based rank (count - 1 past the end); NaN when empty. */
 double tide_dds_rank(const struct tide_dds *d, uint64_t rank);
 /* PERCENTILE_DISC's 0-based rank for q = num / den of n values:

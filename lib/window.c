@@ -1,5 +1,9 @@
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "agg.h"
 #include "bigmem.h"
@@ -409,8 +413,33 @@ kidx_del(struct tide_win *w, const struct wkey *k)
 	w->kslot[i] = 0;
 }
 
+/* Resident bytes: the second field of /proc/self/statm, in pages. */
+size_t
+tide_win_resident(void)
+{
+	char buf[128];
+	unsigned long long size, res;
+	struct rusage ru;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (sscanf(buf, "%llu %llu", &size, &res) == 2)
+				return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+		}
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		return (size_t)ru.ru_maxrss * 1024;	/* KB on Linux */
+	return 0;
+}
+
 /* The key id of key, created when create is set: NONE when absent, or
- * NONE with *full set when the key limit stops a new one. */
+ * NONE with *full set (TIDE_WIN_FULL, TIDE_WIN_MEMFULL) when a limit
+ * stops a new one. */
 static uint32_t
 key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 {
@@ -432,8 +461,16 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	if (!create)
 		return NONE;
 	if (w->c.max_keys && w->livekeys - w->nidle >= w->c.max_keys) {
-		*full = 1;
+		*full = TIDE_WIN_FULL;
 		return NONE;
+	}
+	if (w->c.max_memory) {
+		if (w->memtick++ % TIDE_WIN_MEMEVERY == 0)
+			w->memover = tide_win_resident() > w->c.max_memory;
+		if (w->memover) {
+			*full = TIDE_WIN_MEMFULL;
+			return NONE;
+		}
 	}
 	if ((w->kcount + 1) * 2 > w->kcap) {
 		kidx_grow(w);
@@ -894,7 +931,7 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (tide_sat_add(elast, w->c.lateness) <= w->wm)
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
-		return TIDE_WIN_FULL;
+		return full;
 	k = &w->keys[kid];
 	for (i = k->nst; i > 0; i--)
 		if (k->st[i - 1].start == ps) {
@@ -979,7 +1016,7 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			return TIDE_WIN_LATE;
 		if (kid == NONE && (kid = key_get(w, key, klen, 1, &full)) == NONE)
-			return TIDE_WIN_FULL;
+			return full;
 		first = state_new(w, kid, t, e);
 		push_state(w, e, first);
 		tide_agg_update(w->c.spec, blob(w, first), t, vals);
@@ -1086,7 +1123,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (t < tide_sat_sub(w->wm, w->c.lateness))
 		return TIDE_WIN_LATE;
 	if ((kid = key_get(w, key, klen, 1, &full)) == NONE)
-		return TIDE_WIN_FULL;
+		return full;
 	k = &w->keys[kid];
 	isnew = k->ov == NULL;
 	if (k->ov == NULL) {
@@ -1884,10 +1921,11 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 	const struct tide_aggspec *sp = w->c.spec;
 	uint64_t magic, nk, ns, i, x;
 	uint32_t *kids = NULL;
-	size_t maxkeys = w->c.max_keys;
+	size_t maxkeys = w->c.max_keys, maxmem = w->c.max_memory;
 	int nf = sp->nfields, j, full = 0, r = TIDE_EFORMAT;
 
 	w->c.max_keys = 0;	/* what was kept is kept */
+	w->c.max_memory = 0;
 	if (tide_ser_get_u64(p, end, &magic) < 0 || magic != WIN_MAGIC ||
 	    tide_ser_get_i64(p, end, &w->wm) < 0 ||
 	    tide_ser_get_i64(p, end, &w->fired_to) < 0 ||
@@ -2002,5 +2040,6 @@ tide_win_load(struct tide_win *w, const char **p, const char *end)
 out:
 	free(kids);
 	w->c.max_keys = maxkeys;
+	w->c.max_memory = maxmem;
 	return r;
 }

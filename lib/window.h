@@ -83,6 +83,14 @@ struct tide_win_conf {
 	int64_t lateness;	/* allowed lateness (>= 0) */
 	int exclude_current;	/* over: leave the record itself out */
 	size_t max_keys;	/* open keys at most; 0 for no limit */
+	/*
+	 * Resident bytes of the process past which no new key opens; 0 for
+	 * no limit.  Sampled from /proc/self/statm at the first new key and
+	 * every TIDE_WIN_MEMEVERY new keys after (no per-record cost), so a
+	 * limit is passed by at most that many keys' memory.  Keys open
+	 * already go on growing (a count_distinct of one key is not bounded).
+	 */
+	size_t max_memory;
 	const struct tide_aggspec *spec;
 };
 
@@ -123,7 +131,10 @@ typedef int (*tide_win_emit_fn)(void *ctx, const struct tide_win_out *out);
 enum {
 	TIDE_WIN_LATE = 1,	/* tide_win_add: the record is late */
 	TIDE_WIN_FULL = 2,	/* tide_win_add: a new key past max_keys */
+	TIDE_WIN_MEMFULL = 3,	/* tide_win_add: a new key past max_memory */
 };
+
+#define TIDE_WIN_MEMEVERY 1024
 
 struct wkey;
 struct wstate;
@@ -184,7 +195,13 @@ struct tide_win {
 	struct tide_aggval *vscratch;
 
 	uint64_t fired, updates, late, early;
+	uint32_t memtick;	/* new keys since the last memory sample */
+	int memover;		/* the last sample was past max_memory */
 };
+
+/* Resident bytes of this process (/proc/self/statm; the peak from
+ * getrusage where there is none). */
+size_t tide_win_resident(void);
 
 /* Set up w; c is copied (c->spec must outlive w). */
 void tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
@@ -194,7 +211,8 @@ void tide_win_release(struct tide_win *w);
 /*
  * Add a record of key[0..klen) at event time t with aggregate values vals
  * (spec->nfields of them; their raw bytes need only last for the call).
- * Returns 0, TIDE_WIN_LATE, TIDE_WIN_FULL, or a negative code from the emit
+ * Returns 0, TIDE_WIN_LATE, TIDE_WIN_FULL, TIDE_WIN_MEMFULL, or a negative
+ * code from the emit
  * callback (updates are emitted at once).  For over windows, *over (when
  * not NULL) gets the block of this record's aggregates, valid until the
  * next call.

@@ -309,6 +309,101 @@ EOF
 t_stderr_has "line 3: too many keys (--max-keys 2)"
 t_stderr_has "2 bad records skipped"
 
+# --max-memory (issue 18 item 8): past it a record that would open a key
+# is bad input, said and counted like --max-keys.  No process is resident
+# in 1M, so every key is refused; keys open already (restored from
+# --state) go on.
+t_run "--max-memory 1M refuses every new key" $W --tumble 1m -k a,b -a count \
+	--key-missing null --max-memory 1M --dead-letter "$D/memdead.nd"
+t_status 65
+t_stdout </dev/null
+t_stderr "tide-window: line 1: no memory for a new key (--max-memory 1M)" \
+	"tide-window: line 2: no memory for a new key (--max-memory 1M)" \
+	"tide-window: line 3: no memory for a new key (--max-memory 1M)" \
+	"tide-window: line 4: no memory for a new key (--max-memory 1M)" \
+	"tide-window: line 5: no memory for a new key (--max-memory 1M)" \
+	"tide-window: 5 bad records skipped, kept in $D/memdead.nd" \
+	"tide-window: no good records: 5 bad"
+t_ok "--max-memory: refused records are dead-lettered" \
+	sh -c "test \$(grep -c 'no memory for a new key' '$D/memdead.nd') -eq 5"
+for big in 0 1G 64g 1048576000; do
+	t_run "--max-memory $big is room enough" $W --tumble 1m -k a,b -a count \
+		--key-missing null --max-memory $big
+	t_status 0
+	t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a":"o","b":1,"count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":1,"count":2}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":2,"count":1}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":null,"count":1}
+EOF
+	t_stderr_empty
+done
+rm -f "$D/memst"
+head -2 "$D/keys.nd" >"$D/keys12.nd"
+T_IN=$D/keys12.nd
+t_run "--max-memory: keys kept in a state file" $W --tumble 1m -k a,b -a count --state "$D/memst"
+t_status 0
+T_IN=$D/keys.nd
+t_run "--max-memory 1M: restored keys go on, new ones are refused" $W --tumble 1m \
+	-k a,b -a count --key-missing null --max-memory 1M --state "$D/memst" --flush
+t_status 0
+t_stdout <<'EOF'
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":1,"count":3}
+{"window_start":1699999980000,"window_end":1700000040000,"a":"p","b":2,"count":2}
+EOF
+t_stderr "tide-window: line 3: no memory for a new key (--max-memory 1M)" \
+	"tide-window: line 5: no memory for a new key (--max-memory 1M)" \
+	"tide-window: 2 bad records skipped"
+# count_distinct on keys of 0 to 39 distinct values (a small array up to
+# 16, a hash table past), through a --state file written halfway, against
+# python's sets; 1, 1.0 and "1" are three values, 1 and 1.0 one.
+python3 - "$D/cd.nd" "$D/cd.want" <<'EOF'
+import json, random, sys
+random.seed(7)
+recs, sets = [], {}
+for k in range(400):
+    n = k % 40
+    for j in range(3 * n):
+        v = random.randrange(n)
+        x = [v, float(v), "s%d" % v, "w" * 90 + str(v)][k % 4]
+        recs.append({"ts": len(recs), "k": "k%d" % k, "v": x})
+        sets.setdefault("k%d" % k, set()).add(str(x) if k % 4 == 2 else
+            "w" + str(x) if k % 4 == 3 else int(x))
+random.shuffle(recs)
+for i, r in enumerate(recs):
+    r["ts"] = i
+with open(sys.argv[1], "w") as f:
+    for r in recs:
+        f.write(json.dumps(r) + "\n")
+with open(sys.argv[2], "w") as f:
+    for k in sorted(sets):
+        f.write("%s %d\n" % (k, len(sets[k])))
+EOF
+n=$(wc -l <"$D/cd.nd")
+head -n $((n / 2)) "$D/cd.nd" >"$D/cd1.nd"
+tail -n +$((n / 2 + 1)) "$D/cd.nd" >"$D/cd2.nd"
+rm -f "$D/cdst"
+$W --tumble 1h --time-unit ms -k k -a 'count_distinct(v)' --state "$D/cdst" "$D/cd1.nd" >"$D/cd.got" 2>"$D/cd.err"
+$W --tumble 1h --time-unit ms -k k -a 'count_distinct(v)' --state "$D/cdst" --flush "$D/cd2.nd" >>"$D/cd.got" 2>>"$D/cd.err"
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    print(r["k"], r["count_distinct_v"])' "$D/cd.got" | LC_ALL=C sort >"$D/cd.have"
+t_ok "count_distinct of small and large sets across --state equals python's" \
+	cmp "$D/cd.want" "$D/cd.have"
+t_ok "count_distinct: 390 keys (k%40 > 0), no diagnostics" \
+	sh -c "test \$(wc -l <'$D/cd.have') -eq 390 && test ! -s '$D/cd.err'"
+
+T_IN=$D/keys.nd
+for bad in -1 x 1T 2.5G '' 1M2 2000000G; do
+	t_run "--max-memory '$bad' is a usage error" $W --tumble 1m -k a -a count \
+		--max-memory "$bad"
+	t_status 64
+	t_stderr_has "tide-window: --max-memory: "
+	t_stdout </dev/null
+done
+
 # --- bad input -----------------------------------------------------------
 
 cat >"$D/bad.nd" <<'EOF'

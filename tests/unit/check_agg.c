@@ -277,6 +277,129 @@ START_TEST(test_agg_save_load_round_trips_and_refuses_truncation)
 }
 END_TEST
 
+/*
+ * count_distinct starts as a small array and becomes a hash table past 16
+ * values or 512 bytes; approx_distinct and p90 start sparse (issue 18
+ * item 8).
+ * Across the switches the counts are exact, merge and save/load give what
+ * one block fed everything gives, in every pair of forms.
+ */
+START_TEST(test_agg_small_and_large_sets_agree)
+{
+	struct tide_aggspec s;
+	struct tide_buf b1 = TIDE_BUF_INIT, b2 = TIDE_BUF_INIT;
+	struct tide_buf saved = TIDE_BUF_INIT;
+	static char all[4096], p1[4096], p2[4096], back[4096];
+	static const int ns[] = { 1, 15, 16, 17, 40, 2000 };
+	char rec[700], want[128];
+	const char *p;
+	size_t t;
+	int i, cut, wide;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "distinct(m),approx_distinct(m),"
+	    "p90(x),p50(x)", 0, NULL), 0);
+	for (wide = 0; wide < 2; wide++)
+	for (t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
+		int n = ns[t];
+
+		for (cut = 0; cut <= n; cut += n > 40 ? 500 : 1) {
+			tide_agg_init(&s, all);
+			tide_agg_init(&s, p1);
+			tide_agg_init(&s, p2);
+			/* Each value 3 times; "wide" values are 100 bytes, so
+			 * 6 of them pass 512 bytes. */
+			for (i = 0; i < 3 * n; i++) {
+				snprintf(rec, sizeof(rec),
+				    "{\"m\":\"%0*d\",\"x\":%d}",
+				    wide ? 100 : 1, i % n, i % n - 3);
+				feed(&s, all, i, rec);
+				feed(&s, i % n < cut ? p1 : p2, i, rec);
+			}
+			tide_agg_merge(&s, p1, p2);
+			ck_assert_str_eq(emit_str(&s, p1, &b1),
+			    emit_str(&s, all, &b2));
+			snprintf(want, sizeof(want), "{\"distinct_m\":%d,", n);
+			ck_assert_int_eq(strncmp(b2.data, want, strlen(want)), 0);
+			tide_buf_reset(&saved);
+			tide_agg_save(&s, p2, &saved);
+			tide_agg_init(&s, back);
+			p = saved.data;
+			ck_assert_int_eq(tide_agg_load(&s, back, &p,
+			    saved.data + saved.len), 0);
+			ck_assert_str_eq(emit_str(&s, back, &b1),
+			    emit_str(&s, p2, &b2));
+			/* p1, merged: the other form when p2 is small */
+			tide_agg_clear(&s, back);
+			tide_buf_reset(&saved);
+			tide_agg_save(&s, p1, &saved);
+			tide_agg_init(&s, back);
+			p = saved.data;
+			ck_assert_int_eq(tide_agg_load(&s, back, &p,
+			    saved.data + saved.len), 0);
+			ck_assert_str_eq(emit_str(&s, back, &b1),
+			    emit_str(&s, all, &b2));
+			tide_agg_clear(&s, all);
+			tide_agg_clear(&s, p1);
+			tide_agg_clear(&s, p2);
+			tide_agg_clear(&s, back);
+		}
+	}
+	tide_aggspec_release(&s);
+	tide_buf_release(&b1);
+	tide_buf_release(&b2);
+	tide_buf_release(&saved);
+}
+END_TEST
+
+/* A sparse approx_distinct in a state file: its entries are 4 bytes each,
+ * indexes increasing, values in range; anything else is refused. */
+START_TEST(test_agg_load_refuses_bad_sparse_hll)
+{
+	struct tide_aggspec s;
+	struct tide_buf saved = TIDE_BUF_INIT, cfg = TIDE_BUF_INIT;
+	static char st[4096], back[4096];
+	const char *p;
+	char *e;
+	int k;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "approx_distinct(m)", 4, NULL),
+	    0);
+	tide_aggspec_describe(&s, &cfg);
+	ck_assert_str_eq(tide_buf_cstr(&cfg),
+	    "hll=4;12(m,sparse) as approx_distinct_m");
+	/* p = 4: 16 registers, at most 1 sparse entry. */
+	tide_agg_init(&s, st);
+	feed(&s, st, 0, "{\"m\":1}");
+	tide_agg_save(&s, st, &saved);
+	ck_assert_uint_eq(saved.len, 8 + 4);
+	for (k = 0; k < 4; k++) {
+		tide_agg_init(&s, back);
+		p = saved.data;
+		e = saved.data + 8;
+		if (k == 0)
+			e[0] = 0;		/* value 0 */
+		else if (k == 1)
+			e[0] = 62;		/* value past 65 - p */
+		else if (k == 2)
+			e[1] = 16;		/* index past 2^p */
+		else {			/* two entries: more than 1 */
+			saved.data[0] = 8;
+			tide_buf_add(&saved, "\0\0\0\0", 4);
+			p = saved.data;
+		}
+		ck_assert_int_eq(tide_agg_load(&s, back, &p,
+		    saved.data + saved.len), TIDE_EFORMAT);
+		tide_agg_clear(&s, back);
+		tide_buf_reset(&saved);
+		tide_agg_save(&s, st, &saved);
+	}
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	tide_buf_release(&saved);
+	tide_buf_release(&cfg);
+}
+END_TEST
+
 /* Emit a fresh block of spec text fed the records recs[0..n). */
 static const char *
 agg_of(const char *spec, const char *const *recs, int n, struct tide_buf *b,
@@ -480,6 +603,8 @@ suite_agg(void)
 	tcase_add_test(tc, test_agg_merge_gives_the_same_results_as_one_block);
 	tcase_add_test(tc, test_agg_reset_gives_an_empty_block);
 	tcase_add_test(tc, test_agg_first_last_by_event_time_and_canonical_distinct);
+	tcase_add_test(tc, test_agg_small_and_large_sets_agree);
+	tcase_add_test(tc, test_agg_load_refuses_bad_sparse_hll);
 	tcase_add_test(tc, test_agg_save_load_round_trips_and_refuses_truncation);
 	tcase_add_test(tc, test_agg_fmt_num_writes_what_tide_json_fmt_double_writes);
 	tcase_add_test(tc, test_agg_integers_stay_exact);

@@ -63,6 +63,269 @@ dcmp(const void *a, const void *b)
 
 /* PERCENTILE_DISC's rank, ceil(q * n) - 1 from 0, in exact arithmetic
  * where q * n in doubles would round up past an integer (0.07 * 100). */
+/*
+ * The sparse form against a plain array of registers fed the same hashes
+ * (the dense form as it was): same registers and the same estimate, bit for
+ * bit, at every count across the sparse -> dense switch.
+ */
+static void
+ref_add(uint8_t *reg, int p, uint64_t hash)
+{
+	uint64_t idx = hash >> (64 - p);
+	uint64_t rest = (hash << p) | ((uint64_t)1 << (p - 1));
+	uint8_t r = (uint8_t)(__builtin_clzll(rest) + 1);
+
+	if (r > reg[idx])
+		reg[idx] = r;
+}
+
+static double
+ref_estimate(const uint8_t *reg, int p)
+{
+	size_t i, m = (size_t)1 << p, zeros = 0;
+	double sum = 0, alpha, est;
+
+	for (i = 0; i < m; i++) {
+		sum += ldexp(1.0, -reg[i]);
+		zeros += reg[i] == 0;
+	}
+	alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709 :
+	    0.7213 / (1.0 + 1.079 / (double)m);
+	est = alpha * (double)m * (double)m / sum;
+	if (zeros && est <= 2.5 * (double)m)
+		est = (double)m * log((double)m / (double)zeros);
+	return est;
+}
+
+static void
+same_registers(const struct tide_hll *h, const uint8_t *reg)
+{
+	size_t i, m = (size_t)1 << h->p, nz = 0;
+
+	if (h->reg) {
+		ck_assert_int_eq(memcmp(h->reg, reg, m), 0);
+		return;
+	}
+	for (i = 0; i < h->sn; i++)
+		ck_assert_uint_eq(h->sp[i] & 0xff, reg[h->sp[i] >> 8]);
+	for (i = 0; i < m; i++)
+		nz += reg[i] != 0;
+	ck_assert_uint_eq(nz, h->sn);
+}
+
+static uint64_t
+nth_hash(int i)
+{
+	char k[32];
+	int n = snprintf(k, sizeof(k), "value-%d", i);
+
+	return tide_hash(k, (size_t)n);
+}
+
+START_TEST(test_hll_sparse_equals_dense_across_switch)
+{
+	static const int ps[] = { 4, 10, 14 };
+	size_t t;
+
+	for (t = 0; t < sizeof(ps) / sizeof(ps[0]); t++) {
+		int p = ps[t], i, wasdense = 0;
+		size_t m = (size_t)1 << p, nz = 0;
+		uint8_t *reg = calloc(m, 1);
+		struct tide_hll h;
+
+		tide_hll_init(&h, p);
+		for (i = 0; i < 3000; i++) {
+			uint64_t hh = nth_hash(i % 2000);	/* repeats too */
+
+			nz += reg[hh >> (64 - p)] == 0;
+			ref_add(reg, p, hh);
+			tide_hll_add(&h, hh);
+			same_registers(&h, reg);
+			/* Sparse while under a quarter of the dense bytes
+			 * and 1024 entries; never back. */
+			ck_assert_int_eq(h.reg != NULL,
+			    nz > tide_hll_sparse_max(p) || wasdense);
+			wasdense = h.reg != NULL;
+			ck_assert_double_eq(tide_hll_estimate(&h),
+			    ref_estimate(reg, p));
+		}
+		ck_assert(wasdense);
+		tide_hll_release(&h);
+		free(reg);
+	}
+	ck_assert_uint_eq(tide_hll_sparse_max(4), 1);
+	ck_assert_uint_eq(tide_hll_sparse_max(10), 64);
+	ck_assert_uint_eq(tide_hll_sparse_max(14), 1024);
+}
+END_TEST
+
+START_TEST(test_hll_merge_sparse_and_dense_forms)
+{
+	/* a: sparse (100 values), b: sparse (500), c: dense (5000): every
+	 * pair of forms merged equals the union's registers. */
+	int p = 14, i;
+	size_t m = (size_t)1 << p;
+	uint8_t *ra = calloc(m, 1), *rab = calloc(m, 1), *rabc = calloc(m, 1);
+	struct tide_hll a, b, c, x;
+
+	tide_hll_init(&a, p);
+	tide_hll_init(&b, p);
+	tide_hll_init(&c, p);
+	for (i = 0; i < 100; i++) {
+		tide_hll_add(&a, nth_hash(i));
+		ref_add(ra, p, nth_hash(i));
+	}
+	for (i = 50; i < 550; i++)
+		tide_hll_add(&b, nth_hash(i));
+	for (i = 0; i < 550; i++)
+		ref_add(rab, p, nth_hash(i));
+	for (i = 1000; i < 6000; i++)
+		tide_hll_add(&c, nth_hash(i));
+	memcpy(rabc, rab, m);
+	for (i = 1000; i < 6000; i++)
+		ref_add(rabc, p, nth_hash(i));
+	ck_assert_ptr_null(a.reg);
+	ck_assert_ptr_null(b.reg);
+	ck_assert_ptr_nonnull(c.reg);
+
+	/* sparse into sparse */
+	tide_hll_init(&x, p);
+	tide_hll_merge(&x, &a);
+	same_registers(&x, ra);
+	tide_hll_merge(&x, &b);
+	ck_assert_ptr_null(x.reg);
+	same_registers(&x, rab);
+	ck_assert_double_eq(tide_hll_estimate(&x), ref_estimate(rab, p));
+	/* dense into sparse */
+	tide_hll_merge(&x, &c);
+	ck_assert_ptr_nonnull(x.reg);
+	same_registers(&x, rabc);
+	tide_hll_release(&x);
+	/* sparse into dense */
+	tide_hll_merge(&c, &a);
+	tide_hll_merge(&c, &b);
+	same_registers(&c, rabc);
+	ck_assert_double_eq(tide_hll_estimate(&c), ref_estimate(rabc, p));
+	/* bad registers are refused */
+	tide_hll_init(&x, 4);
+	ck_assert_int_eq(tide_hll_set(&x, 16, 1), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 0, 0), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 0, 62), -1);
+	ck_assert_int_eq(tide_hll_set(&x, 15, 61), 0);
+	ck_assert_uint_eq(x.sn, 1);
+	tide_hll_release(&x);
+	/* A register past 52 - p: the sparse sum goes in index order (its
+	 * terms no longer add exactly in any order). */
+	memset(ra, 0, m);
+	tide_hll_init(&x, p);
+	for (i = 0; i < 40; i++) {
+		tide_hll_add(&x, nth_hash(i));
+		ref_add(ra, p, nth_hash(i));
+	}
+	ck_assert_int_eq(tide_hll_set(&x, 7, 51), 0);
+	ra[7] = ra[7] > 51 ? ra[7] : 51;
+	ck_assert_ptr_null(x.reg);
+	same_registers(&x, ra);
+	ck_assert_double_eq(tide_hll_estimate(&x), ref_estimate(ra, p));
+	tide_hll_release(&x);
+	tide_hll_release(&a);
+	tide_hll_release(&b);
+	tide_hll_release(&c);
+	free(ra);
+	free(rab);
+	free(rabc);
+}
+END_TEST
+
+/*
+ * A DDSketch keeps up to 8 buckets within a span of 512 sparse: at every
+ * count, across the switch, it answers every rank exactly as a dense one
+ * fed the same values does; merges of every pair of forms too.
+ */
+static void
+same_ranks(const struct tide_dds *a, const struct tide_dds *b)
+{
+	uint64_t r;
+
+	ck_assert_uint_eq(a->count, b->count);
+	for (r = 0; r < a->count + 1; r++) {
+		double x = tide_dds_rank(a, r), y = tide_dds_rank(b, r);
+
+		ck_assert_msg(x == y || (isnan(x) && isnan(y)),
+		    "rank %llu: %.17g != %.17g", (unsigned long long)r, x, y);
+	}
+}
+
+START_TEST(test_dds_sparse_answers_as_dense)
+{
+	/* Few close values; values spread over 1..1e6 (the span passes 512
+	 * buckets); negative, zero and positive. */
+	static const double scale[] = { 1.01, 1e6, -1e3 };
+	size_t t;
+
+	for (t = 0; t < sizeof(scale) / sizeof(scale[0]); t++) {
+		struct tide_dds s, d, h1, h2;
+		int i, wasdense = 0;
+		unsigned x = 12345;
+
+		tide_dds_init(&s);
+		tide_dds_init(&d);
+		tide_dds_init(&h1);
+		tide_dds_init(&h2);
+		for (i = 0; i < 60; i++) {
+			double v;
+
+			x = x * 1103515245u + 12345u;
+			v = scale[t] < 0 ? (double)((int)(x >> 16) % 2001 - 1000) :
+			    scale[t] < 2 ? 1 + (double)(x >> 16 & 7) * 0.004 :
+			    1 + (double)(x >> 8 & 0xfffff);
+			tide_dds_add(&s, v);
+			tide_dds_add(&d, v);
+			tide_dds_dense(&d);
+			tide_dds_add(i % 3 ? &h1 : &h2, v);
+			same_ranks(&s, &d);
+			/* Sparse stays sparse until it must, then stays
+			 * dense. */
+			if (wasdense)
+				ck_assert(s.pos.c || s.neg.c);
+			wasdense = s.pos.c || s.neg.c;
+			ck_assert_uint_le(s.pos.sn, TIDE_DDS_SPARSEN);
+			ck_assert_uint_le(s.neg.sn, TIDE_DDS_SPARSEN);
+		}
+		if (t == 0)
+			ck_assert(!wasdense);	/* 8 buckets at most */
+		else
+			ck_assert(wasdense);
+		/* h1 + h2 in every pair of forms equals the one sketch. */
+		{
+			struct tide_dds m;
+
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_dense(&m);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+			tide_dds_dense(&h2);
+			tide_dds_init(&m);
+			tide_dds_merge(&m, &h1);
+			tide_dds_merge(&m, &h2);
+			same_ranks(&m, &s);
+			tide_dds_release(&m);
+		}
+		tide_dds_release(&s);
+		tide_dds_release(&d);
+		tide_dds_release(&h1);
+		tide_dds_release(&h2);
+	}
+}
+END_TEST
+
 START_TEST(test_dds_disc_rank)
 {
 	ck_assert_uint_eq(tide_dds_disc_rank(2, 99, 100), 1);
@@ -193,6 +456,9 @@ suite_sketch(void)
 
 	tcase_add_test(tc, test_hll_small_counts_are_exact);
 	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
+	tcase_add_test(tc, test_hll_sparse_equals_dense_across_switch);
+	tcase_add_test(tc, test_hll_merge_sparse_and_dense_forms);
+	tcase_add_test(tc, test_dds_sparse_answers_as_dense);
 	tcase_add_test(tc, test_dds_quantiles_within_relative_error);
 	tcase_add_test(tc, test_dds_disc_rank);
 	tcase_add_test(tc, test_dds_merge_equals_one_sketch);

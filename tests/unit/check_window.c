@@ -236,6 +236,32 @@ START_TEST(test_max_keys_refuses_a_new_key)
 }
 END_TEST
 
+/* --max-memory: past the resident size no key opens (TIDE_WIN_MEMFULL);
+ * the size is sampled at the first new key and every TIDE_WIN_MEMEVERY
+ * after, never per record, and keys open already go on. */
+START_TEST(test_max_memory_refuses_a_new_key_sampled)
+{
+	struct fixture f;
+	char k[16];
+	int i;
+
+	ck_assert_uint_gt(tide_win_resident(), 1 << 20);
+	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 0);
+	ck_assert_int_eq(add(&f, 1, "a"), 0);		/* no limit yet */
+	f.w.c.max_memory = 1;
+	ck_assert_int_eq(add(&f, 2, "b"), TIDE_WIN_MEMFULL);	/* sampled */
+	ck_assert_int_eq(add(&f, 3, "a"), 0);		/* open: goes on */
+	f.w.c.max_memory = (size_t)1 << 50;
+	/* The next sample is TIDE_WIN_MEMEVERY new keys after the first. */
+	for (i = 1; i < TIDE_WIN_MEMEVERY; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		ck_assert_int_eq(add(&f, 4, k), TIDE_WIN_MEMFULL);
+	}
+	ck_assert_int_eq(add(&f, 5, "b"), 0);
+	done(&f, "0 10 a {\"count\":2}\n0 10 b {\"count\":1}\n");
+}
+END_TEST
+
 START_TEST(test_watermark_is_min_over_partitions_until_idle)
 {
 	struct tide_wm m;
@@ -382,6 +408,7 @@ suite_window(void)
 	tcase_add_test(tc, test_session_merges_when_a_record_bridges);
 	tcase_add_test(tc, test_over_counts_trailing_records_of_the_key);
 	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
+	tcase_add_test(tc, test_max_memory_refuses_a_new_key_sampled);
 	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
 	tcase_add_test(tc, test_watermark_waits_for_every_expected_partition);
 	tcase_add_test(tc, test_open_end_tumble_and_hop);
