@@ -320,40 +320,6 @@ state_save(struct tide_wstate *ws, const struct tide_win *w,
 		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 }
 
-/* The default --max-memory: half the physical memory, in whole MB (no
- * limit where the size is unknown). */
-static size_t
-default_max_memory(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-	unsigned long long half;
-
-	if (pages <= 0 || psz <= 0)
-		return 0;
-	half = (unsigned long long)pages * (unsigned long long)psz / 2;
-	half &= ~((1ULL << 20) - 1);
-	return half > SIZE_MAX ? SIZE_MAX : (size_t)half;
-}
-
-/* A size as --max-memory takes it: 4G, 512M, 64K or bytes. */
-static const char *
-size_text(char *buf, size_t n, size_t v)
-{
-	static const char u[] = "GMK";
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		size_t m = (size_t)1 << (10 * (3 - i));
-
-		if (v >= m && v % m == 0) {
-			snprintf(buf, n, "%zu%c", v / m, u[i]);
-			return buf;
-		}
-	}
-	snprintf(buf, n, "%zu", v);
-	return buf;
-}
-
 /*
  * The main loop runs one record ahead: it parses record n + 1 (a copy, so
  * its values outlive the reader's buffer) while the window table lines of
@@ -382,7 +348,7 @@ process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 
 		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
 		    p->line.data, p->line.len, "no memory for a new key "
-		    "(--max-memory %s)", size_text(sz, sizeof(sz),
+		    "(--max-memory %s)", tide_size_fmt(sz, sizeof(sz),
 		    c->win.c.max_memory)));
 	}
 	if (r == TIDE_WIN_LATE) {
@@ -472,7 +438,7 @@ main(int argc, char **argv)
 	/* The window: the one of --tumble, --hop, --session, --over given. */
 	wc = o.wc;
 	if (!tide_opt_given(OPT_MAX_MEMORY))
-		wc.max_memory = default_max_memory();
+		wc.max_memory = tide_win_default_max_memory();
 	nkinds = tide_opt_given(OPT_TUMBLE) + tide_opt_given(OPT_HOP) +
 	    tide_opt_given(OPT_SESSION) + tide_opt_given(OPT_OVER);
 	if (tide_opt_given(OPT_TUMBLE)) {

@@ -552,6 +552,24 @@ tide_arg_dur_ms(const char *opt, const char *s)
 	return ms;
 }
 
+const char *
+tide_size_fmt(char *buf, size_t n, size_t v)
+{
+	static const char u[] = "GMK";
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		size_t m = (size_t)1 << (10 * (3 - i));
+
+		if (v >= m && v % m == 0) {
+			snprintf(buf, n, "%zu%c", v / m, u[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, n, "%zu", v);
+	return buf;
+}
+
 long long
 tide_arg_size(const char *opt, const char *s)
 {

@@ -415,6 +415,19 @@ kidx_del(struct tide_win *w, const struct wkey *k)
 
 /* Resident bytes: the second field of /proc/self/statm, in pages. */
 size_t
+tide_win_default_max_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	unsigned long long half;
+
+	if (pages <= 0 || psz <= 0)
+		return 0;
+	half = (unsigned long long)pages * (unsigned long long)psz / 2;
+	half &= ~((1ULL << 20) - 1);
+	return half > SIZE_MAX ? SIZE_MAX : (size_t)half;
+}
+
+size_t
 tide_win_resident(void)
 {
 	char buf[128];

@@ -202,6 +202,9 @@ struct tide_win {
 /* Resident bytes of this process (/proc/self/statm; the peak from
  * getrusage where there is none). */
 size_t tide_win_resident(void);
+/* The default max_memory: half the physical memory, in whole MB; 0 (no
+ * limit) where the size is unknown. */
+size_t tide_win_default_max_memory(void);
 
 /* Set up w; c is copied (c->spec must outlive w). */
 void tide_win_init(struct tide_win *w, const struct tide_win_conf *c,

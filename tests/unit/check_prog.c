@@ -172,6 +172,22 @@ run(const char *const *args, char *out, size_t size, int to_stdout)
 #define RUN(buf, ...) \
 	run((const char *const[]){ __VA_ARGS__, NULL }, buf, sizeof(buf), 0)
 
+START_TEST(test_size_fmt_reads_back_as_tide_arg_size)
+{
+	static const size_t v[] = { 0, 1, 1023, 1024, 1536, 1 << 20,
+	    (size_t)3 << 30, ((size_t)1 << 30) + 1, (size_t)64 << 30 };
+	static const char *const want[] = { "0", "1", "1023", "1K", "1536",
+	    "1M", "3G", "1073741825", "64G" };
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_str_eq(tide_size_fmt(buf, sizeof(buf), v[i]), want[i]);
+		ck_assert_int_eq(tide_arg_size("--x", buf), (long long)v[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_opt_parse_stores_every_kind)
 {
 	char **argv;
@@ -499,6 +515,7 @@ suite_prog(void)
 	Suite *s = suite_create("prog");
 	TCase *tc = tcase_create("prog");
 
+	tcase_add_test(tc, test_size_fmt_reads_back_as_tide_arg_size);
 	tcase_add_test(tc, test_opt_parse_stores_every_kind);
 	tcase_add_test(tc, test_opt_parse_last_of_repeated_wins_and_given_counts);
 	tcase_add_test(tc, test_opt_parse_permutes_operands_and_stops_at_dashdash);

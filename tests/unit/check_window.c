@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agg.h"
 #include "buf.h"
@@ -246,6 +247,12 @@ START_TEST(test_max_memory_refuses_a_new_key_sampled)
 	int i;
 
 	ck_assert_uint_gt(tide_win_resident(), 1 << 20);
+	/* The default: half the machine's memory, in whole MB. */
+	ck_assert_uint_gt(tide_win_default_max_memory(), 0);
+	ck_assert_uint_eq(tide_win_default_max_memory() % (1 << 20), 0);
+	ck_assert_uint_eq(tide_win_default_max_memory(), (size_t)((unsigned
+	    long long)sysconf(_SC_PHYS_PAGES) * (unsigned long long)
+	    sysconf(_SC_PAGESIZE) / 2 & ~((1ULL << 20) - 1)));
 	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 0);
 	ck_assert_int_eq(add(&f, 1, "a"), 0);		/* no limit yet */
 	f.w.c.max_memory = 1;
