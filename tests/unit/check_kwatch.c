@@ -3,6 +3,9 @@
  * partition filled past the mock's 5 MiB is said once, a partition under
  * it never; holds follow the API keys that the watch's requests use.
  */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -174,16 +174,17 @@ run(const char *const *args, char *out, size_t size, int to_stdout)
 
 START_TEST(test_size_fmt_reads_back_as_tide_arg_size)
 {
-	static const size_t v[] = { 0, 1, 1023, 1024, 1536, 1 << 20,
+	static const size_t sizes[] = { 0, 1, 1023, 1024, 1536, 1 << 20,
 	    (size_t)3 << 30, ((size_t)1 << 30) + 1, (size_t)64 << 30 };
 	static const char *const want[] = { "0", "1", "1023", "1K", "1536",
 	    "1M", "3G", "1073741825", "64G" };
 	char buf[32];
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		ck_assert_str_eq(tide_size_fmt(buf, sizeof(buf), v[i]), want[i]);
-		ck_assert_int_eq(tide_arg_size("--x", buf), (long long)v[i]);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ck_assert_str_eq(tide_size_fmt(buf, sizeof(buf), sizes[i]),
+		    want[i]);
+		ck_assert_int_eq(tide_arg_size("--x", buf), (long long)sizes[i]);
 	}
 }
 END_TEST
