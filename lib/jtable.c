@@ -95,13 +95,14 @@ jfile_bad(void *ctx, uint64_t lineno, const char *msg)
 	return f->strict;
 }
 
-/* The first row ends the header read. */
+/* The first row ends the header read: a negative code stops the parser
+ * (a positive one would not, and the whole table would be parsed twice). */
 static int
 first_row(void *ctx, const struct tide_csv_row *row)
 {
 	(void)ctx;
 	(void)row;
-	return 1;
+	return TIDE_EOF;
 }
 
 /* Whether what[i] (a field path) names a column of c's header. */
