@@ -154,8 +154,8 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_INT(OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more "
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
 	TIDE_OPT_SIZE(OPT_MAX_MEMORY, "max-memory", "size", "past this "
-	    "resident size a new key is bad input (default: half the physical "
-	    "memory; 0: no limit)", &o.wc.max_memory, 0),
+	    "resident size a new key is bad input (default: half the memory, "
+	    "or the cgroup's limit; 0: no limit)", &o.wc.max_memory, 0),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
 	TIDE_OPT_INT(OPT_PRECISION, "precision", "n", "round fractional "

@@ -413,19 +413,85 @@ kidx_del(struct tide_win *w, const struct wkey *k)
 	w->kslot[i] = 0;
 }
 
-/* Resident bytes: the second field of /proc/self/statm, in pages. */
+/* The number a cgroup limit file holds, or 0 for none ("max", v1's
+ * near-2^63 "unlimited", unreadable). */
+static unsigned long long
+limit_file(const char *path)
+{
+	char buf[64], *end;
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;
+	v = strtoull(buf, &end, 10);
+	if (*end != '\0' && *end != '\n')
+		return 0;
+	return v >= 1ULL << 60 ? 0 : v;
+}
+
+size_t
+tide_win_cgroup_limit(const char *cgfile, const char *root)
+{
+	char line[4096], path[4600], *p, *ctl, *cg, *save;
+	unsigned long long v1 = 0, v2 = 0;
+	FILE *fp;
+
+	if ((fp = fopen(cgfile, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		/* hierarchy-id:controllers:path */
+		if ((ctl = strchr(line, ':')) == NULL ||
+		    (cg = strchr(ctl + 1, ':')) == NULL)
+			continue;
+		*cg++ = '\0';
+		*ctl++ = '\0';
+		if (strcmp(line, "0") == 0 && *ctl == '\0') {
+			snprintf(path, sizeof(path), "%s%s/memory.max", root, cg);
+			v2 = limit_file(path);
+			continue;
+		}
+		for (p = strtok_r(ctl, ",", &save); p;
+		    p = strtok_r(NULL, ",", &save))
+			if (strcmp(p, "memory") == 0) {
+				snprintf(path, sizeof(path), "%s/memory%s/"
+				    "memory.limit_in_bytes", root, cg);
+				v1 = limit_file(path);
+			}
+	}
+	fclose(fp);
+	if (v1 && (!v2 || v1 < v2))
+		v2 = v1;
+	return v2 > SIZE_MAX ? SIZE_MAX : (size_t)v2;
+}
+
 size_t
 tide_win_default_max_memory(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-	unsigned long long half;
+	unsigned long long mem, half;
+	size_t cg;
 
 	if (pages <= 0 || psz <= 0)
 		return 0;
-	half = (unsigned long long)pages * (unsigned long long)psz / 2;
-	half &= ~((1ULL << 20) - 1);
+	mem = (unsigned long long)pages * (unsigned long long)psz;
+	cg = tide_win_cgroup_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+	if (cg > 0 && cg < mem)
+		mem = cg;
+	half = mem / 2 & ~((1ULL << 20) - 1);
 	return half > SIZE_MAX ? SIZE_MAX : (size_t)half;
 }
+
+/* Resident bytes: the second field of /proc/self/statm, in pages. */
 
 size_t
 tide_win_resident(void)

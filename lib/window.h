@@ -202,9 +202,16 @@ struct tide_win {
 /* Resident bytes of this process (/proc/self/statm; the peak from
  * getrusage where there is none). */
 size_t tide_win_resident(void);
-/* The default max_memory: half the physical memory, in whole MB; 0 (no
- * limit) where the size is unknown. */
+/* The default max_memory: half the physical memory, or of the cgroup's
+ * memory limit where that is less, in whole MB; 0 (no limit) where the
+ * size is unknown. */
 size_t tide_win_default_max_memory(void);
+/*
+ * The memory limit of the cgroup that cgfile (as /proc/self/cgroup) puts
+ * this process in, under root (as /sys/fs/cgroup): v2's memory.max, v1's
+ * memory.limit_in_bytes, the smaller where both are; 0 for none.
+ */
+size_t tide_win_cgroup_limit(const char *cgfile, const char *root);
 
 /* Set up w; c is copied (c->spec must outlive w). */
 void tide_win_init(struct tide_win *w, const struct tide_win_conf *c,

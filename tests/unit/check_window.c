@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -240,6 +241,59 @@ END_TEST
 /* --max-memory: past the resident size no key opens (TIDE_WIN_MEMFULL);
  * the size is sampled at the first new key and every TIDE_WIN_MEMEVERY
  * after, never per record, and keys open already go on. */
+/* Write text to dir/name, making the directories on the way. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512], cmd[600];
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* The cgroup limit, v2 and v1, from a made-up /proc/self/cgroup and
+ * /sys/fs/cgroup. */
+START_TEST(test_cgroup_limit_v1_v2)
+{
+	char root[64], cg[128], dir[256];
+
+	snprintf(root, sizeof(root), "/tmp/check_window.%ld", (long)getpid());
+	snprintf(cg, sizeof(cg), "%s/cgroup", root);
+	/* v2 only, a limit. */
+	put_file(root, "cgroup", "0::/app.slice/x\n");
+	snprintf(dir, sizeof(dir), "%s/app.slice/x", root);
+	put_file(dir, "memory.max", "2147483648\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 2147483648u);
+	/* "max": none. */
+	put_file(dir, "memory.max", "max\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 0);
+	/* v1's memory controller beside a v2 line with none: v1's. */
+	put_file(root, "cgroup", "4:cpu,memory:/job\n1:cpu:/\n0::/app.slice/x\n");
+	snprintf(dir, sizeof(dir), "%s/memory/job", root);
+	put_file(dir, "memory.limit_in_bytes", "1073741824\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 1073741824u);
+	/* v1's "unlimited" (near 2^63): none. */
+	put_file(dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 0);
+	/* Both with limits: the smaller. */
+	snprintf(dir, sizeof(dir), "%s/app.slice/x", root);
+	put_file(dir, "memory.max", "536870912\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 536870912u);
+	/* Garbage, a missing file, no cgroup file: none. */
+	put_file(dir, "memory.max", "12abc\n");
+	put_file(root, "cgroup", "0::/nowhere\nbroken line\n");
+	ck_assert_uint_eq(tide_win_cgroup_limit(cg, root), 0);
+	ck_assert_uint_eq(tide_win_cgroup_limit("/nonexistent/cgroup", root), 0);
+	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(dir), 0);
+}
+END_TEST
+
 START_TEST(test_max_memory_refuses_a_new_key_sampled)
 {
 	struct fixture f;
@@ -247,12 +301,13 @@ START_TEST(test_max_memory_refuses_a_new_key_sampled)
 	int i;
 
 	ck_assert_uint_gt(tide_win_resident(), 1 << 20);
-	/* The default: half the machine's memory, in whole MB. */
+	/* The default: half the machine's memory (or its cgroup's), in
+	 * whole MB. */
 	ck_assert_uint_gt(tide_win_default_max_memory(), 0);
 	ck_assert_uint_eq(tide_win_default_max_memory() % (1 << 20), 0);
-	ck_assert_uint_eq(tide_win_default_max_memory(), (size_t)((unsigned
+	ck_assert_uint_le(tide_win_default_max_memory(), (size_t)((unsigned
 	    long long)sysconf(_SC_PHYS_PAGES) * (unsigned long long)
-	    sysconf(_SC_PAGESIZE) / 2 & ~((1ULL << 20) - 1)));
+	    sysconf(_SC_PAGESIZE) / 2));
 	setup(&f, TIDE_WIN_TUMBLE, 10, 0, 0);
 	ck_assert_int_eq(add(&f, 1, "a"), 0);		/* no limit yet */
 	f.w.c.max_memory = 1;
@@ -416,6 +471,7 @@ suite_window(void)
 	tcase_add_test(tc, test_over_counts_trailing_records_of_the_key);
 	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
 	tcase_add_test(tc, test_max_memory_refuses_a_new_key_sampled);
+	tcase_add_test(tc, test_cgroup_limit_v1_v2);
 	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
 	tcase_add_test(tc, test_watermark_waits_for_every_expected_partition);
 	tcase_add_test(tc, test_open_end_tumble_and_hop);
