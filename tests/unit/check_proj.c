@@ -1,4 +1,5 @@
 /* lib/proj: --keep and --drop. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
