@@ -42,7 +42,9 @@
 #include "kafka/kopt.h"
 #include "kafka/kparts.h"
 #include "kafka/offsets.h"
+#include "printfmt.h"
 #include "prog.h"
+#include "proj.h"
 #include "sig.h"
 #include "progress.h"
 #include "rio.h"
@@ -95,6 +97,8 @@ static struct {
 	int commit_written;	/* --commit written */
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
+	struct tide_proj proj;	/* --keep, --drop */
+	struct tide_printfmt pf;	/* --print */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -136,6 +140,8 @@ static const struct tide_option opts[] = {
 	    "for the last one at exit", &o.ack_ms, 1, LLONG_MAX),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
 	    "envelope", &o.envelope),
+	TIDE_OPTS_PROJ(&o.proj),
+	TIDE_OPT_PRINTFMT(&o.pf),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when "
 	    "brokers stay unreachable for duration after start (default 5m, "
@@ -160,7 +166,8 @@ static const struct tide_prog prog = {
 	"tide-source",
 	"[-eJqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
-	    "[-G group] [file ...]",
+	    "[-G group] [--keep list | --drop list | --print format] "
+	    "[file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
@@ -287,15 +294,22 @@ static void
 emit(rd_kafka_message_t *m)
 {
 	struct tide_env e;
+	size_t start = s.ob.len;
 	int r;
 
-	if (!o.envelope)
+	if (!o.envelope && !o.pf.on)
 		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
 	else {
 		/* The envelope tide-replay -J writes too: one builder. */
 		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
+		if (o.pf.on) {
+			(void)tide_printfmt_write(&o.pf, &e, &s.ob);
+			return;
+		}
 		r = tide_env_encode(&s.ob, &e);
 	}
+	if (r == 0)
+		r = tide_proj_tail(&o.proj, &s.ob, start);
 	if (r == 0)
 		r = tide_buf_addc(&s.ob, '\n');
 }
@@ -648,7 +662,15 @@ file_rec(void *ctx, const char *p, size_t n)
 {
 	(void)ctx;
 	s.nin++;
-	check_write(tide_wout_rec(&s.out, p, n));
+	tide_buf_reset(&s.ob);
+	if (o.pf.on) {
+		(void)tide_printfmt_rec(&o.pf, p, n, &s.ob);
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	} else if (tide_proj_on(&o.proj)) {
+		(void)tide_proj_rec(&o.proj, p, n, &s.ob);
+		check_write(tide_wout_rec(&s.out, s.ob.data, s.ob.len));
+	} else
+		check_write(tide_wout_rec(&s.out, p, n));
 	if ((++s.nout & 63) == 0)
 		progress_tick();
 	return o.count >= 0 && (long long)s.nout >= o.count;
@@ -807,6 +829,9 @@ main(int argc, char **argv)
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 
+	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
+		tide_usage_error("--print replaces the output: not with -J, "
+		    "--keep or --drop (name fields in it: %%{field})");
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
@@ -891,5 +916,7 @@ main(int argc, char **argv)
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
+	tide_proj_release(&o.proj);
+	tide_printfmt_release(&o.pf);
 	return c;
 }

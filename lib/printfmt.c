@@ -79,6 +79,7 @@ tide_printfmt_parse(struct tide_printfmt *f, const char *spec, char *why)
 
 	memset(f, 0, sizeof(*f));
 	tide_buf_init(&f->lits, TIDE_BUF_NOMAX);
+	tide_buf_init(&f->scratch, TIDE_BUF_NOMAX);
 	while (*s) {
 		if ((t = strchr(s, '%')) == NULL)
 			t = s + strlen(s);
@@ -140,6 +141,7 @@ tide_printfmt_parse(struct tide_printfmt *f, const char *spec, char *why)
 		piece(f, '{', f->npath++, 0, 0);
 		s = e + 1;
 	}
+	f->on = 1;
 	return 0;
 bad:
 	tide_printfmt_release(f);
@@ -155,6 +157,7 @@ tide_printfmt_release(struct tide_printfmt *f)
 		tide_path_release(&f->paths[i]);
 	free(f->v);
 	tide_buf_release(&f->lits);
+	tide_buf_release(&f->scratch);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -168,6 +171,16 @@ tide_printfmt_env_rec(struct tide_env *e, const char *rec, size_t n)
 	e->ts_type = TIDE_ENV_TS_NONE;
 	e->value = rec;
 	e->len = n;
+}
+
+int
+tide_printfmt_rec(struct tide_printfmt *f, const char *rec, size_t n,
+    struct tide_buf *out)
+{
+	struct tide_env e;
+
+	tide_printfmt_env_rec(&e, rec, n);
+	return tide_printfmt_write(f, &e, out);
 }
 
 static int

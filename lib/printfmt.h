@@ -24,8 +24,9 @@
  * A message is a struct tide_env (lib/envelope.h): a Kafka message's
  * (lib/kafka/kmsg.h), an archive's decoded envelope, or a file's record
  * as a value alone (no topic, key or headers; partition, offset and
- * timestamp -1).  Writing does not allocate per message beyond out's
- * growth: the field lookups use f's own arrays.
+ * timestamp -1).  A zeroed struct holds no format (on is 0).  Writing
+ * does not allocate per message beyond out's growth: the field lookups
+ * use f's own arrays.
  */
 #ifndef TIDE_PRINTFMT_H
 #define TIDE_PRINTFMT_H
@@ -52,6 +53,8 @@ struct tide_printfmt {
 	struct tide_path paths[TIDE_PRINTFMT_MAXFIELD];
 	struct tide_json_val vals[TIDE_PRINTFMT_MAXFIELD];
 	int npath;
+	int on;				/* a format was compiled */
+	struct tide_buf scratch;	/* a caller's record made ready */
 };
 
 /*
@@ -70,5 +73,8 @@ int tide_printfmt_write(struct tide_printfmt *f, const struct tide_env *e,
 /* A record read from a file as a message: value rec[0..n), no topic,
  * key or headers, partition, offset and timestamp -1. */
 void tide_printfmt_env_rec(struct tide_env *e, const char *rec, size_t n);
+/* tide_printfmt_write() of such a message. */
+int tide_printfmt_rec(struct tide_printfmt *f, const char *rec, size_t n,
+    struct tide_buf *out);
 
 #endif

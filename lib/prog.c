@@ -9,7 +9,9 @@
 #include "err.h"
 #include "exitcode.h"
 #include "log.h"
+#include "printfmt.h"
 #include "prog.h"
+#include "proj.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -445,6 +447,32 @@ tide_opt_time_unit(const struct tide_option *opt, const char *arg,
 	if (tide_time_unit_parse(arg, opt->dest) < 0)
 		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
 		    "ns, auto)", arg);
+	return 0;
+}
+
+int
+tide_opt_proj(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char why[TIDE_PROJ_WHY];
+
+	(void)err;
+	if (tide_proj_add(opt->dest, opt->id == TIDE_OPT_KEEP ?
+	    TIDE_PROJ_KEEP : TIDE_PROJ_DROP, arg, why) < 0)
+		tide_usage_error("--%s: %s", opt->name, why);
+	return 0;
+}
+
+int
+tide_opt_print(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char why[TIDE_PRINTFMT_WHY];
+
+	(void)err;
+	tide_printfmt_release(opt->dest);
+	if (tide_printfmt_parse(opt->dest, arg, why) < 0)
+		tide_usage_error("--print: %s", why);
 	return 0;
 }
 

@@ -34,6 +34,9 @@ enum {
 	TIDE_OPT_DEADLETTER,
 	TIDE_OPT_MAXBAD,
 	TIDE_OPT_MDTIMEOUT,		/* lib/kafka/kopt.h */
+	TIDE_OPT_KEEP,			/* TIDE_OPTS_PROJ */
+	TIDE_OPT_DROP,
+	TIDE_OPT_PRINT,
 };
 
 struct tide_prog {
@@ -175,6 +178,21 @@ tide_opt_cb tide_opt_max_bad;
 	TIDE_OPT_BAD_STRICT(strict),					\
 	TIDE_OPT_BAD_DEAD(dead, "append bad records to file"),		\
 	TIDE_OPT_BAD_MAX(maxbad)
+
+/* --keep and --drop (dest a struct tide_proj, lib/proj.h) and --print
+ * (dest a struct tide_printfmt, lib/printfmt.h), compiled as given: a
+ * usage error naming the option when bad. */
+tide_opt_cb tide_opt_proj, tide_opt_print;
+#define TIDE_OPTS_PROJ(proj)						\
+	TIDE_OPT_CALLBACK(TIDE_OPT_KEEP, "keep", "list", "write only these "	\
+	    "fields, in this order: f,g as h (repeatable)", tide_opt_proj,	\
+	    proj),							\
+	TIDE_OPT_CALLBACK(TIDE_OPT_DROP, "drop", "list", "write records "	\
+	    "without these fields (repeatable)", tide_opt_proj, proj)
+#define TIDE_OPT_PRINTFMT(pf)						\
+	TIDE_OPT_CALLBACK(TIDE_OPT_PRINT, "print", "format", "write each "	\
+	    "message for people through format: %t %p %o %k %s %T %I %h "	\
+	    "%{field}", tide_opt_print, pf)
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */

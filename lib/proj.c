@@ -14,8 +14,6 @@ void
 tide_proj_init(struct tide_proj *p)
 {
 	memset(p, 0, sizeof(*p));
-	tide_buf_init(&p->keys, TIDE_BUF_NOMAX);
-	tide_buf_init(&p->tmp, TIDE_BUF_NOMAX);
 }
 
 void
@@ -126,6 +124,8 @@ tide_proj_add(struct tide_proj *p, enum tide_proj_mode mode,
 	}
 	p->mode = mode;
 	if (p->paths == NULL) {
+		tide_buf_init(&p->keys, TIDE_BUF_NOMAX);
+		tide_buf_init(&p->tmp, TIDE_BUF_NOMAX);
 		p->paths = tide_xcalloc(TIDE_PROJ_MAX, sizeof(*p->paths));
 		p->vals = tide_xcalloc(TIDE_PROJ_MAX, sizeof(*p->vals));
 		if (mode == TIDE_PROJ_KEEP)

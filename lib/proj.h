@@ -29,6 +29,8 @@
  * The record must have passed tide_json_check() (every program validates
  * before it writes): lookups do not validate again.  Nothing is allocated
  * per record: p->tmp is reused.  Not thread-safe: one struct per thread.
+ * A zeroed struct (or tide_proj_init()) is no projection: records are
+ * written as they are.
  */
 #ifndef TIDE_PROJ_H
 #define TIDE_PROJ_H
