@@ -19,8 +19,8 @@
  * unescaped, any other value as its JSON, nothing when the value is not
  * a JSON object or lacks the field.  Escapes, as kcat's: \n \t \r, \xHH
  * a byte, \\ and any other \c the character c (kcat's decimal \NNN is
- * not taken).  No newline is added: a
- * format says where lines end ('%s\n').
+ * not taken).  No newline is added: a format says where lines end
+ * ('%s\n').
  *
  * A message is a struct tide_env (lib/envelope.h): a Kafka message's
  * (lib/kafka/kmsg.h), an archive's decoded envelope, or a file's record
