@@ -13,4 +13,25 @@ const char *unit_testdata(void);
 struct rd_kafka_conf_s;
 const char *unit_kconf_get(struct rd_kafka_conf_s *conf, const char *name);
 
+/*
+ * librdkafka's mock cluster in this process, for the Kafka suites: start it
+ * in a checked fixture (its threads do not survive Check's fork) and stop
+ * it in the teardown.  unit_mock_start() starts one broker, its log quiet,
+ * and returns the cluster; unit_mock_topic() creates a topic on it;
+ * unit_mock_boot() is its bootstrap servers.  unit_mock_producer() is a
+ * producer to it, quiet, with the settings given as name, value pairs
+ * ending in NULL (the caller destroys it); unit_mock_kconf() initialises kc
+ * with the cluster's brokers and log_level=0 (the caller releases it).
+ * Each fails the test on an error.
+ */
+struct rd_kafka_s;
+struct rd_kafka_mock_cluster_s;
+struct tide_kconf;
+struct rd_kafka_mock_cluster_s *unit_mock_start(void);
+void unit_mock_topic(const char *topic, int partitions);
+const char *unit_mock_boot(void);
+struct rd_kafka_s *unit_mock_producer(const char *name, ...);
+void unit_mock_kconf(struct tide_kconf *kc);
+void unit_mock_stop(void);
+
 #endif
