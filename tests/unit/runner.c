@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -25,6 +26,84 @@ unit_testdata(void)
 	if (access("../data", F_OK) == 0)
 		return "../data";
 	return "tests/data";
+}
+
+static char tmpdir[64];
+
+void
+unit_tmp_start(const char *name)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tide-%s.XXXXXX", name);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+void
+unit_tmp_stop(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+const char *
+unit_path(const char *file)
+{
+	static char p[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", tmpdir, file);
+	return p[i];
+}
+
+void
+unit_put(const char *file, const char *text)
+{
+	FILE *fp = fopen(file, "wb");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_ge(fputs(text, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+char *
+unit_slurp(const char *file, size_t *n)
+{
+	FILE *fp = fopen(file, "rb");
+	char *buf;
+	long len;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)len + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, fp), (size_t)len);
+	buf[len] = '\0';
+	fclose(fp);
+	if (n)
+		*n = (size_t)len;
+	return buf;
+}
+
+void
+unit_assert_file(const char *file, const char *want)
+{
+	char *got = unit_slurp(file, NULL);
+
+	ck_assert_msg(got != NULL, "%s missing", file);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+int
+unit_exists(const char *file)
+{
+	struct stat st;
+
+	return lstat(file, &st) == 0;
 }
 
 const char *
