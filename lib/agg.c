@@ -1427,10 +1427,10 @@ clear_one(const struct tide_aggspec *s, int i, void *p)
 }
 
 /*
- * first's and last's value buffer and a small distinct set's array are
- * emptied in place, not freed: tide-window --over resets its result block
- * once a record, and each would otherwise be a free and an allocation a
- * record.  The sketches and a set's hash table are freed and set up again.
+ * first's and last's value buffer and a distinct set (its array or its
+ * hash table) are emptied in place, not freed: tide-window --over resets
+ * its result block once a record, and each would otherwise be frees and
+ * allocations a record.  The sketches are freed and set up again.
  */
 void
 tide_agg_reset(const struct tide_aggspec *s, void *st)
@@ -1457,11 +1457,8 @@ tide_agg_reset(const struct tide_aggspec *s, void *st)
 			break;
 		case TIDE_AGG_DISTINCT:
 			m = p;
-			if (m->h != NULL) {
-				tide_htab_release(m->h);
-				free(m->h);
-				m->h = NULL;
-			}
+			if (m->h != NULL)
+				tide_htab_clear(m->h);
 			if (m->s != NULL)
 				m->s->n = m->s->len = 0;
 			break;

@@ -127,7 +127,7 @@ int tide_agg_emit(const struct tide_aggspec *s, const void *st,
 void tide_agg_clear(const struct tide_aggspec *s, void *st);
 /* An empty block again, as tide_agg_clear() and tide_agg_init() make one,
  * keeping what memory it can for the records to come (first and last's
- * value, a small distinct set). */
+ * value, a distinct set). */
 void tide_agg_reset(const struct tide_aggspec *s, void *st);
 
 /*
