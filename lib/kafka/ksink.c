@@ -539,11 +539,11 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 		say(k, 0, "topic '%s' exists with %d partition%s: --create=%d "
 		    "leaves it as it is", conf->topic, (int)k->prod.npart,
 		    k->prod.npart == 1 ? "" : "s", conf->create);
-	if (conf->tspath || conf->envelope)
-		retention(k);
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;
+	if (conf->tspath || conf->envelope)
+		retention(k);
 	k->source = tide_xmalloc(strlen(conf->topic) + 7);
 	memcpy(k->source, "kafka:", 6);
 	strcpy(k->source + 6, conf->topic);

@@ -133,7 +133,9 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 		if (md->topic_cnt == 1)
 			err = md->topics[0].err;
 		rd_kafka_metadata_destroy(md);
-		if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		/* Just created: a broker may not know it yet. */
+		if ((err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		    !p->created) ||
 		    err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 		    err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION) {
 			snprintf(p->errstr, sizeof(p->errstr), "topic '%s': %s",
