@@ -454,9 +454,10 @@ t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr 
 
 # --create[=partitions] (issue 19 item 8): the count only after '=', a
 # count of at least 1; checked before any broker is asked.
-t_run "-h: --create[=partitions]" sh -c "tide-sink -h | grep -F -- '--create'"
+t_run "-h: --create[=partitions]" sh -c \
+    "tide-sink -h | head -1 | grep -oF -- '[--create[=partitions]]'; tide-sink -h | grep -F -- '  --create'"
 t_stdout <<'EOF'
-usage: tide-sink [-Jqv] [-b brokers] [-X prop=value] ... [-F file] [-d contexts] (-t topic [-k field] [-p n|field] [-H name=value] [-z codec] [--create[=partitions]] | -o path [--format ndjson|csv] [--rotate size|duration] | --sqlite file --table name --upsert field[,field] | --redis url --upsert field[,field]) [--dead-letter file] [--strict]
+[--create[=partitions]]
       --create[=partitions]    create the topic if it does not exist: with this many partitions, or the brokers' defaults
 EOF
 t_run "--list-options: --create's argument is optional" sh -c "tide-sink --list-options | grep -F -- '--create'"
