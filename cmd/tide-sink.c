@@ -83,7 +83,7 @@ static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
-	    "[--create] | "
+	    "[--create[=partitions]] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
 	    "--redis url --upsert field[,field]) "
@@ -106,7 +106,7 @@ struct sink {
 	const char *deadpath;
 	int envelope;
 	int keep_partition;
-	int create;			/* --create: let the brokers create it */
+	int create;			/* --create[=n]: as ksink.h's */
 	int tee;
 	int stats;
 	int32_t partition;		/* fixed partition, or UA */
@@ -606,8 +606,10 @@ static const struct tide_option opts[] = {
 	TIDE_OPTS_PROJ(&o.proj),
 	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
 	    "envelope's partition", &sk.keep_partition),
-	TIDE_OPT_FLAG(OPT_CREATE, "create", "create the topic if it does not "
-	    "exist, with the brokers' defaults", &sk.create),
+	TIDE_OPT_INT_OPTARG(OPT_CREATE, "create", "partitions", "create the "
+	    "topic if it does not exist: with this many partitions, or the "
+	    "brokers' defaults", &sk.create, 1, INT32_MAX,
+	    TIDE_KSINK_CREATE_AUTO),
 	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
 	    "file"),
 	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "

@@ -74,7 +74,7 @@ tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 	free(shortopts);
 	free(given);
 	longopts = tide_xcalloc(nopts + ns + 1, sizeof(*longopts));
-	shortopts = tide_xcalloc(2 * (nopts + ns) + 2, 1);
+	shortopts = tide_xcalloc(3 * (nopts + ns) + 2, 1);
 	given = tide_xcalloc(nopts + 1, sizeof(*given));
 	shortopts[s++] = ':';	/* report a missing argument as ':' */
 	for (i = 0; i < nopts + ns; i++) {
@@ -82,13 +82,17 @@ tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 
 		if (e->name) {
 			longopts[k].name = e->name;
-			longopts[k].has_arg = e->arg ? required_argument : no_argument;
+			longopts[k].has_arg = e->arg == NULL ? no_argument :
+			    e->optional ? optional_argument :
+			    required_argument;
 			longopts[k].val = e->id;
 			k++;
 		}
 		if (e->id < TIDE_OPT_LONG) {
 			shortopts[s++] = (char)e->id;
 			if (e->arg)
+				shortopts[s++] = ':';
+			if (e->arg && e->optional)
 				shortopts[s++] = ':';
 		}
 	}
@@ -110,7 +114,8 @@ opt_line(FILE *fp, const struct tide_option *o)
 	if (o->name)
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s", o->name);
 	if (o->arg && n < (int)sizeof(left))
-		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
+		snprintf(left + n, sizeof(left) - (size_t)n,
+		    o->optional ? "[=%s]" : " %s", o->arg);
 	fprintf(fp, "  %-28s %s\n", left, o->help);
 }
 
@@ -146,8 +151,9 @@ tide_list_options(FILE *fp)
 			fprintf(fp, "-%c\t", o->id);
 		else
 			fputs("-\t", fp);
-		fprintf(fp, "%s%s\t%s\t%s\n", o->name ? "--" : "",
-		    o->name ? o->name : "-", o->arg ? o->arg : "-", o->help);
+		fprintf(fp, "%s%s\t%s%s%s\t%s\n", o->name ? "--" : "",
+		    o->name ? o->name : "-", o->optional ? "[=" : "",
+		    o->arg ? o->arg : "-", o->optional ? "]" : "", o->help);
 	}
 }
 
@@ -205,6 +211,10 @@ apply(const struct tide_option *o, const char *arg)
 	int r;
 
 	opt_name(o, name, sizeof(name));
+	if (arg == NULL && o->optional) {
+		store_int(o, o->absent);
+		return;
+	}
 	switch (o->kind) {
 	case TIDE_OPT_K_NONE:
 		break;

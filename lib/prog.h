@@ -65,6 +65,12 @@ struct tide_prog {
  *   TIME      epoch ms (tide_time_parse_arg, "now" is the time of parsing)
  *   CALLBACK  cb(opt, arg, err); dest is the callback's to use
  *
+ * An option whose argument may be left out (optional, written with the
+ * *_OPTARG macros) takes it only after '=', as "--create=12" (getopt_long's
+ * optional_argument: "--create 12" is --create and an operand); given
+ * bare, it stores absent instead.  -h shows it as "--create[=n]" and
+ * --list-options's argument column as "[=n]".
+ *
  * Integers of any width are stored: size is sizeof the destination, which
  * the macros take from the variable.  Options are applied in command-line
  * order, so the last of a repeated option wins, as with a switch.
@@ -106,6 +112,8 @@ struct tide_option {
 	long long min, max;	/* SET: min is the value stored */
 	double dmin, dmax;
 	tide_opt_cb *cb;
+	int optional;		/* the argument may be left out */
+	long long absent;	/* INT: stored when it is */
 };
 
 /* v, checked to be of type T. */
@@ -125,6 +133,12 @@ struct tide_option {
 #define TIDE_OPT_INT(i, n, a, h, v, lo, hi)				\
 	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_INT), .dest = (v),	\
 	  .size = sizeof(*(v)), .min = (lo), .max = (hi) }
+/* As TIDE_OPT_INT, with an argument that may be left out: then none is
+ * stored. */
+#define TIDE_OPT_INT_OPTARG(i, n, a, h, v, lo, hi, none)			\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_INT), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (lo), .max = (hi), .optional = 1,	\
+	  .absent = (none) }
 #define TIDE_OPT_DOUBLE(i, n, a, h, v, lo, hi)				\
 	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_DOUBLE),		\
 	  .dest = TIDE_OPT_TYPED_(double *, v), .dmin = (lo), .dmax = (hi) }
