@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "err.h"
 #include "expr.h"
 #include "time.h"
@@ -1661,6 +1662,8 @@ tide_expr_eval_rec(struct tide_expr *e, const char *p, size_t n,
 	enum tide_json_type t;
 	int k;
 
+	if (tide_barrier_is(p, n))
+		return 1;
 	if (e->npath == 0)
 		return tide_expr_eval(e, NULL, meta);
 	if (tide_json_check_many(p, n, TIDE_JSON_MAXDEPTH, &t, NULL, e->paths,
@@ -1668,6 +1671,25 @@ tide_expr_eval_rec(struct tide_expr *e, const char *p, size_t n,
 		for (k = 0; k < e->npath; k++)
 			vals[k].type = TIDE_JSON_NONE;
 	return tide_expr_eval(e, vals, meta);
+}
+
+void
+tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e)
+{
+	meta->have = TIDE_EXPR_HAVE_KEY | TIDE_EXPR_HAVE_PARTITION |
+	    TIDE_EXPR_HAVE_OFFSET | TIDE_EXPR_HAVE_TOPIC |
+	    TIDE_EXPR_HAVE_HEADERS;
+	if (e->ts_type != TIDE_ENV_TS_NONE)
+		meta->have |= TIDE_EXPR_HAVE_TIMESTAMP;
+	meta->key = e->key;
+	meta->keylen = e->keylen;
+	meta->topic = e->topic;
+	meta->topiclen = e->topiclen;
+	meta->partition = e->partition;
+	meta->offset = e->offset;
+	meta->timestamp = e->ts;
+	meta->hdrs = e->hdrs;
+	meta->nhdrs = e->nhdrs;
 }
 
 const char *

@@ -113,11 +113,16 @@ void tide_expr_release(struct tide_expr *e);
 int tide_expr_eval(struct tide_expr *e, const struct tide_json_val *vals,
     const struct tide_expr_meta *meta);
 
-/* Evaluate on a whole record p[0..n) that tide_json_check() accepted (or
- * any bytes: a record that is not a JSON object has every path missing),
- * looking the paths up first.  For callers without a one-pass scan. */
+/* Evaluate on a whole record p[0..n) (any bytes: one that is not a JSON
+ * object has every path missing), looking the paths up first: for callers
+ * without a one-pass scan.  A barrier line (lib/barrier.h) passes: a
+ * filter passes the pipeline's barriers on. */
 int tide_expr_eval_rec(struct tide_expr *e, const char *p, size_t n,
     const struct tide_expr_meta *meta);
+
+/* meta from a message's envelope (lib/kafka/kmsg.h's tide_kmsg_env()):
+ * every @ name present (@timestamp unless it has none); it points into e. */
+void tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e);
 
 /* The regex that reached its match limit in the last TIDE_ERANGE, as
  * written ("/(a+)+$/"). */
