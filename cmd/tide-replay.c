@@ -705,8 +705,9 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 		return r;
 	tide_progress_clear(&s.pr);
 	if ((r = tide_bad_record(&s.bad, m ? o.topic : ((struct fsrc *)src)->
-	    a.path, 0, b->data, b->len, "--where: regex %s reached its match "
-	    "limit", tide_expr_limit_regex(&s.wx))) != 0) {
+	    a.path, m ? 0 : tide_arcin_lineno(&((struct fsrc *)src)->a),
+	    b->data, b->len, "%s--where: regex %s reached its match limit",
+	    m ? "a message: " : "", tide_expr_limit_regex(&s.wx))) != 0) {
 		flush_out();
 		exit(tide_exit_of(r));
 	}
