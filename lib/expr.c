@@ -496,7 +496,9 @@ parse_time(struct parser *p)
 			i++;
 		else if ((s[i] == '+' || s[i] == '-') &&
 		    isdigit((unsigned char)s[i + 1]) &&
-		    isdigit((unsigned char)s[i + 2]) && s[i + 3] == ':')
+		    isdigit((unsigned char)s[i + 2]) && s[i + 3] == ':' &&
+		    isdigit((unsigned char)s[i + 4]) &&
+		    isdigit((unsigned char)s[i + 5]))
 			i += 6;
 	}
 	if (i - at >= sizeof(buf) || is_ident((unsigned char)s[i]))

@@ -280,6 +280,8 @@ START_TEST(test_expr_syntax_errors)
 	    "@timestamp, @topic, @headers.NAME)", 1);
 	bad("@headers == 1", "expected '.NAME' after @headers", 9);
 	bad("ts > 2026-13-01", "bad time '2026-13-01'", 6);
+	bad("ts >= 2026-11-01T-10:", "bad time '2026-11-01T'", 7);	/* fuzz */
+	bad("ts >= 2026-11-01T10:02+01:", "unexpected ':'", 26);
 	bad("ts > now - 15q", "bad duration '15q' (e.g. 15m, 1h30m)", 12);
 	bad("x in 1", "expected '('", 6);
 	bad("x is 1", "expected 'null' after 'is'", 6);
