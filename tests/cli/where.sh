@@ -92,6 +92,20 @@ done <"$T_DIR/mexprs"
 t_ok "200 expressions on mixed types: the oracle's records" \
 	test "$n" = 200 -a "$same" = 200
 
+# --- tide-expr(7)'s EXAMPLES on files, against the oracle ---------------------
+
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$T_ROOT/man/tide-expr.7" |
+	sed -n "s/^\$ tide-source tx.ndjson --where '\(.*\)'\$/\1/p" >"$T_DIR/mex"
+n=0
+while read -r te; do
+	n=$((n + 1))
+	t_run "tide-expr(7): --where '$te'" tide-source --where "$te" "$T_DIR/tx.ndjson"
+	t_status 0
+	python3 "$ORACLE" eval "$te" "$T_DIR/tx.ndjson" >"$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <"$T_DIR/mex"
+t_ok "tide-expr(7): 4 examples on files" test "$n" = 4
+
 # --- exact cases: where jq would differ --------------------------------------
 
 cat >"$T_DIR/x.ndjson" <<'EOF'
