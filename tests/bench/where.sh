@@ -10,6 +10,7 @@
 #   DuckDB read_json(...) WHERE ...        (the same number of records; its
 #                                           columns declared, the kindest form)
 #   tide-source FILE --where 'amount > 1e9'   beside   tide-source FILE
+#   tide-source -t T -e --where ...        beside   kcat -e | jq select
 #
 # Times are CPU seconds (user + sys of every thread: DuckDB uses both
 # cores; node's start, about 0.05 s, is in DuckDB's figure), best of
@@ -85,6 +86,40 @@ bench_cpu plain "$N" tide-source "$B_DIR/tx.ndjson"
 bench_cpu nothing "$N" tide-source "$B_DIR/tx.ndjson" --where 'amount > 1e9'
 bench_cpu nothing_str "$N" tide-source "$B_DIR/tx.ndjson" --where 'country == "XX"'
 
+# From Kafka: tide-source -e --where beside kcat -e | jq select, the same
+# topic of tide-mock (KN records, within the mock's retention), wall clock.
+KN=${KN:-200000}
+kafka=
+if command -v kcat >/dev/null 2>&1; then
+	mkfifo "$B_DIR/mockin"
+	tide-mock -t wh:4 --bootstrap-file "$B_DIR/bootstrap" <"$B_DIR/mockin" \
+	    >/dev/null 2>"$B_DIR/mock.err" &
+	mockpid=$!
+	exec 9>"$B_DIR/mockin"
+	B_CLEANUP="exec 9>&-; kill $mockpid 2>/dev/null; wait $mockpid 2>/dev/null"
+	i=0
+	while [ ! -s "$B_DIR/bootstrap" ] && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	BROKERS=$(cat "$B_DIR/bootstrap" 2>/dev/null)
+	if [ -n "$BROKERS" ] && head -n "$KN" "$B_DIR/tx.ndjson" |
+	    timeout 120 kcat -b "$BROKERS" -P -t wh -z lz4; then
+		kafka=1
+		B_OUT=$B_DIR/ktide.out
+		bench_run kafka_tide "$KN" timeout 120 tide-source -b "$BROKERS" \
+		    -t wh -e --where "$F"
+		B_OUT=$B_DIR/kjq.out
+		bench_run kafka_kcat_jq "$KN" sh -c "timeout 120 kcat -b '$BROKERS' \
+		    -C -t wh -e -q | jq -c '$JQ'"
+		[ "$(sort "$B_DIR/ktide.out" | md5sum)" = "$(sort "$B_DIR/kjq.out" | md5sum)" ] &&
+			echo "kafka: the same records ($(wc -l <"$B_DIR/ktide.out"))" ||
+			echo "kafka: the records DIFFER"
+	else
+		echo "kafka: left out (tide-mock or kcat failed)"
+	fi
+fi
+
 echo "ratios (records/s, CPU time; targets: tide >= 3M/s, >= 6x jq, > DuckDB,"
 echo "match-nothing costs <= 1.3x plain, i.e. plain / nothing <= 1.3):"
 bench_ratio tide jq
@@ -96,3 +131,5 @@ if [ -n "$duck" ]; then
 fi
 bench_ratio plain nothing
 bench_ratio plain nothing_str
+[ -n "$kafka" ] && bench_ratio kafka_tide kafka_kcat_jq
+exit 0
