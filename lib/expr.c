@@ -1135,14 +1135,21 @@ tide_expr_compile(struct tide_expr *e, const char *text,
 
 /* ---- evaluation -------------------------------------------------------- */
 
+static const double pow10tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15,
+};
+
 /* A JSON number's value: an integer when written as one and within int64,
- * else a double (lib/agg's rule). */
+ * else a double (lib/agg's rule).  A fraction of at most 15 digits in all
+ * and no exponent takes Clinger's fast path (m and 10^k exact doubles, so
+ * m / 10^k is the correctly rounded value, strtod's), as lib/agg does. */
 static void
 num_of(const struct tide_json_val *jv, struct val *v)
 {
 	const char *p = jv->p, *e = jv->p + jv->len;
 	uint64_t m = 0;
-	int neg = 0, nd = 0;
+	int neg = 0, nd = 0, k;
 
 	if (p < e && *p == '-') {
 		neg = 1;
@@ -1154,6 +1161,18 @@ num_of(const struct tide_json_val *jv, struct val *v)
 		v->t = V_INT;
 		v->i = neg ? -(int64_t)m : (int64_t)m;
 		return;
+	}
+	if (p < e && *p == '.' && nd > 0 && nd < 15) {
+		for (p++, k = 0; p < e && *p >= '0' && *p <= '9' &&
+		    nd < 15; p++, nd++, k++)
+			m = m * 10 + (uint64_t)(*p - '0');
+		if (p == e && k > 0) {
+			v->t = V_DBL;
+			v->d = (double)m / pow10tab[k];
+			if (neg)
+				v->d = -v->d;
+			return;
+		}
 	}
 	if (p == e && tide_json_int64(jv, &v->i) == 0) {
 		v->t = V_INT;
@@ -1311,6 +1330,21 @@ compare(const struct val *a, const struct val *b, int *r, int *eqonly)
 		return 0;
 	}
 	return -1;
+}
+
+/* Whether order r (-1, 0, 1) of two numbers satisfies op. */
+static inline int
+order_holds(int r, enum cmpop op)
+{
+	switch (op) {
+	case C_EQ: return r == 0;
+	case C_NE: return r != 0;
+	case C_LT: return r < 0;
+	case C_LE: return r <= 0;
+	case C_GT: return r > 0;
+	case C_GE: return r >= 0;
+	}
+	return 0;
 }
 
 static int
@@ -1501,6 +1535,19 @@ eval(struct ctx *c, int i, struct val *v)
 		return;
 	case N_CMP:
 		eval(c, n->a, &a);
+		/* The common case, a field against a number literal: no copy
+		 * of the literal, no search for the types' rule. */
+		if (c->e->n[n->b].k == N_NUM && (a.t == V_INT || a.t == V_DBL)) {
+			const struct val *l = &c->e->n[n->b].lit;
+
+			r = a.t == V_INT && l->t == V_INT ?
+			    (a.i > l->i) - (a.i < l->i) :
+			    a.t == V_DBL && l->t == V_DBL ?
+			    (a.d > l->d) - (a.d < l->d) : a.t == V_INT ?
+			    cmp_int_dbl(a.i, l->d) : -cmp_int_dbl(l->i, a.d);
+			v->i = order_holds(r, (enum cmpop)n->op);
+			return;
+		}
 		eval(c, n->b, &b);
 		v->i = cmp_holds(&a, &b, (enum cmpop)n->op);
 		return;
