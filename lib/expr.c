@@ -533,8 +533,7 @@ parse_now(struct parser *p)
 	p->pos += 3;
 	save = p->pos;
 	skip_ws(p);
-	if ((p->s[p->pos] == '-' || p->s[p->pos] == '+') &&
-	    (skip_ws(p), 1)) {
+	if (p->s[p->pos] == '-' || p->s[p->pos] == '+') {
 		sign = p->s[p->pos] == '-' ? -1 : 1;
 		j = p->pos + 1;
 		while (p->s[j] == ' ')

@@ -366,6 +366,35 @@ START_TEST(test_expr_not_object)
 }
 END_TEST
 
+/* A record's number, fast path or not, is the double strtod gives. */
+START_TEST(test_expr_record_numbers)
+{
+	static const char *const cases[][2] = {
+		{ "{\"x\":0.1}", "x == 0.1 and x * 3 > 0.3" },
+		{ "{\"x\":-0.5}", "x == -0.5 and x < 0" },
+		{ "{\"x\":123456789012.345}", "x == 123456789012.345" },
+		{ "{\"x\":1234567890123.4567}", "x == 1234567890123.4567" },
+		{ "{\"x\":0.30000000000000004}", "x > 0.3" },
+		{ "{\"x\":1e2}", "x == 100 and type(x) == \"number\"" },
+		{ "{\"x\":1.5e-3}", "x == 0.0015" },
+		{ "{\"x\":-0}", "x == 0" },
+		{ "{\"x\":12345678901234567890}", "x > 9223372036854775807" },
+		{ "{\"x\":-9223372036854775808}", "x == -9223372036854775807 - 1" },
+	};
+	struct tide_expr e;
+	struct tide_expr_err err;
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		ck_assert_int_eq(tide_expr_compile(&e, cases[k][1], &err), 0);
+		ck_assert_msg(tide_expr_eval_rec(&e, cases[k][0],
+		    strlen(cases[k][0]), NULL) == 1, "%s on %s", cases[k][1],
+		    cases[k][0]);
+		tide_expr_release(&e);
+	}
+}
+END_TEST
+
 Suite *
 suite_expr(void)
 {
@@ -383,6 +412,7 @@ suite_expr(void)
 	tcase_add_test(tc, test_expr_errfmt);
 	tcase_add_test(tc, test_expr_regex_limit);
 	tcase_add_test(tc, test_expr_not_object);
+	tcase_add_test(tc, test_expr_record_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
