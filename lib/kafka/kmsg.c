@@ -51,7 +51,7 @@ tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
 	struct tide_expr_meta meta;
 	struct tide_env e;
 
-	meta.have = 0;
+	memset(&meta, 0, sizeof(meta));
 	if (x->uses_meta) {
 		tide_kmsg_env(m, &e, hdrs, cap);
 		tide_expr_meta_env(&meta, &e);
