@@ -1751,6 +1751,7 @@ tide_expr_errfmt(const char *text, const struct tide_expr_err *err,
     char *buf, size_t cap)
 {
 	size_t col = err->col ? err->col - 1 : 0, len = strlen(text), w;
+	char *nl;
 	int k;
 
 	/* Long expressions: the 60 bytes before the column and 20 after. */
@@ -1765,6 +1766,11 @@ tide_expr_errfmt(const char *text, const struct tide_expr_err *err,
 	if (k < 0 || (size_t)k >= cap)
 		return;
 	w = (size_t)k;
+	/* The text on one line, the caret under its byte: tabs and newlines
+	 * shown as spaces. */
+	for (nl = strchr(buf, '\n') + 1; nl < buf + w - 3; nl++)
+		if (*nl == '\t' || *nl == '\n' || *nl == '\r')
+			*nl = ' ';
 	if (from)
 		col += 3;
 	col -= from;

@@ -325,6 +325,30 @@ START_TEST(test_expr_errfmt)
 	    "  amount > (1 + 2\n"
 	    "                 ^");
 	tide_expr_release(&e);
+	/* A text over lines, with a tab: one line, the caret in place. */
+	ck_assert_int_eq(tide_expr_compile(&e, "a > 1 and\n\tb <", &err),
+	    TIDE_EINVAL);
+	tide_expr_errfmt("a > 1 and\n\tb <", &err, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "unexpected end of expression at column 15\n"
+	    "  a > 1 and  b <\n"
+	    "                ^");
+	tide_expr_release(&e);
+	/* A long text: the part around the column. */
+	{
+		char t[300];
+
+		memset(t, 'x', 200);
+		strcpy(t + 200, " > (1");
+		ck_assert_int_eq(tide_expr_compile(&e, t, &err), TIDE_EINVAL);
+		tide_expr_errfmt(t, &err, buf, sizeof(buf));
+		ck_assert_str_eq(buf + strlen(buf) - 1, "^");
+		ck_assert_ptr_nonnull(strstr(buf, "expected ')' at column 206\n"
+		    "  ...xxx"));
+		/* The caret one past the text's last byte: its end. */
+		ck_assert_int_eq((int)(strrchr(buf, '\n') - strchr(buf, '\n')) +
+		    1, (int)strlen(strrchr(buf, '\n')));
+		tide_expr_release(&e);
+	}
 }
 END_TEST
 
