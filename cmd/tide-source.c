@@ -658,7 +658,8 @@ run_kafka(void)
 	consume();
 	/* A time range that selected nothing says so (an empty output
 	 * looks like success otherwise). */
-	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
+	if ((o.have_from || o.have_to) && s.nout + s.nfiltered == 0 &&
+	    !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.stats)

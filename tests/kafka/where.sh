@@ -77,6 +77,13 @@ t_stdout <<'EOF'
 {"amount":3000,"country":"DE"}
 EOF
 
+# A range with records, none of them kept: not "no records in the range".
+t_run "--from/--to, all filtered" $TO tide-source -b "$BROKERS" -t wh -p 0 \
+	--from 2026-11-01T00:00:00Z --to 2026-11-01T00:00:02Z --where 'amount > 1e6'
+t_status 0
+t_stdout </dev/null
+t_stderr_empty
+
 # -J: paths name the envelope's fields.
 t_run "-J: value.amount" $TO tide-source -b "$BROKERS" -t wh -p 0 -e -J \
 	--where 'value.amount > 1000 and key == "k2" and offset == 1'
