@@ -34,6 +34,7 @@
 #include "err.h"
 #include "filesrc.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "kafka/kconf.h"
 #include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
@@ -71,6 +72,7 @@ enum {
 	OPT_COMMIT,
 	OPT_BARRIER,
 	OPT_ACKTIMEOUT,
+	OPT_WHERE,
 };
 
 static struct {
@@ -99,6 +101,7 @@ static struct {
 	int64_t ack_ms;		/* --ack-timeout */
 	struct tide_proj proj;	/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
+	const char *where;	/* --where: its text, compiled in s.wx */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -138,6 +141,8 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_DUR(OPT_ACKTIMEOUT, "ack-timeout", "duration", "-G: warn when "
 	    "barriers go unacknowledged this long (default 30s); wait as long "
 	    "for the last one at exit", &o.ack_ms, 1, LLONG_MAX),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "write only the records "
+	    "for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
 	    "envelope", &o.envelope),
 	TIDE_OPTS_PROJ(&o.proj),
@@ -187,6 +192,9 @@ static struct {
 	struct tide_filesrc files;	/* the files read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
+	struct tide_expr wx;		/* --where */
+	int raw;			/* emit() unshaped, for --where */
+	uint64_t nfiltered;		/* records --where dropped */
 } s;
 
 
@@ -231,12 +239,16 @@ static void
 print_stats(void)
 {
 	double secs = (double)(tide_mono_us() / 1000 - s.t0) / 1000.0;
+	char filt[48] = "";
 
 	tide_progress_clear(&s.pr);
+	if (o.where)
+		snprintf(filt, sizeof(filt), ", filtered %" PRIu64,
+		    s.nfiltered + s.files.filtered);	/* one is 0 */
 	fprintf(stderr, "%s: stats: records_in %" PRIu64 ", records_out %"
-	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f "
-	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, secs,
-	    secs > 0 ? (double)s.nout / secs : 0.0);
+	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 "%s, %.3fs, %.0f "
+	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, filt,
+	    secs, secs > 0 ? (double)s.nout / secs : 0.0);
 }
 
 /* Output: a failed write ends the program; a closed pipe ends it quietly. */
@@ -297,7 +309,7 @@ emit(rd_kafka_message_t *m)
 	size_t start = s.ob.len;
 	int r;
 
-	if (!o.envelope && !o.pf.on)
+	if (!o.envelope && (!o.pf.on || s.raw))
 		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
 	else {
 		/* The envelope tide-replay -J writes too: one builder. */
@@ -308,10 +320,29 @@ emit(rd_kafka_message_t *m)
 		}
 		r = tide_env_encode(&s.ob, &e);
 	}
-	if (r == 0)
+	if (r == 0 && !s.raw)
 		r = tide_proj_tail(&o.proj, &s.ob, start);
 	if (r == 0)
 		r = tide_buf_addc(&s.ob, '\n');
+}
+
+/* --where on m: on its metadata alone (rec NULL) or on the record as
+ * written.  1 to keep it. */
+static int
+keep(rd_kafka_message_t *m, const char *rec, size_t n)
+{
+	int r = tide_kmsg_where(&s.wx, m, rec, n, &s.hdrs, &s.hdrcap);
+
+	if (r == 0)
+		s.nfiltered++;
+	else if (r < 0) {
+		s.nbad++;
+		pwarn("'%s' [%" PRId32 "] offset %" PRId64 ": --where: regex %s "
+		    "reached its match limit: skipped",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+		    tide_expr_limit_regex(&s.wx));
+	}
+	return r == 1;
 }
 
 /* A broker has answered: whatever outage there was is over. */
@@ -374,6 +405,7 @@ static void
 handle(rd_kafka_message_t *m)
 {
 	enum tide_kev ev = tide_kconsumer_event(&s.kc, m);
+	size_t at;
 
 	if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 		outage_over();
@@ -398,7 +430,25 @@ handle(rd_kafka_message_t *m)
 	    m->offset))
 		return;
 	s.nin++;
+	at = s.ob.len;
+	if (o.where && s.wx.meta_only && !keep(m, NULL, 0))
+		return;
+	/* --where sees the record before --keep, --drop or --print shape
+	 * it: shaped output is made again once the record is kept. */
+	s.raw = o.where && !s.wx.meta_only && (o.pf.on ||
+	    tide_proj_on(&o.proj));
 	emit(m);
+	if (o.where && !s.wx.meta_only && !keep(m, s.ob.data + at,
+	    s.ob.len - at - 1)) {
+		s.ob.len = at;
+		s.raw = 0;
+		return;
+	}
+	if (s.raw) {
+		s.ob.len = at;
+		s.raw = 0;
+		emit(m);
+	}
 	s.nout++;
 }
 
@@ -633,7 +683,8 @@ run_kafka(void)
 	consume();
 	/* A time range that selected nothing says so (an empty output
 	 * looks like success otherwise). */
-	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
+	if ((o.have_from || o.have_to) && s.nout + s.nfiltered == 0 &&
+	    !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.stats)
@@ -710,6 +761,7 @@ run_files(char **files, int nfiles)
 		if (o.have_to)
 			s.files.to = o.to.v;
 	}
+	s.files.where = o.where ? &s.wx : NULL;
 	s.files.idle = file_idle;
 	s.files.on_warn = on_warn;
 	if (s.files.total == 0 && o.count >= 0)
@@ -718,6 +770,7 @@ run_files(char **files, int nfiles)
 	if ((rc = tide_filesrc_read(&s.files, file_rec, file_bad)) == 1 ||
 	    rc == TIDE_EINTR)
 		rc = 0;
+	s.nin += s.files.filtered;	/* read, not bad, not written */
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
@@ -828,6 +881,8 @@ main(int argc, char **argv)
 	s.kc.kd.on_fatal = on_fatal;
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
+	if (o.where)
+		tide_arg_expr("--where", o.where, &s.wx);
 
 	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
 		tide_usage_error("--print replaces the output: not with -J, "
@@ -918,5 +973,7 @@ main(int argc, char **argv)
 	tide_ckpt_offs_free(&s.resume);
 	tide_proj_release(&o.proj);
 	tide_printfmt_release(&o.pf);
+	if (o.where)
+		tide_expr_release(&s.wx);
 	return c;
 }
