@@ -475,6 +475,7 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
 	    (int)conf->connect_ms)) < 0)
 		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
+	tide_kdown_attach(&k->kd, k->prod.rk);
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;
@@ -585,6 +586,7 @@ tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
 void
 tide_ksink_release(struct tide_ksink *k)
 {
+	tide_kdown_attach(&k->kd, NULL);
 	tide_producer_release(&k->prod);
 	/* source is set once the open got that far. */
 	if (k->c.envelope && k->source)
