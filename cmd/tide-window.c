@@ -154,8 +154,9 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_INT(OPT_MAX_KEYS, "max-keys", "n", "open keys at most; more "
 	    "are bad input", &o.wc.max_keys, 1, 1LL << 40),
 	TIDE_OPT_SIZE(OPT_MAX_MEMORY, "max-memory", "size", "past this "
-	    "resident size a new key is bad input (default: half the memory, "
-	    "or the cgroup's limit; 0: no limit)", &o.wc.max_memory, 0),
+	    "resident size a record that opens a key, or adds a value a key "
+	    "must keep, is bad input (default: half the memory, or the "
+	    "cgroup's limit; 0: no limit)", &o.wc.max_memory, 0),
 	TIDE_OPT_INT(OPT_HLL, "hll-precision", "p", "approx_distinct precision "
 	    "4..18 (14)", &o.hll, TIDE_HLL_PMIN, TIDE_HLL_PMAX),
 	TIDE_OPT_INT(OPT_PRECISION, "precision", "n", "round fractional "
@@ -343,12 +344,13 @@ process(struct ctx *c, struct tide_wrec *p, size_t max_keys)
 		    p->line.data, p->line.len, "too many keys (--max-keys %zu)",
 		    max_keys));
 	}
-	if (r == TIDE_WIN_MEMFULL) {
+	if (r == TIDE_WIN_MEMFULL || r == TIDE_WIN_MEMGROW) {
 		char sz[32];
 
 		return tide_exit_of(tide_bad_record(&c->bad, p->src, p->lineno,
-		    p->line.data, p->line.len, "no memory for a new key "
-		    "(--max-memory %s)", tide_size_fmt(sz, sizeof(sz),
+		    p->line.data, p->line.len, "no memory for %s "
+		    "(--max-memory %s)", r == TIDE_WIN_MEMFULL ? "a new key" :
+		    "more of its key's values", tide_size_fmt(sz, sizeof(sz),
 		    c->win.c.max_memory)));
 	}
 	if (r == TIDE_WIN_LATE) {

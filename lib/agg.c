@@ -375,6 +375,7 @@ tide_aggspec_parse(struct tide_aggspec *s, const char *text, int hll_p,
 	s->hll_p = hll_p ? hll_p : 14;
 	s->precision = -1;
 	s->warn = tide_xcalloc(1, sizeof(*s->warn));
+	s->mem = tide_xcalloc(1, sizeof(*s->mem));
 	for (;;) {
 		if ((r = parse_one(s, text, &p, err)) < 0) {
 			tide_aggspec_release(s);
@@ -416,6 +417,7 @@ tide_aggspec_release(struct tide_aggspec *s)
 	free(s->paths);
 	free(s->numeric);
 	free(s->warn);
+	free(s->mem);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -685,29 +687,37 @@ set_tohtab(struct st_set *m)
 	m->s = NULL;
 }
 
-static void
+/* Bytes a hash table's entry of an n-byte value takes besides it: its
+ * length, its slot (the table at most half full), alignment. */
+#define SET_ENTRY 24
+
+/* Add v; the bytes the set took on for it (0: it held v), for the
+ * growth count of --max-memory. */
+static size_t
 set_add(struct st_set *m, const char *v, size_t n)
 {
 	struct sset *ss = m->s;
 	uint32_t off = 0, l, need;
+	int isnew;
 
 	if (m->h) {
-		tide_htab_put(m->h, v, n, NULL);
-		return;
+		tide_htab_put(m->h, v, n, &isnew);
+		return isnew ? n + SET_ENTRY : 0;
 	}
 	if (ss) {
 		while (off < ss->len) {
 			memcpy(&l, ss->d + off, 4);
 			if (l == n && memcmp(ss->d + off + 4, v, n) == 0)
-				return;
+				return 0;
 			off += 4 + l;
 		}
 	}
 	if (n > SET_SMALLB || (ss && (ss->n >= SET_SMALLN ||
 	    ss->len + 4 + n > SET_SMALLB))) {
+		need = ss ? ss->len : 0;
 		set_tohtab(m);
 		tide_htab_put(m->h, v, n, NULL);
-		return;
+		return tide_htab_bytes(m->h) - need;
 	}
 	need = (ss ? ss->len : 0) + 4 + (uint32_t)n;
 	if (ss == NULL || need > ss->cap) {
@@ -727,6 +737,32 @@ set_add(struct st_set *m, const char *v, size_t n)
 		memcpy(ss->d + ss->len + 4, v, n);
 	ss->len += 4 + l;
 	ss->n++;
+	return 4 + n;
+}
+
+/* Bytes taken on from before to after (a sketch turning dense may take
+ * fewer). */
+static inline size_t
+grew(size_t before, size_t after)
+{
+	return after > before ? after - before : 0;
+}
+
+/* Whether the set holds v. */
+static int
+set_has(const struct st_set *m, const char *v, size_t n)
+{
+	uint32_t off = 0, l;
+
+	if (m->h)
+		return tide_htab_get(m->h, v, n) != NULL;
+	while (m->s && off < m->s->len) {
+		memcpy(&l, m->s->d + off, 4);
+		if (l == n && memcmp(m->s->d + off + 4, v, n) == 0)
+			return 1;
+		off += 4 + l;
+	}
+	return 0;
 }
 
 static size_t
@@ -890,16 +926,26 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 		}
 		case TIDE_AGG_DISTINCT: {
 			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
-			set_add(p, c, cn);
+			s->mem->grown += set_add(p, c, cn);
 			break;
 		}
-		case TIDE_AGG_APPROX_DISTINCT:
+		case TIDE_AGG_APPROX_DISTINCT: {
+			struct tide_hll *h = &((struct st_hll *)p)->h;
+			size_t b = tide_hll_bytes(h);
+
 			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
-			tide_hll_add(&((struct st_hll *)p)->h, tide_hash(c, cn));
+			tide_hll_add(h, tide_hash(c, cn));
+			s->mem->grown += grew(b, tide_hll_bytes(h));
 			break;
-		case TIDE_AGG_QUANTILE:
-			tide_dds_add(&((struct st_dds *)p)->d, v->num);
+		}
+		case TIDE_AGG_QUANTILE: {
+			struct tide_dds *d = &((struct st_dds *)p)->d;
+			size_t b = tide_dds_bytes(d);
+
+			tide_dds_add(d, v->num);
+			s->mem->grown += grew(b, tide_dds_bytes(d));
 			break;
+		}
 		case TIDE_AGG_TOP:
 			c = canon(v, cbuf, sizeof(cbuf), &big, &cn);
 			tide_topk_add(&((struct st_top *)p)->t, c, cn, 1);
@@ -908,6 +954,29 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 	}
 	if (big.data != NULL)	/* no call per update when it was not used */
 		tide_buf_release(&big);
+}
+
+int
+tide_agg_grows(const struct tide_aggspec *s, const void *st,
+    const struct tide_aggval *vals)
+{
+	char cbuf[256];
+	struct tide_buf big = TIDE_BUF_INIT;
+	const char *c;
+	size_t cn;
+	int i, r = 0;
+
+	for (i = 0; i < s->naggs && !r; i++) {
+		const struct tide_agg *a = &s->aggs[i];
+
+		if (a->op != TIDE_AGG_DISTINCT ||
+		    vals[a->field].type == TIDE_JSON_NONE)
+			continue;
+		c = canon(&vals[a->field], cbuf, sizeof(cbuf), &big, &cn);
+		r = !set_has((const void *)((const char *)st + a->off), c, cn);
+	}
+	tide_buf_release(&big);
+	return r;
 }
 
 void

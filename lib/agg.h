@@ -76,6 +76,17 @@ struct tide_aggspec {
 	struct tide_aggwarn *warn;	/* results written inexactly (owned;
 					 * tide_agg_emit() counts, the caller
 					 * reads and reports) */
+	struct tide_aggmem *mem;	/* growth (owned; tide_agg_update()
+					 * counts) */
+};
+
+/* What blocks have taken on as they grew (bytes, only ever rising; frees
+ * are not subtracted): an exact set's new values, a sketch's growth.  A
+ * caller bounding memory samples the process's size when this has risen
+ * by a step, as a key's state may grow without limit (an exact
+ * count_distinct of one key holds every value). */
+struct tide_aggmem {
+	uint64_t grown;
 };
 
 struct tide_aggwarn {
@@ -117,6 +128,12 @@ int tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv
 void tide_agg_init(const struct tide_aggspec *s, void *st);
 /* Add one record with event time t. */
 void tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
+    const struct tide_aggval *vals);
+/* Whether adding vals to block st would make it hold values it does not
+ * hold yet, without limit: an exact count_distinct's new value (sketches
+ * and the others are bounded per block).  For a caller past a memory
+ * limit, not for every record: a look-up per such aggregate. */
+int tide_agg_grows(const struct tide_aggspec *s, const void *st,
     const struct tide_aggval *vals);
 /* Add block src into dst; src is left as it was. */
 void tide_agg_merge(const struct tide_aggspec *s, void *dst, const void *src);

@@ -56,6 +56,12 @@ int tide_hll_set(struct tide_hll *h, uint32_t idx, unsigned val);
 /* Entries a sparse sketch of precision p holds at most before turning
  * dense (a state file checks against it). */
 uint32_t tide_hll_sparse_max(int p);
+/* Bytes the registers take (sparse or dense). */
+static inline size_t
+tide_hll_bytes(const struct tide_hll *h)
+{
+	return h->reg ? (size_t)1 << h->p : (size_t)h->scap * 4;
+}
 /* Merge src into dst (same p). */
 void tide_hll_merge(struct tide_hll *dst, const struct tide_hll *src);
 double tide_hll_estimate(const struct tide_hll *h);
@@ -96,6 +102,19 @@ struct tide_dds {
 	uint64_t count;
 	double min, max;	/* exact extremes, so q = 0 and q = 1 are exact */
 };
+
+/* Bytes the buckets take (sparse or dense). */
+static inline size_t
+tide_dds_store_bytes(const struct tide_dds_store *s)
+{
+	return s->c ? (size_t)s->n * sizeof(*s->c) :
+	    (size_t)s->scap * sizeof(*s->sp);
+}
+static inline size_t
+tide_dds_bytes(const struct tide_dds *d)
+{
+	return tide_dds_store_bytes(&d->pos) + tide_dds_store_bytes(&d->neg);
+}
 
 void tide_dds_init(struct tide_dds *d);
 void tide_dds_release(struct tide_dds *d);

@@ -257,6 +257,7 @@ tide_win_init(struct tide_win *w, const struct tide_win_conf *c,
 	tide_agg_init(c->spec, w->scratch);
 	w->vscratch = tide_xcalloc((size_t)c->spec->nfields + 1,
 	    sizeof(*w->vscratch));
+	w->memnext = c->max_memory ? 0 : UINT64_MAX;
 }
 
 static void
@@ -516,6 +517,48 @@ tide_win_resident(void)
 	return 0;
 }
 
+/* Sample the resident size against max_memory; the next sample is due
+ * after TIDE_WIN_MEMSTEP more bytes of growth. */
+static void
+mem_sample(struct tide_win *w)
+{
+	uint64_t g = w->c.spec->mem->grown;
+
+	w->memover = tide_win_resident() > w->c.max_memory;
+	w->memnext = g + TIDE_WIN_MEMSTEP > g ? g + TIDE_WIN_MEMSTEP :
+	    UINT64_MAX;
+}
+
+/*
+ * Past max_memory (as last sampled), a record must not make an open key's
+ * state grow: 1 when adding vals to the block at idx (NONE: a new, empty
+ * block of the key) would hold new values (tide_agg_grows), or always
+ * with always set (--over keeps every record).  Every
+ * TIDE_WIN_MEMEVERY such records the size is sampled again, so that
+ * memory freed by windows that closed lets keys grow again.
+ */
+static int
+mem_refuse(struct tide_win *w, uint32_t idx, const struct tide_aggval *vals,
+    int always)
+{
+	const void *st;
+
+	if (!w->memover)
+		return 0;
+	if (!always) {
+		if (idx == NONE) {
+			tide_agg_reset(w->c.spec, w->scratch);
+			st = w->scratch;
+		} else
+			st = blob(w, idx);
+		if (!tide_agg_grows(w->c.spec, st, vals))
+			return 0;
+	}
+	if (w->memtick++ % TIDE_WIN_MEMEVERY == 0)
+		mem_sample(w);
+	return w->memover;
+}
+
 /* The key id of key, created when create is set: NONE when absent, or
  * NONE with *full set (TIDE_WIN_FULL, TIDE_WIN_MEMFULL) when a limit
  * stops a new one. */
@@ -545,7 +588,7 @@ key_get(struct tide_win *w, const char *key, size_t klen, int create, int *full)
 	}
 	if (w->c.max_memory) {
 		if (w->memtick++ % TIDE_WIN_MEMEVERY == 0)
-			w->memover = tide_win_resident() > w->c.max_memory;
+			mem_sample(w);
 		if (w->memover) {
 			*full = TIDE_WIN_MEMFULL;
 			return NONE;
@@ -1018,6 +1061,8 @@ add_pane(struct tide_win *w, int64_t t, const char *key, size_t klen,
 			break;
 		} else if (k->st[i - 1].start < ps)
 			break;
+	if (mem_refuse(w, idx, vals, 0))
+		return TIDE_WIN_MEMGROW;
 	if (idx == NONE) {
 		struct wpane *p;
 
@@ -1094,6 +1139,8 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	if (first == NONE) {
 		if (tide_sat_add(e, w->c.lateness) <= w->wm)
 			return TIDE_WIN_LATE;
+		if (kid != NONE && mem_refuse(w, NONE, vals, 0))
+			return TIDE_WIN_MEMGROW;
 		if (kid == NONE && (kid = key_get(w, key, klen, 1, &full)) == NONE)
 			return full;
 		first = state_new(w, kid, t, e);
@@ -1102,6 +1149,8 @@ add_session(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		mark_state(w, first);
 		return 0;
 	}
+	if (mem_refuse(w, first, vals, 0))
+		return TIDE_WIN_MEMGROW;
 	k = &w->keys[kid];
 	s = &w->st[first];
 	wasfired = s->fired;
@@ -1196,6 +1245,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 	int64_t lo = tide_sat_sub(t, w->c.size);
 	int nf = sp->nfields, full = 0, j, isnew;
 	uint32_t kid, i, n;
+	size_t rawlen;
 	struct over *ov;
 	struct wkey *k;
 
@@ -1205,6 +1255,9 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		return full;
 	k = &w->keys[kid];
 	isnew = k->ov == NULL;
+	/* Every record is kept: past the limit an open key takes none. */
+	if (!isnew && mem_refuse(w, NONE, vals, 1))
+		return TIDE_WIN_MEMGROW;
 	if (k->ov == NULL) {
 		k->ov = tide_xcalloc(1, sizeof(*k->ov));
 		k->ov->maxt = INT64_MIN;
@@ -1251,6 +1304,7 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		    sizeof(*ov->v));
 	}
 	ov->t[ov->n] = t;
+	rawlen = ov->raw.len;
 	for (j = 0; j < nf; j++) {
 		struct ovv *v = &ov->v[(size_t)ov->n * nf + j];
 
@@ -1263,6 +1317,9 @@ add_over(struct tide_win *w, int64_t t, const char *key, size_t klen,
 		ov->liveraw += v->len;
 	}
 	ov->n++;
+	/* What it keeps counts as growth, as an exact set's values do. */
+	sp->mem->grown += sizeof(*ov->t) + (size_t)nf * sizeof(*ov->v) +
+	    ov->raw.len - rawlen;
 	if (t > ov->maxt)
 		ov->maxt = t;
 	k->expire = tide_sat_add(tide_sat_add(ov->maxt, w->c.size), w->c.lateness);
@@ -1282,6 +1339,11 @@ tide_win_add(struct tide_win *w, int64_t t, const char *key, size_t klen,
 {
 	int r = 0;
 
+	/* A key's state may grow without a new key (an exact set's values,
+	 * --over's records): the size is sampled every TIDE_WIN_MEMSTEP
+	 * bytes of that too (and at the first record). */
+	if (w->c.spec->mem->grown >= w->memnext)
+		mem_sample(w);
 	switch (w->c.kind) {
 	case TIDE_WIN_TUMBLE:
 	case TIDE_WIN_HOP:

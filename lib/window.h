@@ -86,9 +86,16 @@ struct tide_win_conf {
 	/*
 	 * Resident bytes of the process past which no new key opens; 0 for
 	 * no limit.  Sampled from /proc/self/statm at the first new key and
-	 * every TIDE_WIN_MEMEVERY new keys after (no per-record cost), so a
-	 * limit is passed by at most that many keys' memory.  Keys open
-	 * already go on growing (a count_distinct of one key is not bounded).
+	 * every TIDE_WIN_MEMEVERY new keys after, and every
+	 * TIDE_WIN_MEMSTEP bytes that open keys' state takes on (spec->mem:
+	 * an exact count_distinct's values, sketches, --over's records), so
+	 * a limit is passed by at most that many keys' memory or that many
+	 * bytes.  Past it, a record that would open a key is refused
+	 * (TIDE_WIN_MEMFULL), and so is one that would make an open key's
+	 * state grow without limit (TIDE_WIN_MEMGROW: a value its exact
+	 * count_distinct does not hold, or under --over any record); others
+	 * (values held, bounded aggregates) go on.  While past it, the size
+	 * is sampled again every TIDE_WIN_MEMEVERY refusals.
 	 */
 	size_t max_memory;
 	const struct tide_aggspec *spec;
@@ -132,9 +139,12 @@ enum {
 	TIDE_WIN_LATE = 1,	/* tide_win_add: the record is late */
 	TIDE_WIN_FULL = 2,	/* tide_win_add: a new key past max_keys */
 	TIDE_WIN_MEMFULL = 3,	/* tide_win_add: a new key past max_memory */
+	TIDE_WIN_MEMGROW = 4,	/* tide_win_add: an open key's growth past
+				 * max_memory */
 };
 
 #define TIDE_WIN_MEMEVERY 1024
+#define TIDE_WIN_MEMSTEP (1u << 20)
 
 struct wkey;
 struct wstate;
@@ -195,8 +205,9 @@ struct tide_win {
 	struct tide_aggval *vscratch;
 
 	uint64_t fired, updates, late, early;
-	uint32_t memtick;	/* new keys since the last memory sample */
+	uint32_t memtick;	/* new keys and refusals, for sampling */
 	int memover;		/* the last sample was past max_memory */
+	uint64_t memnext;	/* sample when spec->mem->grown reaches it */
 };
 
 /* Resident bytes of this process (/proc/self/statm; the peak from

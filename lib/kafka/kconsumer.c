@@ -67,6 +67,7 @@ tide_kconsumer_open(struct tide_kconsumer *c, rd_kafka_conf_t *conf,
 	}
 	rd_kafka_poll_set_consumer(c->rk);
 	c->q = rd_kafka_queue_get_consumer(c->rk);
+	tide_kdown_attach(&c->kd, c->rk);
 	return 0;
 }
 
@@ -88,6 +89,7 @@ tide_kconsumer_close(struct tide_kconsumer *c, enum tide_kconsumer_close how)
 		rd_kafka_destroy(c->rk);
 	c->rk = NULL;
 	c->q = NULL;
+	tide_kdown_attach(&c->kd, NULL);
 }
 
 int

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafka/kdown.h"
@@ -32,6 +33,20 @@ tide_kdown_init(struct tide_kdown *d, int64_t bound_ms, int64_t every_ms)
 	d->track = 1;
 	d->prefix = "";
 	snprintf(d->brokers, sizeof(d->brokers), "(none)");
+}
+
+void
+tide_kdown_attach(struct tide_kdown *d, rd_kafka_t *rk)
+{
+	long long max = 10000;	/* librdkafka's default */
+	char v[32];
+	size_t n = sizeof(v);
+
+	d->rk = rk;
+	if (rk && rd_kafka_conf_get(rd_kafka_conf(rk),
+	    "reconnect.backoff.max.ms", v, &n) == RD_KAFKA_CONF_OK)
+		max = strtoll(v, NULL, 10);
+	d->ask_ms = max * 3 / 2 + TIDE_KDOWN_ASK_SLACK_MS;
 }
 
 rd_kafka_conf_t *
@@ -113,6 +128,8 @@ tide_kdown_restart(struct tide_kdown *d, int64_t now)
 {
 	d->since = now;
 	d->noted = 0;
+	d->grace = 0;
+	d->asked = 0;
 }
 
 int
@@ -124,19 +141,38 @@ tide_kdown_is_down(const struct tide_kdown *d)
 enum tide_kdown_act
 tide_kdown_check(struct tide_kdown *d, int64_t now, int64_t *shown)
 {
-	int64_t len;
+	int64_t len, t0;
 
 	if (d->since < 0)
 		return TIDE_KDOWN_UP;
 	len = now - d->since;
 	*shown = len >= 1000 ? len / 1000 * 1000 : len;
-	if (d->bound > 0 && len >= d->bound)
-		return TIDE_KDOWN_GIVE_UP;
+	if (d->bound > 0 && len >= d->bound + d->grace) {
+		if (d->rk == NULL || d->asked)
+			return TIDE_KDOWN_GIVE_UP;
+		/* Brokers back shortly before the bound may not have been
+		 * seen yet (the header): ask, once, long enough to see them. */
+		d->asked = 1;
+		t0 = tide_kdown_now();
+		if (!tide_kdown_probe(d->rk, (int)(d->ask_ms < d->bound ?
+		    d->ask_ms : d->bound)))
+			return TIDE_KDOWN_GIVE_UP;
+		/* They answer: the clock restarts from the answer, on the
+		 * caller's clock. */
+		d->grace = len + (tide_kdown_now() - t0);
+		return TIDE_KDOWN_WAIT;
+	}
 	if (len >= d->noted + d->every) {
 		d->noted = len;
 		return TIDE_KDOWN_NOTE;
 	}
 	return TIDE_KDOWN_WAIT;
+}
+
+int64_t
+tide_kdown_limit(const struct tide_kdown *d)
+{
+	return d->bound > 0 ? d->bound + d->grace : 0;
 }
 
 int64_t
@@ -146,7 +182,7 @@ tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now, int64_t max)
 
 	if (d->since < 0 || d->bound <= 0)
 		return max;
-	left = d->bound - (now - d->since);
+	left = tide_kdown_limit(d) - (now - d->since);
 	return left < 0 ? 0 : left < max ? left : max;
 }
 
@@ -158,7 +194,7 @@ tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
 
 	tide_dur_fmt(l, len);
 	if (d->bound > 0)
-		tide_dur_fmt(b, d->bound);
+		tide_dur_fmt(b, tide_kdown_limit(d));
 	snprintf(out, cap, "brokers %s unreachable for %s, still trying "
 	    "(giving up after %s)", d->brokers, l, b);
 }
@@ -202,6 +238,8 @@ tide_kdown_end(struct tide_kdown *d, int64_t now, int64_t *shown)
 	*shown = (now - d->since) / 1000 * 1000;
 	d->since = -1;
 	d->noted = 0;
+	d->grace = 0;
+	d->asked = 0;
 	return noted;
 }
 

@@ -23,6 +23,23 @@
  * `bound` ms (0: never), and tide_kdown_end() whether a note was given, so
  * "reachable again" is said only after an outage that was reported.  The
  * lengths handed back are for messages: whole seconds from 1 s on.
+ *
+ * The bound is on an outage, not on librdkafka's reconnect backoff: a
+ * client retries a lost broker every reconnect.backoff.max.ms (tide's
+ * default 1 s, librdkafka's jitter up to +50%), so brokers back shortly
+ * before the bound may not be seen until after it.  So, with a client
+ * attached (tide_kdown_attach(): every consumer of lib/kafka/kconsumer and
+ * tide-sink's producer), the bound is not the end at once: the brokers are
+ * asked for metadata, waiting up to 1.5 * reconnect.backoff.max.ms + 1 s
+ * (TIDE_KDOWN_ASK_SLACK_MS; at most the bound), long enough for the client
+ * to reconnect to brokers that are back.  If they answer, the clock
+ * restarts from the answer, and TIDE_KDOWN_WAIT: the program goes on
+ * waiting for what it waits for (a message, a delivery, the next probe).
+ * This happens once per outage (per tide_kdown_restart()): brokers that
+ * answer metadata but deliver nothing are given up on at the second bound,
+ * so the longest wait is twice the bound and the question.  A program
+ * thus survives every outage shorter than its bound, and one that ends
+ * up to about a second after it.
  */
 #ifndef TIDE_KAFKA_KDOWN_H
 #define TIDE_KAFKA_KDOWN_H
@@ -46,6 +63,10 @@ struct tide_kdown {
 	void *ctx;
 	char lasterr[512];	/* librdkafka's last error, or "" */
 	char brokers[256];	/* bootstrap.servers, or "(none)", for messages */
+	rd_kafka_t *rk;		/* asked at the bound, or NULL: not asked */
+	int64_t ask_ms;		/* how long the question at the bound waits */
+	int64_t grace;		/* added to the bound: the clock's restart */
+	int asked;		/* the question at the bound was asked */
 };
 
 enum tide_kdown_act {
@@ -56,8 +77,14 @@ enum tide_kdown_act {
 	TIDE_KDOWN_BACK,	/* a noted outage is over: say so */
 };
 
-/* No outage, no error, track set, no hook, prefix "". */
+/* No outage, no error, track set, no hook, prefix "", no client. */
 void tide_kdown_init(struct tide_kdown *d, int64_t bound_ms, int64_t every_ms);
+
+/* The client to ask at the bound (it must outlive d's use, or be detached
+ * with NULL): the question waits 1.5 times its reconnect.backoff.max.ms
+ * and TIDE_KDOWN_ASK_SLACK_MS for the connection and the answer. */
+#define TIDE_KDOWN_ASK_SLACK_MS	1000
+void tide_kdown_attach(struct tide_kdown *d, rd_kafka_t *rk);
 
 /*
  * The consumer configuration: shared defaults (latency-minded fetching,
@@ -86,14 +113,20 @@ void tide_kdown_error(struct tide_kdown *d, int err, const char *reason);
 void tide_kdown_begin(struct tide_kdown *d, int64_t now);
 void tide_kdown_restart(struct tide_kdown *d, int64_t now);
 int tide_kdown_is_down(const struct tide_kdown *d);
-/* What to do at now; *shown gets the outage's length for a message. */
+/* What to do at now; *shown gets the outage's length for a message.  At
+ * the bound, with a client attached, may wait for the brokers' answer
+ * (above); *shown is then the length at the bound. */
 enum tide_kdown_act tide_kdown_check(struct tide_kdown *d, int64_t now,
     int64_t *shown);
-/* How long a wait may last at now: max, or less so it ends at the bound. */
+/* When the clock gives up, as an outage length (ms): the bound, or later
+ * once the clock has restarted; 0: never. */
+int64_t tide_kdown_limit(const struct tide_kdown *d);
+/* How long a wait may last at now: max, or less so it ends at the limit. */
 int64_t tide_kdown_wait_ms(const struct tide_kdown *d, int64_t now,
     int64_t max);
 /* What a TIDE_KDOWN_NOTE says, for the program to prefix and print:
- * "brokers B unreachable for 10s, still trying (giving up after 5m)", len
+ * "brokers B unreachable for 10s, still trying (giving up after 5m)" (the
+ * limit), len
  * the outage's length as tide_kdown_check() handed it back. */
 void tide_kdown_say_down(const struct tide_kdown *d, int64_t len, char *out,
     size_t cap);

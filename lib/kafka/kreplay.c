@@ -322,7 +322,8 @@ tide_kreplay_outage(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 		return act;
 	d[tide_dur_fmt(d, shown)] = '\0';
 	if (kd->bound > 0)
-		b[tide_dur_fmt(b, kd->bound)] = '\0';
+		b[tide_dur_fmt(b, act == TIDE_KDOWN_GIVE_UP ? kd->bound :
+		    tide_kdown_limit(kd))] = '\0';
 	else
 		snprintf(b, sizeof(b), "never");
 	if (act == TIDE_KDOWN_GIVE_UP)

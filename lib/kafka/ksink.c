@@ -539,6 +539,7 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 		say(k, 0, "topic '%s' exists with %d partition%s: --create=%d "
 		    "leaves it as it is", conf->topic, (int)k->prod.npart,
 		    k->prod.npart == 1 ? "" : "s", conf->create);
+	tide_kdown_attach(&k->kd, k->prod.rk);
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;
@@ -651,6 +652,7 @@ tide_ksink_finish(struct tide_ksink *k, volatile sig_atomic_t *stop,
 void
 tide_ksink_release(struct tide_ksink *k)
 {
+	tide_kdown_attach(&k->kd, NULL);
 	tide_producer_release(&k->prod);
 	/* source is set once the open got that far. */
 	if (k->c.envelope && k->source)

@@ -590,6 +590,80 @@ START_TEST(test_agg_fmt_num_writes_what_tide_json_fmt_double_writes)
 }
 END_TEST
 
+/* Whether a record would give st values it does not hold. */
+static int
+grows(const struct tide_aggspec *s, const void *st, const char *rec)
+{
+	struct tide_json_val jv[16];
+	struct tide_aggval v[16];
+	int bad = -1;
+
+	ck_assert_int_eq(tide_json_check(rec, strlen(rec), 64, NULL, NULL), 0);
+	tide_json_get_many(rec, strlen(rec), s->paths, s->nfields, jv);
+	ck_assert_int_eq(tide_agg_values(s, jv, v, &bad), 0);
+	return tide_agg_grows(s, st, v);
+}
+
+/* count_distinct grows by each value it did not hold, in its small array
+ * and its hash table alike; sketches count what they take on; a new
+ * value, canonical as count_distinct has it (1 and 1.0 one value, 1 and
+ * "1" two), is what tide_agg_grows() sees (issue 18 item 8). */
+START_TEST(test_agg_counts_growth_and_sees_new_values)
+{
+	struct tide_aggspec s;
+	static char st[8192];
+	char rec[64];
+	uint64_t g;
+	int i;
+
+	ck_assert_int_eq(tide_aggspec_parse(&s, "count,sum(y),count_distinct(x)",
+	    0, NULL), 0);
+	ck_assert_ptr_nonnull(s.mem);
+	ck_assert_uint_eq(s.mem->grown, 0);
+	tide_agg_init(&s, st);
+	ck_assert_int_eq(grows(&s, st, "{\"x\":1}"), 1);
+	ck_assert_int_eq(grows(&s, st, "{\"y\":1}"), 0);	/* no x */
+	feed(&s, st, 1, "{\"x\":1}");
+	g = s.mem->grown;
+	ck_assert_uint_eq(g, 4 + 2);	/* "n1": a length and 2 bytes */
+	ck_assert_int_eq(grows(&s, st, "{\"x\":1.0}"), 0);
+	ck_assert_int_eq(grows(&s, st, "{\"x\":\"1\"}"), 1);
+	feed(&s, st, 2, "{\"x\":1.0}");
+	ck_assert_uint_eq(s.mem->grown, g);
+	/* Past the small array, in the hash table. */
+	for (i = 2; i < 100; i++) {
+		snprintf(rec, sizeof(rec), "{\"x\":%d}", i);
+		ck_assert_int_eq(grows(&s, st, rec), 1);
+		g = s.mem->grown;
+		feed(&s, st, 3, rec);
+		ck_assert_uint_gt(s.mem->grown, g);
+		g = s.mem->grown;
+		ck_assert_int_eq(grows(&s, st, rec), 0);
+		feed(&s, st, 3, rec);
+		ck_assert_uint_eq(s.mem->grown, g);
+	}
+	g = s.mem->grown;
+	feed(&s, st, 4, "{\"x\":50}");
+	ck_assert_uint_eq(s.mem->grown, g);
+	ck_assert_int_eq(grows(&s, st, "{\"x\":100}"), 1);
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+	/* Sketches: bounded, so never "grows", but counted. */
+	ck_assert_int_eq(tide_aggspec_parse(&s, "approx_distinct(x),p50(x)",
+	    0, NULL), 0);
+	tide_agg_init(&s, st);
+	ck_assert_int_eq(grows(&s, st, "{\"x\":1}"), 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(rec, sizeof(rec), "{\"x\":%d}", i * 7919 + 1);
+		feed(&s, st, 1, rec);
+	}
+	/* Dense: 2^14 registers, and buckets past the sparse form. */
+	ck_assert_uint_ge(s.mem->grown, 16384);
+	tide_agg_clear(&s, st);
+	tide_aggspec_release(&s);
+}
+END_TEST
+
 Suite *
 suite_agg(void)
 {
@@ -597,6 +671,7 @@ suite_agg(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_aggspec_parses_names_and_fields);
+	tcase_add_test(tc, test_agg_counts_growth_and_sees_new_values);
 	tcase_add_test(tc, test_aggspec_rejects_bad_lists);
 	tcase_add_test(tc, test_agg_values_rejects_non_numbers_for_numeric_aggs);
 	tcase_add_test(tc, test_agg_empty_results_are_null);

@@ -322,6 +322,144 @@ START_TEST(test_kdown_error_cb_hands_a_fatal_error_to_the_hook)
 }
 END_TEST
 
+/* A client with d's callbacks, the user's setting set (or NULL) and, with
+ * mock, librdkafka's built-in one-broker cluster, which answers. */
+static rd_kafka_t *
+client_with(struct tide_kdown *d, struct tide_kconf *kc, const char *set,
+    int mock)
+{
+	struct tide_kconf_err err;
+	rd_kafka_conf_t *conf;
+	rd_kafka_t *rk;
+	char errstr[256];
+
+	tide_kconf_init(kc);
+	if (set)
+		ck_assert_int_eq(tide_kconf_set(kc, set, &err), 0);
+	if (mock)
+		ck_assert_int_eq(tide_kconf_set(kc, "test.mock.num.brokers=1",
+		    &err), 0);
+	conf = tide_kdown_conf(d, kc, "tide-t", NULL, &err);
+	ck_assert_ptr_nonnull(conf);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	ck_assert_ptr_nonnull(rk);
+	return rk;
+}
+
+/* The question at the bound waits 1.5 reconnect backoffs and a second:
+ * tide's default backoff (1 s), the user's, none without a client. */
+START_TEST(test_kdown_attach_waits_for_the_reconnect_backoff)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_t *rk;
+
+	tide_kdown_init(&d, 3000, 1000);
+	ck_assert_ptr_null(d.rk);
+	rk = client_with(&d, &kc, NULL, 0);
+	tide_kdown_attach(&d, rk);
+	ck_assert_ptr_eq(d.rk, rk);
+	ck_assert_int_eq(d.ask_ms, 2500);
+	tide_kdown_attach(&d, NULL);
+	ck_assert_ptr_null(d.rk);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+	rk = client_with(&d, &kc, "reconnect.backoff.max.ms=200", 0);
+	tide_kdown_attach(&d, rk);
+	ck_assert_int_eq(d.ask_ms, 1300);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+/* Brokers that answer at the bound restart the clock, once: the second
+ * bound, from the answer, is the end. */
+START_TEST(test_kdown_bound_restarts_once_when_the_brokers_answer)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	char say[512], want[128], lim[32];
+	rd_kafka_t *rk;
+	int64_t shown, now, limit;
+
+	tide_kdown_init(&d, 3000, 1000);
+	rk = client_with(&d, &kc, NULL, 1);
+	tide_kdown_attach(&d, rk);
+	now = tide_kdown_now();
+	tide_kdown_begin(&d, now - 3000);
+	ck_assert_int_eq(tide_kdown_check(&d, now, &shown), TIDE_KDOWN_WAIT);
+	ck_assert_int_eq(shown, 3000);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 1);
+	/* Another bound from the answer: at least 6 s in all, and no more
+	 * than the question's longest wait beyond that. */
+	limit = tide_kdown_limit(&d);
+	ck_assert_int_ge(limit, 6000);
+	ck_assert_int_le(limit, 6000 + 2500);
+	ck_assert_int_eq(tide_kdown_wait_ms(&d, now, 100000), limit - 3000);
+	/* The note says the new limit. */
+	tide_dur_fmt(lim, limit);
+	snprintf(want, sizeof(want), "unreachable for 4s, still trying "
+	    "(giving up after %s)", lim);
+	tide_kdown_say_down(&d, 4000, say, sizeof(say));
+	ck_assert_ptr_nonnull(strstr(say, want));
+	/* Up to it, a note (it is due): still waiting. */
+	ck_assert_int_eq(tide_kdown_check(&d, d.since + limit - 1, &shown),
+	    TIDE_KDOWN_NOTE);
+	/* The second bound: no question, the end at once. */
+	now = tide_kdown_now();
+	ck_assert_int_eq(tide_kdown_check(&d, d.since + limit, &shown),
+	    TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_lt(tide_kdown_now() - now, 500);
+	ck_assert_int_eq(tide_kdown_check(&d, d.since + limit + 1, &shown),
+	    TIDE_KDOWN_GIVE_UP);
+	/* A new outage (or a new wait) may ask again. */
+	tide_kdown_restart(&d, tide_kdown_now() - 3000);
+	ck_assert_int_eq(tide_kdown_limit(&d), 3000);
+	ck_assert_int_eq(tide_kdown_check(&d, tide_kdown_now(), &shown),
+	    TIDE_KDOWN_WAIT);
+	/* The brokers answering, a poll ends the outage. */
+	ck_assert_int_eq(tide_kdown_poll(&d, rk, &shown), TIDE_KDOWN_UP);
+	ck_assert_int_eq(tide_kdown_is_down(&d), 0);
+	ck_assert_int_eq(tide_kdown_limit(&d), 3000);
+	tide_kdown_attach(&d, NULL);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
+/* Brokers that do not answer: the bound is the end, after the question
+ * (at most the bound long); the length shown is the one at the bound. */
+START_TEST(test_kdown_bound_gives_up_when_the_brokers_do_not_answer)
+{
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_t *rk;
+	int64_t shown, now;
+
+	tide_kdown_init(&d, 300, 100);
+	rk = client_with(&d, &kc, "bootstrap.servers=127.0.0.1:1", 0);
+	tide_kdown_attach(&d, rk);
+	now = tide_kdown_now();
+	tide_kdown_begin(&d, now - 300);
+	ck_assert_int_eq(tide_kdown_check(&d, now, &shown),
+	    TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_eq(shown, 300);
+	ck_assert_int_eq(tide_kdown_limit(&d), 300);
+	/* Asked once: the next check does not wait. */
+	now = tide_kdown_now();
+	ck_assert_int_eq(tide_kdown_check(&d, now, &shown),
+	    TIDE_KDOWN_GIVE_UP);
+	ck_assert_int_lt(tide_kdown_now() - now, 100);
+	/* Without a client, nobody is asked. */
+	tide_kdown_attach(&d, NULL);
+	tide_kdown_restart(&d, now - 300);
+	ck_assert_int_eq(tide_kdown_check(&d, now, &shown),
+	    TIDE_KDOWN_GIVE_UP);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 Suite *
 suite_kdown(void)
 {
@@ -341,6 +479,9 @@ suite_kdown(void)
 	tcase_add_test(tc, test_kdown_error_cb_keeps_last_error_and_starts_the_clock);
 	tcase_add_test(tc, test_kdown_poll_without_brokers_follows_the_clock);
 	tcase_add_test(tc, test_kdown_error_cb_hands_a_fatal_error_to_the_hook);
+	tcase_add_test(tc, test_kdown_attach_waits_for_the_reconnect_backoff);
+	tcase_add_test(tc, test_kdown_bound_restarts_once_when_the_brokers_answer);
+	tcase_add_test(tc, test_kdown_bound_gives_up_when_the_brokers_do_not_answer);
 	suite_add_tcase(s, tc);
 	return s;
 }

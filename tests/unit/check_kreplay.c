@@ -362,8 +362,8 @@ END_TEST
 /* The words of a late partition, on the outage clock's own terms. */
 START_TEST(test_kreplay_outage_words)
 {
-	char say[512];
-	int64_t now;
+	char say[512], want[160], d[32];
+	int64_t now, limit;
 
 	open_replay(2, 7);
 	c.kd.bound = 60000;
@@ -377,6 +377,31 @@ START_TEST(test_kreplay_outage_words)
 	    sizeof(say)), TIDE_KDOWN_NOTE);
 	ck_assert_str_eq(say, "topic 'kr' partition 1: nothing from offset 0 "
 	    "for 10s, still trying (giving up after 1m)");
+	/* At the bound the brokers (the mock) answer: the clock restarts
+	 * from their answer, once (lib/kafka/kdown.h). */
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + 60000, say,
+	    sizeof(say)), TIDE_KDOWN_WAIT);
+	limit = tide_kdown_limit(&c.kd);
+	ck_assert_int_ge(limit, 120000);
+	ck_assert_int_lt(limit, 130000);
+	tide_dur_fmt(d, limit);
+	snprintf(want, sizeof(want), "topic 'kr' partition 1: nothing from "
+	    "offset 0 for 1m10s, still trying (giving up after %s)", d);
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + 70000, say,
+	    sizeof(say)), TIDE_KDOWN_NOTE);
+	ck_assert_str_eq(say, want);
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + limit - 1,
+	    say, sizeof(say)), TIDE_KDOWN_NOTE);
+	/* The second bound is the end, said with the whole wait. */
+	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + limit, say,
+	    sizeof(say)), TIDE_KDOWN_GIVE_UP);
+	tide_dur_fmt(d, limit / 1000 * 1000);
+	snprintf(want, sizeof(want), "topic 'kr' partition 1: nothing from "
+	    "offset 0 (of 2..7) for %s (--down-timeout 1m)", d);
+	ck_assert_str_eq(say, want);
+	/* Without brokers to ask, the bound is the end. */
+	tide_kdown_attach(&c.kd, NULL);
+	tide_kdown_restart(&c.kd, now);
 	ck_assert_int_eq(tide_kreplay_outage(&kr, &kr.v[1], now + 60000, say,
 	    sizeof(say)), TIDE_KDOWN_GIVE_UP);
 	ck_assert_str_eq(say, "topic 'kr' partition 1: nothing from offset 0 "

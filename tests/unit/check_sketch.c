@@ -448,12 +448,47 @@ START_TEST(test_topk_keeps_heavy_hitters_past_capacity)
 }
 END_TEST
 
+/* The bytes a sketch takes, for --max-memory's growth count: a sparse
+ * HyperLogLog's entries, then 2^p registers; DDSketch's sparse bins, then
+ * dense buckets. */
+START_TEST(test_sketch_bytes_follow_the_form)
+{
+	struct tide_hll h;
+	struct tide_dds d;
+	uint64_t i;
+
+	tide_hll_init(&h, 12);
+	ck_assert_uint_eq(tide_hll_bytes(&h), 0);
+	tide_hll_add(&h, 0x123456789abcdef0ULL);
+	ck_assert_ptr_null(h.reg);
+	ck_assert_uint_eq(tide_hll_bytes(&h), (size_t)h.scap * 4);
+	ck_assert_uint_gt(tide_hll_bytes(&h), 0);
+	for (i = 1; h.reg == NULL; i++)
+		tide_hll_add(&h, i * 0x9e3779b97f4a7c15ULL);
+	ck_assert_uint_eq(tide_hll_bytes(&h), 4096);
+	tide_hll_release(&h);
+	tide_dds_init(&d);
+	ck_assert_uint_eq(tide_dds_bytes(&d), 0);
+	tide_dds_add(&d, 1.0);
+	ck_assert_ptr_null(d.pos.c);
+	ck_assert_uint_eq(tide_dds_bytes(&d), (size_t)d.pos.scap *
+	    sizeof(*d.pos.sp));
+	tide_dds_add(&d, -1.0);
+	for (i = 0; d.pos.c == NULL; i++)
+		tide_dds_add(&d, 1.0 + (double)i);
+	ck_assert_uint_eq(tide_dds_bytes(&d), (size_t)d.pos.n * 8 +
+	    (size_t)d.neg.scap * sizeof(*d.neg.sp));
+	tide_dds_release(&d);
+}
+END_TEST
+
 Suite *
 suite_sketch(void)
 {
 	Suite *s = suite_create("sketch");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_test(tc, test_sketch_bytes_follow_the_form);
 	tcase_add_test(tc, test_hll_small_counts_are_exact);
 	tcase_add_test(tc, test_hll_large_count_within_error_and_merge_is_union);
 	tcase_add_test(tc, test_hll_sparse_equals_dense_across_switch);

@@ -455,6 +455,104 @@ START_TEST(test_open_end_session_grows_and_over_has_none)
 }
 END_TEST
 
+/* A window of count and count_distinct(v), limited to max_memory from
+ * the start; adds take v as a number. */
+static void
+setup_cd(struct fixture *f, enum tide_win_kind kind, size_t max_memory)
+{
+	struct tide_win_conf c;
+
+	memset(f, 0, sizeof(*f));
+	ck_assert_int_eq(tide_aggspec_parse(&f->s, "count,count_distinct(v)",
+	    0, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.size = 10;
+	c.gap = 10;
+	c.max_memory = max_memory;
+	c.spec = &f->s;
+	tide_buf_init(&f->o.b, TIDE_BUF_NOMAX);
+	f->o.s = &f->s;
+	tide_win_init(&f->w, &c, collect, &f->o);
+}
+
+static int
+add_v(struct fixture *f, int64_t t, const char *key, long v)
+{
+	char raw[32];
+
+	f->v[0].type = TIDE_JSON_NUMBER;
+	f->v[0].num = (double)v;
+	f->v[0].i = v;
+	f->v[0].isint = 1;
+	f->v[0].len = (size_t)snprintf(raw, sizeof(raw), "%ld", v);
+	f->v[0].raw = raw;
+	return tide_win_add(&f->w, t, key, strlen(key), f->v, NULL);
+}
+
+/* Past the limit, an open key takes no value its count_distinct does not
+ * hold -- in its window or a new one -- and every value it holds; every
+ * TIDE_WIN_MEMEVERY refusals the size is sampled again. */
+START_TEST(test_max_memory_refuses_an_open_keys_new_values)
+{
+	static const enum tide_win_kind kinds[] = {
+		TIDE_WIN_TUMBLE, TIDE_WIN_SESSION
+	};
+	struct fixture f;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		setup_cd(&f, kinds[k], 0);
+		ck_assert_int_eq(add_v(&f, 1, "a", 1), 0);
+		ck_assert_int_eq(add_v(&f, 1, "a", 2), 0);
+		f.w.c.max_memory = 1;
+		ck_assert_int_eq(add_v(&f, 1, "b", 1), TIDE_WIN_MEMFULL);
+		ck_assert_int_eq(add_v(&f, 1, "a", 3), TIDE_WIN_MEMGROW);
+		ck_assert_int_eq(add_v(&f, 1, "a", 1), 0);
+		ck_assert_int_eq(add_v(&f, 2, "a", 2), 0);
+		/* A new window (tumble) or session of the key: empty, so any
+		 * value is new. */
+		ck_assert_int_eq(add_v(&f, 25, "a", 1), TIDE_WIN_MEMGROW);
+		f.w.c.max_memory = (size_t)1 << 50;
+		for (i = 3; i < TIDE_WIN_MEMEVERY; i++)
+			ck_assert_int_eq(add_v(&f, 1, "a", 1000 + (long)i),
+			    TIDE_WIN_MEMGROW);
+		ck_assert_int_eq(add_v(&f, 1, "a", 3), 0);
+		ck_assert_int_eq(add_v(&f, 25, "a", 1), 0);
+		if (kinds[k] == TIDE_WIN_TUMBLE)
+			done(&f, "0 10 a {\"count\":5,\"count_distinct_v\":3}\n"
+			    "20 30 a {\"count\":1,\"count_distinct_v\":1}\n");
+		else
+			done(&f, "1 12 a {\"count\":5,\"count_distinct_v\":3}\n"
+			    "25 35 a {\"count\":1,\"count_distinct_v\":1}\n");
+	}
+}
+END_TEST
+
+/* One key's growth alone brings a sample: after TIDE_WIN_MEMSTEP bytes of
+ * new values, not before a step's worth, the limit is seen. */
+START_TEST(test_max_memory_sampled_on_one_keys_growth)
+{
+	struct fixture f;
+	long v;
+	int r = 0;
+
+	setup_cd(&f, TIDE_WIN_TUMBLE, (size_t)1 << 50);
+	ck_assert_int_eq(add_v(&f, 1, "a", 0), 0);	/* the first sample */
+	f.w.c.max_memory = 1;
+	for (v = 1; v < 200000 && (r = add_v(&f, 1, "a", v)) == 0; v++)
+		;
+	ck_assert_int_eq(r, TIDE_WIN_MEMGROW);
+	/* A value costs its bytes and an entry's (under 40 bytes here). */
+	ck_assert_int_gt(v, (long)(TIDE_WIN_MEMSTEP / 40));
+	ck_assert_int_le(v, (long)(TIDE_WIN_MEMSTEP / 24) + 1);
+	ck_assert_int_eq(add_v(&f, 1, "a", 0), 0);
+	tide_win_release(&f.w);
+	tide_aggspec_release(&f.s);
+	tide_buf_release(&f.o.b);
+}
+END_TEST
+
 Suite *
 suite_window(void)
 {
@@ -471,6 +569,8 @@ suite_window(void)
 	tcase_add_test(tc, test_over_counts_trailing_records_of_the_key);
 	tcase_add_test(tc, test_max_keys_refuses_a_new_key);
 	tcase_add_test(tc, test_max_memory_refuses_a_new_key_sampled);
+	tcase_add_test(tc, test_max_memory_refuses_an_open_keys_new_values);
+	tcase_add_test(tc, test_max_memory_sampled_on_one_keys_growth);
 	tcase_add_test(tc, test_cgroup_limit_v1_v2);
 	tcase_add_test(tc, test_watermark_is_min_over_partitions_until_idle);
 	tcase_add_test(tc, test_watermark_waits_for_every_expected_partition);
