@@ -15,6 +15,7 @@
 #include "err.h"
 #include "kafka/kconf.h"
 #include "kafka/kreplay.h"
+#include "time.h"
 #include "unit.h"
 
 #define TOPIC	"kr"
