@@ -38,6 +38,7 @@
 #include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
+#include "kafka/kinspect.h"
 #include "kafka/kmsg.h"
 #include "kafka/kopt.h"
 #include "kafka/kparts.h"
@@ -69,6 +70,8 @@ enum {
 	OPT_COMMIT,
 	OPT_BARRIER,
 	OPT_ACKTIMEOUT,
+	OPT_LAG,
+	OPT_SUMMARY,
 };
 
 static struct {
@@ -95,6 +98,7 @@ static struct {
 	int commit_written;	/* --commit written */
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
+	int list, lag, summary;	/* -L, --lag, --summary */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -135,7 +139,13 @@ static const struct tide_option opts[] = {
 	    "barriers go unacknowledged this long (default 30s); wait as long "
 	    "for the last one at exit", &o.ack_ms, 1, LLONG_MAX),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
-	    "envelope", &o.envelope),
+	    "envelope (-L, --lag, --summary: JSON)", &o.envelope),
+	TIDE_OPT_FLAG('L', "list", "list brokers, and topics' partitions with "
+	    "leaders, replicas, ISRs and watermarks, and exit", &o.list),
+	TIDE_OPT_FLAG(OPT_LAG, "lag", "-G: each partition's committed offset, "
+	    "end and lag, and exit", &o.lag),
+	TIDE_OPT_FLAG(OPT_SUMMARY, "summary", "per partition, the count and "
+	    "min/max timestamps of the range instead of its records", &o.summary),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when "
 	    "brokers stay unreachable for duration after start (default 5m, "
@@ -180,6 +190,7 @@ static struct {
 	struct tide_filesrc files;	/* the files read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
+	struct tide_kinspect ins;	/* -L, --lag, --summary */
 } s;
 
 
@@ -384,7 +395,11 @@ handle(rd_kafka_message_t *m)
 	    m->offset))
 		return;
 	s.nin++;
-	emit(m);
+	if (o.summary)
+		tide_kinspect_count(&s.ins, rd_kafka_topic_name(m->rkt),
+		    m->partition, rd_kafka_message_timestamp(m, NULL));
+	else
+		emit(m);
 	s.nout++;
 }
 
@@ -566,6 +581,23 @@ consume(void)
 	}
 }
 
+/* -L, --lag: the answer, or an error (that names the brokers). */
+static int
+inspect(void)
+{
+	struct tide_kinspect_err err;
+
+	if ((o.list ? tide_kinspect_list(&s.ins, s.kc.rk, o.topics, o.ntopics,
+	    (int)o.md_timeout, &err) : tide_kinspect_lag(&s.ins, s.kc.rk,
+	    o.group, o.topics, o.ntopics, (int)o.md_timeout, &err)) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
+	tide_kinspect_fmt(&s.ins, o.list ? TIDE_KINSPECT_LIST :
+	    TIDE_KINSPECT_LAG, o.envelope, o.group, &s.ob);
+	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
+	return TIDE_EX_OK;
+}
+
 static int
 run_kafka(void)
 {
@@ -580,6 +612,8 @@ run_kafka(void)
 	}
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
+	if (o.list || o.lag)
+		return inspect();
 	tide_kparts_init(&s.kp, o.topics, o.ntopics, o.group != NULL,
 	    o.exit_eof);
 	s.kp.on_warn = on_warn;
@@ -607,6 +641,9 @@ run_kafka(void)
 		/* What a bounded read expects to write: the sum of the
 		 * ranges, or -c if fewer; 0 (no total) when one has no end. */
 		s.rec_total = tide_kparts_total(&s.kp);
+		for (size_t i = 0; o.summary && i < s.kp.n; i++)
+			tide_kinspect_add(&s.ins, s.kp.v[i].topic,
+			    s.kp.v[i].partition);
 		if (o.count >= 0 && (s.rec_total == 0 ||
 		    (uint64_t)o.count < s.rec_total))
 			s.rec_total = (uint64_t)o.count;
@@ -622,6 +659,12 @@ run_kafka(void)
 	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
+	if (o.summary) {
+		tide_buf_reset(&s.ob);
+		tide_kinspect_fmt(&s.ins, TIDE_KINSPECT_SUMMARY, o.envelope,
+		    NULL, &s.ob);
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	}
 	if (o.stats)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
@@ -791,6 +834,7 @@ main(int argc, char **argv)
 	o.have_o = tide_opt_given('o');
 	o.have_from = tide_opt_given(OPT_FROM);
 	o.have_to = tide_opt_given(OPT_TO);
+	o.exit_eof |= o.summary && !o.have_to;	/* a summary ends */
 	/* -o and --from both say where to start: an error below. */
 	if (o.have_from) {
 		o.from.kind = TIDE_OFF_TIME;
@@ -807,19 +851,27 @@ main(int argc, char **argv)
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 
+	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag) && (o.have_o ||
+	    o.have_from || o.have_to || o.exit_eof || o.parts.n || o.dryrun ||
+	    o.count >= 0 || o.resume)) || (o.summary && (o.group || o.dryrun)))
+		tide_usage_error("-L, --lag and --summary go alone, with -t and "
+		    "-J; --summary with a range (-o, --from, --to, -e, -p, -c)");
+	if (o.lag && (!o.group || !o.ntopics))
+		tide_usage_error("--lag needs a group and its topics: -G group "
+		    "-t topic");
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
 		if (o.envelope || o.group || o.have_o || o.parts.n ||
-		    o.dryrun || o.resume)
-			tide_usage_error("-J, -G, -p, -o, --resume and "
-			    "--dry-run apply to Kafka input only");
+		    o.dryrun || o.resume || o.list || o.lag || o.summary)
+			tide_usage_error("-J, -G, -p, -o, --resume, --dry-run, "
+			    "-L, --lag and --summary apply to Kafka input only");
 		if (o.timef && !o.have_from && !o.have_to)
 			tide_usage_error("--time goes with --from or --to");
 		if (o.have_from && o.have_to && o.to.v < o.from_ms)
 			tide_usage_error("--to is before --from");
 	} else {
-		if (o.ntopics == 0 && !o.dumpconf)
+		if (o.ntopics == 0 && !o.dumpconf && !o.list && !o.lag)
 			tide_usage_error("no topic (-t) and no file given");
 		if (o.timef)
 			tide_usage_error("--time applies to files: a topic's "
@@ -891,5 +943,6 @@ main(int argc, char **argv)
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
+	tide_kinspect_release(&s.ins);
 	return c;
 }
