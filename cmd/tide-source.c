@@ -168,9 +168,9 @@ static const struct tide_option opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-source",
-	"[-eJqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
+	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
-	    "[-G group] [file ...]",
+	    "[-G group] [--lag] [--summary] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
