@@ -581,6 +581,15 @@ consume(void)
 	}
 }
 
+/* -L, --lag, --summary: the answer written. */
+static void
+answer(enum tide_kinspect_what what)
+{
+	tide_buf_reset(&s.ob);
+	tide_kinspect_fmt(&s.ins, what, o.envelope, o.group, &s.ob);
+	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+}
+
 /* -L, --lag: the answer, or an error (that names the brokers). */
 static int
 inspect(void)
@@ -591,9 +600,7 @@ inspect(void)
 	    (int)o.md_timeout, &err) : tide_kinspect_lag(&s.ins, s.kc.rk,
 	    o.group, o.topics, o.ntopics, (int)o.md_timeout, &err)) < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
-	tide_kinspect_fmt(&s.ins, o.list ? TIDE_KINSPECT_LIST :
-	    TIDE_KINSPECT_LAG, o.envelope, o.group, &s.ob);
-	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	answer(o.list ? TIDE_KINSPECT_LIST : TIDE_KINSPECT_LAG);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
 	return TIDE_EX_OK;
 }
@@ -659,12 +666,8 @@ run_kafka(void)
 	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
-	if (o.summary) {
-		tide_buf_reset(&s.ob);
-		tide_kinspect_fmt(&s.ins, TIDE_KINSPECT_SUMMARY, o.envelope,
-		    NULL, &s.ob);
-		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-	}
+	if (o.summary)
+		answer(TIDE_KINSPECT_SUMMARY);
 	if (o.stats)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
