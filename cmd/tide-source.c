@@ -692,9 +692,11 @@ file_idle(void *ctx)
 static int
 file_rec(void *ctx, const char *p, size_t n)
 {
-	(void)ctx;
 	s.nin++;
-	check_write(tide_wout_rec(&s.out, p, n));
+	if (o.summary)
+		tide_kinspect_count(&s.ins, ctx, -1, s.files.t);
+	else
+		check_write(tide_wout_rec(&s.out, p, n));
 	if ((++s.nout & 63) == 0)
 		progress_tick();
 	return o.count >= 0 && (long long)s.nout >= o.count;
@@ -724,8 +726,11 @@ run_files(char **files, int nfiles)
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_filesrc_init(&s.files, files, (size_t)nfiles, o.format, o.maxrec);
-	/* --from/--to on files: by event time, record by record. */
-	if (o.have_from || o.have_to) {
+	/* --from/--to (and --summary) on files: by event time, record by
+	 * record. */
+	for (int i = 0; o.summary && i < nfiles; i++)
+		tide_kinspect_add(&s.ins, files[i], -1);
+	if (o.have_from || o.have_to || o.summary) {
 		if (tide_path_parse(&timep, o.timef ? o.timef : "ts") < 0)
 			tide_usage_error("--time: bad field path '%s'", o.timef);
 		s.files.timepath = &timep;
@@ -742,6 +747,8 @@ run_files(char **files, int nfiles)
 	if ((rc = tide_filesrc_read(&s.files, file_rec, file_bad)) == 1 ||
 	    rc == TIDE_EINTR)
 		rc = 0;
+	if (o.summary && rc == 0)
+		answer(TIDE_KINSPECT_SUMMARY);
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
@@ -865,12 +872,13 @@ main(int argc, char **argv)
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
-		if (o.envelope || o.group || o.have_o || o.parts.n ||
-		    o.dryrun || o.resume || o.list || o.lag || o.summary)
-			tide_usage_error("-J, -G, -p, -o, --resume, --dry-run, "
-			    "-L, --lag and --summary apply to Kafka input only");
-		if (o.timef && !o.have_from && !o.have_to)
-			tide_usage_error("--time goes with --from or --to");
+		if ((o.envelope && !o.summary) || o.group || o.have_o ||
+		    o.parts.n || o.dryrun || o.resume || o.list || o.lag)
+			tide_usage_error("-J, -G, -p, -o, -L, --lag, --resume "
+			    "and --dry-run apply to Kafka input only");
+		if (o.timef && !o.have_from && !o.have_to && !o.summary)
+			tide_usage_error("--time goes with --from or --to, or "
+			    "--summary");
 		if (o.have_from && o.have_to && o.to.v < o.from_ms)
 			tide_usage_error("--to is before --from");
 	} else {

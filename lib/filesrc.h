@@ -48,6 +48,7 @@ struct tide_filesrc {
 	enum tide_time_unit unit;
 	int64_t from, to;		/* [from, to), epoch ms */
 	uint64_t outside;		/* records outside it, skipped */
+	int64_t t;			/* the time of the record handed on */
 	/* The caller's callbacks and the file's name, while reading. */
 	int (*urec)(void *ctx, const char *p, size_t n);
 	int (*ubad)(void *ctx, uint64_t lineno, const char *raw, size_t n,

@@ -100,7 +100,7 @@ broker_cmp(const void *a, const void *b)
 void
 tide_kinspect_sort(struct tide_kinspect *t)
 {
-	if (t->n > 1)
+	if (t->n > 1 && t->v[0].partition >= 0)
 		qsort(t->v, t->n, sizeof(*t->v), row_cmp);
 	t->last = 0;
 }
@@ -355,6 +355,7 @@ fmt_table(const struct tide_kinspect *t, enum tide_kinspect_what what,
 	const char *const *h = what == TIDE_KINSPECT_LAG ? hlag : hsum;
 	char c[NCOL][CELL];
 	size_t w[NCOL + 1], i, k, ncol = 5;
+	int files = t->n && t->v[0].partition < 0;
 
 	for (k = 0; k < ncol; k++)
 		w[k] = strlen(h[k]);
@@ -368,7 +369,8 @@ fmt_table(const struct tide_kinspect *t, enum tide_kinspect_what what,
 			if (strlen(c[k - 1]) > w[k])
 				w[k] = strlen(c[k - 1]);
 	}
-	for (k = 0; k < ncol; k++)
+	pad(b, files ? "file" : h[0], w[0], 0);
+	for (k = 1 + files; k < ncol; k++)
 		pad(b, h[k], w[k], k == ncol - 1);
 	tide_buf_addc(b, '\n');
 	for (i = 0; i <= t->n; i++) {
@@ -376,7 +378,7 @@ fmt_table(const struct tide_kinspect *t, enum tide_kinspect_what what,
 
 		cells(t, r, what, c);
 		pad(b, r ? r->topic : "total", w[0], 0);
-		for (k = 1; k < ncol; k++)
+		for (k = 1 + files; k < ncol; k++)
 			pad(b, c[k - 1], w[k], k == ncol - 1);
 		/* The totals' empty cells leave trailing blanks: none. */
 		while (b->len && b->data[b->len - 1] == ' ')
@@ -485,13 +487,16 @@ fmt_json(const struct tide_kinspect *t, enum tide_kinspect_what what,
 		tide_json_write_str(b, group, strlen(group));
 		tide_buf_addc(b, ',');
 	}
-	tide_buf_adds(b, "\"partitions\":[");
+	tide_buf_adds(b, t->n && t->v[0].partition < 0 ? "\"files\":[" :
+	    "\"partitions\":[");
 	for (i = 0; i < t->n; i++) {
 		const struct tide_kinspect_row *r = &t->v[i];
 
-		tide_buf_adds(b, i ? ",{\"topic\":" : "{\"topic\":");
+		tide_buf_adds(b, i ? ",{" : "{");
+		tide_buf_adds(b, r->partition < 0 ? "\"file\":" : "\"topic\":");
 		tide_json_write_str(b, r->topic, strlen(r->topic));
-		tide_buf_addf(b, ",\"partition\":%d", (int)r->partition);
+		if (r->partition >= 0)
+			tide_buf_addf(b, ",\"partition\":%d", (int)r->partition);
 		if (what == TIDE_KINSPECT_LAG) {
 			int64_t l = r->committed < 0 ? -1 : r->high >
 			    r->committed ? r->high - r->committed : 0;

@@ -10,7 +10,9 @@
  * and the high watermarks),
  * or, for a summary of a range being read, a row added per partition
  * (tide_kinspect_add()) and each message counted (tide_kinspect_count():
- * no allocation, the last row looked up is remembered).  Formatting is
+ * no allocation, the last row looked up is remembered).  A summary of
+ * files has a row per file: its name as the topic, partition -1, kept in
+ * the order added (tide-source(1) names the column "file").  Formatting is
  * apart and pure (tide_kinspect_fmt()): text for people, or one JSON
  * document; tide-source(1) defines both.
  *
@@ -82,7 +84,8 @@ struct tide_kinspect_row *tide_kinspect_add(struct tide_kinspect *t,
  * its row; 0, or -1 when there is no such row. */
 int tide_kinspect_count(struct tide_kinspect *t, const char *topic,
     int32_t partition, int64_t ts);
-/* Rows in order of topic name (byte order), then partition. */
+/* Rows in order of topic name (byte order), then partition; files (rows
+ * of partition -1) as they are. */
 void tide_kinspect_sort(struct tide_kinspect *t);
 
 /*

@@ -201,6 +201,43 @@ ins.empty  1          0      -       -
 total                 0      -       -
 OUT
 
+# --- --summary on files: by their time field, as jq counts them ---------------
+
+tide-gen transactions --count 500 --start 2026-11-01 --step 1s --seed 3 >tx.ndjson
+tide-gen telemetry --machines 2 --count 40 >tel.ndjson
+zstd -q tx.ndjson -o tx.ndjson.zst
+t_run "--summary: files" tide-source --summary -J tx.ndjson.zst tel.ndjson
+t_status 0
+t_ok "--summary: files: counts and min/max ts as jq's" sh -c "
+	for f in tx.ndjson tel.ndjson; do jq -sc '[length, (map(.ts) | min), (map(.ts) | max)]' \$f; done >want &&
+	jq -c '.files[] | [.count, .min_ts, .max_ts]' '$T_OUT' >got && cmp want got"
+t_ok "--summary: files: names in the order given, and the totals" test \
+	"$(jq -c '[[.files[].file], .count]' "$T_OUT")" = '[["tx.ndjson.zst","tel.ndjson"],540]'
+t_run "--summary --from --to --time: a file's range" tide-source --summary -J \
+	--from 2026-11-01T00:01:00Z --to 2026-11-01T00:02:00Z --time ts tx.ndjson
+t_status 0
+t_ok "--summary --from --to: as jq selects it" test "$(jq -c '[.count, .min_ts, .max_ts]' "$T_OUT")" = \
+	"$(jq -sc 'map(select(.ts >= 1793491260000 and .ts < 1793491320000)) | [length, (map(.ts) | min), (map(.ts) | max)]' tx.ndjson)"
+printf '{"at":"2026-11-01T00:00:02Z"}\n{"at":5}\nnot json\n{"b":1}\n{"at":"2026-11-01T00:00:01Z"}\n' >odd.ndjson
+t_run "--summary --time: bad records are bad input" tide-source --summary --time at odd.ndjson
+t_status 0
+t_stdout <<'OUT'
+file        count  min_ts                    max_ts
+odd.ndjson  3      1970-01-01T00:00:05.000Z  2026-11-01T00:00:02.000Z
+total       3      1970-01-01T00:00:05.000Z  2026-11-01T00:00:02.000Z
+OUT
+t_stderr_has "tide-source: odd.ndjson: line 4: no time field 'at'"
+t_stderr_has "tide-source: 2 bad records skipped"
+t_run "--summary --strict: stops at the first bad record" tide-source --summary --strict --time at odd.ndjson
+t_status 65
+t_run "--summary: an empty file" tide-source --summary /dev/null
+t_status 0
+t_stdout <<'OUT'
+file       count  min_ts  max_ts
+/dev/null  0      -       -
+total      0      -       -
+OUT
+
 # --- bad use, and a cluster that cannot be reached ---------------------------
 
 t_run "-L and --lag together" tide-source -b "$BROKERS" -L --lag -G g -t ins.a
@@ -212,9 +249,12 @@ t_stderr_has "tide-source: -L, --lag and --summary go alone"
 t_run "--summary with -G" tide-source -b "$BROKERS" --summary -G g -t ins.a
 t_status 64
 t_stderr_has "tide-source: -L, --lag and --summary go alone"
-t_run "--summary on a file" tide-source --summary a.in
+t_run "--summary -G on a file" tide-source --summary -G g a.in
 t_status 64
-t_stderr_has "apply to Kafka input only"
+t_stderr_has "tide-source: -L, --lag and --summary go alone"
+t_run "-L on a file" tide-source -L a.in
+t_status 64
+t_stderr_has "tide-source: -J, -G, -p, -o, -L, --lag, --resume and --dry-run apply to Kafka input only"
 for what in "-L" "--lag -G g -t ins.a" "--summary -t ins.a"; do
 	t_run "$what: no broker" timeout 30 tide-source -b 127.0.0.1:1 $what --metadata-timeout 1s
 	t_status 69

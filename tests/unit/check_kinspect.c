@@ -72,6 +72,30 @@ START_TEST(test_kinspect_summary_empty)
 }
 END_TEST
 
+/* Files: a row each, in the order given, no partition. */
+START_TEST(test_kinspect_files)
+{
+	tide_kinspect_add(&t, "z.ndjson", -1);
+	tide_kinspect_add(&t, "-", -1);
+	tide_kinspect_add(&t, "a \"b\".csv", -1);
+	ck_assert_int_eq(tide_kinspect_count(&t, "-", -1, 7), 0);
+	ck_assert_int_eq(tide_kinspect_count(&t, "z.ndjson", -1, 9), 0);
+	ck_assert_int_eq(tide_kinspect_count(&t, "z.ndjson", -1, 8), 0);
+	ck_assert_int_eq(tide_kinspect_count(&t, "z.ndjson", 0, 8), -1);
+	ck_assert_str_eq(fmt(TIDE_KINSPECT_SUMMARY, 0),
+	    "file       count  min_ts                    max_ts\n"
+	    "z.ndjson   2      1970-01-01T00:00:00.008Z  1970-01-01T00:00:00.009Z\n"
+	    "-          1      1970-01-01T00:00:00.007Z  1970-01-01T00:00:00.007Z\n"
+	    "a \"b\".csv  0      -                         -\n"
+	    "total      3      1970-01-01T00:00:00.007Z  1970-01-01T00:00:00.009Z\n");
+	ck_assert_str_eq(fmt(TIDE_KINSPECT_SUMMARY, 1), "{\"files\":["
+	    "{\"file\":\"z.ndjson\",\"count\":2,\"min_ts\":8,\"max_ts\":9},"
+	    "{\"file\":\"-\",\"count\":1,\"min_ts\":7,\"max_ts\":7},"
+	    "{\"file\":\"a \\\"b\\\".csv\",\"count\":0,\"min_ts\":null,"
+	    "\"max_ts\":null}],\"count\":3,\"min_ts\":7,\"max_ts\":9}\n");
+}
+END_TEST
+
 START_TEST(test_kinspect_lag)
 {
 	struct tide_kinspect_row *r;
@@ -165,6 +189,7 @@ suite_kinspect(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_kinspect_count);
 	tcase_add_test(tc, test_kinspect_summary_empty);
+	tcase_add_test(tc, test_kinspect_files);
 	tcase_add_test(tc, test_kinspect_lag);
 	tcase_add_test(tc, test_kinspect_list);
 	tcase_add_test(tc, test_kinspect_list_empty);
