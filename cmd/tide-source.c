@@ -929,8 +929,9 @@ main(int argc, char **argv)
 
 	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the reading: this
 	 * program heads a pipeline (doc/DELIVERY.md); SIGUSR1 prints the
-	 * counters. */
-	tide_sig_init(0);
+	 * counters.  -L and --lag read nothing: a signal just ends them. */
+	if (!o.list && !o.lag)
+		tide_sig_init(0);
 
 	tide_wout_init(&s.out, 1);
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);

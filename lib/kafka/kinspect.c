@@ -203,27 +203,50 @@ metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
 	return 0;
 }
 
-/* Each row's watermarks, from its leader. */
+/*
+ * Each row's watermarks, from its leader: ListOffsets for the earliest
+ * (-2) and the latest (-1) offset, every partition in one call each.
+ * rd_kafka_offsets_for_times() keeps to its timeout where a leader is
+ * down; rd_kafka_query_watermark_offsets() (librdkafka 2.0) does not.
+ */
 static int
 watermarks(struct tide_kinspect *t, rd_kafka_t *rk, int timeout_ms,
     struct tide_kinspect_err *err)
 {
-	rd_kafka_resp_err_t e;
-	size_t i;
+	rd_kafka_topic_partition_list_t *tl;
+	rd_kafka_resp_err_t e = 0;
+	size_t i, bad = 0;
+	int pass;
 
-	for (i = 0; i < t->n; i++) {
-		struct tide_kinspect_row *r = &t->v[i];
-
-		e = rd_kafka_query_watermark_offsets(rk, r->topic, r->partition,
-		    &r->low, &r->high, timeout_ms);
-		if (e) {
-			snprintf(err->msg, sizeof(err->msg), "'%.200s' [%d]: "
-			    "no watermarks from its leader, broker %d (%s), "
-			    "within %dms: %s", r->topic, (int)r->partition,
-			    (int)r->leader, broker_name(t, r->leader),
-			    timeout_ms, rd_kafka_err2str(e));
-			return TIDE_EKAFKA;
+	tl = rd_kafka_topic_partition_list_new((int)t->n + 1);
+	for (i = 0; i < t->n; i++)
+		rd_kafka_topic_partition_list_add(tl, t->v[i].topic,
+		    t->v[i].partition);
+	for (pass = 0; pass < 2 && t->n && e == 0; pass++) {
+		for (i = 0; i < t->n; i++)
+			tl->elems[i].offset = pass == 0 ? -2 : -1;
+		e = rd_kafka_offsets_for_times(rk, tl, timeout_ms);
+		for (i = 0; i < t->n; i++) {
+			if (tl->elems[i].err) {
+				e = e ? e : tl->elems[i].err;
+				bad = i;	/* the first that failed */
+				break;
+			}
+			if (pass == 0)
+				t->v[i].low = tl->elems[i].offset;
+			else
+				t->v[i].high = tl->elems[i].offset;
 		}
+	}
+	rd_kafka_topic_partition_list_destroy(tl);
+	if (e) {
+		struct tide_kinspect_row *r = &t->v[bad];
+
+		snprintf(err->msg, sizeof(err->msg), "'%.200s' [%d]: no "
+		    "watermarks from its leader, broker %d (%s), within %dms: "
+		    "%s", r->topic, (int)r->partition, (int)r->leader,
+		    broker_name(t, r->leader), timeout_ms, rd_kafka_err2str(e));
+		return TIDE_EKAFKA;
 	}
 	return 0;
 }

@@ -261,4 +261,13 @@ for what in "-L" "--lag -G g -t ins.a" "--summary -t ins.a"; do
 	t_stderr_has "tide-source: cannot reach brokers at '127.0.0.1:1' within 1000ms"
 done
 
+# A leader that does not answer: named, and the answer given up in time.
+# (Last: broker 1 stays down.)
+leader=$(jq -r '.topics[] | select(.topic == "ins.b") | .partitions[0].leader' list.json)
+mock_cmd "broker $leader down"
+t_run "-L: a leader down" timeout 60 tide-source -b "$BROKERS" -L -t ins.b --metadata-timeout 2s
+t_status 69
+t_stderr_has "tide-source: 'ins.b' [0]: no watermarks from its leader, broker $leader (127.0.0.1:"
+t_stderr_has "within 2000ms"
+
 t_done
