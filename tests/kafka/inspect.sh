@@ -269,5 +269,11 @@ t_run "-L: a leader down" timeout 60 tide-source -b "$BROKERS" -L -t ins.b --met
 t_status 69
 t_stderr_has "tide-source: 'ins.b' [0]: no watermarks from its leader, broker $leader (127.0.0.1:"
 t_stderr_has "within 2000ms"
+for g in ins.g ins.g2 ins.g3; do
+	t_run "--lag -G $g: a broker down, the answer given up in time" \
+		timeout 60 tide-source -b "$BROKERS" --lag -G $g -t ins.a -t ins.b --metadata-timeout 2s
+	t_status 69
+	t_stderr_has "within 2000ms"
+done
 
 t_done
