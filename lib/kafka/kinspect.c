@@ -126,11 +126,11 @@ unreachable(rd_kafka_resp_err_t e)
 	    e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
 }
 
-/* The metadata: brokers, and rows for topics[0..n) (all when n is 0,
- * internal topics left out), or only check the names. */
+/* The metadata: the brokers, and rows for the partitions of topics[0..n)
+ * (every topic's when n is 0, the cluster's own __ topics left out). */
 static int
 metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
-    size_t n, int timeout_ms, int rows, struct tide_kinspect_err *err)
+    size_t n, int timeout_ms, struct tide_kinspect_err *err)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t e;
@@ -174,7 +174,7 @@ metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
 			return TIDE_ENOENT;
 		}
 	}
-	for (i = 0; i < md->topic_cnt && rows; i++) {
+	for (i = 0; i < md->topic_cnt; i++) {
 		const struct rd_kafka_metadata_topic *mt = &md->topics[i];
 
 		for (k = 0; k < n; k++)
@@ -256,7 +256,7 @@ tide_kinspect_list(struct tide_kinspect *t, rd_kafka_t *rk,
     char *const *topics, size_t n, int timeout_ms,
     struct tide_kinspect_err *err)
 {
-	int r = metadata(t, rk, topics, n, timeout_ms, 1, err);
+	int r = metadata(t, rk, topics, n, timeout_ms, err);
 
 	return r < 0 ? r : watermarks(t, rk, timeout_ms, err);
 }
@@ -296,7 +296,7 @@ tide_kinspect_lag(struct tide_kinspect *t, rd_kafka_t *rk, const char *group,
 {
 	int r;
 
-	if ((r = metadata(t, rk, topics, n, timeout_ms, 1, err)) < 0 ||
+	if ((r = metadata(t, rk, topics, n, timeout_ms, err)) < 0 ||
 	    (r = committed(t, rk, group, timeout_ms, err)) < 0)
 		return r;
 	return watermarks(t, rk, timeout_ms, err);
