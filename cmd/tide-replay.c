@@ -54,7 +54,9 @@
 #include "kafka/offsets.h"
 #include "merge.h"
 #include "pace.h"
+#include "printfmt.h"
 #include "prog.h"
+#include "proj.h"
 #include "sig.h"
 #include "progress.h"
 #include "recin.h"
@@ -116,6 +118,8 @@ static struct {
 	size_t maxrec;
 	char **files;
 	int nfiles;
+	struct tide_proj proj;		/* --keep, --drop */
+	struct tide_printfmt pf;	/* --print */
 } o;
 
 static tide_opt_cb opt_topic, opt_time, opt_speed, opt_rate;
@@ -141,6 +145,8 @@ static const struct tide_option opts[] = {
 	    "numbers: s, ms, us, ns, auto", tide_opt_time_unit, &o.unit),
 	TIDE_OPT_FLAG('J', "envelope", "write each record as the JSON envelope",
 	    &o.envelope),
+	TIDE_OPTS_PROJ(&o.proj),
+	TIDE_OPT_PRINTFMT(&o.pf),
 	TIDE_OPT_CALLBACK(OPT_SPEED, "speed", "n|max", "n times the original "
 	    "speed, or max (default 1)", opt_speed, &o.speed),
 	TIDE_OPT_CALLBACK(OPT_RATE, "rate", "n/s", "n records per second, "
@@ -174,7 +180,8 @@ static const struct tide_prog prog = {
 	    "[--to time] "
 	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
 	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
-	    "[--time field] [file ...]",
+	    "[--time field] [--keep list | --drop list | --print format] "
+	    "[file ...]",
 	"Replay a Kafka topic's time range or its archives in event-time order, "
 	    "paced.",
 };
@@ -435,10 +442,16 @@ static void
 kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
 	rd_kafka_message_t *m = tide_kreplay_head(src);
+	size_t start = b->len;
 	int r;
 
 	(void)ctx;
-	if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope, shift)) < 0)
+	if (o.pf.on)
+		r = tide_kreplay_print(&s.kr, src, &o.pf, b, shift);
+	else if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope,
+	    shift)) == 0)
+		r = tide_proj_tail(&o.proj, b, start);
+	if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
@@ -666,10 +679,15 @@ static void
 file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
 	struct fsrc *f = src;
+	size_t start = b->len;
 	int r;
 
 	(void)ctx;
-	if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) < 0)
+	if (o.pf.on)
+		r = tide_arcin_print(&f->a, &o.pf, b, shift);
+	else if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) == 0)
+		r = tide_proj_tail(&o.proj, b, start);
+	if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->a.path,
 		    tide_arcin_lineno(&f->a), tide_strerror(r));
 }
@@ -823,6 +841,9 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-p: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
+	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
+		tide_usage_error("--print replaces the output: not with -J, "
+		    "--keep or --drop (name fields in it: %%{field})");
 	if (o.have_from && o.have_to && o.to < o.from)
 		tide_usage_error("--to is before --from");
 	if (o.progress < 0 && tide_verbose < 0)
@@ -858,6 +879,7 @@ main(int argc, char **argv)
 	s.rp.shift_on = o.shift;
 	s.rp.have_range = o.have_from && o.have_to;
 	s.rp.range_ms = o.to - o.from;
+	s.rp.no_newline = o.pf.on;
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
 	 * default) to batch wake-ups; a paced replay wants its due times. */
@@ -902,5 +924,7 @@ main(int argc, char **argv)
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);
+	tide_proj_release(&o.proj);
+	tide_printfmt_release(&o.pf);
 	return tide_exit_of(r);
 }

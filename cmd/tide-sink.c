@@ -36,6 +36,7 @@
 #include "kafka/kopt.h"
 #include "prog.h"
 #include "progress.h"
+#include "proj.h"
 #include "rio.h"
 #include "sig.h"
 #include "sinkbe.h"
@@ -82,11 +83,11 @@ static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
-	    "[--create] | "
+	    "[--create[=partitions]] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
 	    "--redis url --upsert field[,field]) "
-	    "[--dead-letter file] [--strict]",
+	    "[--keep list | --drop list] [--dead-letter file] [--strict]",
 	"Write NDJSON records to a Kafka topic, to files or to a materialized "
 	    "view, losing none.",
 };
@@ -105,7 +106,7 @@ struct sink {
 	const char *deadpath;
 	int envelope;
 	int keep_partition;
-	int create;			/* --create: let the brokers create it */
+	int create;			/* --create[=n]: as ksink.h's */
 	int tee;
 	int stats;
 	int32_t partition;		/* fixed partition, or UA */
@@ -369,6 +370,8 @@ static struct {
 	int nkey, ncol, history, asjson;
 	long long batch;
 	int64_t batch_ms, ttl_ms;
+	struct tide_proj proj;		/* --keep, --drop */
+	struct tide_buf pb;		/* a record projected */
 } o = {
 	.connect_ms = 10000,
 	.down_ms = 300000,
@@ -376,6 +379,7 @@ static struct {
 	.level = 3,
 	.maxrec = TIDE_MAX_RECORD,
 	.progress = -1,
+	.pb = TIDE_BUF_INIT,
 };
 
 static int
@@ -599,10 +603,13 @@ static const struct tide_option opts[] = {
 	    "zstd, lz4, gzip, snappy, none", opt_codec, NULL),
 	TIDE_OPT_FLAG('J', "envelope", "records are tide-source -J envelopes: "
 	    "produce them back", &sk.envelope),
+	TIDE_OPTS_PROJ(&o.proj),
 	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
 	    "envelope's partition", &sk.keep_partition),
-	TIDE_OPT_FLAG(OPT_CREATE, "create", "create the topic if it does not "
-	    "exist, with the brokers' defaults", &sk.create),
+	TIDE_OPT_INT_OPTARG(OPT_CREATE, "create", "partitions", "create the "
+	    "topic if it does not exist: with this many partitions, or the "
+	    "brokers' defaults", &sk.create, 1, INT32_MAX,
+	    TIDE_KSINK_CREATE_AUTO),
 	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
 	    "file"),
 	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "
@@ -846,6 +853,13 @@ main(int argc, char **argv)
 				break;
 			continue;
 		}
+		/* Written as projected; a non-object stays as it is. */
+		if (tide_proj_on(&o.proj)) {
+			tide_buf_reset(&o.pb);
+			(void)tide_proj_rec(&o.proj, line, len, &o.pb);
+			line = o.pb.data;
+			len = o.pb.len;
+		}
 		if ((r = s->be->ops->put(s->be, in.lineno, line, len, type,
 		    &berr)) != 0 && outcome(s, r, in.lineno, line, len, &berr,
 		    &status))
@@ -880,5 +894,7 @@ main(int argc, char **argv)
 	s->be->ops->close(s->be);
 	tide_rin_release(&in);
 	tide_kconf_release(&o.kc);
+	tide_proj_release(&o.proj);
+	tide_buf_release(&o.pb);
 	return status;
 }

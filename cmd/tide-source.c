@@ -43,7 +43,9 @@
 #include "kafka/kopt.h"
 #include "kafka/kparts.h"
 #include "kafka/offsets.h"
+#include "printfmt.h"
 #include "prog.h"
+#include "proj.h"
 #include "sig.h"
 #include "progress.h"
 #include "rio.h"
@@ -99,6 +101,8 @@ static struct {
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
 	int list, lag, summary;	/* -L, --lag, --summary */
+	struct tide_proj proj;	/* --keep, --drop */
+	struct tide_printfmt pf;	/* --print */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -146,6 +150,8 @@ static const struct tide_option opts[] = {
 	    "end and lag, and exit", &o.lag),
 	TIDE_OPT_FLAG(OPT_SUMMARY, "summary", "per partition, the count and "
 	    "min/max timestamps of the range instead of its records", &o.summary),
+	TIDE_OPTS_PROJ(&o.proj),
+	TIDE_OPT_PRINTFMT(&o.pf),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when "
 	    "brokers stay unreachable for duration after start (default 5m, "
@@ -170,7 +176,8 @@ static const struct tide_prog prog = {
 	"tide-source",
 	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
-	    "[-G group] [--lag] [--summary] [file ...]",
+	    "[-G group] [--lag] [--summary] [--keep list | --drop list | "
+	    "--print format] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
@@ -298,15 +305,22 @@ static void
 emit(rd_kafka_message_t *m)
 {
 	struct tide_env e;
+	size_t start = s.ob.len;
 	int r;
 
-	if (!o.envelope)
+	if (!o.envelope && !o.pf.on)
 		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
 	else {
 		/* The envelope tide-replay -J writes too: one builder. */
 		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
+		if (o.pf.on) {
+			(void)tide_printfmt_write(&o.pf, &e, &s.ob);
+			return;
+		}
 		r = tide_env_encode(&s.ob, &e);
 	}
+	if (r == 0)
+		r = tide_proj_tail(&o.proj, &s.ob, start);
 	if (r == 0)
 		r = tide_buf_addc(&s.ob, '\n');
 }
@@ -693,9 +707,16 @@ static int
 file_rec(void *ctx, const char *p, size_t n)
 {
 	s.nin++;
+	tide_buf_reset(&s.ob);
 	if (o.summary)
 		tide_kinspect_count(&s.ins, ctx, -1, s.files.t);
-	else
+	else if (o.pf.on) {
+		(void)tide_printfmt_rec(&o.pf, p, n, &s.ob);
+		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+	} else if (tide_proj_on(&o.proj)) {
+		(void)tide_proj_rec(&o.proj, p, n, &s.ob);
+		check_write(tide_wout_rec(&s.out, s.ob.data, s.ob.len));
+	} else
 		check_write(tide_wout_rec(&s.out, p, n));
 	if ((++s.nout & 63) == 0)
 		progress_tick();
@@ -861,14 +882,18 @@ main(int argc, char **argv)
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
 
-	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag) && (o.have_o ||
+	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag || o.summary) &&
+	    (o.pf.on || tide_proj_on(&o.proj))) || ((o.list || o.lag) && (o.have_o ||
 	    o.have_from || o.have_to || o.exit_eof || o.parts.n || o.dryrun ||
 	    o.count >= 0 || o.resume)) || (o.summary && (o.group || o.dryrun)))
 		tide_usage_error("-L, --lag and --summary go alone, with -t and "
-		    "-J; --summary with a range (-o, --from, --to, -e, -p, -c)");
+		    "-J (no --keep, --drop, --print); --summary with a range (-o, --from, --to, -e, -p, -c)");
 	if (o.lag && (!o.group || !o.ntopics))
 		tide_usage_error("--lag needs a group and its topics: -G group "
 		    "-t topic");
+	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
+		tide_usage_error("--print replaces the output: not with -J, "
+		    "--keep or --drop (name fields in it: %%{field})");
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
@@ -956,5 +981,7 @@ main(int argc, char **argv)
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
 	tide_kinspect_release(&s.ins);
+	tide_proj_release(&o.proj);
+	tide_printfmt_release(&o.pf);
 	return c;
 }

@@ -30,7 +30,9 @@ _tide_complete()
 	prog=${COMP_WORDS[0]##*/}
 	opts=
 	while IFS=$'\t' read -r short long arg _; do
-		if [[ $prev == "$short" || $prev == "$long" ]] && [[ $arg != - ]]; then
+		# An optional argument ("[=n]") only follows an '=': the next
+		# word is not the option's.
+		if [[ $prev == "$short" || $prev == "$long" ]] && [[ $arg != - && $arg != \[* ]]; then
 			v=$(_tide_values "$prog" "$long")
 			case $v:$arg in
 			"<files>":*|:file|:path|:FILE|:PATH)

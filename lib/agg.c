@@ -500,31 +500,35 @@ tide_agg_values(const struct tide_aggspec *s, const struct tide_json_val *jv,
 	return 0;
 }
 
+/* Set up aggregate i's state p, zeroed, as a new block has it. */
+static void
+init_one(const struct tide_aggspec *s, int i, void *p)
+{
+	switch (s->aggs[i].op) {
+	case TIDE_AGG_APPROX_DISTINCT:
+		tide_hll_init(&((struct st_hll *)p)->h, s->hll_p);
+		break;
+	case TIDE_AGG_QUANTILE:
+		tide_dds_init(&((struct st_dds *)p)->d);
+		break;
+	case TIDE_AGG_TOP:
+		/* More counters than k make the top k reliable. */
+		tide_topk_init(&((struct st_top *)p)->t,
+		    (uint32_t)(s->aggs[i].k < 8 ? 32 : 4 * s->aggs[i].k));
+		break;
+	default:
+		break;
+	}
+}
+
 void
 tide_agg_init(const struct tide_aggspec *s, void *st)
 {
 	int i;
 
 	memset(st, 0, s->size);
-	for (i = 0; i < s->naggs; i++) {
-		void *p = (char *)st + s->aggs[i].off;
-
-		switch (s->aggs[i].op) {
-		case TIDE_AGG_APPROX_DISTINCT:
-			tide_hll_init(&((struct st_hll *)p)->h, s->hll_p);
-			break;
-		case TIDE_AGG_QUANTILE:
-			tide_dds_init(&((struct st_dds *)p)->d);
-			break;
-		case TIDE_AGG_TOP:
-			/* More counters than k make the top k reliable. */
-			tide_topk_init(&((struct st_top *)p)->t,
-			    (uint32_t)(s->aggs[i].k < 8 ? 32 : 4 * s->aggs[i].k));
-			break;
-		default:
-			break;
-		}
-	}
+	for (i = 0; i < s->naggs; i++)
+		init_one(s, i, (char *)st + s->aggs[i].off);
 }
 
 static void
@@ -902,7 +906,8 @@ tide_agg_update(const struct tide_aggspec *s, void *st, int64_t t,
 			break;
 		}
 	}
-	tide_buf_release(&big);
+	if (big.data != NULL)	/* no call per update when it was not used */
+		tide_buf_release(&big);
 }
 
 void
@@ -1394,15 +1399,79 @@ tide_agg_emit(const struct tide_aggspec *s, const void *st, struct tide_jobj *o)
 	return r;
 }
 
+/* Free what aggregate i's state p points to. */
+static void
+clear_one(const struct tide_aggspec *s, int i, void *p)
+{
+	switch (s->aggs[i].op) {
+	case TIDE_AGG_FIRST:
+	case TIDE_AGG_LAST:
+		free(((struct st_fl *)p)->p);
+		((struct st_fl *)p)->p = NULL;
+		break;
+	case TIDE_AGG_DISTINCT:
+		set_release(p);
+		break;
+	case TIDE_AGG_APPROX_DISTINCT:
+		tide_hll_release(&((struct st_hll *)p)->h);
+		break;
+	case TIDE_AGG_QUANTILE:
+		tide_dds_release(&((struct st_dds *)p)->d);
+		break;
+	case TIDE_AGG_TOP:
+		tide_topk_release(&((struct st_top *)p)->t);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * first's and last's value buffer and a distinct set (its array or its
+ * hash table) are emptied in place, not freed: tide-window --over resets
+ * its result block once a record, and each would otherwise be frees and
+ * allocations a record.  The sketches are freed and set up again.
+ */
 void
 tide_agg_reset(const struct tide_aggspec *s, void *st)
 {
+	struct st_fl *f;
+	struct st_set *m;
+	size_t end;
+	int i;
+
 	if (s->plain) {
 		memset(st, 0, s->size);
 		return;
 	}
-	tide_agg_clear(s, st);
-	tide_agg_init(s, st);
+	for (i = 0; i < s->naggs; i++) {
+		void *p = (char *)st + s->aggs[i].off;
+
+		switch (s->aggs[i].op) {
+		case TIDE_AGG_FIRST:
+		case TIDE_AGG_LAST:
+			f = p;
+			f->t = 0;
+			f->len = 0;
+			f->has = 0;
+			break;
+		case TIDE_AGG_DISTINCT:
+			m = p;
+			if (m->h != NULL)
+				tide_htab_clear(m->h);
+			if (m->s != NULL)
+				m->s->n = m->s->len = 0;
+			break;
+		default:
+			/* A state runs to the next one's offset (parse_one
+			 * lays them out in order). */
+			end = i + 1 < s->naggs ? s->aggs[i + 1].off : s->size;
+			clear_one(s, i, p);
+			memset(p, 0, end - s->aggs[i].off);
+			init_one(s, i, p);
+			break;
+		}
+	}
 }
 
 void
@@ -1410,31 +1479,8 @@ tide_agg_clear(const struct tide_aggspec *s, void *st)
 {
 	int i;
 
-	for (i = 0; i < s->naggs; i++) {
-		void *p = (char *)st + s->aggs[i].off;
-
-		switch (s->aggs[i].op) {
-		case TIDE_AGG_FIRST:
-		case TIDE_AGG_LAST:
-			free(((struct st_fl *)p)->p);
-			((struct st_fl *)p)->p = NULL;
-			break;
-		case TIDE_AGG_DISTINCT:
-			set_release(p);
-			break;
-		case TIDE_AGG_APPROX_DISTINCT:
-			tide_hll_release(&((struct st_hll *)p)->h);
-			break;
-		case TIDE_AGG_QUANTILE:
-			tide_dds_release(&((struct st_dds *)p)->d);
-			break;
-		case TIDE_AGG_TOP:
-			tide_topk_release(&((struct st_top *)p)->t);
-			break;
-		default:
-			break;
-		}
-	}
+	for (i = 0; i < s->naggs; i++)
+		clear_one(s, i, (char *)st + s->aggs[i].off);
 }
 
 /* --- state files ------------------------------------------------------ */

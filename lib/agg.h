@@ -125,7 +125,9 @@ int tide_agg_emit(const struct tide_aggspec *s, const void *st,
     struct tide_jobj *o);
 /* Free what the block points to; it must be initialised again before use. */
 void tide_agg_clear(const struct tide_aggspec *s, void *st);
-/* tide_agg_clear() and tide_agg_init(): an empty block again. */
+/* An empty block again, as tide_agg_clear() and tide_agg_init() make one,
+ * keeping what memory it can for the records to come (first and last's
+ * value, a distinct set). */
 void tide_agg_reset(const struct tide_aggspec *s, void *st);
 
 /*

@@ -10,6 +10,7 @@
 #include "arcin.h"
 #include "envelope.h"
 #include "err.h"
+#include "printfmt.h"
 #include "xalloc.h"
 
 void
@@ -204,6 +205,29 @@ tide_arcin_emit(const struct tide_arcin *a, struct tide_buf *b, int envelope,
 	e = a->dec.env;
 	e.ts += shift;
 	return tide_env_encode(b, &e);
+}
+
+int
+tide_arcin_print(const struct tide_arcin *a, struct tide_printfmt *f,
+    struct tide_buf *b, int64_t shift)
+{
+	struct tide_env e;
+	int r;
+
+	if (a->conf->timefield) {
+		tide_buf_reset(&f->scratch);
+		if ((r = tide_arcin_emit(a, &f->scratch, 0, shift)) < 0)
+			return r;
+		/* Its time is the event time. */
+		tide_printfmt_env_rec(&e, f->scratch.data, f->scratch.len);
+		e.ts = a->key.ts + shift;
+		e.ts_type = TIDE_ENV_TS_CREATE;
+		return tide_printfmt_write(f, &e, b);
+	}
+	e = a->dec.env;
+	if (e.ts_type != TIDE_ENV_TS_NONE)
+		e.ts += shift;
+	return tide_printfmt_write(f, &e, b);
 }
 
 void

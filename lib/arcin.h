@@ -111,6 +111,13 @@ int tide_arcin_in_range(const struct tide_arcin_conf *c, int64_t ts);
  */
 int tide_arcin_emit(const struct tide_arcin *a, struct tide_buf *b,
     int envelope, int64_t shift);
+/* The head as --print writes it (lib/printfmt.h): an envelope's message,
+ * or a plain record (its time moved, in f->scratch) as a value alone with
+ * its event time as the timestamp; times moved forward by shift ms.  0 or
+ * TIDE_ETOOBIG. */
+struct tide_printfmt;
+int tide_arcin_print(const struct tide_arcin *a, struct tide_printfmt *f,
+    struct tide_buf *b, int64_t shift);
 
 /* What the first pass found in one partition of a file. */
 struct tide_arcscan_part {

@@ -67,6 +67,16 @@ tide_htab_release(struct tide_htab *h)
 	tide_htab_init(h, h->vsize);
 }
 
+void
+tide_htab_clear(struct tide_htab *h)
+{
+	if (h->slots != NULL)
+		memset(h->slots, 0, h->cap * h->entsize);
+	h->count = 0;
+	h->alen = 0;
+	h->awaste = 0;
+}
+
 static void
 resize(struct tide_htab *h, size_t cap)
 {

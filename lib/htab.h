@@ -36,6 +36,8 @@ uint64_t tide_hash(const void *p, size_t n);
 
 void tide_htab_init(struct tide_htab *h, size_t vsize);
 void tide_htab_release(struct tide_htab *h);
+/* Remove every key, keeping the slots and the arena for the keys to come. */
+void tide_htab_clear(struct tide_htab *h);
 /* Value slot of key, or NULL. */
 void *tide_htab_get(const struct tide_htab *h, const void *key, size_t klen);
 /* Value slot of key, inserted zero-filled when new (*isnew set if not NULL). */

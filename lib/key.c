@@ -107,6 +107,33 @@ numberish(const char *s, size_t n)
 	return n > 0 && (DIGIT(s[0]) || s[0] == '-');
 }
 
+/* A value other than a string, as a key: its text is its JSON, so
+ * tide_key_text() and tide_key_json() append the same. */
+static int
+key_scalar(struct tide_buf *out, const struct tide_json_val *v)
+{
+	char num[64];
+	const char *q;
+	size_t n;
+
+	switch (v->type) {
+	case TIDE_JSON_NUMBER:
+		if ((q = tide_key_number(v->p, v->len, num, &n)) == NULL)
+			return TIDE_ETYPE;
+		return tide_buf_add(out, q, n);
+	case TIDE_JSON_TRUE:
+	case TIDE_JSON_FALSE:
+	case TIDE_JSON_OBJECT:
+	case TIDE_JSON_ARRAY:
+		return tide_buf_add(out, v->p, v->len);
+	case TIDE_JSON_NONE:
+	case TIDE_JSON_NULL:
+		return TIDE_ENOENT;
+	default:
+		return TIDE_ETYPE;
+	}
+}
+
 int
 tide_key_text(struct tide_buf *out, const struct tide_json_val *v)
 {
@@ -115,8 +142,7 @@ tide_key_text(struct tide_buf *out, const struct tide_json_val *v)
 	size_t start, n;
 	int r;
 
-	switch (v->type) {
-	case TIDE_JSON_STRING:
+	if (v->type == TIDE_JSON_STRING) {
 		if (memchr(v->p, '\\', v->len) != NULL) {
 			start = out->len;
 			if ((r = tide_json_str(v, out)) < 0)
@@ -133,21 +159,8 @@ tide_key_text(struct tide_buf *out, const struct tide_json_val *v)
 		    (q = tide_key_number(v->p + 1, v->len - 2, num, &n)) != NULL)
 			return tide_buf_add(out, q, n);
 		return tide_buf_add(out, v->p + 1, v->len - 2);
-	case TIDE_JSON_NUMBER:
-		if ((q = tide_key_number(v->p, v->len, num, &n)) == NULL)
-			return TIDE_ETYPE;
-		return tide_buf_add(out, q, n);
-	case TIDE_JSON_TRUE:
-	case TIDE_JSON_FALSE:
-	case TIDE_JSON_OBJECT:
-	case TIDE_JSON_ARRAY:
-		return tide_buf_add(out, v->p, v->len);
-	case TIDE_JSON_NONE:
-	case TIDE_JSON_NULL:
-		return TIDE_ENOENT;
-	default:
-		return TIDE_ETYPE;
 	}
+	return key_scalar(out, v);
 }
 
 /* A string's text s[0..n) as a key's JSON: a number or true/false when it
@@ -174,8 +187,7 @@ tide_key_json(struct tide_buf *out, const struct tide_json_val *v,
 	size_t n;
 	int r;
 
-	switch (v->type) {
-	case TIDE_JSON_STRING:
+	if (v->type == TIDE_JSON_STRING) {
 		if (memchr(v->p, '\\', v->len) != NULL) {
 			tide_buf_reset(scratch);
 			if ((r = tide_json_str(v, scratch)) < 0)
@@ -191,19 +203,6 @@ tide_key_json(struct tide_buf *out, const struct tide_json_val *v,
 		    (q = string_as_json(v->p + 1, v->len - 2, num, &n)) != NULL)
 			return tide_buf_add(out, q, n);
 		return tide_buf_add(out, v->p, v->len);
-	case TIDE_JSON_NUMBER:
-		if ((q = tide_key_number(v->p, v->len, num, &n)) == NULL)
-			return TIDE_ETYPE;
-		return tide_buf_add(out, q, n);
-	case TIDE_JSON_TRUE:
-	case TIDE_JSON_FALSE:
-	case TIDE_JSON_OBJECT:
-	case TIDE_JSON_ARRAY:
-		return tide_buf_add(out, v->p, v->len);
-	case TIDE_JSON_NONE:
-	case TIDE_JSON_NULL:
-		return TIDE_ENOENT;
-	default:
-		return TIDE_ETYPE;
 	}
+	return key_scalar(out, v);
 }

@@ -9,7 +9,9 @@
 #include "err.h"
 #include "exitcode.h"
 #include "log.h"
+#include "printfmt.h"
 #include "prog.h"
+#include "proj.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -72,7 +74,7 @@ tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 	free(shortopts);
 	free(given);
 	longopts = tide_xcalloc(nopts + ns + 1, sizeof(*longopts));
-	shortopts = tide_xcalloc(2 * (nopts + ns) + 2, 1);
+	shortopts = tide_xcalloc(3 * (nopts + ns) + 2, 1);
 	given = tide_xcalloc(nopts + 1, sizeof(*given));
 	shortopts[s++] = ':';	/* report a missing argument as ':' */
 	for (i = 0; i < nopts + ns; i++) {
@@ -80,13 +82,17 @@ tide_prog_init_opts(const struct tide_prog *prog, const struct tide_option *o)
 
 		if (e->name) {
 			longopts[k].name = e->name;
-			longopts[k].has_arg = e->arg ? required_argument : no_argument;
+			longopts[k].has_arg = e->arg == NULL ? no_argument :
+			    e->optional ? optional_argument :
+			    required_argument;
 			longopts[k].val = e->id;
 			k++;
 		}
 		if (e->id < TIDE_OPT_LONG) {
 			shortopts[s++] = (char)e->id;
 			if (e->arg)
+				shortopts[s++] = ':';
+			if (e->arg && e->optional)
 				shortopts[s++] = ':';
 		}
 	}
@@ -108,7 +114,8 @@ opt_line(FILE *fp, const struct tide_option *o)
 	if (o->name)
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s", o->name);
 	if (o->arg && n < (int)sizeof(left))
-		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
+		snprintf(left + n, sizeof(left) - (size_t)n,
+		    o->optional ? "[=%s]" : " %s", o->arg);
 	fprintf(fp, "  %-28s %s\n", left, o->help);
 }
 
@@ -144,8 +151,9 @@ tide_list_options(FILE *fp)
 			fprintf(fp, "-%c\t", o->id);
 		else
 			fputs("-\t", fp);
-		fprintf(fp, "%s%s\t%s\t%s\n", o->name ? "--" : "",
-		    o->name ? o->name : "-", o->arg ? o->arg : "-", o->help);
+		fprintf(fp, "%s%s\t%s%s%s\t%s\n", o->name ? "--" : "",
+		    o->name ? o->name : "-", o->optional ? "[=" : "",
+		    o->arg ? o->arg : "-", o->optional ? "]" : "", o->help);
 	}
 }
 
@@ -203,6 +211,10 @@ apply(const struct tide_option *o, const char *arg)
 	int r;
 
 	opt_name(o, name, sizeof(name));
+	if (arg == NULL && o->optional) {
+		store_int(o, o->absent);
+		return;
+	}
 	switch (o->kind) {
 	case TIDE_OPT_K_NONE:
 		break;
@@ -445,6 +457,32 @@ tide_opt_time_unit(const struct tide_option *opt, const char *arg,
 	if (tide_time_unit_parse(arg, opt->dest) < 0)
 		tide_usage_error("--time-unit: not a unit: '%s' (s, ms, us, "
 		    "ns, auto)", arg);
+	return 0;
+}
+
+int
+tide_opt_proj(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char why[TIDE_PROJ_WHY];
+
+	(void)err;
+	if (tide_proj_add(opt->dest, opt->id == TIDE_OPT_KEEP ?
+	    TIDE_PROJ_KEEP : TIDE_PROJ_DROP, arg, why) < 0)
+		tide_usage_error("--%s: %s", opt->name, why);
+	return 0;
+}
+
+int
+tide_opt_print(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char why[TIDE_PRINTFMT_WHY];
+
+	(void)err;
+	tide_printfmt_release(opt->dest);
+	if (tide_printfmt_parse(opt->dest, arg, why) < 0)
+		tide_usage_error("--print: %s", why);
 	return 0;
 }
 

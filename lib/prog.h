@@ -34,6 +34,9 @@ enum {
 	TIDE_OPT_DEADLETTER,
 	TIDE_OPT_MAXBAD,
 	TIDE_OPT_MDTIMEOUT,		/* lib/kafka/kopt.h */
+	TIDE_OPT_KEEP,			/* TIDE_OPTS_PROJ */
+	TIDE_OPT_DROP,
+	TIDE_OPT_PRINT,
 };
 
 struct tide_prog {
@@ -61,6 +64,12 @@ struct tide_prog {
  *   SIZE      bytes, at least min (tide_arg_size)
  *   TIME      epoch ms (tide_time_parse_arg, "now" is the time of parsing)
  *   CALLBACK  cb(opt, arg, err); dest is the callback's to use
+ *
+ * An option whose argument may be left out (optional, written with the
+ * *_OPTARG macros) takes it only after '=', as "--create=12" (getopt_long's
+ * optional_argument: "--create 12" is --create and an operand); given
+ * bare, it stores absent instead.  -h shows it as "--create[=n]" and
+ * --list-options's argument column as "[=n]".
  *
  * Integers of any width are stored: size is sizeof the destination, which
  * the macros take from the variable.  Options are applied in command-line
@@ -103,6 +112,8 @@ struct tide_option {
 	long long min, max;	/* SET: min is the value stored */
 	double dmin, dmax;
 	tide_opt_cb *cb;
+	int optional;		/* the argument may be left out */
+	long long absent;	/* INT: stored when it is */
 };
 
 /* v, checked to be of type T. */
@@ -122,6 +133,12 @@ struct tide_option {
 #define TIDE_OPT_INT(i, n, a, h, v, lo, hi)				\
 	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_INT), .dest = (v),	\
 	  .size = sizeof(*(v)), .min = (lo), .max = (hi) }
+/* As TIDE_OPT_INT, with an argument that may be left out: then none is
+ * stored. */
+#define TIDE_OPT_INT_OPTARG(i, n, a, h, v, lo, hi, none)			\
+	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_INT), .dest = (v),	\
+	  .size = sizeof(*(v)), .min = (lo), .max = (hi), .optional = 1,	\
+	  .absent = (none) }
 #define TIDE_OPT_DOUBLE(i, n, a, h, v, lo, hi)				\
 	{ TIDE_OPT_ENTRY_(i, n, a, h, TIDE_OPT_K_DOUBLE),		\
 	  .dest = TIDE_OPT_TYPED_(double *, v), .dmin = (lo), .dmax = (hi) }
@@ -175,6 +192,21 @@ tide_opt_cb tide_opt_max_bad;
 	TIDE_OPT_BAD_STRICT(strict),					\
 	TIDE_OPT_BAD_DEAD(dead, "append bad records to file"),		\
 	TIDE_OPT_BAD_MAX(maxbad)
+
+/* --keep and --drop (dest a struct tide_proj, lib/proj.h) and --print
+ * (dest a struct tide_printfmt, lib/printfmt.h), compiled as given: a
+ * usage error naming the option when bad. */
+tide_opt_cb tide_opt_proj, tide_opt_print;
+#define TIDE_OPTS_PROJ(proj)						\
+	TIDE_OPT_CALLBACK(TIDE_OPT_KEEP, "keep", "list", "write only these "	\
+	    "fields, in this order: f,g as h (repeatable)", tide_opt_proj,	\
+	    proj),							\
+	TIDE_OPT_CALLBACK(TIDE_OPT_DROP, "drop", "list", "write records "	\
+	    "without these fields (repeatable)", tide_opt_proj, proj)
+#define TIDE_OPT_PRINTFMT(pf)						\
+	TIDE_OPT_CALLBACK(TIDE_OPT_PRINT, "print", "format", "write each "	\
+	    "message for people through format: %t %p %o %k %s %T %I %h "	\
+	    "%{field}", tide_opt_print, pf)
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */

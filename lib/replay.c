@@ -101,7 +101,8 @@ pass(struct tide_replay *rp)
 		rp->cur_ts = ts + rp->shift;
 		tide_buf_reset(&rp->ob);
 		ops->emit(rp->ctx, top, &rp->ob, rp->shift);
-		tide_buf_addc(&rp->ob, '\n');
+		if (!rp->no_newline)
+			tide_buf_addc(&rp->ob, '\n');
 		if ((w = tide_wout_add(rp->out, rp->ob.data, rp->ob.len)) != 0)
 			break;
 		rp->nout++;

@@ -70,6 +70,7 @@ struct tide_replay {
 	int shift_on;			/* --shift-time */
 	int have_range;			/* the span is range_ms */
 	int64_t range_ms;
+	int no_newline;			/* emit() ends its own lines (--print) */
 	/* state, for the caller to read */
 	uint64_t nout;			/* records written */
 	int scanned;			/* first_ts, last_ts set up front */

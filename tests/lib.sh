@@ -17,6 +17,9 @@
 #                            (`if t_have zstd; then ...; fi`)
 #   t_skip_unless CMD        the rest of the script needs CMD: if it is
 #                            missing, t_skip and t_done (exit 77)
+#   t_wait SECS CMD...       run CMD every 0.1 s until it succeeds, SECS
+#                            seconds at most (a hang guard, not a timing
+#                            check); status 1 if it never did
 #
 # Programs come from $TIDE_BIN (make test sets it).  Every test works in its
 # own temporary directory $T_DIR, removed at exit even on failure.
@@ -126,6 +129,18 @@ t_done() {
 	[ "$T_FAIL" = 0 ] || exit 1
 	[ "$T_SKIP" = 0 ] || exit 77
 	exit 0
+}
+
+# The bound is counted in sleeps, not read from a clock: CMD's own time is
+# on top of it.
+t_wait() {
+	_tw=$(($1 * 10))
+	shift
+	until "$@"; do
+		[ "$_tw" -gt 0 ] || return 1
+		_tw=$((_tw - 1))
+		sleep 0.1
+	done
 }
 
 # t_replay_stats NAME SPAN_S: tide-replay's --stats line in $T_ERR (a

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "kafka/kmsg.h"
 #include "kafka/kreplay.h"
+#include "printfmt.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -371,4 +372,16 @@ tide_kreplay_emit(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 	if (e.ts_type != TIDE_ENV_TS_NONE)
 		e.ts += shift;
 	return tide_env_encode(b, &e);
+}
+
+int
+tide_kreplay_print(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
+    struct tide_printfmt *f, struct tide_buf *b, int64_t shift)
+{
+	struct tide_env e;
+
+	tide_kmsg_env(p->ring[p->rhead], &e, &kr->hdrs, &kr->hdrcap);
+	if (e.ts_type != TIDE_ENV_TS_NONE)
+		e.ts += shift;
+	return tide_printfmt_write(f, &e, b);
 }

@@ -178,6 +178,12 @@ enum tide_kdown_act tide_kreplay_outage(struct tide_kreplay *kr,
 int tide_kreplay_emit(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_buf *b, int envelope,
     int64_t shift);
+/* p's head as --print writes it (lib/printfmt.h), the time moved forward
+ * by shift ms.  0 or TIDE_ETOOBIG. */
+struct tide_printfmt;
+int tide_kreplay_print(struct tide_kreplay *kr,
+    const struct tide_kreplay_part *p, struct tide_printfmt *f,
+    struct tide_buf *b, int64_t shift);
 /* p's range as the --dry-run line (with a newline) onto b. */
 void tide_kreplay_range_json(const struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_buf *b);

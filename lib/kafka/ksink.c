@@ -13,6 +13,7 @@
 #include "bad.h"
 #include "envelope.h"
 #include "err.h"
+#include "kafka/kadmin.h"
 #include "kafka/ksink.h"
 #include "xalloc.h"
 
@@ -306,6 +307,25 @@ on_error(void *ctx, int err, const char *reason)
 		say(k, 1, "kafka: %s: %s", rd_kafka_err2name(err), reason);
 }
 
+/* A record stamped ts, older than the topic's retention: warned of once,
+ * counted always.  Cold: out of the per-record path. */
+static void __attribute__((noinline))
+expired(struct tide_ksink *k, uint64_t lineno, int64_t ts)
+{
+	char t[32], d[32];
+
+	if (k->expired++ > 0)
+		return;
+	tide_time_fmt(t, ts);
+	tide_dur_fmt(d, k->retention_ms);
+	say(k, 0, "line %llu: timestamp %s is older than the retention of "
+	    "topic '%s' (retention.ms %lld, %s): the brokers may delete the "
+	    "record at once; --timestamp now stamps the producer's clock "
+	    "instead (said once; --stats counts them)",
+	    (unsigned long long)lineno, t, k->c.topic,
+	    (long long)k->retention_ms, d);
+}
+
 /* Produce one validated record: see tide_ksink_put(). */
 static int
 produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
@@ -411,6 +431,9 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 				m.ts = i64;
 		}
 	}
+	if (m.ts > 0 && k->retention_ms >= 0 &&
+	    tide_kadmin_expired(k->retention_ms, m.ts, tide_now_ms()))
+		expired(k, lineno, m.ts);
 	/* Its sequence number, taken before the send: a delivery report
 	 * served while send() waits for room finds it in the ring. */
 	ring_reserve(k);
@@ -449,6 +472,38 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 	return 0;
 }
 
+/* The topic's retention.ms into k->retention_ms, or -1 with a note:
+ * asked only of a cluster with a controller to answer, within
+ * connect_ms. */
+static void
+retention(struct tide_ksink *k)
+{
+	int tmo = (int)k->c.connect_ms;
+	char why[512], d[32];
+	int r;
+
+	k->retention_ms = -1;
+	r = tide_kadmin_controller(k->prod.rk, tmo, why, sizeof(why));
+	if (r == 0) {
+		snprintf(why, sizeof(why), "the brokers name no controller to "
+		    "ask");
+		r = TIDE_ENOENT;
+	} else if (r == 1)
+		r = tide_kadmin_retention(k->prod.rk, k->c.topic, tmo,
+		    &k->retention_ms, why, sizeof(why));
+	if (r < 0) {
+		k->retention_ms = -1;
+		say(k, 1, "topic '%s': retention.ms not known (%s): timestamps "
+		    "are not checked against it", k->c.topic, why);
+	} else if (k->retention_ms >= 0) {
+		tide_dur_fmt(d, k->retention_ms);
+		say(k, 1, "topic '%s': retention.ms %lld (%s)", k->c.topic,
+		    (long long)k->retention_ms, d);
+	} else
+		say(k, 1, "topic '%s': retention.ms -1 (records are kept for "
+		    "ever)", k->c.topic);
+}
+
 int
 tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
     rd_kafka_conf_t *kconf)
@@ -471,13 +526,24 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	k->prod.on_error = on_error;
 	k->prod.on_full = on_full;
 	k->prod.ctx = k;
-	k->prod.create = conf->create;
+	k->prod.create = conf->create != 0;
+	k->prod.create_partitions = conf->create > 0 ? conf->create : 0;
+	k->retention_ms = -1;
 	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
 	    (int)conf->connect_ms)) < 0)
 		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
+	if (k->prod.created)
+		say(k, 1, "topic '%s' created with %d partition%s", conf->topic,
+		    (int)conf->create, conf->create == 1 ? "" : "s");
+	else if (conf->create > 0 && k->prod.npart != conf->create)
+		say(k, 0, "topic '%s' exists with %d partition%s: --create=%d "
+		    "leaves it as it is", conf->topic, (int)k->prod.npart,
+		    k->prod.npart == 1 ? "" : "s", conf->create);
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;
+	if (conf->tspath || conf->envelope)
+		retention(k);
 	k->source = tide_xmalloc(strlen(conf->topic) + 7);
 	memcpy(k->source, "kafka:", 6);
 	strcpy(k->source + 6, conf->topic);
@@ -711,6 +777,10 @@ be_stats(struct tide_sinkbe *be, struct tide_buf *b)
 	    (unsigned long long)k->ks.prod.delivered,
 	    (unsigned long long)k->ks.undelivered,
 	    (unsigned long long)tide_producer_pending(&k->ks.prod));
+	/* Only where the retention is known: 0 then says none was older. */
+	if (k->ks.retention_ms >= 0)
+		tide_buf_addf(b, ", past retention %llu",
+		    (unsigned long long)k->ks.expired);
 }
 
 static void

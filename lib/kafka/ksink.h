@@ -11,6 +11,15 @@
  * undelivered.  With tee, a record confirmed delivered is written to
  * conf.tee_fd.
  *
+ * The topic: one that does not exist is refused, or created as
+ * conf.create says (lib/kafka/kadmin.h).  Its retention.ms is read at
+ * start, bounded by conf.connect_ms; a record whose timestamp is older
+ * than that is produced all the same (the brokers may delete it at once):
+ * the first one is warned of, and each is counted in expired.  A cluster
+ * that does not say its retention (no controller to ask, as with
+ * librdkafka's mock; no rights to read it) costs a note under -v, never
+ * a wait or a failure.
+ *
  * Outages: when every broker is unreachable after start, the wait is
  * bounded by conf.down_ms, with a note every conf.connect_ms; giving up
  * stops the reading, and what is not delivered then is dead-lettered.
@@ -36,13 +45,17 @@
 #include "sinkbe.h"
 #include "time.h"
 
+#define TIDE_KSINK_CREATE_AUTO	(-1)
+
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
 struct tide_ksink_conf {
 	const char *topic;
 	int envelope;			/* records are -J envelopes */
 	int keep_partition;		/* envelope: to its partition */
-	int create;			/* a topic that does not exist: let the
-					 * brokers create it (else refuse) */
+	int create;			/* a topic that does not exist: 0
+					 * refuses it, TIDE_KSINK_CREATE_AUTO
+					 * lets the brokers create it, n > 0
+					 * creates it with n partitions */
 	int32_t partition;		/* fixed, or RD_KAFKA_PARTITION_UA */
 	const struct tide_path *keypath, *partpath, *tspath;	/* or NULL */
 	int ts_default;			/* tspath is the default ts: a record
@@ -79,6 +92,9 @@ struct tide_ksink {
 	struct tide_env_hdr *rhdrs;	/* headers of a delivery report */
 	size_t rcap;
 	uint64_t undelivered, dlshown;
+	int64_t retention_ms;		/* the topic's, or -1 (for ever, or
+					 * not known) */
+	uint64_t expired;		/* records stamped older than that */
 	int dlerr;			/* writing a dead letter failed */
 	/* Messages by sequence number (the librdkafka opaque): seq < sent
 	 * were handed to librdkafka, seq < low are handled (delivered or
@@ -94,7 +110,7 @@ struct tide_ksink {
  * Start producing to conf->topic with the librdkafka configuration conf
  * (taken over, even on failure).  Returns 0; TIDE_ENOENT when the topic
  * does not exist, unless conf->create (lib/kafka/producer.h); TIDE_EKAFKA
- * when the topic
+ * when the topic cannot be created (conf->create > 0) or
  * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
  * conf->partition is not one of the topic's.  Release either way.
  */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "kafka/kadmin.h"
 #include "kafka/producer.h"
 #include "time.h"
 
@@ -43,6 +44,8 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	int64_t deadline = tide_mono_us() + (int64_t)timeout_ms * 1000;
 	int64_t left;
+	char why[400];
+	int r;
 
 	p->rk = NULL;
 	p->rkt = NULL;
@@ -62,7 +65,8 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 	/* Asking for one topic's metadata may create it on brokers that
 	 * create topics on first use (a typo would then succeed): look it
 	 * up in the list of all topics first. */
-	if (!p->create) {
+	p->created = 0;
+	if (!p->create || p->create_partitions > 0) {
 		int i, found = 0;
 
 		left = (deadline - tide_mono_us()) / 1000;
@@ -78,6 +82,23 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 			if (strcmp(md->topics[i].topic, topic) == 0)
 				found = 1;
 		rd_kafka_metadata_destroy(md);
+		if (!found && p->create_partitions > 0) {
+			/* Created here, or the brokers would create it on
+			 * first use with their defaults; a failure stops
+			 * before the topic is asked for. */
+			left = (deadline - tide_mono_us()) / 1000;
+			r = tide_kadmin_create(p->rk, topic, p->create_partitions,
+			    (int)(left > 0 ? left : 1), why, sizeof(why));
+			if (r < 0) {
+				snprintf(p->errstr, sizeof(p->errstr), "could not "
+				    "create it with %d partition%s (CreateTopics): "
+				    "%s", (int)p->create_partitions,
+				    p->create_partitions == 1 ? "" : "s", why);
+				return TIDE_EKAFKA;
+			}
+			p->created = r == 0;
+			found = 1;
+		}
 		if (!found) {
 			snprintf(p->errstr, sizeof(p->errstr), "topic '%s': %s",
 			    topic, rd_kafka_err2str(
@@ -112,7 +133,9 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 		if (md->topic_cnt == 1)
 			err = md->topics[0].err;
 		rd_kafka_metadata_destroy(md);
-		if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		/* Just created: a broker may not know it yet. */
+		if ((err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		    !p->created) ||
 		    err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 		    err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION) {
 			snprintf(p->errstr, sizeof(p->errstr), "topic '%s': %s",

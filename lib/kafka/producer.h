@@ -59,6 +59,11 @@ struct tide_producer {
 	 * asked for, so that brokers that create topics on first use create
 	 * it; 0 (by default) refuses it. */
 	int create;
+	/* Set before tide_producer_new(), > 0: a topic that does not exist
+	 * is created with this many partitions (lib/kafka/kadmin.h), and
+	 * created says whether it was. */
+	int32_t create_partitions;
+	int created;
 	int fatal;		/* a fatal (idempotence) error was raised */
 	char errstr[512];
 };
@@ -69,7 +74,8 @@ struct tide_producer {
  * metadata.  Returns 0; TIDE_EKAFKA when the handle cannot be created or
  * the brokers do not answer in time; TIDE_ENOENT when the topic does not
  * exist (and p->create is 0; the cluster's topic list is read first, as
- * asking for one topic's metadata may create it).  errstr says what happened.  Set the hooks before calling: the
+ * asking for one topic's metadata may create it); TIDE_EKAFKA too when
+ * create_partitions could not create it.  errstr says what happened.  Set the hooks before calling: the
  * configuration is bound to p.
  */
 int tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,

@@ -663,13 +663,37 @@ bind_val(struct tide_sqlview *v, sqlite3_stmt *st, int i,
 }
 
 /*
- * Bind a key value by tide's key rule (key.h, tide(7) KEYS), so that the
- * spellings of one key are one row: a number, or a string that holds
- * exactly a JSON number, is bound as its canonical number (42, 42.0,
- * 4.2e1 and "42" as the integer 42; 1.50 and "15e-1" as 1.5), other
- * strings as their text.  Whatever the column's type, the same canonical
- * value then gives the same stored value.  true and false stay SQLite's 1
- * and 0, as bind_val() has them.
+ * Key value k's canonical text by tide's key rule (key.h, tide(7) KEYS)
+ * into v->scratch and, where that is a number, the number as *num (its
+ * text in nb, 64 bytes, or in v->scratch): a number, or a string that holds
+ * exactly a JSON number, is its canonical number (42, 42.0, 4.2e1 and "42"
+ * are 42; 1.50 and "15e-1" are 1.5).  1 for a number, 0 for a string's
+ * text, or tide_key_text()'s negative code.
+ */
+static int
+key_canon(struct tide_sqlview *v, const struct tide_json_val *k, char *nb,
+    struct tide_json_val *num)
+{
+	size_t n;
+	int r;
+
+	tide_buf_reset(&v->scratch);
+	if ((r = tide_key_text(&v->scratch, k)) < 0)
+		return r;
+	if ((num->p = tide_key_number(v->scratch.data, v->scratch.len, nb,
+	    &n)) == NULL)
+		return 0;
+	num->type = TIDE_JSON_NUMBER;
+	num->len = n;
+	return 1;
+}
+
+/*
+ * Bind a key value by its canonical value (key_canon), so that the
+ * spellings of one key are one row: a number as the integer or double it
+ * is, other strings as their text.  Whatever the column's type, the same
+ * canonical value then gives the same stored value.  true and false stay
+ * SQLite's 1 and 0, as bind_val() has them.
  */
 static int
 bind_key(struct tide_sqlview *v, sqlite3_stmt *st, int i,
@@ -677,31 +701,24 @@ bind_key(struct tide_sqlview *v, sqlite3_stmt *st, int i,
 {
 	struct tide_json_val num;
 	char nb[64];
-	const char *c;
-	size_t n;
 	int64_t iv;
 	double d;
 	int r;
 
 	if (val->type != TIDE_JSON_STRING && val->type != TIDE_JSON_NUMBER)
 		return bind_val(v, st, i, val);
-	tide_buf_reset(&v->scratch);
-	if (tide_key_text(&v->scratch, val) != 0)
+	if ((r = key_canon(v, val, nb, &num)) < 0)
 		return bind_val(v, st, i, val);
-	if ((c = tide_key_number(v->scratch.data, v->scratch.len, nb, &n)) ==
-	    NULL)
+	if (r == 0)
 		return sqlite3_bind_text(st, i, v->scratch.data,
 		    (int)v->scratch.len, SQLITE_TRANSIENT);
-	if ((r = bind_num_fast(st, i, c, n)) >= 0)
+	if ((r = bind_num_fast(st, i, num.p, num.len)) >= 0)
 		return r;
-	num.type = TIDE_JSON_NUMBER;
-	num.p = c;
-	num.len = n;
 	if (tide_json_int64(&num, &iv) == 0)
 		return sqlite3_bind_int64(st, i, iv);
 	if (tide_json_double(&num, &d) == 0)
 		return sqlite3_bind_double(st, i, d);
-	return sqlite3_bind_text(st, i, c, (int)n, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(st, i, num.p, (int)num.len, SQLITE_TRANSIENT);
 }
 
 /*
@@ -773,37 +790,24 @@ check_first(struct tide_sqlview *v, const char *rec, size_t n,
  * escapes is refused rather than unescaped here.
  */
 static int
-check_rowid(const struct tide_sqlview *v, const struct tide_json_val *k,
+check_rowid(struct tide_sqlview *v, const struct tide_json_val *k,
     struct tide_sqlview_err *err)
 {
 	struct tide_json_val num;
-	const char *c = NULL;
 	char nb[64];
 	int64_t iv;
-	size_t n, i;
+	size_t i;
 
-	switch (k->type) {
-	case TIDE_JSON_TRUE:
-	case TIDE_JSON_FALSE:
+	if (k->type == TIDE_JSON_TRUE || k->type == TIDE_JSON_FALSE)
 		return 0;
-	case TIDE_JSON_NUMBER:
-		c = tide_key_number(k->p, k->len, nb, &n);
-		break;
-	case TIDE_JSON_STRING:
-		if (memchr(k->p, '\\', k->len) == NULL)
-			c = tide_key_number(k->p + 1, k->len - 2, nb, &n);
-		break;
-	default:
-		break;
-	}
-	if (c != NULL) {
+	if ((k->type == TIDE_JSON_NUMBER || (k->type == TIDE_JSON_STRING &&
+	    memchr(k->p, '\\', k->len) == NULL)) &&
+	    key_canon(v, k, nb, &num) == 1) {
 		/* Canonical: an integer value is plain digits. */
-		for (i = c[0] == '-'; i < n && c[i] >= '0' && c[i] <= '9'; i++)
+		for (i = num.p[0] == '-'; i < num.len && num.p[i] >= '0' &&
+		    num.p[i] <= '9'; i++)
 			;
-		num.type = TIDE_JSON_NUMBER;
-		num.p = c;
-		num.len = n;
-		if (i == n && tide_json_int64(&num, &iv) == 0)
+		if (i == num.len && tide_json_int64(&num, &iv) == 0)
 			return 0;
 	}
 	return fail(err, TIDE_ETYPE, "key field '%s' is not an integer, as "

@@ -450,7 +450,35 @@ t_status 0
 t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
 t_run "--list-options" tide-sink --list-options
 t_status 0
-t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --create --dead-letter --tee --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep --drop --keep-partition --create --dead-letter --tee --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
+
+# --create[=partitions] (issue 19 item 8): the count only after '=', a
+# count of at least 1; checked before any broker is asked.
+t_run "-h: --create[=partitions]" sh -c \
+    "tide-sink -h | head -1 | grep -oF -- '[--create[=partitions]]'; tide-sink -h | grep -F -- '  --create'"
+t_stdout <<'EOF'
+[--create[=partitions]]
+      --create[=partitions]    create the topic if it does not exist: with this many partitions, or the brokers' defaults
+EOF
+t_run "--list-options: --create's argument is optional" sh -c "tide-sink --list-options | grep -F -- '--create'"
+printf -- "-\t--create\t[=partitions]\tcreate the topic if it does not exist: with this many partitions, or the brokers' defaults\n" | t_stdout
+while IFS='|' read -r args msg; do
+	# shellcheck disable=SC2086
+	t_run "--create: $args" tide-sink -b 127.0.0.1:1 $args
+	t_status 64
+	t_stdout </dev/null
+	t_stderr_has "tide-sink: $msg"
+done <<'EOF'
+-t x --create=|--create: not an integer: ''
+-t x --create=0|--create: 0 is out of range [1, 2147483647]
+-t x --create=-3|--create: -3 is out of range [1, 2147483647]
+-t x --create=2147483648|--create: 2147483648 is out of range [1, 2147483647]
+-t x --create=3x|--create: not an integer: '3x'
+-t x --create 3|unexpected argument '3'
+-t x --crate=3|unknown option '--crate' (did you mean --create?)
+-t x --creat|unknown option '--creat' (did you mean --create?)
+-o - --create=3|--create goes with -t
+EOF
 
 # Directories a pattern names are created as time goes on (mkdir -p).
 printf '{"ts":1793491200000,"a":1}\n{"ts":1793577600000,"a":2}\n' >"$T_DIR/days.in"

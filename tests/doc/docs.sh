@@ -82,6 +82,7 @@ tide-window --dead-letter|a|acct.state
 tide-window --late-file|c|cust.csv
 tide-sink -o|c|cust.csv
 tide-sink --output|c|cust.csv
+tide-sink --create|c|cust.csv
 tide-join -T|c|cust.csv
 tide-join --table|c|cust.csv
 tide-source --format||ndjson csv

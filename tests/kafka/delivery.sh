@@ -78,11 +78,7 @@ moment() {
 # assigned NAME: wait until NAME's source says it was assigned (60 s at
 # most, a hang guard).
 assigned() {
-	_i=0
-	until grep -q "assigned [1-9]" "$T_DIR/$1.src.err" 2>/dev/null || [ $_i -ge 600 ]; do
-		_i=$((_i + 1))
-		sleep 0.1
-	done
+	t_wait 60 grep -qs "assigned [1-9]" "$T_DIR/$1.src.err"
 }
 # why NAME: the last lines each stage of NAME said, after a failure.
 why() {
@@ -113,12 +109,9 @@ pipeline() {
 # wait_pipe NAME [BOUND]: wait for the pipeline $PIPE to end, at most BOUND
 # seconds (default 90, a hang guard); past it, its process group is
 # killed and the check fails, saying what each stage last said.
+pipe_ended() { ! kill -0 "$PIPE" 2>/dev/null; }
 wait_pipe() {
-	_i=0
-	while kill -0 "$PIPE" 2>/dev/null && [ $_i -lt $((${2:-90} * 10)) ]; do
-		_i=$((_i + 1))
-		sleep 0.1
-	done
+	t_wait "${2:-90}" pipe_ended
 	if kill -0 "$PIPE" 2>/dev/null; then
 		kill -KILL -"$PIPE" 2>/dev/null
 		t_fail "$1: the pipeline did not end within ${2:-90}s" ""
@@ -153,17 +146,19 @@ t_ok "Ctrl-C: the output counts every committed record ($counted >= $done_)" \
 t_ok "Ctrl-C: the group committed something" test "$done_" -gt 0
 
 # --- A foreign program that drops barriers ----------------------------------
+# dropped NAME GROUP WINDOW TEXT: the pipeline NAME, its window WINDOW and
+# jq after it, until its source says TEXT (90 s at most), then Ctrl-C.
+dropped() {
+	WIN=$3 pipeline "$1" "$2" "jq -c --unbuffered 'select(.count > 0)'" \
+		"--ack-timeout 3s"
+	t_wait 90 grep -qs "$4" "$T_DIR/$1.src.err"
+	kill -INT -"$PIPE" 2>/dev/null
+	wait_pipe "$1"
+}
 G2=dlv-jq-$$
 # A rolling window passes barriers at once: a window that held them (a
 # tumble) would report holds, and the source would rightly wait for it.
-WIN="--over 60s" pipeline fj "$G2" "jq -c --unbuffered 'select(.count > 0)'" "--ack-timeout 3s"
-i=0
-until grep -q "no acknowledgement" "$T_DIR/fj.src.err" 2>/dev/null || [ $i -ge 900 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-kill -INT -"$PIPE" 2>/dev/null
-wait_pipe fj
+dropped fj "$G2" "--over 60s" "no acknowledgement"
 t_ok "jq in the middle: the source warns and names jq" \
 	grep -q "no acknowledgement of barriers.*jq" "$T_DIR/fj.src.err"
 t_ok "jq in the middle: nothing committed" test "$(committed "$G2" dlv)" -eq 0
@@ -172,14 +167,7 @@ t_ok "jq in the middle: nothing committed" test "$(committed "$G2" dlv)" -eq 0
 # reports would hide jq, but each held barrier it passes on is reported
 # too, and the source times the acknowledgement from then.
 G3=dlv-jqh-$$
-WIN="--tumble 2s" pipeline fh "$G3" "jq -c --unbuffered 'select(.count > 0)'" "--ack-timeout 3s"
-i=0
-until grep -q "since a stage that held it passed it on" "$T_DIR/fh.src.err" 2>/dev/null || [ $i -ge 900 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-kill -INT -"$PIPE" 2>/dev/null
-wait_pipe fh
+dropped fh "$G3" "--tumble 2s" "since a stage that held it passed it on"
 t_ok "jq after a holding window: the source warns of a passed barrier and names jq" \
 	grep -Eq "no acknowledgement of barrier [0-9]+ for [0-9]+s since a stage that held it passed it on: a program between tide stages drops them\\? .*jq \\(pid [0-9]+\\)" "$T_DIR/fh.src.err"
 t_ok "jq after a holding window: nothing committed" test "$(committed "$G3" dlv)" -eq 0

@@ -249,6 +249,15 @@ t_stderr_has "tide-source: -L, --lag and --summary go alone"
 t_run "--summary with -G" tide-source -b "$BROKERS" --summary -G g -t ins.a
 t_status 64
 t_stderr_has "tide-source: -L, --lag and --summary go alone"
+t_run "--summary with --print" tide-source -b "$BROKERS" --summary -t ins.a --print '%o\n'
+t_status 64
+t_stderr_has "tide-source: -L, --lag and --summary go alone, with -t and -J (no --keep, --drop, --print)"
+t_run "-L with --keep" tide-source -b "$BROKERS" -L --keep a
+t_status 64
+t_stderr_has "(no --keep, --drop, --print)"
+t_run "--summary --drop on a file" tide-source --summary --drop ts a.in
+t_status 64
+t_stderr_has "(no --keep, --drop, --print)"
 t_run "--summary -G on a file" tide-source --summary -G g a.in
 t_status 64
 t_stderr_has "tide-source: -L, --lag and --summary go alone"

@@ -11,76 +11,11 @@
 #include "fileout.h"
 #include "unit.h"
 
-/* Each test works in its own temporary directory. */
-static char dir[64];
-
+/* Each test works in its own temporary directory (unit.h). */
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/tide-fileout.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *
-path(const char *name)
-{
-	static char p[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
-}
-
-/* The whole content of a file, NUL-terminated; NULL if absent. */
-static char *
-slurp(const char *file, size_t *n)
-{
-	FILE *fp = fopen(file, "rb");
-	char *buf;
-	long len;
-
-	if (fp == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)len + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)len, fp), (size_t)len);
-	buf[len] = '\0';
-	fclose(fp);
-	if (n)
-		*n = (size_t)len;
-	return buf;
-}
-
-static void
-assert_file(const char *file, const char *want)
-{
-	char *got = slurp(file, NULL);
-
-	ck_assert_msg(got != NULL, "%s missing", file);
-	ck_assert_str_eq(got, want);
-	free(got);
-}
-
-static void
-assert_write_file(const char *file, const char *text)
-{
-	FILE *fp = fopen(file, "wb");
-
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
+	unit_tmp_start("fileout");
 }
 
 static struct tide_fileout_opts
@@ -128,15 +63,15 @@ START_TEST(test_fileout_part_until_close_then_renamed)
 	struct tide_fileout_opts o = opts();
 	struct stat st;
 
-	ck_assert_int_eq(tide_fileout_open(&f, path("a.ndjson"), &o), 0);
-	ck_assert_int_eq(stat(path("a.ndjson.part"), &st), -1);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("a.ndjson"), &o), 0);
+	ck_assert_int_eq(stat(unit_path("a.ndjson.part"), &st), -1);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{\"a\":1}", 7), 0);
 	ck_assert_int_eq(tide_fileout_flush(&f), 0);
-	ck_assert_int_eq(stat(path("a.ndjson"), &st), -1);
-	assert_file(path("a.ndjson.part"), "{\"a\":1}\n");
+	ck_assert_int_eq(stat(unit_path("a.ndjson"), &st), -1);
+	unit_assert_file(unit_path("a.ndjson.part"), "{\"a\":1}\n");
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	ck_assert_int_eq(stat(path("a.ndjson.part"), &st), -1);
-	assert_file(path("a.ndjson"), "{\"a\":1}\n");
+	ck_assert_int_eq(stat(unit_path("a.ndjson.part"), &st), -1);
+	unit_assert_file(unit_path("a.ndjson"), "{\"a\":1}\n");
 	ck_assert_uint_eq(f.files, 1);
 	tide_fileout_release(&f);
 }
@@ -148,16 +83,16 @@ START_TEST(test_fileout_rotate_size_keeps_records_whole)
 	struct tide_fileout_opts o = opts();
 
 	o.rotate_bytes = 10;
-	ck_assert_int_eq(tide_fileout_open(&f, path("s.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("s.ndjson"), &o), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "1234", 4), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "5678", 4), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "9", 1), 0);
 	/* A record bigger than the limit gets a file of its own. */
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "123456789012", 12), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("s.ndjson"), "1234\n5678\n");
-	assert_file(path("s-1.ndjson"), "9\n");
-	assert_file(path("s-2.ndjson"), "123456789012\n");
+	unit_assert_file(unit_path("s.ndjson"), "1234\n5678\n");
+	unit_assert_file(unit_path("s-1.ndjson"), "9\n");
+	unit_assert_file(unit_path("s-2.ndjson"), "123456789012\n");
 	ck_assert_uint_eq(f.files, 3);
 	tide_fileout_release(&f);
 }
@@ -169,14 +104,14 @@ START_TEST(test_fileout_rotate_time_slots_only_forward)
 	struct tide_fileout_opts o = opts();
 
 	o.rotate_ms = 60000;
-	ck_assert_int_eq(tide_fileout_open(&f, path("t-%H%M%S"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("t-%H%M%S"), &o), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 61000, "1", 1), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 119999, "2", 1), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 120000, "3", 1), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 5000, "late", 4), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("t-000100"), "1\n2\n");
-	assert_file(path("t-000200"), "3\nlate\n");
+	unit_assert_file(unit_path("t-000100"), "1\n2\n");
+	unit_assert_file(unit_path("t-000200"), "3\nlate\n");
 	tide_fileout_release(&f);
 }
 END_TEST
@@ -188,15 +123,15 @@ START_TEST(test_fileout_numbered_names_never_overwrite)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(tide_fileout_open(&f, path("d-%Y.tar.ndjson.zst"),
-		    &o), 0);
+		ck_assert_int_eq(tide_fileout_open(&f,
+		    unit_path("d-%Y.tar.ndjson.zst"), &o), 0);
 		ck_assert_int_eq(tide_fileout_write(&f, 0, "{}", 2), 0);
 		ck_assert_int_eq(tide_fileout_close(&f), 0);
 		tide_fileout_release(&f);
 	}
-	ck_assert_int_eq(access(path("d-1970.tar.ndjson.zst"), F_OK), 0);
-	ck_assert_int_eq(access(path("d-1970.tar-1.ndjson.zst"), F_OK), 0);
-	ck_assert_int_eq(access(path("d-1970.tar-2.ndjson.zst"), F_OK), 0);
+	ck_assert_int_eq(access(unit_path("d-1970.tar.ndjson.zst"), F_OK), 0);
+	ck_assert_int_eq(access(unit_path("d-1970.tar-1.ndjson.zst"), F_OK), 0);
+	ck_assert_int_eq(access(unit_path("d-1970.tar-2.ndjson.zst"), F_OK), 0);
 }
 END_TEST
 
@@ -210,14 +145,15 @@ START_TEST(test_fileout_zstd_round_trip)
 	int i;
 
 	o.level = 5;
-	ck_assert_int_eq(tide_fileout_open(&f, path("z.ndjson.zst"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("z.ndjson.zst"), &o),
+	    0);
 	for (i = 0; i < 20000; i++) {
 		int n = snprintf(rec, sizeof(rec), "{\"i\":%d}", i);
 
 		ck_assert_int_eq(tide_fileout_write(&f, 0, rec, (size_t)n), 0);
 	}
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	z = slurp(path("z.ndjson.zst"), &zn);
+	z = unit_slurp(unit_path("z.ndjson.zst"), &zn);
 	ck_assert_ptr_nonnull(z);
 	plain = malloc(cap);
 	size = ZSTD_decompress(plain, cap, z, zn);
@@ -240,13 +176,13 @@ START_TEST(test_fileout_csv_header_quotes_and_types)
 	const char *r2 = " {\"c\":null,\"a\":\"q\\\"\\u00e9\",\"z\":true} ";
 
 	o.format = TIDE_FILEOUT_CSV;
-	ck_assert_int_eq(tide_fileout_open(&f, path("c.csv"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("c.csv"), &o), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, r1, strlen(r1)), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, r2, strlen(r2)), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "[1]", 3), TIDE_ETYPE);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "\"s\"", 3), TIDE_ETYPE);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("c.csv"),
+	unit_assert_file(unit_path("c.csv"),
 	    "a,b,c\n\"x,y\",1.5,\"{\"\"d\"\":[1]}\"\n\"q\"\"\xc3\xa9\",,\n");
 	ck_assert_uint_eq(f.csv_extra, 1);
 	tide_fileout_release(&f);
@@ -258,9 +194,11 @@ START_TEST(test_fileout_write_error_is_sticky)
 	struct tide_fileout f;
 	struct tide_fileout_opts o = opts();
 
-	ck_assert_int_eq(tide_fileout_open(&f, path("no/such/dir/x"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("no/such/dir/x"), &o),
+	    0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{}", 2), TIDE_EIO);
-	ck_assert_str_eq(tide_fileout_errpath(&f), path("no/such/dir/x.part"));
+	ck_assert_str_eq(tide_fileout_errpath(&f),
+	    unit_path("no/such/dir/x.part"));
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{}", 2), TIDE_EIO);
 	ck_assert_int_eq(tide_fileout_close(&f), TIDE_EIO);
 	tide_fileout_release(&f);
@@ -291,11 +229,11 @@ START_TEST(test_fileout_no_records_plain_name_created_empty)
 	char *z;
 
 	/* Like `>FILE`: the file exists, empty, and replaces an old one. */
-	assert_write_file(path("old.ndjson"), "{\"old\":1}\n");
-	ck_assert_int_eq(tide_fileout_open(&f, path("old.ndjson"), &o), 0);
+	unit_put(unit_path("old.ndjson"), "{\"old\":1}\n");
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("old.ndjson"), &o), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("old.ndjson"), "");
-	ck_assert_int_eq(stat(path("old.ndjson.part"), &st), -1);
+	unit_assert_file(unit_path("old.ndjson"), "");
+	ck_assert_int_eq(stat(unit_path("old.ndjson.part"), &st), -1);
 	ck_assert_uint_eq(f.files, 1);
 	/* A second close creates nothing more. */
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
@@ -304,17 +242,18 @@ START_TEST(test_fileout_no_records_plain_name_created_empty)
 
 	/* CSV without a record has no header to write. */
 	o.format = TIDE_FILEOUT_CSV;
-	ck_assert_int_eq(tide_fileout_open(&f, path("e.csv"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("e.csv"), &o), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
 	tide_fileout_release(&f);
-	assert_file(path("e.csv"), "");
+	unit_assert_file(unit_path("e.csv"), "");
 
 	/* zstd: one empty frame, which decodes to nothing. */
 	o.format = TIDE_FILEOUT_NDJSON;
-	ck_assert_int_eq(tide_fileout_open(&f, path("e.ndjson.zst"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("e.ndjson.zst"), &o),
+	    0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
 	tide_fileout_release(&f);
-	z = slurp(path("e.ndjson.zst"), &n);
+	z = unit_slurp(unit_path("e.ndjson.zst"), &n);
 	ck_assert_ptr_nonnull(z);
 	ck_assert_uint_gt(n, 0);
 	ck_assert_uint_eq(ZSTD_findFrameCompressedSize(z, n), n);
@@ -330,17 +269,18 @@ START_TEST(test_fileout_no_records_pattern_or_rotation_creates_nothing)
 	struct stat st;
 
 	/* No record, no time to name a file by. */
-	ck_assert_int_eq(tide_fileout_open(&f, path("d-%Y.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("d-%Y.ndjson"), &o),
+	    0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
 	ck_assert_uint_eq(f.files, 0);
 	tide_fileout_release(&f);
-	ck_assert_int_eq(stat(path("d-1970.ndjson"), &st), -1);
+	ck_assert_int_eq(stat(unit_path("d-1970.ndjson"), &st), -1);
 	o.rotate_bytes = 100;
-	ck_assert_int_eq(tide_fileout_open(&f, path("r.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("r.ndjson"), &o), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
 	tide_fileout_release(&f);
-	ck_assert_int_eq(stat(path("r.ndjson"), &st), -1);
-	ck_assert_int_eq(stat(path("r.ndjson.part"), &st), -1);
+	ck_assert_int_eq(stat(unit_path("r.ndjson"), &st), -1);
+	ck_assert_int_eq(stat(unit_path("r.ndjson.part"), &st), -1);
 }
 END_TEST
 
@@ -352,15 +292,16 @@ START_TEST(test_fileout_part_never_follows_a_planted_link)
 	struct tide_fileout_opts o = opts();
 	struct stat st;
 
-	assert_write_file(path("victim"), "precious\n");
-	ck_assert_int_eq(symlink(path("victim"), path("out.ndjson.part")), 0);
-	ck_assert_int_eq(tide_fileout_open(&f, path("out.ndjson"), &o), 0);
+	unit_put(unit_path("victim"), "precious\n");
+	ck_assert_int_eq(symlink(unit_path("victim"),
+	    unit_path("out.ndjson.part")), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("out.ndjson"), &o), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{\"a\":1}", 7), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
 	tide_fileout_release(&f);
-	assert_file(path("victim"), "precious\n");
-	assert_file(path("out.ndjson"), "{\"a\":1}\n");
-	ck_assert_int_eq(lstat(path("out.ndjson.part"), &st), -1);
+	unit_assert_file(unit_path("victim"), "precious\n");
+	unit_assert_file(unit_path("out.ndjson"), "{\"a\":1}\n");
+	ck_assert_int_eq(lstat(unit_path("out.ndjson.part"), &st), -1);
 }
 END_TEST
 
@@ -372,7 +313,7 @@ suite_fileout(void)
 	Suite *s = suite_create("fileout");
 	TCase *tc = tcase_create("fileout");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, unit_tmp_stop);
 	tcase_add_test(tc, test_fileout_expand_utc_strftime);
 	tcase_add_test(tc, test_fileout_open_rejects_bad_patterns);
 	tcase_add_test(tc, test_fileout_part_until_close_then_renamed);

@@ -107,6 +107,42 @@ START_TEST(test_htab_iteration_visits_each_key_once)
 }
 END_TEST
 
+/* A cleared table holds no key and takes them again, in the memory it had. */
+START_TEST(test_htab_clear_keeps_memory_and_takes_keys_again)
+{
+	struct tide_htab h;
+	size_t pos = 0, klen, bytes;
+	const char *key;
+	char k[16];
+	int i, isnew;
+
+	tide_htab_init(&h, sizeof(int));
+	tide_htab_clear(&h);	/* never used: nothing to clear */
+	ck_assert_uint_eq(tide_htab_count(&h), 0);
+	for (i = 0; i < 100; i++) {
+		snprintf(k, sizeof(k), "key%d", i);
+		*(int *)tide_htab_put(&h, k, strlen(k), NULL) = i;
+	}
+	ck_assert_int_eq(tide_htab_del(&h, "key7", 4), 1);
+	bytes = tide_htab_bytes(&h);
+	tide_htab_clear(&h);
+	ck_assert_uint_eq(tide_htab_count(&h), 0);
+	ck_assert_uint_eq(tide_htab_waste(&h), 0);
+	ck_assert_uint_eq(tide_htab_bytes(&h), bytes);
+	ck_assert_ptr_null(tide_htab_get(&h, "key1", 4));
+	ck_assert_ptr_null(tide_htab_next(&h, &pos, &key, &klen));
+	*(int *)tide_htab_put(&h, "key1", 4, &isnew) = 11;
+	ck_assert_int_eq(isnew, 1);
+	*(int *)tide_htab_put(&h, "new", 3, &isnew) = 12;
+	ck_assert_int_eq(*(int *)tide_htab_get(&h, "key1", 4), 11);
+	ck_assert_int_eq(*(int *)tide_htab_get(&h, "new", 3), 12);
+	ck_assert_ptr_null(tide_htab_get(&h, "key2", 4));
+	ck_assert_uint_eq(tide_htab_count(&h), 2);
+	ck_assert_uint_eq(tide_htab_bytes(&h), bytes);
+	tide_htab_release(&h);
+}
+END_TEST
+
 Suite *suite_htab(void);
 
 Suite *
@@ -119,6 +155,7 @@ suite_htab(void)
 	tcase_add_test(tc, test_htab_empty_and_binary_keys_are_distinct);
 	tcase_add_test(tc, test_htab_many_keys_with_churn_and_compaction);
 	tcase_add_test(tc, test_htab_iteration_visits_each_key_once);
+	tcase_add_test(tc, test_htab_clear_keeps_memory_and_takes_keys_again);
 	suite_add_tcase(s, tc);
 	return s;
 }

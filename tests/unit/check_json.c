@@ -32,28 +32,6 @@ val(enum tide_json_type t, const char *s)
 	return v;
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 /* Scanner. */
 
 START_TEST(test_json_check_accepts_values_with_surrounding_whitespace)
@@ -351,7 +329,7 @@ START_TEST(test_json_corpus_y_accepted_n_rejected)
 		    strcmp(n + strlen(n) - 5, ".json") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, n);
-		doc = read_file(path, &len);
+		doc = unit_slurp(path, &len);
 		ck_assert_msg(doc != NULL, "cannot read %s", path);
 		rc = tide_json_check(doc, len, 0, NULL, NULL);
 		if ((n[0] == 'y' && rc != 0) || (n[0] == 'n' && rc == 0)) {
@@ -405,7 +383,7 @@ START_TEST(test_json_corpus_i_decisions)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		snprintf(path, sizeof(path), "%s/JSONTestSuite/test_parsing/%s",
 		    unit_testdata(), want[i].name);
-		doc = read_file(path, &len);
+		doc = unit_slurp(path, &len);
 		ck_assert_msg(doc != NULL, "cannot read %s", path);
 		rc = tide_json_check(doc, len, 0, NULL, NULL);
 		free(doc);

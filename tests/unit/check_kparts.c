@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "err.h"
 #include "kafka/kconf.h"
@@ -208,8 +207,6 @@ END_TEST
 
 /* ---- against the mock cluster ---- */
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
 static struct tide_kconf kconf;
 static struct tide_kconsumer c;
 static int warns;
@@ -217,22 +214,11 @@ static int warns;
 static void
 setup(void)
 {
-	struct tide_kconf_err kerr;
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[256];
-
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(mock_rk != NULL, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-	ck_assert_ptr_nonnull(mc);
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, "kp1", 2, 1), 0);
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, "kp2", 3, 1), 0);
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, "other", 1, 1), 0);
-	tide_kconf_init(&kconf);
-	ck_assert_int_eq(tide_kconf_brokers(&kconf,
-	    rd_kafka_mock_cluster_bootstraps(mc)), 0);
-	ck_assert_int_eq(tide_kconf_set(&kconf, "log_level=0", &kerr), 0);
+	unit_mock_start();
+	unit_mock_topic("kp1", 2);
+	unit_mock_topic("kp2", 3);
+	unit_mock_topic("other", 1);
+	unit_mock_kconf(&kconf);
 	tide_kconsumer_init(&c, 5000, 1000);
 	warns = 0;
 }
@@ -242,8 +228,7 @@ teardown(void)
 {
 	tide_kconsumer_close(&c, TIDE_KCONSUMER_ABANDON);
 	tide_kconf_release(&kconf);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mock_rk);
+	unit_mock_stop();
 }
 
 static void

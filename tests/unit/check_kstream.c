@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "err.h"
 #include "time.h"
@@ -21,9 +20,6 @@
 #define TOPIC	"ks"
 #define TMO	10000
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-static char boot[256];
 static struct tide_kconf kconf;
 static struct tide_kstream ks;
 static int nsaid;
@@ -40,27 +36,14 @@ produce(rd_kafka_t *p, int32_t part, const char *val)
 static void
 setup(void)
 {
-	struct tide_kconf_err kerr;
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_t *p;
-	char errstr[256];
 
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(mock_rk != NULL, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-	ck_assert_ptr_nonnull(mc);
-	snprintf(boot, sizeof(boot), "%s", rd_kafka_mock_cluster_bootstraps(mc));
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, TOPIC, 2, 1), 0);
+	unit_mock_start();
+	unit_mock_topic(TOPIC, 2);
 
 	/* Partition 0: a record, a bad one, one without a value, a record;
 	 * partition 1 empty. */
-	conf = rd_kafka_conf_new();
-	rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof(errstr));
-	rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr));
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(p != NULL, "%s", errstr);
+	p = unit_mock_producer("linger.ms", "0", NULL);
 	produce(p, 0, "{\"rid\":1,\"ts\":10}");
 	produce(p, 0, "{\"rid\":1");
 	produce(p, 0, NULL);
@@ -68,9 +51,7 @@ setup(void)
 	ck_assert_int_eq(rd_kafka_flush(p, TMO), 0);
 	rd_kafka_destroy(p);
 
-	tide_kconf_init(&kconf);
-	ck_assert_int_eq(tide_kconf_brokers(&kconf, boot), 0);
-	ck_assert_int_eq(tide_kconf_set(&kconf, "log_level=0", &kerr), 0);
+	unit_mock_kconf(&kconf);
 	nsaid = 0;
 }
 
@@ -79,8 +60,7 @@ teardown(void)
 {
 	tide_kstream_close(&ks);
 	tide_kconf_release(&kconf);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mock_rk);
+	unit_mock_stop();
 }
 
 static void

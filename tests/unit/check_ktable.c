@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "err.h"
 #include "kafka/kconf.h"
@@ -26,9 +25,7 @@
 #define NPART	2
 #define TMO	10000
 
-static rd_kafka_t *mock_rk, *prod;
-static rd_kafka_mock_cluster_t *mc;
-static char boot[256];
+static rd_kafka_t *prod;
 static struct tide_kconf kconf;
 static struct tide_ktable kt;
 static int ktopen;
@@ -76,28 +73,10 @@ produce(int32_t p, const char *key, const char *value)
 static void
 setup(void)
 {
-	struct tide_kconf_err kerr;
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[256];
-
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(mock_rk != NULL, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-	ck_assert_ptr_nonnull(mc);
-	snprintf(boot, sizeof(boot), "%s", rd_kafka_mock_cluster_bootstraps(mc));
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, TOPIC, NPART, 1), 0);
-
-	conf = rd_kafka_conf_new();
-	rd_kafka_conf_set(conf, "bootstrap.servers", boot, errstr, sizeof(errstr));
-	rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr));
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(prod != NULL, "%s", errstr);
-
-	tide_kconf_init(&kconf);
-	ck_assert_int_eq(tide_kconf_brokers(&kconf, boot), 0);
-	ck_assert_int_eq(tide_kconf_set(&kconf, "log_level=0", &kerr), 0);
+	unit_mock_start();
+	unit_mock_topic(TOPIC, NPART);
+	prod = unit_mock_producer("linger.ms", "0", NULL);
+	unit_mock_kconf(&kconf);
 	said[0] = '\0';
 	nfail = 0;
 	ktopen = 0;
@@ -110,8 +89,7 @@ teardown(void)
 		tide_ktable_close(&kt);
 	tide_kconf_release(&kconf);
 	rd_kafka_destroy(prod);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mock_rk);
+	unit_mock_stop();
 }
 
 static void

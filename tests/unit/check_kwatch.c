@@ -10,14 +10,10 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "err.h"
 #include "kafka/kwatch.h"
 #include "unit.h"
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
 
 static struct {
 	pthread_mutex_t lock;
@@ -53,43 +49,26 @@ said_n(void)
 static void
 setup(void)
 {
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[256];
-
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(mock_rk != NULL, "%s", errstr);
-	mc = rd_kafka_mock_cluster_new(mock_rk, 1);
-	ck_assert_ptr_nonnull(mc);
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, "full", 1, 1), 0);
-	ck_assert_int_eq(rd_kafka_mock_topic_create(mc, "small", 2, 1), 0);
+	unit_mock_start();
+	unit_mock_topic("full", 1);
+	unit_mock_topic("small", 2);
 	said.n = 0;
 }
 
 static void
 teardown(void)
 {
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mock_rk);
+	unit_mock_stop();
 }
 
 /* n messages of size bytes each into topic's partition 0, uncompressed. */
 static void
 produce(const char *topic, int n, size_t size)
 {
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[256], *buf;
-	rd_kafka_t *rk;
+	rd_kafka_t *rk = unit_mock_producer("compression.type", "none", NULL);
+	char *buf;
 	int i;
 
-	ck_assert_int_eq(rd_kafka_conf_set(conf, "bootstrap.servers",
-	    rd_kafka_mock_cluster_bootstraps(mc), errstr, sizeof(errstr)),
-	    RD_KAFKA_CONF_OK);
-	rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
-	rd_kafka_conf_set(conf, "compression.type", "none", errstr,
-	    sizeof(errstr));
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-	ck_assert_msg(rk != NULL, "%s", errstr);
 	buf = malloc(size);
 	memset(buf, 'x', size);
 	for (i = 0; i < n; i++)
@@ -109,7 +88,7 @@ START_TEST(test_kwatch_says_a_dropped_partition_once)
 	int i;
 
 	ck_assert_int_eq(tide_kwatch_start(&w,
-	    rd_kafka_mock_cluster_bootstraps(mc), 100, on_dropped, NULL), 0);
+	    unit_mock_boot(), 100, on_dropped, NULL), 0);
 	produce("small", 100, 1024);	/* 100 KiB: kept */
 	produce("full", 7000, 1024);	/* 7 MiB: the oldest go */
 	/* A hang guard, not a timing: the watch looks every 100 ms. */
@@ -131,7 +110,7 @@ START_TEST(test_kwatch_holds_by_api)
 	struct tide_kwatch w;
 
 	ck_assert_int_eq(tide_kwatch_start(&w,
-	    rd_kafka_mock_cluster_bootstraps(mc), 100, on_dropped, NULL), 0);
+	    unit_mock_boot(), 100, on_dropped, NULL), 0);
 	ck_assert_int_eq(tide_kwatch_held(&w), 0);
 	tide_kwatch_hold(&w, 0, 1);	/* Produce: not the watch's */
 	tide_kwatch_hold(&w, 1, 1);	/* Fetch */
@@ -156,7 +135,7 @@ START_TEST(test_kwatch_held_says_nothing_until_cleared)
 	int i;
 
 	ck_assert_int_eq(tide_kwatch_start(&w,
-	    rd_kafka_mock_cluster_bootstraps(mc), 100, on_dropped, NULL), 0);
+	    unit_mock_boot(), 100, on_dropped, NULL), 0);
 	tide_kwatch_hold(&w, 2, 1);
 	produce("full", 7000, 1024);
 	usleep(1000000);		/* ten rounds it skips */

@@ -37,6 +37,7 @@ enum {
 	O_IOFAIL,
 	O_VERSION_GAP,
 	O_RAW,
+	O_MADE,
 };
 
 static struct {
@@ -55,6 +56,7 @@ static struct {
 	struct tide_kopt_parts parts;
 	int64_t mdtimeout;
 	struct tide_bad_max maxbad;
+	int parts_n, made;
 } v;
 
 static int
@@ -95,6 +97,10 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_CALLBACK(O_FAIL, "fail", "x", "fails", cb_fail, NULL),
 	TIDE_OPT_CALLBACK(O_IOFAIL, "iofail", "x", "fails on I/O", cb_fail, NULL),
 	TIDE_OPT_NONE(O_RAW, "raw", "x", "unbound: tide_opt_next() returns it"),
+	TIDE_OPT_INT_OPTARG('c', "parts", "n", "partitions, or the default",
+	    &v.parts_n, 1, 100, -1),
+	TIDE_OPT_INT_OPTARG(O_MADE, "made", "n", "long only", &v.made, 0, 9,
+	    -7),
 	TIDE_OPT_CALLBACK('p', "partitions", "list", "partitions",
 	    tide_kopt_parts, &v.parts),
 	TIDE_KOPT_MDTIMEOUT(&v.mdtimeout),
@@ -316,6 +322,61 @@ START_TEST(test_opt_parse_missing_argument_is_a_usage_error)
 }
 END_TEST
 
+START_TEST(test_opt_parse_optional_argument_only_after_equals)
+{
+	char **argv;
+	int ix;
+
+	/* Bare, the option stores its absent value; its argument comes
+	 * only after '=' (or glued to the letter): a next word is an
+	 * operand. */
+	ix = PARSE("--parts", "7", "--made");
+	ck_assert_int_eq(v.parts_n, -1);
+	ck_assert_int_eq(v.made, -7);
+	ck_assert_str_eq(argv[ix], "7");
+	ck_assert_ptr_null(argv[ix + 1]);
+	PARSE("--parts=7", "--made=0");
+	ck_assert_int_eq(v.parts_n, 7);
+	ck_assert_int_eq(v.made, 0);
+	ck_assert_int_eq(tide_opt_given('c'), 1);
+	PARSE("-c");
+	ck_assert_int_eq(v.parts_n, -1);
+	PARSE("-c12", "--parts");
+	ck_assert_int_eq(v.parts_n, -1);
+	ck_assert_int_eq(tide_opt_given('c'), 2);
+	PARSE("--parts", "--parts=100");
+	ck_assert_int_eq(v.parts_n, 100);
+	PARSE("--count=1");
+	ck_assert_int_eq(v.parts_n, 0);
+	ck_assert_int_eq(tide_opt_given('c'), 0);
+}
+END_TEST
+
+START_TEST(test_opt_parse_optional_argument_errors)
+{
+	char e[512];
+
+	ck_assert_int_eq(RUN(e, "--parts="), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: -c: not an integer: ''");
+	ck_assert_int_eq(RUN(e, "--parts=0"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: -c: 0 is out of range [1, 100]");
+	ck_assert_int_eq(RUN(e, "-c101"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: -c: 101 is out of range [1, 100]");
+	ck_assert_int_eq(RUN(e, "--made=x"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: --made: not an integer: 'x'");
+	/* Whole names only, with or without the argument, and the nearest
+	 * name suggested. */
+	ck_assert_int_eq(RUN(e, "--part=3"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--part' (did you mean --parts?)");
+	ck_assert_int_eq(RUN(e, "--mad"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--mad' (did you mean --made?)");
+	ck_assert_int_eq(RUN(e, "--prats=3"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--prats' (did you mean --parts?)");
+	ck_assert_int_eq(RUN(e, "--maed"), TIDE_EX_USAGE);
+	ck_assert_str_eq(e, "tide-test: unknown option '--maed' (did you mean --made?)");
+}
+END_TEST
+
 START_TEST(test_opt_parse_range_errors_name_the_option)
 {
 	char e[512];
@@ -490,6 +551,16 @@ START_TEST(test_opt_list_options_lists_bound_entries_and_the_standard_ones)
 	    "                an int\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\n      --count n"
 	    "                count\n"));
+	/* An optional argument: [=n], in -h and --list-options alike. */
+	ck_assert_ptr_nonnull(strstr(out, "\n  -c, --parts[=n]"
+	    "              partitions, or the default\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\n      --made[=n]"
+	    "               long only\n"));
+	ck_assert_int_eq(run((const char *const[]){ "--list-options", NULL },
+	    out, sizeof(out), 1), 0);
+	ck_assert_ptr_nonnull(strstr(out, "-c\t--parts\t[=n]\t"
+	    "partitions, or the default\n"));
+	ck_assert_ptr_nonnull(strstr(out, "-\t--made\t[=n]\tlong only\n"));
 }
 END_TEST
 
@@ -525,6 +596,8 @@ suite_prog(void)
 	tcase_add_test(tc, test_opt_parse_ambiguous_prefix_is_an_unknown_option);
 	tcase_add_test(tc, test_opt_parse_unknown_options_are_usage_errors);
 	tcase_add_test(tc, test_opt_parse_missing_argument_is_a_usage_error);
+	tcase_add_test(tc, test_opt_parse_optional_argument_only_after_equals);
+	tcase_add_test(tc, test_opt_parse_optional_argument_errors);
 	tcase_add_test(tc, test_opt_parse_range_errors_name_the_option);
 	tcase_add_test(tc, test_opt_parse_callback_errors_are_usage_or_io_errors);
 	tcase_add_test(tc, test_opt_parse_exits_on_an_unbound_option);

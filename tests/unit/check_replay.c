@@ -152,6 +152,16 @@ START_TEST(test_replay_merges_in_time_partition_order)
 }
 END_TEST
 
+/* --print's formats end their own lines: nothing is added. */
+START_TEST(test_replay_no_newline_leaves_line_ends_to_emit)
+{
+	rp.no_newline = 1;
+	ck_assert_int_eq(tide_replay_run(&rp), 0);
+	ck_assert_str_eq(written(), "0:101:101:200:301:40");
+	ck_assert_uint_eq(rp.nout, 5);
+}
+END_TEST
+
 START_TEST(test_replay_limit_stops_and_says_so)
 {
 	rp.limit = 3;
@@ -299,6 +309,7 @@ suite_replay(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_replay_merges_in_time_partition_order);
+	tcase_add_test(tc, test_replay_no_newline_leaves_line_ends_to_emit);
 	tcase_add_test(tc, test_replay_limit_stops_and_says_so);
 	tcase_add_test(tc, test_replay_limit_zero_writes_nothing);
 	tcase_add_test(tc, test_replay_loops_shift_by_the_data_span);

@@ -10,66 +10,11 @@
 #include "sidecar.h"
 #include "unit.h"
 
-/* Each test works in its own temporary directory. */
-static char dir[64];
-
+/* Each test works in its own temporary directory (unit.h). */
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/tide-sidecar.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *
-path(const char *name)
-{
-	static char p[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
-}
-
-static void
-put(const char *file, const char *text)
-{
-	FILE *fp = fopen(file, "w");
-
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
-static void
-assert_file(const char *file, const char *want)
-{
-	char buf[512];
-	FILE *fp = fopen(file, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	ck_assert_str_eq(buf, want);
-}
-
-static int
-exists(const char *file)
-{
-	struct stat st;
-
-	return lstat(file, &st) == 0;
+	unit_tmp_start("sidecar");
 }
 
 START_TEST(test_sidecar_path_is_hidden_beside_the_file)
@@ -97,13 +42,14 @@ START_TEST(test_sidecar_round_trip)
 
 	ck_assert_int_eq(tide_barrier_offs_set(&o, "tx", 2, 0, 1043), 0);
 	ck_assert_int_eq(tide_barrier_offs_set(&o, "a \"q\"", 5, 3, 7), 0);
-	ck_assert_int_eq(tide_sidecar_write(path(".f.tide-offsets"), "f",
+	ck_assert_int_eq(tide_sidecar_write(unit_path(".f.tide-offsets"), "f",
 	    20480, &o, &scratch, &failed), 0);
-	assert_file(path(".f.tide-offsets"), "{\"segment\":\"f\",\"length\":"
-	    "20480,\"offsets\":[[\"tx\",0,1043],[\"a \\\"q\\\"\",3,7]]}\n");
-	ck_assert(!exists(path(".f.tide-offsets.tmp")));
+	unit_assert_file(unit_path(".f.tide-offsets"),
+	    "{\"segment\":\"f\",\"length\":20480,\"offsets\":"
+	    "[[\"tx\",0,1043],[\"a \\\"q\\\"\",3,7]]}\n");
+	ck_assert(!unit_exists(unit_path(".f.tide-offsets.tmp")));
 	tide_sidecar_init(&sc);
-	ck_assert_int_eq(tide_sidecar_read(path(".f.tide-offsets"), &sc,
+	ck_assert_int_eq(tide_sidecar_read(unit_path(".f.tide-offsets"), &sc,
 	    &why), 0);
 	ck_assert_str_eq(sc.segment.data, "f");
 	ck_assert_int_eq(sc.length, 20480);
@@ -112,9 +58,9 @@ START_TEST(test_sidecar_round_trip)
 	ck_assert_int_eq(tide_barrier_offs_get(&sc.offs, "a \"q\"", 5, 3), 7);
 	/* Replaced, not appended to. */
 	tide_barrier_offs_reset(&o);
-	ck_assert_int_eq(tide_sidecar_write(path(".f.tide-offsets"), "f", 0,
-	    &o, &scratch, &failed), 0);
-	assert_file(path(".f.tide-offsets"),
+	ck_assert_int_eq(tide_sidecar_write(unit_path(".f.tide-offsets"), "f",
+	    0, &o, &scratch, &failed), 0);
+	unit_assert_file(unit_path(".f.tide-offsets"),
 	    "{\"segment\":\"f\",\"length\":0,\"offsets\":[]}\n");
 	tide_sidecar_release(&sc);
 	tide_barrier_offs_release(&o);
@@ -127,7 +73,7 @@ START_TEST(test_sidecar_missing_is_enoent)
 	struct tide_sidecar sc;
 
 	tide_sidecar_init(&sc);
-	ck_assert_int_eq(tide_sidecar_read(path("none"), &sc, NULL),
+	ck_assert_int_eq(tide_sidecar_read(unit_path("none"), &sc, NULL),
 	    TIDE_ENOENT);
 	tide_sidecar_release(&sc);
 }
@@ -169,9 +115,9 @@ START_TEST(test_sidecar_bad_records)
 
 	tide_sidecar_init(&sc);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		put(path("sc"), cases[i].text);
+		unit_put(unit_path("sc"), cases[i].text);
 		why = NULL;
-		ck_assert_msg(tide_sidecar_read(path("sc"), &sc, &why) ==
+		ck_assert_msg(tide_sidecar_read(unit_path("sc"), &sc, &why) ==
 		    TIDE_EFORMAT, "case %zu", i);
 		ck_assert_str_eq(why, cases[i].why);
 		ck_assert_uint_eq(sc.offs.n, 0);
@@ -187,10 +133,10 @@ START_TEST(test_sidecar_write_fails_in_a_missing_directory)
 	struct tide_buf scratch = TIDE_BUF_INIT;
 	const char *failed = NULL;
 
-	ck_assert_int_eq(tide_sidecar_write(path("no/.f.tide-offsets"), "f",
-	    0, &o, &scratch, &failed), TIDE_EIO);
+	ck_assert_int_eq(tide_sidecar_write(unit_path("no/.f.tide-offsets"),
+	    "f", 0, &o, &scratch, &failed), TIDE_EIO);
 	ck_assert_int_eq(errno, ENOENT);
-	ck_assert_str_eq(failed, path("no/.f.tide-offsets"));
+	ck_assert_str_eq(failed, unit_path("no/.f.tide-offsets"));
 	tide_buf_release(&scratch);
 }
 END_TEST
@@ -212,10 +158,10 @@ START_TEST(test_fileout_plain_only)
 	struct tide_fileout f;
 	struct tide_fileout_opts o;
 
-	fo_open(&f, path("out.ndjson"));
+	fo_open(&f, unit_path("out.ndjson"));
 	ck_assert(tide_fileout_plain(&f));
 	tide_fileout_release(&f);
-	fo_open(&f, path("out-%Y.ndjson"));
+	fo_open(&f, unit_path("out-%Y.ndjson"));
 	ck_assert(!tide_fileout_plain(&f));
 	ck_assert_int_eq(tide_fileout_resume(&f, 0), TIDE_EINVAL);
 	tide_fileout_release(&f);
@@ -227,12 +173,12 @@ START_TEST(test_fileout_plain_only)
 	tide_fileout_release(&f);
 	memset(&o, 0, sizeof(o));
 	o.rotate_bytes = 100;
-	ck_assert_int_eq(tide_fileout_open(&f, path("r.ndjson"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("r.ndjson"), &o), 0);
 	ck_assert(!tide_fileout_plain(&f));
 	tide_fileout_release(&f);
 	memset(&o, 0, sizeof(o));
 	o.format = TIDE_FILEOUT_CSV;
-	ck_assert_int_eq(tide_fileout_open(&f, path("c.csv"), &o), 0);
+	ck_assert_int_eq(tide_fileout_open(&f, unit_path("c.csv"), &o), 0);
 	ck_assert(!tide_fileout_plain(&f));
 	tide_fileout_release(&f);
 }
@@ -243,16 +189,17 @@ START_TEST(test_fileout_resume_cuts_the_part_and_goes_on)
 	struct tide_fileout f;
 	int64_t len = -1;
 
-	put(path("out.part"), "{\"a\":1}\n{\"a\":2}\n{\"torn");
-	fo_open(&f, path("out"));
+	unit_put(unit_path("out.part"), "{\"a\":1}\n{\"a\":2}\n{\"torn");
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 16), 0);
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{\"a\":3}", 7), 0);
 	ck_assert_int_eq(tide_fileout_mark(&f, &len), 0);
 	ck_assert_int_eq(len, 24);
-	assert_file(path("out.part"), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+	unit_assert_file(unit_path("out.part"),
+	    "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("out"), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
-	ck_assert(!exists(path("out.part")));
+	unit_assert_file(unit_path("out"), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+	ck_assert(!unit_exists(unit_path("out.part")));
 	tide_fileout_release(&f);
 }
 END_TEST
@@ -261,14 +208,14 @@ START_TEST(test_fileout_resume_takes_back_a_finished_file)
 {
 	struct tide_fileout f;
 
-	put(path("out"), "{\"a\":1}\n{\"a\":2}\n");
-	fo_open(&f, path("out"));
+	unit_put(unit_path("out"), "{\"a\":1}\n{\"a\":2}\n");
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 8), 0);
 	/* Written on as NAME.part until this run ends. */
-	ck_assert(!exists(path("out")));
+	ck_assert(!unit_exists(unit_path("out")));
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "{\"b\":1}", 7), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("out"), "{\"a\":1}\n{\"b\":1}\n");
+	unit_assert_file(unit_path("out"), "{\"a\":1}\n{\"b\":1}\n");
 	tide_fileout_release(&f);
 }
 END_TEST
@@ -277,12 +224,12 @@ START_TEST(test_fileout_resume_prefers_the_part)
 {
 	struct tide_fileout f;
 
-	put(path("out"), "old\n");
-	put(path("out.part"), "old\nnew\n");
-	fo_open(&f, path("out"));
+	unit_put(unit_path("out"), "old\n");
+	unit_put(unit_path("out.part"), "old\nnew\n");
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 8), 0);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("out"), "old\nnew\n");
+	unit_assert_file(unit_path("out"), "old\nnew\n");
 	tide_fileout_release(&f);
 }
 END_TEST
@@ -292,21 +239,22 @@ START_TEST(test_fileout_resume_bad_cases)
 	struct tide_fileout f;
 
 	/* Neither NAME nor NAME.part. */
-	fo_open(&f, path("out"));
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 8), TIDE_ENOENT);
 	tide_fileout_release(&f);
-	ck_assert(!exists(path("out")) && !exists(path("out.part")));
+	ck_assert(!unit_exists(unit_path("out")) &&
+	    !unit_exists(unit_path("out.part")));
 	/* Shorter than the record says: untouched. */
-	put(path("out"), "abc");
-	fo_open(&f, path("out"));
+	unit_put(unit_path("out"), "abc");
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 8), TIDE_EFORMAT);
 	tide_fileout_release(&f);
-	assert_file(path("out"), "abc");
-	put(path("out.part"), "ab");
-	fo_open(&f, path("out"));
+	unit_assert_file(unit_path("out"), "abc");
+	unit_put(unit_path("out.part"), "ab");
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_resume(&f, 3), TIDE_EFORMAT);
 	tide_fileout_release(&f);
-	assert_file(path("out.part"), "ab");
+	unit_assert_file(unit_path("out.part"), "ab");
 }
 END_TEST
 
@@ -315,15 +263,15 @@ START_TEST(test_fileout_mark_makes_the_file)
 	struct tide_fileout f;
 	int64_t len = -1;
 
-	fo_open(&f, path("out"));
+	fo_open(&f, unit_path("out"));
 	ck_assert_int_eq(tide_fileout_mark(&f, &len), 0);
 	ck_assert_int_eq(len, 0);
-	ck_assert(exists(path("out.part")));
+	ck_assert(unit_exists(unit_path("out.part")));
 	ck_assert_int_eq(tide_fileout_write(&f, 0, "1", 1), 0);
 	ck_assert_int_eq(tide_fileout_mark(&f, &len), 0);
 	ck_assert_int_eq(len, 2);
 	ck_assert_int_eq(tide_fileout_close(&f), 0);
-	assert_file(path("out"), "1\n");
+	unit_assert_file(unit_path("out"), "1\n");
 	tide_fileout_release(&f);
 }
 END_TEST
@@ -336,7 +284,7 @@ suite_sidecar(void)
 	Suite *s = suite_create("sidecar");
 	TCase *tc = tcase_create("sidecar");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, unit_tmp_stop);
 	tcase_add_test(tc, test_sidecar_path_is_hidden_beside_the_file);
 	tcase_add_test(tc, test_sidecar_round_trip);
 	tcase_add_test(tc, test_sidecar_missing_is_enoent);

@@ -8,9 +8,49 @@
 /* Where JSONTestSuite and other shared data live. */
 const char *unit_testdata(void);
 
+/*
+ * A temporary directory per test, for the suites that work on files:
+ * unit_tmp_start(name), in a checked fixture's set-up, makes
+ * /tmp/tide-NAME.XXXXXX; unit_tmp_stop, the teardown, removes it and all in
+ * it.  unit_path(file) is file's path in it, in one of four static buffers
+ * (the fifth call reuses the first's).  unit_put() writes text to a file;
+ * unit_slurp() reads a whole file, NUL-terminated, into memory the caller
+ * frees (NULL when the file is absent; its length in *n unless n is NULL);
+ * unit_assert_file() fails the test unless a file holds exactly want;
+ * unit_exists() says whether a file (or a link) is there.
+ */
+void unit_tmp_start(const char *name);
+void unit_tmp_stop(void);
+const char *unit_path(const char *file);
+void unit_put(const char *file, const char *text);
+char *unit_slurp(const char *file, size_t *n);
+void unit_assert_file(const char *file, const char *want);
+int unit_exists(const char *file);
+
 /* The value librdkafka holds for name in conf (an rd_kafka_conf_t), in a
  * static buffer, or "<unknown>". */
 struct rd_kafka_conf_s;
 const char *unit_kconf_get(struct rd_kafka_conf_s *conf, const char *name);
+
+/*
+ * librdkafka's mock cluster in this process, for the Kafka suites: start it
+ * in a checked fixture (its threads do not survive Check's fork) and stop
+ * it in the teardown.  unit_mock_start() starts one broker, its log quiet,
+ * and returns the cluster; unit_mock_topic() creates a topic on it;
+ * unit_mock_boot() is its bootstrap servers.  unit_mock_producer() is a
+ * producer to it, quiet, with the settings given as name, value pairs
+ * ending in NULL (the caller destroys it); unit_mock_kconf() initialises kc
+ * with the cluster's brokers and log_level=0 (the caller releases it).
+ * Each fails the test on an error.
+ */
+struct rd_kafka_s;
+struct rd_kafka_mock_cluster_s;
+struct tide_kconf;
+struct rd_kafka_mock_cluster_s *unit_mock_start(void);
+void unit_mock_topic(const char *topic, int partitions);
+const char *unit_mock_boot(void);
+struct rd_kafka_s *unit_mock_producer(const char *name, ...);
+void unit_mock_kconf(struct tide_kconf *kc);
+void unit_mock_stop(void);
 
 #endif
