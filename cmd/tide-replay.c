@@ -45,10 +45,12 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "json.h"
 #include "kafka/kconf.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
+#include "kafka/kmsg.h"
 #include "kafka/kopt.h"
 #include "kafka/kreplay.h"
 #include "kafka/offsets.h"
@@ -86,6 +88,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
 	OPT_DOWNTIMEOUT,
+	OPT_WHERE,
 };
 
 /* One archive source of the merge (a file, or one partition of it). */
@@ -120,6 +123,7 @@ static struct {
 	int nfiles;
 	struct tide_proj proj;		/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
+	const char *where;	/* --where: its text, compiled in s.wx */
 } o;
 
 static tide_opt_cb opt_topic, opt_time, opt_speed, opt_rate;
@@ -169,6 +173,8 @@ static const struct tide_option opts[] = {
 	    "stderr", &o.progress, 1),
 	TIDE_OPT_SET(OPT_NOPROGRESS, "no-progress", "no progress line, even on "
 	    "a terminal", &o.progress, 0),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "write only the records "
+	    "for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
@@ -201,6 +207,10 @@ static struct {
 	uint64_t ngood;			/* good records read on a first pass */
 	int64_t t0_us;
 	struct tide_progress pr;
+	struct tide_expr wx;		/* --where */
+	int raw;			/* emit unshaped, for --where */
+	struct tide_env_hdr *hdrs;	/* its metadata's headers */
+	size_t hdrcap;
 } s;
 
 
@@ -446,10 +456,10 @@ kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	int r;
 
 	(void)ctx;
-	if (o.pf.on)
+	if (o.pf.on && !s.raw)
 		r = tide_kreplay_print(&s.kr, src, &o.pf, b, shift);
 	else if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope,
-	    shift)) == 0)
+	    shift)) == 0 && !s.raw)
 		r = tide_proj_tail(&o.proj, b, start);
 	if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
@@ -683,9 +693,10 @@ file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	int r;
 
 	(void)ctx;
-	if (o.pf.on)
+	if (o.pf.on && !s.raw)
 		r = tide_arcin_print(&f->a, &o.pf, b, shift);
-	else if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) == 0)
+	else if ((r = tide_arcin_emit(&f->a, b, o.envelope, shift)) == 0 &&
+	    !s.raw)
 		r = tide_proj_tail(&o.proj, b, start);
 	if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "%s: line %" PRIu64 ": %s", f->a.path,
@@ -693,6 +704,45 @@ file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 }
 
 /* ---- the replay (lib/replay.h) ----------------------------------------- */
+
+/* --where: a message decided on its metadata before it is made when the
+ * filter names nothing else, or else on the record before --keep, --drop
+ * or --print shape it (shaped output is made again once it is kept); a
+ * regex that reached its match limit makes the record bad input. */
+static int
+emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
+{
+	rd_kafka_message_t *m = o.topic ? tide_kreplay_head(src) : NULL;
+	size_t start = b->len;
+	int r = 1;
+
+	if (m && s.wx.meta_only)
+		r = tide_kmsg_where(&s.wx, m, NULL, 0, &s.hdrs, &s.hdrcap);
+	s.raw = !(m && s.wx.meta_only) && (o.pf.on || tide_proj_on(&o.proj));
+	if (r == 1)
+		(m ? kafka_emit : file_emit)(ctx, src, b, shift);
+	if (r == 1 && !(m && s.wx.meta_only))
+		r = m ? tide_kmsg_where(&s.wx, m, b->data + start, b->len - start,
+		    &s.hdrs, &s.hdrcap) : tide_expr_eval_rec(&s.wx, b->data + start,
+		    b->len - start, NULL);
+	if (r == 1 && s.raw) {
+		b->len = start;
+		s.raw = 0;
+		(m ? kafka_emit : file_emit)(ctx, src, b, shift);
+	}
+	s.raw = 0;
+	if (r >= 0)
+		return r;
+	tide_progress_clear(&s.pr);
+	if ((r = tide_bad_record(&s.bad, m ? o.topic : ((struct fsrc *)src)->
+	    a.path, m ? 0 : tide_arcin_lineno(&((struct fsrc *)src)->a),
+	    b->data, b->len, "%s--where: regex %s reached its match limit",
+	    m ? "a message: " : "", tide_expr_limit_regex(&s.wx))) != 0) {
+		flush_out();
+		exit(tide_exit_of(r));
+	}
+	return 0;
+}
 
 static void
 kafka_close(void *ctx)
@@ -880,6 +930,10 @@ main(int argc, char **argv)
 	s.rp.have_range = o.have_from && o.have_to;
 	s.rp.range_ms = o.to - o.from;
 	s.rp.no_newline = o.pf.on;
+	if (o.where) {
+		tide_arg_expr("--where", o.where, &s.wx);
+		s.rp.emit_if = emit_if;
+	}
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
 	 * default) to batch wake-ups; a paced replay wants its due times. */
@@ -911,13 +965,16 @@ main(int argc, char **argv)
 		check_write(r);
 	flush_out();
 	tide_progress_clear(&s.pr);
-	if (s.rp.nout == 0 && !tide_sig_stops())
+	if (s.rp.nout == 0 && s.rp.filtered == 0 && !tide_sig_stops())
 		tide_warn("no records in the range");
 	if (o.stats)
 		print_stats();
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
+	if (o.where)
+		tide_expr_release(&s.wx);
+	free(s.hdrs);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	if ((r = tide_bad_finish(&s.bad)) == 0)
 		r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood + s.bad.count);

@@ -34,6 +34,7 @@
 #include "err.h"
 #include "filesrc.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "kafka/kconf.h"
 #include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
@@ -74,6 +75,7 @@ enum {
 	OPT_ACKTIMEOUT,
 	OPT_LAG,
 	OPT_SUMMARY,
+	OPT_WHERE,
 };
 
 static struct {
@@ -103,6 +105,7 @@ static struct {
 	int list, lag, summary;	/* -L, --lag, --summary */
 	struct tide_proj proj;	/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
+	const char *where;	/* --where: its text, compiled in s.wx */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -142,6 +145,8 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_DUR(OPT_ACKTIMEOUT, "ack-timeout", "duration", "-G: warn when "
 	    "barriers go unacknowledged this long (default 30s); wait as long "
 	    "for the last one at exit", &o.ack_ms, 1, LLONG_MAX),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "write only the records "
+	    "for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
 	    "envelope (-L, --lag, --summary: JSON)", &o.envelope),
 	TIDE_OPT_FLAG('L', "list", "list brokers, and topics' partitions with "
@@ -198,6 +203,9 @@ static struct {
 	struct tide_bad *bad;		/* the files' bad-input policy */
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
 	struct tide_kinspect ins;	/* -L, --lag, --summary */
+	struct tide_expr wx;		/* --where */
+	int raw;			/* emit() unshaped, for --where */
+	uint64_t nfiltered;		/* records --where dropped */
 } s;
 
 
@@ -242,12 +250,16 @@ static void
 print_stats(void)
 {
 	double secs = (double)(tide_mono_us() / 1000 - s.t0) / 1000.0;
+	char filt[48] = "";
 
 	tide_progress_clear(&s.pr);
+	if (o.where)
+		snprintf(filt, sizeof(filt), ", filtered %" PRIu64,
+		    s.nfiltered + s.files.filtered);	/* one is 0 */
 	fprintf(stderr, "%s: stats: records_in %" PRIu64 ", records_out %"
-	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 ", %.3fs, %.0f "
-	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, secs,
-	    secs > 0 ? (double)s.nout / secs : 0.0);
+	    PRIu64 ", bytes_out %" PRIu64 ", bad %" PRIu64 "%s, %.3fs, %.0f "
+	    "records/s\n", prog.name, s.nin, s.nout, s.out.bytes, s.nbad, filt,
+	    secs, secs > 0 ? (double)s.nout / secs : 0.0);
 }
 
 /* Output: a failed write ends the program; a closed pipe ends it quietly. */
@@ -308,7 +320,7 @@ emit(rd_kafka_message_t *m)
 	size_t start = s.ob.len;
 	int r;
 
-	if (!o.envelope && !o.pf.on)
+	if (!o.envelope && (!o.pf.on || s.raw))
 		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
 	else {
 		/* The envelope tide-replay -J writes too: one builder. */
@@ -319,10 +331,29 @@ emit(rd_kafka_message_t *m)
 		}
 		r = tide_env_encode(&s.ob, &e);
 	}
-	if (r == 0)
+	if (r == 0 && !s.raw)
 		r = tide_proj_tail(&o.proj, &s.ob, start);
 	if (r == 0)
 		r = tide_buf_addc(&s.ob, '\n');
+}
+
+/* --where on m: on its metadata alone (rec NULL) or on the record as
+ * written.  1 to keep it. */
+static int
+keep(rd_kafka_message_t *m, const char *rec, size_t n)
+{
+	int r = tide_kmsg_where(&s.wx, m, rec, n, &s.hdrs, &s.hdrcap);
+
+	if (r == 0)
+		s.nfiltered++;
+	else if (r < 0) {
+		s.nbad++;
+		pwarn("'%s' [%" PRId32 "] offset %" PRId64 ": --where: regex %s "
+		    "reached its match limit: skipped",
+		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+		    tide_expr_limit_regex(&s.wx));
+	}
+	return r == 1;
 }
 
 /* A broker has answered: whatever outage there was is over. */
@@ -385,6 +416,7 @@ static void
 handle(rd_kafka_message_t *m)
 {
 	enum tide_kev ev = tide_kconsumer_event(&s.kc, m);
+	size_t at;
 
 	if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 		outage_over();
@@ -409,11 +441,30 @@ handle(rd_kafka_message_t *m)
 	    m->offset))
 		return;
 	s.nin++;
-	if (o.summary)
+	at = s.ob.len;
+	if (o.where && s.wx.meta_only && !keep(m, NULL, 0))
+		return;
+	/* --where sees the record before --keep, --drop or --print shape
+	 * it: shaped output is made again once the record is kept. */
+	s.raw = o.where && !s.wx.meta_only && (o.pf.on ||
+	    tide_proj_on(&o.proj));
+	if (!o.summary || (o.where && !s.wx.meta_only))
+		emit(m);
+	if (o.where && !s.wx.meta_only && !keep(m, s.ob.data + at,
+	    s.ob.len - at - 1)) {
+		s.ob.len = at;
+		s.raw = 0;
+		return;
+	}
+	if (o.summary) {	/* counted, not written */
+		s.ob.len = at;
 		tide_kinspect_count(&s.ins, rd_kafka_topic_name(m->rkt),
 		    m->partition, rd_kafka_message_timestamp(m, NULL));
-	else
+	} else if (s.raw) {
+		s.ob.len = at;
+		s.raw = 0;
 		emit(m);
+	}
 	s.nout++;
 }
 
@@ -677,7 +728,8 @@ run_kafka(void)
 	consume();
 	/* A time range that selected nothing says so (an empty output
 	 * looks like success otherwise). */
-	if ((o.have_from || o.have_to) && s.nout == 0 && !tide_sig_stops())
+	if ((o.have_from || o.have_to) && s.nout + s.nfiltered == 0 &&
+	    !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
 	if (o.summary)
@@ -760,6 +812,7 @@ run_files(char **files, int nfiles)
 		if (o.have_to)
 			s.files.to = o.to.v;
 	}
+	s.files.where = o.where ? &s.wx : NULL;
 	s.files.idle = file_idle;
 	s.files.on_warn = on_warn;
 	if (s.files.total == 0 && o.count >= 0)
@@ -768,6 +821,7 @@ run_files(char **files, int nfiles)
 	if ((rc = tide_filesrc_read(&s.files, file_rec, file_bad)) == 1 ||
 	    rc == TIDE_EINTR)
 		rc = 0;
+	s.nin += s.files.filtered;	/* read, not bad, not written */
 	if (o.summary && rc == 0)
 		answer(TIDE_KINSPECT_SUMMARY);
 	check_write(tide_wout_flush(&s.out));
@@ -881,13 +935,17 @@ main(int argc, char **argv)
 	s.kc.kd.on_fatal = on_fatal;
 	if (o.maxrec == 0)
 		o.maxrec = TIDE_MAX_RECORD;
+	if (o.where)
+		tide_arg_expr("--where", o.where, &s.wx);
 
-	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag || o.summary) &&
-	    (o.pf.on || tide_proj_on(&o.proj))) || ((o.list || o.lag) && (o.have_o ||
-	    o.have_from || o.have_to || o.exit_eof || o.parts.n || o.dryrun ||
-	    o.count >= 0 || o.resume)) || (o.summary && (o.group || o.dryrun)))
-		tide_usage_error("-L, --lag and --summary go alone, with -t and "
-		    "-J (no --keep, --drop, --print); --summary with a range (-o, --from, --to, -e, -p, -c)");
+	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag ||
+	    o.summary) && (o.pf.on || tide_proj_on(&o.proj))) ||
+	    ((o.list || o.lag) && (o.have_o || o.have_from || o.have_to ||
+	    o.exit_eof || o.parts.n || o.dryrun || o.count >= 0 || o.resume ||
+	    o.where)) || (o.summary && (o.group || o.dryrun)))
+		tide_usage_error("-L, --lag and --summary go alone, with -t "
+		    "and -J (no --keep, --drop, --print); --summary with a "
+		    "range (-o, --from, --to, -e, -p, -c) and --where");
 	if (o.lag && (!o.group || !o.ntopics))
 		tide_usage_error("--lag needs a group and its topics: -G group "
 		    "-t topic");
@@ -983,5 +1041,7 @@ main(int argc, char **argv)
 	tide_kinspect_release(&s.ins);
 	tide_proj_release(&o.proj);
 	tide_printfmt_release(&o.pf);
+	if (o.where)
+		tide_expr_release(&s.wx);
 	return c;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "barrier.h"
 #include "envelope.h"
 #include "err.h"
 #include "filesrc.h"
@@ -83,9 +84,14 @@ read_one(struct tide_filesrc *f, const char *name, struct tide_recfile_cb *cb)
 	tide_recin_set_idle(&in, f->idle, f->idlectx);
 	f->cur = &in;
 	f->curname = name;
-	cb->ctx = f->timepath ? (void *)f : (void *)name;
-	r = tide_recfile_read(&in, f->csv < 0 ? tide_recin_is_csv(name) :
-	    f->csv, f->max, cb, &err);
+	cb->ctx = f->timepath || f->where ? (void *)f : (void *)name;
+	f->curcsv = f->csv < 0 ? tide_recin_is_csv(name) : f->csv;
+	if (f->where && f->where->npath > 0 && !f->curcsv) {
+		tide_recin_set_paths(&in, f->where->paths, f->where->npath);
+		cb->vals = f->wvals;
+	} else
+		cb->vals = NULL;
+	r = tide_recfile_read(&in, f->curcsv, f->max, cb, &err);
 	if (err.readerr) {
 		warn(f, "%s: %s", name, read_error(&in, err.code));
 		rc = err.code == TIDE_EFORMAT ? TIDE_EFORMAT : TIDE_EIO;
@@ -142,21 +148,61 @@ ranged_rec(void *ctx, const char *p, size_t n)
 	return f->urec((void *)f->curname, p, n);
 }
 
+/* Under a filter: a record it keeps goes on, one it drops is counted. */
+static int
+where_rec(void *ctx, const char *p, size_t n)
+{
+	struct tide_filesrc *f = ctx;
+	char why[300];
+	int r, k;
+
+	if (tide_barrier_is(p, n))
+		return f->next(f, p, n);
+	if (f->curcsv && f->where->npath > 0 &&
+	    tide_json_get_many(p, n, f->where->paths, f->where->npath,
+	    f->wvals) < 0)
+		for (k = 0; k < f->where->npath; k++)
+			f->wvals[k].type = TIDE_JSON_NONE;
+	r = tide_expr_eval(f->where, f->wvals, NULL);
+	if (r == 1)
+		return f->next(f, p, n);
+	if (r == 0) {
+		f->filtered++;
+		return 0;
+	}
+	snprintf(why, sizeof(why), "--where: regex %s reached its match "
+	    "limit", tide_expr_limit_regex(f->where));
+	return f->ubad((void *)f->curname, f->curline, p, n, why);
+}
+
+/* Without a time range under a filter: the caller's callback. */
+static int
+plain_rec(void *ctx, const char *p, size_t n)
+{
+	struct tide_filesrc *f = ctx;
+
+	return f->urec((void *)f->curname, p, n);
+}
+
 int
 tide_filesrc_read(struct tide_filesrc *f,
     int (*rec)(void *ctx, const char *p, size_t n),
     int (*bad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
     const char *why))
 {
-	struct tide_recfile_cb cb = { rec, bad, NULL, &f->curline };
+	struct tide_recfile_cb cb = { rec, bad, NULL, &f->curline, NULL };
 	size_t i;
 	int r;
 
 	f->urec = rec;
 	f->ubad = bad;
-	if (f->timepath) {
-		cb.rec = ranged_rec;
+	if (f->timepath || f->where)
 		cb.bad = ranged_bad;
+	if (f->timepath)
+		cb.rec = ranged_rec;
+	if (f->where) {
+		f->next = f->timepath ? ranged_rec : plain_rec;
+		cb.rec = where_rec;
 	}
 
 	for (i = 0; i < f->n; i++)

@@ -17,6 +17,13 @@
  * are counted in outside, and a record without a time there is bad ("no
  * time field 'ts'", "field 'ts' is not a time: ...").  A file's records
  * are not taken to be in time order: every one is looked at.
+ *
+ * A filter (where set, lib/expr.h, borrowed): only the records it keeps go
+ * on (to the time range, then the record callback); the others are counted
+ * in filtered.  Its fields are looked up in the scan that validates an
+ * NDJSON line (a CSV row: after it is built).  Barrier lines
+ * (lib/barrier.h) pass untouched.  A record on which a regex reached its
+ * match limit is bad ("--where: regex /.../ reached its match limit").
  */
 #ifndef TIDE_FILESRC_H
 #define TIDE_FILESRC_H
@@ -24,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "expr.h"
 #include "json.h"
 #include "recfile.h"
 #include "recin.h"
@@ -49,12 +57,18 @@ struct tide_filesrc {
 	int64_t from, to;		/* [from, to), epoch ms */
 	uint64_t outside;		/* records outside it, skipped */
 	int64_t t;			/* the time of the record handed on */
+	/* The filter, set by the caller after init; NULL: none. */
+	struct tide_expr *where;
+	uint64_t filtered;		/* records it dropped */
 	/* The caller's callbacks and the file's name, while reading. */
 	int (*urec)(void *ctx, const char *p, size_t n);
 	int (*ubad)(void *ctx, uint64_t lineno, const char *raw, size_t n,
 	    const char *why);
 	const char *curname;
 	uint64_t curline;		/* the record's line (recfile) */
+	int curcsv;
+	int (*next)(void *ctx, const char *p, size_t n);	/* after where */
+	struct tide_json_val wvals[TIDE_EXPR_MAXPATHS];
 };
 
 /* The files names[0..n) ("-": stdin), format "csv", "ndjson" or NULL (by

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "log.h"
 #include "printfmt.h"
 #include "prog.h"
@@ -546,6 +547,18 @@ tide_usage_error(const char *fmt, ...)
 	va_end(ap);
 	tide_usage(stderr);
 	exit(TIDE_EX_USAGE);
+}
+
+void
+tide_arg_expr(const char *opt, const char *s, struct tide_expr *e)
+{
+	struct tide_expr_err err;
+	char msg[600];
+
+	if (tide_expr_compile(e, s, &err) == 0)
+		return;
+	tide_expr_errfmt(s, &err, msg, sizeof(msg));
+	tide_usage_error("%s: %s", opt, msg);
 }
 
 long long

@@ -252,6 +252,10 @@ long long tide_arg_int(const char *opt, const char *s, long long min, long long 
 double tide_arg_double(const char *opt, const char *s, double min, double max);
 long long tide_arg_dur_ms(const char *opt, const char *s);
 long long tide_arg_size(const char *opt, const char *s);	/* 16M, 1G, 512k */
+/* A filter expression (lib/expr.h) compiled into e, or a usage error
+ * naming the option, with the column and the text under a caret. */
+struct tide_expr;
+void tide_arg_expr(const char *opt, const char *s, struct tide_expr *e);
 /* A size as tide_arg_size() reads it back, into buf[0..n): 4G, 512M, 64K,
  * or bytes; returns buf. */
 const char *tide_size_fmt(char *buf, size_t n, size_t v);

@@ -75,7 +75,7 @@ tide_recfile_read(struct tide_recin *in, int csv, size_t max,
 	for (;;) {
 		if (tide_sig_stops())
 			return TIDE_EINTR;
-		r = tide_recin_next(in, &rec, NULL, -1);
+		r = tide_recin_next(in, &rec, cb->vals, -1);
 		if (r == TIDE_EOF)
 			return 0;
 		if (r == TIDE_EINTR)

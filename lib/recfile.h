@@ -31,6 +31,10 @@ struct tide_recfile_cb {
 	/* Where the record handed to rec starts (line 1: the first; a CSV
 	 * row's first line), set before each call when not NULL. */
 	uint64_t *lineno;
+	/* NDJSON with paths set on the reader (tide_recin_set_paths): the
+	 * values of a record handed to rec, looked up in its one scan; NULL
+	 * when no paths are set.  A CSV row's are not looked up. */
+	struct tide_json_val *vals;
 };
 
 struct tide_recfile_err {

@@ -79,6 +79,20 @@ pass(struct tide_replay *rp)
 			if (rp->nout == 0 || ts > rp->last_ts)
 				rp->last_ts = ts;
 		}
+		/* The record is made before its wait: a filter's drop waits
+		 * for nothing. */
+		tide_buf_reset(&rp->ob);
+		if (rp->emit_if == NULL)
+			ops->emit(rp->ctx, top, &rp->ob, rp->shift);
+		else if (!rp->emit_if(rp->ctx, top, &rp->ob, rp->shift)) {
+			rp->filtered++;
+			if (tide_sig_stops()) {
+				r = -1;
+				break;
+			}
+			r = ops->advance(rp->ctx, top, &rp->merge);
+			continue;
+		}
 		now = tide_mono_us();
 		due = tide_pace_next(&rp->pace, ts + rp->loop * rp->span, now);
 		if (rp->duration_ms >= 0 && (paced ?
@@ -99,8 +113,6 @@ pass(struct tide_replay *rp)
 			}
 		}
 		rp->cur_ts = ts + rp->shift;
-		tide_buf_reset(&rp->ob);
-		ops->emit(rp->ctx, top, &rp->ob, rp->shift);
 		if (!rp->no_newline)
 			tide_buf_addc(&rp->ob, '\n');
 		if ((w = tide_wout_add(rp->out, rp->ob.data, rp->ob.len)) != 0)
@@ -158,8 +170,11 @@ tide_replay_stats(const struct tide_replay *rp, uint64_t bad, double secs,
     struct tide_buf *b)
 {
 	tide_buf_addf(b, "records_out %" PRIu64 ", bytes_out %" PRIu64 ", bad %"
-	    PRIu64 ", %.3fs, %.0f records/s", rp->nout, rp->out->bytes +
-	    rp->out->len, bad, secs, secs > 0 ? (double)rp->nout / secs : 0.0);
+	    PRIu64 "", rp->nout, rp->out->bytes + rp->out->len, bad);
+	if (rp->emit_if)
+		tide_buf_addf(b, ", filtered %" PRIu64, rp->filtered);
+	tide_buf_addf(b, ", %.3fs, %.0f records/s", secs,
+	    secs > 0 ? (double)rp->nout / secs : 0.0);
 	if (tide_replay_paced(rp))
 		tide_buf_addf(b, ", lateness p50 %.3fms p99 %.3fms max %.3fms, "
 		    "lag %.3fms",

@@ -71,8 +71,13 @@ struct tide_replay {
 	int have_range;			/* the span is range_ms */
 	int64_t range_ms;
 	int no_newline;			/* emit() ends its own lines (--print) */
+	/* A filter: emit src's head to b as ops->emit does and return 1, or
+	 * return 0 to drop it (not written, not paced, counted in filtered);
+	 * NULL: every record is written. */
+	int (*emit_if)(void *ctx, void *src, struct tide_buf *b, int64_t shift);
 	/* state, for the caller to read */
 	uint64_t nout;			/* records written */
+	uint64_t filtered;		/* records emit_if dropped */
 	int scanned;			/* first_ts, last_ts set up front */
 	int64_t first_ts, last_ts;	/* of the data */
 	int64_t span;			/* the step between loops */

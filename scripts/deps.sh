@@ -15,7 +15,7 @@
 # by what they provide (pkg-config modules, libcsv's header and library).
 set -u
 
-BUILD_PKGS="gcc libc6-dev make pkg-config librdkafka-dev libcsv-dev libzstd-dev check libsqlite3-dev libhiredis-dev"
+BUILD_PKGS="gcc libc6-dev make pkg-config librdkafka-dev libcsv-dev libzstd-dev check libsqlite3-dev libhiredis-dev libpcre2-dev"
 # examples/demo.sh: pkill (procps), jq for the latency figures.
 DEMO_PKGS="procps jq"
 # tests/: the peers the results are checked against, the tools the scripts
@@ -46,7 +46,8 @@ else
 	command -v make >/dev/null 2>&1 || need make
 	if command -v pkg-config >/dev/null 2>&1; then
 		for m in rdkafka:librdkafka-dev libzstd:libzstd-dev check:check \
-		    sqlite3:libsqlite3-dev hiredis:libhiredis-dev; do
+		    sqlite3:libsqlite3-dev hiredis:libhiredis-dev \
+		    libpcre2-8:libpcre2-dev; do
 			pkg-config --exists "${m%%:*}" || need "${m#*:}"
 		done
 	else

@@ -109,8 +109,9 @@ int tide_kinspect_lag(struct tide_kinspect *t, rd_kafka_t *rk,
     const char *group, char *const *topics, size_t n, int timeout_ms,
     struct tide_kinspect_err *err);
 
-/* The table as what says (rows sorted first), onto b: text, or one JSON document with json
- * (each with a final newline).  group: --lag's, for the JSON. */
+/* The table as what says (rows sorted first), onto b: text, or one JSON
+ * document with json (each with a final newline).  group: --lag's, for
+ * the JSON. */
 void tide_kinspect_fmt(struct tide_kinspect *t,
     enum tide_kinspect_what what, int json, const char *group,
     struct tide_buf *b);

@@ -43,3 +43,19 @@ tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 	e->hdrs = *hdrs;
 	e->nhdrs = i;
 }
+
+int
+tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
+    const char *rec, size_t n, struct tide_env_hdr **hdrs, size_t *cap)
+{
+	struct tide_expr_meta meta;
+	struct tide_env e;
+
+	memset(&meta, 0, sizeof(meta));
+	if (x->uses_meta) {
+		tide_kmsg_env(m, &e, hdrs, cap);
+		tide_expr_meta_env(&meta, &e);
+	}
+	return rec ? tide_expr_eval_rec(x, rec, n, &meta) :
+	    tide_expr_eval(x, NULL, &meta);
+}

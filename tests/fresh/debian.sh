@@ -155,7 +155,9 @@ for s; do
 				continue
 			fi
 			n=$(grep -c 'sudo apt-get' "$log")
-			if [ "$n" = 1 ] && grep -q '^tide: install them first: sudo apt-get update && sudo apt-get install -y .*librdkafka-dev' "$log"; then
+			# The build's libraries among them: librdkafka-dev, and
+			# libpcre2-dev for --where's regexes.
+			if [ "$n" = 1 ] && grep -q '^tide: install them first: sudo apt-get update && sudo apt-get install -y .*librdkafka-dev.*libpcre2-dev' "$log"; then
 				ok "user: make $goal prints one sudo apt-get command"
 			else
 				notok "user: make $goal prints one sudo apt-get command" "$(tail -n 10 "$log")"

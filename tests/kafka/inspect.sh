@@ -189,6 +189,16 @@ t_status 0
 t_ok "--summary -p 1 -o 6: partition 1's last four" test \
 	"$(jq -c '[.partitions[] | [.partition, .count, .min_ts, .max_ts]]' "$T_OUT")" = \
 	"[[1,4,$((base + 19000)),$((base + 28000))]]"
+t_run "--summary --where on metadata" timeout 20 tide-source -b "$BROKERS" -t ins.a --summary -J --where '@partition == 1'
+t_status 0
+t_ok "--summary --where '@partition == 1': only partition 1 counted" test \
+	"$(jq -c '[.partitions[] | [.partition, .count]]' "$T_OUT")" = '[[0,0],[1,10],[2,0]]'
+t_run "--summary -J --where on the envelope" timeout 20 tide-source -b "$BROKERS" -t ins.a --summary -J --where 'offset >= 7'
+t_status 0
+timeout 20 kcat -C -b "$BROKERS" -t ins.a -e -q -f '%o %p %T\n' | awk '$1 >= 7 { print $2, $3 }' |
+	awk '{ n[$1]++; if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2 }
+	END { for (p in n) print p, n[p], lo[p], hi[p] }' | sort -n >want
+t_ok "--summary --where 'offset >= 7': as kcat's offsets >= 7" sh -c "jq -r '$sumjq' '$T_OUT' | cmp want -"
 t_run "--summary -c: the first records only" timeout 20 tide-source -b "$BROKERS" -t ins.b --summary -J -c 2
 t_status 0
 t_ok "--summary -c 2" test "$(jq -c '[.count, .min_ts, .max_ts]' "$T_OUT")" = "[2,$((base + 5000)),$((base + 7000))]"
@@ -218,6 +228,10 @@ t_run "--summary --from --to --time: a file's range" tide-source --summary -J \
 t_status 0
 t_ok "--summary --from --to: as jq selects it" test "$(jq -c '[.count, .min_ts, .max_ts]' "$T_OUT")" = \
 	"$(jq -sc 'map(select(.ts >= 1793491260000 and .ts < 1793491320000)) | [length, (map(.ts) | min), (map(.ts) | max)]' tx.ndjson)"
+t_run "--summary --where: a file's records that match" tide-source --summary -J --where 'amount > 50' tx.ndjson
+t_status 0
+t_ok "--summary --where: as jq selects them" test "$(jq -c '[.count, .min_ts, .max_ts]' "$T_OUT")" = \
+	"$(jq -sc 'map(select(.amount > 50)) | [length, (map(.ts) | min), (map(.ts) | max)]' tx.ndjson)"
 printf '{"at":"2026-11-01T00:00:02Z"}\n{"at":5}\nnot json\n{"b":1}\n{"at":"2026-11-01T00:00:01Z"}\n' >odd.ndjson
 t_run "--summary --time: bad records are bad input" tide-source --summary --time at odd.ndjson
 t_status 0
@@ -252,6 +266,9 @@ t_stderr_has "tide-source: -L, --lag and --summary go alone"
 t_run "--summary with --print" tide-source -b "$BROKERS" --summary -t ins.a --print '%o\n'
 t_status 64
 t_stderr_has "tide-source: -L, --lag and --summary go alone, with -t and -J (no --keep, --drop, --print)"
+t_run "-L with --where" tide-source -b "$BROKERS" -L --where '@partition == 0'
+t_status 64
+t_stderr_has "tide-source: -L, --lag and --summary go alone"
 t_run "-L with --keep" tide-source -b "$BROKERS" -L --keep a
 t_status 64
 t_stderr_has "(no --keep, --drop, --print)"

@@ -5,7 +5,7 @@
  * (the idle hook first), and the files that end otherwise: a callback's
  * stop, a missing file, a ".zst" that is not zstd, corrupt zstd data, a
  * CSV error; each warned in the program's words, the files after it not
- * read.
+ * read; a filter (--where).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -115,6 +115,38 @@ START_TEST(test_filesrc_reads_in_turn_by_name)
 	ck_assert_uint_eq(tide_filesrc_pos(&f), 16 + 8);
 	ck_assert_ptr_null(f.cur);
 	ck_assert_int_eq(nidle, 0);	/* no stdin */
+}
+END_TEST
+
+/* A filter: the records it keeps go on, the others are counted; a barrier
+ * passes; NDJSON and CSV alike; a regex at its match limit is bad. */
+START_TEST(test_filesrc_where_filters_and_counts)
+{
+	struct tide_filesrc f;
+	struct tide_expr e;
+	struct tide_expr_err err;
+	char *names[2];
+
+	stop_at = -1;
+	names[0] = PUT("w.ndjson", "{\"a\":1}\n{\"@barrier\":{\"seq\":1,"
+	    "\"offsets\":[]}}\n{\"a\":2}\nbad\n{\"a\":\"x\"}\n"
+	    "{\"s\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}\n");
+	names[1] = PUT("w.csv", "a\n1\n5\n");
+	ck_assert_int_eq(tide_expr_compile(&e, "a > 1 or s =~ /^(a+)+$/",
+	    &err), 0);
+	got[0] = warned[0] = '\0';
+	tide_filesrc_init(&f, names, 2, NULL, 0);
+	f.on_warn = on_warn;
+	f.where = &e;
+	ck_assert_int_eq(tide_filesrc_read(&f, on_rec, on_bad), 0);
+	ck_assert_str_eq(got, "R w.ndjson {\"@barrier\":{\"seq\":1,"
+	    "\"offsets\":[]}}\nR w.ndjson {\"a\":2}\n"
+	    "B 4 [bad] not valid JSON: expected a value at byte 0\n"
+	    "B 6 [{\"s\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}] --where: "
+	    "regex /^(a+)+$/ reached its match limit\n"
+	    "R w.csv {\"a\":5}\n");
+	ck_assert_uint_eq(f.filtered, 3);
+	tide_expr_release(&e);
 }
 END_TEST
 
@@ -251,6 +283,7 @@ suite_filesrc(void)
 	tcase_add_test(tc, test_filesrc_missing_file_is_an_io_error);
 	tcase_add_test(tc, test_filesrc_bad_zstd_is_a_format_error);
 	tcase_add_test(tc, test_filesrc_csv_error_ends_the_read);
+	tcase_add_test(tc, test_filesrc_where_filters_and_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }

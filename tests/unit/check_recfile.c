@@ -56,7 +56,7 @@ on_bad(void *ctx, uint64_t lineno, const char *raw, size_t n, const char *why)
 	return 0;
 }
 
-static const struct tide_recfile_cb cb = { on_rec, on_bad, NULL, NULL };
+static const struct tide_recfile_cb cb = { on_rec, on_bad, NULL, NULL, NULL };
 
 static int
 read_all(int csv, size_t max, struct tide_recfile_err *err)

@@ -136,6 +136,56 @@ written(void)
 	return buf;
 }
 
+/* A filter (emit_if) that keeps partition 1's records. */
+static int
+op_emit_p1(void *ctx, void *src, struct tide_buf *b, int64_t shift)
+{
+	struct arr *a = src;
+
+	if (a->k[a->i].partition != 1)
+		return 0;
+	op_emit(ctx, src, b, shift);
+	return 1;
+}
+
+START_TEST(test_replay_filter_drops_and_counts)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+
+	rp.emit_if = op_emit_p1;
+	ck_assert_int_eq(tide_replay_run(&rp), 0);
+	ck_assert_str_eq(written(), "1:10\n1:20\n1:40\n");
+	ck_assert_uint_eq(rp.nout, 3);
+	ck_assert_uint_eq(rp.filtered, 2);
+	ck_assert_int_eq(ticks, 3);	/* written records only */
+	tide_replay_stats(&rp, 0, 1.0, &b);
+	ck_assert_str_eq(tide_buf_cstr(&b), "records_out 3, bytes_out 15, "
+	    "bad 0, filtered 2, 1.000s, 3 records/s");
+	tide_buf_release(&b);
+}
+END_TEST
+
+/* Paced at the records' own speed, a dropped record waits for nothing:
+ * partition 0's record 1000 s after the others would hold the run past
+ * the test's timeout. */
+START_TEST(test_replay_filter_drops_before_the_wait)
+{
+	static const struct tide_merge_key q0[] = { { 10, 0, 0 },
+		{ 1000010, 0, 1 } };
+	static const struct tide_merge_key q1[] = { { 10, 1, 0 },
+		{ 20, 1, 1 } };
+
+	srcs[0].k = q0;
+	srcs[1].k = q1;
+	srcs[1].n = 2;
+	tide_pace_init(&rp.pace, 1, 0, -1);
+	rp.emit_if = op_emit_p1;
+	ck_assert_int_eq(tide_replay_run(&rp), 0);
+	ck_assert_str_eq(written(), "1:10\n1:20\n");
+	ck_assert_uint_eq(rp.filtered, 2);
+}
+END_TEST
+
 START_TEST(test_replay_merges_in_time_partition_order)
 {
 	ck_assert_int_eq(tide_replay_run(&rp), 0);
@@ -320,6 +370,8 @@ suite_replay(void)
 	tcase_add_test(tc, test_replay_write_to_closed_pipe_is_epipe);
 	tcase_add_test(tc, test_replay_paced_lateness_counted_at_flush);
 	tcase_add_test(tc, test_replay_stats_words);
+	tcase_add_test(tc, test_replay_filter_drops_and_counts);
+	tcase_add_test(tc, test_replay_filter_drops_before_the_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }
