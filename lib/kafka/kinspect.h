@@ -7,10 +7,10 @@
  * three ways: tide_kinspect_list() (the cluster's metadata: brokers,
  * leaders, replicas, in-sync replicas, then each partition's watermarks),
  * tide_kinspect_lag() (a group's committed offsets for the topics named,
- * and the high watermarks),
- * or, for a summary of a range being read, a row added per partition
- * (tide_kinspect_add()) and each message counted (tide_kinspect_count():
- * no allocation, the last row looked up is remembered).  A summary of
+ * and the high watermarks), or, for a summary of a range being read, a
+ * row added per partition (tide_kinspect_add()) and each message counted
+ * (tide_kinspect_count(): no allocation, the last row looked up is
+ * remembered).  A summary of
  * files has a row per file: its name as the topic, partition -1, kept in
  * the order added (tide-source(1) names the column "file").  Formatting is
  * apart and pure (tide_kinspect_fmt()): text for people, or one JSON
@@ -20,6 +20,12 @@
  * partition the group has not committed has neither (text "-", JSON
  * null), as kafka-consumer-groups.sh shows it, and is counted apart in
  * the totals, not in the total lag.
+ *
+ * Watermarks come from ListOffsets (earliest, latest) for all partitions
+ * at once, through rd_kafka_offsets_for_times(), which keeps to its
+ * timeout where a leader is down (rd_kafka_query_watermark_offsets() in
+ * librdkafka 2.0 does not).  Under read_committed the latest is the last
+ * stable offset.
  *
  * Every broker request is bounded by the caller's timeout: a cluster that
  * cannot be reached, or a leader that does not answer, is TIDE_EKAFKA with
