@@ -39,6 +39,7 @@
 #include "kafka/kcommit.h"
 #include "kafka/kconsumer.h"
 #include "kafka/kdown.h"
+#include "kafka/kinspect.h"
 #include "kafka/kmsg.h"
 #include "kafka/kopt.h"
 #include "kafka/kparts.h"
@@ -72,6 +73,8 @@ enum {
 	OPT_COMMIT,
 	OPT_BARRIER,
 	OPT_ACKTIMEOUT,
+	OPT_LAG,
+	OPT_SUMMARY,
 	OPT_WHERE,
 };
 
@@ -99,6 +102,7 @@ static struct {
 	int commit_written;	/* --commit written */
 	int64_t barrier_ms;	/* --barrier-interval */
 	int64_t ack_ms;		/* --ack-timeout */
+	int list, lag, summary;	/* -L, --lag, --summary */
 	struct tide_proj proj;	/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
 	const char *where;	/* --where: its text, compiled in s.wx */
@@ -144,7 +148,13 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "write only the records "
 	    "for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPT_FLAG('J', "envelope", "write each message as the JSON "
-	    "envelope", &o.envelope),
+	    "envelope (-L, --lag, --summary: JSON)", &o.envelope),
+	TIDE_OPT_FLAG('L', "list", "list brokers, and topics' partitions with "
+	    "leaders, replicas, ISRs and watermarks, and exit", &o.list),
+	TIDE_OPT_FLAG(OPT_LAG, "lag", "-G: each partition's committed offset, "
+	    "end and lag, and exit", &o.lag),
+	TIDE_OPT_FLAG(OPT_SUMMARY, "summary", "per partition, the count and "
+	    "min/max timestamps of the range instead of its records", &o.summary),
 	TIDE_OPTS_PROJ(&o.proj),
 	TIDE_OPT_PRINTFMT(&o.pf),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
@@ -169,10 +179,10 @@ static const struct tide_option opts[] = {
 
 static const struct tide_prog prog = {
 	"tide-source",
-	"[-eJqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
+	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
-	    "[-G group] [--keep list | --drop list | --print format] "
-	    "[file ...]",
+	    "[-G group] [--lag] [--summary] [--keep list | --drop list | "
+	    "--print format] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
@@ -192,6 +202,7 @@ static struct {
 	struct tide_filesrc files;	/* the files read */
 	struct tide_bad *bad;		/* the files' bad-input policy */
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
+	struct tide_kinspect ins;	/* -L, --lag, --summary */
 	struct tide_expr wx;		/* --where */
 	int raw;			/* emit() unshaped, for --where */
 	uint64_t nfiltered;		/* records --where dropped */
@@ -437,14 +448,19 @@ handle(rd_kafka_message_t *m)
 	 * it: shaped output is made again once the record is kept. */
 	s.raw = o.where && !s.wx.meta_only && (o.pf.on ||
 	    tide_proj_on(&o.proj));
-	emit(m);
+	if (!o.summary || (o.where && !s.wx.meta_only))
+		emit(m);
 	if (o.where && !s.wx.meta_only && !keep(m, s.ob.data + at,
 	    s.ob.len - at - 1)) {
 		s.ob.len = at;
 		s.raw = 0;
 		return;
 	}
-	if (s.raw) {
+	if (o.summary) {	/* counted, not written */
+		s.ob.len = at;
+		tide_kinspect_count(&s.ins, rd_kafka_topic_name(m->rkt),
+		    m->partition, rd_kafka_message_timestamp(m, NULL));
+	} else if (s.raw) {
 		s.ob.len = at;
 		s.raw = 0;
 		emit(m);
@@ -630,6 +646,30 @@ consume(void)
 	}
 }
 
+/* -L, --lag, --summary: the answer written. */
+static void
+answer(enum tide_kinspect_what what)
+{
+	tide_buf_reset(&s.ob);
+	tide_kinspect_fmt(&s.ins, what, o.envelope, o.group, &s.ob);
+	check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
+}
+
+/* -L, --lag: the answer, or an error (that names the brokers). */
+static int
+inspect(void)
+{
+	struct tide_kinspect_err err;
+
+	if ((o.list ? tide_kinspect_list(&s.ins, s.kc.rk, o.topics, o.ntopics,
+	    (int)o.md_timeout, &err) : tide_kinspect_lag(&s.ins, s.kc.rk,
+	    o.group, o.topics, o.ntopics, (int)o.md_timeout, &err)) < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
+	answer(o.list ? TIDE_KINSPECT_LIST : TIDE_KINSPECT_LAG);
+	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
+	return TIDE_EX_OK;
+}
+
 static int
 run_kafka(void)
 {
@@ -644,6 +684,8 @@ run_kafka(void)
 	}
 	if (tide_kconsumer_open(&s.kc, conf, 0, &err) < 0)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
+	if (o.list || o.lag)
+		return inspect();
 	tide_kparts_init(&s.kp, o.topics, o.ntopics, o.group != NULL,
 	    o.exit_eof);
 	s.kp.on_warn = on_warn;
@@ -671,6 +713,9 @@ run_kafka(void)
 		/* What a bounded read expects to write: the sum of the
 		 * ranges, or -c if fewer; 0 (no total) when one has no end. */
 		s.rec_total = tide_kparts_total(&s.kp);
+		for (size_t i = 0; o.summary && i < s.kp.n; i++)
+			tide_kinspect_add(&s.ins, s.kp.v[i].topic,
+			    s.kp.v[i].partition);
 		if (o.count >= 0 && (s.rec_total == 0 ||
 		    (uint64_t)o.count < s.rec_total))
 			s.rec_total = (uint64_t)o.count;
@@ -687,6 +732,8 @@ run_kafka(void)
 	    !tide_sig_stops())
 		tide_warn("--from/--to: no records in the range");
 	check_write(tide_kcommit_finish(&s.kcm));
+	if (o.summary)
+		answer(TIDE_KINSPECT_SUMMARY);
 	if (o.stats)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
@@ -711,10 +758,11 @@ file_idle(void *ctx)
 static int
 file_rec(void *ctx, const char *p, size_t n)
 {
-	(void)ctx;
 	s.nin++;
 	tide_buf_reset(&s.ob);
-	if (o.pf.on) {
+	if (o.summary)
+		tide_kinspect_count(&s.ins, ctx, -1, s.files.t);
+	else if (o.pf.on) {
 		(void)tide_printfmt_rec(&o.pf, p, n, &s.ob);
 		check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
 	} else if (tide_proj_on(&o.proj)) {
@@ -751,8 +799,11 @@ run_files(char **files, int nfiles)
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_filesrc_init(&s.files, files, (size_t)nfiles, o.format, o.maxrec);
-	/* --from/--to on files: by event time, record by record. */
-	if (o.have_from || o.have_to) {
+	/* --from/--to (and --summary) on files: by event time, record by
+	 * record. */
+	for (int i = 0; o.summary && i < nfiles; i++)
+		tide_kinspect_add(&s.ins, files[i], -1);
+	if (o.have_from || o.have_to || o.summary) {
 		if (tide_path_parse(&timep, o.timef ? o.timef : "ts") < 0)
 			tide_usage_error("--time: bad field path '%s'", o.timef);
 		s.files.timepath = &timep;
@@ -771,6 +822,8 @@ run_files(char **files, int nfiles)
 	    rc == TIDE_EINTR)
 		rc = 0;
 	s.nin += s.files.filtered;	/* read, not bad, not written */
+	if (o.summary && rc == 0)
+		answer(TIDE_KINSPECT_SUMMARY);
 	check_write(tide_wout_flush(&s.out));
 	if ((r = tide_bad_finish(&bad)) != 0 && rc == 0)
 		rc = r;
@@ -866,6 +919,7 @@ main(int argc, char **argv)
 	o.have_o = tide_opt_given('o');
 	o.have_from = tide_opt_given(OPT_FROM);
 	o.have_to = tide_opt_given(OPT_TO);
+	o.exit_eof |= o.summary && !o.have_to;	/* a summary ends */
 	/* -o and --from both say where to start: an error below. */
 	if (o.have_from) {
 		o.from.kind = TIDE_OFF_TIME;
@@ -884,22 +938,34 @@ main(int argc, char **argv)
 	if (o.where)
 		tide_arg_expr("--where", o.where, &s.wx);
 
+	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag ||
+	    o.summary) && (o.pf.on || tide_proj_on(&o.proj))) ||
+	    ((o.list || o.lag) && (o.have_o || o.have_from || o.have_to ||
+	    o.exit_eof || o.parts.n || o.dryrun || o.count >= 0 || o.resume ||
+	    o.where)) || (o.summary && (o.group || o.dryrun)))
+		tide_usage_error("-L, --lag and --summary go alone, with -t "
+		    "and -J (no --keep, --drop, --print); --summary with a "
+		    "range (-o, --from, --to, -e, -p, -c) and --where");
+	if (o.lag && (!o.group || !o.ntopics))
+		tide_usage_error("--lag needs a group and its topics: -G group "
+		    "-t topic");
 	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
 		tide_usage_error("--print replaces the output: not with -J, "
 		    "--keep or --drop (name fields in it: %%{field})");
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {
-		if (o.envelope || o.group || o.have_o || o.parts.n ||
-		    o.dryrun || o.resume)
-			tide_usage_error("-J, -G, -p, -o, --resume and "
-			    "--dry-run apply to Kafka input only");
-		if (o.timef && !o.have_from && !o.have_to)
-			tide_usage_error("--time goes with --from or --to");
+		if ((o.envelope && !o.summary) || o.group || o.have_o ||
+		    o.parts.n || o.dryrun || o.resume || o.list || o.lag)
+			tide_usage_error("-J, -G, -p, -o, -L, --lag, --resume "
+			    "and --dry-run apply to Kafka input only");
+		if (o.timef && !o.have_from && !o.have_to && !o.summary)
+			tide_usage_error("--time goes with --from or --to, or "
+			    "--summary");
 		if (o.have_from && o.have_to && o.to.v < o.from_ms)
 			tide_usage_error("--to is before --from");
 	} else {
-		if (o.ntopics == 0 && !o.dumpconf)
+		if (o.ntopics == 0 && !o.dumpconf && !o.list && !o.lag)
 			tide_usage_error("no topic (-t) and no file given");
 		if (o.timef)
 			tide_usage_error("--time applies to files: a topic's "
@@ -946,8 +1012,9 @@ main(int argc, char **argv)
 
 	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the reading: this
 	 * program heads a pipeline (doc/DELIVERY.md); SIGUSR1 prints the
-	 * counters. */
-	tide_sig_init(0);
+	 * counters.  -L and --lag read nothing: a signal just ends them. */
+	if (!o.list && !o.lag)
+		tide_sig_init(0);
 
 	tide_wout_init(&s.out, 1);
 	tide_buf_init(&s.ob, TIDE_BUF_NOMAX);
@@ -971,6 +1038,7 @@ main(int argc, char **argv)
 	free(s.hdrs);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
+	tide_kinspect_release(&s.ins);
 	tide_proj_release(&o.proj);
 	tide_printfmt_release(&o.pf);
 	if (o.where)

@@ -144,6 +144,7 @@ ranged_rec(void *ctx, const char *p, size_t n)
 		f->outside++;
 		return 0;
 	}
+	f->t = t;
 	return f->urec((void *)f->curname, p, n);
 }
 

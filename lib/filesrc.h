@@ -56,6 +56,7 @@ struct tide_filesrc {
 	enum tide_time_unit unit;
 	int64_t from, to;		/* [from, to), epoch ms */
 	uint64_t outside;		/* records outside it, skipped */
+	int64_t t;			/* the time of the record handed on */
 	/* The filter, set by the caller after init; NULL: none. */
 	struct tide_expr *where;
 	uint64_t filtered;		/* records it dropped */
