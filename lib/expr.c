@@ -505,12 +505,6 @@ parse_time(struct parser *p)
 		return fail(p, at, "bad time");
 	memcpy(buf, s + at, i - at);
 	buf[i - at] = '\0';
-	/* 2026-11-01T10:02Z: RFC 3339 wants the seconds. */
-	if (i - at > 16 && buf[16] != ':' && buf[16] != '.' &&
-	    i - at + 4 < sizeof(buf)) {
-		memmove(buf + 19, buf + 16, i - at - 16 + 1);
-		memcpy(buf + 16, ":00", 3);
-	}
 	if (tide_time_parse_arg(buf, p->now, &ms) < 0)
 		return fail(p, at, "bad time '%s'", buf);
 	p->pos = i;

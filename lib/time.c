@@ -471,6 +471,15 @@ tide_time_parse_arg(const char *s, int64_t now_ms, int64_t *ms)
 		snprintf(z, sizeof(z), "%s%sZ", s, n == 16 ? ":00" : "");
 		return tide_time_parse_rfc3339(z, strlen(z), ms);
 	}
+	/* `2026-11-01T10:02Z` and `2026-11-01T10:02+01:00`: minutes with a
+	 * zone, the seconds 00. */
+	if (n > 16 && n < 40 && s[13] == ':' && (s[16] == 'Z' ||
+	    s[16] == 'z' || s[16] == '+' || s[16] == '-')) {
+		char z[48];
+
+		snprintf(z, sizeof(z), "%.16s:00%s", s, s + 16);
+		return tide_time_parse_rfc3339(z, strlen(z), ms);
+	}
 	return tide_time_parse_rfc3339(s, n, ms);
 }
 

@@ -349,6 +349,12 @@ START_TEST(test_time_parse_arg_accepts_every_form)
 	ck_assert_int_eq(ms, 1793491200000 + 630000);
 	ck_assert_int_eq(tide_time_parse_arg("2026-11-01 00:10:30.25", now, &ms), 0);
 	ck_assert_int_eq(ms, 1793491200000 + 630250);
+	/* Minutes with a zone: the seconds 00. */
+	ck_assert_int_eq(tide_time_parse_arg("2026-11-01T10:02Z", now, &ms), 0);
+	ck_assert_int_eq(ms, 1793491200000 + 36120000);
+	ck_assert_int_eq(tide_time_parse_arg("2026-11-01T10:02+01:00", now,
+	    &ms), 0);
+	ck_assert_int_eq(ms, 1793491200000 + 32520000);
 	ck_assert_int_eq(tide_time_parse_arg("-PT15M", now, &ms), 0);
 	ck_assert_int_eq(ms, now - 900000);
 }
@@ -360,7 +366,8 @@ START_TEST(test_time_parse_arg_rejects_bad_text)
 		"", "NOW", "now ", "-", "+", "-15", "-15x", "--15m",
 		"2026-11-31", "2026-11-1", "2026-11-01T10", "2026-11-01T25:00",
 		"2026-11-01T10:00:61", "2026-11-01T10:00+", "2026-11-01T10:0",
-		"2026-11-01X10:00", "yesterday",
+		"2026-11-01X10:00", "yesterday", "2026-11-01T10:02Y",
+		"2026-11-01T10:02+01", "2026-11-01T10:2Z", "2026-11-01T10:02ZZ",
 		"12a", "1.5", "-1d-1d",
 	};
 	int64_t ms = 7;
