@@ -192,8 +192,7 @@ static struct {
 	struct tide_kparts kp;		/* the partitions read */
 	struct tide_wout out;
 	struct tide_buf ob;
-	struct tide_env_hdr *hdrs;
-	size_t hdrcap;
+	struct tide_kmsg_out ko;	/* how messages are written */
 	uint64_t nin, nout, nbad;
 	int64_t t0;
 	struct tide_progress pr;
@@ -204,7 +203,6 @@ static struct {
 	struct tide_kcommit kcm;	/* -G: commits, delivery */
 	struct tide_kinspect ins;	/* -L, --lag, --summary */
 	struct tide_expr wx;		/* --where */
-	int raw;			/* emit() unshaped, for --where */
 	uint64_t nfiltered;		/* records --where dropped */
 } s;
 
@@ -313,36 +311,11 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	check_write(tide_kcommit_rebalance(&s.kcm, rk, err, tl));
 }
 
+/* m written (or with --summary counted) unless --where filters it out. */
 static void
-emit(rd_kafka_message_t *m)
+write_msg(rd_kafka_message_t *m)
 {
-	struct tide_env e;
-	size_t start = s.ob.len;
-	int r;
-
-	if (!o.envelope && (!o.pf.on || s.raw))
-		r = tide_env_payload(&s.ob, m->payload, m->len, NULL);
-	else {
-		/* The envelope tide-replay -J writes too: one builder. */
-		tide_kmsg_env(m, &e, &s.hdrs, &s.hdrcap);
-		if (o.pf.on) {
-			(void)tide_printfmt_write(&o.pf, &e, &s.ob);
-			return;
-		}
-		r = tide_env_encode(&s.ob, &e);
-	}
-	if (r == 0 && !s.raw)
-		r = tide_proj_tail(&o.proj, &s.ob, start);
-	if (r == 0)
-		r = tide_buf_addc(&s.ob, '\n');
-}
-
-/* --where on m: on its metadata alone (rec NULL) or on the record as
- * written.  1 to keep it. */
-static int
-keep(rd_kafka_message_t *m, const char *rec, size_t n)
-{
-	int r = tide_kmsg_where(&s.wx, m, rec, n, &s.hdrs, &s.hdrcap);
+	int r = tide_kmsg_out(&s.ko, m, &s.ob, !o.summary);
 
 	if (r == 0)
 		s.nfiltered++;
@@ -352,8 +325,12 @@ keep(rd_kafka_message_t *m, const char *rec, size_t n)
 		    "reached its match limit: skipped",
 		    rd_kafka_topic_name(m->rkt), m->partition, m->offset,
 		    tide_expr_limit_regex(&s.wx));
+	} else {
+		if (o.summary)
+			tide_kinspect_count(&s.ins, rd_kafka_topic_name(m->rkt),
+			    m->partition, rd_kafka_message_timestamp(m, NULL));
+		s.nout++;
 	}
-	return r == 1;
 }
 
 /* A broker has answered: whatever outage there was is over. */
@@ -416,7 +393,6 @@ static void
 handle(rd_kafka_message_t *m)
 {
 	enum tide_kev ev = tide_kconsumer_event(&s.kc, m);
-	size_t at;
 
 	if (ev == TIDE_KEV_MSG || ev == TIDE_KEV_EOF)
 		outage_over();
@@ -441,31 +417,7 @@ handle(rd_kafka_message_t *m)
 	    m->offset))
 		return;
 	s.nin++;
-	at = s.ob.len;
-	if (o.where && s.wx.meta_only && !keep(m, NULL, 0))
-		return;
-	/* --where sees the record before --keep, --drop or --print shape
-	 * it: shaped output is made again once the record is kept. */
-	s.raw = o.where && !s.wx.meta_only && (o.pf.on ||
-	    tide_proj_on(&o.proj));
-	if (!o.summary || (o.where && !s.wx.meta_only))
-		emit(m);
-	if (o.where && !s.wx.meta_only && !keep(m, s.ob.data + at,
-	    s.ob.len - at - 1)) {
-		s.ob.len = at;
-		s.raw = 0;
-		return;
-	}
-	if (o.summary) {	/* counted, not written */
-		s.ob.len = at;
-		tide_kinspect_count(&s.ins, rd_kafka_topic_name(m->rkt),
-		    m->partition, rd_kafka_message_timestamp(m, NULL));
-	} else if (s.raw) {
-		s.ob.len = at;
-		s.raw = 0;
-		emit(m);
-	}
-	s.nout++;
+	write_msg(m);
 }
 
 static rd_kafka_conf_t *
@@ -937,6 +889,8 @@ main(int argc, char **argv)
 		o.maxrec = TIDE_MAX_RECORD;
 	if (o.where)
 		tide_arg_expr("--where", o.where, &s.wx);
+	s.ko = (struct tide_kmsg_out){ .envelope = o.envelope,
+	    .proj = &o.proj, .pf = &o.pf, .where = o.where ? &s.wx : NULL };
 
 	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag ||
 	    o.summary) && (o.pf.on || tide_proj_on(&o.proj))) ||
@@ -1035,7 +989,7 @@ main(int argc, char **argv)
 	tide_buf_release(&s.ob);
 	tide_kcommit_release(&s.kcm);
 	tide_kparts_release(&s.kp);
-	free(s.hdrs);
+	tide_kmsg_out_release(&s.ko);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
 	tide_kinspect_release(&s.ins);

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafka/kmsg.h"
@@ -58,4 +59,66 @@ tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
 	}
 	return rec ? tide_expr_eval_rec(x, rec, n, &meta) :
 	    tide_expr_eval(x, NULL, &meta);
+}
+
+/* m's line, raw (before --keep, --drop or --print) or as written. */
+static void
+out_line(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
+    struct tide_buf *b, int raw)
+{
+	struct tide_env e;
+	int print = ko->pf && ko->pf->on && !raw;
+	size_t start = b->len;
+	int r;
+
+	if (!ko->envelope && !print)
+		r = tide_env_payload(b, m->payload, m->len, NULL);
+	else {
+		/* The envelope tide-replay -J writes too: one builder. */
+		tide_kmsg_env(m, &e, &ko->hdrs, &ko->hdrcap);
+		if (print) {
+			(void)tide_printfmt_write(ko->pf, &e, b);
+			return;
+		}
+		r = tide_env_encode(b, &e);
+	}
+	if (r == 0 && !raw && ko->proj)
+		r = tide_proj_tail(ko->proj, b, start);
+	if (r == 0)
+		(void)tide_buf_addc(b, '\n');
+}
+
+int
+tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
+    struct tide_buf *b, int write)
+{
+	size_t at = b->len;
+	int shaped = (ko->pf && ko->pf->on) || (ko->proj &&
+	    tide_proj_on(ko->proj));
+	int r;
+
+	if (ko->where && ko->where->meta_only &&
+	    (r = tide_kmsg_where(ko->where, m, NULL, 0, &ko->hdrs,
+	    &ko->hdrcap)) != 1)
+		return r;
+	if (ko->where && !ko->where->meta_only) {
+		out_line(ko, m, b, shaped);
+		r = tide_kmsg_where(ko->where, m, b->data + at, b->len - at - 1,
+		    &ko->hdrs, &ko->hdrcap);
+		if (r != 1 || shaped || !write)
+			b->len = at;
+		if (r != 1 || !shaped || !write)
+			return r;
+	}
+	if (write)
+		out_line(ko, m, b, 0);
+	return 1;
+}
+
+void
+tide_kmsg_out_release(struct tide_kmsg_out *ko)
+{
+	free(ko->hdrs);
+	ko->hdrs = NULL;
+	ko->hdrcap = 0;
 }

@@ -5,6 +5,14 @@
  * the header array, which tide_kmsg_env() grows as needed (*hdrs, *cap:
  * the caller's, start them at NULL, 0, free *hdrs at the end).  It is
  * valid while the message is and until the next call with the same array.
+ *
+ * tide_kmsg_out() is tide-source's one way from a message to its output
+ * line: the payload as it is (or with -J the envelope), shaped by --keep
+ * or --drop (lib/proj.h) or replaced by --print (lib/printfmt.h), once it
+ * has passed --where (lib/expr.h).  The filter decides on the metadata
+ * alone when it names nothing else, before the value is looked at, and
+ * otherwise on the record before any shaping: a shaped record is made
+ * again once it is kept.
  */
 #ifndef TIDE_KAFKA_KMSG_H
 #define TIDE_KAFKA_KMSG_H
@@ -14,7 +22,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include "envelope.h"
+#include "buf.h"
 #include "expr.h"
+#include "printfmt.h"
+#include "proj.h"
 
 void tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
     struct tide_env_hdr **hdrs, size_t *cap);
@@ -29,4 +40,26 @@ void tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 int tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
     const char *rec, size_t n, struct tide_env_hdr **hdrs, size_t *cap);
 
+
+/* How messages are written: set the fields, the rest zero. */
+struct tide_kmsg_out {
+	int envelope;			/* -J */
+	struct tide_proj *proj;		/* --keep/--drop, or NULL */
+	struct tide_printfmt *pf;	/* --print (pf->on), or NULL */
+	struct tide_expr *where;	/* --where, or NULL */
+	/* the header array, as for tide_kmsg_env() */
+	struct tide_env_hdr *hdrs;
+	size_t hdrcap;
+};
+
+/*
+ * m's line appended to b (ending in a newline, except --print's, which
+ * ends as its format says), or with write 0 only decided on (--summary).
+ * 1: written (or kept); 0: filtered out, b as it was; TIDE_ERANGE: a
+ * regex of the filter reached its match limit, b as it was.
+ */
+int tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
+    struct tide_buf *b, int write);
+/* Frees the header array. */
+void tide_kmsg_out_release(struct tide_kmsg_out *ko);
 #endif
