@@ -181,8 +181,8 @@ static const struct tide_prog prog = {
 	"tide-source",
 	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
-	    "[-G group] [--lag] [--summary] [--keep list | --drop list | "
-	    "--print format] [file ...]",
+	    "[-G group] [--lag] [--summary] [--where expr] "
+	    "[--keep list | --drop list | --print format] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
 };
