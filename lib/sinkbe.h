@@ -114,6 +114,29 @@ struct tide_sinkbe_once {
 };
 
 /*
+ * Exactly once on a system with transactions of its own (Kafka with
+ * --transactional-id, doc/DELIVERY.md section 3): records are put inside
+ * a transaction, and at each barrier the back end commits it together
+ * with the barrier's offsets, as the consumer group that read them (the
+ * barrier's group metadata) -- the way back is then the group's own
+ * committed offsets, and the source commits none itself (the hello says
+ * `txn`).  In be->txn; NULL for the others.
+ */
+struct tide_sinkbe_txn {
+	/* Whether barriers pace the transactions (a tide stage is upstream):
+	 * then commits come only at barriers; else the back end commits on
+	 * its own, every second and at the end, without offsets.  Called
+	 * once, before the first record. */
+	void (*paced)(struct tide_sinkbe *, int paced);
+	/* Commit the open transaction, with b's offsets when b has a group
+	 * (else none: no group read them), and open the next.  0, or
+	 * TIDE_EKAFKA with err->msg saying why (the transaction was aborted,
+	 * or the producer was fenced: its records are read again). */
+	int (*commit)(struct tide_sinkbe *, const struct tide_barrier *b,
+	    struct tide_sinkbe_err *);
+};
+
+/*
  * A back end whose records become durable on their own, in the background
  * (Kafka: delivery reports), has these in be->async: a barrier is then
  * acknowledged once everything before it is durable, without a sync()
@@ -131,6 +154,7 @@ struct tide_sinkbe {
 	const struct tide_sinkbe_ops *ops;
 	const struct tide_sinkbe_once *once;	/* NULL: at-least-once */
 	const struct tide_sinkbe_async *async;	/* NULL: barriers sync() */
+	const struct tide_sinkbe_txn *txn;	/* NULL: no transactions */
 	int timeout;		/* ms the caller waits for input, or -1 */
 	int done;		/* wants no more input (the --tee reader went
 				 * away): stop reading, then finish() */

@@ -11,6 +11,13 @@
  * undelivered.  With tee, a record confirmed delivered is written to
  * conf.tee_fd.
  *
+ * With conf.txn_id, records are produced in transactions
+ * (lib/kafka/ktxn.h): the back end's txn operations (lib/sinkbe.h) commit
+ * one at each barrier, with the barrier's offsets as the group's; with no
+ * tide stage upstream (no barriers), every second and at the end, without
+ * offsets.  A failed commit aborts the transaction and stops the run
+ * (TIDE_EKAFKA); a second signal aborts the open one.
+ *
  * Outages: when every broker is unreachable after start, the wait is
  * bounded by conf.down_ms, with a note every conf.connect_ms; giving up
  * stops the reading, and what is not delivered then is dead-lettered.
@@ -31,6 +38,7 @@
 #include "envelope.h"
 #include "json.h"
 #include "kafka/kdown.h"
+#include "kafka/ktxn.h"
 #include "kafka/producer.h"
 #include "rio.h"
 #include "sinkbe.h"
@@ -55,6 +63,9 @@ struct tide_ksink_conf {
 	int tee;			/* write delivered records to tee_fd */
 	int tee_fd;
 	int64_t down_ms, connect_ms;	/* outage bound, note period */
+	const char *txn_id;		/* transactional.id: produce in
+					 * transactions (lib/kafka/ktxn.h);
+					 * NULL: none */
 	const uint64_t *nread;		/* the caller's count of records read,
 					 * for the give-up message */
 	void (*say)(void *ctx, int level, const char *msg);
@@ -66,6 +77,9 @@ struct tide_ksink {
 	char *source;			/* "kafka:TOPIC", for dead letters */
 	struct tide_producer prod;
 	struct tide_kdown kd;		/* the outage clock, the last error */
+	struct tide_ktxn txn;		/* with conf.txn_id */
+	int txn_paced;			/* barriers pace the commits */
+	uint64_t txn_sent;		/* sent when the open one began */
 	int gave_up;			/* down_ms ran out */
 	char whybuf[600];		/* a dead letter's error after that */
 	uint64_t polls;
@@ -92,7 +106,9 @@ struct tide_ksink {
 
 /*
  * Start producing to conf->topic with the librdkafka configuration conf
- * (taken over, even on failure).  Returns 0; TIDE_ENOENT when the topic
+ * (taken over, even on failure); with conf->txn_id, transactions are
+ * initialised (within conf->connect_ms) and the first begun, each later
+ * call bounded by conf->down_ms (0: librdkafka's own bound).  Returns 0; TIDE_ENOENT when the topic
  * does not exist, unless conf->create (lib/kafka/producer.h); TIDE_EKAFKA
  * when the topic
  * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
