@@ -649,7 +649,6 @@ static int
 be_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 {
 	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
-
 	int r = tide_ksink_quiet(&k->ks);
 
 	if (r == 0 && be->txn)
