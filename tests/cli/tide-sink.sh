@@ -450,7 +450,7 @@ t_status 0
 t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
 t_run "--list-options" tide-sink --list-options
 t_status 0
-t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --create --dead-letter --tee --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep-partition --create --dead-letter --tee --transactional-id --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
 
 # Directories a pattern names are created as time goes on (mkdir -p).
 printf '{"ts":1793491200000,"a":1}\n{"ts":1793577600000,"a":2}\n' >"$T_DIR/days.in"

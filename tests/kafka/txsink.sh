@@ -29,7 +29,7 @@ $PY -c 'import kafka' 2>/dev/null || { t_skip "python3-kafka not installed"; t_d
 TO="timeout 60"		# a hang guard
 D=$T_DIR
 N=200
-mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1
+mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1 -t xjoin:2
 
 # The input: N records {"id":1..N}, keyed by id over both partitions.
 seq 1 $N | awk '{ printf "{\"id\":%d}\n", $1 }' >"$D/in.ndjson"
@@ -129,6 +129,25 @@ $TO sh -c "tide-source -b $BROKERS -t xin -G gplain -e -J --barrier-interval 200
 	tide-sink -b $BROKERS -t xplain -J" 2>"$D/plain.err"
 t_ok "plain pipeline: the source commits what was acknowledged" \
 	sh -c "committed gplain xin | awk '{ exit !(\$1 + \$2 == $N) }'"
+
+# --- A tide stage between: tide-join relays the hello, passes the group -------
+printf 'id,name\n1,one\n2,two\n' >"$D/names.csv"
+$TO sh -c "tide-source -v -b $BROKERS -t xin -G gjoin -e -J --barrier-interval 200ms \
+	2>$D/jo.src.err | tide-join -T $D/names.csv --on value.id=id --left 2>$D/jo.join.err |
+	tide-sink -v --stats -b $BROKERS -t xjoin --transactional-id tx6 \
+	2>$D/jo.sink.err; echo \$? >$D/jo.sink.rc"
+t_ok "through tide-join: the sink exits 0" test "$(cat "$D/jo.sink.rc")" = 0
+t_ok "through tide-join: the source heard the sink's txn" \
+	grep -qF "tide-source: the sink downstream commits the group's offsets in its transactions" \
+	"$D/jo.src.err"
+t_ok "through tide-join: the final barrier's transaction carries the offsets" \
+	sh -c "grep 'tide-sink: barrier [0-9]*: transaction' $D/jo.sink.err | tail -n 1 |
+		grep -q \"with the group's offsets\""
+$TO kcat -b "$BROKERS" -C -t xjoin -e -q -X isolation.level=read_committed \
+	-f '%s\n' | jq -r .value.id | sort -n >"$D/jo.ids"
+t_ok "through tide-join: every record arrives once" cmp "$D/all.ids" "$D/jo.ids"
+t_ok "through tide-join: no offsets committed by the source" \
+	test "$(committed gjoin xin)" = "None None"
 
 # --- No tide stage upstream: transactions without offsets ------------------------
 T_IN=$D/in.ndjson
