@@ -29,7 +29,7 @@ $PY -c 'import kafka' 2>/dev/null || { t_skip "python3-kafka not installed"; t_d
 TO="timeout 60"		# a hang guard
 D=$T_DIR
 N=200
-mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1 -t xjoin:2
+mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1 -t xjoin:2 -t tx:2 -t tx-exact:2
 
 # The input: N records {"id":1..N}, keyed by id over both partitions.
 seq 1 $N | awk '{ printf "{\"id\":%d}\n", $1 }' >"$D/in.ndjson"
@@ -183,6 +183,17 @@ t_ok "Ctrl-C: the last transaction is the final barrier's, with the offsets" \
 		grep -q \"with the group's offsets\""
 ids xint >"$D/int.ids"
 t_ok "Ctrl-C: every record arrives once" cmp "$D/all.ids" "$D/int.ids"
+
+# --- tide-sink(1)'s example, as written ------------------------------------------
+awk '/^tide-source -b \$BROKERS -t tx -G copy/ { f = 1 } f { print } f && !/\\e$/ { exit }' \
+	"$T_ROOT/man/tide-sink.1" | sed 's/\\e$/\\/' >"$D/example.sh"
+t_ok "example: found in tide-sink(1)" grep -q -- '--transactional-id copy-tx' "$D/example.sh"
+tide-sink -b "$BROKERS" -t tx -k id <"$D/in.ndjson" 2>"$D/prod2.err"
+T_IN=/dev/null
+t_run "example: copy a topic exactly once" $TO sh "$D/example.sh"
+t_status 0
+ids tx-exact >"$D/ex.ids"
+t_ok "example: every record copied once" cmp "$D/all.ids" "$D/ex.ids"
 
 # --- Failures: the transaction aborted, the producer fenced -----------------------
 # Injected into the coordinator's answers (the mock fences nothing itself).
