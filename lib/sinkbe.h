@@ -89,7 +89,8 @@ struct tide_sinkbe_ops {
  * Exactly once (doc/DELIVERY.md section 3): a back end that can make its
  * output and a barrier's offsets durable together has these, in
  * be->once; the others (Kafka, Redis; a file back end whose output is
- * not a plain file name) have NULL and stay at-least-once.  They are
+ * not a plain file name) have NULL and stay at-least-once, except Kafka
+ * with transactions of its own (struct tide_sinkbe_txn below).  They are
  * called only when a tide stage is upstream (tide_sinkrun_open()).
  */
 struct tide_sinkbe_once {
