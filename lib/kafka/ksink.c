@@ -741,15 +741,31 @@ be_txn_commit(struct tide_sinkbe *be, const struct tide_barrier *b,
 	return txn_commit((struct tide_ksink_be *)be, b, 1, err);
 }
 
-/* Unpaced (no barriers come): a commit once the transaction is a second
- * old.  Reads the clock: called only with transactions. */
+/*
+ * A commit without a barrier, of a transaction that holds records: once
+ * it is a second old when no barriers come (no tide stage upstream); when
+ * they do, once no barrier has come for TIDE_KSINK_TXN_WAIT_MS (a stage
+ * that holds them, or one that writes none: a window reading a file), so
+ * that the coordinator does not abort it at transaction.timeout.ms --
+ * what a crash then repeats is at least once, and that is said.  Reads
+ * the clock: called only with transactions.
+ */
 static int
 txn_tick(struct tide_ksink_be *k, struct tide_sinkbe_err *err)
 {
-	if (k->ks.txn_paced || k->ks.txn.failed ||
-	    k->ks.sent == k->ks.txn_sent ||
-	    tide_mono_us() / 1000 - k->ks.txn.opened_ms < 1000)
+	struct tide_ksink *ks = &k->ks;
+	int64_t wait = ks->txn_paced ? TIDE_KSINK_TXN_WAIT_MS : 1000;
+
+	if (ks->txn.failed || ks->sent == ks->txn_sent ||
+	    tide_mono_us() / 1000 - ks->txn.opened_ms < wait)
 		return 0;
+	if (ks->txn_paced && !ks->txn_unpaced_said) {
+		ks->txn_unpaced_said = 1;
+		tide_sinkbe_say(&k->be, 0, "--transactional-id '%s': no barrier "
+		    "for %llds: records committed without offsets until the "
+		    "next one (at least once, not exactly)", ks->c.txn_id,
+		    (long long)(wait / 1000));
+	}
 	return txn_commit(k, NULL, 1, err);
 }
 

@@ -15,7 +15,8 @@
  * (lib/kafka/ktxn.h): the back end's txn operations (lib/sinkbe.h) commit
  * one at each barrier, with the barrier's offsets as the group's; with no
  * tide stage upstream (no barriers), every second and at the end, without
- * offsets.  A failed commit aborts the transaction and stops the run
+ * offsets; and, with one, when no barrier came for TIDE_KSINK_TXN_WAIT_MS
+ * while records did (then at least once, said).  A failed commit aborts the transaction and stops the run
  * (TIDE_EKAFKA); a second signal aborts the open one.
  *
  * Outages: when every broker is unreachable after start, the wait is
@@ -43,6 +44,8 @@
 #include "rio.h"
 #include "sinkbe.h"
 #include "time.h"
+
+#define TIDE_KSINK_TXN_WAIT_MS 10000	/* for a barrier, with records */
 
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
 struct tide_ksink_conf {
@@ -80,6 +83,7 @@ struct tide_ksink {
 	struct tide_ktxn txn;		/* with conf.txn_id */
 	int txn_paced;			/* barriers pace the commits */
 	uint64_t txn_sent;		/* sent when the open one began */
+	int txn_unpaced_said;		/* a commit without a barrier, said */
 	int gave_up;			/* down_ms ran out */
 	char whybuf[600];		/* a dead letter's error after that */
 	uint64_t polls;

@@ -29,7 +29,7 @@ $PY -c 'import kafka' 2>/dev/null || { t_skip "python3-kafka not installed"; t_d
 TO="timeout 60"		# a hang guard
 D=$T_DIR
 N=200
-mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1 -t xjoin:2 -t tx:2 -t tx-exact:2
+mock_start -t xin:2 -t xout:2 -t xplain:2 -t xalone:1 -t xint:2 -t xab:1 -t xfe:1 -t xjoin:2 -t tx:2 -t tx-exact:2 -t xheld:1
 
 # The input: N records {"id":1..N}, keyed by id over both partitions.
 seq 1 $N | awk '{ printf "{\"id\":%d}\n", $1 }' >"$D/in.ndjson"
@@ -158,6 +158,25 @@ t_stderr_has "tide-sink: no tide stage upstream: a transaction is committed ever
 t_stderr_has "sent $N, delivered $N, failed 0, pending 0, transactions 1, with offsets 0, aborted 0"
 ids xalone >"$D/alone.ids"
 t_ok "no stage upstream: every record arrives once" cmp "$D/all.ids" "$D/alone.ids"
+
+# --- A stage upstream that writes no barriers: no transaction left open -------
+# tide-join over a pipe that no tide program writes: the sink is paced by
+# barriers that never come; after 10 s of records without one it commits
+# them without offsets (else the coordinator would abort the transaction
+# at transaction.timeout.ms), and says so.
+T_IN=/dev/null
+t_run "no barriers from the stage upstream" sh -c "(cat $D/in.ndjson; sleep 11) |
+	tide-join -T $D/names.csv --on id --left |
+	tide-sink -v --stats -b $BROKERS -t xheld --transactional-id tx7"
+t_status 0
+t_stderr_has "tide-sink: --transactional-id 'tx7': no barrier for 10s: records committed without offsets until the next one (at least once, not exactly)"
+t_stderr_has "sent $N, delivered $N, failed 0, pending 0, transactions 1, with offsets 0, aborted 0"
+t_ok "no barriers from the stage upstream: the transaction is committed before the end" \
+	sh -c "! grep -q 'no tide stage upstream' $T_ERR"
+$TO kcat -b "$BROKERS" -C -t xheld -e -q -X isolation.level=read_committed \
+	-f '%s\n' | jq -r .id | sort -n >"$D/held.ids"
+t_ok "no barriers from the stage upstream: every record arrives once" \
+	cmp "$D/all.ids" "$D/held.ids"
 
 # --- Ctrl-C: the drain ends with the final barrier's transaction ----------------
 # The pipeline in a process group of its own; SIGINT to all of it, as
