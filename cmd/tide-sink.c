@@ -74,6 +74,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NOPROGRESS,
 	OPT_DRAIN,
+	OPT_TXNID,
 };
 
 /* The drain's default bound (doc/DELIVERY.md). */
@@ -259,7 +260,7 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
  * when idle. */
 static void
 kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
-    long long connect_ms, long long down_ms, size_t maxrec)
+    long long connect_ms, long long down_ms, size_t maxrec, const char *txnid)
 {
 	struct tide_ksink_be *k = &s->u.k;
 	struct tide_ksink_conf c;
@@ -283,6 +284,11 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	defaults[nd] = NULL;
 	if ((conf = tide_kconf_build(kc, defaults, &kerr)) == NULL)
 		tide_usage_error("%s", kerr.msg);
+	/* One way to ask for transactions: the sink must know to commit. */
+	nd = sizeof(codecprop);
+	if (rd_kafka_conf_get(conf, "transactional.id", codecprop, &nd) ==
+	    RD_KAFKA_CONF_OK && codecprop[0] != '\0')
+		tide_usage_error("-X transactional.id: give --transactional-id");
 	rd_kafka_conf_set_log_cb(conf, on_log);
 	memset(&c, 0, sizeof(c));
 	c.topic = s->topic;
@@ -312,6 +318,7 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 	c.down_ms = down_ms;
 	c.connect_ms = connect_ms;
 	c.nread = &s->run.in;
+	c.txn_id = txnid;
 	c.say = on_say;
 	/* A second stop signal gives up on what is not delivered yet. */
 	r = tide_ksink_be_open(k, &c, conf, s->deadpath, &tide_sig_nstops);
@@ -356,7 +363,7 @@ static struct sink sk;
 /* The options that do not go straight into struct sink. */
 static struct {
 	struct tide_kconf kc;
-	const char *deadpath, *codec, *partarg;
+	const char *deadpath, *codec, *partarg, *txnid;
 	int64_t connect_ms, down_ms, drain_ms;
 	long long level;
 	size_t maxrec;
@@ -614,6 +621,9 @@ static const struct tide_option opts[] = {
 	    "file"),
 	TIDE_OPT_FLAG(OPT_TEE, "tee", "write each record to stdout once "
 	    "delivered", &sk.tee),
+	TIDE_OPT_CALLBACK(OPT_TXNID, "transactional-id", "id", "produce in "
+	    "transactions, each committed with the source's offsets at a "
+	    "barrier (exactly once)", opt_nonempty, &o.txnid),
 	TIDE_OPT_DUR(OPT_CONNTIMEOUT, "connect-timeout", "duration", "give up "
 	    "when brokers do not answer (default 10s)", &o.connect_ms, 1,
 	    INT32_MAX),
@@ -709,7 +719,8 @@ main(int argc, char **argv)
 	    G(o.partarg, PARTITION) | G(s->has_part, PARTFIELD) |
 	    G(s->nhdrs, HEADER) | G(s->has_ts || s->ts_now, TIMESTAMP) | G(o.codec, CODEC) |
 	    G(s->envelope, ENVELOPE) | G(s->keep_partition, KEEPPART) |
-	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT));
+	    G(s->tee, TEE) | G(tide_opt_given(OPT_DOWNTIMEOUT), DOWNTIMEOUT) |
+	    G(o.txnid, TXNID));
 #undef G
 	if (msg != NULL)
 		tide_usage_error("%s", msg);
@@ -739,7 +750,7 @@ main(int argc, char **argv)
 	/* The back end, chosen once. */
 	if (s->topic)
 		kafka_open(s, &o.kc, o.codec, o.connect_ms, o.down_ms,
-		    o.maxrec);
+		    o.maxrec, o.txnid);
 	else if (s->output) {
 		o.fopts.format = o.csv ? TIDE_FILEOUT_CSV : TIDE_FILEOUT_NDJSON;
 		o.fopts.level = (int)o.level;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "barrier.h"
+#include "base64.h"
 #include "err.h"
 #include "json.h"
 #include "xalloc.h"
@@ -311,6 +312,7 @@ tide_barrier_reset(struct tide_barrier *b)
 	b->seq = 0;
 	b->final = 0;
 	tide_barrier_offs_reset(&b->offs);
+	tide_buf_reset(&b->group);
 }
 
 void
@@ -319,6 +321,7 @@ tide_barrier_release(struct tide_barrier *b)
 	b->seq = 0;
 	b->final = 0;
 	tide_barrier_offs_release(&b->offs);
+	tide_buf_release(&b->group);
 }
 
 int
@@ -334,6 +337,9 @@ tide_barrier_write(const struct tide_barrier *b, struct tide_buf *out)
 	    (b->final && (r = tide_buf_adds(out, ",\"final\":true")) < 0) ||
 	    (r = tide_buf_adds(out, ",\"offsets\":")) < 0 ||
 	    (r = tide_barrier_offs_write(&b->offs, out)) < 0 ||
+	    (b->group.len && ((r = tide_buf_adds(out, ",\"group\":\"")) < 0 ||
+	    (r = tide_b64_encode(out, b->group.data, b->group.len)) < 0 ||
+	    (r = tide_buf_addc(out, '"')) < 0)) ||
 	    (r = tide_buf_adds(out, "}}")) < 0) {
 		out->len = start;
 		return r;
@@ -353,7 +359,7 @@ parse_body(struct tide_barrier *b, const struct tide_json_val *top,
 {
 	struct tide_json_val name, val, body = { TIDE_JSON_NONE, NULL, 0 };
 	size_t pos = 0;
-	int seen_seq = 0, seen_final = 0, seen_offs = 0, r;
+	int seen_seq = 0, seen_final = 0, seen_offs = 0, seen_group = 0, r;
 
 	/* Exactly one top-level key, "@barrier". */
 	while (tide_json_obj_next(top, &pos, &name, &val)) {
@@ -374,7 +380,8 @@ parse_body(struct tide_barrier *b, const struct tide_json_val *top,
 		size_t at = (size_t)(val.p - line);
 		int *seen = key_is(&name, "seq") ? &seen_seq :
 		    key_is(&name, "final") ? &seen_final :
-		    key_is(&name, "offsets") ? &seen_offs : NULL;
+		    key_is(&name, "offsets") ? &seen_offs :
+		    key_is(&name, "group") ? &seen_group : NULL;
 
 		if (!seen)
 			continue;	/* a later field: ignored */
@@ -396,6 +403,17 @@ parse_body(struct tide_barrier *b, const struct tide_json_val *top,
 		} else if (seen == &seen_final) {
 			if (tide_json_bool(&val, &b->final) < 0) {
 				seterr(err, at, -1, "final is not true or false");
+				return TIDE_EINVAL;
+			}
+		} else if (seen == &seen_group) {
+			/* Base64 has no escapes: the bytes between the quotes. */
+			if (val.type != TIDE_JSON_STRING || val.len < 3 ||
+			    (val.len - 2) / 4 * 3 > TIDE_BARRIER_GROUPMAX ||
+			    tide_b64_decode(&b->group, val.p + 1,
+			    val.len - 2) < 0) {
+				tide_buf_reset(&b->group);
+				seterr(err, at, -1, "group is not base64 of up "
+				    "to 4096 bytes");
 				return TIDE_EINVAL;
 			}
 		} else if ((r = parse_offs(&b->offs, &val, line, err)) < 0) {

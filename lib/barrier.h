@@ -14,8 +14,13 @@
  * `seq` is a non-negative integer; `offsets` holds, per partition, the next
  * offset to read after the records before the barrier; `final` (true or
  * false, absent = false) marks the last barrier of a head that ended
- * normally.  Other keys inside the barrier object are ignored (room for
- * later fields such as a Kafka group's metadata); other keys beside
+ * normally.  `group` (absent = none) is the Kafka consumer group's
+ * metadata of the head that read the records, base64 of what
+ * rd_kafka_consumer_group_metadata_write() gives, for a sink that commits
+ * the offsets in its own transaction (doc/DELIVERY.md section 3); written
+ * only when such a sink said so, and at most TIDE_BARRIER_GROUPMAX bytes
+ * decoded.  Other keys inside the barrier object are ignored (room for
+ * later fields); other keys beside
  * "@barrier" are not (the line is then not a barrier and is refused).
  * Topics are any JSON string without U+0000 up to TIDE_BARRIER_TOPICMAX
  * bytes; they round-trip through the writer's escaping.  A (topic,
@@ -43,6 +48,7 @@
 #define TIDE_BARRIER_PREFIX_LEN (sizeof(TIDE_BARRIER_PREFIX) - 1)
 #define TIDE_BARRIER_TOPICMAX 1024	/* bytes of a topic, unescaped */
 #define TIDE_BARRIER_MAXPARTS 65536	/* partitions in one barrier */
+#define TIDE_BARRIER_GROUPMAX 4096	/* bytes of a group's metadata */
 #define TIDE_BARRIER_MAXLINE (8u * 1024 * 1024)	/* bytes of a barrier line */
 
 struct tide_barrier_off {
@@ -62,6 +68,8 @@ struct tide_barrier {
 	int64_t seq;
 	int final;
 	struct tide_barrier_offs offs;
+	struct tide_buf group;	/* the group's metadata, decoded; empty:
+				 * none */
 };
 
 /* Where and why a line was refused: offset into the line (for a JSON
@@ -73,7 +81,7 @@ struct tide_barrier_err {
 };
 
 #define TIDE_BARRIER_OFFS_INIT { NULL, 0, 0, TIDE_BUF_INIT }
-#define TIDE_BARRIER_INIT { 0, 0, TIDE_BARRIER_OFFS_INIT }
+#define TIDE_BARRIER_INIT { 0, 0, TIDE_BARRIER_OFFS_INIT, TIDE_BUF_INIT }
 
 /*
  * Whether line[0..len) is a barrier line, by its first bytes only (the

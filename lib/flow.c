@@ -43,6 +43,7 @@ tide_flow_init(struct tide_flow *f, enum tide_flow_role role,
 	f->commit = o0;
 	f->resume = o0;
 	f->b = b0;
+	tide_buf_init(&f->group, TIDE_BARRIER_GROUPMAX);
 	tide_buf_init(&f->scratch, TIDE_BARRIER_MAXLINE);
 }
 
@@ -76,8 +77,11 @@ tide_flow_open(struct tide_flow *f, int in_fd, int out_fd,
 	if (f->has_up) {
 		/* A stage whose output is a pipe may have a reader of its own,
 		 * whose hello it will relay. */
-		r = tide_stage_hello_relays(&f->up, f->prog, &f->found, resume,
-		    f->role == TIDE_FLOW_STAGE && is_pipe(out_fd));
+		r = tide_stage_hello_flags(&f->up, f->prog, &f->found, resume,
+		    (f->role == TIDE_FLOW_STAGE && is_pipe(out_fd) ?
+		    TIDE_STAGE_HELLO_RELAYS : 0) |
+		    (f->role == TIDE_FLOW_SINK && f->txn ?
+		    TIDE_STAGE_HELLO_TXN : 0));
 		if (r == TIDE_EPIPE)
 			f->up_gone = 1;
 	}
@@ -106,6 +110,7 @@ tide_flow_close(struct tide_flow *f)
 	tide_barrier_offs_release(&f->commit);
 	tide_barrier_offs_release(&f->resume);
 	tide_barrier_release(&f->b);
+	tide_buf_release(&f->group);
 	tide_buf_release(&f->scratch);
 }
 
@@ -193,8 +198,10 @@ take(struct tide_flow *f, const struct tide_stage_ev *ev)
 		/* Relayed hellos too: the foreign programs between two
 		 * stages further down are named in theirs. */
 		note_reader(f, m);
-		if (!m->relays || m->has_resume)
+		if (!m->relays || m->has_resume || m->txn)
 			f->chain_ends++;
+		if (m->txn && f->role == TIDE_FLOW_HEAD)
+			f->txn = 1;
 		if (m->has_resume && f->role == TIDE_FLOW_HEAD &&
 		    offs_min(&f->resume, &m->resume) == 0)
 			f->has_resume = 1;
@@ -302,6 +309,8 @@ tide_flow_barrier(struct tide_flow *f, const struct tide_barrier_offs *offs,
 	b.seq = p->seq;
 	b.final = final;
 	b.offs = p->offs;	/* shallow: only read */
+	if (f->txn)
+		b.group = f->group;	/* shallow too */
 	if ((r = tide_barrier_write(&b, out)) < 0 ||
 	    (r = tide_buf_addc(out, '\n')) < 0)
 		return r;

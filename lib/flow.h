@@ -15,7 +15,11 @@
  *                    commits only what tide_flow_commit_ready() hands it:
  *                    the offsets of the newest barrier every reader has
  *                    acknowledged.  With no reader it commits on write, as
- *                    before (tide_flow_mode).
+ *                    before (tide_flow_mode).  A reader whose hello says
+ *                    `txn` (a Kafka sink with --transactional-id) commits
+ *                    the offsets itself, in its transactions: then
+ *                    f->txn, the head commits nothing, and its barriers
+ *                    carry the group's metadata, f->group.
  *   TIDE_FLOW_STAGE  (tide-window, tide-join) finds its upstream tide stage
  *                    and says hello; listens for its own readers and relays
  *                    their hellos, holds and acknowledgements upstream.  A
@@ -123,6 +127,12 @@ struct tide_flow {
 	int chain_ends;			/* hellos of readers that relay none
 					 * (or carry resume offsets) */
 	int searched;			/* tide_flow_connect() ran */
+	/* Head: a reader's hello said `txn` (a sink commits the offsets in
+	 * its transactions: commit none here), and the group's metadata its
+	 * barriers then carry (the caller's to fill).  Sink: say `txn` in
+	 * the hello (set before tide_flow_open()). */
+	int txn;
+	struct tide_buf group;
 
 	/* Stage, sink: the barrier last read. */
 	struct tide_barrier b;

@@ -89,7 +89,8 @@ struct tide_sinkbe_ops {
  * Exactly once (doc/DELIVERY.md section 3): a back end that can make its
  * output and a barrier's offsets durable together has these, in
  * be->once; the others (Kafka, Redis; a file back end whose output is
- * not a plain file name) have NULL and stay at-least-once.  They are
+ * not a plain file name) have NULL and stay at-least-once, except Kafka
+ * with transactions of its own (struct tide_sinkbe_txn below).  They are
  * called only when a tide stage is upstream (tide_sinkrun_open()).
  */
 struct tide_sinkbe_once {
@@ -114,6 +115,29 @@ struct tide_sinkbe_once {
 };
 
 /*
+ * Exactly once on a system with transactions of its own (Kafka with
+ * --transactional-id, doc/DELIVERY.md section 3): records are put inside
+ * a transaction, and at each barrier the back end commits it together
+ * with the barrier's offsets, as the consumer group that read them (the
+ * barrier's group metadata) -- the way back is then the group's own
+ * committed offsets, and the source commits none itself (the hello says
+ * `txn`).  In be->txn; NULL for the others.
+ */
+struct tide_sinkbe_txn {
+	/* Whether barriers pace the transactions (a tide stage is upstream):
+	 * then commits come only at barriers; else the back end commits on
+	 * its own, every second and at the end, without offsets.  Called
+	 * once, before the first record. */
+	void (*paced)(struct tide_sinkbe *, int paced);
+	/* Commit the open transaction, with b's offsets when b has a group
+	 * (else none: no group read them), and open the next.  0, or
+	 * TIDE_EKAFKA with err->msg saying why (the transaction was aborted,
+	 * or the producer was fenced: its records are read again). */
+	int (*commit)(struct tide_sinkbe *, const struct tide_barrier *b,
+	    struct tide_sinkbe_err *);
+};
+
+/*
  * A back end whose records become durable on their own, in the background
  * (Kafka: delivery reports), has these in be->async: a barrier is then
  * acknowledged once everything before it is durable, without a sync()
@@ -131,6 +155,7 @@ struct tide_sinkbe {
 	const struct tide_sinkbe_ops *ops;
 	const struct tide_sinkbe_once *once;	/* NULL: at-least-once */
 	const struct tide_sinkbe_async *async;	/* NULL: barriers sync() */
+	const struct tide_sinkbe_txn *txn;	/* NULL: no transactions */
 	int timeout;		/* ms the caller waits for input, or -1 */
 	int done;		/* wants no more input (the --tee reader went
 				 * away): stop reading, then finish() */

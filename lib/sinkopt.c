@@ -65,5 +65,7 @@ tide_sinkopt_check(uint32_t given)
 	}
 	if (HAS(DOWNTIMEOUT) && !HAS(TOPIC))
 		return "--down-timeout is for -t";
+	if (HAS(TXNID) && !HAS(TOPIC))
+		return "--transactional-id is for -t";
 	return NULL;
 }

@@ -40,6 +40,7 @@ enum tide_sinkopt {
 	TIDE_SINKOPT_KEEPPART = 1u << 25,	/* --keep-partition */
 	TIDE_SINKOPT_TEE = 1u << 26,		/* --tee */
 	TIDE_SINKOPT_DOWNTIMEOUT = 1u << 27,	/* --down-timeout */
+	TIDE_SINKOPT_TXNID = 1u << 28,		/* --transactional-id */
 };
 
 /* The usage error of the options given (enum tide_sinkopt flags), a

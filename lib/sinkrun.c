@@ -48,6 +48,12 @@ tide_sinkrun_open(struct tide_sinkrun *run, struct tide_sinkbe *be,
 			    be->once->where(be));
 	} else if (be->once && be->once->forget)
 		be->once->forget(be);
+	/* Transactions: committed with each barrier's offsets, which the
+	 * source then leaves to us (the hello says txn). */
+	if (be->txn) {
+		run->flow.txn = tide_flow_upstream(&run->flow);
+		be->txn->paced(be, run->flow.txn);
+	}
 	return tide_flow_open(&run->flow, in_fd, out_fd,
 	    run->once ? &run->recorded : NULL, err);
 }
@@ -138,6 +144,15 @@ tide_sinkrun_barrier(struct tide_sinkrun *run, const char *line, size_t len,
 		return TIDE_EINVAL;
 	}
 	seq = f->b.seq;
+	if (run->be->txn) {
+		/* The transaction and the offsets, committed together. */
+		if ((r = run->be->txn->commit(run->be, &f->b, err)) != 0)
+			return r;
+		run->npend = 0;
+		ack(run, seq);
+		tide_flow_service(f, tide_mono_us() / 1000);
+		return 0;
+	}
 	/* Exactly once: the barrier's offsets made durable with the output
 	 * (a barrier read from a file is synced only: no source to tell). */
 	if (run->once) {

@@ -71,7 +71,9 @@ void tide_sinkrun_init(struct tide_sinkrun *run, const char *prog,
  * stage upstream and a back end that can (be->once), what an earlier run
  * recorded is read (and the output made ready to go on after it) and
  * said in the hello, so the source starts there; every barrier is then
- * recorded with the output (run->once).  When that record cannot be read,
+ * recorded with the output (run->once).  A back end with transactions
+ * (be->txn) is told whether barriers pace them, and its hello says `txn`
+ * so that the source commits nothing itself.  When that record cannot be read,
  * run->failed is set and the code returned with berr->msg saying why: the
  * caller stops (writing on would repeat or lose records).
  */
@@ -120,7 +122,8 @@ void tide_sinkrun_settle(struct tide_sinkrun *run);
 /*
  * A barrier line (tide_barrier_is() said yes), never a record.  A good
  * one makes every record before it durable (the back end's sync) and is
- * then acknowledged upstream: 0, or sync's code.  A back end whose records
+ * then acknowledged upstream: 0, or sync's code.  With transactions
+ * (be->txn) the barrier commits the transaction with its offsets first.  A back end whose records
  * become durable in the background (be->async) is not waited for: the
  * barrier is acknowledged once its mark is reached, by this call or a
  * later tide_sinkrun_settle() (the final barrier, or one past

@@ -522,6 +522,8 @@ tide_stage_msg_write(const struct tide_stage_msg *m, struct tide_buf *b)
 		}
 		if (m->relays && (r = tide_buf_adds(b, " relays")) < 0)
 			return r;
+		if (m->txn && (r = tide_buf_adds(b, " txn")) < 0)
+			return r;
 		if (m->has_resume &&
 		    ((r = tide_buf_adds(b, " resume ")) < 0 ||
 		    (r = tide_barrier_offs_write(&m->resume, b)) < 0))
@@ -666,6 +668,7 @@ tide_stage_msg_parse(struct tide_stage_msg *m, const char *p, size_t n,
 	m->nvia = 0;
 	m->has_resume = 0;
 	m->relays = 0;
+	m->txn = 0;
 	tide_barrier_offs_reset(&m->resume);
 	seterr(err, NULL, 0, 0);
 	if (n > TIDE_STAGE_MSGMAX)
@@ -700,6 +703,13 @@ tide_stage_msg_parse(struct tide_stage_msg *m, const char *p, size_t n,
 			}
 			if (k == 6 && memcmp(w, "relays", 6) == 0) {
 				m->relays = 1;
+				if (i == n)
+					return 0;
+				i++;
+				k = word(p, n, &i, &w);
+			}
+			if (k == 3 && memcmp(w, "txn", 3) == 0) {
+				m->txn = 1;
 				if (i == n)
 					return 0;
 				i++;
@@ -1138,6 +1148,15 @@ tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
     const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
     int relays)
 {
+	return tide_stage_hello_flags(c, prog, up, resume,
+	    relays ? TIDE_STAGE_HELLO_RELAYS : 0);
+}
+
+int
+tide_stage_hello_flags(struct tide_stage_conn *c, const char *prog,
+    const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
+    unsigned flags)
+{
 	struct tide_stage_msg m = TIDE_STAGE_MSG_INIT;
 	size_t n = strlen(prog);
 
@@ -1145,7 +1164,8 @@ tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
 		return TIDE_EINVAL;
 	m.type = TIDE_STAGE_HELLO;
 	m.pid = getpid();
-	m.relays = relays != 0;
+	m.relays = (flags & TIDE_STAGE_HELLO_RELAYS) != 0;
+	m.txn = (flags & TIDE_STAGE_HELLO_TXN) != 0;
 	memcpy(m.prog, prog, n + 1);
 	if (up) {
 		m.nvia = up->nvia;

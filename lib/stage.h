@@ -24,7 +24,7 @@
  * upstream side) is a SOCK_SEQPACKET connection: each message is one
  * datagram of ASCII text, at most TIDE_STAGE_MSGMAX bytes, no newline:
  *
- *	hello <pid> <prog> [via <name>/<pid>[,...]] [relays] [resume <offsets>]
+ *	hello <pid> <prog> [via <name>/<pid>[,...]] [relays] [txn] [resume <offsets>]
  *	ack <seq>
  *	hold <seq> <event-time-ms>
  *	passed <seq>
@@ -35,7 +35,10 @@
  * foreign programs between the two stages, upstream first; `relays` says
  * the stage's output is a pipe, so a reader's hello may follow, relayed
  * (the head waits for it before its first fetch: doc/DELIVERY.md section
- * 3); `resume` is a JSON offsets list as in a barrier (lib/barrier.h),
+ * 3); `txn` says the sender is a sink that commits the source's offsets
+ * in its own transactions (a Kafka sink with --transactional-id), so the
+ * head commits none itself and puts its group's metadata in its
+ * barriers; `resume` is a JSON offsets list as in a barrier (lib/barrier.h),
  * what an exactly-once sink recorded with its output (empty: nothing
  * yet).  `passed` says that a barrier the stage had reported held is now
  * written on (the head times its acknowledgement from then: a program
@@ -154,10 +157,12 @@ struct tide_stage_msg {
 	struct tide_barrier_offs resume;
 	int relays;		/* hello: a stage whose own reader may say
 				 * hello (its output is a pipe) */
+	int txn;		/* hello: a sink that commits the offsets in
+				 * its transactions */
 };
 
 #define TIDE_STAGE_MSG_INIT { 0, 0, 0, 0, "", 0, {{ 0, "" }}, 0, \
-	TIDE_BARRIER_OFFS_INIT, 0 }
+	TIDE_BARRIER_OFFS_INIT, 0, 0 }
 
 /* Format m as its wire text into b (replacing b's contents).  0, or
  * TIDE_EINVAL (a prog not [A-Za-z0-9._-]+, a negative seq or pid),
@@ -269,6 +274,15 @@ int tide_stage_hello(struct tide_stage_conn *c, const char *prog,
 int tide_stage_hello_relays(struct tide_stage_conn *c, const char *prog,
     const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
     int relays);
+/* Hello flags. */
+enum tide_stage_hello_flags {
+	TIDE_STAGE_HELLO_RELAYS = 1 << 0,	/* `relays` */
+	TIDE_STAGE_HELLO_TXN = 1 << 1,		/* `txn` */
+};
+/* The same, with enum tide_stage_hello_flags. */
+int tide_stage_hello_flags(struct tide_stage_conn *c, const char *prog,
+    const struct tide_stage_up *up, const struct tide_barrier_offs *resume,
+    unsigned flags);
 /* Queue an ack of seq (and of everything before): supersedes a pending
  * ack and any pending hold of a seq up to it. */
 int tide_stage_ack(struct tide_stage_conn *c, int64_t seq);

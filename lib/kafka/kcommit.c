@@ -111,6 +111,12 @@ take_acks(struct tide_kcommit *c, int64_t now)
 
 	tide_flow_service(&c->flow, now);
 	c->lastservice = now;
+	if (c->flow.txn && !c->txn_said) {
+		c->txn_said = 1;
+		say(c->on_info, c->ctx, "the sink downstream commits the "
+		    "group's offsets in its transactions: none are committed "
+		    "here");
+	}
 	if ((a = tide_flow_commit_ready(&c->flow, &seq)) == NULL)
 		return;
 	tide_barrier_offs_reset(&c->acked);
@@ -138,7 +144,8 @@ tide_kcommit_commit(struct tide_kcommit *c, int async, int only_unassigned)
 		case TIDE_FLOW_WAIT:
 			return 0;
 		case TIDE_FLOW_ACKED:
-			if (c->acked_seq < 0)
+			/* A transactional sink commits them with its output. */
+			if (c->acked_seq < 0 || c->flow.txn)
 				return 0;
 			r = tide_kparts_commit_offs(c->kp, c->rk, &c->acked,
 			    async, only_unassigned, &c->err);
@@ -165,6 +172,31 @@ tide_kcommit_flush(struct tide_kcommit *c, int async)
 	return 0;
 }
 
+/* A transactional sink downstream commits the offsets with the group's
+ * metadata, as of now: the barrier carries it (its generation changes
+ * with each rebalance).  None (not in a group yet): the barrier goes
+ * without, and the sink commits its transaction without offsets. */
+static void
+group_metadata(struct tide_kcommit *c)
+{
+	rd_kafka_consumer_group_metadata_t *md;
+	rd_kafka_error_t *e;
+	void *p;
+	size_t n;
+
+	tide_buf_reset(&c->flow.group);
+	if ((md = rd_kafka_consumer_group_metadata(c->rk)) == NULL)
+		return;
+	if ((e = rd_kafka_consumer_group_metadata_write(md, &p, &n)) != NULL)
+		rd_kafka_error_destroy(e);
+	else {
+		if (tide_buf_add(&c->flow.group, p, n) < 0)
+			tide_buf_reset(&c->flow.group);
+		rd_kafka_mem_free(c->rk, p);
+	}
+	rd_kafka_consumer_group_metadata_destroy(md);
+}
+
 /* Write a barrier (the final one with final) after what was written, and
  * flush.  Its sequence number; -1 when there is none (the offsets or the
  * line too big); the write's code in *werr. */
@@ -176,6 +208,8 @@ barrier(struct tide_kcommit *c, int final, int64_t now, int *werr)
 	*werr = 0;
 	if (tide_kparts_offsets(c->kp, &c->boffs) < 0)
 		return -1;
+	if (c->flow.txn)
+		group_metadata(c);
 	tide_buf_reset(&c->bline);
 	if ((seq = tide_flow_barrier(&c->flow, &c->boffs, final, &c->bline,
 	    now)) < 0)

@@ -3,7 +3,9 @@
  * offsets of what it has written and flushed; or, once a tide stage reads
  * its output (doc/DELIVERY.md), only the offsets of the barriers its
  * readers acknowledged as durable -- and nothing at all while a reader
- * may yet say hello.  Over the partition table of lib/kafka/kparts.h
+ * may yet say hello, or once a reader's hello says a transactional sink
+ * commits them with its output (`txn`: the barriers then carry the
+ * group's metadata for it, doc/DELIVERY.md section 3).  Over the partition table of lib/kafka/kparts.h
  * (what was written, what is committed) and a head's struct tide_flow
  * (lib/flow.h): a barrier written into the output every interval, the
  * acknowledgements taken, the warning when they stop coming, the final
@@ -63,6 +65,7 @@ struct tide_kcommit {
 	/* Exactly once: the readers' recorded offsets, taken at the first
 	 * assignment; each used once (a later assignment of the partition
 	 * starts at the group's commit, which has moved on since). */
+	int txn_said;			/* the -v note of a transactional sink */
 	int resume_taken;
 	size_t nresume;
 	unsigned char *resume_used;

@@ -529,6 +529,12 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	k->prod.create = conf->create != 0;
 	k->prod.create_partitions = conf->create > 0 ? conf->create : 0;
 	k->retention_ms = -1;
+	if (conf->txn_id && rd_kafka_conf_set(kconf, "transactional.id",
+	    conf->txn_id, k->prod.errstr, sizeof(k->prod.errstr)) !=
+	    RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(kconf);
+		return TIDE_EKAFKA;
+	}
 	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
 	    (int)conf->connect_ms)) < 0)
 		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
@@ -540,6 +546,13 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 		    "leaves it as it is", conf->topic, (int)k->prod.npart,
 		    k->prod.npart == 1 ? "" : "s", conf->create);
 	tide_kdown_attach(&k->kd, k->prod.rk);
+	if (conf->txn_id && tide_ktxn_start(&k->txn, k->prod.rk,
+	    (int)conf->connect_ms, conf->down_ms > 0 &&
+	    conf->down_ms < INT32_MAX ? (int)conf->down_ms : -1) < 0) {
+		snprintf(k->prod.errstr, sizeof(k->prod.errstr), "%s",
+		    k->txn.errstr);
+		return TIDE_EKAFKA;
+	}
 	if (conf->partition != RD_KAFKA_PARTITION_UA &&
 	    conf->partition >= k->prod.npart)
 		return TIDE_ERANGE;
@@ -670,6 +683,8 @@ tide_ksink_release(struct tide_ksink *k)
 
 /* --- As a back end of tide-sink (lib/sinkbe.h) -------------------------- */
 
+static int txn_tick(struct tide_ksink_be *k, struct tide_sinkbe_err *err);
+
 static int
 be_put(struct tide_sinkbe *be, uint64_t lineno, const char *line, size_t len,
     enum tide_json_type type, struct tide_sinkbe_err *err)
@@ -682,6 +697,8 @@ be_put(struct tide_sinkbe *be, uint64_t lineno, const char *line, size_t len,
 	    sizeof(err->msg));
 	if (r != TIDE_EINVAL)
 		be->done = k->ks.tee_dead;
+	if (r == 0 && be->txn)
+		r = txn_tick(k, err);
 	return r;
 }
 
@@ -700,9 +717,11 @@ static int
 be_quiet(struct tide_sinkbe *be, struct tide_sinkbe_err *err)
 {
 	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+	int r = tide_ksink_quiet(&k->ks);
 
-	(void)err;
-	return tide_ksink_quiet(&k->ks);
+	if (r == 0 && be->txn)
+		r = txn_tick(k, err);
+	return r;
 }
 
 static int
@@ -735,6 +754,91 @@ be_marked(struct tide_sinkbe *be, uint64_t mark)
 
 static const struct tide_sinkbe_async ksink_async = { be_mark, be_marked };
 
+/* ---- Transactions (lib/kafka/ktxn.h) ------------------------------------ */
+
+static void
+be_paced(struct tide_sinkbe *be, int paced)
+{
+	struct tide_ksink_be *k = (struct tide_ksink_be *)be;
+
+	k->ks.txn_paced = paced;
+	if (!paced)
+		tide_sinkbe_say(be, 1, "no tide stage upstream: a transaction "
+		    "is committed every second and at the end, with no "
+		    "offsets");
+}
+
+/* Commit the open transaction, b's offsets with it when b carries the
+ * group's metadata (b NULL: none), and open the next with reopen.  Every
+ * record is delivered first (dead-lettered when it cannot be).  0, 1
+ * (stop: the outage bound or a second signal), or TIDE_EKAFKA, said. */
+static int
+txn_commit(struct tide_ksink_be *k, const struct tide_barrier *b,
+    int reopen, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink *ks = &k->ks;
+	int r, offs = b && b->group.len && b->offs.n;
+
+	err->msg[0] = '\0';
+	err->remote = 0;
+	if ((r = tide_ksink_sync(ks, k->stop)) != 0)
+		return r;
+	k->be.done = ks->tee_dead;
+	if (tide_ktxn_commit(&ks->txn, b ? &b->offs : NULL, b ?
+	    b->group.data : NULL, b ? b->group.len : 0, reopen) < 0) {
+		tide_sinkbe_say(&k->be, 0, "--transactional-id '%s': %s: the "
+		    "records since the last commit are not delivered, and "
+		    "their offsets not committed: the group reads them again",
+		    ks->c.txn_id, ks->txn.errstr);
+		return TIDE_EKAFKA;
+	}
+	ks->txn_sent = ks->sent;
+	if (b)
+		tide_sinkbe_say(&k->be, 1, "barrier %lld: transaction %llu "
+		    "committed %s", (long long)b->seq,
+		    (unsigned long long)ks->txn.committed, offs ? "with the "
+		    "group's offsets" : b->group.len ? "(no offsets yet)" :
+		    "without offsets (no group upstream)");
+	return 0;
+}
+
+static int
+be_txn_commit(struct tide_sinkbe *be, const struct tide_barrier *b,
+    struct tide_sinkbe_err *err)
+{
+	return txn_commit((struct tide_ksink_be *)be, b, 1, err);
+}
+
+/*
+ * A commit without a barrier, of a transaction that holds records: once
+ * it is a second old when no barriers come (no tide stage upstream); when
+ * they do, once no barrier has come for TIDE_KSINK_TXN_WAIT_MS (a stage
+ * that holds them, or one that writes none: a window reading a file), so
+ * that the coordinator does not abort it at transaction.timeout.ms --
+ * what a crash then repeats is at least once, and that is said.  Reads
+ * the clock: called only with transactions.
+ */
+static int
+txn_tick(struct tide_ksink_be *k, struct tide_sinkbe_err *err)
+{
+	struct tide_ksink *ks = &k->ks;
+	int64_t wait = ks->txn_paced ? TIDE_KSINK_TXN_WAIT_MS : 1000;
+
+	if (ks->txn.failed || ks->sent == ks->txn_sent ||
+	    tide_mono_us() / 1000 - ks->txn.opened_ms < wait)
+		return 0;
+	if (ks->txn_paced && !ks->txn_unpaced_said) {
+		ks->txn_unpaced_said = 1;
+		tide_sinkbe_say(&k->be, 0, "--transactional-id '%s': no barrier "
+		    "for %llds: records committed without offsets until the "
+		    "next one (at least once, not exactly)", ks->c.txn_id,
+		    (long long)(wait / 1000));
+	}
+	return txn_commit(k, NULL, 1, err);
+}
+
+static const struct tide_sinkbe_txn ksink_txn = { be_paced, be_txn_commit };
+
 static unsigned
 be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 {
@@ -750,7 +854,16 @@ be_finish(struct tide_sinkbe *be, int failed, struct tide_sinkbe_err *err)
 		tide_producer_abort(&k->ks.prod);
 		tide_producer_drain(&k->ks.prod, 5000);
 	}
+	if (be->txn && (be->abort || *k->stop > 1))
+		/* Given up: what the open transaction holds is read again. */
+		tide_ktxn_abort(&k->ks.txn);
 	tide_ksink_finish(&k->ks, k->stop, &tee_err);
+	/* The records since the last barrier (none after the final one). */
+	if (be->txn && k->ks.txn.open && !k->ks.gave_up &&
+	    k->ks.sent > k->ks.txn_sent && txn_commit(k, NULL, 0, err) != 0)
+		end |= TIDE_SINKBE_UNDELIVERED;
+	else if (be->txn && k->ks.txn.failed && !k->ks.undelivered)
+		end |= TIDE_SINKBE_UNDELIVERED;
 	be->out = k->ks.prod.delivered;
 	if (tee_err) {
 		tide_sinkbe_say(be, 0, "write stdout: %s", strerror(errno));
@@ -783,6 +896,11 @@ be_stats(struct tide_sinkbe *be, struct tide_buf *b)
 	if (k->ks.retention_ms >= 0)
 		tide_buf_addf(b, ", past retention %llu",
 		    (unsigned long long)k->ks.expired);
+	if (be->txn)
+		tide_buf_addf(b, ", transactions %llu, with offsets %llu, "
+		    "aborted %llu", (unsigned long long)k->ks.txn.committed,
+		    (unsigned long long)k->ks.txn.with_offsets,
+		    (unsigned long long)k->ks.txn.aborted);
 }
 
 static void
@@ -809,6 +927,7 @@ tide_ksink_be_open(struct tide_ksink_be *k,
 	k->be.timeout = conf->tee ? 10 : 100;
 	k->be.say = conf->say;
 	k->be.ctx = conf->ctx;
+	k->be.txn = conf->txn_id ? &ksink_txn : NULL;
 	k->deadpath = deadpath;
 	k->stop = stop;
 	return tide_ksink_open(&k->ks, conf, kconf);

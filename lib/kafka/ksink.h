@@ -20,6 +20,15 @@
  * librdkafka's mock; no rights to read it) costs a note under -v, never
  * a wait or a failure.
  *
+ * With conf.txn_id, records are produced in transactions
+ * (lib/kafka/ktxn.h): the back end's txn operations (lib/sinkbe.h) commit
+ * one at each barrier, with the barrier's offsets as the group's; with no
+ * tide stage upstream (no barriers), every second and at the end, without
+ * offsets; and, with one, when no barrier came for TIDE_KSINK_TXN_WAIT_MS
+ * while records did (then at least once, said).  A failed commit aborts
+ * the transaction and stops the run (TIDE_EKAFKA); a second signal aborts
+ * the open one.
+ *
  * Outages: when every broker is unreachable after start, the wait is
  * bounded by conf.down_ms, with a note every conf.connect_ms; giving up
  * stops the reading, and what is not delivered then is dead-lettered.
@@ -40,12 +49,14 @@
 #include "envelope.h"
 #include "json.h"
 #include "kafka/kdown.h"
+#include "kafka/ktxn.h"
 #include "kafka/producer.h"
 #include "rio.h"
 #include "sinkbe.h"
 #include "time.h"
 
 #define TIDE_KSINK_CREATE_AUTO	(-1)
+#define TIDE_KSINK_TXN_WAIT_MS 10000	/* for a barrier, with records */
 
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
 struct tide_ksink_conf {
@@ -68,6 +79,9 @@ struct tide_ksink_conf {
 	int tee;			/* write delivered records to tee_fd */
 	int tee_fd;
 	int64_t down_ms, connect_ms;	/* outage bound, note period */
+	const char *txn_id;		/* transactional.id: produce in
+					 * transactions (lib/kafka/ktxn.h);
+					 * NULL: none */
 	const uint64_t *nread;		/* the caller's count of records read,
 					 * for the give-up message */
 	void (*say)(void *ctx, int level, const char *msg);
@@ -79,6 +93,10 @@ struct tide_ksink {
 	char *source;			/* "kafka:TOPIC", for dead letters */
 	struct tide_producer prod;
 	struct tide_kdown kd;		/* the outage clock, the last error */
+	struct tide_ktxn txn;		/* with conf.txn_id */
+	int txn_paced;			/* barriers pace the commits */
+	uint64_t txn_sent;		/* sent when the open one began */
+	int txn_unpaced_said;		/* a commit without a barrier, said */
 	int gave_up;			/* down_ms ran out */
 	char whybuf[600];		/* a dead letter's error after that */
 	uint64_t polls;
@@ -108,8 +126,11 @@ struct tide_ksink {
 
 /*
  * Start producing to conf->topic with the librdkafka configuration conf
- * (taken over, even on failure).  Returns 0; TIDE_ENOENT when the topic
- * does not exist, unless conf->create (lib/kafka/producer.h); TIDE_EKAFKA
+ * (taken over, even on failure); with conf->txn_id, transactions are
+ * initialised (within conf->connect_ms) and the first begun, each later
+ * call bounded by conf->down_ms (0: librdkafka's own bound).  Returns 0;
+ * TIDE_ENOENT when the topic does not exist, unless conf->create
+ * (lib/kafka/producer.h); TIDE_EKAFKA
  * when the topic cannot be created (conf->create > 0) or
  * cannot be produced to (why in k->prod.errstr); TIDE_ERANGE when
  * conf->partition is not one of the topic's.  Release either way.

@@ -337,6 +337,63 @@ START_TEST(test_barrier_caps_topics_and_partitions)
 }
 END_TEST
 
+START_TEST(test_barrier_group_round_trips_and_refuses_bad)
+{
+	static const char *bad[] = {
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":1}}",
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":\"\"}}",
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":\"abc\"}}",
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":\"ab!=\"}}",
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":null}}",
+		"{\"@barrier\":{\"seq\":1,\"offsets\":[],\"group\":\"AA==\","
+		    "\"group\":\"AA==\"}}",
+	};
+	struct tide_barrier b = TIDE_BARRIER_INIT, c = TIDE_BARRIER_INIT;
+	struct tide_buf out = TIDE_BUF_INIT, big = TIDE_BUF_INIT;
+	struct tide_barrier_err err;
+	size_t i;
+
+	b.seq = 3;
+	ck_assert_int_eq(tide_barrier_offs_set(&b.offs, "t", 1, 0, 9), 0);
+	ck_assert_int_eq(tide_buf_add(&b.group, "\0\1g1\xff", 5), 0);
+	ck_assert_str_eq(written(&b, &out), "{\"@barrier\":{\"seq\":3,"
+	    "\"offsets\":[[\"t\",0,9]],\"group\":\"AAFnMf8=\"}}");
+	ck_assert_int_eq(tide_barrier_parse(&c, out.data, out.len, &err), 0);
+	ck_assert_uint_eq(c.group.len, 5);
+	ck_assert(memcmp(c.group.data, "\0\1g1\xff", 5) == 0);
+	/* Absent: none, and a reset forgets it. */
+	tide_barrier_reset(&b);
+	ck_assert_str_eq(written(&b, &out),
+	    "{\"@barrier\":{\"seq\":0,\"offsets\":[]}}");
+	ck_assert_int_eq(tide_barrier_parse(&c, out.data, out.len, &err), 0);
+	ck_assert_uint_eq(c.group.len, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(tide_barrier_parse(&c, bad[i], strlen(bad[i]),
+		    &err) == TIDE_EINVAL, "%s", bad[i]);
+		ck_assert_uint_eq(c.group.len, 0);
+	}
+	/* Up to TIDE_BARRIER_GROUPMAX bytes decoded. */
+	for (i = 0; i < 2; i++) {
+		/* 1365 groups of 4 are 4095 bytes; 1366 are 4098. */
+		size_t k, n = TIDE_BARRIER_GROUPMAX / 3 + i;
+
+		tide_buf_reset(&big);
+		tide_buf_adds(&big, "{\"@barrier\":{\"seq\":1,\"offsets\":[],"
+		    "\"group\":\"");
+		for (k = 0; k < n; k++)
+			tide_buf_adds(&big, "QUJD");
+		tide_buf_adds(&big, "\"}}");
+		ck_assert_int_eq(tide_barrier_parse(&c, big.data, big.len,
+		    &err), i == 0 ? 0 : TIDE_EINVAL);
+		ck_assert_uint_eq(c.group.len, i == 0 ? n * 3 : 0);
+	}
+	tide_barrier_release(&b);
+	tide_barrier_release(&c);
+	tide_buf_release(&out);
+	tide_buf_release(&big);
+}
+END_TEST
+
 START_TEST(test_barrier_offs_merge_adds_and_updates)
 {
 	struct tide_barrier_offs a = TIDE_BARRIER_OFFS_INIT;
@@ -404,6 +461,7 @@ suite_barrier(void)
 	tcase_add_test(tc, test_barrier_caps_topics_and_partitions);
 	tcase_add_test(tc, test_barrier_offs_parse_reads_a_resume_list);
 	tcase_add_test(tc, test_barrier_offs_merge_adds_and_updates);
+	tcase_add_test(tc, test_barrier_group_round_trips_and_refuses_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -315,6 +315,67 @@ START_TEST(test_flow_head_takes_a_readers_resume)
 }
 END_TEST
 
+START_TEST(test_flow_head_leaves_commits_to_a_transactional_sink)
+{
+	struct tide_flow f, sink;
+	struct tide_stage_conn c;
+	struct tide_stage_srv up;
+	struct tide_stage_ev ev;
+	struct tide_stage_err err;
+	struct tide_buf out = TIDE_BUF_INIT;
+	int fds[2], sfds[2];
+
+	head_open(&f, fds);
+	ck_assert_int_eq(tide_buf_add(&f.group, "g1", 2), 0);
+	/* A window's hello: no txn, and the barrier carries no group. */
+	tide_stage_conn_init(&c);
+	ck_assert_int_eq(tide_stage_connect(&c, getpid(), NULL), 0);
+	ck_assert_int_eq(tide_stage_hello_relays(&c, "tide-window", NULL, NULL,
+	    1), 0);
+	tide_flow_service(&f, 10);
+	ck_assert_int_eq(f.txn, 0);
+	ck_assert_int_eq(tide_flow_settled(&f, 10), 0);
+	ck_assert_int_eq(barrier(&f, &out, 5, 0, 1000), 1);
+	ck_assert_str_eq(tide_buf_cstr(&out), "{\"@barrier\":{\"seq\":1,"
+	    "\"offsets\":[[\"tx\",0,5],[\"tx\",1,105]]}}\n");
+	/* The sink's, relayed: txn, and it ends the chain. */
+	ck_assert_int_eq(tide_stage_hello_flags(&c, "tide-sink", NULL, NULL,
+	    TIDE_STAGE_HELLO_TXN), 0);
+	tide_flow_service(&f, 20);
+	ck_assert_int_eq(f.txn, 1);
+	ck_assert_int_eq(tide_flow_settled(&f, 20), 1);
+	tide_buf_reset(&out);
+	ck_assert_int_eq(barrier(&f, &out, 6, 1, 2000), 2);
+	ck_assert_str_eq(tide_buf_cstr(&out), "{\"@barrier\":{\"seq\":2,"
+	    "\"final\":true,\"offsets\":[[\"tx\",0,6],[\"tx\",1,106]],"
+	    "\"group\":\"ZzE=\"}}\n");
+	tide_stage_conn_close(&c);
+	tide_flow_close(&f);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* A sink flow with txn says so in its hello. */
+	memset(&up, 0, sizeof(up));
+	ck_assert_int_eq(tide_stage_listen(&up, &err), 0);
+	ck_assert_int_eq(pipe(sfds), 0);
+	tide_flow_init(&sink, TIDE_FLOW_SINK, "tide-sink", 0);
+	ck_assert_int_eq(tide_stage_connect(&sink.up, getpid(), NULL), 0);
+	sink.has_up = sink.searched = 1;
+	sink.txn = 1;
+	ck_assert_int_eq(tide_flow_open(&sink, sfds[0], -1, NULL, &err), 0);
+	do
+		ck_assert_int_eq(tide_stage_srv_next(&up, &ev, &err), 1);
+	while (ev.type != TIDE_STAGE_EV_MSG);
+	ck_assert_int_eq(ev.msg->type, TIDE_STAGE_HELLO);
+	ck_assert_int_eq(ev.msg->txn, 1);
+	tide_flow_close(&sink);
+	tide_stage_srv_close(&up);
+	close(sfds[0]);
+	close(sfds[1]);
+	tide_buf_release(&out);
+}
+END_TEST
+
 START_TEST(test_flow_head_waits_for_the_hellos_to_reach_a_sink)
 {
 	struct tide_stage_msg m = TIDE_STAGE_MSG_INIT;
@@ -549,6 +610,7 @@ suite_flow(void)
 	tcase_add_test(tc, test_flow_head_times_a_passed_barrier);
 	tcase_add_test(tc, test_flow_head_takes_a_readers_resume);
 	tcase_add_test(tc, test_flow_head_waits_for_the_hellos_to_reach_a_sink);
+	tcase_add_test(tc, test_flow_head_leaves_commits_to_a_transactional_sink);
 	tcase_add_test(tc, test_flow_head_lingers_for_the_final_ack);
 	tcase_add_test(tc, test_flow_sink_reads_and_acks_barriers);
 	tcase_add_test(tc, test_flow_broken_barriers_are_refused);

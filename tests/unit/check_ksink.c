@@ -335,6 +335,152 @@ START_TEST(test_ksink_past_retention_is_warned_once_and_counted)
 }
 END_TEST
 
+/* librdkafka logs a fatal error at level 0, which log_level does not
+ * silence: the fenced case's conf drops it. */
+static void
+no_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	(void)level;
+	(void)fac;
+	(void)buf;
+}
+
+/* A barrier with seq, one offset of TOPIC and, with group, the group's
+ * metadata as tide-source writes it. */
+static void
+txn_barrier(struct tide_barrier *b, int64_t seq, const char *group)
+{
+	rd_kafka_consumer_group_metadata_t *md;
+	void *p;
+	size_t n;
+
+	tide_barrier_reset(b);
+	b->seq = seq;
+	ck_assert_int_eq(tide_barrier_offs_set(&b->offs, "src", 3, 0, seq * 10),
+	    0);
+	if (group == NULL)
+		return;
+	md = rd_kafka_consumer_group_metadata_new(group);
+	ck_assert_ptr_null(rd_kafka_consumer_group_metadata_write(md, &p, &n));
+	ck_assert_int_eq(tide_buf_add(&b->group, p, n), 0);
+	rd_kafka_mem_free(NULL, p);
+	rd_kafka_consumer_group_metadata_destroy(md);
+}
+
+START_TEST(test_ksink_be_transactions_commit_at_barriers)
+{
+	struct tide_ksink_be k;
+	struct tide_ksink_conf c;
+	struct tide_sinkbe_err err;
+	struct tide_barrier b = TIDE_BARRIER_INIT;
+	struct tide_buf st = TIDE_BUF_INIT;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	int i;
+
+	ck_assert_ptr_nonnull(dead);
+	conf_init(&c, dead, -1);
+	c.txn_id = "ks-tx";
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, producer_conf("100000"),
+	    "dead.ndjson", &stop), 0);
+	ck_assert_ptr_nonnull(k.be.txn);
+	ck_assert_int_eq(k.ks.txn.open, 1);
+	k.be.txn->paced(&k.be, 1);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(k.be.ops->put(&k.be, (uint64_t)i + 1,
+		    "{\"i\":1}", 7, TIDE_JSON_OBJECT, &err), 0);
+	txn_barrier(&b, 1, "g1");
+	ck_assert_int_eq(k.be.txn->commit(&k.be, &b, &err), 0);
+	ck_assert_uint_eq(k.ks.prod.delivered, 5);
+	ck_assert_int_eq(k.ks.txn.open, 1);	/* the next one begun */
+	/* A barrier without the group: committed, with no offsets. */
+	txn_barrier(&b, 2, NULL);
+	ck_assert_int_eq(k.be.txn->commit(&k.be, &b, &err), 0);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said), "1 barrier 1: "
+	    "transaction 1 committed with the group's offsets\n1 barrier 2: "
+	    "transaction 2 committed without offsets (no group upstream)\n"));
+	/* Paced: a quiet input commits nothing on its own. */
+	ck_assert_int_eq(k.be.ops->put(&k.be, 6, "{\"i\":1}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	ck_assert_int_eq(k.be.ops->quiet(&k.be, &err), 0);
+	ck_assert_uint_eq(k.ks.txn.committed, 2);
+	/* The end commits the records since the last barrier. */
+	ck_assert_uint_eq(k.be.ops->finish(&k.be, 0, &err), 0);
+	k.be.ops->stats(&k.be, &st);
+	ck_assert_str_eq(tide_buf_cstr(&st), "sent 6, delivered 6, failed 0, "
+	    "pending 0, transactions 3, with offsets 1, aborted 0");
+	k.be.ops->close(&k.be);
+	tide_barrier_release(&b);
+	tide_buf_release(&st);
+	fclose(dead);
+}
+END_TEST
+
+START_TEST(test_ksink_be_transaction_failures_stop_the_run)
+{
+	struct tide_ksink_be k;
+	struct tide_ksink_conf c;
+	struct tide_sinkbe_err err;
+	struct tide_barrier b = TIDE_BARRIER_INIT;
+	struct tide_buf st = TIDE_BUF_INIT;
+	volatile sig_atomic_t stop = 0;
+	FILE *dead = tmpfile();
+	rd_kafka_conf_t *kc;
+
+	ck_assert_ptr_nonnull(dead);
+	conf_init(&c, dead, -1);
+	c.txn_id = "ks-tx2";
+	/* Metadata that is not a group's: the transaction is aborted, and
+	 * no later commit is tried. */
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, producer_conf("100000"),
+	    "dead.ndjson", &stop), 0);
+	k.be.txn->paced(&k.be, 1);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 1, "{\"i\":1}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	txn_barrier(&b, 1, NULL);
+	ck_assert_int_eq(tide_buf_add(&b.group, "junk", 4), 0);
+	ck_assert_int_eq(k.be.txn->commit(&k.be, &b, &err), TIDE_EKAFKA);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said), "0 --transactional-id "
+	    "'ks-tx2': the barrier's group metadata: "));
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said), ": transaction "
+	    "aborted: the records since the last commit are not delivered, "
+	    "and their offsets not committed: the group reads them again\n"));
+	ck_assert_int_eq(k.be.txn->commit(&k.be, &b, &err), TIDE_EKAFKA);
+	ck_assert_uint_eq(k.be.ops->finish(&k.be, 0, &err),
+	    TIDE_SINKBE_UNDELIVERED);
+	k.be.ops->stats(&k.be, &st);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&st), ", transactions 0, "
+	    "with offsets 0, aborted 1"));
+	k.be.ops->close(&k.be);
+
+	/* Fenced, as the coordinator answers EndTxn: fatal. */
+	tide_buf_reset(&said);
+	c.txn_id = "ks-tx3";
+	kc = producer_conf("100000");
+	rd_kafka_conf_set_log_cb(kc, no_log);
+	ck_assert_int_eq(tide_ksink_be_open(&k, &c, kc, "dead.ndjson", &stop),
+	    0);
+	k.be.txn->paced(&k.be, 1);
+	ck_assert_int_eq(k.be.ops->put(&k.be, 1, "{\"i\":1}", 7,
+	    TIDE_JSON_OBJECT, &err), 0);
+	rd_kafka_mock_push_request_errors(mc, 26 /* EndTxn */, 1,
+	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+	txn_barrier(&b, 1, "g1");
+	ck_assert_int_eq(k.be.txn->commit(&k.be, &b, &err), TIDE_EKAFKA);
+	ck_assert_int_eq(k.ks.txn.fatal, 1);
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said), "0 --transactional-id "
+	    "'ks-tx3': commit transaction: "));
+	ck_assert_ptr_nonnull(strstr(tide_buf_cstr(&said), "(fatal: "));
+	ck_assert_uint_eq(k.be.ops->finish(&k.be, 0, &err) &
+	    TIDE_SINKBE_UNDELIVERED, TIDE_SINKBE_UNDELIVERED);
+	k.be.ops->close(&k.be);
+	tide_barrier_release(&b);
+	tide_buf_release(&st);
+	fclose(dead);
+}
+END_TEST
+
 START_TEST(test_ksink_be_sync_waits_for_every_delivery_report)
 {
 	struct tide_ksink_be k;
@@ -419,6 +565,8 @@ suite_ksink(void)
 	tcase_add_test(tk, test_ksink_be_puts_finishes_and_counts);
 	tcase_add_test(tk, test_ksink_past_retention_is_warned_once_and_counted);
 	tcase_add_test(tk, test_ksink_be_sync_waits_for_every_delivery_report);
+	tcase_add_test(tk, test_ksink_be_transactions_commit_at_barriers);
+	tcase_add_test(tk, test_ksink_be_transaction_failures_stop_the_run);
 	tcase_add_test(tk, test_ksink_be_sync_and_finish_give_up_on_a_second_signal);
 	tcase_add_test(tk, test_ksink_refused_record_is_a_dead_letter);
 	tcase_add_test(tk, test_ksink_fixed_partition_must_exist);

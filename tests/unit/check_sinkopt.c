@@ -21,7 +21,7 @@ START_TEST(test_sinkopt_each_back_end_with_its_own_options_goes)
 {
 	ck_assert_ptr_null(tide_sinkopt_check(T(TOPIC) | T(KEY) |
 	    T(PARTITION) | T(PARTFIELD) | T(HEADER) | T(TIMESTAMP) |
-	    T(CODEC) | T(TEE) | T(DOWNTIMEOUT)));
+	    T(CODEC) | T(TEE) | T(DOWNTIMEOUT) | T(TXNID)));
 	ck_assert_ptr_null(tide_sinkopt_check(T(TOPIC) | T(ENVELOPE) |
 	    T(KEEPPART)));
 	/* -J with a fixed partition number is allowed. */
@@ -120,6 +120,10 @@ START_TEST(test_sinkopt_kafka_and_file_options_not_with_a_view)
 	}
 	ck_assert_str_eq(tide_sinkopt_check(T(REDIS) | T(UPSERT) |
 	    T(DOWNTIMEOUT)), "--down-timeout is for -t");
+	ck_assert_str_eq(tide_sinkopt_check(T(SQLITE) | T(TABLE) | T(UPSERT) |
+	    T(TXNID)), "--transactional-id is for -t");
+	ck_assert_str_eq(tide_sinkopt_check(T(REDIS) | T(UPSERT) | T(TXNID)),
+	    "--transactional-id is for -t");
 }
 END_TEST
 
@@ -171,6 +175,10 @@ START_TEST(test_sinkopt_file_options_and_their_rules)
 	    "--down-timeout is for -t");
 	ck_assert_str_eq(tide_sinkopt_check(T(OUTPUT) | T(STDOUT) |
 	    T(DOWNTIMEOUT)), "--down-timeout is for -t");
+	ck_assert_str_eq(tide_sinkopt_check(T(OUTPUT) | T(TXNID)),
+	    "--transactional-id is for -t");
+	ck_assert_str_eq(tide_sinkopt_check(T(OUTPUT) | T(STDOUT) |
+	    T(TXNID)), "--transactional-id is for -t");
 }
 END_TEST
 

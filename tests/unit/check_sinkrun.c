@@ -217,6 +217,80 @@ START_TEST(test_sinkrun_async_barrier_waits_for_its_mark_not_a_sync)
 }
 END_TEST
 
+/* A back end with transactions of its own (be->txn). */
+static int fk_paced, fk_commits, fk_commit_r;
+static int64_t fk_seq;
+static size_t fk_glen, fk_noffs;
+
+static void
+f_paced(struct tide_sinkbe *be, int paced)
+{
+	(void)be;
+	fk_paced = paced;
+}
+
+static int
+f_txn_commit(struct tide_sinkbe *be, const struct tide_barrier *b,
+    struct tide_sinkbe_err *err)
+{
+	(void)be;
+	fk_commits++;
+	fk_seq = b->seq;
+	fk_glen = b->group.len;
+	fk_noffs = b->offs.n;
+	if (fk_commit_r)
+		tide_sinkbe_errf(err, "commit failed");
+	return fk_commit_r;
+}
+
+static const struct tide_sinkbe_txn fake_txn = { f_paced, f_txn_commit };
+
+START_TEST(test_sinkrun_txn_barrier_commits_the_transaction)
+{
+	struct tide_stage_err serr;
+	struct tide_sinkbe_err err;
+
+	/* Opened again with transactions (and async, which they override). */
+	tide_sinkrun_close(&run);
+	fk.be.txn = &fake_txn;
+	fk.be.async = &fake_async;
+	fk_paced = -1;
+	fk_commits = fk_commit_r = 0;
+	fk_marks = 0;
+	tide_sinkrun_init(&run, "tide-sink", 30000, 0);
+	ck_assert_int_eq(tide_sinkrun_open(&run, &fk.be, -1, -1, &serr, &err),
+	    0);
+	/* No upstream: not paced, and no txn hello. */
+	ck_assert_int_eq(fk_paced, 0);
+	ck_assert_int_eq(run.flow.txn, 0);
+	put2();
+	ck_assert_int_eq(barrier("{\"@barrier\":{\"seq\":1,\"offsets\":"
+	    "[[\"tx\",0,2]],\"group\":\"ZzE=\"}}", &err), 0);
+	ck_assert_int_eq(fk_commits, 1);
+	ck_assert_int_eq(fk_seq, 1);
+	ck_assert_uint_eq(fk_glen, 2);
+	ck_assert_uint_eq(fk_noffs, 1);
+	ck_assert_int_eq(fk.syncs, 0);
+	ck_assert_int_eq(fk_marks, 0);
+	ck_assert_int_eq(run.npend, 0);
+	/* Without a group: committed all the same, with no metadata. */
+	ck_assert_int_eq(barrier(BFINAL, &err), 0);
+	ck_assert_int_eq(fk_commits, 2);
+	ck_assert_int_eq(fk_seq, 2);
+	ck_assert_uint_eq(fk_glen, 0);
+	/* A failed commit stops the run: 75, its words in err. */
+	fk_commit_r = TIDE_EKAFKA;
+	ck_assert_int_eq(barrier(B1, &err), TIDE_EKAFKA);
+	ck_assert_str_eq(err.msg, "commit failed");
+	ck_assert_int_eq(tide_sinkrun_stop_status(TIDE_EKAFKA, &err,
+	    TIDE_EX_OK), TIDE_EX_TEMPFAIL);
+	ck_assert_int_eq(fk.syncs, 0);
+	fk.be.txn = NULL;
+	fk.be.async = NULL;
+}
+END_TEST
+
+
 START_TEST(test_sinkrun_async_barriers_past_the_cap_sync)
 {
 	struct tide_sinkbe_err err;
@@ -563,6 +637,7 @@ suite_sinkrun(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sinkrun_barrier_syncs_and_is_not_a_record);
 	tcase_add_test(tc, test_sinkrun_async_barrier_waits_for_its_mark_not_a_sync);
+	tcase_add_test(tc, test_sinkrun_txn_barrier_commits_the_transaction);
 	tcase_add_test(tc, test_sinkrun_async_barriers_past_the_cap_sync);
 	tcase_add_test(tc, test_sinkrun_broken_barrier_is_bad_input_counted_in);
 	tcase_add_test(tc, test_sinkrun_barrier_returns_a_failed_sync);

@@ -666,6 +666,22 @@ START_TEST(test_stage_msg_round_trips)
 	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink relays");
 	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
 	ck_assert(n.relays == 1 && n.has_resume == 0 && n.nvia == 0);
+	/* A sink that commits the offsets in its transactions. */
+	m.relays = 0;
+	m.txn = 1;
+	m.has_resume = 1;
+	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
+	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink txn resume "
+	    "[[\"a b\\\"c\",3,7]]");
+	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
+	ck_assert(n.txn == 1 && n.relays == 0 && n.has_resume == 1);
+	m.relays = 1;
+	m.has_resume = 0;
+	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
+	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink relays txn");
+	ck_assert_int_eq(tide_stage_msg_parse(&n, b.data, b.len, &err), 0);
+	ck_assert(n.txn == 1 && n.relays == 1);
+	m.txn = 0;
 	m.relays = 0;
 	ck_assert_int_eq(tide_stage_msg_write(&m, &b), 0);
 	ck_assert_str_eq(tide_buf_cstr(&b), "hello 4244 tide-sink");
@@ -706,6 +722,8 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		"hello 5 tide-window relays",
 		"hello 5 tide-window via jq/4 relays",
 		"hello 5 tide-window via jq/4 relays resume []",
+		"hello 5 tide-sink txn", "hello 5 tide-sink via jq/4 txn",
+		"hello 5 tide-window relays txn resume []",
 		"ack 0", "ack 9223372036854775807",
 		"hold 3 1700000000000", "hold 3 -9223372036854775808",
 		"passed 0", "passed 9223372036854775807",
@@ -736,6 +754,11 @@ START_TEST(test_stage_msg_parse_takes_good_and_refuses_bad)
 		{ "hello 1 x relays relays", TIDE_EINVAL },
 		{ "hello 1 x resume [] relays", TIDE_EJSON },
 		{ "hello 1 x relays ", TIDE_EINVAL },
+		{ "hello 1 x txn txn", TIDE_EINVAL },
+		{ "hello 1 x txn relays", TIDE_EINVAL },
+		{ "hello 1 x txn ", TIDE_EINVAL },
+		{ "hello 1 x resume [] txn", TIDE_EJSON },
+		{ "hello 1 x TXN", TIDE_EINVAL },
 		{ "ack", TIDE_EINVAL }, { "ack ", TIDE_EINVAL },
 		{ "ack -1", TIDE_EINVAL }, { "ack 1 2", TIDE_EINVAL },
 		{ "ack 9223372036854775808", TIDE_ERANGE },
