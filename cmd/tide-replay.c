@@ -15,9 +15,10 @@
  * brokers: exit 69 with a message, what was emitted flushed.
  *
  * Archives (lib/arcsrc.h over lib/arcin.h: tide-sink -o of -J envelopes,
- * or plain NDJSON with --time) are read twice: a first pass reports bad lines, counts
- * records and finds each file's partitions; the second reads a file as
- * one source when it is in merge order, else once per partition.  An
+ * or plain NDJSON with --time) are read twice: a first pass reports bad
+ * lines, counts records and finds each file's partitions; the second
+ * reads a file as one source when it is in merge order, else once per
+ * partition.  An
  * input that gives its bytes once (stdin, a pipe, <(cmd)) is read in one
  * pass: one source, in the order it comes, with a warning at the first
  * record out of merge order.
@@ -635,7 +636,8 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 		return r;
 	tide_progress_clear(&s.pr);
 	if ((r = tide_bad_record(&s.bad, m ? o.topic : f->a.path,
-	    m ? 0 : tide_arcin_lineno(&f->a), b->data, b->len, "%s--where: regex %s reached its match limit",
+	    m ? 0 : tide_arcin_lineno(&f->a), b->data, b->len,
+	    "%s--where: regex %s reached its match limit",
 	    m ? "a message: " : "", tide_expr_limit_regex(&s.wx))) != 0) {
 		flush_out();
 		exit(tide_exit_of(r));
