@@ -14,10 +14,11 @@
  * come within --down-timeout (by default --metadata-timeout) has lost its
  * brokers: exit 69 with a message, what was emitted flushed.
  *
- * Archives (lib/arcin.h: tide-sink -o of -J envelopes, or plain NDJSON
- * with --time) are read twice: a first pass reports bad lines, counts
- * records and finds each file's partitions; the second reads a file as
- * one source when it is in merge order, else once per partition.  An
+ * Archives (lib/arcsrc.h over lib/arcin.h: tide-sink -o of -J envelopes,
+ * or plain NDJSON with --time) are read twice: a first pass reports bad
+ * lines, counts records and finds each file's partitions; the second
+ * reads a file as one source when it is in merge order, else once per
+ * partition.  An
  * input that gives its bytes once (stdin, a pipe, <(cmd)) is read in one
  * pass: one source, in the order it comes, with a warning at the first
  * record out of merge order.
@@ -41,6 +42,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "arcin.h"
+#include "arcsrc.h"
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
@@ -89,13 +91,6 @@ enum {
 	OPT_NOPROGRESS,
 	OPT_DOWNTIMEOUT,
 	OPT_WHERE,
-};
-
-/* One archive source of the merge (a file, or one partition of it). */
-struct fsrc {
-	struct tide_arcin a;		/* its head: a.key */
-	int report;			/* report bad lines as met */
-	int unordered;			/* one pass, and out of order was said */
 };
 
 static struct {
@@ -197,14 +192,12 @@ static struct {
 	int kafka;			/* a topic is read (kc is open) */
 	struct tide_kreplay kr;		/* the Kafka sources */
 	struct tide_arcin_conf ac;	/* what the archive sources share */
-	struct fsrc *srcs;		/* the archive sources */
-	size_t nsrcs;
+	struct tide_arcsrcs as;		/* the archive sources */
 	struct tide_replay rp;		/* the loop, its pacing, what it wrote */
 	struct tide_wout out;
 	struct tide_buf ob;
 	struct tide_bad bad;
 	uint64_t total;			/* records per loop, estimated */
-	uint64_t ngood;			/* good records read on a first pass */
 	int64_t t0_us;
 	struct tide_progress pr;
 	struct tide_expr wx;		/* --where */
@@ -466,128 +459,39 @@ kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
 
-/* ---- archives (lib/arcin.h) -------------------------------------------- */
+/* ---- archives (lib/arcsrc.h) ------------------------------------------- */
 
-static void
-file_open(struct fsrc *f)
+/* An archive's error (lib/arcsrc.h) worded, and the exit. */
+__attribute__((noreturn)) static void
+die_arcsrc(int r)
 {
-	int r;
+	const struct tide_arcsrc_err *e = &s.as.err;
 
-	if ((r = tide_arcin_open(&f->a)) < 0) {
-		if (r == TIDE_EIO)
-			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
-			    strerror(f->a.in.errnum));
-		die_flushed(TIDE_EX_DATAERR, "%s: %s", f->a.path,
+	if (r == TIDE_ARCSRC_BADSTOP) {
+		flush_out();
+		exit(tide_exit_of(e->bad));
+	}
+	if (r == TIDE_EIO)
+		die_flushed(TIDE_EX_IOERR, "%s: %s", e->path,
+		    strerror(e->errnum));
+	if (e->line == 0)
+		die_flushed(TIDE_EX_DATAERR, "%s: %s", e->path,
 		    tide_strerror(r));
-	}
+	die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s", e->path,
+	    e->line, tide_strerror(r));
 }
 
-/*
- * Read f's next good line into its head.  1 with a head, 0 at the end, -1
- * on a signal.  Bad lines are reported when f reports them (its first
- * pass, or its only one), else skipped.
- */
-static int
-file_next(struct fsrc *f)
-{
-	int r;
-
-	for (;;) {
-		if (tide_sig_stops())
-			return -1;
-		r = tide_arcin_next(&f->a);
-		s.ngood += r == 1 && f->report;
-		if (r == 0 || r == 1)
-			return r;
-		if (r == TIDE_EINTR)
-			continue;
-		if (r == TIDE_ARCIN_BAD) {
-			if (!f->report)
-				continue;
-			tide_progress_clear(&s.pr);
-			if ((r = tide_bad_record(&s.bad, f->a.path,
-			    tide_arcin_lineno(&f->a), f->a.bad, f->a.badlen,
-			    "%s", f->a.why)) != 0) {
-				flush_out();
-				exit(tide_exit_of(r));
-			}
-			continue;
-		}
-		if (r == TIDE_EIO)
-			die_flushed(TIDE_EX_IOERR, "%s: %s", f->a.path,
-			    strerror(f->a.in.errnum));
-		die_flushed(TIDE_EX_DATAERR, "%s: line %" PRIu64 ": %s",
-		    f->a.path, tide_arcin_lineno(&f->a) + 1, tide_strerror(r));
-	}
-}
-
-static struct fsrc *
-add_src(const char *path, int idx)
-{
-	struct fsrc *f;
-
-	s.srcs = tide_xreallocarray(s.srcs, s.nsrcs + 1, sizeof(*s.srcs));
-	f = &s.srcs[s.nsrcs++];
-	memset(f, 0, sizeof(*f));
-	tide_arcin_init(&f->a, &s.ac, path, idx);
-	return f;
-}
-
-/*
- * First pass over one archive: report bad lines, count records in range
- * per partition, and say whether the file is already in merge order.
- * Adds the file's sources (one, or one per partition) to s.srcs.
- */
 static void
-file_scan(const char *path, int idx)
+clear_progress(void *ctx)
 {
-	struct tide_arcscan sc;
-	struct tide_arcscan_part *fp;
-	struct fsrc f, *n;
-	size_t i;
-	int r;
-
-	memset(&f, 0, sizeof(f));
-	tide_arcin_init(&f.a, &s.ac, path, idx);
-	f.report = 1;
-	tide_arcscan_init(&sc);
-	file_open(&f);
-	while ((r = file_next(&f)) > 0) {
-		tide_arcscan_add(&sc, &f.a.key);
-		if (s.total == 0 || f.a.key.ts < s.rp.first_ts)
-			s.rp.first_ts = f.a.key.ts;
-		if (s.total == 0 || f.a.key.ts > s.rp.last_ts)
-			s.rp.last_ts = f.a.key.ts;
-		s.total++;
-	}
-	tide_arcin_close(&f.a);
-	if (r < 0) {
-		tide_arcscan_release(&sc);
-		return;
-	}
-	for (i = 0; i < sc.n; i++) {
-		fp = &sc.v[i];
-		if (o.dryrun) {
-			tide_buf_reset(&s.ob);
-			tide_arcscan_json(fp, path, o.timefield == NULL, &s.ob);
-			check_write(tide_wout_add(&s.out, s.ob.data, s.ob.len));
-		}
-		if (sc.sorted && i > 0)
-			continue;
-		n = add_src(path, idx);
-		n->a.all = sc.sorted;
-		n->a.partition = fp->partition;
-	}
-	if (!sc.sorted)
-		tide_info("%s: not in time order: read once per partition",
-		    path);
-	tide_arcscan_release(&sc);
+	(void)ctx;
+	tide_progress_clear(&s.pr);
 }
 
 static void
 files_setup(void)
 {
-	int i;
+	int i, r;
 
 	s.ac.timefield = o.timefield;
 	s.ac.timepath = &o.timepath;
@@ -597,11 +501,23 @@ files_setup(void)
 	s.ac.have_to = o.have_to;
 	s.ac.from = o.from;
 	s.ac.to = o.to;
+	tide_arcsrc_init(&s.as, &s.ac, &s.bad);
+	s.as.on_report = clear_progress;
 	s.rp.scanned = 1;
 	for (i = 0; i < o.nfiles && !tide_sig_stops(); i++) {
 		/* --dry-run reads each input once anyway. */
 		if (o.dryrun || tide_arcin_rereadable(o.files[i])) {
-			file_scan(o.files[i], i);
+			tide_buf_reset(&s.ob);
+			r = tide_arcsrc_scan(&s.as, o.files[i], i,
+			    o.dryrun ? &s.ob : NULL);
+			if (r < 0 && r != TIDE_ARCSRC_STOPPED)
+				die_arcsrc(r);
+			if (r >= 0 && o.dryrun)
+				check_write(tide_wout_add(&s.out, s.ob.data,
+				    s.ob.len));
+			if (r == 0)
+				tide_info("%s: not in time order: read once "
+				    "per partition", o.files[i]);
 			continue;
 		}
 		/* One pass: one source, in the order it comes, bad lines
@@ -614,7 +530,12 @@ files_setup(void)
 			tide_usage_error("--loop: cannot read '%s' more than "
 			    "once (not a regular file)", o.files[i]);
 		}
-		add_src(o.files[i], i)->report = 1;
+		tide_arcsrc_add_once(&s.as, o.files[i], i);
+	}
+	s.total = s.as.total;
+	if (s.total) {
+		s.rp.first_ts = s.as.first_ts;
+		s.rp.last_ts = s.as.last_ts;
 	}
 	if (o.dryrun) {
 		tide_buf_reset(&s.ob);
@@ -626,37 +547,25 @@ files_setup(void)
 static int
 files_open(void *ctx, struct tide_merge *m)
 {
-	size_t i;
 	int r;
 
 	(void)ctx;
-	for (i = 0; i < s.nsrcs; i++) {
-		file_open(&s.srcs[i]);
-		if ((r = file_next(&s.srcs[i])) < 0)
-			return -1;
-		if (r)
-			tide_merge_add(m, &s.srcs[i].a.key, &s.srcs[i]);
-		else
-			tide_arcin_close(&s.srcs[i].a);
-	}
-	return 0;
+	if ((r = tide_arcsrc_open(&s.as, m)) < 0 && r != TIDE_ARCSRC_STOPPED)
+		die_arcsrc(r);
+	return r < 0 ? -1 : 0;
 }
 
 static void
 files_close(void *ctx)
 {
-	size_t i;
-
 	(void)ctx;
-	for (i = 0; i < s.nsrcs; i++)
-		tide_arcin_close(&s.srcs[i].a);
+	tide_arcsrc_close(&s.as);
 }
 
 static int
 file_advance(void *ctx, void *src, struct tide_merge *m)
 {
-	struct fsrc *f = src;
-	struct tide_merge_key prev = f->a.key;
+	struct tide_arcsrc *f = src;
 	int r;
 
 	(void)ctx;
@@ -664,31 +573,22 @@ file_advance(void *ctx, void *src, struct tide_merge *m)
 	 * (a pipe) is read: they go out before a read that may block. */
 	if (s.rp.npend && !tide_recin_buffered(&f->a.in))
 		flush_out();
-	if ((r = file_next(f)) < 0)
-		return -1;
-	/* A one-pass input cannot be re-read per partition: its records
-	 * go out in the order they come, which may not be merge order. */
-	if (r && f->report && !f->unordered &&
-	    tide_merge_cmp(&prev, &f->a.key) > 0) {
-		f->unordered = 1;
+	if ((r = tide_arcsrc_advance(&s.as, f, m)) < 0 &&
+	    r != TIDE_ARCSRC_STOPPED)
+		die_arcsrc(r);
+	if (r == TIDE_ARCSRC_UNORDERED) {
 		tide_progress_clear(&s.pr);
 		tide_warn("%s: line %" PRIu64 ": not in time order, and the "
 		    "input cannot be read twice: records go out in the order "
 		    "read", f->a.path, tide_arcin_lineno(&f->a));
 	}
-	if (r)
-		tide_merge_advance(m, &f->a.key);
-	else {
-		tide_merge_drop(m);
-		tide_arcin_close(&f->a);
-	}
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 static void
 file_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
-	struct fsrc *f = src;
+	struct tide_arcsrc *f = src;
 	size_t start = b->len;
 	int r;
 
@@ -713,6 +613,7 @@ static int
 emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
 	rd_kafka_message_t *m = o.topic ? tide_kreplay_head(src) : NULL;
+	struct tide_arcsrc *f = src;	/* when not m */
 	size_t start = b->len;
 	int r = 1;
 
@@ -734,9 +635,9 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	if (r >= 0)
 		return r;
 	tide_progress_clear(&s.pr);
-	if ((r = tide_bad_record(&s.bad, m ? o.topic : ((struct fsrc *)src)->
-	    a.path, m ? 0 : tide_arcin_lineno(&((struct fsrc *)src)->a),
-	    b->data, b->len, "%s--where: regex %s reached its match limit",
+	if ((r = tide_bad_record(&s.bad, m ? o.topic : f->a.path,
+	    m ? 0 : tide_arcin_lineno(&f->a), b->data, b->len,
+	    "%s--where: regex %s reached its match limit",
 	    m ? "a message: " : "", tide_expr_limit_regex(&s.wx))) != 0) {
 		flush_out();
 		exit(tide_exit_of(r));
@@ -757,12 +658,6 @@ kafka_key(const void *src)
 	return &((const struct tide_kreplay_part *)src)->key;
 }
 
-static const struct tide_merge_key *
-file_key(const void *src)
-{
-	return &((const struct fsrc *)src)->a.key;
-}
-
 /* After each record: the progress line, and the counters on SIGUSR1. */
 static void
 tick(void *ctx, const struct tide_replay *rp)
@@ -779,7 +674,7 @@ static const struct tide_replay_ops kafka_ops = {
 };
 
 static const struct tide_replay_ops files_ops = {
-	files_open, file_key, file_emit, file_advance, files_close, tick,
+	files_open, tide_arcsrc_key, file_emit, file_advance, files_close, tick,
 };
 
 /* ---- options ----------------------------------------------------------- */
@@ -891,9 +786,7 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-p: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
-	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
-		tide_usage_error("--print replaces the output: not with -J, "
-		    "--keep or --drop (name fields in it: %%{field})");
+	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);
 	if (o.have_from && o.have_to && o.to < o.from)
 		tide_usage_error("--to is before --from");
 	if (o.progress < 0 && tide_verbose < 0)
@@ -956,7 +849,7 @@ main(int argc, char **argv)
 	if (o.dryrun) {
 		flush_out();
 		if ((r = tide_bad_finish(&s.bad)) == 0)
-			r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood +
+			r = tide_bad_verdict(&s.bad, &o.maxbad, s.as.ngood +
 			    s.bad.count);
 		return tide_exit_of(r);
 	}
@@ -972,12 +865,14 @@ main(int argc, char **argv)
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
+	tide_arcsrc_release(&s.as);
 	if (o.where)
 		tide_expr_release(&s.wx);
 	free(s.hdrs);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	if ((r = tide_bad_finish(&s.bad)) == 0)
-		r = tide_bad_verdict(&s.bad, &o.maxbad, s.ngood + s.bad.count);
+		r = tide_bad_verdict(&s.bad, &o.maxbad, s.as.ngood +
+		    s.bad.count);
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);

@@ -903,9 +903,7 @@ main(int argc, char **argv)
 	if (o.lag && (!o.group || !o.ntopics))
 		tide_usage_error("--lag needs a group and its topics: -G group "
 		    "-t topic");
-	if (o.pf.on && (o.envelope || tide_proj_on(&o.proj)))
-		tide_usage_error("--print replaces the output: not with -J, "
-		    "--keep or --drop (name fields in it: %%{field})");
+	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);
 	if (nfiles > 0 && o.ntopics > 0)
 		tide_usage_error("give topics (-t) or files, not both");
 	if (nfiles > 0) {

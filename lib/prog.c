@@ -487,6 +487,15 @@ tide_opt_print(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
+void
+tide_opt_print_alone(const struct tide_printfmt *pf,
+    const struct tide_proj *proj, int envelope)
+{
+	if (pf->on && (envelope || tide_proj_on(proj)))
+		tide_usage_error("--print replaces the output: not with -J, "
+		    "--keep or --drop (name fields in it: %%{field})");
+}
+
 int
 tide_opt_index(void)
 {

@@ -207,6 +207,12 @@ tide_opt_cb tide_opt_proj, tide_opt_print;
 	TIDE_OPT_CALLBACK(TIDE_OPT_PRINT, "print", "format", "write each "	\
 	    "message for people through format: %t %p %o %k %s %T %I %h "	\
 	    "%{field}", tide_opt_print, pf)
+/* --print replaces the output: a usage error when it is given (pf->on)
+ * with -J (envelope) or with --keep or --drop (proj). */
+struct tide_printfmt;
+struct tide_proj;
+void tide_opt_print_alone(const struct tide_printfmt *pf,
+    const struct tide_proj *proj, int envelope);
 
 extern const struct tide_prog *tide_prog;
 extern int tide_verbose;	/* -v count, -1 after -q */
