@@ -17,7 +17,7 @@ awk '/^    tide-gen transactions --count 6000/ { f = 1 } f && /^$/ { exit } f' \
 	"$T_ROOT/README.md" | sed 's/^    //; s/-t transactions/-t readme.tx/' >readme.sh
 t_ok "README: the first pipeline is there" grep -q 'tide-window .*-k value.account' readme.sh
 mock_start -t readme.tx:3 -t transactions:3 -t customers:1 -t tx:6 -t tx-copy:6 \
-	-t fraud-features:3 -t tx-copy2:2
+	-t fraud-features:3 -t tx-copy2:2 -t tx-exact:6
 TIDE_BROKERS=$BROKERS
 export TIDE_BROKERS
 t_run "README: the first pipeline runs as written" sh readme.sh
@@ -147,7 +147,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 44
+t_ok "every page's examples counted" test $nex -eq 45
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \
