@@ -1,0 +1,91 @@
+#!/bin/sh
+# --where (tide-expr(7)) in the middle stages: tide-window filters before
+# aggregation, tide-sink before its back end, tide-join on the stream
+# record (--where) and on the joined one (--having).  Results equal the
+# same stage run without the filter behind jq's select() (tide-gen's
+# records are in jq -c form), and an independent sqlite3 GROUP BY; the
+# counters (filtered, not bad), barriers, syntax errors (exit 64).
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless jq
+t_skip_unless sqlite3
+
+tide-gen --count 20000 --accounts 50 transactions >"$T_DIR/tx.ndjson"
+
+# --- tide-window ---------------------------------------------------------------
+
+# tide-expr -> jq select() -> tide-window without --where.
+while IFS=';' read -r te je win; do
+	# shellcheck disable=SC2086
+	t_run "tide-window $win --where '$te'" tide-window $win -k account \
+		-a 'count,sum(amount),max(amount)' --where "$te" "$T_DIR/tx.ndjson"
+	t_status 0
+	# shellcheck disable=SC2086
+	jq -c "select($je)" "$T_DIR/tx.ndjson" | tide-window $win -k account \
+		-a 'count,sum(amount),max(amount)' >"$T_DIR/want"
+	t_ok "tide-window $win --where '$te': some windows" test -s "$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <<'EOF2'
+amount > 50 and country in ("DE", "FR");.amount > 50 and (.country == "DE" or .country == "FR");--tumble 10s
+not card_present or merchant =~ /7$/;(.card_present | not) or (.merchant | test("7$"));--hop 20s --every 5s
+starts_with(account, "a00001");.account | startswith("a00001");--session 2s
+amount * 2 > 150;.amount * 2 > 150;--over 30s
+EOF2
+
+# The counts of an independent GROUP BY over the records jq keeps.
+jq -r 'select(.amount > 20 and .country != "US") |
+	[.ts, .account, .amount] | @csv' "$T_DIR/tx.ndjson" >"$T_DIR/f.csv"
+sqlite3 -csv "$T_DIR/db" '.mode csv' 'CREATE TABLE t(ts INTEGER, account TEXT, amount REAL)' \
+	".import $T_DIR/f.csv t" \
+	"SELECT ts / 60000 * 60000, account, count(*), round(sum(amount), 2) FROM t
+	 GROUP BY 1, 2 ORDER BY 1, 2" | awk -F, '{ printf "%s,%s,%s,%.2f\n", $1, $2, $3, $4 }' >"$T_DIR/want"
+tide-window --tumble 1m -k account -a 'count,sum(amount)' --precision 2 \
+	--where 'amount > 20 and country != "US"' "$T_DIR/tx.ndjson" |
+	jq -r '"\(.window_start),\(.account),\(.count),\(.sum_amount)"' |
+	sort -t, -k1,1n -k2,2 |
+	awk -F, '{ printf "%s,%s,%s,%.2f\n", $1, $2, $3, $4 }' >"$T_DIR/got"
+t_ok "tide-window --where: sqlite3's GROUP BY on the filtered records" \
+	cmp "$T_DIR/want" "$T_DIR/got"
+t_ok "tide-window --where: sqlite3 has many groups" \
+	test "$(wc -l <"$T_DIR/want")" -gt 100
+
+cat >"$T_DIR/b.ndjson" <<'EOF2'
+{"ts":1000,"k":"x","a":1}
+{"@barrier":{"seq":1,"offsets":[]}}
+{"ts":1500,"k":"x","a":2000}
+not json
+{"ts":2500,"k":"y","a":3000}
+{"ts":2600,"k":"y","a":"s"}
+EOF2
+t_run "tide-window --stats: filtered, not bad" tide-window --stats \
+	--time-unit ms --tumble 1s -k k -a 'count,sum(a)' --where 'a > 1000' \
+	"$T_DIR/b.ndjson"
+t_status 0
+t_stdout <<'EOF2'
+{"window_start":1000,"window_end":2000,"k":"x","count":1,"sum_a":2000}
+{"window_start":2000,"window_end":3000,"k":"y","count":1,"sum_a":3000}
+EOF2
+t_stderr "tide-window: $T_DIR/b.ndjson: line 4: not valid JSON: bad literal at byte 0" \
+	"tide-window: stats: in 5, out 2, bad 1, filtered 2, late 0, windows 2, updates 0, open keys 0, open windows 0, wide sums 0, overflows 0" \
+	"tide-window: 1 bad record skipped"
+
+t_run "tide-window: all filtered out is not bad input" tide-window --stats \
+	--tumble 1s -k k -a count --where 'a > 99999' "$T_DIR/b.ndjson"
+t_status 0
+t_stdout </dev/null
+t_stderr_has "tide-window: stats: in 5, out 0, bad 1, filtered 4, late 0, "
+
+printf '{"ts":1000,"k":"%s!"}\n' "$(printf '%040d' 0 | tr 0 a)" >"$T_DIR/re.ndjson"
+t_run "tide-window: a regex at its match limit is bad" tide-window \
+	--tumble 1s -k k -a count --where 'k =~ /^(a+)+$/' "$T_DIR/re.ndjson"
+t_status 65
+t_stdout </dev/null
+t_stderr_has "tide-window: $T_DIR/re.ndjson: line 1: --where: regex /^(a+)+\$/ reached its match limit"
+
+t_run "tide-window: a syntax error" tide-window --tumble 1s -k k -a count \
+	--where 'a > (1' "$T_DIR/b.ndjson"
+t_status 64
+t_stdout </dev/null
+t_stderr "tide-window: --where: expected ')' at column 7" "  a > (1" \
+	"        ^" "$(tide-window -h | head -n 1)"
+
+t_done
