@@ -270,6 +270,19 @@ tide_sinkrun_close(struct tide_sinkrun *run)
 	tide_barrier_offs_release(&run->recorded);
 }
 
+int
+tide_sinkrun_keep(struct tide_sinkrun *run, enum tide_json_type type)
+{
+	int k;
+
+	if (!run->where.e)
+		return 1;
+	if (type != TIDE_JSON_OBJECT)
+		for (k = 0; k < run->where.e->npath; k++)
+			run->wvals[k].type = TIDE_JSON_NONE;
+	return tide_where_keep(&run->where, run->wvals);
+}
+
 void
 tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,
     int64_t now_us, struct tide_buf *out)
@@ -278,6 +291,9 @@ tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,
 
 	tide_buf_addf(out, "in %llu, bad %llu, ", (unsigned long long)run->in,
 	    (unsigned long long)nbad);
+	if (run->where.e)
+		tide_buf_addf(out, "filtered %llu, ",
+		    (unsigned long long)run->where.filtered);
 	run->be->ops->stats(run->be, out);
 	tide_buf_addf(out, ", %.0f records/s",
 	    secs > 0 ? (double)run->in / secs : 0.0);

@@ -88,4 +88,77 @@ t_stdout </dev/null
 t_stderr "tide-window: --where: expected ')' at column 7" "  a > (1" \
 	"        ^" "$(tide-window -h | head -n 1)"
 
+# --- tide-sink -------------------------------------------------------------------
+
+T_IN=$T_DIR/tx.ndjson
+te='amount > 50 and country in ("DE", "FR") or merchant =~ /^m0001/'
+je='.amount > 50 and (.country == "DE" or .country == "FR") or (.merchant | test("^m0001"))'
+jq -c "select($je)" "$T_DIR/tx.ndjson" >"$T_DIR/want"
+t_ok "tide-sink: jq keeps some and drops some" sh -c \
+	"test -s '$T_DIR/want' && ! cmp -s '$T_DIR/want' '$T_DIR/tx.ndjson'"
+t_run "tide-sink -o FILE --where" tide-sink -o "$T_DIR/s.ndjson" --stats --where "$te"
+t_status 0
+t_ok "tide-sink -o FILE --where: jq select()'s records" cmp "$T_DIR/want" "$T_DIR/s.ndjson"
+nw=$(wc -l <"$T_DIR/want" | tr -d ' ')
+t_stderr_has "tide-sink: in 20000, bad 0, filtered $((20000 - nw)), out $nw, bytes $(wc -c <"$T_DIR/want" | tr -d ' '), files 1, "
+
+t_run "tide-sink -o - --where, then --keep" tide-sink -o - --where "$te" --keep account,amount
+t_status 0
+jq -c "select($je) | {account, amount}" "$T_DIR/tx.ndjson" >"$T_DIR/want.k"
+t_stdout_file "$T_DIR/want.k"
+
+# tide-sink(1)'s example: a SQLite view of the records the filter keeps,
+# beside sqlite3's own table of the jq-filtered records.
+t_run "tide-sink --sqlite --where" tide-sink --sqlite "$T_DIR/v.db" --table tx \
+	--upsert account --where 'amount > 50 and not card_present'
+t_status 0
+jq -r 'select(.amount > 50 and (.card_present | not)) | [.ts, .account, .amount] | @csv' \
+	"$T_DIR/tx.ndjson" >"$T_DIR/cnp.csv"
+want=$(sqlite3 "$T_DIR/o.db" 'CREATE TABLE t(ts INTEGER, account TEXT, amount REAL)' \
+	".import --csv $T_DIR/cnp.csv t" \
+	"SELECT count(DISTINCT account) || ' ' || (SELECT count(*) FROM t) FROM t")
+got=$(sqlite3 "$T_DIR/v.db" "SELECT count(*) FROM tx")
+t_ok "tide-sink --sqlite --where: the view's rows are sqlite3's accounts ($want)" \
+	test "$got" = "${want%% *}" -a "${want#* }" -gt "$got"
+t_ok "tide-sink --sqlite --where: each account's last record" sh -c "
+	sqlite3 '$T_DIR/v.db' 'SELECT account, record FROM tx ORDER BY account' >'$T_DIR/v.got'
+	sqlite3 '$T_DIR/o.db' 'SELECT account, max(ts) FROM t GROUP BY account ORDER BY account' |
+	    while IFS='|' read -r a ts; do
+		jq -c --arg a \"\$a\" --argjson ts \"\$ts\" 'select(.account == \$a and .ts == \$ts) | \"\\(.account)|\\(tojson)\"' -r '$T_DIR/tx.ndjson'
+	    done >'$T_DIR/v.want'
+	test -s '$T_DIR/v.want' && cmp '$T_DIR/v.want' '$T_DIR/v.got'"
+
+B1='{"@barrier":{"seq":1,"offsets":[["tx",0,2]]}}'
+B2='{"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,4]]}}'
+printf '%s\n' '{"a":1}' "$B1" '{"a":2000}' 'not json' '[1,2]' "$B2" >"$T_DIR/sb.ndjson"
+T_IN=$T_DIR/sb.ndjson
+t_run "tide-sink --stats: filtered, not bad, not dead-lettered; barriers pass" \
+	tide-sink -o - --stats --dead-letter "$T_DIR/dl" --where 'a > 1000'
+t_status 0
+t_stdout <<'EOF2'
+{"a":2000}
+EOF2
+t_stderr_has "tide-sink: in 4, bad 1, filtered 2, out 1, bytes 11, files 0, "
+t_ok "tide-sink: only the bad line dead-lettered" test "$(jq -r .raw "$T_DIR/dl")" = "not json"
+
+t_run "tide-sink: all filtered out, the final barrier still seen: exit 0" \
+	tide-sink -o - --where 'a > 99999'
+t_status 0
+t_stdout </dev/null
+
+printf '{"k":"%s!"}\n' "$(printf '%040d' 0 | tr 0 a)" >"$T_DIR/re.sink"
+T_IN=$T_DIR/re.sink
+t_run "tide-sink: a regex at its match limit is bad" tide-sink -o - \
+	--where 'k =~ /^(a+)+$/'
+t_status 65
+t_stdout </dev/null
+t_stderr_has "tide-sink: line 1: --where: regex /^(a+)+\$/ reached its match limit"
+
+T_IN=/dev/null
+t_run "tide-sink: a syntax error" tide-sink -o - --where 'a in (1,'
+t_status 64
+t_stdout </dev/null
+t_stderr "tide-sink: --where: unexpected end of expression at column 9" "  a in (1," \
+	"          ^" "$(tide-sink -h | head -n 1)"
+
 t_done
