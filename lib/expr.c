@@ -1761,6 +1761,19 @@ tide_where_keep(struct tide_where *w, const struct tide_json_val *vals)
 	return r;
 }
 
+int
+tide_where_keep_rec(struct tide_where *w, const char *p, size_t n)
+{
+	int r;
+
+	if (!w->e)
+		return 1;
+	r = tide_expr_eval_rec(w->e, p, n, NULL);
+	if (r == 0)
+		w->filtered++;
+	return r;
+}
+
 const char *
 tide_expr_limit_regex(const struct tide_expr *e)
 {

@@ -148,6 +148,9 @@ int tide_where_paths(struct tide_where *w, struct tide_path *paths, int *n,
  * goes on: 1 yes, 0 no (counted in filtered), TIDE_ERANGE as
  * tide_expr_eval's (the caller's bad input). */
 int tide_where_keep(struct tide_where *w, const struct tide_json_val *vals);
+/* The same on a whole record p[0..n), its paths looked up here (a record
+ * built by the stage, as tide-join's joined one): tide_expr_eval_rec(). */
+int tide_where_keep_rec(struct tide_where *w, const char *p, size_t n);
 
 /* The error as "MSG at column N" followed by the text and a caret line
  * under the column (indented by two spaces), into buf[0..cap). */

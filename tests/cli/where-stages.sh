@@ -161,4 +161,83 @@ t_stdout </dev/null
 t_stderr "tide-sink: --where: unexpected end of expression at column 9" "  a in (1," \
 	"          ^" "$(tide-sink -h | head -n 1)"
 
+# --- tide-join -------------------------------------------------------------------
+
+# 40 customers of the 50 accounts: some records find none.
+tide-gen --accounts 40 --format csv customers >"$T_DIR/cust.csv"
+T_IN=$T_DIR/tx.ndjson
+# tide-expr -> jq: --where on the stream, --having on the joined record,
+# against jq over an unfiltered run's output.
+while IFS=';' read -r kind te je he hj; do
+	# shellcheck disable=SC2086
+	tide-join -T "$T_DIR/cust.csv" --on account $kind \
+	    <"$T_DIR/tx.ndjson" >"$T_DIR/all.j"
+	jq -c "select($je) | select($hj)" "$T_DIR/all.j" >"$T_DIR/want"
+	# shellcheck disable=SC2086
+	t_run "tide-join $kind --where '$te' --having '$he'" tide-join \
+		-T "$T_DIR/cust.csv" --on account $kind \
+		--where "$te" --having "$he"
+	t_status 0
+	t_ok "tide-join $kind --where '$te' --having '$he': some records" \
+		test -s "$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <<'EOF2'
+--left --miss-field why;amount > 50;.amount > 50;segment != "retail" or why == "no_match";.segment != "retail" or .why == "no_match"
+--inner;country in ("DE", "FR");.country == "DE" or .country == "FR";risk_score > 0.5 and credit_limit >= 5000;.risk_score > 0.5 and .credit_limit >= 5000
+--left --prefix c_;not card_present;.card_present | not;c_risk_score is null;.c_risk_score == null
+EOF2
+# Only --where, or only --having: the other passes everything.
+tide-join -T "$T_DIR/cust.csv" --on account <"$T_DIR/tx.ndjson" >"$T_DIR/all.j"
+t_run "tide-join --where alone" tide-join -T "$T_DIR/cust.csv" --on account --where 'amount < 20'
+jq -c 'select(.amount < 20)' "$T_DIR/all.j" >"$T_DIR/want"
+t_stdout_file "$T_DIR/want"
+t_run "tide-join --having alone" tide-join -T "$T_DIR/cust.csv" --on account --having 'risk_score < 0.2'
+jq -c 'select(.risk_score < 0.2)' "$T_DIR/all.j" >"$T_DIR/want"
+t_stdout_file "$T_DIR/want"
+
+# --anti: --having names the record as written (no table fields).
+tide-gen --accounts 30 --format csv customers >"$T_DIR/cust30.csv"
+tide-join -T "$T_DIR/cust30.csv" --on account --anti <"$T_DIR/tx.ndjson" >"$T_DIR/all.j"
+t_run "tide-join --anti --having" tide-join -T "$T_DIR/cust30.csv" --on account --anti \
+	--having 'amount > 90'
+t_status 0
+jq -c 'select(.amount > 90)' "$T_DIR/all.j" >"$T_DIR/want"
+t_ok "tide-join --anti --having: some records" test -s "$T_DIR/want"
+t_stdout_file "$T_DIR/want"
+
+cat >"$T_DIR/j.csv" <<'EOF2'
+k,risk
+x,0.9
+y,0.1
+EOF2
+printf '%s\n' '{"k":"x","a":1}' '{"@barrier":{"seq":1,"offsets":[]}}' '{"k":"x","a":2000}' \
+	'not json' '{"k":"y","a":3000}' '{"k":"z","a":4000}' '{"a":5000}' >"$T_DIR/j.ndjson"
+T_IN=/dev/null
+t_run "tide-join --stats: filtered, not having, not bad" tide-join -T "$T_DIR/j.csv" \
+	--on k --left --stats --where 'a > 1000' --having 'risk > 0.5' "$T_DIR/j.ndjson"
+t_status 0
+t_stdout <<'EOF2'
+{"k":"x","a":2000,"risk":0.9}
+EOF2
+t_stderr_has "tide-join: $T_DIR/j.ndjson: line 4: not valid JSON"
+t_stderr_has "tide-join: records in 6, out 1, matched 2, unmatched 2, bad 1, filtered 1, not having 3; table 2 rows"
+
+t_run "tide-join: --where and --having go with -T" tide-join --with "$T_DIR/j.ndjson" \
+	--within 1s --on k --where 'a > 1'
+t_status 64
+t_stderr_has "tide-join: --where and --having go with -T, not --with"
+
+t_run "tide-join: a syntax error in --having" tide-join -T "$T_DIR/j.csv" --on k \
+	--having 'risk >> 1'
+t_status 64
+t_stdout </dev/null
+t_stderr "tide-join: --having: unexpected '>' at column 7" "  risk >> 1" \
+	"        ^" "$(tide-join -h | head -n 1)"
+
+printf '{"k":"x","s":"%s!"}\n' "$(printf '%040d' 0 | tr 0 a)" >"$T_DIR/re.join"
+t_run "tide-join: a regex at its match limit is bad" tide-join -T "$T_DIR/j.csv" \
+	--on k --having 's =~ /^(a+)+$/' "$T_DIR/re.join"
+t_status 65
+t_stderr_has "re.join: line 1: --having: regex /^(a+)+\$/ reached its match limit"
+
 t_done
