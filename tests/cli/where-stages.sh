@@ -240,4 +240,95 @@ t_run "tide-join: a regex at its match limit is bad" tide-join -T "$T_DIR/j.csv"
 t_status 65
 t_stderr_has "re.join: line 1: --having: regex /^(a+)+\$/ reached its match limit"
 
+# --- barriers through a filter, between tide stages ------------------------------
+#
+# The neighbours are tests/cli/flowpeer.py (an upstream stage and a tide
+# reader): every barrier is written on, or acknowledged, as without a
+# filter, when the records around it are filtered out.
+if t_have /usr/bin/python3; then
+	peer() {
+		T_NAME=$1
+		_script=$2
+		_out=$3
+		shift 3
+		rm -f "$T_DIR/p.up"
+		timeout 120 /usr/bin/python3 "$T_ROOT/tests/cli/flowpeer.py" \
+		    "$_script" "$_out" "$T_DIR/p.up" -- "$@" 2>"$T_ERR"
+		T_RC=$?
+	}
+	up_is() {
+		t_ok "$T_NAME: upstream: $(tr '\n' ';' <"$T_DIR/p.up")" \
+			test "$(tr '\n' ';' <"$T_DIR/p.up")" = "$1"
+	}
+
+	cat >"$T_DIR/s.w" <<'EOF2'
+hello
+msg hello tide-window relays
+> {"ts":1700000000000,"k":"a"}
+> {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
+lines 1
+ack 1
+> {"ts":1700000050000,"k":"b"}
+> {"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,2]]}}
+msg ack 1
+close
+lines 3
+ack 2
+wait
+EOF2
+	rm -f "$T_DIR/p.out"
+	peer "tide-window --where: barriers written on" "$T_DIR/s.w" "$T_DIR/p.out" \
+		tide-window --stats --tumble 1m -k k -a count --where 'k == "b"'
+	t_status 0
+	t_ok "$T_NAME: output" test "$(cat "$T_DIR/p.out")" = \
+'{"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
+{"window_start":1700000040000,"window_end":1700000100000,"k":"b","count":1}
+{"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,2]]}}'
+	up_is "hello tide-window relays;hello test-reader;ack 1;hold 2 1700000100000;passed 2;ack 2;exit 0;"
+	t_stderr_has "tide-window: stats: in 2, out 1, bad 0, filtered 1, late 0, "
+
+	cat >"$T_DIR/s.s" <<'EOF2'
+> {"k":"a"}
+> {"@barrier":{"seq":1,"offsets":[["tx",0,1]]}}
+msg ack 1
+> {"k":"b"}
+> {"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,2]]}}
+msg ack 2
+close
+wait
+EOF2
+	peer "tide-sink --where: barriers acknowledged" "$T_DIR/s.s" "file:$T_DIR/sink.out" \
+		tide-sink --stats -o "$T_DIR/sink.out" --where 'k == "b"'
+	t_status 0
+	t_ok "$T_NAME: output" test "$(cat "$T_DIR/sink.out")" = '{"k":"b"}'
+	up_is "hello tide-sink resume [];ack 1;ack 2;exit 0;"
+	t_stderr_has "tide-sink: in 2, bad 0, filtered 1, out 1, bytes 10, files 1, "
+
+	cat >"$T_DIR/s.j" <<'EOF2'
+hello
+msg hello tide-join relays
+> {"k":"x","a":1}
+> {"k":"y","a":2000}
+> {"@barrier":{"seq":1,"offsets":[["tx",0,2]]}}
+lines 1
+ack 1
+> {"k":"x","a":3000}
+> {"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,3]]}}
+msg ack 1
+close
+lines 3
+ack 2
+wait
+EOF2
+	rm -f "$T_DIR/p.out"
+	peer "tide-join --where --having: barriers written on" "$T_DIR/s.j" "$T_DIR/p.out" \
+		tide-join -T "$T_DIR/j.csv" --on k --where 'a > 1000' --having 'risk > 0.5'
+	t_status 0
+	t_ok "$T_NAME: output" test "$(cat "$T_DIR/p.out")" = \
+'{"@barrier":{"seq":1,"offsets":[["tx",0,2]]}}
+{"k":"x","a":3000,"risk":0.9}
+{"@barrier":{"seq":2,"final":true,"offsets":[["tx",0,3]]}}'
+	up_is "hello tide-join relays;hello test-reader;ack 1;ack 2;exit 0;"
+fi
+
 t_done
