@@ -423,7 +423,7 @@ END_TEST
  * values looked up with them, the count; none given keeps everything. */
 START_TEST(test_where_stage)
 {
-	const char *rec = "{\"ts\":5,\"k\":\"a\",\"amount\":20}";
+	const char *line = "{\"ts\":5,\"k\":\"a\",\"amount\":20}";
 	struct tide_path paths[4];
 	struct tide_json_val vals[4];
 	struct tide_expr e;
@@ -447,14 +447,14 @@ START_TEST(test_where_stage)
 	ck_assert_int_eq(n, 4);
 	ck_assert_int_eq(w.at, 1);
 	/* Found: ts, amount, k; not nope. */
-	ck_assert_int_eq(tide_json_get_many(rec, strlen(rec), paths, n, vals),
+	ck_assert_int_eq(tide_json_get_many(line, strlen(line), paths, n, vals),
 	    3);
 	ck_assert_int_eq(tide_where_keep(&w, vals), 1);
 	ck_assert_int_eq(w.filtered, 0);
 	vals[1].type = TIDE_JSON_NONE;	/* amount missing: false */
 	ck_assert_int_eq(tide_where_keep(&w, vals), 0);
 	ck_assert_int_eq(w.filtered, 1);
-	ck_assert_int_eq(tide_where_keep_rec(&w, rec, strlen(rec)), 1);
+	ck_assert_int_eq(tide_where_keep_rec(&w, line, strlen(line)), 1);
 	ck_assert_int_eq(tide_where_keep_rec(&w, "{\"amount\":5}", 12), 0);
 	ck_assert_int_eq(w.filtered, 2);
 	/* A barrier passes, uncounted. */
