@@ -161,6 +161,22 @@ t_stdout </dev/null
 t_stderr "tide-sink: --where: unexpected end of expression at column 9" "  a in (1," \
 	"          ^" "$(tide-sink -h | head -n 1)"
 
+# The Redis view: the keys of the accounts jq's select() keeps.
+if t_have redis-server "no redis-server: tide-sink --redis --where" &&
+    t_have redis-cli "no redis-cli: tide-sink --redis --where"; then
+	redis_start
+	T_IN=$T_DIR/tx.ndjson
+	t_run "tide-sink --redis --where" tide-sink --redis "redis://127.0.0.1:$RPORT" \
+		--upsert account --prefix w: --where 'amount > 90 and country == "DE"'
+	t_status 0
+	jq -r 'select(.amount > 90 and .country == "DE") | "w:" + .account' \
+		"$T_DIR/tx.ndjson" | sort -u >"$T_DIR/want.r"
+	redis-cli -p "$RPORT" --scan --pattern 'w:*' | sort >"$T_DIR/got.r"
+	t_ok "tide-sink --redis --where: the keys of jq select()'s accounts" sh -c \
+		"test -s '$T_DIR/want.r' && cmp '$T_DIR/want.r' '$T_DIR/got.r'"
+	T_IN=/dev/null
+fi
+
 # --- tide-join -------------------------------------------------------------------
 
 # 40 customers of the 50 accounts: some records find none.
