@@ -270,19 +270,6 @@ tide_sinkrun_close(struct tide_sinkrun *run)
 	tide_barrier_offs_release(&run->recorded);
 }
 
-int
-tide_sinkrun_keep(struct tide_sinkrun *run, enum tide_json_type type)
-{
-	int k;
-
-	if (!run->where.e)
-		return 1;
-	if (type != TIDE_JSON_OBJECT)
-		for (k = 0; k < run->where.e->npath; k++)
-			run->wvals[k].type = TIDE_JSON_NONE;
-	return tide_where_keep(&run->where, run->wvals);
-}
-
 void
 tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,
     int64_t now_us, struct tide_buf *out)

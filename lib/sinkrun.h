@@ -126,7 +126,18 @@ tide_sinkrun_check(struct tide_sinkrun *run, const char *p, size_t n,
 /* Whether the record just checked (of that type) goes to the back end: 1,
  * or 0 when --where drops it (counted), or TIDE_ERANGE when a regex
  * reached its match limit (tide_expr_limit_regex(): bad input). */
-int tide_sinkrun_keep(struct tide_sinkrun *run, enum tide_json_type type);
+static inline int
+tide_sinkrun_keep(struct tide_sinkrun *run, enum tide_json_type type)
+{
+	int k;
+
+	if (!run->where.e)
+		return 1;
+	if (type != TIDE_JSON_OBJECT)
+		for (k = 0; k < run->where.e->npath; k++)
+			run->wvals[k].type = TIDE_JSON_NONE;
+	return tide_where_keep(&run->where, run->wvals);
+}
 
 /* Where the drain stands: 1 when reading ends now (run->ended says why:
  * a terminal's input ends at the first stop signal; a second one or the
