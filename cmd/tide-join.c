@@ -27,6 +27,7 @@
 #include "bad.h"
 #include "buf.h"
 #include "err.h"
+#include "expr.h"
 #include "exitcode.h"
 #include "flow.h"
 #include "fwatch.h"
@@ -55,6 +56,7 @@ enum {
 	OPT_TOLERANCE, OPT_TIMEUNIT, OPT_TABLEFMT, OPT_WATCH, OPT_STATS,
 	OPT_TABLEKEY, OPT_NOWAIT, OPT_WITH, OPT_WITHIN, OPT_TIME, OPT_DELAY,
 	OPT_LATEFILE, OPT_CACHETTL, OPT_IDLE, OPT_DOWNTIMEOUT, OPT_DRAIN,
+	OPT_WHERE, OPT_HAVING,
 };
 
 static const struct tide_prog prog = {
@@ -93,6 +95,8 @@ static int64_t final_seq = -1;
 static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
+static struct tide_expr wx, hx;		/* --where, --having */
+static struct tide_where where = { &wx, 0, 0 }, having = { &hx, 0, 0 };
 static struct tide_bad bad;
 static struct tide_bad_max maxbad;	/* --max-bad */
 static uint64_t badbar;			/* broken barriers: read, not records */
@@ -185,12 +189,18 @@ print_stats(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	tide_jtable_stats(jt, &ts);
+	char filt[80] = "";
+
+	if (conf.where || conf.having)
+		snprintf(filt, sizeof(filt), ", filtered %llu, not having %llu",
+		    (unsigned long long)where.filtered,
+		    (unsigned long long)having.filtered);
 	tide_warn("records in %llu, out %llu, matched %llu, unmatched %llu, "
-	    "bad %llu; table %llu rows, %zu keys, %llu versions, %zu bytes, "
+	    "bad %llu%s; table %llu rows, %zu keys, %llu versions, %zu bytes, "
 	    "loaded in %lld ms; reloads %llu (failed %llu); peak rss %ld KiB",
 	    (unsigned long long)st.j.in, (unsigned long long)st.j.out,
 	    (unsigned long long)st.j.matched, (unsigned long long)st.j.missed,
-	    (unsigned long long)bad.count, (unsigned long long)ts.rows,
+	    (unsigned long long)bad.count, filt, (unsigned long long)ts.rows,
 	    ts.keys, (unsigned long long)ts.versions, ts.bytes,
 	    (long long)(jt ? jt->loadms : 0), (unsigned long long)st.reloads,
 	    (unsigned long long)st.reloadfail, ru.ru_maxrss);
@@ -372,6 +382,10 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_STRICT(&conf.strict),
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append bad records to file"),
 	TIDE_OPT_BAD_MAX(&maxbad),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "join only the stream "
+	    "records for which expr is true (tide-expr(7))", &conf.where),
+	TIDE_OPT_STRING(OPT_HAVING, "having", "expr", "write only the joined "
+	    "records for which expr is true", &conf.having),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print counters to stderr at exit "
 	    "and on SIGUSR1", &conf.stats),
 	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
@@ -395,6 +409,12 @@ parse_options(int argc, char **argv)
 	    (tide_opt_given(OPT_LEFT) > 0) + (tide_opt_given(OPT_ANTI) > 0);
 	if (tide_joinconf_check(&conf, tide_ktable_join_brokers, &kc, &err) < 0)
 		tide_usage_error("%s", err.msg);
+	if (conf.where)
+		tide_arg_expr("--where", conf.where, &wx);
+	if (conf.having)
+		tide_arg_expr("--having", conf.having, &hx);
+	conf.js.where = conf.where ? &where : NULL;
+	conf.js.having = conf.having ? &having : NULL;
 }
 
 /* Build the plan for a table of ncol columns (-1: not known yet) named
@@ -892,5 +912,7 @@ done:
 	tide_jtable_close(jt);
 	tide_joinconf_release(&conf);
 	tide_kconf_release(&kc);
+	tide_expr_release(&wx);
+	tide_expr_release(&hx);
 	return status;
 }

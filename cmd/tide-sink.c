@@ -30,6 +30,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "fileout.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -60,6 +61,7 @@ enum {
 	OPT_CONNTIMEOUT,
 	OPT_DOWNTIMEOUT,
 	OPT_STATS,
+	OPT_WHERE,
 	OPT_SQLITE,
 	OPT_TABLE,
 	OPT_UPSERT,
@@ -379,6 +381,8 @@ static struct {
 	int64_t batch_ms, ttl_ms;
 	struct tide_proj proj;		/* --keep, --drop */
 	struct tide_buf pb;		/* a record projected */
+	const char *where;		/* --where, compiled in wx */
+	struct tide_expr wx;
 } o = {
 	.connect_ms = 10000,
 	.down_ms = 300000,
@@ -611,6 +615,8 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_FLAG('J', "envelope", "records are tide-source -J envelopes: "
 	    "produce them back", &sk.envelope),
 	TIDE_OPTS_PROJ(&o.proj),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "write only the records "
+	    "for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPT_FLAG(OPT_KEEPPART, "keep-partition", "with -J, produce to the "
 	    "envelope's partition", &sk.keep_partition),
 	TIDE_OPT_INT_OPTARG(OPT_CREATE, "create", "partitions", "create the "
@@ -740,6 +746,10 @@ main(int argc, char **argv)
 		    strerror(errno));
 	tide_sinkrun_init(&s->run, prog.name, o.drain_ms,
 	    isatty(STDIN_FILENO));
+	if (o.where) {
+		tide_arg_expr("--where", o.where, &o.wx);
+		s->run.where.e = &o.wx;
+	}
 	/* On its own, the line shows on a terminal for file output. */
 	if (o.progress < 0 && (tide_verbose < 0 || s->output == NULL ||
 	    strcmp(s->output, "-") == 0))
@@ -853,8 +863,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		s->run.in++;
-		if (tide_json_check(line, len, TIDE_JSON_MAXDEPTH, &type,
-		    &jerr) < 0) {
+		if (tide_sinkrun_check(&s->run, line, len, &type, &jerr) < 0) {
 			char why[160];
 
 			snprintf(why, sizeof(why), "%s at byte %zu",
@@ -863,6 +872,13 @@ main(int argc, char **argv)
 			    "not valid JSON: %s", why))
 				break;
 			continue;
+		}
+		if ((r = tide_sinkrun_keep(&s->run, type)) != 1) {
+			if (r < 0 && bad(s, in.lineno, line, len, &status,
+			    "--where: regex %s reached its match limit",
+			    tide_expr_limit_regex(&o.wx)))
+				break;
+			continue;	/* filtered out: read, not bad */
 		}
 		/* Written as projected; a non-object stays as it is. */
 		if (tide_proj_on(&o.proj)) {
@@ -907,5 +923,6 @@ main(int argc, char **argv)
 	tide_kconf_release(&o.kc);
 	tide_proj_release(&o.proj);
 	tide_buf_release(&o.pb);
+	tide_expr_release(&o.wx);
 	return status;
 }

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
+#include "expr.h"
 #include "json.h"
 #include "prog.h"
 #include "recin.h"
@@ -63,6 +64,7 @@ enum {
 	OPT_STATE,
 	OPT_CHECKPOINT,
 	OPT_FLUSH,
+	OPT_WHERE,
 };
 
 #define MAXKEYF 16
@@ -73,7 +75,7 @@ enum {
 
 /* The options, as given. */
 static struct {
-	const char *keys, *aggs, *timef, *dead, *latepath, *statepath;
+	const char *keys, *aggs, *timef, *dead, *latepath, *statepath, *where;
 	struct tide_win_conf wc;	/* all but kind, size and gap */
 	int64_t tumble, hop, session, over;	/* the window's duration */
 	int64_t delay, idle, max_future, ckpt, drain_ms;
@@ -116,6 +118,8 @@ static const struct tide_option opts[] = {
 	    "itself out", &o.wc.exclude_current),
 	TIDE_OPT_CALLBACK(OPT_ALIGN, "align", "offset", "shift window "
 	    "boundaries by offset", opt_align, &o.wc.align),
+	TIDE_OPT_STRING(OPT_WHERE, "where", "expr", "aggregate only the "
+	    "records for which expr is true (tide-expr(7))", &o.where),
 	TIDE_OPT_STRING(OPT_TIME, "time", "field", "event time field "
 	    "(default ts)", &o.timef),
 	TIDE_OPT_CALLBACK(OPT_TIME_UNIT, "time-unit", "unit", "s, ms, us, ns "
@@ -189,6 +193,8 @@ struct ctx {
 	uint64_t notrec;	/* bad lines not counted in in: too long, broken
 				 * barriers (the verdict counts them read) */
 	struct tide_wflow wf;		/* delivery (doc/DELIVERY.md) */
+	struct tide_expr wx;		/* --where */
+	struct tide_where where;
 };
 
 static void
@@ -396,11 +402,16 @@ window_idle(void *ctx)
 static void
 print_stats(const struct ctx *c)
 {
-	fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu, "
+	char filt[40] = "";
+
+	if (c->where.e)
+		snprintf(filt, sizeof(filt), ", filtered %llu",
+		    (unsigned long long)c->where.filtered);
+	fprintf(stderr, "tide-window: stats: in %llu, out %llu, bad %llu%s, "
 	    "late %llu, windows %llu, updates %llu, open keys %zu, "
 	    "open windows %zu, wide sums %llu, overflows %llu\n",
 	    (unsigned long long)c->in,
-	    (unsigned long long)c->wo.n, (unsigned long long)c->bad.count,
+	    (unsigned long long)c->wo.n, (unsigned long long)c->bad.count, filt,
 	    (unsigned long long)c->wo.late_n,
 	    (unsigned long long)c->win.fired,
 	    (unsigned long long)c->win.updates, tide_win_keys(&c->win),
@@ -413,8 +424,8 @@ int
 main(int argc, char **argv)
 {
 	static struct ctx c;
-	struct tide_path paths[5 + MAXKEYF + MAXPARTF + 64];
-	struct tide_json_val jv[5 + MAXKEYF + MAXPARTF + 64];
+	struct tide_path paths[5 + MAXKEYF + MAXPARTF + 64 + TIDE_EXPR_MAXPATHS];
+	struct tide_json_val jv[5 + MAXKEYF + MAXPARTF + 64 + TIDE_EXPR_MAXPATHS];
 	struct tide_wrec pr[INFLIGHT + 1], *pend[INFLIGHT];
 	struct tide_wrec_conf rc;
 	struct tide_wflow_err ferr;
@@ -521,6 +532,13 @@ main(int argc, char **argv)
 		paths[nf++] = o.partp[i];
 	for (i = 0; i < c.spec.nfields; i++)
 		paths[nf++] = c.spec.paths[i];
+	if (o.where) {
+		tide_arg_expr("--where", o.where, &c.wx);
+		c.where.e = &c.wx;
+		if (tide_where_paths(&c.where, paths, &nf, (int)(sizeof(paths) /
+		    sizeof(*paths)) - 3) < 0)
+			tide_usage_error("--where: too many fields");
+	}
 	/* With --state, an envelope's place in Kafka, kept beside the
 	 * windows for tide-source --resume. */
 	if (c.statepath) {
@@ -752,7 +770,13 @@ main(int argc, char **argv)
 			 * again after a restart either. */
 			if (koff > 0)
 				tide_wstate_see(&c.ws, &jv[koff]);
-			if (tide_wrec_take(&rc, p, jv, why) < 0) {
+			if ((r = tide_where_keep(&c.where, jv)) == 0)
+				continue;	/* read, not bad: filtered */
+			if (r < 0)
+				snprintf(why, sizeof(why), "--where: regex %s "
+				    "reached its match limit",
+				    tide_expr_limit_regex(&c.wx));
+			if (r < 0 || tide_wrec_take(&rc, p, jv, why) < 0) {
 				FLUSH_PENDING();
 				r = tide_bad_record(&c.bad, src, rec.lineno, line, len,
 				    "%s", why);
@@ -897,5 +921,6 @@ done:
 		free(o.partnames[i]);
 	free(c.keynames);
 	tide_aggspec_release(&c.spec);
+	tide_expr_release(&c.wx);
 	return status;
 }

@@ -1734,6 +1734,46 @@ tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e)
 	meta->nhdrs = e->nhdrs;
 }
 
+int
+tide_where_paths(struct tide_where *w, struct tide_path *paths, int *n,
+    int max)
+{
+	if (!w->e)
+		return 0;
+	if (*n + w->e->npath > max)
+		return -1;
+	w->at = *n;
+	memcpy(paths + *n, w->e->paths, (size_t)w->e->npath * sizeof(*paths));
+	*n += w->e->npath;
+	return 0;
+}
+
+int
+tide_where_keep(struct tide_where *w, const struct tide_json_val *vals)
+{
+	int r;
+
+	if (!w->e)
+		return 1;
+	r = tide_expr_eval(w->e, vals + w->at, NULL);
+	if (r == 0)
+		w->filtered++;
+	return r;
+}
+
+int
+tide_where_keep_rec(struct tide_where *w, const char *p, size_t n)
+{
+	int r;
+
+	if (!w->e)
+		return 1;
+	r = tide_expr_eval_rec(w->e, p, n, NULL);
+	if (r == 0)
+		w->filtered++;
+	return r;
+}
+
 const char *
 tide_expr_limit_regex(const struct tide_expr *e)
 {

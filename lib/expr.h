@@ -128,6 +128,30 @@ void tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e);
  * written ("/(a+)+$/"). */
 const char *tide_expr_limit_regex(const struct tide_expr *e);
 
+/*
+ * A stage's --where (tide-window, tide-sink, tide-join): the filter's
+ * paths appended to the lookup the stage already makes of each record,
+ * so they are found in the scan that validates it.  e NULL: no filter,
+ * every record kept.  The barriers are the caller's: they never reach it.
+ */
+struct tide_where {
+	struct tide_expr *e;	/* borrowed; NULL: none */
+	int at;			/* e's values from vals[at] */
+	uint64_t filtered;	/* records it dropped */
+};
+
+/* Append w->e's paths to paths[0..*n) (room for max): 0, or -1 when they
+ * do not fit (*n unchanged). */
+int tide_where_paths(struct tide_where *w, struct tide_path *paths, int *n,
+    int max);
+/* Whether the record whose values are vals (the caller's whole array)
+ * goes on: 1 yes, 0 no (counted in filtered), TIDE_ERANGE as
+ * tide_expr_eval's (the caller's bad input). */
+int tide_where_keep(struct tide_where *w, const struct tide_json_val *vals);
+/* The same on a whole record p[0..n), its paths looked up here (a record
+ * built by the stage, as tide-join's joined one): tide_expr_eval_rec(). */
+int tide_where_keep_rec(struct tide_where *w, const char *p, size_t n);
+
 /* The error as "MSG at column N" followed by the text and a caret line
  * under the column (indented by two spaces), into buf[0..cap). */
 void tide_expr_errfmt(const char *text, const struct tide_expr_err *err,

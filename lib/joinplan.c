@@ -20,7 +20,7 @@ tide_joinplan_release(struct tide_joinplan *pl)
 	free(pl->noff);
 	free(pl->nlen);
 	if (pl->paths)
-		for (i = 0; i < pl->npath; i++)
+		for (i = 0; i < pl->nplan; i++)
 			tide_path_release(&pl->paths[i]);
 	free(pl->paths);
 	free(pl->vals);
@@ -54,7 +54,9 @@ tide_joinplan_build(struct tide_joinplan *pl, const struct tide_joinspec *js,
 	pl->ncol = ncol < 0 ? 0 : ncol;
 	pl->noff = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
 	pl->nlen = tide_xcalloc((size_t)pl->ncol + 1, sizeof(size_t));
-	pl->npath = js->nkeys + 1 + pl->ncol + 1;
+	pl->npath = pl->nplan = js->nkeys + 1 + pl->ncol + 1;
+	if (js->where)
+		pl->npath += js->where->e->npath;
 	pl->paths = tide_xcalloc((size_t)pl->npath, sizeof(*pl->paths));
 	pl->vals = tide_xcalloc((size_t)pl->npath, sizeof(*pl->vals));
 	for (i = 0; i < js->nkeys; i++)
@@ -96,8 +98,12 @@ tide_joinplan_build(struct tide_joinplan *pl, const struct tide_joinspec *js,
 		    strlen(js->missfield));
 		tide_buf_addc(&pl->reasonkey, ':');
 	}
-	pl->npath = np;
+	pl->nplan = np;
 	pl->nout = np - js->nkeys - 1;
+	/* --where's paths, shared: there is room for them. */
+	if (js->where)
+		(void)tide_where_paths(js->where, pl->paths, &np, pl->npath);
+	pl->npath = np;
 	tide_buf_release(&name);
 	return 0;
 }
@@ -168,7 +174,7 @@ plan_names_drop(const void *ctx, const struct tide_json_val *name)
 	const struct tide_joinplan *pl = ctx;
 	int j;
 
-	for (j = pl->js->nkeys + 1; j < pl->npath; j++)
+	for (j = pl->js->nkeys + 1; j < pl->nplan; j++)
 		if (tide_json_str_eq(name, pl->paths[j].seg[0].name,
 		    pl->paths[j].seg[0].len))
 			return 1;
@@ -244,6 +250,44 @@ out_commit(struct tide_wout *out, struct tide_buf *b, struct tide_buf *wb)
 	return 0;
 }
 
+/* A regex at its match limit: TIDE_EINVAL with why (a bad record). */
+static int
+limit_why(const char *opt, const struct tide_where *w, char *why,
+    size_t whylen)
+{
+	snprintf(why, whylen, "%s: regex %s reached its match limit", opt,
+	    tide_expr_limit_regex(w->e));
+	return TIDE_EINVAL;
+}
+
+int
+tide_joinplan_where(const struct tide_joinplan *pl,
+    const struct tide_json_val *v, char *why, size_t whylen)
+{
+	struct tide_where *w = pl->js->where;
+	int r;
+
+	if (!w)
+		return 1;
+	r = tide_where_keep(w, v);
+	return r >= 0 ? r : limit_why("--where", w, why, whylen);
+}
+
+/* Whether --having keeps the joined record p[0..n): 1, 0 (counted), or
+ * TIDE_EINVAL with why. */
+static int
+having(const struct tide_joinspec *js, const char *p, size_t n, char *why,
+    size_t whylen)
+{
+	struct tide_where *w = js->having;
+	int r;
+
+	if (!w)
+		return 1;
+	r = tide_where_keep_rec(w, p, n);
+	return r >= 0 ? r : limit_why("--having", w, why, whylen);
+}
+
 int
 tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
     struct tide_buf *ob, const char *line, size_t len,
@@ -255,7 +299,7 @@ tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
 	struct tide_table_row row = *hit;
 	struct tide_jobj o;
 	struct tide_buf wb, *b;
-	int i, collide = 0;
+	int i, r, collide = 0;
 	const char *cp;
 	size_t cl, need;
 
@@ -266,12 +310,14 @@ tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
 	if (js->kind == TIDE_JOIN_ANTI) {
 		if (m == TIDE_TABLE_HIT)
 			return 0;
+		if ((r = having(js, line, len, why, whylen)) != 1)
+			return r;
 		st->out++;
 		return tide_wout_rec(out, line, len) < 0 ? TIDE_EIO : 0;
 	}
 	if (m != TIDE_TABLE_HIT && js->kind == TIDE_JOIN_INNER)
 		return 0;
-	for (i = js->nkeys + 1; i < pl->npath; i++)
+	for (i = js->nkeys + 1; i < pl->nplan; i++)
 		if (v[i].type != TIDE_JSON_NONE)
 			collide = 1;
 	if (collide && !js->overwrite) {
@@ -328,6 +374,9 @@ tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
 	}
 	if (tide_jobj_end(&o) < 0 || b->len > ob->max)
 		goto toobig;
+	/* Dropped: out's length was not moved, the record is not out. */
+	if ((r = having(js, b->data, b->len, why, whylen)) != 1)
+		return r;
 	st->out++;
 	return out_commit(out, b, &wb);
 toobig:

@@ -9,6 +9,13 @@
  * NDJSON, Kafka or view table may learn or change its columns: build a new
  * plan then, and release the old one.
  *
+ * Filters (lib/expr.h, the spec's where and having, borrowed; NULL:
+ * none): the
+ * plan looks the --where expression's paths up with its own, after them
+ * (paths[nplan..npath)), for tide_joinplan_where() to decide on the
+ * stream record before its lookup; tide_joinplan_emit() writes a joined
+ * record only when --having, on the record as joined, keeps it.
+ *
  * Per record: tide_joinplan_check() says whether the record's key and
  * time make it joinable; the caller looks it up in its own table (file,
  * Kafka or view: the plan does not know which); tide_joinplan_emit()
@@ -33,6 +40,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "expr.h"
 #include "json.h"
 #include "rio.h"
 #include "table.h"
@@ -53,6 +61,8 @@ struct tide_joinspec {
 	const char *missfield;			/* or NULL */
 	const char *asof;			/* the stream's time, or NULL */
 	enum tide_time_unit unit;
+	struct tide_where *where;		/* on the stream record */
+	struct tide_where *having;		/* on the joined record */
 };
 
 struct tide_joinplan {
@@ -62,8 +72,10 @@ struct tide_joinplan {
 	size_t *noff, *nlen;
 	struct tide_buf missfrag;	/* "a":null,"b":"dflt" */
 	struct tide_buf reasonkey;	/* "miss": */
-	struct tide_path *paths;	/* keys, time, then output names */
+	struct tide_path *paths;	/* keys, time, output names, then
+					 * --where's (borrowed) */
 	int npath, nout;
+	int nplan;			/* the plan's own: paths[0..nplan) */
 	struct tide_json_val *vals;	/* npath, the caller's to fill */
 };
 
@@ -100,10 +112,17 @@ int tide_joinplan_check(const struct tide_joinplan *pl, int kr,
     const struct tide_json_val *v, int64_t *ts, int *nokey, char *why,
     size_t whylen);
 
+/* Whether --where keeps the record whose paths are looked up in v: 1, 0
+ * (counted), or TIDE_EINVAL with why when a regex reached its match
+ * limit (a bad record). */
+int tide_joinplan_where(const struct tide_joinplan *pl,
+    const struct tide_json_val *v, char *why, size_t whylen);
+
 /*
  * Write the record line[0..len) (paths looked up in v) as the lookup m
  * (row on a hit; nokey from tide_joinplan_check()) makes it: with the
- * row's fields, the miss fragment, unchanged (--anti), or not at all.
+ * row's fields, the miss fragment, unchanged (--anti), or not at all;
+ * not at all either when --having drops the record so made (counted).
  * ob is the caller's buffer for a record that does not fit the writer's
  * free space; its max bounds a joined record.  Returns 0, TIDE_EINVAL (a
  * bad record: a field collision without --overwrite, or too long; why

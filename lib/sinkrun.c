@@ -293,6 +293,9 @@ tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,
 
 	tide_buf_addf(out, "in %llu, bad %llu, ", (unsigned long long)run->in,
 	    (unsigned long long)nbad);
+	if (run->where.e)
+		tide_buf_addf(out, "filtered %llu, ",
+		    (unsigned long long)run->where.filtered);
 	run->be->ops->stats(run->be, out);
 	tide_buf_addf(out, ", %.0f records/s",
 	    secs > 0 ? (double)run->in / secs : 0.0);

@@ -8,7 +8,10 @@
  *
  * Its warnings (level 0) and notes for -v (1) go, formatted, to the back
  * end's say callback, as the back end's own do; nothing here prints or
- * exits.  The struct is the caller's, one per process (signals are the
+ * exits.  A filter (--where, run->where.e set by the caller) is looked
+ * up in the scan that validates a record (tide_sinkrun_check()) and
+ * decides before the back end (tide_sinkrun_keep()): a record it drops
+ * is read, counted as filtered, neither written nor bad.  The struct is the caller's, one per process (signals are the
  * process's: lib/sig.h).  The per-record calls are inline and read no
  * clock unless a stop signal came.
  */
@@ -21,6 +24,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "expr.h"
 #include "flow.h"
 #include "sig.h"
 #include "sinkbe.h"
@@ -58,6 +62,8 @@ struct tide_sinkrun {
 	} pend[TIDE_SINKRUN_PENDING];
 	int npend;
 	sig_atomic_t sigseen;
+	struct tide_where where;	/* --where; where.e NULL: none */
+	struct tide_json_val wvals[TIDE_EXPR_MAXPATHS];
 };
 
 /* Start a run of the program prog (for the flow's hello) with nothing
@@ -103,6 +109,36 @@ tide_sinkrun_signalled(struct tide_sinkrun *run, int r)
 {
 	return r == TIDE_EINTR || tide_sig_pending(&run->sigseen) ||
 	    tide_sig_stops() != 0;
+}
+
+/* Validate the record p[0..n) as tide_json_check() does, under --where
+ * looking the filter's fields up in the same pass. */
+static inline int
+tide_sinkrun_check(struct tide_sinkrun *run, const char *p, size_t n,
+    enum tide_json_type *type, struct tide_json_err *err)
+{
+	const struct tide_expr *e = run->where.e;
+
+	if (!e)
+		return tide_json_check(p, n, TIDE_JSON_MAXDEPTH, type, err);
+	return tide_json_check_many(p, n, TIDE_JSON_MAXDEPTH, type, err,
+	    e->paths, e->npath, run->wvals);
+}
+
+/* Whether the record just checked (of that type) goes to the back end: 1,
+ * or 0 when --where drops it (counted), or TIDE_ERANGE when a regex
+ * reached its match limit (tide_expr_limit_regex(): bad input). */
+static inline int
+tide_sinkrun_keep(struct tide_sinkrun *run, enum tide_json_type type)
+{
+	int k;
+
+	if (!run->where.e)
+		return 1;
+	if (type != TIDE_JSON_OBJECT)
+		for (k = 0; k < run->where.e->npath; k++)
+			run->wvals[k].type = TIDE_JSON_NONE;
+	return tide_where_keep(&run->where, run->wvals);
 }
 
 /* Where the drain stands: 1 when reading ends now (run->ended says why:
@@ -171,6 +207,7 @@ uint64_t tide_sinkrun_undelivered(const struct tide_sinkrun *run,
     uint64_t nbad);
 
 /* Append the --stats line, after the program's name: "in 3, bad 0, out 3,
+ * (with --where "in 3, bad 0, filtered 1, out 2,")
  * ..., 120 records/s" (the back end's counters in the middle), as of
  * now_us on tide_mono_us()'s clock. */
 void tide_sinkrun_stats(const struct tide_sinkrun *run, uint64_t nbad,

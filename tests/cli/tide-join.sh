@@ -1177,7 +1177,7 @@ if t_have tide-gen "tide-gen not built: the man page's EXAMPLES"; then
 			grep -q '^{"ts":' "$D/ex/out" ;;
 		esac
 	done <"$D/ex/cmds"
-	t_ok "man page has 10 runnable EXAMPLES" test "$n" -eq 10
+	t_ok "man page has 11 runnable EXAMPLES" test "$n" -eq 11
 	t_ok "as-of EXAMPLE joins versions" grep -q '"valid_from":1793' "$D/ex/out"
 fi
 

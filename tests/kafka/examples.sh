@@ -119,7 +119,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		    -e "s/localhost:9092/$BROKERS/g" \
 		    -e "s/127\.0\.0\.1:6379/127.0.0.1:${RPORT:-6379}/g" \
 		    -e "s/^redis-cli /redis-cli -p ${RPORT:-6379} /" >ex.sh
-		case $id in tide-join.1:8|tide-sink.1:2|tide-sink.1:3)
+		case $id in tide-join.1:9|tide-sink.1:2|tide-sink.1:3)
 			[ -n "${RPORT:-}" ] || { t_skip "$id: no redis-server"; continue; } ;;
 		esac
 		# tide-mock(1)'s last runs until killed: kill it once it is up.
@@ -147,7 +147,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 45
+t_ok "every page's examples counted" test $nex -eq 48
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \

@@ -8,9 +8,10 @@
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 t_skip_unless "$PY"
+t_skip_unless jq
 TO="timeout 30"
 
-mock_start -t wh:2 -t whcat:1
+mock_start -t wh:2 -t whcat:1 -t whsink:2
 
 # Lines "partition ts_ms key|- header|- value": header "-" is none.
 cat >"$T_DIR/prod.py" <<'EOF'
@@ -176,5 +177,23 @@ t_stdout <<'EOF'
 EOF
 t_stderr_has "tide-source: 'whcat' [0] offset 0: --where: regex /^(a+)+\$/ reached its match limit: skipped"
 t_stderr_has "records_out 1, bytes_out 8, bad 1, filtered 0, "
+
+# tide-sink --where to Kafka: only the records it keeps are produced.
+tide-gen --count 2000 transactions >"$T_DIR/tx.ndjson"
+T_IN=$T_DIR/tx.ndjson
+t_run "tide-sink -t --where" $TO tide-sink -b "$BROKERS" -t whsink --key account \
+	--stats --where 'amount > 50 and country in ("DE", "FR")'
+t_status 0
+jq -c 'select(.amount > 50 and (.country == "DE" or .country == "FR"))' \
+	"$T_DIR/tx.ndjson" | sort >"$T_DIR/want.sink"
+nw=$(wc -l <"$T_DIR/want.sink" | tr -d ' ')
+t_stderr_has "tide-sink: in 2000, bad 0, filtered $((2000 - nw)), sent $nw, delivered $nw, "
+T_IN=/dev/null
+t_run "tide-sink -t --where: the topic holds jq select()'s records" \
+	$TO tide-source -b "$BROKERS" -t whsink -e
+t_status 0
+sort "$T_OUT" >"$T_DIR/got.sink"
+t_ok "tide-sink -t --where: $nw records, as jq's" sh -c \
+	"test $nw -gt 10 && cmp '$T_DIR/want.sink' '$T_DIR/got.sink'"
 
 t_done

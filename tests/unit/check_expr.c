@@ -419,6 +419,53 @@ START_TEST(test_expr_record_numbers)
 }
 END_TEST
 
+/* A stage's filter: its paths after the stage's own, the verdict on the
+ * values looked up with them, the count; none given keeps everything. */
+START_TEST(test_where_stage)
+{
+	const char *line = "{\"ts\":5,\"k\":\"a\",\"amount\":20}";
+	struct tide_path paths[4];
+	struct tide_json_val vals[4];
+	struct tide_expr e;
+	struct tide_expr_err err;
+	struct tide_where none = { NULL, 0, 0 }, w = { &e, 0, 0 };
+	int n = 1;
+
+	ck_assert_int_eq(tide_path_parse(&paths[0], "ts"), 0);
+	ck_assert_int_eq(tide_where_paths(&none, paths, &n, 4), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(tide_where_keep(&none, vals), 1);
+	ck_assert_int_eq(tide_where_keep_rec(&none, "x", 1), 1);
+	ck_assert_int_eq(tide_expr_compile(&e, "amount > 10 and k == \"a\" "
+	    "and nope is null", &err), 0);
+	ck_assert_int_eq(e.npath, 3);
+	n = 2;	/* three more do not fit in three */
+	ck_assert_int_eq(tide_where_paths(&w, paths, &n, 4), -1);
+	ck_assert_int_eq(n, 2);
+	n = 1;
+	ck_assert_int_eq(tide_where_paths(&w, paths, &n, 4), 0);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(w.at, 1);
+	/* Found: ts, amount, k; not nope. */
+	ck_assert_int_eq(tide_json_get_many(line, strlen(line), paths, n, vals),
+	    3);
+	ck_assert_int_eq(tide_where_keep(&w, vals), 1);
+	ck_assert_int_eq(w.filtered, 0);
+	vals[1].type = TIDE_JSON_NONE;	/* amount missing: false */
+	ck_assert_int_eq(tide_where_keep(&w, vals), 0);
+	ck_assert_int_eq(w.filtered, 1);
+	ck_assert_int_eq(tide_where_keep_rec(&w, line, strlen(line)), 1);
+	ck_assert_int_eq(tide_where_keep_rec(&w, "{\"amount\":5}", 12), 0);
+	ck_assert_int_eq(w.filtered, 2);
+	/* A barrier passes, uncounted. */
+	ck_assert_int_eq(tide_where_keep_rec(&w,
+	    "{\"@barrier\":{\"seq\":1,\"offsets\":[]}}", 35), 1);
+	ck_assert_int_eq(w.filtered, 2);
+	tide_path_release(&paths[0]);
+	tide_expr_release(&e);
+}
+END_TEST
+
 Suite *
 suite_expr(void)
 {
@@ -437,6 +484,7 @@ suite_expr(void)
 	tcase_add_test(tc, test_expr_regex_limit);
 	tcase_add_test(tc, test_expr_not_object);
 	tcase_add_test(tc, test_expr_record_numbers);
+	tcase_add_test(tc, test_where_stage);
 	suite_add_tcase(s, tc);
 	return s;
 }
