@@ -87,8 +87,19 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 			 * first use with their defaults; a failure stops
 			 * before the topic is asked for. */
 			left = (deadline - tide_mono_us()) / 1000;
-			r = tide_kadmin_create(p->rk, topic, p->create_partitions,
-			    (int)(left > 0 ? left : 1), why, sizeof(why));
+			/* Without a controller among the brokers (librdkafka's
+			 * mock) the request would only wait out the bound. */
+			r = tide_kadmin_controller(p->rk, (int)(left > 0 ? left :
+			    1), why, sizeof(why));
+			if (r == 0)
+				snprintf(why, sizeof(why), "the brokers name no "
+				    "controller to ask");
+			if (r == 1)
+				r = tide_kadmin_create(p->rk, topic,
+				    p->create_partitions, (int)(left > 0 ? left :
+				    1), why, sizeof(why));
+			else
+				r = TIDE_EKAFKA;
 			if (r < 0) {
 				snprintf(p->errstr, sizeof(p->errstr), "could not "
 				    "create it with %d partition%s (CreateTopics): "
