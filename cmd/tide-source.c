@@ -48,6 +48,7 @@
 #include "prog.h"
 #include "proj.h"
 #include "sig.h"
+#include "srcopt.h"
 #include "progress.h"
 #include "rio.h"
 #include "time.h"
@@ -852,10 +853,34 @@ opt_commit(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
+/* What the command line gave, for lib/srcopt's rules. */
+#define F(f, c)	((c) ? TIDE_SRCOPT_##f : 0u)
+static uint32_t
+given(int nfiles)
+{
+	enum tide_off_kind k = o.have_o ? o.from.kind : TIDE_OFF_NONE;
+
+	return F(LIST, o.list) | F(LAG, o.lag) | F(SUMMARY, o.summary) |
+	    F(PRINT, o.pf.on) | F(PROJ, tide_proj_on(&o.proj)) |
+	    F(OFFSET, o.have_o) | F(OFFNAMED, k == TIDE_OFF_BEGINNING ||
+	    k == TIDE_OFF_END || k == TIDE_OFF_STORED) |
+	    F(OFFSTORED, k == TIDE_OFF_STORED) | F(FROM, o.have_from) |
+	    F(TO, o.have_to) | F(BACKWARDS, o.have_from && o.have_to &&
+	    o.to.v < o.from_ms) | F(EXIT, o.exit_eof) | F(PARTS, o.parts.n) |
+	    F(DRYRUN, o.dryrun) | F(COUNT, o.count >= 0) |
+	    F(RESUME, o.resume) | F(WHERE, o.where) | F(GROUP, o.group) |
+	    F(TOPIC, o.ntopics) | F(FILES, nfiles > 0) |
+	    F(ENVELOPE, o.envelope) | F(TIME, o.timef) |
+	    F(DUMPCONF, o.dumpconf);
+}
+#undef F
+
 int
 main(int argc, char **argv)
 {
 	struct tide_kconf_err kerr;
+	const char *why;
+	uint32_t g;
 	int c, nfiles;
 
 	tide_prog_init_opts(&prog, opts);
@@ -892,74 +917,29 @@ main(int argc, char **argv)
 	s.ko = (struct tide_kmsg_out){ .envelope = o.envelope,
 	    .proj = &o.proj, .pf = &o.pf, .where = o.where ? &s.wx : NULL };
 
-	if (o.list + o.lag + o.summary > 1 || ((o.list || o.lag ||
-	    o.summary) && (o.pf.on || tide_proj_on(&o.proj))) ||
-	    ((o.list || o.lag) && (o.have_o || o.have_from || o.have_to ||
-	    o.exit_eof || o.parts.n || o.dryrun || o.count >= 0 || o.resume ||
-	    o.where)) || (o.summary && (o.group || o.dryrun)))
-		tide_usage_error("-L, --lag and --summary go alone, with -t "
-		    "and -J (no --keep, --drop, --print); --summary with a "
-		    "range (-o, --from, --to, -e, -p, -c) and --where");
-	if (o.lag && (!o.group || !o.ntopics))
-		tide_usage_error("--lag needs a group and its topics: -G group "
-		    "-t topic");
+	g = given(nfiles);
+	if ((why = tide_srcopt_check(g, TIDE_SRCOPT_ALONE)))
+		tide_usage_error("%s", why);
 	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);
-	if (nfiles > 0 && o.ntopics > 0)
-		tide_usage_error("give topics (-t) or files, not both");
-	if (nfiles > 0) {
-		if ((o.envelope && !o.summary) || o.group || o.have_o ||
-		    o.parts.n || o.dryrun || o.resume || o.list || o.lag)
-			tide_usage_error("-J, -G, -p, -o, -L, --lag, --resume "
-			    "and --dry-run apply to Kafka input only");
-		if (o.timef && !o.have_from && !o.have_to && !o.summary)
-			tide_usage_error("--time goes with --from or --to, or "
-			    "--summary");
-		if (o.have_from && o.have_to && o.to.v < o.from_ms)
-			tide_usage_error("--to is before --from");
-	} else {
-		if (o.ntopics == 0 && !o.dumpconf && !o.list && !o.lag)
-			tide_usage_error("no topic (-t) and no file given");
-		if (o.timef)
-			tide_usage_error("--time applies to files: a topic's "
-			    "--from and --to are by message timestamp");
+	if ((why = tide_srcopt_check(g, TIDE_SRCOPT_INPUT)))
+		tide_usage_error("%s", why);
+	if (nfiles == 0) {
 		/* A bad setting in the file is a usage error. */
 		if ((c = tide_kconf_env(&o.kc, &kerr)) < 0)
 			tide_die(tide_exit_of(c == TIDE_EINVAL ? TIDE_EX_USAGE :
 			    c), "$TIDE_CONFIG: %s", kerr.msg);
 		if (!tide_kconf_has_brokers(&o.kc) && !o.dumpconf)
 			tide_usage_error("no brokers: use -b or set TIDE_BROKERS");
-		if (o.group && (o.have_from || o.have_to || o.parts.n ||
-		    o.dryrun))
-			tide_usage_error("-G cannot be used with -p, --from, "
-			    "--to or --dry-run: the group assigns partitions "
-			    "and its committed offsets say where to start");
-		if (o.group && o.have_o) {
-			if (o.from.kind == TIDE_OFF_BEGINNING)
-				tide_kconf_set(&o.kc, "auto.offset.reset=earliest",
-				    &kerr);
-			else if (o.from.kind == TIDE_OFF_END)
-				tide_kconf_set(&o.kc, "auto.offset.reset=latest",
-				    &kerr);
-			else if (o.from.kind != TIDE_OFF_STORED)
-				tide_usage_error("-o: with -G only beginning, "
-				    "end or stored (where the group has no "
-				    "committed offset)");
-		}
-		if (o.have_o && o.have_from)
-			tide_usage_error("-o and --from both say where to start");
-		if (o.resume && o.group)
-			tide_usage_error("--resume cannot be used with -G: the "
-			    "group assigns partitions and its committed offsets "
-			    "say where to start");
-		if (o.resume && !o.envelope)
-			tide_usage_error("--resume needs -J: tide-window keeps "
-			    "the offsets of the envelopes it reads");
+		if ((why = tide_srcopt_check(g, TIDE_SRCOPT_KAFKA)))
+			tide_usage_error("%s", why);
+		if (o.group && o.have_o && o.from.kind == TIDE_OFF_BEGINNING)
+			tide_kconf_set(&o.kc, "auto.offset.reset=earliest", &kerr);
+		else if (o.group && o.have_o && o.from.kind == TIDE_OFF_END)
+			tide_kconf_set(&o.kc, "auto.offset.reset=latest", &kerr);
 		if (o.resume)
 			load_resume();
-		if (o.have_o && o.from.kind == TIDE_OFF_STORED && !o.group)
-			tide_usage_error("-o stored needs a group: -G group");
-		if (o.have_from && o.have_to && o.to.v < o.from.v)
-			tide_usage_error("--to is before --from");
+		if ((why = tide_srcopt_check(g, TIDE_SRCOPT_RANGE)))
+			tide_usage_error("%s", why);
 	}
 
 	/* A stop signal (SIGINT, SIGTERM, SIGHUP) ends the reading: this
