@@ -11,6 +11,7 @@
 #include "ijsrc.h"
 #include "time.h"
 #include "wm.h"
+#include "xalloc.h"
 
 int
 tide_ijside_init(struct tide_ijside *s, const struct tide_joinspec *js,
@@ -29,6 +30,13 @@ tide_ijside_init(struct tide_ijside *s, const struct tide_joinspec *js,
 	s->npaths = npaths;
 	s->maxts = INT64_MIN;
 	tide_buf_init(&s->key, maxrec);
+	s->nkpath = js->nkeys + 1;
+	if (side == TIDE_IJOIN_LEFT && js->where) {
+		s->where = js->where;
+		s->nkpath += js->where->e->npath;
+	}
+	s->kpath = tide_xcalloc((size_t)s->nkpath, sizeof(*s->kpath));
+	s->vals = tide_xcalloc((size_t)s->nkpath, sizeof(*s->vals));
 	for (i = 0; i < js->nkeys; i++) {
 		name = side ? js->tkey[i] : js->skey[i];
 		if (tide_path_parse(&s->kpath[i], name) < 0) {
@@ -42,6 +50,10 @@ tide_ijside_init(struct tide_ijside *s, const struct tide_joinspec *js,
 		    "'%s'", timefield);
 		return TIDE_EINVAL;
 	}
+	/* There is room for them. */
+	i = js->nkeys + 1;
+	if (s->where)
+		(void)tide_where_paths(s->where, s->kpath, &i, s->nkpath);
 	return 0;
 }
 
@@ -52,8 +64,13 @@ tide_ijside_release(struct tide_ijside *s)
 
 	if (s->open)
 		tide_recin_close(&s->in);
-	for (i = 0; i <= s->js->nkeys; i++)
+	/* --where's paths are its own. */
+	for (i = 0; s->kpath && i <= s->js->nkeys; i++)
 		tide_path_release(&s->kpath[i]);
+	free(s->kpath);
+	free(s->vals);
+	s->kpath = NULL;
+	s->vals = NULL;
 	tide_buf_release(&s->key);
 	s->open = 0;
 }
@@ -68,7 +85,7 @@ tide_ijside_check(struct tide_ijside *s, char *why, size_t whylen)
 	int r;
 
 	if (tide_json_check_many(s->line, s->len, TIDE_JSON_MAXDEPTH, &type,
-	    &jerr, s->kpath, js->nkeys + 1, s->vals) < 0) {
+	    &jerr, s->kpath, s->nkpath, s->vals) < 0) {
 		snprintf(why, whylen, "not valid JSON: %s at byte %zu",
 		    jerr.reason, jerr.offset);
 		return TIDE_EINVAL;
@@ -77,6 +94,10 @@ tide_ijside_check(struct tide_ijside *s, char *why, size_t whylen)
 		snprintf(why, whylen, "not a JSON object");
 		return TIDE_EINVAL;
 	}
+	/* Before the time and key: a record --where drops is not bad. */
+	if (s->where && (r = tide_joinplan_where(js, s->vals, why,
+	    whylen)) != 1)
+		return r == 0 ? 1 : r;
 	if (tv->type == TIDE_JSON_NONE || tv->type == TIDE_JSON_NULL) {
 		snprintf(why, whylen, "time field '%s' is missing",
 		    s->timefield);
@@ -106,6 +127,7 @@ tide_ijside_next(struct tide_ijside *s, int timeout_ms,
     struct tide_ijsrc_err *err)
 {
 	struct tide_rec rec;
+	int64_t wall;
 	int r;
 
 	s->have = 0;
@@ -163,14 +185,19 @@ tide_ijside_next(struct tide_ijside *s, int timeout_ms,
 		s->line = rec.p;
 		s->len = rec.len;
 		s->lineno = rec.lineno;
+		wall = s->wall;
 		s->wall = tide_mono_us() / 1000;
 		if (rec.err == TIDE_REC_TOOBIG) {
 			tide_rec_reason(&rec, s->maxrec, err->msg,
 			    sizeof(err->msg));
 			return TIDE_IJSIDE_BAD;
 		}
-		if (tide_ijside_check(s, err->msg, sizeof(err->msg)) < 0)
+		if ((r = tide_ijside_check(s, err->msg, sizeof(err->msg))) < 0)
 			return TIDE_IJSIDE_BAD;
+		if (r == 1) {
+			s->wall = wall;
+			return TIDE_IJSIDE_FILTERED;
+		}
 		s->have = 1;
 		return 1;
 	}
@@ -355,6 +382,23 @@ ij_fields(struct tide_ijout *o, const struct tide_ijoin_rec *r)
 	}
 }
 
+/* Write the record p[0..n) as it is joined, if --having keeps it: 0,
+ * the bad() hook's status (its regex at the match limit: the record
+ * being added is the bad one, as for a collision), or TIDE_EIO. */
+static int
+ij_out(struct tide_ijout *o, const char *p, size_t n)
+{
+	const struct tide_ijside *s = o->cur;
+	char why[512];
+	int r;
+
+	if ((r = tide_joinplan_having(o->js, p, n, why, sizeof(why))) != 1)
+		return r == 0 ? 0 : o->bad(o->badctx, s->path, s->lineno,
+		    s->line, s->len, why);
+	o->st->out++;
+	return tide_wout_rec(o->out, p, n) < 0 ? TIDE_EIO : 0;
+}
+
 /* Write left record line[0..len) with o->frag appended (names in
  * o->names). */
 static int
@@ -405,8 +449,7 @@ ij_write(struct tide_ijout *o, const char *line, size_t len)
 	}
 	if (tide_jobj_end(&jo) < 0)
 		goto toobig;
-	o->st->out++;
-	return tide_wout_rec(o->out, ob->data, ob->len) < 0 ? TIDE_EIO : 0;
+	return ij_out(o, ob->data, ob->len);
 toobig:
 	snprintf(why, sizeof(why), "joined record longer than %zu bytes",
 	    ob->max);
@@ -449,10 +492,8 @@ ij_miss(struct tide_ijout *o, const char *line, size_t len,
 	o->st->missed++;
 	if (js->kind == TIDE_JOIN_INNER)
 		return 0;
-	if (js->kind == TIDE_JOIN_ANTI) {
-		o->st->out++;
-		return tide_wout_rec(o->out, line, len) < 0 ? TIDE_EIO : 0;
-	}
+	if (js->kind == TIDE_JOIN_ANTI)
+		return ij_out(o, line, len);
 	tide_buf_reset(&o->frag);
 	tide_buf_reset(&o->names);
 	tide_buf_add(&o->frag, o->missfrag.data, o->missfrag.len);
@@ -537,10 +578,12 @@ tide_ijdrive_next(struct tide_ijdrive *d, struct tide_ijside *s,
 		if (*d->stop)
 			return 0;
 		r = tide_ijside_next(s, timeout_ms, &err);
-		if (r == 1 || r == TIDE_IJSIDE_BAD)
+		if (r == 1 || r == TIDE_IJSIDE_BAD || r == TIDE_IJSIDE_FILTERED)
 			d->o->st->in++;
 		if (r == 1 || r == 0)
 			return r;
+		if (r == TIDE_IJSIDE_FILTERED)
+			continue;
 		if (r == TIDE_IJSIDE_BAD) {
 			if ((r = d->o->bad(d->o->badctx, s->path, s->lineno,
 			    s->line, s->len, err.msg)) != 0)

@@ -29,6 +29,13 @@
  * kind, keys, --prefix, --overwrite, --miss-field) says, under --select's
  * fields if given.
  *
+ * Filters (lib/expr.h; the spec's where and having, NULL: none): --where
+ * drops left records as they are read, before the join sees them, as if
+ * the left stream had been filtered first; --having drops a record the
+ * output would write (a pair, a --left miss, an --anti record) just
+ * before it is written.  Each counts what it drops in its struct
+ * tide_where.
+ *
  * Ownership: the spec, the paths and the writer are the caller's and must
  * outlive the structs.  A head record is a view into the reader's buffer
  * (or the Kafka message), valid until the next read of its side.  lib
@@ -66,8 +73,12 @@ struct tide_ijside {
 	int npaths, idx, side, open, eof;
 	const char *path;		/* the head's source, for messages */
 	struct tide_recin in;
-	struct tide_path kpath[TIDE_TABLE_MAXKEYS + 1];
-	struct tide_json_val vals[TIDE_TABLE_MAXKEYS + 1];
+	/* Looked up in the scan that validates a record: the keys, the
+	 * time, then --where's paths (the left side's; borrowed). */
+	struct tide_path *kpath;
+	struct tide_json_val *vals;
+	int nkpath;
+	struct tide_where *where;	/* the left side's --where, or NULL */
 	struct tide_buf key;
 	struct tide_wout *out;		/* flushed while stdin is quiet */
 	/* The head record, valid until the next read of the side. */
@@ -79,13 +90,17 @@ struct tide_ijside {
 	int64_t wall;			/* monotonic ms of the last record */
 };
 
-/* tide_ijside_next(): a bad head record (the reason in err). */
+/* tide_ijside_next(): a bad head record (the reason in err); a record
+ * --where dropped. */
 #define TIDE_IJSIDE_BAD 2
+#define TIDE_IJSIDE_FILTERED 3
 
 /*
  * Set up side (TIDE_IJOIN_LEFT: keyed by js->skey, RIGHT: by js->tkey)
  * reading paths[0..npaths) in turn ("-" is stdin; none for a side whose
- * records are put there by another reader).  Returns 0, or TIDE_EINVAL
+ * records are put there by another reader).  The left side filters its
+ * records by js->where, if any: --where is on the left stream, the
+ * operands or standard input, not on --with's.  Returns 0, or TIDE_EINVAL
  * when a key or the time field is not a path (err: "--on: bad field name
  * 'x'").  Release with tide_ijside_release() either way.
  */
@@ -95,15 +110,19 @@ int tide_ijside_init(struct tide_ijside *s, const struct tide_joinspec *js,
 void tide_ijside_release(struct tide_ijside *s);
 
 /* Validate the head record s->line[0..len): 0 with its time (s->ts) and
- * key (s->key; s->nokey for a keyless left record of a --left join), or
- * TIDE_EINVAL with the reason in why. */
+ * key (s->key; s->nokey for a keyless left record of a --left join); 1
+ * when --where drops it (a JSON object, counted in s->where->filtered,
+ * whatever its time and key); or TIDE_EINVAL with the reason in why (a
+ * regex of --where at its match limit too). */
 int tide_ijside_check(struct tide_ijside *s, char *why, size_t whylen);
 
 /*
  * The next good record of the side's files into its head: 1; 0 at the
  * end (or when the idle flush found stdout closed); TIDE_IJSIDE_BAD for a
  * bad one (s->path, lineno, line, len are set, the reason is in err: the
- * caller reports it and reads on); TIDE_EAGAIN when timeout_ms passed
+ * caller reports it and reads on); TIDE_IJSIDE_FILTERED for one --where
+ * dropped (as if never read: it moves neither the side's time nor its
+ * wall clock; the caller counts it read and reads on); TIDE_EAGAIN when timeout_ms passed
  * with nothing ready; TIDE_EINTR when a signal came; TIDE_EIO or another code
  * when a file cannot be opened or read (err: the message).
  */

@@ -326,8 +326,6 @@ tide_joinconf_check(struct tide_joinconf *c,
 		return fail(err, "-T is required");
 	if (c->with && !c->given_within)
 		return fail(err, "--with needs --within");
-	if (c->with && (c->where || c->having))
-		return fail(err, "--where and --having go with -T, not --with");
 	if (c->js.nkeys == 0)
 		return fail(err, "--on is required");
 	if (c->nkinds > 1)

@@ -66,7 +66,7 @@ struct tide_joinconf {
 	const char *timefield, *latefile;
 	int64_t cachettl;
 	int64_t drain_ms;		/* --drain-timeout */
-	const char *where, *having;	/* the filters' texts (-T only) */
+	const char *where, *having;	/* the filters' texts */
 	/* Given on the command line (the caller sets them): --within,
 	 * --cache-ttl; how many of --inner, --left and --anti. */
 	int given_within, given_cachettl, nkinds;

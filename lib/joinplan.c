@@ -261,10 +261,10 @@ limit_why(const char *opt, const struct tide_where *w, char *why,
 }
 
 int
-tide_joinplan_where(const struct tide_joinplan *pl,
+tide_joinplan_where(const struct tide_joinspec *js,
     const struct tide_json_val *v, char *why, size_t whylen)
 {
-	struct tide_where *w = pl->js->where;
+	struct tide_where *w = js->where;
 	int r;
 
 	if (!w)
@@ -273,11 +273,9 @@ tide_joinplan_where(const struct tide_joinplan *pl,
 	return r >= 0 ? r : limit_why("--where", w, why, whylen);
 }
 
-/* Whether --having keeps the joined record p[0..n): 1, 0 (counted), or
- * TIDE_EINVAL with why. */
-static int
-having(const struct tide_joinspec *js, const char *p, size_t n, char *why,
-    size_t whylen)
+int
+tide_joinplan_having(const struct tide_joinspec *js, const char *p, size_t n,
+    char *why, size_t whylen)
 {
 	struct tide_where *w = js->having;
 	int r;
@@ -310,7 +308,7 @@ tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
 	if (js->kind == TIDE_JOIN_ANTI) {
 		if (m == TIDE_TABLE_HIT)
 			return 0;
-		if ((r = having(js, line, len, why, whylen)) != 1)
+		if ((r = tide_joinplan_having(js, line, len, why, whylen)) != 1)
 			return r;
 		st->out++;
 		return tide_wout_rec(out, line, len) < 0 ? TIDE_EIO : 0;
@@ -375,7 +373,7 @@ tide_joinplan_emit(const struct tide_joinplan *pl, struct tide_wout *out,
 	if (tide_jobj_end(&o) < 0 || b->len > ob->max)
 		goto toobig;
 	/* Dropped: out's length was not moved, the record is not out. */
-	if ((r = having(js, b->data, b->len, why, whylen)) != 1)
+	if ((r = tide_joinplan_having(js, b->data, b->len, why, whylen)) != 1)
 		return r;
 	st->out++;
 	return out_commit(out, b, &wb);

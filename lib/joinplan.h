@@ -112,11 +112,16 @@ int tide_joinplan_check(const struct tide_joinplan *pl, int kr,
     const struct tide_json_val *v, int64_t *ts, int *nokey, char *why,
     size_t whylen);
 
-/* Whether --where keeps the record whose paths are looked up in v: 1, 0
- * (counted), or TIDE_EINVAL with why when a regex reached its match
- * limit (a bad record). */
-int tide_joinplan_where(const struct tide_joinplan *pl,
+/* The spec's filters, for the table join's plan and the interval
+ * join's (lib/ijsrc.h).  Whether --where keeps the record whose paths
+ * are looked up in v (the caller's whole array, --where's at
+ * js->where->at): 1, 0 (counted), or TIDE_EINVAL with why when a regex
+ * reached its match limit (a bad record).  Whether --having keeps the
+ * joined record p[0..n): the same. */
+int tide_joinplan_where(const struct tide_joinspec *js,
     const struct tide_json_val *v, char *why, size_t whylen);
+int tide_joinplan_having(const struct tide_joinspec *js, const char *p,
+    size_t n, char *why, size_t whylen);
 
 /*
  * Write the record line[0..len) (paths looked up in v) as the lookup m

@@ -56,7 +56,7 @@ join_one(struct tide_tjoin *j, const struct tide_rarec *rec,
 	int64_t ts;
 	int r, nokey, learnt = 0;
 
-	if ((r = tide_joinplan_where(pl, v, why, whylen)) != 1)
+	if ((r = tide_joinplan_where(pl->js, v, why, whylen)) != 1)
 		return r == 0 ? 0 : -1;
 	if (tide_joinplan_check(pl, rec->kr, v, &ts, &nokey, why, whylen) < 0)
 		return -1;

@@ -238,10 +238,119 @@ EOF2
 t_stderr_has "tide-join: $T_DIR/j.ndjson: line 4: not valid JSON"
 t_stderr_has "tide-join: records in 6, out 1, matched 2, unmatched 2, bad 1, filtered 1, not having 3; table 2 rows"
 
-t_run "tide-join: --where and --having go with -T" tide-join --with "$T_DIR/j.ndjson" \
-	--within 1s --on k --where 'a > 1'
+# --- tide-join --with: an interval join ------------------------------------------
+#
+# --where on the left stream (standard input), as if jq had filtered it
+# first; --having on the records written, as jq over the unfiltered run.
+# Some left records are late (--late): the filter comes before that too.
+tide-gen --seed 7 --count 4000 --accounts 40 --late 0.05 --late-by 300ms \
+	transactions >"$T_DIR/il.nd"
+tide-gen --seed 8 --count 3000 --accounts 40 --step 13ms transactions >"$T_DIR/ir.nd"
+ij() {
+	tide-join --with "$T_DIR/ir.nd" --within 100ms --on account --prefix r_ \
+		--select amount,merchant "$@"
+}
+T_IN=$T_DIR/il.nd
+while IFS=';' read -r kind te je; do
+	# shellcheck disable=SC2086
+	jq -c "select($je)" "$T_DIR/il.nd" |
+		ij $kind --late-file "$T_DIR/late.want" >"$T_DIR/want"
+	# shellcheck disable=SC2086
+	t_run "tide-join --with $kind --where '$te'" ij $kind --where "$te" \
+		--late-file "$T_DIR/late.got"
+	t_status 0
+	t_ok "tide-join --with $kind --where '$te': some records" test -s "$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+	t_ok "tide-join --with $kind --where '$te': the same late records" \
+		cmp "$T_DIR/late.want" "$T_DIR/late.got"
+	t_ok "tide-join --with $kind --where '$te': some late records" \
+		test -s "$T_DIR/late.want"
+	rm -f "$T_DIR/late.want" "$T_DIR/late.got"
+done <<'EOF2'
+--inner;amount > 20 and country in ("DE", "FR", "GB");.amount > 20 and (.country == "DE" or .country == "FR" or .country == "GB")
+--left --miss-field why;not card_present or merchant =~ /7$/;(.card_present | not) or (.merchant | test("7$"))
+--anti;starts_with(account, "a00001") and amount < 30;(.account | startswith("a00001")) and .amount < 30
+EOF2
+while IFS=';' read -r kind he hj; do
+	# shellcheck disable=SC2086
+	ij $kind <"$T_DIR/il.nd" | jq -c "select($hj)" >"$T_DIR/want"
+	# shellcheck disable=SC2086
+	t_run "tide-join --with $kind --having '$he'" ij $kind --having "$he"
+	t_status 0
+	t_ok "tide-join --with $kind --having '$he': some records" test -s "$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <<'EOF2'
+--inner;r_amount > amount * 2;.r_amount > .amount * 2
+--left --miss-field why;why == "no_match" or r_merchant =~ /[13]$/;.why == "no_match" or (.r_merchant | test("[13]$"))
+--anti;country != "US" and card_present;.country != "US" and .card_present
+EOF2
+
+# Both, and the counters: a dropped record is read, not bad; --where
+# drops before a record's time and key are asked for (line 8), a record
+# it keeps must have them (line 7).
+cat >"$T_DIR/jl.ndjson" <<'EOF2'
+{"ts":1000,"k":"x","a":1}
+{"@barrier":{"seq":1,"offsets":[]}}
+{"ts":1500,"k":"x","a":2000}
+not json
+{"ts":2500,"k":"y","a":3000}
+{"ts":2600,"k":"z","a":4000}
+{"a":5000}
+{"k":"x","a":6}
+EOF2
+cat >"$T_DIR/jr.ndjson" <<'EOF2'
+{"ts":1400,"k":"x","risk":0.9,"a":1}
+{"ts":2400,"k":"y","risk":0.1}
+EOF2
+T_IN=$T_DIR/jl.ndjson
+t_run "tide-join --with --stats: filtered, not having, not bad" tide-join \
+	--with "$T_DIR/jr.ndjson" --within 1s --on k --left --select risk \
+	--time-unit ms --stats --where 'a > 1000' --having 'risk > 0.5'
+t_status 0
+t_stdout <<'EOF2'
+{"ts":1500,"k":"x","a":2000,"risk":0.9}
+EOF2
+t_stderr_has "tide-join: line 4: not valid JSON"
+t_stderr_has "tide-join: line 7: time field 'ts' is missing"
+t_stderr_has "tide-join: records in 9, out 1, matched 2, unmatched 1, bad 2, filtered 2, not having 2; table 0 rows"
+t_stderr_has "tide-join: interval join: 2 pairs, 1 unmatched left records, 0 late records"
+
+# The left stream only: the records of --with are not filtered.
+t_run "tide-join --with: --where is on the left stream only" tide-join \
+	--with "$T_DIR/jr.ndjson" --within 1s --on k --select risk \
+	--time-unit ms --where 'a >= 1' "$T_DIR/jl.ndjson"
+t_status 0
+t_stdout <<'EOF2'
+{"ts":1000,"k":"x","a":1,"risk":0.9}
+{"ts":1500,"k":"x","a":2000,"risk":0.9}
+{"ts":2500,"k":"y","a":3000,"risk":0.1}
+EOF2
+
+T_IN=/dev/null
+t_run "tide-join --with: a syntax error in --where" tide-join --with "$T_DIR/jr.ndjson" \
+	--within 1s --on k --where 'a >'
 t_status 64
-t_stderr_has "tide-join: --where and --having go with -T, not --with"
+t_stdout </dev/null
+t_stderr "tide-join: --where: unexpected end of expression at column 4" "  a >" \
+	"     ^" "$(tide-join -h | head -n 1)"
+t_run "tide-join --with: a syntax error in --having" tide-join --with "$T_DIR/jr.ndjson" \
+	--within 1s --on k --having 'risk in 1'
+t_status 64
+t_stdout </dev/null
+t_stderr_has "tide-join: --having: "
+
+printf '{"ts":1,"k":"x","s":"%s!"}\n' "$(printf '%040d' 0 | tr 0 a)" >"$T_DIR/re.ij"
+t_run "tide-join --with: a --where regex at its match limit is bad" tide-join \
+	--with "$T_DIR/jr.ndjson" --within 1s --on k --where 's =~ /^(a+)+$/' \
+	--strict "$T_DIR/re.ij"
+t_status 65
+t_stderr_has "re.ij: line 1: --where: regex /^(a+)+\$/ reached its match limit"
+t_run "tide-join --with --anti: a --having regex at its match limit is bad" \
+	tide-join --with "$T_DIR/jr.ndjson" --within 1s --on k --anti \
+	--having 's =~ /^(a+)+$/' --strict "$T_DIR/re.ij"
+t_status 65
+t_stdout </dev/null
+t_stderr_has ": line 1: --having: regex /^(a+)+\$/ reached its match limit"
 
 t_run "tide-join: a syntax error in --having" tide-join -T "$T_DIR/j.csv" --on k \
 	--having 'risk >> 1'

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "expr.h"
 #include "ijsrc.h"
 #include "unit.h"
 
@@ -394,6 +395,182 @@ write_file(char *path, const char *text)
 	fclose(f);
 }
 
+/* --where filters the left side's records, before their time and key
+ * are asked for; the right side's are not filtered. */
+START_TEST(test_ijside_where_filters_the_left_side)
+{
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijsrc_err err;
+	struct tide_expr e;
+	struct tide_expr_err eerr;
+	struct tide_where w = { &e, 0, 0 };
+	char why[256], line[128], p1[] = "/tmp/check_ijsrc4XXXXXX";
+	char *paths[1] = { p1 };
+
+	ck_assert_int_eq(tide_expr_compile(&e, "a > 1 and b != \"x\"", &eerr),
+	    0);
+	spec(&js, TIDE_JOIN_INNER);
+	js.where = &w;
+	ck_assert_int_eq(tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT,
+	    NULL, 0, &err), 0);
+	ck_assert_int_eq(tide_ijside_init(&r, &js, "ts", 1024,
+	    TIDE_IJOIN_RIGHT, NULL, 0, &err), 0);
+	/* Its paths follow the key and the time. */
+	ck_assert_int_eq(l.nkpath, 4);
+	ck_assert_int_eq(w.at, 2);
+	ck_assert_int_eq(r.nkpath, 2);
+	ck_assert_int_eq(check(&l, "{\"id\":1,\"ts\":5,\"a\":2,\"b\":\"y\"}",
+	    why), 0);
+	ck_assert_int_eq(l.ts, 5);
+	ck_assert_int_eq(check(&l, "{\"id\":1,\"ts\":5,\"a\":1}", why), 1);
+	ck_assert_int_eq(check(&l, "{\"id\":1,\"ts\":5,\"a\":2,\"b\":\"x\"}",
+	    why), 1);
+	/* Dropped whatever its time and key: not bad. */
+	ck_assert_int_eq(check(&l, "{\"a\":0}", why), 1);
+	ck_assert_uint_eq(w.filtered, 3);
+	/* Kept, it must be joinable. */
+	ck_assert_int_eq(check(&l, "{\"a\":5,\"b\":\"y\"}", why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "time field 'ts' is missing");
+	ck_assert_int_eq(check(&l, "[1]", why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "not a JSON object");
+	ck_assert_int_eq(check(&r, "{\"rid\":1,\"ts\":5,\"a\":0}", why), 0);
+	ck_assert_uint_eq(w.filtered, 3);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_expr_release(&e);
+
+	/* A regex at its match limit: a bad record. */
+	ck_assert_int_eq(tide_expr_compile(&e, "s =~ /^(a+)+$/", &eerr), 0);
+	w.filtered = 0;
+	ck_assert_int_eq(tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT,
+	    NULL, 0, &err), 0);
+	snprintf(line, sizeof(line), "{\"id\":1,\"ts\":1,\"s\":\"%s!\"}",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	ck_assert_int_eq(check(&l, line, why), TIDE_EINVAL);
+	ck_assert_str_eq(why, "--where: regex /^(a+)+$/ reached its match "
+	    "limit");
+	ck_assert_uint_eq(w.filtered, 0);
+	tide_ijside_release(&l);
+	tide_expr_release(&e);
+
+	/* Read from a file: a dropped record is as if never read. */
+	write_file(p1, "{\"id\":1,\"ts\":1,\"a\":2}\n{\"id\":2,\"ts\":9,\"a\":0}\n"
+	    "{\"ts\":3,\"a\":0}\n{\"id\":3,\"ts\":4,\"a\":3}\n");
+	ck_assert_int_eq(tide_expr_compile(&e, "a > 1", &eerr), 0);
+	w.filtered = 0;
+	ck_assert_int_eq(tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT,
+	    paths, 1, &err), 0);
+	ck_assert_int_eq(tide_ijside_next(&l, -1, &err), 1);
+	ck_assert_int_eq(l.ts, 1);
+	l.maxts = 1;
+	l.wall = 7;
+	ck_assert_int_eq(tide_ijside_next(&l, -1, &err), TIDE_IJSIDE_FILTERED);
+	ck_assert_uint_eq(l.lineno, 2);
+	ck_assert_int_eq(l.have, 0);
+	ck_assert_int_eq(l.wall, 7);
+	ck_assert_int_eq(l.maxts, 1);
+	ck_assert_int_eq(tide_ijside_next(&l, -1, &err), TIDE_IJSIDE_FILTERED);
+	ck_assert_int_eq(tide_ijside_next(&l, -1, &err), 1);
+	ck_assert_int_eq(l.ts, 4);
+	ck_assert_int_ne(l.wall, 7);
+	ck_assert_int_eq(tide_ijside_next(&l, -1, &err), 0);
+	ck_assert_uint_eq(w.filtered, 2);
+	tide_ijside_release(&l);
+	tide_expr_release(&e);
+	unlink(p1);
+}
+END_TEST
+
+/* --having on what the output would write: pairs, misses, --anti's. */
+START_TEST(test_ijout_having_drops_joined_records)
+{
+	struct tide_joinspec js;
+	struct tide_ijside l, r;
+	struct tide_ijout o;
+	struct tide_ijoin ij;
+	struct tide_joinstats st = { 0, 0, 0, 0 };
+	struct tide_ijsrc_err err;
+	struct tide_expr e;
+	struct tide_expr_err eerr;
+	struct tide_where h = { &e, 0, 0 };
+	struct cap c;
+	char *sel[] = { "v" };
+
+	ck_assert_int_eq(tide_expr_compile(&e, "r_v > 5 or why == \"no_key\"",
+	    &eerr), 0);
+	spec(&js, TIDE_JOIN_LEFT);
+	js.missfield = "why";
+	js.prefix = "r_";
+	js.having = &h;
+	memset(&c, 0, sizeof(c));
+	c.f = tmpfile();
+	tide_wout_init(&c.w, fileno(c.f));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 1, sel, &c.w, 1024, &st,
+	    on_bad, &c, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, NULL, 0, &err);
+	tide_ijside_init(&r, &js, "ts", 1024, TIDE_IJOIN_RIGHT, NULL, 0, &err);
+	tide_ijoin_init(&ij, 10);
+	ck_assert_int_eq(take(&o, &ij, &r, "{\"rid\":1,\"ts\":5,\"v\":7}"), 0);
+	ck_assert_int_eq(take(&o, &ij, &r, "{\"rid\":1,\"ts\":6,\"v\":3}"), 0);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"id\":1,\"ts\":8}"), 0);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"id\":2,\"ts\":9}"), 0);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"ts\":9}"), 0);
+	ck_assert_int_eq(tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
+	    &o), 0);
+	ck_assert_str_eq(output(&c),
+	    "{\"id\":1,\"ts\":8,\"r_v\":7,\"why\":null}\n"
+	    "{\"ts\":9,\"r_v\":null,\"why\":\"no_key\"}\n");
+	ck_assert_uint_eq(h.filtered, 2);
+	ck_assert_uint_eq(st.out, 2);
+	ck_assert_uint_eq(st.matched, 2);
+	ck_assert_uint_eq(st.missed, 2);
+	ck_assert_int_eq(c.nbad, 0);
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijside_release(&r);
+	tide_ijout_release(&o);
+	tide_wout_release(&c.w);
+	fclose(c.f);
+	tide_expr_release(&e);
+
+	/* --anti: on the record as it is; a regex at its limit is bad. */
+	ck_assert_int_eq(tide_expr_compile(&e, "s =~ /^(a+)+$/ or s == \"b\"",
+	    &eerr), 0);
+	h.filtered = 0;
+	memset(&st, 0, sizeof(st));
+	spec(&js, TIDE_JOIN_ANTI);
+	js.having = &h;
+	memset(&c, 0, sizeof(c));
+	c.f = tmpfile();
+	tide_wout_init(&c.w, fileno(c.f));
+	ck_assert_int_eq(tide_ijout_init(&o, &js, 0, NULL, &c.w, 1024, &st,
+	    on_bad, &c, &err), 0);
+	tide_ijside_init(&l, &js, "ts", 1024, TIDE_IJOIN_LEFT, NULL, 0, &err);
+	tide_ijoin_init(&ij, 10);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"id\":1,\"ts\":1,\"s\":\"b\"}"),
+	    0);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"id\":2,\"ts\":2,\"s\":\"c\"}"),
+	    0);
+	ck_assert_int_eq(take(&o, &ij, &l, "{\"id\":3,\"ts\":3,\"s\":"
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}"), 0);
+	ck_assert_int_eq(tide_ijoin_advance(&ij, INT64_MAX, tide_ijout_expire,
+	    &o), 0);
+	ck_assert_str_eq(output(&c), "{\"id\":1,\"ts\":1,\"s\":\"b\"}\n");
+	ck_assert_uint_eq(h.filtered, 1);
+	ck_assert_uint_eq(st.out, 1);
+	ck_assert_int_eq(c.nbad, 1);
+	ck_assert_str_eq(c.bad, "--having: regex /^(a+)+$/ reached its match "
+	    "limit");
+	tide_ijoin_release(&ij);
+	tide_ijside_release(&l);
+	tide_ijout_release(&o);
+	tide_wout_release(&c.w);
+	fclose(c.f);
+	tide_expr_release(&e);
+}
+END_TEST
+
 START_TEST(test_ijdrive_files_merges_by_time_and_reports_late)
 {
 	static volatile sig_atomic_t stop;
@@ -652,6 +829,8 @@ suite_ijsrc(void)
 	tcase_add_test(tc, test_ijout_left_join_pairs_and_misses);
 	tcase_add_test(tc, test_ijout_collision_is_bad_unless_overwrite);
 	tcase_add_test(tc, test_ijout_init_rejects_bad_select_and_default);
+	tcase_add_test(tc, test_ijside_where_filters_the_left_side);
+	tcase_add_test(tc, test_ijout_having_drops_joined_records);
 	tcase_add_test(tc, test_ijdrive_files_merges_by_time_and_reports_late);
 	tcase_add_test(tc, test_ijdrive_files_stops_on_an_unreadable_side);
 	tcase_add_test(tc, test_ijdrive_files_asks_round_while_waiting);
