@@ -613,11 +613,14 @@ static int
 inspect(void)
 {
 	struct tide_kinspect_err err;
+	int r = o.list ? tide_kinspect_list(&s.ins, s.kc.rk, o.topics,
+	    o.ntopics, (int)o.md_timeout, &err) : tide_kinspect_lag(&s.ins,
+	    s.kc.rk, o.group, o.topics, o.ntopics, (int)o.md_timeout, &err);
 
-	if ((o.list ? tide_kinspect_list(&s.ins, s.kc.rk, o.topics, o.ntopics,
-	    (int)o.md_timeout, &err) : tide_kinspect_lag(&s.ins, s.kc.rk,
-	    o.group, o.topics, o.ntopics, (int)o.md_timeout, &err)) < 0)
+	if (r < 0)
 		tide_die(TIDE_EX_UNAVAILABLE, "%s", err.msg);
+	if (r > 0)	/* --lag without -t: the group has none */
+		tide_warn("%s", err.msg);
 	answer(o.list ? TIDE_KINSPECT_LIST : TIDE_KINSPECT_LAG);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_DESTROY);
 	return TIDE_EX_OK;

@@ -22,8 +22,9 @@ alone(uint32_t given)
 		return "-L, --lag and --summary go alone, with -t and -J (no "
 		    "--keep, --drop, --print); --summary with a range (-o, "
 		    "--from, --to, -e, -p, -c) and --where";
-	if (HAS(LAG) && (!HAS(GROUP) || !HAS(TOPIC)))
-		return "--lag needs a group and its topics: -G group -t topic";
+	if (HAS(LAG) && !HAS(GROUP))
+		return "--lag needs a group: -G group (and -t topic to name "
+		    "its topics)";
 	return NULL;
 }
 

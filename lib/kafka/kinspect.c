@@ -126,6 +126,21 @@ unreachable(rd_kafka_resp_err_t e)
 	    e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
 }
 
+/* e from a first request: the brokers rk was given could not be asked. */
+static int
+unreached(rd_kafka_t *rk, rd_kafka_resp_err_t e, int timeout_ms,
+    struct tide_kinspect_err *err)
+{
+	char bs[256] = "";
+	size_t bn = sizeof(bs);
+
+	rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", bs, &bn);
+	snprintf(err->msg, sizeof(err->msg), "cannot reach brokers at "
+	    "'%.200s' within %dms: %s", bs, timeout_ms, unreachable(e) ?
+	    "no broker answered" : rd_kafka_err2str(e));
+	return TIDE_EKAFKA;
+}
+
 /* The metadata: the brokers, and rows for the partitions of topics[0..n)
  * (every topic's when n is 0, the cluster's own __ topics left out). */
 static int
@@ -140,17 +155,8 @@ metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
 	/* All topics: asking for one by name could create it on a broker
 	 * that auto-creates topics. */
 	e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
-	if (e) {
-		char bs[256] = "";
-		size_t bn = sizeof(bs);
-
-		rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", bs,
-		    &bn);
-		snprintf(err->msg, sizeof(err->msg), "cannot reach brokers at "
-		    "'%.200s' within %dms: %s", bs, timeout_ms, unreachable(e) ?
-		    "no broker answered" : rd_kafka_err2str(e));
-		return TIDE_EKAFKA;
-	}
+	if (e)
+		return unreached(rk, e, timeout_ms, err);
 	t->brokers = tide_xcalloc((size_t)md->broker_cnt + 1,
 	    sizeof(*t->brokers));
 	for (i = 0; i < md->broker_cnt; i++) {
@@ -289,17 +295,110 @@ committed(struct tide_kinspect *t, rd_kafka_t *rk, const char *group,
 	return 0;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The topics group has committed offsets for, from its coordinator
+ * (ListConsumerGroupOffsets for all partitions), onto *topics (each once,
+ * in byte order; owned by the caller, as the array) and *n.
+ */
+static int
+group_topics(rd_kafka_t *rk, const char *group, int timeout_ms,
+    char ***topics, size_t *n, struct tide_kinspect_err *err)
+{
+	rd_kafka_ListConsumerGroupOffsets_t *req;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_queue_t *q;
+	rd_kafka_event_t *ev;
+	const rd_kafka_group_result_t **gr;
+	const rd_kafka_topic_partition_list_t *pl = NULL;
+	const rd_kafka_error_t *ge = NULL;
+	rd_kafka_resp_err_t e;
+	size_t ng = 0, i, k;
+	char es[256];
+	int r = 0;
+
+	*topics = NULL;
+	*n = 0;
+	q = rd_kafka_queue_new(rk);
+	ao = rd_kafka_AdminOptions_new(rk,
+	    RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+	rd_kafka_AdminOptions_set_request_timeout(ao, timeout_ms, es,
+	    sizeof(es));
+	req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, ao, q);
+	rd_kafka_ListConsumerGroupOffsets_destroy(req);
+	rd_kafka_AdminOptions_destroy(ao);
+	/* The request keeps to its timeout; the margin is for its answer. */
+	ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+	if (e == 0) {
+		gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+		    rd_kafka_event_ListConsumerGroupOffsets_result(ev), &ng);
+		if (ng > 0) {
+			ge = rd_kafka_group_result_error(gr[0]);
+			pl = rd_kafka_group_result_partitions(gr[0]);
+		}
+	}
+	if (e && unreachable(e))
+		r = unreached(rk, e, timeout_ms, err);
+	else if (e || ge) {
+		snprintf(err->msg, sizeof(err->msg), "group '%.200s': no "
+		    "committed offsets from its coordinator within %dms: %s",
+		    group, timeout_ms, e ? rd_kafka_err2str(e) :
+		    rd_kafka_error_string(ge));
+		r = TIDE_EKAFKA;
+	} else if (pl && pl->cnt > 0) {
+		*topics = tide_xcalloc((size_t)pl->cnt, sizeof(**topics));
+		for (i = 0; i < (size_t)pl->cnt; i++) {
+			for (k = 0; k < *n; k++)
+				if (strcmp((*topics)[k], pl->elems[i].topic) == 0)
+					break;
+			if (k == *n)
+				(*topics)[(*n)++] =
+				    tide_xstrdup(pl->elems[i].topic);
+		}
+		qsort(*topics, *n, sizeof(**topics), name_cmp);
+	}
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return r;
+}
+
 int
 tide_kinspect_lag(struct tide_kinspect *t, rd_kafka_t *rk, const char *group,
     char *const *topics, size_t n, int timeout_ms,
     struct tide_kinspect_err *err)
 {
+	char **found = NULL;
+	size_t nfound = 0, i;
 	int r;
 
-	if ((r = metadata(t, rk, topics, n, timeout_ms, err)) < 0 ||
-	    (r = committed(t, rk, group, timeout_ms, err)) < 0)
-		return r;
-	return watermarks(t, rk, timeout_ms, err);
+	if (n == 0) {
+		if ((r = group_topics(rk, group, timeout_ms, &found, &nfound,
+		    err)) < 0)
+			return r;
+		if (nfound == 0) {
+			snprintf(err->msg, sizeof(err->msg), "group '%.200s' "
+			    "has no committed offsets the cluster lists; -t "
+			    "names a topic to ask about", group);
+			return 1;
+		}
+		topics = found;
+		n = nfound;
+	}
+	if ((r = metadata(t, rk, topics, n, timeout_ms, err)) >= 0 &&
+	    (r = committed(t, rk, group, timeout_ms, err)) >= 0)
+		r = watermarks(t, rk, timeout_ms, err);
+	for (i = 0; i < nfound; i++)
+		free(found[i]);
+	free(found);
+	return r;
 }
 
 /* ---- Formatting --------------------------------------------------------- */

@@ -7,7 +7,7 @@
  * three ways: tide_kinspect_list() (the cluster's metadata: brokers,
  * leaders, replicas, in-sync replicas, then each partition's watermarks),
  * tide_kinspect_lag() (a group's committed offsets for the topics named,
- * and the high watermarks), or, for a summary of a range being read, a
+ * or for every topic it has committed, and the high watermarks), or, for a summary of a range being read, a
  * row added per partition (tide_kinspect_add()) and each message counted
  * (tide_kinspect_count(): no allocation, the last row looked up is
  * remembered).  A summary of
@@ -105,11 +105,14 @@ int tide_kinspect_list(struct tide_kinspect *t, rd_kafka_t *rk,
     struct tide_kinspect_err *err);
 /*
  * --lag: the committed offsets of the group rk was made with (group.id;
- * it does not join) for the partitions of topics[0..n) (n > 0), and each
- * partition's watermarks.  0, TIDE_ENOENT or TIDE_EKAFKA with err.  Every
- * topic a group has committed could be asked with the Admin API's
- * ListConsumerGroupOffsets, but librdkafka 2.0's mock cluster answers it
- * with none, so that could not be tested: the topics are named.
+ * it does not join) for the partitions of topics[0..n), and each
+ * partition's watermarks.  With n 0 the topics are those the group has
+ * committed offsets for, asked of its coordinator with the Admin API's
+ * ListConsumerGroupOffsets (all partitions); when it lists none, 1, no
+ * rows, and err says so (a group with nothing committed is no error).
+ * librdkafka 2.0's mock cluster lists none for any group (asked for all
+ * of a group's offsets, it answers a null list of topics), so only that
+ * answer is tested there.  0, 1, TIDE_ENOENT or TIDE_EKAFKA with err.
  */
 int tide_kinspect_lag(struct tide_kinspect *t, rd_kafka_t *rk,
     const char *group, char *const *topics, size_t n, int timeout_ms,

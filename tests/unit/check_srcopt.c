@@ -35,6 +35,9 @@ START_TEST(test_srcopt_plain_reads_go)
 		    T(ENVELOPE) | T(FROM) | T(TO), step));
 		ck_assert_ptr_null(tide_srcopt_check(T(LAG) | T(GROUP) |
 		    T(TOPIC) | T(ENVELOPE), step));
+		ck_assert_ptr_null(tide_srcopt_check(T(LAG) | T(GROUP), step));
+		ck_assert_ptr_null(tide_srcopt_check(T(LAG) | T(GROUP) |
+		    T(ENVELOPE), step));
 		ck_assert_ptr_null(tide_srcopt_check(T(LIST), step));
 		ck_assert_ptr_null(tide_srcopt_check(T(DUMPCONF), step));
 		ck_assert_ptr_null(tide_srcopt_check(T(FILES) | T(SUMMARY) |
@@ -50,8 +53,9 @@ START_TEST(test_srcopt_inspection_goes_alone)
 	says(T(LIST) | T(COUNT), TIDE_SRCOPT_ALONE, "-L, --lag");
 	says(T(LIST) | T(EXIT), TIDE_SRCOPT_ALONE, "-L, --lag");
 	says(T(SUMMARY) | T(GROUP), TIDE_SRCOPT_ALONE, "-L, --lag");
-	says(T(LAG) | T(TOPIC), TIDE_SRCOPT_ALONE, "--lag needs a group");
-	says(T(LAG) | T(GROUP), TIDE_SRCOPT_ALONE, "--lag needs a group");
+	says(T(LAG) | T(TOPIC), TIDE_SRCOPT_ALONE, "--lag needs a group: "
+	    "-G group (and -t topic to name its topics)");
+	says(T(LAG), TIDE_SRCOPT_ALONE, "--lag needs a group");
 	ck_assert_ptr_null(CHECK(T(SUMMARY) | T(TOPIC) | T(FROM) | T(EXIT) |
 	    T(PARTS) | T(COUNT) | T(WHERE), ALONE));
 }
