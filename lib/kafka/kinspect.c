@@ -142,10 +142,12 @@ unreached(rd_kafka_t *rk, rd_kafka_resp_err_t e, int timeout_ms,
 }
 
 /* The metadata: the brokers, and rows for the partitions of topics[0..n)
- * (every topic's when n is 0, the cluster's own __ topics left out). */
+ * (every topic's when n is 0, the cluster's own __ topics left out); a
+ * topic not in it is TIDE_ENOENT, or with gone left out (a group's
+ * offsets outlive a topic deleted). */
 static int
 metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
-    size_t n, int timeout_ms, struct tide_kinspect_err *err)
+    size_t n, int gone, int timeout_ms, struct tide_kinspect_err *err)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t e;
@@ -173,7 +175,7 @@ metadata(struct tide_kinspect *t, rd_kafka_t *rk, char *const *topics,
 		for (found = 0, i = 0; i < md->topic_cnt && !found; i++)
 			found = strcmp(md->topics[i].topic, topics[k]) == 0 &&
 			    !(md->topics[i].err && md->topics[i].partition_cnt == 0);
-		if (!found) {
+		if (!found && !gone) {
 			snprintf(err->msg, sizeof(err->msg), "topic '%.200s' "
 			    "not found", topics[k]);
 			rd_kafka_metadata_destroy(md);
@@ -262,7 +264,7 @@ tide_kinspect_list(struct tide_kinspect *t, rd_kafka_t *rk,
     char *const *topics, size_t n, int timeout_ms,
     struct tide_kinspect_err *err)
 {
-	int r = metadata(t, rk, topics, n, timeout_ms, err);
+	int r = metadata(t, rk, topics, n, 0, timeout_ms, err);
 
 	return r < 0 ? r : watermarks(t, rk, timeout_ms, err);
 }
@@ -392,7 +394,8 @@ tide_kinspect_lag(struct tide_kinspect *t, rd_kafka_t *rk, const char *group,
 		topics = found;
 		n = nfound;
 	}
-	if ((r = metadata(t, rk, topics, n, timeout_ms, err)) >= 0 &&
+	if ((r = metadata(t, rk, topics, n, nfound > 0, timeout_ms,
+	    err)) >= 0 &&
 	    (r = committed(t, rk, group, timeout_ms, err)) >= 0)
 		r = watermarks(t, rk, timeout_ms, err);
 	for (i = 0; i < nfound; i++)

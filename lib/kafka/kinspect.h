@@ -108,8 +108,9 @@ int tide_kinspect_list(struct tide_kinspect *t, rd_kafka_t *rk,
  * it does not join) for the partitions of topics[0..n), and each
  * partition's watermarks.  With n 0 the topics are those the group has
  * committed offsets for, asked of its coordinator with the Admin API's
- * ListConsumerGroupOffsets (all partitions); when it lists none, 1, no
- * rows, and err says so (a group with nothing committed is no error).
+ * ListConsumerGroupOffsets (all partitions; a topic deleted since is
+ * left out); when it lists none, 1, no rows, and err says so (a group
+ * with nothing committed is no error).
  * librdkafka 2.0's mock cluster lists none for any group (asked for all
  * of a group's offsets, it answers a null list of topics), so only that
  * answer is tested there.  0, 1, TIDE_ENOENT or TIDE_EKAFKA with err.
