@@ -57,8 +57,26 @@ tide_recin_open(struct tide_recin *r, const char *path, unsigned flags,
 	return tide_recin_open_at(r, path, flags, max, 0);
 }
 
+static int open_at(struct tide_recin *r, const char *path, unsigned flags,
+    size_t max, uint64_t off);
+
+/* A failed open leaves nothing to close: what it took is given back. */
 int
 tide_recin_open_at(struct tide_recin *r, const char *path, unsigned flags,
+    size_t max, uint64_t off)
+{
+	int e, errnum;
+
+	if ((e = open_at(r, path, flags, max, off)) < 0) {
+		errnum = r->errnum;
+		tide_recin_close(r);
+		r->errnum = errnum;
+	}
+	return e;
+}
+
+static int
+open_at(struct tide_recin *r, const char *path, unsigned flags,
     size_t max, uint64_t off)
 {
 	size_t k;

@@ -94,6 +94,8 @@ struct tide_recin {
  * TIDE_MAX_RECORD).  0, or TIDE_EIO (errnum set), TIDE_EFORMAT (".zst" but
  * not zstd), TIDE_ENOMEM.  Call tide_recin_close() even on failure.
  */
+/* A failed open has given back what it took (errnum says why): nothing
+ * to close, though tide_recin_close() may still be called. */
 int tide_recin_open(struct tide_recin *r, const char *path, unsigned flags,
     size_t max);
 /* The same, starting off bytes into the (decompressed) data: a plain file
