@@ -11,7 +11,7 @@ PROGS = tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-g
 # Programs whose source exists; the others join as their issues land.
 PROGS_BUILT = $(filter $(PROGS),$(patsubst cmd/%.c,%,$(wildcard cmd/tide-*.c)))
 
-PKGS = rdkafka libzstd sqlite3 hiredis libpcre2-8
+PKGS = rdkafka libzstd sqlite3 hiredis libpcre2-8 avro-c jansson libcurl xgboost
 # pkg-config is read when the first recipe needs it, after scripts/deps.sh
 # has run (an order-only prerequisite of every object), never when this
 # file is parsed: on a fresh machine the packages are not there yet.

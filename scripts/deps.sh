@@ -15,12 +15,14 @@
 # by what they provide (pkg-config modules, libcsv's header and library).
 set -u
 
-BUILD_PKGS="gcc libc6-dev make pkg-config librdkafka-dev libcsv-dev libzstd-dev check libsqlite3-dev libhiredis-dev libpcre2-dev"
+BUILD_PKGS="gcc libc6-dev make pkg-config librdkafka-dev libcsv-dev libzstd-dev check libsqlite3-dev libhiredis-dev libpcre2-dev libavro-dev libjansson-dev libcurl4-openssl-dev libxgboost-dev"
 # examples/demo.sh: pkill (procps), jq for the latency figures.
 DEMO_PKGS="procps jq"
 # tests/: the peers the results are checked against, the tools the scripts
-# call, clang for the fuzz targets' build check.
-TEST_PKGS="procps jq kcat python3 python3-kafka sqlite3 miller mandoc gawk mawk redis-server clang time zstd valgrind"
+# call, clang for the fuzz targets' build check; protoc for Protobuf
+# schemas; the Python libraries that Avro, JSON Schema and model scores are
+# checked against.
+TEST_PKGS="procps jq kcat python3 python3-kafka sqlite3 miller mandoc gawk mawk redis-server clang time zstd valgrind protobuf-compiler python3-avro python3-confluent-kafka python3-jsonschema python3-xgboost python3-sklearn"
 
 want=$BUILD_PKGS
 case "${1:-}" in
@@ -47,7 +49,9 @@ else
 	if command -v pkg-config >/dev/null 2>&1; then
 		for m in rdkafka:librdkafka-dev libzstd:libzstd-dev check:check \
 		    sqlite3:libsqlite3-dev hiredis:libhiredis-dev \
-		    libpcre2-8:libpcre2-dev; do
+		    libpcre2-8:libpcre2-dev avro-c:libavro-dev \
+		    jansson:libjansson-dev libcurl:libcurl4-openssl-dev \
+		    xgboost:libxgboost-dev; do
 			pkg-config --exists "${m%%:*}" || need "${m#*:}"
 		done
 	else

@@ -156,7 +156,7 @@ for s; do
 			fi
 			n=$(grep -c 'sudo apt-get' "$log")
 			# The build's libraries among them: librdkafka-dev, and
-			# libpcre2-dev for --where's regexes.
+			# libpcre2-dev for --where's regexes, then the new ones after it.
 			if [ "$n" = 1 ] && grep -q '^tide: install them first: sudo apt-get update && sudo apt-get install -y .*librdkafka-dev.*libpcre2-dev' "$log"; then
 				ok "user: make $goal prints one sudo apt-get command"
 			else
