@@ -7,6 +7,9 @@
 #                        no external service's header, no printing
 #   lib/kafka/           the only library code that includes librdkafka
 #   lib/view/            the only library code that includes sqlite3/hiredis
+#   lib/schema/          the only library code that includes avro-c, jansson
+#                        or libcurl (Avro, Protobuf, the Schema Registry)
+#   lib/model/           the only library code that includes xgboost
 #   the frame            prog, bad, progress, kafka/kopt (and xalloc's one fatal
 #                        message): the only library code that prints to
 #                        the terminal or exits
@@ -30,11 +33,15 @@ rule() {
 core=$(ls lib/*.c lib/*.h)
 kafka=$(ls lib/kafka/*.c lib/kafka/*.h 2>/dev/null)
 view=$(ls lib/view/*.c lib/view/*.h 2>/dev/null)
-notframe=$(for f in $core $kafka $view; do in_frame "$f" || echo "$f"; done)
+schema=$(ls lib/schema/*.c lib/schema/*.h 2>/dev/null)
+model=$(ls lib/model/*.c lib/model/*.h 2>/dev/null)
+notframe=$(for f in $core $kafka $view $schema $model; do in_frame "$f" || echo "$f"; done)
 
-rule "librdkafka only in lib/kafka/" '#include <librdkafka/' $core $view
-rule "sqlite3 and hiredis only in lib/view/" '#include <(sqlite3|hiredis)' $core $kafka
-rule "the core includes neither lib/kafka/ nor lib/view/" '#include "(kafka|view)/' $core
+rule "librdkafka only in lib/kafka/" '#include <librdkafka/' $core $view $schema $model
+rule "sqlite3 and hiredis only in lib/view/" '#include <(sqlite3|hiredis)' $core $kafka $schema $model
+rule "avro-c, jansson and libcurl only in lib/schema/" '#include <(avro|jansson|curl/)' $core $kafka $view $model
+rule "xgboost only in lib/model/" '#include <xgboost/' $core $kafka $view $schema
+rule "the core includes none of lib/kafka/, lib/view/, lib/schema/, lib/model/" '#include "(kafka|view|schema|model)/' $core
 rule "lib/kafka/ and lib/view/ do not include each other" '#include "view/' $kafka
 rule "lib/view/ does not include lib/kafka/" '#include "kafka/' $view
 rule "only the frame includes the frame's headers" '#include "(prog|progress)\.h"' $notframe

@@ -1,0 +1,63 @@
+/*
+ * lib/schema/avro: one Avro schema (the Avro 1.11 specification) and its
+ * binary encoding, for the payloads of the Confluent wire format
+ * (lib/schema/wire strips and writes the framing; lib/schema/sreg fetches
+ * schemas by id).  avro-c reads and writes the binary format; the schema's
+ * JSON is read with jansson as well, for what avro-c 1.11 does not keep:
+ * logicalType, precision and scale.  JSON is written by tide's own writer
+ * into the caller's struct tide_buf, with no allocation per record.
+ *
+ * Logical types come out as tide's programs want them: timestamp-millis
+ * and timestamp-micros as epoch milliseconds (so --time works on them),
+ * date as "YYYY-MM-DD", time-millis/-micros as milliseconds of the day,
+ * decimal as an exact decimal string, uuid as its string, bytes and fixed
+ * as base64.  TIDE_AVRO_PLAIN (the default) writes a union's value as it
+ * is; TIDE_AVRO_SPEC wraps a non-null branch as {"type": value}, the
+ * Avro spec's JSON encoding.
+ *
+ * A schema that is hostile (nesting past TIDE_AVRO_MAXDEPTH, more than
+ * TIDE_AVRO_MAXNAMES symbols or fields, a named type that contains itself
+ * with no way to end) is refused by tide_avro_parse, never followed.  A
+ * payload that is short, has trailing bytes, a bad union index, an
+ * enum index out of range or a length past the rest of the payload is a
+ * decode error with a reason, never a crash.  The struct owns its avro-c
+ * schema, value and reader; it is not shared between threads.
+ */
+#ifndef TIDE_SCHEMA_AVRO_H
+#define TIDE_SCHEMA_AVRO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define TIDE_AVRO_MAXDEPTH 64
+#define TIDE_AVRO_MAXNAMES 100000
+
+enum tide_avro_json {
+	TIDE_AVRO_PLAIN = 0,	/* a union's value as it is */
+	TIDE_AVRO_SPEC = 1	/* {"branch": value}: the Avro spec's form */
+};
+
+struct tide_avro;
+
+/* The schema in json (len bytes): NULL with err set (the reason, and
+ * where in the schema) when it is not a schema or is refused. */
+struct tide_avro *tide_avro_parse(const char *json, size_t len, char *err,
+    size_t errlen);
+void tide_avro_free(struct tide_avro *a);
+
+/* One datum of len bytes, decoded and its JSON appended to out: 0, or a
+ * TIDE_E* code (TIDE_EFORMAT: the payload does not decode; TIDE_ETOOBIG:
+ * out's cap) with err saying why; out's length is then as it was. */
+int tide_avro_decode(struct tide_avro *a, const void *data, size_t len,
+    enum tide_avro_json form, struct tide_buf *out, char *err, size_t errlen);
+
+/* One JSON value (text, len bytes, as tide's programs write records)
+ * encoded against the schema, appended to out: 0, or TIDE_ETYPE (or
+ * TIDE_EJSON) with err as "path: reason" (for example "amount: a string
+ * where the schema has double"), out's length then as it was.  Plain and
+ * spec forms of a union are both accepted. */
+int tide_avro_encode(struct tide_avro *a, const char *json, size_t len,
+    struct tide_buf *out, char *err, size_t errlen);
+
+#endif

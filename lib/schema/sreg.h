@@ -1,0 +1,80 @@
+/*
+ * lib/schema/sreg: a Confluent Schema Registry client (libcurl), and the
+ * cache of the schemas it fetched.  A schema is fetched once per id (GET
+ * /schemas/ids/N) and kept for the life of the struct, so a cache miss
+ * costs one HTTP request and a hit none.  It also finds a subject's latest
+ * version (GET /subjects/S/versions/latest) and registers a schema under a
+ * subject (POST /subjects/S/versions), as a producer does with
+ * TopicNameStrategy ("TOPIC-value", "TOPIC-key").
+ *
+ * The URL may carry user:password@ for basic auth; the configuration adds
+ * what kcat's -r and librdkafka's schema.registry.* settings allow: basic
+ * auth user info, a CA file, a client certificate and key, and no peer
+ * verification when asked.  A registry that cannot be reached is retried
+ * with back-off for at most connect_timeout_ms in all, and is then
+ * TIDE_EAGAIN ("unreachable") for the caller to make exit 69; a registry
+ * that answers with an error (404 for an unknown id, 422 for a schema it
+ * refuses, 401/403) is that error at once, with the registry's own message
+ * in err.  lib/ never prints: each retry is counted in the struct, and the
+ * caller's notes come from tide_sreg_retrying().
+ */
+#ifndef TIDE_SCHEMA_SREG_H
+#define TIDE_SCHEMA_SREG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tide_sreg_type {
+	TIDE_SREG_AVRO = 0,
+	TIDE_SREG_PROTOBUF = 1,
+	TIDE_SREG_JSON = 2
+};
+
+struct tide_sreg_conf {
+	const char *url;		/* http(s)://[user:pass@]host:port[/path] */
+	const char *basic_auth;		/* "user:password", or NULL */
+	const char *ca_file;		/* or NULL: the system's */
+	const char *cert_file, *key_file; /* client TLS, or NULL */
+	int insecure;			/* do not verify the peer */
+	int connect_timeout_ms;		/* all retries together; 0: 30000 */
+};
+
+/* One schema as the registry gave it. */
+struct tide_sreg_schema {
+	int32_t id;
+	enum tide_sreg_type type;
+	const char *text;	/* the schema (Avro JSON, .proto text, ...) */
+	size_t len;
+	void *decoder;		/* the caller's parsed form, cached with it */
+	void (*decoder_free)(void *);
+};
+
+struct tide_sreg;
+
+struct tide_sreg *tide_sreg_new(const struct tide_sreg_conf *c, char *err,
+    size_t errlen);
+void tide_sreg_free(struct tide_sreg *r);
+
+/* The schema with this id, from the cache or fetched: 0 and *out (owned
+ * by r, valid until tide_sreg_free), or TIDE_ENOENT (no such id),
+ * TIDE_EAGAIN (unreachable past the timeout), TIDE_EFORMAT (an answer
+ * that is not a schema), with err saying why. */
+int tide_sreg_by_id(struct tide_sreg *r, int32_t id,
+    const struct tide_sreg_schema **out, char *err, size_t errlen);
+
+/* The latest version of subject: as tide_sreg_by_id. */
+int tide_sreg_latest(struct tide_sreg *r, const char *subject,
+    const struct tide_sreg_schema **out, char *err, size_t errlen);
+
+/* Register text under subject (the registry returns the existing id when
+ * the schema is already there): 0 and *id, or as tide_sreg_by_id
+ * (TIDE_EINVAL: the registry refused the schema, its message in err). */
+int tide_sreg_register(struct tide_sreg *r, const char *subject,
+    enum tide_sreg_type type, const char *text, size_t len, int32_t *id,
+    char *err, size_t errlen);
+
+/* Retries made since the last call (for the caller's "retrying" notes),
+ * and the last reason. */
+unsigned tide_sreg_retrying(struct tide_sreg *r, const char **why);
+
+#endif
