@@ -1,0 +1,356 @@
+/*
+ * tide-diff: compare two streams of records by key, field by field (live
+ * features against replayed ones).
+ *
+ * Options -> a struct tide_fdiff_conf (lib/fdiff.h) and two sides, each a
+ * struct tide_fdsrc over a record reader -> tide_fdpair_sorted() or
+ * tide_fdpair_hashed() (lib/fdpair.h) -> the report on stdout, and the
+ * exit status of diff(1): 0 equal, 1 different.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bad.h"
+#include "barrier.h"
+#include "buf.h"
+#include "err.h"
+#include "exitcode.h"
+#include "fdiff.h"
+#include "fdpair.h"
+#include "json.h"
+#include "prog.h"
+#include "recin.h"
+#include "rio.h"
+#include "window.h"
+#include "xalloc.h"
+
+#define MAXKEYF 16
+#define MAXIGN 256
+
+enum {
+	OPT_SORTED = TIDE_OPT_LONG,
+	OPT_TOLERANCE,
+	OPT_IGNORE,
+	OPT_EXAMPLES,
+	OPT_MAX_MEMORY,
+};
+
+static struct {
+	const char *keys;
+	int sorted;
+	double tol;
+	int tol_rel;
+	const char *ignore[MAXIGN];
+	int nignore;
+	int examples;
+	size_t maxmem;
+	size_t maxrec;
+	int strict;
+	const char *dead;
+	struct tide_bad_max maxbad;
+} o = {
+	.examples = 3,
+};
+
+static tide_opt_cb opt_tolerance, opt_ignore;
+
+static const struct tide_option opts[] = {
+	TIDE_OPT_STRING('k', "key", "field[,field]", "pair records by these "
+	    "fields (dotted paths)", &o.keys),
+	TIDE_OPT_FLAG(OPT_SORTED, "sorted", "both sides are sorted by key: "
+	    "merge them in constant memory (checked as it goes)", &o.sorted),
+	TIDE_OPT_CALLBACK(OPT_TOLERANCE, "tolerance", "t|p%", "numbers within "
+	    "t of each other (or p% of the larger) are equal", opt_tolerance,
+	    NULL),
+	TIDE_OPT_CALLBACK(OPT_IGNORE, "ignore", "f[,f]", "leave these "
+	    "top-level fields out of the comparison (repeatable)", opt_ignore,
+	    NULL),
+	TIDE_OPT_INT(OPT_EXAMPLES, "examples", "n", "write up to n examples "
+	    "of each kind (default 3)", &o.examples, 0, 1000000),
+	TIDE_OPT_SIZE(OPT_MAX_MEMORY, "max-memory", "size", "without "
+	    "--sorted: hold at most this much of RIGHT, then spill both sides "
+	    "to temporary files (default: half the memory, or the cgroup's "
+	    "limit; 0: no limit)", &o.maxmem, 0),
+	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
+	TIDE_OPTS_VERBOSITY,
+	TIDE_OPT_END,
+};
+
+static const struct tide_prog prog = {
+	"tide-diff",
+	"[-qv] -k field[,field] [--sorted] [--tolerance t|p%] [--ignore f[,f]] "
+	    "[options] left right",
+	"Compare two streams of records by key, field by field.",
+};
+
+/* --tolerance: a number, or a percentage. */
+static int
+opt_tolerance(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char *end;
+	double v;
+
+	(void)opt;
+	v = strtod(arg, &end);
+	o.tol_rel = end > arg && *end == '%';
+	if (o.tol_rel)
+		end++;
+	if (end == arg || *end != '\0' || !(v >= 0) || v > 1e300 ||
+	    (o.tol_rel && v > 100)) {
+		snprintf(err->msg, sizeof(err->msg), "--tolerance: not a "
+		    "number t >= 0 or a percentage p%% (0..100): '%s'", arg);
+		return TIDE_EINVAL;
+	}
+	o.tol = o.tol_rel ? v / 100 : v;
+	return 0;
+}
+
+/* --ignore: names, as written (a name is not a path here). */
+static int
+opt_ignore(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	char *copy = tide_xstrdup(arg), *p, *save = NULL;
+
+	(void)opt;
+	for (p = strtok_r(copy, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (o.nignore == MAXIGN) {
+			snprintf(err->msg, sizeof(err->msg), "--ignore: more "
+			    "than %d fields", MAXIGN);
+			free(copy);
+			return TIDE_EINVAL;
+		}
+		o.ignore[o.nignore++] = tide_xstrdup(p);
+	}
+	free(copy);
+	return 0;
+}
+
+static void
+split_keys(const char *s, struct tide_path *paths, int *n)
+{
+	char *copy = tide_xstrdup(s), *p = copy, *q;
+	int inq = 0, last;
+
+	for (q = copy;; q++) {
+		if (*q == '"')
+			inq = !inq;
+		if ((*q == ',' && !inq) || *q == '\0') {
+			last = *q == '\0';
+			*q = '\0';
+			if (*n == MAXKEYF)
+				tide_usage_error("-k: more than %d fields",
+				    MAXKEYF);
+			if (tide_path_parse(&paths[*n], p) < 0)
+				tide_usage_error("-k: bad field path '%s'", p);
+			(*n)++;
+			if (last)
+				break;
+			p = q + 1;
+		}
+	}
+	free(copy);
+}
+
+/* ---- a side: a file or stdin --------------------------------------------- */
+
+struct side {
+	const char *name;	/* as given */
+	struct tide_recin in;
+	const struct tide_fdiff *d;
+	struct tide_bad *bad;
+	struct tide_json_val kv[MAXKEYF];
+	struct tide_buf key;
+	uint64_t nread;		/* records read, bad ones too */
+	int readerr;		/* the error is the reader's, not bad input */
+};
+
+static int
+side_next(void *ctx, struct tide_fdrec *out)
+{
+	struct side *s = ctx;
+	struct tide_rec rec;
+	char why[256];
+	int k, which;
+
+	for (;;) {
+		k = tide_recin_next(&s->in, &rec, s->kv, -1);
+		if (k == TIDE_EOF)
+			return 0;
+		if (k < 0) {
+			s->readerr = 1;
+			return k;
+		}
+		if (rec.err == TIDE_REC_OK && tide_barrier_is(rec.p, rec.len))
+			continue;	/* a barrier is not a record */
+		s->nread++;
+		if (rec.err != TIDE_REC_OK) {
+			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			    rec.len, "%s", tide_rec_reason(&rec, s->in.max,
+			    why, sizeof(why)));
+			if (k < 0)
+				return k;
+			continue;
+		}
+		k = tide_fdiff_key(s->d, s->kv, &s->key, &which);
+		if (k == TIDE_ENOENT) {
+			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			    rec.len, "no key field '%s'",
+			    s->d->conf.keys[which].text);
+			if (k < 0)
+				return k;
+			continue;
+		}
+		if (k < 0) {
+			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			    rec.len, "key longer than the record limit");
+			if (k < 0)
+				return k;
+			continue;
+		}
+		out->p = rec.p;
+		out->len = rec.len;
+		out->line = rec.lineno;
+		out->key = s->key.data;
+		out->klen = s->key.len;
+		return 1;
+	}
+}
+
+static void
+side_open(struct side *s, const char *name, const struct tide_fdiff *d,
+    struct tide_bad *bad, const struct tide_path *paths, int npath)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->d = d;
+	s->bad = bad;
+	tide_buf_init(&s->key, o.maxrec ? o.maxrec : TIDE_MAX_RECORD);
+	if (tide_recin_is_csv(name))
+		tide_usage_error("'%s': CSV is not read here: NDJSON only",
+		    name);
+	r = tide_recin_open(&s->in, name, TIDE_RECIN_SNIFF_STDIN, o.maxrec);
+	if (r < 0)
+		tide_die(tide_exit_of(r), "cannot open '%s': %s", name,
+		    tide_recin_strerror(&s->in, r));
+	tide_recin_set_paths(&s->in, paths, npath);
+}
+
+static void
+side_close(struct side *s)
+{
+	tide_recin_close(&s->in);
+	tide_buf_release(&s->key);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tide_path keys[MAXKEYF];
+	struct tide_fdiff_conf conf;
+	struct tide_fdpair_conf pc = { 0 };
+	struct tide_fdpair_err perr;
+	struct tide_fdiff d;
+	struct tide_bad bad;
+	struct side sides[2];
+	struct tide_fdsrc src[2];
+	struct tide_wout out;
+	struct tide_buf rep = TIDE_BUF_INIT;
+	const char *tmp;
+	int ix, nkey = 0, r, i, status;
+
+	tide_prog_init_opts(&prog, opts);
+	o.maxmem = tide_win_default_max_memory();
+	ix = tide_opt_parse(argc, argv);
+	argc -= ix;
+	argv += ix;
+	if (o.keys == NULL)
+		tide_usage_error("-k: the key fields are required");
+	if (argc != 2)
+		tide_usage_error("two inputs are required, left and right");
+	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
+		tide_usage_error("'-' (stdin) may be one side only");
+	split_keys(o.keys, keys, &nkey);
+	if (o.sorted && tide_opt_given(OPT_MAX_MEMORY))
+		tide_usage_error("--max-memory: not with --sorted, which holds "
+		    "one record of each side");
+
+	memset(&conf, 0, sizeof(conf));
+	conf.keys = keys;
+	conf.nkey = nkey;
+	conf.ignore = o.ignore;
+	conf.nignore = o.nignore;
+	conf.tol = o.tol;
+	conf.tol_rel = o.tol_rel;
+	conf.examples = o.examples;
+	tide_fdiff_init(&d, &conf);
+	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
+		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead,
+		    strerror(errno));
+	for (i = 0; i < 2; i++) {
+		side_open(&sides[i], argv[i], &d, &bad, keys, nkey);
+		src[i].next = side_next;
+		src[i].ctx = &sides[i];
+	}
+
+	memset(&perr, 0, sizeof(perr));
+	if (o.sorted) {
+		r = tide_fdpair_sorted(&d, &src[0], &src[1], &perr);
+	} else {
+		pc.max_memory = o.maxmem;
+		pc.tmpdir = (tmp = getenv("TMPDIR")) != NULL && *tmp ? tmp :
+		    "/tmp";
+		r = tide_fdpair_hashed(&d, &src[0], &src[1], &pc, &perr);
+		if (pc.spills > 0)
+			tide_info("spilled to %u temporary files in %s",
+			    pc.spills, pc.tmpdir);
+	}
+	if (r < 0) {
+		if (perr.side < 0)
+			tide_die(TIDE_EX_IOERR, "temporary file in '%s': %s",
+			    pc.tmpdir, strerror(perr.errnum));
+		if (r == TIDE_ERANGE && o.sorted)
+			tide_die(TIDE_EX_DATAERR, "%s: line %llu: not sorted "
+			    "(--sorted): %s", sides[perr.side].name,
+			    (unsigned long long)perr.line, perr.msg);
+		if (sides[perr.side].readerr)
+			tide_die(tide_exit_of(r), "cannot read '%s': %s",
+			    sides[perr.side].name,
+			    tide_recin_strerror(&sides[perr.side].in, r));
+		exit(tide_exit_of(r));	/* --strict: lib/bad said why */
+	}
+
+	tide_fdiff_report(&d, &rep);
+	tide_wout_init(&out, STDOUT_FILENO);
+	if ((r = tide_wout_add(&out, rep.data, rep.len)) < 0 ||
+	    (r = tide_wout_flush(&out)) < 0)
+		tide_die(r == TIDE_EPIPE ? TIDE_EX_IOERR : tide_exit_of(r),
+		    "cannot write the report: %s", tide_strerror(r));
+	status = tide_fdiff_equal(&d) ? TIDE_EX_OK : 1;
+	if ((r = tide_bad_finish(&bad)) < 0)
+		status = tide_exit_of(r);
+	else {
+		r = tide_bad_verdict(&bad, &o.maxbad,
+		    sides[0].nread + sides[1].nread);
+		if (r < 0)
+			status = tide_exit_of(r);
+	}
+	tide_wout_release(&out);
+	tide_buf_release(&rep);
+	for (i = 0; i < 2; i++)
+		side_close(&sides[i]);
+	tide_fdiff_release(&d);
+	for (i = 0; i < nkey; i++)
+		tide_path_release(&keys[i]);
+	for (i = 0; i < o.nignore; i++)
+		free((char *)o.ignore[i]);
+	return status;
+}
