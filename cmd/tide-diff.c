@@ -168,6 +168,10 @@ struct side {
 	struct tide_json_val kv[MAXKEYF];
 	struct tide_buf key;
 	uint64_t nread;		/* records read, bad ones too */
+	/* --sorted: the other side's current record, which this one's next
+	 * is likely to equal byte for byte (and then needs no checking). */
+	const struct tide_fdrec *peer;
+	struct tide_fdrec cur;
 	int readerr;		/* the error is the reader's, not bad input */
 };
 
@@ -181,8 +185,10 @@ side_next(void *ctx, struct tide_fdrec *out)
 
 	for (;;) {
 		k = tide_recin_next(&s->in, &rec, s->kv, -1);
-		if (k == TIDE_EOF)
+		if (k == TIDE_EOF) {
+			s->cur.p = NULL;
 			return 0;
+		}
 		if (k < 0) {
 			s->readerr = 1;
 			return k;
@@ -190,6 +196,15 @@ side_next(void *ctx, struct tide_fdrec *out)
 		if (rec.err == TIDE_REC_OK && tide_barrier_is(rec.p, rec.len))
 			continue;	/* a barrier is not a record */
 		s->nread++;
+		if (rec.err == TIDE_REC_OK && s->peer != NULL &&
+		    s->peer->p != NULL && s->peer->len == rec.len &&
+		    memcmp(s->peer->p, rec.p, rec.len) == 0) {
+			tide_buf_reset(&s->key);
+			tide_buf_add(&s->key, s->peer->key, s->peer->klen);
+			goto good;
+		}
+		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
+			tide_recin_check(&s->in, &rec, s->kv);
 		if (rec.err != TIDE_REC_OK) {
 			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
 			    rec.len, "%s", tide_rec_reason(&rec, s->in.max,
@@ -214,11 +229,13 @@ side_next(void *ctx, struct tide_fdrec *out)
 				return k;
 			continue;
 		}
+good:
 		out->p = rec.p;
 		out->len = rec.len;
 		out->line = rec.lineno;
 		out->key = s->key.data;
 		out->klen = s->key.len;
+		s->cur = *out;
 		return 1;
 	}
 }
@@ -237,7 +254,9 @@ side_open(struct side *s, const char *name, const struct tide_fdiff *d,
 	if (tide_recin_is_csv(name))
 		tide_usage_error("'%s': CSV is not read here: NDJSON only",
 		    name);
-	r = tide_recin_open(&s->in, name, TIDE_RECIN_SNIFF_STDIN, o.maxrec);
+	/* Checked in side_next(), unless it equals its peer. */
+	r = tide_recin_open(&s->in, name, TIDE_RECIN_SNIFF_STDIN |
+	    TIDE_RECIN_RAW, o.maxrec);
 	if (r < 0)
 		tide_die(tide_exit_of(r), "cannot open '%s': %s", name,
 		    tide_recin_strerror(&s->in, r));
@@ -303,6 +322,7 @@ main(int argc, char **argv)
 
 	memset(&perr, 0, sizeof(perr));
 	if (o.sorted) {
+		sides[1].peer = &sides[0].cur;
 		r = tide_fdpair_sorted(&d, &src[0], &src[1], &perr);
 	} else {
 		pc.max_memory = o.maxmem;
