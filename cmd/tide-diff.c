@@ -168,6 +168,7 @@ struct side {
 	struct tide_json_val kv[MAXKEYF];
 	struct tide_buf key;
 	uint64_t nread;		/* records read, bad ones too */
+	uint64_t ngood;
 	/* --sorted: the other side's current record, which this one's next
 	 * is likely to equal byte for byte (and then needs no checking). */
 	const struct tide_fdrec *peer;
@@ -230,6 +231,7 @@ side_next(void *ctx, struct tide_fdrec *out)
 			continue;
 		}
 good:
+		s->ngood++;
 		out->p = rec.p;
 		out->len = rec.len;
 		out->line = rec.lineno;
@@ -362,6 +364,15 @@ main(int argc, char **argv)
 		    sides[0].nread + sides[1].nread);
 		if (r < 0)
 			status = tide_exit_of(r);
+		/* A side of nothing but bad records is not a stream to diff
+		 * against, whatever the other side holds. */
+		for (i = 0; r == 0 && i < 2; i++)
+			if (sides[i].nread > 0 && sides[i].ngood == 0 &&
+			    !o.maxbad.given) {
+				tide_warn("'%s': no good record", sides[i].name);
+				status = TIDE_EX_DATAERR;
+				break;
+			}
 	}
 	tide_wout_release(&out);
 	tide_buf_release(&rep);

@@ -53,4 +53,4 @@ _tide_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen
+complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff

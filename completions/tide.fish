@@ -12,7 +12,7 @@ function __tide_options
         end
     end
 end
-for prog in tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen
+for prog in tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff
     complete -c $prog -f -n 'string match -q -- "-*" (commandline -ct)' -a '(__tide_options)'
     if test $prog = tide-gen
         complete -c $prog -f -n 'not string match -q -- "-*" (commandline -ct)' -a 'transactions customers telemetry'
