@@ -126,18 +126,19 @@ if [ $check = 0 ]; then
 fi
 
 # 6. Live equals replay: the same range of the log, replayed through the
-# same window and join into a file.
+# same window and join into a file, compared by tide-diff record by record
+# (paired by account and event time, in any order).
 if command -v tide-replay >/dev/null 2>&1; then
 	fraud-features.sh replay "$B" transactions "$start" 2026-11-01T01:00:00Z \
 		"$dir/customers.csv" "$dir/replay.ndjson" 2>"$dir/replay.err" || {
 		echo "demo: replay failed" >&2; cat "$dir/replay.err" >&2; exit 1; }
-	sed 's/^.*"value"://; s/}$//' "$dir/live.json" | sort >"$dir/live.sorted"
-	sort "$dir/replay.ndjson" >"$dir/replay.sorted"
-	if cmp -s "$dir/live.sorted" "$dir/replay.sorted"; then
-		echo "live equals replay: $(wc -l <"$dir/replay.sorted") features, record for record"
+	sed 's/^.*"value"://; s/}$//' "$dir/live.json" >"$dir/live.ndjson"
+	if tide-diff -k account,ts "$dir/live.ndjson" "$dir/replay.ndjson" \
+	    >"$dir/diff.ndjson" 2>&1; then
+		echo "live equals replay: $(wc -l <"$dir/replay.ndjson") features, record for record"
 	else
-		echo "live differs from replay:" >&2
-		diff "$dir/live.sorted" "$dir/replay.sorted" | head -10 >&2
+		echo "live differs from replay (tide-diff: counts, then examples):" >&2
+		cat "$dir/diff.ndjson" >&2
 		exit 1
 	fi
 else

@@ -86,7 +86,36 @@ timeout 20 tide-source -b "$BROKERS" -t feat3 -e | sort >"$T_DIR/three"
 timeout 20 tide-source -b "$BROKERS" -t feat1 -e | sort >"$T_DIR/one"
 t_ok "three members wrote 3000 features" test "$(wc -l <"$T_DIR/three")" -eq 3000
 t_ok "no feature twice" test "$(sort -u "$T_DIR/three" | wc -l)" -eq 3000
-t_ok "three members give the features of one" cmp "$T_DIR/three" "$T_DIR/one"
+t_run "three members give the features of one" tide-diff -k account,ts \
+	"$T_DIR/three" "$T_DIR/one"
+t_status 0
+t_stdout <<'EOF'
+{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+# examples/retrain-check.sh: the live log of feat1 against a replay of tx,
+# over the whole range and over ten seconds of it (whose first features
+# count transactions from before it: the replay starts a minute early).
+t_run "retrain-check: live equals replay" sh "$EX/retrain-check.sh" \
+	"$BROKERS" tx feat1 "$C" 2026-11-01T00:00:00Z 2026-11-01T01:00:00Z
+t_status 0
+t_stdout <<'EOF'
+{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+t_run "retrain-check: ten seconds, --examples 0" sh "$EX/retrain-check.sh" \
+	"$BROKERS" tx feat1 "$C" 2026-11-01T00:00:10Z 2026-11-01T00:00:20Z -- \
+	--examples 0
+t_status 0
+t_stdout <<'EOF'
+{"left":1000,"right":1000,"pairs":1000,"matched":1000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+# Without the minute before, the first features of the range differ.
+t_run "retrain-check: no warm-up, the first minute differs" env WARMUP=0 \
+	sh "$EX/retrain-check.sh" "$BROKERS" tx feat1 "$C" \
+	2026-11-01T00:00:10Z 2026-11-01T00:00:20Z -- --examples 0
+t_status 1
+t_ok "retrain-check: no warm-up: tx_60s and amount_60s differ" grep -q \
+	'"fields":{"amount_60s":[1-9][0-9]*,.*"tx_60s":[1-9]' "$T_OUT"
+
 # The features are right too: the trailing-60 s count of one account, by
 # a brute-force count over the input.
 timeout 20 tide-source -b "$BROKERS" -t tx -e |
