@@ -3,7 +3,8 @@
  * features against replayed ones).
  *
  * Options -> a struct tide_fdiff_conf (lib/fdiff.h) and two sides, each a
- * struct tide_fdsrc over a record reader -> tide_fdpair_sorted() or
+ * struct tide_fdsrc over a record reader (a file, stdin) or a topic's
+ * range (lib/kafka/krange.h) -> tide_fdpair_sorted() or
  * tide_fdpair_hashed() (lib/fdpair.h) -> the report on stdout, and the
  * exit status of diff(1): 0 equal, 1 different.
  */
@@ -22,9 +23,14 @@
 #include "fdiff.h"
 #include "fdpair.h"
 #include "json.h"
+#include "kafka/kconf.h"
+#include "kafka/kopt.h"
+#include "kafka/krange.h"
+#include "kafka/offsets.h"
 #include "prog.h"
 #include "recin.h"
 #include "rio.h"
+#include "time.h"
 #include "window.h"
 #include "xalloc.h"
 
@@ -52,8 +58,11 @@ static struct {
 	int strict;
 	const char *dead;
 	struct tide_bad_max maxbad;
+	struct tide_kconf kc;
+	int64_t md_timeout;
 } o = {
 	.examples = 3,
+	.md_timeout = 10000,
 };
 
 static tide_opt_cb opt_tolerance, opt_ignore;
@@ -76,6 +85,8 @@ static const struct tide_option opts[] = {
 	    "to temporary files (default: half the memory, or the cgroup's "
 	    "limit; 0: no limit)", &o.maxmem, 0),
 	TIDE_OPTS_BADINPUT(&o.maxrec, &o.strict, &o.dead, &o.maxbad),
+	TIDE_KOPTS_CONF(&o.kc),
+	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
 	TIDE_OPTS_VERBOSITY,
 	TIDE_OPT_END,
 };
@@ -83,7 +94,7 @@ static const struct tide_option opts[] = {
 static const struct tide_prog prog = {
 	"tide-diff",
 	"[-qv] -k field[,field] [--sorted] [--tolerance t|p%] [--ignore f[,f]] "
-	    "[options] left right",
+	    "[options] " TIDE_KOPTS_SYNOPSIS " left right",
 	"Compare two streams of records by key, field by field.",
 };
 
@@ -158,11 +169,19 @@ split_keys(const char *s, struct tide_path *paths, int *n)
 	free(copy);
 }
 
-/* ---- a side: a file or stdin --------------------------------------------- */
+/* ---- a side: a file, stdin, or kafka:TOPIC[@range] ------------------------- */
+
+#define KAFKA_PREFIX "kafka:"
 
 struct side {
 	const char *name;	/* as given */
-	struct tide_recin in;
+	struct tide_recin in;	/* a file; for a topic, its paths only */
+	struct tide_krange *k;	/* a topic, or NULL */
+	struct tide_krange_spec ks;
+	struct tide_kopt_parts kparts;
+	char *topic;
+	struct tide_kconsumer_err kerr;
+	char where[300];	/* a message's side and partition */
 	const struct tide_fdiff *d;
 	struct tide_bad *bad;
 	struct tide_json_val kv[MAXKEYF];
@@ -176,6 +195,35 @@ struct side {
 	int readerr;		/* the error is the reader's, not bad input */
 };
 
+/* A message of a topic as a line of a file: its offset as its line. */
+static int
+kafka_next(struct side *s, struct tide_rec *rec)
+{
+	int32_t part;
+	int64_t off;
+	int k;
+
+	k = tide_krange_next(s->k, &rec->p, &rec->len, &part, &off, &s->kerr);
+	if (k == 0)
+		return TIDE_EOF;
+	if (k < 0)
+		return k;
+	rec->lineno = (uint64_t)off;
+	rec->err = TIDE_REC_OK;
+	snprintf(s->where, sizeof(s->where), "%s [%d]", s->name, (int)part);
+	if (rec->len > s->in.max) {
+		rec->p = "";
+		rec->len = 0;
+		rec->err = TIDE_REC_TOOBIG;
+	}
+	return 1;
+}
+
+/* Where a bad record is: a file and line, or a topic, its partition and
+ * the message's offset (as its line). */
+#define SRC(s)		((s)->k != NULL ? (s)->where : (s)->name)
+#define LINE(s, rec)	((rec)->lineno)
+
 static int
 side_next(void *ctx, struct tide_fdrec *out)
 {
@@ -185,7 +233,10 @@ side_next(void *ctx, struct tide_fdrec *out)
 	int k, which;
 
 	for (;;) {
-		k = tide_recin_next(&s->in, &rec, s->kv, -1);
+		if (s->k != NULL)
+			k = kafka_next(s, &rec);
+		else
+			k = tide_recin_next(&s->in, &rec, s->kv, -1);
 		if (k == TIDE_EOF) {
 			s->cur.p = NULL;
 			return 0;
@@ -207,7 +258,7 @@ side_next(void *ctx, struct tide_fdrec *out)
 		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
 			tide_recin_check(&s->in, &rec, s->kv);
 		if (rec.err != TIDE_REC_OK) {
-			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
 			    rec.len, "%s", tide_rec_reason(&rec, s->in.max,
 			    why, sizeof(why)));
 			if (k < 0)
@@ -216,7 +267,7 @@ side_next(void *ctx, struct tide_fdrec *out)
 		}
 		k = tide_fdiff_key(s->d, s->kv, &s->key, &which);
 		if (k == TIDE_ENOENT) {
-			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
 			    rec.len, "no key field '%s'",
 			    s->d->conf.keys[which].text);
 			if (k < 0)
@@ -224,7 +275,7 @@ side_next(void *ctx, struct tide_fdrec *out)
 			continue;
 		}
 		if (k < 0) {
-			k = tide_bad_record(s->bad, s->name, rec.lineno, rec.p,
+			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
 			    rec.len, "key longer than the record limit");
 			if (k < 0)
 				return k;
@@ -242,17 +293,93 @@ good:
 	}
 }
 
+/* kafka:TOPIC[@item,...]: items from=TIME, to=TIME, offset=OFF,
+ * partitions=LIST (whose commas run on to the next item with an '='). */
+static void
+kafka_spec(struct side *s, const char *name)
+{
+	const char *t = name + strlen(KAFKA_PREFIX), *at = strchr(t, '@');
+	char *items, *p, *q, *v;
+	struct tide_option po = { .dest = &s->kparts };
+	struct tide_opt_err perr;
+	int64_t ms;
+
+	s->topic = at ? tide_xmemdup(t, (size_t)(at - t)) : tide_xstrdup(t);
+	if (*s->topic == '\0')
+		tide_usage_error("'%s': no topic after 'kafka:'", name);
+	s->ks.topic = s->topic;
+	if (at == NULL)
+		return;
+	items = tide_xstrdup(at + 1);
+	for (p = items; p != NULL && *p; p = q) {
+		/* This item runs to the next ',' that starts one with '='. */
+		for (q = strchr(p, ','); q != NULL; q = strchr(q + 1, ','))
+			if (strchr(q + 1, '=') != NULL &&
+			    strcspn(q + 1, "=") < strcspn(q + 1, ","))
+				break;
+		if (q != NULL)
+			*q++ = '\0';
+		if ((v = strchr(p, '=')) == NULL)
+			tide_usage_error("'%s': not an item=value: '%s'", name, p);
+		*v++ = '\0';
+		if (strcmp(p, "from") == 0 || strcmp(p, "to") == 0) {
+			if (tide_time_parse_arg(v, tide_now_ms(), &ms) < 0)
+				tide_usage_error("'%s': %s: not a time: '%s'",
+				    name, p, v);
+			*(p[0] == 'f' ? &s->ks.from : &s->ks.to) =
+			    (struct tide_offspec){ TIDE_OFF_TIME, ms };
+		} else if (strcmp(p, "offset") == 0) {
+			if (tide_offspec_parse(v, &s->ks.from) < 0 ||
+			    s->ks.from.kind == TIDE_OFF_STORED)
+				tide_usage_error("'%s': offset: not an offset: "
+				    "'%s' (beginning, end, N or -N)", name, v);
+		} else if (strcmp(p, "partitions") == 0) {
+			if (tide_kopt_parts(&po, v, &perr) < 0)
+				tide_usage_error("'%s': partitions: not a "
+				    "partition list: '%s' (e.g. 0,2,4-7)", name,
+				    v);
+		} else
+			tide_usage_error("'%s': unknown item '%s' (from, to, "
+			    "offset, partitions)", name, p);
+	}
+	free(items);
+	if (s->ks.from.kind == TIDE_OFF_TIME && s->ks.to.kind ==
+	    TIDE_OFF_TIME && s->ks.to.v < s->ks.from.v)
+		tide_usage_error("'%s': to is before from", name);
+	s->ks.parts = s->kparts.v;
+	s->ks.nparts = s->kparts.n;
+}
+
+static void
+kafka_open(struct side *s)
+{
+	int r;
+
+	s->k = tide_xcalloc(1, sizeof(*s->k));
+	r = tide_krange_open(s->k, &o.kc, "tide-diff", &s->ks, o.md_timeout,
+	    &s->kerr);
+	if (r == TIDE_EINVAL)
+		tide_usage_error("%s", s->kerr.msg);
+	if (r < 0)
+		tide_die(TIDE_EX_UNAVAILABLE, "%s: %s", s->name, s->kerr.msg);
+}
+
 static void
 side_open(struct side *s, const char *name, const struct tide_fdiff *d,
     struct tide_bad *bad, const struct tide_path *paths, int npath)
 {
 	int r;
 
-	memset(s, 0, sizeof(*s));
 	s->name = name;
 	s->d = d;
 	s->bad = bad;
 	tide_buf_init(&s->key, o.maxrec ? o.maxrec : TIDE_MAX_RECORD);
+	if (s->ks.topic != NULL) {
+		s->in.max = o.maxrec ? o.maxrec : TIDE_MAX_RECORD;
+		tide_recin_set_paths(&s->in, paths, npath);
+		kafka_open(s);
+		return;
+	}
 	if (tide_recin_is_csv(name))
 		tide_usage_error("'%s': CSV is not read here: NDJSON only",
 		    name);
@@ -268,7 +395,13 @@ side_open(struct side *s, const char *name, const struct tide_fdiff *d,
 static void
 side_close(struct side *s)
 {
-	tide_recin_close(&s->in);
+	if (s->k != NULL) {
+		tide_krange_close(s->k);
+		free(s->k);
+	} else
+		tide_recin_close(&s->in);
+	free(s->topic);
+	free(s->kparts.v);
 	tide_buf_release(&s->key);
 }
 
@@ -289,6 +422,7 @@ main(int argc, char **argv)
 	int ix, nkey = 0, r, i, status;
 
 	tide_prog_init_opts(&prog, opts);
+	tide_kconf_init(&o.kc);
 	o.maxmem = tide_win_default_max_memory();
 	ix = tide_opt_parse(argc, argv);
 	argc -= ix;
@@ -300,6 +434,20 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
 		tide_usage_error("'-' (stdin) may be one side only");
 	split_keys(o.keys, keys, &nkey);
+	memset(sides, 0, sizeof(sides));
+	for (i = 0; i < 2; i++)
+		if (strncmp(argv[i], KAFKA_PREFIX, strlen(KAFKA_PREFIX)) == 0)
+			kafka_spec(&sides[i], argv[i]);
+	if (sides[0].ks.topic != NULL || sides[1].ks.topic != NULL) {
+		struct tide_kconf_err kerr;
+
+		if ((r = tide_kconf_env(&o.kc, &kerr)) < 0)
+			tide_die(tide_exit_of(r == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    r), "$TIDE_CONFIG: %s", kerr.msg);
+		if (!tide_kconf_has_brokers(&o.kc))
+			tide_usage_error("no brokers for a kafka: side: use -b "
+			    "or set TIDE_BROKERS");
+	}
 	if (o.sorted && tide_opt_given(OPT_MAX_MEMORY))
 		tide_usage_error("--max-memory: not with --sorted, which holds "
 		    "one record of each side");
@@ -343,6 +491,9 @@ main(int argc, char **argv)
 			tide_die(TIDE_EX_DATAERR, "%s: line %llu: not sorted "
 			    "(--sorted): %s", sides[perr.side].name,
 			    (unsigned long long)perr.line, perr.msg);
+		if (sides[perr.side].readerr && sides[perr.side].k != NULL)
+			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s",
+			    sides[perr.side].name, sides[perr.side].kerr.msg);
 		if (sides[perr.side].readerr)
 			tide_die(tide_exit_of(r), "cannot read '%s': %s",
 			    sides[perr.side].name,
@@ -383,5 +534,6 @@ main(int argc, char **argv)
 		tide_path_release(&keys[i]);
 	for (i = 0; i < o.nignore; i++)
 		free((char *)o.ignore[i]);
+	tide_kconf_release(&o.kc);
 	return status;
 }

@@ -296,6 +296,8 @@ awk '/^\.Sh EXAMPLES/ { on = 1; next } /^\.Sh / { on = 0 }
 	{ gsub(/\\e/, "\\", cmd); print cmd; cmd = "" }' "$T_ROOT/man/tide-diff.1" >ex/cmds
 n=0
 while IFS= read -r cmd; do
+	# Kafka: tests/kafka/examples.sh runs them (and all the others).
+	case $cmd in *localhost:9092*|*tx.ndjson*) continue ;; esac
 	n=$((n + 1))
 	(cd ex && sh -c "$cmd") >ex/out 2>ex/err
 	T_RC=$?
@@ -310,9 +312,15 @@ while IFS= read -r cmd; do
 EOF
 		;;
 	tide-diff*rounded*)
-		t_status 1
-		t_ok "man EXAMPLE $n: one missing, none differing" grep -q \
-			'^{"left":2000,"right":1999,"pairs":1999,"matched":1999,"differing":0,"missing_left":0,"missing_right":1,"fields":{}}$' ex/out ;;
+		t_status 0
+		t_stdout <<'EOF'
+{"left":2000,"right":2000,"pairs":2000,"matched":2000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+		t_ok "man EXAMPLE $n: without --tolerance, amounts differ" sh -c \
+			'cd ex && tide-diff -k account,ts --ignore country live.ndjson rounded.ndjson | grep -q "\"fields\":{\"amount\":[1-9]"'
+		t_ok "man EXAMPLE $n: without --ignore, countries differ" sh -c \
+			'cd ex && tide-diff -k account,ts --tolerance 0.1 live.ndjson rounded.ndjson | grep -q "\"fields\":{\"country\":[1-9]"'
+		;;
 	tide-diff*--sorted*)
 		t_status 0
 		t_stdout <<'EOF'

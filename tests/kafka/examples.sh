@@ -105,7 +105,7 @@ LIVE=" tide-gen.1:3 tide-sink.1:4 tide-source.1:4 tide-source.1:5 tide-replay.1:
 # Not run: tide-mock(1)'s first shows an interactive session.
 SKIP=" tide-mock.1:1 "
 nex=0
-for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tide-join.1 tide-mock.1; do
+for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tide-join.1 tide-mock.1 tide-diff.1; do
 	n=$(examples $page)
 	# tide-source(1) and tide-window(1) both name acct.state.
 	rm -f acct.state
@@ -147,7 +147,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 48
+t_ok "every page's examples counted" test $nex -eq 53
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \

@@ -1,0 +1,134 @@
+#!/bin/sh
+# tide-diff's kafka: sides on tide-mock: a whole topic, a time range, an
+# offset range and some partitions against the file the topic was written
+# from, the expected counts from tide-source and jq over the same ranges;
+# two topics against each other; bad messages (no key field, not JSON,
+# written by python3-kafka, which takes any bytes) and the errors of a
+# kafka: side (no such topic, unreachable brokers, no brokers, bad items).
+. "$(dirname "$0")/../lib.sh"
+t_skip_unless jq
+PY=/usr/bin/python3
+cd "$T_DIR" || exit 1
+
+mock_start -t feats:3 -t feats2:2 -t junk:1
+tide-gen --count 600 transactions >f.ndjson
+tide-sink -b "$BROKERS" -t feats --key account --timestamp ts <f.ndjson
+# The same records in other partitions, one of them changed.
+jq -c 'if .ts == 1793491200500 then .amount = -1 else . end' f.ndjson |
+	tide-sink -b "$BROKERS" -t feats2 --key merchant --timestamp ts
+
+t_run "a topic against its file" tide-diff -b "$BROKERS" -k account,ts \
+	kafka:feats f.ndjson
+t_status 0
+t_stdout <<'EOF'
+{"left":600,"right":600,"pairs":600,"matched":600,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+t_stderr_empty
+
+t_run "a topic against a topic, \$TIDE_BROKERS" env TIDE_BROKERS="$BROKERS" \
+	tide-diff -k account,ts --examples 1 kafka:feats kafka:feats2
+t_status 1
+t_stdout <<'EOF'
+{"left":600,"right":600,"pairs":600,"matched":599,"differing":1,"missing_left":0,"missing_right":0,"fields":{"amount":1}}
+{"kind":"differing","fields":["amount"],"left_line":18,"right_line":27,"left":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":5.4,"country":"NL","card_present":true},"right":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":-1,"country":"NL","card_present":true}}
+EOF
+
+# A time range: the records of the second second, as tide-source selects
+# them from the file by event time.
+tide-source --from 2026-11-01T00:00:01Z --to 2026-11-01T00:00:02Z f.ndjson >sec.ndjson
+t_ok "the second second: 100 records" test "$(wc -l <sec.ndjson)" -eq 100
+t_run "from and to" tide-diff -b "$BROKERS" -k account,ts \
+	kafka:feats@from=2026-11-01T00:00:01Z,to=2026-11-01T00:00:02Z sec.ndjson
+t_status 0
+t_stdout <<'EOF'
+{"left":100,"right":100,"pairs":100,"matched":100,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+
+# Partitions 0 and 2, the last 10 of each: as tide-source reads them.
+timeout 20 tide-source -b "$BROKERS" -t feats -p 0,2 -o -10 -e >tail.ndjson
+t_ok "partitions 0,2, offset -10: 20 records" test "$(wc -l <tail.ndjson)" -eq 20
+t_run "partitions and offset" tide-diff -b "$BROKERS" -k account,ts \
+	--examples 0 kafka:feats@partitions=0,2,offset=-10 tail.ndjson
+t_status 0
+t_stdout <<'EOF'
+{"left":20,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+t_run "partitions and offset against the whole" tide-diff -b "$BROKERS" \
+	-k account,ts --examples 0 f.ndjson kafka:feats@offset=-10,partitions=0,2
+t_status 1
+t_stdout <<'EOF'
+{"left":600,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":580,"fields":{}}
+EOF
+
+# --- bad messages and errors ---------------------------------------------
+
+printf '%s\n' '{"a":1}' '{"b":2}' '{"a":3}' | tide-sink -b "$BROKERS" -t junk
+t_run "a message without the key field" tide-diff -b "$BROKERS" -k a \
+	--examples 0 kafka:junk kafka:junk
+t_status 0
+t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
+	"tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
+	"tide-diff: 2 bad records skipped"
+t_run "--strict on a message" tide-diff -b "$BROKERS" -k a --strict \
+	kafka:junk kafka:junk
+t_status 65
+t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'"
+
+if $PY -c 'import kafka' 2>/dev/null; then
+	timeout 60 $PY - "$BROKERS" <<'EOF'
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1], api_version_auto_timeout_ms=20000)
+p.send("junk", b"nope", partition=0)
+p.send("junk", b"", partition=0)
+p.flush()
+EOF
+	t_run "messages that are not JSON" tide-diff -b "$BROKERS" -k a \
+		kafka:junk kafka:junk
+	t_status 0
+	t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+EOF
+	t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
+		"tide-diff: kafka:junk [0]: line 3: not valid JSON: bad literal at byte 0" \
+		"tide-diff: kafka:junk [0]: line 4: empty line" \
+		"tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
+		"tide-diff: kafka:junk [0]: line 3: not valid JSON: bad literal at byte 0" \
+		"tide-diff: kafka:junk [0]: line 4: empty line" \
+		"tide-diff: 6 bad records skipped"
+else
+	t_skip "python3-kafka not installed: messages that are not JSON"
+fi
+
+t_run "no such topic" tide-diff -b "$BROKERS" -k a kafka:nosuch f.ndjson
+t_status 69
+t_stderr "tide-diff: kafka:nosuch: topic 'nosuch' not found"
+t_run "no such partition" tide-diff -b "$BROKERS" -k a kafka:junk@partitions=7 f.ndjson
+t_status 69
+t_stderr_has "tide-diff: kafka:junk@partitions=7: "
+t_run "unreachable brokers" tide-diff -b 127.0.0.1:1 --metadata-timeout 500ms \
+	-k a kafka:feats f.ndjson
+t_status 69
+t_stderr_has "tide-diff: kafka:feats: "
+t_run "no brokers" env -u TIDE_BROKERS -u TIDE_CONFIG tide-diff -k a \
+	kafka:feats f.ndjson
+t_status 64
+t_stderr_has "tide-diff: no brokers for a kafka: side: use -b or set TIDE_BROKERS"
+while IFS='|' read -r side msg; do
+	t_run "bad side '$side'" tide-diff -b "$BROKERS" -k a "$side" f.ndjson
+	t_status 64
+	t_stderr_has "tide-diff: $msg"
+done <<'EOF'
+kafka:|'kafka:': no topic after 'kafka:'
+kafka:feats@from=yesterday|'kafka:feats@from=yesterday': from: not a time: 'yesterday'
+kafka:feats@to=x|'kafka:feats@to=x': to: not a time: 'x'
+kafka:feats@offset=stored|'kafka:feats@offset=stored': offset: not an offset: 'stored' (beginning, end, N or -N)
+kafka:feats@partitions=a|'kafka:feats@partitions=a': partitions: not a partition list: 'a' (e.g. 0,2,4-7)
+kafka:feats@size=1|'kafka:feats@size=1': unknown item 'size' (from, to, offset, partitions)
+kafka:feats@from|'kafka:feats@from': not an item=value: 'from'
+kafka:feats@from=2026-11-02,to=2026-11-01|'kafka:feats@from=2026-11-02,to=2026-11-01': to is before from
+EOF
+t_done
