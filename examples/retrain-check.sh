@@ -24,7 +24,7 @@ usage() {
 [ $# -ge 4 ] || usage
 brokers=$1 in=$2 feats=$3 customers=$4
 shift 4
-from= to=
+from='' to=''
 if [ $# -gt 0 ] && [ "$1" != -- ]; then from=$1; shift; fi
 if [ $# -gt 0 ] && [ "$1" != -- ]; then to=$1; shift; fi
 if [ $# -gt 0 ]; then [ "$1" = -- ] || usage; shift; fi
