@@ -106,6 +106,14 @@ t_stdout <<'EOF'
 {"kind":"missing_right","left_line":4,"left":{"k":"a","n":3}}
 EOF
 
+{ head -2 dl.ndjson; echo '{"@barrier":{"seq":1,"offsets":[]}}'; tail -2 dl.ndjson; } >dlb.ndjson
+t_run "a barrier line is not a record" tide-diff -k k --examples 0 dlb.ndjson dr.ndjson
+t_status 1
+t_stdout <<'EOF'
+{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"fields":{"e":1}}
+EOF
+t_stderr_empty
+
 t_run "an empty side: all missing" tide-diff -k k --examples 0 /dev/null dr.ndjson
 t_status 1
 t_stdout <<'EOF'
