@@ -20,8 +20,9 @@
  *     index) grows past max_memory, both sides are written out into
  *     NPART temporary files by key hash and diffed partition by
  *     partition, each the same way (a partition still too large is split
- *     again, by other bits of the hash, up to TIDE_FDPAIR_LEVELS deep; past
- *     that it is held whatever its size).  A spilled run writes and reads
+ *     again, by other bits of the hash: TIDE_FDPAIR_LEVELS levels in all,
+ *     the last never split, so 16^3 partitions at most; past that one is
+ *     held whatever its size).  A spilled run writes and reads
  *     each record once more per level, and gives its examples partition by
  *     partition, not in input order.
  *
