@@ -270,6 +270,27 @@ camel(const char *s, size_t *len)
 			return ld_fail(l, "descriptor set: %s: %s", what, why); \
 		else
 
+/* The last value of field num (a length) in r: 0 with *v (v->p NULL when
+ * there is none), or -1 with err. */
+static int
+last_len(struct ld *l, struct rd r, const char *what, uint32_t want,
+    struct val *out)
+{
+	const char *why;
+	uint32_t num;
+	struct val v;
+	int rc;
+
+	out->p = NULL;
+	out->n = 0;
+	while ((rc = rd_field(&r, &num, &v, &why)) > 0)
+		if (num == want && v.wt == WT_LEN)
+			*out = v;
+	if (rc < 0)
+		return ld_fail(l, "descriptor set: %s: %s", what, why);
+	return 0;
+}
+
 static int
 ld_field(struct ld *l, struct rd r, const char *owner, int proto3,
     struct pfield *f)
@@ -348,21 +369,15 @@ ld_enum(struct ld *l, struct rd r, const char *prefix, int depth)
 	}
 	en = &p->e[p->ne++];
 	memset(en, 0, sizeof(*en));
-	{
-		struct rd r2 = r;
-
-		LD_WALK(l, r2, prefix ? prefix : "file", num, v)
-			if (num == 1 && v.wt == WT_LEN) {
-				if (!name_ok(v.p, v.n))
-					return ld_fail(l, "descriptor set: %s: an enum with a bad name",
-					    prefix ? prefix : "file");
-				free(name);
-				name = full_name(prefix, v.p, v.n);
-			}
-	}
-	if (!name)
+	if (last_len(l, r, prefix ? prefix : "file", 1, &v) < 0)
+		return -1;
+	if (!v.p)
 		return ld_fail(l, "descriptor set: %s: an enum without a name",
 		    prefix ? prefix : "file");
+	if (!name_ok(v.p, v.n))
+		return ld_fail(l, "descriptor set: %s: an enum with a bad name",
+		    prefix ? prefix : "file");
+	name = full_name(prefix, v.p, v.n);
 	en->name = name;
 	en->isnull = strcmp(name, "google.protobuf.NullValue") == 0;
 	LD_WALK(l, r, name, num, v) {
@@ -442,23 +457,15 @@ ld_msg(struct ld *l, struct rd r, const char *prefix, int proto3, int depth,
 		    prefix, TIDE_PBUF_MAXDEPTH);
 	if (p->nm + p->ne >= TIDE_PBUF_MAXTYPES)
 		return ld_fail(l, "descriptor set: more than %d types", TIDE_PBUF_MAXTYPES);
-	{
-		struct rd r2 = r;
-
-		LD_WALK(l, r2, prefix ? prefix : "file", num, v)
-			if (num == 1 && v.wt == WT_LEN) {
-				if (!name_ok(v.p, v.n)) {
-					free(name);
-					return ld_fail(l, "descriptor set: %s: a message with a bad name",
-					    prefix ? prefix : "file");
-				}
-				free(name);
-				name = full_name(prefix, v.p, v.n);
-			}
-	}
-	if (!name)
+	if (last_len(l, r, prefix ? prefix : "file", 1, &v) < 0)
+		return -1;
+	if (!v.p)
 		return ld_fail(l, "descriptor set: %s: a message without a name",
 		    prefix ? prefix : "file");
+	if (!name_ok(v.p, v.n))
+		return ld_fail(l, "descriptor set: %s: a message with a bad name",
+		    prefix ? prefix : "file");
+	name = full_name(prefix, v.p, v.n);
 	if (p->nm == p->capm) {
 		p->capm = p->capm ? 2 * p->capm : 16;
 		p->m = tide_xrealloc(p->m, p->capm * sizeof(*p->m));
@@ -519,7 +526,8 @@ ld_msg(struct ld *l, struct rd r, const char *prefix, int proto3, int depth,
 	{
 		struct tide_pbuf_msg *m = &p->m[i];
 
-		qsort(m->f, m->nf, sizeof(*m->f), cmp_field);
+		if (m->nf > 1)
+			qsort(m->f, m->nf, sizeof(*m->f), cmp_field);
 		for (int j = 1; j < m->nf; j++)
 			if (m->f[j].num == m->f[j - 1].num)
 				return ld_fail(l, "descriptor set: %s: two fields numbered %u",
@@ -538,17 +546,13 @@ ld_file(struct ld *l, struct rd r)
 	char *pkg = NULL;
 	int proto3 = 0, captop = 0, rc = 0;
 
-	{
-		struct rd r2 = r;
-
-		LD_WALK(l, r2, "file", num, v) {
-			if (num == 2 && v.wt == WT_LEN && v.n > 0) {
-				free(pkg);
-				pkg = full_name(NULL, v.p, v.n);
-			} else if (num == 12 && v.wt == WT_LEN)
-				proto3 = v.n == 6 && memcmp(v.p, "proto3", 6) == 0;
-		}
-	}
+	if (last_len(l, r, "file", 12, &v) < 0)
+		return -1;
+	proto3 = v.n == 6 && memcmp(v.p, "proto3", 6) == 0;
+	if (last_len(l, r, "file", 2, &v) < 0)
+		return -1;
+	if (v.n > 0)
+		pkg = full_name(NULL, v.p, v.n);
 	free(p->top);
 	p->top = NULL;
 	p->ntop = 0;
@@ -717,7 +721,8 @@ ld_resolve(struct ld *l)
 		if (strcmp(p->m[p->byname[i]].name, p->m[p->byname[i - 1]].name) == 0)
 			return ld_fail(l, "descriptor set: two messages named %s",
 			    p->m[p->byname[i]].name);
-	qsort(p->e, p->ne, sizeof(*p->e), cmp_enum);
+	if (p->ne > 1)
+		qsort(p->e, p->ne, sizeof(*p->e), cmp_enum);
 	for (i = 1; i < p->ne; i++)
 		if (strcmp(p->e[i].name, p->e[i - 1].name) == 0)
 			return ld_fail(l, "descriptor set: two enums named %s",
@@ -1488,7 +1493,7 @@ static int
 put_group(struct dec *d, struct tide_jobj *o, const struct pfield *f,
     const uint8_t *p, size_t n, size_t i, size_t j)
 {
-	int rc, first = 1;
+	int rc = 0, first = 1;
 	struct val v;
 
 	if (!f->repeated) {
@@ -1503,17 +1508,22 @@ put_group(struct dec *d, struct tide_jobj *o, const struct pfield *f,
 		}
 		return 0;
 	}
+	if (d->depth >= TIDE_PBUF_MAXDEPTH)
+		return dfail(d, TIDE_EDEPTH, p + NOTE(d, i).pos,
+		    "JSON nested deeper than %d", TIDE_PBUF_MAXDEPTH);
 	if ((rc = put_key(d, o, f)) < 0 ||
 	    (rc = tide_buf_addc(d->out, f->map ? '{' : '[')) < 0)
 		return rc;
+	d->depth++;
 	for (; i < j; i++) {
 		const uint8_t *at = p + NOTE(d, i).pos;
 
 		reread(at, p + n, &v);
 		if ((rc = put_elems(d, f, &v, at, &first)) < 0)
-			return rc;
+			break;
 	}
-	return tide_buf_addc(d->out, f->map ? '}' : ']');
+	d->depth--;
+	return rc < 0 ? rc : tide_buf_addc(d->out, f->map ? '}' : ']');
 }
 
 static int
@@ -1525,7 +1535,7 @@ dec_msg(struct dec *d, const struct tide_pbuf_msg *m, const uint8_t *p,
 	int rc, sorted;
 
 	if (d->depth >= TIDE_PBUF_MAXDEPTH)
-		return dfail(d, TIDE_EDEPTH, p, "messages nested deeper than %d",
+		return dfail(d, TIDE_EDEPTH, p, "JSON nested deeper than %d",
 		    TIDE_PBUF_MAXDEPTH);
 	d->depth++;
 	if (m->wkt) {
@@ -1700,10 +1710,16 @@ raw_item(struct dec *d, const struct val *v)
 		rc = tide_buf_adds(b, "{\"i32\":");
 		break;
 	default:
-		if ((d->flags & TIDE_PBUF_RAW_GUESS) && is_msg(v->p, v->n) &&
-		    d->depth < TIDE_PBUF_MAXDEPTH) {
-			if ((rc = tide_buf_adds(b, "{\"msg\":")) < 0 ||
-			    (rc = raw_msg(d, v->p, v->n)) < 0)
+		/* A guess goes no deeper than the limit: the item's object,
+		 * the message's, an array and an item in it. */
+		if ((d->flags & TIDE_PBUF_RAW_GUESS) &&
+		    d->depth + 4 <= TIDE_PBUF_MAXDEPTH && is_msg(v->p, v->n)) {
+			if ((rc = tide_buf_adds(b, "{\"msg\":")) < 0)
+				return rc;
+			d->depth++;
+			rc = raw_msg(d, v->p, v->n);
+			d->depth--;
+			if (rc < 0)
 				return rc;
 		} else if ((d->flags & TIDE_PBUF_RAW_GUESS) &&
 		    tide_utf8_valid((const char *)v->p, v->n)) {
@@ -1734,13 +1750,15 @@ raw_group(struct dec *d, struct tide_jobj *o, const uint8_t *p, size_t n,
 		return rc;
 	if (j - i > 1 && (rc = tide_buf_addc(d->out, '[')) < 0)
 		return rc;
-	for (size_t x = i; x < j; x++) {
-		if (x > i && (rc = tide_buf_addc(d->out, ',')) < 0)
-			return rc;
+	d->depth += j - i > 1;
+	for (size_t x = i; x < j && rc == 0; x++) {
 		reread(p + NOTE(d, x).pos, p + n, &v);
-		if ((rc = raw_item(d, &v)) < 0)
-			return rc;
+		if (x == i || (rc = tide_buf_addc(d->out, ',')) == 0)
+			rc = raw_item(d, &v);
 	}
+	d->depth -= j - i > 1;
+	if (rc < 0)
+		return rc;
 	return j - i > 1 ? tide_buf_addc(d->out, ']') : 0;
 }
 

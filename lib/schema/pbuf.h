@@ -44,7 +44,8 @@
  * past its end, a type name that names nothing or a type of the wrong
  * kind, two types of one name, two fields of one number) is refused by
  * tide_pbuf_load.  Recursive message types are allowed, as in protobuf:
- * the payload's nesting is what is bounded, by TIDE_PBUF_MAXDEPTH.  A
+ * what is bounded is the nesting of the JSON a payload becomes, by
+ * TIDE_PBUF_MAXDEPTH (schemaless guesses stop short of it).  A
  * payload that is truncated, has a length past its end, a field of a wire
  * type its declared type cannot have, a string that is not UTF-8 (proto3)
  * or a Timestamp out of range is TIDE_EFORMAT with the reason, never a
@@ -58,7 +59,10 @@
 
 #include "buf.h"
 
-#define TIDE_PBUF_MAXDEPTH 64		/* nesting: declarations and payloads */
+/* Nesting: of declarations in a set, and of the JSON a payload becomes
+ * (its messages, arrays and maps): half of tide's JSON limit, so that
+ * the record still reads when an envelope holds it. */
+#define TIDE_PBUF_MAXDEPTH 64
 #define TIDE_PBUF_MAXTYPES 100000	/* messages and enums of a set */
 #define TIDE_PBUF_MAXFIELDS 1000000	/* fields and enum values of a set */
 

@@ -125,17 +125,29 @@ def nest(n):
 open("deep.b64", "w").write(base64.b64encode(nest(63)).decode() + "\n" +
                             base64.b64encode(nest(64)).decode() + "\n")
 open("deep.exp", "w").write('{"child":' * 63 + '{"v":2}' + "}" * 63 + "\n" +
-                            "error: at byte 129: messages nested deeper than 64 (nested too deep)\n")
+                            "error: at byte 129: JSON nested deeper than 64 (nested too deep)\n")
 EOF
 T_IN=deep.b64
 t_run "64 messages deep, then 65" "$DEC" -m t.Node t.pb
 t_status 1
 t_stdout_file deep.exp
 T_IN=deep.b64
-t_run "protobuf-raw: 64 deep with guesses, then 65 as base64" "$DEC" -r -g
+t_run "protobuf-raw: guesses stop short of the depth limit" "$DEC" -r -g
 t_status 0
-t_ok "protobuf-raw: the 65th level stays base64" sh -c \
-	"sed -n 2p '$T_OUT' | grep -qF '{\"str\":\"\\u0010\\u0002\"}'"
+t_ok "protobuf-raw: 64 JSON levels at most, base64 or text below" $PY -c '
+import json, sys
+def depth(v):
+    if isinstance(v, dict):
+        return 1 + max([depth(x) for x in v.values()] + [0])
+    if isinstance(v, list):
+        return 1 + max([depth(x) for x in v] + [0])
+    return 0
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2
+for l in lines:
+    assert 60 <= depth(json.loads(l)) <= 64, depth(json.loads(l))
+    assert "\"str\":" in l or "\"len\":" in l
+' "$T_OUT"
 
 # --- exact text ---------------------------------------------------------------
 

@@ -233,7 +233,7 @@ START_TEST(test_pbuf_recursive_type_is_bounded_by_depth)
 	}
 	r = dec(p, "t.Node", pl.data, pl.len, 0);
 	ck_assert_msg(strstr(r, "error: at byte ") == r &&
-	    strstr(r, ": messages nested deeper than 64"), "%s", r);
+	    strstr(r, ": JSON nested deeper than 64"), "%s", r);
 	tide_buf_release(&pl);
 	tide_buf_release(&t);
 	tide_pbuf_free(p);
