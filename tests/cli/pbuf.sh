@@ -205,6 +205,38 @@ one "raw -g: a message, a string, bytes" "-r -g" \
 	'\010\226\001\022\003abc\032\002\010\001\042\001\377' \
 	'{"1":{"varint":150},"2":{"str":"abc"},"3":{"msg":{"1":{"varint":1}}},"4":{"len":"/w=="}}'
 
+# tide-formats(7)'s EXAMPLES: its schema, an order built by python3-protobuf,
+# and the page's two records (each one line there, cut for the page).
+MAN=$T_ROOT/man/tide-formats.7
+awk '/^\.Bd -literal/ { n++; on = 1; next } /^\.Ed/ { on = 0; next }
+    on && n == 1 { sub(/^ +/, ""); print }' "$MAN" >shop.proto
+awk '/^\.Bd -literal/ { n++; on = 1; next } /^\.Ed/ { if (on && n > 1) print ""; on = 0; next }
+    on && n > 1 { sub(/^ /, ""); printf "%s", $0 }' "$MAN" >shop.want
+t_ok "tide-formats(7): protoc takes its schema" \
+	protoc -I. --include_imports --descriptor_set_out=shop.pb shop.proto
+$PY - <<'EOF'
+import base64
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+fds = descriptor_pb2.FileDescriptorSet.FromString(open("shop.pb", "rb").read())
+pool = descriptor_pool.DescriptorPool()
+for f in fds.file:
+    pool.Add(f)
+Order = message_factory.MessageFactory(pool).GetPrototype(
+    pool.FindMessageTypeByName("shop.Order"))
+o = Order(order_id="o-1", amount_cents=9007199254740993, tags=["gift", "eu"],
+          status=1, sig=bytes.fromhex("deadbeef"))
+o.items["sku-9"] = 2
+o.ts.FromJsonString("2026-12-07T10:00:00.250Z")
+open("shop.b64", "w").write(base64.b64encode(o.SerializeToString()).decode() + "\n")
+EOF
+T_IN=shop.b64
+t_run "tide-formats(7): the order" "$DEC" -m shop.Order shop.pb
+sed -n 1p shop.want >shop.want1
+t_stdout_file shop.want1
+t_run "tide-formats(7): the order without its schema" "$DEC" -r
+sed -n 2p shop.want >shop.want2
+t_stdout_file shop.want2
+
 # --- bad payloads ---------------------------------------------------------------
 
 bad() {
