@@ -583,13 +583,13 @@ ld_file(struct ld *l, struct rd r)
 	return rc;
 }
 
-static const struct tide_pbuf *sort_p;
-
 static int
-cmp_byname(const void *a, const void *b)
+cmp_byname(const void *a, const void *b, void *arg)
 {
-	return strcmp(sort_p->m[*(const int32_t *)a].name,
-	    sort_p->m[*(const int32_t *)b].name);
+	const struct tide_pbuf *p = arg;
+
+	return strcmp(p->m[*(const int32_t *)a].name,
+	    p->m[*(const int32_t *)b].name);
 }
 
 static int32_t
@@ -714,9 +714,7 @@ ld_resolve(struct ld *l)
 	p->byname = tide_xmalloc((p->nm + 1) * sizeof(int32_t));
 	for (i = 0; i < p->nm; i++)
 		p->byname[i] = i;
-	sort_p = p;
-	qsort(p->byname, p->nm, sizeof(int32_t), cmp_byname);
-	sort_p = NULL;
+	qsort_r(p->byname, p->nm, sizeof(int32_t), cmp_byname, p);
 	for (i = 1; i < p->nm; i++)
 		if (strcmp(p->m[p->byname[i]].name, p->m[p->byname[i - 1]].name) == 0)
 			return ld_fail(l, "descriptor set: two messages named %s",
@@ -1600,10 +1598,13 @@ tide_pbuf_decode(struct tide_pbuf *p, const struct tide_pbuf_msg *m,
 	if (len > UINT32_MAX)
 		return dfail(&d, TIDE_ETOOBIG, data, "a message over 4 GB");
 	p->scr.len = 0;
+	if (errlen)
+		err[0] = 0;
 	rc = dec_msg(&d, m, data, len);
 	if (rc < 0) {
 		out->len = start;
-		if (rc == TIDE_ETOOBIG && !strstr(err, "fields"))
+		/* The writer's TIDE_ETOOBIG says nothing itself. */
+		if (errlen && !err[0])
 			snprintf(err, errlen, "the JSON is over the output's cap");
 		return rc;
 	}
@@ -1819,9 +1820,11 @@ tide_pbuf_raw(const void *data, size_t len, unsigned flags,
 	if (len > UINT32_MAX)
 		return dfail(&d, TIDE_ETOOBIG, data, "a message over 4 GB");
 	scratch->len = 0;
+	if (errlen)
+		err[0] = 0;
 	if ((rc = raw_msg(&d, data, len)) < 0) {
 		out->len = start;
-		if (rc == TIDE_ETOOBIG && !strstr(err, "fields"))
+		if (errlen && !err[0])
 			snprintf(err, errlen, "the JSON is over the output's cap");
 		return rc;
 	}
