@@ -395,4 +395,12 @@ t_status 2
 t_stdout <<'EOF'
 load: protoc: exit status 3
 EOF
+printf '#!/bin/sh\nexec sleep 30\n' >slow.sh
+chmod +x slow.sh
+t_run "protoc: killed at its time-out" env TMPDIR="$T_DIR/tmp" TIDE_PROTOC="$T_DIR/slow.sh" "$DEC" -t 300 -m A -P broken.proto
+t_status 2
+t_stdout <<EOF
+load: $T_DIR/slow.sh: no answer in 300 ms
+EOF
+t_ok "protoc: killed, its directory removed" test -z "$(ls -A tmp)"
 t_done

@@ -2,14 +2,15 @@
  * pbufdec: lib/schema/pbuf driven from the shell, for tests/cli/pbuf.sh
  * only (built by make test, never installed).
  *
- *   pbufdec [-j] [-g] (-m NAME | -c | -r) [-P] FILE...
+ *   pbufdec [-j] [-g] [-t MS] (-m NAME | -c | -r) [-P] FILE...
  *
  * FILE is a descriptor set (protoc --descriptor_set_out), or with -P .proto
  * files compiled by tide_pbuf_compile (the first is the schema, the others
  * its imports, named as given).  -r needs none.  Each line of stdin is one
  * payload in base64; each gets one line out: its JSON, or "error: REASON".
  * -m decodes as message NAME, -c as the Confluent framing's message
- * indexes say, -r schemaless; -j: json_name, -g: -r's guesses.  Exit 0,
+ * indexes say, -r schemaless; -j: json_name, -g: -r's guesses; -t:
+ * protoc's time-out (default 0: the library's).  Exit 0,
  * 1 when a payload did not decode, 2 when the schema did not load.
  */
 #include <stdio.h>
@@ -51,12 +52,12 @@ main(int argc, char **argv)
 	struct tide_pbuf *p = NULL;
 	const char *name = NULL;
 	unsigned flags = 0;
-	int c, mode = 0, protos = 0, status = 0;
+	int c, mode = 0, protos = 0, status = 0, timeout = 0;
 	char err[512], *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 
-	while ((c = getopt(argc, argv, "jgm:crP")) != -1)
+	while ((c = getopt(argc, argv, "jgm:crPt:")) != -1)
 		switch (c) {
 		case 'j': flags |= TIDE_PBUF_JSON_NAMES; break;
 		case 'g': flags |= TIDE_PBUF_RAW_GUESS; break;
@@ -64,8 +65,9 @@ main(int argc, char **argv)
 		case 'c': mode = 'c'; break;
 		case 'r': mode = 'r'; break;
 		case 'P': protos = 1; break;
+		case 't': timeout = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: pbufdec [-jg] (-m NAME | -c | -r) [-P] FILE...\n");
+			fprintf(stderr, "usage: pbufdec [-jg] [-t ms] (-m NAME | -c | -r) [-P] FILE...\n");
 			return 2;
 		}
 	argc -= optind;
@@ -82,7 +84,7 @@ main(int argc, char **argv)
 				s[c].name = argv[c];
 				s[c].text = slurp(argv[c], &s[c].len);
 			}
-			p = tide_pbuf_compile(s, argc, 0, err, sizeof(err));
+			p = tide_pbuf_compile(s, argc, timeout, err, sizeof(err));
 			for (c = 0; c < argc; c++)
 				free((char *)s[c].text);
 			free(s);
