@@ -350,7 +350,7 @@ ld_field(struct ld *l, struct rd r, const char *owner, int proto3,
 }
 
 static int
-ld_enum(struct ld *l, struct rd r, const char *prefix, int depth)
+ld_enum(struct ld *l, struct rd r, const char *prefix)
 {
 	struct tide_pbuf *p = l->p;
 	struct penum *en;
@@ -360,7 +360,6 @@ ld_enum(struct ld *l, struct rd r, const char *prefix, int depth)
 	int i, cap = 0;
 	char *name = NULL;
 
-	(void)depth;
 	if (p->nm + p->ne >= TIDE_PBUF_MAXTYPES)
 		return ld_fail(l, "descriptor set: more than %d types", TIDE_PBUF_MAXTYPES);
 	if (p->ne == p->cape) {
@@ -509,7 +508,7 @@ ld_msg(struct ld *l, struct rd r, const char *prefix, int proto3, int depth,
 			}
 			p->m[i].nested[p->m[i].nnested++] = k;
 		} else if (num == 4) {
-			if (ld_enum(l, sub, name, depth + 1) < 0)
+			if (ld_enum(l, sub, name) < 0)
 				return -1;
 		} else if (num == 7) {
 			uint32_t on;
@@ -576,7 +575,7 @@ ld_file(struct ld *l, struct rd r)
 				p->top = tide_xrealloc(p->top, captop * sizeof(int32_t));
 			}
 			p->top[p->ntop++] = idx;
-		} else if (num == 5 && (rc = ld_enum(l, sub, pkg, 1)) < 0)
+		} else if (num == 5 && (rc = ld_enum(l, sub, pkg)) < 0)
 			break;
 	}
 	free(pkg);
@@ -1437,7 +1436,7 @@ put_wkt(struct dec *d, const struct tide_pbuf_msg *m, const uint8_t *p,
     size_t n)
 {
 	struct rd r = { p, p + n };
-	const uint8_t *at = p, *lastat = NULL;
+	const uint8_t *at = p;
 	const struct pfield *f, *last = NULL;
 	const char *why;
 	struct val v, lastv;
@@ -1470,13 +1469,11 @@ put_wkt(struct dec *d, const struct tide_pbuf_msg *m, const uint8_t *p,
 					return rc;
 				last = f;
 				lastv = v;
-				lastat = at;
 			}
 			at = r.p;
 		}
 		if (rc < 0)
 			return dfail(d, TIDE_EFORMAT, at, "%s", why);
-		(void)lastat;
 		if (last)
 			return put_value(d, last, &lastv);
 		if (m->wkt == WKT_VALUE)
