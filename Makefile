@@ -94,11 +94,18 @@ $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(B
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/unit -o $@ \
 		tests/unit/runner.c $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
+# Test-only programs (tests/tools/NAME.c, drivers of a lib module for the
+# shell tests): built by make test into $(BUILD)/tests, never installed.
+TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libtide.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
+
 # make unit SUITE=json runs one suite; CK_RUN_CASE=name one of its cases.
 unit: $(BUILD)/unit/runner
 	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner $(SUITE)
 
-test: all $(BUILD)/unit/runner
+test: all $(BUILD)/unit/runner $(TOOLS)
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \
 		sh tests/run.sh $(TESTS)
 
