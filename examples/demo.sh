@@ -66,7 +66,7 @@ tide-gen customers --accounts 1000 --versions 4 --version-gap 10s \
 	--start 2026-10-31T23:59:50Z --format csv >"$dir/customers.csv"
 
 # 3. The live pipeline, as a consumer group member.
-TIDE_SOURCE_FLAGS=-v fraud-features.sh live "$B" transactions features \
+TIDE_SOURCE_FLAGS=-v TIDE_SINK_FLAGS="--timestamp now" fraud-features.sh live "$B" transactions features \
 	"$dir/customers.csv" "demo-$$" 2>"$dir/pipeline.err" &
 pipeline=$!
 # Joining a consumer group takes a few seconds (on tide-mock about 3 s):
@@ -111,9 +111,10 @@ if [ $check = 0 ]; then
 	echo
 	# Latency: the features message's Kafka timestamp (set when tide-sink
 	# produced it) minus the transaction's send time (sent_ms, tide-gen).
+	# A negative one would be a clock that is not the producer's.
 	jq -r '.ts - .value.sent_ms' "$dir/live.json" | sort -n >"$dir/lat" &&
-	    [ "$(wc -l <"$dir/lat")" -eq "$out" ] ||
-	    { echo "demo: could not measure the latency (jq over the features)" >&2; exit 1; }
+	    [ "$(wc -l <"$dir/lat")" -eq "$out" ] && [ "$(head -1 "$dir/lat")" -ge 0 ] ||
+	    { echo "demo: could not measure the latency (jq over the features: $(head -1 "$dir/lat") ms at least)" >&2; exit 1; }
 	awk -v n="$(wc -l <"$dir/lat")" '
 		NR == int(n * 0.50 + 0.5) { p50 = $1 }
 		NR == int(n * 0.99 + 0.5) { p99 = $1 }

@@ -13,7 +13,10 @@
 # the as-of join picks, for each transaction, the version in force at its
 # event time, so live and replayed features agree record for record.
 # $TIDE_SOURCE_FLAGS adds flags to the live tide-source (make demo uses -v to
-# see when the group has assigned it partitions).
+# see when the group has assigned it partitions), $TIDE_SINK_FLAGS to the
+# live tide-sink (make demo stamps the features with the time they were
+# produced, --timestamp now, to measure the latency; by default they carry
+# their event time, ts).
 set -eu
 
 # --over emits each transaction at once with its account's trailing 60 s;
@@ -30,10 +33,10 @@ features() {
 case "${1:-}" in
 live)
 	[ $# -eq 6 ] || { echo "usage: $0 live BROKERS IN_TOPIC OUT_TOPIC CUSTOMERS GROUP" >&2; exit 64; }
-	# shellcheck disable=SC2086 # $TIDE_SOURCE_FLAGS is a list of flags
+	# shellcheck disable=SC2086 # $TIDE_*_FLAGS are lists of flags
 	tide-source ${TIDE_SOURCE_FLAGS:-} -b "$2" -t "$3" -G "$6" \
 	| features "$5" \
-	| tide-sink -b "$2" -t "$4" --key account
+	| tide-sink ${TIDE_SINK_FLAGS:-} -b "$2" -t "$4" --key account
 	;;
 replay)
 	[ $# -eq 7 ] || { echo "usage: $0 replay BROKERS IN_TOPIC FROM TO CUSTOMERS OUTFILE" >&2; exit 64; }
