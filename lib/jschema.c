@@ -390,10 +390,12 @@ compile_keyword(struct comp *c, int ni, const struct tide_json_val *name,
 		i = kw_is(name, "minLength") ? 0 : kw_is(name, "maxLength") ?
 		    1 : kw_is(name, "minItems") ? 2 : kw_is(name, "maxItems") ?
 		    3 : kw_is(name, "minProperties") ? 4 : 5;
-		if ((k = get_count(c, v, kwname[K_MINLEN + i],
-		    &ND->lim[i])) < 0)
+		static const int limkw[6] = { K_MINLEN, K_MAXLEN, K_MINITEMS,
+		    K_MAXITEMS, K_MINPROPS, K_MAXPROPS };
+
+		if ((k = get_count(c, v, kwname[limkw[i]], &ND->lim[i])) < 0)
 			return k;
-		ND->rule[K_MINLEN + i] = add_rule(c, kwname[K_MINLEN + i]);
+		ND->rule[limkw[i]] = add_rule(c, kwname[limkw[i]]);
 	} else if (kw_is(name, "pattern")) {
 		if ((k = compile_pattern(c, ni, v)) < 0)
 			return k;
@@ -979,10 +981,11 @@ eval_object(struct tide_jschema *s, struct tide_jschema_run *r, int ni,
 			if (name_eq(&name, nd->props[i].name, nd->props[i].len))
 				break;
 		r->frame[d] = &name;
-		if (i < nd->nprops) {
+		if (i < nd->nprops)
 			seen[i / 64] |= 1ull << (i % 64);
-			if (nd->props[i].node < 0)
-				continue;
+		/* A name only required is not one of the properties:
+		 * additionalProperties applies to it. */
+		if (i < nd->nprops && nd->props[i].node >= 0) {
 			r->depth = d;
 			ok &= eval(s, r, nd->props[i].node, &val, report);
 			r->depth = d - 1;
