@@ -379,7 +379,8 @@ EOF
 # --- SIGUSR1 ---------------------------------------------------------------------
 rm -f "$D/fifo"
 mkfifo "$D/fifo"
-tide-check -s "$D/ok.json" <"$D/fifo" >"$D/uout" 2>"$D/uerr" &
+: >"$D/uerr"
+tide-check -s "$D/ok.json" <"$D/fifo" >"$D/uout" 2>>"$D/uerr" &
 pid=$!
 exec 8>"$D/fifo"
 printf '%s\n' '{"ok":1}' '{"ok":2}' >&8
@@ -398,4 +399,57 @@ T_NAME="SIGUSR1"
 t_status 0
 t_ok "SIGUSR1: violations per rule" grep -qx \
     'tide-check: rule #/properties/ok/const: 1' "$D/uerr"
+# --- tide-check(1)'s EXAMPLES, as written (as tests/kafka/examples.sh
+# runs the other pages'), and what they leave ---------------------------------
+# PAGE N: the Nth example of man/PAGE as a script, to stdout.
+example() {
+	awk -v want="$2" '
+	/^\.Sh EXAMPLES/ { ex = 1; next }
+	/^\.Sh / { ex = 0 }
+	!ex { next }
+	/^\.Dl / { n++; if (n == want) { sub(/^\.Dl (\$ )?/, ""); print } next }
+	/^\.Bd -literal/ { n++; bd = 1; prompt = 0; cont = 0; next }
+	/^\.Ed/ { bd = 0; next }
+	bd && n == want {
+		line = $0
+		gsub(/\\e/, "\\", line)
+		if (line ~ /^\$ /) { prompt = 1; sub(/^\$ /, "", line) }
+		else if (prompt && !cont && !heredoc) next
+		if (line ~ /<<.EOF.$/) heredoc = 1
+		else if (line == "EOF") heredoc = 0
+		cont = line ~ /[\\|]$/
+		print line
+	}' "$T_ROOT/man/$1"
+}
+mkdir "$D/ex"
+nex=0
+for i in 1 2 3 4; do
+	example tide-check.1 $i >"$D/ex/ex$i.sh"
+	(cd "$D/ex" && timeout 60 sh "ex$i.sh" >"ex$i.out" 2>"ex$i.err")
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$D/ex/ex$i.sh" ]; then
+		t_pass "tide-check.1:$i runs as written"
+		nex=$((nex + 1))
+	else
+		t_fail "tide-check.1:$i runs as written: status $rc" \
+		    "$(cat "$D/ex/ex$i.sh"; head -5 "$D/ex/ex$i.err")"
+	fi
+done
+t_ok "tide-check(1): four examples" test $nex = 4 -a \
+    "$(example tide-check.1 5 | wc -c)" = 0
+t_ok "tide-check(1): the day's transactions all pass the schema" sh -c \
+    "cmp '$D/ex/day.ndjson' '$D/ex/passed.ndjson' && test ! -e '$D/ex/failed.ndjson'"
+t_run "tide-check(1): ten rules, none violated" cat "$D/ex/ex2.err"
+t_stdout <<'EOF'
+tide-check: records in 8640, passed 8640, failed 0 (not records 0)
+EOF
+# The same records as jq's: at most 2 an hour per account, no repeat of
+# (account, ts) within a second.
+t_ok "tide-check(1): --max-rate as jq counts it" sh -c "
+	jq -c '[.account, (.ts / 3600000 | floor)]' '$D/ex/day.ndjson' |
+	    awk '{ if (++n[\$0] <= 2) print NR }' >'$D/ex/want' &&
+	jq -c . '$D/ex/day.ndjson' | awk 'NR == FNR { k[\$0] = FNR; next } { print k[\$0] }' - '$D/ex/clean.ndjson' >'$D/ex/got' &&
+	test -s '$D/ex/got' && test \$(wc -l <'$D/ex/got') -lt 8640 && cmp '$D/ex/want' '$D/ex/got'"
+t_ok "tide-check(1): the gate before a window" test -s "$D/ex/hourly.ndjson"
+
 t_done
