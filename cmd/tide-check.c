@@ -367,7 +367,7 @@ stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
 		    "--within", (int)(kbuf.len > 60 ? 60 : kbuf.len), kbuf.data,
 		    a);
 	}
-	clk = conf.timefield ? t : tide_now_ms();
+	clk = !conf.maxrate ? 0 : conf.timefield ? t : tide_now_ms();
 	if (conf.maxrate && (!conf.timefield || *hasevt) &&
 	    (rk = key_of(&rkey, vals, &rbuf)) == 0 &&
 	    tide_ratelim_over(&rate, rbuf.data, rbuf.len, clk, &count)) {

@@ -61,6 +61,8 @@ struct tide_jschema_node {
 	char *pattern;
 	enum fmt format;
 	struct tide_json_val enumv, constv;	/* into s->text */
+	struct tide_json_val *enums;	/* enumv's elements */
+	int nenum;
 	struct prop *props;
 	int nprops;
 	int *req;		/* indexes into props */
@@ -370,6 +372,12 @@ compile_keyword(struct comp *c, int ni, const struct tide_json_val *name,
 		if (v->type != TIDE_JSON_ARRAY)
 			return cfail(c, "'enum' is not an array");
 		ND->enumv = *v;
+		pos = 0;
+		while (tide_json_arr_next(v, &pos, &e)) {
+			ND->enums = tide_xreallocarray(ND->enums,
+			    (size_t)ND->nenum + 1, sizeof(e));
+			ND->enums[ND->nenum++] = e;
+		}
 		ND->rule[K_ENUM] = add_rule(c, "enum");
 	} else if (kw_is(name, "const")) {
 		ND->constv = *v;
@@ -649,6 +657,7 @@ tide_jschema_release(struct tide_jschema *s)
 			free(nd->props[j].name);
 		free(nd->props);
 		free(nd->req);
+		free(nd->enums);
 		free(nd->refstr);
 		free(nd->all);
 		free(nd->any);
@@ -698,14 +707,14 @@ str_bytes(struct tide_jschema_run *r, const struct tide_json_val *v,
 	*n = r->scratch.len;
 }
 
-static int
-name_eq(const struct tide_json_val *name, const char *s, size_t n)
+/* Whether the member name is s[0..n); esc: the name holds an escape
+ * (then it is unescaped to compare). */
+static inline int
+name_eq(const struct tide_json_val *name, int esc, const char *s, size_t n)
 {
-	if (name->len == n + 2 && memcmp(name->p + 1, s, n) == 0)
-		return 1;
-	/* Escapes in the record's name: unescape to compare. */
-	return memchr(name->p + 1, '\\', name->len - 2) != NULL &&
-	    tide_json_str_eq(name, s, n);
+	if (!esc)
+		return name->len == n + 2 && memcmp(name->p + 1, s, n) == 0;
+	return tide_json_str_eq(name, s, n);
 }
 
 /* JSON equality: numbers by value, objects whatever their order. */
@@ -976,9 +985,12 @@ eval_object(struct tide_jschema *s, struct tide_jschema_run *r, int ni,
 	if (nd->nprops)
 		memset(seen, 0, ((size_t)nd->nprops + 63) / 64 * 8);
 	while (tide_json_obj_next(v, &pos, &name, &val)) {
+		int esc = memchr(name.p + 1, '\\', name.len - 2) != NULL;
+
 		count++;
 		for (i = 0; i < nd->nprops; i++)
-			if (name_eq(&name, nd->props[i].name, nd->props[i].len))
+			if (name_eq(&name, esc, nd->props[i].name,
+			    nd->props[i].len))
 				break;
 		r->frame[d] = &name;
 		if (i < nd->nprops)
@@ -1106,10 +1118,8 @@ eval(struct tide_jschema *s, struct tide_jschema_run *r, int ni,
 		FAIL(K_TYPE, "%.*s is not of type %s", SHOW(v), words);
 	}
 	if (nd->rule[K_ENUM] >= 0) {
-		pos = 0;
-		k = 0;
-		while (!k && tide_json_arr_next(&nd->enumv, &pos, &e))
-			k = json_eq(v, &e);
+		for (i = 0, k = 0; !k && i < nd->nenum; i++)
+			k = json_eq(v, &nd->enums[i]);
 		if (!k)
 			FAIL(K_ENUM, "%.*s is not one of %.*s", SHOW(v),
 			    SHOW(&nd->enumv));
