@@ -261,9 +261,10 @@ print_stats(void)
 {
 	int i;
 
-	tide_warn("records in %llu, passed %llu, failed %llu (not records "
-	    "%llu)", (unsigned long long)nin, (unsigned long long)npass,
-	    (unsigned long long)nfail, (unsigned long long)notrec);
+	tide_warn("records in %llu, out %llu, bad %llu, of them not "
+	    "records %llu", (unsigned long long)nin,
+	    (unsigned long long)npass, (unsigned long long)nfail,
+	    (unsigned long long)notrec);
 	for (i = 0; i < SR_N; i++)
 		if (srcount[i])
 			tide_warn("rule %s: %llu", srname[i],

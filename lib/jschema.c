@@ -1106,7 +1106,9 @@ eval(struct tide_jschema *s, struct tide_jschema_run *r, int ni,
 		t = T_ARR;
 		break;
 	case TIDE_JSON_NUMBER:
-		(void)tide_json_double(v, &d);
+		/* Past a double's range: an infinity, as Python reads it. */
+		if (tide_json_double(v, &d) == TIDE_ERANGE)
+			d = v->p[0] == '-' ? -HUGE_VAL : HUGE_VAL;
 		t = T_NUM | (isfinite(d) && d == floor(d) ? T_INT : 0);
 		break;
 	default:

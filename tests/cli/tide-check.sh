@@ -57,7 +57,7 @@ t_stderr "tide-check: line 2: #/properties/id/pattern at '/id': does not match p
     "tide-check: line 4: not valid JSON: bad literal at byte 0" \
     "tide-check: line 6: not a JSON object" \
     "tide-check: line 7: #/properties/amount/exclusiveMaximum at '/amount': 1000 is not less than 1000 (and 1 more)" \
-    "tide-check: records in 7, passed 2, failed 5 (not records 2)" \
+    "tide-check: records in 7, out 2, bad 5, of them not records 2" \
     "tide-check: rule #/required: 1" \
     "tide-check: rule #/properties/id/pattern: 1" \
     "tide-check: rule #/properties/amount/minimum: 1" \
@@ -368,7 +368,7 @@ t_stdout <<'EOF'
 {"ok":1}
 {"ok":1}
 EOF
-t_stderr_has "tide-check: records in 3, passed 2, failed 1 (not records 0)"
+t_stderr_has "tide-check: records in 3, out 2, bad 1, of them not records 0"
 t_stderr_has "tide-check: line 4: broken barrier: seq is not a non-negative integer"
 t_run "barriers: the broken one dead-lettered" sh -c "jq -c '[.line, .error]' '$D/bdl'"
 t_stdout <<'EOF'
@@ -441,7 +441,7 @@ t_ok "tide-check(1): the day's transactions all pass the schema" sh -c \
     "cmp '$D/ex/day.ndjson' '$D/ex/passed.ndjson' && test ! -e '$D/ex/failed.ndjson'"
 t_run "tide-check(1): ten rules, none violated" cat "$D/ex/ex2.err"
 t_stdout <<'EOF'
-tide-check: records in 8640, passed 8640, failed 0 (not records 0)
+tide-check: records in 8640, out 8640, bad 0, of them not records 0
 EOF
 # The same records as jq's: at most 2 an hour per account, no repeat of
 # (account, ts) within a second.
