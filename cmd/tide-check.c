@@ -26,6 +26,9 @@
 #include "flow.h"
 #include "jschema.h"
 #include "json.h"
+#include "kafka/kconf.h"
+#include "kafka/kdead.h"
+#include "kafka/kopt.h"
 #include "key.h"
 #include "prog.h"
 #include "recin.h"
@@ -38,7 +41,7 @@
 enum {
 	OPT_TIME = TIDE_OPT_LONG, OPT_TIMEUNIT, OPT_MAXAGE, OPT_MAXFUTURE,
 	OPT_UNIQUE, OPT_WITHIN, OPT_MAXRATE, OPT_FAILRATE, OPT_WINDOW,
-	OPT_WARNONLY, OPT_STATS, OPT_DRAIN,
+	OPT_WARNONLY, OPT_STATS, OPT_DRAIN, OPT_DLTOPIC,
 };
 
 static const struct tide_prog prog = {
@@ -46,7 +49,7 @@ static const struct tide_prog prog = {
 	"[-qv] [-s schema] [--time field [--max-age d] [--max-future d]] "
 	"[--unique field[,...] --within d] [--max-rate field[,...]=n/s] "
 	"[--fail-rate p% --window d [--warn-only]] [--dead-letter file] "
-	"[file ...]",
+	"[--dead-letter-topic topic [-b brokers]] [file ...]",
 	"Pass the records that keep a JSON Schema and stream rules; "
 	"dead-letter the others.",
 };
@@ -61,15 +64,18 @@ static const char *const srname[SR_N] = {
 };
 
 static struct conf {
-	const char *schema, *timefield, *unique, *maxrate, *deadletter;
+	const char *schema, *timefield, *unique, *maxrate, *deadletter,
+	    *dltopic;
 	enum tide_time_unit unit;
-	int64_t maxage, maxfuture, within, window, drain_ms;
+	int64_t maxage, maxfuture, within, window, drain_ms, mdtimeout;
 	double failpct;
 	int failgiven, warnonly, stats, strict;
 	size_t maxrec;
-} conf = { .drain_ms = 30000, .failpct = -1 };
+} conf = { .drain_ms = 30000, .failpct = -1, .mdtimeout = 10000 };
 
 static struct tide_bad_max maxbad;
+static struct tide_kconf kc;
+static struct tide_kdead kdead;
 
 /* --fail-rate P%. */
 static int
@@ -123,6 +129,10 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_BAD_DEAD(&conf.deadletter, "append failing and bad records "
 	    "to file, with the rules they violate"),
 	TIDE_OPT_BAD_MAX(&maxbad),
+	TIDE_OPT_STRING(OPT_DLTOPIC, "dead-letter-topic", "topic", "produce "
+	    "the dead-letter lines to the Kafka topic too", &conf.dltopic),
+	TIDE_KOPTS_CONF(&kc),
+	TIDE_KOPT_MDTIMEOUT(&conf.mdtimeout),
 	TIDE_OPT_FLAG(OPT_STATS, "stats", "print violations per rule to "
 	    "stderr at exit and on SIGUSR1", &conf.stats),
 	TIDE_OPT_DUR(OPT_DRAIN, "drain-timeout", "d", "after SIGINT/SIGTERM, "
@@ -210,7 +220,13 @@ parse_options(int argc, char **argv)
 	const char *eq;
 	int64_t n, per;
 
+	tide_kconf_init(&kc);
 	tide_opt_parse(argc, argv);
+	if (conf.dltopic == NULL && (tide_opt_given('b') ||
+	    tide_opt_given('X') || tide_opt_given('F') ||
+	    tide_opt_given('d') || tide_opt_given(TIDE_OPT_MDTIMEOUT)))
+		tide_usage_error("-b, -X, -F, -d and --metadata-timeout go "
+		    "with --dead-letter-topic");
 	if (conf.schema == NULL && conf.timefield == NULL &&
 	    conf.unique == NULL && conf.maxrate == NULL)
 		tide_usage_error("nothing to check: give -s, --time, --unique "
@@ -254,6 +270,56 @@ parse_options(int argc, char **argv)
 		    "--fail-rate");
 	if (conf.schema)
 		load_schema();
+	if (conf.dltopic) {
+		struct tide_kconf_err kerr;
+		int r;
+
+		if ((r = tide_kconf_env(&kc, &kerr)) < 0)
+			tide_die(r == TIDE_EINVAL ? TIDE_EX_USAGE :
+			    tide_exit_of(r), "$TIDE_CONFIG: %s", kerr.msg);
+		if (!tide_kconf_has_brokers(&kc))
+			tide_usage_error("--dead-letter-topic: no brokers: give "
+			    "-b or set TIDE_BROKERS");
+	}
+}
+
+/* --dead-letter-topic: the producer behind lib/bad's hook, open before
+ * any input is read (an unknown topic or unreachable brokers: 69). */
+static void
+open_dltopic(void)
+{
+	int r;
+
+	if ((r = tide_kdead_open(&kdead, &kc, conf.dltopic,
+	    (int)conf.mdtimeout)) < 0) {
+		if (r == TIDE_ENOENT)
+			tide_die(TIDE_EX_UNAVAILABLE, "--dead-letter-topic: "
+			    "topic '%s' does not exist", conf.dltopic);
+		tide_die(TIDE_EX_UNAVAILABLE, "--dead-letter-topic '%s': %s",
+		    conf.dltopic, kdead.errstr);
+	}
+	bad.hook = tide_kdead_put;
+	bad.hookctx = &kdead;
+}
+
+/* The dead letters in flight delivered: 0, or 75 when some were not. */
+static int
+close_dltopic(void)
+{
+	uint64_t lost;
+	int status = 0;
+
+	if (conf.dltopic == NULL)
+		return 0;
+	if ((lost = tide_kdead_finish(&kdead, 30000)) > 0) {
+		tide_warn("--dead-letter-topic '%s': %llu dead letter%s not "
+		    "delivered: %s", conf.dltopic, (unsigned long long)lost,
+		    lost == 1 ? "" : "s", kdead.errstr[0] ? kdead.errstr :
+		    "timed out");
+		status = TIDE_EX_TEMPFAIL;
+	}
+	tide_kdead_close(&kdead);
+	return status;
 }
 
 static void
@@ -608,6 +674,8 @@ main(int argc, char **argv)
 	if (tide_bad_init(&bad, conf.strict, conf.deadletter) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.deadletter,
 		    strerror(errno));
+	if (conf.dltopic)
+		open_dltopic();
 	tide_sig_init(0);
 	from_tty = isatty(STDIN_FILENO);
 	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-check", 0);
@@ -644,6 +712,10 @@ main(int argc, char **argv)
 	r = tide_bad_finish(&bad);
 	if (r && status == 0)
 		status = tide_exit_of(r);
+	/* Undelivered dead letters say more than the verdict (75). */
+	if ((r = close_dltopic()) != 0 && (status == 0 ||
+	    status == TIDE_EX_DATAERR))
+		status = r;
 	if (status == 0)
 		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
 		    nin + badbar));
@@ -664,5 +736,6 @@ main(int argc, char **argv)
 	tide_buf_release(&vbuf);
 	tide_buf_release(&kbuf);
 	tide_buf_release(&rbuf);
+	tide_kconf_release(&kc);
 	return status;
 }

@@ -172,9 +172,10 @@ bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
 			tide_warn("further bad records are counted, not shown");
 	}
-	if (bad->dead) {
+	if (bad->dead || bad->hook) {
 		struct tide_buf b = TIDE_BUF_INIT;
 		struct tide_jobj o;
+		int r;
 
 		tide_jobj_begin(&o, &b);
 		tide_jobj_key(&o, "source", 6);
@@ -197,9 +198,14 @@ bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 			tide_buf_add(&b, extra, extralen);
 		}
 		tide_jobj_end(&o);
+		if (bad->hook && (r = bad->hook(bad->hookctx, b.data,
+		    b.len)) < 0) {
+			tide_buf_release(&b);
+			return r;
+		}
 		tide_buf_addc(&b, '\n');
 		errno = 0;
-		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
+		if (bad->dead && fwrite(b.data, 1, b.len, bad->dead) != b.len) {
 			if (bad->errnum == 0)
 				bad->errnum = errno ? errno : EIO;
 			tide_buf_release(&b);

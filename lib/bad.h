@@ -45,6 +45,13 @@ struct tide_bad {
 	uint64_t count;
 	unsigned shown;
 	int errnum;		/* errno of the first failed write, or 0 */
+	/* Set after tide_bad_init(), or NULL: each dead-letter line (its
+	 * bytes, without the newline) is also handed to hook, which
+	 * returns 0 or a TIDE_E* code that tide_bad_record() passes on;
+	 * a program's other place for dead letters (tide-check's
+	 * --dead-letter-topic, lib/kafka/kdead.h). */
+	int (*hook)(void *ctx, const char *line, size_t n);
+	void *hookctx;
 };
 
 /* --max-bad N|P%: how many bad records a run may have and still exit 0. */

@@ -4,10 +4,13 @@
 # exact cases: what passes and what is dead-lettered with which rules, the
 # counters per rule, formats by hand, the stream rules (--max-age,
 # --max-future, --unique --within, --max-rate), --fail-rate, barriers,
-# SIGUSR1; schemas refused at start and bad options.
+# SIGUSR1; schemas refused at start and bad options.  The Kafka side of
+# --dead-letter-topic: tests/kafka/check.sh.
 . "$(dirname "$0")/../lib.sh"
 t_skip_unless /usr/bin/python3
 D=$T_DIR
+# No Kafka here: the brokers and settings of the environment do not count.
+unset TIDE_BROKERS TIDE_CONFIG
 
 # --- the corpus: the same verdicts as python3-jsonschema ----------------------
 mkdir "$D/corpus"
@@ -224,6 +227,8 @@ usage "--max-rate of 0" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate i
 usage "--fail-rate without %" "--fail-rate: not a percentage (P%, 0 to 100): '5'" -s "$D/s.json" --fail-rate 5
 usage "--window without --fail-rate" "--window and --warn-only go with --fail-rate" -s "$D/s.json" --window 1m
 usage "--within 0" "--within" --time ts --unique id --within 0
+usage "-b without --dead-letter-topic" "-b, -X, -F, -d and --metadata-timeout go with --dead-letter-topic" -s "$D/s.json" -b localhost:9092
+usage "--dead-letter-topic without brokers" "--dead-letter-topic: no brokers: give -b or set TIDE_BROKERS" -s "$D/s.json" --dead-letter-topic dl
 
 # --- stream rules ------------------------------------------------------------------
 NOW=$(($(date +%s) * 1000))
