@@ -680,6 +680,7 @@ tide_jschema_run_init(struct tide_jschema_run *r)
 	tide_buf_init(&r->viol, TIDE_BUF_NOMAX);
 	tide_buf_init(&r->scratch, TIDE_BUF_NOMAX);
 	tide_buf_init(&r->tmp, TIDE_BUF_NOMAX);
+	tide_buf_init(&r->seg, TIDE_BUF_NOMAX);
 }
 
 void
@@ -688,6 +689,7 @@ tide_jschema_run_release(struct tide_jschema_run *r)
 	tide_buf_release(&r->viol);
 	tide_buf_release(&r->scratch);
 	tide_buf_release(&r->tmp);
+	tide_buf_release(&r->seg);
 }
 
 /* A string value's bytes, unescaped: into r->scratch only when it holds
@@ -770,10 +772,18 @@ json_eq(const struct tide_json_val *a, const struct tide_json_val *b)
 				struct tide_buf t = TIDE_BUF_INIT;
 				int eq;
 
-				tide_json_str(&xn, &t);
-				eq = tide_json_str_eq(&yn, t.data ? t.data :
-				    "", t.len);
-				tide_buf_release(&t);
+				/* Names without escapes compare as bytes;
+				 * only an escaped one is unescaped. */
+				if (memchr(xn.p, '\\', xn.len) == NULL &&
+				    memchr(yn.p, '\\', yn.len) == NULL)
+					eq = xn.len == yn.len && memcmp(xn.p,
+					    yn.p, xn.len) == 0;
+				else {
+					tide_json_str(&xn, &t);
+					eq = tide_json_str_eq(&yn, t.data ?
+					    t.data : "", t.len);
+					tide_buf_release(&t);
+				}
 				if (eq) {
 					found = json_eq(&x, &y);
 					break;
@@ -795,22 +805,21 @@ json_eq(const struct tide_json_val *a, const struct tide_json_val *b)
 static void
 cur_path(struct tide_jschema_run *r)
 {
-	struct tide_buf u = TIDE_BUF_INIT;
 	char num[24];
 	int i;
 
 	tide_buf_reset(&r->tmp);
 	for (i = 1; i <= r->depth; i++) {
 		if (r->frame[i] != NULL) {
-			tide_buf_reset(&u);
-			tide_json_str(r->frame[i], &u);
-			loc_push(&r->tmp, u.data ? u.data : "", u.len);
+			tide_buf_reset(&r->seg);
+			tide_json_str(r->frame[i], &r->seg);
+			loc_push(&r->tmp, r->seg.data ? r->seg.data : "",
+			    r->seg.len);
 		} else {
 			snprintf(num, sizeof(num), "%ld", r->idx[i]);
 			loc_push(&r->tmp, num, strlen(num));
 		}
 	}
-	tide_buf_release(&u);
 }
 
 static void

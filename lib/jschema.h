@@ -70,7 +70,7 @@ struct tide_jschema_run {
 	int nviol;
 	char first[256];	/* the first one in words, for stderr */
 	/* Private. */
-	struct tide_buf scratch, tmp;
+	struct tide_buf scratch, tmp, seg;
 	int depth;
 	const struct tide_json_val *frame[TIDE_JSON_MAXDEPTH + 2];
 	long idx[TIDE_JSON_MAXDEPTH + 2];
@@ -92,9 +92,12 @@ void tide_jschema_run_release(struct tide_jschema_run *r);
 /*
  * Validate the document doc (a value tide_json_check() accepted) against
  * s: returns the number of violations, 0 when it passes, with r->viol and
- * r->first describing them and each violated rule's count raised by one.
+ * r->first describing them.
  * A violation's path is the JSON pointer of the value at fault ("" for
- * the document, "/items/0/id").
+ * the document, "/items/0/id").  A rule's count rises by one for each
+ * violation (an items rule that two elements violate: two).  Nothing is
+ * allocated once r's buffers have grown, but to compare an escaped
+ * string or member name with an enum or const value.
  */
 int tide_jschema_validate(struct tide_jschema *s, struct tide_jschema_run *r,
     const struct tide_json_val *doc);

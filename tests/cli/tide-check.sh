@@ -404,6 +404,38 @@ T_NAME="SIGUSR1"
 t_status 0
 t_ok "SIGUSR1: violations per rule" grep -qx \
     'tide-check: rule #/properties/ok/const: 1' "$D/uerr"
+# --- SIGTERM: a stage drains, reading its input to the end ----------------------
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+: >"$D/terr"
+tide-check -s "$D/ok.json" <"$D/fifo" >"$D/tout" 2>>"$D/terr" &
+pid=$!
+exec 8>"$D/fifo"
+printf '%s\n' '{"ok":1}' '{"ok":0}' >&8
+# Once it handles SIGTERM (SigCgt: bit 14 of the last four hex digits).
+i=0
+while [ $i -lt 600 ]; do
+	m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$m" ] && [ $((0x${m#????????????} & 16384)) != 0 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $pid
+printf '%s\n' '{"ok":1,"sent":"after the signal"}' >&8
+exec 8>&-
+wait $pid
+T_RC=$?
+T_NAME="SIGTERM drains"
+cp "$D/tout" "$T_OUT"
+cp "$D/terr" "$T_ERR"
+t_status 0
+t_stdout <<'EOF'
+{"ok":1}
+{"ok":1,"sent":"after the signal"}
+EOF
+t_stderr "tide-check: line 2: #/properties/ok/const at '/ok': 0 is not 1" \
+    "tide-check: 1 bad record skipped"
+
 # --- tide-check(1)'s EXAMPLES, as written (as tests/kafka/examples.sh
 # runs the other pages'), and what they leave ---------------------------------
 # PAGE N: the Nth example of man/PAGE as a script, to stdout.
