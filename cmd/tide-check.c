@@ -69,7 +69,7 @@ static struct conf {
 	enum tide_time_unit unit;
 	int64_t maxage, maxfuture, within, window, drain_ms, mdtimeout;
 	double failpct;
-	int failgiven, warnonly, stats, strict;
+	int failgiven, warnonly, stats, strict, agegiven, futuregiven;
 	size_t maxrec;
 } conf = { .drain_ms = 30000, .failpct = -1, .mdtimeout = 10000 };
 
@@ -245,6 +245,8 @@ parse_options(int argc, char **argv)
 			    "of event time)");
 	}
 	npath = 1;
+	conf.agegiven = tide_opt_given(OPT_MAXAGE) > 0;
+	conf.futuregiven = tide_opt_given(OPT_MAXFUTURE) > 0;
 	if ((conf.unique != NULL) != (tide_opt_given(OPT_WITHIN) > 0))
 		tide_usage_error("--unique and --within go together");
 	if (conf.unique) {
@@ -349,15 +351,29 @@ sviolation(int *nv, enum srule_id id, const char *fmt, ...)
 static void
 sviolation(int *nv, enum srule_id id, const char *fmt, ...)
 {
+	const struct tide_path *p = &paths[id == SR_UNIQUE ? ukey.first :
+	    id == SR_MAXRATE ? rkey.first : 0];
 	char msg[300], path[300];
+	size_t k = 0, j;
 	va_list ap;
+	int i;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	srcount[id]++;
-	snprintf(path, sizeof(path), "/%s", id == SR_UNIQUE ? conf.unique :
-	    id == SR_MAXRATE ? paths[rkey.first].text : conf.timefield);
+	/* The JSON pointer of the field (of a key's first field). */
+	for (i = 0; i < p->nseg && k + 3 < sizeof(path); i++) {
+		path[k++] = '/';
+		for (j = 0; j < p->seg[i].len && k + 3 < sizeof(path); j++) {
+			if (p->seg[i].name[j] == '~' || p->seg[i].name[j] == '/') {
+				path[k++] = '~';
+				path[k++] = p->seg[i].name[j] == '~' ? '0' : '1';
+			} else
+				path[k++] = p->seg[i].name[j];
+		}
+	}
+	path[k] = '\0';
 	if ((*nv)++)
 		tide_buf_addc(&vbuf, ',');
 	tide_buf_add(&vbuf, "{\"rule\":", 8);
@@ -390,12 +406,24 @@ key_of(const struct keyspec *k, const struct tide_json_val *vals,
 	return 0;
 }
 
+/* A key for a message: its fields' texts joined by commas, cut short. */
+static const char *
+key_words(const struct tide_buf *k, char *out, size_t n)
+{
+	size_t i, m = k->len < n - 1 ? k->len : n - 1;
+
+	for (i = 0; i < m; i++)
+		out[i] = k->data[i] == '\x1f' ? ',' : k->data[i];
+	out[m] = '\0';
+	return out;
+}
+
 /* The stream rules on one record: violations appended (*nv counts). */
 static void
 stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
     int *hasevt)
 {
-	char a[32], b[32];
+	char a[32], b[32], kw[64];
 	int64_t t = 0, now = 0, prev, count, clk;
 	int uk = -1, rk = -1;
 
@@ -412,15 +440,15 @@ stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
 			*hasevt = 1;
 	}
 	*evt = t;
-	if (*hasevt && (conf.maxage || conf.maxfuture)) {
+	if (*hasevt && (conf.agegiven || conf.futuregiven)) {
 		now = tide_now_ms();
-		if (tide_opt_given(OPT_MAXAGE) && now - t > conf.maxage) {
+		if (conf.agegiven && now - t > conf.maxage) {
 			tide_dur_fmt(a, now - t);
 			tide_dur_fmt(b, conf.maxage);
 			sviolation(nv, SR_MAXAGE, "event time is %s old, over "
 			    "--max-age %s", a, b);
 		}
-		if (tide_opt_given(OPT_MAXFUTURE) && t - now > conf.maxfuture) {
+		if (conf.futuregiven && t - now > conf.maxfuture) {
 			tide_dur_fmt(a, t - now);
 			tide_dur_fmt(b, conf.maxfuture);
 			sviolation(nv, SR_MAXFUTURE, "event time is %s ahead, "
@@ -430,18 +458,17 @@ stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
 	if (conf.unique && *hasevt && (uk = key_of(&ukey, vals, &kbuf)) == 0 &&
 	    tide_uniq_seen(&uniq, kbuf.data, kbuf.len, t, &prev)) {
 		tide_time_fmt(a, prev);
-		sviolation(nv, SR_UNIQUE, "key %.*s was passed at %s, within "
-		    "--within", (int)(kbuf.len > 60 ? 60 : kbuf.len), kbuf.data,
-		    a);
+		sviolation(nv, SR_UNIQUE, "key %s was passed at %s, within "
+		    "--within", key_words(&kbuf, kw, sizeof(kw)), a);
 	}
 	clk = !conf.maxrate ? 0 : conf.timefield ? t : tide_now_ms();
 	if (conf.maxrate && (!conf.timefield || *hasevt) &&
 	    (rk = key_of(&rkey, vals, &rbuf)) == 0 &&
 	    tide_ratelim_over(&rate, rbuf.data, rbuf.len, clk, &count)) {
 		tide_dur_fmt(a, rate.per);
-		sviolation(nv, SR_MAXRATE, "key %.*s has %lld records in this "
-		    "%s already, over --max-rate", (int)(rbuf.len > 60 ? 60 :
-		    rbuf.len), rbuf.data, (long long)count, a);
+		sviolation(nv, SR_MAXRATE, "key %s has %lld records in this "
+		    "%s already, over --max-rate", key_words(&rbuf, kw,
+		    sizeof(kw)), (long long)count, a);
 	}
 	if (*nv == 0) {
 		/* Remembered only when passed. */

@@ -290,6 +290,23 @@ t_stdout <<'EOF'
 [6,"no value is allowed here"]
 EOF
 
+# A nested key's path is its JSON pointer; --max-age 0 is a bound too.
+printf '%s\n' '{"ts":1577836800000,"a":{"b/c":1}}' '{"ts":1577836800000,"a":{"b/c":1}}' >"$D/nest"
+T_IN=$D/nest
+t_run "--unique: a nested key" tide-check --time ts --unique 'a."b/c"' \
+    --within 1s --dead-letter "$D/ndl2" -q
+t_status 0
+t_stdout <<'EOF'
+{"ts":1577836800000,"a":{"b/c":1}}
+EOF
+t_run "--unique: a nested key's path" sh -c "jq -c '[.line, [.violations[] | [.rule, .path, .message]]]' '$D/ndl2'"
+t_stdout <<'EOF'
+[2,[["unique","/a/b~1c","key 1 was passed at 2020-01-01T00:00:00.000Z, within --within"]]]
+EOF
+t_run "--max-age 0" tide-check --time ts --max-age 0 -q
+t_status 65
+t_stdout </dev/null
+
 # At most 2 a second per account (event time), keys of two fields.
 cat >"$D/rate" <<'EOF'
 {"ts":1000,"acct":"a","c":1}
@@ -315,8 +332,8 @@ t_stdout <<'EOF'
 EOF
 t_run "--max-rate: the records over it" sh -c "jq -c '[.line, .violations[].message]' '$D/rdl'"
 t_stdout <<'EOF'
-[3,"key a\u001f1 has 2 records in this 1s already, over --max-rate"]
-[8,"key a\u001f1 has 2 records in this 1s already, over --max-rate"]
+[3,"key a,1 has 2 records in this 1s already, over --max-rate"]
+[8,"key a,1 has 2 records in this 1s already, over --max-rate"]
 EOF
 
 # --- --fail-rate -------------------------------------------------------------------
