@@ -742,7 +742,8 @@ json_eq(const struct tide_json_val *a, const struct tide_json_val *b)
 		    memchr(b->p, '\\', b->len) == NULL)
 			return 0;
 		{
-			/* Unescape a into a bounded stack buffer. */
+			/* An escape on either side: a unescaped (rare:
+			 * allocates), compared with b in place. */
 			struct tide_buf t = TIDE_BUF_INIT;
 			int eq;
 
