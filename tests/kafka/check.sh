@@ -2,11 +2,14 @@
 # tide-check --dead-letter-topic against tide-mock: the dead-letter lines
 # produced to the topic are the --dead-letter file's, in order; --strict
 # delivers the one that stopped it; an unknown topic or unreachable
-# brokers is 69 at start, before any input is read.
+# brokers is 69 at start, before any input is read.  In a pipeline
+# (tide-source -G | tide-check | tide-sink), the source's barriers pass
+# through tide-check to the sink, whose acknowledgements let the group
+# commit to the end: a stage that dropped them would leave it uncommitted.
 . "$(dirname "$0")/../lib.sh"
 TO="timeout 30"
 
-mock_start -t chk.dead:1 -t chk.strict:1
+mock_start -t chk.dead:1 -t chk.strict:1 -t chk.flow:2
 D=$T_DIR
 printf '%s\n' '{"properties": {"ok": {"const": 1}}}' >"$D/ok.json"
 printf '%s\n' '{"ok":1}' '{"ok":2}' 'junk' '{"ok":1,"n":2}' '[3]' >"$D/in"
@@ -51,4 +54,25 @@ t_run "--dead-letter-topic: brokers unreachable" $TO tide-check -s "$D/ok.json" 
 t_status 69
 t_stderr_has "tide-check: --dead-letter-topic 'chk.dead': brokers did not answer within 1000 ms"
 t_stdout </dev/null
+
+# --- barriers in a pipeline ---------------------------------------------------
+tide-gen --count 500 transactions | $TO tide-sink -b "$BROKERS" -t chk.flow \
+    --key account 2>"$D/prod.err"
+printf '%s\n' '{"properties": {"amount": {"maximum": 100}}}' >"$D/amt.json"
+T_IN=/dev/null
+t_run "pipeline: tide-source -G | tide-check | tide-sink" $TO sh -c "
+	tide-source -b '$BROKERS' -t chk.flow -G chk.g -e |
+	    tide-check -s '$D/amt.json' --dead-letter '$D/fdl' -q |
+	    tide-sink -o '$D/flow.out'"
+t_status 0
+t_ok "pipeline: the records kept are jq's" sh -c "
+	$TO tide-source -b '$BROKERS' -t chk.flow -e | jq -c 'select(.amount <= 100)' | sort >'$D/want' &&
+	sort '$D/flow.out' >'$D/got' && test -s '$D/got' && cmp '$D/want' '$D/got' &&
+	test \$(wc -l <'$D/fdl') -gt 0 -a \$((\$(wc -l <'$D/fdl') + \$(wc -l <'$D/got'))) = 500"
+t_run "pipeline: the group committed everything" $TO tide-source \
+    -b "$BROKERS" --lag -G chk.g -t chk.flow
+t_status 0
+t_stderr_empty
+t_ok "pipeline: committed up to the end of both partitions" test \
+    "$(awk '$1 == "chk.flow" { c += $3; e += $4 } END { print c "/" e }' "$T_OUT")" = 500/500
 t_done
