@@ -147,6 +147,8 @@ struct keyspec {
 	int first, n;			/* into paths[] */
 };
 
+/* The fields looked up in each record: paths[0] the time (--time; unused
+ * without), then the keys' fields. */
 static struct tide_path paths[1 + 2 * MAXKEYF];
 static int npath;
 static struct keyspec ukey, rkey;
@@ -236,7 +238,6 @@ parse_options(int argc, char **argv)
 			tide_usage_error("--time: bad field name: '%s'",
 			    conf.timefield);
 	} else {
-		tide_path_name(&paths[0], "");
 		if (tide_opt_given(OPT_MAXAGE) || tide_opt_given(OPT_MAXFUTURE))
 			tide_usage_error("--max-age and --max-future need "
 			    "--time");
@@ -618,14 +619,16 @@ run_input(const char *src, struct tide_wout *out)
 	struct tide_recin in;
 	struct tide_rec rec;
 	char why[160];
-	int r, status = 0, tmo;
+	int r, status = 0, tmo, base;
 	int64_t left;
 
 	if ((r = tide_recin_open(&in, src, TIDE_RECIN_SNIFF_STDIN,
 	    conf.maxrec)) < 0)
 		tide_die(tide_exit_of(r), "cannot open '%s': %s", src,
 		    tide_recin_strerror(&in, r));
-	tide_recin_set_paths(&in, paths, npath);
+	/* Without --time, paths[0] and vals[0] are left out. */
+	base = conf.timefield ? 0 : 1;
+	tide_recin_set_paths(&in, paths + base, npath - base);
 	tide_recin_set_idle(&in, check_idle, out);
 	for (;;) {
 		tmo = flow.had_reader ? 1000 : -1;
@@ -633,7 +636,7 @@ run_input(const char *src, struct tide_wout *out)
 		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
 		    (tmo < 0 || left < tmo))
 			tmo = (int)left;
-		r = tide_recin_next(&in, &rec, vals, tmo);
+		r = tide_recin_next(&in, &rec, vals + base, tmo);
 		if (r == TIDE_EINTR || tide_sig_pending(&sigseen) ||
 		    tide_sig_stops() != 0) {
 			if (tide_sig_take_stats())
