@@ -537,9 +537,21 @@ compile(struct comp *c, const struct tide_json_val *v)
 	}
 	if (v->type != TIDE_JSON_OBJECT)
 		return cfail(c, "a schema is an object or true or false");
-	while (tide_json_obj_next(v, &pos, &name, &val))
+	while (tide_json_obj_next(v, &pos, &name, &val)) {
+		struct tide_json_val pn, pv;
+		size_t ppos = 0;
+
+		/* A keyword given twice: parsers disagree on which one
+		 * counts, so neither does. */
+		while (tide_json_obj_next(v, &ppos, &pn, &pv) && ppos < pos)
+			if (pn.len == name.len && memcmp(pn.p, name.p,
+			    name.len) == 0)
+				return cfail(c, "keyword %.*s given twice",
+				    (int)(name.len > 100 ? 100 : name.len),
+				    name.p);
 		if ((k = compile_keyword(c, ni, &name, &val, root)) < 0)
 			return k;
+	}
 	return ni;
 }
 

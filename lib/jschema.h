@@ -16,7 +16,8 @@
  * $schema (which must name draft 2020-12 when given), $id (at the root
  * only), $comment, title, description, default, examples, deprecated,
  * readOnly, writeOnly.  Any other keyword, a remote $ref, a format other
- * than the three, a $ref cycle that consumes nothing, and a bad regex are
+ * than the three, a $ref cycle that consumes nothing, a keyword given
+ * twice in one schema object, and a bad regex are
  * refused at compile time with a message naming the keyword and where it
  * stands.
  *

@@ -187,6 +187,8 @@ refused "patternProperties, nested" '{"properties": {"a": {"patternProperties": 
 refused "uniqueItems" '{"items": {"uniqueItems": true}}' \
     'keyword "uniqueItems" is not supported (at #/items)'
 refused "unknown keyword" '{"typo": 1}' 'keyword "typo" is not supported (at #)'
+refused "a keyword twice" '{"enum": [1], "type": "string", "enum": [2]}' \
+    'keyword "enum" given twice (at #)'
 refused "bad regex" '{"pattern": "a("}' \
     "'pattern': bad regex 'a(': missing closing parenthesis at offset 2 (at #)"
 refused "remote \$ref" '{"$ref": "https://example.org/s.json"}' \

@@ -131,6 +131,8 @@ START_TEST(test_jschema_refuses_what_it_does_not_read)
 		{ "{\"maxItems\":1.5}", "'maxItems' is not a non-negative integer" },
 		{ "{\"type\":[]}", "'type' is an empty array" },
 		{ "{\"required\":[1]}", "'required' is not an array of strings" },
+		{ "{\"items\":{\"pattern\":\"a\",\"pattern\":\"b\"}}",
+		  "keyword \"pattern\" given twice (at #/items)" },
 	};
 	struct tide_jschema s;
 	struct tide_jschema_err err;
