@@ -15,7 +15,7 @@ _tide_values()
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
-	tide-join:--table | tide-join:--with | tide-sink:--output | *:--state | \
+	tide-join:--table | tide-join:--with | tide-sink:--output | tide-check:--schema | *:--state | \
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
 	    *:--sqlite | *:--bootstrap-file)
 		echo "<files>" ;;
@@ -53,4 +53,4 @@ _tide_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff
+complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check

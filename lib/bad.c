@@ -125,6 +125,10 @@ tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
 	return 0;
 }
 
+static int bad_record(struct tide_bad *bad, const char *source,
+    uint64_t lineno, const char *raw, size_t n, const char *extra,
+    size_t extralen, const char *reason);
+
 int
 tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
@@ -135,6 +139,28 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	return bad_record(bad, source, lineno, raw, n, NULL, 0, reason);
+}
+
+int
+tide_bad_record_with(struct tide_bad *bad, const char *source,
+    uint64_t lineno, const char *raw, size_t n, const char *extra,
+    size_t extralen, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return bad_record(bad, source, lineno, raw, n, extra, extralen, reason);
+}
+
+static int
+bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
+    const char *raw, size_t n, const char *extra, size_t extralen,
+    const char *reason)
+{
 	bad->count++;
 
 	if (bad->strict || bad->shown < TIDE_BAD_SHOWN) {
@@ -146,9 +172,10 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
 			tide_warn("further bad records are counted, not shown");
 	}
-	if (bad->dead) {
+	if (bad->dead || bad->hook) {
 		struct tide_buf b = TIDE_BUF_INIT;
 		struct tide_jobj o;
+		int r;
 
 		tide_jobj_begin(&o, &b);
 		tide_jobj_key(&o, "source", 6);
@@ -166,10 +193,19 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 			tide_b64_encode(&b, raw, n);
 			tide_buf_addc(&b, '"');
 		}
+		if (extralen) {
+			tide_buf_addc(&b, ',');
+			tide_buf_add(&b, extra, extralen);
+		}
 		tide_jobj_end(&o);
+		if (bad->hook && (r = bad->hook(bad->hookctx, b.data,
+		    b.len)) < 0) {
+			tide_buf_release(&b);
+			return r;
+		}
 		tide_buf_addc(&b, '\n');
 		errno = 0;
-		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
+		if (bad->dead && fwrite(b.data, 1, b.len, bad->dead) != b.len) {
 			if (bad->errnum == 0)
 				bad->errnum = errno ? errno : EIO;
 			tide_buf_release(&b);

@@ -45,6 +45,13 @@ struct tide_bad {
 	uint64_t count;
 	unsigned shown;
 	int errnum;		/* errno of the first failed write, or 0 */
+	/* Set after tide_bad_init(), or NULL: each dead-letter line (its
+	 * bytes, without the newline) is also handed to hook, which
+	 * returns 0 or a TIDE_E* code that tide_bad_record() passes on;
+	 * a program's other place for dead letters (tide-check's
+	 * --dead-letter-topic, lib/kafka/kdead.h). */
+	int (*hook)(void *ctx, const char *line, size_t n);
+	void *hookctx;
 };
 
 /* --max-bad N|P%: how many bad records a run may have and still exit 0. */
@@ -70,6 +77,12 @@ int tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath);
 int tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* The same, with more members for the dead-letter line: extra[0..n) is
+ * JSON object members ("violations":[...]) put after the others. */
+int tide_bad_record_with(struct tide_bad *bad, const char *source,
+    uint64_t lineno, const char *raw, size_t n, const char *extra,
+    size_t extralen, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
 /* Write out what the dead-letter file holds (if any): 0, or TIDE_EIO
  * with the cause kept for tide_bad_finish()'s message (a full disk is
  * "No space left on device", however often it is flushed). */

@@ -1210,13 +1210,24 @@ tide_json_double(const struct tide_json_val *v, double *out)
 	t = s;
 	if (t < end && *t == '-')
 		t++;
-	if (end - t > 0 && end - t <= 15) {
-		const unsigned char *q = t;
+	if (end - t > 0 && end - t <= 16) {
+		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+		    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+		const unsigned char *q = t, *dot = NULL;
 
 		while (q < end && ISDIGIT(*q))
 			u = u * 10 + (uint64_t)(*q++ - '0');
-		if (q == end) {
-			d = (double)u;
+		/* A fraction of at most 15 digits in all (the point is the
+		 * 16th byte): both u and the power of ten are exact doubles,
+		 * and one division rounds correctly (Clinger's fast path),
+		 * as strtod() would. */
+		if (q < end && *q == '.' && q + 1 < end && q - t <= 15) {
+			dot = q++;
+			while (q < end && ISDIGIT(*q))
+				u = u * 10 + (uint64_t)(*q++ - '0');
+		}
+		if (q == end && (dot == NULL || q - t <= 16)) {
+			d = dot ? (double)u / p10[q - dot - 1] : (double)u;
 			*out = t != s ? -d : d;
 			return 0;
 		}

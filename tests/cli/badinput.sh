@@ -1,7 +1,8 @@
 #!/bin/sh
 # The bad-input matrix (DESIGN.md, "Bad input never crashes and is never
 # lost silently"), for every program that reads records: tide-window,
-# tide-join, tide-sink -o -, tide-source and tide-replay on files.
+# tide-join, tide-sink -o -, tide-check, tide-source and tide-replay on
+# files.
 #
 # Each case is one line between two good records.  By default the program
 # exits 0, writes exactly what the two good records give, names the
@@ -47,6 +48,8 @@ have() {
 G1='{"ts":1764547200000,"k":"a","x":1}'
 G3='{"ts":1764547201000,"k":"a","x":2}'
 printf 'k,seg\na,gold\n' >table.csv
+# tide-check's rules: the fields the cases break.
+printf '%s\n' '{"required": ["k", "x"], "properties": {"k": {"type": "string"}, "x": {"type": "number", "minimum": -1e300, "maximum": 1e300}}}' >check.json
 
 # The cases: case.NAME holds the bad line's bytes (no newline).
 mk() {
@@ -104,13 +107,14 @@ run_prog() {
 	window) tide-window -k k -a 'count,sum(x)' --tumble 10s "$@" <"$_f" ;;
 	join) tide-join -T table.csv --on k "$@" <"$_f" ;;
 	sink) tide-sink -o - "$@" <"$_f" ;;
+	check) tide-check -s check.json --time ts "$@" <"$_f" ;;
 	source) tide-source --format ndjson "$@" "$_f" ;;
 	replay) tide-replay --speed max --time ts "$@" "$_f" ;;
 	esac
 }
 src_of() {
 	case $1 in
-	window | join | sink) echo - ;;
+	window | join | sink | check) echo - ;;
 	*) echo "$2" ;;
 	esac
 }
@@ -165,7 +169,7 @@ bad() {
 	t_stderr_has "$(stats_bad "$_p" 1)"
 	# An over-long line is skipped without being buffered (memory stays
 	# bounded by --max-record), so only where it was is kept.
-	_keep='del(.error)'
+	_keep='del(.error, .violations)'
 	_want=$(dead_expect "$_c" "$_src")
 	if [ "$_c" = toolong ]; then
 		_keep='{source, line}'
@@ -217,7 +221,7 @@ nomatch() {
 	t_stderr_has "$(stats_bad "$_p" 0)"
 }
 
-ALL="window join sink source replay"
+ALL="window join sink check source replay"
 for p in $ALL; do
 	have tide-$p || continue
 	for c in notjson truncated nul utf8 utf8_overlong surrogate lone_high \
@@ -233,18 +237,18 @@ for p in $ALL; do
 	esac
 	for c in ts_missing ts_type ts_bool ts_range ts_int_range; do
 		case $p in
-		window | replay) bad $p $c ;;
+		window | replay | check) bad $p $c ;;
 		*) passes $p $c ;;
 		esac
 	done
 	for c in x_type x_range; do
 		case $p in
-		window) bad $p $c ;;
+		window | check) bad $p $c ;;
 		*) passes $p $c ;;
 		esac
 	done
 	case $p in
-	window | join) bad $p k_missing ;;
+	window | join | check) bad $p k_missing ;;
 	*) passes $p k_missing ;;
 	esac
 	# An object or array key is a key by its JSON text (tide-join(1), as
@@ -252,6 +256,7 @@ for p in $ALL; do
 	for c in k_object k_array; do
 		case $p in
 		join) nomatch $p $c ;;
+		check) bad $p $c ;;
 		sink | source | replay) passes $p $c ;;
 		esac
 	done

@@ -51,6 +51,30 @@ START_TEST(test_bad_dead_letter_keeps_raw_line_and_reason)
 }
 END_TEST
 
+START_TEST(test_bad_record_with_puts_members_after_raw)
+{
+	char path[] = "/tmp/tide-bad.XXXXXX";
+	struct tide_bad bad;
+	static const char extra[] = "\"violations\":[{\"rule\":\"#/type\"}]";
+	int fd = mkstemp(path);
+
+	close(fd);
+	tide_prog_init_opts(&test_prog, no_opts);
+	tide_verbose = -1;
+	ck_assert_int_eq(tide_bad_init(&bad, 1, path), 0);
+	ck_assert_int_eq(tide_bad_record_with(&bad, "-", 2, "{}", 2, extra,
+	    strlen(extra), "%s", "#/type: wrong"), TIDE_EINVAL);
+	ck_assert_int_eq(tide_bad_record_with(&bad, "-", 3, "{}", 2, NULL, 0,
+	    "plain"), TIDE_EINVAL);
+	ck_assert_uint_eq(bad.count, 2);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_str_eq(slurp(path),
+	    "{\"source\":\"-\",\"line\":2,\"error\":\"#/type: wrong\",\"raw\":\"{}\",\"violations\":[{\"rule\":\"#/type\"}]}\n"
+	    "{\"source\":\"-\",\"line\":3,\"error\":\"plain\",\"raw\":\"{}\"}\n");
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_bad_strict_asks_to_stop)
 {
 	struct tide_bad bad;
@@ -287,6 +311,7 @@ suite_bad(void)
 	TCase *tc = tcase_create("bad");
 
 	tcase_add_test(tc, test_bad_dead_letter_keeps_raw_line_and_reason);
+	tcase_add_test(tc, test_bad_record_with_puts_members_after_raw);
 	tcase_add_test(tc, test_bad_strict_asks_to_stop);
 	tcase_add_test(tc, test_bad_unwritable_dead_letter_path_fails_init);
 	tcase_add_test(tc, test_bad_dead_letter_write_failure_is_eio);

@@ -2,6 +2,7 @@
  * lib/json: the scanner (with the JSONTestSuite corpus), paths, lookups,
  * getters and the writer.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -887,6 +888,43 @@ START_TEST(test_json_double_parses_exactly)
 }
 END_TEST
 
+/* Short decimals take a fast path (one division): the same double as
+ * strtod() gives, over a sweep of lengths, digits and points. */
+START_TEST(test_json_double_fast_path_is_strtod)
+{
+	char buf[40];
+	struct tide_json_val v;
+	uint64_t x = 88172645463325252ull;
+	double d;
+	int i, nd, pt, k;
+
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nd = 1 + (int)(x % 17);
+		pt = (int)((x >> 8) % (uint64_t)(nd + 1));
+		k = 0;
+		if ((x >> 16) & 1)
+			buf[k++] = '-';
+		for (int j = 0; j < nd; j++) {
+			if (j == pt && j > 0)
+				buf[k++] = '.';
+			buf[k++] = (char)('0' + (x >> (20 + 2 * (j % 20))) % 10);
+		}
+		buf[k] = '\0';
+		/* JSON: no leading zero before other digits. */
+		if ((buf[0] == '0' || (buf[0] == '-' && buf[1] == '0')) &&
+		    isdigit((unsigned char)buf[buf[0] == '-' ? 2 : 1]))
+			continue;
+		v = val(TIDE_JSON_NUMBER, buf);
+		ck_assert_int_eq(tide_json_double(&v, &d), 0);
+		ck_assert_msg(memcmp(&d, &(double){ strtod(buf, NULL) },
+		    sizeof(d)) == 0, "%s gave %.17g", buf, d);
+	}
+}
+END_TEST
+
 START_TEST(test_json_bool)
 {
 	struct tide_json_val v;
@@ -1321,6 +1359,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_int64_accepts_exact_integers);
 	tcase_add_test(tc, test_json_int64_rejects_fractions_and_out_of_range);
 	tcase_add_test(tc, test_json_double_parses_exactly);
+	tcase_add_test(tc, test_json_double_fast_path_is_strtod);
 	tcase_add_test(tc, test_json_bool);
 	tcase_add_test(tc, test_json_str_unescapes);
 	tcase_add_test(tc, test_json_str_eq_without_unescaping);
