@@ -49,6 +49,9 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
+# Test-only programs (tests/tools/NAME.c -> $(BUILD)/test/NAME), not
+# installed: the shell tests drive a library module through them.
+TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/test/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all deps deps-check test unit cli kafka doctest asan demo fresh bench bench-compare install lint fuzz clean
 .DEFAULT_GOAL := all
@@ -98,7 +101,11 @@ $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(B
 unit: $(BUILD)/unit/runner
 	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner $(SUITE)
 
-test: all $(BUILD)/unit/runner
+$(BUILD)/test/%: tests/tools/%.c $(BUILD)/libtide.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
+
+test: all $(BUILD)/unit/runner $(TOOLS)
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \
 		sh tests/run.sh $(TESTS)
 
