@@ -352,11 +352,11 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 		/* Unreachable, or 5xx: again after a back-off, within the bound. */
 		now = tide_mono_us() / 1000;
 		if (now - t0 >= r->timeout_ms) {
-			long s = (long)((now - t0 + 500) / 1000);
+			char d[32];
 
-			snprintf(err, errlen, "%s: unreachable for %ld%s: %s",
-			    r->base, s ? s : (long)(now - t0), s ? "s" : "ms",
-			    r->why);
+			tide_dur_fmt(d, r->timeout_ms);
+			snprintf(err, errlen, "%s: unreachable (retried for %s): "
+			    "%s", r->base, d, r->why);
 			ret = TIDE_EAGAIN;
 			break;
 		}

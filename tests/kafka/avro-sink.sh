@@ -305,7 +305,7 @@ t_run "registry down" $SINK -t av.bad --value-format avro \
 t_status 69
 t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
 t_stderr_has "), retrying for up to 1s"
-t_stderr_has "tide-sink: $AUTH: unreachable for "
+t_stderr_has "tide-sink: $AUTH: unreachable (retried for 1s): "
 
 # --- usage errors -----------------------------------------------------------
 
