@@ -24,6 +24,13 @@ reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
 AUTH=$REG_URL
+AUTHPID=$REG_PID
+TLS=$TIDE_TESTDATA/tls
+reg_start tls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+HTTPS=https://${REG_URL#http://}
+reg_start mtls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key" \
+    --tls-client-ca "$TLS/ca.pem"
+MTLS=https://${REG_URL#http://}
 
 cat >"$T_DIR/v1.avsc" <<'AVSC'
 {"type":"record","name":"Tx","namespace":"test","fields":[
@@ -297,15 +304,53 @@ t_run "TIDE_SCHEMA_REGISTRY_AUTH" env TIDE_SCHEMA_REGISTRY="$AUTH" \
 t_status 0
 t_stderr_empty
 
+# TLS: the registry's CA, no verification when asked, a client
+# certificate where the registry asks for one.
+t_run "https: --schema-registry-ca" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-ca "$TLS/ca.pem" -v
+t_status 0
+t_stderr_has "tide-sink: value: Avro schema id 1"
+t_run "https: a certificate not verified" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS"
+t_status 69
+t_stderr_has "tide-sink: $HTTPS: SSL certificate problem: "
+t_run "https: --schema-registry-insecure" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-insecure
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: --schema-registry-cert and -key" $SINK -t av.id \
+    --value-format avro --value-schema "$T_DIR/v1.avsc" \
+    --schema-registry "$MTLS" --schema-registry-ca "$TLS/ca.pem" \
+    --schema-registry-cert "$TLS/client.pem" --schema-registry-key "$TLS/client.key"
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: no client certificate" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$MTLS" \
+    --schema-registry-ca "$TLS/ca.pem" --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: $MTLS"
+readback "what went through TLS" av.id
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 1 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 2 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 3 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 4 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 5 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 6 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+EOF
+
 # A registry that is down: retried, noted, then exit 69 at the bound.
-reg_stop $REG_PID
+reg_stop $AUTHPID
 t_run "registry down" $SINK -t av.bad --value-format avro \
     --value-schema "$T_DIR/v1.avsc" --schema-registry "$AUTH" \
-    --schema-registry-timeout 1s
+    --schema-registry-timeout 500ms
 t_status 69
 t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
-t_stderr_has "), retrying for up to 1s"
-t_stderr_has "tide-sink: $AUTH: unreachable (retried for 1s): "
+t_stderr_has "), retrying for up to 500ms"
+t_stderr_has "tide-sink: $AUTH: unreachable (retried for 500ms): "
 
 # --- usage errors -----------------------------------------------------------
 
@@ -341,6 +386,9 @@ t_stdout <<'EOF'
 EOF
 usage "tide-sink: --schema-registry: not a schema registry URL: 'http://***@' (http://host:port or https://...)" \
     -t av.bad --value-format avro --value-subject s --schema-registry http://bob:hunter2@
+usage "tide-sink: --schema-registry-cert and --schema-registry-key go together" \
+    -t av.bad --value-format avro --value-subject s --schema-registry "$HTTPS" \
+    --schema-registry-cert "$TLS/client.pem"
 usage "tide-sink: the --schema-registry-* options need --schema-registry or TIDE_SCHEMA_REGISTRY" \
     -t av.bad --value-format avro --value-subject s --schema-registry-insecure
 t_done

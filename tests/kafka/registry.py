@@ -43,6 +43,9 @@ Test hooks:
                      (error_code 40101); /_requests needs none
   --fail-first N     the first N requests answer 500 (error_code 50001),
                      for retries; /_requests does not count
+  --tls-cert F --tls-key K   serve HTTPS with this certificate and key
+  --tls-client-ca F  and ask for a client certificate signed by this CA
+                     (a client without one fails the TLS handshake)
   --load S=FILE      register FILE's Avro schema under subject S at start
                      (repeatable; ids from 1 in the order given)
   GET /_requests     {"count": N, "paths": [...]}: the API requests served
@@ -56,6 +59,7 @@ import argparse
 import base64
 import json
 import os
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -259,6 +263,9 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--load", action="append", default=[])
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-client-ca")
     a = ap.parse_args()
     reg = Registry()
     for spec in a.load:
@@ -272,6 +279,13 @@ def main():
     srv.reg = reg
     srv.user = a.user
     srv.fail_first = a.fail_first
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.tls_client_ca:
+            ctx.load_verify_locations(a.tls_client_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if a.port_file:
         tmp = a.port_file + ".tmp"
         with open(tmp, "w") as f:
