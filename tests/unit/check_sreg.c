@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,9 @@ reg_start(const char *a1, const char *a2)
 	reg_pid = fork();
 	ck_assert_int_ge(reg_pid, 0);
 	if (reg_pid == 0) {
+		/* Gone with the test's process, even when a failed assertion
+		 * skips the teardown. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(PY, (char *const *)argv);
 		_exit(127);
 	}
