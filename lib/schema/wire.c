@@ -37,6 +37,26 @@ tide_wire_fmt_parse(const char *s, enum tide_wire_fmt *f)
 	return TIDE_EINVAL;
 }
 
+const char *
+tide_wire_opts_check(const struct tide_wire_opts *wo,
+    enum tide_wire_fmt *keyf, enum tide_wire_fmt *valuef,
+    enum tide_avro_json *form)
+{
+	*keyf = *valuef = TIDE_WIRE_AUTO;
+	*form = TIDE_AVRO_PLAIN;
+	if (wo->key && tide_wire_fmt_parse(wo->key, keyf) < 0)
+		return "--key-format: not auto, json, avro, protobuf, string "
+		    "or bytes";
+	if (wo->value && tide_wire_fmt_parse(wo->value, valuef) < 0)
+		return "--value-format: not auto, json, avro, protobuf, "
+		    "string or bytes";
+	if (wo->json && strcmp(wo->json, "spec") == 0)
+		*form = TIDE_AVRO_SPEC;
+	else if (wo->json && strcmp(wo->json, "plain") != 0)
+		return "--avro-json: not plain or spec";
+	return NULL;
+}
+
 int
 tide_wire_active(const struct tide_wire *w)
 {
@@ -122,8 +142,7 @@ framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
 	    (uint32_t)p[3] << 8 | p[4]);
 	o->schema_id = id;
 	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
-		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
-		    id, err);
+		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
 		 * registry's (an answer that is not a schema included). */
 		return r == TIDE_ENOENT || r == TIDE_EAGAIN ? r : TIDE_EIO;

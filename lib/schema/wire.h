@@ -66,6 +66,36 @@ struct tide_wire {
 	char err[512];
 };
 
+/*
+ * The options of the programs that read records (tide-source,
+ * tide-replay), one help text for both: entries of an option table
+ * (lib/prog.h's TIDE_OPT_STRING, so the program that splices them in
+ * includes prog.h) into a struct tide_wire_opts, checked by
+ * tide_wire_opts_check() into formats.  Ids from 1210, past sropt's.
+ */
+struct tide_wire_opts {
+	const char *key, *value, *json;	/* into argv, or NULL */
+};
+
+#define TIDE_OPT_KEYFMT 1210
+#define TIDE_OPT_VALUEFMT 1211
+#define TIDE_OPT_AVROJSON 1212
+#define TIDE_WIREOPTS(wo)						\
+	TIDE_OPT_STRING(TIDE_OPT_KEYFMT, "key-format", "format", "read "	\
+	    "keys as auto, json, avro, protobuf, string or bytes (default "	\
+	    "auto: Avro when framed and a registry is given)", &(wo)->key),	\
+	TIDE_OPT_STRING(TIDE_OPT_VALUEFMT, "value-format", "format", "read "	\
+	    "values as --key-format says (default auto)", &(wo)->value),	\
+	TIDE_OPT_STRING(TIDE_OPT_AVROJSON, "avro-json", "form", "Avro as "	\
+	    "plain JSON (plain, the default) or with unions as the Avro "	\
+	    "spec writes them (spec)", &(wo)->json)
+
+/* The formats and the JSON form the options say: NULL, or a usage
+ * error's text ("--value-format: ..."), static. */
+const char *tide_wire_opts_check(const struct tide_wire_opts *wo,
+    enum tide_wire_fmt *keyf, enum tide_wire_fmt *valuef,
+    enum tide_avro_json *form);
+
 /* "auto", "json", ... to *f: 0, or TIDE_EINVAL. */
 int tide_wire_fmt_parse(const char *s, enum tide_wire_fmt *f);
 /* Whether any side may need the registry (a format of avro or protobuf,
