@@ -59,6 +59,19 @@ absent(char *why, size_t whylen, const char *what, const struct tide_path *p,
 	return TIDE_EINVAL;
 }
 
+/* Encode json for the message (conf.encode): a bad record when it does
+ * not fit. */
+static int __attribute__((noinline))
+encode(struct tide_ksink *k, void *enc, const char *json, size_t len,
+    const void **out, size_t *outlen, char *why, size_t whylen)
+{
+	char reason[600];
+
+	if (k->c.encode(enc, json, len, out, outlen, reason, sizeof(reason)) < 0)
+		return bad(why, whylen, "%s", reason);
+	return 0;
+}
+
 /* Rebuild the envelope of a produced message (for --tee and dead letters
  * under -J: the input line itself is not kept, to avoid a copy per
  * record). */
@@ -349,6 +362,9 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.keylen = e->keylen;
 		m.value = e->value;
 		m.len = e->len;
+		if (k->c.value_enc && m.value && encode(k, k->c.value_enc,
+		    e->value, e->len, &m.value, &m.len, why, whylen) < 0)
+			return TIDE_EINVAL;
 		if (e->ts_type != TIDE_ENV_TS_NONE)
 			m.ts = e->ts;
 		if (k->c.keep_partition && e->partition >= 0) {
@@ -389,7 +405,11 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 			if (!tide_json_get(line, len, k->c.keypath, &v))
 				return absent(why, whylen, "key", k->c.keypath, line,
 				    len);
-			if (v.type == TIDE_JSON_STRING) {
+			if (k->c.key_enc && v.type != TIDE_JSON_NULL) {
+				if (encode(k, k->c.key_enc, v.p, v.len, &m.key,
+				    &m.keylen, why, whylen) < 0)
+					return TIDE_EINVAL;
+			} else if (v.type == TIDE_JSON_STRING) {
 				if (memchr(v.p, '\\', v.len) == NULL) {
 					/* No escapes: the key is the bytes
 					 * between the quotes, no copy. */
@@ -430,6 +450,9 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 			else
 				m.ts = i64;
 		}
+		if (k->c.value_enc && encode(k, k->c.value_enc, line, len,
+		    &m.value, &m.len, why, whylen) < 0)
+			return TIDE_EINVAL;
 	}
 	if (m.ts > 0 && k->retention_ms >= 0 &&
 	    tide_kadmin_expired(k->retention_ms, m.ts, tide_now_ms()))

@@ -58,6 +58,11 @@
 #define TIDE_KSINK_CREATE_AUTO	(-1)
 #define TIDE_KSINK_TXN_WAIT_MS 10000	/* for a barrier, with records */
 
+/* Encode one JSON value for a message: 0 and the bytes in *out, *outlen
+ * (valid until the next call), or < 0 with why. */
+typedef int tide_ksink_enc_fn(void *ctx, const char *json, size_t len,
+    const void **out, size_t *outlen, char *why, size_t whylen);
+
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
 struct tide_ksink_conf {
 	const char *topic;
@@ -86,6 +91,13 @@ struct tide_ksink_conf {
 					 * for the give-up message */
 	void (*say)(void *ctx, int level, const char *msg);
 	void *ctx;
+	/* Encoders (lib/schema/senc.h's tide_senc_encode), or NULL: the
+	 * value (with envelope, the envelope's value) and the key (the -k
+	 * field's JSON; not with envelope) are produced as encode() makes
+	 * them from their JSON, with value_enc and key_enc as its ctx.  A
+	 * record it refuses is a bad record, with its why. */
+	tide_ksink_enc_fn *encode;
+	void *value_enc, *key_enc;
 };
 
 struct tide_ksink {

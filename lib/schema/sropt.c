@@ -114,9 +114,9 @@ int
 tide_sropt_exit(int code)
 {
 	switch (code) {
-	case TIDE_ENOENT:
 	case TIDE_EINVAL:
 		return TIDE_EX_DATAERR;
+	case TIDE_ENOENT:
 	case TIDE_EAGAIN:
 	case TIDE_EIO:
 	case TIDE_EFORMAT:

@@ -82,9 +82,11 @@ tide_opt_cb tide_sropt_option;
  * tide_sreg_free(). */
 struct tide_sreg *tide_sropt_open(struct tide_sropt *so);
 
-/* The exit status of a tide_sreg_* failure: 69 when the registry cannot
- * be used (TIDE_EAGAIN, TIDE_EIO, TIDE_EFORMAT), else 65 (the schema or
- * the data: TIDE_ENOENT, TIDE_EINVAL). */
+/* The exit status of a tide_sreg_* failure at start: 69 when the
+ * registry cannot be used (TIDE_EAGAIN, TIDE_EIO, TIDE_EFORMAT) or has no
+ * such subject or id (TIDE_ENOENT: as a topic that does not exist), 65
+ * for a schema that is not one or that it refused (TIDE_EINVAL).  (An
+ * unknown id in a message is that record's bad input, not this.) */
 int tide_sropt_exit(int code);
 
 #endif

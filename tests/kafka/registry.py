@@ -97,7 +97,7 @@ class Registry:
             try:
                 avro.schema.parse(text)
             except Exception as e:          # avro raises several kinds
-                return "Invalid schema %s: %s" % (text[:200], e)
+                return "Invalid schema: %s" % e
         return None
 
     def register(self, subject, stype, text):

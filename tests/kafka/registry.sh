@@ -107,9 +107,9 @@ id 99 404 40403 Schema 99 not found
 no subject 404 40401 Subject 'nope-value' not found.
 no version 404 40402 Version 7 not found.
 lookup unknown 404 40403 Schema not found
-not avro 422 42201 Invalid schema {"type":"record","name":"X"}: Record schema requires a non-empty fields property.
+not avro 422 42201 Invalid schema: Record schema requires a non-empty fields property.
 not json 422 42201 Invalid schema: Expecting value: line 1 column 9 (char 8)
-bad type 422 42201 Invalid schema {"type":"strin"}: Undefined type: strin
+bad type 422 42201 Invalid schema: Undefined type: strin
 subjects after refusals ['other-value', 'p-value', 'tx-value']
 auth missing 401 40101 Unauthorized
 auth wrong 401 40101 Unauthorized
