@@ -14,6 +14,9 @@ _tide_values()
 	tide-join:--direction) echo "backward forward nearest" ;;
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
 	tide-sink:--value-format | tide-sink:--key-format) echo "json avro" ;;
+	*:--value-format | *:--key-format)
+		echo "auto json avro protobuf string bytes" ;;
+	*:--avro-json) echo "plain spec" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
 	tide-join:--table | tide-join:--with | tide-sink:--output | *:--state | \

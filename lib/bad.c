@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,53 @@ tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
 	return 0;
 }
 
+/* The dead-letter line whose locating fields o already holds: the reason
+ * and the raw bytes, then the line written out. */
+static int
+dead_line(struct tide_bad *bad, struct tide_jobj *o, struct tide_buf *b,
+    const char *reason, const char *raw, size_t n)
+{
+	tide_jobj_key(o, "error", 5);
+	tide_json_write_str(b, reason, strlen(reason));
+	if (tide_utf8_valid(raw, n)) {
+		tide_jobj_key(o, "raw", 3);
+		tide_json_write_str(b, raw, n);
+	} else {
+		tide_jobj_key(o, "raw_b64", 7);
+		tide_buf_addc(b, '"');
+		tide_b64_encode(b, raw, n);
+		tide_buf_addc(b, '"');
+	}
+	tide_jobj_end(o);
+	tide_buf_addc(b, '\n');
+	errno = 0;
+	if (fwrite(b->data, 1, b->len, bad->dead) != b->len) {
+		if (bad->errnum == 0)
+			bad->errnum = errno ? errno : EIO;
+		tide_buf_release(b);
+		return TIDE_EIO;
+	}
+	tide_buf_release(b);
+	return 0;
+}
+
+/* Counted, and shown while fewer than TIDE_BAD_SHOWN were. */
+static int
+shown(struct tide_bad *bad)
+{
+	bad->count++;
+	if (!bad->strict && bad->shown >= TIDE_BAD_SHOWN)
+		return 0;
+	return 1;
+}
+
+static void
+shown_after(struct tide_bad *bad)
+{
+	if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
+		tide_warn("further bad records are counted, not shown");
+}
+
 int
 tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
     const char *raw, size_t n, const char *fmt, ...)
@@ -135,16 +183,13 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	bad->count++;
-
-	if (bad->strict || bad->shown < TIDE_BAD_SHOWN) {
+	if (shown(bad)) {
 		if (strcmp(source, "-") == 0)
 			tide_warn("line %llu: %s", (unsigned long long)lineno, reason);
 		else
 			tide_warn("%s: line %llu: %s", source,
 			    (unsigned long long)lineno, reason);
-		if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
-			tide_warn("further bad records are counted, not shown");
+		shown_after(bad);
 	}
 	if (bad->dead) {
 		struct tide_buf b = TIDE_BUF_INIT;
@@ -155,27 +200,40 @@ tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
 		tide_json_write_str(&b, source, strlen(source));
 		tide_jobj_key(&o, "line", 4);
 		tide_json_write_int(&b, (int64_t)lineno);
-		tide_jobj_key(&o, "error", 5);
-		tide_json_write_str(&b, reason, strlen(reason));
-		if (tide_utf8_valid(raw, n)) {
-			tide_jobj_key(&o, "raw", 3);
-			tide_json_write_str(&b, raw, n);
-		} else {
-			tide_jobj_key(&o, "raw_b64", 7);
-			tide_buf_addc(&b, '"');
-			tide_b64_encode(&b, raw, n);
-			tide_buf_addc(&b, '"');
-		}
-		tide_jobj_end(&o);
-		tide_buf_addc(&b, '\n');
-		errno = 0;
-		if (fwrite(b.data, 1, b.len, bad->dead) != b.len) {
-			if (bad->errnum == 0)
-				bad->errnum = errno ? errno : EIO;
-			tide_buf_release(&b);
+		if (dead_line(bad, &o, &b, reason, raw, n) < 0)
 			return TIDE_EIO;
-		}
-		tide_buf_release(&b);
+	}
+	return bad->strict ? TIDE_EINVAL : 0;
+}
+
+int
+tide_bad_message(struct tide_bad *bad, const char *topic, int32_t partition,
+    int64_t offset, const char *raw, size_t n, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (shown(bad)) {
+		tide_warn("'%s' [%" PRId32 "] offset %" PRId64 ": %s", topic,
+		    partition, offset, reason);
+		shown_after(bad);
+	}
+	if (bad->dead) {
+		struct tide_buf b = TIDE_BUF_INIT;
+		struct tide_jobj o;
+
+		tide_jobj_begin(&o, &b);
+		tide_jobj_key(&o, "topic", 5);
+		tide_json_write_str(&b, topic, strlen(topic));
+		tide_jobj_key(&o, "partition", 9);
+		tide_json_write_int(&b, partition);
+		tide_jobj_key(&o, "offset", 6);
+		tide_json_write_int(&b, offset);
+		if (dead_line(bad, &o, &b, reason, raw ? raw : "", n) < 0)
+			return TIDE_EIO;
 	}
 	return bad->strict ? TIDE_EINVAL : 0;
 }

@@ -294,4 +294,5 @@ def main():
                                  False)))
 
 
-main()
+if __name__ == "__main__":
+    main()
