@@ -19,7 +19,7 @@ if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
 fi
 unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
 
-mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1
 reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
@@ -207,6 +207,35 @@ readback "envelopes" av.env
 t_stdout <<'EOF'
 0 0 b'k1' id=2 {"account":"e1","amount":2.0,"cur":"EUR","note":null,"qty":5,"tags":["t"]}
 0 1 b'k1' b'{"account":"e1","amount":2,"qty":5,"tags":["t"]}'
+EOF
+
+# tide-source decodes what tide-sink encoded (both schema versions), and
+# its -J envelopes go back to an Avro topic through tide-sink.
+t_run "tide-source decodes it" timeout 30 tide-source -b "$BROKERS" -t av.tx -e \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","amount":1.5,"qty":3,"tags":["x","y"],"note":null}
+{"account":"aé","amount":-2.25,"qty":0,"tags":[],"note":"hi \"there\""}
+{"account":"a3","amount":1000,"qty":-7,"tags":["z"],"note":null}
+{"account":"a4","amount":0,"qty":2147483647,"tags":[],"note":"spec form"}
+{"account":"n1","amount":7,"qty":1,"tags":[],"note":null,"cur":"USD"}
+{"account":"n2","amount":8,"qty":2,"tags":[],"note":null,"cur":"EUR"}
+EOF
+timeout 30 tide-source -b "$BROKERS" -t av.tx -e -J --schema-registry "$REG" >"$T_DIR/tx.env"
+T_IN=$T_DIR/tx.env
+t_run "tide-source -J | tide-sink -J --value-format avro" $SINK -t av.copy -J \
+    --value-format avro --value-subject av.tx-value --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+readback "the copy, every record in v2" av.copy
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"a1","amount":1.5,"cur":"EUR","note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=2 {"account":"aé","amount":-2.25,"cur":"EUR","note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=2 {"account":"a3","amount":1000.0,"cur":"EUR","note":null,"qty":-7,"tags":["z"]}
+0 3 None id=2 {"account":"a4","amount":0.0,"cur":"EUR","note":"spec form","qty":2147483647,"tags":[]}
+0 4 None id=2 {"account":"n1","amount":7.0,"cur":"USD","note":null,"qty":1,"tags":[]}
+0 5 None id=2 {"account":"n2","amount":8.0,"cur":"EUR","note":null,"qty":2,"tags":[]}
 EOF
 
 # --- records that do not fit: bad input, with the path and the reason -------
