@@ -112,6 +112,12 @@ reg_broken(void)
 }
 
 static void
+reg_slow(void)
+{
+	reg_start("--delay-ms", "400");
+}
+
+static void
 reg_stop(void)
 {
 	if (reg_pid > 0) {
@@ -349,6 +355,28 @@ START_TEST(test_sreg_5xx_past_the_bound_is_eagain)
 }
 END_TEST
 
+START_TEST(test_sreg_a_first_try_past_the_bound_is_retried_once)
+{
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char want[256];
+
+	/* Each try times out (the answer comes 400ms late, the bound is
+	 * 100ms): the first uses the whole bound, and one retry follows. */
+	c.url = reg_url;
+	c.connect_timeout_ms = 100;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	ck_assert_uint_eq(tide_sreg_retrying(r, NULL), 1);
+	snprintf(want, sizeof(want), "%s: unreachable (retried for 100ms): "
+	    "Operation timed out after ", reg_url);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	tide_sreg_free(r);
+}
+END_TEST
+
 START_TEST(test_sreg_unreachable_is_eagain_within_the_bound)
 {
 	struct sockaddr_in a = { 0 };
@@ -441,6 +469,12 @@ suite_sreg(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, reg_broken, reg_stop);
 	tcase_add_test(tc, test_sreg_5xx_past_the_bound_is_eagain);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("slow");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_slow, reg_stop);
+	tcase_add_test(tc, test_sreg_a_first_try_past_the_bound_is_retried_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offline");
