@@ -19,7 +19,7 @@ if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
 fi
 unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
 
-mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1
 reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
@@ -209,6 +209,39 @@ t_stdout <<'EOF'
 0 1 b'k1' b'{"account":"e1","amount":2,"qty":5,"tags":["t"]}'
 EOF
 
+# -J --value-format avro and no schema named: each envelope's own
+# value_schema_id, fetched once per id; an envelope without one, with an
+# id the registry does not have, or with a value that does not fit its
+# schema is bad input.
+cat >"$T_DIR/env2.in" <<'EOF'
+{"key":"k1","value":{"account":"e1","amount":2,"qty":5,"tags":[]},"value_schema_id":1}
+{"key":"k2","value":{"account":"e2","amount":3,"qty":6,"tags":[],"cur":"CHF"},"value_schema_id":2}
+{"key":"k3","value":{"account":"e3","amount":4,"qty":7,"tags":["a"]},"value_schema_id":1}
+{"key":"k4","value":{"account":"e4","amount":5,"qty":8,"tags":[]}}
+{"key":"k5","value":{"account":"e5","amount":6,"qty":9,"tags":[]},"value_schema_id":99}
+{"key":"k6","value":{"account":"e6","amount":"7","qty":9,"tags":[]},"value_schema_id":1}
+EOF
+T_IN=$T_DIR/env2.in
+n0=$(requests "$REG")
+t_run "-J: each envelope's value_schema_id" $SINK -t av.env2 -J \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stderr \
+    "tide-sink: line 4: value: no value_schema_id in the envelope, and no schema given" \
+    "tide-sink: line 5: value: schema id 99: Schema 99 not found (error 40403)" \
+    "tide-sink: line 6: value does not fit the schema: amount: a string where the schema has double" \
+    "tide-sink: 3 bad records skipped"
+t_run "one request per id" sh -c 'echo $(($1 - $2))' _ "$(requests "$REG")" "$n0"
+t_stdout <<'EOF'
+3
+EOF
+readback "encoded with their own ids" av.env2
+t_stdout <<'EOF'
+0 0 b'k1' id=1 {"account":"e1","amount":2.0,"note":null,"qty":5,"tags":[]}
+0 1 b'k2' id=2 {"account":"e2","amount":3.0,"cur":"CHF","note":null,"qty":6,"tags":[]}
+0 2 b'k3' id=1 {"account":"e3","amount":4.0,"note":null,"qty":7,"tags":["a"]}
+EOF
+
 # tide-source decodes what tide-sink encoded (both schema versions), and
 # its -J envelopes go back to an Avro topic through tide-sink.
 t_run "tide-source decodes it" timeout 30 tide-source -b "$BROKERS" -t av.tx -e \
@@ -380,6 +413,13 @@ t_status 69
 t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
 t_stderr_has "), retrying for up to 500ms"
 t_stderr_has "tide-sink: $AUTH: unreachable (retried for 500ms): "
+T_IN=$T_DIR/env2.in
+t_run "registry down, each envelope's id" $SINK -t av.bad -J --value-format avro \
+    --schema-registry "$AUTH" --schema-registry-auth alice:s3cret \
+    --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
+t_stderr_has "tide-sink: value: $AUTH: unreachable (retried for 500ms): "
 
 # --- usage errors -----------------------------------------------------------
 
@@ -393,7 +433,7 @@ usage() {
 }
 usage "tide-sink: --value-format: unknown format 'protobuf' (json, avro)" \
     -t av.bad --value-format protobuf
-usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id" \
+usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id (or -J: each envelope's value_schema_id)" \
     -t av.bad --value-format avro --schema-registry "$REG"
 usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro" \
     -t av.bad --value-schema "$T_DIR/v1.avsc"
