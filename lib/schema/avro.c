@@ -18,6 +18,8 @@
 #include "schema/avro.h"
 #include "xalloc.h"
 
+#define AVRO_MAXNAMED 10000	/* records, enums and fixed */
+
 enum kind {
 	K_NULL, K_BOOLEAN, K_INT, K_LONG, K_FLOAT, K_DOUBLE, K_BYTES, K_STRING,
 	K_RECORD, K_ENUM, K_ARRAY, K_MAP, K_UNION, K_FIXED
@@ -238,6 +240,11 @@ named_add(struct parse *ps, struct node *n, json_t *j, const char *ns)
 	if (lookup(ps, n->name, NULL) != NULL)
 		return fail(ps->a, ps->err, ps->errlen, TIDE_EINVAL,
 		    "%s is defined twice", n->name);
+	/* Names are looked up one by one: a bound keeps a hostile schema's
+	 * parse from going quadratic for long. */
+	if (ps->nnamed >= AVRO_MAXNAMED)
+		return fail(ps->a, ps->err, ps->errlen, TIDE_EINVAL,
+		    "more than %d named types", AVRO_MAXNAMED);
 	if (ps->nnamed == ps->namedalloc) {
 		ps->namedalloc = ps->namedalloc ? 2 * ps->namedalloc : 16;
 		ps->named = tide_xreallocarray(ps->named, ps->namedalloc,
