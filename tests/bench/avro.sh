@@ -9,7 +9,7 @@
 # the same run; the outputs of the tide runs must hold N lines and the
 # Avro -e output must equal the JSON one.  Targets: Avro -e at most 1.5x
 # the CPU of JSON -e, and 20x python3-avro's rate.  N (default 1000000)
-# is spread over 32 partitions (Avro) and 64 (JSON), within the mock's
+# is spread over 32 partitions (Avro) and 128 (JSON), within the mock's
 # retention (a few MiB a partition).
 . "$(dirname "$0")/lib.sh"
 N=${N:-1000000}
@@ -19,7 +19,7 @@ $PY -c 'import avro.io, confluent_kafka' 2>/dev/null ||
 	{ echo "python3-avro or python3-confluent-kafka missing: skipped"; exit 0; }
 
 mkfifo "$B_DIR/mockin"
-tide-mock -t av:32 -t js:64 --bootstrap-file "$B_DIR/bootstrap" \
+tide-mock -t av:32 -t js:128 --bootstrap-file "$B_DIR/bootstrap" \
     <"$B_DIR/mockin" >/dev/null 2>"$B_DIR/mock.err" &
 mockpid=$!
 exec 9>"$B_DIR/mockin"
@@ -115,7 +115,7 @@ while pos < len(data):
 print(n)
 EOF
 
-echo "avro bench: $N transactions in 32 (Avro) and 64 (JSON) partitions of tide-mock, as JSON and as Avro (a busy machine: compare ratios, not times)"
+echo "avro bench: $N transactions in 32 (Avro) and 128 (JSON) partitions of tide-mock, as JSON and as Avro (a busy machine: compare ratios, not times)"
 B_OUT=$B_DIR/out.json
 bench_cpu "tide-source -e json" "$N" timeout 300 tide-source -b "$BROKERS" -t js -e
 B_OUT=$B_DIR/out.avro
