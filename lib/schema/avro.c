@@ -18,6 +18,8 @@
 #include "schema/avro.h"
 #include "xalloc.h"
 
+#define AVRO_MAXNAMED 10000	/* records, enums and fixed */
+
 enum kind {
 	K_NULL, K_BOOLEAN, K_INT, K_LONG, K_FLOAT, K_DOUBLE, K_BYTES, K_STRING,
 	K_RECORD, K_ENUM, K_ARRAY, K_MAP, K_UNION, K_FIXED
@@ -46,6 +48,12 @@ struct node {
 	size_t *symlen;
 	char **def;		/* fields' defaults as JSON text, or NULL */
 	size_t *deflen;
+	/* What decoding writes, made once: a record's ["{"|","]"name": per
+	 * field, an enum's "symbol" per symbol; a union branch's {"name": */
+	char **json;
+	size_t *jsonlen;
+	char *wrap;
+	size_t wraplen;
 	size_t minsize;		/* fewest bytes a datum takes */
 	int endable;		/* a datum of it can be finite */
 };
@@ -148,6 +156,11 @@ node_free(struct node *n)
 		free(n->sym[i]);
 	for (i = 0; n->def != NULL && i < n->n; i++)
 		free(n->def[i]);
+	for (i = 0; n->json != NULL && i < n->n; i++)
+		free(n->json[i]);
+	free(n->json);
+	free(n->jsonlen);
+	free(n->wrap);
 	free(n->sym);
 	free(n->symlen);
 	free(n->def);
@@ -238,6 +251,11 @@ named_add(struct parse *ps, struct node *n, json_t *j, const char *ns)
 	if (lookup(ps, n->name, NULL) != NULL)
 		return fail(ps->a, ps->err, ps->errlen, TIDE_EINVAL,
 		    "%s is defined twice", n->name);
+	/* Names are looked up one by one: a bound keeps a hostile schema's
+	 * parse from going quadratic for long. */
+	if (ps->nnamed >= AVRO_MAXNAMED)
+		return fail(ps->a, ps->err, ps->errlen, TIDE_EINVAL,
+		    "more than %d named types", AVRO_MAXNAMED);
 	if (ps->nnamed == ps->namedalloc) {
 		ps->namedalloc = ps->namedalloc ? 2 * ps->namedalloc : 16;
 		ps->named = tide_xreallocarray(ps->named, ps->namedalloc,
@@ -598,6 +616,37 @@ minsize(struct node *n)
 	}
 }
 
+/* The JSON text decoding writes for names: escaped once, here. */
+static void
+prerender(struct node *n)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+	size_t i;
+
+	if (n->kind == K_RECORD || n->kind == K_ENUM) {
+		n->json = tide_xcalloc(n->n ? n->n : 1, sizeof(*n->json));
+		n->jsonlen = tide_xcalloc(n->n ? n->n : 1,
+		    sizeof(*n->jsonlen));
+		for (i = 0; i < n->n; i++) {
+			tide_buf_reset(&b);
+			if (n->kind == K_RECORD)
+				tide_buf_addc(&b, i ? ',' : '{');
+			tide_json_write_str(&b, n->sym[i], n->symlen[i]);
+			if (n->kind == K_RECORD)
+				tide_buf_addc(&b, ':');
+			n->jsonlen[i] = b.len;
+			n->json[i] = tide_xmemdup(b.data, b.len);
+		}
+	}
+	tide_buf_reset(&b);
+	tide_buf_addc(&b, '{');
+	tide_json_write_str(&b, n->bname, strlen(n->bname));
+	tide_buf_addc(&b, ':');
+	n->wraplen = b.len;
+	n->wrap = tide_xmemdup(b.data, b.len);
+	tide_buf_release(&b);
+}
+
 void
 tide_avro_free(struct tide_avro *a)
 {
@@ -643,8 +692,10 @@ tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
 	 * by name before the record that refers to it (the second pass). */
 	for (i = a->nnode; i-- > 0;)
 		a->node[i]->minsize = minsize(a->node[i]);
-	for (i = 0; i < a->nnode; i++)
+	for (i = 0; i < a->nnode; i++) {
 		a->node[i]->minsize = minsize(a->node[i]);
+		prerender(a->node[i]);
+	}
 	/* avro-c is the second reader: a schema it refuses is refused. */
 	if (avro_schema_from_json_length(json, len, &a->schema) != 0) {
 		a->schema = NULL;
@@ -1003,7 +1054,7 @@ b64:
 		if (v < 0 || (uint64_t)v >= n->n)
 			return dfail(d, "enum %s index %" PRId64 " out of "
 			    "range", n->name, v);
-		return tide_json_write_str(b, n->sym[v], n->symlen[v]);
+		return tide_buf_add(b, n->json[v], n->jsonlen[v]);
 	default:
 		break;
 	}
@@ -1013,17 +1064,12 @@ b64:
 		    TIDE_JSON_MAXDEPTH);
 	switch (n->kind) {
 	case K_RECORD:
-		if ((r = tide_buf_addc(b, '{')) < 0)
+		if (n->n == 0 && (r = tide_buf_addc(b, '{')) < 0)
 			return r;
-		for (i = 0; i < n->n; i++) {
-			if (i > 0 && (r = tide_buf_addc(b, ',')) < 0)
-				return r;
-			if ((r = tide_json_write_str(b, n->sym[i],
-			    n->symlen[i])) < 0 ||
-			    (r = tide_buf_addc(b, ':')) < 0 ||
+		for (i = 0; i < n->n; i++)
+			if ((r = tide_buf_add(b, n->json[i], n->jsonlen[i])) < 0 ||
 			    (r = decode(d, n->sub[i])) < 0)
 				return r;
-		}
 		r = tide_buf_addc(b, '}');
 		break;
 	case K_ARRAY:
@@ -1043,10 +1089,8 @@ b64:
 			r = decode(d, n->sub[v]);
 			break;
 		}
-		if ((r = tide_buf_addc(b, '{')) < 0 ||
-		    (r = tide_json_write_str(b, n->sub[v]->bname,
-		    strlen(n->sub[v]->bname))) < 0 ||
-		    (r = tide_buf_addc(b, ':')) < 0 ||
+		if ((r = tide_buf_add(b, n->sub[v]->wrap,
+		    n->sub[v]->wraplen)) < 0 ||
 		    (r = decode(d, n->sub[v])) < 0)
 			return r;
 		r = tide_buf_addc(b, '}');

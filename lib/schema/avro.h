@@ -30,9 +30,9 @@
  * reader's schema would be a caller's later choice.
  *
  * A schema that is hostile (nesting past TIDE_AVRO_MAXDEPTH, more than
- * TIDE_AVRO_MAXNAMES fields, symbols and branches, a record that contains
- * itself with no way to end) is refused by tide_avro_parse, never
- * followed.  A payload that is short, has trailing bytes, a bad union
+ * TIDE_AVRO_MAXNAMES fields, symbols and branches or more than 10000
+ * named types, a record that contains itself with no way to end) is
+ * refused by tide_avro_parse, never followed.  A payload that is short, has trailing bytes, a bad union
  * index, an enum index out of range, a length past the rest of the
  * payload, a string that is not UTF-8 or nests deeper than
  * TIDE_JSON_MAXDEPTH (a recursive schema) is a decode error with a

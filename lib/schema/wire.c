@@ -115,6 +115,7 @@ framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
 	const struct tide_sreg_schema *s;
 	struct tide_sreg_schema *ms;
 	struct wire_dec *d;
+	struct tide_avro *a;
 	const char *side = value ? "value" : "key";
 	int32_t id;
 	char err[256];
@@ -141,6 +142,10 @@ framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
 	id = (int32_t)((uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 8 | p[4]);
 	o->schema_id = id;
+	if (w->last[value] != NULL && w->last_id[value] == id) {
+		a = w->last[value];
+		goto decode;
+	}
 	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
 		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
@@ -168,8 +173,11 @@ framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
 		    id, d->err);
 		return TIDE_EINVAL;
 	}
+	a = w->last[value] = d->avro;
+	w->last_id[value] = id;
+decode:
 	tide_buf_reset(&w->buf[value]);
-	if ((r = tide_avro_decode(d->avro, p + 5, n - 5, w->form,
+	if ((r = tide_avro_decode(a, p + 5, n - 5, w->form,
 	    &w->buf[value], err, sizeof(err))) < 0) {
 		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
 		    id, err);

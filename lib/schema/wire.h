@@ -63,6 +63,10 @@ struct tide_wire {
 	enum tide_wire_fmt fmt[2];	/* [0] the key's, [1] the value's */
 	enum tide_avro_json form;
 	struct tide_buf buf[2];
+	/* The last schema each side used: consecutive records of a topic
+	 * mostly share one, and skip the registry's cache then. */
+	int32_t last_id[2];
+	struct tide_avro *last[2];
 	char err[512];
 };
 

@@ -244,6 +244,7 @@ for i in range(70):
 print(json.dumps(s))' >"$S/deep.avsc"
 $PY -c 'import json; print(json.dumps({"type": "enum", "name": "E", "symbols": ["S%d" % i for i in range(100001)]}))' >"$S/huge.avsc"
 $PY -c 'import json; print(json.dumps({"type": "record", "name": "R", "fields": [{"name": "f%d" % i, "type": "int"} for i in range(100001)]}))' >"$S/wide.avsc"
+$PY -c 'import json; print(json.dumps({"type": "record", "name": "R", "fields": [{"name": "f%d" % i, "type": {"type": "record", "name": "E%d" % i, "fields": []}} for i in range(10001)]}))' >"$S/named.avsc"
 echo '{"type":"record","name":"A","fields":[{"name":"a","type":"A"}]}' >"$S/self.avsc"
 echo '{"type":"record","name":"A","fields":[{"name":"b","type":{"type":"record","name":"B","fields":[{"name":"a","type":["A"]}]}}]}' >"$S/mutual.avsc"
 echo '{"type":"record","name":"A","fields":[{"name":"x","type":{"type":"record","name":"B","fields":[{"name":"y","type":"Foo"}]}}]}' >"$S/unknown.avsc"
@@ -266,6 +267,7 @@ done <<'EOF'
 deep	error: nested deeper than 64 levels
 huge	error: more than 100000 fields and symbols
 wide	error: more than 100000 fields and symbols
+named	error: f9999: more than 10000 named types
 self	error: record A contains itself with no way to end
 mutual	error: record A contains itself with no way to end
 unknown	error: x.y: unknown type "Foo"

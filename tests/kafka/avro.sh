@@ -85,6 +85,24 @@ t_stdout <<'EOF'
 "\u0000\u0000\u0000\u0000\u0004\u0002\u0000"
 EOF
 
+# tide-replay decodes the same way: its -J is tide-source's, record for
+# record (the same envelope builder), and -e values too.
+t_run "tide-replay -J, as tide-source -J" timeout 30 sh -c \
+	"tide-replay -b '$BROKERS' -t av --speed max -J --schema-registry '$REG_URL' >'$T_DIR/rp' &&
+	 tide-source -b '$BROKERS' -t av -e -J --schema-registry '$REG_URL' >'$T_DIR/src' &&
+	 cmp '$T_DIR/rp' '$T_DIR/src' && wc -l <'$T_DIR/rp'"
+t_status 0
+t_stdout <<'EOF'
+14
+EOF
+t_run "tide-replay --avro-json spec: values" timeout 30 tide-replay \
+	-b "$BROKERS" -t av --speed max --avro-json spec --limit 13 \
+	--schema-registry "$REG_URL"
+t_status 0
+$ORACLE canon <"$T_OUT" >"$T_DIR/got"
+cp "$T_DIR/got" "$T_OUT"
+t_stdout_file "$T_DIR/want"
+
 # --- bad input ----------------------------------------------------------------
 
 t_run "bad values: reported, counted, dead-lettered" timeout 30 \
@@ -113,6 +131,28 @@ t_stdout <<'EOF'
 ["bad",0,4,"\u0000\u0000\u0000"]
 ["bad",0,5,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006ann\u0000"]
 ["bad",0,6,"\u0000\u0000\u0000\u0000\u0005\u0002\u007f"]
+EOF
+
+t_run "tide-replay: bad values reported, counted, dead-lettered" timeout 30 \
+	tide-replay -b "$BROKERS" -t bad --speed max --value-format avro \
+	--schema-registry "$REG_URL" --dead-letter "$T_DIR/dead2"
+t_status 0
+t_stdout <<'EOF'
+{"id":1,"name":"ann"}
+EOF
+t_stderr_has "tide-replay: 'bad' [0] offset 3: value: magic byte 0x7b, not 0: not in the Confluent wire format"
+t_stderr_has "tide-replay: 7 bad records skipped, kept in $T_DIR/dead2"
+T_IN=$T_DIR/dead2
+t_run "tide-replay: the dead letters" jq -c '[.offset, .error]'
+T_IN=/dev/null
+t_stdout <<'EOF'
+[0,"value: schema id 999: Schema 999 not found (error 40403)"]
+[1,"value: schema id 5: string of 3 bytes past the payload's end"]
+[2,"value: magic byte 0x01, not 0: not in the Confluent wire format"]
+[3,"value: magic byte 0x7b, not 0: not in the Confluent wire format"]
+[4,"value: 3 bytes, short of the Confluent framing's 5"]
+[5,"value: schema id 5: 1 bytes after the datum"]
+[6,"value: schema id 5: string of negative length -64"]
 EOF
 
 t_run "--strict: the first bad value is exit 65" timeout 30 \
@@ -157,5 +197,10 @@ t_status 69
 t_stderr_has "unreachable"
 t_stdout <<'EOF'
 EOF
+t_run "tide-replay, registry down: exit 69" timeout 30 tide-replay \
+	-b "$BROKERS" -t av --speed max --schema-registry "$GONE" \
+	--schema-registry-timeout 1s
+t_status 69
+t_stderr_has "unreachable"
 
 t_done

@@ -52,6 +52,32 @@ START_TEST(test_env_embeds_one_line_json_object_verbatim)
 }
 END_TEST
 
+START_TEST(test_env_decoded_payloads_and_their_schema_ids)
+{
+	struct tide_env e = msg("\"k1\"", "\"just text\"");
+
+	/* Decoded JSON text is written as it is, whatever it holds, each
+	 * id after its payload. */
+	e.key_as = TIDE_ENV_AS_JSON;
+	e.value_as = TIDE_ENV_AS_JSON;
+	e.has_key_schema_id = e.has_value_schema_id = 1;
+	e.key_schema_id = 1;
+	e.value_schema_id = 7;
+	ck_assert_str_eq(enc(&e), HEAD ",\"key\":\"k1\",\"key_schema_id\":1,"
+	    "\"headers\":[],\"value\":\"just text\",\"value_schema_id\":7}");
+	/* base64 whatever it holds; a null stays null. */
+	e = msg(NULL, "{}");
+	e.value_as = TIDE_ENV_AS_B64;
+	ck_assert_str_eq(enc(&e), HEAD ",\"key\":null,\"headers\":[],"
+	    "\"value_b64\":\"e30=\"}");
+	e = msg(NULL, NULL);
+	e.value_as = TIDE_ENV_AS_JSON;
+	e.has_value_schema_id = 1;
+	ck_assert_str_eq(enc(&e), HEAD ",\"key\":null,\"headers\":[],"
+	    "\"value\":null,\"value_schema_id\":0}");
+}
+END_TEST
+
 START_TEST(test_env_text_and_json_string_stay_different)
 {
 	struct tide_env e = msg(NULL, "hello");
@@ -435,6 +461,7 @@ suite_envelope(void)
 
 	tcase_add_test(tc, test_env_embeds_one_line_json_object_verbatim);
 	tcase_add_test(tc, test_env_text_and_json_string_stay_different);
+	tcase_add_test(tc, test_env_decoded_payloads_and_their_schema_ids);
 	tcase_add_test(tc, test_env_bare_number_and_multiline_json_are_strings);
 	tcase_add_test(tc, test_env_null_and_empty_payloads);
 	tcase_add_test(tc, test_env_binary_payloads_go_to_b64_fields);
