@@ -49,6 +49,9 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 BINS = $(PROGS_BUILT:%=$(BUILD)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
+# Test-only programs (tests/tools/NAME.c -> $(BUILD)/test/NAME), not
+# installed: the shell tests drive a library module through them.
+TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/test/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all deps deps-check test unit cli kafka doctest asan demo fresh bench bench-compare install lint fuzz clean
 .DEFAULT_GOAL := all
@@ -94,16 +97,13 @@ $(BUILD)/unit/runner: tests/unit/runner.c $(BUILD)/unit/suites.h $(UNIT_OBJ) $(B
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/unit -o $@ \
 		tests/unit/runner.c $(UNIT_OBJ) $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
-# Test-only programs (tests/tools/NAME.c, drivers of a lib module for the
-# shell tests): built by make test into $(BUILD)/tests, never installed.
-TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
-$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libtide.a $(LIB_HDR)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
-
 # make unit SUITE=json runs one suite; CK_RUN_CASE=name one of its cases.
 unit: $(BUILD)/unit/runner
 	cd tests/unit && CK_FORK=yes ../../$(BUILD)/unit/runner $(SUITE)
+
+$(BUILD)/test/%: tests/tools/%.c $(BUILD)/libtide.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(LIBS)
 
 test: all $(BUILD)/unit/runner $(TOOLS)
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin TIDE_UNIT=$(CURDIR)/$(BUILD)/unit/runner \

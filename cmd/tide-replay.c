@@ -66,6 +66,9 @@
 #include "recin.h"
 #include "replay.h"
 #include "rio.h"
+#include "schema/sreg.h"
+#include "schema/sropt.h"
+#include "schema/wire.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -119,6 +122,8 @@ static struct {
 	struct tide_proj proj;		/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
 	const char *where;	/* --where: its text, compiled in s.wx */
+	struct tide_sropt so;	/* --schema-registry ... */
+	struct tide_wire_opts wo;	/* --key-format, --value-format ... */
 } o;
 
 static tide_opt_cb opt_topic, opt_time, opt_speed, opt_rate;
@@ -146,6 +151,8 @@ static const struct tide_option opts[] = {
 	    &o.envelope),
 	TIDE_OPTS_PROJ(&o.proj),
 	TIDE_OPT_PRINTFMT(&o.pf),
+	TIDE_WIREOPTS(&o.wo),
+	TIDE_SROPTS(&o.so),
 	TIDE_OPT_CALLBACK(OPT_SPEED, "speed", "n|max", "n times the original "
 	    "speed, or max (default 1)", opt_speed, &o.speed),
 	TIDE_OPT_CALLBACK(OPT_RATE, "rate", "n/s", "n records per second, "
@@ -204,6 +211,9 @@ static struct {
 	int raw;			/* emit unshaped, for --where */
 	struct tide_env_hdr *hdrs;	/* its metadata's headers */
 	size_t hdrcap;
+	struct tide_sreg *reg;		/* --schema-registry, or NULL */
+	struct tide_wire wire;		/* keys' and values' formats */
+	int wire_r;			/* the last message did not decode */
 } s;
 
 
@@ -454,7 +464,11 @@ kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	else if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope,
 	    shift)) == 0 && !s.raw)
 		r = tide_proj_tail(&o.proj, b, start);
-	if (r < 0)
+	if (r < 0 && s.kr.wire && s.wire.err[0] != '\0') {
+		/* Not this record: emit_dec() says why. */
+		b->len = start;
+		s.wire_r = r;
+	} else if (r < 0)
 		die_flushed(TIDE_EX_FAIL, "partition %" PRId32 " offset %"
 		    PRId64 ": %s", m->partition, m->offset, tide_strerror(r));
 }
@@ -645,6 +659,35 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	return 0;
 }
 
+/* A message whose key or value does not decode (lib/schema/wire) is bad
+ * input, left out as a filter's drop is; a registry that cannot be used
+ * ends the replay (69). */
+static int
+emit_dec(void *ctx, void *src, struct tide_buf *b, int64_t shift)
+{
+	rd_kafka_message_t *m = tide_kreplay_head(src);
+	size_t start = b->len;
+	int r = 1;
+
+	s.wire_r = 0;
+	if (o.where)
+		r = emit_if(ctx, src, b, shift);
+	else
+		kafka_emit(ctx, src, b, shift);
+	if (s.wire_r == 0)
+		return r;
+	b->len = start;
+	tide_progress_clear(&s.pr);
+	if (!tide_wire_bad(s.wire_r))
+		die_flushed(TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
+	if ((r = tide_bad_message(&s.bad, o.topic, m->partition, m->offset,
+	    m->payload, m->payload ? m->len : 0, "%s", s.wire.err)) != 0) {
+		flush_out();
+		exit(tide_exit_of(r));
+	}
+	return 0;
+}
+
 static void
 kafka_close(void *ctx)
 {
@@ -796,6 +839,17 @@ parse_options(int argc, char **argv)
 	 * the same). */
 	if (o.down_ms < 0)
 		o.down_ms = o.md_timeout;
+	{
+		enum tide_wire_fmt kf, vf;
+		enum tide_avro_json form;
+		const char *why;
+
+		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
+			tide_usage_error("%s", why);
+		if (o.topic && !o.dryrun)
+			s.reg = tide_sropt_open(&o.so);
+		tide_wire_init(&s.wire, s.reg, kf, vf, form);
+	}
 }
 
 int
@@ -827,6 +881,11 @@ main(int argc, char **argv)
 		tide_arg_expr("--where", o.where, &s.wx);
 		s.rp.emit_if = emit_if;
 	}
+	/* Keys and values read as their formats say: Kafka only. */
+	if (o.topic && (s.reg || (s.wire.fmt[0] != TIDE_WIRE_AUTO &&
+	    s.wire.fmt[0] != TIDE_WIRE_JSON) || (s.wire.fmt[1] !=
+	    TIDE_WIRE_AUTO && s.wire.fmt[1] != TIDE_WIRE_JSON)))
+		s.rp.emit_if = emit_dec;
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
 	 * default) to batch wake-ups; a paced replay wants its due times. */
@@ -839,6 +898,8 @@ main(int argc, char **argv)
 
 	if (o.topic) {
 		kafka_setup();
+		if (s.rp.emit_if == emit_dec)
+			s.kr.wire = &s.wire;
 		if (o.dryrun) {
 			tide_kreplay_dryrun_json(&s.kr, &s.ob);
 			check_write(tide_wout_add(&s.out, s.ob.data,
@@ -849,8 +910,8 @@ main(int argc, char **argv)
 	if (o.dryrun) {
 		flush_out();
 		if ((r = tide_bad_finish(&s.bad)) == 0)
-			r = tide_bad_verdict(&s.bad, &o.maxbad, s.as.ngood +
-			    s.bad.count);
+			r = tide_bad_verdict(&s.bad, &o.maxbad, (o.topic ?
+			    s.rp.nout : s.as.ngood) + s.bad.count);
 		return tide_exit_of(r);
 	}
 	/* A write error ends the program; a stop ends the replay. */
@@ -865,14 +926,16 @@ main(int argc, char **argv)
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
+	tide_wire_release(&s.wire);
+	tide_sreg_free(s.reg);
 	tide_arcsrc_release(&s.as);
 	if (o.where)
 		tide_expr_release(&s.wx);
 	free(s.hdrs);
 	tide_kconsumer_close(&s.kc, TIDE_KCONSUMER_ABANDON);
 	if ((r = tide_bad_finish(&s.bad)) == 0)
-		r = tide_bad_verdict(&s.bad, &o.maxbad, s.as.ngood +
-		    s.bad.count);
+		r = tide_bad_verdict(&s.bad, &o.maxbad, (o.topic ?
+		    s.rp.nout : s.as.ngood) + s.bad.count);
 	tide_replay_release(&s.rp);
 	tide_wout_release(&s.out);
 	tide_buf_release(&s.ob);

@@ -47,6 +47,9 @@
 #include "printfmt.h"
 #include "prog.h"
 #include "proj.h"
+#include "schema/sreg.h"
+#include "schema/sropt.h"
+#include "schema/wire.h"
 #include "sig.h"
 #include "srcopt.h"
 #include "progress.h"
@@ -107,6 +110,8 @@ static struct {
 	struct tide_proj proj;	/* --keep, --drop */
 	struct tide_printfmt pf;	/* --print */
 	const char *where;	/* --where: its text, compiled in s.wx */
+	struct tide_sropt so;	/* --schema-registry ... */
+	struct tide_wire_opts wo;	/* --key-format, --value-format ... */
 } o;
 
 static tide_opt_cb opt_topic, opt_offset, opt_group, opt_format, opt_commit;
@@ -158,6 +163,8 @@ static const struct tide_option opts[] = {
 	    "min/max timestamps of the range instead of its records", &o.summary),
 	TIDE_OPTS_PROJ(&o.proj),
 	TIDE_OPT_PRINTFMT(&o.pf),
+	TIDE_WIREOPTS(&o.wo),
+	TIDE_SROPTS(&o.so),
 	TIDE_KOPT_MDTIMEOUT(&o.md_timeout),
 	TIDE_OPT_DUR(OPT_DOWNTIMEOUT, "down-timeout", "duration", "give up when "
 	    "brokers stay unreachable for duration after start (default 5m, "
@@ -194,6 +201,8 @@ static struct {
 	struct tide_wout out;
 	struct tide_buf ob;
 	struct tide_kmsg_out ko;	/* how messages are written */
+	struct tide_sreg *reg;		/* --schema-registry, or NULL */
+	struct tide_wire wire;		/* keys' and values' formats */
 	uint64_t nin, nout, nbad;
 	int64_t t0;
 	struct tide_progress pr;
@@ -312,6 +321,26 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	check_write(tide_kcommit_rebalance(&s.kcm, rk, err, tl));
 }
 
+/* m's key or value did not decode (lib/schema/wire): bad input, or a
+ * registry that cannot be used. */
+static void
+wire_failed(rd_kafka_message_t *m, int r)
+{
+	tide_progress_clear(&s.pr);
+	if (!tide_wire_bad(r)) {
+		check_write(tide_wout_flush(&s.out));
+		tide_die(TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
+	}
+	s.nbad++;
+	r = tide_bad_message(s.bad, rd_kafka_topic_name(m->rkt), m->partition,
+	    m->offset, m->payload, m->payload ? m->len : 0, "%s", s.wire.err);
+	if (r < 0) {
+		check_write(tide_wout_flush(&s.out));
+		tide_die(tide_exit_of(r), "%s", r == TIDE_EIO ? "cannot write "
+		    "the dead-letter file" : "--strict: stopped at a bad record");
+	}
+}
+
 /* m written (or with --summary counted) unless --where filters it out. */
 static void
 write_msg(rd_kafka_message_t *m)
@@ -320,6 +349,8 @@ write_msg(rd_kafka_message_t *m)
 
 	if (r == 0)
 		s.nfiltered++;
+	else if (r < 0 && r != TIDE_ERANGE)
+		wire_failed(m, r);
 	else if (r < 0) {
 		s.nbad++;
 		pwarn("'%s' [%" PRId32 "] offset %" PRId64 ": --where: regex %s "
@@ -631,7 +662,9 @@ run_kafka(void)
 {
 	struct tide_kconsumer_err err;
 	struct tide_stage_err serr;
+	struct tide_bad bad;
 	rd_kafka_conf_t *conf = make_conf();
+	int rc;
 
 	if (o.dumpconf) {
 		tide_kconf_dump(conf, stdout);
@@ -642,6 +675,9 @@ run_kafka(void)
 		tide_die(TIDE_EX_USAGE, "%s", err.msg);
 	if (o.list || o.lag)
 		return inspect();
+	s.bad = &bad;
+	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
+		tide_die(TIDE_EX_IOERR, "%s: %s", o.dead, strerror(errno));
 	tide_kparts_init(&s.kp, o.topics, o.ntopics, o.group != NULL,
 	    o.exit_eof);
 	s.kp.on_warn = on_warn;
@@ -694,7 +730,9 @@ run_kafka(void)
 		print_stats();
 	tide_kconsumer_close(&s.kc, o.group ? TIDE_KCONSUMER_LEAVE :
 	    TIDE_KCONSUMER_DESTROY);
-	return TIDE_EX_OK;
+	if ((rc = tide_bad_finish(&bad)) != 0)
+		return rc;
+	return tide_bad_verdict(&bad, &o.maxbad, s.nin);
 }
 
 /* ---- Files ------------------------------------------------------------- */
@@ -919,6 +957,19 @@ main(int argc, char **argv)
 		tide_arg_expr("--where", o.where, &s.wx);
 	s.ko = (struct tide_kmsg_out){ .envelope = o.envelope,
 	    .proj = &o.proj, .pf = &o.pf, .where = o.where ? &s.wx : NULL };
+	{
+		enum tide_wire_fmt kf, vf;
+		enum tide_avro_json form;
+
+		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
+			tide_usage_error("%s", why);
+		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf)
+			s.reg = tide_sropt_open(&o.so);
+		tide_wire_init(&s.wire, s.reg, kf, vf, form);
+		if (s.reg || (kf != TIDE_WIRE_AUTO && kf != TIDE_WIRE_JSON) ||
+		    (vf != TIDE_WIRE_AUTO && vf != TIDE_WIRE_JSON))
+			s.ko.wire = &s.wire;
+	}
 
 	g = given(nfiles);
 	if ((why = tide_srcopt_check(g, TIDE_SRCOPT_ALONE)))
@@ -971,6 +1022,8 @@ main(int argc, char **argv)
 	tide_kcommit_release(&s.kcm);
 	tide_kparts_release(&s.kp);
 	tide_kmsg_out_release(&s.ko);
+	tide_wire_release(&s.wire);
+	tide_sreg_free(s.reg);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
 	tide_kinspect_release(&s.ins);

@@ -13,11 +13,17 @@ _tide_values()
 	tide-window:--emit) echo "final every early=" ;;
 	tide-join:--direction) echo "backward forward nearest" ;;
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
+	tide-sink:--value-format | tide-sink:--key-format) echo "json avro" ;;
+	*:--value-format | *:--key-format)
+		echo "auto json avro protobuf string bytes" ;;
+	*:--avro-json) echo "plain spec" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
 	tide-join:--table | tide-join:--with | tide-sink:--output | tide-check:--schema | *:--state | \
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
-	    *:--sqlite | *:--bootstrap-file)
+	    *:--sqlite | *:--bootstrap-file | tide-sink:--value-schema | \
+	    tide-sink:--key-schema | *:--schema-registry-ca | *:--schema-registry-cert | \
+	    *:--schema-registry-key)
 		echo "<files>" ;;
 	esac
 }

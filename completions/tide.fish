@@ -20,7 +20,7 @@ for prog in tide-source tide-sink tide-window tide-join tide-replay tide-mock ti
         complete -c $prog -F -n 'not string match -q -- "-*" (commandline -ct)'
     end
     complete -c $prog -l time-unit -x -a 's ms us ns auto'
-    for l in state dead-letter late-file resume config sqlite bootstrap-file
+    for l in state dead-letter late-file resume config sqlite bootstrap-file schema-registry-ca schema-registry-cert schema-registry-key
         complete -c $prog -l $l -r -F
     end
 end
@@ -28,6 +28,16 @@ for prog in tide-source tide-sink tide-gen
     complete -c $prog -l format -x -a 'ndjson csv'
 end
 complete -c tide-join -l table-format -x -a 'csv ndjson'
+complete -c tide-sink -l value-format -x -a 'json avro'
+complete -c tide-sink -l key-format -x -a 'json avro'
+for prog in tide-source tide-replay
+    complete -c $prog -l value-format -x -a 'auto json avro protobuf string bytes'
+    complete -c $prog -l key-format -x -a 'auto json avro protobuf string bytes'
+    complete -c $prog -l avro-json -x -a 'plain spec'
+end
+for l in value-schema key-schema
+    complete -c tide-sink -l $l -r -F
+end
 complete -c tide-window -l time-format -x -a 'epoch rfc3339'
 complete -c tide-window -l emit -x -a 'final every early='
 complete -c tide-join -l direction -x -a 'backward forward nearest'

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,9 +126,97 @@ tide_bad_init(struct tide_bad *bad, int strict, const char *deadpath)
 	return 0;
 }
 
-static int bad_record(struct tide_bad *bad, const char *source,
-    uint64_t lineno, const char *raw, size_t n, const char *extra,
-    size_t extralen, const char *reason);
+/*
+ * The dead-letter line whose locating fields o already holds: the reason,
+ * the raw bytes and the caller's extra members, then given to the hook
+ * (tide-check's dead-letter topic) and written to the file.
+ */
+static int
+dead_line(struct tide_bad *bad, struct tide_jobj *o, struct tide_buf *b,
+    const char *reason, const char *raw, size_t n, const char *extra,
+    size_t extralen)
+{
+	int r;
+
+	tide_jobj_key(o, "error", 5);
+	tide_json_write_str(b, reason, strlen(reason));
+	if (tide_utf8_valid(raw, n)) {
+		tide_jobj_key(o, "raw", 3);
+		tide_json_write_str(b, raw, n);
+	} else {
+		tide_jobj_key(o, "raw_b64", 7);
+		tide_buf_addc(b, '"');
+		tide_b64_encode(b, raw, n);
+		tide_buf_addc(b, '"');
+	}
+	if (extralen) {
+		tide_buf_addc(b, ',');
+		tide_buf_add(b, extra, extralen);
+	}
+	tide_jobj_end(o);
+	if (bad->hook && (r = bad->hook(bad->hookctx, b->data, b->len)) < 0) {
+		tide_buf_release(b);
+		return r;
+	}
+	tide_buf_addc(b, '\n');
+	errno = 0;
+	if (bad->dead && fwrite(b->data, 1, b->len, bad->dead) != b->len) {
+		if (bad->errnum == 0)
+			bad->errnum = errno ? errno : EIO;
+		tide_buf_release(b);
+		return TIDE_EIO;
+	}
+	tide_buf_release(b);
+	return 0;
+}
+
+/* Counted, and shown while fewer than TIDE_BAD_SHOWN were. */
+static int
+shown(struct tide_bad *bad)
+{
+	bad->count++;
+	if (!bad->strict && bad->shown >= TIDE_BAD_SHOWN)
+		return 0;
+	return 1;
+}
+
+static void
+shown_after(struct tide_bad *bad)
+{
+	if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
+		tide_warn("further bad records are counted, not shown");
+}
+
+static int
+bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
+    const char *raw, size_t n, const char *extra, size_t extralen,
+    const char *reason)
+{
+	int r;
+
+	if (shown(bad)) {
+		if (strcmp(source, "-") == 0)
+			tide_warn("line %llu: %s", (unsigned long long)lineno, reason);
+		else
+			tide_warn("%s: line %llu: %s", source,
+			    (unsigned long long)lineno, reason);
+		shown_after(bad);
+	}
+	if (bad->dead || bad->hook) {
+		struct tide_buf b = TIDE_BUF_INIT;
+		struct tide_jobj o;
+
+		tide_jobj_begin(&o, &b);
+		tide_jobj_key(&o, "source", 6);
+		tide_json_write_str(&b, source, strlen(source));
+		tide_jobj_key(&o, "line", 4);
+		tide_json_write_int(&b, (int64_t)lineno);
+		if ((r = dead_line(bad, &o, &b, reason, raw, n, extra,
+		    extralen)) < 0)
+			return r;
+	}
+	return bad->strict ? TIDE_EINVAL : 0;
+}
 
 int
 tide_bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
@@ -156,62 +245,36 @@ tide_bad_record_with(struct tide_bad *bad, const char *source,
 	return bad_record(bad, source, lineno, raw, n, extra, extralen, reason);
 }
 
-static int
-bad_record(struct tide_bad *bad, const char *source, uint64_t lineno,
-    const char *raw, size_t n, const char *extra, size_t extralen,
-    const char *reason)
+int
+tide_bad_message(struct tide_bad *bad, const char *topic, int32_t partition,
+    int64_t offset, const char *raw, size_t n, const char *fmt, ...)
 {
-	bad->count++;
+	char reason[512];
+	va_list ap;
+	int r;
 
-	if (bad->strict || bad->shown < TIDE_BAD_SHOWN) {
-		if (strcmp(source, "-") == 0)
-			tide_warn("line %llu: %s", (unsigned long long)lineno, reason);
-		else
-			tide_warn("%s: line %llu: %s", source,
-			    (unsigned long long)lineno, reason);
-		if (++bad->shown == TIDE_BAD_SHOWN && !bad->strict)
-			tide_warn("further bad records are counted, not shown");
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (shown(bad)) {
+		tide_warn("'%s' [%" PRId32 "] offset %" PRId64 ": %s", topic,
+		    partition, offset, reason);
+		shown_after(bad);
 	}
 	if (bad->dead || bad->hook) {
 		struct tide_buf b = TIDE_BUF_INIT;
 		struct tide_jobj o;
-		int r;
 
 		tide_jobj_begin(&o, &b);
-		tide_jobj_key(&o, "source", 6);
-		tide_json_write_str(&b, source, strlen(source));
-		tide_jobj_key(&o, "line", 4);
-		tide_json_write_int(&b, (int64_t)lineno);
-		tide_jobj_key(&o, "error", 5);
-		tide_json_write_str(&b, reason, strlen(reason));
-		if (tide_utf8_valid(raw, n)) {
-			tide_jobj_key(&o, "raw", 3);
-			tide_json_write_str(&b, raw, n);
-		} else {
-			tide_jobj_key(&o, "raw_b64", 7);
-			tide_buf_addc(&b, '"');
-			tide_b64_encode(&b, raw, n);
-			tide_buf_addc(&b, '"');
-		}
-		if (extralen) {
-			tide_buf_addc(&b, ',');
-			tide_buf_add(&b, extra, extralen);
-		}
-		tide_jobj_end(&o);
-		if (bad->hook && (r = bad->hook(bad->hookctx, b.data,
-		    b.len)) < 0) {
-			tide_buf_release(&b);
+		tide_jobj_key(&o, "topic", 5);
+		tide_json_write_str(&b, topic, strlen(topic));
+		tide_jobj_key(&o, "partition", 9);
+		tide_json_write_int(&b, partition);
+		tide_jobj_key(&o, "offset", 6);
+		tide_json_write_int(&b, offset);
+		if ((r = dead_line(bad, &o, &b, reason, raw ? raw : "", n,
+		    NULL, 0)) < 0)
 			return r;
-		}
-		tide_buf_addc(&b, '\n');
-		errno = 0;
-		if (bad->dead && fwrite(b.data, 1, b.len, bad->dead) != b.len) {
-			if (bad->errnum == 0)
-				bad->errnum = errno ? errno : EIO;
-			tide_buf_release(&b);
-			return TIDE_EIO;
-		}
-		tide_buf_release(&b);
 	}
 	return bad->strict ? TIDE_EINVAL : 0;
 }

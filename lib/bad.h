@@ -83,6 +83,15 @@ int tide_bad_record_with(struct tide_bad *bad, const char *source,
     uint64_t lineno, const char *raw, size_t n, const char *extra,
     size_t extralen, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
+/*
+ * The same for a Kafka message (a key or value that does not decode):
+ * reported as "'topic' [partition] offset N: reason", its dead-letter
+ * line {"topic":..,"partition":..,"offset":..,"error":..,"raw":..} (or
+ * "raw_b64"), raw[0..n) the message's value as it came.
+ */
+int tide_bad_message(struct tide_bad *bad, const char *topic, int32_t partition,
+    int64_t offset, const char *raw, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 /* Write out what the dead-letter file holds (if any): 0, or TIDE_EIO
  * with the cause kept for tide_bad_finish()'s message (a full disk is
  * "No space left on device", however often it is flushed). */

@@ -81,11 +81,31 @@ classify(const char *p, size_t n)
 	return tide_utf8_valid(p, n) ? P_STRING : P_B64;
 }
 
-/* ,"name": or ,"name_b64": followed by the payload. */
+static int payload_value(struct tide_buf *out, const char *name,
+    const char *p, size_t n, enum pkind k);
+
+/* ,"name": or ,"name_b64": followed by the payload, and ,"name_schema_id":
+ * when it has one. */
 static int
-payload_field(struct tide_buf *out, const char *name, const char *p, size_t n)
+payload_field(struct tide_buf *out, const char *name, const char *p, size_t n,
+    enum tide_env_as as, int has_id, int32_t id)
 {
-	enum pkind k = classify(p, n);
+	enum pkind k = p == NULL ? P_NULL : as == TIDE_ENV_AS_JSON ? P_EMBED :
+	    as == TIDE_ENV_AS_B64 ? P_B64 : classify(p, n);
+	int r;
+
+	if ((r = payload_value(out, name, p, n, k)) < 0 || !has_id)
+		return r;
+	TRY(tide_buf_add(out, ",\"", 2));
+	TRY(tide_buf_adds(out, name));
+	ADD(out, "_schema_id\":");
+	return tide_buf_addi64(out, id);
+}
+
+static int
+payload_value(struct tide_buf *out, const char *name, const char *p, size_t n,
+    enum pkind k)
+{
 	int r;
 
 	TRY(tide_buf_add(out, ",\"", 2));
@@ -136,7 +156,8 @@ tide_env_encode(struct tide_buf *out, const struct tide_env *e)
 		ADD(out, "null,\"ts_type\":\"none\"");
 		break;
 	}
-	TRY(payload_field(out, "key", e->key, e->keylen));
+	TRY(payload_field(out, "key", e->key, e->keylen, e->key_as,
+	    e->has_key_schema_id, e->key_schema_id));
 	ADD(out, ",\"headers\":[");
 	for (i = 0; i < e->nhdrs; i++) {
 		if (i)
@@ -149,7 +170,8 @@ tide_env_encode(struct tide_buf *out, const struct tide_env *e)
 		TRY(tide_buf_addc(out, ']'));
 	}
 	TRY(tide_buf_addc(out, ']'));
-	TRY(payload_field(out, "value", e->value, e->len));
+	TRY(payload_field(out, "value", e->value, e->len, e->value_as,
+	    e->has_value_schema_id, e->value_schema_id));
 	return tide_buf_addc(out, '}');
 }
 
@@ -431,6 +453,24 @@ tide_env_decode(struct tide_env_dec *d, const char *line, size_t n)
 		} else if (tide_json_str_eq(&name, "headers", 7)) {
 			nh = 0;
 			r = dec_headers(d, &v, &hs, &nh, &hcap);
+		} else if (tide_json_str_eq(&name, "value_schema_id", 15) ||
+		    tide_json_str_eq(&name, "key_schema_id", 13)) {
+			int isval = tide_json_str_eq(&name, "value_schema_id",
+			    15);
+			int64_t id;
+
+			if ((r = dec_int(d, &v, 0, INT32_MAX, &id, isval ?
+			    "value_schema_id is not a schema id" :
+			    "key_schema_id is not a schema id")) == 0 &&
+			    id >= 0) {
+				if (isval) {
+					d->env.has_value_schema_id = 1;
+					d->env.value_schema_id = (int32_t)id;
+				} else {
+					d->env.has_key_schema_id = 1;
+					d->env.key_schema_id = (int32_t)id;
+				}
+			}
 		}
 	}
 	if (r == 0 && !value.set)

@@ -22,6 +22,13 @@
  * (possibly empty); a null header value is null, and a name or value that
  * is not UTF-8 is written as {"b64":"..."}.
  *
+ * A payload decoded from a schema's binary form (tide-source and
+ * tide-replay with a Schema Registry: lib/schema/wire) is JSON text the
+ * envelope writes as it is (TIDE_ENV_AS_JSON), and the schema's id follows
+ * it: "key_schema_id" after "key", "value_schema_id" after "value";
+ * TIDE_ENV_AS_B64 writes a payload as "key_b64"/"value_b64" whatever it
+ * holds (--key-format bytes).
+ *
  * Decoding accepts the fields in any order and ignores unknown ones, so an
  * envelope edited by jq still decodes; only "value"/"value_b64" is
  * required.  The decoder keeps what it returns in its own buffers or in the
@@ -41,6 +48,14 @@ enum tide_env_ts_type {
 	TIDE_ENV_TS_NONE = 0,
 	TIDE_ENV_TS_CREATE,
 	TIDE_ENV_TS_LOG_APPEND,
+};
+
+/* How a payload is written: by the rules above, as JSON text that it
+ * is, or as base64. */
+enum tide_env_as {
+	TIDE_ENV_AS_AUTO = 0,
+	TIDE_ENV_AS_JSON,
+	TIDE_ENV_AS_B64,
 };
 
 /* A header; value NULL is a null value (len 0). */
@@ -64,6 +79,12 @@ struct tide_env {
 	size_t len;
 	const struct tide_env_hdr *hdrs;
 	size_t nhdrs;
+	/* Decoded payloads (encode only; zero: neither). */
+	enum tide_env_as key_as, value_as;
+	/* The schema ids of decoded payloads (encode; decode reads them
+	 * back, for tide-sink -J to re-encode with). */
+	int has_key_schema_id, has_value_schema_id;
+	int32_t key_schema_id, value_schema_id;
 };
 
 /*

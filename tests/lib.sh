@@ -190,6 +190,35 @@ mock_cmd() {
 	printf '%s\n' "$1" >&9
 }
 
+# --- the test Schema Registry (tests/kafka/registry.py) ---------------------
+#   reg_start NAME [registry.py args]   start one; sets REG_URL and REG_PID
+#   (the port it chose is in $T_DIR/.reg.NAME); stopped by the harness, or
+#   by `reg_stop $REG_PID` to test an unreachable registry
+reg_start() {
+	_rn=$1
+	shift
+	/usr/bin/python3 "$T_ROOT/tests/kafka/registry.py" --port-file "$T_DIR/.reg.$_rn" "$@" \
+	    >"$T_DIR/.reg.$_rn.out" 2>&1 &
+	REG_PID=$!
+	T_CLEANUP="kill $REG_PID 2>/dev/null; wait $REG_PID 2>/dev/null; $T_CLEANUP"
+	_i=0
+	while [ ! -s "$T_DIR/.reg.$_rn" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 400 ] || ! kill -0 $REG_PID 2>/dev/null; then
+			echo "registry.py did not start: $(cat "$T_DIR/.reg.$_rn.out")" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	REG_URL=http://127.0.0.1:$(cat "$T_DIR/.reg.$_rn")
+}
+
+reg_stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # --- redis-server on a loopback port, stopped by the harness ---------------
 #   redis_start    start it (data in $T_DIR/redis); sets RPORT and RPID
 # A random port may be taken: up to five tries, each waiting for PING.

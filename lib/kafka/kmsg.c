@@ -1,7 +1,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "kafka/kmsg.h"
+#include "schema/wire.h"
 #include "xalloc.h"
 
 void
@@ -26,6 +28,9 @@ tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 	e->keylen = m->key_len;
 	e->value = m->payload;
 	e->len = m->len;
+	e->key_as = e->value_as = TIDE_ENV_AS_AUTO;
+	e->has_key_schema_id = e->has_value_schema_id = 0;
+	e->key_schema_id = e->value_schema_id = 0;
 	/* rd_kafka_message_headers() wants a non-const message but only
 	 * parses the headers it carries. */
 	if (rd_kafka_message_headers((rd_kafka_message_t *)m, &hs) == 0) {
@@ -61,8 +66,57 @@ tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
 	    tide_expr_eval(x, NULL, &meta);
 }
 
-/* m's line, raw (before --keep, --drop or --print) or as written. */
-static void
+static enum tide_env_as
+env_as(enum tide_wire_as as)
+{
+	return as == TIDE_WIRE_TEXT ? TIDE_ENV_AS_JSON :
+	    as == TIDE_WIRE_B64 ? TIDE_ENV_AS_B64 : TIDE_ENV_AS_AUTO;
+}
+
+int
+tide_kmsg_decode(struct tide_wire *w, struct tide_env *e)
+{
+	struct tide_wire_out k, v;
+	int r;
+
+	if ((r = tide_wire_decode(w, 0, e->key, e->keylen, &k)) < 0 ||
+	    (r = tide_wire_decode(w, 1, e->value, e->len, &v)) < 0)
+		return r;
+	e->key = k.p;
+	e->keylen = k.n;
+	e->key_as = env_as(k.as);
+	e->has_key_schema_id = k.schema_id >= 0;
+	e->key_schema_id = k.schema_id;
+	e->value = v.p;
+	e->len = v.n;
+	e->value_as = env_as(v.as);
+	e->has_value_schema_id = v.schema_id >= 0;
+	e->value_schema_id = v.schema_id;
+	return 0;
+}
+
+int
+tide_kmsg_payload(struct tide_buf *b, const struct tide_env *e)
+{
+	int r;
+
+	switch (e->value_as) {
+	case TIDE_ENV_AS_JSON:
+		return e->value ? tide_buf_add(b, e->value, e->len) :
+		    tide_buf_add(b, "null", 4);
+	case TIDE_ENV_AS_B64:
+		if ((r = tide_buf_addc(b, '"')) < 0 ||
+		    (r = tide_b64_encode(b, e->value, e->len)) < 0)
+			return r;
+		return tide_buf_addc(b, '"');
+	default:
+		return tide_env_payload(b, e->value, e->len, NULL);
+	}
+}
+
+/* m's line, raw (before --keep, --drop or --print) or as written: 0, or
+ * the wire's error (the message does not decode), b as it was. */
+static int
 out_line(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
     struct tide_buf *b, int raw)
 {
@@ -71,21 +125,25 @@ out_line(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 	size_t start = b->len;
 	int r;
 
-	if (!ko->envelope && !print)
+	if (!ko->envelope && !print && ko->wire == NULL)
 		r = tide_env_payload(b, m->payload, m->len, NULL);
 	else {
 		/* The envelope tide-replay -J writes too: one builder. */
 		tide_kmsg_env(m, &e, &ko->hdrs, &ko->hdrcap);
+		if (ko->wire && (r = tide_kmsg_decode(ko->wire, &e)) < 0)
+			return r;
 		if (print) {
 			(void)tide_printfmt_write(ko->pf, &e, b);
-			return;
+			return 0;
 		}
-		r = tide_env_encode(b, &e);
+		r = ko->envelope ? tide_env_encode(b, &e) :
+		    tide_kmsg_payload(b, &e);
 	}
 	if (r == 0 && !raw && ko->proj)
 		r = tide_proj_tail(ko->proj, b, start);
 	if (r == 0)
 		(void)tide_buf_addc(b, '\n');
+	return 0;
 }
 
 int
@@ -102,7 +160,8 @@ tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 	    &ko->hdrcap)) != 1)
 		return r;
 	if (ko->where && !ko->where->meta_only) {
-		out_line(ko, m, b, shaped);
+		if ((r = out_line(ko, m, b, shaped)) < 0)
+			return r;
 		r = tide_kmsg_where(ko->where, m, b->data + at, b->len - at - 1,
 		    &ko->hdrs, &ko->hdrcap);
 		if (r != 1 || shaped || !write)
@@ -110,8 +169,16 @@ tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 		if (r != 1 || !shaped || !write)
 			return r;
 	}
-	if (write)
-		out_line(ko, m, b, 0);
+	if (write && (r = out_line(ko, m, b, 0)) < 0)
+		return r;
+	if (!write && ko->wire && !(ko->where && !ko->where->meta_only)) {
+		/* --summary counts what decodes: bad input is not counted. */
+		struct tide_env e;
+
+		tide_kmsg_env(m, &e, &ko->hdrs, &ko->hdrcap);
+		if ((r = tide_kmsg_decode(ko->wire, &e)) < 0)
+			return r;
+	}
 	return 1;
 }
 

@@ -41,12 +41,25 @@ int tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
     const char *rec, size_t n, struct tide_env_hdr **hdrs, size_t *cap);
 
 
+struct tide_wire;
+
+/*
+ * e's key and value (as tide_kmsg_env() set them) read as the wire's
+ * formats say (lib/schema/wire.h): decoded JSON and schema ids in e, valid
+ * until the wire's next decode.  0, or the wire's error (w->err says why).
+ */
+int tide_kmsg_decode(struct tide_wire *w, struct tide_env *e);
+/* e's value as a bare line writes it (without -J): decoded JSON as it is,
+ * else as tide_env_payload() writes it. */
+int tide_kmsg_payload(struct tide_buf *b, const struct tide_env *e);
+
 /* How messages are written: set the fields, the rest zero. */
 struct tide_kmsg_out {
 	int envelope;			/* -J */
 	struct tide_proj *proj;		/* --keep/--drop, or NULL */
 	struct tide_printfmt *pf;	/* --print (pf->on), or NULL */
 	struct tide_expr *where;	/* --where, or NULL */
+	struct tide_wire *wire;		/* --key-format etc., or NULL */
 	/* the header array, as for tide_kmsg_env() */
 	struct tide_env_hdr *hdrs;
 	size_t hdrcap;
@@ -56,7 +69,9 @@ struct tide_kmsg_out {
  * m's line appended to b (ending in a newline, except --print's, which
  * ends as its format says), or with write 0 only decided on (--summary).
  * 1: written (or kept); 0: filtered out, b as it was; TIDE_ERANGE: a
- * regex of the filter reached its match limit, b as it was.
+ * regex of the filter reached its match limit, b as it was; another
+ * error: the wire's (ko->wire->err: the key or value does not decode, or
+ * the registry failed: tide_wire_bad() tells which), b as it was.
  */
 int tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
     struct tide_buf *b, int write);

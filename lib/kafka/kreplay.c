@@ -367,9 +367,15 @@ tide_kreplay_emit(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 	rd_kafka_message_t *m = p->ring[p->rhead];
 	struct tide_env e;
 
-	if (!envelope)
+	int r;
+
+	if (!envelope && kr->wire == NULL)
 		return tide_env_payload(b, m->payload, m->len, NULL);
 	tide_kmsg_env(m, &e, &kr->hdrs, &kr->hdrcap);
+	if (kr->wire && (r = tide_kmsg_decode(kr->wire, &e)) < 0)
+		return r;
+	if (!envelope)
+		return tide_kmsg_payload(b, &e);
 	if (e.ts_type != TIDE_ENV_TS_NONE)
 		e.ts += shift;
 	return tide_env_encode(b, &e);
@@ -381,7 +387,11 @@ tide_kreplay_print(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 {
 	struct tide_env e;
 
+	int r;
+
 	tide_kmsg_env(p->ring[p->rhead], &e, &kr->hdrs, &kr->hdrcap);
+	if (kr->wire && (r = tide_kmsg_decode(kr->wire, &e)) < 0)
+		return r;
 	if (e.ts_type != TIDE_ENV_TS_NONE)
 		e.ts += shift;
 	return tide_printfmt_write(f, &e, b);

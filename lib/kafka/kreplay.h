@@ -64,6 +64,9 @@ struct tide_kreplay {
 	uint64_t total;			/* messages in all ranges */
 	struct tide_env_hdr *hdrs;	/* tide_kreplay_emit()'s scratch */
 	size_t hdrcap;
+	/* Keys' and values' formats (lib/schema/wire.h), or NULL: as they
+	 * are.  Set by the caller, who owns it. */
+	struct tide_wire *wire;
 	/* A passing error from the queue (librdkafka's words). */
 	void (*on_note)(void *ctx, const char *msg);
 	void *ctx;
@@ -174,12 +177,15 @@ enum tide_kdown_act tide_kreplay_outage(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, int64_t now, char *out, size_t cap);
 /* Append p's head to b as the replay writes it: its payload, or with
  * envelope set its envelope (lib/kafka/kmsg.h, tide-source -J's), the
- * time moved forward by shift ms.  No newline.  0 or the encoder's error. */
+ * time moved forward by shift ms, key and value decoded as kr->wire says.
+ * No newline.  0, the encoder's error, or the wire's (kr->wire->err set:
+ * the message does not decode), b as it was. */
 int tide_kreplay_emit(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_buf *b, int envelope,
     int64_t shift);
 /* p's head as --print writes it (lib/printfmt.h), the time moved forward
- * by shift ms.  0 or TIDE_ETOOBIG. */
+ * by shift ms, decoded as for tide_kreplay_emit().  0, TIDE_ETOOBIG or the
+ * wire's error. */
 struct tide_printfmt;
 int tide_kreplay_print(struct tide_kreplay *kr,
     const struct tide_kreplay_part *p, struct tide_printfmt *f,

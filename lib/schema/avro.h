@@ -2,26 +2,42 @@
  * lib/schema/avro: one Avro schema (the Avro 1.11 specification) and its
  * binary encoding, for the payloads of the Confluent wire format
  * (lib/schema/wire strips and writes the framing; lib/schema/sreg fetches
- * schemas by id).  avro-c reads and writes the binary format; the schema's
- * JSON is read with jansson as well, for what avro-c 1.11 does not keep:
- * logicalType, precision and scale.  JSON is written by tide's own writer
- * into the caller's struct tide_buf, with no allocation per record.
+ * schemas by id).  The schema's JSON is read with jansson into a tree of
+ * nodes, with what avro-c 1.11 does not keep (logicalType, precision,
+ * scale), and avro-c parses it too: a schema that avro-c refuses is
+ * refused.  Decoding and encoding walk the binary over that tree: avro-c's
+ * generic value allocates as it reads (a map's entries, a union's branch
+ * when it changes), and its JSON writer allocates a string per record,
+ * where this walk allocates nothing per datum and appends JSON with
+ * tide's own writer straight into the caller's struct tide_buf.
  *
  * Logical types come out as tide's programs want them: timestamp-millis
- * and timestamp-micros as epoch milliseconds (so --time works on them),
- * date as "YYYY-MM-DD", time-millis/-micros as milliseconds of the day,
- * decimal as an exact decimal string, uuid as its string, bytes and fixed
- * as base64.  TIDE_AVRO_PLAIN (the default) writes a union's value as it
- * is; TIDE_AVRO_SPEC wraps a non-null branch as {"type": value}, the
- * Avro spec's JSON encoding.
+ * as epoch milliseconds and timestamp-micros as epoch milliseconds with
+ * the microseconds as an exact fraction (1.5 is 1500 us), so --time works
+ * on both; date as "YYYY-MM-DD", time-millis as milliseconds of the day
+ * and time-micros as milliseconds with a fraction, decimal as an exact
+ * decimal string ("12.50": the scale's digits), uuid as its string, bytes
+ * and fixed as base64.  TIDE_AVRO_PLAIN (the default) writes a union's
+ * value as it is; TIDE_AVRO_SPEC wraps a non-null branch as {"type":
+ * value} (a named type by its full name), the Avro spec's JSON encoding.
+ * Encoding takes the same forms back: either form of a union (the plain
+ * one goes to the first branch that takes the value), a missing field
+ * its default.
+ *
+ * A payload is decoded with the schema it was written with (the one whose
+ * id the Confluent framing carries): there is no reader schema, so a field
+ * added since is not filled in with its default; resolving against a
+ * reader's schema would be a caller's later choice.
  *
  * A schema that is hostile (nesting past TIDE_AVRO_MAXDEPTH, more than
- * TIDE_AVRO_MAXNAMES symbols or fields, a named type that contains itself
- * with no way to end) is refused by tide_avro_parse, never followed.  A
- * payload that is short, has trailing bytes, a bad union index, an
- * enum index out of range or a length past the rest of the payload is a
- * decode error with a reason, never a crash.  The struct owns its avro-c
- * schema, value and reader; it is not shared between threads.
+ * TIDE_AVRO_MAXNAMES fields, symbols and branches or more than 10000
+ * named types, a record that contains itself with no way to end) is
+ * refused by tide_avro_parse, never followed.  A payload that is short, has trailing bytes, a bad union
+ * index, an enum index out of range, a length past the rest of the
+ * payload, a string that is not UTF-8 or nests deeper than
+ * TIDE_JSON_MAXDEPTH (a recursive schema) is a decode error with a
+ * reason, never a crash.  The struct is not shared between threads (it
+ * holds encode's scratch buffer).
  */
 #ifndef TIDE_SCHEMA_AVRO_H
 #define TIDE_SCHEMA_AVRO_H

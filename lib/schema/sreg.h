@@ -11,12 +11,29 @@
  * what kcat's -r and librdkafka's schema.registry.* settings allow: basic
  * auth user info, a CA file, a client certificate and key, and no peer
  * verification when asked.  A registry that cannot be reached is retried
- * with back-off for at most connect_timeout_ms in all, and is then
- * TIDE_EAGAIN ("unreachable") for the caller to make exit 69; a registry
+ * with back-off for at most connect_timeout_ms in all (retried once at
+ * least, however long the first try took), and is then
+ * TIDE_EAGAIN ("URL: unreachable (retried for 30s): why") for the caller
+ * to make exit 69; a registry
  * that answers with an error (404 for an unknown id, 422 for a schema it
  * refuses, 401/403) is that error at once, with the registry's own message
  * in err.  lib/ never prints: each retry is counted in the struct, and the
- * caller's notes come from tide_sreg_retrying().
+ * caller's notes come from tide_sreg_retrying(), or, while a call is still
+ * retrying, from the conf's on_retry hook (the caller prints; the lib only
+ * calls it at the first retry and then every 5 s of the wait).
+ *
+ * What a call can return, for the caller's exit status: TIDE_ENOENT (404:
+ * no such id, subject or version) and TIDE_EINVAL (422: a schema the
+ * registry refuses) are about the data; TIDE_EAGAIN (unreachable, or 5xx,
+ * for the whole bound) and TIDE_EIO (401 or 403, a TLS failure, another
+ * HTTP status) mean the registry cannot be used (exit 69); TIDE_EFORMAT
+ * is an answer that is not what the API promises.  err never holds the
+ * password: the URL in messages is the one without its user info.
+ *
+ * Schemas cached by id stay for the struct's life; a subject's latest
+ * version is asked once and then kept too (a producer's run registers or
+ * looks up once).  One easy handle is reused, so the connection is kept
+ * alive between requests; the struct is not shared between threads.
  */
 #ifndef TIDE_SCHEMA_SREG_H
 #define TIDE_SCHEMA_SREG_H
@@ -37,6 +54,11 @@ struct tide_sreg_conf {
 	const char *cert_file, *key_file; /* client TLS, or NULL */
 	int insecure;			/* do not verify the peer */
 	int connect_timeout_ms;		/* all retries together; 0: 30000 */
+	/* Called while a request is being retried (first retry, then every
+	 * 5 s): why is the last failure, waited_ms the wait so far.  NULL:
+	 * none. */
+	void (*on_retry)(void *ctx, const char *why, long waited_ms);
+	void *ctx;
 };
 
 /* One schema as the registry gave it. */
@@ -51,6 +73,8 @@ struct tide_sreg_schema {
 
 struct tide_sreg;
 
+/* NULL with err set when the URL is not http(s)://... (err never shows
+ * its user info).  Strings of c are copied. */
 struct tide_sreg *tide_sreg_new(const struct tide_sreg_conf *c, char *err,
     size_t errlen);
 void tide_sreg_free(struct tide_sreg *r);
@@ -76,5 +100,8 @@ int tide_sreg_register(struct tide_sreg *r, const char *subject,
 /* Retries made since the last call (for the caller's "retrying" notes),
  * and the last reason. */
 unsigned tide_sreg_retrying(struct tide_sreg *r, const char **why);
+
+/* The registry's URL without user info, for messages. */
+const char *tide_sreg_url(const struct tide_sreg *r);
 
 #endif

@@ -17,7 +17,7 @@ if ! $PY -c 'import google.protobuf' 2>/dev/null; then
 	t_done
 fi
 ORACLE=$T_ROOT/tests/cli/pbuf_oracle.py
-DEC=${TIDE_TOOLS:-$TIDE_BIN/../tests}/pbufdec
+DEC=${TIDE_TOOLS:-$TIDE_BIN/../test}/pbufdec
 if [ ! -x "$DEC" ]; then
 	t_fail "no $DEC: make test builds it"
 	t_done

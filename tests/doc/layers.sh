@@ -10,15 +10,17 @@
 #   lib/schema/          the only library code that includes avro-c, jansson
 #                        or libcurl (Avro, Protobuf, the Schema Registry)
 #   lib/model/           the only library code that includes xgboost
-#   the frame            prog, bad, progress, kafka/kopt (and xalloc's one fatal
-#                        message): the only library code that prints to
+#   the frame            prog, bad, progress, kafka/kopt, schema/sropt (and
+#                        xalloc's one fatal message): the only library code
+#                        that prints to
 #                        the terminal or exits
 #   cmd/                 may include anything in lib/
 . "$(dirname "$0")/../lib.sh"
 cd "$T_ROOT"
 
-# lib/kafka/kopt: the Kafka option group of the frame's option tables.
-FRAME="lib/prog.c lib/prog.h lib/bad.c lib/bad.h lib/progress.c lib/progress.h lib/xalloc.c lib/kafka/kopt.c lib/kafka/kopt.h"
+# lib/kafka/kopt and lib/schema/sropt: the Kafka and Schema Registry option
+# groups of the frame's option tables.
+FRAME="lib/prog.c lib/prog.h lib/bad.c lib/bad.h lib/progress.c lib/progress.h lib/xalloc.c lib/kafka/kopt.c lib/kafka/kopt.h lib/schema/sropt.c lib/schema/sropt.h"
 in_frame() { case " $FRAME " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # rule NAME GREP-PATTERN FILES...: no line of FILES matches.

@@ -89,6 +89,8 @@ examples() {
 }
 
 t_have redis-server && redis_start
+# tide-sink(1)'s Avro example registers its schema in the test registry.
+reg_start examples
 # The data the examples name.
 mkdir -p man && cd man || exit 1
 tide-gen transactions --accounts 100 --count 2016 --step 5m --start 2026-11-01 >tx.ndjson
@@ -99,6 +101,15 @@ tide-sink -o archive/2026-11-01.ndjson.zst <tx.ndjson
 tide-sink -t transactions --key account --timestamp ts <tx.ndjson
 tide-sink -t tx --key account --timestamp ts <tx.ndjson
 tide-gen customers --accounts 100 | tide-sink -t customers --key account
+cat >tx.avsc <<'EOF'
+{"type": "record", "name": "Transaction", "fields": [
+  {"name": "ts", "type": "long"},
+  {"name": "account", "type": "string"},
+  {"name": "merchant", "type": "string"},
+  {"name": "amount", "type": "double"},
+  {"name": "country", "type": "string"},
+  {"name": "card_present", "type": "boolean"}]}
+EOF
 
 # The examples that run until stopped: PAGE:N.
 LIVE=" tide-gen.1:3 tide-sink.1:4 tide-source.1:4 tide-source.1:5 tide-replay.1:3 "
@@ -117,6 +128,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		case $SKIP in *" $id "*) continue ;; esac
 		example $page $((i - 1)) | sed \
 		    -e "s/localhost:9092/$BROKERS/g" \
+		    -e "s|http://localhost:8081|$REG_URL|g" \
 		    -e "s/127\.0\.0\.1:6379/127.0.0.1:${RPORT:-6379}/g" \
 		    -e "s/^redis-cli /redis-cli -p ${RPORT:-6379} /" >ex.sh
 		case $id in tide-join.1:9|tide-sink.1:2|tide-sink.1:3)
@@ -147,7 +159,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 53
+t_ok "every page's examples counted" test $nex -eq 54
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \

@@ -75,6 +75,33 @@ START_TEST(test_bad_record_with_puts_members_after_raw)
 }
 END_TEST
 
+START_TEST(test_bad_message_is_located_by_topic_partition_offset)
+{
+	char path[] = "/tmp/tide-bad.XXXXXX";
+	struct tide_bad bad;
+	int fd = mkstemp(path);
+
+	close(fd);
+	tide_prog_init_opts(&test_prog, no_opts);
+	tide_verbose = -1;
+	ck_assert_int_eq(tide_bad_init(&bad, 0, path), 0);
+	ck_assert_int_eq(tide_bad_message(&bad, "tx", 2, 1042, "\0\0\0\0\7",
+	    5, "value: %s", "short"), 0);
+	ck_assert_int_eq(tide_bad_message(&bad, "tx", 0, 1, NULL, 0,
+	    "key: no"), 0);
+	ck_assert_uint_eq(bad.count, 2);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+	ck_assert_str_eq(slurp(path),
+	    "{\"topic\":\"tx\",\"partition\":2,\"offset\":1042,\"error\":\"value: short\",\"raw\":\"\\u0000\\u0000\\u0000\\u0000\\u0007\"}\n"
+	    "{\"topic\":\"tx\",\"partition\":0,\"offset\":1,\"error\":\"key: no\",\"raw\":\"\"}\n");
+	unlink(path);
+	ck_assert_int_eq(tide_bad_init(&bad, 1, NULL), 0);
+	ck_assert_int_eq(tide_bad_message(&bad, "tx", 0, 1, "x", 1, "no"),
+	    TIDE_EINVAL);
+	ck_assert_int_eq(tide_bad_finish(&bad), 0);
+}
+END_TEST
+
 START_TEST(test_bad_strict_asks_to_stop)
 {
 	struct tide_bad bad;
@@ -313,6 +340,7 @@ suite_bad(void)
 	tcase_add_test(tc, test_bad_dead_letter_keeps_raw_line_and_reason);
 	tcase_add_test(tc, test_bad_record_with_puts_members_after_raw);
 	tcase_add_test(tc, test_bad_strict_asks_to_stop);
+	tcase_add_test(tc, test_bad_message_is_located_by_topic_partition_offset);
 	tcase_add_test(tc, test_bad_unwritable_dead_letter_path_fails_init);
 	tcase_add_test(tc, test_bad_dead_letter_write_failure_is_eio);
 	tcase_add_test(tc, test_bad_init_failure_is_eio_with_errno);

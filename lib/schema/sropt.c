@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exitcode.h"
+#include "prog.h"
+#include "schema/sreg.h"
+#include "schema/sropt.h"
+#include "time.h"
+
+int
+tide_sropt_option(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	struct tide_sropt *so = opt->dest;
+
+	if (*arg == '\0') {
+		snprintf(err->msg, sizeof(err->msg), "--%s: empty", opt->name);
+		return TIDE_EINVAL;
+	}
+	switch (opt->id) {
+	case TIDE_OPT_SREG:
+		if (strncmp(arg, "http://", 7) != 0 &&
+		    strncmp(arg, "https://", 8) != 0) {
+			snprintf(err->msg, sizeof(err->msg), "--%s: not an "
+			    "http:// or https:// URL", opt->name);
+			return TIDE_EINVAL;
+		}
+		so->url = arg;
+		break;
+	case TIDE_OPT_SREG_AUTH:
+		/* Never the argument itself: it holds the password. */
+		if (!strchr(arg, ':') || *arg == ':') {
+			snprintf(err->msg, sizeof(err->msg), "--%s: not "
+			    "user:password", opt->name);
+			return TIDE_EINVAL;
+		}
+		so->auth = arg;
+		break;
+	case TIDE_OPT_SREG_CA:
+		so->ca = arg;
+		break;
+	case TIDE_OPT_SREG_CERT:
+		so->cert = arg;
+		break;
+	case TIDE_OPT_SREG_KEY:
+		so->key = arg;
+		break;
+	default:
+		snprintf(err->msg, sizeof(err->msg), "--%s: not a registry "
+		    "option", opt->name);
+		return TIDE_EINVAL;
+	}
+	return 0;
+}
+
+static void
+sropt_note(void *ctx, const char *why, long waited_ms)
+{
+	const struct tide_sreg_conf *c = ctx;
+	char d[32];
+
+	tide_dur_fmt(d, c->connect_timeout_ms);
+	tide_warn("schema registry %s: unreachable (%s), retrying for up to "
+	    "%s", c->url, why, d);
+	(void)waited_ms;
+}
+
+struct tide_sreg *
+tide_sropt_open(struct tide_sropt *so)
+{
+	/* The note's context: the URL without its user info, the bound. */
+	static struct tide_sreg_conf note;
+	struct tide_sreg_conf c = { 0 };
+	struct tide_sreg *r;
+	const char *s;
+	char err[1024];
+
+	if (!so->url && (s = getenv("TIDE_SCHEMA_REGISTRY")) && *s)
+		so->url = s;
+	if (!so->auth && (s = getenv("TIDE_SCHEMA_REGISTRY_AUTH")) && *s) {
+		if (!strchr(s, ':') || *s == ':')
+			tide_usage_error("TIDE_SCHEMA_REGISTRY_AUTH: not "
+			    "user:password");
+		so->auth = s;
+	}
+	if (!so->url) {
+		if (so->auth || so->ca || so->cert || so->key || so->insecure ||
+		    so->timeout_ms)
+			tide_usage_error("the --schema-registry-* options need "
+			    "--schema-registry or TIDE_SCHEMA_REGISTRY");
+		return NULL;
+	}
+	if ((so->cert != NULL) != (so->key != NULL))
+		tide_usage_error("--schema-registry-cert and "
+		    "--schema-registry-key go together");
+	c.url = so->url;
+	c.basic_auth = so->auth;
+	c.ca_file = so->ca;
+	c.cert_file = so->cert;
+	c.key_file = so->key;
+	c.insecure = so->insecure;
+	c.connect_timeout_ms = so->timeout_ms ? (int)so->timeout_ms : 30000;
+	c.on_retry = sropt_note;
+	c.ctx = &note;
+	if (!(r = tide_sreg_new(&c, err, sizeof(err))))
+		tide_usage_error("--schema-registry: %s", err);
+	note.url = tide_sreg_url(r);
+	note.connect_timeout_ms = c.connect_timeout_ms;
+	return r;
+}
+
+int
+tide_sropt_exit(int code)
+{
+	switch (code) {
+	case TIDE_EINVAL:
+		return TIDE_EX_DATAERR;
+	case TIDE_ENOENT:
+	case TIDE_EAGAIN:
+	case TIDE_EIO:
+	case TIDE_EFORMAT:
+		return TIDE_EX_UNAVAILABLE;
+	default:
+		return tide_exit_of(code);
+	}
+}

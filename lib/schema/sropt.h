@@ -1,0 +1,92 @@
+/*
+ * The Schema Registry options shared by tide-source, tide-replay and
+ * tide-sink, as bound entries of an option table (struct tide_option,
+ * lib/prog.h), in the spirit of kcat's -r and librdkafka's
+ * schema.registry.* settings:
+ *
+ *	--schema-registry url            ($TIDE_SCHEMA_REGISTRY)
+ *	--schema-registry-auth user:pass ($TIDE_SCHEMA_REGISTRY_AUTH)
+ *	--schema-registry-ca file, --schema-registry-cert file,
+ *	--schema-registry-key file, --schema-registry-insecure
+ *	--schema-registry-timeout duration (default 30s)
+ *
+ * One help text and one message form for every program that splices them
+ * in; a password (in --schema-registry-auth, or the URL's user info) is
+ * never printed, not even in a usage error.  tide_sropt_open() is the
+ * frame's half: it reads the environment for what the command line left
+ * out, makes the client (lib/schema/sreg.h), dies with a usage error on a
+ * URL that is not one, and turns the client's retries into warnings
+ * ("schema registry URL: unreachable (why), retrying for up to 30s"):
+ *
+ *	static struct tide_sropt so;
+ *	static const struct tide_option opts[] = {
+ *		TIDE_SROPTS(&so),
+ *		...
+ *	r = tide_sropt_open(&so);	// NULL: no registry given
+ *	if ((rc = tide_sreg_latest(r, subj, &s, err, sizeof(err))) < 0)
+ *		tide_die(tide_sropt_exit(rc), "%s", err);
+ */
+#ifndef TIDE_SCHEMA_SROPT_H
+#define TIDE_SCHEMA_SROPT_H
+
+#include <stdint.h>
+
+#include "prog.h"
+#include "schema/sreg.h"
+
+/* Option ids of the group: above any program's and lib/prog.h's. */
+enum {
+	TIDE_OPT_SREG = 1200,
+	TIDE_OPT_SREG_AUTH,
+	TIDE_OPT_SREG_CA,
+	TIDE_OPT_SREG_CERT,
+	TIDE_OPT_SREG_KEY,
+	TIDE_OPT_SREG_INSECURE,
+	TIDE_OPT_SREG_TIMEOUT,
+};
+
+struct tide_sropt {
+	const char *url, *auth, *ca, *cert, *key;	/* into argv, or NULL */
+	int insecure;
+	int64_t timeout_ms;				/* 0: 30s */
+};
+
+/* dest: a struct tide_sropt (checks the argument, names the option). */
+tide_opt_cb tide_sropt_option;
+
+#define TIDE_SROPTS(so)							\
+	TIDE_OPT_CALLBACK(TIDE_OPT_SREG, "schema-registry", "url",	\
+	    "Confluent Schema Registry, http[s]://[user:pass@]host:port "	\
+	    "(default $TIDE_SCHEMA_REGISTRY)", tide_sropt_option, (so)),	\
+	TIDE_OPT_CALLBACK(TIDE_OPT_SREG_AUTH, "schema-registry-auth",	\
+	    "user:pass", "the registry's basic auth (default "		\
+	    "$TIDE_SCHEMA_REGISTRY_AUTH)", tide_sropt_option, (so)),	\
+	TIDE_OPT_CALLBACK(TIDE_OPT_SREG_CA, "schema-registry-ca", "file",	\
+	    "CA certificates to verify the registry with (PEM)",	\
+	    tide_sropt_option, (so)),					\
+	TIDE_OPT_CALLBACK(TIDE_OPT_SREG_CERT, "schema-registry-cert",	\
+	    "file", "client certificate for the registry (PEM)",	\
+	    tide_sropt_option, (so)),					\
+	TIDE_OPT_CALLBACK(TIDE_OPT_SREG_KEY, "schema-registry-key", "file",	\
+	    "the client certificate's private key (PEM)",		\
+	    tide_sropt_option, (so)),					\
+	TIDE_OPT_FLAG(TIDE_OPT_SREG_INSECURE, "schema-registry-insecure",	\
+	    "do not verify the registry's certificate", &(so)->insecure),	\
+	TIDE_OPT_DUR(TIDE_OPT_SREG_TIMEOUT, "schema-registry-timeout",	\
+	    "duration", "give up on an unreachable registry after duration "	\
+	    "(default 30s)", &(so)->timeout_ms, 1, 3600000)
+
+/* The client for what the options and the environment say, or NULL when
+ * neither names a registry.  A URL that is not one is a usage error (64);
+ * retries become warnings (not under -q).  The caller frees it with
+ * tide_sreg_free(). */
+struct tide_sreg *tide_sropt_open(struct tide_sropt *so);
+
+/* The exit status of a tide_sreg_* failure at start: 69 when the
+ * registry cannot be used (TIDE_EAGAIN, TIDE_EIO, TIDE_EFORMAT) or has no
+ * such subject or id (TIDE_ENOENT: as a topic that does not exist), 65
+ * for a schema that is not one or that it refused (TIDE_EINVAL).  (An
+ * unknown id in a message is that record's bad input, not this.) */
+int tide_sropt_exit(int code);
+
+#endif

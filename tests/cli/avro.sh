@@ -1,0 +1,286 @@
+#!/bin/sh
+# lib/schema/avro through tests/tools/avrocat, with python3-avro (Apache
+# Avro 1.11) as the oracle: a corpus that python writes (every primitive,
+# nested records, arrays, maps, enums, fixed, unions with null, every
+# logical type, a recursive record) decodes to the JSON python reads back,
+# plain and in the spec's union form; what tide encodes from that JSON,
+# python decodes to the same records (byte for byte what python wrote);
+# schema evolution; then payloads, records and schemas that must be
+# refused, each with its exact reason.
+. "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3
+AVROCAT=$TIDE_BIN/../test/avrocat
+ORACLE="$PY $T_ROOT/tests/cli/avro_oracle.py"
+if ! $PY -c 'import avro.io' 2>/dev/null; then
+	t_skip "python3-avro not installed"
+	t_done
+fi
+[ -x "$AVROCAT" ] || { t_fail "avrocat not built ($AVROCAT)"; t_done; }
+C=$T_DIR/corpus
+mkdir "$C"
+$ORACLE gen "$C" || { t_fail "the oracle's corpus"; t_done; }
+
+# --- python3-avro writes, tide reads ---------------------------------------
+
+for n in all logical list user1; do
+	T_IN=$C/$n.hex
+	t_run "$n: decode, plain" "$AVROCAT" decode "$C/$n.avsc"
+	t_status 0
+	cp "$T_OUT" "$C/$n.json"
+	$ORACLE canon <"$C/$n.json" >"$T_OUT"
+	t_stdout_file "$C/$n.plain"
+	T_IN=$C/$n.hex
+	t_run "$n: decode, spec" "$AVROCAT" decode -s "$C/$n.avsc"
+	t_status 0
+	cp "$T_OUT" "$C/$n.specjson"
+	$ORACLE canon <"$C/$n.specjson" >"$T_OUT"
+	t_stdout_file "$C/$n.spec"
+
+	# --- tide writes, python3-avro reads ---------------------------------
+	T_IN=$C/$n.json
+	t_run "$n: encode plain JSON" "$AVROCAT" encode "$C/$n.avsc"
+	t_status 0
+	t_stdout_file "$C/$n.hex"
+	T_IN=$C/$n.specjson
+	t_run "$n: encode spec JSON" "$AVROCAT" encode "$C/$n.avsc"
+	t_status 0
+	t_stdout_file "$C/$n.hex"
+	$ORACLE decode "$C/$n.avsc" <"$T_OUT" >"$C/$n.back"
+	T_NAME="$n: python3-avro reads tide's encoding"
+	cp "$C/$n.back" "$T_OUT"
+	t_stdout_file "$C/$n.plain"
+done
+
+# One record of the logical types, exactly as tide writes it.
+T_IN=$C/logical.json
+t_run "logical types, as written" sed -n 1,2p
+t_stdout <<'EOF'
+{"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":"12345.67","decf":"-1.5000","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
+{"ts_ms":-1,"ts_us":-0.5,"day":"1900-02-28","t_ms":0,"t_us":0.001,"dec":"-0.05","decf":"0.0000","id":"00000000-0000-0000-0000-000000000000","when":null}
+EOF
+T_IN=$C/all.specjson
+t_run "spec form, unions" sh -c 'sed -n 2p | jq -c "{u1,u2,u3,u4}"'
+t_stdout <<'EOF'
+{"u1":{"string":"x"},"u2":{"string":"five"},"u3":{"array":[1,2,3]},"u4":{"com.example.Color":"BLUE"}}
+EOF
+
+# Schema evolution.  The registry names the schema a payload was written
+# with, and tide decodes with that one: v1's payloads give v1's fields.
+# Encoding with v2 fills in v2's defaults, as python3-avro's reader does
+# when it resolves v1's payloads against v2.
+T_IN=$C/user1.json
+t_run "evolution: v1 records encoded with v2" \
+	"$AVROCAT" encode "$C/user2.avsc"
+t_status 0
+$ORACLE decode "$C/user2.avsc" <"$T_OUT" >"$C/user2.back"
+cp "$C/user2.back" "$T_OUT"
+t_stdout_file "$C/user1-as-v2.plain"
+t_stdout <<'EOF'
+{"{}":[["id",{"n":"1"}],["name","ann"],["email",null],["score",{"n":"7"}]]}
+{"{}":[["id",{"n":"-2"}],["name","bo"],["email",null],["score",{"n":"7"}]]}
+EOF
+
+# --- payloads that do not decode -------------------------------------------
+
+S=$T_DIR/s
+mkdir "$S"
+echo '"int"' >"$S/int.avsc"
+echo '"string"' >"$S/str.avsc"
+echo '["null","string"]' >"$S/u.avsc"
+echo '{"type":"enum","name":"E","symbols":["A","B","C"]}' >"$S/e.avsc"
+echo '{"type":"array","items":"long"}' >"$S/al.avsc"
+echo '{"type":"array","items":"null"}' >"$S/an.avsc"
+echo '"boolean"' >"$S/b.avsc"
+echo '{"type":"map","values":"int"}' >"$S/m.avsc"
+echo '"double"' >"$S/d.avsc"
+echo '{"type":"fixed","name":"F","size":4}' >"$S/f.avsc"
+echo '{"type":"bytes","logicalType":"decimal","precision":40,"scale":3}' >"$S/dec.avsc"
+
+# schema, payload in hex (-: none), what avrocat says
+while IFS='	' read -r s hex want; do
+	[ "$hex" = - ] && hex=
+	printf '%s\n' "$hex" >"$T_DIR/in"
+	T_IN=$T_DIR/in
+	t_run "decode $s $hex" "$AVROCAT" decode "$S/$s.avsc"
+	printf '%s\n' "$want" >"$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <<'EOF'
+int	-	error: payload ends inside a number
+int	0202	error: 1 bytes after the datum
+int	ffffffffffffffffffff01	error: a number past 64 bits
+int	8080808010	error: an int past 32 bits
+str	0a6869	error: string of 5 bytes past the payload's end
+str	01	error: string of negative length -1
+str	04fffe	error: a string that is not UTF-8
+u	04	error: union branch 2 out of range
+u	03	error: union branch -2 out of range
+u	020461	error: string of 2 bytes past the payload's end
+e	06	error: enum E index 3 out of range
+al	0a02	error: array of 5 items past the payload's end
+al	010204	error: payload ends inside a number
+al	0304	error: a block size past the payload's end
+an	feffffff0f	error: array of more than 1000000 empty items
+b	02	error: a boolean of 2
+m	020461	error: map key of 2 bytes past the payload's end
+d	0000	error: payload ends inside a double
+f	010203	error: payload ends inside fixed F
+dec	0400	error: bytes of 2 bytes past the payload's end
+dec	0200ff	error: 1 bytes after the datum
+int	02	1
+u	00	null
+u	020461	error: string of 2 bytes past the payload's end
+e	04	"C"
+al	01020400	[2]
+an	0600	[null,null,null]
+m	0202610400	{"a":2}
+dec	02ff	"-0.001"
+dec	00	"0.000"
+dec	060186a0	"100.000"
+dec	2001000000000000000000000000000000	"1329227995784915872903807060280344.576"
+dec	20ffffffffffffffffffffffffffffffff	"-0.001"
+EOF
+
+# A recursive record decodes as deep as tide's JSON may nest, no deeper.
+$PY -c 'print("0202" * 40 + "0000")' >"$T_DIR/in"
+T_IN=$T_DIR/in
+t_run "list of 41 nodes" sh -c "'$AVROCAT' decode '$C/list.avsc' | jq -c '[paths(numbers)] | length'"
+t_stdout <<'EOF'
+41
+EOF
+$PY -c 'print("0202" * 200 + "0000")' >"$T_DIR/in"
+T_IN=$T_DIR/in
+t_run "list of 201 nodes" "$AVROCAT" decode "$C/list.avsc"
+t_stdout <<'EOF'
+error: nested deeper than 128 levels
+EOF
+
+# --- records that do not fit the schema: "path: reason" ---------------------
+
+cat >"$S/pay.avsc" <<'EOF'
+{"type":"record","name":"Pay","namespace":"t","fields":[
+ {"name":"amount","type":"double"},
+ {"name":"n","type":"int"},
+ {"name":"card","type":{"type":"record","name":"Card","fields":[{"name":"bin","type":"string"}]}},
+ {"name":"items","type":{"type":"array","items":"int"}},
+ {"name":"attrs","type":{"type":"map","values":"long"},"default":{}},
+ {"name":"kind","type":{"type":"enum","name":"Kind","symbols":["A","B"]}},
+ {"name":"when","type":{"type":"int","logicalType":"date"}},
+ {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":5,"scale":2}},
+ {"name":"fx","type":{"type":"fixed","name":"F2","size":2}},
+ {"name":"opt","type":["null","long","Card"],"default":null}
+]}
+EOF
+G='"amount":1.5,"n":1,"card":{"bin":"4111"},"items":[1,2],"kind":"A","when":"2026-11-01","price":"12.5","fx":"AAE="'
+cat >"$T_DIR/in" <<EOF
+{$G}
+{$G,"opt":{"long":5},"attrs":{"x":1}}
+{$G,"opt":{"t.Card":{"bin":"x"}}}
+{$G,"opt":{"bin":"y"}}
+{$G,"amount":"x"}
+{$G,"n":3000000000}
+{$G,"n":1.5}
+{$G,"card":{"bin":4}}
+{$G,"card":{}}
+{$G,"items":[1,"a"]}
+{$G,"attrs":{"k":"v"}}
+{$G,"kind":"PURPLE"}
+{$G,"when":"2026-02-30"}
+{$G,"when":"yesterday"}
+{$G,"price":"123.456"}
+{$G,"price":"1234.5"}
+{$G,"price":"x"}
+{$G,"fx":"AAEC"}
+{$G,"fx":"!!"}
+{$G,"opt":"s"}
+{$G,"opt":{"long":"s"}}
+{"amount":1
+[]
+EOF
+T_IN=$T_DIR/in
+t_run "encode: records that fit and do not" "$AVROCAT" encode "$S/pay.avsc"
+t_status 0
+t_stdout <<'EOF'
+000000000000f83f020834313131040204000000acc4020404e2000100
+000000000000f83f02083431313104020400020278020000acc4020404e20001020a
+000000000000f83f020834313131040204000000acc4020404e20001040278
+000000000000f83f020834313131040204000000acc4020404e20001040279
+error: amount: a string where the schema has double
+error: n: 3000000000 is not an int
+error: n: 1.5 is not an int
+error: card.bin: a number where the schema has string
+error: card.bin: missing, and the field has no default
+error: items[1]: a string where the schema has int
+error: attrs.k: a string where the schema has long
+error: kind: "PURPLE" is not a symbol of enum t.Kind
+error: when: not a date (YYYY-MM-DD)
+error: when: not a date (YYYY-MM-DD)
+error: price: a decimal with more than 2 places or 38 digits
+error: price: a decimal of 6 digits where the precision is 5
+error: price: not a decimal number
+error: fx: 3 bytes where fixed t.F2 has 2
+error: fx: not base64
+error: opt: a string that fits no branch of [null, long, t.Card]
+error: opt: an object that fits no branch of [null, long, t.Card]
+error: not JSON: unexpected end of document at byte 11
+error: an array where the schema has t.Pay
+EOF
+# The ones that fit, as python3-avro reads them.
+head -4 "$T_OUT" | $ORACLE decode "$S/pay.avsc" >"$T_DIR/py"
+cp "$T_DIR/py" "$T_OUT"
+T_NAME="encode: python3-avro reads what fitted"
+t_stdout <<'EOF'
+{"{}":[["amount",{"n":"1.5"}],["n",{"n":"1"}],["card",{"{}":[["bin","4111"]]}],["items",[{"n":"1"},{"n":"2"}]],["attrs",{"{}":[]}],["kind","A"],["when","2026-11-01"],["price","12.50"],["fx","AAE="],["opt",null]]}
+{"{}":[["amount",{"n":"1.5"}],["n",{"n":"1"}],["card",{"{}":[["bin","4111"]]}],["items",[{"n":"1"},{"n":"2"}]],["attrs",{"{}":[["x",{"n":"1"}]]}],["kind","A"],["when","2026-11-01"],["price","12.50"],["fx","AAE="],["opt",{"n":"5"}]]}
+{"{}":[["amount",{"n":"1.5"}],["n",{"n":"1"}],["card",{"{}":[["bin","4111"]]}],["items",[{"n":"1"},{"n":"2"}]],["attrs",{"{}":[]}],["kind","A"],["when","2026-11-01"],["price","12.50"],["fx","AAE="],["opt",{"{}":[["bin","x"]]}]]}
+{"{}":[["amount",{"n":"1.5"}],["n",{"n":"1"}],["card",{"{}":[["bin","4111"]]}],["items",[{"n":"1"},{"n":"2"}]],["attrs",{"{}":[]}],["kind","A"],["when","2026-11-01"],["price","12.50"],["fx","AAE="],["opt",{"{}":[["bin","y"]]}]]}
+EOF
+
+# --- schemas refused ----------------------------------------------------------
+
+$PY -c 'import json
+s = {"type": "long"}
+for i in range(70):
+    s = {"type": "array", "items": s}
+print(json.dumps(s))' >"$S/deep.avsc"
+$PY -c 'import json; print(json.dumps({"type": "enum", "name": "E", "symbols": ["S%d" % i for i in range(100001)]}))' >"$S/huge.avsc"
+$PY -c 'import json; print(json.dumps({"type": "record", "name": "R", "fields": [{"name": "f%d" % i, "type": "int"} for i in range(100001)]}))' >"$S/wide.avsc"
+$PY -c 'import json; print(json.dumps({"type": "record", "name": "R", "fields": [{"name": "f%d" % i, "type": {"type": "record", "name": "E%d" % i, "fields": []}} for i in range(10001)]}))' >"$S/named.avsc"
+echo '{"type":"record","name":"A","fields":[{"name":"a","type":"A"}]}' >"$S/self.avsc"
+echo '{"type":"record","name":"A","fields":[{"name":"b","type":{"type":"record","name":"B","fields":[{"name":"a","type":["A"]}]}}]}' >"$S/mutual.avsc"
+echo '{"type":"record","name":"A","fields":[{"name":"x","type":{"type":"record","name":"B","fields":[{"name":"y","type":"Foo"}]}}]}' >"$S/unknown.avsc"
+echo '{"type":"record","name":"A","fields":[' >"$S/notjson.avsc"
+echo '[["null","int"]]' >"$S/uu.avsc"
+echo '["int","string","int"]' >"$S/dup.avsc"
+echo '{"type":"record","name":"A","fields":[{"name":"x","type":"int"},{"name":"x","type":"long"}]}' >"$S/dupf.avsc"
+echo '{"type":"record","name":"A","fields":[{"name":"x","type":{"type":"fixed","name":"A","size":1}}]}' >"$S/twice.avsc"
+echo '{"type":"enum","name":"E","symbols":["A","A"]}' >"$S/dupsym.avsc"
+echo '{"type":"fixed","name":"F"}' >"$S/nosize.avsc"
+echo '{"type":"record","name":"1A","fields":[]}' >"$S/badname.avsc"
+echo '42' >"$S/num.avsc"
+echo '{"type":"array","items":{"type":"record","name":"L","fields":[{"name":"n","type":{"type":"array","items":"L"}}]}}' >"$S/recarr.avsc"
+
+while IFS='	' read -r s want; do
+	t_run "parse $s" "$AVROCAT" parse "$S/$s.avsc"
+	printf '%s\n' "$want" >"$T_DIR/want"
+	t_stdout_file "$T_DIR/want"
+done <<'EOF'
+deep	error: nested deeper than 64 levels
+huge	error: more than 100000 fields and symbols
+wide	error: more than 100000 fields and symbols
+named	error: f9999: more than 10000 named types
+self	error: record A contains itself with no way to end
+mutual	error: record A contains itself with no way to end
+unknown	error: x.y: unknown type "Foo"
+notjson	error: not JSON: ']' expected near end of file at line 2
+uu	error: a union inside a union
+dup	error: a union with two branches int
+dupf	error: record A has two fields 'x'
+twice	error: x: A is defined twice
+dupsym	error: enum E: symbol A twice
+nosize	error: fixed F has no valid size
+badname	error: not a valid name: "1A"
+num	error: not a schema
+recarr	ok
+EOF
+
+t_done

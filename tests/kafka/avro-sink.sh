@@ -1,0 +1,463 @@
+#!/bin/sh
+# tide-sink --value-format avro (issue 21 item 2): each JSON record encoded
+# against an Avro schema in the Confluent wire format (magic 0, the schema
+# id big-endian, the payload), the schema registered under TopicNameStrategy
+# in the test registry (tests/kafka/registry.py), or found by subject or id.
+# The messages are read back by independent clients: python3-kafka, and
+# python3-avro decoding the payload with the schema the registry gives for
+# the id in the framing.  Schema evolution (a field added with a default:
+# a new version; old messages read with the new schema).  Bad input: a
+# record that does not fit (the field path and the reason, dead-lettered,
+# counted), an unknown subject, a schema the registry refuses, a registry
+# that is down (exit 69 within --schema-registry-timeout), bad credentials
+# (never printed), and the usage errors.
+. "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3
+if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
+	t_skip "python3-kafka or python3-avro missing"
+	t_done
+fi
+unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
+
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1
+reg_start plain
+REG=$REG_URL
+reg_start auth --user alice:s3cret
+AUTH=$REG_URL
+AUTHPID=$REG_PID
+TLS=$TIDE_TESTDATA/tls
+reg_start tls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+HTTPS=https://${REG_URL#http://}
+reg_start mtls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key" \
+    --tls-client-ca "$TLS/ca.pem"
+MTLS=https://${REG_URL#http://}
+
+cat >"$T_DIR/v1.avsc" <<'AVSC'
+{"type":"record","name":"Tx","namespace":"test","fields":[
+ {"name":"account","type":"string"},
+ {"name":"amount","type":"double"},
+ {"name":"qty","type":"int"},
+ {"name":"tags","type":{"type":"array","items":"string"}},
+ {"name":"note","type":["null","string"],"default":null}]}
+AVSC
+# v2: a field added with a default, so v1's messages still read.
+sed 's/"default":null}]}/"default":null},\n {"name":"cur","type":"string","default":"EUR"}]}/' \
+    "$T_DIR/v1.avsc" >"$T_DIR/v2.avsc"
+echo '"string"' >"$T_DIR/key.avsc"
+
+# Read a topic back: partition, offset, the key, the schema id and the
+# value decoded by python3-avro with the writer's schema (from the
+# registry, by the id in the framing) or, given a file, that reader schema.
+cat >"$T_DIR/read.py" <<'PYEOF'
+import io, json, struct, sys, urllib.request
+import avro.io, avro.schema
+from kafka import KafkaConsumer, TopicPartition
+brokers, reg, topic = sys.argv[1:4]
+reader = avro.schema.parse(open(sys.argv[4]).read()) if len(sys.argv) > 4 else None
+cache = {}
+def dec(b):
+    if b is None or b[:1] != b"\0":
+        return repr(b)
+    sid = struct.unpack(">I", b[1:5])[0]
+    if sid not in cache:
+        body = json.load(urllib.request.urlopen("%s/schemas/ids/%d" % (reg, sid)))
+        cache[sid] = avro.schema.parse(body["schema"])
+    r = avro.io.DatumReader(cache[sid], reader or cache[sid])
+    d = avro.io.BinaryDecoder(io.BytesIO(b[5:]))
+    return "id=%d %s" % (sid, json.dumps(r.read(d), sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+c = KafkaConsumer(bootstrap_servers=brokers, enable_auto_commit=False)
+parts = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic))]
+c.assign(parts)
+c.seek_to_beginning(*parts)
+end = c.end_offsets(parts)
+out = []
+for _ in range(100):
+    if all(c.position(tp) >= end[tp] for tp in parts):
+        break
+    for tp, ms in c.poll(timeout_ms=200).items():
+        out.extend(ms)
+for m in sorted(out, key=lambda m: (m.partition, m.offset)):
+    print(m.partition, m.offset, dec(m.key), dec(m.value))
+PYEOF
+readback() { t_run "$1" timeout 30 $PY "$T_DIR/read.py" "$BROKERS" "$REG" "$2" ${3:+"$3"}; }
+requests() { $PY -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_requests"))["count"])' "$1"; }
+versions() { $PY -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/subjects/" + sys.argv[2] + "/versions")))' "$REG" "$1"; }
+SINK="timeout 30 tide-sink -b $BROKERS"
+
+# --- good records, registered as av.tx-value --------------------------------
+
+cat >"$T_DIR/good.in" <<'EOF'
+{"account":"a1","amount":1.5,"qty":3,"tags":["x","y"],"note":null}
+{"account":"a\u00e9","amount":-2.25,"qty":0,"tags":[],"note":"hi \"there\""}
+{"qty":-7,"tags":["z"],"amount":1e3,"account":"a3"}
+{"account":"a4","amount":0,"qty":2147483647,"tags":[],"note":{"string":"spec form"}}
+EOF
+T_IN=$T_DIR/good.in
+t_run "records encoded and registered" $SINK -t av.tx --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+readback "python3-avro reads them back" av.tx
+t_status 0
+t_stdout <<'EOF'
+0 0 None id=1 {"account":"a1","amount":1.5,"note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=1 {"account":"aé","amount":-2.25,"note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=1 {"account":"a3","amount":1000.0,"note":null,"qty":-7,"tags":["z"]}
+0 3 None id=1 {"account":"a4","amount":0.0,"note":"spec form","qty":2147483647,"tags":[]}
+EOF
+
+# The same schema again: the registry's id, no new version.
+T_IN=/dev/null
+t_run "the same schema keeps its id" $SINK -t av.tx --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$REG" -v
+t_status 0
+t_stderr_has "tide-sink: value: Avro schema id 1"
+t_run "one version" versions av.tx-value
+t_stdout <<'EOF'
+[1]
+EOF
+
+# --- schema evolution: v2 adds a field with a default -----------------------
+
+printf '%s\n' '{"account":"n1","amount":7,"qty":1,"tags":[],"cur":"USD"}' \
+    '{"account":"n2","amount":8,"qty":2,"tags":[]}' >"$T_DIR/v2.in"
+T_IN=$T_DIR/v2.in
+t_run "v2 registered as a new version" $SINK -t av.tx --value-format avro \
+    --value-schema "$T_DIR/v2.avsc" --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+t_run "two versions" versions av.tx-value
+t_stdout <<'EOF'
+[1, 2]
+EOF
+readback "v1 and v2 messages read with v2: the default fills in" av.tx "$T_DIR/v2.avsc"
+t_status 0
+t_stdout <<'EOF'
+0 0 None id=1 {"account":"a1","amount":1.5,"cur":"EUR","note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=1 {"account":"aé","amount":-2.25,"cur":"EUR","note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=1 {"account":"a3","amount":1000.0,"cur":"EUR","note":null,"qty":-7,"tags":["z"]}
+0 3 None id=1 {"account":"a4","amount":0.0,"cur":"EUR","note":"spec form","qty":2147483647,"tags":[]}
+0 4 None id=2 {"account":"n1","amount":7.0,"cur":"USD","note":null,"qty":1,"tags":[]}
+0 5 None id=2 {"account":"n2","amount":8.0,"cur":"EUR","note":null,"qty":2,"tags":[]}
+EOF
+readback "v2 messages read with v1: the new field left out" av.tx "$T_DIR/v1.avsc"
+t_status 0
+t_stdout <<'EOF'
+0 0 None id=1 {"account":"a1","amount":1.5,"note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=1 {"account":"aé","amount":-2.25,"note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=1 {"account":"a3","amount":1000.0,"note":null,"qty":-7,"tags":["z"]}
+0 3 None id=1 {"account":"a4","amount":0.0,"note":"spec form","qty":2147483647,"tags":[]}
+0 4 None id=2 {"account":"n1","amount":7.0,"note":null,"qty":1,"tags":[]}
+0 5 None id=2 {"account":"n2","amount":8.0,"note":null,"qty":2,"tags":[]}
+EOF
+
+# --- the schema by subject, by id; the key; envelopes -----------------------
+
+printf '%s\n' '{"account":"s1","amount":1,"qty":1,"tags":[]}' >"$T_DIR/one.in"
+T_IN=$T_DIR/one.in
+t_run "--value-subject: its latest version" $SINK -t av.id --value-format avro \
+    --value-subject av.tx-value --schema-registry "$REG"
+t_status 0
+n0=$(requests "$REG")
+t_run "--schema-id with --value-schema: no registry asked" $SINK -t av.id \
+    --value-format avro --value-schema "$T_DIR/v1.avsc" --schema-id 1
+t_status 0
+t_run "the registry was not asked" requests "$REG"
+t_stdout <<EOF
+$n0
+EOF
+t_run "--schema-id alone: fetched" env TIDE_SCHEMA_REGISTRY="$REG" $SINK \
+    -t av.id --value-format avro --schema-id 2
+t_status 0
+readback "by subject, by id" av.id
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 1 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 2 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+EOF
+
+T_IN=$T_DIR/good.in
+t_run "--key-format avro: the -k field, registered as av.key-key" $SINK \
+    -t av.key -p 1 -k account --key-format avro --key-schema "$T_DIR/key.avsc" \
+    --value-format avro --value-schema "$T_DIR/v1.avsc" --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+readback "keys and values decoded" av.key
+t_stdout <<'EOF'
+1 0 id=3 "a1" id=1 {"account":"a1","amount":1.5,"note":null,"qty":3,"tags":["x","y"]}
+1 1 id=3 "aé" id=1 {"account":"aé","amount":-2.25,"note":"hi \"there\"","qty":0,"tags":[]}
+1 2 id=3 "a3" id=1 {"account":"a3","amount":1000.0,"note":null,"qty":-7,"tags":["z"]}
+1 3 id=3 "a4" id=1 {"account":"a4","amount":0.0,"note":"spec form","qty":2147483647,"tags":[]}
+EOF
+t_run "av.key-key" versions av.key-key
+t_stdout <<'EOF'
+[1]
+EOF
+
+# Decoded envelopes (tide-source -J of an Avro topic): re-encoded only
+# when a value format is given.
+printf '%s\n' '{"topic":"x","partition":0,"offset":4,"ts":1764547200000,"key":"k1","value":{"account":"e1","amount":2,"qty":5,"tags":["t"]},"value_schema_id":1}' >"$T_DIR/env.in"
+T_IN=$T_DIR/env.in
+t_run "-J --value-format avro re-encodes the value" $SINK -t av.env -J \
+    --value-format avro --value-subject av.tx-value --schema-registry "$REG"
+t_status 0
+t_run "-J alone produces the value as it is" $SINK -t av.env -J
+t_status 0
+readback "envelopes" av.env
+t_stdout <<'EOF'
+0 0 b'k1' id=2 {"account":"e1","amount":2.0,"cur":"EUR","note":null,"qty":5,"tags":["t"]}
+0 1 b'k1' b'{"account":"e1","amount":2,"qty":5,"tags":["t"]}'
+EOF
+
+# -J --value-format avro and no schema named: each envelope's own
+# value_schema_id, fetched once per id; an envelope without one, with an
+# id the registry does not have, or with a value that does not fit its
+# schema is bad input.
+cat >"$T_DIR/env2.in" <<'EOF'
+{"key":"k1","value":{"account":"e1","amount":2,"qty":5,"tags":[]},"value_schema_id":1}
+{"key":"k2","value":{"account":"e2","amount":3,"qty":6,"tags":[],"cur":"CHF"},"value_schema_id":2}
+{"key":"k3","value":{"account":"e3","amount":4,"qty":7,"tags":["a"]},"value_schema_id":1}
+{"key":"k4","value":{"account":"e4","amount":5,"qty":8,"tags":[]}}
+{"key":"k5","value":{"account":"e5","amount":6,"qty":9,"tags":[]},"value_schema_id":99}
+{"key":"k6","value":{"account":"e6","amount":"7","qty":9,"tags":[]},"value_schema_id":1}
+EOF
+T_IN=$T_DIR/env2.in
+n0=$(requests "$REG")
+t_run "-J: each envelope's value_schema_id" $SINK -t av.env2 -J \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stderr \
+    "tide-sink: line 4: value: no value_schema_id in the envelope, and no schema given" \
+    "tide-sink: line 5: value: schema id 99: Schema 99 not found (error 40403)" \
+    "tide-sink: line 6: value does not fit the schema: amount: a string where the schema has double" \
+    "tide-sink: 3 bad records skipped"
+t_run "one request per id" sh -c 'echo $(($1 - $2))' _ "$(requests "$REG")" "$n0"
+t_stdout <<'EOF'
+3
+EOF
+readback "encoded with their own ids" av.env2
+t_stdout <<'EOF'
+0 0 b'k1' id=1 {"account":"e1","amount":2.0,"note":null,"qty":5,"tags":[]}
+0 1 b'k2' id=2 {"account":"e2","amount":3.0,"cur":"CHF","note":null,"qty":6,"tags":[]}
+0 2 b'k3' id=1 {"account":"e3","amount":4.0,"note":null,"qty":7,"tags":["a"]}
+EOF
+
+# tide-source decodes what tide-sink encoded (both schema versions), and
+# its -J envelopes go back to an Avro topic through tide-sink.
+t_run "tide-source decodes it" timeout 30 tide-source -b "$BROKERS" -t av.tx -e \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","amount":1.5,"qty":3,"tags":["x","y"],"note":null}
+{"account":"aé","amount":-2.25,"qty":0,"tags":[],"note":"hi \"there\""}
+{"account":"a3","amount":1000,"qty":-7,"tags":["z"],"note":null}
+{"account":"a4","amount":0,"qty":2147483647,"tags":[],"note":"spec form"}
+{"account":"n1","amount":7,"qty":1,"tags":[],"note":null,"cur":"USD"}
+{"account":"n2","amount":8,"qty":2,"tags":[],"note":null,"cur":"EUR"}
+EOF
+timeout 30 tide-source -b "$BROKERS" -t av.tx -e -J --schema-registry "$REG" >"$T_DIR/tx.env"
+T_IN=$T_DIR/tx.env
+t_run "tide-source -J | tide-sink -J --value-format avro" $SINK -t av.copy -J \
+    --value-format avro --value-subject av.tx-value --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+readback "the copy, every record in v2" av.copy
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"a1","amount":1.5,"cur":"EUR","note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=2 {"account":"aé","amount":-2.25,"cur":"EUR","note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=2 {"account":"a3","amount":1000.0,"cur":"EUR","note":null,"qty":-7,"tags":["z"]}
+0 3 None id=2 {"account":"a4","amount":0.0,"cur":"EUR","note":"spec form","qty":2147483647,"tags":[]}
+0 4 None id=2 {"account":"n1","amount":7.0,"cur":"USD","note":null,"qty":1,"tags":[]}
+0 5 None id=2 {"account":"n2","amount":8.0,"cur":"EUR","note":null,"qty":2,"tags":[]}
+EOF
+
+# --- records that do not fit: bad input, with the path and the reason -------
+
+cat >"$T_DIR/bad.in" <<'EOF'
+{"account":"b1","amount":"12.5","qty":1,"tags":[]}
+{"account":"b2","qty":1,"tags":[]}
+{"account":"b3","amount":1,"qty":1.5,"tags":[]}
+{"account":"b4","amount":1,"qty":1,"tags":["ok",7]}
+{"account":"b5","amount":1,"qty":4294967296,"tags":[]}
+{"account":"b6","amount":1,"qty":1,"tags":[],"note":5}
+[1,2]
+{"account":"g1","amount":1,"qty":1,"tags":[]}
+EOF
+T_IN=$T_DIR/bad.in
+t_run "records that do not fit the schema" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$REG" \
+    --dead-letter "$T_DIR/dead"
+t_status 0
+t_stderr \
+    "tide-sink: line 1: value does not fit the schema: amount: a string where the schema has double" \
+    "tide-sink: line 2: value does not fit the schema: amount: missing, and the field has no default" \
+    "tide-sink: line 3: value does not fit the schema: qty: 1.5 is not an int" \
+    "tide-sink: line 4: value does not fit the schema: tags[1]: a number where the schema has string" \
+    "tide-sink: line 5: value does not fit the schema: qty: 4294967296 is not an int" \
+    "tide-sink: line 6: value does not fit the schema: note: a number that fits no branch of [null, string]" \
+    "tide-sink: line 7: value does not fit the schema: an array where the schema has test.Tx" \
+    "tide-sink: 7 bad records skipped, kept in $T_DIR/dead"
+t_run "each dead-lettered with its reason" jq -r '"\(.line) \(.raw) \(.error)"' "$T_DIR/dead"
+t_stdout <<'EOF'
+1 {"account":"b1","amount":"12.5","qty":1,"tags":[]} value does not fit the schema: amount: a string where the schema has double
+2 {"account":"b2","qty":1,"tags":[]} value does not fit the schema: amount: missing, and the field has no default
+3 {"account":"b3","amount":1,"qty":1.5,"tags":[]} value does not fit the schema: qty: 1.5 is not an int
+4 {"account":"b4","amount":1,"qty":1,"tags":["ok",7]} value does not fit the schema: tags[1]: a number where the schema has string
+5 {"account":"b5","amount":1,"qty":4294967296,"tags":[]} value does not fit the schema: qty: 4294967296 is not an int
+6 {"account":"b6","amount":1,"qty":1,"tags":[],"note":5} value does not fit the schema: note: a number that fits no branch of [null, string]
+7 [1,2] value does not fit the schema: an array where the schema has test.Tx
+EOF
+readback "only the record that fits was produced" av.bad
+t_stdout <<'EOF'
+0 0 None id=1 {"account":"g1","amount":1.0,"note":null,"qty":1,"tags":[]}
+EOF
+t_run "--strict: exit 65 at the first" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$REG" --strict
+t_status 65
+
+# --- the registry's failures -----------------------------------------------
+
+T_IN=$T_DIR/one.in
+t_run "unknown subject" $SINK -t av.bad --value-format avro \
+    --value-subject nope-value --schema-registry "$REG"
+t_status 69
+t_stderr 'tide-sink: subject '\''nope-value'\'': Subject '\''nope-value'\'' not found. (error 40401)'
+t_run "unknown schema id" $SINK -t av.bad --value-format avro \
+    --schema-id 99 --schema-registry "$REG"
+t_status 69
+t_stderr 'tide-sink: schema id 99: Schema 99 not found (error 40403)'
+echo '{"type":"record","name":"X","fields":[{"name":"a","type":"strin"}]}' >"$T_DIR/refused.avsc"
+t_run "the registry refuses the schema (422)" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/refused.avsc" --schema-registry "$REG"
+t_status 65
+t_stderr 'tide-sink: subject '\''av.bad-value'\'': the registry refused the schema: Invalid schema: Type property "strin" not a valid Avro schema: Could not make an Avro Schema object from strin (error 42201)'
+echo '{"type":"nope"}' >"$T_DIR/notavro.avsc"
+t_run "not an Avro schema, with --schema-id" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/notavro.avsc" --schema-id 1
+t_status 65
+t_stderr_has "tide-sink: value schema '$T_DIR/notavro.avsc': not an Avro schema: "
+$PY -c 'import json, sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/subjects/p-value/versions", json.dumps({"schema": "syntax = \"proto3\";\nmessage M { int64 a = 1; }\n", "schemaType": "PROTOBUF"}).encode(), {"Content-Type": "application/json"}))' "$REG"
+t_run "a schema id that is not Avro" $SINK -t av.bad --value-format avro \
+    --schema-id 4 --schema-registry "$REG"
+t_status 65
+t_stderr 'tide-sink: value: schema id 4 is not an Avro schema'
+t_run "a schema file that is not there" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/none.avsc" --schema-registry "$REG"
+t_status 74
+t_stderr "tide-sink: value schema: cannot read '$T_DIR/none.avsc': No such file or directory"
+
+# Basic auth: from the option, the environment or the URL; a wrong
+# password is refused and never shown.
+t_run "--schema-registry-auth" $SINK -t av.id --value-format avro --schema-id 1 \
+    --schema-registry "$AUTH" --schema-registry-auth alice:s3cret
+t_status 69
+t_stderr 'tide-sink: schema id 1: Schema 1 not found (error 40403)'
+t_run "wrong password" $SINK -t av.id --value-format avro --schema-id 1 \
+    --schema-registry "$AUTH" --schema-registry-auth alice:hunter2
+t_status 69
+t_stderr "tide-sink: $AUTH: Unauthorized (error 40101) (check the registry's user and password)"
+t_run "a wrong password in the URL's user info" $SINK -t av.id --value-format avro \
+    --schema-id 1 --schema-registry "http://alice:hunter2@${AUTH#http://}"
+t_status 69
+t_stderr "tide-sink: $AUTH: Unauthorized (error 40101) (check the registry's user and password)"
+t_run "TIDE_SCHEMA_REGISTRY_AUTH" env TIDE_SCHEMA_REGISTRY="$AUTH" \
+    TIDE_SCHEMA_REGISTRY_AUTH=alice:s3cret $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc"
+t_status 0
+t_stderr_empty
+
+# TLS: the registry's CA, no verification when asked, a client
+# certificate where the registry asks for one.
+t_run "https: --schema-registry-ca" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-ca "$TLS/ca.pem" -v
+t_status 0
+t_stderr_has "tide-sink: value: Avro schema id 1"
+t_run "https: a certificate not verified" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS"
+t_status 69
+t_stderr_has "tide-sink: $HTTPS: SSL certificate problem: "
+t_run "https: --schema-registry-insecure" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-insecure
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: --schema-registry-cert and -key" $SINK -t av.id \
+    --value-format avro --value-schema "$T_DIR/v1.avsc" \
+    --schema-registry "$MTLS" --schema-registry-ca "$TLS/ca.pem" \
+    --schema-registry-cert "$TLS/client.pem" --schema-registry-key "$TLS/client.key"
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: no client certificate" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$MTLS" \
+    --schema-registry-ca "$TLS/ca.pem" --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: $MTLS"
+readback "what went through TLS" av.id
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 1 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 2 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 3 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 4 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 5 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 6 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+EOF
+
+# A registry that is down: retried, noted, then exit 69 at the bound.
+reg_stop $AUTHPID
+t_run "registry down" $SINK -t av.bad --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$AUTH" \
+    --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
+t_stderr_has "), retrying for up to 500ms"
+t_stderr_has "tide-sink: $AUTH: unreachable (retried for 500ms): "
+T_IN=$T_DIR/env2.in
+t_run "registry down, each envelope's id" $SINK -t av.bad -J --value-format avro \
+    --schema-registry "$AUTH" --schema-registry-auth alice:s3cret \
+    --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
+t_stderr_has "tide-sink: value: $AUTH: unreachable (retried for 500ms): "
+
+# --- usage errors -----------------------------------------------------------
+
+T_IN=/dev/null
+usage() {
+	_want=$1
+	shift
+	t_run "usage: $*" tide-sink -b "$BROKERS" "$@"
+	t_status 64
+	t_stderr_has "$_want"
+}
+usage "tide-sink: --value-format: unknown format 'protobuf' (json, avro)" \
+    -t av.bad --value-format protobuf
+usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id (or -J: each envelope's value_schema_id)" \
+    -t av.bad --value-format avro --schema-registry "$REG"
+usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro" \
+    -t av.bad --value-schema "$T_DIR/v1.avsc"
+usage "tide-sink: no schema registry: give --schema-registry or set TIDE_SCHEMA_REGISTRY (or --schema-id with --value-schema)" \
+    -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc"
+usage "tide-sink: --value-format avro and --key-format avro go with -t" \
+    -o "$T_DIR/out" --value-format avro --schema-id 1 --value-schema "$T_DIR/v1.avsc"
+usage "tide-sink: --tee: not with Avro: the messages are not JSON" \
+    -t av.bad --tee --value-format avro --schema-id 1 --value-schema "$T_DIR/v1.avsc"
+usage "tide-sink: --key-format avro: goes with -k, not with -J" \
+    -t av.bad --key-format avro --key-schema "$T_DIR/key.avsc" --schema-registry "$REG"
+usage "tide-sink: --schema-registry: not an http:// or https:// URL" \
+    -t av.bad --schema-registry localhost:8081
+usage "tide-sink: --schema-registry-auth: not user:password" \
+    -t av.bad --schema-registry-auth hunter2
+t_run "the password is not echoed" grep -c hunter2 "$T_ERR"
+t_stdout <<'EOF'
+0
+EOF
+usage "tide-sink: --schema-registry: not a schema registry URL: 'http://***@' (http://host:port or https://...)" \
+    -t av.bad --value-format avro --value-subject s --schema-registry http://bob:hunter2@
+usage "tide-sink: --schema-registry-cert and --schema-registry-key go together" \
+    -t av.bad --value-format avro --value-subject s --schema-registry "$HTTPS" \
+    --schema-registry-cert "$TLS/client.pem"
+usage "tide-sink: the --schema-registry-* options need --schema-registry or TIDE_SCHEMA_REGISTRY" \
+    -t av.bad --value-format avro --value-subject s --schema-registry-insecure
+t_done

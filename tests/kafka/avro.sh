@@ -1,0 +1,206 @@
+#!/bin/sh
+# tide-source decoding Avro in the Confluent wire format (issue 21): records
+# produced by python3-kafka with python3-avro's encoding and the framing
+# written out, their schemas in the test registry (tests/kafka/registry.py),
+# read back as python3-avro reads them (tests/cli/avro_oracle.py); the
+# envelope's schema ids; then bad input, as many cases as good: an unknown
+# id (the registry's 404), truncated payloads, a wrong magic byte, trailing
+# bytes, each reported with partition and offset, dead-lettered raw and
+# counted; a registry that is down is exit 69 after a bounded wait.
+. "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3
+if ! $PY -c 'import avro.io, kafka' 2>/dev/null; then
+	t_skip "python3-avro or python3-kafka not installed"
+	t_done
+fi
+ORACLE="$PY $T_ROOT/tests/cli/avro_oracle.py"
+
+mock_start -t av:1 -t bad:1
+reg_start r
+timeout 60 $PY "$T_ROOT/tests/kafka/avro_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
+	{ t_fail "producing the Avro topics"; t_done; }
+
+# --- good records: exactly what python3-avro reads --------------------------
+
+t_run "values, plain" timeout 30 tide-source -b "$BROKERS" -t av -e \
+	--schema-registry "$REG_URL"
+t_status 0
+$ORACLE canon <"$T_OUT" | sed '$d' >"$T_DIR/got"
+tail -1 "$T_OUT" >>"$T_DIR/got"
+cp "$T_DIR/got" "$T_OUT"
+t_stdout_file "$T_DIR/av.plain"
+
+t_run "values, --avro-json spec, --value-format avro" timeout 30 \
+	tide-source -b "$BROKERS" -t av -e -c 14 --avro-json spec \
+	--value-format avro --key-format avro --schema-registry "$REG_URL"
+t_status 0
+$ORACLE canon <"$T_OUT" >"$T_DIR/got"
+cp "$T_DIR/got" "$T_OUT"
+sed '$d' "$T_DIR/av.spec" >"$T_DIR/want"
+t_stdout_file "$T_DIR/want"
+
+# The envelope: decoded key and value, and their schema ids (key id 1,
+# value ids from 2; the JSON message has none).
+t_run "-J: schema ids" timeout 30 sh -c "TIDE_SCHEMA_REGISTRY='$REG_URL' \
+	tide-source -b '$BROKERS' -t av -e -J | jq -c '[.offset, .key, .key_schema_id, .value_schema_id, (.value | keys_unsorted | .[0])]'"
+t_status 0
+t_stdout <<'EOF'
+[0,"k0",1,2,"n"]
+[1,"k1",1,2,"n"]
+[2,"k2",1,2,"n"]
+[3,"k3",1,2,"n"]
+[4,"k4",1,3,"ts_ms"]
+[5,"k5",1,3,"ts_ms"]
+[6,"k6",1,3,"ts_ms"]
+[7,"k7",1,3,"ts_ms"]
+[8,"k8",1,4,"v"]
+[9,"k9",1,4,"v"]
+[10,"k10",1,5,"id"]
+[11,"k11",1,5,"id"]
+[12,"k12",1,6,"id"]
+[13,"plain",null,null,"json"]
+EOF
+
+# Evolution: v1's records keep v1's fields, v2's carry the added one.
+t_run "evolution: each record by its own schema" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t av -o 10 -c 3 -e --schema-registry '$REG_URL'"
+t_status 0
+t_stdout <<'EOF'
+{"id":1,"name":"ann"}
+{"id":-2,"name":"bo"}
+{"id":3,"name":"cy","email":"c@y","score":1}
+EOF
+
+# The logical types, for --time: timestamp-millis is epoch ms.
+t_run "logical types as written" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t av -o 4 -c 1 -e --schema-registry '$REG_URL'"
+t_stdout <<'EOF'
+{"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":"12345.67","decf":"-1.5000","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
+EOF
+
+# Without a registry, the framed values are bytes as before.
+t_run "no registry: base64 as before" timeout 30 tide-source -b "$BROKERS" \
+	-t av -o 8 -c 1 -e
+t_stdout <<'EOF'
+"\u0000\u0000\u0000\u0000\u0004\u0002\u0000"
+EOF
+
+# tide-replay decodes the same way: its -J is tide-source's, record for
+# record (the same envelope builder), and -e values too.
+t_run "tide-replay -J, as tide-source -J" timeout 30 sh -c \
+	"tide-replay -b '$BROKERS' -t av --speed max -J --schema-registry '$REG_URL' >'$T_DIR/rp' &&
+	 tide-source -b '$BROKERS' -t av -e -J --schema-registry '$REG_URL' >'$T_DIR/src' &&
+	 cmp '$T_DIR/rp' '$T_DIR/src' && wc -l <'$T_DIR/rp'"
+t_status 0
+t_stdout <<'EOF'
+14
+EOF
+t_run "tide-replay --avro-json spec: values" timeout 30 tide-replay \
+	-b "$BROKERS" -t av --speed max --avro-json spec --limit 13 \
+	--schema-registry "$REG_URL"
+t_status 0
+$ORACLE canon <"$T_OUT" >"$T_DIR/got"
+cp "$T_DIR/got" "$T_OUT"
+t_stdout_file "$T_DIR/want"
+
+# --- bad input ----------------------------------------------------------------
+
+t_run "bad values: reported, counted, dead-lettered" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -e --value-format avro \
+	--schema-registry "$REG_URL" --dead-letter "$T_DIR/dead"
+t_status 0
+t_stdout <<'EOF'
+{"id":1,"name":"ann"}
+EOF
+t_stderr "tide-source: 'bad' [0] offset 0: value: schema id 999: Schema 999 not found (error 40403)" \
+	"tide-source: 'bad' [0] offset 1: value: schema id 5: string of 3 bytes past the payload's end" \
+	"tide-source: 'bad' [0] offset 2: value: magic byte 0x01, not 0: not in the Confluent wire format" \
+	"tide-source: 'bad' [0] offset 3: value: magic byte 0x7b, not 0: not in the Confluent wire format" \
+	"tide-source: 'bad' [0] offset 4: value: 3 bytes, short of the Confluent framing's 5" \
+	"tide-source: 'bad' [0] offset 5: value: schema id 5: 1 bytes after the datum" \
+	"tide-source: 'bad' [0] offset 6: value: schema id 5: string of negative length -64" \
+	"tide-source: 7 bad records skipped, kept in $T_DIR/dead"
+T_IN=$T_DIR/dead
+t_run "the dead letters: the raw values" jq -c '[.topic, .partition, .offset, .raw_b64 // .raw]'
+T_IN=/dev/null
+t_stdout <<'EOF'
+["bad",0,0,"AAAAA+cCBmFubg=="]
+["bad",0,1,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006a"]
+["bad",0,2,"\u0001\u0000\u0000\u0000\u0005\u0002\u0006ann"]
+["bad",0,3,"{\"id\":1}"]
+["bad",0,4,"\u0000\u0000\u0000"]
+["bad",0,5,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006ann\u0000"]
+["bad",0,6,"\u0000\u0000\u0000\u0000\u0005\u0002\u007f"]
+EOF
+
+t_run "tide-replay: bad values reported, counted, dead-lettered" timeout 30 \
+	tide-replay -b "$BROKERS" -t bad --speed max --value-format avro \
+	--schema-registry "$REG_URL" --dead-letter "$T_DIR/dead2"
+t_status 0
+t_stdout <<'EOF'
+{"id":1,"name":"ann"}
+EOF
+t_stderr_has "tide-replay: 'bad' [0] offset 3: value: magic byte 0x7b, not 0: not in the Confluent wire format"
+t_stderr_has "tide-replay: 7 bad records skipped, kept in $T_DIR/dead2"
+T_IN=$T_DIR/dead2
+t_run "tide-replay: the dead letters" jq -c '[.offset, .error]'
+T_IN=/dev/null
+t_stdout <<'EOF'
+[0,"value: schema id 999: Schema 999 not found (error 40403)"]
+[1,"value: schema id 5: string of 3 bytes past the payload's end"]
+[2,"value: magic byte 0x01, not 0: not in the Confluent wire format"]
+[3,"value: magic byte 0x7b, not 0: not in the Confluent wire format"]
+[4,"value: 3 bytes, short of the Confluent framing's 5"]
+[5,"value: schema id 5: 1 bytes after the datum"]
+[6,"value: schema id 5: string of negative length -64"]
+EOF
+
+t_run "--strict: the first bad value is exit 65" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -e --value-format avro --strict \
+	--schema-registry "$REG_URL"
+t_status 65
+t_stdout <<'EOF'
+EOF
+
+t_run "--max-bad 6: seven bad values are exit 65" timeout 30 tide-source \
+	-b "$BROKERS" -t bad -e --max-bad 6 --value-format avro \
+	--schema-registry "$REG_URL"
+t_status 65
+
+t_run "protobuf: not supported yet" timeout 30 tide-source -b "$BROKERS" \
+	-t bad -e -o 7 --value-format protobuf --schema-registry "$REG_URL"
+t_status 65
+t_stderr_has "'bad' [0] offset 7: value: protobuf is not supported yet"
+
+t_run "--value-format avro without a registry" timeout 30 tide-source \
+	-b "$BROKERS" -t bad -e -o 7 --value-format avro
+t_status 65
+t_stderr_has "value: --value-format avro needs --schema-registry"
+
+t_run "--value-format nonsense" tide-source -b "$BROKERS" -t bad -e \
+	--value-format xml
+t_status 64
+t_stderr_has "--value-format: not auto, json, avro, protobuf, string or bytes"
+t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
+	--avro-json fancy
+t_status 64
+t_stderr_has "--avro-json: not plain or spec"
+
+# A registry that cannot be reached: notes while retrying, then 69.
+reg_start gone
+GONE=$REG_URL
+reg_stop "$REG_PID"
+t_run "registry down: exit 69 after --schema-registry-timeout" timeout 30 \
+	tide-source -b "$BROKERS" -t av -e -c 1 --schema-registry "$GONE" \
+	--schema-registry-timeout 2s
+t_status 69
+t_stderr_has "unreachable"
+t_stdout <<'EOF'
+EOF
+t_run "tide-replay, registry down: exit 69" timeout 30 tide-replay \
+	-b "$BROKERS" -t av --speed max --schema-registry "$GONE" \
+	--schema-registry-timeout 1s
+t_status 69
+t_stderr_has "unreachable"
+
+t_done

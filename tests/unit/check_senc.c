@@ -1,0 +1,129 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "schema/senc.h"
+#include "unit.h"
+
+/*
+ * lib/schema/senc without a registry (tests/kafka/avro-sink.sh has one):
+ * the Confluent framing and the Avro bytes written out by hand (zigzag
+ * varints), a record that does not fit named with its path, and the
+ * schema file's failures.
+ */
+
+static const char schema[] =
+    "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+    "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"s\",\"type\":\"string\"}]}";
+
+static char err[1024];
+
+static void
+setup(void)
+{
+	unit_tmp_start("senc");
+}
+
+static void
+open_file(struct tide_senc *e, const char *text, int64_t id, int want)
+{
+	struct tide_senc_conf c = { 0 };
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s", unit_path("r.avsc"));
+	if (text)
+		unit_put(path, text);
+	c.name = "value";
+	c.file = path;
+	c.topic = "t";
+	c.id = id;
+	ck_assert_int_eq(tide_senc_open(e, &c, NULL, err, sizeof(err)), want);
+}
+
+START_TEST(test_senc_frames_the_avro_bytes_with_the_id)
+{
+	static const unsigned char want[] = {
+		0, 0, 0, 1, 2,		/* magic, id 258 big-endian */
+		3,			/* a = -2, zigzag */
+		4, 'h', 'i',		/* s: length 2, zigzag, then bytes */
+	};
+	struct tide_senc e;
+	const void *out;
+	size_t n;
+
+	open_file(&e, schema, 258, 0);
+	ck_assert_int_eq(e.id, 258);
+	ck_assert_int_eq(tide_senc_encode(&e, "{\"s\":\"hi\",\"a\":-2}", 17,
+	    -1, &out, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, sizeof(want));
+	ck_assert_mem_eq(out, want, sizeof(want));
+	/* The buffer is reused: a second record is framed alike. */
+	ck_assert_int_eq(tide_senc_encode(&e, "{\"a\":64,\"s\":\"\"}", 15,
+	    7, &out, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_mem_eq(out, "\0\0\0\1\2\x80\1\0", 8);
+	tide_senc_release(&e);
+}
+END_TEST
+
+START_TEST(test_senc_a_record_that_does_not_fit_names_the_field)
+{
+	struct tide_senc e;
+	const void *out;
+	size_t n;
+
+	open_file(&e, schema, 1, 0);
+	ck_assert_int_eq(tide_senc_encode(&e, "{\"a\":\"x\",\"s\":\"hi\"}", 18,
+	    -1, &out, &n, err, sizeof(err)), TIDE_ETYPE);
+	ck_assert_str_eq(err, "value does not fit the schema: a: a string "
+	    "where the schema has int");
+	ck_assert_int_lt(tide_senc_encode(&e, "{\"a\":1}", 7, -1, &out, &n,
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "value does not fit the schema: s: missing, and "
+	    "the field has no default");
+	tide_senc_release(&e);
+}
+END_TEST
+
+START_TEST(test_senc_schema_file_failures)
+{
+	struct tide_senc e;
+	char want[400];
+
+	open_file(&e, NULL, 1, TIDE_EIO);
+	ck_assert_int_eq(e.file_err, 1);
+	snprintf(want, sizeof(want), "value schema: cannot read '%s': %s",
+	    unit_path("r.avsc"), strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	tide_senc_release(&e);
+
+	/* A file without an id needs a registry to register it with. */
+	open_file(&e, schema, -1, TIDE_EINVAL);
+	ck_assert_int_eq(e.file_err, 0);
+	snprintf(want, sizeof(want), "value schema '%s': no registry to "
+	    "register it with, and no schema id", unit_path("r.avsc"));
+	ck_assert_str_eq(err, want);
+	tide_senc_release(&e);
+
+	open_file(&e, "{\"type\":\"nope\"}", 1, TIDE_EINVAL);
+	snprintf(want, sizeof(want), "value schema '%s': not an Avro schema: ",
+	    unit_path("r.avsc"));
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	tide_senc_release(&e);
+}
+END_TEST
+
+Suite *
+suite_senc(void)
+{
+	Suite *s = suite_create("senc");
+	TCase *tc = tcase_create("file");
+
+	tcase_add_checked_fixture(tc, setup, unit_tmp_stop);
+	tcase_add_test(tc, test_senc_frames_the_avro_bytes_with_the_id);
+	tcase_add_test(tc, test_senc_a_record_that_does_not_fit_names_the_field);
+	tcase_add_test(tc, test_senc_schema_file_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}

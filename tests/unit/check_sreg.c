@@ -1,0 +1,486 @@
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "schema/sreg.h"
+#include "unit.h"
+
+/*
+ * lib/schema/sreg against tests/kafka/registry.py (the test Schema
+ * Registry), one started per test on a free port: hits cost no request
+ * and misses one each (the registry's GET /_requests counts them), basic
+ * auth from the URL or the conf, the registry's errors with its message,
+ * 5xx retried, and an unreachable registry given up on at the bound.
+ */
+
+#define PY "/usr/bin/python3"
+#define REGISTRY "../kafka/registry.py"
+
+static const char v1[] =
+    "{\"type\":\"record\",\"name\":\"Tx\",\"fields\":["
+    "{\"name\":\"account\",\"type\":\"string\"},"
+    "{\"name\":\"amount\",\"type\":\"double\"}]}";
+
+static pid_t reg_pid;
+static char reg_url[64];
+static char err[1024];
+
+/* Start registry.py with args (NULL-terminated, at most 6), loading v1 as
+ * subject "t-value" (id 1); sets reg_url. */
+static void
+reg_start(const char *a1, const char *a2)
+{
+	char portfile[256], avsc[256], load[300], port[32];
+	const char *argv[12];
+	int n = 0, i;
+	FILE *f;
+
+	unit_tmp_start("sreg");
+	snprintf(portfile, sizeof(portfile), "%s", unit_path("port"));
+	snprintf(avsc, sizeof(avsc), "%s", unit_path("v1.avsc"));
+	unit_put(avsc, v1);
+	snprintf(load, sizeof(load), "t-value=%s", avsc);
+	argv[n++] = PY;
+	argv[n++] = REGISTRY;
+	argv[n++] = "--port-file";
+	argv[n++] = portfile;
+	argv[n++] = "--load";
+	argv[n++] = load;
+	if (a1)
+		argv[n++] = a1;
+	if (a2)
+		argv[n++] = a2;
+	argv[n] = NULL;
+	reg_pid = fork();
+	ck_assert_int_ge(reg_pid, 0);
+	if (reg_pid == 0) {
+		/* Gone with the test's process, even when a failed assertion
+		 * skips the teardown. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execv(PY, (char *const *)argv);
+		_exit(127);
+	}
+	/* Up to 20 s for python to start: a hang guard, not a timing check. */
+	for (i = 0; i < 400; i++) {
+		if ((f = fopen(portfile, "r"))) {
+			if (fgets(port, sizeof(port), f)) {
+				fclose(f);
+				port[strcspn(port, "\n")] = '\0';
+				snprintf(reg_url, sizeof(reg_url),
+				    "http://127.0.0.1:%s", port);
+				return;
+			}
+			fclose(f);
+		}
+		ck_assert_int_eq(waitpid(reg_pid, NULL, WNOHANG), 0);
+		usleep(50000);
+	}
+	ck_abort_msg("registry.py did not start");
+}
+
+static void
+reg_plain(void)
+{
+	reg_start(NULL, NULL);
+}
+
+static void
+reg_auth(void)
+{
+	reg_start("--user", "alice:s3cret");
+}
+
+static void
+reg_flaky(void)
+{
+	reg_start("--fail-first", "2");
+}
+
+static void
+reg_broken(void)
+{
+	reg_start("--fail-first", "100000");
+}
+
+static void
+reg_slow(void)
+{
+	reg_start("--delay-ms", "400");
+}
+
+static void
+reg_stop(void)
+{
+	if (reg_pid > 0) {
+		kill(reg_pid, SIGTERM);
+		waitpid(reg_pid, NULL, 0);
+		reg_pid = 0;
+	}
+	unit_tmp_stop();
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *ctx)
+{
+	strncat(ctx, p, size * n < 4000 ? size * n : 4000);
+	return size * n;
+}
+
+/* The API requests the registry has served so far. */
+static int
+reg_requests(void)
+{
+	char url[128], body[8192] = "";
+	CURL *h = curl_easy_init();
+	const char *c;
+
+	snprintf(url, sizeof(url), "%s/_requests", reg_url);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+	ck_assert_int_eq(curl_easy_perform(h), CURLE_OK);
+	curl_easy_cleanup(h);
+	ck_assert_ptr_nonnull(c = strstr(body, "\"count\": "));
+	return atoi(c + 9);
+}
+
+static struct tide_sreg *
+open_url(const char *url, const char *auth)
+{
+	struct tide_sreg_conf c = { 0 };
+	struct tide_sreg *r;
+
+	c.url = url;
+	c.basic_auth = auth;
+	c.connect_timeout_ms = 5000;
+	r = tide_sreg_new(&c, err, sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	return r;
+}
+
+START_TEST(test_sreg_by_id_hit_costs_nothing_and_each_miss_one_request)
+{
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	const struct tide_sreg_schema *s, *s2;
+
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s->id, 1);
+	ck_assert_int_eq(s->type, TIDE_SREG_AVRO);
+	ck_assert_str_eq(s->text, v1);
+	ck_assert_uint_eq(s->len, strlen(v1));
+	ck_assert_int_eq(reg_requests(), 1);
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s2, err, sizeof(err)), 0);
+	ck_assert_ptr_eq(s, s2);
+	ck_assert_int_eq(reg_requests(), 1);
+
+	ck_assert_int_eq(tide_sreg_by_id(r, 7, &s2, err, sizeof(err)),
+	    TIDE_ENOENT);
+	ck_assert_str_eq(err, "schema id 7: Schema 7 not found (error 40403)");
+	ck_assert_int_eq(reg_requests(), 2);
+	ck_assert_int_eq(tide_sreg_by_id(r, 7, &s2, err, sizeof(err)),
+	    TIDE_ENOENT);
+	ck_assert_int_eq(reg_requests(), 3);
+	ck_assert_uint_eq(tide_sreg_retrying(r, NULL), 0);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_latest_shares_the_id_cache)
+{
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	const struct tide_sreg_schema *s, *s2;
+
+	ck_assert_int_eq(tide_sreg_latest(r, "t-value", &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s->id, 1);
+	ck_assert_str_eq(s->text, v1);
+	ck_assert_int_eq(tide_sreg_latest(r, "t-value", &s2, err, sizeof(err)), 0);
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s2, err, sizeof(err)), 0);
+	ck_assert_ptr_eq(s, s2);
+	ck_assert_int_eq(reg_requests(), 1);
+
+	ck_assert_int_eq(tide_sreg_latest(r, "no such/value", &s, err,
+	    sizeof(err)), TIDE_ENOENT);
+	ck_assert_str_eq(err, "subject 'no such/value': Subject "
+	    "'no such/value' not found. (error 40401)");
+	ck_assert_int_eq(reg_requests(), 2);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_register_returns_the_existing_id_and_refusals)
+{
+	static const char v2[] =
+	    "{\"type\":\"record\",\"name\":\"Tx\",\"fields\":["
+	    "{\"name\":\"account\",\"type\":\"string\"},"
+	    "{\"name\":\"cur\",\"type\":\"string\",\"default\":\"EUR\"}]}";
+	static const char proto[] =
+	    "syntax = \"proto3\";\nmessage M { int64 a = 1; }\n";
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	const struct tide_sreg_schema *s;
+	int32_t id = -1;
+
+	ck_assert_int_eq(tide_sreg_register(r, "t-value", TIDE_SREG_AVRO, v1,
+	    strlen(v1), &id, err, sizeof(err)), 0);
+	ck_assert_int_eq(id, 1);
+	ck_assert_int_eq(tide_sreg_register(r, "t-value", TIDE_SREG_AVRO, v2,
+	    strlen(v2), &id, err, sizeof(err)), 0);
+	ck_assert_int_eq(id, 2);
+	ck_assert_int_eq(tide_sreg_register(r, "p-value", TIDE_SREG_PROTOBUF,
+	    proto, strlen(proto), &id, err, sizeof(err)), 0);
+	ck_assert_int_eq(id, 3);
+	ck_assert_int_eq(tide_sreg_by_id(r, 3, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s->type, TIDE_SREG_PROTOBUF);
+	ck_assert_str_eq(s->text, proto);
+
+	ck_assert_int_eq(tide_sreg_register(r, "bad-value", TIDE_SREG_AVRO,
+	    "{\"type\":\"strin\"}", 16, &id, err, sizeof(err)), TIDE_EINVAL);
+	ck_assert_str_eq(err, "subject 'bad-value': the registry refused the "
+	    "schema: Invalid schema: Undefined type: strin "
+	    "(error 42201)");
+	ck_assert_int_eq(tide_sreg_register(r, "bad-value", TIDE_SREG_AVRO,
+	    "\xff", 1, &id, err, sizeof(err)), TIDE_EINVAL);
+	ck_assert_str_eq(err, "subject 'bad-value': the schema is not UTF-8 "
+	    "text");
+	ck_assert_int_eq(id, 3);
+	ck_assert_int_eq(reg_requests(), 5);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_basic_auth_from_url_or_conf_never_shown)
+{
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char url[128];
+
+	r = open_url(reg_url, NULL);
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), TIDE_EIO);
+	ck_assert_str_eq(err + strlen(reg_url), ": Unauthorized (error 40101) "
+	    "(check the registry's user and password)");
+	tide_sreg_free(r);
+
+	r = open_url(reg_url, "alice:wrong");
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), TIDE_EIO);
+	ck_assert_ptr_null(strstr(err, "wrong"));
+	ck_assert_str_eq(tide_sreg_url(r), reg_url);
+	tide_sreg_free(r);
+
+	r = open_url(reg_url, "alice:s3cret");
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), 0);
+	ck_assert_str_eq(s->text, v1);
+	tide_sreg_free(r);
+
+	/* User info in the URL, percent-encoded, and a final '/'. */
+	snprintf(url, sizeof(url), "http://alice:s3cr%%65t@%s/",
+	    reg_url + 7);
+	r = open_url(url, NULL);
+	ck_assert_str_eq(tide_sreg_url(r), reg_url);
+	ck_assert_int_eq(tide_sreg_latest(r, "t-value", &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s->id, 1);
+	ck_assert_int_eq(tide_sreg_by_id(r, 9, &s, err, sizeof(err)),
+	    TIDE_ENOENT);
+	ck_assert_ptr_null(strstr(err, "s3cr"));
+	tide_sreg_free(r);
+	ck_assert_int_eq(reg_requests(), 5);
+}
+END_TEST
+
+struct notes {
+	int n;
+	char why[256];
+};
+
+static void
+on_retry(void *ctx, const char *why, long waited_ms)
+{
+	struct notes *nt = ctx;
+
+	(void)waited_ms;
+	nt->n++;
+	snprintf(nt->why, sizeof(nt->why), "%s", why);
+}
+
+START_TEST(test_sreg_5xx_is_retried_and_counted)
+{
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct notes nt = { 0, "" };
+	struct tide_sreg *r;
+	const char *why;
+
+	c.url = reg_url;
+	c.connect_timeout_ms = 20000;
+	c.on_retry = on_retry;
+	c.ctx = &nt;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), 0);
+	ck_assert_str_eq(s->text, v1);
+	ck_assert_uint_eq(tide_sreg_retrying(r, &why), 2);
+	ck_assert_str_eq(why, "Error in the backend data store (error 50001)");
+	ck_assert_uint_eq(tide_sreg_retrying(r, &why), 0);
+	/* A note at the first retry; the second comes before 5 s. */
+	ck_assert_int_ge(nt.n, 1);
+	ck_assert_str_eq(nt.why, "Error in the backend data store (error 50001)");
+	ck_assert_int_eq(reg_requests(), 3);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_5xx_past_the_bound_is_eagain)
+{
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char want[256];
+
+	c.url = reg_url;
+	c.connect_timeout_ms = 300;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	snprintf(want, sizeof(want), "%s: unreachable (retried for 300ms): "
+	    "Error in the backend data store (error 50001)", reg_url);
+	ck_assert_str_eq(err, want);
+	ck_assert_uint_ge(tide_sreg_retrying(r, NULL), 1);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_a_first_try_past_the_bound_is_retried_once)
+{
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char want[256];
+
+	/* Each try times out (the answer comes 400ms late, the bound is
+	 * 100ms): the first uses the whole bound, and one retry follows. */
+	c.url = reg_url;
+	c.connect_timeout_ms = 100;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	ck_assert_uint_eq(tide_sreg_retrying(r, NULL), 1);
+	snprintf(want, sizeof(want), "%s: unreachable (retried for 100ms): "
+	    "Operation timed out after ", reg_url);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_unreachable_is_eagain_within_the_bound)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t al = sizeof(a);
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char url[64], want[128];
+	int fd;
+
+	/* A port that was free a moment ago and has no listener. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "http://u:topsecret@127.0.0.1:%d",
+	    ntohs(a.sin_port));
+	c.url = url;
+	c.connect_timeout_ms = 400;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d: unreachable "
+	    "(retried for 400ms): ",
+	    ntohs(a.sin_port));
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	ck_assert_ptr_null(strstr(err, "topsecret"));
+	ck_assert_uint_ge(tide_sreg_retrying(r, NULL), 1);
+	/* Still unreachable: the next call is bounded too, and not cached. */
+	ck_assert_int_eq(tide_sreg_latest(r, "t-value", &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_new_refuses_what_is_not_an_http_url)
+{
+	static const char *const bad[] = {
+		"ftp://host:1", "localhost:8081", "http://", "https:///x",
+		"http://h:1/?q", "",
+	};
+	struct tide_sreg_conf c = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c.url = bad[i];
+		ck_assert_ptr_null(tide_sreg_new(&c, err, sizeof(err)));
+		ck_assert_msg(strncmp(err, "not a schema registry URL: '", 28)
+		    == 0, "%s: %s", bad[i], err);
+	}
+	c.url = "http://bob:hunter2@";
+	ck_assert_ptr_null(tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_str_eq(err, "not a schema registry URL: 'http://***@' "
+	    "(http://host:port or https://...)");
+	c.url = NULL;
+	ck_assert_ptr_null(tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_str_eq(err, "no schema registry URL");
+}
+END_TEST
+
+Suite *
+suite_sreg(void)
+{
+	Suite *s = suite_create("sreg");
+	TCase *tc;
+
+	tc = tcase_create("plain");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_plain, reg_stop);
+	tcase_add_test(tc, test_sreg_by_id_hit_costs_nothing_and_each_miss_one_request);
+	tcase_add_test(tc, test_sreg_latest_shares_the_id_cache);
+	tcase_add_test(tc, test_sreg_register_returns_the_existing_id_and_refusals);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("auth");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_auth, reg_stop);
+	tcase_add_test(tc, test_sreg_basic_auth_from_url_or_conf_never_shown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("flaky");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_flaky, reg_stop);
+	tcase_add_test(tc, test_sreg_5xx_is_retried_and_counted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("broken");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_broken, reg_stop);
+	tcase_add_test(tc, test_sreg_5xx_past_the_bound_is_eagain);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("slow");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_slow, reg_stop);
+	tcase_add_test(tc, test_sreg_a_first_try_past_the_bound_is_retried_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("offline");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_sreg_unreachable_is_eagain_within_the_bound);
+	tcase_add_test(tc, test_sreg_new_refuses_what_is_not_an_http_url);
+	suite_add_tcase(s, tc);
+	return s;
+}

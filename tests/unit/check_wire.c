@@ -1,0 +1,101 @@
+#include <string.h>
+
+#include "err.h"
+#include "schema/wire.h"
+#include "unit.h"
+
+START_TEST(test_wire_fmt_parse_knows_the_six_formats)
+{
+	static const char *names[] = {
+		"auto", "json", "avro", "protobuf", "string", "bytes"
+	};
+	enum tide_wire_fmt f;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_eq(tide_wire_fmt_parse(names[i], &f), 0);
+		ck_assert_int_eq(f, i);
+	}
+	ck_assert_int_eq(tide_wire_fmt_parse("Avro", &f), TIDE_EINVAL);
+	ck_assert_int_eq(tide_wire_fmt_parse("", &f), TIDE_EINVAL);
+}
+END_TEST
+
+START_TEST(test_wire_auto_without_a_registry_is_as_it_is)
+{
+	struct tide_wire w;
+	struct tide_wire_out o;
+	static const char framed[] = "\0\0\0\0\1\2";
+
+	tide_wire_init(&w, NULL, TIDE_WIRE_AUTO, TIDE_WIRE_AUTO,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(!tide_wire_active(&w));
+	ck_assert_int_eq(tide_wire_decode(&w, 1, framed, 6, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_ASIS);
+	ck_assert_ptr_eq(o.p, framed);
+	ck_assert_int_eq(o.schema_id, -1);
+	ck_assert_int_eq(tide_wire_decode(&w, 0, NULL, 0, &o), 0);
+	ck_assert_ptr_null(o.p);
+	tide_wire_release(&w);
+}
+END_TEST
+
+START_TEST(test_wire_string_and_bytes_force_their_form)
+{
+	struct tide_wire w;
+	struct tide_wire_out o;
+
+	tide_wire_init(&w, NULL, TIDE_WIRE_STRING, TIDE_WIRE_BYTES,
+	    TIDE_AVRO_PLAIN);
+	ck_assert_int_eq(tide_wire_decode(&w, 0, "{\"a\":1}", 7, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_TEXT);
+	ck_assert_uint_eq(o.n, 11);
+	ck_assert_int_eq(memcmp(o.p, "\"{\\\"a\\\":1}\"", 11), 0);
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "hi", 2, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_B64);
+	tide_wire_release(&w);
+}
+END_TEST
+
+START_TEST(test_wire_avro_needs_a_registry_and_protobuf_is_refused)
+{
+	struct tide_wire w;
+	struct tide_wire_out o;
+
+	tide_wire_init(&w, NULL, TIDE_WIRE_PROTOBUF, TIDE_WIRE_AVRO,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(tide_wire_active(&w));
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "\0\0\0\0\1\2", 6, &o),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(w.err, "value: --value-format avro needs "
+	    "--schema-registry");
+	ck_assert_int_eq(tide_wire_decode(&w, 0, "x", 1, &o), TIDE_EINVAL);
+	ck_assert_str_eq(w.err, "key: protobuf is not supported yet");
+	tide_wire_release(&w);
+}
+END_TEST
+
+START_TEST(test_wire_bad_tells_the_record_from_the_registry)
+{
+	ck_assert(tide_wire_bad(TIDE_EFORMAT));
+	ck_assert(tide_wire_bad(TIDE_ENOENT));
+	ck_assert(tide_wire_bad(TIDE_EINVAL));
+	ck_assert(!tide_wire_bad(TIDE_EAGAIN));
+	ck_assert(!tide_wire_bad(TIDE_EIO));
+}
+END_TEST
+
+Suite *
+suite_wire(void)
+{
+	Suite *s = suite_create("wire");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_wire_fmt_parse_knows_the_six_formats);
+	tcase_add_test(tc, test_wire_auto_without_a_registry_is_as_it_is);
+	tcase_add_test(tc, test_wire_string_and_bytes_force_their_form);
+	tcase_add_test(tc, test_wire_avro_needs_a_registry_and_protobuf_is_refused);
+	tcase_add_test(tc, test_wire_bad_tells_the_record_from_the_registry);
+	suite_add_tcase(s, tc);
+	return s;
+}
