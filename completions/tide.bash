@@ -15,6 +15,7 @@ _tide_values()
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
+	tide-score:--missing) echo "nan error" ;;
 	tide-join:--table | tide-join:--with | tide-sink:--output | *:--state | \
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
 	    *:--sqlite | *:--bootstrap-file)
@@ -53,4 +54,4 @@ _tide_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen
+complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-score

@@ -298,4 +298,43 @@ EOF2
 reload "SIGHUP reloads the model" hup
 reload "--watch reloads the model" watch
 
+# --- the man page's EXAMPLES run ------------------------------------------------
+
+# A command is a "$ " line in a literal block, continued while a line ends
+# with "\e" or "|"; they run in order in one directory.
+mkdir -p "$D/ex"
+awk '/^\.Sh EXAMPLES/ { on = 1; next } /^\.Sh / { on = 0 }
+	!on { next }
+	/^\.Bd -literal/ { lit = 1; next }
+	/^\.Ed/ { lit = 0; next }
+	!lit { next }
+	cont { cmd = cmd " " $0 }
+	!cont && /^\$ / { cmd = substr($0, 3) }
+	!cont && !/^\$ / { next }
+	{ cont = 0 }
+	cmd ~ /\\e$/ { sub(/\\e$/, "", cmd); cont = 1; next }
+	cmd ~ /\|$/ { cont = 1; next }
+	{ print cmd; cmd = "" }' "$T_ROOT/man/tide-score.1" >"$D/ex/cmds"
+n=0
+while IFS= read -r cmd; do
+	n=$((n + 1))
+	(cd "$D/ex" && sh -c "$cmd") >"$D/ex/out" 2>"$D/ex/err"
+	T_RC=$?
+	T_NAME="man EXAMPLE $n: $cmd"
+	grep -v '^tide-score: stats: records in 2000, scored 2000, bad 0, ' \
+		"$D/ex/err" >"$T_ERR"
+	t_status 0
+	t_stderr_empty
+	case $cmd in
+	*'tide-score -m'*'--stats'*) t_ok "$T_NAME: scored" \
+		test "$(grep -c '"score":0\.' "$D/ex/out")" -eq 2000 ;;
+	*'| tide-score -m'*) t_ok "$T_NAME: scored" \
+		test "$(grep -c ',"score":[0-9.e-]*}$' "$D/ex/out")" -eq 1000 ;;
+	esac
+done <"$D/ex/cmds"
+t_ok "man page has 7 runnable EXAMPLES" test "$n" -eq 7
+sed 's/.*,"risk":\([^,}]*\)}$/\1/' "$D/ex/flagged.ndjson" >"$D/ex/risk"
+t_ok "the flagged transactions: some, each of risk over 0.5" awk \
+	'$1 <= 0.5 { exit 1 } END { exit NR < 100 }' "$D/ex/risk"
+
 t_done
