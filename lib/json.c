@@ -686,8 +686,12 @@ name_eq(const unsigned char *k, size_t klen, int esc, const char *s, size_t n)
 {
 	struct tide_json_val v;
 
+	/* The last byte first: names that share a prefix (f1, f2, ...) are
+	 * told apart without a call. */
 	if (!esc)
-		return klen - 2 == n && memcmp(k + 1, s, n) == 0;
+		return klen - 2 == n && (n == 0 ||
+		    (k[n] == (unsigned char)s[n - 1] &&
+		    memcmp(k + 1, s, n) == 0));
 	/* Escapes only ever shrink the text. */
 	if (klen - 2 < n)
 		return 0;
@@ -1206,17 +1210,27 @@ tide_json_double(const struct tide_json_val *v, double *out)
 	if (v->type != TIDE_JSON_NUMBER)
 		return TIDE_ETYPE;
 	end = s + v->len;
-	/* Fast path: up to 15 digits are exact in a double. */
+	/* Fast path: up to 15 digits are exact in a double, and so is a
+	 * power of ten up to 10^22: their quotient, one correctly rounded
+	 * division, is the double nearest the decimal (Clinger's fast path),
+	 * as strtod would give it. */
 	t = s;
 	if (t < end && *t == '-')
 		t++;
-	if (end - t > 0 && end - t <= 15) {
-		const unsigned char *q = t;
+	if (end - t > 0 && end - t <= 16) {
+		static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
+		    1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+		const unsigned char *q = t, *dot = NULL;
 
-		while (q < end && ISDIGIT(*q))
-			u = u * 10 + (uint64_t)(*q++ - '0');
-		if (q == end) {
-			d = (double)u;
+		while (q < end && (ISDIGIT(*q) || (*q == '.' && dot == NULL))) {
+			if (*q == '.')
+				dot = q++;
+			else
+				u = u * 10 + (uint64_t)(*q++ - '0');
+		}
+		if (q == end && (dot == NULL || (dot > t && dot + 1 < end)) &&
+		    (dot != NULL || end - t <= 15)) {
+			d = dot ? (double)u / p10[end - dot - 1] : (double)u;
 			*out = t != s ? -d : d;
 			return 0;
 		}
