@@ -8,6 +8,8 @@
                              (one thread, as tide-score's default): prints
                              "parse S" and "predict S", CPU seconds, and
                              writes DIR/py.scores
+    score.py pace FILE RATE  FILE's lines to stdout at RATE a second (each
+                             flushed when its time comes)
     score.py check DIR OUT   tide-score's OUT against DIR/py.scores: prints
                              "scores: N equal within 1e-6" or the first
                              that is not
@@ -72,8 +74,23 @@ def check(d, out):
     print("scores: %d equal within 1e-6" % n)
 
 
+def pace(path, rate):
+    out = sys.stdout
+    t0 = time.monotonic()
+    with open(path) as f:
+        for i, line in enumerate(f):
+            ahead = t0 + i / rate - time.monotonic()
+            if ahead > 0:
+                out.flush()
+                time.sleep(ahead)
+            out.write(line)
+    out.flush()
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "make":
+    if sys.argv[1] == "pace":
+        pace(sys.argv[2], float(sys.argv[3]))
+    elif sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "predict":
         predict(sys.argv[2])
