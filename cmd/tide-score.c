@@ -35,14 +35,15 @@
 
 enum {
 	OPT_FEATURES = TIDE_OPT_LONG,
-	OPT_AS, OPT_MISSING, OPT_BATCH, OPT_THREADS, OPT_WATCH, OPT_STATS,
-	OPT_DRAIN,
+	OPT_AS, OPT_MISSING, OPT_BATCH, OPT_THREADS, OPT_NONATIVE, OPT_WATCH,
+	OPT_STATS, OPT_DRAIN,
 };
 
 static const struct tide_prog prog = {
 	"tide-score",
 	"[-qv] -m model [--features field[,...]] [--as name] "
-	"[--missing nan | error] [--batch n] [--watch] [file ...]",
+	"[--missing nan | error] [--batch n] [--no-native] [--watch] "
+	"[file ...]",
 	"Score each NDJSON record with a model and append the score.",
 };
 
@@ -54,12 +55,13 @@ static struct conf {
 	int missing_bad;
 	int batch;
 	int threads;
+	int nonative;
 	int watch, stats;
 	int strict;
 	const char *deadletter;
 	size_t maxrec;
 	long long drain_ms;
-} conf = { NULL, NULL, "score", "nan", 0, 256, 1, 0, 0, 0, NULL,
+} conf = { NULL, NULL, "score", "nan", 0, 256, 1, 0, 0, 0, 0, NULL,
     TIDE_MAX_RECORD, 30000 };
 static struct tide_bad bad;
 static struct tide_bad_max maxbad;	/* --max-bad */
@@ -79,6 +81,8 @@ static const struct tide_option opts[] = {
 	    "when they are ready (default 256)", &conf.batch, 1, 65536),
 	TIDE_OPT_INT(OPT_THREADS, "threads", "n", "threads XGBoost may use "
 	    "(default 1)", &conf.threads, 1, 256),
+	TIDE_OPT_FLAG(OPT_NONATIVE, "no-native", "evaluate XGBoost's trees "
+	    "through its C API only", &conf.nonative),
 	TIDE_OPT_FLAG(OPT_WATCH, "watch", "reload the model when its file "
 	    "changes", &conf.watch),
 	TIDE_OPT_BAD_MAXREC(&conf.maxrec, 2),
@@ -149,7 +153,8 @@ load(struct tide_model *m, char *msg, size_t n)
 	struct tide_model_err err;
 	int r, i;
 
-	if ((r = tide_model_load(m, conf.model, conf.threads, &err)) < 0) {
+	if ((r = tide_model_load(m, conf.model, conf.threads,
+	    conf.nonative ? TIDE_MODEL_NO_NATIVE : 0, &err)) < 0) {
 		snprintf(msg, n, "%s", err.msg);
 		return r == TIDE_EINVAL ? TIDE_EX_USAGE : r == TIDE_EIO ?
 		    TIDE_EX_IOERR : TIDE_EX_DATAERR;
@@ -230,7 +235,8 @@ reload(struct tide_score *s)
 	if (s->nout != model.nout)
 		tide_score_set_nout(s, model.nout);
 	reloads++;
-	tide_info("model '%s' reloaded: %s", conf.model, model.what);
+	tide_info("model '%s' reloaded: %s; %s", conf.model, model.what,
+	    model.how);
 }
 
 static int
@@ -417,7 +423,7 @@ main(int argc, char **argv)
 		tide_die(status, "%s", msg);
 	}
 	features();
-	tide_info("model '%s': %s", conf.model, model.what);
+	tide_info("model '%s': %s; %s", conf.model, model.what, model.how);
 	if (tide_bad_init(&bad, conf.strict, conf.deadletter) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", conf.deadletter,
 		    strerror(errno));

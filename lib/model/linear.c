@@ -158,6 +158,7 @@ tide_model_linear_load(struct tide_model *m, const char *path,
 	tide_buf_release(&sb);
 	snprintf(m->what, sizeof(m->what), "linear, %d coefficients, %s link",
 	    n, l->logistic ? "logistic" : "identity");
+	snprintf(m->how, sizeof(m->how), "evaluated natively, in double");
 	return 0;
 fail:
 	tide_buf_release(&sb);

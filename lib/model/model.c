@@ -75,7 +75,7 @@ slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
 
 int
 tide_model_load(struct tide_model *m, const char *path, int nthread,
-    struct tide_model_err *err)
+    unsigned flags, struct tide_model_err *err)
 {
 	struct tide_json_val v;
 	struct tide_json_err jerr;
@@ -88,7 +88,7 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	memset(m, 0, sizeof(*m));
 	err->msg[0] = '\0';
 	if (has_ext(path, ".ubj"))
-		return tide_model_xgb_load(m, path, nthread, err);
+		return tide_model_xgb_load(m, path, nthread, flags, err);
 	if (!has_ext(path, ".json")) {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': unknown kind "
 		    "of file: the name must end in .json (XGBoost's JSON, or "
@@ -121,7 +121,7 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	tide_path_release(&coef);
 	if (isxgb) {
 		free(text);
-		return tide_model_xgb_load(m, path, nthread, err);
+		return tide_model_xgb_load(m, path, nthread, flags, err);
 	}
 	if (islin)
 		r = tide_model_linear_load(m, path, text, len, err);

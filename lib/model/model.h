@@ -60,18 +60,27 @@ struct tide_model {
 	int nout;		/* outputs per record */
 	int missing_ok;		/* NaN inputs are taken as missing */
 	char **names;		/* nfeat names stored in the model, or NULL */
-	char what[128];		/* "xgboost binary:logistic, 20 trees" */
+	char what[128];		/* "xgboost binary:logistic, 20 features, ..." */
+	char how[256];		/* how it is evaluated, and why */
+};
+
+enum tide_model_flags {
+	TIDE_MODEL_NO_NATIVE = 1 << 0,	/* XGBoost: always its C API */
 };
 
 /*
- * Load path into m (nthread: the threads XGBoost may use, >= 1).
+ * Load path into m (nthread: the threads XGBoost may use, >= 1; flags:
+ * enum tide_model_flags).  An XGBoost gbtree model of an objective the
+ * native evaluator knows (gbtree.c) is evaluated by it once it has
+ * given the C API's predictions bit for bit on probe records; m->how
+ * says which, and why not.
  * Returns 0, or TIDE_EIO (cannot be read: errno's text in err),
  * TIDE_EINVAL (a name that is neither .json nor .ubj), TIDE_EFORMAT (a
  * file of the right name that is broken, truncated, of another kind, or
  * whose model cannot predict), TIDE_ETOOBIG (over the caps above).
  */
 int tide_model_load(struct tide_model *m, const char *path, int nthread,
-    struct tide_model_err *err);
+    unsigned flags, struct tide_model_err *err);
 
 static inline int
 tide_model_predict(struct tide_model *m, const double *x, size_t n,
@@ -85,8 +94,24 @@ void tide_model_free(struct tide_model *m);
 
 /* The kinds, for tide_model_load(): each returns as it does. */
 int tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
-    struct tide_model_err *err);
+    unsigned flags, struct tide_model_err *err);
 int tide_model_linear_load(struct tide_model *m, const char *path,
     const char *text, size_t len, struct tide_model_err *err);
+
+/*
+ * xgb.c's native evaluator of gbtree models (gbtree.c): parsed from the
+ * model's JSON as XGBoost saves it, for nfeat inputs and nout values per
+ * record; 0, or TIDE_EINVAL with why (a model it does not evaluate).
+ * tide_gbtree_probes() gives feature j's split conditions and the floats
+ * either side of each, at most max, for checking it against the C API.
+ * Predict allocates nothing.
+ */
+struct tide_gbtree;
+int tide_gbtree_parse(struct tide_gbtree **t, const char *json, size_t len,
+    int nfeat, int nout, char *why, size_t whylen);
+void tide_gbtree_predict(struct tide_gbtree *t, const double *x, size_t n,
+    double *y);
+int tide_gbtree_probes(const struct tide_gbtree *t, int j, float *v, int max);
+void tide_gbtree_free(struct tide_gbtree *t);
 
 #endif

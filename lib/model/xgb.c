@@ -26,7 +26,10 @@
 struct xgb {
 	BoosterHandle h;
 	char conf[256];		/* the prediction's configuration */
+	struct tide_gbtree *native;	/* or NULL: the C API predicts */
 };
+
+#define PROBES 512		/* records the native evaluator is checked on */
 
 static const char *
 lasterr(void)
@@ -87,6 +90,10 @@ xgb_predict(struct tide_model *m, const double *x, size_t n, double *y,
 	bst_ulong rows, cols;
 	size_t i;
 
+	if (g->native != NULL) {
+		tide_gbtree_predict(g->native, x, n, y);
+		return 0;
+	}
 	if (predict_raw(g, x, n, m->nfeat, &out, &rows, &cols) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "xgboost: %s", lasterr());
 		return TIDE_EINVAL;
@@ -109,6 +116,8 @@ xgb_free(struct tide_model *m)
 
 	if (g != NULL && g->h != NULL)
 		XGBoosterFree(g->h);
+	if (g != NULL)
+		tide_gbtree_free(g->native);
 	free(g);
 	m->impl = NULL;
 }
@@ -137,6 +146,68 @@ objective(BoosterHandle h, char *buf, size_t n)
 	tide_path_release(&p);
 }
 
+/*
+ * The native evaluator (gbtree.c), if it takes the model and gives what
+ * the C API gives, bit for bit, on PROBES records made of the trees' own
+ * split conditions, the floats either side of them and missing values:
+ * then g->native.  Else why not, in why.
+ */
+static void
+try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
+{
+	struct tide_gbtree *t;
+	bst_ulong len, rows, cols;
+	const char *json;
+	const float *out;
+	double *x, *y;
+	float *pv;
+	int *npv, j, np = 3 * 4096;
+	size_t r, i, nv = (size_t)PROBES * (size_t)m->nfeat;
+	uint64_t s = 0x9e3779b97f4a7c15ull;
+
+	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
+	    &json) != 0) {
+		snprintf(why, n, "xgboost: %s", lasterr());
+		return;
+	}
+	if (tide_gbtree_parse(&t, json, len, m->nfeat, m->nout, why, n) < 0)
+		return;
+	pv = tide_xmalloc((size_t)m->nfeat * (size_t)np * sizeof(float));
+	npv = tide_xcalloc((size_t)m->nfeat, sizeof(int));
+	for (j = 0; j < m->nfeat; j++)
+		npv[j] = tide_gbtree_probes(t, j, pv + (size_t)j * np, np);
+	x = tide_xmalloc(nv * sizeof(double));
+	y = tide_xmalloc((size_t)PROBES * (size_t)m->nout * sizeof(double));
+	for (r = 0; r < PROBES; r++)
+		for (j = 0; j < m->nfeat; j++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			i = (size_t)(s >> 33);
+			x[r * (size_t)m->nfeat + (size_t)j] = r == 0 ||
+			    i % 8 == 0 ? __builtin_nan("") : npv[j] == 0 ?
+			    (double)(i % 100) : pv[(size_t)j * np + i % npv[j]];
+		}
+	if (predict_raw(g, x, PROBES, m->nfeat, &out, &rows, &cols) < 0 ||
+	    rows != PROBES || cols != (bst_ulong)m->nout)
+		snprintf(why, n, "xgboost: %s", lasterr());
+	else {
+		tide_gbtree_predict(t, x, PROBES, y);
+		for (i = 0; i < (size_t)PROBES * (size_t)m->nout; i++)
+			if (y[i] != (double)out[i])
+				break;
+		if (i == (size_t)PROBES * (size_t)m->nout) {
+			g->native = t;
+			t = NULL;
+		} else
+			snprintf(why, n, "it gives %.9g where XGBoost gives "
+			    "%.9g", y[i], (double)out[i]);
+	}
+	tide_gbtree_free(t);
+	free(pv);
+	free(npv);
+	free(x);
+	free(y);
+}
+
 #define BAD(...) do { \
 	snprintf(err->msg, sizeof(err->msg), __VA_ARGS__); \
 	goto fail; \
@@ -144,14 +215,14 @@ objective(BoosterHandle h, char *buf, size_t n)
 
 int
 tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
-    struct tide_model_err *err)
+    unsigned flags, struct tide_model_err *err)
 {
 	static int once;
 	struct xgb *g;
 	bst_ulong nf, nn, rows, cols;
 	const char **names;
 	const float *out;
-	char obj[64], nt[32];
+	char obj[64], nt[32], why[160] = "not asked for";
 	double *row;
 	int fd, i;
 
@@ -211,10 +282,18 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 		BAD("model '%s': %llu values per record (1 to %d taken)", path,
 		    (unsigned long long)cols, TIDE_MODEL_MAXOUT);
 	m->nout = (int)cols;
+	if (!(flags & TIDE_MODEL_NO_NATIVE))
+		try_native(m, g, why, sizeof(why));
 	objective(g->h, obj, sizeof(obj));
 	snprintf(m->what, sizeof(m->what), "xgboost %s, %d features, %d "
 	    "value%s per record", obj, m->nfeat, m->nout, m->nout == 1 ? "" :
 	    "s");
+	if (g->native != NULL)
+		snprintf(m->how, sizeof(m->how), "trees evaluated natively (as "
+		    "XGBoost's C API on %d probe records, bit for bit)", PROBES);
+	else
+		snprintf(m->how, sizeof(m->how), "XGBoost's C API (native "
+		    "evaluator: %s)", why);
 	return 0;
 fail:
 	tide_model_free(m);

@@ -3,7 +3,8 @@
 # and the same records scored by tide-score and by Python
 # (tests/cli/score_oracle.py): equal within 1e-6 for binary:logistic (JSON
 # and UBJSON), reg:squarederror, multi:softprob, with missing values, and
-# for the linear format; records otherwise byte for byte as read.  Bad
+# for the linear format; records otherwise byte for byte as read; the
+# native tree evaluator's output byte for byte the C API's.  Bad
 # input: features that are not numbers, missing under --missing error,
 # broken, truncated, empty and unknown model files, a feature count that
 # does not match.  Barriers passed on; SIGHUP and --watch reload the model.
@@ -46,6 +47,37 @@ oracle "logistic regression (sklearn)" "$D/clean.nd" logit p \
 	-m "$D/logit.json" --as p
 oracle "linear regression (sklearn)" "$D/clean.nd" linreg score \
 	-m "$D/linreg.json" --features $F
+
+# The native evaluator gives XGBoost's C API's scores byte for byte (the
+# same floats), for every objective it takes; -v says which evaluates.
+native() {
+	_n=$1 _m=$2
+	shift 2
+	t_run "$_n: native" tide-score -v -m "$D/$_m" "$@" "$D/data.nd"
+	t_status 0
+	t_stderr_has "trees evaluated natively (as XGBoost's C API on 512 probe records, bit for bit)"
+	cp "$T_OUT" "$D/native.out"
+	t_run "$_n: --no-native" tide-score -v --no-native -m "$D/$_m" "$@" \
+		"$D/data.nd"
+	t_status 0
+	t_stderr_has "XGBoost's C API (native evaluator: not asked for)"
+	t_stdout_file "$D/native.out"
+}
+native "binary:logistic" bin.json
+native "binary:logistic, ubj, --batch 3" bin.ubj --batch 3
+native "reg:squarederror" reg.json
+native "multi:softprob" multi.json --features $F
+# An objective it does not take: the C API, and why.
+if py -c "
+import json
+m = json.load(open('$D/reg.json'))
+m['learner']['objective'] = {'name': 'reg:absoluteerror'}
+json.dump(m, open('$D/abs.json', 'w'))" 2>"$D/py.err"; then
+	t_run "another objective: the C API" tide-score -v -m "$D/abs.json" \
+		"$D/data.nd"
+	t_status 0
+	t_stderr_has "XGBoost's C API (native evaluator: objective \"reg:absoluteerror\")"
+else t_fail "make abs.json" "$(cat "$D/py.err")"; fi
 
 # Standard input, and the record as read: spacing, field order, nesting
 # (white space before the closing brace goes).

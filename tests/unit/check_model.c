@@ -12,7 +12,9 @@
  * split a < 1.5, missing to the right). */
 static const char tiny[] = "{\"learner\":{\"attributes\":{\"best_iteration\":\"1\",\"best_ntree_limit\":\"2\"},\"feature_names\":[\"a\",\"b\"],\"feature_types\":[],\"gradient_booster\":{\"model\":{\"gbtree_model_param\":{\"num_parallel_tree\":\"1\",\"num_trees\":\"2\",\"size_leaf_vector\":\"0\"},\"tree_info\":[0,0],\"trees\":[{\"base_weights\":[3.7037036E-1,-1.6666666E0,1.7647059E0],\"categories\":[],\"categories_nodes\":[],\"categories_segments\":[],\"categories_sizes\":[],\"default_left\":[0,0,0],\"id\":0,\"left_children\":[1,-1,-1],\"loss_changes\":[4.12854E1,0E0,0E0],\"parents\":[2147483647,0,0],\"right_children\":[2,-1,-1],\"split_conditions\":[1.5E0,-1.6666666E0,1.7647059E0],\"split_indices\":[0,0,0],\"split_type\":[0,0,0],\"sum_hessian\":[1.25E1,5E0,7.5E0],\"tree_param\":{\"num_deleted\":\"0\",\"num_feature\":\"2\",\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}},{\"base_weights\":[1.629513E-1,-8.651601E-1,9.2439103E-1],\"categories\":[],\"categories_nodes\":[],\"categories_segments\":[],\"categories_sizes\":[],\"default_left\":[0,0,0],\"id\":1,\"left_children\":[1,-1,-1],\"loss_changes\":[6.606421E0,0E0,0E0],\"parents\":[2147483647,0,0],\"right_children\":[2,-1,-1],\"split_conditions\":[1.5E0,-8.651601E-1,9.2439103E-1],\"split_indices\":[0,0,0],\"split_type\":[0,0,0],\"sum_hessian\":[6.4174013E0,2.672594E0,3.7448072E0],\"tree_param\":{\"num_deleted\":\"0\",\"num_feature\":\"2\",\"num_nodes\":\"3\",\"size_leaf_vector\":\"0\"}}]},\"name\":\"gbtree\"},\"learner_model_param\":{\"base_score\":\"5E-1\",\"boost_from_average\":\"0\",\"num_class\":\"0\",\"num_feature\":\"2\",\"num_target\":\"1\"},\"objective\":{\"name\":\"binary:logistic\",\"reg_loss_param\":{\"scale_pos_weight\":\"1\"}}},\"version\":[1,7,4]}";
 
-static void setup(void) { unit_tmp_start("model"); }
+static unsigned flags;	/* for load() */
+
+static void setup(void) { flags = 0; unit_tmp_start("model"); }
 static void teardown(void) { unit_tmp_stop(); }
 
 /* Load text saved as file: the result, the model in *m. */
@@ -22,7 +24,7 @@ load(struct tide_model *m, const char *file, const char *text,
 {
 	if (text != NULL)
 		unit_put(unit_path(file), text);
-	return tide_model_load(m, unit_path(file), 1, err);
+	return tide_model_load(m, unit_path(file), 1, flags, err);
 }
 
 START_TEST(test_model_xgboost_predicts_as_python)
@@ -36,7 +38,12 @@ START_TEST(test_model_xgboost_predicts_as_python)
 	double y[4];
 	int i;
 
+	/* The native evaluator, then the C API (_i 1). */
+	flags = _i ? TIDE_MODEL_NO_NATIVE : 0;
 	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), 0);
+	ck_assert_str_eq(m.how, _i ? "XGBoost's C API (native evaluator: not "
+	    "asked for)" : "trees evaluated natively (as XGBoost's C API on "
+	    "512 probe records, bit for bit)");
 	ck_assert_int_eq(m.nfeat, 2);
 	ck_assert_int_eq(m.nout, 1);
 	ck_assert_int_eq(m.missing_ok, 1);
@@ -164,7 +171,7 @@ suite_model(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_model_xgboost_predicts_as_python);
+	tcase_add_loop_test(tc, test_model_xgboost_predicts_as_python, 0, 2);
 	tcase_add_test(tc, test_model_xgboost_broken_files);
 	tcase_add_test(tc, test_model_linear_identity_and_logistic);
 	tcase_add_test(tc, test_model_linear_refuses_what_it_does_not_know);
