@@ -112,6 +112,33 @@ transform(const struct tide_gbtree *t, float *s, double *y)
 	}
 }
 
+/* One record's margins s: LANES trees at a time walk side by side. */
+static void
+by_trees(const struct tide_gbtree *t, const float *x, float *s)
+{
+	const struct node *nd[LANES];
+	int32_t at[LANES];
+	int j, l, w, live;
+
+	for (j = 0; j < t->ntree; j += w) {
+		w = t->ntree - j < LANES ? t->ntree - j : LANES;
+		for (l = 0; l < w; l++) {
+			nd[l] = t->tree[j + l];
+			at[l] = 0;
+		}
+		do {
+			live = 0;
+			for (l = 0; l < w; l++)
+				if (nd[l][at[l]].left >= 0) {
+					at[l] = step(nd[l], at[l], x);
+					live = 1;
+				}
+		} while (live);
+		for (l = 0; l < w; l++)
+			s[t->group[j + l]] += nd[l][at[l]].cond;
+	}
+}
+
 /* Records in blocks of BLOCK, each tree walked for the whole block while
  * it is in cache, as XGBoost's predictor does; each record's sum still
  * adds its trees in order. */
@@ -128,6 +155,14 @@ tide_gbtree_predict(struct tide_gbtree *t, const double *x, size_t n,
 			t->xf[b] = (float)x[r * nf + b];
 		for (b = 0; b < nb * g; b++)
 			t->sum[b] = t->base;
+		/* A few records (a stream's batch when input is slow): each
+		 * walks LANES trees side by side, the leaves then added in
+		 * tree order. */
+		if (nb < LANES) {
+			for (b = 0; b < nb; b++)
+				by_trees(t, t->xf + b * nf, t->sum + b * g);
+			goto done;
+		}
 		/* LANES records walk a tree side by side: their steps are
 		 * independent, so their loads overlap. */
 		for (j = 0; j < t->ntree; j++) {
@@ -154,6 +189,7 @@ tide_gbtree_predict(struct tide_gbtree *t, const double *x, size_t n,
 					s[(b + l) * g] += nd[at[l]].cond;
 			}
 		}
+done:
 		for (b = 0; b < nb; b++)
 			transform(t, t->sum + b * g, y + (r + b) * g);
 	}

@@ -6,8 +6,9 @@
 # predict of the same records in the same run, both on one thread.
 #
 #   tide-score -m model.ubj data.ndjson       records read, features looked
-#                                             up, scored through XGBoost's
-#                                             C API, written with the score
+#                                             up, scored by the native tree
+#                                             evaluator, written with the score
+#   tide-score --no-native ...                the same through XGBoost's C API
 #   xgboost inplace_predict(X)                the prediction alone, X already
 #                                             in a numpy array (the JSON
 #                                             parse is timed apart)
@@ -33,6 +34,13 @@ $PY "$SP" make "$B_DIR" "$N" || { echo "score bench: training failed"; exit 0; }
 
 B_OUT=$B_DIR/tide.out
 bench_cpu tide_score "$N" tide-score -m "$B_DIR/model.ubj" "$B_DIR/data.ndjson"
+B_OUT=$B_DIR/capi.out
+bench_cpu tide_score_capi "$N" tide-score -m "$B_DIR/model.ubj" --no-native \
+	"$B_DIR/data.ndjson"
+cmp -s "$B_DIR/tide.out" "$B_DIR/capi.out" &&
+	echo "native and C API: the same output, byte for byte" ||
+	echo "native and C API: the outputs DIFFER"
+B_OUT=/dev/null
 bench_cpu tide_score_batch1 "$N" tide-score -m "$B_DIR/model.ubj" --batch 1 \
 	"$B_DIR/data.ndjson"
 B_OUT=$B_DIR/tide.out
@@ -51,13 +59,16 @@ B_RATE_python_parse_predict=$(awk "BEGIN{printf \"%.0f\", $N / ($pred + $parse)}
 # The latency tide-score reports (--stats) with its input paced at 10k
 # records/s: from a batch's first record read to the batch written.
 head -n 20000 "$B_DIR/data.ndjson" >"$B_DIR/paced.ndjson"
-$PY "$SP" pace "$B_DIR/paced.ndjson" 10000 |
-	tide-score -m "$B_DIR/model.ubj" --stats 2>&1 >/dev/null |
-	sed -n 's/.*batches [0-9]* (\([^)]*\)); latency \([^;]*\);.*/paced at 10k records\/s: \2 (\1)/p'
+for how in "" --no-native; do
+	$PY "$SP" pace "$B_DIR/paced.ndjson" 10000 |
+		tide-score -m "$B_DIR/model.ubj" $how --stats 2>&1 >/dev/null |
+		sed -n "s/.*batches [0-9]* (\([^)]*\)); latency \([^;]*\);.*/paced at 10k records\/s${how:+, $how}: \2 (\1)/p"
+done
 
 echo "ratios (records/s, CPU time; target: tide_score >= 1M/s, or >= 1/1.2 = 0.83x"
 echo "of xgboost_predict; python_parse_predict is Python's JSON parse and predict):"
 bench_ratio tide_score xgboost_predict
+bench_ratio tide_score_capi xgboost_predict
 bench_ratio tide_score_batch1 xgboost_predict
 bench_ratio tide_score python_parse_predict
 exit 0
