@@ -280,6 +280,34 @@ ack 2
 exit 0' ]; then t_pass "$T_NAME: upstream messages"
 else t_fail "$T_NAME: upstream messages" "$(cat "$D/p.up")"; fi
 
+# Never held for input: a record written to an open pipe comes out
+# scored while the pipe stays open (a batch of 256 is not waited for);
+# SIGTERM drains: what comes after it is still read, scored and written,
+# and the exit is 0.
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+tide-score -m "$D/lin.json" --batch 256 --stats <"$D/fifo" >"$D/d.out" 2>"$D/d.err" &
+_pid=$!
+exec 7>"$D/fifo"
+echo '{"amount":1,"card_present":true,"m":1,"acct":1}' >&7
+t_ok "flush on idle: the record out while its input stays open" \
+	t_wait 20 grep -q '"score":2.75}' "$D/d.out"
+kill -TERM $_pid
+echo '{"amount":2,"card_present":true,"m":1,"acct":1}' >&7
+exec 7>&-
+wait $_pid
+T_RC=$?
+T_NAME="SIGTERM drains"
+t_status 0
+cp "$D/d.out" "$T_OUT"
+t_stdout <<'EOF2'
+{"amount":1,"card_present":true,"m":1,"acct":1,"score":2.75}
+{"amount":2,"card_present":true,"m":1,"acct":1,"score":3.25}
+EOF2
+t_ok "--stats: latency p50, p99 and max in microseconds" grep -qE \
+	'^tide-score: stats: records in 2, scored 2, bad 0, batches 2 \(1\.0 records each\); latency p50 [0-9]+ us, p99 [0-9]+ us, max [0-9]+ us; reloads 0 \(failed 0\)$' \
+	"$D/d.err"
+
 # --- reload ---------------------------------------------------------------------
 
 # A fifo keeps tide-score's input open: a record, then SIGHUP (or a new
