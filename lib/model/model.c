@@ -97,12 +97,12 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	}
 	if ((r = slurp(path, &text, &len, err)) < 0)
 		return r;
-	if (tide_json_check(text, len, TIDE_JSON_MAXDEPTH, &type, &jerr) < 0 ||
-	    type != TIDE_JSON_OBJECT) {
+	if ((r = tide_json_check(text, len, TIDE_JSON_MAXDEPTH, &type,
+	    &jerr)) < 0 || type != TIDE_JSON_OBJECT) {
 		if (len == 0)
 			snprintf(err->msg, sizeof(err->msg), "model '%s': "
 			    "empty file", path);
-		else if (type != TIDE_JSON_OBJECT && jerr.reason == NULL)
+		else if (r == 0)
 			snprintf(err->msg, sizeof(err->msg), "model '%s': not "
 			    "a JSON object", path);
 		else

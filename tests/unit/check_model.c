@@ -85,6 +85,10 @@ START_TEST(test_model_xgboost_broken_files)
 	ck_assert_msg(strstr(err.msg, "neither an XGBoost model") != NULL, "%s",
 	    err.msg);
 	ck_assert_int_eq(load(&m, "a.json", "[1]", &err), TIDE_EFORMAT);
+	ck_assert_msg(strstr(err.msg, "not a JSON object") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(load(&m, "z.json", "", &err), TIDE_EFORMAT);
+	ck_assert_msg(strstr(err.msg, "empty file") != NULL, "%s", err.msg);
 	ck_assert_int_eq(load(&m, "absent.json", NULL, &err), TIDE_EIO);
 	ck_assert_int_eq(load(&m, "absent.ubj", NULL, &err), TIDE_EIO);
 	ck_assert_msg(strstr(err.msg, "No such file") != NULL, "%s", err.msg);
