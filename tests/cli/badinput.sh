@@ -1,7 +1,8 @@
 #!/bin/sh
 # The bad-input matrix (DESIGN.md, "Bad input never crashes and is never
 # lost silently"), for every program that reads records: tide-window,
-# tide-join, tide-sink -o -, tide-source and tide-replay on files.
+# tide-join, tide-sink -o -, tide-source and tide-replay on files, and
+# tide-score (a linear model of x).
 #
 # Each case is one line between two good records.  By default the program
 # exits 0, writes exactly what the two good records give, names the
@@ -47,6 +48,7 @@ have() {
 G1='{"ts":1764547200000,"k":"a","x":1}'
 G3='{"ts":1764547201000,"k":"a","x":2}'
 printf 'k,seg\na,gold\n' >table.csv
+printf '{"coefficients":[2],"intercept":1}\n' >score.json
 
 # The cases: case.NAME holds the bad line's bytes (no newline).
 mk() {
@@ -93,6 +95,10 @@ cat >good.join <<'EOF'
 {"ts":1764547200000,"k":"a","x":1,"seg":"gold"}
 {"ts":1764547201000,"k":"a","x":2,"seg":"gold"}
 EOF
+cat >good.score <<'EOF'
+{"ts":1764547200000,"k":"a","x":1,"score":3}
+{"ts":1764547201000,"k":"a","x":2,"score":5}
+EOF
 
 # How each program is run on file $1; the source name in messages is
 # "-" for stdin, else the file's name.
@@ -106,11 +112,12 @@ run_prog() {
 	sink) tide-sink -o - "$@" <"$_f" ;;
 	source) tide-source --format ndjson "$@" "$_f" ;;
 	replay) tide-replay --speed max --time ts "$@" "$_f" ;;
+	score) tide-score -m score.json --features x "$@" <"$_f" ;;
 	esac
 }
 src_of() {
 	case $1 in
-	window | join | sink) echo - ;;
+	window | join | sink | score) echo - ;;
 	*) echo "$2" ;;
 	esac
 }
@@ -126,6 +133,7 @@ stats_bad() {
 	window) echo "bad $2, late" ;;
 	join) echo "bad $2;" ;;
 	sink) echo "bad $2, out" ;;
+	score) echo "bad $2, batches" ;;
 	*) echo "bad $2, " ;;
 	esac
 }
@@ -133,6 +141,7 @@ good_of() {
 	case $1 in
 	window) echo good.window ;;
 	join) echo good.join ;;
+	score) echo good.score ;;
 	*) echo good.pass ;;
 	esac
 }
@@ -195,6 +204,9 @@ passes() {
 	{ printf '%s\n' "$G1"; cat "case.$_c"; printf '\n%s\n' "$G3"; } >"$_in"
 	if [ "$_p" = join ]; then
 		sed 's/}$/,"seg":"gold"}/' "$_in" >"$_in.want"
+	elif [ "$_p" = score ]; then
+		# x is 1, then 1 (each case's), then 2.
+		sed '1,2s/}$/,"score":3}/; 3s/}$/,"score":5}/' "$_in" >"$_in.want"
 	else
 		cp "$_in" "$_in.want"
 	fi
@@ -217,7 +229,7 @@ nomatch() {
 	t_stderr_has "$(stats_bad "$_p" 0)"
 }
 
-ALL="window join sink source replay"
+ALL="window join sink source replay score"
 for p in $ALL; do
 	have tide-$p || continue
 	for c in notjson truncated nul utf8 utf8_overlong surrogate lone_high \
@@ -239,7 +251,7 @@ for p in $ALL; do
 	done
 	for c in x_type x_range; do
 		case $p in
-		window) bad $p $c ;;
+		window | score) bad $p $c ;;
 		*) passes $p $c ;;
 		esac
 	done
@@ -252,7 +264,7 @@ for p in $ALL; do
 	for c in k_object k_array; do
 		case $p in
 		join) nomatch $p $c ;;
-		sink | source | replay) passes $p $c ;;
+		sink | source | replay | score) passes $p $c ;;
 		esac
 	done
 
