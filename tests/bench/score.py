@@ -9,7 +9,9 @@
                              "parse S" and "predict S", CPU seconds, and
                              writes DIR/py.scores
     score.py pace FILE RATE  FILE's lines to stdout at RATE a second (each
-                             flushed when its time comes)
+                             flushed when its time comes), after half a
+                             second (the reader's start: a backlog then
+                             would be scored as one batch)
     score.py check DIR OUT   tide-score's OUT against DIR/py.scores: prints
                              "scores: N equal within 1e-6" or the first
                              that is not
@@ -76,6 +78,7 @@ def check(d, out):
 
 def pace(path, rate):
     out = sys.stdout
+    time.sleep(0.5)
     t0 = time.monotonic()
     with open(path) as f:
         for i, line in enumerate(f):
