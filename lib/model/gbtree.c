@@ -439,18 +439,27 @@ fail:
 	return TIDE_EINVAL;
 }
 
-/* Every split condition of feature j, and the floats either side of
- * it, into v[0..max): the count. */
+/* Feature j's split conditions, and the floats either side of each,
+ * into v[0..max): the count.  With more conditions than max / 3, an
+ * evenly spaced sample of them. */
 int
 tide_gbtree_probes(const struct tide_gbtree *t, int j, float *v, int max)
 {
 	const struct node *nd;
+	long long c = 0, every, seen = 0;
 	int i, k, n = 0;
 
 	for (i = 0; i < t->ntree; i++)
+		for (nd = t->tree[i], k = 0; k < t->nnode[i]; k++)
+			c += nd[k].left >= 0 && (nd[k].feat & ~DEFLEFT) ==
+			    (uint32_t)j;
+	every = max < 3 ? c + 1 : (c + max / 3 - 1) / (max / 3);
+	if (every < 1)
+		every = 1;
+	for (i = 0; i < t->ntree; i++)
 		for (nd = t->tree[i], k = 0; k < t->nnode[i]; k++) {
 			if (nd[k].left < 0 || (nd[k].feat & ~DEFLEFT) !=
-			    (uint32_t)j || n + 3 > max)
+			    (uint32_t)j || seen++ % every != 0 || n + 3 > max)
 				continue;
 			v[n++] = nd[k].cond;
 			v[n++] = nextafterf(nd[k].cond, -INFINITY);

@@ -27,9 +27,13 @@ struct xgb {
 	BoosterHandle h;
 	char conf[256];		/* the prediction's configuration */
 	struct tide_gbtree *native;	/* or NULL: the C API predicts */
+	size_t nprobe;		/* the records it was checked on */
 };
 
 #define PROBES 512		/* records the native evaluator is checked on */
+#define PROBEVALS (1 << 22)	/* values of them, and of the probe values
+				 * per feature, at most (a model of many
+				 * features gets fewer) */
 
 static const char *
 lasterr(void)
@@ -148,7 +152,8 @@ objective(BoosterHandle h, char *buf, size_t n)
 
 /*
  * The native evaluator (gbtree.c), if it takes the model and gives what
- * the C API gives, bit for bit, on PROBES records made of the trees' own
+ * the C API gives, bit for bit, on PROBES records (fewer for a model of
+ * many features: PROBEVALS values in all) made of the trees' own
  * split conditions, the floats either side of them and missing values:
  * then g->native.  Else why not, in why.
  */
@@ -161,8 +166,11 @@ try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
 	const float *out;
 	double *x, *y;
 	float *pv;
-	int *npv, j, np = 3 * 4096;
-	size_t r, i, nv = (size_t)PROBES * (size_t)m->nfeat;
+	int *npv, j;
+	size_t nf = (size_t)m->nfeat, np = PROBEVALS / nf < 3 ? 3 :
+	    PROBEVALS / nf > 3 * 1024 ? 3 * 1024 : PROBEVALS / nf;
+	size_t r, i, nr = PROBEVALS / nf < 16 ? 16 : PROBEVALS / nf > PROBES ?
+	    PROBES : PROBEVALS / nf, nv = nr * nf;
 	uint64_t s = 0x9e3779b97f4a7c15ull;
 
 	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
@@ -172,13 +180,13 @@ try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
 	}
 	if (tide_gbtree_parse(&t, json, len, m->nfeat, m->nout, why, n) < 0)
 		return;
-	pv = tide_xmalloc((size_t)m->nfeat * (size_t)np * sizeof(float));
-	npv = tide_xcalloc((size_t)m->nfeat, sizeof(int));
+	pv = tide_xmalloc(nf * np * sizeof(float));
+	npv = tide_xcalloc(nf, sizeof(int));
 	for (j = 0; j < m->nfeat; j++)
-		npv[j] = tide_gbtree_probes(t, j, pv + (size_t)j * np, np);
+		npv[j] = tide_gbtree_probes(t, j, pv + (size_t)j * np, (int)np);
 	x = tide_xmalloc(nv * sizeof(double));
-	y = tide_xmalloc((size_t)PROBES * (size_t)m->nout * sizeof(double));
-	for (r = 0; r < PROBES; r++)
+	y = tide_xmalloc(nr * (size_t)m->nout * sizeof(double));
+	for (r = 0; r < nr; r++)
 		for (j = 0; j < m->nfeat; j++) {
 			s = s * 6364136223846793005ull + 1442695040888963407ull;
 			i = (size_t)(s >> 33);
@@ -186,16 +194,17 @@ try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
 			    i % 8 == 0 ? __builtin_nan("") : npv[j] == 0 ?
 			    (double)(i % 100) : pv[(size_t)j * np + i % npv[j]];
 		}
-	if (predict_raw(g, x, PROBES, m->nfeat, &out, &rows, &cols) < 0 ||
-	    rows != PROBES || cols != (bst_ulong)m->nout)
+	if (predict_raw(g, x, nr, m->nfeat, &out, &rows, &cols) < 0 ||
+	    rows != nr || cols != (bst_ulong)m->nout)
 		snprintf(why, n, "xgboost: %s", lasterr());
 	else {
-		tide_gbtree_predict(t, x, PROBES, y);
-		for (i = 0; i < (size_t)PROBES * (size_t)m->nout; i++)
+		tide_gbtree_predict(t, x, nr, y);
+		for (i = 0; i < nr * (size_t)m->nout; i++)
 			if (y[i] != (double)out[i])
 				break;
-		if (i == (size_t)PROBES * (size_t)m->nout) {
+		if (i == nr * (size_t)m->nout) {
 			g->native = t;
+			g->nprobe = nr;
 			t = NULL;
 		} else
 			snprintf(why, n, "it gives %.9g where XGBoost gives "
@@ -290,7 +299,8 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 	    "s");
 	if (g->native != NULL)
 		snprintf(m->how, sizeof(m->how), "trees evaluated natively (as "
-		    "XGBoost's C API on %d probe records, bit for bit)", PROBES);
+		    "XGBoost's C API on %zu probe records, bit for bit)",
+		    g->nprobe);
 	else
 		snprintf(m->how, sizeof(m->how), "XGBoost's C API (native "
 		    "evaluator: %s)", why);
