@@ -7,7 +7,7 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= gcc
 
-PROGS = tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check
+PROGS = tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check tide-score
 # Programs whose source exists; the others join as their issues land.
 PROGS_BUILT = $(filter $(PROGS),$(patsubst cmd/%.c,%,$(wildcard cmd/tide-*.c)))
 

@@ -64,6 +64,7 @@ enum {
 	OPT_VERSIONS,
 	OPT_VERSION_GAP,
 	OPT_MACHINES,
+	OPT_FRAUD,
 };
 
 enum kind { K_TRANSACTIONS, K_CUSTOMERS, K_TELEMETRY };
@@ -91,6 +92,7 @@ struct gen {
 	long versions;		/* 0: no valid_from field */
 	long long gap;		/* ms */
 	long machines;
+	int fraud;		/* transactions: the labelled fraud field */
 
 	struct tide_rng rng;
 	struct tide_rng late_rng;	/* its own stream: --late only moves ts */
@@ -349,12 +351,33 @@ stamp(struct gen *g, struct line *l)
 	}
 }
 
+/*
+ * --fraud: the label of transaction i, from a rule the transaction and
+ * its customer show (an amount, the card not present, the account's risk
+ * score, as tide-gen customers gives it) plus noise: one label in 200
+ * flipped, either way.  The noise comes from the seed and i alone, not from the
+ * generator's stream, so the other fields are as without --fraud.
+ */
+static int
+is_fraud(const struct gen *g, uint64_t i, uint64_t acct, uint64_t cents,
+    int present)
+{
+	int risk = g->risk[acct], f;
+
+	f = (!present && cents >= 10000 && risk >= 100) ||
+	    (cents >= 50000 && risk >= 300) ||
+	    (!present && cents >= 300000);
+	if (key_hash(g, 9, i) % 200 == 0)
+		f = !f;
+	return f;
+}
+
 static int
 gen_transaction(struct gen *g, uint64_t i, struct line *l)
 {
 	struct tide_rng *r = &g->rng;
 	uint64_t acct, merch, cents, c;
-	int k, foreign;
+	int k, foreign, present;
 
 	acct = g->skew > 0 ? tide_zipf_draw(&g->acct_zipf, r) :
 	    tide_rng_below(r, (uint64_t)g->accounts);
@@ -378,8 +401,14 @@ gen_transaction(struct gen *g, uint64_t i, struct line *l)
 	val_fixed(l, (int64_t)cents, 2);
 	key(l, "country");
 	val_word(l, countries[c].code);
+	/* The last draw of the record, taken here as before. */
+	present = (int)tide_rng_below(r, 100) < (foreign ? 30 : 75);
 	key(l, "card_present");
-	val_bool(l, (int)tide_rng_below(r, 100) < (foreign ? 30 : 75));
+	val_bool(l, present);
+	if (g->fraud) {
+		key(l, "fraud");
+		val_bool(l, is_fraud(g, i, acct, cents, present));
+	}
 	stamp(g, l);
 	end(l);
 	return 1;
@@ -502,7 +531,9 @@ csv_header(const struct gen *g)
 {
 	switch (g->kind) {
 	case K_TRANSACTIONS:
-		return "ts,account,merchant,amount,country,card_present";
+		return g->fraud ?
+		    "ts,account,merchant,amount,country,card_present,fraud" :
+		    "ts,account,merchant,amount,country,card_present";
 	case K_CUSTOMERS:
 		return g->versions ?
 		    "account,risk_score,segment,credit_limit,valid_from" :
@@ -634,6 +665,8 @@ static const struct tide_option opts[] = {
 	    "between versions (default 1h)", &g.gap, 1, LLONG_MAX),
 	TIDE_OPT_INT(OPT_MACHINES, "machines", "n", "telemetry: number of "
 	    "machines (default 20)", &g.machines, 1, MAX_MACHINES),
+	TIDE_OPT_FLAG(OPT_FRAUD, "fraud", "transactions: add fraud, a label "
+	    "from a hidden rule plus noise", &g.fraud),
 	TIDE_OPT_END,
 };
 
@@ -642,6 +675,7 @@ static const struct tide_prog prog = {
 	"[-qv] [--count n] [--rate n/s] [--seed s] [--start time] [--step d] "
 	    "[--format fmt] [--stamp] [--accounts n] [--skew s] [--late p] "
 	    "[--late-by d] [--versions n] [--version-gap d] [--machines n] "
+	    "[--fraud] "
 	    "transactions | customers | telemetry",
 	"Write deterministic synthetic events: card transactions, a customer "
 	    "table, or machine telemetry.",
@@ -661,6 +695,7 @@ static const struct {
 	{ OPT_VERSIONS, "versions", KB(K_CUSTOMERS) },
 	{ OPT_VERSION_GAP, "version-gap", KB(K_CUSTOMERS) },
 	{ OPT_MACHINES, "machines", KB(K_TELEMETRY) },
+	{ OPT_FRAUD, "fraud", KB(K_TRANSACTIONS) },
 };
 
 static void

@@ -20,6 +20,8 @@ _tide_values()
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
 	tide-join:--table | tide-join:--with | tide-sink:--output | tide-check:--schema | *:--state | \
+	tide-score:--missing) echo "nan error" ;;
+	tide-join:--table | tide-join:--with | tide-sink:--output | *:--state | \
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
 	    *:--sqlite | *:--bootstrap-file | tide-sink:--value-schema | \
 	    tide-sink:--key-schema | *:--schema-registry-ca | *:--schema-registry-cert | \
@@ -59,4 +61,4 @@ _tide_complete()
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check
+complete -F _tide_complete tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check tide-score

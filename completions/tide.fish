@@ -12,7 +12,7 @@ function __tide_options
         end
     end
 end
-for prog in tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check
+for prog in tide-source tide-sink tide-window tide-join tide-replay tide-mock tide-gen tide-diff tide-check tide-score
     complete -c $prog -f -n 'string match -q -- "-*" (commandline -ct)' -a '(__tide_options)'
     if test $prog = tide-gen
         complete -c $prog -f -n 'not string match -q -- "-*" (commandline -ct)' -a 'transactions customers telemetry'
@@ -47,3 +47,5 @@ complete -c tide-join -s T -l table -r -F
 complete -c tide-join -l with -r -F
 complete -c tide-sink -s o -l output -r -F
 complete -c tide-check -s s -l schema -r -F
+complete -c tide-score -s m -l model -r -F
+complete -c tide-score -l missing -x -a 'nan error'

@@ -78,12 +78,12 @@ until grep -q "assigned" "$dir/pipeline.err"; do
 	[ $i -lt 300 ] || { echo "demo: the pipeline did not join its group" >&2; cat "$dir/pipeline.err" >&2; exit 1; }
 	sleep 0.05
 done
-say "pipeline: tide-source -G | tide-window --over 60s | tide-join --as-of | tide-sink (examples/fraud-features.sh)"
+say "pipeline: tide-source -G | tide-window --over 60s | tide-join --as-of | tide-score | tide-sink (examples/fraud-features.sh)"
 
 # 4. Transactions at a steady rate, stamped with their send time.
 say "tide-gen: $count transactions at $rate/s for ${seconds}s ..."
 tide-gen transactions --accounts 1000 --rate "$rate" --count "$count" \
-	--start "$start" --stamp \
+	--start "$start" --stamp --fraud \
 	| tide-sink -b "$B" -t transactions --key account --timestamp ts 2>"$dir/gen.err"
 
 # 5. Wait for the pipeline to catch up, then stop its source: the other
@@ -119,8 +119,14 @@ if [ $check = 0 ]; then
 		NR == int(n * 0.50 + 0.5) { p50 = $1 }
 		NR == int(n * 0.99 + 0.5) { p99 = $1 }
 		{ max = $1 }
-		END { printf "end-to-end latency (tide-gen -> Kafka -> source -> window -> join -> sink): p50 %d ms, p99 %d ms, max %d ms\n", p50, p99, max }' "$dir/lat"
+		END { printf "end-to-end latency (tide-gen -> Kafka -> source -> window -> join -> score -> sink): p50 %d ms, p99 %d ms, max %d ms\n", p50, p99, max }' "$dir/lat"
 	echo "records in: $in   features out: $out"
+	# The decision: tide-score's score (examples/fraud.json) against
+	# tide-gen's label.
+	jq -r '[.value.score > 0.5, .value.fraud] | @tsv' "$dir/live.json" |
+		awk -v n="$out" '$1 == "true" { f++; if ($2 == "true") tp++ }
+		$2 == "true" { l++ }
+		END { printf "flagged by tide-score (score > 0.5): %d of %d transactions, %.2f%% (labelled fraud: %.2f%%; of the flagged, %d labelled so)\n", f, n, 100 * f / n, 100 * l / n, tp }'
 	grep -v -E 'assigned|revoked' "$dir/pipeline.err" >"$dir/warnings" || true
 	echo "stage warnings (late or bad records): $(wc -l <"$dir/warnings")"
 	sed 's/^/  /' "$dir/warnings"

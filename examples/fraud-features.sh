@@ -1,7 +1,8 @@
 #!/bin/sh
 # The fraud-feature pipeline: for every card transaction, the account's
 # activity over the trailing 60 seconds, joined with what the bank knew of
-# the customer at that moment.  Read it, copy it, adapt it.
+# the customer at that moment, and scored by a fraud model (fraud.json
+# beside this script, made by train-fraud.py).  Read it, copy it, adapt it.
 #
 #   fraud-features.sh live   BROKERS IN_TOPIC OUT_TOPIC CUSTOMERS GROUP
 #       consume IN_TOPIC as member of GROUP, produce features to OUT_TOPIC
@@ -18,6 +19,7 @@
 # produced, --timestamp now, to measure the latency; by default they carry
 # their event time, ts).
 set -eu
+model=$(dirname "$0")/fraud.json
 
 # --over emits each transaction at once with its account's trailing 60 s;
 # --delay only says how far behind the newest event time a record may
@@ -27,7 +29,8 @@ features() {
 	tide-window --over 60s --delay 60s -k account \
 		-a 'count as tx_60s,sum(amount) as amount_60s,max(amount) as max_amount_60s' \
 	| tide-join -T "$1" --on account --select risk_score,segment \
-		--as-of ts --table-time valid_from
+		--as-of ts --table-time valid_from \
+	| tide-score -m "$model"
 }
 
 case "${1:-}" in

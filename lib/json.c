@@ -686,8 +686,12 @@ name_eq(const unsigned char *k, size_t klen, int esc, const char *s, size_t n)
 {
 	struct tide_json_val v;
 
+	/* The last byte first: names that share a prefix (f1, f2, ...) are
+	 * told apart without a call. */
 	if (!esc)
-		return klen - 2 == n && memcmp(k + 1, s, n) == 0;
+		return klen - 2 == n && (n == 0 ||
+		    (k[n] == (unsigned char)s[n - 1] &&
+		    memcmp(k + 1, s, n) == 0));
 	/* Escapes only ever shrink the text. */
 	if (klen - 2 < n)
 		return 0;
@@ -1206,7 +1210,10 @@ tide_json_double(const struct tide_json_val *v, double *out)
 	if (v->type != TIDE_JSON_NUMBER)
 		return TIDE_ETYPE;
 	end = s + v->len;
-	/* Fast path: up to 15 digits are exact in a double. */
+	/* Fast path: up to 15 digits are exact in a double, and so is a
+	 * power of ten up to 10^22: their quotient, one correctly rounded
+	 * division, is the double nearest the decimal (Clinger's fast path),
+	 * as strtod would give it. */
 	t = s;
 	if (t < end && *t == '-')
 		t++;

@@ -2,7 +2,7 @@
 # The bad-input matrix (DESIGN.md, "Bad input never crashes and is never
 # lost silently"), for every program that reads records: tide-window,
 # tide-join, tide-sink -o -, tide-check, tide-source and tide-replay on
-# files.
+# files, and tide-score (a linear model of x).
 #
 # Each case is one line between two good records.  By default the program
 # exits 0, writes exactly what the two good records give, names the
@@ -50,6 +50,7 @@ G3='{"ts":1764547201000,"k":"a","x":2}'
 printf 'k,seg\na,gold\n' >table.csv
 # tide-check's rules: the fields the cases break.
 printf '%s\n' '{"required": ["k", "x"], "properties": {"k": {"type": "string"}, "x": {"type": "number", "minimum": -1e300, "maximum": 1e300}}}' >check.json
+printf '{"coefficients":[2],"intercept":1}\n' >score.json
 
 # The cases: case.NAME holds the bad line's bytes (no newline).
 mk() {
@@ -96,6 +97,10 @@ cat >good.join <<'EOF'
 {"ts":1764547200000,"k":"a","x":1,"seg":"gold"}
 {"ts":1764547201000,"k":"a","x":2,"seg":"gold"}
 EOF
+cat >good.score <<'EOF'
+{"ts":1764547200000,"k":"a","x":1,"score":3}
+{"ts":1764547201000,"k":"a","x":2,"score":5}
+EOF
 
 # How each program is run on file $1; the source name in messages is
 # "-" for stdin, else the file's name.
@@ -110,11 +115,12 @@ run_prog() {
 	check) tide-check -s check.json --time ts "$@" <"$_f" ;;
 	source) tide-source --format ndjson "$@" "$_f" ;;
 	replay) tide-replay --speed max --time ts "$@" "$_f" ;;
+	score) tide-score -m score.json --features x "$@" <"$_f" ;;
 	esac
 }
 src_of() {
 	case $1 in
-	window | join | sink | check) echo - ;;
+	window | join | sink | check | score) echo - ;;
 	*) echo "$2" ;;
 	esac
 }
@@ -130,6 +136,7 @@ stats_bad() {
 	window) echo "bad $2, late" ;;
 	join) echo "bad $2;" ;;
 	sink) echo "bad $2, out" ;;
+	score) echo "bad $2, batches" ;;
 	*) echo "bad $2, " ;;
 	esac
 }
@@ -137,6 +144,7 @@ good_of() {
 	case $1 in
 	window) echo good.window ;;
 	join) echo good.join ;;
+	score) echo good.score ;;
 	*) echo good.pass ;;
 	esac
 }
@@ -199,6 +207,9 @@ passes() {
 	{ printf '%s\n' "$G1"; cat "case.$_c"; printf '\n%s\n' "$G3"; } >"$_in"
 	if [ "$_p" = join ]; then
 		sed 's/}$/,"seg":"gold"}/' "$_in" >"$_in.want"
+	elif [ "$_p" = score ]; then
+		# x is 1, then 1 (each case's), then 2.
+		sed '1,2s/}$/,"score":3}/; 3s/}$/,"score":5}/' "$_in" >"$_in.want"
 	else
 		cp "$_in" "$_in.want"
 	fi
@@ -221,7 +232,7 @@ nomatch() {
 	t_stderr_has "$(stats_bad "$_p" 0)"
 }
 
-ALL="window join sink check source replay"
+ALL="window join sink check source replay score"
 for p in $ALL; do
 	have tide-$p || continue
 	for c in notjson truncated nul utf8 utf8_overlong surrogate lone_high \
@@ -243,7 +254,7 @@ for p in $ALL; do
 	done
 	for c in x_type x_range; do
 		case $p in
-		window | check) bad $p $c ;;
+		window | check | score) bad $p $c ;;
 		*) passes $p $c ;;
 		esac
 	done
@@ -257,7 +268,7 @@ for p in $ALL; do
 		case $p in
 		join) nomatch $p $c ;;
 		check) bad $p $c ;;
-		sink | source | replay) passes $p $c ;;
+		sink | source | replay | score) passes $p $c ;;
 		esac
 	done
 

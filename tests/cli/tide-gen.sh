@@ -58,6 +58,32 @@ a000000,0.138,premium,36500,1793499985531
 a000001,0.209,student,1000,1793499239264
 EOF
 
+# --fraud: one field more, the rest byte for byte as without it (other
+# tests depend on that output); a label from a hidden rule plus noise.
+t_run "transactions, --fraud" sh -c 'tide-gen --seed 7 --count 12 --fraud transactions | sed -n "1,2p;10,12p"'
+t_status 0
+t_stdout <<'EOF'
+{"ts":1793491200000,"account":"a000265","merchant":"m00004","amount":19.63,"country":"US","card_present":false,"fraud":false}
+{"ts":1793491200010,"account":"a000000","merchant":"m00000","amount":48.59,"country":"AU","card_present":true,"fraud":false}
+{"ts":1793491200090,"account":"a000001","merchant":"m00036","amount":18.4,"country":"GB","card_present":true,"fraud":false}
+{"ts":1793491200100,"account":"a000758","merchant":"m00379","amount":9.61,"country":"US","card_present":true,"fraud":true}
+{"ts":1793491200110,"account":"a000040","merchant":"m00156","amount":127.61,"country":"FR","card_present":true,"fraud":false}
+EOF
+t_run "transactions, --fraud, csv" tide-gen --seed 7 --count 2 --fraud --format csv transactions
+t_status 0
+t_stdout <<'EOF'
+ts,account,merchant,amount,country,card_present,fraud
+1793491200000,a000265,m00004,19.63,US,false,false
+1793491200010,a000000,m00000,48.59,AU,true,false
+EOF
+tide-gen --seed 3 --count 100000 --late 0.05 --fraud transactions >"$T_DIR/fraud.nd"
+tide-gen --seed 3 --count 100000 --late 0.05 transactions >"$T_DIR/plain.nd"
+sed 's/,"fraud":[a-z]*}$/}/' "$T_DIR/fraud.nd" >"$T_DIR/unfraud.nd"
+t_ok "--fraud: the other fields byte for byte as without it" \
+	cmp -s "$T_DIR/unfraud.nd" "$T_DIR/plain.nd"
+t_ok "--fraud: 1275 of 100000 labelled fraud (seed 3)" \
+	test "$(grep -c ',"fraud":true}$' "$T_DIR/fraud.nd")" -eq 1275
+
 t_run "telemetry, seed 7" tide-gen --seed 7 --count 4 --machines 3 telemetry
 t_status 0
 t_stdout <<'EOF'
@@ -356,6 +382,8 @@ bad "unknown short option" "tide-gen: unknown option '-x'" -x transactions
 bad "--versions with transactions" "tide-gen: option '--versions' does not apply to 'transactions'" --versions 2 transactions
 bad "--late with customers" "tide-gen: option '--late' does not apply to 'customers'" --late 0.1 customers
 bad "--step with customers" "tide-gen: option '--step' does not apply to 'customers'" --step 1s customers
+bad "--fraud with customers" "tide-gen: option '--fraud' does not apply to 'customers'" --fraud customers
+bad "--fraud with telemetry" "tide-gen: option '--fraud' does not apply to 'telemetry'" --fraud telemetry
 bad "--machines with transactions" "tide-gen: option '--machines' does not apply to 'transactions'" --machines 3 transactions
 bad "--skew with telemetry" "tide-gen: option '--skew' does not apply to 'telemetry'" --skew 1 telemetry
 bad "--accounts with telemetry" "tide-gen: option '--accounts' does not apply to 'telemetry'" --accounts 3 telemetry

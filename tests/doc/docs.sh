@@ -98,6 +98,8 @@ tide-gen||transactions customers telemetry
 tide-gen --count 5|t|transactions telemetry
 tide-window -k||
 tide-gen --count||
+tide-score --missing||nan error
+tide-score -m|c|cust.csv
 EOF
 	# The programs accept each value offered.
 	for v in "tide-source --format ndjson" "tide-source --format csv" \
@@ -109,7 +111,8 @@ EOF
 	    "tide-window --emit every" "tide-window --emit early=1s" \
 	    "tide-join --direction forward" "tide-join --direction backward" \
 	    "tide-sink -z lz4" "tide-sink -z none" "tide-source -o beginning" \
-	    "tide-source -o end" "tide-source -o stored"; do
+	    "tide-source -o end" "tide-source -o stored" \
+	    "tide-score --missing nan" "tide-score --missing error"; do
 		# shellcheck disable=SC2086
 		t_ok "completion value accepted: $v" sh -c "$v -h >/dev/null 2>&1"
 	done

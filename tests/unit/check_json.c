@@ -925,6 +925,51 @@ START_TEST(test_json_double_fast_path_is_strtod)
 }
 END_TEST
 
+/* Decimals of up to 15 digits take a fast path: the same double as
+ * strtod's, for every form (fraction lengths 1 to 15, signs, zeros). */
+START_TEST(test_json_double_decimal_fast_path_is_strtod)
+{
+	struct tide_json_val v;
+	uint64_t x = 88172645463325252ull;
+	char buf[32];
+	double d;
+	int i, k, nd;
+
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nd = 1 + (int)(x % 15);
+		k = 1 + (int)((x >> 8) % (unsigned)nd);
+		snprintf(buf, sizeof(buf), "%s%0*llu", (x >> 40) & 1 ? "-" : "",
+		    nd, (unsigned long long)((x >> 12) % 1000000000000000ull) %
+		    (nd == 15 ? 1000000000000000ull : 1ull << (nd * 3)));
+		/* Insert the point k digits from the end: "123.45". */
+		{
+			size_t n = strlen(buf), neg = buf[0] == '-';
+
+			if (n - neg <= (size_t)k)
+				continue;
+			memmove(buf + n - k + 1, buf + n - k, (size_t)k + 1);
+			buf[n - k] = '.';
+			/* JSON has no leading zeros: "0.5", not "00.5". */
+			while (buf[neg] == '0' && buf[neg + 1] != '.')
+				memmove(buf + neg, buf + neg + 1, strlen(buf + neg));
+		}
+		v = val(TIDE_JSON_NUMBER, buf);
+		ck_assert_int_eq(tide_json_double(&v, &d), 0);
+		ck_assert_msg(memcmp(&d, &(double){ strtod(buf, NULL) },
+		    sizeof(d)) == 0, "%s gave %.17g", buf, d);
+	}
+	v = val(TIDE_JSON_NUMBER, "999999999999999.9");
+	ck_assert_int_eq(tide_json_double(&v, &d), 0);
+	ck_assert(d == 999999999999999.9);
+	v = val(TIDE_JSON_NUMBER, "0.000000000000001");
+	ck_assert_int_eq(tide_json_double(&v, &d), 0);
+	ck_assert(d == 1e-15);
+}
+END_TEST
+
 START_TEST(test_json_bool)
 {
 	struct tide_json_val v;
@@ -1360,6 +1405,7 @@ suite_json(void)
 	tcase_add_test(tc, test_json_int64_rejects_fractions_and_out_of_range);
 	tcase_add_test(tc, test_json_double_parses_exactly);
 	tcase_add_test(tc, test_json_double_fast_path_is_strtod);
+	tcase_add_test(tc, test_json_double_decimal_fast_path_is_strtod);
 	tcase_add_test(tc, test_json_bool);
 	tcase_add_test(tc, test_json_str_unescapes);
 	tcase_add_test(tc, test_json_str_eq_without_unescaping);

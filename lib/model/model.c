@@ -1,0 +1,150 @@
+/*
+ * Loading a model by its file: see model.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "json.h"
+#include "xalloc.h"
+#include "model/model.h"
+
+static int
+has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), e = strlen(ext);
+
+	return n > e && strcmp(path + n - e, ext) == 0;
+}
+
+/* Read path whole into *text (NUL-terminated, the caller frees). */
+static int
+slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
+{
+	struct stat sb;
+	size_t n = 0;
+	ssize_t k;
+	char *p;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot open '%s': %s",
+		    path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return TIDE_EIO;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg), "cannot read '%s': %s",
+		    path, strerror(EISDIR));
+		close(fd);
+		errno = EISDIR;
+		return TIDE_EIO;
+	}
+	if (sb.st_size > (off_t)TIDE_MODEL_MAXFILE) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': larger than "
+		    "%u bytes", path, TIDE_MODEL_MAXFILE);
+		close(fd);
+		return TIDE_ETOOBIG;
+	}
+	p = tide_xmalloc((size_t)sb.st_size + 1);
+	while (n < (size_t)sb.st_size &&
+	    (k = read(fd, p + n, (size_t)sb.st_size - n)) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(err->msg, sizeof(err->msg), "cannot read '%s': "
+			    "%s", path, strerror(errno));
+			free(p);
+			close(fd);
+			return TIDE_EIO;
+		}
+		n += (size_t)k;
+	}
+	close(fd);
+	p[n] = '\0';
+	*text = p;
+	*len = n;
+	return 0;
+}
+
+int
+tide_model_load(struct tide_model *m, const char *path, int nthread,
+    unsigned flags, struct tide_model_err *err)
+{
+	struct tide_json_val v;
+	struct tide_json_err jerr;
+	struct tide_path learner, coef;
+	enum tide_json_type type;
+	size_t len;
+	char *text;
+	int r, isxgb, islin;
+
+	memset(m, 0, sizeof(*m));
+	err->msg[0] = '\0';
+	if (has_ext(path, ".ubj"))
+		return tide_model_xgb_load(m, path, nthread, flags, err);
+	if (!has_ext(path, ".json")) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': unknown kind "
+		    "of file: the name must end in .json (XGBoost's JSON, or "
+		    "a linear model) or .ubj (XGBoost's UBJSON)", path);
+		return TIDE_EINVAL;
+	}
+	if ((r = slurp(path, &text, &len, err)) < 0)
+		return r;
+	if ((r = tide_json_check(text, len, TIDE_JSON_MAXDEPTH, &type,
+	    &jerr)) < 0 || type != TIDE_JSON_OBJECT) {
+		if (len == 0)
+			snprintf(err->msg, sizeof(err->msg), "model '%s': "
+			    "empty file", path);
+		else if (r == 0)
+			snprintf(err->msg, sizeof(err->msg), "model '%s': not "
+			    "a JSON object", path);
+		else
+			snprintf(err->msg, sizeof(err->msg), "model '%s': not "
+			    "valid JSON: %s at byte %zu", path, jerr.reason,
+			    jerr.offset);
+		free(text);
+		return TIDE_EFORMAT;
+	}
+	tide_path_name(&learner, "learner");
+	tide_path_name(&coef, "coefficients");
+	isxgb = tide_json_get(text, len, &learner, &v) == 1 &&
+	    v.type == TIDE_JSON_OBJECT;
+	islin = !isxgb && tide_json_get(text, len, &coef, &v) == 1;
+	tide_path_release(&learner);
+	tide_path_release(&coef);
+	if (isxgb) {
+		free(text);
+		return tide_model_xgb_load(m, path, nthread, flags, err);
+	}
+	if (islin)
+		r = tide_model_linear_load(m, path, text, len, err);
+	else {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': neither an "
+		    "XGBoost model (no \"learner\") nor a linear model (no "
+		    "\"coefficients\")", path);
+		r = TIDE_EFORMAT;
+	}
+	free(text);
+	return r;
+}
+
+void
+tide_model_free(struct tide_model *m)
+{
+	int i;
+
+	if (m->ops != NULL)
+		m->ops->free(m);
+	if (m->names != NULL)
+		for (i = 0; i < m->nfeat; i++)
+			free(m->names[i]);
+	free(m->names);
+	memset(m, 0, sizeof(*m));
+}
