@@ -19,9 +19,8 @@ _tide_values()
 	*:--avro-json) echo "plain spec" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
-	tide-join:--table | tide-join:--with | tide-sink:--output | tide-check:--schema | *:--state | \
 	tide-score:--missing) echo "nan error" ;;
-	tide-join:--table | tide-join:--with | tide-sink:--output | *:--state | \
+	tide-join:--table | tide-join:--with | tide-sink:--output | tide-check:--schema | *:--state | \
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
 	    *:--sqlite | *:--bootstrap-file | tide-sink:--value-schema | \
 	    tide-sink:--key-schema | *:--schema-registry-ca | *:--schema-registry-cert | \
