@@ -660,10 +660,15 @@ senc_open(struct tide_senc *e, const char *name, const char *file,
 	c.subject = subject;
 	c.topic = sk.topic;
 	c.id = id;
+	/* -J and no schema named: each envelope's own schema id. */
+	c.by_record = !file && !subject && id < 0;
 	if ((r = tide_senc_open(e, &c, o.reg, err, sizeof(err))) < 0)
 		tide_die(e->file_err ? TIDE_EX_IOERR : tide_sropt_exit(r),
 		    "%s", err);
-	tide_info("%s: Avro schema id %ld", name, (long)e->id);
+	if (c.by_record)
+		tide_info("%s: Avro, each envelope's %s_schema_id", name, name);
+	else
+		tide_info("%s: Avro schema id %ld", name, (long)e->id);
 }
 
 /* --value-format avro, --key-format avro: which options go with them,
@@ -690,9 +695,11 @@ schemas_open(struct sink *s)
 	if (s->tee)
 		tide_usage_error("--tee: not with Avro: the messages are not "
 		    "JSON");
-	if (o.valavro && !o.valschema && !o.valsubject && o.schema_id < 0)
+	if (o.valavro && !o.valschema && !o.valsubject && o.schema_id < 0 &&
+	    !s->envelope)
 		tide_usage_error("--value-format avro: give --value-schema, "
-		    "--value-subject or --schema-id");
+		    "--value-subject or --schema-id (or -J: each envelope's "
+		    "value_schema_id)");
 	if (o.keyavro && !o.keyschema && !o.keysubject)
 		tide_usage_error("--key-format avro: give --key-schema or "
 		    "--key-subject");

@@ -453,6 +453,24 @@ tide_env_decode(struct tide_env_dec *d, const char *line, size_t n)
 		} else if (tide_json_str_eq(&name, "headers", 7)) {
 			nh = 0;
 			r = dec_headers(d, &v, &hs, &nh, &hcap);
+		} else if (tide_json_str_eq(&name, "value_schema_id", 15) ||
+		    tide_json_str_eq(&name, "key_schema_id", 13)) {
+			int isval = tide_json_str_eq(&name, "value_schema_id",
+			    15);
+			int64_t id;
+
+			if ((r = dec_int(d, &v, 0, INT32_MAX, &id, isval ?
+			    "value_schema_id is not a schema id" :
+			    "key_schema_id is not a schema id")) == 0 &&
+			    id >= 0) {
+				if (isval) {
+					d->env.has_value_schema_id = 1;
+					d->env.value_schema_id = (int32_t)id;
+				} else {
+					d->env.has_key_schema_id = 1;
+					d->env.key_schema_id = (int32_t)id;
+				}
+			}
 		}
 	}
 	if (r == 0 && !value.set)

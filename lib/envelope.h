@@ -81,6 +81,8 @@ struct tide_env {
 	size_t nhdrs;
 	/* Decoded payloads (encode only; zero: neither). */
 	enum tide_env_as key_as, value_as;
+	/* The schema ids of decoded payloads (encode; decode reads them
+	 * back, for tide-sink -J to re-encode with). */
 	int has_key_schema_id, has_value_schema_id;
 	int32_t key_schema_id, value_schema_id;
 };

@@ -63,11 +63,17 @@ absent(char *why, size_t whylen, const char *what, const struct tide_path *p,
  * not fit. */
 static int __attribute__((noinline))
 encode(struct tide_ksink *k, void *enc, const char *json, size_t len,
-    const void **out, size_t *outlen, char *why, size_t whylen)
+    int64_t id, const void **out, size_t *outlen, char *why, size_t whylen)
 {
 	char reason[600];
+	int r;
 
-	if (k->c.encode(enc, json, len, out, outlen, reason, sizeof(reason)) < 0)
+	if ((r = k->c.encode(enc, json, len, id, out, outlen, reason,
+	    sizeof(reason))) == TIDE_EAGAIN || r == TIDE_EIO) {
+		snprintf(why, whylen, "%s", reason);
+		return TIDE_EIO;
+	}
+	if (r < 0)
 		return bad(why, whylen, "%s", reason);
 	return 0;
 }
@@ -349,6 +355,7 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 	rd_kafka_resp_err_t kerr;
 	int64_t i64;
 	size_t i, n;
+	int r;
 
 	memset(&m, 0, sizeof(m));
 	m.partition = k->c.partition;
@@ -362,9 +369,11 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 		m.keylen = e->keylen;
 		m.value = e->value;
 		m.len = e->len;
-		if (k->c.value_enc && m.value && encode(k, k->c.value_enc,
-		    e->value, e->len, &m.value, &m.len, why, whylen) < 0)
-			return TIDE_EINVAL;
+		if (k->c.value_enc && m.value && (r = encode(k,
+		    k->c.value_enc, e->value, e->len, e->has_value_schema_id ?
+		    e->value_schema_id : -1, &m.value, &m.len, why,
+		    whylen)) < 0)
+			return r;
 		if (e->ts_type != TIDE_ENV_TS_NONE)
 			m.ts = e->ts;
 		if (k->c.keep_partition && e->partition >= 0) {
@@ -406,9 +415,9 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 				return absent(why, whylen, "key", k->c.keypath, line,
 				    len);
 			if (k->c.key_enc && v.type != TIDE_JSON_NULL) {
-				if (encode(k, k->c.key_enc, v.p, v.len, &m.key,
-				    &m.keylen, why, whylen) < 0)
-					return TIDE_EINVAL;
+				if ((r = encode(k, k->c.key_enc, v.p, v.len, -1,
+				    &m.key, &m.keylen, why, whylen)) < 0)
+					return r;
 			} else if (v.type == TIDE_JSON_STRING) {
 				if (memchr(v.p, '\\', v.len) == NULL) {
 					/* No escapes: the key is the bytes
@@ -450,9 +459,9 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 			else
 				m.ts = i64;
 		}
-		if (k->c.value_enc && encode(k, k->c.value_enc, line, len,
-		    &m.value, &m.len, why, whylen) < 0)
-			return TIDE_EINVAL;
+		if (k->c.value_enc && (r = encode(k, k->c.value_enc, line, len,
+		    -1, &m.value, &m.len, why, whylen)) < 0)
+			return r;
 	}
 	if (m.ts > 0 && k->retention_ms >= 0 &&
 	    tide_kadmin_expired(k->retention_ms, m.ts, tide_now_ms()))
@@ -718,6 +727,8 @@ be_put(struct tide_sinkbe *be, uint64_t lineno, const char *line, size_t len,
 	err->remote = 0;
 	r = tide_ksink_put(&k->ks, lineno, line, len, type, err->msg,
 	    sizeof(err->msg));
+	if (r == TIDE_EIO)
+		err->remote = 1;	/* the encoder's registry */
 	if (r != TIDE_EINVAL)
 		be->done = k->ks.tee_dead;
 	if (r == 0 && be->txn)

@@ -58,10 +58,13 @@
 #define TIDE_KSINK_CREATE_AUTO	(-1)
 #define TIDE_KSINK_TXN_WAIT_MS 10000	/* for a barrier, with records */
 
-/* Encode one JSON value for a message: 0 and the bytes in *out, *outlen
- * (valid until the next call), or < 0 with why. */
+/* Encode one JSON value for a message, id the schema id its envelope
+ * names (-1: none): 0 and the bytes in *out, *outlen (valid until the
+ * next call), or < 0 with why: TIDE_EAGAIN or TIDE_EIO when a service
+ * the encoder needs cannot be used (the run stops), any other code when
+ * the value does not fit (a bad record). */
 typedef int tide_ksink_enc_fn(void *ctx, const char *json, size_t len,
-    const void **out, size_t *outlen, char *why, size_t whylen);
+    int64_t id, const void **out, size_t *outlen, char *why, size_t whylen);
 
 /* How to produce.  Pointers are borrowed: they must outlive the sink. */
 struct tide_ksink_conf {
@@ -92,10 +95,12 @@ struct tide_ksink_conf {
 	void (*say)(void *ctx, int level, const char *msg);
 	void *ctx;
 	/* Encoders (lib/schema/senc.h's tide_senc_encode), or NULL: the
-	 * value (with envelope, the envelope's value) and the key (the -k
-	 * field's JSON; not with envelope) are produced as encode() makes
-	 * them from their JSON, with value_enc and key_enc as its ctx.  A
-	 * record it refuses is a bad record, with its why. */
+	 * value (with envelope, the envelope's value, with its
+	 * value_schema_id) and the key (the -k field's JSON; not with
+	 * envelope) are produced as encode() makes them from their JSON,
+	 * with value_enc and key_enc as its ctx.  A record it refuses is a
+	 * bad record, with its why; a service it cannot use stops the run
+	 * (put's TIDE_EIO). */
 	tide_ksink_enc_fn *encode;
 	void *value_enc, *key_enc;
 };
@@ -153,7 +158,9 @@ int tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 /*
  * Produce one validated JSON value line[0..len) of type type, read at
  * line lineno.  Returns 0; TIDE_EINVAL for a bad record, reason in
- * why[0..whylen); TIDE_EKAFKA when the producer failed for good (it was
+ * why[0..whylen); TIDE_EIO, why in why[], when conf.encode cannot reach
+ * the service it needs (stop: the record was not produced);
+ * TIDE_EKAFKA when the producer failed for good (it was
  * dead-lettered; stop: records are not delivered); TIDE_ERANGE, why in
  * why[], when an envelope's partition is not one of the topic's under
  * keep_partition (stop: the topic cannot hold the copy); 1 when the
@@ -202,7 +209,8 @@ void tide_ksink_release(struct tide_ksink *k);
 
 /*
  * The sink as a back end of tide-sink (lib/sinkbe.h): put() is
- * tide_ksink_put() (TIDE_EINVAL, TIDE_EKAFKA or 1 as there; be.done when
+ * tide_ksink_put() (TIDE_EINVAL, TIDE_EKAFKA, TIDE_EIO -- err.remote --
+ * or 1 as there; be.done when
  * the --tee reader went away), idle() and quiet() as above, sync() is
  * tide_ksink_sync(), finish() waits for every delivery -- giving up on
  * the rest once *stop reaches 2, or at once with be.abort -- and says

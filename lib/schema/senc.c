@@ -61,6 +61,17 @@ tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *c,
 	memset(e, 0, sizeof(*e));
 	e->name = c->name;
 	tide_buf_init(&e->out, TIDE_BUF_NOMAX);
+	tide_htab_init(&e->byid, sizeof(struct tide_avro *));
+	if (c->by_record) {
+		if (!r) {
+			snprintf(err, errlen, "%s: no schema registry to ask",
+			    c->name);
+			return TIDE_EINVAL;
+		}
+		e->reg = r;
+		e->id = -1;
+		return 0;
+	}
 	if (c->file) {
 		if ((rc = senc_read(e, c->file, err, errlen)) < 0) {
 			e->file_err = rc == TIDE_EIO;
@@ -126,24 +137,71 @@ tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *c,
 	return 0;
 }
 
+/* The parsed schema of id, fetched and parsed once (by_record). */
+static int __attribute__((noinline))
+senc_schema(struct tide_senc *e, int64_t id, struct tide_avro **a, char *why,
+    size_t whylen)
+{
+	const struct tide_sreg_schema *s;
+	struct tide_avro **ap;
+	char err[768];
+	int32_t id32;
+	int rc;
+
+	if (id < 0) {
+		snprintf(why, whylen, "%s: no %s_schema_id in the envelope, and "
+		    "no schema given", e->name, e->name);
+		return TIDE_EINVAL;
+	}
+	id32 = (int32_t)id;
+	if ((ap = tide_htab_get(&e->byid, &id32, sizeof(id32)))) {
+		*a = *ap;
+		return 0;
+	}
+	if ((rc = tide_sreg_by_id(e->reg, id32, &s, err, sizeof(err))) < 0) {
+		snprintf(why, whylen, "%s: %s", e->name, err);
+		return rc == TIDE_ENOENT || rc == TIDE_EINVAL ? TIDE_EINVAL : rc;
+	}
+	if (s->type != TIDE_SREG_AVRO) {
+		snprintf(why, whylen, "%s: schema id %ld is not an Avro schema",
+		    e->name, (long)id32);
+		return TIDE_EINVAL;
+	}
+	if (!(*a = tide_avro_parse(s->text, s->len, err, sizeof(err)))) {
+		snprintf(why, whylen, "%s: schema id %ld: not an Avro schema "
+		    "tide can use: %s", e->name, (long)id32, err);
+		return TIDE_EINVAL;
+	}
+	ap = tide_htab_put(&e->byid, &id32, sizeof(id32), NULL);
+	*ap = *a;
+	return 0;
+}
+
 int
-tide_senc_encode(void *ctx, const char *json, size_t len, const void **out,
-    size_t *outlen, char *why, size_t whylen)
+tide_senc_encode(void *ctx, const char *json, size_t len, int64_t id,
+    const void **out, size_t *outlen, char *why, size_t whylen)
 {
 	struct tide_senc *e = ctx;
+	struct tide_avro *a = e->avro;
+	uint32_t sid = (uint32_t)e->id;
 	unsigned char hdr[5];
 	char reason[512];
 	int rc;
 
+	if (!a) {
+		if ((rc = senc_schema(e, id, &a, why, whylen)) < 0)
+			return rc;
+		sid = (uint32_t)id;
+	}
 	hdr[0] = 0;
-	hdr[1] = (unsigned char)((uint32_t)e->id >> 24);
-	hdr[2] = (unsigned char)((uint32_t)e->id >> 16);
-	hdr[3] = (unsigned char)((uint32_t)e->id >> 8);
-	hdr[4] = (unsigned char)e->id;
+	hdr[1] = (unsigned char)(sid >> 24);
+	hdr[2] = (unsigned char)(sid >> 16);
+	hdr[3] = (unsigned char)(sid >> 8);
+	hdr[4] = (unsigned char)sid;
 	tide_buf_reset(&e->out);
 	if ((rc = tide_buf_add(&e->out, hdr, sizeof(hdr))) < 0)
 		return rc;
-	if ((rc = tide_avro_encode(e->avro, json, len, &e->out, reason,
+	if ((rc = tide_avro_encode(a, json, len, &e->out, reason,
 	    sizeof(reason))) < 0) {
 		snprintf(why, whylen, "%s does not fit the schema: %s", e->name,
 		    reason);
@@ -157,8 +215,16 @@ tide_senc_encode(void *ctx, const char *json, size_t len, const void **out,
 void
 tide_senc_release(struct tide_senc *e)
 {
+	struct tide_avro **ap;
+	const char *k;
+	size_t kl, pos = 0;
+
 	if (e->avro)
 		tide_avro_free(e->avro);
 	e->avro = NULL;
+	if (e->byid.slots)
+		while ((ap = tide_htab_next(&e->byid, &pos, &k, &kl)))
+			tide_avro_free(*ap);
+	tide_htab_release(&e->byid);
 	tide_buf_release(&e->out);
 }

@@ -14,6 +14,11 @@
  * nothing of the registry: it is the per-record path, and reuses one
  * buffer (no allocation once it has grown).
  *
+ * Or, with conf.by_record (tide-sink -J and no schema named), each value
+ * is encoded with the schema its envelope's value_schema_id names: a
+ * schema is fetched the first time its id is seen and kept parsed, so an
+ * id costs one request in the run.
+ *
  * A record that does not fit the schema is the caller's bad input: the
  * encoder's reason is "path: reason" (from tide_avro_encode), prefixed
  * with the encoder's name ("value" or "key").
@@ -25,6 +30,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "htab.h"
 #include "schema/sreg.h"
 
 struct tide_avro;
@@ -37,12 +43,15 @@ struct tide_senc_conf {
 				 * TOPIC-name (TopicNameStrategy) */
 	const char *topic;
 	int64_t id;		/* a given schema id, or -1 */
+	int by_record;		/* none of the above: each record's id */
 };
 
 struct tide_senc {
 	const char *name;
-	struct tide_avro *avro;
+	struct tide_avro *avro;	/* the schema, or NULL: by_record */
 	int32_t id;
+	struct tide_sreg *reg;	/* by_record: where ids are looked up */
+	struct tide_htab byid;	/* by_record: id -> struct tide_avro * */
 	struct tide_buf out;	/* the framed message, reused */
 	int file_err;		/* open failed reading conf.file (TIDE_EIO,
 				 * as the registry's 401 is: exit 74, not 69) */
@@ -60,10 +69,13 @@ int tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *conf,
     struct tide_sreg *r, char *err, size_t errlen);
 
 /* The framed encoding of json[0..len) in *out, *outlen (valid until the
- * next call): 0, or TIDE_ETYPE/TIDE_EJSON with why as "value: path:
- * reason".  ctx is the struct tide_senc (the shape of a producer's
- * encoding hook). */
-int tide_senc_encode(void *ctx, const char *json, size_t len,
+ * next call): 0, or TIDE_ETYPE/TIDE_EJSON with why as "value does not
+ * fit the schema: path: reason".  id is the record's schema id (-1:
+ * none), used only by_record: then an id missing, unknown to the
+ * registry or not an Avro schema is TIDE_EINVAL (the record's fault),
+ * and a registry that cannot be used tide_sreg's TIDE_EAGAIN or
+ * TIDE_EIO.  ctx is the struct tide_senc (lib/kafka/ksink.h's hook). */
+int tide_senc_encode(void *ctx, const char *json, size_t len, int64_t id,
     const void **out, size_t *outlen, char *why, size_t whylen);
 
 void tide_senc_release(struct tide_senc *e);

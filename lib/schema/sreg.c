@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,9 +274,11 @@ sreg_sleep_ms(long ms)
 {
 	struct timespec ts;
 
+	if (ms <= 0)
+		return;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
@@ -289,6 +292,7 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
     size_t postlen, long *status, char *err, size_t errlen)
 {
 	int64_t t0 = tide_mono_us() / 1000, now, left, noted = -1;
+	unsigned tries = 0;
 	long backoff = SREG_BACKOFF0_MS;
 	struct tide_buf url = TIDE_BUF_INIT;
 	CURLcode cc;
@@ -306,8 +310,8 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 	for (;;) {
 		now = tide_mono_us() / 1000;
 		left = r->timeout_ms - (now - t0);
-		if (left < 1)
-			left = 1;
+		if (left < 100)
+			left = 100;	/* the one retry past the bound */
 		curl_easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
 		curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)left);
 		tide_buf_reset(&r->body);
@@ -349,25 +353,29 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 			ret = TIDE_EIO;
 			break;
 		}
-		/* Unreachable, or 5xx: again after a back-off, within the bound. */
+		/* Unreachable, or 5xx: again after a back-off, within the bound
+		 * -- and once at least, however long the first try took (a
+		 * loaded machine), so a failure is always retried. */
 		now = tide_mono_us() / 1000;
-		if (now - t0 >= r->timeout_ms) {
-			long s = (long)((now - t0 + 500) / 1000);
+		if (now - t0 >= r->timeout_ms && tries > 0) {
+			char d[32];
 
-			snprintf(err, errlen, "%s: unreachable for %ld%s: %s",
-			    r->base, s ? s : (long)(now - t0), s ? "s" : "ms",
-			    r->why);
+			tide_dur_fmt(d, r->timeout_ms);
+			snprintf(err, errlen, "%s: unreachable (retried for %s): "
+			    "%s", r->base, d, r->why);
 			ret = TIDE_EAGAIN;
 			break;
 		}
 		r->retries++;
+		tries++;
 		if (r->on_retry && (noted < 0 ||
 		    now - t0 - noted >= SREG_NOTE_EVERY_MS)) {
 			noted = now - t0;
 			r->on_retry(r->ctx, r->why, (long)noted);
 		}
 		left = r->timeout_ms - (now - t0);
-		sreg_sleep_ms(backoff < left ? backoff : (long)left);
+		sreg_sleep_ms(backoff < left ? backoff : (long)(left > 0 ? left :
+		    0));
 		backoff = backoff * 2 > SREG_BACKOFF_MAX_MS ?
 		    SREG_BACKOFF_MAX_MS : backoff * 2;
 	}

@@ -11,8 +11,10 @@
  * what kcat's -r and librdkafka's schema.registry.* settings allow: basic
  * auth user info, a CA file, a client certificate and key, and no peer
  * verification when asked.  A registry that cannot be reached is retried
- * with back-off for at most connect_timeout_ms in all, and is then
- * TIDE_EAGAIN ("unreachable") for the caller to make exit 69; a registry
+ * with back-off for at most connect_timeout_ms in all (retried once at
+ * least, however long the first try took), and is then
+ * TIDE_EAGAIN ("URL: unreachable (retried for 30s): why") for the caller
+ * to make exit 69; a registry
  * that answers with an error (404 for an unknown id, 422 for a schema it
  * refuses, 401/403) is that error at once, with the registry's own message
  * in err.  lib/ never prints: each retry is counted in the struct, and the

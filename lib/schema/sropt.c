@@ -7,6 +7,7 @@
 #include "prog.h"
 #include "schema/sreg.h"
 #include "schema/sropt.h"
+#include "time.h"
 
 int
 tide_sropt_option(const struct tide_option *opt, const char *arg,
@@ -58,11 +59,11 @@ static void
 sropt_note(void *ctx, const char *why, long waited_ms)
 {
 	const struct tide_sreg_conf *c = ctx;
-	long bound = c->connect_timeout_ms;
+	char d[32];
 
+	tide_dur_fmt(d, c->connect_timeout_ms);
 	tide_warn("schema registry %s: unreachable (%s), retrying for up to "
-	    "%ld%s", c->url, why, bound % 1000 ? bound : bound / 1000,
-	    bound % 1000 ? "ms" : "s");
+	    "%s", c->url, why, d);
 	(void)waited_ms;
 }
 

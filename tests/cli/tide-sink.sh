@@ -450,7 +450,7 @@ t_status 0
 t_ok "-h: usage line first" sh -c "head -1 '$T_OUT' | grep -q '^usage: tide-sink '"
 t_run "--list-options" tide-sink --list-options
 t_status 0
-t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep --drop --where --keep-partition --create --dead-letter --tee --transactional-id --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
+t_ok "--list-options: every option, tab separated" sh -c "cut -f2 '$T_OUT' | tr '\n' ' ' | grep -qxF -- '--brokers - --config --debug --topic --key --partition --header --timestamp --compression --envelope --keep --drop --where --keep-partition --create --value-format --value-schema --value-subject --schema-id --key-format --key-schema --key-subject --schema-registry --schema-registry-auth --schema-registry-ca --schema-registry-cert --schema-registry-key --schema-registry-insecure --schema-registry-timeout --dead-letter --tee --transactional-id --connect-timeout --down-timeout --output --format --time --time-unit --level --rotate --sqlite --table --redis --upsert --columns --batch --batch-time --ttl --history --prefix --as-json --strict --max-bad --max-record --stats --drain-timeout --progress --no-progress --quiet --verbose --help --version --list-options '"
 
 # --create[=partitions] (issue 19 item 8): the count only after '=', a
 # count of at least 1; checked before any broker is asked.

@@ -19,11 +19,18 @@ if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
 fi
 unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
 
-mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1
 reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
 AUTH=$REG_URL
+AUTHPID=$REG_PID
+TLS=$TIDE_TESTDATA/tls
+reg_start tls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+HTTPS=https://${REG_URL#http://}
+reg_start mtls --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key" \
+    --tls-client-ca "$TLS/ca.pem"
+MTLS=https://${REG_URL#http://}
 
 cat >"$T_DIR/v1.avsc" <<'AVSC'
 {"type":"record","name":"Tx","namespace":"test","fields":[
@@ -202,6 +209,68 @@ t_stdout <<'EOF'
 0 1 b'k1' b'{"account":"e1","amount":2,"qty":5,"tags":["t"]}'
 EOF
 
+# -J --value-format avro and no schema named: each envelope's own
+# value_schema_id, fetched once per id; an envelope without one, with an
+# id the registry does not have, or with a value that does not fit its
+# schema is bad input.
+cat >"$T_DIR/env2.in" <<'EOF'
+{"key":"k1","value":{"account":"e1","amount":2,"qty":5,"tags":[]},"value_schema_id":1}
+{"key":"k2","value":{"account":"e2","amount":3,"qty":6,"tags":[],"cur":"CHF"},"value_schema_id":2}
+{"key":"k3","value":{"account":"e3","amount":4,"qty":7,"tags":["a"]},"value_schema_id":1}
+{"key":"k4","value":{"account":"e4","amount":5,"qty":8,"tags":[]}}
+{"key":"k5","value":{"account":"e5","amount":6,"qty":9,"tags":[]},"value_schema_id":99}
+{"key":"k6","value":{"account":"e6","amount":"7","qty":9,"tags":[]},"value_schema_id":1}
+EOF
+T_IN=$T_DIR/env2.in
+n0=$(requests "$REG")
+t_run "-J: each envelope's value_schema_id" $SINK -t av.env2 -J \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stderr \
+    "tide-sink: line 4: value: no value_schema_id in the envelope, and no schema given" \
+    "tide-sink: line 5: value: schema id 99: Schema 99 not found (error 40403)" \
+    "tide-sink: line 6: value does not fit the schema: amount: a string where the schema has double" \
+    "tide-sink: 3 bad records skipped"
+t_run "one request per id" sh -c 'echo $(($1 - $2))' _ "$(requests "$REG")" "$n0"
+t_stdout <<'EOF'
+3
+EOF
+readback "encoded with their own ids" av.env2
+t_stdout <<'EOF'
+0 0 b'k1' id=1 {"account":"e1","amount":2.0,"note":null,"qty":5,"tags":[]}
+0 1 b'k2' id=2 {"account":"e2","amount":3.0,"cur":"CHF","note":null,"qty":6,"tags":[]}
+0 2 b'k3' id=1 {"account":"e3","amount":4.0,"note":null,"qty":7,"tags":["a"]}
+EOF
+
+# tide-source decodes what tide-sink encoded (both schema versions), and
+# its -J envelopes go back to an Avro topic through tide-sink.
+t_run "tide-source decodes it" timeout 30 tide-source -b "$BROKERS" -t av.tx -e \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stdout <<'EOF'
+{"account":"a1","amount":1.5,"qty":3,"tags":["x","y"],"note":null}
+{"account":"aé","amount":-2.25,"qty":0,"tags":[],"note":"hi \"there\""}
+{"account":"a3","amount":1000,"qty":-7,"tags":["z"],"note":null}
+{"account":"a4","amount":0,"qty":2147483647,"tags":[],"note":"spec form"}
+{"account":"n1","amount":7,"qty":1,"tags":[],"note":null,"cur":"USD"}
+{"account":"n2","amount":8,"qty":2,"tags":[],"note":null,"cur":"EUR"}
+EOF
+timeout 30 tide-source -b "$BROKERS" -t av.tx -e -J --schema-registry "$REG" >"$T_DIR/tx.env"
+T_IN=$T_DIR/tx.env
+t_run "tide-source -J | tide-sink -J --value-format avro" $SINK -t av.copy -J \
+    --value-format avro --value-subject av.tx-value --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+readback "the copy, every record in v2" av.copy
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"a1","amount":1.5,"cur":"EUR","note":null,"qty":3,"tags":["x","y"]}
+0 1 None id=2 {"account":"aé","amount":-2.25,"cur":"EUR","note":"hi \"there\"","qty":0,"tags":[]}
+0 2 None id=2 {"account":"a3","amount":1000.0,"cur":"EUR","note":null,"qty":-7,"tags":["z"]}
+0 3 None id=2 {"account":"a4","amount":0.0,"cur":"EUR","note":"spec form","qty":2147483647,"tags":[]}
+0 4 None id=2 {"account":"n1","amount":7.0,"cur":"USD","note":null,"qty":1,"tags":[]}
+0 5 None id=2 {"account":"n2","amount":8.0,"cur":"EUR","note":null,"qty":2,"tags":[]}
+EOF
+
 # --- records that do not fit: bad input, with the path and the reason -------
 
 cat >"$T_DIR/bad.in" <<'EOF'
@@ -297,15 +366,60 @@ t_run "TIDE_SCHEMA_REGISTRY_AUTH" env TIDE_SCHEMA_REGISTRY="$AUTH" \
 t_status 0
 t_stderr_empty
 
+# TLS: the registry's CA, no verification when asked, a client
+# certificate where the registry asks for one.
+t_run "https: --schema-registry-ca" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-ca "$TLS/ca.pem" -v
+t_status 0
+t_stderr_has "tide-sink: value: Avro schema id 1"
+t_run "https: a certificate not verified" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS"
+t_status 69
+t_stderr_has "tide-sink: $HTTPS: SSL certificate problem: "
+t_run "https: --schema-registry-insecure" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$HTTPS" \
+    --schema-registry-insecure
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: --schema-registry-cert and -key" $SINK -t av.id \
+    --value-format avro --value-schema "$T_DIR/v1.avsc" \
+    --schema-registry "$MTLS" --schema-registry-ca "$TLS/ca.pem" \
+    --schema-registry-cert "$TLS/client.pem" --schema-registry-key "$TLS/client.key"
+t_status 0
+t_stderr_empty
+t_run "mutual TLS: no client certificate" $SINK -t av.id --value-format avro \
+    --value-schema "$T_DIR/v1.avsc" --schema-registry "$MTLS" \
+    --schema-registry-ca "$TLS/ca.pem" --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: $MTLS"
+readback "what went through TLS" av.id
+t_stdout <<'EOF'
+0 0 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 1 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 2 None id=2 {"account":"s1","amount":1.0,"cur":"EUR","note":null,"qty":1,"tags":[]}
+0 3 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 4 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 5 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+0 6 None id=1 {"account":"s1","amount":1.0,"note":null,"qty":1,"tags":[]}
+EOF
+
 # A registry that is down: retried, noted, then exit 69 at the bound.
-reg_stop $REG_PID
+reg_stop $AUTHPID
 t_run "registry down" $SINK -t av.bad --value-format avro \
     --value-schema "$T_DIR/v1.avsc" --schema-registry "$AUTH" \
-    --schema-registry-timeout 1s
+    --schema-registry-timeout 500ms
 t_status 69
 t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
-t_stderr_has "), retrying for up to 1s"
-t_stderr_has "tide-sink: $AUTH: unreachable for "
+t_stderr_has "), retrying for up to 500ms"
+t_stderr_has "tide-sink: $AUTH: unreachable (retried for 500ms): "
+T_IN=$T_DIR/env2.in
+t_run "registry down, each envelope's id" $SINK -t av.bad -J --value-format avro \
+    --schema-registry "$AUTH" --schema-registry-auth alice:s3cret \
+    --schema-registry-timeout 500ms
+t_status 69
+t_stderr_has "tide-sink: schema registry $AUTH: unreachable ("
+t_stderr_has "tide-sink: value: $AUTH: unreachable (retried for 500ms): "
 
 # --- usage errors -----------------------------------------------------------
 
@@ -319,7 +433,7 @@ usage() {
 }
 usage "tide-sink: --value-format: unknown format 'protobuf' (json, avro)" \
     -t av.bad --value-format protobuf
-usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id" \
+usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id (or -J: each envelope's value_schema_id)" \
     -t av.bad --value-format avro --schema-registry "$REG"
 usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro" \
     -t av.bad --value-schema "$T_DIR/v1.avsc"
@@ -341,6 +455,9 @@ t_stdout <<'EOF'
 EOF
 usage "tide-sink: --schema-registry: not a schema registry URL: 'http://***@' (http://host:port or https://...)" \
     -t av.bad --value-format avro --value-subject s --schema-registry http://bob:hunter2@
+usage "tide-sink: --schema-registry-cert and --schema-registry-key go together" \
+    -t av.bad --value-format avro --value-subject s --schema-registry "$HTTPS" \
+    --schema-registry-cert "$TLS/client.pem"
 usage "tide-sink: the --schema-registry-* options need --schema-registry or TIDE_SCHEMA_REGISTRY" \
     -t av.bad --value-format avro --value-subject s --schema-registry-insecure
 t_done

@@ -43,6 +43,11 @@ Test hooks:
                      (error_code 40101); /_requests needs none
   --fail-first N     the first N requests answer 500 (error_code 50001),
                      for retries; /_requests does not count
+  --delay-ms N       every API answer comes N ms late (a registry slower
+                     than the client's bound)
+  --tls-cert F --tls-key K   serve HTTPS with this certificate and key
+  --tls-client-ca F  and ask for a client certificate signed by this CA
+                     (a client without one fails the TLS handshake)
   --load S=FILE      register FILE's Avro schema under subject S at start
                      (repeatable; ids from 1 in the order given)
   GET /_requests     {"count": N, "paths": [...]}: the API requests served
@@ -56,8 +61,10 @@ import argparse
 import base64
 import json
 import os
+import ssl
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -137,6 +144,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):     # quiet: the tests read stdout
         pass
 
+    def handle(self):
+        # A client that gave up (its timeout) is no error of ours.
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def reply(self, status, body):
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -158,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
             with reg.lock:
                 return self.reply(200, {"count": reg.count,
                                         "paths": list(reg.paths)})
+        if self.server.delay_ms:
+            time.sleep(self.server.delay_ms / 1000)
         with reg.lock:
             reg.count += 1
             reg.paths.append("%s %s" % (method, path))
@@ -258,7 +274,11 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--user")
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--load", action="append", default=[])
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-client-ca")
     a = ap.parse_args()
     reg = Registry()
     for spec in a.load:
@@ -272,6 +292,14 @@ def main():
     srv.reg = reg
     srv.user = a.user
     srv.fail_first = a.fail_first
+    srv.delay_ms = a.delay_ms
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.tls_client_ca:
+            ctx.load_verify_locations(a.tls_client_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if a.port_file:
         tmp = a.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -309,6 +309,27 @@ START_TEST(test_env_decode_any_order_and_unknown_fields)
 }
 END_TEST
 
+START_TEST(test_env_decode_reads_the_schema_ids_back)
+{
+	struct tide_env_dec d;
+	const char *with = "{\"key\":\"k\",\"key_schema_id\":3,"
+	    "\"value\":{\"v\":1},\"value_schema_id\":2147483647}";
+	const char *without = "{\"value\":{\"v\":1},\"value_schema_id\":null}";
+
+	tide_env_dec_init(&d, 0);
+	ck_assert_int_eq(tide_env_decode(&d, with, strlen(with)), 0);
+	ck_assert_int_eq(d.env.has_key_schema_id, 1);
+	ck_assert_int_eq(d.env.key_schema_id, 3);
+	ck_assert_int_eq(d.env.has_value_schema_id, 1);
+	ck_assert_int_eq(d.env.value_schema_id, 2147483647);
+	/* The next envelope of the same decoder has none. */
+	ck_assert_int_eq(tide_env_decode(&d, without, strlen(without)), 0);
+	ck_assert_int_eq(d.env.has_key_schema_id, 0);
+	ck_assert_int_eq(d.env.has_value_schema_id, 0);
+	tide_env_dec_release(&d);
+}
+END_TEST
+
 /* One bad envelope: its code and the reason's text. */
 static void
 bad(const char *line, int code, const char *why)
@@ -351,6 +372,12 @@ START_TEST(test_env_decode_rejects_bad_envelopes)
 	bad("{\"value\":null,\"headers\":[[\"h\",1]]}", TIDE_ETYPE, "header");
 	bad("{\"value\":null,\"headers\":[[\"h\",{\"x\":\"YQ==\"}]]}", TIDE_ETYPE, "header");
 	bad("{\"value\":null,\"topic\":1}", TIDE_ETYPE, "topic");
+	bad("{\"value\":null,\"value_schema_id\":\"7\"}", TIDE_ETYPE,
+	    "value_schema_id is not a schema id");
+	bad("{\"value\":null,\"value_schema_id\":-1}", TIDE_ERANGE,
+	    "value_schema_id is not a schema id");
+	bad("{\"value\":null,\"key_schema_id\":2147483648}", TIDE_ERANGE,
+	    "key_schema_id is not a schema id");
 }
 END_TEST
 
@@ -446,6 +473,7 @@ suite_envelope(void)
 	tcase_add_test(tc, test_env_roundtrip_all_byte_values);
 	tcase_add_test(tc, test_env_roundtrip_long_binary);
 	tcase_add_test(tc, test_env_decode_any_order_and_unknown_fields);
+	tcase_add_test(tc, test_env_decode_reads_the_schema_ids_back);
 	tcase_add_test(tc, test_env_decode_rejects_bad_envelopes);
 	tcase_add_test(tc, test_env_decode_caps_decoded_size);
 	tcase_add_test(tc, test_env_decoder_reuse_keeps_results_apart);

@@ -55,12 +55,12 @@ START_TEST(test_senc_frames_the_avro_bytes_with_the_id)
 	open_file(&e, schema, 258, 0);
 	ck_assert_int_eq(e.id, 258);
 	ck_assert_int_eq(tide_senc_encode(&e, "{\"s\":\"hi\",\"a\":-2}", 17,
-	    &out, &n, err, sizeof(err)), 0);
+	    -1, &out, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, sizeof(want));
 	ck_assert_mem_eq(out, want, sizeof(want));
 	/* The buffer is reused: a second record is framed alike. */
 	ck_assert_int_eq(tide_senc_encode(&e, "{\"a\":64,\"s\":\"\"}", 15,
-	    &out, &n, err, sizeof(err)), 0);
+	    7, &out, &n, err, sizeof(err)), 0);
 	ck_assert_uint_eq(n, 8);
 	ck_assert_mem_eq(out, "\0\0\0\1\2\x80\1\0", 8);
 	tide_senc_release(&e);
@@ -75,11 +75,11 @@ START_TEST(test_senc_a_record_that_does_not_fit_names_the_field)
 
 	open_file(&e, schema, 1, 0);
 	ck_assert_int_eq(tide_senc_encode(&e, "{\"a\":\"x\",\"s\":\"hi\"}", 18,
-	    &out, &n, err, sizeof(err)), TIDE_ETYPE);
+	    -1, &out, &n, err, sizeof(err)), TIDE_ETYPE);
 	ck_assert_str_eq(err, "value does not fit the schema: a: a string "
 	    "where the schema has int");
-	ck_assert_int_lt(tide_senc_encode(&e, "{\"a\":1}", 7, &out, &n, err,
-	    sizeof(err)), 0);
+	ck_assert_int_lt(tide_senc_encode(&e, "{\"a\":1}", 7, -1, &out, &n,
+	    err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "value does not fit the schema: s: missing, and "
 	    "the field has no default");
 	tide_senc_release(&e);

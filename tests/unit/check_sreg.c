@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,9 @@ reg_start(const char *a1, const char *a2)
 	reg_pid = fork();
 	ck_assert_int_ge(reg_pid, 0);
 	if (reg_pid == 0) {
+		/* Gone with the test's process, even when a failed assertion
+		 * skips the teardown. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(PY, (char *const *)argv);
 		_exit(127);
 	}
@@ -105,6 +109,12 @@ static void
 reg_broken(void)
 {
 	reg_start("--fail-first", "100000");
+}
+
+static void
+reg_slow(void)
+{
+	reg_start("--delay-ms", "400");
 }
 
 static void
@@ -337,11 +347,32 @@ START_TEST(test_sreg_5xx_past_the_bound_is_eagain)
 	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
 	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
 	    TIDE_EAGAIN);
-	snprintf(want, sizeof(want), "%s: unreachable for ", reg_url);
-	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
-	ck_assert_ptr_nonnull(strstr(err, ": Error in the backend data store "
-	    "(error 50001)"));
+	snprintf(want, sizeof(want), "%s: unreachable (retried for 300ms): "
+	    "Error in the backend data store (error 50001)", reg_url);
+	ck_assert_str_eq(err, want);
 	ck_assert_uint_ge(tide_sreg_retrying(r, NULL), 1);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_a_first_try_past_the_bound_is_retried_once)
+{
+	struct tide_sreg_conf c = { 0 };
+	const struct tide_sreg_schema *s;
+	struct tide_sreg *r;
+	char want[256];
+
+	/* Each try times out (the answer comes 400ms late, the bound is
+	 * 100ms): the first uses the whole bound, and one retry follows. */
+	c.url = reg_url;
+	c.connect_timeout_ms = 100;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
+	    TIDE_EAGAIN);
+	ck_assert_uint_eq(tide_sreg_retrying(r, NULL), 1);
+	snprintf(want, sizeof(want), "%s: unreachable (retried for 100ms): "
+	    "Operation timed out after ", reg_url);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
 	tide_sreg_free(r);
 }
 END_TEST
@@ -370,7 +401,8 @@ START_TEST(test_sreg_unreachable_is_eagain_within_the_bound)
 	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
 	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)),
 	    TIDE_EAGAIN);
-	snprintf(want, sizeof(want), "http://127.0.0.1:%d: unreachable for ",
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d: unreachable "
+	    "(retried for 400ms): ",
 	    ntohs(a.sin_port));
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
 	ck_assert_ptr_null(strstr(err, "topsecret"));
@@ -437,6 +469,12 @@ suite_sreg(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, reg_broken, reg_stop);
 	tcase_add_test(tc, test_sreg_5xx_past_the_bound_is_eagain);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("slow");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_slow, reg_stop);
+	tcase_add_test(tc, test_sreg_a_first_try_past_the_bound_is_retried_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offline");
