@@ -827,6 +827,9 @@ parse_options(int argc, char **argv)
 			    "TIDE_BROKERS)");
 	} else if (o.parts.n)
 		tide_usage_error("-p: only with -t");
+	else if (o.so.url || o.wo.key || o.wo.value || o.wo.json)
+		tide_usage_error("--schema-registry, --key-format, "
+		    "--value-format and --avro-json: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
 	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);

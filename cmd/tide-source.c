@@ -912,7 +912,8 @@ given(int nfiles)
 	    F(RESUME, o.resume) | F(WHERE, o.where) | F(GROUP, o.group) |
 	    F(TOPIC, o.ntopics) | F(FILES, nfiles > 0) |
 	    F(ENVELOPE, o.envelope) | F(TIME, o.timef) |
-	    F(DUMPCONF, o.dumpconf);
+	    F(DUMPCONF, o.dumpconf) | F(WIRE, o.so.url || o.wo.key ||
+	    o.wo.value || o.wo.json);
 }
 #undef F
 

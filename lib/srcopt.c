@@ -39,6 +39,9 @@ input(uint32_t given)
 		    HAS(LIST) || HAS(LAG))
 			return "-J, -G, -p, -o, -L, --lag, --resume and "
 			    "--dry-run apply to Kafka input only";
+		if (HAS(WIRE))
+			return "--schema-registry, --key-format, --value-format "
+			    "and --avro-json apply to Kafka input only";
 		if (HAS(TIME) && !HAS(FROM) && !HAS(TO) && !HAS(SUMMARY))
 			return "--time goes with --from or --to, or --summary";
 		if (HAS(BACKWARDS))

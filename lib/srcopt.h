@@ -38,6 +38,8 @@ enum tide_srcopt {
 	TIDE_SRCOPT_ENVELOPE = 1u << 20,	/* -J */
 	TIDE_SRCOPT_TIME = 1u << 21,		/* --time */
 	TIDE_SRCOPT_DUMPCONF = 1u << 22,	/* --dump-config */
+	/* --schema-registry, --key-format, --value-format, --avro-json */
+	TIDE_SRCOPT_WIRE = 1u << 23,
 };
 
 enum tide_srcopt_step {

@@ -371,8 +371,12 @@ compile_record(struct parse *ps, struct node *n, json_t *j, const char *ns,
 		path_pop(ps->a, saved);
 		if ((v = json_object_get(f, "default")) != NULL) {
 			d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			if (d == NULL)
-				tide_xmalloc((size_t)-1);	/* out of memory */
+			if (d == NULL) {
+				fail(ps->a, ps->err, ps->errlen, TIDE_ENOMEM,
+				    "field %s: its default cannot be kept",
+				    n->sym[i]);
+				return NULL;
+			}
 			n->def[i] = tide_xstrdup(d);
 			n->deflen[i] = strlen(d);
 			free(d);
@@ -1167,7 +1171,7 @@ jtype(const struct tide_json_val *v)
 static int
 wr_long(struct tide_buf *b, int64_t v)
 {
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	uint64_t u = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
 	unsigned char tmp[10];
 	size_t k = 0;
 

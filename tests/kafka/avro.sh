@@ -181,6 +181,15 @@ t_run "--value-format nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--value-format xml
 t_status 64
 t_stderr_has "--value-format: not auto, json, avro, protobuf, string or bytes"
+echo '{"a":1}' >"$T_DIR/in.ndjson"
+t_run "--value-format with files" tide-source --value-format avro \
+	"$T_DIR/in.ndjson"
+t_status 64
+t_stderr_has "--schema-registry, --key-format, --value-format and --avro-json apply to Kafka input only"
+t_run "tide-replay --value-format with archives" tide-replay \
+	--value-format avro "$T_DIR/in.ndjson"
+t_status 64
+t_stderr_has "--schema-registry, --key-format, --value-format and --avro-json: only with -t"
 t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--avro-json fancy
 t_status 64
