@@ -255,8 +255,9 @@ on_dropped(void *ctx, const char *topic, int32_t partition, int64_t start)
 	(void)ctx;
 	tide_warn("topic '%s' partition %d: its oldest records were dropped "
 	    "(the log now starts at offset %lld): the mock keeps at most 5 MiB "
-	    "and 100000 batches per partition; use more partitions, or "
-	    "compress (tide-sink -X compression.type=zstd)", topic,
+	    "and 100000 batches per partition; spread the records over more "
+	    "partitions (all of a key's go to one), or compress "
+	    "(tide-sink -X compression.type=zstd)", topic,
 	    (int)partition, (long long)start);
 }
 

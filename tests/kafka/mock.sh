@@ -316,7 +316,7 @@ wait_warnings 1
 sleep 2.5	# two more rounds: a second warning would be seen
 t_run "one warning, naming the partition and the remedy" sh -c "grep 'oldest records' '$T_DIR/.mockerr' | sed 's/offset [0-9]*/offset N/'"
 t_stdout <<'EOF'
-tide-mock: topic 'mock.cap1' partition 0: its oldest records were dropped (the log now starts at offset N): the mock keeps at most 5 MiB and 100000 batches per partition; use more partitions, or compress (tide-sink -X compression.type=zstd)
+tide-mock: topic 'mock.cap1' partition 0: its oldest records were dropped (the log now starts at offset N): the mock keeps at most 5 MiB and 100000 batches per partition; spread the records over more partitions (all of a key's go to one), or compress (tide-sink -X compression.type=zstd)
 EOF
 t_run "the dropped records are gone, as the warning said" sh -c "$KC -b '$BROKERS' -C -t mock.cap1 -o beginning -e -q | wc -l | awk '\$1 < 60000 { print \"fewer\" }'"
 t_stdout <<'EOF'
