@@ -186,7 +186,7 @@ echo '{"a":1}' >"$T_DIR/in.ndjson"
 t_run "--value-format with files" tide-source --value-format avro \
 	"$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format and --avro-json apply to Kafka input only"
+t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-* apply to Kafka input only"
 t_run "tide-replay --value-format with archives" tide-replay \
 	--value-format avro "$T_DIR/in.ndjson"
 t_status 64

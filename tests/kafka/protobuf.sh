@@ -261,7 +261,7 @@ t_stderr_has "--value-format: not auto, json, avro, protobuf, protobuf-raw, stri
 t_run "--proto-descriptor with files" tide-source --value-format protobuf \
 	--proto-descriptor set.pb t.proto
 t_status 64
-t_stderr_has "apply to Kafka input only"
+t_stderr_has "--avro-json and --proto-* apply to Kafka input only"
 t_run "tide-replay --proto-descriptor with archives" tide-replay \
 	--value-format protobuf --proto-descriptor set.pb t.proto
 t_status 64
