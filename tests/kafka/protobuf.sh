@@ -123,6 +123,16 @@ t_run "tide-replay --proto-message" timeout 30 tide-replay \
 t_status 0
 t_check bare.exp
 
+t_run "--key-format protobuf: keys framed, values bare" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t bare -e -J -c 2 --key-format protobuf \
+	 --schema-registry '$REG_URL' --value-format protobuf-raw |
+	 jq -c '[.key, .key_schema_id, (.value | type), .value_schema_id]'"
+t_status 0
+t_stdout <<'EOF'
+[{"x":1.5},1,"object",null]
+[{"x":1.5},1,"object",null]
+EOF
+
 t_run "protobuf-raw: bare" timeout 30 tide-source -b "$BROKERS" -t bare -e \
 	--value-format protobuf-raw
 t_status 0

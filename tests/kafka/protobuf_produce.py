@@ -18,7 +18,7 @@ json_format.MessageToDict makes of each (tide's choices: 64-bit integers
 as numbers, .proto names), DIR/pb.raw protobuf-raw's form of each payload
 (pbuf_oracle's own wire reader), DIR/pb.types the type names.  Topic
 "bare" gets the messages of type t.Top alone, without any framing
-(DIR/bare.exp, DIR/bare.raw).  Topic "pbbad" gets what must be bad input,
+(DIR/bare.exp, DIR/bare.raw), keyed by a framed t.Second.Deep.  Topic "pbbad" gets what must be bad input,
 one a message, described in DIR/pbbad.what.
 """
 import json
@@ -100,7 +100,9 @@ with open(f"{out}/bare.exp", "w") as fe, open(f"{out}/bare.raw", "w") as fr:
         m = top()
         oracle.fill(m, rng)
         data = m.SerializeToString()
-        p.send("bare", partition=0, value=data)
+        key = frame(sid, [1, 0], fac.GetPrototype(pool.FindMessageTypeByName(
+            "t.Second.Deep"))(x=1.5).SerializeToString())
+        p.send("bare", partition=0, key=key, value=data)
         fe.write(oracle.expected(top.FromString(data), False) + "\n")
         fr.write(json.dumps(oracle.raw_fields(data)) + "\n")
 p.flush(10)
