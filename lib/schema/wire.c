@@ -31,7 +31,6 @@ struct wire_dec {
 	char err[400];
 };
 
-
 int
 tide_wire_fmt_parse(const char *s, enum tide_wire_fmt *f)
 {
@@ -151,30 +150,32 @@ dec_free(void *p)
 static int
 proto_ref(const char *t, size_t n, char *name, size_t len)
 {
-	const char *e = t + n, *q;
+	const char *e = t + n, *nl, *q, *z;
+	size_t k;
 
-	while (t < e) {
-		while (t < e && (*t == ' ' || *t == '\t'))
+	for (; t < e; t = nl + 1) {
+		if ((nl = memchr(t, '\n', (size_t)(e - t))) == NULL)
+			nl = e;
+		while (t < nl && (*t == ' ' || *t == '\t'))
 			t++;
-		if ((size_t)(e - t) > 7 && memcmp(t, "import", 6) == 0 &&
-		    (t[6] == ' ' || t[6] == '\t')) {
-			q = memchr(t, '"', (size_t)(e - t));
-			if (q && q + 1 < e && (size_t)(e - q - 1) >= 16 &&
-			    memcmp(q + 1, "google/protobuf/", 16) != 0) {
-				const char *z = memchr(q + 1, '"',
-				    (size_t)(e - q - 1));
-				size_t k = z ? (size_t)(z - q - 1) : 0;
-
-				if (k >= len)
-					k = len - 1;
-				memcpy(name, q + 1, k);
-				name[k] = '\0';
-				return 1;
-			}
-		}
-		if ((t = memchr(t, '\n', (size_t)(e - t))) == NULL)
-			break;
-		t++;
+		if (nl - t < 7 || memcmp(t, "import", 6) != 0 ||
+		    (t[6] != ' ' && t[6] != '\t'))
+			continue;
+		/* import [public|weak] "name"; (or 'name') */
+		for (q = t + 6; q < nl && *q != '"' && *q != '\''; q++)
+			;
+		if (q == nl)
+			continue;
+		if ((z = memchr(q + 1, *q, (size_t)(nl - q - 1))) == NULL)
+			z = nl;
+		k = (size_t)(z - q - 1);
+		if (k > 16 && memcmp(q + 1, "google/protobuf/", 16) == 0)
+			continue;
+		if (k >= len)
+			k = len - 1;
+		memcpy(name, q + 1, k);
+		name[k] = '\0';
+		return 1;
 	}
 	return 0;
 }
