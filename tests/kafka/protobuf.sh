@@ -8,7 +8,8 @@
 # json_format.MessageToDict makes them (tests/cli/pbuf_oracle.py), by
 # --value-format auto and protobuf, from the registry (protoc run on its
 # text) or from --proto-descriptor, framed or bare (--proto-message), and
-# schemaless (protobuf-raw).  Then bad input, as many cases as good: an
+# schemaless (protobuf-raw); tide-source(1)'s EXAMPLES on tide-formats(7)'s
+# order.  Then bad input, as many cases as good: an
 # unknown id, a truncated payload, indexes that name no type or do not
 # read, a schema of another type, a .proto with references or that protoc
 # refuses, a bad framing, a bad wire type, each reported with partition
@@ -48,7 +49,7 @@ EOF
 protoc --include_imports --descriptor_set_out=set.pb t.proto ||
 	{ t_fail "protoc on t.proto"; t_done; }
 
-mock_start -t pb:1 -t bare:1 -t pbbad:1
+mock_start -t pb:1 -t bare:1 -t pbbad:1 -t orders:1
 reg_start r
 timeout 60 $PY "$T_ROOT/tests/kafka/protobuf_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
 	{ t_fail "producing the Protobuf topics"; t_done; }
@@ -149,6 +150,51 @@ t_run "protobuf-raw: exact text, schema id" timeout 30 sh -c \
 t_stdout <<'EOF'
 [{"1":{"len":"YW5u"},"2":{"varint":7}},1]
 EOF
+
+# tide-source(1)'s EXAMPLES: bare Protobuf orders, with tide-formats(7)'s
+# schema and the records that page shows.
+FMT=$T_ROOT/man/tide-formats.7
+awk '/^\.Bd -literal/ { n++; on = 1; next } /^\.Ed/ { on = 0; next }
+    on && n == 1 { sub(/^ +/, ""); print }' "$FMT" >shop.proto
+awk '/^\.Bd -literal/ { n++; on = 1; next } /^\.Ed/ { if (on && n > 1) print ""; on = 0; next }
+    on && n > 1 { sub(/^ /, ""); printf "%s", $0 }' "$FMT" >shop.want
+awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { b = ""; on = 1; next }
+    on && /^\.Ed/ { if (b ~ /shop\.proto/) printf "%s", b; on = 0; next }
+    on { b = b $0 "\n" }' "$T_ROOT/man/tide-source.1" |
+    sed -e ':a' -e '/\\e$/{N;s/\\e\n *//;ba' -e '}' -e 's/^\$ //' \
+        -e "s/^tide-source /tide-source -b $BROKERS /" >shop.cmds
+t_run "tide-source(1): the example's three commands" sh -c "wc -l <shop.cmds"
+t_stdout <<'EOF'
+3
+EOF
+t_ok "tide-source(1): protoc as the example says" sh -c "sed -n 1p shop.cmds | sh"
+timeout 30 $PY - "$BROKERS" <<'EOF' || t_fail "producing the orders"
+import sys
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from kafka import KafkaProducer
+fds = descriptor_pb2.FileDescriptorSet.FromString(open("shop.pb", "rb").read())
+pool = descriptor_pool.DescriptorPool()
+for f in fds.file:
+    pool.Add(f)
+Order = message_factory.MessageFactory(pool).GetPrototype(
+    pool.FindMessageTypeByName("shop.Order"))
+o = Order(order_id="o-1", amount_cents=9007199254740993, tags=["gift", "eu"],
+          status=1, sig=bytes.fromhex("deadbeef"))
+o.items["sku-9"] = 2
+o.ts.FromJsonString("2026-12-07T10:00:00.250Z")
+p = KafkaProducer(bootstrap_servers=sys.argv[1], api_version=(2, 5, 0),
+                  request_timeout_ms=5000, max_block_ms=10000)
+p.send("orders", partition=0, value=o.SerializeToString())
+p.flush(10)
+EOF
+t_run "tide-source(1): the orders as JSON" timeout 30 sh -c "sed -n 2p shop.cmds | sh"
+t_status 0
+sed -n 1p shop.want >shop.want1
+t_stdout_file shop.want1
+t_run "tide-source(1): the orders without the schema" timeout 30 sh -c "sed -n 3p shop.cmds | sh"
+t_status 0
+sed -n 2p shop.want >shop.want2
+t_stdout_file shop.want2
 
 # --- bad input ----------------------------------------------------------------
 
