@@ -12,7 +12,7 @@
 # order.  Then bad input, as many cases as good: an
 # unknown id, a truncated payload, indexes that name no type or do not
 # read, a schema of another type, a .proto with references or that protoc
-# refuses, a bad framing, a bad wire type, each reported with partition
+# refuses, a JSON schema, a bad wire type, each reported with partition
 # and offset, dead-lettered raw and counted; protoc missing and a registry
 # that is down are exit 69; the options' misuse is a usage error.
 . "$(dirname "$0")/../lib.sh"
@@ -49,7 +49,7 @@ EOF
 protoc --include_imports --descriptor_set_out=set.pb t.proto ||
 	{ t_fail "protoc on t.proto"; t_done; }
 
-mock_start -t pb:1 -t bare:1 -t pbbad:1 -t orders:1
+mock_start -t pb:1 -t bare:1 -t pbbad:1 -t orders:1 -t pbjson:1
 reg_start r
 timeout 60 $PY "$T_ROOT/tests/kafka/protobuf_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
 	{ t_fail "producing the Protobuf topics"; t_done; }
@@ -198,7 +198,7 @@ t_stdout_file shop.want2
 
 # --- bad input ----------------------------------------------------------------
 
-read -r SID AID REFID BADID <pbbad.ids
+read -r SID AID REFID BADID JID <pbbad.ids
 t_run "bad values: reported, counted, dead-lettered" timeout 30 \
 	tide-source -b "$BROKERS" -t pbbad -e --value-format protobuf \
 	--schema-registry "$REG_URL" --dead-letter dead
@@ -256,6 +256,13 @@ t_run "--value-format avro on a PROTOBUF schema" timeout 30 \
 	--schema-registry "$REG_URL" --strict
 t_status 65
 t_stderr_has "'pb' [0] offset 0: value: schema id $SID is protobuf, not avro"
+
+t_run "a JSON schema's id" timeout 30 tide-source -b "$BROKERS" \
+	-t pbjson -e --schema-registry "$REG_URL" --dead-letter dead4
+t_status 65
+t_stderr "tide-source: 'pbjson' [0] offset 0: value: schema id $JID is a JSON schema: not supported" \
+	"tide-source: 1 bad record skipped, kept in dead4" \
+	"tide-source: no good records: 1 bad"
 
 t_run "--value-format protobuf without registry or descriptor" timeout 30 \
 	tide-source -b "$BROKERS" -t pb -e -c 1 --value-format protobuf --strict

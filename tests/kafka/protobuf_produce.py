@@ -19,7 +19,8 @@ as numbers, .proto names), DIR/pb.raw protobuf-raw's form of each payload
 (pbuf_oracle's own wire reader), DIR/pb.types the type names.  Topic
 "bare" gets the messages of type t.Top alone, without any framing
 (DIR/bare.exp, DIR/bare.raw), keyed by a framed t.Second.Deep.  Topic "pbbad" gets what must be bad input,
-one a message, described in DIR/pbbad.what.
+one a message, described in DIR/pbbad.what (their schema ids in
+DIR/pbbad.ids); topic "pbjson" one framed by a JSON schema's id.
 """
 import json
 import os
@@ -130,6 +131,8 @@ with open(f"{out}/pbbad.what", "w") as f:
     for what, v in bad:
         p.send("pbbad", partition=0, value=v)
         f.write(what + "\n")
+jid = register("json-value", '{"type":"object"}', "JSON")
+p.send("pbjson", partition=0, value=frame(jid, [0], gd))
 f = open(f"{out}/pbbad.ids", "w")
-f.write(f"{sid} {aid} {refid} {badid}\n")
+f.write(f"{sid} {aid} {refid} {badid} {jid}\n")
 p.flush(10)
