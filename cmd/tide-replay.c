@@ -827,9 +827,10 @@ parse_options(int argc, char **argv)
 			    "TIDE_BROKERS)");
 	} else if (o.parts.n)
 		tide_usage_error("-p: only with -t");
-	else if (o.so.url || o.wo.key || o.wo.value || o.wo.json)
+	else if (o.so.url || o.wo.key || o.wo.value || o.wo.json ||
+	    o.wo.pdesc || o.wo.pmsg)
 		tide_usage_error("--schema-registry, --key-format, "
-		    "--value-format and --avro-json: only with -t");
+		    "--value-format, --avro-json and --proto-*: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
 	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);
@@ -846,12 +847,17 @@ parse_options(int argc, char **argv)
 		enum tide_wire_fmt kf, vf;
 		enum tide_avro_json form;
 		const char *why;
+		int r;
 
 		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
 			tide_usage_error("%s", why);
 		if (o.topic && !o.dryrun)
 			s.reg = tide_sropt_open(&o.so);
 		tide_wire_init(&s.wire, s.reg, kf, vf, form);
+		if (o.wo.pdesc && o.topic && (r = tide_wire_proto(&s.wire,
+		    o.wo.pdesc, o.wo.pmsg)) < 0)
+			tide_die(r == TIDE_ENOENT ? TIDE_EX_USAGE :
+			    tide_exit_of(r), "%s", s.wire.err);
 	}
 }
 

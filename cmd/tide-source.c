@@ -913,7 +913,7 @@ given(int nfiles)
 	    F(TOPIC, o.ntopics) | F(FILES, nfiles > 0) |
 	    F(ENVELOPE, o.envelope) | F(TIME, o.timef) |
 	    F(DUMPCONF, o.dumpconf) | F(WIRE, o.so.url || o.wo.key ||
-	    o.wo.value || o.wo.json);
+	    o.wo.value || o.wo.json || o.wo.pdesc || o.wo.pmsg);
 }
 #undef F
 
@@ -967,6 +967,10 @@ main(int argc, char **argv)
 		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf)
 			s.reg = tide_sropt_open(&o.so);
 		tide_wire_init(&s.wire, s.reg, kf, vf, form);
+		if (o.wo.pdesc && nfiles == 0 && (c = tide_wire_proto(&s.wire,
+		    o.wo.pdesc, o.wo.pmsg)) < 0)
+			tide_die(c == TIDE_ENOENT ? TIDE_EX_USAGE :
+			    tide_exit_of(c), "%s", s.wire.err);
 		if (s.reg || (kf != TIDE_WIRE_AUTO && kf != TIDE_WIRE_JSON) ||
 		    (vf != TIDE_WIRE_AUTO && vf != TIDE_WIRE_JSON))
 			s.ko.wire = &s.wire;

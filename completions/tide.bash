@@ -15,7 +15,7 @@ _tide_values()
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
 	tide-sink:--value-format | tide-sink:--key-format) echo "json avro" ;;
 	*:--value-format | *:--key-format)
-		echo "auto json avro protobuf string bytes" ;;
+		echo "auto json avro protobuf protobuf-raw string bytes" ;;
 	*:--avro-json) echo "plain spec" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
@@ -24,7 +24,7 @@ _tide_values()
 	    *:--dead-letter | *:--late-file | *:--resume | *:--config | \
 	    *:--sqlite | *:--bootstrap-file | tide-sink:--value-schema | \
 	    tide-sink:--key-schema | *:--schema-registry-ca | *:--schema-registry-cert | \
-	    *:--schema-registry-key)
+	    *:--schema-registry-key | *:--proto-descriptor)
 		echo "<files>" ;;
 	esac
 }

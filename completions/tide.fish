@@ -31,9 +31,10 @@ complete -c tide-join -l table-format -x -a 'csv ndjson'
 complete -c tide-sink -l value-format -x -a 'json avro'
 complete -c tide-sink -l key-format -x -a 'json avro'
 for prog in tide-source tide-replay
-    complete -c $prog -l value-format -x -a 'auto json avro protobuf string bytes'
-    complete -c $prog -l key-format -x -a 'auto json avro protobuf string bytes'
+    complete -c $prog -l value-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
+    complete -c $prog -l key-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
     complete -c $prog -l avro-json -x -a 'plain spec'
+    complete -c $prog -l proto-descriptor -r -F
 end
 for l in value-schema key-schema
     complete -c tide-sink -l $l -r -F

@@ -40,8 +40,9 @@ input(uint32_t given)
 			return "-J, -G, -p, -o, -L, --lag, --resume and "
 			    "--dry-run apply to Kafka input only";
 		if (HAS(WIRE))
-			return "--schema-registry, --key-format, --value-format "
-			    "and --avro-json apply to Kafka input only";
+			return "--schema-registry, --key-format, --value-format, "
+			    "--avro-json and --proto-* apply to Kafka input "
+			    "only";
 		if (HAS(TIME) && !HAS(FROM) && !HAS(TO) && !HAS(SUMMARY))
 			return "--time goes with --from or --to, or --summary";
 		if (HAS(BACKWARDS))

@@ -2,26 +2,33 @@
  * lib/schema/wire: a record's key and value read as their formats say,
  * the Confluent framing stripped, the schema found by id.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "err.h"
 #include "json.h"
+#include "schema/pbuf.h"
 #include "schema/sreg.h"
 #include "schema/wire.h"
 #include "xalloc.h"
 
 static const char *const fmtname[] = {
-	"auto", "json", "avro", "protobuf", "string", "bytes"
+	"auto", "json", "avro", "protobuf", "string", "bytes", "protobuf-raw"
 };
 
-/* What the registry's entry caches: the parsed schema, or why it is not
- * one (so a bad schema is parsed once, not once per record). */
+/* What the registry's entry caches: the parsed schema (Avro) or the
+ * compiled one (Protobuf), or why it is not one (so a bad schema is
+ * parsed or compiled once, not once per record). */
 struct wire_dec {
 	struct tide_avro *avro;
-	char err[256];
+	struct tide_pbuf *pb;
+	int fatal;	/* protoc cannot be run: the program's trouble */
+	char err[400];
 };
 
 int
@@ -45,11 +52,17 @@ tide_wire_opts_check(const struct tide_wire_opts *wo,
 	*keyf = *valuef = TIDE_WIRE_AUTO;
 	*form = TIDE_AVRO_PLAIN;
 	if (wo->key && tide_wire_fmt_parse(wo->key, keyf) < 0)
-		return "--key-format: not auto, json, avro, protobuf, string "
-		    "or bytes";
+		return "--key-format: not auto, json, avro, protobuf, "
+		    "protobuf-raw, string or bytes";
 	if (wo->value && tide_wire_fmt_parse(wo->value, valuef) < 0)
 		return "--value-format: not auto, json, avro, protobuf, "
-		    "string or bytes";
+		    "protobuf-raw, string or bytes";
+	if (wo->pmsg && !wo->pdesc)
+		return "--proto-message goes with --proto-descriptor";
+	if (wo->pdesc && *keyf != TIDE_WIRE_PROTOBUF &&
+	    *valuef != TIDE_WIRE_PROTOBUF)
+		return "--proto-descriptor goes with --key-format or "
+		    "--value-format protobuf";
 	if (wo->json && strcmp(wo->json, "spec") == 0)
 		*form = TIDE_AVRO_SPEC;
 	else if (wo->json && strcmp(wo->json, "plain") != 0)
@@ -82,6 +95,34 @@ tide_wire_init(struct tide_wire *w, struct tide_sreg *reg,
 	w->form = form;
 	tide_buf_init(&w->buf[0], TIDE_BUF_NOMAX);
 	tide_buf_init(&w->buf[1], TIDE_BUF_NOMAX);
+	tide_buf_init(&w->scratch, TIDE_BUF_NOMAX);
+}
+
+int
+tide_wire_proto(struct tide_wire *w, const char *desc, const char *msg)
+{
+	struct tide_pbuf *p;
+	char err[400];
+	int fd;
+
+	if ((fd = open(desc, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(w->err, sizeof(w->err), "--proto-descriptor: %s: %s",
+		    desc, strerror(errno));
+		return TIDE_EIO;
+	}
+	close(fd);
+	if ((p = tide_pbuf_load_file(desc, err, sizeof(err))) == NULL) {
+		snprintf(w->err, sizeof(w->err), "--proto-descriptor: %s", err);
+		return TIDE_EFORMAT;
+	}
+	if (msg && (w->pmsg = tide_pbuf_find(p, msg)) == NULL) {
+		snprintf(w->err, sizeof(w->err), "--proto-message: %s: no "
+		    "such message type in %s", msg, desc);
+		tide_pbuf_free(p);
+		return TIDE_ENOENT;
+	}
+	w->pdesc = p;
+	return 0;
 }
 
 void
@@ -89,6 +130,9 @@ tide_wire_release(struct tide_wire *w)
 {
 	tide_buf_release(&w->buf[0]);
 	tide_buf_release(&w->buf[1]);
+	tide_buf_release(&w->scratch);
+	tide_pbuf_free(w->pdesc);
+	w->pdesc = NULL;
 }
 
 static void
@@ -97,14 +141,152 @@ dec_free(void *p)
 	struct wire_dec *d = p;
 
 	tide_avro_free(d->avro);
+	tide_pbuf_free(d->pb);
 	free(d);
+}
+
+/* A .proto file that imports one of its own (a schema reference) rather
+ * than protoc's well-known ones: the name, into name[0..len), or 0. */
+static int
+proto_ref(const char *t, size_t n, char *name, size_t len)
+{
+	const char *e = t + n, *nl, *q, *z;
+	size_t k;
+
+	for (; t < e; t = nl + 1) {
+		if ((nl = memchr(t, '\n', (size_t)(e - t))) == NULL)
+			nl = e;
+		while (t < nl && (*t == ' ' || *t == '\t'))
+			t++;
+		if (nl - t < 7 || memcmp(t, "import", 6) != 0 ||
+		    (t[6] != ' ' && t[6] != '\t'))
+			continue;
+		/* import [public|weak] "name"; (or 'name') */
+		for (q = t + 6; q < nl && *q != '"' && *q != '\''; q++)
+			;
+		if (q == nl)
+			continue;
+		if ((z = memchr(q + 1, *q, (size_t)(nl - q - 1))) == NULL)
+			z = nl;
+		k = (size_t)(z - q - 1);
+		if (k > 16 && memcmp(q + 1, "google/protobuf/", 16) == 0)
+			continue;
+		if (k >= len)
+			k = len - 1;
+		memcpy(name, q + 1, k);
+		name[k] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* The registry's .proto text compiled into d (protoc, once per id). */
+static void
+proto_compile(struct wire_dec *d, const struct tide_sreg_schema *s)
+{
+	struct tide_pbuf_src src;
+	char name[128], err[360];
+
+	if (proto_ref(s->text, s->len, name, sizeof(name))) {
+		snprintf(d->err, sizeof(d->err), "imports \"%s\": schema "
+		    "references are not supported (only google/protobuf/ "
+		    "imports)", name);
+		return;
+	}
+	src.name = "schema.proto";
+	src.text = s->text;
+	src.len = s->len;
+	if ((d->pb = tide_pbuf_compile(&src, 1, 0, err, sizeof(err))))
+		return;
+	/* protoc that is not there stops the program; protoc refusing the
+	 * registry's text makes its records bad input. */
+	d->fatal = strstr(err, "protobuf-compiler") != NULL;
+	if (d->fatal)
+		snprintf(d->err, sizeof(d->err), "%s", err);
+	else
+		snprintf(d->err, sizeof(d->err), "protobuf-compiler's %s",
+		    err);
+}
+
+/* The Confluent Protobuf framing's message indexes at p[0..n): their
+ * length, or 0 when they do not read. */
+static size_t
+proto_indexes(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t count = 0, k;
+	int shift;
+
+	for (k = 0; k <= count; k++) {
+		uint64_t v = 0;
+
+		for (shift = 0;; shift += 7) {
+			if (i >= n || shift > 63)
+				return 0;
+			v |= (uint64_t)(p[i] & 0x7f) << shift;
+			if (!(p[i++] & 0x80))
+				break;
+		}
+		if (k == 0) {
+			count = (v >> 1) ^ -(v & 1);
+			if (count > n)
+				return 0;
+		}
+	}
+	return i;
 }
 
 int
 tide_wire_bad(int code)
 {
 	return code == TIDE_EFORMAT || code == TIDE_ENOENT ||
-	    code == TIDE_EINVAL || code == TIDE_ETOOBIG;
+	    code == TIDE_EINVAL || code == TIDE_ETOOBIG ||
+	    code == TIDE_EDEPTH;
+}
+
+/* The registry's entry for id, its decoder made (once): 0 and *dp, or an
+ * error with w->err. */
+static int
+schema_of(struct tide_wire *w, const char *side, int32_t id,
+    struct wire_dec **dp)
+{
+	const struct tide_sreg_schema *s;
+	struct tide_sreg_schema *ms;
+	struct wire_dec *d;
+	char err[256];
+	int r;
+
+	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
+		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
+		/* An unknown id is the record's fault; the rest, the
+		 * registry's (an answer that is not a schema included). */
+		return r == TIDE_ENOENT || r == TIDE_EAGAIN ? r : TIDE_EIO;
+	}
+	if (s->type == TIDE_SREG_JSON) {
+		snprintf(w->err, sizeof(w->err), "%s: schema id %d is a JSON "
+		    "schema: not supported", side, id);
+		return TIDE_EINVAL;
+	}
+	/* The entry is the registry's; its decoder slot is ours to fill. */
+	ms = (struct tide_sreg_schema *)s;
+	if (ms->decoder == NULL) {
+		d = tide_xcalloc(1, sizeof(*d));
+		if (s->type == TIDE_SREG_AVRO)
+			d->avro = tide_avro_parse(s->text, s->len, d->err,
+			    sizeof(d->err));
+		else
+			proto_compile(d, s);
+		ms->decoder = d;
+		ms->decoder_free = dec_free;
+	}
+	d = ms->decoder;
+	if (d->avro == NULL && d->pb == NULL) {
+		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
+		    id, d->err);
+		return d->fatal ? TIDE_EIO : TIDE_EINVAL;
+	}
+	*dp = d;
+	return 0;
 }
 
 /* The Confluent framing: the schema's id, and the payload after it. */
@@ -112,18 +294,19 @@ static int
 framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
     struct tide_wire_out *o)
 {
-	const struct tide_sreg_schema *s;
-	struct tide_sreg_schema *ms;
 	struct wire_dec *d;
 	struct tide_avro *a;
+	struct tide_pbuf *pb;
+	enum tide_wire_fmt f = w->fmt[value];
 	const char *side = value ? "value" : "key";
 	int32_t id;
 	char err[256];
 	int r;
 
-	if (w->reg == NULL) {
+	if (w->reg == NULL && !(f == TIDE_WIRE_PROTOBUF && w->pdesc)) {
 		snprintf(w->err, sizeof(w->err), "%s: --%s-format %s needs "
-		    "--schema-registry", side, side, fmtname[w->fmt[value]]);
+		    "--schema-registry%s", side, side, fmtname[f],
+		    f == TIDE_WIRE_PROTOBUF ? " or --proto-descriptor" : "");
 		return TIDE_EINVAL;
 	}
 	if (n < 5 || p[0] != 0) {
@@ -142,45 +325,91 @@ framed(struct tide_wire *w, int value, const unsigned char *p, size_t n,
 	id = (int32_t)((uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 8 | p[4]);
 	o->schema_id = id;
-	if (w->last[value] != NULL && w->last_id[value] == id) {
-		a = w->last[value];
-		goto decode;
+	if (f == TIDE_WIRE_PROTOBUF && w->pdesc) {
+		/* --proto-descriptor: the set, whatever the id says. */
+		a = NULL;
+		pb = w->pdesc;
+	} else {
+		if (w->last[value] != NULL && w->last_id[value] == id) {
+			d = w->last[value];
+		} else {
+			if ((r = schema_of(w, side, id, &d)) < 0)
+				return r;
+			w->last[value] = d;
+			w->last_id[value] = id;
+		}
+		a = d->avro;
+		pb = d->pb;
 	}
-	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
-		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
-		/* An unknown id is the record's fault; the rest, the
-		 * registry's (an answer that is not a schema included). */
-		return r == TIDE_ENOENT || r == TIDE_EAGAIN ? r : TIDE_EIO;
-	}
-	if (s->type != TIDE_SREG_AVRO) {
-		snprintf(w->err, sizeof(w->err), "%s: schema id %d is %s: not "
-		    "supported yet", side, id, s->type == TIDE_SREG_PROTOBUF ?
-		    "protobuf" : "a JSON schema");
+	if (f == TIDE_WIRE_AVRO && a == NULL) {
+		snprintf(w->err, sizeof(w->err), "%s: schema id %d is "
+		    "protobuf, not avro", side, id);
 		return TIDE_EINVAL;
 	}
-	/* The entry is the registry's; its decoder slot is ours to fill. */
-	ms = (struct tide_sreg_schema *)s;
-	if (ms->decoder == NULL) {
-		d = tide_xcalloc(1, sizeof(*d));
-		d->avro = tide_avro_parse(s->text, s->len, d->err,
-		    sizeof(d->err));
-		ms->decoder = d;
-		ms->decoder_free = dec_free;
-	}
-	d = ms->decoder;
-	if (d->avro == NULL) {
-		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
-		    id, d->err);
+	if (f == TIDE_WIRE_PROTOBUF && pb == NULL) {
+		snprintf(w->err, sizeof(w->err), "%s: schema id %d is avro, "
+		    "not protobuf", side, id);
 		return TIDE_EINVAL;
 	}
-	a = w->last[value] = d->avro;
-	w->last_id[value] = id;
-decode:
 	tide_buf_reset(&w->buf[value]);
-	if ((r = tide_avro_decode(a, p + 5, n - 5, w->form,
-	    &w->buf[value], err, sizeof(err))) < 0) {
+	if (a)
+		r = tide_avro_decode(a, p + 5, n - 5, w->form,
+		    &w->buf[value], err, sizeof(err));
+	else
+		r = tide_pbuf_decode_confluent(pb, p + 5, n - 5, 0,
+		    &w->buf[value], err, sizeof(err));
+	if (r < 0) {
 		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
 		    id, err);
+		return r;
+	}
+	o->as = TIDE_WIRE_TEXT;
+	o->p = w->buf[value].data;
+	o->n = w->buf[value].len;
+	return 0;
+}
+
+/* protobuf with --proto-message (no framing), or protobuf-raw (the
+ * Confluent framing skipped when there is one: a Protobuf message never
+ * starts with a 0 byte, field number 0 being no field). */
+static int
+bare(struct tide_wire *w, int value, const unsigned char *p, size_t n,
+    struct tide_wire_out *o)
+{
+	const char *side = value ? "value" : "key";
+	char err[256];
+	size_t h;
+	int r;
+
+	tide_buf_reset(&w->buf[value]);
+	if (w->fmt[value] == TIDE_WIRE_PROTOBUF) {
+		r = tide_pbuf_decode(w->pdesc, w->pmsg, p, n, 0,
+		    &w->buf[value], err, sizeof(err));
+	} else {
+		if (n > 0 && p[0] == 0) {
+			if (n < 5) {
+				snprintf(w->err, sizeof(w->err), "%s: %zu "
+				    "bytes, short of the Confluent framing's "
+				    "5", side, n);
+				return TIDE_EFORMAT;
+			}
+			o->schema_id = (int32_t)((uint32_t)p[1] << 24 |
+			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+			    p[4]);
+			if ((h = proto_indexes(p + 5, n - 5)) == 0) {
+				snprintf(w->err, sizeof(w->err), "%s: the "
+				    "Confluent message indexes do not read",
+				    side);
+				return TIDE_EFORMAT;
+			}
+			p += 5 + h;
+			n -= 5 + h;
+		}
+		r = tide_pbuf_raw(p, n, 0, &w->buf[value], &w->scratch, err,
+		    sizeof(err));
+	}
+	if (r < 0) {
+		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		return r;
 	}
 	o->as = TIDE_WIRE_TEXT;
@@ -212,9 +441,11 @@ tide_wire_decode(struct tide_wire *w, int value, const void *p, size_t n,
 	case TIDE_WIRE_AVRO:
 		return framed(w, value, u, n, o);
 	case TIDE_WIRE_PROTOBUF:
-		snprintf(w->err, sizeof(w->err), "%s: protobuf is not "
-		    "supported yet", value ? "value" : "key");
-		return TIDE_EINVAL;
+		if (w->pmsg)
+			return bare(w, value, u, n, o);
+		return framed(w, value, u, n, o);
+	case TIDE_WIRE_PROTOBUF_RAW:
+		return bare(w, value, u, n, o);
 	case TIDE_WIRE_STRING:
 		tide_buf_reset(&w->buf[value]);
 		if ((r = tide_json_write_str(&w->buf[value], p, n)) < 0)

@@ -1,22 +1,39 @@
 /*
  * lib/schema/wire: how a Kafka record's key and value are read, as
  * --key-format and --value-format say (auto, json, avro, protobuf,
- * string, bytes), and the Confluent wire format: a magic byte 0, the
- * schema id as 4 bytes big-endian, then the payload in the schema's
- * binary encoding.  The schema is looked up by id in the registry (lib/
- * schema/sreg: fetched once, cached), and its parsed form (lib/schema/
- * avro) is cached in the registry's entry (its decoder slot), so a schema
- * is fetched and parsed once per id for the life of the registry.
+ * protobuf-raw, string, bytes), and the Confluent wire format: a magic
+ * byte 0, the schema id as 4 bytes big-endian, then the payload in the
+ * schema's binary encoding (for Protobuf, after the message indexes that
+ * name the message type in the schema's file: lib/schema/pbuf).  The
+ * schema is looked up by id in the registry (lib/schema/sreg: fetched
+ * once, cached), and its parsed form (lib/schema/avro) or, for the
+ * registry's .proto text, the descriptor set protoc compiles it to
+ * (tide_pbuf_compile) is cached in the registry's entry (its decoder
+ * slot), so a schema is fetched and parsed or compiled once per id for
+ * the life of the registry.
  *
  *   auto      the Confluent framing when a registry is given and the
  *             payload starts with the magic byte (JSON text never does),
+ *             decoded as the registered schema's type (AVRO, PROTOBUF),
  *             else as it is (json)
  *   json      as it is: the envelope's rules (lib/envelope.h)
  *   avro      the Confluent framing, required; Avro decoded to JSON,
  *             the plain form or the spec's (lib/schema/avro.h)
- *   protobuf  not supported yet: every payload is an error
+ *   protobuf  the Confluent framing, required, the schema from the
+ *             registry, or from --proto-descriptor's set whatever the id
+ *             (the indexes name a type of its last file); with
+ *             --proto-message, no framing: each payload is one message
+ *             of that type.  Protobuf's JSON is lib/schema/pbuf's
+ *   protobuf-raw  schemaless: field numbers and wire types
+ *             (tide_pbuf_raw), the Confluent framing and its indexes
+ *             skipped when the payload has them
  *   string    a JSON string of its text, whatever it holds
  *   bytes     base64, always (the envelope's key_b64/value_b64)
+ *
+ * A registry's .proto that imports files of its own (schema references)
+ * is refused, its records bad input; protoc refusing the text makes them
+ * bad input too (said once per id), and protoc missing is the program's
+ * trouble (TIDE_EIO: "protoc not found (install protobuf-compiler)").
  *
  * A decoded payload is JSON text in the struct's own buffer (one for the
  * key, one for the value), valid until the next decode of the same side.
@@ -34,6 +51,8 @@
 #include "schema/avro.h"
 
 struct tide_sreg;
+struct tide_pbuf;
+struct tide_pbuf_msg;
 
 enum tide_wire_fmt {
 	TIDE_WIRE_AUTO = 0,
@@ -41,7 +60,8 @@ enum tide_wire_fmt {
 	TIDE_WIRE_AVRO,
 	TIDE_WIRE_PROTOBUF,
 	TIDE_WIRE_STRING,
-	TIDE_WIRE_BYTES
+	TIDE_WIRE_BYTES,
+	TIDE_WIRE_PROTOBUF_RAW
 };
 
 /* How a decoded payload is to be written. */
@@ -66,7 +86,10 @@ struct tide_wire {
 	/* The last schema each side used: consecutive records of a topic
 	 * mostly share one, and skip the registry's cache then. */
 	int32_t last_id[2];
-	struct tide_avro *last[2];
+	void *last[2];
+	struct tide_pbuf *pdesc;	/* --proto-descriptor, or NULL */
+	const struct tide_pbuf_msg *pmsg; /* --proto-message: no framing */
+	struct tide_buf scratch;	/* protobuf-raw's */
 	char err[512];
 };
 
@@ -79,20 +102,30 @@ struct tide_wire {
  */
 struct tide_wire_opts {
 	const char *key, *value, *json;	/* into argv, or NULL */
+	const char *pdesc, *pmsg;	/* --proto-descriptor, --proto-message */
 };
 
 #define TIDE_OPT_KEYFMT 1210
 #define TIDE_OPT_VALUEFMT 1211
 #define TIDE_OPT_AVROJSON 1212
+#define TIDE_OPT_PROTODESC 1213
+#define TIDE_OPT_PROTOMSG 1214
 #define TIDE_WIREOPTS(wo)						\
 	TIDE_OPT_STRING(TIDE_OPT_KEYFMT, "key-format", "format", "read "	\
-	    "keys as auto, json, avro, protobuf, string or bytes (default "	\
-	    "auto: Avro when framed and a registry is given)", &(wo)->key),	\
+	    "keys as auto, json, avro, protobuf, protobuf-raw, string or "	\
+	    "bytes (default auto: Avro or Protobuf when framed and a "	\
+	    "registry is given)", &(wo)->key),				\
 	TIDE_OPT_STRING(TIDE_OPT_VALUEFMT, "value-format", "format", "read "	\
 	    "values as --key-format says (default auto)", &(wo)->value),	\
 	TIDE_OPT_STRING(TIDE_OPT_AVROJSON, "avro-json", "form", "Avro as "	\
 	    "plain JSON (plain, the default) or with unions as the Avro "	\
-	    "spec writes them (spec)", &(wo)->json)
+	    "spec writes them (spec)", &(wo)->json),			\
+	TIDE_OPT_STRING(TIDE_OPT_PROTODESC, "proto-descriptor", "file",	\
+	    "protobuf's schemas from this descriptor set (protoc "	\
+	    "--descriptor_set_out), not the registry", &(wo)->pdesc),	\
+	TIDE_OPT_STRING(TIDE_OPT_PROTOMSG, "proto-message", "name",	\
+	    "protobuf payloads without the Confluent framing, each a "	\
+	    "message of this type", &(wo)->pmsg)
 
 /* The formats and the JSON form the options say: NULL, or a usage
  * error's text ("--value-format: ..."), static. */
@@ -112,13 +145,19 @@ void tide_wire_init(struct tide_wire *w, struct tide_sreg *reg,
     enum tide_avro_json form);
 void tide_wire_release(struct tide_wire *w);
 
+/* --proto-descriptor desc and --proto-message msg (or NULL): 0, or with
+ * w->err: TIDE_EIO (desc cannot be read), TIDE_EFORMAT (not a descriptor
+ * set, or refused), TIDE_ENOENT (no message type msg in it). */
+int tide_wire_proto(struct tide_wire *w, const char *desc, const char *msg);
+
 /*
  * The key (value 0) or the value (value 1) p[0..n) read as its format
  * says: 0 and *o, or an error with w->err saying why: TIDE_EFORMAT (not
  * the framing, a payload that does not decode), TIDE_ENOENT (the registry
  * has no such id), TIDE_EINVAL (a format that needs a registry without
- * one, a schema that is not Avro, protobuf), or the registry's own
- * failures (TIDE_EAGAIN: unreachable; TIDE_EIO).
+ * one, a schema of another type than the format's, one that does not
+ * parse or compile), TIDE_EDEPTH (nested too deep), or the registry's own
+ * failures (TIDE_EAGAIN: unreachable; TIDE_EIO, protoc missing too).
  */
 int tide_wire_decode(struct tide_wire *w, int value, const void *p,
     size_t n, struct tide_wire_out *o);

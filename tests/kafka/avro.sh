@@ -167,10 +167,11 @@ t_run "--max-bad 6: seven bad values are exit 65" timeout 30 tide-source \
 	--schema-registry "$REG_URL"
 t_status 65
 
-t_run "protobuf: not supported yet" timeout 30 tide-source -b "$BROKERS" \
-	-t bad -e -o 7 --value-format protobuf --schema-registry "$REG_URL"
+t_run "--value-format protobuf on an Avro schema" timeout 30 tide-source \
+	-b "$BROKERS" -t bad -e -o 7 --value-format protobuf \
+	--schema-registry "$REG_URL"
 t_status 65
-t_stderr_has "'bad' [0] offset 7: value: protobuf is not supported yet"
+t_stderr_has "'bad' [0] offset 7: value: schema id 5 is avro, not protobuf"
 
 t_run "--value-format avro without a registry" timeout 30 tide-source \
 	-b "$BROKERS" -t bad -e -o 7 --value-format avro
@@ -180,16 +181,16 @@ t_stderr_has "value: --value-format avro needs --schema-registry"
 t_run "--value-format nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--value-format xml
 t_status 64
-t_stderr_has "--value-format: not auto, json, avro, protobuf, string or bytes"
+t_stderr_has "--value-format: not auto, json, avro, protobuf, protobuf-raw, string or bytes"
 echo '{"a":1}' >"$T_DIR/in.ndjson"
 t_run "--value-format with files" tide-source --value-format avro \
 	"$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format and --avro-json apply to Kafka input only"
+t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-* apply to Kafka input only"
 t_run "tide-replay --value-format with archives" tide-replay \
 	--value-format avro "$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format and --avro-json: only with -t"
+t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-*: only with -t"
 t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--avro-json fancy
 t_status 64

@@ -4,20 +4,22 @@
 #include "schema/wire.h"
 #include "unit.h"
 
-START_TEST(test_wire_fmt_parse_knows_the_six_formats)
+START_TEST(test_wire_fmt_parse_knows_the_seven_formats)
 {
 	static const char *names[] = {
-		"auto", "json", "avro", "protobuf", "string", "bytes"
+		"auto", "json", "avro", "protobuf", "string", "bytes",
+		"protobuf-raw"
 	};
 	enum tide_wire_fmt f;
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		ck_assert_int_eq(tide_wire_fmt_parse(names[i], &f), 0);
 		ck_assert_int_eq(f, i);
 	}
 	ck_assert_int_eq(tide_wire_fmt_parse("Avro", &f), TIDE_EINVAL);
 	ck_assert_int_eq(tide_wire_fmt_parse("", &f), TIDE_EINVAL);
+	ck_assert_int_eq(tide_wire_fmt_parse("protobuf-", &f), TIDE_EINVAL);
 }
 END_TEST
 
@@ -57,7 +59,7 @@ START_TEST(test_wire_string_and_bytes_force_their_form)
 }
 END_TEST
 
-START_TEST(test_wire_avro_needs_a_registry_and_protobuf_is_refused)
+START_TEST(test_wire_avro_and_protobuf_need_a_schema)
 {
 	struct tide_wire w;
 	struct tide_wire_out o;
@@ -70,7 +72,45 @@ START_TEST(test_wire_avro_needs_a_registry_and_protobuf_is_refused)
 	ck_assert_str_eq(w.err, "value: --value-format avro needs "
 	    "--schema-registry");
 	ck_assert_int_eq(tide_wire_decode(&w, 0, "x", 1, &o), TIDE_EINVAL);
-	ck_assert_str_eq(w.err, "key: protobuf is not supported yet");
+	ck_assert_str_eq(w.err, "key: --key-format protobuf needs "
+	    "--schema-registry or --proto-descriptor");
+	tide_wire_release(&w);
+}
+END_TEST
+
+/* Schemaless: field numbers and wire types, the Confluent framing and its
+ * message indexes skipped (its id kept); a payload that is no message is
+ * the record's fault. */
+START_TEST(test_wire_protobuf_raw)
+{
+	struct tide_wire w;
+	struct tide_wire_out o;
+	static const char bare[] = "\x08\x96\x01\x12\x02hi";
+	static const char framed[] = "\0\0\0\0\x2a\x04\x02\x00\x08\x05";
+	static const char want[] = "{\"1\":{\"varint\":150},"
+	    "\"2\":{\"len\":\"aGk=\"}}";
+
+	tide_wire_init(&w, NULL, TIDE_WIRE_PROTOBUF_RAW,
+	    TIDE_WIRE_PROTOBUF_RAW, TIDE_AVRO_PLAIN);
+	ck_assert(!tide_wire_active(&w));
+	ck_assert_int_eq(tide_wire_decode(&w, 1, bare, 7, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_TEXT);
+	ck_assert_int_eq(o.schema_id, -1);
+	ck_assert_uint_eq(o.n, strlen(want));
+	ck_assert_int_eq(memcmp(o.p, want, o.n), 0);
+	ck_assert_int_eq(tide_wire_decode(&w, 0, framed, 10, &o), 0);
+	ck_assert_int_eq(o.schema_id, 42);
+	ck_assert_uint_eq(o.n, 18);
+	ck_assert_int_eq(memcmp(o.p, "{\"1\":{\"varint\":5}}", 18), 0);
+	ck_assert_int_eq(tide_wire_decode(&w, 0, framed, 6, &o),
+	    TIDE_EFORMAT);
+	ck_assert_str_eq(w.err, "key: the Confluent message indexes do not "
+	    "read");
+	ck_assert_int_eq(tide_wire_decode(&w, 0, framed, 3, &o),
+	    TIDE_EFORMAT);
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "\x0f", 1, &o),
+	    TIDE_EFORMAT);
+	ck_assert(tide_wire_bad(TIDE_EFORMAT));
 	tide_wire_release(&w);
 }
 END_TEST
@@ -81,6 +121,7 @@ START_TEST(test_wire_bad_tells_the_record_from_the_registry)
 	ck_assert(tide_wire_bad(TIDE_ENOENT));
 	ck_assert(tide_wire_bad(TIDE_EINVAL));
 	ck_assert(!tide_wire_bad(TIDE_EAGAIN));
+	ck_assert(tide_wire_bad(TIDE_EDEPTH));
 	ck_assert(!tide_wire_bad(TIDE_EIO));
 }
 END_TEST
@@ -91,10 +132,11 @@ suite_wire(void)
 	Suite *s = suite_create("wire");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_wire_fmt_parse_knows_the_six_formats);
+	tcase_add_test(tc, test_wire_fmt_parse_knows_the_seven_formats);
 	tcase_add_test(tc, test_wire_auto_without_a_registry_is_as_it_is);
 	tcase_add_test(tc, test_wire_string_and_bytes_force_their_form);
-	tcase_add_test(tc, test_wire_avro_needs_a_registry_and_protobuf_is_refused);
+	tcase_add_test(tc, test_wire_avro_and_protobuf_need_a_schema);
+	tcase_add_test(tc, test_wire_protobuf_raw);
 	tcase_add_test(tc, test_wire_bad_tells_the_record_from_the_registry);
 	suite_add_tcase(s, tc);
 	return s;
