@@ -326,11 +326,36 @@ t_run "unknown schema id" $SINK -t av.bad --value-format avro \
     --schema-id 99 --schema-registry "$REG"
 t_status 69
 t_stderr 'tide-sink: schema id 99: Schema 99 not found (error 40403)'
-echo '{"type":"record","name":"X","fields":[{"name":"a","type":"strin"}]}' >"$T_DIR/refused.avsc"
+# A schema tide reads but the registry refuses (python3-avro checks a
+# field's order, tide does not use it).
+echo '{"type":"record","name":"X","fields":[{"name":"a","type":"int","order":"sideways"}]}' >"$T_DIR/refused.avsc"
 t_run "the registry refuses the schema (422)" $SINK -t av.bad --value-format avro \
     --value-schema "$T_DIR/refused.avsc" --schema-registry "$REG"
 t_status 65
-t_stderr 'tide-sink: subject '\''av.bad-value'\'': the registry refused the schema: Invalid schema: Type property "strin" not a valid Avro schema: Could not make an Avro Schema object from strin (error 42201)'
+t_stderr 'tide-sink: subject '\''av.bad-value'\'': the registry refused the schema: Invalid schema: The order property sideways is not valid. (error 42201)'
+# A file that is no schema, or a hostile one, is refused before the
+# registry is asked: the local reason, exit 65, no request.
+echo '{"type":"record","name":"X","fields":[{"name":"a","type":"strin"}]}' >"$T_DIR/unknown.avsc"
+echo 'not json {' >"$T_DIR/notjson.avsc"
+$PY -c 'print("{\"type\":\"array\",\"items\":" * 3000 + "\"int\"" + "}" * 3000)' >"$T_DIR/deep.avsc"
+echo '{"type":"record","name":"R","fields":[{"name":"r","type":"R"}]}' >"$T_DIR/self.avsc"
+n0=$(requests "$REG")
+for f in unknown notjson deep self; do
+	$SINK -t av.bad --value-format avro --value-schema "$T_DIR/$f.avsc" \
+	    --schema-registry "$REG" <"$T_IN" >/dev/null 2>"$T_DIR/local.err"
+	echo "exit $?: $(sed "s|$T_DIR/||" "$T_DIR/local.err")"
+done >"$T_DIR/local.out"
+t_run "bad schema files: refused before the registry is asked" cat "$T_DIR/local.out"
+t_stdout <<'EOF'
+exit 65: tide-sink: value schema 'unknown.avsc': not an Avro schema: a: unknown type "strin"
+exit 65: tide-sink: value schema 'notjson.avsc': not an Avro schema: not JSON: invalid token near 'not' at line 1
+exit 65: tide-sink: value schema 'deep.avsc': not an Avro schema: not JSON: maximum parsing depth reached near '"array"' at line 1
+exit 65: tide-sink: value schema 'self.avsc': not an Avro schema: record R contains itself with no way to end
+EOF
+t_run "... and no request made of it" requests "$REG"
+t_stdout <<EOF
+$n0
+EOF
 echo '{"type":"nope"}' >"$T_DIR/notavro.avsc"
 t_run "not an Avro schema, with --schema-id" $SINK -t av.bad --value-format avro \
     --value-schema "$T_DIR/notavro.avsc" --schema-id 1
