@@ -964,8 +964,13 @@ main(int argc, char **argv)
 
 		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
 			tide_usage_error("%s", why);
-		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf)
+		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf) {
 			s.reg = tide_sropt_open(&o.so);
+			if (kf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--key-format avro");
+			if (vf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--value-format avro");
+		}
 		tide_wire_init(&s.wire, s.reg, kf, vf, form);
 		if (s.reg || (kf != TIDE_WIRE_AUTO && kf != TIDE_WIRE_JSON) ||
 		    (vf != TIDE_WIRE_AUTO && vf != TIDE_WIRE_JSON))

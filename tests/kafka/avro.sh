@@ -172,10 +172,27 @@ t_run "protobuf: not supported yet" timeout 30 tide-source -b "$BROKERS" \
 t_status 65
 t_stderr_has "'bad' [0] offset 7: value: protobuf is not supported yet"
 
+# Avro asked for and no registry: a usage error at start, not every
+# message bad input (and committed past with -G).
 t_run "--value-format avro without a registry" timeout 30 tide-source \
 	-b "$BROKERS" -t bad -e -o 7 --value-format avro
-t_status 65
-t_stderr_has "value: --value-format avro needs --schema-registry"
+t_status 64
+t_stderr_has 'tide-source: --value-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
+t_run "--key-format avro without a registry" timeout 30 tide-source \
+	-b "$BROKERS" -t bad -e -G nogroup --key-format avro
+t_status 64
+t_stderr_has 'tide-source: --key-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
+t_run "... and no offsets committed" timeout 30 tide-source -b "$BROKERS" \
+	--lag -G nogroup -t bad
+t_stdout <<'EOF'
+topic  partition  committed  end  lag
+bad    0          -          8    -
+total                             0
+EOF
+t_run "tide-replay --value-format avro without a registry" timeout 30 \
+	tide-replay -b "$BROKERS" -t bad --speed max --value-format avro
+t_status 64
+t_stderr_has 'tide-replay: --value-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
 
 t_run "--value-format nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--value-format xml
