@@ -98,6 +98,18 @@ sreg_split_url(struct tide_sreg *r, const char *url, char *err, size_t errlen)
 	if (*p == '\0' || *p == '/' ||
 	    strchr(r->base, '?') || strchr(r->base, '#'))
 		goto bad;
+	/* And libcurl must read it (a bracket left open, a port past
+	 * 65535, a space): said now, not as a registry that cannot be
+	 * reached. */
+	{
+		CURLU *u = curl_url();
+		CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, r->base, 0) :
+		    CURLUE_OUT_OF_MEMORY;
+
+		curl_url_cleanup(u);
+		if (uc != CURLUE_OK)
+			goto bad;
+	}
 	return 0;
 bad:
 	/* The URL as given, but never its password. */

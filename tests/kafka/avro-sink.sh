@@ -480,6 +480,10 @@ t_stdout <<'EOF'
 EOF
 usage "tide-sink: --schema-registry: not a schema registry URL: 'http://***@' (http://host:port or https://...)" \
     -t av.bad --value-format avro --value-subject s --schema-registry http://bob:hunter2@
+usage "tide-sink: --schema-registry: not a schema registry URL: 'http://***@[::1:8081' (http://host:port or https://...)" \
+    -t av.bad --value-format avro --value-subject s --schema-registry 'http://bob:hunter2@[::1:8081'
+usage "tide-sink: --schema-registry: not a schema registry URL: 'http://localhost:808181' (http://host:port or https://...)" \
+    -t av.bad --value-format avro --value-subject s --schema-registry http://localhost:808181
 usage "tide-sink: --schema-registry-cert and --schema-registry-key go together" \
     -t av.bad --value-format avro --value-subject s --schema-registry "$HTTPS" \
     --schema-registry-cert "$TLS/client.pem"

@@ -418,7 +418,8 @@ START_TEST(test_sreg_new_refuses_what_is_not_an_http_url)
 {
 	static const char *const bad[] = {
 		"ftp://host:1", "localhost:8081", "http://", "https:///x",
-		"http://h:1/?q", "",
+		"http://h:1/?q", "", "http://[::1", "http://h:99999",
+		"http://h st:1", "https://bob:pw@[::1:8081/x",
 	};
 	struct tide_sreg_conf c = { 0 };
 	size_t i;
