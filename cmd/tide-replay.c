@@ -851,8 +851,13 @@ parse_options(int argc, char **argv)
 
 		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
 			tide_usage_error("%s", why);
-		if (o.topic && !o.dryrun)
+		if (o.topic && !o.dryrun) {
 			s.reg = tide_sropt_open(&o.so);
+			if (kf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--key-format avro");
+			if (vf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--value-format avro");
+		}
 		tide_wire_init(&s.wire, s.reg, kf, vf, form);
 		if (o.wo.pdesc && o.topic && (r = tide_wire_proto(&s.wire,
 		    o.wo.pdesc, o.wo.pmsg)) < 0)

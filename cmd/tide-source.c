@@ -964,8 +964,13 @@ main(int argc, char **argv)
 
 		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
 			tide_usage_error("%s", why);
-		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf)
+		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf) {
 			s.reg = tide_sropt_open(&o.so);
+			if (kf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--key-format avro");
+			if (vf == TIDE_WIRE_AVRO)
+				tide_sropt_need(s.reg, "--value-format avro");
+		}
 		tide_wire_init(&s.wire, s.reg, kf, vf, form);
 		if (o.wo.pdesc && nfiles == 0 && (c = tide_wire_proto(&s.wire,
 		    o.wo.pdesc, o.wo.pmsg)) < 0)

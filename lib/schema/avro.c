@@ -1190,19 +1190,17 @@ mismatch(struct enc *e, struct node *n, const struct tide_json_val *v)
 	    "%s where the schema has %s", jtype(v), n->bname);
 }
 
-/* A JSON number's text as an exact integer scaled by 10^scale: 0, or
- * TIDE_ERANGE / TIDE_ETYPE. */
+/* A number's digits, with or without a point (no sign, no exponent), as
+ * an exact integer scaled by 10^scale (scale >= 0): 0, or TIDE_ERANGE /
+ * TIDE_ETYPE. */
 static int
-scaled(const char *p, size_t n, int scale, __int128 *out, int *digits)
+mantissa(const char *p, const char *end, long scale, __int128 *out,
+    int *digits)
 {
-	const char *end = p + n;
 	__int128 v = 0;
-	int neg = 0, frac = -1, nd = 0;
+	long frac = -1;
+	int nd = 0;
 
-	if (p < end && *p == '-') {
-		neg = 1;
-		p++;
-	}
 	if (p == end)
 		return TIDE_ETYPE;
 	for (; p < end; p++) {
@@ -1231,8 +1229,57 @@ scaled(const char *p, size_t n, int scale, __int128 *out, int *digits)
 			return TIDE_ERANGE;
 		v *= 10;
 	}
-	*out = neg ? -v : v;
+	*out = v;
 	*digits = nd;
+	return 0;
+}
+
+/* A JSON number's text (or a string's: "12.50", "1.5e2") as an exact
+ * integer scaled by 10^scale: 0, or TIDE_ERANGE / TIDE_ETYPE.  An
+ * exponent moves the point (1.5e2 is 150, 1250e-2 is 12.5), as jq and
+ * other JSON writers put large and small numbers. */
+static int
+scaled(const char *p, size_t n, int scale, __int128 *out, int *digits)
+{
+	const char *end = p + n, *m, *mend;
+	__int128 v, q;
+	long exp = 0, sh;
+	int neg = 0, eneg = 0, r;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (m = p; p < end && *p != 'e' && *p != 'E'; p++)
+		;
+	mend = p;
+	if (p < end) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p == end)
+			return TIDE_ETYPE;
+		for (; p < end; p++) {
+			if (*p < '0' || *p > '9')
+				return TIDE_ETYPE;
+			if (exp < 100000)
+				exp = exp * 10 + (*p - '0');
+		}
+	}
+	sh = scale + (eneg ? -exp : exp);
+	if ((r = mantissa(m, mend, sh < 0 ? 0 : sh, &v, digits)) < 0)
+		return r;
+	for (; sh < 0; sh++) {
+		/* A negative shift divides: exact only when the digits
+		 * dropped are zeros. */
+		q = v / 10;
+		if (q * 10 != v)
+			return TIDE_ERANGE;
+		v = q;
+		if (v == 0)
+			break;
+		--*digits;
+	}
+	*out = neg ? -v : v;
 	return 0;
 }
 

@@ -79,6 +79,15 @@ tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *c,
 		}
 		text = e->out.data;
 		len = e->out.len;
+		/* Parsed before it is registered: a file that is not a
+		 * schema tide can use (not JSON, too deep, self-contained)
+		 * is refused here, and never sent to the registry. */
+		if (!(e->avro = tide_avro_parse(text, len, why,
+		    sizeof(why)))) {
+			snprintf(err, errlen, "%s schema '%s': not an Avro "
+			    "schema: %s", c->name, c->file, why);
+			return TIDE_EINVAL;
+		}
 	}
 	if (text && c->id >= 0)
 		id = (int32_t)c->id;
@@ -124,13 +133,10 @@ tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *c,
 		text = s->text;
 		len = s->len;
 	}
-	if (!(e->avro = tide_avro_parse(text, len, why, sizeof(why)))) {
-		if (c->file)
-			snprintf(err, errlen, "%s schema '%s': not an Avro "
-			    "schema: %s", c->name, c->file, why);
-		else
-			snprintf(err, errlen, "%s: schema id %ld: not an Avro "
-			    "schema tide can use: %s", c->name, (long)id, why);
+	if (!e->avro &&
+	    !(e->avro = tide_avro_parse(text, len, why, sizeof(why)))) {
+		snprintf(err, errlen, "%s: schema id %ld: not an Avro schema "
+		    "tide can use: %s", c->name, (long)id, why);
 		return TIDE_EINVAL;
 	}
 	e->id = id;

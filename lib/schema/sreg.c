@@ -32,10 +32,23 @@ struct tide_sreg {
 	void *ctx;
 	struct tide_htab ids;		/* int32 id -> struct tide_sreg_schema * */
 	struct tide_htab subjects;	/* subject -> its latest, in ids */
+	struct tide_htab missing;	/* int32 id -> struct sreg_miss */
 	struct tide_buf body;
 	unsigned retries;
 	char why[512];
 	char curlerr[CURL_ERROR_SIZE];
+};
+
+/* An id the registry said it does not have: the answer is kept for
+ * SREG_MISS_MS, so a topic full of messages with an unknown id costs a
+ * request every 30 s, not one a message; then the id is asked again (a
+ * registry's follower may have been behind).  At most SREG_MISS_MAX ids
+ * are kept (past them, each miss is asked). */
+#define SREG_MISS_MS	30000
+#define SREG_MISS_MAX	4096
+struct sreg_miss {
+	int64_t until_us;
+	char err[512];
 };
 
 static pthread_once_t sreg_once = PTHREAD_ONCE_INIT;
@@ -98,6 +111,18 @@ sreg_split_url(struct tide_sreg *r, const char *url, char *err, size_t errlen)
 	if (*p == '\0' || *p == '/' ||
 	    strchr(r->base, '?') || strchr(r->base, '#'))
 		goto bad;
+	/* And libcurl must read it (a bracket left open, a port past
+	 * 65535, a space): said now, not as a registry that cannot be
+	 * reached. */
+	{
+		CURLU *u = curl_url();
+		CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, r->base, 0) :
+		    CURLUE_OUT_OF_MEMORY;
+
+		curl_url_cleanup(u);
+		if (uc != CURLUE_OK)
+			goto bad;
+	}
 	return 0;
 bad:
 	/* The URL as given, but never its password. */
@@ -147,6 +172,7 @@ tide_sreg_new(const struct tide_sreg_conf *c, char *err, size_t errlen)
 	r->ctx = c->ctx;
 	tide_htab_init(&r->ids, sizeof(struct tide_sreg_schema *));
 	tide_htab_init(&r->subjects, sizeof(struct tide_sreg_schema *));
+	tide_htab_init(&r->missing, sizeof(struct sreg_miss));
 	tide_buf_init(&r->body, SREG_MAXBODY);
 	r->hdrs = curl_slist_append(NULL,
 	    "Accept: application/vnd.schemaregistry.v1+json, "
@@ -202,6 +228,7 @@ tide_sreg_free(struct tide_sreg *r)
 			sreg_schema_free(*sp);
 	tide_htab_release(&r->ids);
 	tide_htab_release(&r->subjects);
+	tide_htab_release(&r->missing);
 	tide_buf_release(&r->body);
 	curl_slist_free_all(r->hdrs);
 	if (r->h)
@@ -459,6 +486,7 @@ tide_sreg_by_id(struct tide_sreg *r, int32_t id,
     const struct tide_sreg_schema **out, char *err, size_t errlen)
 {
 	struct tide_sreg_schema **sp;
+	struct sreg_miss *miss;
 	char path[64], what[64];
 	long status;
 	json_t *j;
@@ -467,6 +495,13 @@ tide_sreg_by_id(struct tide_sreg *r, int32_t id,
 	if ((sp = tide_htab_get(&r->ids, &id, sizeof(id)))) {
 		*out = *sp;
 		return 0;
+	}
+	if ((miss = tide_htab_get(&r->missing, &id, sizeof(id)))) {
+		if (tide_mono_us() < miss->until_us) {
+			snprintf(err, errlen, "%s", miss->err);
+			return TIDE_ENOENT;
+		}
+		tide_htab_del(&r->missing, &id, sizeof(id));
 	}
 	snprintf(what, sizeof(what), "schema id %ld", (long)id);
 	if (id < 0) {
@@ -481,6 +516,14 @@ tide_sreg_by_id(struct tide_sreg *r, int32_t id,
 			snprintf(m, sizeof(m), "%s", err);
 			snprintf(err, errlen, "%s: %s", what, m);
 			ret = TIDE_ENOENT;
+			if (tide_htab_count(&r->missing) < SREG_MISS_MAX) {
+				miss = tide_htab_put(&r->missing, &id,
+				    sizeof(id), NULL);
+				miss->until_us = tide_mono_us() +
+				    SREG_MISS_MS * 1000LL;
+				snprintf(miss->err, sizeof(miss->err), "%s",
+				    err);
+			}
 		}
 		return ret;
 	}

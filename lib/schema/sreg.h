@@ -32,7 +32,11 @@
  *
  * Schemas cached by id stay for the struct's life; a subject's latest
  * version is asked once and then kept too (a producer's run registers or
- * looks up once).  One easy handle is reused, so the connection is kept
+ * looks up once).  An id the registry does not have (404) is remembered
+ * for 30 s (up to 4096 ids): a topic whose messages name an unknown id
+ * costs a request every 30 s, not one a message, and the id is asked
+ * again after that (a registry follower may have been behind).  One easy
+ * handle is reused, so the connection is kept
  * alive between requests; the struct is not shared between threads.
  */
 #ifndef TIDE_SCHEMA_SREG_H

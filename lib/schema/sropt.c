@@ -111,6 +111,14 @@ tide_sropt_open(struct tide_sropt *so)
 	return r;
 }
 
+void
+tide_sropt_need(const struct tide_sreg *r, const char *what)
+{
+	if (!r)
+		tide_usage_error("%s needs --schema-registry (or "
+		    "TIDE_SCHEMA_REGISTRY)", what);
+}
+
 int
 tide_sropt_exit(int code)
 {

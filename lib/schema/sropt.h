@@ -82,6 +82,11 @@ tide_opt_cb tide_sropt_option;
  * tide_sreg_free(). */
 struct tide_sreg *tide_sropt_open(struct tide_sropt *so);
 
+/* A usage error (64) when r is NULL: what ("--value-format avro") cannot
+ * work without a registry, so it is said once at start rather than for
+ * every message read (and committed) as bad input. */
+void tide_sropt_need(const struct tide_sreg *r, const char *what);
+
 /* The exit status of a tide_sreg_* failure at start: 69 when the
  * registry cannot be used (TIDE_EAGAIN, TIDE_EIO, TIDE_EFORMAT) or has no
  * such subject or id (TIDE_ENOENT: as a topic that does not exist), 65

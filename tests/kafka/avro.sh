@@ -15,7 +15,7 @@ if ! $PY -c 'import avro.io, kafka' 2>/dev/null; then
 fi
 ORACLE="$PY $T_ROOT/tests/cli/avro_oracle.py"
 
-mock_start -t av:1 -t bad:1
+mock_start -t av:1 -t bad:1 -t unk:1
 reg_start r
 timeout 60 $PY "$T_ROOT/tests/kafka/avro_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
 	{ t_fail "producing the Avro topics"; t_done; }
@@ -173,10 +173,27 @@ t_run "--value-format protobuf on an Avro schema" timeout 30 tide-source \
 t_status 65
 t_stderr_has "'bad' [0] offset 7: value: schema id 5 is avro, not protobuf"
 
+# Avro asked for and no registry: a usage error at start, not every
+# message bad input (and committed past with -G).
 t_run "--value-format avro without a registry" timeout 30 tide-source \
 	-b "$BROKERS" -t bad -e -o 7 --value-format avro
-t_status 65
-t_stderr_has "value: --value-format avro needs --schema-registry"
+t_status 64
+t_stderr_has 'tide-source: --value-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
+t_run "--key-format avro without a registry" timeout 30 tide-source \
+	-b "$BROKERS" -t bad -e -G nogroup --key-format avro
+t_status 64
+t_stderr_has 'tide-source: --key-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
+t_run "... and no offsets committed" timeout 30 tide-source -b "$BROKERS" \
+	--lag -G nogroup -t bad
+t_stdout <<'EOF'
+topic  partition  committed  end  lag
+bad    0          -          8    -
+total                             0
+EOF
+t_run "tide-replay --value-format avro without a registry" timeout 30 \
+	tide-replay -b "$BROKERS" -t bad --speed max --value-format avro
+t_status 64
+t_stderr_has 'tide-replay: --value-format avro needs --schema-registry (or TIDE_SCHEMA_REGISTRY)'
 
 t_run "--value-format nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--value-format xml
@@ -195,6 +212,27 @@ t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--avro-json fancy
 t_status 64
 t_stderr_has "--avro-json: not plain or spec"
+
+# An id the registry does not have is asked once, not once a message:
+# 40 messages naming it are 40 bad records and one request.
+$PY -c '
+import struct, sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1])
+for i in range(40):
+    p.send("unk", struct.pack(">bI", 0, 4242) + b"\x02", partition=0)
+p.flush()' "$BROKERS"
+requests() { $PY -c 'import json, sys, urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/_requests"))["count"])' "$1"; }
+n0=$(requests "$REG_URL")
+t_run "an unknown id: 40 messages" timeout 30 tide-source -b "$BROKERS" \
+	-t unk -e --schema-registry "$REG_URL"
+t_status 65
+t_stderr_has "tide-source: 'unk' [0] offset 0: value: schema id 4242: Schema 4242 not found (error 40403)"
+t_stderr_has "tide-source: no good records: 40 bad"
+t_run "... one request" echo $(($(requests "$REG_URL") - n0))
+t_stdout <<'EOF'
+1
+EOF
 
 # A registry that cannot be reached: notes while retrying, then 69.
 reg_start gone

@@ -103,7 +103,7 @@ tide-sink -t tx --key account --timestamp ts <tx.ndjson
 tide-gen customers --accounts 100 | tide-sink -t customers --key account
 cat >tx.avsc <<'EOF'
 {"type": "record", "name": "Transaction", "fields": [
-  {"name": "ts", "type": "long"},
+  {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}},
   {"name": "account", "type": "string"},
   {"name": "merchant", "type": "string"},
   {"name": "amount", "type": "double"},
@@ -114,9 +114,9 @@ EOF
 # The examples that run until stopped: PAGE:N.
 LIVE=" tide-gen.1:3 tide-sink.1:4 tide-source.1:4 tide-source.1:5 tide-replay.1:3 "
 # Not run: tide-mock(1)'s first shows an interactive session; tide-source(1)'s
-# tenth (Protobuf: a .proto, protoc, a topic of its messages) is run by
+# eleventh (Protobuf: a .proto, protoc, a topic of its messages) is run by
 # tests/kafka/protobuf.sh, which makes what it needs.
-SKIP=" tide-mock.1:1 tide-source.1:10 "
+SKIP=" tide-mock.1:1 tide-source.1:11 "
 nex=0
 for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tide-join.1 tide-mock.1 tide-diff.1; do
 	n=$(examples $page)
@@ -161,7 +161,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 55
+t_ok "every page's examples counted" test $nex -eq 56
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \

@@ -186,7 +186,13 @@ START_TEST(test_sreg_by_id_hit_costs_nothing_and_each_miss_one_request)
 	    TIDE_ENOENT);
 	ck_assert_str_eq(err, "schema id 7: Schema 7 not found (error 40403)");
 	ck_assert_int_eq(reg_requests(), 2);
+	/* A miss is remembered (for 30 s): the same answer, no request. */
+	err[0] = '\0';
 	ck_assert_int_eq(tide_sreg_by_id(r, 7, &s2, err, sizeof(err)),
+	    TIDE_ENOENT);
+	ck_assert_str_eq(err, "schema id 7: Schema 7 not found (error 40403)");
+	ck_assert_int_eq(reg_requests(), 2);
+	ck_assert_int_eq(tide_sreg_by_id(r, 8, &s2, err, sizeof(err)),
 	    TIDE_ENOENT);
 	ck_assert_int_eq(reg_requests(), 3);
 	ck_assert_uint_eq(tide_sreg_retrying(r, NULL), 0);
@@ -418,7 +424,8 @@ START_TEST(test_sreg_new_refuses_what_is_not_an_http_url)
 {
 	static const char *const bad[] = {
 		"ftp://host:1", "localhost:8081", "http://", "https:///x",
-		"http://h:1/?q", "",
+		"http://h:1/?q", "", "http://[::1", "http://h:99999",
+		"http://h st:1", "https://bob:pw@[::1:8081/x",
 	};
 	struct tide_sreg_conf c = { 0 };
 	size_t i;
