@@ -228,8 +228,8 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 {
 	static int once;
 	struct xgb *g;
-	bst_ulong nf, nn, rows, cols;
-	const char **names;
+	bst_ulong nf, nn, rows, cols, len;
+	const char **names, *json;
 	const float *out;
 	char obj[64], nt[32], why[160] = "not asked for";
 	double *row;
@@ -265,6 +265,14 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 		BAD("model '%s': %llu features (1 to %d taken)", path,
 		    (unsigned long long)nf, TIDE_MODEL_MAXFEAT);
 	m->nfeat = (int)nf;
+	/* XGBoost loads trees it cannot walk (a child out of its array, a
+	 * cycle, a split past the features) and then crashes or hangs on
+	 * the first record that goes there: refused before any predict. */
+	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
+	    &json) != 0)
+		BAD("model '%s': %s", path, lasterr());
+	if (tide_gbtree_sound(json, len, m->nfeat, why, sizeof(why)) < 0)
+		BAD("model '%s': %s", path, why);
 	if (XGBoosterGetStrFeatureInfo(g->h, "feature_name", &nn, &names) != 0)
 		BAD("model '%s': %s", path, lasterr());
 	if (nn == nf) {

@@ -213,6 +213,34 @@ badmodel "linear: a misspelt member" 65 "model '$D/ltypo.json': unknown member \
 badmodel "linear: an unknown link" 65 "model '$D/llink.json': \"link\" must be \"identity\" or \"logistic\"" "$D/llink.json"
 badmodel "linear: features and coefficients differ" 65 "model '$D/lfeat.json': 1 features for 2 coefficients" "$D/lfeat.json"
 badmodel "linear: no coefficients" 65 "model '$D/lnone.json': no coefficients" "$D/lnone.json"
+# Trees that are not trees: XGBoost walks them as they are (out of its
+# arrays, round a cycle for ever, past the record's features), so they
+# are refused at load, from XGBoost's JSON or UBJSON (timeout(1): a cycle
+# would hang).
+py - "$D" <<'PY'
+import json, sys, xgboost
+d = sys.argv[1]
+for name, arr, val in (("child", "left_children", 5000),
+		       ("cycle", "left_children", 0),
+		       ("feat", "split_indices", 99)):
+	m = json.load(open(d + "/bin.json"))
+	m["learner"]["gradient_booster"]["model"]["trees"][1][arr][0] = val
+	json.dump(m, open("%s/%s.json" % (d, name), "w"))
+b = xgboost.Booster()
+b.load_model(d + "/cycle.json")
+b.save_model(d + "/cycle.ubj")
+PY
+# notree FILE MESSAGE
+notree() {
+	t_run "not a tree: $1" timeout 30 tide-score -m "$D/$1"
+	t_status 65
+	t_stderr "tide-score: model '$D/$1': $2"
+	[ -s "$T_OUT" ] && t_fail "not a tree: $1: no output" "$(head -c 300 "$T_OUT")"
+}
+notree child.json "tree 1: node 0's child 5000 is out of the tree"
+notree cycle.json "tree 1: node 0 is reached twice (a cycle)"
+notree cycle.ubj "tree 1: node 0 is reached twice (a cycle)"
+notree feat.json "tree 1: node 0 splits on feature 99 of 4"
 badmodel "no such file" 74 "cannot open '$D/nope.json': No such file or directory" "$D/nope.json"
 badmodel "a directory" 74 "cannot read '$D/dir.json': Is a directory" "$(mkdir "$D/dir.json"; echo "$D/dir.json")"
 badmodel "unknown kind of file" 64 "model '$D/bin.model': unknown kind of file" "$D/bin.model"
