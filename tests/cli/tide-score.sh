@@ -338,6 +338,25 @@ t_ok "--stats: latency p50, p99 and max in microseconds" grep -qE \
 	'^tide-score: stats: records in 2, scored 2, bad 0, batches 2 \(1\.0 records each\); latency p50 [0-9]+ us, p99 [0-9]+ us, max [0-9]+ us; reloads 0 \(failed 0\)$' \
 	"$D/d.err"
 
+# SIGUSR1 without --stats: the counters, and no latency (none is kept),
+# not "nan"; the record before the signal is scored first.
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+tide-score -m "$D/lin.json" <"$D/fifo" >"$D/u.out" 2>"$D/u.err" &
+_pid=$!
+exec 7>"$D/fifo"
+echo '{"amount":1,"card_present":true,"m":1,"acct":1}' >&7
+t_wait 20 grep -q '"score":2.75}' "$D/u.out"
+kill -USR1 $_pid
+t_wait 20 grep -q 'stats' "$D/u.err"
+exec 7>&-
+wait $_pid
+T_RC=$?
+T_NAME="SIGUSR1 without --stats"
+t_status 0
+cp "$D/u.err" "$T_ERR"
+t_stderr "tide-score: stats: records in 1, scored 1, bad 0, batches 1 (1.0 records each); latency not measured (without --stats); reloads 0 (failed 0)"
+
 # --- reload ---------------------------------------------------------------------
 
 # A fifo keeps tide-score's input open: a record, then SIGHUP (or a new
