@@ -508,4 +508,30 @@ t_ok "tide-check(1): --max-rate as jq counts it" sh -c "
 	test -s '$D/ex/got' && test \$(wc -l <'$D/ex/got') -lt 8640 && cmp '$D/ex/want' '$D/ex/got'"
 t_ok "tide-check(1): the gate before a window" test -s "$D/ex/hourly.ndjson"
 
+# The synopsis as it reads: each bracket closes where its option's
+# argument ends (an .Op runs to the end of its line: nested ones had
+# swallowed --within, --max-future and =n/d).
+if t_have mandoc; then
+	T_NAME="tide-check(1): SYNOPSIS"
+	mandoc -Tascii "$T_ROOT/man/tide-check.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' >"$T_OUT"
+	t_stdout <<'EOF'
+SYNOPSIS
+     tide-check [-qv] [-s schema]
+		[--time field [--max-age d] [--max-future d]]
+		[--unique field[,...] --within d] [--max-rate field[,...]=n/d]
+		[--fail-rate p% --window d [--warn-only]] [--dead-letter file]
+		[--dead-letter-topic topic [-b brokers]] [file ...]
+
+DESCRIPTION
+EOF
+	T_NAME="tide-check(1): --unique and --max-rate"
+	mandoc -Tascii "$T_ROOT/man/tide-check.1" | col -b |
+	    grep -E '^     --(unique|max-rate) ' >"$T_OUT"
+	t_stdout <<'EOF'
+     --unique field[,...]
+     --max-rate field[,...]=n/d
+EOF
+fi
+
 t_done
