@@ -440,6 +440,14 @@ T_IN=/dev/null
 t_run "examples/train-fraud.py: no records" py "$T_ROOT/examples/train-fraud.py" "$D/none.json"
 t_status 1
 t_stderr_has "train-fraud.py: 0 records on stdin: too few to train on"
+# README shows the demo's pipeline as examples/fraud-features.sh runs it:
+# the programs of its features() stage, in order.
+T_NAME="README: make demo's pipeline is examples/fraud-features.sh's"
+sed -n '/^features() {/,/^}/p' "$T_ROOT/examples/fraud-features.sh" |
+	grep -o 'tide-[a-z]*' >"$D/want.progs"
+sed -n '/runs the pipeline of$/,/^It prints/p' "$T_ROOT/README.md" | grep '^    ' |
+	grep -o 'tide-[a-z]*' | grep -v -x -e tide-source -e tide-sink >"$T_OUT"
+t_stdout_file "$D/want.progs"
 
 # --- the man page's EXAMPLES run ------------------------------------------------
 
