@@ -47,7 +47,7 @@ enum {
 static const struct tide_prog prog = {
 	"tide-check",
 	"[-qv] [-s schema] [--time field [--max-age d] [--max-future d]] "
-	"[--unique field[,...] --within d] [--max-rate field[,...]=n/s] "
+	"[--unique field[,...] --within d] [--max-rate field[,...]=n/d] "
 	"[--fail-rate p% --window d [--warn-only]] [--dead-letter file] "
 	"[--dead-letter-topic topic [-b brokers]] [file ...]",
 	"Pass the records that keep a JSON Schema and stream rules; "
