@@ -243,6 +243,20 @@ notree cycle.ubj "tree 1: node 0 is reached twice (a cycle)"
 notree feat.json "tree 1: node 0 splits on feature 99 of 4"
 badmodel "no such file" 74 "cannot open '$D/nope.json': No such file or directory" "$D/nope.json"
 badmodel "a directory" 74 "cannot read '$D/dir.json': Is a directory" "$(mkdir "$D/dir.json"; echo "$D/dir.json")"
+# A model is read to its end, not to the size stat gives (0 for a fifo
+# or a device: "empty file" before).
+ln -s /dev/zero "$D/zero.json"
+badmodel "a device without end" 65 "model '$D/zero.json': larger than 268435456 bytes" "$D/zero.json"
+rm -f "$D/m.json"
+mkfifo "$D/m.json"
+cat "$D/lin.json" >"$D/m.json" &
+printf '%s\n' '{"amount":1,"card_present":true,"m":1,"acct":1}' >"$D/one.nd"
+t_run "a model from a fifo" tide-score -m "$D/m.json" "$D/one.nd"
+wait
+t_status 0
+t_stdout <<'EOF2'
+{"amount":1,"card_present":true,"m":1,"acct":1,"score":2.75}
+EOF2
 badmodel "unknown kind of file" 64 "model '$D/bin.model': unknown kind of file" "$D/bin.model"
 badmodel "feature count does not match" 64 "--features names 3 fields, model '$D/bin.json' takes 4" "$D/bin.json" --features a,b,c
 badmodel "feature count, linear" 64 "--features names 5 fields, model '$D/lin.json' takes 4" "$D/lin.json" --features a,b,c,d,e
