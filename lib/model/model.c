@@ -102,7 +102,8 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	memset(m, 0, sizeof(*m));
 	err->msg[0] = '\0';
 	if (has_ext(path, ".ubj"))
-		return tide_model_xgb_load(m, path, nthread, flags, err);
+		return tide_model_xgb_load(m, path, NULL, 0, nthread, flags,
+		    err);
 	if (!has_ext(path, ".json")) {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': unknown kind "
 		    "of file: the name must end in .json (XGBoost's JSON, or "
@@ -133,11 +134,10 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	islin = !isxgb && tide_json_get(text, len, &coef, &v) == 1;
 	tide_path_release(&learner);
 	tide_path_release(&coef);
-	if (isxgb) {
-		free(text);
-		return tide_model_xgb_load(m, path, nthread, flags, err);
-	}
-	if (islin)
+	if (isxgb)
+		r = tide_model_xgb_load(m, path, text, len, nthread, flags,
+		    err);
+	else if (islin)
 		r = tide_model_linear_load(m, path, text, len, err);
 	else {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': neither an "

@@ -92,9 +92,12 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
 /* Free what m holds (a zeroed or freed m: nothing). */
 void tide_model_free(struct tide_model *m);
 
-/* The kinds, for tide_model_load(): each returns as it does. */
-int tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
-    unsigned flags, struct tide_model_err *err);
+/* The kinds, for tide_model_load(): each returns as it does.  XGBoost's
+ * JSON comes as the text already read (so that a fifo is read once), its
+ * UBJSON as path alone (text NULL). */
+int tide_model_xgb_load(struct tide_model *m, const char *path,
+    const char *text, size_t len, int nthread, unsigned flags,
+    struct tide_model_err *err);
 int tide_model_linear_load(struct tide_model *m, const char *path,
     const char *text, size_t len, struct tide_model_err *err);
 

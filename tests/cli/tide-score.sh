@@ -158,6 +158,16 @@ t_status 65
 t_stdout <<'EOF2'
 {"amount":1,"card_present":true,"m":1,"acct":1,"score":2.75}
 EOF2
+# XGBoost's JSON from a fifo: read once (XGBoost is given the text, not
+# the path, which would wait for another writer for ever).
+tide-score -m "$D/bin.json" "$D/data.nd" >"$D/bin.out"
+rm -f "$D/m.json"
+mkfifo "$D/m.json"
+cat "$D/bin.json" >"$D/m.json" &
+t_run "an XGBoost model from a fifo" timeout 30 tide-score -m "$D/m.json" "$D/data.nd"
+wait
+t_status 0
+t_stdout_file "$D/bin.out"
 t_run "--max-bad 2" tide-score -m "$D/lin.json" --max-bad 2
 t_status 65
 
