@@ -458,6 +458,54 @@ EOF
 t_stderr "tide-check: line 2: #/properties/ok/const at '/ok': 0 is not 1" \
     "tide-check: 1 bad record skipped"
 
+# A quiet input (open, nothing written yet): the first SIGTERM drains,
+# the second ends it at once, 143.  Stdin was sniffed for zstd at the
+# start, in a read that went on through every signal until four bytes
+# came (a terminal's Ctrl-C, twice, did nothing).
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+: >"$D/terr"
+tide-check -s "$D/ok.json" <"$D/fifo" >"$D/tout" 2>>"$D/terr" &
+pid=$!
+exec 8>"$D/fifo"
+i=0
+while [ $i -lt 600 ]; do
+	m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$m" ] && [ $((0x${m#????????????} & 16384)) != 0 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $pid
+sleep 0.3	# past TIDE_SIG_SAME_MS: a second stop, not the same one
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+T_NAME="quiet input: a second SIGTERM ends it"
+if kill -0 $pid 2>/dev/null; then
+	t_fail "$T_NAME: still running 20s after the second signal"
+	kill -KILL $pid
+fi
+exec 8>&-
+wait $pid
+T_RC=$?
+cp "$D/terr" "$T_ERR"
+t_status 143
+t_stderr "tide-check: second signal: stopped before the end of input: 0 records read and checked, the rest not read"
+# Standard input redirected from a zstd file is still decompressed.
+if t_have zstd; then
+	printf '%s\n' '{"ok":1}' '{"ok":0}' | zstd -q >"$D/in.zst"
+	T_NAME="stdin from a zstd file"
+	tide-check -s "$D/ok.json" -q <"$D/in.zst" >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	t_status 0
+	t_stdout <<'EOF'
+{"ok":1}
+EOF
+fi
+
 # --- tide-check(1)'s EXAMPLES, as written (as tests/kafka/examples.sh
 # runs the other pages'), and what they leave ---------------------------------
 # PAGE N: the Nth example of man/PAGE as a script, to stdout.
