@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bad.h"
@@ -47,7 +48,7 @@ enum {
 static const struct tide_prog prog = {
 	"tide-check",
 	"[-qv] [-s schema] [--time field [--max-age d] [--max-future d]] "
-	"[--unique field[,...] --within d] [--max-rate field[,...]=n/s] "
+	"[--unique field[,...] --within d] [--max-rate field[,...]=n/d] "
 	"[--fail-rate p% --window d [--warn-only]] [--dead-letter file] "
 	"[--dead-letter-topic topic [-b brokers]] [file ...]",
 	"Pass the records that keep a JSON Schema and stream rules; "
@@ -612,6 +613,14 @@ drain_state(const char *src)
 }
 
 static int
+stdin_is_file(void)
+{
+	struct stat sb;
+
+	return fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int
 run_input(const char *src, struct tide_wout *out)
 {
 	static sig_atomic_t sigseen;
@@ -622,8 +631,11 @@ run_input(const char *src, struct tide_wout *out)
 	int r, status = 0, tmo, base;
 	int64_t left;
 
-	if ((r = tide_recin_open(&in, src, TIDE_RECIN_SNIFF_STDIN,
-	    conf.maxrec)) < 0)
+	/* Stdin is sniffed for zstd only when it is a file: the sniff waits
+	 * for four bytes through every signal, which a quiet pipe or a
+	 * terminal may never send (lib/recin.h). */
+	if ((r = tide_recin_open(&in, src, stdin_is_file() ?
+	    TIDE_RECIN_SNIFF_STDIN : 0, conf.maxrec)) < 0)
 		tide_die(tide_exit_of(r), "cannot open '%s': %s", src,
 		    tide_recin_strerror(&in, r));
 	/* Without --time, paths[0] and vals[0] are left out. */
@@ -631,6 +643,10 @@ run_input(const char *src, struct tide_wout *out)
 	tide_recin_set_paths(&in, paths + base, npath - base);
 	tide_recin_set_idle(&in, check_idle, out);
 	for (;;) {
+		/* A signal that came before the read (at the start, between
+		 * two reads) is looked at before blocking in it. */
+		if (tide_sig_stops() != 0 && (ended = drain_state(src)) != 0)
+			break;
 		tmo = flow.had_reader ? 1000 : -1;
 		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
 		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&

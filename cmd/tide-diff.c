@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,7 @@ main(int argc, char **argv)
 	int ix, nkey = 0, r, i, status;
 
 	tide_prog_init_opts(&prog, opts);
+	signal(SIGPIPE, SIG_IGN);	/* EPIPE: the report's reader went */
 	tide_kconf_init(&o.kc);
 	o.maxmem = tide_win_default_max_memory();
 	ix = tide_opt_parse(argc, argv);
@@ -503,10 +505,11 @@ main(int argc, char **argv)
 
 	tide_fdiff_report(&d, &rep);
 	tide_wout_init(&out, STDOUT_FILENO);
-	if ((r = tide_wout_add(&out, rep.data, rep.len)) < 0 ||
-	    (r = tide_wout_flush(&out)) < 0)
-		tide_die(r == TIDE_EPIPE ? TIDE_EX_IOERR : tide_exit_of(r),
-		    "cannot write the report: %s", tide_strerror(r));
+	/* A reader gone (head) is no failure: the verdict still stands. */
+	if (((r = tide_wout_add(&out, rep.data, rep.len)) < 0 ||
+	    (r = tide_wout_flush(&out)) < 0) && r != TIDE_EPIPE)
+		tide_die(tide_exit_of(r), "cannot write the report: %s",
+		    r == TIDE_EIO ? strerror(errno) : tide_strerror(r));
 	status = tide_fdiff_equal(&d) ? TIDE_EX_OK : 1;
 	if ((r = tide_bad_finish(&bad)) < 0)
 		status = tide_exit_of(r);

@@ -132,7 +132,10 @@ print_stats(const struct tide_score *s)
 	uint64_t nb = nbatch + (s ? s->nbatch : 0);
 	char l[160] = "no records scored";
 
-	if (sc > 0)
+	if (sc > 0 && !conf.stats)	/* SIGUSR1: the sketch is not fed */
+		snprintf(l, sizeof(l), "latency not measured (without "
+		    "--stats)");
+	else if (sc > 0)
 		snprintf(l, sizeof(l), "latency p50 %.0f us, p99 %.0f us, "
 		    "max %.0f us", tide_dds_quantile(&lat, 0.5),
 		    tide_dds_quantile(&lat, 0.99), tide_dds_quantile(&lat, 1));

@@ -439,6 +439,98 @@ fail:
 	return TIDE_EINVAL;
 }
 
+/* Tree i of the JSON, walked from its root: each node reached once, its
+ * children among its nodes, its split on one of the nfeat features.
+ * 0, or -1 with why. */
+static int
+sound_tree(const struct tide_json_val *t, int i, int nfeat, char *why,
+    size_t whylen)
+{
+	struct tide_json_val l, r, si;
+	long long *il = NULL, *ir = NULL, *is = NULL;
+	int32_t *stack = NULL;
+	unsigned char *seen = NULL;
+	int n, top = 0, ret = -1;
+
+	if (!get(t, "left_children", TIDE_JSON_ARRAY, &l) ||
+	    !get(t, "right_children", TIDE_JSON_ARRAY, &r) ||
+	    !get(t, "split_indices", TIDE_JSON_ARRAY, &si))
+		NO("tree %d: without its arrays of children and splits", i);
+	if ((n = count(&l)) < 1 || n > (1 << 24))
+		NO("tree %d: %d nodes", i, n);
+	il = tide_xcalloc((size_t)n, sizeof(*il));
+	ir = tide_xcalloc((size_t)n, sizeof(*ir));
+	is = tide_xcalloc((size_t)n, sizeof(*is));
+	if (ints(&l, il, n) < 0 || ints(&r, ir, n) < 0 || ints(&si, is, n) < 0)
+		NO("tree %d: arrays of other lengths, or not of integers", i);
+	seen = tide_xcalloc((size_t)n, 1);
+	stack = tide_xcalloc((size_t)n + 1, sizeof(*stack));
+	stack[top++] = 0;
+	seen[0] = 1;
+	while (top > 0) {
+		int32_t k = stack[--top], c;
+		long long ch[2];
+		int j;
+
+		if (il[k] == -1)
+			continue;		/* a leaf, as XGBoost tells */
+		if (is[k] < 0 || is[k] >= nfeat)
+			NO("tree %d: node %d splits on feature %lld of %d", i,
+			    k, is[k], nfeat);
+		ch[0] = il[k];
+		ch[1] = ir[k];
+		for (j = 0; j < 2; j++) {
+			if (ch[j] < 0 || ch[j] >= n)
+				NO("tree %d: node %d's child %lld is out of the "
+				    "tree", i, k, ch[j]);
+			c = (int32_t)ch[j];
+			if (seen[c])
+				NO("tree %d: node %d is reached twice (a cycle)",
+				    i, c);
+			seen[c] = 1;
+			stack[top++] = c;	/* each node once: fits */
+		}
+	}
+	ret = 0;
+fail:
+	free(il);
+	free(ir);
+	free(is);
+	free(seen);
+	free(stack);
+	return ret;
+}
+
+int
+tide_gbtree_sound(const char *json, size_t len, int nfeat, char *why,
+    size_t whylen)
+{
+	static const char *const at[] = {
+		"learner.gradient_booster.model.trees",
+		"learner.gradient_booster.gbtree.model.trees",	/* dart */
+	};
+	struct tide_json_val doc = { TIDE_JSON_OBJECT, json, len }, trees, e;
+	size_t pos = 0, k;
+	int i;
+
+	if (tide_json_check(json, len, TIDE_JSON_MAXDEPTH, NULL, NULL) < 0) {
+		snprintf(why, whylen, "its JSON does not scan");
+		return TIDE_EINVAL;
+	}
+	for (k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+		if (get(&doc, at[k], TIDE_JSON_ARRAY, &trees))
+			break;
+	if (k == sizeof(at) / sizeof(at[0]))
+		return 0;			/* no trees: gblinear */
+	for (i = 0; tide_json_arr_next(&trees, &pos, &e) == 1; i++)
+		if (e.type != TIDE_JSON_OBJECT) {
+			snprintf(why, whylen, "tree %d: not an object", i);
+			return TIDE_EINVAL;
+		} else if (sound_tree(&e, i, nfeat, why, whylen) < 0)
+			return TIDE_EINVAL;
+	return 0;
+}
+
 /* Feature j's split conditions, and the floats either side of each,
  * into v[0..max): the count.  With more conditions than max / 3, an
  * evenly spaced sample of them. */

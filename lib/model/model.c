@@ -22,12 +22,14 @@ has_ext(const char *path, const char *ext)
 	return n > e && strcmp(path + n - e, ext) == 0;
 }
 
-/* Read path whole into *text (NUL-terminated, the caller frees). */
+/* Read path whole into *text (NUL-terminated, the caller frees): to its
+ * end, whatever its size says (a fifo's and a device's is 0), at most
+ * TIDE_MODEL_MAXFILE bytes. */
 static int
 slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
 {
 	struct stat sb;
-	size_t n = 0;
+	size_t n = 0, cap;
 	ssize_t k;
 	char *p;
 	int fd;
@@ -46,15 +48,22 @@ slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
 		errno = EISDIR;
 		return TIDE_EIO;
 	}
-	if (sb.st_size > (off_t)TIDE_MODEL_MAXFILE) {
-		snprintf(err->msg, sizeof(err->msg), "model '%s': larger than "
-		    "%u bytes", path, TIDE_MODEL_MAXFILE);
-		close(fd);
-		return TIDE_ETOOBIG;
-	}
-	p = tide_xmalloc((size_t)sb.st_size + 1);
-	while (n < (size_t)sb.st_size &&
-	    (k = read(fd, p + n, (size_t)sb.st_size - n)) != 0) {
+	if (sb.st_size > (off_t)TIDE_MODEL_MAXFILE)
+		goto toobig;
+	cap = sb.st_size > 0 ? (size_t)sb.st_size + 2 : 65536;	/* EOF: no growth */
+	p = tide_xmalloc(cap);
+	for (;;) {
+		if (n == cap - 1) {
+			if (n > TIDE_MODEL_MAXFILE) {
+				free(p);
+				goto toobig;
+			}
+			cap = cap * 2 > TIDE_MODEL_MAXFILE + 2 ?
+			    TIDE_MODEL_MAXFILE + 2 : cap * 2;
+			p = tide_xrealloc(p, cap);
+		}
+		if ((k = read(fd, p + n, cap - 1 - n)) == 0)
+			break;
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
@@ -71,6 +80,11 @@ slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
 	*text = p;
 	*len = n;
 	return 0;
+toobig:
+	snprintf(err->msg, sizeof(err->msg), "model '%s': larger than %u bytes",
+	    path, TIDE_MODEL_MAXFILE);
+	close(fd);
+	return TIDE_ETOOBIG;
 }
 
 int
@@ -88,7 +102,8 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	memset(m, 0, sizeof(*m));
 	err->msg[0] = '\0';
 	if (has_ext(path, ".ubj"))
-		return tide_model_xgb_load(m, path, nthread, flags, err);
+		return tide_model_xgb_load(m, path, NULL, 0, nthread, flags,
+		    err);
 	if (!has_ext(path, ".json")) {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': unknown kind "
 		    "of file: the name must end in .json (XGBoost's JSON, or "
@@ -119,11 +134,10 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	islin = !isxgb && tide_json_get(text, len, &coef, &v) == 1;
 	tide_path_release(&learner);
 	tide_path_release(&coef);
-	if (isxgb) {
-		free(text);
-		return tide_model_xgb_load(m, path, nthread, flags, err);
-	}
-	if (islin)
+	if (isxgb)
+		r = tide_model_xgb_load(m, path, text, len, nthread, flags,
+		    err);
+	else if (islin)
 		r = tide_model_linear_load(m, path, text, len, err);
 	else {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': neither an "

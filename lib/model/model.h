@@ -92,9 +92,12 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
 /* Free what m holds (a zeroed or freed m: nothing). */
 void tide_model_free(struct tide_model *m);
 
-/* The kinds, for tide_model_load(): each returns as it does. */
-int tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
-    unsigned flags, struct tide_model_err *err);
+/* The kinds, for tide_model_load(): each returns as it does.  XGBoost's
+ * JSON comes as the text already read (so that a fifo is read once), its
+ * UBJSON as path alone (text NULL). */
+int tide_model_xgb_load(struct tide_model *m, const char *path,
+    const char *text, size_t len, int nthread, unsigned flags,
+    struct tide_model_err *err);
 int tide_model_linear_load(struct tide_model *m, const char *path,
     const char *text, size_t len, struct tide_model_err *err);
 
@@ -104,7 +107,11 @@ int tide_model_linear_load(struct tide_model *m, const char *path,
  * record; 0, or TIDE_EINVAL with why (a model it does not evaluate).
  * tide_gbtree_probes() gives feature j's split conditions and the floats
  * either side of each, at most max, for checking it against the C API.
- * Predict allocates nothing.
+ * Predict allocates nothing.  tide_gbtree_sound() checks the trees of
+ * any tree booster before XGBoost walks them (it does not check them
+ * itself): each node reached once from the root (no cycle), children
+ * among the tree's nodes, splits on one of the nfeat features; 0, or
+ * TIDE_EINVAL with why.
  */
 struct tide_gbtree;
 int tide_gbtree_parse(struct tide_gbtree **t, const char *json, size_t len,
@@ -113,5 +120,7 @@ void tide_gbtree_predict(struct tide_gbtree *t, const double *x, size_t n,
     double *y);
 int tide_gbtree_probes(const struct tide_gbtree *t, int j, float *v, int max);
 void tide_gbtree_free(struct tide_gbtree *t);
+int tide_gbtree_sound(const char *json, size_t len, int nfeat, char *why,
+    size_t whylen);
 
 #endif

@@ -223,13 +223,14 @@ try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
 } while (0)
 
 int
-tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
-    unsigned flags, struct tide_model_err *err)
+tide_model_xgb_load(struct tide_model *m, const char *path,
+    const char *text, size_t textlen, int nthread, unsigned flags,
+    struct tide_model_err *err)
 {
 	static int once;
 	struct xgb *g;
-	bst_ulong nf, nn, rows, cols;
-	const char **names;
+	bst_ulong nf, nn, rows, cols, len;
+	const char **names, *json;
 	const float *out;
 	char obj[64], nt[32], why[160] = "not asked for";
 	double *row;
@@ -242,19 +243,22 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 	}
 	memset(m, 0, sizeof(*m));
 	/* XGBoost says "cannot open" in its own words: ours first. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "cannot open '%s': %s",
-		    path, strerror(errno));
-		return TIDE_EIO;
+	if (text == NULL) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			snprintf(err->msg, sizeof(err->msg), "cannot open "
+			    "'%s': %s", path, strerror(errno));
+			return TIDE_EIO;
+		}
+		close(fd);
 	}
-	close(fd);
 	g = tide_xcalloc(1, sizeof(*g));
 	m->ops = &xgb_ops;
 	m->impl = g;
 	m->missing_ok = 1;
 	if (XGBoosterCreate(NULL, 0, &g->h) != 0)
 		BAD("xgboost: %s", lasterr());
-	if (XGBoosterLoadModel(g->h, path) != 0)
+	if ((text != NULL ? XGBoosterLoadModelFromBuffer(g->h, text,
+	    (bst_ulong)textlen) : XGBoosterLoadModel(g->h, path)) != 0)
 		BAD("model '%s': xgboost cannot load it: %s", path, lasterr());
 	snprintf(nt, sizeof(nt), "%d", nthread < 1 ? 1 : nthread);
 	if (XGBoosterSetParam(g->h, "nthread", nt) != 0)
@@ -265,6 +269,14 @@ tide_model_xgb_load(struct tide_model *m, const char *path, int nthread,
 		BAD("model '%s': %llu features (1 to %d taken)", path,
 		    (unsigned long long)nf, TIDE_MODEL_MAXFEAT);
 	m->nfeat = (int)nf;
+	/* XGBoost loads trees it cannot walk (a child out of its array, a
+	 * cycle, a split past the features) and then crashes or hangs on
+	 * the first record that goes there: refused before any predict. */
+	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
+	    &json) != 0)
+		BAD("model '%s': %s", path, lasterr());
+	if (tide_gbtree_sound(json, len, m->nfeat, why, sizeof(why)) < 0)
+		BAD("model '%s': %s", path, why);
 	if (XGBoosterGetStrFeatureInfo(g->h, "feature_name", &nn, &names) != 0)
 		BAD("model '%s': %s", path, lasterr());
 	if (nn == nf) {

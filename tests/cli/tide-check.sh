@@ -226,6 +226,9 @@ usage "--unique without --within" "--unique and --within go together" --time ts 
 usage "--unique without --time" "--unique needs --time" --unique id --within 1m
 usage "--max-rate without a bound" "--max-rate: not field[,...]=n/d: 'id'" --max-rate id
 usage "--max-rate of 0" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate id=0/s
+# The usage line says n/d, as the man page, the option's help and its
+# error do (a period of any length: 5/10s, 1000/h).
+t_stderr_has "[--max-rate field[,...]=n/d]"
 usage "--fail-rate without %" "--fail-rate: not a percentage (P%, 0 to 100): '5'" -s "$D/s.json" --fail-rate 5
 usage "--window without --fail-rate" "--window and --warn-only go with --fail-rate" -s "$D/s.json" --window 1m
 usage "--within 0" "--within" --time ts --unique id --within 0
@@ -455,6 +458,54 @@ EOF
 t_stderr "tide-check: line 2: #/properties/ok/const at '/ok': 0 is not 1" \
     "tide-check: 1 bad record skipped"
 
+# A quiet input (open, nothing written yet): the first SIGTERM drains,
+# the second ends it at once, 143.  Stdin was sniffed for zstd at the
+# start, in a read that went on through every signal until four bytes
+# came (a terminal's Ctrl-C, twice, did nothing).
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+: >"$D/terr"
+tide-check -s "$D/ok.json" <"$D/fifo" >"$D/tout" 2>>"$D/terr" &
+pid=$!
+exec 8>"$D/fifo"
+i=0
+while [ $i -lt 600 ]; do
+	m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$m" ] && [ $((0x${m#????????????} & 16384)) != 0 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM $pid
+sleep 0.3	# past TIDE_SIG_SAME_MS: a second stop, not the same one
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+T_NAME="quiet input: a second SIGTERM ends it"
+if kill -0 $pid 2>/dev/null; then
+	t_fail "$T_NAME: still running 20s after the second signal"
+	kill -KILL $pid
+fi
+exec 8>&-
+wait $pid
+T_RC=$?
+cp "$D/terr" "$T_ERR"
+t_status 143
+t_stderr "tide-check: second signal: stopped before the end of input: 0 records read and checked, the rest not read"
+# Standard input redirected from a zstd file is still decompressed.
+if t_have zstd; then
+	printf '%s\n' '{"ok":1}' '{"ok":0}' | zstd -q >"$D/in.zst"
+	T_NAME="stdin from a zstd file"
+	tide-check -s "$D/ok.json" -q <"$D/in.zst" >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	t_status 0
+	t_stdout <<'EOF'
+{"ok":1}
+EOF
+fi
+
 # --- tide-check(1)'s EXAMPLES, as written (as tests/kafka/examples.sh
 # runs the other pages'), and what they leave ---------------------------------
 # PAGE N: the Nth example of man/PAGE as a script, to stdout.
@@ -507,5 +558,31 @@ t_ok "tide-check(1): --max-rate as jq counts it" sh -c "
 	jq -c . '$D/ex/day.ndjson' | awk 'NR == FNR { k[\$0] = FNR; next } { print k[\$0] }' - '$D/ex/clean.ndjson' >'$D/ex/got' &&
 	test -s '$D/ex/got' && test \$(wc -l <'$D/ex/got') -lt 8640 && cmp '$D/ex/want' '$D/ex/got'"
 t_ok "tide-check(1): the gate before a window" test -s "$D/ex/hourly.ndjson"
+
+# The synopsis as it reads: each bracket closes where its option's
+# argument ends (an .Op runs to the end of its line: nested ones had
+# swallowed --within, --max-future and =n/d).
+if t_have mandoc; then
+	T_NAME="tide-check(1): SYNOPSIS"
+	mandoc -Tascii "$T_ROOT/man/tide-check.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' >"$T_OUT"
+	t_stdout <<'EOF'
+SYNOPSIS
+     tide-check [-qv] [-s schema]
+		[--time field [--max-age d] [--max-future d]]
+		[--unique field[,...] --within d] [--max-rate field[,...]=n/d]
+		[--fail-rate p% --window d [--warn-only]] [--dead-letter file]
+		[--dead-letter-topic topic [-b brokers]] [file ...]
+
+DESCRIPTION
+EOF
+	T_NAME="tide-check(1): --unique and --max-rate"
+	mandoc -Tascii "$T_ROOT/man/tide-check.1" | col -b |
+	    grep -E '^     --(unique|max-rate) ' >"$T_OUT"
+	t_stdout <<'EOF'
+     --unique field[,...]
+     --max-rate field[,...]=n/d
+EOF
+fi
 
 t_done

@@ -255,6 +255,26 @@ t_run "unwritable TMPDIR when spilling" env TMPDIR=/nonexistent tide-diff \
 t_status 74
 t_stderr "tide-diff: temporary file in '/nonexistent': No such file or directory"
 
+# The report's reader goes away (head): quietly, with the verdict's
+# status (1: they differ), not killed by SIGPIPE.  The report (5000
+# examples of each kind, over a megabyte) cannot fit in the pipe's buffer
+# after head's one byte.
+tide-gen --count 5000 transactions >g1.ndjson
+tide-gen --seed 2 --count 5000 transactions >g2.ndjson
+T_NAME="reader gone"
+{ tide-diff -k account,ts --examples 100000 g1.ndjson g2.ndjson 2>"$T_ERR"
+  echo $? >rc; } | head -c 1 >/dev/null
+T_RC=$(cat rc)
+t_status 1
+t_stderr_empty
+if [ -w /dev/full ]; then
+	T_NAME="report to a full disk"
+	tide-diff -k a,ts l.ndjson r.ndjson >/dev/full 2>"$T_ERR"
+	T_RC=$?
+	t_status 74
+	t_stderr "tide-diff: cannot write the report: No space left on device"
+fi
+
 # --- usage errors -------------------------------------------------------------
 
 for tol in x -1 101% '' 1e400 5%% nan; do

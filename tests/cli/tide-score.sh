@@ -158,6 +158,16 @@ t_status 65
 t_stdout <<'EOF2'
 {"amount":1,"card_present":true,"m":1,"acct":1,"score":2.75}
 EOF2
+# XGBoost's JSON from a fifo: read once (XGBoost is given the text, not
+# the path, which would wait for another writer for ever).
+tide-score -m "$D/bin.json" "$D/data.nd" >"$D/bin.out"
+rm -f "$D/m.json"
+mkfifo "$D/m.json"
+cat "$D/bin.json" >"$D/m.json" &
+t_run "an XGBoost model from a fifo" timeout 30 tide-score -m "$D/m.json" "$D/data.nd"
+wait
+t_status 0
+t_stdout_file "$D/bin.out"
 t_run "--max-bad 2" tide-score -m "$D/lin.json" --max-bad 2
 t_status 65
 
@@ -213,8 +223,50 @@ badmodel "linear: a misspelt member" 65 "model '$D/ltypo.json': unknown member \
 badmodel "linear: an unknown link" 65 "model '$D/llink.json': \"link\" must be \"identity\" or \"logistic\"" "$D/llink.json"
 badmodel "linear: features and coefficients differ" 65 "model '$D/lfeat.json': 1 features for 2 coefficients" "$D/lfeat.json"
 badmodel "linear: no coefficients" 65 "model '$D/lnone.json': no coefficients" "$D/lnone.json"
+# Trees that are not trees: XGBoost walks them as they are (out of its
+# arrays, round a cycle for ever, past the record's features), so they
+# are refused at load, from XGBoost's JSON or UBJSON (timeout(1): a cycle
+# would hang).
+py - "$D" <<'PY'
+import json, sys, xgboost
+d = sys.argv[1]
+for name, arr, val in (("child", "left_children", 5000),
+		       ("cycle", "left_children", 0),
+		       ("feat", "split_indices", 99)):
+	m = json.load(open(d + "/bin.json"))
+	m["learner"]["gradient_booster"]["model"]["trees"][1][arr][0] = val
+	json.dump(m, open("%s/%s.json" % (d, name), "w"))
+b = xgboost.Booster()
+b.load_model(d + "/cycle.json")
+b.save_model(d + "/cycle.ubj")
+PY
+# notree FILE MESSAGE
+notree() {
+	t_run "not a tree: $1" timeout 30 tide-score -m "$D/$1"
+	t_status 65
+	t_stderr "tide-score: model '$D/$1': $2"
+	[ -s "$T_OUT" ] && t_fail "not a tree: $1: no output" "$(head -c 300 "$T_OUT")"
+}
+notree child.json "tree 1: node 0's child 5000 is out of the tree"
+notree cycle.json "tree 1: node 0 is reached twice (a cycle)"
+notree cycle.ubj "tree 1: node 0 is reached twice (a cycle)"
+notree feat.json "tree 1: node 0 splits on feature 99 of 4"
 badmodel "no such file" 74 "cannot open '$D/nope.json': No such file or directory" "$D/nope.json"
 badmodel "a directory" 74 "cannot read '$D/dir.json': Is a directory" "$(mkdir "$D/dir.json"; echo "$D/dir.json")"
+# A model is read to its end, not to the size stat gives (0 for a fifo
+# or a device: "empty file" before).
+ln -s /dev/zero "$D/zero.json"
+badmodel "a device without end" 65 "model '$D/zero.json': larger than 268435456 bytes" "$D/zero.json"
+rm -f "$D/m.json"
+mkfifo "$D/m.json"
+cat "$D/lin.json" >"$D/m.json" &
+printf '%s\n' '{"amount":1,"card_present":true,"m":1,"acct":1}' >"$D/one.nd"
+t_run "a model from a fifo" tide-score -m "$D/m.json" "$D/one.nd"
+wait
+t_status 0
+t_stdout <<'EOF2'
+{"amount":1,"card_present":true,"m":1,"acct":1,"score":2.75}
+EOF2
 badmodel "unknown kind of file" 64 "model '$D/bin.model': unknown kind of file" "$D/bin.model"
 badmodel "feature count does not match" 64 "--features names 3 fields, model '$D/bin.json' takes 4" "$D/bin.json" --features a,b,c
 badmodel "feature count, linear" 64 "--features names 5 fields, model '$D/lin.json' takes 4" "$D/lin.json" --features a,b,c,d,e
@@ -310,6 +362,25 @@ t_ok "--stats: latency p50, p99 and max in microseconds" grep -qE \
 	'^tide-score: stats: records in 2, scored 2, bad 0, batches 2 \(1\.0 records each\); latency p50 [0-9]+ us, p99 [0-9]+ us, max [0-9]+ us; reloads 0 \(failed 0\)$' \
 	"$D/d.err"
 
+# SIGUSR1 without --stats: the counters, and no latency (none is kept),
+# not "nan"; the record before the signal is scored first.
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+tide-score -m "$D/lin.json" <"$D/fifo" >"$D/u.out" 2>"$D/u.err" &
+_pid=$!
+exec 7>"$D/fifo"
+echo '{"amount":1,"card_present":true,"m":1,"acct":1}' >&7
+t_wait 20 grep -q '"score":2.75}' "$D/u.out"
+kill -USR1 $_pid
+t_wait 20 grep -q 'stats' "$D/u.err"
+exec 7>&-
+wait $_pid
+T_RC=$?
+T_NAME="SIGUSR1 without --stats"
+t_status 0
+cp "$D/u.err" "$T_ERR"
+t_stderr "tide-score: stats: records in 1, scored 1, bad 0, batches 1 (1.0 records each); latency not measured (without --stats); reloads 0 (failed 0)"
+
 # --- reload ---------------------------------------------------------------------
 
 # A fifo keeps tide-score's input open: a record, then SIGHUP (or a new
@@ -393,6 +464,14 @@ T_IN=/dev/null
 t_run "examples/train-fraud.py: no records" py "$T_ROOT/examples/train-fraud.py" "$D/none.json"
 t_status 1
 t_stderr_has "train-fraud.py: 0 records on stdin: too few to train on"
+# README shows the demo's pipeline as examples/fraud-features.sh runs it:
+# the programs of its features() stage, in order.
+T_NAME="README: make demo's pipeline is examples/fraud-features.sh's"
+sed -n '/^features() {/,/^}/p' "$T_ROOT/examples/fraud-features.sh" |
+	grep -o 'tide-[a-z]*' >"$D/want.progs"
+sed -n '/runs the pipeline of$/,/^It prints/p' "$T_ROOT/README.md" | grep '^    ' |
+	grep -o 'tide-[a-z]*' | grep -v -x -e tide-source -e tide-sink >"$T_OUT"
+t_stdout_file "$D/want.progs"
 
 # --- the man page's EXAMPLES run ------------------------------------------------
 

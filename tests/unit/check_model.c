@@ -168,6 +168,59 @@ START_TEST(test_model_linear_refuses_what_it_does_not_know)
 }
 END_TEST
 
+/* The tiny model with the first occurrence of from replaced by to. */
+static char *
+tiny_with(const char *from, const char *to)
+{
+	const char *at = strstr(tiny, from);
+	size_t n = strlen(tiny) - strlen(from) + strlen(to) + 1;
+	char *t = malloc(n);
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(t, n, "%.*s%s%s", (int)(at - tiny), tiny, to,
+	    at + strlen(from));
+	return t;
+}
+
+START_TEST(test_model_gbtree_sound)
+{
+	static const struct {
+		const char *from, *to, *why;
+	} bad[] = {
+		{ "\"left_children\":[1,-1,-1]", "\"left_children\":[0,-1,-1]",
+		  "tree 0: node 0 is reached twice (a cycle)" },
+		{ "\"right_children\":[2,-1,-1]", "\"right_children\":[1,-1,-1]",
+		  "tree 0: node 1 is reached twice (a cycle)" },
+		{ "\"left_children\":[1,-1,-1]", "\"left_children\":[3,-1,-1]",
+		  "tree 0: node 0's child 3 is out of the tree" },
+		{ "\"right_children\":[2,-1,-1]", "\"right_children\":[-2,-1,-1]",
+		  "tree 0: node 0's child -2 is out of the tree" },
+		{ "\"split_indices\":[0,0,0]", "\"split_indices\":[2,0,0]",
+		  "tree 0: node 0 splits on feature 2 of 2" },
+		{ "\"split_indices\":[0,0,0]", "\"split_indices\":[0,0]",
+		  "tree 0: arrays of other lengths, or not of integers" },
+	};
+	char why[160], *t;
+	size_t i;
+
+	ck_assert_int_eq(tide_gbtree_sound(tiny, strlen(tiny), 2, why,
+	    sizeof(why)), 0);
+	/* A leaf's split index is not a split: not checked. */
+	t = tiny_with("\"split_indices\":[0,0,0]", "\"split_indices\":[0,9,-1]");
+	ck_assert_int_eq(tide_gbtree_sound(t, strlen(t), 2, why, sizeof(why)),
+	    0);
+	free(t);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = tiny_with(bad[i].from, bad[i].to);
+		why[0] = '\0';
+		ck_assert_int_eq(tide_gbtree_sound(t, strlen(t), 2, why,
+		    sizeof(why)), TIDE_EINVAL);
+		ck_assert_str_eq(why, bad[i].why);
+		free(t);
+	}
+}
+END_TEST
+
 Suite *
 suite_model(void)
 {
@@ -179,6 +232,7 @@ suite_model(void)
 	tcase_add_test(tc, test_model_xgboost_broken_files);
 	tcase_add_test(tc, test_model_linear_identity_and_logistic);
 	tcase_add_test(tc, test_model_linear_refuses_what_it_does_not_know);
+	tcase_add_test(tc, test_model_gbtree_sound);
 	suite_add_tcase(s, tc);
 	return s;
 }
