@@ -385,9 +385,9 @@ sviolation(int *nv, enum srule_id id, const char *fmt, ...)
 	tide_buf_add(&vbuf, ",\"message\":", 11);
 	tide_json_write_str(&vbuf, msg, strlen(msg));
 	tide_buf_addc(&vbuf, '}');
-	if (*nv == 1)
-		snprintf(run.first, sizeof(run.first), "%s: %s", srname[id],
-		    msg);
+	if (*nv == 1 && snprintf(run.first, sizeof(run.first), "%s: %s",
+	    srname[id], msg) >= (int)sizeof(run.first))
+		memcpy(run.first + sizeof(run.first) - 4, "...", 4);
 }
 
 /* The key of k's fields into out: 0, or -1 when a field is absent or

@@ -858,10 +858,12 @@ violation(struct tide_jschema *s, struct tide_jschema_run *r, int rule,
 	tide_buf_add(&r->viol, ",\"message\":", 11);
 	tide_json_write_str(&r->viol, msg, strlen(msg));
 	tide_buf_addc(&r->viol, '}');
-	if (r->nviol == 1)
-		snprintf(r->first, sizeof(r->first), "%s at '%.*s': %s",
-		    s->rules[rule].loc, (int)(r->tmp.len > 80 ? 80 :
-		    r->tmp.len), r->tmp.data ? r->tmp.data : "", msg);
+	/* A message cut at its end says so. */
+	if (r->nviol == 1 && snprintf(r->first, sizeof(r->first),
+	    "%s at '%.*s': %s", s->rules[rule].loc,
+	    (int)(r->tmp.len > 80 ? 80 : r->tmp.len),
+	    r->tmp.data ? r->tmp.data : "", msg) >= (int)sizeof(r->first))
+		memcpy(r->first + sizeof(r->first) - 4, "...", 4);
 }
 
 /* A value's text for a message, cut short. */

@@ -58,7 +58,7 @@ read_all(const struct tide_krange_spec *spec, int *n, int *code)
 	size_t len;
 	int32_t part;
 	int64_t off;
-	int sum = 0, i, r;
+	int sum = 0, i, r = 0;
 
 	unit_mock_kconf(&kc);
 	*n = 0;
