@@ -22,7 +22,7 @@ DEMO_PKGS="procps jq"
 # call, clang for the fuzz targets' build check; protoc for Protobuf
 # schemas; the Python libraries that Avro, JSON Schema and model scores are
 # checked against.
-TEST_PKGS="procps jq kcat python3 python3-kafka sqlite3 miller mandoc gawk mawk redis-server clang time zstd valgrind protobuf-compiler python3-avro python3-confluent-kafka python3-requests python3-jsonschema python3-xgboost python3-sklearn"
+TEST_PKGS="procps jq kcat python3 python3-kafka sqlite3 miller mandoc gawk mawk redis-server clang time zstd valgrind protobuf-compiler python3-avro python3-confluent-kafka python3-requests python3-jsonschema python3-xgboost python3-sklearn python3-protobuf"
 
 want=$BUILD_PKGS
 case "${1:-}" in
