@@ -124,7 +124,7 @@ demo: all
 fresh:
 	@sh tests/fresh/debian.sh
 
-bench: all
+bench: all $(TOOLS)
 	@TIDE_BIN=$(CURDIR)/$(BUILD)/bin sh tests/bench/run.sh $(BENCH)
 
 # This build against BASE's, built in a temporary directory: CPU-time
