@@ -30,10 +30,9 @@
 # the monotonic clock, and reads the output back in a second thread,
 # stamping each line as it arrives (score.py latency: the pacing starts
 # once the first record has come out, and the first half second of it is
-# the warm-up, left out).  Per command the
-# median over the rounds of p50, p99 and max; the added p99 is
-# tide-score's median p99 less cat's.  A failure (a run, the training, a
-# score that differs) exits 1.
+# the warm-up, left out).  Per command the median over the rounds of p50,
+# p99 and max; the added p99 is tide-score's median p99 less cat's.  A
+# failure (a run, the training, a score that differs) exits 1.
 . "$(dirname "$0")/lib.sh"
 
 N=${N:-1000000}
