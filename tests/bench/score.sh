@@ -31,8 +31,13 @@
 # stamping each line as it arrives (score.py latency: the pacing starts
 # once the first record has come out, and the first half second of it is
 # the warm-up, left out).  Per command the median over the rounds of p50,
-# p99 and max; the added p99 is tide-score's median p99 less cat's.  A
-# failure (a run, the training, a score that differs) exits 1.
+# p99 and max; the added p99 is tide-score's median p99 less cat's.  On
+# a shared machine the p99 of both is the other processes' (seen at a
+# load of 7 on 2 cores: cat 3-5 ms, tide-score 1-7 ms); LAT_RT=1 runs
+# these under `chrt -f 20` (root; SCHED_FIFO, for the pacer, the reader
+# and the command alike), which took them back to cat 88-205 us and
+# tide-score 139-274 us on that machine: a diagnosis, not the figure to
+# quote.  A failure (a run, the training, a score that differs) exits 1.
 . "$(dirname "$0")/lib.sh"
 
 N=${N:-1000000}
@@ -86,9 +91,14 @@ done
 
 # The added end-to-end latency (above): score.py latency's line per run,
 # "records N p50 A us p99 B us max C us".
-: "${LAT_SECONDS:=3}" "${LAT_ROUNDS:=3}"
+: "${LAT_SECONDS:=3}" "${LAT_ROUNDS:=3}" "${LAT_RT:=0}"
+RT=
+if [ "$LAT_RT" = 1 ]; then
+	RT="chrt -f 20"
+	$RT true 2>/dev/null || { echo "FAILED: LAT_RT=1: chrt -f 20 is refused (root is needed)"; exit 1; }
+fi
 head -n $((10000 * LAT_SECONDS)) "$B_DIR/data.ndjson" >"$B_DIR/lat.ndjson"
-echo "end to end at 10k records/s, $(wc -l <"$B_DIR/lat.ndjson") records a run (the first 0.5 s left out), $LAT_ROUNDS rounds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "end to end at 10k records/s, $(wc -l <"$B_DIR/lat.ndjson") records a run (the first 0.5 s left out), $LAT_ROUNDS rounds${RT:+, under $RT}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 k=0
 while [ $k -lt "$LAT_ROUNDS" ]; do
 	k=$((k + 1))
@@ -98,7 +108,7 @@ while [ $k -lt "$LAT_ROUNDS" ]; do
 		score) set -- tide-score -m "$B_DIR/model.ubj" ;;
 		native) set -- tide-score -m "$B_DIR/model.ubj" --no-native ;;
 		esac
-		line=$($PY "$SP" latency "$B_DIR/lat.ndjson" 10000 "$@" 2>"$B_DIR/lat.err") ||
+		line=$($RT $PY "$SP" latency "$B_DIR/lat.ndjson" 10000 "$@" 2>"$B_DIR/lat.err") ||
 			{ echo "FAILED: end to end through $*: $(tail -3 "$B_DIR/lat.err")"; exit 1; }
 		printf '  %-46s %s\n' "$(echo "$*" | sed "s|$B_DIR/||"), round $k:" "$line"
 		echo "$line" >>"$B_DIR/lat.$c"
