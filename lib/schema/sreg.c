@@ -483,8 +483,6 @@ sreg_refs(struct tide_sreg_schema *s, json_t *j)
 		if (!json_is_string(nm) || !json_is_string(sub) ||
 		    !json_is_integer(v) || json_string_length(nm) == 0 ||
 		    json_string_length(sub) == 0 ||
-		    strlen(json_string_value(nm)) != json_string_length(nm) ||
-		    strlen(json_string_value(sub)) != json_string_length(sub) ||
 		    json_integer_value(v) < INT32_MIN ||
 		    json_integer_value(v) > INT32_MAX)
 			return TIDE_EFORMAT;
