@@ -9,9 +9,9 @@
 # --value-format auto and protobuf, from the registry (protoc run on its
 # text) or from --proto-descriptor, framed or bare (--proto-message), and
 # schemaless (protobuf-raw); tide-source(1)'s EXAMPLES on tide-formats(7)'s
-# order.  Then bad input, as many cases as good: an
-# unknown id, a truncated payload, indexes that name no type or do not
-# read, a schema of another type, a .proto with references or that protoc
+# order.  Then bad input, as many cases as good: an unknown id, a
+# truncated payload, indexes that name no type or do not read, a schema of
+# another type, a .proto with an import no reference names or that protoc
 # refuses, a JSON schema, a bad wire type, each reported with partition
 # and offset, dead-lettered raw and counted; protoc missing and a registry
 # that is down are exit 69; the options' misuse is a usage error.
