@@ -191,13 +191,21 @@ proto_ref(const char *t, size_t n, const struct tide_pbuf_src *srcs,
 	return 0;
 }
 
-/* d's failure to be the registry's (code: exit 69), or the record's (0). */
+/* A failure to follow a schema's references, as d->fatal: the
+ * registry's (unreachable; or its answers not the API's), or the
+ * record's (0: a reference it does not have, or refused). */
 static int
 dec_fatal(int code)
 {
-	return code == TIDE_EAGAIN || code == TIDE_EIO ||
-	    code == TIDE_EFORMAT ? (code == TIDE_EFORMAT ? TIDE_EIO : code) :
-	    0;
+	switch (code) {
+	case TIDE_EAGAIN:
+		return TIDE_EAGAIN;
+	case TIDE_EIO:
+	case TIDE_EFORMAT:
+		return TIDE_EIO;
+	default:
+		return 0;
+	}
 }
 
 /* The registry's .proto text compiled into d (protoc, once per id), with
@@ -212,9 +220,9 @@ proto_compile(struct wire_dec *d, struct tide_sreg *reg,
 	size_t n, i;
 	int rc;
 
-	if ((rc = tide_sreg_deps(reg, s, &deps, &n, err, sizeof(err))) < 0) {
+	if ((rc = tide_sreg_deps(reg, s, &deps, &n, d->err,
+	    sizeof(d->err))) < 0) {
 		d->fatal = dec_fatal(rc);
-		snprintf(d->err, sizeof(d->err), "%s", err);
 		return;
 	}
 	src = tide_xcalloc(n + 1, sizeof(*src));
@@ -268,13 +276,12 @@ avro_compile(struct wire_dec *d, struct tide_sreg *reg,
 {
 	struct tide_sreg_dep *deps;
 	struct tide_avro_ref *refs;
-	char err[360];
 	size_t n, i, k;
 	int rc;
 
-	if ((rc = tide_sreg_deps(reg, s, &deps, &n, err, sizeof(err))) < 0) {
+	if ((rc = tide_sreg_deps(reg, s, &deps, &n, d->err,
+	    sizeof(d->err))) < 0) {
 		d->fatal = dec_fatal(rc);
-		snprintf(d->err, sizeof(d->err), "%s", err);
 		return;
 	}
 	/* A schema given under two names is parsed once. */
