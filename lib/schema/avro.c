@@ -667,19 +667,75 @@ tide_avro_free(struct tide_avro *a)
 	free(a);
 }
 
-struct tide_avro *
-tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
+/* The name of the record avro-c is given to hold a schema and its
+ * references: one no schema of a user's will have. */
+#define AVRO_HOLDER "tide_refs_holder_3c1f"
+
+/* The text avro-c checks: json alone, or a record of its references and
+ * then json (fields r0, r1, ... and "schema"), so that the named types of
+ * each are known to those after it.  Malloc'd, or NULL (out of memory). */
+static char *
+holder_json(json_t *const *refs, size_t n, json_t *j)
+{
+	json_t *rec = json_object(), *fields = json_array(), *f;
+	char name[32];
+	char *text;
+	size_t i;
+
+	for (i = 0; i <= n; i++) {
+		f = json_object();
+		snprintf(name, sizeof(name), "r%zu", i);
+		json_object_set_new(f, "name", json_string(i < n ? name :
+		    "schema"));
+		json_object_set(f, "type", i < n ? refs[i] : j);
+		json_array_append_new(fields, f);
+	}
+	json_object_set_new(rec, "type", json_string("record"));
+	json_object_set_new(rec, "name", json_string(AVRO_HOLDER));
+	json_object_set_new(rec, "fields", fields);
+	text = json_dumps(rec, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(rec);
+	return text;
+}
+
+static struct tide_avro *
+avro_parse(const char *json, size_t len, const struct tide_avro_ref *refs,
+    size_t nrefs, char *err, size_t errlen)
 {
 	struct tide_avro *a = tide_xcalloc(1, sizeof(*a));
 	struct parse ps = { a, NULL, 0, 0, err, errlen };
+	json_t **rj = NULL;
 	json_error_t jerr;
-	json_t *j;
+	json_t *j = NULL;
+	char *holder = NULL;
 	size_t i;
+	int rc;
 
 	tide_buf_init(&a->tmp, TIDE_BUF_NOMAX);
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	/* The references' named types first, in the order given. */
+	if (nrefs > 0)
+		rj = tide_xcalloc(nrefs, sizeof(*rj));
+	for (i = 0; i < nrefs; i++) {
+		char m[400];
+
+		rj[i] = json_loadb(refs[i].json, refs[i].len, JSON_DECODE_ANY,
+		    &jerr);
+		if (rj[i] == NULL)
+			fail(NULL, m, sizeof(m), TIDE_EJSON, "not JSON: %s at "
+			    "line %d", jerr.text, jerr.line);
+		else if (compile(&ps, rj[i], "", 0) == NULL)
+			snprintf(m, sizeof(m), "%s", err ? err : "");
+		else
+			continue;
+		fail(NULL, err, errlen, TIDE_EINVAL, "reference \"%.200s\": "
+		    "%s", refs[i].name ? refs[i].name : "", m);
+		goto bad;
+	}
+	a->pathlen = 0;
+	a->path[0] = '\0';
 	j = json_loadb(json, len, JSON_DECODE_ANY, &jerr);
 	if (j == NULL) {
 		fail(NULL, err, errlen, TIDE_EJSON, "not JSON: %s at line %d",
@@ -687,8 +743,6 @@ tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
 		goto bad;
 	}
 	a->root = compile(&ps, j, "", 0);
-	json_decref(j);
-	free(ps.named);
 	if (a->root == NULL || check_endable(a, err, errlen) < 0)
 		goto bad;
 	/* A lower bound, which is all the decoder needs: a record is made
@@ -701,7 +755,15 @@ tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
 		prerender(a->node[i]);
 	}
 	/* avro-c is the second reader: a schema it refuses is refused. */
-	if (avro_schema_from_json_length(json, len, &a->schema) != 0) {
+	if (nrefs == 0)
+		rc = avro_schema_from_json_length(json, len, &a->schema);
+	else if ((holder = holder_json(rj, nrefs, j)) == NULL) {
+		fail(NULL, err, errlen, TIDE_ENOMEM, "out of memory");
+		goto bad;
+	} else
+		rc = avro_schema_from_json_length(holder, strlen(holder),
+		    &a->schema);
+	if (rc != 0) {
 		a->schema = NULL;
 		fail(NULL, err, errlen, TIDE_EINVAL, "not an Avro schema: %s",
 		    avro_strerror());
@@ -709,10 +771,31 @@ tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
 	}
 	a->pathlen = 0;
 	a->path[0] = '\0';
-	return a;
+	goto out;
 bad:
 	tide_avro_free(a);
-	return NULL;
+	a = NULL;
+out:
+	free(holder);
+	json_decref(j);
+	for (i = 0; i < nrefs; i++)
+		json_decref(rj[i]);
+	free(rj);
+	free(ps.named);
+	return a;
+}
+
+struct tide_avro *
+tide_avro_parse(const char *json, size_t len, char *err, size_t errlen)
+{
+	return avro_parse(json, len, NULL, 0, err, errlen);
+}
+
+struct tide_avro *
+tide_avro_parse_refs(const char *json, size_t len,
+    const struct tide_avro_ref *refs, size_t n, char *err, size_t errlen)
+{
+	return avro_parse(json, len, refs, n, err, errlen);
 }
 
 /* ---- decoding ---- */

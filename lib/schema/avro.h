@@ -32,7 +32,11 @@
  * A schema that is hostile (nesting past TIDE_AVRO_MAXDEPTH, more than
  * TIDE_AVRO_MAXNAMES fields, symbols and branches or more than 10000
  * named types, a record that contains itself with no way to end) is
- * refused by tide_avro_parse, never followed.  A payload that is short, has trailing bytes, a bad union
+ * refused by tide_avro_parse, never followed.  A schema with references
+ * (named types another schema defines) is parsed with them given
+ * (tide_avro_parse_refs): avro-c is given one record that holds them all,
+ * the references' types before the schema's, since it cannot be told of
+ * named types another way.  A payload that is short, has trailing bytes, a bad union
  * index, an enum index out of range, a length past the rest of the
  * payload, a string that is not UTF-8 or nests deeper than
  * TIDE_JSON_MAXDEPTH (a recursive schema) is a decode error with a
@@ -61,6 +65,21 @@ struct tide_avro;
 struct tide_avro *tide_avro_parse(const char *json, size_t len, char *err,
     size_t errlen);
 void tide_avro_free(struct tide_avro *a);
+
+/* A schema that defines named types the parsed one uses by name (a Schema
+ * Registry reference): name is the reference's, for messages. */
+struct tide_avro_ref {
+	const char *name;
+	const char *json;
+	size_t len;
+};
+
+/* tide_avro_parse, the named types of refs[0..n) known first (each may
+ * use those of the ones before it: the order tide_sreg_deps gives), as
+ * Confluent's registry parses a schema with references.  A reference that
+ * is no schema is refused with its name ("reference \"NAME\": ..."). */
+struct tide_avro *tide_avro_parse_refs(const char *json, size_t len,
+    const struct tide_avro_ref *refs, size_t n, char *err, size_t errlen);
 
 /* One datum of len bytes, decoded and its JSON appended to out: 0, or a
  * TIDE_E* code (TIDE_EFORMAT: the payload does not decode; TIDE_ETOOBIG:

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +208,15 @@ tide_sreg_new(const struct tide_sreg_conf *c, char *err, size_t errlen)
 static void
 sreg_schema_free(struct tide_sreg_schema *s)
 {
+	size_t i;
+
 	if (s->decoder && s->decoder_free)
 		s->decoder_free(s->decoder);
+	for (i = 0; i < s->nrefs; i++) {
+		free((char *)s->refs[i].name);
+		free((char *)s->refs[i].subject);
+	}
+	free((struct tide_sreg_ref *)s->refs);
 	free((char *)s->text);
 	free(s);
 }
@@ -449,8 +457,45 @@ sreg_answer(struct tide_sreg *r, const char *what, char *err, size_t errlen)
 	return NULL;
 }
 
-/* The schema (id, type, text) of answer j, cached by id, or the one
- * already cached: *out. */
+/* The answer's "references" (absent, null or [] when there are none)
+ * into s: 0, or TIDE_EFORMAT when it is not an array of {"name",
+ * "subject", "version"} (what was read is s's, freed with it). */
+static int
+sreg_refs(struct tide_sreg_schema *s, json_t *j)
+{
+	json_t *a = json_object_get(j, "references"), *e, *nm, *sub, *v;
+	struct tide_sreg_ref *refs;
+	size_t i, n;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return TIDE_EFORMAT;
+	if ((n = json_array_size(a)) == 0)
+		return 0;
+	refs = tide_xcalloc(n, sizeof(*refs));
+	s->refs = refs;
+	for (i = 0; i < n; i++) {
+		e = json_array_get(a, i);
+		nm = json_object_get(e, "name");
+		sub = json_object_get(e, "subject");
+		v = json_object_get(e, "version");
+		if (!json_is_string(nm) || !json_is_string(sub) ||
+		    !json_is_integer(v) || json_string_length(nm) == 0 ||
+		    json_string_length(sub) == 0 ||
+		    json_integer_value(v) < INT32_MIN ||
+		    json_integer_value(v) > INT32_MAX)
+			return TIDE_EFORMAT;
+		refs[i].name = tide_xstrdup(json_string_value(nm));
+		refs[i].subject = tide_xstrdup(json_string_value(sub));
+		refs[i].version = (int32_t)json_integer_value(v);
+		s->nrefs = i + 1;
+	}
+	return 0;
+}
+
+/* The schema (id, type, text, references) of answer j, cached by id, or
+ * the one already cached: *out. */
 static int
 sreg_keep(struct tide_sreg *r, json_t *j, int32_t id,
     const struct tide_sreg_schema **out, const char *what, char *err,
@@ -459,15 +504,13 @@ sreg_keep(struct tide_sreg *r, json_t *j, int32_t id,
 	struct tide_sreg_schema **sp, *s;
 	json_t *text = json_object_get(j, "schema");
 	enum tide_sreg_type t;
-	int isnew;
 
 	if (!json_is_string(text) || sreg_type_of(j, &t) < 0) {
 		snprintf(err, errlen, "%s: %s: the answer has no \"schema\" "
 		    "string or an unknown \"schemaType\"", r->base, what);
 		return TIDE_EFORMAT;
 	}
-	sp = tide_htab_put(&r->ids, &id, sizeof(id), &isnew);
-	if (!isnew) {
+	if ((sp = tide_htab_get(&r->ids, &id, sizeof(id)))) {
 		*out = *sp;
 		return 0;
 	}
@@ -476,6 +519,14 @@ sreg_keep(struct tide_sreg *r, json_t *j, int32_t id,
 	s->type = t;
 	s->len = json_string_length(text);
 	s->text = tide_xmemdup(json_string_value(text), s->len);
+	if (sreg_refs(s, j) < 0) {
+		snprintf(err, errlen, "%s: %s: the answer's \"references\" is "
+		    "not an array of {\"name\", \"subject\", \"version\"}",
+		    r->base, what);
+		sreg_schema_free(s);
+		return TIDE_EFORMAT;
+	}
+	sp = tide_htab_put(&r->ids, &id, sizeof(id), NULL);
 	*sp = s;
 	*out = s;
 	return 0;
@@ -534,25 +585,35 @@ tide_sreg_by_id(struct tide_sreg *r, int32_t id,
 	return ret;
 }
 
-int
-tide_sreg_latest(struct tide_sreg *r, const char *subject,
-    const struct tide_sreg_schema **out, char *err, size_t errlen)
+/* A version of subject ("latest", or a number), cached by subject and
+ * version. */
+static int
+sreg_subject_version(struct tide_sreg *r, const char *subject,
+    const char *ver, const struct tide_sreg_schema **out, char *err,
+    size_t errlen)
 {
 	struct tide_sreg_schema **sp;
-	struct tide_buf path = TIDE_BUF_INIT;
+	struct tide_buf path = TIDE_BUF_INIT, key = TIDE_BUF_INIT;
 	char what[300];
 	json_t *j = NULL, *idj;
 	char *esc;
 	long status;
 	int ret;
 
-	if ((sp = tide_htab_get(&r->subjects, subject, strlen(subject)))) {
+	tide_buf_add(&key, subject, strlen(subject) + 1);
+	tide_buf_add(&key, ver, strlen(ver));
+	if ((sp = tide_htab_get(&r->subjects, key.data, key.len))) {
+		tide_buf_release(&key);
 		*out = *sp;
 		return 0;
 	}
-	snprintf(what, sizeof(what), "subject '%.200s'", subject);
+	if (strcmp(ver, "latest") == 0)
+		snprintf(what, sizeof(what), "subject '%.200s'", subject);
+	else
+		snprintf(what, sizeof(what), "subject '%.200s' version %s",
+		    subject, ver);
 	esc = curl_easy_escape(r->h, subject, (int)strlen(subject));
-	tide_buf_addf(&path, "/subjects/%s/versions/latest", esc);
+	tide_buf_addf(&path, "/subjects/%s/versions/%s", esc, ver);
 	curl_free(esc);
 	ret = sreg_request(r, tide_buf_cstr(&path), NULL, 0, &status, err,
 	    errlen);
@@ -565,10 +626,13 @@ tide_sreg_latest(struct tide_sreg *r, const char *subject,
 			snprintf(err, errlen, "%s: %s", what, m);
 			ret = TIDE_ENOENT;
 		}
+		tide_buf_release(&key);
 		return ret;
 	}
-	if (!(j = sreg_answer(r, what, err, errlen)))
+	if (!(j = sreg_answer(r, what, err, errlen))) {
+		tide_buf_release(&key);
 		return TIDE_EFORMAT;
+	}
 	idj = json_object_get(j, "id");
 	if (!json_is_integer(idj) || json_integer_value(idj) < 0 ||
 	    json_integer_value(idj) > INT32_MAX) {
@@ -577,14 +641,199 @@ tide_sreg_latest(struct tide_sreg *r, const char *subject,
 		ret = TIDE_EFORMAT;
 	} else if ((ret = sreg_keep(r, j, (int32_t)json_integer_value(idj),
 	    out, what, err, errlen)) == 0) {
-		sp = tide_htab_put(&r->subjects, subject, strlen(subject), NULL);
+		sp = tide_htab_put(&r->subjects, key.data, key.len, NULL);
 		*sp = (struct tide_sreg_schema *)*out;
 	}
 	json_decref(j);
+	tide_buf_release(&key);
 	return ret;
 }
 
+int
+tide_sreg_latest(struct tide_sreg *r, const char *subject,
+    const struct tide_sreg_schema **out, char *err, size_t errlen)
+{
+	return sreg_subject_version(r, subject, "latest", out, err, errlen);
+}
+
+int
+tide_sreg_version(struct tide_sreg *r, const char *subject,
+    int32_t version, const struct tide_sreg_schema **out, char *err,
+    size_t errlen)
+{
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "%ld", (long)version);
+	return sreg_subject_version(r, subject, ver, out, err, errlen);
+}
+
+/* ---- references, followed ---- */
+
+struct deps_walk {
+	struct tide_sreg *r;
+	const struct tide_sreg_schema *root;
+	/* The schemas being followed, the root first, and the reference
+	 * each is following now (for cycles and messages). */
+	const struct tide_sreg_schema *stack[TIDE_SREG_MAXREFDEPTH + 1];
+	const struct tide_sreg_ref *via[TIDE_SREG_MAXREFDEPTH + 1];
+	int depth;
+	struct tide_sreg_dep *out;
+	size_t n, alloc;
+	char *err;
+	size_t errlen;
+};
+
 static const char *const sreg_type_names[] = { "AVRO", "PROTOBUF", "JSON" };
+
+static const char *
+sreg_type_name(enum tide_sreg_type t)
+{
+	return (unsigned)t < 3 ? sreg_type_names[t] : "?";
+}
+
+/* err: the chain of references followed ("reference \"a\" -> \"b\"")
+ * and why; code returned. */
+static int
+deps_fail(struct deps_walk *w, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+deps_fail(struct deps_walk *w, int code, const char *fmt, ...)
+{
+	struct tide_buf b = TIDE_BUF_INIT;
+	char why[600];
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	/* The chain, its middle cut when long. */
+	tide_buf_addf(&b, "reference");
+	for (i = 0; i < w->depth; i++) {
+		if (w->depth > 4 && i == 2) {
+			tide_buf_addf(&b, " -> (%d more)", w->depth - 3);
+			i = w->depth - 2;
+			continue;
+		}
+		tide_buf_addf(&b, "%s\"%.100s\"", i ? " -> " : " ",
+		    w->via[i]->name);
+	}
+	snprintf(w->err, w->errlen, "%s: %s", tide_buf_cstr(&b), why);
+	tide_buf_release(&b);
+	return code;
+}
+
+/* The dependency named name, or NULL. */
+static struct tide_sreg_dep *
+deps_named(struct deps_walk *w, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < w->n; k++)
+		if (strcmp(w->out[k].name, name) == 0)
+			return &w->out[k];
+	return NULL;
+}
+
+static int
+deps_visit(struct deps_walk *w, const struct tide_sreg_schema *s)
+{
+	const struct tide_sreg_schema *t;
+	const struct tide_sreg_ref *ref;
+	struct tide_sreg_dep *d;
+	char m[600];
+	size_t i, k;
+	int ret;
+
+	if (s->nrefs > TIDE_SREG_MAXREFS) {
+		if (w->depth == 0) {
+			snprintf(w->err, w->errlen, "%zu references: more "
+			    "than %d", s->nrefs, TIDE_SREG_MAXREFS);
+			return TIDE_EINVAL;
+		}
+		return deps_fail(w, TIDE_EINVAL, "%zu references: more than "
+		    "%d", s->nrefs, TIDE_SREG_MAXREFS);
+	}
+	w->stack[w->depth++] = s;
+	for (i = 0; i < s->nrefs; i++) {
+		ref = &s->refs[i];
+		w->via[w->depth - 1] = ref;
+		if ((ret = tide_sreg_version(w->r, ref->subject, ref->version,
+		    &t, m, sizeof(m))) < 0)
+			return deps_fail(w, ret, "%s", m);
+		if (t->type != w->root->type)
+			return deps_fail(w, TIDE_EINVAL, "subject '%.200s' "
+			    "version %ld is of type %s, not %s",
+			    ref->subject, (long)ref->version,
+			    sreg_type_name(t->type),
+			    sreg_type_name(w->root->type));
+		for (k = 0; k < (size_t)w->depth; k++)
+			if (w->stack[k] == t)
+				return deps_fail(w, TIDE_EINVAL, "a cycle: "
+				    "subject '%.200s' version %ld is schema "
+				    "id %ld again", ref->subject,
+				    (long)ref->version, (long)t->id);
+		if ((d = deps_named(w, ref->name)) && d->schema == t)
+			continue;	/* had already */
+		for (k = 0; k < w->n; k++)
+			if (w->out[k].schema == t)
+				break;
+		if (k == w->n) {
+			/* Not seen yet: what it needs first. */
+			if (w->depth > TIDE_SREG_MAXREFDEPTH)
+				return deps_fail(w, TIDE_EINVAL, "references "
+				    "nested deeper than %d levels",
+				    TIDE_SREG_MAXREFDEPTH);
+			if ((ret = deps_visit(w, t)) < 0)
+				return ret;
+			w->via[w->depth - 1] = ref;
+		}
+		if ((d = deps_named(w, ref->name))) {
+			if (d->schema == t)
+				continue;
+			return deps_fail(w, TIDE_EINVAL, "the name is given "
+			    "to two schemas (ids %ld and %ld)",
+			    (long)d->schema->id, (long)t->id);
+		}
+		if (w->n >= TIDE_SREG_MAXREFS)
+			return deps_fail(w, TIDE_EINVAL, "more than %d "
+			    "schema references in all", TIDE_SREG_MAXREFS);
+		if (w->n == w->alloc) {
+			w->alloc = w->alloc ? 2 * w->alloc : 8;
+			w->out = tide_xreallocarray(w->out, w->alloc,
+			    sizeof(*w->out));
+		}
+		w->out[w->n].name = ref->name;
+		w->out[w->n].schema = t;
+		w->n++;
+	}
+	w->depth--;
+	return 0;
+}
+
+int
+tide_sreg_deps(struct tide_sreg *r, const struct tide_sreg_schema *s,
+    struct tide_sreg_dep **deps, size_t *n, char *err, size_t errlen)
+{
+	struct deps_walk w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.r = r;
+	w.root = s;
+	w.err = err;
+	w.errlen = errlen;
+	*deps = NULL;
+	*n = 0;
+	if ((ret = deps_visit(&w, s)) < 0) {
+		free(w.out);
+		return ret;
+	}
+	*deps = w.out;
+	*n = w.n;
+	return 0;
+}
 
 int
 tide_sreg_register(struct tide_sreg *r, const char *subject,

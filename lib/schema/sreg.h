@@ -38,6 +38,19 @@
  * again after that (a registry follower may have been behind).  One easy
  * handle is reused, so the connection is kept
  * alive between requests; the struct is not shared between threads.
+ *
+ * Schema references (Confluent's "references" array: a .proto file that
+ * imports another, an Avro schema that uses a named type another subject
+ * defines) come with the schema, as the registry gave them; each names a
+ * subject and a version, fetched by GET /subjects/S/versions/V and cached
+ * as the schemas by id are (by subject and version, and by the id the
+ * answer carries).  tide_sreg_deps() follows them, references of
+ * references too, into the list a compiler wants: every schema needed,
+ * once, each after the ones it needs.  A registry that is hostile or
+ * broken is refused with a named reason, never followed for long: a cycle,
+ * references nested past TIDE_SREG_MAXREFDEPTH, more than TIDE_SREG_MAXREFS
+ * schemas in all, a reference to a schema of another type, one name
+ * given to two schemas.
  */
 #ifndef TIDE_SCHEMA_SREG_H
 #define TIDE_SCHEMA_SREG_H
@@ -65,12 +78,26 @@ struct tide_sreg_conf {
 	void *ctx;
 };
 
+/* Bounds on a schema's references, followed: how deep, how many. */
+#define TIDE_SREG_MAXREFDEPTH 32
+#define TIDE_SREG_MAXREFS 256
+
+/* One schema reference: the name the referring schema uses (a .proto
+ * file's import path; for Avro, the named type's full name), and the
+ * subject and version that hold it. */
+struct tide_sreg_ref {
+	const char *name, *subject;
+	int32_t version;
+};
+
 /* One schema as the registry gave it. */
 struct tide_sreg_schema {
 	int32_t id;
 	enum tide_sreg_type type;
 	const char *text;	/* the schema (Avro JSON, .proto text, ...) */
 	size_t len;
+	const struct tide_sreg_ref *refs;	/* its "references", in order */
+	size_t nrefs;
 	void *decoder;		/* the caller's parsed form, cached with it */
 	void (*decoder_free)(void *);
 };
@@ -93,6 +120,33 @@ int tide_sreg_by_id(struct tide_sreg *r, int32_t id,
 /* The latest version of subject: as tide_sreg_by_id. */
 int tide_sreg_latest(struct tide_sreg *r, const char *subject,
     const struct tide_sreg_schema **out, char *err, size_t errlen);
+
+/* Version `version` of subject (GET /subjects/S/versions/V, cached by
+ * subject and version): as tide_sreg_by_id. */
+int tide_sreg_version(struct tide_sreg *r, const char *subject,
+    int32_t version, const struct tide_sreg_schema **out, char *err,
+    size_t errlen);
+
+/* A schema that s needs, directly or through another, and the name its
+ * referrer gives it. */
+struct tide_sreg_dep {
+	const char *name;
+	const struct tide_sreg_schema *schema;
+};
+
+/*
+ * s's references followed (fetched as tide_sreg_version does): 0 and
+ * *deps (malloc'd, the caller frees it; NULL when *n is 0), *n entries,
+ * each schema after those it needs, a schema needed twice once (twice
+ * when two referrers give it two names).  Or, with err naming the
+ * reference ("reference \"a.proto\" (subject 'a' version 1): ..."):
+ * TIDE_ENOENT (a subject or version the registry does not have),
+ * TIDE_EINVAL (a cycle, nested past TIDE_SREG_MAXREFDEPTH, more than
+ * TIDE_SREG_MAXREFS, a schema of another type than s's, a name given to
+ * two schemas), or the registry's failures as tide_sreg_by_id.
+ */
+int tide_sreg_deps(struct tide_sreg *r, const struct tide_sreg_schema *s,
+    struct tide_sreg_dep **deps, size_t *n, char *err, size_t errlen);
 
 /* Register text under subject (the registry returns the existing id when
  * the schema is already there): 0 and *id, or as tide_sreg_by_id

@@ -27,7 +27,9 @@ static const char *const fmtname[] = {
 struct wire_dec {
 	struct tide_avro *avro;
 	struct tide_pbuf *pb;
-	int fatal;	/* protoc cannot be run: the program's trouble */
+	int fatal;	/* TIDE_EIO (protoc cannot be run, a reference the
+			 * registry cannot give) or TIDE_EAGAIN (unreachable):
+			 * the program's trouble, not the record's; or 0 */
 	char err[400];
 };
 
@@ -145,13 +147,16 @@ dec_free(void *p)
 	free(d);
 }
 
-/* A .proto file that imports one of its own (a schema reference) rather
- * than protoc's well-known ones: the name, into name[0..len), or 0. */
+/* A .proto file's import that is neither one of protoc's well-known
+ * files (google/protobuf/) nor one of srcs[0..n) (the schema's
+ * references, by the names they give): the name, into name[0..len), or
+ * 0 when every import is there. */
 static int
-proto_ref(const char *t, size_t n, char *name, size_t len)
+proto_ref(const char *t, size_t n, const struct tide_pbuf_src *srcs,
+    size_t nsrc, char *name, size_t len)
 {
 	const char *e = t + n, *nl, *q, *z;
-	size_t k;
+	size_t k, i;
 
 	for (; t < e; t = nl + 1) {
 		if ((nl = memchr(t, '\n', (size_t)(e - t))) == NULL)
@@ -171,6 +176,12 @@ proto_ref(const char *t, size_t n, char *name, size_t len)
 		k = (size_t)(z - q - 1);
 		if (k > 16 && memcmp(q + 1, "google/protobuf/", 16) == 0)
 			continue;
+		for (i = 0; i < nsrc; i++)
+			if (strlen(srcs[i].name) == k &&
+			    memcmp(srcs[i].name, q + 1, k) == 0)
+				break;
+		if (i < nsrc)
+			continue;
 		if (k >= len)
 			k = len - 1;
 		memcpy(name, q + 1, k);
@@ -180,32 +191,117 @@ proto_ref(const char *t, size_t n, char *name, size_t len)
 	return 0;
 }
 
-/* The registry's .proto text compiled into d (protoc, once per id). */
-static void
-proto_compile(struct wire_dec *d, const struct tide_sreg_schema *s)
+/* A failure to follow a schema's references, as d->fatal: the
+ * registry's (unreachable; or its answers not the API's), or the
+ * record's (0: a reference it does not have, or refused). */
+static int
+dec_fatal(int code)
 {
-	struct tide_pbuf_src src;
-	char name[128], err[360];
+	switch (code) {
+	case TIDE_EAGAIN:
+		return TIDE_EAGAIN;
+	case TIDE_EIO:
+	case TIDE_EFORMAT:
+		return TIDE_EIO;
+	default:
+		return 0;
+	}
+}
 
-	if (proto_ref(s->text, s->len, name, sizeof(name))) {
-		snprintf(d->err, sizeof(d->err), "imports \"%s\": schema "
-		    "references are not supported (only google/protobuf/ "
-		    "imports)", name);
+/* The registry's .proto text compiled into d (protoc, once per id), with
+ * the files its references name written beside it under those names. */
+static void
+proto_compile(struct wire_dec *d, struct tide_sreg *reg,
+    const struct tide_sreg_schema *s)
+{
+	struct tide_sreg_dep *deps;
+	struct tide_pbuf_src *src;
+	char name[128], err[360];
+	size_t n, i;
+	int rc;
+
+	if ((rc = tide_sreg_deps(reg, s, &deps, &n, d->err,
+	    sizeof(d->err))) < 0) {
+		d->fatal = dec_fatal(rc);
 		return;
 	}
-	src.name = "schema.proto";
-	src.text = s->text;
-	src.len = s->len;
-	if ((d->pb = tide_pbuf_compile(&src, 1, 0, err, sizeof(err))))
-		return;
+	src = tide_xcalloc(n + 1, sizeof(*src));
+	/* The schema's own name: one its references do not take. */
+	src[0].name = "schema.proto";
+	for (i = 0; i < n; i++)
+		if (strcmp(deps[i].name, src[0].name) == 0)
+			src[0].name = "tide-schema.proto";
+	src[0].text = s->text;
+	src[0].len = s->len;
+	for (i = 0; i < n; i++) {
+		src[i + 1].name = deps[i].name;
+		src[i + 1].text = deps[i].schema->text;
+		src[i + 1].len = deps[i].schema->len;
+	}
+	/* Each file's imports: protoc's own, or files given. */
+	for (i = 0; i <= n; i++)
+		if (proto_ref(src[i].text, src[i].len, src + 1, n, name,
+		    sizeof(name))) {
+			if (i == 0)
+				snprintf(d->err, sizeof(d->err), "imports "
+				    "\"%s\", which no schema reference names",
+				    name);
+			else
+				snprintf(d->err, sizeof(d->err), "reference "
+				    "\"%.100s\" imports \"%s\", which no "
+				    "schema reference names", src[i].name,
+				    name);
+			goto out;
+		}
+	if ((d->pb = tide_pbuf_compile(src, (int)n + 1, 0, err, sizeof(err))))
+		goto out;
 	/* protoc that is not there stops the program; protoc refusing the
 	 * registry's text makes its records bad input. */
-	d->fatal = strstr(err, "protobuf-compiler") != NULL;
-	if (d->fatal)
-		snprintf(d->err, sizeof(d->err), "%s", err);
+	d->fatal = strstr(err, "protobuf-compiler") != NULL ? TIDE_EIO : 0;
+	if (d->fatal || strncmp(err, "protobuf schema: ", 17) == 0)
+		snprintf(d->err, sizeof(d->err), "%s", d->fatal ? err : err + 17);
 	else
 		snprintf(d->err, sizeof(d->err), "protobuf-compiler's %s",
 		    err);
+out:
+	free(src);
+	free(deps);
+}
+
+/* The registry's Avro schema parsed into d (once per id), the named types
+ * of its references known first. */
+static void
+avro_compile(struct wire_dec *d, struct tide_sreg *reg,
+    const struct tide_sreg_schema *s)
+{
+	struct tide_sreg_dep *deps;
+	struct tide_avro_ref *refs;
+	size_t n, i, k;
+	int rc;
+
+	if ((rc = tide_sreg_deps(reg, s, &deps, &n, d->err,
+	    sizeof(d->err))) < 0) {
+		d->fatal = dec_fatal(rc);
+		return;
+	}
+	/* A schema given under two names is parsed once. */
+	refs = tide_xcalloc(n ? n : 1, sizeof(*refs));
+	for (i = k = 0; i < n; i++) {
+		size_t m;
+
+		for (m = 0; m < i; m++)
+			if (deps[m].schema == deps[i].schema)
+				break;
+		if (m < i)
+			continue;
+		refs[k].name = deps[i].name;
+		refs[k].json = deps[i].schema->text;
+		refs[k++].len = deps[i].schema->len;
+	}
+	d->avro = tide_avro_parse_refs(s->text, s->len, refs, k, d->err,
+	    sizeof(d->err));
+	free(refs);
+	free(deps);
 }
 
 /* The Confluent Protobuf framing's message indexes at p[0..n): their
@@ -256,6 +352,7 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 	char err[256];
 	int r;
 
+	*dp = NULL;
 	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
 		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
@@ -272,10 +369,9 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 	if (ms->decoder == NULL) {
 		d = tide_xcalloc(1, sizeof(*d));
 		if (s->type == TIDE_SREG_AVRO)
-			d->avro = tide_avro_parse(s->text, s->len, d->err,
-			    sizeof(d->err));
+			avro_compile(d, w->reg, s);
 		else
-			proto_compile(d, s);
+			proto_compile(d, w->reg, s);
 		ms->decoder = d;
 		ms->decoder_free = dec_free;
 	}
@@ -283,7 +379,13 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 	if (d->avro == NULL && d->pb == NULL) {
 		snprintf(w->err, sizeof(w->err), "%s: schema id %d: %s", side,
 		    id, d->err);
-		return d->fatal ? TIDE_EIO : TIDE_EINVAL;
+		if ((r = d->fatal) == TIDE_EAGAIN) {
+			/* A reference the registry did not answer for: asked
+			 * again next time, not kept as this schema's fault. */
+			ms->decoder = NULL;
+			dec_free(d);
+		}
+		return r ? r : TIDE_EINVAL;
 	}
 	*dp = d;
 	return 0;

@@ -30,8 +30,12 @@
  *   string    a JSON string of its text, whatever it holds
  *   bytes     base64, always (the envelope's key_b64/value_b64)
  *
- * A registry's .proto that imports files of its own (schema references)
- * is refused, its records bad input; protoc refusing the text makes them
+ * A registry's schema with references (a .proto that imports files of
+ * other subjects, an Avro schema that uses their named types) has them
+ * followed (tide_sreg_deps) and given to protoc beside it, or to the Avro
+ * parser first; a reference the registry does not have, or that is
+ * refused (a cycle, too deep, too many), makes its records bad input, and
+ * one it cannot give is TIDE_EAGAIN.  protoc refusing the text makes them
  * bad input too (said once per id), and protoc missing is the program's
  * trouble (TIDE_EIO: "protoc not found (install protobuf-compiler)").
  *

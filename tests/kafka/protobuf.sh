@@ -9,9 +9,9 @@
 # --value-format auto and protobuf, from the registry (protoc run on its
 # text) or from --proto-descriptor, framed or bare (--proto-message), and
 # schemaless (protobuf-raw); tide-source(1)'s EXAMPLES on tide-formats(7)'s
-# order.  Then bad input, as many cases as good: an
-# unknown id, a truncated payload, indexes that name no type or do not
-# read, a schema of another type, a .proto with references or that protoc
+# order.  Then bad input, as many cases as good: an unknown id, a
+# truncated payload, indexes that name no type or do not read, a schema of
+# another type, a .proto with an import no reference names or that protoc
 # refuses, a JSON schema, a bad wire type, each reported with partition
 # and offset, dead-lettered raw and counted; protoc missing and a registry
 # that is down are exit 69; the options' misuse is a usage error.
@@ -212,7 +212,7 @@ t_stderr "tide-source: 'pbbad' [0] offset 0: value: schema id 999: Schema 999 no
 	"tide-source: 'pbbad' [0] offset 3: value: schema id $SID: message indexes: index 5 where t.Top has 2 message types" \
 	"tide-source: 'pbbad' [0] offset 4: value: schema id $SID: message indexes: truncated varint" \
 	"tide-source: 'pbbad' [0] offset 5: value: schema id $AID is avro, not protobuf" \
-	"tide-source: 'pbbad' [0] offset 6: value: schema id $REFID: imports \"other.proto\": schema references are not supported (only google/protobuf/ imports)" \
+	"tide-source: 'pbbad' [0] offset 6: value: schema id $REFID: imports \"other.proto\", which no schema reference names" \
 	"tide-source: 'pbbad' [0] offset 7: value: schema id $BADID: protobuf-compiler's protoc: schema.proto:2:9: Expected message name." \
 	"tide-source: 'pbbad' [0] offset 8: value: schema id $SID: at byte 0: wire type 6 or 7 does not exist" \
 	"tide-source: 9 bad records skipped, kept in dead"

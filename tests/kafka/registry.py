@@ -11,23 +11,33 @@ Endpoints (the Confluent REST API subset; bodies are JSON, content type
 application/vnd.schemaregistry.v1+json):
 
   GET  /schemas/ids/N                {"schema": TEXT} and, when the schema is
-                                     not Avro, "schemaType": "PROTOBUF"|"JSON"
+                                     not Avro, "schemaType": "PROTOBUF"|"JSON",
+                                     and when it has references,
+                                     "references": [{"name", "subject",
+                                     "version"}, ...] as registered
                                      (40403 "Schema not found")
   GET  /subjects                     ["S", ...], sorted
   GET  /subjects/S/versions          [1, 2, ...]          (40401)
   GET  /subjects/S/versions/latest   {"subject","version","id","schema"
-  GET  /subjects/S/versions/N         [, "schemaType"]}   (40401, 40402;
-                                     42202 for a version that is not a number)
+  GET  /subjects/S/versions/N         [, "schemaType"][, "references"]}
+                                     (40401, 40402; 42202 for a version
+                                     that is not a number)
   POST /subjects/S/versions          register {"schema": TEXT[, "schemaType"]
                                      [, "references"]}: {"id": N}; a schema
-                                     already registered (the same type and the
+                                     already registered (the same type, the
                                      same JSON once parsed, or the same text
-                                     for Protobuf) gets its existing id, under
-                                     any subject, and is not a new version of
-                                     a subject that has it already; an Avro
-                                     schema that avro.schema.parse refuses,
-                                     or a JSON schema that is not JSON, is
-                                     422 with error_code 42201
+                                     for Protobuf, and the same references)
+                                     gets its existing id, under any subject,
+                                     and is not a new version of a subject
+                                     that has it already; an Avro schema that
+                                     avro.schema.parse refuses (its
+                                     references' named types known first, as
+                                     the real registry parses them), a JSON
+                                     schema that is not JSON, or references
+                                     that are not [{"name": TEXT, "subject":
+                                     TEXT, "version": N}, ...] naming a
+                                     subject's version that is there, is 422
+                                     with error_code 42201
   POST /subjects/S                   look up a schema under S: the version's
                                      body as above (40401, 40403)
 
@@ -43,6 +53,9 @@ Test hooks:
                      (error_code 40101); /_requests needs none
   --fail-first N     the first N requests answer 500 (error_code 50001),
                      for retries; /_requests does not count
+  --fail-path P      every request whose "METHOD /path" starts with P
+                     answers 500 (repeatable): one endpoint down, the
+                     others up ("GET /subjects/")
   --delay-ms N       every API answer comes N ms late (a registry slower
                      than the client's bound)
   --tls-cert F --tls-key K   serve HTTPS with this certificate and key
@@ -50,6 +63,11 @@ Test hooks:
                      (a client without one fails the TLS handshake)
   --load S=FILE      register FILE's Avro schema under subject S at start
                      (repeatable; ids from 1 in the order given)
+  --unchecked       a broken or hostile registry: no schema is parsed, and
+                     references are kept as they are posted (any JSON),
+                     neither their shape nor their subjects and versions
+                     checked; so a reference may name a version that is not
+                     there, or a later one (a cycle)
   GET /_requests     {"count": N, "paths": [...]}: the API requests served
                      so far (every one, failed ones included), to prove a
                      cache hit costs none and a miss one
@@ -74,13 +92,14 @@ CT = "application/vnd.schemaregistry.v1+json"
 
 
 class Registry:
-    def __init__(self):
+    def __init__(self, unchecked=False):
         self.lock = threading.Lock()
-        self.schemas = []          # id - 1 -> (type, text)
-        self.index = {}            # (type, normal form) -> id
+        self.schemas = []          # id - 1 -> (type, text, references)
+        self.index = {}            # (type, normal form, refs) -> id
         self.subjects = {}         # subject -> [id, ...] (version - 1)
         self.count = 0
         self.paths = []
+        self.unchecked = unchecked
 
     @staticmethod
     def normal(stype, text):
@@ -89,11 +108,54 @@ class Registry:
         return json.dumps(json.loads(text), sort_keys=True,
                           separators=(",", ":"))
 
-    @staticmethod
-    def check(stype, text):
+    def ref_schema(self, ref):
+        """The (type, text, references) a reference names, or None."""
+        ids = self.subjects.get(ref["subject"], [])
+        v = ref["version"]
+        if v == -1 and ids:
+            v = len(ids)
+        if not 1 <= v <= len(ids):
+            return None
+        return self.schemas[ids[v - 1] - 1]
+
+    def check_refs(self, refs):
+        """None, or why references are refused."""
+        if not isinstance(refs, list):
+            return "references is not an array"
+        for r in refs:
+            if not isinstance(r, dict) or \
+                    not isinstance(r.get("name"), str) or \
+                    not isinstance(r.get("subject"), str) or \
+                    not isinstance(r.get("version"), int) or \
+                    isinstance(r.get("version"), bool):
+                return "a reference is not {name, subject, version}: %s" % \
+                    json.dumps(r)
+            if self.ref_schema(r) is None:
+                return "reference %s: subject '%s' has no version %d" % (
+                    r["name"], r["subject"], r["version"])
+        return None
+
+    def avro_names(self, refs, names, done):
+        """The named types of refs (theirs first) into names."""
+        for r in refs:
+            stype, text, rrefs = self.ref_schema(r)
+            key = (r["subject"], r["version"])
+            if key in done:
+                continue
+            done.add(key)
+            self.avro_names(rrefs, names, done)
+            avro.schema.make_avsc_object(json.loads(text), names)
+
+    def check(self, stype, text, refs):
         """None, or why the registry refuses the schema."""
         if stype not in ("AVRO", "PROTOBUF", "JSON"):
             return "Unknown schema type %s" % stype
+        if self.unchecked:
+            return None
+        if refs:
+            why = self.check_refs(refs)
+            if why:
+                return "Invalid schema: %s" % why
         if stype == "PROTOBUF":
             return None
         try:
@@ -102,20 +164,29 @@ class Registry:
             return "Invalid schema: %s" % e
         if stype == "AVRO":
             try:
-                avro.schema.parse(text)
+                names = avro.schema.Names()
+                self.avro_names(refs or [], names, set())
+                avro.schema.make_avsc_object(json.loads(text), names)
             except Exception as e:          # avro raises several kinds
                 return "Invalid schema: %s" % e
         return None
 
-    def register(self, subject, stype, text):
+    def key(self, stype, text, refs):
+        return (stype, self.normal(stype, text),
+                json.dumps(refs or [], sort_keys=True))
+
+    def register(self, subject, stype, text, refs=None):
         """(status, body)."""
-        why = self.check(stype, text)
+        why = self.check(stype, text, refs)
         if why:
             return 422, {"error_code": 42201, "message": why}
-        key = (stype, self.normal(stype, text))
+        try:
+            key = self.key(stype, text, refs)
+        except ValueError:      # unchecked: a JSON schema that is not JSON
+            key = (stype, text, json.dumps(refs or [], sort_keys=True))
         sid = self.index.get(key)
         if sid is None:
-            self.schemas.append((stype, text))
+            self.schemas.append((stype, text, refs or []))
             sid = len(self.schemas)
             self.index[key] = sid
         vers = self.subjects.setdefault(subject, [])
@@ -123,13 +194,19 @@ class Registry:
             vers.append(sid)
         return 200, {"id": sid}
 
-    def version_body(self, subject, version):
-        sid = self.subjects[subject][version - 1]
-        stype, text = self.schemas[sid - 1]
-        b = {"subject": subject, "version": version, "id": sid,
-             "schema": text}
+    def schema_body(self, sid):
+        stype, text, refs = self.schemas[sid - 1]
+        b = {"schema": text}
         if stype != "AVRO":
             b["schemaType"] = stype
+        if refs:
+            b["references"] = refs
+        return b
+
+    def version_body(self, subject, version):
+        sid = self.subjects[subject][version - 1]
+        b = {"subject": subject, "version": version, "id": sid}
+        b.update(self.schema_body(sid))
         return b
 
 
@@ -177,8 +254,10 @@ class Handler(BaseHTTPRequestHandler):
         with reg.lock:
             reg.count += 1
             reg.paths.append("%s %s" % (method, path))
-            if self.server.fail_first > 0:
-                self.server.fail_first -= 1
+            if self.server.fail_first > 0 or any(
+                    ("%s %s" % (method, path)).startswith(p)
+                    for p in self.server.fail_paths):
+                self.server.fail_first = max(self.server.fail_first - 1, 0)
                 return self.reply(500, {"error_code": 50001,
                                         "message": "Error in the backend data store"})
         if self.server.user is not None:
@@ -203,11 +282,7 @@ class Handler(BaseHTTPRequestHandler):
                 if not 1 <= sid <= len(reg.schemas):
                     return 404, {"error_code": 40403,
                                  "message": "Schema %d not found" % sid}
-                stype, text = reg.schemas[sid - 1]
-                b = {"schema": text}
-                if stype != "AVRO":
-                    b["schemaType"] = stype
-                return 200, b
+                return 200, reg.schema_body(sid)
             if parts == ["subjects"]:
                 return 200, sorted(reg.subjects)
             if len(parts) >= 3 and parts[0] == "subjects" and \
@@ -240,6 +315,7 @@ class Handler(BaseHTTPRequestHandler):
                 req = json.loads(raw)
                 text = req["schema"]
                 stype = req.get("schemaType") or "AVRO"
+                refs = req.get("references") or []
                 if not isinstance(text, str):
                     raise ValueError("schema is not a string")
             except (ValueError, KeyError, TypeError) as e:
@@ -247,11 +323,11 @@ class Handler(BaseHTTPRequestHandler):
                              "message": "Invalid request: %s" % e}
             s = parts[1]
             if len(parts) == 3:
-                return reg.register(s, stype, text)
+                return reg.register(s, stype, text, refs)
             if s not in reg.subjects:
                 return not_found_subject(s)
             try:
-                key = (stype, reg.normal(stype, text))
+                key = reg.key(stype, text, refs)
             except ValueError:
                 key = None
             sid = reg.index.get(key)
@@ -276,11 +352,13 @@ def main():
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--load", action="append", default=[])
+    ap.add_argument("--unchecked", action="store_true")
+    ap.add_argument("--fail-path", action="append", default=[])
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--tls-client-ca")
     a = ap.parse_args()
-    reg = Registry()
+    reg = Registry(a.unchecked)
     for spec in a.load:
         subject, _, path = spec.partition("=")
         with open(path) as f:
@@ -292,6 +370,7 @@ def main():
     srv.reg = reg
     srv.user = a.user
     srv.fail_first = a.fail_first
+    srv.fail_paths = a.fail_path
     srv.delay_ms = a.delay_ms
     if a.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -197,6 +197,105 @@ START_TEST(test_avro_parse_names_an_unknown_type_and_where)
 }
 END_TEST
 
+static const char money_schema[] =
+    "{\"type\":\"record\",\"name\":\"Money\",\"namespace\":\"com.acme\","
+    "\"fields\":[{\"name\":\"cur\",\"type\":{\"type\":\"enum\","
+    "\"name\":\"Cur\",\"symbols\":[\"EUR\",\"USD\"]}},"
+    "{\"name\":\"cents\",\"type\":\"long\"}]}";
+static const char line_schema[] =
+    "{\"type\":\"record\",\"name\":\"Line\",\"namespace\":\"com.acme\","
+    "\"fields\":[{\"name\":\"price\",\"type\":\"Money\"}]}";
+
+START_TEST(test_avro_parse_refs_knows_the_references_named_types)
+{
+	static const struct tide_avro_ref refs[] = {
+		{ "com.acme.Money", money_schema, sizeof(money_schema) - 1 },
+		{ "com.acme.Line", line_schema, sizeof(line_schema) - 1 },
+	};
+	/* By full name, by a name in the namespace, a nested type of a
+	 * reference, in a union. */
+	static const char main_schema[] =
+	    "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\","
+	    "\"fields\":[{\"name\":\"total\",\"type\":\"com.acme.Money\"},"
+	    "{\"name\":\"line\",\"type\":\"Line\"},"
+	    "{\"name\":\"cur\",\"type\":\"Cur\"},"
+	    "{\"name\":\"tip\",\"type\":[\"null\",\"Money\"]}]}";
+	static const char plain[] = "{\"total\":{\"cur\":\"USD\","
+	    "\"cents\":5},\"line\":{\"price\":{\"cur\":\"EUR\",\"cents\":-1}},"
+	    "\"cur\":\"USD\",\"tip\":{\"cur\":\"EUR\",\"cents\":2}}";
+	/* total USD 5; line EUR -1; cur USD; tip EUR 2 */
+	static const unsigned char bin[] = {
+		0x02, 0x0a, 0x00, 0x01, 0x02, 0x02, 0x00, 0x04
+	};
+	struct tide_buf b = TIDE_BUF_INIT;
+	struct tide_avro *a;
+	char err[256];
+
+	a = tide_avro_parse_refs(main_schema, strlen(main_schema), refs, 2,
+	    err, sizeof(err));
+	ck_assert_msg(a != NULL, "%s", err);
+	ck_assert_int_eq(tide_avro_decode(a, bin, sizeof(bin),
+	    TIDE_AVRO_SPEC, &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(tide_buf_cstr(&b), "{\"total\":{\"cur\":\"USD\","
+	    "\"cents\":5},\"line\":{\"price\":{\"cur\":\"EUR\",\"cents\":-1}},"
+	    "\"cur\":\"USD\",\"tip\":{\"com.acme.Money\":{\"cur\":\"EUR\","
+	    "\"cents\":2}}}");
+	tide_buf_reset(&b);
+	ck_assert_int_eq(tide_avro_encode(a, plain, strlen(plain), &b, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(b.len, sizeof(bin));
+	ck_assert_mem_eq(b.data, bin, sizeof(bin));
+	tide_buf_release(&b);
+	tide_avro_free(a);
+
+	/* A schema that is only a reference's name. */
+	a = tide_avro_parse_refs("\"com.acme.Money\"", 16, refs, 1, err,
+	    sizeof(err));
+	ck_assert_msg(a != NULL, "%s", err);
+	tide_avro_free(a);
+}
+END_TEST
+
+START_TEST(test_avro_parse_refs_refuses_by_the_references_name)
+{
+	static const struct {
+		const char *main, *ref, *want;
+	} c[] = {
+		/* The reference is not JSON, not a schema. */
+		{ "\"X\"", "{", "reference \"r\": not JSON: string or '}' "
+		    "expected near end of file at line 1" },
+		{ "\"X\"", "{\"type\":\"record\",\"name\":\"X\",\"fields\":["
+		    "{\"name\":\"a\",\"type\":\"nope\"}]}",
+		    "reference \"r\": a: unknown type \"nope\"" },
+		/* A name no reference defines; one defined twice; one outside
+		 * the namespace it is looked up in. */
+		{ "{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":"
+		    "\"m\",\"type\":\"com.acme.Nope\"}]}", money_schema,
+		    "m: unknown type \"com.acme.Nope\"" },
+		{ money_schema, money_schema, "com.acme.Money is defined "
+		    "twice" },
+		{ "{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":"
+		    "\"m\",\"type\":\"Money\"}]}", money_schema,
+		    "m: unknown type \"Money\"" },
+		/* A reference that needs a later one. */
+		{ "\"com.acme.Line\"", line_schema,
+		    "reference \"r\": price: unknown type \"Money\"" },
+	};
+	struct tide_avro_ref ref;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ref.name = "r";
+		ref.json = c[i].ref;
+		ref.len = strlen(c[i].ref);
+		ck_assert_ptr_null(tide_avro_parse_refs(c[i].main,
+		    strlen(c[i].main), &ref, 1, err, sizeof(err)));
+		ck_assert_str_eq(err, c[i].want);
+	}
+}
+END_TEST
+
 Suite *
 suite_avro(void)
 {
@@ -212,6 +311,8 @@ suite_avro(void)
 	tcase_add_test(tc, test_avro_parse_refuses_a_record_that_contains_itself);
 	tcase_add_test(tc, test_avro_parse_refuses_deep_nesting);
 	tcase_add_test(tc, test_avro_parse_names_an_unknown_type_and_where);
+	tcase_add_test(tc, test_avro_parse_refs_knows_the_references_named_types);
+	tcase_add_test(tc, test_avro_parse_refs_refuses_by_the_references_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "err.h"
 #include "schema/sreg.h"
 #include "unit.h"
@@ -446,6 +447,299 @@ START_TEST(test_sreg_new_refuses_what_is_not_an_http_url)
 }
 END_TEST
 
+/* ---- references ---- */
+
+static void
+reg_unchecked(void)
+{
+	reg_start("--unchecked", NULL);
+}
+
+/* POST body (JSON) under subject: the id, or -(HTTP status). */
+static int
+reg_post(const char *subject, const char *body)
+{
+	char url[256], ans[8192] = "";
+	struct curl_slist *hd;
+	CURL *h = curl_easy_init();
+	long status = 0;
+	const char *c;
+
+	snprintf(url, sizeof(url), "%s/subjects/%s/versions", reg_url,
+	    subject);
+	hd = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
+	ck_assert_int_eq(curl_easy_perform(h), CURLE_OK);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hd);
+	if (status != 200)
+		return -(int)status;
+	ck_assert_ptr_nonnull(c = strstr(ans, "\"id\": "));
+	return atoi(c + 6);
+}
+
+/* A Protobuf schema (message name m) with references refs (JSON). */
+static int
+post_proto(const char *subject, const char *m, const char *refs)
+{
+	struct tide_buf body = TIDE_BUF_INIT;
+	int id;
+
+	tide_buf_addf(&body, "{\"schemaType\":\"PROTOBUF\","
+	    "\"schema\":\"syntax = \\\"proto3\\\";\\nmessage %s {}\\n\","
+	    "\"references\":%s}", m, refs);
+	id = reg_post(subject, tide_buf_cstr(&body));
+	tide_buf_release(&body);
+	return id;
+}
+
+START_TEST(test_sreg_references_come_with_the_schema)
+{
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	const struct tide_sreg_schema *s, *s2;
+	int a, b;
+
+	ck_assert_int_eq(a = post_proto("a", "A", "[]"), 2);
+	ck_assert_int_eq(b = post_proto("b", "B", "[{\"name\":\"dir/a.proto\","
+	    "\"subject\":\"a\",\"version\":1}]"), 3);
+	/* The same text with other references is another schema. */
+	ck_assert_int_eq(post_proto("b", "B", "[{\"name\":\"a.proto\","
+	    "\"subject\":\"a\",\"version\":1}]"), 4);
+	ck_assert_int_eq(tide_sreg_by_id(r, b, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s->nrefs, 1);
+	ck_assert_str_eq(s->refs[0].name, "dir/a.proto");
+	ck_assert_str_eq(s->refs[0].subject, "a");
+	ck_assert_int_eq(s->refs[0].version, 1);
+	ck_assert_int_eq(tide_sreg_by_id(r, a, &s2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s2->nrefs, 0);
+	ck_assert_ptr_null(s2->refs);
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s2->nrefs, 0);
+
+	/* By version: cached by subject and version, and shares the id. */
+	ck_assert_int_eq(reg_requests(), 6);
+	ck_assert_int_eq(tide_sreg_version(r, "b", 1, &s2, err, sizeof(err)),
+	    0);
+	ck_assert_ptr_eq(s2, s);
+	ck_assert_int_eq(tide_sreg_version(r, "b", 1, &s2, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(tide_sreg_version(r, "b", 2, &s2, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(s2->id, 4);
+	ck_assert_str_eq(s2->refs[0].name, "a.proto");
+	ck_assert_int_eq(reg_requests(), 8);
+	ck_assert_int_eq(tide_sreg_version(r, "b", 3, &s2, err, sizeof(err)),
+	    TIDE_ENOENT);
+	ck_assert_str_eq(err, "subject 'b' version 3: Version 3 not found. "
+	    "(error 40402)");
+	ck_assert_int_eq(tide_sreg_version(r, "nope", 1, &s2, err,
+	    sizeof(err)), TIDE_ENOENT);
+	ck_assert_str_eq(err, "subject 'nope' version 1: Subject 'nope' not "
+	    "found. (error 40401)");
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_deps_each_once_after_what_it_needs)
+{
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	const struct tide_sreg_schema *s;
+	struct tide_sreg_dep *d;
+	size_t n;
+	int top, n0;
+
+	/* A diamond: top needs m and t; t needs m (under the same name) and
+	 * u; u needs m under another name. */
+	post_proto("m", "M", "[]");
+	post_proto("u", "U", "[{\"name\":\"other/m.proto\",\"subject\":\"m\","
+	    "\"version\":1}]");
+	post_proto("t", "T", "[{\"name\":\"m.proto\",\"subject\":\"m\","
+	    "\"version\":1},{\"name\":\"u.proto\",\"subject\":\"u\","
+	    "\"version\":1}]");
+	top = post_proto("top", "Top", "[{\"name\":\"m.proto\",\"subject\":"
+	    "\"m\",\"version\":1},{\"name\":\"t.proto\",\"subject\":\"t\","
+	    "\"version\":1}]");
+	ck_assert_int_gt(top, 0);
+	n0 = reg_requests();
+	ck_assert_int_eq(tide_sreg_by_id(r, top, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(tide_sreg_deps(r, s, &d, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(d[0].name, "m.proto");
+	ck_assert_str_eq(d[1].name, "other/m.proto");
+	ck_assert_ptr_eq(d[1].schema, d[0].schema);
+	ck_assert_str_eq(d[2].name, "u.proto");
+	ck_assert_str_eq(d[3].name, "t.proto");
+	ck_assert_int_eq(d[3].schema->nrefs, 2);
+	free(d);
+	/* Each subject's version asked once, and not again. */
+	ck_assert_int_eq(reg_requests(), n0 + 4);
+	ck_assert_int_eq(tide_sreg_deps(r, s, &d, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 4);
+	free(d);
+	ck_assert_int_eq(reg_requests(), n0 + 4);
+
+	/* None: nothing asked, nothing allocated. */
+	ck_assert_int_eq(tide_sreg_by_id(r, 1, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(tide_sreg_deps(r, s, &d, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(d);
+
+	/* The registry checks references: one to a version that is not
+	 * there is refused. */
+	ck_assert_int_eq(post_proto("x", "X", "[{\"name\":\"m.proto\","
+	    "\"subject\":\"m\",\"version\":2}]"), -422);
+	tide_sreg_free(r);
+}
+END_TEST
+
+/* The answer for the schema posted with refs (JSON): by id. */
+static int
+deps_of(struct tide_sreg *r, const char *subject, const char *refs)
+{
+	const struct tide_sreg_schema *s;
+	struct tide_sreg_dep *d = NULL;
+	size_t n;
+	int id, rc;
+
+	ck_assert_int_gt(id = post_proto(subject, subject, refs), 0);
+	if ((rc = tide_sreg_by_id(r, id, &s, err, sizeof(err))) < 0)
+		return rc;
+	rc = tide_sreg_deps(r, s, &d, &n, err, sizeof(err));
+	if (rc < 0)
+		ck_assert_ptr_null(d);
+	free(d);
+	return rc;
+}
+
+START_TEST(test_sreg_references_that_are_not_the_apis_are_eformat)
+{
+	static const char *const bad[] = {
+		"{\"name\":\"a\"}",
+		"\"a.proto\"",
+		"[1]",
+		"[{\"name\":\"a.proto\",\"subject\":\"a\"}]",
+		"[{\"name\":\"a.proto\",\"subject\":\"a\",\"version\":\"1\"}]",
+		"[{\"name\":\"\",\"subject\":\"a\",\"version\":1}]",
+		"[{\"name\":\"a.proto\",\"subject\":\"\",\"version\":1}]",
+		"[{\"name\":7,\"subject\":\"a\",\"version\":1}]",
+		"[{\"name\":\"a.proto\",\"subject\":\"a\",\"version\":4294967297}]",
+	};
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	char subj[16], want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(subj, sizeof(subj), "Bad%zu", i);
+		ck_assert_msg(deps_of(r, subj, bad[i]) == TIDE_EFORMAT, "%s",
+		    bad[i]);
+		snprintf(want, sizeof(want), "%s: schema id %zu: the answer's "
+		    "\"references\" is not an array of {\"name\", \"subject\", "
+		    "\"version\"}", reg_url, i + 2);
+		ck_assert_str_eq(err, want);
+	}
+	/* null and [] are no references. */
+	ck_assert_int_eq(deps_of(r, "Null", "null"), 0);
+	ck_assert_int_eq(deps_of(r, "Empty", "[]"), 0);
+	tide_sreg_free(r);
+}
+END_TEST
+
+START_TEST(test_sreg_hostile_references_are_refused_by_name)
+{
+	struct tide_sreg *r = open_url(reg_url, NULL);
+	struct tide_buf b = TIDE_BUF_INIT;
+	char refs[256], subj[16];
+	int i, n0;
+
+	ck_assert_int_eq(deps_of(r, "Miss", "[{\"name\":\"a.proto\","
+	    "\"subject\":\"nosuch\",\"version\":1}]"), TIDE_ENOENT);
+	ck_assert_str_eq(err, "reference \"a.proto\": subject 'nosuch' "
+	    "version 1: Subject 'nosuch' not found. (error 40401)");
+
+	/* Itself: its subject's version 1 is the schema. */
+	ck_assert_int_eq(deps_of(r, "Self", "[{\"name\":\"s.proto\","
+	    "\"subject\":\"Self\",\"version\":1}]"), TIDE_EINVAL);
+	ck_assert_str_eq(err, "reference \"s.proto\": a cycle: subject 'Self' "
+	    "version 1 is schema id 3 again");
+	/* Through another. */
+	post_proto("CycA", "CycA", "[{\"name\":\"b.proto\",\"subject\":"
+	    "\"CycB\",\"version\":1}]");
+	post_proto("CycB", "CycB", "[{\"name\":\"a.proto\",\"subject\":"
+	    "\"CycA\",\"version\":1}]");
+	ck_assert_int_eq(deps_of(r, "Cyc", "[{\"name\":\"a.proto\","
+	    "\"subject\":\"CycA\",\"version\":1}]"), TIDE_EINVAL);
+	ck_assert_str_eq(err, "reference \"a.proto\" -> \"b.proto\" -> "
+	    "\"a.proto\": a cycle: subject 'CycA' version 1 is schema id 4 "
+	    "again");
+
+	/* Nested: 32 levels are followed, 33 are not. */
+	for (i = 40; i >= 0; i--) {
+		snprintf(subj, sizeof(subj), "D%d", i);
+		if (i == 40)
+			snprintf(refs, sizeof(refs), "[]");
+		else
+			snprintf(refs, sizeof(refs), "[{\"name\":\"d%d\","
+			    "\"subject\":\"D%d\",\"version\":1}]", i + 1, i + 1);
+		ck_assert_int_gt(post_proto(subj, subj, refs), 0);
+	}
+	ck_assert_int_eq(deps_of(r, "Deep32", "[{\"name\":\"d9\","
+	    "\"subject\":\"D9\",\"version\":1}]"), 0);
+	ck_assert_int_eq(deps_of(r, "Deep33", "[{\"name\":\"d8\","
+	    "\"subject\":\"D8\",\"version\":1}]"), TIDE_EINVAL);
+	ck_assert_str_eq(err, "reference \"d8\" -> \"d9\" -> (30 more) -> "
+	    "\"d40\": references nested deeper than 32 levels");
+
+	/* Many: a schema with more than 256 is refused before any is asked
+	 * for, and so are more than 256 in all. */
+	tide_buf_addf(&b, "[");
+	for (i = 0; i < 1000; i++)
+		tide_buf_addf(&b, "%s{\"name\":\"f%d\",\"subject\":\"D40\","
+		    "\"version\":1}", i ? "," : "", i);
+	tide_buf_addf(&b, "]");
+	n0 = reg_requests();
+	ck_assert_int_eq(deps_of(r, "Many", tide_buf_cstr(&b)), TIDE_EINVAL);
+	ck_assert_str_eq(err, "1000 references: more than 256");
+	ck_assert_int_eq(reg_requests(), n0 + 2);	/* the POST, the id */
+	/* 100 names and then 200 more through another schema. */
+	tide_buf_reset(&b);
+	tide_buf_addf(&b, "[");
+	for (i = 0; i < 200; i++)
+		tide_buf_addf(&b, "%s{\"name\":\"g%d\",\"subject\":\"D40\","
+		    "\"version\":1}", i ? "," : "", i);
+	tide_buf_addf(&b, "]");
+	ck_assert_int_gt(post_proto("H", "H", tide_buf_cstr(&b)), 0);
+	tide_buf_reset(&b);
+	tide_buf_addf(&b, "[");
+	for (i = 0; i < 100; i++)
+		tide_buf_addf(&b, "{\"name\":\"f%d\",\"subject\":\"D40\","
+		    "\"version\":1},", i);
+	tide_buf_addf(&b, "{\"name\":\"h\",\"subject\":\"H\","
+	    "\"version\":1}]");
+	ck_assert_int_eq(deps_of(r, "M300", tide_buf_cstr(&b)), TIDE_EINVAL);
+	ck_assert_str_eq(err, "reference \"h\" -> \"g156\": more than 256 "
+	    "schema references in all");
+	tide_buf_release(&b);
+
+	/* Another type; one name for two schemas. */
+	ck_assert_int_gt(reg_post("Av", "{\"schema\":\"\\\"string\\\"\"}"), 0);
+	ck_assert_int_eq(deps_of(r, "Ty", "[{\"name\":\"a\",\"subject\":"
+	    "\"Av\",\"version\":1}]"), TIDE_EINVAL);
+	ck_assert_str_eq(err, "reference \"a\": subject 'Av' version 1 is of "
+	    "type AVRO, not PROTOBUF");
+	ck_assert_int_eq(deps_of(r, "Two", "[{\"name\":\"a\",\"subject\":"
+	    "\"D40\",\"version\":1},{\"name\":\"a\",\"subject\":\"D39\","
+	    "\"version\":1}]"), TIDE_EINVAL);
+	ck_assert_msg(strstr(err, "reference \"a\": the name is given to two "
+	    "schemas (ids ") == err, "%s", err);
+	tide_sreg_free(r);
+}
+END_TEST
+
 Suite *
 suite_sreg(void)
 {
@@ -482,6 +776,20 @@ suite_sreg(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, reg_slow, reg_stop);
 	tcase_add_test(tc, test_sreg_a_first_try_past_the_bound_is_retried_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("references");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_plain, reg_stop);
+	tcase_add_test(tc, test_sreg_references_come_with_the_schema);
+	tcase_add_test(tc, test_sreg_deps_each_once_after_what_it_needs);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile references");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, reg_unchecked, reg_stop);
+	tcase_add_test(tc, test_sreg_references_that_are_not_the_apis_are_eformat);
+	tcase_add_test(tc, test_sreg_hostile_references_are_refused_by_name);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offline");
