@@ -1,23 +1,23 @@
 /*
  * A record stage's run (tide-join, tide-check, tide-score): the frame
- * around its main loop that every stage between a source and a sink has
- * the same, so that it is written once.  Its part in the pipeline's
- * delivery (lib/flow, doc/DELIVERY.md: TIDE_FLOW_STAGE): the idle hook
- * of stdin, which flushes the output, relays the flow's messages and
- * ends the stage as a broken pipe would once a reader that said hello
- * has gone; a barrier line read from stdin, passed on in order (written
- * on, or acknowledged once the output is flushed, or dropped), a broken
- * one reported as bad input; the final barrier's seq, for the readers'
- * acknowledgement at the end.  And the drain a stop signal starts
- * (lib/sig): where it leaves the loop over an input (a terminal's input
- * ends at the signal; a second signal or --drain-timeout ends it now),
- * how long a read may wait meanwhile, and the status a cut-short run
- * exits with.
+ * around the main loop that these stages share, written once.  Its part
+ * in the pipeline's delivery (lib/flow, doc/DELIVERY.md:
+ * TIDE_FLOW_STAGE): the idle hook of stdin, which flushes the output,
+ * relays the flow's messages and ends the stage as a broken pipe would
+ * once a reader that said hello has gone; a barrier line read from
+ * stdin, passed on in order (written on, or acknowledged once the
+ * output is flushed, or dropped), a broken one reported as bad input;
+ * the final barrier's seq, for the readers' acknowledgement at the
+ * end.  And the drain a stop signal starts (lib/sig): where it leaves
+ * the loop over an input (a terminal's input ends at the signal; a
+ * second signal or --drain-timeout ends it now), how long a read may
+ * wait meanwhile, and the status a cut-short run exits with.
  *
- * The command keeps its records, messages and statistics: it prints; this
- * module decides nothing about a record and prints nothing but what lib/bad
- * reports of a broken barrier.  The struct is the caller's, one per
- * process (signals are the process's); the writer and the bad-input
+ * The command keeps its records, messages and statistics, and prints;
+ * this module decides nothing about a record and prints nothing itself
+ * (what lib/bad reports of a broken barrier, or of a bad record through
+ * tide_stagerun_bad(), is lib/bad's).  The struct is the caller's, one
+ * per process (signals are the process's); the writer and the bad-input
  * counter it points to are the caller's too.  The per-record calls are
  * inline and read no clock unless a stop signal came.
  */
