@@ -7,8 +7,8 @@
  * violated rule named).  --fail-rate judges the failing share over a
  * window.  This file holds the options, the messages and exit statuses,
  * and the loop's policy: signals (lib/sig: a stop signal drains) and the
- * barriers of the pipeline's delivery (lib/flow), passed on as every
- * stage does.
+ * barriers of the pipeline's delivery, passed on as every stage does
+ * (lib/stagerun).
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +24,6 @@
 #include "buf.h"
 #include "err.h"
 #include "exitcode.h"
-#include "flow.h"
 #include "jschema.h"
 #include "json.h"
 #include "kafka/kconf.h"
@@ -36,6 +35,7 @@
 #include "rio.h"
 #include "sig.h"
 #include "srule.h"
+#include "stagerun.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -160,10 +160,9 @@ static struct tide_uniq uniq;
 static struct tide_ratelim rate;
 static struct tide_failwin fw;
 static struct tide_bad bad;
-static struct tide_flow flow;
-static int64_t final_seq = -1;
-static int ended, from_tty, warned;
-static uint64_t nin, npass, nfail, notrec, badbar;
+static struct tide_stagerun sr;		/* delivery, the drain */
+static int warned;
+static uint64_t nin, npass, nfail, notrec;
 static uint64_t srcount[SR_N];
 static struct tide_buf vbuf = TIDE_BUF_INIT, kbuf = TIDE_BUF_INIT,
     rbuf = TIDE_BUF_INIT;
@@ -550,68 +549,6 @@ check_record(const char *src, const struct tide_rec *rec,
 	return r < 0 ? tide_exit_of(r) : 0;
 }
 
-/* stdin's idle hook: out with what is written, and the flow's messages
- * relayed; a reader that said hello and has gone breaks out as its pipe
- * would. */
-static int
-check_idle(void *ctx)
-{
-	struct tide_wout *out = ctx;
-	int r = tide_wout_idle(out);
-
-	tide_flow_service(&flow, tide_mono_us() / 1000);
-	if (r == 0 && tide_flow_reader_gone(&flow))
-		r = out->err = TIDE_EPIPE;
-	return r;
-}
-
-/* A barrier line of src, passed on: 0, or the status to stop with. */
-static int
-pass_barrier(const char *src, const struct tide_rec *rec,
-    struct tide_wout *out)
-{
-	if (strcmp(src, "-") != 0)
-		return 0;
-	tide_flow_service(&flow, tide_mono_us() / 1000);
-	if (tide_flow_read_barrier(&flow, rec->p, rec->len) < 0) {
-		badbar++;
-		return tide_exit_of(tide_bad_record(&bad, src, rec->lineno,
-		    rec->p, rec->len, "broken barrier: %s",
-		    flow.berr.reason));
-	}
-	switch (tide_flow_pass(&flow, tide_mono_us() / 1000)) {
-	case TIDE_FLOW_FORWARD:
-		if (tide_wout_rec(out, rec->p, rec->len) < 0)
-			return TIDE_EX_IOERR;
-		if (flow.b.final)
-			final_seq = flow.b.seq;
-		break;
-	case TIDE_FLOW_ACK:
-		if (tide_wout_flush(out) < 0)
-			return TIDE_EX_IOERR;
-		tide_flow_ack(&flow, flow.b.seq);
-		break;
-	case TIDE_FLOW_DROP:
-		break;
-	}
-	return 0;
-}
-
-/* Where a stop signal leaves the loop over src: 0 read on, 1 at its end
- * (a terminal's input ends at the signal), 2 stop now. */
-static int
-drain_state(const char *src)
-{
-	switch (tide_sig_drain(tide_mono_us() / 1000, conf.drain_ms)) {
-	case TIDE_SIG_RUN:
-		return 0;
-	case TIDE_SIG_DRAINING:
-		return from_tty && strcmp(src, "-") == 0;
-	default:
-		return 2;
-	}
-}
-
 static int
 stdin_is_file(void)
 {
@@ -628,8 +565,7 @@ run_input(const char *src, struct tide_wout *out)
 	struct tide_recin in;
 	struct tide_rec rec;
 	char why[160];
-	int r, status = 0, tmo, base;
-	int64_t left;
+	int r, status = 0, base;
 
 	/* Stdin is sniffed for zstd only when it is a file: the sniff waits
 	 * for four bytes through every signal, which a quiet pipe or a
@@ -641,24 +577,19 @@ run_input(const char *src, struct tide_wout *out)
 	/* Without --time, paths[0] and vals[0] are left out. */
 	base = conf.timefield ? 0 : 1;
 	tide_recin_set_paths(&in, paths + base, npath - base);
-	tide_recin_set_idle(&in, check_idle, out);
+	tide_recin_set_idle(&in, tide_stagerun_idle, &sr);
 	for (;;) {
 		/* A signal that came before the read (at the start, between
 		 * two reads) is looked at before blocking in it. */
-		if (tide_sig_stops() != 0 && (ended = drain_state(src)) != 0)
+		if (tide_stagerun_stopped(&sr, src) != 0)
 			break;
-		tmo = flow.had_reader ? 1000 : -1;
-		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
-		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
-		    (tmo < 0 || left < tmo))
-			tmo = (int)left;
-		r = tide_recin_next(&in, &rec, vals + base, tmo);
+		r = tide_recin_next(&in, &rec, vals + base,
+		    tide_stagerun_timeout(&sr, 0));
 		if (r == TIDE_EINTR || tide_sig_pending(&sigseen) ||
 		    tide_sig_stops() != 0) {
 			if (tide_sig_take_stats())
 				print_stats();
-			if (tide_sig_stops() != 0 &&
-			    (ended = drain_state(src)) != 0)
+			if (tide_stagerun_stopped(&sr, src) != 0)
 				break;
 			if (r == TIDE_EINTR)
 				continue;
@@ -677,7 +608,9 @@ run_input(const char *src, struct tide_wout *out)
 		}
 		if (rec.err == TIDE_REC_OK &&
 		    __builtin_expect(tide_barrier_is(rec.p, rec.len), 0)) {
-			if ((status = pass_barrier(src, &rec, out)) != 0)
+			if ((status = tide_stagerun_barrier(&sr, src,
+			    rec.lineno, rec.p, rec.len,
+			    tide_mono_us() / 1000)) != 0)
 				break;
 			continue;
 		}
@@ -712,6 +645,7 @@ main(int argc, char **argv)
 {
 	struct tide_wout out;
 	struct tide_stage_err serr;
+	const char *cut;
 	int i, status = 0, r;
 
 	tide_prog_init_opts(&prog, opts);
@@ -723,31 +657,22 @@ main(int argc, char **argv)
 	if (conf.dltopic)
 		open_dltopic();
 	tide_sig_init(0);
-	from_tty = isatty(STDIN_FILENO);
-	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-check", 0);
 	tide_wout_init(&out, STDOUT_FILENO);
-	if (tide_flow_open(&flow, STDIN_FILENO, STDOUT_FILENO, NULL,
-	    &serr) < 0)
+	tide_stagerun_init(&sr, "tide-check", &out, &bad, conf.drain_ms);
+	if (tide_stagerun_open(&sr, STDIN_FILENO, &serr) < 0)
 		tide_info("delivery: %s: %s", serr.what, strerror(serr.errnum));
 	i = tide_opt_index();
 	if (i >= argc)
 		status = run_input("-", &out);
-	for (; i < argc && status == 0 && ended == 0; i++)
+	for (; i < argc && status == 0 && sr.ended == 0; i++)
 		status = run_input(argv[i], &out);
-	if (ended == 2 && status == 0) {
-		int sig = tide_sig_drain(tide_mono_us() / 1000,
-		    conf.drain_ms) == TIDE_SIG_ABORT;
-
+	if (status == 0 && (cut = tide_stagerun_cut(&sr, &status)) != NULL)
 		tide_warn("%s: stopped before the end of input: %llu record%s "
-		    "read and checked, the rest not read", sig ?
-		    "second signal" : "--drain-timeout",
+		    "read and checked, the rest not read", cut,
 		    (unsigned long long)nin, nin == 1 ? "" : "s");
-		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
-	}
 	if (status == 0)
 		status = judge(1);
-	r = tide_wout_flush(&out);
-	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
+	if ((r = tide_stagerun_flush(&sr)) == TIDE_EPIPE)
 		status = status == TIDE_EX_DATAERR ? status : 0;
 	else if (r < 0) {
 		tide_warn("write error: %s", strerror(errno));
@@ -764,13 +689,9 @@ main(int argc, char **argv)
 		status = r;
 	if (status == 0)
 		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
-		    nin + badbar));
+		    nin + sr.badbar));
 	tide_wout_release(&out);
-	if (final_seq >= 0) {
-		close(STDOUT_FILENO);
-		tide_flow_linger(&flow, final_seq, 5000);
-	}
-	tide_flow_close(&flow);
+	tide_stagerun_close(&sr);
 	tide_jschema_run_release(&run);
 	tide_jschema_release(&schema);
 	if (conf.unique)

@@ -11,7 +11,7 @@
  * topic, tide_kstream_drive() (lib/kafka/kstream).  This file holds the
  * options, the messages and exit statuses, and the loops' policy: signals
  * (lib/sig: a stop signal drains), --watch, and the barriers of the
- * pipeline's delivery (lib/flow).
+ * pipeline's delivery (lib/stagerun).
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,7 +29,6 @@
 #include "err.h"
 #include "expr.h"
 #include "exitcode.h"
-#include "flow.h"
 #include "fwatch.h"
 #include "ijoin.h"
 #include "ijsrc.h"
@@ -44,6 +43,7 @@
 #include "prog.h"
 #include "rio.h"
 #include "sig.h"
+#include "stagerun.h"
 #include "table.h"
 #include "tjoin.h"
 #include "time.h"
@@ -79,19 +79,13 @@ struct stats {
  * Signals (lib/sig): SIGHUP reloads a file table; a stop signal is a
  * drain (doc/DELIVERY.md): the input is read to its end (a terminal's
  * ends at the signal), joined and written, and the program exits 0;
- * `ended` says why the input loop stopped early: 1 a terminal's end, 2 a
- * second signal or --drain-timeout (stop now).  ijstop stops an interval
- * join's drivers.
+ * sr.ended says why the input loop stopped early.  ijstop stops an
+ * interval join's drivers.  The pipeline's delivery (lib/stagerun): a
+ * barrier line on stdin is passed on, written or acknowledged, once every
+ * record before it is written.
  */
-static int ended, from_tty;
+static struct tide_stagerun sr;
 static volatile sig_atomic_t ijstop;
-/*
- * The pipeline's delivery (lib/flow, doc/DELIVERY.md): a barrier line on
- * stdin is passed on, written or acknowledged, once every record before
- * it is written; final_seq is the final barrier's, written on.
- */
-static struct tide_flow flow;
-static int64_t final_seq = -1;
 static struct tide_joinconf conf;
 static struct tide_kconf kc;
 static struct stats st;
@@ -99,7 +93,6 @@ static struct tide_expr wx, hx;		/* --where, --having */
 static struct tide_where where = { &wx, 0, 0 }, having = { &hx, 0, 0 };
 static struct tide_bad bad;
 static struct tide_bad_max maxbad;	/* --max-bad */
-static uint64_t badbar;			/* broken barriers: read, not records */
 /*
  * The table (-T) behind lib/jtable's operations: the file's (jf), the
  * Kafka table's (kt, a live table: each record's lookup and output hold
@@ -130,23 +123,6 @@ jt_say(void *ctx, enum tide_jtable_level level, const char *msg)
 		tide_warn("%s", msg);
 }
 
-/* Where a stop signal leaves the input loop reading path (NULL: none):
- * 0 read on, 1 at its end (a terminal's input ends at the signal), 2 stop
- * now (a second signal, --drain-timeout).  It reads the clock: only once
- * a stop signal came. */
-static int
-drain_state(const char *path)
-{
-	switch (tide_sig_drain(tide_mono_us() / 1000, conf.drain_ms)) {
-	case TIDE_SIG_RUN:
-		return 0;
-	case TIDE_SIG_DRAINING:
-		return from_tty && path != NULL && strcmp(path, "-") == 0;
-	default:
-		return 2;
-	}
-}
-
 /* Hold the stream until the table has caught up with the topic's end as
  * of start.  Returns 0, or the status to exit with. */
 static int
@@ -157,7 +133,7 @@ ktable_wait(void)
 
 	/* A stop signal drains: the stream still needs the table. */
 	while ((r = tide_ktable_wait(kt, 100)) == TIDE_EAGAIN)
-		if (tide_sig_stops() != 0 && (ended = drain_state(NULL)) == 2)
+		if (tide_stagerun_stopped(&sr, NULL) == TIDE_STAGERUN_CUT)
 			break;
 	jt->loadms = (tide_mono_us() - t0) / 1000;
 	if ((r = tide_ktable_failed(kt)) != 0)
@@ -468,53 +444,6 @@ kt_unlock(void *ctx)
 	tide_ktable_unlock(kt);
 }
 
-/* tide_tjoin's and tide_ijout's bad(): a bad record, reported. */
-static int
-join_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
-    size_t len, const char *why)
-{
-	(void)ctx;
-	return tide_exit_of(tide_bad_record(&bad, src, lineno, line, len,
-	    "%s", why));
-}
-
-/* stdin's idle hook: out with what is written, and the flow's messages
- * (acknowledgements from downstream) relayed.  A reader that said hello
- * and has gone (the sink killed) breaks out as its pipe would: a window
- * before us that holds its barriers may write nothing on a quiet topic,
- * and we would wait for ever (run_input() wakes once a second for it). */
-static int
-join_idle(void *ctx)
-{
-	struct tide_wout *out = ctx;
-	int r = tide_wout_idle(out);
-
-	tide_flow_service(&flow, tide_mono_us() / 1000);
-	if (r == 0 && tide_flow_reader_gone(&flow))
-		r = out->err = TIDE_EPIPE;
-	return r;
-}
-
-/* The barrier line j found, passed on (lib/tjoin, doc/DELIVERY.md): 0,
- * or the status to stop with. */
-static int
-pass_barrier(struct tide_tjoin *j)
-{
-	int r = tide_tjoin_barrier(j, &flow, tide_mono_us() / 1000);
-
-	if (r == TIDE_EINVAL) {
-		badbar++;
-		return tide_exit_of(tide_bad_record(&bad, j->path,
-		    j->barlineno, j->bar, j->barlen, "broken barrier: %s",
-		    flow.berr.reason));
-	}
-	if (r < 0)
-		return TIDE_EX_IOERR;
-	if (r == TIDE_FLOW_FORWARD && flow.b.final)
-		final_seq = flow.b.seq;
-	return 0;
-}
-
 /* --watch: the table's file has changed (looked at once in a while). */
 static int
 watched(struct tide_fwatch *w)
@@ -537,8 +466,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 {
 	static sig_atomic_t sigseen;
 	struct tide_tjoin j;
-	int r, status = 0, rl, ds, tmo;
-	int64_t left;
+	int r, status = 0, rl, ds;
 	uint64_t n = 0;
 
 	memset(&j, 0, sizeof(j));
@@ -549,10 +477,11 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 	j.maxrec = conf.maxrec;
 	j.out = out;
 	j.st = &st.j;
-	j.bad = join_bad;
+	j.bad = tide_stagerun_bad;
+	j.badctx = &sr;
 	j.ctx = pl;
-	j.idle = join_idle;
-	j.idlectx = out;
+	j.idle = tide_stagerun_idle;
+	j.idlectx = &sr;
 	if (kt) {
 		j.lock = kt_lock;
 		j.unlock = kt_unlock;
@@ -573,8 +502,7 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 				reload(&j);
 			if (ds)
 				print_stats();
-			if (tide_sig_stops() != 0 &&
-			    (ended = drain_state(path)) != 0)
+			if (tide_stagerun_stopped(&sr, path) != 0)
 				break;
 		}
 		/* A busy stream never waits, so look at the clock every few
@@ -591,16 +519,14 @@ run_input(struct tide_joinplan *pl, const char *path, struct tide_wout *out,
 		/* A Kafka table's consumer may fail while the stream is
 		 * quiet, a reader that said hello may go: wake up to look;
 		 * a drain, for its end. */
-		tmo = conf.watch || kt || flow.had_reader ? 1000 : -1;
-		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
-		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
-		    (tmo < 0 || left < tmo))
-			tmo = (int)left;
-		r = tide_tjoin_next(&j, tmo);
+		r = tide_tjoin_next(&j, tide_stagerun_timeout(&sr,
+		    conf.watch || kt));
 		if (r == 0 || r == TIDE_EINTR)
 			continue;
 		if (r == TIDE_TJOIN_BARRIER) {
-			if ((status = pass_barrier(&j)) != 0)
+			if ((status = tide_stagerun_barrier(&sr, path,
+			    j.barlineno, j.bar, j.barlen,
+			    tide_mono_us() / 1000)) != 0)
 				break;
 			continue;
 		}
@@ -661,7 +587,7 @@ ij_round(void *ctx)
 	if (tide_sig_take_stats())
 		print_stats();
 	if (tide_sig_stops() != 0) {
-		if ((ended = drain_state(ijleft)) != 0)
+		if (tide_stagerun_drain_state(&sr, ijleft) != 0)
 			ijstop = 1;
 		left = tide_sig_drain_left(tide_mono_us() / 1000, conf.drain_ms);
 		ijr.d.wait_ms = left < 0 ? -1 : left > 1000 ? 1000 : (int)left;
@@ -715,7 +641,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	int status = 0;
 
 	if ((status = tide_ijrun_init(&ijr, &conf, operands, noperands, out,
-	    &st.j, join_bad, NULL, &err)) == TIDE_EIO)
+	    &st.j, tide_stagerun_bad, &sr, &err)) == TIDE_EIO)
 		tide_die(TIDE_EX_IOERR, "%s", err.msg);
 	if (status < 0)
 		tide_usage_error("%s", err.msg);
@@ -730,7 +656,7 @@ run_interval(char **operands, int noperands, struct tide_wout *out)
 	} else
 		status = tide_ijdrive_files(&ijr.d);
 	/* At the end of both streams every interval has closed. */
-	if (status == 0 && ended != 2)
+	if (status == 0 && sr.ended != TIDE_STAGERUN_CUT)
 		status = tide_ijoin_advance(&ijr.ij, INT64_MAX,
 		    tide_ijout_expire, &ijr.o);
 	status = tide_exit_of(status);
@@ -816,6 +742,7 @@ main(int argc, char **argv)
 	struct tide_joinplan pl;
 	struct tide_fwatch w;
 	char kbuf[512];
+	const char *cut;
 	int i, status = 0, r;
 
 	tide_prog_init_opts(&prog, opts);
@@ -829,8 +756,7 @@ main(int argc, char **argv)
 
 	/* SIGHUP reloads a file table, as before; a stop signal drains. */
 	tide_sig_init(TIDE_SIG_HUP_RELOADS);
-	from_tty = isatty(STDIN_FILENO);
-	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-join", 0);
+	tide_stagerun_init(&sr, "tide-join", &out, &bad, conf.drain_ms);
 
 	if (conf.wtopic) {
 		snprintf(kbuf, sizeof(kbuf), "stream '%s'", conf.with);
@@ -841,10 +767,10 @@ main(int argc, char **argv)
 		 * says no hello upstream, so the source commits as it
 		 * writes; it listens only so that a tide reader stops its
 		 * search here and does not ask that source for barriers. */
-		if (tide_flow_open(&flow, -1, STDOUT_FILENO, NULL, &serr) < 0)
+		tide_wout_init(&out, 1);
+		if (tide_stagerun_open(&sr, -1, &serr) < 0)
 			tide_info("delivery: %s: %s", serr.what,
 			    strerror(serr.errnum));
-		tide_wout_init(&out, 1);
 		i = tide_opt_index();
 		status = run_interval(argv + i, argc - i, &out);
 		memset(&pl, 0, sizeof(pl));
@@ -856,29 +782,22 @@ main(int argc, char **argv)
 	tide_wout_init(&out, 1);
 	/* A table join takes part in the pipeline's delivery; alone, it
 	 * carries on as before. */
-	if (tide_flow_open(&flow, STDIN_FILENO, STDOUT_FILENO, NULL,
-	    &serr) < 0)
+	if (tide_stagerun_open(&sr, STDIN_FILENO, &serr) < 0)
 		tide_info("delivery: %s: %s", serr.what, strerror(serr.errnum));
 	i = tide_opt_index();
-	if (i >= argc && ended == 0)
+	if (i >= argc && sr.ended == 0)
 		status = run_input(&pl, "-", &out, &w);
-	for (; i < argc && status == 0 && ended == 0; i++)
+	for (; i < argc && status == 0 && sr.ended == 0; i++)
 		status = run_input(&pl, argv[i], &out, &w);
 done:
 	/* A second signal, or a drain that outlasted --drain-timeout. */
-	if (ended == 2 && status == 0) {
-		int sig = tide_sig_drain(tide_mono_us() / 1000,
-		    conf.drain_ms) == TIDE_SIG_ABORT;
-
+	if (status == 0 && (cut = tide_stagerun_cut(&sr, &status)) != NULL)
 		tide_warn("%s: stopped before the end of input: %llu record%s "
-		    "read and %s, the rest not read", sig ? "second signal" :
-		    "--drain-timeout", (unsigned long long)st.j.in,
-		    st.j.in == 1 ? "" : "s", conf.with ? "joined so far "
-		    "(open intervals not closed)" : "written");
-		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
-	}
-	r = tide_wout_flush(&out);
-	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
+		    "read and %s, the rest not read", cut,
+		    (unsigned long long)st.j.in, st.j.in == 1 ? "" : "s",
+		    conf.with ? "joined so far (open intervals not closed)" :
+		    "written");
+	if ((r = tide_stagerun_flush(&sr)) == TIDE_EPIPE)
 		status = 0;	/* the reader went away, as with head */
 	else if (r < 0) {
 		tide_warn("write error: %s", strerror(errno));
@@ -899,15 +818,11 @@ done:
 	/* The stream's records; a table's bad rows are the table's. */
 	if (status == 0)
 		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
-		    st.j.in + badbar));
+		    st.j.in + sr.badbar));
 	tide_wout_release(&out);
 	/* The final barrier written on: the readers' acknowledgement comes
 	 * once they have our end of input. */
-	if (final_seq >= 0) {
-		close(STDOUT_FILENO);
-		tide_flow_linger(&flow, final_seq, 5000);
-	}
-	tide_flow_close(&flow);
+	tide_stagerun_close(&sr);
 	tide_joinplan_release(&pl);
 	tide_jtable_close(jt);
 	tide_joinconf_release(&conf);

@@ -6,7 +6,7 @@
  * held waiting for input).  This file holds the options, the messages and
  * exit statuses, and the loop's policy: signals (lib/sig: SIGHUP reloads
  * the model, a stop signal drains), --watch (lib/fwatch), and the
- * barriers of the pipeline's delivery (lib/flow).
+ * barriers of the pipeline's delivery (lib/stagerun).
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,7 +21,6 @@
 #include "bad.h"
 #include "err.h"
 #include "exitcode.h"
-#include "flow.h"
 #include "fwatch.h"
 #include "json.h"
 #include "model/model.h"
@@ -30,6 +29,7 @@
 #include "score.h"
 #include "sig.h"
 #include "sketch.h"
+#include "stagerun.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -98,10 +98,7 @@ static const struct tide_option opts[] = {
 	TIDE_OPT_END,
 };
 
-static uint64_t badbar;			/* broken barriers: read, not records */
-static struct tide_flow flow;
-static int64_t final_seq = -1;
-static int ended, from_tty;
+static struct tide_stagerun sr;		/* delivery, the drain */
 static struct tide_dds lat;
 static uint64_t nin, nscored, nbatch, reloads, reloadfail;
 
@@ -243,63 +240,6 @@ reload(struct tide_score *s)
 }
 
 static int
-score_bad(void *ctx, const char *src, uint64_t lineno, const char *line,
-    size_t len, const char *why)
-{
-	(void)ctx;
-	return tide_exit_of(tide_bad_record(&bad, src, lineno, line, len,
-	    "%s", why));
-}
-
-/* stdin's idle hook: out with what is written, and the flow's messages
- * relayed; a reader that said hello and has gone ends us as a broken
- * pipe would. */
-static int
-score_idle(void *ctx)
-{
-	struct tide_wout *out = ctx;
-	int r = tide_wout_idle(out);
-
-	tide_flow_service(&flow, tide_mono_us() / 1000);
-	if (r == 0 && tide_flow_reader_gone(&flow))
-		r = out->err = TIDE_EPIPE;
-	return r;
-}
-
-static int
-pass_barrier(struct tide_score *s)
-{
-	int r = tide_score_barrier(s, &flow, tide_mono_us() / 1000);
-
-	if (r == TIDE_EINVAL) {
-		badbar++;
-		return tide_exit_of(tide_bad_record(&bad, s->path,
-		    s->barlineno, s->bar, s->barlen, "broken barrier: %s",
-		    flow.berr.reason));
-	}
-	if (r < 0)
-		return TIDE_EX_IOERR;
-	if (r == TIDE_FLOW_FORWARD && flow.b.final)
-		final_seq = flow.b.seq;
-	return 0;
-}
-
-/* Where a stop signal leaves the input loop reading path: 0 read on, 1
- * at its end (a terminal's input ends at the signal), 2 stop now. */
-static int
-drain_state(const char *path)
-{
-	switch (tide_sig_drain(tide_mono_us() / 1000, conf.drain_ms)) {
-	case TIDE_SIG_RUN:
-		return 0;
-	case TIDE_SIG_DRAINING:
-		return from_tty && strcmp(path, "-") == 0;
-	default:
-		return 2;
-	}
-}
-
-static int
 watched(struct tide_fwatch *w)
 {
 	return conf.watch && tide_fwatch_due(w, tide_mono_us()) &&
@@ -314,8 +254,7 @@ run_input(const char *path, struct tide_wout *out, struct tide_fwatch *w)
 {
 	static sig_atomic_t sigseen;
 	struct tide_score s;
-	int r, status = 0, rl, ds, tmo;
-	int64_t left;
+	int r, status = 0, rl, ds;
 	uint64_t n = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -329,9 +268,10 @@ run_input(const char *path, struct tide_wout *out, struct tide_fwatch *w)
 	s.maxrec = conf.maxrec;
 	s.out = out;
 	s.predict = predict;
-	s.bad = score_bad;
-	s.idle = score_idle;
-	s.idlectx = out;
+	s.bad = tide_stagerun_bad;
+	s.ctx = &sr;
+	s.idle = tide_stagerun_idle;
+	s.idlectx = &sr;
 	s.lat = conf.stats ? &lat : NULL;
 	if ((r = tide_score_open(&s, path)) < 0) {
 		tide_warn("%s", s.msg);
@@ -348,8 +288,7 @@ run_input(const char *path, struct tide_wout *out, struct tide_fwatch *w)
 				reload(&s);
 			if (ds)
 				print_stats(&s);
-			if (tide_sig_stops() != 0 &&
-			    (ended = drain_state(path)) != 0)
+			if (tide_stagerun_stopped(&sr, path) != 0)
 				break;
 		}
 		if ((++n & 4095) == 0 && watched(w)) {
@@ -357,16 +296,13 @@ run_input(const char *path, struct tide_wout *out, struct tide_fwatch *w)
 				break;
 			reload(&s);
 		}
-		tmo = conf.watch || flow.had_reader ? 1000 : -1;
-		if (tide_sig_stops() != 0 && (left = tide_sig_drain_left(
-		    tide_mono_us() / 1000, conf.drain_ms)) >= 0 &&
-		    (tmo < 0 || left < tmo))
-			tmo = (int)left;
-		r = tide_score_next(&s, tmo);
+		r = tide_score_next(&s, tide_stagerun_timeout(&sr, conf.watch));
 		if (r == 0 || r == TIDE_EINTR)
 			continue;
 		if (r == TIDE_SCORE_BARRIER) {
-			if ((status = pass_barrier(&s)) != 0)
+			if ((status = tide_stagerun_barrier(&sr, path,
+			    s.barlineno, s.bar, s.barlen,
+			    tide_mono_us() / 1000)) != 0)
 				break;
 			continue;
 		}
@@ -407,6 +343,7 @@ main(int argc, char **argv)
 	struct tide_stage_err serr;
 	struct tide_fwatch w;
 	char msg[600];
+	const char *cut;
 	int i, status = 0, r;
 
 	tide_prog_init_opts(&prog, opts);
@@ -436,30 +373,21 @@ main(int argc, char **argv)
 		tide_fwatch_init(&w, conf.model);
 
 	tide_sig_init(TIDE_SIG_HUP_RELOADS);
-	from_tty = isatty(STDIN_FILENO);
-	tide_flow_init(&flow, TIDE_FLOW_STAGE, "tide-score", 0);
 	tide_wout_init(&out, 1);
-	if (tide_flow_open(&flow, STDIN_FILENO, STDOUT_FILENO, NULL,
-	    &serr) < 0)
+	tide_stagerun_init(&sr, "tide-score", &out, &bad, conf.drain_ms);
+	if (tide_stagerun_open(&sr, STDIN_FILENO, &serr) < 0)
 		tide_info("delivery: %s: %s", serr.what, strerror(serr.errnum));
 	i = tide_opt_index();
 	if (i >= argc)
 		status = run_input("-", &out, &w);
-	for (; i < argc && status == 0 && ended == 0; i++)
+	for (; i < argc && status == 0 && sr.ended == 0; i++)
 		status = run_input(argv[i], &out, &w);
 
-	if (ended == 2 && status == 0) {
-		int sig = tide_sig_drain(tide_mono_us() / 1000,
-		    conf.drain_ms) == TIDE_SIG_ABORT;
-
+	if (status == 0 && (cut = tide_stagerun_cut(&sr, &status)) != NULL)
 		tide_warn("%s: stopped before the end of input: %llu record%s "
-		    "read and written, the rest not read", sig ?
-		    "second signal" : "--drain-timeout", (unsigned long long)nin,
-		    nin == 1 ? "" : "s");
-		status = sig ? tide_sig_exit_status() : TIDE_EX_TEMPFAIL;
-	}
-	r = tide_wout_flush(&out);
-	if (r == TIDE_EPIPE || out.err == TIDE_EPIPE)
+		    "read and written, the rest not read", cut,
+		    (unsigned long long)nin, nin == 1 ? "" : "s");
+	if ((r = tide_stagerun_flush(&sr)) == TIDE_EPIPE)
 		status = 0;	/* the reader went away, as with head */
 	else if (r < 0) {
 		tide_warn("write error: %s", strerror(errno));
@@ -472,13 +400,9 @@ main(int argc, char **argv)
 		status = tide_exit_of(r);
 	if (status == 0)
 		status = tide_exit_of(tide_bad_verdict(&bad, &maxbad,
-		    nin + badbar));
+		    nin + sr.badbar));
 	tide_wout_release(&out);
-	if (final_seq >= 0) {
-		close(STDOUT_FILENO);
-		tide_flow_linger(&flow, final_seq, 5000);
-	}
-	tide_flow_close(&flow);
+	tide_stagerun_close(&sr);
 	for (i = 0; i < nfeat; i++)
 		tide_path_release(&paths[i]);
 	free(paths);

@@ -266,29 +266,3 @@ tide_score_next(struct tide_score *s, int timeout_ms)
 	}
 	return 0;
 }
-
-int
-tide_score_barrier(struct tide_score *s, struct tide_flow *f, int64_t now_ms)
-{
-	enum tide_flow_pass pass;
-
-	if (strcmp(s->path, "-") != 0)
-		return TIDE_FLOW_DROP;
-	tide_flow_service(f, now_ms);
-	if (tide_flow_read_barrier(f, s->bar, s->barlen) < 0)
-		return TIDE_EINVAL;
-	switch ((pass = tide_flow_pass(f, now_ms))) {
-	case TIDE_FLOW_FORWARD:
-		if (tide_wout_rec(s->out, s->bar, s->barlen) < 0)
-			return TIDE_EIO;
-		break;
-	case TIDE_FLOW_ACK:
-		if (tide_wout_flush(s->out) < 0)
-			return TIDE_EIO;
-		tide_flow_ack(f, f->b.seq);
-		break;
-	case TIDE_FLOW_DROP:
-		break;
-	}
-	return pass;
-}

@@ -39,7 +39,6 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "flow.h"
 #include "json.h"
 #include "recin.h"
 #include "rio.h"
@@ -111,7 +110,8 @@ void tide_score_close(struct tide_score *s);
  * what is due.  Returns 0; 1 when a hook said stop or a write or the
  * prediction failed (s->status); TIDE_SCORE_BARRIER when the line read is
  * a barrier: every record before it has been scored and written, and
- * s->bar, s->barlen, s->barlineno hold it until the next call; TIDE_EOF
+ * s->bar, s->barlen, s->barlineno hold it until the next call, for the
+ * caller to pass on (lib/stagerun); TIDE_EOF
  * (the batch is not yet scored: tide_score_drain()); TIDE_EINTR or
  * TIDE_EAGAIN (nothing read); or a read failure, TIDE_EIO or
  * TIDE_EFORMAT, with s->msg.
@@ -123,10 +123,5 @@ int tide_score_drain(struct tide_score *s);
 
 /* A new number of values per record (the batch drained first). */
 void tide_score_set_nout(struct tide_score *s, int nout);
-
-/* Pass on the barrier found, as tide_tjoin_barrier() does (lib/tjoin.h):
- * the pass, TIDE_EINVAL for a broken barrier (f->berr), TIDE_EIO. */
-int tide_score_barrier(struct tide_score *s, struct tide_flow *f,
-    int64_t now_ms);
 
 #endif

@@ -116,7 +116,7 @@ join_next(struct tide_tjoin *j)
 	j->status = r;
 	return 1;
 badrec:
-	if ((r = j->bad(j->ctx, j->path, rec->lineno, rec->line, rec->len,
+	if ((r = j->bad(j->badctx, j->path, rec->lineno, rec->line, rec->len,
 	    why)) == 0)
 		return 0;
 	j->status = r;
@@ -188,30 +188,4 @@ tide_tjoin_next(struct tide_tjoin *j, int timeout_ms)
 	if (tide_readahead_due(&j->ra) && join_next(j) != 0)
 		return 1;
 	return 0;
-}
-
-int
-tide_tjoin_barrier(struct tide_tjoin *j, struct tide_flow *f, int64_t now_ms)
-{
-	enum tide_flow_pass pass;
-
-	if (strcmp(j->path, "-") != 0)
-		return TIDE_FLOW_DROP;
-	tide_flow_service(f, now_ms);
-	if (tide_flow_read_barrier(f, j->bar, j->barlen) < 0)
-		return TIDE_EINVAL;
-	switch ((pass = tide_flow_pass(f, now_ms))) {
-	case TIDE_FLOW_FORWARD:
-		if (tide_wout_rec(j->out, j->bar, j->barlen) < 0)
-			return TIDE_EIO;
-		break;
-	case TIDE_FLOW_ACK:
-		if (tide_wout_flush(j->out) < 0)
-			return TIDE_EIO;
-		tide_flow_ack(f, f->b.seq);
-		break;
-	case TIDE_FLOW_DROP:
-		break;
-	}
-	return pass;
 }

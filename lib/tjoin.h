@@ -7,7 +7,7 @@
  * tide_tjoin_next() per record and, between records, whatever it must do
  * with every record read joined first (a reload, --stats) after
  * tide_tjoin_drain().  A barrier line is handed back, after every record
- * before it, for the caller to pass on in order.
+ * before it, for the caller to pass on in order (lib/stagerun).
  *
  * The table: an in-memory one (a file's, or a Kafka table's) is looked up
  * here, straight; a Kafka table's lock() and unlock() hooks run around
@@ -31,7 +31,6 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "flow.h"
 #include "joinplan.h"
 #include "readahead.h"
 #include "recin.h"
@@ -54,9 +53,11 @@ struct tide_tjoin {
 	int (*lookup)(void *ctx, const struct tide_json_val *v, int64_t ts,
 	    struct tide_table_row *row, enum tide_table_miss *m, int *learnt,
 	    char *why, size_t whylen);
+	void *ctx;			/* lock(), unlock(), lookup()'s */
+	/* A bad record, reported: 0 to go on, or a status (> 0) to stop. */
 	int (*bad)(void *ctx, const char *src, uint64_t lineno,
 	    const char *line, size_t len, const char *why);
-	void *ctx;
+	void *badctx;
 	/* The idle hook for stdin (NULL: tide_wout_idle on out). */
 	tide_idle_fn idle;
 	void *idlectx;
@@ -106,17 +107,5 @@ int tide_tjoin_next(struct tide_tjoin *j, int timeout_ms);
 
 /* Join every record read: 0, or 1 when a join said stop (j->status). */
 int tide_tjoin_drain(struct tide_tjoin *j);
-
-/*
- * Pass on the barrier tide_tjoin_next() found, in the stage's flow f
- * (lib/flow, doc/DELIVERY.md) as of now_ms: one read from stdin is parsed
- * into f->b and, as tide_flow_pass() says, written on to out (every record
- * before it is there already), or acknowledged once out is flushed, or
- * dropped; one in a file covers nothing and is dropped.  Returns the
- * pass (enum tide_flow_pass), TIDE_EINVAL for a broken barrier (f->berr
- * says why: bad input), or TIDE_EIO when out failed.
- */
-int tide_tjoin_barrier(struct tide_tjoin *j, struct tide_flow *f,
-    int64_t now_ms);
 
 #endif

@@ -155,14 +155,15 @@ objective(BoosterHandle h, char *buf, size_t n)
  * the C API gives, bit for bit, on PROBES records (fewer for a model of
  * many features: PROBEVALS values in all) made of the trees' own
  * split conditions, the floats either side of them and missing values:
- * then g->native.  Else why not, in why.
+ * then g->native.  Else why not, in why.  json[0..len): the model as
+ * XGBoost saves it.
  */
 static void
-try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
+try_native(struct tide_model *m, struct xgb *g, const char *json,
+    size_t len, char *why, size_t n)
 {
 	struct tide_gbtree *t;
-	bst_ulong len, rows, cols;
-	const char *json;
+	bst_ulong rows, cols;
 	const float *out;
 	double *x, *y;
 	float *pv;
@@ -173,11 +174,6 @@ try_native(struct tide_model *m, struct xgb *g, char *why, size_t n)
 	    PROBES : PROBEVALS / nf, nv = nr * nf;
 	uint64_t s = 0x9e3779b97f4a7c15ull;
 
-	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
-	    &json) != 0) {
-		snprintf(why, n, "xgboost: %s", lasterr());
-		return;
-	}
 	if (tide_gbtree_parse(&t, json, len, m->nfeat, m->nout, why, n) < 0)
 		return;
 	pv = tide_xmalloc(nf * np * sizeof(float));
@@ -230,9 +226,9 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 	static int once;
 	struct xgb *g;
 	bst_ulong nf, nn, rows, cols, len;
-	const char **names, *json;
+	const char **names, *saved;
 	const float *out;
-	char obj[64], nt[32], why[160] = "not asked for";
+	char obj[64], nt[32], why[160] = "not asked for", *json = NULL;
 	double *row;
 	int fd, i;
 
@@ -271,12 +267,17 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 	m->nfeat = (int)nf;
 	/* XGBoost loads trees it cannot walk (a child out of its array, a
 	 * cycle, a split past the features) and then crashes or hangs on
-	 * the first record that goes there: refused before any predict. */
+	 * the first record that goes there: refused before any predict.
+	 * The model is saved as JSON once, for this and the native
+	 * evaluator; ours, as XGBoost's buffer lasts only until its next
+	 * call. */
 	if (XGBoosterSaveModelToBuffer(g->h, "{\"format\":\"json\"}", &len,
-	    &json) != 0)
+	    &saved) != 0)
 		BAD("model '%s': %s", path, lasterr());
-	if (tide_gbtree_sound(json, len, m->nfeat, why, sizeof(why)) < 0)
+	if (tide_gbtree_sound(saved, len, m->nfeat, why, sizeof(why)) < 0)
 		BAD("model '%s': %s", path, why);
+	if (!(flags & TIDE_MODEL_NO_NATIVE))
+		json = tide_xmemdup(saved, len);
 	if (XGBoosterGetStrFeatureInfo(g->h, "feature_name", &nn, &names) != 0)
 		BAD("model '%s': %s", path, lasterr());
 	if (nn == nf) {
@@ -303,8 +304,9 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 		BAD("model '%s': %llu values per record (1 to %d taken)", path,
 		    (unsigned long long)cols, TIDE_MODEL_MAXOUT);
 	m->nout = (int)cols;
-	if (!(flags & TIDE_MODEL_NO_NATIVE))
-		try_native(m, g, why, sizeof(why));
+	if (json != NULL)
+		try_native(m, g, json, len, why, sizeof(why));
+	free(json);
 	objective(g->h, obj, sizeof(obj));
 	snprintf(m->what, sizeof(m->what), "xgboost %s, %d features, %d "
 	    "value%s per record", obj, m->nfeat, m->nout, m->nout == 1 ? "" :
@@ -318,6 +320,7 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 		    "evaluator: %s)", why);
 	return 0;
 fail:
+	free(json);
 	tide_model_free(m);
 	return TIDE_EFORMAT;
 }

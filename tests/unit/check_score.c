@@ -63,6 +63,14 @@ static struct tide_path paths[2];
 static struct tide_wout out;
 static struct fake fake;
 
+/* A run from nothing: s and the fake model zeroed. */
+static void
+start(struct tide_score *s)
+{
+	memset(s, 0, sizeof(*s));
+	memset(&fake, 0, sizeof(fake));
+}
+
 /* Score input (written to in.nd) with features a and b.c, batches of
  * batch, into out.nd (finish() reads it back).  Returns what the last
  * tide_score_next() gave, after a drain at the end. */
@@ -111,13 +119,21 @@ finish(struct tide_score *s)
 	return unit_slurp(unit_path("out.nd"), NULL);
 }
 
+/* Finish s: its output is want. */
+static void
+finish_eq(struct tide_score *s, const char *want)
+{
+	char *got = finish(s);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
 START_TEST(test_score_batches_in_order_with_the_field_appended)
 {
 	struct tide_score s;
-	char *got;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	s.nan_ok = 1;
 	ck_assert_int_eq(run(&s, "{\"a\":1,\"b\":{\"c\":2}}\n"
 	    "{\"b\":{\"c\":0.5},\"a\":-1, \"x\":[1] }\n"
@@ -127,41 +143,33 @@ START_TEST(test_score_batches_in_order_with_the_field_appended)
 	ck_assert_int_eq(fake.nsizes, 3);
 	ck_assert(fake.sizes[0] == 2 && fake.sizes[1] == 2 && fake.sizes[2] == 1);
 	ck_assert(s.nin == 5 && s.nscored == 5 && s.nbatch == 3);
-	got = finish(&s);
-	ck_assert_str_eq(got, "{\"a\":1,\"b\":{\"c\":2},\"score\":3}\n"
+	finish_eq(&s, "{\"a\":1,\"b\":{\"c\":2},\"score\":3}\n"
 	    "{\"b\":{\"c\":0.5},\"a\":-1, \"x\":[1],\"score\":-0.5}\n"
 	    "{\"a\":true,\"b\":{\"c\":false},\"score\":1}\n"
 	    "{\"score\":200}\n"
 	    "{\"a\":null,\"b\":{\"c\":1e2},\"score\":200}\n");
 	ck_assert_str_eq(bads, "");
-	free(got);
 }
 END_TEST
 
 START_TEST(test_score_several_values_are_an_array_nan_null)
 {
 	struct tide_score s;
-	char *got;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	s.nout = 3;
 	s.as = "p";
 	ck_assert_int_eq(run(&s, "{\"a\":1,\"b\":{\"c\":2}}\n", 256),
 	    TIDE_EOF);
-	got = finish(&s);
-	ck_assert_str_eq(got, "{\"a\":1,\"b\":{\"c\":2},\"score\":[3,4,null]}\n");
-	free(got);
+	finish_eq(&s, "{\"a\":1,\"b\":{\"c\":2},\"score\":[3,4,null]}\n");
 }
 END_TEST
 
 START_TEST(test_score_bad_records_reported_in_order)
 {
 	struct tide_score s;
-	char *got;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	s.nan_ok = 1;
 	ck_assert_int_eq(run(&s, "{\"a\":1,\"b\":{\"c\":2}}\n"
 	    "{\"a\":\"1\",\"b\":{\"c\":2}}\n"
@@ -180,21 +188,17 @@ START_TEST(test_score_bad_records_reported_in_order)
 	ck_assert(s.nin == 8 && s.nscored == 2);
 	/* The good record before a bad one is scored before it is said. */
 	ck_assert_int_eq(fake.nsizes, 2);
-	got = finish(&s);
-	ck_assert_str_eq(got, "{\"a\":1,\"b\":{\"c\":2},\"score\":3}\n"
+	finish_eq(&s, "{\"a\":1,\"b\":{\"c\":2},\"score\":3}\n"
 	    "{\"a\":2,\"b\":{\"c\":2},\"score\":4}\n");
-	free(got);
 }
 END_TEST
 
 START_TEST(test_score_missing_values)
 {
 	struct tide_score s;
-	char *got;
 
 	/* A model without missing values. */
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	ck_assert_int_eq(run(&s, "{\"a\":1}\n{\"a\":1,\"b\":{\"c\":null}}\n",
 	    256), TIDE_EOF);
 	ck_assert_str_eq(bads, "1: feature 'b.c' is missing (the model takes "
@@ -207,20 +211,16 @@ START_TEST(test_score_missing_values)
 	s.missing_bad = 1;
 	ck_assert_int_eq(run(&s, "{\"b\":{\"c\":1}}\n", 256), TIDE_EOF);
 	ck_assert_str_eq(bads, "1: feature 'a' is missing\n");
-	got = finish(&s);
-	ck_assert_str_eq(got, "");
-	free(got);
+	finish_eq(&s, "");
 }
 END_TEST
 
 START_TEST(test_score_barrier_after_the_records_before_it)
 {
 	struct tide_score s;
-	char *got;
 	int r;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	r = run(&s, "{\"a\":1,\"b\":{\"c\":1}}\n{\"@barrier\":{\"seq\":1}}\n"
 	    "{\"a\":5,\"b\":{\"c\":1}}\n", 256);
 	ck_assert_int_eq(r, TIDE_SCORE_BARRIER);
@@ -231,27 +231,21 @@ START_TEST(test_score_barrier_after_the_records_before_it)
 		;
 	ck_assert_int_eq(r, TIDE_EOF);
 	ck_assert_int_eq(tide_score_drain(&s), 0);
-	got = finish(&s);
-	ck_assert_str_eq(got, "{\"a\":1,\"b\":{\"c\":1},\"score\":2}\n"
+	finish_eq(&s, "{\"a\":1,\"b\":{\"c\":1},\"score\":2}\n"
 	    "{\"a\":5,\"b\":{\"c\":1},\"score\":6}\n");
-	free(got);
 }
 END_TEST
 
 START_TEST(test_score_predict_failure_stops)
 {
 	struct tide_score s;
-	char *got;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	fake.fail = 1;
 	ck_assert_int_eq(run(&s, "{\"a\":1,\"b\":{\"c\":1}}\n", 1), 1);
 	ck_assert_int_eq(s.status, TIDE_EINVAL);
 	ck_assert_str_eq(s.msg, "refused");
-	got = finish(&s);
-	ck_assert_str_eq(got, "");
-	free(got);
+	finish_eq(&s, "");
 }
 END_TEST
 
@@ -260,8 +254,7 @@ START_TEST(test_score_latency_one_value_a_record)
 	struct tide_score s;
 	struct tide_dds lat;
 
-	memset(&s, 0, sizeof(s));
-	memset(&fake, 0, sizeof(fake));
+	start(&s);
 	tide_dds_init(&lat);
 	s.lat = &lat;
 	ck_assert_int_eq(run(&s, "{\"a\":1,\"b\":{\"c\":1}}\n"

@@ -72,6 +72,7 @@ setup_run(struct run *r, const char *input)
 	r->j.out = &r->w;
 	r->j.st = &r->st;
 	r->j.bad = on_bad;
+	r->j.badctx = r;
 	r->j.ctx = r;
 }
 
@@ -220,49 +221,6 @@ START_TEST(test_tjoin_barriers_come_back_in_order)
 		ck_assert_ptr_null(strstr(output(&r), "@barrier"));
 		teardown_run(&r);
 	}
-}
-END_TEST
-
-/* A barrier passed on in a stage's flow: with no tide reader (output not
- * a pipe) acknowledged once the output is flushed; in a file dropped;
- * broken: TIDE_EINVAL with the reason. */
-START_TEST(test_tjoin_barrier_passes_in_the_flow)
-{
-	static const char good[] = "{\"@barrier\":{\"seq\":7,\"final\":true,"
-	    "\"offsets\":[[\"t\",0,5]]}}";
-	struct tide_flow f;
-	struct run r;
-
-	setup_run(&r, "{\"id\":1}\n");
-	ck_assert_int_eq(join_all(&r, 1), 0);
-	tide_flow_init(&f, TIDE_FLOW_STAGE, "check", 0);
-	r.j.bar = good;
-	r.j.barlen = strlen(good);
-	/* In a file: covers nothing. */
-	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_FLOW_DROP);
-	ck_assert_int_eq(f.nseen, 0);
-	r.j.path = "-";
-	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_FLOW_ACK);
-	ck_assert_int_eq(f.b.seq, 7);
-	ck_assert_int_eq(f.b.final, 1);
-	/* Flushed: the record is in the file, the barrier is not. */
-	ck_assert_uint_eq(r.w.len, 0);
-	ck_assert_str_eq(output(&r), "{\"id\":1,\"name\":\"a\"}\n");
-	r.j.bar = "{\"@barrier\":{\"seq\":-1,\"offsets\":[]}}";
-	r.j.barlen = strlen(r.j.bar);
-	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, 0), TIDE_EINVAL);
-	ck_assert_ptr_nonnull(f.berr.reason);
-	ck_assert_str_eq(f.berr.reason, "seq is not a non-negative integer");
-	/* Listening, no reader yet, in the grace time: dropped. */
-	r.j.bar = good;
-	r.j.barlen = strlen(good);
-	f.listening = 1;
-	ck_assert_int_eq(tide_tjoin_barrier(&r.j, &f, f.start_ms + 1),
-	    TIDE_FLOW_DROP);
-	f.listening = 0;
-	tide_flow_close(&f);
-	r.j.path = r.path;
-	teardown_run(&r);
 }
 END_TEST
 
@@ -417,7 +375,6 @@ suite_tjoin(void)
 	tcase_add_test(tc, test_tjoin_joins_in_order_with_and_without_lag);
 	tcase_add_test(tc, test_tjoin_bad_records_go_to_the_hook);
 	tcase_add_test(tc, test_tjoin_barriers_come_back_in_order);
-	tcase_add_test(tc, test_tjoin_barrier_passes_in_the_flow);
 	tcase_add_test(tc, test_tjoin_stops_when_out_breaks_as_the_read_waits);
 	tcase_add_test(tc, test_tjoin_lookup_hook_for_a_table_not_in_memory);
 	tcase_add_test(tc, test_tjoin_lock_hooks_around_each_join);
