@@ -6,8 +6,10 @@
  * struct tide_fdsrc over a record reader (a file, stdin) or a topic's
  * range (lib/kafka/krange.h) -> tide_fdpair_sorted() or
  * tide_fdpair_hashed() (lib/fdpair.h) -> the report on stdout, and the
- * exit status of diff(1): 0 equal, 1 different.
+ * exit status of diff(1): 0 equal, 1 different (a side with bad records
+ * is not equal to the other: they were not compared).
  */
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -182,8 +184,9 @@ struct side {
 	struct tide_kopt_parts kparts;
 	char *topic;
 	struct tide_kconsumer_err kerr;
-	char where[300];	/* a message's side and partition */
-	const struct tide_fdiff *d;
+	int32_t part;		/* the message's partition */
+	int ix;			/* 0 LEFT, 1 RIGHT */
+	struct tide_fdiff *d;
 	struct tide_bad *bad;
 	struct tide_json_val kv[MAXKEYF];
 	struct tide_buf key;
@@ -211,7 +214,7 @@ kafka_next(struct side *s, struct tide_rec *rec)
 		return k;
 	rec->lineno = (uint64_t)off;
 	rec->err = TIDE_REC_OK;
-	snprintf(s->where, sizeof(s->where), "%s [%d]", s->name, (int)part);
+	s->part = part;
 	if (rec->len > s->in.max) {
 		rec->p = "";
 		rec->len = 0;
@@ -220,10 +223,28 @@ kafka_next(struct side *s, struct tide_rec *rec)
 	return 1;
 }
 
-/* Where a bad record is: a file and line, or a topic, its partition and
- * the message's offset (as its line). */
-#define SRC(s)		((s)->k != NULL ? (s)->where : (s)->name)
-#define LINE(s, rec)	((rec)->lineno)
+/* A bad record of s: counted against its side, and reported with its
+ * file and line, or its topic, partition and offset (lib/bad). */
+static int
+side_bad(struct side *s, const struct tide_rec *rec, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+side_bad(struct side *s, const struct tide_rec *rec, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	tide_fdiff_bad(s->d, s->ix);
+	if (s->k != NULL)
+		return tide_bad_message(s->bad, s->topic, s->part,
+		    (int64_t)rec->lineno, rec->p, rec->len, "%s", why);
+	return tide_bad_record(s->bad, s->name, rec->lineno, rec->p, rec->len,
+	    "%s", why);
+}
 
 static int
 side_next(void *ctx, struct tide_fdrec *out)
@@ -259,25 +280,23 @@ side_next(void *ctx, struct tide_fdrec *out)
 		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
 			tide_recin_check(&s->in, &rec, s->kv);
 		if (rec.err != TIDE_REC_OK) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "%s", tide_rec_reason(&rec, s->in.max,
-			    why, sizeof(why)));
+			k = side_bad(s, &rec, "%s", tide_rec_reason(&rec,
+			    s->in.max, why, sizeof(why)));
 			if (k < 0)
 				return k;
 			continue;
 		}
 		k = tide_fdiff_key(s->d, s->kv, &s->key, &which);
 		if (k == TIDE_ENOENT) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "no key field '%s'",
+			k = side_bad(s, &rec, "no key field '%s'",
 			    s->d->conf.keys[which].text);
 			if (k < 0)
 				return k;
 			continue;
 		}
 		if (k < 0) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "key longer than the record limit");
+			k = side_bad(s, &rec, "key longer than the record "
+			    "limit");
 			if (k < 0)
 				return k;
 			continue;
@@ -287,6 +306,7 @@ good:
 		out->p = rec.p;
 		out->len = rec.len;
 		out->line = rec.lineno;
+		out->part = s->k != NULL ? s->part : 0;
 		out->key = s->key.data;
 		out->klen = s->key.len;
 		s->cur = *out;
@@ -366,11 +386,12 @@ kafka_open(struct side *s)
 }
 
 static void
-side_open(struct side *s, const char *name, const struct tide_fdiff *d,
+side_open(struct side *s, int ix, const char *name, struct tide_fdiff *d,
     struct tide_bad *bad, const struct tide_path *paths, int npath)
 {
 	int r;
 
+	s->ix = ix;
 	s->name = name;
 	s->d = d;
 	s->bad = bad;
@@ -462,12 +483,14 @@ main(int argc, char **argv)
 	conf.tol = o.tol;
 	conf.tol_rel = o.tol_rel;
 	conf.examples = o.examples;
+	for (i = 0; i < 2; i++)
+		conf.topic[i] = sides[i].ks.topic != NULL;
 	tide_fdiff_init(&d, &conf);
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead,
 		    strerror(errno));
 	for (i = 0; i < 2; i++) {
-		side_open(&sides[i], argv[i], &d, &bad, keys, nkey);
+		side_open(&sides[i], i, argv[i], &d, &bad, keys, nkey);
 		src[i].next = side_next;
 		src[i].ctx = &sides[i];
 	}
@@ -489,10 +512,13 @@ main(int argc, char **argv)
 		if (perr.side < 0)
 			tide_die(TIDE_EX_IOERR, "temporary file in '%s': %s",
 			    pc.tmpdir, strerror(perr.errnum));
-		if (r == TIDE_ERANGE && o.sorted)
-			tide_die(TIDE_EX_DATAERR, "%s: line %llu: not sorted "
+		if (r == TIDE_ERANGE && o.sorted) {
+			tide_fdiff_where(&d, perr.side, perr.line, perr.part,
+			    &rep);
+			tide_die(TIDE_EX_DATAERR, "%s: %s: not sorted "
 			    "(--sorted): %s", sides[perr.side].name,
-			    (unsigned long long)perr.line, perr.msg);
+			    tide_buf_cstr(&rep), perr.msg);
+		}
 		if (sides[perr.side].readerr && sides[perr.side].k != NULL)
 			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s",
 			    sides[perr.side].name, sides[perr.side].kerr.msg);
