@@ -279,6 +279,20 @@ side_next(void *ctx, struct tide_fdrec *out)
 		}
 		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
 			tide_recin_check(&s->in, &rec, s->kv);
+		if (rec.err != TIDE_REC_OK && s->k != NULL && rec.len >= 5 &&
+		    rec.p[0] == 0) {
+			/* Avro or Protobuf: what tide-source decodes. */
+			k = side_bad(s, &rec, "in the Confluent wire format "
+			    "(schema id %lu), not JSON: decode the topic with "
+			    "tide-source --schema-registry first",
+			    (unsigned long)((uint32_t)(unsigned char)rec.p[1] <<
+			    24 | (uint32_t)(unsigned char)rec.p[2] << 16 |
+			    (uint32_t)(unsigned char)rec.p[3] << 8 |
+			    (uint32_t)(unsigned char)rec.p[4]));
+			if (k < 0)
+				return k;
+			continue;
+		}
 		if (rec.err != TIDE_REC_OK) {
 			k = side_bad(s, &rec, "%s", tide_rec_reason(&rec,
 			    s->in.max, why, sizeof(why)));

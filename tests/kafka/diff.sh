@@ -10,7 +10,7 @@ t_skip_unless jq
 PY=/usr/bin/python3
 cd "$T_DIR" || exit 1
 
-mock_start -t feats:3 -t feats2:2 -t junk:1 -t uns:1
+mock_start -t feats:3 -t feats2:2 -t junk:1 -t uns:1 -t framed:1
 tide-gen --count 600 transactions >f.ndjson
 tide-sink -b "$BROKERS" -t feats --key account --timestamp ts <f.ndjson
 # The same records in other partitions, one of them changed.
@@ -152,6 +152,23 @@ EOF
 else
 	t_skip "python3-kafka not installed: messages that are not JSON"
 fi
+
+# Avro in the Confluent wire format (tide-sink's, schema id 7 given, no
+# registry asked): bad input that says what it is and what decodes it.
+echo '{"type":"record","name":"A","fields":[{"name":"a","type":"long"}]}' >a.avsc
+echo '{"a":1}' >a1.ndjson
+printf '%s\n' '{"a":1}' '{"a":2}' | tide-sink -b "$BROKERS" -t framed \
+	--value-format avro --value-schema a.avsc --schema-id 2147483647
+t_run "Avro messages: not JSON, and named so" tide-diff -b "$BROKERS" -k a \
+	--max-bad 2 kafka:framed a1.ndjson
+t_status 1
+t_stdout <<'EOF'
+{"left":0,"right":1,"pairs":0,"matched":0,"differing":0,"missing_left":1,"missing_right":0,"bad_left":2,"bad_right":0,"fields":{}}
+{"kind":"missing_left","right_line":1,"right":{"a":1}}
+EOF
+t_stderr "tide-diff: 'framed' [0] offset 0: in the Confluent wire format (schema id 2147483647), not JSON: decode the topic with tide-source --schema-registry first" \
+	"tide-diff: 'framed' [0] offset 1: in the Confluent wire format (schema id 2147483647), not JSON: decode the topic with tide-source --schema-registry first" \
+	"tide-diff: 2 bad records skipped"
 
 t_run "no such topic" tide-diff -b "$BROKERS" -k a kafka:nosuch f.ndjson
 t_status 69
