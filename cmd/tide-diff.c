@@ -9,10 +9,10 @@
  * exit status of diff(1): 0 equal, 1 different (a side with bad records
  * is not equal to the other: they were not compared).
  */
-#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,12 +246,28 @@ side_bad(struct side *s, const struct tide_rec *rec, const char *fmt, ...)
 	    "%s", why);
 }
 
+/* A payload in the Confluent wire format (a magic byte 0, the schema id
+ * in 4 bytes big-endian): 1 with *id, else 0.  JSON text never starts
+ * with a 0 byte. */
+static int
+confluent_framed(const char *p, size_t n, unsigned long *id)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (n < 5 || u[0] != 0)
+		return 0;
+	*id = (unsigned long)u[1] << 24 | (unsigned long)u[2] << 16 |
+	    (unsigned long)u[3] << 8 | u[4];
+	return 1;
+}
+
 static int
 side_next(void *ctx, struct tide_fdrec *out)
 {
 	struct side *s = ctx;
 	struct tide_rec rec;
 	char why[256];
+	unsigned long id = 0;
 	int k, which;
 
 	for (;;) {
@@ -279,16 +295,12 @@ side_next(void *ctx, struct tide_fdrec *out)
 		}
 		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
 			tide_recin_check(&s->in, &rec, s->kv);
-		if (rec.err != TIDE_REC_OK && s->k != NULL && rec.len >= 5 &&
-		    rec.p[0] == 0) {
+		if (rec.err != TIDE_REC_OK && s->k != NULL &&
+		    confluent_framed(rec.p, rec.len, &id)) {
 			/* Avro or Protobuf: what tide-source decodes. */
 			k = side_bad(s, &rec, "in the Confluent wire format "
 			    "(schema id %lu), not JSON: decode the topic with "
-			    "tide-source --schema-registry first",
-			    (unsigned long)((uint32_t)(unsigned char)rec.p[1] <<
-			    24 | (uint32_t)(unsigned char)rec.p[2] << 16 |
-			    (uint32_t)(unsigned char)rec.p[3] << 8 |
-			    (uint32_t)(unsigned char)rec.p[4]));
+			    "tide-source --schema-registry first", id);
 			if (k < 0)
 				return k;
 			continue;
