@@ -226,6 +226,9 @@ usage "--unique without --within" "--unique and --within go together" --time ts 
 usage "--unique without --time" "--unique needs --time" --unique id --within 1m
 usage "--max-rate without a bound" "--max-rate: not field[,...]=n/d: 'id'" --max-rate id
 usage "--max-rate of 0" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate id=0/s
+# The usage line says n/d, as the man page, the option's help and its
+# error do (a period of any length: 5/10s, 1000/h).
+t_stderr_has "[--max-rate field[,...]=n/d]"
 usage "--max-rate of 0, the second one" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate id=1/s --max-rate id=0/s
 usage "the same --max-rate twice" "--max-rate: 'id=5/s' given twice" --max-rate id=5/s --max-rate a=1/s --max-rate id=5/s
 usage "more than 16 key fields" "--max-rate: more than 16 key fields in all (--unique and --max-rate)" \
@@ -246,9 +249,6 @@ done <<EOF
 --fail-rate|-s $S --fail-rate 5% --fail-rate 10%
 --window|-s $S --fail-rate 5% --window 1m --window 2m
 EOF
-# The usage line says n/d, as the man page, the option's help and its
-# error do (a period of any length: 5/10s, 1000/h).
-t_stderr_has "[--max-rate field[,...]=n/d]"
 usage "--fail-rate without %" "--fail-rate: not a percentage (P%, 0 to 100): '5'" -s "$D/s.json" --fail-rate 5
 usage "--window without --fail-rate" "--window and --warn-only go with --fail-rate" -s "$D/s.json" --window 1m
 usage "--within 0" "--within" --time ts --unique id --within 0
