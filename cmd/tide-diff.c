@@ -341,7 +341,8 @@ good:
 }
 
 /* kafka:TOPIC[@item,...]: items from=TIME, to=TIME, offset=OFF,
- * partitions=LIST (whose commas run on to the next item with an '='). */
+ * partitions=LIST (whose commas run on to the next item with an '='),
+ * each at most once, and from or offset (both say where to start). */
 static void
 kafka_spec(struct side *s, const char *name)
 {
@@ -349,6 +350,9 @@ kafka_spec(struct side *s, const char *name)
 	char *items, *p, *q, *v;
 	struct tide_option po = { .dest = &s->kparts };
 	struct tide_opt_err perr;
+	static const char *const names[] = { "from", "to", "offset",
+	    "partitions" };
+	int seen[4] = { 0 }, i;
 	int64_t ms;
 
 	s->topic = at ? tide_xmemdup(t, (size_t)(at - t)) : tide_xstrdup(t);
@@ -369,6 +373,10 @@ kafka_spec(struct side *s, const char *name)
 		if ((v = strchr(p, '=')) == NULL)
 			tide_usage_error("'%s': not an item=value: '%s'", name, p);
 		*v++ = '\0';
+		for (i = 0; i < 4 && strcmp(p, names[i]) != 0; i++)
+			;
+		if (i < 4 && seen[i]++)
+			tide_usage_error("'%s': %s given twice", name, p);
 		if (strcmp(p, "from") == 0 || strcmp(p, "to") == 0) {
 			if (tide_time_parse_arg(v, tide_now_ms(), &ms) < 0)
 				tide_usage_error("'%s': %s: not a time: '%s'",
@@ -390,6 +398,9 @@ kafka_spec(struct side *s, const char *name)
 			    "offset, partitions)", name, p);
 	}
 	free(items);
+	if (seen[0] && seen[2])
+		tide_usage_error("'%s': from and offset both say where to "
+		    "start: give one", name);
 	if (s->ks.from.kind == TIDE_OFF_TIME && s->ks.to.kind ==
 	    TIDE_OFF_TIME && s->ks.to.v < s->ks.from.v)
 		tide_usage_error("'%s': to is before from", name);

@@ -197,5 +197,9 @@ kafka:feats@partitions=a|'kafka:feats@partitions=a': partitions: not a partition
 kafka:feats@size=1|'kafka:feats@size=1': unknown item 'size' (from, to, offset, partitions)
 kafka:feats@from|'kafka:feats@from': not an item=value: 'from'
 kafka:feats@from=2026-11-02,to=2026-11-01|'kafka:feats@from=2026-11-02,to=2026-11-01': to is before from
+kafka:feats@offset=5,offset=7|'kafka:feats@offset=5,offset=7': offset given twice
+kafka:feats@partitions=0,1,partitions=2|'kafka:feats@partitions=0,1,partitions=2': partitions given twice
+kafka:feats@to=now,to=-1h|'kafka:feats@to=now,to=-1h': to given twice
+kafka:feats@from=-1h,offset=5|'kafka:feats@from=-1h,offset=5': from and offset both say where to start: give one
 EOF
 t_done
