@@ -489,6 +489,12 @@ main(int argc, char **argv)
 	argv += ix;
 	if (o.keys == NULL)
 		tide_usage_error("-k: the key fields are required");
+	/* A second -k or --tolerance would replace the first unseen. */
+	if (tide_opt_given('k') > 1)
+		tide_usage_error("-k: given more than once: name the key "
+		    "fields in one list (-k account,ts)");
+	if (tide_opt_given(OPT_TOLERANCE) > 1)
+		tide_usage_error("--tolerance: given more than once");
 	if (argc != 2)
 		tide_usage_error("two inputs are required, left and right");
 	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)

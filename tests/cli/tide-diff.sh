@@ -327,6 +327,12 @@ for tol in x -1 101% '' 1e400 5%% nan; do
 	t_status 64
 	t_stderr_has "tide-diff: --tolerance: not a number t >= 0 or a percentage p% (0..100): '$tol'"
 done
+t_run "-k twice" tide-diff -k a -k ts l.ndjson r.ndjson
+t_status 64
+t_stderr_has "tide-diff: -k: given more than once: name the key fields in one list (-k account,ts)"
+t_run "--tolerance twice" tide-diff -k a --tolerance 1 --tolerance 2% l.ndjson r.ndjson
+t_status 64
+t_stderr_has "tide-diff: --tolerance: given more than once"
 t_run "no -k" tide-diff l.ndjson r.ndjson
 t_status 64
 t_stderr_has "tide-diff: -k: the key fields are required"
