@@ -56,6 +56,7 @@ static const struct tide_prog prog = {
 };
 
 #define MAXKEYF 8	/* fields of one --unique or --max-rate key */
+#define MAXRATE 16	/* --max-rate rules (their fields: 2 * MAXKEYF) */
 
 /* The stream rules, each a counted rule of its own. */
 enum srule_id { SR_TIME, SR_MAXAGE, SR_MAXFUTURE, SR_UNIQUE, SR_MAXRATE,
@@ -65,8 +66,9 @@ static const char *const srname[SR_N] = {
 };
 
 static struct conf {
-	const char *schema, *timefield, *unique, *maxrate, *deadletter,
-	    *dltopic;
+	const char *schema, *timefield, *unique, *deadletter, *dltopic;
+	const char *maxrate[MAXRATE];	/* each --max-rate, a rule */
+	int nmaxrate;
 	enum tide_time_unit unit;
 	int64_t maxage, maxfuture, within, window, drain_ms, mdtimeout;
 	double failpct;
@@ -77,6 +79,29 @@ static struct conf {
 static struct tide_bad_max maxbad;
 static struct tide_kconf kc;
 static struct tide_kdead kdead;
+
+/* --max-rate: every one is a rule of its own (its key, its bound). */
+static int
+opt_maxrate(const struct tide_option *opt, const char *arg,
+    struct tide_opt_err *err)
+{
+	int i;
+
+	(void)opt;
+	for (i = 0; i < conf.nmaxrate; i++)
+		if (strcmp(conf.maxrate[i], arg) == 0) {
+			snprintf(err->msg, sizeof(err->msg), "--max-rate: "
+			    "'%s' given twice", arg);
+			return TIDE_EINVAL;
+		}
+	if (conf.nmaxrate == MAXRATE) {
+		snprintf(err->msg, sizeof(err->msg), "--max-rate: more than "
+		    "%d rules", MAXRATE);
+		return TIDE_EINVAL;
+	}
+	conf.maxrate[conf.nmaxrate++] = arg;
+	return 0;
+}
 
 /* --fail-rate P%. */
 static int
@@ -115,9 +140,9 @@ static const struct tide_option opts[] = {
 	    &conf.unique),
 	TIDE_OPT_DUR(OPT_WITHIN, "within", "d", "span of event time for "
 	    "--unique", &conf.within, 1, LLONG_MAX),
-	TIDE_OPT_STRING(OPT_MAXRATE, "max-rate", "field[,...]=n/d", "fail "
-	    "records past n per key in each period d (event time with --time)",
-	    &conf.maxrate),
+	TIDE_OPT_CALLBACK(OPT_MAXRATE, "max-rate", "field[,...]=n/d", "fail "
+	    "records past n per key in each period d (event time with --time; "
+	    "repeatable: each a rule)", opt_maxrate, NULL),
 	TIDE_OPT_CALLBACK(OPT_FAILRATE, "fail-rate", "p%", "exit 65 when more "
 	    "than p% of the records over --window failed", opt_failrate, NULL),
 	TIDE_OPT_DUR(OPT_WINDOW, "window", "d", "span of --fail-rate "
@@ -149,23 +174,32 @@ struct keyspec {
 };
 
 /* The fields looked up in each record: paths[0] the time (--time; unused
- * without), then the keys' fields. */
+ * without), then the keys' fields (2 * MAXKEYF of them in all). */
 static struct tide_path paths[1 + 2 * MAXKEYF];
 static int npath;
-static struct keyspec ukey, rkey;
+static struct keyspec ukey;
+
+/* A --max-rate rule: its key, its bound, its count of violations. */
+struct raterule {
+	const char *spec;		/* as given */
+	struct keyspec key;
+	struct tide_ratelim lim;
+	struct tide_buf kbuf;		/* this record's key */
+	int keyok;			/* this record has the key */
+	uint64_t count;
+};
+static struct raterule rates[MAXRATE];
 
 static struct tide_jschema schema;
 static struct tide_jschema_run run;
 static struct tide_uniq uniq;
-static struct tide_ratelim rate;
 static struct tide_failwin fw;
 static struct tide_bad bad;
 static struct tide_stagerun sr;		/* delivery, the drain */
 static int warned;
 static uint64_t nin, npass, nfail, notrec;
 static uint64_t srcount[SR_N];
-static struct tide_buf vbuf = TIDE_BUF_INIT, kbuf = TIDE_BUF_INIT,
-    rbuf = TIDE_BUF_INIT;
+static struct tide_buf vbuf = TIDE_BUF_INIT, kbuf = TIDE_BUF_INIT;
 
 static void
 add_keyspec(const char *opt, const char *list, size_t n, struct keyspec *k)
@@ -177,6 +211,9 @@ add_keyspec(const char *opt, const char *list, size_t n, struct keyspec *k)
 		if (k->n == MAXKEYF)
 			tide_usage_error("%s: more than %d fields", opt,
 			    MAXKEYF);
+		if (npath == (int)(sizeof(paths) / sizeof(paths[0])))
+			tide_usage_error("%s: more than %d key fields in all "
+			    "(--unique and --max-rate)", opt, 2 * MAXKEYF);
 		if (tide_path_parse(&paths[npath], f) < 0)
 			tide_usage_error("%s: bad field name: '%s'", opt, f);
 		npath++;
@@ -216,21 +253,40 @@ load_schema(void)
 	tide_buf_release(&b);
 }
 
+/* The options that set one rule (or one of its settings): a second one
+ * would silently replace the first, so it is refused.  --max-rate is the
+ * exception: every one is a rule. */
+static const struct {
+	int id;
+	const char *name;
+} once[] = {
+	{ 's', "-s" }, { OPT_TIME, "--time" }, { OPT_TIMEUNIT, "--time-unit" },
+	{ OPT_MAXAGE, "--max-age" }, { OPT_MAXFUTURE, "--max-future" },
+	{ OPT_UNIQUE, "--unique" }, { OPT_WITHIN, "--within" },
+	{ OPT_FAILRATE, "--fail-rate" }, { OPT_WINDOW, "--window" },
+};
+
 static void
 parse_options(int argc, char **argv)
 {
 	const char *eq;
 	int64_t n, per;
+	size_t j;
+	int i;
 
 	tide_kconf_init(&kc);
 	tide_opt_parse(argc, argv);
+	for (j = 0; j < sizeof(once) / sizeof(once[0]); j++)
+		if (tide_opt_given(once[j].id) > 1)
+			tide_usage_error("%s: given more than once (it sets "
+			    "one rule: give it once)", once[j].name);
 	if (conf.dltopic == NULL && (tide_opt_given('b') ||
 	    tide_opt_given('X') || tide_opt_given('F') ||
 	    tide_opt_given('d') || tide_opt_given(TIDE_OPT_MDTIMEOUT)))
 		tide_usage_error("-b, -X, -F, -d and --metadata-timeout go "
 		    "with --dead-letter-topic");
 	if (conf.schema == NULL && conf.timefield == NULL &&
-	    conf.unique == NULL && conf.maxrate == NULL)
+	    conf.unique == NULL && conf.nmaxrate == 0)
 		tide_usage_error("nothing to check: give -s, --time, --unique "
 		    "or --max-rate");
 	if (conf.timefield) {
@@ -255,14 +311,18 @@ parse_options(int argc, char **argv)
 		    &ukey);
 		tide_uniq_init(&uniq, conf.within);
 	}
-	if (conf.maxrate) {
-		if ((eq = strrchr(conf.maxrate, '=')) == NULL ||
+	for (i = 0; i < conf.nmaxrate; i++) {
+		struct raterule *rr = &rates[i];
+
+		rr->spec = conf.maxrate[i];
+		if ((eq = strrchr(rr->spec, '=')) == NULL ||
 		    tide_ratelim_parse(eq + 1, &n, &per) < 0)
 			tide_usage_error("--max-rate: not field[,...]=n/d: "
-			    "'%s'", conf.maxrate);
-		add_keyspec("--max-rate", conf.maxrate,
-		    (size_t)(eq - conf.maxrate), &rkey);
-		tide_ratelim_init(&rate, n, per);
+			    "'%s'", rr->spec);
+		add_keyspec("--max-rate", rr->spec, (size_t)(eq - rr->spec),
+		    &rr->key);
+		tide_ratelim_init(&rr->lim, n, per);
+		tide_buf_init(&rr->kbuf, TIDE_BUF_NOMAX);
 	}
 	if (conf.failgiven) {
 		if (!tide_opt_given(OPT_WINDOW))
@@ -335,25 +395,31 @@ print_stats(void)
 	    (unsigned long long)npass, (unsigned long long)nfail,
 	    (unsigned long long)notrec);
 	for (i = 0; i < SR_N; i++)
-		if (srcount[i])
+		if (srcount[i] && i != SR_MAXRATE)
 			tide_warn("rule %s: %llu", srname[i],
 			    (unsigned long long)srcount[i]);
+	for (i = 0; i < conf.nmaxrate; i++)
+		if (rates[i].count)
+			tide_warn("rule max-rate %s: %llu", rates[i].spec,
+			    (unsigned long long)rates[i].count);
 	for (i = 0; i < schema.nrules; i++)
 		if (schema.rules[i].count)
 			tide_warn("rule %s: %llu", schema.rules[i].loc,
 			    (unsigned long long)schema.rules[i].count);
 }
 
-/* One violation of a stream rule, after the schema's in vbuf. */
+/* One violation of a stream rule, after the schema's in vbuf; key is the
+ * rule's key (NULL: the time's rule). */
 static void
-sviolation(int *nv, enum srule_id id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+sviolation(int *nv, enum srule_id id, const struct keyspec *key,
+    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static void
-sviolation(int *nv, enum srule_id id, const char *fmt, ...)
+sviolation(int *nv, enum srule_id id, const struct keyspec *key,
+    const char *fmt, ...)
 {
-	const struct tide_path *p = &paths[id == SR_UNIQUE ? ukey.first :
-	    id == SR_MAXRATE ? rkey.first : 0];
+	const struct tide_path *p = &paths[key != NULL ? key->first : 0];
 	char msg[300], path[300];
 	size_t k = 0, j;
 	va_list ap;
@@ -426,17 +492,18 @@ stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
 {
 	char a[32], b[32], kw[64];
 	int64_t t = 0, now = 0, prev, count, clk;
-	int uk = -1, rk = -1;
+	int uk = -1, i;
+	struct raterule *rr;
 
 	*hasevt = 0;
 	if (conf.timefield) {
 		if (vals[0].type == TIDE_JSON_NONE)
-			sviolation(nv, SR_TIME, "field '%s' is missing",
+			sviolation(nv, SR_TIME, NULL, "field '%s' is missing",
 			    conf.timefield);
 		else if (tide_time_from_json(&vals[0], conf.unit, &t) < 0)
-			sviolation(nv, SR_TIME, "field '%s' is not a time: "
-			    "%.*s", conf.timefield, (int)(vals[0].len > 40 ?
-			    40 : vals[0].len), vals[0].p);
+			sviolation(nv, SR_TIME, NULL, "field '%s' is not a "
+			    "time: %.*s", conf.timefield, (int)(vals[0].len >
+			    40 ? 40 : vals[0].len), vals[0].p);
 		else
 			*hasevt = 1;
 	}
@@ -446,37 +513,44 @@ stream_rules(const struct tide_json_val *vals, int *nv, int64_t *evt,
 		if (conf.agegiven && now - t > conf.maxage) {
 			tide_dur_fmt(a, now - t);
 			tide_dur_fmt(b, conf.maxage);
-			sviolation(nv, SR_MAXAGE, "event time is %s old, over "
-			    "--max-age %s", a, b);
+			sviolation(nv, SR_MAXAGE, NULL, "event time is %s old, "
+			    "over --max-age %s", a, b);
 		}
 		if (conf.futuregiven && t - now > conf.maxfuture) {
 			tide_dur_fmt(a, t - now);
 			tide_dur_fmt(b, conf.maxfuture);
-			sviolation(nv, SR_MAXFUTURE, "event time is %s ahead, "
-			    "over --max-future %s", a, b);
+			sviolation(nv, SR_MAXFUTURE, NULL, "event time is %s "
+			    "ahead, over --max-future %s", a, b);
 		}
 	}
 	if (conf.unique && *hasevt && (uk = key_of(&ukey, vals, &kbuf)) == 0 &&
 	    tide_uniq_seen(&uniq, kbuf.data, kbuf.len, t, &prev)) {
 		tide_time_fmt(a, prev);
-		sviolation(nv, SR_UNIQUE, "key %s was passed at %s, within "
-		    "--within", key_words(&kbuf, kw, sizeof(kw)), a);
+		sviolation(nv, SR_UNIQUE, &ukey, "key %s was passed at %s, "
+		    "within --within", key_words(&kbuf, kw, sizeof(kw)), a);
 	}
-	clk = !conf.maxrate ? 0 : conf.timefield ? t : tide_now_ms();
-	if (conf.maxrate && (!conf.timefield || *hasevt) &&
-	    (rk = key_of(&rkey, vals, &rbuf)) == 0 &&
-	    tide_ratelim_over(&rate, rbuf.data, rbuf.len, clk, &count)) {
-		tide_dur_fmt(a, rate.per);
-		sviolation(nv, SR_MAXRATE, "key %s has %lld records in this "
-		    "%s already, over --max-rate", key_words(&rbuf, kw,
-		    sizeof(kw)), (long long)count, a);
+	clk = conf.nmaxrate == 0 ? 0 : conf.timefield ? t : tide_now_ms();
+	for (i = 0; i < conf.nmaxrate; i++) {
+		rr = &rates[i];
+		rr->keyok = (!conf.timefield || *hasevt) &&
+		    key_of(&rr->key, vals, &rr->kbuf) == 0;
+		if (!rr->keyok || !tide_ratelim_over(&rr->lim, rr->kbuf.data,
+		    rr->kbuf.len, clk, &count))
+			continue;
+		rr->count++;
+		tide_dur_fmt(a, rr->lim.per);
+		sviolation(nv, SR_MAXRATE, &rr->key, "key %s has %lld records "
+		    "in this %s already, over --max-rate %s", key_words(
+		    &rr->kbuf, kw, sizeof(kw)), (long long)count, a, rr->spec);
 	}
 	if (*nv == 0) {
-		/* Remembered only when passed. */
+		/* Remembered only when passed (by every rule). */
 		if (uk == 0)
 			tide_uniq_note(&uniq, kbuf.data, kbuf.len, t);
-		if (rk == 0)
-			tide_ratelim_note(&rate, rbuf.data, rbuf.len, clk);
+		for (i = 0; i < conf.nmaxrate; i++)
+			if (rates[i].keyok)
+				tide_ratelim_note(&rates[i].lim,
+				    rates[i].kbuf.data, rates[i].kbuf.len, clk);
 	}
 }
 
@@ -696,13 +770,14 @@ main(int argc, char **argv)
 	tide_jschema_release(&schema);
 	if (conf.unique)
 		tide_uniq_release(&uniq);
-	if (conf.maxrate)
-		tide_ratelim_release(&rate);
+	for (i = 0; i < conf.nmaxrate; i++) {
+		tide_ratelim_release(&rates[i].lim);
+		tide_buf_release(&rates[i].kbuf);
+	}
 	for (i = 0; i < npath; i++)
 		tide_path_release(&paths[i]);
 	tide_buf_release(&vbuf);
 	tide_buf_release(&kbuf);
-	tide_buf_release(&rbuf);
 	tide_kconf_release(&kc);
 	return status;
 }

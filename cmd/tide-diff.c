@@ -6,11 +6,13 @@
  * struct tide_fdsrc over a record reader (a file, stdin) or a topic's
  * range (lib/kafka/krange.h) -> tide_fdpair_sorted() or
  * tide_fdpair_hashed() (lib/fdpair.h) -> the report on stdout, and the
- * exit status of diff(1): 0 equal, 1 different.
+ * exit status of diff(1): 0 equal, 1 different (a side with bad records
+ * is not equal to the other: they were not compared).
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,8 +184,9 @@ struct side {
 	struct tide_kopt_parts kparts;
 	char *topic;
 	struct tide_kconsumer_err kerr;
-	char where[300];	/* a message's side and partition */
-	const struct tide_fdiff *d;
+	int32_t part;		/* the message's partition */
+	int ix;			/* 0 LEFT, 1 RIGHT */
+	struct tide_fdiff *d;
 	struct tide_bad *bad;
 	struct tide_json_val kv[MAXKEYF];
 	struct tide_buf key;
@@ -211,7 +214,7 @@ kafka_next(struct side *s, struct tide_rec *rec)
 		return k;
 	rec->lineno = (uint64_t)off;
 	rec->err = TIDE_REC_OK;
-	snprintf(s->where, sizeof(s->where), "%s [%d]", s->name, (int)part);
+	s->part = part;
 	if (rec->len > s->in.max) {
 		rec->p = "";
 		rec->len = 0;
@@ -220,10 +223,43 @@ kafka_next(struct side *s, struct tide_rec *rec)
 	return 1;
 }
 
-/* Where a bad record is: a file and line, or a topic, its partition and
- * the message's offset (as its line). */
-#define SRC(s)		((s)->k != NULL ? (s)->where : (s)->name)
-#define LINE(s, rec)	((rec)->lineno)
+/* A bad record of s: counted against its side, and reported with its
+ * file and line, or its topic, partition and offset (lib/bad). */
+static int
+side_bad(struct side *s, const struct tide_rec *rec, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+side_bad(struct side *s, const struct tide_rec *rec, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	tide_fdiff_bad(s->d, s->ix);
+	if (s->k != NULL)
+		return tide_bad_message(s->bad, s->topic, s->part,
+		    (int64_t)rec->lineno, rec->p, rec->len, "%s", why);
+	return tide_bad_record(s->bad, s->name, rec->lineno, rec->p, rec->len,
+	    "%s", why);
+}
+
+/* A payload in the Confluent wire format (a magic byte 0, the schema id
+ * in 4 bytes big-endian): 1 with *id, else 0.  JSON text never starts
+ * with a 0 byte. */
+static int
+confluent_framed(const char *p, size_t n, unsigned long *id)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (n < 5 || u[0] != 0)
+		return 0;
+	*id = (unsigned long)u[1] << 24 | (unsigned long)u[2] << 16 |
+	    (unsigned long)u[3] << 8 | u[4];
+	return 1;
+}
 
 static int
 side_next(void *ctx, struct tide_fdrec *out)
@@ -231,6 +267,7 @@ side_next(void *ctx, struct tide_fdrec *out)
 	struct side *s = ctx;
 	struct tide_rec rec;
 	char why[256];
+	unsigned long id = 0;
 	int k, which;
 
 	for (;;) {
@@ -258,26 +295,34 @@ side_next(void *ctx, struct tide_fdrec *out)
 		}
 		if (rec.err == TIDE_REC_OK)	/* else too long: no bytes */
 			tide_recin_check(&s->in, &rec, s->kv);
+		if (rec.err != TIDE_REC_OK && s->k != NULL &&
+		    confluent_framed(rec.p, rec.len, &id)) {
+			/* Avro or Protobuf: what tide-source decodes. */
+			k = side_bad(s, &rec, "in the Confluent wire format "
+			    "(schema id %lu), not JSON: decode the topic with "
+			    "tide-source --schema-registry first", id);
+			if (k < 0)
+				return k;
+			continue;
+		}
 		if (rec.err != TIDE_REC_OK) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "%s", tide_rec_reason(&rec, s->in.max,
-			    why, sizeof(why)));
+			k = side_bad(s, &rec, "%s", tide_rec_reason(&rec,
+			    s->in.max, why, sizeof(why)));
 			if (k < 0)
 				return k;
 			continue;
 		}
 		k = tide_fdiff_key(s->d, s->kv, &s->key, &which);
 		if (k == TIDE_ENOENT) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "no key field '%s'",
+			k = side_bad(s, &rec, "no key field '%s'",
 			    s->d->conf.keys[which].text);
 			if (k < 0)
 				return k;
 			continue;
 		}
 		if (k < 0) {
-			k = tide_bad_record(s->bad, SRC(s), LINE(s, &rec), rec.p,
-			    rec.len, "key longer than the record limit");
+			k = side_bad(s, &rec, "key longer than the record "
+			    "limit");
 			if (k < 0)
 				return k;
 			continue;
@@ -287,6 +332,7 @@ good:
 		out->p = rec.p;
 		out->len = rec.len;
 		out->line = rec.lineno;
+		out->part = s->k != NULL ? s->part : 0;
 		out->key = s->key.data;
 		out->klen = s->key.len;
 		s->cur = *out;
@@ -295,7 +341,8 @@ good:
 }
 
 /* kafka:TOPIC[@item,...]: items from=TIME, to=TIME, offset=OFF,
- * partitions=LIST (whose commas run on to the next item with an '='). */
+ * partitions=LIST (whose commas run on to the next item with an '='),
+ * each at most once, and from or offset (both say where to start). */
 static void
 kafka_spec(struct side *s, const char *name)
 {
@@ -303,6 +350,9 @@ kafka_spec(struct side *s, const char *name)
 	char *items, *p, *q, *v;
 	struct tide_option po = { .dest = &s->kparts };
 	struct tide_opt_err perr;
+	static const char *const names[] = { "from", "to", "offset",
+	    "partitions" };
+	int seen[4] = { 0 }, i;
 	int64_t ms;
 
 	s->topic = at ? tide_xmemdup(t, (size_t)(at - t)) : tide_xstrdup(t);
@@ -323,6 +373,10 @@ kafka_spec(struct side *s, const char *name)
 		if ((v = strchr(p, '=')) == NULL)
 			tide_usage_error("'%s': not an item=value: '%s'", name, p);
 		*v++ = '\0';
+		for (i = 0; i < 4 && strcmp(p, names[i]) != 0; i++)
+			;
+		if (i < 4 && seen[i]++)
+			tide_usage_error("'%s': %s given twice", name, p);
 		if (strcmp(p, "from") == 0 || strcmp(p, "to") == 0) {
 			if (tide_time_parse_arg(v, tide_now_ms(), &ms) < 0)
 				tide_usage_error("'%s': %s: not a time: '%s'",
@@ -344,6 +398,9 @@ kafka_spec(struct side *s, const char *name)
 			    "offset, partitions)", name, p);
 	}
 	free(items);
+	if (seen[0] && seen[2])
+		tide_usage_error("'%s': from and offset both say where to "
+		    "start: give one", name);
 	if (s->ks.from.kind == TIDE_OFF_TIME && s->ks.to.kind ==
 	    TIDE_OFF_TIME && s->ks.to.v < s->ks.from.v)
 		tide_usage_error("'%s': to is before from", name);
@@ -366,11 +423,12 @@ kafka_open(struct side *s)
 }
 
 static void
-side_open(struct side *s, const char *name, const struct tide_fdiff *d,
+side_open(struct side *s, int ix, const char *name, struct tide_fdiff *d,
     struct tide_bad *bad, const struct tide_path *paths, int npath)
 {
 	int r;
 
+	s->ix = ix;
 	s->name = name;
 	s->d = d;
 	s->bad = bad;
@@ -431,6 +489,12 @@ main(int argc, char **argv)
 	argv += ix;
 	if (o.keys == NULL)
 		tide_usage_error("-k: the key fields are required");
+	/* A second -k or --tolerance would replace the first unseen. */
+	if (tide_opt_given('k') > 1)
+		tide_usage_error("-k: given more than once: name the key "
+		    "fields in one list (-k account,ts)");
+	if (tide_opt_given(OPT_TOLERANCE) > 1)
+		tide_usage_error("--tolerance: given more than once");
 	if (argc != 2)
 		tide_usage_error("two inputs are required, left and right");
 	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0)
@@ -462,12 +526,14 @@ main(int argc, char **argv)
 	conf.tol = o.tol;
 	conf.tol_rel = o.tol_rel;
 	conf.examples = o.examples;
+	for (i = 0; i < 2; i++)
+		conf.topic[i] = sides[i].ks.topic != NULL;
 	tide_fdiff_init(&d, &conf);
 	if (tide_bad_init(&bad, o.strict, o.dead) < 0)
 		tide_die(TIDE_EX_IOERR, "cannot open '%s': %s", o.dead,
 		    strerror(errno));
 	for (i = 0; i < 2; i++) {
-		side_open(&sides[i], argv[i], &d, &bad, keys, nkey);
+		side_open(&sides[i], i, argv[i], &d, &bad, keys, nkey);
 		src[i].next = side_next;
 		src[i].ctx = &sides[i];
 	}
@@ -489,10 +555,13 @@ main(int argc, char **argv)
 		if (perr.side < 0)
 			tide_die(TIDE_EX_IOERR, "temporary file in '%s': %s",
 			    pc.tmpdir, strerror(perr.errnum));
-		if (r == TIDE_ERANGE && o.sorted)
-			tide_die(TIDE_EX_DATAERR, "%s: line %llu: not sorted "
+		if (r == TIDE_ERANGE && o.sorted) {
+			tide_fdiff_where(&d, perr.side, perr.line, perr.part,
+			    &rep);
+			tide_die(TIDE_EX_DATAERR, "%s: %s: not sorted "
 			    "(--sorted): %s", sides[perr.side].name,
-			    (unsigned long long)perr.line, perr.msg);
+			    tide_buf_cstr(&rep), perr.msg);
+		}
 		if (sides[perr.side].readerr && sides[perr.side].k != NULL)
 			tide_die(TIDE_EX_UNAVAILABLE, "%s: %s",
 			    sides[perr.side].name, sides[perr.side].kerr.msg);

@@ -291,10 +291,31 @@ ex_num(struct tide_buf *b, const char *name, uint64_t v)
 	tide_buf_addi64(b, (int64_t)v);
 }
 
-int
-tide_fdiff_pair(struct tide_fdiff *d, const char *l, size_t ln,
-    uint64_t lline, const char *r, size_t rn, uint64_t rline)
+/* Append ,"side_line":N or ,"side_partition":P,"side_offset":N. */
+static void
+ex_place(const struct tide_fdiff *d, struct tide_buf *b, int side,
+    const struct tide_fdrec *rec)
 {
+	const char *name = side == 0 ? "left" : "right";
+
+	tide_buf_adds(b, ",\"");
+	tide_buf_adds(b, name);
+	if (!d->conf.topic[side]) {
+		ex_num(b, "_line\":", rec->line);
+		return;
+	}
+	ex_num(b, "_partition\":", (uint64_t)rec->part);
+	tide_buf_adds(b, ",\"");
+	tide_buf_adds(b, name);
+	ex_num(b, "_offset\":", rec->line);
+}
+
+int
+tide_fdiff_pair(struct tide_fdiff *d, const struct tide_fdrec *lr,
+    const struct tide_fdrec *rr)
+{
+	const char *l = lr->p, *r = rr->p;
+	size_t ln = lr->len, rn = rr->len;
 	struct tide_fdiff_mem *a, *b;
 	struct tide_buf *ex;
 	size_t nl, nr, i, j;
@@ -356,8 +377,9 @@ tide_fdiff_pair(struct tide_fdiff *d, const char *l, size_t ln,
 			tide_buf_addc(ex, ',');
 		tide_buf_add(ex, nm->p, nm->len);
 	}
-	ex_num(ex, "],\"left_line\":", lline);
-	ex_num(ex, ",\"right_line\":", rline);
+	tide_buf_addc(ex, ']');
+	ex_place(d, ex, 0, lr);
+	ex_place(d, ex, 1, rr);
 	tide_buf_adds(ex, ",\"left\":");
 	tide_buf_add(ex, l, ln);
 	tide_buf_adds(ex, ",\"right\":");
@@ -368,12 +390,12 @@ tide_fdiff_pair(struct tide_fdiff *d, const char *l, size_t ln,
 
 void
 tide_fdiff_alone(struct tide_fdiff *d, enum tide_fdiff_kind kind,
-    const char *p, size_t n, uint64_t line)
+    const struct tide_fdrec *rec)
 {
-	const char *side = kind == TIDE_FDIFF_MISSING_RIGHT ? "left" : "right";
+	int side = kind == TIDE_FDIFF_MISSING_RIGHT ? 0 : 1;
 	struct tide_buf *ex = &d->ex[kind];
 
-	if (kind == TIDE_FDIFF_MISSING_RIGHT) {
+	if (side == 0) {
 		d->left++;
 		d->missing_right++;
 	} else {
@@ -383,24 +405,39 @@ tide_fdiff_alone(struct tide_fdiff *d, enum tide_fdiff_kind kind,
 	if (d->nex[kind] >= d->conf.examples)
 		return;
 	d->nex[kind]++;
-	tide_buf_adds(ex, "{\"kind\":\"");
-	tide_buf_adds(ex, kind == TIDE_FDIFF_MISSING_RIGHT ? "missing_right" :
-	    "missing_left");
-	tide_buf_adds(ex, "\",\"");
-	tide_buf_adds(ex, side);
-	ex_num(ex, "_line\":", line);
-	tide_buf_adds(ex, ",\"");
-	tide_buf_adds(ex, side);
-	tide_buf_adds(ex, "\":");
-	tide_buf_add(ex, p, n);
+	tide_buf_adds(ex, side == 0 ? "{\"kind\":\"missing_right\"" :
+	    "{\"kind\":\"missing_left\"");
+	ex_place(d, ex, side, rec);
+	tide_buf_adds(ex, side == 0 ? ",\"left\":" : ",\"right\":");
+	tide_buf_add(ex, rec->p, rec->len);
 	tide_buf_adds(ex, "}\n");
+}
+
+void
+tide_fdiff_bad(struct tide_fdiff *d, int side)
+{
+	if (side == 0)
+		d->bad_left++;
+	else
+		d->bad_right++;
 }
 
 int
 tide_fdiff_equal(const struct tide_fdiff *d)
 {
 	return d->differing == 0 && d->missing_left == 0 &&
-	    d->missing_right == 0;
+	    d->missing_right == 0 && d->bad_left == 0 && d->bad_right == 0;
+}
+
+void
+tide_fdiff_where(const struct tide_fdiff *d, int side, uint64_t line,
+    int32_t part, struct tide_buf *out)
+{
+	if (d->conf.topic[side])
+		tide_buf_addf(out, "partition %d offset %llu", (int)part,
+		    (unsigned long long)line);
+	else
+		tide_buf_addf(out, "line %llu", (unsigned long long)line);
 }
 
 struct fieldcount {
@@ -433,6 +470,8 @@ tide_fdiff_report(struct tide_fdiff *d, struct tide_buf *out)
 	ex_num(out, ",\"differing\":", d->differing);
 	ex_num(out, ",\"missing_left\":", d->missing_left);
 	ex_num(out, ",\"missing_right\":", d->missing_right);
+	ex_num(out, ",\"bad_left\":", d->bad_left);
+	ex_num(out, ",\"bad_right\":", d->bad_right);
 	tide_buf_adds(out, ",\"fields\":{");
 	fc = tide_xcalloc(tide_htab_count(&d->fields) + 1, sizeof(*fc));
 	while ((v = tide_htab_next(&d->fields, &pos, &k, &kl)) != NULL) {

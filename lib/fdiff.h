@@ -24,16 +24,28 @@
  * Values are parsed only when their bytes differ, so equal streams cost a
  * memcmp per field.
  *
+ * Bad records.  A record a side could not read (not JSON, no key) is
+ * counted against its side (tide_fdiff_bad()): it was not compared, so
+ * the streams cannot be said equal, whatever the others gave.
+ *
+ * Places.  A record of a file is at a line; a message of a topic (a side
+ * the configuration marks as one) at a partition and an offset, which the
+ * report and the messages name both (an offset alone names no message).
+ *
  * The report: one summary line
  *   {"left":L,"right":R,"pairs":P,"matched":M,"differing":D,
- *    "missing_left":ML,"missing_right":MR,"fields":{"f":N,...}}
- * where missing_left counts RIGHT's records that LEFT lacks and
- * missing_right LEFT's that RIGHT lacks (fields sorted by name), then up
- * to `examples` lines of each kind, in the order they were seen:
+ *    "missing_left":ML,"missing_right":MR,"bad_left":BL,"bad_right":BR,
+ *    "fields":{"f":N,...}}
+ * where left and right count the good records, missing_left RIGHT's
+ * records that LEFT lacks and missing_right LEFT's that RIGHT lacks,
+ * bad_left and bad_right each side's bad records (fields sorted by name),
+ * then up to `examples` lines of each kind, in the order they were seen:
  *   {"kind":"differing","fields":["f",...],"left_line":N,"right_line":N,
  *    "left":{...},"right":{...}}
  *   {"kind":"missing_right","left_line":N,"left":{...}}
  *   {"kind":"missing_left","right_line":N,"right":{...}}
+ * where a topic's side has "left_partition":P,"left_offset":N (or
+ * right_...) in place of its line.
  * Nothing is allocated per pair once the scratch arrays have grown to the
  * widest record; examples are copied, up to their number.
  */
@@ -55,6 +67,19 @@ struct tide_fdiff_conf {
 	double tol;			/* 0: numbers must be equal */
 	int tol_rel;			/* tol is a fraction of the larger */
 	int examples;			/* of each kind */
+	int topic[2];			/* LEFT, RIGHT: a topic's messages */
+};
+
+/* A record: the validated object p[0..len), its place (a line of a file;
+ * a message's offset in partition part, for a topic's side) and its
+ * encoded key (tide_fdiff_key()). */
+struct tide_fdrec {
+	const char *p;
+	size_t len;
+	uint64_t line;
+	int32_t part;
+	const char *key;
+	size_t klen;
 };
 
 /* A top-level member of a record: its name as written (quotes and all). */
@@ -74,6 +99,7 @@ struct tide_fdiff {
 	uint64_t left, right;		/* records seen, with or without a partner */
 	uint64_t matched, differing;
 	uint64_t missing_left, missing_right;
+	uint64_t bad_left, bad_right;	/* not read: not compared */
 
 	/* Private. */
 	struct tide_buf *ign;		/* ignore names as JSON strings */
@@ -105,14 +131,21 @@ void tide_fdiff_key_json(struct tide_buf *out, const char *k, size_t kn);
 
 /* Two records (validated objects) with the same key: compare and count.
  * Returns 1 when they differ, 0 when they match. */
-int tide_fdiff_pair(struct tide_fdiff *d, const char *l, size_t ln,
-    uint64_t lline, const char *r, size_t rn, uint64_t rline);
+int tide_fdiff_pair(struct tide_fdiff *d, const struct tide_fdrec *l,
+    const struct tide_fdrec *r);
 /* A record of LEFT (TIDE_FDIFF_MISSING_RIGHT) or RIGHT
  * (TIDE_FDIFF_MISSING_LEFT) without a partner. */
 void tide_fdiff_alone(struct tide_fdiff *d, enum tide_fdiff_kind kind,
-    const char *p, size_t n, uint64_t line);
-/* Whether the two streams were equal: no difference, nothing alone. */
+    const struct tide_fdrec *rec);
+/* A bad record of side (0 LEFT, 1 RIGHT): counted. */
+void tide_fdiff_bad(struct tide_fdiff *d, int side);
+/* Whether the two streams were equal: no difference, nothing alone, no
+ * bad record on either side. */
 int tide_fdiff_equal(const struct tide_fdiff *d);
+/* Append where a record of side is, for messages: "line N", or
+ * "partition P offset N" on a topic's side. */
+void tide_fdiff_where(const struct tide_fdiff *d, int side, uint64_t line,
+    int32_t part, struct tide_buf *out);
 
 /* Append the report (summary line and examples, each ending in "\n"). */
 void tide_fdiff_report(struct tide_fdiff *d, struct tide_buf *out);

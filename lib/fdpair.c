@@ -14,8 +14,9 @@
 /* Read the next record of a side into *rec and check it comes after the
  * last one (whose key prev holds): 1, 0 at the end, or an error. */
 static int
-sorted_next(struct tide_fdsrc *s, int side, struct tide_fdrec *rec,
-    struct tide_buf *prev, uint64_t *prevline, struct tide_fdpair_err *err)
+sorted_next(const struct tide_fdiff *d, struct tide_fdsrc *s, int side,
+    struct tide_fdrec *rec, struct tide_buf *prev, struct tide_fdrec *prevat,
+    struct tide_fdpair_err *err)
 {
 	int k = s->next(s->ctx, rec);
 
@@ -29,18 +30,22 @@ sorted_next(struct tide_fdsrc *s, int side, struct tide_fdrec *rec,
 
 		err->side = side;
 		err->line = rec->line;
+		err->part = rec->part;
 		tide_buf_adds(&m, "key ");
 		tide_fdiff_key_json(&m, rec->key, rec->klen);
 		tide_buf_adds(&m, " after ");
 		tide_fdiff_key_json(&m, prev->data, prev->len);
-		tide_buf_addf(&m, " (line %llu)", (unsigned long long)*prevline);
+		tide_buf_adds(&m, " (");
+		tide_fdiff_where(d, side, prevat->line, prevat->part, &m);
+		tide_buf_addc(&m, ')');
 		snprintf(err->msg, sizeof(err->msg), "%.*s", (int)m.len, m.data);
 		tide_buf_release(&m);
 		return TIDE_ERANGE;
 	}
 	tide_buf_reset(prev);
 	tide_buf_add(prev, rec->key, rec->klen);
-	*prevline = rec->line;
+	prevat->line = rec->line;
+	prevat->part = rec->part;
 	return 1;
 }
 
@@ -49,12 +54,11 @@ tide_fdpair_sorted(struct tide_fdiff *d, struct tide_fdsrc *left,
     struct tide_fdsrc *right, struct tide_fdpair_err *err)
 {
 	struct tide_buf pl = TIDE_BUF_INIT, pr = TIDE_BUF_INIT;
-	struct tide_fdrec a, b;
-	uint64_t la = 0, lb = 0;
+	struct tide_fdrec a, b, pa = { .line = 0 }, pb = { .line = 0 };
 	int ka, kb, c, r = 0;
 
-	ka = sorted_next(left, 0, &a, &pl, &la, err);
-	kb = sorted_next(right, 1, &b, &pr, &lb, err);
+	ka = sorted_next(d, left, 0, &a, &pl, &pa, err);
+	kb = sorted_next(d, right, 1, &b, &pr, &pb, err);
 	for (;;) {
 		if (ka < 0 || kb < 0) {
 			r = ka < 0 ? ka : kb;
@@ -70,17 +74,15 @@ tide_fdpair_sorted(struct tide_fdiff *d, struct tide_fdsrc *left,
 		else
 			c = tide_fdiff_keycmp(a.key, a.klen, b.key, b.klen);
 		if (c == 0)
-			tide_fdiff_pair(d, a.p, a.len, a.line, b.p, b.len, b.line);
+			tide_fdiff_pair(d, &a, &b);
 		else if (c < 0)
-			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_RIGHT, a.p, a.len,
-			    a.line);
+			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_RIGHT, &a);
 		else
-			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_LEFT, b.p, b.len,
-			    b.line);
+			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_LEFT, &b);
 		if (c <= 0)
-			ka = sorted_next(left, 0, &a, &pl, &la, err);
+			ka = sorted_next(d, left, 0, &a, &pl, &pa, err);
 		if (c >= 0)
-			kb = sorted_next(right, 1, &b, &pr, &lb, err);
+			kb = sorted_next(d, right, 1, &b, &pr, &pb, err);
 	}
 	tide_buf_release(&pl);
 	tide_buf_release(&pr);
@@ -89,12 +91,13 @@ tide_fdpair_sorted(struct tide_fdiff *d, struct tide_fdsrc *left,
 
 /* Hashed. */
 
-/* A record of RIGHT held: key and record bytes at arena + off. */
+/* A record of RIGHT held: key and record bytes at arena + off; its place
+ * (a partition is a Kafka one, at most INT32_MAX: 31 bits). */
 struct ent {
 	uint64_t off, line;
 	uint32_t klen, len;
 	uint32_t next;		/* next of the same key, index + 1 */
-	uint32_t used;
+	uint32_t used : 1, part : 31;
 };
 
 /* A key's records not yet paired: indexes + 1. */
@@ -135,6 +138,7 @@ mem_add(struct mem *m, const struct tide_fdrec *rec)
 	e = &m->ents[m->n++];
 	e->off = m->alen;
 	e->line = rec->line;
+	e->part = (uint32_t)rec->part & 0x7fffffff;
 	e->klen = (uint32_t)rec->klen;
 	e->len = (uint32_t)rec->len;
 	e->next = 0;
@@ -150,6 +154,18 @@ mem_add(struct mem *m, const struct tide_fdrec *rec)
 	ch->tail = (uint32_t)m->n;
 }
 
+/* A held record as a record. */
+static void
+mem_rec(const struct mem *m, const struct ent *e, struct tide_fdrec *rec)
+{
+	rec->key = m->arena + e->off;
+	rec->klen = e->klen;
+	rec->p = m->arena + e->off + e->klen;
+	rec->len = e->len;
+	rec->line = e->line;
+	rec->part = (int32_t)e->part;
+}
+
 static void
 mem_free(struct mem *m)
 {
@@ -160,8 +176,8 @@ mem_free(struct mem *m)
 	tide_htab_init(&m->idx, sizeof(struct chain));
 }
 
-/* A partition file: records written as line, key length, record length
- * (native order) and their bytes. */
+/* A partition file: records written as line, partition, key length,
+ * record length (native order) and their bytes. */
 struct part {
 	FILE *f;
 	struct tide_buf b;
@@ -228,16 +244,18 @@ part_of(const char *key, size_t klen, int level)
 }
 
 static int
-part_put(struct parts *ps, int level, uint64_t line, const char *key,
-    size_t klen, const char *p, size_t len, struct tide_fdpair_err *err)
+part_put(struct parts *ps, int level, const struct tide_fdrec *rec,
+    struct tide_fdpair_err *err)
 {
-	FILE *f = ps->p[part_of(key, klen, level)].f;
-	uint32_t kl = (uint32_t)klen, l = (uint32_t)len;
+	FILE *f = ps->p[part_of(rec->key, rec->klen, level)].f;
+	uint32_t kl = (uint32_t)rec->klen, l = (uint32_t)rec->len;
 
-	if (fwrite(&line, sizeof(line), 1, f) != 1 ||
+	if (fwrite(&rec->line, sizeof(rec->line), 1, f) != 1 ||
+	    fwrite(&rec->part, sizeof(rec->part), 1, f) != 1 ||
 	    fwrite(&kl, sizeof(kl), 1, f) != 1 ||
 	    fwrite(&l, sizeof(l), 1, f) != 1 ||
-	    fwrite(key, 1, klen, f) != klen || fwrite(p, 1, len, f) != len) {
+	    fwrite(rec->key, 1, rec->klen, f) != rec->klen ||
+	    fwrite(rec->p, 1, rec->len, f) != rec->len) {
 		err->side = -1;
 		err->errnum = errno;
 		return TIDE_EIO;
@@ -263,7 +281,8 @@ part_next(void *ctx, struct tide_fdrec *rec)
 			goto fail;
 		return 0;
 	}
-	if (fread(&kl, sizeof(kl), 1, p->f) != 1 ||
+	if (fread(&rec->part, sizeof(rec->part), 1, p->f) != 1 ||
+	    fread(&kl, sizeof(kl), 1, p->f) != 1 ||
 	    fread(&l, sizeof(l), 1, p->f) != 1)
 		goto fail;
 	tide_buf_reset(&p->b);
@@ -326,7 +345,7 @@ hashed(struct tide_fdiff *d, struct tide_fdsrc *left,
     struct tide_fdpair_err *err)
 {
 	struct parts pl = { .open = 0 }, pr = { .open = 0 };
-	struct tide_fdrec rec;
+	struct tide_fdrec rec, held;
 	struct mem m;
 	struct chain *ch;
 	struct ent *e;
@@ -337,8 +356,7 @@ hashed(struct tide_fdiff *d, struct tide_fdsrc *left,
 	tide_htab_init(&m.idx, sizeof(struct chain));
 	while ((k = right->next(right->ctx, &rec)) == 1) {
 		if (spill) {
-			if ((r = part_put(&pr, level, rec.line, rec.key,
-			    rec.klen, rec.p, rec.len, err)) < 0)
+			if ((r = part_put(&pr, level, &rec, err)) < 0)
 				goto out;
 			continue;
 		}
@@ -351,10 +369,8 @@ hashed(struct tide_fdiff *d, struct tide_fdsrc *left,
 		    (r = parts_open(&pl, c, err)) < 0)
 			goto out;
 		for (i = 0; i < m.n; i++) {
-			e = &m.ents[i];
-			if ((r = part_put(&pr, level, e->line, m.arena + e->off,
-			    e->klen, m.arena + e->off + e->klen, e->len,
-			    err)) < 0)
+			mem_rec(&m, &m.ents[i], &held);
+			if ((r = part_put(&pr, level, &held, err)) < 0)
 				goto out;
 		}
 		mem_free(&m);
@@ -367,22 +383,20 @@ hashed(struct tide_fdiff *d, struct tide_fdsrc *left,
 	}
 	while ((k = left->next(left->ctx, &rec)) == 1) {
 		if (spill) {
-			if ((r = part_put(&pl, level, rec.line, rec.key,
-			    rec.klen, rec.p, rec.len, err)) < 0)
+			if ((r = part_put(&pl, level, &rec, err)) < 0)
 				goto out;
 			continue;
 		}
 		ch = tide_htab_get(&m.idx, rec.key, rec.klen);
 		if (ch == NULL || ch->head == 0) {
-			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_RIGHT, rec.p,
-			    rec.len, rec.line);
+			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_RIGHT, &rec);
 			continue;
 		}
 		e = &m.ents[ch->head - 1];
 		ch->head = e->next;
 		e->used = 1;
-		tide_fdiff_pair(d, rec.p, rec.len, rec.line,
-		    m.arena + e->off + e->klen, e->len, e->line);
+		mem_rec(&m, e, &held);
+		tide_fdiff_pair(d, &rec, &held);
 	}
 	if (k < 0) {
 		err->side = 0;
@@ -395,9 +409,10 @@ hashed(struct tide_fdiff *d, struct tide_fdsrc *left,
 	}
 	for (i = 0; i < m.n; i++) {
 		e = &m.ents[i];
-		if (!e->used)
-			tide_fdiff_alone(d, TIDE_FDIFF_MISSING_LEFT,
-			    m.arena + e->off + e->klen, e->len, e->line);
+		if (e->used)
+			continue;
+		mem_rec(&m, e, &held);
+		tide_fdiff_alone(d, TIDE_FDIFF_MISSING_LEFT, &held);
 	}
 out:
 	parts_close(&pl);

@@ -7,7 +7,8 @@
  *
  * The two sides are sources behind one operation (struct tide_fdsrc):
  * a file, stdin, a Kafka range or a spilled partition alike, each handing
- * out a validated record with its encoded key, valid until its next call.
+ * out a validated record (struct tide_fdrec, lib/fdiff.h) with its place
+ * and encoded key, valid until its next call.
  *
  * Two ways to pair:
  *   - tide_fdpair_sorted(): both sides sorted by key
@@ -40,16 +41,6 @@
 #define TIDE_FDPAIR_NPART 16
 #define TIDE_FDPAIR_LEVELS 4
 
-/* A record: the validated object p[0..len), its line (or offset: what the
- * reports call a line), and its encoded key. */
-struct tide_fdrec {
-	const char *p;
-	size_t len;
-	uint64_t line;
-	const char *key;
-	size_t klen;
-};
-
 /* next(): 1 with *rec (valid until the next call), 0 at the end, or a
  * negative TIDE_E* code (the source keeps what it needs to explain it). */
 struct tide_fdsrc {
@@ -66,7 +57,8 @@ struct tide_fdpair_conf {
 /* Why pairing stopped early. */
 struct tide_fdpair_err {
 	int side;		/* 0 LEFT, 1 RIGHT, -1 neither (a temporary file) */
-	uint64_t line;		/* out of order: the record's line */
+	uint64_t line;		/* out of order: the record's place */
+	int32_t part;
 	int errnum;		/* TIDE_EIO on a temporary file: errno */
 	char msg[512];		/* out of order: the keys */
 };

@@ -109,6 +109,7 @@ def diff(keys, tolarg, ignore, lpath, rpath):
     pairs = s["matched"] + s["differing"]
     out = {"left": len(left), "right": len(right), "pairs": pairs}
     out.update(s)
+    out["bad_left"] = out["bad_right"] = 0     # load() takes only JSON
     out["fields"] = dict(sorted(fields.items()))
     print(json.dumps(out, separators=(",", ":")))
 

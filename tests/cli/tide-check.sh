@@ -229,6 +229,26 @@ usage "--max-rate of 0" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate i
 # The usage line says n/d, as the man page, the option's help and its
 # error do (a period of any length: 5/10s, 1000/h).
 t_stderr_has "[--max-rate field[,...]=n/d]"
+usage "--max-rate of 0, the second one" "--max-rate: not field[,...]=n/d: 'id=0/s'" --max-rate id=1/s --max-rate id=0/s
+usage "the same --max-rate twice" "--max-rate: 'id=5/s' given twice" --max-rate id=5/s --max-rate a=1/s --max-rate id=5/s
+usage "more than 16 key fields" "--max-rate: more than 16 key fields in all (--unique and --max-rate)" \
+    --time ts --unique a,b,c,d,e,f,g,h --within 1s --max-rate i,j,k,l,m,n,o,p=1/s --max-rate q=1/s
+# A rule's option given twice would silently drop the first: refused.
+S=$D/s.json
+while IFS='|' read -r name args; do
+	# shellcheck disable=SC2086
+	usage "$name twice" "$name: given more than once (it sets one rule: give it once)" $args
+done <<EOF
+-s|-s $S --schema $S
+--time|--time ts --time t2
+--time-unit|--time ts --time-unit ms --time-unit s --max-age 1h
+--max-age|--time ts --max-age 1h --max-age 2h
+--max-future|--time ts --max-future 1m --max-future 1h
+--unique|--time ts --unique a --unique b --within 1s
+--within|--time ts --unique a --within 1s --within 2s
+--fail-rate|-s $S --fail-rate 5% --fail-rate 10%
+--window|-s $S --fail-rate 5% --window 1m --window 2m
+EOF
 usage "--fail-rate without %" "--fail-rate: not a percentage (P%, 0 to 100): '5'" -s "$D/s.json" --fail-rate 5
 usage "--window without --fail-rate" "--window and --warn-only go with --fail-rate" -s "$D/s.json" --window 1m
 usage "--within 0" "--within" --time ts --unique id --within 0
@@ -337,9 +357,64 @@ t_stdout <<'EOF'
 EOF
 t_run "--max-rate: the records over it" sh -c "jq -c '[.line, .violations[].message]' '$D/rdl'"
 t_stdout <<'EOF'
-[3,"key a,1 has 2 records in this 1s already, over --max-rate"]
-[8,"key a,1 has 2 records in this 1s already, over --max-rate"]
+[3,"key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s"]
+[8,"key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s"]
 EOF
+
+# --max-rate given again is another rule (its own key and bound), not a
+# replacement of the first: a record over both names both; one that fails
+# either is not counted by the other; --stats counts each.
+T_IN=$D/rate
+t_run "two --max-rate rules" tide-check --time ts --time-unit ms \
+    --max-rate acct,c=2/s --max-rate acct=2/2s --dead-letter "$D/rdl2" --stats
+t_status 0
+t_stdout <<'EOF'
+{"ts":1000,"acct":"a","c":1}
+{"ts":1100,"acct":"a","c":1}
+{"ts":1900,"acct":"b","c":1}
+{"ts":2000,"acct":"a","c":1}
+{"ts":2500,"acct":"a","c":1}
+EOF
+t_stderr "tide-check: line 3: max-rate: key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s (and 1 more)" \
+    "tide-check: line 4: max-rate: key a has 2 records in this 2s already, over --max-rate acct=2/2s" \
+    "tide-check: line 8: max-rate: key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s (and 1 more)" \
+    "tide-check: records in 8, out 5, bad 3, of them not records 0" \
+    "tide-check: rule max-rate acct,c=2/s: 2" \
+    "tide-check: rule max-rate acct=2/2s: 3" \
+    "tide-check: 3 bad records skipped, kept in $D/rdl2"
+t_run "two --max-rate rules: the records over them" sh -c \
+    "jq -c '[.line, (.violations[] | [.rule, .path, .message])]' '$D/rdl2'"
+t_stdout <<'EOF'
+[3,["max-rate","/acct","key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s"],["max-rate","/acct","key a has 2 records in this 2s already, over --max-rate acct=2/2s"]]
+[4,["max-rate","/acct","key a has 2 records in this 2s already, over --max-rate acct=2/2s"]]
+[8,["max-rate","/acct","key a,1 has 2 records in this 1s already, over --max-rate acct,c=2/s"],["max-rate","/acct","key a has 2 records in this 2s already, over --max-rate acct=2/2s"]]
+EOF
+
+# Against an independent count (Python): three rules on tide-gen's
+# records (100 a second), a record passing only when under every bound,
+# and counted by none when it fails one.
+tide-gen --count 3000 --accounts 20 transactions >"$D/g3"
+T_IN=$D/g3
+t_run "three --max-rate rules, as Python counts them" tide-check --time ts \
+    --max-rate account=3/s --max-rate merchant=8/s \
+    --max-rate account,country=1/500ms -q
+t_status 0
+/usr/bin/python3 - "$D/g3" >"$D/g3.want" <<'EOF'
+import json, sys
+rules = [(("account",), 3, 1000), (("merchant",), 8, 1000),
+         (("account", "country"), 1, 500)]
+seen = [dict() for _ in rules]
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    ks = [(tuple(r[f] for f in fs), r["ts"] // per) for fs, n, per in rules]
+    if all(seen[i].get(k, 0) < rules[i][1] for i, k in enumerate(ks)):
+        for i, k in enumerate(ks):
+            seen[i][k] = seen[i].get(k, 0) + 1
+        sys.stdout.write(line)
+EOF
+t_stdout_file "$D/g3.want"
+t_ok "three --max-rate rules: some records failed, some passed" test \
+    "$(wc -l <"$D/g3.want")" -gt 100 -a "$(wc -l <"$D/g3.want")" -lt 2900
 
 # --- --fail-rate -------------------------------------------------------------------
 # 10 s of event time in slots of 1 s: judged from the record 10 s after the

@@ -28,7 +28,7 @@ EOF
 t_run "report" tide-diff -k a,ts l.ndjson r.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"fields":{"x":1}}
+{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"x":1}}
 {"kind":"differing","fields":["x"],"left_line":2,"right_line":2,"left":{"a":1,"ts":2,"x":2},"right":{"a":1,"ts":2,"x":2.5}}
 {"kind":"missing_right","left_line":4,"left":{"a":2,"ts":1,"x":4}}
 {"kind":"missing_left","right_line":4,"right":{"a":3,"ts":1,"x":4}}
@@ -38,7 +38,7 @@ t_stderr_empty
 t_run "report, --sorted" tide-diff -k a,ts --sorted l.ndjson r.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"fields":{"x":1}}
+{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"x":1}}
 {"kind":"differing","fields":["x"],"left_line":2,"right_line":2,"left":{"a":1,"ts":2,"x":2},"right":{"a":1,"ts":2,"x":2.5}}
 {"kind":"missing_right","left_line":4,"left":{"a":2,"ts":1,"x":4}}
 {"kind":"missing_left","right_line":4,"right":{"a":3,"ts":1,"x":4}}
@@ -48,7 +48,7 @@ t_run "relative --tolerance, --ignore" tide-diff -k a,ts --tolerance 20% \
 	--ignore s l.ndjson r.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":3,"matched":3,"differing":0,"missing_left":1,"missing_right":1,"fields":{}}
+{"left":4,"right":4,"pairs":3,"matched":3,"differing":0,"missing_left":1,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{}}
 {"kind":"missing_right","left_line":4,"left":{"a":2,"ts":1,"x":4}}
 {"kind":"missing_left","right_line":4,"right":{"a":3,"ts":1,"x":4}}
 EOF
@@ -58,14 +58,14 @@ t_run "relative --tolerance, just out" tide-diff -k a,ts --tolerance 19% \
 	--examples 0 l.ndjson r.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"fields":{"x":1}}
+{"left":4,"right":4,"pairs":3,"matched":2,"differing":1,"missing_left":1,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"x":1}}
 EOF
 
 t_run "absolute --tolerance" tide-diff -k a,ts --tolerance 0.5 \
 	--examples 0 l.ndjson r.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":3,"matched":3,"differing":0,"missing_left":1,"missing_right":1,"fields":{}}
+{"left":4,"right":4,"pairs":3,"matched":3,"differing":0,"missing_left":1,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 
 head -3 l.ndjson >l3.ndjson
@@ -76,14 +76,14 @@ t_run "keys by the key rule, fields in any order" tide-diff -k a,ts \
 	l3.ndjson r3.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":3,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":0,"fields":{"a":1}}
+{"left":3,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{"a":1}}
 {"kind":"differing","fields":["a"],"left_line":1,"right_line":1,"left":{"a":1,"ts":1,"x":1.0,"s":"p"},"right":{"ts":1,"x":1e0,"a":"1","s":"\u0070"}}
 EOF
 
 t_run "equal, --ignore" tide-diff -k a,ts --ignore a l3.ndjson r3.ndjson
 t_status 0
 t_stdout <<'EOF'
-{"left":3,"right":3,"pairs":3,"matched":3,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":3,"right":3,"pairs":3,"matched":3,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 
 printf '%s\n' '{"k":"a","n":1}' '{"k":"b","n":1}' '{"k":"a","n":2}' \
@@ -92,7 +92,7 @@ printf '%s\n' '{"k":"a","n":1}' '{"k":"a","n":2,"e":1}' '{"k":"b","n":1}' >dr.nd
 t_run "duplicates pair in order of appearance" tide-diff -k k dl.ndjson dr.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"fields":{"e":1}}
+{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"e":1}}
 {"kind":"differing","fields":["e"],"left_line":3,"right_line":2,"left":{"k":"a","n":2},"right":{"k":"a","n":2,"e":1}}
 {"kind":"missing_right","left_line":4,"left":{"k":"a","n":3}}
 EOF
@@ -101,7 +101,7 @@ t_run "left from stdin, --examples 1" sh -c \
 	'tide-diff -k k --examples 1 - dr.ndjson <dl.ndjson'
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"fields":{"e":1}}
+{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"e":1}}
 {"kind":"differing","fields":["e"],"left_line":3,"right_line":2,"left":{"k":"a","n":2},"right":{"k":"a","n":2,"e":1}}
 {"kind":"missing_right","left_line":4,"left":{"k":"a","n":3}}
 EOF
@@ -110,14 +110,14 @@ EOF
 t_run "a barrier line is not a record" tide-diff -k k --examples 0 dlb.ndjson dr.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"fields":{"e":1}}
+{"left":4,"right":3,"pairs":3,"matched":2,"differing":1,"missing_left":0,"missing_right":1,"bad_left":0,"bad_right":0,"fields":{"e":1}}
 EOF
 t_stderr_empty
 
 t_run "an empty side: all missing" tide-diff -k k --examples 0 /dev/null dr.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":0,"right":3,"pairs":0,"matched":0,"differing":0,"missing_left":3,"missing_right":0,"fields":{}}
+{"left":0,"right":3,"pairs":0,"matched":0,"differing":0,"missing_left":3,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 
 if t_have zstd; then
@@ -125,7 +125,7 @@ if t_have zstd; then
 	t_run "zstd input, sniffed" tide-diff -k a,ts --examples 0 l.ndjson.zst l.ndjson
 	t_status 0
 	t_stdout <<'EOF'
-{"left":4,"right":4,"pairs":4,"matched":4,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":4,"right":4,"pairs":4,"matched":4,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 fi
 
@@ -184,7 +184,7 @@ t_run "bad records: reported, skipped, counted" tide-diff -k a,ts \
 	--examples 0 bad.ndjson l.ndjson
 t_status 1
 t_stdout <<'EOF'
-{"left":1,"right":4,"pairs":1,"matched":1,"differing":0,"missing_left":3,"missing_right":0,"fields":{}}
+{"left":1,"right":4,"pairs":1,"matched":1,"differing":0,"missing_left":3,"missing_right":0,"bad_left":5,"bad_right":0,"fields":{}}
 EOF
 t_stderr "tide-diff: bad.ndjson: line 2: no key field 'ts'" \
 	"tide-diff: bad.ndjson: line 3: not valid JSON: bad literal at byte 0" \
@@ -198,7 +198,7 @@ t_run "bad records on the right, --sorted" tide-diff -k a,ts --sorted \
 t_status 1
 t_stderr_has "tide-diff: bad.ndjson: line 3: not valid JSON: bad literal at byte 0"
 t_stdout <<'EOF'
-{"left":4,"right":1,"pairs":1,"matched":1,"differing":0,"missing_left":0,"missing_right":3,"fields":{}}
+{"left":4,"right":1,"pairs":1,"matched":1,"differing":0,"missing_left":0,"missing_right":3,"bad_left":0,"bad_right":5,"fields":{}}
 EOF
 
 t_run "--strict: the first bad record ends it" tide-diff -k a,ts --strict \
@@ -215,6 +215,51 @@ t_ok "--dead-letter: the reason" grep -qF '"line":2,"error":"no key field '"'ts'
 
 t_run "--max-bad 4: five is too many" tide-diff -k a,ts --max-bad 4 \
 	--examples 0 bad.ndjson l.ndjson
+t_status 65
+
+# Bad records are the only difference: the good ones all pair and match,
+# but what could not be read was not compared, so the sides are not said
+# equal (1, as diff(1) and cron expect), on either side, hashed or
+# sorted, and with --max-bad letting them through (it decides 65 only).
+# The same records without the bad ones are equal (0).
+printf '%s\n' '{"a":1,"ts":1,"x":1}' 'nope' '{"a":2,"ts":1,"x":2}' >gb.ndjson
+printf '%s\n' '{"a":1,"ts":1,"x":1}' '{"a":2,"ts":1,"x":2}' >g.ndjson
+t_run "equal without the bad record" tide-diff -k a,ts g.ndjson g.ndjson
+t_status 0
+t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
+EOF
+t_stderr_empty
+for how in "" --sorted; do
+	t_run "only a bad record differs, on the left ${how:-hashed}" \
+		tide-diff -k a,ts $how gb.ndjson g.ndjson
+	t_status 1
+	t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":1,"bad_right":0,"fields":{}}
+EOF
+	t_stderr "tide-diff: gb.ndjson: line 2: not valid JSON: bad literal at byte 0" \
+		"tide-diff: 1 bad record skipped"
+	t_run "only a bad record differs, on the right ${how:-hashed}" \
+		tide-diff -k a,ts $how g.ndjson gb.ndjson
+	t_status 1
+	t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":1,"fields":{}}
+EOF
+done
+t_run "the same bad record on both sides: not equal either" tide-diff \
+	-k a,ts gb.ndjson gb.ndjson
+t_status 1
+t_stdout <<'EOF'
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":1,"bad_right":1,"fields":{}}
+EOF
+t_run "--max-bad 1: not a failure, still not equal" tide-diff -k a,ts \
+	--max-bad 1 gb.ndjson g.ndjson
+t_status 1
+t_run "--max-bad 50%: not a failure, still not equal" tide-diff -k a,ts \
+	--max-bad 50% g.ndjson gb.ndjson
+t_status 1
+t_run "--max-bad 0: a failure" tide-diff -k a,ts --max-bad 0 gb.ndjson \
+	g.ndjson
 t_status 65
 
 t_run "a side of nothing but bad records" sh -c \
@@ -282,6 +327,12 @@ for tol in x -1 101% '' 1e400 5%% nan; do
 	t_status 64
 	t_stderr_has "tide-diff: --tolerance: not a number t >= 0 or a percentage p% (0..100): '$tol'"
 done
+t_run "-k twice" tide-diff -k a -k ts l.ndjson r.ndjson
+t_status 64
+t_stderr_has "tide-diff: -k: given more than once: name the key fields in one list (-k account,ts)"
+t_run "--tolerance twice" tide-diff -k a --tolerance 1 --tolerance 2% l.ndjson r.ndjson
+t_status 64
+t_stderr_has "tide-diff: --tolerance: given more than once"
 t_run "no -k" tide-diff l.ndjson r.ndjson
 t_status 64
 t_stderr_has "tide-diff: -k: the key fields are required"
@@ -336,13 +387,13 @@ while IFS= read -r cmd; do
 	tide-diff*live.ndjson\ replay*)
 		t_status 0
 		t_stdout <<'EOF'
-{"left":2000,"right":2000,"pairs":2000,"matched":2000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":2000,"right":2000,"pairs":2000,"matched":2000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 		;;
 	tide-diff*rounded*)
 		t_status 0
 		t_stdout <<'EOF'
-{"left":2000,"right":2000,"pairs":2000,"matched":2000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":2000,"right":2000,"pairs":2000,"matched":2000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 		t_ok "man EXAMPLE $n: without --tolerance, amounts differ" sh -c \
 			'cd ex && tide-diff -k account,ts --ignore country live.ndjson rounded.ndjson | grep -q "\"fields\":{\"amount\":[1-9]"'
@@ -352,14 +403,14 @@ EOF
 	tide-diff*--sorted*)
 		t_status 0
 		t_stdout <<'EOF'
-{"left":100000,"right":100000,"pairs":100000,"matched":100000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":100000,"right":100000,"pairs":100000,"matched":100000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 		;;
 	tide-diff*shuffled*)
 		t_status 0
 		t_stderr_has "tide-diff: spilled to "
 		t_stdout <<'EOF'
-{"left":20000,"right":20000,"pairs":20000,"matched":20000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":20000,"right":20000,"pairs":20000,"matched":20000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 		;;
 	*)	t_status 0

@@ -10,7 +10,7 @@ t_skip_unless jq
 PY=/usr/bin/python3
 cd "$T_DIR" || exit 1
 
-mock_start -t feats:3 -t feats2:2 -t junk:1
+mock_start -t feats:3 -t feats2:2 -t junk:1 -t uns:1 -t framed:1
 tide-gen --count 600 transactions >f.ndjson
 tide-sink -b "$BROKERS" -t feats --key account --timestamp ts <f.ndjson
 # The same records in other partitions, one of them changed.
@@ -21,16 +21,51 @@ t_run "a topic against its file" tide-diff -b "$BROKERS" -k account,ts \
 	kafka:feats f.ndjson
 t_status 0
 t_stdout <<'EOF'
-{"left":600,"right":600,"pairs":600,"matched":600,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":600,"right":600,"pairs":600,"matched":600,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 t_stderr_empty
 
+# An example names each message by its partition and offset (an offset
+# alone names none), as tide-source's envelope places it.
+at() {
+	timeout 20 tide-source -b "$BROKERS" -t "$1" -J -e |
+		jq -r 'select(.value.ts == 1793491200500) |
+			"partition\":\(.partition),\"\(env.S)_offset\":\(.offset)"'
+}
+pl=$(S=left at feats)
+pr=$(S=right at feats2)
+t_ok "the changed record: one message on each side" test \
+	"$(printf '%s\n%s\n' "$pl" "$pr" | grep -c offset)" -eq 2
 t_run "a topic against a topic, \$TIDE_BROKERS" env TIDE_BROKERS="$BROKERS" \
 	tide-diff -k account,ts --examples 1 kafka:feats kafka:feats2
 t_status 1
+t_stdout <<EOF
+{"left":600,"right":600,"pairs":600,"matched":599,"differing":1,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{"amount":1}}
+{"kind":"differing","fields":["amount"],"left_$pl,"right_$pr,"left":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":5.4,"country":"NL","card_present":true},"right":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":-1,"country":"NL","card_present":true}}
+EOF
+t_run "a topic against a file: the file's side by its line" tide-diff \
+	-b "$BROKERS" -k account,ts --examples 1 f.ndjson kafka:feats2
+t_status 1
+t_stdout <<EOF
+{"left":600,"right":600,"pairs":600,"matched":599,"differing":1,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{"amount":1}}
+{"kind":"differing","fields":["amount"],"left_line":$(grep -n '"ts":1793491200500,' f.ndjson | cut -d: -f1),"right_$pr,"left":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":5.4,"country":"NL","card_present":true},"right":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":-1,"country":"NL","card_present":true}}
+EOF
+# What is missing, through a spill to disk: still placed by partition
+# and offset, each the message tide-source finds there.
+t_run "missing, spilled: partition and offset" tide-diff -v -b "$BROKERS" \
+	-k account,ts --max-memory 1 --examples 3 /dev/null kafka:feats2
+t_status 1
+t_stderr_has "tide-diff: spilled to "
+cp "$T_OUT" spilled
+timeout 20 tide-source -b "$BROKERS" -t feats2 -J -e >env2.ndjson
+t_run "missing, spilled: the messages there" jq -c --slurpfile env \
+	env2.ndjson 'select(.kind == "missing_left") | . as $x |
+	[$env[] | select(.partition == $x.right_partition and
+		.offset == $x.right_offset) | .value == $x.right]' spilled
 t_stdout <<'EOF'
-{"left":600,"right":600,"pairs":600,"matched":599,"differing":1,"missing_left":0,"missing_right":0,"fields":{"amount":1}}
-{"kind":"differing","fields":["amount"],"left_line":18,"right_line":27,"left":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":5.4,"country":"NL","card_present":true},"right":{"ts":1793491200500,"account":"a000124","merchant":"m00000","amount":-1,"country":"NL","card_present":true}}
+[true]
+[true]
+[true]
 EOF
 
 # A time range: the records of the second second, as tide-source selects
@@ -41,7 +76,7 @@ t_run "from and to" tide-diff -b "$BROKERS" -k account,ts \
 	kafka:feats@from=2026-11-01T00:00:01Z,to=2026-11-01T00:00:02Z sec.ndjson
 t_status 0
 t_stdout <<'EOF'
-{"left":100,"right":100,"pairs":100,"matched":100,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":100,"right":100,"pairs":100,"matched":100,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 
 # Partitions 0 and 2, the last 10 of each: as tide-source reads them.
@@ -51,31 +86,46 @@ t_run "partitions and offset" tide-diff -b "$BROKERS" -k account,ts \
 	--examples 0 kafka:feats@partitions=0,2,offset=-10 tail.ndjson
 t_status 0
 t_stdout <<'EOF'
-{"left":20,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":20,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 t_run "partitions and offset against the whole" tide-diff -b "$BROKERS" \
 	-k account,ts --examples 0 f.ndjson kafka:feats@offset=-10,partitions=0,2
 t_status 1
 t_stdout <<'EOF'
-{"left":600,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":580,"fields":{}}
+{"left":600,"right":20,"pairs":20,"matched":20,"differing":0,"missing_left":0,"missing_right":580,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 
 # --- bad messages and errors ---------------------------------------------
 
 printf '%s\n' '{"a":1}' '{"b":2}' '{"a":3}' | tide-sink -b "$BROKERS" -t junk
+# A bad message makes the sides unequal (1): it was not compared.  It
+# is named by its topic, partition and offset, and dead-lettered so.
 t_run "a message without the key field" tide-diff -b "$BROKERS" -k a \
-	--examples 0 kafka:junk kafka:junk
-t_status 0
+	--examples 0 --dead-letter dl.ndjson kafka:junk kafka:junk
+t_status 1
 t_stdout <<'EOF'
-{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":1,"bad_right":1,"fields":{}}
 EOF
-t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
-	"tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
-	"tide-diff: 2 bad records skipped"
+t_stderr "tide-diff: 'junk' [0] offset 1: no key field 'a'" \
+	"tide-diff: 'junk' [0] offset 1: no key field 'a'" \
+	"tide-diff: 2 bad records skipped, kept in dl.ndjson"
+t_run "the dead letters name topic, partition and offset" jq -c \
+	'[.topic, .partition, .offset, .error, .raw]' dl.ndjson
+t_stdout <<'EOF'
+["junk",0,1,"no key field 'a'","{\"b\":2}"]
+["junk",0,1,"no key field 'a'","{\"b\":2}"]
+EOF
+printf '%s\n' '{"k":1}' '{"k":3}' '{"k":2}' | tide-sink -b "$BROKERS" -t uns
+echo '{"k":1}' >k1.ndjson
+t_run "--sorted: a topic out of order, by partition and offset" tide-diff \
+	-b "$BROKERS" -k k --sorted k1.ndjson kafka:uns
+t_status 65
+t_stderr "tide-diff: kafka:uns: partition 0 offset 2: not sorted (--sorted): key [2] after [3] (partition 0 offset 1)"
+t_stdout </dev/null
 t_run "--strict on a message" tide-diff -b "$BROKERS" -k a --strict \
 	kafka:junk kafka:junk
 t_status 65
-t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'"
+t_stderr "tide-diff: 'junk' [0] offset 1: no key field 'a'"
 
 if $PY -c 'import kafka' 2>/dev/null; then
 	timeout 60 $PY - "$BROKERS" <<'EOF'
@@ -88,20 +138,37 @@ p.flush()
 EOF
 	t_run "messages that are not JSON" tide-diff -b "$BROKERS" -k a \
 		kafka:junk kafka:junk
-	t_status 0
+	t_status 1
 	t_stdout <<'EOF'
-{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":2,"right":2,"pairs":2,"matched":2,"differing":0,"missing_left":0,"missing_right":0,"bad_left":3,"bad_right":3,"fields":{}}
 EOF
-	t_stderr "tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
-		"tide-diff: kafka:junk [0]: line 3: not valid JSON: bad literal at byte 0" \
-		"tide-diff: kafka:junk [0]: line 4: empty line" \
-		"tide-diff: kafka:junk [0]: line 1: no key field 'a'" \
-		"tide-diff: kafka:junk [0]: line 3: not valid JSON: bad literal at byte 0" \
-		"tide-diff: kafka:junk [0]: line 4: empty line" \
+	t_stderr "tide-diff: 'junk' [0] offset 1: no key field 'a'" \
+		"tide-diff: 'junk' [0] offset 3: not valid JSON: bad literal at byte 0" \
+		"tide-diff: 'junk' [0] offset 4: empty line" \
+		"tide-diff: 'junk' [0] offset 1: no key field 'a'" \
+		"tide-diff: 'junk' [0] offset 3: not valid JSON: bad literal at byte 0" \
+		"tide-diff: 'junk' [0] offset 4: empty line" \
 		"tide-diff: 6 bad records skipped"
 else
 	t_skip "python3-kafka not installed: messages that are not JSON"
 fi
+
+# Avro in the Confluent wire format (tide-sink's, schema id 7 given, no
+# registry asked): bad input that says what it is and what decodes it.
+echo '{"type":"record","name":"A","fields":[{"name":"a","type":"long"}]}' >a.avsc
+echo '{"a":1}' >a1.ndjson
+printf '%s\n' '{"a":1}' '{"a":2}' | tide-sink -b "$BROKERS" -t framed \
+	--value-format avro --value-schema a.avsc --schema-id 2147483647
+t_run "Avro messages: not JSON, and named so" tide-diff -b "$BROKERS" -k a \
+	--max-bad 2 kafka:framed a1.ndjson
+t_status 1
+t_stdout <<'EOF'
+{"left":0,"right":1,"pairs":0,"matched":0,"differing":0,"missing_left":1,"missing_right":0,"bad_left":2,"bad_right":0,"fields":{}}
+{"kind":"missing_left","right_line":1,"right":{"a":1}}
+EOF
+t_stderr "tide-diff: 'framed' [0] offset 0: in the Confluent wire format (schema id 2147483647), not JSON: decode the topic with tide-source --schema-registry first" \
+	"tide-diff: 'framed' [0] offset 1: in the Confluent wire format (schema id 2147483647), not JSON: decode the topic with tide-source --schema-registry first" \
+	"tide-diff: 2 bad records skipped"
 
 t_run "no such topic" tide-diff -b "$BROKERS" -k a kafka:nosuch f.ndjson
 t_status 69
@@ -130,5 +197,9 @@ kafka:feats@partitions=a|'kafka:feats@partitions=a': partitions: not a partition
 kafka:feats@size=1|'kafka:feats@size=1': unknown item 'size' (from, to, offset, partitions)
 kafka:feats@from|'kafka:feats@from': not an item=value: 'from'
 kafka:feats@from=2026-11-02,to=2026-11-01|'kafka:feats@from=2026-11-02,to=2026-11-01': to is before from
+kafka:feats@offset=5,offset=7|'kafka:feats@offset=5,offset=7': offset given twice
+kafka:feats@partitions=0,1,partitions=2|'kafka:feats@partitions=0,1,partitions=2': partitions given twice
+kafka:feats@to=now,to=-1h|'kafka:feats@to=now,to=-1h': to given twice
+kafka:feats@from=-1h,offset=5|'kafka:feats@from=-1h,offset=5': from and offset both say where to start: give one
 EOF
 t_done

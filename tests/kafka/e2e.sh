@@ -90,7 +90,7 @@ t_run "three members give the features of one" tide-diff -k account,ts \
 	"$T_DIR/three" "$T_DIR/one"
 t_status 0
 t_stdout <<'EOF'
-{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 # examples/retrain-check.sh: the live log of feat1 against a replay of tx,
 # over the whole range and over ten seconds of it (whose first features
@@ -99,14 +99,14 @@ t_run "retrain-check: live equals replay" sh "$EX/retrain-check.sh" \
 	"$BROKERS" tx feat1 "$C" 2026-11-01T00:00:00Z 2026-11-01T01:00:00Z
 t_status 0
 t_stdout <<'EOF'
-{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":3000,"right":3000,"pairs":3000,"matched":3000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 t_run "retrain-check: ten seconds, --examples 0" sh "$EX/retrain-check.sh" \
 	"$BROKERS" tx feat1 "$C" 2026-11-01T00:00:10Z 2026-11-01T00:00:20Z -- \
 	--examples 0
 t_status 0
 t_stdout <<'EOF'
-{"left":1000,"right":1000,"pairs":1000,"matched":1000,"differing":0,"missing_left":0,"missing_right":0,"fields":{}}
+{"left":1000,"right":1000,"pairs":1000,"matched":1000,"differing":0,"missing_left":0,"missing_right":0,"bad_left":0,"bad_right":0,"fields":{}}
 EOF
 # Without the minute before, the first features of the range differ.
 t_run "retrain-check: no warm-up, the first minute differs" env WARMUP=0 \

@@ -106,10 +106,30 @@ START_TEST(test_fdiff_keys_follow_the_key_rule_and_order)
 }
 END_TEST
 
+static struct tide_fdrec
+rec_at(const char *p, uint64_t line, int32_t part)
+{
+	struct tide_fdrec r = { .p = p, .len = strlen(p), .line = line,
+	    .part = part };
+
+	return r;
+}
+
 static int
 pair(struct tide_fdiff *d, const char *l, const char *r)
 {
-	return tide_fdiff_pair(d, l, strlen(l), 1, r, strlen(r), 2);
+	struct tide_fdrec a = rec_at(l, 1, 0), b = rec_at(r, 2, 0);
+
+	return tide_fdiff_pair(d, &a, &b);
+}
+
+static void
+alone(struct tide_fdiff *d, enum tide_fdiff_kind kind, const char *p,
+    uint64_t line, int32_t part)
+{
+	struct tide_fdrec r = rec_at(p, line, part);
+
+	tide_fdiff_alone(d, kind, &r);
 }
 
 START_TEST(test_fdiff_pair_compares_fields_by_name_and_value)
@@ -169,21 +189,82 @@ START_TEST(test_fdiff_report_counts_fields_and_keeps_examples)
 	pair(&d, "{\"k\":1,\"b\":1,\"a\":1}", "{\"k\":1,\"b\":2,\"a\":2}");
 	pair(&d, "{\"k\":2,\"b\":1}", "{\"k\":2,\"b\":2}");
 	pair(&d, "{\"k\":3}", "{\"k\":3}");
-	tide_fdiff_alone(&d, TIDE_FDIFF_MISSING_RIGHT, "{\"k\":4}", 7, 9);
-	tide_fdiff_alone(&d, TIDE_FDIFF_MISSING_RIGHT, "{\"k\":5}", 7, 10);
-	tide_fdiff_alone(&d, TIDE_FDIFF_MISSING_LEFT, "{\"k\":6}", 7, 11);
+	alone(&d, TIDE_FDIFF_MISSING_RIGHT, "{\"k\":4}", 9, 0);
+	alone(&d, TIDE_FDIFF_MISSING_RIGHT, "{\"k\":5}", 10, 0);
+	alone(&d, TIDE_FDIFF_MISSING_LEFT, "{\"k\":6}", 11, 0);
 	ck_assert(!tide_fdiff_equal(&d));
 	tide_fdiff_report(&d, &out);
 	tide_buf_addc(&out, '\0');
 	ck_assert_str_eq(out.data,
 	    "{\"left\":5,\"right\":4,\"pairs\":3,\"matched\":1,\"differing\":2,"
-	    "\"missing_left\":1,\"missing_right\":2,\"fields\":{\"a\":1,"
+	    "\"missing_left\":1,\"missing_right\":2,\"bad_left\":0,"
+	    "\"bad_right\":0,\"fields\":{\"a\":1,"
 	    "\"b\":2}}\n"
 	    "{\"kind\":\"differing\",\"fields\":[\"b\",\"a\"],\"left_line\":1,"
 	    "\"right_line\":2,\"left\":{\"k\":1,\"b\":1,\"a\":1},\"right\":"
 	    "{\"k\":1,\"b\":2,\"a\":2}}\n"
 	    "{\"kind\":\"missing_right\",\"left_line\":9,\"left\":{\"k\":4}}\n"
 	    "{\"kind\":\"missing_left\",\"right_line\":11,\"right\":{\"k\":6}}\n");
+	tide_buf_release(&out);
+	tide_fdiff_release(&d);
+	paths_release();
+}
+END_TEST
+
+/* A bad record of either side: the streams are not equal, and the
+ * summary counts it against its side.  A topic's side is placed by
+ * partition and offset. */
+START_TEST(test_fdiff_bad_records_and_topic_places)
+{
+	struct tide_fdiff_conf c;
+	struct tide_fdiff d;
+	struct tide_buf out = TIDE_BUF_INIT;
+	struct tide_fdrec a = rec_at("{\"k\":1,\"v\":1}", 7, 2);
+	struct tide_fdrec b = rec_at("{\"k\":1,\"v\":2}", 12, 3);
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		conf_of(&c, 1);
+		tide_fdiff_init(&d, &c);
+		ck_assert_int_eq(pair(&d, "{\"k\":1}", "{\"k\":1}"), 0);
+		ck_assert(tide_fdiff_equal(&d));
+		tide_fdiff_bad(&d, side);
+		ck_assert(!tide_fdiff_equal(&d));
+		tide_fdiff_report(&d, &out);
+		tide_buf_addc(&out, '\0');
+		ck_assert_str_eq(out.data, side == 0 ?
+		    "{\"left\":1,\"right\":1,\"pairs\":1,\"matched\":1,"
+		    "\"differing\":0,\"missing_left\":0,\"missing_right\":0,"
+		    "\"bad_left\":1,\"bad_right\":0,\"fields\":{}}\n" :
+		    "{\"left\":1,\"right\":1,\"pairs\":1,\"matched\":1,"
+		    "\"differing\":0,\"missing_left\":0,\"missing_right\":0,"
+		    "\"bad_left\":0,\"bad_right\":1,\"fields\":{}}\n");
+		tide_buf_reset(&out);
+		tide_fdiff_release(&d);
+		paths_release();
+	}
+
+	conf_of(&c, 1);
+	c.topic[0] = c.topic[1] = 1;
+	tide_fdiff_init(&d, &c);
+	tide_fdiff_pair(&d, &a, &b);
+	tide_fdiff_alone(&d, TIDE_FDIFF_MISSING_LEFT, &b);
+	tide_fdiff_report(&d, &out);
+	tide_buf_addc(&out, '\0');
+	ck_assert_str_eq(strchr(out.data, '\n') + 1,
+	    "{\"kind\":\"differing\",\"fields\":[\"v\"],"
+	    "\"left_partition\":2,\"left_offset\":7,\"right_partition\":3,"
+	    "\"right_offset\":12,\"left\":{\"k\":1,\"v\":1},\"right\":"
+	    "{\"k\":1,\"v\":2}}\n"
+	    "{\"kind\":\"missing_left\",\"right_partition\":3,"
+	    "\"right_offset\":12,\"right\":{\"k\":1,\"v\":2}}\n");
+	tide_buf_reset(&out);
+	tide_fdiff_where(&d, 1, 12, 3, &out);
+	tide_buf_addc(&out, '|');
+	d.conf.topic[1] = 0;
+	tide_fdiff_where(&d, 1, 12, 3, &out);
+	tide_buf_addc(&out, '\0');
+	ck_assert_str_eq(out.data, "partition 3 offset 12|line 12");
 	tide_buf_release(&out);
 	tide_fdiff_release(&d);
 	paths_release();
@@ -198,6 +279,7 @@ suite_fdiff(void)
 
 	tcase_add_test(tc, test_fdiff_keys_follow_the_key_rule_and_order);
 	tcase_add_test(tc, test_fdiff_pair_compares_fields_by_name_and_value);
+	tcase_add_test(tc, test_fdiff_bad_records_and_topic_places);
 	tcase_add_test(tc, test_fdiff_report_counts_fields_and_keeps_examples);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,6 +9,8 @@
 #include "unit.h"
 
 static struct tide_path kp;
+static int topic_right;		/* run(): RIGHT is a topic's messages */
+static int nexamples;		/* run(): examples of each kind */
 
 /* A side held in an array of records. */
 struct arr {
@@ -31,6 +33,7 @@ arr_next(void *ctx, struct tide_fdrec *rec)
 	rec->p = a->recs[a->i];
 	rec->len = strlen(rec->p);
 	rec->line = (uint64_t)++a->i;
+	rec->part = (int32_t)(rec->line % 3) + 4;	/* a file's is unused */
 	ck_assert_int_ge(tide_json_check_many(rec->p, rec->len, 16, &type,
 	    NULL, &kp, 1, &kv), 0);
 	ck_assert_int_eq(tide_fdiff_key(a->d, &kv, &a->key, &w), 0);
@@ -66,7 +69,8 @@ run(int how, size_t mm, const char *const *l, int nl, const char *const *r,
 	memset(&c, 0, sizeof(c));
 	c.keys = &kp;
 	c.nkey = 1;
-	c.examples = 0;
+	c.examples = nexamples;
+	c.topic[1] = topic_right;
 	tide_fdiff_init(&d, &c);
 	memset(err, 0, sizeof(*err));
 	*code = how == 0 ? tide_fdpair_sorted(&d, &sa, &sb, err) :
@@ -85,7 +89,8 @@ START_TEST(test_fdpair_sorted_hashed_and_spilled_agree)
 {
 	static const char want[] = "{\"left\":6,\"right\":6,\"pairs\":4,"
 	    "\"matched\":3,\"differing\":1,\"missing_left\":2,"
-	    "\"missing_right\":2,\"fields\":{\"v\":1}}\n";
+	    "\"missing_right\":2,\"bad_left\":0,\"bad_right\":0,"
+	    "\"fields\":{\"v\":1}}\n";
 	struct tide_fdpair_err err;
 	char *got;
 	int how, code;
@@ -125,6 +130,49 @@ START_TEST(test_fdpair_sorted_says_where_the_order_breaks)
 }
 END_TEST
 
+/* A topic's side: its records' partitions and offsets come out in the
+ * examples and the order's message, held, spilled and merged alike. */
+START_TEST(test_fdpair_a_topic_side_keeps_partitions_and_offsets)
+{
+	static const char *const bad[] = {
+		"{\"k\":1}", "{\"k\":10}", "{\"k\":9}",
+	};
+	struct tide_fdpair_err err;
+	char *got;
+	int how, code;
+
+	tide_path_parse(&kp, "k");
+	topic_right = 1;
+	nexamples = 5;
+	for (how = 0; how < 3; how++) {
+		got = run(how, how == 2 ? 1 : 0, L, 6, R, 6, &code, &err);
+		ck_assert_int_eq(code, 0);
+		ck_assert_msg(strstr(got, "{\"kind\":\"differing\",\"fields\":"
+		    "[\"v\"],\"left_line\":3,\"right_partition\":4,"
+		    "\"right_offset\":3,\"left\":{\"k\":2,\"v\":2},"
+		    "\"right\":{\"k\":2,\"v\":9}}\n") != NULL, "%d: %s", how,
+		    got);
+		ck_assert_msg(strstr(got, "{\"kind\":\"missing_left\","
+		    "\"right_partition\":5,\"right_offset\":4,\"right\":"
+		    "{\"k\":3,\"v\":1}}\n") != NULL, "%d: %s", how, got);
+		ck_assert_msg(strstr(got, "{\"kind\":\"missing_right\","
+		    "\"left_line\":5,\"left\":{\"k\":4,\"v\":1}}\n") !=
+		    NULL, "%d: %s", how, got);
+		free(got);
+	}
+	got = run(0, 0, L, 6, bad, 3, &code, &err);
+	ck_assert_int_eq(code, TIDE_ERANGE);
+	ck_assert_int_eq(err.side, 1);
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_int_eq(err.part, 4);
+	ck_assert_str_eq(err.msg, "key [9] after [10] (partition 6 offset 2)");
+	free(got);
+	topic_right = 0;
+	nexamples = 0;
+	tide_path_release(&kp);
+}
+END_TEST
+
 START_TEST(test_fdpair_spill_to_an_unwritable_dir_is_eio)
 {
 	struct tide_fdiff_conf c;
@@ -160,6 +208,7 @@ suite_fdpair(void)
 
 	tcase_add_test(tc, test_fdpair_sorted_hashed_and_spilled_agree);
 	tcase_add_test(tc, test_fdpair_sorted_says_where_the_order_breaks);
+	tcase_add_test(tc, test_fdpair_a_topic_side_keeps_partitions_and_offsets);
 	tcase_add_test(tc, test_fdpair_spill_to_an_unwritable_dir_is_eio);
 	suite_add_tcase(s, tc);
 	return s;
