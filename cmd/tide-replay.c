@@ -632,14 +632,22 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	int r = 1;
 
 	if (m && s.wx.meta_only)
-		r = tide_kmsg_where(&s.wx, m, NULL, 0, &s.hdrs, &s.hdrcap);
+		r = tide_kmsg_where(&s.wx, s.kr.wire, m, NULL, 0, &s.hdrs,
+		    &s.hdrcap);
 	s.raw = !(m && s.wx.meta_only) && (o.pf.on || tide_proj_on(&o.proj));
 	if (r == 1)
 		(m ? kafka_emit : file_emit)(ctx, src, b, shift);
-	if (r == 1 && !(m && s.wx.meta_only))
-		r = m ? tide_kmsg_where(&s.wx, m, b->data + start, b->len - start,
-		    &s.hdrs, &s.hdrcap) : tide_expr_eval_rec(&s.wx, b->data + start,
-		    b->len - start, NULL);
+	if (r == 1 && !(m && s.wx.meta_only) && s.wire_r == 0)
+		r = m ? tide_kmsg_where(&s.wx, s.kr.wire, m, b->data + start,
+		    b->len - start, &s.hdrs, &s.hdrcap) :
+		    tide_expr_eval_rec(&s.wx, b->data + start, b->len - start,
+		    NULL);
+	if (r < 0 && r != TIDE_ERANGE) {
+		/* The key does not decode: emit_dec() says why. */
+		b->len = start;
+		s.wire_r = r;
+		return 0;
+	}
 	if (r == 1 && s.raw) {
 		b->len = start;
 		s.raw = 0;
