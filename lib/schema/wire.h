@@ -15,7 +15,9 @@
  *   auto      the Confluent framing when a registry is given and the
  *             payload starts with the magic byte (JSON text never does),
  *             decoded as the registered schema's type (AVRO, PROTOBUF),
- *             else as it is (json)
+ *             else as it is (json); a payload that starts with byte 0
+ *             but is short of the framing's 5 bytes is bad input, as
+ *             Confluent's deserializers have it, not text
  *   json      as it is: the envelope's rules (lib/envelope.h)
  *   avro      the Confluent framing, required; Avro decoded to JSON,
  *             the plain form or the spec's (lib/schema/avro.h)

@@ -15,7 +15,7 @@ if ! $PY -c 'import avro.io, kafka' 2>/dev/null; then
 fi
 ORACLE="$PY $T_ROOT/tests/cli/avro_oracle.py"
 
-mock_start -t av:1 -t bad:1 -t unk:1
+mock_start -t av:1 -t bad:1 -t unk:1 -t short:1
 reg_start r
 timeout 60 $PY "$T_ROOT/tests/kafka/avro_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
 	{ t_fail "producing the Avro topics"; t_done; }
@@ -207,6 +207,75 @@ t_stdout <<'EOF'
 [4,"value: 3 bytes, short of the Confluent framing's 5"]
 [5,"value: schema id 5: 1 bytes after the datum"]
 [6,"value: schema id 5: string of negative length -64"]
+EOF
+
+# --value-format auto (and key) with a registry: a first byte 0 is the
+# framing's (JSON never starts so, text hardly), so a payload short of its
+# 5 bytes is bad input, as Confluent's deserializers have it; one that
+# starts otherwise is as it is; without a registry all are as they are.
+t_run "auto: a value short of the framing is bad input" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -e --schema-registry "$REG_URL" \
+	--dead-letter "$T_DIR/dead3"
+t_status 0
+t_stdout <<'EOF'
+"\u0001\u0000\u0000\u0000\u0005\u0002\u0006ann"
+{"id":1}
+{"id":1,"name":"ann"}
+EOF
+t_stderr_has "tide-source: 'bad' [0] offset 4: value: 3 bytes, short of the Confluent framing's 5"
+t_stderr_has "tide-source: 5 bad records skipped, kept in $T_DIR/dead3"
+T_IN=$T_DIR/dead3
+t_run "auto: the dead letters" jq -c '[.offset, .raw_b64 // .raw]'
+T_IN=/dev/null
+t_stdout <<'EOF'
+[0,"AAAAA+cCBmFubg=="]
+[1,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006a"]
+[4,"\u0000\u0000\u0000"]
+[5,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006ann\u0000"]
+[6,"\u0000\u0000\u0000\u0000\u0005\u0002\u007f"]
+EOF
+t_run "auto without a registry: the same value as it is" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -o 4 -c 1 -e
+t_status 0
+t_stdout <<'EOF'
+"\u0000\u0000\u0000"
+EOF
+$PY -c '
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1])
+for k, n in ((b"\0\1", 1), (b"", 2), (b"ab", 3), (b"\0", 4), (b"a\0", 5)):
+    p.send("short", key=k, value=b"{\"n\":%d}" % n, partition=0)
+p.flush()' "$BROKERS"
+t_run "auto: keys short of the framing" timeout 30 sh -c "tide-source \
+	-b '$BROKERS' -t short -e -J --schema-registry '$REG_URL' 2>'$T_DIR/err' |
+	jq -c '[.offset, .key, .value.n]'; cat '$T_DIR/err' >&2"
+t_stdout <<'EOF'
+[1,"",2]
+[2,"ab",3]
+[4,"a\u0000",5]
+EOF
+t_stderr "tide-source: 'short' [0] offset 0: key: 2 bytes, short of the Confluent framing's 5" \
+	"tide-source: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5" \
+	"tide-source: 2 bad records skipped"
+t_run "tide-replay auto: keys short of the framing" timeout 30 \
+	tide-replay -b "$BROKERS" -t short --speed max --schema-registry \
+	"$REG_URL" --keep n
+t_status 0
+t_stdout <<'EOF'
+{"n":2}
+{"n":3}
+{"n":5}
+EOF
+t_stderr_has "tide-replay: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5"
+t_run "auto without a registry: keys as they are" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t short -e -J | jq -c '[.offset, .key]'"
+t_stdout <<'EOF'
+[0,"\u0000\u0001"]
+[1,""]
+[2,"ab"]
+[3,"\u0000"]
+[4,"a\u0000"]
 EOF
 
 t_run "--strict: the first bad value is exit 65" timeout 30 \
