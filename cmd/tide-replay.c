@@ -188,7 +188,7 @@ static const struct tide_prog prog = {
 	    "[--to time] "
 	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
 	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
-	    "[--time field] [--where expr] "
+	    "[--time field] [--where expr] " TIDE_WIREOPTS_SYNOPSIS " "
 	    "[--keep list | --drop list | --print format] [file ...]",
 	"Replay a Kafka topic's time range or its archives in event-time order, "
 	    "paced.",

@@ -190,6 +190,7 @@ static const struct tide_prog prog = {
 	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
 	    "[-G group] [--lag] [--summary] [--where expr] "
+	    TIDE_WIREOPTS_SYNOPSIS " "
 	    "[--keep list | --drop list | --print format] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",

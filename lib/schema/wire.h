@@ -129,6 +129,13 @@ struct tide_wire_opts {
 	    "protobuf payloads without the Confluent framing, each a "	\
 	    "message of this type", &(wo)->pmsg)
 
+/* The group in a program's usage line (lib/prog.h's tide_prog), as
+ * the man pages' SYNOPSIS writes it (tests/doc/docs.sh checks both). */
+#define TIDE_WIREOPTS_SYNOPSIS						\
+	"[--schema-registry url] [--key-format format] "		\
+	"[--value-format format] [--avro-json form] "			\
+	"[--proto-descriptor file [--proto-message name]]"
+
 /* The formats and the JSON form the options say: NULL, or a usage
  * error's text ("--value-format: ..."), static. */
 const char *tide_wire_opts_check(const struct tide_wire_opts *wo,
