@@ -836,7 +836,7 @@ parse_options(int argc, char **argv)
 	} else if (o.parts.n)
 		tide_usage_error("-p: only with -t");
 	else if (o.so.url || o.wo.key || o.wo.value || o.wo.json ||
-	    o.wo.pdesc || o.wo.pmsg)
+	    o.wo.pdesc || o.wo.pmsg || o.wo.decimal)
 		tide_usage_error("--schema-registry, --key-format, "
 		    "--value-format, --avro-json and --proto-*: only with -t");
 	if (o.envelope && o.timefield)

@@ -914,7 +914,7 @@ given(int nfiles)
 	    F(TOPIC, o.ntopics) | F(FILES, nfiles > 0) |
 	    F(ENVELOPE, o.envelope) | F(TIME, o.timef) |
 	    F(DUMPCONF, o.dumpconf) | F(WIRE, o.so.url || o.wo.key ||
-	    o.wo.value || o.wo.json || o.wo.pdesc || o.wo.pmsg);
+	    o.wo.value || o.wo.json || o.wo.pdesc || o.wo.pmsg || o.wo.decimal);
 }
 #undef F
 

@@ -67,6 +67,10 @@ tide_wire_opts_check(const struct tide_wire_opts *wo,
 		*form = TIDE_AVRO_SPEC;
 	else if (wo->json && strcmp(wo->json, "plain") != 0)
 		return "--avro-json: not plain or spec";
+	if (wo->decimal && strcmp(wo->decimal, "number") == 0)
+		*form |= TIDE_AVRO_DECNUM;
+	else if (wo->decimal && strcmp(wo->decimal, "string") != 0)
+		return "--decimal-format: not string or number";
 	return NULL;
 }
 

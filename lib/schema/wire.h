@@ -104,6 +104,7 @@ struct tide_wire {
  */
 struct tide_wire_opts {
 	const char *key, *value, *json;	/* into argv, or NULL */
+	const char *decimal;		/* --decimal-format */
 	const char *pdesc, *pmsg;	/* --proto-descriptor, --proto-message */
 };
 
@@ -112,6 +113,7 @@ struct tide_wire_opts {
 #define TIDE_OPT_AVROJSON 1212
 #define TIDE_OPT_PROTODESC 1213
 #define TIDE_OPT_PROTOMSG 1214
+#define TIDE_OPT_DECIMAL 1215
 #define TIDE_WIREOPTS(wo)						\
 	TIDE_OPT_STRING(TIDE_OPT_KEYFMT, "key-format", "format", "read "	\
 	    "keys as auto, json, avro, protobuf, protobuf-raw, string or "	\
@@ -122,6 +124,9 @@ struct tide_wire_opts {
 	TIDE_OPT_STRING(TIDE_OPT_AVROJSON, "avro-json", "form", "Avro as "	\
 	    "plain JSON (plain, the default) or with unions as the Avro "	\
 	    "spec writes them (spec)", &(wo)->json),			\
+	TIDE_OPT_STRING(TIDE_OPT_DECIMAL, "decimal-format", "form",	\
+	    "Avro decimals as exact strings (string, the default) or as "	\
+	    "JSON numbers of the same digits (number)", &(wo)->decimal),	\
 	TIDE_OPT_STRING(TIDE_OPT_PROTODESC, "proto-descriptor", "file",	\
 	    "protobuf's schemas from this descriptor set (protoc "	\
 	    "--descriptor_set_out), not the registry", &(wo)->pdesc),	\
@@ -134,9 +139,11 @@ struct tide_wire_opts {
 #define TIDE_WIREOPTS_SYNOPSIS						\
 	"[--schema-registry url] [--key-format format] "		\
 	"[--value-format format] [--avro-json form] "			\
+	"[--decimal-format form] "					\
 	"[--proto-descriptor file [--proto-message name]]"
 
-/* The formats and the JSON form the options say: NULL, or a usage
+/* The formats and the JSON form the options say (--avro-json's, with
+ * TIDE_AVRO_DECNUM or'd in for --decimal-format number): NULL, or a usage
  * error's text ("--value-format: ..."), static. */
 const char *tide_wire_opts_check(const struct tide_wire_opts *wo,
     enum tide_wire_fmt *keyf, enum tide_wire_fmt *valuef,

@@ -56,7 +56,8 @@ EOF2
 		sort -u >"$T_DIR/synopsis"
 	if grep -q '^-	--avro-json	' "$T_DIR/opts"; then
 		printf '%s\n' --schema-registry --key-format --value-format \
-		    --avro-json --proto-descriptor --proto-message |
+		    --avro-json --decimal-format --proto-descriptor \
+		    --proto-message |
 		    grep -vxF -f "$T_DIR/usage" | sed 's/^/usage lacks /'
 	fi >"$T_DIR/syn"
 	grep -vxF -f "$T_DIR/synopsis" "$T_DIR/usage" | sed 's/^/SYNOPSIS lacks /' >>"$T_DIR/syn"
@@ -113,6 +114,8 @@ tide-source -o||beginning end stored
 tide-source --key-format||auto json avro protobuf protobuf-raw string bytes
 tide-replay --value-format|p|protobuf protobuf-raw
 tide-replay --avro-json||plain spec
+tide-source --decimal-format|n|number
+tide-replay --decimal-format||string number
 tide-gen||transactions customers telemetry
 tide-gen --count 5|t|transactions telemetry
 tide-window -k||
@@ -133,6 +136,8 @@ EOF
 	    "tide-source -o end" "tide-source -o stored" \
 	    "tide-source --key-format protobuf-raw" \
 	    "tide-replay --value-format bytes" "tide-replay --avro-json spec" \
+	    "tide-source --decimal-format number" \
+	    "tide-replay --decimal-format string" \
 	    "tide-score --missing nan" "tide-score --missing error"; do
 		# shellcheck disable=SC2086
 		t_ok "completion value accepted: $v" sh -c "$v -h >/dev/null 2>&1"

@@ -132,6 +132,28 @@ t_stdout <<'EOF'
 {"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":"12345.67","decf":"-1.5000","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
 EOF
 
+# --decimal-format number: the same exact digits as JSON numbers, for
+# sums and comparisons (issue 21 item 4).
+t_run "--decimal-format number" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t av -o 4 -c 1 -e --schema-registry '$REG_URL' \
+	--decimal-format number --where 'dec > 12345.6 and decf < -1.4999'"
+t_stdout <<'EOF'
+{"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":12345.67,"decf":-1.5000,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
+EOF
+t_run "tide-replay --decimal-format number" timeout 30 sh -c \
+	"tide-replay -b '$BROKERS' -t av --speed max --schema-registry '$REG_URL' \
+	--decimal-format number --keep dec,decf --where 'exists(decf)'"
+t_stdout <<'EOF'
+{"dec":12345.67,"decf":-1.5000}
+{"dec":-0.05,"decf":0.0000}
+{"dec":9999999999.99,"decf":99999999999999.9999}
+{"dec":0.00,"decf":-99999999999999.9999}
+EOF
+t_run "--decimal-format nonsense" tide-source -b "$BROKERS" -t av -e \
+	--decimal-format float
+t_status 64
+t_stderr_has "--decimal-format: not string or number"
+
 # Without a registry, the framed values are bytes as before.
 t_run "no registry: base64 as before" timeout 30 tide-source -b "$BROKERS" \
 	-t av -o 8 -c 1 -e

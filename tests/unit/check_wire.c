@@ -80,6 +80,33 @@ START_TEST(test_wire_auto_short_of_the_framing_is_bad)
 }
 END_TEST
 
+/* The options into formats and the JSON form: --decimal-format number is
+ * or'd into --avro-json's form. */
+START_TEST(test_wire_opts_check)
+{
+	struct tide_wire_opts wo = { 0 };
+	enum tide_wire_fmt kf, vf;
+	enum tide_avro_json form;
+
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(kf, TIDE_WIRE_AUTO);
+	ck_assert_int_eq(form, TIDE_AVRO_PLAIN);
+	wo.json = "spec";
+	wo.decimal = "number";
+	wo.value = "avro";
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(vf, TIDE_WIRE_AVRO);
+	ck_assert_int_eq(form, TIDE_AVRO_SPEC | TIDE_AVRO_DECNUM);
+	wo.json = NULL;
+	wo.decimal = "string";
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(form, TIDE_AVRO_PLAIN);
+	wo.decimal = "float";
+	ck_assert_str_eq(tide_wire_opts_check(&wo, &kf, &vf, &form),
+	    "--decimal-format: not string or number");
+}
+END_TEST
+
 START_TEST(test_wire_string_and_bytes_force_their_form)
 {
 	struct tide_wire w;
@@ -173,6 +200,7 @@ suite_wire(void)
 	tcase_add_test(tc, test_wire_fmt_parse_knows_the_seven_formats);
 	tcase_add_test(tc, test_wire_auto_without_a_registry_is_as_it_is);
 	tcase_add_test(tc, test_wire_auto_short_of_the_framing_is_bad);
+	tcase_add_test(tc, test_wire_opts_check);
 	tcase_add_test(tc, test_wire_string_and_bytes_force_their_form);
 	tcase_add_test(tc, test_wire_avro_and_protobuf_need_a_schema);
 	tcase_add_test(tc, test_wire_protobuf_raw);
