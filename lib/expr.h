@@ -80,8 +80,9 @@ struct tide_expr_meta {
 	int64_t timestamp;	/* epoch ms */
 	const struct tide_env_hdr *hdrs;	/* value NULL: a null header */
 	size_t nhdrs;
-	int key_json;		/* key is JSON text (a key decoded by its
-				 * format, lib/schema/wire): @key is its value */
+	/* key is JSON text (a key its format decoded, lib/schema/wire):
+	 * @key is its value. */
+	int key_json;
 };
 
 struct tide_expr_node;

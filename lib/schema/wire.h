@@ -125,8 +125,9 @@ struct tide_wire_opts {
 	    "plain JSON (plain, the default) or with unions as the Avro "	\
 	    "spec writes them (spec)", &(wo)->json),			\
 	TIDE_OPT_STRING(TIDE_OPT_DECIMAL, "decimal-format", "form",	\
-	    "Avro decimals as exact strings (string, the default) or as "	\
-	    "JSON numbers of the same digits (number)", &(wo)->decimal),	\
+	    "Avro decimals as exact strings (string, the default) or "	\
+	    "as JSON numbers of the same digits (number)",		\
+	    &(wo)->decimal),						\
 	TIDE_OPT_STRING(TIDE_OPT_PROTODESC, "proto-descriptor", "file",	\
 	    "protobuf's schemas from this descriptor set (protoc "	\
 	    "--descriptor_set_out), not the registry", &(wo)->pdesc),	\
