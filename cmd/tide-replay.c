@@ -66,7 +66,6 @@
 #include "recin.h"
 #include "replay.h"
 #include "rio.h"
-#include "schema/sreg.h"
 #include "schema/sropt.h"
 #include "schema/wire.h"
 #include "time.h"
@@ -188,7 +187,7 @@ static const struct tide_prog prog = {
 	    "[--to time] "
 	    "[--speed n|max | --rate n/s] [--max-gap duration] [--limit n] "
 	    "[--duration duration] [--loop n [--shift-time]] [--dry-run] "
-	    "[--time field] [--where expr] "
+	    "[--time field] [--where expr] " TIDE_WIREOPTS_SYNOPSIS " "
 	    "[--keep list | --drop list | --print format] [file ...]",
 	"Replay a Kafka topic's time range or its archives in event-time order, "
 	    "paced.",
@@ -211,7 +210,7 @@ static struct {
 	int raw;			/* emit unshaped, for --where */
 	struct tide_env_hdr *hdrs;	/* its metadata's headers */
 	size_t hdrcap;
-	struct tide_sreg *reg;		/* --schema-registry, or NULL */
+	int wire_on;			/* s.wire reads keys or values */
 	struct tide_wire wire;		/* keys' and values' formats */
 	int wire_r;			/* the last message did not decode */
 } s;
@@ -632,14 +631,22 @@ emit_if(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	int r = 1;
 
 	if (m && s.wx.meta_only)
-		r = tide_kmsg_where(&s.wx, m, NULL, 0, &s.hdrs, &s.hdrcap);
+		r = tide_kmsg_where(&s.wx, s.kr.wire, m, NULL, 0, &s.hdrs,
+		    &s.hdrcap);
 	s.raw = !(m && s.wx.meta_only) && (o.pf.on || tide_proj_on(&o.proj));
 	if (r == 1)
 		(m ? kafka_emit : file_emit)(ctx, src, b, shift);
-	if (r == 1 && !(m && s.wx.meta_only))
-		r = m ? tide_kmsg_where(&s.wx, m, b->data + start, b->len - start,
-		    &s.hdrs, &s.hdrcap) : tide_expr_eval_rec(&s.wx, b->data + start,
-		    b->len - start, NULL);
+	if (r == 1 && !(m && s.wx.meta_only) && s.wire_r == 0)
+		r = m ? tide_kmsg_where(&s.wx, s.kr.wire, m, b->data + start,
+		    b->len - start, &s.hdrs, &s.hdrcap) :
+		    tide_expr_eval_rec(&s.wx, b->data + start, b->len - start,
+		    NULL);
+	if (r < 0 && r != TIDE_ERANGE) {
+		/* The key does not decode: emit_dec() says why. */
+		b->len = start;
+		s.wire_r = r;
+		return 0;
+	}
 	if (r == 1 && s.raw) {
 		b->len = start;
 		s.raw = 0;
@@ -827,8 +834,7 @@ parse_options(int argc, char **argv)
 			    "TIDE_BROKERS)");
 	} else if (o.parts.n)
 		tide_usage_error("-p: only with -t");
-	else if (o.so.url || o.wo.key || o.wo.value || o.wo.json ||
-	    o.wo.pdesc || o.wo.pmsg)
+	else if (tide_sropt_wire_given(&o.so, &o.wo))
 		tide_usage_error("--schema-registry, --key-format, "
 		    "--value-format, --avro-json and --proto-*: only with -t");
 	if (o.envelope && o.timefield)
@@ -843,27 +849,10 @@ parse_options(int argc, char **argv)
 	 * the same). */
 	if (o.down_ms < 0)
 		o.down_ms = o.md_timeout;
-	{
-		enum tide_wire_fmt kf, vf;
-		enum tide_avro_json form;
-		const char *why;
-		int r;
-
-		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
-			tide_usage_error("%s", why);
-		if (o.topic && !o.dryrun) {
-			s.reg = tide_sropt_open(&o.so);
-			if (kf == TIDE_WIRE_AVRO)
-				tide_sropt_need(s.reg, "--key-format avro");
-			if (vf == TIDE_WIRE_AVRO)
-				tide_sropt_need(s.reg, "--value-format avro");
-		}
-		tide_wire_init(&s.wire, s.reg, kf, vf, form);
-		if (o.wo.pdesc && o.topic && (r = tide_wire_proto(&s.wire,
-		    o.wo.pdesc, o.wo.pmsg)) < 0)
-			tide_die(r == TIDE_ENOENT ? TIDE_EX_USAGE :
-			    tide_exit_of(r), "%s", s.wire.err);
-	}
+	/* Keys and values read as their formats say: Kafka only. */
+	if ((s.wire_on = tide_sropt_wire(&s.wire, &o.so, &o.wo, o.topic &&
+	    !o.dryrun, o.topic != NULL)) < 0)
+		tide_die(tide_sropt_wire_exit(s.wire_on), "%s", s.wire.err);
 }
 
 int
@@ -895,10 +884,7 @@ main(int argc, char **argv)
 		tide_arg_expr("--where", o.where, &s.wx);
 		s.rp.emit_if = emit_if;
 	}
-	/* Keys and values read as their formats say: Kafka only. */
-	if (o.topic && (s.reg || (s.wire.fmt[0] != TIDE_WIRE_AUTO &&
-	    s.wire.fmt[0] != TIDE_WIRE_JSON) || (s.wire.fmt[1] !=
-	    TIDE_WIRE_AUTO && s.wire.fmt[1] != TIDE_WIRE_JSON)))
+	if (o.topic && s.wire_on)
 		s.rp.emit_if = emit_dec;
 #ifdef PR_SET_TIMERSLACK
 	/* The kernel may end a sleep up to the timer slack late (50 us by
@@ -940,8 +926,7 @@ main(int argc, char **argv)
 	/* Nothing to commit and no group joined: no close handshake with
 	 * brokers that may be gone. */
 	tide_kreplay_release(&s.kr);
-	tide_wire_release(&s.wire);
-	tide_sreg_free(s.reg);
+	tide_sropt_wire_release(&s.wire);
 	tide_arcsrc_release(&s.as);
 	if (o.where)
 		tide_expr_release(&s.wx);

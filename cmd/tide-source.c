@@ -47,7 +47,6 @@
 #include "printfmt.h"
 #include "prog.h"
 #include "proj.h"
-#include "schema/sreg.h"
 #include "schema/sropt.h"
 #include "schema/wire.h"
 #include "sig.h"
@@ -190,6 +189,7 @@ static const struct tide_prog prog = {
 	"[-eJLqv] " TIDE_KOPTS_SYNOPSIS " [-t topic] ... [-p list] "
 	    "[-o offset] [--from time] [--to time] [--time field] [-c n] "
 	    "[-G group] [--lag] [--summary] [--where expr] "
+	    TIDE_WIREOPTS_SYNOPSIS " "
 	    "[--keep list | --drop list | --print format] [file ...]",
 	"Read records from Kafka topics or NDJSON/CSV files (zstd or not) and "
 	    "write NDJSON.",
@@ -201,7 +201,6 @@ static struct {
 	struct tide_wout out;
 	struct tide_buf ob;
 	struct tide_kmsg_out ko;	/* how messages are written */
-	struct tide_sreg *reg;		/* --schema-registry, or NULL */
 	struct tide_wire wire;		/* keys' and values' formats */
 	uint64_t nin, nout, nbad;
 	int64_t t0;
@@ -912,8 +911,8 @@ given(int nfiles)
 	    F(RESUME, o.resume) | F(WHERE, o.where) | F(GROUP, o.group) |
 	    F(TOPIC, o.ntopics) | F(FILES, nfiles > 0) |
 	    F(ENVELOPE, o.envelope) | F(TIME, o.timef) |
-	    F(DUMPCONF, o.dumpconf) | F(WIRE, o.so.url || o.wo.key ||
-	    o.wo.value || o.wo.json || o.wo.pdesc || o.wo.pmsg);
+	    F(DUMPCONF, o.dumpconf) | F(WIRE, tide_sropt_wire_given(&o.so,
+	    &o.wo));
 }
 #undef F
 
@@ -958,28 +957,11 @@ main(int argc, char **argv)
 		tide_arg_expr("--where", o.where, &s.wx);
 	s.ko = (struct tide_kmsg_out){ .envelope = o.envelope,
 	    .proj = &o.proj, .pf = &o.pf, .where = o.where ? &s.wx : NULL };
-	{
-		enum tide_wire_fmt kf, vf;
-		enum tide_avro_json form;
-
-		if ((why = tide_wire_opts_check(&o.wo, &kf, &vf, &form)))
-			tide_usage_error("%s", why);
-		if (nfiles == 0 && !o.list && !o.lag && !o.dumpconf) {
-			s.reg = tide_sropt_open(&o.so);
-			if (kf == TIDE_WIRE_AVRO)
-				tide_sropt_need(s.reg, "--key-format avro");
-			if (vf == TIDE_WIRE_AVRO)
-				tide_sropt_need(s.reg, "--value-format avro");
-		}
-		tide_wire_init(&s.wire, s.reg, kf, vf, form);
-		if (o.wo.pdesc && nfiles == 0 && (c = tide_wire_proto(&s.wire,
-		    o.wo.pdesc, o.wo.pmsg)) < 0)
-			tide_die(c == TIDE_ENOENT ? TIDE_EX_USAGE :
-			    tide_exit_of(c), "%s", s.wire.err);
-		if (s.reg || (kf != TIDE_WIRE_AUTO && kf != TIDE_WIRE_JSON) ||
-		    (vf != TIDE_WIRE_AUTO && vf != TIDE_WIRE_JSON))
-			s.ko.wire = &s.wire;
-	}
+	/* Keys and values read as their formats say (lib/schema/wire). */
+	if ((c = tide_sropt_wire(&s.wire, &o.so, &o.wo, nfiles == 0 &&
+	    !o.list && !o.lag && !o.dumpconf, nfiles == 0)) < 0)
+		tide_die(tide_sropt_wire_exit(c), "%s", s.wire.err);
+	s.ko.wire = c ? &s.wire : NULL;
 
 	g = given(nfiles);
 	if ((why = tide_srcopt_check(g, TIDE_SRCOPT_ALONE)))
@@ -1032,8 +1014,7 @@ main(int argc, char **argv)
 	tide_kcommit_release(&s.kcm);
 	tide_kparts_release(&s.kp);
 	tide_kmsg_out_release(&s.ko);
-	tide_wire_release(&s.wire);
-	tide_sreg_free(s.reg);
+	tide_sropt_wire_release(&s.wire);
 	tide_kconf_release(&o.kc);
 	tide_ckpt_offs_free(&s.resume);
 	tide_kinspect_release(&s.ins);

@@ -17,6 +17,7 @@ _tide_values()
 	*:--value-format | *:--key-format)
 		echo "auto json avro protobuf protobuf-raw string bytes" ;;
 	*:--avro-json) echo "plain spec" ;;
+	*:--decimal-format) echo "string number" ;;
 	tide-source:--offset) echo "beginning end stored" ;;
 	tide-gen:) echo "transactions customers telemetry" ;;
 	tide-score:--missing) echo "nan error" ;;

@@ -34,6 +34,7 @@ for prog in tide-source tide-replay
     complete -c $prog -l value-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
     complete -c $prog -l key-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
     complete -c $prog -l avro-json -x -a 'plain spec'
+    complete -c $prog -l decimal-format -x -a 'string number'
     complete -c $prog -l proto-descriptor -r -F
 end
 for l in value-schema key-schema

@@ -1413,6 +1413,21 @@ arith(int op, const struct val *a, const struct val *b, struct val *v)
 	v->d = d;
 }
 
+/* The type of the JSON text that starts with c (a decoded key: valid). */
+static enum tide_json_type
+json_type(char c)
+{
+	switch (c) {
+	case '"': return TIDE_JSON_STRING;
+	case '{': return TIDE_JSON_OBJECT;
+	case '[': return TIDE_JSON_ARRAY;
+	case 't': return TIDE_JSON_TRUE;
+	case 'f': return TIDE_JSON_FALSE;
+	case 'n': return TIDE_JSON_NULL;
+	default: return TIDE_JSON_NUMBER;
+	}
+}
+
 static void
 eval_meta(struct ctx *c, struct tide_expr_node *n, struct val *v)
 {
@@ -1428,6 +1443,13 @@ eval_meta(struct ctx *c, struct tide_expr_node *n, struct val *v)
 			return;
 		if (m->key == NULL) {
 			v->t = V_NULL;
+			return;
+		}
+		if (m->key_json && m->keylen > 0) {
+			struct tide_json_val jv = { json_type(*m->key),
+			    m->key, m->keylen };
+
+			val_of(&jv, &n->scratch, v);
 			return;
 		}
 		v->t = V_STR;
@@ -1725,6 +1747,7 @@ tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e)
 		meta->have |= TIDE_EXPR_HAVE_TIMESTAMP;
 	meta->key = e->key;
 	meta->keylen = e->keylen;
+	meta->key_json = e->key_as == TIDE_ENV_AS_JSON;
 	meta->topic = e->topic;
 	meta->topiclen = e->topiclen;
 	meta->partition = e->partition;

@@ -80,6 +80,9 @@ struct tide_expr_meta {
 	int64_t timestamp;	/* epoch ms */
 	const struct tide_env_hdr *hdrs;	/* value NULL: a null header */
 	size_t nhdrs;
+	/* key is JSON text (a key its format decoded, lib/schema/wire):
+	 * @key is its value. */
+	int key_json;
 };
 
 struct tide_expr_node;
@@ -121,7 +124,9 @@ int tide_expr_eval_rec(struct tide_expr *e, const char *p, size_t n,
     const struct tide_expr_meta *meta);
 
 /* meta from a message's envelope (lib/kafka/kmsg.h's tide_kmsg_env()):
- * every @ name present (@timestamp unless it has none); it points into e. */
+ * every @ name present (@timestamp unless it has none); it points into e.
+ * A decoded key (TIDE_ENV_AS_JSON) is @key as the envelope writes it: a
+ * string, a number, an object ... */
 void tide_expr_meta_env(struct tide_expr_meta *meta, const struct tide_env *e);
 
 /* The regex that reached its match limit in the last TIDE_ERANGE, as

@@ -50,16 +50,29 @@ tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 	e->nhdrs = i;
 }
 
+static enum tide_env_as env_as(enum tide_wire_as as);
+
 int
-tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
-    const char *rec, size_t n, struct tide_env_hdr **hdrs, size_t *cap)
+tide_kmsg_where(struct tide_expr *x, struct tide_wire *w,
+    const rd_kafka_message_t *m, const char *rec, size_t n,
+    struct tide_env_hdr **hdrs, size_t *cap)
 {
 	struct tide_expr_meta meta;
+	struct tide_wire_out k;
 	struct tide_env e;
+	int r;
 
 	memset(&meta, 0, sizeof(meta));
 	if (x->uses_meta) {
 		tide_kmsg_env(m, &e, hdrs, cap);
+		if (w) {
+			if ((r = tide_wire_decode(w, 0, e.key, e.keylen,
+			    &k)) < 0)
+				return r;
+			e.key = k.p;
+			e.keylen = k.n;
+			e.key_as = env_as(k.as);
+		}
 		tide_expr_meta_env(&meta, &e);
 	}
 	return rec ? tide_expr_eval_rec(x, rec, n, &meta) :
@@ -156,14 +169,14 @@ tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 	int r;
 
 	if (ko->where && ko->where->meta_only &&
-	    (r = tide_kmsg_where(ko->where, m, NULL, 0, &ko->hdrs,
+	    (r = tide_kmsg_where(ko->where, ko->wire, m, NULL, 0, &ko->hdrs,
 	    &ko->hdrcap)) != 1)
 		return r;
 	if (ko->where && !ko->where->meta_only) {
 		if ((r = out_line(ko, m, b, shaped)) < 0)
 			return r;
-		r = tide_kmsg_where(ko->where, m, b->data + at, b->len - at - 1,
-		    &ko->hdrs, &ko->hdrcap);
+		r = tide_kmsg_where(ko->where, ko->wire, m, b->data + at,
+		    b->len - at - 1, &ko->hdrs, &ko->hdrcap);
 		if (r != 1 || shaped || !write)
 			b->len = at;
 		if (r != 1 || !shaped || !write)

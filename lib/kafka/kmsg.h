@@ -30,18 +30,22 @@
 void tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
     struct tide_env_hdr **hdrs, size_t *cap);
 
+struct tide_wire;
+
 /*
  * Whether m passes the filter x (lib/expr.h), its @ names from m: with rec
  * NULL on its metadata alone (x->meta_only: before its value is parsed),
  * else on rec[0..n), the record as it is written (payload or envelope); a
- * barrier line (lib/barrier.h) passes.  1, 0, or TIDE_ERANGE (a regex
- * reached its match limit).  hdrs and cap as for tide_kmsg_env().
+ * barrier line (lib/barrier.h) passes.  With a wire (or NULL), @key is the
+ * key as its format reads it, as the envelope writes it (an Avro string
+ * key's text, not its framed bytes).  1, 0, TIDE_ERANGE (a regex reached
+ * its match limit), or the wire's error (the key does not decode: w->err).
+ * hdrs and cap as for tide_kmsg_env().
  */
-int tide_kmsg_where(struct tide_expr *x, const rd_kafka_message_t *m,
-    const char *rec, size_t n, struct tide_env_hdr **hdrs, size_t *cap);
+int tide_kmsg_where(struct tide_expr *x, struct tide_wire *w,
+    const rd_kafka_message_t *m, const char *rec, size_t n,
+    struct tide_env_hdr **hdrs, size_t *cap);
 
-
-struct tide_wire;
 
 /*
  * e's key and value (as tide_kmsg_env() set them) read as the wire's

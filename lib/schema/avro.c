@@ -932,7 +932,8 @@ write_milli(struct tide_buf *b, int64_t v)
 }
 
 /* A big-endian two's complement integer with scale, as an exact decimal
- * string, as Python's format(Decimal, 'f') writes it. */
+ * string, as Python's format(Decimal, 'f') writes it; with
+ * TIDE_AVRO_DECNUM the same digits as a JSON number. */
 static int
 write_decimal(struct dec *d, const unsigned char *p, size_t n, int scale)
 {
@@ -940,6 +941,7 @@ write_decimal(struct dec *d, const unsigned char *p, size_t n, int scale)
 	char dig[1100];
 	size_t nl = 0, nd = 0, i;
 	int neg = n > 0 && (p[0] & 0x80), r;
+	int quote = !(d->form & TIDE_AVRO_DECNUM);
 	struct tide_buf *b = d->out;
 	uint64_t rem;
 	unsigned char c, carry = 1;
@@ -978,7 +980,7 @@ write_decimal(struct dec *d, const unsigned char *p, size_t n, int scale)
 	}
 	while (nd <= (size_t)scale)
 		dig[nd++] = '0';
-	if ((r = tide_buf_addc(b, '"')) < 0)
+	if (quote && (r = tide_buf_addc(b, '"')) < 0)
 		return r;
 	if (neg && (r = tide_buf_addc(b, '-')) < 0)
 		return r;
@@ -989,7 +991,7 @@ write_decimal(struct dec *d, const unsigned char *p, size_t n, int scale)
 		    (r = tide_buf_addc(b, '.')) < 0)
 			return r;
 	}
-	return tide_buf_addc(b, '"');
+	return quote ? tide_buf_addc(b, '"') : 0;
 }
 
 static int decode(struct dec *d, struct node *n);
@@ -1172,7 +1174,7 @@ b64:
 		if (v < 0 || (uint64_t)v >= n->n)
 			return dfail(d, "union branch %" PRId64 " out of "
 			    "range", v);
-		if (d->form == TIDE_AVRO_PLAIN || n->sub[v]->kind == K_NULL) {
+		if (!(d->form & TIDE_AVRO_SPEC) || n->sub[v]->kind == K_NULL) {
 			r = decode(d, n->sub[v]);
 			break;
 		}

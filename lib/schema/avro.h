@@ -16,7 +16,9 @@
  * the microseconds as an exact fraction (1.5 is 1500 us), so --time works
  * on both; date as "YYYY-MM-DD", time-millis as milliseconds of the day
  * and time-micros as milliseconds with a fraction, decimal as an exact
- * decimal string ("12.50": the scale's digits), uuid as its string, bytes
+ * decimal string ("12.50": the scale's digits) or with TIDE_AVRO_DECNUM
+ * those digits as a JSON number (12.50: never through a double), uuid
+ * as its string, bytes
  * and fixed as base64.  TIDE_AVRO_PLAIN (the default) writes a union's
  * value as it is; TIDE_AVRO_SPEC wraps a non-null branch as {"type":
  * value} (a named type by its full name), the Avro spec's JSON encoding.
@@ -55,7 +57,10 @@
 
 enum tide_avro_json {
 	TIDE_AVRO_PLAIN = 0,	/* a union's value as it is */
-	TIDE_AVRO_SPEC = 1	/* {"branch": value}: the Avro spec's form */
+	TIDE_AVRO_SPEC = 1,	/* {"branch": value}: the Avro spec's form */
+	/* Or'd into either: a decimal as a JSON number of its exact digits
+	 * (-12.50), not a string, for sums and comparisons. */
+	TIDE_AVRO_DECNUM = 2
 };
 
 struct tide_avro;

@@ -120,6 +120,57 @@ tide_sropt_need(const struct tide_sreg *r, const char *what)
 }
 
 int
+tide_sropt_wire(struct tide_wire *w, struct tide_sropt *so,
+    const struct tide_wire_opts *wo, int reg, int desc)
+{
+	struct tide_sreg *r = NULL;
+	enum tide_wire_fmt kf, vf;
+	enum tide_avro_json form;
+	const char *why;
+	int c;
+
+	if ((why = tide_wire_opts_check(wo, &kf, &vf, &form)))
+		tide_usage_error("%s", why);
+	if (reg) {
+		r = tide_sropt_open(so);
+		if (kf == TIDE_WIRE_AVRO)
+			tide_sropt_need(r, "--key-format avro");
+		if (vf == TIDE_WIRE_AVRO)
+			tide_sropt_need(r, "--value-format avro");
+	}
+	tide_wire_init(w, r, kf, vf, form);
+	if (wo->pdesc && desc && (c = tide_wire_proto(w, wo->pdesc,
+	    wo->pmsg)) < 0)
+		return c;
+	return r || (kf != TIDE_WIRE_AUTO && kf != TIDE_WIRE_JSON) ||
+	    (vf != TIDE_WIRE_AUTO && vf != TIDE_WIRE_JSON);
+}
+
+int
+tide_sropt_wire_exit(int code)
+{
+	return code == TIDE_ENOENT ? TIDE_EX_USAGE : tide_exit_of(code);
+}
+
+void
+tide_sropt_wire_release(struct tide_wire *w)
+{
+	struct tide_sreg *r = w->reg;
+
+	tide_wire_release(w);
+	tide_sreg_free(r);
+	w->reg = NULL;
+}
+
+int
+tide_sropt_wire_given(const struct tide_sropt *so,
+    const struct tide_wire_opts *wo)
+{
+	return so->url || wo->key || wo->value || wo->json || wo->pdesc ||
+	    wo->pmsg || wo->decimal;
+}
+
+int
 tide_sropt_exit(int code)
 {
 	switch (code) {

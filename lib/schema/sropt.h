@@ -33,6 +33,7 @@
 
 #include "prog.h"
 #include "schema/sreg.h"
+#include "schema/wire.h"
 
 /* Option ids of the group: above any program's and lib/prog.h's. */
 enum {
@@ -93,5 +94,27 @@ void tide_sropt_need(const struct tide_sreg *r, const char *what);
  * for a schema that is not one or that it refused (TIDE_EINVAL).  (An
  * unknown id in a message is that record's bad input, not this.) */
 int tide_sropt_exit(int code);
+
+/*
+ * The readers' set-up (tide-source, tide-replay): the registry group and
+ * lib/schema/wire's options (wo) into the wire w, in one call.  The
+ * options are checked (a usage error, 64: a bad format, --avro-json or
+ * --decimal-format; avro without a registry); with reg the registry is
+ * opened (tide_sropt_open), with desc --proto-descriptor's set read.
+ * Returns 1 when w reads keys or values (a registry, or a format other
+ * than auto and json: hand w to the reading), 0 when messages are as they
+ * are, or tide_wire_proto()'s code with w->err (the caller dies with
+ * tide_sropt_wire_exit() of it).  tide_sropt_wire_release() releases w
+ * and frees its registry.
+ */
+int tide_sropt_wire(struct tide_wire *w, struct tide_sropt *so,
+    const struct tide_wire_opts *wo, int reg, int desc);
+/* 64 for a --proto-message the set lacks, else tide_exit_of(code). */
+int tide_sropt_wire_exit(int code);
+void tide_sropt_wire_release(struct tide_wire *w);
+/* Whether any option of the two groups is given (they read Kafka
+ * messages only: with files, a usage error). */
+int tide_sropt_wire_given(const struct tide_sropt *so,
+    const struct tide_wire_opts *wo);
 
 #endif

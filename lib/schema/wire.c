@@ -69,6 +69,10 @@ tide_wire_opts_check(const struct tide_wire_opts *wo,
 		*form = TIDE_AVRO_SPEC;
 	else if (wo->json && strcmp(wo->json, "plain") != 0)
 		return "--avro-json: not plain or spec";
+	if (wo->decimal && strcmp(wo->decimal, "number") == 0)
+		*form |= TIDE_AVRO_DECNUM;
+	else if (wo->decimal && strcmp(wo->decimal, "string") != 0)
+		return "--decimal-format: not string or number";
 	return NULL;
 }
 
@@ -537,7 +541,9 @@ tide_wire_decode(struct tide_wire *w, int value, const void *p, size_t n,
 		return 0;	/* null (a tombstone) stays null */
 	switch (f) {
 	case TIDE_WIRE_AUTO:
-		if (w->reg == NULL || n < 5 || u[0] != 0)
+		/* A first byte 0 is the framing's (no JSON and hardly any
+		 * text starts so): short of its 5 bytes, it is bad input. */
+		if (w->reg == NULL || n == 0 || u[0] != 0)
 			return 0;
 		return framed(w, value, u, n, o);
 	case TIDE_WIRE_AVRO:

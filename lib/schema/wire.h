@@ -15,7 +15,9 @@
  *   auto      the Confluent framing when a registry is given and the
  *             payload starts with the magic byte (JSON text never does),
  *             decoded as the registered schema's type (AVRO, PROTOBUF),
- *             else as it is (json)
+ *             else as it is (json); a payload that starts with byte 0
+ *             but is short of the framing's 5 bytes is bad input, as
+ *             Confluent's deserializers have it, not text
  *   json      as it is: the envelope's rules (lib/envelope.h)
  *   avro      the Confluent framing, required; Avro decoded to JSON,
  *             the plain form or the spec's (lib/schema/avro.h)
@@ -106,6 +108,7 @@ struct tide_wire {
  */
 struct tide_wire_opts {
 	const char *key, *value, *json;	/* into argv, or NULL */
+	const char *decimal;		/* --decimal-format */
 	const char *pdesc, *pmsg;	/* --proto-descriptor, --proto-message */
 };
 
@@ -114,6 +117,7 @@ struct tide_wire_opts {
 #define TIDE_OPT_AVROJSON 1212
 #define TIDE_OPT_PROTODESC 1213
 #define TIDE_OPT_PROTOMSG 1214
+#define TIDE_OPT_DECIMAL 1215
 #define TIDE_WIREOPTS(wo)						\
 	TIDE_OPT_STRING(TIDE_OPT_KEYFMT, "key-format", "format", "read "	\
 	    "keys as auto, json, avro, protobuf, protobuf-raw, string or "	\
@@ -124,6 +128,10 @@ struct tide_wire_opts {
 	TIDE_OPT_STRING(TIDE_OPT_AVROJSON, "avro-json", "form", "Avro as "	\
 	    "plain JSON (plain, the default) or with unions as the Avro "	\
 	    "spec writes them (spec)", &(wo)->json),			\
+	TIDE_OPT_STRING(TIDE_OPT_DECIMAL, "decimal-format", "form",	\
+	    "Avro decimals as exact strings (string, the default) or "	\
+	    "as JSON numbers of the same digits (number)",		\
+	    &(wo)->decimal),						\
 	TIDE_OPT_STRING(TIDE_OPT_PROTODESC, "proto-descriptor", "file",	\
 	    "protobuf's schemas from this descriptor set (protoc "	\
 	    "--descriptor_set_out), not the registry", &(wo)->pdesc),	\
@@ -131,7 +139,16 @@ struct tide_wire_opts {
 	    "protobuf payloads without the Confluent framing, each a "	\
 	    "message of this type", &(wo)->pmsg)
 
-/* The formats and the JSON form the options say: NULL, or a usage
+/* The group in a program's usage line (lib/prog.h's tide_prog), as
+ * the man pages' SYNOPSIS writes it (tests/doc/docs.sh checks both). */
+#define TIDE_WIREOPTS_SYNOPSIS						\
+	"[--schema-registry url] [--key-format format] "		\
+	"[--value-format format] [--avro-json form] "			\
+	"[--decimal-format form] "					\
+	"[--proto-descriptor file [--proto-message name]]"
+
+/* The formats and the JSON form the options say (--avro-json's, with
+ * TIDE_AVRO_DECNUM or'd in for --decimal-format number): NULL, or a usage
  * error's text ("--value-format: ..."), static. */
 const char *tide_wire_opts_check(const struct tide_wire_opts *wo,
     enum tide_wire_fmt *keyf, enum tide_wire_fmt *valuef,

@@ -283,4 +283,130 @@ num	error: not a schema
 recarr	ok
 EOF
 
+# --- decimals as numbers (--decimal-format number, issue 21 item 4) --------
+# python3-avro writes decimals of every shape: precision 38 at scale 0 and
+# at scale 20, negative, zero with its scale's digits, a fixed one; -n
+# writes the very digits as a JSON number, never through a double.
+D=$T_DIR/dec
+mkdir "$D"
+$PY - "$D" <<'PYEOF' || t_fail "python3-avro: the decimals"
+import decimal, io, json, sys
+import avro.io, avro.schema
+d = sys.argv[1]
+def dec(p, s):
+    return {"type": "bytes", "logicalType": "decimal", "precision": p, "scale": s}
+js = {"type": "record", "name": "D", "fields": [
+    {"name": "a", "type": dec(38, 0)}, {"name": "b", "type": dec(38, 20)},
+    {"name": "c", "type": {"type": "fixed", "name": "F", "size": 16,
+     "logicalType": "decimal", "precision": 38, "scale": 10}},
+    {"name": "d", "type": ["null", dec(4, 2)]}]}
+open(d + "/d.avsc", "w").write(json.dumps(js))
+s = avro.schema.parse(json.dumps(js))
+D = decimal.Decimal
+rows = [
+    {"a": D("-99999999999999999999999999999999999999"),
+     "b": D("-123456789012345678.12345678901234567890"),
+     "c": D("1234567890123456789012345678.0123456789"), "d": D("-0.05")},
+    {"a": D("0"), "b": D("0E-20"), "c": D("-0.0000000001"), "d": None},
+    {"a": D("170141183460469231731687303715884105727"[:38]),
+     "b": D("0.00000000000000000001"), "c": D("0E-10"), "d": D("99.99")},
+]
+with open(d + "/d.hex", "w") as f:
+    for r in rows:
+        b = io.BytesIO()
+        avro.io.DatumWriter(s).write(r, avro.io.BinaryEncoder(b))
+        f.write(b.getvalue().hex() + "\n")
+PYEOF
+T_IN=$D/d.hex
+t_run "decimals as numbers: the exact digits" "$AVROCAT" decode -n "$D/d.avsc"
+t_status 0
+cp "$T_OUT" "$D/num.json"
+t_stdout <<'EOF'
+{"a":-99999999999999999999999999999999999999,"b":-123456789012345678.12345678901234567890,"c":1234567890123456789012345678.0123456789,"d":-0.05}
+{"a":0,"b":0.00000000000000000000,"c":-0.0000000001,"d":null}
+{"a":17014118346046923173168730371588410572,"b":0.00000000000000000001,"c":0.0000000000,"d":99.99}
+EOF
+t_run "decimals as strings (the default): the same digits" "$AVROCAT" \
+	decode "$D/d.avsc"
+t_stdout <<'EOF'
+{"a":"-99999999999999999999999999999999999999","b":"-123456789012345678.12345678901234567890","c":"1234567890123456789012345678.0123456789","d":"-0.05"}
+{"a":"0","b":"0.00000000000000000000","c":"-0.0000000001","d":null}
+{"a":"17014118346046923173168730371588410572","b":"0.00000000000000000001","c":"0.0000000000","d":"99.99"}
+EOF
+t_run "decimals as numbers, spec form" "$AVROCAT" decode -s -n "$D/d.avsc"
+t_stdout <<'EOF'
+{"a":-99999999999999999999999999999999999999,"b":-123456789012345678.12345678901234567890,"c":1234567890123456789012345678.0123456789,"d":{"bytes":-0.05}}
+{"a":0,"b":0.00000000000000000000,"c":-0.0000000001,"d":null}
+{"a":17014118346046923173168730371588410572,"b":0.00000000000000000001,"c":0.0000000000,"d":{"bytes":99.99}}
+EOF
+# Each line is JSON that python reads back to the decimals written.
+T_IN=/dev/null
+t_run "decimals as numbers: python reads the same decimals" $PY -c '
+import decimal, json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+    print(r["a"], r["b"], r["c"], r["d"])' "$D/num.json"
+t_stdout <<'EOF'
+-99999999999999999999999999999999999999 -123456789012345678.12345678901234567890 1234567890123456789012345678.0123456789 -0.05
+0 0E-20 -1E-10 None
+17014118346046923173168730371588410572 1E-20 0E-10 99.99
+EOF
+
+# sum() and --where over them: tide-window's sums per key and hour equal
+# python's exact decimal sums (to the cent), and a filter compares them.
+$PY - "$D" <<'PYEOF' || t_fail "python3-avro: the amounts"
+import decimal, io, json, random, sys
+import avro.io, avro.schema
+d = sys.argv[1]
+js = {"type": "record", "name": "T", "fields": [
+    {"name": "k", "type": "string"},
+    {"name": "ts", "type": "long"},
+    {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal",
+                                "precision": 12, "scale": 2}}]}
+open(d + "/t.avsc", "w").write(json.dumps(js))
+s = avro.schema.parse(json.dumps(js))
+rnd = random.Random(21)
+sums = {}
+with open(d + "/t.hex", "w") as f:
+    for i in range(400):
+        k = "ab"[rnd.randrange(2)]
+        ts = 1793534400000 + i * 36000
+        # python3-avro writes a Decimal's own exponent: give it the scale's
+        a = decimal.Decimal(rnd.randrange(-10**9, 10**9)).scaleb(-2)
+        b = io.BytesIO()
+        avro.io.DatumWriter(s).write({"k": k, "ts": ts, "amount": a},
+                                     avro.io.BinaryEncoder(b))
+        f.write(b.getvalue().hex() + "\n")
+        w = (k, ts // 3600000 * 3600000)
+        sums[w] = sums.get(w, 0) + a
+        if a > decimal.Decimal("9000000.5") or a <= -9000000:
+            sums[k] = sums.get(k, 0) + 1
+with open(d + "/where", "w") as f:
+    for k in "ab":
+        f.write(f"{k} {sums.pop(k, 0)}\n")
+with open(d + "/sums", "w") as f:
+    for (k, w) in sorted(sums, key=lambda x: (x[1], x[0])):
+        f.write(f"{w} {k} {sums[(k, w)]}\n")
+PYEOF
+t_run "sum() over decimal numbers, as python's exact sums" sh -c \
+	"'$AVROCAT' decode -n '$D/t.avsc' <'$D/t.hex' |
+	tide-window -k k -a 'sum(amount) as s' --tumble 1h |
+	$PY -c '
+import decimal, json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    s = decimal.Decimal(repr(r[\"s\"])).quantize(decimal.Decimal(\"0.01\"))
+    print(r[\"window_start\"], r[\"k\"], s)' | sort -n >'$D/got' &&
+	sort -n '$D/sums' | diff - '$D/got' && wc -l <'$D/got'"
+t_status 0
+t_stdout <<'EOF'
+8
+EOF
+t_run "--where over decimal numbers, as python's decimals" sh -c \
+	"'$AVROCAT' decode -n '$D/t.avsc' <'$D/t.hex' | tide-window -k k \
+	-a count --tumble 1d --where 'amount > 9000000.5 or amount <= -9000000' |
+	jq -r '.k + \" \" + (.count | tostring)' | sort | diff '$D/where' - &&
+	cat '$D/where'"
+t_status 0
+
 t_done

@@ -47,6 +47,23 @@ EOF2
 	if [ ! -s "$T_DIR/missing" ]; then t_pass "$p.1: OPTIONS match --list-options"
 	else t_fail "$p.1: OPTIONS differ from --list-options" "$(cat "$T_DIR/missing")"; fi
 
+	# The usage line's long options are in the man page's SYNOPSIS; a
+	# program that reads keys and values by format (--avro-json: the
+	# Schema Registry's group) names the whole group in both (issue 21).
+	"$p" -h 2>/dev/null | head -1 | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T_DIR/usage"
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$man" |
+		grep -o '\(\\\|Fl \)-[a-z][a-z0-9-]*' | sed 's/^\(\\\|Fl \)/-/' |
+		sort -u >"$T_DIR/synopsis"
+	if grep -q '^-	--avro-json	' "$T_DIR/opts"; then
+		printf '%s\n' --schema-registry --key-format --value-format \
+		    --avro-json --decimal-format --proto-descriptor \
+		    --proto-message |
+		    grep -vxF -f "$T_DIR/usage" | sed 's/^/usage lacks /'
+	fi >"$T_DIR/syn"
+	grep -vxF -f "$T_DIR/synopsis" "$T_DIR/usage" | sed 's/^/SYNOPSIS lacks /' >>"$T_DIR/syn"
+	if [ ! -s "$T_DIR/syn" ]; then t_pass "$p: -h usage line and SYNOPSIS"
+	else t_fail "$p: -h usage line and SYNOPSIS differ" "$(cat "$T_DIR/syn")"; fi
+
 	# EXIT STATUS copies the table in lib/exitcode.h.
 	for code in 0 1 64 65 69 74 75; do
 		grep -q "^\.It $code\b" "$man" || echo "exit $code"
@@ -94,6 +111,11 @@ tide-window --emit||final every early=
 tide-join --direction|n|nearest
 tide-sink -z||zstd lz4 gzip snappy none
 tide-source -o||beginning end stored
+tide-source --key-format||auto json avro protobuf protobuf-raw string bytes
+tide-replay --value-format|p|protobuf protobuf-raw
+tide-replay --avro-json||plain spec
+tide-source --decimal-format|n|number
+tide-replay --decimal-format||string number
 tide-gen||transactions customers telemetry
 tide-gen --count 5|t|transactions telemetry
 tide-window -k||
@@ -112,6 +134,10 @@ EOF
 	    "tide-join --direction forward" "tide-join --direction backward" \
 	    "tide-sink -z lz4" "tide-sink -z none" "tide-source -o beginning" \
 	    "tide-source -o end" "tide-source -o stored" \
+	    "tide-source --key-format protobuf-raw" \
+	    "tide-replay --value-format bytes" "tide-replay --avro-json spec" \
+	    "tide-source --decimal-format number" \
+	    "tide-replay --decimal-format string" \
 	    "tide-score --missing nan" "tide-score --missing error"; do
 		# shellcheck disable=SC2086
 		t_ok "completion value accepted: $v" sh -c "$v -h >/dev/null 2>&1"

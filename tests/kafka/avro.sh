@@ -15,7 +15,7 @@ if ! $PY -c 'import avro.io, kafka' 2>/dev/null; then
 fi
 ORACLE="$PY $T_ROOT/tests/cli/avro_oracle.py"
 
-mock_start -t av:1 -t bad:1 -t unk:1
+mock_start -t av:1 -t bad:1 -t unk:1 -t short:1
 reg_start r
 timeout 60 $PY "$T_ROOT/tests/kafka/avro_produce.py" "$BROKERS" "$REG_URL" "$T_DIR" ||
 	{ t_fail "producing the Avro topics"; t_done; }
@@ -61,6 +61,60 @@ t_stdout <<'EOF'
 [13,"plain",null,null,"json"]
 EOF
 
+# @key is the key as its format reads it, as -J writes it (issue 21): an
+# Avro string key's text, not its framed bytes; decided on the metadata
+# alone or with value fields; an unframed key stays its text.
+t_run "--where @key: the decoded Avro key" timeout 30 tide-source \
+	-b "$BROKERS" -t av -e --schema-registry "$REG_URL" \
+	--where '@key == "k11" or @key == "plain"'
+t_status 0
+t_stdout <<'EOF'
+{"id":-2,"name":"bo"}
+{"json":true}
+EOF
+t_run "--where @key and a value field" timeout 30 tide-source \
+	-b "$BROKERS" -t av -e --schema-registry "$REG_URL" --keep name \
+	--where '@key =~ /^k1[0-2]$/ and id > 0'
+t_status 0
+t_stdout <<'EOF'
+{"name":"ann"}
+{"name":"cy"}
+EOF
+t_run "tide-replay --where @key: the decoded Avro key" timeout 30 \
+	tide-replay -b "$BROKERS" -t av --speed max --schema-registry \
+	"$REG_URL" --where '@key in ("k10", "k12")'
+t_status 0
+t_stdout <<'EOF'
+{"id":1,"name":"ann"}
+{"id":3,"name":"cy","email":"c@y","score":1}
+EOF
+t_run "tide-replay --where @key and a value field" timeout 30 \
+	tide-replay -b "$BROKERS" -t av --speed max --schema-registry \
+	"$REG_URL" --where '@key != "k10" and value.id >= 1' -J --keep key,value.id
+t_status 0
+t_stdout <<'EOF'
+{"key":"k12","id":3}
+EOF
+# A key that does not decode, for a filter on the metadata alone, is bad
+# input as it is without the filter.
+t_run "--where @key: a key that does not decode" timeout 30 tide-source \
+	-b "$BROKERS" -t av -o 12 -e --key-format avro --schema-registry \
+	"$REG_URL" --where '@key != "x"'
+t_status 0
+t_stdout <<'EOF'
+{"id":3,"name":"cy","email":"c@y","score":1}
+EOF
+t_stderr "tide-source: 'av' [0] offset 13: key: magic byte 0x70, not 0: not in the Confluent wire format" \
+	"tide-source: 1 bad record skipped"
+t_run "tide-replay --where @key: a key that does not decode" timeout 30 \
+	tide-replay -b "$BROKERS" -t av --speed max --key-format avro \
+	--schema-registry "$REG_URL" --where '@key == "k12" or @key == "plain"'
+t_status 0
+t_stdout <<'EOF'
+{"id":3,"name":"cy","email":"c@y","score":1}
+EOF
+t_stderr_has "tide-replay: 'av' [0] offset 13: key: magic byte 0x70, not 0: not in the Confluent wire format"
+
 # Evolution: v1's records keep v1's fields, v2's carry the added one.
 t_run "evolution: each record by its own schema" timeout 30 sh -c \
 	"tide-source -b '$BROKERS' -t av -o 10 -c 3 -e --schema-registry '$REG_URL'"
@@ -77,6 +131,28 @@ t_run "logical types as written" timeout 30 sh -c \
 t_stdout <<'EOF'
 {"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":"12345.67","decf":"-1.5000","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
 EOF
+
+# --decimal-format number: the same exact digits as JSON numbers, for
+# sums and comparisons (issue 21 item 4).
+t_run "--decimal-format number" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t av -o 4 -c 1 -e --schema-registry '$REG_URL' \
+	--decimal-format number --where 'dec > 12345.6 and decf < -1.4999'"
+t_stdout <<'EOF'
+{"ts_ms":1793536496789,"ts_us":1793536496789.123,"day":"2026-11-01","t_ms":45296789,"t_us":86399999.999,"dec":12345.67,"decf":-1.5000,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","when":1767225600000}
+EOF
+t_run "tide-replay --decimal-format number" timeout 30 sh -c \
+	"tide-replay -b '$BROKERS' -t av --speed max --schema-registry '$REG_URL' \
+	--decimal-format number --keep dec,decf --where 'exists(decf)'"
+t_stdout <<'EOF'
+{"dec":12345.67,"decf":-1.5000}
+{"dec":-0.05,"decf":0.0000}
+{"dec":9999999999.99,"decf":99999999999999.9999}
+{"dec":0.00,"decf":-99999999999999.9999}
+EOF
+t_run "--decimal-format nonsense" tide-source -b "$BROKERS" -t av -e \
+	--decimal-format float
+t_status 64
+t_stderr_has "--decimal-format: not string or number"
 
 # Without a registry, the framed values are bytes as before.
 t_run "no registry: base64 as before" timeout 30 tide-source -b "$BROKERS" \
@@ -153,6 +229,75 @@ t_stdout <<'EOF'
 [4,"value: 3 bytes, short of the Confluent framing's 5"]
 [5,"value: schema id 5: 1 bytes after the datum"]
 [6,"value: schema id 5: string of negative length -64"]
+EOF
+
+# --value-format auto (and key) with a registry: a first byte 0 is the
+# framing's (JSON never starts so, text hardly), so a payload short of its
+# 5 bytes is bad input, as Confluent's deserializers have it; one that
+# starts otherwise is as it is; without a registry all are as they are.
+t_run "auto: a value short of the framing is bad input" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -e --schema-registry "$REG_URL" \
+	--dead-letter "$T_DIR/dead3"
+t_status 0
+t_stdout <<'EOF'
+"\u0001\u0000\u0000\u0000\u0005\u0002\u0006ann"
+{"id":1}
+{"id":1,"name":"ann"}
+EOF
+t_stderr_has "tide-source: 'bad' [0] offset 4: value: 3 bytes, short of the Confluent framing's 5"
+t_stderr_has "tide-source: 5 bad records skipped, kept in $T_DIR/dead3"
+T_IN=$T_DIR/dead3
+t_run "auto: the dead letters" jq -c '[.offset, .raw_b64 // .raw]'
+T_IN=/dev/null
+t_stdout <<'EOF'
+[0,"AAAAA+cCBmFubg=="]
+[1,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006a"]
+[4,"\u0000\u0000\u0000"]
+[5,"\u0000\u0000\u0000\u0000\u0005\u0002\u0006ann\u0000"]
+[6,"\u0000\u0000\u0000\u0000\u0005\u0002\u007f"]
+EOF
+t_run "auto without a registry: the same value as it is" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -o 4 -c 1 -e
+t_status 0
+t_stdout <<'EOF'
+"\u0000\u0000\u0000"
+EOF
+$PY -c '
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1])
+for k, n in ((b"\0\1", 1), (b"", 2), (b"ab", 3), (b"\0", 4), (b"a\0", 5)):
+    p.send("short", key=k, value=b"{\"n\":%d}" % n, partition=0)
+p.flush()' "$BROKERS"
+t_run "auto: keys short of the framing" timeout 30 sh -c "tide-source \
+	-b '$BROKERS' -t short -e -J --schema-registry '$REG_URL' 2>'$T_DIR/err' |
+	jq -c '[.offset, .key, .value.n]'; cat '$T_DIR/err' >&2"
+t_stdout <<'EOF'
+[1,"",2]
+[2,"ab",3]
+[4,"a\u0000",5]
+EOF
+t_stderr "tide-source: 'short' [0] offset 0: key: 2 bytes, short of the Confluent framing's 5" \
+	"tide-source: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5" \
+	"tide-source: 2 bad records skipped"
+t_run "tide-replay auto: keys short of the framing" timeout 30 \
+	tide-replay -b "$BROKERS" -t short --speed max --schema-registry \
+	"$REG_URL" --keep n
+t_status 0
+t_stdout <<'EOF'
+{"n":2}
+{"n":3}
+{"n":5}
+EOF
+t_stderr_has "tide-replay: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5"
+t_run "auto without a registry: keys as they are" timeout 30 sh -c \
+	"tide-source -b '$BROKERS' -t short -e -J | jq -c '[.offset, .key]'"
+t_stdout <<'EOF'
+[0,"\u0000\u0001"]
+[1,""]
+[2,"ab"]
+[3,"\u0000"]
+[4,"a\u0000"]
 EOF
 
 t_run "--strict: the first bad value is exit 65" timeout 30 \

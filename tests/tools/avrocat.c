@@ -3,8 +3,9 @@
  * (a test program, not installed).  Line in, line out:
  *
  *   avrocat parse SCHEMA            "ok", or "error: REASON"
- *   avrocat decode [-s] SCHEMA      hex payloads in, JSON (or the spec's
- *                                   form with -s) or "error: REASON" out
+ *   avrocat decode [-s] [-n] SCHEMA hex payloads in, JSON (or the spec's
+ *                                   form with -s, decimals as numbers
+ *                                   with -n) or "error: REASON" out
  *   avrocat encode SCHEMA           JSON records in, hex payloads or
  *                                   "error: REASON" out
  *   avrocat bench SCHEMA FILE       for tests/bench/avro.sh: FILE's
@@ -178,11 +179,21 @@ main(int argc, char **argv)
 		;
 	else if (argc >= 3 && strcmp(argv[1], "encode") == 0 && argc == 3)
 		encode = 1;
-	else if (argc >= 3 && strcmp(argv[1], "decode") == 0 &&
-	    (argc == 3 || (argc == 4 && strcmp(argv[2], "-s") == 0)))
-		form = argc == 4 ? TIDE_AVRO_SPEC : TIDE_AVRO_PLAIN;
-	else {
-		fprintf(stderr, "usage: avrocat parse|encode|decode [-s] "
+	else if (argc >= 3 && argc <= 5 && strcmp(argv[1], "decode") == 0) {
+		for (i = 2; i < (size_t)argc - 1; i++)
+			if (strcmp(argv[i], "-s") == 0)
+				form |= TIDE_AVRO_SPEC;
+			else if (strcmp(argv[i], "-n") == 0)
+				form |= TIDE_AVRO_DECNUM;
+			else
+				break;
+		if (i != (size_t)argc - 1) {
+			fprintf(stderr, "usage: avrocat decode [-s] [-n] "
+			    "schema\n");
+			return 2;
+		}
+	} else {
+		fprintf(stderr, "usage: avrocat parse|encode|decode [-s] [-n] "
 		    "schema\n       avrocat bench schema file\n");
 		return 2;
 	}

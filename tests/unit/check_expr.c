@@ -24,7 +24,7 @@ static const struct tide_expr_meta meta = {
 	TIDE_EXPR_HAVE_KEY | TIDE_EXPR_HAVE_PARTITION | TIDE_EXPR_HAVE_OFFSET |
 	    TIDE_EXPR_HAVE_TIMESTAMP | TIDE_EXPR_HAVE_TOPIC |
 	    TIDE_EXPR_HAVE_HEADERS,
-	"acct-7", 6, "payments", 8, 3, 1042, 1793527320000, hdrs, 2,
+	"acct-7", 6, "payments", 8, 3, 1042, 1793527320000, hdrs, 2, 0,
 };
 
 /* The verdict of text on rec (with meta), or the compile error. */
@@ -232,6 +232,44 @@ START_TEST(test_expr_metadata)
 	ck_assert_str_eq(e.paths[0].text, "b");
 	ck_assert_str_eq(e.paths[1].text, "a.x");
 	tide_expr_release(&e);
+}
+END_TEST
+
+/* A key decoded by its format (key_json): @key is the JSON value the
+ * envelope writes, not its text. */
+static int
+keyed(const char *key, const char *text)
+{
+	struct tide_expr_meta m = meta;
+	struct tide_expr e;
+	struct tide_expr_err err;
+	int r;
+
+	m.key = key;
+	m.keylen = strlen(key);
+	m.key_json = 1;
+	if ((r = tide_expr_compile(&e, text, &err)) < 0)
+		ck_abort_msg("%s: %s at column %zu", text, err.msg, err.col);
+	r = tide_expr_eval(&e, NULL, &m);
+	tide_expr_release(&e);
+	return r;
+}
+
+START_TEST(test_expr_decoded_key)
+{
+	ck_assert_int_eq(keyed("\"acct-7\"", "@key == \"acct-7\""), 1);
+	ck_assert_int_eq(keyed("\"a\\\"b\"", "@key == \"a\\\"b\""), 1);
+	ck_assert_int_eq(keyed("\"a\\\"b\"", "@key =~ /^a.b$/"), 1);
+	ck_assert_int_eq(keyed("42", "@key == 42"), 1);
+	ck_assert_int_eq(keyed("42", "@key == \"42\""), 0);
+	ck_assert_int_eq(keyed("-1.5", "@key < -1"), 1);
+	ck_assert_int_eq(keyed("true", "@key == true"), 1);
+	ck_assert_int_eq(keyed("null", "@key is null"), 1);
+	ck_assert_int_eq(keyed("{\"id\":7}", "@key == \"{\\\"id\\\":7}\""),
+	    0);
+	ck_assert_int_eq(keyed("{\"id\":7}", "exists(@key)"), 1);
+	/* The raw key is its text, as before. */
+	ck_assert_int_eq(verdict("@key == \"acct-7\""), 1);
 }
 END_TEST
 
@@ -478,6 +516,7 @@ suite_expr(void)
 	tcase_add_test(tc, test_expr_paths);
 	tcase_add_test(tc, test_expr_times);
 	tcase_add_test(tc, test_expr_metadata);
+	tcase_add_test(tc, test_expr_decoded_key);
 	tcase_add_test(tc, test_expr_logic);
 	tcase_add_test(tc, test_expr_syntax_errors);
 	tcase_add_test(tc, test_expr_errfmt);

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "schema/sreg.h"
 #include "schema/wire.h"
 #include "unit.h"
 
@@ -39,6 +40,70 @@ START_TEST(test_wire_auto_without_a_registry_is_as_it_is)
 	ck_assert_int_eq(tide_wire_decode(&w, 0, NULL, 0, &o), 0);
 	ck_assert_ptr_null(o.p);
 	tide_wire_release(&w);
+}
+END_TEST
+
+/* With a registry, a first byte 0 is the framing's: a payload short of its
+ * 5 bytes is bad input (without asking the registry); an empty one, or
+ * one that starts otherwise, is as it is. */
+START_TEST(test_wire_auto_short_of_the_framing_is_bad)
+{
+	struct tide_sreg_conf c = { 0 };
+	struct tide_sreg *r;
+	struct tide_wire w;
+	struct tide_wire_out o;
+	char err[256];
+
+	c.url = "http://127.0.0.1:1";
+	c.connect_timeout_ms = 100;
+	ck_assert_ptr_nonnull(r = tide_sreg_new(&c, err, sizeof(err)));
+	tide_wire_init(&w, r, TIDE_WIRE_AUTO, TIDE_WIRE_AUTO,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(tide_wire_active(&w));
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "\0\0\0", 3, &o),
+	    TIDE_EFORMAT);
+	ck_assert_str_eq(w.err, "value: 3 bytes, short of the Confluent "
+	    "framing's 5");
+	ck_assert_int_eq(tide_wire_decode(&w, 0, "\0", 1, &o), TIDE_EFORMAT);
+	ck_assert_str_eq(w.err, "key: 1 bytes, short of the Confluent "
+	    "framing's 5");
+	ck_assert(tide_wire_bad(TIDE_EFORMAT));
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "", 0, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_ASIS);
+	ck_assert_uint_eq(o.n, 0);
+	ck_assert_int_eq(tide_wire_decode(&w, 1, "ab\0", 3, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_ASIS);
+	ck_assert_int_eq(tide_wire_decode(&w, 0, "\x01\0\0", 3, &o), 0);
+	ck_assert_int_eq(o.as, TIDE_WIRE_ASIS);
+	tide_wire_release(&w);
+	tide_sreg_free(r);
+}
+END_TEST
+
+/* The options into formats and the JSON form: --decimal-format number is
+ * or'd into --avro-json's form. */
+START_TEST(test_wire_opts_check)
+{
+	struct tide_wire_opts wo = { 0 };
+	enum tide_wire_fmt kf, vf;
+	enum tide_avro_json form;
+
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(kf, TIDE_WIRE_AUTO);
+	ck_assert_int_eq(form, TIDE_AVRO_PLAIN);
+	wo.json = "spec";
+	wo.decimal = "number";
+	wo.value = "avro";
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(vf, TIDE_WIRE_AVRO);
+	ck_assert_int_eq(form, TIDE_AVRO_SPEC | TIDE_AVRO_DECNUM);
+	wo.json = NULL;
+	wo.decimal = "string";
+	ck_assert_ptr_null(tide_wire_opts_check(&wo, &kf, &vf, &form));
+	ck_assert_int_eq(form, TIDE_AVRO_PLAIN);
+	wo.decimal = "float";
+	ck_assert_str_eq(tide_wire_opts_check(&wo, &kf, &vf, &form),
+	    "--decimal-format: not string or number");
 }
 END_TEST
 
@@ -134,6 +199,8 @@ suite_wire(void)
 
 	tcase_add_test(tc, test_wire_fmt_parse_knows_the_seven_formats);
 	tcase_add_test(tc, test_wire_auto_without_a_registry_is_as_it_is);
+	tcase_add_test(tc, test_wire_auto_short_of_the_framing_is_bad);
+	tcase_add_test(tc, test_wire_opts_check);
 	tcase_add_test(tc, test_wire_string_and_bytes_force_their_form);
 	tcase_add_test(tc, test_wire_avro_and_protobuf_need_a_schema);
 	tcase_add_test(tc, test_wire_protobuf_raw);
