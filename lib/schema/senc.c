@@ -234,3 +234,107 @@ tide_senc_release(struct tide_senc *e)
 	tide_htab_release(&e->byid);
 	tide_buf_release(&e->out);
 }
+
+/* --- tide-sink's options ---------------------------------------------- */
+
+/* 1: avro, 0: json or none, -1: neither. */
+static int
+senc_fmt(const char *f)
+{
+	if (!f || strcmp(f, "json") == 0)
+		return 0;
+	return strcmp(f, "avro") == 0 ? 1 : -1;
+}
+
+#define SENC_FAIL(...)	(snprintf(msg, msglen, __VA_ARGS__), TIDE_EINVAL)
+
+int
+tide_senc_opts_check(const struct tide_senc_opts *so, unsigned sink,
+    unsigned *sides, char *msg, size_t msglen)
+{
+	static const char *const names[2][2] = {
+		{ "key-schema", "key-subject" },
+		{ "value-schema", "value-subject" } };
+	int fmt[2], i;
+
+	*sides = 0;
+	for (i = 1; i >= 0; i--) {
+		if ((fmt[i] = senc_fmt(so->format[i])) < 0)
+			return SENC_FAIL("--%s-format: unknown format '%s' "
+			    "(json, avro)", i ? "value" : "key", so->format[i]);
+		if (so->schema[i] && !*so->schema[i])
+			return SENC_FAIL("--%s: empty name", names[i][0]);
+		if (so->subject[i] && !*so->subject[i])
+			return SENC_FAIL("--%s: empty name", names[i][1]);
+	}
+	if (!fmt[1] && (so->schema[1] || so->subject[1] || so->schema_id >= 0))
+		return SENC_FAIL("--value-schema, --value-subject and "
+		    "--schema-id go with --value-format avro");
+	if (!fmt[0] && (so->schema[0] || so->subject[0]))
+		return SENC_FAIL("--key-schema and --key-subject go with "
+		    "--key-format avro");
+	if (!fmt[1] && !fmt[0])
+		return 0;
+	if (!(sink & TIDE_SENC_TOPIC))
+		return SENC_FAIL("--value-format avro and --key-format avro go "
+		    "with -t");
+	if (sink & TIDE_SENC_TEE)
+		return SENC_FAIL("--tee: not with Avro: the messages are not "
+		    "JSON");
+	if (fmt[1] && !so->schema[1] && !so->subject[1] && so->schema_id < 0 &&
+	    !(sink & TIDE_SENC_ENVELOPE))
+		return SENC_FAIL("--value-format avro: give --value-schema, "
+		    "--value-subject or --schema-id (or -J: each envelope's "
+		    "value_schema_id)");
+	if (fmt[0] && !so->schema[0] && !so->subject[0])
+		return SENC_FAIL("--key-format avro: give --key-schema or "
+		    "--key-subject");
+	if (fmt[0] && (!(sink & TIDE_SENC_KEY) || (sink & TIDE_SENC_ENVELOPE)))
+		return SENC_FAIL("--key-format avro: goes with -k, not with -J");
+	*sides = (unsigned)fmt[0] | (unsigned)fmt[1] << 1;
+	return 0;
+}
+
+int
+tide_senc_opts_need(const struct tide_senc_opts *so,
+    const struct tide_sreg *r, char *msg, size_t msglen)
+{
+	int val = senc_fmt(so->format[1]) == 1, key = senc_fmt(so->format[0]) == 1;
+
+	/* A file with its id needs no registry; everything else does. */
+	if (r || !((val && !(so->schema[1] && so->schema_id >= 0)) || key))
+		return 0;
+	return SENC_FAIL("no schema registry: give --schema-registry or set "
+	    "TIDE_SCHEMA_REGISTRY%s", val && so->schema[1] ?
+	    " (or --schema-id with --value-schema)" : "");
+}
+
+int
+tide_senc_setup(struct tide_senc *e, const struct tide_senc_opts *so,
+    int value, const char *topic, struct tide_sreg *r, char *err,
+    size_t errlen)
+{
+	struct tide_senc_conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = value ? "value" : "key";
+	c.file = so->schema[value];
+	c.subject = so->subject[value];
+	c.topic = topic;
+	c.id = value ? so->schema_id : -1;
+	/* -J and no schema named: each envelope's own schema id. */
+	c.by_record = !c.file && !c.subject && c.id < 0;
+	return tide_senc_open(e, &c, r, err, errlen);
+}
+
+const char *
+tide_senc_describe(const struct tide_senc *e, char *buf, size_t len)
+{
+	if (e->avro)
+		snprintf(buf, len, "%s: Avro schema id %ld", e->name,
+		    (long)e->id);
+	else
+		snprintf(buf, len, "%s: Avro, each envelope's %s_schema_id",
+		    e->name, e->name);
+	return buf;
+}
