@@ -89,8 +89,9 @@ static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
-	    "[--create[=partitions]] [--value-format json|avro] "
+	    "[--create[=partitions]] [--value-format json|avro|protobuf] "
 	    "[--value-schema file | --value-subject name | --schema-id n] "
+	    "[--proto-descriptor file] [--proto-message name] "
 	    "[--schema-registry url] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "

@@ -136,16 +136,17 @@ START_TEST(test_senc_opts_check_says_which_options_go_together)
 		    TIDE_SENC_KEY, 0,
 		    "--key-format avro: give --key-schema or --key-subject" },
 		{ "xml", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 0,
-		    "--value-format: unknown format 'xml' (json, avro)" },
+		    "--value-format: unknown format 'xml' (json, avro, protobuf)" },
 		{ NULL, NULL, NULL, "Avro", NULL, -1, TIDE_SENC_TOPIC, 0,
-		    "--key-format: unknown format 'Avro' (json, avro)" },
+		    "--key-format: unknown format 'Avro' (json, avro, protobuf)" },
 		{ "avro", "", NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 0,
 		    "--value-schema: empty name" },
 		{ NULL, NULL, NULL, NULL, NULL, 3, TIDE_SENC_TOPIC, 0,
 		    "--value-schema, --value-subject and --schema-id go with "
-		    "--value-format avro" },
+		    "--value-format avro or protobuf" },
 		{ NULL, NULL, NULL, "json", "k.avsc", -1, TIDE_SENC_TOPIC, 0,
-		    "--key-schema and --key-subject go with --key-format avro" },
+		    "--key-schema and --key-subject go with --key-format avro "
+		    "or protobuf" },
 		{ "avro", "v.avsc", NULL, NULL, NULL, 1, 0, 0,
 		    "--value-format avro and --key-format avro go with -t" },
 		{ "avro", "v.avsc", NULL, NULL, NULL, 1, TIDE_SENC_TOPIC |
@@ -156,6 +157,18 @@ START_TEST(test_senc_opts_check_says_which_options_go_together)
 		    "or --schema-id (or -J: each envelope's value_schema_id)" },
 		{ NULL, NULL, NULL, "avro", "k.avsc", -1, TIDE_SENC_TOPIC, 0,
 		    "--key-format avro: goes with -k, not with -J" },
+		{ "protobuf", "v.proto", NULL, "protobuf", "k.proto", -1,
+		    TIDE_SENC_TOPIC | TIDE_SENC_KEY, 3, NULL },
+		{ "protobuf", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_ENVELOPE, 0, "--value-format protobuf: give "
+		    "--value-schema, --value-subject, --schema-id or "
+		    "--proto-descriptor" },
+		{ "protobuf", NULL, NULL, NULL, NULL, 1, 0, 0,
+		    "--value-format protobuf and --key-format protobuf go with "
+		    "-t" },
+		{ NULL, NULL, NULL, "protobuf", "k.proto", -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY | TIDE_SENC_TEE, 0,
+		    "--tee: not with Protobuf: the messages are not JSON" },
 	};
 	size_t i;
 
