@@ -64,7 +64,7 @@ protoc --include_imports --descriptor_set_out=shop.pb shop.proto &&
     protoc --python_out=. shop.proto key.proto ||
 	{ t_fail "protoc on shop.proto"; t_done; }
 
-mock_start -t pbs:1 -t pbs.deep:1 -t pbs.desc:1 -t pbs.key:2 -t pbs.bad:1
+mock_start -t pbs:1 -t pbs.deep:1 -t pbs.desc:1 -t pbs.key:2 -t pbs.bad:1 -t pbs.copy:1
 reg_start r
 REG=$REG_URL
 
@@ -165,6 +165,22 @@ t_stdout <<'EOF'
 {"order_id":"oé \"2\"","amount":0,"ok":false,"status":"NEW"}
 {}
 {"order_id":"camel","amount":9007199254740993,"ratio":"NaN","status":"SHIPPED","u32":12,"at":"2026-12-07T10:00:00Z","names":{"7":"x"}}
+EOF
+
+# tide-source -J's envelopes of the topic, re-encoded by tide-sink -J: a
+# copy whose messages python3-protobuf reads as the records first sent.
+t_run "tide-source -J | tide-sink -J --value-format protobuf: a copy" \
+    sh -c "timeout 30 tide-source -b '$BROKERS' -t pbs -e -J --value-format \
+    protobuf --schema-registry '$REG' | $SINK -t pbs.copy -J \
+    --value-format protobuf --value-subject pbs-value --schema-registry '$REG'"
+t_status 0
+t_stderr_empty
+readback "the copy's messages" pbs.copy good.in
+t_stdout <<'EOF'
+0 0 None id=1 [] short same
+0 1 None id=1 [] short same
+0 2 None id=1 [] short same
+0 3 None id=1 [] short same
 EOF
 
 # --- the type, the schema by descriptor, subject or id; the key --------------
