@@ -48,7 +48,7 @@ struct tide_pbenc {
 	size_t pathlen;
 };
 
-/* ---- the names, found once ---------------------------------------------- */
+/* ---- the names, found once ----------------------------------------------- */
 
 static void
 put_key(struct tide_buf *k, const void *owner, const char *name, size_t n)
@@ -136,7 +136,7 @@ tide_pbenc_free(struct tide_pbenc *e)
 	free(e);
 }
 
-/* ---- failures, with the path ---------------------------------------------- */
+/* ---- failures, with the path --------------------------------------------- */
 
 static int fail(struct tide_pbenc *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), cold));
@@ -218,7 +218,7 @@ path_pop(struct tide_pbenc *e, size_t saved)
 	e->path[saved] = '\0';
 }
 
-/* ---- the writer ------------------------------------------------------------ */
+/* ---- the writer ---------------------------------------------------------- */
 
 static int
 wr_varint(struct tide_buf *b, uint64_t u)
@@ -286,7 +286,7 @@ len_end(struct tide_buf *b, size_t at)
 	return 0;
 }
 
-/* ---- scalars --------------------------------------------------------------- */
+/* ---- scalars ------------------------------------------------------------- */
 
 /* The text of a number: a JSON number's, or a string's that holds one
  * (checked here: the JSON scanner vouched only for real numbers). */
@@ -516,7 +516,7 @@ enc_number(struct tide_pbenc *e, const struct tide_pbuf_field *f,
 	return wr_varint(e->out, u);
 }
 
-/* ---- messages -------------------------------------------------------------- */
+/* ---- messages ------------------------------------------------------------ */
 
 static int enc_body(struct tide_pbenc *e, const struct tide_pbuf_msg *m,
     const struct tide_json_val *v);
