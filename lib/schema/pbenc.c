@@ -32,13 +32,20 @@ static const char *const type_names[] = { "", "double", "float", "int64",
 	"message", "bytes", "uint32", "enum", "sfixed32", "sfixed64", "sint32",
 	"sint64" };
 
+/* A field by name, and its place among its message's fields. */
+struct pfent {
+	struct tide_pbuf_field f;
+	int idx;
+};
+
 struct tide_pbenc {
 	const struct tide_pbuf *p;
 	const struct tide_pbuf_msg *root;
-	struct tide_htab fields;	/* (type, name) -> struct tide_pbuf_field */
+	struct tide_htab fields;	/* (type, name) -> struct pfent */
 	struct tide_htab values;	/* (enum, name) -> int32_t */
 	struct tide_buf key;		/* a lookup's key, reused */
-	struct tide_buf name;		/* a member's name unescaped, reused */
+	struct tide_buf last;		/* each message's fields: the member
+					 * that sets them (uint32_t), a stack */
 	/* per call */
 	struct tide_buf *out;
 	char *err;
@@ -66,14 +73,15 @@ tide_pbenc_new(const struct tide_pbuf *p, const struct tide_pbuf_msg *m)
 	struct tide_buf todo = TIDE_BUF_INIT;
 	const struct tide_pbuf_msg *cur;
 	struct tide_pbuf_field f;
+	struct pfent *pe;
 	int i, j, isnew;
 
 	e->p = p;
 	e->root = m;
-	tide_htab_init(&e->fields, sizeof(struct tide_pbuf_field));
+	tide_htab_init(&e->fields, sizeof(struct pfent));
 	tide_htab_init(&e->values, sizeof(int32_t));
 	tide_buf_init(&e->key, TIDE_BUF_NOMAX);
-	tide_buf_init(&e->name, TIDE_BUF_NOMAX);
+	tide_buf_init(&e->last, TIDE_BUF_NOMAX);
 	tide_htab_init(&seen, 1);
 	/* Every type reachable from m, once each (a type may contain
 	 * itself): a work list, not recursion. */
@@ -87,11 +95,15 @@ tide_pbenc_new(const struct tide_pbuf *p, const struct tide_pbuf_msg *m)
 			/* json_name first: a .proto name that is another
 			 * field's json_name is that field. */
 			put_key(&e->key, cur, f.jname, strlen(f.jname));
-			*(struct tide_pbuf_field *)tide_htab_put(&e->fields,
-			    e->key.data, e->key.len, NULL) = f;
+			pe = tide_htab_put(&e->fields, e->key.data, e->key.len,
+			    NULL);
+			pe->f = f;
+			pe->idx = i;
 			put_key(&e->key, cur, f.name, strlen(f.name));
-			*(struct tide_pbuf_field *)tide_htab_put(&e->fields,
-			    e->key.data, e->key.len, NULL) = f;
+			pe = tide_htab_put(&e->fields, e->key.data, e->key.len,
+			    NULL);
+			pe->f = f;
+			pe->idx = i;
 			if (f.msg) {
 				(void)tide_htab_put(&seen, &f.msg,
 				    sizeof(f.msg), &isnew);
@@ -132,7 +144,7 @@ tide_pbenc_free(struct tide_pbenc *e)
 	tide_htab_release(&e->fields);
 	tide_htab_release(&e->values);
 	tide_buf_release(&e->key);
-	tide_buf_release(&e->name);
+	tide_buf_release(&e->last);
 	free(e);
 }
 
@@ -425,8 +437,15 @@ get_enum(struct tide_pbenc *e, const struct tide_pbuf_field *f,
 		*u = 0;
 		return 0;
 	}
-	if (v->type == TIDE_JSON_NUMBER)
-		return get_int(e, T_INT32, v, u);
+	if (v->type == TIDE_JSON_NUMBER) {
+		if ((r = get_int(e, T_INT32, v, u)) < 0)
+			return r;
+		/* NullValue has one value, which is null. */
+		if (*u != 0 && tide_pbuf_enum_isnull(f->en))
+			return fail(e, TIDE_ETYPE, "%.*s where the schema has "
+			    "google.protobuf.NullValue (null)", SHOW(v));
+		return 0;
+	}
 	if (v->type != TIDE_JSON_STRING)
 		return mismatch(e, v, "enum");
 	tide_buf_reset(&e->key);
@@ -905,6 +924,21 @@ enc_field(struct tide_pbenc *e, const struct tide_pbuf_field *f,
 	return 0;
 }
 
+/* The field of m a member's name names, or NULL. */
+static const struct pfent *
+lookup(struct tide_pbenc *e, const struct tide_pbuf_msg *m,
+    const struct tide_json_val *name)
+{
+	tide_buf_reset(&e->key);
+	(void)tide_buf_add(&e->key, &m, sizeof(m));
+	if (memchr(name->p, '\\', name->len)) {
+		if (tide_json_str(name, &e->key) < 0)
+			return NULL;
+	} else if (tide_buf_add(&e->key, name->p + 1, name->len - 2) < 0)
+		return NULL;
+	return tide_htab_get(&e->fields, e->key.data, e->key.len);
+}
+
 /* The fields of a message of type m, from v: an object, or the JSON form
  * of a well-known type. */
 static int
@@ -912,9 +946,10 @@ enc_body(struct tide_pbenc *e, const struct tide_pbuf_msg *m,
     const struct tide_json_val *v)
 {
 	struct tide_json_val name, val;
-	const struct tide_pbuf_field *fp;
+	const struct pfent *pe;
 	struct tide_pbuf_field f;
-	size_t pos = 0, saved;
+	size_t pos = 0, saved, base, nf;
+	uint32_t ord = 0;
 	int r;
 
 	switch (tide_pbuf_msg_wkt(m)) {
@@ -940,19 +975,35 @@ enc_body(struct tide_pbenc *e, const struct tide_pbuf_msg *m,
 		return mismatch(e, v, "a message (an object)");
 	if ((r = deeper(e)) < 0)
 		return r;
+	/* A field named twice takes the last, as tide's readers do (a
+	 * repeated field's arrays are not joined): the member that sets
+	 * each field is found first, on a stack addressed by index. */
+	base = e->last.len;
+	nf = (size_t)tide_pbuf_msg_nfields(m);
+	if ((r = tide_buf_grow(&e->last, nf * sizeof(uint32_t))) < 0)
+		return r;
+	memset(e->last.data + base, 0, nf * sizeof(uint32_t));
+	e->last.len += nf * sizeof(uint32_t);
 	while (tide_json_obj_next(v, &pos, &name, &val)) {
-		tide_buf_reset(&e->key);
-		(void)tide_buf_add(&e->key, &m, sizeof(m));
-		if (memchr(name.p, '\\', name.len)) {
-			if ((r = tide_json_str(&name, &e->key)) < 0)
-				return r;
-		} else if ((r = tide_buf_add(&e->key, name.p + 1,
-		    name.len - 2)) < 0)
-			return r;
+		ord++;
+		if ((pe = lookup(e, m, &name)))
+			memcpy(e->last.data + base + (size_t)pe->idx *
+			    sizeof(uint32_t), &ord, sizeof(ord));
+	}
+	pos = 0;
+	ord = 0;
+	while (tide_json_obj_next(v, &pos, &name, &val)) {
+		uint32_t set;
+
+		++ord;
 		/* A member that names no field is left out. */
-		if (!(fp = tide_htab_get(&e->fields, e->key.data, e->key.len)))
+		if (!(pe = lookup(e, m, &name)))
 			continue;
-		f = *fp;
+		memcpy(&set, e->last.data + base + (size_t)pe->idx *
+		    sizeof(uint32_t), sizeof(set));
+		if (set != ord)
+			continue;
+		f = pe->f;
 		if (val.type == TIDE_JSON_NULL && (f.repeated || f.map ||
 		    !takes_null(&f)))
 			continue;
@@ -961,6 +1012,7 @@ enc_body(struct tide_pbenc *e, const struct tide_pbuf_msg *m,
 			return r;
 		path_pop(e, saved);
 	}
+	e->last.len = base;
 	e->depth--;
 	return 0;
 }
@@ -978,6 +1030,7 @@ tide_pbenc_encode(struct tide_pbenc *e, const char *json, size_t len,
 	e->err = err;
 	e->errlen = errlen;
 	e->depth = 0;
+	e->last.len = 0;
 	e->pathlen = 0;
 	e->path[0] = '\0';
 	if ((r = tide_json_check(json, len, 0, &v.type, &jerr)) < 0) {

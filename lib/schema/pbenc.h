@@ -9,7 +9,8 @@
  * - an object's members are fields by their .proto name or json_name;
  *   a member that names no field is left out (as tide's Avro encoder
  *   does), and null is a field left out (except for
- *   google.protobuf.Value and NullValue, where it is null);
+ *   google.protobuf.Value and NullValue, where it is null); a field
+ *   named twice takes the last, as tide's JSON readers do;
  * - the integers are numbers, or strings of numbers ("123", as the
  *   mapping writes 64-bit ones); a fraction or exponent must leave an
  *   integer (1.0, 1e3); each is range-checked for its type;

@@ -19,6 +19,7 @@
 static const char proto[] =
     "syntax = \"proto3\";\npackage u;\n"
     "import \"google/protobuf/timestamp.proto\";\n"
+    "import \"google/protobuf/struct.proto\";\n"
     "message M {\n"
     "  enum E { ZERO = 0; ONE = 1; }\n"
     "  int32 i = 1; sint64 s = 2; uint64 u = 3; string str = 4;\n"
@@ -26,6 +27,7 @@ static const char proto[] =
     "  map<string, int32> m = 9; double d = 10; fixed32 f = 11;\n"
     "  bool ok = 12; google.protobuf.Timestamp at = 13;\n"
     "  repeated string rs = 14; float fl = 15;\n"
+    "  google.protobuf.NullValue nv = 16;\n"
     "}\n";
 
 static struct tide_pbuf *
@@ -84,6 +86,12 @@ START_TEST(test_pbenc_writes_each_kind_of_field)
 		{ "{\"rs\":[\"a\",\"\"]}", "72 01 61 72 00" },
 		{ "{\"fl\":0.5}", "7d 00 00 00 3f" },
 		{ "{\"nope\":[1],\"i\":null,\"sub\":null}", "" },
+		/* A field named twice: the last, as tide's readers take it. */
+		{ "{\"i\":1,\"i\":2}", "08 02" },
+		{ "{\"r\":[1],\"str\":\"a\",\"r\":[2]}", "22 01 61 3a 01 02" },
+		{ "{\"i\":1,\"i\":null}", "" },
+		{ "{\"nv\":null}", "80 01 00" },
+		{ "{\"nv\":\"NULL_VALUE\"}", "80 01 00" },
 	};
 	struct tide_pbuf *p = compile();
 	struct tide_pbenc *e;
@@ -140,6 +148,8 @@ START_TEST(test_pbenc_a_record_that_does_not_fit_names_the_field)
 		    TIDE_ETYPE },
 		{ "\"x\"", "a string where the schema has a message (an "
 		    "object)", TIDE_ETYPE },
+		{ "{\"nv\":-8}", "nv: -8 where the schema has "
+		    "google.protobuf.NullValue (null)", TIDE_ETYPE },
 		{ "{", "not JSON: unexpected end of document at byte 1", TIDE_EJSON },
 	};
 	struct tide_pbuf *p = compile();
