@@ -80,13 +80,6 @@ enum {
 	OPT_NOPROGRESS,
 	OPT_DRAIN,
 	OPT_TXNID,
-	OPT_VALFMT,
-	OPT_VALSCHEMA,
-	OPT_VALSUBJECT,
-	OPT_SCHEMAID,
-	OPT_KEYFMT,
-	OPT_KEYSCHEMA,
-	OPT_KEYSUBJECT,
 };
 
 /* The drain's default bound (doc/DELIVERY.md). */
@@ -96,8 +89,9 @@ static const struct tide_prog prog = {
 	"tide-sink",
 	"[-Jqv] " TIDE_KOPTS_SYNOPSIS " "
 	    "(-t topic [-k field] [-p n|field] [-H name=value] [-z codec] "
-	    "[--create[=partitions]] [--value-format json|avro] "
+	    "[--create[=partitions]] [--value-format json|avro|protobuf] "
 	    "[--value-schema file | --value-subject name | --schema-id n] "
+	    "[--proto-descriptor file] [--proto-message name] "
 	    "[--schema-registry url] | "
 	    "-o path [--format ndjson|csv] [--rotate size|duration] | "
 	    "--sqlite file --table name --upsert field[,field] | "
@@ -379,7 +373,6 @@ view_open(struct sink *s, const struct tide_view_conf *vc, const char *opt)
 /* --- Options ---------------------------------------------------------- */
 
 static struct sink sk;
-static void schemas_open(struct sink *s);
 
 /* The options that do not go straight into struct sink. */
 static struct {
@@ -398,14 +391,12 @@ static struct {
 	int nkey, ncol, history, asjson;
 	long long batch;
 	int64_t batch_ms, ttl_ms;
-	/* Avro on produce: --value-format, --key-format avro (1), the
-	 * schemas, the registry, the encoders. */
-	int valavro, keyavro;
-	const char *valschema, *valsubject, *keyschema, *keysubject;
-	int64_t schema_id;
+	/* Avro on produce: the options, the registry, the encoders
+	 * ([0] the key's, [1] the value's). */
+	struct tide_senc_opts se;
 	struct tide_sropt so;
 	struct tide_sreg *reg;
-	struct tide_senc venc, kenc;
+	struct tide_senc enc[2];
 	struct tide_proj proj;		/* --keep, --drop */
 	struct tide_buf pb;		/* a record projected */
 	const char *where;		/* --where, compiled in wx */
@@ -418,7 +409,7 @@ static struct {
 	.maxrec = TIDE_MAX_RECORD,
 	.progress = -1,
 	.pb = TIDE_BUF_INIT,
-	.schema_id = -1,
+	.se = TIDE_SENC_OPTS_INIT,
 };
 
 static int
@@ -625,101 +616,34 @@ opt_rotate(const struct tide_option *opt, const char *arg,
 	return 0;
 }
 
-/* --value-format, --key-format: json (as it is) or avro. */
-static int
-opt_sformat(const struct tide_option *opt, const char *arg,
-    struct tide_opt_err *err)
-{
-	int *v = opt->id == OPT_VALFMT ? &o.valavro : &o.keyavro;
-
-	(void)err;
-	if (strcmp(arg, "avro") == 0)
-		*v = 1;
-	else if (strcmp(arg, "json") == 0)
-		*v = 0;
-	else
-		tide_usage_error("--%s: unknown format '%s' (json, avro)",
-		    opt->name, arg);
-	return 0;
-}
-
-/* One encoder (value or key): its schema from a file (registered under
- * subject, TOPIC-value by default, unless id says it is there), a
- * subject's latest version, or an id. */
-static void
-senc_open(struct tide_senc *e, const char *name, const char *file,
-    const char *subject, int64_t id)
-{
-	struct tide_senc_conf c;
-	char err[1024];
-	int r;
-
-	memset(&c, 0, sizeof(c));
-	c.name = name;
-	c.file = file;
-	c.subject = subject;
-	c.topic = sk.topic;
-	c.id = id;
-	/* -J and no schema named: each envelope's own schema id. */
-	c.by_record = !file && !subject && id < 0;
-	if ((r = tide_senc_open(e, &c, o.reg, err, sizeof(err))) < 0)
-		tide_die(e->file_err ? TIDE_EX_IOERR : tide_sropt_exit(r),
-		    "%s", err);
-	if (c.by_record)
-		tide_info("%s: Avro, each envelope's %s_schema_id", name, name);
-	else
-		tide_info("%s: Avro schema id %ld", name, (long)e->id);
-}
-
 /* --value-format avro, --key-format avro: which options go with them,
- * then the registry and the schemas, found once before any record. */
+ * then the registry and the encoders, found once before any record. */
 static void
 schemas_open(struct sink *s)
 {
-	int needreg;
+	unsigned sides, flags = (s->topic ? TIDE_SENC_TOPIC : 0) |
+	    (s->tee ? TIDE_SENC_TEE : 0) |
+	    (s->envelope ? TIDE_SENC_ENVELOPE : 0) |
+	    (s->has_key ? TIDE_SENC_KEY : 0);
+	char err[1024];
+	int side, r;
 
-	if (!o.valavro && (o.valschema || o.valsubject || o.schema_id >= 0))
-		tide_usage_error("--value-schema, --value-subject and "
-		    "--schema-id go with --value-format avro");
-	if (!o.keyavro && (o.keyschema || o.keysubject))
-		tide_usage_error("--key-schema and --key-subject go with "
-		    "--key-format avro");
-	if (!o.valavro && !o.keyavro) {
-		/* A registry named but unused is no error: the environment
-		 * may name one for every program. */
-		return;
-	}
-	if (!s->topic)
-		tide_usage_error("--value-format avro and --key-format avro go "
-		    "with -t");
-	if (s->tee)
-		tide_usage_error("--tee: not with Avro: the messages are not "
-		    "JSON");
-	if (o.valavro && !o.valschema && !o.valsubject && o.schema_id < 0 &&
-	    !s->envelope)
-		tide_usage_error("--value-format avro: give --value-schema, "
-		    "--value-subject or --schema-id (or -J: each envelope's "
-		    "value_schema_id)");
-	if (o.keyavro && !o.keyschema && !o.keysubject)
-		tide_usage_error("--key-format avro: give --key-schema or "
-		    "--key-subject");
-	if (o.keyavro && (!s->has_key || s->envelope))
-		tide_usage_error("--key-format avro: goes with -k, not with -J");
-	needreg = (o.valavro && !(o.valschema && o.schema_id >= 0)) ||
-	    o.keyavro;
-	o.reg = tide_sropt_open(&o.so);
-	if (needreg && !o.reg)
-		tide_usage_error("no schema registry: give --schema-registry or "
-		    "set TIDE_SCHEMA_REGISTRY%s", o.valavro && o.valschema ?
-		    " (or --schema-id with --value-schema)" : "");
-	if (o.valavro) {
-		senc_open(&o.venc, "value", o.valschema, o.valsubject,
-		    o.schema_id);
-		s->venc = &o.venc;
-	}
-	if (o.keyavro) {
-		senc_open(&o.kenc, "key", o.keyschema, o.keysubject, -1);
-		s->kenc = &o.kenc;
+	/* A registry named but unused is no error: the environment may
+	 * name one for every program. */
+	if (tide_senc_opts_check(&o.se, flags, &sides, err, sizeof(err)) < 0 ||
+	    (sides && tide_senc_opts_need(&o.se, o.reg = tide_sropt_open(&o.so),
+	    err, sizeof(err)) < 0))
+		tide_usage_error("%s", err);
+	for (side = 1; side >= 0; side--) {
+		if (!(sides & 1u << side))
+			continue;
+		if ((r = tide_senc_setup(&o.enc[side], &o.se, side, s->topic,
+		    o.reg, err, sizeof(err))) < 0)
+			tide_die(o.enc[side].file_err ? TIDE_EX_IOERR :
+			    tide_sropt_exit(r), "%s", err);
+		tide_info("%s", tide_senc_describe(&o.enc[side], err,
+		    sizeof(err)));
+		*(side ? &s->venc : &s->kenc) = &o.enc[side];
 	}
 }
 
@@ -749,25 +673,7 @@ static const struct tide_option opts[] = {
 	    "topic if it does not exist: with this many partitions, or the "
 	    "brokers' defaults", &sk.create, 1, INT32_MAX,
 	    TIDE_KSINK_CREATE_AUTO),
-	TIDE_OPT_CALLBACK(OPT_VALFMT, "value-format", "json|avro", "produce "
-	    "each record as it is (json) or Avro-encoded in the Confluent wire "
-	    "format", opt_sformat, NULL),
-	TIDE_OPT_CALLBACK(OPT_VALSCHEMA, "value-schema", "file", "the value's "
-	    "Avro schema (.avsc), registered as TOPIC-value", opt_nonempty,
-	    &o.valschema),
-	TIDE_OPT_CALLBACK(OPT_VALSUBJECT, "value-subject", "name", "the "
-	    "value's schema: this subject's latest version (with "
-	    "--value-schema: register it there)", opt_nonempty, &o.valsubject),
-	TIDE_OPT_INT(OPT_SCHEMAID, "schema-id", "n", "the value's schema id "
-	    "(with --value-schema: not registered)", &o.schema_id, 0,
-	    INT32_MAX),
-	TIDE_OPT_CALLBACK(OPT_KEYFMT, "key-format", "json|avro", "produce the "
-	    "-k field as it is (json) or Avro-encoded", opt_sformat, NULL),
-	TIDE_OPT_CALLBACK(OPT_KEYSCHEMA, "key-schema", "file", "the key's "
-	    "Avro schema, registered as TOPIC-key", opt_nonempty, &o.keyschema),
-	TIDE_OPT_CALLBACK(OPT_KEYSUBJECT, "key-subject", "name", "the key's "
-	    "schema: this subject's latest version (with --key-schema: "
-	    "register it there)", opt_nonempty, &o.keysubject),
+	TIDE_SENCOPTS(&o.se),
 	TIDE_SROPTS(&o.so),
 	TIDE_OPT_BAD_DEAD(&o.deadpath, "keep bad and undeliverable records in "
 	    "file"),
@@ -1071,8 +977,8 @@ main(int argc, char **argv)
 	tide_proj_release(&o.proj);
 	tide_buf_release(&o.pb);
 	tide_expr_release(&o.wx);
-	tide_senc_release(&o.venc);
-	tide_senc_release(&o.kenc);
+	tide_senc_release(&o.enc[0]);
+	tide_senc_release(&o.enc[1]);
 	tide_sreg_free(o.reg);
 	return status;
 }

@@ -13,7 +13,7 @@ _tide_values()
 	tide-window:--emit) echo "final every early=" ;;
 	tide-join:--direction) echo "backward forward nearest" ;;
 	tide-sink:--compression) echo "zstd lz4 gzip snappy none" ;;
-	tide-sink:--value-format | tide-sink:--key-format) echo "json avro" ;;
+	tide-sink:--value-format | tide-sink:--key-format) echo "json avro protobuf" ;;
 	*:--value-format | *:--key-format)
 		echo "auto json avro protobuf protobuf-raw string bytes" ;;
 	*:--avro-json) echo "plain spec" ;;

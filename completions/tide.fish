@@ -28,8 +28,8 @@ for prog in tide-source tide-sink tide-gen
     complete -c $prog -l format -x -a 'ndjson csv'
 end
 complete -c tide-join -l table-format -x -a 'csv ndjson'
-complete -c tide-sink -l value-format -x -a 'json avro'
-complete -c tide-sink -l key-format -x -a 'json avro'
+complete -c tide-sink -l value-format -x -a 'json avro protobuf'
+complete -c tide-sink -l key-format -x -a 'json avro protobuf'
 for prog in tide-source tide-replay
     complete -c $prog -l value-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
     complete -c $prog -l key-format -x -a 'auto json avro protobuf protobuf-raw string bytes'
@@ -37,7 +37,7 @@ for prog in tide-source tide-replay
     complete -c $prog -l decimal-format -x -a 'string number'
     complete -c $prog -l proto-descriptor -r -F
 end
-for l in value-schema key-schema
+for l in value-schema key-schema proto-descriptor
     complete -c tide-sink -l $l -r -F
 end
 complete -c tide-window -l time-format -x -a 'epoch rfc3339'

@@ -2079,3 +2079,94 @@ out:
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return p;
 }
+
+/* ---- reading the declarations (pbuf.h: for lib/schema/pbenc) ------------ */
+
+_Static_assert(WKT_LIST == (int)TIDE_PBUF_WKT_LIST &&
+    WKT_TIMESTAMP == (int)TIDE_PBUF_WKT_TIMESTAMP, "the wkt numbering");
+
+int
+tide_pbuf_msg_nfields(const struct tide_pbuf_msg *m)
+{
+	return m->nf;
+}
+
+void
+tide_pbuf_msg_field(const struct tide_pbuf *p, const struct tide_pbuf_msg *m,
+    int i, struct tide_pbuf_field *f)
+{
+	const struct pfield *pf = &m->f[i];
+
+	f->num = pf->num;
+	f->type = pf->type;
+	f->repeated = pf->repeated;
+	f->map = pf->map;
+	f->utf8 = pf->utf8;
+	f->name = pf->name;
+	f->jname = pf->jname;
+	f->msg = pf->type == T_MESSAGE && pf->ref >= 0 ? &p->m[pf->ref] : NULL;
+	f->en = pf->type == T_ENUM && pf->ref >= 0 ?
+	    (const struct tide_pbuf_enum *)&p->e[pf->ref] : NULL;
+}
+
+enum tide_pbuf_wkt
+tide_pbuf_msg_wkt(const struct tide_pbuf_msg *m)
+{
+	return (enum tide_pbuf_wkt)m->wkt;
+}
+
+int
+tide_pbuf_enum_nvalues(const struct tide_pbuf_enum *e)
+{
+	return ((const struct penum *)e)->nv;
+}
+
+const char *
+tide_pbuf_enum_value(const struct tide_pbuf_enum *e, int i, int32_t *num)
+{
+	const struct penum *pe = (const struct penum *)e;
+
+	*num = pe->v[i].num;
+	return pe->v[i].name;
+}
+
+int
+tide_pbuf_enum_isnull(const struct tide_pbuf_enum *e)
+{
+	return ((const struct penum *)e)->isnull;
+}
+
+const struct tide_pbuf_msg *
+tide_pbuf_first(const struct tide_pbuf *p)
+{
+	return p->ntop > 0 ? &p->m[p->top[0]] : NULL;
+}
+
+/* Depth-first from the top-level types: a set's nesting is bounded by
+ * TIDE_PBUF_MAXDEPTH, so the recursion is too. */
+static int
+indexes_in(const struct tide_pbuf *p, const int32_t *kids, int nk,
+    int32_t want, int32_t *idx, int depth, int max)
+{
+	int i, n;
+
+	if (depth >= max)
+		return -1;
+	for (i = 0; i < nk; i++) {
+		idx[depth] = i;
+		if (kids[i] == want)
+			return depth + 1;
+		if ((n = indexes_in(p, p->m[kids[i]].nested,
+		    p->m[kids[i]].nnested, want, idx, depth + 1, max)) > 0)
+			return n;
+	}
+	return -1;
+}
+
+int
+tide_pbuf_indexes(const struct tide_pbuf *p, const struct tide_pbuf_msg *m,
+    int32_t *idx, int max)
+{
+	return indexes_in(p, p->top, p->ntop, (int32_t)(m - p->m), idx, 0,
+	    max);
+}

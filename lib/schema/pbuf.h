@@ -153,4 +153,54 @@ struct tide_pbuf_src {
 struct tide_pbuf *tide_pbuf_compile(const struct tide_pbuf_src *srcs, int n,
     int timeout_ms, char *err, size_t errlen);
 
+/*
+ * Reading a set's declarations, for an encoder (lib/schema/pbenc): a
+ * message type's fields by position, an enum's values, the well-known
+ * type a message is, and the message indexes that name a type in the
+ * Confluent framing.  Everything points into p and lives as long as it.
+ */
+struct tide_pbuf_enum;
+
+/* The well-known types tide writes specially (see above). */
+enum tide_pbuf_wkt {
+	TIDE_PBUF_WKT_NONE = 0,
+	TIDE_PBUF_WKT_TIMESTAMP,
+	TIDE_PBUF_WKT_DURATION,
+	TIDE_PBUF_WKT_WRAPPER,
+	TIDE_PBUF_WKT_STRUCT,
+	TIDE_PBUF_WKT_VALUE,
+	TIDE_PBUF_WKT_LIST
+};
+
+struct tide_pbuf_field {
+	uint32_t num;
+	int type;		/* FieldDescriptorProto.Type: 1 double .. 18 sint64 */
+	int repeated;
+	int map;		/* repeated map entries (msg: the entry type) */
+	int utf8;		/* a proto3 string: must be UTF-8 */
+	const char *name, *jname;
+	const struct tide_pbuf_msg *msg;	/* a message field's type */
+	const struct tide_pbuf_enum *en;	/* an enum field's type */
+};
+
+int tide_pbuf_msg_nfields(const struct tide_pbuf_msg *m);
+/* Field i (0 .. nfields-1, by number) of m, which is of p. */
+void tide_pbuf_msg_field(const struct tide_pbuf *p,
+    const struct tide_pbuf_msg *m, int i, struct tide_pbuf_field *f);
+enum tide_pbuf_wkt tide_pbuf_msg_wkt(const struct tide_pbuf_msg *m);
+int tide_pbuf_enum_nvalues(const struct tide_pbuf_enum *e);
+/* Value i of e: its number, and its name as the return value. */
+const char *tide_pbuf_enum_value(const struct tide_pbuf_enum *e, int i,
+    int32_t *num);
+/* Whether e is google.protobuf.NullValue. */
+int tide_pbuf_enum_isnull(const struct tide_pbuf_enum *e);
+/* The first message type of the set's last file (the one protoc was
+ * given), or NULL when it has none: the one a [0] names. */
+const struct tide_pbuf_msg *tide_pbuf_first(const struct tide_pbuf *p);
+/* The message indexes that name m in the Confluent framing (the inverse
+ * of tide_pbuf_confluent): their count (up to max) in idx[], or -1 when
+ * m is not a message of the last file. */
+int tide_pbuf_indexes(const struct tide_pbuf *p,
+    const struct tide_pbuf_msg *m, int32_t *idx, int max);
+
 #endif

@@ -456,11 +456,11 @@ usage() {
 	t_status 64
 	t_stderr_has "$_want"
 }
-usage "tide-sink: --value-format: unknown format 'protobuf' (json, avro)" \
-    -t av.bad --value-format protobuf
+usage "tide-sink: --value-format: unknown format 'xml' (json, avro, protobuf)" \
+    -t av.bad --value-format xml
 usage "tide-sink: --value-format avro: give --value-schema, --value-subject or --schema-id (or -J: each envelope's value_schema_id)" \
     -t av.bad --value-format avro --schema-registry "$REG"
-usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro" \
+usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro or protobuf" \
     -t av.bad --value-schema "$T_DIR/v1.avsc"
 usage "tide-sink: no schema registry: give --schema-registry or set TIDE_SCHEMA_REGISTRY (or --schema-id with --value-schema)" \
     -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc"

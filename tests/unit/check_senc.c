@@ -114,6 +114,116 @@ START_TEST(test_senc_schema_file_failures)
 }
 END_TEST
 
+/* tide-sink's options: each row a set of them, the sink's flags, and the
+ * usage error (NULL: none) or the encoders wanted. */
+START_TEST(test_senc_opts_check_says_which_options_go_together)
+{
+	static const struct {
+		const char *vf, *vs, *vsub, *kf, *ks;
+		int64_t id;
+		unsigned sink, sides;
+		const char *want;
+	} t[] = {
+		{ NULL, NULL, NULL, NULL, NULL, -1, 0, 0, NULL },
+		{ "json", NULL, NULL, "json", NULL, -1, 0, 0, NULL },
+		{ "avro", "v.avsc", NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 2,
+		    NULL },
+		{ "avro", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_ENVELOPE, 2, NULL },
+		{ NULL, NULL, NULL, "avro", "k.avsc", -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY, 1, NULL },
+		{ "avro", NULL, "s", "avro", NULL, -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY, 0,
+		    "--key-format avro: give --key-schema or --key-subject" },
+		{ "xml", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 0,
+		    "--value-format: unknown format 'xml' (json, avro, protobuf)" },
+		{ NULL, NULL, NULL, "Avro", NULL, -1, TIDE_SENC_TOPIC, 0,
+		    "--key-format: unknown format 'Avro' (json, avro, protobuf)" },
+		{ "avro", "", NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 0,
+		    "--value-schema: empty name" },
+		{ NULL, NULL, NULL, NULL, NULL, 3, TIDE_SENC_TOPIC, 0,
+		    "--value-schema, --value-subject and --schema-id go with "
+		    "--value-format avro or protobuf" },
+		{ NULL, NULL, NULL, "json", "k.avsc", -1, TIDE_SENC_TOPIC, 0,
+		    "--key-schema and --key-subject go with --key-format avro "
+		    "or protobuf" },
+		{ "avro", "v.avsc", NULL, NULL, NULL, 1, 0, 0,
+		    "--value-format avro and --key-format avro go with -t" },
+		{ "avro", "v.avsc", NULL, NULL, NULL, 1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_TEE, 0,
+		    "--tee: not with Avro: the messages are not JSON" },
+		{ "avro", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC, 0,
+		    "--value-format avro: give --value-schema, --value-subject "
+		    "or --schema-id (or -J: each envelope's value_schema_id)" },
+		{ NULL, NULL, NULL, "avro", "k.avsc", -1, TIDE_SENC_TOPIC, 0,
+		    "--key-format avro: goes with -k, not with -J" },
+		{ "protobuf", "v.proto", NULL, "protobuf", "k.proto", -1,
+		    TIDE_SENC_TOPIC | TIDE_SENC_KEY, 3, NULL },
+		{ "protobuf", NULL, NULL, NULL, NULL, -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_ENVELOPE, 0, "--value-format protobuf: give "
+		    "--value-schema, --value-subject, --schema-id or "
+		    "--proto-descriptor" },
+		{ "protobuf", NULL, NULL, NULL, NULL, 1, 0, 0,
+		    "--value-format protobuf and --key-format protobuf go with "
+		    "-t" },
+		{ NULL, NULL, NULL, "protobuf", "k.proto", -1, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY | TIDE_SENC_TEE, 0,
+		    "--tee: not with Protobuf: the messages are not JSON" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tide_senc_opts so = TIDE_SENC_OPTS_INIT;
+		unsigned sides = 99;
+		char msg[256] = "";
+		int r;
+
+		so.format[1] = t[i].vf;
+		so.schema[1] = t[i].vs;
+		so.subject[1] = t[i].vsub;
+		so.format[0] = t[i].kf;
+		so.schema[0] = t[i].ks;
+		so.schema_id = t[i].id;
+		r = tide_senc_opts_check(&so, t[i].sink, &sides, msg,
+		    sizeof(msg));
+		if (t[i].want) {
+			ck_assert_msg(r == TIDE_EINVAL, "row %zu", i);
+			ck_assert_str_eq(msg, t[i].want);
+		} else {
+			ck_assert_msg(r == 0, "row %zu: %s", i, msg);
+			ck_assert_uint_eq(sides, t[i].sides);
+		}
+	}
+}
+END_TEST
+
+/* A registry is needed unless the value's schema is a file with its id. */
+START_TEST(test_senc_opts_need_a_registry_unless_file_and_id)
+{
+	struct tide_senc_opts so = TIDE_SENC_OPTS_INIT;
+	char msg[256] = "";
+
+	so.format[1] = "avro";
+	so.schema[1] = "v.avsc";
+	so.schema_id = 7;
+	ck_assert_int_eq(tide_senc_opts_need(&so, NULL, msg, sizeof(msg)), 0);
+	so.schema_id = -1;
+	ck_assert_int_eq(tide_senc_opts_need(&so, NULL, msg, sizeof(msg)),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(msg, "no schema registry: give --schema-registry or "
+	    "set TIDE_SCHEMA_REGISTRY (or --schema-id with --value-schema)");
+	so.schema[1] = NULL;
+	so.subject[1] = "s";
+	ck_assert_int_eq(tide_senc_opts_need(&so, NULL, msg, sizeof(msg)),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(msg, "no schema registry: give --schema-registry or "
+	    "set TIDE_SCHEMA_REGISTRY");
+	so.format[1] = "json";
+	so.subject[1] = NULL;
+	ck_assert_int_eq(tide_senc_opts_need(&so, NULL, msg, sizeof(msg)), 0);
+}
+END_TEST
+
 Suite *
 suite_senc(void)
 {
@@ -124,6 +234,8 @@ suite_senc(void)
 	tcase_add_test(tc, test_senc_frames_the_avro_bytes_with_the_id);
 	tcase_add_test(tc, test_senc_a_record_that_does_not_fit_names_the_field);
 	tcase_add_test(tc, test_senc_schema_file_failures);
+	tcase_add_test(tc, test_senc_opts_check_says_which_options_go_together);
+	tcase_add_test(tc, test_senc_opts_need_a_registry_unless_file_and_id);
 	suite_add_tcase(s, tc);
 	return s;
 }
