@@ -162,4 +162,17 @@ int tide_kdown_probe(rd_kafka_t *rk, int timeout_ms);
 enum tide_kdown_act tide_kdown_poll(struct tide_kdown *d, rd_kafka_t *rk,
     int64_t *shown);
 
+/*
+ * rd_kafka_metadata() for at most timeout_ms, as the waits for brokers at
+ * start (--metadata-timeout) use it, asked in slices of at most
+ * TIDE_KDOWN_SLICE_MS while the brokers cannot be reached, so that a stop
+ * signal (lib/sig) that comes during the wait ends it at once: then
+ * RD_KAFKA_RESP_ERR__INTR and no *md.  Otherwise as rd_kafka_metadata():
+ * the answer, or the last slice's error once the time is over.
+ */
+#define TIDE_KDOWN_SLICE_MS 200
+rd_kafka_resp_err_t tide_kdown_metadata(rd_kafka_t *rk, int all,
+    rd_kafka_topic_t *only, const struct rd_kafka_metadata **md,
+    int timeout_ms);
+
 #endif
