@@ -284,6 +284,7 @@ tide_kdown_metadata(rd_kafka_t *rk, int all, rd_kafka_topic_t *only,
     const struct rd_kafka_metadata **md, int timeout_ms)
 {
 	int64_t end = tide_mono_us() / 1000 + timeout_ms, left;
+	int64_t slice = TIDE_KDOWN_SLICE_MS;
 	unsigned stops = tide_sig_stops();
 	rd_kafka_resp_err_t e;
 	struct timespec ts = { 0, TIDE_KDOWN_SLICE_MS * 1000000L };
@@ -293,8 +294,10 @@ tide_kdown_metadata(rd_kafka_t *rk, int all, rd_kafka_topic_t *only,
 		if (left < 1)
 			left = 1;
 		e = rd_kafka_metadata(rk, all, only, md,
-		    left < TIDE_KDOWN_SLICE_MS ? (int)left :
-		    TIDE_KDOWN_SLICE_MS);
+		    (int)(left < slice ? left : slice));
+		if (slice < TIDE_KDOWN_SLICE_MAX_MS)
+			slice = 2 * slice < TIDE_KDOWN_SLICE_MAX_MS ? 2 * slice :
+			    TIDE_KDOWN_SLICE_MAX_MS;
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !kdown_transient(e))
 			return e;
 		if (tide_sig_stops() != stops)
