@@ -98,10 +98,12 @@ sropt_files(const struct tide_sropt *so)
 	}
 	if (strncmp(so->url, "http://", 7) == 0 &&
 	    (so->ca || so->cert || so->insecure))
-		tide_warn("%s ignored: the schema registry's URL is http://, "
-		    "not https://", so->ca ? "--schema-registry-ca" :
-		    so->cert ? "--schema-registry-cert and -key" :
-		    "--schema-registry-insecure");
+		tide_warn("%s%s%s%s%s ignored: the schema registry's URL is "
+		    "http://, not https://", so->ca ? "--schema-registry-ca" :
+		    "", so->ca && (so->cert || so->insecure) ? ", " : "",
+		    so->cert ? "--schema-registry-cert/-key" : "",
+		    so->cert && so->insecure ? ", " : "",
+		    so->insecure ? "--schema-registry-insecure" : "");
 }
 
 struct tide_sreg *

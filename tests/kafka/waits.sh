@@ -224,6 +224,14 @@ t_run "--schema-registry-insecure with http: a note" tide-source -b "$BROKERS" -
 t_status 69
 t_stderr_has "tide-source: --schema-registry-insecure ignored: the schema registry's URL is http://, not https://"
 
+t_run "TLS options with http: one note names them all" tide-source -b "$BROKERS" -t T -e \
+	--schema-registry "$NOREG" --schema-registry-insecure \
+	--schema-registry-cert "$T_DIR/ca.pem" --schema-registry-key "$T_DIR/ca.pem" \
+	--schema-registry-timeout 200ms
+t_status 69
+t_stderr_has "tide-source: --schema-registry-cert/-key, --schema-registry-insecure ignored: the schema registry's URL is http://, not https://"
+t_ok "$T_NAME: said once" test "$(grep -c ignored "$T_ERR")" = 1
+
 t_run "http, -q: no notes" tide-source -q -b "$BROKERS" -t T -e \
 	--schema-registry "$NOREG" --schema-registry-ca "$T_DIR/ca.pem" \
 	--schema-registry-timeout 200ms
