@@ -403,7 +403,8 @@ kafka_setup(void)
 		tide_warn("enable.partition.eof kept on: the end of a range "
 		    "is seen by it");
 	if (r < 0)
-		tide_die(err.unavailable ? TIDE_EX_UNAVAILABLE : r ==
+		tide_die(r == TIDE_EINTR ? tide_sig_exit_status() :
+		    err.unavailable ? TIDE_EX_UNAVAILABLE : r ==
 		    TIDE_EINVAL ? TIDE_EX_USAGE : TIDE_EX_FAIL, "%s", err.msg);
 	s.kafka = 1;
 	s.kr.on_note = on_note;
@@ -686,7 +687,8 @@ emit_dec(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 	b->len = start;
 	tide_progress_clear(&s.pr);
 	if (!tide_wire_bad(s.wire_r))
-		die_flushed(TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
+		die_flushed(s.wire_r == TIDE_EINTR ? tide_sropt_exit(s.wire_r) :
+		    TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
 	if ((r = tide_bad_message(&s.bad, o.topic, m->partition, m->offset,
 	    m->payload, m->payload ? m->len : 0, "%s", s.wire.err)) != 0) {
 		flush_out();

@@ -341,8 +341,9 @@ kafka_open(struct sink *s, struct tide_kconf *kc, const char *codec,
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
 		    s->create ? " and the brokers did not create it" :
 		    " (--create creates it)");
-	if (r == TIDE_EKAFKA)
-		tide_die(TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
+	if (r == TIDE_EKAFKA || r == TIDE_EINTR)
+		tide_die(r == TIDE_EINTR ? tide_sig_exit_status() :
+		    TIDE_EX_UNAVAILABLE, "cannot produce to '%s' at '%s': %s",
 		    s->topic, kc->brokers ? kc->brokers : "(configured brokers)",
 		    k->ks.prod.errstr);
 	if (r < 0)

@@ -328,7 +328,8 @@ wire_failed(rd_kafka_message_t *m, int r)
 	tide_progress_clear(&s.pr);
 	if (!tide_wire_bad(r)) {
 		check_write(tide_wout_flush(&s.out));
-		tide_die(TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
+		tide_die(r == TIDE_EINTR ? tide_sropt_exit(r) :
+		    TIDE_EX_UNAVAILABLE, "%s", s.wire.err);
 	}
 	s.nbad++;
 	r = tide_bad_message(s.bad, rd_kafka_topic_name(m->rkt), m->partition,
@@ -493,6 +494,9 @@ discover(void)
 
 	r = tide_kparts_discover(&s.kp, s.kc.rk, o.parts.v, o.parts.n,
 	    (int)o.md_timeout, &err);
+	if (r == TIDE_EINTR)
+		tide_die(tide_sig_exit_status(), "%s at '%s'", err.msg,
+		    s.kc.kd.brokers);
 	if (r == TIDE_EKAFKA)
 		tide_die(TIDE_EX_UNAVAILABLE, "cannot reach brokers at '%s' "
 		    "within %" PRId64 "ms: %s%s%s", s.kc.kd.brokers,

@@ -75,6 +75,21 @@ tide_sig_first(void)
 	return first_sig;
 }
 
+const char *
+tide_sig_name(void)
+{
+	switch (tide_sig_last()) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "a signal";
+	}
+}
+
 int
 tide_sig_last(void)
 {

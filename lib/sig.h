@@ -60,6 +60,9 @@ tide_sig_stops(void)
 /* The first and the latest stop signal's number, or 0. */
 int tide_sig_first(void);
 int tide_sig_last(void);
+/* The latest stop signal's name for messages ("SIGINT", "SIGTERM",
+ * "SIGHUP"; "a signal" with none). */
+const char *tide_sig_name(void);
 /* 128 + the latest stop signal (the status of a program a second signal
  * ended), or 0 with none. */
 int tide_sig_exit_status(void);

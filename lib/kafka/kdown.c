@@ -1,9 +1,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka/kdown.h"
 #include "log.h"
+#include "sig.h"
 #include "time.h"
 
 #define MAXEXTRA 16
@@ -265,4 +267,48 @@ tide_kdown_poll(struct tide_kdown *d, rd_kafka_t *rk, int64_t *shown)
 		return tide_kdown_end(d, tide_mono_us() / 1000, shown) ?
 		    TIDE_KDOWN_BACK : TIDE_KDOWN_UP;
 	return tide_kdown_check(d, tide_mono_us() / 1000, shown);
+}
+
+/* Errors of a wait for brokers not there yet: asked again in the next
+ * slice. */
+static int
+kdown_transient(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+	    e == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+	    e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+}
+
+rd_kafka_resp_err_t
+tide_kdown_metadata(rd_kafka_t *rk, int all, rd_kafka_topic_t *only,
+    const struct rd_kafka_metadata **md, int timeout_ms)
+{
+	int64_t end = tide_mono_us() / 1000 + timeout_ms, left;
+	int64_t slice = TIDE_KDOWN_SLICE_MS;
+	unsigned stops = tide_sig_stops();
+	rd_kafka_resp_err_t e;
+	struct timespec ts = { 0, TIDE_KDOWN_SLICE_MS * 1000000L };
+
+	for (;;) {
+		left = end - tide_mono_us() / 1000;
+		if (left < 1)
+			left = 1;
+		e = rd_kafka_metadata(rk, all, only, md,
+		    (int)(left < slice ? left : slice));
+		if (slice < TIDE_KDOWN_SLICE_MAX_MS)
+			slice = 2 * slice < TIDE_KDOWN_SLICE_MAX_MS ? 2 * slice :
+			    TIDE_KDOWN_SLICE_MAX_MS;
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !kdown_transient(e))
+			return e;
+		if (tide_sig_stops() != stops)
+			return RD_KAFKA_RESP_ERR__INTR;
+		if (tide_mono_us() / 1000 >= end)
+			return e;
+		/* A transport failure may come back at once: not a busy
+		 * loop. */
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT)
+			(void)nanosleep(&ts, NULL);
+		if (tide_sig_stops() != stops)
+			return RD_KAFKA_RESP_ERR__INTR;
+	}
 }

@@ -162,4 +162,20 @@ int tide_kdown_probe(rd_kafka_t *rk, int timeout_ms);
 enum tide_kdown_act tide_kdown_poll(struct tide_kdown *d, rd_kafka_t *rk,
     int64_t *shown);
 
+/*
+ * rd_kafka_metadata() for at most timeout_ms, as the waits for brokers at
+ * start (--metadata-timeout) use it, asked in slices while the brokers
+ * cannot be reached -- TIDE_KDOWN_SLICE_MS, doubling up to
+ * TIDE_KDOWN_SLICE_MAX_MS, so a far cluster's slow answer still comes in
+ * one -- so that a stop signal (lib/sig) that comes during the wait ends
+ * it within a second: then RD_KAFKA_RESP_ERR__INTR and no *md.  A signal
+ * that came before the call does not.  Otherwise as rd_kafka_metadata():
+ * the answer, or the last slice's error once the time is over.
+ */
+#define TIDE_KDOWN_SLICE_MS 200
+#define TIDE_KDOWN_SLICE_MAX_MS 1000
+rd_kafka_resp_err_t tide_kdown_metadata(rd_kafka_t *rk, int all,
+    rd_kafka_topic_t *only, const struct rd_kafka_metadata **md,
+    int timeout_ms);
+
 #endif

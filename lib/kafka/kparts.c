@@ -7,7 +7,9 @@
 
 #include "err.h"
 #include "json.h"
+#include "kafka/kdown.h"
 #include "kafka/kparts.h"
+#include "sig.h"
 #include "xalloc.h"
 
 void
@@ -203,7 +205,12 @@ tide_kparts_discover(struct tide_kparts *kp, rd_kafka_t *rk,
 	size_t i, n = kp->nnames;
 	int r = 0;
 
-	if ((e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms)) != 0) {
+	if ((e = tide_kdown_metadata(rk, 1, NULL, &md, timeout_ms)) != 0) {
+		if (e == RD_KAFKA_RESP_ERR__INTR) {
+			snprintf(err->msg, sizeof(err->msg), "interrupted by "
+			    "%s while waiting for the brokers", tide_sig_name());
+			return TIDE_EINTR;
+		}
 		snprintf(err->msg, sizeof(err->msg), "%s", rd_kafka_err2str(e));
 		return TIDE_EKAFKA;
 	}

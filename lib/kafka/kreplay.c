@@ -47,7 +47,7 @@ tide_kreplay_setup(struct tide_kreplay *kr, struct tide_kconsumer *kc,
 
 	n = tide_kconsumer_partitions(kc, topic, want, nwant, timeout_ms, &r,
 	    &e);
-	if (n == TIDE_ENOENT) {
+	if (n == TIDE_ENOENT || n == TIDE_EINTR) {
 		*err = e;
 		return n;
 	}

@@ -569,7 +569,7 @@ tide_ksink_open(struct tide_ksink *k, const struct tide_ksink_conf *conf,
 	}
 	if ((r = tide_producer_new(&k->prod, kconf, conf->topic,
 	    (int)conf->connect_ms)) < 0)
-		return r == TIDE_ENOENT ? r : TIDE_EKAFKA;
+		return r == TIDE_ENOENT || r == TIDE_EINTR ? r : TIDE_EKAFKA;
 	if (k->prod.created)
 		say(k, 1, "topic '%s' created with %d partition%s", conf->topic,
 		    (int)conf->create, conf->create == 1 ? "" : "s");

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "kafka/kdown.h"
 #include "kafka/offsets.h"
+#include "sig.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -77,8 +79,13 @@ tide_offsets_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
 
 	/* All topics: asking for one by name could create it on a broker
 	 * that auto-creates topics. */
-	e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+	e = tide_kdown_metadata(rk, 1, NULL, &md, timeout_ms);
 	if (e) {
+		if (e == RD_KAFKA_RESP_ERR__INTR) {
+			snprintf(err->msg, sizeof(err->msg), "interrupted by "
+			    "%s while waiting for the brokers", tide_sig_name());
+			return TIDE_EINTR;
+		}
 		snprintf(err->msg, sizeof(err->msg), "%s",
 		    e == RD_KAFKA_RESP_ERR__TRANSPORT ||
 		    e == RD_KAFKA_RESP_ERR__TIMED_OUT ?

@@ -3,7 +3,9 @@
 
 #include "err.h"
 #include "kafka/kadmin.h"
+#include "kafka/kdown.h"
 #include "kafka/producer.h"
+#include "sig.h"
 #include "time.h"
 
 static void
@@ -70,8 +72,14 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 		int i, found = 0;
 
 		left = (deadline - tide_mono_us()) / 1000;
-		err = rd_kafka_metadata(p->rk, 1, NULL, &md,
+		err = tide_kdown_metadata(p->rk, 1, NULL, &md,
 		    (int)(left > 0 ? left : 1));
+		if (err == RD_KAFKA_RESP_ERR__INTR) {
+			snprintf(p->errstr, sizeof(p->errstr), "interrupted "
+			    "by %s while waiting for the brokers",
+			    tide_sig_name());
+			return TIDE_EINTR;
+		}
 		if (err) {
 			snprintf(p->errstr, sizeof(p->errstr),
 			    "brokers did not answer within %d ms: %s", timeout_ms,
@@ -128,7 +136,13 @@ tide_producer_new(struct tide_producer *p, rd_kafka_conf_t *conf,
 		left = (deadline - tide_mono_us()) / 1000;
 		if (left <= 0)
 			break;
-		err = rd_kafka_metadata(p->rk, 0, p->rkt, &md, (int)left);
+		err = tide_kdown_metadata(p->rk, 0, p->rkt, &md, (int)left);
+		if (err == RD_KAFKA_RESP_ERR__INTR) {
+			snprintf(p->errstr, sizeof(p->errstr), "interrupted "
+			    "by %s while waiting for the brokers",
+			    tide_sig_name());
+			return TIDE_EINTR;
+		}
 		if (err) {
 			snprintf(p->errstr, sizeof(p->errstr),
 			    "brokers did not answer within %d ms: %s", timeout_ms,

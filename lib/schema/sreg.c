@@ -13,6 +13,7 @@
 #include "err.h"
 #include "htab.h"
 #include "schema/sreg.h"
+#include "sig.h"
 #include "time.h"
 #include "xalloc.h"
 
@@ -21,7 +22,9 @@
 /* Back-off between retries: from 100 ms, doubling, at most 2 s. */
 #define SREG_BACKOFF0_MS 100
 #define SREG_BACKOFF_MAX_MS 2000
-#define SREG_NOTE_EVERY_MS 5000
+/* A stop signal is looked for this often while a request or a back-off
+ * waits. */
+#define SREG_STOP_POLL_MS 100
 
 struct tide_sreg {
 	CURL *h;
@@ -35,6 +38,7 @@ struct tide_sreg {
 	struct tide_htab subjects;	/* subject -> its latest, in ids */
 	struct tide_htab missing;	/* int32 id -> struct sreg_miss */
 	struct tide_buf body;
+	unsigned stops;		/* tide_sig_stops() when the request began */
 	unsigned retries;
 	char why[512];
 	char curlerr[CURL_ERROR_SIZE];
@@ -69,6 +73,18 @@ sreg_write(char *p, size_t size, size_t n, void *ctx)
 	if (tide_buf_add(b, p, size * n) < 0)
 		return 0;	/* CURLE_WRITE_ERROR: over SREG_MAXBODY */
 	return size * n;
+}
+
+/* libcurl's progress hook: a stop signal since the request began aborts
+ * the transfer (CURLE_ABORTED_BY_CALLBACK), a connect that hangs too. */
+static int
+sreg_progress(void *ctx, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+    curl_off_t uln)
+{
+	struct tide_sreg *r = ctx;
+
+	(void)dlt, (void)dln, (void)ult, (void)uln;
+	return tide_sig_stops() != r->stops;
 }
 
 /* Split url into base (no user info, no final '/') and the user info,
@@ -188,6 +204,9 @@ tide_sreg_new(const struct tide_sreg_conf *c, char *err, size_t errlen)
 	curl_easy_setopt(r->h, CURLOPT_ERRORBUFFER, r->curlerr);
 	curl_easy_setopt(r->h, CURLOPT_USERAGENT, "tide");
 	curl_easy_setopt(r->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(r->h, CURLOPT_XFERINFOFUNCTION, sreg_progress);
+	curl_easy_setopt(r->h, CURLOPT_XFERINFODATA, r);
 	if (r->userpwd) {
 		curl_easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(r->h, CURLOPT_USERPWD, r->userpwd);
@@ -304,17 +323,31 @@ sreg_retriable_curl(CURLcode cc)
 	}
 }
 
-static void
-sreg_sleep_ms(long ms)
+/* Sleep ms, or less when a stop signal comes (1: it came). */
+static int
+sreg_sleep_ms(struct tide_sreg *r, long ms)
 {
 	struct timespec ts;
+	long step;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	while (ms > 0 && tide_sig_stops() == r->stops) {
+		step = ms < SREG_STOP_POLL_MS ? ms : SREG_STOP_POLL_MS;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (step % 1000) * 1000000L;
+		/* A signal ends the nap early: the loop looks again. */
+		(void)nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return tide_sig_stops() != r->stops;
+}
+
+/* err: the wait for the registry ended by a stop signal. */
+static int
+sreg_stopped(struct tide_sreg *r, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: interrupted by %s while retrying",
+	    r->base, tide_sig_name());
+	return TIDE_EINTR;
 }
 
 /*
@@ -326,7 +359,7 @@ static int
 sreg_request(struct tide_sreg *r, const char *path, const char *post,
     size_t postlen, long *status, char *err, size_t errlen)
 {
-	int64_t t0 = tide_mono_us() / 1000, now, left, noted = -1;
+	int64_t t0 = tide_mono_us() / 1000, now, left;
 	unsigned tries = 0;
 	long backoff = SREG_BACKOFF0_MS;
 	struct tide_buf url = TIDE_BUF_INIT;
@@ -342,6 +375,7 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 		    (curl_off_t)postlen);
 	} else
 		curl_easy_setopt(r->h, CURLOPT_HTTPGET, 1L);
+	r->stops = tide_sig_stops();
 	for (;;) {
 		now = tide_mono_us() / 1000;
 		left = r->timeout_ms - (now - t0);
@@ -379,6 +413,9 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 			    r->base, SREG_MAXBODY);
 			ret = TIDE_EFORMAT;
 			break;
+		} else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+			ret = sreg_stopped(r, err, errlen);
+			break;
 		} else if (sreg_retriable_curl(cc))
 			snprintf(r->why, sizeof(r->why), "%s",
 			    r->curlerr[0] ? r->curlerr : curl_easy_strerror(cc));
@@ -402,15 +439,14 @@ sreg_request(struct tide_sreg *r, const char *path, const char *post,
 			break;
 		}
 		r->retries++;
-		tries++;
-		if (r->on_retry && (noted < 0 ||
-		    now - t0 - noted >= SREG_NOTE_EVERY_MS)) {
-			noted = now - t0;
-			r->on_retry(r->ctx, r->why, (long)noted);
-		}
+		if (tries++ == 0 && r->on_retry)
+			r->on_retry(r->ctx, r->why, (long)(now - t0));
 		left = r->timeout_ms - (now - t0);
-		sreg_sleep_ms(backoff < left ? backoff : (long)(left > 0 ? left :
-		    0));
+		if (sreg_sleep_ms(r, backoff < left ? backoff :
+		    (long)(left > 0 ? left : 0))) {
+			ret = sreg_stopped(r, err, errlen);
+			break;
+		}
 		backoff = backoff * 2 > SREG_BACKOFF_MAX_MS ?
 		    SREG_BACKOFF_MAX_MS : backoff * 2;
 	}

@@ -19,15 +19,21 @@
  * refuses, 401/403) is that error at once, with the registry's own message
  * in err.  lib/ never prints: each retry is counted in the struct, and the
  * caller's notes come from tide_sreg_retrying(), or, while a call is still
- * retrying, from the conf's on_retry hook (the caller prints; the lib only
- * calls it at the first retry and then every 5 s of the wait).
+ * retrying, from the conf's on_retry hook (the caller prints; the lib
+ * calls it once a request, at its first retry).  A stop signal (lib/sig)
+ * that comes while a request waits -- for an answer or between retries --
+ * ends it within a second, as TIDE_EINTR ("URL: interrupted
+ * by SIGINT while retrying"): an on-call user's Ctrl-C is not held for the
+ * whole bound.  A signal that came before the request does not (a stage
+ * that drains still asks).
  *
  * What a call can return, for the caller's exit status: TIDE_ENOENT (404:
  * no such id, subject or version) and TIDE_EINVAL (422: a schema the
  * registry refuses) are about the data; TIDE_EAGAIN (unreachable, or 5xx,
  * for the whole bound) and TIDE_EIO (401 or 403, a TLS failure, another
  * HTTP status) mean the registry cannot be used (exit 69); TIDE_EFORMAT
- * is an answer that is not what the API promises.  err never holds the
+ * is an answer that is not what the API promises; TIDE_EINTR a wait a
+ * stop signal ended.  err never holds the
  * password: the URL in messages is the one without its user info.
  *
  * Schemas cached by id stay for the struct's life; a subject's latest
@@ -71,9 +77,8 @@ struct tide_sreg_conf {
 	const char *cert_file, *key_file; /* client TLS, or NULL */
 	int insecure;			/* do not verify the peer */
 	int connect_timeout_ms;		/* all retries together; 0: 30000 */
-	/* Called while a request is being retried (first retry, then every
-	 * 5 s): why is the last failure, waited_ms the wait so far.  NULL:
-	 * none. */
+	/* Called when a request is first retried: why is the failure,
+	 * waited_ms the wait so far.  NULL: none. */
 	void (*on_retry)(void *ctx, const char *why, long waited_ms);
 	void *ctx;
 };

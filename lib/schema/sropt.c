@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "prog.h"
 #include "schema/sreg.h"
 #include "schema/sropt.h"
+#include "sig.h"
 #include "time.h"
 
 int
@@ -67,6 +69,43 @@ sropt_note(void *ctx, const char *why, long waited_ms)
 	(void)waited_ms;
 }
 
+/* The TLS files: each read now, before any request (74 naming it, as for
+ * any input file, rather than libcurl's "error setting certificate file"
+ * as a registry that cannot be used); with an http:// URL, unused: said
+ * once. */
+static void
+sropt_files(const struct tide_sropt *so)
+{
+	const char *name[] = { "ca", "cert", "key" };
+	const char *file[] = { so->ca, so->cert, so->key };
+	char c;
+	FILE *f;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!file[i])
+			continue;
+		if (!(f = fopen(file[i], "r")) ||
+		    (fread(&c, 1, 1, f) == 0 && ferror(f))) {
+			int e = errno;
+
+			if (f)
+				fclose(f);
+			tide_die(TIDE_EX_IOERR, "--schema-registry-%s: cannot "
+			    "read '%s': %s", name[i], file[i], strerror(e));
+		}
+		fclose(f);
+	}
+	if (strncmp(so->url, "http://", 7) == 0 &&
+	    (so->ca || so->cert || so->insecure))
+		tide_warn("%s%s%s%s%s ignored: the schema registry's URL is "
+		    "http://, not https://", so->ca ? "--schema-registry-ca" :
+		    "", so->ca && (so->cert || so->insecure) ? ", " : "",
+		    so->cert ? "--schema-registry-cert/-key" : "",
+		    so->cert && so->insecure ? ", " : "",
+		    so->insecure ? "--schema-registry-insecure" : "");
+}
+
 struct tide_sreg *
 tide_sropt_open(struct tide_sropt *so)
 {
@@ -95,6 +134,7 @@ tide_sropt_open(struct tide_sropt *so)
 	if ((so->cert != NULL) != (so->key != NULL))
 		tide_usage_error("--schema-registry-cert and "
 		    "--schema-registry-key go together");
+	sropt_files(so);
 	c.url = so->url;
 	c.basic_auth = so->auth;
 	c.ca_file = so->ca;
@@ -176,6 +216,10 @@ tide_sropt_exit(int code)
 	switch (code) {
 	case TIDE_EINVAL:
 		return TIDE_EX_DATAERR;
+	case TIDE_EINTR:
+		/* A wait a stop signal ended: 128 + the signal. */
+		return tide_sig_exit_status() ? tide_sig_exit_status() :
+		    TIDE_EX_UNAVAILABLE;
 	case TIDE_ENOENT:
 	case TIDE_EAGAIN:
 	case TIDE_EIO:

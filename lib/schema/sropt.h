@@ -15,8 +15,11 @@
  * never printed, not even in a usage error.  tide_sropt_open() is the
  * frame's half: it reads the environment for what the command line left
  * out, makes the client (lib/schema/sreg.h), dies with a usage error on a
- * URL that is not one, and turns the client's retries into warnings
- * ("schema registry URL: unreachable (why), retrying for up to 30s"):
+ * URL that is not one, dies with 74 on a --schema-registry-ca, -cert or
+ * -key file that cannot be read (at start, before any request), notes
+ * that they are not used with an http:// URL, and turns the client's
+ * first retry of a request into a warning ("schema registry URL:
+ * unreachable (why), retrying for up to 30s"):
  *
  *	static struct tide_sropt so;
  *	static const struct tide_option opts[] = {
@@ -91,7 +94,8 @@ void tide_sropt_need(const struct tide_sreg *r, const char *what);
 /* The exit status of a tide_sreg_* failure at start: 69 when the
  * registry cannot be used (TIDE_EAGAIN, TIDE_EIO, TIDE_EFORMAT) or has no
  * such subject or id (TIDE_ENOENT: as a topic that does not exist), 65
- * for a schema that is not one or that it refused (TIDE_EINVAL).  (An
+ * for a schema that is not one or that it refused (TIDE_EINVAL), 128 +
+ * the signal for a wait a stop signal ended (TIDE_EINTR).  (An
  * unknown id in a message is that record's bad input, not this.) */
 int tide_sropt_exit(int code);
 

@@ -204,6 +204,8 @@ dec_fatal(int code)
 	switch (code) {
 	case TIDE_EAGAIN:
 		return TIDE_EAGAIN;
+	case TIDE_EINTR:	/* a stop signal ended the wait */
+		return TIDE_EINTR;
 	case TIDE_EIO:
 	case TIDE_EFORMAT:
 		return TIDE_EIO;
@@ -361,7 +363,8 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
 		 * registry's (an answer that is not a schema included). */
-		return r == TIDE_ENOENT || r == TIDE_EAGAIN ? r : TIDE_EIO;
+		return r == TIDE_ENOENT || r == TIDE_EAGAIN ||
+		    r == TIDE_EINTR ? r : TIDE_EIO;
 	}
 	if (s->type == TIDE_SREG_JSON) {
 		snprintf(w->err, sizeof(w->err), "%s: schema id %d is a JSON "

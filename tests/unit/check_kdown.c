@@ -1,8 +1,12 @@
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kafka/kconf.h"
 #include "kafka/kdown.h"
+#include "sig.h"
 #include "time.h"
 #include "unit.h"
 
@@ -460,6 +464,45 @@ START_TEST(test_kdown_bound_gives_up_when_the_brokers_do_not_answer)
 }
 END_TEST
 
+static void *
+int_later(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	kill(getpid(), SIGINT);
+	return NULL;
+}
+
+START_TEST(test_kdown_metadata_ends_at_the_bound_or_a_stop_signal)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	struct tide_kconf kc;
+	struct tide_kdown d;
+	rd_kafka_resp_err_t e;
+	rd_kafka_t *rk;
+	pthread_t t;
+
+	tide_kdown_init(&d, 60000, 1000);
+	rk = client(&d, &kc);
+	/* No brokers: the bound ends it, with their error. */
+	e = tide_kdown_metadata(rk, 1, NULL, &md, 300);
+	ck_assert_int_ne(e, RD_KAFKA_RESP_ERR_NO_ERROR);
+	ck_assert_int_ne(e, RD_KAFKA_RESP_ERR__INTR);
+	/* A stop signal during the wait ends it (long before the minute:
+	 * the test case's own timeout would end it first). */
+	tide_sig_init(0);
+	ck_assert_int_eq(pthread_create(&t, NULL, int_later, NULL), 0);
+	e = tide_kdown_metadata(rk, 1, NULL, &md, 60000);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(e, RD_KAFKA_RESP_ERR__INTR);
+	ck_assert_int_eq(tide_sig_last(), SIGINT);
+	tide_sig_reset();
+	signal(SIGINT, SIG_DFL);
+	rd_kafka_destroy(rk);
+	tide_kconf_release(&kc);
+}
+END_TEST
+
 Suite *
 suite_kdown(void)
 {
@@ -482,6 +525,7 @@ suite_kdown(void)
 	tcase_add_test(tc, test_kdown_attach_waits_for_the_reconnect_backoff);
 	tcase_add_test(tc, test_kdown_bound_restarts_once_when_the_brokers_answer);
 	tcase_add_test(tc, test_kdown_bound_gives_up_when_the_brokers_do_not_answer);
+	tcase_add_test(tc, test_kdown_metadata_ends_at_the_bound_or_a_stop_signal);
 	suite_add_tcase(s, tc);
 	return s;
 }
