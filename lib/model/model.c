@@ -13,6 +13,7 @@
 #include "json.h"
 #include "xalloc.h"
 #include "model/model.h"
+#include "model/ubj.h"
 
 static int
 has_ext(const char *path, const char *ext)
@@ -87,6 +88,35 @@ toobig:
 	return TIDE_ETOOBIG;
 }
 
+/* XGBoost's UBJSON: read once, walked (ubj.h), and those bytes loaded
+ * (what was checked is what XGBoost reads, whatever the file becomes). */
+static int
+ubj_load(struct tide_model *m, const char *path, int nthread,
+    unsigned flags, struct tide_model_err *err)
+{
+	struct tide_ubj_err uerr;
+	size_t len;
+	char *text;
+	int r;
+
+	if ((r = slurp(path, &text, &len, err)) < 0)
+		return r;
+	if (len == 0) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': empty file",
+		    path);
+		r = TIDE_EFORMAT;
+	} else if (tide_ubj_check(text, len, &uerr) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': not UBJSON "
+		    "as XGBoost writes it: %s at byte %zu", path, uerr.reason,
+		    uerr.offset);
+		r = TIDE_EFORMAT;
+	} else
+		r = tide_model_xgb_load(m, path, text, len, nthread, flags,
+		    err);
+	free(text);
+	return r;
+}
+
 int
 tide_model_load(struct tide_model *m, const char *path, int nthread,
     unsigned flags, struct tide_model_err *err)
@@ -102,8 +132,7 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	memset(m, 0, sizeof(*m));
 	err->msg[0] = '\0';
 	if (has_ext(path, ".ubj"))
-		return tide_model_xgb_load(m, path, NULL, 0, nthread, flags,
-		    err);
+		return ubj_load(m, path, nthread, flags, err);
 	if (!has_ext(path, ".json")) {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': unknown kind "
 		    "of file: the name must end in .json (XGBoost's JSON, or "

@@ -7,13 +7,17 @@
  *	           API (libxgboost): a model saved as JSON (".json" holding
  *	           a "learner") or UBJSON (".ubj"), any objective; the only
  *	           library code that includes <xgboost/c_api.h>
+ *	ubj.c      a bounds-checked walk of XGBoost's UBJSON, before
+ *	           XGBoost reads it (ubj.h)
  *	linear.c   linear and logistic regression from a small JSON file of
  *	           coefficients and an intercept, evaluated here
  *
  * tide_model_load() picks the kind by the file: ".ubj" is XGBoost's
- * UBJSON; ".json" is read and is XGBoost's when it holds a "learner", a
- * linear model when it holds "coefficients".  Any other name is refused
- * (XGBoost's old binary format is not taken).
+ * UBJSON, walked first (ubj.h: XGBoost's reader crashes on a truncated
+ * or damaged file) and loaded from the bytes walked; ".json" is read
+ * and is XGBoost's when it holds a "learner", a linear model when it
+ * holds "coefficients".  Any other name is refused (XGBoost's old binary
+ * format is not taken).
  *
  * Inputs are a row-major matrix of doubles, nfeat per record, NaN for a
  * missing value (XGBoost's default direction at each split; a linear
@@ -36,7 +40,7 @@
 
 #define TIDE_MODEL_MAXFEAT 65536	/* inputs of one model */
 #define TIDE_MODEL_MAXOUT 4096		/* values per record */
-#define TIDE_MODEL_MAXFILE (256u << 20)	/* bytes of a linear model file */
+#define TIDE_MODEL_MAXFILE (256u << 20)	/* bytes of a model file */
 
 struct tide_model_err {
 	char msg[512];
@@ -92,9 +96,10 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
 /* Free what m holds (a zeroed or freed m: nothing). */
 void tide_model_free(struct tide_model *m);
 
-/* The kinds, for tide_model_load(): each returns as it does.  XGBoost's
- * JSON comes as the text already read (so that a fifo is read once), its
- * UBJSON as path alone (text NULL). */
+/* The kinds, for tide_model_load(): each returns as it does, from the
+ * file's bytes already read (so that a fifo is read once, and a file
+ * rewritten meanwhile is not read twice): XGBoost's JSON or UBJSON
+ * (walked by ubj.h), path only for the messages. */
 int tide_model_xgb_load(struct tide_model *m, const char *path,
     const char *text, size_t len, int nthread, unsigned flags,
     struct tide_model_err *err);

@@ -8,13 +8,10 @@
  * XGBoost's own log goes nowhere: errors come back from each call
  * (XGBGetLastError) and are said by the caller.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <xgboost/c_api.h>
 
@@ -230,7 +227,7 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 	const float *out;
 	char obj[64], nt[32], why[160] = "not asked for", *json = NULL;
 	double *row;
-	int fd, i;
+	int i;
 
 	if (!once) {
 		XGBRegisterLogCallback(quiet);
@@ -238,23 +235,13 @@ tide_model_xgb_load(struct tide_model *m, const char *path,
 		once = 1;
 	}
 	memset(m, 0, sizeof(*m));
-	/* XGBoost says "cannot open" in its own words: ours first. */
-	if (text == NULL) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-			snprintf(err->msg, sizeof(err->msg), "cannot open "
-			    "'%s': %s", path, strerror(errno));
-			return TIDE_EIO;
-		}
-		close(fd);
-	}
 	g = tide_xcalloc(1, sizeof(*g));
 	m->ops = &xgb_ops;
 	m->impl = g;
 	m->missing_ok = 1;
 	if (XGBoosterCreate(NULL, 0, &g->h) != 0)
 		BAD("xgboost: %s", lasterr());
-	if ((text != NULL ? XGBoosterLoadModelFromBuffer(g->h, text,
-	    (bst_ulong)textlen) : XGBoosterLoadModel(g->h, path)) != 0)
+	if (XGBoosterLoadModelFromBuffer(g->h, text, (bst_ulong)textlen) != 0)
 		BAD("model '%s': xgboost cannot load it: %s", path, lasterr());
 	snprintf(nt, sizeof(nt), "%d", nthread < 1 ? 1 : nthread);
 	if (XGBoosterSetParam(g->h, "nthread", nt) != 0)

@@ -190,6 +190,11 @@ t_status 65
 T_IN=/dev/null
 head -c 2000 "$D/bin.json" >"$D/trunc.json"
 head -c 2000 "$D/bin.ubj" >"$D/trunc.ubj"
+head -c 100 "$D/bin.ubj" >"$D/t100.ubj"
+ublen=$(wc -c <"$D/bin.ubj")
+head -c $((ublen - 1)) "$D/bin.ubj" >"$D/tlast.ubj"
+{ cat "$D/bin.ubj"; printf x; } >"$D/tail.ubj"
+cp "$D/bin.json" "$D/json.ubj"
 printf 'garbage' >"$D/garbage.ubj"
 : >"$D/empty.ubj"
 : >"$D/empty.json"
@@ -211,9 +216,16 @@ badmodel() {
 	[ -s "$T_OUT" ] && t_fail "$_n: no output" "$(head -c 300 "$T_OUT")"
 }
 badmodel "truncated json" 65 "model '$D/trunc.json': not valid JSON: " "$D/trunc.json"
-badmodel "truncated ubj" 65 "model '$D/trunc.ubj': xgboost cannot load it: " "$D/trunc.ubj"
-badmodel "corrupt ubj" 65 "model '$D/garbage.ubj': xgboost cannot load it: " "$D/garbage.ubj"
-badmodel "empty ubj" 65 "model '$D/empty.ubj': xgboost cannot load it: " "$D/empty.ubj"
+# UBJSON is walked before XGBoost reads it (XGBoost's reader crashes on
+# a truncated file): refused with what is wrong and where.
+U="not UBJSON as XGBoost writes it"
+badmodel "truncated ubj" 65 "model '$D/trunc.ubj': $U: truncated in " "$D/trunc.ubj"
+badmodel "ubj cut in a string's length" 65 "model '$D/t100.ubj': $U: truncated in a string at byte 98" "$D/t100.ubj"
+badmodel "ubj without its last byte" 65 "model '$D/tlast.ubj': $U: truncated in an object at byte $((ublen - 1))" "$D/tlast.ubj"
+badmodel "ubj with a byte after it" 65 "model '$D/tail.ubj': $U: bytes after the model's end at byte $ublen" "$D/tail.ubj"
+badmodel "JSON named .ubj" 65 "model '$D/json.ubj': $U: a length whose marker is not L (int64) at byte 1" "$D/json.ubj"
+badmodel "corrupt ubj" 65 "model '$D/garbage.ubj': $U: not an object (a model) at its start at byte 0" "$D/garbage.ubj"
+badmodel "empty ubj" 65 "model '$D/empty.ubj': empty file" "$D/empty.ubj"
 badmodel "a learner of nothing" 65 "model '$D/hollow.json': xgboost cannot load it: " "$D/hollow.json"
 badmodel "empty json" 65 "model '$D/empty.json': empty file" "$D/empty.json"
 badmodel "not an object" 65 "model '$D/array.json': not a JSON object" "$D/array.json"
@@ -430,6 +442,66 @@ EOF2
 }
 reload "SIGHUP reloads the model" hup
 reload "--watch reloads the model" watch
+
+# The same with XGBoost's UBJSON, truncated in between (XGBoost's reader
+# would crash on it, and take the pipeline down): bin.ubj, then two
+# truncations of it refused (the old model kept), then reg.ubj.  The
+# records are data.nd's first 4; their scores tide-score's of each model
+# alone (as Python's, above).
+py - "$D" <<'PY'
+import sys, xgboost
+b = xgboost.Booster()
+b.load_model(sys.argv[1] + "/reg.json")
+b.save_model(sys.argv[1] + "/reg.ubj")
+PY
+head -n 3 "$D/data.nd" | tide-score -m "$D/bin.ubj" >"$D/ubjre.want"
+sed -n 4p "$D/data.nd" | tide-score -m "$D/reg.ubj" >>"$D/ubjre.want"
+ubjreload() {
+	T_NAME=$1
+	_how=$2
+	cp "$D/bin.ubj" "$D/live.ubj"
+	rm -f "$D/fifo" "$D/r.out"
+	mkfifo "$D/fifo"
+	if [ "$_how" = watch ]; then
+		tide-score -v -m "$D/live.ubj" --watch --stats <"$D/fifo" >"$D/r.out" 2>"$D/r.err" &
+	else
+		tide-score -v -m "$D/live.ubj" --stats <"$D/fifo" >"$D/r.out" 2>"$D/r.err" &
+	fi
+	_pid=$!
+	exec 7>"$D/fifo"
+	sed -n 1p "$D/data.nd" >&7
+	t_wait 20 sh -c "[ \$(grep -c score '$D/r.out') = 1 ]"
+	_k=1
+	for _cut in 100 $((ublen / 2)); do
+		head -c $_cut "$D/bin.ubj" >"$D/live.tmp"
+		mv "$D/live.tmp" "$D/live.ubj"
+		[ "$_how" = watch ] || kill -HUP $_pid
+		t_wait 20 sh -c "[ \$(grep -c 'reload failed, keeping the old model' '$D/r.err') = $_k ]"
+		_k=$((_k + 1))
+		sed -n ${_k}p "$D/data.nd" >&7
+		t_wait 20 sh -c "[ \$(grep -c score '$D/r.out') = $_k ]"
+	done
+	cp "$D/reg.ubj" "$D/live.tmp"
+	mv "$D/live.tmp" "$D/live.ubj"
+	[ "$_how" = watch ] || kill -HUP $_pid
+	t_wait 20 grep -q "model '$D/live.ubj' reloaded: xgboost reg:squarederror" "$D/r.err"
+	sed -n 4p "$D/data.nd" >&7
+	exec 7>&-
+	wait $_pid
+	T_RC=$?
+	t_status 0
+	cp "$D/r.out" "$T_OUT"
+	t_stdout_file "$D/ubjre.want"
+	cp "$D/r.err" "$T_ERR"
+	t_stderr_has "tide-score: model '$D/live.ubj': not UBJSON as XGBoost writes it: truncated in a string at byte 98"
+	t_stderr_has "tide-score: model '$D/live.ubj': not UBJSON as XGBoost writes it: truncated in "
+	t_stderr_has "tide-score: model '$D/live.ubj' reloaded: xgboost reg:squarederror, 4 features, 1 value per record; "
+	t_stderr_has "reloads 1 (failed 2)"
+	[ "$(grep -c 'reload failed, keeping the old model' "$D/r.err")" = 2 ] ||
+		t_fail "$T_NAME: two reloads failed" "$(cat "$D/r.err")"
+}
+ubjreload "SIGHUP: a truncated ubj keeps the old model" hup
+ubjreload "--watch: a truncated ubj keeps the old model" watch
 
 # --- the demo's model (examples/fraud.json, examples/train-fraud.py) -------------
 
