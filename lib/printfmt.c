@@ -90,6 +90,7 @@ tide_printfmt_parse(struct tide_printfmt *f, const char *spec, char *why)
 		case 't': case 'p': case 'o': case 'k': case 'K': case 's':
 		case 'S': case 'T': case 'I': case 'h':
 			piece(f, t[1], 0, 0, 0);
+			f->hdrs |= t[1] == 'h';
 			s = t + 2;
 			continue;
 		case '%':

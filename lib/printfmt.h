@@ -55,6 +55,7 @@ struct tide_printfmt {
 	struct tide_json_val vals[TIDE_PRINTFMT_MAXFIELD];
 	int npath;
 	int on;				/* a format was compiled */
+	int hdrs;			/* %h: it writes the headers */
 	struct tide_buf scratch;	/* a caller's record made ready */
 };
 

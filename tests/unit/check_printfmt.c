@@ -70,6 +70,22 @@ START_TEST(test_kcat_directives)
 }
 END_TEST
 
+/* Whether a format writes the headers: only then are they read. */
+START_TEST(test_hdrs_only_with_percent_h)
+{
+	struct tide_printfmt f;
+	char why[TIDE_PRINTFMT_WHY];
+
+	ck_assert_int_eq(tide_printfmt_parse(&f, "%t %k %s %{a} %%h\n", why),
+	    0);
+	ck_assert_int_eq(f.hdrs, 0);
+	tide_printfmt_release(&f);
+	ck_assert_int_eq(tide_printfmt_parse(&f, "%k %h", why), 0);
+	ck_assert_int_eq(f.hdrs, 1);
+	tide_printfmt_release(&f);
+}
+END_TEST
+
 START_TEST(test_nulls_and_absent_metadata)
 {
 	struct tide_env e;
@@ -164,6 +180,7 @@ suite_printfmt(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_kcat_directives);
+	tcase_add_test(tc, test_hdrs_only_with_percent_h);
 	tcase_add_test(tc, test_nulls_and_absent_metadata);
 	tcase_add_test(tc, test_rfc3339_time);
 	tcase_add_test(tc, test_fields_of_the_value);
