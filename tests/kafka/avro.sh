@@ -115,6 +115,26 @@ t_stdout <<'EOF'
 EOF
 t_stderr_has "tide-replay: 'av' [0] offset 13: key: magic byte 0x70, not 0: not in the Confluent wire format"
 
+# --print's %k of a decoded string key is its text, as a plain key's
+# bytes are (kcat's), %K its length; a decoded value is its JSON.
+t_run "--print %k: a decoded Avro string key's text" timeout 30 tide-source \
+	-b "$BROKERS" -t av -o 11 -e --schema-registry "$REG_URL" \
+	--print '%o %k %K %s %S\n'
+t_status 0
+t_stdout <<'EOF'
+11 k11 3 {"id":-2,"name":"bo"} 21
+12 k12 3 {"id":3,"name":"cy","email":"c@y","score":1} 44
+13 plain 5 {"json":true} 13
+EOF
+t_run "tide-replay --print %k: a decoded Avro string key's text" timeout 30 \
+	tide-replay -b "$BROKERS" -t av --speed max --schema-registry \
+	"$REG_URL" --print '%k=%{name}\n' --where '@key in ("k11", "plain")'
+t_status 0
+t_stdout <<'EOF'
+k11=bo
+plain=
+EOF
+
 # Evolution: v1's records keep v1's fields, v2's carry the added one.
 t_run "evolution: each record by its own schema" timeout 30 sh -c \
 	"tide-source -b '$BROKERS' -t av -o 10 -c 3 -e --schema-registry '$REG_URL'"
