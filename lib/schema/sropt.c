@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,17 @@ tide_sropt_wire_release(struct tide_wire *w)
 	tide_wire_release(w);
 	tide_sreg_free(r);
 	w->reg = NULL;
+}
+
+void
+tide_sropt_framed_note(const char *topic, int32_t partition, int64_t offset,
+    int32_t id)
+{
+	tide_warn("note: '%s' [%" PRId32 "] offset %" PRId64 ": the value "
+	    "starts as the Confluent wire format does (magic byte 0, schema "
+	    "id %" PRId32 "): give --schema-registry (or "
+	    "TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf", topic,
+	    partition, offset, id);
 }
 
 int

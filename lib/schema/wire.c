@@ -569,3 +569,22 @@ tide_wire_decode(struct tide_wire *w, int value, const void *p, size_t n,
 		return 0;
 	}
 }
+
+int32_t
+tide_wire_framed_id(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t id;
+
+	if (p == NULL || n < 5 || b[0] != 0)
+		return 0;
+	id = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 8 | b[4];
+	return id >= 1 && id < (1u << 24) ? (int32_t)id : 0;
+}
+
+int
+tide_wire_watch(const struct tide_wire *w)
+{
+	return w->reg == NULL && w->fmt[1] == TIDE_WIRE_AUTO;
+}

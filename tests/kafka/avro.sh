@@ -310,6 +310,38 @@ t_stdout <<'EOF'
 {"n":5}
 EOF
 t_stderr_has "tide-replay: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5"
+# Without a registry a framed value goes out as it is, and a note says,
+# once a run, that --schema-registry would decode it; never for JSON,
+# short or other first bytes, an explicit --value-format, or under -q.
+t_run "auto without a registry: one note for framed values" timeout 30 \
+	tide-source -b "$BROKERS" -t av -e
+t_status 0
+t_ok "auto without a registry: all 14 values out" test "$(wc -l <"$T_OUT")" = 14
+t_stderr "tide-source: note: 'av' [0] offset 0: the value starts as the Confluent wire format does (magic byte 0, schema id 2): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "tide-replay auto without a registry: one note for framed values" \
+	timeout 30 tide-replay -b "$BROKERS" -t av --speed max
+t_status 0
+t_stderr "tide-replay: note: 'av' [0] offset 0: the value starts as the Confluent wire format does (magic byte 0, schema id 2): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "no note for JSON values" timeout 30 tide-source -b "$BROKERS" \
+	-t short -e
+t_status 0
+t_stderr_empty
+t_run "no note for another first byte, JSON or a value short of the framing" \
+	timeout 30 tide-source -b "$BROKERS" -t bad -o 2 -c 3 -e
+t_status 0
+t_stderr_empty
+t_run "the note on the first framed value past them" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -o 2 -c 4 -e
+t_status 0
+t_stderr "tide-source: note: 'bad' [0] offset 5: the value starts as the Confluent wire format does (magic byte 0, schema id 5): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "no note with --value-format json" timeout 30 tide-source \
+	-b "$BROKERS" -t av -e --value-format json
+t_status 0
+t_stderr_empty
+t_run "no note under -q" timeout 30 tide-replay -b "$BROKERS" -t av \
+	--speed max -q
+t_status 0
+t_stderr_empty
 t_run "auto without a registry: keys as they are" timeout 30 sh -c \
 	"tide-source -b '$BROKERS' -t short -e -J | jq -c '[.offset, .key]'"
 t_stdout <<'EOF'
