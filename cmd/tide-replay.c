@@ -844,7 +844,8 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-p: only with -t");
 	else if (tide_sropt_wire_given(&o.so, &o.wo))
 		tide_usage_error("--schema-registry, --key-format, "
-		    "--value-format, --avro-json and --proto-*: only with -t");
+		    "--value-format, --avro-json, --decimal-format and "
+		    "--proto-*: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
 	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);

@@ -138,6 +138,12 @@ tide_sropt_wire(struct tide_wire *w, struct tide_sropt *so,
 			tide_sropt_need(r, "--key-format avro");
 		if (vf == TIDE_WIRE_AVRO)
 			tide_sropt_need(r, "--value-format avro");
+		/* Avro is decoded through a registry alone: its forms
+		 * without one would be ignored. */
+		if (wo->json)
+			tide_sropt_need(r, "--avro-json");
+		if (wo->decimal)
+			tide_sropt_need(r, "--decimal-format");
 	}
 	tide_wire_init(w, r, kf, vf, form);
 	if (wo->pdesc && desc && (c = tide_wire_proto(w, wo->pdesc,

@@ -99,7 +99,8 @@ int tide_sropt_exit(int code);
  * The readers' set-up (tide-source, tide-replay): the registry group and
  * lib/schema/wire's options (wo) into the wire w, in one call.  The
  * options are checked (a usage error, 64: a bad format, --avro-json or
- * --decimal-format; avro without a registry); with reg the registry is
+ * --decimal-format; avro, --avro-json or --decimal-format without a
+ * registry); with reg the registry is
  * opened (tide_sropt_open), with desc --proto-descriptor's set read.
  * Returns 1 when w reads keys or values (a registry, or a format other
  * than auto and json: hand w to the reading), 0 when messages are as they

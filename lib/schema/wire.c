@@ -358,7 +358,20 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 
 	*dp = NULL;
 	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
-		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
+		const char *url = tide_sreg_url(w->reg);
+		size_t ul = strlen(url);
+
+		/* The registry's own trouble names it as such: "value:
+		 * schema registry URL unreachable (...)". */
+		if (r == TIDE_EAGAIN && strncmp(err, url, ul) == 0 &&
+		    strncmp(err + ul, ": unreachable", 13) == 0)
+			snprintf(w->err, sizeof(w->err), "%s: schema registry "
+			    "%s%s", side, url, err + ul + 1);
+		else if (r == TIDE_EAGAIN && strncmp(err, url, ul) == 0)
+			snprintf(w->err, sizeof(w->err), "%s: schema registry "
+			    "%s", side, err);
+		else
+			snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
 		 * registry's (an answer that is not a schema included). */
 		return r == TIDE_ENOENT || r == TIDE_EAGAIN ? r : TIDE_EIO;

@@ -400,11 +400,28 @@ echo '{"a":1}' >"$T_DIR/in.ndjson"
 t_run "--value-format with files" tide-source --value-format avro \
 	"$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-* apply to Kafka input only"
+t_stderr_has "tide-source: --schema-registry, --key-format, --value-format, --avro-json, --decimal-format and --proto-* apply to Kafka input only"
 t_run "tide-replay --value-format with archives" tide-replay \
 	--value-format avro "$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-*: only with -t"
+t_stderr_has "tide-replay: --schema-registry, --key-format, --value-format, --avro-json, --decimal-format and --proto-*: only with -t"
+# Avro's forms without a registry, which alone decodes Avro: refused.
+t_run "--avro-json without a registry" tide-source -b "$BROKERS" -t av -e \
+	--avro-json spec
+t_status 64
+t_stderr_has "tide-source: --avro-json needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "--decimal-format without a registry" tide-source -b "$BROKERS" -t av \
+	-e --decimal-format number --value-format protobuf-raw
+t_status 64
+t_stderr_has "tide-source: --decimal-format needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "tide-replay --avro-json without a registry" tide-replay \
+	-b "$BROKERS" -t av --speed max --avro-json plain
+t_status 64
+t_stderr_has "tide-replay: --avro-json needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "--avro-json with TIDE_SCHEMA_REGISTRY" timeout 30 env \
+	TIDE_SCHEMA_REGISTRY="$REG_URL" tide-source -b "$BROKERS" -t av -e \
+	-c 1 --avro-json spec --decimal-format number
+t_status 0
 t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--avro-json fancy
 t_status 64
@@ -439,13 +456,13 @@ t_run "registry down: exit 69 after --schema-registry-timeout" timeout 30 \
 	tide-source -b "$BROKERS" -t av -e -c 1 --schema-registry "$GONE" \
 	--schema-registry-timeout 2s
 t_status 69
-t_stderr_has "unreachable"
+t_stderr_has "tide-source: key: schema registry $GONE unreachable (retried for 2s): "
 t_stdout <<'EOF'
 EOF
 t_run "tide-replay, registry down: exit 69" timeout 30 tide-replay \
 	-b "$BROKERS" -t av --speed max --schema-registry "$GONE" \
 	--schema-registry-timeout 1s
 t_status 69
-t_stderr_has "unreachable"
+t_stderr_has "tide-replay: key: schema registry $GONE unreachable (retried for 1s): "
 
 t_done

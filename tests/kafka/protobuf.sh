@@ -324,11 +324,11 @@ t_stderr_has "--value-format: not auto, json, avro, protobuf, protobuf-raw, stri
 t_run "--proto-descriptor with files" tide-source --value-format protobuf \
 	--proto-descriptor set.pb t.proto
 t_status 64
-t_stderr_has "--avro-json and --proto-* apply to Kafka input only"
+t_stderr_has "--avro-json, --decimal-format and --proto-* apply to Kafka input only"
 t_run "tide-replay --proto-descriptor with archives" tide-replay \
 	--value-format protobuf --proto-descriptor set.pb t.proto
 t_status 64
-t_stderr_has "--avro-json and --proto-*: only with -t"
+t_stderr_has "--avro-json, --decimal-format and --proto-*: only with -t"
 
 # A registry that cannot be reached: notes while retrying, then 69.
 reg_start gone
