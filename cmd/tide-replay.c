@@ -213,6 +213,8 @@ static struct {
 	int wire_on;			/* s.wire reads keys or values */
 	struct tide_wire wire;		/* keys' and values' formats */
 	int wire_r;			/* the last message did not decode */
+	int watch;			/* values read as they are: look
+					 * for the Confluent framing */
 } s;
 
 
@@ -456,9 +458,15 @@ kafka_emit(void *ctx, void *src, struct tide_buf *b, int64_t shift)
 {
 	rd_kafka_message_t *m = tide_kreplay_head(src);
 	size_t start = b->len;
+	int32_t id;
 	int r;
 
 	(void)ctx;
+	if (s.watch && (id = tide_wire_framed_id(m->payload, m->len))) {
+		tide_progress_clear(&s.pr);
+		tide_sropt_framed_note(o.topic, m->partition, m->offset, id);
+		s.watch = 0;
+	}
 	if (o.pf.on && !s.raw)
 		r = tide_kreplay_print(&s.kr, src, &o.pf, b, shift);
 	else if ((r = tide_kreplay_emit(&s.kr, src, b, o.envelope,
@@ -838,7 +846,8 @@ parse_options(int argc, char **argv)
 		tide_usage_error("-p: only with -t");
 	else if (tide_sropt_wire_given(&o.so, &o.wo))
 		tide_usage_error("--schema-registry, --key-format, "
-		    "--value-format, --avro-json and --proto-*: only with -t");
+		    "--value-format, --avro-json, --decimal-format and "
+		    "--proto-*: only with -t");
 	if (o.envelope && o.timefield)
 		tide_usage_error("-J: plain archives (--time) have no envelope");
 	tide_opt_print_alone(&o.pf, &o.proj, o.envelope);
@@ -855,6 +864,7 @@ parse_options(int argc, char **argv)
 	if ((s.wire_on = tide_sropt_wire(&s.wire, &o.so, &o.wo, o.topic &&
 	    !o.dryrun, o.topic != NULL)) < 0)
 		tide_die(tide_sropt_wire_exit(s.wire_on), "%s", s.wire.err);
+	s.watch = o.topic != NULL && tide_wire_watch(&s.wire);
 }
 
 int

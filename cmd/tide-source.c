@@ -202,6 +202,8 @@ static struct {
 	struct tide_buf ob;
 	struct tide_kmsg_out ko;	/* how messages are written */
 	struct tide_wire wire;		/* keys' and values' formats */
+	int watch;			/* values read as they are: look
+					 * for the Confluent framing */
 	uint64_t nin, nout, nbad;
 	int64_t t0;
 	struct tide_progress pr;
@@ -346,7 +348,14 @@ static void
 write_msg(rd_kafka_message_t *m)
 {
 	int r = tide_kmsg_out(&s.ko, m, &s.ob, !o.summary);
+	int32_t id;
 
+	if (s.watch && (id = tide_wire_framed_id(m->payload, m->len))) {
+		tide_progress_clear(&s.pr);
+		tide_sropt_framed_note(rd_kafka_topic_name(m->rkt),
+		    m->partition, m->offset, id);
+		s.watch = 0;
+	}
 	if (r == 0)
 		s.nfiltered++;
 	else if (r < 0 && r != TIDE_ERANGE)
@@ -966,6 +975,7 @@ main(int argc, char **argv)
 	    !o.list && !o.lag && !o.dumpconf, nfiles == 0)) < 0)
 		tide_die(tide_sropt_wire_exit(c), "%s", s.wire.err);
 	s.ko.wire = c ? &s.wire : NULL;
+	s.watch = nfiles == 0 && tide_wire_watch(&s.wire);
 
 	g = given(nfiles);
 	if ((why = tide_srcopt_check(g, TIDE_SRCOPT_ALONE)))

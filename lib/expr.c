@@ -435,6 +435,7 @@ parse_meta(struct parser *p)
 		char *name;
 		size_t nl;
 
+		p->e->uses_hdrs = 1;
 		if (p->s[p->pos] != '.')
 			return fail(p, p->pos, "expected '.NAME' after "
 			    "@headers");

@@ -92,6 +92,7 @@ struct tide_expr {
 	int npath;
 	int meta_only;		/* no value path: metadata decides alone */
 	int uses_meta;		/* some @ name is used */
+	int uses_hdrs;		/* @headers.NAME is used */
 
 	/* Private. */
 	struct tide_expr_node *n;

@@ -90,6 +90,7 @@ tide_printfmt_parse(struct tide_printfmt *f, const char *spec, char *why)
 		case 't': case 'p': case 'o': case 'k': case 'K': case 's':
 		case 'S': case 'T': case 'I': case 'h':
 			piece(f, t[1], 0, 0, 0);
+			f->hdrs |= t[1] == 'h';
 			s = t + 2;
 			continue;
 		case '%':
@@ -212,6 +213,33 @@ field(const struct tide_json_val *v, struct tide_buf *out)
 	return tide_buf_add(out, v->p, v->len);
 }
 
+/*
+ * A key or value p[0..n) for people (%k, %s): a decoded one (as JSON, a
+ * format read it) that is a JSON string as its text, as a plain key's
+ * bytes are; any other as it is.  len: only its length in bytes (%K, %S),
+ * -1 for a null one.
+ */
+static int
+payload(const char *p, size_t n, enum tide_env_as as, int len,
+    struct tide_buf *out)
+{
+	struct tide_json_val v = { TIDE_JSON_STRING, p, n };
+	size_t at = out->len;
+
+	if (p == NULL)
+		return len ? tide_buf_addi64(out, -1) : 0;
+	if (as != TIDE_ENV_AS_JSON || n < 2 || p[0] != '"')
+		return len ? tide_buf_addi64(out, (int64_t)n) :
+		    tide_buf_add(out, p, n);
+	TRY(tide_json_str(&v, out));
+	if (len) {
+		n = out->len - at;
+		out->len = at;
+		return tide_buf_addi64(out, (int64_t)n);
+	}
+	return 0;
+}
+
 int
 tide_printfmt_write(struct tide_printfmt *f, const struct tide_env *e,
     struct tide_buf *out)
@@ -248,18 +276,14 @@ tide_printfmt_write(struct tide_printfmt *f, const struct tide_env *e,
 			TRY(tide_buf_addi64(out, e->offset));
 			break;
 		case 'k':
-			if (e->key)
-				TRY(tide_buf_add(out, e->key, e->keylen));
-			break;
 		case 'K':
-			TRY(tide_buf_addi64(out, e->key ? (int64_t)e->keylen : -1));
+			TRY(payload(e->key, e->keylen, e->key_as,
+			    pc->what == 'K', out));
 			break;
 		case 's':
-			if (e->value)
-				TRY(tide_buf_add(out, e->value, e->len));
-			break;
 		case 'S':
-			TRY(tide_buf_addi64(out, e->value ? (int64_t)e->len : -1));
+			TRY(payload(e->value, e->len, e->value_as,
+			    pc->what == 'S', out));
 			break;
 		case 'T':
 			TRY(tide_buf_addi64(out, ts));

@@ -22,6 +22,11 @@
  * not taken).  No newline is added: a format says where lines end
  * ('%s\n').
  *
+ * A key or value a format decoded (TIDE_ENV_AS_JSON: an Avro or Protobuf
+ * one, lib/schema/wire) is its JSON, except that a JSON string is its
+ * text, as a plain key's bytes are (%k of an Avro string key a000268 is
+ * a000268, not "a000268"), and %K, %S its length in bytes.
+ *
  * A message is a struct tide_env (lib/envelope.h): a Kafka message's
  * (lib/kafka/kmsg.h), an archive's decoded envelope, or a file's record
  * as a value alone (no topic, key or headers; partition, offset and
@@ -55,6 +60,7 @@ struct tide_printfmt {
 	struct tide_json_val vals[TIDE_PRINTFMT_MAXFIELD];
 	int npath;
 	int on;				/* a format was compiled */
+	int hdrs;			/* %h: it writes the headers */
 	struct tide_buf scratch;	/* a caller's record made ready */
 };
 

@@ -41,8 +41,8 @@ input(uint32_t given)
 			    "--dry-run apply to Kafka input only";
 		if (HAS(WIRE))
 			return "--schema-registry, --key-format, --value-format, "
-			    "--avro-json and --proto-* apply to Kafka input "
-			    "only";
+			    "--avro-json, --decimal-format and --proto-* apply "
+			    "to Kafka input only";
 		if (HAS(TIME) && !HAS(FROM) && !HAS(TO) && !HAS(SUMMARY))
 			return "--time goes with --from or --to, or --summary";
 		if (HAS(BACKWARDS))

@@ -32,8 +32,10 @@ tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 	e->has_key_schema_id = e->has_value_schema_id = 0;
 	e->key_schema_id = e->value_schema_id = 0;
 	/* rd_kafka_message_headers() wants a non-const message but only
-	 * parses the headers it carries. */
-	if (rd_kafka_message_headers((rd_kafka_message_t *)m, &hs) == 0) {
+	 * parses the headers it carries; it allocates (a list, even an
+	 * empty one), so only for a caller that writes them. */
+	if (hdrs && rd_kafka_message_headers((rd_kafka_message_t *)m,
+	    &hs) == 0) {
 		for (; rd_kafka_header_get_all(hs, i, &hn, &hv, &hl) == 0; i++) {
 			if (i == *cap) {
 				*cap = *cap ? 2 * *cap : 8;
@@ -46,7 +48,7 @@ tide_kmsg_env(const rd_kafka_message_t *m, struct tide_env *e,
 			(*hdrs)[i].len = hv ? hl : 0;
 		}
 	}
-	e->hdrs = *hdrs;
+	e->hdrs = hdrs ? *hdrs : NULL;
 	e->nhdrs = i;
 }
 
@@ -64,7 +66,7 @@ tide_kmsg_where(struct tide_expr *x, struct tide_wire *w,
 
 	memset(&meta, 0, sizeof(meta));
 	if (x->uses_meta) {
-		tide_kmsg_env(m, &e, hdrs, cap);
+		tide_kmsg_env(m, &e, x->uses_hdrs ? hdrs : NULL, cap);
 		if (w) {
 			if ((r = tide_wire_decode(w, 0, e.key, e.keylen,
 			    &k)) < 0)
@@ -141,8 +143,10 @@ out_line(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 	if (!ko->envelope && !print && ko->wire == NULL)
 		r = tide_env_payload(b, m->payload, m->len, NULL);
 	else {
-		/* The envelope tide-replay -J writes too: one builder. */
-		tide_kmsg_env(m, &e, &ko->hdrs, &ko->hdrcap);
+		/* The envelope tide-replay -J writes too: one builder;
+		 * the headers only when they are written. */
+		tide_kmsg_env(m, &e, ko->envelope || (print && ko->pf->hdrs) ?
+		    &ko->hdrs : NULL, &ko->hdrcap);
 		if (ko->wire && (r = tide_kmsg_decode(ko->wire, &e)) < 0)
 			return r;
 		if (print) {
@@ -188,7 +192,7 @@ tide_kmsg_out(struct tide_kmsg_out *ko, const rd_kafka_message_t *m,
 		/* --summary counts what decodes: bad input is not counted. */
 		struct tide_env e;
 
-		tide_kmsg_env(m, &e, &ko->hdrs, &ko->hdrcap);
+		tide_kmsg_env(m, &e, NULL, NULL);
 		if ((r = tide_kmsg_decode(ko->wire, &e)) < 0)
 			return r;
 	}

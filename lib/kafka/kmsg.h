@@ -5,6 +5,10 @@
  * the header array, which tide_kmsg_env() grows as needed (*hdrs, *cap:
  * the caller's, start them at NULL, 0, free *hdrs at the end).  It is
  * valid while the message is and until the next call with the same array.
+ * With hdrs NULL the headers are not read (e->nhdrs 0): librdkafka
+ * allocates to parse them, even none, so a caller that does not write
+ * them (a bare value line, a --print without %h, a --where without
+ * @headers) leaves them out.
  *
  * tide_kmsg_out() is tide-source's one way from a message to its output
  * line: the payload as it is (or with -J the envelope), shaped by --keep
@@ -40,7 +44,7 @@ struct tide_wire;
  * key as its format reads it, as the envelope writes it (an Avro string
  * key's text, not its framed bytes).  1, 0, TIDE_ERANGE (a regex reached
  * its match limit), or the wire's error (the key does not decode: w->err).
- * hdrs and cap as for tide_kmsg_env().
+ * hdrs and cap as for tide_kmsg_env(), used when x names @headers.
  */
 int tide_kmsg_where(struct tide_expr *x, struct tide_wire *w,
     const rd_kafka_message_t *m, const char *rec, size_t n,

@@ -371,7 +371,8 @@ tide_kreplay_emit(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 
 	if (!envelope && kr->wire == NULL)
 		return tide_env_payload(b, m->payload, m->len, NULL);
-	tide_kmsg_env(m, &e, &kr->hdrs, &kr->hdrcap);
+	/* The headers only when they are written. */
+	tide_kmsg_env(m, &e, envelope ? &kr->hdrs : NULL, &kr->hdrcap);
 	if (kr->wire && (r = tide_kmsg_decode(kr->wire, &e)) < 0)
 		return r;
 	if (!envelope)
@@ -389,7 +390,8 @@ tide_kreplay_print(struct tide_kreplay *kr, const struct tide_kreplay_part *p,
 
 	int r;
 
-	tide_kmsg_env(p->ring[p->rhead], &e, &kr->hdrs, &kr->hdrcap);
+	tide_kmsg_env(p->ring[p->rhead], &e, f->hdrs ? &kr->hdrs : NULL,
+	    &kr->hdrcap);
 	if (kr->wire && (r = tide_kmsg_decode(kr->wire, &e)) < 0)
 		return r;
 	if (e.ts_type != TIDE_ENV_TS_NONE)

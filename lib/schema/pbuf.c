@@ -777,6 +777,24 @@ ld_resolve(struct ld *l)
 	return 0;
 }
 
+/* Whether p[0..n) is text (a .proto file, say): printable ASCII, white
+ * space and UTF-8's high bytes alone.  A descriptor set's tags and
+ * lengths are control bytes (0x12: a file's package, its messages'
+ * fields ...) as soon as it holds anything. */
+static int
+is_text(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		    p[i] != '\r' && p[i] != '\f')
+			return 0;
+		else if (p[i] == 0x7f)
+			return 0;
+	return n > 0;
+}
+
 struct tide_pbuf *
 tide_pbuf_load(const void *set, size_t len, char *err, size_t errlen)
 {
@@ -818,6 +836,9 @@ tide_pbuf_load(const void *set, size_t len, char *err, size_t errlen)
 		goto bad;
 	return p;
 bad:
+	/* Text is no set whatever the parse tripped on first. */
+	if (is_text(set, len))
+		ld_fail(&l, "descriptor set: not a FileDescriptorSet");
 	tide_pbuf_free(p);
 	return NULL;
 }
@@ -850,12 +871,26 @@ tide_pbuf_load_file(const char *path, char *err, size_t errlen)
 	close(fd);
 	p = tide_pbuf_load(b.data, b.len, err, errlen);
 	if (!p) {
-		/* "descriptor set: ..." becomes "PATH: ...". */
-		char tmp[512];
+		/* "descriptor set: ..." becomes "PATH: ...", and a file
+		 * that is no set says how to make one. */
+		char tmp[512], *t, hint[1100];
+		size_t pl = strlen(path);
 
 		snprintf(tmp, sizeof(tmp), "%s", err);
-		snprintf(err, errlen, "%s: %s", path,
-		    strncmp(tmp, "descriptor set: ", 16) == 0 ? tmp + 16 : tmp);
+		t = strncmp(tmp, "descriptor set: ", 16) == 0 ? tmp + 16 : tmp;
+		hint[0] = '\0';
+		if (strstr(t, "not a FileDescriptorSet") != NULL) {
+			if (pl > 6 && strcmp(path + pl - 6, ".proto") == 0)
+				snprintf(hint, sizeof(hint), ": compile it with "
+				    "protoc --include_imports "
+				    "--descriptor_set_out=%.*s.pb %s",
+				    (int)(pl - 6), path, path);
+			else
+				snprintf(hint, sizeof(hint), ": compile the "
+				    ".proto with protoc --include_imports "
+				    "--descriptor_set_out=FILE.pb FILE.proto");
+		}
+		snprintf(err, errlen, "%s: %s%s", path, t, hint);
 	}
 	tide_buf_release(&b);
 	return p;
@@ -1617,6 +1652,8 @@ tide_pbuf_confluent(const struct tide_pbuf *p, const void *data, size_t len,
 	uint64_t u;
 	int64_t count, idx;
 	int32_t cur = -1;
+	char path[160];
+	size_t pn = 0;
 
 	if (rd_varint(&r, &u, &why) < 0) {
 		snprintf(err, errlen, "message indexes: %s", why);
@@ -1643,10 +1680,25 @@ tide_pbuf_confluent(const struct tide_pbuf *p, const void *data, size_t len,
 			return TIDE_EFORMAT;
 		}
 		idx = zz64(u);
+		/* The path read so far, for the message: [0, 2]. */
+		if (pn < sizeof(path) - 24)
+			pn += (size_t)snprintf(path + pn, sizeof(path) - pn,
+			    "%s%" PRId64, i ? ", " : "", idx);
+		else if (pn < sizeof(path) - 4)
+			pn += (size_t)snprintf(path + pn, sizeof(path) - pn,
+			    ", ...");
 		if (idx < 0 || idx >= nk) {
-			snprintf(err, errlen,
-			    "message indexes: index %" PRId64 " where %s has %d message types",
-			    idx, cur < 0 ? "the schema" : p->m[cur].name, nk);
+			if (cur < 0)
+				snprintf(err, errlen, "message indexes [%s]: "
+				    "the schema has %d top-level message "
+				    "type%s, so index %" PRId64 " names none",
+				    path, nk, nk == 1 ? "" : "s", idx);
+			else
+				snprintf(err, errlen, "message indexes [%s]: "
+				    "%s has %d nested message type%s, so "
+				    "index %" PRId64 " names none", path,
+				    p->m[cur].name, nk, nk == 1 ? "" : "s",
+				    idx);
 			return TIDE_EFORMAT;
 		}
 		cur = cur < 0 ? p->top[idx] : p->m[cur].nested[idx];
@@ -1932,8 +1984,8 @@ mono_ms(void)
 /* Run protoc (argv) for at most timeout_ms: 0, or -1 with err (its
  * stderr's first lines when it fails). */
 static int
-run_protoc(char *const argv[], const char *dir, int timeout_ms, char *err,
-    size_t errlen)
+run_protoc(char *const argv[], int envset, const char *dir, int timeout_ms,
+    char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	char msg[2048];
@@ -1955,7 +2007,10 @@ run_protoc(char *const argv[], const char *dir, int timeout_ms, char *err,
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);
-		if (rc == ENOENT)
+		if (rc == ENOENT && envset)
+			snprintf(err, errlen, "TIDE_PROTOC=%s: not found (unset "
+			    "it for protobuf-compiler's protoc)", argv[0]);
+		else if (rc == ENOENT)
 			snprintf(err, errlen, "%s not found (install protobuf-compiler)",
 			    argv[0]);
 		else
@@ -2071,7 +2126,8 @@ tide_pbuf_compile(const struct tide_pbuf_src *srcs, int n, int timeout_ms,
 	argv[3] = out;
 	argv[4] = in;
 	argv[5] = NULL;
-	if (run_protoc(argv, dir, timeout_ms, err, errlen) < 0)
+	if (run_protoc(argv, protoc && *protoc, dir, timeout_ms, err,
+	    errlen) < 0)
 		goto out;
 	snprintf(in, sizeof(in), "%s/.set.pb", dir);
 	p = tide_pbuf_load_file(in, err, errlen);

@@ -76,10 +76,14 @@ struct tide_pbuf;
 struct tide_pbuf_msg;
 
 /* The FileDescriptorSet in set[0..len): NULL with err set when it is not
- * one or is refused. */
+ * one or is refused; text (a .proto given for its set) is "not a
+ * FileDescriptorSet" whatever the parse tripped on. */
 struct tide_pbuf *tide_pbuf_load(const void *set, size_t len, char *err,
     size_t errlen);
-/* The same, read from a file (--proto-descriptor FILE). */
+/* The same, read from a file (--proto-descriptor FILE), err starting
+ * with its path; one that is not a set says how to make one ("FILE: not a
+ * FileDescriptorSet: compile it with protoc --include_imports
+ * --descriptor_set_out=FILE.pb FILE.proto"). */
 struct tide_pbuf *tide_pbuf_load_file(const char *path, char *err,
     size_t errlen);
 void tide_pbuf_free(struct tide_pbuf *p);
@@ -147,7 +151,9 @@ struct tide_pbuf_src {
  * 0: 30000), the set loaded and the directory removed.  protoc is looked
  * up on PATH, or is $TIDE_PROTOC.  NULL with err: protoc's own first
  * lines when it refuses the text, "protoc not found (install
- * protobuf-compiler)" when it is not there.  The well-known imports
+ * protobuf-compiler)" when it is not there ("TIDE_PROTOC=PATH: not found
+ * (unset it for protobuf-compiler's protoc)" when that one is not).  The
+ * well-known imports
  * (google/protobuf/timestamp.proto ...) come with protoc.
  */
 struct tide_pbuf *tide_pbuf_compile(const struct tide_pbuf_src *srcs, int n,

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,12 @@ tide_sropt_wire(struct tide_wire *w, struct tide_sropt *so,
 			tide_sropt_need(r, "--key-format avro");
 		if (vf == TIDE_WIRE_AVRO)
 			tide_sropt_need(r, "--value-format avro");
+		/* Avro is decoded through a registry alone: its forms
+		 * without one would be ignored. */
+		if (wo->json)
+			tide_sropt_need(r, "--avro-json");
+		if (wo->decimal)
+			tide_sropt_need(r, "--decimal-format");
 	}
 	tide_wire_init(w, r, kf, vf, form);
 	if (wo->pdesc && desc && (c = tide_wire_proto(w, wo->pdesc,
@@ -200,6 +207,17 @@ tide_sropt_wire_release(struct tide_wire *w)
 	tide_wire_release(w);
 	tide_sreg_free(r);
 	w->reg = NULL;
+}
+
+void
+tide_sropt_framed_note(const char *topic, int32_t partition, int64_t offset,
+    int32_t id)
+{
+	tide_warn("note: '%s' [%" PRId32 "] offset %" PRId64 ": the value "
+	    "starts as the Confluent wire format does (magic byte 0, schema "
+	    "id %" PRId32 "): give --schema-registry (or "
+	    "TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf", topic,
+	    partition, offset, id);
 }
 
 int

@@ -103,7 +103,8 @@ int tide_sropt_exit(int code);
  * The readers' set-up (tide-source, tide-replay): the registry group and
  * lib/schema/wire's options (wo) into the wire w, in one call.  The
  * options are checked (a usage error, 64: a bad format, --avro-json or
- * --decimal-format; avro without a registry); with reg the registry is
+ * --decimal-format; avro, --avro-json or --decimal-format without a
+ * registry); with reg the registry is
  * opened (tide_sropt_open), with desc --proto-descriptor's set read.
  * Returns 1 when w reads keys or values (a registry, or a format other
  * than auto and json: hand w to the reading), 0 when messages are as they
@@ -116,6 +117,12 @@ int tide_sropt_wire(struct tide_wire *w, struct tide_sropt *so,
 /* 64 for a --proto-message the set lacks, else tide_exit_of(code). */
 int tide_sropt_wire_exit(int code);
 void tide_sropt_wire_release(struct tide_wire *w);
+/* The one note (stderr, not under -q) of a reader that met a value that
+ * looks framed (tide_wire_framed_id() gave id) while it reads values as
+ * they are: --schema-registry would decode it.  Said once a run: the
+ * caller stops looking once it has. */
+void tide_sropt_framed_note(const char *topic, int32_t partition,
+    int64_t offset, int32_t id);
 /* Whether any option of the two groups is given (they read Kafka
  * messages only: with files, a usage error). */
 int tide_sropt_wire_given(const struct tide_sropt *so,

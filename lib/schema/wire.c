@@ -360,7 +360,20 @@ schema_of(struct tide_wire *w, const char *side, int32_t id,
 
 	*dp = NULL;
 	if ((r = tide_sreg_by_id(w->reg, id, &s, err, sizeof(err))) < 0) {
-		snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
+		const char *url = tide_sreg_url(w->reg);
+		size_t ul = strlen(url);
+
+		/* The registry's own trouble names it as such: "value:
+		 * schema registry URL unreachable (...)". */
+		if (r == TIDE_EAGAIN && strncmp(err, url, ul) == 0 &&
+		    strncmp(err + ul, ": unreachable", 13) == 0)
+			snprintf(w->err, sizeof(w->err), "%s: schema registry "
+			    "%s%s", side, url, err + ul + 1);
+		else if (r == TIDE_EAGAIN && strncmp(err, url, ul) == 0)
+			snprintf(w->err, sizeof(w->err), "%s: schema registry "
+			    "%s", side, err);
+		else
+			snprintf(w->err, sizeof(w->err), "%s: %s", side, err);
 		/* An unknown id is the record's fault; the rest, the
 		 * registry's (an answer that is not a schema included). */
 		return r == TIDE_ENOENT || r == TIDE_EAGAIN ||
@@ -571,4 +584,23 @@ tide_wire_decode(struct tide_wire *w, int value, const void *p, size_t n,
 	default:
 		return 0;
 	}
+}
+
+int32_t
+tide_wire_framed_id(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t id;
+
+	if (p == NULL || n < 5 || b[0] != 0)
+		return 0;
+	id = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 8 | b[4];
+	return id >= 1 && id < (1u << 24) ? (int32_t)id : 0;
+}
+
+int
+tide_wire_watch(const struct tide_wire *w)
+{
+	return w->reg == NULL && w->fmt[1] == TIDE_WIRE_AUTO;
 }

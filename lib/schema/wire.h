@@ -183,6 +183,18 @@ int tide_wire_proto(struct tide_wire *w, const char *desc, const char *msg);
 int tide_wire_decode(struct tide_wire *w, int value, const void *p,
     size_t n, struct tide_wire_out *o);
 
+/*
+ * Whether a value p[0..n) read as it is (no registry, --value-format
+ * auto) looks like the Confluent framing: the magic byte 0, then a schema
+ * id from 1 to 2^24 - 1 (a registry numbers its schemas from 1), so that
+ * the reader can say once that --schema-registry would decode it.  JSON
+ * text never starts with byte 0.  The id, or 0 (not framed).
+ */
+int32_t tide_wire_framed_id(const void *p, size_t n);
+/* Whether the wire reads values as they are, so that a framed one is a
+ * hint worth one note: format auto without a registry. */
+int tide_wire_watch(const struct tide_wire *w);
+
 /* Whether an error of tide_wire_decode() is the record's (bad input: 1)
  * or the registry's (0: the program cannot go on, exit 69). */
 int tide_wire_bad(int code);

@@ -296,11 +296,11 @@ bad "Confluent: a negative count" "-c t.pb" '\001' \
 bad "Confluent: a count past the nesting limit" "-c t.pb" '\202\001' \
 	'error: message indexes: a count of 65 (unknown or broken format)'
 bad "Confluent: an index past the types" "-c t.pb" '\002\012' \
-	'error: message indexes: index 5 where the schema has 5 message types (unknown or broken format)'
+	'error: message indexes [5]: the schema has 5 top-level message types, so index 5 names none (unknown or broken format)'
 bad "Confluent: a nested index past the types" "-c t.pb" '\004\010\002' \
-	'error: message indexes: index 1 where t.Outer has 1 message types (unknown or broken format)'
+	'error: message indexes [4, 1]: t.Outer has 1 nested message type, so index 1 names none (unknown or broken format)'
 bad "Confluent: a negative index" "-c t.pb" '\002\001' \
-	'error: message indexes: index -1 where the schema has 5 message types (unknown or broken format)'
+	'error: message indexes [-1]: the schema has 5 top-level message types, so index -1 names none (unknown or broken format)'
 bad "Confluent: indexes cut short" "-c t.pb" '\004\010' \
 	'error: message indexes: truncated varint (unknown or broken format)'
 bad "raw: truncated" "-r" '\010' \
@@ -333,7 +333,7 @@ enumref t.Holder.color: type .t.Inner is not an enum of the set
 msgref t.Holder.inner: type .t.Color is not a message of the set
 notype t.Inner.a: no or unknown field type
 relref t.Holder.inner: type name Inner is not fully qualified
-text group wire type (3, 4) is not supported
+text not a FileDescriptorSet: compile the .proto with protoc --include_imports --descriptor_set_out=FILE.pb FILE.proto
 truncated length past the end
 zeronum t.Inner.a: field number 0 out of range
 EOF
@@ -346,6 +346,24 @@ t_run "descriptor set: no such file" "$DEC" -m t.All nope.pb
 t_status 2
 t_stdout <<'EOF'
 load: nope.pb: No such file or directory
+EOF
+# The .proto source given for its set: said so, and how to make one.
+t_run "descriptor set: the .proto source instead" "$DEC" -m t.All t.proto
+t_status 2
+t_stdout <<'EOF'
+load: t.proto: not a FileDescriptorSet: compile it with protoc --include_imports --descriptor_set_out=t.pb t.proto
+EOF
+printf 'not a set' >notaset.bin
+t_run "descriptor set: some other file" "$DEC" -m t.All notaset.bin
+t_status 2
+t_stdout <<'EOF'
+load: notaset.bin: not a FileDescriptorSet: compile the .proto with protoc --include_imports --descriptor_set_out=FILE.pb FILE.proto
+EOF
+printf '\010\001' >field1.bin
+t_run "descriptor set: a binary with a field 1 that is no file" "$DEC" -m t.All field1.bin
+t_status 2
+t_stdout <<'EOF'
+load: field1.bin: field 1 is not a file: not a FileDescriptorSet: compile the .proto with protoc --include_imports --descriptor_set_out=FILE.pb FILE.proto
 EOF
 t_run "no such message" "$DEC" -m t.Nope t.pb
 t_status 2
@@ -386,7 +404,7 @@ EOF
 t_run "protoc: not installed" env TIDE_PROTOC="$T_DIR/no/protoc" "$DEC" -m A -P broken.proto
 t_status 2
 t_stdout <<EOF
-load: $T_DIR/no/protoc not found (install protobuf-compiler)
+load: TIDE_PROTOC=$T_DIR/no/protoc: not found (unset it for protobuf-compiler's protoc)
 EOF
 printf '#!/bin/sh\nexit 3\n' >fail.sh
 chmod +x fail.sh

@@ -115,6 +115,26 @@ t_stdout <<'EOF'
 EOF
 t_stderr_has "tide-replay: 'av' [0] offset 13: key: magic byte 0x70, not 0: not in the Confluent wire format"
 
+# --print's %k of a decoded string key is its text, as a plain key's
+# bytes are (kcat's), %K its length; a decoded value is its JSON.
+t_run "--print %k: a decoded Avro string key's text" timeout 30 tide-source \
+	-b "$BROKERS" -t av -o 11 -e --schema-registry "$REG_URL" \
+	--print '%o %k %K %s %S\n'
+t_status 0
+t_stdout <<'EOF'
+11 k11 3 {"id":-2,"name":"bo"} 21
+12 k12 3 {"id":3,"name":"cy","email":"c@y","score":1} 44
+13 plain 5 {"json":true} 13
+EOF
+t_run "tide-replay --print %k: a decoded Avro string key's text" timeout 30 \
+	tide-replay -b "$BROKERS" -t av --speed max --schema-registry \
+	"$REG_URL" --print '%k=%{name}\n' --where '@key in ("k11", "plain")'
+t_status 0
+t_stdout <<'EOF'
+k11=bo
+plain=
+EOF
+
 # Evolution: v1's records keep v1's fields, v2's carry the added one.
 t_run "evolution: each record by its own schema" timeout 30 sh -c \
 	"tide-source -b '$BROKERS' -t av -o 10 -c 3 -e --schema-registry '$REG_URL'"
@@ -290,6 +310,38 @@ t_stdout <<'EOF'
 {"n":5}
 EOF
 t_stderr_has "tide-replay: 'short' [0] offset 3: key: 1 bytes, short of the Confluent framing's 5"
+# Without a registry a framed value goes out as it is, and a note says,
+# once a run, that --schema-registry would decode it; never for JSON,
+# short or other first bytes, an explicit --value-format, or under -q.
+t_run "auto without a registry: one note for framed values" timeout 30 \
+	tide-source -b "$BROKERS" -t av -e
+t_status 0
+t_ok "auto without a registry: all 14 values out" test "$(wc -l <"$T_OUT")" = 14
+t_stderr "tide-source: note: 'av' [0] offset 0: the value starts as the Confluent wire format does (magic byte 0, schema id 2): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "tide-replay auto without a registry: one note for framed values" \
+	timeout 30 tide-replay -b "$BROKERS" -t av --speed max
+t_status 0
+t_stderr "tide-replay: note: 'av' [0] offset 0: the value starts as the Confluent wire format does (magic byte 0, schema id 2): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "no note for JSON values" timeout 30 tide-source -b "$BROKERS" \
+	-t short -e
+t_status 0
+t_stderr_empty
+t_run "no note for another first byte, JSON or a value short of the framing" \
+	timeout 30 tide-source -b "$BROKERS" -t bad -o 2 -c 3 -e
+t_status 0
+t_stderr_empty
+t_run "the note on the first framed value past them" timeout 30 \
+	tide-source -b "$BROKERS" -t bad -o 2 -c 4 -e
+t_status 0
+t_stderr "tide-source: note: 'bad' [0] offset 5: the value starts as the Confluent wire format does (magic byte 0, schema id 5): give --schema-registry (or TIDE_SCHEMA_REGISTRY) to decode Avro or Protobuf"
+t_run "no note with --value-format json" timeout 30 tide-source \
+	-b "$BROKERS" -t av -e --value-format json
+t_status 0
+t_stderr_empty
+t_run "no note under -q" timeout 30 tide-replay -b "$BROKERS" -t av \
+	--speed max -q
+t_status 0
+t_stderr_empty
 t_run "auto without a registry: keys as they are" timeout 30 sh -c \
 	"tide-source -b '$BROKERS' -t short -e -J | jq -c '[.offset, .key]'"
 t_stdout <<'EOF'
@@ -348,11 +400,28 @@ echo '{"a":1}' >"$T_DIR/in.ndjson"
 t_run "--value-format with files" tide-source --value-format avro \
 	"$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-* apply to Kafka input only"
+t_stderr_has "tide-source: --schema-registry, --key-format, --value-format, --avro-json, --decimal-format and --proto-* apply to Kafka input only"
 t_run "tide-replay --value-format with archives" tide-replay \
 	--value-format avro "$T_DIR/in.ndjson"
 t_status 64
-t_stderr_has "--schema-registry, --key-format, --value-format, --avro-json and --proto-*: only with -t"
+t_stderr_has "tide-replay: --schema-registry, --key-format, --value-format, --avro-json, --decimal-format and --proto-*: only with -t"
+# Avro's forms without a registry, which alone decodes Avro: refused.
+t_run "--avro-json without a registry" tide-source -b "$BROKERS" -t av -e \
+	--avro-json spec
+t_status 64
+t_stderr_has "tide-source: --avro-json needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "--decimal-format without a registry" tide-source -b "$BROKERS" -t av \
+	-e --decimal-format number --value-format protobuf-raw
+t_status 64
+t_stderr_has "tide-source: --decimal-format needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "tide-replay --avro-json without a registry" tide-replay \
+	-b "$BROKERS" -t av --speed max --avro-json plain
+t_status 64
+t_stderr_has "tide-replay: --avro-json needs --schema-registry (or TIDE_SCHEMA_REGISTRY)"
+t_run "--avro-json with TIDE_SCHEMA_REGISTRY" timeout 30 env \
+	TIDE_SCHEMA_REGISTRY="$REG_URL" tide-source -b "$BROKERS" -t av -e \
+	-c 1 --avro-json spec --decimal-format number
+t_status 0
 t_run "--avro-json nonsense" tide-source -b "$BROKERS" -t bad -e \
 	--avro-json fancy
 t_status 64
@@ -387,13 +456,13 @@ t_run "registry down: exit 69 after --schema-registry-timeout" timeout 30 \
 	tide-source -b "$BROKERS" -t av -e -c 1 --schema-registry "$GONE" \
 	--schema-registry-timeout 2s
 t_status 69
-t_stderr_has "unreachable"
+t_stderr_has "tide-source: key: schema registry $GONE unreachable (retried for 2s): "
 t_stdout <<'EOF'
 EOF
 t_run "tide-replay, registry down: exit 69" timeout 30 tide-replay \
 	-b "$BROKERS" -t av --speed max --schema-registry "$GONE" \
 	--schema-registry-timeout 1s
 t_status 69
-t_stderr_has "unreachable"
+t_stderr_has "tide-replay: key: schema registry $GONE unreachable (retried for 1s): "
 
 t_done

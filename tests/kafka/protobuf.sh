@@ -208,8 +208,8 @@ t_stdout <<'EOF'
 EOF
 t_stderr "tide-source: 'pbbad' [0] offset 0: value: schema id 999: Schema 999 not found (error 40403)" \
 	"tide-source: 'pbbad' [0] offset 1: value: schema id $SID: at byte 0: length past the end" \
-	"tide-source: 'pbbad' [0] offset 2: value: schema id $SID: message indexes: index 7 where the schema has 2 message types" \
-	"tide-source: 'pbbad' [0] offset 3: value: schema id $SID: message indexes: index 5 where t.Top has 2 message types" \
+	"tide-source: 'pbbad' [0] offset 2: value: schema id $SID: message indexes [7]: the schema has 2 top-level message types, so index 7 names none" \
+	"tide-source: 'pbbad' [0] offset 3: value: schema id $SID: message indexes [0, 5]: t.Top has 2 nested message types, so index 5 names none" \
 	"tide-source: 'pbbad' [0] offset 4: value: schema id $SID: message indexes: truncated varint" \
 	"tide-source: 'pbbad' [0] offset 5: value: schema id $AID is avro, not protobuf" \
 	"tide-source: 'pbbad' [0] offset 6: value: schema id $REFID: imports \"other.proto\", which no schema reference names" \
@@ -238,7 +238,7 @@ t_status 0
 t_stdout <<'EOF'
 {"name":"ann","id":7}
 EOF
-t_stderr_has "tide-replay: 'pbbad' [0] offset 3: value: schema id $SID: message indexes: index 5 where t.Top has 2 message types"
+t_stderr_has "tide-replay: 'pbbad' [0] offset 3: value: schema id $SID: message indexes [0, 5]: t.Top has 2 nested message types, so index 5 names none"
 t_stderr_has "tide-replay: 9 bad records skipped, kept in dead2"
 t_run "tide-replay: the dead letters, as tide-source's" sh -c \
 	"jq -c '[.offset, .error]' dead >d1 && jq -c '[.offset, .error]' dead2 | cmp - d1 && wc -l <dead2"
@@ -283,18 +283,18 @@ t_stderr_has "'pbbad' [0] offset 8: value: at byte 0: wire type 6 or 7 does not 
 t_stderr_has "1 bad record skipped, kept in dead3"
 
 # protoc missing: the program cannot decode any Protobuf schema.
-t_run "protoc missing: exit 69, naming protobuf-compiler" timeout 30 \
+t_run "protoc missing: exit 69, naming TIDE_PROTOC" timeout 30 \
 	env TIDE_PROTOC=/nonexistent tide-source -b "$BROKERS" -t pb -e \
 	--schema-registry "$REG_URL"
 t_status 69
-t_stderr_has "value: schema id $SID: /nonexistent not found (install protobuf-compiler)"
+t_stderr_has "value: schema id $SID: TIDE_PROTOC=/nonexistent: not found (unset it for protobuf-compiler's protoc)"
 t_stdout <<'EOF'
 EOF
 t_run "tide-replay, protoc missing: exit 69" timeout 30 \
 	env TIDE_PROTOC=/nonexistent tide-replay -b "$BROKERS" -t pb \
 	--speed max --schema-registry "$REG_URL"
 t_status 69
-t_stderr_has "(install protobuf-compiler)"
+t_stderr_has "TIDE_PROTOC=/nonexistent: not found (unset it for protobuf-compiler's protoc)"
 
 # The options' misuse.
 t_run "--proto-message without --proto-descriptor" tide-source \
@@ -316,7 +316,7 @@ t_stderr_has "--proto-descriptor: nothere.pb: No such file or directory"
 t_run "--proto-descriptor: not a descriptor set" tide-source \
 	-b "$BROKERS" -t pb -e --value-format protobuf --proto-descriptor t.proto
 t_status 65
-t_stderr_has "--proto-descriptor: t.proto: group wire type (3, 4) is not supported"
+t_stderr "tide-source: --proto-descriptor: t.proto: not a FileDescriptorSet: compile it with protoc --include_imports --descriptor_set_out=t.pb t.proto"
 t_run "--value-format nonsense" tide-source -b "$BROKERS" -t pb -e \
 	--value-format proto
 t_status 64
@@ -324,11 +324,11 @@ t_stderr_has "--value-format: not auto, json, avro, protobuf, protobuf-raw, stri
 t_run "--proto-descriptor with files" tide-source --value-format protobuf \
 	--proto-descriptor set.pb t.proto
 t_status 64
-t_stderr_has "--avro-json and --proto-* apply to Kafka input only"
+t_stderr_has "--avro-json, --decimal-format and --proto-* apply to Kafka input only"
 t_run "tide-replay --proto-descriptor with archives" tide-replay \
 	--value-format protobuf --proto-descriptor set.pb t.proto
 t_status 64
-t_stderr_has "--avro-json and --proto-*: only with -t"
+t_stderr_has "--avro-json, --decimal-format and --proto-*: only with -t"
 
 # A registry that cannot be reached: notes while retrying, then 69.
 reg_start gone

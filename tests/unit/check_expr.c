@@ -219,6 +219,7 @@ START_TEST(test_expr_metadata)
 	ck_assert_int_eq(tide_expr_compile(&e, "@key == \"acct-7\" and "
 	    "@partition in (1, 3)", &err), 0);
 	ck_assert_int_eq(e.meta_only, 1);
+	ck_assert_int_eq(e.uses_hdrs, 0);
 	ck_assert_int_eq(e.npath, 0);
 	ck_assert_int_eq(tide_expr_eval(&e, NULL, &meta), 1);
 	/* Without metadata (a file): missing. */
@@ -228,9 +229,15 @@ START_TEST(test_expr_metadata)
 	ck_assert_int_eq(tide_expr_compile(&e, "b > 1 or a.x == 2 or b < 0 or "
 	    "@key == \"k\"", &err), 0);
 	ck_assert_int_eq(e.meta_only, 0);
+	ck_assert_int_eq(e.uses_hdrs, 0);
 	ck_assert_int_eq(e.npath, 2);
 	ck_assert_str_eq(e.paths[0].text, "b");
 	ck_assert_str_eq(e.paths[1].text, "a.x");
+	tide_expr_release(&e);
+	/* @headers: the caller reads a message's headers for it alone. */
+	ck_assert_int_eq(tide_expr_compile(&e, "@key == \"k\" or "
+	    "@headers.trace == \"t\"", &err), 0);
+	ck_assert_int_eq(e.uses_hdrs, 1);
 	tide_expr_release(&e);
 }
 END_TEST

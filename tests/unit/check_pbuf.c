@@ -296,6 +296,11 @@ START_TEST(test_pbuf_refuses_broken_sets)
 		{ "\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12,
 		  "descriptor set: varint longer than 10 bytes" },
 		{ "\x08\x01", 2, "descriptor set: field 1 is not a file: not a FileDescriptorSet" },
+		/* Text (a .proto given for the set): said so, whatever
+		 * the parse tripped on. */
+		{ "syntax = \"proto3\";\n", 19,
+		  "descriptor set: not a FileDescriptorSet" },
+		{ "\n\n", 2, "descriptor set: not a FileDescriptorSet" },
 		{ "\x0a\x02\x22\x00", 4, "descriptor set: file: a message without a name" },
 		{ "\x0a\x05\x22\x03\x0a\x01-", 7, "descriptor set: file: a message with a bad name" },
 		{ "\x0a\x06\x22\x04\x12\x02\x0a\x00", 8, "descriptor set: file: a message without a name" },
@@ -336,10 +341,16 @@ START_TEST(test_pbuf_confluent_indexes)
 	ck_assert_str_eq(tide_pbuf_msg_name(m), "t.Node");
 	ck_assert_int_eq(tide_pbuf_confluent(p, "\x04\x02\x00", 3, &m, &hdr,
 	    err, sizeof(err)), TIDE_EFORMAT);
-	ck_assert_str_eq(err, "message indexes: index 0 where t.Node has 0 message types");
+	ck_assert_str_eq(err, "message indexes [1, 0]: t.Node has 0 nested "
+	    "message types, so index 0 names none");
 	ck_assert_int_eq(tide_pbuf_confluent(p, "\x02\x04", 2, &m, &hdr,
 	    err, sizeof(err)), TIDE_EFORMAT);
-	ck_assert_str_eq(err, "message indexes: index 2 where the schema has 2 message types");
+	ck_assert_str_eq(err, "message indexes [2]: the schema has 2 "
+	    "top-level message types, so index 2 names none");
+	ck_assert_int_eq(tide_pbuf_confluent(p, "\x06\x00\x00\x02", 4, &m,
+	    &hdr, err, sizeof(err)), TIDE_EFORMAT);
+	ck_assert_str_eq(err, "message indexes [0, 0, 1]: t.M.In has 0 "
+	    "nested message types, so index 1 names none");
 	tide_pbuf_free(p);
 }
 END_TEST
@@ -398,12 +409,28 @@ START_TEST(test_pbuf_load_file_and_compile_errors)
 
 	ck_assert_ptr_null(tide_pbuf_load_file("/nonexistent/x.pb", err, sizeof(err)));
 	ck_assert_str_eq(err, "/nonexistent/x.pb: No such file or directory");
+	{
+		struct tide_pbuf_src s = { "a.proto", "syntax = \"proto3\";", 18 };
+		char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+		/* No protoc on PATH: the package to install. */
+		unsetenv("TIDE_PROTOC");
+		setenv("PATH", "/nonexistent", 1);
+		ck_assert_ptr_null(tide_pbuf_compile(&s, 1, 1000, err, sizeof(err)));
+		if (path) {
+			setenv("PATH", path, 1);
+			free(path);
+		} else
+			unsetenv("PATH");
+		ck_assert_str_eq(err, "protoc not found (install protobuf-compiler)");
+	}
 	setenv("TIDE_PROTOC", "/nonexistent/protoc", 1);
 	{
 		struct tide_pbuf_src s = { "a.proto", "syntax = \"proto3\";", 18 };
 
 		ck_assert_ptr_null(tide_pbuf_compile(&s, 1, 1000, err, sizeof(err)));
-		ck_assert_str_eq(err, "/nonexistent/protoc not found (install protobuf-compiler)");
+		ck_assert_str_eq(err, "TIDE_PROTOC=/nonexistent/protoc: not "
+		    "found (unset it for protobuf-compiler's protoc)");
 		s.name = "../a.proto";
 		ck_assert_ptr_null(tide_pbuf_compile(&s, 1, 1000, err, sizeof(err)));
 		ck_assert_str_eq(err, "protobuf schema: a file name protoc cannot import: \"../a.proto\"");

@@ -70,6 +70,58 @@ START_TEST(test_kcat_directives)
 }
 END_TEST
 
+/* A decoded key or value (an Avro or Protobuf one): a JSON string is its
+ * text, as a plain key's bytes are; any other its JSON. */
+START_TEST(test_decoded_strings_as_text)
+{
+	struct tide_env e;
+
+	msg(&e);
+	e.key = "\"a000268\"";
+	e.keylen = 9;
+	e.key_as = TIDE_ENV_AS_JSON;
+	ck_assert_str_eq(fmt("%k|%K", &e), "a000268|7");
+	e.key = "\"a\\u00e9\\\"\"";
+	e.keylen = strlen(e.key);
+	ck_assert_str_eq(fmt("%k|%K", &e), "a\xc3\xa9\"|4");
+	e.key = "42";
+	e.keylen = 2;
+	ck_assert_str_eq(fmt("%k|%K", &e), "42|2");
+	e.key = "{\"id\":1}";
+	e.keylen = 8;
+	ck_assert_str_eq(fmt("%k|%K", &e), "{\"id\":1}|8");
+	e.key = NULL;
+	ck_assert_str_eq(fmt("[%k]%K", &e), "[]-1");
+	/* A plain key is its bytes, quotes and all. */
+	e.key = "\"q\"";
+	e.keylen = 3;
+	e.key_as = TIDE_ENV_AS_AUTO;
+	ck_assert_str_eq(fmt("%k|%K", &e), "\"q\"|3");
+	e.value = "\"hello\"";
+	e.len = 7;
+	e.value_as = TIDE_ENV_AS_JSON;
+	ck_assert_str_eq(fmt("%s|%S", &e), "hello|5");
+	e.value_as = TIDE_ENV_AS_AUTO;
+	ck_assert_str_eq(fmt("%s|%S", &e), "\"hello\"|7");
+}
+END_TEST
+
+/* Whether a format writes the headers: only then are they read. */
+START_TEST(test_hdrs_only_with_percent_h)
+{
+	struct tide_printfmt f;
+	char why[TIDE_PRINTFMT_WHY];
+
+	ck_assert_int_eq(tide_printfmt_parse(&f, "%t %k %s %{a} %%h\n", why),
+	    0);
+	ck_assert_int_eq(f.hdrs, 0);
+	tide_printfmt_release(&f);
+	ck_assert_int_eq(tide_printfmt_parse(&f, "%k %h", why), 0);
+	ck_assert_int_eq(f.hdrs, 1);
+	tide_printfmt_release(&f);
+}
+END_TEST
+
 START_TEST(test_nulls_and_absent_metadata)
 {
 	struct tide_env e;
@@ -164,6 +216,8 @@ suite_printfmt(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_kcat_directives);
+	tcase_add_test(tc, test_hdrs_only_with_percent_h);
+	tcase_add_test(tc, test_decoded_strings_as_text);
 	tcase_add_test(tc, test_nulls_and_absent_metadata);
 	tcase_add_test(tc, test_rfc3339_time);
 	tcase_add_test(tc, test_fields_of_the_value);

@@ -68,8 +68,8 @@ START_TEST(test_srcopt_topics_or_files)
 	says(T(FILES) | T(RESUME), TIDE_SRCOPT_INPUT, "-J, -G, -p, -o");
 	says(T(FILES) | T(TIME), TIDE_SRCOPT_INPUT, "--time goes with");
 	says(T(FILES) | T(WIRE), TIDE_SRCOPT_INPUT, "--schema-registry, "
-	    "--key-format, --value-format, --avro-json and --proto-* apply "
-	    "to Kafka");
+	    "--key-format, --value-format, --avro-json, --decimal-format and "
+	    "--proto-* apply to Kafka");
 	says(T(FILES) | T(FROM) | T(TO) | T(BACKWARDS), TIDE_SRCOPT_INPUT,
 	    "--to is before --from");
 	says(0, TIDE_SRCOPT_INPUT, "no topic (-t) and no file given");

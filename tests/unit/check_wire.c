@@ -43,6 +43,37 @@ START_TEST(test_wire_auto_without_a_registry_is_as_it_is)
 }
 END_TEST
 
+/* A value read as it is that looks framed: byte 0, then an id from 1 to
+ * 2^24 - 1; and when a wire reads values as they are. */
+START_TEST(test_wire_framed_id)
+{
+	struct tide_wire w;
+
+	ck_assert_int_eq(tide_wire_framed_id("\0\0\0\0\1", 5), 1);
+	ck_assert_int_eq(tide_wire_framed_id("\0\0\0\1\0\2\6ann", 9), 256);
+	ck_assert_int_eq(tide_wire_framed_id("\0\0\xff\xff\xff", 5),
+	    0xffffff);
+	ck_assert_int_eq(tide_wire_framed_id("\0\1\0\0\0\2", 6), 0);
+	ck_assert_int_eq(tide_wire_framed_id("\0\0\0\0\0\2", 6), 0);
+	ck_assert_int_eq(tide_wire_framed_id("\0\0\0\0", 4), 0);
+	ck_assert_int_eq(tide_wire_framed_id("\1\0\0\0\1", 5), 0);
+	ck_assert_int_eq(tide_wire_framed_id("{\"a\":1}", 7), 0);
+	ck_assert_int_eq(tide_wire_framed_id(NULL, 0), 0);
+	tide_wire_init(&w, NULL, TIDE_WIRE_AUTO, TIDE_WIRE_AUTO,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(tide_wire_watch(&w));
+	tide_wire_release(&w);
+	tide_wire_init(&w, NULL, TIDE_WIRE_STRING, TIDE_WIRE_AUTO,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(tide_wire_watch(&w));
+	tide_wire_release(&w);
+	tide_wire_init(&w, NULL, TIDE_WIRE_AUTO, TIDE_WIRE_JSON,
+	    TIDE_AVRO_PLAIN);
+	ck_assert(!tide_wire_watch(&w));
+	tide_wire_release(&w);
+}
+END_TEST
+
 /* With a registry, a first byte 0 is the framing's: a payload short of its
  * 5 bytes is bad input (without asking the registry); an empty one, or
  * one that starts otherwise, is as it is. */
@@ -200,6 +231,7 @@ suite_wire(void)
 	tcase_add_test(tc, test_wire_fmt_parse_knows_the_seven_formats);
 	tcase_add_test(tc, test_wire_auto_without_a_registry_is_as_it_is);
 	tcase_add_test(tc, test_wire_auto_short_of_the_framing_is_bad);
+	tcase_add_test(tc, test_wire_framed_id);
 	tcase_add_test(tc, test_wire_opts_check);
 	tcase_add_test(tc, test_wire_string_and_bytes_force_their_form);
 	tcase_add_test(tc, test_wire_avro_and_protobuf_need_a_schema);
