@@ -346,7 +346,7 @@ fails 65 "tide-sink: value: schema id 1 is not an Avro schema" \
 t_run "exit 69: protoc missing" env TIDE_PROTOC=/nonexistent/protoc $SINK \
     -t pbs.bad --value-format protobuf --value-schema shop.proto --schema-id 1
 t_status 69
-t_stderr_has "tide-sink: value schema 'shop.proto': /nonexistent/protoc not found (install protobuf-compiler)"
+t_stderr_has "tide-sink: value schema 'shop.proto': TIDE_PROTOC=/nonexistent/protoc: not found (unset it for protobuf-compiler's protoc)"
 fails 74 "tide-sink: --proto-descriptor: nothere.pb: No such file or directory" \
     --value-format protobuf --proto-descriptor nothere.pb --schema-id 1
 fails 65 "tide-sink: --proto-descriptor: " \

@@ -124,7 +124,7 @@ t_run "registry wait, no signal: 69 after the bound" timeout 10 \
 sed 's/ after [0-9]* ms:/ after N ms:/' "$T_ERR" >"$T_DIR/.e" && cp "$T_DIR/.e" "$T_ERR"
 t_status 69
 t_stderr "tide-source: schema registry $NOREG: unreachable (Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server), retrying for up to 1s500ms" \
-	"tide-source: value: $NOREG: unreachable (retried for 1s500ms): Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server"
+	"tide-source: value: schema registry $NOREG unreachable (retried for 1s500ms): Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server"
 
 # ---- Brokers, unreachable ---------------------------------------------------
 
@@ -205,7 +205,7 @@ t_run "--schema-registry-ca with https: no note" tide-source -b "$BROKERS" -t T 
 	--schema-registry https://127.0.0.1:1 --schema-registry-ca "$T_DIR/ca.pem" \
 	--schema-registry-timeout 200ms
 t_status 69
-t_stderr_has "tide-source: value: https://127.0.0.1:1: unreachable (retried for 200ms): "
+t_stderr_has "tide-source: value: schema registry https://127.0.0.1:1 unreachable (retried for 200ms): "
 if grep -q 'ignored' "$T_ERR"; then t_fail "https: a note that the CA is ignored"; else t_pass "https: no note"; fi
 
 # http://: TLS options are said to be unused, once, and the run goes on.
@@ -216,7 +216,7 @@ sed 's/ after [0-9]* ms:/ after N ms:/' "$T_ERR" >"$T_DIR/.e" && cp "$T_DIR/.e" 
 t_status 69
 t_stderr "tide-source: --schema-registry-ca ignored: the schema registry's URL is http://, not https://" \
 	"tide-source: schema registry $NOREG: unreachable (Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server), retrying for up to 200ms" \
-	"tide-source: value: $NOREG: unreachable (retried for 200ms): Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server"
+	"tide-source: value: schema registry $NOREG unreachable (retried for 200ms): Failed to connect to 127.0.0.1 port 1 after N ms: Couldn't connect to server"
 
 t_run "--schema-registry-insecure with http: a note" tide-source -b "$BROKERS" -t T -e \
 	--schema-registry "$NOREG" --schema-registry-insecure \
@@ -236,7 +236,7 @@ t_run "http, -q: no notes" tide-source -q -b "$BROKERS" -t T -e \
 	--schema-registry "$NOREG" --schema-registry-ca "$T_DIR/ca.pem" \
 	--schema-registry-timeout 200ms
 t_status 69
-t_stderr_has "tide-source: value: $NOREG: unreachable (retried for 200ms): "
+t_stderr_has "tide-source: value: schema registry $NOREG unreachable (retried for 200ms): "
 if grep -q 'ignored\|retrying' "$T_ERR"; then t_fail "-q: notes given" "$(cat "$T_ERR")"; else t_pass "-q: no notes"; fi
 
 t_done
