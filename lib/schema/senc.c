@@ -450,6 +450,14 @@ tide_senc_opts_check(const struct tide_senc_opts *so, unsigned sink,
 	if (so->pdesc && (so->schema[1] || so->subject[1]))
 		return SENC_FAIL("--proto-descriptor: not with --value-schema "
 		    "or --value-subject (give its --schema-id)");
+	/* --schema-id names the schema: a subject beside it would be
+	 * neither registered under nor looked up, so it is refused, not
+	 * ignored (as kafka-avro-console-producer refuses it). */
+	if (so->subject[1] && so->schema_id >= 0)
+		return SENC_FAIL("--value-subject and --schema-id: not "
+		    "together (--schema-id names the schema%s; --value-subject "
+		    "would be ignored)", so->schema[1] ? ", registered "
+		    "already" : "");
 	if (so->pdesc && so->schema_id < 0)
 		return SENC_FAIL("--proto-descriptor: give --schema-id (or "
 		    "--value-schema FILE.proto to register the schema)");

@@ -462,6 +462,14 @@ usage "tide-sink: --value-format avro: give --value-schema, --value-subject or -
     -t av.bad --value-format avro --schema-registry "$REG"
 usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro or protobuf" \
     -t av.bad --value-schema "$T_DIR/v1.avsc"
+# --schema-id names the schema: a subject beside it is refused, not
+# ignored (issue 21, tide-sink item 3).
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema, registered already; --value-subject would be ignored)" \
+    -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc" --value-subject av.tx-value --schema-id 1
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema; --value-subject would be ignored)" \
+    -t av.bad --value-format avro --value-subject av.tx-value --schema-id 1 --schema-registry "$REG"
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema, registered already; --value-subject would be ignored)" \
+    -t av.bad --value-format protobuf --value-schema "$T_DIR/v1.avsc" --value-subject s --schema-id 1 -k id --key-format avro --key-schema "$T_DIR/key.avsc"
 usage "tide-sink: no schema registry: give --schema-registry or set TIDE_SCHEMA_REGISTRY (or --schema-id with --value-schema)" \
     -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc"
 usage "tide-sink: --value-format avro and --key-format avro go with -t" \
