@@ -19,7 +19,7 @@ if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
 fi
 unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
 
-mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1 -t av.dec:1 -t av.refs:1
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1 -t av.dec:1 -t av.refs:1 -t av.lt:1
 reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
@@ -535,6 +535,47 @@ t_stdout <<'EOF'
 0 2 None id=5 {"d":"0.0125"}
 0 3 None id=5 {"d":"-1234.5000"}
 0 4 None id=5 {"d":"0.0000"}
+EOF
+
+# --- times as RFC 3339 text, UUIDs (issue 21, tide-sink items 1 and 2) ----
+# A timestamp-micros field written from epoch ms (tide's own JSON form for
+# it, exact to the microsecond) and from RFC 3339 text, as python3-avro
+# reads them, and as tide-source writes them back (epoch ms again); a uuid
+# that is not 8-4-4-4-12 hex and a time that is no RFC 3339 are bad input.
+cat >"$T_DIR/lt.avsc" <<'AVSC'
+{"type":"record","name":"Ev","fields":[
+ {"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
+ {"name":"us","type":{"type":"long","logicalType":"timestamp-micros"}},
+ {"name":"id","type":{"type":"string","logicalType":"uuid"}}]}
+AVSC
+cat >"$T_DIR/lt.in" <<'EOF'
+{"ts":1796637600000,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":"2026-12-07T11:00:00.5+01:00","us":"2026-12-07T10:00:00.123456Z","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":1,"us":1,"id":"not-a-uuid"}
+{"ts":1,"us":"2026-12-07","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+EOF
+T_IN=$T_DIR/lt.in
+t_run "times as RFC 3339 text" $SINK -t av.lt --value-format avro \
+    --value-schema "$T_DIR/lt.avsc" --schema-registry "$REG"
+t_status 0
+cp "$T_ERR" "$T_OUT"
+T_NAME="$T_NAME (stderr)"
+t_stdout <<'EOF'
+tide-sink: line 3: value does not fit the schema: id: "not-a-uuid" is not a UUID (8-4-4-4-12 hexadecimal digits)
+tide-sink: line 4: value does not fit the schema: us: "2026-12-07" is not an RFC 3339 time
+tide-sink: 2 bad records skipped
+EOF
+readback "... as python3-avro reads them" av.lt
+t_stdout <<'EOF'
+0 0 None id=6 {"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","ts":"2026-12-07 10:00:00+00:00","us":"2026-12-07 10:00:00.123456+00:00"}
+0 1 None id=6 {"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","ts":"2026-12-07 10:00:00.500000+00:00","us":"2026-12-07 10:00:00.123456+00:00"}
+EOF
+T_IN=/dev/null
+t_run "... as tide-source writes them: epoch ms" timeout 30 tide-source \
+    -b "$BROKERS" -t av.lt -e --schema-registry "$REG"
+t_stdout <<'EOF'
+{"ts":1796637600000,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":1796637600500,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
 EOF
 
 # --- a subject's schema with references (issue 21, tide-sink item 5) -------
