@@ -51,8 +51,8 @@ file_time(struct tide_sinkbe_file *f, const char *line, size_t len,
 		    tide_env_why_absent(line, len, f->timepath, wa,
 		    sizeof(wa)));
 	else if (tide_time_from_json(&v, f->unit, t) < 0)
-		tide_sinkbe_errf(err, "field '%s' is not a time",
-		    f->timepath->text);
+		tide_sinkbe_errf(err, "field '%s' is not a time: %.*s",
+		    f->timepath->text, v.len > 64 ? 64 : (int)v.len, v.p);
 	else
 		return 0;
 	return TIDE_EINVAL;

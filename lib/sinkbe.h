@@ -179,7 +179,7 @@ void tide_sinkbe_errf(struct tide_sinkbe_err *err, const char *fmt, ...)
  * Files and standard output (lib/fileout.h).  Each record is stamped with
  * its time field timepath (epoch numbers in unit), or with the wall clock
  * when timepath is NULL; a record without a usable time is a bad record
- * ("no time field 'ts'", "field 'ts' is not a time"), as is one that is
+ * ("no time field 'ts'", "field 'ts' is not a time: \"x\""), as is one that is
  * not an object with --time or CSV output.  The path pattern and timepath
  * are borrowed.
  */

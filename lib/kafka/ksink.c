@@ -46,6 +46,30 @@ bad(char *why, size_t whylen, const char *fmt, const char *arg)
 	return TIDE_EINVAL;
 }
 
+/* The timestamp field is not a time, or one before Kafka's (a message's
+ * timestamp is positive epoch ms: 0 would be taken as the producer's
+ * clock, and brokers refuse negative ones), t set only then:
+ * "field 'ts' is not a time: \"x\"", "field 'ts': 0 is not a Kafka
+ * timestamp (...)". */
+static int __attribute__((noinline))
+notatime(const struct tide_ksink *k, const struct tide_json_val *v,
+    int64_t t, char *why, size_t whylen)
+{
+	int n = v->len > 64 ? 64 : (int)v->len, now = k->c.ts_default;
+	const char *hint = "--timestamp now: the producer's clock";
+
+	if (tide_time_from_json(v, k->c.unit, &t) < 0)
+		snprintf(why, whylen, "field '%s' is not a time: %.*s%s%s%s",
+		    k->c.tspath->text, n, v->p, now ? " (" : "",
+		    now ? hint : "", now ? ")" : "");
+	else
+		snprintf(why, whylen, "field '%s': %.*s is not a Kafka "
+		    "timestamp (those are after 1970-01-01T00:00:00Z%s%s)",
+		    k->c.tspath->text, n, v->p, now ? "; " : "",
+		    now ? hint : "");
+	return TIDE_EINVAL;
+}
+
 /* A field of the record is missing: "no key field 'value.k': value is
  * null (tombstone)" (lib/envelope.h says why). */
 static int __attribute__((noinline))
@@ -452,10 +476,7 @@ produce(struct tide_ksink *k, uint64_t lineno, const char *line, size_t len,
 					    k->c.tspath, line, len);
 			} else if (tide_time_from_json(&v, k->c.unit, &i64) < 0 ||
 			    i64 <= 0)
-				return bad(why, whylen, k->c.ts_default ?
-				    "field '%s' is not a time (--timestamp now: "
-				    "the producer's clock)" : "field '%s' is not "
-				    "a time", k->c.tspath->text);
+				return notatime(k, &v, i64, why, whylen);
 			else
 				m.ts = i64;
 		}

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "json.h"
 #include "schema/avro.h"
+#include "time.h"
 #include "xalloc.h"
 
 #define AVRO_MAXNAMED 10000	/* records, enums and fixed */
@@ -1420,6 +1421,54 @@ enc_decimal(struct enc *e, struct node *n, const struct tide_json_val *v)
 static int encode(struct enc *e, struct node *n,
     const struct tide_json_val *v);
 
+/* The canonical text form of a UUID: 8-4-4-4-12 hexadecimal digits. */
+static int
+is_uuid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != 36)
+		return 0;
+	for (i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+/* A timestamp-millis or -micros from RFC 3339 text, as tide(7) takes
+ * times everywhere: the fraction's first three digits are the ms, the
+ * next three the microseconds (more only truncate). */
+static int
+enc_rfc3339(struct enc *e, struct node *n, const struct tide_json_val *v)
+{
+	const char *p = v->p + 1;
+	size_t len = v->len - 2, i, nd;
+	int64_t ms;
+	int us = 0;
+
+	if (tide_time_parse_rfc3339(p, len, &ms) < 0)
+		return fail(e->a, e->err, e->errlen, TIDE_ETYPE,
+		    "%.*s is not an RFC 3339 time", (int)v->len, v->p);
+	if (n->lt == L_TS_MS)
+		return wr_long(e->out, ms);
+	if (p[19] == '.') {
+		for (i = 20, nd = 0; i < len && p[i] >= '0' && p[i] <= '9';
+		    i++, nd++)
+			if (nd >= 3 && nd < 6)
+				us = us * 10 + (p[i] - '0');
+		for (; nd < 6; nd++)
+			if (nd >= 3)
+				us *= 10;
+	}
+	if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+		return fail(e->a, e->err, e->errlen, TIDE_ETYPE,
+		    "%.*s is out of range", (int)v->len, v->p);
+	return wr_long(e->out, ms * 1000 + us);
+}
+
 
 static int
 enc_union(struct enc *e, struct node *n, const struct tide_json_val *v)
@@ -1623,6 +1672,9 @@ baddate:
 			    "%.*s is not an int", (int)v->len, v->p);
 		return wr_long(b, i);
 	case K_LONG:
+		if ((n->lt == L_TS_MS || n->lt == L_TS_US) &&
+		    v->type == TIDE_JSON_STRING)
+			return enc_rfc3339(e, n, v);
 		if (v->type != TIDE_JSON_NUMBER)
 			return mismatch(e, n, v);
 		if (n->lt == L_TS_US || n->lt == L_TIME_US) {
@@ -1683,7 +1735,13 @@ baddate:
 		if (v->type != TIDE_JSON_STRING)
 			return mismatch(e, n, v);
 		tide_buf_reset(s);
-		if ((r = tide_json_str(v, s)) == 0 &&
+		if ((r = tide_json_str(v, s)) == 0 && n->lt == L_UUID &&
+		    !is_uuid(s->data, s->len))
+			return fail(e->a, e->err, e->errlen, TIDE_ETYPE,
+			    "%.*s is not a UUID "
+			    "(8-4-4-4-12 hexadecimal digits)", (int)v->len,
+			    v->p);
+		if (r == 0 &&
 		    (r = wr_long(b, (int64_t)s->len)) == 0)
 			r = tide_buf_add(b, s->data, s->len);
 		return r;

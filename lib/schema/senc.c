@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -8,6 +9,7 @@
 #include "schema/pbuf.h"
 #include "schema/senc.h"
 #include "schema/sreg.h"
+#include "xalloc.h"
 
 #define SENC_MAXSCHEMA (16u << 20)
 
@@ -107,6 +109,51 @@ senc_message(struct tide_senc *e, const char *pmsg, char *err, size_t errlen)
 	e->nidx = (size_t)(o - e->idx);
 	e->msgname = tide_pbuf_msg_name(m);
 	e->pbe = tide_pbenc_new(e->pb, m);
+	return 0;
+}
+
+/* The registry's Avro schema s parsed, the named types of its references
+ * (fetched as the consume side fetches them, lib/schema/wire) known
+ * first: 0 and *a, or a TIDE_E* code with err "NAME: schema id N: ...":
+ * tide_sreg_deps's for a reference the registry cannot give, TIDE_EINVAL
+ * for a schema tide cannot use. */
+static int
+senc_avro_reg(const char *name, struct tide_sreg *r,
+    const struct tide_sreg_schema *s, struct tide_avro **a, char *err,
+    size_t errlen)
+{
+	struct tide_sreg_dep *deps = NULL;
+	struct tide_avro_ref *refs;
+	size_t n = 0, i, k, m;
+	char why[768];
+	int rc;
+
+	*a = NULL;
+	if (s->nrefs > 0 && (rc = tide_sreg_deps(r, s, &deps, &n, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: schema id %ld: %s", name,
+		    (long)s->id, why);
+		return rc;
+	}
+	/* A schema given under two names is parsed once. */
+	refs = tide_xcalloc(n ? n : 1, sizeof(*refs));
+	for (i = k = 0; i < n; i++) {
+		for (m = 0; m < i && deps[m].schema != deps[i].schema; m++)
+			;
+		if (m < i)
+			continue;
+		refs[k].name = deps[i].name;
+		refs[k].json = deps[i].schema->text;
+		refs[k++].len = deps[i].schema->len;
+	}
+	*a = tide_avro_parse_refs(s->text, s->len, refs, k, why, sizeof(why));
+	free(refs);
+	free(deps);
+	if (!*a) {
+		snprintf(err, errlen, "%s: schema id %ld: not an Avro schema "
+		    "tide can use: %s", name, (long)s->id, why);
+		return TIDE_EINVAL;
+	}
 	return 0;
 }
 
@@ -276,6 +323,9 @@ tide_senc_open(struct tide_senc *e, const struct tide_senc_conf *c,
 			    "Avro schema", c->name, (long)s->id);
 			return TIDE_EINVAL;
 		}
+		if ((rc = senc_avro_reg(c->name, r, s, &e->avro, err,
+		    errlen)) < 0)
+			return rc;
 		id = s->id;
 		text = s->text;
 		len = s->len;
@@ -320,11 +370,9 @@ senc_schema(struct tide_senc *e, int64_t id, struct tide_avro **a, char *why,
 		    e->name, (long)id32);
 		return TIDE_EINVAL;
 	}
-	if (!(*a = tide_avro_parse(s->text, s->len, err, sizeof(err)))) {
-		snprintf(why, whylen, "%s: schema id %ld: not an Avro schema "
-		    "tide can use: %s", e->name, (long)id32, err);
-		return TIDE_EINVAL;
-	}
+	if ((rc = senc_avro_reg(e->name, e->reg, s, a, why, whylen)) < 0)
+		return rc == TIDE_ENOENT || rc == TIDE_EINVAL ? TIDE_EINVAL :
+		    rc;
 	ap = tide_htab_put(&e->byid, &id32, sizeof(id32), NULL);
 	*ap = *a;
 	return 0;
@@ -450,6 +498,14 @@ tide_senc_opts_check(const struct tide_senc_opts *so, unsigned sink,
 	if (so->pdesc && (so->schema[1] || so->subject[1]))
 		return SENC_FAIL("--proto-descriptor: not with --value-schema "
 		    "or --value-subject (give its --schema-id)");
+	/* --schema-id names the schema: a subject beside it would be
+	 * neither registered under nor looked up, so it is refused, not
+	 * ignored (as kafka-avro-console-producer refuses it). */
+	if (so->subject[1] && so->schema_id >= 0)
+		return SENC_FAIL("--value-subject and --schema-id: not "
+		    "together (--schema-id names the schema%s; --value-subject "
+		    "would be ignored)", so->schema[1] ? ", registered "
+		    "already" : "");
 	if (so->pdesc && so->schema_id < 0)
 		return SENC_FAIL("--proto-descriptor: give --schema-id (or "
 		    "--value-schema FILE.proto to register the schema)");

@@ -10,7 +10,10 @@
  * under a subject (TopicNameStrategy: "TOPIC-value"; the registry gives
  * back the id it has when the schema is there already); the file with a
  * given id (no registry needed); or a subject's latest version, or an id
- * alone, fetched from the registry.  A file is parsed before it is
+ * alone, fetched from the registry, with the named types of its
+ * references (tide_sreg_deps) known, as lib/schema/wire parses it on
+ * consume; a file is self-contained (no references are registered with
+ * it).  A file is parsed before it is
  * registered: one tide cannot use (not JSON, nested too deep, a record
  * that contains itself) is refused without a request, so a hostile file
  * never reaches the registry.  After that, tide_senc_encode() asks

@@ -235,6 +235,59 @@ t_stdout <<'EOF'
 {"{}":[["amount",{"n":"1.5"}],["n",{"n":"1"}],["card",{"{}":[["bin","4111"]]}],["items",[{"n":"1"},{"n":"2"}]],["attrs",{"{}":[]}],["kind","A"],["when","2026-11-01"],["price","12.50"],["fx","AAE="],["opt",{"{}":[["bin","y"]]}]]}
 EOF
 
+# --- times and UUIDs on encode (issue 21, tide-sink items 1 and 2) --------
+# timestamp-millis and -micros take RFC 3339 text (a fraction, an offset)
+# as well as epoch ms (a micros field's number is ms too, exact to the
+# microsecond: tide's own JSON form); a date takes its ISO form or days; a
+# uuid is the 8-4-4-4-12 form, in either case.  python3-avro reads them.
+echo '{"type":"record","name":"L","fields":[{"name":"ms","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"us","type":{"type":"long","logicalType":"timestamp-micros"}},{"name":"day","type":{"type":"int","logicalType":"date"}},{"name":"id","type":{"type":"string","logicalType":"uuid"}}]}' >"$S/lt.avsc"
+U=0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d
+cat >"$T_DIR/in" <<EOF
+{"ms":"2026-12-07T10:00:00Z","us":"2026-12-07T10:00:00.123456Z","day":"2026-12-07","id":"$U"}
+{"ms":"2026-12-07T11:00:00.5+01:00","us":1796637600123.456,"day":20794,"id":"0B1E6A2C-4A0E-4F3E-9A53-1F1D3E5B7C9D"}
+{"ms":1796637600000,"us":"1969-12-31T23:59:59.9999999Z","day":"2026-12-07","id":"$U"}
+{"ms":1,"us":1796637600000,"day":0,"id":"$U"}
+{"ms":"yesterday","us":1,"day":1,"id":"$U"}
+{"ms":1,"us":"2026-12-07T10:00:00","day":1,"id":"$U"}
+{"ms":1,"us":"2026-12-07 10:00:00.1","day":1,"id":"$U"}
+{"ms":"2026-13-07T10:00:00Z","us":1,"day":1,"id":"$U"}
+{"ms":1,"us":1,"day":1,"id":"not-a-uuid"}
+{"ms":1,"us":1,"day":1,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9"}
+{"ms":1,"us":1,"day":1,"id":"0b1e6a2c4a0e-4f3e-9a53-1f1d3e5b7c9d0"}
+{"ms":1,"us":1,"day":1,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7cxd"}
+EOF
+T_IN=$T_DIR/in
+t_run "encode: times as RFC 3339 text and UUIDs" "$AVROCAT" encode "$S/lt.avsc"
+t_status 0
+t_stdout <<'EOF'
+80a491ffc96880a9909f8982b106f4c4024830623165366132632d346130652d346633652d396135332d316631643365356237633964
+e8ab91ffc96880a9909f8982b106f4c4024830423145364132432d344130452d344633452d394135332d314631443345354237433944
+80a491ffc96801f4c4024830623165366132632d346130652d346633652d396135332d316631643365356237633964
+0280a0819f8982b106004830623165366132632d346130652d346633652d396135332d316631643365356237633964
+error: ms: "yesterday" is not an RFC 3339 time
+error: us: "2026-12-07T10:00:00" is not an RFC 3339 time
+error: us: "2026-12-07 10:00:00.1" is not an RFC 3339 time
+error: ms: "2026-13-07T10:00:00Z" is not an RFC 3339 time
+error: id: "not-a-uuid" is not a UUID (8-4-4-4-12 hexadecimal digits)
+error: id: "0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9" is not a UUID (8-4-4-4-12 hexadecimal digits)
+error: id: "0b1e6a2c4a0e-4f3e-9a53-1f1d3e5b7c9d0" is not a UUID (8-4-4-4-12 hexadecimal digits)
+error: id: "0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7cxd" is not a UUID (8-4-4-4-12 hexadecimal digits)
+EOF
+head -4 "$T_OUT" | $PY -c 'import io, sys
+import avro.io, avro.schema
+s = avro.schema.parse(open(sys.argv[1]).read())
+for l in sys.stdin:
+    d = avro.io.DatumReader(s).read(avro.io.BinaryDecoder(io.BytesIO(bytes.fromhex(l.strip()))))
+    print(d["ms"].isoformat(), d["us"].isoformat(), d["day"].isoformat(), d["id"])' "$S/lt.avsc" >"$T_DIR/py"
+cp "$T_DIR/py" "$T_OUT"
+T_NAME="encode: python3-avro reads the times and UUIDs"
+t_stdout <<'EOF'
+2026-12-07T10:00:00+00:00 2026-12-07T10:00:00.123456+00:00 2026-12-07 0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d
+2026-12-07T10:00:00.500000+00:00 2026-12-07T10:00:00.123456+00:00 2026-12-07 0B1E6A2C-4A0E-4F3E-9A53-1F1D3E5B7C9D
+2026-12-07T10:00:00+00:00 1969-12-31T23:59:59.999999+00:00 2026-12-07 0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d
+1970-01-01T00:00:00.001000+00:00 2026-12-07T10:00:00+00:00 1970-01-01 0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d
+EOF
+
 # --- schemas refused ----------------------------------------------------------
 
 $PY -c 'import json

@@ -19,7 +19,7 @@ if ! $PY -c 'import kafka, avro.schema' 2>/dev/null; then
 fi
 unset TIDE_SCHEMA_REGISTRY TIDE_SCHEMA_REGISTRY_AUTH
 
-mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1 -t av.dec:1
+mock_start -t av.tx:1 -t av.key:2 -t av.env:1 -t av.id:1 -t av.bad:1 -t av.copy:1 -t av.env2:1 -t av.dec:1 -t av.refs:1 -t av.lt:1
 reg_start plain
 REG=$REG_URL
 reg_start auth --user alice:s3cret
@@ -462,6 +462,14 @@ usage "tide-sink: --value-format avro: give --value-schema, --value-subject or -
     -t av.bad --value-format avro --schema-registry "$REG"
 usage "tide-sink: --value-schema, --value-subject and --schema-id go with --value-format avro or protobuf" \
     -t av.bad --value-schema "$T_DIR/v1.avsc"
+# --schema-id names the schema: a subject beside it is refused, not
+# ignored (issue 21, tide-sink item 3).
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema, registered already; --value-subject would be ignored)" \
+    -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc" --value-subject av.tx-value --schema-id 1
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema; --value-subject would be ignored)" \
+    -t av.bad --value-format avro --value-subject av.tx-value --schema-id 1 --schema-registry "$REG"
+usage "tide-sink: --value-subject and --schema-id: not together (--schema-id names the schema, registered already; --value-subject would be ignored)" \
+    -t av.bad --value-format protobuf --value-schema "$T_DIR/v1.avsc" --value-subject s --schema-id 1 -k id --key-format avro --key-schema "$T_DIR/key.avsc"
 usage "tide-sink: no schema registry: give --schema-registry or set TIDE_SCHEMA_REGISTRY (or --schema-id with --value-schema)" \
     -t av.bad --value-format avro --value-schema "$T_DIR/v1.avsc"
 usage "tide-sink: --value-format avro and --key-format avro go with -t" \
@@ -527,6 +535,153 @@ t_stdout <<'EOF'
 0 2 None id=5 {"d":"0.0125"}
 0 3 None id=5 {"d":"-1234.5000"}
 0 4 None id=5 {"d":"0.0000"}
+EOF
+
+# --- times as RFC 3339 text, UUIDs (issue 21, tide-sink items 1 and 2) ----
+# A timestamp-micros field written from epoch ms (tide's own JSON form for
+# it, exact to the microsecond) and from RFC 3339 text, as python3-avro
+# reads them, and as tide-source writes them back (epoch ms again); a uuid
+# that is not 8-4-4-4-12 hex and a time that is no RFC 3339 are bad input.
+cat >"$T_DIR/lt.avsc" <<'AVSC'
+{"type":"record","name":"Ev","fields":[
+ {"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
+ {"name":"us","type":{"type":"long","logicalType":"timestamp-micros"}},
+ {"name":"id","type":{"type":"string","logicalType":"uuid"}}]}
+AVSC
+cat >"$T_DIR/lt.in" <<'EOF'
+{"ts":1796637600000,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":"2026-12-07T11:00:00.5+01:00","us":"2026-12-07T10:00:00.123456Z","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":1,"us":1,"id":"not-a-uuid"}
+{"ts":1,"us":"2026-12-07","id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+EOF
+T_IN=$T_DIR/lt.in
+t_run "times as RFC 3339 text" $SINK -t av.lt --value-format avro \
+    --value-schema "$T_DIR/lt.avsc" --schema-registry "$REG"
+t_status 0
+cp "$T_ERR" "$T_OUT"
+T_NAME="$T_NAME (stderr)"
+t_stdout <<'EOF'
+tide-sink: line 3: value does not fit the schema: id: "not-a-uuid" is not a UUID (8-4-4-4-12 hexadecimal digits)
+tide-sink: line 4: value does not fit the schema: us: "2026-12-07" is not an RFC 3339 time
+tide-sink: 2 bad records skipped
+EOF
+readback "... as python3-avro reads them" av.lt
+t_stdout <<'EOF'
+0 0 None id=6 {"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","ts":"2026-12-07 10:00:00+00:00","us":"2026-12-07 10:00:00.123456+00:00"}
+0 1 None id=6 {"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d","ts":"2026-12-07 10:00:00.500000+00:00","us":"2026-12-07 10:00:00.123456+00:00"}
+EOF
+T_IN=/dev/null
+t_run "... as tide-source writes them: epoch ms" timeout 30 tide-source \
+    -b "$BROKERS" -t av.lt -e --schema-registry "$REG"
+t_stdout <<'EOF'
+{"ts":1796637600000,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+{"ts":1796637600500,"us":1796637600123.456,"id":"0b1e6a2c-4a0e-4f3e-9a53-1f1d3e5b7c9d"}
+EOF
+
+# --- a subject's schema with references (issue 21, tide-sink item 5) -------
+# The latest version of a subject whose Avro schema uses named types other
+# subjects define (its "references", references of references, one type
+# needed twice) is parsed with them fetched, as tide-source does, and
+# encodes; tide-source reads the messages back.  Also by --schema-id and
+# by each envelope's id (-J).  Bad: a record that does not fit a referenced
+# type (the path into it), and, from a registry that keeps references
+# unchecked, a reference it does not have (69) and referenced text that is
+# no Avro schema (65).
+reg_start unchecked --unchecked
+UNCH=$REG_URL
+cat >"$T_DIR/reg.py" <<'PYEOF'
+import json, sys, urllib.request
+url, subject, schema = sys.argv[1:4]
+refs = [dict(zip(("name", "subject", "version"), r.split(":")))
+        for r in sys.argv[4:]]
+for r in refs:
+    r["version"] = int(r["version"])
+body = json.dumps({"schema": schema, "references": refs}).encode()
+req = urllib.request.Request(url + "/subjects/" + subject + "/versions", body,
+                             {"Content-Type": "application/vnd.schemaregistry.v1+json"})
+print(json.load(urllib.request.urlopen(req))["id"])
+PYEOF
+MONEY='{"type":"record","name":"Money","namespace":"com.acme","fields":[{"name":"currency","type":"string"},{"name":"cents","type":"long"}]}'
+LINE='{"type":"record","name":"Line","namespace":"com.acme","fields":[{"name":"sku","type":"string"},{"name":"price","type":"Money"}]}'
+ORDER='{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"string"},{"name":"total","type":"com.acme.Money"},{"name":"lines","type":{"type":"array","items":"com.acme.Line"}},{"name":"tip","type":["null","com.acme.Money"]}]}'
+for u in "$REG" "$UNCH"; do
+	$PY "$T_DIR/reg.py" "$u" money-avro "$MONEY" &&
+	$PY "$T_DIR/reg.py" "$u" line-avro "$LINE" com.acme.Money:money-avro:1 &&
+	$PY "$T_DIR/reg.py" "$u" av.refs-value "$ORDER" \
+	    com.acme.Money:money-avro:1 com.acme.Line:line-avro:1
+done >"$T_DIR/refs.ids" || t_fail "registering the schemas with references"
+$PY "$T_DIR/reg.py" "$UNCH" gone-value "$ORDER" com.acme.Money:nope:1 \
+    com.acme.Line:line-avro:1 >>"$T_DIR/refs.ids" &&
+$PY "$T_DIR/reg.py" "$UNCH" notavro "[" >>"$T_DIR/refs.ids" &&
+$PY "$T_DIR/reg.py" "$UNCH" broken-value \
+    '{"type":"record","name":"B","fields":[{"name":"m","type":"com.acme.Money"}]}' \
+    com.acme.Money:notavro:1 >>"$T_DIR/refs.ids" ||
+    t_fail "registering the broken references"
+RID=$(sed -n 3p "$T_DIR/refs.ids")
+cat >"$T_DIR/refs.in" <<'EOF'
+{"id":"a-1","total":{"currency":"EUR","cents":1250},"lines":[{"sku":"s-1","price":{"currency":"EUR","cents":1000}},{"sku":"s-2","price":{"currency":"USD","cents":-250}}],"tip":{"currency":"EUR","cents":50}}
+{"id":"a-2","total":{"currency":"","cents":0},"lines":[],"tip":null}
+{"id":"a-3","total":{"currency":"EUR","cents":"x"},"lines":[],"tip":null}
+{"id":"a-4","total":{"currency":"EUR","cents":1},"lines":[{"sku":"s-1","price":{"currency":"EUR"}}],"tip":null}
+{"id":"a-5","total":{"currency":"EUR","cents":1},"lines":[],"tip":{"currency":7,"cents":1}}
+EOF
+T_IN=$T_DIR/refs.in
+t_run "references: --value-subject, its latest version" $SINK -t av.refs \
+    --value-format avro --value-subject av.refs-value --schema-registry "$REG"
+t_status 0
+cp "$T_ERR" "$T_OUT"
+T_NAME="$T_NAME (stderr)"
+t_stdout <<'EOF'
+tide-sink: line 3: value does not fit the schema: total.cents: a string where the schema has long
+tide-sink: line 4: value does not fit the schema: lines[0].price.cents: missing, and the field has no default
+tide-sink: line 5: value does not fit the schema: tip: an object that fits no branch of [null, com.acme.Money]
+tide-sink: 3 bad records skipped
+EOF
+head -2 "$T_DIR/refs.in" >"$T_DIR/refs2.in"
+T_IN=$T_DIR/refs2.in
+t_run "references: --schema-id" $SINK -t av.refs --value-format avro \
+    --schema-id "$RID" --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+T_IN=/dev/null
+timeout 30 tide-source -b "$BROKERS" -t av.refs -e -J --schema-registry "$REG" |
+    jq -c '{value, value_schema_id}' >"$T_DIR/refs.env"
+T_IN=$T_DIR/refs.env
+t_run "references: -J, each envelope's id" $SINK -t av.refs -J \
+    --value-format avro --schema-registry "$REG"
+t_status 0
+t_stderr_empty
+T_IN=/dev/null
+t_run "references: tide-source reads them back" sh -c "timeout 30 \
+    tide-source -b '$BROKERS' -t av.refs -e -J --schema-registry '$REG' |
+    jq -c '[.offset, .value]'"
+t_status 0
+t_stdout <<'EOF'
+[0,{"id":"a-1","total":{"currency":"EUR","cents":1250},"lines":[{"sku":"s-1","price":{"currency":"EUR","cents":1000}},{"sku":"s-2","price":{"currency":"USD","cents":-250}}],"tip":{"currency":"EUR","cents":50}}]
+[1,{"id":"a-2","total":{"currency":"","cents":0},"lines":[],"tip":null}]
+[2,{"id":"a-1","total":{"currency":"EUR","cents":1250},"lines":[{"sku":"s-1","price":{"currency":"EUR","cents":1000}},{"sku":"s-2","price":{"currency":"USD","cents":-250}}],"tip":{"currency":"EUR","cents":50}}]
+[3,{"id":"a-2","total":{"currency":"","cents":0},"lines":[],"tip":null}]
+[4,{"id":"a-1","total":{"currency":"EUR","cents":1250},"lines":[{"sku":"s-1","price":{"currency":"EUR","cents":1000}},{"sku":"s-2","price":{"currency":"USD","cents":-250}}],"tip":{"currency":"EUR","cents":50}}]
+[5,{"id":"a-2","total":{"currency":"","cents":0},"lines":[],"tip":null}]
+[6,{"id":"a-1","total":{"currency":"EUR","cents":1250},"lines":[{"sku":"s-1","price":{"currency":"EUR","cents":1000}},{"sku":"s-2","price":{"currency":"USD","cents":-250}}],"tip":{"currency":"EUR","cents":50}}]
+[7,{"id":"a-2","total":{"currency":"","cents":0},"lines":[],"tip":null}]
+EOF
+T_IN=$T_DIR/refs2.in
+t_run "references: one the registry does not have" $SINK -t av.refs \
+    --value-format avro --value-subject gone-value --schema-registry "$UNCH"
+t_status 69
+cp "$T_ERR" "$T_OUT"
+T_NAME="$T_NAME (stderr)"
+t_stdout <<'EOF'
+tide-sink: value: schema id 4: reference "com.acme.Money": subject 'nope' version 1: Subject 'nope' not found. (error 40401)
+EOF
+t_run "references: one that is no Avro schema" $SINK -t av.refs \
+    --value-format avro --value-subject broken-value --schema-registry "$UNCH"
+t_status 65
+cp "$T_ERR" "$T_OUT"
+T_NAME="$T_NAME (stderr)"
+t_stdout <<'EOF'
+tide-sink: value: schema id 6: not an Avro schema tide can use: reference "com.acme.Money": not JSON: ']' expected near end of file at line 1
 EOF
 
 t_done

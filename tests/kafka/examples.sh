@@ -89,7 +89,8 @@ examples() {
 }
 
 t_have redis-server && redis_start
-# tide-sink(1)'s Avro example registers its schema in the test registry.
+# tide-sink(1)'s Avro and Protobuf examples register their schemas in the
+# test registry.
 reg_start examples
 # The data the examples name.
 mkdir -p man && cd man || exit 1
@@ -109,6 +110,18 @@ cat >tx.avsc <<'EOF'
   {"name": "amount", "type": "double"},
   {"name": "country", "type": "string"},
   {"name": "card_present", "type": "boolean"}]}
+EOF
+# and its Protobuf example, the same records' .proto.
+cat >tx.proto <<'EOF'
+syntax = "proto3";
+message Transaction {
+  int64 ts = 1;
+  string account = 2;
+  string merchant = 3;
+  double amount = 4;
+  string country = 5;
+  bool card_present = 6;
+}
 EOF
 
 # The examples that run until stopped: PAGE:N.
@@ -161,7 +174,7 @@ for page in tide-gen.1 tide-sink.1 tide-source.1 tide-replay.1 tide-window.1 tid
 		fi
 	done
 done
-t_ok "every page's examples counted" test $nex -eq 56
+t_ok "every page's examples counted" test $nex -eq 57
 t_ok "tide-sink(1)'s archive: a file a day" test "$(ls archive/tx-202611* | tr '\n' ' ')" = \
     "archive/tx-20261101.ndjson.zst archive/tx-20261102.ndjson.zst archive/tx-20261103.ndjson.zst archive/tx-20261104.ndjson.zst archive/tx-20261105.ndjson.zst archive/tx-20261106.ndjson.zst archive/tx-20261107.ndjson.zst "
 t_ok "tide-replay(1)'s archive: every envelope of the day replayed" sh -c \

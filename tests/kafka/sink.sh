@@ -133,11 +133,21 @@ t_ok "retention: --timestamp now: no note" sh -c "! grep -q 'retention' '$T_ERR'
 # record without ts gets the producer's clock, one whose ts is not a time
 # is bad.  tide-source --from/--to then finds the records by event time.
 printf '%s\n' '{"k":"a","ts":1764547200123}' '{"k":"b","ts":"2025-12-01T00:00:01Z"}' \
-    '{"k":"c"}' '{"k":"d","ts":"yesterday"}' '[1]' >"$T_DIR/ev"
+    '{"k":"c"}' '{"k":"d","ts":"yesterday"}' '[1]' '{"k":"e","ts":0}' \
+    '{"k":"f","ts":-5}' '{"k":"g","ts":"1969-12-31T23:59:59Z"}' >"$T_DIR/ev"
 T_IN=$T_DIR/ev
 t_run "event time: ts by default" tide-sink -b "$BROKERS" -t s.ev --create
 t_status 0
-t_stderr_has "tide-sink: line 4: field 'ts' is not a time (--timestamp now: the producer's clock)"
+# 0 is a time to tide(7) (and to tide-sink -o --time), but not a Kafka
+# timestamp: the message says so (issue 21, tide-sink item 4).
+cp "$T_ERR" "$T_DIR/ev.err"
+t_run "event time: why a ts is refused" grep '^tide-sink: line' "$T_DIR/ev.err"
+t_stdout <<'EOF'
+tide-sink: line 4: field 'ts' is not a time: "yesterday" (--timestamp now: the producer's clock)
+tide-sink: line 6: field 'ts': 0 is not a Kafka timestamp (those are after 1970-01-01T00:00:00Z; --timestamp now: the producer's clock)
+tide-sink: line 7: field 'ts': -5 is not a Kafka timestamp (those are after 1970-01-01T00:00:00Z; --timestamp now: the producer's clock)
+tide-sink: line 8: field 'ts': "1969-12-31T23:59:59Z" is not a Kafka timestamp (those are after 1970-01-01T00:00:00Z; --timestamp now: the producer's clock)
+EOF
 t_run "event time: the messages' timestamps" sh -c \
     "$KC -b '$BROKERS' -C -t s.ev -e -q -f '%s %T\n' | awk '{ print \$1, (\$2 > 1790000000000 ? \"clock\" : \$2) }'"
 t_stdout <<'EOF'
@@ -160,7 +170,7 @@ t_stderr_empty
 t_run "event time: --timestamp now: the producer's clock" sh -c \
     "$KC -b '$BROKERS' -C -t s.now -e -q -f '%T\n' | awk '\$1 > 1790000000000' | wc -l"
 t_stdout <<'EOF'
-5
+8
 EOF
 t_run "--timestamp now goes with -t" tide-sink -o - --timestamp now
 t_status 64

@@ -146,7 +146,11 @@ START_TEST(test_ksink_fields_bad_records_and_tee)
 	ck_assert_str_eq(why, "field 'p' is not a partition of the topic");
 	ck_assert_int_eq(put(&k, 6, "{\"k\":1,\"p\":0,\"ts\":\"x\"}", why),
 	    TIDE_EINVAL);
-	ck_assert_str_eq(why, "field 'ts' is not a time");
+	ck_assert_str_eq(why, "field 'ts' is not a time: \"x\"");
+	ck_assert_int_eq(put(&k, 7, "{\"k\":1,\"p\":0,\"ts\":0}", why),
+	    TIDE_EINVAL);
+	ck_assert_str_eq(why, "field 'ts': 0 is not a Kafka timestamp (those "
+	    "are after 1970-01-01T00:00:00Z)");
 	tide_ksink_idle(&k);
 	tide_ksink_finish(&k, &stop, &tee_err);
 	ck_assert_int_eq(tee_err, 0);

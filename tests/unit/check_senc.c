@@ -169,6 +169,30 @@ START_TEST(test_senc_opts_check_says_which_options_go_together)
 		{ NULL, NULL, NULL, "protobuf", "k.proto", -1, TIDE_SENC_TOPIC |
 		    TIDE_SENC_KEY | TIDE_SENC_TEE, 0,
 		    "--tee: not with Protobuf: the messages are not JSON" },
+		/* --schema-id names the schema: a subject is refused, not
+		 * ignored (issue 21, tide-sink item 3). */
+		{ "avro", "v.avsc", "s", NULL, NULL, 3, TIDE_SENC_TOPIC, 0,
+		    "--value-subject and --schema-id: not together "
+		    "(--schema-id names the schema, registered already; "
+		    "--value-subject would be ignored)" },
+		{ "avro", NULL, "s", NULL, NULL, 3, TIDE_SENC_TOPIC, 0,
+		    "--value-subject and --schema-id: not together "
+		    "(--schema-id names the schema; --value-subject would be "
+		    "ignored)" },
+		{ "protobuf", "v.proto", "s", NULL, NULL, 0, TIDE_SENC_TOPIC,
+		    0, "--value-subject and --schema-id: not together "
+		    "(--schema-id names the schema, registered already; "
+		    "--value-subject would be ignored)" },
+		{ "avro", "v.avsc", "s", NULL, NULL, -1, TIDE_SENC_TOPIC, 2,
+		    NULL },
+		{ "avro", "v.avsc", NULL, NULL, NULL, 3, TIDE_SENC_TOPIC, 2,
+		    NULL },
+		{ "avro", NULL, "s", "avro", "k.avsc", 3, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY, 0, "--value-subject and --schema-id: not "
+		    "together (--schema-id names the schema; --value-subject "
+		    "would be ignored)" },
+		{ "avro", NULL, NULL, "avro", "k.avsc", 3, TIDE_SENC_TOPIC |
+		    TIDE_SENC_KEY, 3, NULL },
 	};
 	size_t i;
 

@@ -141,8 +141,10 @@ START_TEST(test_sinkbe_file_records_without_a_usable_time_are_bad)
 	} cases[] = {
 		{ "[1]", "not a JSON object" },
 		{ "{\"a\":1}", "no time field 'ts'" },
-		{ "{\"ts\":\"yesterday\"}", "field 'ts' is not a time" },
-		{ "{\"ts\":true}", "field 'ts' is not a time" },
+		{ "{\"ts\":\"yesterday\"}",
+		    "field 'ts' is not a time: \"yesterday\"" },
+		{ "{\"ts\":true}", "field 'ts' is not a time: true" },
+		{ "{\"ts\":{\"a\":1}}", "field 'ts' is not a time: {\"a\":1}" },
 	};
 	struct tide_sinkbe_file f;
 	struct tide_sinkbe_err err;
