@@ -111,7 +111,8 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
  * loading it (SIGSEGV): not a sound model"; one that exits, whatever its
  * status: the load goes on here (and fails here as it failed there, with
  * the message).  A child that cannot be run: TIDE_EIO.  exe NULL: no
- * probe (the default, and the child's).  Linear models need none.
+ * probe (the default, and the child's); exe is kept, not copied.
+ * Linear models need none.
  */
 void tide_model_probe_with(const char *exe);
 
