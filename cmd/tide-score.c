@@ -36,19 +36,20 @@
 enum {
 	OPT_FEATURES = TIDE_OPT_LONG,
 	OPT_AS, OPT_MISSING, OPT_BATCH, OPT_THREADS, OPT_NONATIVE, OPT_WATCH,
-	OPT_STATS, OPT_DRAIN,
+	OPT_STATS, OPT_DRAIN, OPT_CHECK,
 };
 
 static const struct tide_prog prog = {
 	"tide-score",
 	"[-qv] -m model [--features field[,...]] [--as name] "
 	"[--missing nan | error] [--batch n] [--no-native] [--watch] "
-	"[file ...]",
+	"[file ...] | --check-model model [--features field[,...]]",
 	"Score each NDJSON record with a model and append the score.",
 };
 
 static struct conf {
 	const char *model;
+	const char *check;	/* --check-model */
 	const char *features;	/* --features, or NULL: the model's names */
 	const char *as;
 	const char *missing;
@@ -61,7 +62,7 @@ static struct conf {
 	const char *deadletter;
 	size_t maxrec;
 	long long drain_ms;
-} conf = { NULL, NULL, "score", "nan", 0, 256, 1, 0, 0, 0, 0, NULL,
+} conf = { NULL, NULL, NULL, "score", "nan", 0, 256, 1, 0, 0, 0, 0, NULL,
     TIDE_MAX_RECORD, 30000 };
 static struct tide_bad bad;
 static struct tide_bad_max maxbad;	/* --max-bad */
@@ -69,6 +70,9 @@ static struct tide_bad_max maxbad;	/* --max-bad */
 static const struct tide_option opts[] = {
 	TIDE_OPT_STRING('m', "model", "file", "the model: XGBoost's .json or "
 	    ".ubj, or a linear model's .json", &conf.model),
+	TIDE_OPT_STRING(OPT_CHECK, "check-model", "file", "load the model as "
+	    "scoring would, print what it is and exit (0, or 65 if it is not "
+	    "sound)", &conf.check),
 	TIDE_OPT_STRING(OPT_FEATURES, "features", "field[,...]", "the record "
 	    "fields that are the model's inputs, in order (default: the "
 	    "names the model stores)", &conf.features),
@@ -154,7 +158,8 @@ load(struct tide_model *m, char *msg, size_t n)
 	int r, i;
 
 	if ((r = tide_model_load(m, conf.model, conf.threads,
-	    conf.nonative ? TIDE_MODEL_NO_NATIVE : 0, &err)) < 0) {
+	    (conf.nonative ? TIDE_MODEL_NO_NATIVE : 0) | (conf.check &&
+	    getenv("TIDE_MODEL_STDIN") ? TIDE_MODEL_STDIN : 0), &err)) < 0) {
 		snprintf(msg, n, "%s", err.msg);
 		return r == TIDE_EINVAL ? TIDE_EX_USAGE : r == TIDE_EIO ?
 		    TIDE_EX_IOERR : TIDE_EX_DATAERR;
@@ -336,6 +341,40 @@ run_input(const char *path, struct tide_wout *out, struct tide_fwatch *w)
 	return status;
 }
 
+/* --check-model: the model loaded as for scoring (the features too), and
+ * what it is on stdout.  With TIDE_MODEL_STDIN in the environment, its
+ * bytes are read from stdin (lib/model's probe). */
+static int
+check_model(void)
+{
+	char msg[600];
+	int status, i;
+
+	if (conf.model != NULL)
+		tide_usage_error("--check-model: -m is not taken with it");
+	conf.model = conf.check;
+	if (getenv("TIDE_MODEL_STDIN") == NULL)	/* not the probe itself */
+		tide_model_probe_with("/proc/self/exe");
+	if ((status = load(&model, msg, sizeof(msg))) != 0) {
+		if (status == TIDE_EX_USAGE)
+			tide_usage_error("%s", msg);
+		tide_die(status, "%s", msg);
+	}
+	if (model.names != NULL || conf.features != NULL)
+		features();
+	printf("model '%s': %s", conf.model, model.what);
+	for (i = 0; i < nfeat; i++)
+		printf("%s%s", i ? "," : "; features ", paths[i].text);
+	printf("\n");
+	for (i = 0; i < nfeat; i++)
+		tide_path_release(&paths[i]);
+	free(paths);
+	tide_model_free(&model);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		tide_die(TIDE_EX_IOERR, "write error: %s", strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -348,6 +387,8 @@ main(int argc, char **argv)
 
 	tide_prog_init_opts(&prog, opts);
 	tide_opt_parse(argc, argv);
+	if (conf.check != NULL)
+		return check_model();
 	if (conf.model == NULL)
 		tide_usage_error("-m: a model is needed");
 	if (strcmp(conf.missing, "error") == 0)
@@ -357,6 +398,10 @@ main(int argc, char **argv)
 		    conf.missing);
 	if (*conf.as == '\0')
 		tide_usage_error("--as: empty name");
+	/* XGBoost crashes on some unsound models: each load of one is
+	 * tried first in a child (lib/model), this program run as
+	 * --check-model. */
+	tide_model_probe_with("/proc/self/exe");
 	if ((status = load(&model, msg, sizeof(msg))) != 0) {
 		if (status == TIDE_EX_USAGE)
 			tide_usage_error("%s", msg);

@@ -50,4 +50,5 @@ complete -c tide-join -l with -r -F
 complete -c tide-sink -s o -l output -r -F
 complete -c tide-check -s s -l schema -r -F
 complete -c tide-score -s m -l model -r -F
+complete -c tide-score -l check-model -r -F
 complete -c tide-score -l missing -x -a 'nan error'

@@ -3,10 +3,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -14,6 +18,10 @@
 #include "xalloc.h"
 #include "model/model.h"
 #include "model/ubj.h"
+
+extern char **environ;
+
+static const char *probe_exe;	/* tide_model_probe_with() */
 
 static int
 has_ext(const char *path, const char *ext)
@@ -27,7 +35,8 @@ has_ext(const char *path, const char *ext)
  * end, whatever its size says (a fifo's and a device's is 0), at most
  * TIDE_MODEL_MAXFILE bytes. */
 static int
-slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
+slurp(const char *path, unsigned flags, char **text, size_t *len,
+    struct tide_model_err *err)
 {
 	struct stat sb;
 	size_t n = 0, cap;
@@ -35,7 +44,8 @@ slurp(const char *path, char **text, size_t *len, struct tide_model_err *err)
 	char *p;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0) {
+	if ((fd = (flags & TIDE_MODEL_STDIN) ? dup(STDIN_FILENO) :
+	    open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot open '%s': %s",
 		    path, strerror(errno));
 		if (fd >= 0)
@@ -88,6 +98,98 @@ toobig:
 	return TIDE_ETOOBIG;
 }
 
+void
+tide_model_probe_with(const char *exe)
+{
+	probe_exe = exe;
+}
+
+static const char *
+signame(int sig, char *buf, size_t n)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGKILL: return "SIGKILL";
+	case SIGTERM: return "SIGTERM";
+	}
+	snprintf(buf, n, "signal %d", sig);
+	return buf;
+}
+
+/* The probe of model.h: 0 (XGBoost may be given text[0..len)), or the
+ * error. */
+static int
+probe(const char *path, const char *text, size_t len,
+    struct tide_model_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[4], **envp, sb[32];
+	size_t i, n, off;
+	ssize_t k;
+	pid_t pid;
+	int sv[2], r, st, e;
+
+	if (probe_exe == NULL)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot check "
+		    "it: %s", path, strerror(errno));
+		return TIDE_EIO;
+	}
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	envp = tide_xcalloc(n + 2, sizeof(char *));
+	for (i = 0; i < n; i++)
+		envp[i] = environ[i];
+	envp[n] = "TIDE_MODEL_STDIN=1";
+	argv[0] = (char *)probe_exe;
+	argv[1] = "--check-model";
+	argv[2] = (char *)path;
+	argv[3] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], STDIN_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+	    O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+	    O_WRONLY, 0);
+	e = posix_spawn(&pid, probe_exe, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	close(sv[1]);
+	if (e != 0) {
+		close(sv[0]);
+		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot check "
+		    "it: cannot run '%s': %s", path, probe_exe, strerror(e));
+		return TIDE_EIO;
+	}
+	/* The bytes, then EOF; a child gone early ends the writing. */
+	for (off = 0; off < len; off += (size_t)k)
+		if ((k = send(sv[0], text + off, len - off, MSG_NOSIGNAL)) < 0 &&
+		    errno != EINTR)
+			break;
+		else if (k < 0)
+			k = 0;
+	close(sv[0]);
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot check "
+		    "it: %s", path, strerror(errno));
+		return TIDE_EIO;
+	}
+	if (WIFSIGNALED(st)) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': XGBoost "
+		    "crashed loading it (%s): not a sound model", path,
+		    signame(WTERMSIG(st), sb, sizeof(sb)));
+		return TIDE_EFORMAT;
+	}
+	return 0;
+}
+
 /* XGBoost's UBJSON: read once, walked (ubj.h), and those bytes loaded
  * (what was checked is what XGBoost reads, whatever the file becomes). */
 static int
@@ -99,7 +201,7 @@ ubj_load(struct tide_model *m, const char *path, int nthread,
 	char *text;
 	int r;
 
-	if ((r = slurp(path, &text, &len, err)) < 0)
+	if ((r = slurp(path, flags, &text, &len, err)) < 0)
 		return r;
 	if (len == 0) {
 		snprintf(err->msg, sizeof(err->msg), "model '%s': empty file",
@@ -110,7 +212,7 @@ ubj_load(struct tide_model *m, const char *path, int nthread,
 		    "as XGBoost writes it: %s at byte %zu", path, uerr.reason,
 		    uerr.offset);
 		r = TIDE_EFORMAT;
-	} else
+	} else if ((r = probe(path, text, len, err)) == 0)
 		r = tide_model_xgb_load(m, path, text, len, nthread, flags,
 		    err);
 	free(text);
@@ -139,7 +241,7 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 		    "a linear model) or .ubj (XGBoost's UBJSON)", path);
 		return TIDE_EINVAL;
 	}
-	if ((r = slurp(path, &text, &len, err)) < 0)
+	if ((r = slurp(path, flags, &text, &len, err)) < 0)
 		return r;
 	if ((r = tide_json_check(text, len, TIDE_JSON_MAXDEPTH, &type,
 	    &jerr)) < 0 || type != TIDE_JSON_OBJECT) {
@@ -163,7 +265,9 @@ tide_model_load(struct tide_model *m, const char *path, int nthread,
 	islin = !isxgb && tide_json_get(text, len, &coef, &v) == 1;
 	tide_path_release(&learner);
 	tide_path_release(&coef);
-	if (isxgb)
+	if (isxgb && (r = probe(path, text, len, err)) < 0)
+		;
+	else if (isxgb)
 		r = tide_model_xgb_load(m, path, text, len, nthread, flags,
 		    err);
 	else if (islin)

@@ -70,6 +70,9 @@ struct tide_model {
 
 enum tide_model_flags {
 	TIDE_MODEL_NO_NATIVE = 1 << 0,	/* XGBoost: always its C API */
+	TIDE_MODEL_STDIN = 1 << 1,	/* the bytes are on standard input
+					 * (a probe's child): path names them
+					 * and gives the kind, unopened */
 };
 
 /*
@@ -92,6 +95,26 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
 {
 	return m->ops->predict(m, x, n, y, err);
 }
+
+/*
+ * XGBoost's loader crashes (SIGSEGV, abort) on some files that are sound
+ * in structure but not in content (a tree's "id", "num_trees", a
+ * "parents" entry out of range): it cannot be checked from here, so
+ * the load is tried first in a child.  Once tide_model_probe_with(exe)
+ * is called, tide_model_load() runs, before it gives XGBoost a model,
+ * exe --check-model PATH (posix_spawn, the environment's
+ * TIDE_MODEL_STDIN=1 added) with the very bytes it read on the child's
+ * standard input (a socket: a child that dies early is no SIGPIPE), its
+ * standard output and error to /dev/null, and waits for it.  The child
+ * must load them as the caller would (flags | TIDE_MODEL_STDIN).  A
+ * child killed by a signal: TIDE_EFORMAT, "model 'PATH': XGBoost crashed
+ * loading it (SIGSEGV): not a sound model"; one that exits, whatever its
+ * status: the load goes on here (and fails here as it failed there, with
+ * the message).  A child that cannot be run: TIDE_EIO.  exe NULL: no
+ * probe (the default, and the child's); exe is kept, not copied.
+ * Linear models need none.
+ */
+void tide_model_probe_with(const char *exe);
 
 /* Free what m holds (a zeroed or freed m: nothing). */
 void tide_model_free(struct tide_model *m);

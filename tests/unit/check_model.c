@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "model/model.h"
@@ -15,7 +16,7 @@ static const char tiny[] = "{\"learner\":{\"attributes\":{\"best_iteration\":\"1
 static unsigned flags;	/* for load() */
 
 static void setup(void) { flags = 0; unit_tmp_start("model"); }
-static void teardown(void) { unit_tmp_stop(); }
+static void teardown(void) { tide_model_probe_with(NULL); unit_tmp_stop(); }
 
 /* Load text saved as file: the result, the model in *m. */
 static int
@@ -222,6 +223,71 @@ START_TEST(test_model_gbtree_sound)
 }
 END_TEST
 
+/* The probe: a stand-in for tide-score --check-model, a script that is
+ * given the model's path and bytes and dies or exits. */
+static char exe[4096];	/* the probe's (unit_path()'s buffers are reused) */
+
+static const char *
+probe_script(const char *name, const char *body)
+{
+	snprintf(exe, sizeof(exe), "%s", unit_path(name));
+	if (body != NULL) {
+		unit_put(exe, body);
+		ck_assert_int_eq(chmod(exe, 0755), 0);
+	}
+	return exe;
+}
+
+START_TEST(test_model_probe)
+{
+	struct tide_model m;
+	struct tide_model_err err;
+	char want[600];
+	const char *lin = "{\"coefficients\":[1,2],\"intercept\":1}";
+
+	/* The same bytes and path, the variable set: the load goes on. */
+	tide_model_probe_with(probe_script("same.sh", "#!/bin/sh\n"
+	    "[ \"$1 $TIDE_MODEL_STDIN\" = \"--check-model 1\" ] && "
+	    "cmp -s - \"$2\" || kill -ABRT $$\n"));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), 0);
+	ck_assert_str_eq(m.what, "xgboost binary:logistic, 2 features, 1 value "
+	    "per record");
+	tide_model_free(&m);
+	/* A child that exits, whatever its status: XGBoost's own verdict. */
+	tide_model_probe_with(probe_script("exit.sh", "#!/bin/sh\nexit 65\n"));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), 0);
+	tide_model_free(&m);
+	ck_assert_msg(load(&m, "hollow.json", "{\"learner\":{}}", &err) ==
+	    TIDE_EFORMAT, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "xgboost cannot load it: "));
+	/* A child killed by a signal: refused, JSON and UBJSON alike. */
+	tide_model_probe_with(probe_script("segv.sh", "#!/bin/sh\n"
+	    "cat >/dev/null; kill -SEGV $$\n"));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), TIDE_EFORMAT);
+	snprintf(want, sizeof(want), "model '%s': XGBoost crashed loading it "
+	    "(SIGSEGV): not a sound model", unit_path("tiny.json"));
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(m.ops);
+	/* One that dies before reading: no SIGPIPE here. */
+	tide_model_probe_with(probe_script("abrt.sh", "#!/bin/sh\n"
+	    "kill -ABRT $$\n"));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), TIDE_EFORMAT);
+	snprintf(want, sizeof(want), "model '%s': XGBoost crashed loading it "
+	    "(SIGABRT): not a sound model", unit_path("tiny.json"));
+	ck_assert_str_eq(err.msg, want);
+	/* A linear model is not probed. */
+	ck_assert_int_eq(load(&m, "lin.json", lin, &err), 0);
+	tide_model_free(&m);
+	/* A probe that cannot be run. */
+	tide_model_probe_with(probe_script("nope", NULL));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), TIDE_EIO);
+	snprintf(want, sizeof(want), "model '%s': cannot check it: cannot run "
+	    "'%s': No such file or directory", unit_path("tiny.json"),
+	    unit_path("nope"));
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
 Suite *
 suite_model(void)
 {
@@ -234,6 +300,7 @@ suite_model(void)
 	tcase_add_test(tc, test_model_linear_identity_and_logistic);
 	tcase_add_test(tc, test_model_linear_refuses_what_it_does_not_know);
 	tcase_add_test(tc, test_model_gbtree_sound);
+	tcase_add_test(tc, test_model_probe);
 	suite_add_tcase(s, tc);
 	return s;
 }
