@@ -187,6 +187,16 @@ probe(const char *path, const char *text, size_t len,
 		    signame(WTERMSIG(st), sb, sizeof(sb)));
 		return TIDE_EFORMAT;
 	}
+	/* 0, or a refusal the parent's own load will give with its reason
+	 * (65; 74 for reading): anything else is no verdict of ours, e.g.
+	 * a sanitizer's report of the crash (exit 1), and is a refusal. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 65 &&
+	    WEXITSTATUS(st) != 74) {
+		snprintf(err->msg, sizeof(err->msg), "model '%s': XGBoost "
+		    "failed loading it (its check exited %d): not a sound model",
+		    path, WEXITSTATUS(st));
+		return TIDE_EFORMAT;
+	}
 	return 0;
 }
 

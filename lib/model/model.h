@@ -108,9 +108,11 @@ tide_model_predict(struct tide_model *m, const double *x, size_t n,
  * standard output and error to /dev/null, and waits for it.  The child
  * must load them as the caller would (flags | TIDE_MODEL_STDIN).  A
  * child killed by a signal: TIDE_EFORMAT, "model 'PATH': XGBoost crashed
- * loading it (SIGSEGV): not a sound model"; one that exits, whatever its
- * status: the load goes on here (and fails here as it failed there, with
- * the message).  A child that cannot be run: TIDE_EIO.  exe NULL: no
+ * loading it (SIGSEGV): not a sound model"; one that exits 0, 65 or 74:
+ * the load goes on here (and fails here as it failed there, with the
+ * message); any other status (a sanitizer's report of a crash exits 1):
+ * TIDE_EFORMAT, "... XGBoost failed loading it (its check exited N) ...".
+ * A child that cannot be run: TIDE_EIO.  exe NULL: no
  * probe (the default, and the child's); exe is kept, not copied.
  * Linear models need none.
  */

@@ -253,13 +253,21 @@ START_TEST(test_model_probe)
 	ck_assert_str_eq(m.what, "xgboost binary:logistic, 2 features, 1 value "
 	    "per record");
 	tide_model_free(&m);
-	/* A child that exits, whatever its status: XGBoost's own verdict. */
+	/* A child that exits 65: XGBoost's own verdict, given here. */
 	tide_model_probe_with(probe_script("exit.sh", "#!/bin/sh\nexit 65\n"));
 	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), 0);
 	tide_model_free(&m);
 	ck_assert_msg(load(&m, "hollow.json", "{\"learner\":{}}", &err) ==
 	    TIDE_EFORMAT, "%s", err.msg);
 	ck_assert_ptr_nonnull(strstr(err.msg, "xgboost cannot load it: "));
+	/* Any other status (ASan's report of a crash exits 1): refused. */
+	tide_model_probe_with(probe_script("exit1.sh", "#!/bin/sh\n"
+	    "cat >/dev/null; exit 1\n"));
+	ck_assert_int_eq(load(&m, "tiny.json", tiny, &err), TIDE_EFORMAT);
+	snprintf(want, sizeof(want), "model '%s': XGBoost failed loading it "
+	    "(its check exited 1): not a sound model", unit_path("tiny.json"));
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(m.ops);
 	/* A child killed by a signal: refused, JSON and UBJSON alike. */
 	tide_model_probe_with(probe_script("segv.sh", "#!/bin/sh\n"
 	    "cat >/dev/null; kill -SEGV $$\n"));
